@@ -1,0 +1,1 @@
+//! COCO JSON reader and writer (instances, person keypoints, RLE masks, results) for labelkit.

@@ -1,0 +1,37 @@
+//! Positions, diagnostics and their rendering, for labelkit.
+//!
+//! Readers record where each image and annotation came from as a
+//! [`ByteSpan`] in a [`SourceFile`]; the [`SpanTable`] keeps these beside the
+//! dataset, since the model itself holds no positions. Line and column are
+//! computed only when a diagnostic is shown, through a lazily built
+//! [`LineIndex`] (1-based lines, 1-based columns counted in characters).
+//!
+//! A [`Diagnostic`] is what every reader issue, rule finding and plugin
+//! finding becomes: a code, a severity, a message, a primary label, optional
+//! secondary labels and help. [`render`] prints diagnostics in one of the
+//! [`OutputFormat`]s: `full` (a source window with a caret), `concise`
+//! (`path:line:col: CODE message`), `json`, `sarif` (2.1.0) and `github`
+//! (workflow commands).
+//!
+//! The [`output`] module holds the one way labelkit writes files: atomically
+//! (temporary name, then rename), never over the input, never outside the
+//! output folder.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod diagnostic;
+mod error;
+mod loaded;
+pub mod output;
+pub mod read_issue;
+pub mod render;
+mod source;
+mod span_table;
+
+pub use diagnostic::{Diagnostic, Label, Severity};
+pub use error::{Located, ParseError};
+pub use loaded::Loaded;
+pub use read_issue::ReadIssue;
+pub use render::{render, OutputFormat, RenderOptions};
+pub use source::{ByteSpan, FileId, LineCol, LineIndex, SourceFile, SourceMap};
+pub use span_table::{SpanTable, SourceSpan};

@@ -1,0 +1,21 @@
+//! What a reader returns.
+
+use labelkit_model::Dataset;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+use crate::span_table::SpanTable;
+
+/// A dataset as read, with where everything came from and what the reader
+/// had to step over.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The dataset.
+    pub dataset: Dataset,
+    /// Positions of images, annotations, tracks and labels.
+    pub spans: SpanTable,
+    /// The files read.
+    pub sources: SourceMap,
+    /// Recoverable problems, with positions (codes in the `F` family).
+    pub issues: Vec<Diagnostic>,
+}

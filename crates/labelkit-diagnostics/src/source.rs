@@ -1,0 +1,268 @@
+//! Source files, byte spans and line/column computation.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// A half-open byte range `[start, end)` in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct ByteSpan {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl ByteSpan {
+    /// A span from byte offsets; offsets beyond 4 GiB saturate.
+    #[must_use]
+    pub fn new(start: usize, end: usize) -> Self {
+        Self {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end.max(start)).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// An empty span at `offset`.
+    #[must_use]
+    pub fn at(offset: usize) -> Self {
+        Self::new(offset, offset)
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    /// Whether the span is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// Identifies a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A 1-based line and a 1-based column counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineCol {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column in characters, from 1.
+    pub column: u32,
+}
+
+/// Start offsets of lines, built once on first use.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    /// Indexes `text`.
+    #[must_use]
+    pub fn new(text: &[u8]) -> Self {
+        let mut line_starts = Vec::with_capacity(text.len() / 40 + 1);
+        line_starts.push(0);
+        for pos in memchr_iter(b'\n', text) {
+            line_starts.push(u32::try_from(pos + 1).unwrap_or(u32::MAX));
+        }
+        Self { line_starts }
+    }
+
+    /// Number of lines.
+    #[must_use]
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The 1-based line and character column of byte `offset` in `text`
+    /// (the text this index was built from).
+    #[must_use]
+    pub fn line_col(&self, text: &[u8], offset: u32) -> LineCol {
+        let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let prefix = &text[start..offset as usize];
+        let column = count_chars(prefix) + 1;
+        LineCol {
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The byte range of 1-based `line`, without its line terminator.
+    #[must_use]
+    pub fn line_range(&self, text: &[u8], line: u32) -> (usize, usize) {
+        let i = (line.max(1) - 1) as usize;
+        let start = self.line_starts.get(i).map_or(text.len(), |&s| s as usize);
+        let mut end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(text.len(), |&s| s as usize - 1);
+        if end > start && text.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        (start.min(text.len()), end.min(text.len()).max(start.min(text.len())))
+    }
+}
+
+fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    haystack
+        .iter()
+        .enumerate()
+        .filter(move |(_, &b)| b == needle)
+        .map(|(i, _)| i)
+}
+
+/// Characters in a UTF-8 byte slice (invalid bytes count one each).
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// One source file: its path as shown to the user and, once loaded, its bytes.
+#[derive(Debug)]
+pub struct SourceFile {
+    path: PathBuf,
+    text: OnceLock<Option<Arc<[u8]>>>,
+    index: OnceLock<LineIndex>,
+}
+
+impl SourceFile {
+    /// A file whose bytes are read from disk when first needed.
+    #[must_use]
+    pub fn lazy(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            text: OnceLock::new(),
+            index: OnceLock::new(),
+        }
+    }
+
+    /// A file with its bytes already in memory.
+    #[must_use]
+    pub fn with_text(path: impl Into<PathBuf>, text: impl Into<Arc<[u8]>>) -> Self {
+        let cell = OnceLock::new();
+        let _ = cell.set(Some(text.into()));
+        Self {
+            path: path.into(),
+            text: cell,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The path as given.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The bytes, reading the file on first use; empty if it cannot be read.
+    #[must_use]
+    pub fn text(&self) -> &[u8] {
+        self.text
+            .get_or_init(|| std::fs::read(&self.path).ok().map(Arc::from))
+            .as_deref()
+            .unwrap_or(&[])
+    }
+
+    /// The line index, built on first use.
+    #[must_use]
+    pub fn line_index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::new(self.text()))
+    }
+
+    /// Line and column of a byte offset.
+    #[must_use]
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        self.line_index().line_col(self.text(), offset)
+    }
+}
+
+/// The files diagnostics point into.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(file);
+        id
+    }
+
+    /// Adds a file unless one with the same path is present; returns its id.
+    pub fn add_path(&mut self, path: impl Into<PathBuf>) -> FileId {
+        let path = path.into();
+        if let Some(i) = self.files.iter().position(|f| f.path == path) {
+            return FileId(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        self.add(SourceFile::lazy(path))
+    }
+
+    /// The file with this id.
+    #[must_use]
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    /// Iterates over `(id, file)`.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+    }
+
+    /// Number of files.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether the map is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Moves the files of `other` into this map and returns the offset to add
+    /// to `other`'s file ids.
+    pub fn append(&mut self, other: SourceMap) -> u32 {
+        let offset = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        self.files.extend(other.files);
+        offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_character_columns() {
+        let text = "ab\ncé d\n\nx".as_bytes();
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(text, 3), LineCol { line: 2, column: 1 });
+        // 'é' is two bytes but one character.
+        let d = text.iter().position(|&b| b == b'd').unwrap();
+        assert_eq!(index.line_col(text, d as u32), LineCol { line: 2, column: 4 });
+        assert_eq!(index.line_col(text, 9), LineCol { line: 3, column: 1 });
+        assert_eq!(index.line_range(text, 2), (3, 8));
+    }
+}

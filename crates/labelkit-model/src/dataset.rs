@@ -1,0 +1,203 @@
+//! Datasets, images and annotations.
+
+use std::collections::HashMap;
+
+use crate::attribute::Attributes;
+use crate::geometry::Geometry;
+use crate::ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
+use crate::label::LabelSet;
+use crate::track::Track;
+
+/// Format-specific fields kept verbatim for a round trip.
+///
+/// Each entry is `(key, value)` where the value is JSON text (for COCO, the
+/// raw text of the source; other formats store strings as JSON strings). A
+/// writer emits the entries it understands and ignores the others.
+pub type Extra = Vec<(String, String)>;
+
+/// Dataset-level information.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DatasetInfo {
+    /// A name for the dataset (CVAT task or project name).
+    pub name: Option<String>,
+    /// The format the dataset was read from (`coco`, `cvat-images`, ...).
+    pub source_format: Option<String>,
+    /// Free-form fields kept for round trips: COCO `info` and `licenses`,
+    /// unknown top-level keys, CVAT `meta` details.
+    pub extra: Extra,
+}
+
+/// One image (or video frame).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Image {
+    /// Image id.
+    pub id: ImageId,
+    /// Relative path as written in the source.
+    pub file_name: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Frame number in a video.
+    pub frame: Option<u64>,
+    /// Subset (`train`, `val`, ...).
+    pub subset: Option<String>,
+    /// Image-level attributes.
+    pub attributes: Attributes,
+    /// Format-specific fields (COCO `license`, `coco_url`, ...).
+    pub extra: Extra,
+}
+
+/// One shape on one image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annotation {
+    /// Annotation id.
+    pub id: AnnotationId,
+    /// The image it belongs to.
+    pub image: ImageId,
+    /// Its label.
+    pub label: LabelId,
+    /// Its geometry, in absolute pixels.
+    pub geometry: Geometry,
+    /// Attributes, in source order.
+    pub attributes: Attributes,
+    /// Whether the object is occluded.
+    pub occluded: bool,
+    /// Drawing order (CVAT `z_order`, may be negative).
+    pub z_order: i32,
+    /// Links the shapes of one object.
+    pub group: Option<GroupId>,
+    /// Who made it (`manual`, `auto`, `semi-auto`, `file`...).
+    pub source: Option<String>,
+    /// Detector confidence (COCO results, CVAT auto annotation).
+    pub score: Option<f64>,
+    /// COCO `iscrowd`.
+    pub crowd: bool,
+    /// The track this annotation was expanded from.
+    pub track: Option<TrackId>,
+    /// Format-specific fields (COCO unknown annotation keys, ...).
+    pub extra: Extra,
+}
+
+impl Annotation {
+    /// An annotation with defaults for everything but the essentials.
+    #[must_use]
+    pub fn new(id: AnnotationId, image: ImageId, label: LabelId, geometry: Geometry) -> Self {
+        Self {
+            id,
+            image,
+            label,
+            geometry,
+            attributes: Attributes::new(),
+            occluded: false,
+            z_order: 0,
+            group: None,
+            source: None,
+            score: None,
+            crowd: false,
+            track: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// A whole dataset.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dataset {
+    /// Dataset-level information.
+    pub info: DatasetInfo,
+    /// Declared labels.
+    pub labels: LabelSet,
+    /// Images in source order.
+    pub images: Vec<Image>,
+    /// Annotations in source order.
+    pub annotations: Vec<Annotation>,
+    /// Video tracks.
+    pub tracks: Vec<Track>,
+}
+
+impl Dataset {
+    /// An empty dataset.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds the per-image index. Build it once and keep it: it is O(n).
+    #[must_use]
+    pub fn index(&self) -> DatasetIndex {
+        DatasetIndex::new(self)
+    }
+
+    /// The next free annotation id (one more than the largest in use).
+    #[must_use]
+    pub fn next_annotation_id(&self) -> AnnotationId {
+        AnnotationId(self.annotations.iter().map(|a| a.id.0 + 1).max().unwrap_or(1))
+    }
+
+    /// The next free group id.
+    #[must_use]
+    pub fn next_group_id(&self) -> GroupId {
+        GroupId(
+            self.annotations
+                .iter()
+                .filter_map(|a| a.group.map(|g| g.0 + 1))
+                .chain(self.tracks.iter().filter_map(|t| t.group.map(|g| g.0 + 1)))
+                .max()
+                .unwrap_or(1),
+        )
+    }
+}
+
+/// O(1) access from an image to its position and its annotations.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetIndex {
+    image_pos: HashMap<ImageId, usize>,
+    /// For each image position, the positions of its annotations.
+    by_image: Vec<Vec<usize>>,
+    /// Annotations whose image id matches no image.
+    orphans: Vec<usize>,
+}
+
+impl DatasetIndex {
+    /// Builds the index.
+    #[must_use]
+    pub fn new(dataset: &Dataset) -> Self {
+        let mut image_pos = HashMap::with_capacity(dataset.images.len());
+        for (i, image) in dataset.images.iter().enumerate() {
+            image_pos.entry(image.id).or_insert(i);
+        }
+        let mut by_image = vec![Vec::new(); dataset.images.len()];
+        let mut orphans = Vec::new();
+        for (a, ann) in dataset.annotations.iter().enumerate() {
+            match image_pos.get(&ann.image) {
+                Some(&i) => by_image[i].push(a),
+                None => orphans.push(a),
+            }
+        }
+        Self {
+            image_pos,
+            by_image,
+            orphans,
+        }
+    }
+
+    /// The position of image `id` in [`Dataset::images`].
+    #[must_use]
+    pub fn image_position(&self, id: ImageId) -> Option<usize> {
+        self.image_pos.get(&id).copied()
+    }
+
+    /// Positions in [`Dataset::annotations`] of the annotations on the image at
+    /// position `image_pos`.
+    #[must_use]
+    pub fn annotations_of(&self, image_pos: usize) -> &[usize] {
+        self.by_image.get(image_pos).map_or(&[], Vec::as_slice)
+    }
+
+    /// Positions of annotations whose image does not exist.
+    #[must_use]
+    pub fn orphans(&self) -> &[usize] {
+        &self.orphans
+    }
+}

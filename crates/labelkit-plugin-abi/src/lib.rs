@@ -1,0 +1,1 @@
+//! The C ABI of labelkit rule plugins: repr(C) types and constants.

@@ -1,0 +1,1 @@
+//! Loads labelkit rule plugins from shared libraries and runs their rules.

@@ -1,0 +1,1 @@
+//! Write labelkit rule plugins in safe Rust: a trait and an export macro.

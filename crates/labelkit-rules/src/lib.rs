@@ -1,0 +1,1 @@
+//! Rule engine, registry of codes, configuration and built-in annotation rules of labelkit.

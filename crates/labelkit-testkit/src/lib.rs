@@ -1,0 +1,1 @@
+//! Test support for labelkit: proptest strategies, fuzz bodies, fixtures.

@@ -1,0 +1,1 @@
+//! Read, write, convert and check computer-vision annotation datasets (CVAT, COCO, YOLO).

@@ -1,0 +1,1 @@
+//! labelkit plugin: photometric-noise copies must carry the labels of their original.
