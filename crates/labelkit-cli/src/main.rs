@@ -1,1 +1,47 @@
-fn main() {}
+//! The `labelkit` command: convert between CVAT, COCO and YOLO, and check
+//! datasets against annotation rules, like a linter.
+//!
+//! `main` parses the arguments and calls [`run`]; every command lives in its
+//! own module and goes through the `labelkit` facade. Exit codes: 0 clean,
+//! 1 findings at error severity, 2 usage, configuration or I/O failure. A
+//! closed stdout (`labelkit rules | head -1`) ends the program quietly with 0.
+#![forbid(unsafe_code)]
+
+mod args;
+mod check;
+mod commands;
+mod out;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::out::Ui;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if out::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("labelkit: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a parsed command line and returns the exit code.
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let ui = Ui::new(cli.quiet, cli.color);
+    match cli.command {
+        Command::Convert(args) => commands::convert(&ui, &args),
+        Command::Check(args) => check::run(&ui, &args),
+        Command::Rules => commands::rules(&ui),
+        Command::Rule { code } => commands::rule(&ui, &code),
+        Command::Formats => commands::formats(&ui),
+        Command::Init { preset, output } => commands::init(&ui, &preset, &output),
+    }
+}

@@ -1,1 +1,316 @@
-//! COCO JSON reader and writer (instances, person keypoints, RLE masks, results) for labelkit.
+//! COCO JSON reader and writer (instances, person keypoints, RLE masks,
+//! results) for labelkit.
+//!
+//! [`read_bytes`] / [`read_path`] turn a COCO file into a
+//! [`labelkit_model::Dataset`] with the byte span of every image,
+//! annotation and category in the [`SpanTable`](labelkit_diagnostics::SpanTable)
+//! and the recoverable problems as diagnostics (codes `F0xx`);
+//! [`write_to`] / [`write_path`] write a dataset back as COCO and return a
+//! [`WriteReport`] of what COCO cannot hold; [`project`] is the dataset as
+//! COCO can hold it, so that `read(write(d)) == project(d)`.
+//!
+//! ```
+//! use std::path::Path;
+//! let text = br#"{"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 5}],
+//!   "annotations": [{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 1, 4, 2],
+//!                    "area": 8, "iscrowd": 0}],
+//!   "categories": [{"id": 3, "name": "person"}]}"#;
+//! let loaded = labelkit_coco::read_bytes(Path::new("a.json"), text, &Default::default()).unwrap();
+//! assert_eq!(loaded.dataset.annotations.len(), 1);
+//! assert_eq!(loaded.dataset.labels.labels[0].source_id, Some(3));
+//! let mut out = Vec::new();
+//! let report = labelkit_coco::write_to(&loaded.dataset, &mut out, &Default::default()).unwrap();
+//! assert!(report.is_lossless());
+//! ```
+//!
+//! # What is kept
+//!
+//! Everything in the file: `info`, `licenses` and unknown top-level keys go
+//! to `dataset.info.extra`; unknown image keys (`license`, `coco_url`, ...)
+//! to `image.extra`; unknown category keys to `label.extra`; unknown
+//! annotation keys to the first shape's `extra`, all as raw JSON text. Ids
+//! are kept (64-bit). Category `keypoints` and the 1-based `skeleton` become
+//! a [`labelkit_model::KeypointSchema`] (0-based edges, left/right pairs
+//! inferred from the names). The non-standard `attributes` object becomes
+//! the annotation's `occluded` flag and attributes. See the `model` module
+//! docs (below) for how one COCO annotation becomes grouped shapes.
+//!
+//! # Results files
+//!
+//! A bare list of annotations (detector output) reads into a dataset whose
+//! images and labels are made from the ids it names (labels are named after
+//! the category id); annotation ids are their 1-based position, as
+//! pycocotools `loadRes` numbers them. [`WriteOptions::results`] writes one.
+//!
+//! # Why two passes
+//!
+//! The first pass validates the document and notes where each element is
+//! (serde_json with `RawValue`, whose position in the input gives the span);
+//! the second parses each element from its own bytes, borrowing strings. The
+//! order of the top-level keys then does not matter (categories may come
+//! last), and no more than one element is ever held as a parse tree.
+//!
+//! # Mapping of a COCO annotation to model shapes
+//!
+//! One COCO annotation becomes up to three model annotations, in this order:
+//! a [`Geometry::Box`](labelkit_model::Geometry::Box) from `bbox`, a [`Geometry::Polygon`](labelkit_model::Geometry::Polygon) or
+//! [`Geometry::Mask`](labelkit_model::Geometry::Mask) from `segmentation`, and [`Geometry::Keypoints`](labelkit_model::Geometry::Keypoints) from
+//! `keypoints`. They share the image, the label, `iscrowd` (crowd), `score`,
+//! `occluded` and the attributes.
+//!
+//! - The first shape keeps the COCO id as its [`AnnotationId`](labelkit_model::AnnotationId) and carries
+//!   the annotation's extra fields; the others get fresh ids above the
+//!   largest COCO annotation id of the file, in file order.
+//! - When there are several shapes they share `group = GroupId(coco id)`; a
+//!   single shape has no group.
+//! - The writer merges a group (or a lone shape) back into one COCO
+//!   annotation whose id is the id of its first shape, so a file read and
+//!   written keeps its ids.
+//!
+//! Fields kept in the first shape's `extra` (raw JSON text):
+//! - unknown keys (`ignore`, `face_box`, ...), in file order;
+//! - `segmentation` when it is `[]` (declared, but no polygon);
+//! - `area` when it differs from the area computed from the geometry (the
+//!   segmentation's: shoelace sum of the polygon parts or the mask's pixel
+//!   count; else the box's), so a stored area is written back as stored;
+//! - `num_keypoints` when it differs from the count of labelled points;
+//! - `coco.attributes`: `"no-occluded"` when the `attributes` object had no
+//!   `occluded` key, `"present"` when it held only `"occluded": false`, so
+//!   that the object is written back in the same form.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use labelkit_diagnostics::output::{AtomicFile, OutputError};
+use labelkit_diagnostics::{Loaded, ParseError};
+use labelkit_model::{Dataset, Precision, WriteReport};
+
+mod elements;
+mod json;
+mod model;
+mod read;
+mod write;
+
+/// Options of the reader.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// Check that every RLE mask decodes and its runs add up to its size
+    /// (reported as `F009`). On by default; it costs a decode of compressed
+    /// strings.
+    pub validate_masks: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            validate_masks: true,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Sets [`ReadOptions::validate_masks`].
+    #[must_use]
+    pub fn validate_masks(mut self, yes: bool) -> Self {
+        self.validate_masks = yes;
+        self
+    }
+}
+
+/// Options of the writer.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct WriteOptions {
+    /// How coordinates, areas and scores are printed. The default (shortest
+    /// round-trip decimal) makes model -> file -> model exact.
+    pub precision: Precision,
+    /// Indent every field on its own line. Otherwise each image, annotation
+    /// and category is one line.
+    pub pretty: bool,
+    /// Write a results file: a bare list of annotations without ids, areas
+    /// or derived boxes, as detectors output and pycocotools `loadRes` reads.
+    pub results: bool,
+}
+
+impl WriteOptions {
+    /// Sets [`WriteOptions::precision`].
+    #[must_use]
+    pub fn precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// Sets [`WriteOptions::pretty`].
+    #[must_use]
+    pub fn pretty(mut self, pretty: bool) -> Self {
+        self.pretty = pretty;
+        self
+    }
+
+    /// Sets [`WriteOptions::results`].
+    #[must_use]
+    pub fn results(mut self, results: bool) -> Self {
+        self.results = results;
+        self
+    }
+}
+
+/// Errors of the COCO reader and writer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not JSON, or not COCO's shape: file, line, column and what
+    /// was expected.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// Reading or writing failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The output could not be written safely.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// Reads a COCO file.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read, [`Error::Parse`] if it is not
+/// JSON or its top level is not COCO's shape.
+pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    read_bytes(path, &bytes, options)
+}
+
+/// Reads COCO JSON from bytes; `path` names the file in messages and in the
+/// source map (a path that exists on disk is re-read only when a diagnostic
+/// shows it; otherwise the bytes are kept in the source map).
+///
+/// # Errors
+/// [`Error::Parse`] with file, line and column if the bytes are not JSON or
+/// the top level is not COCO's shape (`images` not a list, ...). Problems
+/// inside an element are recoverable issues in [`Loaded::issues`].
+pub fn read_bytes(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
+    read::read(path, bytes, options)
+}
+
+/// Writes a dataset as COCO JSON to `path`, atomically.
+///
+/// # Errors
+/// [`Error::Output`] or [`Error::Io`] if the file cannot be written.
+pub fn write_path(
+    dataset: &Dataset,
+    path: &Path,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    let mut file = AtomicFile::create(path)?;
+    let report = write::write(dataset, file.writer(), options).map_err(|e| match e {
+        Error::Io { source, .. } => Error::Io {
+            path: path.to_owned(),
+            source,
+        },
+        other => other,
+    })?;
+    file.commit()?;
+    Ok(report)
+}
+
+/// Writes a dataset as COCO JSON.
+///
+/// Categories come from the top-level labels (ids: the label's `source_id`,
+/// else the next free id); images keep their ids; each group of shapes (or
+/// lone shape) becomes one annotation, keeping the id of its first shape,
+/// with a `bbox` derived from the geometry when the group has no box. The
+/// report counts what COCO cannot hold: rotation, ellipses, cuboids,
+/// polylines, points, tags, tracks, z_order, ...
+///
+/// # Errors
+/// [`Error::Io`] if writing fails.
+pub fn write_to(
+    dataset: &Dataset,
+    out: &mut impl std::io::Write,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    write::write(dataset, out, options)
+}
+
+/// The dataset as COCO can hold it: what [`read_bytes`] gives back for what
+/// [`write_to`] wrote with the default options (exactly, since the default
+/// precision prints numbers that read back the same).
+#[must_use]
+pub fn project(dataset: &Dataset) -> Dataset {
+    write::project(dataset)
+}
+
+/// Whether the bytes look like COCO JSON: an object with an `images`,
+/// `annotations` or `categories` key, or a list of objects with an
+/// `image_id`.
+#[must_use]
+pub fn sniff(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1 << 16)];
+    let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF) else {
+        return false;
+    };
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    match head[start] {
+        b'{' => has(b"\"images\"") || has(b"\"annotations\"") || has(b"\"categories\""),
+        b'[' => {
+            let rest = head[start + 1..]
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .copied();
+            rest == Some(b'{') && has(b"\"image_id\"")
+        }
+        _ => false,
+    }
+}
+
+#[doc(hidden)]
+pub mod fuzz {
+    //! The fuzz body: reading any bytes never panics, and whatever reads
+    //! writes and reads again.
+
+    use std::path::Path;
+
+    /// Reads `data` as COCO; if it reads, writes it and reads the output,
+    /// which must succeed.
+    ///
+    /// # Panics
+    /// When the written output of a dataset that read does not read back:
+    /// that is a bug the fuzzer should find.
+    pub fn fuzz_read(data: &[u8]) {
+        let path = Path::new("fuzz.json");
+        let Ok(loaded) = super::read_bytes(path, data, &super::ReadOptions::default()) else {
+            return;
+        };
+        let mut out = Vec::new();
+        if super::write_to(&loaded.dataset, &mut out, &super::WriteOptions::default()).is_ok() {
+            let again = super::read_bytes(path, &out, &super::ReadOptions::default());
+            assert!(again.is_ok(), "written COCO does not read back: {again:?}");
+        }
+        let _ = super::project(&loaded.dataset);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniff_recognises_objects_and_results() {
+        assert!(sniff(br#" {"info": {}, "images": []}"#));
+        assert!(sniff(br#"[{"image_id": 1, "category_id": 2}]"#));
+        assert!(!sniff(br#"{"names": []}"#));
+        assert!(!sniff(b"[1, 2]"));
+        assert!(!sniff(b""));
+    }
+}

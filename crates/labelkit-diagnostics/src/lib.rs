@@ -8,7 +8,7 @@
 //!
 //! A [`Diagnostic`] is what every reader issue, rule finding and plugin
 //! finding becomes: a code, a severity, a message, a primary label, optional
-//! secondary labels and help. [`render`] prints diagnostics in one of the
+//! secondary labels and help. [`render()`] prints diagnostics in one of the
 //! [`OutputFormat`]s: `full` (a source window with a caret), `concise`
 //! (`path:line:col: CODE message`), `json`, `sarif` (2.1.0) and `github`
 //! (workflow commands).
@@ -32,6 +32,6 @@ pub use diagnostic::{Diagnostic, Label, Severity};
 pub use error::{Located, ParseError};
 pub use loaded::Loaded;
 pub use read_issue::ReadIssue;
-pub use render::{render, OutputFormat, RenderOptions};
+pub use render::{render, render_to, sort_diagnostics, OutputFormat, RenderOptions};
 pub use source::{ByteSpan, FileId, LineCol, LineIndex, SourceFile, SourceMap};
-pub use span_table::{SpanTable, SourceSpan};
+pub use span_table::{SourceSpan, SpanTable};

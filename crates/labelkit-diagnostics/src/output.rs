@@ -102,7 +102,10 @@ impl OutputGuard {
     #[must_use]
     pub fn new(inputs: impl IntoIterator<Item = PathBuf>) -> Self {
         Self {
-            inputs: inputs.into_iter().map(|p| canonical_or_absolute(&p)).collect(),
+            inputs: inputs
+                .into_iter()
+                .map(|p| canonical_or_absolute(&p))
+                .collect(),
         }
     }
 
@@ -335,8 +338,14 @@ mod tests {
     #[test]
     fn safe_join_refuses_escapes() {
         let root = Path::new("/out");
-        assert_eq!(safe_join(root, "a/b.jpg").unwrap(), PathBuf::from("/out/a/b.jpg"));
-        assert_eq!(safe_join(root, "a/../b.jpg").unwrap(), PathBuf::from("/out/b.jpg"));
+        assert_eq!(
+            safe_join(root, "a/b.jpg").unwrap(),
+            PathBuf::from("/out/a/b.jpg")
+        );
+        assert_eq!(
+            safe_join(root, "a/../b.jpg").unwrap(),
+            PathBuf::from("/out/b.jpg")
+        );
         assert!(safe_join(root, "../x.jpg").is_err());
         assert!(safe_join(root, "a/../../x.jpg").is_err());
         assert!(safe_join(root, "/etc/passwd").is_err());

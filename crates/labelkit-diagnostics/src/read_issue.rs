@@ -104,7 +104,11 @@ impl ReadIssue {
 
     /// A diagnostic of this kind about a file as a whole.
     #[must_use]
-    pub fn in_file(self, path: impl Into<std::path::PathBuf>, message: impl Into<String>) -> Diagnostic {
+    pub fn in_file(
+        self,
+        path: impl Into<std::path::PathBuf>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::new(self.code(), self.name(), self.severity(), message).with_path(path)
     }
 }

@@ -55,10 +55,20 @@ pub struct LineCol {
 }
 
 /// Start offsets of lines, built once on first use.
+///
+/// Columns are found in time bounded by a constant, whatever the length of
+/// the line (a minified COCO file is one line of many megabytes): an ASCII
+/// text needs no counting, and for other texts the index keeps the number of
+/// characters before every 64 KiB boundary.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
+    /// Characters before byte `i * CHAR_BLOCK`; empty for ASCII text.
+    char_checkpoints: Vec<u32>,
 }
+
+/// Bytes between two character-count checkpoints of a [`LineIndex`].
+const CHAR_BLOCK: usize = 1 << 16;
 
 impl LineIndex {
     /// Indexes `text`.
@@ -69,7 +79,40 @@ impl LineIndex {
         for pos in memchr_iter(b'\n', text) {
             line_starts.push(u32::try_from(pos + 1).unwrap_or(u32::MAX));
         }
-        Self { line_starts }
+        let char_checkpoints = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut total = 0usize;
+            let mut checkpoints = Vec::with_capacity(text.len() / CHAR_BLOCK + 1);
+            for block in text.chunks(CHAR_BLOCK) {
+                checkpoints.push(u32::try_from(total).unwrap_or(u32::MAX));
+                total += count_chars(block);
+            }
+            checkpoints
+        };
+        Self {
+            line_starts,
+            char_checkpoints,
+        }
+    }
+
+    /// Characters in `text[start..end]`, using the checkpoints when the range
+    /// is long.
+    fn chars_between(&self, text: &[u8], start: usize, end: usize) -> usize {
+        if self.char_checkpoints.is_empty() {
+            return end - start;
+        }
+        if end - start <= 2 * CHAR_BLOCK {
+            return count_chars(&text[start..end]);
+        }
+        self.chars_before(text, end) - self.chars_before(text, start)
+    }
+
+    /// Characters in `text[..offset]`.
+    fn chars_before(&self, text: &[u8], offset: usize) -> usize {
+        let block = offset / CHAR_BLOCK;
+        let base = self.char_checkpoints.get(block).map_or(0, |&c| c as usize);
+        base + count_chars(&text[block * CHAR_BLOCK..offset])
     }
 
     /// Number of lines.
@@ -87,9 +130,8 @@ impl LineIndex {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line] as usize;
-        let prefix = &text[start..offset as usize];
-        let column = count_chars(prefix) + 1;
+        let start = (self.line_starts[line] as usize).min(offset as usize);
+        let column = self.chars_between(text, start, offset as usize) + 1;
         LineCol {
             line: u32::try_from(line + 1).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
@@ -108,7 +150,10 @@ impl LineIndex {
         if end > start && text.get(end - 1) == Some(&b'\r') {
             end -= 1;
         }
-        (start.min(text.len()), end.min(text.len()).max(start.min(text.len())))
+        (
+            start.min(text.len()),
+            end.min(text.len()).max(start.min(text.len())),
+        )
     }
 }
 
@@ -261,7 +306,10 @@ mod tests {
         assert_eq!(index.line_col(text, 3), LineCol { line: 2, column: 1 });
         // 'é' is two bytes but one character.
         let d = text.iter().position(|&b| b == b'd').unwrap();
-        assert_eq!(index.line_col(text, d as u32), LineCol { line: 2, column: 4 });
+        assert_eq!(
+            index.line_col(text, d as u32),
+            LineCol { line: 2, column: 4 }
+        );
         assert_eq!(index.line_col(text, 9), LineCol { line: 3, column: 1 });
         assert_eq!(index.line_range(text, 2), (3, 8));
     }

@@ -132,7 +132,13 @@ impl Dataset {
     /// The next free annotation id (one more than the largest in use).
     #[must_use]
     pub fn next_annotation_id(&self) -> AnnotationId {
-        AnnotationId(self.annotations.iter().map(|a| a.id.0 + 1).max().unwrap_or(1))
+        AnnotationId(
+            self.annotations
+                .iter()
+                .map(|a| a.id.0 + 1)
+                .max()
+                .unwrap_or(1),
+        )
     }
 
     /// The next free group id.

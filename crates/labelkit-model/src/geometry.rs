@@ -144,7 +144,10 @@ impl BoxGeom {
         let dist = |a: Point, b: Point| (b.x - a.x).hypot(b.y - a.y);
         let w = (dist(p0, p1) + dist(p3, p2)) / 2.0;
         let h = (dist(p1, p2) + dist(p0, p3)) / 2.0;
-        let mut rotation = (p1.y - p0.y).atan2(p1.x - p0.x).to_degrees().rem_euclid(360.0);
+        let mut rotation = (p1.y - p0.y)
+            .atan2(p1.x - p0.x)
+            .to_degrees()
+            .rem_euclid(360.0);
         if rotation >= 360.0 {
             rotation = 0.0;
         }
@@ -526,7 +529,12 @@ impl Geometry {
                 let (sin, cos) = e.rotation.to_radians().sin_cos();
                 let hw = (e.rx * cos).hypot(e.ry * sin);
                 let hh = (e.rx * sin).hypot(e.ry * cos);
-                Some(BoxGeom::from_xyxy(e.cx - hw, e.cy - hh, e.cx + hw, e.cy + hh))
+                Some(BoxGeom::from_xyxy(
+                    e.cx - hw,
+                    e.cy - hh,
+                    e.cx + hw,
+                    e.cy + hh,
+                ))
             }
             Self::Cuboid(c) => bounds_of(c.coords.chunks_exact(2).map(|p| Point::new(p[0], p[1]))),
             Self::Tag => None,
@@ -640,6 +648,9 @@ mod tests {
             rings: vec![square.clone(), square],
         };
         assert_eq!(p.area(), 8.0);
-        assert_eq!(ring_area(&[Point::new(0.0, 0.0), Point::new(1.0, 1.0)]), 0.0);
+        assert_eq!(
+            ring_area(&[Point::new(0.0, 0.0), Point::new(1.0, 1.0)]),
+            0.0
+        );
     }
 }

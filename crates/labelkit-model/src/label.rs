@@ -1,7 +1,7 @@
 //! Labels, their attribute specs, and keypoint schemas.
 
-use crate::ids::LabelId;
 use crate::dataset::Extra;
+use crate::ids::LabelId;
 
 /// CVAT's attribute input types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -445,11 +445,18 @@ mod tests {
         wrong.swap(1, 2);
         assert_eq!(
             schema.check_flip_idx(&wrong),
-            Err(FlipIdxMismatch::Entry { index: 1, expected: 2, found: 1 })
+            Err(FlipIdxMismatch::Entry {
+                index: 1,
+                expected: 2,
+                found: 1
+            })
         );
         assert_eq!(
             schema.check_flip_idx(&[0, 1]),
-            Err(FlipIdxMismatch::Length { expected: 17, found: 2 })
+            Err(FlipIdxMismatch::Length {
+                expected: 17,
+                found: 2
+            })
         );
     }
 

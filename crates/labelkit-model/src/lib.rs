@@ -54,4 +54,4 @@ pub use ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
 pub use label::{AttributeSpec, InputType, KeypointSchema, Label, LabelSet};
 pub use number::Precision;
 pub use report::WriteReport;
-pub use track::{Track, TrackShape};
+pub use track::{expand_tracks, ExpandOptions, PointsInterpolation, Track, TrackShape};

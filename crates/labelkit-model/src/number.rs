@@ -49,14 +49,21 @@ impl Precision {
         if text == "shortest" {
             return Some(Self::Shortest);
         }
-        if let Some(n) = text.strip_prefix("decimals:").or_else(|| text.strip_suffix('d')) {
+        if let Some(n) = text
+            .strip_prefix("decimals:")
+            .or_else(|| text.strip_suffix('d'))
+        {
             return n.parse().ok().map(Self::Decimals);
         }
         if let Some(n) = text
             .strip_prefix("significant:")
             .or_else(|| text.strip_suffix('g'))
         {
-            return n.parse().ok().filter(|&n: &u8| n > 0).map(Self::Significant);
+            return n
+                .parse()
+                .ok()
+                .filter(|&n: &u8| n > 0)
+                .map(Self::Significant);
         }
         None
     }

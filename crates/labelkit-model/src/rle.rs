@@ -169,9 +169,12 @@ pub struct Bitmap {
 }
 
 impl Bitmap {
-    /// The pixel at `(x, y)`.
+    /// The pixel at `(x, y)`; `false` outside the bitmap.
     #[must_use]
     pub fn get(&self, x: u32, y: u32) -> bool {
+        if x >= self.width || y >= self.height {
+            return false;
+        }
         self.pixels
             .get(y as usize * self.width as usize + x as usize)
             .copied()
@@ -190,7 +193,12 @@ fn check_sum(counts: &[u32], expected: u64) -> Result<(), RleError> {
 
 /// Foreground pixel count of alternating runs starting with background.
 fn foreground(counts: &[u32]) -> u64 {
-    counts.iter().skip(1).step_by(2).map(|&c| u64::from(c)).sum()
+    counts
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|&c| u64::from(c))
+        .sum()
 }
 
 impl MaskEncoding {

@@ -1,10 +1,104 @@
 //! Video tracks (CVAT for video 1.1) and their expansion into per-frame
 //! annotations.
+//!
+//! A [`Track`] stores the states of one object exactly as CVAT video writes
+//! them. Formats without tracks (COCO, YOLO, CVAT for images) need one
+//! annotation per frame instead: [`expand_tracks`] and [`Track::expand`]
+//! produce them with CVAT's interpolation, and [`Track::state_at`] gives the
+//! state of a track on any one frame.
+//!
+//! # Interpolation rules
+//!
+//! The rules follow what CVAT's server does when it exports a video task as
+//! per-frame shapes:
+//!
+//! - Every shape written in the track, keyframe or not, is used as written
+//!   on its own frame. Shapes are taken in frame order; when two shapes share
+//!   a frame, the one listed last wins.
+//! - Between two consecutive shapes `a` (frame `fa`) and `b` (frame `fb`),
+//!   a frame `f` with `fa < f < fb` gets the geometry of `a` moved towards
+//!   `b` by `t = (f - fa) / (fb - fa)`, and `a`'s occluded flag, z order and
+//!   attributes. This also happens when `b` is `outside=1`: the object moves
+//!   towards the place where it leaves.
+//! - Nothing is produced from a shape with `outside=1` (neither on its frame
+//!   nor after it) until a later shape with `outside=0`.
+//! - After the last shape a visible track keeps its last state up to
+//!   `stop_frame` (inclusive, the last frame of the task or segment); without
+//!   a stop frame the track ends at its last shape. Shapes after `stop_frame`
+//!   only steer the interpolation of the frames up to it.
+//! - Attributes are carried forward: a shape that lacks an attribute its
+//!   predecessor had inherits the predecessor's value (CVAT writes mutable
+//!   attributes only where they change in some exports).
+//!
+//! How each geometry moves:
+//!
+//! - **Box**: the four edges linearly; the rotation along the shortest arc
+//!   (350 to 10 degrees turns through 0, not back through 180), the result
+//!   in `[0, 360)`. An exact half turn goes counter-clockwise.
+//! - **Ellipse**: centre and radii linearly, rotation as for boxes.
+//! - **Cuboid**: each of the 16 coordinates linearly.
+//! - **Points**: a single point moves linearly. Several points are held at
+//!   the earlier shape, as CVAT does, unless
+//!   [`ExpandOptions::points`] is [`PointsInterpolation::Linear`], which
+//!   moves them point by point when both shapes have the same count.
+//! - **Keypoints**: point by point when both shapes have the same number of
+//!   points; names and visibility come from the earlier shape.
+//! - **Polyline and polygon**: by arc length, as CVAT does, so the two
+//!   shapes may have different vertex counts. Each vertex is placed at its
+//!   relative position along the curve (cumulative length / total length).
+//!   Every vertex of the earlier curve is paired with the vertex of the later
+//!   curve nearest in relative position, and every vertex of the later curve
+//!   left unpaired is paired with the nearest vertex of the earlier one. Each
+//!   pair is interpolated linearly, then runs of interpolated vertices that
+//!   came from one vertex are thinned: inside a run, a vertex closer than
+//!   `length / (2 n)` to the last kept one is dropped, and a run of two
+//!   vertices closer than that collapses to their midpoint (`length` is the
+//!   length of the run's source curve and `n` its vertex count). A polygon
+//!   ring is closed (its first vertex repeated at the end) for this and the
+//!   last output vertex is removed afterwards. Polygons with several rings
+//!   are interpolated ring by ring when both have the same ring count.
+//! - **Mask, tag**, two shapes of different kinds, or shapes that cannot be
+//!   paired (empty point lists, different keypoint counts): the earlier
+//!   shape is held unchanged until the next shape.
+//!
+//! # Skeletons
+//!
+//! A skeleton track keeps the parent's states in [`Track::shapes`] (with
+//! [`Geometry::Tag`]) and one element track per point in
+//! [`Track::elements`]. Each element track is interpolated on its own; on
+//! every frame where the parent is visible the elements are combined into
+//! one [`Geometry::Keypoints`]: one [`Keypoint`] per element, named after the
+//! element's label, [`Visibility::Absent`] when the element is outside on
+//! that frame (or has no state yet), [`Visibility::Occluded`] when occluded,
+//! [`Visibility::Visible`] otherwise. An absent element keeps the coordinates
+//! of its last state (CVAT writes them too), or `(0, 0)` when it has none.
+//! Points are ordered by the parent label's [`crate::KeypointSchema`] when it
+//! has one (names of the schema without an element track become absent
+//! points at `(0, 0)`), else in element order. A skeleton track without
+//! parent shapes is visible on every frame where one of its elements is.
+//!
+//! # Images and ids
+//!
+//! [`expand_tracks`] puts the annotation of frame `f` on the first image of
+//! the dataset whose [`crate::Image::frame`] is `f`; when no image has that
+//! frame the annotation refers to `ImageId(f)` (CVAT numbers the frames of a
+//! video task from 0 and its image ids are the frame numbers).
+//!
+//! Expanded annotations get fresh ids: they are numbered consecutively from
+//! [`Dataset::next_annotation_id`], tracks in dataset order and, inside a
+//! track, frames in increasing order. The same dataset always gives the same
+//! ids.
+
+use std::collections::HashMap;
 
 use crate::attribute::Attributes;
-use crate::dataset::Extra;
-use crate::geometry::Geometry;
-use crate::ids::{GroupId, LabelId, TrackId};
+use crate::dataset::{Annotation, Dataset, Extra};
+use crate::geometry::{
+    BoxGeom, Cuboid, Ellipse, Geometry, Keypoint, Keypoints, Point, Points, Polygon, Polyline,
+    Visibility,
+};
+use crate::ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
+use crate::label::LabelSet;
 
 /// The state of a track on one frame, exactly as CVAT video stores it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,4 +140,1152 @@ pub struct Track {
     pub elements: Vec<Track>,
     /// Format-specific fields (CVAT `task_id`, `subset`).
     pub extra: Extra,
+}
+
+/// How several [`Geometry::Points`] move between two shapes of a track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PointsInterpolation {
+    /// As CVAT: a single point moves linearly, several points are held at
+    /// the earlier shape until the next one.
+    #[default]
+    Cvat,
+    /// Every point moves linearly to the point at the same position in the
+    /// next shape when both have the same count (else held).
+    Linear,
+}
+
+/// Options of track expansion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExpandOptions {
+    /// The last frame of the video (inclusive): a track still visible after
+    /// its last shape continues to it, and nothing is produced after it.
+    /// `None`: every track ends at its last shape.
+    pub stop_frame: Option<u64>,
+    /// How several points move.
+    pub points: PointsInterpolation,
+}
+
+impl ExpandOptions {
+    /// Options with the given stop frame and CVAT's rules otherwise.
+    #[must_use]
+    pub fn with_stop_frame(stop_frame: Option<u64>) -> Self {
+        Self {
+            stop_frame,
+            ..Self::default()
+        }
+    }
+}
+
+/// Expands every track of the dataset into per-frame annotations with
+/// CVAT's interpolation (see the module docs for the rules, the image of
+/// each frame and the id scheme). `stop_frame` is the last frame of the video
+/// (inclusive); with `None` each track ends at its last shape.
+#[must_use]
+pub fn expand_tracks(dataset: &Dataset, stop_frame: Option<u64>) -> Vec<Annotation> {
+    expand_tracks_with(dataset, &ExpandOptions::with_stop_frame(stop_frame))
+}
+
+/// [`expand_tracks`] with all options.
+#[must_use]
+pub fn expand_tracks_with(dataset: &Dataset, options: &ExpandOptions) -> Vec<Annotation> {
+    let mut frames: HashMap<u64, ImageId> = HashMap::new();
+    for image in &dataset.images {
+        if let Some(frame) = image.frame {
+            frames.entry(frame).or_insert(image.id);
+        }
+    }
+    let image_of = |frame: u64| frames.get(&frame).copied().unwrap_or(ImageId(frame));
+    let mut next_id = dataset.next_annotation_id();
+    let mut out = Vec::new();
+    for track in &dataset.tracks {
+        out.extend(track.expand(&dataset.labels, &image_of, &mut next_id, options));
+    }
+    out
+}
+
+/// The shapes of a track in frame order (the last of equal frames wins),
+/// each with its attributes after carrying forward the earlier ones.
+struct Prepared<'a> {
+    shapes: Vec<&'a TrackShape>,
+    attributes: Vec<Attributes>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(track: &'a Track) -> Self {
+        let mut shapes: Vec<&TrackShape> = track.shapes.iter().collect();
+        if !shapes.windows(2).all(|w| w[0].frame < w[1].frame) {
+            shapes.sort_by_key(|s| s.frame);
+            // Keep the last of each run of equal frames.
+            let mut kept: Vec<&TrackShape> = Vec::with_capacity(shapes.len());
+            for s in shapes {
+                match kept.last_mut() {
+                    Some(last) if last.frame == s.frame => *last = s,
+                    _ => kept.push(s),
+                }
+            }
+            shapes = kept;
+        }
+        let mut attributes: Vec<Attributes> = Vec::with_capacity(shapes.len());
+        for s in &shapes {
+            let mut attrs = s.attributes.clone();
+            if let Some(prev) = attributes.last() {
+                for (name, value) in &prev.0 {
+                    if attrs.get(name).is_none() {
+                        attrs.0.push((name.clone(), value.clone()));
+                    }
+                }
+            }
+            attributes.push(attrs);
+        }
+        Self { shapes, attributes }
+    }
+
+    /// The shape at position `i` as a state (with carried attributes).
+    fn state(&self, i: usize) -> TrackShape {
+        let s = self.shapes[i];
+        TrackShape {
+            frame: s.frame,
+            keyframe: s.keyframe,
+            outside: s.outside,
+            occluded: s.occluded,
+            z_order: s.z_order,
+            geometry: s.geometry.clone(),
+            attributes: self.attributes[i].clone(),
+        }
+    }
+
+    /// The state on `frame`, strictly after shape `i` and strictly before
+    /// shape `i + 1` (if any): interpolated, held, or outside.
+    fn between(&self, i: usize, frame: u64, options: &ExpandOptions) -> TrackShape {
+        let a = self.shapes[i];
+        let geometry = match self.shapes.get(i + 1) {
+            Some(b) if !a.outside => {
+                #[allow(clippy::cast_precision_loss)]
+                let t = (frame - a.frame) as f64 / (b.frame - a.frame) as f64;
+                interpolate_geometry(&a.geometry, &b.geometry, t, options)
+                    .unwrap_or_else(|| a.geometry.clone())
+            }
+            _ => a.geometry.clone(),
+        };
+        TrackShape {
+            frame,
+            keyframe: false,
+            outside: a.outside,
+            occluded: a.occluded,
+            z_order: a.z_order,
+            geometry,
+            attributes: self.attributes[i].clone(),
+        }
+    }
+
+    /// The state on `frame`, outside states included; `None` before the
+    /// first shape. After the last shape the last state holds.
+    fn state_at(&self, frame: u64, options: &ExpandOptions) -> Option<TrackShape> {
+        let after = self.shapes.partition_point(|s| s.frame <= frame);
+        let i = after.checked_sub(1)?;
+        if self.shapes[i].frame == frame {
+            Some(self.state(i))
+        } else {
+            Some(self.between(i, frame, options))
+        }
+    }
+
+    /// Every visible state, frames increasing, up to `options.stop_frame`.
+    fn visible_states(&self, options: &ExpandOptions) -> Vec<TrackShape> {
+        let stop = options.stop_frame.unwrap_or(u64::MAX);
+        let mut out = Vec::new();
+        for (i, s) in self.shapes.iter().enumerate() {
+            if s.frame > stop {
+                break;
+            }
+            if !s.outside {
+                out.push(self.state(i));
+            }
+            let end = match self.shapes.get(i + 1) {
+                Some(next) => next.frame.min(stop.saturating_add(1)),
+                None => match options.stop_frame {
+                    Some(stop) => stop.saturating_add(1),
+                    None => s.frame + 1,
+                },
+            };
+            if !s.outside {
+                for frame in s.frame + 1..end {
+                    out.push(self.between(i, frame, options));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Track {
+    /// Whether this is a skeleton track (it has element tracks).
+    #[must_use]
+    pub fn is_skeleton(&self) -> bool {
+        !self.elements.is_empty()
+    }
+
+    /// The state of the track on `frame` with CVAT's interpolation (see the
+    /// module docs), including hidden states (`outside == true`); `None`
+    /// before the first shape. After the last shape the last state holds
+    /// forever. The state of a frame that has a shape is that shape (its
+    /// attributes completed by the carried-forward ones); any other state has
+    /// `keyframe == false`. For a skeleton track this is the parent's state
+    /// (see [`Track::keypoints_at`] for the points).
+    #[must_use]
+    pub fn state_at(&self, frame: u64) -> Option<TrackShape> {
+        self.state_at_with(frame, &ExpandOptions::default())
+    }
+
+    /// [`Track::state_at`] with options.
+    #[must_use]
+    pub fn state_at_with(&self, frame: u64, options: &ExpandOptions) -> Option<TrackShape> {
+        Prepared::new(self).state_at(frame, options)
+    }
+
+    /// The visible states of the track (not its elements), one per frame,
+    /// frames increasing, up to `options.stop_frame`.
+    #[must_use]
+    pub fn visible_states(&self, options: &ExpandOptions) -> Vec<TrackShape> {
+        Prepared::new(self).visible_states(options)
+    }
+
+    /// The keypoints of a skeleton track on `frame`, whether or not the
+    /// parent is visible there (see the module docs for names, order and
+    /// visibility); `None` for a track without elements.
+    #[must_use]
+    pub fn keypoints_at(&self, frame: u64, labels: &LabelSet) -> Option<Keypoints> {
+        if self.elements.is_empty() {
+            return None;
+        }
+        let options = ExpandOptions::default();
+        let elements = SkeletonElements::new(self, labels);
+        Some(elements.keypoints_at(frame, &options))
+    }
+
+    /// Expands the track into one annotation per visible frame.
+    ///
+    /// `image_of` gives the image of a frame; ids are taken from `next_id`,
+    /// which is advanced past them. Each annotation carries the track's id,
+    /// label, group and source, and the state's geometry, occluded flag, z
+    /// order and attributes.
+    pub fn expand(
+        &self,
+        labels: &LabelSet,
+        image_of: &dyn Fn(u64) -> ImageId,
+        next_id: &mut AnnotationId,
+        options: &ExpandOptions,
+    ) -> Vec<Annotation> {
+        let states = if self.elements.is_empty() {
+            self.visible_states(options)
+        } else {
+            let elements = SkeletonElements::new(self, labels);
+            let parent = if self.shapes.is_empty() {
+                elements.union_states(options)
+            } else {
+                self.visible_states(options)
+            };
+            parent
+                .into_iter()
+                .map(|mut state| {
+                    state.geometry =
+                        Geometry::Keypoints(elements.keypoints_at(state.frame, options));
+                    state
+                })
+                .collect()
+        };
+        states
+            .into_iter()
+            .map(|state| {
+                let id = *next_id;
+                next_id.0 += 1;
+                Annotation {
+                    id,
+                    image: image_of(state.frame),
+                    label: self.label,
+                    geometry: state.geometry,
+                    attributes: state.attributes,
+                    occluded: state.occluded,
+                    z_order: state.z_order,
+                    group: self.group,
+                    source: self.source.clone(),
+                    score: None,
+                    crowd: false,
+                    track: Some(self.id),
+                    extra: Extra::new(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The element tracks of a skeleton, prepared once, in output order.
+struct SkeletonElements<'a> {
+    /// `(name, element)`; `None` for a schema point without element track.
+    points: Vec<(Option<String>, Option<Prepared<'a>>)>,
+}
+
+impl<'a> SkeletonElements<'a> {
+    fn new(track: &'a Track, labels: &LabelSet) -> Self {
+        let name_of = |e: &Track| labels.get(e.label).map(|l| l.name.clone());
+        let schema = labels.get(track.label).and_then(|l| l.keypoints.as_ref());
+        let mut points = Vec::new();
+        let mut used = vec![false; track.elements.len()];
+        if let Some(schema) = schema {
+            for name in &schema.names {
+                let found = track
+                    .elements
+                    .iter()
+                    .enumerate()
+                    .find(|(i, e)| !used[*i] && name_of(e).as_deref() == Some(name.as_str()));
+                match found {
+                    Some((i, e)) => {
+                        used[i] = true;
+                        points.push((Some(name.clone()), Some(Prepared::new(e))));
+                    }
+                    None => points.push((Some(name.clone()), None)),
+                }
+            }
+        }
+        for (i, e) in track.elements.iter().enumerate() {
+            if !used[i] {
+                points.push((name_of(e), Some(Prepared::new(e))));
+            }
+        }
+        Self { points }
+    }
+
+    fn keypoints_at(&self, frame: u64, options: &ExpandOptions) -> Keypoints {
+        let points = self
+            .points
+            .iter()
+            .map(|(name, element)| {
+                let state = element.as_ref().and_then(|e| e.state_at(frame, options));
+                let (x, y, visibility) = match state {
+                    None => (0.0, 0.0, Visibility::Absent),
+                    Some(s) => match first_point(&s.geometry) {
+                        None => (0.0, 0.0, Visibility::Absent),
+                        Some(p) if s.outside => (p.x, p.y, Visibility::Absent),
+                        Some(p) if s.occluded => (p.x, p.y, Visibility::Occluded),
+                        Some(p) => (p.x, p.y, Visibility::Visible),
+                    },
+                };
+                Keypoint {
+                    name: name.clone(),
+                    x,
+                    y,
+                    visibility,
+                }
+            })
+            .collect();
+        Keypoints { points }
+    }
+
+    /// Parent states for a skeleton without parent shapes: every frame where
+    /// an element is visible.
+    fn union_states(&self, options: &ExpandOptions) -> Vec<TrackShape> {
+        let mut frames: Vec<u64> = self
+            .points
+            .iter()
+            .filter_map(|(_, e)| e.as_ref())
+            .flat_map(|e| e.visible_states(options).into_iter().map(|s| s.frame))
+            .collect();
+        frames.sort_unstable();
+        frames.dedup();
+        frames
+            .into_iter()
+            .map(|frame| TrackShape {
+                frame,
+                keyframe: false,
+                outside: false,
+                occluded: false,
+                z_order: 0,
+                geometry: Geometry::Tag,
+                attributes: Attributes::new(),
+            })
+            .collect()
+    }
+}
+
+fn first_point(g: &Geometry) -> Option<Point> {
+    match g {
+        Geometry::Points(p) => p.points.first().copied(),
+        Geometry::Keypoints(k) => k.points.first().map(|p| Point::new(p.x, p.y)),
+        Geometry::Polyline(p) => p.points.first().copied(),
+        _ => None,
+    }
+}
+
+fn lerp(a: f64, b: f64, t: f64) -> f64 {
+    a + (b - a) * t
+}
+
+fn lerp_point(a: Point, b: Point, t: f64) -> Point {
+    Point::new(lerp(a.x, b.x, t), lerp(a.y, b.y, t))
+}
+
+/// The signed difference `to - from` of two angles in degrees, along the
+/// shortest arc, in `[-180, 180)`.
+fn angle_diff(to: f64, from: f64) -> f64 {
+    (to - from + 180.0).rem_euclid(360.0) - 180.0
+}
+
+/// A rotation moved by `t` along the shortest arc, in `[0, 360)`.
+fn lerp_rotation(a: f64, b: f64, t: f64) -> f64 {
+    let r = (a + angle_diff(b, a) * t).rem_euclid(360.0);
+    // rem_euclid can round up to exactly 360 for tiny negative inputs.
+    if r >= 360.0 {
+        0.0
+    } else {
+        r
+    }
+}
+
+/// The geometry a fraction `t` of the way from `a` to `b`, or `None` when
+/// the two cannot be interpolated (the caller holds `a`).
+fn interpolate_geometry(
+    a: &Geometry,
+    b: &Geometry,
+    t: f64,
+    options: &ExpandOptions,
+) -> Option<Geometry> {
+    Some(match (a, b) {
+        (Geometry::Box(a), Geometry::Box(b)) => Geometry::Box(BoxGeom {
+            x_min: lerp(a.x_min, b.x_min, t),
+            y_min: lerp(a.y_min, b.y_min, t),
+            x_max: lerp(a.x_max, b.x_max, t),
+            y_max: lerp(a.y_max, b.y_max, t),
+            rotation: lerp_rotation(a.rotation, b.rotation, t),
+        }),
+        (Geometry::Ellipse(a), Geometry::Ellipse(b)) => Geometry::Ellipse(Ellipse {
+            cx: lerp(a.cx, b.cx, t),
+            cy: lerp(a.cy, b.cy, t),
+            rx: lerp(a.rx, b.rx, t),
+            ry: lerp(a.ry, b.ry, t),
+            rotation: lerp_rotation(a.rotation, b.rotation, t),
+        }),
+        (Geometry::Cuboid(a), Geometry::Cuboid(b)) => {
+            let mut coords = a.coords;
+            for (c, &target) in coords.iter_mut().zip(&b.coords) {
+                *c = lerp(*c, target, t);
+            }
+            Geometry::Cuboid(Cuboid { coords })
+        }
+        (Geometry::Points(a), Geometry::Points(b)) => {
+            let linear = a.points.len() == 1 || options.points == PointsInterpolation::Linear;
+            if !linear || a.points.len() != b.points.len() || a.points.is_empty() {
+                return None;
+            }
+            Geometry::Points(Points {
+                points: a
+                    .points
+                    .iter()
+                    .zip(&b.points)
+                    .map(|(&p, &q)| lerp_point(p, q, t))
+                    .collect(),
+            })
+        }
+        (Geometry::Keypoints(a), Geometry::Keypoints(b)) => {
+            if a.points.len() != b.points.len() {
+                return None;
+            }
+            Geometry::Keypoints(Keypoints {
+                points: a
+                    .points
+                    .iter()
+                    .zip(&b.points)
+                    .map(|(p, q)| Keypoint {
+                        name: p.name.clone(),
+                        x: lerp(p.x, q.x, t),
+                        y: lerp(p.y, q.y, t),
+                        visibility: p.visibility,
+                    })
+                    .collect(),
+            })
+        }
+        (Geometry::Polyline(a), Geometry::Polyline(b)) => Geometry::Polyline(Polyline {
+            points: interpolate_curve(&a.points, &b.points, t)?,
+        }),
+        (Geometry::Polygon(a), Geometry::Polygon(b)) => {
+            if a.rings.len() != b.rings.len() || a.rings.is_empty() {
+                return None;
+            }
+            let mut rings = Vec::with_capacity(a.rings.len());
+            for (ra, rb) in a.rings.iter().zip(&b.rings) {
+                rings.push(interpolate_ring(ra, rb, t)?);
+            }
+            Geometry::Polygon(Polygon { rings })
+        }
+        _ => return None,
+    })
+}
+
+/// A polygon ring: closed by repeating its first vertex, interpolated as a
+/// curve, and the last output vertex removed.
+fn interpolate_ring(a: &[Point], b: &[Point], t: f64) -> Option<Vec<Point>> {
+    let (&a0, &b0) = (a.first()?, b.first()?);
+    let closed_a: Vec<Point> = a.iter().copied().chain(std::iter::once(a0)).collect();
+    let closed_b: Vec<Point> = b.iter().copied().chain(std::iter::once(b0)).collect();
+    let mut out = interpolate_curve(&closed_a, &closed_b, t)?;
+    out.pop();
+    if out.is_empty() {
+        None
+    } else {
+        Some(out)
+    }
+}
+
+fn distance(a: Point, b: Point) -> f64 {
+    (b.x - a.x).hypot(b.y - a.y)
+}
+
+fn curve_length(points: &[Point]) -> f64 {
+    points.windows(2).map(|w| distance(w[0], w[1])).sum()
+}
+
+/// Relative position of each vertex along the curve, from 0 to 1 (all 0 for
+/// a curve of length 0).
+fn relative_positions(points: &[Point]) -> Vec<f64> {
+    let total = curve_length(points);
+    let mut acc = 0.0;
+    let mut out = Vec::with_capacity(points.len());
+    out.push(0.0);
+    for w in points.windows(2) {
+        acc += distance(w[0], w[1]);
+        out.push(if total > 0.0 { acc / total } else { 0.0 });
+    }
+    out.truncate(points.len());
+    out
+}
+
+/// The index of the entry of `curve` nearest to `value` (the first on ties).
+fn nearest(value: f64, curve: &[f64]) -> usize {
+    let mut best = 0;
+    let mut best_distance = f64::INFINITY;
+    for (i, &c) in curve.iter().enumerate() {
+        let d = (value - c).abs();
+        if i == 0 || d < best_distance {
+            best = i;
+            best_distance = d;
+        }
+    }
+    best
+}
+
+/// Interpolates two open curves by arc length (see the module docs).
+fn interpolate_curve(left: &[Point], right: &[Point], t: f64) -> Option<Vec<Point>> {
+    if left.is_empty() || right.is_empty() {
+        return None;
+    }
+    let left_pos = relative_positions(left);
+    let right_pos = relative_positions(right);
+
+    // Pair every left vertex with the nearest right one, then every unpaired
+    // right vertex with the nearest left one.
+    let mut matching: Vec<Vec<usize>> = left_pos
+        .iter()
+        .map(|&v| vec![nearest(v, &right_pos)])
+        .collect();
+    let mut paired = vec![false; right.len()];
+    for m in &matching {
+        paired[m[0]] = true;
+    }
+    for (r, &v) in right_pos.iter().enumerate() {
+        if !paired[r] {
+            matching[nearest(v, &left_pos)].push(r);
+        }
+    }
+    for m in &mut matching {
+        m.sort_unstable();
+    }
+
+    // Interpolate each pair; `first_index[l]` is the position in
+    // `interpolated` of the first pair of left vertex `l`.
+    let mut interpolated = Vec::with_capacity(left.len() + right.len());
+    let mut first_index = Vec::with_capacity(left.len());
+    for (l, m) in matching.iter().enumerate() {
+        first_index.push(interpolated.len());
+        for &r in m {
+            interpolated.push(lerp_point(left[l], right[r], t));
+        }
+    }
+
+    let minimize = |base_length: f64, n: usize, start: usize, stop: usize, out: &mut Vec<Point>| {
+        #[allow(clippy::cast_precision_loss)]
+        let threshold = base_length / (2.0 * n as f64);
+        let mut kept = vec![interpolated[start]];
+        let mut latest = start;
+        for i in start + 1..stop {
+            if distance(interpolated[latest], interpolated[i]) >= threshold {
+                kept.push(interpolated[i]);
+                latest = i;
+            }
+        }
+        kept.push(interpolated[stop]);
+        if kept.len() == 2 && distance(interpolated[start], interpolated[stop]) < threshold {
+            out.push(Point::new(
+                (kept[0].x + kept[1].x) / 2.0,
+                (kept[0].y + kept[1].y) / 2.0,
+            ));
+        } else {
+            out.extend(kept);
+        }
+    };
+
+    let mut reduced = Vec::with_capacity(interpolated.len());
+    // A run of left vertices `start..=stop` paired with one right vertex.
+    let left_segment = |start: usize, stop: usize, out: &mut Vec<Point>| {
+        let (si, ti) = (first_index[start], first_index[stop]);
+        if si == ti {
+            out.push(interpolated[si]);
+        } else {
+            minimize(
+                curve_length(&left[start..=stop]),
+                stop - start + 1,
+                si,
+                ti,
+                out,
+            );
+        }
+    };
+    let mut open: Option<usize> = None;
+    for (i, m) in matching.iter().enumerate() {
+        if m.len() == 1 {
+            match open {
+                Some(o) if matching[o][0] == m[0] => {}
+                Some(o) => {
+                    left_segment(o, i - 1, &mut reduced);
+                    open = Some(i);
+                }
+                None => open = Some(i),
+            }
+        } else {
+            if let Some(o) = open.take() {
+                left_segment(o, i - 1, &mut reduced);
+            }
+            // One left vertex paired with the right vertices `start..=stop`.
+            let (start, stop) = (m[0], m[m.len() - 1]);
+            let si = first_index[i];
+            minimize(
+                curve_length(&right[start..=stop]),
+                stop - start + 1,
+                si,
+                si + m.len() - 1,
+                &mut reduced,
+            );
+        }
+    }
+    if let Some(o) = open {
+        left_segment(o, left.len() - 1, &mut reduced);
+    }
+    Some(reduced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribute::AttributeValue;
+    use crate::dataset::Image;
+    use crate::label::{KeypointSchema, Label};
+    use crate::rle::{CocoCounts, MaskEncoding};
+    use crate::Mask;
+
+    fn shape(frame: u64, geometry: Geometry) -> TrackShape {
+        TrackShape {
+            frame,
+            keyframe: true,
+            outside: false,
+            occluded: false,
+            z_order: 0,
+            geometry,
+            attributes: Attributes::new(),
+        }
+    }
+
+    fn outside(frame: u64, geometry: Geometry) -> TrackShape {
+        TrackShape {
+            outside: true,
+            ..shape(frame, geometry)
+        }
+    }
+
+    fn track(shapes: Vec<TrackShape>) -> Track {
+        Track {
+            id: TrackId(3),
+            label: LabelId(0),
+            group: Some(GroupId(9)),
+            source: Some("manual".into()),
+            shapes,
+            elements: Vec::new(),
+            extra: Extra::new(),
+        }
+    }
+
+    fn rbox(x0: f64, y0: f64, x1: f64, y1: f64, rotation: f64) -> Geometry {
+        Geometry::Box(BoxGeom {
+            x_min: x0,
+            y_min: y0,
+            x_max: x1,
+            y_max: y1,
+            rotation,
+        })
+    }
+
+    fn pts(points: &[(f64, f64)]) -> Vec<Point> {
+        points.iter().map(|&(x, y)| Point::new(x, y)).collect()
+    }
+
+    fn assert_box(g: &Geometry, expected: [f64; 5]) {
+        let Geometry::Box(b) = g else {
+            panic!("not a box: {g:?}");
+        };
+        let got = [b.x_min, b.y_min, b.x_max, b.y_max, b.rotation];
+        for (g, e) in got.iter().zip(expected) {
+            assert!((g - e).abs() < 1e-9, "{got:?} != {expected:?}");
+        }
+    }
+
+    fn assert_points(got: &[Point], expected: &[(f64, f64)]) {
+        assert_eq!(got.len(), expected.len(), "{got:?} != {expected:?}");
+        for (g, e) in got.iter().zip(expected) {
+            assert!(
+                (g.x - e.0).abs() < 1e-9 && (g.y - e.1).abs() < 1e-9,
+                "{got:?} != {expected:?}"
+            );
+        }
+    }
+
+    fn frames(states: &[TrackShape]) -> Vec<u64> {
+        states.iter().map(|s| s.frame).collect()
+    }
+
+    #[test]
+    fn box_moves_linearly_and_turns_through_zero() {
+        let t = track(vec![
+            shape(0, rbox(0.0, 0.0, 10.0, 10.0, 350.0)),
+            shape(4, rbox(4.0, 8.0, 14.0, 18.0, 10.0)),
+        ]);
+        let states = t.visible_states(&ExpandOptions::default());
+        assert_eq!(frames(&states), vec![0, 1, 2, 3, 4]);
+        assert_box(&states[1].geometry, [1.0, 2.0, 11.0, 12.0, 355.0]);
+        assert_box(&states[2].geometry, [2.0, 4.0, 12.0, 14.0, 0.0]);
+        assert_box(&states[3].geometry, [3.0, 6.0, 13.0, 16.0, 5.0]);
+        assert_box(&states[4].geometry, [4.0, 8.0, 14.0, 18.0, 10.0]);
+        assert!(states[0].keyframe && !states[1].keyframe && states[4].keyframe);
+    }
+
+    #[test]
+    fn rotation_takes_the_shortest_arc_both_ways() {
+        let t = track(vec![
+            shape(0, rbox(0.0, 0.0, 4.0, 4.0, 10.0)),
+            shape(2, rbox(0.0, 0.0, 4.0, 4.0, 50.0)),
+            shape(4, rbox(0.0, 0.0, 4.0, 4.0, 350.0)),
+        ]);
+        assert_box(&t.state_at(1).unwrap().geometry, [0.0, 0.0, 4.0, 4.0, 30.0]);
+        // 50 -> 350 turns back by 60 degrees, not forward by 300.
+        assert_box(&t.state_at(3).unwrap().geometry, [0.0, 0.0, 4.0, 4.0, 20.0]);
+        assert_eq!(angle_diff(10.0, 350.0), 20.0);
+        assert_eq!(angle_diff(350.0, 10.0), -20.0);
+        assert_eq!(angle_diff(190.0, 10.0), -180.0);
+    }
+
+    #[test]
+    fn ellipse_and_cuboid_move_linearly() {
+        let e = |cx, rx, rotation| {
+            Geometry::Ellipse(Ellipse {
+                cx,
+                cy: 5.0,
+                rx,
+                ry: 2.0,
+                rotation,
+            })
+        };
+        let t = track(vec![
+            shape(0, e(0.0, 2.0, 340.0)),
+            shape(2, e(10.0, 6.0, 20.0)),
+        ]);
+        assert_eq!(t.state_at(1).unwrap().geometry, e(5.0, 4.0, 0.0));
+        let c = |v: f64| Geometry::Cuboid(Cuboid { coords: [v; 16] });
+        let t = track(vec![shape(10, c(0.0)), shape(14, c(8.0))]);
+        assert_eq!(t.state_at(11).unwrap().geometry, c(2.0));
+    }
+
+    #[test]
+    fn one_point_moves_and_several_points_hold_as_in_cvat() {
+        let p = |points: &[(f64, f64)]| {
+            Geometry::Points(Points {
+                points: pts(points),
+            })
+        };
+        let single = track(vec![
+            shape(0, p(&[(0.0, 0.0)])),
+            shape(2, p(&[(10.0, 20.0)])),
+        ]);
+        assert_eq!(single.state_at(1).unwrap().geometry, p(&[(5.0, 10.0)]));
+
+        let several = track(vec![
+            shape(0, p(&[(0.0, 0.0), (4.0, 4.0)])),
+            shape(4, p(&[(8.0, 0.0), (4.0, 12.0)])),
+        ]);
+        assert_eq!(
+            several.state_at(1).unwrap().geometry,
+            p(&[(0.0, 0.0), (4.0, 4.0)])
+        );
+        let linear = ExpandOptions {
+            points: PointsInterpolation::Linear,
+            ..ExpandOptions::default()
+        };
+        assert_eq!(
+            several.state_at_with(1, &linear).unwrap().geometry,
+            p(&[(2.0, 0.0), (4.0, 6.0)])
+        );
+        // Different counts hold even when linear.
+        let uneven = track(vec![
+            shape(0, p(&[(0.0, 0.0), (4.0, 4.0)])),
+            shape(4, p(&[(8.0, 0.0)])),
+        ]);
+        assert_eq!(
+            uneven.state_at_with(2, &linear).unwrap().geometry,
+            p(&[(0.0, 0.0), (4.0, 4.0)])
+        );
+    }
+
+    #[test]
+    fn polyline_with_a_new_vertex_is_resampled_by_arc_length() {
+        let line = |points: &[(f64, f64)]| {
+            Geometry::Polyline(Polyline {
+                points: pts(points),
+            })
+        };
+        let t = track(vec![
+            shape(0, line(&[(0.0, 0.0), (10.0, 0.0)])),
+            shape(2, line(&[(0.0, 10.0), (5.0, 10.0), (10.0, 10.0)])),
+        ]);
+        let Geometry::Polyline(mid) = t.state_at(1).unwrap().geometry else {
+            panic!("not a polyline");
+        };
+        // Left vertex 0 pairs with right 0 and (tie, first wins) right 1.
+        assert_points(&mid.points, &[(0.0, 5.0), (2.5, 5.0), (10.0, 5.0)]);
+        // Same vertex count, same spacing: plain pointwise interpolation.
+        let t = track(vec![
+            shape(0, line(&[(0.0, 0.0), (10.0, 0.0)])),
+            shape(2, line(&[(0.0, 10.0), (10.0, 10.0)])),
+        ]);
+        let Geometry::Polyline(mid) = t.state_at(1).unwrap().geometry else {
+            panic!("not a polyline");
+        };
+        assert_points(&mid.points, &[(0.0, 5.0), (10.0, 5.0)]);
+    }
+
+    #[test]
+    fn polygons_are_closed_for_resampling() {
+        let poly = |ring: &[(f64, f64)]| {
+            Geometry::Polygon(Polygon {
+                rings: vec![pts(ring)],
+            })
+        };
+        let square = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)];
+        let moved = [(10.0, 0.0), (20.0, 0.0), (20.0, 10.0), (10.0, 10.0)];
+        let t = track(vec![shape(0, poly(&square)), shape(2, poly(&moved))]);
+        let Geometry::Polygon(mid) = t.state_at(1).unwrap().geometry else {
+            panic!("not a polygon");
+        };
+        assert_points(
+            &mid.rings[0],
+            &[(5.0, 0.0), (15.0, 0.0), (15.0, 10.0), (5.0, 10.0)],
+        );
+
+        // A vertex added in the middle of the top edge survives at t = 0.5.
+        let small = [(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0)];
+        let split = [(0.0, 0.0), (2.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0)];
+        let t = track(vec![shape(0, poly(&small)), shape(2, poly(&split))]);
+        let Geometry::Polygon(mid) = t.state_at(1).unwrap().geometry else {
+            panic!("not a polygon");
+        };
+        assert_points(
+            &mid.rings[0],
+            &[(0.0, 0.0), (1.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0)],
+        );
+    }
+
+    #[test]
+    fn geometry_is_held_when_it_cannot_be_interpolated() {
+        let poly = Geometry::Polygon(Polygon {
+            rings: vec![pts(&[(0.0, 0.0), (4.0, 0.0), (4.0, 4.0)])],
+        });
+        let b = rbox(0.0, 0.0, 4.0, 4.0, 0.0);
+        let t = track(vec![shape(0, b.clone()), shape(3, poly.clone())]);
+        let states = t.visible_states(&ExpandOptions::default());
+        assert_eq!(frames(&states), vec![0, 1, 2, 3]);
+        assert_eq!(states[1].geometry, b);
+        assert_eq!(states[2].geometry, b);
+        assert_eq!(states[3].geometry, poly);
+
+        let mask = |left| {
+            Geometry::Mask(Mask {
+                encoding: MaskEncoding::Window {
+                    left,
+                    top: 0,
+                    width: 1,
+                    height: 1,
+                    counts: vec![0, 1],
+                },
+            })
+        };
+        let t = track(vec![shape(0, mask(0)), shape(2, mask(5))]);
+        assert_eq!(t.state_at(1).unwrap().geometry, mask(0));
+        let coco = Geometry::Mask(Mask {
+            encoding: MaskEncoding::Coco {
+                height: 1,
+                width: 1,
+                counts: CocoCounts::Runs(vec![1]),
+            },
+        });
+        let t = track(vec![shape(0, coco.clone()), shape(2, mask(5))]);
+        assert_eq!(t.state_at(1).unwrap().geometry, coco);
+    }
+
+    #[test]
+    fn nothing_comes_from_an_outside_shape_until_a_visible_one() {
+        let t = track(vec![
+            shape(0, rbox(0.0, 0.0, 10.0, 10.0, 0.0)),
+            outside(2, rbox(2.0, 0.0, 12.0, 10.0, 0.0)),
+            shape(5, rbox(20.0, 0.0, 30.0, 10.0, 0.0)),
+            shape(6, rbox(22.0, 0.0, 32.0, 10.0, 0.0)),
+        ]);
+        let states = t.visible_states(&ExpandOptions::default());
+        assert_eq!(frames(&states), vec![0, 1, 5, 6]);
+        // Frame 1 moves towards where the object leaves.
+        assert_box(&states[1].geometry, [1.0, 0.0, 11.0, 10.0, 0.0]);
+        // The last visible state continues to the stop frame.
+        let to_8 = t.visible_states(&ExpandOptions::with_stop_frame(Some(8)));
+        assert_eq!(frames(&to_8), vec![0, 1, 5, 6, 7, 8]);
+        assert_box(&to_8[5].geometry, [22.0, 0.0, 32.0, 10.0, 0.0]);
+        assert!(!to_8[5].keyframe);
+        // Nothing after the stop frame.
+        let to_5 = t.visible_states(&ExpandOptions::with_stop_frame(Some(5)));
+        assert_eq!(frames(&to_5), vec![0, 1, 5]);
+        // state_at reports the hidden frames as outside.
+        assert!(t.state_at(3).unwrap().outside);
+        assert!(t.state_at(2).unwrap().outside);
+        assert!(!t.state_at(1).unwrap().outside);
+        assert_eq!(t.state_at(0).unwrap().frame, 0);
+        assert!(track(vec![shape(4, rbox(0.0, 0.0, 1.0, 1.0, 0.0))])
+            .state_at(3)
+            .is_none());
+
+        // A track ending outside does not continue.
+        let ended = track(vec![
+            shape(0, rbox(0.0, 0.0, 10.0, 10.0, 0.0)),
+            outside(1, rbox(0.0, 0.0, 10.0, 10.0, 0.0)),
+        ]);
+        let states = ended.visible_states(&ExpandOptions::with_stop_frame(Some(10)));
+        assert_eq!(frames(&states), vec![0]);
+    }
+
+    #[test]
+    fn a_shape_after_the_stop_frame_steers_the_last_frames() {
+        let t = track(vec![
+            shape(0, rbox(0.0, 0.0, 10.0, 10.0, 0.0)),
+            shape(10, rbox(10.0, 0.0, 20.0, 10.0, 0.0)),
+        ]);
+        let states = t.visible_states(&ExpandOptions::with_stop_frame(Some(4)));
+        assert_eq!(frames(&states), vec![0, 1, 2, 3, 4]);
+        assert_box(&states[4].geometry, [4.0, 0.0, 14.0, 10.0, 0.0]);
+    }
+
+    #[test]
+    fn unsorted_shapes_are_sorted_and_the_last_of_a_frame_wins() {
+        let t = track(vec![
+            shape(2, rbox(2.0, 0.0, 3.0, 1.0, 0.0)),
+            shape(0, rbox(0.0, 0.0, 1.0, 1.0, 0.0)),
+            shape(2, rbox(4.0, 0.0, 5.0, 1.0, 0.0)),
+        ]);
+        let states = t.visible_states(&ExpandOptions::default());
+        assert_eq!(frames(&states), vec![0, 1, 2]);
+        assert_box(&states[1].geometry, [2.0, 0.0, 3.0, 1.0, 0.0]);
+        assert_box(&states[2].geometry, [4.0, 0.0, 5.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn state_flags_and_attributes_come_from_the_earlier_shape() {
+        let mut a = shape(0, rbox(0.0, 0.0, 2.0, 2.0, 0.0));
+        a.occluded = true;
+        a.z_order = 4;
+        a.attributes
+            .set("pose", AttributeValue::Text("standing".into()));
+        a.attributes.set("lit", AttributeValue::Bool(true));
+        let mut b = shape(2, rbox(2.0, 0.0, 4.0, 2.0, 0.0));
+        b.attributes
+            .set("pose", AttributeValue::Text("sitting".into()));
+        let t = track(vec![a, b]);
+        let mid = t.state_at(1).unwrap();
+        assert!(mid.occluded);
+        assert_eq!(mid.z_order, 4);
+        assert_eq!(
+            mid.attributes.get("pose"),
+            Some(&AttributeValue::Text("standing".into()))
+        );
+        let last = t.state_at(2).unwrap();
+        assert!(!last.occluded);
+        assert_eq!(
+            last.attributes.get("pose"),
+            Some(&AttributeValue::Text("sitting".into()))
+        );
+        // Carried forward from frame 0.
+        assert_eq!(
+            last.attributes.get("lit"),
+            Some(&AttributeValue::Bool(true))
+        );
+        assert_eq!(last.attributes.len(), 2);
+    }
+
+    fn skeleton_dataset() -> Dataset {
+        let mut ds = Dataset::new();
+        let mut person = Label::new("person");
+        person.keypoints = Some(KeypointSchema::from_names([
+            "nose",
+            "left_eye",
+            "right_eye",
+        ]));
+        let person = ds.labels.push(person);
+        let mut nose = Label::new("nose");
+        nose.parent = Some(person);
+        let nose = ds.labels.push(nose);
+        let mut eye = Label::new("left_eye");
+        eye.parent = Some(person);
+        let eye = ds.labels.push(eye);
+        let p = |x: f64, y: f64| {
+            Geometry::Points(Points {
+                points: pts(&[(x, y)]),
+            })
+        };
+        let element = |label, shapes| Track {
+            label,
+            elements: Vec::new(),
+            ..track(shapes)
+        };
+        let mut occluded_eye = shape(0, p(5.0, 5.0));
+        occluded_eye.occluded = true;
+        let mut parent0 = shape(0, Geometry::Tag);
+        parent0
+            .attributes
+            .set("pose", AttributeValue::Text("walking".into()));
+        parent0.z_order = 2;
+        ds.tracks.push(Track {
+            id: TrackId(1),
+            label: person,
+            group: None,
+            source: Some("auto".into()),
+            shapes: vec![parent0, shape(2, Geometry::Tag)],
+            // Element order differs from the schema order on purpose.
+            elements: vec![
+                element(
+                    eye,
+                    vec![occluded_eye, outside(1, p(6.0, 6.0)), shape(2, p(7.0, 7.0))],
+                ),
+                element(nose, vec![shape(0, p(10.0, 10.0)), shape(2, p(20.0, 30.0))]),
+            ],
+            extra: Extra::new(),
+        });
+        for frame in 0..2 {
+            ds.images.push(Image {
+                id: ImageId(100 + frame),
+                file_name: format!("frame_{frame:06}.png"),
+                width: 64,
+                height: 64,
+                frame: Some(frame),
+                ..Image::default()
+            });
+        }
+        let mut existing = Annotation::new(AnnotationId(7), ImageId(100), person, Geometry::Tag);
+        existing.group = Some(GroupId(1));
+        ds.annotations.push(existing);
+        ds
+    }
+
+    #[test]
+    fn skeleton_elements_combine_into_keypoints() {
+        let ds = skeleton_dataset();
+        let out = expand_tracks(&ds, None);
+        assert_eq!(out.len(), 3);
+        let ids: Vec<u64> = out.iter().map(|a| a.id.0).collect();
+        assert_eq!(ids, vec![8, 9, 10]);
+        let images: Vec<u64> = out.iter().map(|a| a.image.0).collect();
+        // Frame 2 has no image: ImageId(2).
+        assert_eq!(images, vec![100, 101, 2]);
+        for a in &out {
+            assert_eq!(a.track, Some(TrackId(1)));
+            assert_eq!(a.label, LabelId(0));
+            assert_eq!(a.source.as_deref(), Some("auto"));
+            assert_eq!(
+                a.attributes.get("pose"),
+                Some(&AttributeValue::Text("walking".into()))
+            );
+        }
+        assert_eq!(out[1].z_order, 2);
+        let kp = |a: &Annotation| match &a.geometry {
+            Geometry::Keypoints(k) => k
+                .points
+                .iter()
+                .map(|p| (p.name.clone().unwrap_or_default(), p.x, p.y, p.visibility))
+                .collect::<Vec<_>>(),
+            g => panic!("not keypoints: {g:?}"),
+        };
+        let s = |n: &str| n.to_owned();
+        assert_eq!(
+            kp(&out[0]),
+            vec![
+                (s("nose"), 10.0, 10.0, Visibility::Visible),
+                (s("left_eye"), 5.0, 5.0, Visibility::Occluded),
+                (s("right_eye"), 0.0, 0.0, Visibility::Absent),
+            ]
+        );
+        assert_eq!(
+            kp(&out[1]),
+            vec![
+                (s("nose"), 15.0, 20.0, Visibility::Visible),
+                (s("left_eye"), 6.0, 6.0, Visibility::Absent),
+                (s("right_eye"), 0.0, 0.0, Visibility::Absent),
+            ]
+        );
+        assert_eq!(
+            kp(&out[2]),
+            vec![
+                (s("nose"), 20.0, 30.0, Visibility::Visible),
+                (s("left_eye"), 7.0, 7.0, Visibility::Visible),
+                (s("right_eye"), 0.0, 0.0, Visibility::Absent),
+            ]
+        );
+        let at1 = ds.tracks[0].keypoints_at(1, &ds.labels).unwrap();
+        assert_eq!(at1.num_labelled(), 1);
+        // Up to a stop frame the last state continues.
+        assert_eq!(expand_tracks(&ds, Some(4)).len(), 5);
+    }
+
+    #[test]
+    fn expansion_carries_track_fields_and_numbers_ids_in_order() {
+        let mut ds = Dataset::new();
+        ds.labels.push(Label::new("car"));
+        ds.tracks.push(track(vec![
+            shape(0, rbox(0.0, 0.0, 10.0, 10.0, 0.0)),
+            shape(2, rbox(2.0, 2.0, 12.0, 12.0, 0.0)),
+        ]));
+        let mut second = track(vec![shape(5, rbox(0.0, 0.0, 1.0, 1.0, 0.0))]);
+        second.id = TrackId(4);
+        second.group = None;
+        ds.tracks.push(second);
+        let out = expand_tracks(&ds, None);
+        let summary: Vec<(u64, u64, u64)> = out
+            .iter()
+            .map(|a| (a.id.0, a.image.0, a.track.unwrap().0))
+            .collect();
+        assert_eq!(summary, vec![(1, 0, 3), (2, 1, 3), (3, 2, 3), (4, 5, 4)]);
+        assert_eq!(out[1].group, Some(GroupId(9)));
+        assert_eq!(out[1].source.as_deref(), Some("manual"));
+        assert_box(&out[1].geometry, [1.0, 1.0, 11.0, 11.0, 0.0]);
+        assert_eq!(out[3].group, None);
+    }
 }

@@ -1,1 +1,75 @@
-//! Rule engine, registry of codes, configuration and built-in annotation rules of labelkit.
+//! Rule engine, registry of codes, configuration and built-in annotation
+//! rules of labelkit: a linter for datasets, in the manner of ruff.
+//!
+//! - [`Registry`] holds every rule's permanent code, kebab-case name,
+//!   family, default severity, status and documentation ([`RuleMeta`]).
+//!   Built-in rules live one per file under `src/rules/<family>/`; the
+//!   leading `//!` block of the file is the rule's documentation, read at
+//!   run time from the file's text. Reader issues (`F001`..`F011`) are
+//!   registered too, so selection, severity overrides and docs work for
+//!   them. Plugins add codes through [`ExternalRules`] and
+//!   [`Registry::add_external`].
+//! - [`Config`] is `labelkit.toml`: the label schema (parts, companion
+//!   groups), keypoint schemas, selection and rule options; presets come
+//!   from [`preset_toml`].
+//! - [`Selection`] resolves `select`, `extend-select`, `ignore`, per-file
+//!   ignores and severity overrides.
+//! - [`Checker`] walks the dataset once: dataset hooks, then image and
+//!   annotation hooks in parallel over images; its output is sorted.
+//! - [`Baseline`] records accepted findings.
+//!
+//! ```
+//! use labelkit_rules::{Checker, Config, Registry, Selection};
+//!
+//! let loaded = labelkit_rules::testgen::loaded(labelkit_rules::testgen::person_dataset(2, 2, 7));
+//! let registry = Registry::builtin();
+//! let config = labelkit_rules::testgen::person_config();
+//! let checker = Checker::new(&registry, &config, Selection::from_config(&config));
+//! assert!(checker.check(&loaded).is_empty());
+//! assert_eq!(registry.get("G001").unwrap().name, "box-too-small");
+//! ```
+//!
+//! # Keys readers fill for dataset rules
+//!
+//! Some rules read markers that readers (or the facade) put in the model's
+//! `extra` fields; values are JSON text, strings quoted or not:
+//!
+//! | key | where | value | rule |
+//! | --- | --- | --- | --- |
+//! | `yolo.flip_idx` | `Dataset.info.extra` | `[0, 2, 1, ...]` | K006 |
+//! | `labelkit.undeclared` | `Label.extra` | `true` | D003 |
+//! | `yolo.label_file` | `Image.extra` | `"missing"` | D005 |
+//! | `yolo.image_file` | `Image.extra` | `"missing"` | D006 |
+//! | `labelkit.file_size` | `Image.extra` | `[width, height]` | D007 |
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod baseline;
+mod checker;
+mod config;
+mod external;
+mod meta;
+mod presets;
+mod registry;
+mod rule;
+mod rules;
+mod selection;
+#[doc(hidden)]
+pub mod testgen;
+
+pub use baseline::{entry_of, Baseline, BaselineEntry, BaselineError, BASELINE_VERSION};
+pub use checker::{diagnostic_path, sort_diagnostics, Checker};
+pub use config::{
+    CompanionGroup, Config, ConfigError, LabelSchema, PartRule, Settings, CONFIG_FILE_NAME,
+};
+pub use external::{ExternalFinding, ExternalRules};
+pub use meta::{extract_module_doc, section, RuleMeta, RuleStatus, DOC_HEADINGS};
+pub use presets::{preset_toml, PRESET_NAMES};
+pub use registry::{is_kebab_case, Registry, RegistryError, RESERVED_PREFIXES};
+pub use rule::{Context, Finding, ImageCtx, ResolvedGroup, Rule};
+pub use rules::dataset::image_size_mismatch::FILE_SIZE_KEY;
+pub use rules::dataset::labels_without_image::IMAGE_FILE_KEY;
+pub use rules::dataset::missing_label_file::LABEL_FILE_KEY;
+pub use rules::dataset::undeclared_class::UNDECLARED_KEY;
+pub use rules::keypoints::flip_idx_mismatch::FLIP_IDX_KEY;
+pub use selection::{glob_match, Selection, SelectionOverrides};

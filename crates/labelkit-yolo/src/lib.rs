@@ -1,1 +1,325 @@
-//! Ultralytics YOLO (detect, segment, pose, OBB) and darknet reader and writer for labelkit.
+//! Ultralytics YOLO (detect, segment, pose, OBB) and darknet reader and
+//! writer for labelkit.
+//!
+//! # Layouts
+//! - [`Layout::Ultralytics`]: a `data.yaml` with `path`, `train`/`val`/`test`
+//!   (each a folder, a `.txt` list of images or a YAML list), `names` (a list
+//!   or a map), `nc`, `kpt_shape`, `flip_idx`. The label file of an image is
+//!   found by replacing the last `/images/` of its path with `/labels/` (or
+//!   the folder named by [`ReadOptions::labels_dir`]) and its extension with
+//!   `.txt`.
+//! - [`Layout::Darknet`] (CVAT "YOLO 1.1"): `obj.names`, `obj.data`,
+//!   `train.txt`/`valid.txt` and `obj_<subset>_data/` with images and label
+//!   files side by side.
+//!
+//! # Mapping to the model
+//! - `Image::file_name` is the image path relative to the dataset root (the
+//!   folder `data.yaml` resolves to), `subset` the `data.yaml` key it was
+//!   listed under (`train`, `val`, `test`) or the darknet subset;
+//! - `Label::source_id` is the class index;
+//! - detect rows become boxes; segment rows one-ring polygons; OBB rows
+//!   rotated boxes ([`labelkit_model::BoxGeom::from_corners`]); pose rows a
+//!   box and a [`labelkit_model::Keypoints`] sharing a group (visibility
+//!   `0` absent, `1` occluded, `2` visible; with two values per point a point
+//!   at `(0, 0)` or with a negative coordinate is absent, any other visible);
+//! - with `kpt_shape`, every label carries a keypoint schema named `"0"` ..
+//!   `"N-1"` (or by `kpt_names` when the file has them), whose left/right
+//!   pairs come from `flip_idx`.
+//!
+//! The task is taken from `data.yaml` (`kpt_shape` means pose; a `task` key
+//! is honoured) or from the rows: rows of 5 values are boxes, a dataset whose
+//! rows all have 9 values is OBB, other odd lengths are polygons.
+//!
+//! An image whose size cannot be read (missing file, unknown header) is a
+//! recoverable issue; it is kept with width and height 0 and its shapes in
+//! normalised coordinates (the scale is 1), so that no point is lost. Sizes
+//! can be supplied with [`ReadOptions::image_sizes`].
+//!
+//! Empty and missing label files both mean an image without objects; such
+//! background images are kept, and written back as empty label files.
+//!
+//! ```no_run
+//! use labelkit_yolo::{read_path, write_path, ReadOptions, WriteOptions};
+//! let loaded = read_path("data.yaml".as_ref(), &ReadOptions::default())?;
+//! let report = write_path(&loaded.dataset, "out".as_ref(), &WriteOptions::default())?;
+//! println!("{report}");
+//! # Ok::<(), labelkit_yolo::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use labelkit_diagnostics::output::OutputError;
+use labelkit_diagnostics::ParseError;
+use labelkit_model::Precision;
+
+mod data_yaml;
+#[doc(hidden)]
+pub mod fuzz;
+pub mod imagesize;
+mod project;
+mod read;
+mod rows;
+mod write;
+
+pub use labelkit_diagnostics::Loaded;
+pub use labelkit_model::WriteReport;
+pub use project::project;
+pub use read::{read_label_file, read_path, sniff};
+pub use write::write_path;
+
+/// The on-disk organisation of a YOLO dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Layout {
+    /// `data.yaml`, `images/<subset>/`, `labels/<subset>/`.
+    #[default]
+    Ultralytics,
+    /// `obj.data`, `obj.names`, `train.txt`, `obj_<subset>_data/`.
+    Darknet,
+}
+
+/// What the rows of a dataset describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Task {
+    /// `class cx cy w h`.
+    Detect,
+    /// `class x1 y1 ... xn yn`.
+    Segment,
+    /// `class cx cy w h px1 py1 [v1] ...`.
+    Pose,
+    /// `class x1 y1 x2 y2 x3 y3 x4 y4`.
+    Obb,
+}
+
+impl Task {
+    /// The name Ultralytics uses: `detect`, `segment`, `pose`, `obb`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Detect => "detect",
+            Self::Segment => "segment",
+            Self::Pose => "pose",
+            Self::Obb => "obb",
+        }
+    }
+}
+
+/// How a writer provides the images of the dataset it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ImageMode {
+    /// Images are not touched: the written layout names where they belong
+    /// (`images/<subset>/...`) and the user puts them there.
+    #[default]
+    Reference,
+    /// Images are copied from [`WriteOptions::image_root`].
+    Copy,
+    /// Images are hard-linked from [`WriteOptions::image_root`].
+    HardLink,
+    /// Images are symlinked to their files under [`WriteOptions::image_root`].
+    Symlink,
+}
+
+/// Options of the readers.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// Image sizes `(width, height)` to use instead of reading image
+    /// headers, keyed by the image path relative to the dataset root, by its
+    /// file name, or by its file name without extension (tried in that
+    /// order).
+    pub image_sizes: HashMap<String, (u32, u32)>,
+    /// The name of the labels folder that replaces `images` in image paths
+    /// (default `labels`).
+    pub labels_dir: Option<String>,
+    /// The task, overriding what `data.yaml` and the rows say.
+    pub task: Option<Task>,
+    /// Read image headers on one thread only.
+    pub serial: bool,
+}
+
+impl ReadOptions {
+    /// Default options.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`ReadOptions::image_sizes`].
+    #[must_use]
+    pub fn with_image_sizes(mut self, sizes: HashMap<String, (u32, u32)>) -> Self {
+        self.image_sizes = sizes;
+        self
+    }
+
+    /// Sets [`ReadOptions::labels_dir`].
+    #[must_use]
+    pub fn with_labels_dir(mut self, name: impl Into<String>) -> Self {
+        self.labels_dir = Some(name.into());
+        self
+    }
+
+    /// Sets [`ReadOptions::task`].
+    #[must_use]
+    pub fn with_task(mut self, task: Task) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    pub(crate) fn labels_dir(&self) -> &str {
+        self.labels_dir.as_deref().unwrap_or("labels")
+    }
+}
+
+/// Options of the writer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WriteOptions {
+    /// Ultralytics or darknet layout.
+    pub layout: Layout,
+    /// The task; `None` infers it from the dataset (keypoints: pose, rotated
+    /// boxes: OBB, polygons: segment, else detect).
+    pub task: Option<Task>,
+    /// How coordinates are printed. [`Precision::Shortest`] reads back
+    /// exactly; `Precision::Significant(6)` matches Ultralytics.
+    pub precision: Precision,
+    /// What to do with the image files.
+    pub images: ImageMode,
+    /// Where the source images live (their `file_name`s are relative to it),
+    /// for [`ImageMode::Copy`], [`ImageMode::HardLink`] and
+    /// [`ImageMode::Symlink`].
+    pub image_root: Option<PathBuf>,
+    /// Class names in id order; labels are matched by name. `None` uses the
+    /// dataset's top-level labels in their order.
+    pub class_map: Option<Vec<String>>,
+    /// Values per keypoint in pose rows (2 or 3); `None` keeps what the
+    /// dataset was read with, else 3.
+    pub keypoint_dims: Option<usize>,
+    /// Create files from several threads. Off by default: on some file
+    /// systems creating many small files in one folder is slower from two
+    /// threads than from one. Rows are formatted in parallel either way.
+    pub parallel_writes: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        Self {
+            layout: Layout::Ultralytics,
+            task: None,
+            precision: Precision::Shortest,
+            images: ImageMode::Reference,
+            image_root: None,
+            class_map: None,
+            keypoint_dims: None,
+            parallel_writes: false,
+        }
+    }
+}
+
+impl WriteOptions {
+    /// Default options.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the layout.
+    #[must_use]
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// Sets the task.
+    #[must_use]
+    pub fn task(mut self, task: Task) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// Sets the precision policy.
+    #[must_use]
+    pub fn precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
+    }
+
+    /// Sets the image mode and the folder the source images live in.
+    #[must_use]
+    pub fn images(mut self, mode: ImageMode, image_root: Option<PathBuf>) -> Self {
+        self.images = mode;
+        self.image_root = image_root;
+        self
+    }
+
+    /// Sets the class map (names in id order).
+    #[must_use]
+    pub fn class_map(mut self, names: Vec<String>) -> Self {
+        self.class_map = Some(names);
+        self
+    }
+
+    /// Sets the values per keypoint (2 or 3).
+    #[must_use]
+    pub fn keypoint_dims(mut self, dims: usize) -> Self {
+        self.keypoint_dims = Some(dims);
+        self
+    }
+
+    /// Creates files from several threads.
+    #[must_use]
+    pub fn parallel_writes(mut self, on: bool) -> Self {
+        self.parallel_writes = on;
+        self
+    }
+}
+
+/// Errors of the YOLO reader and writer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file that cannot be parsed (data.yaml syntax, ...).
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// An I/O error on a path.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// An error writing the output.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The path is not a YOLO dataset, or it is ambiguous.
+    #[error("{path}: {reason}")]
+    NotADataset {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The dataset cannot be written as asked (a class map that misses a
+    /// label, an invalid option).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Extensions taken as images, lower case.
+pub(crate) const IMAGE_EXTENSIONS: [&str; 12] = [
+    "jpg", "jpeg", "png", "bmp", "gif", "webp", "tif", "tiff", "dng", "mpo", "heic", "pfm",
+];
+
+/// Key of the dataset extra where the keypoint shape read is kept.
+pub(crate) const KPT_DIMS_EXTRA: &str = "yolo.kpt_dims";

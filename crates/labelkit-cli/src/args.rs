@@ -1,0 +1,180 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding at error severity (convert: written)
+  1  findings at error severity (convert --strict: something would be lost)
+  2  usage, configuration or I/O failure";
+
+/// Convert and check computer-vision annotation datasets (CVAT, COCO, YOLO).
+#[derive(Debug, Parser)]
+#[command(name = "labelkit", version, about, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    /// Print nothing but findings and errors.
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub(crate) color: ColorChoice,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// When stdout is a terminal and `NO_COLOR` is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Convert a dataset between CVAT, COCO and YOLO; what the target cannot
+    /// hold is reported on stderr.
+    #[command(after_help = EXIT_CODES)]
+    Convert(ConvertArgs),
+    /// Check datasets or single label files against the annotation rules.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// List the rules: code, name, family, severity, status.
+    Rules,
+    /// Print the documentation of one rule.
+    Rule {
+        /// The rule's code (e.g. G001) or name (e.g. box-too-small).
+        code: String,
+    },
+    /// Show what each format can hold.
+    Formats,
+    /// Write a labelkit.toml from a preset (refuses to overwrite one).
+    Init {
+        /// The preset (e.g. whole-body, coco-person).
+        #[arg(long)]
+        preset: String,
+        /// Where to write it.
+        #[arg(long, default_value = "labelkit.toml")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConvertArgs {
+    /// The dataset to read: a CVAT or COCO file, a YOLO folder, data.yaml or obj.data.
+    pub(crate) input: PathBuf,
+    /// Target format: cvat, cvat-images, cvat-video, coco, yolo, ultralytics, darknet.
+    #[arg(long)]
+    pub(crate) to: String,
+    /// Where to write: a file (CVAT, COCO) or a folder (YOLO).
+    #[arg(long, short)]
+    pub(crate) output: PathBuf,
+    /// Source format; recognised from the content when omitted.
+    #[arg(long)]
+    pub(crate) from: Option<String>,
+    /// How coordinates are printed: shortest (exact), Ng (N significant
+    /// digits, e.g. 6g as Ultralytics), Nd (N decimals, e.g. 2d as CVAT).
+    #[arg(long)]
+    pub(crate) precision: Option<String>,
+    /// Fail, writing nothing, if anything would be lost.
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// YOLO output: how images are brought in.
+    #[arg(long, value_parser = ["reference", "copy", "hardlink", "symlink"])]
+    pub(crate) images: Option<String>,
+    /// CVAT for video output: write only the key frames of tracks.
+    #[arg(long)]
+    pub(crate) keyframes_only: bool,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormatArg {
+    /// Source snippets with carets (default on a terminal).
+    Full,
+    /// `path:line:col: CODE message` (default otherwise).
+    Concise,
+    /// A JSON array.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub workflow commands.
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Datasets, annotation files or YOLO label files (default: the current
+    /// folder). A label file is checked with its dataset's classes, found by
+    /// walking up; files that are not annotations are skipped.
+    pub(crate) paths: Vec<PathBuf>,
+    /// How to print findings.
+    #[arg(long, value_enum)]
+    pub(crate) output_format: Option<OutputFormatArg>,
+    /// Rule codes or prefixes to run (replaces the configuration's select).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) select: Vec<String>,
+    /// Rule codes or prefixes not to run.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) ignore: Vec<String>,
+    /// Rule codes or prefixes to run in addition to the selection.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) extend_select: Vec<String>,
+    /// The configuration file (default: labelkit.toml found by walking up).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Findings recorded in this file are accepted and not reported.
+    #[arg(long)]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Record every current finding in this file and exit 0.
+    #[arg(long)]
+    pub(crate) write_baseline: Option<PathBuf>,
+    /// A rule plugin (shared library) to load; may be repeated.
+    #[arg(long)]
+    pub(crate) plugin: Vec<PathBuf>,
+    /// Print a count per rule instead of the findings.
+    #[arg(long)]
+    pub(crate) statistics: bool,
+    /// Format of the paths; recognised from the content when omitted.
+    #[arg(long)]
+    pub(crate) from: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn check_parses_comma_lists() {
+        let cli = Cli::parse_from([
+            "labelkit",
+            "check",
+            "a",
+            "b",
+            "--select",
+            "G,A001",
+            "--ignore",
+            "D",
+            "--output-format",
+            "json",
+        ]);
+        let Command::Check(args) = cli.command else {
+            panic!("not check");
+        };
+        assert_eq!(args.paths, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert_eq!(args.select, ["G", "A001"]);
+        assert_eq!(args.ignore, ["D"]);
+        assert_eq!(args.output_format, Some(OutputFormatArg::Json));
+    }
+}

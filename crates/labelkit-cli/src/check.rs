@@ -1,0 +1,487 @@
+//! `labelkit check`: what to read for each path, the rule run, and output.
+//!
+//! Paths come from a person (`labelkit check data/`) or from pre-commit,
+//! which passes the changed files one by one. So:
+//! - a folder, a CVAT or COCO file, or an `obj.data` is read as a whole
+//!   dataset;
+//! - a YOLO label `.txt` is read alone, with the classes of the dataset
+//!   found by walking up; label files of one dataset are checked as a group,
+//!   and dataset-wide rules (class counts, unused classes) are left out,
+//!   since a few files are not the dataset;
+//! - a `data.yaml` or `obj.names` is checked on its own (it parses, its
+//!   `flip_idx` is a left/right permutation), without reading every label;
+//! - anything else pre-commit's file pattern lets through (`README.txt`,
+//!   `package.json`, an image list) is skipped with a note.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context as _};
+use labelkit::rules::{Baseline, Checker, Config, Registry, Selection, SelectionOverrides};
+use labelkit::{
+    Diagnostic, Format, Loaded, OutputFormat, ReadOptions, RenderOptions, Severity, SourceMap,
+};
+
+use crate::args::{CheckArgs, OutputFormatArg};
+use crate::out::Ui;
+
+/// What one command-line path turns into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A whole dataset.
+    Dataset { path: PathBuf, format: Format },
+    /// YOLO label files of one dataset (grouped by the dataset's root).
+    LabelFiles {
+        root: PathBuf,
+        format: Format,
+        files: Vec<PathBuf>,
+    },
+    /// A YOLO dataset description checked on its own (`data.yaml`,
+    /// `obj.names`).
+    Description { path: PathBuf, format: Format },
+    /// Not an annotation file.
+    Skip { path: PathBuf, reason: String },
+}
+
+/// Sorts paths into targets, grouping label files by dataset.
+pub(crate) fn plan(paths: &[PathBuf], forced: Option<Format>) -> anyhow::Result<Vec<Target>> {
+    let mut targets = Vec::new();
+    let mut groups: BTreeMap<(PathBuf, Format), Vec<PathBuf>> = BTreeMap::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?;
+        if meta.is_dir() {
+            let format = match forced {
+                Some(f) => f,
+                None => labelkit::detect(path)?,
+            };
+            targets.push(Target::Dataset {
+                path: path.clone(),
+                format,
+            });
+            continue;
+        }
+        let format = match forced {
+            Some(f) => f,
+            None => match labelkit::detect(path) {
+                Ok(f) => f,
+                Err(labelkit::Error::Undetected { reason, .. }) => {
+                    targets.push(Target::Skip {
+                        path: path.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            },
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        let is_yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
+        if is_yolo && name == "obj.names" || is_yolo && (ext == "yaml" || ext == "yml") {
+            targets.push(Target::Description {
+                path: path.clone(),
+                format,
+            });
+        } else if is_yolo && ext == "txt" {
+            let root = dataset_root(path);
+            groups.entry((root, format)).or_default().push(path.clone());
+        } else {
+            targets.push(Target::Dataset {
+                path: path.clone(),
+                format,
+            });
+        }
+    }
+    for ((root, format), mut files) in groups {
+        files.sort();
+        files.dedup();
+        targets.push(Target::LabelFiles {
+            root,
+            format,
+            files,
+        });
+    }
+    Ok(targets)
+}
+
+/// The folder of the YOLO dataset a label file belongs to: the nearest
+/// folder above it holding a `*.yaml`, `obj.data` or `obj.names`; the
+/// file's own folder when there is none.
+fn dataset_root(label: &Path) -> PathBuf {
+    let absolute = std::path::absolute(label).unwrap_or_else(|_| label.to_path_buf());
+    for dir in absolute.ancestors().skip(1) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let found = entries.flatten().any(|e| {
+            let n = e.file_name().to_string_lossy().to_ascii_lowercase();
+            n == "obj.data" || n == "obj.names" || n.ends_with(".yaml") || n.ends_with(".yml")
+        });
+        if found {
+            return dir.to_path_buf();
+        }
+    }
+    absolute
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// `labelkit check`.
+pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let forced = args.from.as_deref().map(str::parse::<Format>).transpose()?;
+    let config = load_config(args.config.as_deref(), &paths)?;
+    let mut overrides = SelectionOverrides::default();
+    if !args.select.is_empty() {
+        overrides.select = Some(args.select.clone());
+    }
+    overrides.extend_select.clone_from(&args.extend_select);
+    overrides.ignore.clone_from(&args.ignore);
+    let whole = Selection::with_overrides(&config, &overrides);
+    // A few label files are not the dataset: dataset-wide rules (class
+    // counts, unused classes, missing images) would report nonsense.
+    overrides.ignore.push("D".to_owned());
+    let partial = Selection::with_overrides(&config, &overrides);
+
+    let mut registry = Registry::builtin();
+    load_plugins(&mut registry, &config, &args.plugin)?;
+
+    let targets = plan(&paths, forced)?;
+    let options = ReadOptions::default();
+    let mut sources = SourceMap::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let total = targets.len();
+    for (n, target) in targets.iter().enumerate() {
+        match target {
+            Target::Skip { path, reason } => {
+                ui.note(&format!("labelkit: skipped {}: {reason}", path.display()));
+            }
+            Target::Dataset { path, format } => {
+                ui.progress(&format!("[{}/{total}] reading {}", n + 1, path.display()));
+                let loaded = labelkit::read(path, Some(*format), &options)?;
+                ui.progress(&format!("[{}/{total}] checking {}", n + 1, path.display()));
+                let found = Checker::new(&registry, &config, whole.clone()).check(&loaded);
+                absorb(&mut sources, &mut diagnostics, loaded, found);
+            }
+            Target::LabelFiles { files, format, .. } => {
+                for (i, file) in files.iter().enumerate() {
+                    ui.progress(&format!(
+                        "[{}/{total}] {} ({}/{})",
+                        n + 1,
+                        file.display(),
+                        i + 1,
+                        files.len()
+                    ));
+                    let loaded = labelkit::read(file, Some(*format), &options)?;
+                    let found = Checker::new(&registry, &config, partial.clone()).check(&loaded);
+                    absorb(&mut sources, &mut diagnostics, loaded, found);
+                }
+            }
+            Target::Description { path, .. } => {
+                ui.progress(&format!("[{}/{total}] checking {}", n + 1, path.display()));
+                let Some(loaded) = read_description(path, &options)? else {
+                    ui.note(&format!(
+                        "labelkit: skipped {}: no label file found to read it with",
+                        path.display()
+                    ));
+                    continue;
+                };
+                let found = Checker::new(&registry, &config, partial.clone()).check(&loaded);
+                absorb(&mut sources, &mut diagnostics, loaded, found);
+            }
+        }
+    }
+    ui.progress_done();
+    labelkit::rules::sort_diagnostics(&mut diagnostics, &sources);
+
+    if let Some(file) = &args.write_baseline {
+        let baseline = Baseline::from_diagnostics(&diagnostics, &sources);
+        baseline
+            .save(file)
+            .with_context(|| format!("writing the baseline {}", file.display()))?;
+        ui.note(&format!(
+            "labelkit: recorded {} findings in {}",
+            diagnostics.len(),
+            file.display()
+        ));
+        return Ok(0);
+    }
+    if let Some(file) = &args.baseline {
+        let baseline = Baseline::load(file)
+            .with_context(|| format!("reading the baseline {}", file.display()))?;
+        let before = diagnostics.len();
+        diagnostics = baseline.filter(diagnostics, &sources);
+        let accepted = before - diagnostics.len();
+        if accepted > 0 {
+            ui.note(&format!(
+                "labelkit: {accepted} findings accepted by the baseline"
+            ));
+        }
+    }
+
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if args.statistics {
+        ui.print(&statistics(&diagnostics))
+            .context("writing the statistics")?;
+    } else {
+        let format = match args.output_format {
+            Some(f) => f,
+            None if ui.stdout_is_terminal => OutputFormatArg::Full,
+            None => OutputFormatArg::Concise,
+        };
+        let mut options = RenderOptions::default();
+        options.color = ui.color;
+        options.tool_version = env!("CARGO_PKG_VERSION").to_owned();
+        let text = labelkit::render(output_format(format), &diagnostics, &sources, &options);
+        ui.print(&text).context("writing the findings")?;
+    }
+    if !ui.quiet
+        && !matches!(
+            args.output_format,
+            Some(OutputFormatArg::Json | OutputFormatArg::Sarif)
+        )
+    {
+        let warnings = diagnostics.len() - errors;
+        if diagnostics.is_empty() {
+            eprintln!("labelkit: all checks passed");
+        } else {
+            eprintln!("labelkit: {errors} errors, {warnings} warnings or notes");
+        }
+    }
+    Ok(u8::from(errors > 0))
+}
+
+fn output_format(arg: OutputFormatArg) -> OutputFormat {
+    match arg {
+        OutputFormatArg::Full => OutputFormat::Full,
+        OutputFormatArg::Concise => OutputFormat::Concise,
+        OutputFormatArg::Json => OutputFormat::Json,
+        OutputFormatArg::Sarif => OutputFormat::Sarif,
+        OutputFormatArg::Github => OutputFormat::Github,
+    }
+}
+
+/// Reads a YOLO dataset description (`data.yaml`, `obj.names`) without
+/// reading the whole dataset: the description is read through one label
+/// file of the dataset, and only what concerns the description is kept (its
+/// classes, keypoint shape and `flip_idx`, and the problems found in it).
+/// `None` when the dataset has no label file yet.
+fn read_description(path: &Path, options: &ReadOptions) -> anyhow::Result<Option<Loaded>> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(label) = first_label_file(dir, 0) else {
+        return Ok(None);
+    };
+    let mut loaded = labelkit::read(&label, Some(Format::YoloUltralytics), options)?;
+    let described = loaded.spans.dataset_file;
+    loaded.dataset.images.clear();
+    loaded.dataset.annotations.clear();
+    loaded.dataset.tracks.clear();
+    loaded.spans.images.clear();
+    loaded.spans.annotations.clear();
+    loaded.spans.tracks.clear();
+    let same_file = |d: &Diagnostic| match (&d.primary, described) {
+        (Some(label), Some(file)) => label.file == file,
+        _ => d.path.as_deref().is_some_and(|p| p == path),
+    };
+    loaded.issues.retain(same_file);
+    Ok(Some(loaded))
+}
+
+/// A `.txt` label file below `dir` (in a `labels` folder or a darknet
+/// `obj_<subset>_data` folder), searched breadth-first a few levels deep.
+fn first_label_file(dir: &Path, depth: usize) -> Option<PathBuf> {
+    if depth > 4 {
+        return None;
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    let in_label_dir = dir.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy();
+        c == "labels" || (c.starts_with("obj_") && c.ends_with("_data"))
+    });
+    if in_label_dir {
+        if let Some(file) = entries
+            .iter()
+            .find(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt")))
+        {
+            return Some(file.clone());
+        }
+    }
+    entries
+        .iter()
+        .filter(|p| p.is_dir())
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .find_map(|p| first_label_file(p, depth + 1))
+}
+
+/// The configuration: `--config FILE`, else `labelkit.toml` found by
+/// walking up from the first path, else the defaults.
+fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> anyhow::Result<Config> {
+    if let Some(file) = explicit {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the configuration {}", file.display()))?;
+        return Ok(Config::from_toml_str(&text, file)?);
+    }
+    let start = paths
+        .first()
+        .map_or_else(|| PathBuf::from("."), Clone::clone);
+    Ok(Config::discover(&start)?
+        .map(|(_, c)| c)
+        .unwrap_or_default())
+}
+
+/// Where rule plugins plug in: libraries named with `--plugin` and in the
+/// `[plugins.<name>]` tables of the configuration (`path = ...`, relative
+/// to the configuration file) are loaded into the registry.
+fn load_plugins(registry: &mut Registry, config: &Config, extra: &[PathBuf]) -> anyhow::Result<()> {
+    let base = config
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut libraries: Vec<PathBuf> = extra.to_vec();
+    for (name, table) in &config.plugins {
+        let path = table
+            .get("path")
+            .and_then(|p| p.as_str())
+            .ok_or_else(|| anyhow!("[plugins.{name}] in the configuration has no `path`"))?;
+        libraries.push(base.join(path));
+    }
+    if libraries.is_empty() {
+        return Ok(());
+    }
+    let _ = registry;
+    bail!(
+        "not supported yet: loading rule plugins ({})",
+        libraries
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Moves one read's files into `sources` and its findings into `out`,
+/// renumbering file ids.
+fn absorb(
+    sources: &mut SourceMap,
+    out: &mut Vec<Diagnostic>,
+    loaded: Loaded,
+    found: Vec<Diagnostic>,
+) {
+    let offset = sources.append(loaded.sources);
+    for mut d in found {
+        if let Some(label) = d.primary.as_mut() {
+            label.file.0 += offset;
+        }
+        for label in &mut d.secondary {
+            label.file.0 += offset;
+        }
+        out.push(d);
+    }
+}
+
+/// A count per code, most frequent first.
+fn statistics(diagnostics: &[Diagnostic]) -> String {
+    let mut counts: BTreeMap<(&str, &str), (usize, Severity)> = BTreeMap::new();
+    for d in diagnostics {
+        let entry = counts
+            .entry((d.code.as_str(), d.name.as_str()))
+            .or_insert((0, d.severity));
+        entry.0 += 1;
+        entry.1 = entry.1.max(d.severity);
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    let width = rows
+        .iter()
+        .map(|(_, (n, _))| n.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let mut out = String::new();
+    for ((code, name), (n, severity)) in rows {
+        out.push_str(&format!("{n:>width$}  {code:<5} {name} ({severity})\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_groups_label_files_and_skips_prose() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("labels/train")).unwrap();
+        std::fs::write(root.join("data.yaml"), "names: [person]\n").unwrap();
+        std::fs::write(root.join("labels/train/a.txt"), "0 0.5 0.5 0.2 0.2\n").unwrap();
+        std::fs::write(root.join("labels/train/b.txt"), "").unwrap();
+        std::fs::write(root.join("README.txt"), "This is a dataset.\n").unwrap();
+        let paths = [
+            root.join("labels/train/b.txt"),
+            root.join("README.txt"),
+            root.join("data.yaml"),
+            root.join("labels/train/a.txt"),
+        ];
+        let targets = plan(&paths, None).unwrap();
+        assert_eq!(targets.len(), 3, "{targets:?}");
+        assert!(matches!(&targets[0], Target::Skip { path, .. } if path.ends_with("README.txt")));
+        assert!(matches!(
+            &targets[1],
+            Target::Description {
+                format: Format::YoloUltralytics,
+                ..
+            }
+        ));
+        let Target::LabelFiles { root: r, files, .. } = &targets[2] else {
+            panic!("{targets:?}");
+        };
+        assert_eq!(r, &std::path::absolute(root).unwrap());
+        assert_eq!(
+            files,
+            &[
+                root.join("labels/train/a.txt"),
+                root.join("labels/train/b.txt")
+            ]
+        );
+    }
+
+    #[test]
+    fn statistics_sorts_by_count() {
+        let d = |code: &str, sev| Diagnostic::new(code, format!("rule-{code}"), sev, "m");
+        let text = statistics(&[
+            d("G001", Severity::Error),
+            d("A001", Severity::Warning),
+            d("G001", Severity::Error),
+        ]);
+        assert_eq!(
+            text,
+            "2  G001  rule-G001 (error)\n1  A001  rule-A001 (warning)\n"
+        );
+    }
+}

@@ -1,0 +1,267 @@
+//! `convert`, `rules`, `rule`, `formats` and `init`.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context as _};
+use labelkit::rules::Registry;
+use labelkit::{
+    ConvertOptions, Format, ImageMode, OutputFormat, Precision, RenderOptions, WriteOptions,
+};
+
+use crate::args::ConvertArgs;
+use crate::out::Ui;
+
+/// `labelkit convert`.
+pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
+    let to: Format = args.to.parse()?;
+    let from = args.from.as_deref().map(str::parse::<Format>).transpose()?;
+    let mut write = WriteOptions::new().keyframes_only(args.keyframes_only);
+    if let Some(p) = &args.precision {
+        let precision = Precision::parse(p).ok_or_else(|| {
+            anyhow!("invalid --precision {p:?}: expected shortest, Ng (e.g. 6g) or Nd (e.g. 2d)")
+        })?;
+        write = write.precision(precision);
+    }
+    if let Some(images) = &args.images {
+        write = write.images(images.parse::<ImageMode>().map_err(|e| anyhow!(e))?);
+    }
+    if args.keyframes_only && to != Format::CvatVideo {
+        bail!("--keyframes-only applies to --to cvat-video only");
+    }
+    let options = ConvertOptions::new().strict(args.strict).write(write);
+    ui.progress(&format!("converting {} ...", args.input.display()));
+    let result = labelkit::convert(&args.input, from, &args.output, to, &options);
+    ui.progress_done();
+    let report = match result {
+        Ok(report) => report,
+        Err(err @ labelkit::Error::Lossy { .. }) => {
+            eprintln!("labelkit: {err}");
+            return Ok(1);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if !report.read_issues.is_empty() {
+        let mut options = RenderOptions::default();
+        options.color = false;
+        let text = labelkit::render(
+            OutputFormat::Concise,
+            &report.read_issues,
+            &report.sources,
+            &options,
+        );
+        eprint!("{text}");
+    }
+    if !ui.quiet || !report.write.is_lossless() {
+        eprintln!(
+            "{} -> {} ({} -> {}): {}",
+            args.input.display(),
+            args.output.display(),
+            report.from,
+            report.to,
+            report.write
+        );
+    }
+    Ok(0)
+}
+
+/// `labelkit rules`: one row per rule.
+pub(crate) fn rules(ui: &Ui) -> anyhow::Result<u8> {
+    let registry = Registry::builtin();
+    let text = rules_table(&registry);
+    ui.print(&text).context("writing the rule table")?;
+    Ok(0)
+}
+
+fn rules_table(registry: &Registry) -> String {
+    let rows: Vec<[String; 5]> = registry
+        .rules()
+        .map(|m| {
+            [
+                m.code.clone(),
+                m.name.clone(),
+                m.family.clone(),
+                m.default_severity.as_str().to_owned(),
+                m.status.as_str().to_owned(),
+            ]
+        })
+        .collect();
+    table(&["CODE", "NAME", "FAMILY", "SEVERITY", "STATUS"], &rows)
+}
+
+/// Left-aligned columns separated by two spaces.
+fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                l.push_str(cell);
+            } else {
+                let _ = write!(l, "{cell:<w$}  ");
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// `labelkit rule CODE`: the rule's documentation.
+pub(crate) fn rule(ui: &Ui, code: &str) -> anyhow::Result<u8> {
+    let registry = Registry::builtin();
+    let wanted = code.trim();
+    let meta = registry
+        .get(wanted)
+        .or_else(|| registry.get(&wanted.to_ascii_uppercase()))
+        .ok_or_else(|| anyhow!("unknown rule {code:?}: `labelkit rules` lists them"))?;
+    let mut text = format!(
+        "{} {} ({}, {}, {})\n\n",
+        meta.code,
+        meta.name,
+        meta.family,
+        meta.default_severity,
+        meta.status.as_str()
+    );
+    text.push_str(meta.doc.trim_end());
+    text.push('\n');
+    ui.print(&text).context("writing the rule documentation")?;
+    Ok(0)
+}
+
+/// `labelkit formats`: a table of what each format can hold.
+pub(crate) fn formats(ui: &Ui) -> anyhow::Result<u8> {
+    ui.print(&formats_text())
+        .context("writing the format table")?;
+    Ok(0)
+}
+
+fn formats_text() -> String {
+    let infos = labelkit::formats();
+    let mut out = String::new();
+    let rows: Vec<[String; 3]> = infos
+        .iter()
+        .map(|i| {
+            let mut names = i.name.to_owned();
+            for a in i.aliases {
+                let _ = write!(names, ", {a}");
+            }
+            let description = if i.enabled {
+                i.description.to_owned()
+            } else {
+                format!("{} (not compiled in)", i.description)
+            };
+            [i.name.to_owned(), names, description]
+        })
+        .collect();
+    out.push_str(&table(&["FORMAT", "NAMES", "DESCRIPTION"], &rows));
+    out.push('\n');
+    let feature_width = labelkit::FEATURES
+        .iter()
+        .map(|f| f.len())
+        .max()
+        .unwrap_or(0);
+    let _ = write!(out, "{:<feature_width$}", "CAN HOLD");
+    for i in &infos {
+        let _ = write!(out, "  {:<11}", i.name);
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('\n');
+    for (row, feature) in labelkit::FEATURES.iter().enumerate() {
+        let mut line = format!("{feature:<feature_width$}");
+        for i in &infos {
+            let support = i.capabilities.get(row).map_or("?", |c| c.support.as_str());
+            let _ = write!(line, "  {support:<11}");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push_str("\nNotes:\n");
+    for i in &infos {
+        for c in i.capabilities {
+            if c.support != labelkit::Support::No && !c.note.is_empty() {
+                let _ = writeln!(out, "  {}: {}: {}", i.name, c.feature, c.note);
+            }
+        }
+    }
+    out
+}
+
+/// `labelkit init --preset NAME`.
+pub(crate) fn init(ui: &Ui, preset: &str, output: &Path) -> anyhow::Result<u8> {
+    let text = labelkit::rules::preset_toml(preset).ok_or_else(|| {
+        anyhow!(
+            "unknown preset {preset:?}: expected one of {}",
+            labelkit::rules::PRESET_NAMES.join(", ")
+        )
+    })?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(output)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                anyhow!(
+                    "{} already exists: refusing to overwrite it",
+                    output.display()
+                )
+            } else {
+                anyhow!("{}: {e}", output.display())
+            }
+        })?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", output.display()))?;
+    ui.note(&format!("wrote {} (preset {preset})", output.display()));
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns() {
+        let rows = [
+            [
+                "G001".to_owned(),
+                "box-too-small".to_owned(),
+                "error".to_owned(),
+            ],
+            ["A1".to_owned(), "x".to_owned(), "warning".to_owned()],
+        ];
+        let t = table(&["CODE", "NAME", "SEVERITY"], &rows);
+        assert_eq!(
+            t,
+            "CODE  NAME           SEVERITY\nG001  box-too-small  error\nA1    x              warning\n"
+        );
+    }
+
+    #[test]
+    fn formats_matrix_has_a_row_per_feature() {
+        let text = formats_text();
+        assert!(text.contains("cvat-images  cvat, cvat-images"), "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("rotated boxes "))
+            .unwrap();
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells, ["rotated", "boxes", "yes", "yes", "no", "yes", "no"]);
+        let tracks = text.lines().find(|l| l.starts_with("tracks ")).unwrap();
+        assert_eq!(
+            tracks.split_whitespace().collect::<Vec<_>>(),
+            ["tracks", "partly", "yes", "no", "no", "no"]
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! End-to-end tests of the `labelkit` binary: exit codes, output lines,
+//! conversions through the command line, broken pipes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_labelkit");
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn labelkit(args: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("labelkit runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A valid PNG header (signature and IHDR) of the given size.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    bytes
+}
+
+/// A one-image Ultralytics dataset of 100x100 px with the given rows.
+fn yolo_dataset(dir: &Path, rows: &str) {
+    std::fs::create_dir_all(dir.join("images/train")).unwrap();
+    std::fs::create_dir_all(dir.join("labels/train")).unwrap();
+    std::fs::write(
+        dir.join("data.yaml"),
+        "path: .\ntrain: images/train\nnames:\n  0: person\n  1: head\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("images/train/a.png"), png(100, 100)).unwrap();
+    std::fs::write(dir.join("labels/train/a.txt"), rows).unwrap();
+}
+
+#[test]
+fn check_example_dataset_reports_its_mistakes_with_positions() {
+    let root = repo_root();
+    let o = labelkit(
+        &[
+            "check",
+            "examples/person-dataset",
+            "--output-format",
+            "concise",
+        ],
+        &root,
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
+    // The 2x2 px eye is row 8 of img002.txt.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("examples/person-dataset/labels/train/img002.txt:8:1: G001 ")),
+        "{out}"
+    );
+    // Nothing is reported against the clean image.
+    assert!(!out.contains("img001.txt"), "{out}");
+}
+
+#[test]
+fn check_single_label_file_walks_up_to_its_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    // Row 2 is a 2x2 px box.
+    yolo_dataset(dir.path(), "0 0.5 0.5 0.4 0.6\n0 0.5 0.5 0.02 0.02\n");
+    let o = labelkit(
+        &["check", "labels/train/a.txt", "--output-format", "concise"],
+        dir.path(),
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("labels/train/a.txt:2:1: G001 ")),
+        "{out}"
+    );
+    assert!(!out.contains("a.txt:1:"), "{out}");
+}
+
+#[test]
+fn check_clean_dataset_exits_0_and_skips_non_annotation_files() {
+    let dir = tempfile::tempdir().unwrap();
+    yolo_dataset(dir.path(), "0 0.5 0.5 0.4 0.6\n1 0.5 0.3 0.1 0.1\n");
+    std::fs::write(dir.path().join("README.txt"), "A dataset of people.\n").unwrap();
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\"}\n").unwrap();
+    let o = labelkit(
+        &[
+            "check",
+            "labels/train/a.txt",
+            "README.txt",
+            "package.json",
+            "--output-format",
+            "concise",
+            "--ignore",
+            "A",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("skipped README.txt"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("skipped package.json"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn check_exit_2_on_usage_and_io_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(&["check", "does-not-exist"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does-not-exist"), "{}", stderr(&o));
+    let o = labelkit(&["check", "--output-format", "xml", "."], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let o = labelkit(&["check", "--help"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("Exit codes:"), "{}", stdout(&o));
+}
+
+#[test]
+fn convert_coco_to_yolo_and_back_keeps_boxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.png"), png(200, 100)).unwrap();
+    std::fs::write(
+        d.join("in.json"),
+        r#"{"images": [{"id": 7, "file_name": "a.png", "width": 200, "height": 100}],
+            "categories": [{"id": 3, "name": "person"}, {"id": 9, "name": "head"}],
+            "annotations": [
+              {"id": 1, "image_id": 7, "category_id": 3, "bbox": [20, 10, 40, 80], "area": 3200, "iscrowd": 0},
+              {"id": 2, "image_id": 7, "category_id": 9, "bbox": [30, 10, 10, 10], "area": 100, "iscrowd": 0}
+            ]}"#,
+    )
+    .unwrap();
+    let o = labelkit(&["convert", "in.json", "--to", "yolo", "-o", "yolo"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wrote 1 images, 2 annotations"),
+        "{}",
+        stderr(&o)
+    );
+    let label = std::fs::read_to_string(d.join("yolo/labels/a.txt"))
+        .or_else(|_| std::fs::read_to_string(d.join("yolo/labels/train/a.txt")))
+        .expect("a label file for a.png");
+    assert_eq!(label, "0 0.2 0.5 0.2 0.8\n1 0.175 0.15 0.05 0.1\n");
+
+    let o = labelkit(&["convert", "yolo", "--to", "coco", "-o", "back.json"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let back = std::fs::read_to_string(d.join("back.json")).unwrap();
+    let compact: String = back.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(compact.contains("\"bbox\":[20,10,40,80]"), "{back}");
+    assert!(compact.contains("\"bbox\":[30,10,10,10]"), "{back}");
+    assert!(compact.contains("\"name\":\"person\""), "{back}");
+    assert!(compact.contains("\"name\":\"head\""), "{back}");
+}
+
+#[test]
+fn convert_refuses_to_overwrite_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"images\": [], \"annotations\": [], \"categories\": []}";
+    std::fs::write(dir.path().join("in.json"), text).unwrap();
+    let o = labelkit(
+        &["convert", "in.json", "--to", "coco", "-o", "in.json"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("would overwrite the input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("in.json")).unwrap(),
+        text
+    );
+    let o = labelkit(
+        &["convert", "in.json", "--to", "voc", "-o", "x"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown format \"voc\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn rules_table_and_rule_documentation() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(&["rules"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["CODE", "NAME", "FAMILY", "SEVERITY", "STATUS"]);
+    let g001: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("G001 "))
+        .expect("G001 listed")
+        .split_whitespace()
+        .collect();
+    assert_eq!(g001[..2], ["G001", "box-too-small"]);
+    assert_eq!(g001[3..], ["error", "stable"]);
+
+    let o = labelkit(&["rule", "G001"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let doc = stdout(&o);
+    assert!(doc.starts_with("G001 box-too-small ("), "{doc}");
+    for heading in ["## What it does", "## Why it matters", "## How to fix"] {
+        assert!(doc.contains(heading), "{doc}");
+    }
+    let o = labelkit(&["rule", "box-too-small"], dir.path());
+    assert_eq!(stdout(&o), doc);
+    let o = labelkit(&["rule", "Z999"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown rule"), "{}", stderr(&o));
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["rules"][..], &["formats"][..]] {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end at once, as `| head -0` would.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}
+
+#[test]
+fn formats_lists_what_each_format_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(&["formats"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let tracks: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("tracks "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(tracks, ["tracks", "partly", "yes", "no", "no", "no"]);
+    assert!(out.contains("yolo, ultralytics"), "{out}");
+}
+
+#[test]
+fn init_writes_a_preset_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(&["init", "--preset", "whole-body"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(dir.path().join("labelkit.toml")).unwrap();
+    assert!(text.contains("[schema"), "{text}");
+    let o = labelkit(&["init", "--preset", "whole-body"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("refusing to overwrite"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("labelkit.toml")).unwrap(),
+        text
+    );
+    let o = labelkit(
+        &["init", "--preset", "nope", "--output", "x.toml"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("x.toml").exists());
+}

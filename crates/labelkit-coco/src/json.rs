@@ -1,0 +1,348 @@
+//! JSON plumbing: lenient number and string types, the first pass that finds
+//! the byte span of every image, annotation and category, the fallback for
+//! files holding Python's `NaN`/`Infinity`, and error positions.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// A string borrowed from the input where it has no escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Str<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// A JSON number as written: unsigned, signed or float. `null` is accepted
+/// where a number is expected and stands for a non-finite value (the reader
+/// turns Python's `NaN` and `Infinity` into `null`, see [`patch_non_finite`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Num {
+    /// A non-negative integer.
+    U(u64),
+    /// A negative integer.
+    I(i64),
+    /// A number with a fraction or exponent.
+    F(f64),
+    /// `null`, `NaN` or `Infinity`.
+    Null,
+}
+
+impl Num {
+    /// The value as `f64`; NaN for `null`.
+    #[allow(clippy::cast_precision_loss)]
+    pub(crate) fn as_f64(self) -> f64 {
+        match self {
+            Self::U(u) => u as f64,
+            Self::I(i) => i as f64,
+            Self::F(f) => f,
+            Self::Null => f64::NAN,
+        }
+    }
+
+    /// The value as a non-negative integer, accepting integral floats.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub(crate) fn as_u64(self) -> Option<u64> {
+        match self {
+            Self::U(u) => Some(u),
+            Self::F(f) if f.fract() == 0.0 && (0.0..1.8e19).contains(&f) => Some(f as u64),
+            _ => None,
+        }
+    }
+
+    /// The value as an integer, accepting integral floats.
+    #[allow(clippy::cast_possible_truncation)]
+    pub(crate) fn as_i64(self) -> Option<i64> {
+        match self {
+            Self::U(u) => i64::try_from(u).ok(),
+            Self::I(i) => Some(i),
+            Self::F(f) if f.fract() == 0.0 && (-9.2e18..9.2e18).contains(&f) => Some(f as i64),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NumVisitor)
+    }
+}
+
+struct NumVisitor;
+
+impl Visitor<'_> for NumVisitor {
+    type Value = Num;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Num, E> {
+        Ok(Num::U(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
+        Ok(if v >= 0 { Num::U(v.unsigned_abs()) } else { Num::I(v) })
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
+        Ok(Num::F(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Num, E> {
+        Ok(Num::Null)
+    }
+}
+
+/// An `f64` that also accepts `null` (as NaN).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Float(pub(crate) f64);
+
+impl<'de> Deserialize<'de> for Float {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NumVisitor).map(|n| Float(n.as_f64()))
+    }
+}
+
+/// Byte range `[start, end)` of one element in the (possibly patched) text.
+pub(crate) type Range = (usize, usize);
+
+/// What the first pass finds: where each element is, and the top-level keys
+/// the reader does not turn into the model.
+#[derive(Debug, Default)]
+pub(crate) struct Layout<'a> {
+    /// A results file: a bare list of annotations.
+    pub(crate) results: bool,
+    pub(crate) images: Vec<Range>,
+    pub(crate) annotations: Vec<Range>,
+    pub(crate) categories: Vec<Range>,
+    /// Other top-level keys with their raw JSON text, in file order.
+    pub(crate) extras: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+/// Finds the span of every element of one array.
+struct SpanSeq<'b> {
+    base: usize,
+    out: &'b mut Vec<Range>,
+}
+
+impl<'de> DeserializeSeed<'de> for SpanSeq<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SpanSeq<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            let start = raw.get().as_ptr().addr().wrapping_sub(self.base);
+            self.out.push((start, start + raw.get().len()));
+        }
+        Ok(())
+    }
+}
+
+struct TopVisitor<'b, 'a> {
+    base: usize,
+    layout: &'b mut Layout<'a>,
+}
+
+impl<'de, 'b> Visitor<'de> for TopVisitor<'b, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a COCO object (with images, annotations, categories) or a list of results")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            let out = match key.0.as_ref() {
+                "images" => &mut self.layout.images,
+                "annotations" => &mut self.layout.annotations,
+                "categories" => &mut self.layout.categories,
+                _ => {
+                    let raw: &'de RawValue = map.next_value()?;
+                    self.layout.extras.push((key.0, raw));
+                    continue;
+                }
+            };
+            map.next_value_seed(SpanSeq {
+                base: self.base,
+                out,
+            })?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.layout.results = true;
+        SpanSeq {
+            base: self.base,
+            out: &mut self.layout.annotations,
+        }
+        .visit_seq(seq)
+    }
+}
+
+/// The first pass: validates the whole document and records the spans of its
+/// elements.
+pub(crate) fn scan(text: &[u8]) -> Result<Layout<'_>, serde_json::Error> {
+    let mut layout = Layout::default();
+    let mut de = serde_json::Deserializer::from_slice(text);
+    de.deserialize_any(TopVisitor {
+        base: text.as_ptr().addr(),
+        layout: &mut layout,
+    })?;
+    de.end()?;
+    Ok(layout)
+}
+
+/// A copy of the input with Python's bare `NaN`, `Infinity` and `-Infinity`
+/// tokens replaced by `null`, and the map back to original offsets.
+#[derive(Debug, Default)]
+pub(crate) struct Patched {
+    pub(crate) text: Vec<u8>,
+    /// `(patched offset just after a replacement, original offset there)`.
+    shifts: Vec<(usize, usize)>,
+}
+
+impl Patched {
+    /// The original offset of a patched offset.
+    pub(crate) fn original(&self, offset: usize) -> usize {
+        let i = self.shifts.partition_point(|&(p, _)| p <= offset);
+        match i.checked_sub(1).and_then(|i| self.shifts.get(i)) {
+            Some(&(p, o)) => o + (offset - p),
+            None => offset,
+        }
+    }
+}
+
+/// Replaces non-finite number tokens outside strings with `null`; `None` when
+/// there are none.
+pub(crate) fn patch_non_finite(text: &[u8]) -> Option<Patched> {
+    const TOKENS: [&[u8]; 3] = [b"-Infinity", b"Infinity", b"NaN"];
+    let mut out = Patched::default();
+    let mut copied = 0;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        let rest = &text[i..];
+        let token = TOKENS.iter().find(|t| rest.starts_with(t));
+        let boundary_before = i == 0 || !text[i - 1].is_ascii_alphanumeric();
+        if let (Some(token), true) = (token, boundary_before) {
+            out.text.extend_from_slice(&text[copied..i]);
+            out.text.extend_from_slice(b"null");
+            i += token.len();
+            copied = i;
+            out.shifts.push((out.text.len(), i));
+            continue;
+        }
+        i += 1;
+    }
+    if out.shifts.is_empty() {
+        return None;
+    }
+    out.text.extend_from_slice(&text[copied..]);
+    Some(out)
+}
+
+/// The byte offset, inside `text`, of a serde_json error's line and column,
+/// and its message without serde_json's " at line L column C" suffix.
+pub(crate) fn error_offset(text: &[u8], error: &serde_json::Error) -> (usize, String) {
+    let mut message = error.to_string();
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    let line = error.line();
+    if line == 0 {
+        return (text.len(), message);
+    }
+    let mut start = 0;
+    for _ in 1..line {
+        match memchr::memchr(b'\n', text.get(start..).unwrap_or(&[])) {
+            Some(p) => start += p + 1,
+            None => break,
+        }
+    }
+    let offset = (start + error.column().saturating_sub(1)).min(text.len());
+    (offset, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_finds_element_spans_and_extras() {
+        let text = br#"{"info": {"a": 1}, "images": [{"id": 1}, {"id": 2}], "annotations": [], "type": "x"}"#;
+        let layout = scan(text).unwrap();
+        assert!(!layout.results);
+        assert_eq!(layout.images.len(), 2);
+        let (s, e) = layout.images[1];
+        assert_eq!(&text[s..e], br#"{"id": 2}"#);
+        assert_eq!(layout.extras.len(), 2);
+        assert_eq!(layout.extras[0].0, "info");
+        assert_eq!(layout.extras[0].1.get(), r#"{"a": 1}"#);
+        let results = scan(br#"[{"image_id": 1}]"#).unwrap();
+        assert!(results.results);
+        assert_eq!(results.annotations, vec![(1, 16)]);
+    }
+
+    #[test]
+    fn non_finite_tokens_become_null_with_offsets_kept() {
+        let text = br#"{"a": [NaN, 1, -Infinity], "s": "NaN"}"#;
+        let patched = patch_non_finite(text).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&patched.text).unwrap(),
+            r#"{"a": [null, 1, null], "s": "NaN"}"#
+        );
+        let one = patched.text.iter().position(|&b| b == b'1').unwrap();
+        assert_eq!(text[patched.original(one)], b'1');
+        let s = patched.text.iter().rposition(|&b| b == b's').unwrap();
+        assert_eq!(text[patched.original(s)], b's');
+        assert!(patch_non_finite(br#"{"NaN": "Infinity"}"#).is_none());
+    }
+
+    #[test]
+    fn error_offsets_point_at_the_problem() {
+        let text = b"{\n  \"images\": [1,\n  ]\n}";
+        let err = scan(text).unwrap_err();
+        let (offset, message) = error_offset(text, &err);
+        assert_eq!(text[offset], b']');
+        assert!(!message.contains("at line"), "{message}");
+    }
+}

@@ -1,0 +1,255 @@
+//! From COCO elements to the model: the one conversion both the reader and
+//! [`crate::project`] use.
+//!
+//! # How a COCO annotation maps to the model
+//!
+//! One COCO annotation becomes up to three model annotations, in this order:
+//! a [`Geometry::Box`] from `bbox`, a [`Geometry::Polygon`] or
+//! [`Geometry::Mask`] from `segmentation`, and [`Geometry::Keypoints`] from
+//! `keypoints`. They share the image, the label, `iscrowd` (crowd), `score`,
+//! `occluded` and the attributes.
+//!
+//! - The first shape keeps the COCO id as its [`AnnotationId`] and carries
+//!   the annotation's extra fields; the others get fresh ids above the
+//!   largest COCO annotation id of the file, in file order.
+//! - When there are several shapes they share `group = GroupId(coco id)`; a
+//!   single shape has no group.
+//! - The writer merges a group (or a lone shape) back into one COCO
+//!   annotation whose id is the id of its first shape, so a file read and
+//!   written keeps its ids.
+//!
+//! Fields kept in the first shape's `extra` (raw JSON text):
+//! - unknown keys (`ignore`, `face_box`, ...), in file order;
+//! - `segmentation` when it is `[]` (declared, but no polygon);
+//! - `area` when it differs from the area computed from the geometry (the
+//!   segmentation's: shoelace sum of the polygon parts or the mask's pixel
+//!   count; else the box's), so a stored area is written back as stored;
+//! - `num_keypoints` when it differs from the count of labelled points;
+//! - `coco.attributes`: `"no-occluded"` when the `attributes` object had no
+//!   `occluded` key, `"present"` when it held only `"occluded": false`, so
+//!   that the object is written back in the same form.
+
+use std::borrow::Cow;
+
+use labelkit_model::geometry::CocoBox;
+use labelkit_model::rle::MaskEncoding;
+use labelkit_model::{
+    Annotation, AnnotationId, BoxGeom, Extra, Geometry, GroupId, ImageId, Keypoint, KeypointSchema,
+    Keypoints, Label, LabelId, Mask, Polygon, Visibility,
+};
+
+use crate::elements::{CocoAnnotation, CocoCategory, RawExtra, Segmentation, Skeleton};
+
+/// Extra key of the marker recording the form of the `attributes` object.
+pub(crate) const ATTRIBUTES_MARKER: &str = "coco.attributes";
+
+pub(crate) fn owned_extra(extra: RawExtra<'_>) -> Extra {
+    extra
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The label of a category, given its resolved id and name.
+pub(crate) fn label_from(cat: CocoCategory<'_>, id: i64, name: String) -> Label {
+    let mut extra = owned_extra(cat.extra);
+    let keypoints = if cat.keypoints.is_some() || cat.skeleton.is_some() {
+        let names = cat.keypoints.unwrap_or_default();
+        let mut schema = KeypointSchema::from_names(names.into_iter().map(Cow::into_owned));
+        match cat.skeleton {
+            Some(Skeleton::Edges(edges)) => schema.edges = edges,
+            Some(Skeleton::Raw(raw)) => extra.push(("skeleton".to_owned(), raw.into_owned())),
+            None => {}
+        }
+        Some(schema)
+    } else {
+        None
+    };
+    Label {
+        name,
+        source_id: Some(id),
+        supercategory: cat.supercategory.map(Cow::into_owned),
+        keypoints,
+        extra,
+        ..Label::default()
+    }
+}
+
+/// The visibility of a COCO `v`, and whether it was one of 0, 1, 2.
+pub(crate) fn visibility(v: f64) -> (Visibility, bool) {
+    if v == 0.0 {
+        (Visibility::Absent, true)
+    } else if v == 1.0 {
+        (Visibility::Occluded, true)
+    } else if v == 2.0 {
+        (Visibility::Visible, true)
+    } else if v > 0.0 {
+        (Visibility::Visible, false)
+    } else {
+        (Visibility::Absent, false)
+    }
+}
+
+/// The area the writer computes for an object: the segmentation's, else the
+/// box's, else 0.
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn computed_area(seg: Option<&Geometry>, bbox: Option<&BoxGeom>) -> f64 {
+    match (seg, bbox) {
+        (Some(Geometry::Polygon(p)), _) => p.area(),
+        (Some(Geometry::Mask(m)), _) => m.encoding.pixel_count() as f64,
+        (_, Some(b)) => b.area(),
+        _ => 0.0,
+    }
+}
+
+/// What a conversion noticed, for the reader to report.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Noticed {
+    /// Shapes made.
+    pub(crate) members: usize,
+    /// A visibility other than 0, 1, 2.
+    pub(crate) bad_visibility: bool,
+    /// A non-finite coordinate.
+    pub(crate) non_finite: bool,
+}
+
+/// Collects the model annotations of COCO annotations and gives the derived
+/// shapes their ids at the end.
+#[derive(Debug, Default)]
+pub(crate) struct AnnotationSink {
+    pub(crate) annotations: Vec<Annotation>,
+    derived: Vec<usize>,
+    max_id: u64,
+}
+
+impl AnnotationSink {
+    /// Converts one COCO annotation with its resolved id, image and label.
+    pub(crate) fn push(
+        &mut self,
+        ann: CocoAnnotation<'_>,
+        id: u64,
+        image: ImageId,
+        label: LabelId,
+    ) -> Noticed {
+        let mut noticed = Noticed::default();
+        let crowd = ann.iscrowd.is_some_and(|n| n.as_f64() != 0.0);
+        let mut extra = owned_extra(ann.extra);
+        let mut attributes_marker = None;
+        let (occluded, attributes) = match ann.attributes {
+            Some(obj) => {
+                attributes_marker = match obj.occluded {
+                    None => Some("\"no-occluded\""),
+                    Some(false) if obj.attributes.is_empty() => Some("\"present\""),
+                    Some(_) => None,
+                };
+                (obj.occluded.unwrap_or(false), obj.attributes)
+            }
+            None => (false, labelkit_model::Attributes::new()),
+        };
+
+        let bbox = ann.bbox.as_deref().and_then(|b| match *b {
+            [x, y, w, h] => Some(BoxGeom::from(CocoBox { x, y, w, h })),
+            _ => None,
+        });
+        let seg = match ann.segmentation {
+            Segmentation::Polygon { rings, .. } => Some(Geometry::Polygon(Polygon { rings })),
+            Segmentation::Rle {
+                height,
+                width,
+                counts,
+            } => Some(Geometry::Mask(Mask {
+                encoding: MaskEncoding::Coco {
+                    height,
+                    width,
+                    counts,
+                },
+            })),
+            Segmentation::Empty => {
+                extra.push(("segmentation".to_owned(), "[]".to_owned()));
+                None
+            }
+            Segmentation::Absent => None,
+        };
+        let keypoints = ann.keypoints.map(|flat| {
+            let points = flat
+                .chunks_exact(3)
+                .map(|t| {
+                    let (visibility, ok) = visibility(t[2]);
+                    noticed.bad_visibility |= !ok;
+                    Keypoint {
+                        name: None,
+                        x: t[0],
+                        y: t[1],
+                        visibility,
+                    }
+                })
+                .collect();
+            Keypoints { points }
+        });
+
+        let area = computed_area(seg.as_ref(), bbox.as_ref());
+        if let Some(stored) = ann.area {
+            if stored.trim().parse::<f64>().ok() != Some(area) {
+                extra.push(("area".to_owned(), stored.into_owned()));
+            }
+        }
+        if let Some(stored) = ann.num_keypoints {
+            let counted = keypoints.as_ref().map(|k| k.num_labelled() as u64);
+            if counted.is_none() || stored.trim().parse::<u64>().ok() != counted {
+                extra.push(("num_keypoints".to_owned(), stored.into_owned()));
+            }
+        }
+        if let Some(m) = attributes_marker {
+            extra.push((ATTRIBUTES_MARKER.to_owned(), m.to_owned()));
+        }
+
+        let geometries: Vec<Geometry> = bbox
+            .map(Geometry::Box)
+            .into_iter()
+            .chain(seg)
+            .chain(keypoints.map(Geometry::Keypoints))
+            .collect();
+        noticed.members = geometries.len();
+        if geometries.is_empty() {
+            return noticed;
+        }
+        let group = (geometries.len() > 1).then_some(GroupId(id));
+        self.max_id = self.max_id.max(id);
+        let mut extra = Some(extra);
+        for (i, geometry) in geometries.into_iter().enumerate() {
+            noticed.non_finite |= !geometry.is_finite();
+            if i > 0 {
+                self.derived.push(self.annotations.len());
+            }
+            self.annotations.push(Annotation {
+                id: AnnotationId(id),
+                image,
+                label,
+                geometry,
+                attributes: attributes.clone(),
+                occluded,
+                z_order: 0,
+                group,
+                source: None,
+                score: ann.score,
+                crowd,
+                track: None,
+                extra: extra.take().unwrap_or_default(),
+            });
+        }
+        noticed
+    }
+
+    /// The annotations, with the derived shapes numbered above the largest
+    /// COCO id.
+    pub(crate) fn finish(mut self) -> Vec<Annotation> {
+        let mut next = self.max_id;
+        for &i in &self.derived {
+            next = next.saturating_add(1);
+            if let Some(a) = self.annotations.get_mut(i) {
+                a.id = AnnotationId(next);
+            }
+        }
+        self.annotations
+    }
+}

@@ -1,0 +1,492 @@
+//! The reader: two passes over the bytes.
+//!
+//! 1. [`json::scan`] validates the document and records the byte range of
+//!    every image, annotation and category, and the raw text of the other
+//!    top-level keys. It allocates nothing per element but the range.
+//! 2. Categories, then images, then annotations are parsed from their ranges
+//!    (so their order in the file does not matter), borrowing strings from
+//!    the input, and converted to the model as they come.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::Path;
+
+use labelkit_diagnostics::{
+    ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceMap, SourceSpan,
+    SpanTable,
+};
+use labelkit_model::{Dataset, Image, ImageId, Label, LabelId};
+
+use crate::elements::{CocoAnnotation, CocoCategory, CocoImage, Segmentation};
+use crate::json::{self, Num, Patched, Range};
+use crate::model::{label_from, AnnotationSink};
+use crate::{Error, ReadOptions};
+
+/// A multiplicative hasher for integer ids: ids are not attacker-chosen keys
+/// that need SipHash, and hashing 860k of them should be cheap.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n.cast_unsigned());
+    }
+}
+
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+pub(crate) type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
+
+fn parse_error(path: &Path, text: &[u8], patched: Option<&Patched>, e: &serde_json::Error) -> Error {
+    let (offset, message) = json::error_offset(patched.map_or(text, |p| &p.text), e);
+    let offset = patched.map_or(offset, |p| p.original(offset));
+    Error::Parse(ParseError::at_offset(path, text, offset, message))
+}
+
+pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
+    let first = json::scan(bytes);
+    let patched = match &first {
+        Ok(_) => None,
+        Err(e) => Some(json::patch_non_finite(bytes).ok_or_else(|| parse_error(path, bytes, None, e))?),
+    };
+    let (text, layout) = match (first, &patched) {
+        (Ok(layout), _) => (bytes, layout),
+        (Err(_), Some(p)) => {
+            let layout = json::scan(&p.text).map_err(|e| parse_error(path, bytes, Some(p), &e))?;
+            (&p.text[..], layout)
+        }
+        (Err(e), None) => return Err(parse_error(path, bytes, None, &e)),
+    };
+    let patched = patched.as_ref();
+    let mut reader = Reader {
+        text,
+        patched,
+        file: FileId(0),
+        options,
+        issues: Vec::new(),
+        dataset: Dataset::new(),
+        spans: SpanTable::new(),
+        labels_by_id: IdMap::default(),
+        schema_len: Vec::new(),
+        images: IdMap::default(),
+    };
+    reader.dataset.info.source_format = Some("coco".to_owned());
+    reader.categories(&layout.categories);
+    reader.images(&layout.images);
+    reader.annotations(&layout.annotations, layout.results);
+    for (key, raw) in &layout.extras {
+        reader
+            .dataset
+            .info
+            .extra
+            .push((key.to_string(), raw.get().to_owned()));
+    }
+    let Reader {
+        dataset,
+        mut spans,
+        issues,
+        ..
+    } = reader;
+    let mut sources = SourceMap::new();
+    // A file on disk is read again only if a diagnostic needs its text.
+    let file = if path.is_file() {
+        SourceFile::lazy(path)
+    } else {
+        SourceFile::with_text(path, bytes)
+    };
+    let id = sources.add(file);
+    spans.dataset_file = Some(id);
+    Ok(Loaded {
+        dataset,
+        spans,
+        sources,
+        issues,
+    })
+}
+
+struct Reader<'t, 'o> {
+    text: &'t [u8],
+    patched: Option<&'t Patched>,
+    file: FileId,
+    options: &'o ReadOptions,
+    issues: Vec<Diagnostic>,
+    dataset: Dataset,
+    spans: SpanTable,
+    labels_by_id: IdMap<i64, LabelId>,
+    /// Number of named keypoints of each label's schema.
+    schema_len: Vec<usize>,
+    /// Image id -> position.
+    images: IdMap<u64, usize>,
+}
+
+impl<'t> Reader<'t, '_> {
+    fn span(&self, (start, end): Range) -> ByteSpan {
+        match self.patched {
+            Some(p) => ByteSpan::new(p.original(start), p.original(end)),
+            None => ByteSpan::new(start, end),
+        }
+    }
+
+    fn source(&self, range: Range) -> Option<SourceSpan> {
+        Some(SourceSpan {
+            file: self.file,
+            span: self.span(range),
+        })
+    }
+
+    fn issue(&mut self, kind: ReadIssue, range: Range, message: String) -> &mut Diagnostic {
+        let d = kind.at(self.file, self.span(range), message);
+        self.issues.push(d);
+        let last = self.issues.len() - 1;
+        &mut self.issues[last]
+    }
+
+    /// Parses one element; a value of the wrong type is reported at its
+    /// position and the element skipped.
+    fn parse<T: serde::Deserialize<'t>>(&mut self, range: Range, what: &str) -> Option<T> {
+        let slice = self.text.get(range.0..range.1)?;
+        match serde_json::from_slice::<T>(slice) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let (offset, message) = json::error_offset(slice, &e);
+                let at = (range.0 + offset, (range.0 + offset + 1).min(range.1));
+                self.issue(
+                    ReadIssue::MalformedValue,
+                    at,
+                    format!("{what} skipped: {message}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn push_label(&mut self, label: Label, span: Option<SourceSpan>) -> LabelId {
+        self.schema_len
+            .push(label.keypoints.as_ref().map_or(0, |s| s.names.len()));
+        self.spans.labels.push(span);
+        self.dataset.labels.push(label)
+    }
+
+    fn categories(&mut self, ranges: &[Range]) {
+        for &range in ranges {
+            let Some(cat) = self.parse::<CocoCategory<'t>>(range, "category") else {
+                continue;
+            };
+            let Some(id) = cat.id.and_then(Num::as_i64) else {
+                self.issue(
+                    ReadIssue::MalformedValue,
+                    range,
+                    "category skipped: it has no integer id".to_owned(),
+                );
+                continue;
+            };
+            let name = match &cat.name {
+                Some(n) => n.to_string(),
+                None => {
+                    self.issue(
+                        ReadIssue::MalformedValue,
+                        range,
+                        format!("category {id} has no name; named {id:?} after its id"),
+                    );
+                    id.to_string()
+                }
+            };
+            if matches!(cat.skeleton, Some(crate::elements::Skeleton::Raw(_))) {
+                self.issue(
+                    ReadIssue::MalformedValue,
+                    range,
+                    format!(
+                        "category {id}: the skeleton is not a list of 1-based index pairs; kept as written"
+                    ),
+                );
+            }
+            let label = label_from(cat, id, name);
+            let span = self.source(range);
+            let lid = self.push_label(label, span);
+            if self.labels_by_id.contains_key(&id) {
+                self.issue(
+                    ReadIssue::DuplicateId,
+                    range,
+                    format!("duplicate category id {id}; annotations use the first"),
+                );
+            } else {
+                self.labels_by_id.insert(id, lid);
+            }
+        }
+    }
+
+    fn size(&mut self, value: Option<Num>, what: &str, id: u64, range: Range) -> u32 {
+        let problem = match value {
+            None => format!("image {id} has no {what}"),
+            Some(Num::I(v)) => format!("image {id} has a negative {what} ({v})"),
+            Some(Num::Null) => format!("image {id} has a non-finite {what}"),
+            Some(n) => match n.as_u64().map(u32::try_from) {
+                Some(Ok(v)) => return v,
+                _ => format!("image {id} has an invalid {what} ({})", n.as_f64()),
+            },
+        };
+        self.issue(
+            ReadIssue::InvalidImageSize,
+            range,
+            format!("{problem}; read as 0"),
+        )
+        .image = Some(id);
+        0
+    }
+
+    fn images(&mut self, ranges: &[Range]) {
+        self.dataset.images.reserve(ranges.len());
+        self.images.reserve(ranges.len());
+        for &range in ranges {
+            let Some(img) = self.parse::<CocoImage<'t>>(range, "image") else {
+                continue;
+            };
+            let Some(id) = img.id.and_then(Num::as_u64) else {
+                self.issue(
+                    ReadIssue::MalformedValue,
+                    range,
+                    "image skipped: it has no non-negative integer id".to_owned(),
+                );
+                continue;
+            };
+            let width = self.size(img.width, "width", id, range);
+            let height = self.size(img.height, "height", id, range);
+            let file_name = match img.file_name {
+                Some(f) => f.into_owned(),
+                None => {
+                    self.issue(
+                        ReadIssue::MalformedValue,
+                        range,
+                        format!("image {id} has no file_name"),
+                    )
+                    .image = Some(id);
+                    String::new()
+                }
+            };
+            let pos = self.dataset.images.len();
+            if self.images.insert(id, pos).is_some() {
+                self.issue(
+                    ReadIssue::DuplicateId,
+                    range,
+                    format!("duplicate image id {id}"),
+                )
+                .image = Some(id);
+            }
+            self.dataset.images.push(Image {
+                id: ImageId(id),
+                file_name,
+                width,
+                height,
+                extra: crate::model::owned_extra(img.extra),
+                ..Image::default()
+            });
+            let span = self.source(range);
+            self.spans.images.push(span);
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn annotations(&mut self, ranges: &[Range], results: bool) {
+        let mut sink = AnnotationSink::default();
+        sink.annotations.reserve(ranges.len());
+        let mut seen: IdSet<u64> = IdSet::default();
+        seen.reserve(ranges.len());
+        for (index, &range) in ranges.iter().enumerate() {
+            let Some(ann) = self.parse::<CocoAnnotation<'t>>(range, "annotation") else {
+                continue;
+            };
+            let position = index as u64 + 1;
+            let id = match ann.id.map(Num::as_u64) {
+                Some(Some(id)) => id,
+                None if results => position,
+                _ => {
+                    self.issue(
+                        ReadIssue::MalformedValue,
+                        range,
+                        format!("annotation has no non-negative integer id; numbered {position} after its position"),
+                    );
+                    position
+                }
+            };
+            let Some(image_id) = ann.image_id.and_then(Num::as_u64) else {
+                self.issue(
+                    ReadIssue::MalformedValue,
+                    range,
+                    format!("annotation {id} skipped: it has no non-negative integer image_id"),
+                )
+                .annotation = Some(id);
+                continue;
+            };
+            let Some(category_id) = ann.category_id.and_then(Num::as_i64) else {
+                self.issue(
+                    ReadIssue::MalformedValue,
+                    range,
+                    format!("annotation {id} skipped: it has no integer category_id"),
+                )
+                .annotation = Some(id);
+                continue;
+            };
+            if !self.images.contains_key(&image_id) {
+                if !results {
+                    self.issue(
+                        ReadIssue::DanglingReference,
+                        range,
+                        format!("annotation {id} refers to image {image_id}, which is not in images"),
+                    )
+                    .annotation = Some(id);
+                }
+                // Results files name images only by id; so does an
+                // annotation of a missing image.
+                let pos = self.dataset.images.len();
+                self.images.insert(image_id, pos);
+                self.dataset.images.push(Image {
+                    id: ImageId(image_id),
+                    ..Image::default()
+                });
+                self.spans.images.push(None);
+            }
+            let label = if let Some(&l) = self.labels_by_id.get(&category_id) {
+                l
+            } else {
+                if !results {
+                    self.issue(
+                        ReadIssue::DanglingReference,
+                        range,
+                        format!("annotation {id} refers to category {category_id}, which is not in categories"),
+                    )
+                    .annotation = Some(id);
+                }
+                let label = Label {
+                    source_id: Some(category_id),
+                    ..Label::new(category_id.to_string())
+                };
+                let l = self.push_label(label, None);
+                self.labels_by_id.insert(category_id, l);
+                l
+            };
+            if !seen.insert(id) && !results {
+                self.issue(
+                    ReadIssue::DuplicateId,
+                    range,
+                    format!("duplicate annotation id {id}"),
+                )
+                .annotation = Some(id);
+            }
+            self.check_annotation(&ann, id, label, range);
+            let before = sink.annotations.len();
+            let noticed = sink.push(ann, id, ImageId(image_id), label);
+            if noticed.members == 0 {
+                self.issue(
+                    ReadIssue::MalformedValue,
+                    range,
+                    format!("annotation {id} skipped: it has no bbox, segmentation or keypoints"),
+                )
+                .annotation = Some(id);
+            }
+            if noticed.bad_visibility {
+                self.issue(
+                    ReadIssue::MalformedValue,
+                    range,
+                    format!("annotation {id}: a keypoint visibility is not 0, 1 or 2"),
+                )
+                .annotation = Some(id);
+            }
+            if noticed.non_finite {
+                self.issue(
+                    ReadIssue::NonFinite,
+                    range,
+                    format!("annotation {id} has a non-finite coordinate (NaN, Infinity or null)"),
+                )
+                .annotation = Some(id);
+            }
+            let span = self.source(range);
+            for _ in before..sink.annotations.len() {
+                self.spans.annotations.push(span);
+            }
+        }
+        self.dataset.annotations = sink.finish();
+    }
+
+    fn check_annotation(&mut self, ann: &CocoAnnotation<'_>, id: u64, label: LabelId, range: Range) {
+        let mut problems: Vec<(ReadIssue, String)> = Vec::new();
+        if let Some(b) = &ann.bbox {
+            if b.len() != 4 {
+                problems.push((
+                    ReadIssue::WrongValueCount,
+                    format!("bbox has {} values, expected 4 (x, y, width, height); ignored", b.len()),
+                ));
+            } else if b[2] < 0.0 || b[3] < 0.0 {
+                problems.push((
+                    ReadIssue::MalformedValue,
+                    format!("bbox has a negative width or height ({}, {})", b[2], b[3]),
+                ));
+            }
+        }
+        match &ann.segmentation {
+            Segmentation::Polygon { odd: true, .. } => problems.push((
+                ReadIssue::WrongValueCount,
+                "a polygon has an odd number of coordinates; the last one is ignored".to_owned(),
+            )),
+            Segmentation::Rle {
+                height,
+                width,
+                counts,
+            } if self.options.validate_masks => {
+                let encoding = labelkit_model::rle::MaskEncoding::Coco {
+                    height: *height,
+                    width: *width,
+                    counts: counts.clone(),
+                };
+                if let Err(e) = encoding.validate() {
+                    problems.push((ReadIssue::InvalidMask, format!("invalid RLE mask: {e}")));
+                }
+            }
+            _ => {}
+        }
+        if let Some(k) = &ann.keypoints {
+            let expected = self.schema_len.get(label.index()).copied().unwrap_or(0);
+            if k.len() % 3 != 0 {
+                problems.push((
+                    ReadIssue::WrongValueCount,
+                    format!(
+                        "keypoints has {} values, not a multiple of 3 (x, y, v); the last {} ignored",
+                        k.len(),
+                        k.len() % 3
+                    ),
+                ));
+            } else if expected > 0 && k.len() != 3 * expected {
+                problems.push((
+                    ReadIssue::WrongValueCount,
+                    format!(
+                        "keypoints has {} values, expected 3 x {expected} = {} for category {}",
+                        k.len(),
+                        3 * expected,
+                        self.dataset.labels.name(label)
+                    ),
+                ));
+            }
+        }
+        if let Some(obj) = &ann.attributes {
+            for name in &obj.non_scalar {
+                problems.push((
+                    ReadIssue::Unsupported,
+                    format!("attribute {name:?} is not a boolean, number or string; kept as JSON text"),
+                ));
+            }
+        }
+        for (kind, message) in problems {
+            self.issue(kind, range, format!("annotation {id}: {message}"))
+                .annotation = Some(id);
+        }
+    }
+}

@@ -1,0 +1,980 @@
+//! The writer: plans every element as the reader would parse it back, then
+//! prints it. [`crate::project`] converts the same plan to the model, so
+//! `read(write(d)) == project(d)`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Write;
+
+use labelkit_model::geometry::{bounds_of, CocoBox};
+use labelkit_model::rle::{encode_counts_string, CocoCounts, MaskEncoding};
+use labelkit_model::{
+    Annotation, AttributeValue, Attributes, Dataset, Geometry, GeometryKind, Image,
+    ImageId, Label, LabelId, Point, Precision, Visibility, WriteReport,
+};
+use serde_json::value::RawValue;
+
+use crate::elements::{
+    AttributeObject, CocoAnnotation, CocoCategory, CocoImage, RawExtra, Segmentation, Skeleton,
+};
+use crate::json::Num;
+use crate::model::{computed_area, ATTRIBUTES_MARKER};
+use crate::read::{IdMap, IdSet};
+use crate::{Error, WriteOptions};
+
+const IMAGE_KEYS: &[&str] = &["id", "file_name", "width", "height"];
+const CATEGORY_KEYS: &[&str] = &["id", "name", "supercategory", "keypoints", "skeleton"];
+const ANNOTATION_KEYS: &[&str] = &[
+    "id",
+    "image_id",
+    "category_id",
+    "bbox",
+    "segmentation",
+    "area",
+    "iscrowd",
+    "keypoints",
+    "num_keypoints",
+    "score",
+    "attributes",
+];
+const TOP_KEYS: &[&str] = &["images", "annotations", "categories"];
+
+fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// The extra fields a COCO element can hold: valid JSON, not a reserved key,
+/// not a `coco.` marker, not repeated. The others are counted as lost.
+fn filter_extra<'d>(
+    extra: &'d [(String, String)],
+    reserved: &[&str],
+    report: &mut WriteReport,
+) -> RawExtra<'d> {
+    let mut out: RawExtra<'d> = Vec::with_capacity(extra.len());
+    for (k, v) in extra {
+        if k.starts_with("coco.") || reserved.contains(&k.as_str()) {
+            continue;
+        }
+        if !is_json(v) {
+            report.lose_one("extra fields whose value is not JSON");
+        } else if out.iter().any(|(o, _)| o == k) {
+            report.lose_one("repeated extra fields");
+        } else {
+            out.push((Cow::Borrowed(k.as_str()), Cow::Borrowed(v.trim())));
+        }
+    }
+    out
+}
+
+fn extra_value<'d>(extra: &'d [(String, String)], key: &str) -> Option<&'d str> {
+    extra
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// One planned COCO annotation.
+#[derive(Debug)]
+pub(crate) struct PlannedAnnotation<'d> {
+    pub(crate) id: u64,
+    pub(crate) image: ImageId,
+    /// The label in the written label set.
+    pub(crate) label: LabelId,
+    pub(crate) category_id: i64,
+    pub(crate) ann: CocoAnnotation<'d>,
+}
+
+/// A group of shapes that becomes one COCO annotation: positions in
+/// `dataset.annotations`.
+#[derive(Debug)]
+struct Slot {
+    image: ImageId,
+    label: LabelId,
+    bbox: Option<usize>,
+    seg: Option<usize>,
+    keypoints: Option<usize>,
+    first: usize,
+}
+
+impl Slot {
+    fn free(&self, kind: usize) -> bool {
+        [self.bbox, self.seg, self.keypoints][kind].is_none()
+    }
+    fn set(&mut self, kind: usize, pos: usize) {
+        match kind {
+            0 => self.bbox = Some(pos),
+            1 => self.seg = Some(pos),
+            _ => self.keypoints = Some(pos),
+        }
+    }
+    fn members(&self) -> impl Iterator<Item = usize> {
+        let mut m = [self.bbox, self.seg, self.keypoints];
+        m.sort_unstable();
+        m.into_iter().flatten()
+    }
+}
+
+/// Everything the writer will write, before any annotation is formatted.
+#[derive(Debug)]
+pub(crate) struct Plan<'d> {
+    dataset: &'d Dataset,
+    results: bool,
+    precision: Precision,
+    pub(crate) extras: RawExtra<'d>,
+    pub(crate) images: Vec<CocoImage<'d>>,
+    pub(crate) categories: Vec<(i64, CocoCategory<'d>)>,
+    /// Old label -> new label and category id.
+    label_map: Vec<Option<(LabelId, i64)>>,
+    image_sizes: IdMap<u64, (u32, u32)>,
+    slots: Vec<Slot>,
+    slot_ids: Vec<u64>,
+    pub(crate) report: WriteReport,
+}
+
+fn loss_name(kind: GeometryKind) -> &'static str {
+    match kind {
+        GeometryKind::Polyline => "polylines",
+        GeometryKind::Points => "points shapes",
+        GeometryKind::Ellipse => "ellipses",
+        GeometryKind::Cuboid => "cuboids",
+        GeometryKind::Tag => "tags",
+        _ => "shapes of an unsupported kind",
+    }
+}
+
+impl<'d> Plan<'d> {
+    pub(crate) fn new(dataset: &'d Dataset, options: &WriteOptions) -> Self {
+        let mut report = WriteReport::new();
+        if dataset.info.name.is_some() {
+            report.lose_one("dataset name");
+        }
+        report.lose("tracks", dataset.tracks.len() as u64);
+        let extras = if options.results {
+            Vec::new()
+        } else {
+            filter_extra(&dataset.info.extra, TOP_KEYS, &mut report)
+        };
+        let mut plan = Plan {
+            dataset,
+            results: options.results,
+            precision: options.precision,
+            extras,
+            images: Vec::new(),
+            categories: Vec::new(),
+            label_map: Vec::new(),
+            image_sizes: IdMap::default(),
+            slots: Vec::new(),
+            slot_ids: Vec::new(),
+            report,
+        };
+        plan.plan_labels();
+        plan.plan_images();
+        plan.plan_slots();
+        plan
+    }
+
+    fn plan_labels(&mut self) {
+        let labels = &self.dataset.labels.labels;
+        let mut used: IdSet<i64> = IdSet::default();
+        let mut ids: Vec<Option<i64>> = vec![None; labels.len()];
+        for (i, label) in labels.iter().enumerate() {
+            if label.parent.is_some() {
+                self.report.lose_one("skeleton element labels");
+                continue;
+            }
+            if let Some(id) = label.source_id {
+                if used.insert(id) {
+                    ids[i] = Some(id);
+                }
+            }
+        }
+        let mut next = used.iter().copied().max().map_or(1, |m| m.saturating_add(1));
+        self.label_map = vec![None; labels.len()];
+        for (i, label) in labels.iter().enumerate() {
+            if label.parent.is_some() {
+                continue;
+            }
+            let id = ids[i].unwrap_or_else(|| {
+                let id = next;
+                next = next.saturating_add(1);
+                id
+            });
+            let new = LabelId(u32::try_from(self.categories.len()).unwrap_or(u32::MAX));
+            self.label_map[i] = Some((new, id));
+            let cat = self.plan_category(label);
+            self.categories.push((id, cat));
+        }
+    }
+
+    fn plan_category(&mut self, label: &'d Label) -> CocoCategory<'d> {
+        let report = &mut self.report;
+        if label.color.is_some() {
+            report.lose_one("label colors");
+        }
+        if label.kind.is_some() {
+            report.lose_one("label shape types");
+        }
+        report.lose("label attribute declarations", label.attributes.len() as u64);
+        let (keypoints, skeleton) = match &label.keypoints {
+            Some(schema) => {
+                if schema.flip_pairs != schema.infer_flip_pairs() {
+                    report.lose_one("keypoint left/right pairs not implied by the point names");
+                }
+                let skeleton = match extra_value(&label.extra, "skeleton")
+                    .filter(|_| schema.edges.is_empty())
+                    .and_then(|raw| serde_json::from_str::<&RawValue>(raw).ok())
+                {
+                    Some(raw) => crate::elements::parse_skeleton(raw),
+                    None => Skeleton::Edges(schema.edges.clone()),
+                };
+                let names = schema.names.iter().map(|n| Cow::Borrowed(n.as_str())).collect();
+                (Some(names), Some(skeleton))
+            }
+            None => (None, None),
+        };
+        CocoCategory {
+            id: None,
+            name: Some(Cow::Borrowed(label.name.as_str())),
+            supercategory: label.supercategory.as_deref().map(Cow::Borrowed),
+            keypoints,
+            skeleton,
+            extra: filter_extra(&label.extra, CATEGORY_KEYS, report),
+        }
+    }
+
+    fn plan_images(&mut self) {
+        for image in &self.dataset.images {
+            self.image_sizes
+                .insert(image.id.0, (image.width, image.height));
+            if self.results {
+                continue;
+            }
+            if image.frame.is_some() {
+                self.report.lose_one("image frame numbers");
+            }
+            if image.subset.is_some() {
+                self.report.lose_one("image subsets");
+            }
+            self.report
+                .lose("image attributes", image.attributes.len() as u64);
+            self.images.push(CocoImage {
+                id: Some(Num::U(image.id.0)),
+                file_name: Some(Cow::Borrowed(image.file_name.as_str())),
+                width: Some(Num::U(u64::from(image.width))),
+                height: Some(Num::U(u64::from(image.height))),
+                extra: filter_extra(&image.extra, IMAGE_KEYS, &mut self.report),
+            });
+        }
+    }
+
+    fn plan_slots(&mut self) {
+        let mut open: HashMap<(ImageId, u64), Vec<usize>> = HashMap::new();
+        for (pos, a) in self.dataset.annotations.iter().enumerate() {
+            let kind = match a.geometry {
+                Geometry::Box(_) => 0,
+                Geometry::Polygon(_) | Geometry::Mask(_) => 1,
+                Geometry::Keypoints(_) => 2,
+                ref other => {
+                    self.report.lose_one(loss_name(other.kind()));
+                    continue;
+                }
+            };
+            if self.label_map.get(a.label.index()).copied().flatten().is_none() {
+                self.report
+                    .lose_one("annotations whose label is not a top-level label");
+                continue;
+            }
+            if !self.image_sizes.contains_key(&a.image.0) {
+                self.report
+                    .lose_one("annotations on images not in the dataset");
+                continue;
+            }
+            let existing = a.group.and_then(|g| {
+                open.get(&(a.image, g.0)).and_then(|list| {
+                    list.iter()
+                        .copied()
+                        .find(|&s| self.slots[s].label == a.label && self.slots[s].free(kind))
+                })
+            });
+            if let Some(s) = existing {
+                self.slots[s].set(kind, pos);
+                continue;
+            }
+            if let Some(g) = a.group {
+                let list = open.entry((a.image, g.0)).or_default();
+                if !list.is_empty() {
+                    self.report
+                        .lose_one("groups split into several COCO annotations");
+                }
+                list.push(self.slots.len());
+            }
+            let mut slot = Slot {
+                image: a.image,
+                label: a.label,
+                bbox: None,
+                seg: None,
+                keypoints: None,
+                first: pos,
+            };
+            slot.set(kind, pos);
+            self.slots.push(slot);
+        }
+        // Ids: the first shape's id, unless already taken.
+        let mut used: IdSet<u64> = IdSet::default();
+        let mut ids: Vec<Option<u64>> = Vec::with_capacity(self.slots.len());
+        for slot in &self.slots {
+            let id = self.dataset.annotations[slot.first].id.0;
+            ids.push(used.insert(id).then_some(id));
+        }
+        let mut next = used.iter().copied().max().unwrap_or(0);
+        self.slot_ids = ids
+            .into_iter()
+            .map(|id| {
+                id.unwrap_or_else(|| {
+                    next = next.saturating_add(1);
+                    next
+                })
+            })
+            .collect();
+    }
+
+    /// Number of annotations that will be written.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Plans annotation `i` (in `0..self.len()`).
+    #[allow(clippy::too_many_lines)]
+    pub(crate) fn annotation(&self, i: usize, report: &mut WriteReport) -> PlannedAnnotation<'d> {
+        let slot = &self.slots[i];
+        let anns: &'d [Annotation] = &self.dataset.annotations;
+        let (label, category_id) = self.label_map[slot.label.index()].unwrap_or((LabelId(0), 0));
+        let image_size = self.image_sizes.get(&slot.image.0).copied().unwrap_or((0, 0));
+
+        // Merge the members' object-level fields.
+        let mut attributes = Attributes::new();
+        let mut occluded = false;
+        let mut crowd = false;
+        let mut score = None;
+        let mut extra_src: Vec<&'d (String, String)> = Vec::new();
+        for m in slot.members() {
+            let a = &anns[m];
+            for (name, value) in a.attributes.iter() {
+                if name == "occluded" {
+                    report.lose_one("attributes named \"occluded\" (COCO keeps the occluded flag there)");
+                } else if attributes.get(name).is_none() {
+                    attributes.0.push((name.to_owned(), value.clone()));
+                }
+            }
+            occluded |= a.occluded;
+            crowd |= a.crowd;
+            score = score.or(a.score);
+            extra_src.extend(a.extra.iter());
+            if a.z_order != 0 {
+                report.lose_one("z_order");
+            }
+            if a.source.is_some() {
+                report.lose_one("annotation sources");
+            }
+            if a.track.is_some() {
+                report.lose_one("track links of annotations");
+            }
+        }
+        let merged_extra: Vec<(String, String)> = {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut out = Vec::new();
+            for (k, v) in extra_src {
+                if !seen.contains(&k.as_str()) {
+                    seen.push(k);
+                    out.push((k.clone(), v.clone()));
+                }
+            }
+            out
+        };
+        let marker = |key: &str| extra_value(&merged_extra, key);
+
+        let bbox_geom = slot.bbox.and_then(|m| match &anns[m].geometry {
+            Geometry::Box(b) => {
+                if b.is_rotated() {
+                    report.lose_one("rotation of boxes (written as their bounds)");
+                }
+                Some(b.bounds())
+            }
+            _ => None,
+        });
+        let seg_geom: Option<Geometry> = slot.seg.and_then(|m| match &anns[m].geometry {
+            Geometry::Polygon(p) => Some(Geometry::Polygon(p.clone())),
+            Geometry::Mask(mask) => match &mask.encoding {
+                MaskEncoding::Coco { .. } => Some(Geometry::Mask(mask.clone())),
+                window @ MaskEncoding::Window { .. } => {
+                    match window.to_coco(image_size.0, image_size.1) {
+                        Ok(runs) if image_size.0 > 0 && image_size.1 > 0 => {
+                            Some(Geometry::Mask(labelkit_model::Mask {
+                                encoding: MaskEncoding::Coco {
+                                    height: image_size.1,
+                                    width: image_size.0,
+                                    counts: CocoCounts::Compressed(encode_counts_string(&runs)),
+                                },
+                            }))
+                        }
+                        _ => {
+                            report.lose_one("masks that cannot be placed on their image");
+                            None
+                        }
+                    }
+                }
+            },
+            _ => None,
+        });
+        let keypoints: Option<Vec<f64>> = slot.keypoints.and_then(|m| match &anns[m].geometry {
+            Geometry::Keypoints(k) => {
+                let schema = self
+                    .dataset
+                    .labels
+                    .get(slot.label)
+                    .and_then(|l| l.keypoints.as_ref());
+                Some(flat_keypoints(k, schema, report))
+            }
+            _ => None,
+        });
+
+        let area = computed_area(seg_geom.as_ref(), bbox_geom.as_ref());
+        let bbox = bbox_geom.or_else(|| {
+            if self.results {
+                return None;
+            }
+            match &seg_geom {
+                Some(Geometry::Mask(m)) => m.encoding.bounds(),
+                Some(g) => g.bounds(),
+                None => keypoints.as_ref().and_then(|k| {
+                    bounds_of(
+                        k.chunks_exact(3)
+                            .filter(|t| t[2] > 0.0)
+                            .map(|t| Point::new(t[0], t[1])),
+                    )
+                }),
+            }
+        });
+        let segmentation = match seg_geom {
+            Some(Geometry::Polygon(p)) => Segmentation::Polygon {
+                rings: p.rings,
+                odd: false,
+            },
+            Some(Geometry::Mask(m)) => match m.encoding {
+                MaskEncoding::Coco {
+                    height,
+                    width,
+                    counts,
+                } => Segmentation::Rle {
+                    height,
+                    width,
+                    counts,
+                },
+                MaskEncoding::Window { .. } => Segmentation::Absent,
+            },
+            _ if marker("segmentation").is_some_and(|v| v.trim() == "[]") => Segmentation::Empty,
+            _ => Segmentation::Absent,
+        };
+        let area_text = match marker("area") {
+            Some(v) if v.trim().parse::<f64>().ok() != Some(area) && is_json(v) => {
+                Some(Cow::Owned(v.trim().to_owned()))
+            }
+            _ if self.results => None,
+            _ => Some(Cow::Owned(self.precision.format(area))),
+        };
+        let counted = keypoints
+            .as_ref()
+            .map(|k| k.chunks_exact(3).filter(|t| t[2] > 0.0).count() as u64);
+        let num_keypoints = match marker("num_keypoints") {
+            Some(v) if v.trim().parse::<u64>().ok() != counted && is_json(v) => {
+                Some(Cow::Owned(v.trim().to_owned()))
+            }
+            _ if self.results => None,
+            _ => counted.map(|c| Cow::Owned(c.to_string())),
+        };
+        let attr_marker = marker(ATTRIBUTES_MARKER).map(str::trim);
+        let attributes = (occluded || !attributes.is_empty() || attr_marker.is_some()).then(|| {
+            AttributeObject {
+                occluded: if attr_marker == Some("\"no-occluded\"") && !occluded {
+                    None
+                } else {
+                    Some(occluded)
+                },
+                attributes,
+                non_scalar: Vec::new(),
+            }
+        });
+        let mut extra: RawExtra<'d> = Vec::new();
+        for (k, v) in &merged_extra {
+            if k.starts_with("coco.") || ANNOTATION_KEYS.contains(&k.as_str()) {
+                continue;
+            }
+            if is_json(v) {
+                extra.push((Cow::Owned(k.clone()), Cow::Owned(v.trim().to_owned())));
+            } else {
+                report.lose_one("extra fields whose value is not JSON");
+            }
+        }
+        PlannedAnnotation {
+            id: self.slot_ids[i],
+            image: slot.image,
+            label,
+            category_id,
+            ann: CocoAnnotation {
+                id: Some(Num::U(self.slot_ids[i])),
+                image_id: Some(Num::U(slot.image.0)),
+                category_id: Some(Num::I(category_id)),
+                bbox: bbox.map(|b| {
+                    let c = CocoBox::from(b);
+                    vec![c.x, c.y, c.w, c.h]
+                }),
+                segmentation,
+                area: area_text,
+                iscrowd: (!self.results || crowd).then_some(Num::U(u64::from(crowd))),
+                keypoints,
+                num_keypoints,
+                score,
+                attributes,
+                extra,
+            },
+        }
+    }
+}
+
+/// The flat `[x, y, v, ...]` list of keypoints: named points go to their
+/// place in the label's schema, unnamed points keep their position.
+fn flat_keypoints(
+    k: &labelkit_model::Keypoints,
+    schema: Option<&labelkit_model::KeypointSchema>,
+    report: &mut WriteReport,
+) -> Vec<f64> {
+    let named = k.points.iter().any(|p| p.name.is_some());
+    let points: Vec<Option<&labelkit_model::Keypoint>> = match schema {
+        Some(schema) if named => {
+            let mut placed: Vec<Option<&labelkit_model::Keypoint>> = vec![None; schema.len()];
+            for (i, p) in k.points.iter().enumerate() {
+                let at = p.name.as_deref().map_or(Some(i), |n| schema.index_of(n));
+                match at.and_then(|at| placed.get_mut(at)) {
+                    Some(slot @ None) => *slot = Some(p),
+                    _ => report.lose_one("keypoints without a place in the label's schema"),
+                }
+            }
+            placed
+        }
+        _ => k.points.iter().map(Some).collect(),
+    };
+    let mut flat = Vec::with_capacity(points.len() * 3);
+    for p in points {
+        match p {
+            Some(p) => flat.extend([p.x, p.y, f64::from(p.visibility.coco_code())]),
+            None => flat.extend([0.0, 0.0, f64::from(Visibility::Absent.coco_code())]),
+        }
+    }
+    flat
+}
+
+/// The dataset as COCO can hold it.
+pub(crate) fn project(dataset: &Dataset) -> Dataset {
+    let options = WriteOptions::default();
+    let plan = Plan::new(dataset, &options);
+    let mut out = Dataset::new();
+    out.info.source_format = Some("coco".to_owned());
+    out.info.extra = crate::model::owned_extra(plan.extras.clone());
+    for (id, cat) in &plan.categories {
+        let name = cat.name.as_deref().unwrap_or_default().to_owned();
+        out.labels
+            .push(crate::model::label_from(cat.clone(), *id, name));
+    }
+    for img in &plan.images {
+        out.images.push(Image {
+            id: ImageId(img.id.and_then(Num::as_u64).unwrap_or(0)),
+            file_name: img.file_name.as_deref().unwrap_or_default().to_owned(),
+            width: img
+                .width
+                .and_then(Num::as_u64)
+                .and_then(|w| u32::try_from(w).ok())
+                .unwrap_or(0),
+            height: img
+                .height
+                .and_then(Num::as_u64)
+                .and_then(|h| u32::try_from(h).ok())
+                .unwrap_or(0),
+            extra: crate::model::owned_extra(img.extra.clone()),
+            ..Image::default()
+        });
+    }
+    let mut sink = crate::model::AnnotationSink::default();
+    let mut scratch = WriteReport::new();
+    for i in 0..plan.len() {
+        let p = plan.annotation(i, &mut scratch);
+        sink.push(p.ann, p.id, p.image, p.label);
+    }
+    out.annotations = sink.finish();
+    out
+}
+
+/// Prints JSON into a buffer that is flushed to the output in large chunks.
+struct Out<'w, W: Write + ?Sized> {
+    buf: Vec<u8>,
+    out: &'w mut W,
+    precision: Precision,
+    pretty: bool,
+    scratch: String,
+    non_finite: u64,
+}
+
+impl<W: Write + ?Sized> Out<'_, W> {
+    fn raw(&mut self, s: &str) {
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    fn flush_if_full(&mut self) -> std::io::Result<()> {
+        if self.buf.len() >= 1 << 16 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn string(&mut self, s: &str) {
+        self.buf.push(b'"');
+        let bytes = s.as_bytes();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let esc: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0..=0x1f => b"",
+                _ => continue,
+            };
+            self.buf.extend_from_slice(&bytes[start..i]);
+            if esc.is_empty() {
+                self.buf.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+            } else {
+                self.buf.extend_from_slice(esc);
+            }
+            start = i + 1;
+        }
+        self.buf.extend_from_slice(&bytes[start..]);
+        self.buf.push(b'"');
+    }
+
+    fn number(&mut self, v: f64) {
+        if v.is_finite() {
+            self.scratch.clear();
+            self.precision.write(&mut self.scratch, v);
+            self.buf.extend_from_slice(self.scratch.as_bytes());
+        } else {
+            self.non_finite += 1;
+            self.raw("null");
+        }
+    }
+
+    fn uint(&mut self, v: u64) {
+        self.buf.extend_from_slice(v.to_string().as_bytes());
+    }
+
+    fn numbers(&mut self, values: impl IntoIterator<Item = f64>) {
+        self.buf.push(b'[');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            self.number(v);
+        }
+        self.buf.push(b']');
+    }
+
+    /// Starts field `key` of an element (depth 1: element, inside a top-level list).
+    fn key(&mut self, first: &mut bool, key: &str) {
+        if !*first {
+            self.buf.push(b',');
+        }
+        *first = false;
+        if self.pretty {
+            self.raw("\n      ");
+        }
+        self.string(key);
+        self.raw(if self.pretty { ": " } else { ":" });
+    }
+
+    fn end_object(&mut self) {
+        if self.pretty {
+            self.raw("\n    }");
+        } else {
+            self.raw("}");
+        }
+    }
+
+    fn extras(&mut self, first: &mut bool, extra: &RawExtra<'_>) {
+        for (k, v) in extra {
+            self.key(first, k);
+            self.raw(v.trim());
+        }
+    }
+
+    fn image(&mut self, img: &CocoImage<'_>) {
+        let mut first = true;
+        self.raw("{");
+        self.key(&mut first, "id");
+        self.uint(img.id.and_then(Num::as_u64).unwrap_or(0));
+        self.key(&mut first, "width");
+        self.uint(img.width.and_then(Num::as_u64).unwrap_or(0));
+        self.key(&mut first, "height");
+        self.uint(img.height.and_then(Num::as_u64).unwrap_or(0));
+        self.key(&mut first, "file_name");
+        self.string(img.file_name.as_deref().unwrap_or_default());
+        self.extras(&mut first, &img.extra);
+        self.end_object();
+    }
+
+    fn category(&mut self, id: i64, cat: &CocoCategory<'_>) {
+        let mut first = true;
+        self.raw("{");
+        self.key(&mut first, "id");
+        self.raw(&id.to_string());
+        self.key(&mut first, "name");
+        self.string(cat.name.as_deref().unwrap_or_default());
+        if let Some(s) = &cat.supercategory {
+            self.key(&mut first, "supercategory");
+            self.string(s);
+        }
+        if let Some(names) = &cat.keypoints {
+            self.key(&mut first, "keypoints");
+            self.raw("[");
+            for (i, n) in names.iter().enumerate() {
+                if i > 0 {
+                    self.raw(",");
+                }
+                self.string(n);
+            }
+            self.raw("]");
+        }
+        match &cat.skeleton {
+            Some(Skeleton::Edges(edges)) => {
+                self.key(&mut first, "skeleton");
+                self.raw("[");
+                for (i, (a, b)) in edges.iter().enumerate() {
+                    if i > 0 {
+                        self.raw(",");
+                    }
+                    self.raw(&format!("[{},{}]", a + 1, b + 1));
+                }
+                self.raw("]");
+            }
+            Some(Skeleton::Raw(raw)) => {
+                self.key(&mut first, "skeleton");
+                self.raw(raw.trim());
+            }
+            None => {}
+        }
+        self.extras(&mut first, &cat.extra);
+        self.end_object();
+    }
+
+    fn annotation(&mut self, p: &PlannedAnnotation<'_>, results: bool) {
+        let a = &p.ann;
+        let mut first = true;
+        self.raw("{");
+        if !results {
+            self.key(&mut first, "id");
+            self.uint(p.id);
+        }
+        self.key(&mut first, "image_id");
+        self.uint(p.image.0);
+        self.key(&mut first, "category_id");
+        self.raw(&p.category_id.to_string());
+        match &a.segmentation {
+            Segmentation::Absent => {}
+            Segmentation::Empty => {
+                self.key(&mut first, "segmentation");
+                self.raw("[]");
+            }
+            Segmentation::Polygon { rings, .. } => {
+                self.key(&mut first, "segmentation");
+                self.raw("[");
+                for (i, ring) in rings.iter().enumerate() {
+                    if i > 0 {
+                        self.raw(",");
+                    }
+                    self.numbers(ring.iter().flat_map(|p| [p.x, p.y]));
+                }
+                self.raw("]");
+            }
+            Segmentation::Rle {
+                height,
+                width,
+                counts,
+            } => {
+                self.key(&mut first, "segmentation");
+                self.raw(&format!("{{\"size\":[{height},{width}],\"counts\":"));
+                match counts {
+                    CocoCounts::Runs(runs) => {
+                        self.raw("[");
+                        for (i, r) in runs.iter().enumerate() {
+                            if i > 0 {
+                                self.raw(",");
+                            }
+                            self.uint(u64::from(*r));
+                        }
+                        self.raw("]");
+                    }
+                    CocoCounts::Compressed(s) => self.string(s),
+                }
+                self.raw("}");
+            }
+        }
+        if let Some(area) = &a.area {
+            self.key(&mut first, "area");
+            self.raw(area.trim());
+        }
+        if let Some(b) = &a.bbox {
+            self.key(&mut first, "bbox");
+            self.numbers(b.iter().copied());
+        }
+        if let Some(c) = a.iscrowd {
+            self.key(&mut first, "iscrowd");
+            self.uint(c.as_u64().unwrap_or(0));
+        }
+        if let Some(k) = &a.keypoints {
+            self.key(&mut first, "keypoints");
+            self.numbers(k.iter().copied());
+        }
+        if let Some(n) = &a.num_keypoints {
+            self.key(&mut first, "num_keypoints");
+            self.raw(n.trim());
+        }
+        if let Some(s) = a.score {
+            self.key(&mut first, "score");
+            self.number(s);
+        }
+        if let Some(obj) = &a.attributes {
+            self.key(&mut first, "attributes");
+            self.raw("{");
+            let mut inner_first = true;
+            let mut sep = |out: &mut Self| {
+                if !inner_first {
+                    out.raw(",");
+                }
+                inner_first = false;
+            };
+            if let Some(o) = obj.occluded {
+                sep(self);
+                self.raw(if o { "\"occluded\":true" } else { "\"occluded\":false" });
+            }
+            for (name, value) in obj.attributes.iter() {
+                sep(self);
+                self.string(name);
+                self.raw(":");
+                match value {
+                    AttributeValue::Bool(b) => self.raw(if *b { "true" } else { "false" }),
+                    AttributeValue::Number(n) => self.number(*n),
+                    AttributeValue::Text(t) => self.string(t),
+                }
+            }
+            self.raw("}");
+        }
+        self.extras(&mut first, &a.extra);
+        self.end_object();
+    }
+
+    fn list_start(&mut self, key: Option<&str>, first_top: &mut bool) {
+        if let Some(key) = key {
+            if !*first_top {
+                self.raw(",");
+            }
+            *first_top = false;
+            self.raw(if self.pretty { "\n  " } else { "\n" });
+            self.string(key);
+            self.raw(if self.pretty { ": [" } else { ":[" });
+        } else {
+            self.raw("[");
+        }
+    }
+
+    fn item_start(&mut self, i: usize) {
+        if i > 0 {
+            self.raw(",");
+        }
+        self.raw(if self.pretty { "\n    " } else { "\n" });
+    }
+
+    fn list_end(&mut self, empty: bool) {
+        if !empty {
+            self.raw(if self.pretty { "\n  " } else { "\n" });
+        }
+        self.raw("]");
+    }
+}
+
+pub(crate) fn write<W: Write + ?Sized>(
+    dataset: &Dataset,
+    out: &mut W,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    let io = |e: std::io::Error| Error::Io {
+        path: "<output>".into(),
+        source: e,
+    };
+    let plan = Plan::new(dataset, options);
+    let mut report = plan.report.clone();
+    let mut o = Out {
+        buf: Vec::with_capacity(1 << 17),
+        out,
+        precision: options.precision,
+        pretty: options.pretty,
+        scratch: String::new(),
+        non_finite: 0,
+    };
+    let mut first_top = true;
+    if options.results {
+        o.list_start(None, &mut first_top);
+    } else {
+        o.raw("{");
+        for (k, v) in &plan.extras {
+            if !first_top {
+                o.raw(",");
+            }
+            first_top = false;
+            o.raw(if o.pretty { "\n  " } else { "\n" });
+            o.string(k);
+            o.raw(if o.pretty { ": " } else { ":" });
+            o.raw(v.trim());
+        }
+        o.list_start(Some("images"), &mut first_top);
+        for (i, img) in plan.images.iter().enumerate() {
+            o.item_start(i);
+            o.image(img);
+            o.flush_if_full().map_err(io)?;
+        }
+        o.list_end(plan.images.is_empty());
+        report.images_written = plan.images.len() as u64;
+        o.list_start(Some("annotations"), &mut first_top);
+    }
+    for i in 0..plan.len() {
+        let p = plan.annotation(i, &mut report);
+        o.item_start(i);
+        o.annotation(&p, options.results);
+        o.flush_if_full().map_err(io)?;
+    }
+    o.list_end(plan.len() == 0);
+    report.annotations_written = plan.len() as u64;
+    if !options.results {
+        o.list_start(Some("categories"), &mut first_top);
+        for (i, (id, cat)) in plan.categories.iter().enumerate() {
+            o.item_start(i);
+            o.category(*id, cat);
+        }
+        o.list_end(plan.categories.is_empty());
+        o.raw(if o.pretty { "\n}\n" } else { "}\n" });
+    } else {
+        o.raw("\n");
+    }
+    report.lose("non-finite numbers (written as null)", o.non_finite);
+    o.out.write_all(&o.buf).map_err(io)?;
+    o.out.flush().map_err(io)?;
+    Ok(report)
+}

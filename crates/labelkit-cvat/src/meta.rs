@@ -1,0 +1,543 @@
+//! The `<meta>` element: labels and their attribute specs, skeleton layouts,
+//! and the task/project/job details kept verbatim for the round trip.
+
+use std::path::Path;
+
+use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ParseError, ReadIssue};
+use labelkit_model::{AttributeSpec, InputType, KeypointSchema, Label, LabelId};
+use quick_xml::events::Event;
+
+use crate::xml::{escape_text, from_json_string, json_string, Xml};
+
+/// Key in [`labelkit_model::DatasetInfo::extra`] holding the raw `<meta>`
+/// element (as a JSON string).
+pub const META_KEY: &str = "cvat.meta";
+/// Key in [`Label::extra`] holding a skeleton's raw `<svg>` layout.
+pub const SVG_KEY: &str = "cvat.svg";
+/// Key in [`Label::extra`] marking a label that was used but not declared in
+/// `<meta>` (value `true`); the writer does not declare it either.
+pub const UNDECLARED_KEY: &str = "cvat.undeclared";
+/// Key in [`Label::extra`] holding a `<parent>` name that matches no label.
+pub const PARENT_KEY: &str = "cvat.parent";
+/// Prefix of [`Label::extra`] keys holding unknown `<label>` children.
+pub const LABEL_CHILD_PREFIX: &str = "cvat.label.";
+
+/// What `<meta>` says.
+#[derive(Debug, Default)]
+pub(crate) struct Meta {
+    /// Task, project or job name.
+    pub(crate) name: Option<String>,
+    /// Declared labels; `parent` ids are positions in this list.
+    pub(crate) labels: Vec<Label>,
+    /// Where each label was declared (absolute).
+    pub(crate) label_spans: Vec<ByteSpan>,
+    /// Absolute span of the `<labels>` element.
+    pub(crate) labels_span: Option<(usize, usize)>,
+    /// Absolute end of the start tag of the task/project/job element.
+    pub(crate) container_open_end: Option<usize>,
+    /// `<mode>`.
+    pub(crate) mode: Option<String>,
+    /// `<original_size>` width and height.
+    pub(crate) original_size: (Option<u32>, Option<u32>),
+    /// `<start_frame>`.
+    pub(crate) start_frame: Option<u64>,
+    /// `<stop_frame>`.
+    pub(crate) stop_frame: Option<u64>,
+    /// `step=N` of `<frame_filter>`.
+    pub(crate) frame_step: Option<u64>,
+}
+
+/// Parses the `<meta>` element at `full[start..end]`.
+pub(crate) fn parse_meta(
+    path: &Path,
+    file: FileId,
+    full: &[u8],
+    start: usize,
+    end: usize,
+) -> Result<(Meta, Vec<Diagnostic>), ParseError> {
+    let mut x = Xml::new(path, file, full, start, end);
+    let mut meta = Meta::default();
+    let mut parents: Vec<Option<(String, usize, usize)>> = Vec::new();
+    loop {
+        let ev = x.next()?;
+        let depth = x.depth();
+        match ev.event {
+            Event::Eof => break,
+            Event::Start(e) => {
+                let local = e.local_name();
+                let name = local.as_ref();
+                if depth == 2 {
+                    if meta.container_open_end.is_none() {
+                        meta.container_open_end = Some(ev.end);
+                    }
+                    continue;
+                }
+                if depth != 3 {
+                    continue;
+                }
+                match name {
+                    b"labels" if meta.labels_span.is_none() => {
+                        let labels_end = parse_labels(&mut x, &mut meta, &mut parents)?;
+                        meta.labels_span = Some((ev.start, labels_end));
+                    }
+                    b"name" => {
+                        let (text, _) = x.read_text()?;
+                        meta.name.get_or_insert(text);
+                    }
+                    b"mode" => meta.mode = Some(x.read_text()?.0.trim().to_owned()),
+                    b"start_frame" => meta.start_frame = x.read_text()?.0.trim().parse().ok(),
+                    b"stop_frame" => meta.stop_frame = x.read_text()?.0.trim().parse().ok(),
+                    b"frame_filter" => {
+                        let (text, _) = x.read_text()?;
+                        meta.frame_step = text
+                            .trim()
+                            .strip_prefix("step=")
+                            .and_then(|s| s.trim().parse().ok());
+                    }
+                    b"original_size" => loop {
+                        let ev = x.next()?;
+                        match ev.event {
+                            Event::Start(e) => {
+                                let which = e.local_name().as_ref().to_vec();
+                                let v = x.read_text()?.0.trim().parse().ok();
+                                match which.as_slice() {
+                                    b"width" => meta.original_size.0 = v,
+                                    b"height" => meta.original_size.1 = v,
+                                    _ => {}
+                                }
+                            }
+                            Event::End(_) | Event::Eof => break,
+                            _ => {}
+                        }
+                    },
+                    _ => {
+                        x.skip_element()?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    resolve_parents(&mut x, &mut meta, &parents);
+    build_schemas(&mut meta.labels);
+    Ok((meta, x.issues))
+}
+
+fn parse_labels(
+    x: &mut Xml<'_>,
+    meta: &mut Meta,
+    parents: &mut Vec<Option<(String, usize, usize)>>,
+) -> Result<usize, ParseError> {
+    let target = x.depth() - 1;
+    loop {
+        let ev = x.next()?;
+        match ev.event {
+            Event::Start(e) if e.local_name().as_ref() == b"label" => {
+                let (label, parent, end) = parse_label(x)?;
+                meta.labels.push(label);
+                meta.label_spans.push(ByteSpan::new(ev.start, end));
+                parents.push(parent.map(|p| (p, ev.start, end)));
+            }
+            Event::Empty(e) if e.local_name().as_ref() == b"label" => {
+                x.issue(ReadIssue::MalformedValue, ev.start, ev.end, "a <label> without a name is skipped");
+            }
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let end = x.skip_element()?;
+                x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{name}> in <labels> is skipped"));
+            }
+            Event::End(_) if x.depth() == target => return Ok(ev.end),
+            Event::Eof => return Ok(ev.end),
+            _ => {}
+        }
+    }
+}
+
+fn parse_label(x: &mut Xml<'_>) -> Result<(Label, Option<String>, usize), ParseError> {
+    let target = x.depth() - 1;
+    let mut label = Label::default();
+    let mut parent = None;
+    loop {
+        let ev = x.next()?;
+        match ev.event {
+            Event::Start(e) => {
+                let tag = e.local_name().as_ref().to_vec();
+                match tag.as_slice() {
+                    b"name" => label.name = x.read_text()?.0,
+                    b"color" => label.color = Some(x.read_text()?.0),
+                    b"type" => label.kind = Some(x.read_text()?.0),
+                    b"svg" => {
+                        let svg = x.read_text()?.0;
+                        label.extra.push((SVG_KEY.to_owned(), json_string(&svg)));
+                    }
+                    b"parent" => parent = Some(x.read_text()?.0),
+                    b"attributes" => parse_specs(x, &mut label.attributes)?,
+                    _ => {
+                        let text = x.read_text()?.0;
+                        let key = format!("{LABEL_CHILD_PREFIX}{}", String::from_utf8_lossy(&tag));
+                        label.extra.push((key, json_string(&text)));
+                    }
+                }
+            }
+            Event::Empty(e) => {
+                let tag = e.local_name().as_ref().to_vec();
+                match tag.as_slice() {
+                    b"name" => label.name = String::new(),
+                    b"color" => label.color = Some(String::new()),
+                    b"type" => label.kind = Some(String::new()),
+                    b"parent" => parent = Some(String::new()),
+                    b"attributes" => {}
+                    b"svg" => label.extra.push((SVG_KEY.to_owned(), json_string(""))),
+                    _ => {
+                        let key = format!("{LABEL_CHILD_PREFIX}{}", String::from_utf8_lossy(&tag));
+                        label.extra.push((key, json_string("")));
+                    }
+                }
+            }
+            Event::End(_) if x.depth() == target => return Ok((label, parent, ev.end)),
+            Event::Eof => return Ok((label, parent, ev.end)),
+            _ => {}
+        }
+    }
+}
+
+fn parse_specs(x: &mut Xml<'_>, specs: &mut Vec<AttributeSpec>) -> Result<(), ParseError> {
+    let target = x.depth() - 1;
+    loop {
+        let ev = x.next()?;
+        match ev.event {
+            Event::Start(e) if e.local_name().as_ref() == b"attribute" => {
+                specs.push(parse_spec(x, ev.start)?);
+            }
+            Event::Start(_) => {
+                let end = x.skip_element()?;
+                x.issue(ReadIssue::Unsupported, ev.start, end, "unexpected element in <attributes> is skipped");
+            }
+            Event::End(_) if x.depth() == target => return Ok(()),
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+    }
+}
+
+fn parse_spec(x: &mut Xml<'_>, start: usize) -> Result<AttributeSpec, ParseError> {
+    let target = x.depth() - 1;
+    let mut spec = AttributeSpec {
+        name: String::new(),
+        input_type: InputType::Text,
+        mutable: false,
+        default: None,
+        values: Vec::new(),
+    };
+    let mut input_type: Option<String> = None;
+    loop {
+        let ev = x.next()?;
+        match ev.event {
+            Event::Start(e) => {
+                let tag = e.local_name().as_ref().to_vec();
+                let (text, end) = x.read_text()?;
+                match tag.as_slice() {
+                    b"name" => spec.name = text,
+                    b"mutable" => spec.mutable = matches!(text.trim(), "True" | "true" | "1"),
+                    b"input_type" => input_type = Some(text),
+                    b"default_value" => spec.default = Some(text),
+                    b"values" => spec.values = split_values(&text),
+                    other => {
+                        let other = String::from_utf8_lossy(other).into_owned();
+                        x.issue(
+                            ReadIssue::Unsupported,
+                            ev.start,
+                            end,
+                            format!("<{other}> of an attribute declaration is not kept"),
+                        );
+                    }
+                }
+            }
+            Event::Empty(e) => match e.local_name().as_ref() {
+                b"default_value" => spec.default = Some(String::new()),
+                b"input_type" => input_type = Some(String::new()),
+                _ => {}
+            },
+            Event::End(_) if x.depth() == target => {
+                match input_type.as_deref().map(InputType::parse) {
+                    Some(Some(t)) => spec.input_type = t,
+                    Some(None) | None => x.issue(
+                        ReadIssue::MalformedValue,
+                        start,
+                        ev.end,
+                        format!(
+                            "attribute `{}` has no valid <input_type> (select, radio, checkbox, number, text): read as text",
+                            spec.name
+                        ),
+                    ),
+                }
+                return Ok(spec);
+            }
+            Event::Eof => return Ok(spec),
+            _ => {}
+        }
+    }
+}
+
+/// `<values>` text: one value per line.
+fn split_values(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_owned).collect()
+    }
+}
+
+fn resolve_parents(x: &mut Xml<'_>, meta: &mut Meta, parents: &[Option<(String, usize, usize)>]) {
+    for (i, parent) in parents.iter().enumerate() {
+        let Some((name, start, end)) = parent else {
+            continue;
+        };
+        let found = meta
+            .labels
+            .iter()
+            .enumerate()
+            .find(|(j, l)| *j != i && l.name == *name && parents.get(*j).is_some_and(Option::is_none))
+            .map(|(j, _)| j);
+        match found.and_then(|j| u32::try_from(j).ok()) {
+            Some(j) => {
+                if let Some(label) = meta.labels.get_mut(i) {
+                    label.parent = Some(LabelId(j));
+                }
+            }
+            None => {
+                x.issue(
+                    ReadIssue::DanglingReference,
+                    *start,
+                    *end,
+                    format!("<parent>{name}</parent> names no declared top-level label"),
+                );
+                if let Some(label) = meta.labels.get_mut(i) {
+                    label.extra.push((PARENT_KEY.to_owned(), json_string(name)));
+                }
+            }
+        }
+    }
+}
+
+/// Builds the keypoint schema of each skeleton from its element labels and
+/// its svg layout.
+pub(crate) fn build_schemas(labels: &mut [Label]) {
+    for i in 0..labels.len() {
+        let Ok(id) = u32::try_from(i).map(LabelId) else {
+            continue;
+        };
+        let names: Vec<String> = labels
+            .iter()
+            .filter(|l| l.parent == Some(id) && is_declared(l))
+            .map(|l| l.name.clone())
+            .collect();
+        let Some(label) = labels.get_mut(i) else {
+            continue;
+        };
+        if names.is_empty() && label.kind.as_deref() != Some("skeleton") {
+            continue;
+        }
+        let mut schema = KeypointSchema::from_names(names);
+        if let Some(svg) = label
+            .extra
+            .iter()
+            .find(|(k, _)| k == SVG_KEY)
+            .and_then(|(_, v)| from_json_string(v))
+        {
+            schema.edges = svg_edges(&svg, &schema.names);
+        }
+        label.keypoints = Some(schema);
+    }
+}
+
+/// The value of `name="..."` inside one svg tag.
+fn svg_attr<'s>(tag: &'s str, name: &str) -> Option<&'s str> {
+    let key = format!("{name}=\"");
+    let at = tag.find(&key)? + key.len();
+    let rest = tag.get(at..)?;
+    rest.find('"').and_then(|end| rest.get(..end))
+}
+
+/// Skeleton edges of a CVAT svg layout, as 0-based indices into `names`.
+///
+/// Edges are `<line data-type="edge" data-node-from="A" data-node-to="B">`;
+/// nodes are `<circle data-node-id="N" data-label-name="...">`. A node id is
+/// mapped through its circle's label name; without a circle it is taken as
+/// the 1-based position of the element (CVAT numbers nodes from 1 in
+/// declaration order).
+pub(crate) fn svg_edges(svg: &str, names: &[String]) -> Vec<(usize, usize)> {
+    let mut node_names: Vec<(&str, &str)> = Vec::new();
+    let mut raw_edges: Vec<(&str, &str)> = Vec::new();
+    for tag in svg.split('<') {
+        if tag.starts_with("circle") {
+            if let (Some(id), Some(name)) = (svg_attr(tag, "data-node-id"), svg_attr(tag, "data-label-name")) {
+                node_names.push((id, name));
+            }
+        } else if tag.starts_with("line") {
+            if let (Some(a), Some(b)) = (svg_attr(tag, "data-node-from"), svg_attr(tag, "data-node-to")) {
+                raw_edges.push((a, b));
+            }
+        }
+    }
+    let index = |node: &str| -> Option<usize> {
+        if let Some((_, name)) = node_names.iter().find(|(id, _)| *id == node) {
+            if let Some(i) = names.iter().position(|n| n == name) {
+                return Some(i);
+            }
+        }
+        let n: usize = node.trim().parse().ok()?;
+        (n >= 1 && n <= names.len()).then(|| n - 1)
+    };
+    raw_edges
+        .into_iter()
+        .filter_map(|(a, b)| Some((index(a)?, index(b)?)))
+        .collect()
+}
+
+/// Whether a label is declared in `<meta>` (not marked undeclared).
+pub(crate) fn is_declared(label: &Label) -> bool {
+    !label.extra.iter().any(|(k, _)| k == UNDECLARED_KEY)
+}
+
+/// The `<labels>` element for the declared labels of `all`.
+pub(crate) fn labels_xml(all: &[Label], indent: &str) -> String {
+    let mut out = String::new();
+    out.push_str("<labels>\n");
+    for label in all.iter().filter(|l| is_declared(l)) {
+        let i1 = format!("{indent}  ");
+        let i2 = format!("{indent}    ");
+        out.push_str(&format!("{i1}<label>\n"));
+        leaf(&mut out, &i2, "name", &label.name);
+        if let Some(color) = &label.color {
+            leaf(&mut out, &i2, "color", color);
+        }
+        if let Some(kind) = &label.kind {
+            leaf(&mut out, &i2, "type", kind);
+        }
+        out.push_str(&format!("{i2}<attributes>\n"));
+        for spec in &label.attributes {
+            let i3 = format!("{indent}      ");
+            let i4 = format!("{indent}        ");
+            out.push_str(&format!("{i3}<attribute>\n"));
+            leaf(&mut out, &i4, "name", &spec.name);
+            leaf(&mut out, &i4, "mutable", if spec.mutable { "True" } else { "False" });
+            leaf(&mut out, &i4, "input_type", spec.input_type.as_str());
+            if let Some(d) = &spec.default {
+                leaf(&mut out, &i4, "default_value", d);
+            }
+            leaf(&mut out, &i4, "values", &spec.values.join("\n"));
+            out.push_str(&format!("{i3}</attribute>\n"));
+        }
+        out.push_str(&format!("{i2}</attributes>\n"));
+        for (key, value) in &label.extra {
+            let Some(text) = from_json_string(value) else {
+                continue;
+            };
+            if key == SVG_KEY {
+                leaf(&mut out, &i2, "svg", &text);
+            } else if key == PARENT_KEY {
+                leaf(&mut out, &i2, "parent", &text);
+            } else if let Some(tag) = key.strip_prefix(LABEL_CHILD_PREFIX) {
+                if is_xml_name(tag) {
+                    leaf(&mut out, &i2, tag, &text);
+                }
+            }
+        }
+        if let Some(parent) = label.parent.and_then(|p| all.get(p.index())) {
+            leaf(&mut out, &i2, "parent", &parent.name);
+        }
+        out.push_str(&format!("{i1}</label>\n"));
+    }
+    out.push_str(indent);
+    out.push_str("</labels>");
+    out
+}
+
+fn leaf(out: &mut String, indent: &str, tag: &str, text: &str) {
+    out.push_str(indent);
+    out.push('<');
+    out.push_str(tag);
+    out.push('>');
+    escape_text(out, text);
+    out.push_str("</");
+    out.push_str(tag);
+    out.push_str(">\n");
+}
+
+/// Whether `s` can be used as an element or attribute name.
+pub(crate) fn is_xml_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// A fresh `<meta>` for a dataset read from another format.
+pub(crate) fn generate_meta(name: Option<&str>, labels: &[Label], interpolation: bool) -> String {
+    let mut out = String::from("<meta>\n    <task>\n");
+    if let Some(name) = name {
+        leaf(&mut out, "      ", "name", name);
+    }
+    leaf(
+        &mut out,
+        "      ",
+        "mode",
+        if interpolation { "interpolation" } else { "annotation" },
+    );
+    out.push_str("      ");
+    out.push_str(&labels_xml(labels, "      "));
+    out.push_str("\n    </task>\n  </meta>");
+    out
+}
+
+/// The `<meta>` to write: the raw one kept from the source, with its
+/// `<labels>` regenerated if the dataset's labels differ from it, or a fresh
+/// one.
+pub(crate) fn meta_to_write(
+    raw: Option<&str>,
+    name: Option<&str>,
+    labels: &[Label],
+    interpolation: bool,
+) -> String {
+    let Some(raw) = raw else {
+        return generate_meta(name, labels, interpolation);
+    };
+    let path = Path::new("<meta>");
+    let Ok((meta, _)) = parse_meta(path, FileId(0), raw.as_bytes(), 0, raw.len()) else {
+        return generate_meta(name, labels, interpolation);
+    };
+    let wanted = labels_xml(labels, "      ");
+    if labels_xml(&meta.labels, "      ") == wanted {
+        return raw.to_owned();
+    }
+    let mut out = String::with_capacity(raw.len() + wanted.len());
+    if let Some((start, end)) = meta.labels_span {
+        out.push_str(raw.get(..start).unwrap_or_default());
+        out.push_str(&wanted);
+        out.push_str(raw.get(end..).unwrap_or_default());
+    } else if let Some(at) = meta.container_open_end {
+        out.push_str(raw.get(..at).unwrap_or_default());
+        out.push_str("\n      ");
+        out.push_str(&wanted);
+        out.push_str(raw.get(at..).unwrap_or_default());
+    } else {
+        return generate_meta(name, labels, interpolation);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_edges_map_node_ids_through_label_names() {
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| (*s).to_owned()).collect();
+        let svg = r#"<line data-type="edge" data-node-from="3" data-node-to="1"></line><circle data-node-id="1" data-label-name="b"></circle><circle data-node-id="3" data-label-name="c"></circle>"#;
+        assert_eq!(svg_edges(svg, &names), vec![(2, 1)]);
+        let bare = r#"<line data-node-from="1" data-node-to="2"></line><line data-node-from="9" data-node-to="1"></line>"#;
+        assert_eq!(svg_edges(bare, &names), vec![(0, 1)]);
+    }
+}

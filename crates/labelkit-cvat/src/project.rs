@@ -1,0 +1,268 @@
+//! What CVAT can hold of a dataset.
+
+use labelkit_model::rle::MaskEncoding;
+use labelkit_model::{
+    Annotation, AnnotationId, AttributeValue, Attributes, Dataset, Geometry, Label, LabelId,
+    Polygon, Precision,
+};
+
+use crate::meta::{build_schemas, is_declared, meta_to_write, parse_meta, META_KEY, UNDECLARED_KEY};
+use crate::xml::{from_json_string, json_string};
+
+/// The dataset as CVAT XML holds it: `read(write(d))` gives `project(d)`
+/// (images-only datasets through [`crate::Variant::Images`], track-only
+/// datasets through [`crate::Variant::Video`]).
+///
+/// - Labels lose their source id and supercategory; `<values>` are one per
+///   line; keypoint schemas are rebuilt from the element labels and the svg.
+///   Declared labels come first, then labels used but not declared, in order
+///   of first use; unused undeclared labels disappear.
+/// - `info.extra` keeps the `cvat.*` entries, with the `<meta>` the writer
+///   will write; `info.name` is the name in that `<meta>`.
+/// - Images lose frame numbers, image-level attributes and non-CVAT extras.
+/// - Annotations are ordered by image, renumbered 1, 2, 3... (CVAT shapes
+///   have no ids), lose score, crowd flag, track link and non-CVAT extras;
+///   a polygon with several rings becomes one polygon per ring, in one group
+///   (a new one if it had none); a COCO mask becomes a window mask over its
+///   tight bounds; skeleton points get their element names; tags have no
+///   `occluded` or `z_order`; attribute values are typed by the label's
+///   declared input type, as they read back.
+/// - Track shapes keep their first polygon ring; element tracks do not nest.
+#[must_use]
+pub fn project(d: &Dataset) -> Dataset {
+    let mut out = Dataset::new();
+    out.info.source_format =
+        Some(if d.tracks.is_empty() { "cvat-images" } else { "cvat-video" }.to_owned());
+
+    // Labels.
+    let mut labels: Vec<Label> = d
+        .labels
+        .labels
+        .iter()
+        .map(|l| {
+            let mut l = l.clone();
+            l.source_id = None;
+            l.supercategory = None;
+            l.keypoints = None;
+            l.extra.retain(|(k, _)| k.starts_with("cvat."));
+            if l.parent.is_some() {
+                l.extra.retain(|(k, _)| k != crate::PARENT_KEY);
+            }
+            for spec in &mut l.attributes {
+                let joined = spec.values.join("\n");
+                spec.values = if joined.is_empty() {
+                    Vec::new()
+                } else {
+                    joined.split('\n').map(str::to_owned).collect()
+                };
+            }
+            l
+        })
+        .collect();
+
+    // Annotations in written order.
+    let index = d.index();
+    let mut annotations = Vec::new();
+    let mut next_group = d.next_group_id().0;
+    for (pos, image) in d.images.iter().enumerate() {
+        for &a in index.annotations_of(pos) {
+            let Some(ann) = d.annotations.get(a) else {
+                continue;
+            };
+            let mut ann = ann.clone();
+            ann.image = image.id;
+            ann.score = None;
+            ann.crowd = false;
+            ann.track = None;
+            ann.extra.retain(|(k, _)| k.starts_with("cvat."));
+            ann.attributes = typed(&labels, ann.label, &ann.attributes);
+            match &mut ann.geometry {
+                Geometry::Polygon(p) if p.rings.len() > 1 => {
+                    let group = ann.group.unwrap_or_else(|| {
+                        next_group += 1;
+                        labelkit_model::GroupId(next_group - 1)
+                    });
+                    for ring in std::mem::take(&mut p.rings) {
+                        let mut part = ann.clone();
+                        part.group = Some(group);
+                        part.geometry = Geometry::Polygon(Polygon { rings: vec![ring] });
+                        annotations.push(part);
+                    }
+                    continue;
+                }
+                Geometry::Polygon(p) if p.rings.is_empty() => p.rings.push(Vec::new()),
+                Geometry::Keypoints(k) => {
+                    let schema = labels.get(ann.label.index()).and_then(|l| l.keypoints.clone())
+                        .or_else(|| d.labels.get(ann.label).and_then(|l| l.keypoints.clone()));
+                    for (i, p) in k.points.iter_mut().enumerate() {
+                        if p.name.is_none() {
+                            p.name = Some(
+                                schema
+                                    .as_ref()
+                                    .and_then(|s| s.names.get(i).cloned())
+                                    .unwrap_or_else(|| (i + 1).to_string()),
+                            );
+                        }
+                    }
+                }
+                Geometry::Mask(m) => {
+                    if !matches!(m.encoding, MaskEncoding::Window { .. }) {
+                        match m.encoding.to_window() {
+                            Ok(w) => m.encoding = w,
+                            Err(_) => continue,
+                        }
+                    }
+                }
+                Geometry::Tag => {
+                    ann.occluded = false;
+                    ann.z_order = 0;
+                }
+                _ => {}
+            }
+            if ann.group.is_some_and(|g| g.0 == 0) {
+                ann.group = None;
+            }
+            annotations.push(ann);
+        }
+    }
+    for (i, ann) in annotations.iter_mut().enumerate() {
+        ann.id = AnnotationId(i as u64 + 1);
+    }
+
+    // Tracks.
+    let tracks: Vec<_> = d
+        .tracks
+        .iter()
+        .map(|t| project_track(&labels, t, true))
+        .collect();
+
+    // Label order: declared, then undeclared by first use.
+    let mut order: Vec<usize> = (0..labels.len()).filter(|&i| labels.get(i).is_some_and(is_declared)).collect();
+    let use_label = |id: LabelId, order: &mut Vec<usize>| {
+        if !order.contains(&id.index()) && id.index() < labels.len() {
+            order.push(id.index());
+        }
+    };
+    for ann in &annotations {
+        use_label(ann.label, &mut order);
+    }
+    for t in &tracks {
+        if !t.elements.is_empty() {
+            use_label(t.label, &mut order);
+        }
+        for e in &t.elements {
+            use_label(e.label, &mut order);
+        }
+        use_label(t.label, &mut order);
+    }
+    let remap = |id: LabelId| -> LabelId {
+        order
+            .iter()
+            .position(|&i| i == id.index())
+            .and_then(|p| u32::try_from(p).ok())
+            .map_or(id, LabelId)
+    };
+    let mut new_labels: Vec<Label> = order.iter().filter_map(|&i| labels.get(i).cloned()).collect();
+    for l in &mut new_labels {
+        l.parent = l.parent.map(remap);
+    }
+    build_schemas(&mut new_labels);
+    labels = new_labels;
+    for ann in &mut annotations {
+        ann.label = remap(ann.label);
+    }
+    let tracks = tracks.into_iter().map(|t| remap_track(t, &remap)).collect();
+    out.labels.labels = labels;
+
+    // Images.
+    out.images = d
+        .images
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            i.frame = None;
+            i.attributes = Attributes::new();
+            i.extra.retain(|(k, _)| k.starts_with("cvat."));
+            i
+        })
+        .collect();
+    out.annotations = annotations;
+    out.tracks = tracks;
+
+    // Info.
+    let raw = d
+        .info
+        .extra
+        .iter()
+        .find(|(k, _)| k == META_KEY)
+        .and_then(|(_, v)| from_json_string(v));
+    let meta = meta_to_write(raw.as_deref(), d.info.name.as_deref(), &out.labels.labels, !out.tracks.is_empty());
+    out.info.name = parse_meta(std::path::Path::new("<meta>"), labelkit_diagnostics::FileId(0), meta.as_bytes(), 0, meta.len())
+        .ok()
+        .and_then(|(m, _)| m.name);
+    out.info.extra = d
+        .info
+        .extra
+        .iter()
+        .filter(|(k, _)| k == crate::VERSION_KEY)
+        .cloned()
+        .collect();
+    out.info.extra.insert(0, (META_KEY.to_owned(), json_string(&meta)));
+    let _ = UNDECLARED_KEY;
+    out
+}
+
+fn remap_track(mut t: labelkit_model::Track, remap: &dyn Fn(LabelId) -> LabelId) -> labelkit_model::Track {
+    t.label = remap(t.label);
+    t.elements = t.elements.into_iter().map(|e| remap_track(e, remap)).collect();
+    t
+}
+
+fn project_track(labels: &[Label], t: &labelkit_model::Track, top: bool) -> labelkit_model::Track {
+    let mut t = t.clone();
+    t.extra.retain(|(k, _)| k.starts_with("cvat."));
+    if t.group.is_some_and(|g| g.0 == 0) {
+        t.group = None;
+    }
+    for s in &mut t.shapes {
+        s.attributes = typed(labels, t.label, &s.attributes);
+        if let Geometry::Polygon(p) = &mut s.geometry {
+            p.rings.truncate(1);
+            if p.rings.is_empty() {
+                p.rings.push(Vec::new());
+            }
+        }
+    }
+    t.elements = if top {
+        t.elements.iter().map(|e| project_track(labels, e, false)).collect()
+    } else {
+        Vec::new()
+    };
+    t
+}
+
+/// Attribute values as they read back: written as text, typed by the spec.
+fn typed(labels: &[Label], label: LabelId, attributes: &Attributes) -> Attributes {
+    let spec = |name: &str| {
+        labels
+            .get(label.index())
+            .and_then(|l| l.attribute_spec(name))
+            .map(|s| s.input_type)
+    };
+    Attributes(
+        attributes
+            .iter()
+            .map(|(n, v)| {
+                let text = match v {
+                    AttributeValue::Bool(b) => b.to_string(),
+                    AttributeValue::Number(x) => Precision::Shortest.format(*x),
+                    AttributeValue::Text(t) => t.clone(),
+                };
+                (n.to_owned(), AttributeValue::parse_as(&text, spec(n)))
+            })
+            .collect(),
+    )
+}
+
+#[allow(dead_code)]
+fn _assert_annotation(_: &Annotation) {}

@@ -1,0 +1,1027 @@
+//! The reader: one pass of a borrowing pull parser over the bytes.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+use labelkit_diagnostics::{ByteSpan, FileId, Loaded, ParseError, ReadIssue, SourceSpan};
+use labelkit_model::rle::MaskEncoding;
+use labelkit_model::{
+    Annotation, AnnotationId, AttributeValue, Attributes, BoxGeom, Cuboid, Dataset, Ellipse, Extra,
+    Geometry, GroupId, Image, ImageId, Keypoint, Keypoints, Label, LabelId, Mask, Point, Points,
+    Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
+};
+use quick_xml::events::{BytesStart, Event};
+
+use crate::meta::{parse_meta, Meta, META_KEY, UNDECLARED_KEY};
+use crate::xml::{get, json_string, Xml};
+
+/// Prefix of `extra` keys holding XML attributes the model has no field for.
+pub const ATTR_PREFIX: &str = "cvat.attr.";
+/// Key in [`Image::extra`] holding the `id` written in the file when it
+/// repeats an earlier image's id (project exports number images per task).
+pub const IMAGE_ID_KEY: &str = "cvat.id";
+/// Key in [`Annotation::extra`] of a skeleton: a JSON array with, for each
+/// element, an object of the element's XML attributes the model has no field
+/// for, and its `<attribute>` children under `"<attribute>"`.
+pub const ELEMENTS_KEY: &str = "cvat.elements";
+/// Key in [`Track::extra`] (value `true`) recording that every shape of the
+/// track repeats the track's label in a `label` attribute.
+pub const SHAPE_LABEL_KEY: &str = "cvat.shape_label";
+/// Key in [`labelkit_model::DatasetInfo::extra`] holding `<version>` when it
+/// is not `1.1`.
+pub const VERSION_KEY: &str = "cvat.version";
+
+type AttrList<'e> = Vec<(&'e [u8], Cow<'e, str>)>;
+
+/// Shape tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Box,
+    Polygon,
+    Polyline,
+    Points,
+    Ellipse,
+    Cuboid,
+    Mask,
+    Skeleton,
+    Tag,
+}
+
+fn kind_of(tag: &[u8]) -> Option<Kind> {
+    Some(match tag {
+        b"box" => Kind::Box,
+        b"polygon" => Kind::Polygon,
+        b"polyline" => Kind::Polyline,
+        b"points" => Kind::Points,
+        b"ellipse" => Kind::Ellipse,
+        b"cuboid" => Kind::Cuboid,
+        b"mask" => Kind::Mask,
+        b"skeleton" => Kind::Skeleton,
+        b"tag" => Kind::Tag,
+        _ => return None,
+    })
+}
+
+/// The XML attribute names of the cuboid corners, in [`Cuboid::coords`] order.
+pub(crate) const CUBOID_NAMES: [&str; 16] = [
+    "xtl1", "ytl1", "xbl1", "ybl1", "xtr1", "ytr1", "xbr1", "ybr1", "xtl2", "ytl2", "xbl2", "ybl2",
+    "xtr2", "ytr2", "xbr2", "ybr2",
+];
+
+/// Attributes that carry the geometry of a shape kind.
+fn geometry_attr(kind: Kind, name: &[u8]) -> bool {
+    match kind {
+        Kind::Box => matches!(name, b"xtl" | b"ytl" | b"xbr" | b"ybr" | b"rotation"),
+        Kind::Polygon | Kind::Polyline | Kind::Points => name == b"points",
+        Kind::Ellipse => matches!(name, b"cx" | b"cy" | b"rx" | b"ry" | b"rotation"),
+        Kind::Cuboid => CUBOID_NAMES.iter().any(|n| n.as_bytes() == name),
+        Kind::Mask => matches!(name, b"rle" | b"left" | b"top" | b"width" | b"height"),
+        Kind::Skeleton | Kind::Tag => false,
+    }
+}
+
+struct Reader<'a> {
+    x: Xml<'a>,
+    dataset: Dataset,
+    spans: labelkit_diagnostics::SpanTable,
+    labels_by_name: HashMap<String, LabelId>,
+    used_image_ids: std::collections::HashSet<u64>,
+    next_fresh_image_id: u64,
+    next_annotation_id: u64,
+    attrs: Vec<(Vec<u8>, String)>,
+    saw_track: bool,
+}
+
+pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, ParseError> {
+    let mut r = Reader {
+        x: Xml::new(path, file, bytes, 0, bytes.len()),
+        dataset: Dataset::new(),
+        spans: labelkit_diagnostics::SpanTable::new(),
+        labels_by_name: HashMap::new(),
+        used_image_ids: std::collections::HashSet::new(),
+        next_fresh_image_id: 1 << 32,
+        next_annotation_id: 1,
+        attrs: Vec::new(),
+        saw_track: false,
+    };
+    r.spans.dataset_file = Some(file);
+    r.document()?;
+    let Reader {
+        x,
+        mut dataset,
+        spans,
+        saw_track,
+        ..
+    } = r;
+    dataset.info.source_format = Some(if saw_track { "cvat-video" } else { "cvat-images" }.to_owned());
+    Ok(Loaded {
+        dataset,
+        spans,
+        sources: labelkit_diagnostics::SourceMap::new(),
+        issues: x.issues,
+    })
+}
+
+impl<'a> Reader<'a> {
+    fn document(&mut self) -> Result<(), ParseError> {
+        // Prolog up to the root element.
+        loop {
+            let ev = self.x.next()?;
+            match ev.event {
+                Event::Start(e) if e.local_name().as_ref() == b"annotations" => break,
+                Event::Empty(e) if e.local_name().as_ref() == b"annotations" => return Ok(()),
+                Event::Start(e) | Event::Empty(e) => {
+                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                    return Err(self.x.error_at(
+                        ev.start,
+                        format!("expected the root element <annotations>, found <{name}>"),
+                    ));
+                }
+                Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
+                    return Err(self.x.error_at(ev.start, "expected the root element <annotations>, found text"));
+                }
+                Event::Eof => {
+                    return Err(self.x.error_at(ev.start, "expected the root element <annotations>, found the end of the file"));
+                }
+                _ => {}
+            }
+        }
+        loop {
+            let ev = self.x.next()?;
+            match ev.event {
+                Event::Start(e) => {
+                    let local = e.local_name();
+                    match local.as_ref() {
+                        b"version" => {
+                            let (text, _) = self.x.read_text()?;
+                            if text.trim() != "1.1" {
+                                self.dataset
+                                    .info
+                                    .extra
+                                    .push((VERSION_KEY.to_owned(), json_string(&text)));
+                            }
+                        }
+                        b"meta" => {
+                            let end = self.x.skip_element()?;
+                            self.meta(ev.start, end)?;
+                        }
+                        b"image" => self.image(&e, ev.start, false)?,
+                        b"track" => {
+                            self.saw_track = true;
+                            let track = self.track(&e, ev.start, false, None)?;
+                            if let Some((track, span)) = track {
+                                self.dataset.tracks.push(track);
+                                self.spans.tracks.push(Some(self.span(span.0, span.1)));
+                            }
+                        }
+                        other => {
+                            let other = String::from_utf8_lossy(other).into_owned();
+                            let end = self.x.skip_element()?;
+                            self.x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{other}> is not part of CVAT 1.1 and is skipped"));
+                        }
+                    }
+                }
+                Event::Empty(e) => {
+                    let local = e.local_name();
+                    match local.as_ref() {
+                        b"image" => self.image(&e, ev.start, true)?,
+                        b"track" => {
+                            self.saw_track = true;
+                            if let Some((track, span)) = self.track(&e, ev.start, true, None)? {
+                                self.dataset.tracks.push(track);
+                                self.spans.tracks.push(Some(self.span(span.0, span.1)));
+                            }
+                        }
+                        b"meta" | b"version" => {}
+                        other => {
+                            let other = String::from_utf8_lossy(other).into_owned();
+                            self.x.issue(ReadIssue::Unsupported, ev.start, ev.end, format!("<{other}> is not part of CVAT 1.1 and is skipped"));
+                        }
+                    }
+                }
+                Event::End(_) => {
+                    // The root closed; only comments and whitespace may follow.
+                    loop {
+                        let ev = self.x.next()?;
+                        match ev.event {
+                            Event::Eof => return Ok(()),
+                            Event::Start(_) | Event::Empty(_) => {
+                                return Err(self.x.error_at(ev.start, "unexpected element after the root element"));
+                            }
+                            Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
+                                return Err(self.x.error_at(ev.start, "unexpected text after the root element"));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Event::Eof => return Ok(()),
+                _ => {}
+            }
+        }
+    }
+
+    fn span(&self, start: usize, end: usize) -> SourceSpan {
+        SourceSpan {
+            file: self.x.file,
+            span: ByteSpan::new(start, end),
+        }
+    }
+
+    fn meta(&mut self, start: usize, end: usize) -> Result<(), ParseError> {
+        let (meta, issues) = parse_meta(self.x.path, self.x.file, self.x.full, start, end)?;
+        self.x.issues.extend(issues);
+        let raw = self.x.full.get(start..end).unwrap_or_default();
+        let raw = String::from_utf8_lossy(raw);
+        self.dataset.info.extra.push((META_KEY.to_owned(), json_string(&raw)));
+        let Meta {
+            name,
+            labels,
+            label_spans,
+            ..
+        } = meta;
+        if self.dataset.info.name.is_none() {
+            self.dataset.info.name = name;
+        }
+        let offset = u32::try_from(self.dataset.labels.len()).unwrap_or(u32::MAX);
+        for (mut label, span) in labels.into_iter().zip(label_spans) {
+            if let Some(p) = label.parent.as_mut() {
+                p.0 = p.0.saturating_add(offset);
+            }
+            let is_top = label.parent.is_none();
+            let name = label.name.clone();
+            let id = self.dataset.labels.push(label);
+            self.spans.labels.push(Some(SourceSpan {
+                file: self.x.file,
+                span,
+            }));
+            if is_top {
+                self.labels_by_name.entry(name).or_insert(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// The label called `name`, declaring it (and reporting it) if unknown.
+    fn label(&mut self, name: &str, parent: Option<LabelId>, start: usize, end: usize) -> LabelId {
+        if let Some(parent) = parent {
+            if let Some(id) = self.dataset.labels.find_child(parent, name) {
+                return id;
+            }
+        } else if let Some(&id) = self.labels_by_name.get(name) {
+            return id;
+        }
+        let mut label = Label::new(name);
+        label.parent = parent;
+        label.extra.push((UNDECLARED_KEY.to_owned(), "true".to_owned()));
+        let id = self.dataset.labels.push(label);
+        self.spans.labels.push(Some(self.span(start, end)));
+        let what = match parent {
+            Some(p) => format!(
+                "skeleton element label `{name}` is not declared under `{}` in <meta>",
+                self.dataset.labels.name(p)
+            ),
+            None => {
+                self.labels_by_name.insert(name.to_owned(), id);
+                format!("label `{name}` is not declared in <meta>")
+            }
+        };
+        self.x.issue(ReadIssue::UnknownClass, start, end, what);
+        id
+    }
+
+    fn collect_attrs(&mut self, e: &BytesStart<'a>, at: usize) -> Result<(), ParseError> {
+        let mut list: AttrList<'_> = Vec::new();
+        self.x.attributes(e, at, &mut list)?;
+        // Reuse the buffers of earlier shapes.
+        let n = list.len();
+        if self.attrs.len() < n {
+            self.attrs.resize_with(n, Default::default);
+        }
+        for (slot, (k, v)) in self.attrs.iter_mut().zip(list) {
+            slot.0.clear();
+            slot.0.extend_from_slice(k);
+            slot.1.clear();
+            slot.1.push_str(&v);
+        }
+        self.attrs.truncate(n);
+        Ok(())
+    }
+
+    fn image(&mut self, e: &BytesStart<'a>, start: usize, empty: bool) -> Result<(), ParseError> {
+        let mut list: AttrList<'_> = Vec::new();
+        self.x.attributes(e, start, &mut list)?;
+        let mut image = Image::default();
+        let mut file_id: Option<u64> = None;
+        let mut size_problem = None;
+        for (k, v) in &list {
+            match *k {
+                b"id" => match v.trim().parse::<u64>() {
+                    Ok(id) => file_id = Some(id),
+                    Err(_) => size_problem = Some(format!("image id `{v}` is not a non-negative integer")),
+                },
+                b"name" => image.file_name = v.to_string(),
+                b"width" | b"height" => {
+                    let n = v.trim().parse::<u32>().ok().filter(|&n| n > 0);
+                    if n.is_none() {
+                        size_problem = Some(format!(
+                            "image {} `{v}` is not a positive integer",
+                            String::from_utf8_lossy(k)
+                        ));
+                    }
+                    if *k == b"width" {
+                        image.width = n.unwrap_or(0);
+                    } else {
+                        image.height = n.unwrap_or(0);
+                    }
+                }
+                b"subset" => image.subset = Some(v.to_string()),
+                _ => image.extra.push((
+                    format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),
+                    json_string(v),
+                )),
+            }
+        }
+        let position = self.dataset.images.len() as u64;
+        let wanted = file_id.unwrap_or(position);
+        let id = if self.used_image_ids.insert(wanted) {
+            wanted
+        } else {
+            // Project exports number the images of each task from 0: keep the
+            // written id aside and give this image a fresh one.
+            while !self.used_image_ids.insert(self.next_fresh_image_id) {
+                self.next_fresh_image_id += 1;
+            }
+            image.extra.push((IMAGE_ID_KEY.to_owned(), wanted.to_string()));
+            self.next_fresh_image_id
+        };
+        image.id = ImageId(id);
+        let image_pos = self.dataset.images.len();
+        self.dataset.images.push(image);
+        self.spans.images.push(None);
+        let mut end = start;
+        if !empty {
+            loop {
+                let ev = self.x.next()?;
+                match ev.event {
+                    Event::Start(ref c) | Event::Empty(ref c) => {
+                        let is_empty = matches!(ev.event, Event::Empty(_));
+                        let local = c.local_name();
+                        if let Some(kind) = kind_of(local.as_ref()) {
+                            self.image_shape(c, kind, (ev.start, ev.end), is_empty, ImageId(id))?;
+                        } else {
+                            let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                            let end = if is_empty { ev.end } else { self.x.skip_element()? };
+                            self.x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{name}> in <image> is skipped"));
+                        }
+                    }
+                    Event::End(_) | Event::Eof => {
+                        end = ev.end;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let end = end.max(start);
+        if let Some(slot) = self.spans.images.get_mut(image_pos) {
+            *slot = Some(SourceSpan {
+                file: self.x.file,
+                span: ByteSpan::new(start, end),
+            });
+        }
+        if let Some(msg) = size_problem {
+            let kind = if msg.contains("id") { ReadIssue::MalformedValue } else { ReadIssue::InvalidImageSize };
+            self.x.issue(kind, start, end, msg);
+        }
+        Ok(())
+    }
+
+    /// Reads the children of a shape: `<attribute>` values and, for a
+    /// skeleton, its element `<points>`. Returns the end offset.
+    fn shape_children(
+        &mut self,
+        empty: bool,
+        empty_end: usize,
+        attributes: &mut Vec<(String, String)>,
+        mut elements: Option<&mut Vec<RawElement>>,
+    ) -> Result<usize, ParseError> {
+        if empty {
+            return Ok(empty_end);
+        }
+        loop {
+            let ev = self.x.next()?;
+            match ev.event {
+                Event::Start(ref c) | Event::Empty(ref c) => {
+                    let is_empty = matches!(ev.event, Event::Empty(_));
+                    let local = c.local_name();
+                    match local.as_ref() {
+                        b"attribute" => {
+                            let mut list: AttrList<'_> = Vec::new();
+                            self.x.attributes(c, ev.start, &mut list)?;
+                            let name = get(&list, b"name").map(str::to_owned);
+                            let value = if is_empty { String::new() } else { self.x.read_text()?.0 };
+                            match name {
+                                Some(name) => attributes.push((name, value)),
+                                None => self.x.issue(ReadIssue::MalformedValue, ev.start, ev.end, "<attribute> without a name is skipped"),
+                            }
+                        }
+                        b"points" if elements.is_some() => {
+                            let mut list: AttrList<'_> = Vec::new();
+                            self.x.attributes(c, ev.start, &mut list)?;
+                            let mut el = RawElement {
+                                attrs: list.iter().map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.to_string())).collect(),
+                                attributes: Vec::new(),
+                                start: ev.start,
+                                end: ev.end,
+                            };
+                            if !is_empty {
+                                el.end = self.shape_children(false, ev.end, &mut el.attributes, None)?;
+                            }
+                            if let Some(els) = elements.as_deref_mut() {
+                                els.push(el);
+                            }
+                        }
+                        other => {
+                            let other = String::from_utf8_lossy(other).into_owned();
+                            let end = if is_empty { ev.end } else { self.x.skip_element()? };
+                            self.x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{other}> inside a shape is skipped"));
+                        }
+                    }
+                }
+                Event::End(_) | Event::Eof => return Ok(ev.end),
+                _ => {}
+            }
+        }
+    }
+
+    fn image_shape(
+        &mut self,
+        e: &BytesStart<'a>,
+        kind: Kind,
+        (start, tag_end): (usize, usize),
+        empty: bool,
+        image: ImageId,
+    ) -> Result<(), ParseError> {
+        self.collect_attrs(e, start)?;
+        let attrs = std::mem::take(&mut self.attrs);
+        let mut child_attrs = Vec::new();
+        let mut elements = Vec::new();
+        let els = (kind == Kind::Skeleton).then_some(&mut elements);
+        let end = self.shape_children(empty, tag_end, &mut child_attrs, els)?;
+        let end = end.max(start);
+        let result = self.build_image_shape(&attrs, kind, start, end, image, child_attrs, elements);
+        self.attrs = attrs;
+        if let Some(ann) = result {
+            self.dataset.annotations.push(ann);
+            self.spans.annotations.push(Some(self.span(start, end)));
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_image_shape(
+        &mut self,
+        attrs: &[(Vec<u8>, String)],
+        kind: Kind,
+        start: usize,
+        end: usize,
+        image: ImageId,
+        child_attrs: Vec<(String, String)>,
+        elements: Vec<RawElement>,
+    ) -> Option<Annotation> {
+        let find = |name: &str| find_in(attrs, name);
+        let label_name = find("label").unwrap_or_default().to_owned();
+        if find("label").is_none() {
+            self.x.issue(ReadIssue::MalformedValue, start, end, "shape without a `label` attribute: read with the label \"\"");
+        }
+        let label = self.label(&label_name, None, start, end);
+        let geometry = match kind {
+            Kind::Skeleton => self.skeleton_geometry(label, &elements, start, end)?,
+            _ => self.geometry(kind, attrs, start, end)?,
+        };
+        let mut ann = Annotation::new(AnnotationId(self.next_annotation_id), image, label, geometry);
+        self.next_annotation_id += 1;
+        for (k, v) in attrs {
+            match k.as_slice() {
+                b"label" => {}
+                b"source" => ann.source = Some(v.clone()),
+                b"occluded" if kind != Kind::Tag => ann.occluded = self.flag(v, "occluded", start, end),
+                b"z_order" if kind != Kind::Tag => ann.z_order = self.int(v, "z_order", start, end),
+                b"group_id" => ann.group = self.group(v, start, end),
+                k if geometry_attr(kind, k) => {}
+                k => ann.extra.push((
+                    format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),
+                    json_string(v),
+                )),
+            }
+        }
+        ann.attributes = self.typed(label, child_attrs);
+        if kind == Kind::Skeleton {
+            let extras: Vec<serde_json::Value> = elements.iter().map(element_extra).collect();
+            if extras.iter().any(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
+                ann.extra
+                    .push((crate::read::ELEMENTS_KEY.to_owned(), serde_json::Value::Array(extras).to_string()));
+            }
+        }
+        Some(ann)
+    }
+
+    fn typed(&self, label: LabelId, raw: Vec<(String, String)>) -> Attributes {
+        let spec_of = |name: &str| {
+            self.dataset
+                .labels
+                .get(label)
+                .and_then(|l| l.attribute_spec(name))
+                .map(|s| s.input_type)
+        };
+        Attributes(
+            raw.into_iter()
+                .map(|(n, v)| {
+                    let value = AttributeValue::parse_as(&v, spec_of(&n));
+                    (n, value)
+                })
+                .collect(),
+        )
+    }
+
+    fn flag(&mut self, v: &str, what: &str, start: usize, end: usize) -> bool {
+        match v.trim() {
+            "1" | "true" | "True" => true,
+            "0" | "false" | "False" | "" => false,
+            _ => {
+                self.x.issue(ReadIssue::MalformedValue, start, end, format!("`{what}` is `{v}`, expected 0 or 1: read as 0"));
+                false
+            }
+        }
+    }
+
+    fn int(&mut self, v: &str, what: &str, start: usize, end: usize) -> i32 {
+        if let Ok(n) = v.trim().parse() {
+            return n;
+        }
+        self.x.issue(ReadIssue::MalformedValue, start, end, format!("`{what}` is `{v}`, expected an integer: read as 0"));
+        0
+    }
+
+    fn group(&mut self, v: &str, start: usize, end: usize) -> Option<GroupId> {
+        match v.trim().parse::<u64>() {
+            Ok(0) => None,
+            Ok(n) => Some(GroupId(n)),
+            Err(_) => {
+                self.x.issue(ReadIssue::MalformedValue, start, end, format!("`group_id` is `{v}`, expected a non-negative integer: ignored"));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, v: Option<&str>, what: &str, start: usize, end: usize) -> Option<f64> {
+        let Some(v) = v else {
+            self.x.issue(ReadIssue::MalformedValue, start, end, format!("the shape has no `{what}`: skipped"));
+            return None;
+        };
+        match v.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Some(n),
+            Ok(_) => {
+                self.x.issue(ReadIssue::NonFinite, start, end, format!("`{what}` is `{v}`: the shape is skipped"));
+                None
+            }
+            Err(_) => {
+                self.x.issue(ReadIssue::MalformedValue, start, end, format!("`{what}` is `{v}`, expected a number: the shape is skipped"));
+                None
+            }
+        }
+    }
+
+    fn points(&mut self, v: Option<&str>, start: usize, end: usize) -> Option<Vec<Point>> {
+        let Some(v) = v else {
+            self.x.issue(ReadIssue::MalformedValue, start, end, "the shape has no `points`: skipped");
+            return None;
+        };
+        match parse_points(v) {
+            Ok(p) => Some(p),
+            Err(msg) => {
+                let kind = if msg.contains("finite") { ReadIssue::NonFinite } else { ReadIssue::MalformedValue };
+                self.x.issue(kind, start, end, format!("malformed points `{}`: {msg}; the shape is skipped", shorten(v)));
+                None
+            }
+        }
+    }
+
+    fn geometry(
+        &mut self,
+        kind: Kind,
+        attrs: &[(Vec<u8>, String)],
+        start: usize,
+        end: usize,
+    ) -> Option<Geometry> {
+        let find = |name: &str| find_in(attrs, name);
+        Some(match kind {
+            Kind::Box => {
+                let x_min = self.number(find("xtl"), "xtl", start, end)?;
+                let y_min = self.number(find("ytl"), "ytl", start, end)?;
+                let x_max = self.number(find("xbr"), "xbr", start, end)?;
+                let y_max = self.number(find("ybr"), "ybr", start, end)?;
+                let rotation = match find("rotation") {
+                    Some(r) => self.number(Some(r), "rotation", start, end)?,
+                    None => 0.0,
+                };
+                Geometry::Box(BoxGeom {
+                    x_min,
+                    y_min,
+                    x_max,
+                    y_max,
+                    rotation,
+                })
+            }
+            Kind::Polygon => Geometry::Polygon(Polygon {
+                rings: vec![self.points(find("points"), start, end)?],
+            }),
+            Kind::Polyline => Geometry::Polyline(Polyline {
+                points: self.points(find("points"), start, end)?,
+            }),
+            Kind::Points => Geometry::Points(Points {
+                points: self.points(find("points"), start, end)?,
+            }),
+            Kind::Ellipse => {
+                let cx = self.number(find("cx"), "cx", start, end)?;
+                let cy = self.number(find("cy"), "cy", start, end)?;
+                let rx = self.number(find("rx"), "rx", start, end)?;
+                let ry = self.number(find("ry"), "ry", start, end)?;
+                let rotation = match find("rotation") {
+                    Some(r) => self.number(Some(r), "rotation", start, end)?,
+                    None => 0.0,
+                };
+                Geometry::Ellipse(Ellipse {
+                    cx,
+                    cy,
+                    rx,
+                    ry,
+                    rotation,
+                })
+            }
+            Kind::Cuboid => {
+                let mut coords = [0.0; 16];
+                for (slot, name) in coords.iter_mut().zip(CUBOID_NAMES) {
+                    *slot = self.number(find(name), name, start, end)?;
+                }
+                Geometry::Cuboid(Cuboid { coords })
+            }
+            Kind::Mask => self.mask(attrs, start, end)?,
+            Kind::Tag => Geometry::Tag,
+            Kind::Skeleton => return None,
+        })
+    }
+
+    fn mask(&mut self, attrs: &[(Vec<u8>, String)], start: usize, end: usize) -> Option<Geometry> {
+        let find = |name: &str| find_in(attrs, name);
+        let mut dims = [0u32; 4];
+        for (slot, name) in dims.iter_mut().zip(["left", "top", "width", "height"]) {
+            let v = find(name);
+            match v.map(|v| v.trim().parse::<f64>()) {
+                Some(Ok(n)) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= f64::from(u32::MAX) => {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    {
+                        *slot = n as u32;
+                    }
+                }
+                _ => {
+                    self.x.issue(
+                        ReadIssue::InvalidMask,
+                        start,
+                        end,
+                        format!("mask `{name}` is {}, expected a non-negative integer: the mask is skipped", v.map_or_else(|| "missing".to_owned(), |v| format!("`{v}`"))),
+                    );
+                    return None;
+                }
+            }
+        }
+        let Some(rle) = find("rle") else {
+            self.x.issue(ReadIssue::InvalidMask, start, end, "mask without `rle`: skipped");
+            return None;
+        };
+        let mut counts = Vec::new();
+        for token in rle.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if let Ok(n) = token.parse::<u32>() {
+                counts.push(n);
+            } else {
+                self.x.issue(ReadIssue::InvalidMask, start, end, format!("mask run `{}` is not a non-negative integer: the mask is skipped", shorten(token)));
+                return None;
+            }
+        }
+        let [left, top, width, height] = dims;
+        let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+        let area = u64::from(width) * u64::from(height);
+        if total != area {
+            self.x.issue(
+                ReadIssue::InvalidMask,
+                start,
+                end,
+                format!("mask runs add up to {total} pixels but the {width}x{height} window has {area}: kept as written"),
+            );
+        }
+        Some(Geometry::Mask(Mask {
+            encoding: MaskEncoding::Window {
+                left,
+                top,
+                width,
+                height,
+                counts,
+            },
+        }))
+    }
+
+    fn skeleton_geometry(
+        &mut self,
+        label: LabelId,
+        elements: &[RawElement],
+        start: usize,
+        end: usize,
+    ) -> Option<Geometry> {
+        let mut points = Vec::with_capacity(elements.len());
+        for el in elements {
+            let name = el.get("label").unwrap_or_default().to_owned();
+            if self.dataset.labels.get(label).is_some_and(meta_declared) && self.dataset.labels.find_child(label, &name).is_none() {
+                self.label(&name, Some(label), el.start, el.end);
+            }
+            let pts = self.points(el.get("points"), el.start, el.end);
+            let Some(p) = pts.as_deref().and_then(<[Point]>::first).copied() else {
+                self.x.issue(ReadIssue::MalformedValue, start, end, format!("skeleton element `{name}` has no point: the skeleton is skipped"));
+                return None;
+            };
+            if pts.as_ref().is_some_and(|p| p.len() != 1) {
+                self.x.issue(ReadIssue::WrongValueCount, el.start, el.end, format!("skeleton element `{name}` has more than one point: the skeleton is skipped"));
+                return None;
+            }
+            let outside = el.get("outside").is_some_and(|v| v.trim() == "1");
+            let occluded = el.get("occluded").is_some_and(|v| v.trim() == "1");
+            let visibility = if outside {
+                Visibility::Absent
+            } else if occluded {
+                Visibility::Occluded
+            } else {
+                Visibility::Visible
+            };
+            points.push(Keypoint {
+                name: Some(name),
+                x: p.x,
+                y: p.y,
+                visibility,
+            });
+        }
+        Some(Geometry::Keypoints(Keypoints { points }))
+    }
+
+    /// Reads a `<track>`; returns it with its span, or `None` if unusable.
+    fn track(
+        &mut self,
+        e: &BytesStart<'a>,
+        start: usize,
+        empty: bool,
+        parent: Option<LabelId>,
+    ) -> Result<Option<(Track, (usize, usize))>, ParseError> {
+        self.collect_attrs(e, start)?;
+        let attrs = std::mem::take(&mut self.attrs);
+        let label_name = attrs
+            .iter()
+            .find(|(k, _)| k.as_slice() == b"label")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let mut track = Track {
+            id: TrackId(0),
+            label: LabelId(0),
+            group: None,
+            source: None,
+            shapes: Vec::new(),
+            elements: Vec::new(),
+            extra: Extra::new(),
+        };
+        let mut id_ok = true;
+        for (k, v) in &attrs {
+            match k.as_slice() {
+                b"label" => {}
+                b"id" => match v.trim().parse() {
+                    Ok(id) => track.id = TrackId(id),
+                    Err(_) => id_ok = false,
+                },
+                b"source" => track.source = Some(v.clone()),
+                b"group_id" => track.group = self.group(v, start, start),
+                k => track.extra.push((format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)), json_string(v))),
+            }
+        }
+        self.attrs = attrs;
+        let mut end = start;
+        let mut raw_shapes: Vec<(Kind, usize, usize, Vec<(Vec<u8>, String)>, Vec<(String, String)>)> = Vec::new();
+        if !empty {
+            loop {
+                let ev = self.x.next()?;
+                match ev.event {
+                    Event::Start(ref c) | Event::Empty(ref c) => {
+                        let is_empty = matches!(ev.event, Event::Empty(_));
+                        let local = c.local_name();
+                        if local.as_ref() == b"track" && parent.is_none() {
+                            // Element tracks resolve their label under this track's label.
+                            let me = self.label(&label_name, None, start, ev.start);
+                            if let Some((el, _)) = self.track(c, ev.start, is_empty, Some(me))? {
+                                track.elements.push(el);
+                            }
+                        } else if let Some(kind) = kind_of(local.as_ref()) {
+                            self.collect_attrs(c, ev.start)?;
+                            let attrs = std::mem::take(&mut self.attrs);
+                            let mut child_attrs = Vec::new();
+                            let end = self.shape_children(is_empty, ev.end, &mut child_attrs, None)?;
+                            raw_shapes.push((kind, ev.start, end.max(ev.end), attrs.clone(), child_attrs));
+                            self.attrs = attrs;
+                        } else {
+                            let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                            let end = if is_empty { ev.end } else { self.x.skip_element()? };
+                            self.x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{name}> in <track> is skipped"));
+                        }
+                    }
+                    Event::End(_) | Event::Eof => {
+                        end = ev.end;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let end = end.max(start);
+        if !id_ok {
+            self.x.issue(ReadIssue::MalformedValue, start, end, "track `id` is not a non-negative integer: read as 0");
+        }
+        track.label = self.label(&label_name, parent, start, end);
+        let mut shape_labels = 0usize;
+        let n_shapes = raw_shapes.len();
+        for (kind, s, e, attrs, child_attrs) in raw_shapes {
+            if let Some(l) = find_in(&attrs, "label") {
+                if l == label_name {
+                    shape_labels += 1;
+                } else {
+                    self.x.issue(ReadIssue::Unsupported, s, e, format!("label `{l}` of a shape in a track of `{label_name}` is not kept"));
+                }
+            }
+            if let Some(shape) = self.track_shape(track.label, kind, s, e, &attrs, child_attrs) {
+                track.shapes.push(shape);
+            }
+        }
+        if shape_labels > 0 && shape_labels == n_shapes {
+            track.extra.push((SHAPE_LABEL_KEY.to_owned(), "true".to_owned()));
+        }
+        Ok(Some((track, (start, end))))
+    }
+
+    fn track_shape(
+        &mut self,
+        label: LabelId,
+        kind: Kind,
+        start: usize,
+        end: usize,
+        attrs: &[(Vec<u8>, String)],
+        child_attrs: Vec<(String, String)>,
+    ) -> Option<TrackShape> {
+        let find = |name: &str| find_in(attrs, name);
+        let geometry = if kind == Kind::Skeleton {
+            Geometry::Tag
+        } else {
+            self.geometry(kind, attrs, start, end)?
+        };
+        let Some(frame) = find("frame").and_then(|f| f.trim().parse::<u64>().ok()) else {
+            self.x.issue(ReadIssue::MalformedValue, start, end, "track shape without a valid `frame`: skipped");
+            return None;
+        };
+        let mut shape = TrackShape {
+            frame,
+            keyframe: false,
+            outside: false,
+            occluded: false,
+            z_order: 0,
+            geometry,
+            attributes: Attributes::new(),
+        };
+        for (k, v) in attrs {
+            match k.as_slice() {
+                b"frame" | b"label" => {}
+                b"keyframe" => shape.keyframe = self.flag(v, "keyframe", start, end),
+                b"outside" => shape.outside = self.flag(v, "outside", start, end),
+                b"occluded" => shape.occluded = self.flag(v, "occluded", start, end),
+                b"z_order" => shape.z_order = self.int(v, "z_order", start, end),
+                // A skeleton's `points` repeat its element tracks' points.
+                b"points" if kind == Kind::Skeleton => {}
+                k if geometry_attr(kind, k) => {}
+                k => {
+                    let k = String::from_utf8_lossy(k).into_owned();
+                    self.x.issue(ReadIssue::Unsupported, start, end, format!("attribute `{k}` of a track shape is not kept"));
+                }
+            }
+        }
+        shape.attributes = self.typed(label, child_attrs);
+        Some(shape)
+    }
+}
+
+fn find_in<'v>(attrs: &'v [(Vec<u8>, String)], name: &str) -> Option<&'v str> {
+    attrs
+        .iter()
+        .find(|(k, _)| k.as_slice() == name.as_bytes())
+        .map(|(_, v)| v.as_str())
+}
+
+fn meta_declared(label: &Label) -> bool {
+    crate::meta::is_declared(label)
+}
+
+/// A skeleton element as read.
+struct RawElement {
+    attrs: Vec<(String, String)>,
+    attributes: Vec<(String, String)>,
+    start: usize,
+    end: usize,
+}
+
+impl RawElement {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What of an element the model's keypoint cannot hold.
+fn element_extra(el: &RawElement) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    let outside = el.get("outside").is_some_and(|v| v.trim() == "1");
+    for (k, v) in &el.attrs {
+        match k.as_str() {
+            "label" | "points" | "outside" => {}
+            "occluded" if !(outside && v.trim() == "1") => {}
+            _ => {
+                map.insert(k.clone(), serde_json::Value::String(v.clone()));
+            }
+        }
+    }
+    if !el.attributes.is_empty() {
+        map.insert(
+            "<attribute>".to_owned(),
+            serde_json::Value::Array(
+                el.attributes
+                    .iter()
+                    .map(|(n, v)| serde_json::json!([n, v]))
+                    .collect(),
+            ),
+        );
+    }
+    serde_json::Value::Object(map)
+}
+
+/// Parses `x0,y0;x1,y1;...`.
+pub(crate) fn parse_points(text: &str) -> Result<Vec<Point>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::with_capacity(text.len() / 12 + 1);
+    for pair in text.split(';') {
+        let pair = pair.trim();
+        if pair.is_empty() {
+            continue;
+        }
+        let Some((x, y)) = pair.split_once(',') else {
+            return Err(format!("`{}` is not an `x,y` pair", shorten(pair)));
+        };
+        let (Ok(x), Ok(y)) = (x.trim().parse::<f64>(), y.trim().parse::<f64>()) else {
+            return Err(format!("`{}` is not a pair of numbers", shorten(pair)));
+        };
+        if !x.is_finite() || !y.is_finite() {
+            return Err(format!("`{}` is not finite", shorten(pair)));
+        }
+        out.push(Point::new(x, y));
+    }
+    Ok(out)
+}
+
+/// At most 40 characters of `s`, for messages.
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= 40 {
+        s.to_owned()
+    } else {
+        let head: String = s.chars().take(40).collect();
+        format!("{head}...")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_strings() {
+        assert_eq!(
+            parse_points("1.0,2;3,4").unwrap(),
+            vec![Point::new(1.0, 2.0), Point::new(3.0, 4.0)]
+        );
+        assert!(parse_points("1,2;3").unwrap_err().contains("x,y"));
+        assert!(parse_points("1,2;a,4").unwrap_err().contains("numbers"));
+        assert!(parse_points("nan,2").unwrap_err().contains("finite"));
+        assert_eq!(parse_points("").unwrap(), vec![]);
+    }
+}

@@ -1,0 +1,577 @@
+//! The writer, in the layout of CVAT's own exports.
+
+use std::io::{self, Write};
+
+use labelkit_model::rle::MaskEncoding;
+use labelkit_model::{
+    Annotation, AttributeValue, Attributes, Dataset, Geometry, Keypoint, Label, LabelId, Point,
+    Precision, Track, TrackShape, Visibility, WriteReport,
+};
+
+use crate::meta::{is_xml_name, meta_to_write, META_KEY};
+use crate::read::{ATTR_PREFIX, CUBOID_NAMES, ELEMENTS_KEY, IMAGE_ID_KEY, SHAPE_LABEL_KEY, VERSION_KEY};
+use crate::xml::{escape_attr, escape_text, from_json_string};
+use crate::{Variant, WriteOptions};
+
+struct W<'o, O: Write> {
+    buf: String,
+    out: &'o mut O,
+    precision: Precision,
+    report: WriteReport,
+}
+
+impl<O: Write> W<'_, O> {
+    fn flush_if_full(&mut self) -> io::Result<()> {
+        if self.buf.len() >= 1 << 20 {
+            self.out.write_all(self.buf.as_bytes())?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn attr(&mut self, name: &str, value: &str) {
+        self.buf.push(' ');
+        self.buf.push_str(name);
+        self.buf.push_str("=\"");
+        escape_attr(&mut self.buf, value);
+        self.buf.push('"');
+    }
+
+    fn num(&mut self, name: &str, value: f64) {
+        self.buf.push(' ');
+        self.buf.push_str(name);
+        self.buf.push_str("=\"");
+        self.precision.write(&mut self.buf, value);
+        self.buf.push('"');
+    }
+
+    fn int(&mut self, name: &str, value: impl std::fmt::Display) {
+        use std::fmt::Write as _;
+        let _ = write!(self.buf, " {name}=\"{value}\"");
+    }
+
+    fn points(&mut self, points: &[Point]) {
+        self.buf.push_str(" points=\"");
+        for (i, p) in points.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(';');
+            }
+            self.precision.write(&mut self.buf, p.x);
+            self.buf.push(',');
+            self.precision.write(&mut self.buf, p.y);
+        }
+        self.buf.push('"');
+    }
+
+    /// `cvat.attr.*` extras as XML attributes, skipping names already written.
+    fn extra_attrs(&mut self, extra: &[(String, String)], written: &dyn Fn(&str) -> bool) {
+        for (key, value) in extra {
+            let Some(name) = key.strip_prefix(ATTR_PREFIX) else {
+                continue;
+            };
+            if written(name) || !is_xml_name(name) {
+                continue;
+            }
+            if let Some(text) = from_json_string(value) {
+                self.attr(name, &text);
+            }
+        }
+    }
+
+    fn attribute_children(&mut self, indent: &str, attributes: &Attributes) {
+        for (name, value) in attributes.iter() {
+            self.buf.push_str(indent);
+            self.buf.push_str("<attribute");
+            self.attr("name", name);
+            self.buf.push('>');
+            match value {
+                AttributeValue::Bool(b) => self.buf.push_str(if *b { "true" } else { "false" }),
+                AttributeValue::Number(n) => Precision::Shortest.write(&mut self.buf, *n),
+                AttributeValue::Text(t) => escape_text(&mut self.buf, t),
+            }
+            self.buf.push_str("</attribute>\n");
+        }
+    }
+
+    /// The geometry attributes of a shape; returns the tag name, or `None`
+    /// when the geometry has no CVAT shape here.
+    fn geometry(&mut self, geometry: &Geometry) -> Option<&'static str> {
+        Some(match geometry {
+            Geometry::Box(b) => {
+                self.num("xtl", b.x_min);
+                self.num("ytl", b.y_min);
+                self.num("xbr", b.x_max);
+                self.num("ybr", b.y_max);
+                if b.rotation != 0.0 {
+                    self.num("rotation", b.rotation);
+                }
+                "box"
+            }
+            Geometry::Polygon(p) => {
+                self.points(p.rings.first().map_or(&[], Vec::as_slice));
+                "polygon"
+            }
+            Geometry::Polyline(p) => {
+                self.points(&p.points);
+                "polyline"
+            }
+            Geometry::Points(p) => {
+                self.points(&p.points);
+                "points"
+            }
+            Geometry::Ellipse(e) => {
+                self.num("cx", e.cx);
+                self.num("cy", e.cy);
+                self.num("rx", e.rx);
+                self.num("ry", e.ry);
+                if e.rotation != 0.0 {
+                    self.num("rotation", e.rotation);
+                }
+                "ellipse"
+            }
+            Geometry::Cuboid(c) => {
+                for (name, v) in CUBOID_NAMES.iter().zip(c.coords) {
+                    self.num(name, v);
+                }
+                "cuboid"
+            }
+            Geometry::Mask(m) => {
+                let window = match &m.encoding {
+                    w @ MaskEncoding::Window { .. } => w.clone(),
+                    other => other.to_window().ok()?,
+                };
+                let MaskEncoding::Window {
+                    left,
+                    top,
+                    width,
+                    height,
+                    counts,
+                } = window
+                else {
+                    return None;
+                };
+                let rle: Vec<String> = counts.iter().map(u32::to_string).collect();
+                self.attr("rle", &rle.join(", "));
+                self.int("left", left);
+                self.int("top", top);
+                self.int("width", width);
+                self.int("height", height);
+                "mask"
+            }
+            Geometry::Tag => "tag",
+            _ => return None,
+        })
+    }
+}
+
+fn label_name(labels: &[Label], id: LabelId) -> &str {
+    labels.get(id.index()).map_or("", |l| l.name.as_str())
+}
+
+pub(crate) fn write<O: Write>(d: &Dataset, out: &mut O, options: &WriteOptions) -> io::Result<WriteReport> {
+    let mut w = W {
+        buf: String::with_capacity(1 << 20),
+        out,
+        precision: options.precision,
+        report: WriteReport::new(),
+    };
+    let labels = &d.labels.labels;
+    w.buf.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");
+    let version = d
+        .info
+        .extra
+        .iter()
+        .find(|(k, _)| k == VERSION_KEY)
+        .and_then(|(_, v)| from_json_string(v))
+        .unwrap_or_else(|| "1.1".to_owned());
+    escape_text(&mut w.buf, &version);
+    w.buf.push_str("</version>\n  ");
+    let raw_meta = d
+        .info
+        .extra
+        .iter()
+        .find(|(k, _)| k == META_KEY)
+        .and_then(|(_, v)| from_json_string(v));
+    let meta = meta_to_write(raw_meta.as_deref(), d.info.name.as_deref(), labels, !d.tracks.is_empty());
+    w.buf.push_str(&meta);
+    w.buf.push('\n');
+    count_label_losses(&mut w.report, labels);
+
+    match options.variant {
+        Variant::Images => {
+            write_images(&mut w, d)?;
+            w.report.lose("tracks (CVAT for images holds per-frame shapes: expand tracks first)", d.tracks.len() as u64);
+        }
+        Variant::Video => {
+            for track in &d.tracks {
+                write_track(&mut w, labels, track, "  ", options.keyframes_only);
+                w.report.annotations_written += 1;
+                w.flush_if_full()?;
+            }
+            write_shapes_as_tracks(&mut w, d)?;
+        }
+    }
+    w.buf.push_str("</annotations>\n");
+    w.out.write_all(w.buf.as_bytes())?;
+    w.out.flush()?;
+    Ok(w.report)
+}
+
+fn count_label_losses(report: &mut WriteReport, labels: &[Label]) {
+    report.lose("label source ids", labels.iter().filter(|l| l.source_id.is_some()).count() as u64);
+    report.lose("label supercategories", labels.iter().filter(|l| l.supercategory.is_some()).count() as u64);
+}
+
+fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
+    if a.score.is_some() {
+        report.lose_one("scores");
+    }
+    if a.crowd {
+        report.lose_one("crowd flags");
+    }
+    if a.track.is_some() {
+        report.lose_one("links of shapes to the track they were expanded from");
+    }
+    if a.extra.iter().any(|(k, _)| !k.starts_with("cvat.")) {
+        report.lose_one("format-specific fields of annotations");
+    }
+}
+
+fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
+    let labels = &d.labels.labels;
+    let index = d.index();
+    w.report.lose("annotations on images that do not exist", index.orphans().len() as u64);
+    for (pos, image) in d.images.iter().enumerate() {
+        w.buf.push_str("  <image");
+        let id = image
+            .extra
+            .iter()
+            .find(|(k, _)| k == IMAGE_ID_KEY)
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .unwrap_or(image.id.0);
+        w.int("id", id);
+        w.attr("name", &image.file_name);
+        if let Some(subset) = &image.subset {
+            w.attr("subset", subset);
+        }
+        w.int("width", image.width);
+        w.int("height", image.height);
+        w.extra_attrs(&image.extra, &|n| matches!(n, "id" | "name" | "subset" | "width" | "height"));
+        if !image.attributes.is_empty() {
+            w.report.lose("image attributes", image.attributes.len() as u64);
+        }
+        if image.frame.is_some() {
+            w.report.lose_one("frame numbers of images");
+        }
+        let anns = index.annotations_of(pos);
+        if anns.is_empty() {
+            w.buf.push_str(">\n  </image>\n");
+        } else {
+            w.buf.push_str(">\n");
+            for &a in anns {
+                if let Some(ann) = d.annotations.get(a) {
+                    write_image_shape(w, labels, ann);
+                }
+            }
+            w.buf.push_str("  </image>\n");
+        }
+        w.report.images_written += 1;
+        w.flush_if_full()?;
+    }
+    Ok(())
+}
+
+fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotation) {
+    count_annotation_losses(&mut w.report, ann);
+    let rings: Vec<Geometry> = match &ann.geometry {
+        Geometry::Polygon(p) if p.rings.len() > 1 => {
+            w.report.lose("polygon parts written as separate polygons", (p.rings.len() - 1) as u64);
+            p.rings
+                .iter()
+                .map(|r| Geometry::Polygon(labelkit_model::Polygon { rings: vec![r.clone()] }))
+                .collect()
+        }
+        g => vec![g.clone()],
+    };
+    for geometry in &rings {
+        let start = w.buf.len();
+        w.buf.push_str("    <");
+        let name_at = w.buf.len();
+        w.attr("label", label_name(labels, ann.label));
+        if let Some(source) = &ann.source {
+            w.attr("source", source);
+        }
+        let is_skeleton = matches!(geometry, Geometry::Keypoints(_));
+        let is_tag = matches!(geometry, Geometry::Tag);
+        if !is_tag && (!is_skeleton || ann.occluded) {
+            w.int("occluded", u8::from(ann.occluded));
+        }
+        let tag = if is_skeleton {
+            Some("skeleton")
+        } else {
+            w.geometry(geometry)
+        };
+        let Some(tag) = tag else {
+            w.buf.truncate(start);
+            w.report.lose_one(&format!("{} shapes", geometry.kind().as_str()));
+            continue;
+        };
+        w.buf.insert_str(name_at, tag);
+        if !is_tag {
+            w.int("z_order", ann.z_order);
+        }
+        if let Some(g) = ann.group.filter(|g| g.0 != 0) {
+            w.int("group_id", g.0);
+        }
+        w.extra_attrs(&ann.extra, &|n| SHAPE_KNOWN.contains(&n) || CUBOID_NAMES.contains(&n));
+        w.buf.push_str(">\n");
+        w.attribute_children("      ", &ann.attributes);
+        if let Geometry::Keypoints(k) = geometry {
+            let schema = labels.get(ann.label.index()).and_then(|l| l.keypoints.as_ref());
+            let extras = ann
+                .extra
+                .iter()
+                .find(|(k, _)| k == ELEMENTS_KEY)
+                .and_then(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok());
+            for (i, p) in k.points.iter().enumerate() {
+                let extra = extras.as_ref().and_then(|e| e.get(i));
+                write_element(w, p, i, schema, extra);
+            }
+        }
+        w.buf.push_str("    </");
+        w.buf.push_str(tag);
+        w.buf.push_str(">\n");
+        w.report.annotations_written += 1;
+    }
+}
+
+const SHAPE_KNOWN: [&str; 20] = [
+    "label", "source", "occluded", "z_order", "group_id", "xtl", "ytl", "xbr", "ybr", "rotation",
+    "points", "cx", "cy", "rx", "ry", "rle", "left", "top", "width", "height",
+];
+
+fn element_name(p: &Keypoint, i: usize, schema: Option<&labelkit_model::KeypointSchema>) -> String {
+    p.name
+        .clone()
+        .or_else(|| schema.and_then(|s| s.names.get(i).cloned()))
+        .unwrap_or_else(|| (i + 1).to_string())
+}
+
+fn write_element<O: Write>(
+    w: &mut W<'_, O>,
+    p: &Keypoint,
+    i: usize,
+    schema: Option<&labelkit_model::KeypointSchema>,
+    extra: Option<&serde_json::Value>,
+) {
+    w.buf.push_str("      <points");
+    w.attr("label", &element_name(p, i, schema));
+    let extra = extra.and_then(serde_json::Value::as_object);
+    let text = |key: &str| extra.and_then(|e| e.get(key)).and_then(serde_json::Value::as_str);
+    if let Some(source) = text("source") {
+        w.attr("source", source);
+    }
+    let outside = p.visibility == Visibility::Absent;
+    w.int("outside", u8::from(outside));
+    let occluded = match p.visibility {
+        Visibility::Occluded => "1",
+        Visibility::Visible => "0",
+        Visibility::Absent => text("occluded").unwrap_or("0"),
+    };
+    w.attr("occluded", occluded);
+    w.points(&[Point::new(p.x, p.y)]);
+    if let Some(extra) = extra {
+        for (k, v) in extra {
+            if matches!(k.as_str(), "source" | "occluded" | "outside" | "label" | "points") || !is_xml_name(k) {
+                continue;
+            }
+            if let Some(v) = v.as_str() {
+                w.attr(k, v);
+            }
+        }
+    }
+    w.buf.push_str(">\n");
+    if let Some(children) = extra.and_then(|e| e.get("<attribute>")).and_then(serde_json::Value::as_array) {
+        for pair in children {
+            if let (Some(n), Some(v)) = (pair.get(0).and_then(|v| v.as_str()), pair.get(1).and_then(|v| v.as_str())) {
+                w.buf.push_str("        <attribute");
+                w.attr("name", n);
+                w.buf.push('>');
+                escape_text(&mut w.buf, v);
+                w.buf.push_str("</attribute>\n");
+            }
+        }
+    }
+    w.buf.push_str("      </points>\n");
+}
+
+fn write_track<O: Write>(w: &mut W<'_, O>, labels: &[Label], track: &Track, indent: &str, keyframes_only: bool) {
+    w.buf.push_str(indent);
+    w.buf.push_str("<track");
+    w.int("id", track.id.0);
+    w.attr("label", label_name(labels, track.label));
+    if let Some(source) = &track.source {
+        w.attr("source", source);
+    }
+    if let Some(g) = track.group.filter(|g| g.0 != 0) {
+        w.int("group_id", g.0);
+    }
+    w.extra_attrs(&track.extra, &|n| matches!(n, "id" | "label" | "source" | "group_id"));
+    w.buf.push_str(">\n");
+    let inner = format!("{indent}  ");
+    let skeleton = !track.elements.is_empty()
+        || labels.get(track.label.index()).and_then(|l| l.kind.as_deref()) == Some("skeleton");
+    for shape in &track.shapes {
+        if keyframes_only && !shape.keyframe {
+            continue;
+        }
+        write_track_shape(w, track, label_name(labels, track.label), shape, &inner, skeleton);
+    }
+    for element in &track.elements {
+        write_track(w, labels, element, &inner, keyframes_only);
+    }
+    w.buf.push_str(indent);
+    w.buf.push_str("</track>\n");
+}
+
+fn write_track_shape<O: Write>(
+    w: &mut W<'_, O>,
+    track: &Track,
+    label: &str,
+    shape: &TrackShape,
+    indent: &str,
+    skeleton: bool,
+) {
+    let start = w.buf.len();
+    w.buf.push_str(indent);
+    w.buf.push('<');
+    let name_at = w.buf.len();
+    w.int("frame", shape.frame);
+    if track.extra.iter().any(|(k, _)| k == SHAPE_LABEL_KEY) {
+        w.attr("label", label);
+    }
+    let tag = if skeleton && matches!(shape.geometry, Geometry::Tag) {
+        w.int("keyframe", u8::from(shape.keyframe));
+        w.int("outside", u8::from(shape.outside));
+        w.int("occluded", u8::from(shape.occluded));
+        let points: Option<Vec<Point>> = track
+            .elements
+            .iter()
+            .map(|el| {
+                el.shapes.iter().find(|s| s.frame == shape.frame).and_then(|s| match &s.geometry {
+                    Geometry::Points(p) => p.points.first().copied(),
+                    _ => None,
+                })
+            })
+            .collect();
+        if let Some(points) = points.filter(|p| !p.is_empty()) {
+            w.points(&points);
+        }
+        Some("skeleton")
+    } else {
+        w.int("outside", u8::from(shape.outside));
+        w.int("occluded", u8::from(shape.occluded));
+        w.int("keyframe", u8::from(shape.keyframe));
+        w.geometry(&shape.geometry)
+    };
+    let Some(tag) = tag else {
+        w.buf.truncate(start);
+        w.report.lose_one(&format!("{} shapes in tracks", shape.geometry.kind().as_str()));
+        return;
+    };
+    if let Geometry::Polygon(p) = &shape.geometry {
+        if p.rings.len() > 1 {
+            w.report.lose("polygon parts in tracks", (p.rings.len() - 1) as u64);
+        }
+    }
+    w.buf.insert_str(name_at, tag);
+    w.int("z_order", shape.z_order);
+    w.buf.push_str(">\n");
+    w.attribute_children(&format!("{indent}  "), &shape.attributes);
+    w.buf.push_str(indent);
+    w.buf.push_str("</");
+    w.buf.push_str(tag);
+    w.buf.push_str(">\n");
+}
+
+/// CVAT for video holds no per-image shapes: each is written as a track of
+/// two frames, as CVAT exports them: the shape as a keyframe on its frame,
+/// then `outside=1` on the next frame. The frame of an image is its `frame`,
+/// else its position in the dataset.
+fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
+    let labels = &d.labels.labels;
+    w.report.lose("image list (CVAT for video lists no images)", d.images.len() as u64);
+    let index = d.index();
+    w.report.lose("annotations on images that do not exist", index.orphans().len() as u64);
+    let mut next_id = d.tracks.iter().map(|t| t.id.0 + 1).max().unwrap_or(0);
+    for (pos, image) in d.images.iter().enumerate() {
+        let frame = image.frame.unwrap_or(pos as u64);
+        for &a in index.annotations_of(pos) {
+            let Some(ann) = d.annotations.get(a) else {
+                continue;
+            };
+            count_annotation_losses(&mut w.report, ann);
+            let shape = |geometry: Geometry, outside: bool, frame: u64, attributes: Attributes| TrackShape {
+                frame,
+                keyframe: true,
+                outside,
+                occluded: ann.occluded,
+                z_order: ann.z_order,
+                geometry,
+                attributes,
+            };
+            let mut track = Track {
+                id: labelkit_model::TrackId(next_id),
+                label: ann.label,
+                group: ann.group,
+                source: ann.source.clone(),
+                shapes: Vec::new(),
+                elements: Vec::new(),
+                extra: Vec::new(),
+            };
+            next_id += 1;
+            match &ann.geometry {
+                Geometry::Keypoints(k) => {
+                    track.shapes = vec![
+                        shape(Geometry::Tag, false, frame, ann.attributes.clone()),
+                        shape(Geometry::Tag, true, frame + 1, ann.attributes.clone()),
+                    ];
+                    let schema = labels.get(ann.label.index()).and_then(|l| l.keypoints.as_ref());
+                    for (i, p) in k.points.iter().enumerate() {
+                        let name = element_name(p, i, schema);
+                        let label = (0..labels.len())
+                            .filter_map(|j| u32::try_from(j).ok().map(LabelId))
+                            .find(|&j| labels.get(j.index()).is_some_and(|l| l.parent == Some(ann.label) && l.name == name))
+                            .unwrap_or(ann.label);
+                        let pts = Geometry::Points(labelkit_model::Points {
+                            points: vec![Point::new(p.x, p.y)],
+                        });
+                        let mut first = shape(pts.clone(), p.visibility == Visibility::Absent, frame, Attributes::new());
+                        first.occluded = p.visibility == Visibility::Occluded;
+                        let mut second = shape(pts, true, frame + 1, Attributes::new());
+                        second.occluded = false;
+                        track.elements.push(Track {
+                            id: labelkit_model::TrackId(i as u64),
+                            label,
+                            group: None,
+                            source: ann.source.clone(),
+                            shapes: vec![first, second],
+                            elements: Vec::new(),
+                            extra: Vec::new(),
+                        });
+                    }
+                }
+                g => {
+                    track.shapes = vec![
+                        shape(g.clone(), false, frame, ann.attributes.clone()),
+                        shape(g.clone(), true, frame + 1, ann.attributes.clone()),
+                    ];
+                }
+            }
+            write_track(w, labels, &track, "  ", false);
+            w.report.annotations_written += 1;
+            w.flush_if_full()?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! A thin, safe layer over quick-xml's borrowing pull parser: absolute byte
+//! positions, a bounded nesting depth, text with the five predefined entities
+//! and character references (and nothing else: no DTD, no external
+//! entities), and escaping for the writer.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ParseError, ReadIssue};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+/// The deepest element nesting accepted. CVAT files nest at most six deep
+/// (annotations > track > track > points > attribute); anything far deeper is
+/// hostile or broken, and the limit keeps memory bounded.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// One event with its absolute byte span.
+pub(crate) struct Ev<'a> {
+    pub(crate) event: Event<'a>,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// Pull parser over a slice of the input, reporting absolute positions.
+pub(crate) struct Xml<'a> {
+    reader: Reader<&'a [u8]>,
+    /// The whole input (positions and errors refer to it).
+    pub(crate) full: &'a [u8],
+    /// Offset of the parsed slice inside `full`.
+    base: usize,
+    depth: usize,
+    pub(crate) path: &'a Path,
+    pub(crate) file: FileId,
+    /// Recoverable problems found so far.
+    pub(crate) issues: Vec<Diagnostic>,
+}
+
+impl<'a> Xml<'a> {
+    /// A parser over `full[base..end]`.
+    pub(crate) fn new(path: &'a Path, file: FileId, full: &'a [u8], base: usize, end: usize) -> Self {
+        let slice = full.get(base..end).unwrap_or_default();
+        let mut reader = Reader::from_reader(slice);
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        Self {
+            reader,
+            full,
+            base,
+            depth: 0,
+            path,
+            file,
+            issues: Vec::new(),
+        }
+    }
+
+    /// A fatal error at an absolute offset.
+    pub(crate) fn error_at(&self, offset: usize, message: impl Into<String>) -> ParseError {
+        ParseError::at_offset(self.path, self.full, offset, message)
+    }
+
+    /// Records a recoverable issue.
+    pub(crate) fn issue(&mut self, kind: ReadIssue, start: usize, end: usize, message: impl Into<String>) {
+        self.issues
+            .push(kind.at(self.file, ByteSpan::new(start, end), message));
+    }
+
+    fn pos(&self) -> usize {
+        self.base + usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX - self.base)
+    }
+
+    /// Current nesting depth (number of open elements).
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The next event. `Eof` inside an open element is an error.
+    pub(crate) fn next(&mut self) -> Result<Ev<'a>, ParseError> {
+        let start = self.pos();
+        let event = match self.reader.read_event() {
+            Ok(e) => e,
+            Err(e) => {
+                let at = self.base
+                    + usize::try_from(self.reader.error_position()).unwrap_or(0);
+                return Err(self.error_at(at, format!("malformed XML: {e}")));
+            }
+        };
+        let end = self.pos();
+        match &event {
+            Event::Start(_) => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(self.error_at(
+                        start,
+                        format!("elements nest deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
+            }
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            Event::Eof if self.depth > 0 => {
+                return Err(self.error_at(end, "unexpected end of file: an element is not closed"));
+            }
+            Event::DocType(_) => {
+                // A DTD is never processed: no entity is defined or expanded
+                // and nothing external is fetched.
+                self.issue(
+                    ReadIssue::Unsupported,
+                    start,
+                    end,
+                    "the document type declaration is ignored: entities are not expanded",
+                );
+            }
+            _ => {}
+        }
+        Ok(Ev { event, start, end })
+    }
+
+    /// Skips the rest of the element whose start tag was just read; returns
+    /// the end offset of its end tag.
+    pub(crate) fn skip_element(&mut self) -> Result<usize, ParseError> {
+        let target = self.depth.saturating_sub(1);
+        loop {
+            let ev = self.next()?;
+            if matches!(ev.event, Event::End(_)) && self.depth == target {
+                return Ok(ev.end);
+            }
+            if matches!(ev.event, Event::Eof) {
+                return Ok(ev.end);
+            }
+        }
+    }
+
+    /// Reads the text content of the element whose start tag was just read,
+    /// up to and including its end tag. Nested elements are skipped with an
+    /// issue. Returns the text and the end offset.
+    pub(crate) fn read_text(&mut self) -> Result<(String, usize), ParseError> {
+        let target = self.depth.saturating_sub(1);
+        let mut text = String::new();
+        loop {
+            let ev = self.next()?;
+            match ev.event {
+                Event::Text(t) => match t.decode() {
+                    Ok(s) => text.push_str(&s),
+                    Err(_) => self.issue(ReadIssue::MalformedValue, ev.start, ev.end, "text is not valid UTF-8"),
+                },
+                Event::CData(c) => match c.decode() {
+                    Ok(s) => text.push_str(&s),
+                    Err(_) => self.issue(ReadIssue::MalformedValue, ev.start, ev.end, "CDATA is not valid UTF-8"),
+                },
+                Event::GeneralRef(r) => {
+                    let raw = r.decode().unwrap_or_default();
+                    match resolve_entity(&raw) {
+                        Some(c) => text.push(c),
+                        None => {
+                            self.issue(
+                                ReadIssue::MalformedValue,
+                                ev.start,
+                                ev.end,
+                                format!("unknown entity `&{raw};` kept as written"),
+                            );
+                            text.push('&');
+                            text.push_str(&raw);
+                            text.push(';');
+                        }
+                    }
+                }
+                Event::Start(e) => {
+                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                    let end = self.skip_element()?;
+                    self.issue(
+                        ReadIssue::Unsupported,
+                        ev.start,
+                        end,
+                        format!("element <{name}> inside a text value is skipped"),
+                    );
+                }
+                Event::Empty(e) => {
+                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                    self.issue(
+                        ReadIssue::Unsupported,
+                        ev.start,
+                        ev.end,
+                        format!("element <{name}> inside a text value is skipped"),
+                    );
+                }
+                Event::End(_) if self.depth == target => return Ok((text, ev.end)),
+                Event::Eof => return Ok((text, ev.end)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Iterates over the attributes of a start tag as `(name, value)`,
+    /// unescaped and borrowed from the input where no entity is present.
+    pub(crate) fn attributes<'e>(
+        &self,
+        e: &'e BytesStart<'a>,
+        at: usize,
+        out: &mut Vec<(&'e [u8], Cow<'e, str>)>,
+    ) -> Result<(), ParseError> {
+        out.clear();
+        for attr in e.attributes() {
+            let attr = attr.map_err(|err| self.error_at(at, format!("malformed attribute: {err}")))?;
+            let value = match attr.value {
+                Cow::Borrowed(raw) => {
+                    if memchr::memchr(b'&', raw).is_some() {
+                        Cow::Owned(unescape(raw).map_err(|m| self.error_at(at, m))?)
+                    } else {
+                        Cow::Borrowed(std::str::from_utf8(raw).map_err(|_| {
+                            self.error_at(at, "attribute value is not valid UTF-8")
+                        })?)
+                    }
+                }
+                Cow::Owned(raw) => Cow::Owned(unescape(&raw).map_err(|m| self.error_at(at, m))?),
+            };
+            out.push((attr.key.into_inner(), value));
+        }
+        Ok(())
+    }
+}
+
+/// The character of a predefined entity or a character reference (`#10`,
+/// `#x41`); `None` for anything else.
+pub(crate) fn resolve_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let code = if let Some(hex) = num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                num.parse().ok()?
+            };
+            return char::from_u32(code);
+        }
+    })
+}
+
+/// Unescapes an attribute value: predefined entities and character
+/// references only.
+fn unescape(raw: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(raw).map_err(|_| "attribute value is not valid UTF-8".to_owned())?;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let Some(semi) = after.find(';') else {
+            return Err("an `&` in an attribute value does not start an entity".to_owned());
+        };
+        let name = &after[..semi];
+        match resolve_entity(name) {
+            Some(c) => out.push(c),
+            None => return Err(format!("unknown entity `&{name};` in an attribute value")),
+        }
+        rest = &after[semi + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Appends `s` escaped for a double-quoted attribute value. Newlines and
+/// tabs are written as character references, since a parser would turn
+/// them into spaces.
+pub(crate) fn escape_attr(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends `s` escaped for element text.
+pub(crate) fn escape_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The value of attribute `name` in a collected attribute list.
+pub(crate) fn get<'v>(attrs: &'v [(&[u8], Cow<'_, str>)], name: &[u8]) -> Option<&'v str> {
+    attrs
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.as_ref())
+}
+
+/// A JSON string literal for `s` (the form of string values in `extra`).
+pub(crate) fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+/// The string held by a JSON string literal.
+pub(crate) fn from_json_string(json: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entities_and_escapes() {
+        assert_eq!(resolve_entity("lt"), Some('<'));
+        assert_eq!(resolve_entity("#x41"), Some('A'));
+        assert_eq!(resolve_entity("#10"), Some('\n'));
+        assert_eq!(resolve_entity("xxe"), None);
+        assert_eq!(unescape(b"a&amp;b&#10;").unwrap(), "a&b\n");
+        assert!(unescape(b"&ext;").is_err());
+        let mut s = String::new();
+        escape_attr(&mut s, "a\"<b>&\nc");
+        assert_eq!(s, "a&quot;&lt;b&gt;&amp;&#10;c");
+        assert_eq!(from_json_string(&json_string("x\"y")).as_deref(), Some("x\"y"));
+    }
+}

@@ -1,0 +1,293 @@
+//! The JSON documents of plugin schema 1, as the host writes and reads them.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use labelkit_model::{AttributeValue, Attributes, Dataset, Geometry};
+use labelkit_plugin_abi::LABELKIT_PLUGIN_SCHEMA;
+
+/// Severity as plugins write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WireSeverity {
+    /// `info`.
+    Info,
+    /// `warning`.
+    Warning,
+    /// `error`.
+    Error,
+}
+
+impl From<WireSeverity> for labelkit_diagnostics::Severity {
+    fn from(s: WireSeverity) -> Self {
+        match s {
+            WireSeverity::Info => Self::Info,
+            WireSeverity::Warning => Self::Warning,
+            WireSeverity::Error => Self::Error,
+        }
+    }
+}
+
+/// What `describe` returns.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Manifest {
+    /// Schema version.
+    #[serde(default = "schema")]
+    pub schema: u32,
+    /// The plugin's name.
+    pub name: String,
+    /// The plugin's version.
+    pub version: String,
+    /// The code prefix of its rules.
+    pub prefix: String,
+    /// One line about the plugin.
+    #[serde(default)]
+    pub description: String,
+    /// Its rules.
+    pub rules: Vec<RuleDoc>,
+}
+
+/// One rule of a manifest.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RuleDoc {
+    /// Code.
+    pub code: String,
+    /// Kebab-case name.
+    pub name: String,
+    /// Default severity.
+    pub severity: WireSeverity,
+    /// One line.
+    #[serde(default)]
+    pub summary: String,
+    /// Markdown documentation.
+    #[serde(default)]
+    pub docs: String,
+    /// Options (kept as written).
+    #[serde(default)]
+    pub options: Vec<serde_json::Value>,
+}
+
+fn schema() -> u32 {
+    LABELKIT_PLUGIN_SCHEMA
+}
+
+/// What `check_image` and `finish` return.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct Findings {
+    #[serde(default = "schema")]
+    pub(crate) schema: u32,
+    pub(crate) findings: Vec<WireFinding>,
+}
+
+/// One finding as a plugin writes it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct WireFinding {
+    pub(crate) code: String,
+    pub(crate) message: String,
+    #[serde(default)]
+    pub(crate) image: Option<u64>,
+    #[serde(default)]
+    pub(crate) annotation: Option<u64>,
+    #[serde(default)]
+    pub(crate) severity: Option<WireSeverity>,
+    #[serde(default)]
+    pub(crate) help: Option<String>,
+    #[serde(default)]
+    pub(crate) related: Vec<WireRelated>,
+}
+
+/// A related place as a plugin writes it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct WireRelated {
+    pub(crate) image: u64,
+    #[serde(default)]
+    pub(crate) annotation: Option<u64>,
+    #[serde(default)]
+    pub(crate) message: String,
+}
+
+/// The session document given to `open`.
+#[derive(Debug, Serialize)]
+pub(crate) struct SessionDoc<'a> {
+    pub(crate) schema: u32,
+    pub(crate) options: &'a serde_json::Value,
+    pub(crate) dataset: DatasetDoc<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct DatasetDoc<'a> {
+    pub(crate) name: Option<&'a str>,
+    pub(crate) format: Option<&'a str>,
+    pub(crate) labels: Vec<LabelDoc<'a>>,
+    pub(crate) images: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LabelDoc<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) supercategory: Option<&'a str>,
+}
+
+impl<'a> SessionDoc<'a> {
+    pub(crate) fn new(options: &'a serde_json::Value, dataset: &'a Dataset) -> Self {
+        Self {
+            schema: LABELKIT_PLUGIN_SCHEMA,
+            options,
+            dataset: DatasetDoc {
+                name: dataset.info.name.as_deref(),
+                format: dataset.info.source_format.as_deref(),
+                labels: dataset
+                    .labels
+                    .labels
+                    .iter()
+                    .map(|l| LabelDoc {
+                        name: &l.name,
+                        supercategory: l.supercategory.as_deref(),
+                    })
+                    .collect(),
+                images: dataset.images.len() as u64,
+            },
+        }
+    }
+}
+
+/// Attributes as a JSON object.
+struct AttrMap<'a>(&'a Attributes);
+
+impl Serialize for AttrMap<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0.iter() {
+            match value {
+                AttributeValue::Bool(b) => map.serialize_entry(name, b)?,
+                AttributeValue::Number(n) => map.serialize_entry(name, n)?,
+                AttributeValue::Text(t) => map.serialize_entry(name, t)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The image document given to `check_image`.
+#[derive(Serialize)]
+pub(crate) struct ImageDoc<'a> {
+    schema: u32,
+    image: ImageRec<'a>,
+    annotations: Vec<AnnotationDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct ImageRec<'a> {
+    id: u64,
+    file_name: &'a str,
+    width: u32,
+    height: u32,
+    subset: Option<&'a str>,
+    attributes: AttrMap<'a>,
+}
+
+#[derive(Serialize)]
+struct AnnotationDoc<'a> {
+    id: u64,
+    label: &'a str,
+    kind: &'static str,
+    bbox: Option<[f64; 4]>,
+    #[serde(skip_serializing_if = "is_zero")]
+    rotation: f64,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    points: Vec<[f64; 2]>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    rings: Vec<Vec<[f64; 2]>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    keypoints: Vec<KeypointDoc<'a>>,
+    attributes: AttrMap<'a>,
+    occluded: bool,
+    crowd: bool,
+    group: Option<u64>,
+    score: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct KeypointDoc<'a> {
+    name: Option<&'a str>,
+    x: f64,
+    y: f64,
+    v: u8,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+impl<'a> ImageDoc<'a> {
+    /// The document for the image at `image_pos` with the annotations at
+    /// `annotations` (positions in `dataset.annotations`; unknown positions
+    /// are skipped).
+    pub(crate) fn new(dataset: &'a Dataset, image_pos: usize, annotations: &[usize]) -> Option<Self> {
+        let image = dataset.images.get(image_pos)?;
+        let annotations = annotations
+            .iter()
+            .filter_map(|&i| dataset.annotations.get(i))
+            .map(|a| {
+                let mut doc = AnnotationDoc {
+                    id: a.id.0,
+                    label: dataset.labels.name(a.label),
+                    kind: a.geometry.kind().as_str(),
+                    bbox: a
+                        .geometry
+                        .bounds()
+                        .map(|b| [b.x_min, b.y_min, b.width(), b.height()]),
+                    rotation: 0.0,
+                    points: Vec::new(),
+                    rings: Vec::new(),
+                    keypoints: Vec::new(),
+                    attributes: AttrMap(&a.attributes),
+                    occluded: a.occluded,
+                    crowd: a.crowd,
+                    group: a.group.map(|g| g.0),
+                    score: a.score,
+                };
+                let xy = |p: &labelkit_model::Point| [p.x, p.y];
+                match &a.geometry {
+                    // A box travels unrotated, with its rotation beside it.
+                    Geometry::Box(b) => {
+                        doc.bbox = Some([b.x_min, b.y_min, b.width(), b.height()]);
+                        doc.rotation = b.rotation;
+                    }
+                    Geometry::Polygon(p) => {
+                        doc.rings = p.rings.iter().map(|r| r.iter().map(xy).collect()).collect();
+                    }
+                    Geometry::Polyline(p) => doc.points = p.points.iter().map(xy).collect(),
+                    Geometry::Points(p) => doc.points = p.points.iter().map(xy).collect(),
+                    Geometry::Keypoints(k) => {
+                        doc.keypoints = k
+                            .points
+                            .iter()
+                            .map(|p| KeypointDoc {
+                                name: p.name.as_deref(),
+                                x: p.x,
+                                y: p.y,
+                                v: p.visibility.coco_code(),
+                            })
+                            .collect();
+                    }
+                    _ => {}
+                }
+                doc
+            })
+            .collect();
+        Some(Self {
+            schema: LABELKIT_PLUGIN_SCHEMA,
+            image: ImageRec {
+                id: image.id.0,
+                file_name: &image.file_name,
+                width: image.width,
+                height: image.height,
+                subset: image.subset.as_deref(),
+                attributes: AttrMap(&image.attributes),
+            },
+            annotations,
+        })
+    }
+}

@@ -1,0 +1,573 @@
+//! `labelkit.toml`: the label schema, keypoint schemas, rule selection and
+//! rule options.
+//!
+//! ```toml
+//! select = ["G", "A", "K", "D", "F"]   # default: every stable rule
+//! extend-select = []
+//! ignore = ["D001"]
+//!
+//! [per-file-ignores]
+//! "val/**" = ["A005"]
+//!
+//! [severity]
+//! G004 = "error"
+//!
+//! [schema]
+//! part-tolerance = 2.0       # pixels a part may stick out of its parent
+//! companion-iou = 0.9        # default IoU for companion matching
+//!
+//! [schema.parts]             # part = parent label(s)
+//! eye = "face"
+//! face = "head"
+//! head = ["body", "body_with_wheelchair"]
+//!
+//! [[schema.companions]]      # each `body` carries exactly one of these
+//! object = "body"
+//! one-of = ["adult", "child"]
+//! required = true            # false: at most one
+//! iou = 0.9                  # optional, else schema.companion-iou
+//!
+//! [keypoints.person]         # or: preset = "coco-person"
+//! names = ["left_eye", "right_eye", "nose"]
+//! flip-pairs = [[0, 1]]      # optional, inferred from the names
+//!
+//! [rules.box-too-small]      # options of a rule, by its name
+//! min-width = 3.0
+//!
+//! [plugins.my-plugin]        # handed to the plugin as it is
+//! path = "target/release/libmy_plugin.so"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use labelkit_diagnostics::{LineIndex, Severity};
+use labelkit_model::KeypointSchema;
+use serde::Deserialize;
+
+/// The name of the configuration file.
+pub const CONFIG_FILE_NAME: &str = "labelkit.toml";
+
+/// A configuration that cannot be read or is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        message: String,
+    },
+    /// The file is not valid TOML or has an invalid value.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: u32,
+        /// 1-based column (0 when unknown).
+        column: u32,
+        /// What was expected.
+        message: String,
+    },
+}
+
+/// Options of the built-in rules, with their defaults.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// `box-too-small.min-width` (3.0).
+    pub min_box_width: f64,
+    /// `box-too-small.min-height` (3.0).
+    pub min_box_height: f64,
+    /// `shape-outside-image.tolerance` in pixels (0.01).
+    pub outside_tolerance: f64,
+    /// `template-box.width` (defaults to the minimum width).
+    pub template_width: Option<f64>,
+    /// `template-box.height` (defaults to the minimum height).
+    pub template_height: Option<f64>,
+    /// `near-duplicate.iou` (0.9).
+    pub duplicate_iou: f64,
+    /// `still-ambiguous.attributes` (`["ambiguous"]`).
+    pub ambiguous_attributes: Vec<String>,
+    /// `still-ambiguous.min-confidence` (0.5).
+    pub min_confidence: f64,
+    /// `absent-point-with-coordinates.ignore-formats` (none).
+    pub absent_ignore_formats: Vec<String>,
+    /// `left-right-swap.min-separation` in pixels (1.0).
+    pub swap_min_separation: f64,
+    /// `keypoint-outside.tolerance` in pixels (0.01).
+    pub keypoint_tolerance: f64,
+    /// `too-few-labels.min-count` (3000).
+    pub min_label_count: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            min_box_width: 3.0,
+            min_box_height: 3.0,
+            outside_tolerance: 0.01,
+            template_width: None,
+            template_height: None,
+            duplicate_iou: 0.9,
+            ambiguous_attributes: vec!["ambiguous".to_owned()],
+            min_confidence: 0.5,
+            absent_ignore_formats: Vec::new(),
+            swap_min_separation: 1.0,
+            keypoint_tolerance: 0.01,
+            min_label_count: 3000,
+        }
+    }
+}
+
+/// `part` lies inside a box of one of `parents`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartRule {
+    /// The part label.
+    pub part: String,
+    /// Its possible parent labels.
+    pub parents: Vec<String>,
+}
+
+/// Boxes that label the same object as an `object` box: exactly one (or at
+/// most one, when not required) of `one_of` with near-identical geometry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanionGroup {
+    /// The object label, e.g. `body`.
+    pub object: String,
+    /// The mutually exclusive companion labels, e.g. `adult`, `child`.
+    pub one_of: Vec<String>,
+    /// Whether one of them is required.
+    pub required: bool,
+    /// The IoU at which a companion box labels the object.
+    pub iou: f64,
+}
+
+/// The label schema: parts and companions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelSchema {
+    /// What is a part of what.
+    pub parts: Vec<PartRule>,
+    /// Pixels a part may stick out of its parent (2.0).
+    pub part_tolerance: f64,
+    /// Companion groups.
+    pub companions: Vec<CompanionGroup>,
+}
+
+impl Default for LabelSchema {
+    fn default() -> Self {
+        Self {
+            parts: Vec::new(),
+            part_tolerance: 2.0,
+            companions: Vec::new(),
+        }
+    }
+}
+
+/// The configuration of a check.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Config {
+    /// The file it was read from.
+    pub path: Option<PathBuf>,
+    /// Code prefixes to select; `None` selects every stable rule.
+    pub select: Option<Vec<String>>,
+    /// Code prefixes added to the selection.
+    pub extend_select: Vec<String>,
+    /// Code prefixes to ignore.
+    pub ignore: Vec<String>,
+    /// Glob -> code prefixes ignored in matching files, sorted by glob.
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// Code prefix -> severity, sorted by prefix.
+    pub severity: Vec<(String, Severity)>,
+    /// The label schema.
+    pub schema: LabelSchema,
+    /// Keypoint schemas by label name, sorted by name.
+    pub keypoints: Vec<(String, KeypointSchema)>,
+    /// Rule options.
+    pub settings: Settings,
+    /// `[plugins.<name>]` tables, as written.
+    pub plugins: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    select: Option<Vec<String>>,
+    #[serde(default)]
+    extend_select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    per_file_ignores: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    severity: BTreeMap<String, String>,
+    #[serde(default)]
+    schema: RawSchema,
+    #[serde(default)]
+    keypoints: BTreeMap<String, RawKeypoints>,
+    #[serde(default)]
+    rules: RawRules,
+    #[serde(default)]
+    plugins: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSchema {
+    part_tolerance: Option<f64>,
+    companion_iou: Option<f64>,
+    #[serde(default)]
+    parts: BTreeMap<String, OneOrMany>,
+    #[serde(default)]
+    companions: Vec<RawCompanion>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCompanion {
+    object: String,
+    one_of: Vec<String>,
+    required: Option<bool>,
+    iou: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawKeypoints {
+    preset: Option<String>,
+    names: Option<Vec<String>>,
+    edges: Option<Vec<[usize; 2]>>,
+    flip_pairs: Option<Vec<[usize; 2]>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRules {
+    box_too_small: Option<RawBoxTooSmall>,
+    shape_outside_image: Option<RawTolerance>,
+    template_box: Option<RawTemplate>,
+    near_duplicate: Option<RawIou>,
+    still_ambiguous: Option<RawAmbiguous>,
+    absent_point_with_coordinates: Option<RawAbsent>,
+    left_right_swap: Option<RawSwap>,
+    keypoint_outside: Option<RawTolerance>,
+    too_few_labels: Option<RawMinCount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBoxTooSmall {
+    min_width: Option<f64>,
+    min_height: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTolerance {
+    tolerance: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTemplate {
+    width: Option<f64>,
+    height: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawIou {
+    iou: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAmbiguous {
+    attributes: Option<Vec<String>>,
+    min_confidence: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAbsent {
+    ignore_formats: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSwap {
+    min_separation: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawMinCount {
+    min_count: u64,
+}
+
+impl Config {
+    /// Finds `labelkit.toml` in `start` (or its folder, when `start` is a
+    /// file) or the nearest folder above, and reads it.
+    ///
+    /// # Errors
+    /// The file found cannot be read or is invalid.
+    pub fn discover(start: &Path) -> Result<Option<(PathBuf, Config)>, ConfigError> {
+        let start = if start.is_file() {
+            start.parent().unwrap_or(start)
+        } else {
+            start
+        };
+        let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        for dir in absolute.ancestors() {
+            let candidate = dir.join(CONFIG_FILE_NAME);
+            if candidate.is_file() {
+                let text = std::fs::read_to_string(&candidate).map_err(|e| ConfigError::Io {
+                    path: candidate.clone(),
+                    message: e.to_string(),
+                })?;
+                let config = Self::from_toml_str(&text, &candidate)?;
+                return Ok(Some((candidate, config)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads a configuration from TOML text; `path` is used in errors and
+    /// to resolve per-file ignores.
+    ///
+    /// # Errors
+    /// Invalid TOML, an unknown key, or an invalid value, with its line and
+    /// column.
+    pub fn from_toml_str(text: &str, path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let invalid_at = |offset: Option<usize>, message: String| {
+            let (line, column) = offset.map_or((0, 0), |o| {
+                let lc = LineIndex::new(text.as_bytes())
+                    .line_col(text.as_bytes(), u32::try_from(o).unwrap_or(u32::MAX));
+                (lc.line, lc.column)
+            });
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            invalid_at(
+                e.span().map(|s| s.start),
+                e.message().trim_end().trim_end_matches('.').to_owned(),
+            )
+        })?;
+        // Position of a key, for errors found after parsing.
+        let find = |needle: &str| text.find(needle);
+        let mut config = Config {
+            path: Some(path.to_path_buf()),
+            select: raw.select,
+            extend_select: raw.extend_select,
+            ignore: raw.ignore,
+            per_file_ignores: raw.per_file_ignores.into_iter().collect(),
+            ..Config::default()
+        };
+        for (prefix, value) in raw.severity {
+            let severity = Severity::parse(&value).ok_or_else(|| {
+                invalid_at(
+                    find(&value),
+                    format!("severity of `{prefix}`: expected `error`, `warning` or `info`, found `{value}`"),
+                )
+            })?;
+            config.severity.push((prefix, severity));
+        }
+        let companion_iou = raw.schema.companion_iou.unwrap_or(0.9);
+        config.schema.part_tolerance = raw.schema.part_tolerance.unwrap_or(2.0);
+        for (part, parents) in raw.schema.parts {
+            let parents = match parents {
+                OneOrMany::One(p) => vec![p],
+                OneOrMany::Many(p) => p,
+            };
+            config.schema.parts.push(PartRule { part, parents });
+        }
+        for c in raw.schema.companions {
+            if c.one_of.is_empty() {
+                return Err(invalid_at(
+                    find("one-of"),
+                    format!("companions of `{}`: `one-of` is empty", c.object),
+                ));
+            }
+            config.schema.companions.push(CompanionGroup {
+                object: c.object,
+                one_of: c.one_of,
+                required: c.required.unwrap_or(true),
+                iou: c.iou.unwrap_or(companion_iou),
+            });
+        }
+        for (label, k) in raw.keypoints {
+            let mut schema = match (&k.preset, &k.names) {
+                (Some(preset), None) => match preset.as_str() {
+                    "coco-person" => KeypointSchema::coco_person(),
+                    other => {
+                        return Err(invalid_at(
+                            find(other),
+                            format!("keypoints of `{label}`: unknown preset `{other}`, expected `coco-person`"),
+                        ))
+                    }
+                },
+                (None, Some(names)) => KeypointSchema::from_names(names.iter().cloned()),
+                _ => {
+                    return Err(invalid_at(
+                        find(&format!("keypoints.{label}")),
+                        format!("keypoints of `{label}`: expected either `preset` or `names`"),
+                    ))
+                }
+            };
+            let n = schema.len();
+            let check = |pairs: &[[usize; 2]], what: &str| {
+                if pairs.iter().flatten().any(|&i| i >= n) {
+                    Err(invalid_at(
+                        find(what),
+                        format!("keypoints of `{label}`: `{what}` index out of range 0..{n}"),
+                    ))
+                } else {
+                    Ok(())
+                }
+            };
+            if let Some(edges) = k.edges {
+                check(&edges, "edges")?;
+                schema.edges = edges.iter().map(|e| (e[0], e[1])).collect();
+            }
+            if let Some(pairs) = k.flip_pairs {
+                check(&pairs, "flip-pairs")?;
+                schema.flip_pairs = pairs.iter().map(|e| (e[0], e[1])).collect();
+            }
+            config.keypoints.push((label, schema));
+        }
+        let s = &mut config.settings;
+        let r = raw.rules;
+        if let Some(o) = r.box_too_small {
+            s.min_box_width = o.min_width.unwrap_or(s.min_box_width);
+            s.min_box_height = o.min_height.unwrap_or(s.min_box_height);
+        }
+        if let Some(o) = r.shape_outside_image {
+            s.outside_tolerance = o.tolerance;
+        }
+        if let Some(o) = r.template_box {
+            s.template_width = o.width;
+            s.template_height = o.height;
+        }
+        if let Some(o) = r.near_duplicate {
+            s.duplicate_iou = o.iou;
+        }
+        if let Some(o) = r.still_ambiguous {
+            if let Some(a) = o.attributes {
+                s.ambiguous_attributes = a;
+            }
+            s.min_confidence = o.min_confidence.unwrap_or(s.min_confidence);
+        }
+        if let Some(o) = r.absent_point_with_coordinates {
+            s.absent_ignore_formats = o.ignore_formats;
+        }
+        if let Some(o) = r.left_right_swap {
+            s.swap_min_separation = o.min_separation;
+        }
+        if let Some(o) = r.keypoint_outside {
+            s.keypoint_tolerance = o.tolerance;
+        }
+        if let Some(o) = r.too_few_labels {
+            s.min_label_count = o.min_count;
+        }
+        config.plugins = raw.plugins;
+        Ok(config)
+    }
+
+    /// The folder of the configuration file, against which per-file ignore
+    /// globs are matched.
+    #[must_use]
+    pub fn root(&self) -> Option<&Path> {
+        self.path.as_deref().and_then(Path::parent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let err = Config::from_toml_str("select = [\"G\"]\n\n[schema]\nbogus = 1\n", "x/labelkit.toml")
+            .unwrap_err();
+        match err {
+            ConfigError::Invalid { line, column, message, .. } => {
+                assert_eq!((line, column), (4, 1));
+                assert!(message.contains("bogus"), "{message}");
+            }
+            ConfigError::Io { .. } => panic!("unexpected io error"),
+        }
+        let err = Config::from_toml_str("[severity]\nG001 = \"loud\"\n", "l.toml").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "l.toml:2:9: severity of `G001`: expected `error`, `warning` or `info`, found `loud`"
+        );
+    }
+
+    #[test]
+    fn reads_every_section() {
+        let text = r#"
+select = ["G"]
+extend-select = ["K"]
+ignore = ["G004"]
+[per-file-ignores]
+"val/**" = ["A"]
+[severity]
+G004 = "error"
+[schema]
+part-tolerance = 1.5
+[schema.parts]
+eye = "face"
+head = ["body", "body_with_wheelchair"]
+[[schema.companions]]
+object = "body"
+one-of = ["adult", "child"]
+[[schema.companions]]
+object = "head"
+one-of = ["front", "back"]
+required = false
+iou = 0.8
+[keypoints.person]
+preset = "coco-person"
+[keypoints.face]
+names = ["left_eye", "right_eye", "nose"]
+[rules.box-too-small]
+min-width = 4
+[rules.too-few-labels]
+min-count = 10
+[plugins.noise]
+path = "lib.so"
+"#;
+        let c = Config::from_toml_str(text, "labelkit.toml").unwrap();
+        assert_eq!(c.select, Some(vec!["G".to_owned()]));
+        assert_eq!(c.per_file_ignores, vec![("val/**".to_owned(), vec!["A".to_owned()])]);
+        assert_eq!(c.severity, vec![("G004".to_owned(), Severity::Error)]);
+        assert_eq!(c.schema.part_tolerance, 1.5);
+        assert_eq!(c.schema.parts[1].parents, ["body", "body_with_wheelchair"]);
+        assert_eq!(c.schema.companions[0].iou, 0.9);
+        assert!(c.schema.companions[0].required);
+        assert!(!c.schema.companions[1].required);
+        assert_eq!(c.keypoints[1].1.len(), 17);
+        assert_eq!(c.keypoints[0].1.flip_pairs, vec![(0, 1)]);
+        assert_eq!(c.settings.min_box_width, 4.0);
+        assert_eq!(c.settings.min_box_height, 3.0);
+        assert_eq!(c.settings.min_label_count, 10);
+        assert!(c.plugins.contains_key("noise"));
+    }
+}

@@ -1,0 +1,70 @@
+//! # orphan-companion (A006)
+//!
+//! ## What it does
+//! Flags a companion box that labels no object: a box of a companion
+//! group's label (`adult`, `front`...) with no box of the group's object
+//! label (`body`, `head`) at IoU >= the group's `iou` (0.9).
+//!
+//! ## Why it matters
+//! Companion boxes copy the geometry of their object. One that matches no
+//! object was left behind when its object was moved or deleted, or was
+//! never copied exactly.
+//!
+//! ## Example
+//! ```text
+//! <box label="body"  xtl="10" ytl="10" xbr="60" ybr="200"/>
+//! <box label="adult" xtl="200" ytl="10" xbr="260" ybr="200"/>   flagged
+//! ```
+//!
+//! ## How to fix
+//! Snap the companion box to its object's geometry, or delete it.
+//!
+//! ## Options
+//! The groups come from `[[schema.companions]]`.
+
+use crate::rule::{Context, Finding, ImageCtx, Rule};
+use crate::rules::area_bounds;
+
+/// The permanent code.
+pub(crate) const CODE: &str = "A006";
+
+/// The rule.
+pub(crate) struct OrphanCompanion;
+
+impl Rule for OrphanCompanion {
+    fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
+        let anns = &cx.dataset.annotations;
+        for group in &cx.groups {
+            let objects = image.with_label(cx.dataset, group.object);
+            for &member in &group.members {
+                for &c in image.with_label(cx.dataset, member) {
+                    let Some(cb) = anns.get(c).and_then(|x| area_bounds(&x.geometry)) else {
+                        continue;
+                    };
+                    let found = objects.iter().any(|&o| {
+                        anns.get(o)
+                            .and_then(|x| area_bounds(&x.geometry))
+                            .is_some_and(|ob| ob.iou(&cb) >= group.iou)
+                    });
+                    if !found {
+                        out.push(
+                            Finding::annotation(
+                                CODE,
+                                image.pos,
+                                c,
+                                format!(
+                                    "`{}` labels no `{}`: no `{}` box has IoU >= {} with it",
+                                    cx.dataset.labels.name(member),
+                                    cx.dataset.labels.name(group.object),
+                                    cx.dataset.labels.name(group.object),
+                                    group.iou
+                                ),
+                            )
+                            .help("snap the box to its object's geometry, or delete it"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! # box-too-small (G001)
+//!
+//! ## What it does
+//! Flags a box, polygon, mask or ellipse whose width or height is below the
+//! minimum object size, 3x3 pixels by default. Sizes are continuous: a box
+//! spans `x_max - x_min`, so a width of exactly 3.0 passes and 2.99 fails.
+//! A rotated box is measured along its own axes; other shapes by their
+//! bounds.
+//!
+//! ## Why it matters
+//! Objects smaller than the minimum cannot be identified by a person, and
+//! most detectors cannot learn from them: they are almost always a slip of
+//! the mouse, a click that created a box instead of selecting one.
+//!
+//! ## Example
+//! ```text
+//! <box label="eye" xtl="10" ytl="10" xbr="12.99" ybr="13"/>   2.99 x 3: flagged
+//! <box label="eye" xtl="10" ytl="10" xbr="13" ybr="13"/>      3 x 3: passes
+//! ```
+//!
+//! ## How to fix
+//! Enlarge the shape to cover the object, or delete it when the object is
+//! too small to be identified.
+//!
+//! ## Options
+//! ```toml
+//! [rules.box-too-small]
+//! min-width = 3.0    # pixels
+//! min-height = 3.0   # pixels
+//! ```
+
+use labelkit_model::Geometry;
+
+use crate::rule::{Context, Finding, ImageCtx, Rule};
+use crate::rules::{annotation, fmt_size, own_size};
+
+/// The permanent code.
+pub(crate) const CODE: &str = "G001";
+
+/// The rule.
+pub(crate) struct BoxTooSmall;
+
+impl Rule for BoxTooSmall {
+    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+        let Some(ann) = annotation(cx, a) else { return };
+        if !matches!(
+            ann.geometry,
+            Geometry::Box(_) | Geometry::Polygon(_) | Geometry::Mask(_) | Geometry::Ellipse(_)
+        ) || !ann.geometry.is_finite()
+        {
+            return;
+        }
+        let Some((w, h)) = own_size(&ann.geometry) else { return };
+        if w <= 0.0 || h <= 0.0 {
+            return; // degenerate-shape reports these
+        }
+        let (min_w, min_h) = (cx.settings.min_box_width, cx.settings.min_box_height);
+        if w < min_w || h < min_h {
+            out.push(
+                Finding::annotation(
+                    CODE,
+                    image.pos,
+                    a,
+                    format!(
+                        "{} `{}` is {} px, smaller than the minimum {} px",
+                        ann.geometry.kind().as_str(),
+                        cx.dataset.labels.name(ann.label),
+                        fmt_size(w, h),
+                        fmt_size(min_w, min_h)
+                    ),
+                )
+                .help("enlarge the shape to the object, or delete it if the object cannot be identified"),
+            );
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! # template-box (G004)
+//!
+//! ## What it does
+//! Warns about a box of exactly the minimum size (3x3 pixels by default):
+//! the size a box has when it is pasted from a template and never
+//! stretched to its object. A rotated box is measured along its own axes.
+//!
+//! ## Why it matters
+//! Real objects are almost never exactly the minimum size; a box that is
+//! usually means an annotator created it and moved on. It passes
+//! `box-too-small` (G001), so only this rule catches it.
+//!
+//! ## Example
+//! ```text
+//! <box label="eye" xtl="100" ytl="50" xbr="103" ybr="53"/>   exactly 3 x 3: warned
+//! <box label="eye" xtl="100" ytl="50" xbr="103.5" ybr="53"/> passes
+//! ```
+//!
+//! ## How to fix
+//! Stretch the box to its object; if the object really is exactly that
+//! size, add the finding to the baseline.
+//!
+//! ## Options
+//! ```toml
+//! [rules.template-box]
+//! width = 3.0    # default: box-too-small.min-width
+//! height = 3.0   # default: box-too-small.min-height
+//! ```
+
+use labelkit_model::Geometry;
+
+use crate::rule::{Context, Finding, ImageCtx, Rule};
+use crate::rules::{annotation, fmt_size};
+
+/// The permanent code.
+pub(crate) const CODE: &str = "G004";
+
+/// The rule.
+pub(crate) struct TemplateBox;
+
+impl Rule for TemplateBox {
+    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+        let Some(ann) = annotation(cx, a) else { return };
+        let Geometry::Box(b) = &ann.geometry else { return };
+        let tw = cx.settings.template_width.unwrap_or(cx.settings.min_box_width);
+        let th = cx.settings.template_height.unwrap_or(cx.settings.min_box_height);
+        if (b.width() - tw).abs() < 1e-9 && (b.height() - th).abs() < 1e-9 {
+            out.push(
+                Finding::annotation(
+                    CODE,
+                    image.pos,
+                    a,
+                    format!(
+                        "box `{}` is exactly {} px, the template size: it was probably never stretched",
+                        cx.dataset.labels.name(ann.label),
+                        fmt_size(tw, th)
+                    ),
+                )
+                .help("stretch the box to its object"),
+            );
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! # absent-point-with-coordinates (K003)
+//!
+//! ## What it does
+//! Warns about a keypoint marked absent (COCO visibility 0, CVAT
+//! `outside`) that still has coordinates other than `(0, 0)`.
+//!
+//! ## Why it matters
+//! COCO's convention is that an unlabelled point is `0, 0, 0`. A point
+//! marked absent with coordinates is often a labelled point whose
+//! visibility flag was lost, so the pose silently loses a joint. CVAT keeps
+//! the coordinates of points set `outside`, which is harmless there: use
+//! the option to skip CVAT data, or lower the severity.
+//!
+//! ## Example
+//! ```text
+//! "keypoints": [120, 45, 0, ...]     absent, but at (120, 45): warned
+//! "keypoints": [0, 0, 0, ...]        passes
+//! ```
+//!
+//! ## How to fix
+//! Set the visibility to 1 (occluded) or 2 (visible) if the point is
+//! labelled, or zero its coordinates.
+//!
+//! ## Options
+//! ```toml
+//! [rules.absent-point-with-coordinates]
+//! ignore-formats = ["cvat-images", "cvat-video"]   # Dataset source formats to skip
+//! ```
+
+use labelkit_model::{Geometry, Visibility};
+
+use crate::rule::{Context, Finding, ImageCtx, Rule};
+use crate::rules::{annotation, point_name};
+
+/// The permanent code.
+pub(crate) const CODE: &str = "K003";
+
+/// The rule.
+pub(crate) struct AbsentPointWithCoordinates;
+
+impl Rule for AbsentPointWithCoordinates {
+    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+        let Some(ann) = annotation(cx, a) else { return };
+        let Geometry::Keypoints(k) = &ann.geometry else { return };
+        if let Some(format) = &cx.dataset.info.source_format {
+            if cx.settings.absent_ignore_formats.iter().any(|f| f == format) {
+                return;
+            }
+        }
+        let schema = cx.keypoint_schema(ann.label);
+        let names: Vec<String> = k
+            .points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.visibility == Visibility::Absent && (p.x != 0.0 || p.y != 0.0))
+            .map(|(i, p)| format!("`{}` at ({}, {})", point_name(schema, p, i), p.x, p.y))
+            .collect();
+        if !names.is_empty() {
+            out.push(
+                Finding::annotation(
+                    CODE,
+                    image.pos,
+                    a,
+                    format!(
+                        "keypoints of `{}` marked absent have coordinates: {}",
+                        cx.dataset.labels.name(ann.label),
+                        names.join(", ")
+                    ),
+                )
+                .help("set visibility 1 or 2 if the point is labelled, else zero its coordinates"),
+            );
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! # flip-idx-mismatch (K006)
+//!
+//! ## What it does
+//! Checks a YOLO pose dataset's `flip_idx` (from `data.yaml`) against the
+//! left/right permutation of the keypoint schema: entry `i` must be the
+//! index of point `i`'s partner, or `i` itself for a point without one.
+//! The YOLO reader stores the list in the dataset's `info.extra` under the
+//! key `yolo.flip_idx`, as JSON array text (`[0, 2, 1, ...]`). The schema
+//! is the first label's with a schema that has left/right pairs (from
+//! `[keypoints.<label>]`, or the reader's); without pairs nothing is
+//! checked.
+//!
+//! ## Why it matters
+//! Ultralytics swaps points by `flip_idx` when it flips an image in
+//! augmentation; a wrong entry turns half the training images into
+//! left/right swapped poses.
+//!
+//! ## Example
+//! ```text
+//! kpt_shape: [3, 3]      # left_eye, right_eye, nose
+//! flip_idx: [0, 1, 2]    # flagged: expected [1, 0, 2]
+//! ```
+//!
+//! ## How to fix
+//! Write the permutation the finding gives into `data.yaml`.
+//!
+//! ## Options
+//! Keypoint schemas: `[keypoints.<label>]`.
+
+use labelkit_model::label::FlipIdxMismatch;
+
+use crate::rule::{Context, Finding, Rule};
+use crate::rules::extra_value;
+
+/// The permanent code.
+pub(crate) const CODE: &str = "K006";
+
+/// The `info.extra` key holding the YOLO `flip_idx` as JSON array text.
+pub const FLIP_IDX_KEY: &str = "yolo.flip_idx";
+
+/// The rule.
+pub(crate) struct FlipIdxMismatchRule;
+
+impl Rule for FlipIdxMismatchRule {
+    fn check_dataset(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let Some(text) = extra_value(&cx.dataset.info.extra, FLIP_IDX_KEY) else {
+            return;
+        };
+        let Some((label, schema)) = cx
+            .keypoints
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| s.filter(|s| !s.flip_pairs.is_empty()).map(|s| (i, s)))
+        else {
+            return;
+        };
+        let help = format!("use flip_idx: {:?}", schema.flip_idx());
+        let Ok(given) = serde_json::from_str::<Vec<usize>>(text) else {
+            out.push(
+                Finding::dataset(CODE, format!("flip_idx `{text}` is not a list of point indices"))
+                    .with_label(label)
+                    .help(help),
+            );
+            return;
+        };
+        let message = match schema.check_flip_idx(&given) {
+            Ok(()) => return,
+            Err(FlipIdxMismatch::Length { expected, found }) => {
+                format!("flip_idx has {found} entries, the keypoint schema has {expected} points")
+            }
+            Err(FlipIdxMismatch::Entry { index, expected, found }) => format!(
+                "flip_idx entry {index} (`{}`) is {found}, the schema's left/right pairs give {expected}",
+                schema.names.get(index).map_or("?", String::as_str)
+            ),
+        };
+        out.push(Finding::dataset(CODE, message).with_label(label).help(help));
+    }
+}

@@ -1,0 +1,97 @@
+//! # left-right-swap (K004)
+//!
+//! ## What it does
+//! Finds a left/right pair of one keypoint instance that is swapped. For
+//! each left/right pair of the schema where both points are labelled and
+//! lie at least `min-separation` pixels apart horizontally, the rule notes
+//! which side the left point is on. A person seen from the front has every
+//! left point right of its right partner; from the back, every one left of
+//! it. When at least two pairs agree and exactly one pair disagrees, that
+//! pair is reported as swapped. With two or more disagreeing pairs the pose
+//! is ambiguous (a turn, crossed arms) and nothing is reported.
+//!
+//! ## Why it matters
+//! Left stays left: a swapped pair teaches a pose model that joints jump
+//! sides, and flip augmentation (which swaps the pairs) doubles the harm.
+//!
+//! ## Example
+//! ```text
+//! left_eye x=60  right_eye x=40        left > right
+//! left_shoulder x=30 right_shoulder x=70   left < right: flagged
+//! left_hip x=65  right_hip x=35        left > right
+//! ```
+//!
+//! ## How to fix
+//! Swap the coordinates of the two points.
+//!
+//! ## Options
+//! ```toml
+//! [rules.left-right-swap]
+//! min-separation = 1.0   # pixels; closer pairs say nothing about sides
+//! ```
+
+use labelkit_model::{Geometry, Visibility};
+
+use crate::rule::{Context, Finding, ImageCtx, Rule};
+use crate::rules::{annotation, schema_position};
+
+/// The permanent code.
+pub(crate) const CODE: &str = "K004";
+
+/// The rule.
+pub(crate) struct LeftRightSwap;
+
+impl Rule for LeftRightSwap {
+    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+        let Some(ann) = annotation(cx, a) else { return };
+        let Geometry::Keypoints(k) = &ann.geometry else { return };
+        let Some(schema) = cx.keypoint_schema(ann.label) else { return };
+        if schema.flip_pairs.len() < 3 {
+            return;
+        }
+        let x_of = |index: usize| {
+            schema_position(schema, k, index)
+                .filter(|p| p.visibility != Visibility::Absent && p.x.is_finite())
+                .map(|p| p.x)
+        };
+        let (mut positive, mut negative) = (0usize, 0usize);
+        let (mut last_pos, mut last_neg) = (None, None);
+        for &(l, r) in &schema.flip_pairs {
+            let (Some(xl), Some(xr)) = (x_of(l), x_of(r)) else { continue };
+            let dx = xl - xr;
+            if dx.abs() < cx.settings.swap_min_separation {
+                continue;
+            }
+            if dx > 0.0 {
+                positive += 1;
+                last_pos = Some((l, r));
+            } else {
+                negative += 1;
+                last_neg = Some((l, r));
+            }
+        }
+        let odd = match (positive, negative) {
+            (p, 1) if p >= 2 => last_neg,
+            (1, n) if n >= 2 => last_pos,
+            _ => None,
+        };
+        if let Some((l, r)) = odd {
+            let name = |i: usize| schema.names.get(i).map_or("?", String::as_str);
+            let others = positive.max(negative);
+            out.push(
+                Finding::annotation(
+                    CODE,
+                    image.pos,
+                    a,
+                    format!(
+                        "keypoints of `{}`: `{}` and `{}` look swapped, their sides disagree with the other {others} left/right pairs",
+                        cx.dataset.labels.name(ann.label),
+                        name(l),
+                        name(r)
+                    ),
+                )
+                .help("swap the coordinates of the two points"),
+            );
+        }
+    }
+}

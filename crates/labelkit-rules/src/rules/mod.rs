@@ -1,0 +1,254 @@
+//! The built-in rules, one file each, and the table of their codes.
+//!
+//! Each rule file starts with a `//!` block, its documentation, with the
+//! headings of [`crate::meta::DOC_HEADINGS`]; the registry reads it from the
+//! file's text (`include_str!`) so the doc comment is the only source.
+
+use labelkit_diagnostics::Severity;
+use labelkit_model::{Annotation, BoxGeom, Dataset, Geometry, Keypoint, KeypointSchema, Keypoints};
+
+use crate::meta::RuleStatus;
+use crate::rule::{Context, ImageCtx, ResolvedGroup, Rule};
+
+pub(crate) mod read {
+    pub(crate) mod coordinate_out_of_range;
+    pub(crate) mod dangling_reference;
+    pub(crate) mod duplicate_id;
+    pub(crate) mod image_unreadable;
+    pub(crate) mod invalid_image_size;
+    pub(crate) mod invalid_mask;
+    pub(crate) mod malformed_value;
+    pub(crate) mod non_finite;
+    pub(crate) mod unknown_class;
+    pub(crate) mod unsupported;
+    pub(crate) mod wrong_value_count;
+}
+pub(crate) mod geometry {
+    pub(crate) mod box_too_small;
+    pub(crate) mod degenerate_shape;
+    pub(crate) mod shape_outside_image;
+    pub(crate) mod template_box;
+}
+pub(crate) mod ambiguity {
+    pub(crate) mod exclusive_companions;
+    pub(crate) mod missing_companion;
+    pub(crate) mod near_duplicate;
+    pub(crate) mod orphan_companion;
+    pub(crate) mod part_outside_parent;
+    pub(crate) mod still_ambiguous;
+}
+pub(crate) mod keypoints {
+    pub(crate) mod absent_point_with_coordinates;
+    pub(crate) mod flip_idx_mismatch;
+    pub(crate) mod keypoint_count;
+    pub(crate) mod keypoint_order;
+    pub(crate) mod keypoint_outside;
+    pub(crate) mod left_right_swap;
+}
+pub(crate) mod dataset {
+    pub(crate) mod duplicate_ids;
+    pub(crate) mod image_size_mismatch;
+    pub(crate) mod labels_without_image;
+    pub(crate) mod missing_label_file;
+    pub(crate) mod too_few_labels;
+    pub(crate) mod undeclared_class;
+    pub(crate) mod unused_class;
+}
+pub(crate) mod labelkit {
+    pub(crate) mod plugin_failed;
+}
+
+/// One row of the table of built-in codes.
+pub(crate) struct Builtin {
+    pub(crate) code: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) family: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) status: RuleStatus,
+    /// The text of the rule's file.
+    pub(crate) source: &'static str,
+    /// The rule; `None` for codes reported by readers or by the checker.
+    pub(crate) rule: Option<&'static dyn Rule>,
+}
+
+macro_rules! builtins {
+    ($( $family:ident :: $module:ident, $name:literal, $sev:ident, $rule:expr; )*) => {
+        /// Every built-in code. Codes are permanent: a removed rule stays
+        /// here with [`RuleStatus::Removed`].
+        pub(crate) static BUILTINS: &[Builtin] = &[
+            $( Builtin {
+                code: $family::$module::CODE,
+                name: $name,
+                family: stringify!($family),
+                severity: Severity::$sev,
+                status: RuleStatus::Stable,
+                source: include_str!(concat!(stringify!($family), "/", stringify!($module), ".rs")),
+                rule: $rule,
+            }, )*
+        ];
+    };
+}
+
+builtins! {
+    read::malformed_value, "malformed-value", Error, None;
+    read::wrong_value_count, "wrong-value-count", Error, None;
+    read::unknown_class, "unknown-class", Error, None;
+    read::dangling_reference, "dangling-reference", Error, None;
+    read::duplicate_id, "duplicate-id", Error, None;
+    read::non_finite, "non-finite-value", Error, None;
+    read::coordinate_out_of_range, "coordinate-out-of-range", Error, None;
+    read::image_unreadable, "image-unreadable", Error, None;
+    read::invalid_mask, "invalid-mask", Error, None;
+    read::invalid_image_size, "invalid-image-size", Error, None;
+    read::unsupported, "unsupported-content", Warning, None;
+    geometry::box_too_small, "box-too-small", Error, Some(&geometry::box_too_small::BoxTooSmall);
+    geometry::shape_outside_image, "shape-outside-image", Error, Some(&geometry::shape_outside_image::ShapeOutsideImage);
+    geometry::degenerate_shape, "degenerate-shape", Error, Some(&geometry::degenerate_shape::DegenerateShape);
+    geometry::template_box, "template-box", Warning, Some(&geometry::template_box::TemplateBox);
+    ambiguity::near_duplicate, "near-duplicate", Error, Some(&ambiguity::near_duplicate::NearDuplicate);
+    ambiguity::exclusive_companions, "exclusive-companions", Error, Some(&ambiguity::exclusive_companions::ExclusiveCompanions);
+    ambiguity::missing_companion, "missing-companion", Error, Some(&ambiguity::missing_companion::MissingCompanion);
+    ambiguity::part_outside_parent, "part-outside-parent", Error, Some(&ambiguity::part_outside_parent::PartOutsideParent);
+    ambiguity::still_ambiguous, "still-ambiguous", Error, Some(&ambiguity::still_ambiguous::StillAmbiguous);
+    ambiguity::orphan_companion, "orphan-companion", Error, Some(&ambiguity::orphan_companion::OrphanCompanion);
+    keypoints::keypoint_count, "keypoint-count", Error, Some(&keypoints::keypoint_count::KeypointCount);
+    keypoints::keypoint_order, "keypoint-order", Error, Some(&keypoints::keypoint_order::KeypointOrder);
+    keypoints::absent_point_with_coordinates, "absent-point-with-coordinates", Warning, Some(&keypoints::absent_point_with_coordinates::AbsentPointWithCoordinates);
+    keypoints::left_right_swap, "left-right-swap", Warning, Some(&keypoints::left_right_swap::LeftRightSwap);
+    keypoints::keypoint_outside, "keypoint-outside", Error, Some(&keypoints::keypoint_outside::KeypointOutside);
+    keypoints::flip_idx_mismatch, "flip-idx-mismatch", Error, Some(&keypoints::flip_idx_mismatch::FlipIdxMismatchRule);
+    dataset::too_few_labels, "too-few-labels", Warning, Some(&dataset::too_few_labels::TooFewLabels);
+    dataset::unused_class, "unused-class", Warning, Some(&dataset::unused_class::UnusedClass);
+    dataset::undeclared_class, "undeclared-class", Error, Some(&dataset::undeclared_class::UndeclaredClass);
+    dataset::duplicate_ids, "duplicate-ids", Error, Some(&dataset::duplicate_ids::DuplicateIds);
+    dataset::missing_label_file, "missing-label-file", Warning, Some(&dataset::missing_label_file::MissingLabelFile);
+    dataset::labels_without_image, "labels-without-image", Error, Some(&dataset::labels_without_image::LabelsWithoutImage);
+    dataset::image_size_mismatch, "image-size-mismatch", Error, Some(&dataset::image_size_mismatch::ImageSizeMismatch);
+    labelkit::plugin_failed, "plugin-failed", Error, None;
+}
+
+/// The code of the plugin failure diagnostic.
+pub(crate) const PLUGIN_FAILED: &str = labelkit::plugin_failed::CODE;
+
+/// The annotation at position `a`.
+pub(crate) fn annotation<'a>(cx: &Context<'a>, a: usize) -> Option<&'a Annotation> {
+    cx.dataset.annotations.get(a)
+}
+
+/// Width and height of an area shape along its own axes (a rotated box is
+/// measured unrotated), else of its bounds.
+pub(crate) fn own_size(g: &Geometry) -> Option<(f64, f64)> {
+    match g {
+        Geometry::Box(b) => Some((b.width(), b.height())),
+        Geometry::Ellipse(e) => Some((2.0 * e.rx, 2.0 * e.ry)),
+        other => other.bounds().map(|b| (b.width(), b.height())),
+    }
+}
+
+/// Bounds of a finite shape that covers an area (box, polygon, mask,
+/// ellipse).
+pub(crate) fn area_bounds(g: &Geometry) -> Option<BoxGeom> {
+    match g {
+        Geometry::Box(b) if b.x_min.is_finite() && b.x_max.is_finite() && b.y_min.is_finite() && b.y_max.is_finite() && b.rotation.is_finite() => {
+            Some(b.bounds())
+        }
+        Geometry::Polygon(_) | Geometry::Mask(_) | Geometry::Ellipse(_) if g.is_finite() => g.bounds(),
+        _ => None,
+    }
+}
+
+/// `WxH` with the shortest decimals.
+pub(crate) fn fmt_size(w: f64, h: f64) -> String {
+    format!("{w}x{h}")
+}
+
+/// Splits an image's annotations (sorted by label) into runs of one label.
+pub(crate) fn label_runs<'s>(cx: &'s Context<'_>, anns: &'s [usize]) -> impl Iterator<Item = &'s [usize]> {
+    let labels = &cx.dataset.annotations;
+    anns.chunk_by(move |&a, &b| labels.get(a).map(|x| x.label) == labels.get(b).map(|x| x.label))
+}
+
+/// The companions of object annotation `o` in `group`, sorted as the image's
+/// annotations (by label, then id).
+pub(crate) fn companions_of(
+    cx: &Context<'_>,
+    image: &ImageCtx<'_>,
+    group: &ResolvedGroup,
+    o: usize,
+    out: &mut Vec<usize>,
+) {
+    out.clear();
+    let anns = &cx.dataset.annotations;
+    let Some(ob) = anns.get(o).and_then(|x| area_bounds(&x.geometry)) else {
+        return;
+    };
+    for &member in &group.members {
+        for &m in image.with_label(cx.dataset, member) {
+            if let Some(mb) = anns.get(m).and_then(|x| area_bounds(&x.geometry)) {
+                if ob.iou(&mb) >= group.iou {
+                    out.push(m);
+                }
+            }
+        }
+    }
+}
+
+/// The value of `key` in an `extra` list, with the quotes of a JSON string
+/// removed.
+pub(crate) fn extra_value<'a>(extra: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    let value = extra.iter().find(|(k, _)| k == key)?.1.trim();
+    Some(
+        value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value),
+    )
+}
+
+/// Use counts per label index; an annotation of a skeleton element also
+/// counts for its skeleton.
+pub(crate) fn label_counts(dataset: &Dataset) -> Vec<u64> {
+    let mut counts = vec![0u64; dataset.labels.len()];
+    for a in &dataset.annotations {
+        if let Some(c) = counts.get_mut(a.label.index()) {
+            *c += 1;
+        }
+        if let Some(parent) = dataset.labels.get(a.label).and_then(|l| l.parent) {
+            if let Some(c) = counts.get_mut(parent.index()) {
+                *c += 1;
+            }
+        }
+    }
+    for t in &dataset.tracks {
+        if let Some(c) = counts.get_mut(t.label.index()) {
+            *c += 1;
+        }
+    }
+    counts
+}
+
+/// The point of an instance standing for schema position `index`: by name
+/// when the points carry names, else by position.
+pub(crate) fn schema_position<'k>(
+    schema: &KeypointSchema,
+    k: &'k Keypoints,
+    index: usize,
+) -> Option<&'k Keypoint> {
+    if k.points.iter().any(|p| p.name.is_some()) {
+        let name = schema.names.get(index)?;
+        k.points.iter().find(|p| p.name.as_deref() == Some(name.as_str()))
+    } else {
+        k.points.get(index)
+    }
+}
+
+/// A point's name: its own, the schema's at its position, or its position.
+pub(crate) fn point_name(schema: Option<&KeypointSchema>, p: &Keypoint, i: usize) -> String {
+    if let Some(name) = &p.name {
+        return name.clone();
+    }
+    schema
+        .and_then(|s| s.names.get(i))
+        .cloned()
+        .unwrap_or_else(|| format!("#{i}"))
+}

@@ -1,0 +1,334 @@
+//! `data.yaml` (Ultralytics) and `obj.data` / `obj.names` (darknet).
+
+use std::path::Path;
+
+use labelkit_diagnostics::{ByteSpan, FileId, ParseError, ReadIssue};
+use labelkit_diagnostics::Diagnostic;
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::Task;
+
+/// The parsed content of a `data.yaml`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct DataYaml {
+    /// `path`: the dataset root, relative to the yaml's folder.
+    pub path: Option<String>,
+    /// `train`, `val`, `test` (in that order), each a list of entries.
+    pub subsets: Vec<(String, Vec<String>)>,
+    /// `names`, as `(class id, name)` sorted by id.
+    pub names: Vec<(u32, String)>,
+    /// `nc`.
+    pub nc: Option<u32>,
+    /// `kpt_shape` as `(points, values per point)`.
+    pub kpt_shape: Option<(usize, usize)>,
+    /// `flip_idx`.
+    pub flip_idx: Option<Vec<usize>>,
+    /// `kpt_names` for the first class, if given.
+    pub kpt_names: Option<Vec<String>>,
+    /// `task`, when the file names one.
+    pub task: Option<Task>,
+}
+
+/// Nesting deeper than this is refused before the YAML parser sees it, so
+/// that hostile input cannot exhaust the stack.
+const MAX_NESTING: usize = 64;
+
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let max_indent = text
+        .lines()
+        .map(|l| l.len() - l.trim_start_matches([' ', '-']).len())
+        .max()
+        .unwrap_or(0);
+    (max_indent > 4 * MAX_NESTING).then_some(0)
+}
+
+/// The byte span of `key:` at the start of a line, for positions.
+pub(crate) fn key_span(text: &str, key: &str) -> ByteSpan {
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            if rest.trim_start().starts_with(':') {
+                let start = offset + (line.len() - trimmed.len());
+                return ByteSpan::new(start, start + key.len());
+            }
+        }
+        offset += line.len();
+    }
+    ByteSpan::at(0)
+}
+
+fn as_str(y: &Yaml) -> Option<String> {
+    match y {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn as_uint(y: &Yaml) -> Option<u64> {
+    match y {
+        Yaml::Integer(i) => u64::try_from(*i).ok(),
+        Yaml::String(s) => s.trim().parse().ok(),
+        Yaml::Real(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 4e9)
+            .map(|f| {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let v = f as u64;
+                v
+            }),
+        _ => None,
+    }
+}
+
+/// Parses a `data.yaml`. Syntax errors are fatal with line and column; a
+/// key of the wrong shape is a recoverable issue.
+pub(crate) fn parse_data_yaml(
+    text: &str,
+    path: &Path,
+    file: FileId,
+    issues: &mut Vec<Diagnostic>,
+) -> Result<DataYaml, ParseError> {
+    if let Some(offset) = too_deep(text) {
+        return Err(ParseError::at_offset(
+            path,
+            text.as_bytes(),
+            offset,
+            "yaml nested too deeply",
+        ));
+    }
+    let docs = YamlLoader::load_from_str(text).map_err(|e| {
+        let m = e.marker();
+        ParseError::at_line_col(
+            path,
+            u32::try_from(m.line()).unwrap_or(u32::MAX).max(1),
+            u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+            format!("invalid yaml: {}", e.info()),
+        )
+    })?;
+    let Some(Yaml::Hash(map)) = docs.into_iter().next() else {
+        return Err(ParseError::at_line_col(
+            path,
+            1,
+            1,
+            "expected a yaml mapping with `names`",
+        ));
+    };
+    let mut out = DataYaml::default();
+    let bad = |key: &str, what: &str| {
+        ReadIssue::MalformedValue.at(file, key_span(text, key), format!("`{key}`: {what}"))
+    };
+    for (k, v) in &map {
+        let Some(key) = as_str(k) else { continue };
+        match key.as_str() {
+            "path" => out.path = as_str(v).filter(|s| !s.is_empty()),
+            "train" | "val" | "test" => {
+                let entries = match v {
+                    Yaml::Null => continue,
+                    Yaml::Array(items) => items.iter().filter_map(as_str).collect(),
+                    other => match as_str(other) {
+                        Some(s) if !s.is_empty() => vec![s],
+                        _ => {
+                            issues.push(bad(&key, "expected a folder, a .txt list or a list"));
+                            continue;
+                        }
+                    },
+                };
+                out.subsets.push((key, entries));
+            }
+            "names" => match v {
+                Yaml::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let name = as_str(item).unwrap_or_default();
+                        out.names.push((u32::try_from(i).unwrap_or(u32::MAX), name));
+                    }
+                }
+                Yaml::Hash(h) => {
+                    for (id, name) in h {
+                        match (as_uint(id).and_then(|i| u32::try_from(i).ok()), as_str(name)) {
+                            (Some(id), Some(name)) => out.names.push((id, name)),
+                            _ => issues.push(bad("names", "expected `id: name` entries")),
+                        }
+                    }
+                    out.names.sort_by_key(|(id, _)| *id);
+                    out.names.dedup_by_key(|(id, _)| *id);
+                }
+                _ => issues.push(bad("names", "expected a list or a map of class names")),
+            },
+            "nc" => out.nc = as_uint(v).and_then(|n| u32::try_from(n).ok()),
+            "kpt_shape" => match v {
+                Yaml::Array(a) if a.len() == 2 => {
+                    match (as_uint(&a[0]), as_uint(&a[1])) {
+                        (Some(n), Some(d)) if (d == 2 || d == 3) && n < 100_000 => {
+                            #[allow(clippy::cast_possible_truncation)]
+                            let shape = (n as usize, d as usize);
+                            out.kpt_shape = Some(shape);
+                        }
+                        _ => issues.push(bad("kpt_shape", "expected [points, 2 or 3]")),
+                    }
+                }
+                _ => issues.push(bad("kpt_shape", "expected [points, 2 or 3]")),
+            },
+            "flip_idx" => match v {
+                Yaml::Array(a) => {
+                    let idx: Option<Vec<usize>> = a
+                        .iter()
+                        .map(|x| as_uint(x).and_then(|u| usize::try_from(u).ok()))
+                        .collect();
+                    match idx {
+                        Some(idx) => out.flip_idx = Some(idx),
+                        None => issues.push(bad("flip_idx", "expected a list of point indices")),
+                    }
+                }
+                _ => issues.push(bad("flip_idx", "expected a list of point indices")),
+            },
+            "kpt_names" => {
+                let list = match v {
+                    Yaml::Array(a) => Some(a),
+                    Yaml::Hash(h) => h.values().find_map(|x| match x {
+                        Yaml::Array(a) => Some(a),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+                if let Some(list) = list {
+                    out.kpt_names = Some(list.iter().map(|x| as_str(x).unwrap_or_default()).collect());
+                }
+            }
+            "task" => {
+                out.task = as_str(v).and_then(|t| match t.as_str() {
+                    "detect" => Some(Task::Detect),
+                    "segment" => Some(Task::Segment),
+                    "pose" => Some(Task::Pose),
+                    "obb" => Some(Task::Obb),
+                    _ => None,
+                });
+            }
+            _ => {}
+        }
+    }
+    if out.kpt_shape.is_some() && out.task.is_none() {
+        out.task = Some(Task::Pose);
+    }
+    Ok(out)
+}
+
+/// Whether a yaml text declares `names` (a cheap test for `sniff`).
+pub(crate) fn has_names_key(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("names:") || l.starts_with("names :"))
+}
+
+/// `obj.data`: `key = value` lines.
+pub(crate) fn parse_obj_data(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// `obj.names`: one name per non-empty line, in id order.
+pub(crate) fn parse_obj_names(text: &str) -> Vec<(u32, String)> {
+    text.lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| (u32::try_from(i).unwrap_or(u32::MAX), l.trim().to_owned()))
+        .collect()
+}
+
+/// Quotes a YAML scalar when needed.
+pub(crate) fn yaml_scalar(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ' '))
+        && !s.starts_with([' ', '-', '.'])
+        && !s.ends_with(' ')
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "~"
+        )
+        && s.parse::<f64>().is_err();
+    if plain {
+        s.to_owned()
+    } else {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Result<DataYaml, ParseError>, Vec<Diagnostic>) {
+        let mut issues = Vec::new();
+        let r = parse_data_yaml(text, Path::new("data.yaml"), FileId(0), &mut issues);
+        (r, issues)
+    }
+
+    #[test]
+    fn names_list_map_and_pose_keys() {
+        let (r, issues) = parse(
+            "path: .\ntrain: images/train\nval: [a, b]\ntest:\nkpt_shape: [3, 2]\nflip_idx: [1, 0, 2]\nnames:\n  1: b\n  0: a\n",
+        );
+        let d = r.unwrap();
+        assert!(issues.is_empty());
+        assert_eq!(d.path.as_deref(), Some("."));
+        assert_eq!(
+            d.subsets,
+            vec![
+                ("train".to_owned(), vec!["images/train".to_owned()]),
+                ("val".to_owned(), vec!["a".to_owned(), "b".to_owned()])
+            ]
+        );
+        assert_eq!(d.names, vec![(0, "a".to_owned()), (1, "b".to_owned())]);
+        assert_eq!(d.kpt_shape, Some((3, 2)));
+        assert_eq!(d.flip_idx, Some(vec![1, 0, 2]));
+        assert_eq!(d.task, Some(Task::Pose));
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let (r, _) = parse("names:\n  - a\n - b\n   c: [\n");
+        let e = r.unwrap_err();
+        assert_eq!(e.location.path, Path::new("data.yaml"));
+        assert!(e.location.line >= 2, "{e}");
+        assert!(e.message.starts_with("invalid yaml"), "{e}");
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(yaml_scalar("person"), "person");
+        assert_eq!(yaml_scalar("sports ball"), "sports ball");
+        assert_eq!(yaml_scalar("yes"), "\"yes\"");
+        assert_eq!(yaml_scalar("1"), "\"1\"");
+        assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
+    }
+}

@@ -1,0 +1,50 @@
+//! Image sizes from hand-made headers.
+
+use labelkit_yolo::imagesize::{image_size, image_size_from_bytes};
+
+/// SOI, APP1 Exif (big-endian TIFF, one IFD entry: orientation), SOF0 with
+/// height x width, EOI.
+fn jpeg(orientation: u16, width: u16, height: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0*".to_vec();
+    tiff.extend(8u32.to_be_bytes());
+    tiff.extend(1u16.to_be_bytes());
+    tiff.extend(274u16.to_be_bytes()); // Orientation
+    tiff.extend(3u16.to_be_bytes()); // SHORT
+    tiff.extend(1u32.to_be_bytes());
+    tiff.extend(orientation.to_be_bytes());
+    tiff.extend([0, 0]);
+    tiff.extend(0u32.to_be_bytes());
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut j = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    j.extend(u16::try_from(app1.len() + 2).unwrap().to_be_bytes());
+    j.extend(app1);
+    j.extend([0xFF, 0xC0, 0x00, 0x11, 0x08]);
+    j.extend(height.to_be_bytes());
+    j.extend(width.to_be_bytes());
+    j.extend([0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    j.extend([0xFF, 0xD9]);
+    j
+}
+
+#[test]
+fn exif_orientation_6_swaps_width_and_height() {
+    assert_eq!(image_size_from_bytes(&jpeg(6, 640, 480)).unwrap(), (480, 640));
+    assert_eq!(image_size_from_bytes(&jpeg(1, 640, 480)).unwrap(), (640, 480));
+    assert_eq!(image_size_from_bytes(&jpeg(3, 640, 480)).unwrap(), (640, 480));
+    assert_eq!(image_size_from_bytes(&jpeg(8, 640, 480)).unwrap(), (480, 640));
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("rotated.jpg");
+    std::fs::write(&p, jpeg(6, 40, 30)).unwrap();
+    assert_eq!(image_size(&p).unwrap(), (30, 40));
+}
+
+#[test]
+fn corpus_images() {
+    let png = crate::corpus("dagshub-annotation-converter/tests/fs_import/yolo/res/data/images/testimg.png");
+    assert_eq!(image_size(&png).unwrap(), (640, 480));
+    let jpg = crate::corpus("datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_detection/images/train/1.jpg");
+    assert_eq!(image_size(&jpg).unwrap(), (15, 10));
+    let err = image_size(&crate::corpus("NOTICE.md")).unwrap_err();
+    assert_eq!(err.to_string(), "unknown image format");
+}

@@ -1,0 +1,358 @@
+//! Writer: Ultralytics load checks, round trips, reports.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+
+use labelkit_model::{
+    Annotation, AnnotationId, BoxGeom, Dataset, Geometry, GroupId, Image, ImageId, KeypointSchema,
+    Keypoint, Keypoints, Label, LabelId, Point, Polygon, Precision, Visibility,
+};
+use labelkit_yolo::{project, read_path, write_path, ImageMode, Layout, ReadOptions, Task, WriteOptions};
+use proptest::prelude::*;
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// The checks Ultralytics applies when it loads labels: class < nc,
+/// normalised coordinates in [0, 1], row lengths for the task, kpt_shape
+/// consistency, visibility codes, no duplicate rows. Returns the rows read.
+fn ultralytics_check(root: &Path) -> usize {
+    let y = &YamlLoader::load_from_str(&fs::read_to_string(root.join("data.yaml")).unwrap()).unwrap()[0];
+    let nc = y["nc"].as_i64().unwrap() as usize;
+    let names = y["names"].as_hash().unwrap();
+    assert_eq!(names.len(), nc);
+    for i in 0..nc {
+        assert!(names.contains_key(&Yaml::Integer(i as i64)), "names lacks {i}");
+    }
+    let task = y["task"].as_str().unwrap().to_owned();
+    let kpt = y["kpt_shape"].as_vec().map(|v| (v[0].as_i64().unwrap() as usize, v[1].as_i64().unwrap() as usize));
+    if let Some((n, d)) = kpt {
+        assert!(d == 2 || d == 3);
+        let flip: Vec<usize> = y["flip_idx"].as_vec().unwrap().iter().map(|x| x.as_i64().unwrap() as usize).collect();
+        assert_eq!(flip.len(), n);
+        let set: HashSet<usize> = flip.iter().copied().collect();
+        assert_eq!(set.len(), n);
+        assert!(flip.iter().enumerate().all(|(i, &j)| flip[j] == i), "flip_idx is not an involution");
+    }
+    let mut rows = 0;
+    let mut stack = vec![root.join("labels")];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let text = fs::read_to_string(&p).unwrap();
+            let mut seen = HashSet::new();
+            for line in text.lines() {
+                assert!(seen.insert(line.to_owned()), "duplicate row {line} in {}", p.display());
+                let v: Vec<f64> = line.split_whitespace().map(|t| t.parse().unwrap()).collect();
+                assert!(v[0].fract() == 0.0 && (v[0] as usize) < nc, "class {} >= nc {nc}", v[0]);
+                let vals = &v[1..];
+                match task.as_str() {
+                    "detect" => assert_eq!(vals.len(), 4),
+                    "segment" => assert!(vals.len() == 4 || (vals.len() >= 6 && vals.len() % 2 == 0)),
+                    "obb" => assert_eq!(vals.len(), 8),
+                    "pose" => {
+                        let (n, d) = kpt.unwrap();
+                        assert_eq!(vals.len(), 4 + n * d, "{line}");
+                        if d == 3 {
+                            for k in 0..n {
+                                assert!([0.0, 1.0, 2.0].contains(&vals[4 + k * 3 + 2]));
+                            }
+                        }
+                    }
+                    t => panic!("task {t}"),
+                }
+                for (i, x) in vals.iter().enumerate() {
+                    let is_vis = task == "pose" && kpt.unwrap().1 == 3 && i >= 4 && (i - 4) % 3 == 2;
+                    assert!(is_vis || (0.0..=1.0).contains(x), "coordinate {x} out of [0, 1] in {line}");
+                }
+                rows += 1;
+            }
+        }
+    }
+    rows
+}
+
+fn image(id: u64, name: &str, w: u32, h: u32, subset: &str) -> Image {
+    Image { id: ImageId(id), file_name: name.into(), width: w, height: h, subset: Some(subset.into()), ..Image::default() }
+}
+
+fn ann(id: u64, image: u64, label: u32, g: Geometry) -> Annotation {
+    Annotation::new(AnnotationId(id), ImageId(image), LabelId(label), g)
+}
+
+fn pose_dataset() -> Dataset {
+    let mut d = Dataset::new();
+    let mut person = Label::new("person");
+    person.keypoints = Some(KeypointSchema::coco_person());
+    d.labels.push(person);
+    d.labels.push(Label::new("bag"));
+    d.images.push(image(1, "a.jpg", 640, 480, "train"));
+    d.images.push(image(2, "b.jpg", 320, 200, "val"));
+    let pts: Vec<Keypoint> = (0..17)
+        .map(|i| Keypoint {
+            name: None,
+            x: 100.0 + f64::from(i) * 7.0,
+            y: 50.0 + f64::from(i) * 3.0,
+            visibility: [Visibility::Absent, Visibility::Occluded, Visibility::Visible][i as usize % 3],
+        })
+        .map(|mut k| {
+            if k.visibility == Visibility::Absent {
+                (k.x, k.y) = (0.0, 0.0);
+            }
+            k
+        })
+        .collect();
+    let mut b = ann(1, 1, 0, Geometry::Box(BoxGeom::from_xyxy(90.0, 40.0, 300.0, 200.0)));
+    b.group = Some(GroupId(5));
+    let mut k = ann(2, 1, 0, Geometry::Keypoints(Keypoints { points: pts.clone() }));
+    k.group = Some(GroupId(5));
+    // Keypoints without a box: the box is derived from the labelled points.
+    let k2 = ann(3, 2, 0, Geometry::Keypoints(Keypoints { points: pts }));
+    d.annotations.extend([b, k, k2]);
+    d
+}
+
+#[test]
+fn coco_keypoints_to_pose_and_back_keep_every_point() {
+    let d = pose_dataset();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    let report = write_path(&d, &target, &WriteOptions::default()).unwrap();
+    assert_eq!(ultralytics_check(&target), 2);
+    assert!(report.count("keypoint skeleton edges") > 0, "{report}");
+    let yaml = fs::read_to_string(target.join("data.yaml")).unwrap();
+    assert!(yaml.contains("kpt_shape: [17, 3]"), "{yaml}");
+    assert!(yaml.contains("flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]"), "{yaml}");
+    let back = read_path(&target, &ReadOptions::default()).unwrap();
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    let schema = back.dataset.labels.labels[0].keypoints.as_ref().unwrap();
+    assert_eq!(schema.names, KeypointSchema::coco_person().names);
+    assert_eq!(schema.flip_pairs, KeypointSchema::coco_person().flip_pairs);
+    let kps: Vec<&Keypoints> = back
+        .dataset
+        .annotations
+        .iter()
+        .filter_map(|a| match &a.geometry {
+            Geometry::Keypoints(k) => Some(k),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kps.len(), 2);
+    let Geometry::Keypoints(orig) = &d.annotations[1].geometry else { panic!() };
+    for k in kps {
+        assert_eq!(k.points.len(), 17);
+        for (a, b) in k.points.iter().zip(&orig.points) {
+            assert_eq!(a.visibility, b.visibility);
+            assert!((a.x - b.x).abs() < 1e-9 && (a.y - b.y).abs() < 1e-9);
+        }
+    }
+    // The second image's box came from the labelled points.
+    let Geometry::Box(b) = &back.dataset.annotations[2].geometry else { panic!() };
+    assert!((b.x_min - 107.0).abs() < 1e-9 && (b.x_max - 212.0).abs() < 1e-9, "{b:?}");
+}
+
+#[test]
+fn obb_corners_keep_the_heading_and_reports_name_losses() {
+    let mut d = Dataset::new();
+    d.labels.push(Label::new("ship"));
+    d.images.push(image(1, "images/train/s.png", 200, 100, "train"));
+    let mut rotated = BoxGeom::from_center(100.0, 50.0, 40.0, 20.0, 30.0);
+    rotated.rotation = 30.0;
+    let mut a = ann(1, 1, 0, Geometry::Box(rotated));
+    a.attributes.set("color", labelkit_model::AttributeValue::Text("red".into()));
+    a.occluded = true;
+    d.annotations.push(a);
+    d.annotations.push(ann(2, 1, 0, Geometry::Ellipse(labelkit_model::Ellipse::default())));
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("obb");
+    let report = write_path(&d, &target, &WriteOptions::default().precision(Precision::Significant(6))).unwrap();
+    assert_eq!(report.count("annotation attributes"), 1);
+    assert_eq!(report.count("occluded flags"), 1);
+    assert_eq!(report.count("ellipses"), 1);
+    assert_eq!(ultralytics_check(&target), 1);
+    let row = fs::read_to_string(target.join("labels/train/s.txt")).unwrap();
+    let c = rotated.corners();
+    let expect: Vec<String> = c
+        .iter()
+        .flat_map(|p| [Precision::Significant(6).format(p.x / 200.0), Precision::Significant(6).format(p.y / 100.0)])
+        .collect();
+    assert_eq!(row, format!("0 {}\n", expect.join(" ")));
+    let back = read_path(&target, &ReadOptions::default()).unwrap();
+    let Geometry::Box(b) = &back.dataset.annotations[0].geometry else { panic!() };
+    assert!((b.rotation - 30.0).abs() < 1e-3 && (b.width() - 40.0).abs() < 1e-3, "{b:?}");
+}
+
+#[test]
+fn background_images_class_map_and_darknet() {
+    let mut d = Dataset::new();
+    d.labels.push(Label::new("cat"));
+    d.labels.push(Label::new("dog"));
+    d.images.push(image(1, "x/one.jpg", 100, 100, "train"));
+    d.images.push(image(2, "two.jpg", 100, 100, "train"));
+    d.annotations.push(ann(1, 1, 1, Geometry::Box(BoxGeom::from_xyxy(10.0, 10.0, 30.0, 50.0))));
+    let out = tempfile::tempdir().unwrap();
+    let opts = WriteOptions::default().class_map(vec!["dog".into(), "cat".into()]);
+    write_path(&d, &out.path().join("u"), &opts).unwrap();
+    assert_eq!(fs::read_to_string(out.path().join("u/labels/train/x/one.txt")).unwrap(), "0 0.2 0.3 0.2 0.4\n");
+    assert_eq!(fs::read_to_string(out.path().join("u/labels/train/two.txt")).unwrap(), "");
+    let back = read_path(&out.path().join("u"), &ReadOptions::default()).unwrap();
+    assert_eq!(back.dataset.images.len(), 2, "the background image is kept");
+    // A class map without a used label: the loss is named.
+    let report = write_path(&d, &out.path().join("v"), &WriteOptions::default().class_map(vec!["cat".into()])).unwrap();
+    assert_eq!(report.count("annotations whose label is not in the class map"), 1);
+    // Darknet.
+    write_path(&d, &out.path().join("dk"), &WriteOptions::default().layout(Layout::Darknet)).unwrap();
+    assert_eq!(fs::read_to_string(out.path().join("dk/obj.names")).unwrap(), "cat\ndog\n");
+    assert_eq!(fs::read_to_string(out.path().join("dk/train.txt")).unwrap(), "data/obj_train_data/x/one.jpg\ndata/obj_train_data/two.jpg\n");
+    let back = read_path(&out.path().join("dk"), &ReadOptions::default()).unwrap();
+    assert_eq!(back.dataset.images.len(), 2);
+    assert_eq!(crate::boxes(&back.dataset, 0), [(1, 10.0, 10.0, 30.0, 50.0)]);
+    // The output must not exist already.
+    assert!(write_path(&d, &out.path().join("dk"), &WriteOptions::default()).is_err());
+}
+
+#[test]
+fn images_are_copied_or_linked() {
+    let src = crate::corpus("datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_detection");
+    let l = read_path(&src, &ReadOptions::default()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    for (mode, name) in [(ImageMode::Copy, "c"), (ImageMode::HardLink, "h"), (ImageMode::Symlink, "s")] {
+        let target = out.path().join(name);
+        write_path(&l.dataset, &target, &WriteOptions::default().images(mode, Some(src.clone()))).unwrap();
+        assert_eq!(labelkit_yolo::imagesize::image_size(&target.join("images/train/1.jpg")).unwrap(), (15, 10));
+        let back = read_path(&target, &ReadOptions::default()).unwrap();
+        assert!(back.issues.is_empty());
+        assert_eq!(crate::boxes(&back.dataset, 0), crate::boxes(&l.dataset, 0));
+    }
+}
+
+// ---- property: read(write(d)) == project(d) ----
+
+fn arb_dataset() -> impl Strategy<Value = (Dataset, Task)> {
+    let task = prop_oneof![Just(Task::Detect), Just(Task::Segment), Just(Task::Obb), Just(Task::Pose)];
+    let images = prop::collection::vec((16u32..2000, 16u32..2000, prop::bool::ANY), 1..4);
+    (task, images, 1usize..4, any::<u64>()).prop_map(|(task, images, nlabels, seed)| {
+        let mut rng = seed | 1;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % 1_000_000) as f64 / 1_000_000.0
+        };
+        let mut d = Dataset::new();
+        for i in 0..nlabels {
+            let mut l = Label::new(format!("class {i}"));
+            if task == Task::Pose {
+                l.keypoints = Some(KeypointSchema::from_names(["left_eye", "right_eye", "nose"]));
+            }
+            d.labels.push(l);
+        }
+        let mut id = 1;
+        for (i, (w, h, val)) in images.into_iter().enumerate() {
+            let img_id = i as u64 + 1;
+            d.images.push(image(img_id, &format!("img{i}.jpg"), w, h, if val { "val" } else { "train" }));
+            let (w, h) = (f64::from(w), f64::from(h));
+            let n = (next() * 4.0) as usize;
+            for _ in 0..n {
+                let label = (next() * nlabels as f64) as u32;
+                let (x0, y0) = (next() * w * 0.5, next() * h * 0.5);
+                let (x1, y1) = (x0 + 1.0 + next() * w * 0.4, y0 + 1.0 + next() * h * 0.4);
+                let g = match task {
+                    Task::Detect => Geometry::Box(BoxGeom::from_xyxy(x0, y0, x1, y1)),
+                    Task::Segment => Geometry::Polygon(Polygon {
+                        rings: vec![(0..3 + (next() * 4.0) as usize).map(|_| Point::new(next() * w, next() * h)).collect()],
+                    }),
+                    Task::Obb => {
+                        let mut b = BoxGeom::from_xyxy(x0, y0, x1, y1);
+                        b.rotation = next() * 359.0;
+                        Geometry::Box(b)
+                    }
+                    Task::Pose => Geometry::Keypoints(Keypoints {
+                        points: (0..3)
+                            .map(|_| {
+                                let v = [Visibility::Absent, Visibility::Occluded, Visibility::Visible][(next() * 3.0) as usize];
+                                let (x, y) = if v == Visibility::Absent { (0.0, 0.0) } else { (next() * w, next() * h) };
+                                Keypoint { name: None, x, y, visibility: v }
+                            })
+                            .collect(),
+                    }),
+                };
+                d.annotations.push(ann(id, img_id, label, g));
+                id += 1;
+            }
+        }
+        (d, task)
+    })
+}
+
+/// A comparable form: images by name, their shapes in order, groups as
+/// "same as the previous shape".
+fn canonical(d: &Dataset) -> Vec<(String, u32, u32, Option<String>, Vec<(String, Vec<f64>, Vec<u8>, bool)>)> {
+    let mut out: Vec<_> = d
+        .images
+        .iter()
+        .map(|img| {
+            let mut prev_group = None;
+            let shapes = d
+                .annotations
+                .iter()
+                .filter(|a| a.image == img.id)
+                .map(|a| {
+                    let (coords, vis) = match &a.geometry {
+                        Geometry::Box(b) => (b.corners().iter().flat_map(|p| [p.x, p.y]).collect(), vec![]),
+                        Geometry::Polygon(p) => (p.rings.iter().flatten().flat_map(|p| [p.x, p.y]).collect(), vec![]),
+                        Geometry::Keypoints(k) => (
+                            k.points.iter().flat_map(|p| [p.x, p.y]).collect(),
+                            k.points.iter().map(|p| p.visibility.coco_code()).collect(),
+                        ),
+                        g => panic!("{g:?}"),
+                    };
+                    let same = a.group.is_some() && a.group == prev_group;
+                    prev_group = a.group;
+                    (d.labels.name(a.label).to_owned(), coords, vis, same)
+                })
+                .collect();
+            (img.file_name.clone(), img.width, img.height, img.subset.clone(), shapes)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #[test]
+    fn read_of_write_is_project((d, task) in arb_dataset(), parallel in prop::bool::ANY) {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("ds");
+        write_path(&d, &target, &WriteOptions::default().task(task).parallel_writes(parallel)).unwrap();
+        prop_assert!(ultralytics_check(&target) <= d.annotations.len());
+        let back = read_path(&target, &ReadOptions::default().with_task(task)).unwrap();
+        // Images are missing (reference mode): sizes come from the dataset.
+        let sizes = d.images.iter().map(|i| (labelkit_yolo_stem(&i.file_name), (i.width, i.height))).collect();
+        let back = read_path(&target, &ReadOptions::default().with_task(task).with_image_sizes(sizes)).map(|b2| { prop_assert_eq!(back.dataset.images.len(), b2.dataset.images.len()); Ok(b2) }).unwrap()?;
+        let got = canonical(&back.dataset);
+        let want = canonical(&project(&d, task));
+        prop_assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            prop_assert_eq!((&g.0, g.1, g.2, &g.3), (&w.0, w.1, w.2, &w.3));
+            prop_assert_eq!(g.4.len(), w.4.len(), "{}", g.0);
+            for (gs, ws) in g.4.iter().zip(&w.4) {
+                prop_assert_eq!(&gs.0, &ws.0);
+                prop_assert_eq!(&gs.2, &ws.2);
+                prop_assert_eq!(gs.3, ws.3);
+                prop_assert_eq!(gs.1.len(), ws.1.len());
+                for (a, b) in gs.1.iter().zip(&ws.1) {
+                    prop_assert!((a - b).abs() < 1e-6, "{} vs {}", a, b);
+                }
+            }
+        }
+    }
+}
+
+fn labelkit_yolo_stem(name: &str) -> String {
+    Path::new(name).file_stem().unwrap().to_string_lossy().into_owned()
+}

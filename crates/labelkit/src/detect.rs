@@ -1,0 +1,351 @@
+//! Recognising the format of a path by its content.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::Error;
+use crate::format::Format;
+
+/// How many bytes of a file are read to recognise it.
+const HEAD: u64 = 256 * 1024;
+
+/// Recognises the format of a file or folder by its content, not only its
+/// name:
+/// - XML whose root is `<annotations>`: CVAT, for video when it holds
+///   `<track>` elements, for images otherwise;
+/// - a JSON object with `images`, `annotations` or `categories`, or a JSON
+///   list of annotations (a results file): COCO;
+/// - a folder, a `*.yaml` with `names`, `obj.data` or `obj.names`: YOLO,
+///   darknet when `obj.data`/`obj.names` describe it, Ultralytics otherwise;
+/// - a single `.txt` label file (rows starting with a class id): YOLO, of the
+///   layout of the dataset found above it.
+///
+/// # Errors
+/// [`Error::Io`] when the path cannot be read, [`Error::Undetected`] when
+/// the content matches no format.
+pub fn detect(path: &Path) -> Result<Format, Error> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return detect_folder(path);
+    }
+    let head = read_head(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name == "obj.data" || name == "obj.names" {
+        return Ok(Format::YoloDarknet);
+    }
+    if let Some(format) = detect_bytes(&head) {
+        return Ok(format);
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext == "yaml" || ext == "yml" {
+        if yaml_declares_names(&head) {
+            return Ok(yolo_layout_near(path));
+        }
+        return Err(undetected(path, "a YAML file without `names`"));
+    }
+    if ext == "txt" {
+        if looks_like_label_rows(&head) {
+            return Ok(yolo_layout_near(path));
+        }
+        return Err(undetected(
+            path,
+            "a text file whose rows do not start with a class id",
+        ));
+    }
+    Err(undetected(path, what_is_it(&head)))
+}
+
+/// Recognises CVAT XML and COCO JSON from the first bytes of a file.
+///
+/// Returns `None` for anything else (YOLO files are recognised by their
+/// names and places, see [`detect`]).
+#[must_use]
+pub fn detect_bytes(head: &[u8]) -> Option<Format> {
+    let text = skip_bom_and_space(head);
+    match text.first() {
+        Some(b'<') => {
+            let root = xml_root(text)?;
+            if root != b"annotations" {
+                return None;
+            }
+            if contains(text, b"<track") {
+                Some(Format::CvatVideo)
+            } else if contains(text, b"<image") {
+                Some(Format::CvatImages)
+            } else if contains(text, b"<mode>interpolation</mode>") && !contains(text, b"<image") {
+                Some(Format::CvatVideo)
+            } else {
+                Some(Format::CvatImages)
+            }
+        }
+        Some(b'{') => {
+            let coco_key = [&b"\"images\""[..], b"\"annotations\"", b"\"categories\""]
+                .iter()
+                .any(|k| contains(text, k));
+            coco_key.then_some(Format::Coco)
+        }
+        Some(b'[') => {
+            let rest = skip_bom_and_space(text.get(1..).unwrap_or_default());
+            let empty = rest.first() == Some(&b']');
+            let annotations = rest.first() == Some(&b'{')
+                && contains(text, b"\"image_id\"")
+                && contains(text, b"\"category_id\"");
+            (empty || annotations).then_some(Format::Coco)
+        }
+        _ => None,
+    }
+}
+
+fn detect_folder(path: &Path) -> Result<Format, Error> {
+    #[cfg(feature = "yolo")]
+    {
+        if let Some(layout) = labelkit_yolo::sniff(path) {
+            return Ok(match layout {
+                labelkit_yolo::Layout::Darknet => Format::YoloDarknet,
+                _ => Format::YoloUltralytics,
+            });
+        }
+    }
+    if path.join("obj.data").is_file() || path.join("obj.names").is_file() {
+        return Ok(Format::YoloDarknet);
+    }
+    if folder_has_data_yaml(path) || path.join("labels").is_dir() {
+        return Ok(Format::YoloUltralytics);
+    }
+    // A folder holding exactly one CVAT or COCO file.
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for entry in entries.flatten() {
+            let p = entry.path();
+            let ext = p
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            if p.is_file() && (ext == "xml" || ext == "json") {
+                if let Ok(head) = read_head(&p) {
+                    if let Some(f) = detect_bytes(&head) {
+                        found.push(f);
+                    }
+                }
+            }
+        }
+    }
+    if found.len() == 1 {
+        return Ok(found[0]);
+    }
+    Err(undetected(
+        path,
+        if found.is_empty() {
+            "a folder with no data.yaml, obj.data, labels/ folder or annotation file"
+        } else {
+            "a folder with several annotation files: name one"
+        },
+    ))
+}
+
+/// The YOLO layout of the dataset a file belongs to: darknet when an
+/// `obj.data` or `obj.names` sits in the file's folder or above it.
+fn yolo_layout_near(path: &Path) -> Format {
+    let mut dir = path.parent();
+    let mut steps = 0;
+    while let Some(d) = dir {
+        if steps > 6 {
+            break;
+        }
+        let d_ref = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        if d_ref.join("obj.data").is_file() || d_ref.join("obj.names").is_file() {
+            return Format::YoloDarknet;
+        }
+        if folder_has_data_yaml(d_ref) {
+            return Format::YoloUltralytics;
+        }
+        dir = d.parent();
+        steps += 1;
+    }
+    Format::YoloUltralytics
+}
+
+fn folder_has_data_yaml(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let p = e.path();
+        let is_yaml = p
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"));
+        is_yaml && p.is_file() && read_head(&p).is_ok_and(|h| yaml_declares_names(&h))
+    })
+}
+
+/// Whether YAML text has a top-level `names:` key.
+fn yaml_declares_names(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n')
+        .any(|line| line.starts_with(b"names:") || line.starts_with(b"names :"))
+}
+
+/// Whether every non-empty line of the head starts with an integer class id
+/// followed by numbers (an empty file is a label file with no objects).
+fn looks_like_label_rows(head: &[u8]) -> bool {
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(skip_bom_and_space)
+        .filter(|l| !l.is_empty())
+        .peekable();
+    if lines.peek().is_none() {
+        return true;
+    }
+    lines.take(20).all(|line| {
+        let mut tokens = line
+            .split(u8::is_ascii_whitespace)
+            .filter(|t| !t.is_empty());
+        let class_ok = tokens
+            .next()
+            .is_some_and(|t| t.iter().all(u8::is_ascii_digit));
+        let numbers_ok =
+            tokens.all(|t| std::str::from_utf8(t).is_ok_and(|s| s.parse::<f64>().is_ok()));
+        class_ok && numbers_ok
+    })
+}
+
+fn what_is_it(head: &[u8]) -> &'static str {
+    let text = skip_bom_and_space(head);
+    match text.first() {
+        None => "the file is empty",
+        Some(b'<') => "XML whose root element is not <annotations>",
+        Some(b'{') => "a JSON object without images, annotations or categories",
+        Some(b'[') => "a JSON list that is not a list of annotations",
+        _ => "neither CVAT XML, COCO JSON nor a YOLO file",
+    }
+}
+
+fn undetected(path: &Path, reason: &str) -> Error {
+    Error::Undetected {
+        path: path.to_path_buf(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn read_head(path: &Path) -> Result<Vec<u8>, Error> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut head = Vec::new();
+    file.take(HEAD)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(head)
+}
+
+fn skip_bom_and_space(bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+/// The name of the first element of an XML document, skipping the
+/// declaration, comments, processing instructions and a doctype.
+fn xml_root(text: &[u8]) -> Option<&[u8]> {
+    let mut rest = text;
+    loop {
+        rest = skip_bom_and_space(rest);
+        let after = rest.strip_prefix(b"<")?;
+        if after.starts_with(b"?") {
+            rest = &after[find(after, b"?>")? + 2..];
+        } else if after.starts_with(b"!--") {
+            rest = &after[find(after, b"-->")? + 3..];
+        } else if after.starts_with(b"!") {
+            rest = &after[find(after, b">")? + 1..];
+        } else {
+            let end = after
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+                .unwrap_or(after.len());
+            return Some(&after[..end]);
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    find(haystack, needle).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_cvat_by_root_and_tracks() {
+        let images = b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- x -->\n<annotations><version>1.1</version><image id=\"0\"/></annotations>";
+        assert_eq!(detect_bytes(images), Some(Format::CvatImages));
+        let video = b"<annotations><meta><task><mode>interpolation</mode></task></meta><track id=\"0\"></track></annotations>";
+        assert_eq!(detect_bytes(video), Some(Format::CvatVideo));
+        assert_eq!(detect_bytes(b"<svg></svg>"), None);
+    }
+
+    #[test]
+    fn recognises_coco_objects_and_result_lists() {
+        assert_eq!(detect_bytes(b" {\"images\": []}"), Some(Format::Coco));
+        assert_eq!(
+            detect_bytes(b"[{\"image_id\": 1, \"category_id\": 2, \"bbox\": [0,0,1,1]}]"),
+            Some(Format::Coco)
+        );
+        assert_eq!(detect_bytes(b"{\"name\": \"package\"}"), None);
+        assert_eq!(detect_bytes(b"[1, 2]"), None);
+    }
+
+    #[test]
+    fn label_rows_versus_prose() {
+        assert!(looks_like_label_rows(
+            b"0 0.5 0.5 0.1 0.1\n3 0.2 0.2 0.1 0.1\n"
+        ));
+        assert!(looks_like_label_rows(b""));
+        assert!(!looks_like_label_rows(b"This folder holds the labels.\n"));
+        assert!(!looks_like_label_rows(b"data/obj_train_data/1.jpg\n"));
+    }
+
+    #[test]
+    fn detects_files_and_folders_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("labels/train")).unwrap();
+        std::fs::write(root.join("data.yaml"), "names:\n  0: person\n").unwrap();
+        std::fs::write(root.join("labels/train/a.txt"), "0 0.5 0.5 0.2 0.2\n").unwrap();
+        std::fs::write(root.join("README.txt"), "hello\n").unwrap();
+        std::fs::write(root.join("package.json"), "{\"name\": \"x\"}").unwrap();
+        assert_eq!(detect(root).unwrap(), Format::YoloUltralytics);
+        assert_eq!(
+            detect(&root.join("data.yaml")).unwrap(),
+            Format::YoloUltralytics
+        );
+        assert_eq!(
+            detect(&root.join("labels/train/a.txt")).unwrap(),
+            Format::YoloUltralytics
+        );
+        let err = detect(&root.join("README.txt")).unwrap_err().to_string();
+        assert!(err.contains("rows do not start with a class id"), "{err}");
+        let err = detect(&root.join("package.json")).unwrap_err().to_string();
+        assert!(err.contains("JSON object without images"), "{err}");
+        std::fs::write(root.join("obj.names"), "person\n").unwrap();
+        assert_eq!(
+            detect(&root.join("obj.names")).unwrap(),
+            Format::YoloDarknet
+        );
+    }
+}

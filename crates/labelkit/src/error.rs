@@ -1,0 +1,103 @@
+//! The facade's error type.
+
+use std::io;
+use std::path::PathBuf;
+
+use labelkit_diagnostics::output::OutputError;
+use labelkit_model::WriteReport;
+
+use crate::format::{Format, UnknownFormat};
+
+/// What can go wrong reading, writing or converting a dataset.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O error on a path.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// The format of a path could not be recognised.
+    #[error("{}: cannot tell the annotation format: {reason}", path.display())]
+    Undetected {
+        /// The path.
+        path: PathBuf,
+        /// What was found instead, in lower case.
+        reason: String,
+    },
+    /// A format name that is not known.
+    #[error(transparent)]
+    UnknownFormat(#[from] UnknownFormat),
+    /// Support for the format was not compiled in.
+    #[error("support for {format} was not compiled in (enable the cargo feature `{feature}`)")]
+    Disabled {
+        /// The format.
+        format: Format,
+        /// The cargo feature that enables it.
+        feature: &'static str,
+    },
+    /// An error of the COCO reader or writer.
+    #[cfg(feature = "coco")]
+    #[error(transparent)]
+    Coco(#[from] labelkit_coco::Error),
+    /// An error of the CVAT reader or writer.
+    #[cfg(feature = "cvat")]
+    #[error(transparent)]
+    Cvat(#[from] labelkit_cvat::Error),
+    /// An error of the YOLO reader or writer.
+    #[cfg(feature = "yolo")]
+    #[error(transparent)]
+    Yolo(#[from] labelkit_yolo::Error),
+    /// Output refused or failed (overwriting the input, leaving the output
+    /// folder, I/O).
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// A strict conversion would lose something.
+    #[error("strict conversion to {to} refused: {}", lossy_summary(report, *read_issues))]
+    Lossy {
+        /// The target format.
+        to: Format,
+        /// What the target could not hold.
+        report: Box<WriteReport>,
+        /// How many error-level problems the reader stepped over.
+        read_issues: usize,
+    },
+}
+
+fn lossy_summary(report: &WriteReport, read_issues: usize) -> String {
+    let mut parts: Vec<String> = report
+        .losses()
+        .map(|(what, n)| format!("{n} x {what}"))
+        .collect();
+    if read_issues > 0 {
+        parts.push(format!("{read_issues} x input the reader had to skip"));
+    }
+    if parts.is_empty() {
+        "nothing".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+impl Error {
+    /// Wraps an I/O error with its path.
+    #[must_use]
+    pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn disabled(format: Format) -> Self {
+        let feature = match format {
+            Format::CvatImages | Format::CvatVideo => "cvat",
+            Format::Coco => "coco",
+            Format::YoloUltralytics | Format::YoloDarknet => "yolo",
+        };
+        Self::Disabled { format, feature }
+    }
+}

@@ -1,0 +1,531 @@
+//! Reading, writing and converting datasets through one entry point.
+
+use std::path::{Path, PathBuf};
+
+use labelkit_diagnostics::output::OutputGuard;
+use labelkit_diagnostics::{Diagnostic, Loaded, Severity, SourceMap};
+use labelkit_model::{Dataset, Precision, WriteReport};
+
+use crate::detect::detect;
+use crate::error::Error;
+use crate::format::Format;
+
+/// What [`WriteReport`] calls the tracks that were expanded into per-frame
+/// shapes for a format without tracks.
+pub const EXPANDED_TRACKS: &str = "video tracks (expanded into per-frame shapes)";
+
+/// Options of [`read`]: one set per format, used when that format is read.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// COCO reader options.
+    #[cfg(feature = "coco")]
+    pub coco: labelkit_coco::ReadOptions,
+    /// CVAT reader options.
+    #[cfg(feature = "cvat")]
+    pub cvat: labelkit_cvat::ReadOptions,
+    /// YOLO reader options.
+    #[cfg(feature = "yolo")]
+    pub yolo: labelkit_yolo::ReadOptions,
+}
+
+/// How YOLO output refers to the images of the dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ImageMode {
+    /// Leave images where they are and write their paths.
+    #[default]
+    Reference,
+    /// Copy images into the output.
+    Copy,
+    /// Hard-link images into the output.
+    HardLink,
+    /// Symlink images into the output.
+    Symlink,
+}
+
+impl std::str::FromStr for ImageMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "reference" => Ok(Self::Reference),
+            "copy" => Ok(Self::Copy),
+            "hardlink" | "hard-link" => Ok(Self::HardLink),
+            "symlink" => Ok(Self::Symlink),
+            other => Err(format!(
+                "unknown image mode {other:?}: expected reference, copy, hardlink or symlink"
+            )),
+        }
+    }
+}
+
+/// Options of [`write`], shared by every format; each writer uses those
+/// that apply to it.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct WriteOptions {
+    /// How coordinates are printed; `None` keeps each writer's default
+    /// (the shortest decimal that reads back exactly).
+    pub precision: Option<Precision>,
+    /// YOLO: how images are referred to or brought into the output.
+    pub images: ImageMode,
+    /// CVAT for video: write only the key frames of tracks.
+    pub keyframes_only: bool,
+    /// Where the images' `file_name`s are relative to, for the image modes
+    /// that bring images into the output. [`convert`] fills it with the
+    /// input's folder when it is `None`.
+    pub image_root: Option<PathBuf>,
+}
+
+impl WriteOptions {
+    /// Default options.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the precision.
+    #[must_use]
+    pub fn precision(mut self, precision: Precision) -> Self {
+        self.precision = Some(precision);
+        self
+    }
+
+    /// Sets the image mode.
+    #[must_use]
+    pub fn images(mut self, images: ImageMode) -> Self {
+        self.images = images;
+        self
+    }
+
+    /// Writes only key frames of tracks (CVAT for video).
+    #[must_use]
+    pub fn keyframes_only(mut self, yes: bool) -> Self {
+        self.keyframes_only = yes;
+        self
+    }
+}
+
+/// Options of [`convert`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ConvertOptions {
+    /// Reader options.
+    pub read: ReadOptions,
+    /// Writer options.
+    pub write: WriteOptions,
+    /// Refuse the conversion (and write nothing) when the target cannot hold
+    /// everything or the reader had to skip input.
+    pub strict: bool,
+}
+
+impl ConvertOptions {
+    /// Default options.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets strict mode.
+    #[must_use]
+    pub fn strict(mut self, yes: bool) -> Self {
+        self.strict = yes;
+        self
+    }
+
+    /// Sets the writer options.
+    #[must_use]
+    pub fn write(mut self, write: WriteOptions) -> Self {
+        self.write = write;
+        self
+    }
+}
+
+/// What a conversion did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ConvertReport {
+    /// The format read.
+    pub from: Format,
+    /// The format written.
+    pub to: Format,
+    /// Problems the reader stepped over (codes `F...`), pointing into
+    /// [`ConvertReport::sources`].
+    pub read_issues: Vec<Diagnostic>,
+    /// The files read, for rendering the issues.
+    pub sources: SourceMap,
+    /// What the writer wrote and what the target could not hold.
+    pub write: WriteReport,
+}
+
+impl ConvertReport {
+    /// Whether nothing was lost: no read issue at error severity and a
+    /// lossless write.
+    #[must_use]
+    pub fn is_lossless(&self) -> bool {
+        self.write.is_lossless() && error_count(&self.read_issues) == 0
+    }
+}
+
+fn error_count(issues: &[Diagnostic]) -> usize {
+    issues
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count()
+}
+
+/// Reads a dataset. With `format` `None`, the format is recognised by
+/// [`detect`]. A YOLO path may be a folder, a `data.yaml`, an `obj.data`,
+/// or a single label `.txt` file, in which case its dataset is found by
+/// walking up and only that file's labels are read.
+///
+/// # Errors
+/// I/O errors, unrecognised input, and input a reader cannot parse.
+pub fn read(path: &Path, format: Option<Format>, options: &ReadOptions) -> Result<Loaded, Error> {
+    let format = match format {
+        Some(f) => f,
+        None => detect(path)?,
+    };
+    match format {
+        Format::Coco => read_coco(path, options),
+        Format::CvatImages | Format::CvatVideo => read_cvat(path, options),
+        Format::YoloUltralytics | Format::YoloDarknet => read_yolo(path, options),
+    }
+}
+
+#[cfg(feature = "coco")]
+fn read_coco(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    Ok(labelkit_coco::read_path(path, &options.coco)?)
+}
+
+#[cfg(not(feature = "coco"))]
+fn read_coco(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
+    Err(Error::disabled(Format::Coco))
+}
+
+#[cfg(feature = "cvat")]
+fn read_cvat(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    Ok(labelkit_cvat::read_path(path, &options.cvat)?)
+}
+
+#[cfg(not(feature = "cvat"))]
+fn read_cvat(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
+    Err(Error::disabled(Format::CvatImages))
+}
+
+#[cfg(feature = "yolo")]
+fn read_yolo(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    let is_label_file = path.is_file()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+    Ok(if is_label_file {
+        labelkit_yolo::read_label_file(path, &options.yolo)?
+    } else {
+        labelkit_yolo::read_path(path, &options.yolo)?
+    })
+}
+
+#[cfg(not(feature = "yolo"))]
+fn read_yolo(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
+    Err(Error::disabled(Format::YoloUltralytics))
+}
+
+/// Writes a dataset in `format` to `out` (a file for CVAT and COCO, a
+/// folder for YOLO).
+///
+/// A format without tracks gets the tracks expanded into per-frame shapes
+/// first; the report counts them under [`EXPANDED_TRACKS`]. Output is
+/// written atomically by the format's writer.
+///
+/// # Errors
+/// I/O errors and refusals of the writer (unsafe file names, an existing
+/// output folder that is not empty).
+pub fn write(
+    dataset: &Dataset,
+    format: Format,
+    out: &Path,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    if !format.is_enabled() {
+        return Err(Error::disabled(format));
+    }
+    let mut report = WriteReport::new();
+    let expanded;
+    let dataset = if !format.holds_tracks() && !dataset.tracks.is_empty() {
+        report.lose(EXPANDED_TRACKS, dataset.tracks.len() as u64);
+        expanded = expand_tracks(dataset);
+        &expanded
+    } else {
+        dataset
+    };
+    let written = write_enabled(dataset, format, out, options)?;
+    report.merge(&written);
+    Ok(report)
+}
+
+/// A copy of `dataset` with its tracks turned into per-frame annotations.
+/// The last frame of the video is the last frame among the images; a track
+/// still visible after its last shape continues up to it.
+fn expand_tracks(dataset: &Dataset) -> Dataset {
+    let stop_frame = dataset.images.iter().filter_map(|i| i.frame).max();
+    let expanded = labelkit_model::track::expand_tracks(dataset, stop_frame);
+    let mut copy = dataset.clone();
+    copy.tracks.clear();
+    copy.annotations.extend(expanded);
+    copy
+}
+
+fn write_enabled(
+    dataset: &Dataset,
+    format: Format,
+    out: &Path,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    match format {
+        Format::Coco => write_coco(dataset, out, options),
+        Format::CvatImages | Format::CvatVideo => write_cvat(dataset, format, out, options),
+        Format::YoloUltralytics | Format::YoloDarknet => write_yolo(dataset, format, out, options),
+    }
+}
+
+#[cfg(feature = "coco")]
+fn write_coco(dataset: &Dataset, out: &Path, options: &WriteOptions) -> Result<WriteReport, Error> {
+    let mut o = labelkit_coco::WriteOptions::default();
+    if let Some(p) = options.precision {
+        o.precision = p;
+    }
+    Ok(labelkit_coco::write_path(dataset, out, &o)?)
+}
+
+#[cfg(not(feature = "coco"))]
+fn write_coco(_: &Dataset, _: &Path, _: &WriteOptions) -> Result<WriteReport, Error> {
+    Err(Error::disabled(Format::Coco))
+}
+
+#[cfg(feature = "cvat")]
+fn write_cvat(
+    dataset: &Dataset,
+    format: Format,
+    out: &Path,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    let mut o = labelkit_cvat::WriteOptions::default();
+    if let Some(p) = options.precision {
+        o.precision = p;
+    }
+    o.variant = if format == Format::CvatVideo {
+        labelkit_cvat::Variant::Video
+    } else {
+        labelkit_cvat::Variant::Images
+    };
+    o.keyframes_only = options.keyframes_only;
+    Ok(labelkit_cvat::write_path(dataset, out, &o)?)
+}
+
+#[cfg(not(feature = "cvat"))]
+fn write_cvat(
+    _: &Dataset,
+    format: Format,
+    _: &Path,
+    _: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    Err(Error::disabled(format))
+}
+
+#[cfg(feature = "yolo")]
+fn write_yolo(
+    dataset: &Dataset,
+    format: Format,
+    out: &Path,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    let mut o = labelkit_yolo::WriteOptions::default();
+    if let Some(p) = options.precision {
+        o.precision = p;
+    }
+    o.layout = if format == Format::YoloDarknet {
+        labelkit_yolo::Layout::Darknet
+    } else {
+        labelkit_yolo::Layout::Ultralytics
+    };
+    o.image_root.clone_from(&options.image_root);
+    o.images = match options.images {
+        ImageMode::Reference => labelkit_yolo::ImageMode::Reference,
+        ImageMode::Copy => labelkit_yolo::ImageMode::Copy,
+        ImageMode::HardLink => labelkit_yolo::ImageMode::HardLink,
+        ImageMode::Symlink => labelkit_yolo::ImageMode::Symlink,
+    };
+    Ok(labelkit_yolo::write_path(dataset, out, &o)?)
+}
+
+#[cfg(not(feature = "yolo"))]
+fn write_yolo(
+    _: &Dataset,
+    format: Format,
+    _: &Path,
+    _: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    Err(Error::disabled(format))
+}
+
+/// Converts `input` (of format `from`, recognised when `None`) into `to`
+/// at `output`.
+///
+/// The output may not be, contain or lie inside the input. In strict mode
+/// the dataset is written to a temporary name beside `output` first and
+/// moved into place only when nothing was lost; otherwise the temporary
+/// output is removed and [`Error::Lossy`] says what would have been lost.
+///
+/// # Errors
+/// Everything [`read`] and [`write`] return, [`Error::Output`] for an output
+/// over the input, and [`Error::Lossy`] in strict mode.
+pub fn convert(
+    input: &Path,
+    from: Option<Format>,
+    output: &Path,
+    to: Format,
+    options: &ConvertOptions,
+) -> Result<ConvertReport, Error> {
+    let guard = OutputGuard::new([input.to_path_buf()]);
+    guard.check(output)?;
+    let from = match from {
+        Some(f) => f,
+        None => detect(input)?,
+    };
+    if !to.is_enabled() {
+        return Err(Error::disabled(to));
+    }
+    let loaded = read(input, Some(from), &options.read)?;
+    let mut write_options = options.write.clone();
+    if write_options.image_root.is_none() {
+        write_options.image_root = Some(input_folder(input));
+    }
+    let write_options = &write_options;
+    let report = if options.strict {
+        let read_errors = error_count(&loaded.issues);
+        let temp = strict_temp_path(output);
+        remove_any(&temp);
+        let result = write(&loaded.dataset, to, &temp, write_options);
+        let report = match result {
+            Ok(r) => r,
+            Err(e) => {
+                remove_any(&temp);
+                return Err(e);
+            }
+        };
+        if !report.is_lossless() || read_errors > 0 {
+            remove_any(&temp);
+            return Err(Error::Lossy {
+                to,
+                report: Box::new(report),
+                read_issues: read_errors,
+            });
+        }
+        if let Err(e) = move_into_place(&temp, output) {
+            remove_any(&temp);
+            return Err(e);
+        }
+        report
+    } else {
+        write(&loaded.dataset, to, output, write_options)?
+    };
+    Ok(ConvertReport {
+        from,
+        to,
+        read_issues: loaded.issues,
+        sources: loaded.sources,
+        write: report,
+    })
+}
+
+/// The folder image file names of the input are relative to: the dataset
+/// folder for YOLO, the folder of the file for CVAT and COCO.
+fn input_folder(input: &Path) -> PathBuf {
+    if input.is_dir() {
+        return input.to_path_buf();
+    }
+    input
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// A sibling of `output` (same folder, so relative paths written into it
+/// stay valid after the move).
+fn strict_temp_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let temp_name = format!(".{name}.labelkit-strict-{}", std::process::id());
+    match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join(temp_name),
+        _ => PathBuf::from(temp_name),
+    }
+}
+
+fn remove_any(path: &Path) {
+    if path.is_dir() {
+        let _ = std::fs::remove_dir_all(path);
+    } else if path.exists() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+fn move_into_place(temp: &Path, output: &Path) -> Result<(), Error> {
+    if output.is_dir() {
+        // Only an empty folder may be replaced; `remove_dir` refuses others.
+        std::fs::remove_dir(output).map_err(|e| Error::io(output, e))?;
+    }
+    std::fs::rename(temp, output).map_err(|e| Error::io(output, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_modes_parse() {
+        assert_eq!("copy".parse::<ImageMode>(), Ok(ImageMode::Copy));
+        assert_eq!("HardLink".parse::<ImageMode>(), Ok(ImageMode::HardLink));
+        assert_eq!("symlink".parse::<ImageMode>(), Ok(ImageMode::Symlink));
+        assert_eq!("reference".parse::<ImageMode>(), Ok(ImageMode::Reference));
+        assert!("move".parse::<ImageMode>().is_err());
+    }
+
+    #[test]
+    fn strict_temp_is_a_hidden_sibling() {
+        let t = strict_temp_path(Path::new("out/data.json"));
+        assert_eq!(t.parent(), Some(Path::new("out")));
+        let name = t.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(".data.json.labelkit-strict-"), "{name}");
+    }
+
+    #[test]
+    fn convert_refuses_to_write_over_its_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("a.json");
+        std::fs::write(
+            &input,
+            "{\"images\": [], \"annotations\": [], \"categories\": []}",
+        )
+        .unwrap();
+        let err = convert(&input, None, &input, Format::Coco, &ConvertOptions::new()).unwrap_err();
+        assert!(matches!(err, Error::Output(_)), "{err}");
+        assert!(
+            err.to_string().contains("would overwrite the input"),
+            "{err}"
+        );
+        // Inside an input folder is refused too.
+        let err = convert(
+            dir.path(),
+            Some(Format::YoloUltralytics),
+            &dir.path().join("out"),
+            Format::Coco,
+            &ConvertOptions::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Output(_)), "{err}");
+    }
+}

@@ -1,0 +1,14 @@
+//! Conformance tests of the `labelkit` facade on the corpus of real files
+//! in `tests/corpus`: format detection, reading, and conversions, with
+//! assertions on what is read and written.
+
+mod convert;
+mod detect;
+mod read;
+
+use std::path::PathBuf;
+
+/// A file or folder of the corpus.
+pub(crate) fn corpus(rel: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).join(rel)
+}
