@@ -245,7 +245,10 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
         let mut options = RenderOptions::default();
         options.color = ui.color;
         options.tool_version = env!("CARGO_PKG_VERSION").to_owned();
-        let text = labelkit::render(output_format(format), &diagnostics, &sources, &options);
+        let mut text = labelkit::render(output_format(format), &diagnostics, &sources, &options);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
         ui.print(&text).context("writing the findings")?;
     }
     if !ui.quiet

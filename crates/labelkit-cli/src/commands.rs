@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn formats_matrix_has_a_row_per_feature() {
         let text = formats_text();
-        assert!(text.contains("cvat-images  cvat, cvat-images"), "{text}");
+        assert!(text.contains("cvat-images  cvat-images, cvat "), "{text}");
         let line = text
             .lines()
             .find(|l| l.starts_with("rotated boxes "))

@@ -18,6 +18,8 @@ struct W<'o, O: Write> {
     out: &'o mut O,
     precision: Precision,
     report: WriteReport,
+    /// The next free group id, for polygons split into one per ring.
+    next_group: u64,
 }
 
 impl<O: Write> W<'_, O> {
@@ -63,13 +65,18 @@ impl<O: Write> W<'_, O> {
         self.buf.push('"');
     }
 
-    /// `cvat.attr.*` extras as XML attributes, skipping names already written.
-    fn extra_attrs(&mut self, extra: &[(String, String)], written: &dyn Fn(&str) -> bool) {
+    /// `cvat.attr.*` extras as XML attributes, skipping names already
+    /// written since byte `tag_start` of the buffer.
+    fn extra_attrs(&mut self, extra: &[(String, String)], tag_start: usize) {
         for (key, value) in extra {
             let Some(name) = key.strip_prefix(ATTR_PREFIX) else {
                 continue;
             };
-            if written(name) || !is_xml_name(name) {
+            let written = self
+                .buf
+                .get(tag_start..)
+                .is_some_and(|tag| tag.contains(&format!(" {name}=\"")));
+            if written || !is_xml_name(name) {
                 continue;
             }
             if let Some(text) = from_json_string(value) {
@@ -174,6 +181,7 @@ pub(crate) fn write<O: Write>(d: &Dataset, out: &mut O, options: &WriteOptions) 
         out,
         precision: options.precision,
         report: WriteReport::new(),
+        next_group: d.next_group_id().0,
     };
     let labels = &d.labels.labels;
     w.buf.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");
@@ -242,6 +250,7 @@ fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
     let index = d.index();
     w.report.lose("annotations on images that do not exist", index.orphans().len() as u64);
     for (pos, image) in d.images.iter().enumerate() {
+        let tag_start = w.buf.len();
         w.buf.push_str("  <image");
         let id = image
             .extra
@@ -256,7 +265,7 @@ fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
         }
         w.int("width", image.width);
         w.int("height", image.height);
-        w.extra_attrs(&image.extra, &|n| matches!(n, "id" | "name" | "subset" | "width" | "height"));
+        w.extra_attrs(&image.extra, tag_start);
         if !image.attributes.is_empty() {
             w.report.lose("image attributes", image.attributes.len() as u64);
         }
@@ -293,6 +302,12 @@ fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotat
         }
         g => vec![g.clone()],
     };
+    let group = if rings.len() > 1 && ann.group.is_none() {
+        w.next_group += 1;
+        Some(labelkit_model::GroupId(w.next_group - 1))
+    } else {
+        ann.group
+    };
     for geometry in &rings {
         let start = w.buf.len();
         w.buf.push_str("    <");
@@ -320,10 +335,10 @@ fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotat
         if !is_tag {
             w.int("z_order", ann.z_order);
         }
-        if let Some(g) = ann.group.filter(|g| g.0 != 0) {
+        if let Some(g) = group.filter(|g| g.0 != 0) {
             w.int("group_id", g.0);
         }
-        w.extra_attrs(&ann.extra, &|n| SHAPE_KNOWN.contains(&n) || CUBOID_NAMES.contains(&n));
+        w.extra_attrs(&ann.extra, start);
         w.buf.push_str(">\n");
         w.attribute_children("      ", &ann.attributes);
         if let Geometry::Keypoints(k) = geometry {
@@ -344,11 +359,6 @@ fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotat
         w.report.annotations_written += 1;
     }
 }
-
-const SHAPE_KNOWN: [&str; 20] = [
-    "label", "source", "occluded", "z_order", "group_id", "xtl", "ytl", "xbr", "ybr", "rotation",
-    "points", "cx", "cy", "rx", "ry", "rle", "left", "top", "width", "height",
-];
 
 fn element_name(p: &Keypoint, i: usize, schema: Option<&labelkit_model::KeypointSchema>) -> String {
     p.name
@@ -406,6 +416,7 @@ fn write_element<O: Write>(
 }
 
 fn write_track<O: Write>(w: &mut W<'_, O>, labels: &[Label], track: &Track, indent: &str, keyframes_only: bool) {
+    let tag_start = w.buf.len();
     w.buf.push_str(indent);
     w.buf.push_str("<track");
     w.int("id", track.id.0);
@@ -416,7 +427,7 @@ fn write_track<O: Write>(w: &mut W<'_, O>, labels: &[Label], track: &Track, inde
     if let Some(g) = track.group.filter(|g| g.0 != 0) {
         w.int("group_id", g.0);
     }
-    w.extra_attrs(&track.extra, &|n| matches!(n, "id" | "label" | "source" | "group_id"));
+    w.extra_attrs(&track.extra, tag_start);
     w.buf.push_str(">\n");
     let inner = format!("{indent}  ");
     let skeleton = !track.elements.is_empty()
@@ -458,7 +469,14 @@ fn write_track_shape<O: Write>(
             .elements
             .iter()
             .map(|el| {
-                el.shapes.iter().find(|s| s.frame == shape.frame).and_then(|s| match &s.geometry {
+                // The element's state on this frame: its last shape at or
+                // before it (CVAT carries an element's last position on).
+                el.shapes
+                    .iter()
+                    .rev()
+                    .find(|s| s.frame <= shape.frame)
+                    .or_else(|| el.shapes.first())
+                    .and_then(|s| match &s.geometry {
                     Geometry::Points(p) => p.points.first().copied(),
                     _ => None,
                 })

@@ -122,7 +122,8 @@ fn pose_grouping_skeletons_and_undeclared_labels() {
         })
         .sum();
     assert_eq!(elements, 10);
-    assert_eq!(l.dataset.annotations.iter().filter(|a| a.group.is_some()).count(), 8);
+    // 7 shapes and 5 skeleton elements carry a group_id.
+    assert_eq!(l.dataset.annotations.iter().filter(|a| a.group.is_some()).count(), 7);
     assert_eq!(undeclared(&l), ["Pointy_1", "Pointy_2", "Pointy_3", "Pointy_misc"]);
     // One F003 per undeclared label, at its first use.
     let f003: Vec<_> = l.issues.iter().filter(|d| d.code == "F003").collect();
@@ -549,7 +550,7 @@ fn a_mask_whose_runs_do_not_add_up_is_reported_and_kept() {
 #[test]
 fn every_shape_kind_reads_and_writes_back() {
     let xml = format!(
-        "<annotations>{META}<image id=\"3\" name=\"a b.jpg\" width=\"90\" height=\"80\" subset=\"train\" task_id=\"7\">\
+        "<annotations><version>1.1</version>{META}<image id=\"3\" name=\"a b.jpg\" width=\"90\" height=\"80\" subset=\"train\" task_id=\"7\">\
 <box label=\"a\" occluded=\"1\" xtl=\"1\" ytl=\"2\" xbr=\"30\" ybr=\"40\" rotation=\"12.5\" z_order=\"-2\" group_id=\"4\" source=\"auto\"/>\
 <ellipse label=\"a\" cx=\"5\" cy=\"6\" rx=\"2\" ry=\"1\" rotation=\"30\"/>\
 <cuboid label=\"a\" xtl1=\"1\" ytl1=\"2\" xbl1=\"3\" ybl1=\"4\" xtr1=\"5\" ytr1=\"6\" xbr1=\"7\" ybr1=\"8\" xtl2=\"9\" ytl2=\"10\" xbl2=\"11\" ybl2=\"12\" xtr2=\"13\" ytr2=\"14\" xbr2=\"15\" ybr2=\"16\"/>\

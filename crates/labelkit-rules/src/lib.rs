@@ -21,7 +21,7 @@
 //! ```
 //! use labelkit_rules::{Checker, Config, Registry, Selection};
 //!
-//! let loaded = labelkit_rules::testgen::loaded(labelkit_rules::testgen::person_dataset(2, 2, 7));
+//! let loaded = labelkit_rules::testgen::loaded(labelkit_rules::testgen::person_dataset(4, 2, 7));
 //! let registry = Registry::builtin();
 //! let config = labelkit_rules::testgen::person_config();
 //! let checker = Checker::new(&registry, &config, Selection::from_config(&config));

@@ -81,7 +81,10 @@ impl Rng {
 }
 
 /// A clean dataset of `images` images with `persons` people each (at most
-/// 4 fit), generated from `seed`.
+/// 4 fit), generated from `seed`. Person `i` (counting over the whole
+/// dataset) is a `child` when `i % 3 == 0`, `male` when even, and has head
+/// direction `DIRECTIONS[i % 8]`, so a dataset of fewer than 8 people leaves
+/// some direction classes unused (`unused-class`).
 #[must_use]
 pub fn person_dataset(images: usize, persons: usize, seed: u64) -> Dataset {
     let persons = persons.clamp(1, 4);

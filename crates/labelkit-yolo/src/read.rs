@@ -198,7 +198,11 @@ fn resolve_listed(root: &Path, list_dir: &Path, line: &str) -> PathBuf {
             return clean(c);
         }
     }
-    clean(&candidates[usize::from(line.starts_with("./"))])
+    // Missing: the first candidate whose folder exists.
+    candidates
+        .iter()
+        .find(|c| c.parent().is_some_and(Path::is_dir))
+        .map_or_else(|| clean(&candidates[0]), |c| clean(c))
 }
 
 struct Collector {
@@ -317,7 +321,7 @@ fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, E
     let schema = schema_from_yaml(&yaml, Some(names_at));
     check_flip_idx(&schema, file, &text, &mut loaded.issues);
     let entries = collect_ultralytics(&root, &yaml, options);
-    build(loaded, &schema, entries, &root, options)
+    build(loaded, &schema, &entries, &root, options)
 }
 
 fn check_flip_idx(schema: &Schema, file: FileId, text: &str, issues: &mut Vec<Diagnostic>) {
@@ -394,7 +398,7 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
         }
         c.orphans(&root, &dir, subset.as_deref(), "labels", true);
     }
-    build(loaded, &schema, c.entries, &root, options)
+    build(loaded, &schema, &c.entries, &root, options)
 }
 
 fn darknet_dirs(root: &Path) -> Vec<PathBuf> {
@@ -437,7 +441,7 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
             }
             c.orphans(root, &dir, subset.as_deref(), "labels", true);
         }
-        return build(loaded, &schema, c.entries, root, options);
+        return build(loaded, &schema, &c.entries, root, options);
     }
     let images = root.join("images");
     let mut yaml = DataYaml::default();
@@ -460,7 +464,7 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
         yaml.subsets.push((s.clone(), vec![format!("images/{s}")]));
     }
     let entries = collect_ultralytics(root, &yaml, options);
-    build(loaded, &schema, entries, root, options)
+    build(loaded, &schema, &entries, root, options)
 }
 
 fn yaml_candidates(dir: &Path) -> Vec<PathBuf> {
@@ -702,7 +706,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
         label: label_path.to_path_buf(),
         subset,
     };
-    build(loaded, &schema, vec![entry], &root, options)
+    build(loaded, &schema, &[entry], &root, options)
 }
 
 /// What phase one learns about an entry.
@@ -810,11 +814,15 @@ fn convert_rows(
                     let i = 4 + k * d;
                     let (x, y) = (v[i], v[i + 1]);
                     let vis = if d == 3 {
-                        match v[i + 2] {
-                            c if c == 0.0 => Visibility::Absent,
-                            c if c == 1.0 => Visibility::Occluded,
-                            c if c == 2.0 => Visibility::Visible,
-                            c => {
+                        let c = v[i + 2];
+                        if c == 0.0 {
+                            Visibility::Absent
+                        } else if c == 1.0 {
+                            Visibility::Occluded
+                        } else if c == 2.0 {
+                            Visibility::Visible
+                        } else {
+                            {
                                 issues.push(ReadIssue::MalformedValue.at(
                                     file,
                                     rows.span(row, i + 2),
@@ -855,7 +863,7 @@ fn convert_rows(
                 wrong(issues, format!("expected 8 values (4 corners) after the class id for an OBB row, found {}", v.len()));
                 continue;
             }
-            _ if v.len() >= 6 && v.len() % 2 == 0 => {
+            _ if v.len() >= 6 && v.len().is_multiple_of(2) => {
                 let ring = v.chunks_exact(2).map(|c| Point::new(c[0] * w, c[1] * h)).collect();
                 Shape::One(Geometry::Polygon(Polygon { rings: vec![ring] }))
             }
@@ -909,7 +917,7 @@ fn keypoint_schema(schema: &Schema) -> Option<KeypointSchema> {
 fn build(
     mut loaded: Loaded,
     schema: &Schema,
-    entries: Vec<Entry>,
+    entries: &[Entry],
     root: &Path,
     options: &ReadOptions,
 ) -> Result<Loaded, Error> {

@@ -263,7 +263,7 @@ fn full_swapped_span_ends_do_not_panic() {
     let file = sources.add(SourceFile::with_text("s.txt", text.as_bytes().to_vec()));
     let diag = Diagnostic::new("X001", "x", Severity::Error, "swapped")
         .at(file, ByteSpan { start: 5, end: 1 });
-    let out = full(&[diag.clone()], &sources);
+    let out = full(std::slice::from_ref(&diag), &sources);
     assert_eq!(
         out,
         "error[X001]: swapped\n --> s.txt:1:2\n  |\n1 | abc\n  |  ^^\n2 | def\n  | ^\n\n"

@@ -39,7 +39,7 @@ fn malformed_rows_have_file_line_and_column() {
     let label = root.join("labels/train/a.txt");
     fs::write(
         &label,
-        "0 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2\n0 0.5 0.5 0.2 abc\n7 0.5 0.5 0.2 0.2\n1 1.5 0.5 0.2 0.2\n1 0.5 nan 0.2 0.2\n",
+        "0 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2\n0 0.50 0.5 0.25 abc\n7 0.5 0.5 0.2 0.2\n1 1.5 0.5 0.2 0.2\n1 0.5 nan 0.2 0.2\n",
     )
     .unwrap();
     let l = read_label_file(&label, &ReadOptions::default()).unwrap();

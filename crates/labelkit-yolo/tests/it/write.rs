@@ -1,6 +1,6 @@
 //! Writer: Ultralytics load checks, round trips, reports.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::Path;
 
@@ -126,7 +126,8 @@ fn coco_keypoints_to_pose_and_back_keep_every_point() {
     let yaml = fs::read_to_string(target.join("data.yaml")).unwrap();
     assert!(yaml.contains("kpt_shape: [17, 3]"), "{yaml}");
     assert!(yaml.contains("flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]"), "{yaml}");
-    let back = read_path(&target, &ReadOptions::default()).unwrap();
+    let sizes = HashMap::from([("a".to_owned(), (640, 480)), ("b".to_owned(), (320, 200))]);
+    let back = read_path(&target, &ReadOptions::default().with_image_sizes(sizes)).unwrap();
     assert!(back.issues.is_empty(), "{:?}", back.issues);
     let schema = back.dataset.labels.labels[0].keypoints.as_ref().unwrap();
     assert_eq!(schema.names, KeypointSchema::coco_person().names);
@@ -180,7 +181,8 @@ fn obb_corners_keep_the_heading_and_reports_name_losses() {
         .flat_map(|p| [Precision::Significant(6).format(p.x / 200.0), Precision::Significant(6).format(p.y / 100.0)])
         .collect();
     assert_eq!(row, format!("0 {}\n", expect.join(" ")));
-    let back = read_path(&target, &ReadOptions::default()).unwrap();
+    let sizes = HashMap::from([("s".to_owned(), (200, 100))]);
+    let back = read_path(&target, &ReadOptions::default().with_image_sizes(sizes)).unwrap();
     let Geometry::Box(b) = &back.dataset.annotations[0].geometry else { panic!() };
     assert!((b.rotation - 30.0).abs() < 1e-3 && (b.width() - 40.0).abs() < 1e-3, "{b:?}");
 }
@@ -199,7 +201,8 @@ fn background_images_class_map_and_darknet() {
     assert_eq!(fs::read_to_string(out.path().join("u/labels/train/x/one.txt")).unwrap(), "0 0.2 0.3 0.2 0.4\n");
     assert_eq!(fs::read_to_string(out.path().join("u/labels/train/two.txt")).unwrap(), "");
     let back = read_path(&out.path().join("u"), &ReadOptions::default()).unwrap();
-    assert_eq!(back.dataset.images.len(), 2, "the background image is kept");
+    let names: Vec<&str> = back.dataset.images.iter().map(|i| i.file_name.as_str()).collect();
+    assert_eq!(names, ["images/train/two.jpg", "images/train/x/one.jpg"], "the background image is kept");
     // A class map without a used label: the loss is named.
     let report = write_path(&d, &out.path().join("v"), &WriteOptions::default().class_map(vec!["cat".into()])).unwrap();
     assert_eq!(report.count("annotations whose label is not in the class map"), 1);
@@ -207,7 +210,9 @@ fn background_images_class_map_and_darknet() {
     write_path(&d, &out.path().join("dk"), &WriteOptions::default().layout(Layout::Darknet)).unwrap();
     assert_eq!(fs::read_to_string(out.path().join("dk/obj.names")).unwrap(), "cat\ndog\n");
     assert_eq!(fs::read_to_string(out.path().join("dk/train.txt")).unwrap(), "data/obj_train_data/x/one.jpg\ndata/obj_train_data/two.jpg\n");
-    let back = read_path(&out.path().join("dk"), &ReadOptions::default()).unwrap();
+    let sizes = HashMap::from([("one".to_owned(), (100, 100)), ("two".to_owned(), (100, 100))]);
+    let back = read_path(&out.path().join("dk"), &ReadOptions::default().with_image_sizes(sizes)).unwrap();
+    assert_eq!(back.dataset.images[0].file_name, "obj_train_data/x/one.jpg");
     assert_eq!(back.dataset.images.len(), 2);
     assert_eq!(crate::boxes(&back.dataset, 0), [(1, 10.0, 10.0, 30.0, 50.0)]);
     // The output must not exist already.

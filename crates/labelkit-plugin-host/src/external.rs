@@ -1,0 +1,72 @@
+//! A loaded plugin as a set of rules of the rule engine.
+
+use labelkit_diagnostics::Severity;
+use labelkit_model::{AnnotationId, Dataset, ImageId};
+use labelkit_rules::{ExternalFinding, ExternalRules, RuleMeta, RuleStatus};
+
+use crate::plugin::{Plugin, PluginFinding};
+
+impl From<PluginFinding> for ExternalFinding {
+    fn from(f: PluginFinding) -> Self {
+        Self {
+            code: f.code,
+            message: f.message,
+            severity: f.severity,
+            image: f.image.map(ImageId),
+            annotation: f.annotation.map(AnnotationId),
+            help: f.help,
+        }
+    }
+}
+
+impl ExternalRules for Plugin {
+    fn name(&self) -> String {
+        self.manifest().name.clone()
+    }
+
+    fn prefix(&self) -> String {
+        self.manifest().prefix.clone()
+    }
+
+    fn metas(&self) -> Vec<RuleMeta> {
+        let m = self.manifest();
+        m.rules
+            .iter()
+            .map(|r| {
+                let mut doc = format!("# {} ({})\n\n", r.name, r.code);
+                doc.push_str(r.docs.trim_end());
+                doc.push_str(&format!(
+                    "\n\nProvided by plugin `{}` {} ({}).\n",
+                    m.name,
+                    m.version,
+                    self.path().display()
+                ));
+                RuleMeta::new(
+                    r.code.clone(),
+                    r.name.clone(),
+                    m.name.clone(),
+                    Severity::from(r.severity),
+                    RuleStatus::Stable,
+                    doc,
+                )
+            })
+            .collect()
+    }
+
+    fn begin(&self, dataset: &Dataset, options: &toml::Value) -> Result<(), String> {
+        let options = serde_json::to_value(options)
+            .map_err(|e| format!("cannot pass the options of `{}` on as JSON: {e}", self.manifest().name))?;
+        Plugin::begin(self, &options, dataset).map_err(|e| e.to_string())
+    }
+
+    fn check_image(&self, dataset: &Dataset, image_pos: usize, annotations: &[usize]) -> Vec<ExternalFinding> {
+        Plugin::check_image(self, dataset, image_pos, annotations)
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    fn finish(&self, _dataset: &Dataset) -> Vec<ExternalFinding> {
+        Plugin::finish(self).into_iter().map(Into::into).collect()
+    }
+}

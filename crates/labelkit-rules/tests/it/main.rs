@@ -1,0 +1,5 @@
+//! Integration tests of labelkit-rules: one binary, modules inside.
+
+mod support;
+
+mod clean;
