@@ -65,6 +65,15 @@ fn video_tracks_are_expanded_and_counted_for_coco() {
     assert_eq!(report.write.annotations_written, 9);
     let back = read(&out, None, &ReadOptions::default()).unwrap();
     assert_eq!(back.dataset.annotations.len(), 9);
+    // One image per frame, with the video's size from <original_size>.
+    let frames: Vec<(&str, u32, u32)> = back
+        .dataset
+        .images
+        .iter()
+        .map(|i| (i.file_name.as_str(), i.width, i.height))
+        .collect();
+    assert_eq!(frames.len(), 5);
+    assert_eq!(frames[0], ("frame_000000", 1920, 1080));
     assert!(back.dataset.tracks.is_empty());
 }
 

@@ -47,11 +47,24 @@ fn coco_with_polygons_and_bbox_only_annotations() {
     );
     let names: Vec<&str> = d.labels.labels.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["cat", "dog"]);
-    // 4 COCO annotations; each keeps its id.
-    let mut ids: Vec<u64> = d.annotations.iter().map(|a| a.id.0).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), 4, "{ids:?}");
+    // 4 COCO annotations: 10 a bbox only, 11 a bbox and a polygon (two
+    // shapes in one group), 12 a polygon, 13 a polygon of two parts.
+    let boxes = d
+        .annotations
+        .iter()
+        .filter(|a| matches!(a.geometry, Geometry::Box(_)))
+        .count();
+    let mut rings: Vec<usize> = d
+        .annotations
+        .iter()
+        .filter_map(|a| match &a.geometry {
+            Geometry::Polygon(p) => Some(p.rings.len()),
+            _ => None,
+        })
+        .collect();
+    rings.sort_unstable();
+    assert_eq!(boxes, 2);
+    assert_eq!(rings, [1, 1, 2]);
 }
 
 #[test]

@@ -151,7 +151,10 @@ fn convert_coco_to_yolo_and_back_keeps_boxes() {
             ]}"#,
     )
     .unwrap();
-    let o = labelkit(&["convert", "in.json", "--to", "yolo", "-o", "yolo"], d);
+    let o = labelkit(
+        &["convert", "in.json", "--to", "yolo", "-o", "yolo", "--images", "copy"],
+        d,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("wrote 1 images, 2 annotations"),

@@ -19,7 +19,10 @@ pub fn fuzz_read(data: &[u8]) {
         if write_to(&loaded.dataset, &mut out, &options).is_ok() {
             // The writer's output must always read back.
             let again = read_bytes(path, &out, &ReadOptions::default());
-            assert!(again.is_ok(), "written output does not read back: {again:?}");
+            assert!(
+                again.is_ok(),
+                "written output does not read back: {again:?}"
+            );
         }
     }
 }

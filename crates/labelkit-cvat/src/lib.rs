@@ -19,7 +19,8 @@
 //! let mut out = Vec::new();
 //! labelkit_cvat::write_to(&loaded.dataset, &mut out, &Default::default()).unwrap();
 //! let again = labelkit_cvat::read_bytes(Path::new("b.xml"), &out, &Default::default()).unwrap();
-//! assert_eq!(again.dataset, loaded.dataset);
+//! // Without a <meta> in the source, a fresh one is written: `project` says so.
+//! assert_eq!(again.dataset, labelkit_cvat::project(&loaded.dataset));
 //! ```
 //!
 //! # Mapping
@@ -203,11 +204,14 @@ pub fn read_bytes(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Lo
     let mut loaded = read_inner(path, bytes, options)?;
     // Diagnostics need the text: a file on disk with these very bytes is read
     // again lazily when a diagnostic is shown; other bytes are copied.
-    let same_file = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
+    let same_file =
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
     if same_file && loaded.issues.is_empty() {
         loaded.sources.add(SourceFile::lazy(path));
     } else {
-        loaded.sources.add(SourceFile::with_text(path, bytes.to_vec()));
+        loaded
+            .sources
+            .add(SourceFile::with_text(path, bytes.to_vec()));
     }
     Ok(loaded)
 }
@@ -221,9 +225,14 @@ fn read_inner(path: &Path, bytes: &[u8], _options: &ReadOptions) -> Result<Loade
 ///
 /// # Errors
 /// [`Error::Output`] for I/O errors.
-pub fn write_path(dataset: &Dataset, path: &Path, options: &WriteOptions) -> Result<WriteReport, Error> {
+pub fn write_path(
+    dataset: &Dataset,
+    path: &Path,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
     let mut file = AtomicFile::create(path)?;
-    let report = write::write(dataset, file.writer(), options).map_err(|e| OutputError::io(path, e))?;
+    let report =
+        write::write(dataset, file.writer(), options).map_err(|e| OutputError::io(path, e))?;
     file.commit()?;
     Ok(report)
 }
@@ -232,7 +241,11 @@ pub fn write_path(dataset: &Dataset, path: &Path, options: &WriteOptions) -> Res
 ///
 /// # Errors
 /// [`Error::Output`] for I/O errors of `out`.
-pub fn write_to(dataset: &Dataset, out: &mut impl std::io::Write, options: &WriteOptions) -> Result<WriteReport, Error> {
+pub fn write_to(
+    dataset: &Dataset,
+    out: &mut impl std::io::Write,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
     write::write(dataset, out, options).map_err(|e| Error::Output(OutputError::io("<output>", e)))
 }
 
@@ -252,7 +265,11 @@ pub fn sniff(bytes: &[u8]) -> Option<Variant> {
             return None;
         }
     }
-    if find(b"<version").is_none() && find(b"<meta").is_none() && find(b"<image").is_none() && find(b"<track").is_none() {
+    if find(b"<version").is_none()
+        && find(b"<meta").is_none()
+        && find(b"<image").is_none()
+        && find(b"<track").is_none()
+    {
         return None;
     }
     let image = find(b"<image ").or_else(|| find(b"<image>"));
@@ -272,9 +289,20 @@ mod tests {
 
     #[test]
     fn sniff_tells_the_variants_apart() {
-        assert_eq!(sniff(b"<?xml version=\"1.0\"?><annotations><version>1.1</version><image id=\"0\"/>"), Some(Variant::Images));
-        assert_eq!(sniff(b"<annotations><version>1.1</version><track id=\"0\">"), Some(Variant::Video));
-        assert_eq!(sniff(b"<annotations><meta><task><mode>interpolation</mode></task></meta></annotations>"), Some(Variant::Video));
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?><annotations><version>1.1</version><image id=\"0\"/>"),
+            Some(Variant::Images)
+        );
+        assert_eq!(
+            sniff(b"<annotations><version>1.1</version><track id=\"0\">"),
+            Some(Variant::Video)
+        );
+        assert_eq!(
+            sniff(
+                b"<annotations><meta><task><mode>interpolation</mode></task></meta></annotations>"
+            ),
+            Some(Variant::Video)
+        );
         assert_eq!(sniff(b"{\"images\": []}"), None);
         assert_eq!(sniff(b"<root><annotations><version>"), None);
     }

@@ -139,12 +139,22 @@ fn parse_labels(
                 parents.push(parent.map(|p| (p, ev.start, end)));
             }
             Event::Empty(e) if e.local_name().as_ref() == b"label" => {
-                x.issue(ReadIssue::MalformedValue, ev.start, ev.end, "a <label> without a name is skipped");
+                x.issue(
+                    ReadIssue::MalformedValue,
+                    ev.start,
+                    ev.end,
+                    "a <label> without a name is skipped",
+                );
             }
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 let end = x.skip_element()?;
-                x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{name}> in <labels> is skipped"));
+                x.issue(
+                    ReadIssue::Unsupported,
+                    ev.start,
+                    end,
+                    format!("<{name}> in <labels> is skipped"),
+                );
             }
             Event::End(_) if x.depth() == target => return Ok(ev.end),
             Event::Eof => return Ok(ev.end),
@@ -211,7 +221,12 @@ fn parse_specs(x: &mut Xml<'_>, specs: &mut Vec<AttributeSpec>) -> Result<(), Pa
             }
             Event::Start(_) => {
                 let end = x.skip_element()?;
-                x.issue(ReadIssue::Unsupported, ev.start, end, "unexpected element in <attributes> is skipped");
+                x.issue(
+                    ReadIssue::Unsupported,
+                    ev.start,
+                    end,
+                    "unexpected element in <attributes> is skipped",
+                );
             }
             Event::End(_) if x.depth() == target => return Ok(()),
             Event::Eof => return Ok(()),
@@ -297,7 +312,9 @@ fn resolve_parents(x: &mut Xml<'_>, meta: &mut Meta, parents: &[Option<(String, 
             .labels
             .iter()
             .enumerate()
-            .find(|(j, l)| *j != i && l.name == *name && parents.get(*j).is_some_and(Option::is_none))
+            .find(|(j, l)| {
+                *j != i && l.name == *name && parents.get(*j).is_some_and(Option::is_none)
+            })
             .map(|(j, _)| j);
         match found.and_then(|j| u32::try_from(j).ok()) {
             Some(j) => {
@@ -371,11 +388,17 @@ pub(crate) fn svg_edges(svg: &str, names: &[String]) -> Vec<(usize, usize)> {
     let mut raw_edges: Vec<(&str, &str)> = Vec::new();
     for tag in svg.split('<') {
         if tag.starts_with("circle") {
-            if let (Some(id), Some(name)) = (svg_attr(tag, "data-node-id"), svg_attr(tag, "data-label-name")) {
+            if let (Some(id), Some(name)) = (
+                svg_attr(tag, "data-node-id"),
+                svg_attr(tag, "data-label-name"),
+            ) {
                 node_names.push((id, name));
             }
         } else if tag.starts_with("line") {
-            if let (Some(a), Some(b)) = (svg_attr(tag, "data-node-from"), svg_attr(tag, "data-node-to")) {
+            if let (Some(a), Some(b)) = (
+                svg_attr(tag, "data-node-from"),
+                svg_attr(tag, "data-node-to"),
+            ) {
                 raw_edges.push((a, b));
             }
         }
@@ -421,7 +444,12 @@ pub(crate) fn labels_xml(all: &[Label], indent: &str) -> String {
             let i4 = format!("{indent}        ");
             out.push_str(&format!("{i3}<attribute>\n"));
             leaf(&mut out, &i4, "name", &spec.name);
-            leaf(&mut out, &i4, "mutable", if spec.mutable { "True" } else { "False" });
+            leaf(
+                &mut out,
+                &i4,
+                "mutable",
+                if spec.mutable { "True" } else { "False" },
+            );
             leaf(&mut out, &i4, "input_type", spec.input_type.as_str());
             if let Some(d) = &spec.default {
                 leaf(&mut out, &i4, "default_value", d);
@@ -484,7 +512,11 @@ pub(crate) fn generate_meta(name: Option<&str>, labels: &[Label], interpolation:
         &mut out,
         "      ",
         "mode",
-        if interpolation { "interpolation" } else { "annotation" },
+        if interpolation {
+            "interpolation"
+        } else {
+            "annotation"
+        },
     );
     out.push_str("      ");
     out.push_str(&labels_xml(labels, "      "));

@@ -6,7 +6,9 @@ use labelkit_model::{
     Polygon, Precision,
 };
 
-use crate::meta::{build_schemas, is_declared, meta_to_write, parse_meta, META_KEY, UNDECLARED_KEY};
+use crate::meta::{
+    build_schemas, is_declared, meta_to_write, parse_meta, META_KEY, UNDECLARED_KEY,
+};
 use crate::xml::{from_json_string, json_string};
 
 /// The dataset as CVAT XML holds it: `read(write(d))` gives `project(d)`
@@ -31,8 +33,14 @@ use crate::xml::{from_json_string, json_string};
 #[must_use]
 pub fn project(d: &Dataset) -> Dataset {
     let mut out = Dataset::new();
-    out.info.source_format =
-        Some(if d.tracks.is_empty() { "cvat-images" } else { "cvat-video" }.to_owned());
+    out.info.source_format = Some(
+        if d.tracks.is_empty() {
+            "cvat-images"
+        } else {
+            "cvat-video"
+        }
+        .to_owned(),
+    );
 
     // Labels.
     let mut labels: Vec<Label> = d
@@ -92,7 +100,9 @@ pub fn project(d: &Dataset) -> Dataset {
                 }
                 Geometry::Polygon(p) if p.rings.is_empty() => p.rings.push(Vec::new()),
                 Geometry::Keypoints(k) => {
-                    let schema = labels.get(ann.label.index()).and_then(|l| l.keypoints.clone())
+                    let schema = labels
+                        .get(ann.label.index())
+                        .and_then(|l| l.keypoints.clone())
                         .or_else(|| d.labels.get(ann.label).and_then(|l| l.keypoints.clone()));
                     for (i, p) in k.points.iter_mut().enumerate() {
                         if p.name.is_none() {
@@ -105,12 +115,10 @@ pub fn project(d: &Dataset) -> Dataset {
                         }
                     }
                 }
-                Geometry::Mask(m) => {
-                    if !matches!(m.encoding, MaskEncoding::Window { .. }) {
-                        match m.encoding.to_window() {
-                            Ok(w) => m.encoding = w,
-                            Err(_) => continue,
-                        }
+                Geometry::Mask(m) if !matches!(m.encoding, MaskEncoding::Window { .. }) => {
+                    match m.encoding.to_window() {
+                        Ok(w) => m.encoding = w,
+                        Err(_) => continue,
                     }
                 }
                 Geometry::Tag => {
@@ -137,7 +145,9 @@ pub fn project(d: &Dataset) -> Dataset {
         .collect();
 
     // Label order: declared, then undeclared by first use.
-    let mut order: Vec<usize> = (0..labels.len()).filter(|&i| labels.get(i).is_some_and(is_declared)).collect();
+    let mut order: Vec<usize> = (0..labels.len())
+        .filter(|&i| labels.get(i).is_some_and(is_declared))
+        .collect();
     let use_label = |id: LabelId, order: &mut Vec<usize>| {
         if !order.contains(&id.index()) && id.index() < labels.len() {
             order.push(id.index());
@@ -162,7 +172,10 @@ pub fn project(d: &Dataset) -> Dataset {
             .and_then(|p| u32::try_from(p).ok())
             .map_or(id, LabelId)
     };
-    let mut new_labels: Vec<Label> = order.iter().filter_map(|&i| labels.get(i).cloned()).collect();
+    let mut new_labels: Vec<Label> = order
+        .iter()
+        .filter_map(|&i| labels.get(i).cloned())
+        .collect();
     for l in &mut new_labels {
         l.parent = l.parent.map(remap);
     }
@@ -196,10 +209,21 @@ pub fn project(d: &Dataset) -> Dataset {
         .iter()
         .find(|(k, _)| k == META_KEY)
         .and_then(|(_, v)| from_json_string(v));
-    let meta = meta_to_write(raw.as_deref(), d.info.name.as_deref(), &out.labels.labels, !out.tracks.is_empty());
-    out.info.name = parse_meta(std::path::Path::new("<meta>"), labelkit_diagnostics::FileId(0), meta.as_bytes(), 0, meta.len())
-        .ok()
-        .and_then(|(m, _)| m.name);
+    let meta = meta_to_write(
+        raw.as_deref(),
+        d.info.name.as_deref(),
+        &out.labels.labels,
+        !out.tracks.is_empty(),
+    );
+    out.info.name = parse_meta(
+        std::path::Path::new("<meta>"),
+        labelkit_diagnostics::FileId(0),
+        meta.as_bytes(),
+        0,
+        meta.len(),
+    )
+    .ok()
+    .and_then(|(m, _)| m.name);
     out.info.extra = d
         .info
         .extra
@@ -207,14 +231,23 @@ pub fn project(d: &Dataset) -> Dataset {
         .filter(|(k, _)| k == crate::VERSION_KEY)
         .cloned()
         .collect();
-    out.info.extra.insert(0, (META_KEY.to_owned(), json_string(&meta)));
+    out.info
+        .extra
+        .insert(0, (META_KEY.to_owned(), json_string(&meta)));
     let _ = UNDECLARED_KEY;
     out
 }
 
-fn remap_track(mut t: labelkit_model::Track, remap: &dyn Fn(LabelId) -> LabelId) -> labelkit_model::Track {
+fn remap_track(
+    mut t: labelkit_model::Track,
+    remap: &dyn Fn(LabelId) -> LabelId,
+) -> labelkit_model::Track {
     t.label = remap(t.label);
-    t.elements = t.elements.into_iter().map(|e| remap_track(e, remap)).collect();
+    t.elements = t
+        .elements
+        .into_iter()
+        .map(|e| remap_track(e, remap))
+        .collect();
     t
 }
 
@@ -234,7 +267,10 @@ fn project_track(labels: &[Label], t: &labelkit_model::Track, top: bool) -> labe
         }
     }
     t.elements = if top {
-        t.elements.iter().map(|e| project_track(labels, e, false)).collect()
+        t.elements
+            .iter()
+            .map(|e| project_track(labels, e, false))
+            .collect()
     } else {
         Vec::new()
     };

@@ -114,7 +114,14 @@ pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, Pa
         saw_track,
         ..
     } = r;
-    dataset.info.source_format = Some(if saw_track { "cvat-video" } else { "cvat-images" }.to_owned());
+    dataset.info.source_format = Some(
+        if saw_track {
+            "cvat-video"
+        } else {
+            "cvat-images"
+        }
+        .to_owned(),
+    );
     Ok(Loaded {
         dataset,
         spans,
@@ -139,10 +146,16 @@ impl<'a> Reader<'a> {
                     ));
                 }
                 Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
-                    return Err(self.x.error_at(ev.start, "expected the root element <annotations>, found text"));
+                    return Err(self.x.error_at(
+                        ev.start,
+                        "expected the root element <annotations>, found text",
+                    ));
                 }
                 Event::Eof => {
-                    return Err(self.x.error_at(ev.start, "expected the root element <annotations>, found the end of the file"));
+                    return Err(self.x.error_at(
+                        ev.start,
+                        "expected the root element <annotations>, found the end of the file",
+                    ));
                 }
                 _ => {}
             }
@@ -178,7 +191,12 @@ impl<'a> Reader<'a> {
                         other => {
                             let other = String::from_utf8_lossy(other).into_owned();
                             let end = self.x.skip_element()?;
-                            self.x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{other}> is not part of CVAT 1.1 and is skipped"));
+                            self.x.issue(
+                                ReadIssue::Unsupported,
+                                ev.start,
+                                end,
+                                format!("<{other}> is not part of CVAT 1.1 and is skipped"),
+                            );
                         }
                     }
                 }
@@ -196,7 +214,12 @@ impl<'a> Reader<'a> {
                         b"meta" | b"version" => {}
                         other => {
                             let other = String::from_utf8_lossy(other).into_owned();
-                            self.x.issue(ReadIssue::Unsupported, ev.start, ev.end, format!("<{other}> is not part of CVAT 1.1 and is skipped"));
+                            self.x.issue(
+                                ReadIssue::Unsupported,
+                                ev.start,
+                                ev.end,
+                                format!("<{other}> is not part of CVAT 1.1 and is skipped"),
+                            );
                         }
                     }
                 }
@@ -207,10 +230,15 @@ impl<'a> Reader<'a> {
                         match ev.event {
                             Event::Eof => return Ok(()),
                             Event::Start(_) | Event::Empty(_) => {
-                                return Err(self.x.error_at(ev.start, "unexpected element after the root element"));
+                                return Err(self.x.error_at(
+                                    ev.start,
+                                    "unexpected element after the root element",
+                                ));
                             }
                             Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
-                                return Err(self.x.error_at(ev.start, "unexpected text after the root element"));
+                                return Err(self
+                                    .x
+                                    .error_at(ev.start, "unexpected text after the root element"));
                             }
                             _ => {}
                         }
@@ -234,7 +262,10 @@ impl<'a> Reader<'a> {
         self.x.issues.extend(issues);
         let raw = self.x.full.get(start..end).unwrap_or_default();
         let raw = String::from_utf8_lossy(raw);
-        self.dataset.info.extra.push((META_KEY.to_owned(), json_string(&raw)));
+        self.dataset
+            .info
+            .extra
+            .push((META_KEY.to_owned(), json_string(&raw)));
         let Meta {
             name,
             labels,
@@ -274,7 +305,9 @@ impl<'a> Reader<'a> {
         }
         let mut label = Label::new(name);
         label.parent = parent;
-        label.extra.push((UNDECLARED_KEY.to_owned(), "true".to_owned()));
+        label
+            .extra
+            .push((UNDECLARED_KEY.to_owned(), "true".to_owned()));
         let id = self.dataset.labels.push(label);
         self.spans.labels.push(Some(self.span(start, end)));
         let what = match parent {
@@ -319,7 +352,10 @@ impl<'a> Reader<'a> {
             match *k {
                 b"id" => match v.trim().parse::<u64>() {
                     Ok(id) => file_id = Some(id),
-                    Err(_) => size_problem = Some(format!("image id `{v}` is not a non-negative integer")),
+                    Err(_) => {
+                        size_problem =
+                            Some(format!("image id `{v}` is not a non-negative integer"));
+                    }
                 },
                 b"name" => image.file_name = v.to_string(),
                 b"width" | b"height" => {
@@ -353,7 +389,9 @@ impl<'a> Reader<'a> {
             while !self.used_image_ids.insert(self.next_fresh_image_id) {
                 self.next_fresh_image_id += 1;
             }
-            image.extra.push((IMAGE_ID_KEY.to_owned(), wanted.to_string()));
+            image
+                .extra
+                .push((IMAGE_ID_KEY.to_owned(), wanted.to_string()));
             self.next_fresh_image_id
         };
         image.id = ImageId(id);
@@ -372,8 +410,17 @@ impl<'a> Reader<'a> {
                             self.image_shape(c, kind, (ev.start, ev.end), is_empty, ImageId(id))?;
                         } else {
                             let name = String::from_utf8_lossy(local.as_ref()).into_owned();
-                            let end = if is_empty { ev.end } else { self.x.skip_element()? };
-                            self.x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{name}> in <image> is skipped"));
+                            let end = if is_empty {
+                                ev.end
+                            } else {
+                                self.x.skip_element()?
+                            };
+                            self.x.issue(
+                                ReadIssue::Unsupported,
+                                ev.start,
+                                end,
+                                format!("<{name}> in <image> is skipped"),
+                            );
                         }
                     }
                     Event::End(_) | Event::Eof => {
@@ -392,7 +439,11 @@ impl<'a> Reader<'a> {
             });
         }
         if let Some(msg) = size_problem {
-            let kind = if msg.contains("id") { ReadIssue::MalformedValue } else { ReadIssue::InvalidImageSize };
+            let kind = if msg.contains("id") {
+                ReadIssue::MalformedValue
+            } else {
+                ReadIssue::InvalidImageSize
+            };
             self.x.issue(kind, start, end, msg);
         }
         Ok(())
@@ -421,23 +472,38 @@ impl<'a> Reader<'a> {
                             let mut list: AttrList<'_> = Vec::new();
                             self.x.attributes(c, ev.start, &mut list)?;
                             let name = get(&list, b"name").map(str::to_owned);
-                            let value = if is_empty { String::new() } else { self.x.read_text()?.0 };
+                            let value = if is_empty {
+                                String::new()
+                            } else {
+                                self.x.read_text()?.0
+                            };
                             match name {
                                 Some(name) => attributes.push((name, value)),
-                                None => self.x.issue(ReadIssue::MalformedValue, ev.start, ev.end, "<attribute> without a name is skipped"),
+                                None => self.x.issue(
+                                    ReadIssue::MalformedValue,
+                                    ev.start,
+                                    ev.end,
+                                    "<attribute> without a name is skipped",
+                                ),
                             }
                         }
                         b"points" if elements.is_some() => {
                             let mut list: AttrList<'_> = Vec::new();
                             self.x.attributes(c, ev.start, &mut list)?;
                             let mut el = RawElement {
-                                attrs: list.iter().map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.to_string())).collect(),
+                                attrs: list
+                                    .iter()
+                                    .map(|(k, v)| {
+                                        (String::from_utf8_lossy(k).into_owned(), v.to_string())
+                                    })
+                                    .collect(),
                                 attributes: Vec::new(),
                                 start: ev.start,
                                 end: ev.end,
                             };
                             if !is_empty {
-                                el.end = self.shape_children(false, ev.end, &mut el.attributes, None)?;
+                                el.end =
+                                    self.shape_children(false, ev.end, &mut el.attributes, None)?;
                             }
                             if let Some(els) = elements.as_deref_mut() {
                                 els.push(el);
@@ -445,8 +511,17 @@ impl<'a> Reader<'a> {
                         }
                         other => {
                             let other = String::from_utf8_lossy(other).into_owned();
-                            let end = if is_empty { ev.end } else { self.x.skip_element()? };
-                            self.x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{other}> inside a shape is skipped"));
+                            let end = if is_empty {
+                                ev.end
+                            } else {
+                                self.x.skip_element()?
+                            };
+                            self.x.issue(
+                                ReadIssue::Unsupported,
+                                ev.start,
+                                end,
+                                format!("<{other}> inside a shape is skipped"),
+                            );
                         }
                     }
                 }
@@ -471,7 +546,8 @@ impl<'a> Reader<'a> {
         let els = (kind == Kind::Skeleton).then_some(&mut elements);
         let end = self.shape_children(empty, tag_end, &mut child_attrs, els)?;
         let end = end.max(start);
-        let result = self.build_image_shape(&attrs, kind, start, end, image, child_attrs, elements);
+        let result =
+            self.build_image_shape(&attrs, kind, start, end, image, child_attrs, &elements);
         self.attrs = attrs;
         if let Some(ann) = result {
             self.dataset.annotations.push(ann);
@@ -489,25 +565,37 @@ impl<'a> Reader<'a> {
         end: usize,
         image: ImageId,
         child_attrs: Vec<(String, String)>,
-        elements: Vec<RawElement>,
+        elements: &[RawElement],
     ) -> Option<Annotation> {
         let find = |name: &str| find_in(attrs, name);
         let label_name = find("label").unwrap_or_default().to_owned();
         if find("label").is_none() {
-            self.x.issue(ReadIssue::MalformedValue, start, end, "shape without a `label` attribute: read with the label \"\"");
+            self.x.issue(
+                ReadIssue::MalformedValue,
+                start,
+                end,
+                "shape without a `label` attribute: read with the label \"\"",
+            );
         }
         let label = self.label(&label_name, None, start, end);
         let geometry = match kind {
-            Kind::Skeleton => self.skeleton_geometry(label, &elements, start, end)?,
+            Kind::Skeleton => self.skeleton_geometry(label, elements, start, end)?,
             _ => self.geometry(kind, attrs, start, end)?,
         };
-        let mut ann = Annotation::new(AnnotationId(self.next_annotation_id), image, label, geometry);
+        let mut ann = Annotation::new(
+            AnnotationId(self.next_annotation_id),
+            image,
+            label,
+            geometry,
+        );
         self.next_annotation_id += 1;
         for (k, v) in attrs {
             match k.as_slice() {
                 b"label" => {}
                 b"source" => ann.source = Some(v.clone()),
-                b"occluded" if kind != Kind::Tag => ann.occluded = self.flag(v, "occluded", start, end),
+                b"occluded" if kind != Kind::Tag => {
+                    ann.occluded = self.flag(v, "occluded", start, end);
+                }
                 b"z_order" if kind != Kind::Tag => ann.z_order = self.int(v, "z_order", start, end),
                 b"group_id" => ann.group = self.group(v, start, end),
                 k if geometry_attr(kind, k) => {}
@@ -520,9 +608,14 @@ impl<'a> Reader<'a> {
         ann.attributes = self.typed(label, child_attrs);
         if kind == Kind::Skeleton {
             let extras: Vec<serde_json::Value> = elements.iter().map(element_extra).collect();
-            if extras.iter().any(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
-                ann.extra
-                    .push((crate::read::ELEMENTS_KEY.to_owned(), serde_json::Value::Array(extras).to_string()));
+            if extras
+                .iter()
+                .any(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+            {
+                ann.extra.push((
+                    crate::read::ELEMENTS_KEY.to_owned(),
+                    serde_json::Value::Array(extras).to_string(),
+                ));
             }
         }
         Some(ann)
@@ -551,7 +644,12 @@ impl<'a> Reader<'a> {
             "1" | "true" | "True" => true,
             "0" | "false" | "False" | "" => false,
             _ => {
-                self.x.issue(ReadIssue::MalformedValue, start, end, format!("`{what}` is `{v}`, expected 0 or 1: read as 0"));
+                self.x.issue(
+                    ReadIssue::MalformedValue,
+                    start,
+                    end,
+                    format!("`{what}` is `{v}`, expected 0 or 1: read as 0"),
+                );
                 false
             }
         }
@@ -561,7 +659,12 @@ impl<'a> Reader<'a> {
         if let Ok(n) = v.trim().parse() {
             return n;
         }
-        self.x.issue(ReadIssue::MalformedValue, start, end, format!("`{what}` is `{v}`, expected an integer: read as 0"));
+        self.x.issue(
+            ReadIssue::MalformedValue,
+            start,
+            end,
+            format!("`{what}` is `{v}`, expected an integer: read as 0"),
+        );
         0
     }
 
@@ -570,7 +673,12 @@ impl<'a> Reader<'a> {
             Ok(0) => None,
             Ok(n) => Some(GroupId(n)),
             Err(_) => {
-                self.x.issue(ReadIssue::MalformedValue, start, end, format!("`group_id` is `{v}`, expected a non-negative integer: ignored"));
+                self.x.issue(
+                    ReadIssue::MalformedValue,
+                    start,
+                    end,
+                    format!("`group_id` is `{v}`, expected a non-negative integer: ignored"),
+                );
                 None
             }
         }
@@ -578,17 +686,32 @@ impl<'a> Reader<'a> {
 
     fn number(&mut self, v: Option<&str>, what: &str, start: usize, end: usize) -> Option<f64> {
         let Some(v) = v else {
-            self.x.issue(ReadIssue::MalformedValue, start, end, format!("the shape has no `{what}`: skipped"));
+            self.x.issue(
+                ReadIssue::MalformedValue,
+                start,
+                end,
+                format!("the shape has no `{what}`: skipped"),
+            );
             return None;
         };
         match v.trim().parse::<f64>() {
             Ok(n) if n.is_finite() => Some(n),
             Ok(_) => {
-                self.x.issue(ReadIssue::NonFinite, start, end, format!("`{what}` is `{v}`: the shape is skipped"));
+                self.x.issue(
+                    ReadIssue::NonFinite,
+                    start,
+                    end,
+                    format!("`{what}` is `{v}`: the shape is skipped"),
+                );
                 None
             }
             Err(_) => {
-                self.x.issue(ReadIssue::MalformedValue, start, end, format!("`{what}` is `{v}`, expected a number: the shape is skipped"));
+                self.x.issue(
+                    ReadIssue::MalformedValue,
+                    start,
+                    end,
+                    format!("`{what}` is `{v}`, expected a number: the shape is skipped"),
+                );
                 None
             }
         }
@@ -596,14 +719,31 @@ impl<'a> Reader<'a> {
 
     fn points(&mut self, v: Option<&str>, start: usize, end: usize) -> Option<Vec<Point>> {
         let Some(v) = v else {
-            self.x.issue(ReadIssue::MalformedValue, start, end, "the shape has no `points`: skipped");
+            self.x.issue(
+                ReadIssue::MalformedValue,
+                start,
+                end,
+                "the shape has no `points`: skipped",
+            );
             return None;
         };
         match parse_points(v) {
             Ok(p) => Some(p),
             Err(msg) => {
-                let kind = if msg.contains("finite") { ReadIssue::NonFinite } else { ReadIssue::MalformedValue };
-                self.x.issue(kind, start, end, format!("malformed points `{}`: {msg}; the shape is skipped", shorten(v)));
+                let kind = if msg.contains("finite") {
+                    ReadIssue::NonFinite
+                } else {
+                    ReadIssue::MalformedValue
+                };
+                self.x.issue(
+                    kind,
+                    start,
+                    end,
+                    format!(
+                        "malformed points `{}`: {msg}; the shape is skipped",
+                        shorten(v)
+                    ),
+                );
                 None
             }
         }
@@ -680,7 +820,12 @@ impl<'a> Reader<'a> {
         for (slot, name) in dims.iter_mut().zip(["left", "top", "width", "height"]) {
             let v = find(name);
             match v.map(|v| v.trim().parse::<f64>()) {
-                Some(Ok(n)) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= f64::from(u32::MAX) => {
+                Some(Ok(n))
+                    if n.is_finite()
+                        && n >= 0.0
+                        && n.fract() == 0.0
+                        && n <= f64::from(u32::MAX) =>
+                {
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     {
                         *slot = n as u32;
@@ -698,7 +843,12 @@ impl<'a> Reader<'a> {
             }
         }
         let Some(rle) = find("rle") else {
-            self.x.issue(ReadIssue::InvalidMask, start, end, "mask without `rle`: skipped");
+            self.x.issue(
+                ReadIssue::InvalidMask,
+                start,
+                end,
+                "mask without `rle`: skipped",
+            );
             return None;
         };
         let mut counts = Vec::new();
@@ -706,7 +856,15 @@ impl<'a> Reader<'a> {
             if let Ok(n) = token.parse::<u32>() {
                 counts.push(n);
             } else {
-                self.x.issue(ReadIssue::InvalidMask, start, end, format!("mask run `{}` is not a non-negative integer: the mask is skipped", shorten(token)));
+                self.x.issue(
+                    ReadIssue::InvalidMask,
+                    start,
+                    end,
+                    format!(
+                        "mask run `{}` is not a non-negative integer: the mask is skipped",
+                        shorten(token)
+                    ),
+                );
                 return None;
             }
         }
@@ -742,12 +900,19 @@ impl<'a> Reader<'a> {
         let mut points = Vec::with_capacity(elements.len());
         for el in elements {
             let name = el.get("label").unwrap_or_default().to_owned();
-            if self.dataset.labels.get(label).is_some_and(meta_declared) && self.dataset.labels.find_child(label, &name).is_none() {
+            if self.dataset.labels.get(label).is_some_and(meta_declared)
+                && self.dataset.labels.find_child(label, &name).is_none()
+            {
                 self.label(&name, Some(label), el.start, el.end);
             }
             let pts = self.points(el.get("points"), el.start, el.end);
             let Some(p) = pts.as_deref().and_then(<[Point]>::first).copied() else {
-                self.x.issue(ReadIssue::MalformedValue, start, end, format!("skeleton element `{name}` has no point: the skeleton is skipped"));
+                self.x.issue(
+                    ReadIssue::MalformedValue,
+                    start,
+                    end,
+                    format!("skeleton element `{name}` has no point: the skeleton is skipped"),
+                );
                 return None;
             };
             if pts.as_ref().is_some_and(|p| p.len() != 1) {
@@ -780,7 +945,7 @@ impl<'a> Reader<'a> {
         start: usize,
         empty: bool,
         parent: Option<LabelId>,
-    ) -> Result<Option<(Track, (usize, usize))>, ParseError> {
+    ) -> Result<Option<SpannedTrack>, ParseError> {
         self.collect_attrs(e, start)?;
         let attrs = std::mem::take(&mut self.attrs);
         let label_name = attrs
@@ -807,12 +972,15 @@ impl<'a> Reader<'a> {
                 },
                 b"source" => track.source = Some(v.clone()),
                 b"group_id" => track.group = self.group(v, start, start),
-                k => track.extra.push((format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)), json_string(v))),
+                k => track.extra.push((
+                    format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),
+                    json_string(v),
+                )),
             }
         }
         self.attrs = attrs;
         let mut end = start;
-        let mut raw_shapes: Vec<(Kind, usize, usize, Vec<(Vec<u8>, String)>, Vec<(String, String)>)> = Vec::new();
+        let mut raw_shapes: Vec<RawTrackShape> = Vec::new();
         if !empty {
             loop {
                 let ev = self.x.next()?;
@@ -830,13 +998,29 @@ impl<'a> Reader<'a> {
                             self.collect_attrs(c, ev.start)?;
                             let attrs = std::mem::take(&mut self.attrs);
                             let mut child_attrs = Vec::new();
-                            let end = self.shape_children(is_empty, ev.end, &mut child_attrs, None)?;
-                            raw_shapes.push((kind, ev.start, end.max(ev.end), attrs.clone(), child_attrs));
+                            let end =
+                                self.shape_children(is_empty, ev.end, &mut child_attrs, None)?;
+                            raw_shapes.push((
+                                kind,
+                                ev.start,
+                                end.max(ev.end),
+                                attrs.clone(),
+                                child_attrs,
+                            ));
                             self.attrs = attrs;
                         } else {
                             let name = String::from_utf8_lossy(local.as_ref()).into_owned();
-                            let end = if is_empty { ev.end } else { self.x.skip_element()? };
-                            self.x.issue(ReadIssue::Unsupported, ev.start, end, format!("<{name}> in <track> is skipped"));
+                            let end = if is_empty {
+                                ev.end
+                            } else {
+                                self.x.skip_element()?
+                            };
+                            self.x.issue(
+                                ReadIssue::Unsupported,
+                                ev.start,
+                                end,
+                                format!("<{name}> in <track> is skipped"),
+                            );
                         }
                     }
                     Event::End(_) | Event::Eof => {
@@ -849,7 +1033,12 @@ impl<'a> Reader<'a> {
         }
         let end = end.max(start);
         if !id_ok {
-            self.x.issue(ReadIssue::MalformedValue, start, end, "track `id` is not a non-negative integer: read as 0");
+            self.x.issue(
+                ReadIssue::MalformedValue,
+                start,
+                end,
+                "track `id` is not a non-negative integer: read as 0",
+            );
         }
         track.label = self.label(&label_name, parent, start, end);
         let mut shape_labels = 0usize;
@@ -859,7 +1048,12 @@ impl<'a> Reader<'a> {
                 if l == label_name {
                     shape_labels += 1;
                 } else {
-                    self.x.issue(ReadIssue::Unsupported, s, e, format!("label `{l}` of a shape in a track of `{label_name}` is not kept"));
+                    self.x.issue(
+                        ReadIssue::Unsupported,
+                        s,
+                        e,
+                        format!("label `{l}` of a shape in a track of `{label_name}` is not kept"),
+                    );
                 }
             }
             if let Some(shape) = self.track_shape(track.label, kind, s, e, &attrs, child_attrs) {
@@ -867,7 +1061,9 @@ impl<'a> Reader<'a> {
             }
         }
         if shape_labels > 0 && shape_labels == n_shapes {
-            track.extra.push((SHAPE_LABEL_KEY.to_owned(), "true".to_owned()));
+            track
+                .extra
+                .push((SHAPE_LABEL_KEY.to_owned(), "true".to_owned()));
         }
         Ok(Some((track, (start, end))))
     }
@@ -888,7 +1084,12 @@ impl<'a> Reader<'a> {
             self.geometry(kind, attrs, start, end)?
         };
         let Some(frame) = find("frame").and_then(|f| f.trim().parse::<u64>().ok()) else {
-            self.x.issue(ReadIssue::MalformedValue, start, end, "track shape without a valid `frame`: skipped");
+            self.x.issue(
+                ReadIssue::MalformedValue,
+                start,
+                end,
+                "track shape without a valid `frame`: skipped",
+            );
             return None;
         };
         let mut shape = TrackShape {
@@ -912,7 +1113,12 @@ impl<'a> Reader<'a> {
                 k if geometry_attr(kind, k) => {}
                 k => {
                     let k = String::from_utf8_lossy(k).into_owned();
-                    self.x.issue(ReadIssue::Unsupported, start, end, format!("attribute `{k}` of a track shape is not kept"));
+                    self.x.issue(
+                        ReadIssue::Unsupported,
+                        start,
+                        end,
+                        format!("attribute `{k}` of a track shape is not kept"),
+                    );
                 }
             }
         }
@@ -932,6 +1138,18 @@ fn meta_declared(label: &Label) -> bool {
     crate::meta::is_declared(label)
 }
 
+/// A track with the byte span of its element.
+type SpannedTrack = (Track, (usize, usize));
+
+/// A track shape as read: kind, span, XML attributes, `<attribute>` values.
+type RawTrackShape = (
+    Kind,
+    usize,
+    usize,
+    Vec<(Vec<u8>, String)>,
+    Vec<(String, String)>,
+);
+
 /// A skeleton element as read.
 struct RawElement {
     attrs: Vec<(String, String)>,
@@ -942,7 +1160,10 @@ struct RawElement {
 
 impl RawElement {
     fn get(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -9,7 +9,9 @@ use labelkit_model::{
 };
 
 use crate::meta::{is_xml_name, meta_to_write, META_KEY};
-use crate::read::{ATTR_PREFIX, CUBOID_NAMES, ELEMENTS_KEY, IMAGE_ID_KEY, SHAPE_LABEL_KEY, VERSION_KEY};
+use crate::read::{
+    ATTR_PREFIX, CUBOID_NAMES, ELEMENTS_KEY, IMAGE_ID_KEY, SHAPE_LABEL_KEY, VERSION_KEY,
+};
 use crate::xml::{escape_attr, escape_text, from_json_string};
 use crate::{Variant, WriteOptions};
 
@@ -175,7 +177,11 @@ fn label_name(labels: &[Label], id: LabelId) -> &str {
     labels.get(id.index()).map_or("", |l| l.name.as_str())
 }
 
-pub(crate) fn write<O: Write>(d: &Dataset, out: &mut O, options: &WriteOptions) -> io::Result<WriteReport> {
+pub(crate) fn write<O: Write>(
+    d: &Dataset,
+    out: &mut O,
+    options: &WriteOptions,
+) -> io::Result<WriteReport> {
     let mut w = W {
         buf: String::with_capacity(1 << 20),
         out,
@@ -184,7 +190,8 @@ pub(crate) fn write<O: Write>(d: &Dataset, out: &mut O, options: &WriteOptions) 
         next_group: d.next_group_id().0,
     };
     let labels = &d.labels.labels;
-    w.buf.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");
+    w.buf
+        .push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");
     let version = d
         .info
         .extra
@@ -200,7 +207,12 @@ pub(crate) fn write<O: Write>(d: &Dataset, out: &mut O, options: &WriteOptions) 
         .iter()
         .find(|(k, _)| k == META_KEY)
         .and_then(|(_, v)| from_json_string(v));
-    let meta = meta_to_write(raw_meta.as_deref(), d.info.name.as_deref(), labels, !d.tracks.is_empty());
+    let meta = meta_to_write(
+        raw_meta.as_deref(),
+        d.info.name.as_deref(),
+        labels,
+        !d.tracks.is_empty(),
+    );
     w.buf.push_str(&meta);
     w.buf.push('\n');
     count_label_losses(&mut w.report, labels);
@@ -208,7 +220,10 @@ pub(crate) fn write<O: Write>(d: &Dataset, out: &mut O, options: &WriteOptions) 
     match options.variant {
         Variant::Images => {
             write_images(&mut w, d)?;
-            w.report.lose("tracks (CVAT for images holds per-frame shapes: expand tracks first)", d.tracks.len() as u64);
+            w.report.lose(
+                "tracks (CVAT for images holds per-frame shapes: expand tracks first)",
+                d.tracks.len() as u64,
+            );
         }
         Variant::Video => {
             for track in &d.tracks {
@@ -226,8 +241,14 @@ pub(crate) fn write<O: Write>(d: &Dataset, out: &mut O, options: &WriteOptions) 
 }
 
 fn count_label_losses(report: &mut WriteReport, labels: &[Label]) {
-    report.lose("label source ids", labels.iter().filter(|l| l.source_id.is_some()).count() as u64);
-    report.lose("label supercategories", labels.iter().filter(|l| l.supercategory.is_some()).count() as u64);
+    report.lose(
+        "label source ids",
+        labels.iter().filter(|l| l.source_id.is_some()).count() as u64,
+    );
+    report.lose(
+        "label supercategories",
+        labels.iter().filter(|l| l.supercategory.is_some()).count() as u64,
+    );
 }
 
 fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
@@ -248,7 +269,10 @@ fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
 fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
     let labels = &d.labels.labels;
     let index = d.index();
-    w.report.lose("annotations on images that do not exist", index.orphans().len() as u64);
+    w.report.lose(
+        "annotations on images that do not exist",
+        index.orphans().len() as u64,
+    );
     for (pos, image) in d.images.iter().enumerate() {
         let tag_start = w.buf.len();
         w.buf.push_str("  <image");
@@ -267,7 +291,8 @@ fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
         w.int("height", image.height);
         w.extra_attrs(&image.extra, tag_start);
         if !image.attributes.is_empty() {
-            w.report.lose("image attributes", image.attributes.len() as u64);
+            w.report
+                .lose("image attributes", image.attributes.len() as u64);
         }
         if image.frame.is_some() {
             w.report.lose_one("frame numbers of images");
@@ -294,10 +319,17 @@ fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotat
     count_annotation_losses(&mut w.report, ann);
     let rings: Vec<Geometry> = match &ann.geometry {
         Geometry::Polygon(p) if p.rings.len() > 1 => {
-            w.report.lose("polygon parts written as separate polygons", (p.rings.len() - 1) as u64);
+            w.report.lose(
+                "polygon parts written as separate polygons",
+                (p.rings.len() - 1) as u64,
+            );
             p.rings
                 .iter()
-                .map(|r| Geometry::Polygon(labelkit_model::Polygon { rings: vec![r.clone()] }))
+                .map(|r| {
+                    Geometry::Polygon(labelkit_model::Polygon {
+                        rings: vec![r.clone()],
+                    })
+                })
                 .collect()
         }
         g => vec![g.clone()],
@@ -328,7 +360,8 @@ fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotat
         };
         let Some(tag) = tag else {
             w.buf.truncate(start);
-            w.report.lose_one(&format!("{} shapes", geometry.kind().as_str()));
+            w.report
+                .lose_one(&format!("{} shapes", geometry.kind().as_str()));
             continue;
         };
         w.buf.insert_str(name_at, tag);
@@ -342,7 +375,9 @@ fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotat
         w.buf.push_str(">\n");
         w.attribute_children("      ", &ann.attributes);
         if let Geometry::Keypoints(k) = geometry {
-            let schema = labels.get(ann.label.index()).and_then(|l| l.keypoints.as_ref());
+            let schema = labels
+                .get(ann.label.index())
+                .and_then(|l| l.keypoints.as_ref());
             let extras = ann
                 .extra
                 .iter()
@@ -377,7 +412,11 @@ fn write_element<O: Write>(
     w.buf.push_str("      <points");
     w.attr("label", &element_name(p, i, schema));
     let extra = extra.and_then(serde_json::Value::as_object);
-    let text = |key: &str| extra.and_then(|e| e.get(key)).and_then(serde_json::Value::as_str);
+    let text = |key: &str| {
+        extra
+            .and_then(|e| e.get(key))
+            .and_then(serde_json::Value::as_str)
+    };
     if let Some(source) = text("source") {
         w.attr("source", source);
     }
@@ -392,7 +431,11 @@ fn write_element<O: Write>(
     w.points(&[Point::new(p.x, p.y)]);
     if let Some(extra) = extra {
         for (k, v) in extra {
-            if matches!(k.as_str(), "source" | "occluded" | "outside" | "label" | "points") || !is_xml_name(k) {
+            if matches!(
+                k.as_str(),
+                "source" | "occluded" | "outside" | "label" | "points"
+            ) || !is_xml_name(k)
+            {
                 continue;
             }
             if let Some(v) = v.as_str() {
@@ -401,9 +444,15 @@ fn write_element<O: Write>(
         }
     }
     w.buf.push_str(">\n");
-    if let Some(children) = extra.and_then(|e| e.get("<attribute>")).and_then(serde_json::Value::as_array) {
+    if let Some(children) = extra
+        .and_then(|e| e.get("<attribute>"))
+        .and_then(serde_json::Value::as_array)
+    {
         for pair in children {
-            if let (Some(n), Some(v)) = (pair.get(0).and_then(|v| v.as_str()), pair.get(1).and_then(|v| v.as_str())) {
+            if let (Some(n), Some(v)) = (
+                pair.get(0).and_then(|v| v.as_str()),
+                pair.get(1).and_then(|v| v.as_str()),
+            ) {
                 w.buf.push_str("        <attribute");
                 w.attr("name", n);
                 w.buf.push('>');
@@ -415,7 +464,13 @@ fn write_element<O: Write>(
     w.buf.push_str("      </points>\n");
 }
 
-fn write_track<O: Write>(w: &mut W<'_, O>, labels: &[Label], track: &Track, indent: &str, keyframes_only: bool) {
+fn write_track<O: Write>(
+    w: &mut W<'_, O>,
+    labels: &[Label],
+    track: &Track,
+    indent: &str,
+    keyframes_only: bool,
+) {
     let tag_start = w.buf.len();
     w.buf.push_str(indent);
     w.buf.push_str("<track");
@@ -431,12 +486,22 @@ fn write_track<O: Write>(w: &mut W<'_, O>, labels: &[Label], track: &Track, inde
     w.buf.push_str(">\n");
     let inner = format!("{indent}  ");
     let skeleton = !track.elements.is_empty()
-        || labels.get(track.label.index()).and_then(|l| l.kind.as_deref()) == Some("skeleton");
+        || labels
+            .get(track.label.index())
+            .and_then(|l| l.kind.as_deref())
+            == Some("skeleton");
     for shape in &track.shapes {
         if keyframes_only && !shape.keyframe {
             continue;
         }
-        write_track_shape(w, track, label_name(labels, track.label), shape, &inner, skeleton);
+        write_track_shape(
+            w,
+            track,
+            label_name(labels, track.label),
+            shape,
+            &inner,
+            skeleton,
+        );
     }
     for element in &track.elements {
         write_track(w, labels, element, &inner, keyframes_only);
@@ -477,9 +542,9 @@ fn write_track_shape<O: Write>(
                     .find(|s| s.frame <= shape.frame)
                     .or_else(|| el.shapes.first())
                     .and_then(|s| match &s.geometry {
-                    Geometry::Points(p) => p.points.first().copied(),
-                    _ => None,
-                })
+                        Geometry::Points(p) => p.points.first().copied(),
+                        _ => None,
+                    })
             })
             .collect();
         if let Some(points) = points.filter(|p| !p.is_empty()) {
@@ -494,12 +559,16 @@ fn write_track_shape<O: Write>(
     };
     let Some(tag) = tag else {
         w.buf.truncate(start);
-        w.report.lose_one(&format!("{} shapes in tracks", shape.geometry.kind().as_str()));
+        w.report.lose_one(&format!(
+            "{} shapes in tracks",
+            shape.geometry.kind().as_str()
+        ));
         return;
     };
     if let Geometry::Polygon(p) = &shape.geometry {
         if p.rings.len() > 1 {
-            w.report.lose("polygon parts in tracks", (p.rings.len() - 1) as u64);
+            w.report
+                .lose("polygon parts in tracks", (p.rings.len() - 1) as u64);
         }
     }
     w.buf.insert_str(name_at, tag);
@@ -518,9 +587,15 @@ fn write_track_shape<O: Write>(
 /// else its position in the dataset.
 fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
     let labels = &d.labels.labels;
-    w.report.lose("image list (CVAT for video lists no images)", d.images.len() as u64);
+    w.report.lose(
+        "image list (CVAT for video lists no images)",
+        d.images.len() as u64,
+    );
     let index = d.index();
-    w.report.lose("annotations on images that do not exist", index.orphans().len() as u64);
+    w.report.lose(
+        "annotations on images that do not exist",
+        index.orphans().len() as u64,
+    );
     let mut next_id = d.tracks.iter().map(|t| t.id.0 + 1).max().unwrap_or(0);
     for (pos, image) in d.images.iter().enumerate() {
         let frame = image.frame.unwrap_or(pos as u64);
@@ -529,14 +604,16 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                 continue;
             };
             count_annotation_losses(&mut w.report, ann);
-            let shape = |geometry: Geometry, outside: bool, frame: u64, attributes: Attributes| TrackShape {
-                frame,
-                keyframe: true,
-                outside,
-                occluded: ann.occluded,
-                z_order: ann.z_order,
-                geometry,
-                attributes,
+            let shape = |geometry: Geometry, outside: bool, frame: u64, attributes: Attributes| {
+                TrackShape {
+                    frame,
+                    keyframe: true,
+                    outside,
+                    occluded: ann.occluded,
+                    z_order: ann.z_order,
+                    geometry,
+                    attributes,
+                }
             };
             let mut track = Track {
                 id: labelkit_model::TrackId(next_id),
@@ -554,17 +631,28 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                         shape(Geometry::Tag, false, frame, ann.attributes.clone()),
                         shape(Geometry::Tag, true, frame + 1, ann.attributes.clone()),
                     ];
-                    let schema = labels.get(ann.label.index()).and_then(|l| l.keypoints.as_ref());
+                    let schema = labels
+                        .get(ann.label.index())
+                        .and_then(|l| l.keypoints.as_ref());
                     for (i, p) in k.points.iter().enumerate() {
                         let name = element_name(p, i, schema);
                         let label = (0..labels.len())
                             .filter_map(|j| u32::try_from(j).ok().map(LabelId))
-                            .find(|&j| labels.get(j.index()).is_some_and(|l| l.parent == Some(ann.label) && l.name == name))
+                            .find(|&j| {
+                                labels
+                                    .get(j.index())
+                                    .is_some_and(|l| l.parent == Some(ann.label) && l.name == name)
+                            })
                             .unwrap_or(ann.label);
                         let pts = Geometry::Points(labelkit_model::Points {
                             points: vec![Point::new(p.x, p.y)],
                         });
-                        let mut first = shape(pts.clone(), p.visibility == Visibility::Absent, frame, Attributes::new());
+                        let mut first = shape(
+                            pts.clone(),
+                            p.visibility == Visibility::Absent,
+                            frame,
+                            Attributes::new(),
+                        );
                         first.occluded = p.visibility == Visibility::Occluded;
                         let mut second = shape(pts, true, frame + 1, Attributes::new());
                         second.occluded = false;

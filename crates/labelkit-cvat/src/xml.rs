@@ -38,7 +38,13 @@ pub(crate) struct Xml<'a> {
 
 impl<'a> Xml<'a> {
     /// A parser over `full[base..end]`.
-    pub(crate) fn new(path: &'a Path, file: FileId, full: &'a [u8], base: usize, end: usize) -> Self {
+    pub(crate) fn new(
+        path: &'a Path,
+        file: FileId,
+        full: &'a [u8],
+        base: usize,
+        end: usize,
+    ) -> Self {
         let slice = full.get(base..end).unwrap_or_default();
         let mut reader = Reader::from_reader(slice);
         let config = reader.config_mut();
@@ -62,7 +68,13 @@ impl<'a> Xml<'a> {
     }
 
     /// Records a recoverable issue.
-    pub(crate) fn issue(&mut self, kind: ReadIssue, start: usize, end: usize, message: impl Into<String>) {
+    pub(crate) fn issue(
+        &mut self,
+        kind: ReadIssue,
+        start: usize,
+        end: usize,
+        message: impl Into<String>,
+    ) {
         self.issues
             .push(kind.at(self.file, ByteSpan::new(start, end), message));
     }
@@ -82,8 +94,7 @@ impl<'a> Xml<'a> {
         let event = match self.reader.read_event() {
             Ok(e) => e,
             Err(e) => {
-                let at = self.base
-                    + usize::try_from(self.reader.error_position()).unwrap_or(0);
+                let at = self.base + usize::try_from(self.reader.error_position()).unwrap_or(0);
                 return Err(self.error_at(at, format!("malformed XML: {e}")));
             }
         };
@@ -143,11 +154,21 @@ impl<'a> Xml<'a> {
             match ev.event {
                 Event::Text(t) => match t.decode() {
                     Ok(s) => text.push_str(&s),
-                    Err(_) => self.issue(ReadIssue::MalformedValue, ev.start, ev.end, "text is not valid UTF-8"),
+                    Err(_) => self.issue(
+                        ReadIssue::MalformedValue,
+                        ev.start,
+                        ev.end,
+                        "text is not valid UTF-8",
+                    ),
                 },
                 Event::CData(c) => match c.decode() {
                     Ok(s) => text.push_str(&s),
-                    Err(_) => self.issue(ReadIssue::MalformedValue, ev.start, ev.end, "CDATA is not valid UTF-8"),
+                    Err(_) => self.issue(
+                        ReadIssue::MalformedValue,
+                        ev.start,
+                        ev.end,
+                        "CDATA is not valid UTF-8",
+                    ),
                 },
                 Event::GeneralRef(r) => {
                     let raw = r.decode().unwrap_or_default();
@@ -202,15 +223,18 @@ impl<'a> Xml<'a> {
     ) -> Result<(), ParseError> {
         out.clear();
         for attr in e.attributes() {
-            let attr = attr.map_err(|err| self.error_at(at, format!("malformed attribute: {err}")))?;
+            let attr =
+                attr.map_err(|err| self.error_at(at, format!("malformed attribute: {err}")))?;
             let value = match attr.value {
                 Cow::Borrowed(raw) => {
                     if memchr::memchr(b'&', raw).is_some() {
                         Cow::Owned(unescape(raw).map_err(|m| self.error_at(at, m))?)
                     } else {
-                        Cow::Borrowed(std::str::from_utf8(raw).map_err(|_| {
-                            self.error_at(at, "attribute value is not valid UTF-8")
-                        })?)
+                        Cow::Borrowed(
+                            std::str::from_utf8(raw).map_err(|_| {
+                                self.error_at(at, "attribute value is not valid UTF-8")
+                            })?,
+                        )
                     }
                 }
                 Cow::Owned(raw) => Cow::Owned(unescape(&raw).map_err(|m| self.error_at(at, m))?),
@@ -245,7 +269,8 @@ pub(crate) fn resolve_entity(name: &str) -> Option<char> {
 /// Unescapes an attribute value: predefined entities and character
 /// references only.
 fn unescape(raw: &[u8]) -> Result<String, String> {
-    let text = std::str::from_utf8(raw).map_err(|_| "attribute value is not valid UTF-8".to_owned())?;
+    let text =
+        std::str::from_utf8(raw).map_err(|_| "attribute value is not valid UTF-8".to_owned())?;
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(amp) = rest.find('&') {
@@ -332,6 +357,9 @@ mod tests {
         let mut s = String::new();
         escape_attr(&mut s, "a\"<b>&\nc");
         assert_eq!(s, "a&quot;&lt;b&gt;&amp;&#10;c");
-        assert_eq!(from_json_string(&json_string("x\"y")).as_deref(), Some("x\"y"));
+        assert_eq!(
+            from_json_string(&json_string("x\"y")).as_deref(),
+            Some("x\"y")
+        );
     }
 }

@@ -52,7 +52,11 @@ fn undeclared(l: &Loaded) -> Vec<String> {
         .labels
         .labels
         .iter()
-        .filter(|x| x.extra.iter().any(|(k, _)| k == labelkit_cvat::UNDECLARED_KEY))
+        .filter(|x| {
+            x.extra
+                .iter()
+                .any(|(k, _)| k == labelkit_cvat::UNDECLARED_KEY)
+        })
         .map(|x| x.name.clone())
         .collect();
     v.sort();
@@ -75,7 +79,10 @@ fn declared_count(l: &Loaded) -> usize {
 
 fn track_frames(l: &Loaded, i: usize) -> (Vec<u64>, Vec<bool>) {
     let t = &l.dataset.tracks[i];
-    (t.shapes.iter().map(|s| s.frame).collect(), t.shapes.iter().map(|s| s.outside).collect())
+    (
+        t.shapes.iter().map(|s| s.frame).collect(),
+        t.shapes.iter().map(|s| s.outside).collect(),
+    )
 }
 
 #[test]
@@ -84,14 +91,36 @@ fn cveta2_project_export() {
     assert_eq!(declared_count(&l), 4);
     assert_eq!(
         declared_top(&l),
-        vec![("sdfxcvxcvxcv", Some("any")), ("sdfsdfvcxcvxcv", Some("any")), ("vvvvv", Some("any")), ("vsdxfddsf", Some("any"))]
+        vec![
+            ("sdfxcvxcvxcv", Some("any")),
+            ("sdfsdfvcxcvxcv", Some("any")),
+            ("vvvvv", Some("any")),
+            ("vsdxfddsf", Some("any"))
+        ]
     );
-    let names: Vec<&str> = l.dataset.images.iter().map(|i| i.file_name.as_str()).collect();
+    let names: Vec<&str> = l
+        .dataset
+        .images
+        .iter()
+        .map(|i| i.file_name.as_str())
+        .collect();
     assert_eq!(
         names,
-        ["000000000009.avif", "000000000025.bmp", "000000000036.jpeg", "000000000042.jpg", "000000000009_1.avif", "000000000042_1.jpg"]
+        [
+            "000000000009.avif",
+            "000000000025.bmp",
+            "000000000036.jpeg",
+            "000000000042.jpg",
+            "000000000009_1.avif",
+            "000000000042_1.jpg"
+        ]
     );
-    let mut sizes: Vec<(u32, u32)> = l.dataset.images.iter().map(|i| (i.width, i.height)).collect();
+    let mut sizes: Vec<(u32, u32)> = l
+        .dataset
+        .images
+        .iter()
+        .map(|i| (i.width, i.height))
+        .collect();
     sizes.sort_unstable();
     sizes.dedup();
     assert_eq!(sizes, [(481, 640), (640, 426), (640, 478), (640, 480)]);
@@ -104,14 +133,34 @@ fn cveta2_project_export() {
 fn pose_grouping_skeletons_and_undeclared_labels() {
     let (bytes, l) = load(FILES[1]);
     assert_eq!(declared_count(&l), 8);
-    assert_eq!(declared_top(&l), vec![("Pointy", Some("points")), ("Skelly", Some("skeleton")), ("Pointy_Box", Some("rectangle"))]);
+    assert_eq!(
+        declared_top(&l),
+        vec![
+            ("Pointy", Some("points")),
+            ("Skelly", Some("skeleton")),
+            ("Pointy_Box", Some("rectangle"))
+        ]
+    );
     let skelly = l.dataset.labels.find("Skelly").unwrap();
-    let schema = l.dataset.labels.get(skelly).unwrap().keypoints.clone().unwrap();
+    let schema = l
+        .dataset
+        .labels
+        .get(skelly)
+        .unwrap()
+        .keypoints
+        .clone()
+        .unwrap();
     assert_eq!(schema.names, ["1", "2", "3", "4", "5"]);
     assert!(schema.edges.is_empty());
     assert_eq!(l.dataset.images.len(), 1);
-    assert_eq!((l.dataset.images[0].width, l.dataset.images[0].height), (1920, 1200));
-    assert_eq!(kinds(&l), BTreeMap::from([("box", 5), ("points", 3), ("skeleton", 2)]));
+    assert_eq!(
+        (l.dataset.images[0].width, l.dataset.images[0].height),
+        (1920, 1200)
+    );
+    assert_eq!(
+        kinds(&l),
+        BTreeMap::from([("box", 5), ("points", 3), ("skeleton", 2)])
+    );
     let elements: usize = l
         .dataset
         .annotations
@@ -123,8 +172,18 @@ fn pose_grouping_skeletons_and_undeclared_labels() {
         .sum();
     assert_eq!(elements, 10);
     // 7 shapes and 5 skeleton elements carry a group_id.
-    assert_eq!(l.dataset.annotations.iter().filter(|a| a.group.is_some()).count(), 7);
-    assert_eq!(undeclared(&l), ["Pointy_1", "Pointy_2", "Pointy_3", "Pointy_misc"]);
+    assert_eq!(
+        l.dataset
+            .annotations
+            .iter()
+            .filter(|a| a.group.is_some())
+            .count(),
+        7
+    );
+    assert_eq!(
+        undeclared(&l),
+        ["Pointy_1", "Pointy_2", "Pointy_3", "Pointy_misc"]
+    );
     // One F003 per undeclared label, at its first use.
     let f003: Vec<_> = l.issues.iter().filter(|d| d.code == "F003").collect();
     assert_eq!(f003.len(), 4);
@@ -139,8 +198,17 @@ fn pose_grouping_skeletons_and_undeclared_labels() {
         assert!(t.starts_with(b"<") && t.ends_with(b">"), "annotation {i}");
     }
     // Element details the keypoint cannot hold are kept.
-    let skeleton = l.dataset.annotations.iter().find(|a| matches!(a.geometry, Geometry::Keypoints(_))).unwrap();
-    let elements = skeleton.extra.iter().find(|(k, _)| k == labelkit_cvat::ELEMENTS_KEY).unwrap();
+    let skeleton = l
+        .dataset
+        .annotations
+        .iter()
+        .find(|a| matches!(a.geometry, Geometry::Keypoints(_)))
+        .unwrap();
+    let elements = skeleton
+        .extra
+        .iter()
+        .find(|(k, _)| k == labelkit_cvat::ELEMENTS_KEY)
+        .unwrap();
     assert!(elements.1.contains("\"group_id\":\"3\""), "{}", elements.1);
 }
 
@@ -150,14 +218,22 @@ fn sample_video_tracks() {
     assert_eq!(declared_count(&l), 0);
     assert!(l.dataset.images.is_empty());
     assert_eq!(l.dataset.tracks.len(), 2);
-    assert_eq!(l.dataset.tracks.iter().map(|t| t.id.0).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(
+        l.dataset.tracks.iter().map(|t| t.id.0).collect::<Vec<_>>(),
+        [0, 1]
+    );
     assert_eq!(l.dataset.labels.name(l.dataset.tracks[0].label), "person");
     assert_eq!(l.dataset.labels.name(l.dataset.tracks[1].label), "car");
     assert_eq!(track_frames(&l, 0), (vec![0, 1, 2, 3, 4], vec![false; 5]));
-    assert_eq!(track_frames(&l, 1), (vec![0, 1, 2, 3, 4], vec![false, false, false, true, false]));
+    assert_eq!(
+        track_frames(&l, 1),
+        (vec![0, 1, 2, 3, 4], vec![false, false, false, true, false])
+    );
     let shapes: Vec<_> = l.dataset.tracks.iter().flat_map(|t| &t.shapes).collect();
     assert_eq!(shapes.len(), 10);
-    assert!(shapes.iter().all(|s| matches!(s.geometry, Geometry::Box(_))));
+    assert!(shapes
+        .iter()
+        .all(|s| matches!(s.geometry, Geometry::Box(_))));
     assert_eq!(shapes.iter().filter(|s| s.keyframe).count(), 5);
     assert_eq!(shapes.iter().filter(|s| s.occluded).count(), 1);
     assert_eq!(undeclared(&l), ["car", "person"]);
@@ -170,21 +246,50 @@ fn fs_import_project() {
     assert_eq!(declared_count(&l), 12);
     assert_eq!(
         declared_top(&l),
-        vec![("Baby Yoda", Some("any")), ("Ship", Some("any")), ("Yoda", Some("skeleton")), ("Robot", Some("any")), ("Person", Some("any"))]
+        vec![
+            ("Baby Yoda", Some("any")),
+            ("Ship", Some("any")),
+            ("Yoda", Some("skeleton")),
+            ("Robot", Some("any")),
+            ("Person", Some("any"))
+        ]
     );
     let yoda = l.dataset.labels.find("Yoda").unwrap();
-    let schema = l.dataset.labels.get(yoda).unwrap().keypoints.clone().unwrap();
+    let schema = l
+        .dataset
+        .labels
+        .get(yoda)
+        .unwrap()
+        .keypoints
+        .clone()
+        .unwrap();
     assert_eq!(schema.names, ["1", "2", "3", "4", "5", "6", "7"]);
     assert_eq!(l.dataset.images.len(), 4);
-    assert_eq!(kinds(&l), BTreeMap::from([("box", 4), ("points", 1), ("polygon", 4), ("skeleton", 1)]));
+    assert_eq!(
+        kinds(&l),
+        BTreeMap::from([("box", 4), ("points", 1), ("polygon", 4), ("skeleton", 1)])
+    );
     let per_image: Vec<usize> = l
         .dataset
         .images
         .iter()
-        .map(|i| l.dataset.annotations.iter().filter(|a| a.image == i.id).count())
+        .map(|i| {
+            l.dataset
+                .annotations
+                .iter()
+                .filter(|a| a.image == i.id)
+                .count()
+        })
         .collect();
     assert_eq!(per_image, [1, 6, 2, 1]);
-    assert_eq!(l.dataset.annotations.iter().filter(|a| a.z_order != 0).count(), 1);
+    assert_eq!(
+        l.dataset
+            .annotations
+            .iter()
+            .filter(|a| a.z_order != 0)
+            .count(),
+        1
+    );
     assert!(undeclared(&l).is_empty());
 }
 
@@ -192,18 +297,37 @@ fn fs_import_project() {
 fn datumaro_images_shapes_attributes_and_skeletons() {
     let (_, l) = load(FILES[4]);
     assert_eq!(declared_count(&l), 7);
-    let label1 = l.dataset.labels.get(l.dataset.labels.find("label1").unwrap()).unwrap();
+    let label1 = l
+        .dataset
+        .labels
+        .get(l.dataset.labels.find("label1").unwrap())
+        .unwrap();
     let specs: Vec<&str> = label1.attributes.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(specs, ["a1", "a2", "a3", "a4"]);
     assert_eq!(label1.attributes[1].values, ["v1 v2 v3"]);
     assert_eq!(label1.attributes[3].default.as_deref(), Some("0"));
-    assert_eq!(kinds(&l), BTreeMap::from([("box", 1), ("points", 1), ("polygon", 1), ("polyline", 1), ("skeleton", 2)]));
+    assert_eq!(
+        kinds(&l),
+        BTreeMap::from([
+            ("box", 1),
+            ("points", 1),
+            ("polygon", 1),
+            ("polyline", 1),
+            ("skeleton", 2)
+        ])
+    );
     let b = &l.dataset.annotations[0];
     assert!(b.occluded);
     assert_eq!(b.z_order, 1);
     assert_eq!(b.attributes.get("a1"), Some(&AttributeValue::Bool(true)));
-    assert_eq!(b.attributes.get("a2"), Some(&AttributeValue::Text("v3".into())));
-    assert_eq!(b.attributes.get("a3"), Some(&AttributeValue::Text("0003".into())));
+    assert_eq!(
+        b.attributes.get("a2"),
+        Some(&AttributeValue::Text("v3".into()))
+    );
+    assert_eq!(
+        b.attributes.get("a3"),
+        Some(&AttributeValue::Text("0003".into()))
+    );
     assert_eq!(b.attributes.get("a4"), Some(&AttributeValue::Number(2.4)));
     // Skeleton edges: svg node ids 3->2 and 1->4 are element positions.
     let sk = l.dataset.labels.find("skeleton").unwrap();
@@ -215,15 +339,33 @@ fn datumaro_images_shapes_attributes_and_skeletons() {
         .annotations
         .iter()
         .map(|a| match &a.geometry {
-            Geometry::Keypoints(k) => k.points.iter().filter(|p| p.visibility == Visibility::Absent).count(),
+            Geometry::Keypoints(k) => k
+                .points
+                .iter()
+                .filter(|p| p.visibility == Visibility::Absent)
+                .count(),
             _ => 0,
         })
         .sum();
     assert_eq!(outside, 2);
-    assert_eq!(l.dataset.annotations.iter().filter(|a| a.z_order != 0).count(), 3);
+    assert_eq!(
+        l.dataset
+            .annotations
+            .iter()
+            .filter(|a| a.z_order != 0)
+            .count(),
+        3
+    );
     assert_eq!(undeclared(&l), [""]);
     // Ids are assigned in document order.
-    assert_eq!(l.dataset.annotations.iter().map(|a| a.id.0).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        l.dataset
+            .annotations
+            .iter()
+            .map(|a| a.id.0)
+            .collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6]
+    );
 }
 
 #[test]
@@ -232,11 +374,18 @@ fn datumaro_video_skeleton_tracks() {
     assert_eq!(declared_count(&l), 8);
     let top: Vec<&str> = declared_top(&l).iter().map(|x| x.0).collect();
     assert_eq!(top, ["klhg", "z U k", "II", "skeleton"]);
-    let klhg = l.dataset.labels.get(l.dataset.labels.find("klhg").unwrap()).unwrap();
+    let klhg = l
+        .dataset
+        .labels
+        .get(l.dataset.labels.find("klhg").unwrap())
+        .unwrap();
     assert_eq!(klhg.attributes[0].values, ["jk", "hgkf"]);
     assert!(klhg.attributes[0].mutable);
     assert_eq!(l.dataset.tracks.len(), 4);
-    assert_eq!(track_frames(&l, 0), (vec![10, 13, 16], vec![false, true, true]));
+    assert_eq!(
+        track_frames(&l, 0),
+        (vec![10, 13, 16], vec![false, true, true])
+    );
     assert_eq!(track_frames(&l, 1), (vec![10, 13], vec![false, true]));
     assert_eq!(track_frames(&l, 2), (vec![13, 16], vec![false, true]));
     assert_eq!(track_frames(&l, 3), (vec![10, 13, 16], vec![false; 3]));
@@ -245,7 +394,13 @@ fn datumaro_video_skeleton_tracks() {
     assert_eq!(sk.elements.len(), 4);
     let el3 = &sk.elements[2];
     assert_eq!(l.dataset.labels.name(el3.label), "3");
-    assert_eq!(el3.shapes.iter().map(|s| (s.frame, s.outside)).collect::<Vec<_>>(), [(10, false), (13, true)]);
+    assert_eq!(
+        el3.shapes
+            .iter()
+            .map(|s| (s.frame, s.outside))
+            .collect::<Vec<_>>(),
+        [(10, false), (13, true)]
+    );
     let nested: usize = sk.elements.iter().map(|e| e.shapes.len()).sum();
     assert_eq!(nested, 11);
     let top_shapes: Vec<_> = l.dataset.tracks.iter().flat_map(|t| &t.shapes).collect();
@@ -263,16 +418,44 @@ fn openvino_project_export_with_repeated_image_ids() {
     let (_, l) = load(FILES[6]);
     assert_eq!(declared_count(&l), 2);
     assert_eq!(l.dataset.images.len(), 6);
-    assert_eq!(kinds(&l), BTreeMap::from([("box", 3), ("points", 3), ("polygon", 3), ("polyline", 3)]));
-    assert_eq!(l.dataset.annotations.iter().filter(|a| a.occluded).count(), 3);
-    assert_eq!(l.dataset.annotations.iter().filter(|a| !a.attributes.is_empty()).count(), 3);
-    assert_eq!(l.dataset.annotations.iter().filter(|a| a.z_order != 0).count(), 9);
+    assert_eq!(
+        kinds(&l),
+        BTreeMap::from([("box", 3), ("points", 3), ("polygon", 3), ("polyline", 3)])
+    );
+    assert_eq!(
+        l.dataset.annotations.iter().filter(|a| a.occluded).count(),
+        3
+    );
+    assert_eq!(
+        l.dataset
+            .annotations
+            .iter()
+            .filter(|a| !a.attributes.is_empty())
+            .count(),
+        3
+    );
+    assert_eq!(
+        l.dataset
+            .annotations
+            .iter()
+            .filter(|a| a.z_order != 0)
+            .count(),
+        9
+    );
     // Image ids are unique in the model; the written ids are kept.
     let mut ids: Vec<u64> = l.dataset.images.iter().map(|i| i.id.0).collect();
     ids.dedup();
     assert_eq!(ids.len(), 6);
-    let subsets: Vec<&str> = l.dataset.images.iter().filter_map(|i| i.subset.as_deref()).collect();
-    assert_eq!(subsets, ["Test", "Test", "Train", "Train", "Validation", "Validation"]);
+    let subsets: Vec<&str> = l
+        .dataset
+        .images
+        .iter()
+        .filter_map(|i| i.subset.as_deref())
+        .collect();
+    assert_eq!(
+        subsets,
+        ["Test", "Test", "Train", "Train", "Validation", "Validation"]
+    );
     let index = l.dataset.index();
     for pos in 0..6 {
         assert_eq!(index.annotations_of(pos).len(), 2);
@@ -286,7 +469,12 @@ fn review_metrics_boxes() {
     assert_eq!(l.dataset.images.len(), 100);
     assert_eq!(l.dataset.images[0].file_name, "2007_001585.jpg");
     assert_eq!(l.dataset.images[99].file_name, "2007_000027.jpg");
-    let mut sizes: Vec<(u32, u32)> = l.dataset.images.iter().map(|i| (i.width, i.height)).collect();
+    let mut sizes: Vec<(u32, u32)> = l
+        .dataset
+        .images
+        .iter()
+        .map(|i| (i.width, i.height))
+        .collect();
     sizes.sort_unstable();
     sizes.dedup();
     assert_eq!(sizes.len(), 34);
@@ -306,8 +494,20 @@ fn training_extensions_tags_and_tracks() {
     assert_eq!(declared_count(&l), 2);
     assert!(l.dataset.images.is_empty());
     assert_eq!(l.dataset.tracks.len(), 10);
-    assert!(l.dataset.tracks.iter().all(|t| t.id.0 == 0 && t.shapes.len() == 1));
-    assert_eq!(l.dataset.tracks.iter().flat_map(|t| &t.shapes).filter(|s| s.keyframe).count(), 0);
+    assert!(l
+        .dataset
+        .tracks
+        .iter()
+        .all(|t| t.id.0 == 0 && t.shapes.len() == 1));
+    assert_eq!(
+        l.dataset
+            .tracks
+            .iter()
+            .flat_map(|t| &t.shapes)
+            .filter(|s| s.keyframe)
+            .count(),
+        0
+    );
     assert!(l.issues.is_empty(), "{:?}", l.issues);
 }
 
@@ -325,14 +525,22 @@ struct Node {
 fn tree(bytes: &[u8]) -> Node {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut stack: Vec<Node> = vec![Node { name: "#doc".into(), attrs: BTreeMap::new(), text: String::new(), children: vec![] }];
+    let mut stack: Vec<Node> = vec![Node {
+        name: "#doc".into(),
+        attrs: BTreeMap::new(),
+        text: String::new(),
+        children: vec![],
+    }];
     let open = |e: &quick_xml::events::BytesStart<'_>| Node {
         name: String::from_utf8(e.name().as_ref().to_vec()).unwrap(),
         attrs: e
             .attributes()
             .map(|a| {
                 let a = a.unwrap();
-                (String::from_utf8(a.key.as_ref().to_vec()).unwrap(), a.unescape_value().unwrap().into_owned())
+                (
+                    String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
+                    a.unescape_value().unwrap().into_owned(),
+                )
             })
             .collect(),
         text: String::new(),
@@ -349,7 +557,11 @@ fn tree(bytes: &[u8]) -> Node {
                 let n = stack.pop().unwrap();
                 stack.last_mut().unwrap().children.push(n);
             }
-            Event::Text(t) => stack.last_mut().unwrap().text.push_str(&t.decode().unwrap()),
+            Event::Text(t) => stack
+                .last_mut()
+                .unwrap()
+                .text
+                .push_str(&t.decode().unwrap()),
             Event::GeneralRef(r) => {
                 let name = r.decode().unwrap();
                 let c = match name.as_ref() {
@@ -389,8 +601,10 @@ fn normalized(attrs: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     attrs
         .iter()
         .filter(|(k, v)| {
-            !(matches!(k.as_str(), "occluded" | "outside" | "keyframe" | "z_order" | "group_id" | "rotation")
-                && v.trim().parse::<f64>() == Ok(0.0))
+            !(matches!(
+                k.as_str(),
+                "occluded" | "outside" | "keyframe" | "z_order" | "group_id" | "rotation"
+            ) && v.trim().parse::<f64>() == Ok(0.0))
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
@@ -400,14 +614,31 @@ fn compare(a: &Node, b: &Node, path: &str) {
     let here = format!("{path}/{}", a.name);
     assert_eq!(a.name, b.name, "element names differ at {here}");
     let (na, nb) = (normalized(&a.attrs), normalized(&b.attrs));
-    assert_eq!(na.keys().collect::<Vec<_>>(), nb.keys().collect::<Vec<_>>(), "attribute names differ at {here}");
+    assert_eq!(
+        na.keys().collect::<Vec<_>>(),
+        nb.keys().collect::<Vec<_>>(),
+        "attribute names differ at {here}"
+    );
     for (k, va) in &na {
-        assert!(same_value(va, &nb[k]), "attribute {k} differs at {here}: {va:?} vs {:?}", nb[k]);
+        assert!(
+            same_value(va, &nb[k]),
+            "attribute {k} differs at {here}: {va:?} vs {:?}",
+            nb[k]
+        );
     }
     if a.children.is_empty() && b.children.is_empty() {
-        assert!(same_value(a.text.trim(), b.text.trim()) || a.text.trim() == b.text.trim(), "text differs at {here}: {:?} vs {:?}", a.text, b.text);
+        assert!(
+            same_value(a.text.trim(), b.text.trim()) || a.text.trim() == b.text.trim(),
+            "text differs at {here}: {:?} vs {:?}",
+            a.text,
+            b.text
+        );
     }
-    assert_eq!(a.children.len(), b.children.len(), "child counts differ at {here}");
+    assert_eq!(
+        a.children.len(),
+        b.children.len(),
+        "child counts differ at {here}"
+    );
     for (ca, cb) in a.children.iter().zip(&b.children) {
         compare(ca, cb, &here);
     }
@@ -421,7 +652,11 @@ fn count_nodes(n: &Node) -> usize {
 fn every_corpus_file_writes_back_semantically_identical() {
     for rel in FILES {
         let (bytes, l) = load(rel);
-        let variant = if l.dataset.tracks.is_empty() { Variant::Images } else { Variant::Video };
+        let variant = if l.dataset.tracks.is_empty() {
+            Variant::Images
+        } else {
+            Variant::Video
+        };
         assert_eq!(sniff(&bytes), Some(variant), "{rel}");
         let mut out = Vec::new();
         let report = write_to(&l.dataset, &mut out, &WriteOptions::new().variant(variant)).unwrap();
@@ -453,12 +688,23 @@ fn changed_labels_are_regenerated_inside_the_kept_meta() {
     let ii = l.dataset.labels.find("II").unwrap();
     l.dataset.labels.get_mut(ii).unwrap().name = "renamed".into();
     let mut out = Vec::new();
-    write_to(&l.dataset, &mut out, &WriteOptions::new().variant(Variant::Video)).unwrap();
+    write_to(
+        &l.dataset,
+        &mut out,
+        &WriteOptions::new().variant(Variant::Video),
+    )
+    .unwrap();
     let text = String::from_utf8(out.clone()).unwrap();
     assert!(text.contains("<name>renamed</name>"));
-    assert!(text.contains("<username>max</username>"), "the rest of <meta> is kept");
+    assert!(
+        text.contains("<username>max</username>"),
+        "the rest of <meta> is kept"
+    );
     let again = read_bytes(Path::new("x.xml"), &out, &ReadOptions::default()).unwrap();
-    assert_eq!(again.dataset.labels.name(again.dataset.tracks[0].label), "renamed");
+    assert_eq!(
+        again.dataset.labels.name(again.dataset.tracks[0].label),
+        "renamed"
+    );
     assert!(again.issues.is_empty());
 }
 
@@ -466,11 +712,24 @@ fn changed_labels_are_regenerated_inside_the_kept_meta() {
 fn two_decimals_and_keyframes_only() {
     let (_, l) = load(FILES[2]);
     let mut out = Vec::new();
-    write_to(&l.dataset, &mut out, &WriteOptions::new().variant(Variant::Video).precision(labelkit_model::Precision::Decimals(2)).keyframes_only(true)).unwrap();
+    write_to(
+        &l.dataset,
+        &mut out,
+        &WriteOptions::new()
+            .variant(Variant::Video)
+            .precision(labelkit_model::Precision::Decimals(2))
+            .keyframes_only(true),
+    )
+    .unwrap();
     let text = String::from_utf8(out.clone()).unwrap();
     assert!(text.contains("xtl=\"100.00\""), "{text}");
     let again = read_bytes(Path::new("x.xml"), &out, &ReadOptions::default()).unwrap();
-    let frames: Vec<Vec<u64>> = again.dataset.tracks.iter().map(|t| t.shapes.iter().map(|s| s.frame).collect()).collect();
+    let frames: Vec<Vec<u64>> = again
+        .dataset
+        .tracks
+        .iter()
+        .map(|t| t.shapes.iter().map(|s| s.frame).collect())
+        .collect();
     assert_eq!(frames, [vec![0, 3], vec![0, 3, 4]]);
 }
 
@@ -478,13 +737,32 @@ fn two_decimals_and_keyframes_only() {
 fn images_become_two_frame_tracks_in_the_video_variant() {
     let (_, l) = load(FILES[3]);
     let mut out = Vec::new();
-    let report = write_to(&l.dataset, &mut out, &WriteOptions::new().variant(Variant::Video)).unwrap();
-    assert_eq!(report.count("image list (CVAT for video lists no images)"), 4);
+    let report = write_to(
+        &l.dataset,
+        &mut out,
+        &WriteOptions::new().variant(Variant::Video),
+    )
+    .unwrap();
+    assert_eq!(
+        report.count("image list (CVAT for video lists no images)"),
+        4
+    );
     let again = read_bytes(Path::new("x.xml"), &out, &ReadOptions::default()).unwrap();
     assert_eq!(again.dataset.tracks.len(), 10);
     let t = &again.dataset.tracks[0];
-    assert_eq!(t.shapes.iter().map(|s| (s.frame, s.outside, s.keyframe)).collect::<Vec<_>>(), [(0, false, true), (1, true, true)]);
-    let sk = again.dataset.tracks.iter().find(|t| !t.elements.is_empty()).unwrap();
+    assert_eq!(
+        t.shapes
+            .iter()
+            .map(|s| (s.frame, s.outside, s.keyframe))
+            .collect::<Vec<_>>(),
+        [(0, false, true), (1, true, true)]
+    );
+    let sk = again
+        .dataset
+        .tracks
+        .iter()
+        .find(|t| !t.elements.is_empty())
+        .unwrap();
     assert_eq!(sk.elements.len(), 7);
     assert_eq!(sk.shapes[0].frame, 3);
 }
@@ -497,7 +775,10 @@ fn write_path_is_atomic_and_reads_back() {
     labelkit_cvat::write_path(&l.dataset, &path, &WriteOptions::default()).unwrap();
     let again = labelkit_cvat::read_path(&path, &ReadOptions::default()).unwrap();
     assert_eq!(again.dataset, l.dataset);
-    assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+        1
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -508,7 +789,11 @@ fn read_str(xml: &str) -> Result<Loaded, labelkit_cvat::Error> {
 }
 
 fn issue_text<'a>(xml: &'a str, l: &Loaded, code: &str) -> &'a str {
-    let d = l.issues.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code} in {:?}", l.issues));
+    let d = l
+        .issues
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {:?}", l.issues));
     let s = d.primary.as_ref().unwrap().span;
     &xml[s.start as usize..s.end as usize]
 }
@@ -522,9 +807,19 @@ fn malformed_points_are_reported_and_the_read_goes_on() {
     );
     let l = read_str(&xml).unwrap();
     assert_eq!(l.dataset.annotations.len(), 1);
-    assert_eq!(l.dataset.annotations[0].attributes.get("n"), Some(&AttributeValue::Number(7.0)));
-    assert_eq!(issue_text(&xml, &l, "F001"), "<polygon label=\"a\" points=\"1,2;3\"/>");
-    assert!(l.issues[0].message.contains("`3` is not an `x,y` pair"), "{}", l.issues[0].message);
+    assert_eq!(
+        l.dataset.annotations[0].attributes.get("n"),
+        Some(&AttributeValue::Number(7.0))
+    );
+    assert_eq!(
+        issue_text(&xml, &l, "F001"),
+        "<polygon label=\"a\" points=\"1,2;3\"/>"
+    );
+    assert!(
+        l.issues[0].message.contains("`3` is not an `x,y` pair"),
+        "{}",
+        l.issues[0].message
+    );
     assert_eq!(l.spans.annotations.len(), 1);
 }
 
@@ -537,14 +832,24 @@ fn a_mask_whose_runs_do_not_add_up_is_reported_and_kept() {
     assert!(issue_text(&xml, &l, "F009").starts_with("<mask"));
     let a = &l.dataset.annotations[0];
     assert_eq!(a.z_order, -3);
-    let Geometry::Mask(m) = &a.geometry else { panic!() };
+    let Geometry::Mask(m) = &a.geometry else {
+        panic!()
+    };
     assert_eq!(
         m.encoding,
-        labelkit_model::rle::MaskEncoding::Window { left: 1, top: 2, width: 2, height: 2, counts: vec![1, 2, 3] }
+        labelkit_model::rle::MaskEncoding::Window {
+            left: 1,
+            top: 2,
+            width: 2,
+            height: 2,
+            counts: vec![1, 2, 3]
+        }
     );
     let mut out = Vec::new();
     write_to(&l.dataset, &mut out, &WriteOptions::default()).unwrap();
-    assert!(String::from_utf8(out).unwrap().contains("rle=\"1, 2, 3\" left=\"1\" top=\"2\" width=\"2\" height=\"2\""));
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains("rle=\"1, 2, 3\" left=\"1\" top=\"2\" width=\"2\" height=\"2\""));
 }
 
 #[test]
@@ -558,15 +863,39 @@ fn every_shape_kind_reads_and_writes_back() {
     );
     let l = read_str(&xml).unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
-    let kinds: Vec<GeometryKind> = l.dataset.annotations.iter().map(|a| a.geometry.kind()).collect();
-    assert_eq!(kinds, [GeometryKind::Box, GeometryKind::Ellipse, GeometryKind::Cuboid, GeometryKind::Polyline, GeometryKind::Tag]);
-    let Geometry::Box(b) = &l.dataset.annotations[0].geometry else { panic!() };
-    assert_eq!((b.x_min, b.y_min, b.x_max, b.y_max, b.rotation), (1.0, 2.0, 30.0, 40.0, 12.5));
-    let Geometry::Cuboid(c) = &l.dataset.annotations[2].geometry else { panic!() };
+    let kinds: Vec<GeometryKind> = l
+        .dataset
+        .annotations
+        .iter()
+        .map(|a| a.geometry.kind())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            GeometryKind::Box,
+            GeometryKind::Ellipse,
+            GeometryKind::Cuboid,
+            GeometryKind::Polyline,
+            GeometryKind::Tag
+        ]
+    );
+    let Geometry::Box(b) = &l.dataset.annotations[0].geometry else {
+        panic!()
+    };
+    assert_eq!(
+        (b.x_min, b.y_min, b.x_max, b.y_max, b.rotation),
+        (1.0, 2.0, 30.0, 40.0, 12.5)
+    );
+    let Geometry::Cuboid(c) = &l.dataset.annotations[2].geometry else {
+        panic!()
+    };
     assert_eq!(c.coords[15], 16.0);
     let image = &l.dataset.images[0];
     assert_eq!((image.id.0, image.subset.as_deref()), (3, Some("train")));
-    assert_eq!(image.extra, [("cvat.attr.task_id".to_owned(), "\"7\"".to_owned())]);
+    assert_eq!(
+        image.extra,
+        [("cvat.attr.task_id".to_owned(), "\"7\"".to_owned())]
+    );
     let mut out = Vec::new();
     write_to(&l.dataset, &mut out, &WriteOptions::default()).unwrap();
     compare(&tree(xml.as_bytes()), &tree(&out), "");
@@ -577,13 +906,20 @@ fn malformed_xml_names_file_line_and_column() {
     let err = read_str("<annotations>\n  <image id=\"0\">\n  </imag>\n</annotations>").unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("t.xml:3:"), "{text}");
-    let labelkit_cvat::Error::Parse(p) = err else { panic!() };
+    let labelkit_cvat::Error::Parse(p) = err else {
+        panic!()
+    };
     assert_eq!(p.location.line, 3);
     assert_eq!(p.location.column, 3);
 
     let err = read_str("<coco/>").unwrap_err().to_string();
-    assert_eq!(err, "t.xml:1:1: expected the root element <annotations>, found <coco>");
-    let err = read_str("<annotations><image id=\"0\">").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "t.xml:1:1: expected the root element <annotations>, found <coco>"
+    );
+    let err = read_str("<annotations><image id=\"0\">")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not closed"), "{err}");
 }
 
@@ -599,7 +935,11 @@ fn entities_are_never_expanded() {
 
 #[test]
 fn nesting_is_bounded() {
-    let deep = format!("<annotations>{}{}</annotations>", "<x>".repeat(100), "</x>".repeat(100));
+    let deep = format!(
+        "<annotations>{}{}</annotations>",
+        "<x>".repeat(100),
+        "</x>".repeat(100)
+    );
     let err = read_str(&deep).unwrap_err().to_string();
     assert!(err.contains("nest deeper than 64"), "{err}");
 }

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use labelkit_diagnostics::{ByteSpan, FileId, ParseError, ReadIssue};
 use labelkit_diagnostics::Diagnostic;
+use labelkit_diagnostics::{ByteSpan, FileId, ParseError, ReadIssue};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::Task;
@@ -161,7 +161,10 @@ pub(crate) fn parse_data_yaml(
                 }
                 Yaml::Hash(h) => {
                     for (id, name) in h {
-                        match (as_uint(id).and_then(|i| u32::try_from(i).ok()), as_str(name)) {
+                        match (
+                            as_uint(id).and_then(|i| u32::try_from(i).ok()),
+                            as_str(name),
+                        ) {
                             (Some(id), Some(name)) => out.names.push((id, name)),
                             _ => issues.push(bad("names", "expected `id: name` entries")),
                         }
@@ -173,16 +176,14 @@ pub(crate) fn parse_data_yaml(
             },
             "nc" => out.nc = as_uint(v).and_then(|n| u32::try_from(n).ok()),
             "kpt_shape" => match v {
-                Yaml::Array(a) if a.len() == 2 => {
-                    match (as_uint(&a[0]), as_uint(&a[1])) {
-                        (Some(n), Some(d)) if (d == 2 || d == 3) && n < 100_000 => {
-                            #[allow(clippy::cast_possible_truncation)]
-                            let shape = (n as usize, d as usize);
-                            out.kpt_shape = Some(shape);
-                        }
-                        _ => issues.push(bad("kpt_shape", "expected [points, 2 or 3]")),
+                Yaml::Array(a) if a.len() == 2 => match (as_uint(&a[0]), as_uint(&a[1])) {
+                    (Some(n), Some(d)) if (d == 2 || d == 3) && n < 100_000 => {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let shape = (n as usize, d as usize);
+                        out.kpt_shape = Some(shape);
                     }
-                }
+                    _ => issues.push(bad("kpt_shape", "expected [points, 2 or 3]")),
+                },
                 _ => issues.push(bad("kpt_shape", "expected [points, 2 or 3]")),
             },
             "flip_idx" => match v {
@@ -208,7 +209,8 @@ pub(crate) fn parse_data_yaml(
                     _ => None,
                 };
                 if let Some(list) = list {
-                    out.kpt_names = Some(list.iter().map(|x| as_str(x).unwrap_or_default()).collect());
+                    out.kpt_names =
+                        Some(list.iter().map(|x| as_str(x).unwrap_or_default()).collect());
                 }
             }
             "task" => {
@@ -231,7 +233,8 @@ pub(crate) fn parse_data_yaml(
 
 /// Whether a yaml text declares `names` (a cheap test for `sniff`).
 pub(crate) fn has_names_key(text: &str) -> bool {
-    text.lines().any(|l| l.starts_with("names:") || l.starts_with("names :"))
+    text.lines()
+        .any(|l| l.starts_with("names:") || l.starts_with("names :"))
 }
 
 /// `obj.data`: `key = value` lines.
@@ -255,7 +258,8 @@ pub(crate) fn parse_obj_names(text: &str) -> Vec<(u32, String)> {
 /// Quotes a YAML scalar when needed.
 pub(crate) fn yaml_scalar(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ' '))
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ' '))
         && !s.starts_with([' ', '-', '.'])
         && !s.ends_with(' ')
         && !matches!(

@@ -13,7 +13,13 @@ use crate::read::{convert_for_fuzz, Task4};
 pub fn fuzz_rows(data: &[u8]) {
     let mut issues = Vec::new();
     let rows = crate::rows::tokenize(data, FileId(0), &mut issues);
-    for task in [Task4::Detect, Task4::Segment, Task4::Obb, Task4::Pose2, Task4::Pose3] {
+    for task in [
+        Task4::Detect,
+        Task4::Segment,
+        Task4::Obb,
+        Task4::Pose2,
+        Task4::Pose3,
+    ] {
         convert_for_fuzz(&rows, task, &mut issues);
     }
     let _ = crate::imagesize::image_size_from_bytes(data);
@@ -23,7 +29,8 @@ pub fn fuzz_rows(data: &[u8]) {
 pub fn fuzz_data_yaml(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut issues = Vec::new();
-    let _ = crate::data_yaml::parse_data_yaml(&text, Path::new("data.yaml"), FileId(0), &mut issues);
+    let _ =
+        crate::data_yaml::parse_data_yaml(&text, Path::new("data.yaml"), FileId(0), &mut issues);
     let _ = crate::data_yaml::parse_obj_data(&text);
     let _ = crate::data_yaml::parse_obj_names(&text);
 }

@@ -284,8 +284,14 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        assert!(matches!(image_size_from_bytes(b"hello world!!"), Err(ImageSizeError::UnknownFormat)));
-        assert!(matches!(image_size_from_bytes(&[0xFF, 0xD8, 0xFF]), Err(ImageSizeError::Truncated)));
+        assert!(matches!(
+            image_size_from_bytes(b"hello world!!"),
+            Err(ImageSizeError::UnknownFormat)
+        ));
+        assert!(matches!(
+            image_size_from_bytes(&[0xFF, 0xD8, 0xFF]),
+            Err(ImageSizeError::Truncated)
+        ));
         assert!(image_size_from_bytes(b"II*\0\xff\xff\xff\xff").is_err());
     }
 }

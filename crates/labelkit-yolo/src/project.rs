@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use labelkit_model::geometry::bounds_of;
 use labelkit_model::{
-    Annotation, AnnotationId, BoxGeom, Dataset, DatasetInfo, Geometry, GroupId, Image,
-    KeypointSchema, Keypoint, Keypoints, Label, LabelSet, Point, Polygon, Visibility, WriteReport,
+    Annotation, AnnotationId, BoxGeom, Dataset, DatasetInfo, Geometry, GroupId, Image, Keypoint,
+    KeypointSchema, Keypoints, Label, LabelSet, Point, Polygon, Visibility, WriteReport,
 };
 
 use crate::{Layout, Task, KPT_DIMS_EXTRA};
@@ -58,13 +58,23 @@ pub(crate) fn infer_task(d: &Dataset) -> Task {
 
 /// Top-level labels in order (skeleton elements are not classes).
 pub(crate) fn default_names(d: &Dataset) -> Vec<String> {
-    d.labels.labels.iter().filter(|l| l.parent.is_none()).map(|l| l.name.clone()).collect()
+    d.labels
+        .labels
+        .iter()
+        .filter(|l| l.parent.is_none())
+        .map(|l| l.name.clone())
+        .collect()
 }
 
 /// Values per keypoint the dataset was read with, if any.
 fn dims_read(d: &Dataset) -> Option<usize> {
     let (_, v) = d.info.extra.iter().find(|(k, _)| k == KPT_DIMS_EXTRA)?;
-    v.trim_matches(['[', ']']).split(',').nth(1)?.trim().parse().ok()
+    v.trim_matches(['[', ']'])
+        .split(',')
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn clip_point(p: Point, (sw, sh): (f64, f64), clipped: &mut u64) -> Point {
@@ -156,9 +166,17 @@ pub(crate) fn plan(
                 if !s.edges.is_empty() {
                     report.lose("keypoint skeleton edges", s.edges.len() as u64);
                 }
-                KeypointSchema { names: s.names.clone(), edges: Vec::new(), flip_pairs: pairs_of(&s.flip_idx()) }
+                KeypointSchema {
+                    names: s.names.clone(),
+                    edges: Vec::new(),
+                    flip_pairs: pairs_of(&s.flip_idx()),
+                }
             }
-            _ => KeypointSchema { names: (0..n).map(|i| i.to_string()).collect(), edges: Vec::new(), flip_pairs: Vec::new() },
+            _ => KeypointSchema {
+                names: (0..n).map(|i| i.to_string()).collect(),
+                edges: Vec::new(),
+                flip_pairs: Vec::new(),
+            },
         };
         schema = Some(s);
     }
@@ -174,15 +192,23 @@ pub(crate) fn plan(
             report.lose("image attributes", img.attributes.len() as u64);
         }
         let sc = scale(img);
-        let anns: Vec<&Annotation> = index.annotations_of(ipos).iter().filter_map(|&i| d.annotations.get(i)).collect();
+        let anns: Vec<&Annotation> = index
+            .annotations_of(ipos)
+            .iter()
+            .filter_map(|&i| d.annotations.get(i))
+            .collect();
         let mut out: Vec<PlannedRow> = Vec::new();
         let mut used = vec![false; anns.len()];
         // Pose: keypoints first take the box of their group.
         let mut pose_rows: HashMap<usize, PlannedRow> = HashMap::new();
         if let Some((n, dims)) = kpt {
             for (i, a) in anns.iter().enumerate() {
-                let Geometry::Keypoints(k) = &a.geometry else { continue };
-                let Some(class) = class_of.get(a.label.index()).copied().flatten() else { continue };
+                let Geometry::Keypoints(k) = &a.geometry else {
+                    continue;
+                };
+                let Some(class) = class_of.get(a.label.index()).copied().flatten() else {
+                    continue;
+                };
                 used[i] = true;
                 let label_schema = d.labels.get(a.label).and_then(|l| l.keypoints.as_ref());
                 let mut points = vec![Keypoint::default(); n];
@@ -207,16 +233,20 @@ pub(crate) fn plan(
                             p.visibility = Visibility::Visible;
                         }
                         if dims == 2 && p.x == 0.0 && p.y == 0.0 {
-                            report.lose_one("keypoints at (0, 0) (read back as absent with 2 values per point)");
+                            report.lose_one(
+                                "keypoints at (0, 0) (read back as absent with 2 values per point)",
+                            );
                             p.visibility = Visibility::Absent;
                         }
                     }
                 }
                 let group_box = a.group.and_then(|g| {
-                    anns.iter().enumerate().find_map(|(j, b)| match &b.geometry {
-                        Geometry::Box(bx) if b.group == Some(g) && !used[j] => Some((j, *bx)),
-                        _ => None,
-                    })
+                    anns.iter()
+                        .enumerate()
+                        .find_map(|(j, b)| match &b.geometry {
+                            Geometry::Box(bx) if b.group == Some(g) && !used[j] => Some((j, *bx)),
+                            _ => None,
+                        })
                 });
                 let bx = match group_box {
                     Some((j, bx)) => {
@@ -235,7 +265,13 @@ pub(crate) fn plan(
                     },
                 };
                 let bx = clip_box(bx, sc, &mut clipped);
-                pose_rows.insert(i, PlannedRow { class, geom: RowGeom::Pose(bx, points) });
+                pose_rows.insert(
+                    i,
+                    PlannedRow {
+                        class,
+                        geom: RowGeom::Pose(bx, points),
+                    },
+                );
             }
         }
         for (i, a) in anns.iter().enumerate() {
@@ -259,14 +295,22 @@ pub(crate) fn plan(
                 }
                 (Geometry::Box(b), Task::Segment) if b.is_rotated() => {
                     report.lose_one("rotated boxes written as polygons");
-                    Some(RowGeom::Polygon(b.corners().iter().map(|&p| clip_point(p, sc, &mut clipped)).collect()))
+                    Some(RowGeom::Polygon(
+                        b.corners()
+                            .iter()
+                            .map(|&p| clip_point(p, sc, &mut clipped))
+                            .collect(),
+                    ))
                 }
                 (Geometry::Box(b), Task::Pose) => {
                     if b.is_rotated() {
                         report.lose_one("rotation of boxes");
                     }
                     let (n, _) = kpt.unwrap_or((0, 3));
-                    Some(RowGeom::Pose(clip_box(b.bounds(), sc, &mut clipped), vec![Keypoint::default(); n]))
+                    Some(RowGeom::Pose(
+                        clip_box(b.bounds(), sc, &mut clipped),
+                        vec![Keypoint::default(); n],
+                    ))
                 }
                 (Geometry::Box(b), _) => {
                     if b.is_rotated() {
@@ -279,7 +323,9 @@ pub(crate) fn plan(
                         report.lose("polygon rings after the first", p.rings.len() as u64 - 1);
                     }
                     match p.rings.first() {
-                        Some(r) if r.len() >= 3 => Some(RowGeom::Polygon(r.iter().map(|&q| clip_point(q, sc, &mut clipped)).collect())),
+                        Some(r) if r.len() >= 3 => Some(RowGeom::Polygon(
+                            r.iter().map(|&q| clip_point(q, sc, &mut clipped)).collect(),
+                        )),
                         _ => {
                             report.lose_one("polygons with fewer than 3 points");
                             None
@@ -288,12 +334,17 @@ pub(crate) fn plan(
                 }
                 (Geometry::Polygon(p), Task::Detect) => {
                     report.lose_one("polygons written as boxes");
-                    bounds_of(p.rings.iter().flatten().copied()).map(|b| RowGeom::Box(clip_box(b, sc, &mut clipped)))
+                    bounds_of(p.rings.iter().flatten().copied())
+                        .map(|b| RowGeom::Box(clip_box(b, sc, &mut clipped)))
                 }
                 (g, _) => {
                     let what = match g {
-                        Geometry::Polygon(_) => format!("polygons (not held by {} rows)", task.as_str()),
-                        Geometry::Keypoints(_) => format!("keypoints (not held by {} rows)", task.as_str()),
+                        Geometry::Polygon(_) => {
+                            format!("polygons (not held by {} rows)", task.as_str())
+                        }
+                        Geometry::Keypoints(_) => {
+                            format!("keypoints (not held by {} rows)", task.as_str())
+                        }
                         Geometry::Polyline(_) => "polylines".to_owned(),
                         Geometry::Points(_) => "points".to_owned(),
                         Geometry::Mask(_) => "masks".to_owned(),
@@ -323,7 +374,14 @@ pub(crate) fn plan(
         rows.push(kept);
     }
     report.lose("coordinates clipped to the image", clipped);
-    Plan { task, names, kpt, schema, rows, report }
+    Plan {
+        task,
+        names,
+        kpt,
+        schema,
+        rows,
+        report,
+    }
 }
 
 fn note_annotation_losses(a: &Annotation, task: Task, report: &mut WriteReport) {
@@ -376,12 +434,33 @@ pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
         if parts.len() > 1 && parts.first() == Some(&subset.as_str()) {
             parts = &parts[1..];
         }
-    } else if parts.len() > 1 && parts.first().is_some_and(|p| p.starts_with("obj_") && p.ends_with("_data")) {
+    } else if parts.len() > 1
+        && parts
+            .first()
+            .is_some_and(|p| p.starts_with("obj_") && p.ends_with("_data"))
+    {
         parts = &parts[1..];
     }
-    let tail = if parts.is_empty() { format!("image_{}", img.id) } else { parts.join("/") };
-    let safe_subset: String = subset.chars().map(|c| if c == '/' || c == '\\' || c == ':' { '_' } else { c }).collect();
-    let safe_subset = if safe_subset.is_empty() || safe_subset == "." || safe_subset == ".." { "train".to_owned() } else { safe_subset };
+    let tail = if parts.is_empty() {
+        format!("image_{}", img.id)
+    } else {
+        parts.join("/")
+    };
+    let safe_subset: String = subset
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c == ':' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let safe_subset = if safe_subset.is_empty() || safe_subset == "." || safe_subset == ".." {
+        "train".to_owned()
+    } else {
+        safe_subset
+    };
     match layout {
         Layout::Ultralytics => format!("images/{safe_subset}/{tail}"),
         Layout::Darknet => format!("obj_{safe_subset}_data/{tail}"),
@@ -416,14 +495,20 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
         labels.push(l);
     }
     let mut out = Dataset {
-        info: DatasetInfo { name: None, source_format: Some("yolo".into()), extra: Vec::new() },
+        info: DatasetInfo {
+            name: None,
+            source_format: Some("yolo".into()),
+            extra: Vec::new(),
+        },
         labels,
         images: Vec::with_capacity(dataset.images.len()),
         annotations: Vec::new(),
         tracks: Vec::new(),
     };
     if let Some((n, d)) = plan.kpt {
-        out.info.extra.push((KPT_DIMS_EXTRA.to_owned(), format!("[{n},{d}]")));
+        out.info
+            .extra
+            .push((KPT_DIMS_EXTRA.to_owned(), format!("[{n},{d}]")));
     }
     let mut next_ann = 1u64;
     let mut next_group = 1u64;
@@ -446,7 +531,12 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
             };
             match &r.geom {
                 RowGeom::Box(b) => push(Geometry::Box(*b), None),
-                RowGeom::Polygon(p) => push(Geometry::Polygon(Polygon { rings: vec![p.clone()] }), None),
+                RowGeom::Polygon(p) => push(
+                    Geometry::Polygon(Polygon {
+                        rings: vec![p.clone()],
+                    }),
+                    None,
+                ),
                 RowGeom::Obb(c) => push(Geometry::Box(BoxGeom::from_corners(*c)), None),
                 RowGeom::Pose(b, k) => {
                     let g = Some(GroupId(next_group));

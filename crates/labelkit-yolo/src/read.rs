@@ -8,8 +8,8 @@ use labelkit_diagnostics::{
     ByteSpan, Diagnostic, FileId, Loaded, ReadIssue, SourceFile, SourceSpan,
 };
 use labelkit_model::{
-    Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, KeypointSchema,
-    Keypoint, Keypoints, Label, LabelId, Point, Polygon, Visibility,
+    Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint, KeypointSchema,
+    Keypoints, Label, LabelId, Point, Polygon, Visibility,
 };
 use rayon::prelude::*;
 
@@ -106,7 +106,10 @@ fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
 /// the extension `.txt`; an image outside any `images` folder has its label
 /// beside it.
 fn img2label(image: &Path, labels_dir: &str) -> PathBuf {
-    let mut parts: Vec<_> = image.components().map(|c| c.as_os_str().to_owned()).collect();
+    let mut parts: Vec<_> = image
+        .components()
+        .map(|c| c.as_os_str().to_owned())
+        .collect();
     if let Some(i) = parts.iter().rposition(|p| p == "images") {
         if i + 1 < parts.len() {
             parts[i] = labels_dir.into();
@@ -120,7 +123,10 @@ fn img2label(image: &Path, labels_dir: &str) -> PathBuf {
 /// The image folder of a label path (inverse of [`img2label`] without the
 /// extension).
 fn label2img_stem(label: &Path, labels_dir: &str) -> PathBuf {
-    let mut parts: Vec<_> = label.components().map(|c| c.as_os_str().to_owned()).collect();
+    let mut parts: Vec<_> = label
+        .components()
+        .map(|c| c.as_os_str().to_owned())
+        .collect();
     if let Some(i) = parts.iter().rposition(|p| p == labels_dir) {
         if i + 1 < parts.len() {
             parts[i] = "images".into();
@@ -146,7 +152,10 @@ fn find_image(stem: &Path) -> Option<PathBuf> {
 }
 
 fn guessed_image(stem: &Path) -> PathBuf {
-    let name = stem.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = stem
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     stem.with_file_name(format!("{name}.jpg"))
 }
 
@@ -161,10 +170,17 @@ fn resolve_entry(root: &Path, entry: &str) -> (PathBuf, bool) {
     let swapped: Vec<PathBuf> = candidates
         .iter()
         .filter_map(|c| {
-            let parts: Vec<String> = c.components().map(|x| x.as_os_str().to_string_lossy().into_owned()).collect();
+            let parts: Vec<String> = c
+                .components()
+                .map(|x| x.as_os_str().to_string_lossy().into_owned())
+                .collect();
             let i = parts.iter().rposition(|p| p == "valid" || p == "val")?;
             let mut parts = parts;
-            parts[i] = if parts[i] == "valid" { "val".into() } else { "valid".into() };
+            parts[i] = if parts[i] == "valid" {
+                "val".into()
+            } else {
+                "valid".into()
+            };
             Some(parts.iter().collect())
         })
         .collect();
@@ -174,7 +190,15 @@ fn resolve_entry(root: &Path, entry: &str) -> (PathBuf, bool) {
             return (clean(c), true);
         }
     }
-    (clean(candidates.last().filter(|_| false).unwrap_or(&candidates[0])), false)
+    (
+        clean(
+            candidates
+                .last()
+                .filter(|_| false)
+                .unwrap_or(&candidates[0]),
+        ),
+        false,
+    )
 }
 
 /// A path listed in a `.txt` image list.
@@ -232,7 +256,14 @@ impl Collector {
     /// Adds every label file under `labels` that no listed image claimed,
     /// so that labels without images are read (and reported) rather than
     /// ignored.
-    fn orphans(&mut self, root: &Path, labels: &Path, subset: Option<&str>, labels_dir: &str, darknet: bool) {
+    fn orphans(
+        &mut self,
+        root: &Path,
+        labels: &Path,
+        subset: Option<&str>,
+        labels_dir: &str,
+        darknet: bool,
+    ) {
         let claimed: HashSet<PathBuf> = self.entries.iter().map(|e| e.label.clone()).collect();
         for label in walk(labels, &|p| has_ext(p, "txt")) {
             if claimed.contains(&label) {
@@ -256,7 +287,11 @@ fn collect_ultralytics(root: &Path, yaml: &DataYaml, options: &ReadOptions) -> V
     if subsets.is_empty() {
         // No subsets: every image under `images/` (or the root).
         let images = root.join("images");
-        let dir = if images.is_dir() { images } else { root.to_path_buf() };
+        let dir = if images.is_dir() {
+            images
+        } else {
+            root.to_path_buf()
+        };
         subsets.push((String::new(), vec![rel_name(root, &dir)]));
     }
     for (subset, entries) in &subsets {
@@ -309,15 +344,23 @@ fn schema_from_yaml(yaml: &DataYaml, names_at: Option<SourceSpan>) -> Schema {
 fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
     let text = read_text(yaml_path)?;
     let mut loaded = Loaded::default();
-    let file = loaded.sources.add(SourceFile::with_text(yaml_path, text.as_bytes().to_vec()));
+    let file = loaded
+        .sources
+        .add(SourceFile::with_text(yaml_path, text.as_bytes().to_vec()));
     loaded.spans.dataset_file = Some(file);
     let yaml = data_yaml::parse_data_yaml(&text, yaml_path, file, &mut loaded.issues)?;
-    let yaml_dir = yaml_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let yaml_dir = yaml_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let root = match &yaml.path {
         Some(p) if yaml_dir.join(p).is_dir() => clean(&yaml_dir.join(p)),
         _ => clean(yaml_dir),
     };
-    let names_at = SourceSpan { file, span: key_span(&text, "names") };
+    let names_at = SourceSpan {
+        file,
+        span: key_span(&text, "names"),
+    };
     let schema = schema_from_yaml(&yaml, Some(names_at));
     check_flip_idx(&schema, file, &text, &mut loaded.issues);
     let entries = collect_ultralytics(&root, &yaml, options);
@@ -328,7 +371,8 @@ fn check_flip_idx(schema: &Schema, file: FileId, text: &str, issues: &mut Vec<Di
     if let (Some(flip), Some((n, _))) = (&schema.flip_idx, schema.kpt) {
         let is_perm = flip.len() == n && {
             let mut seen = vec![false; n];
-            flip.iter().all(|&i| i < n && !std::mem::replace(&mut seen[i], true))
+            flip.iter()
+                .all(|&i| i < n && !std::mem::replace(&mut seen[i], true))
         };
         if !is_perm {
             issues.push(ReadIssue::MalformedValue.at(
@@ -341,13 +385,24 @@ fn check_flip_idx(schema: &Schema, file: FileId, text: &str, issues: &mut Vec<Di
 }
 
 fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    let root = clean(obj_data.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")));
+    let root = clean(
+        obj_data
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    );
     let text = read_text(obj_data)?;
     let mut loaded = Loaded::default();
-    let file = loaded.sources.add(SourceFile::with_text(obj_data, text.as_bytes().to_vec()));
+    let file = loaded
+        .sources
+        .add(SourceFile::with_text(obj_data, text.as_bytes().to_vec()));
     loaded.spans.dataset_file = Some(file);
     let keys = data_yaml::parse_obj_data(&text);
-    let get = |k: &str| keys.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let get = |k: &str| {
+        keys.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
     let in_root = |v: &str| {
         let direct = root.join(v);
         if direct.exists() {
@@ -365,7 +420,10 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
             .sources
             .add(SourceFile::with_text(&names_path, names_text.clone()));
         schema.names = data_yaml::parse_obj_names(&String::from_utf8_lossy(&names_text));
-        schema.names_at = Some(SourceSpan { file: names_file, span: ByteSpan::at(0) });
+        schema.names_at = Some(SourceSpan {
+            file: names_file,
+            span: ByteSpan::at(0),
+        });
     } else {
         loaded.issues.push(ReadIssue::DanglingReference.at(
             file,
@@ -377,7 +435,9 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
     for key in ["train", "valid", "test"] {
         let Some(v) = get(key) else { continue };
         let list = in_root(&v);
-        let Ok(list_text) = fs::read(&list) else { continue };
+        let Ok(list_text) = fs::read(&list) else {
+            continue;
+        };
         let list_dir = list.parent().unwrap_or(&root).to_path_buf();
         for line in String::from_utf8_lossy(&list_text).lines() {
             let line = line.trim();
@@ -417,7 +477,9 @@ fn darknet_dirs(root: &Path) -> Vec<PathBuf> {
 /// `obj_<subset>_data` of the folder holding `path`.
 fn darknet_subset(path: &Path) -> Option<String> {
     let dir = path.parent()?.file_name()?.to_str()?;
-    dir.strip_prefix("obj_")?.strip_suffix("_data").map(str::to_owned)
+    dir.strip_prefix("obj_")?
+        .strip_suffix("_data")
+        .map(str::to_owned)
 }
 
 /// `obj.names` with `images/` and `labels/` beside it (no `obj.data`).
@@ -426,10 +488,15 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
     let mut schema = Schema::default();
     if let Some(names) = names {
         let text = fs::read(names).map_err(|e| Error::io(names, e))?;
-        let file = loaded.sources.add(SourceFile::with_text(names, text.clone()));
+        let file = loaded
+            .sources
+            .add(SourceFile::with_text(names, text.clone()));
         loaded.spans.dataset_file = Some(file);
         schema.names = data_yaml::parse_obj_names(&String::from_utf8_lossy(&text));
-        schema.names_at = Some(SourceSpan { file, span: ByteSpan::at(0) });
+        schema.names_at = Some(SourceSpan {
+            file,
+            span: ByteSpan::at(0),
+        });
     }
     if !darknet_dirs(root).is_empty() && !root.join("images").is_dir() {
         let mut c = Collector::new();
@@ -458,7 +525,8 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
         .map(|rd| rd.flatten().any(|e| is_image(&e.path())))
         .unwrap_or(false);
     if subdirs.is_empty() || loose_files {
-        yaml.subsets.push((String::new(), vec!["images".to_owned()]));
+        yaml.subsets
+            .push((String::new(), vec!["images".to_owned()]));
     }
     for s in subdirs {
         yaml.subsets.push((s.clone(), vec![format!("images/{s}")]));
@@ -497,7 +565,10 @@ fn yaml_candidates(dir: &Path) -> Vec<PathBuf> {
 /// several candidate yaml files.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
     if path.is_file() {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
         if name == "obj.data" || has_ext(path, "data") {
             return read_darknet(path, options);
         }
@@ -514,7 +585,10 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
         return read_ultralytics(path, options);
     }
     if !path.is_dir() {
-        return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder")));
+        return Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+        ));
     }
     for name in ["data.yaml", "data.yml"] {
         if path.join(name).is_file() {
@@ -531,7 +605,10 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
                 .collect();
             return Err(Error::NotADataset {
                 path: path.to_path_buf(),
-                reason: format!("several dataset yaml files ({}): give one of them", list.join(", ")),
+                reason: format!(
+                    "several dataset yaml files ({}): give one of them",
+                    list.join(", ")
+                ),
             });
         }
         _ => {}
@@ -561,7 +638,10 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
 #[must_use]
 pub fn sniff(path: &Path) -> Option<Layout> {
     if path.is_dir() {
-        if path.join("data.yaml").is_file() || path.join("data.yml").is_file() || !yaml_candidates(path).is_empty() {
+        if path.join("data.yaml").is_file()
+            || path.join("data.yml").is_file()
+            || !yaml_candidates(path).is_empty()
+        {
             return Some(Layout::Ultralytics);
         }
         if path.join("obj.data").is_file() || !darknet_dirs(path).is_empty() {
@@ -578,17 +658,23 @@ pub fn sniff(path: &Path) -> Option<Layout> {
     }
     if name.ends_with(".yaml") || name.ends_with(".yml") {
         let text = fs::read(path).ok()?;
-        return data_yaml::has_names_key(&String::from_utf8_lossy(&text)).then_some(Layout::Ultralytics);
+        return data_yaml::has_names_key(&String::from_utf8_lossy(&text))
+            .then_some(Layout::Ultralytics);
     }
     if name.ends_with(".txt") {
         let text = fs::read(path).ok()?;
         let mut issues = Vec::new();
         let rows = tokenize(&text, FileId(0), &mut issues);
-        let in_labels = path.components().any(|c| c.as_os_str() == "labels")
-            || darknet_subset(path).is_some();
-        let looks = issues.is_empty() && (!rows.rows.is_empty() || text.iter().all(u8::is_ascii_whitespace));
+        let in_labels =
+            path.components().any(|c| c.as_os_str() == "labels") || darknet_subset(path).is_some();
+        let looks = issues.is_empty()
+            && (!rows.rows.is_empty() || text.iter().all(u8::is_ascii_whitespace));
         if looks && in_labels {
-            return Some(if darknet_subset(path).is_some() { Layout::Darknet } else { Layout::Ultralytics });
+            return Some(if darknet_subset(path).is_some() {
+                Layout::Darknet
+            } else {
+                Layout::Ultralytics
+            });
         }
     }
     None
@@ -608,13 +694,20 @@ pub fn sniff(path: &Path) -> Option<Layout> {
 /// `data.yaml` with a syntax error.
 pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
     if !label_path.is_file() {
-        return Err(Error::io(label_path, std::io::Error::new(std::io::ErrorKind::NotFound, "label file not found")));
+        return Err(Error::io(
+            label_path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "label file not found"),
+        ));
     }
     let ld = options.labels_dir().to_owned();
     let label_dir = label_path.parent().unwrap_or(Path::new("."));
     let mut config: Option<PathBuf> = None;
     for (depth, dir) in label_dir.ancestors().enumerate().take(12) {
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         for name in ["data.yaml", "data.yml", "obj.data", "obj.names"] {
             if dir.join(name).is_file() {
                 config = Some(dir.join(name));
@@ -721,8 +814,14 @@ fn size_override(options: &ReadOptions, e: &Entry) -> Option<(u32, u32)> {
     if options.image_sizes.is_empty() {
         return None;
     }
-    let name = e.image.file_name().map(|n| n.to_string_lossy().into_owned());
-    let stem = e.image.file_stem().map(|n| n.to_string_lossy().into_owned());
+    let name = e
+        .image
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let stem = e
+        .image
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned());
     [Some(e.file_name.clone()), name, stem]
         .into_iter()
         .flatten()
@@ -785,8 +884,14 @@ fn convert_rows(
         if !(ctx.known)(row.class) {
             issues.push(ReadIssue::UnknownClass.at(
                 file,
-                ByteSpan::new(row.line.start as usize, row.line.start as usize + row.class.to_string().len()),
-                format!("class id {} is not in `names` ({} classes)", row.class, ctx.names_len),
+                ByteSpan::new(
+                    row.line.start as usize,
+                    row.line.start as usize + row.class.to_string().len(),
+                ),
+                format!(
+                    "class id {} is not in `names` ({} classes)",
+                    row.class, ctx.names_len
+                ),
             ));
             continue;
         }
@@ -843,7 +948,12 @@ fn convert_rows(
                     if d == 3 {
                         absent[i + 2] = true;
                     }
-                    points.push(Keypoint { name: None, x: x * w, y: y * h, visibility: vis });
+                    points.push(Keypoint {
+                        name: None,
+                        x: x * w,
+                        y: y * h,
+                        visibility: vis,
+                    });
                 }
                 let b = BoxGeom::from_center(v[0] * w, v[1] * h, v[2] * w, v[3] * h, 0.0);
                 Shape::Pose(b, Keypoints { points })
@@ -857,14 +967,28 @@ fn convert_rows(
             ))),
             Task::Obb if v.len() == 8 => {
                 let p = |i: usize| Point::new(v[2 * i] * w, v[2 * i + 1] * h);
-                Shape::One(Geometry::Box(BoxGeom::from_corners([p(0), p(1), p(2), p(3)])))
+                Shape::One(Geometry::Box(BoxGeom::from_corners([
+                    p(0),
+                    p(1),
+                    p(2),
+                    p(3),
+                ])))
             }
             Task::Obb => {
-                wrong(issues, format!("expected 8 values (4 corners) after the class id for an OBB row, found {}", v.len()));
+                wrong(
+                    issues,
+                    format!(
+                        "expected 8 values (4 corners) after the class id for an OBB row, found {}",
+                        v.len()
+                    ),
+                );
                 continue;
             }
             _ if v.len() >= 6 && v.len().is_multiple_of(2) => {
-                let ring = v.chunks_exact(2).map(|c| Point::new(c[0] * w, c[1] * h)).collect();
+                let ring = v
+                    .chunks_exact(2)
+                    .map(|c| Point::new(c[0] * w, c[1] * h))
+                    .collect();
                 Shape::One(Geometry::Polygon(Polygon { rings: vec![ring] }))
             }
             _ => {
@@ -888,7 +1012,11 @@ fn convert_rows(
                 continue 'rows;
             }
         }
-        out.push(Pending { class: row.class, shape, line: row.line });
+        out.push(Pending {
+            class: row.class,
+            shape,
+            line: row.line,
+        });
     }
     out
 }
@@ -899,7 +1027,11 @@ fn keypoint_schema(schema: &Schema) -> Option<KeypointSchema> {
         Some(k) if k.len() == n => k.clone(),
         _ => (0..n).map(|i| i.to_string()).collect(),
     };
-    let mut ks = KeypointSchema { names, edges: Vec::new(), flip_pairs: Vec::new() };
+    let mut ks = KeypointSchema {
+        names,
+        edges: Vec::new(),
+        flip_pairs: Vec::new(),
+    };
     match &schema.flip_idx {
         Some(flip) if flip.len() == n => {
             for (i, &j) in flip.iter().enumerate() {
@@ -928,13 +1060,23 @@ fn build(
         let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
         let mut issues = Vec::new();
         let text = fs::read(&e.label).ok();
-        let rows = text.as_deref().map(|t| tokenize(t, file, &mut issues)).unwrap_or_default();
+        let rows = text
+            .as_deref()
+            .map(|t| tokenize(t, file, &mut issues))
+            .unwrap_or_default();
         let size = match size_override(options, e) {
             Some(s) => Ok(s),
-            None if e.image.is_file() => imagesize::image_size(&e.image).map_err(|err| err.to_string()),
+            None if e.image.is_file() => {
+                imagesize::image_size(&e.image).map_err(|err| err.to_string())
+            }
             None => Err("image file not found".to_owned()),
         };
-        Scanned { text, rows, size, issues }
+        Scanned {
+            text,
+            rows,
+            size,
+            issues,
+        }
     };
     let scanned: Vec<Scanned> = if options.serial {
         entries.iter().enumerate().map(scan).collect()
@@ -945,8 +1087,15 @@ fn build(
         let text: Vec<u8> = s.text.clone().unwrap_or_default();
         loaded.sources.add(SourceFile::with_text(&e.label, text));
     }
-    let task = options.task.or(schema.task).unwrap_or_else(|| infer_task(&scanned));
-    let kpt = if task == Task::Pose { Some(schema.kpt.unwrap_or((0, 3))) } else { None };
+    let task = options
+        .task
+        .or(schema.task)
+        .unwrap_or_else(|| infer_task(&scanned));
+    let kpt = if task == Task::Pose {
+        Some(schema.kpt.unwrap_or((0, 3)))
+    } else {
+        None
+    };
     if task == Task::Pose && schema.kpt.is_none() {
         loaded.issues.push(ReadIssue::Unsupported.in_file(
             entries.first().map(|e| e.label.clone()).unwrap_or_default(),
@@ -955,7 +1104,11 @@ fn build(
     }
 
     // Labels.
-    let kschema = if task == Task::Pose { keypoint_schema(schema) } else { None };
+    let kschema = if task == Task::Pose {
+        keypoint_schema(schema)
+    } else {
+        None
+    };
     let mut class_to_label: HashMap<u32, LabelId> = HashMap::new();
     for (id, name) in &schema.names {
         let mut label = Label::new(name.clone());
@@ -968,7 +1121,12 @@ fn build(
     let names_declared = !schema.names.is_empty();
     let known_ids: HashSet<u32> = schema.names.iter().map(|(i, _)| *i).collect();
     let known = |c: u32| !names_declared || known_ids.contains(&c);
-    let ctx = RowCtx { task, kpt, known: &known, names_len: schema.names.len() };
+    let ctx = RowCtx {
+        task,
+        kpt,
+        known: &known,
+        names_len: schema.names.len(),
+    };
     if let Some((n, d)) = kpt {
         loaded
             .dataset
@@ -997,7 +1155,9 @@ fn build(
     // Assembly: ids in order.
     let mut next_ann = 1u64;
     let mut next_group = 1u64;
-    for (i, ((e, s), (pending, conv_issues))) in entries.iter().zip(scanned).zip(converted).enumerate() {
+    for (i, ((e, s), (pending, conv_issues))) in
+        entries.iter().zip(scanned).zip(converted).enumerate()
+    {
         let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
         let image_id = ImageId(i as u64 + 1);
         let (width, height) = match &s.size {
@@ -1028,7 +1188,10 @@ fn build(
             subset: e.subset.clone(),
             ..Image::default()
         });
-        loaded.spans.images.push(Some(SourceSpan { file, span: ByteSpan::at(0) }));
+        loaded.spans.images.push(Some(SourceSpan {
+            file,
+            span: ByteSpan::at(0),
+        }));
         for p in pending {
             let label = match class_to_label.get(&p.class) {
                 Some(l) => *l,
@@ -1045,7 +1208,12 @@ fn build(
             let at = Some(SourceSpan { file, span: p.line });
             match p.shape {
                 Shape::One(g) => {
-                    loaded.dataset.annotations.push(Annotation::new(AnnotationId(next_ann), image_id, label, g));
+                    loaded.dataset.annotations.push(Annotation::new(
+                        AnnotationId(next_ann),
+                        image_id,
+                        label,
+                        g,
+                    ));
                     loaded.spans.annotations.push(at);
                     next_ann += 1;
                 }
@@ -1076,7 +1244,10 @@ mod tests {
             img2label(Path::new("/d/images/x/images/train/a.b.jpg"), "labels"),
             PathBuf::from("/d/images/x/labels/train/a.b.txt")
         );
-        assert_eq!(img2label(Path::new("/d/obj_train_data/1.jpg"), "labels"), PathBuf::from("/d/obj_train_data/1.txt"));
+        assert_eq!(
+            img2label(Path::new("/d/obj_train_data/1.jpg"), "labels"),
+            PathBuf::from("/d/obj_train_data/1.txt")
+        );
         assert_eq!(
             label2img_stem(Path::new("/d/labels_bbox/t.txt"), "labels_bbox"),
             PathBuf::from("/d/images/t")
@@ -1087,7 +1258,10 @@ mod tests {
     fn clean_paths() {
         assert_eq!(clean(Path::new("a/./b/../c")), PathBuf::from("a/c"));
         assert_eq!(clean(Path::new("./.")), PathBuf::from("."));
-        assert_eq!(rel_name(Path::new("/r"), Path::new("/r/images/a.jpg")), "images/a.jpg");
+        assert_eq!(
+            rel_name(Path::new("/r"), Path::new("/r/images/a.jpg")),
+            "images/a.jpg"
+        );
     }
 }
 
@@ -1111,6 +1285,11 @@ pub(crate) fn convert_for_fuzz(rows: &RowFile, task: Task4, issues: &mut Vec<Dia
         Task4::Pose3 => (Task::Pose, Some((3, 3))),
     };
     let known = |c: u32| c < 80;
-    let ctx = RowCtx { task, kpt, known: &known, names_len: 80 };
+    let ctx = RowCtx {
+        task,
+        kpt,
+        known: &known,
+        names_len: 80,
+    };
     convert_rows(rows, FileId(0), (640.0, 480.0), &ctx, issues).len()
 }

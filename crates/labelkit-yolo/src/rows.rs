@@ -34,7 +34,9 @@ pub(crate) struct RowFile {
 impl RowFile {
     /// The values of `row`.
     pub(crate) fn values(&self, row: &Row) -> &[f64] {
-        self.values.get(row.start..row.start + row.len).unwrap_or(&[])
+        self.values
+            .get(row.start..row.start + row.len)
+            .unwrap_or(&[])
     }
 
     /// The span of value `i` of `row`, or the line.
@@ -68,7 +70,8 @@ pub(crate) fn tokenize(text: &[u8], file: FileId, issues: &mut Vec<Diagnostic>) 
         line_start = 3;
     }
     while line_start < text.len() {
-        let line_end = memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
+        let line_end =
+            memchr::memchr(b'\n', &text[line_start..]).map_or(text.len(), |i| line_start + i);
         let mut end = line_end;
         if end > line_start && text[end - 1] == b'\r' {
             end -= 1;
@@ -120,7 +123,10 @@ fn parse_line(
                     issues.push(ReadIssue::UnknownClass.at(
                         file,
                         span,
-                        format!("expected a class id (an integer >= 0), found \"{}\"", lossy(token)),
+                        format!(
+                            "expected a class id (an integer >= 0), found \"{}\"",
+                            lossy(token)
+                        ),
                     ));
                     ok = false;
                     break;
@@ -183,7 +189,11 @@ mod tests {
     #[test]
     fn rows_values_and_spans() {
         let mut issues = Vec::new();
-        let f = tokenize(b"0 0.5 0.5 0.1 0.2\r\n\n  3 1e-3 .5\n", FileId(0), &mut issues);
+        let f = tokenize(
+            b"0 0.5 0.5 0.1 0.2\r\n\n  3 1e-3 .5\n",
+            FileId(0),
+            &mut issues,
+        );
         assert!(issues.is_empty());
         assert_eq!(f.rows.len(), 2);
         assert_eq!(f.values(&f.rows[0]), &[0.5, 0.5, 0.1, 0.2]);

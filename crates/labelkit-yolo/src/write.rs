@@ -85,7 +85,12 @@ fn data_yaml_text(plan: &Plan, subsets: &[String]) -> String {
     }
     for s in subsets {
         if !["train", "val", "test"].contains(&s.as_str()) {
-            let _ = writeln!(y, "# subset {}: images/{}", yaml_scalar(s), s.replace('\n', " "));
+            let _ = writeln!(
+                y,
+                "# subset {}: images/{}",
+                yaml_scalar(s),
+                s.replace('\n', " ")
+            );
         }
     }
     if !subsets.iter().any(|s| s == "train") {
@@ -94,7 +99,11 @@ fn data_yaml_text(plan: &Plan, subsets: &[String]) -> String {
         }
     }
     if !subsets.iter().any(|s| s == "val") {
-        if let Some(first) = subsets.iter().find(|s| s.as_str() != "train").or_else(|| subsets.first()) {
+        if let Some(first) = subsets
+            .iter()
+            .find(|s| s.as_str() != "train")
+            .or_else(|| subsets.first())
+        {
             let _ = writeln!(y, "val: images/{first}");
         }
     }
@@ -108,7 +117,11 @@ fn data_yaml_text(plan: &Plan, subsets: &[String]) -> String {
         let _ = writeln!(y, "kpt_shape: [{n}, {d}]");
         let flip: Vec<String> = schema.flip_idx().iter().map(ToString::to_string).collect();
         let _ = writeln!(y, "flip_idx: [{}]", flip.join(", "));
-        let default_names = schema.names.iter().enumerate().all(|(i, s)| *s == i.to_string());
+        let default_names = schema
+            .names
+            .iter()
+            .enumerate()
+            .all(|(i, s)| *s == i.to_string());
         if !default_names {
             y.push_str("kpt_names:\n");
             for i in 0..plan.names.len() {
@@ -122,9 +135,16 @@ fn data_yaml_text(plan: &Plan, subsets: &[String]) -> String {
     y
 }
 
-fn place_image(mode: ImageMode, root: Option<&Path>, file_name: &str, dest: &Path) -> Result<(), Error> {
+fn place_image(
+    mode: ImageMode,
+    root: Option<&Path>,
+    file_name: &str,
+    dest: &Path,
+) -> Result<(), Error> {
     let Some(root) = root else {
-        return Err(Error::Invalid("copying or linking images needs `image_root`".into()));
+        return Err(Error::Invalid(
+            "copying or linking images needs `image_root`".into(),
+        ));
     };
     let src = if Path::new(file_name).is_absolute() {
         PathBuf::from(file_name)
@@ -158,7 +178,10 @@ fn symlink(src: &Path, dest: &Path) -> std::io::Result<()> {
 
 #[cfg(not(any(unix, windows)))]
 fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
-    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "symlinks are not supported here"))
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "symlinks are not supported here",
+    ))
 }
 
 /// Writes `dataset` as YOLO into `out_dir`, atomically: everything is
@@ -183,13 +206,24 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// [`Error::Io`] for an image that cannot be copied or linked,
 /// [`Error::Invalid`] for two images that would share one output path or a
 /// copy/link mode without `image_root`.
-pub fn write_path(dataset: &Dataset, out_dir: &Path, options: &WriteOptions) -> Result<WriteReport, Error> {
+pub fn write_path(
+    dataset: &Dataset,
+    out_dir: &Path,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
     if let Some(d) = options.keypoint_dims {
         if d != 2 && d != 3 {
-            return Err(Error::Invalid(format!("keypoint_dims must be 2 or 3, not {d}")));
+            return Err(Error::Invalid(format!(
+                "keypoint_dims must be 2 or 3, not {d}"
+            )));
         }
     }
-    let plan = plan(dataset, options.task, options.class_map.as_deref(), options.keypoint_dims);
+    let plan = plan(
+        dataset,
+        options.task,
+        options.class_map.as_deref(),
+        options.keypoint_dims,
+    );
     let mut report = plan.report.clone();
     let staged = StagedDir::create(out_dir)?;
     let root = staged.path().to_path_buf();
@@ -226,7 +260,9 @@ pub fn write_path(dataset: &Dataset, out_dir: &Path, options: &WriteOptions) -> 
 
     let label_rel = |name: &str| -> String {
         let with_txt = match name.rfind('.') {
-            Some(dot) if dot > name.rfind('/').map_or(0, |s| s + 1) => format!("{}.txt", &name[..dot]),
+            Some(dot) if dot > name.rfind('/').map_or(0, |s| s + 1) => {
+                format!("{}.txt", &name[..dot])
+            }
             _ => format!("{name}.txt"),
         };
         match options.layout {
@@ -247,19 +283,23 @@ pub fn write_path(dataset: &Dataset, out_dir: &Path, options: &WriteOptions) -> 
             ))
         })
         .collect::<Result<_, OutputError>>()?;
-    let mut dirs: Vec<PathBuf> = jobs.iter().filter_map(|(l, _, _, _)| l.parent().map(Path::to_path_buf)).collect();
+    let mut dirs: Vec<PathBuf> = jobs
+        .iter()
+        .filter_map(|(l, _, _, _)| l.parent().map(Path::to_path_buf))
+        .collect();
     dirs.sort();
     dirs.dedup();
     for d in &dirs {
         fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
-    let write_one = |(label, text, image, source): &(PathBuf, &str, PathBuf, &str)| -> Result<(), Error> {
-        fs::write(label, text.as_bytes()).map_err(|e| Error::io(label, e))?;
-        if options.images != ImageMode::Reference {
-            place_image(options.images, options.image_root.as_deref(), source, image)?;
-        }
-        Ok(())
-    };
+    let write_one =
+        |(label, text, image, source): &(PathBuf, &str, PathBuf, &str)| -> Result<(), Error> {
+            fs::write(label, text.as_bytes()).map_err(|e| Error::io(label, e))?;
+            if options.images != ImageMode::Reference {
+                place_image(options.images, options.image_root.as_deref(), source, image)?;
+            }
+            Ok(())
+        };
     if options.parallel_writes {
         jobs.par_iter().try_for_each(write_one)?;
     } else {
@@ -272,12 +312,16 @@ pub fn write_path(dataset: &Dataset, out_dir: &Path, options: &WriteOptions) -> 
     match options.layout {
         Layout::Ultralytics => {
             let text = data_yaml_text(&plan, &subsets);
-            fs::write(root.join("data.yaml"), text).map_err(|e| Error::io(root.join("data.yaml"), e))?;
+            fs::write(root.join("data.yaml"), text)
+                .map_err(|e| Error::io(root.join("data.yaml"), e))?;
         }
         Layout::Darknet => {
             if plan.task != Task::Detect {
                 report.lose(
-                    &format!("{} rows in a darknet dataset (darknet readers expect boxes)", plan.task.as_str()),
+                    &format!(
+                        "{} rows in a darknet dataset (darknet readers expect boxes)",
+                        plan.task.as_str()
+                    ),
                     plan.rows.iter().map(|r| r.len() as u64).sum(),
                 );
             }
@@ -286,7 +330,8 @@ pub fn write_path(dataset: &Dataset, out_dir: &Path, options: &WriteOptions) -> 
                 names_text.push_str(&n.replace('\n', " "));
                 names_text.push('\n');
             }
-            fs::write(root.join("obj.names"), names_text).map_err(|e| Error::io(root.join("obj.names"), e))?;
+            fs::write(root.join("obj.names"), names_text)
+                .map_err(|e| Error::io(root.join("obj.names"), e))?;
             let mut obj_data = format!("classes = {}\n", plan.names.len());
             for s in &subsets {
                 let list: String = dataset
@@ -304,7 +349,8 @@ pub fn write_path(dataset: &Dataset, out_dir: &Path, options: &WriteOptions) -> 
                 }
             }
             obj_data.push_str("names = data/obj.names\nbackup = backup/\n");
-            fs::write(root.join("obj.data"), obj_data).map_err(|e| Error::io(root.join("obj.data"), e))?;
+            fs::write(root.join("obj.data"), obj_data)
+                .map_err(|e| Error::io(root.join("obj.data"), e))?;
         }
     }
     staged.commit()?;

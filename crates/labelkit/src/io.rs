@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use labelkit_diagnostics::output::OutputGuard;
 use labelkit_diagnostics::{Diagnostic, Loaded, Severity, SourceMap};
-use labelkit_model::{Dataset, Precision, WriteReport};
+use labelkit_model::{Dataset, Image, ImageId, Precision, WriteReport};
 
 use crate::detect::detect;
 use crate::error::Error;
@@ -267,14 +267,55 @@ pub fn write(
 
 /// A copy of `dataset` with its tracks turned into per-frame annotations.
 /// The last frame of the video is the last frame among the images; a track
-/// still visible after its last shape continues up to it.
+/// still visible after its last shape continues up to it. A frame that has
+/// no image in the dataset (CVAT for video files list none) gets one, named
+/// `frame_NNNNNN` as CVAT names extracted frames, with the video's frame size
+/// (`original_size` of the CVAT meta) when known.
 fn expand_tracks(dataset: &Dataset) -> Dataset {
     let stop_frame = dataset.images.iter().filter_map(|i| i.frame).max();
     let expanded = labelkit_model::track::expand_tracks(dataset, stop_frame);
     let mut copy = dataset.clone();
     copy.tracks.clear();
+    let known: std::collections::HashSet<ImageId> = copy.images.iter().map(|i| i.id).collect();
+    let mut missing: Vec<ImageId> = expanded
+        .iter()
+        .map(|a| a.image)
+        .filter(|id| !known.contains(id))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        let (width, height) = video_frame_size(dataset).unwrap_or((0, 0));
+        for id in missing {
+            copy.images.push(Image {
+                id,
+                file_name: format!("frame_{:06}", id.0),
+                width,
+                height,
+                frame: Some(id.0),
+                ..Image::default()
+            });
+        }
+    }
     copy.annotations.extend(expanded);
     copy
+}
+
+/// The frame size recorded in a CVAT `<original_size>` kept in the dataset
+/// information.
+fn video_frame_size(dataset: &Dataset) -> Option<(u32, u32)> {
+    let number = |text: &str, tag: &str| -> Option<u32> {
+        let open = format!("<{tag}>");
+        let start = text.find(&open)? + open.len();
+        let rest = text.get(start..)?;
+        let end = rest.find('<')?;
+        rest.get(..end)?.trim().parse().ok()
+    };
+    dataset.info.extra.iter().find_map(|(_, value)| {
+        let at = value.find("<original_size>")?;
+        let text = value.get(at..)?;
+        Some((number(text, "width")?, number(text, "height")?))
+    })
 }
 
 fn write_enabled(

@@ -8,18 +8,18 @@ use labelkit_model::rle::{CocoCounts, MaskEncoding};
 use labelkit_model::{Annotation, Dataset, Geometry};
 
 /// The path of a corpus file.
-pub fn corpus(rel: &str) -> PathBuf {
+pub(crate) fn corpus(rel: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus")).join(rel)
 }
 
 /// Reads a corpus file, failing the test on a fatal error.
-pub fn read(rel: &str) -> Loaded {
+pub(crate) fn read(rel: &str) -> Loaded {
     labelkit_coco::read_path(&corpus(rel), &labelkit_coco::ReadOptions::default())
         .unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
 /// Reads bytes under a made-up path.
-pub fn read_text(text: &str) -> Result<Loaded, labelkit_coco::Error> {
+pub(crate) fn read_text(text: &str) -> Result<Loaded, labelkit_coco::Error> {
     labelkit_coco::read_bytes(
         Path::new("test.json"),
         text.as_bytes(),
@@ -29,7 +29,7 @@ pub fn read_text(text: &str) -> Result<Loaded, labelkit_coco::Error> {
 
 /// The model annotations that carry a COCO annotation's id (the first shape
 /// of each COCO annotation).
-pub fn primaries(ds: &Dataset) -> Vec<&Annotation> {
+pub(crate) fn primaries(ds: &Dataset) -> Vec<&Annotation> {
     ds.annotations
         .iter()
         .filter(|a| a.group.is_none_or(|g| g.0 == a.id.0))
@@ -37,7 +37,7 @@ pub fn primaries(ds: &Dataset) -> Vec<&Annotation> {
 }
 
 /// The shapes of the COCO annotation `id`.
-pub fn object(ds: &Dataset, id: u64) -> Vec<&Annotation> {
+pub(crate) fn object(ds: &Dataset, id: u64) -> Vec<&Annotation> {
     ds.annotations
         .iter()
         .filter(|a| a.group.map_or(a.id.0 == id, |g| g.0 == id))
@@ -45,7 +45,7 @@ pub fn object(ds: &Dataset, id: u64) -> Vec<&Annotation> {
 }
 
 /// Segmentation kinds counted as in EXPECTED.md.
-pub fn segmentation_kinds(ds: &Dataset) -> BTreeMap<String, usize> {
+pub(crate) fn segmentation_kinds(ds: &Dataset) -> BTreeMap<String, usize> {
     let mut kinds = BTreeMap::new();
     for p in primaries(ds) {
         let shapes = object(ds, p.id.0);
@@ -78,7 +78,7 @@ pub fn segmentation_kinds(ds: &Dataset) -> BTreeMap<String, usize> {
 }
 
 /// `path:line:col: CODE message` of each issue.
-pub fn rendered(loaded: &Loaded) -> Vec<String> {
+pub(crate) fn rendered(loaded: &Loaded) -> Vec<String> {
     loaded.issues.iter().map(|d| concise(loaded, d)).collect()
 }
 

@@ -8,7 +8,8 @@ use labelkit_yolo::{read_path, ReadOptions};
 use crate::{boxes, codes, corpus, r3};
 
 const DATUMARO: &str = "datumaro-cvat-ai/tests/assets/yolo_dataset/";
-const TWO_BOXES: [(i64, f64, f64, f64, f64); 2] = [(2, 0.0, 2.0, 4.0, 4.0), (4, 3.0, 3.0, 5.0, 6.0)];
+const TWO_BOXES: [(i64, f64, f64, f64, f64); 2] =
+    [(2, 0.0, 2.0, 4.0, 4.0), (4, 3.0, 3.0, 5.0, 6.0)];
 
 #[test]
 fn darknet_yolo_1_1() {
@@ -23,7 +24,11 @@ fn darknet_yolo_1_1() {
     assert_eq!(d.images[0].subset.as_deref(), Some("train"));
     assert_eq!(boxes(d, 0), TWO_BOXES);
     // obj.data given directly reads the same.
-    let l2 = read_path(&corpus(&format!("{DATUMARO}yolo/obj.data")), &ReadOptions::default()).unwrap();
+    let l2 = read_path(
+        &corpus(&format!("{DATUMARO}yolo/obj.data")),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(l2.dataset, l.dataset);
 }
 
@@ -35,7 +40,11 @@ fn ultralytics_detect_variants() {
         "yolov8_detection_with_list_of_names",
         "yolov8_detection_with_subset_txt",
     ] {
-        let l = read_path(&corpus(&format!("{DATUMARO}{name}")), &ReadOptions::default()).unwrap();
+        let l = read_path(
+            &corpus(&format!("{DATUMARO}{name}")),
+            &ReadOptions::default(),
+        )
+        .unwrap();
         assert!(l.issues.is_empty(), "{name}: {:?}", l.issues);
         let d = &l.dataset;
         assert_eq!(d.labels.len(), 10, "{name}");
@@ -48,33 +57,60 @@ fn ultralytics_detect_variants() {
         // Spans point at the rows: row 2 starts on line 2.
         let s = l.spans.annotation(1).unwrap();
         let text = l.sources.get(s.file).unwrap().text();
-        assert!(text[s.span.start as usize..s.span.end as usize].starts_with(b"4 "), "{name}");
+        assert!(
+            text[s.span.start as usize..s.span.end as usize].starts_with(b"4 "),
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn ultralytics_obb() {
-    let l = read_path(&corpus(&format!("{DATUMARO}yolov8_oriented_boxes")), &ReadOptions::default()).unwrap();
+    let l = read_path(
+        &corpus(&format!("{DATUMARO}yolov8_oriented_boxes")),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     let d = &l.dataset;
     assert_eq!(d.annotations.len(), 2);
-    let text = std::fs::read_to_string(corpus(&format!("{DATUMARO}yolov8_oriented_boxes/labels/train/1.txt"))).unwrap();
+    let text = std::fs::read_to_string(corpus(&format!(
+        "{DATUMARO}yolov8_oriented_boxes/labels/train/1.txt"
+    )))
+    .unwrap();
     for (a, line) in d.annotations.iter().zip(text.lines()) {
-        let v: Vec<f64> = line.split_whitespace().skip(1).map(|t| t.parse().unwrap()).collect();
-        let Geometry::Box(b) = &a.geometry else { panic!("not a box") };
+        let v: Vec<f64> = line
+            .split_whitespace()
+            .skip(1)
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let Geometry::Box(b) = &a.geometry else {
+            panic!("not a box")
+        };
         // The corners of the rotated box are the row's corners, in order.
         for (c, xy) in b.corners().iter().zip(v.chunks(2)) {
-            assert!((c.x - xy[0] * 15.0).abs() < 1e-3 && (c.y - xy[1] * 10.0).abs() < 1e-3, "{c:?} {xy:?}");
+            assert!(
+                (c.x - xy[0] * 15.0).abs() < 1e-3 && (c.y - xy[1] * 10.0).abs() < 1e-3,
+                "{c:?} {xy:?}"
+            );
         }
     }
-    let classes: Vec<i64> = d.annotations.iter().map(|a| d.labels.get(a.label).unwrap().source_id.unwrap()).collect();
+    let classes: Vec<i64> = d
+        .annotations
+        .iter()
+        .map(|a| d.labels.get(a.label).unwrap().source_id.unwrap())
+        .collect();
     assert_eq!(classes, [2, 4]);
 }
 
 #[test]
 fn ultralytics_pose_three_and_two_values() {
     for (name, dims) in [("yolov8_pose", 3), ("yolov8_pose_two_values_per_point", 2)] {
-        let l = read_path(&corpus(&format!("{DATUMARO}{name}")), &ReadOptions::default()).unwrap();
+        let l = read_path(
+            &corpus(&format!("{DATUMARO}{name}")),
+            &ReadOptions::default(),
+        )
+        .unwrap();
         assert!(l.issues.is_empty(), "{name}: {:?}", l.issues);
         let d = &l.dataset;
         assert_eq!(d.labels.len(), 1);
@@ -83,29 +119,59 @@ fn ultralytics_pose_three_and_two_values() {
         assert_eq!(d.annotations.len(), 2, "{name}");
         assert_eq!(d.annotations[0].group, d.annotations[1].group);
         assert!(d.annotations[0].group.is_some());
-        let Geometry::Box(b) = &d.annotations[0].geometry else { panic!() };
-        assert_eq!((r3(b.center().x / 15.0), r3(b.width() / 15.0), r3(b.center().y / 10.0)), (0.133, 0.267, 0.3));
-        let Geometry::Keypoints(k) = &d.annotations[1].geometry else { panic!() };
-        let pts: Vec<(f64, f64, Visibility)> = k.points.iter().map(|p| (r3(p.x), r3(p.y), p.visibility)).collect();
+        let Geometry::Box(b) = &d.annotations[0].geometry else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                r3(b.center().x / 15.0),
+                r3(b.width() / 15.0),
+                r3(b.center().y / 10.0)
+            ),
+            (0.133, 0.267, 0.3)
+        );
+        let Geometry::Keypoints(k) = &d.annotations[1].geometry else {
+            panic!()
+        };
+        let pts: Vec<(f64, f64, Visibility)> = k
+            .points
+            .iter()
+            .map(|p| (r3(p.x), r3(p.y), p.visibility))
+            .collect();
         assert_eq!(
             pts,
-            [(1.5, 2.0, Visibility::Visible), (4.5, 4.0, Visibility::Visible), (7.5, 6.0, Visibility::Visible)],
+            [
+                (1.5, 2.0, Visibility::Visible),
+                (4.5, 4.0, Visibility::Visible),
+                (7.5, 6.0, Visibility::Visible)
+            ],
             "{name}"
         );
-        assert!(d.info.extra.iter().any(|(k, v)| k == "yolo.kpt_dims" && *v == format!("[3,{dims}]")));
+        assert!(d
+            .info
+            .extra
+            .iter()
+            .any(|(k, v)| k == "yolo.kpt_dims" && *v == format!("[3,{dims}]")));
     }
 }
 
 #[test]
 fn ultralytics_segmentation() {
-    let l = read_path(&corpus(&format!("{DATUMARO}yolov8_segmentation")), &ReadOptions::default()).unwrap();
+    let l = read_path(
+        &corpus(&format!("{DATUMARO}yolov8_segmentation")),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     let sizes: Vec<(usize, i64)> = l
         .dataset
         .annotations
         .iter()
         .map(|a| match &a.geometry {
-            Geometry::Polygon(p) => (p.rings[0].len(), l.dataset.labels.get(a.label).unwrap().source_id.unwrap()),
+            Geometry::Polygon(p) => (
+                p.rings[0].len(),
+                l.dataset.labels.get(a.label).unwrap().source_id.unwrap(),
+            ),
             g => panic!("{g:?}"),
         })
         .collect();
@@ -114,7 +180,11 @@ fn ultralytics_segmentation() {
 
 #[test]
 fn roboflow_relative_quirks() {
-    let l = read_path(&corpus("datumaro-openvino/tests/assets/roboflow_dataset/yolo"), &ReadOptions::default()).unwrap();
+    let l = read_path(
+        &corpus("datumaro-openvino/tests/assets/roboflow_dataset/yolo"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     let d = &l.dataset;
     let names: Vec<(&str, Option<&str>, u32, u32)> = d
@@ -132,21 +202,41 @@ fn roboflow_relative_quirks() {
     );
     assert_eq!(boxes(d, 0), [(0, 2.0, 1.0, 5.0, 2.0)]);
     assert_eq!(boxes(d, 1), [(1, 0.0, 0.0, 2.0, 4.0)]);
-    assert_eq!(boxes(d, 2), [(0, 0.0, 0.0, 1.0, 2.0), (1, 0.0, 0.0, 9.0, 1.0)]);
+    assert_eq!(
+        boxes(d, 2),
+        [(0, 0.0, 0.0, 1.0, 2.0), (1, 0.0, 0.0, 9.0, 1.0)]
+    );
 }
 
 #[test]
 fn loose_obj_names_with_readme() {
-    let l = read_path(&corpus("datumaro-openvino/tests/assets/yolo_dataset/labels"), &ReadOptions::default()).unwrap();
+    let l = read_path(
+        &corpus("datumaro-openvino/tests/assets/yolo_dataset/labels"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     let d = &l.dataset;
     assert_eq!(d.labels.len(), 10);
-    let names: Vec<(&str, Option<&str>)> = d.images.iter().map(|i| (i.file_name.as_str(), i.subset.as_deref())).collect();
-    assert_eq!(names, [("images/train/1.jpg", Some("train")), ("images/val/1.jpg", Some("val"))]);
+    let names: Vec<(&str, Option<&str>)> = d
+        .images
+        .iter()
+        .map(|i| (i.file_name.as_str(), i.subset.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("images/train/1.jpg", Some("train")),
+            ("images/val/1.jpg", Some("val"))
+        ]
+    );
     assert_eq!(boxes(d, 0), TWO_BOXES);
     assert_eq!(boxes(d, 1), TWO_BOXES);
     // README.txt is not read as a label file.
-    assert!(l.sources.iter().all(|(_, f)| !f.path().ends_with("README.txt")));
+    assert!(l
+        .sources
+        .iter()
+        .all(|(_, f)| !f.path().ends_with("README.txt")));
 }
 
 #[test]
@@ -155,9 +245,20 @@ fn labelformat_segment_without_images() {
     let l = read_path(&dir, &ReadOptions::default()).unwrap();
     // Images are not in the corpus: one recoverable issue per image, naming it.
     assert_eq!(codes(&l.issues), ["F008", "F008"]);
-    assert!(l.issues[0].message.contains("000000036086.jpg"), "{}", l.issues[0].message);
+    assert!(
+        l.issues[0].message.contains("000000036086.jpg"),
+        "{}",
+        l.issues[0].message
+    );
     let d = &l.dataset;
-    assert_eq!(d.labels.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["kite", "person", "elephant", "sports ball"]);
+    assert_eq!(
+        d.labels
+            .labels
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>(),
+        ["kite", "person", "elephant", "sports ball"]
+    );
     let polys: Vec<(usize, String)> = d
         .annotations
         .iter()
@@ -166,12 +267,25 @@ fn labelformat_segment_without_images() {
             g => panic!("{g:?}"),
         })
         .collect();
-    assert_eq!(polys, [(20, "sports ball".into()), (34, "person".into()), (54, "elephant".into())]);
+    assert_eq!(
+        polys,
+        [
+            (20, "sports ball".into()),
+            (34, "person".into()),
+            (54, "elephant".into())
+        ]
+    );
     // With sizes from elsewhere, no issue and pixel coordinates.
-    let sizes = HashMap::from([("000000036086".to_owned(), (482, 640)), ("000000109005".to_owned(), (640, 428))]);
+    let sizes = HashMap::from([
+        ("000000036086".to_owned(), (482, 640)),
+        ("000000109005".to_owned(), (640, 428)),
+    ]);
     let l = read_path(&dir, &ReadOptions::default().with_image_sizes(sizes)).unwrap();
     assert!(l.issues.is_empty());
-    assert_eq!((l.dataset.images[1].width, l.dataset.images[1].height), (640, 428));
+    assert_eq!(
+        (l.dataset.images[1].width, l.dataset.images[1].height),
+        (640, 428)
+    );
 }
 
 #[test]
@@ -179,7 +293,10 @@ fn labelformat_detect_with_sizes() {
     let dir = corpus("labelformat/tests/fixtures/object_detection/YOLOv8/example.yaml");
     let sizes = HashMap::from([
         ("a-weird Filename.asdf".to_owned(), (640, 416)),
-        ("aNother-weird__ filename.with.many.characters".to_owned(), (640, 428)),
+        (
+            "aNother-weird__ filename.with.many.characters".to_owned(),
+            (640, 428),
+        ),
     ]);
     let l = read_path(&dir, &ReadOptions::default().with_image_sizes(sizes)).unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
@@ -187,7 +304,10 @@ fn labelformat_detect_with_sizes() {
     assert_eq!(d.labels.len(), 32);
     assert_eq!(d.labels.labels[1].name, "bicycle with space");
     assert_eq!(d.images.len(), 2);
-    assert_eq!(d.images[0].file_name, "images/a-difficult subfolder/a-weird Filename.asdf.jpg");
+    assert_eq!(
+        d.images[0].file_name,
+        "images/a-difficult subfolder/a-weird Filename.asdf.jpg"
+    );
     let b0 = boxes(d, 0);
     assert_eq!(b0.len(), 8);
     assert_eq!(b0[0], (16, 539.72, 295.45, 562.63, 313.84));
@@ -202,17 +322,33 @@ fn labelformat_detect_with_sizes() {
 fn dagshub_custom_label_dirs() {
     let res = corpus("dagshub-annotation-converter/tests/fs_import/yolo/res");
     // Several yaml files: the folder alone is ambiguous, and the error says so.
-    let err = read_path(&res, &ReadOptions::default()).unwrap_err().to_string();
+    let err = read_path(&res, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("several dataset yaml files"), "{err}");
 
     let yaml = res.join("bbox_and_segmentation.yaml");
-    let l = read_path(&yaml, &ReadOptions::default().with_labels_dir("labels_bbox")).unwrap();
+    let l = read_path(
+        &yaml,
+        &ReadOptions::default().with_labels_dir("labels_bbox"),
+    )
+    .unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     assert_eq!(l.dataset.images[0].file_name, "images/testimg.png");
-    assert_eq!((l.dataset.images[0].width, l.dataset.images[0].height), (640, 480));
-    assert_eq!(boxes(&l.dataset, 0), [(0, 0.0, 0.0, 320.0, 240.0), (1, 320.0, 240.0, 640.0, 480.0)]);
+    assert_eq!(
+        (l.dataset.images[0].width, l.dataset.images[0].height),
+        (640, 480)
+    );
+    assert_eq!(
+        boxes(&l.dataset, 0),
+        [(0, 0.0, 0.0, 320.0, 240.0), (1, 320.0, 240.0, 640.0, 480.0)]
+    );
 
-    let l = read_path(&yaml, &ReadOptions::default().with_labels_dir("labels_segmentation")).unwrap();
+    let l = read_path(
+        &yaml,
+        &ReadOptions::default().with_labels_dir("labels_segmentation"),
+    )
+    .unwrap();
     let rings: Vec<usize> = l
         .dataset
         .annotations
@@ -230,8 +366,15 @@ fn dagshub_custom_label_dirs() {
     assert_eq!(l.dataset.images.len(), 1);
     assert!(l.dataset.annotations.is_empty());
 
-    for (file, dir, dims) in [("pose_3dim.yaml", "labels_pose_3dim", 3), ("pose_2dim.yaml", "labels_pose_2dim", 2)] {
-        let l = read_path(&res.join(file), &ReadOptions::default().with_labels_dir(dir)).unwrap();
+    for (file, dir, dims) in [
+        ("pose_3dim.yaml", "labels_pose_3dim", 3),
+        ("pose_2dim.yaml", "labels_pose_2dim", 2),
+    ] {
+        let l = read_path(
+            &res.join(file),
+            &ReadOptions::default().with_labels_dir(dir),
+        )
+        .unwrap();
         assert!(l.issues.is_empty(), "{file}: {:?}", l.issues);
         let kps: Vec<Vec<Visibility>> = l
             .dataset
@@ -265,7 +408,13 @@ fn cvat_sizes(xml: &str) -> HashMap<String, (u32, u32)> {
         .filter_map(|t| {
             let tag = t.split('>').next()?;
             let name = attr(tag, "name")?;
-            Some((name, (attr(tag, "width")?.parse().ok()?, attr(tag, "height")?.parse().ok()?)))
+            Some((
+                name,
+                (
+                    attr(tag, "width")?.parse().ok()?,
+                    attr(tag, "height")?.parse().ok()?,
+                ),
+            ))
         })
         .collect()
 }
@@ -280,16 +429,59 @@ fn review_metrics_darknet_without_images() {
     assert_eq!(l.issues.len(), 100);
     assert!(l.issues.iter().all(|i| i.code == "F008"));
 
-    let xml = std::fs::read_to_string(corpus("review_object_detection_metrics/data/database/gts/cvat_format/annotations.xml")).unwrap();
+    let xml = std::fs::read_to_string(corpus(
+        "review_object_detection_metrics/data/database/gts/cvat_format/annotations.xml",
+    ))
+    .unwrap();
     let sizes = cvat_sizes(&xml);
     assert_eq!(sizes.len(), 100);
     let l = read_path(&dir, &ReadOptions::default().with_image_sizes(sizes)).unwrap();
     assert!(l.issues.is_empty(), "{:?}", &l.issues[..1]);
     let d = &l.dataset;
-    let pos = d.images.iter().position(|i| i.file_name == "obj_train_data/2007_000032.jpg").unwrap();
+    let pos = d
+        .images
+        .iter()
+        .position(|i| i.file_name == "obj_train_data/2007_000032.jpg")
+        .unwrap();
     assert_eq!((d.images[pos].width, d.images[pos].height), (500, 281));
     assert_eq!(
         boxes(d, pos),
-        [(0, 26.0, 189.0, 44.0, 238.0), (12, 133.0, 88.0, 197.0, 123.0), (12, 104.0, 78.0, 375.0, 183.0), (0, 195.0, 180.0, 213.0, 229.0)]
+        [
+            (0, 26.0, 189.0, 44.0, 238.0),
+            (12, 133.0, 88.0, 197.0, 123.0),
+            (12, 104.0, 78.0, 375.0, 183.0),
+            (0, 195.0, 180.0, 213.0, 229.0)
+        ]
     );
+}
+
+#[test]
+fn sniff_layouts() {
+    use labelkit_yolo::{sniff, Layout};
+    assert_eq!(
+        sniff(&corpus(&format!("{DATUMARO}yolo"))),
+        Some(Layout::Darknet)
+    );
+    assert_eq!(
+        sniff(&corpus(&format!("{DATUMARO}yolov8_pose"))),
+        Some(Layout::Ultralytics)
+    );
+    assert_eq!(
+        sniff(&corpus(&format!("{DATUMARO}yolov8_pose/data.yaml"))),
+        Some(Layout::Ultralytics)
+    );
+    assert_eq!(
+        sniff(&corpus(&format!(
+            "{DATUMARO}yolov8_pose/labels/train/1.txt"
+        ))),
+        Some(Layout::Ultralytics)
+    );
+    assert_eq!(
+        sniff(&corpus(
+            "datumaro-openvino/tests/assets/yolo_dataset/labels/README.txt"
+        )),
+        None
+    );
+    assert_eq!(sniff(&corpus("cveta2/annotations.xml")), None);
+    assert_eq!(sniff(&corpus("cveta2")), None);
 }

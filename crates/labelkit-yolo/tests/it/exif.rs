@@ -29,10 +29,22 @@ fn jpeg(orientation: u16, width: u16, height: u16) -> Vec<u8> {
 
 #[test]
 fn exif_orientation_6_swaps_width_and_height() {
-    assert_eq!(image_size_from_bytes(&jpeg(6, 640, 480)).unwrap(), (480, 640));
-    assert_eq!(image_size_from_bytes(&jpeg(1, 640, 480)).unwrap(), (640, 480));
-    assert_eq!(image_size_from_bytes(&jpeg(3, 640, 480)).unwrap(), (640, 480));
-    assert_eq!(image_size_from_bytes(&jpeg(8, 640, 480)).unwrap(), (480, 640));
+    assert_eq!(
+        image_size_from_bytes(&jpeg(6, 640, 480)).unwrap(),
+        (480, 640)
+    );
+    assert_eq!(
+        image_size_from_bytes(&jpeg(1, 640, 480)).unwrap(),
+        (640, 480)
+    );
+    assert_eq!(
+        image_size_from_bytes(&jpeg(3, 640, 480)).unwrap(),
+        (640, 480)
+    );
+    assert_eq!(
+        image_size_from_bytes(&jpeg(8, 640, 480)).unwrap(),
+        (480, 640)
+    );
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("rotated.jpg");
     std::fs::write(&p, jpeg(6, 40, 30)).unwrap();
@@ -41,9 +53,13 @@ fn exif_orientation_6_swaps_width_and_height() {
 
 #[test]
 fn corpus_images() {
-    let png = crate::corpus("dagshub-annotation-converter/tests/fs_import/yolo/res/data/images/testimg.png");
+    let png = crate::corpus(
+        "dagshub-annotation-converter/tests/fs_import/yolo/res/data/images/testimg.png",
+    );
     assert_eq!(image_size(&png).unwrap(), (640, 480));
-    let jpg = crate::corpus("datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_detection/images/train/1.jpg");
+    let jpg = crate::corpus(
+        "datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_detection/images/train/1.jpg",
+    );
     assert_eq!(image_size(&jpg).unwrap(), (15, 10));
     let err = image_size(&crate::corpus("NOTICE.md")).unwrap_err();
     assert_eq!(err.to_string(), "unknown image format");

@@ -26,7 +26,10 @@ pub(crate) fn boxes(d: &Dataset, image: usize) -> Vec<(i64, f64, f64, f64, f64)>
         .filter(|a| a.image == id)
         .filter_map(|a| match &a.geometry {
             Geometry::Box(b) => Some((
-                d.labels.get(a.label).and_then(|l| l.source_id).unwrap_or(-1),
+                d.labels
+                    .get(a.label)
+                    .and_then(|l| l.source_id)
+                    .unwrap_or(-1),
                 r3(b.x_min),
                 r3(b.y_min),
                 r3(b.x_max),

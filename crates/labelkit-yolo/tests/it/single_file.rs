@@ -9,28 +9,39 @@ use crate::{boxes, codes, corpus};
 
 #[test]
 fn one_label_file_finds_its_dataset_and_image() {
-    let label = corpus("datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_detection/labels/train/1.txt");
+    let label =
+        corpus("datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_detection/labels/train/1.txt");
     let l = read_label_file(&label, &ReadOptions::default()).unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     assert_eq!(l.dataset.labels.len(), 10);
     assert_eq!(l.dataset.images.len(), 1);
     assert_eq!(l.dataset.images[0].file_name, "images/train/1.jpg");
     assert_eq!(l.dataset.images[0].subset.as_deref(), Some("train"));
-    assert_eq!(boxes(&l.dataset, 0), [(2, 0.0, 2.0, 4.0, 4.0), (4, 3.0, 3.0, 5.0, 6.0)]);
+    assert_eq!(
+        boxes(&l.dataset, 0),
+        [(2, 0.0, 2.0, 4.0, 4.0), (4, 3.0, 3.0, 5.0, 6.0)]
+    );
 
     let darknet = corpus("datumaro-cvat-ai/tests/assets/yolo_dataset/yolo/obj_train_data/1.txt");
     let l = read_label_file(&darknet, &ReadOptions::default()).unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
     assert_eq!(l.dataset.labels.len(), 10);
     assert_eq!(l.dataset.images[0].file_name, "obj_train_data/1.jpg");
-    assert_eq!((l.dataset.images[0].width, l.dataset.images[0].height), (15, 10));
+    assert_eq!(
+        (l.dataset.images[0].width, l.dataset.images[0].height),
+        (15, 10)
+    );
 }
 
 #[test]
 fn malformed_rows_have_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    fs::write(root.join("data.yaml"), "path: .\ntrain: images/train\nnames: [a, b]\n").unwrap();
+    fs::write(
+        root.join("data.yaml"),
+        "path: .\ntrain: images/train\nnames: [a, b]\n",
+    )
+    .unwrap();
     fs::create_dir_all(root.join("labels/train")).unwrap();
     fs::create_dir_all(root.join("images/train")).unwrap();
     let mut gif = b"GIF89a".to_vec();
@@ -48,12 +59,31 @@ fn malformed_rows_have_file_line_and_column() {
         let p = l.issues[i].primary.as_ref().unwrap();
         let f = l.sources.get(p.file).unwrap();
         let lc = f.line_col(p.span.start);
-        format!("{}:{}:{}: {}", f.path().strip_prefix(root).unwrap().display(), lc.line, lc.column, l.issues[i].message)
+        format!(
+            "{}:{}:{}: {}",
+            f.path().strip_prefix(root).unwrap().display(),
+            lc.line,
+            lc.column,
+            l.issues[i].message
+        )
     };
-    assert_eq!(at(0), "labels/train/a.txt:3:17: expected a number, found \"abc\"");
-    assert_eq!(at(3), "labels/train/a.txt:4:1: class id 7 is not in `names` (2 classes)");
-    assert_eq!(at(4), "labels/train/a.txt:5:3: expected a normalised coordinate in [-0.01, 1.01], found 1.5");
-    assert!(at(2).starts_with("labels/train/a.txt:2:1: expected 4 values"), "{}", at(2));
+    assert_eq!(
+        at(0),
+        "labels/train/a.txt:3:17: expected a number, found \"abc\""
+    );
+    assert_eq!(
+        at(3),
+        "labels/train/a.txt:4:1: class id 7 is not in `names` (2 classes)"
+    );
+    assert_eq!(
+        at(4),
+        "labels/train/a.txt:5:3: expected a normalised coordinate in [-0.01, 1.01], found 1.5"
+    );
+    assert!(
+        at(2).starts_with("labels/train/a.txt:2:1: expected 4 values"),
+        "{}",
+        at(2)
+    );
     // The good row is kept, in pixels of the 100x50 GIF.
     assert_eq!(boxes(&l.dataset, 0), [(0, 40.0, 20.0, 60.0, 30.0)]);
 }
@@ -62,11 +92,19 @@ fn malformed_rows_have_file_line_and_column() {
 fn fast_in_a_big_folder() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    fs::write(root.join("data.yaml"), "path: .\ntrain: images/train\nnames: [a]\n").unwrap();
+    fs::write(
+        root.join("data.yaml"),
+        "path: .\ntrain: images/train\nnames: [a]\n",
+    )
+    .unwrap();
     fs::create_dir_all(root.join("labels/train")).unwrap();
     fs::create_dir_all(root.join("images/train")).unwrap();
     for i in 0..5000 {
-        fs::write(root.join(format!("labels/train/{i}.txt")), "0 0.5 0.5 0.1 0.1\n").unwrap();
+        fs::write(
+            root.join(format!("labels/train/{i}.txt")),
+            "0 0.5 0.5 0.1 0.1\n",
+        )
+        .unwrap();
     }
     let label = root.join("labels/train/42.txt");
     let start = Instant::now();
@@ -76,6 +114,10 @@ fn fast_in_a_big_folder() {
     assert_eq!(l.dataset.annotations.len(), 1);
     // The image is missing: one issue naming it.
     assert_eq!(codes(&l.issues), ["F008"]);
-    assert!(l.issues[0].message.contains("images/train/42.jpg"), "{}", l.issues[0].message);
+    assert!(
+        l.issues[0].message.contains("images/train/42.jpg"),
+        "{}",
+        l.issues[0].message
+    );
     assert!(took.as_millis() < 200, "took {took:?}");
 }
