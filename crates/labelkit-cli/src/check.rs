@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{anyhow, Context as _};
 use labelkit::rules::{Baseline, Checker, Config, Registry, Selection, SelectionOverrides};
 use labelkit::{
     Diagnostic, Format, Loaded, OutputFormat, ReadOptions, RenderOptions, Severity, SourceMap,
@@ -83,7 +83,7 @@ pub(crate) fn plan(paths: &[PathBuf], forced: Option<Format>) -> anyhow::Result<
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         let is_yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
-        if is_yolo && name == "obj.names" || is_yolo && (ext == "yaml" || ext == "yml") {
+        if is_yolo && (name == "obj.names" || ext == "yaml" || ext == "yml") {
             targets.push(Target::Description {
                 path: path.clone(),
                 format,
@@ -374,18 +374,10 @@ fn load_plugins(registry: &mut Registry, config: &Config, extra: &[PathBuf]) -> 
             .ok_or_else(|| anyhow!("[plugins.{name}] in the configuration has no `path`"))?;
         libraries.push(base.join(path));
     }
-    if libraries.is_empty() {
-        return Ok(());
+    for library in &libraries {
+        labelkit::plugin_host::register(registry, library)?;
     }
-    let _ = registry;
-    bail!(
-        "not supported yet: loading rule plugins ({})",
-        libraries
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    Ok(())
 }
 
 /// Moves one read's files into `sources` and its findings into `out`,

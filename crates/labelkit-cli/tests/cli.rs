@@ -152,7 +152,9 @@ fn convert_coco_to_yolo_and_back_keeps_boxes() {
     )
     .unwrap();
     let o = labelkit(
-        &["convert", "in.json", "--to", "yolo", "-o", "yolo", "--images", "copy"],
+        &[
+            "convert", "in.json", "--to", "yolo", "-o", "yolo", "--images", "copy",
+        ],
         d,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -298,4 +300,14 @@ fn init_writes_a_preset_and_refuses_to_overwrite() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(!dir.path().join("x.toml").exists());
+}
+
+#[test]
+fn a_plugin_that_cannot_be_loaded_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    yolo_dataset(dir.path(), "0 0.5 0.5 0.4 0.6\n");
+    let o = labelkit(&["check", ".", "--plugin", "libmissing.so"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("libmissing.so"), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
 }

@@ -298,8 +298,39 @@ pub(crate) fn error_offset(text: &[u8], error: &serde_json::Error) -> (usize, St
             None => break,
         }
     }
-    let offset = (start + error.column().saturating_sub(1)).min(text.len());
+    let mut offset = (start + error.column().saturating_sub(1)).min(text.len());
+    if error.classify() == serde_json::error::Category::Data {
+        offset = value_start(text, (offset + 1).min(text.len()));
+    }
     (offset, message)
+}
+
+/// serde_json reports a value of the wrong type just after it; step back to
+/// where the scalar value starts, so the caret points at it.
+fn value_start(text: &[u8], offset: usize) -> usize {
+    let before = text.get(..offset).unwrap_or(text);
+    let Some(end) = before.iter().rposition(|b| !b.is_ascii_whitespace()) else {
+        return offset;
+    };
+    match before[end] {
+        b'"' => {
+            // The opening quote: the previous quote not escaped.
+            let mut i = end;
+            while let Some(q) = before[..i].iter().rposition(|&b| b == b'"') {
+                let backslashes = before[..q].iter().rev().take_while(|&&b| b == b'\\').count();
+                if backslashes % 2 == 0 {
+                    return q;
+                }
+                i = q;
+            }
+            offset
+        }
+        b if b.is_ascii_alphanumeric() || b == b'.' => {
+            let scalar = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-');
+            before[..=end].iter().rposition(|b| !scalar(b)).map_or(0, |p| p + 1)
+        }
+        _ => offset,
+    }
 }
 
 #[cfg(test)]

@@ -70,6 +70,9 @@
 //! Fields kept in the first shape's `extra` (raw JSON text):
 //! - unknown keys (`ignore`, `face_box`, ...), in file order;
 //! - `segmentation` when it is `[]` (declared, but no polygon);
+//! - `bbox` when `[x, y, w, h]` does not come back exactly from the box's
+//!   corners in floating point (`x + w - x != w`), so the stored numbers are
+//!   written back as stored while the box is unchanged;
 //! - `area` when it differs from the area computed from the geometry (the
 //!   segmentation's: shoelace sum of the polygon parts or the mask's pixel
 //!   count; else the box's), so a stored area is written back as stored;

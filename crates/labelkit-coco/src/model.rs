@@ -21,6 +21,9 @@
 //! Fields kept in the first shape's `extra` (raw JSON text):
 //! - unknown keys (`ignore`, `face_box`, ...), in file order;
 //! - `segmentation` when it is `[]` (declared, but no polygon);
+//! - `bbox` when `[x, y, w, h]` does not come back exactly from the box's
+//!   corners in floating point (`x + w - x != w`), so the stored numbers are
+//!   written back as stored while the box is unchanged;
 //! - `area` when it differs from the area computed from the geometry (the
 //!   segmentation's: shoelace sum of the polygon parts or the mask's pixel
 //!   count; else the box's), so a stored area is written back as stored;
@@ -102,6 +105,51 @@ pub(crate) fn computed_area(seg: Option<&Geometry>, bbox: Option<&BoxGeom>) -> f
     }
 }
 
+/// Whether two COCO boxes hold the same numbers (NaN equal to NaN).
+pub(crate) fn same_box(a: CocoBox, b: CocoBox) -> bool {
+    let eq = |x: f64, y: f64| x.to_bits() == y.to_bits() || x == y;
+    eq(a.x, b.x) && eq(a.y, b.y) && eq(a.w, b.w) && eq(a.h, b.h)
+}
+
+/// A COCO box as JSON text, each number printed so it reads back the same.
+pub(crate) fn bbox_text(b: CocoBox) -> String {
+    let mut s = String::from("[");
+    for (i, v) in [b.x, b.y, b.w, b.h].into_iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        if v.is_finite() {
+            labelkit_model::Precision::Shortest.write(&mut s, v);
+        } else {
+            s.push_str("null");
+        }
+    }
+    s.push(']');
+    s
+}
+
+/// The stored box of a `bbox` marker, if it is the one `geometry` was read
+/// from.
+pub(crate) fn stored_box(marker: &str, geometry: &BoxGeom) -> Option<CocoBox> {
+    let v: Vec<crate::json::Float> = serde_json::from_str(marker).ok()?;
+    let [x, y, w, h] = v.as_slice() else {
+        return None;
+    };
+    let stored = CocoBox {
+        x: x.0,
+        y: y.0,
+        w: w.0,
+        h: h.0,
+    };
+    let back = BoxGeom::from(stored);
+    let eq = |a: f64, b: f64| a.to_bits() == b.to_bits() || a == b;
+    (eq(back.x_min, geometry.x_min)
+        && eq(back.y_min, geometry.y_min)
+        && eq(back.x_max, geometry.x_max)
+        && eq(back.y_max, geometry.y_max))
+    .then_some(stored)
+}
+
 /// What a conversion noticed, for the reader to report.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Noticed {
@@ -147,8 +195,16 @@ impl AnnotationSink {
             None => (false, labelkit_model::Attributes::new()),
         };
 
+        let mut bbox_marker = None;
         let bbox = ann.bbox.as_deref().and_then(|b| match *b {
-            [x, y, w, h] => Some(BoxGeom::from(CocoBox { x, y, w, h })),
+            [x, y, w, h] => {
+                let stored = CocoBox { x, y, w, h };
+                let geometry = BoxGeom::from(stored);
+                if !same_box(CocoBox::from(geometry), stored) {
+                    bbox_marker = Some(bbox_text(stored));
+                }
+                Some(geometry)
+            }
             _ => None,
         });
         let seg = match ann.segmentation {
@@ -198,6 +254,9 @@ impl AnnotationSink {
             if counted.is_none() || stored.trim().parse::<u64>().ok() != counted {
                 extra.push(("num_keypoints".to_owned(), stored.into_owned()));
             }
+        }
+        if let Some(text) = bbox_marker {
+            extra.push(("bbox".to_owned(), text));
         }
         if let Some(m) = attributes_marker {
             extra.push((ATTRIBUTES_MARKER.to_owned(), m.to_owned()));

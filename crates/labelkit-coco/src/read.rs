@@ -213,14 +213,14 @@ impl<'t> Reader<'t, '_> {
             let label = label_from(cat, id, name);
             let span = self.source(range);
             let lid = self.push_label(label, span);
-            if self.labels_by_id.contains_key(&id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.labels_by_id.entry(id) {
+                slot.insert(lid);
+            } else {
                 self.issue(
                     ReadIssue::DuplicateId,
                     range,
                     format!("duplicate category id {id}; annotations use the first"),
                 );
-            } else {
-                self.labels_by_id.insert(id, lid);
             }
         }
     }

@@ -439,6 +439,9 @@ impl<'d> Plan<'d> {
         });
 
         let area = computed_area(seg_geom.as_ref(), bbox_geom.as_ref());
+        let stored_bbox = bbox_geom
+            .as_ref()
+            .and_then(|b| marker("bbox").and_then(|m| crate::model::stored_box(m, b)));
         let bbox = bbox_geom.or_else(|| {
             if self.results {
                 return None;
@@ -525,7 +528,7 @@ impl<'d> Plan<'d> {
                 image_id: Some(Num::U(slot.image.0)),
                 category_id: Some(Num::I(category_id)),
                 bbox: bbox.map(|b| {
-                    let c = CocoBox::from(b);
+                    let c = stored_bbox.unwrap_or_else(|| CocoBox::from(b));
                     vec![c.x, c.y, c.w, c.h]
                 }),
                 segmentation,

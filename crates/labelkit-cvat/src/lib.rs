@@ -192,7 +192,13 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
         source,
     })?;
     let mut loaded = read_inner(path, &bytes, options)?;
-    loaded.sources.add(SourceFile::with_text(path, bytes));
+    // Without issues the text is only needed if a later check reports
+    // something: it is then read again from disk.
+    if loaded.issues.is_empty() {
+        loaded.sources.add(SourceFile::lazy(path));
+    } else {
+        loaded.sources.add(SourceFile::with_text(path, bytes));
+    }
     Ok(loaded)
 }
 

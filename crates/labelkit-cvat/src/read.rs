@@ -8,7 +8,7 @@ use labelkit_diagnostics::{ByteSpan, FileId, Loaded, ParseError, ReadIssue, Sour
 use labelkit_model::rle::MaskEncoding;
 use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, Attributes, BoxGeom, Cuboid, Dataset, Ellipse, Extra,
-    Geometry, GroupId, Image, ImageId, Keypoint, Keypoints, Label, LabelId, Mask, Point, Points,
+    Geometry, GroupId, Image, ImageId, InputType, Keypoint, Keypoints, Label, LabelId, Mask, Point, Points,
     Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
 };
 use quick_xml::events::{BytesStart, Event};
@@ -91,6 +91,8 @@ struct Reader<'a> {
     next_annotation_id: u64,
     attrs: Vec<(Vec<u8>, String)>,
     saw_track: bool,
+    /// The label of the previous shape: files repeat labels.
+    last_label: Option<(String, LabelId)>,
 }
 
 pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, ParseError> {
@@ -104,7 +106,15 @@ pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, Pa
         next_annotation_id: 1,
         attrs: Vec::new(),
         saw_track: false,
+        last_label: None,
     };
+    // One fast pass to size the vectors: every shape has a label.
+    let shapes = memchr::memmem::find_iter(bytes, b" label=\"").count();
+    r.dataset.annotations.reserve(shapes);
+    r.spans.annotations.reserve(shapes);
+    let images = memchr::memmem::find_iter(bytes, b"<image ").count();
+    r.dataset.images.reserve(images);
+    r.spans.images.reserve(images);
     r.spans.dataset_file = Some(file);
     r.document()?;
     let Reader {
@@ -296,6 +306,28 @@ impl<'a> Reader<'a> {
 
     /// The label called `name`, declaring it (and reporting it) if unknown.
     fn label(&mut self, name: &str, parent: Option<LabelId>, start: usize, end: usize) -> LabelId {
+        if parent.is_none() {
+            if let Some((last, id)) = &self.last_label {
+                if last == name {
+                    return *id;
+                }
+            }
+        }
+        let id = self.find_or_declare(name, parent, start, end);
+        if parent.is_none() {
+            match &mut self.last_label {
+                Some((last, last_id)) => {
+                    last.clear();
+                    last.push_str(name);
+                    *last_id = id;
+                }
+                None => self.last_label = Some((name.to_owned(), id)),
+            }
+        }
+        id
+    }
+
+    fn find_or_declare(&mut self, name: &str, parent: Option<LabelId>, start: usize, end: usize) -> LabelId {
         if let Some(parent) = parent {
             if let Some(id) = self.dataset.labels.find_child(parent, name) {
                 return id;
@@ -539,8 +571,8 @@ impl<'a> Reader<'a> {
         empty: bool,
         image: ImageId,
     ) -> Result<(), ParseError> {
-        self.collect_attrs(e, start)?;
-        let attrs = std::mem::take(&mut self.attrs);
+        let mut attrs: AttrList<'_> = Vec::new();
+        self.x.attributes(e, start, &mut attrs)?;
         let mut child_attrs = Vec::new();
         let mut elements = Vec::new();
         let els = (kind == Kind::Skeleton).then_some(&mut elements);
@@ -548,7 +580,6 @@ impl<'a> Reader<'a> {
         let end = end.max(start);
         let result =
             self.build_image_shape(&attrs, kind, start, end, image, child_attrs, &elements);
-        self.attrs = attrs;
         if let Some(ann) = result {
             self.dataset.annotations.push(ann);
             self.spans.annotations.push(Some(self.span(start, end)));
@@ -557,9 +588,9 @@ impl<'a> Reader<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn build_image_shape(
+    fn build_image_shape<P: AttrPair>(
         &mut self,
-        attrs: &[(Vec<u8>, String)],
+        attrs: &[P],
         kind: Kind,
         start: usize,
         end: usize,
@@ -589,10 +620,11 @@ impl<'a> Reader<'a> {
             geometry,
         );
         self.next_annotation_id += 1;
-        for (k, v) in attrs {
-            match k.as_slice() {
+        for p in attrs {
+            let (k, v) = (p.key(), p.value());
+            match k {
                 b"label" => {}
-                b"source" => ann.source = Some(v.clone()),
+                b"source" => ann.source = Some(v.to_owned()),
                 b"occluded" if kind != Kind::Tag => {
                     ann.occluded = self.flag(v, "occluded", start, end);
                 }
@@ -632,7 +664,12 @@ impl<'a> Reader<'a> {
         Attributes(
             raw.into_iter()
                 .map(|(n, v)| {
-                    let value = AttributeValue::parse_as(&v, spec_of(&n));
+                    let value = match spec_of(&n) {
+                        t @ Some(InputType::Checkbox | InputType::Number) => {
+                            AttributeValue::parse_as(&v, t)
+                        }
+                        _ => AttributeValue::Text(v),
+                    };
                     (n, value)
                 })
                 .collect(),
@@ -749,10 +786,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn geometry(
+    fn geometry<P: AttrPair>(
         &mut self,
         kind: Kind,
-        attrs: &[(Vec<u8>, String)],
+        attrs: &[P],
         start: usize,
         end: usize,
     ) -> Option<Geometry> {
@@ -814,7 +851,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn mask(&mut self, attrs: &[(Vec<u8>, String)], start: usize, end: usize) -> Option<Geometry> {
+    fn mask<P: AttrPair>(&mut self, attrs: &[P], start: usize, end: usize) -> Option<Geometry> {
         let find = |name: &str| find_in(attrs, name);
         let mut dims = [0u32; 4];
         for (slot, name) in dims.iter_mut().zip(["left", "top", "width", "height"]) {
@@ -1127,11 +1164,35 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn find_in<'v>(attrs: &'v [(Vec<u8>, String)], name: &str) -> Option<&'v str> {
+/// One XML attribute, owned or borrowed from the input.
+trait AttrPair {
+    fn key(&self) -> &[u8];
+    fn value(&self) -> &str;
+}
+
+impl AttrPair for (Vec<u8>, String) {
+    fn key(&self) -> &[u8] {
+        &self.0
+    }
+    fn value(&self) -> &str {
+        &self.1
+    }
+}
+
+impl AttrPair for (&[u8], Cow<'_, str>) {
+    fn key(&self) -> &[u8] {
+        self.0
+    }
+    fn value(&self) -> &str {
+        &self.1
+    }
+}
+
+fn find_in<'v, P: AttrPair>(attrs: &'v [P], name: &str) -> Option<&'v str> {
     attrs
         .iter()
-        .find(|(k, _)| k.as_slice() == name.as_bytes())
-        .map(|(_, v)| v.as_str())
+        .find(|p| p.key() == name.as_bytes())
+        .map(AttrPair::value)
 }
 
 fn meta_declared(label: &Label) -> bool {

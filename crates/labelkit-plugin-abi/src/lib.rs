@@ -225,10 +225,22 @@ mod tests {
 
     #[test]
     fn header_constants_match() {
-        assert_eq!(define("LABELKIT_PLUGIN_ABI_MAJOR"), std::format!("{LABELKIT_PLUGIN_ABI_MAJOR}"));
-        assert_eq!(define("LABELKIT_PLUGIN_ABI_MINOR"), std::format!("{LABELKIT_PLUGIN_ABI_MINOR}"));
-        assert_eq!(define("LABELKIT_PLUGIN_SCHEMA"), std::format!("{LABELKIT_PLUGIN_SCHEMA}"));
-        assert_eq!(define("LABELKIT_PLUGIN_ENTRY"), std::format!("{LABELKIT_PLUGIN_ENTRY}"));
+        assert_eq!(
+            define("LABELKIT_PLUGIN_ABI_MAJOR"),
+            std::format!("{LABELKIT_PLUGIN_ABI_MAJOR}")
+        );
+        assert_eq!(
+            define("LABELKIT_PLUGIN_ABI_MINOR"),
+            std::format!("{LABELKIT_PLUGIN_ABI_MINOR}")
+        );
+        assert_eq!(
+            define("LABELKIT_PLUGIN_SCHEMA"),
+            std::format!("{LABELKIT_PLUGIN_SCHEMA}")
+        );
+        assert_eq!(
+            define("LABELKIT_PLUGIN_ENTRY"),
+            std::format!("{LABELKIT_PLUGIN_ENTRY}")
+        );
         assert_eq!(define("LK_OK"), std::format!("{LK_OK}"));
         assert_eq!(define("LK_ERROR"), std::format!("{LK_ERROR}"));
         assert_eq!(define("LK_PANIC"), std::format!("{LK_PANIC}"));
@@ -264,9 +276,6 @@ mod tests {
         assert_eq!(core::mem::offset_of!(LkPluginV1, abi_minor), 0);
         assert_eq!(core::mem::offset_of!(LkPluginV1, struct_size), 4);
         assert_eq!(core::mem::offset_of!(LkPluginV1, describe), 8);
-        assert_eq!(
-            LK_PLUGIN_V1_MIN_SIZE,
-            8 + 6 * core::mem::size_of::<usize>()
-        );
+        assert_eq!(LK_PLUGIN_V1_MIN_SIZE, 8 + 6 * core::mem::size_of::<usize>());
     }
 }

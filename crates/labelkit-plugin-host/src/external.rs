@@ -54,12 +54,21 @@ impl ExternalRules for Plugin {
     }
 
     fn begin(&self, dataset: &Dataset, options: &toml::Value) -> Result<(), String> {
-        let options = serde_json::to_value(options)
-            .map_err(|e| format!("cannot pass the options of `{}` on as JSON: {e}", self.manifest().name))?;
+        let options = serde_json::to_value(options).map_err(|e| {
+            format!(
+                "cannot pass the options of `{}` on as JSON: {e}",
+                self.manifest().name
+            )
+        })?;
         Plugin::begin(self, &options, dataset).map_err(|e| e.to_string())
     }
 
-    fn check_image(&self, dataset: &Dataset, image_pos: usize, annotations: &[usize]) -> Vec<ExternalFinding> {
+    fn check_image(
+        &self,
+        dataset: &Dataset,
+        image_pos: usize,
+        annotations: &[usize],
+    ) -> Vec<ExternalFinding> {
         Plugin::check_image(self, dataset, image_pos, annotations)
             .into_iter()
             .map(Into::into)

@@ -8,10 +8,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use labelkit_model::Dataset;
 use labelkit_plugin_abi::{
     LkCheckImageFn, LkCloseFn, LkDescribeFn, LkEntryV1Fn, LkFinishFn, LkFreeBufferFn, LkInput,
-    LkOpenFn, LkOutput, LkPluginV1, LkStatus, LABELKIT_PLUGIN_ABI_MAJOR,
-    LABELKIT_PLUGIN_ABI_MINOR, LABELKIT_PLUGIN_ABI_MINOR_MIN, LABELKIT_PLUGIN_ENTRY,
-    LABELKIT_PLUGIN_ENTRY_NUL, LABELKIT_PLUGIN_ENTRY_PREFIX, LABELKIT_PLUGIN_SCHEMA, LK_ERROR,
-    LK_OK, LK_PANIC, LK_PLUGIN_V1_MIN_SIZE,
+    LkOpenFn, LkOutput, LkPluginV1, LkStatus, LABELKIT_PLUGIN_ABI_MAJOR, LABELKIT_PLUGIN_ABI_MINOR,
+    LABELKIT_PLUGIN_ABI_MINOR_MIN, LABELKIT_PLUGIN_ENTRY, LABELKIT_PLUGIN_ENTRY_NUL,
+    LABELKIT_PLUGIN_ENTRY_PREFIX, LABELKIT_PLUGIN_SCHEMA, LK_ERROR, LK_OK, LK_PANIC,
+    LK_PLUGIN_V1_MIN_SIZE,
 };
 use libloading::Library;
 
@@ -164,14 +164,21 @@ pub fn load_plugin(path: &Path) -> Result<Plugin, PluginError> {
 
 /// The major of another `labelkit_plugin_vN` symbol the library exports.
 fn other_major(library: &Library) -> Option<u32> {
-    (0..=16).filter(|&m| m != LABELKIT_PLUGIN_ABI_MAJOR).find(|m| {
-        let name = format!("{LABELKIT_PLUGIN_ENTRY_PREFIX}{m}\0");
-        // SAFETY: the symbol is only looked up, never called.
-        unsafe { library.get::<*const c_void>(name.as_bytes()) }.is_ok()
-    })
+    (0..=16)
+        .filter(|&m| m != LABELKIT_PLUGIN_ABI_MAJOR)
+        .find(|m| {
+            let name = format!("{LABELKIT_PLUGIN_ENTRY_PREFIX}{m}\0");
+            // SAFETY: the symbol is only looked up, never called.
+            unsafe { library.get::<*const c_void>(name.as_bytes()) }.is_ok()
+        })
 }
 
-fn required<T>(path: &Path, minor: u32, function: &'static str, f: Option<T>) -> Result<T, PluginError> {
+fn required<T>(
+    path: &Path,
+    minor: u32,
+    function: &'static str,
+    f: Option<T>,
+) -> Result<T, PluginError> {
     f.ok_or_else(|| PluginError::MissingFunction {
         path: path.to_path_buf(),
         function,
@@ -303,11 +310,13 @@ impl Plugin {
         } else if options.is_null() {
             options = serde_json::Value::Object(serde_json::Map::new());
         }
-        let input = serde_json::to_vec(&SessionDoc::new(&options, dataset)).map_err(|e| PluginError::Failed {
-            path: self.path.clone(),
-            function: "open",
-            panicked: false,
-            message: format!("cannot serialise the session document: {e}"),
+        let input = serde_json::to_vec(&SessionDoc::new(&options, dataset)).map_err(|e| {
+            PluginError::Failed {
+                path: self.path.clone(),
+                function: "open",
+                panicked: false,
+                message: format!("cannot serialise the session document: {e}"),
+            }
         })?;
         let mut handle: *mut c_void = std::ptr::null_mut();
         let open = self.table.open;
@@ -341,7 +350,12 @@ impl Plugin {
     /// finding on the image; after [`MAX_FAILURES_PER_SESSION`] failures the
     /// plugin is no longer called for this session.
     #[must_use]
-    pub fn check_image(&self, dataset: &Dataset, image_pos: usize, annotations: &[usize]) -> Vec<PluginFinding> {
+    pub fn check_image(
+        &self,
+        dataset: &Dataset,
+        image_pos: usize,
+        annotations: &[usize],
+    ) -> Vec<PluginFinding> {
         let Some(doc) = ImageDoc::new(dataset, image_pos, annotations) else {
             return Vec::new();
         };
@@ -429,11 +443,13 @@ impl Plugin {
         }
     }
 
+    /// Closes a session; taking it by value makes a second close impossible.
     fn close(&self, session: Session) {
+        let Session { handle, .. } = session;
         let close = self.table.close;
         // SAFETY: the session came from this plugin's `open` and is closed
-        // exactly once (it is moved in here).
-        unsafe { close(session.handle.0) };
+        // exactly once (it was moved in here).
+        unsafe { close(handle.0) };
     }
 
     /// Parses and checks a findings document.
@@ -460,14 +476,21 @@ impl Plugin {
                 ),
             });
         }
-        Ok(doc.findings.into_iter().map(|f| self.finding(session, f)).collect())
+        Ok(doc
+            .findings
+            .into_iter()
+            .map(|f| self.finding(session, f))
+            .collect())
     }
 
     /// Turns a wire finding into a finding; undeclared codes and unknown ids
     /// become `L001` with the plugin's message kept.
     fn finding(&self, session: &Session, f: WireFinding) -> PluginFinding {
         let problem = if !self.manifest.rules.iter().any(|r| r.code == f.code) {
-            Some(format!("returned code `{}`, which it does not declare", f.code))
+            Some(format!(
+                "returned code `{}`, which it does not declare",
+                f.code
+            ))
         } else if let Some(id) = f.image.filter(|id| !session.image_ids.contains(id)) {
             Some(format!("named image {id}, which is not in the dataset"))
         } else {
@@ -519,7 +542,11 @@ impl Plugin {
 
 impl Drop for Plugin {
     fn drop(&mut self) {
-        let session = self.session.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        let session = self
+            .session
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(session) = session {
             self.close(session);
         }
@@ -594,9 +621,11 @@ fn parse_json<T: serde::de::DeserializeOwned>(
 
 fn is_kebab_case(name: &str) -> bool {
     !name.is_empty()
-        && name
-            .split('-')
-            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && name.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// Checks what the registry will rely on, with messages naming the library.
@@ -620,7 +649,10 @@ fn validate_manifest(path: &Path, m: &Manifest) -> Result<(), PluginError> {
             m.prefix
         )));
     }
-    if let Some((_, family)) = RESERVED_FAMILIES.iter().find(|(c, _)| m.prefix.starts_with(*c)) {
+    if let Some((_, family)) = RESERVED_FAMILIES
+        .iter()
+        .find(|(c, _)| m.prefix.starts_with(*c))
+    {
         return Err(PluginError::PrefixCollision {
             path: path.to_path_buf(),
             plugin: m.name.clone(),
@@ -642,10 +674,16 @@ fn validate_manifest(path: &Path, m: &Manifest) -> Result<(), PluginError> {
             )));
         }
         if !codes.insert(rule.code.as_str()) {
-            return Err(invalid(format!("rule code `{}` is declared twice", rule.code)));
+            return Err(invalid(format!(
+                "rule code `{}` is declared twice",
+                rule.code
+            )));
         }
         if !is_kebab_case(&rule.name) {
-            return Err(invalid(format!("rule name `{}` is not kebab-case", rule.name)));
+            return Err(invalid(format!(
+                "rule name `{}` is not kebab-case",
+                rule.name
+            )));
         }
     }
     Ok(())

@@ -224,7 +224,11 @@ impl<'a> ImageDoc<'a> {
     /// The document for the image at `image_pos` with the annotations at
     /// `annotations` (positions in `dataset.annotations`; unknown positions
     /// are skipped).
-    pub(crate) fn new(dataset: &'a Dataset, image_pos: usize, annotations: &[usize]) -> Option<Self> {
+    pub(crate) fn new(
+        dataset: &'a Dataset,
+        image_pos: usize,
+        annotations: &[usize],
+    ) -> Option<Self> {
         let image = dataset.images.get(image_pos)?;
         let annotations = annotations
             .iter()

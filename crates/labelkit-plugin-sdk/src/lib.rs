@@ -279,7 +279,10 @@ pub mod __private {
     ///
     /// # Safety
     /// As for [`check_image`].
-    pub unsafe extern "C" fn finish<P: Plugin>(session: *mut c_void, out: *mut LkOutput) -> LkStatus {
+    pub unsafe extern "C" fn finish<P: Plugin>(
+        session: *mut c_void,
+        out: *mut LkOutput,
+    ) -> LkStatus {
         if session.is_null() {
             return guarded(out, || Err("finish: the session is null".to_owned()));
         }

@@ -45,7 +45,11 @@ pub struct Manifest {
 impl Manifest {
     /// A manifest without rules.
     #[must_use]
-    pub fn new(name: impl Into<String>, version: impl Into<String>, prefix: impl Into<String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        version: impl Into<String>,
+        prefix: impl Into<String>,
+    ) -> Self {
         Self {
             schema: LABELKIT_PLUGIN_SCHEMA,
             name: name.into(),
@@ -135,7 +139,12 @@ pub struct OptionDoc {
 impl OptionDoc {
     /// An option.
     #[must_use]
-    pub fn new(name: impl Into<String>, kind: impl Into<String>, default: Value, doc: impl Into<String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        kind: impl Into<String>,
+        default: Value,
+        doc: impl Into<String>,
+    ) -> Self {
         Self {
             name: name.into(),
             kind: kind.into(),
@@ -347,7 +356,12 @@ impl Finding {
 
     /// A finding about an annotation of an image.
     #[must_use]
-    pub fn on_annotation(code: impl Into<String>, image: u64, annotation: u64, message: impl Into<String>) -> Self {
+    pub fn on_annotation(
+        code: impl Into<String>,
+        image: u64,
+        annotation: u64,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             image: Some(image),
             annotation: Some(annotation),
@@ -396,10 +410,10 @@ mod tests {
 
     #[test]
     fn finding_serialises_without_empty_fields() {
-        let f = Finding::on_annotation("AUG001", 3, 7, "box missing");
+        let f = Finding::on_annotation("CPY001", 3, 7, "box missing");
         assert_eq!(
             serde_json::to_string(&Findings::new(vec![f])).unwrap(),
-            r#"{"schema":1,"findings":[{"code":"AUG001","message":"box missing","image":3,"annotation":7}]}"#
+            r#"{"schema":1,"findings":[{"code":"CPY001","message":"box missing","image":3,"annotation":7}]}"#
         );
     }
 

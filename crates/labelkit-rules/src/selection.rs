@@ -25,7 +25,6 @@ use crate::meta::{RuleMeta, RuleStatus};
 /// Selection changes given on the command line; they apply over the
 /// configuration: `select` replaces it, the others add to it.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
 pub struct SelectionOverrides {
     /// Replaces the configuration's `select`.
     pub select: Option<Vec<String>>,

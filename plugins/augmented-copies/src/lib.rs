@@ -149,7 +149,9 @@ pub struct AugmentedCopies {
 }
 
 /// Reads the options table.
-fn parse_options(options: &labelkit_plugin_sdk::serde_json::Map<String, Value>) -> Result<AugmentedCopies, String> {
+fn parse_options(
+    options: &labelkit_plugin_sdk::serde_json::Map<String, Value>,
+) -> Result<AugmentedCopies, String> {
     for key in options.keys() {
         if !matches!(key.as_str(), "patterns" | "pattern" | "original" | "iou") {
             return Err(format!(
@@ -168,7 +170,11 @@ fn parse_options(options: &labelkit_plugin_sdk::serde_json::Map<String, Value>) 
                     .ok_or_else(|| format!("`patterns` must be a list of strings, found {v}"))
             })
             .collect::<Result<_, _>>()?,
-        Some(other) => return Err(format!("`patterns` must be a list of strings, found {other}")),
+        Some(other) => {
+            return Err(format!(
+                "`patterns` must be a list of strings, found {other}"
+            ))
+        }
     };
     if texts.is_empty() {
         return Err("`patterns` is empty: give at least one copy pattern".to_owned());
@@ -182,7 +188,10 @@ fn parse_options(options: &labelkit_plugin_sdk::serde_json::Map<String, Value>) 
     let mut patterns = Vec::with_capacity(texts.len());
     for text in &texts {
         let p = Pattern::parse(text).map_err(|e| format!("`patterns`: {e}"))?;
-        if let Some(missing) = template.placeholders().find(|name| !p.placeholders().any(|n| n == *name)) {
+        if let Some(missing) = template
+            .placeholders()
+            .find(|name| !p.placeholders().any(|n| n == *name))
+        {
             return Err(format!(
                 "`original` uses {{{missing}}}, which the pattern `{text}` does not capture"
             ));
@@ -252,7 +261,11 @@ impl AugmentedCopies {
                     copy.id,
                     format!(
                         "copy is {}x{} but its original `{}` is {}x{}; its boxes were not compared",
-                        copy.width, copy.height, original.file_name, original.width, original.height
+                        copy.width,
+                        copy.height,
+                        original.file_name,
+                        original.width,
+                        original.height
                     ),
                 )
                 .with_related(Related {
@@ -277,7 +290,11 @@ impl AugmentedCopies {
         pairs.sort_by(|x, y| {
             y.2.total_cmp(&x.2)
                 .then(x.3.total_cmp(&y.3))
-                .then(original.annotations[x.0].id.cmp(&original.annotations[y.0].id))
+                .then(
+                    original.annotations[x.0]
+                        .id
+                        .cmp(&original.annotations[y.0].id),
+                )
                 .then(copy.annotations[x.1].id.cmp(&copy.annotations[y.1].id))
         });
         let mut used_original = vec![false; original.annotations.len()];
@@ -314,7 +331,12 @@ impl AugmentedCopies {
                 );
             }
         }
-        for (a, _) in original.annotations.iter().zip(&used_original).filter(|(_, &u)| !u) {
+        for (a, _) in original
+            .annotations
+            .iter()
+            .zip(&used_original)
+            .filter(|(_, &u)| !u)
+        {
             out.push(
                 Finding::on_image(
                     "CPY001",
@@ -374,11 +396,22 @@ impl Plugin for AugmentedCopies {
                 json!(DEFAULT_ORIGINAL),
                 "the original's file name, from the pattern's placeholders",
             ),
-            OptionDoc::new("iou", "number", json!(DEFAULT_IOU), "IoU at or above which two boxes are the same"),
+            OptionDoc::new(
+                "iou",
+                "number",
+                json!(DEFAULT_IOU),
+                "IoU at or above which two boxes are the same",
+            ),
         ];
         let rule = |code: &str, name: &str, summary: &str, docs: &str| {
             options.iter().cloned().fold(
-                RuleDoc::new(code, name, Severity::Error, summary, format!("{docs}\n\n{OPTIONS_DOC}")),
+                RuleDoc::new(
+                    code,
+                    name,
+                    Severity::Error,
+                    summary,
+                    format!("{docs}\n\n{OPTIONS_DOC}"),
+                ),
                 RuleDoc::option,
             )
         };
@@ -392,7 +425,9 @@ impl Plugin for AugmentedCopies {
 
     fn open(session: SessionInput) -> Result<Self, String> {
         let mut plugin = parse_options(&session.options)?;
-        plugin.images.reserve(usize::try_from(session.dataset.images).unwrap_or(0));
+        plugin
+            .images
+            .reserve(usize::try_from(session.dataset.images).unwrap_or(0));
         Ok(plugin)
     }
 
@@ -418,7 +453,8 @@ impl Plugin for AugmentedCopies {
 
     fn finish(&mut self) -> Result<Vec<Finding>, String> {
         // Images arrive in any order: sort for deterministic output.
-        self.images.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.file_name.cmp(&b.file_name)));
+        self.images
+            .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.file_name.cmp(&b.file_name)));
         let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(self.images.len());
         for (i, image) in self.images.iter().enumerate() {
             by_name.entry(image.file_name.as_str()).or_insert(i);
@@ -485,25 +521,44 @@ mod tests {
         let original = record(
             1,
             "a.jpg",
-            vec![ann(10, "person", [0.0, 0.0, 10.0, 10.0]), ann(11, "head", [50.0, 50.0, 5.0, 5.0])],
+            vec![
+                ann(10, "person", [0.0, 0.0, 10.0, 10.0]),
+                ann(11, "head", [50.0, 50.0, 5.0, 5.0]),
+            ],
         );
         let copy = record(
             2,
             "a_noise1.jpg",
-            vec![ann(20, "person", [2.0, 0.0, 10.0, 10.0]), ann(21, "dog", [1.0, 1.0, 5.0, 5.0])],
+            vec![
+                ann(20, "person", [2.0, 0.0, 10.0, 10.0]),
+                ann(21, "dog", [1.0, 1.0, 5.0, 5.0]),
+            ],
         );
         let mut out = Vec::new();
         p.compare(&original, &copy, &mut out);
-        let codes: Vec<_> = out.iter().map(|f| (f.code.as_str(), f.annotation)).collect();
-        assert_eq!(codes, [("CPY003", Some(20)), ("CPY001", None), ("CPY002", Some(21))]);
-        assert!(out[1].message.contains("`head` box at [50, 50, 5, 5]"), "{}", out[1].message);
+        let codes: Vec<_> = out
+            .iter()
+            .map(|f| (f.code.as_str(), f.annotation))
+            .collect();
+        assert_eq!(
+            codes,
+            [("CPY003", Some(20)), ("CPY001", None), ("CPY002", Some(21))]
+        );
+        assert!(
+            out[1].message.contains("`head` box at [50, 50, 5, 5]"),
+            "{}",
+            out[1].message
+        );
         assert_eq!(out[1].related[0].annotation, Some(11));
     }
 
     #[test]
     fn same_boxes_are_quiet_whatever_their_order() {
         let p = default_plugin();
-        let a = [ann(1, "person", [0.0, 0.0, 10.0, 10.0]), ann(2, "person", [30.0, 0.0, 10.0, 10.0])];
+        let a = [
+            ann(1, "person", [0.0, 0.0, 10.0, 10.0]),
+            ann(2, "person", [30.0, 0.0, 10.0, 10.0]),
+        ];
         let original = record(1, "a.jpg", a.to_vec());
         let copy = record(2, "a_noise1.jpg", vec![a[1].clone(), a[0].clone()]);
         let mut out = Vec::new();
@@ -517,7 +572,10 @@ mod tests {
         let err = parse_options(&options(json!({"iou": 1.5}))).unwrap_err();
         assert_eq!(err, "`iou` must be a number in (0, 1], found 1.5");
         let err = parse_options(&options(json!({"patterns": ["{stem}_aug.{ext}"]}))).unwrap_err();
-        assert_eq!(err, "`original` uses {name}, which the pattern `{stem}_aug.{ext}` does not capture");
+        assert_eq!(
+            err,
+            "`original` uses {name}, which the pattern `{stem}_aug.{ext}` does not capture"
+        );
         let err = parse_options(&options(json!({"colour": 1}))).unwrap_err();
         assert!(err.starts_with("unknown option `colour`"), "{err}");
     }

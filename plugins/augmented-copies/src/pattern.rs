@@ -177,7 +177,10 @@ mod tests {
     fn noise_pattern_matches_and_fills() {
         let p = Pattern::parse("{name}_noise{n}.{ext}").unwrap();
         let caps = p.matches("images/street_noise12.jpg").unwrap();
-        assert_eq!(caps, [("name", "images/street"), ("n", "12"), ("ext", "jpg")]);
+        assert_eq!(
+            caps,
+            [("name", "images/street"), ("n", "12"), ("ext", "jpg")]
+        );
         let original = Pattern::parse("{name}.{ext}").unwrap();
         assert_eq!(original.fill(&caps), "images/street.jpg");
         assert_eq!(p.matches("street.jpg"), None);
@@ -213,6 +216,9 @@ mod tests {
             Pattern::parse("a}b").unwrap_err().to_string(),
             "invalid pattern `a}b`: `}` without `{` (write `}}` for a literal brace)"
         );
-        assert_eq!(Pattern::parse("{{x}}").unwrap().matches("{x}"), Some(vec![]));
+        assert_eq!(
+            Pattern::parse("{{x}}").unwrap().matches("{x}"),
+            Some(vec![])
+        );
     }
 }

@@ -313,7 +313,8 @@ fn keypoint_facts(ds: &Dataset) -> (BTreeMap<String, (usize, usize)>, usize, [us
 
 #[test]
 fn keypoint_files_keep_schemas_skeletons_and_visibility() {
-    let cases: &[(&str, &[(&str, usize, usize)], usize, [usize; 3])] = &[
+    type Case = (&'static str, &'static [(&'static str, usize, usize)], usize, [usize; 3]);
+    let cases: &[Case] = &[
         (
             "datumaro-cvat-ai/tests/assets/coco_dataset/coco_person_keypoints/annotations/person_keypoints_train.json",
             &[("a", 3, 2), ("b", 0, 2)],

@@ -114,8 +114,14 @@ fn corpus_files_write_back_as_equivalent_documents() {
         }
         // And the written file reads back to the same dataset.
         let again = read_bytes(Path::new("out.json"), &out, &ReadOptions::default()).unwrap();
-        assert_eq!(again.dataset, loaded.dataset, "{file}");
-        assert_eq!(project(&loaded.dataset), loaded.dataset, "{file}");
+        let projected = project(&loaded.dataset);
+        assert_eq!(again.dataset, projected, "{file}");
+        // The projection of a COCO file is the file, except that the writer
+        // adds the boxes a file leaves out.
+        let has_boxes = original["annotations"]
+            .as_array()
+            .is_none_or(|a| a.iter().all(|a| a.get("bbox").is_some()));
+        assert_eq!(projected == loaded.dataset, has_boxes, "{file}");
     }
 }
 
@@ -454,7 +460,10 @@ fn dataset() -> impl Strategy<Value = Dataset> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn read_of_write_is_project(ds in dataset()) {
@@ -463,9 +472,9 @@ proptest! {
         let loaded = read_bytes(Path::new("p.json"), &out, &ReadOptions::default())
             .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         let codes: Vec<&str> = loaded.issues.iter().map(|d| d.code.as_str()).collect();
-        // Only the duplicate ids a random dataset may hold, and masks whose
-        // runs do not fill the image.
-        prop_assert!(codes.iter().all(|c| *c == "F005" || *c == "F009"), "{:?}\n{}", loaded.issues, text);
+        // Only what a random dataset may really hold: duplicate ids, keypoint
+        // lists that do not match their schema.
+        prop_assert!(codes.iter().all(|c| *c == "F005" || *c == "F002"), "{:?}\n{}", loaded.issues, text);
         let projected = project(&ds);
         prop_assert_eq!(&loaded.dataset, &projected, "{}", text);
         // Projecting twice changes nothing.

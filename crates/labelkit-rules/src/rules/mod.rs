@@ -157,9 +157,25 @@ pub(crate) fn area_bounds(g: &Geometry) -> Option<BoxGeom> {
     }
 }
 
-/// `WxH` with the shortest decimals.
+/// `WxH`, each rounded to 4 decimals without trailing zeros.
 pub(crate) fn fmt_size(w: f64, h: f64) -> String {
-    format!("{w}x{h}")
+    format!("{}x{}", fmt_num(w), fmt_num(h))
+}
+
+/// A number rounded to 4 decimals without trailing zeros (`2.99`, `3`),
+/// so float noise such as `2.9899999999999984` does not reach messages.
+pub(crate) fn fmt_num(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s.as_str()
+    };
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// Splits an image's annotations (sorted by label) into runs of one label.

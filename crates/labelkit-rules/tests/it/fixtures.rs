@@ -11,13 +11,13 @@ use labelkit_rules::{testgen, Config};
 use crate::support::{check, concise, full, summary};
 
 /// A one-image dataset under construction.
-pub struct Fx {
-    pub d: Dataset,
+pub(crate) struct Fx {
+    pub(crate) d: Dataset,
 }
 
 impl Fx {
     /// Labels declared in order; one image, id 1, 100x80.
-    pub fn new(labels: &[&str]) -> Self {
+    pub(crate) fn new(labels: &[&str]) -> Self {
         let mut d = Dataset::new();
         for l in labels {
             let mut label = Label::new(*l);
@@ -37,7 +37,7 @@ impl Fx {
     }
 
     /// Adds an annotation on image 1; returns its id.
-    pub fn add(&mut self, label: &str, geometry: Geometry) -> u64 {
+    pub(crate) fn add(&mut self, label: &str, geometry: Geometry) -> u64 {
         let id = self.d.annotations.len() as u64 + 1;
         let label = self.d.labels.find(label).expect("declared label");
         self.d
@@ -47,12 +47,12 @@ impl Fx {
     }
 
     /// Adds a box.
-    pub fn bx(&mut self, label: &str, x0: f64, y0: f64, x1: f64, y1: f64) -> u64 {
+    pub(crate) fn bx(&mut self, label: &str, x0: f64, y0: f64, x1: f64, y1: f64) -> u64 {
         self.add(label, Geometry::Box(BoxGeom::from_xyxy(x0, y0, x1, y1)))
     }
 
     /// The annotation with id `id`.
-    pub fn ann(&mut self, id: u64) -> &mut Annotation {
+    pub(crate) fn ann(&mut self, id: u64) -> &mut Annotation {
         self.d
             .annotations
             .iter_mut()
@@ -60,7 +60,7 @@ impl Fx {
             .expect("annotation")
     }
 
-    pub fn loaded(self) -> Loaded {
+    pub(crate) fn loaded(self) -> Loaded {
         let (spans, sources) = testgen::source_for(&self.d, "fixture.txt");
         Loaded {
             dataset: self.d,
@@ -72,7 +72,7 @@ impl Fx {
 }
 
 /// COCO person keypoints seen from the front, centred at `cx`, named.
-pub fn front_person(cx: f64) -> Vec<Keypoint> {
+pub(crate) fn front_person(cx: f64) -> Vec<Keypoint> {
     let schema = KeypointSchema::coco_person();
     let rows = [0.0, 4.0, 6.0, 10.0, 14.0, 16.0, 8.0, 8.0, 8.0];
     schema
@@ -567,14 +567,14 @@ fn f_codes_pass_through_selection() {
             s[0]
         );
         let config = Config::from_toml_str(
-            &format!("ignore = [\"F\"]\nextend-select = [\"{}\"]\n[severity]\nF = \"info\"\n", issue.code()),
+            &format!("select = [\"F\"]\nignore = [\"F\"]\nextend-select = [\"{}\"]\n[severity]\nF = \"info\"\n", issue.code()),
             "labelkit.toml",
         )
         .unwrap();
         let found = check(&loaded, &config);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, labelkit_diagnostics::Severity::Info);
-        let config = Config::from_toml_str("ignore = [\"F0\"]", "labelkit.toml").unwrap();
+        let config = Config::from_toml_str("select = [\"F\"]\nignore = [\"F0\"]", "labelkit.toml").unwrap();
         assert!(check(&loaded, &config).is_empty());
     }
 }

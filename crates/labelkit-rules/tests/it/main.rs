@@ -3,4 +3,8 @@
 mod support;
 
 mod clean;
+mod external;
 mod fixtures;
+mod meta;
+mod mutation;
+mod workflow;

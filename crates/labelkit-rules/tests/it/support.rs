@@ -4,14 +4,14 @@ use labelkit_diagnostics::{render, Diagnostic, Loaded, OutputFormat, RenderOptio
 use labelkit_rules::{Checker, Config, Registry, Selection};
 
 /// Checks `loaded` with the built-in registry and `config`.
-pub fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
+pub(crate) fn check(loaded: &Loaded, config: &Config) -> Vec<Diagnostic> {
     let registry = Registry::builtin();
     Checker::new(&registry, config, Selection::from_config(config)).check(loaded)
 }
 
 /// `path:line:col: CODE [image/annotation] message`, one line each: a
 /// summary independent of the renderers, for assertions.
-pub fn summary(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<String> {
+pub(crate) fn summary(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<String> {
     diagnostics
         .iter()
         .map(|d| {
@@ -32,11 +32,11 @@ pub fn summary(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<String> {
 }
 
 /// The concise rendering.
-pub fn concise(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+pub(crate) fn concise(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     render(OutputFormat::Concise, diagnostics, sources, &RenderOptions::default())
 }
 
 /// The full rendering.
-pub fn full(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+pub(crate) fn full(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     render(OutputFormat::Full, diagnostics, sources, &RenderOptions::default())
 }

@@ -56,6 +56,11 @@ impl Rule for BoxTooSmall {
         }
         let (min_w, min_h) = (cx.settings.min_box_width, cx.settings.min_box_height);
         if w < min_w || h < min_h {
+            let mut shown = fmt_size(w, h);
+            if shown == fmt_size(min_w, min_h) {
+                // Rounding hid the difference: show every digit.
+                shown = format!("{w}x{h}");
+            }
             out.push(
                 Finding::annotation(
                     CODE,
@@ -65,7 +70,7 @@ impl Rule for BoxTooSmall {
                         "{} `{}` is {} px, smaller than the minimum {} px",
                         ann.geometry.kind().as_str(),
                         cx.dataset.labels.name(ann.label),
-                        fmt_size(w, h),
+                        shown,
                         fmt_size(min_w, min_h)
                     ),
                 )

@@ -26,7 +26,7 @@
 use labelkit_model::Geometry;
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::annotation;
+use crate::rules::{annotation, fmt_num};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "G003";
@@ -41,7 +41,7 @@ fn problem(g: &Geometry) -> Option<String> {
     }
     match g {
         Geometry::Box(b) => (b.width() <= 0.0 || b.height() <= 0.0)
-            .then(|| format!("has zero area ({} x {})", b.width(), b.height())),
+            .then(|| format!("has zero area ({} x {})", fmt_num(b.width()), fmt_num(b.height()))),
         Geometry::Polygon(p) => {
             if p.rings.is_empty() {
                 return Some("has no points".to_owned());
@@ -55,7 +55,7 @@ fn problem(g: &Geometry) -> Option<String> {
             .then(|| format!("has {} point(s), fewer than 2", l.points.len())),
         Geometry::Points(p) => p.points.is_empty().then(|| "has no points".to_owned()),
         Geometry::Ellipse(e) => (e.rx <= 0.0 || e.ry <= 0.0)
-            .then(|| format!("has zero area (radii {} and {})", e.rx, e.ry)),
+            .then(|| format!("has zero area (radii {} and {})", fmt_num(e.rx), fmt_num(e.ry))),
         Geometry::Mask(m) => (m.encoding.pixel_count() == 0).then(|| "is empty".to_owned()),
         _ => None,
     }

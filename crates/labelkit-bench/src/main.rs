@@ -1,0 +1,187 @@
+//! `labelkit-bench`: generate the benchmark datasets and measure labelkit.
+//!
+//! ```text
+//! labelkit-bench generate --images 120000 --out /work/bench-data/train2017
+//! labelkit-bench run --data /work/bench-data/train2017 --reps 3
+//! labelkit-bench child OP ARGS...    (one sample; used by `run`)
+//! ```
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use labelkit::Format;
+use labelkit_bench::measure::{self, OpError, Sample};
+use labelkit_bench::run::{self, Plan};
+use labelkit_bench::{generate, write, Scale};
+
+/// Benchmarks of labelkit with a deterministic dataset generator.
+#[derive(Debug, Parser)]
+#[command(name = "labelkit-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Write the person dataset as COCO, CVAT and YOLO under OUT.
+    Generate {
+        /// Number of images (COCO train2017: 120000).
+        #[arg(long)]
+        images: u32,
+        /// Output folder (must not hold a previous dataset).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 2017)]
+        seed: u64,
+    },
+    /// Measure every operation, interleaving repetitions.
+    Run {
+        /// A folder written by `generate`.
+        #[arg(long)]
+        data: PathBuf,
+        /// A dataset for the check measurements (about 600,000
+        /// annotations); default: DATA.
+        #[arg(long)]
+        check_data: Option<PathBuf>,
+        /// Scratch folder for outputs (default: DATA/../bench-scratch).
+        #[arg(long)]
+        scratch: Option<PathBuf>,
+        /// Repetitions of each measurement.
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        /// The labelkit binary, for the pre-commit measurement.
+        #[arg(long)]
+        labelkit: Option<PathBuf>,
+        /// Only the measurements whose name contains one of these.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Also write every sample as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Run one operation in this process and print one JSON sample.
+    Child {
+        /// bytes FILE | json FILE | xml FILE | write-floor REF OUT |
+        /// read PATH FMT | convert IN FMT OUT FMT | check PATH
+        op: String,
+        /// The operation's arguments.
+        args: Vec<String>,
+    },
+}
+
+fn format_of(name: &str) -> Result<Format, OpError> {
+    name.parse::<Format>()
+        .map_err(|e| OpError(format!("unknown format {name:?}: {e}")))
+}
+
+fn child(op: &str, args: &[String]) -> Result<Sample, OpError> {
+    let p = |i: usize| -> Result<&Path, OpError> {
+        args.get(i)
+            .map(Path::new)
+            .ok_or_else(|| OpError(format!("{op}: missing argument {}", i + 1)))
+    };
+    let f = |i: usize| -> Result<Format, OpError> {
+        format_of(args.get(i).map_or("", String::as_str))
+    };
+    let mut sample = match op {
+        "bytes" => measure::floor_bytes(p(0)?)?,
+        "json" => measure::floor_json(p(0)?)?,
+        "xml" => measure::floor_xml(p(0)?)?,
+        "write-floor" => measure::floor_write(p(0)?, p(1)?)?,
+        "read" => measure::read(p(0)?, f(1)?)?,
+        "convert" => measure::convert(p(0)?, f(1)?, p(2)?, f(3)?)?,
+        "check" => measure::check(p(0)?, None)?,
+        other => return Err(OpError(format!("unknown operation {other:?}"))),
+    };
+    sample.peak_kib = measure::peak_rss_kib();
+    Ok(sample)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Generate { images, out, seed } => {
+            let t = Instant::now();
+            let dataset = generate(Scale { images, seed });
+            let generated = t.elapsed().as_secs_f64();
+            match write::write_all(&dataset, &out) {
+                Ok(written) => {
+                    print!("{written}");
+                    println!(
+                        "generated in {generated:.1} s, written in {:.1} s",
+                        t.elapsed().as_secs_f64() - generated
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("labelkit-bench: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Cmd::Run {
+            data,
+            check_data,
+            scratch,
+            reps,
+            labelkit,
+            only,
+            json,
+        } => {
+            let scratch = scratch.unwrap_or_else(|| {
+                data.parent()
+                    .unwrap_or(Path::new("."))
+                    .join("bench-scratch")
+            });
+            let plan = Plan {
+                data,
+                check_data,
+                scratch,
+                reps: reps.max(1),
+                labelkit,
+                only,
+            };
+            let result = run::run(&plan, |round, name, s| {
+                eprintln!(
+                    "round {}: {name}: {:.3} s, {} MiB",
+                    round + 1,
+                    s.wall_s,
+                    s.peak_kib / 1024
+                );
+            });
+            match result {
+                Ok(summaries) => {
+                    print!("{}", run::report(&summaries, plan.reps));
+                    if let Some(path) = json {
+                        let text = serde_json::to_string_pretty(&summaries).unwrap_or_default();
+                        if let Err(e) = std::fs::write(&path, text) {
+                            eprintln!("labelkit-bench: {}: {e}", path.display());
+                            return ExitCode::from(2);
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("labelkit-bench: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::Child { op, args } => match child(&op, &args) {
+            Ok(sample) => {
+                println!("{}", serde_json::to_string(&sample).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("labelkit-bench child {op}: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
