@@ -218,22 +218,31 @@ fn keypoints(rng: &mut Rng, b: &BoxGeom) -> Keypoints {
     Keypoints { points }
 }
 
-/// An 8-vertex outline inside `b`.
-fn outline(b: &BoxGeom) -> Polygon {
+/// Radii of the outline's vertices, as fractions of the half box: a
+/// lumpy ellipse, like a hand-drawn silhouette.
+const OUTLINE: [f64; 24] = [
+    1.0, 0.93, 0.82, 0.9, 1.0, 0.96, 0.85, 0.8, 0.92, 1.0, 0.88, 0.95, 1.0, 0.91, 0.84, 0.97,
+    1.0, 0.9, 0.83, 0.94, 1.0, 0.87, 0.8, 0.95,
+];
+
+/// An outline of `vertices` points (at most 24) inside `b`.
+fn outline(b: &BoxGeom, vertices: usize) -> Polygon {
     let (w, h) = (b.width(), b.height());
-    let p = |fx: f64, fy: f64| Point::new(r2(b.x_min + fx * w), r2(b.y_min + fy * h));
-    Polygon {
-        rings: vec![vec![
-            p(0.35, 0.0),
-            p(0.65, 0.0),
-            p(1.0, 0.25),
-            p(0.85, 0.6),
-            p(0.7, 1.0),
-            p(0.3, 1.0),
-            p(0.15, 0.6),
-            p(0.0, 0.25),
-        ]],
-    }
+    let n = vertices.clamp(3, OUTLINE.len());
+    let ring = (0..n)
+        .map(|i| {
+            #[allow(clippy::cast_precision_loss)]
+            let t = std::f64::consts::TAU * i as f64 / n as f64;
+            let r = OUTLINE[i * OUTLINE.len() / n];
+            let fx = 0.5 + 0.5 * r * t.cos();
+            let fy = 0.5 + 0.5 * r * t.sin();
+            Point::new(
+                r2(b.x_min + fx * w).clamp(b.x_min, b.x_max),
+                r2(b.y_min + fy * h).clamp(b.y_min, b.y_max),
+            )
+        })
+        .collect();
+    Polygon { rings: vec![ring] }
 }
 
 fn labels() -> Vec<Label> {
@@ -312,9 +321,9 @@ pub fn generate(scale: Scale) -> Dataset {
         // People per image: mostly 0-2, now and then a crowd; at most 60
         // objects per image.
         let people = match rng.below(100) {
-            0..=29 => 0,
-            30..=74 => 1,
-            75..=93 => 2,
+            0..=25 => 0,
+            26..=71 => 1,
+            72..=93 => 2,
             94..=98 => 3 + rng.below(3),
             _ => 6 + rng.below(4),
         };
@@ -348,7 +357,7 @@ pub fn generate(scale: Scale) -> Dataset {
             ann.attributes
                 .set("pose", AttributeValue::Text(pose.to_owned()));
             if body_label == idx("body") {
-                b.push(id, body_label, Geometry::Polygon(outline(&body)), Some(group));
+                b.push(id, body_label, Geometry::Polygon(outline(&body, 24)), Some(group));
                 let kp = keypoints(&mut rng, &body);
                 b.push(id, body_label, Geometry::Keypoints(kp), Some(group));
             }
@@ -367,7 +376,11 @@ pub fn generate(scale: Scale) -> Dataset {
                 (body.y_min + body.height() * 0.25).max(body.y_min + 3.0).min(body.y_max),
             );
             let head = place(&mut rng, &top, body.width() * 0.35, body.height() * 0.15);
-            b.push(id, idx("head"), Geometry::Box(head), None);
+            // The head: a box and its outline, one object.
+            let head_group = b.next_group;
+            b.next_group += 1;
+            b.push(id, idx("head"), Geometry::Box(head), Some(head_group));
+            b.push(id, idx("head"), Geometry::Polygon(outline(&head, 8)), Some(head_group));
             let dir = directions[usize::try_from(rng.below(8)).unwrap_or(0)];
             let d = jitter(&mut rng, &head, &top);
             b.push(id, idx(dir), Geometry::Box(d), None);

@@ -6,8 +6,15 @@ use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_labelkit");
 
+/// The repository root: the nearest folder above this package holding the
+/// example dataset (the package may live in `crates/labelkit-cli` or at the
+/// root).
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|d| d.join("examples/person-dataset").is_dir())
+        .expect("the repository root")
+        .to_path_buf()
 }
 
 fn labelkit(args: &[&str], cwd: &Path) -> Output {

@@ -43,7 +43,11 @@ fn generated() -> Dataset {
         supercategory: Some("thing".into()),
         ..Label::new("blob")
     });
-    for (id, (w, h)) in [(1u64, (640u32, 480u32)), (7, (32, 24)), (20_180_000_001, (100, 50))] {
+    for (id, (w, h)) in [
+        (1u64, (640u32, 480u32)),
+        (7, (32, 24)),
+        (20_180_000_001, (100, 50)),
+    ] {
         ds.images.push(Image {
             id: ImageId(id),
             file_name: format!("img_{id}.jpg"),
@@ -61,35 +65,126 @@ fn generated() -> Dataset {
         ds.annotations.len() - 1
     };
     // A person: box, two-part polygon and 17 keypoints in one group.
-    push(&mut ds, 1, 0, Geometry::Box(BoxGeom::from_xyxy(100.0, 50.0, 220.5, 400.25)), Some(1));
-    let ring = |x: f64, y: f64, s: f64| vec![Point::new(x, y), Point::new(x + s, y), Point::new(x + s, y + 2.0 * s), Point::new(x, y + 2.0 * s)];
-    push(&mut ds, 1, 0, Geometry::Polygon(Polygon { rings: vec![ring(110.0, 60.0, 50.0), ring(170.0, 200.0, 40.5)] }), Some(1));
+    push(
+        &mut ds,
+        1,
+        0,
+        Geometry::Box(BoxGeom::from_xyxy(100.0, 50.0, 220.5, 400.25)),
+        Some(1),
+    );
+    let ring = |x: f64, y: f64, s: f64| {
+        vec![
+            Point::new(x, y),
+            Point::new(x + s, y),
+            Point::new(x + s, y + 2.0 * s),
+            Point::new(x, y + 2.0 * s),
+        ]
+    };
+    push(
+        &mut ds,
+        1,
+        0,
+        Geometry::Polygon(Polygon {
+            rings: vec![ring(110.0, 60.0, 50.0), ring(170.0, 200.0, 40.5)],
+        }),
+        Some(1),
+    );
     let points = (0..17)
         .map(|i| Keypoint {
             name: None,
             x: 110.0 + f64::from(i) * 5.5,
             y: 60.0 + f64::from(i) * 19.0,
-            visibility: Visibility::from_coco_code(u8::try_from(i % 3).unwrap_or(0)).unwrap_or_default(),
+            visibility: Visibility::from_coco_code(u8::try_from(i % 3).unwrap_or(0))
+                .unwrap_or_default(),
         })
         .collect();
-    push(&mut ds, 1, 0, Geometry::Keypoints(Keypoints { points }), Some(1));
+    push(
+        &mut ds,
+        1,
+        0,
+        Geometry::Keypoints(Keypoints { points }),
+        Some(1),
+    );
     // A CVAT-style window mask, converted to image RLE on writing.
     let (ww, wh) = (6u32, 4u32);
-    push(&mut ds, 7, 1, Geometry::Mask(Mask { encoding: MaskEncoding::Window { left: 3, top: 2, width: ww, height: wh, counts: vec![2, 5, 3, 8, 6] } }), None);
+    push(
+        &mut ds,
+        7,
+        1,
+        Geometry::Mask(Mask {
+            encoding: MaskEncoding::Window {
+                left: 3,
+                top: 2,
+                width: ww,
+                height: wh,
+                counts: vec![2, 5, 3, 8, 6],
+            },
+        }),
+        None,
+    );
     // A crowd mask with uncompressed runs over the whole image.
     let total = 32 * 24;
-    let i = push(&mut ds, 7, 1, Geometry::Mask(Mask { encoding: MaskEncoding::Coco { height: 24, width: 32, counts: CocoCounts::Runs(vec![30, 50, 100, 7, total - 187]) } }), None);
+    let i = push(
+        &mut ds,
+        7,
+        1,
+        Geometry::Mask(Mask {
+            encoding: MaskEncoding::Coco {
+                height: 24,
+                width: 32,
+                counts: CocoCounts::Runs(vec![30, 50, 100, 7, total - 187]),
+            },
+        }),
+        None,
+    );
     ds.annotations[i].crowd = true;
     // A compressed mask and a rotated box with CVAT attributes.
     let runs = [120u32, 33, 17, 400, 12, 4418];
-    let i = push(&mut ds, 20_180_000_001, 1, Geometry::Mask(Mask { encoding: MaskEncoding::Coco { height: 50, width: 100, counts: CocoCounts::Compressed(encode_counts_string(&runs)) } }), None);
+    let i = push(
+        &mut ds,
+        20_180_000_001,
+        1,
+        Geometry::Mask(Mask {
+            encoding: MaskEncoding::Coco {
+                height: 50,
+                width: 100,
+                counts: CocoCounts::Compressed(encode_counts_string(&runs)),
+            },
+        }),
+        None,
+    );
     ds.annotations[i].score = Some(0.75);
-    let i = push(&mut ds, 20_180_000_001, 0, Geometry::Box(BoxGeom { rotation: 15.0, ..BoxGeom::from_xyxy(10.0, 10.0, 40.0, 30.0) }), None);
+    let i = push(
+        &mut ds,
+        20_180_000_001,
+        0,
+        Geometry::Box(BoxGeom {
+            rotation: 15.0,
+            ..BoxGeom::from_xyxy(10.0, 10.0, 40.0, 30.0)
+        }),
+        None,
+    );
     ds.annotations[i].occluded = true;
-    ds.annotations[i].attributes.set("gender", AttributeValue::Text("female".into()));
-    ds.annotations[i].attributes.set("age", AttributeValue::Number(31.0));
+    ds.annotations[i]
+        .attributes
+        .set("gender", AttributeValue::Text("female".into()));
+    ds.annotations[i]
+        .attributes
+        .set("age", AttributeValue::Number(31.0));
     // A polygon alone: its box is derived.
-    push(&mut ds, 20_180_000_001, 1, Geometry::Polygon(Polygon { rings: vec![vec![Point::new(50.0, 5.0), Point::new(90.0, 12.5), Point::new(70.0, 45.0)]] }), None);
+    push(
+        &mut ds,
+        20_180_000_001,
+        1,
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(50.0, 5.0),
+                Point::new(90.0, 12.5),
+                Point::new(70.0, 45.0),
+            ]],
+        }),
+        None,
+    );
     ds
 }
 
@@ -113,7 +208,9 @@ fn expectations(path: &Path) -> Result<String, String> {
     );
     let mut first = true;
     for a in &ds.annotations {
-        let Geometry::Mask(m) = &a.geometry else { continue };
+        let Geometry::Mask(m) = &a.geometry else {
+            continue;
+        };
         let coco_id = a.group.map_or(a.id.0, |g| g.0);
         let runs = m.encoding.runs().map_err(|e| e.to_string())?;
         let b = m.encoding.bounds().unwrap_or_default();
@@ -141,18 +238,27 @@ fn run(out: &Path) -> Result<(), String> {
     let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus"));
     let mut written: Vec<(String, PathBuf)> = Vec::new();
     for rel in CORPUS {
-        let loaded = labelkit_coco::read_path(&corpus.join(rel), &labelkit_coco::ReadOptions::default())
-            .map_err(|e| e.to_string())?;
+        let loaded =
+            labelkit_coco::read_path(&corpus.join(rel), &labelkit_coco::ReadOptions::default())
+                .map_err(|e| e.to_string())?;
         let name = rel.replace('/', "__");
         let target = out.join(&name);
-        let report = labelkit_coco::write_path(&loaded.dataset, &target, &labelkit_coco::WriteOptions::default())
-            .map_err(|e| e.to_string())?;
+        let report = labelkit_coco::write_path(
+            &loaded.dataset,
+            &target,
+            &labelkit_coco::WriteOptions::default(),
+        )
+        .map_err(|e| e.to_string())?;
         println!("{name}: {report}");
         written.push((name, target));
     }
     let target = out.join("generated.json");
-    let report = labelkit_coco::write_path(&generated(), &target, &labelkit_coco::WriteOptions::default())
-        .map_err(|e| e.to_string())?;
+    let report = labelkit_coco::write_path(
+        &generated(),
+        &target,
+        &labelkit_coco::WriteOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
     println!("generated.json: {report}");
     written.push(("generated.json".into(), target));
     let mut manifest = String::from("{\n");

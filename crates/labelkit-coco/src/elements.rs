@@ -80,19 +80,21 @@ pub(crate) struct CocoCategory<'a> {
 }
 
 pub(crate) fn parse_skeleton(raw: &RawValue) -> Skeleton<'_> {
-    let edges = serde_json::from_str::<Vec<Vec<Num>>>(raw.get()).ok().and_then(|pairs| {
-        pairs
-            .iter()
-            .map(|pair| match pair.as_slice() {
-                [a, b] => {
-                    let a = usize::try_from(a.as_u64()?).ok()?.checked_sub(1)?;
-                    let b = usize::try_from(b.as_u64()?).ok()?.checked_sub(1)?;
-                    Some((a, b))
-                }
-                _ => None,
-            })
-            .collect::<Option<Vec<_>>>()
-    });
+    let edges = serde_json::from_str::<Vec<Vec<Num>>>(raw.get())
+        .ok()
+        .and_then(|pairs| {
+            pairs
+                .iter()
+                .map(|pair| match pair.as_slice() {
+                    [a, b] => {
+                        let a = usize::try_from(a.as_u64()?).ok()?.checked_sub(1)?;
+                        let b = usize::try_from(b.as_u64()?).ok()?.checked_sub(1)?;
+                        Some((a, b))
+                    }
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+        });
     match edges {
         Some(edges) => Skeleton::Edges(edges),
         None => Skeleton::Raw(Cow::Borrowed(raw.get())),
@@ -380,14 +382,16 @@ impl<'de> Deserialize<'de> for CocoAnnotation<'de> {
                         "segmentation" => out.segmentation = map.next_value()?,
                         "area" => {
                             let r: &'de RawValue = map.next_value()?;
-                            let _: Num = serde_json::from_str(r.get()).map_err(de::Error::custom)?;
+                            let _: Num =
+                                serde_json::from_str(r.get()).map_err(de::Error::custom)?;
                             out.area = Some(raw(r));
                         }
                         "iscrowd" => out.iscrowd = Some(map.next_value::<Crowd>()?.0),
                         "keypoints" => out.keypoints = Some(floats(&mut map)?),
                         "num_keypoints" => {
                             let r: &'de RawValue = map.next_value()?;
-                            let _: Num = serde_json::from_str(r.get()).map_err(de::Error::custom)?;
+                            let _: Num =
+                                serde_json::from_str(r.get()).map_err(de::Error::custom)?;
                             out.num_keypoints = Some(raw(r));
                         }
                         "score" => out.score = Some(map.next_value::<Float>()?.0),
@@ -426,8 +430,14 @@ mod tests {
         assert_eq!(a.extra, vec![(Cow::Borrowed("ignore"), Cow::Borrowed("0"))]);
         let attrs = a.attributes.unwrap();
         assert_eq!(attrs.occluded, Some(true));
-        assert_eq!(attrs.attributes.get("pose"), Some(&AttributeValue::Text("up".into())));
-        assert_eq!(attrs.attributes.get("n"), Some(&AttributeValue::Number(3.0)));
+        assert_eq!(
+            attrs.attributes.get("pose"),
+            Some(&AttributeValue::Text("up".into()))
+        );
+        assert_eq!(
+            attrs.attributes.get("n"),
+            Some(&AttributeValue::Number(3.0))
+        );
         assert_eq!(attrs.non_scalar, vec!["l".to_owned()]);
     }
 
@@ -445,8 +455,13 @@ mod tests {
         );
         let s: Segmentation =
             serde_json::from_str(r#"{"size": [3, 3], "counts": "41\\4"}"#).unwrap();
-        assert!(matches!(s, Segmentation::Rle { counts: CocoCounts::Compressed(ref c), .. } if c == "41\\4"));
-        assert_eq!(serde_json::from_str::<Segmentation>("[]").unwrap(), Segmentation::Empty);
+        assert!(
+            matches!(s, Segmentation::Rle { counts: CocoCounts::Compressed(ref c), .. } if c == "41\\4")
+        );
+        assert_eq!(
+            serde_json::from_str::<Segmentation>("[]").unwrap(),
+            Segmentation::Empty
+        );
         let c: CocoCategory<'_> = serde_json::from_str(
             r#"{"id": 1, "name": "p", "keypoints": ["a", "b"], "skeleton": [[1, 2]]}"#,
         )

@@ -101,7 +101,11 @@ impl Visitor<'_> for NumVisitor {
         Ok(Num::U(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
-        Ok(if v >= 0 { Num::U(v.unsigned_abs()) } else { Num::I(v) })
+        Ok(if v >= 0 {
+            Num::U(v.unsigned_abs())
+        } else {
+            Num::I(v)
+        })
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
         Ok(Num::F(v))
@@ -117,7 +121,9 @@ pub(crate) struct Float(pub(crate) f64);
 
 impl<'de> Deserialize<'de> for Float {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NumVisitor).map(|n| Float(n.as_f64()))
+        deserializer
+            .deserialize_any(NumVisitor)
+            .map(|n| Float(n.as_f64()))
     }
 }
 
@@ -317,7 +323,11 @@ fn value_start(text: &[u8], offset: usize) -> usize {
             // The opening quote: the previous quote not escaped.
             let mut i = end;
             while let Some(q) = before[..i].iter().rposition(|&b| b == b'"') {
-                let backslashes = before[..q].iter().rev().take_while(|&&b| b == b'\\').count();
+                let backslashes = before[..q]
+                    .iter()
+                    .rev()
+                    .take_while(|&&b| b == b'\\')
+                    .count();
                 if backslashes % 2 == 0 {
                     return q;
                 }
@@ -327,7 +337,10 @@ fn value_start(text: &[u8], offset: usize) -> usize {
         }
         b if b.is_ascii_alphanumeric() || b == b'.' => {
             let scalar = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-');
-            before[..=end].iter().rposition(|b| !scalar(b)).map_or(0, |p| p + 1)
+            before[..=end]
+                .iter()
+                .rposition(|b| !scalar(b))
+                .map_or(0, |p| p + 1)
         }
         _ => offset,
     }

@@ -260,7 +260,10 @@ pub fn project(dataset: &Dataset) -> Dataset {
 #[must_use]
 pub fn sniff(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(1 << 16)];
-    let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF) else {
+    let Some(start) = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF)
+    else {
         return false;
     };
     let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();

@@ -47,7 +47,12 @@ impl Hasher for IdHasher {
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 pub(crate) type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
-fn parse_error(path: &Path, text: &[u8], patched: Option<&Patched>, e: &serde_json::Error) -> Error {
+fn parse_error(
+    path: &Path,
+    text: &[u8],
+    patched: Option<&Patched>,
+    e: &serde_json::Error,
+) -> Error {
     let (offset, message) = json::error_offset(patched.map_or(text, |p| &p.text), e);
     let offset = patched.map_or(offset, |p| p.original(offset));
     Error::Parse(ParseError::at_offset(path, text, offset, message))
@@ -57,7 +62,9 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
     let first = json::scan(bytes);
     let patched = match &first {
         Ok(_) => None,
-        Err(e) => Some(json::patch_non_finite(bytes).ok_or_else(|| parse_error(path, bytes, None, e))?),
+        Err(e) => {
+            Some(json::patch_non_finite(bytes).ok_or_else(|| parse_error(path, bytes, None, e))?)
+        }
     };
     let (text, layout) = match (first, &patched) {
         (Ok(layout), _) => (bytes, layout),
@@ -341,7 +348,9 @@ impl<'t> Reader<'t, '_> {
                     self.issue(
                         ReadIssue::DanglingReference,
                         range,
-                        format!("annotation {id} refers to image {image_id}, which is not in images"),
+                        format!(
+                            "annotation {id} refers to image {image_id}, which is not in images"
+                        ),
                     )
                     .annotation = Some(id);
                 }
@@ -417,13 +426,22 @@ impl<'t> Reader<'t, '_> {
         self.dataset.annotations = sink.finish();
     }
 
-    fn check_annotation(&mut self, ann: &CocoAnnotation<'_>, id: u64, label: LabelId, range: Range) {
+    fn check_annotation(
+        &mut self,
+        ann: &CocoAnnotation<'_>,
+        id: u64,
+        label: LabelId,
+        range: Range,
+    ) {
         let mut problems: Vec<(ReadIssue, String)> = Vec::new();
         if let Some(b) = &ann.bbox {
             if b.len() != 4 {
                 problems.push((
                     ReadIssue::WrongValueCount,
-                    format!("bbox has {} values, expected 4 (x, y, width, height); ignored", b.len()),
+                    format!(
+                        "bbox has {} values, expected 4 (x, y, width, height); ignored",
+                        b.len()
+                    ),
                 ));
             } else if b[2] < 0.0 || b[3] < 0.0 {
                 problems.push((
@@ -480,7 +498,9 @@ impl<'t> Reader<'t, '_> {
             for name in &obj.non_scalar {
                 problems.push((
                     ReadIssue::Unsupported,
-                    format!("attribute {name:?} is not a boolean, number or string; kept as JSON text"),
+                    format!(
+                        "attribute {name:?} is not a boolean, number or string; kept as JSON text"
+                    ),
                 ));
             }
         }

@@ -9,8 +9,8 @@ use std::io::Write;
 use labelkit_model::geometry::{bounds_of, CocoBox};
 use labelkit_model::rle::{encode_counts_string, CocoCounts, MaskEncoding};
 use labelkit_model::{
-    Annotation, AttributeValue, Attributes, Dataset, Geometry, GeometryKind, Image,
-    ImageId, Label, LabelId, Point, Precision, Visibility, WriteReport,
+    Annotation, AttributeValue, Attributes, Dataset, Geometry, GeometryKind, Image, ImageId, Label,
+    LabelId, Point, Precision, Visibility, WriteReport,
 };
 use serde_json::value::RawValue;
 
@@ -188,7 +188,11 @@ impl<'d> Plan<'d> {
                 }
             }
         }
-        let mut next = used.iter().copied().max().map_or(1, |m| m.saturating_add(1));
+        let mut next = used
+            .iter()
+            .copied()
+            .max()
+            .map_or(1, |m| m.saturating_add(1));
         self.label_map = vec![None; labels.len()];
         for (i, label) in labels.iter().enumerate() {
             if label.parent.is_some() {
@@ -214,7 +218,10 @@ impl<'d> Plan<'d> {
         if label.kind.is_some() {
             report.lose_one("label shape types");
         }
-        report.lose("label attribute declarations", label.attributes.len() as u64);
+        report.lose(
+            "label attribute declarations",
+            label.attributes.len() as u64,
+        );
         let (keypoints, skeleton) = match &label.keypoints {
             Some(schema) => {
                 if schema.flip_pairs != schema.infer_flip_pairs() {
@@ -227,7 +234,11 @@ impl<'d> Plan<'d> {
                     Some(raw) => crate::elements::parse_skeleton(raw),
                     None => Skeleton::Edges(schema.edges.clone()),
                 };
-                let names = schema.names.iter().map(|n| Cow::Borrowed(n.as_str())).collect();
+                let names = schema
+                    .names
+                    .iter()
+                    .map(|n| Cow::Borrowed(n.as_str()))
+                    .collect();
                 (Some(names), Some(skeleton))
             }
             None => (None, None),
@@ -279,7 +290,13 @@ impl<'d> Plan<'d> {
                     continue;
                 }
             };
-            if self.label_map.get(a.label.index()).copied().flatten().is_none() {
+            if self
+                .label_map
+                .get(a.label.index())
+                .copied()
+                .flatten()
+                .is_none()
+            {
                 self.report
                     .lose_one("annotations whose label is not a top-level label");
                 continue;
@@ -349,7 +366,11 @@ impl<'d> Plan<'d> {
         let slot = &self.slots[i];
         let anns: &'d [Annotation] = &self.dataset.annotations;
         let (label, category_id) = self.label_map[slot.label.index()].unwrap_or((LabelId(0), 0));
-        let image_size = self.image_sizes.get(&slot.image.0).copied().unwrap_or((0, 0));
+        let image_size = self
+            .image_sizes
+            .get(&slot.image.0)
+            .copied()
+            .unwrap_or((0, 0));
 
         // Merge the members' object-level fields.
         let mut attributes = Attributes::new();
@@ -361,7 +382,9 @@ impl<'d> Plan<'d> {
             let a = &anns[m];
             for (name, value) in a.attributes.iter() {
                 if name == "occluded" {
-                    report.lose_one("attributes named \"occluded\" (COCO keeps the occluded flag there)");
+                    report.lose_one(
+                        "attributes named \"occluded\" (COCO keeps the occluded flag there)",
+                    );
                 } else if attributes.get(name).is_none() {
                     attributes.0.push((name.to_owned(), value.clone()));
                 }
@@ -866,7 +889,11 @@ impl<W: Write + ?Sized> Out<'_, W> {
             };
             if let Some(o) = obj.occluded {
                 sep(self);
-                self.raw(if o { "\"occluded\":true" } else { "\"occluded\":false" });
+                self.raw(if o {
+                    "\"occluded\":true"
+                } else {
+                    "\"occluded\":false"
+                });
             }
             for (name, value) in obj.attributes.iter() {
                 sep(self);

@@ -11,9 +11,9 @@ fn main() {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>1.1</version>\n  <meta><task><labels><label><name>person</name><attributes><attribute><name>gender</name><input_type>select</input_type><values>m\nf</values></attribute></attributes></label></labels></task></meta>\n");
     let mut i = 0u64;
     while xml.len() < mb << 20 {
-        let _ = write!(
+        let _ = writeln!(
             xml,
-            "  <image id=\"{i}\" name=\"img_{i:06}.jpg\" width=\"1920\" height=\"1080\">\n"
+            "  <image id=\"{i}\" name=\"img_{i:06}.jpg\" width=\"1920\" height=\"1080\">"
         );
         for j in 0..7u64 {
             let x = (i * 7 + j) % 1800;
@@ -37,7 +37,10 @@ fn main() {
         }
     }
     let s = t.elapsed().as_secs_f64();
-    println!("quick-xml events and attributes alone ({n}): {:.0} MB/s", bytes.len() as f64 / s / 1e6);
+    println!(
+        "quick-xml events and attributes alone ({n}): {:.0} MB/s",
+        bytes.len() as f64 / s / 1e6
+    );
     let t = Instant::now();
     let loaded =
         labelkit_cvat::read_bytes(std::path::Path::new("gen.xml"), &bytes, &Default::default())

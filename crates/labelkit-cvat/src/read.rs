@@ -8,8 +8,8 @@ use labelkit_diagnostics::{ByteSpan, FileId, Loaded, ParseError, ReadIssue, Sour
 use labelkit_model::rle::MaskEncoding;
 use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, Attributes, BoxGeom, Cuboid, Dataset, Ellipse, Extra,
-    Geometry, GroupId, Image, ImageId, InputType, Keypoint, Keypoints, Label, LabelId, Mask, Point, Points,
-    Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
+    Geometry, GroupId, Image, ImageId, InputType, Keypoint, Keypoints, Label, LabelId, Mask, Point,
+    Points, Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
 };
 use quick_xml::events::{BytesStart, Event};
 
@@ -327,7 +327,13 @@ impl<'a> Reader<'a> {
         id
     }
 
-    fn find_or_declare(&mut self, name: &str, parent: Option<LabelId>, start: usize, end: usize) -> LabelId {
+    fn find_or_declare(
+        &mut self,
+        name: &str,
+        parent: Option<LabelId>,
+        start: usize,
+        end: usize,
+    ) -> LabelId {
         if let Some(parent) = parent {
             if let Some(id) = self.dataset.labels.find_child(parent, name) {
                 return id;

@@ -158,12 +158,13 @@ impl Baseline {
     /// # Errors
     /// Invalid JSON or an unknown version.
     pub fn from_json(text: &str, path: &Path) -> Result<Self, BaselineError> {
-        let file: BaselineFile = serde_json::from_str(text).map_err(|e| BaselineError::Invalid {
-            path: path.display().to_string(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let file: BaselineFile =
+            serde_json::from_str(text).map_err(|e| BaselineError::Invalid {
+                path: path.display().to_string(),
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })?;
         if file.version != BASELINE_VERSION {
             return Err(BaselineError::Invalid {
                 path: path.display().to_string(),

@@ -47,7 +47,12 @@ impl<'r> Checker<'r> {
     /// message.
     #[must_use]
     pub fn check(&self, loaded: &Loaded) -> Vec<Diagnostic> {
-        self.check_parts(&loaded.dataset, &loaded.spans, &loaded.sources, &loaded.issues)
+        self.check_parts(
+            &loaded.dataset,
+            &loaded.spans,
+            &loaded.sources,
+            &loaded.issues,
+        )
     }
 
     /// [`Checker::check`] on the parts of a loaded dataset.
@@ -65,14 +70,27 @@ impl<'r> Checker<'r> {
             .registry
             .builtin
             .iter()
-            .filter(|(code, _)| self.registry.get(code).is_some_and(|m| self.selection.is_enabled(m)))
+            .filter(|(code, _)| {
+                self.registry
+                    .get(code)
+                    .is_some_and(|m| self.selection.is_enabled(m))
+            })
             .map(|&(code, rule)| (code, rule))
             .collect();
         let mut findings = run_rules(&cx, &rules);
         let mut out: Vec<Diagnostic> = Vec::with_capacity(findings.len() + issues.len());
         for f in findings.drain(..) {
-            let Some(meta) = self.registry.get(f.code) else { continue };
-            out.push(to_diagnostic(meta, meta.default_severity, f, dataset, spans, sources));
+            let Some(meta) = self.registry.get(f.code) else {
+                continue;
+            };
+            out.push(to_diagnostic(
+                meta,
+                meta.default_severity,
+                f,
+                dataset,
+                spans,
+                sources,
+            ));
         }
         self.run_externals(dataset, &index, spans, sources, &mut out);
         for issue in issues {
@@ -87,7 +105,8 @@ impl<'r> Checker<'r> {
         let mut out: Vec<Diagnostic> = out
             .into_iter()
             .filter(|d| {
-                diagnostic_path(d, sources).is_none_or(|p| !self.selection.is_ignored_in(&d.code, p))
+                diagnostic_path(d, sources)
+                    .is_none_or(|p| !self.selection.is_ignored_in(&d.code, p))
             })
             .map(|mut d| {
                 d.severity = self.selection.severity_of(&d.code, d.severity);
@@ -139,12 +158,18 @@ impl<'r> Checker<'r> {
             };
             let options = self.config.plugins.get(&ext.name).unwrap_or(&empty);
             if let Err(message) = ext.rules.begin(dataset, options) {
-                out.push(failed(format!("plugin `{}` failed to start: {message}", ext.name)));
+                out.push(failed(format!(
+                    "plugin `{}` failed to start: {message}",
+                    ext.name
+                )));
                 continue;
             }
             let mut found: Vec<ExternalFinding> = (0..dataset.images.len())
                 .into_par_iter()
-                .flat_map_iter(|pos| ext.rules.check_image(dataset, pos, index.annotations_of(pos)))
+                .flat_map_iter(|pos| {
+                    ext.rules
+                        .check_image(dataset, pos, index.annotations_of(pos))
+                })
                 .collect();
             found.extend(ext.rules.finish(dataset));
             for f in found {

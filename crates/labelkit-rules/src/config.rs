@@ -504,10 +504,18 @@ mod tests {
 
     #[test]
     fn errors_carry_line_and_column() {
-        let err = Config::from_toml_str("select = [\"G\"]\n\n[schema]\nbogus = 1\n", "x/labelkit.toml")
-            .unwrap_err();
+        let err = Config::from_toml_str(
+            "select = [\"G\"]\n\n[schema]\nbogus = 1\n",
+            "x/labelkit.toml",
+        )
+        .unwrap_err();
         match err {
-            ConfigError::Invalid { line, column, message, .. } => {
+            ConfigError::Invalid {
+                line,
+                column,
+                message,
+                ..
+            } => {
                 assert_eq!((line, column), (4, 1));
                 assert!(message.contains("bogus"), "{message}");
             }
@@ -556,7 +564,10 @@ path = "lib.so"
 "#;
         let c = Config::from_toml_str(text, "labelkit.toml").unwrap();
         assert_eq!(c.select, Some(vec!["G".to_owned()]));
-        assert_eq!(c.per_file_ignores, vec![("val/**".to_owned(), vec!["A".to_owned()])]);
+        assert_eq!(
+            c.per_file_ignores,
+            vec![("val/**".to_owned(), vec!["A".to_owned()])]
+        );
         assert_eq!(c.severity, vec![("G004".to_owned(), Severity::Error)]);
         assert_eq!(c.schema.part_tolerance, 1.5);
         assert_eq!(c.schema.parts[1].parents, ["body", "body_with_wheelchair"]);

@@ -136,7 +136,10 @@ mod tests {
     fn sections_and_summary() {
         let doc = "# x\n\n## What it does\nFlags boxes.\n\nMore.\n\n## Why it matters\nBecause.\n";
         assert_eq!(section(doc, "Why it matters"), Some("Because.\n"));
-        assert_eq!(section(doc, "What it does"), Some("Flags boxes.\n\nMore.\n\n"));
+        assert_eq!(
+            section(doc, "What it does"),
+            Some("Flags boxes.\n\nMore.\n\n")
+        );
         let meta = RuleMeta::new("G1", "n", "f", Severity::Error, RuleStatus::Stable, doc);
         assert_eq!(meta.summary(), "Flags boxes.");
         assert_eq!(

@@ -28,7 +28,9 @@ pub enum RegistryError {
         reason: String,
     },
     /// The prefix overlaps the prefix of an already registered plugin.
-    #[error("plugin `{plugin}`: code prefix `{prefix}` overlaps `{other}` of plugin `{other_plugin}`")]
+    #[error(
+        "plugin `{plugin}`: code prefix `{prefix}` overlaps `{other}` of plugin `{other_plugin}`"
+    )]
     PrefixCollision {
         /// Plugin name.
         plugin: String,
@@ -156,7 +158,9 @@ impl Registry {
             reason: reason.to_owned(),
         };
         if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(invalid_prefix("expected one or more upper-case ASCII letters"));
+            return Err(invalid_prefix(
+                "expected one or more upper-case ASCII letters",
+            ));
         }
         if prefix.starts_with(RESERVED_PREFIXES) {
             return Err(invalid_prefix(
@@ -234,8 +238,7 @@ pub fn is_kebab_case(name: &str) -> bool {
     !name.is_empty()
         && name.split('-').all(|w| {
             !w.is_empty()
-                && w
-                    .bytes()
+                && w.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
 }

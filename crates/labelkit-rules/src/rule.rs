@@ -245,7 +245,12 @@ impl ImageCtx<'_> {
     /// Positions of the image's annotations with `label`, sorted by id.
     #[must_use]
     pub fn with_label<'s>(&'s self, dataset: &Dataset, label: LabelId) -> &'s [usize] {
-        let key = |&a: &usize| dataset.annotations.get(a).map_or(LabelId(u32::MAX), |x| x.label);
+        let key = |&a: &usize| {
+            dataset
+                .annotations
+                .get(a)
+                .map_or(LabelId(u32::MAX), |x| x.label)
+        };
         let start = self.annotations.partition_point(|a| key(a) < label);
         let end = self.annotations.partition_point(|a| key(a) <= label);
         self.annotations.get(start..end).unwrap_or(&[])

@@ -176,7 +176,8 @@ pub fn glob_match(glob: &[u8], text: &[u8]) -> bool {
                     return true;
                 }
                 rest = &rest[1..];
-                return (0..text.len()).any(|i| text[i] == b'/' && glob_match(rest, &text[i + 1..]));
+                return (0..text.len())
+                    .any(|i| text[i] == b'/' && glob_match(rest, &text[i + 1..]));
             }
             (0..=text.len()).any(|i| glob_match(rest, &text[i..]))
         }

@@ -35,9 +35,30 @@ pub const DIRECTIONS: [&str; 8] = [
 
 /// The labels of generated datasets, in declaration order.
 pub const LABELS: [&str; 24] = [
-    "body", "adult", "child", "male", "female", "head", "front", "right-front", "right-side",
-    "right-back", "back", "left-back", "left-side", "left-front", "face", "eye", "nose", "mouth",
-    "ear", "hand", "hand_left", "hand_right", "foot", "person",
+    "body",
+    "adult",
+    "child",
+    "male",
+    "female",
+    "head",
+    "front",
+    "right-front",
+    "right-side",
+    "right-back",
+    "back",
+    "left-back",
+    "left-side",
+    "left-front",
+    "face",
+    "eye",
+    "nose",
+    "mouth",
+    "ear",
+    "hand",
+    "hand_left",
+    "hand_right",
+    "foot",
+    "person",
 ];
 
 /// The configuration generated datasets are clean under: the whole-body
@@ -47,10 +68,9 @@ pub const LABELS: [&str; 24] = [
 /// Never: the preset is a constant that parses (checked by tests).
 #[must_use]
 pub fn person_config() -> Config {
-    let mut text = preset_toml("whole-body").unwrap_or_default().replace(
-        "min-count = 3000",
-        "min-count = 1",
-    );
+    let mut text = preset_toml("whole-body")
+        .unwrap_or_default()
+        .replace("min-count = 3000", "min-count = 1");
     text.push('\n');
     Config::from_toml_str(&text, "labelkit.toml").expect("the whole-body preset parses")
 }
@@ -117,7 +137,13 @@ pub fn person_dataset(images: usize, persons: usize, seed: u64) -> Dataset {
             let x1 = cell * (p + 1) as f64 - 8.0 - rng.unit() * 8.0;
             let y0 = 20.0 + rng.unit() * 20.0;
             let y1 = 440.0 + rng.unit() * 20.0;
-            add_person(&mut d, image_id, person_index, [x0, y0, x1, y1], &mut next_id);
+            add_person(
+                &mut d,
+                image_id,
+                person_index,
+                [x0, y0, x1, y1],
+                &mut next_id,
+            );
             person_index += 1;
         }
     }
@@ -130,34 +156,72 @@ fn add_person(d: &mut Dataset, image: ImageId, index: usize, body: [f64; 4], nex
     let cx = (bx0 + bx1) / 2.0;
     let group = GroupId(index as u64 + 1);
     let mut push = |d: &mut Dataset, name: &str, geometry: Geometry, group: Option<GroupId>| {
-        let mut a = Annotation::new(
-            AnnotationId(*next_id),
-            image,
-            label(d, name),
-            geometry,
-        );
+        let mut a = Annotation::new(AnnotationId(*next_id), image, label(d, name), geometry);
         a.group = group;
         *next_id += 1;
         d.annotations.push(a);
     };
     let b = |x0: f64, y0: f64, x1: f64, y1: f64| Geometry::Box(BoxGeom::from_xyxy(x0, y0, x1, y1));
     push(d, "body", b(bx0, by0, bx1, by1), Some(group));
-    push(d, if index.is_multiple_of(3) { "child" } else { "adult" }, b(bx0, by0, bx1, by1), None);
-    push(d, if index.is_multiple_of(2) { "male" } else { "female" }, b(bx0, by0, bx1, by1), None);
+    push(
+        d,
+        if index.is_multiple_of(3) {
+            "child"
+        } else {
+            "adult"
+        },
+        b(bx0, by0, bx1, by1),
+        None,
+    );
+    push(
+        d,
+        if index.is_multiple_of(2) {
+            "male"
+        } else {
+            "female"
+        },
+        b(bx0, by0, bx1, by1),
+        None,
+    );
     // Head, face and its parts.
     let hw = bw * 0.4;
     let (hx0, hy0) = (cx - hw / 2.0, by0 + 4.0);
     let (hx1, hy1) = (cx + hw / 2.0, hy0 + hw * 1.2);
     push(d, "head", b(hx0, hy0, hx1, hy1), None);
     push(d, DIRECTIONS[index % 8], b(hx0, hy0, hx1, hy1), None);
-    let (fx0, fy0, fx1, fy1) = (hx0 + hw * 0.15, hy0 + hw * 0.25, hx1 - hw * 0.15, hy1 - hw * 0.1);
+    let (fx0, fy0, fx1, fy1) = (
+        hx0 + hw * 0.15,
+        hy0 + hw * 0.25,
+        hx1 - hw * 0.15,
+        hy1 - hw * 0.1,
+    );
     let fw = fx1 - fx0;
     push(d, "face", b(fx0, fy0, fx1, fy1), None);
     let ey = fy0 + fw * 0.3;
-    push(d, "eye", b(fx0 + fw * 0.15, ey, fx0 + fw * 0.35, ey + fw * 0.12), None);
-    push(d, "eye", b(fx1 - fw * 0.35, ey, fx1 - fw * 0.15, ey + fw * 0.12), None);
-    push(d, "nose", b(cx - fw * 0.1, ey + fw * 0.2, cx + fw * 0.1, ey + fw * 0.45), None);
-    push(d, "mouth", b(cx - fw * 0.2, ey + fw * 0.55, cx + fw * 0.2, ey + fw * 0.7), None);
+    push(
+        d,
+        "eye",
+        b(fx0 + fw * 0.15, ey, fx0 + fw * 0.35, ey + fw * 0.12),
+        None,
+    );
+    push(
+        d,
+        "eye",
+        b(fx1 - fw * 0.35, ey, fx1 - fw * 0.15, ey + fw * 0.12),
+        None,
+    );
+    push(
+        d,
+        "nose",
+        b(cx - fw * 0.1, ey + fw * 0.2, cx + fw * 0.1, ey + fw * 0.45),
+        None,
+    );
+    push(
+        d,
+        "mouth",
+        b(cx - fw * 0.2, ey + fw * 0.55, cx + fw * 0.2, ey + fw * 0.7),
+        None,
+    );
     push(d, "ear", b(fx0, ey, fx0 + fw * 0.1, ey + fw * 0.3), None);
     push(d, "ear", b(fx1 - fw * 0.1, ey, fx1, ey + fw * 0.3), None);
     // Hands with their side, feet.
@@ -168,8 +232,18 @@ fn add_person(d: &mut Dataset, image: ImageId, index: usize, body: [f64; 4], nex
         push(d, side, b(x0, hy, x0 + hs, hy + hs), None);
     }
     let fy = by1 - bh * 0.06;
-    push(d, "foot", b(bx0 + bw * 0.2, fy, bx0 + bw * 0.4, by1 - 1.0), None);
-    push(d, "foot", b(bx1 - bw * 0.4, fy, bx1 - bw * 0.2, by1 - 1.0), None);
+    push(
+        d,
+        "foot",
+        b(bx0 + bw * 0.2, fy, bx0 + bw * 0.4, by1 - 1.0),
+        None,
+    );
+    push(
+        d,
+        "foot",
+        b(bx1 - bw * 0.4, fy, bx1 - bw * 0.2, by1 - 1.0),
+        None,
+    );
     // COCO keypoints, seen from the front: left points on the image's right.
     let schema = KeypointSchema::coco_person();
     let rows: [(f64, f64); 9] = [
@@ -185,7 +259,11 @@ fn add_person(d: &mut Dataset, image: ImageId, index: usize, body: [f64; 4], nex
     ];
     let mut points = Vec::with_capacity(17);
     for (k, name) in schema.names.iter().enumerate() {
-        let (row, side) = if k == 0 { (0, 0.0) } else { (k.div_ceil(2), if k % 2 == 1 { 1.0 } else { -1.0 }) };
+        let (row, side) = if k == 0 {
+            (0, 0.0)
+        } else {
+            (k.div_ceil(2), if k % 2 == 1 { 1.0 } else { -1.0 })
+        };
         let (dx, dy) = rows[row];
         let absent = row == 8 && index % 4 == 3;
         points.push(Keypoint {
@@ -201,7 +279,12 @@ fn add_person(d: &mut Dataset, image: ImageId, index: usize, body: [f64; 4], nex
             },
         });
     }
-    push(d, "person", Geometry::Keypoints(Keypoints { points }), Some(group));
+    push(
+        d,
+        "person",
+        Geometry::Keypoints(Keypoints { points }),
+        Some(group),
+    );
 }
 
 /// A text file describing `dataset`, one line per image and per annotation,
@@ -219,7 +302,10 @@ pub fn source_for(dataset: &Dataset, path: &str) -> (SpanTable, SourceMap) {
     for (l, label) in dataset.labels.labels.iter().enumerate() {
         let start = text.len();
         let _ = write!(text, "label {}", label.name);
-        spans.labels.push(Some(SourceSpan { file, span: ByteSpan::new(start, text.len()) }));
+        spans.labels.push(Some(SourceSpan {
+            file,
+            span: ByteSpan::new(start, text.len()),
+        }));
         text.push('\n');
         let _ = l;
     }
@@ -230,7 +316,10 @@ pub fn source_for(dataset: &Dataset, path: &str) -> (SpanTable, SourceMap) {
             "image {} {} {}x{}",
             image.id, image.file_name, image.width, image.height
         );
-        spans.images[i] = Some(SourceSpan { file, span: ByteSpan::new(start, text.len()) });
+        spans.images[i] = Some(SourceSpan {
+            file,
+            span: ByteSpan::new(start, text.len()),
+        });
         text.push('\n');
         for &a in index.annotations_of(i) {
             write_annotation(dataset, a, &mut text, &mut spans, file);
@@ -252,7 +341,9 @@ fn write_annotation(
     file: labelkit_diagnostics::FileId,
 ) {
     use std::fmt::Write as _;
-    let Some(ann) = dataset.annotations.get(a) else { return };
+    let Some(ann) = dataset.annotations.get(a) else {
+        return;
+    };
     text.push_str("  ");
     let start = text.len();
     let _ = write!(text, "{} {}", ann.id, dataset.labels.name(ann.label));
@@ -268,7 +359,10 @@ fn write_annotation(
         }
     }
     if let Some(slot) = spans.annotations.get_mut(a) {
-        *slot = Some(SourceSpan { file, span: ByteSpan::new(start, text.len()) });
+        *slot = Some(SourceSpan {
+            file,
+            span: ByteSpan::new(start, text.len()),
+        });
     }
     text.push('\n');
 }

@@ -247,22 +247,56 @@ fn instance_and_keypoint_files_read_with_the_expected_counts() {
         assert_eq!(prim.len(), f.annotations, "{}: annotations", f.file);
         assert_eq!(ds.labels.len(), f.categories, "{}: categories", f.file);
         let kinds = segmentation_kinds(ds);
-        let expected: BTreeMap<String, usize> =
-            f.segmentation.iter().map(|&(k, n)| (k.to_owned(), n)).collect();
+        let expected: BTreeMap<String, usize> = f
+            .segmentation
+            .iter()
+            .map(|&(k, n)| (k.to_owned(), n))
+            .collect();
         assert_eq!(kinds, expected, "{}: segmentation kinds", f.file);
-        assert_eq!(prim.iter().filter(|a| a.crowd).count(), f.crowd, "{}: crowd", f.file);
+        assert_eq!(
+            prim.iter().filter(|a| a.crowd).count(),
+            f.crowd,
+            "{}: crowd",
+            f.file
+        );
         let with_bbox = prim
             .iter()
-            .filter(|p| object(ds, p.id.0).iter().any(|a| matches!(a.geometry, Geometry::Box(_))))
+            .filter(|p| {
+                object(ds, p.id.0)
+                    .iter()
+                    .any(|a| matches!(a.geometry, Geometry::Box(_)))
+            })
             .count();
         assert_eq!(with_bbox, f.with_bbox, "{}: with bbox", f.file);
         let index = ds.index();
-        let empty = (0..ds.images.len()).filter(|&i| index.annotations_of(i).is_empty()).count();
-        assert_eq!(empty, f.images_without_annotations, "{}: images without annotations", f.file);
-        assert_eq!(ds.images.iter().map(|i| i.id.0).max(), Some(f.max_image_id), "{}", f.file);
-        assert_eq!(prim.iter().map(|a| a.id.0).min(), f.min_annotation_id, "{}", f.file);
+        let empty = (0..ds.images.len())
+            .filter(|&i| index.annotations_of(i).is_empty())
+            .count();
+        assert_eq!(
+            empty, f.images_without_annotations,
+            "{}: images without annotations",
+            f.file
+        );
+        assert_eq!(
+            ds.images.iter().map(|i| i.id.0).max(),
+            Some(f.max_image_id),
+            "{}",
+            f.file
+        );
+        assert_eq!(
+            prim.iter().map(|a| a.id.0).min(),
+            f.min_annotation_id,
+            "{}",
+            f.file
+        );
         let codes: Vec<&str> = loaded.issues.iter().map(|d| d.code.as_str()).collect();
-        assert_eq!(codes, expected_issues(f.file), "{}: {:?}", f.file, loaded.issues);
+        assert_eq!(
+            codes,
+            expected_issues(f.file),
+            "{}: {:?}",
+            f.file,
+            loaded.issues
+        );
         // Every image and annotation has its span, inside the file.
         assert_eq!(loaded.spans.images.len(), ds.images.len());
         assert_eq!(loaded.spans.annotations.len(), ds.annotations.len());
@@ -270,10 +304,21 @@ fn instance_and_keypoint_files_read_with_the_expected_counts() {
         for (i, span) in loaded.spans.annotations.iter().enumerate() {
             let span = span.expect("annotation span").span;
             let slice = &text[span.start as usize..span.end as usize];
-            assert!(slice.starts_with(b"{") && slice.ends_with(b"}"), "{}", f.file);
-            let id = ds.annotations[i].group.map_or(ds.annotations[i].id.0, |g| g.0);
+            assert!(
+                slice.starts_with(b"{") && slice.ends_with(b"}"),
+                "{}",
+                f.file
+            );
+            let id = ds.annotations[i]
+                .group
+                .map_or(ds.annotations[i].id.0, |g| g.0);
             let value: serde_json::Value = serde_json::from_slice(slice).unwrap();
-            assert_eq!(value["id"].as_u64(), Some(id), "{}: span of annotation {id}", f.file);
+            assert_eq!(
+                value["id"].as_u64(),
+                Some(id),
+                "{}: span of annotation {id}",
+                f.file
+            );
         }
         for (i, span) in loaded.spans.images.iter().enumerate() {
             let span = span.expect("image span").span;
@@ -292,9 +337,15 @@ fn keypoint_facts(ds: &Dataset) -> (BTreeMap<String, (usize, usize)>, usize, [us
         .map(|l| {
             let s = l.keypoints.as_ref().expect("keypoint category");
             let edges = s.edges.len()
-                + l.extra.iter().filter(|(k, _)| k == "skeleton").map(|(_, v)| {
-                    serde_json::from_str::<Vec<serde_json::Value>>(v).unwrap().len()
-                }).sum::<usize>();
+                + l.extra
+                    .iter()
+                    .filter(|(k, _)| k == "skeleton")
+                    .map(|(_, v)| {
+                        serde_json::from_str::<Vec<serde_json::Value>>(v)
+                            .unwrap()
+                            .len()
+                    })
+                    .sum::<usize>();
             (l.name.clone(), (s.names.len(), edges))
         })
         .collect();
@@ -313,7 +364,12 @@ fn keypoint_facts(ds: &Dataset) -> (BTreeMap<String, (usize, usize)>, usize, [us
 
 #[test]
 fn keypoint_files_keep_schemas_skeletons_and_visibility() {
-    type Case = (&'static str, &'static [(&'static str, usize, usize)], usize, [usize; 3]);
+    type Case = (
+        &'static str,
+        &'static [(&'static str, usize, usize)],
+        usize,
+        [usize; 3],
+    );
     let cases: &[Case] = &[
         (
             "datumaro-cvat-ai/tests/assets/coco_dataset/coco_person_keypoints/annotations/person_keypoints_train.json",
@@ -335,8 +391,10 @@ fn keypoint_files_keep_schemas_skeletons_and_visibility() {
     for &(file, schemas, with_kp, hist) in cases {
         let loaded = read(file);
         let (found, n, h) = keypoint_facts(&loaded.dataset);
-        let expected: BTreeMap<String, (usize, usize)> =
-            schemas.iter().map(|&(n, k, e)| (n.to_owned(), (k, e))).collect();
+        let expected: BTreeMap<String, (usize, usize)> = schemas
+            .iter()
+            .map(|&(n, k, e)| (n.to_owned(), (k, e)))
+            .collect();
         assert_eq!(found, expected, "{file}");
         assert_eq!((n, h), (with_kp, hist), "{file}");
     }
@@ -344,16 +402,40 @@ fn keypoint_files_keep_schemas_skeletons_and_visibility() {
     // left/right pairs are inferred from the names.
     let ds = read("mmpose/tests/data/coco/test_coco.json").dataset;
     let schema = ds.labels.labels[0].keypoints.as_ref().unwrap();
-    assert_eq!(schema.edges, labelkit_model::KeypointSchema::coco_person().edges);
-    assert_eq!(schema.flip_idx(), vec![0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]);
+    assert_eq!(
+        schema.edges,
+        labelkit_model::KeypointSchema::coco_person().edges
+    );
+    assert_eq!(
+        schema.flip_idx(),
+        vec![0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
+    );
 }
 
 #[test]
 fn results_files_read_with_the_expected_counts() {
     let cases = [
-        ("cocoapi/results/instances_val2014_fakebbox100_results.json", 734, 99, 75, "box"),
-        ("cocoapi/results/instances_val2014_fakesegm100_results.json", 734, 99, 75, "mask"),
-        ("cocoapi/results/person_keypoints_val2014_fakekeypoints100_results.json", 125, 47, 1, "keypoints"),
+        (
+            "cocoapi/results/instances_val2014_fakebbox100_results.json",
+            734,
+            99,
+            75,
+            "box",
+        ),
+        (
+            "cocoapi/results/instances_val2014_fakesegm100_results.json",
+            734,
+            99,
+            75,
+            "mask",
+        ),
+        (
+            "cocoapi/results/person_keypoints_val2014_fakekeypoints100_results.json",
+            125,
+            47,
+            1,
+            "keypoints",
+        ),
     ];
     for (file, entries, images, categories, kind) in cases {
         let loaded = read(file);
@@ -364,7 +446,10 @@ fn results_files_read_with_the_expected_counts() {
         assert_eq!(ds.labels.len(), categories, "{file}");
         let distinct: BTreeSet<u64> = ds.annotations.iter().map(|a| a.image.0).collect();
         assert_eq!(distinct.len(), images);
-        assert!(ds.annotations.iter().all(|a| a.geometry.kind().as_str() == kind && a.score.is_some()));
+        assert!(ds
+            .annotations
+            .iter()
+            .all(|a| a.geometry.kind().as_str() == kind && a.score.is_some()));
         // Ids are positions, as pycocotools numbers results.
         assert_eq!(ds.annotations[0].id.0, 1);
         assert_eq!(ds.annotations[entries - 1].id.0, entries as u64);
@@ -373,7 +458,10 @@ fn results_files_read_with_the_expected_counts() {
         assert_eq!(Some(first.name.parse::<i64>().unwrap()), first.source_id);
     }
     let ds = read("cocoapi/results/person_keypoints_val2014_fakekeypoints100_results.json").dataset;
-    assert!(ds.annotations.iter().all(|a| matches!(&a.geometry, Geometry::Keypoints(k) if k.points.len() == 17)));
+    assert!(ds
+        .annotations
+        .iter()
+        .all(|a| matches!(&a.geometry, Geometry::Keypoints(k) if k.points.len() == 17)));
     let ds = read("cocoapi/results/instances_val2014_fakesegm100_results.json").dataset;
     assert!(ds.annotations.iter().all(|a| matches!(&a.geometry,
         Geometry::Mask(m) if matches!(m.encoding, MaskEncoding::Coco { counts: CocoCounts::Compressed(_), .. }))));
@@ -382,59 +470,122 @@ fn results_files_read_with_the_expected_counts() {
 #[test]
 fn extra_value_checks() {
     // The stored bbox is kept as stored, not the tight box of the mask.
-    let ds = read("datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json").dataset;
+    let ds = read(
+        "datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json",
+    )
+    .dataset;
     let shapes = object(&ds, 2);
-    assert_eq!(shapes[0].geometry, Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 1.0, 9.0)));
-    let Geometry::Mask(m) = &shapes[1].geometry else { panic!("mask expected") };
+    assert_eq!(
+        shapes[0].geometry,
+        Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 1.0, 9.0))
+    );
+    let Geometry::Mask(m) = &shapes[1].geometry else {
+        panic!("mask expected")
+    };
     assert_eq!(m.encoding.pixel_count(), 20);
-    assert_eq!(m.encoding.bounds(), Some(BoxGeom::from_xyxy(0.0, 0.0, 2.0, 10.0)));
+    assert_eq!(
+        m.encoding.bounds(),
+        Some(BoxGeom::from_xyxy(0.0, 0.0, 2.0, 10.0))
+    );
     assert!(shapes.iter().all(|a| a.crowd));
     // The stored area equals the mask's pixel count, so no marker is kept.
     assert!(shapes[0].extra.iter().all(|(k, _)| k != "area"));
     // The non-standard attributes object.
     let first = object(&ds, 1);
-    assert_eq!(first[0].attributes.get("y"), Some(&labelkit_model::AttributeValue::Text("hello".into())));
-    assert_eq!(first[0].attributes.get("x"), Some(&labelkit_model::AttributeValue::Number(1.0)));
+    assert_eq!(
+        first[0].attributes.get("y"),
+        Some(&labelkit_model::AttributeValue::Text("hello".into()))
+    );
+    assert_eq!(
+        first[0].attributes.get("x"),
+        Some(&labelkit_model::AttributeValue::Number(1.0))
+    );
 
     // A category with `keypoints: []` and an annotation with 3 triplets.
     let ds = read("datumaro-cvat-ai/tests/assets/coco_dataset/coco_person_keypoints/annotations/person_keypoints_train.json").dataset;
-    let kp = ds.annotations.iter().find_map(|a| match &a.geometry {
-        Geometry::Keypoints(k) => Some(k),
-        _ => None,
-    }).unwrap();
-    let triplets: Vec<(f64, f64, u8)> = kp.points.iter().map(|p| (p.x, p.y, p.visibility.coco_code())).collect();
+    let kp = ds
+        .annotations
+        .iter()
+        .find_map(|a| match &a.geometry {
+            Geometry::Keypoints(k) => Some(k),
+            _ => None,
+        })
+        .unwrap();
+    let triplets: Vec<(f64, f64, u8)> = kp
+        .points
+        .iter()
+        .map(|p| (p.x, p.y, p.visibility.coco_code()))
+        .collect();
     assert_eq!(triplets, vec![(0.0, 0.0, 0), (0.0, 2.0, 1), (4.0, 1.0, 2)]);
     assert_eq!(kp.num_labelled(), 2);
 
     // 64-bit annotation id and an RLE of size [640, 549].
-    let ds = read("labelformat/tests/fixtures/instance_segmentation/COCO/instances_with_binary_mask.json").dataset;
+    let ds = read(
+        "labelformat/tests/fixtures/instance_segmentation/COCO/instances_with_binary_mask.json",
+    )
+    .dataset;
     let shapes = object(&ds, 900_100_374_545);
     assert_eq!(shapes[0].id.0, 900_100_374_545);
-    let mask = shapes.iter().find_map(|a| match &a.geometry { Geometry::Mask(m) => Some(m), _ => None }).unwrap();
-    assert!(matches!(mask.encoding, MaskEncoding::Coco { height: 640, width: 549, .. }));
+    let mask = shapes
+        .iter()
+        .find_map(|a| match &a.geometry {
+            Geometry::Mask(m) => Some(m),
+            _ => None,
+        })
+        .unwrap();
+    assert!(matches!(
+        mask.encoding,
+        MaskEncoding::Coco {
+            height: 640,
+            width: 549,
+            ..
+        }
+    ));
     assert_eq!(mask.encoding.pixel_count(), 938);
-    assert_eq!(mask.encoding.bounds(), Some(BoxGeom::from_xyxy(12.0, 524.0, 394.0, 558.0)));
+    assert_eq!(
+        mask.encoding.bounds(),
+        Some(BoxGeom::from_xyxy(12.0, 524.0, 394.0, 558.0))
+    );
 
     // Image ids above u32.
-    let ds = read("review_object_detection_metrics/data/database/gts/coco_format_v2/instances_v2.json").dataset;
+    let ds =
+        read("review_object_detection_metrics/data/database/gts/coco_format_v2/instances_v2.json")
+            .dataset;
     let ids: Vec<u64> = ds.images.iter().map(|i| i.id.0).collect();
     assert_eq!(ids.iter().min(), Some(&20_180_000_001));
     assert_eq!(ids.iter().max(), Some(&20_180_000_100));
-    assert_eq!(ds.info.extra.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), vec!["type"]);
-    assert!(primaries(&ds).iter().all(|a| a.extra.iter().any(|(k, _)| k == "ignore")));
+    assert_eq!(
+        ds.info
+            .extra
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>(),
+        vec!["type"]
+    );
+    assert!(primaries(&ds)
+        .iter()
+        .all(|a| a.extra.iter().any(|(k, _)| k == "ignore")));
 
     // A 4-part polygon and all-zero keypoints.
     let ds = read("mmpose/tests/data/coco/test_coco.json").dataset;
     let shapes = object(&ds, 467_657);
     assert_eq!(shapes[0].image.0, 197_388);
-    assert!(shapes.iter().any(|a| matches!(&a.geometry, Geometry::Polygon(p) if p.rings.len() == 4)));
+    assert!(shapes
+        .iter()
+        .any(|a| matches!(&a.geometry, Geometry::Polygon(p) if p.rings.len() == 4)));
     for id in [1_202_706, 508_900] {
-        let k = object(&ds, id).into_iter().find_map(|a| match &a.geometry {
-            Geometry::Keypoints(k) => Some(k.clone()),
-            _ => None,
-        }).unwrap();
+        let k = object(&ds, id)
+            .into_iter()
+            .find_map(|a| match &a.geometry {
+                Geometry::Keypoints(k) => Some(k.clone()),
+                _ => None,
+            })
+            .unwrap();
         assert_eq!(k.num_labelled(), 0);
-        assert!(k.points.iter().all(|p| p.x == 0.0 && p.y == 0.0 && p.visibility == Visibility::Absent));
+        assert!(k
+            .points
+            .iter()
+            .all(|p| p.x == 0.0 && p.y == 0.0 && p.visibility == Visibility::Absent));
     }
 
     // A bbox-only annotation and polygons without bbox.
@@ -442,7 +593,9 @@ fn extra_value_checks() {
     assert_eq!(object(&ds, 10).len(), 1);
     assert!(matches!(object(&ds, 10)[0].geometry, Geometry::Box(_)));
     for id in [12, 13] {
-        assert!(object(&ds, id).iter().all(|a| matches!(a.geometry, Geometry::Polygon(_))));
+        assert!(object(&ds, id)
+            .iter()
+            .all(|a| matches!(a.geometry, Geometry::Polygon(_))));
     }
     assert!(matches!(&object(&ds, 13)[0].geometry, Geometry::Polygon(p) if p.rings.len() == 2));
 }
@@ -451,10 +604,14 @@ fn extra_value_checks() {
 fn rle_pixel_counts_and_boxes_match_pycocotools() {
     // From RLE.md (computed with pycocotools 2.0.11).
     let ds = read("mmpose/tests/data/ochuman/test_ochuman.json").dataset;
-    let masks: Vec<_> = ds.annotations.iter().filter_map(|a| match &a.geometry {
-        Geometry::Mask(m) => Some(m.encoding.clone()),
-        _ => None,
-    }).collect();
+    let masks: Vec<_> = ds
+        .annotations
+        .iter()
+        .filter_map(|a| match &a.geometry {
+            Geometry::Mask(m) => Some(m.encoding.clone()),
+            _ => None,
+        })
+        .collect();
     let expected = [
         (91_971, [257.0, 118.0, 464.0, 740.0]),
         (76_283, [162.0, 184.0, 197.0, 677.0]),
@@ -467,7 +624,12 @@ fn rle_pixel_counts_and_boxes_match_pycocotools() {
         assert_eq!(m.bounds(), Some(BoxGeom::from_xyxy(x, y, x + w, y + h)));
     }
     let ds = read("cocoapi/results/instances_val2014_fakesegm100_results.json").dataset;
-    let Geometry::Mask(m) = &ds.annotations[0].geometry else { panic!() };
+    let Geometry::Mask(m) = &ds.annotations[0].geometry else {
+        panic!()
+    };
     assert_eq!(m.encoding.pixel_count(), 53_487);
-    assert_eq!(m.encoding.bounds(), Some(BoxGeom::from_xyxy(259.0, 41.0, 606.0, 285.0)));
+    assert_eq!(
+        m.encoding.bounds(),
+        Some(BoxGeom::from_xyxy(259.0, 41.0, 606.0, 285.0))
+    );
 }

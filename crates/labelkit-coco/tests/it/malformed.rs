@@ -13,7 +13,10 @@ fn parse_error(text: &str) -> (u32, u32, String) {
             (e.location.line, e.location.column, e.message)
         }
         Err(other) => panic!("expected a parse error, got {other}"),
-        Ok(loaded) => panic!("expected a parse error, read {} images", loaded.dataset.images.len()),
+        Ok(loaded) => panic!(
+            "expected a parse error, read {} images",
+            loaded.dataset.images.len()
+        ),
     }
 }
 
@@ -77,7 +80,10 @@ fn problems_inside_elements_are_issues_with_positions_and_the_read_goes_on() {
     assert_eq!(lines, expected);
     let ds = &loaded.dataset;
     // Everything that could be kept was kept.
-    assert_eq!(ds.images.iter().map(|i| i.id.0).collect::<Vec<_>>(), vec![1, 1, 42]);
+    assert_eq!(
+        ds.images.iter().map(|i| i.id.0).collect::<Vec<_>>(),
+        vec![1, 1, 42]
+    );
     assert_eq!(ds.images[1].width, 0);
     let ids: Vec<u64> = ds.annotations.iter().map(|a| a.id.0).collect();
     assert_eq!(ids, vec![5, 5, 6, 7, 8, 9, 11]);
@@ -93,7 +99,9 @@ fn python_nan_and_infinity_are_read_as_non_finite_with_original_positions() {
     let loaded = read_text(text).unwrap();
     assert_eq!(
         rendered(&loaded),
-        vec!["test.json:3:2: F006 annotation 1 has a non-finite coordinate (NaN, Infinity or null)"]
+        vec![
+            "test.json:3:2: F006 annotation 1 has a non-finite coordinate (NaN, Infinity or null)"
+        ]
     );
     // The second annotation's span is in original offsets.
     let span = loaded.spans.annotations[1].unwrap().span;
@@ -112,7 +120,16 @@ fn rendered_issues_point_into_files_read_from_disk() {
     std::fs::write(&path, "{\"images\": [],\n\"annotations\": [{\"id\": 1, \"image_id\": 3, \"category_id\": 1, \"bbox\": [0,0,1,1]}],\n\"categories\": [{\"id\": 1, \"name\": \"x\"}]}").unwrap();
     let loaded = labelkit_coco::read_path(&path, &labelkit_coco::ReadOptions::default()).unwrap();
     let lines = rendered(&loaded);
-    assert_eq!(lines, vec![format!("{}:2:17: F004 annotation 1 refers to image 3, which is not in images", path.display())]);
-    let missing = labelkit_coco::read_path(&dir.path().join("nope.json"), &labelkit_coco::ReadOptions::default());
+    assert_eq!(
+        lines,
+        vec![format!(
+            "{}:2:17: F004 annotation 1 refers to image 3, which is not in images",
+            path.display()
+        )]
+    );
+    let missing = labelkit_coco::read_path(
+        &dir.path().join("nope.json"),
+        &labelkit_coco::ReadOptions::default(),
+    );
     assert!(matches!(missing, Err(Error::Io { .. })));
 }

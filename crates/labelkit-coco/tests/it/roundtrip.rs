@@ -55,7 +55,10 @@ fn same(a: &Value, b: &Value, at: &str) -> Result<(), String> {
             if x.len() != y.len() {
                 return Err(format!("{at}: {} items != {} items", x.len(), y.len()));
             }
-            x.iter().zip(y).enumerate().try_for_each(|(i, (x, y))| same(x, y, &format!("{at}[{i}]")))
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .try_for_each(|(i, (x, y))| same(x, y, &format!("{at}[{i}]")))
         }
         (Value::Object(x), Value::Object(y)) => {
             let kx: Vec<&String> = x.keys().collect();
@@ -63,7 +66,8 @@ fn same(a: &Value, b: &Value, at: &str) -> Result<(), String> {
             if kx != ky {
                 return Err(format!("{at}: keys {kx:?} != {ky:?}"));
             }
-            x.iter().try_for_each(|(k, v)| same(v, &y[k], &format!("{at}.{k}")))
+            x.iter()
+                .try_for_each(|(k, v)| same(v, &y[k], &format!("{at}.{k}")))
         }
         _ if a == b => Ok(()),
         _ => Err(format!("{at}: {a} != {b}")),
@@ -105,8 +109,12 @@ fn corpus_files_write_back_as_equivalent_documents() {
         let loaded = read(file);
         let (out, report) = write(&loaded.dataset, &WriteOptions::default());
         assert!(report.is_lossless(), "{file}: {report}");
-        assert_eq!(report.annotations_written as usize, crate::support::primaries(&loaded.dataset).len());
-        let original: Value = serde_json::from_slice(&std::fs::read(corpus(file)).unwrap()).unwrap();
+        assert_eq!(
+            report.annotations_written as usize,
+            crate::support::primaries(&loaded.dataset).len()
+        );
+        let original: Value =
+            serde_json::from_slice(&std::fs::read(corpus(file)).unwrap()).unwrap();
         let mut written: Value = serde_json::from_slice(&out).unwrap();
         drop_added_keys(&original, &mut written);
         if let Err(e) = same(&original, &written, "$") {
@@ -131,7 +139,8 @@ fn results_files_write_back_as_results() {
         let loaded = read(file);
         let (out, report) = write(&loaded.dataset, &WriteOptions::default().results(true));
         assert!(report.is_lossless(), "{file}: {report}");
-        let original: Value = serde_json::from_slice(&std::fs::read(corpus(file)).unwrap()).unwrap();
+        let original: Value =
+            serde_json::from_slice(&std::fs::read(corpus(file)).unwrap()).unwrap();
         let written: Value = serde_json::from_slice(&out).unwrap();
         if let Err(e) = same(&original, &written, "$") {
             panic!("{file}: {e}");
@@ -155,12 +164,17 @@ fn the_writer_derives_missing_boxes_and_keeps_stored_ones() {
     };
     assert_eq!(bbox(12), serde_json::json!([1, 2, 3, 4]));
     assert_eq!(bbox(13), serde_json::json!([10, 10, 15, 15]));
-    let loaded = read("datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json");
+    let loaded = read(
+        "datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json",
+    );
     let (out, _) = write(&loaded.dataset, &WriteOptions::default());
     let written: Value = serde_json::from_slice(&out).unwrap();
     let ann = &written["annotations"][1];
     assert_eq!(ann["bbox"], serde_json::json!([0, 0, 1, 9]));
-    assert_eq!(ann["segmentation"], serde_json::json!({"size": [10, 5], "counts": [0, 20, 30]}));
+    assert_eq!(
+        ann["segmentation"],
+        serde_json::json!({"size": [10, 5], "counts": [0, 20, 30]})
+    );
     assert_eq!(ann["iscrowd"], 1);
 }
 
@@ -178,7 +192,11 @@ fn the_report_names_what_coco_cannot_hold() {
     ds.info.name = Some("task".into());
     let mut person = label("person");
     person.color = Some("#ff0000".into());
-    person.keypoints = Some(KeypointSchema::from_names(["left_eye", "right_eye", "nose"]));
+    person.keypoints = Some(KeypointSchema::from_names([
+        "left_eye",
+        "right_eye",
+        "nose",
+    ]));
     ds.labels.push(person);
     let elem = Label {
         parent: Some(LabelId(0)),
@@ -193,24 +211,77 @@ fn the_report_names_what_coco_cannot_hold() {
         subset: Some("train".into()),
         ..Image::default()
     });
-    let mut rotated = ann(1, 1, 0, Geometry::Box(BoxGeom { rotation: 30.0, ..BoxGeom::from_xyxy(1.0, 1.0, 5.0, 3.0) }));
+    let mut rotated = ann(
+        1,
+        1,
+        0,
+        Geometry::Box(BoxGeom {
+            rotation: 30.0,
+            ..BoxGeom::from_xyxy(1.0, 1.0, 5.0, 3.0)
+        }),
+    );
     rotated.z_order = 2;
-    rotated.attributes.set("pose", AttributeValue::Text("up".into()));
+    rotated
+        .attributes
+        .set("pose", AttributeValue::Text("up".into()));
     rotated.occluded = true;
     ds.annotations.push(rotated);
-    ds.annotations.push(ann(2, 1, 0, Geometry::Ellipse(Ellipse { cx: 3.0, cy: 3.0, rx: 1.0, ry: 2.0, rotation: 0.0 })));
-    ds.annotations.push(ann(3, 1, 0, Geometry::Polyline(Polyline { points: vec![Point::new(0.0, 0.0), Point::new(1.0, 1.0)] })));
+    ds.annotations.push(ann(
+        2,
+        1,
+        0,
+        Geometry::Ellipse(Ellipse {
+            cx: 3.0,
+            cy: 3.0,
+            rx: 1.0,
+            ry: 2.0,
+            rotation: 0.0,
+        }),
+    ));
+    ds.annotations.push(ann(
+        3,
+        1,
+        0,
+        Geometry::Polyline(Polyline {
+            points: vec![Point::new(0.0, 0.0), Point::new(1.0, 1.0)],
+        }),
+    ));
     ds.annotations.push(ann(4, 1, 0, Geometry::Tag));
-    ds.annotations.push(ann(5, 99, 0, Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 1.0, 1.0))));
+    ds.annotations.push(ann(
+        5,
+        99,
+        0,
+        Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 1.0, 1.0)),
+    ));
     // Named skeleton points go to their place in the schema.
-    let mut kp = ann(6, 1, 0, Geometry::Keypoints(Keypoints {
-        points: vec![
-            Keypoint { name: Some("nose".into()), x: 4.0, y: 4.0, visibility: Visibility::Visible },
-            Keypoint { name: Some("left_eye".into()), x: 3.0, y: 2.0, visibility: Visibility::Occluded },
-        ],
-    }));
+    let mut kp = ann(
+        6,
+        1,
+        0,
+        Geometry::Keypoints(Keypoints {
+            points: vec![
+                Keypoint {
+                    name: Some("nose".into()),
+                    x: 4.0,
+                    y: 4.0,
+                    visibility: Visibility::Visible,
+                },
+                Keypoint {
+                    name: Some("left_eye".into()),
+                    x: 3.0,
+                    y: 2.0,
+                    visibility: Visibility::Occluded,
+                },
+            ],
+        }),
+    );
     kp.group = Some(GroupId(77));
-    let mut kp_box = ann(7, 1, 0, Geometry::Box(BoxGeom::from_xyxy(2.0, 1.0, 6.0, 6.0)));
+    let mut kp_box = ann(
+        7,
+        1,
+        0,
+        Geometry::Box(BoxGeom::from_xyxy(2.0, 1.0, 6.0, 6.0)),
+    );
     kp_box.group = Some(GroupId(77));
     ds.annotations.push(kp);
     ds.annotations.push(kp_box);
@@ -250,20 +321,41 @@ fn the_report_names_what_coco_cannot_hold() {
     let anns = written["annotations"].as_array().unwrap();
     // The rotated box is written as its bounds, with CVAT's attributes.
     assert_eq!(anns[0]["id"], 1);
-    let b: Vec<f64> = anns[0]["bbox"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    let bounds = BoxGeom { rotation: 30.0, ..BoxGeom::from_xyxy(1.0, 1.0, 5.0, 3.0) }.bounds();
-    assert_eq!(b, vec![bounds.x_min, bounds.y_min, bounds.width(), bounds.height()]);
-    assert_eq!(anns[0]["attributes"], serde_json::json!({"occluded": true, "pose": "up"}));
+    let b: Vec<f64> = anns[0]["bbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let bounds = BoxGeom {
+        rotation: 30.0,
+        ..BoxGeom::from_xyxy(1.0, 1.0, 5.0, 3.0)
+    }
+    .bounds();
+    assert_eq!(
+        b,
+        vec![bounds.x_min, bounds.y_min, bounds.width(), bounds.height()]
+    );
+    assert_eq!(
+        anns[0]["attributes"],
+        serde_json::json!({"occluded": true, "pose": "up"})
+    );
     // The group becomes one annotation with the first shape's id; the
     // keypoints follow the schema's order.
     assert_eq!(anns[1]["id"], 6);
     assert_eq!(anns[1]["bbox"], serde_json::json!([2, 1, 4, 5]));
-    assert_eq!(anns[1]["keypoints"], serde_json::json!([3, 2, 1, 0, 0, 0, 4, 4, 2]));
+    assert_eq!(
+        anns[1]["keypoints"],
+        serde_json::json!([3, 2, 1, 0, 0, 0, 4, 4, 2])
+    );
     assert_eq!(anns[1]["num_keypoints"], 2);
     let cats = written["categories"].as_array().unwrap();
     assert_eq!(cats.len(), 1);
     assert_eq!(cats[0]["id"], 1);
-    assert_eq!(cats[0]["keypoints"], serde_json::json!(["left_eye", "right_eye", "nose"]));
+    assert_eq!(
+        cats[0]["keypoints"],
+        serde_json::json!(["left_eye", "right_eye", "nose"])
+    );
 
     // What reads back is the projection.
     let again = read_bytes(Path::new("x.json"), &out, &ReadOptions::default()).unwrap();
@@ -285,17 +377,27 @@ fn write_path_is_atomic_and_pretty_output_reads_back() {
     let options = WriteOptions::default().pretty(true);
     let report = labelkit_coco::write_path(&loaded.dataset, &path, &options).unwrap();
     assert_eq!(report.annotations_written, 14);
-    let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("out.json")]);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("\n      \"keypoints\": ["), "pretty output has one field per line");
+    assert!(
+        text.contains("\n      \"keypoints\": ["),
+        "pretty output has one field per line"
+    );
     let again = labelkit_coco::read_path(&path, &ReadOptions::default()).unwrap();
     assert_eq!(again.dataset, loaded.dataset);
     // Fixed decimals, as CVAT prints them.
     let options = WriteOptions::default().precision(labelkit_model::Precision::Decimals(2));
     let (out, _) = write(&loaded.dataset, &options);
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("\"bbox\":[292.11,") || text.contains("\"bbox\":["), "{}", &text[..200]);
+    assert!(
+        text.contains("\"bbox\":[292.11,") || text.contains("\"bbox\":["),
+        "{}",
+        &text[..200]
+    );
     assert!(!text.contains(".000"));
 }
 
@@ -349,12 +451,24 @@ fn geometry(width: u32, height: u32) -> impl Strategy<Value = Geometry> {
                 runs.push(area - sum);
             }
             Geometry::Mask(Mask {
-                encoding: MaskEncoding::Coco { height, width, counts: CocoCounts::Runs(runs) },
+                encoding: MaskEncoding::Coco {
+                    height,
+                    width,
+                    counts: CocoCounts::Runs(runs),
+                },
             })
         }),
         (0u32..3, 0u32..3, 1u32..3, 1u32..3, any::<bool>()).prop_map(|(left, top, w, h, on)| {
             let counts = if on { vec![0, w * h] } else { vec![w * h] };
-            Geometry::Mask(Mask { encoding: MaskEncoding::Window { left, top, width: w, height: h, counts } })
+            Geometry::Mask(Mask {
+                encoding: MaskEncoding::Window {
+                    left,
+                    top,
+                    width: w,
+                    height: h,
+                    counts,
+                },
+            })
         }),
         prop::collection::vec((finite(), finite(), 0u8..3), 0..5).prop_map(|pts| {
             Geometry::Keypoints(Keypoints {
@@ -392,71 +506,78 @@ fn dataset() -> impl Strategy<Value = Dataset> {
         1..4,
     );
     let images = prop::collection::vec((1u32..5, 1u32..5, "[a-z/._ ]{0,8}"), 1..4);
-    (labels, images, 0u64..u64::MAX / 2).prop_flat_map(|(labels, images, base)| {
-        let n_labels = labels.len() as u32;
-        let n_images = images.len() as u64;
-        let sizes: Vec<(u32, u32)> = images.iter().map(|&(w, h, _)| (w, h)).collect();
-        let anns = prop::collection::vec(
-            (0..n_images, 0..n_labels, 0u64..8, prop::option::of(0u64..3)).prop_flat_map(
-                move |(img, label, id, group)| {
-                    let (w, h) = sizes[img as usize];
-                    (
-                        Just((img, label, id, group)),
-                        geometry(w, h),
-                        prop::collection::vec(("[a-z]{1,4}", attribute_value()), 0..3),
-                        any::<bool>(),
-                        any::<bool>(),
-                        prop::option::of(0.0f64..1.0),
-                        prop::option::of(prop_oneof![Just("1"), Just("\"x\""), Just("[1, {\"a\": null}]")]),
-                    )
-                },
-            ),
-            0..8,
-        );
-        (Just(labels), Just(images), Just(base), anns)
-    })
-    .prop_map(|(labels, images, base, anns)| {
-        let mut ds = Dataset::new();
-        ds.info.extra.push(("info".into(), "{\"year\": 2024}".into()));
-        for (name, source_id, keypoints, supercategory) in labels {
-            ds.labels.push(Label {
-                name,
-                source_id,
-                supercategory,
-                keypoints: keypoints.map(|names| {
-                    let mut s = KeypointSchema::from_names(names.clone());
-                    s.edges = (1..names.len()).map(|i| (i - 1, i)).collect();
-                    s
-                }),
-                ..Label::default()
-            });
-        }
-        for (i, (width, height, file_name)) in images.into_iter().enumerate() {
-            ds.images.push(Image {
-                id: ImageId(base + i as u64),
-                file_name,
-                width,
-                height,
-                extra: vec![("license".into(), "1".into())],
-                ..Image::default()
-            });
-        }
-        for ((img, label, id, group), geometry, attrs, occluded, crowd, score, extra) in anns {
-            let mut a = ann(id, base + img, label, geometry);
-            for (k, v) in attrs {
-                a.attributes.set(k, v);
+    (labels, images, 0u64..u64::MAX / 2)
+        .prop_flat_map(|(labels, images, base)| {
+            let n_labels = labels.len() as u32;
+            let n_images = images.len() as u64;
+            let sizes: Vec<(u32, u32)> = images.iter().map(|&(w, h, _)| (w, h)).collect();
+            let anns = prop::collection::vec(
+                (0..n_images, 0..n_labels, 0u64..8, prop::option::of(0u64..3)).prop_flat_map(
+                    move |(img, label, id, group)| {
+                        let (w, h) = sizes[img as usize];
+                        (
+                            Just((img, label, id, group)),
+                            geometry(w, h),
+                            prop::collection::vec(("[a-z]{1,4}", attribute_value()), 0..3),
+                            any::<bool>(),
+                            any::<bool>(),
+                            prop::option::of(0.0f64..1.0),
+                            prop::option::of(prop_oneof![
+                                Just("1"),
+                                Just("\"x\""),
+                                Just("[1, {\"a\": null}]")
+                            ]),
+                        )
+                    },
+                ),
+                0..8,
+            );
+            (Just(labels), Just(images), Just(base), anns)
+        })
+        .prop_map(|(labels, images, base, anns)| {
+            let mut ds = Dataset::new();
+            ds.info
+                .extra
+                .push(("info".into(), "{\"year\": 2024}".into()));
+            for (name, source_id, keypoints, supercategory) in labels {
+                ds.labels.push(Label {
+                    name,
+                    source_id,
+                    supercategory,
+                    keypoints: keypoints.map(|names| {
+                        let mut s = KeypointSchema::from_names(names.clone());
+                        s.edges = (1..names.len()).map(|i| (i - 1, i)).collect();
+                        s
+                    }),
+                    ..Label::default()
+                });
             }
-            a.occluded = occluded;
-            a.crowd = crowd;
-            a.score = score;
-            a.group = group.map(GroupId);
-            if let Some(e) = extra {
-                a.extra.push(("custom".into(), e.to_owned()));
+            for (i, (width, height, file_name)) in images.into_iter().enumerate() {
+                ds.images.push(Image {
+                    id: ImageId(base + i as u64),
+                    file_name,
+                    width,
+                    height,
+                    extra: vec![("license".into(), "1".into())],
+                    ..Image::default()
+                });
             }
-            ds.annotations.push(a);
-        }
-        ds
-    })
+            for ((img, label, id, group), geometry, attrs, occluded, crowd, score, extra) in anns {
+                let mut a = ann(id, base + img, label, geometry);
+                for (k, v) in attrs {
+                    a.attributes.set(k, v);
+                }
+                a.occluded = occluded;
+                a.crowd = crowd;
+                a.score = score;
+                a.group = group.map(GroupId);
+                if let Some(e) = extra {
+                    a.extra.push(("custom".into(), e.to_owned()));
+                }
+                ds.annotations.push(a);
+            }
+            ds
+        })
 }
 
 proptest! {

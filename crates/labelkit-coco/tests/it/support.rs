@@ -66,7 +66,10 @@ pub(crate) fn segmentation_kinds(ds: &Dataset) -> BTreeMap<String, usize> {
                 _ => None,
             })
             .unwrap_or_else(|| {
-                if p.extra.iter().any(|(k, v)| k == "segmentation" && v == "[]") {
+                if p.extra
+                    .iter()
+                    .any(|(k, v)| k == "segmentation" && v == "[]")
+                {
                     "empty_list".to_owned()
                 } else {
                     "absent".to_owned()

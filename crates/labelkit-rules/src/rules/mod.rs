@@ -149,10 +149,18 @@ pub(crate) fn own_size(g: &Geometry) -> Option<(f64, f64)> {
 /// ellipse).
 pub(crate) fn area_bounds(g: &Geometry) -> Option<BoxGeom> {
     match g {
-        Geometry::Box(b) if b.x_min.is_finite() && b.x_max.is_finite() && b.y_min.is_finite() && b.y_max.is_finite() && b.rotation.is_finite() => {
+        Geometry::Box(b)
+            if b.x_min.is_finite()
+                && b.x_max.is_finite()
+                && b.y_min.is_finite()
+                && b.y_max.is_finite()
+                && b.rotation.is_finite() =>
+        {
             Some(b.bounds())
         }
-        Geometry::Polygon(_) | Geometry::Mask(_) | Geometry::Ellipse(_) if g.is_finite() => g.bounds(),
+        Geometry::Polygon(_) | Geometry::Mask(_) | Geometry::Ellipse(_) if g.is_finite() => {
+            g.bounds()
+        }
         _ => None,
     }
 }
@@ -179,7 +187,10 @@ pub(crate) fn fmt_num(v: f64) -> String {
 }
 
 /// Splits an image's annotations (sorted by label) into runs of one label.
-pub(crate) fn label_runs<'s>(cx: &'s Context<'_>, anns: &'s [usize]) -> impl Iterator<Item = &'s [usize]> {
+pub(crate) fn label_runs<'s>(
+    cx: &'s Context<'_>,
+    anns: &'s [usize],
+) -> impl Iterator<Item = &'s [usize]> {
     let labels = &cx.dataset.annotations;
     anns.chunk_by(move |&a, &b| labels.get(a).map(|x| x.label) == labels.get(b).map(|x| x.label))
 }
@@ -252,7 +263,9 @@ pub(crate) fn schema_position<'k>(
 ) -> Option<&'k Keypoint> {
     if k.points.iter().any(|p| p.name.is_some()) {
         let name = schema.names.get(index)?;
-        k.points.iter().find(|p| p.name.as_deref() == Some(name.as_str()))
+        k.points
+            .iter()
+            .find(|p| p.name.as_deref() == Some(name.as_str()))
     } else {
         k.points.get(index)
     }

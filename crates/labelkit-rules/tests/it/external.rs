@@ -40,7 +40,14 @@ impl ExternalRules for Plugin {
         self.codes
             .iter()
             .map(|(code, name)| {
-                RuleMeta::new(*code, *name, "noise", Severity::Warning, RuleStatus::Stable, "# doc")
+                RuleMeta::new(
+                    *code,
+                    *name,
+                    "noise",
+                    Severity::Warning,
+                    RuleStatus::Stable,
+                    "# doc",
+                )
             })
             .collect()
     }
@@ -48,11 +55,19 @@ impl ExternalRules for Plugin {
         if self.fail {
             return Err("option `pairs` must be a table".to_owned());
         }
-        let mode = options.get("mode").and_then(toml::Value::as_str).map(str::to_owned);
+        let mode = options
+            .get("mode")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned);
         *self.seen_option.lock().unwrap() = mode;
         Ok(())
     }
-    fn check_image(&self, dataset: &Dataset, image_pos: usize, annotations: &[usize]) -> Vec<ExternalFinding> {
+    fn check_image(
+        &self,
+        dataset: &Dataset,
+        image_pos: usize,
+        annotations: &[usize],
+    ) -> Vec<ExternalFinding> {
         let image = &dataset.images[image_pos];
         if image.id.0 != 2 {
             return Vec::new();
@@ -88,7 +103,10 @@ impl ExternalRules for Plugin {
 fn plugin_findings_are_mapped_to_positions() {
     let mut registry = Registry::builtin();
     registry
-        .add_external(Box::new(Plugin::new("X", &[("X001", "copy-differs"), ("X002", "copy-orphan")])))
+        .add_external(Box::new(Plugin::new(
+            "X",
+            &[("X001", "copy-differs"), ("X002", "copy-orphan")],
+        )))
         .unwrap();
     assert_eq!(registry.get("X001").unwrap().name, "copy-differs");
     assert_eq!(registry.external_names().collect::<Vec<_>>(), ["noise"]);
@@ -113,7 +131,12 @@ fn plugin_findings_are_mapped_to_positions() {
     );
     insta::assert_snapshot!(
         "X001",
-        format!("{}\n--- concise ---\n{}\n--- full ---\n{}", s.join("\n"), concise(&found, &loaded.sources), full(&found, &loaded.sources))
+        format!(
+            "{}\n--- concise ---\n{}\n--- full ---\n{}",
+            s.join("\n"),
+            concise(&found, &loaded.sources),
+            full(&found, &loaded.sources)
+        )
     );
 }
 
@@ -128,15 +151,25 @@ fn a_failing_plugin_becomes_l001_and_the_rest_runs() {
         b.x_max = b.x_min + 2.5;
     }
     let loaded = testgen::loaded(d);
-    let config = Config::from_toml_str("select = [\"X\", \"L\", \"G001\"]", "labelkit.toml").unwrap();
+    let config =
+        Config::from_toml_str("select = [\"X\", \"L\", \"G001\"]", "labelkit.toml").unwrap();
     let found = Checker::new(&registry, &config, Selection::from_config(&config)).check(&loaded);
     let s = summary(&found, &loaded.sources);
     assert_eq!(s.len(), 2, "{s:#?}");
     assert_eq!(s[0], "people.txt: L001 error [image None annotation None] plugin `noise` failed to start: option `pairs` must be a table");
-    assert!(s[1].contains("G001 error [image Some(1) annotation Some(7)]"), "{}", s[1]);
+    assert!(
+        s[1].contains("G001 error [image Some(1) annotation Some(7)]"),
+        "{}",
+        s[1]
+    );
     insta::assert_snapshot!(
         "L001",
-        format!("{}\n--- concise ---\n{}\n--- full ---\n{}", s.join("\n"), concise(&found, &loaded.sources), full(&found, &loaded.sources))
+        format!(
+            "{}\n--- concise ---\n{}\n--- full ---\n{}",
+            s.join("\n"),
+            concise(&found, &loaded.sources),
+            full(&found, &loaded.sources)
+        )
     );
 }
 
@@ -155,26 +188,48 @@ fn unselected_plugins_do_not_run() {
 #[test]
 fn registry_refuses_bad_prefixes_codes_and_names() {
     let mut registry = Registry::builtin();
-    let err = registry.add_external(Box::new(Plugin::new("AUG", &[("AUG001", "a")]))).unwrap_err();
+    let err = registry
+        .add_external(Box::new(Plugin::new("AUG", &[("AUG001", "a")])))
+        .unwrap_err();
     assert!(matches!(err, RegistryError::InvalidPrefix { .. }), "{err}");
     assert_eq!(
         err.to_string(),
         "plugin `noise`: code prefix `AUG` is invalid: codes starting with F, G, A, K, D or L are reserved for built-in rules"
     );
     for prefix in ["", "x", "X1"] {
-        let err = registry.add_external(Box::new(Plugin::new(prefix, &[]))).unwrap_err();
+        let err = registry
+            .add_external(Box::new(Plugin::new(prefix, &[])))
+            .unwrap_err();
         assert!(matches!(err, RegistryError::InvalidPrefix { .. }), "{err}");
     }
-    let err = registry.add_external(Box::new(Plugin::new("X", &[("Y001", "a")]))).unwrap_err();
+    let err = registry
+        .add_external(Box::new(Plugin::new("X", &[("Y001", "a")])))
+        .unwrap_err();
     assert!(matches!(err, RegistryError::InvalidCode { .. }), "{err}");
-    let err = registry.add_external(Box::new(Plugin::new("X", &[("X1", "a"), ("X1", "b")]))).unwrap_err();
+    let err = registry
+        .add_external(Box::new(Plugin::new("X", &[("X1", "a"), ("X1", "b")])))
+        .unwrap_err();
     assert!(matches!(err, RegistryError::InvalidCode { .. }), "{err}");
-    let err = registry.add_external(Box::new(Plugin::new("X", &[("X1", "box-too-small")]))).unwrap_err();
+    let err = registry
+        .add_external(Box::new(Plugin::new("X", &[("X1", "box-too-small")])))
+        .unwrap_err();
     assert!(matches!(err, RegistryError::InvalidName { .. }), "{err}");
-    let err = registry.add_external(Box::new(Plugin::new("X", &[("X1", "Not_Kebab")]))).unwrap_err();
+    let err = registry
+        .add_external(Box::new(Plugin::new("X", &[("X1", "Not_Kebab")])))
+        .unwrap_err();
     assert!(matches!(err, RegistryError::InvalidName { .. }), "{err}");
-    registry.add_external(Box::new(Plugin::new("X", &[("X1", "fine")]))).unwrap();
-    let err = registry.add_external(Box::new(Plugin::new("XY", &[("XY1", "other")]))).unwrap_err();
-    assert!(matches!(err, RegistryError::PrefixCollision { .. }), "{err}");
-    assert_eq!(registry.rules().filter(|m| m.code.starts_with('X')).count(), 1);
+    registry
+        .add_external(Box::new(Plugin::new("X", &[("X1", "fine")])))
+        .unwrap();
+    let err = registry
+        .add_external(Box::new(Plugin::new("XY", &[("XY1", "other")])))
+        .unwrap_err();
+    assert!(
+        matches!(err, RegistryError::PrefixCollision { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        registry.rules().filter(|m| m.code.starts_with('X')).count(),
+        1
+    );
 }

@@ -40,9 +40,12 @@ impl Fx {
     pub(crate) fn add(&mut self, label: &str, geometry: Geometry) -> u64 {
         let id = self.d.annotations.len() as u64 + 1;
         let label = self.d.labels.find(label).expect("declared label");
-        self.d
-            .annotations
-            .push(Annotation::new(AnnotationId(id), ImageId(1), label, geometry));
+        self.d.annotations.push(Annotation::new(
+            AnnotationId(id),
+            ImageId(1),
+            label,
+            geometry,
+        ));
         id
     }
 
@@ -81,7 +84,13 @@ pub(crate) fn front_person(cx: f64) -> Vec<Keypoint> {
         .enumerate()
         .map(|(k, name)| {
             let row = k.div_ceil(2);
-            let side = if k == 0 { 0.0 } else if k % 2 == 1 { 1.0 } else { -1.0 };
+            let side = if k == 0 {
+                0.0
+            } else if k % 2 == 1 {
+                1.0
+            } else {
+                -1.0
+            };
             Keypoint {
                 name: Some(name.clone()),
                 x: cx + side * rows[row],
@@ -98,7 +107,10 @@ fn run(code: &str, loaded: &Loaded, toml: &str) -> Vec<String> {
     let text = format!("select = [\"{code}\"]\n{toml}");
     let config = Config::from_toml_str(&text, "labelkit.toml").expect("fixture config");
     let found = check(loaded, &config);
-    assert!(found.iter().all(|d| d.code == code), "only {code}: {found:?}");
+    assert!(
+        found.iter().all(|d| d.code == code),
+        "only {code}: {found:?}"
+    );
     snapshot(code, &found, loaded);
     summary(&found, &loaded.sources)
 }
@@ -123,7 +135,11 @@ fn g001_box_too_small_boundaries() {
     let s = run("G001", &fx.loaded(), "");
     assert_eq!(s.len(), 2, "{s:#?}");
     assert!(s[0].contains("[image Some(1) annotation Some(2)] box `eye` is 2.99x3 px, smaller than the minimum 3x3 px"), "{}", s[0]);
-    assert!(s[1].contains("annotation Some(3)] box `eye` is 3x2.99 px"), "{}", s[1]);
+    assert!(
+        s[1].contains("annotation Some(3)] box `eye` is 3x2.99 px"),
+        "{}",
+        s[1]
+    );
     assert!(s[0].starts_with("fixture.txt:4:3: G001 error"), "{}", s[0]);
 }
 
@@ -152,7 +168,11 @@ fn g002_shape_outside_image_boundaries() {
     fx.add(
         "body",
         Geometry::Polygon(Polygon {
-            rings: vec![vec![Point::new(10.0, -1.0), Point::new(20.0, 5.0), Point::new(5.0, 90.0)]],
+            rings: vec![vec![
+                Point::new(10.0, -1.0),
+                Point::new(20.0, 5.0),
+                Point::new(5.0, 90.0),
+            ]],
         }),
     );
     let s = run("G002", &fx.loaded(), "");
@@ -168,12 +188,18 @@ fn g003_degenerate_shape() {
     fx.bx("head", 10.0, 10.0, f64::NAN, 40.0);
     fx.add(
         "head",
-        Geometry::Polygon(Polygon { rings: vec![vec![Point::new(1.0, 1.0), Point::new(5.0, 5.0)]] }),
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![Point::new(1.0, 1.0), Point::new(5.0, 5.0)]],
+        }),
     );
     fx.add(
         "head",
         Geometry::Polygon(Polygon {
-            rings: vec![vec![Point::new(1.0, 1.0), Point::new(2.0, 2.0), Point::new(3.0, 3.0)]],
+            rings: vec![vec![
+                Point::new(1.0, 1.0),
+                Point::new(2.0, 2.0),
+                Point::new(3.0, 3.0),
+            ]],
         }),
     );
     fx.bx("head", 10.0, 10.0, 10.5, 10.5); // tiny but not degenerate
@@ -181,7 +207,9 @@ fn g003_degenerate_shape() {
     assert_eq!(s.len(), 4, "{s:#?}");
     assert!(s[0].contains("annotation Some(1)] box `head` has zero area (0 x 30)"));
     assert!(s[1].contains("annotation Some(2)] box `head` has a non-finite coordinate"));
-    assert!(s[2].contains("annotation Some(3)] polygon `head` has a ring of 2 point(s), fewer than 3"));
+    assert!(
+        s[2].contains("annotation Some(3)] polygon `head` has a ring of 2 point(s), fewer than 3")
+    );
     assert!(s[3].contains("annotation Some(4)] polygon `head` has zero area"));
 }
 
@@ -193,7 +221,13 @@ fn g004_template_box() {
     fx.bx("eye", 30.0, 10.0, 33.0, 13.001);
     let s = run("G004", &fx.loaded(), "");
     assert_eq!(s.len(), 1, "{s:#?}");
-    assert!(s[0].contains("G004 warning [image Some(1) annotation Some(1)] box `eye` is exactly 3x3 px"), "{}", s[0]);
+    assert!(
+        s[0].contains(
+            "G004 warning [image Some(1) annotation Some(1)] box `eye` is exactly 3x3 px"
+        ),
+        "{}",
+        s[0]
+    );
 }
 
 #[test]
@@ -206,7 +240,11 @@ fn a001_near_duplicate() {
     fx.bx("face", 10.0, 10.0, 50.0, 60.0); // another label: passes
     let s = run("A001", &fx.loaded(), "");
     assert_eq!(s.len(), 1, "{s:#?}");
-    assert!(s[0].contains("annotation Some(2)] `head` 2 duplicates annotation 1 (IoU 0.975)"), "{}", s[0]);
+    assert!(
+        s[0].contains("annotation Some(2)] `head` 2 duplicates annotation 1 (IoU 0.975)"),
+        "{}",
+        s[0]
+    );
 }
 
 #[test]
@@ -228,7 +266,8 @@ fn a001_does_not_depend_on_annotation_order() {
     assert_eq!(a[0].message, b[0].message);
 }
 
-const COMPANIONS: &str = "[[schema.companions]]\nobject = \"body\"\none-of = [\"adult\", \"child\"]\n";
+const COMPANIONS: &str =
+    "[[schema.companions]]\nobject = \"body\"\none-of = [\"adult\", \"child\"]\n";
 
 #[test]
 fn a002_exclusive_companions() {
@@ -240,7 +279,13 @@ fn a002_exclusive_companions() {
     fx.bx("adult", 50.0, 10.0, 80.0, 70.0);
     let s = run("A002", &fx.loaded(), COMPANIONS);
     assert_eq!(s.len(), 1, "{s:#?}");
-    assert!(s[0].contains("annotation Some(1)] `body` carries mutually exclusive companions `adult` and `child`"), "{}", s[0]);
+    assert!(
+        s[0].contains(
+            "annotation Some(1)] `body` carries mutually exclusive companions `adult` and `child`"
+        ),
+        "{}",
+        s[0]
+    );
 }
 
 #[test]
@@ -256,7 +301,11 @@ fn a003_missing_companion_at_the_iou_boundary() {
     fx.bx("body", 0.0, 40.0, 50.0, 60.0);
     let s = run("A003", &fx.loaded(), COMPANIONS);
     assert_eq!(s.len(), 2, "{s:#?}");
-    assert!(s[0].contains("annotation Some(3)] `body` has none of `adult`, `child`"), "{}", s[0]);
+    assert!(
+        s[0].contains("annotation Some(3)] `body` has none of `adult`, `child`"),
+        "{}",
+        s[0]
+    );
     assert!(s[1].contains("annotation Some(5)]"), "{}", s[1]);
 }
 
@@ -281,28 +330,56 @@ fn a004_part_outside_parent_with_tolerance() {
     fx.bx("eye", 36.0, 20.0, 41.9, 24.0); // 1.9 out: within the 2 px tolerance
     fx.bx("eye", 36.0, 20.0, 42.5, 24.0); // 2.5 out
     fx.bx("eye", 60.0, 20.0, 65.0, 24.0); // in no face
-    let s = run("A004", &fx.loaded(), "[schema.parts]\neye = \"face\"\nface = \"head\"\n");
+    let s = run(
+        "A004",
+        &fx.loaded(),
+        "[schema.parts]\neye = \"face\"\nface = \"head\"\n",
+    );
     assert_eq!(s.len(), 3, "{s:#?}");
-    assert!(s[0].contains("annotation Some(1)] `face` has no parent: the image has no `head`"), "{}", s[0]);
-    assert!(s[1].contains("annotation Some(4)] `eye` lies inside no `face`"), "{}", s[1]);
-    assert!(s[2].contains("annotation Some(5)] `eye` lies inside no `face`"), "{}", s[2]);
+    assert!(
+        s[0].contains("annotation Some(1)] `face` has no parent: the image has no `head`"),
+        "{}",
+        s[0]
+    );
+    assert!(
+        s[1].contains("annotation Some(4)] `eye` lies inside no `face`"),
+        "{}",
+        s[1]
+    );
+    assert!(
+        s[2].contains("annotation Some(5)] `eye` lies inside no `face`"),
+        "{}",
+        s[2]
+    );
 }
 
 #[test]
 fn a005_still_ambiguous() {
     let mut fx = Fx::new(&["child"]);
     let a = fx.bx("child", 10.0, 10.0, 20.0, 20.0);
-    fx.ann(a).attributes.set("ambiguous", AttributeValue::Bool(true));
+    fx.ann(a)
+        .attributes
+        .set("ambiguous", AttributeValue::Bool(true));
     let b = fx.bx("child", 30.0, 10.0, 40.0, 20.0);
-    fx.ann(b).attributes.set("ambiguous", AttributeValue::Text("false".to_owned()));
+    fx.ann(b)
+        .attributes
+        .set("ambiguous", AttributeValue::Text("false".to_owned()));
     let c = fx.bx("child", 50.0, 10.0, 60.0, 20.0);
     fx.ann(c).score = Some(0.49);
     let d = fx.bx("child", 70.0, 10.0, 80.0, 20.0);
     fx.ann(d).score = Some(0.5);
     let s = run("A005", &fx.loaded(), "");
     assert_eq!(s.len(), 2, "{s:#?}");
-    assert!(s[0].contains("annotation Some(1)] `child` is still marked `ambiguous`"), "{}", s[0]);
-    assert!(s[1].contains("annotation Some(3)] `child` has confidence 0.49, below 0.5"), "{}", s[1]);
+    assert!(
+        s[0].contains("annotation Some(1)] `child` is still marked `ambiguous`"),
+        "{}",
+        s[0]
+    );
+    assert!(
+        s[1].contains("annotation Some(3)] `child` has confidence 0.49, below 0.5"),
+        "{}",
+        s[1]
+    );
 }
 
 #[test]
@@ -313,7 +390,11 @@ fn a006_orphan_companion() {
     fx.bx("child", 60.0, 10.0, 90.0, 70.0);
     let s = run("A006", &fx.loaded(), COMPANIONS);
     assert_eq!(s.len(), 1, "{s:#?}");
-    assert!(s[0].contains("annotation Some(3)] `child` labels no `body`"), "{}", s[0]);
+    assert!(
+        s[0].contains("annotation Some(3)] `child` labels no `body`"),
+        "{}",
+        s[0]
+    );
 }
 
 fn keypoints(points: Vec<Keypoint>) -> Geometry {
@@ -333,14 +414,28 @@ fn k001_keypoint_count_and_names() {
     let s = run("K001", &fx.loaded(), "");
     assert_eq!(s.len(), 2, "{s:#?}");
     assert!(s[0].contains("annotation Some(2)] keypoints of `person` has 16 points, the schema of `person` has 17"), "{}", s[0]);
-    assert!(s[1].contains("annotation Some(3)] keypoints of `person` point `left_horn` is not in the schema"), "{}", s[1]);
+    assert!(
+        s[1].contains(
+            "annotation Some(3)] keypoints of `person` point `left_horn` is not in the schema"
+        ),
+        "{}",
+        s[1]
+    );
 }
 
 #[test]
 fn k001_config_schema_wins() {
     let mut fx = Fx::new(&["face"]);
-    let p = |name: &str, x: f64| Keypoint { name: Some(name.to_owned()), x, y: 10.0, visibility: Visibility::Visible };
-    fx.add("face", keypoints(vec![p("left_eye", 30.0), p("right_eye", 20.0)]));
+    let p = |name: &str, x: f64| Keypoint {
+        name: Some(name.to_owned()),
+        x,
+        y: 10.0,
+        visibility: Visibility::Visible,
+    };
+    fx.add(
+        "face",
+        keypoints(vec![p("left_eye", 30.0), p("right_eye", 20.0)]),
+    );
     let loaded = fx.loaded();
     let config = Config::from_toml_str(
         "select = [\"K001\"]\n[keypoints.face]\nnames = [\"left_eye\", \"right_eye\", \"nose\"]\n",
@@ -349,7 +444,9 @@ fn k001_config_schema_wins() {
     .unwrap();
     let found = check(&loaded, &config);
     assert_eq!(found.len(), 1);
-    assert!(found[0].message.contains("has 2 points, the schema of `face` has 3"));
+    assert!(found[0]
+        .message
+        .contains("has 2 points, the schema of `face` has 3"));
 }
 
 #[test]
@@ -368,7 +465,12 @@ fn k002_keypoint_order() {
 fn k003_absent_point_with_coordinates() {
     let mut fx = Fx::new(&["person"]);
     let mut ok = front_person(50.0);
-    ok[15] = Keypoint { name: ok[15].name.clone(), x: 0.0, y: 0.0, visibility: Visibility::Absent };
+    ok[15] = Keypoint {
+        name: ok[15].name.clone(),
+        x: 0.0,
+        y: 0.0,
+        visibility: Visibility::Absent,
+    };
     fx.add("person", keypoints(ok));
     let mut bad = front_person(50.0);
     bad[16].visibility = Visibility::Absent;
@@ -437,7 +539,13 @@ fn k005_keypoint_outside_box_or_image() {
     let s = run("K005", &fx.loaded(), "");
     assert_eq!(s.len(), 2, "{s:#?}");
     assert!(s[0].contains("annotation Some(3)] keypoints of `person` outside their object's box: `left_wrist` (75, 40)"), "{}", s[0]);
-    assert!(s[1].contains("annotation Some(4)] keypoints of `person` outside the 100x80 image: `nose` (50, 81)"), "{}", s[1]);
+    assert!(
+        s[1].contains(
+            "annotation Some(4)] keypoints of `person` outside the 100x80 image: `nose` (50, 81)"
+        ),
+        "{}",
+        s[1]
+    );
 }
 
 #[test]
@@ -445,17 +553,30 @@ fn k006_flip_idx_mismatch() {
     let with = |flip: &str| {
         let mut fx = Fx::new(&["person"]);
         fx.add("person", keypoints(front_person(50.0)));
-        fx.d.info.extra.push(("yolo.flip_idx".to_owned(), flip.to_owned()));
+        fx.d.info
+            .extra
+            .push(("yolo.flip_idx".to_owned(), flip.to_owned()));
         fx.loaded()
     };
     let good = format!("{:?}", KeypointSchema::coco_person().flip_idx());
     let config = Config::from_toml_str("select = [\"K006\"]", "labelkit.toml").unwrap();
     assert!(check(&with(&good), &config).is_empty());
     let short = check(&with("[0, 2, 1]"), &config);
-    assert_eq!(short[0].message, "flip_idx has 3 entries, the keypoint schema has 17 points");
-    let s = run("K006", &with("[0, 1, 2, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]"), "");
+    assert_eq!(
+        short[0].message,
+        "flip_idx has 3 entries, the keypoint schema has 17 points"
+    );
+    let s = run(
+        "K006",
+        &with("[0, 1, 2, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]"),
+        "",
+    );
     assert_eq!(s.len(), 1, "{s:#?}");
-    assert!(s[0].contains("flip_idx entry 1 (`left_eye`) is 1, the schema's left/right pairs give 2"), "{}", s[0]);
+    assert!(
+        s[0].contains("flip_idx entry 1 (`left_eye`) is 1, the schema's left/right pairs give 2"),
+        "{}",
+        s[0]
+    );
     assert!(s[0].starts_with("fixture.txt:1:1: K006"), "{}", s[0]);
 }
 
@@ -468,7 +589,11 @@ fn d001_too_few_labels() {
         let x = 30.0 + 10.0 * f64::from(i);
         fx.bx("head", x, 1.0, x + 5.0, 6.0);
     }
-    let s = run("D001", &fx.loaded(), "[rules.too-few-labels]\nmin-count = 3\n");
+    let s = run(
+        "D001",
+        &fx.loaded(),
+        "[rules.too-few-labels]\nmin-count = 3\n",
+    );
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(s[0].starts_with("fixture.txt:1:1: D001 warning [image None annotation None] class `body` has 2 labels, fewer than 3"), "{}", s[0]);
 }
@@ -487,10 +612,16 @@ fn d003_undeclared_class() {
     let mut fx = Fx::new(&["body", "bodyy"]);
     fx.bx("body", 1.0, 1.0, 10.0, 10.0);
     fx.bx("bodyy", 1.0, 1.0, 10.0, 10.0);
-    fx.d.labels.labels[1].extra.push(("labelkit.undeclared".to_owned(), "true".to_owned()));
+    fx.d.labels.labels[1]
+        .extra
+        .push(("labelkit.undeclared".to_owned(), "true".to_owned()));
     let s = run("D003", &fx.loaded(), "");
     assert_eq!(s.len(), 1, "{s:#?}");
-    assert!(s[0].contains("class `bodyy` is used 1 time(s) but not declared"), "{}", s[0]);
+    assert!(
+        s[0].contains("class `bodyy` is used 1 time(s) but not declared"),
+        "{}",
+        s[0]
+    );
 }
 
 #[test]
@@ -505,14 +636,25 @@ fn d004_duplicate_ids() {
     fx.d.images.push(second);
     let s = run("D004", &fx.loaded(), "");
     assert_eq!(s.len(), 2, "{s:#?}");
-    assert!(s.iter().any(|l| l.contains("annotation Some(1)] annotation id 1 is used by an earlier annotation too")), "{s:#?}");
-    assert!(s.iter().any(|l| l.contains("[image Some(1) annotation None] image id 1 is used by an earlier image too")), "{s:#?}");
+    assert!(
+        s.iter().any(|l| l
+            .contains("annotation Some(1)] annotation id 1 is used by an earlier annotation too")),
+        "{s:#?}"
+    );
+    assert!(
+        s.iter().any(|l| l.contains(
+            "[image Some(1) annotation None] image id 1 is used by an earlier image too"
+        )),
+        "{s:#?}"
+    );
 }
 
 #[test]
 fn d005_missing_label_file() {
     let mut fx = Fx::new(&["body"]);
-    fx.d.images[0].extra.push(("yolo.label_file".to_owned(), "\"missing\"".to_owned()));
+    fx.d.images[0]
+        .extra
+        .push(("yolo.label_file".to_owned(), "\"missing\"".to_owned()));
     let mut second = fx.d.images[0].clone();
     second.id = ImageId(2);
     second.extra.clear();
@@ -520,13 +662,21 @@ fn d005_missing_label_file() {
     fx.bx("body", 1.0, 1.0, 10.0, 10.0);
     let s = run("D005", &fx.loaded(), "");
     assert_eq!(s.len(), 1, "{s:#?}");
-    assert!(s[0].contains("D005 warning [image Some(1) annotation None] image `img.jpg` has no label file"), "{}", s[0]);
+    assert!(
+        s[0].contains(
+            "D005 warning [image Some(1) annotation None] image `img.jpg` has no label file"
+        ),
+        "{}",
+        s[0]
+    );
 }
 
 #[test]
 fn d006_labels_without_image() {
     let mut fx = Fx::new(&["body"]);
-    fx.d.images[0].extra.push(("yolo.image_file".to_owned(), "missing".to_owned()));
+    fx.d.images[0]
+        .extra
+        .push(("yolo.image_file".to_owned(), "missing".to_owned()));
     fx.bx("body", 1.0, 1.0, 10.0, 10.0);
     let orphan = fx.bx("body", 1.0, 1.0, 10.0, 10.0);
     fx.ann(orphan).image = ImageId(9);
@@ -539,7 +689,9 @@ fn d006_labels_without_image() {
 #[test]
 fn d007_image_size_mismatch() {
     let mut fx = Fx::new(&["body"]);
-    fx.d.images[0].extra.push(("labelkit.file_size".to_owned(), "[80, 100]".to_owned()));
+    fx.d.images[0]
+        .extra
+        .push(("labelkit.file_size".to_owned(), "[80, 100]".to_owned()));
     let mut same = fx.d.images[0].clone();
     same.id = ImageId(2);
     same.extra = vec![("labelkit.file_size".to_owned(), "[100,80]".to_owned())];
@@ -558,11 +710,19 @@ fn f_codes_pass_through_selection() {
         let mut fx = Fx::new(&["body"]);
         fx.bx("body", 1.0, 1.0, 10.0, 10.0);
         let mut loaded = fx.loaded();
-        loaded.issues.push(issue.at(FileId(0), ByteSpan::new(11, 15), format!("{} here", issue.name())));
+        loaded.issues.push(issue.at(
+            FileId(0),
+            ByteSpan::new(11, 15),
+            format!("{} here", issue.name()),
+        ));
         let s = run(issue.code(), &loaded, "");
         assert_eq!(s.len(), 1, "{s:#?}");
         assert!(
-            s[0].starts_with(&format!("fixture.txt:2:1: {} {}", issue.code(), issue.severity())),
+            s[0].starts_with(&format!(
+                "fixture.txt:2:1: {} {}",
+                issue.code(),
+                issue.severity()
+            )),
             "{}",
             s[0]
         );
@@ -574,7 +734,8 @@ fn f_codes_pass_through_selection() {
         let found = check(&loaded, &config);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, labelkit_diagnostics::Severity::Info);
-        let config = Config::from_toml_str("select = [\"F\"]\nignore = [\"F0\"]", "labelkit.toml").unwrap();
+        let config =
+            Config::from_toml_str("select = [\"F\"]\nignore = [\"F0\"]", "labelkit.toml").unwrap();
         assert!(check(&loaded, &config).is_empty());
     }
 }

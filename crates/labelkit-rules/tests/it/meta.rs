@@ -8,16 +8,26 @@ fn every_rule_has_docs_with_every_heading() {
     let registry = Registry::builtin();
     let mut names = Vec::new();
     for meta in registry.rules() {
-        assert!(is_kebab_case(&meta.name), "{}: name `{}`", meta.code, meta.name);
         assert!(
-            meta.doc.starts_with(&format!("# {} ({})", meta.name, meta.code)),
+            is_kebab_case(&meta.name),
+            "{}: name `{}`",
+            meta.code,
+            meta.name
+        );
+        assert!(
+            meta.doc
+                .starts_with(&format!("# {} ({})", meta.name, meta.code)),
             "{}: the doc starts with `# name (CODE)`",
             meta.code
         );
         for heading in DOC_HEADINGS {
             let body = section(&meta.doc, heading)
                 .unwrap_or_else(|| panic!("{}: no `## {heading}` section", meta.code));
-            assert!(!body.trim().is_empty(), "{}: `## {heading}` is empty", meta.code);
+            assert!(
+                !body.trim().is_empty(),
+                "{}: `## {heading}` is empty",
+                meta.code
+            );
         }
         assert!(!meta.summary().is_empty(), "{}", meta.code);
         names.push(meta.name.clone());
@@ -55,7 +65,10 @@ fn reader_issue_codes_match_the_diagnostics_crate() {
         assert_eq!(meta.name, issue.name());
         assert_eq!(meta.default_severity, issue.severity());
         assert_eq!(meta.family, "read");
-        assert_eq!(registry.get(issue.name()).map(|m| m.code.as_str()), Some(issue.code()));
+        assert_eq!(
+            registry.get(issue.name()).map(|m| m.code.as_str()),
+            Some(issue.code())
+        );
     }
 }
 
@@ -67,8 +80,14 @@ fn registry_lists_codes_in_order_with_families() {
     sorted.sort_unstable();
     assert_eq!(codes, sorted);
     let g001 = registry.get("G001").unwrap();
-    assert_eq!((g001.name.as_str(), g001.family.as_str()), ("box-too-small", "geometry"));
-    assert_eq!(g001.summary().lines().next().unwrap(), "Flags a box, polygon, mask or ellipse whose width or height is below the");
+    assert_eq!(
+        (g001.name.as_str(), g001.family.as_str()),
+        ("box-too-small", "geometry")
+    );
+    assert_eq!(
+        g001.summary().lines().next().unwrap(),
+        "Flags a box, polygon, mask or ellipse whose width or height is below the"
+    );
     assert_eq!(registry.get("template-box").unwrap().code, "G004");
     assert!(registry.get("Z999").is_none());
 }

@@ -31,7 +31,10 @@ fn image(p: u64) -> u64 {
 }
 
 fn ann(d: &mut Dataset, id: u64) -> &mut Annotation {
-    d.annotations.iter_mut().find(|a| a.id.0 == id).expect("annotation")
+    d.annotations
+        .iter_mut()
+        .find(|a| a.id.0 == id)
+        .expect("annotation")
 }
 
 fn bx(d: &mut Dataset, id: u64) -> &mut BoxGeom {
@@ -51,8 +54,12 @@ fn keypoints(d: &mut Dataset, id: u64) -> &mut Vec<labelkit_model::Keypoint> {
 fn push(d: &mut Dataset, image: u64, label: &str, geometry: Geometry) -> u64 {
     let id = d.annotations.iter().map(|a| a.id.0).max().unwrap_or(0) + 1;
     let label = d.labels.find(label).expect("label");
-    d.annotations
-        .push(Annotation::new(AnnotationId(id), ImageId(image), label, geometry));
+    d.annotations.push(Annotation::new(
+        AnnotationId(id),
+        ImageId(image),
+        label,
+        geometry,
+    ));
     id
 }
 
@@ -98,7 +105,9 @@ fn inject(d: &mut Dataset) -> Expected {
     b.y_max += 150.0;
     expect("A004", Some(image(8)), Some(id(8, 7)));
     // A005: a head still marked ambiguous, a hand of low confidence.
-    ann(d, id(9, 3)).attributes.set("ambiguous", AttributeValue::Bool(true));
+    ann(d, id(9, 3))
+        .attributes
+        .set("ambiguous", AttributeValue::Bool(true));
     expect("A005", Some(image(9)), Some(id(9, 3)));
     ann(d, id(10, 12)).score = Some(0.3);
     expect("A005", Some(image(10)), Some(id(10, 12)));
@@ -141,7 +150,9 @@ fn inject(d: &mut Dataset) -> Expected {
     expect("D002", None, None);
     // D003: a class used but never declared, twice.
     let mut undeclared = Label::new("hnad");
-    undeclared.extra.push(("labelkit.undeclared".to_owned(), "true".to_owned()));
+    undeclared
+        .extra
+        .push(("labelkit.undeclared".to_owned(), "true".to_owned()));
     d.labels.push(undeclared);
     for offset in [12, 14] {
         let hand = *bx(d, id(18, offset));
@@ -156,13 +167,22 @@ fn inject(d: &mut Dataset) -> Expected {
     ann(d, id(19, 17)).id = AnnotationId(id(19, 16));
     expect("D004", Some(image(19)), Some(id(19, 16)));
     // D005: an image whose label file is missing.
-    d.images[14].extra.push(("yolo.label_file".to_owned(), "\"missing\"".to_owned()));
+    d.images[14]
+        .extra
+        .push(("yolo.label_file".to_owned(), "\"missing\"".to_owned()));
     expect("D005", Some(15), None);
     // D006: an annotation of an image that does not exist.
-    let orphan = push(d, 999, "body", Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 50.0, 50.0)));
+    let orphan = push(
+        d,
+        999,
+        "body",
+        Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 50.0, 50.0)),
+    );
     expect("D006", Some(999), Some(orphan));
     // D007: an image file of another size.
-    d.images[15].extra.push(("labelkit.file_size".to_owned(), "[320, 240]".to_owned()));
+    d.images[15]
+        .extra
+        .push(("labelkit.file_size".to_owned(), "[320, 240]".to_owned()));
     expect("D007", Some(16), None);
     // A003, continued: remove person 7's gender box.
     let gone = id(7, 2);
@@ -183,7 +203,11 @@ fn every_injected_mistake_is_found_where_it_was_made() {
     let mut d = testgen::person_dataset(16, 3, 5);
     let expected = inject(&mut d);
     let mut loaded = testgen::loaded(d);
-    loaded.issues.push(ReadIssue::UnknownClass.at(FileId(0), ByteSpan::new(0, 10), "class 7 is not declared"));
+    loaded.issues.push(ReadIssue::UnknownClass.at(
+        FileId(0),
+        ByteSpan::new(0, 10),
+        "class 7 is not declared",
+    ));
     let mut expected = expected;
     expected.push(("F003".to_owned(), None, None));
     expected.sort();
@@ -196,11 +220,19 @@ fn every_injected_mistake_is_found_where_it_was_made() {
     assert_eq!(got, expected, "{:#?}", summary(&found, &loaded.sources));
     // Every finding about an annotation points at that annotation's line.
     let text = loaded.sources.get(FileId(0)).unwrap().text();
-    for d in found.iter().filter(|d| d.annotation.is_some() && d.code != "D004") {
+    for d in found
+        .iter()
+        .filter(|d| d.annotation.is_some() && d.code != "D004")
+    {
         let span = d.primary.as_ref().expect("positioned").span;
         let line = std::str::from_utf8(&text[span.start as usize..span.end as usize]).unwrap();
         let id = d.annotation.unwrap().to_string();
-        assert_eq!(line.split(' ').next(), Some(id.as_str()), "{} at `{line}`", d.code);
+        assert_eq!(
+            line.split(' ').next(),
+            Some(id.as_str()),
+            "{} at `{line}`",
+            d.code
+        );
     }
 }
 
@@ -212,7 +244,10 @@ fn findings_do_not_depend_on_annotation_order() {
     d.annotations.reverse();
     let backward = check(&testgen::loaded(d), &config());
     let key = |v: &[labelkit_diagnostics::Diagnostic]| {
-        let mut k: Vec<_> = v.iter().map(|d| (d.code.clone(), d.image, d.annotation, d.message.clone())).collect();
+        let mut k: Vec<_> = v
+            .iter()
+            .map(|d| (d.code.clone(), d.image, d.annotation, d.message.clone()))
+            .collect();
         k.sort();
         k
     };

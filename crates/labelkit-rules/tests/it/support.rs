@@ -33,10 +33,20 @@ pub(crate) fn summary(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<St
 
 /// The concise rendering.
 pub(crate) fn concise(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
-    render(OutputFormat::Concise, diagnostics, sources, &RenderOptions::default())
+    render(
+        OutputFormat::Concise,
+        diagnostics,
+        sources,
+        &RenderOptions::default(),
+    )
 }
 
 /// The full rendering.
 pub(crate) fn full(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
-    render(OutputFormat::Full, diagnostics, sources, &RenderOptions::default())
+    render(
+        OutputFormat::Full,
+        diagnostics,
+        sources,
+        &RenderOptions::default(),
+    )
 }

@@ -5,9 +5,7 @@ use std::time::Instant;
 
 use labelkit_diagnostics::{ByteSpan, FileId, ReadIssue, Severity};
 use labelkit_model::Geometry;
-use labelkit_rules::{
-    testgen, Baseline, Checker, Config, Registry, Selection, SelectionOverrides,
-};
+use labelkit_rules::{testgen, Baseline, Checker, Config, Registry, Selection, SelectionOverrides};
 
 use crate::support::check;
 
@@ -36,8 +34,13 @@ fn config_is_found_by_walking_up() {
     std::fs::create_dir_all(&nested).unwrap();
     std::fs::write(root.join("labelkit.toml"), "select = [\"G\"]\n").unwrap();
     std::fs::write(nested.join("a.txt"), "0 0.5 0.5 0.1 0.1\n").unwrap();
-    let (path, config) = Config::discover(&nested.join("a.txt")).unwrap().expect("found");
-    assert_eq!(path, std::path::absolute(root.join("labelkit.toml")).unwrap());
+    let (path, config) = Config::discover(&nested.join("a.txt"))
+        .unwrap()
+        .expect("found");
+    assert_eq!(
+        path,
+        std::path::absolute(root.join("labelkit.toml")).unwrap()
+    );
     assert_eq!(config.select, Some(vec!["G".to_owned()]));
     std::fs::write(root.join("labelkit.toml"), "select = 3\n").unwrap();
     let err = Config::discover(&nested).unwrap_err();
@@ -67,15 +70,21 @@ fn per_file_ignores_and_severity_overrides_apply() {
         ..SelectionOverrides::default()
     };
     let registry = Registry::builtin();
-    let found = Checker::new(&registry, &config, Selection::with_overrides(&config, &overrides))
-        .check(&loaded);
+    let found = Checker::new(
+        &registry,
+        &config,
+        Selection::with_overrides(&config, &overrides),
+    )
+    .check(&loaded);
     assert!(found.iter().all(|d| d.severity == Severity::Warning));
 }
 
 #[test]
 fn baseline_accepts_known_findings_and_keeps_new_ones() {
     let mut loaded = with_small_eyes();
-    loaded.issues.push(ReadIssue::WrongValueCount.at(FileId(0), ByteSpan::new(0, 3), "short row"));
+    loaded
+        .issues
+        .push(ReadIssue::WrongValueCount.at(FileId(0), ByteSpan::new(0, 3), "short row"));
     let config = Config::from_toml_str("select = [\"G001\", \"F\"]", "labelkit.toml").unwrap();
     let found = check(&loaded, &config);
     assert_eq!(found.len(), 3);
@@ -101,7 +110,10 @@ fn baseline_accepts_known_findings_and_keeps_new_ones() {
     assert_eq!(now.len(), 1, "{now:#?}");
     assert_eq!(now[0].annotation, Some(45));
     let err = Baseline::from_json("{\"version\": 9, \"findings\": []}", &path).unwrap_err();
-    assert!(err.to_string().contains("version 9 is not supported"), "{err}");
+    assert!(
+        err.to_string().contains("version 9 is not supported"),
+        "{err}"
+    );
     let err = Baseline::from_json("{\"version\": 1,\n \"findings\": [{}]}", &path).unwrap_err();
     assert!(err.to_string().contains(":2:"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -131,7 +143,10 @@ fn speed_600k_annotations() {
     let start = Instant::now();
     let found = checker.check(&loaded);
     let elapsed = start.elapsed();
-    eprintln!("checked {} annotations in {elapsed:?}", loaded.dataset.annotations.len());
+    eprintln!(
+        "checked {} annotations in {elapsed:?}",
+        loaded.dataset.annotations.len()
+    );
     assert!(found.is_empty());
     assert!(elapsed.as_secs_f64() < 1.0, "{elapsed:?}");
 }

@@ -68,12 +68,20 @@ impl Rule for ExclusiveCompanions {
                     format!(
                         "`{}` carries mutually exclusive companions {}",
                         cx.dataset.labels.name(group.object),
-                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ")
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
                     ),
                 )
                 .help("keep one companion and delete the others");
                 for &m in &matched {
-                    let name = cx.dataset.annotations.get(m).map_or("?", |x| cx.dataset.labels.name(x.label));
+                    let name = cx
+                        .dataset
+                        .annotations
+                        .get(m)
+                        .map_or("?", |x| cx.dataset.labels.name(x.label));
                     f = f.related(m, format!("`{name}` here"));
                 }
                 out.push(f);

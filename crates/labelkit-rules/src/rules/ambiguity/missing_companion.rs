@@ -40,7 +40,11 @@ pub(crate) struct MissingCompanion;
 impl Rule for MissingCompanion {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
         let mut matched = Vec::new();
-        for group in cx.groups.iter().filter(|g| g.required && !g.members.is_empty()) {
+        for group in cx
+            .groups
+            .iter()
+            .filter(|g| g.required && !g.members.is_empty())
+        {
             for &o in image.with_label(cx.dataset, group.object) {
                 companions_of(cx, image, group, o, &mut matched);
                 if matched.is_empty() {

@@ -37,13 +37,21 @@ pub(crate) const CODE: &str = "A004";
 pub(crate) struct PartOutsideParent;
 
 impl Rule for PartOutsideParent {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
         let parents = cx.parents_of(ann.label);
         if parents.is_empty() {
             return;
         }
-        let Some(pb) = area_bounds(&ann.geometry) else { return };
+        let Some(pb) = area_bounds(&ann.geometry) else {
+            return;
+        };
         let tol = cx.part_tolerance;
         let mut any_parent = false;
         for &parent in parents {
@@ -51,7 +59,12 @@ impl Rule for PartOutsideParent {
                 if p == a {
                     continue;
                 }
-                let Some(b) = cx.dataset.annotations.get(p).and_then(|x| area_bounds(&x.geometry)) else {
+                let Some(b) = cx
+                    .dataset
+                    .annotations
+                    .get(p)
+                    .and_then(|x| area_bounds(&x.geometry))
+                else {
                     continue;
                 };
                 any_parent = true;

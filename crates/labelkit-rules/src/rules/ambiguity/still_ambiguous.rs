@@ -37,11 +37,21 @@ pub(crate) const CODE: &str = "A005";
 pub(crate) struct StillAmbiguous;
 
 impl Rule for StillAmbiguous {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
         let label = cx.dataset.labels.name(ann.label);
         for name in &cx.settings.ambiguous_attributes {
-            if ann.attributes.get(name).is_some_and(labelkit_model::AttributeValue::is_truthy) {
+            if ann
+                .attributes
+                .get(name)
+                .is_some_and(labelkit_model::AttributeValue::is_truthy)
+            {
                 out.push(
                     Finding::annotation(
                         CODE,

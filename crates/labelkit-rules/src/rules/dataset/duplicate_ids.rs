@@ -54,16 +54,25 @@ impl Rule for DuplicateIds {
         for (pos, first) in repeats(d.images.iter().map(|i| i.id.0)) {
             let id = d.images.get(pos).map_or(0, |i| i.id.0);
             out.push(
-                Finding::image(CODE, pos, format!("image id {id} is used by an earlier image too"))
-                    .help("give each image its own id"),
+                Finding::image(
+                    CODE,
+                    pos,
+                    format!("image id {id} is used by an earlier image too"),
+                )
+                .help("give each image its own id"),
             );
             let _ = first;
         }
         for (pos, first) in repeats(d.annotations.iter().map(|a| a.id.0)) {
-            let Some(ann) = d.annotations.get(pos) else { continue };
+            let Some(ann) = d.annotations.get(pos) else {
+                continue;
+            };
             let mut f = Finding::dataset(
                 CODE,
-                format!("annotation id {} is used by an earlier annotation too", ann.id),
+                format!(
+                    "annotation id {} is used by an earlier annotation too",
+                    ann.id
+                ),
             )
             .related(first, "first used here")
             .help("give each annotation its own id");

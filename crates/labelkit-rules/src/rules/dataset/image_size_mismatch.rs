@@ -38,8 +38,12 @@ pub(crate) struct ImageSizeMismatch;
 
 impl Rule for ImageSizeMismatch {
     fn check_image(&self, _cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
-        let Some(text) = extra_value(&image.image.extra, FILE_SIZE_KEY) else { return };
-        let Ok([w, h]) = serde_json::from_str::<[u64; 2]>(text) else { return };
+        let Some(text) = extra_value(&image.image.extra, FILE_SIZE_KEY) else {
+            return;
+        };
+        let Ok([w, h]) = serde_json::from_str::<[u64; 2]>(text) else {
+            return;
+        };
         let img = image.image;
         if (w, h) != (u64::from(img.width), u64::from(img.height)) {
             out.push(

@@ -38,7 +38,9 @@ pub(crate) struct LabelsWithoutImage;
 impl Rule for LabelsWithoutImage {
     fn check_dataset(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         for &a in cx.index.orphans() {
-            let Some(ann) = cx.dataset.annotations.get(a) else { continue };
+            let Some(ann) = cx.dataset.annotations.get(a) else {
+                continue;
+            };
             let mut f = Finding::dataset(
                 CODE,
                 format!(

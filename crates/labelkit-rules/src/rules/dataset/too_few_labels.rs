@@ -44,7 +44,10 @@ impl Rule for TooFewLabels {
                 out.push(
                     Finding::dataset(
                         CODE,
-                        format!("class `{}` has {count} labels, fewer than {min}", label.name),
+                        format!(
+                            "class `{}` has {count} labels, fewer than {min}",
+                            label.name
+                        ),
                     )
                     .with_label(i)
                     .help("annotate more examples of the class, or merge it into a broader one"),

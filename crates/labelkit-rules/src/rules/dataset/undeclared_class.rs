@@ -46,7 +46,10 @@ impl Rule for UndeclaredClass {
                 out.push(
                     Finding::dataset(
                         CODE,
-                        format!("class `{}` is used {count} time(s) but not declared", label.name),
+                        format!(
+                            "class `{}` is used {count} time(s) but not declared",
+                            label.name
+                        ),
                     )
                     .with_label(i)
                     .help("declare the class, or relabel its annotations"),

@@ -36,9 +36,12 @@ impl Rule for UnusedClass {
         for (i, label) in cx.dataset.labels.labels.iter().enumerate() {
             if label.parent.is_none() && counts.get(i).copied().unwrap_or(0) == 0 {
                 out.push(
-                    Finding::dataset(CODE, format!("class `{}` is declared but never used", label.name))
-                        .with_label(i)
-                        .help("annotate the class, or remove it from the class list"),
+                    Finding::dataset(
+                        CODE,
+                        format!("class `{}` is declared but never used", label.name),
+                    )
+                    .with_label(i)
+                    .help("annotate the class, or remove it from the class list"),
                 );
             }
         }

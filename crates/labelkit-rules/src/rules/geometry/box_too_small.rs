@@ -41,7 +41,13 @@ pub(crate) const CODE: &str = "G001";
 pub(crate) struct BoxTooSmall;
 
 impl Rule for BoxTooSmall {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
         if !matches!(
             ann.geometry,
@@ -50,7 +56,9 @@ impl Rule for BoxTooSmall {
         {
             return;
         }
-        let Some((w, h)) = own_size(&ann.geometry) else { return };
+        let Some((w, h)) = own_size(&ann.geometry) else {
+            return;
+        };
         if w <= 0.0 || h <= 0.0 {
             return; // degenerate-shape reports these
         }

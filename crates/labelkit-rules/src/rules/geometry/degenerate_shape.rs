@@ -40,8 +40,13 @@ fn problem(g: &Geometry) -> Option<String> {
         return Some("has a non-finite coordinate".to_owned());
     }
     match g {
-        Geometry::Box(b) => (b.width() <= 0.0 || b.height() <= 0.0)
-            .then(|| format!("has zero area ({} x {})", fmt_num(b.width()), fmt_num(b.height()))),
+        Geometry::Box(b) => (b.width() <= 0.0 || b.height() <= 0.0).then(|| {
+            format!(
+                "has zero area ({} x {})",
+                fmt_num(b.width()),
+                fmt_num(b.height())
+            )
+        }),
         Geometry::Polygon(p) => {
             if p.rings.is_empty() {
                 return Some("has no points".to_owned());
@@ -51,18 +56,30 @@ fn problem(g: &Geometry) -> Option<String> {
             }
             (p.area() <= 0.0).then(|| "has zero area".to_owned())
         }
-        Geometry::Polyline(l) => (l.points.len() < 2)
-            .then(|| format!("has {} point(s), fewer than 2", l.points.len())),
+        Geometry::Polyline(l) => {
+            (l.points.len() < 2).then(|| format!("has {} point(s), fewer than 2", l.points.len()))
+        }
         Geometry::Points(p) => p.points.is_empty().then(|| "has no points".to_owned()),
-        Geometry::Ellipse(e) => (e.rx <= 0.0 || e.ry <= 0.0)
-            .then(|| format!("has zero area (radii {} and {})", fmt_num(e.rx), fmt_num(e.ry))),
+        Geometry::Ellipse(e) => (e.rx <= 0.0 || e.ry <= 0.0).then(|| {
+            format!(
+                "has zero area (radii {} and {})",
+                fmt_num(e.rx),
+                fmt_num(e.ry)
+            )
+        }),
         Geometry::Mask(m) => (m.encoding.pixel_count() == 0).then(|| "is empty".to_owned()),
         _ => None,
     }
 }
 
 impl Rule for DegenerateShape {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
         if matches!(ann.geometry, Geometry::Keypoints(_) | Geometry::Tag) {
             return;

@@ -41,7 +41,13 @@ pub(crate) const CODE: &str = "G002";
 pub(crate) struct ShapeOutsideImage;
 
 impl Rule for ShapeOutsideImage {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
         let (w, h) = (f64::from(image.image.width), f64::from(image.image.height));
         if w <= 0.0 || h <= 0.0 || matches!(ann.geometry, Geometry::Keypoints(_) | Geometry::Tag) {
@@ -50,7 +56,9 @@ impl Rule for ShapeOutsideImage {
         if !ann.geometry.is_finite() {
             return;
         }
-        let Some(b) = ann.geometry.bounds() else { return };
+        let Some(b) = ann.geometry.bounds() else {
+            return;
+        };
         let tol = cx.settings.outside_tolerance;
         let mut sides: [Option<String>; 4] = [None, None, None, None];
         if b.x_min < -tol {

@@ -39,11 +39,25 @@ pub(crate) const CODE: &str = "G004";
 pub(crate) struct TemplateBox;
 
 impl Rule for TemplateBox {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Box(b) = &ann.geometry else { return };
-        let tw = cx.settings.template_width.unwrap_or(cx.settings.min_box_width);
-        let th = cx.settings.template_height.unwrap_or(cx.settings.min_box_height);
+        let Geometry::Box(b) = &ann.geometry else {
+            return;
+        };
+        let tw = cx
+            .settings
+            .template_width
+            .unwrap_or(cx.settings.min_box_width);
+        let th = cx
+            .settings
+            .template_height
+            .unwrap_or(cx.settings.min_box_height);
         if (b.width() - tw).abs() < 1e-9 && (b.height() - th).abs() < 1e-9 {
             out.push(
                 Finding::annotation(

@@ -39,11 +39,24 @@ pub(crate) const CODE: &str = "K003";
 pub(crate) struct AbsentPointWithCoordinates;
 
 impl Rule for AbsentPointWithCoordinates {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Keypoints(k) = &ann.geometry else { return };
+        let Geometry::Keypoints(k) = &ann.geometry else {
+            return;
+        };
         if let Some(format) = &cx.dataset.info.source_format {
-            if cx.settings.absent_ignore_formats.iter().any(|f| f == format) {
+            if cx
+                .settings
+                .absent_ignore_formats
+                .iter()
+                .any(|f| f == format)
+            {
                 return;
             }
         }

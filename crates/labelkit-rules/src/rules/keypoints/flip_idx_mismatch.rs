@@ -57,9 +57,12 @@ impl Rule for FlipIdxMismatchRule {
         let help = format!("use flip_idx: {:?}", schema.flip_idx());
         let Ok(given) = serde_json::from_str::<Vec<usize>>(text) else {
             out.push(
-                Finding::dataset(CODE, format!("flip_idx `{text}` is not a list of point indices"))
-                    .with_label(label)
-                    .help(help),
+                Finding::dataset(
+                    CODE,
+                    format!("flip_idx `{text}` is not a list of point indices"),
+                )
+                .with_label(label)
+                .help(help),
             );
             return;
         };

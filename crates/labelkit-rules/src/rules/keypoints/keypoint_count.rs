@@ -38,18 +38,31 @@ pub(crate) const CODE: &str = "K001";
 pub(crate) struct KeypointCount;
 
 impl Rule for KeypointCount {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
-        let Some(schema) = cx.keypoint_schema(ann.label) else { return };
+        let Some(schema) = cx.keypoint_schema(ann.label) else {
+            return;
+        };
         let label = cx.dataset.labels.name(ann.label);
         let mut problems: Vec<String> = Vec::new();
         let count = match &ann.geometry {
             Geometry::Keypoints(k) => {
                 for (i, p) in k.points.iter().enumerate() {
-                    let Some(name) = p.name.as_deref() else { continue };
+                    let Some(name) = p.name.as_deref() else {
+                        continue;
+                    };
                     if schema.index_of(name).is_none() {
                         problems.push(format!("point `{name}` is not in the schema"));
-                    } else if k.points[..i].iter().any(|q| q.name.as_deref() == Some(name)) {
+                    } else if k.points[..i]
+                        .iter()
+                        .any(|q| q.name.as_deref() == Some(name))
+                    {
                         problems.push(format!("point `{name}` appears twice"));
                     }
                 }
@@ -61,7 +74,10 @@ impl Rule for KeypointCount {
         if count != schema.len() {
             problems.insert(
                 0,
-                format!("has {count} points, the schema of `{label}` has {}", schema.len()),
+                format!(
+                    "has {count} points, the schema of `{label}` has {}",
+                    schema.len()
+                ),
             );
         }
         if !problems.is_empty() {

@@ -37,14 +37,28 @@ pub(crate) const CODE: &str = "K002";
 pub(crate) struct KeypointOrder;
 
 impl Rule for KeypointOrder {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Keypoints(k) = &ann.geometry else { return };
-        let Some(schema) = cx.keypoint_schema(ann.label) else { return };
+        let Geometry::Keypoints(k) = &ann.geometry else {
+            return;
+        };
+        let Some(schema) = cx.keypoint_schema(ann.label) else {
+            return;
+        };
         let mut previous: Option<(usize, &str)> = None;
         for p in &k.points {
-            let Some(name) = p.name.as_deref() else { continue };
-            let Some(index) = schema.index_of(name) else { continue };
+            let Some(name) = p.name.as_deref() else {
+                continue;
+            };
+            let Some(index) = schema.index_of(name) else {
+                continue;
+            };
             if let Some((prev_index, prev_name)) = previous {
                 if index < prev_index {
                     out.push(

@@ -39,9 +39,17 @@ pub(crate) const CODE: &str = "K005";
 pub(crate) struct KeypointOutside;
 
 impl Rule for KeypointOutside {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Keypoints(k) = &ann.geometry else { return };
+        let Geometry::Keypoints(k) = &ann.geometry else {
+            return;
+        };
         let tol = cx.settings.keypoint_tolerance;
         let (w, h) = (f64::from(image.image.width), f64::from(image.image.height));
         let whole = BoxGeom::from_xyxy(0.0, 0.0, w, h);

@@ -8,7 +8,9 @@
 //! left point right of its right partner; from the back, every one left of
 //! it. When at least two pairs agree and exactly one pair disagrees, that
 //! pair is reported as swapped. With two or more disagreeing pairs the pose
-//! is ambiguous (a turn, crossed arms) and nothing is reported.
+//! is ambiguous (a turn, crossed arms) and nothing is reported. Schemas
+//! with fewer than three left/right pairs are not checked: with two, one
+//! pair cannot outvote the other.
 //!
 //! ## Why it matters
 //! Left stays left: a swapped pair teaches a pose model that joints jump
@@ -42,10 +44,20 @@ pub(crate) const CODE: &str = "K004";
 pub(crate) struct LeftRightSwap;
 
 impl Rule for LeftRightSwap {
-    fn check_annotation(&self, cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+    fn check_annotation(
+        &self,
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        a: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Keypoints(k) = &ann.geometry else { return };
-        let Some(schema) = cx.keypoint_schema(ann.label) else { return };
+        let Geometry::Keypoints(k) = &ann.geometry else {
+            return;
+        };
+        let Some(schema) = cx.keypoint_schema(ann.label) else {
+            return;
+        };
         if schema.flip_pairs.len() < 3 {
             return;
         }
@@ -57,7 +69,9 @@ impl Rule for LeftRightSwap {
         let (mut positive, mut negative) = (0usize, 0usize);
         let (mut last_pos, mut last_neg) = (None, None);
         for &(l, r) in &schema.flip_pairs {
-            let (Some(xl), Some(xr)) = (x_of(l), x_of(r)) else { continue };
+            let (Some(xl), Some(xr)) = (x_of(l), x_of(r)) else {
+                continue;
+            };
             let dx = xl - xr;
             if dx.abs() < cx.settings.swap_min_separation {
                 continue;

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Checks that pycocotools loads the COCO files labelkit writes (corpus files
+# written back and a generated dataset): counts, annToMask, mask areas, boxes
+# and RLE strings. Creates its own venv; needs PyPI.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check pycocotools
+cd "$root"
+cargo run --quiet -p labelkit-coco --example write_corpus -- "$work/out"
+"$work/venv/bin/python" crates/labelkit-coco/tests/pycocotools_interop.py "$work/out"
