@@ -120,6 +120,24 @@ pub fn keypoint_subset(dataset: &Dataset) -> Dataset {
     out
 }
 
+/// The boxes of `dataset`: what a YOLO detect dataset holds, one row per
+/// object (a polygon grouped with a box is the same object).
+#[must_use]
+pub fn boxes_only(dataset: &Dataset) -> Dataset {
+    Dataset {
+        info: dataset.info.clone(),
+        labels: dataset.labels.clone(),
+        images: dataset.images.clone(),
+        annotations: dataset
+            .annotations
+            .iter()
+            .filter(|a| matches!(a.geometry, Geometry::Box(_)))
+            .cloned()
+            .collect(),
+        tracks: Vec::new(),
+    }
+}
+
 /// Writes `dataset` under `out` in every format (see the module docs).
 /// `out` must not hold a previous dataset.
 ///
@@ -151,7 +169,7 @@ pub fn write_all(dataset: &Dataset, out: &Path) -> Result<Written, WriteError> {
     let options = yolo::WriteOptions::default()
         .task(yolo::Task::Detect)
         .class_map(CLASSES.iter().map(|c| (*c).to_owned()).collect());
-    yolo::write_path(dataset, &yolo_dir, &options).map_err(|e| err(&yolo_dir, e))?;
+    yolo::write_path(&boxes_only(dataset), &yolo_dir, &options).map_err(|e| err(&yolo_dir, e))?;
     let images_dir = yolo_dir.join("images/train");
     fs::create_dir_all(&images_dir).map_err(|e| err(&images_dir, e))?;
     let mut pngs: HashMap<(u32, u32), Vec<u8>> = HashMap::new();

@@ -38,6 +38,7 @@ pub mod attribute;
 pub mod dataset;
 pub mod geometry;
 pub mod ids;
+pub mod keys;
 pub mod label;
 pub mod number;
 pub mod report;

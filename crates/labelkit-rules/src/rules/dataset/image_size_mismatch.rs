@@ -31,7 +31,7 @@ use crate::rules::extra_value;
 pub(crate) const CODE: &str = "D007";
 
 /// The `Image::extra` key holding the image file's size as `[w, h]`.
-pub const FILE_SIZE_KEY: &str = "labelkit.file_size";
+pub const FILE_SIZE_KEY: &str = labelkit_model::keys::FILE_SIZE;
 
 /// The rule.
 pub(crate) struct ImageSizeMismatch;

@@ -30,7 +30,7 @@ pub(crate) const CODE: &str = "D006";
 
 /// The `Image::extra` key set to `"missing"` when an image entry stands for
 /// a label file without an image file.
-pub const IMAGE_FILE_KEY: &str = "yolo.image_file";
+pub const IMAGE_FILE_KEY: &str = labelkit_model::keys::IMAGE_FILE;
 
 /// The rule.
 pub(crate) struct LabelsWithoutImage;

@@ -31,7 +31,7 @@ pub(crate) const CODE: &str = "D005";
 
 /// The `Image::extra` key set to `"missing"` when an image has no label
 /// file.
-pub const LABEL_FILE_KEY: &str = "yolo.label_file";
+pub const LABEL_FILE_KEY: &str = labelkit_model::keys::LABEL_FILE;
 
 /// The rule.
 pub(crate) struct MissingLabelFile;

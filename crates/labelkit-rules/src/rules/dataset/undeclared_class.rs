@@ -32,7 +32,7 @@ pub(crate) const CODE: &str = "D003";
 
 /// The `Label::extra` key that marks a label added by a reader because
 /// annotations used it without a declaration; its value is `true`.
-pub const UNDECLARED_KEY: &str = "labelkit.undeclared";
+pub const UNDECLARED_KEY: &str = labelkit_model::keys::UNDECLARED;
 
 /// The rule.
 pub(crate) struct UndeclaredClass;

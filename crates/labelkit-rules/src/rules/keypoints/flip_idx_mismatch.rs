@@ -36,7 +36,7 @@ use crate::rules::extra_value;
 pub(crate) const CODE: &str = "K006";
 
 /// The `info.extra` key holding the YOLO `flip_idx` as JSON array text.
-pub const FLIP_IDX_KEY: &str = "yolo.flip_idx";
+pub const FLIP_IDX_KEY: &str = labelkit_model::keys::FLIP_IDX;
 
 /// The rule.
 pub(crate) struct FlipIdxMismatchRule;
