@@ -38,6 +38,18 @@
 //! Empty and missing label files both mean an image without objects; such
 //! background images are kept, and written back as empty label files.
 //!
+//! # Facts left for the rules
+//! The reader records in `extra` entries (keys of [`labelkit_model::keys`])
+//! what the model has no field for; the writer ignores them:
+//! - `data.yaml`'s `flip_idx`, as written, in `Dataset.info.extra` under
+//!   [`labelkit_model::keys::FLIP_IDX`] (JSON list text);
+//! - an image without a label file (not one with an empty label file) has
+//!   [`labelkit_model::keys::LABEL_FILE`] set to `"missing"`;
+//! - an image entry made for a label file whose image file does not exist
+//!   has [`labelkit_model::keys::IMAGE_FILE`] set to `"missing"` (not when
+//!   its size came from [`ReadOptions::image_sizes`], whose files are not
+//!   looked at).
+//!
 //! ```no_run
 //! use labelkit_yolo::{read_path, write_path, ReadOptions, WriteOptions};
 //! let loaded = read_path("data.yaml".as_ref(), &ReadOptions::default())?;

@@ -8,7 +8,7 @@ use labelkit_diagnostics::{
     ByteSpan, Diagnostic, FileId, Loaded, ReadIssue, SourceFile, SourceSpan,
 };
 use labelkit_model::{
-    Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint, KeypointSchema,
+    keys, Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint, KeypointSchema,
     Keypoints, Label, LabelId, Point, Polygon, Visibility,
 };
 use rayon::prelude::*;
@@ -804,11 +804,34 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
 
 /// What phase one learns about an entry.
 struct Scanned {
+    /// The label file's bytes; `None` when there is no label file.
     text: Option<Vec<u8>>,
     rows: RowFile,
     size: Result<(u32, u32), String>,
+    /// Whether the image file exists; `None` when its size was supplied by
+    /// [`ReadOptions::image_sizes`] and the file was not looked at.
+    image_found: Option<bool>,
     issues: Vec<Diagnostic>,
 }
+
+impl Scanned {
+    /// The reader's facts about the files of an image, as `Image::extra`
+    /// entries: no label file ([`keys::LABEL_FILE`]; an empty label file is
+    /// a deliberate background image and is not marked), or labels whose
+    /// image file does not exist ([`keys::IMAGE_FILE`]).
+    fn file_facts(&self) -> Vec<(String, String)> {
+        match (&self.text, self.image_found) {
+            (None, Some(true) | None) => {
+                vec![(keys::LABEL_FILE.to_owned(), MISSING.to_owned())]
+            }
+            (Some(_), Some(false)) => vec![(keys::IMAGE_FILE.to_owned(), MISSING.to_owned())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The JSON text of the `"missing"` value of the file keys.
+const MISSING: &str = "\"missing\"";
 
 fn size_override(options: &ReadOptions, e: &Entry) -> Option<(u32, u32)> {
     if options.image_sizes.is_empty() {
@@ -1064,17 +1087,19 @@ fn build(
             .as_deref()
             .map(|t| tokenize(t, file, &mut issues))
             .unwrap_or_default();
-        let size = match size_override(options, e) {
-            Some(s) => Ok(s),
-            None if e.image.is_file() => {
-                imagesize::image_size(&e.image).map_err(|err| err.to_string())
-            }
-            None => Err("image file not found".to_owned()),
+        let (size, image_found) = match size_override(options, e) {
+            Some(s) => (Ok(s), None),
+            None if e.image.is_file() => (
+                imagesize::image_size(&e.image).map_err(|err| err.to_string()),
+                Some(true),
+            ),
+            None => (Err("image file not found".to_owned()), Some(false)),
         };
         Scanned {
             text,
             rows,
             size,
+            image_found,
             issues,
         }
     };
@@ -1134,6 +1159,14 @@ fn build(
             .extra
             .push((KPT_DIMS_EXTRA.to_owned(), format!("[{n},{d}]")));
     }
+    if let Some(flip) = &schema.flip_idx {
+        let list: Vec<String> = flip.iter().map(ToString::to_string).collect();
+        loaded
+            .dataset
+            .info
+            .extra
+            .push((keys::FLIP_IDX.to_owned(), format!("[{}]", list.join(","))));
+    }
     loaded.dataset.info.source_format = Some("yolo".into());
 
     // Phase two, in parallel: rows to shapes.
@@ -1178,6 +1211,7 @@ fn build(
                 (0, 0)
             }
         };
+        let extra = s.file_facts();
         loaded.issues.extend(s.issues);
         loaded.issues.extend(conv_issues);
         loaded.dataset.images.push(Image {
@@ -1186,6 +1220,7 @@ fn build(
             width,
             height,
             subset: e.subset.clone(),
+            extra,
             ..Image::default()
         });
         loaded.spans.images.push(Some(SourceSpan {

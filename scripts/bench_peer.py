@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Run one conversion with one peer tool, the way its users run it.
+
+    bench_peer.py TOOL CONVERSION INPUT OUTPUT
+
+TOOL: datumaro | globox | labelformat.
+CONVERSION: coco-yolo | cvat-coco | yolo-coco | cvat-yolo.
+INPUT is coco/instances.json, cvat/annotations.xml or the yolo folder of a
+dataset written by `labelkit-bench generate`; OUTPUT is a folder (YOLO) or
+a .json file (COCO). Exits 3 when the tool has no such conversion.
+
+globox and labelformat run through their command lines; Datumaro's command
+line needs extra packages (tensorboardX, matplotlib...), so it runs through
+its Python API (Dataset.import_from / export), which is what its CLI calls.
+"""
+import os
+import subprocess
+import sys
+
+UNSUPPORTED = 3
+
+
+def venv_bin(name):
+    return os.path.join(os.path.dirname(sys.executable), name)
+
+
+def run(cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+
+def labelformat(conv, src, dst):
+    base = [venv_bin("labelformat"), "convert", "--task", "object-detection"]
+    if conv == "coco-yolo":
+        run(base + ["--input-format", "coco", "--input-file", src,
+                    "--output-format", "yolov8", "--output-file",
+                    os.path.join(dst, "data.yaml"), "--output-split", "train"])
+    elif conv == "cvat-coco":
+        run(base + ["--input-format", "cvat", "--input-file", src,
+                    "--output-format", "coco", "--output-file", dst])
+    elif conv == "yolo-coco":
+        run(base + ["--input-format", "yolov8", "--input-file",
+                    os.path.join(src, "data.yaml"), "--input-split", "train",
+                    "--output-format", "coco", "--output-file", dst])
+    elif conv == "cvat-yolo":
+        run(base + ["--input-format", "cvat", "--input-file", src,
+                    "--output-format", "yolov8", "--output-file",
+                    os.path.join(dst, "data.yaml"), "--output-split", "train"])
+    else:
+        sys.exit(UNSUPPORTED)
+
+
+def globox(conv, src, dst):
+    g = venv_bin("globox")
+    if conv == "coco-yolo":
+        run([g, "convert", src, dst, "--format", "coco", "--save_fmt", "yolov5"])
+    elif conv == "cvat-coco":
+        run([g, "convert", src, dst, "--format", "cvat", "--save_fmt", "coco",
+             "--coco_auto_ids"])
+    elif conv == "yolo-coco":
+        # globox reads YOLO ids through a mapping file (id -> name) and the
+        # image sizes from the images.
+        names = yolo_names(src)
+        mapping = dst + ".names.txt"
+        with open(mapping, "w") as f:
+            f.write("".join(n + "\n" for n in names))
+        run([g, "convert", os.path.join(src, "labels", "train"), dst,
+             "--format", "yolov5", "--img_folder", os.path.join(src, "images", "train"),
+             "--mapping", mapping, "--save_fmt", "coco", "--coco_auto_ids"])
+        os.remove(mapping)
+    elif conv == "cvat-yolo":
+        run([g, "convert", src, dst, "--format", "cvat", "--save_fmt", "yolov5"])
+    else:
+        sys.exit(UNSUPPORTED)
+
+
+def datumaro(conv, src, dst):
+    import datumaro as dm
+
+    fmt_in = {"coco": "coco_instances", "cvat": "cvat", "yolo": "yolo_ultralytics"}
+    fmt_out = {"coco": "coco_instances", "yolo": "yolo_ultralytics"}
+    a, b = conv.split("-")
+    src_path = src
+    if a == "coco":
+        # The COCO importer wants <root>/annotations/instances_<subset>.json.
+        root = dst + ".in"
+        os.makedirs(os.path.join(root, "annotations"), exist_ok=True)
+        link = os.path.join(root, "annotations", "instances_train.json")
+        if not os.path.exists(link):
+            os.symlink(os.path.abspath(src), link)
+        src_path = root
+    ds = dm.Dataset.import_from(src_path, fmt_in[a])
+    out_dir = dst if b == "yolo" else dst + ".d"
+    ds.export(out_dir, fmt_out[b], save_media=False)
+    if b == "coco":
+        # Datumaro writes <out>/annotations/instances_<subset>.json.
+        ann = os.path.join(out_dir, "annotations")
+        files = sorted(f for f in os.listdir(ann) if f.endswith(".json"))
+        os.replace(os.path.join(ann, files[0]), dst)
+
+
+def yolo_names(folder):
+    names = []
+    in_names = False
+    with open(os.path.join(folder, "data.yaml")) as f:
+        for line in f:
+            if line.startswith("names:"):
+                in_names = True
+                continue
+            if in_names:
+                if not line.startswith(" "):
+                    break
+                names.append(line.split(":", 1)[1].strip())
+    return names
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    tool, conv, src, dst = sys.argv[1:]
+    {"datumaro": datumaro, "globox": globox, "labelformat": labelformat}[tool](conv, src, dst)
+
+
+if __name__ == "__main__":
+    main()
