@@ -14,6 +14,7 @@ line needs extra packages (tensorboardX, matplotlib...), so it runs through
 its Python API (Dataset.import_from / export), which is what its CLI calls.
 """
 import os
+import shutil
 import subprocess
 import sys
 
@@ -51,6 +52,10 @@ def labelformat(conv, src, dst):
 
 def globox(conv, src, dst):
     g = venv_bin("globox")
+    if conv in ("coco-yolo", "cvat-yolo"):
+        # globox writes each label file at the image's file_name, folders
+        # and all, and expects those folders to exist.
+        os.makedirs(os.path.join(dst, "images", "train"), exist_ok=True)
     if conv == "coco-yolo":
         run([g, "convert", src, dst, "--format", "coco", "--save_fmt", "yolov5"])
     elif conv == "cvat-coco":
@@ -65,7 +70,7 @@ def globox(conv, src, dst):
             f.write("".join(n + "\n" for n in names))
         run([g, "convert", os.path.join(src, "labels", "train"), dst,
              "--format", "yolov5", "--img_folder", os.path.join(src, "images", "train"),
-             "--mapping", mapping, "--save_fmt", "coco", "--coco_auto_ids"])
+             "--img_ext", ".png", "--mapping", mapping, "--save_fmt", "coco", "--coco_auto_ids"])
         os.remove(mapping)
     elif conv == "cvat-yolo":
         run([g, "convert", src, dst, "--format", "cvat", "--save_fmt", "yolov5"])
@@ -76,18 +81,29 @@ def globox(conv, src, dst):
 def datumaro(conv, src, dst):
     import datumaro as dm
 
-    fmt_in = {"coco": "coco_instances", "cvat": "cvat", "yolo": "yolo_ultralytics"}
-    fmt_out = {"coco": "coco_instances", "yolo": "yolo_ultralytics"}
     a, b = conv.split("-")
+    if b == "yolo":
+        # Its yolo_ultralytics exporter refuses a dataset without both a
+        # train and a val subset; the benchmark dataset is one train subset.
+        sys.exit(UNSUPPORTED)
+    # Datumaro imports folders laid out its way: <root>/annotations/
+    # instances_train.json (COCO), <root>/train.xml (CVAT; the file's name is
+    # the subset), with the images beside them. Build that from links.
     src_path = src
-    if a == "coco":
-        # The COCO importer wants <root>/annotations/instances_<subset>.json.
+    if a in ("coco", "cvat"):
         root = dst + ".in"
-        os.makedirs(os.path.join(root, "annotations"), exist_ok=True)
-        link = os.path.join(root, "annotations", "instances_train.json")
-        if not os.path.exists(link):
-            os.symlink(os.path.abspath(src), link)
+        shutil.rmtree(root, ignore_errors=True)
+        os.makedirs(os.path.join(root, "annotations"))
+        # Images are looked up at <root>/images/<subset>/<file_name>.
+        os.makedirs(os.path.join(root, "images"))
+        os.symlink(os.path.dirname(os.path.abspath(src)), os.path.join(root, "images", "train"))
+        if a == "coco":
+            os.symlink(os.path.abspath(src), os.path.join(root, "annotations", "instances_train.json"))
+        else:
+            os.symlink(os.path.abspath(src), os.path.join(root, "train.xml"))
         src_path = root
+    fmt_in = {"coco": "coco_instances", "cvat": "cvat", "yolo": "yolo"}
+    fmt_out = {"coco": "coco_instances", "yolo": "yolo_ultralytics"}
     ds = dm.Dataset.import_from(src_path, fmt_in[a])
     out_dir = dst if b == "yolo" else dst + ".d"
     ds.export(out_dir, fmt_out[b], save_media=False)
@@ -96,6 +112,9 @@ def datumaro(conv, src, dst):
         ann = os.path.join(out_dir, "annotations")
         files = sorted(f for f in os.listdir(ann) if f.endswith(".json"))
         os.replace(os.path.join(ann, files[0]), dst)
+        shutil.rmtree(out_dir, ignore_errors=True)
+    if a in ("coco", "cvat"):
+        shutil.rmtree(src_path, ignore_errors=True)
 
 
 def yolo_names(folder):

@@ -3,6 +3,7 @@
 //! assertions on what is read and written.
 
 mod convert;
+mod dataset_rules;
 mod detect;
 mod read;
 

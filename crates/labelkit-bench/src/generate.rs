@@ -11,8 +11,8 @@
 
 use labelkit_model::{
     Annotation, AnnotationId, AttributeSpec, AttributeValue, BoxGeom, Dataset, Geometry, GroupId,
-    Image, ImageId, InputType, Keypoint, KeypointSchema, Keypoints, Label, LabelId, Point,
-    Polygon, Visibility,
+    Image, ImageId, InputType, Keypoint, KeypointSchema, Keypoints, Label, LabelId, Point, Polygon,
+    Visibility,
 };
 
 /// The 25 whole-body classes, in class-id order.
@@ -134,7 +134,13 @@ struct Builder {
 }
 
 impl Builder {
-    fn push(&mut self, image: ImageId, label: LabelId, geometry: Geometry, group: Option<u64>) -> usize {
+    fn push(
+        &mut self,
+        image: ImageId,
+        label: LabelId,
+        geometry: Geometry,
+        group: Option<u64>,
+    ) -> usize {
         let mut a = Annotation::new(AnnotationId(self.next_id), image, label, geometry);
         a.group = group.map(GroupId);
         self.next_id += 1;
@@ -162,8 +168,12 @@ fn jitter(rng: &mut Rng, b: &BoxGeom, image: &BoxGeom) -> BoxGeom {
     let mut j = |v: f64, lo: f64, hi: f64| r2((v + rng.range(-0.5, 0.5)).clamp(lo, hi));
     let x_min = j(b.x_min, image.x_min, image.x_max);
     let y_min = j(b.y_min, image.y_min, image.y_max);
-    let x_max = j(b.x_max, image.x_min, image.x_max).max(x_min + 3.0).min(image.x_max);
-    let y_max = j(b.y_max, image.y_min, image.y_max).max(y_min + 3.0).min(image.y_max);
+    let x_max = j(b.x_max, image.x_min, image.x_max)
+        .max(x_min + 3.0)
+        .min(image.x_max);
+    let y_max = j(b.y_max, image.y_min, image.y_max)
+        .max(y_min + 3.0)
+        .min(image.y_max);
     BoxGeom::from_xyxy(x_min.min(x_max - 3.0), y_min.min(y_max - 3.0), x_max, y_max)
 }
 
@@ -221,8 +231,8 @@ fn keypoints(rng: &mut Rng, b: &BoxGeom) -> Keypoints {
 /// Radii of the outline's vertices, as fractions of the half box: a
 /// lumpy ellipse, like a hand-drawn silhouette.
 const OUTLINE: [f64; 24] = [
-    1.0, 0.93, 0.82, 0.9, 1.0, 0.96, 0.85, 0.8, 0.92, 1.0, 0.88, 0.95, 1.0, 0.91, 0.84, 0.97,
-    1.0, 0.9, 0.83, 0.94, 1.0, 0.87, 0.8, 0.95,
+    1.0, 0.93, 0.82, 0.9, 1.0, 0.96, 0.85, 0.8, 0.92, 1.0, 0.88, 0.95, 1.0, 0.91, 0.84, 0.97, 1.0,
+    0.9, 0.83, 0.94, 1.0, 0.87, 0.8, 0.95,
 ];
 
 /// An outline of `vertices` points (at most 24) inside `b`.
@@ -357,7 +367,12 @@ pub fn generate(scale: Scale) -> Dataset {
             ann.attributes
                 .set("pose", AttributeValue::Text(pose.to_owned()));
             if body_label == idx("body") {
-                b.push(id, body_label, Geometry::Polygon(outline(&body, 24)), Some(group));
+                b.push(
+                    id,
+                    body_label,
+                    Geometry::Polygon(outline(&body, 24)),
+                    Some(group),
+                );
                 let kp = keypoints(&mut rng, &body);
                 b.push(id, body_label, Geometry::Keypoints(kp), Some(group));
             }
@@ -373,14 +388,21 @@ pub fn generate(scale: Scale) -> Dataset {
                 body.x_min,
                 body.y_min,
                 body.x_max,
-                (body.y_min + body.height() * 0.25).max(body.y_min + 3.0).min(body.y_max),
+                (body.y_min + body.height() * 0.25)
+                    .max(body.y_min + 3.0)
+                    .min(body.y_max),
             );
             let head = place(&mut rng, &top, body.width() * 0.35, body.height() * 0.15);
             // The head: a box and its outline, one object.
             let head_group = b.next_group;
             b.next_group += 1;
             b.push(id, idx("head"), Geometry::Box(head), Some(head_group));
-            b.push(id, idx("head"), Geometry::Polygon(outline(&head, 8)), Some(head_group));
+            b.push(
+                id,
+                idx("head"),
+                Geometry::Polygon(outline(&head, 8)),
+                Some(head_group),
+            );
             let dir = directions[usize::try_from(rng.below(8)).unwrap_or(0)];
             let d = jitter(&mut rng, &head, &top);
             b.push(id, idx(dir), Geometry::Box(d), None);
@@ -430,14 +452,18 @@ mod tests {
         assert_eq!(a.images.len(), 40);
         let index = a.index();
         for (i, image) in a.images.iter().enumerate() {
-            let frame = BoxGeom::from_xyxy(0.0, 0.0, f64::from(image.width), f64::from(image.height));
+            let frame =
+                BoxGeom::from_xyxy(0.0, 0.0, f64::from(image.width), f64::from(image.height));
             for &ai in index.annotations_of(i) {
                 let bounds = a.annotations[ai].geometry.bounds();
                 if let Some(bb) = bounds {
                     assert!(frame.contains_box(&bb, 1e-9), "{bb:?} outside {frame:?}");
                 }
                 if let Geometry::Box(bx) = a.annotations[ai].geometry {
-                    assert!(bx.width() >= 3.0 - 1e-9 && bx.height() >= 3.0 - 1e-9, "{bx:?}");
+                    assert!(
+                        bx.width() >= 3.0 - 1e-9 && bx.height() >= 3.0 - 1e-9,
+                        "{bx:?}"
+                    );
                 }
             }
         }

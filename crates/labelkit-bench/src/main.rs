@@ -86,9 +86,8 @@ fn child(op: &str, args: &[String]) -> Result<Sample, OpError> {
             .map(Path::new)
             .ok_or_else(|| OpError(format!("{op}: missing argument {}", i + 1)))
     };
-    let f = |i: usize| -> Result<Format, OpError> {
-        format_of(args.get(i).map_or("", String::as_str))
-    };
+    let f =
+        |i: usize| -> Result<Format, OpError> { format_of(args.get(i).map_or("", String::as_str)) };
     let mut sample = match op {
         "bytes" => measure::floor_bytes(p(0)?)?,
         "json" => measure::floor_json(p(0)?)?,

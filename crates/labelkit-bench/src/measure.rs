@@ -267,7 +267,8 @@ pub fn convert(input: &Path, from: Format, out: &Path, to: Format) -> Result<Sam
     let dataset = &loaded.dataset;
     match to {
         Format::YoloUltralytics => {
-            let options = labelkit::yolo::WriteOptions::default().task(labelkit::yolo::Task::Detect);
+            let options =
+                labelkit::yolo::WriteOptions::default().task(labelkit::yolo::Task::Detect);
             labelkit::yolo::write_path(dataset, out, &options).map_err(|e| op_err(out, e))?;
         }
         _ => {
@@ -309,7 +310,8 @@ pub fn config_for(path: &Path) -> Result<Config, OpError> {
 pub fn check(path: &Path, format: Option<Format>) -> Result<Sample, OpError> {
     let t = Instant::now();
     let config = config_for(path)?;
-    let loaded = labelkit::read(path, format, &ReadOptions::default()).map_err(|e| op_err(path, e))?;
+    let loaded =
+        labelkit::read(path, format, &ReadOptions::default()).map_err(|e| op_err(path, e))?;
     let read_s = t.elapsed().as_secs_f64();
     let registry = Registry::builtin();
     let t2 = Instant::now();

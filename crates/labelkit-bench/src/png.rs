@@ -117,8 +117,14 @@ mod tests {
         let png = blank_png(640, 480);
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(&png[12..16], b"IHDR");
-        assert_eq!(u32::from_be_bytes([png[16], png[17], png[18], png[19]]), 640);
-        assert_eq!(u32::from_be_bytes([png[20], png[21], png[22], png[23]]), 480);
+        assert_eq!(
+            u32::from_be_bytes([png[16], png[17], png[18], png[19]]),
+            640
+        );
+        assert_eq!(
+            u32::from_be_bytes([png[20], png[21], png[22], png[23]]),
+            480
+        );
         assert!(png.len() < 600, "{} bytes", png.len());
     }
 

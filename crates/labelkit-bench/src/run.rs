@@ -272,7 +272,8 @@ fn run_external(bin: &Path, args: &[String]) -> Result<Sample, OpError> {
 /// # Errors
 /// The reference conversion failed.
 pub fn prepare(plan: &Plan) -> Result<(), OpError> {
-    fs::create_dir_all(&plan.scratch).map_err(|e| OpError(format!("{}: {e}", plan.scratch.display())))?;
+    fs::create_dir_all(&plan.scratch)
+        .map_err(|e| OpError(format!("{}: {e}", plan.scratch.display())))?;
     let reference = plan.scratch.join("ref-yolo");
     let m = Measurement::child(
         "reference YOLO output",
@@ -286,7 +287,11 @@ pub fn prepare(plan: &Plan) -> Result<(), OpError> {
         Some(&reference),
     );
     run_once(&m)?;
-    for f in ["coco/instances.json", "coco/person_keypoints.json", "cvat/annotations.xml"] {
+    for f in [
+        "coco/instances.json",
+        "coco/person_keypoints.json",
+        "cvat/annotations.xml",
+    ] {
         let _ = fs::read(plan.data.join(f));
     }
     Ok(())
@@ -297,7 +302,10 @@ pub fn prepare(plan: &Plan) -> Result<(), OpError> {
 ///
 /// # Errors
 /// The first failing measurement.
-pub fn run(plan: &Plan, mut progress: impl FnMut(usize, &str, &Sample)) -> Result<Vec<Summary>, OpError> {
+pub fn run(
+    plan: &Plan,
+    mut progress: impl FnMut(usize, &str, &Sample),
+) -> Result<Vec<Summary>, OpError> {
     let ms = measurements(plan);
     prepare(plan)?;
     let mut all: Vec<Vec<Sample>> = vec![Vec::new(); ms.len()];
@@ -322,7 +330,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(usize, &str, &Sample)) -> Resul
 
 /// Medians of `samples`.
 #[must_use]
-#[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 pub fn summarise(name: &str, samples: Vec<Sample>) -> Summary {
     let walls: Vec<f64> = samples.iter().map(|x| x.wall_s).collect();
     let opt = |f: fn(&Sample) -> Option<f64>| {
@@ -353,7 +365,10 @@ fn find<'a>(summaries: &'a [Summary], name: &str) -> Option<&'a Summary> {
 #[allow(clippy::cast_precision_loss)]
 pub fn report(summaries: &[Summary], reps: usize) -> String {
     let mut t = String::new();
-    let _ = writeln!(t, "Median of {reps} interleaved runs; every sample in its own process.\n");
+    let _ = writeln!(
+        t,
+        "Median of {reps} interleaved runs; every sample in its own process.\n"
+    );
     let _ = writeln!(
         t,
         "| measurement | median s (min-max) | read s | write/check s | peak MiB | input MB | MB/s | annotations | annotations/s | files | findings |"
@@ -363,7 +378,13 @@ pub fn report(summaries: &[Summary], reps: usize) -> String {
     for x in summaries {
         let first = x.samples.first().cloned().unwrap_or_default();
         let mb = first.bytes as f64 / 1e6;
-        let rate = |n: f64| if x.wall_s > 0.0 { n / x.wall_s } else { f64::NAN };
+        let rate = |n: f64| {
+            if x.wall_s > 0.0 {
+                n / x.wall_s
+            } else {
+                f64::NAN
+            }
+        };
         let _ = writeln!(
             t,
             "| {} | {:.3} ({:.3}-{:.3}) | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} |",
@@ -374,12 +395,36 @@ pub fn report(summaries: &[Summary], reps: usize) -> String {
             f(x.read_s),
             f(x.phase2_s),
             x.peak_kib as f64 / 1024.0,
-            if first.bytes > 0 { format!("{mb:.1}") } else { String::new() },
-            if first.bytes > 0 { format!("{:.0}", rate(mb)) } else { String::new() },
-            if first.objects > 0 { format!("{} ({} shapes)", first.objects, first.shapes) } else { String::new() },
-            if first.objects > 0 { format!("{:.0}", rate(first.objects as f64)) } else { String::new() },
-            if first.files > 0 { first.files.to_string() } else { String::new() },
-            if first.findings > 0 { first.findings.to_string() } else { String::new() },
+            if first.bytes > 0 {
+                format!("{mb:.1}")
+            } else {
+                String::new()
+            },
+            if first.bytes > 0 {
+                format!("{:.0}", rate(mb))
+            } else {
+                String::new()
+            },
+            if first.objects > 0 {
+                format!("{} ({} shapes)", first.objects, first.shapes)
+            } else {
+                String::new()
+            },
+            if first.objects > 0 {
+                format!("{:.0}", rate(first.objects as f64))
+            } else {
+                String::new()
+            },
+            if first.files > 0 {
+                first.files.to_string()
+            } else {
+                String::new()
+            },
+            if first.findings > 0 {
+                first.findings.to_string()
+            } else {
+                String::new()
+            },
         );
     }
     let _ = writeln!(t, "\nRatios (lower is better):\n");
@@ -388,10 +433,26 @@ pub fn report(summaries: &[Summary], reps: usize) -> String {
         Some(a.wall_s / b.wall_s)
     };
     for (what, a, b) in [
-        ("read COCO / (bytes + serde_json)", "read COCO", "floor: serde_json COCO"),
-        ("read CVAT / (bytes + quick-xml)", "read CVAT", "floor: quick-xml CVAT"),
-        ("convert COCO -> YOLO / write floor", "convert COCO -> YOLO", "floor: write YOLO files"),
-        ("convert CVAT -> YOLO / write floor", "convert CVAT -> YOLO", "floor: write YOLO files"),
+        (
+            "read COCO / (bytes + serde_json)",
+            "read COCO",
+            "floor: serde_json COCO",
+        ),
+        (
+            "read CVAT / (bytes + quick-xml)",
+            "read CVAT",
+            "floor: quick-xml CVAT",
+        ),
+        (
+            "convert COCO -> YOLO / write floor",
+            "convert COCO -> YOLO",
+            "floor: write YOLO files",
+        ),
+        (
+            "convert CVAT -> YOLO / write floor",
+            "convert CVAT -> YOLO",
+            "floor: write YOLO files",
+        ),
     ] {
         if let Some(r) = ratio(a, b) {
             let _ = writeln!(t, "- {what}: {r:.2}x");
@@ -438,10 +499,19 @@ mod tests {
         assert_eq!(a.wall_s, 2.0);
         assert_eq!(a.range_s, (1.0, 3.0));
         let text = report(&[a, b], 3);
-        assert!(text.contains("| read COCO | 2.000 (1.000-3.000) |"), "{text}");
-        assert!(text.contains("read COCO / (bytes + serde_json): 2.00x"), "{text}");
+        assert!(
+            text.contains("| read COCO | 2.000 (1.000-3.000) |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("read COCO / (bytes + serde_json): 2.00x"),
+            "{text}"
+        );
         // 10 MB in 2 s, 1000 annotations in 2 s.
-        assert!(text.contains("| 10.0 | 5 | 1000 (2000 shapes) | 500 |"), "{text}");
+        assert!(
+            text.contains("| 10.0 | 5 | 1000 (2000 shapes) | 500 |"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -456,7 +526,16 @@ mod tests {
         };
         let ms = measurements(&plan);
         assert_eq!(ms.len(), 1);
-        assert_eq!(ms[0].args, ["convert", "/d/coco/instances.json", "coco", "/s/coco-yolo", "yolo"]);
+        assert_eq!(
+            ms[0].args,
+            [
+                "convert",
+                "/d/coco/instances.json",
+                "coco",
+                "/s/coco-yolo",
+                "yolo"
+            ]
+        );
         assert_eq!(ms[0].output.as_deref(), Some(Path::new("/s/coco-yolo")));
     }
 }

@@ -10,6 +10,7 @@
 //! yolo/data.yaml                 Ultralytics, detect task
 //! yolo/images/train/*.png        blank images of the declared sizes
 //! yolo/labels/train/*.txt
+//! coco/images, cvat/images       links to ../yolo/images (Unix)
 //! ```
 
 use std::collections::HashMap;
@@ -162,8 +163,7 @@ pub fn write_all(dataset: &Dataset, out: &Path) -> Result<Written, WriteError> {
     coco::write_path(&kp, &keypoints, &coco::WriteOptions::default())
         .map_err(|e| err(&keypoints, e))?;
     let xml = out.join("cvat/annotations.xml");
-    cvat::write_path(dataset, &xml, &cvat::WriteOptions::default())
-        .map_err(|e| err(&xml, e))?;
+    cvat::write_path(dataset, &xml, &cvat::WriteOptions::default()).map_err(|e| err(&xml, e))?;
 
     let yolo_dir = out.join("yolo");
     let options = yolo::WriteOptions::default()
@@ -184,6 +184,15 @@ pub fn write_all(dataset: &Dataset, out: &Path) -> Result<Written, WriteError> {
         fs::write(&path, bytes).map_err(|e| err(&path, e))?;
     }
 
+    // The COCO and CVAT files name their images `images/train/...`,
+    // relative to their own folder: point those folders at the YOLO images.
+    #[cfg(unix)]
+    for sub in ["coco", "cvat"] {
+        let link = out.join(sub).join("images");
+        if !link.exists() {
+            std::os::unix::fs::symlink("../yolo/images", &link).map_err(|e| err(&link, e))?;
+        }
+    }
     let mut file_sizes = Vec::new();
     for rel in [
         "coco/instances.json",
@@ -201,7 +210,10 @@ pub fn write_all(dataset: &Dataset, out: &Path) -> Result<Written, WriteError> {
         let path = entry.map_err(|e| err(&labels, e))?.path();
         let text = fs::read(&path).map_err(|e| err(&path, e))?;
         label_bytes += text.len() as u64;
-        yolo_rows += text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+        yolo_rows += text
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count();
     }
     file_sizes.push(("yolo/labels/train/*.txt".to_owned(), label_bytes));
     Ok(Written {

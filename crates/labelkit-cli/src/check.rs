@@ -157,7 +157,9 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     load_plugins(&mut registry, &config, &args.plugin)?;
 
     let targets = plan(&paths, forced)?;
-    let options = ReadOptions::default();
+    // Declared image sizes are compared with the image files wherever the
+    // files are found beside the annotation file (D007).
+    let options = ReadOptions::new().verify_image_sizes(true);
     let mut sources = SourceMap::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let total = targets.len();
@@ -261,10 +263,23 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
         if diagnostics.is_empty() {
             eprintln!("labelkit: all checks passed");
         } else {
-            eprintln!("labelkit: {errors} errors, {warnings} warnings or notes");
+            eprintln!(
+                "labelkit: {}, {}",
+                plural(errors, "error", "errors"),
+                plural(warnings, "warning or note", "warnings or notes")
+            );
         }
     }
     Ok(u8::from(errors > 0))
+}
+
+/// `1 error`, `2 errors`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 fn output_format(arg: OutputFormatArg) -> OutputFormat {

@@ -90,6 +90,7 @@ use labelkit_diagnostics::{Loaded, ParseError};
 use labelkit_model::{Dataset, Precision, WriteReport};
 
 mod elements;
+mod fmt;
 mod json;
 mod model;
 mod read;

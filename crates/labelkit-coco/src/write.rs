@@ -12,6 +12,7 @@ use labelkit_model::{
     Annotation, AttributeValue, Attributes, Dataset, Geometry, GeometryKind, Image, ImageId, Label,
     LabelId, Point, Precision, Visibility, WriteReport,
 };
+use rayon::prelude::*;
 use serde_json::value::RawValue;
 
 use crate::elements::{
@@ -639,24 +640,34 @@ pub(crate) fn project(dataset: &Dataset) -> Dataset {
     out
 }
 
-/// Prints JSON into a buffer that is flushed to the output in large chunks.
-struct Out<'w, W: Write + ?Sized> {
+/// Prints JSON into a byte buffer; the caller writes the buffer out.
+struct Out {
     buf: Vec<u8>,
-    out: &'w mut W,
     precision: Precision,
     pretty: bool,
     scratch: String,
     non_finite: u64,
 }
 
-impl<W: Write + ?Sized> Out<'_, W> {
+impl Out {
+    fn new(capacity: usize, options: &WriteOptions) -> Self {
+        Self {
+            buf: Vec::with_capacity(capacity),
+            precision: options.precision,
+            pretty: options.pretty,
+            scratch: String::new(),
+            non_finite: 0,
+        }
+    }
+
     fn raw(&mut self, s: &str) {
         self.buf.extend_from_slice(s.as_bytes());
     }
 
-    fn flush_if_full(&mut self) -> std::io::Result<()> {
-        if self.buf.len() >= 1 << 16 {
-            self.out.write_all(&self.buf)?;
+    /// Writes the buffer out once it holds at least `at` bytes.
+    fn flush_if(&mut self, out: &mut (impl Write + ?Sized), at: usize) -> std::io::Result<()> {
+        if self.buf.len() >= at {
+            out.write_all(&self.buf)?;
             self.buf.clear();
         }
         Ok(())
@@ -678,7 +689,10 @@ impl<W: Write + ?Sized> Out<'_, W> {
             };
             self.buf.extend_from_slice(&bytes[start..i]);
             if esc.is_empty() {
-                self.buf.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.buf.extend_from_slice(b"\\u00");
+                self.buf.push(HEX[usize::from(b >> 4)]);
+                self.buf.push(HEX[usize::from(b & 15)]);
             } else {
                 self.buf.extend_from_slice(esc);
             }
@@ -690,9 +704,7 @@ impl<W: Write + ?Sized> Out<'_, W> {
 
     fn number(&mut self, v: f64) {
         if v.is_finite() {
-            self.scratch.clear();
-            self.precision.write(&mut self.scratch, v);
-            self.buf.extend_from_slice(self.scratch.as_bytes());
+            crate::fmt::write_f64(&mut self.buf, v, self.precision, &mut self.scratch);
         } else {
             self.non_finite += 1;
             self.raw("null");
@@ -700,7 +712,11 @@ impl<W: Write + ?Sized> Out<'_, W> {
     }
 
     fn uint(&mut self, v: u64) {
-        self.buf.extend_from_slice(v.to_string().as_bytes());
+        crate::fmt::write_u64(&mut self.buf, v);
+    }
+
+    fn int(&mut self, v: i64) {
+        crate::fmt::write_i64(&mut self.buf, v);
     }
 
     fn numbers(&mut self, values: impl IntoIterator<Item = f64>) {
@@ -761,7 +777,7 @@ impl<W: Write + ?Sized> Out<'_, W> {
         let mut first = true;
         self.raw("{");
         self.key(&mut first, "id");
-        self.raw(&id.to_string());
+        self.int(id);
         self.key(&mut first, "name");
         self.string(cat.name.as_deref().unwrap_or_default());
         if let Some(s) = &cat.supercategory {
@@ -787,7 +803,11 @@ impl<W: Write + ?Sized> Out<'_, W> {
                     if i > 0 {
                         self.raw(",");
                     }
-                    self.raw(&format!("[{},{}]", a + 1, b + 1));
+                    self.raw("[");
+                    self.uint(*a as u64 + 1);
+                    self.raw(",");
+                    self.uint(*b as u64 + 1);
+                    self.raw("]");
                 }
                 self.raw("]");
             }
@@ -812,7 +832,7 @@ impl<W: Write + ?Sized> Out<'_, W> {
         self.key(&mut first, "image_id");
         self.uint(p.image.0);
         self.key(&mut first, "category_id");
-        self.raw(&p.category_id.to_string());
+        self.int(p.category_id);
         match &a.segmentation {
             Segmentation::Absent => {}
             Segmentation::Empty => {
@@ -836,7 +856,11 @@ impl<W: Write + ?Sized> Out<'_, W> {
                 counts,
             } => {
                 self.key(&mut first, "segmentation");
-                self.raw(&format!("{{\"size\":[{height},{width}],\"counts\":"));
+                self.raw("{\"size\":[");
+                self.uint(u64::from(*height));
+                self.raw(",");
+                self.uint(u64::from(*width));
+                self.raw("],\"counts\":");
                 match counts {
                     CocoCounts::Runs(runs) => {
                         self.raw("[");
@@ -940,6 +964,9 @@ impl<W: Write + ?Sized> Out<'_, W> {
     }
 }
 
+/// Annotations formatted per parallel task.
+const CHUNK: usize = 2048;
+
 pub(crate) fn write<W: Write + ?Sized>(
     dataset: &Dataset,
     out: &mut W,
@@ -949,16 +976,10 @@ pub(crate) fn write<W: Write + ?Sized>(
         path: "<output>".into(),
         source: e,
     };
+    const FLUSH_AT: usize = 1 << 20;
     let plan = Plan::new(dataset, options);
     let mut report = plan.report.clone();
-    let mut o = Out {
-        buf: Vec::with_capacity(1 << 17),
-        out,
-        precision: options.precision,
-        pretty: options.pretty,
-        scratch: String::new(),
-        non_finite: 0,
-    };
+    let mut o = Out::new(FLUSH_AT + (1 << 16), options);
     let mut first_top = true;
     if options.results {
         o.list_start(None, &mut first_top);
@@ -978,17 +999,39 @@ pub(crate) fn write<W: Write + ?Sized>(
         for (i, img) in plan.images.iter().enumerate() {
             o.item_start(i);
             o.image(img);
-            o.flush_if_full().map_err(io)?;
+            o.flush_if(out, FLUSH_AT).map_err(io)?;
         }
         o.list_end(plan.images.is_empty());
         report.images_written = plan.images.len() as u64;
         o.list_start(Some("annotations"), &mut first_top);
     }
-    for i in 0..plan.len() {
-        let p = plan.annotation(i, &mut report);
-        o.item_start(i);
-        o.annotation(&p, options.results);
-        o.flush_if_full().map_err(io)?;
+    // Chunks of annotations are formatted in parallel, a batch at a time,
+    // and written in order: the output does not depend on the threads.
+    let chunks = plan.len().div_ceil(CHUNK);
+    let batch = (rayon::current_num_threads() * 4).max(1);
+    let mut next = 0;
+    while next < chunks {
+        let end = (next + batch).min(chunks);
+        let parts: Vec<(Vec<u8>, WriteReport, u64)> = (next..end)
+            .into_par_iter()
+            .map(|c| {
+                let mut part = Out::new(CHUNK * 256, options);
+                let mut part_report = WriteReport::new();
+                for i in c * CHUNK..((c + 1) * CHUNK).min(plan.len()) {
+                    let p = plan.annotation(i, &mut part_report);
+                    part.item_start(i);
+                    part.annotation(&p, options.results);
+                }
+                (part.buf, part_report, part.non_finite)
+            })
+            .collect();
+        for (bytes, part_report, non_finite) in parts {
+            report.merge(&part_report);
+            o.non_finite += non_finite;
+            o.buf.extend_from_slice(&bytes);
+            o.flush_if(out, FLUSH_AT).map_err(io)?;
+        }
+        next = end;
     }
     o.list_end(plan.len() == 0);
     report.annotations_written = plan.len() as u64;
@@ -1004,7 +1047,7 @@ pub(crate) fn write<W: Write + ?Sized>(
         o.raw("\n");
     }
     report.lose("non-finite numbers (written as null)", o.non_finite);
-    o.out.write_all(&o.buf).map_err(io)?;
-    o.out.flush().map_err(io)?;
+    o.flush_if(out, 0).map_err(io)?;
+    out.flush().map_err(io)?;
     Ok(report)
 }

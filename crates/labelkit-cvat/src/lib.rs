@@ -215,9 +215,8 @@ pub fn read_bytes(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Lo
     if same_file && loaded.issues.is_empty() {
         loaded.sources.add(SourceFile::lazy(path));
     } else {
-        loaded
-            .sources
-            .add(SourceFile::with_text(path, bytes.to_vec()));
+        // One copy, straight into the shared buffer.
+        loaded.sources.add(SourceFile::with_text(path, bytes));
     }
     Ok(loaded)
 }

@@ -15,8 +15,9 @@ pub const META_KEY: &str = "cvat.meta";
 /// Key in [`Label::extra`] holding a skeleton's raw `<svg>` layout.
 pub const SVG_KEY: &str = "cvat.svg";
 /// Key in [`Label::extra`] marking a label that was used but not declared in
-/// `<meta>` (value `true`); the writer does not declare it either.
-pub const UNDECLARED_KEY: &str = "cvat.undeclared";
+/// `<meta>` (value `true`); the writer does not declare it either. It is the
+/// shared [`labelkit_model::keys::UNDECLARED`], which the rules read.
+pub const UNDECLARED_KEY: &str = labelkit_model::keys::UNDECLARED;
 /// Key in [`Label::extra`] holding a `<parent>` name that matches no label.
 pub const PARENT_KEY: &str = "cvat.parent";
 /// Prefix of [`Label::extra`] keys holding unknown `<label>` children.

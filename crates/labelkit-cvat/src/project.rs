@@ -52,7 +52,8 @@ pub fn project(d: &Dataset) -> Dataset {
             l.source_id = None;
             l.supercategory = None;
             l.keypoints = None;
-            l.extra.retain(|(k, _)| k.starts_with("cvat."));
+            l.extra
+                .retain(|(k, _)| k.starts_with("cvat.") || k == UNDECLARED_KEY);
             if l.parent.is_some() {
                 l.extra.retain(|(k, _)| k != crate::PARENT_KEY);
             }

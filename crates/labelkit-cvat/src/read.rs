@@ -11,10 +11,10 @@ use labelkit_model::{
     Geometry, GroupId, Image, ImageId, InputType, Keypoint, Keypoints, Label, LabelId, Mask, Point,
     Points, Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
 };
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 
 use crate::meta::{parse_meta, Meta, META_KEY, UNDECLARED_KEY};
-use crate::xml::{get, json_string, Xml};
+use crate::xml::{get, json_string, AttrList, Xml};
 
 /// Prefix of `extra` keys holding XML attributes the model has no field for.
 pub const ATTR_PREFIX: &str = "cvat.attr.";
@@ -31,8 +31,6 @@ pub const SHAPE_LABEL_KEY: &str = "cvat.shape_label";
 /// Key in [`labelkit_model::DatasetInfo::extra`] holding `<version>` when it
 /// is not `1.1`.
 pub const VERSION_KEY: &str = "cvat.version";
-
-type AttrList<'e> = Vec<(&'e [u8], Cow<'e, str>)>;
 
 /// Shape tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +84,17 @@ struct Reader<'a> {
     dataset: Dataset,
     spans: labelkit_diagnostics::SpanTable,
     labels_by_name: HashMap<String, LabelId>,
-    used_image_ids: std::collections::HashSet<u64>,
+    /// The image ids taken so far; `None` while they only grew, the ids
+    /// then being those of `dataset.images`, all below `last_image_id`.
+    used_image_ids: Option<std::collections::HashSet<u64>>,
+    last_image_id: Option<u64>,
     next_fresh_image_id: u64,
     next_annotation_id: u64,
-    attrs: Vec<(Vec<u8>, String)>,
+    /// Scratch lists of XML attributes, reused from shape to shape.
+    attrs: AttrList<'a>,
+    child_attrs: AttrList<'a>,
+    /// Scratch list of `<attribute>` children, reused from shape to shape.
+    raw_attributes: Vec<(String, String)>,
     saw_track: bool,
     /// The label of the previous shape: files repeat labels.
     last_label: Option<(String, LabelId)>,
@@ -101,21 +106,24 @@ pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, Pa
         dataset: Dataset::new(),
         spans: labelkit_diagnostics::SpanTable::new(),
         labels_by_name: HashMap::new(),
-        used_image_ids: std::collections::HashSet::new(),
+        used_image_ids: None,
+        last_image_id: None,
         next_fresh_image_id: 1 << 32,
         next_annotation_id: 1,
         attrs: Vec::new(),
+        child_attrs: Vec::new(),
+        raw_attributes: Vec::new(),
         saw_track: false,
         last_label: None,
     };
-    // One fast pass to size the vectors: every shape has a label.
+    // One fast pass to size the vector of annotations, the largest by far,
+    // so that it is never copied: every shape has a label. (Skeleton
+    // elements and tracks count too: unused room is never touched.)
     let shapes = memchr::memmem::find_iter(bytes, b" label=\"").count();
     r.dataset.annotations.reserve(shapes);
     r.spans.annotations.reserve(shapes);
-    let images = memchr::memmem::find_iter(bytes, b"<image ").count();
-    r.dataset.images.reserve(images);
-    r.spans.images.reserve(images);
     r.spans.dataset_file = Some(file);
+    r.x.validate_utf8();
     r.document()?;
     let Reader {
         x,
@@ -146,7 +154,11 @@ impl<'a> Reader<'a> {
         loop {
             let ev = self.x.next()?;
             match ev.event {
-                Event::Start(e) if e.local_name().as_ref() == b"annotations" => break,
+                Event::Start(e) if e.local_name().as_ref() == b"annotations" => {
+                    // Whitespace between elements is of no interest from here.
+                    self.x.skip_whitespace(true);
+                    break;
+                }
                 Event::Empty(e) if e.local_name().as_ref() == b"annotations" => return Ok(()),
                 Event::Start(e) | Event::Empty(e) => {
                     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
@@ -174,8 +186,8 @@ impl<'a> Reader<'a> {
             let ev = self.x.next()?;
             match ev.event {
                 Event::Start(e) => {
-                    let local = e.local_name();
-                    match local.as_ref() {
+                    let local = crate::xml::local_name(&e);
+                    match local {
                         b"version" => {
                             let (text, _) = self.x.read_text()?;
                             if text.trim() != "1.1" {
@@ -189,10 +201,10 @@ impl<'a> Reader<'a> {
                             let end = self.x.skip_element()?;
                             self.meta(ev.start, end)?;
                         }
-                        b"image" => self.image(&e, ev.start, false)?,
+                        b"image" => self.image(ev.start, ev.end, false)?,
                         b"track" => {
                             self.saw_track = true;
-                            let track = self.track(&e, ev.start, false, None)?;
+                            let track = self.track(ev.start, ev.end, false, None)?;
                             if let Some((track, span)) = track {
                                 self.dataset.tracks.push(track);
                                 self.spans.tracks.push(Some(self.span(span.0, span.1)));
@@ -211,12 +223,12 @@ impl<'a> Reader<'a> {
                     }
                 }
                 Event::Empty(e) => {
-                    let local = e.local_name();
-                    match local.as_ref() {
-                        b"image" => self.image(&e, ev.start, true)?,
+                    let local = crate::xml::local_name(&e);
+                    match local {
+                        b"image" => self.image(ev.start, ev.end, true)?,
                         b"track" => {
                             self.saw_track = true;
-                            if let Some((track, span)) = self.track(&e, ev.start, true, None)? {
+                            if let Some((track, span)) = self.track(ev.start, ev.end, true, None)? {
                                 self.dataset.tracks.push(track);
                                 self.spans.tracks.push(Some(self.span(span.0, span.1)));
                             }
@@ -362,27 +374,9 @@ impl<'a> Reader<'a> {
         id
     }
 
-    fn collect_attrs(&mut self, e: &BytesStart<'a>, at: usize) -> Result<(), ParseError> {
-        let mut list: AttrList<'_> = Vec::new();
-        self.x.attributes(e, at, &mut list)?;
-        // Reuse the buffers of earlier shapes.
-        let n = list.len();
-        if self.attrs.len() < n {
-            self.attrs.resize_with(n, Default::default);
-        }
-        for (slot, (k, v)) in self.attrs.iter_mut().zip(list) {
-            slot.0.clear();
-            slot.0.extend_from_slice(k);
-            slot.1.clear();
-            slot.1.push_str(&v);
-        }
-        self.attrs.truncate(n);
-        Ok(())
-    }
-
-    fn image(&mut self, e: &BytesStart<'a>, start: usize, empty: bool) -> Result<(), ParseError> {
-        let mut list: AttrList<'_> = Vec::new();
-        self.x.attributes(e, start, &mut list)?;
+    fn image(&mut self, start: usize, tag_end: usize, empty: bool) -> Result<(), ParseError> {
+        let mut list = std::mem::take(&mut self.attrs);
+        self.x.tag_attributes(start, tag_end, empty, &mut list)?;
         let mut image = Image::default();
         let mut file_id: Option<u64> = None;
         let mut size_problem = None;
@@ -417,14 +411,15 @@ impl<'a> Reader<'a> {
                 )),
             }
         }
+        self.attrs = list;
         let position = self.dataset.images.len() as u64;
         let wanted = file_id.unwrap_or(position);
-        let id = if self.used_image_ids.insert(wanted) {
+        let id = if self.take_image_id(wanted) {
             wanted
         } else {
             // Project exports number the images of each task from 0: keep the
             // written id aside and give this image a fresh one.
-            while !self.used_image_ids.insert(self.next_fresh_image_id) {
+            while !self.take_image_id(self.next_fresh_image_id) {
                 self.next_fresh_image_id += 1;
             }
             image
@@ -443,11 +438,11 @@ impl<'a> Reader<'a> {
                 match ev.event {
                     Event::Start(ref c) | Event::Empty(ref c) => {
                         let is_empty = matches!(ev.event, Event::Empty(_));
-                        let local = c.local_name();
-                        if let Some(kind) = kind_of(local.as_ref()) {
-                            self.image_shape(c, kind, (ev.start, ev.end), is_empty, ImageId(id))?;
+                        let local = crate::xml::local_name(c);
+                        if let Some(kind) = kind_of(local) {
+                            self.image_shape(kind, (ev.start, ev.end), is_empty, ImageId(id))?;
                         } else {
-                            let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                            let name = String::from_utf8_lossy(local).into_owned();
                             let end = if is_empty {
                                 ev.end
                             } else {
@@ -487,6 +482,27 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// Takes image id `id`; `false` if an earlier image has it.
+    fn take_image_id(&mut self, id: u64) -> bool {
+        if let Some(used) = &mut self.used_image_ids {
+            return used.insert(id);
+        }
+        match self.last_image_id {
+            Some(last) if id <= last => {
+                // The ids stopped growing: from now on remember them all.
+                let mut used: std::collections::HashSet<u64> =
+                    self.dataset.images.iter().map(|i| i.id.0).collect();
+                let fresh = used.insert(id);
+                self.used_image_ids = Some(used);
+                fresh
+            }
+            _ => {
+                self.last_image_id = Some(id);
+                true
+            }
+        }
+    }
+
     /// Reads the children of a shape: `<attribute>` values and, for a
     /// skeleton, its element `<points>`. Returns the end offset.
     fn shape_children(
@@ -504,12 +520,14 @@ impl<'a> Reader<'a> {
             match ev.event {
                 Event::Start(ref c) | Event::Empty(ref c) => {
                     let is_empty = matches!(ev.event, Event::Empty(_));
-                    let local = c.local_name();
-                    match local.as_ref() {
+                    let local = crate::xml::local_name(c);
+                    match local {
                         b"attribute" => {
-                            let mut list: AttrList<'_> = Vec::new();
-                            self.x.attributes(c, ev.start, &mut list)?;
+                            let mut list = std::mem::take(&mut self.child_attrs);
+                            self.x
+                                .tag_attributes(ev.start, ev.end, is_empty, &mut list)?;
                             let name = get(&list, b"name").map(str::to_owned);
+                            self.child_attrs = list;
                             let value = if is_empty {
                                 String::new()
                             } else {
@@ -526,8 +544,9 @@ impl<'a> Reader<'a> {
                             }
                         }
                         b"points" if elements.is_some() => {
-                            let mut list: AttrList<'_> = Vec::new();
-                            self.x.attributes(c, ev.start, &mut list)?;
+                            let mut list = std::mem::take(&mut self.child_attrs);
+                            self.x
+                                .tag_attributes(ev.start, ev.end, is_empty, &mut list)?;
                             let mut el = RawElement {
                                 attrs: list
                                     .iter()
@@ -539,6 +558,7 @@ impl<'a> Reader<'a> {
                                 start: ev.start,
                                 end: ev.end,
                             };
+                            self.child_attrs = list;
                             if !is_empty {
                                 el.end =
                                     self.shape_children(false, ev.end, &mut el.attributes, None)?;
@@ -571,21 +591,30 @@ impl<'a> Reader<'a> {
 
     fn image_shape(
         &mut self,
-        e: &BytesStart<'a>,
         kind: Kind,
         (start, tag_end): (usize, usize),
         empty: bool,
         image: ImageId,
     ) -> Result<(), ParseError> {
-        let mut attrs: AttrList<'_> = Vec::new();
-        self.x.attributes(e, start, &mut attrs)?;
-        let mut child_attrs = Vec::new();
+        let mut attrs = std::mem::take(&mut self.attrs);
+        self.x.tag_attributes(start, tag_end, empty, &mut attrs)?;
+        let mut raw_attributes = std::mem::take(&mut self.raw_attributes);
+        raw_attributes.clear();
         let mut elements = Vec::new();
         let els = (kind == Kind::Skeleton).then_some(&mut elements);
-        let end = self.shape_children(empty, tag_end, &mut child_attrs, els)?;
+        let end = self.shape_children(empty, tag_end, &mut raw_attributes, els)?;
         let end = end.max(start);
-        let result =
-            self.build_image_shape(&attrs, kind, start, end, image, child_attrs, &elements);
+        let result = self.build_image_shape(
+            &attrs,
+            kind,
+            start,
+            end,
+            image,
+            &mut raw_attributes,
+            &elements,
+        );
+        self.attrs = attrs;
+        self.raw_attributes = raw_attributes;
         if let Some(ann) = result {
             self.dataset.annotations.push(ann);
             self.spans.annotations.push(Some(self.span(start, end)));
@@ -601,11 +630,11 @@ impl<'a> Reader<'a> {
         start: usize,
         end: usize,
         image: ImageId,
-        child_attrs: Vec<(String, String)>,
+        child_attrs: &mut Vec<(String, String)>,
         elements: &[RawElement],
     ) -> Option<Annotation> {
         let find = |name: &str| find_in(attrs, name);
-        let label_name = find("label").unwrap_or_default().to_owned();
+        let label_name = find("label").unwrap_or_default();
         if find("label").is_none() {
             self.x.issue(
                 ReadIssue::MalformedValue,
@@ -614,7 +643,7 @@ impl<'a> Reader<'a> {
                 "shape without a `label` attribute: read with the label \"\"",
             );
         }
-        let label = self.label(&label_name, None, start, end);
+        let label = self.label(label_name, None, start, end);
         let geometry = match kind {
             Kind::Skeleton => self.skeleton_geometry(label, elements, start, end)?,
             _ => self.geometry(kind, attrs, start, end)?,
@@ -659,7 +688,11 @@ impl<'a> Reader<'a> {
         Some(ann)
     }
 
-    fn typed(&self, label: LabelId, raw: Vec<(String, String)>) -> Attributes {
+    /// Types the `<attribute>` values of a shape of `label`, emptying `raw`.
+    fn typed(&self, label: LabelId, raw: &mut Vec<(String, String)>) -> Attributes {
+        if raw.is_empty() {
+            return Attributes::new();
+        }
         let spec_of = |name: &str| {
             self.dataset
                 .labels
@@ -668,7 +701,7 @@ impl<'a> Reader<'a> {
                 .map(|s| s.input_type)
         };
         Attributes(
-            raw.into_iter()
+            raw.drain(..)
                 .map(|(n, v)| {
                     let value = match spec_of(&n) {
                         t @ Some(InputType::Checkbox | InputType::Number) => {
@@ -737,6 +770,9 @@ impl<'a> Reader<'a> {
             );
             return None;
         };
+        if let Some(n) = parse_plain_decimal(v.as_bytes()) {
+            return Some(n);
+        }
         match v.trim().parse::<f64>() {
             Ok(n) if n.is_finite() => Some(n),
             Ok(_) => {
@@ -984,18 +1020,14 @@ impl<'a> Reader<'a> {
     /// Reads a `<track>`; returns it with its span, or `None` if unusable.
     fn track(
         &mut self,
-        e: &BytesStart<'a>,
         start: usize,
+        tag_end: usize,
         empty: bool,
         parent: Option<LabelId>,
     ) -> Result<Option<SpannedTrack>, ParseError> {
-        self.collect_attrs(e, start)?;
-        let attrs = std::mem::take(&mut self.attrs);
-        let label_name = attrs
-            .iter()
-            .find(|(k, _)| k.as_slice() == b"label")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+        let mut attrs: AttrList<'a> = Vec::new();
+        self.x.tag_attributes(start, tag_end, empty, &mut attrs)?;
+        let label_name = get(&attrs, b"label").unwrap_or_default().to_owned();
         let mut track = Track {
             id: TrackId(0),
             label: LabelId(0),
@@ -1007,13 +1039,13 @@ impl<'a> Reader<'a> {
         };
         let mut id_ok = true;
         for (k, v) in &attrs {
-            match k.as_slice() {
+            match *k {
                 b"label" => {}
                 b"id" => match v.trim().parse() {
                     Ok(id) => track.id = TrackId(id),
                     Err(_) => id_ok = false,
                 },
-                b"source" => track.source = Some(v.clone()),
+                b"source" => track.source = Some(v.to_string()),
                 b"group_id" => track.group = self.group(v, start, start),
                 k => track.extra.push((
                     format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),
@@ -1021,25 +1053,28 @@ impl<'a> Reader<'a> {
                 )),
             }
         }
-        self.attrs = attrs;
+        drop(attrs);
         let mut end = start;
-        let mut raw_shapes: Vec<RawTrackShape> = Vec::new();
+        let mut raw_shapes: Vec<RawTrackShape<'a>> = Vec::new();
         if !empty {
             loop {
                 let ev = self.x.next()?;
                 match ev.event {
                     Event::Start(ref c) | Event::Empty(ref c) => {
                         let is_empty = matches!(ev.event, Event::Empty(_));
-                        let local = c.local_name();
-                        if local.as_ref() == b"track" && parent.is_none() {
+                        let local = crate::xml::local_name(c);
+                        if local == b"track" && parent.is_none() {
                             // Element tracks resolve their label under this track's label.
                             let me = self.label(&label_name, None, start, ev.start);
-                            if let Some((el, _)) = self.track(c, ev.start, is_empty, Some(me))? {
+                            if let Some((el, _)) =
+                                self.track(ev.start, ev.end, is_empty, Some(me))?
+                            {
                                 track.elements.push(el);
                             }
-                        } else if let Some(kind) = kind_of(local.as_ref()) {
-                            self.collect_attrs(c, ev.start)?;
-                            let attrs = std::mem::take(&mut self.attrs);
+                        } else if let Some(kind) = kind_of(local) {
+                            let mut attrs: AttrList<'a> = Vec::new();
+                            self.x
+                                .tag_attributes(ev.start, ev.end, is_empty, &mut attrs)?;
                             let mut child_attrs = Vec::new();
                             let end =
                                 self.shape_children(is_empty, ev.end, &mut child_attrs, None)?;
@@ -1047,12 +1082,11 @@ impl<'a> Reader<'a> {
                                 kind,
                                 ev.start,
                                 end.max(ev.end),
-                                attrs.clone(),
+                                attrs,
                                 child_attrs,
                             ));
-                            self.attrs = attrs;
                         } else {
-                            let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                            let name = String::from_utf8_lossy(local).into_owned();
                             let end = if is_empty {
                                 ev.end
                             } else {
@@ -1086,7 +1120,7 @@ impl<'a> Reader<'a> {
         track.label = self.label(&label_name, parent, start, end);
         let mut shape_labels = 0usize;
         let n_shapes = raw_shapes.len();
-        for (kind, s, e, attrs, child_attrs) in raw_shapes {
+        for (kind, s, e, attrs, mut child_attrs) in raw_shapes {
             if let Some(l) = find_in(&attrs, "label") {
                 if l == label_name {
                     shape_labels += 1;
@@ -1099,7 +1133,9 @@ impl<'a> Reader<'a> {
                     );
                 }
             }
-            if let Some(shape) = self.track_shape(track.label, kind, s, e, &attrs, child_attrs) {
+            if let Some(shape) =
+                self.track_shape(track.label, kind, s, e, &attrs, &mut child_attrs)
+            {
                 track.shapes.push(shape);
             }
         }
@@ -1117,8 +1153,8 @@ impl<'a> Reader<'a> {
         kind: Kind,
         start: usize,
         end: usize,
-        attrs: &[(Vec<u8>, String)],
-        child_attrs: Vec<(String, String)>,
+        attrs: &[(&[u8], Cow<'_, str>)],
+        child_attrs: &mut Vec<(String, String)>,
     ) -> Option<TrackShape> {
         let find = |name: &str| find_in(attrs, name);
         let geometry = if kind == Kind::Skeleton {
@@ -1145,7 +1181,7 @@ impl<'a> Reader<'a> {
             attributes: Attributes::new(),
         };
         for (k, v) in attrs {
-            match k.as_slice() {
+            match *k {
                 b"frame" | b"label" => {}
                 b"keyframe" => shape.keyframe = self.flag(v, "keyframe", start, end),
                 b"outside" => shape.outside = self.flag(v, "outside", start, end),
@@ -1176,15 +1212,6 @@ trait AttrPair {
     fn value(&self) -> &str;
 }
 
-impl AttrPair for (Vec<u8>, String) {
-    fn key(&self) -> &[u8] {
-        &self.0
-    }
-    fn value(&self) -> &str {
-        &self.1
-    }
-}
-
 impl AttrPair for (&[u8], Cow<'_, str>) {
     fn key(&self) -> &[u8] {
         self.0
@@ -1197,7 +1224,7 @@ impl AttrPair for (&[u8], Cow<'_, str>) {
 fn find_in<'v, P: AttrPair>(attrs: &'v [P], name: &str) -> Option<&'v str> {
     attrs
         .iter()
-        .find(|p| p.key() == name.as_bytes())
+        .find(|p| crate::xml::key_is(p.key(), name.as_bytes()))
         .map(AttrPair::value)
 }
 
@@ -1209,13 +1236,7 @@ fn meta_declared(label: &Label) -> bool {
 type SpannedTrack = (Track, (usize, usize));
 
 /// A track shape as read: kind, span, XML attributes, `<attribute>` values.
-type RawTrackShape = (
-    Kind,
-    usize,
-    usize,
-    Vec<(Vec<u8>, String)>,
-    Vec<(String, String)>,
-);
+type RawTrackShape<'a> = (Kind, usize, usize, AttrList<'a>, Vec<(String, String)>);
 
 /// A skeleton element as read.
 struct RawElement {
@@ -1276,7 +1297,11 @@ pub(crate) fn parse_points(text: &str) -> Result<Vec<Point>, String> {
         let Some((x, y)) = pair.split_once(',') else {
             return Err(format!("`{}` is not an `x,y` pair", shorten(pair)));
         };
-        let (Ok(x), Ok(y)) = (x.trim().parse::<f64>(), y.trim().parse::<f64>()) else {
+        let parse = |t: &str| match parse_plain_decimal(t.as_bytes()) {
+            Some(v) => Ok(v),
+            None => t.trim().parse::<f64>(),
+        };
+        let (Ok(x), Ok(y)) = (parse(x), parse(y)) else {
             return Err(format!("`{}` is not a pair of numbers", shorten(pair)));
         };
         if !x.is_finite() || !y.is_finite() {
@@ -1285,6 +1310,48 @@ pub(crate) fn parse_points(text: &str) -> Result<Vec<Point>, String> {
         out.push(Point::new(x, y));
     }
     Ok(out)
+}
+
+/// Exact powers of ten.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Parses a plain decimal of at most 15 digits (`12.25`, `-3`, `0.5`) to
+/// the very value `str::parse` gives; `None` for anything else (exponents,
+/// whitespace, signs other than `-`, more digits), left to `str::parse`.
+///
+/// The digits make an integer below 2^53 and the power of ten is exact, so
+/// the one division rounds correctly.
+pub(crate) fn parse_plain_decimal(s: &[u8]) -> Option<f64> {
+    let (negative, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    let mut mantissa = 0u64;
+    let mut count = 0usize;
+    let mut decimals = 0usize;
+    let mut dot = false;
+    for &b in digits {
+        if b.is_ascii_digit() {
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+            count += 1;
+            decimals += usize::from(dot);
+            if count > 15 {
+                return None;
+            }
+        } else if b == b'.' && !dot {
+            dot = true;
+        } else {
+            return None;
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let value = mantissa as f64 / *POW10.get(decimals)?;
+    Some(if negative { -value } else { value })
 }
 
 /// At most 40 characters of `s`, for messages.
@@ -1311,5 +1378,37 @@ mod tests {
         assert!(parse_points("1,2;a,4").unwrap_err().contains("numbers"));
         assert!(parse_points("nan,2").unwrap_err().contains("finite"));
         assert_eq!(parse_points("").unwrap(), vec![]);
+        assert_eq!(
+            parse_points(" 1.5 , -2 ; 3e2,4").unwrap(),
+            vec![Point::new(1.5, -2.0), Point::new(300.0, 4.0)]
+        );
+    }
+
+    #[test]
+    fn plain_decimals_parse_as_str_parse_does() {
+        for s in [
+            "0", "-0", "1", "12.25", "-3.5", ".5", "5.", "0.1", "0.3", "1920.75", "123456789012345",
+            "0.00000000000001", "900719925474.991", "-0.0", "33.333333333333",
+        ] {
+            let fast = parse_plain_decimal(s.as_bytes()).unwrap();
+            let slow: f64 = s.parse().unwrap();
+            assert_eq!(fast.to_bits(), slow.to_bits(), "{s}");
+        }
+        for s in [
+            "", "-", ".", "1e5", " 1", "1 ", "+1", "1.2.3", "nan", "inf", "1234567890123456", "1,5",
+        ] {
+            assert_eq!(parse_plain_decimal(s.as_bytes()), None, "{s}");
+        }
+        // Exhaustively against str::parse on a grid of short decimals.
+        for i in 0..20_000u32 {
+            for s in [format!("{}.{:02}", i, i % 100), format!("-{}.{:03}", i / 7, i % 1000)] {
+                let slow: f64 = s.parse().unwrap();
+                assert_eq!(
+                    parse_plain_decimal(s.as_bytes()).unwrap().to_bits(),
+                    slow.to_bits(),
+                    "{s}"
+                );
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ParseError, ReadIssue};
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use quick_xml::Reader;
 
 /// The deepest element nesting accepted. CVAT files nest at most six deep
@@ -34,6 +34,20 @@ pub(crate) struct Xml<'a> {
     pub(crate) file: FileId,
     /// Recoverable problems found so far.
     pub(crate) issues: Vec<Diagnostic>,
+    /// `full` as text when it is valid UTF-8 as a whole: values are then
+    /// sliced from it without validating each again.
+    text: Option<&'a str>,
+    /// Whether whitespace-only text between elements is skipped.
+    skip_whitespace: bool,
+}
+
+/// The XML attributes of a start tag: name and unescaped value, borrowed
+/// from the input where the value holds no reference.
+pub(crate) type AttrList<'a> = Vec<(&'a [u8], Cow<'a, str>)>;
+
+/// XML's whitespace.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 impl<'a> Xml<'a> {
@@ -59,6 +73,28 @@ impl<'a> Xml<'a> {
             path,
             file,
             issues: Vec::new(),
+            text: None,
+            skip_whitespace: false,
+        }
+    }
+
+    /// Validates the whole input as UTF-8 once, so that values are sliced
+    /// from it without validating each again.
+    pub(crate) fn validate_utf8(&mut self) {
+        self.text = std::str::from_utf8(self.full).ok();
+    }
+
+    /// Whether whitespace-only text between elements is skipped (no event).
+    pub(crate) fn skip_whitespace(&mut self, skip: bool) {
+        self.skip_whitespace = skip;
+        self.reader.config_mut().trim_text_start = skip;
+    }
+
+    /// `full[start..end]` as text, or `None` if it is not valid UTF-8.
+    pub(crate) fn str_at(&self, start: usize, end: usize) -> Option<&'a str> {
+        match self.text {
+            Some(text) => text.get(start..end),
+            None => std::str::from_utf8(self.full.get(start..end)?).ok(),
         }
     }
 
@@ -90,7 +126,7 @@ impl<'a> Xml<'a> {
 
     /// The next event. `Eof` inside an open element is an error.
     pub(crate) fn next(&mut self) -> Result<Ev<'a>, ParseError> {
-        let start = self.pos();
+        let mut start = self.pos();
         let event = match self.reader.read_event() {
             Ok(e) => e,
             Err(e) => {
@@ -99,6 +135,12 @@ impl<'a> Xml<'a> {
             }
         };
         let end = self.pos();
+        if self.skip_whitespace {
+            // The skipped whitespace is not part of the event.
+            while start < end && self.full.get(start).copied().is_some_and(is_space) {
+                start += 1;
+            }
+        }
         match &event {
             Event::Start(_) => {
                 self.depth += 1;
@@ -147,14 +189,34 @@ impl<'a> Xml<'a> {
     /// up to and including its end tag. Nested elements are skipped with an
     /// issue. Returns the text and the end offset.
     pub(crate) fn read_text(&mut self) -> Result<(String, usize), ParseError> {
+        let skip = self.skip_whitespace;
+        if skip {
+            // Text values keep their whitespace.
+            self.skip_whitespace(false);
+        }
+        let result = self.read_text_inner();
+        if skip {
+            self.skip_whitespace(true);
+        }
+        result
+    }
+
+    fn read_text_inner(&mut self) -> Result<(String, usize), ParseError> {
         let target = self.depth.saturating_sub(1);
         let mut text = String::new();
         loop {
             let ev = self.next()?;
             match ev.event {
-                Event::Text(t) => match t.decode() {
-                    Ok(s) => text.push_str(&s),
-                    Err(_) => self.issue(
+                Event::Text(_) => match self.str_at(ev.start, ev.end) {
+                    Some(s) => {
+                        if text.is_empty() {
+                            // Usually the only piece: allocate it exactly.
+                            text = s.to_owned();
+                        } else {
+                            text.push_str(s);
+                        }
+                    }
+                    None => self.issue(
                         ReadIssue::MalformedValue,
                         ev.start,
                         ev.end,
@@ -213,35 +275,144 @@ impl<'a> Xml<'a> {
         }
     }
 
-    /// Iterates over the attributes of a start tag as `(name, value)`,
-    /// unescaped and borrowed from the input where no entity is present.
-    pub(crate) fn attributes<'e>(
+    /// Parses the attributes of the start tag `full[start..end]` (from its
+    /// `<` to after its `>`; `empty` for `<.../>`) into `out`: names, and
+    /// values with references replaced. Malformed or repeated attributes and
+    /// unknown entities are errors at their position.
+    pub(crate) fn tag_attributes(
         &self,
-        e: &'e BytesStart<'a>,
-        at: usize,
-        out: &mut Vec<(&'e [u8], Cow<'e, str>)>,
+        start: usize,
+        end: usize,
+        empty: bool,
+        out: &mut AttrList<'a>,
     ) -> Result<(), ParseError> {
         out.clear();
-        for attr in e.attributes() {
-            let attr =
-                attr.map_err(|err| self.error_at(at, format!("malformed attribute: {err}")))?;
-            let value = match attr.value {
-                Cow::Borrowed(raw) => {
-                    if memchr::memchr(b'&', raw).is_some() {
-                        Cow::Owned(unescape(raw).map_err(|m| self.error_at(at, m))?)
-                    } else {
-                        Cow::Borrowed(
-                            std::str::from_utf8(raw).map_err(|_| {
-                                self.error_at(at, "attribute value is not valid UTF-8")
-                            })?,
-                        )
-                    }
-                }
-                Cow::Owned(raw) => Cow::Owned(unescape(&raw).map_err(|m| self.error_at(at, m))?),
-            };
-            out.push((attr.key.into_inner(), value));
+        let full = self.full;
+        // `start` is the `<` (past a byte order mark or skipped whitespace).
+        let start = match full.get(start..end) {
+            Some(tag) if tag.first() != Some(&b'<') => {
+                start + memchr::memchr(b'<', tag).unwrap_or(0)
+            }
+            _ => start,
+        };
+        // Inside the brackets, without the `/` of an empty element.
+        let stop = end.saturating_sub(if empty { 2 } else { 1 });
+        let tag = full.get(start..stop).unwrap_or_default();
+        let skip_spaces = |mut i: usize| {
+            while tag.get(i).copied().is_some_and(is_space) {
+                i += 1;
+            }
+            i
+        };
+        // Past `<` and the element name.
+        let mut i = 1;
+        while tag.get(i).is_some_and(|&b| !is_space(b)) {
+            i += 1;
         }
-        Ok(())
+        // One bit per (length, first, last byte) of the names seen: a name
+        // is looked for among the earlier ones only when its bit is set.
+        let mut seen = 0u64;
+        loop {
+            i = skip_spaces(i);
+            if i >= tag.len() {
+                return Ok(());
+            }
+            let key_start = i;
+            while tag.get(i).is_some_and(|&b| b != b'=' && !is_space(b)) {
+                i += 1;
+            }
+            let key = tag.get(key_start..i).unwrap_or_default();
+            let key_name = || String::from_utf8_lossy(key);
+            i = skip_spaces(i);
+            if tag.get(i) != Some(&b'=') {
+                return Err(self.error_at(
+                    start + key_start,
+                    format!("malformed attribute: `{}` is not followed by `=`", key_name()),
+                ));
+            }
+            i = skip_spaces(i + 1);
+            let quote = match tag.get(i) {
+                Some(&q @ (b'"' | b'\'')) => q,
+                _ => {
+                    return Err(self.error_at(
+                        start + i,
+                        format!(
+                            "malformed attribute: the value of `{}` is not quoted",
+                            key_name()
+                        ),
+                    ))
+                }
+            };
+            let value_start = i + 1;
+            let rest = tag.get(value_start..).unwrap_or_default();
+            // Values are mostly short: look at their first bytes one by one.
+            let mut amp = false;
+            let mut len = None;
+            for (j, &b) in rest.iter().take(32).enumerate() {
+                if b == quote {
+                    len = Some(j);
+                    break;
+                }
+                amp |= b == b'&';
+            }
+            if len.is_none() && rest.len() > 32 {
+                len = memchr::memchr(quote, rest);
+                amp = len.is_some_and(|n| memchr::memchr(b'&', rest.get(..n).unwrap_or(rest)).is_some());
+            }
+            let Some(len) = len else {
+                return Err(self.error_at(
+                    start + i,
+                    format!(
+                        "malformed attribute: the value of `{}` is not closed",
+                        key_name()
+                    ),
+                ));
+            };
+            let value_end = value_start + len;
+            i = value_end + 1;
+            if tag.get(i).is_some_and(|&b| !is_space(b)) {
+                return Err(self.error_at(
+                    start + i,
+                    "malformed attribute: attributes must be separated by whitespace",
+                ));
+            }
+            let (first, last) = match (key.first(), key.last()) {
+                (Some(&f), Some(&l)) => (usize::from(f), usize::from(l)),
+                _ => {
+                    return Err(self.error_at(
+                        start + key_start,
+                        "malformed attribute: a name is missing",
+                    ))
+                }
+            };
+            let bit = 1u64 << ((key.len() * 7 + first * 3 + last) & 63);
+            if seen & bit != 0 && out.iter().any(|(k, _)| *k == key) {
+                return Err(self.error_at(
+                    start + key_start,
+                    format!("malformed attribute: `{}` is repeated", key_name()),
+                ));
+            }
+            seen |= bit;
+            let (abs_start, abs_end) = (start + value_start, start + value_end);
+            let value = if amp {
+                let raw = full.get(abs_start..abs_end).unwrap_or_default();
+                Cow::Owned(unescape(raw).map_err(|m| self.error_at(abs_start, m))?)
+            } else {
+                Cow::Borrowed(self.str_at(abs_start, abs_end).ok_or_else(|| {
+                    self.error_at(abs_start, "attribute value is not valid UTF-8")
+                })?)
+            };
+            out.push((key, value));
+        }
+    }
+}
+
+/// The name of an element without its namespace prefix.
+pub(crate) fn local_name<'b>(e: &'b quick_xml::events::BytesStart<'_>) -> &'b [u8] {
+    let name = e.name().into_inner();
+    match name.iter().position(|&b| b == b':') {
+        Some(colon) => name.get(colon + 1..).unwrap_or_default(),
+        None => name,
     }
 }
 
@@ -321,11 +492,18 @@ pub(crate) fn escape_text(out: &mut String, s: &str) {
     }
 }
 
+/// Whether attribute name `key` is `name`: a loop the compiler keeps
+/// inline, faster than a call to `memcmp` for names this short.
+#[inline]
+pub(crate) fn key_is(key: &[u8], name: &[u8]) -> bool {
+    key.len() == name.len() && key.iter().zip(name).all(|(a, b)| a == b)
+}
+
 /// The value of attribute `name` in a collected attribute list.
 pub(crate) fn get<'v>(attrs: &'v [(&[u8], Cow<'_, str>)], name: &[u8]) -> Option<&'v str> {
     attrs
         .iter()
-        .find(|(k, _)| *k == name)
+        .find(|(k, _)| key_is(k, name))
         .map(|(_, v)| v.as_ref())
 }
 

@@ -8,8 +8,8 @@ use labelkit_diagnostics::{
     ByteSpan, Diagnostic, FileId, Loaded, ReadIssue, SourceFile, SourceSpan,
 };
 use labelkit_model::{
-    keys, Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint, KeypointSchema,
-    Keypoints, Label, LabelId, Point, Polygon, Visibility,
+    keys, Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint,
+    KeypointSchema, Keypoints, Label, LabelId, Point, Polygon, Visibility,
 };
 use rayon::prelude::*;
 

@@ -9,6 +9,7 @@ use labelkit_model::{Dataset, Image, ImageId, Precision, WriteReport};
 use crate::detect::detect;
 use crate::error::Error;
 use crate::format::Format;
+use crate::verify;
 
 /// What [`WriteReport`] calls the tracks that were expanded into per-frame
 /// shapes for a format without tracks.
@@ -27,6 +28,30 @@ pub struct ReadOptions {
     /// YOLO reader options.
     #[cfg(feature = "yolo")]
     pub yolo: labelkit_yolo::ReadOptions,
+    /// After reading a COCO or CVAT file, look for each image's file (its
+    /// name relative to the file's folder, to `images/` there, or to
+    /// `../images/`) and record the size read from its header under
+    /// [`labelkit_model::keys::FILE_SIZE`], for the image-size-mismatch
+    /// rule. A folder where none of the first 20 images is found is not
+    /// tried further, so a dataset without its images costs nothing. YOLO
+    /// sizes always come from the image files. Needs the `yolo` feature
+    /// (its header reader); without it nothing is recorded.
+    pub verify_image_sizes: bool,
+}
+
+impl ReadOptions {
+    /// Default options.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`ReadOptions::verify_image_sizes`].
+    #[must_use]
+    pub fn verify_image_sizes(mut self, yes: bool) -> Self {
+        self.verify_image_sizes = yes;
+        self
+    }
 }
 
 /// How YOLO output refers to the images of the dataset.
@@ -187,11 +212,15 @@ pub fn read(path: &Path, format: Option<Format>, options: &ReadOptions) -> Resul
         Some(f) => f,
         None => detect(path)?,
     };
-    match format {
-        Format::Coco => read_coco(path, options),
-        Format::CvatImages | Format::CvatVideo => read_cvat(path, options),
-        Format::YoloUltralytics | Format::YoloDarknet => read_yolo(path, options),
+    let mut loaded = match format {
+        Format::Coco => read_coco(path, options)?,
+        Format::CvatImages | Format::CvatVideo => read_cvat(path, options)?,
+        Format::YoloUltralytics | Format::YoloDarknet => return read_yolo(path, options),
+    };
+    if options.verify_image_sizes {
+        verify::record_file_sizes(&mut loaded, path);
     }
+    Ok(loaded)
 }
 
 #[cfg(feature = "coco")]
@@ -236,8 +265,9 @@ fn read_yolo(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
 /// folder for YOLO).
 ///
 /// A format without tracks gets the tracks expanded into per-frame shapes
-/// first; the report counts them under [`EXPANDED_TRACKS`]. Output is
-/// written atomically by the format's writer.
+/// first; the report counts them under [`EXPANDED_TRACKS`]. The facts
+/// readers leave for the rules ([`labelkit_model::keys`]) are not written
+/// as data. Output is written atomically by the format's writer.
 ///
 /// # Errors
 /// I/O errors and refusals of the writer (unsafe file names, an existing
@@ -260,6 +290,8 @@ pub fn write(
     } else {
         dataset
     };
+    let cleaned = verify::without_reader_facts(dataset, format);
+    let dataset = cleaned.as_ref().unwrap_or(dataset);
     let written = write_enabled(dataset, format, out, options)?;
     report.merge(&written);
     Ok(report)

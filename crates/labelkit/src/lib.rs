@@ -56,6 +56,7 @@ mod detect;
 mod error;
 mod format;
 mod io;
+mod verify;
 
 pub use detect::{detect, detect_bytes};
 pub use error::Error;

@@ -2,6 +2,7 @@
 
 mod corpus;
 mod exif;
+mod facts;
 mod fuzz;
 mod single_file;
 mod write;

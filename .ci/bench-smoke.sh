@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Smoke run of the benchmarks on a tiny generated dataset, so that the
+# generator, the runner, every measured operation and the peer script keep
+# working. It measures nothing worth reading. Fails on any error.
+#
+# The peers (Datumaro, globox, labelformat) run only when their virtual
+# environment (target/bench-venv) already exists: CI does not install them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release -q -p labelkit-bench -p labelkit-cli
+BIN=target/release
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$BIN/labelkit-bench" generate --images 60 --seed 7 --out "$tmp/data" > "$tmp/generate.txt"
+grep -q '^images: 60,' "$tmp/generate.txt"
+
+"$BIN/labelkit-bench" run --data "$tmp/data" --reps 1 --scratch "$tmp/scratch" \
+    --labelkit "$BIN/labelkit" --json "$tmp/run.json" > "$tmp/run.md" 2> "$tmp/run.log" \
+    || { cat "$tmp/run.log" >&2; exit 1; }
+for row in "floor: serde_json COCO" "floor: quick-xml CVAT" "floor: write YOLO files" \
+    "read COCO" "read CVAT" "read YOLO" "convert COCO -> YOLO" "convert CVAT -> COCO" \
+    "convert YOLO -> COCO" "convert CVAT -> YOLO" "check CVAT, every rule" \
+    "check one YOLO label file" "pre-commit"; do
+    grep -q "| $row" "$tmp/run.md" || { echo "bench-smoke: no row '$row'" >&2; cat "$tmp/run.md" >&2; exit 1; }
+done
+
+peers=""
+[ -x target/bench-venv/bin/python ] && peers="labelformat globox datumaro"
+PEERS="$peers" SCRATCH="$tmp/peers" LABELKIT_BENCH="$BIN/labelkit-bench" \
+    scripts/bench-peers.sh "$tmp/data" 1 > "$tmp/peers.md" 2> "$tmp/peers.log" \
+    || { cat "$tmp/peers.log" "$tmp/peers.md" >&2; exit 1; }
+# labelkit's outputs hold every object of the input.
+objects=$(sed -n 's/^.*COCO annotations: \([0-9]*\),.*$/\1/p' "$tmp/generate.txt")
+for conv in cvat-coco yolo-coco; do
+    grep -q "| $conv | labelkit | .*annotations=$objects " "$tmp/peers.md" \
+        || { echo "bench-smoke: $conv lost annotations (want $objects)" >&2; cat "$tmp/peers.md" >&2; exit 1; }
+done
+echo "bench-smoke: ok"

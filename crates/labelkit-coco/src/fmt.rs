@@ -1,0 +1,220 @@
+//! Fast number printing for the writer.
+//!
+//! [`Precision::Shortest`] prints what `format!("{value}")` prints: the
+//! shortest decimal that reads back to the same `f64`, never in exponent
+//! form, integral values without a fractional part, `-0` as `0`. The digits
+//! come from `zmij` (the shortest round-trip algorithm serde_json uses),
+//! which is several times faster than `core::fmt`; they are laid out here in
+//! `core::fmt`'s plain decimal form. When more than 15 digits are needed,
+//! several decimals may read back to the value and the choice may differ,
+//! so those values go through `core::fmt`. Other precisions go through
+//! [`Precision::write`].
+
+use labelkit_model::Precision;
+
+/// Appends the decimal digits of `v`.
+pub(crate) fn write_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        // `v % 10` is below 10.
+        digits[i] = b'0' + u8::try_from(v % 10).unwrap_or(0);
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends `v` (signed).
+pub(crate) fn write_i64(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    write_u64(out, v.unsigned_abs());
+}
+
+/// Appends a finite `v` printed by `precision`; `scratch` is reused for the
+/// precisions that go through `core::fmt`.
+pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64, precision: Precision, scratch: &mut String) {
+    if precision == Precision::Shortest {
+        write_shortest(out, v);
+    } else {
+        scratch.clear();
+        precision.write(scratch, v);
+        out.extend_from_slice(scratch.as_bytes());
+    }
+}
+
+/// Appends a finite `v` as `format!("{v}")` would (with `-0` as `0`).
+pub(crate) fn write_shortest(out: &mut Vec<u8>, v: f64) {
+    // Integral values below 2^53 print as integers.
+    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        #[allow(clippy::cast_possible_truncation)]
+        let i = v as i64;
+        write_i64(out, i);
+        return;
+    }
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(v).as_bytes();
+    // Split "[-]D[.DDD][e[+-]NN]" into sign, digits, and the position of the
+    // decimal point relative to the first digit.
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(e) => {
+            let exp = text.get(e + 1..).unwrap_or_default();
+            let (sign, exp) = match exp.split_first() {
+                Some((b'-', rest)) => (-1, rest),
+                Some((b'+', rest)) => (1, rest),
+                _ => (1, exp),
+            };
+            let n = exp
+                .iter()
+                .fold(0i32, |n, &d| n * 10 + i32::from(d.wrapping_sub(b'0')));
+            (text.get(..e).unwrap_or_default(), sign * n)
+        }
+        None => (text, 0),
+    };
+    let mut digits = [0u8; 32];
+    let mut len = 0;
+    let mut point = None;
+    for &b in mantissa {
+        if b == b'.' {
+            point = Some(len);
+        } else if let Some(slot) = digits.get_mut(len) {
+            *slot = b;
+            len += 1;
+        }
+    }
+    let int_len = i32::try_from(point.unwrap_or(len)).unwrap_or(0) + exponent;
+    // Drop leading and trailing zeros of the digits.
+    let mut digits = &digits[..len];
+    let mut int_len = int_len;
+    while let Some((b'0', rest)) = digits.split_first() {
+        digits = rest;
+        int_len -= 1;
+    }
+    while let Some((b'0', rest)) = digits.split_last() {
+        digits = rest;
+    }
+    if digits.is_empty() {
+        out.push(b'0');
+        return;
+    }
+    if digits.len() > 15 || v.abs() < f64::MIN_POSITIVE {
+        // With 16 or 17 digits (or a subnormal) several decimals of the same
+        // length may read back to `v`, and the two algorithms may choose
+        // differently (on a tie): keep `core::fmt`'s choice. Up to 15 digits
+        // the shortest decimal is unique.
+        use std::io::Write as _;
+        let _ = write!(out, "{v}");
+        return;
+    }
+    if negative {
+        out.push(b'-');
+    }
+    let n = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    if int_len <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', usize::try_from(-int_len).unwrap_or(0)));
+        out.extend_from_slice(digits);
+    } else if int_len >= n {
+        out.extend_from_slice(digits);
+        out.extend(std::iter::repeat_n(b'0', usize::try_from(int_len - n).unwrap_or(0)));
+    } else {
+        let (a, b) = digits.split_at(usize::try_from(int_len).unwrap_or(0));
+        out.extend_from_slice(a);
+        out.push(b'.');
+        out.extend_from_slice(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shortest(v: f64) -> String {
+        let mut out = Vec::new();
+        write_shortest(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn expected(v: f64) -> String {
+        let v = if v == 0.0 { 0.0 } else { v };
+        format!("{v}")
+    }
+
+    #[test]
+    fn shortest_matches_core_fmt() {
+        let fixed = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            0.5,
+            965.59,
+            76.399_999_999_999_98,
+            8754.910_500_000_027,
+            1e-7,
+            -1.5e-7,
+            1.234_5e-300,
+            5e-324,
+            1e15,
+            1e16,
+            1e21,
+            1.5e22,
+            123_456_789_012_345_680.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            9_007_199_254_740_993.0,
+            0.000_123,
+            100.25,
+            2.0f64.powi(60) + 2048.0,
+        ];
+        for v in fixed {
+            assert_eq!(shortest(v), expected(v), "{v:e}");
+        }
+        // Random bit patterns and random two-decimal coordinates.
+        let mut state = 0x1234_5678_9abc_def0_u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        for _ in 0..200_000 {
+            let v = f64::from_bits(next());
+            if v.is_finite() {
+                assert_eq!(shortest(v), expected(v), "{v:e}");
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let c = (next() % 400_000) as f64 / 100.0;
+            assert_eq!(shortest(c), expected(c), "{c:e}");
+            let s = c * 3.7;
+            assert_eq!(shortest(s), expected(s), "{s:e}");
+        }
+    }
+
+    #[test]
+    fn integers_and_other_precisions() {
+        let mut out = Vec::new();
+        write_u64(&mut out, 0);
+        out.push(b' ');
+        write_u64(&mut out, u64::MAX);
+        out.push(b' ');
+        write_i64(&mut out, i64::MIN);
+        out.push(b' ');
+        write_f64(&mut out, 1.234_56, Precision::Decimals(2), &mut String::new());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "0 18446744073709551615 -9223372036854775808 1.23"
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! The facts the reader leaves for the rules in `extra` entries
+//! (`labelkit_model::keys`): `flip_idx`, missing label files, labels
+//! without images.
+
+use std::fs;
+use std::path::Path;
+
+use labelkit_model::keys;
+use labelkit_yolo::{read_label_file, read_path, write_path, ReadOptions, WriteOptions};
+
+use crate::codes;
+
+fn extra<'a>(extra: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    extra
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A 16 x 8 GIF header: enough for the size reader.
+fn gif(path: &Path) {
+    fs::write(path, b"GIF89a\x10\x00\x08\x00\x00\x00").unwrap();
+}
+
+/// A pose dataset: `a` has labels, `b` an empty label file, `c` no label
+/// file, and `d.txt` has no image.
+fn pose_dataset(root: &Path) {
+    fs::write(
+        root.join("data.yaml"),
+        "path: .\ntrain: images/train\nkpt_shape: [3, 3]\nflip_idx: [0, 2, 1]\nnames: [person]\n",
+    )
+    .unwrap();
+    fs::create_dir_all(root.join("images/train")).unwrap();
+    fs::create_dir_all(root.join("labels/train")).unwrap();
+    for name in ["a", "b", "c"] {
+        gif(&root.join(format!("images/train/{name}.gif")));
+    }
+    let row = "0 0.5 0.5 0.5 0.5 0.25 0.25 2 0.75 0.25 2 0.5 0.5 1\n";
+    fs::write(root.join("labels/train/a.txt"), row).unwrap();
+    fs::write(root.join("labels/train/b.txt"), "").unwrap();
+    fs::write(root.join("labels/train/d.txt"), row).unwrap();
+}
+
+#[test]
+fn flip_idx_missing_label_files_and_labels_without_images_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    pose_dataset(dir.path());
+    let l = read_path(dir.path(), &ReadOptions::default()).unwrap();
+    let d = &l.dataset;
+    assert_eq!(extra(&d.info.extra, keys::FLIP_IDX), Some("[0,2,1]"));
+    let facts: Vec<(&str, Option<&str>, Option<&str>)> = d
+        .images
+        .iter()
+        .map(|i| {
+            (
+                i.file_name.as_str(),
+                extra(&i.extra, keys::LABEL_FILE),
+                extra(&i.extra, keys::IMAGE_FILE),
+            )
+        })
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            ("images/train/a.gif", None, None),
+            // An empty label file is a deliberate background image.
+            ("images/train/b.gif", None, None),
+            ("images/train/c.gif", Some("\"missing\""), None),
+            ("images/train/d.jpg", None, Some("\"missing\"")),
+        ]
+    );
+    // The labels of `d` are read all the same, with normalised coordinates,
+    // and its missing image is a read issue.
+    assert_eq!(d.annotations.len(), 4);
+    assert_eq!(codes(&l.issues), ["F008"]);
+    assert!(d.labels.labels.iter().all(|l| l.extra.is_empty()));
+}
+
+#[test]
+fn one_label_file_without_its_image_is_marked_and_keeps_flip_idx() {
+    let dir = tempfile::tempdir().unwrap();
+    pose_dataset(dir.path());
+    let l = read_label_file(
+        &dir.path().join("labels/train/d.txt"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        extra(&l.dataset.info.extra, keys::FLIP_IDX),
+        Some("[0,2,1]")
+    );
+    assert_eq!(l.dataset.images.len(), 1);
+    assert_eq!(
+        extra(&l.dataset.images[0].extra, keys::IMAGE_FILE),
+        Some("\"missing\"")
+    );
+    let l = read_label_file(
+        &dir.path().join("labels/train/a.txt"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert!(l.dataset.images[0].extra.is_empty());
+}
+
+#[test]
+fn no_flip_idx_no_entry_and_a_class_beyond_names_is_only_a_read_issue() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join("data.yaml"), "train: images\nnames: [a]\n").unwrap();
+    fs::create_dir_all(root.join("images")).unwrap();
+    fs::create_dir_all(root.join("labels")).unwrap();
+    gif(&root.join("images/x.gif"));
+    fs::write(root.join("labels/x.txt"), "3 0.5 0.5 0.5 0.5\n").unwrap();
+    let l = read_path(root, &ReadOptions::default()).unwrap();
+    assert!(extra(&l.dataset.info.extra, keys::FLIP_IDX).is_none());
+    assert_eq!(codes(&l.issues), ["F003"]);
+    assert_eq!(l.dataset.labels.len(), 1);
+    assert!(l.dataset.annotations.is_empty());
+    assert!(l.dataset.images[0].extra.is_empty());
+}
+
+#[test]
+fn the_writer_does_not_carry_the_facts_and_writes_background_images_as_empty_files() {
+    let dir = tempfile::tempdir().unwrap();
+    pose_dataset(dir.path());
+    let l = read_path(dir.path(), &ReadOptions::default()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    write_path(&l.dataset, &target, &WriteOptions::default()).unwrap();
+    let yaml = fs::read_to_string(target.join("data.yaml")).unwrap();
+    assert!(
+        !yaml.contains("yolo.") && !yaml.contains("labelkit."),
+        "{yaml}"
+    );
+    assert!(yaml.contains("flip_idx: [0, 2, 1]"), "{yaml}");
+    // `c` had no label file: it is written as an empty one.
+    assert_eq!(
+        fs::read_to_string(target.join("labels/train/c.txt")).unwrap(),
+        ""
+    );
+    for entry in fs::read_dir(target.join("labels/train")).unwrap() {
+        let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains("missing"), "{text}");
+    }
+}

@@ -1,0 +1,269 @@
+//! Facts about image files that annotation files only declare: the size of
+//! each image file, read from its header, for the image-size-mismatch rule
+//! (D007); and the removal of such reader facts before writing.
+
+use std::path::{Path, PathBuf};
+
+use labelkit_diagnostics::Loaded;
+use labelkit_model::{keys, Dataset};
+
+use crate::format::Format;
+
+/// How many images are looked for under a candidate folder before the
+/// folder is given up when none of them is there: a dataset without its
+/// images costs a few dozen failed look-ups, not one per image.
+#[cfg(feature = "yolo")]
+const PROBES: usize = 20;
+
+/// The folders an annotation file's image names may be relative to: the
+/// file's folder, its `images` subfolder, and the `images` folder beside it.
+fn candidate_roots(annotation_file: &Path) -> [PathBuf; 3] {
+    let dir = annotation_file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    [
+        dir.to_path_buf(),
+        dir.join("images"),
+        dir.join("..").join("images"),
+    ]
+}
+
+/// An image file found, and its size or why it could not be read.
+#[cfg(feature = "yolo")]
+type Probed = (PathBuf, Result<(u32, u32), String>);
+
+/// Finds the image files of a dataset read from `annotation_file` (a COCO
+/// or CVAT file) and records each file's size, read from its header with
+/// the EXIF orientation applied, under [`keys::FILE_SIZE`] in the image's
+/// `extra`. Each image name is tried relative to the folders of
+/// [`candidate_roots`], in order; a folder where none of the first
+/// [`PROBES`] images is found is not tried further. A file that exists but
+/// whose header cannot be read is reported as an `F008` issue. Headers are
+/// read in parallel; the result does not depend on the order of the work.
+#[cfg(feature = "yolo")]
+pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
+    use labelkit_diagnostics::ReadIssue;
+    use labelkit_yolo::imagesize::image_size;
+    use rayon::prelude::*;
+
+    let roots = candidate_roots(annotation_file);
+    let sample: Vec<&str> = loaded
+        .dataset
+        .images
+        .iter()
+        .map(|i| i.file_name.as_str())
+        .filter(|n| !n.is_empty())
+        .take(PROBES)
+        .collect();
+    let live: Vec<&PathBuf> = roots
+        .iter()
+        .filter(|root| sample.iter().any(|n| root.join(n).is_file()))
+        .collect();
+    if live.is_empty() {
+        return;
+    }
+    let found: Vec<Option<Probed>> = loaded
+        .dataset
+        .images
+        .par_iter()
+        .map(|image| {
+            if image.file_name.is_empty() {
+                return None;
+            }
+            let path = live
+                .iter()
+                .map(|root| root.join(&image.file_name))
+                .find(|p| p.is_file())?;
+            let size = image_size(&path).map_err(|e| e.to_string());
+            Some((path, size))
+        })
+        .collect();
+    for (i, result) in found.into_iter().enumerate() {
+        let Some((path, size)) = result else { continue };
+        let Some(image) = loaded.dataset.images.get_mut(i) else {
+            continue;
+        };
+        match size {
+            Ok((w, h)) => {
+                image.extra.retain(|(k, _)| k != keys::FILE_SIZE);
+                image
+                    .extra
+                    .push((keys::FILE_SIZE.to_owned(), format!("[{w},{h}]")));
+            }
+            Err(why) => {
+                let message = format!(
+                    "{}: {why}; the declared size {}x{} of `{}` cannot be verified",
+                    path.display(),
+                    image.width,
+                    image.height,
+                    image.file_name
+                );
+                let issue = match loaded.spans.image(i) {
+                    Some(at) => ReadIssue::ImageUnreadable.at(at.file, at.span, message),
+                    None => ReadIssue::ImageUnreadable.in_file(&path, message),
+                };
+                loaded.issues.push(issue.about(Some(image.id.0), None));
+            }
+        }
+    }
+}
+
+/// Without the YOLO crate there is no header reader: nothing is recorded.
+#[cfg(not(feature = "yolo"))]
+pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
+    let _ = (loaded, candidate_roots(annotation_file));
+}
+
+/// Whether an `extra` key is a fact a reader left for the rules (see
+/// [`keys`]), which a writer must not carry into its output as data.
+fn is_reader_fact(key: &str) -> bool {
+    matches!(
+        key,
+        keys::FLIP_IDX | keys::UNDECLARED | keys::LABEL_FILE | keys::IMAGE_FILE | keys::FILE_SIZE
+    )
+}
+
+/// A copy of `dataset` without the facts readers leave for the rules, when
+/// it has any that a writer of `format` would otherwise write out as data
+/// (COCO keeps unknown `extra` entries as JSON fields); `None` when the
+/// dataset can be written as it is. The CVAT writer reads the undeclared
+/// marker (it does not declare such labels either), and the YOLO and CVAT
+/// writers ignore the other facts.
+pub(crate) fn without_reader_facts(dataset: &Dataset, format: Format) -> Option<Dataset> {
+    if format != Format::Coco {
+        return None;
+    }
+    let has = |extra: &[(String, String)]| extra.iter().any(|(k, _)| is_reader_fact(k));
+    let any = has(&dataset.info.extra)
+        || dataset.labels.labels.iter().any(|l| has(&l.extra))
+        || dataset.images.iter().any(|i| has(&i.extra));
+    if !any {
+        return None;
+    }
+    let mut copy = dataset.clone();
+    copy.info.extra.retain(|(k, _)| !is_reader_fact(k));
+    for label in &mut copy.labels.labels {
+        label.extra.retain(|(k, _)| !is_reader_fact(k));
+    }
+    for image in &mut copy.images {
+        image.extra.retain(|(k, _)| !is_reader_fact(k));
+    }
+    Some(copy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use labelkit_model::{Image, ImageId, Label};
+
+    #[test]
+    fn candidate_roots_of_a_bare_file_name_are_relative_to_the_working_folder() {
+        let [a, b, c] = candidate_roots(Path::new("instances.json"));
+        assert_eq!(a, PathBuf::from("."));
+        assert_eq!(b, PathBuf::from("./images"));
+        assert_eq!(c, PathBuf::from("./../images"));
+        let [a, _, c] = candidate_roots(Path::new("/d/annotations/x.xml"));
+        assert_eq!(a, PathBuf::from("/d/annotations"));
+        assert_eq!(c, PathBuf::from("/d/annotations/../images"));
+    }
+
+    #[cfg(feature = "yolo")]
+    #[test]
+    fn sizes_are_recorded_where_files_are_found_and_a_folder_without_them_is_given_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ann.json");
+        let images = dir.path().join("images");
+        std::fs::create_dir_all(&images).unwrap();
+        let gif = |name: &str, w: u8| {
+            std::fs::write(
+                images.join(name),
+                [b"GIF89a".as_slice(), &[w, 0, 7, 0]].concat(),
+            )
+            .unwrap();
+        };
+        let mut dataset = Dataset::default();
+        for n in 0..25u64 {
+            dataset.images.push(Image {
+                id: ImageId(n + 1),
+                file_name: format!("i{n}.gif"),
+                width: 9,
+                height: 7,
+                ..Image::default()
+            });
+        }
+        let sizes = |l: &Loaded| -> Vec<(u64, String)> {
+            l.dataset
+                .images
+                .iter()
+                .filter_map(|i| {
+                    let (_, v) = i.extra.iter().find(|(k, _)| k == keys::FILE_SIZE)?;
+                    Some((i.id.0, v.clone()))
+                })
+                .collect()
+        };
+        // Only the 25th image is there: the first 20 were not, so the
+        // folder is given up.
+        gif("i24.gif", 9);
+        let mut l = Loaded {
+            dataset: dataset.clone(),
+            ..Loaded::default()
+        };
+        record_file_sizes(&mut l, &file);
+        assert!(sizes(&l).is_empty());
+        // With the first image there, every image is looked for.
+        gif("i0.gif", 5);
+        std::fs::write(images.join("i3.gif"), b"not an image").unwrap();
+        let mut l = Loaded {
+            dataset: dataset.clone(),
+            ..Loaded::default()
+        };
+        record_file_sizes(&mut l, &file);
+        assert_eq!(
+            sizes(&l),
+            [(1, "[5,7]".to_owned()), (25, "[9,7]".to_owned())]
+        );
+        assert_eq!(l.issues.len(), 1);
+        assert_eq!(l.issues[0].code, "F008");
+        assert_eq!(l.issues[0].image, Some(4));
+        assert!(
+            l.issues[0]
+                .message
+                .ends_with("the declared size 9x7 of `i3.gif` cannot be verified"),
+            "{}",
+            l.issues[0].message
+        );
+    }
+
+    #[test]
+    fn reader_facts_are_removed_for_coco_only() {
+        let mut d = Dataset::default();
+        d.info
+            .extra
+            .push((keys::FLIP_IDX.to_owned(), "[1,0]".to_owned()));
+        d.info.extra.push(("year".to_owned(), "2017".to_owned()));
+        let mut label = Label::new("x");
+        label
+            .extra
+            .push((keys::UNDECLARED.to_owned(), "true".to_owned()));
+        d.labels.push(label);
+        d.images.push(Image {
+            id: ImageId(1),
+            extra: vec![
+                (keys::LABEL_FILE.to_owned(), "\"missing\"".to_owned()),
+                ("license".to_owned(), "3".to_owned()),
+            ],
+            ..Image::default()
+        });
+        assert!(without_reader_facts(&d, Format::CvatImages).is_none());
+        assert!(without_reader_facts(&d, Format::YoloUltralytics).is_none());
+        let c = without_reader_facts(&d, Format::Coco).unwrap();
+        assert_eq!(c.info.extra, vec![("year".to_owned(), "2017".to_owned())]);
+        assert!(c.labels.labels[0].extra.is_empty());
+        assert_eq!(
+            c.images[0].extra,
+            vec![("license".to_owned(), "3".to_owned())]
+        );
+        assert!(without_reader_facts(&c, Format::Coco).is_none());
+    }
+}
