@@ -55,6 +55,19 @@ pub enum Error {
     /// folder, I/O).
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// Expanding the video tracks would produce more frames than labelkit
+    /// expands (see [`crate::MAX_EXPANDED_FRAMES`]); a damaged or hostile file
+    /// can place two shapes of one track billions of frames apart.
+    #[error(
+        "expanding the tracks would produce {frames} frames, more than the {limit} labelkit expands; \
+         check the frame numbers of the tracks, or convert to CVAT for video, which keeps tracks"
+    )]
+    TooManyFrames {
+        /// Frames the expansion would produce.
+        frames: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A strict conversion would lose something.
     #[error("strict conversion to {to} refused: {}", lossy_summary(report, *read_issues))]
     Lossy {

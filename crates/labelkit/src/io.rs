@@ -285,7 +285,7 @@ pub fn write(
     let expanded;
     let dataset = if !format.holds_tracks() && !dataset.tracks.is_empty() {
         report.lose(EXPANDED_TRACKS, dataset.tracks.len() as u64);
-        expanded = expand_tracks(dataset);
+        expanded = expand_tracks(dataset)?;
         &expanded
     } else {
         dataset
@@ -303,8 +303,15 @@ pub fn write(
 /// no image in the dataset (CVAT for video files list none) gets one, named
 /// `frame_NNNNNN` as CVAT names extracted frames, with the video's frame size
 /// (`original_size` of the CVAT meta) when known.
-fn expand_tracks(dataset: &Dataset) -> Dataset {
+fn expand_tracks(dataset: &Dataset) -> Result<Dataset, Error> {
     let stop_frame = dataset.images.iter().filter_map(|i| i.frame).max();
+    let frames = expanded_frame_bound(dataset, stop_frame);
+    if frames > MAX_EXPANDED_FRAMES {
+        return Err(Error::TooManyFrames {
+            frames,
+            limit: MAX_EXPANDED_FRAMES,
+        });
+    }
     let expanded = labelkit_model::track::expand_tracks(dataset, stop_frame);
     let mut copy = dataset.clone();
     copy.tracks.clear();
@@ -330,7 +337,34 @@ fn expand_tracks(dataset: &Dataset) -> Dataset {
         }
     }
     copy.annotations.extend(expanded);
-    copy
+    Ok(copy)
+}
+
+/// The most per-frame states a track expansion may produce, over all tracks:
+/// about a day of video at 30 frames per second for ten objects.
+pub const MAX_EXPANDED_FRAMES: u64 = 30_000_000;
+
+/// An upper bound of the states expanding `dataset`'s tracks produces: each
+/// track spans from its first shape to its last, or to `stop_frame`.
+fn expanded_frame_bound(dataset: &Dataset, stop_frame: Option<u64>) -> u64 {
+    fn span(track: &labelkit_model::Track, stop_frame: Option<u64>) -> u64 {
+        let first = track.shapes.iter().map(|s| s.frame).min();
+        let last = track.shapes.iter().map(|s| s.frame).max();
+        let own = match (first, last) {
+            (Some(first), Some(last)) => stop_frame.unwrap_or(last).max(last) - first + 1,
+            _ => 0,
+        };
+        track
+            .elements
+            .iter()
+            .map(|e| span(e, stop_frame))
+            .fold(own, u64::saturating_add)
+    }
+    dataset
+        .tracks
+        .iter()
+        .map(|t| span(t, stop_frame))
+        .fold(0, u64::saturating_add)
 }
 
 /// The frame size recorded in a CVAT `<original_size>` kept in the dataset
@@ -600,5 +634,48 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, Error::Output(_)), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod frame_limit_tests {
+    use super::*;
+    use labelkit_model::{Geometry, LabelId, Track, TrackId, TrackShape};
+
+    fn shape(frame: u64) -> TrackShape {
+        TrackShape {
+            frame,
+            keyframe: true,
+            outside: false,
+            occluded: false,
+            z_order: 0,
+            geometry: Geometry::Box(labelkit_model::BoxGeom::from_xyxy(0.0, 0.0, 5.0, 5.0)),
+            attributes: labelkit_model::Attributes::new(),
+        }
+    }
+
+    #[test]
+    fn a_track_spanning_billions_of_frames_is_refused() {
+        let mut dataset = Dataset::new();
+        let label = dataset.labels.find_or_insert("person");
+        assert_eq!(label, LabelId(0));
+        dataset.tracks.push(Track {
+            id: TrackId(0),
+            label,
+            group: None,
+            source: None,
+            shapes: vec![shape(0), shape(u64::MAX / 2)],
+            elements: Vec::new(),
+            extra: Vec::new(),
+        });
+        let err = expand_tracks(&dataset).unwrap_err();
+        assert!(
+            matches!(err, Error::TooManyFrames { frames, limit } if frames == u64::MAX / 2 + 1 && limit == MAX_EXPANDED_FRAMES),
+            "{err}"
+        );
+        dataset.tracks[0].shapes[1].frame = 9;
+        let copy = expand_tracks(&dataset).unwrap();
+        assert_eq!(copy.annotations.len(), 10);
+        assert!(copy.tracks.is_empty());
     }
 }

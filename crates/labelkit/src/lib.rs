@@ -63,7 +63,7 @@ pub use error::Error;
 pub use format::{formats, Capability, Format, FormatInfo, Support, UnknownFormat, FEATURES};
 pub use io::{
     convert, read, write, ConvertOptions, ConvertReport, ImageMode, ReadOptions, WriteOptions,
-    EXPANDED_TRACKS,
+    EXPANDED_TRACKS, MAX_EXPANDED_FRAMES,
 };
 
 /// The canonical label model.
