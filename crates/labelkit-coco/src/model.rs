@@ -179,124 +179,19 @@ impl AnnotationSink {
         image: ImageId,
         label: LabelId,
     ) -> Noticed {
-        let mut noticed = Noticed::default();
-        let crowd = ann.iscrowd.is_some_and(|n| n.as_f64() != 0.0);
-        let mut extra = owned_extra(ann.extra);
-        let mut attributes_marker = None;
-        let (occluded, attributes) = match ann.attributes {
-            Some(obj) => {
-                attributes_marker = match obj.occluded {
-                    None => Some("\"no-occluded\""),
-                    Some(false) if obj.attributes.is_empty() => Some("\"present\""),
-                    Some(_) => None,
-                };
-                (obj.occluded.unwrap_or(false), obj.attributes)
-            }
-            None => (false, labelkit_model::Attributes::new()),
-        };
-
-        let mut bbox_marker = None;
-        let bbox = ann.bbox.as_deref().and_then(|b| match *b {
-            [x, y, w, h] => {
-                let stored = CocoBox { x, y, w, h };
-                let geometry = BoxGeom::from(stored);
-                if !same_box(CocoBox::from(geometry), stored) {
-                    bbox_marker = Some(bbox_text(stored));
-                }
-                Some(geometry)
-            }
-            _ => None,
-        });
-        let seg = match ann.segmentation {
-            Segmentation::Polygon { rings, .. } => Some(Geometry::Polygon(Polygon { rings })),
-            Segmentation::Rle {
-                height,
-                width,
-                counts,
-            } => Some(Geometry::Mask(Mask {
-                encoding: MaskEncoding::Coco {
-                    height,
-                    width,
-                    counts,
-                },
-            })),
-            Segmentation::Empty => {
-                extra.push(("segmentation".to_owned(), "[]".to_owned()));
-                None
-            }
-            Segmentation::Absent => None,
-        };
-        let keypoints = ann.keypoints.map(|flat| {
-            let points = flat
-                .chunks_exact(3)
-                .map(|t| {
-                    let (visibility, ok) = visibility(t[2]);
-                    noticed.bad_visibility |= !ok;
-                    Keypoint {
-                        name: None,
-                        x: t[0],
-                        y: t[1],
-                        visibility,
-                    }
-                })
-                .collect();
-            Keypoints { points }
-        });
-
-        let area = computed_area(seg.as_ref(), bbox.as_ref());
-        if let Some(stored) = ann.area {
-            if stored.trim().parse::<f64>().ok() != Some(area) {
-                extra.push(("area".to_owned(), stored.into_owned()));
-            }
-        }
-        if let Some(stored) = ann.num_keypoints {
-            let counted = keypoints.as_ref().map(|k| k.num_labelled() as u64);
-            if counted.is_none() || stored.trim().parse::<u64>().ok() != counted {
-                extra.push(("num_keypoints".to_owned(), stored.into_owned()));
-            }
-        }
-        if let Some(text) = bbox_marker {
-            extra.push(("bbox".to_owned(), text));
-        }
-        if let Some(m) = attributes_marker {
-            extra.push((ATTRIBUTES_MARKER.to_owned(), m.to_owned()));
-        }
-
-        let geometries: Vec<Geometry> = bbox
-            .map(Geometry::Box)
-            .into_iter()
-            .chain(seg)
-            .chain(keypoints.map(Geometry::Keypoints))
-            .collect();
-        noticed.members = geometries.len();
-        if geometries.is_empty() {
-            return noticed;
-        }
-        let group = (geometries.len() > 1).then_some(GroupId(id));
-        self.max_id = self.max_id.max(id);
-        let mut extra = Some(extra);
-        for (i, geometry) in geometries.into_iter().enumerate() {
-            noticed.non_finite |= !geometry.is_finite();
-            if i > 0 {
-                self.derived.push(self.annotations.len());
-            }
-            self.annotations.push(Annotation {
-                id: AnnotationId(id),
-                image,
-                label,
-                geometry,
-                attributes: attributes.clone(),
-                occluded,
-                z_order: 0,
-                group,
-                source: None,
-                score: ann.score,
-                crowd,
-                track: None,
-                extra: extra.take().unwrap_or_default(),
-            });
-        }
+        let before = self.annotations.len();
+        let noticed = convert(ann, id, image, label, &mut self.annotations);
+        self.record(id, before);
         noticed
+    }
+
+    /// Notes the shapes from position `first` on, all made from COCO
+    /// annotation `id` by [`convert`]: the ones after the first are derived.
+    pub(crate) fn record(&mut self, id: u64, first: usize) {
+        if self.annotations.len() > first {
+            self.max_id = self.max_id.max(id);
+            self.derived.extend(first + 1..self.annotations.len());
+        }
     }
 
     /// The annotations, with the derived shapes numbered above the largest
@@ -311,4 +206,131 @@ impl AnnotationSink {
         }
         self.annotations
     }
+}
+
+/// Converts one COCO annotation with its resolved id, image and label to
+/// its shapes, appended to `out`; [`AnnotationSink::record`] then notes the
+/// shapes after the first, which get fresh ids at the end.
+#[allow(clippy::too_many_lines)]
+pub(crate) fn convert(
+    ann: CocoAnnotation<'_>,
+    id: u64,
+    image: ImageId,
+    label: LabelId,
+    out: &mut Vec<Annotation>,
+) -> Noticed {
+    let mut noticed = Noticed::default();
+    let crowd = ann.iscrowd.is_some_and(|n| n.as_f64() != 0.0);
+    let mut extra = owned_extra(ann.extra);
+    let mut attributes_marker = None;
+    let (occluded, attributes) = match ann.attributes {
+        Some(obj) => {
+            attributes_marker = match obj.occluded {
+                None => Some("\"no-occluded\""),
+                Some(false) if obj.attributes.is_empty() => Some("\"present\""),
+                Some(_) => None,
+            };
+            (obj.occluded.unwrap_or(false), obj.attributes)
+        }
+        None => (false, labelkit_model::Attributes::new()),
+    };
+
+    let mut bbox_marker = None;
+    let bbox = ann.bbox.as_deref().and_then(|b| match *b {
+        [x, y, w, h] => {
+            let stored = CocoBox { x, y, w, h };
+            let geometry = BoxGeom::from(stored);
+            if !same_box(CocoBox::from(geometry), stored) {
+                bbox_marker = Some(bbox_text(stored));
+            }
+            Some(geometry)
+        }
+        _ => None,
+    });
+    let seg = match ann.segmentation {
+        Segmentation::Polygon { rings, .. } => Some(Geometry::Polygon(Polygon { rings })),
+        Segmentation::Rle {
+            height,
+            width,
+            counts,
+        } => Some(Geometry::Mask(Mask {
+            encoding: MaskEncoding::Coco {
+                height,
+                width,
+                counts,
+            },
+        })),
+        Segmentation::Empty => {
+            extra.push(("segmentation".to_owned(), "[]".to_owned()));
+            None
+        }
+        Segmentation::Absent => None,
+    };
+    let keypoints = ann.keypoints.map(|flat| {
+        let points = flat
+            .chunks_exact(3)
+            .map(|t| {
+                let (visibility, ok) = visibility(t[2]);
+                noticed.bad_visibility |= !ok;
+                Keypoint {
+                    name: None,
+                    x: t[0],
+                    y: t[1],
+                    visibility,
+                }
+            })
+            .collect();
+        Keypoints { points }
+    });
+
+    let area = computed_area(seg.as_ref(), bbox.as_ref());
+    if let Some(stored) = ann.area {
+        if stored.trim().parse::<f64>().ok() != Some(area) {
+            extra.push(("area".to_owned(), stored.into_owned()));
+        }
+    }
+    if let Some(stored) = ann.num_keypoints {
+        let counted = keypoints.as_ref().map(|k| k.num_labelled() as u64);
+        if counted.is_none() || stored.trim().parse::<u64>().ok() != counted {
+            extra.push(("num_keypoints".to_owned(), stored.into_owned()));
+        }
+    }
+    if let Some(text) = bbox_marker {
+        extra.push(("bbox".to_owned(), text));
+    }
+    if let Some(m) = attributes_marker {
+        extra.push((ATTRIBUTES_MARKER.to_owned(), m.to_owned()));
+    }
+
+    let geometries: Vec<Geometry> = bbox
+        .map(Geometry::Box)
+        .into_iter()
+        .chain(seg)
+        .chain(keypoints.map(Geometry::Keypoints))
+        .collect();
+    noticed.members = geometries.len();
+    if geometries.is_empty() {
+        return noticed;
+    }
+    let group = (geometries.len() > 1).then_some(GroupId(id));
+    let mut extra = Some(extra);
+    for geometry in geometries {
+        noticed.non_finite |= !geometry.is_finite();
+        out.push(Annotation {
+            id: AnnotationId(id),
+            image,
+            label,
+            geometry,
+            attributes: attributes.clone(),
+            occluded,
+            z_order: 0,
+            group,
+            source: None,
+            score: ann.score,
+            crowd,
+            track: None,
+            extra: extra.take().unwrap_or_default(),
+        });
+    }
+    noticed
 }

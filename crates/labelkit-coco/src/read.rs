@@ -15,11 +15,12 @@ use labelkit_diagnostics::{
     ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceMap, SourceSpan,
     SpanTable,
 };
-use labelkit_model::{Dataset, Image, ImageId, Label, LabelId};
+use labelkit_model::{Annotation, Dataset, Image, ImageId, Label, LabelId};
+use rayon::prelude::*;
 
 use crate::elements::{CocoAnnotation, CocoCategory, CocoImage, Segmentation};
 use crate::json::{self, Num, Patched, Range};
-use crate::model::{label_from, AnnotationSink};
+use crate::model::{convert, label_from, AnnotationSink, Noticed};
 use crate::{Error, ReadOptions};
 
 /// A multiplicative hasher for integer ids: ids are not attacker-chosen keys
@@ -302,18 +303,155 @@ impl<'t> Reader<'t, '_> {
         }
     }
 
+    /// Annotations: parsed, checked and converted in parallel, a batch of
+    /// chunks at a time; then, in file order, ids, references and issues are
+    /// resolved and the shapes appended, so the result does not depend on
+    /// the threads.
     #[allow(clippy::too_many_lines)]
     fn annotations(&mut self, ranges: &[Range], results: bool) {
         let mut sink = AnnotationSink::default();
-        sink.annotations.reserve(ranges.len());
         let mut seen: IdSet<u64> = IdSet::default();
         seen.reserve(ranges.len());
-        for (index, &range) in ranges.iter().enumerate() {
-            let Some(ann) = self.parse::<CocoAnnotation<'t>>(range, "annotation") else {
+        let chunks = ranges.len().div_ceil(CHUNK);
+        let batch = (rayon::current_num_threads() * 4).max(1);
+        let mut next = 0;
+        while next < chunks {
+            let end = (next + batch).min(chunks);
+            let context = &*self;
+            let parts: Vec<Prepared> = (next..end)
+                .into_par_iter()
+                .map(|c| {
+                    let start = c * CHUNK;
+                    let chunk = ranges.get(start..(start + CHUNK).min(ranges.len()));
+                    context.prepare(start, chunk.unwrap_or_default())
+                })
+                .collect();
+            for part in parts {
+                if sink.annotations.is_empty() && !ranges.is_empty() {
+                    // Room for the shapes, estimated from the first chunk.
+                    let per = part.shapes.len() as f64 / part.items.len().max(1) as f64;
+                    #[allow(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        clippy::cast_precision_loss
+                    )]
+                    sink.annotations
+                        .reserve((per * 1.02 * ranges.len() as f64) as usize + 16);
+                    self.spans.annotations.reserve(sink.annotations.capacity());
+                }
+                self.settle(part, results, &mut sink, &mut seen);
+            }
+            next = end;
+        }
+        self.dataset.annotations = sink.finish();
+        self.dataset.annotations.shrink_to_fit();
+        self.spans.annotations.shrink_to_fit();
+    }
+
+    /// Parses, checks and converts the annotations of one chunk, which
+    /// starts at position `start` of the list; nothing is resolved that
+    /// depends on the annotations before it.
+    fn prepare(&self, start: usize, ranges: &[Range]) -> Prepared {
+        let mut part = Prepared {
+            items: Vec::with_capacity(ranges.len()),
+            shapes: Vec::with_capacity(ranges.len() * 2),
+        };
+        for (i, &range) in ranges.iter().enumerate() {
+            let slice = self.text.get(range.0..range.1).unwrap_or_default();
+            let ann = match serde_json::from_slice::<CocoAnnotation<'t>>(slice) {
+                Ok(ann) => ann,
+                Err(e) => {
+                    let (offset, message) = json::error_offset(slice, &e);
+                    let at = (range.0 + offset, (range.0 + offset + 1).min(range.1));
+                    part.items.push(Item {
+                        range,
+                        position: 0,
+                        outcome: Outcome::Malformed {
+                            at,
+                            message: format!("annotation skipped: {message}"),
+                        },
+                    });
+                    continue;
+                }
+            };
+            let id = ann.id.map(Num::as_u64);
+            let image_id = ann.image_id.and_then(Num::as_u64);
+            let category_id = ann.category_id.and_then(Num::as_i64);
+            let position = (start + i) as u64 + 1;
+            let (Some(image), Some(category)) = (image_id, category_id) else {
+                part.items.push(Item {
+                    range,
+                    position,
+                    outcome: Outcome::Parsed {
+                        id,
+                        image_id,
+                        category_id,
+                        label: None,
+                        problems: Vec::new(),
+                        noticed: Noticed::default(),
+                    },
+                });
                 continue;
             };
-            let position = index as u64 + 1;
-            let id = match ann.id.map(Num::as_u64) {
+            let known = self.labels_by_id.get(&category).copied();
+            // A label made for an unknown category has no keypoint schema.
+            let problems = self.check_annotation(&ann, known);
+            let coco_id = match id {
+                Some(Some(id)) => id,
+                _ => position,
+            };
+            let noticed = convert(
+                ann,
+                coco_id,
+                ImageId(image),
+                known.unwrap_or(LabelId(0)),
+                &mut part.shapes,
+            );
+            part.items.push(Item {
+                range,
+                position,
+                outcome: Outcome::Parsed {
+                    id,
+                    image_id,
+                    category_id,
+                    label: known,
+                    problems,
+                    noticed,
+                },
+            });
+        }
+        part
+    }
+
+    /// Resolves a prepared chunk in file order: ids, missing images and
+    /// categories, issues, and the shapes appended to `sink`.
+    #[allow(clippy::too_many_lines)]
+    fn settle(
+        &mut self,
+        part: Prepared,
+        results: bool,
+        sink: &mut AnnotationSink,
+        seen: &mut IdSet<u64>,
+    ) {
+        let mut shapes = part.shapes.into_iter();
+        for item in part.items {
+            let range = item.range;
+            let (id, image_id, category_id, known, problems, noticed) = match item.outcome {
+                Outcome::Malformed { at, message } => {
+                    self.issue(ReadIssue::MalformedValue, at, message);
+                    continue;
+                }
+                Outcome::Parsed {
+                    id,
+                    image_id,
+                    category_id,
+                    label,
+                    problems,
+                    noticed,
+                } => (id, image_id, category_id, label, problems, noticed),
+            };
+            let position = item.position;
+            let id = match id {
                 Some(Some(id)) => id,
                 None if results => position,
                 _ => {
@@ -325,7 +463,7 @@ impl<'t> Reader<'t, '_> {
                     position
                 }
             };
-            let Some(image_id) = ann.image_id.and_then(Num::as_u64) else {
+            let Some(image_id) = image_id else {
                 self.issue(
                     ReadIssue::MalformedValue,
                     range,
@@ -334,7 +472,7 @@ impl<'t> Reader<'t, '_> {
                 .annotation = Some(id);
                 continue;
             };
-            let Some(category_id) = ann.category_id.and_then(Num::as_i64) else {
+            let Some(category_id) = category_id else {
                 self.issue(
                     ReadIssue::MalformedValue,
                     range,
@@ -364,7 +502,9 @@ impl<'t> Reader<'t, '_> {
                 });
                 self.spans.images.push(None);
             }
-            let label = if let Some(&l) = self.labels_by_id.get(&category_id) {
+            let label = if let Some(l) = known {
+                l
+            } else if let Some(&l) = self.labels_by_id.get(&category_id) {
                 l
             } else {
                 if !results {
@@ -375,16 +515,10 @@ impl<'t> Reader<'t, '_> {
                     )
                     .annotation = Some(id);
                 }
-                // Used but not declared (results files declare no
-                // categories at all): marked for the undeclared-class rule.
-                let mut label = Label::new(category_id.to_string());
-                label.source_id = Some(category_id);
-                if !results {
-                    label.extra.push((
-                        labelkit_model::keys::UNDECLARED.to_owned(),
-                        "true".to_owned(),
-                    ));
-                }
+                let label = Label {
+                    source_id: Some(category_id),
+                    ..Label::new(category_id.to_string())
+                };
                 let l = self.push_label(label, None);
                 self.labels_by_id.insert(category_id, l);
                 l
@@ -397,9 +531,17 @@ impl<'t> Reader<'t, '_> {
                 )
                 .annotation = Some(id);
             }
-            self.check_annotation(&ann, id, label, range);
+            for (kind, message) in problems {
+                self.issue(kind, range, format!("annotation {id}: {message}"))
+                    .annotation = Some(id);
+            }
             let before = sink.annotations.len();
-            let noticed = sink.push(ann, id, ImageId(image_id), label);
+            sink.annotations
+                .extend(shapes.by_ref().take(noticed.members).map(|mut a| {
+                    a.label = label;
+                    a
+                }));
+            sink.record(id, before);
             if noticed.members == 0 {
                 self.issue(
                     ReadIssue::MalformedValue,
@@ -429,16 +571,15 @@ impl<'t> Reader<'t, '_> {
                 self.spans.annotations.push(span);
             }
         }
-        self.dataset.annotations = sink.finish();
     }
 
+    /// The problems of a parsed annotation whose category is `label` (a
+    /// category not in the file has no keypoint schema).
     fn check_annotation(
-        &mut self,
+        &self,
         ann: &CocoAnnotation<'_>,
-        id: u64,
-        label: LabelId,
-        range: Range,
-    ) {
+        label: Option<LabelId>,
+    ) -> Vec<(ReadIssue, String)> {
         let mut problems: Vec<(ReadIssue, String)> = Vec::new();
         if let Some(b) = &ann.bbox {
             if b.len() != 4 {
@@ -478,7 +619,9 @@ impl<'t> Reader<'t, '_> {
             _ => {}
         }
         if let Some(k) = &ann.keypoints {
-            let expected = self.schema_len.get(label.index()).copied().unwrap_or(0);
+            let expected = label
+                .and_then(|l| self.schema_len.get(l.index()).copied())
+                .unwrap_or(0);
             if k.len() % 3 != 0 {
                 problems.push((
                     ReadIssue::WrongValueCount,
@@ -495,7 +638,7 @@ impl<'t> Reader<'t, '_> {
                         "keypoints has {} values, expected 3 x {expected} = {} for category {}",
                         k.len(),
                         3 * expected,
-                        self.dataset.labels.name(label)
+                        label.map_or("", |l| self.dataset.labels.name(l))
                     ),
                 ));
             }
@@ -510,9 +653,37 @@ impl<'t> Reader<'t, '_> {
                 ));
             }
         }
-        for (kind, message) in problems {
-            self.issue(kind, range, format!("annotation {id}: {message}"))
-                .annotation = Some(id);
-        }
+        problems
     }
+}
+
+/// Annotations parsed per parallel task.
+const CHUNK: usize = 1024;
+
+/// One chunk of annotations, parsed and converted.
+struct Prepared {
+    items: Vec<Item>,
+    /// The shapes of all items, in order (`Noticed::members` each).
+    shapes: Vec<Annotation>,
+}
+
+struct Item {
+    range: Range,
+    /// 1-based position in the list.
+    position: u64,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    /// Not an annotation object: reported at `at`.
+    Malformed { at: Range, message: String },
+    Parsed {
+        id: Option<Option<u64>>,
+        image_id: Option<u64>,
+        category_id: Option<i64>,
+        /// The label of a category declared in the file.
+        label: Option<LabelId>,
+        problems: Vec<(ReadIssue, String)>,
+        noticed: Noticed,
+    },
 }

@@ -116,10 +116,11 @@ pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, Pa
         saw_track: false,
         last_label: None,
     };
-    // One fast pass to size the vector of annotations, the largest by far,
-    // so that it is never copied: every shape has a label. (Skeleton
-    // elements and tracks count too: unused room is never touched.)
-    let shapes = memchr::memmem::find_iter(bytes, b" label=\"").count();
+    // Room for the annotations, the largest part by far, guessed from the
+    // size: a shape takes more than 160 bytes of XML but for the barest
+    // boxes. Room never used is never touched (no memory is used for it);
+    // when there are more shapes, the vector grows as usual.
+    let shapes = bytes.len() / 160;
     r.dataset.annotations.reserve(shapes);
     r.spans.annotations.reserve(shapes);
     r.spans.dataset_file = Some(file);
@@ -885,7 +886,7 @@ impl<'a> Reader<'a> {
                 for (slot, name) in coords.iter_mut().zip(CUBOID_NAMES) {
                     *slot = self.number(find(name), name, start, end)?;
                 }
-                Geometry::Cuboid(Cuboid { coords })
+                Geometry::Cuboid(Box::new(Cuboid { coords }))
             }
             Kind::Mask => self.mask(attrs, start, end)?,
             Kind::Tag => Geometry::Tag,

@@ -299,14 +299,20 @@ impl<'a> Xml<'a> {
         let stop = end.saturating_sub(if empty { 2 } else { 1 });
         let tag = full.get(start..stop).unwrap_or_default();
         let skip_spaces = |mut i: usize| {
-            while tag.get(i).copied().is_some_and(is_space) {
+            while let Some(&b) = tag.get(i) {
+                if !is_space(b) {
+                    break;
+                }
                 i += 1;
             }
             i
         };
         // Past `<` and the element name.
         let mut i = 1;
-        while tag.get(i).is_some_and(|&b| !is_space(b)) {
+        while let Some(&b) = tag.get(i) {
+            if is_space(b) {
+                break;
+            }
             i += 1;
         }
         // One bit per (length, first, last byte) of the names seen: a name
@@ -318,75 +324,80 @@ impl<'a> Xml<'a> {
                 return Ok(());
             }
             let key_start = i;
-            while tag.get(i).is_some_and(|&b| b != b'=' && !is_space(b)) {
+            while let Some(&b) = tag.get(i) {
+                if b == b'=' || is_space(b) {
+                    break;
+                }
                 i += 1;
             }
             let key = tag.get(key_start..i).unwrap_or_default();
             let key_name = || String::from_utf8_lossy(key);
-            i = skip_spaces(i);
+            // `name="` usually, else spaces around `=`.
             if tag.get(i) != Some(&b'=') {
-                return Err(self.error_at(
-                    start + key_start,
-                    format!("malformed attribute: `{}` is not followed by `=`", key_name()),
-                ));
+                i = skip_spaces(i);
+                if tag.get(i) != Some(&b'=') {
+                    return Err(self.error_at(
+                        start + key_start,
+                        format!("malformed attribute: `{}` is not followed by `=`", key_name()),
+                    ));
+                }
             }
-            i = skip_spaces(i + 1);
+            i += 1;
             let quote = match tag.get(i) {
                 Some(&q @ (b'"' | b'\'')) => q,
                 _ => {
-                    return Err(self.error_at(
-                        start + i,
-                        format!(
-                            "malformed attribute: the value of `{}` is not quoted",
-                            key_name()
-                        ),
-                    ))
+                    i = skip_spaces(i);
+                    match tag.get(i) {
+                        Some(&q @ (b'"' | b'\'')) => q,
+                        _ => return Err(self.error_at(
+                            start + i,
+                            format!(
+                                "malformed attribute: the value of `{}` is not quoted",
+                                key_name()
+                            ),
+                        )),
+                    }
                 }
             };
             let value_start = i + 1;
-            let rest = tag.get(value_start..).unwrap_or_default();
             // Values are mostly short: look at their first bytes one by one.
             let mut amp = false;
-            let mut len = None;
-            for (j, &b) in rest.iter().take(32).enumerate() {
-                if b == quote {
-                    len = Some(j);
+            let mut j = value_start;
+            let limit = value_start + 24;
+            while let Some(&b) = tag.get(j) {
+                if b == quote || j == limit {
                     break;
                 }
                 amp |= b == b'&';
+                j += 1;
             }
-            if len.is_none() && rest.len() > 32 {
-                len = memchr::memchr(quote, rest);
-                amp = len.is_some_and(|n| memchr::memchr(b'&', rest.get(..n).unwrap_or(rest)).is_some());
+            if tag.get(j) != Some(&quote) {
+                let rest = tag.get(j..).unwrap_or_default();
+                let Some(n) = memchr::memchr(quote, rest) else {
+                    return Err(self.error_at(
+                        start + i,
+                        format!(
+                            "malformed attribute: the value of `{}` is not closed",
+                            key_name()
+                        ),
+                    ));
+                };
+                amp |= memchr::memchr(b'&', rest.get(..n).unwrap_or_default()).is_some();
+                j += n;
             }
-            let Some(len) = len else {
-                return Err(self.error_at(
-                    start + i,
-                    format!(
-                        "malformed attribute: the value of `{}` is not closed",
-                        key_name()
-                    ),
-                ));
-            };
-            let value_end = value_start + len;
-            i = value_end + 1;
+            let value_end = j;
+            i = j + 1;
             if tag.get(i).is_some_and(|&b| !is_space(b)) {
                 return Err(self.error_at(
                     start + i,
                     "malformed attribute: attributes must be separated by whitespace",
                 ));
             }
-            let (first, last) = match (key.first(), key.last()) {
-                (Some(&f), Some(&l)) => (usize::from(f), usize::from(l)),
-                _ => {
-                    return Err(self.error_at(
-                        start + key_start,
-                        "malformed attribute: a name is missing",
-                    ))
-                }
+            let (Some(&first), Some(&last)) = (key.first(), key.last()) else {
+                return Err(self.error_at(start + key_start, "malformed attribute: a name is missing"));
             };
-            let bit = 1u64 << ((key.len() * 7 + first * 3 + last) & 63);
-            if seen & bit != 0 && out.iter().any(|(k, _)| *k == key) {
+            let bit = 1u64 << ((key.len() * 7 + usize::from(first) * 3 + usize::from(last)) & 63);
+            if seen & bit != 0 && out.iter().any(|(k, _)| key_is(k, key)) {
                 return Err(self.error_at(
                     start + key_start,
                     format!("malformed attribute: `{}` is repeated", key_name()),

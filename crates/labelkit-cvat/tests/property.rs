@@ -116,7 +116,7 @@ fn geometry() -> impl Strategy<Value = (u32, Geometry)> {
             )
         ),
         proptest::array::uniform16(coord())
-            .prop_map(|coords| (2, Geometry::Cuboid(Cuboid { coords }))),
+            .prop_map(|coords| (2, Geometry::Cuboid(Box::new(Cuboid { coords })))),
         (0u32..50, 0u32..50, 1u32..6, 1u32..6, any::<u64>()).prop_map(
             |(left, top, width, height, seed)| {
                 let area = width * height;

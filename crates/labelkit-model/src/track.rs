@@ -571,7 +571,7 @@ fn interpolate_geometry(
             for (c, &target) in coords.iter_mut().zip(&b.coords) {
                 *c = lerp(*c, target, t);
             }
-            Geometry::Cuboid(Cuboid { coords })
+            Geometry::Cuboid(Box::new(Cuboid { coords }))
         }
         (Geometry::Points(a), Geometry::Points(b)) => {
             let linear = a.points.len() == 1 || options.points == PointsInterpolation::Linear;
@@ -907,7 +907,7 @@ mod tests {
             shape(2, e(10.0, 6.0, 20.0)),
         ]);
         assert_eq!(t.state_at(1).unwrap().geometry, e(5.0, 4.0, 0.0));
-        let c = |v: f64| Geometry::Cuboid(Cuboid { coords: [v; 16] });
+        let c = |v: f64| Geometry::Cuboid(Box::new(Cuboid { coords: [v; 16] }));
         let t = track(vec![shape(10, c(0.0)), shape(14, c(8.0))]);
         assert_eq!(t.state_at(11).unwrap().geometry, c(2.0));
     }

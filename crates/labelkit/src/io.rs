@@ -304,7 +304,12 @@ pub fn write(
 /// `frame_NNNNNN` as CVAT names extracted frames, with the video's frame size
 /// (`original_size` of the CVAT meta) when known.
 fn expand_tracks(dataset: &Dataset) -> Result<Dataset, Error> {
-    let stop_frame = dataset.images.iter().filter_map(|i| i.frame).max();
+    let stop_frame = dataset
+        .images
+        .iter()
+        .filter_map(|i| i.frame)
+        .chain(video_stop_frame(dataset))
+        .max();
     let frames = expanded_frame_bound(dataset, stop_frame);
     if frames > MAX_EXPANDED_FRAMES {
         return Err(Error::TooManyFrames {
@@ -367,21 +372,33 @@ fn expanded_frame_bound(dataset: &Dataset, stop_frame: Option<u64>) -> u64 {
         .fold(0, u64::saturating_add)
 }
 
+/// The number inside the first `<tag>...</tag>` of `text`.
+fn xml_number<T: std::str::FromStr>(text: &str, tag: &str) -> Option<T> {
+    let open = format!("<{tag}>");
+    let start = text.find(&open)? + open.len();
+    let rest = text.get(start..)?;
+    let end = rest.find('<')?;
+    rest.get(..end)?.trim().parse().ok()
+}
+
 /// The frame size recorded in a CVAT `<original_size>` kept in the dataset
 /// information.
 fn video_frame_size(dataset: &Dataset) -> Option<(u32, u32)> {
-    let number = |text: &str, tag: &str| -> Option<u32> {
-        let open = format!("<{tag}>");
-        let start = text.find(&open)? + open.len();
-        let rest = text.get(start..)?;
-        let end = rest.find('<')?;
-        rest.get(..end)?.trim().parse().ok()
-    };
     dataset.info.extra.iter().find_map(|(_, value)| {
         let at = value.find("<original_size>")?;
         let text = value.get(at..)?;
-        Some((number(text, "width")?, number(text, "height")?))
+        Some((xml_number(text, "width")?, xml_number(text, "height")?))
     })
+}
+
+/// The last frame of the video, CVAT's `<stop_frame>` kept in the dataset
+/// information: a track still visible after its last shape lasts until it.
+fn video_stop_frame(dataset: &Dataset) -> Option<u64> {
+    dataset
+        .info
+        .extra
+        .iter()
+        .find_map(|(_, value)| xml_number(value, "stop_frame"))
 }
 
 fn write_enabled(
