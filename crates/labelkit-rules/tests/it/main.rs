@@ -3,6 +3,7 @@
 mod support;
 
 mod clean;
+mod docs;
 mod external;
 mod fixtures;
 mod meta;
