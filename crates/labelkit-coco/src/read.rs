@@ -515,10 +515,16 @@ impl<'t> Reader<'t, '_> {
                     )
                     .annotation = Some(id);
                 }
-                let label = Label {
-                    source_id: Some(category_id),
-                    ..Label::new(category_id.to_string())
-                };
+                // Used but not declared (results files declare no
+                // categories at all): marked for the undeclared-class rule.
+                let mut label = Label::new(category_id.to_string());
+                label.source_id = Some(category_id);
+                if !results {
+                    label.extra.push((
+                        labelkit_model::keys::UNDECLARED.to_owned(),
+                        "true".to_owned(),
+                    ));
+                }
                 let l = self.push_label(label, None);
                 self.labels_by_id.insert(category_id, l);
                 l
