@@ -45,13 +45,31 @@ impl<O: Write> W<'_, O> {
         self.buf.push(' ');
         self.buf.push_str(name);
         self.buf.push_str("=\"");
-        self.precision.write(&mut self.buf, value);
+        self.number(value);
         self.buf.push('"');
     }
 
-    fn int(&mut self, name: &str, value: impl std::fmt::Display) {
-        use std::fmt::Write as _;
-        let _ = write!(self.buf, " {name}=\"{value}\"");
+    /// A number by the precision policy.
+    fn number(&mut self, value: f64) {
+        if self.precision != Precision::Shortest || !push_short_decimal(&mut self.buf, value) {
+            self.precision.write(&mut self.buf, value);
+        }
+    }
+
+    fn int(&mut self, name: &str, value: impl Into<i64>) {
+        self.buf.push(' ');
+        self.buf.push_str(name);
+        self.buf.push_str("=\"");
+        push_int(&mut self.buf, value.into());
+        self.buf.push('"');
+    }
+
+    fn uint(&mut self, name: &str, value: u64) {
+        self.buf.push(' ');
+        self.buf.push_str(name);
+        self.buf.push_str("=\"");
+        push_uint(&mut self.buf, value);
+        self.buf.push('"');
     }
 
     fn points(&mut self, points: &[Point]) {
@@ -60,9 +78,9 @@ impl<O: Write> W<'_, O> {
             if i > 0 {
                 self.buf.push(';');
             }
-            self.precision.write(&mut self.buf, p.x);
+            self.number(p.x);
             self.buf.push(',');
-            self.precision.write(&mut self.buf, p.y);
+            self.number(p.y);
         }
         self.buf.push('"');
     }
@@ -95,7 +113,11 @@ impl<O: Write> W<'_, O> {
             self.buf.push('>');
             match value {
                 AttributeValue::Bool(b) => self.buf.push_str(if *b { "true" } else { "false" }),
-                AttributeValue::Number(n) => Precision::Shortest.write(&mut self.buf, *n),
+                AttributeValue::Number(n) => {
+                    if !push_short_decimal(&mut self.buf, *n) {
+                        Precision::Shortest.write(&mut self.buf, *n);
+                    }
+                }
                 AttributeValue::Text(t) => escape_text(&mut self.buf, t),
             }
             self.buf.push_str("</attribute>\n");
@@ -159,8 +181,14 @@ impl<O: Write> W<'_, O> {
                 else {
                     return None;
                 };
-                let rle: Vec<String> = counts.iter().map(u32::to_string).collect();
-                self.attr("rle", &rle.join(", "));
+                self.buf.push_str(" rle=\"");
+                for (i, &c) in counts.iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    push_uint(&mut self.buf, u64::from(c));
+                }
+                self.buf.push('"');
                 self.int("left", left);
                 self.int("top", top);
                 self.int("width", width);
@@ -171,6 +199,74 @@ impl<O: Write> W<'_, O> {
             _ => return None,
         })
     }
+}
+
+/// Appends `value` in decimal.
+fn push_uint(out: &mut String, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            // The remainder is below 10.
+            #[allow(clippy::cast_possible_truncation)]
+            {
+                *d = b'0' + (value % 10) as u8;
+            }
+        }
+        value /= 10;
+        if value == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
+/// Appends `value` in decimal.
+fn push_int(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    push_uint(out, value.unsigned_abs());
+}
+
+/// Appends `value` as `{}` prints it (the shortest text that reads back
+/// exactly) when it has at most three decimals and is below 10^12, which
+/// is most coordinates; `false`, with nothing appended, otherwise.
+///
+/// Such a value is the double nearest to `n / 1000` for an integer `n`;
+/// doubles this small lie closer together than 0.001, so no shorter text
+/// reads back to it, and `n / 1000` with its trailing zeros removed is the
+/// shortest text.
+fn push_short_decimal(out: &mut String, value: f64) -> bool {
+    if !(value.abs() < 1e12) {
+        return false;
+    }
+    let scaled = (value * 1000.0).round();
+    if scaled / 1000.0 != value {
+        return false;
+    }
+    // |scaled| < 10^15: exact as an integer.
+    #[allow(clippy::cast_possible_truncation)]
+    let n = scaled as i64;
+    if n < 0 {
+        out.push('-');
+    }
+    let n = n.unsigned_abs();
+    push_uint(out, n / 1000);
+    let mut frac = n % 1000;
+    if frac != 0 {
+        out.push('.');
+        let mut div = 100;
+        while frac != 0 {
+            push_uint(out, frac / div);
+            frac %= div;
+            div /= 10;
+        }
+    }
+    true
 }
 
 fn label_name(labels: &[Label], id: LabelId) -> &str {
@@ -282,7 +378,7 @@ fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
             .find(|(k, _)| k == IMAGE_ID_KEY)
             .and_then(|(_, v)| v.parse::<u64>().ok())
             .unwrap_or(image.id.0);
-        w.int("id", id);
+        w.uint("id", id);
         w.attr("name", &image.file_name);
         if let Some(subset) = &image.subset {
             w.attr("subset", subset);

@@ -476,6 +476,13 @@ fn unescape(raw: &[u8]) -> Result<String, String> {
 /// tabs are written as character references, since a parser would turn
 /// them into spaces.
 pub(crate) fn escape_attr(out: &mut String, s: &str) {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\n' | b'\r' | b'\t'))
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -492,6 +499,10 @@ pub(crate) fn escape_attr(out: &mut String, s: &str) {
 
 /// Appends `s` escaped for element text.
 pub(crate) fn escape_text(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'\r')) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -162,6 +162,20 @@ fn canonical_or_absolute(path: &Path) -> PathBuf {
     }
 }
 
+/// A hidden temporary name beside `target`, in the same folder so that the
+/// final rename stays on one file system; creates the folder.
+fn sibling_temp(target: &Path) -> Result<PathBuf, OutputError> {
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
+    let name = target
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    Ok(parent.join(format!(".{name}.labelkit-tmp-{}", std::process::id())))
+}
+
 /// A file being written under a temporary name; [`AtomicFile::commit`]
 /// renames it into place, and dropping it uncommitted removes it.
 #[derive(Debug)]
@@ -178,15 +192,7 @@ impl AtomicFile {
     /// I/O errors creating the folder or the temporary file.
     pub fn create(target: impl Into<PathBuf>) -> Result<Self, OutputError> {
         let target = target.into();
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
-        let name = target
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-        let temp = parent.join(format!(".{name}.labelkit-tmp-{}", std::process::id()));
+        let temp = sibling_temp(&target)?;
         let file = File::create(&temp).map_err(|e| OutputError::io(&temp, e))?;
         Ok(Self {
             target,
@@ -277,15 +283,7 @@ impl StagedDir {
                 ));
             }
         }
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
-        let name = target
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-        let staging = parent.join(format!(".{name}.labelkit-tmp-{}", std::process::id()));
+        let staging = sibling_temp(&target)?;
         if staging.exists() {
             let _ = fs::remove_dir_all(&staging);
         }
