@@ -110,26 +110,16 @@ pub(crate) fn plan(paths: &[PathBuf], forced: Option<Format>) -> anyhow::Result<
     Ok(targets)
 }
 
-/// The folder of the YOLO dataset a label file belongs to: the nearest
-/// folder above it holding a `*.yaml`, `obj.data` or `obj.names`; the
-/// file's own folder when there is none.
+/// The folder of the YOLO dataset a label file belongs to: the folder of
+/// the description found above it ([`labelkit::yolo::find_config`], which
+/// probes fixed names and never lists the big `labels`/`images` folders);
+/// the file's own folder when there is none.
 fn dataset_root(label: &Path) -> PathBuf {
     let absolute = std::path::absolute(label).unwrap_or_else(|_| label.to_path_buf());
-    for dir in absolute.ancestors().skip(1) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        let found = entries.flatten().any(|e| {
-            let n = e.file_name().to_string_lossy().to_ascii_lowercase();
-            n == "obj.data" || n == "obj.names" || n.ends_with(".yaml") || n.ends_with(".yml")
-        });
-        if found {
-            return dir.to_path_buf();
-        }
-    }
-    absolute
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    labelkit::yolo::find_config(&absolute)
+        .and_then(|c| c.parent().map(Path::to_path_buf))
+        .or_else(|| absolute.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// `labelkit check`.

@@ -121,11 +121,17 @@ pub(crate) fn write_shortest(out: &mut Vec<u8>, v: f64) {
     let n = i32::try_from(digits.len()).unwrap_or(i32::MAX);
     if int_len <= 0 {
         out.extend_from_slice(b"0.");
-        out.extend(std::iter::repeat_n(b'0', usize::try_from(-int_len).unwrap_or(0)));
+        out.extend(std::iter::repeat_n(
+            b'0',
+            usize::try_from(-int_len).unwrap_or(0),
+        ));
         out.extend_from_slice(digits);
     } else if int_len >= n {
         out.extend_from_slice(digits);
-        out.extend(std::iter::repeat_n(b'0', usize::try_from(int_len - n).unwrap_or(0)));
+        out.extend(std::iter::repeat_n(
+            b'0',
+            usize::try_from(int_len - n).unwrap_or(0),
+        ));
     } else {
         let (a, b) = digits.split_at(usize::try_from(int_len).unwrap_or(0));
         out.extend_from_slice(a);
@@ -211,7 +217,12 @@ mod tests {
         out.push(b' ');
         write_i64(&mut out, i64::MIN);
         out.push(b' ');
-        write_f64(&mut out, 1.234_56, Precision::Decimals(2), &mut String::new());
+        write_f64(
+            &mut out,
+            1.234_56,
+            Precision::Decimals(2),
+            &mut String::new(),
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "0 18446744073709551615 -9223372036854775808 1.23"

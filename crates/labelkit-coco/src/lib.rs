@@ -46,7 +46,8 @@
 //!
 //! The first pass validates the document and notes where each element is
 //! (serde_json with `RawValue`, whose position in the input gives the span);
-//! the second parses each element from its own bytes, borrowing strings. The
+//! the second parses each element from its own bytes, borrowing strings
+//! (annotations in parallel chunks, settled in file order). The
 //! order of the top-level keys then does not matter (categories may come
 //! last), and no more than one element is ever held as a parse tree.
 //!

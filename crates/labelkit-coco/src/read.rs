@@ -5,7 +5,10 @@
 //!    top-level keys. It allocates nothing per element but the range.
 //! 2. Categories, then images, then annotations are parsed from their ranges
 //!    (so their order in the file does not matter), borrowing strings from
-//!    the input, and converted to the model as they come.
+//!    the input, and converted to the model as they come. Annotations are
+//!    parsed, checked and converted in parallel chunks (rayon), then settled
+//!    in file order (ids, references, issues), so the result is the same
+//!    whatever the number of threads.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};

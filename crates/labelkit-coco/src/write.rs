@@ -3,7 +3,6 @@
 //! `read(write(d)) == project(d)`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::Write;
 
 use labelkit_model::geometry::{bounds_of, CocoBox};
@@ -280,7 +279,7 @@ impl<'d> Plan<'d> {
     }
 
     fn plan_slots(&mut self) {
-        let mut open: HashMap<(ImageId, u64), Vec<usize>> = HashMap::new();
+        let mut open: IdMap<(ImageId, u64), Vec<usize>> = IdMap::default();
         for (pos, a) in self.dataset.annotations.iter().enumerate() {
             let kind = match a.geometry {
                 Geometry::Box(_) => 0,

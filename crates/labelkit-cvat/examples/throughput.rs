@@ -74,7 +74,8 @@ fn file_mode(mb: usize) {
     let path: PathBuf = std::env::temp_dir().join(format!("labelkit-cvat-throughput-{mb}.xml"));
     if !path.is_file() {
         let tmp = path.with_extension("tmp");
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp).unwrap());
+        let mut out =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp).unwrap());
         generate(mb, &mut out).unwrap();
         out.flush().unwrap();
         drop(out);
@@ -106,10 +107,7 @@ fn file_mode(mb: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mb: usize = args
-        .iter()
-        .find_map(|s| s.parse().ok())
-        .unwrap_or(100);
+    let mb: usize = args.iter().find_map(|s| s.parse().ok()).unwrap_or(100);
     if args.iter().any(|a| a == "--file") {
         file_mode(mb);
         return;

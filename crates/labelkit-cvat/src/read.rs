@@ -101,6 +101,12 @@ struct Reader<'a> {
 }
 
 pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, ParseError> {
+    read_with(path, file, bytes, true)
+}
+
+/// Reads with the fast reader where it applies (`fast`), else with
+/// quick-xml's reader throughout; the two read the same.
+fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Loaded, ParseError> {
     let mut r = Reader {
         x: Xml::new(path, file, bytes, 0, bytes.len()),
         dataset: Dataset::new(),
@@ -125,6 +131,9 @@ pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, Pa
     r.spans.annotations.reserve(shapes);
     r.spans.dataset_file = Some(file);
     r.x.validate_utf8();
+    if fast {
+        r.x.read_fast();
+    }
     r.document()?;
     let Reader {
         x,
@@ -432,7 +441,7 @@ impl<'a> Reader<'a> {
         let image_pos = self.dataset.images.len();
         self.dataset.images.push(image);
         self.spans.images.push(None);
-        let mut end = start;
+        let mut end = tag_end;
         if !empty {
             loop {
                 let ev = self.x.next()?;
@@ -1055,7 +1064,7 @@ impl<'a> Reader<'a> {
             }
         }
         drop(attrs);
-        let mut end = start;
+        let mut end = tag_end;
         let mut raw_shapes: Vec<RawTrackShape<'a>> = Vec::new();
         if !empty {
             loop {
@@ -1079,13 +1088,7 @@ impl<'a> Reader<'a> {
                             let mut child_attrs = Vec::new();
                             let end =
                                 self.shape_children(is_empty, ev.end, &mut child_attrs, None)?;
-                            raw_shapes.push((
-                                kind,
-                                ev.start,
-                                end.max(ev.end),
-                                attrs,
-                                child_attrs,
-                            ));
+                            raw_shapes.push((kind, ev.start, end.max(ev.end), attrs, child_attrs));
                         } else {
                             let name = String::from_utf8_lossy(local).into_owned();
                             let end = if is_empty {
@@ -1134,8 +1137,7 @@ impl<'a> Reader<'a> {
                     );
                 }
             }
-            if let Some(shape) =
-                self.track_shape(track.label, kind, s, e, &attrs, &mut child_attrs)
+            if let Some(shape) = self.track_shape(track.label, kind, s, e, &attrs, &mut child_attrs)
             {
                 track.shapes.push(shape);
             }
@@ -1385,24 +1387,129 @@ mod tests {
         );
     }
 
+    /// Every corpus file and fuzz seed, whole and cut short, and a few
+    /// hand-made documents.
+    fn documents() -> Vec<Vec<u8>> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [root.join("tests/fuzz_seeds"), root.join("../../tests/corpus")] {
+            let mut stack = vec![dir];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "xml") {
+                        files.push(std::fs::read(&path).unwrap());
+                    }
+                }
+            }
+        }
+        assert!(files.len() >= 10, "{} files", files.len());
+        let mut docs = Vec::new();
+        for data in files {
+            if data.len() < 20_000 {
+                for cut in (0..data.len()).step_by(9) {
+                    docs.push(data[..cut].to_vec());
+                }
+            }
+            docs.push(data);
+        }
+        for doc in [
+            "<annotations><image id=\"0\" name=\"a\" width=\"1\" height=\"1\"><box label=\"x\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\" occluded=\"0\"></image></annotations>",
+            "<annotations></image></annotations>",
+            "<annotations>text &amp; &unknown; more</annotations>",
+            "<annotations><!-- c --><?pi x?><![CDATA[x]]><version>1&#46;1</version></annotations>",
+            "<annotations><image id=\"0\" name=\"a>b\" width=\"1\" height=\"1\"/>x</annotations>",
+            "<annotations><image id=\"0\" name=\"a\" width=\"1\" height=\"1\" / ></annotations>",
+            "<annotations><image id=\"0\" name=\"a\"width=\"1\"/></annotations>",
+            "<annotations><image id=\"0\" name=\"a\" name=\"b\"/></annotations>",
+            "<annotations><x a=\"1\" a=\"2\"/><y b/></annotations>",
+            "<annotations ><image\n id = '0'\tname=\"a\" width=\"1\" height=\"1\" ></image ></annotations >",
+            "\u{feff}<?xml version=\"1.0\"?><annotations><image id=\"1\" name=\"\" width=\"1\" height=\"1\"/></annotations>",
+            "<annotations><image id=\"0\" name=\"a\" width=\"1\" height=\"1\"><tag label=\"t\"/></image><image id=\"0\" name=\"b\" width=\"1\" height=\"1\"/></annotations>",
+            "<annotations><image",
+            "<annotations></annotations><x/>",
+            "<annotations></annotations></x>",
+        ] {
+            docs.push(doc.as_bytes().to_vec());
+        }
+        docs
+    }
+
+    #[test]
+    fn the_fast_reader_reads_as_quick_xml_does() {
+        let path = Path::new("t.xml");
+        let mut compared = 0;
+        for doc in documents() {
+            let fast = read_with(path, FileId(0), &doc, true);
+            let slow = read_with(path, FileId(0), &doc, false);
+            let text = String::from_utf8_lossy(&doc);
+            match (fast, slow) {
+                (Ok(f), Ok(s)) => {
+                    assert_eq!(f.dataset, s.dataset, "{text}");
+                    // quick-xml counts positions after a byte order mark.
+                    if !doc.starts_with(b"\xEF\xBB\xBF") {
+                        assert_eq!(f.spans, s.spans, "{text}");
+                    }
+                    let codes = |l: &Loaded| {
+                        l.issues.iter().map(|d| d.code.clone()).collect::<Vec<_>>()
+                    };
+                    assert_eq!(codes(&f), codes(&s), "{text}");
+                }
+                (Err(f), Err(s)) => assert_eq!(f.location, s.location, "{text}\n{f}\n{s}"),
+                (f, s) => panic!("{text}\nfast: {f:?}\nquick-xml: {s:?}"),
+            }
+            compared += 1;
+        }
+        assert!(compared > 1000, "{compared}");
+    }
+
     #[test]
     fn plain_decimals_parse_as_str_parse_does() {
         for s in [
-            "0", "-0", "1", "12.25", "-3.5", ".5", "5.", "0.1", "0.3", "1920.75", "123456789012345",
-            "0.00000000000001", "900719925474.991", "-0.0", "33.333333333333",
+            "0",
+            "-0",
+            "1",
+            "12.25",
+            "-3.5",
+            ".5",
+            "5.",
+            "0.1",
+            "0.3",
+            "1920.75",
+            "123456789012345",
+            "0.00000000000001",
+            "900719925474.991",
+            "-0.0",
+            "33.333333333333",
         ] {
             let fast = parse_plain_decimal(s.as_bytes()).unwrap();
             let slow: f64 = s.parse().unwrap();
             assert_eq!(fast.to_bits(), slow.to_bits(), "{s}");
         }
         for s in [
-            "", "-", ".", "1e5", " 1", "1 ", "+1", "1.2.3", "nan", "inf", "1234567890123456", "1,5",
+            "",
+            "-",
+            ".",
+            "1e5",
+            " 1",
+            "1 ",
+            "+1",
+            "1.2.3",
+            "nan",
+            "inf",
+            "1234567890123456",
+            "1,5",
         ] {
             assert_eq!(parse_plain_decimal(s.as_bytes()), None, "{s}");
         }
         // Exhaustively against str::parse on a grid of short decimals.
         for i in 0..20_000u32 {
-            for s in [format!("{}.{:02}", i, i % 100), format!("-{}.{:03}", i / 7, i % 1000)] {
+            for s in [
+                format!("{}.{:02}", i, i % 100),
+                format!("-{}.{:03}", i / 7, i % 1000),
+            ] {
                 let slow: f64 = s.parse().unwrap();
                 assert_eq!(
                     parse_plain_decimal(s.as_bytes()).unwrap().to_bits(),

@@ -241,7 +241,7 @@ fn push_int(out: &mut String, value: i64) {
 /// reads back to it, and `n / 1000` with its trailing zeros removed is the
 /// shortest text.
 fn push_short_decimal(out: &mut String, value: f64) -> bool {
-    if !(value.abs() < 1e12) {
+    if !value.is_finite() || value.abs() >= 1e12 {
         return false;
     }
     let scaled = (value * 1000.0).round();
@@ -413,82 +413,111 @@ fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
 
 fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotation) {
     count_annotation_losses(&mut w.report, ann);
-    let rings: Vec<Geometry> = match &ann.geometry {
-        Geometry::Polygon(p) if p.rings.len() > 1 => {
-            w.report.lose(
-                "polygon parts written as separate polygons",
-                (p.rings.len() - 1) as u64,
-            );
-            p.rings
-                .iter()
-                .map(|r| {
-                    Geometry::Polygon(labelkit_model::Polygon {
-                        rings: vec![r.clone()],
-                    })
-                })
-                .collect()
-        }
-        g => vec![g.clone()],
+    let Geometry::Polygon(polygon) = &ann.geometry else {
+        write_one_shape(w, labels, ann, &ann.geometry, ann.group);
+        return;
     };
-    let group = if rings.len() > 1 && ann.group.is_none() {
+    if polygon.rings.len() <= 1 {
+        write_one_shape(w, labels, ann, &ann.geometry, ann.group);
+        return;
+    }
+    w.report.lose(
+        "polygon parts written as separate polygons",
+        (polygon.rings.len() - 1) as u64,
+    );
+    let group = if ann.group.is_none() {
         w.next_group += 1;
         Some(labelkit_model::GroupId(w.next_group - 1))
     } else {
         ann.group
     };
-    for geometry in &rings {
-        let start = w.buf.len();
-        w.buf.push_str("    <");
-        let name_at = w.buf.len();
-        w.attr("label", label_name(labels, ann.label));
-        if let Some(source) = &ann.source {
-            w.attr("source", source);
-        }
-        let is_skeleton = matches!(geometry, Geometry::Keypoints(_));
-        let is_tag = matches!(geometry, Geometry::Tag);
-        if !is_tag && (!is_skeleton || ann.occluded) {
-            w.int("occluded", u8::from(ann.occluded));
-        }
-        let tag = if is_skeleton {
-            Some("skeleton")
-        } else {
-            w.geometry(geometry)
-        };
-        let Some(tag) = tag else {
-            w.buf.truncate(start);
-            w.report
-                .lose_one(&format!("{} shapes", geometry.kind().as_str()));
-            continue;
-        };
-        w.buf.insert_str(name_at, tag);
-        if !is_tag {
-            w.int("z_order", ann.z_order);
-        }
-        if let Some(g) = group.filter(|g| g.0 != 0) {
-            w.int("group_id", g.0);
-        }
-        w.extra_attrs(&ann.extra, start);
-        w.buf.push_str(">\n");
-        w.attribute_children("      ", &ann.attributes);
-        if let Geometry::Keypoints(k) = geometry {
-            let schema = labels
-                .get(ann.label.index())
-                .and_then(|l| l.keypoints.as_ref());
-            let extras = ann
-                .extra
-                .iter()
-                .find(|(k, _)| k == ELEMENTS_KEY)
-                .and_then(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok());
-            for (i, p) in k.points.iter().enumerate() {
-                let extra = extras.as_ref().and_then(|e| e.get(i));
-                write_element(w, p, i, schema, extra);
-            }
-        }
-        w.buf.push_str("    </");
-        w.buf.push_str(tag);
-        w.buf.push_str(">\n");
-        w.report.annotations_written += 1;
+    for ring in &polygon.rings {
+        let part = Geometry::Polygon(labelkit_model::Polygon {
+            rings: vec![ring.clone()],
+        });
+        write_one_shape(w, labels, ann, &part, group);
     }
+}
+
+/// The CVAT tag of a geometry, if it has one here.
+fn shape_tag(geometry: &Geometry) -> Option<&'static str> {
+    Some(match geometry {
+        Geometry::Box(_) => "box",
+        Geometry::Polygon(_) => "polygon",
+        Geometry::Polyline(_) => "polyline",
+        Geometry::Points(_) => "points",
+        Geometry::Ellipse(_) => "ellipse",
+        Geometry::Cuboid(_) => "cuboid",
+        Geometry::Mask(_) => "mask",
+        Geometry::Keypoints(_) => "skeleton",
+        Geometry::Tag => "tag",
+        _ => return None,
+    })
+}
+
+fn write_one_shape<O: Write>(
+    w: &mut W<'_, O>,
+    labels: &[Label],
+    ann: &Annotation,
+    geometry: &Geometry,
+    group: Option<labelkit_model::GroupId>,
+) {
+    let start = w.buf.len();
+    w.buf.push_str("    <");
+    let Some(expected_tag) = shape_tag(geometry) else {
+        w.buf.truncate(start);
+        w.report
+            .lose_one(&format!("{} shapes", geometry.kind().as_str()));
+        return;
+    };
+    w.buf.push_str(expected_tag);
+    w.attr("label", label_name(labels, ann.label));
+    if let Some(source) = &ann.source {
+        w.attr("source", source);
+    }
+    let is_skeleton = matches!(geometry, Geometry::Keypoints(_));
+    let is_tag = matches!(geometry, Geometry::Tag);
+    if !is_tag && (!is_skeleton || ann.occluded) {
+        w.int("occluded", u8::from(ann.occluded));
+    }
+    let tag = if is_skeleton {
+        Some("skeleton")
+    } else {
+        w.geometry(geometry)
+    };
+    let Some(tag) = tag.filter(|&t| t == expected_tag) else {
+        w.buf.truncate(start);
+        w.report
+            .lose_one(&format!("{} shapes", geometry.kind().as_str()));
+        return;
+    };
+    if !is_tag {
+        w.int("z_order", ann.z_order);
+    }
+    if let Some(g) = group.filter(|g| g.0 != 0) {
+        w.uint("group_id", g.0);
+    }
+    w.extra_attrs(&ann.extra, start);
+    w.buf.push_str(">\n");
+    w.attribute_children("      ", &ann.attributes);
+    if let Geometry::Keypoints(k) = geometry {
+        let schema = labels
+            .get(ann.label.index())
+            .and_then(|l| l.keypoints.as_ref());
+        let extras = ann
+            .extra
+            .iter()
+            .find(|(k, _)| k == ELEMENTS_KEY)
+            .and_then(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok());
+        for (i, p) in k.points.iter().enumerate() {
+            let extra = extras.as_ref().and_then(|e| e.get(i));
+            write_element(w, p, i, schema, extra);
+        }
+    }
+    w.buf.push_str("    </");
+    w.buf.push_str(tag);
+    w.buf.push_str(">\n");
+    w.report.annotations_written += 1;
 }
 
 fn element_name(p: &Keypoint, i: usize, schema: Option<&labelkit_model::KeypointSchema>) -> String {
@@ -570,13 +599,13 @@ fn write_track<O: Write>(
     let tag_start = w.buf.len();
     w.buf.push_str(indent);
     w.buf.push_str("<track");
-    w.int("id", track.id.0);
+    w.uint("id", track.id.0);
     w.attr("label", label_name(labels, track.label));
     if let Some(source) = &track.source {
         w.attr("source", source);
     }
     if let Some(g) = track.group.filter(|g| g.0 != 0) {
-        w.int("group_id", g.0);
+        w.uint("group_id", g.0);
     }
     w.extra_attrs(&track.extra, tag_start);
     w.buf.push_str(">\n");
@@ -618,7 +647,7 @@ fn write_track_shape<O: Write>(
     w.buf.push_str(indent);
     w.buf.push('<');
     let name_at = w.buf.len();
-    w.int("frame", shape.frame);
+    w.uint("frame", shape.frame);
     if track.extra.iter().any(|(k, _)| k == SHAPE_LABEL_KEY) {
         w.attr("label", label);
     }
@@ -776,4 +805,72 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn display(v: f64) -> String {
+        Precision::Shortest.format(v)
+    }
+
+    #[test]
+    fn short_decimals_print_as_display_does() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            0.1,
+            0.2,
+            0.3,
+            0.001,
+            -0.001,
+            0.125,
+            12.25,
+            1920.75,
+            1e11,
+            999_999_999_999.999,
+            -123_456.789,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            0.0005,
+            1e-7,
+        ];
+        // A grid of decimals, and the doubles just beside some of them.
+        for i in -3000..3000i32 {
+            let v = f64::from(i) / 1000.0 * 37.0;
+            values.push(v);
+            values.push(f64::from_bits(v.to_bits() + 1));
+            values.push(f64::from(i) * 0.01);
+        }
+        for v in values {
+            let mut fast = String::new();
+            if push_short_decimal(&mut fast, v) {
+                assert_eq!(fast, display(v), "{v:?}");
+                assert_eq!(fast.parse::<f64>().unwrap(), if v == 0.0 { 0.0 } else { v });
+            }
+        }
+        let mut s = String::new();
+        assert!(push_short_decimal(&mut s, 12.5));
+        assert!(!push_short_decimal(&mut s, 0.1 + 0.2));
+        assert!(!push_short_decimal(&mut s, f64::NAN));
+        assert!(!push_short_decimal(&mut s, 1e13));
+        assert_eq!(s, "12.5");
+    }
+
+    #[test]
+    fn integers_print_in_decimal() {
+        let mut s = String::new();
+        for v in [0i64, 7, -7, 10, 1_000_000, i64::MIN, i64::MAX] {
+            s.clear();
+            push_int(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+        s.clear();
+        push_uint(&mut s, u64::MAX);
+        assert_eq!(s, u64::MAX.to_string());
+    }
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ParseError, ReadIssue};
-use quick_xml::events::Event;
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Reader;
 
 /// The deepest element nesting accepted. CVAT files nest at most six deep
@@ -39,6 +39,18 @@ pub(crate) struct Xml<'a> {
     text: Option<&'a str>,
     /// Whether whitespace-only text between elements is skipped.
     skip_whitespace: bool,
+    /// Whether the input is read by [`Xml::fast_event`] rather than by
+    /// quick-xml's reader.
+    fast: bool,
+    /// The fast reader: the offset it has reached, the end of its input and
+    /// the names (offset, length) of the open elements.
+    cursor: usize,
+    limit: usize,
+    open: Vec<(usize, usize)>,
+    /// The attributes of the start tag at `stash_at`, read by the fast
+    /// reader while looking for the end of the tag.
+    stash: AttrList<'a>,
+    stash_at: Option<usize>,
 }
 
 /// The XML attributes of a start tag: name and unescaped value, borrowed
@@ -75,6 +87,31 @@ impl<'a> Xml<'a> {
             issues: Vec::new(),
             text: None,
             skip_whitespace: false,
+            fast: false,
+            cursor: base,
+            limit: end.min(full.len()),
+            open: Vec::new(),
+            stash: Vec::new(),
+            stash_at: None,
+        }
+    }
+
+    /// Reads the input with the fast reader from now on, if the input is
+    /// valid UTF-8 as a whole ([`Xml::validate_utf8`]) and nothing was read
+    /// yet. It reads elements, their attributes and plain text itself, in
+    /// one pass over each tag, and leaves every other construct (comments,
+    /// CDATA, processing instructions, document types, references in text)
+    /// to a quick-xml reader made for that one event.
+    pub(crate) fn read_fast(&mut self) {
+        self.fast = self.text.is_some() && self.depth == 0 && self.pos() == self.base;
+        self.cursor = self.base;
+        // A byte order mark is not text.
+        if self
+            .full
+            .get(self.base..self.limit)
+            .is_some_and(|b| b.starts_with(b"\xEF\xBB\xBF"))
+        {
+            self.cursor += 3;
         }
     }
 
@@ -126,6 +163,10 @@ impl<'a> Xml<'a> {
 
     /// The next event. `Eof` inside an open element is an error.
     pub(crate) fn next(&mut self) -> Result<Ev<'a>, ParseError> {
+        if self.fast {
+            let (event, start, end) = self.fast_event()?;
+            return self.account(Ev { event, start, end });
+        }
         let mut start = self.pos();
         let event = match self.reader.read_event() {
             Ok(e) => e,
@@ -141,7 +182,13 @@ impl<'a> Xml<'a> {
                 start += 1;
             }
         }
-        match &event {
+        self.account(Ev { event, start, end })
+    }
+
+    /// Keeps the depth and reports what the caller need not see.
+    fn account(&mut self, ev: Ev<'a>) -> Result<Ev<'a>, ParseError> {
+        let (start, end) = (ev.start, ev.end);
+        match &ev.event {
             Event::Start(_) => {
                 self.depth += 1;
                 if self.depth > MAX_DEPTH {
@@ -167,7 +214,7 @@ impl<'a> Xml<'a> {
             }
             _ => {}
         }
-        Ok(Ev { event, start, end })
+        Ok(ev)
     }
 
     /// Skips the rest of the element whose start tag was just read; returns
@@ -275,29 +322,215 @@ impl<'a> Xml<'a> {
         }
     }
 
+    /// The next event of the fast reader, with its span.
+    fn fast_event(&mut self) -> Result<(Event<'a>, usize, usize), ParseError> {
+        let full = self.full.get(..self.limit).unwrap_or_default();
+        loop {
+            let pos = self.cursor;
+            let rest = full.get(pos..).unwrap_or_default();
+            match rest.first() {
+                None => return Ok((Event::Eof, pos, pos)),
+                Some(b'<') => return self.fast_markup(pos),
+                Some(_) => {}
+            }
+            // Text, up to the next markup or reference.
+            let mut n = rest.len();
+            for (i, &b) in rest.iter().take(32).enumerate() {
+                if b == b'<' || b == b'&' {
+                    n = i;
+                    break;
+                }
+            }
+            if n == rest.len() && rest.len() > 32 {
+                n = memchr::memchr2(b'<', b'&', rest).unwrap_or(rest.len());
+            }
+            if rest.get(n) == Some(&b'&') {
+                return self.delegate(pos);
+            }
+            let text = rest.get(..n).unwrap_or_default();
+            let end = pos + n;
+            self.cursor = end;
+            if self.skip_whitespace && text.iter().copied().all(is_space) {
+                continue;
+            }
+            let text = self.str_at(pos, end).unwrap_or_default();
+            return Ok((Event::Text(BytesText::from_escaped(text)), pos, end));
+        }
+    }
+
+    /// The element tag at `pos` (a `<`), or what follows `<!` or `<?`.
+    fn fast_markup(&mut self, pos: usize) -> Result<(Event<'a>, usize, usize), ParseError> {
+        let full = self.full.get(..self.limit).unwrap_or_default();
+        match full.get(pos + 1) {
+            Some(b'!' | b'?') => self.delegate(pos),
+            Some(b'/') => {
+                let rest = full.get(pos + 2..).unwrap_or_default();
+                let Some(gt) = rest.iter().position(|&b| b == b'>') else {
+                    return Err(self.error_at(pos, "malformed XML: syntax error: tag not closed: `>` not found before end of input"));
+                };
+                let mut name = rest.get(..gt).unwrap_or_default();
+                while let [head @ .., last] = name {
+                    if !is_space(*last) {
+                        break;
+                    }
+                    name = head;
+                }
+                let found = || String::from_utf8_lossy(name).into_owned();
+                match self.open.pop() {
+                    Some((at, len)) => {
+                        let expected = full.get(at..at + len).unwrap_or_default();
+                        if !key_is(expected, name) {
+                            return Err(self.error_at(
+                                pos,
+                                format!(
+                                    "malformed XML: ill-formed document: expected `</{}>`, but `</{}>` was found",
+                                    String::from_utf8_lossy(expected),
+                                    found()
+                                ),
+                            ));
+                        }
+                    }
+                    None => {
+                        return Err(self.error_at(
+                            pos,
+                            format!(
+                                "malformed XML: ill-formed document: close tag `</{}>` does not match any open tag",
+                                found()
+                            ),
+                        ))
+                    }
+                }
+                let end = pos + 2 + gt + 1;
+                self.cursor = end;
+                let name = self.str_at(pos + 2, pos + 2 + name.len()).unwrap_or_default();
+                Ok((Event::End(BytesEnd::new(name)), pos, end))
+            }
+            _ => {
+                let mut stash = std::mem::take(&mut self.stash);
+                stash.clear();
+                let scanned = self.scan_tag(pos, &mut stash);
+                self.stash = stash;
+                let (end, empty, name_len) = match scanned {
+                    Ok(found) => {
+                        self.stash_at = Some(pos);
+                        found
+                    }
+                    Err(_) => {
+                        // Malformed attributes are reported when they are
+                        // asked for; only the end of the tag is needed now.
+                        self.stash_at = None;
+                        self.find_tag_end(pos)?
+                    }
+                };
+                let content_end = end.saturating_sub(if empty { 2 } else { 1 });
+                let content = self.str_at(pos + 1, content_end).unwrap_or_default();
+                let tag = BytesStart::from_content(content, name_len.min(content.len()));
+                self.cursor = end;
+                if empty {
+                    Ok((Event::Empty(tag), pos, end))
+                } else {
+                    self.open.push((pos + 1, name_len));
+                    Ok((Event::Start(tag), pos, end))
+                }
+            }
+        }
+    }
+
+    /// One event at `pos` read by a quick-xml reader made for it.
+    fn delegate(&mut self, pos: usize) -> Result<(Event<'a>, usize, usize), ParseError> {
+        let slice = self.full.get(pos..self.limit).unwrap_or_default();
+        let mut reader = Reader::from_reader(slice);
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = false;
+        config.expand_empty_elements = false;
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(e) => {
+                let at = pos + usize::try_from(reader.error_position()).unwrap_or(0);
+                return Err(self.error_at(at, format!("malformed XML: {e}")));
+            }
+        };
+        let used = usize::try_from(reader.buffer_position()).unwrap_or(slice.len());
+        let end = pos + used.max(1).min(slice.len());
+        self.cursor = end;
+        Ok((event, pos, end))
+    }
+
+    /// The end of the start tag at `pos`, whether it is empty and the length
+    /// of its name, skipping quoted values.
+    fn find_tag_end(&self, pos: usize) -> Result<(usize, bool, usize), ParseError> {
+        let full = self.full.get(..self.limit).unwrap_or_default();
+        let mut quote = None;
+        let mut i = pos + 1;
+        loop {
+            let Some(&b) = full.get(i) else {
+                return Err(self.error_at(pos, "malformed XML: syntax error: tag not closed: `>` not found before end of input"));
+            };
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b == b'>' => break,
+                None => {}
+            }
+            i += 1;
+        }
+        let empty = i > pos + 1 && full.get(i - 1) == Some(&b'/');
+        let content = full
+            .get(pos + 1..if empty { i - 1 } else { i })
+            .unwrap_or_default();
+        let name_len = content
+            .iter()
+            .position(|&b| is_space(b))
+            .unwrap_or(content.len());
+        Ok((i + 1, empty, name_len))
+    }
+
     /// Parses the attributes of the start tag `full[start..end]` (from its
     /// `<` to after its `>`; `empty` for `<.../>`) into `out`: names, and
     /// values with references replaced. Malformed or repeated attributes and
     /// unknown entities are errors at their position.
     pub(crate) fn tag_attributes(
-        &self,
+        &mut self,
         start: usize,
         end: usize,
-        empty: bool,
+        _empty: bool,
         out: &mut AttrList<'a>,
     ) -> Result<(), ParseError> {
+        if self.stash_at == Some(start) {
+            // Read already, while the fast reader looked for the tag's end.
+            self.stash_at = None;
+            std::mem::swap(out, &mut self.stash);
+            return Ok(());
+        }
         out.clear();
-        let full = self.full;
         // `start` is the `<` (past a byte order mark or skipped whitespace).
-        let start = match full.get(start..end) {
+        let start = match self.full.get(start..end) {
             Some(tag) if tag.first() != Some(&b'<') => {
                 start + memchr::memchr(b'<', tag).unwrap_or(0)
             }
             _ => start,
         };
-        // Inside the brackets, without the `/` of an empty element.
-        let stop = end.saturating_sub(if empty { 2 } else { 1 });
-        let tag = full.get(start..stop).unwrap_or_default();
+        self.scan_tag(start, out).map(|_| ())
+    }
+
+    /// Reads the start tag at `start` (a `<`) up to its `>`: its attributes
+    /// into `out`; returns the offset after the tag, whether it is empty
+    /// (`/>`) and the length of the element name.
+    fn scan_tag(
+        &self,
+        start: usize,
+        out: &mut AttrList<'a>,
+    ) -> Result<(usize, bool, usize), ParseError> {
+        let full = self.full;
+        let tag = full.get(start..self.limit).unwrap_or_default();
+        let not_closed = || {
+            self.error_at(
+                start,
+                "malformed XML: syntax error: tag not closed: `>` not found before end of input",
+            )
+        };
         let skip_spaces = |mut i: usize| {
             while let Some(&b) = tag.get(i) {
                 if !is_space(b) {
@@ -310,22 +543,31 @@ impl<'a> Xml<'a> {
         // Past `<` and the element name.
         let mut i = 1;
         while let Some(&b) = tag.get(i) {
-            if is_space(b) {
+            if is_space(b) || b == b'>' || b == b'/' {
                 break;
             }
             i += 1;
         }
+        let name_len = i - 1;
         // One bit per (length, first, last byte) of the names seen: a name
         // is looked for among the earlier ones only when its bit is set.
         let mut seen = 0u64;
         loop {
             i = skip_spaces(i);
-            if i >= tag.len() {
-                return Ok(());
+            match tag.get(i) {
+                None => return Err(not_closed()),
+                Some(b'>') => return Ok((start + i + 1, false, name_len)),
+                Some(b'/') => {
+                    if tag.get(i + 1) == Some(&b'>') {
+                        return Ok((start + i + 2, true, name_len));
+                    }
+                    return Err(self.error_at(start + i, "malformed attribute: unexpected `/`"));
+                }
+                Some(_) => {}
             }
             let key_start = i;
             while let Some(&b) = tag.get(i) {
-                if b == b'=' || is_space(b) {
+                if b == b'=' || b == b'>' || b == b'/' || is_space(b) {
                     break;
                 }
                 i += 1;
@@ -338,7 +580,10 @@ impl<'a> Xml<'a> {
                 if tag.get(i) != Some(&b'=') {
                     return Err(self.error_at(
                         start + key_start,
-                        format!("malformed attribute: `{}` is not followed by `=`", key_name()),
+                        format!(
+                            "malformed attribute: `{}` is not followed by `=`",
+                            key_name()
+                        ),
                     ));
                 }
             }
@@ -349,13 +594,15 @@ impl<'a> Xml<'a> {
                     i = skip_spaces(i);
                     match tag.get(i) {
                         Some(&q @ (b'"' | b'\'')) => q,
-                        _ => return Err(self.error_at(
-                            start + i,
-                            format!(
-                                "malformed attribute: the value of `{}` is not quoted",
-                                key_name()
-                            ),
-                        )),
+                        _ => {
+                            return Err(self.error_at(
+                                start + i,
+                                format!(
+                                    "malformed attribute: the value of `{}` is not quoted",
+                                    key_name()
+                                ),
+                            ))
+                        }
                     }
                 }
             };
@@ -387,14 +634,20 @@ impl<'a> Xml<'a> {
             }
             let value_end = j;
             i = j + 1;
-            if tag.get(i).is_some_and(|&b| !is_space(b)) {
+            if tag
+                .get(i)
+                .is_some_and(|&b| !is_space(b) && b != b'>' && b != b'/')
+            {
                 return Err(self.error_at(
                     start + i,
                     "malformed attribute: attributes must be separated by whitespace",
                 ));
             }
             let (Some(&first), Some(&last)) = (key.first(), key.last()) else {
-                return Err(self.error_at(start + key_start, "malformed attribute: a name is missing"));
+                return Err(self.error_at(
+                    start + key_start,
+                    "malformed attribute: a name is missing",
+                ));
             };
             let bit = 1u64 << ((key.len() * 7 + usize::from(first) * 3 + usize::from(last)) & 63);
             if seen & bit != 0 && out.iter().any(|(k, _)| key_is(k, key)) {
@@ -561,5 +814,79 @@ mod tests {
             from_json_string(&json_string("x\"y")).as_deref(),
             Some("x\"y")
         );
+    }
+
+    /// The attributes of the start tag `tag`, or the error text.
+    fn attrs_of(tag: &[u8], validate: bool) -> Result<Vec<(String, String)>, String> {
+        let mut x = Xml::new(Path::new("t.xml"), FileId(0), tag, 0, tag.len());
+        if validate {
+            x.validate_utf8();
+        }
+        let mut out = Vec::new();
+        x.tag_attributes(0, tag.len(), tag.ends_with(b"/>"), &mut out)
+            .map_err(|e| e.to_string())?;
+        Ok(out
+            .into_iter()
+            .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.into_owned()))
+            .collect())
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn start_tags_are_read_by_hand() {
+        for validate in [true, false] {
+            assert_eq!(
+                attrs_of(b"<box a=\"1\" b='x\"y' c = \"2\"\n\td=\"\"/>", validate).unwrap(),
+                pairs(&[("a", "1"), ("b", "x\"y"), ("c", "2"), ("d", "")])
+            );
+            assert_eq!(
+                attrs_of(b"<a v=\"&amp;&lt;&gt;&quot;&apos;&#65;&#x42;\">", validate).unwrap(),
+                pairs(&[("v", "&<>\"'AB")])
+            );
+            // A reference past the bytes looked at one by one.
+            let long = format!("<a v=\"{}&amp;b\" w=\"{}\">", "x".repeat(40), "y".repeat(30));
+            assert_eq!(
+                attrs_of(long.as_bytes(), validate).unwrap(),
+                pairs(&[("v", &format!("{}&b", "x".repeat(40))), ("w", &"y".repeat(30))])
+            );
+            assert_eq!(attrs_of(b"<image>", validate).unwrap(), pairs(&[]));
+            assert_eq!(attrs_of(b"<image  />", validate).unwrap(), pairs(&[]));
+            assert_eq!(
+                attrs_of("<a name=\"caf\u{e9} \u{1F600}\"/>".as_bytes(), validate).unwrap(),
+                pairs(&[("name", "caf\u{e9} \u{1F600}")])
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_start_tags_are_errors_at_their_position() {
+        let err = |tag: &[u8]| attrs_of(tag, true).unwrap_err();
+        assert_eq!(
+            err(b"<a v=\"&ext;\"/>"),
+            "t.xml:1:7: unknown entity `&ext;` in an attribute value"
+        );
+        assert!(err(b"<a v=\"a & b\"/>").contains("does not start an entity"));
+        assert_eq!(
+            err(b"<a v=\"1\" v=\"2\">"),
+            "t.xml:1:10: malformed attribute: `v` is repeated"
+        );
+        // Names alike in length and ends are still different names.
+        assert_eq!(
+            attrs_of(b"<a xtl=\"1\" xbl=\"2\" x_l=\"3\">", true).unwrap().len(),
+            3
+        );
+        assert!(err(b"<a v=\"1\"w=\"2\">").contains("separated by whitespace"));
+        assert!(err(b"<a v>").contains("`v` is not followed by `=`"));
+        assert!(err(b"<a v=1>").contains("the value of `v` is not quoted"));
+        assert!(err(b"<a v=\"1>").contains("the value of `v` is not closed"));
+        assert!(err(b"<a =\"1\">").contains("a name is missing"));
+        // Without the whole input valid, each value is checked.
+        let bad = attrs_of(b"<a v=\"ok\" w=\"\xff\"/>", false).unwrap_err();
+        assert!(bad.contains("not valid UTF-8"), "{bad}");
     }
 }

@@ -788,6 +788,42 @@ fn read_str(xml: &str) -> Result<Loaded, labelkit_cvat::Error> {
     read_bytes(Path::new("t.xml"), xml.as_bytes(), &ReadOptions::default())
 }
 
+#[test]
+fn spans_start_at_the_tags_and_text_values_keep_their_whitespace() {
+    let xml = "<annotations>\n  <image id=\"0\" name=\"a.jpg\" width=\"10\" height=\"8\">\n\t <box label=\"a\" xtl=\"1\" ytl=\"2\" xbr=\"3.5\" ybr=\"-4.25\" z_order=\"0\">\n      <attribute name=\"note\">  two  words\n</attribute>\n      <attribute name=\"e\"> &lt;&#65;<!-- c --> b </attribute>\n    </box>\n    <tag label=\"a\" source=\'auto\'/>\n  </image>\n</annotations>\n";
+    let l = read_str(xml).unwrap();
+    let text = |span: labelkit_diagnostics::SourceSpan| {
+        &xml[span.span.start as usize..span.span.end as usize]
+    };
+    let image = text(l.spans.image(0).unwrap());
+    assert!(image.starts_with("<image id=") && image.ends_with("</image>"), "{image}");
+    let first = text(l.spans.annotation(0).unwrap());
+    assert!(first.starts_with("<box label=") && first.ends_with("</box>"), "{first}");
+    assert_eq!(text(l.spans.annotation(1).unwrap()), "<tag label=\"a\" source=\'auto\'/>");
+    let ann = &l.dataset.annotations[0];
+    assert_eq!(
+        ann.geometry,
+        Geometry::Box(labelkit_model::BoxGeom {
+            x_min: 1.0,
+            y_min: 2.0,
+            x_max: 3.5,
+            y_max: -4.25,
+            rotation: 0.0
+        })
+    );
+    assert_eq!(
+        ann.attributes.0,
+        vec![
+            (
+                "note".to_owned(),
+                AttributeValue::Text("  two  words\n".to_owned())
+            ),
+            ("e".to_owned(), AttributeValue::Text(" <A b ".to_owned())),
+        ]
+    );
+    assert_eq!(l.dataset.annotations[1].source.as_deref(), Some("auto"));
+}
+
 fn issue_text<'a>(xml: &'a str, l: &Loaded, code: &str) -> &'a str {
     let d = l
         .issues

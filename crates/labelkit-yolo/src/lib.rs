@@ -79,7 +79,7 @@ mod write;
 pub use labelkit_diagnostics::Loaded;
 pub use labelkit_model::WriteReport;
 pub use project::project;
-pub use read::{read_label_file, read_path, sniff};
+pub use read::{find_config, read_label_file, read_path, sniff};
 pub use write::write_path;
 
 /// The on-disk organisation of a YOLO dataset.

@@ -274,93 +274,46 @@ pub(crate) fn plan(
                 );
             }
         }
-        for (i, a) in anns.iter().enumerate() {
-            if let Some(row) = pose_rows.remove(&i) {
-                out.push(row);
-                note_annotation_losses(a, task, &mut report);
-                continue;
-            }
-            if used[i] {
-                note_annotation_losses(a, task, &mut report);
-                continue;
-            }
-            let Some(class) = class_of.get(a.label.index()).copied().flatten() else {
-                report.lose_one("annotations whose label is not in the class map");
-                continue;
-            };
-            let geom = match (&a.geometry, task) {
-                (Geometry::Box(b), Task::Obb) => {
-                    let c = b.corners().map(|p| clip_point(p, sc, &mut clipped));
-                    Some(RowGeom::Obb(c))
+        if task == Task::Pose {
+            for (i, a) in anns.iter().enumerate() {
+                if let Some(row) = pose_rows.remove(&i) {
+                    out.push(row);
+                    note_annotation_losses(a, task, &mut report);
+                    continue;
                 }
-                (Geometry::Box(b), Task::Segment) if b.is_rotated() => {
-                    report.lose_one("rotated boxes written as polygons");
-                    Some(RowGeom::Polygon(
-                        b.corners()
-                            .iter()
-                            .map(|&p| clip_point(p, sc, &mut clipped))
-                            .collect(),
-                    ))
+                if used[i] {
+                    note_annotation_losses(a, task, &mut report);
+                    continue;
                 }
-                (Geometry::Box(b), Task::Pose) => {
+                let Some(class) = class_of.get(a.label.index()).copied().flatten() else {
+                    report.lose_one("annotations whose label is not in the class map");
+                    continue;
+                };
+                if let Geometry::Box(b) = &a.geometry {
                     if b.is_rotated() {
                         report.lose_one("rotation of boxes");
                     }
                     let (n, _) = kpt.unwrap_or((0, 3));
-                    Some(RowGeom::Pose(
-                        clip_box(b.bounds(), sc, &mut clipped),
-                        vec![Keypoint::default(); n],
-                    ))
+                    note_annotation_losses(a, task, &mut report);
+                    out.push(PlannedRow {
+                        class,
+                        geom: RowGeom::Pose(
+                            clip_box(b.bounds(), sc, &mut clipped),
+                            vec![Keypoint::default(); n],
+                        ),
+                    });
+                } else {
+                    report.lose_one(&not_held(&a.geometry, task));
                 }
-                (Geometry::Box(b), _) => {
-                    if b.is_rotated() {
-                        report.lose_one("rotation of boxes");
-                    }
-                    Some(RowGeom::Box(clip_box(b.bounds(), sc, &mut clipped)))
-                }
-                (Geometry::Polygon(p), Task::Segment) => {
-                    if p.rings.len() > 1 {
-                        report.lose("polygon rings after the first", p.rings.len() as u64 - 1);
-                    }
-                    match p.rings.first() {
-                        Some(r) if r.len() >= 3 => Some(RowGeom::Polygon(
-                            r.iter().map(|&q| clip_point(q, sc, &mut clipped)).collect(),
-                        )),
-                        _ => {
-                            report.lose_one("polygons with fewer than 3 points");
-                            None
-                        }
-                    }
-                }
-                (Geometry::Polygon(p), Task::Detect) => {
-                    report.lose_one("polygons written as boxes");
-                    bounds_of(p.rings.iter().flatten().copied())
-                        .map(|b| RowGeom::Box(clip_box(b, sc, &mut clipped)))
-                }
-                (g, _) => {
-                    let what = match g {
-                        Geometry::Polygon(_) => {
-                            format!("polygons (not held by {} rows)", task.as_str())
-                        }
-                        Geometry::Keypoints(_) => {
-                            format!("keypoints (not held by {} rows)", task.as_str())
-                        }
-                        Geometry::Polyline(_) => "polylines".to_owned(),
-                        Geometry::Points(_) => "points".to_owned(),
-                        Geometry::Mask(_) => "masks".to_owned(),
-                        Geometry::Ellipse(_) => "ellipses".to_owned(),
-                        Geometry::Cuboid(_) => "cuboids".to_owned(),
-                        Geometry::Tag => "tags".to_owned(),
-                        _ => "other shapes".to_owned(),
-                    };
-                    report.lose_one(&what);
-                    None
-                }
-            };
-            if let Some(geom) = geom {
-                note_annotation_losses(a, task, &mut report);
-                out.push(PlannedRow { class, geom });
             }
+        } else {
+            let mut ctx = RowCtx {
+                task,
+                scale: sc,
+                clipped: &mut clipped,
+                report: &mut report,
+            };
+            object_rows(&anns, &class_of, &mut ctx, &mut out);
         }
         // Ultralytics drops duplicate rows; do it here, said aloud.
         let before = out.len();

@@ -83,23 +83,52 @@ fn has_ext(path: &Path, ext: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
-/// Files under `dir` (recursively) accepted by `keep`, sorted.
+/// Lists a folder. Every listing of the reader goes through here, so that
+/// tests can assert which folders were listed (listing a folder of a hundred
+/// thousand label files costs more than everything else a one-file check
+/// does).
+fn list_dir(dir: &Path) -> std::io::Result<fs::ReadDir> {
+    #[cfg(test)]
+    tests::LISTED.with(|l| l.borrow_mut().push(dir.to_path_buf()));
+    fs::read_dir(dir)
+}
+
+/// Files under `dir` (recursively) accepted by `keep`, in the order of
+/// their paths compared component by component.
+///
+/// Each folder's entries are sorted by name and sub-folders are visited in
+/// place, which yields that order without sorting whole paths (comparing
+/// paths component by component is slow on a hundred thousand files).
 fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(p),
-                Ok(_) if keep(&p) => out.push(p),
-                _ => {}
-            }
+    walk_into(dir, keep, &mut out, 0);
+    out
+}
+
+fn walk_into(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>, depth: usize) {
+    // Deeper than this is a symlink loop, not a dataset.
+    if depth > 64 {
+        return;
+    }
+    let Ok(rd) = list_dir(dir) else { return };
+    let mut entries: Vec<(std::ffi::OsString, bool)> = rd
+        .flatten()
+        .filter_map(|e| {
+            let t = e.file_type().ok()?;
+            // A symlink is followed: datasets often link their image folders.
+            let is_dir = t.is_dir() || (t.is_symlink() && e.path().is_dir());
+            Some((e.file_name(), is_dir))
+        })
+        .collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, is_dir) in entries {
+        let p = dir.join(name);
+        if is_dir {
+            walk_into(&p, keep, out, depth + 1);
+        } else if keep(&p) {
+            out.push(p);
         }
     }
-    out.sort();
-    out
 }
 
 /// The label path of an image: the last `/images/` becomes `/<labels>/` and
@@ -462,7 +491,7 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
 }
 
 fn darknet_dirs(root: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(root)
+    let mut dirs: Vec<PathBuf> = list_dir(root)
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.path())
@@ -512,7 +541,7 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
     }
     let images = root.join("images");
     let mut yaml = DataYaml::default();
-    let mut subdirs: Vec<String> = fs::read_dir(&images)
+    let mut subdirs: Vec<String> = list_dir(&images)
         .map(|rd| {
             rd.flatten()
                 .filter(|e| e.path().is_dir())
@@ -521,7 +550,7 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
         })
         .unwrap_or_default();
     subdirs.sort();
-    let loose_files = fs::read_dir(&images)
+    let loose_files = list_dir(&images)
         .map(|rd| rd.flatten().any(|e| is_image(&e.path())))
         .unwrap_or(false);
     if subdirs.is_empty() || loose_files {
@@ -535,24 +564,129 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
     build(loaded, &schema, &entries, root, options)
 }
 
+/// The `*.yaml`/`*.yml` files of `dir` that declare `names`, sorted; at
+/// most the first `limit` entries of the folder are looked at, and `None`
+/// is returned when it has more.
+fn yaml_candidates_within(dir: &Path, limit: usize) -> Option<Vec<PathBuf>> {
+    let Ok(rd) = list_dir(dir) else {
+        return Some(Vec::new());
+    };
+    let mut yamls = Vec::new();
+    for (i, e) in rd.enumerate() {
+        if i >= limit {
+            return None;
+        }
+        let Ok(e) = e else { continue };
+        let p = e.path();
+        if has_ext(&p, "yaml") || has_ext(&p, "yml") {
+            yamls.push(p);
+        }
+    }
+    yamls.retain(|p| p.is_file() && declares_names(p));
+    yamls.sort();
+    Some(yamls)
+}
+
+fn declares_names(path: &Path) -> bool {
+    fs::read(path).is_ok_and(|t| data_yaml::has_names_key(&String::from_utf8_lossy(&t)))
+}
+
 fn yaml_candidates(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .take(10_000)
-                .map(|e| e.path())
-                .filter(|p| {
-                    (has_ext(p, "yaml") || has_ext(p, "yml"))
-                        && p.is_file()
-                        && fs::read(p)
-                            .map(|t| data_yaml::has_names_key(&String::from_utf8_lossy(&t)))
-                            .unwrap_or(false)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found
+    yaml_candidates_within(dir, 10_000).unwrap_or_default()
+}
+
+/// The names probed in each folder above a label file, in this order. The
+/// `dataset.*` names count only when the file declares `names`.
+const CONFIG_NAMES: [&str; 6] = [
+    "data.yaml",
+    "data.yml",
+    "dataset.yaml",
+    "dataset.yml",
+    "obj.data",
+    "obj.names",
+];
+
+/// A folder with more entries than this is never listed while looking for a
+/// dataset description above a label file.
+const LISTING_LIMIT: usize = 1000;
+
+/// How many folders above a label file are looked at.
+const CONFIG_DEPTH: usize = 12;
+
+/// Finds the dataset description (`data.yaml`, `obj.data`, `obj.names`, or
+/// another YAML file declaring `names`) that governs a label file, walking
+/// up from the file's folder; `None` when there is none.
+///
+/// Each folder on the way up is first probed for the fixed names
+/// `data.yaml`, `data.yml`, `dataset.yaml`, `dataset.yml` (these two only
+/// when they declare `names`), `obj.data` and `obj.names`, with one
+/// metadata call each. Only when none is there is the folder listed for
+/// another `*.yaml`/`*.yml` declaring `names`, and only when listing it is
+/// cheap and meaningful: never the folder holding the label file, never a
+/// folder named `labels` or `images` (they hold the dataset's files, not its
+/// description), never a darknet `obj_<subset>_data` folder, and never a
+/// folder with more than 1,000 entries (its listing stops there). The walk
+/// stops at a folder holding `.git` (the repository root) and after 12
+/// folders.
+///
+/// A relative path gives a relative answer (`labels/train/a.txt` finds
+/// `data.yaml`, or `../data.yaml` above the working folder).
+#[must_use]
+pub fn find_config(label_path: &Path) -> Option<PathBuf> {
+    find_config_in(label_path, "labels")
+}
+
+fn find_config_in(label_path: &Path, labels_dir: &str) -> Option<PathBuf> {
+    let label_dir = label_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let absolute = std::path::absolute(label_dir).map_or_else(|_| clean(label_dir), |a| clean(&a));
+    // The folder `depth` levels above the label's folder, as the caller
+    // would name it.
+    let named = |depth: usize, dir: &Path, file: &str| -> PathBuf {
+        if label_dir.is_absolute() {
+            dir.join(file)
+        } else {
+            let mut p = label_dir.to_path_buf();
+            for _ in 0..depth {
+                p.push("..");
+            }
+            p.push(file);
+            clean(&p)
+        }
+    };
+    for (depth, dir) in absolute.ancestors().enumerate().take(CONFIG_DEPTH) {
+        for name in CONFIG_NAMES {
+            let p = dir.join(name);
+            if p.is_file() && (!name.starts_with("dataset.") || declares_names(&p)) {
+                return Some(named(depth, dir, name));
+            }
+        }
+        let folder = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let skip = depth == 0
+            || folder == "labels"
+            || folder == "images"
+            || folder == labels_dir
+            || darknet_subset(&dir.join("x")).is_some();
+        if !skip {
+            if let Some(y) = yaml_candidates_within(dir, LISTING_LIMIT)
+                .unwrap_or_default()
+                .into_iter()
+                .next()
+            {
+                let file = y.file_name().map(|n| n.to_string_lossy().into_owned());
+                return Some(named(depth, dir, &file.unwrap_or_default()));
+            }
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
 }
 
 /// Reads a YOLO dataset from `data.yaml` (or any yaml with `names`),
@@ -685,9 +819,12 @@ pub fn sniff(path: &Path) -> Option<Layout> {
 /// finds the matching image by trying image extensions, reads its size from
 /// its header, and returns a dataset with just that image and its rows.
 ///
-/// Nothing is listed but the few folders on the way up (the folder holding
-/// the label file is never listed), so this takes milliseconds even in a
-/// dataset of a hundred thousand files.
+/// The description is found as [`find_config`] finds it: by probing fixed
+/// names in each folder on the way up, listing only small folders that are
+/// neither the label's own folder nor a `labels`/`images` folder; the image
+/// is found by probing its stem with each image extension (`jpg`, `JPG`,
+/// `jpeg`, `png`, ...). No folder of the dataset's files is ever listed, so
+/// this takes milliseconds even in a dataset of a hundred thousand files.
 ///
 /// # Errors
 /// [`Error::Io`] when the label file cannot be read, [`Error::Parse`] for a
@@ -701,28 +838,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
     }
     let ld = options.labels_dir().to_owned();
     let label_dir = label_path.parent().unwrap_or(Path::new("."));
-    let mut config: Option<PathBuf> = None;
-    for (depth, dir) in label_dir.ancestors().enumerate().take(12) {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        for name in ["data.yaml", "data.yml", "obj.data", "obj.names"] {
-            if dir.join(name).is_file() {
-                config = Some(dir.join(name));
-                break;
-            }
-        }
-        if config.is_none() && depth > 0 {
-            if let Some(y) = yaml_candidates(dir).into_iter().next() {
-                config = Some(y);
-            }
-        }
-        if config.is_some() {
-            break;
-        }
-    }
+    let config = find_config_in(label_path, &ld);
     let mut loaded = Loaded::default();
     let mut schema = Schema::default();
     let darknet_like = darknet_subset(label_path).is_some();
@@ -1272,6 +1388,164 @@ fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// The folders [`list_dir`] listed on this thread.
+        pub(super) static LISTED: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn listed_during<T>(f: impl FnOnce() -> T) -> (T, Vec<PathBuf>) {
+        LISTED.with(|l| l.borrow_mut().clear());
+        let out = f();
+        (out, LISTED.with(RefCell::take))
+    }
+
+    fn png_header(w: u32, h: u32) -> Vec<u8> {
+        let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        b.extend_from_slice(&w.to_be_bytes());
+        b.extend_from_slice(&h.to_be_bytes());
+        b.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        b
+    }
+
+    /// A dataset whose `labels/train` and `images/train` hold 20,000 files
+    /// each besides `target.txt` and `target.png`.
+    fn big_dataset(config: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("labels/train")).unwrap();
+        fs::create_dir_all(root.join("images/train")).unwrap();
+        fs::write(
+            root.join(config),
+            "train: images/train\nval: images/train\nnames:\n  0: person\n  1: head\n",
+        )
+        .unwrap();
+        for i in 0..20_000 {
+            fs::write(root.join(format!("labels/train/{i:06}.txt")), "").unwrap();
+            fs::write(root.join(format!("images/train/{i:06}.jpg")), "").unwrap();
+        }
+        fs::write(root.join("labels/train/target.txt"), "1 0.5 0.5 0.25 0.5\n").unwrap();
+        fs::write(root.join("images/train/target.png"), png_header(640, 480)).unwrap();
+        dir
+    }
+
+    #[test]
+    fn one_label_file_in_a_big_dataset_lists_no_folder() {
+        let dir = big_dataset("data.yaml");
+        let label = dir.path().join("labels/train/target.txt");
+        let (loaded, listed) =
+            listed_during(|| read_label_file(&label, &ReadOptions::default()).unwrap());
+        assert_eq!(listed, Vec::<PathBuf>::new());
+        let d = &loaded.dataset;
+        assert_eq!(d.images.len(), 1);
+        assert_eq!(d.images[0].file_name, "images/train/target.png");
+        assert_eq!((d.images[0].width, d.images[0].height), (640, 480));
+        assert_eq!(d.images[0].subset.as_deref(), Some("train"));
+        assert_eq!(d.annotations.len(), 1);
+        assert_eq!(d.labels.get(d.annotations[0].label).unwrap().name, "head");
+        let Geometry::Box(b) = &d.annotations[0].geometry else {
+            panic!("not a box: {:?}", d.annotations[0].geometry)
+        };
+        assert_eq!(
+            (b.x_min, b.y_min, b.x_max, b.y_max),
+            (240.0, 120.0, 400.0, 360.0)
+        );
+    }
+
+    #[test]
+    fn an_unusual_yaml_name_lists_only_the_small_root() {
+        let dir = big_dataset("people.yaml");
+        let root = clean(dir.path());
+        let label = root.join("labels/train/target.txt");
+        let (found, listed) = listed_during(|| find_config(&label));
+        assert_eq!(found, Some(root.join("people.yaml")));
+        // `labels/train` and `labels` are never listed.
+        assert_eq!(listed, vec![root.clone()]);
+        let (loaded, _) =
+            listed_during(|| read_label_file(&label, &ReadOptions::default()).unwrap());
+        assert_eq!(loaded.dataset.labels.len(), 2);
+    }
+
+    #[test]
+    fn a_folder_of_more_than_a_thousand_entries_is_not_searched() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = clean(dir.path());
+        let big = root.join("annotations");
+        fs::create_dir_all(big.join("train")).unwrap();
+        for i in 0..=LISTING_LIMIT {
+            fs::write(big.join(format!("{i}.txt")), "").unwrap();
+        }
+        let names = "names: [a]\n";
+        fs::write(big.join("near.yaml"), names).unwrap();
+        fs::write(root.join("far.yaml"), names).unwrap();
+        let label = big.join("train/x.txt");
+        fs::write(&label, "0 0.5 0.5 0.1 0.1\n").unwrap();
+        let (found, listed) = listed_during(|| find_config(&label));
+        assert_eq!(found, Some(root.join("far.yaml")));
+        assert_eq!(listed, vec![big.clone(), root.clone()]);
+        // The same folder with fewer entries is searched.
+        for i in 0..=LISTING_LIMIT {
+            fs::remove_file(big.join(format!("{i}.txt"))).unwrap();
+        }
+        assert_eq!(find_config(&label), Some(big.join("near.yaml")));
+    }
+
+    #[test]
+    fn dataset_yaml_counts_only_with_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = clean(dir.path());
+        fs::create_dir_all(root.join("labels")).unwrap();
+        let label = root.join("labels/x.txt");
+        fs::write(&label, "").unwrap();
+        fs::write(root.join("dataset.yaml"), "description: not yolo\n").unwrap();
+        fs::write(root.join("obj.names"), "a\n").unwrap();
+        assert_eq!(find_config(&label), Some(root.join("obj.names")));
+        fs::write(root.join("dataset.yaml"), "names: [a]\n").unwrap();
+        assert_eq!(find_config(&label), Some(root.join("dataset.yaml")));
+        fs::write(root.join("data.yml"), "names: [a]\n").unwrap();
+        assert_eq!(find_config(&label), Some(root.join("data.yml")));
+    }
+
+    #[test]
+    fn the_walk_up_stops_at_the_repository_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = clean(dir.path());
+        fs::write(root.join("data.yaml"), "names: [a]\n").unwrap();
+        let repo = root.join("repo");
+        fs::create_dir_all(repo.join(".git")).unwrap();
+        fs::create_dir_all(repo.join("labels")).unwrap();
+        let label = repo.join("labels/x.txt");
+        fs::write(&label, "").unwrap();
+        assert_eq!(find_config(&label), None);
+        fs::write(repo.join("data.yaml"), "names: [a]\n").unwrap();
+        assert_eq!(find_config(&label), Some(repo.join("data.yaml")));
+    }
+
+    #[test]
+    fn walk_orders_paths_component_by_component() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = clean(dir.path());
+        for f in [
+            "a-b/1.jpg",
+            "a/2.jpg",
+            "a/b/3.jpg",
+            "a/a.jpg",
+            "a.jpg",
+            "b.txt",
+        ] {
+            let p = root.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "").unwrap();
+        }
+        let got = walk(&root, &is_image);
+        let mut expected: Vec<PathBuf> = ["a-b/1.jpg", "a/2.jpg", "a/b/3.jpg", "a/a.jpg", "a.jpg"]
+            .iter()
+            .map(|f| root.join(f))
+            .collect();
+        expected.sort();
+        assert_eq!(got, expected);
+    }
 
     #[test]
     fn label_paths_follow_the_last_images_folder() {

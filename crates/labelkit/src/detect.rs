@@ -150,8 +150,26 @@ fn detect_folder(path: &Path) -> Result<Format, Error> {
     ))
 }
 
+/// The YOLO layout of the dataset a file belongs to: darknet when the
+/// description found above it ([`labelkit_yolo::find_config`], which never
+/// lists the big `labels`/`images` folders) is `obj.data` or `obj.names`.
+#[cfg(feature = "yolo")]
+fn yolo_layout_near(path: &Path) -> Format {
+    let darknet = labelkit_yolo::find_config(path).is_some_and(|c| {
+        c.file_name().is_some_and(|n| {
+            n.eq_ignore_ascii_case("obj.data") || n.eq_ignore_ascii_case("obj.names")
+        })
+    });
+    if darknet {
+        Format::YoloDarknet
+    } else {
+        Format::YoloUltralytics
+    }
+}
+
 /// The YOLO layout of the dataset a file belongs to: darknet when an
 /// `obj.data` or `obj.names` sits in the file's folder or above it.
+#[cfg(not(feature = "yolo"))]
 fn yolo_layout_near(path: &Path) -> Format {
     let mut dir = path.parent();
     let mut steps = 0;

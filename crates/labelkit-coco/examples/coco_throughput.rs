@@ -1,6 +1,6 @@
 //! Throughput and peak memory of the COCO reader and writer.
 //!
-//! `cargo run --release -p labelkit-coco --example throughput -- SIZE_MB`
+//! `cargo run --release -p labelkit-coco --example coco_throughput -- SIZE_MB`
 //! generates a person-domain COCO file of about `SIZE_MB` megabytes (boxes,
 //! 24-vertex outlines, 17 keypoints and attributes on people, plain boxes on
 //! their parts), writes it, reads it back, and prints:
@@ -89,11 +89,15 @@ fn generate(images: u64, seed: u64) -> Dataset {
             let body = BoxGeom::from_xyxy(x, y, r2(x + bw), r2(y + bh));
             let group = Some(GroupId(id));
             let mut push = |geometry: Geometry, label: u32, ds: &mut Dataset| {
-                let mut a = Annotation::new(AnnotationId(id), ImageId(image), LabelId(label), geometry);
+                let mut a =
+                    Annotation::new(AnnotationId(id), ImageId(image), LabelId(label), geometry);
                 a.group = group;
                 a.occluded = label == 0 && id % 3 == 0;
                 if label == 0 {
-                    a.attributes.0.push(("pose".to_owned(), AttributeValue::Text("standing".to_owned())));
+                    a.attributes.0.push((
+                        "pose".to_owned(),
+                        AttributeValue::Text("standing".to_owned()),
+                    ));
                 }
                 id += 1;
                 ds.annotations.push(a);
@@ -193,7 +197,9 @@ fn main() -> ExitCode {
             other => match other.parse() {
                 Ok(v) => size_mb = v,
                 Err(_) => {
-                    eprintln!("usage: throughput [SIZE_MB] [--out PATH] [--file PATH] [--repeat N]");
+                    eprintln!(
+                        "usage: throughput [SIZE_MB] [--out PATH] [--file PATH] [--repeat N]"
+                    );
                     return ExitCode::from(2);
                 }
             },
@@ -289,7 +295,10 @@ fn measure_read(path: &Path, repeat: usize) {
             (peak.saturating_sub(before)) as f64 * 1e3 / size as f64
         );
     } else {
-        println!("read peak memory: VmHWM {:.1} MB (could not reset it)", peak as f64 / 1e3);
+        println!(
+            "read peak memory: VmHWM {:.1} MB (could not reset it)",
+            peak as f64 / 1e3
+        );
     }
     let mut out = Vec::new();
     let (d, ()) = best(repeat, || {
