@@ -52,7 +52,12 @@ fn filter_extra<'d>(
 ) -> RawExtra<'d> {
     let mut out: RawExtra<'d> = Vec::with_capacity(extra.len());
     for (k, v) in extra {
-        if k.starts_with("coco.") || reserved.contains(&k.as_str()) {
+        if k.starts_with("coco.") || k.starts_with("labelkit.") || reserved.contains(&k.as_str()) {
+            // COCO's own markers, and facts a reader noted for the rules.
+            continue;
+        }
+        if k.starts_with("cvat.") || k.starts_with("yolo.") {
+            report.lose_one("fields specific to another format");
             continue;
         }
         if !is_json(v) {
