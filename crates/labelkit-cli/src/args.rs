@@ -90,6 +90,23 @@ pub(crate) struct ConvertArgs {
     /// CVAT for video output: write only the key frames of tracks.
     #[arg(long)]
     pub(crate) keyframes_only: bool,
+    /// YOLO output: the task of the rows (inferred from the shapes when
+    /// omitted: keypoints pose, rotated boxes obb, polygons segment).
+    #[arg(long, value_enum)]
+    pub(crate) task: Option<YoloTaskArg>,
+}
+
+/// The rows of a YOLO output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum YoloTaskArg {
+    /// `class cx cy w h`: one box per object.
+    Detect,
+    /// `class x1 y1 ... xn yn`: one polygon per object.
+    Segment,
+    /// `class cx cy w h` and the keypoints.
+    Pose,
+    /// `class x1 y1 ... x4 y4`: one rotated box per object.
+    Obb,
 }
 
 /// Output formats of `check`.

@@ -10,7 +10,7 @@ use labelkit::{
     ConvertOptions, Format, ImageMode, OutputFormat, Precision, RenderOptions, WriteOptions,
 };
 
-use crate::args::ConvertArgs;
+use crate::args::{ConvertArgs, YoloTaskArg};
 use crate::out::Ui;
 
 /// `labelkit convert`.
@@ -29,6 +29,17 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
     }
     if args.keyframes_only && to != Format::CvatVideo {
         bail!("--keyframes-only applies to --to cvat-video only");
+    }
+    if let Some(task) = args.task {
+        if !matches!(to, Format::YoloUltralytics | Format::YoloDarknet) {
+            bail!("--task applies to YOLO output only (--to yolo, ultralytics or darknet)");
+        }
+        write = write.yolo_task(match task {
+            YoloTaskArg::Detect => labelkit::yolo::Task::Detect,
+            YoloTaskArg::Segment => labelkit::yolo::Task::Segment,
+            YoloTaskArg::Pose => labelkit::yolo::Task::Pose,
+            YoloTaskArg::Obb => labelkit::yolo::Task::Obb,
+        });
     }
     let options = ConvertOptions::new().strict(args.strict).write(write);
     ui.progress(&format!("converting {} ...", args.input.display()));

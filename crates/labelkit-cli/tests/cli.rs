@@ -186,6 +186,64 @@ fn convert_coco_to_yolo_and_back_keeps_boxes() {
 }
 
 #[test]
+fn convert_with_task_detect_writes_one_box_row_per_coco_annotation() {
+    let input = repo_root().join("tests/corpus/mmpose/tests/data/coco/test_coco.json");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = input.to_str().unwrap();
+    let o = labelkit(
+        &[
+            "convert", input, "--to", "yolo", "--task", "detect", "-o", "det",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("wrote 4 images, 14 annotations"), "{err}");
+    assert!(
+        err.contains("14 x polygons (detect keeps the box)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("14 x keypoints (not held by detect rows)"),
+        "{err}"
+    );
+    let yaml = std::fs::read_to_string(d.join("det/data.yaml")).unwrap();
+    assert!(yaml.contains("task: detect"), "{yaml}");
+    assert!(!yaml.contains("kpt_shape"), "{yaml}");
+    // 14 annotations (each a box, a polygon and keypoints): 14 rows of a
+    // class and 4 numbers.
+    let mut rows = Vec::new();
+    for e in std::fs::read_dir(d.join("det/labels/train")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        rows.extend(text.lines().map(str::to_owned));
+    }
+    assert_eq!(rows.len(), 14, "{rows:?}");
+    for row in &rows {
+        let values: Vec<f64> = row.split(' ').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(values.len(), 5, "{row}");
+        assert_eq!(values[0], 0.0, "{row}");
+    }
+
+    // Without --task, keypoints make pose rows: 4 + 17 x 3 values.
+    let o = labelkit(&["convert", input, "--to", "yolo", "-o", "pose"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let yaml = std::fs::read_to_string(d.join("pose/data.yaml")).unwrap();
+    assert!(yaml.contains("task: pose"), "{yaml}");
+
+    // --task is refused for other targets.
+    let o = labelkit(
+        &[
+            "convert", input, "--to", "coco", "--task", "detect", "-o", "x.json",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--task applies to YOLO output only"));
+    assert!(!d.join("x.json").exists());
+}
+
+#[test]
 fn convert_refuses_to_overwrite_its_input() {
     let dir = tempfile::tempdir().unwrap();
     let text = "{\"images\": [], \"annotations\": [], \"categories\": []}";

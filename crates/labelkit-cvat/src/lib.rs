@@ -79,9 +79,20 @@
 //!
 //! The parser never expands a DTD entity and never fetches anything: only the
 //! five predefined entities and character references are understood. Element
-//! nesting is limited to 64 levels. The reader is one pass of quick-xml's
-//! borrowing pull parser over the input bytes; attribute values are borrowed
-//! and parsed in place.
+//! nesting is limited to 64 levels.
+//!
+//! The reader makes one pass over the input bytes, validated as UTF-8 once.
+//! Elements, their attributes and plain text are read by hand, each tag in a
+//! single pass that finds its end and its attributes together; comments,
+//! CDATA, processing instructions, document types and references in text
+//! are left to quick-xml, one event at a time (the whole input goes through
+//! quick-xml when it is not valid UTF-8). Attribute values are borrowed from
+//! the input, and numbers are parsed in place (plain decimals without a
+//! detour through the standard parser). Nothing is allocated per shape but
+//! what the model keeps. On a generated file of boxes the reader runs at
+//! about 60% of the speed of reading the file and iterating quick-xml's
+//! events and attributes, and its peak memory is the input plus the model:
+//! `cargo run --release -p labelkit-cvat --example cvat_throughput` measures.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -386,7 +386,7 @@ impl<'a> Reader<'a> {
 
     fn image(&mut self, start: usize, tag_end: usize, empty: bool) -> Result<(), ParseError> {
         let mut list = std::mem::take(&mut self.attrs);
-        self.x.tag_attributes(start, tag_end, empty, &mut list)?;
+        self.x.tag_attributes(start, tag_end, &mut list)?;
         let mut image = Image::default();
         let mut file_id: Option<u64> = None;
         let mut size_problem = None;
@@ -534,8 +534,7 @@ impl<'a> Reader<'a> {
                     match local {
                         b"attribute" => {
                             let mut list = std::mem::take(&mut self.child_attrs);
-                            self.x
-                                .tag_attributes(ev.start, ev.end, is_empty, &mut list)?;
+                            self.x.tag_attributes(ev.start, ev.end, &mut list)?;
                             let name = get(&list, b"name").map(str::to_owned);
                             self.child_attrs = list;
                             let value = if is_empty {
@@ -555,8 +554,7 @@ impl<'a> Reader<'a> {
                         }
                         b"points" if elements.is_some() => {
                             let mut list = std::mem::take(&mut self.child_attrs);
-                            self.x
-                                .tag_attributes(ev.start, ev.end, is_empty, &mut list)?;
+                            self.x.tag_attributes(ev.start, ev.end, &mut list)?;
                             let mut el = RawElement {
                                 attrs: list
                                     .iter()
@@ -607,7 +605,7 @@ impl<'a> Reader<'a> {
         image: ImageId,
     ) -> Result<(), ParseError> {
         let mut attrs = std::mem::take(&mut self.attrs);
-        self.x.tag_attributes(start, tag_end, empty, &mut attrs)?;
+        self.x.tag_attributes(start, tag_end, &mut attrs)?;
         let mut raw_attributes = std::mem::take(&mut self.raw_attributes);
         raw_attributes.clear();
         let mut elements = Vec::new();
@@ -1036,7 +1034,7 @@ impl<'a> Reader<'a> {
         parent: Option<LabelId>,
     ) -> Result<Option<SpannedTrack>, ParseError> {
         let mut attrs: AttrList<'a> = Vec::new();
-        self.x.tag_attributes(start, tag_end, empty, &mut attrs)?;
+        self.x.tag_attributes(start, tag_end, &mut attrs)?;
         let label_name = get(&attrs, b"label").unwrap_or_default().to_owned();
         let mut track = Track {
             id: TrackId(0),
@@ -1083,8 +1081,7 @@ impl<'a> Reader<'a> {
                             }
                         } else if let Some(kind) = kind_of(local) {
                             let mut attrs: AttrList<'a> = Vec::new();
-                            self.x
-                                .tag_attributes(ev.start, ev.end, is_empty, &mut attrs)?;
+                            self.x.tag_attributes(ev.start, ev.end, &mut attrs)?;
                             let mut child_attrs = Vec::new();
                             let end =
                                 self.shape_children(is_empty, ev.end, &mut child_attrs, None)?;
@@ -1392,7 +1389,10 @@ mod tests {
     fn documents() -> Vec<Vec<u8>> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        for dir in [root.join("tests/fuzz_seeds"), root.join("../../tests/corpus")] {
+        for dir in [
+            root.join("tests/fuzz_seeds"),
+            root.join("../../tests/corpus"),
+        ] {
             let mut stack = vec![dir];
             while let Some(dir) = stack.pop() {
                 for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
@@ -1452,9 +1452,8 @@ mod tests {
                     if !doc.starts_with(b"\xEF\xBB\xBF") {
                         assert_eq!(f.spans, s.spans, "{text}");
                     }
-                    let codes = |l: &Loaded| {
-                        l.issues.iter().map(|d| d.code.clone()).collect::<Vec<_>>()
-                    };
+                    let codes =
+                        |l: &Loaded| l.issues.iter().map(|d| d.code.clone()).collect::<Vec<_>>();
                     assert_eq!(codes(&f), codes(&s), "{text}");
                 }
                 (Err(f), Err(s)) => assert_eq!(f.location, s.location, "{text}\n{f}\n{s}"),

@@ -402,7 +402,9 @@ impl<'a> Xml<'a> {
                 }
                 let end = pos + 2 + gt + 1;
                 self.cursor = end;
-                let name = self.str_at(pos + 2, pos + 2 + name.len()).unwrap_or_default();
+                let name = self
+                    .str_at(pos + 2, pos + 2 + name.len())
+                    .unwrap_or_default();
                 Ok((Event::End(BytesEnd::new(name)), pos, end))
             }
             _ => {
@@ -488,14 +490,13 @@ impl<'a> Xml<'a> {
     }
 
     /// Parses the attributes of the start tag `full[start..end]` (from its
-    /// `<` to after its `>`; `empty` for `<.../>`) into `out`: names, and
-    /// values with references replaced. Malformed or repeated attributes and
-    /// unknown entities are errors at their position.
+    /// `<` to after its `>`) into `out`: names, and values with references
+    /// replaced. Malformed or repeated attributes and unknown entities are
+    /// errors at their position.
     pub(crate) fn tag_attributes(
         &mut self,
         start: usize,
         end: usize,
-        _empty: bool,
         out: &mut AttrList<'a>,
     ) -> Result<(), ParseError> {
         if self.stash_at == Some(start) {
@@ -644,10 +645,9 @@ impl<'a> Xml<'a> {
                 ));
             }
             let (Some(&first), Some(&last)) = (key.first(), key.last()) else {
-                return Err(self.error_at(
-                    start + key_start,
-                    "malformed attribute: a name is missing",
-                ));
+                return Err(
+                    self.error_at(start + key_start, "malformed attribute: a name is missing")
+                );
             };
             let bit = 1u64 << ((key.len() * 7 + usize::from(first) * 3 + usize::from(last)) & 63);
             if seen & bit != 0 && out.iter().any(|(k, _)| key_is(k, key)) {
@@ -823,7 +823,7 @@ mod tests {
             x.validate_utf8();
         }
         let mut out = Vec::new();
-        x.tag_attributes(0, tag.len(), tag.ends_with(b"/>"), &mut out)
+        x.tag_attributes(0, tag.len(), &mut out)
             .map_err(|e| e.to_string())?;
         Ok(out
             .into_iter()
@@ -849,10 +849,17 @@ mod tests {
                 pairs(&[("v", "&<>\"'AB")])
             );
             // A reference past the bytes looked at one by one.
-            let long = format!("<a v=\"{}&amp;b\" w=\"{}\">", "x".repeat(40), "y".repeat(30));
+            let long = format!(
+                "<a v=\"{}&amp;b\" w=\"{}\">",
+                "x".repeat(40),
+                "y".repeat(30)
+            );
             assert_eq!(
                 attrs_of(long.as_bytes(), validate).unwrap(),
-                pairs(&[("v", &format!("{}&b", "x".repeat(40))), ("w", &"y".repeat(30))])
+                pairs(&[
+                    ("v", &format!("{}&b", "x".repeat(40))),
+                    ("w", &"y".repeat(30))
+                ])
             );
             assert_eq!(attrs_of(b"<image>", validate).unwrap(), pairs(&[]));
             assert_eq!(attrs_of(b"<image  />", validate).unwrap(), pairs(&[]));
@@ -877,7 +884,9 @@ mod tests {
         );
         // Names alike in length and ends are still different names.
         assert_eq!(
-            attrs_of(b"<a xtl=\"1\" xbl=\"2\" x_l=\"3\">", true).unwrap().len(),
+            attrs_of(b"<a xtl=\"1\" xbl=\"2\" x_l=\"3\">", true)
+                .unwrap()
+                .len(),
             3
         );
         assert!(err(b"<a v=\"1\"w=\"2\">").contains("separated by whitespace"));

@@ -796,10 +796,19 @@ fn spans_start_at_the_tags_and_text_values_keep_their_whitespace() {
         &xml[span.span.start as usize..span.span.end as usize]
     };
     let image = text(l.spans.image(0).unwrap());
-    assert!(image.starts_with("<image id=") && image.ends_with("</image>"), "{image}");
+    assert!(
+        image.starts_with("<image id=") && image.ends_with("</image>"),
+        "{image}"
+    );
     let first = text(l.spans.annotation(0).unwrap());
-    assert!(first.starts_with("<box label=") && first.ends_with("</box>"), "{first}");
-    assert_eq!(text(l.spans.annotation(1).unwrap()), "<tag label=\"a\" source=\'auto\'/>");
+    assert!(
+        first.starts_with("<box label=") && first.ends_with("</box>"),
+        "{first}"
+    );
+    assert_eq!(
+        text(l.spans.annotation(1).unwrap()),
+        "<tag label=\"a\" source=\'auto\'/>"
+    );
     let ann = &l.dataset.annotations[0];
     assert_eq!(
         ann.geometry,

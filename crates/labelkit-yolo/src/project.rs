@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use labelkit_model::geometry::bounds_of;
 use labelkit_model::{
-    Annotation, AnnotationId, BoxGeom, Dataset, DatasetInfo, Geometry, GroupId, Image, Keypoint,
-    KeypointSchema, Keypoints, Label, LabelSet, Point, Polygon, Visibility, WriteReport,
+    Annotation, AnnotationId, BoxGeom, Dataset, DatasetInfo, Geometry, GeometryKind, GroupId,
+    Image, Keypoint, KeypointSchema, Keypoints, Label, LabelId, LabelSet, Point, Polygon,
+    Visibility, WriteReport,
 };
 
 use crate::{Layout, Task, KPT_DIMS_EXTRA};
@@ -278,11 +278,11 @@ pub(crate) fn plan(
             for (i, a) in anns.iter().enumerate() {
                 if let Some(row) = pose_rows.remove(&i) {
                     out.push(row);
-                    note_annotation_losses(a, task, &mut report);
+                    note_annotation_losses(a, &mut report);
                     continue;
                 }
                 if used[i] {
-                    note_annotation_losses(a, task, &mut report);
+                    note_annotation_losses(a, &mut report);
                     continue;
                 }
                 let Some(class) = class_of.get(a.label.index()).copied().flatten() else {
@@ -294,7 +294,7 @@ pub(crate) fn plan(
                         report.lose_one("rotation of boxes");
                     }
                     let (n, _) = kpt.unwrap_or((0, 3));
-                    note_annotation_losses(a, task, &mut report);
+                    note_annotation_losses(a, &mut report);
                     out.push(PlannedRow {
                         class,
                         geom: RowGeom::Pose(
@@ -337,7 +337,7 @@ pub(crate) fn plan(
     }
 }
 
-fn note_annotation_losses(a: &Annotation, task: Task, report: &mut WriteReport) {
+fn note_annotation_losses(a: &Annotation, report: &mut WriteReport) {
     if !a.attributes.is_empty() {
         report.lose("annotation attributes", a.attributes.len() as u64);
     }
@@ -356,8 +356,267 @@ fn note_annotation_losses(a: &Annotation, task: Task, report: &mut WriteReport) 
     if a.track.is_some() {
         report.lose_one("track links of annotations");
     }
-    if a.group.is_some() && task != Task::Pose {
-        report.lose_one("groups");
+}
+
+/// What [`object_rows`] needs besides the annotations.
+struct RowCtx<'a> {
+    task: Task,
+    scale: (f64, f64),
+    clipped: &'a mut u64,
+    report: &'a mut WriteReport,
+}
+
+/// The plural name of a kind of shape, as losses name it.
+fn plural(g: &Geometry) -> &'static str {
+    match g.kind() {
+        GeometryKind::Box => "boxes",
+        GeometryKind::Polygon => "polygons",
+        GeometryKind::Polyline => "polylines",
+        GeometryKind::Points => "points",
+        GeometryKind::Keypoints => "keypoints",
+        GeometryKind::Mask => "masks",
+        GeometryKind::Ellipse => "ellipses",
+        GeometryKind::Cuboid => "cuboids",
+        GeometryKind::Tag => "tags",
+    }
+}
+
+/// The loss of a shape the rows of `task` cannot hold.
+fn not_held(g: &Geometry, task: Task) -> String {
+    match g {
+        Geometry::Box(_) | Geometry::Polygon(_) | Geometry::Keypoints(_) => {
+            format!("{} (not held by {} rows)", plural(g), task.as_str())
+        }
+        _ => plural(g).to_owned(),
+    }
+}
+
+/// Whether a shape covers a region (and so is the same object as a box or
+/// polygon of its group, drawn another way).
+fn is_region(g: &Geometry) -> bool {
+    matches!(
+        g,
+        Geometry::Box(_) | Geometry::Polygon(_) | Geometry::Mask(_) | Geometry::Ellipse(_)
+    )
+}
+
+/// The first ring of a polygon when it has at least 3 points.
+fn usable_ring(g: &Geometry) -> Option<&[Point]> {
+    match g {
+        Geometry::Polygon(p) => p.rings.first().filter(|r| r.len() >= 3).map(Vec::as_slice),
+        _ => None,
+    }
+}
+
+/// Rows of one image's annotations for the detect, segment and OBB tasks:
+/// one row per object.
+///
+/// An object is the shapes of one group with one label (a COCO annotation's
+/// box, polygon or mask and keypoints; a CVAT box and polygon grouped), or
+/// one annotation without a group. Its row is:
+/// - detect: its box; without a box, the bounds of its polygons and masks
+///   (counted as "polygons written as boxes", "masks written as boxes");
+/// - segment: its first polygon of at least 3 points; without one, its box
+///   as a 4-corner polygon (counted as "boxes written as 4-corner
+///   polygons", since the row reads back as a polygon);
+/// - OBB: its box, rotation kept.
+///
+/// The other region shapes of an object (box, polygon, mask, ellipse) are
+/// represented by its row and counted once each, e.g. "polygons (detect
+/// keeps the box)"; shapes the task cannot hold (keypoints, polylines...)
+/// are counted as lost. Each box is a row of its own: two boxes of one
+/// group are never merged. A group whose shapes make several rows (different
+/// labels) loses its link, counted once per group.
+fn object_rows(
+    anns: &[&Annotation],
+    class_of: &[Option<u32>],
+    ctx: &mut RowCtx<'_>,
+    out: &mut Vec<PlannedRow>,
+) {
+    let mut objects: Vec<Vec<&Annotation>> = Vec::new();
+    let mut by_key: HashMap<(GroupId, LabelId), usize> = HashMap::new();
+    for &a in anns {
+        match a.group {
+            Some(g) => {
+                let k = *by_key.entry((g, a.label)).or_insert_with(|| {
+                    objects.push(Vec::new());
+                    objects.len() - 1
+                });
+                if let Some(o) = objects.get_mut(k) {
+                    o.push(a);
+                }
+            }
+            None => objects.push(vec![a]),
+        }
+    }
+    let mut rows_of_group: HashMap<GroupId, usize> = HashMap::new();
+    for members in &objects {
+        let Some(first) = members.first() else {
+            continue;
+        };
+        let Some(class) = class_of.get(first.label.index()).copied().flatten() else {
+            ctx.report.lose(
+                "annotations whose label is not in the class map",
+                members.len() as u64,
+            );
+            continue;
+        };
+        let before = out.len();
+        match ctx.task {
+            Task::Detect => detect_rows(members, class, ctx, out),
+            Task::Segment => segment_rows(members, class, ctx, out),
+            Task::Obb | Task::Pose => obb_rows(members, class, ctx, out),
+        }
+        let made = out.len() - before;
+        if made > 0 {
+            for a in members {
+                note_annotation_losses(a, ctx.report);
+            }
+            if let Some(g) = first.group {
+                *rows_of_group.entry(g).or_default() += made;
+            }
+        }
+    }
+    let split = rows_of_group.values().filter(|&&n| n > 1).count();
+    ctx.report
+        .lose("groups written as several rows", split as u64);
+}
+
+fn detect_rows(
+    members: &[&Annotation],
+    class: u32,
+    ctx: &mut RowCtx<'_>,
+    out: &mut Vec<PlannedRow>,
+) {
+    let has_box = members
+        .iter()
+        .any(|a| matches!(a.geometry, Geometry::Box(_)));
+    let mut union: Option<BoxGeom> = None;
+    for a in members {
+        let g = &a.geometry;
+        match g {
+            Geometry::Box(b) => {
+                if b.is_rotated() {
+                    ctx.report.lose_one("rotation of boxes");
+                }
+                let row = clip_box(b.bounds(), ctx.scale, ctx.clipped);
+                out.push(PlannedRow {
+                    class,
+                    geom: RowGeom::Box(row),
+                });
+            }
+            _ if has_box && is_region(g) => {
+                ctx.report
+                    .lose_one(&format!("{} (detect keeps the box)", plural(g)));
+            }
+            Geometry::Polygon(_) | Geometry::Mask(_) => match g.bounds() {
+                Some(b) => {
+                    ctx.report
+                        .lose_one(&format!("{} written as boxes", plural(g)));
+                    union = Some(match union {
+                        Some(u) => BoxGeom::from_xyxy(
+                            u.x_min.min(b.x_min),
+                            u.y_min.min(b.y_min),
+                            u.x_max.max(b.x_max),
+                            u.y_max.max(b.y_max),
+                        ),
+                        None => b,
+                    });
+                }
+                None => ctx.report.lose_one(&format!("empty {}", plural(g))),
+            },
+            _ => ctx.report.lose_one(&not_held(g, ctx.task)),
+        }
+    }
+    if let Some(u) = union {
+        out.push(PlannedRow {
+            class,
+            geom: RowGeom::Box(clip_box(u, ctx.scale, ctx.clipped)),
+        });
+    }
+}
+
+fn segment_rows(
+    members: &[&Annotation],
+    class: u32,
+    ctx: &mut RowCtx<'_>,
+    out: &mut Vec<PlannedRow>,
+) {
+    let chosen = members
+        .iter()
+        .position(|a| usable_ring(&a.geometry).is_some());
+    let has_box = members
+        .iter()
+        .any(|a| matches!(a.geometry, Geometry::Box(_)));
+    for (i, a) in members.iter().enumerate() {
+        let g = &a.geometry;
+        match (g, chosen) {
+            (Geometry::Polygon(p), Some(c)) if c == i => {
+                if p.rings.len() > 1 {
+                    ctx.report
+                        .lose("polygon rings after the first", p.rings.len() as u64 - 1);
+                }
+                let ring = usable_ring(g).unwrap_or_default();
+                out.push(PlannedRow {
+                    class,
+                    geom: RowGeom::Polygon(
+                        ring.iter()
+                            .map(|&q| clip_point(q, ctx.scale, ctx.clipped))
+                            .collect(),
+                    ),
+                });
+            }
+            (Geometry::Polygon(_), _) if usable_ring(g).is_none() => {
+                ctx.report.lose_one("polygons with fewer than 3 points");
+            }
+            (Geometry::Polygon(_), Some(_)) => {
+                ctx.report.lose_one("polygons after the first of an object");
+            }
+            (Geometry::Box(b), None) => {
+                ctx.report.lose_one("boxes written as 4-corner polygons");
+                out.push(PlannedRow {
+                    class,
+                    geom: RowGeom::Polygon(
+                        b.corners()
+                            .iter()
+                            .map(|&q| clip_point(q, ctx.scale, ctx.clipped))
+                            .collect(),
+                    ),
+                });
+            }
+            (_, Some(_)) if is_region(g) => {
+                ctx.report
+                    .lose_one(&format!("{} (segment keeps the polygon)", plural(g)));
+            }
+            (_, None) if has_box && is_region(g) => {
+                ctx.report
+                    .lose_one(&format!("{} (segment keeps the box)", plural(g)));
+            }
+            _ => ctx.report.lose_one(&not_held(g, ctx.task)),
+        }
+    }
+}
+
+fn obb_rows(members: &[&Annotation], class: u32, ctx: &mut RowCtx<'_>, out: &mut Vec<PlannedRow>) {
+    let has_box = members
+        .iter()
+        .any(|a| matches!(a.geometry, Geometry::Box(_)));
+    for a in members {
+        let g = &a.geometry;
+        match g {
+            Geometry::Box(b) => {
+                let c = b.corners().map(|p| clip_point(p, ctx.scale, ctx.clipped));
+                out.push(PlannedRow {
+                    class,
+                    geom: RowGeom::Obb(c),
+                });
+            }
+            _ if has_box && is_region(g) => {
+                ctx.report
+                    .lose_one(&format!("{} (obb keeps the box)", plural(g)));
+            }
+            _ => ctx.report.lose_one(&not_held(g, ctx.task)),
+        }
     }
 }
 
@@ -428,7 +687,8 @@ pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
 ///   schema keeps its names and left/right pairs but not its edges;
 /// - images: named `images/<subset>/<name>` (subset `train` when none),
 ///   attributes and extra fields dropped;
-/// - shapes: as the writer plans them (see [`crate::write_path`]): boxes
+/// - shapes: as the writer plans them (see [`crate::write_path`]), one row
+///   per object (the shapes of one group with one label): boxes
 ///   clipped to the image, polygons to their first ring, OBB as rotated
 ///   boxes refitted from their corners, pose as a box and keypoints sharing
 ///   a group (absent points at `(0, 0)`); every other attribute of an

@@ -38,6 +38,16 @@ struct Entry {
     subset: Option<String>,
 }
 
+/// Reads a small file with one open, reads and a close (no metadata call
+/// for a size hint: label files are a few hundred bytes).
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut file = fs::File::open(path)?;
+    let mut buf = Vec::with_capacity(4096);
+    file.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 fn read_text(path: &Path) -> Result<String, Error> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -920,8 +930,11 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
 
 /// What phase one learns about an entry.
 struct Scanned {
-    /// The label file's bytes; `None` when there is no label file.
+    /// The label file's bytes; `None` when there is no label file, or once
+    /// they were moved into the source map.
     text: Option<Vec<u8>>,
+    /// Whether the label file exists.
+    has_label: bool,
     rows: RowFile,
     size: Result<(u32, u32), String>,
     /// Whether the image file exists; `None` when its size was supplied by
@@ -936,11 +949,11 @@ impl Scanned {
     /// a deliberate background image and is not marked), or labels whose
     /// image file does not exist ([`keys::IMAGE_FILE`]).
     fn file_facts(&self) -> Vec<(String, String)> {
-        match (&self.text, self.image_found) {
-            (None, Some(true) | None) => {
+        match (self.has_label, self.image_found) {
+            (false, Some(true) | None) => {
                 vec![(keys::LABEL_FILE.to_owned(), MISSING.to_owned())]
             }
-            (Some(_), Some(false)) => vec![(keys::IMAGE_FILE.to_owned(), MISSING.to_owned())],
+            (true, Some(false)) => vec![(keys::IMAGE_FILE.to_owned(), MISSING.to_owned())],
             _ => Vec::new(),
         }
     }
@@ -1198,20 +1211,30 @@ fn build(
     let scan = |(i, e): (usize, &Entry)| -> Scanned {
         let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
         let mut issues = Vec::new();
-        let text = fs::read(&e.label).ok();
+        let text = read_small(&e.label).ok();
         let rows = text
             .as_deref()
             .map(|t| tokenize(t, file, &mut issues))
             .unwrap_or_default();
+        // The image is opened directly: a missing file is told by the error
+        // of the open, without a metadata call first.
         let (size, image_found) = match size_override(options, e) {
             Some(s) => (Ok(s), None),
-            None if e.image.is_file() => (
-                imagesize::image_size(&e.image).map_err(|err| err.to_string()),
-                Some(true),
-            ),
-            None => (Err("image file not found".to_owned()), Some(false)),
+            None => match imagesize::image_size(&e.image) {
+                Ok(size) => (Ok(size), Some(true)),
+                Err(imagesize::ImageSizeError::Io(err))
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
+                    ) =>
+                {
+                    (Err("image file not found".to_owned()), Some(false))
+                }
+                Err(err) => (Err(err.to_string()), Some(true)),
+            },
         };
         Scanned {
+            has_label: text.is_some(),
             text,
             rows,
             size,
@@ -1219,13 +1242,13 @@ fn build(
             issues,
         }
     };
-    let scanned: Vec<Scanned> = if options.serial {
+    let mut scanned: Vec<Scanned> = if options.serial {
         entries.iter().enumerate().map(scan).collect()
     } else {
         entries.par_iter().enumerate().map(scan).collect()
     };
-    for (e, s) in entries.iter().zip(&scanned) {
-        let text: Vec<u8> = s.text.clone().unwrap_or_default();
+    for (e, s) in entries.iter().zip(&mut scanned) {
+        let text: Vec<u8> = s.text.take().unwrap_or_default();
         loaded.sources.add(SourceFile::with_text(&e.label, text));
     }
     let task = options

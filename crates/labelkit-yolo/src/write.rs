@@ -201,6 +201,14 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// the dataset's top-level labels in order). Everything YOLO cannot hold is
 /// counted in the returned [`WriteReport`].
 ///
+/// A row is one object: the shapes of one group with one label (a COCO
+/// annotation's box, polygon and keypoints) make one row. Detect writes the
+/// object's box (or, without one, the bounds of its polygons and masks),
+/// segment its first polygon (or, without one, its box as a 4-corner
+/// polygon), OBB its box, pose its box and keypoints; the other shapes of
+/// the object are counted in the report ("polygons (detect keeps the
+/// box)"). Each box is a row of its own.
+///
 /// # Errors
 /// [`Error::Output`] when the output exists or cannot be written,
 /// [`Error::Io`] for an image that cannot be copied or linked,

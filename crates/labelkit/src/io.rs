@@ -101,6 +101,10 @@ pub struct WriteOptions {
     /// that bring images into the output. [`convert`] fills it with the
     /// input's folder when it is `None`.
     pub image_root: Option<PathBuf>,
+    /// YOLO: the task of the rows written (detect, segment, pose, OBB);
+    /// `None` infers it from the dataset's shapes.
+    #[cfg(feature = "yolo")]
+    pub yolo_task: Option<labelkit_yolo::Task>,
 }
 
 impl WriteOptions {
@@ -128,6 +132,14 @@ impl WriteOptions {
     #[must_use]
     pub fn keyframes_only(mut self, yes: bool) -> Self {
         self.keyframes_only = yes;
+        self
+    }
+
+    /// Sets the YOLO task of the rows written.
+    #[cfg(feature = "yolo")]
+    #[must_use]
+    pub fn yolo_task(mut self, task: labelkit_yolo::Task) -> Self {
+        self.yolo_task = Some(task);
         self
     }
 }
@@ -469,6 +481,7 @@ fn write_yolo(
     if let Some(p) = options.precision {
         o.precision = p;
     }
+    o.task = options.yolo_task;
     o.layout = if format == Format::YoloDarknet {
         labelkit_yolo::Layout::Darknet
     } else {

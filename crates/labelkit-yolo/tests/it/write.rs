@@ -386,6 +386,188 @@ fn images_are_copied_or_linked() {
     }
 }
 
+/// Three COCO-style objects (box, polygon and keypoints in one group) and
+/// two lone boxes, on one 200x100 image.
+fn grouped_objects() -> Dataset {
+    let mut d = Dataset::new();
+    let mut person = Label::new("person");
+    person.keypoints = Some(KeypointSchema::from_names(["nose", "tail"]));
+    d.labels.push(person);
+    d.images.push(image(1, "a.jpg", 200, 100, "train"));
+    let mut id = 1;
+    for g in 0..3u32 {
+        let x = f64::from(g) * 50.0;
+        let group = Some(GroupId(u64::from(g) + 1));
+        let shapes = [
+            Geometry::Box(BoxGeom::from_xyxy(x, 10.0, x + 40.0, 90.0)),
+            Geometry::Polygon(Polygon {
+                rings: vec![vec![
+                    Point::new(x + 5.0, 15.0),
+                    Point::new(x + 35.0, 15.0),
+                    Point::new(x + 20.0, 85.0),
+                ]],
+            }),
+            Geometry::Keypoints(Keypoints {
+                points: [(x + 20.0, 20.0), (x + 20.0, 80.0)]
+                    .iter()
+                    .map(|&(x, y)| Keypoint {
+                        name: None,
+                        x,
+                        y,
+                        visibility: Visibility::Visible,
+                    })
+                    .collect(),
+            }),
+        ];
+        for geom in shapes {
+            let mut a = ann(id, 1, 0, geom);
+            a.group = group;
+            d.annotations.push(a);
+            id += 1;
+        }
+    }
+    for x in [160.0, 170.0] {
+        d.annotations.push(ann(
+            id,
+            1,
+            0,
+            Geometry::Box(BoxGeom::from_xyxy(x, 0.0, x + 20.0, 50.0)),
+        ));
+        id += 1;
+    }
+    d
+}
+
+fn label_rows(root: &Path) -> Vec<Vec<f64>> {
+    fs::read_to_string(root.join("labels/train/a.txt"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').map(|t| t.parse().unwrap()).collect())
+        .collect()
+}
+
+#[test]
+fn detect_writes_one_row_per_object() {
+    let d = grouped_objects();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    let report = write_path(&d, &target, &WriteOptions::default().task(Task::Detect)).unwrap();
+    assert_eq!(ultralytics_check(&target), 5);
+    let rows = label_rows(&target);
+    assert_eq!(
+        rows,
+        vec![
+            vec![0.0, 0.1, 0.5, 0.2, 0.8],
+            vec![0.0, 0.35, 0.5, 0.2, 0.8],
+            vec![0.0, 0.6, 0.5, 0.2, 0.8],
+            vec![0.0, 0.85, 0.25, 0.1, 0.5],
+            vec![0.0, 0.9, 0.25, 0.1, 0.5],
+        ]
+    );
+    assert_eq!(report.annotations_written, 5);
+    assert_eq!(
+        report.count("polygons (detect keeps the box)"),
+        3,
+        "{report}"
+    );
+    assert_eq!(
+        report.count("keypoints (not held by detect rows)"),
+        3,
+        "{report}"
+    );
+    assert_eq!(
+        report.count("groups written as several rows"),
+        0,
+        "{report}"
+    );
+    assert_eq!(report.losses().count(), 2, "{report}");
+}
+
+#[test]
+fn detect_without_a_box_uses_the_bounds_of_the_group_polygons() {
+    let mut d = grouped_objects();
+    // Drop the boxes of the groups; split the first group's polygon in two.
+    d.annotations
+        .retain(|a| a.group.is_none() || !matches!(a.geometry, Geometry::Box(_)));
+    let mut extra = ann(
+        100,
+        1,
+        0,
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(0.0, 50.0),
+                Point::new(10.0, 50.0),
+                Point::new(10.0, 95.0),
+            ]],
+        }),
+    );
+    extra.group = Some(GroupId(1));
+    d.annotations.push(extra);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    let report = write_path(&d, &target, &WriteOptions::default().task(Task::Detect)).unwrap();
+    let rows = label_rows(&target);
+    assert_eq!(rows.len(), 5);
+    // Group 1: x 0..35, y 15..95.
+    assert_eq!(rows[0], vec![0.0, 0.0875, 0.55, 0.175, 0.8]);
+    assert_eq!(report.count("polygons written as boxes"), 4, "{report}");
+}
+
+#[test]
+fn segment_writes_one_polygon_per_object_and_boxes_as_four_corners() {
+    let d = grouped_objects();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    let report = write_path(&d, &target, &WriteOptions::default().task(Task::Segment)).unwrap();
+    assert_eq!(ultralytics_check(&target), 5);
+    let rows = label_rows(&target);
+    assert_eq!(rows[0], vec![0.0, 0.025, 0.15, 0.175, 0.15, 0.1, 0.85]);
+    assert_eq!(
+        rows[3],
+        vec![0.0, 0.8, 0.0, 0.9, 0.0, 0.9, 0.5, 0.8, 0.5],
+        "a lone box becomes its 4 corners"
+    );
+    assert!(rows.iter().all(|r| r.len() == 7 || r.len() == 9));
+    assert_eq!(
+        report.count("boxes (segment keeps the polygon)"),
+        3,
+        "{report}"
+    );
+    assert_eq!(
+        report.count("boxes written as 4-corner polygons"),
+        2,
+        "{report}"
+    );
+    assert_eq!(
+        report.count("keypoints (not held by segment rows)"),
+        3,
+        "{report}"
+    );
+    let back = read_path(&target, &ReadOptions::default()).unwrap();
+    let polygons = back
+        .dataset
+        .annotations
+        .iter()
+        .filter(|a| matches!(a.geometry, Geometry::Polygon(_)))
+        .count();
+    assert_eq!(polygons, 5);
+}
+
+#[test]
+fn pose_and_obb_write_one_row_per_object() {
+    let d = grouped_objects();
+    for (task, lost) in [
+        (Task::Pose, "polygons (not held by pose rows)"),
+        (Task::Obb, "polygons (obb keeps the box)"),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("ds");
+        let report = write_path(&d, &target, &WriteOptions::default().task(task)).unwrap();
+        assert_eq!(ultralytics_check(&target), 5, "{task:?}");
+        assert_eq!(report.count(lost), 3, "{task:?}: {report}");
+    }
+}
+
 // ---- property: read(write(d)) == project(d) ----
 
 fn arb_dataset() -> impl Strategy<Value = (Dataset, Task)> {

@@ -1,10 +1,10 @@
 //! Measures reader and writer throughput on a generated CVAT for images file.
 //!
-//! - `cargo run --release -p labelkit-cvat --example throughput [MB]`
+//! - `cargo run --release -p labelkit-cvat --example cvat_throughput [MB]`
 //!   generates `MB` megabytes in memory and prints, best of three runs, the
 //!   floor (quick-xml's events and attributes alone), `read_bytes`, and
 //!   `write_to` into a `Vec`.
-//! - `... --example throughput MB --file` writes the file to the temporary
+//! - `... --example cvat_throughput MB --file` writes the file to the temporary
 //!   directory (once, streamed) and reads it with `read_path` once and
 //!   nothing else, so that `/usr/bin/time -v` shows the reader's peak memory
 //!   (with `--floor` as well: reads it and runs the floor alone).
