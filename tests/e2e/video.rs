@@ -110,7 +110,11 @@ fn video_to_coco_gives_one_box_per_visible_frame() {
         .iter()
         .find(|i| i.file_name == "frame_000005")
         .unwrap();
-    let ann = dataset.annotations.iter().find(|a| a.image == five.id).unwrap();
+    let ann = dataset
+        .annotations
+        .iter()
+        .find(|a| a.image == five.id)
+        .unwrap();
     assert_eq!(
         ann.geometry,
         Geometry::Box(labelkit::BoxGeom::from_xyxy(7.0, 7.0, 17.0, 27.0))
@@ -122,7 +126,14 @@ fn video_to_yolo_writes_a_row_per_visible_frame() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_video(dir.path());
     let out = dir.path().join("yolo");
-    convert(&input, None, &out, Format::YoloUltralytics, &ConvertOptions::new()).unwrap();
+    convert(
+        &input,
+        None,
+        &out,
+        Format::YoloUltralytics,
+        &ConvertOptions::new(),
+    )
+    .unwrap();
     let mut rows = Vec::new();
     for entry in walk(&out.join("labels")) {
         let text = std::fs::read_to_string(&entry).unwrap();

@@ -658,7 +658,9 @@ pub fn arb_geometry(
         GeometryKind::Ellipse => arb_ellipse(w, h, shape.rotation, style)
             .prop_map(Geometry::Ellipse)
             .boxed(),
-        GeometryKind::Cuboid => arb_cuboid(w, h, style).prop_map(|c| Geometry::Cuboid(Box::new(c))).boxed(),
+        GeometryKind::Cuboid => arb_cuboid(w, h, style)
+            .prop_map(|c| Geometry::Cuboid(Box::new(c)))
+            .boxed(),
         GeometryKind::Tag => Just(Geometry::Tag).boxed(),
     }
 }
