@@ -44,12 +44,15 @@ pub(crate) enum Command {
     /// Check datasets or single label files against the annotation rules.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
-    /// List the rules: code, name, family, severity, status.
-    Rules,
-    /// Print the documentation of one rule.
+    /// List the rules: code, name, family, severity, status (plugins
+    /// included).
+    Rules(RegistryArgs),
+    /// Print the documentation of one rule (a plugin's too).
     Rule {
         /// The rule's code (e.g. G001) or name (e.g. box-too-small).
         code: String,
+        #[command(flatten)]
+        registry: RegistryArgs,
     },
     /// Show what each format can hold.
     Formats,
@@ -194,4 +197,17 @@ mod tests {
         assert_eq!(args.ignore, ["D"]);
         assert_eq!(args.output_format, Some(OutputFormatArg::Json));
     }
+}
+
+/// Where the rules come from: the built-in ones, and the plugins named in the
+/// configuration or on the command line.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct RegistryArgs {
+    /// The configuration file naming plugins (default: labelkit.toml found by
+    /// walking up from the current folder).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// A rule plugin (shared library) to load; may be repeated.
+    #[arg(long)]
+    pub(crate) plugin: Vec<PathBuf>,
 }

@@ -347,7 +347,7 @@ fn first_label_file(dir: &Path, depth: usize) -> Option<PathBuf> {
 
 /// The configuration: `--config FILE`, else `labelkit.toml` found by
 /// walking up from the first path, else the defaults.
-fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> anyhow::Result<Config> {
+pub(crate) fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> anyhow::Result<Config> {
     if let Some(file) = explicit {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("reading the configuration {}", file.display()))?;
@@ -364,7 +364,11 @@ fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> anyhow::Result<Con
 /// Where rule plugins plug in: libraries named with `--plugin` and in the
 /// `[plugins.<name>]` tables of the configuration (`path = ...`, relative
 /// to the configuration file) are loaded into the registry.
-fn load_plugins(registry: &mut Registry, config: &Config, extra: &[PathBuf]) -> anyhow::Result<()> {
+pub(crate) fn load_plugins(
+    registry: &mut Registry,
+    config: &Config,
+    extra: &[PathBuf],
+) -> anyhow::Result<()> {
     let base = config
         .path
         .as_deref()

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _};
 use labelkit::rules::Registry;
@@ -10,7 +10,7 @@ use labelkit::{
     ConvertOptions, Format, ImageMode, OutputFormat, Precision, RenderOptions, WriteOptions,
 };
 
-use crate::args::{ConvertArgs, YoloTaskArg};
+use crate::args::{ConvertArgs, RegistryArgs, YoloTaskArg};
 use crate::out::Ui;
 
 /// `labelkit convert`.
@@ -77,9 +77,18 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// The built-in rules and those of the plugins named by `args` or by the
+/// configuration found from the current folder.
+fn registry(args: &RegistryArgs) -> anyhow::Result<Registry> {
+    let config = crate::check::load_config(args.config.as_deref(), &[PathBuf::from(".")])?;
+    let mut registry = Registry::builtin();
+    crate::check::load_plugins(&mut registry, &config, &args.plugin)?;
+    Ok(registry)
+}
+
 /// `labelkit rules`: one row per rule.
-pub(crate) fn rules(ui: &Ui) -> anyhow::Result<u8> {
-    let registry = Registry::builtin();
+pub(crate) fn rules(ui: &Ui, args: &RegistryArgs) -> anyhow::Result<u8> {
+    let registry = registry(args)?;
     let text = rules_table(&registry);
     ui.print(&text).context("writing the rule table")?;
     Ok(0)
@@ -130,8 +139,8 @@ fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
 }
 
 /// `labelkit rule CODE`: the rule's documentation.
-pub(crate) fn rule(ui: &Ui, code: &str) -> anyhow::Result<u8> {
-    let registry = Registry::builtin();
+pub(crate) fn rule(ui: &Ui, code: &str, args: &RegistryArgs) -> anyhow::Result<u8> {
+    let registry = registry(args)?;
     let wanted = code.trim();
     let meta = registry
         .get(wanted)

@@ -39,8 +39,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Convert(args) => commands::convert(&ui, &args),
         Command::Check(args) => check::run(&ui, &args),
-        Command::Rules => commands::rules(&ui),
-        Command::Rule { code } => commands::rule(&ui, &code),
+        Command::Rules(registry) => commands::rules(&ui, &registry),
+        Command::Rule { code, registry } => commands::rule(&ui, &code, &registry),
         Command::Formats => commands::formats(&ui),
         Command::Init { preset, output } => commands::init(&ui, &preset, &output),
     }

@@ -376,3 +376,126 @@ fn a_plugin_that_cannot_be_loaded_is_a_usage_error() {
     assert!(stderr(&o).contains("libmissing.so"), "{}", stderr(&o));
     assert_eq!(stdout(&o), "");
 }
+
+// ------------------------------------------------------------- plugins
+
+/// Builds `plugins/augmented-copies` once, into the scratch target folder the
+/// plugin host's tests use too (cargo's lock keeps the two apart).
+fn augmented_copies_library() -> PathBuf {
+    let root = repo_root();
+    let target = root.join("target/plugin-test/cargo");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "--quiet", "-p", "augmented-copies", "--lib"])
+        .current_dir(&root)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    target.join("debug").join(format!(
+        "{}augmented_copies{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ))
+}
+
+/// Compiles `plugins/c-example` with the system C compiler.
+fn c_example_library(dir: &Path) -> PathBuf {
+    let root = repo_root();
+    let lib = dir.join(format!(
+        "{}c_example{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let out = Command::new(std::env::var_os("CC").unwrap_or_else(|| "cc".into()))
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(root.join("plugins/c-example/c_example.c"))
+        .arg("-I")
+        .arg(root.join("crates/labelkit-plugin-abi/include"))
+        .output()
+        .expect("cc runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    lib
+}
+
+#[test]
+fn check_runs_plugins_named_in_the_config_and_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("copies");
+    std::fs::create_dir_all(data.join("images/train")).unwrap();
+    std::fs::create_dir_all(data.join("labels/train")).unwrap();
+    std::fs::write(
+        data.join("data.yaml"),
+        "path: .\ntrain: images/train\nnames:\n  0: person\n  1: head\n  2: dog\n",
+    )
+    .unwrap();
+    for (name, w) in [("street", 100), ("street_noise1", 100), ("tiny", 16)] {
+        std::fs::write(data.join(format!("images/train/{name}.png")), png(w, w)).unwrap();
+    }
+    // The original: a person and a head.
+    std::fs::write(
+        data.join("labels/train/street.txt"),
+        "0 0.25 0.4 0.3 0.6\n1 0.2 0.17 0.1 0.1\n",
+    )
+    .unwrap();
+    // Its noise copy lost the person and gained a dog.
+    std::fs::write(
+        data.join("labels/train/street_noise1.txt"),
+        "1 0.2 0.17 0.1 0.1\n2 0.7 0.7 0.2 0.2\n",
+    )
+    .unwrap();
+    // A 16x16 image with a box 10 times wider than high (for the C plugin).
+    std::fs::write(data.join("labels/train/tiny.txt"), "0 0.5 0.5 1 0.0625\n").unwrap();
+    let rust_lib = augmented_copies_library();
+    std::fs::write(
+        data.join("labelkit.toml"),
+        format!(
+            "[plugins.augmented-copies]\npath = {:?}\n",
+            rust_lib.display().to_string()
+        ),
+    )
+    .unwrap();
+    let c_lib = c_example_library(dir.path());
+
+    let out = labelkit(
+        &[
+            "check",
+            "copies",
+            "--output-format",
+            "concise",
+            "--select",
+            "CPY,CEX",
+            "--plugin",
+            c_lib.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines,
+        [
+            "copies/labels/train/street_noise1.txt:1:1: CPY001 `person` box at [10, 10, 30, 60] of the original `images/train/street.png` (annotation 1) is missing in this copy",
+            "copies/labels/train/street_noise1.txt:2:1: CPY002 `dog` box at [60, 60, 20, 20] is not in the original `images/train/street.png`",
+            "copies/labels/train/tiny.txt:1:1: CEX001 image is 16x16, smaller than 32 pixels",
+            "copies/labels/train/tiny.txt:1:1: CEX002 box is 16x1, a side ratio above 10",
+        ],
+        "{}",
+        stderr(&out)
+    );
+
+    // The plugin rules are listed and documented like built-in ones.
+    let out = labelkit(
+        &["rule", "CPY002", "--plugin", c_lib.to_str().unwrap()],
+        &data,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("copy-box-extra"), "{}", stdout(&out));
+    let out = labelkit(&["rules", "--plugin", c_lib.to_str().unwrap()], &data);
+    let table = stdout(&out);
+    assert!(
+        table.contains("CEX002") && table.contains("flat-box"),
+        "{table}"
+    );
+}
