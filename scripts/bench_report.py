@@ -51,11 +51,14 @@ def main():
     print()
     for conv in dict.fromkeys(c for c, _ in order):
         ref = counts.get((conv, "labelkit"), "")
-        ref_n = ref.split(",")[0]
         for (c, tool), cnt in counts.items():
             if c == conv and tool != "labelkit":
-                same = cnt.split(",")[0] == ref_n
-                print(f"- {conv}: {tool} {'agrees' if same else 'DIFFERS'} with labelkit "
+                mine = dict(f.split("=") for f in cnt.split(","))
+                theirs = dict(f.split("=") for f in ref.split(",") if "=" in f)
+                lost = [f"{k} {v} vs {theirs[k]}" for k, v in mine.items()
+                        if k in theirs and v != theirs[k]]
+                verdict = "agrees" if not lost else "DIFFERS (" + ", ".join(lost) + ")"
+                print(f"- {conv}: {tool} {verdict} with labelkit "
                       f"({cnt.replace(',', ' ')} vs {ref.replace(',', ' ')})")
     sys.exit(1 if failed else 0)
 

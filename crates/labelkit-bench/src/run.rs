@@ -148,6 +148,11 @@ pub fn measurements(plan: &Plan) -> Vec<Measurement> {
     ];
     let check = plan.check_data.as_ref().unwrap_or(&plan.data);
     m.push(Measurement::child(
+        "check COCO, every rule",
+        &["check", &s(&check.join("coco/instances.json"))],
+        None,
+    ));
+    m.push(Measurement::child(
         "check CVAT, every rule",
         &["check", &s(&check.join("cvat/annotations.xml"))],
         None,

@@ -99,6 +99,20 @@ fn check_single_label_file_walks_up_to_its_dataset() {
         "{out}"
     );
     assert!(!out.contains("a.txt:1:"), "{out}");
+
+    // From inside the labels folder: the dataset is found above the
+    // working folder, and its class names are used.
+    let o = labelkit(
+        &["check", "a.txt", "--output-format", "concise"],
+        &dir.path().join("labels/train"),
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("a.txt:2:1: G001 ") && l.contains("`person`")),
+        "{out}"
+    );
 }
 
 #[test]

@@ -35,7 +35,24 @@ pub enum ImageSizeError {
 /// [`ImageSizeError`] when the file cannot be read or its header parsed.
 pub fn image_size(path: &Path) -> Result<(u32, u32), ImageSizeError> {
     let mut file = File::open(path)?;
+    // One read is enough for almost every header: parse what it gave.
+    let mut head = [0u8; 4096];
+    let n = loop {
+        match file.read(&mut head) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let first = head.get(..n).unwrap_or_default();
+    match image_size_from_bytes(first) {
+        Err(ImageSizeError::Truncated) if n > 0 => {}
+        other => return other,
+    }
+    // A header further in (a JPEG after a large EXIF thumbnail), or a short
+    // read: read in growing chunks.
     let mut buf = Vec::with_capacity(16 * 1024);
+    buf.extend_from_slice(first);
     let mut limit = 16 * 1024u64;
     loop {
         let want = limit - buf.len() as u64;

@@ -38,12 +38,24 @@ struct Entry {
     subset: Option<String>,
 }
 
-/// Reads a small file with one open, reads and a close (no metadata call
-/// for a size hint: label files are a few hundred bytes).
+/// Reads a small file with one open, reads and a close: no metadata call
+/// for a size hint (`fs::read` and `File::read_to_end` make one), since
+/// label files are a few hundred bytes. The bytes are kept in a vector of
+/// their exact length (they are kept for the whole run, for diagnostics).
 fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
     let mut file = fs::File::open(path)?;
-    let mut buf = Vec::with_capacity(4096);
+    let mut head = [0u8; 4096];
+    let mut len = 0;
+    while len < head.len() {
+        match file.read(head.get_mut(len..).unwrap_or_default()) {
+            Ok(0) => return Ok(head.get(..len).unwrap_or_default().to_vec()),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut buf = head.to_vec();
     file.read_to_end(&mut buf)?;
     Ok(buf)
 }
@@ -59,11 +71,14 @@ fn clean(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                // `a/..` is nothing; `..` and `../..` stay; `/..` is `/`.
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -322,6 +337,7 @@ impl Collector {
 fn collect_ultralytics(root: &Path, yaml: &DataYaml, options: &ReadOptions) -> Vec<Entry> {
     let ld = options.labels_dir();
     let mut c = Collector::new();
+    let mut walked: HashSet<PathBuf> = HashSet::new();
     let mut subsets = yaml.subsets.clone();
     if subsets.is_empty() {
         // No subsets: every image under `images/` (or the root).
@@ -353,6 +369,12 @@ fn collect_ultralytics(root: &Path, yaml: &DataYaml, options: &ReadOptions) -> V
                 let label = img2label(&path, ld);
                 c.push(root, path, label, subset);
             } else {
+                // A folder listed under two keys (`val: images/train` as
+                // well as `train`) is walked once: its images belong to the
+                // first key.
+                if !walked.insert(path.clone()) {
+                    continue;
+                }
                 for image in walk(&path, &is_image) {
                     let label = img2label(&image, ld);
                     c.push(root, image, label, subset);
@@ -1432,9 +1454,9 @@ mod tests {
         b
     }
 
-    /// A dataset whose `labels/train` and `images/train` hold 20,000 files
-    /// each besides `target.txt` and `target.png`.
-    fn big_dataset(config: &str) -> tempfile::TempDir {
+    /// A dataset whose `labels/train` holds `n` empty label files and
+    /// `images/train` 100 images besides `target.txt` and `target.png`.
+    fn big_dataset(config: &str, n: usize) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         fs::create_dir_all(root.join("labels/train")).unwrap();
@@ -1444,8 +1466,10 @@ mod tests {
             "train: images/train\nval: images/train\nnames:\n  0: person\n  1: head\n",
         )
         .unwrap();
-        for i in 0..20_000 {
+        for i in 0..n {
             fs::write(root.join(format!("labels/train/{i:06}.txt")), "").unwrap();
+        }
+        for i in 0..100 {
             fs::write(root.join(format!("images/train/{i:06}.jpg")), "").unwrap();
         }
         fs::write(root.join("labels/train/target.txt"), "1 0.5 0.5 0.25 0.5\n").unwrap();
@@ -1455,7 +1479,7 @@ mod tests {
 
     #[test]
     fn one_label_file_in_a_big_dataset_lists_no_folder() {
-        let dir = big_dataset("data.yaml");
+        let dir = big_dataset("data.yaml", 20_000);
         let label = dir.path().join("labels/train/target.txt");
         let (loaded, listed) =
             listed_during(|| read_label_file(&label, &ReadOptions::default()).unwrap());
@@ -1478,7 +1502,7 @@ mod tests {
 
     #[test]
     fn an_unusual_yaml_name_lists_only_the_small_root() {
-        let dir = big_dataset("people.yaml");
+        let dir = big_dataset("people.yaml", 2_000);
         let root = clean(dir.path());
         let label = root.join("labels/train/target.txt");
         let (found, listed) = listed_during(|| find_config(&label));
@@ -1590,6 +1614,9 @@ mod tests {
     fn clean_paths() {
         assert_eq!(clean(Path::new("a/./b/../c")), PathBuf::from("a/c"));
         assert_eq!(clean(Path::new("./.")), PathBuf::from("."));
+        assert_eq!(clean(Path::new("./../../x")), PathBuf::from("../../x"));
+        assert_eq!(clean(Path::new("a/../../x")), PathBuf::from("../x"));
+        assert_eq!(clean(Path::new("/../x")), PathBuf::from("/x"));
         assert_eq!(
             rel_name(Path::new("/r"), Path::new("/r/images/a.jpg")),
             "images/a.jpg"
