@@ -21,7 +21,7 @@ grep -q '^images: 60,' "$tmp/generate.txt"
     || { cat "$tmp/run.log" >&2; exit 1; }
 for row in "floor: serde_json COCO" "floor: quick-xml CVAT" "floor: write YOLO files" \
     "read COCO" "read CVAT" "read YOLO" "convert COCO -> YOLO" "convert CVAT -> COCO" \
-    "convert YOLO -> COCO" "convert CVAT -> YOLO" "check CVAT, every rule" \
+    "convert YOLO -> COCO" "convert CVAT -> YOLO" "check COCO, every rule" "check CVAT, every rule" \
     "check one YOLO label file" "pre-commit"; do
     grep -q "| $row" "$tmp/run.md" || { echo "bench-smoke: no row '$row'" >&2; cat "$tmp/run.md" >&2; exit 1; }
 done
