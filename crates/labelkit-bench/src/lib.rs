@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod checkset;
 pub mod generate;
 pub mod measure;
 pub mod png;

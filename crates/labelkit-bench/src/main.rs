@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 use labelkit::Format;
 use labelkit_bench::measure::{self, OpError, Sample};
 use labelkit_bench::run::{self, Plan};
-use labelkit_bench::{generate, write, Scale};
+use labelkit_bench::{checkset, generate, write, Scale};
 
 /// Benchmarks of labelkit with a deterministic dataset generator.
 #[derive(Debug, Parser)]
@@ -39,6 +39,10 @@ enum Cmd {
         /// Seed of the generator.
         #[arg(long, default_value_t = 2017)]
         seed: u64,
+        /// Write the clean dataset of the check benchmark instead (see
+        /// `checkset`): three fully labelled people per image.
+        #[arg(long)]
+        clean: bool,
     },
     /// Measure every operation, interleaving repetitions.
     Run {
@@ -105,11 +109,24 @@ fn child(op: &str, args: &[String]) -> Result<Sample, OpError> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Generate { images, out, seed } => {
+        Cmd::Generate {
+            images,
+            out,
+            seed,
+            clean,
+        } => {
             let t = Instant::now();
-            let dataset = generate(Scale { images, seed });
+            let (dataset, config) = if clean {
+                (
+                    checkset::clean_dataset(images as usize, seed),
+                    checkset::clean_config(),
+                )
+            } else {
+                let preset = labelkit::rules::preset_toml("whole-body").unwrap_or_default();
+                (generate(Scale { images, seed }), preset.to_owned())
+            };
             let generated = t.elapsed().as_secs_f64();
-            match write::write_all(&dataset, &out) {
+            match write::write_all_with(&dataset, &out, &config) {
                 Ok(written) => {
                     print!("{written}");
                     println!(

@@ -23,7 +23,6 @@ use labelkit::cvat;
 use labelkit::yolo;
 use labelkit_model::{Dataset, Geometry, GroupId};
 
-use crate::generate::CLASSES;
 use crate::png::blank_png;
 
 /// What [`write_all`] wrote.
@@ -145,15 +144,23 @@ pub fn boxes_only(dataset: &Dataset) -> Dataset {
 /// # Errors
 /// I/O errors and writer errors, naming the file.
 pub fn write_all(dataset: &Dataset, out: &Path) -> Result<Written, WriteError> {
+    let preset = labelkit::rules::preset_toml("whole-body")
+        .ok_or_else(|| WriteError("the whole-body preset is missing".to_owned()))?;
+    write_all_with(dataset, out, preset)
+}
+
+/// [`write_all`] with the given `labelkit.toml`.
+///
+/// # Errors
+/// I/O errors and writer errors, naming the file.
+pub fn write_all_with(dataset: &Dataset, out: &Path, config: &str) -> Result<Written, WriteError> {
     fs::create_dir_all(out).map_err(|e| err(out, e))?;
     for sub in ["coco", "cvat"] {
         let d = out.join(sub);
         fs::create_dir_all(&d).map_err(|e| err(&d, e))?;
     }
     let toml = out.join("labelkit.toml");
-    let preset = labelkit::rules::preset_toml("whole-body")
-        .ok_or_else(|| WriteError("the whole-body preset is missing".to_owned()))?;
-    fs::write(&toml, preset).map_err(|e| err(&toml, e))?;
+    fs::write(&toml, config).map_err(|e| err(&toml, e))?;
 
     let instances = out.join("coco/instances.json");
     coco::write_path(dataset, &instances, &coco::WriteOptions::default())
@@ -168,7 +175,14 @@ pub fn write_all(dataset: &Dataset, out: &Path) -> Result<Written, WriteError> {
     let yolo_dir = out.join("yolo");
     let options = yolo::WriteOptions::default()
         .task(yolo::Task::Detect)
-        .class_map(CLASSES.iter().map(|c| (*c).to_owned()).collect());
+        .class_map(
+            dataset
+                .labels
+                .iter()
+                .filter(|(_, l)| l.parent.is_none())
+                .map(|(_, l)| l.name.clone())
+                .collect(),
+        );
     yolo::write_path(&boxes_only(dataset), &yolo_dir, &options).map_err(|e| err(&yolo_dir, e))?;
     let images_dir = yolo_dir.join("images/train");
     fs::create_dir_all(&images_dir).map_err(|e| err(&images_dir, e))?;

@@ -43,9 +43,10 @@ pub fn project(d: &Dataset) -> Dataset {
     );
 
     // Labels.
-    let mut labels: Vec<Label> = d
-        .labels
-        .labels
+    // Keypoint schemas without element labels gain them, as the writer
+    // declares them.
+    let declared = crate::write::with_skeleton_elements(&d.labels.labels);
+    let mut labels: Vec<Label> = declared
         .iter()
         .map(|l| {
             let mut l = l.clone();

@@ -269,6 +269,85 @@ fn push_short_decimal(out: &mut String, value: f64) -> bool {
     true
 }
 
+/// The labels to declare: the dataset's, plus skeleton element labels for
+/// every keypoint schema that has none (keypoints read from COCO or YOLO),
+/// so that each `<points>` of a written `<skeleton>` names a declared label
+/// and CVAT can import the file. Such a label becomes a `skeleton` with an
+/// `<svg>` layout drawn from the schema's edges. Appending keeps every
+/// existing [`LabelId`] valid.
+pub(crate) fn with_skeleton_elements(labels: &[Label]) -> std::borrow::Cow<'_, [Label]> {
+    let bare: Vec<usize> = labels
+        .iter()
+        .enumerate()
+        .filter(|&(i, l)| {
+            l.parent.is_none()
+                && l.keypoints.as_ref().is_some_and(|s| !s.is_empty())
+                && !labels
+                    .iter()
+                    .any(|c| c.parent.is_some_and(|p| p.index() == i))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if bare.is_empty() {
+        return std::borrow::Cow::Borrowed(labels);
+    }
+    let mut out = labels.to_vec();
+    for i in bare {
+        let Some(schema) = labels[i].keypoints.clone() else {
+            continue;
+        };
+        let Ok(parent) = u32::try_from(i) else {
+            continue;
+        };
+        let label = &mut out[i];
+        if label.kind.is_none() {
+            label.kind = Some("skeleton".to_owned());
+        }
+        if !label.extra.iter().any(|(k, _)| k == crate::SVG_KEY) {
+            label.extra.push((
+                crate::SVG_KEY.to_owned(),
+                crate::xml::json_string(&skeleton_svg(&schema)),
+            ));
+        }
+        for name in &schema.names {
+            let mut element = Label::new(name.clone());
+            element.kind = Some("points".to_owned());
+            element.parent = Some(LabelId(parent));
+            out.push(element);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A CVAT skeleton layout for a schema: the points on a circle, node ids
+/// 1-based in schema order, one line per edge.
+fn skeleton_svg(schema: &labelkit_model::KeypointSchema) -> String {
+    use std::fmt::Write as _;
+    let n = schema.names.len().max(1);
+    let mut svg = String::new();
+    for &(a, b) in &schema.edges {
+        let _ = write!(
+            svg,
+            "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"0\" data-type=\"edge\" data-node-from=\"{}\" data-node-to=\"{}\"></line>",
+            a + 1,
+            b + 1
+        );
+    }
+    for (i, name) in schema.names.iter().enumerate() {
+        #[allow(clippy::cast_precision_loss)]
+        let angle = std::f64::consts::TAU * i as f64 / n as f64;
+        let (x, y) = (50.0 + 40.0 * angle.cos(), 50.0 + 40.0 * angle.sin());
+        let mut escaped = String::new();
+        escape_attr(&mut escaped, name);
+        let _ = write!(
+            svg,
+            "<circle r=\"1.5\" stroke=\"black\" fill=\"#b3b3b3\" cx=\"{x:.3}\" cy=\"{y:.3}\" stroke-width=\"0.1\" data-type=\"element node\" data-element-id=\"{id}\" data-node-id=\"{id}\" data-label-name=\"{escaped}\"></circle>",
+            id = i + 1
+        );
+    }
+    svg
+}
+
 fn label_name(labels: &[Label], id: LabelId) -> &str {
     labels.get(id.index()).map_or("", |l| l.name.as_str())
 }
@@ -285,7 +364,8 @@ pub(crate) fn write<O: Write>(
         report: WriteReport::new(),
         next_group: d.next_group_id().0,
     };
-    let labels = &d.labels.labels;
+    let declared = with_skeleton_elements(&d.labels.labels);
+    let labels: &[Label] = &declared;
     w.buf
         .push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");
     let version = d

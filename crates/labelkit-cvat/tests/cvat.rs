@@ -1008,3 +1008,64 @@ fn fuzz_seeds_never_panic() {
         labelkit_cvat::fuzz::fuzz_read(&std::fs::read(corpus(rel)).unwrap());
     }
 }
+
+#[test]
+fn coco_keypoints_become_a_declared_skeleton() {
+    use labelkit_model::{
+        Annotation, AnnotationId, BoxGeom, Dataset, Geometry, Image, ImageId, Keypoint,
+        KeypointSchema, Keypoints, Label, Visibility,
+    };
+    let mut d = Dataset::new();
+    let mut person = Label::new("person");
+    person.keypoints = Some(KeypointSchema::coco_person());
+    let person = d.labels.push(person);
+    d.images.push(Image {
+        id: ImageId(1),
+        file_name: "a.jpg".to_owned(),
+        width: 100,
+        height: 100,
+        ..Image::default()
+    });
+    let points = (0..17)
+        .map(|i| Keypoint {
+            name: None,
+            x: f64::from(i) * 2.0,
+            y: 50.0,
+            visibility: if i == 3 {
+                Visibility::Absent
+            } else {
+                Visibility::Visible
+            },
+        })
+        .collect();
+    d.annotations.push(Annotation::new(
+        AnnotationId(1),
+        ImageId(1),
+        person,
+        Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 40.0, 90.0)),
+    ));
+    d.annotations.push(Annotation::new(
+        AnnotationId(2),
+        ImageId(1),
+        person,
+        Geometry::Keypoints(Keypoints { points }),
+    ));
+    let mut out = Vec::new();
+    labelkit_cvat::write_to(&d, &mut out, &labelkit_cvat::WriteOptions::default()).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("<type>skeleton</type>"), "{text}");
+    assert!(text.contains("<name>left_shoulder</name>"), "{text}");
+    assert!(text.contains("<parent>person</parent>"), "{text}");
+    let back = labelkit_cvat::read_bytes(
+        std::path::Path::new("kp.xml"),
+        text.as_bytes(),
+        &labelkit_cvat::ReadOptions::default(),
+    )
+    .unwrap();
+    // Every element label is declared: nothing unknown.
+    assert!(back.issues.is_empty(), "{:#?}", back.issues);
+    let schema = back.dataset.labels.labels[0].keypoints.clone().unwrap();
+    assert_eq!(schema.names, KeypointSchema::coco_person().names);
+    assert_eq!(schema.edges, KeypointSchema::coco_person().edges);
+    assert_eq!(back.dataset, labelkit_cvat::project(&d));
+}
