@@ -135,6 +135,15 @@ pub(crate) fn annotation<'a>(cx: &Context<'a>, a: usize) -> Option<&'a Annotatio
     cx.dataset.annotations.get(a)
 }
 
+/// Annotation `a` when it holds keypoints: the annotation and its points.
+pub(crate) fn keypoints<'a>(cx: &Context<'a>, a: usize) -> Option<(&'a Annotation, &'a Keypoints)> {
+    let ann = annotation(cx, a)?;
+    match &ann.geometry {
+        Geometry::Keypoints(k) => Some((ann, k)),
+        _ => None,
+    }
+}
+
 /// Width and height of an area shape along its own axes (a rotated box is
 /// measured unrotated), else of its bounds.
 pub(crate) fn own_size(g: &Geometry) -> Option<(f64, f64)> {

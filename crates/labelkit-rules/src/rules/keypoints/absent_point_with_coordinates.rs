@@ -27,10 +27,10 @@
 //! ignore-formats = ["cvat-images", "cvat-video"]   # Dataset source formats to skip
 //! ```
 
-use labelkit_model::{Geometry, Visibility};
+use labelkit_model::Visibility;
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{annotation, point_name};
+use crate::rules::{keypoints, point_name};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K003";
@@ -46,8 +46,7 @@ impl Rule for AbsentPointWithCoordinates {
         a: usize,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Keypoints(k) = &ann.geometry else {
+        let Some((ann, k)) = keypoints(cx, a) else {
             return;
         };
         if let Some(format) = &cx.dataset.info.source_format {

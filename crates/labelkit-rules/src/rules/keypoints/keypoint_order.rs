@@ -25,10 +25,8 @@
 //! ## Options
 //! Keypoint schemas: `[keypoints.<label>]`.
 
-use labelkit_model::Geometry;
-
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::annotation;
+use crate::rules::keypoints;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K002";
@@ -44,8 +42,7 @@ impl Rule for KeypointOrder {
         a: usize,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Keypoints(k) = &ann.geometry else {
+        let Some((ann, k)) = keypoints(cx, a) else {
             return;
         };
         let Some(schema) = cx.keypoint_schema(ann.label) else {

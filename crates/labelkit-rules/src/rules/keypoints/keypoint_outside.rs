@@ -30,7 +30,7 @@
 use labelkit_model::{BoxGeom, Geometry, Point, Visibility};
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{annotation, point_name};
+use crate::rules::{keypoints, point_name};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K005";
@@ -46,8 +46,7 @@ impl Rule for KeypointOutside {
         a: usize,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Keypoints(k) = &ann.geometry else {
+        let Some((ann, k)) = keypoints(cx, a) else {
             return;
         };
         let tol = cx.settings.keypoint_tolerance;

@@ -32,10 +32,10 @@
 //! min-separation = 1.0   # pixels; closer pairs say nothing about sides
 //! ```
 
-use labelkit_model::{Geometry, Visibility};
+use labelkit_model::Visibility;
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{annotation, schema_position};
+use crate::rules::{keypoints, schema_position};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K004";
@@ -51,8 +51,7 @@ impl Rule for LeftRightSwap {
         a: usize,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
-        let Geometry::Keypoints(k) = &ann.geometry else {
+        let Some((ann, k)) = keypoints(cx, a) else {
             return;
         };
         let Some(schema) = cx.keypoint_schema(ann.label) else {
