@@ -452,18 +452,8 @@ impl<'a> Reader<'a> {
                         if let Some(kind) = kind_of(local) {
                             self.image_shape(kind, (ev.start, ev.end), is_empty, ImageId(id))?;
                         } else {
-                            let name = String::from_utf8_lossy(local).into_owned();
-                            let end = if is_empty {
-                                ev.end
-                            } else {
-                                self.x.skip_element()?
-                            };
-                            self.x.issue(
-                                ReadIssue::Unsupported,
-                                ev.start,
-                                end,
-                                format!("<{name}> in <image> is skipped"),
-                            );
+                            self.x
+                                .skip_unknown(local, ev.start, ev.end, is_empty, "in <image>")?;
                         }
                     }
                     Event::End(_) | Event::Eof => {
@@ -576,18 +566,13 @@ impl<'a> Reader<'a> {
                             }
                         }
                         other => {
-                            let other = String::from_utf8_lossy(other).into_owned();
-                            let end = if is_empty {
-                                ev.end
-                            } else {
-                                self.x.skip_element()?
-                            };
-                            self.x.issue(
-                                ReadIssue::Unsupported,
+                            self.x.skip_unknown(
+                                other,
                                 ev.start,
-                                end,
-                                format!("<{other}> inside a shape is skipped"),
-                            );
+                                ev.end,
+                                is_empty,
+                                "inside a shape",
+                            )?;
                         }
                     }
                 }
@@ -1087,18 +1072,8 @@ impl<'a> Reader<'a> {
                                 self.shape_children(is_empty, ev.end, &mut child_attrs, None)?;
                             raw_shapes.push((kind, ev.start, end.max(ev.end), attrs, child_attrs));
                         } else {
-                            let name = String::from_utf8_lossy(local).into_owned();
-                            let end = if is_empty {
-                                ev.end
-                            } else {
-                                self.x.skip_element()?
-                            };
-                            self.x.issue(
-                                ReadIssue::Unsupported,
-                                ev.start,
-                                end,
-                                format!("<{name}> in <track> is skipped"),
-                            );
+                            self.x
+                                .skip_unknown(local, ev.start, ev.end, is_empty, "in <track>")?;
                         }
                     }
                     Event::End(_) | Event::Eof => {

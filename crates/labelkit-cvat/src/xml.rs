@@ -141,6 +141,32 @@ impl<'a> Xml<'a> {
     }
 
     /// Records a recoverable issue.
+    /// Skips an element the reader does not know (the whole subtree unless
+    /// it is empty) and reports it as unsupported: "<name> CONTEXT is
+    /// skipped".
+    pub(crate) fn skip_unknown(
+        &mut self,
+        name: &[u8],
+        start: usize,
+        tag_end: usize,
+        is_empty: bool,
+        context: &str,
+    ) -> Result<(), ParseError> {
+        let name = String::from_utf8_lossy(name).into_owned();
+        let end = if is_empty {
+            tag_end
+        } else {
+            self.skip_element()?
+        };
+        self.issue(
+            ReadIssue::Unsupported,
+            start,
+            end,
+            format!("<{name}> {context} is skipped"),
+        );
+        Ok(())
+    }
+
     pub(crate) fn issue(
         &mut self,
         kind: ReadIssue,
