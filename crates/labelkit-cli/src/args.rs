@@ -97,6 +97,11 @@ pub(crate) struct ConvertArgs {
     /// omitted: keypoints pose, rotated boxes obb, polygons segment).
     #[arg(long, value_enum)]
     pub(crate) task: Option<YoloTaskArg>,
+    /// YOLO output: a file of class names, one per line in id order (as
+    /// obj.names); labels are matched by name, never renumbered silently,
+    /// and a label missing from it is left out and reported.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) classes: Option<PathBuf>,
 }
 
 /// The rows of a YOLO output.

@@ -41,6 +41,26 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
             YoloTaskArg::Obb => labelkit::yolo::Task::Obb,
         });
     }
+    if let Some(file) = &args.classes {
+        if !matches!(to, Format::YoloUltralytics | Format::YoloDarknet) {
+            bail!("--classes applies to YOLO output only (--to yolo, ultralytics or darknet)");
+        }
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the class names {}", file.display()))?;
+        let names: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if names.is_empty() {
+            bail!(
+                "{}: no class names (one per line, in id order)",
+                file.display()
+            );
+        }
+        write = write.yolo_classes(names);
+    }
     let options = ConvertOptions::new().strict(args.strict).write(write);
     ui.progress(&format!("converting {} ...", args.input.display()));
     let result = labelkit::convert(&args.input, from, &args.output, to, &options);

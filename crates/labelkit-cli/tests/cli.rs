@@ -513,3 +513,75 @@ fn check_runs_plugins_named_in_the_config_and_on_the_command_line() {
         "{table}"
     );
 }
+
+#[test]
+fn convert_to_yolo_follows_a_class_file_by_name() {
+    let root = repo_root();
+    let input =
+        root.join("tests/corpus/dagshub-annotation-converter/tests/coco/res/annotations.json");
+    let dir = tempfile::tempdir().unwrap();
+    // The file declares cat (1) and dog (2); the class file puts dog first.
+    std::fs::write(dir.path().join("classes.txt"), "dog\ncat\n").unwrap();
+    let out = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "yolo",
+            "--task",
+            "detect",
+            "--classes",
+            "classes.txt",
+            "-o",
+            "swapped",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let yaml = std::fs::read_to_string(dir.path().join("swapped/data.yaml")).unwrap();
+    assert!(yaml.contains("0: dog") && yaml.contains("1: cat"), "{yaml}");
+    // Annotation 10 (a cat at [10, 20, 30, 40] on 100x80) is class 1 now,
+    // annotation 11 (a dog at [5, 10, 10, 20]) class 0.
+    let rows = std::fs::read_to_string(dir.path().join("swapped/labels/train/a.txt")).unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows, ["1 0.25 0.5 0.3 0.5", "0 0.1 0.25 0.1 0.25"]);
+
+    // A label missing from the class file is left out, and said so.
+    std::fs::write(dir.path().join("dogs.txt"), "dog\n").unwrap();
+    let out = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "yolo",
+            "--task",
+            "detect",
+            "--classes",
+            "dogs.txt",
+            "-o",
+            "dogs",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = stderr(&out);
+    assert!(report.contains("class map"), "{report}");
+    let rows = std::fs::read_to_string(dir.path().join("dogs/labels/train/a.txt")).unwrap();
+    assert_eq!(rows.lines().collect::<Vec<_>>(), ["0 0.1 0.25 0.1 0.25"]);
+
+    // Only for YOLO.
+    let out = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "coco",
+            "--classes",
+            "dogs.txt",
+            "-o",
+            "x.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

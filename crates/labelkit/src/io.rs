@@ -105,6 +105,10 @@ pub struct WriteOptions {
     /// `None` infers it from the dataset's shapes.
     #[cfg(feature = "yolo")]
     pub yolo_task: Option<labelkit_yolo::Task>,
+    /// YOLO: the class names in id order; labels are matched to them by
+    /// name, and a label that is not among them is left out and counted in
+    /// the report. `None` numbers the dataset's labels in their order.
+    pub yolo_classes: Option<Vec<String>>,
 }
 
 impl WriteOptions {
@@ -140,6 +144,13 @@ impl WriteOptions {
     #[must_use]
     pub fn yolo_task(mut self, task: labelkit_yolo::Task) -> Self {
         self.yolo_task = Some(task);
+        self
+    }
+
+    /// Sets the YOLO class names, in id order.
+    #[must_use]
+    pub fn yolo_classes(mut self, names: Vec<String>) -> Self {
+        self.yolo_classes = Some(names);
         self
     }
 }
@@ -482,6 +493,7 @@ fn write_yolo(
         o.precision = p;
     }
     o.task = options.yolo_task;
+    o.class_map.clone_from(&options.yolo_classes);
     o.layout = if format == Format::YoloDarknet {
         labelkit_yolo::Layout::Darknet
     } else {
