@@ -102,6 +102,10 @@ pub(crate) struct ConvertArgs {
     /// and a label missing from it is left out and reported.
     #[arg(long, value_name = "FILE")]
     pub(crate) classes: Option<PathBuf>,
+    /// Rename, merge, drop and reorder labels with a file of `old = new`
+    /// lines (`old = -` drops); see `labelkit::label_map`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) label_map: Option<PathBuf>,
 }
 
 /// The rows of a YOLO output.

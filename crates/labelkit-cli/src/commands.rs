@@ -61,7 +61,12 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         }
         write = write.yolo_classes(names);
     }
-    let options = ConvertOptions::new().strict(args.strict).write(write);
+    let mut options = ConvertOptions::new().strict(args.strict).write(write);
+    if let Some(file) = &args.label_map {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the label map {}", file.display()))?;
+        options = options.label_map(labelkit::label_map::LabelMap::parse(&text, file)?);
+    }
     ui.progress(&format!("converting {} ...", args.input.display()));
     let result = labelkit::convert(&args.input, from, &args.output, to, &options);
     ui.progress_done();

@@ -585,3 +585,85 @@ fn convert_to_yolo_follows_a_class_file_by_name() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn convert_applies_a_label_map() {
+    let root = repo_root();
+    let input =
+        root.join("tests/corpus/dagshub-annotation-converter/tests/coco/res/annotations.json");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("merge.txt"), "dog = animal\ncat = animal\n").unwrap();
+    let out = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "yolo",
+            "--task",
+            "detect",
+            "--label-map",
+            "merge.txt",
+            "-o",
+            "merged",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let yaml = std::fs::read_to_string(dir.path().join("merged/data.yaml")).unwrap();
+    assert!(yaml.contains("0: animal") && !yaml.contains("1:"), "{yaml}");
+    let rows = std::fs::read_to_string(dir.path().join("merged/labels/train/a.txt")).unwrap();
+    assert_eq!(
+        rows.lines().collect::<Vec<_>>(),
+        ["0 0.25 0.5 0.3 0.5", "0 0.1 0.25 0.1 0.25"]
+    );
+
+    // Dropping is counted; a name the dataset lacks is an error with its line.
+    std::fs::write(dir.path().join("drop.txt"), "cat = -\n").unwrap();
+    let out = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "coco",
+            "--label-map",
+            "drop.txt",
+            "-o",
+            "dogs.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("x annotations dropped by the label map"),
+        "{}",
+        stderr(&out)
+    );
+    let json = std::fs::read_to_string(dir.path().join("dogs.json")).unwrap();
+    assert!(
+        !json.contains("\"cat\"") && json.contains("\"dog\""),
+        "{json}"
+    );
+
+    std::fs::write(dir.path().join("typo.txt"), "# animals\ndgo = animal\n").unwrap();
+    let out = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "coco",
+            "--label-map",
+            "typo.txt",
+            "-o",
+            "x.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("typo.txt:2: the label map names `dgo`, which the dataset does not declare"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("x.json").exists());
+}

@@ -68,6 +68,16 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// A label map names a label the dataset does not declare.
+    #[error("{}:{line}: the label map names `{name}`, which the dataset does not declare", path.display())]
+    UnknownLabel {
+        /// The label map file.
+        path: PathBuf,
+        /// Its 1-based line.
+        line: u32,
+        /// The name.
+        name: String,
+    },
     /// A strict conversion would lose something.
     #[error("strict conversion to {to} refused: {}", lossy_summary(report, *read_issues))]
     Lossy {

@@ -166,6 +166,10 @@ pub struct ConvertOptions {
     /// Refuse the conversion (and write nothing) when the target cannot hold
     /// everything or the reader had to skip input.
     pub strict: bool,
+    /// Rename, merge, drop and reorder labels before writing. What it drops
+    /// is counted in the report, but, being asked for, never makes a strict
+    /// conversion fail.
+    pub label_map: Option<crate::label_map::LabelMap>,
 }
 
 impl ConvertOptions {
@@ -186,6 +190,13 @@ impl ConvertOptions {
     #[must_use]
     pub fn write(mut self, write: WriteOptions) -> Self {
         self.write = write;
+        self
+    }
+
+    /// Sets the label map.
+    #[must_use]
+    pub fn label_map(mut self, map: crate::label_map::LabelMap) -> Self {
+        self.label_map = Some(map);
         self
     }
 }
@@ -546,7 +557,11 @@ pub fn convert(
     if !to.is_enabled() {
         return Err(Error::disabled(to));
     }
-    let loaded = read(input, Some(from), &options.read)?;
+    let mut loaded = read(input, Some(from), &options.read)?;
+    let mut mapped = WriteReport::new();
+    if let Some(map) = &options.label_map {
+        loaded.dataset = map.apply(&loaded.dataset, &mut mapped)?;
+    }
     let mut write_options = options.write.clone();
     if write_options.image_root.is_none() {
         write_options.image_root = Some(input_folder(input));
@@ -580,6 +595,8 @@ pub fn convert(
     } else {
         write(&loaded.dataset, to, output, write_options)?
     };
+    let mut report = report;
+    report.merge(&mapped);
     Ok(ConvertReport {
         from,
         to,

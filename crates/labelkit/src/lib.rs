@@ -56,6 +56,7 @@ mod detect;
 mod error;
 mod format;
 mod io;
+pub mod label_map;
 mod verify;
 
 pub use detect::{detect, detect_bytes};
