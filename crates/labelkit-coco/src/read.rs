@@ -551,29 +551,28 @@ impl<'t> Reader<'t, '_> {
                     a
                 }));
             sink.record(id, before);
-            if noticed.members == 0 {
-                self.issue(
+            let problems = [
+                (
+                    noticed.members == 0,
                     ReadIssue::MalformedValue,
-                    range,
-                    format!("annotation {id} skipped: it has no bbox, segmentation or keypoints"),
-                )
-                .annotation = Some(id);
-            }
-            if noticed.bad_visibility {
-                self.issue(
+                    " skipped: it has no bbox, segmentation or keypoints",
+                ),
+                (
+                    noticed.bad_visibility,
                     ReadIssue::MalformedValue,
-                    range,
-                    format!("annotation {id}: a keypoint visibility is not 0, 1 or 2"),
-                )
-                .annotation = Some(id);
-            }
-            if noticed.non_finite {
-                self.issue(
+                    ": a keypoint visibility is not 0, 1 or 2",
+                ),
+                (
+                    noticed.non_finite,
                     ReadIssue::NonFinite,
-                    range,
-                    format!("annotation {id} has a non-finite coordinate (NaN, Infinity or null)"),
-                )
-                .annotation = Some(id);
+                    " has a non-finite coordinate (NaN, Infinity or null)",
+                ),
+            ];
+            for (found, kind, what) in problems {
+                if found {
+                    self.issue(kind, range, format!("annotation {id}{what}"))
+                        .annotation = Some(id);
+                }
             }
             let span = self.source(range);
             for _ in before..sink.annotations.len() {

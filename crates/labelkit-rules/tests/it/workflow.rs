@@ -1,7 +1,6 @@
 //! Configuration discovery, per-file ignores, baselines and speed.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use labelkit_diagnostics::{ByteSpan, FileId, ReadIssue, Severity};
 use labelkit_model::Geometry;
@@ -127,26 +126,4 @@ fn output_is_deterministic() {
     for _ in 0..5 {
         assert_eq!(check(&loaded, &config), first);
     }
-}
-
-/// 600,000 annotations with every built-in rule. Run with
-/// `cargo test -p labelkit-rules --release -- --ignored speed`.
-#[test]
-#[ignore = "timing: run in release"]
-fn speed_600k_annotations() {
-    let persons = 600_000 / 19 + 1;
-    let loaded = testgen::loaded(testgen::person_dataset(persons / 3 + 1, 3, 1));
-    assert!(loaded.dataset.annotations.len() >= 600_000);
-    let config = testgen::person_config();
-    let registry = Registry::builtin();
-    let checker = Checker::new(&registry, &config, Selection::from_config(&config));
-    let start = Instant::now();
-    let found = checker.check(&loaded);
-    let elapsed = start.elapsed();
-    eprintln!(
-        "checked {} annotations in {elapsed:?}",
-        loaded.dataset.annotations.len()
-    );
-    assert!(found.is_empty());
-    assert!(elapsed.as_secs_f64() < 1.0, "{elapsed:?}");
 }

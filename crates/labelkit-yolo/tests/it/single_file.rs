@@ -1,7 +1,6 @@
 //! `read_label_file`: one label file, found dataset, positions.
 
 use std::fs;
-use std::time::Instant;
 
 use labelkit_yolo::{read_label_file, ReadOptions};
 
@@ -89,7 +88,7 @@ fn malformed_rows_have_file_line_and_column() {
 }
 
 #[test]
-fn fast_in_a_big_folder() {
+fn one_file_in_a_big_folder_reads_alone() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     fs::write(
@@ -107,9 +106,9 @@ fn fast_in_a_big_folder() {
         .unwrap();
     }
     let label = root.join("labels/train/42.txt");
-    let start = Instant::now();
+    // That no folder is listed on the way is asserted by the reader's own
+    // tests; its speed is measured by labelkit-bench, not here.
     let l = read_label_file(&label, &ReadOptions::default()).unwrap();
-    let took = start.elapsed();
     assert_eq!(l.dataset.images.len(), 1);
     assert_eq!(l.dataset.annotations.len(), 1);
     // The image is missing: one issue naming it.
@@ -119,5 +118,4 @@ fn fast_in_a_big_folder() {
         "{}",
         l.issues[0].message
     );
-    assert!(took.as_millis() < 200, "took {took:?}");
 }
