@@ -129,6 +129,34 @@ pub enum PluginError {
         /// The registry's message.
         message: String,
     },
+    /// A plugin function returned an output buffer the host refuses to
+    /// read: a null pointer with a non-zero length, or more bytes than
+    /// [`crate::MAX_OUTPUT_BYTES`]. The buffer is still given back to the
+    /// plugin's `free_buffer`.
+    #[error("{path}: `{function}` returned {problem}: its output is refused")]
+    InvalidOutput {
+        /// The library.
+        path: PathBuf,
+        /// The function's field name.
+        function: &'static str,
+        /// What is wrong with the buffer, with the limit it broke.
+        problem: String,
+    },
+    /// A plugin returned more findings in one check than
+    /// [`crate::MAX_FINDINGS_PER_SESSION`].
+    #[error("{path}: plugin `{plugin}`: `{function}` returned findings beyond the limit of {limit} findings per check: {dropped} were left out, and the plugin is not called again in this check")]
+    TooManyFindings {
+        /// The library.
+        path: PathBuf,
+        /// The plugin's name.
+        plugin: String,
+        /// The function's field name.
+        function: &'static str,
+        /// The limit.
+        limit: usize,
+        /// How many findings of the call were left out.
+        dropped: usize,
+    },
     /// A call was made out of order (no open session).
     #[error("{path}: `{function}` called without an open session: call begin first")]
     NoSession {

@@ -29,7 +29,13 @@
 //!   the SDK, invalid JSON, an undeclared code, an unknown id) becomes an
 //!   `L001 plugin-failed` finding, and the run goes on. After
 //!   [`MAX_FAILURES_PER_SESSION`] failures in one check the plugin is not
-//!   called again until the next check.
+//!   called again until the next check;
+//! - every output buffer is checked before it is read: a null pointer with
+//!   a non-zero length, or more than [`MAX_OUTPUT_BYTES`] (64 MiB) in one
+//!   call, is refused (and still given back to the plugin's `free_buffer`)
+//!   with an `L001` finding; past [`MAX_FINDINGS_PER_SESSION`] (100,000)
+//!   findings in one check the rest are counted, left out and reported in
+//!   an `L001` finding, and the plugin is not called again in that check.
 //!
 //! Native code cannot be sandboxed or timed out: a plugin that crashes,
 //! loops or corrupts memory takes the process with it. Load only libraries
@@ -46,7 +52,8 @@ use std::path::Path;
 
 pub use error::PluginError;
 pub use plugin::{
-    load_plugin, Plugin, PluginFinding, MAX_FAILURES_PER_SESSION, PLUGIN_FAILED, RESERVED_FAMILIES,
+    load_plugin, Plugin, PluginFinding, MAX_FAILURES_PER_SESSION, MAX_FINDINGS_PER_SESSION,
+    MAX_OUTPUT_BYTES, PLUGIN_FAILED, RESERVED_FAMILIES,
 };
 pub use wire::{Manifest, RuleDoc, WireSeverity};
 

@@ -32,6 +32,19 @@ pub const RESERVED_FAMILIES: [(char, &str); 6] = [
 /// plugin for the rest of the session.
 pub const MAX_FAILURES_PER_SESSION: usize = 10;
 
+/// The most bytes one call of a plugin may return (64 MiB). A larger output
+/// buffer, like a null pointer with a non-zero length, is not read: it is
+/// given back to the plugin and the call fails with an `L001` finding. The
+/// limit also keeps every length the host reads below `isize::MAX`, which a
+/// slice requires.
+pub const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most findings one plugin may return in one check (one session).
+/// Findings beyond it are left out, counted and reported in an `L001`
+/// finding, and the plugin is not called again in that check: memory stays
+/// bounded whatever a plugin returns.
+pub const MAX_FINDINGS_PER_SESSION: usize = 100_000;
+
 /// The table's functions, checked non-null.
 #[derive(Debug, Clone, Copy)]
 struct Table {
@@ -57,6 +70,31 @@ struct Session {
     image_ids: HashSet<u64>,
     annotation_ids: HashSet<u64>,
     failures: usize,
+    /// Findings returned so far.
+    findings: usize,
+    /// The plugin went past [`MAX_FINDINGS_PER_SESSION`].
+    capped: bool,
+}
+
+impl Session {
+    fn new(handle: *mut c_void, dataset: Option<&Dataset>) -> Self {
+        Self {
+            handle: SessionHandle(handle),
+            image_ids: dataset
+                .map_or_else(HashSet::new, |d| d.images.iter().map(|i| i.id.0).collect()),
+            annotation_ids: dataset.map_or_else(HashSet::new, |d| {
+                d.annotations.iter().map(|a| a.id.0).collect()
+            }),
+            failures: 0,
+            findings: 0,
+            capped: false,
+        }
+    }
+
+    /// Whether the plugin is no longer called in this session.
+    fn stopped(&self) -> bool {
+        self.failures >= MAX_FAILURES_PER_SESSION || self.capped
+    }
 }
 
 /// A finding of a plugin, checked against its manifest and the dataset.
@@ -327,21 +365,11 @@ impl Plugin {
         });
         if let Err(e) = result {
             if !handle.is_null() {
-                self.close(Session {
-                    handle: SessionHandle(handle),
-                    image_ids: HashSet::new(),
-                    annotation_ids: HashSet::new(),
-                    failures: 0,
-                });
+                self.close(Session::new(handle, None));
             }
             return Err(e);
         }
-        *guard = Some(Session {
-            handle: SessionHandle(handle),
-            image_ids: dataset.images.iter().map(|i| i.id.0).collect(),
-            annotation_ids: dataset.annotations.iter().map(|a| a.id.0).collect(),
-            failures: 0,
-        });
+        *guard = Some(Session::new(handle, Some(dataset)));
         Ok(())
     }
 
@@ -380,7 +408,7 @@ impl Plugin {
             };
             return vec![PluginFinding::failure(&error, image_id)];
         };
-        if session.failures >= MAX_FAILURES_PER_SESSION {
+        if session.stopped() {
             return Vec::new();
         }
         let check = self.table.check_image;
@@ -402,7 +430,7 @@ impl Plugin {
         };
         let finish = self.table.finish;
         let handle = session.handle.0;
-        let result = if session.failures >= MAX_FAILURES_PER_SESSION {
+        let result = if session.stopped() {
             Ok(Vec::new())
         } else {
             call(&self.path, self.table.free_buffer, "finish", |out| {
@@ -410,7 +438,7 @@ impl Plugin {
                 // the mutex so no other call can use it; `out` is writable.
                 unsafe { finish(handle, out) }
             })
-            .and_then(|bytes| self.findings(&session, "finish", &bytes))
+            .and_then(|bytes| self.findings(&mut session, "finish", &bytes))
         };
         let findings = self.settle(&mut session, result, None);
         self.close(session);
@@ -452,19 +480,25 @@ impl Plugin {
         unsafe { close(handle.0) };
     }
 
-    /// Parses and checks a findings document.
+    /// Parses and checks a findings document, keeping no more findings than
+    /// the session has room for ([`MAX_FINDINGS_PER_SESSION`]); past the
+    /// limit, an `L001` finding says how many were left out and the session
+    /// stops calling the plugin.
     fn findings(
         &self,
-        session: &Session,
+        session: &mut Session,
         function: &'static str,
         bytes: &[u8],
     ) -> Result<Vec<PluginFinding>, PluginError> {
-        let doc: Findings = parse_json(
-            &self.path,
-            function,
-            bytes,
-            "a findings document {\"schema\": 1, \"findings\": [...]}",
-        )?;
+        let room = MAX_FINDINGS_PER_SESSION.saturating_sub(session.findings);
+        let doc = Findings::from_slice(bytes, room).map_err(|e| {
+            invalid_json(
+                &self.path,
+                function,
+                &e,
+                "a findings document {\"schema\": 1, \"findings\": [...]}",
+            )
+        })?;
         if doc.schema != LABELKIT_PLUGIN_SCHEMA {
             return Err(PluginError::Failed {
                 path: self.path.clone(),
@@ -476,11 +510,25 @@ impl Plugin {
                 ),
             });
         }
-        Ok(doc
+        let kept = doc.findings.len();
+        session.findings = session.findings.saturating_add(kept);
+        let mut out: Vec<PluginFinding> = doc
             .findings
             .into_iter()
             .map(|f| self.finding(session, f))
-            .collect())
+            .collect();
+        if doc.total > kept {
+            session.capped = true;
+            let error = PluginError::TooManyFindings {
+                path: self.path.clone(),
+                plugin: self.manifest.name.clone(),
+                function,
+                limit: MAX_FINDINGS_PER_SESSION,
+                dropped: doc.total - kept,
+            };
+            out.push(PluginFinding::failure(&error, None));
+        }
+        Ok(out)
     }
 
     /// Turns a wire finding into a finding; undeclared codes and unknown ids
@@ -571,17 +619,17 @@ fn call(
 ) -> Result<Vec<u8>, PluginError> {
     let mut out = LkOutput::EMPTY;
     let status = f(&raw mut out);
-    let bytes = if out.ptr.is_null() || out.len == 0 {
-        Vec::new()
-    } else {
-        // SAFETY: the plugin wrote a buffer of `len` bytes it owns and keeps
-        // alive until we give it back below.
-        unsafe { std::slice::from_raw_parts(out.ptr, out.len) }.to_vec()
-    };
+    let bytes = copy_output(&out);
     if !out.ptr.is_null() {
-        // SAFETY: the buffer came from this plugin and is given back once.
+        // SAFETY: the buffer came from this plugin and is given back once,
+        // whether its content was read or refused.
         unsafe { free_buffer(out) };
     }
+    let bytes = bytes.map_err(|problem| PluginError::InvalidOutput {
+        path: path.to_path_buf(),
+        function,
+        problem,
+    })?;
     match status {
         LK_OK => Ok(bytes),
         LK_ERROR | LK_PANIC => Err(PluginError::Failed {
@@ -605,18 +653,54 @@ fn call(
     }
 }
 
+/// Copies a plugin's output buffer after checking it: a null pointer must
+/// come with length 0, and no buffer may be longer than
+/// [`MAX_OUTPUT_BYTES`]. The error says what is wrong, for
+/// [`PluginError::InvalidOutput`].
+fn copy_output(out: &LkOutput) -> Result<Vec<u8>, String> {
+    if out.len == 0 {
+        return Ok(Vec::new());
+    }
+    if out.ptr.is_null() {
+        return Err(format!(
+            "a null buffer with a length of {} bytes (expected a pointer to the bytes, or a length of 0)",
+            out.len
+        ));
+    }
+    if out.len > MAX_OUTPUT_BYTES {
+        return Err(format!(
+            "a buffer of {} bytes, more than the limit of {MAX_OUTPUT_BYTES} bytes (64 MiB) per call",
+            out.len
+        ));
+    }
+    // SAFETY: the pointer is non-null and the length at most
+    // `MAX_OUTPUT_BYTES`, far below `isize::MAX`; the plugin wrote a buffer
+    // of `len` bytes that it owns and keeps alive until it is given back to
+    // `free_buffer` after this copy.
+    Ok(unsafe { std::slice::from_raw_parts(out.ptr, out.len) }.to_vec())
+}
+
+fn invalid_json(
+    path: &Path,
+    function: &'static str,
+    error: &serde_json::Error,
+    expected: &'static str,
+) -> PluginError {
+    PluginError::InvalidJson {
+        path: path.to_path_buf(),
+        function,
+        message: error.to_string(),
+        expected,
+    }
+}
+
 fn parse_json<T: serde::de::DeserializeOwned>(
     path: &Path,
     function: &'static str,
     bytes: &[u8],
     expected: &'static str,
 ) -> Result<T, PluginError> {
-    serde_json::from_slice(bytes).map_err(|e| PluginError::InvalidJson {
-        path: path.to_path_buf(),
-        function,
-        message: e.to_string(),
-        expected,
-    })
+    serde_json::from_slice(bytes).map_err(|e| invalid_json(path, function, &e, expected))
 }
 
 fn is_kebab_case(name: &str) -> bool {

@@ -1,5 +1,8 @@
 //! The JSON documents of plugin schema 1, as the host writes and reads them.
 
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -71,12 +74,130 @@ fn schema() -> u32 {
     LABELKIT_PLUGIN_SCHEMA
 }
 
-/// What `check_image` and `finish` return.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// What `check_image` and `finish` return, with no more findings kept than
+/// the caller has room for.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Findings {
-    #[serde(default = "schema")]
     pub(crate) schema: u32,
+    /// The first findings of the document, at most the limit given.
     pub(crate) findings: Vec<WireFinding>,
+    /// How many findings the document holds, kept or not.
+    pub(crate) total: usize,
+}
+
+impl Findings {
+    /// Parses a findings document, keeping at most `limit` findings: those
+    /// beyond it are parsed as JSON (so the document must still be valid)
+    /// but not built, and only counted. Memory is bounded by `limit`
+    /// whatever the document holds.
+    pub(crate) fn from_slice(bytes: &[u8], limit: usize) -> serde_json::Result<Self> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let doc = FindingsSeed { limit }.deserialize(&mut de)?;
+        de.end()?;
+        Ok(doc)
+    }
+}
+
+/// The keys of a findings document.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum FindingsKey {
+    Schema,
+    Findings,
+    #[serde(other)]
+    Other,
+}
+
+/// Reads a findings document, keeping at most `limit` findings.
+struct FindingsSeed {
+    limit: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for FindingsSeed {
+    type Value = Findings;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Findings, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FindingsSeed {
+    type Value = Findings;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a findings document")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Findings, A::Error> {
+        let mut schema_version = None;
+        let mut findings = None;
+        while let Some(key) = map.next_key()? {
+            match key {
+                FindingsKey::Schema => {
+                    if schema_version.is_some() {
+                        return Err(de::Error::duplicate_field("schema"));
+                    }
+                    schema_version = Some(map.next_value()?);
+                }
+                FindingsKey::Findings => {
+                    if findings.is_some() {
+                        return Err(de::Error::duplicate_field("findings"));
+                    }
+                    findings = Some(map.next_value_seed(LimitedFindings { limit: self.limit })?);
+                }
+                FindingsKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let (findings, total) = findings.ok_or_else(|| de::Error::missing_field("findings"))?;
+        Ok(Findings {
+            schema: schema_version.unwrap_or_else(schema),
+            findings,
+            total,
+        })
+    }
+}
+
+/// The `findings` array: the first `limit` findings, and the count of all.
+struct LimitedFindings {
+    limit: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for LimitedFindings {
+    type Value = (Vec<WireFinding>, usize);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LimitedFindings {
+    type Value = (Vec<WireFinding>, usize);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of findings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // No capacity from the size hint: the document is untrusted.
+        let mut kept = Vec::new();
+        let mut total: usize = 0;
+        loop {
+            let more = if kept.len() < self.limit {
+                seq.next_element::<WireFinding>()?
+                    .map(|f| kept.push(f))
+                    .is_some()
+            } else {
+                seq.next_element::<IgnoredAny>()?.is_some()
+            };
+            if !more {
+                break;
+            }
+            total = total.saturating_add(1);
+        }
+        Ok((kept, total))
+    }
 }
 
 /// One finding as a plugin writes it.

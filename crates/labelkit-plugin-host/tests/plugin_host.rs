@@ -690,6 +690,146 @@ fn open_error_is_reported_and_other_rules_run() {
     );
 }
 
+// ------------------------------------------------------------------ limits
+
+/// Runs the buffer-fault plugin over `two_images` and returns the messages
+/// of its findings (the `L001`s of `check_image`, then `finish`'s count of
+/// freed buffers).
+fn buffer_fault_messages(fault: &str) -> (PathBuf, Vec<(String, Option<u64>)>) {
+    let path = faulty(fault);
+    let plugin = load_plugin(&path).unwrap();
+    let fx = two_images();
+    plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
+    let mut out = Vec::new();
+    for pos in 0..2 {
+        for f in plugin.check_image(&fx.dataset, pos, &[]) {
+            assert_eq!(f.code, "L001", "{f:?}");
+            out.push((f.message, f.image));
+        }
+    }
+    for f in plugin.finish() {
+        out.push((f.message, f.image));
+    }
+    (path, out)
+}
+
+#[test]
+fn a_length_of_size_max_is_refused_and_the_buffer_still_freed() {
+    let (path, messages) = buffer_fault_messages("HUGE_LEN");
+    let refused = format!(
+        "{}: `check_image` returned a buffer of {} bytes, more than the limit of 67108864 bytes \
+         (64 MiB) per call: its output is refused",
+        path.display(),
+        usize::MAX
+    );
+    assert_eq!(
+        messages,
+        [
+            (refused.clone(), Some(1)),
+            (refused, Some(2)),
+            ("freed 2".to_owned(), None)
+        ]
+    );
+}
+
+#[test]
+fn a_null_buffer_with_a_length_is_refused() {
+    let (path, messages) = buffer_fault_messages("NULL_LEN");
+    let refused = format!(
+        "{}: `check_image` returned a null buffer with a length of 5 bytes (expected a pointer to \
+         the bytes, or a length of 0): its output is refused",
+        path.display()
+    );
+    // A null pointer is never given to free_buffer.
+    assert_eq!(
+        messages,
+        [
+            (refused.clone(), Some(1)),
+            (refused, Some(2)),
+            ("freed 0".to_owned(), None)
+        ]
+    );
+}
+
+#[test]
+fn an_output_over_64_mib_is_refused_and_freed() {
+    let (path, messages) = buffer_fault_messages("BIG_OUTPUT");
+    let refused = format!(
+        "{}: `check_image` returned a buffer of 67108865 bytes, more than the limit of 67108864 \
+         bytes (64 MiB) per call: its output is refused",
+        path.display()
+    );
+    assert_eq!(
+        messages,
+        [
+            (refused.clone(), Some(1)),
+            (refused, Some(2)),
+            ("freed 2".to_owned(), None)
+        ]
+    );
+    assert_eq!(labelkit_plugin_host::MAX_OUTPUT_BYTES, 67_108_864);
+}
+
+#[test]
+fn findings_past_the_limit_per_check_are_counted_and_left_out() {
+    use Item::Image as I;
+    let fx = fixture(&[
+        I(1, "a.jpg", 8, 8),
+        I(2, "b.jpg", 8, 8),
+        I(3, "c.jpg", 8, 8),
+    ]);
+    let path = faulty("FLOOD");
+    let plugin = load_plugin(&path).unwrap();
+    plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
+    // 60,000 findings fit.
+    let first = plugin.check_image(&fx.dataset, 0, &[]);
+    assert_eq!(first.len(), 60_000);
+    assert!(first.iter().all(|f| f.code == "BAD001"));
+    // The next 60,000 go past 100,000: 40,000 are kept, 20,000 counted.
+    let second = plugin.check_image(&fx.dataset, 1, &[]);
+    assert_eq!(second.len(), 40_001);
+    assert_eq!(second.iter().filter(|f| f.code == "BAD001").count(), 40_000);
+    let last = second.last().unwrap();
+    assert_eq!(last.code, "L001");
+    assert_eq!(last.image, None);
+    assert_eq!(
+        last.message,
+        format!(
+            "{}: plugin `faulty`: `check_image` returned findings beyond the limit of 100000 \
+             findings per check: 20000 were left out, and the plugin is not called again in this check",
+            path.display()
+        )
+    );
+    // The plugin is not called again in this check, finish included.
+    assert!(plugin.check_image(&fx.dataset, 2, &[]).is_empty());
+    assert!(plugin.finish().is_empty());
+    // The next check starts afresh.
+    plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
+    assert_eq!(plugin.check_image(&fx.dataset, 2, &[]).len(), 60_000);
+    assert_eq!(labelkit_plugin_host::MAX_FINDINGS_PER_SESSION, 100_000);
+}
+
+#[test]
+fn buffer_faults_go_through_the_checker_as_l001_and_the_run_goes_on() {
+    let fx = two_images();
+    let path = faulty("HUGE_LEN");
+    let lines = check(&fx, "", &[&path], &["BAD", "L"]);
+    let refused = format!(
+        "`check_image` returned a buffer of {} bytes, more than the limit of 67108864 bytes \
+         (64 MiB) per call: its output is refused",
+        usize::MAX
+    );
+    // Each refusal is on its image; finish still ran.
+    assert_eq!(
+        lines,
+        [
+            "dataset.json: BAD001 freed 2".to_owned(),
+            format!("dataset.json:2:3: L001 {}: {refused}", path.display()),
+            format!("dataset.json:4:3: L001 {}: {refused}", path.display()),
+        ]
+    );
+}
+
 // ------------------------------------------------------------------ panics
 
 /// A Rust plugin that panics on images whose name contains "boom".

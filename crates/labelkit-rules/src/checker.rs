@@ -173,10 +173,17 @@ impl<'r> Checker<'r> {
                 .collect();
             found.extend(ext.rules.finish(dataset));
             for f in found {
-                let meta = self
-                    .registry
-                    .get(&f.code)
-                    .filter(|m| f.code.starts_with(&ext.prefix) && m.code == f.code);
+                // `L001` is the plugin host's own report of a failing plugin
+                // (no plugin can declare an `L` code): it keeps the image it
+                // names and is never deselected, like a failure to start.
+                let host_report = f.code == PLUGIN_FAILED;
+                let meta = if host_report {
+                    failed_meta
+                } else {
+                    self.registry
+                        .get(&f.code)
+                        .filter(|m| f.code.starts_with(&ext.prefix) && m.code == f.code)
+                };
                 let Some(meta) = meta else {
                     out.push(failed(format!(
                         "plugin `{}` reported code `{}`, which it did not declare: {}",
@@ -184,7 +191,7 @@ impl<'r> Checker<'r> {
                     )));
                     continue;
                 };
-                if !self.selection.is_enabled(meta) {
+                if !host_report && !self.selection.is_enabled(meta) {
                     continue;
                 }
                 let image = f.image.and_then(|id| index.image_position(id));

@@ -2,8 +2,10 @@
 //!
 //! ## What it does
 //! Reports a rule plugin that could not do its work: it refused the
-//! dataset or its options when the check began, or returned a finding with
-//! a code it did not declare. The other rules still run.
+//! dataset or its options when the check began, failed or panicked in a
+//! call, returned invalid JSON or a finding with a code it did not declare,
+//! or went past the host's limits (an invalid or over-64-MiB output buffer,
+//! more than 100,000 findings in one check). The other rules still run.
 //!
 //! ## Why it matters
 //! A plugin that fails silently would let a dataset pass checks it never
