@@ -65,6 +65,24 @@ pub(crate) enum Command {
         #[arg(long, default_value = "labelkit.toml")]
         output: PathBuf,
     },
+    /// Trust a labelkit.toml: let the plugins (native code) it names be
+    /// loaded when it is found by walking up. Records its path and SHA-256,
+    /// and its libraries'; a changed file needs trusting again.
+    Trust(TrustArgs),
+}
+
+/// `labelkit trust`.
+#[derive(Debug, Args)]
+pub(crate) struct TrustArgs {
+    /// A labelkit.toml, or a folder holding one (default: the current
+    /// folder). Read it and the libraries it names first.
+    pub(crate) path: Option<PathBuf>,
+    /// List the trusted configurations and whether each is unchanged.
+    #[arg(long, conflicts_with_all = ["path", "revoke"])]
+    pub(crate) list: bool,
+    /// Remove PATH from the trust list.
+    #[arg(long, visible_alias = "untrust")]
+    pub(crate) revoke: bool,
 }
 
 #[derive(Debug, Args)]

@@ -130,21 +130,22 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
         args.paths.clone()
     };
     let forced = args.from.as_deref().map(str::parse::<Format>).transpose()?;
-    let config = load_config(args.config.as_deref(), &paths)?;
+    let loaded = load_config(args.config.as_deref(), &paths)?;
+    let config = &loaded.config;
     let mut overrides = SelectionOverrides::default();
     if !args.select.is_empty() {
         overrides.select = Some(args.select.clone());
     }
     overrides.extend_select.clone_from(&args.extend_select);
     overrides.ignore.clone_from(&args.ignore);
-    let whole = Selection::with_overrides(&config, &overrides);
+    let whole = Selection::with_overrides(config, &overrides);
     // A few label files are not the dataset: dataset-wide rules (class
     // counts, unused classes, missing images) would report nonsense.
     overrides.ignore.push("D".to_owned());
-    let partial = Selection::with_overrides(&config, &overrides);
+    let partial = Selection::with_overrides(config, &overrides);
 
     let mut registry = Registry::builtin();
-    load_plugins(&mut registry, &config, &args.plugin)?;
+    load_plugins(&mut registry, &loaded, &args.plugin)?;
 
     let targets = plan(&paths, forced)?;
     // Declared image sizes are compared with the image files wherever the
@@ -162,7 +163,7 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                 ui.progress(&format!("[{}/{total}] reading {}", n + 1, path.display()));
                 let loaded = labelkit::read(path, Some(*format), &options)?;
                 ui.progress(&format!("[{}/{total}] checking {}", n + 1, path.display()));
-                let found = Checker::new(&registry, &config, whole.clone()).check(&loaded);
+                let found = Checker::new(&registry, config, whole.clone()).check(&loaded);
                 absorb(&mut sources, &mut diagnostics, loaded, found);
             }
             Target::LabelFiles { files, format, .. } => {
@@ -175,7 +176,7 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                         files.len()
                     ));
                     let loaded = labelkit::read(file, Some(*format), &options)?;
-                    let found = Checker::new(&registry, &config, partial.clone()).check(&loaded);
+                    let found = Checker::new(&registry, config, partial.clone()).check(&loaded);
                     absorb(&mut sources, &mut diagnostics, loaded, found);
                 }
             }
@@ -188,7 +189,7 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                     ));
                     continue;
                 };
-                let found = Checker::new(&registry, &config, partial.clone()).check(&loaded);
+                let found = Checker::new(&registry, config, partial.clone()).check(&loaded);
                 absorb(&mut sources, &mut diagnostics, loaded, found);
             }
         }
@@ -345,43 +346,121 @@ fn first_label_file(dir: &Path, depth: usize) -> Option<PathBuf> {
         .find_map(|p| first_label_file(p, depth + 1))
 }
 
+/// A configuration and where it came from, which decides whether its
+/// plugins may be loaded.
+#[derive(Debug)]
+pub(crate) struct LoadedConfig {
+    pub(crate) config: Config,
+    origin: Origin,
+}
+
+#[derive(Debug)]
+enum Origin {
+    /// No file: the defaults.
+    Defaults,
+    /// `--config FILE`: the user named it.
+    Explicit,
+    /// Found by walking up from `start`: its plugins need trust.
+    Discovered {
+        start: PathBuf,
+        file: PathBuf,
+        /// The bytes read and parsed, hashed for the trust check.
+        bytes: Vec<u8>,
+    },
+}
+
 /// The configuration: `--config FILE`, else `labelkit.toml` found by
 /// walking up from the first path, else the defaults.
-pub(crate) fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> anyhow::Result<Config> {
+pub(crate) fn load_config(
+    explicit: Option<&Path>,
+    paths: &[PathBuf],
+) -> anyhow::Result<LoadedConfig> {
     if let Some(file) = explicit {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("reading the configuration {}", file.display()))?;
-        return Ok(Config::from_toml_str(&text, file)?);
+        return Ok(LoadedConfig {
+            config: Config::from_toml_str(&text, file)?,
+            origin: Origin::Explicit,
+        });
     }
     let start = paths
         .first()
         .map_or_else(|| PathBuf::from("."), Clone::clone);
-    Ok(Config::discover(&start)?
-        .map(|(_, c)| c)
-        .unwrap_or_default())
+    let Some(file) = Config::find(&start) else {
+        return Ok(LoadedConfig {
+            config: Config::default(),
+            origin: Origin::Defaults,
+        });
+    };
+    // Read once: the bytes parsed are the bytes hashed for the trust check.
+    let bytes = std::fs::read(&file)
+        .with_context(|| format!("reading the configuration {}", file.display()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        anyhow!(
+            "reading the configuration {}: not UTF-8: {e}",
+            file.display()
+        )
+    })?;
+    let config = Config::from_toml_str(text, &file)?;
+    Ok(LoadedConfig {
+        config,
+        origin: Origin::Discovered { start, file, bytes },
+    })
+}
+
+/// The libraries of the `[plugins.<name>]` tables of `config` (`path = ...`,
+/// relative to `base`), by name.
+pub(crate) fn plugin_libraries(
+    config: &Config,
+    base: &Path,
+) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    config
+        .plugins
+        .iter()
+        .map(|(name, table)| {
+            let path = table
+                .get("path")
+                .and_then(|p| p.as_str())
+                .ok_or_else(|| anyhow!("[plugins.{name}] in the configuration has no `path`"))?;
+            Ok((name.clone(), base.join(path)))
+        })
+        .collect()
 }
 
 /// Where rule plugins plug in: libraries named with `--plugin` and in the
 /// `[plugins.<name>]` tables of the configuration (`path = ...`, relative
 /// to the configuration file) are loaded into the registry.
+///
+/// A configuration found by walking up loads its plugins only when the user
+/// trusts it as it is now (`labelkit trust`, see [`crate::trust`]);
+/// otherwise the whole run is refused, so that nothing is ever checked with
+/// fewer rules than the configuration asks for.
 pub(crate) fn load_plugins(
     registry: &mut Registry,
-    config: &Config,
+    loaded: &LoadedConfig,
     extra: &[PathBuf],
 ) -> anyhow::Result<()> {
-    let base = config
-        .path
-        .as_deref()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let config = &loaded.config;
     let mut libraries: Vec<PathBuf> = extra.to_vec();
-    for (name, table) in &config.plugins {
-        let path = table
-            .get("path")
-            .and_then(|p| p.as_str())
-            .ok_or_else(|| anyhow!("[plugins.{name}] in the configuration has no `path`"))?;
-        libraries.push(base.join(path));
+    match &loaded.origin {
+        Origin::Discovered { start, file, bytes } if !config.plugins.is_empty() => {
+            let fingerprint = crate::trust::fingerprint(file, bytes, config)?;
+            crate::trust::require(&fingerprint, start)?;
+            libraries.extend(fingerprint.libraries.into_iter().map(|l| l.path));
+        }
+        Origin::Defaults | Origin::Explicit | Origin::Discovered { .. } => {
+            let base = config
+                .path
+                .as_deref()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            libraries.extend(
+                plugin_libraries(config, &base)?
+                    .into_iter()
+                    .map(|(_, path)| path),
+            );
+        }
     }
     for library in &libraries {
         labelkit::plugin_host::register(registry, library)?;

@@ -105,9 +105,9 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
 /// The built-in rules and those of the plugins named by `args` or by the
 /// configuration found from the current folder.
 fn registry(args: &RegistryArgs) -> anyhow::Result<Registry> {
-    let config = crate::check::load_config(args.config.as_deref(), &[PathBuf::from(".")])?;
+    let loaded = crate::check::load_config(args.config.as_deref(), &[PathBuf::from(".")])?;
     let mut registry = Registry::builtin();
-    crate::check::load_plugins(&mut registry, &config, &args.plugin)?;
+    crate::check::load_plugins(&mut registry, &loaded, &args.plugin)?;
     Ok(registry)
 }
 

@@ -11,6 +11,7 @@ mod args;
 mod check;
 mod commands;
 mod out;
+mod trust;
 
 use std::process::ExitCode;
 
@@ -43,5 +44,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rule { code, registry } => commands::rule(&ui, &code, &registry),
         Command::Formats => commands::formats(&ui),
         Command::Init { preset, output } => commands::init(&ui, &preset, &output),
+        Command::Trust(args) => trust::run(&ui, &args),
     }
 }

@@ -482,6 +482,9 @@ fn check_runs_plugins_named_in_the_config_and_on_the_command_line() {
             "CPY,CEX",
             "--plugin",
             c_lib.to_str().unwrap(),
+            // Named, so trusted: a discovered one would need `labelkit trust`.
+            "--config",
+            "copies/labelkit.toml",
         ],
         dir.path(),
     );
@@ -501,12 +504,28 @@ fn check_runs_plugins_named_in_the_config_and_on_the_command_line() {
 
     // The plugin rules are listed and documented like built-in ones.
     let out = labelkit(
-        &["rule", "CPY002", "--plugin", c_lib.to_str().unwrap()],
+        &[
+            "rule",
+            "CPY002",
+            "--plugin",
+            c_lib.to_str().unwrap(),
+            "--config",
+            "labelkit.toml",
+        ],
         &data,
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("copy-box-extra"), "{}", stdout(&out));
-    let out = labelkit(&["rules", "--plugin", c_lib.to_str().unwrap()], &data);
+    let out = labelkit(
+        &[
+            "rules",
+            "--plugin",
+            c_lib.to_str().unwrap(),
+            "--config",
+            "labelkit.toml",
+        ],
+        &data,
+    );
     let table = stdout(&out);
     assert!(
         table.contains("CEX002") && table.contains("flat-box"),
@@ -666,4 +685,273 @@ fn convert_applies_a_label_map() {
         stderr(&out)
     );
     assert!(!dir.path().join("x.json").exists());
+}
+
+// ------------------------------------------------------- plugin trust
+//
+// A `labelkit.toml` found by walking up may come with a dataset from a
+// stranger: its plugins (native code) are loaded only with `--config`, or
+// after `labelkit trust`. The plugin here is the host's faulty-plugin fixture
+// built with a constructor that creates a marker file as soon as the library
+// is loaded, before any ABI check, so the tests see whether it was loaded at
+// all.
+
+/// Compiles the marking plugin into `dir`; `None` (with a note) when there
+/// is no C compiler.
+fn marking_plugin(dir: &Path) -> Option<PathBuf> {
+    let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
+    if Command::new(&cc).arg("--version").output().is_err() {
+        println!("note: no C compiler ({cc:?}): plugin trust tests skipped");
+        return None;
+    }
+    let root = repo_root();
+    std::fs::create_dir_all(dir).unwrap();
+    let lib = dir.join(format!(
+        "{}marker{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let mut cmd = Command::new(&cc);
+    cmd.args(["-shared", "-fPIC", "-DFAULT_NONE", "-DMARK_LOAD", "-o"])
+        .arg(&lib)
+        .arg(root.join("crates/labelkit-plugin-host/tests/fixtures/faulty_plugin.c"))
+        .arg("-I")
+        .arg(root.join("crates/labelkit-plugin-abi/include"));
+    let out = cmd.output().expect("cc runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    Some(lib)
+}
+
+/// A dataset `ds` under `dir` carrying the marking plugin and a
+/// labelkit.toml naming it; the trust list and the marker live beside it.
+struct Planted {
+    dir: tempfile::TempDir,
+    /// The library, canonical.
+    lib: PathBuf,
+    /// The configuration, canonical.
+    config: PathBuf,
+}
+
+impl Planted {
+    fn new() -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let ds = dir.path().join("ds");
+        yolo_dataset(&ds, "0 0.5 0.5 0.4 0.6\n");
+        let lib = marking_plugin(&ds.join(".plugin"))?;
+        let name = lib.file_name().unwrap().to_str().unwrap().to_owned();
+        std::fs::write(
+            ds.join("labelkit.toml"),
+            format!("[plugins.faulty]\npath = \".plugin/{name}\"\n"),
+        )
+        .unwrap();
+        Some(Self {
+            lib: std::fs::canonicalize(&lib).unwrap(),
+            config: std::fs::canonicalize(ds.join("labelkit.toml")).unwrap(),
+            dir,
+        })
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn marker(&self) -> PathBuf {
+        self.root().join("loaded.marker")
+    }
+
+    /// Runs labelkit in `cwd` with this dataset's trust list and marker;
+    /// removes the marker first.
+    fn run(&self, args: &[&str], cwd: &Path) -> Output {
+        let _ = std::fs::remove_file(self.marker());
+        Command::new(BIN)
+            .args(args)
+            .current_dir(cwd)
+            .env("LABELKIT_TRUST_FILE", self.root().join("trusted.toml"))
+            .env("LABELKIT_TEST_MARKER", self.marker())
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("labelkit runs")
+    }
+
+    /// Asserts that the run was refused before the library was loaded.
+    fn assert_refused(&self, o: &Output, from: &str, reason: &str) {
+        let err = stderr(o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(!self.marker().exists(), "the plugin was loaded: {err}");
+        assert_eq!(stdout(o), "");
+        let config = self.config.display();
+        assert_eq!(
+            err,
+            format!(
+                "labelkit: error: refusing to load the plugins of {config} (found by walking up \
+                 from {from}): {reason}, and a plugin is native code that runs with your rights\n  \
+                 plugin `faulty`: {}{}\nIf you trust this file and these libraries, run `labelkit \
+                 trust {config}` (again after any change), or pass `--config {config}`; `--plugin \
+                 PATH` loads one library. Stopped before reading any data.\n",
+                self.lib.display(),
+                if reason.starts_with("a plugin library") {
+                    " (changed since it was trusted)"
+                } else {
+                    ""
+                }
+            )
+        );
+    }
+
+    /// Asserts that the plugin was loaded and ran (its rule flags the image).
+    fn assert_loaded(&self, o: &Output) {
+        assert!(self.marker().exists(), "not loaded: {}", stderr(o));
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
+        assert!(
+            stdout(o).lines().any(|l| l.ends_with("BAD001 flagged")),
+            "{}",
+            stdout(o)
+        );
+    }
+}
+
+#[test]
+fn a_discovered_config_loads_no_plugin_until_trusted() {
+    let Some(p) = Planted::new() else { return };
+    let root = p.root();
+    let ds = root.join("ds");
+    let untrusted = "it is not trusted";
+
+    // The dataset, the hook's single label file, `rules` and `rule` inside it.
+    let o = p.run(&["check", "ds", "--output-format", "concise"], root);
+    p.assert_refused(&o, "ds", untrusted);
+    let o = p.run(&["check", "ds/labels/train/a.txt"], root);
+    p.assert_refused(&o, "ds/labels/train/a.txt", untrusted);
+    let o = p.run(&["rules"], &ds);
+    p.assert_refused(&o, ".", untrusted);
+    let o = p.run(&["rule", "BAD001"], &ds.join("labels"));
+    p.assert_refused(&o, ".", untrusted);
+    // `--plugin` loads its own library but opts in to nothing else.
+    let o = p.run(&["check", "ds", "--plugin", p.lib.to_str().unwrap()], root);
+    p.assert_refused(&o, "ds", untrusted);
+
+    // Trusted (by its folder), it is loaded, in every form.
+    let o = p.run(&["trust", "ds"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!p.marker().exists(), "trusting loads nothing");
+    assert!(
+        stderr(&o).starts_with(&format!(
+            "labelkit: trusted {} (sha256 ",
+            p.config.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let o = p.run(&["check", "ds", "--output-format", "concise"], root);
+    p.assert_loaded(&o);
+    let o = p.run(
+        &[
+            "check",
+            "ds/labels/train/a.txt",
+            "--output-format",
+            "concise",
+        ],
+        root,
+    );
+    p.assert_loaded(&o);
+    let o = p.run(&["rules"], &ds);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("BAD001  faulty-rule"), "{}", stdout(&o));
+    assert!(p.marker().exists());
+
+    // A changed file needs trusting again.
+    let mut text = std::fs::read_to_string(&p.config).unwrap();
+    text.push_str("# changed\n");
+    std::fs::write(&p.config, text).unwrap();
+    let o = p.run(&["check", "ds/labels/train/a.txt"], root);
+    p.assert_refused(
+        &o,
+        "ds/labels/train/a.txt",
+        "it has changed since it was trusted",
+    );
+    // So does a changed library.
+    let o = p.run(&["trust", "ds/labelkit.toml"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut lib = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&p.lib)
+        .unwrap();
+    std::io::Write::write_all(&mut lib, b"\0").unwrap();
+    drop(lib);
+    let o = p.run(&["check", "ds"], root);
+    p.assert_refused(
+        &o,
+        "ds",
+        "a plugin library has changed since it was trusted",
+    );
+
+    // An explicit --config is the user's choice: loaded without trust.
+    let o = p.run(
+        &[
+            "check",
+            "ds",
+            "--config",
+            "ds/labelkit.toml",
+            "--output-format",
+            "concise",
+        ],
+        root,
+    );
+    p.assert_loaded(&o);
+
+    // Listed, then revoked.
+    let o = p.run(&["trust", "--list"], root);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{} (trusted)\n  plugin {} (changed since trusted)\n",
+            p.config.display(),
+            p.lib.display()
+        )
+    );
+    let o = p.run(&["trust", "--revoke", "ds"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!("labelkit: {} is no longer trusted\n", p.config.display())
+    );
+    assert_eq!(stdout(&p.run(&["trust", "--list"], root)), "");
+    let o = p.run(&["check", "ds"], root);
+    p.assert_refused(&o, "ds", untrusted);
+}
+
+#[test]
+fn trust_refuses_a_path_without_a_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args(["trust", "."])
+        .current_dir(dir.path())
+        .env("LABELKIT_TRUST_FILE", dir.path().join("trusted.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: ./labelkit.toml: no configuration file: expected a labelkit.toml or a folder holding one\n"
+    );
+    assert!(!dir.path().join("trusted.toml").exists());
+}
+
+#[test]
+fn an_untrusted_config_without_plugins_still_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    yolo_dataset(dir.path(), "0 0.5 0.5 0.4 0.6\n");
+    // The `head` class is never used: D-rules would say so; the config
+    // ignores them, and no trust is needed for that.
+    let all = labelkit(&["check", ".", "--output-format", "concise"], dir.path());
+    std::fs::write(dir.path().join("labelkit.toml"), "ignore = [\"D\"]\n").unwrap();
+    let o = Command::new(BIN)
+        .args(["check", ".", "--output-format", "concise"])
+        .current_dir(dir.path())
+        .env("LABELKIT_TRUST_FILE", dir.path().join("trusted.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains(" D0"), "{}", stdout(&o));
+    assert!(stdout(&all).contains(" D0"), "{}", stdout(&all));
 }

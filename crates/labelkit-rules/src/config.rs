@@ -323,24 +323,37 @@ impl Config {
     /// # Errors
     /// The file found cannot be read or is invalid.
     pub fn discover(start: &Path) -> Result<Option<(PathBuf, Config)>, ConfigError> {
+        let Some(candidate) = Self::find(start) else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(&candidate).map_err(|e| ConfigError::Io {
+            path: candidate.clone(),
+            message: e.to_string(),
+        })?;
+        let config = Self::from_toml_str(&text, &candidate)?;
+        Ok(Some((candidate, config)))
+    }
+
+    /// Where [`Config::discover`] would read from: `labelkit.toml` in
+    /// `start` (or its folder, when `start` is a file) or the nearest folder
+    /// above, as an absolute path. For callers that need the file's bytes
+    /// themselves (to check them against a trust list before using them).
+    #[must_use]
+    pub fn find(start: &Path) -> Option<PathBuf> {
         let start = if start.is_file() {
-            start.parent().unwrap_or(start)
+            // `a.txt` has the parent ``: the current folder.
+            start
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
         } else {
             start
         };
         let absolute = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
-        for dir in absolute.ancestors() {
-            let candidate = dir.join(CONFIG_FILE_NAME);
-            if candidate.is_file() {
-                let text = std::fs::read_to_string(&candidate).map_err(|e| ConfigError::Io {
-                    path: candidate.clone(),
-                    message: e.to_string(),
-                })?;
-                let config = Self::from_toml_str(&text, &candidate)?;
-                return Ok(Some((candidate, config)));
-            }
-        }
-        Ok(None)
+        absolute
+            .ancestors()
+            .map(|dir| dir.join(CONFIG_FILE_NAME))
+            .find(|candidate| candidate.is_file())
     }
 
     /// Reads a configuration from TOML text; `path` is used in errors and
