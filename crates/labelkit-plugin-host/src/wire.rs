@@ -416,3 +416,56 @@ impl<'a> ImageDoc<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &[u8] = br#"{"extra": [1, {"a": 2}], "schema": 1, "findings": [
+        {"code": "X001", "message": "a"}, {"code": "X001", "message": "b", "image": 3}]}"#;
+
+    #[test]
+    fn findings_past_the_limit_are_counted_not_kept() {
+        let all = Findings::from_slice(TWO, 5).unwrap();
+        assert_eq!((all.schema, all.findings.len(), all.total), (1, 2, 2));
+        assert_eq!(all.findings[1].image, Some(3));
+        let one = Findings::from_slice(TWO, 1).unwrap();
+        assert_eq!((one.findings.len(), one.total), (1, 2));
+        assert_eq!(one.findings[0].message, "a");
+        let none = Findings::from_slice(TWO, 0).unwrap();
+        assert_eq!((none.findings.len(), none.total), (0, 2));
+    }
+
+    #[test]
+    fn findings_documents_are_still_checked_whole() {
+        let err = |text: &str| {
+            Findings::from_slice(text.as_bytes(), 0)
+                .unwrap_err()
+                .to_string()
+        };
+        // Past the limit, findings are skipped but must still be JSON.
+        assert_eq!(
+            err(r#"{"findings": [{"code": }]}"#),
+            "expected value at line 1 column 24"
+        );
+        assert_eq!(
+            err(r#"{"schema": 1}"#),
+            "missing field `findings` at line 1 column 13"
+        );
+        assert_eq!(
+            err(r#"{"findings": [], "findings": []}"#),
+            "duplicate field `findings` at line 1 column 27"
+        );
+        assert_eq!(
+            err(r#"{"findings": []} x"#),
+            "trailing characters at line 1 column 18"
+        );
+        assert_eq!(
+            err("[]"),
+            "invalid type: sequence, expected a findings document at line 1 column 0"
+        );
+        // A missing schema is schema 1.
+        let doc = Findings::from_slice(br#"{"findings": []}"#, 3).unwrap();
+        assert_eq!((doc.schema, doc.total), (LABELKIT_PLUGIN_SCHEMA, 0));
+    }
+}
