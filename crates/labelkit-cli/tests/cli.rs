@@ -955,3 +955,24 @@ fn an_untrusted_config_without_plugins_still_applies() {
     assert!(!stdout(&o).contains(" D0"), "{}", stdout(&o));
     assert!(stdout(&all).contains(" D0"), "{}", stdout(&all));
 }
+
+#[test]
+fn a_plugin_named_without_a_folder_is_the_file_in_the_current_folder() {
+    let Some(p) = Planted::new() else { return };
+    std::fs::remove_file(&p.config).unwrap();
+    // `libmarker.so` alone must not send the dynamic loader searching its
+    // library path: the file checked is the file loaded.
+    let name = p.lib.file_name().unwrap().to_str().unwrap();
+    let o = p.run(
+        &[
+            "check",
+            "..",
+            "--plugin",
+            name,
+            "--output-format",
+            "concise",
+        ],
+        p.lib.parent().unwrap(),
+    );
+    p.assert_loaded(&o);
+}

@@ -169,11 +169,14 @@ pub fn load_plugin(path: &Path) -> Result<Plugin, PluginError> {
     if !path.is_file() {
         return Err(PluginError::NotFound { path: owned() });
     }
+    // A name without a slash (`libx.so`) would make the dynamic loader
+    // search its library path instead of opening the file that was checked.
+    let file = std::path::absolute(path).unwrap_or_else(|_| owned());
     // SAFETY: loading a library runs its initialisers, which may do
     // anything; the user named this library in the configuration or on the
     // command line and trusts it like the labelkit binary itself (the docs
     // say plugins are not sandboxed).
-    let library = unsafe { Library::new(path) }.map_err(|e| PluginError::Open {
+    let library = unsafe { Library::new(&file) }.map_err(|e| PluginError::Open {
         path: owned(),
         message: e.to_string(),
     })?;
