@@ -69,6 +69,13 @@ pub(crate) struct Library {
     sha256: Option<String>,
 }
 
+impl Library {
+    /// `\n  plugin `name`: path`, as messages list libraries.
+    fn line(&self) -> String {
+        format!("\n  plugin `{}`: {}", self.name, self.path.display())
+    }
+}
+
 /// SHA-256 in lower-case hex.
 fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -222,12 +229,7 @@ pub(crate) fn require(fp: &Fingerprint, start: &Path) -> anyhow::Result<()> {
         start.display()
     );
     for library in &fp.libraries {
-        let _ = write!(
-            message,
-            "\n  plugin `{}`: {}",
-            library.name,
-            library.path.display()
-        );
+        message.push_str(&library.line());
         if library.sha256.is_none() {
             message.push_str(" (cannot be read)");
         } else if changed.contains(&library.name) {
@@ -335,12 +337,7 @@ pub(crate) fn run(ui: &Ui, args: &TrustArgs) -> anyhow::Result<u8> {
         note.push_str("; it names no plugin");
     }
     for library in &fp.libraries {
-        let _ = write!(
-            note,
-            "\n  plugin `{}`: {}",
-            library.name,
-            library.path.display()
-        );
+        note.push_str(&library.line());
     }
     ui.note(&note);
     Ok(0)

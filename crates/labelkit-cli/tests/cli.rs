@@ -696,6 +696,16 @@ fn convert_applies_a_label_map() {
 // is loaded, before any ABI check, so the tests see whether it was loaded at
 // all.
 
+/// labelkit with `args` in `cwd`, keeping its trust list in `trust_file`.
+fn with_trust_list(args: &[&str], cwd: &Path, trust_file: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("LABELKIT_TRUST_FILE", trust_file)
+        .env_remove("NO_COLOR");
+    cmd
+}
+
 /// Compiles the marking plugin into `dir`; `None` (with a note) when there
 /// is no C compiler.
 fn marking_plugin(dir: &Path) -> Option<PathBuf> {
@@ -763,14 +773,9 @@ impl Planted {
     /// removes the marker first.
     fn run(&self, args: &[&str], cwd: &Path) -> Output {
         let _ = std::fs::remove_file(self.marker());
-        Command::new(BIN)
-            .args(args)
-            .current_dir(cwd)
-            .env("LABELKIT_TRUST_FILE", self.root().join("trusted.toml"))
-            .env("LABELKIT_TEST_MARKER", self.marker())
-            .env_remove("NO_COLOR")
-            .output()
-            .expect("labelkit runs")
+        let mut cmd = with_trust_list(args, cwd, &self.root().join("trusted.toml"));
+        cmd.env("LABELKIT_TEST_MARKER", self.marker());
+        cmd.output().expect("labelkit runs")
     }
 
     /// Asserts that the run was refused before the library was loaded.
@@ -923,12 +928,13 @@ fn a_discovered_config_loads_no_plugin_until_trusted() {
 #[test]
 fn trust_refuses_a_path_without_a_configuration() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(BIN)
-        .args(["trust", "."])
-        .current_dir(dir.path())
-        .env("LABELKIT_TRUST_FILE", dir.path().join("trusted.toml"))
-        .output()
-        .unwrap();
+    let o = with_trust_list(
+        &["trust", "."],
+        dir.path(),
+        &dir.path().join("trusted.toml"),
+    )
+    .output()
+    .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
@@ -945,12 +951,13 @@ fn an_untrusted_config_without_plugins_still_applies() {
     // ignores them, and no trust is needed for that.
     let all = labelkit(&["check", ".", "--output-format", "concise"], dir.path());
     std::fs::write(dir.path().join("labelkit.toml"), "ignore = [\"D\"]\n").unwrap();
-    let o = Command::new(BIN)
-        .args(["check", ".", "--output-format", "concise"])
-        .current_dir(dir.path())
-        .env("LABELKIT_TRUST_FILE", dir.path().join("trusted.toml"))
-        .output()
-        .unwrap();
+    let o = with_trust_list(
+        &["check", ".", "--output-format", "concise"],
+        dir.path(),
+        &dir.path().join("trusted.toml"),
+    )
+    .output()
+    .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stdout(&o).contains(" D0"), "{}", stdout(&o));
     assert!(stdout(&all).contains(" D0"), "{}", stdout(&all));

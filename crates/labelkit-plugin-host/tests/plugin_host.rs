@@ -692,80 +692,67 @@ fn open_error_is_reported_and_other_rules_run() {
 
 // ------------------------------------------------------------------ limits
 
-/// Runs the buffer-fault plugin over `two_images` and returns the messages
-/// of its findings (the `L001`s of `check_image`, then `finish`'s count of
-/// freed buffers).
-fn buffer_fault_messages(fault: &str) -> (PathBuf, Vec<(String, Option<u64>)>) {
+/// Runs the buffer-fault plugin over `two_images` and asserts what comes
+/// back: on each image an `L001` that the output of `check_image` is
+/// refused for `problem`, then `finish`'s count of the buffers given back
+/// to `free_buffer`.
+fn assert_refused_on_each_image(fault: &str, problem: &str, freed: usize) {
     let path = faulty(fault);
     let plugin = load_plugin(&path).unwrap();
     let fx = two_images();
     plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
-    let mut out = Vec::new();
+    let mut messages = Vec::new();
     for pos in 0..2 {
         for f in plugin.check_image(&fx.dataset, pos, &[]) {
             assert_eq!(f.code, "L001", "{f:?}");
-            out.push((f.message, f.image));
+            messages.push((f.message, f.image));
         }
     }
     for f in plugin.finish() {
-        out.push((f.message, f.image));
+        messages.push((f.message, f.image));
     }
-    (path, out)
-}
-
-#[test]
-fn a_length_of_size_max_is_refused_and_the_buffer_still_freed() {
-    let (path, messages) = buffer_fault_messages("HUGE_LEN");
     let refused = format!(
-        "{}: `check_image` returned a buffer of {} bytes, more than the limit of 67108864 bytes \
-         (64 MiB) per call: its output is refused",
-        path.display(),
-        usize::MAX
+        "{}: `check_image` returned {problem}: its output is refused",
+        path.display()
     );
     assert_eq!(
         messages,
         [
             (refused.clone(), Some(1)),
             (refused, Some(2)),
-            ("freed 2".to_owned(), None)
+            (format!("freed {freed}"), None)
         ]
+    );
+}
+
+#[test]
+fn a_length_of_size_max_is_refused_and_the_buffer_still_freed() {
+    assert_refused_on_each_image(
+        "HUGE_LEN",
+        &format!(
+            "a buffer of {} bytes, more than the limit of 67108864 bytes (64 MiB) per call",
+            usize::MAX
+        ),
+        2,
     );
 }
 
 #[test]
 fn a_null_buffer_with_a_length_is_refused() {
-    let (path, messages) = buffer_fault_messages("NULL_LEN");
-    let refused = format!(
-        "{}: `check_image` returned a null buffer with a length of 5 bytes (expected a pointer to \
-         the bytes, or a length of 0): its output is refused",
-        path.display()
-    );
     // A null pointer is never given to free_buffer.
-    assert_eq!(
-        messages,
-        [
-            (refused.clone(), Some(1)),
-            (refused, Some(2)),
-            ("freed 0".to_owned(), None)
-        ]
+    assert_refused_on_each_image(
+        "NULL_LEN",
+        "a null buffer with a length of 5 bytes (expected a pointer to the bytes, or a length of 0)",
+        0,
     );
 }
 
 #[test]
 fn an_output_over_64_mib_is_refused_and_freed() {
-    let (path, messages) = buffer_fault_messages("BIG_OUTPUT");
-    let refused = format!(
-        "{}: `check_image` returned a buffer of 67108865 bytes, more than the limit of 67108864 \
-         bytes (64 MiB) per call: its output is refused",
-        path.display()
-    );
-    assert_eq!(
-        messages,
-        [
-            (refused.clone(), Some(1)),
-            (refused, Some(2)),
-            ("freed 2".to_owned(), None)
-        ]
+    assert_refused_on_each_image(
+        "BIG_OUTPUT",
+        "a buffer of 67108865 bytes, more than the limit of 67108864 bytes (64 MiB) per call",
+        2,
     );
     assert_eq!(labelkit_plugin_host::MAX_OUTPUT_BYTES, 67_108_864);
 }
