@@ -137,6 +137,20 @@ impl OutputGuard {
         self
     }
 
+    /// Protects the files `names` of `folder` (the folder resolved once, the
+    /// names appended), for many files in few folders.
+    #[must_use]
+    pub fn files_in<'a>(
+        mut self,
+        folder: &Path,
+        names: impl IntoIterator<Item = &'a std::ffi::OsStr>,
+    ) -> Self {
+        let folder = canonical_or_absolute(folder);
+        self.protected
+            .extend(names.into_iter().map(|n| (folder.join(n), false)));
+        self
+    }
+
     /// Checks an output path (file or folder) against what is protected: it
     /// may not be a protected path, contain one (writing it would replace
     /// it), or lie inside a protected tree.
