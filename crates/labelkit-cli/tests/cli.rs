@@ -930,6 +930,7 @@ fn convert_refuses_outputs_inside_the_input_for_every_input_form() {
     coco_naming(&co, &["images/a.png", "b.png"]);
     let cases: &[(&str, &str, &str)] = &[
         ("ds/data.yaml", "yolo", "ds/images/train/copy"),
+        ("ds/data.yaml", "yolo", "ds/images/train"),
         ("ds/data.yaml", "coco", "ds/labels/train/x.json"),
         ("ds", "yolo", "ds/copy"),
         ("ds", "coco", "ds/x.json"),
@@ -959,6 +960,27 @@ fn convert_refuses_outputs_inside_the_input_for_every_input_form() {
         files
     };
     let before = snapshot(d);
+    let o = labelkit(
+        &[
+            "convert",
+            "ds/data.yaml",
+            "--to",
+            "yolo",
+            "-o",
+            "ds/images/train/copy",
+            "--images",
+            "copy",
+        ],
+        d,
+    );
+    assert!(
+        stderr(&o).ends_with(&format!(
+            "refusing to write ds/images/train/copy: it lies inside the input {}, which it would change\n",
+            std::fs::canonicalize(d.join("ds")).unwrap().display()
+        )),
+        "{}",
+        stderr(&o)
+    );
     for (input, to, output) in cases {
         let o = labelkit(
             &[
@@ -973,7 +995,7 @@ fn convert_refuses_outputs_inside_the_input_for_every_input_form() {
             stderr(&o)
         );
         assert!(
-            stderr(&o).contains("would overwrite the input"),
+            stderr(&o).contains(&format!("refusing to write {output}: it ")),
             "{input} -> {output}: {}",
             stderr(&o)
         );

@@ -32,6 +32,15 @@ pub enum OutputError {
         /// The input it collides with.
         input: PathBuf,
     },
+    /// The output would lie inside an input dataset's folder and change what
+    /// the dataset contains.
+    #[error("refusing to write {output}: it lies inside the input {input}, which it would change")]
+    InsideInput {
+        /// The output path.
+        output: PathBuf,
+        /// The input folder it lies inside.
+        input: PathBuf,
+    },
     /// A file name from the dataset would leave the output folder.
     #[error("refusing to write {name:?}: the name leaves the output folder")]
     EscapesOutput {
@@ -156,12 +165,25 @@ impl OutputGuard {
     /// it), or lie inside a protected tree.
     ///
     /// # Errors
-    /// [`OutputError::OverwritesInput`].
+    /// [`OutputError::OverwritesInput`] and [`OutputError::InsideInput`].
     pub fn check(&self, output: &Path) -> Result<(), OutputError> {
         let out = canonical_or_absolute(output);
         for (input, tree) in &self.protected {
-            if out == *input || input.starts_with(&out) || (*tree && out.starts_with(input)) {
+            if out == *input || input.starts_with(&out) {
                 return Err(OutputError::OverwritesInput {
+                    output: output.to_path_buf(),
+                    input: input.clone(),
+                });
+            }
+            if *tree && out.starts_with(input) {
+                if fs::symlink_metadata(&out).is_ok() {
+                    // Something of the dataset is already there.
+                    return Err(OutputError::OverwritesInput {
+                        output: output.to_path_buf(),
+                        input: out,
+                    });
+                }
+                return Err(OutputError::InsideInput {
                     output: output.to_path_buf(),
                     input: input.clone(),
                 });
@@ -543,8 +565,6 @@ mod tests {
         for bad in [
             ds.clone(),
             ds.join("data.yaml"),
-            ds.join("images/train/copy"),
-            ds.join("new/deeper/out"),
             file.clone(),
             dir.path().to_path_buf(),
         ] {
@@ -557,6 +577,21 @@ mod tests {
             assert!(
                 err.to_string().contains("would overwrite the input"),
                 "{err}"
+            );
+        }
+        for bad in [
+            ds.join("images/train/copy"),
+            ds.join("new/deeper/out"),
+            ds.join("images/../images/train/x"),
+        ] {
+            let err = guard.check(&bad).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "refusing to write {}: it lies inside the input {}, which it would change",
+                    bad.display(),
+                    fs::canonicalize(&ds).unwrap().display()
+                )
             );
         }
         guard.check(&dir.path().join("out.json")).unwrap();
