@@ -297,11 +297,20 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// the object are counted in the report ("polygons (detect keeps the
 /// box)"). Each box is a row of its own.
 ///
+/// Values written into `data.yaml` are quoted and escaped for YAML (see
+/// `yaml_scalar`); subset folders are made safe by `subset_folder`;
+/// darknet's line-based files refuse names they cannot hold. Every path is
+/// checked before anything is written: two outputs at one path (labels of
+/// `a.jpg` and `a.png`, a copied image `b.txt` and the labels of `b.jpg`)
+/// are refused, naming both. Images brought into the output must resolve,
+/// symlinks followed, inside `image_root` and be regular files.
+///
 /// # Errors
 /// [`Error::Output`] when the output exists or cannot be written,
 /// [`Error::Io`] for an image that cannot be copied or linked,
-/// [`Error::Invalid`] for two images that would share one output path or a
-/// copy/link mode without `image_root`.
+/// [`Error::Invalid`] for two outputs (or two subset folders) that would
+/// share one path, an image outside `image_root` or not a regular file, a
+/// name darknet cannot hold, or a copy/link mode without `image_root`.
 pub fn write_path(
     dataset: &Dataset,
     out_dir: &Path,

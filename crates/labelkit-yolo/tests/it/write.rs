@@ -1082,3 +1082,31 @@ fn images_outside_the_image_root_or_not_regular_files_are_refused() {
         b"jpg"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    /// Whatever the class and subset names, data.yaml holds exactly the keys
+    /// labelkit writes and the names read back as they were.
+    #[test]
+    fn data_yaml_holds_any_names_exactly(
+        classes in prop::collection::vec(any::<String>(), 1..4),
+        subset in "\\PC{0,8}|[\r\n\u{85}\u{2028}\u{2029}:#'\" a-z]{1,12}",
+    ) {
+        // `test` gets a key of its own.
+        prop_assume!(subset != "test");
+        let refs: Vec<&str> = classes.iter().map(String::as_str).collect();
+        let d = named_dataset(&[("a.jpg", &subset)], &refs);
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("ds");
+        write_path(&d, &target, &WriteOptions::default()).unwrap();
+        let text = fs::read_to_string(target.join("data.yaml")).unwrap();
+        prop_assert!(!text.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}']), "{:?}", text);
+        let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
+        let mut keys: Vec<&str> = doc.as_hash().unwrap().keys().map(|k| k.as_str().unwrap()).collect();
+        keys.sort_unstable();
+        prop_assert_eq!(keys, ["names", "nc", "path", "task", "train", "val"]);
+        for (i, c) in classes.iter().enumerate() {
+            prop_assert_eq!(doc["names"][i].as_str(), Some(c.as_str()));
+        }
+    }
+}
