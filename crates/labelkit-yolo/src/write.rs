@@ -396,10 +396,15 @@ pub fn write_path(
     // anything is written.
     let sources: Vec<Option<PathBuf>> = if copies {
         let root = image_root(options.image_root.as_deref())?;
-        dataset
+        let resolved: Vec<Result<PathBuf, Error>> = dataset
             .images
-            .iter()
-            .map(|img| image_source(&root, &img.file_name).map(Some))
+            .par_iter()
+            .map(|img| image_source(&root, &img.file_name))
+            .collect();
+        // The first refusal in image order, whatever the threads did.
+        resolved
+            .into_iter()
+            .map(|r| r.map(Some))
             .collect::<Result<_, Error>>()?
     } else {
         vec![None; dataset.images.len()]
