@@ -147,6 +147,12 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     let mut registry = Registry::builtin();
     load_plugins(&mut registry, &loaded, &args.plugin)?;
 
+    if let Some(file) = &args.write_baseline {
+        // Refused before the work when the inputs alone tell.
+        labelkit::read_guard(paths.iter().map(PathBuf::as_path), &SourceMap::new())
+            .check(file)
+            .context("--write-baseline")?;
+    }
     let targets = plan(&paths, forced)?;
     // Declared image sizes are compared with the image files wherever the
     // files are found beside the annotation file (D007).
@@ -198,6 +204,10 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     labelkit::rules::sort_diagnostics(&mut diagnostics, &sources);
 
     if let Some(file) = &args.write_baseline {
+        // Never over an input or a file that was read.
+        labelkit::read_guard(paths.iter().map(PathBuf::as_path), &sources)
+            .check(file)
+            .context("--write-baseline")?;
         let baseline = Baseline::from_diagnostics(&diagnostics, &sources);
         baseline
             .save(file)

@@ -983,3 +983,344 @@ fn a_plugin_named_without_a_folder_is_the_file_in_the_current_folder() {
     );
     p.assert_loaded(&o);
 }
+
+// ---------------------------------------------------------------------------
+// What labelkit writes and where, on datasets from strangers: image sources,
+// injected names, colliding outputs, outputs over or inside the input.
+
+/// A COCO file naming `file_names` (one 100x100 image each, one box on the
+/// first), in `dir/in.json`.
+fn coco_naming(dir: &Path, file_names: &[&str]) {
+    let images: Vec<String> = file_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            format!(
+                r#"{{"id": {}, "file_name": {n:?}, "width": 100, "height": 100}}"#,
+                i + 1
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.join("in.json"),
+        format!(
+            r#"{{"images": [{}], "categories": [{{"id": 1, "name": "cat"}}],
+                "annotations": [{{"id": 1, "image_id": 1, "category_id": 1,
+                "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0}}]}}"#,
+            images.join(", ")
+        ),
+    )
+    .unwrap();
+}
+
+/// A CVAT for images file with one image per `(name, subset)` (XML
+/// attribute text: `&#13;` for a carriage return), in `dir/in.xml`.
+fn cvat_naming(dir: &Path, images: &[(&str, &str)]) {
+    let body: String = images
+        .iter()
+        .enumerate()
+        .map(|(i, (name, subset))| {
+            format!(
+                r#"<image id="{i}" name="{name}" subset="{subset}" width="100" height="100"><box label="cat" occluded="0" xtl="10" ytl="10" xbr="30" ybr="30"/></image>"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.join("in.xml"),
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations><version>1.1</version>\
+             <meta><task><labels><label><name>cat</name></label></labels></task></meta>\
+             {body}</annotations>"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn convert_never_copies_or_links_a_file_outside_the_image_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("ds");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("a.png"), png(100, 100)).unwrap();
+    let outside = dir.path().join("secret.png");
+    std::fs::write(&outside, b"secret").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, d.join("link.png")).unwrap();
+    std::fs::create_dir(d.join("folder.png")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(d.join("fifo.png"))
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut names = vec![
+        ("/etc/passwd", "outside the image folder"),
+        ("../../../../etc/passwd", "outside the image folder"),
+        ("../secret.png", "outside the image folder"),
+        ("folder.png", "is not a regular file"),
+    ];
+    if cfg!(unix) {
+        names.push(("link.png", "outside the image folder"));
+    }
+    if fifo {
+        names.push(("fifo.png", "is not a regular file"));
+    }
+    for (name, why) in names {
+        coco_naming(&d, &["a.png", name]);
+        cvat_naming(&d, &[("a.png", "train"), (name, "train")]);
+        for input in ["in.json", "in.xml"] {
+            for mode in ["copy", "symlink", "hardlink"] {
+                let o = labelkit(
+                    &[
+                        "convert", input, "--to", "yolo", "-o", "../out", "--images", mode,
+                    ],
+                    &d,
+                );
+                let err = stderr(&o);
+                assert_eq!(o.status.code(), Some(2), "{input} {name} {mode}: {err}");
+                assert!(
+                    err.contains(&format!("refusing to copy or link the image {name:?}")),
+                    "{err}"
+                );
+                assert!(err.contains(why), "{err}");
+                assert!(!dir.path().join("out").exists(), "{input} {name} {mode}");
+            }
+        }
+    }
+    assert_eq!(std::fs::read(&outside).unwrap(), b"secret");
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["ds", "secret.png"], "no staging folder stays behind");
+}
+
+#[test]
+fn a_cvat_subset_cannot_inject_keys_into_data_yaml_or_obj_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cvat_naming(
+        d,
+        &[
+            ("a.png", "v&#13;download: bash -c 'touch pwned'&#13;#"),
+            ("b.png", "w&#10;names = /etc/passwd"),
+        ],
+    );
+    let o = labelkit(&["convert", "in.xml", "--to", "yolo", "-o", "y"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let yaml = std::fs::read_to_string(d.join("y/data.yaml")).unwrap();
+    assert!(!yaml.contains('\r'), "{yaml:?}");
+    assert!(yaml.lines().all(|l| !l.starts_with("download")), "{yaml}");
+    assert!(
+        yaml.contains(
+            "# subset \"v\\rdownload: bash -c 'touch pwned'\\r#\": \
+             \"images/v_download_ bash -c 'touch pwned'_#\"\n\
+             # subset \"w\\nnames = /etc/passwd\": \"images/w_names = _etc_passwd\"\n\
+             train: \"images/v_download_ bash -c 'touch pwned'_#\"\n"
+        ),
+        "{yaml}"
+    );
+    // labelkit reads its own output back, subsets as their folders.
+    let o = labelkit(&["convert", "y", "--to", "coco", "-o", "back.json"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let o = labelkit(&["convert", "in.xml", "--to", "darknet", "-o", "dk"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let obj_data = std::fs::read_to_string(d.join("dk/obj.data")).unwrap();
+    assert_eq!(
+        obj_data.lines().filter(|l| l.starts_with("names")).count(),
+        1,
+        "{obj_data}"
+    );
+    assert!(obj_data.contains("names = data/obj.names\n"), "{obj_data}");
+}
+
+#[test]
+fn convert_refuses_outputs_that_would_share_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.jpg"), png(100, 100)).unwrap();
+    std::fs::write(d.join("a.png"), png(100, 100)).unwrap();
+    coco_naming(d, &["a.jpg", "a.png"]);
+    let o = labelkit(
+        &["convert", "in.json", "--to", "yolo", "-o", "y", "--strict"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "the labels of image \"a.jpg\" and the labels of image \"a.png\" would both be \
+             written to labels/train/a.txt"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("y").exists());
+    // Darknet with copied images: the image `b.txt` over the labels of `b`.
+    std::fs::write(d.join("b.jpg"), png(100, 100)).unwrap();
+    std::fs::write(d.join("b.txt"), b"not labels").unwrap();
+    coco_naming(d, &["b.jpg", "b.txt"]);
+    let o = labelkit(
+        &[
+            "convert", "in.json", "--to", "darknet", "-o", "dk", "--images", "copy",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("would both be written to obj_train_data/b.txt"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("dk").exists());
+}
+
+#[test]
+fn check_write_baseline_never_overwrites_what_it_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(&d.join("ds"), "0 0.5 0.5 0.2 0.2\n");
+    coco_naming(d, &["a.png"]);
+    let before = std::fs::read(d.join("in.json")).unwrap();
+    for args in [
+        &["check", "in.json", "--write-baseline", "in.json"][..],
+        &["check", "ds", "--write-baseline", "ds/data.yaml"],
+        &["check", "ds", "--write-baseline", "ds/labels/train/a.txt"],
+        &[
+            "check",
+            "ds/labels/train/a.txt",
+            "--write-baseline",
+            "ds/labels/train/a.txt",
+        ],
+        &[
+            "check",
+            "ds/labels/train/a.txt",
+            "--write-baseline",
+            "ds/data.yaml",
+        ],
+        &["check", "ds", "--write-baseline", "."],
+    ] {
+        let o = labelkit(args, d);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("would overwrite the input"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(std::fs::read(d.join("in.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(d.join("ds/labels/train/a.txt")).unwrap(),
+        "0 0.5 0.5 0.2 0.2\n"
+    );
+    assert!(std::fs::read_to_string(d.join("ds/data.yaml"))
+        .unwrap()
+        .starts_with("path: ."));
+    // A baseline beside the dataset (or in its folder) is fine.
+    let o = labelkit(&["check", "ds", "--write-baseline", "ds/baseline.json"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.join("ds/baseline.json").is_file());
+}
+
+#[test]
+fn convert_refuses_outputs_inside_the_input_for_every_input_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(&d.join("ds"), "0 0.5 0.5 0.2 0.2\n");
+    // Darknet: obj.data at the root.
+    let dk = d.join("dk");
+    std::fs::create_dir_all(dk.join("obj_train_data")).unwrap();
+    std::fs::write(dk.join("obj.names"), "cat\n").unwrap();
+    std::fs::write(
+        dk.join("obj.data"),
+        "classes = 1\ntrain = data/train.txt\nnames = data/obj.names\n",
+    )
+    .unwrap();
+    std::fs::write(dk.join("train.txt"), "data/obj_train_data/a.png\n").unwrap();
+    std::fs::write(dk.join("obj_train_data/a.png"), png(100, 100)).unwrap();
+    std::fs::write(dk.join("obj_train_data/a.txt"), "0 0.5 0.5 0.2 0.2\n").unwrap();
+    // COCO with its images in images/, and one beside it.
+    let co = d.join("co");
+    std::fs::create_dir_all(co.join("images")).unwrap();
+    std::fs::write(co.join("images/a.png"), png(100, 100)).unwrap();
+    std::fs::write(co.join("b.png"), png(100, 100)).unwrap();
+    coco_naming(&co, &["images/a.png", "b.png"]);
+    let cases: &[(&str, &str, &str)] = &[
+        ("ds/data.yaml", "yolo", "ds/images/train/copy"),
+        ("ds/data.yaml", "yolo", "ds/images/train"),
+        ("ds/data.yaml", "coco", "ds/labels/train/x.json"),
+        ("ds", "yolo", "ds/copy"),
+        ("ds", "coco", "ds/x.json"),
+        ("ds/labels/train/a.txt", "yolo", "ds/images/copy"),
+        ("ds", "yolo", "."),
+        ("dk/obj.data", "yolo", "dk/obj_train_data/copy"),
+        ("dk", "coco", "dk/x.json"),
+        ("co/in.json", "yolo", "co/images/copy"),
+        ("co/in.json", "coco", "co/b.png"),
+        ("co/in.json", "coco", "co/images/a.png"),
+        ("co/in.json", "coco", "co"),
+    ];
+    let snapshot = |root: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    files.push((e.path(), std::fs::read(e.path()).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let before = snapshot(d);
+    let o = labelkit(
+        &[
+            "convert",
+            "ds/data.yaml",
+            "--to",
+            "yolo",
+            "-o",
+            "ds/images/train/copy",
+            "--images",
+            "copy",
+        ],
+        d,
+    );
+    assert!(
+        stderr(&o).ends_with(&format!(
+            "refusing to write ds/images/train/copy: it lies inside the input {}, which it would change\n",
+            std::fs::canonicalize(d.join("ds")).unwrap().display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    for (input, to, output) in cases {
+        let o = labelkit(
+            &[
+                "convert", input, "--to", to, "-o", output, "--images", "copy",
+            ],
+            d,
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{input} -> {output}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains(&format!("refusing to write {output}: it ")),
+            "{input} -> {output}: {}",
+            stderr(&o)
+        );
+        assert_eq!(snapshot(d), before, "{input} -> {output}");
+    }
+    // Beside the input is fine.
+    let o = labelkit(
+        &["convert", "co/in.json", "--to", "coco", "-o", "co/out.json"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

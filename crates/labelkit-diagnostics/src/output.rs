@@ -32,6 +32,15 @@ pub enum OutputError {
         /// The input it collides with.
         input: PathBuf,
     },
+    /// The output would lie inside an input dataset's folder and change what
+    /// the dataset contains.
+    #[error("refusing to write {output}: it lies inside the input {input}, which it would change")]
+    InsideInput {
+        /// The output path.
+        output: PathBuf,
+        /// The input folder it lies inside.
+        input: PathBuf,
+    },
     /// A file name from the dataset would leave the output folder.
     #[error("refusing to write {name:?}: the name leaves the output folder")]
     EscapesOutput {
@@ -91,38 +100,90 @@ pub fn safe_join(root: &Path, name: &str) -> Result<PathBuf, OutputError> {
     Ok(out)
 }
 
-/// Remembers the inputs of a run and refuses outputs that would clobber them.
+/// Remembers what a run reads and refuses outputs that would clobber it:
+/// the one check every command that writes goes through.
+///
+/// Two kinds of protected paths: a *file* (or folder) that the output may not
+/// be, replace or contain, and a *tree*, a folder nothing may be written
+/// inside, for datasets whose content is whatever lies in their folders
+/// (YOLO). Paths are compared canonicalised (symlinks followed; for an
+/// output that does not exist yet, its deepest existing ancestor).
 #[derive(Debug, Clone, Default)]
 pub struct OutputGuard {
-    inputs: Vec<PathBuf>,
+    /// Canonical path, and whether nothing may be written inside it.
+    protected: Vec<(PathBuf, bool)>,
 }
 
 impl OutputGuard {
-    /// A guard for these inputs.
+    /// A guard for these inputs: a folder is protected as a tree, a file as
+    /// a file.
     #[must_use]
     pub fn new(inputs: impl IntoIterator<Item = PathBuf>) -> Self {
-        Self {
-            inputs: inputs
-                .into_iter()
-                .map(|p| canonical_or_absolute(&p))
-                .collect(),
+        let mut guard = Self::default();
+        for input in inputs {
+            if input.is_dir() {
+                guard = guard.tree(&input);
+            } else {
+                guard = guard.file(&input);
+            }
         }
+        guard
     }
 
-    /// Checks an output path (file or folder) against the inputs: it may not
-    /// be an input, contain an input file, or lie inside an input.
+    /// Protects `path` (a file or a folder) from being the output, being
+    /// replaced by it or lying inside it.
+    #[must_use]
+    pub fn file(mut self, path: &Path) -> Self {
+        self.protected.push((canonical_or_absolute(path), false));
+        self
+    }
+
+    /// Protects the folder `path` and everything inside it: the output may
+    /// not lie inside it either.
+    #[must_use]
+    pub fn tree(mut self, path: &Path) -> Self {
+        self.protected.push((canonical_or_absolute(path), true));
+        self
+    }
+
+    /// Protects the files `names` of `folder` (the folder resolved once, the
+    /// names appended), for many files in few folders.
+    #[must_use]
+    pub fn files_in<'a>(
+        mut self,
+        folder: &Path,
+        names: impl IntoIterator<Item = &'a std::ffi::OsStr>,
+    ) -> Self {
+        let folder = canonical_or_absolute(folder);
+        self.protected
+            .extend(names.into_iter().map(|n| (folder.join(n), false)));
+        self
+    }
+
+    /// Checks an output path (file or folder) against what is protected: it
+    /// may not be a protected path, contain one (writing it would replace
+    /// it), or lie inside a protected tree.
     ///
     /// # Errors
-    /// [`OutputError::OverwritesInput`].
+    /// [`OutputError::OverwritesInput`] and [`OutputError::InsideInput`].
     pub fn check(&self, output: &Path) -> Result<(), OutputError> {
         let out = canonical_or_absolute(output);
-        for input in &self.inputs {
-            let input_is_dir = input.is_dir();
-            if out == *input
-                || (input_is_dir && out.starts_with(input))
-                || (!input_is_dir && input.starts_with(&out) && out.is_dir())
-            {
+        for (input, tree) in &self.protected {
+            if out == *input || input.starts_with(&out) {
                 return Err(OutputError::OverwritesInput {
+                    output: output.to_path_buf(),
+                    input: input.clone(),
+                });
+            }
+            if *tree && out.starts_with(input) {
+                if fs::symlink_metadata(&out).is_ok() {
+                    // Something of the dataset is already there.
+                    return Err(OutputError::OverwritesInput {
+                        output: output.to_path_buf(),
+                        input: out,
+                    });
+                }
+                return Err(OutputError::InsideInput {
                     output: output.to_path_buf(),
                     input: input.clone(),
                 });
@@ -162,18 +223,70 @@ fn canonical_or_absolute(path: &Path) -> PathBuf {
     }
 }
 
-/// A hidden temporary name beside `target`, in the same folder so that the
-/// final rename stays on one file system; creates the folder.
-fn sibling_temp(target: &Path) -> Result<PathBuf, OutputError> {
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
+/// A hidden name beside `target` that nobody can predict:
+/// `.<name>.<pid>-<random hex>.<tag>`, in the same folder so that the final
+/// rename stays on one file system. Nothing is created; callers create it
+/// with `create_new` / `create_dir` and take another name when it exists.
+#[must_use]
+pub fn unique_sibling(target: &Path, tag: &str) -> PathBuf {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(t.as_nanos());
+    }
     let name = target
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    Ok(parent.join(format!(".{name}.labelkit-tmp-{}", std::process::id())))
+    let temp = format!(
+        ".{name}.{}-{:016x}.{tag}",
+        std::process::id(),
+        hasher.finish()
+    );
+    parent_of(target).join(temp)
+}
+
+/// The folder of `target` (`.` for a bare name).
+fn parent_of(target: &Path) -> PathBuf {
+    target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// How many unpredictable names are tried before giving up.
+const TEMP_ATTEMPTS: usize = 64;
+
+/// Creates a fresh temporary sibling of `target` with `create` (which must
+/// fail with `AlreadyExists` when the name is taken, never follow what is
+/// there), creating the parent folder first. Returns its path and what
+/// `create` returned.
+fn create_sibling<T>(
+    target: &Path,
+    tag: &str,
+    create: impl Fn(&Path) -> io::Result<T>,
+) -> Result<(PathBuf, T), OutputError> {
+    let parent = parent_of(target);
+    fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
+    let mut last = None;
+    for _ in 0..TEMP_ATTEMPTS {
+        let temp = unique_sibling(target, tag);
+        match create(&temp) {
+            Ok(made) => return Ok((temp, made)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(temp),
+            Err(e) => return Err(OutputError::io(&temp, e)),
+        }
+    }
+    Err(OutputError::io(
+        last.unwrap_or(parent),
+        io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "no free temporary name after 64 tries",
+        ),
+    ))
 }
 
 /// A file being written under a temporary name; [`AtomicFile::commit`]
@@ -192,8 +305,9 @@ impl AtomicFile {
     /// I/O errors creating the folder or the temporary file.
     pub fn create(target: impl Into<PathBuf>) -> Result<Self, OutputError> {
         let target = target.into();
-        let temp = sibling_temp(&target)?;
-        let file = File::create(&temp).map_err(|e| OutputError::io(&temp, e))?;
+        let (temp, file) = create_sibling(&target, "tmp", |p| {
+            fs::OpenOptions::new().write(true).create_new(true).open(p)
+        })?;
         Ok(Self {
             target,
             temp,
@@ -210,14 +324,22 @@ impl AtomicFile {
     }
 
     /// Flushes, syncs nothing more than the OS does, and renames into place.
+    /// On failure the temporary file is removed.
     ///
     /// # Errors
     /// I/O errors flushing or renaming.
     pub fn commit(mut self) -> Result<(), OutputError> {
         if let Some(mut w) = self.writer.take() {
-            w.flush().map_err(|e| OutputError::io(&self.temp, e))?;
+            if let Err(e) = w.flush() {
+                drop(w);
+                let _ = fs::remove_file(&self.temp);
+                return Err(OutputError::io(&self.temp, e));
+            }
         }
-        fs::rename(&self.temp, &self.target).map_err(|e| OutputError::io(&self.target, e))
+        fs::rename(&self.temp, &self.target).map_err(|e| {
+            let _ = fs::remove_file(&self.temp);
+            OutputError::io(&self.target, e)
+        })
     }
 }
 
@@ -283,11 +405,7 @@ impl StagedDir {
                 ));
             }
         }
-        let staging = sibling_temp(&target)?;
-        if staging.exists() {
-            let _ = fs::remove_dir_all(&staging);
-        }
-        fs::create_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        let (staging, ()) = create_sibling(&target, "staging", |p| fs::create_dir(p))?;
         Ok(Self {
             target,
             staging,
@@ -307,12 +425,13 @@ impl StagedDir {
         &self.target
     }
 
-    /// Moves the staged folder into place.
+    /// Moves the staged folder into place. On failure the staged folder is
+    /// removed (when `self` drops).
     ///
     /// # Errors
     /// I/O errors.
     pub fn commit(mut self) -> Result<(), OutputError> {
-        if self.target.exists() {
+        if fs::symlink_metadata(&self.target).is_ok_and(|m| m.is_dir()) {
             fs::remove_dir(&self.target).map_err(|e| OutputError::io(&self.target, e))?;
         }
         fs::rename(&self.staging, &self.target).map_err(|e| OutputError::io(&self.target, e))?;
@@ -349,5 +468,145 @@ mod tests {
         assert!(safe_join(root, "/etc/passwd").is_err());
         assert!(safe_join(root, "..\\..\\x.jpg").is_err());
         assert!(safe_join(root, "").is_err());
+    }
+
+    /// The names of the entries of `dir`, sorted.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn temporary_names_are_unpredictable_siblings() {
+        let a = unique_sibling(Path::new("out/data.json"), "tmp");
+        let b = unique_sibling(Path::new("out/data.json"), "tmp");
+        assert_ne!(a, b);
+        assert_eq!(a.parent(), Some(Path::new("out")));
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        let prefix = format!(".data.json.{}-", std::process::id());
+        assert!(
+            name.starts_with(&prefix) && name.ends_with(".tmp"),
+            "{name}"
+        );
+        let hex = &name[prefix.len()..name.len() - 4];
+        assert_eq!(hex.len(), 16, "{name}");
+        assert!(hex.chars().all(|c| c.is_ascii_hexdigit()), "{name}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_at_the_old_temporary_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        fs::write(&victim, "precious").unwrap();
+        let target = dir.path().join("out.json");
+        // The names the writer used before: `.<name>.labelkit-tmp-<pid>`.
+        let old = dir
+            .path()
+            .join(format!(".out.json.labelkit-tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &old).unwrap();
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
+        // The staged folder of a YOLO output does not follow it either.
+        let old_dir = dir
+            .path()
+            .join(format!(".yolo.labelkit-tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(dir.path().join("elsewhere"), &old_dir).unwrap();
+        fs::create_dir(dir.path().join("elsewhere")).unwrap();
+        let staged = StagedDir::create(dir.path().join("yolo")).unwrap();
+        fs::write(staged.path().join("a.txt"), "x").unwrap();
+        staged.commit().unwrap();
+        assert!(listing(&dir.path().join("elsewhere")).is_empty());
+        assert_eq!(listing(&dir.path().join("yolo")), ["a.txt"]);
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // The target is a folder that is not empty: the rename fails.
+        let target = dir.path().join("out.json");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("keep"), "x").unwrap();
+        let err = write_atomic(&target, b"new").unwrap_err();
+        assert!(err.to_string().contains("out.json"), "{err}");
+        assert_eq!(listing(dir.path()), ["out.json"]);
+        assert_eq!(listing(&target), ["keep"]);
+    }
+
+    #[test]
+    fn a_failed_folder_commit_leaves_no_staging_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("yolo");
+        let staged = StagedDir::create(&target).unwrap();
+        fs::write(staged.path().join("data.yaml"), "names: [a]").unwrap();
+        // Someone fills the target meanwhile: it is not replaced.
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("theirs"), "x").unwrap();
+        let err = staged.commit().unwrap_err();
+        assert!(err.to_string().contains("yolo"), "{err}");
+        assert_eq!(listing(dir.path()), ["yolo"]);
+        assert_eq!(listing(&target), ["theirs"]);
+    }
+
+    #[test]
+    fn the_guard_refuses_inputs_their_ancestors_and_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        let ds = dir.path().join("ds");
+        fs::create_dir_all(ds.join("images/train")).unwrap();
+        fs::write(ds.join("data.yaml"), "names: [a]").unwrap();
+        let file = dir.path().join("in.json");
+        fs::write(&file, "{}").unwrap();
+        let guard = OutputGuard::default().tree(&ds).file(&file);
+        for bad in [
+            ds.clone(),
+            ds.join("data.yaml"),
+            file.clone(),
+            dir.path().to_path_buf(),
+        ] {
+            let err = guard.check(&bad).unwrap_err();
+            assert!(
+                matches!(err, OutputError::OverwritesInput { .. }),
+                "{}: {err}",
+                bad.display()
+            );
+            assert!(
+                err.to_string().contains("would overwrite the input"),
+                "{err}"
+            );
+        }
+        for bad in [
+            ds.join("images/train/copy"),
+            ds.join("new/deeper/out"),
+            ds.join("images/../images/train/x"),
+        ] {
+            let err = guard.check(&bad).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "refusing to write {}: it lies inside the input {}, which it would change",
+                    bad.display(),
+                    fs::canonicalize(&ds).unwrap().display()
+                )
+            );
+        }
+        guard.check(&dir.path().join("out.json")).unwrap();
+        guard.check(&dir.path().join("yolo")).unwrap();
+        // A protected file's folder is not a tree.
+        guard.check(&dir.path().join("in2.json")).unwrap();
+        // `..` and symlinks are resolved before comparing.
+        guard
+            .check(&ds.join("images/../images/train/x"))
+            .unwrap_err();
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(ds.join("images"), &link).unwrap();
+            guard.check(&link.join("train/out")).unwrap_err();
+        }
     }
 }

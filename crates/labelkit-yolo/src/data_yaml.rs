@@ -255,38 +255,6 @@ pub(crate) fn parse_obj_names(text: &str) -> Vec<(u32, String)> {
         .collect()
 }
 
-/// Quotes a YAML scalar when needed.
-pub(crate) fn yaml_scalar(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ' '))
-        && !s.starts_with([' ', '-', '.'])
-        && !s.ends_with(' ')
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "~"
-        )
-        && s.parse::<f64>().is_err();
-    if plain {
-        s.to_owned()
-    } else {
-        let mut out = String::with_capacity(s.len() + 2);
-        out.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,14 +293,5 @@ mod tests {
         assert_eq!(e.location.path, Path::new("data.yaml"));
         assert!(e.location.line >= 2, "{e}");
         assert!(e.message.starts_with("invalid yaml"), "{e}");
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(yaml_scalar("person"), "person");
-        assert_eq!(yaml_scalar("sports ball"), "sports ball");
-        assert_eq!(yaml_scalar("yes"), "\"yes\"");
-        assert_eq!(yaml_scalar("1"), "\"1\"");
-        assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
     }
 }

@@ -629,6 +629,45 @@ pub(crate) fn pairs_of(flip: &[usize]) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The folder name a subset gets in the written dataset (`images/<folder>`,
+/// `labels/<folder>`, `obj_<folder>_data`): the subset name with path
+/// separators, characters Windows forbids in names, control characters and
+/// Unicode line breaks each replaced by `_`, and a name of only dots (or an
+/// empty one) turned into as many underscores (at least one). The mapping is
+/// deterministic; two subsets it maps to one folder are refused by the
+/// writer.
+pub(crate) fn subset_folder(subset: &str) -> String {
+    let mapped: String = subset
+        .chars()
+        .map(|c| {
+            let unsafe_char = matches!(
+                c,
+                '/' | '\\'
+                    | ':'
+                    | '*'
+                    | '?'
+                    | '"'
+                    | '<'
+                    | '>'
+                    | '|'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{feff}'
+            ) || c.is_control();
+            if unsafe_char {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if mapped.chars().all(|c| c == '.') {
+        "_".repeat(mapped.len().max(1))
+    } else {
+        mapped
+    }
+}
+
 /// The relative path an image gets in the written dataset: under
 /// `images/<subset>/` (Ultralytics) or `obj_<subset>_data/` (darknet), after
 /// removing such a prefix from its name and any component that would leave
@@ -658,21 +697,7 @@ pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
     } else {
         parts.join("/")
     };
-    let safe_subset: String = subset
-        .chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c == ':' {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let safe_subset = if safe_subset.is_empty() || safe_subset == "." || safe_subset == ".." {
-        "train".to_owned()
-    } else {
-        safe_subset
-    };
+    let safe_subset = subset_folder(&subset);
     match layout {
         Layout::Ultralytics => format!("images/{safe_subset}/{tail}"),
         Layout::Darknet => format!("obj_{safe_subset}_data/{tail}"),
@@ -731,7 +756,7 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
             file_name: output_name(img, Layout::Ultralytics),
             width: img.width,
             height: img.height,
-            subset: Some(img.subset.clone().unwrap_or_else(|| "train".to_owned())),
+            subset: Some(subset_folder(img.subset.as_deref().unwrap_or("train"))),
             ..Image::default()
         });
         for r in rows {

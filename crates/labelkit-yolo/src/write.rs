@@ -1,6 +1,6 @@
 //! Writing a dataset as Ultralytics or darknet YOLO.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,8 +9,7 @@ use labelkit_diagnostics::output::{safe_join, OutputError, StagedDir};
 use labelkit_model::{Dataset, Precision, Visibility, WriteReport};
 use rayon::prelude::*;
 
-use crate::data_yaml::yaml_scalar;
-use crate::project::{output_name, plan, scale, Plan, PlannedRow, RowGeom};
+use crate::project::{output_name, plan, scale, subset_folder, Plan, PlannedRow, RowGeom};
 use crate::{Error, ImageMode, Layout, Task, WriteOptions};
 
 fn push_num(out: &mut String, precision: Precision, v: f64) {
@@ -75,36 +74,88 @@ pub(crate) fn format_rows(
     out
 }
 
-fn data_yaml_text(plan: &Plan, subsets: &[String]) -> String {
+/// A YAML scalar for `s` that reads back as exactly `s`: plain when that is
+/// unambiguous, else double-quoted with every character that could end the
+/// line or the scalar escaped (`\r`, `\n`, U+0085 `\N`, U+2028 `\L`,
+/// U+2029 `\P`, other control and non-printable characters as `\u`).
+pub(crate) fn yaml_scalar(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ' '))
+        && !s.starts_with([' ', '-', '.', '/'])
+        && !s.ends_with(' ')
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        )
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.parse::<f64>().is_err();
+    if plain {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if yaml_printable(c) => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Whether YAML (1.1 and 1.2) allows `c` as is inside a double-quoted
+/// scalar; the byte order mark is escaped too, so that no reader strips it.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && c != '\u{feff}'
+}
+
+/// A subset of the dataset and the folder it is written to
+/// ([`subset_folder`]).
+struct Subset {
+    name: String,
+    folder: String,
+}
+
+fn data_yaml_text(plan: &Plan, subsets: &[Subset]) -> String {
     let mut y = String::new();
     y.push_str("# written by labelkit\npath: .\n");
+    let images = |s: &Subset| yaml_scalar(&format!("images/{}", s.folder));
     for key in ["train", "val", "test"] {
-        if subsets.iter().any(|s| s == key) {
-            let _ = writeln!(y, "{key}: images/{key}");
+        if let Some(s) = subsets.iter().find(|s| s.name == key) {
+            let _ = writeln!(y, "{key}: {}", images(s));
         }
     }
     for s in subsets {
-        if !["train", "val", "test"].contains(&s.as_str()) {
-            let _ = writeln!(
-                y,
-                "# subset {}: images/{}",
-                yaml_scalar(s),
-                s.replace('\n', " ")
-            );
+        if !["train", "val", "test"].contains(&s.name.as_str()) {
+            // Both are free of line breaks: the comment stays one line.
+            let _ = writeln!(y, "# subset {}: {}", yaml_scalar(&s.name), images(s));
         }
     }
-    if !subsets.iter().any(|s| s == "train") {
+    if !subsets.iter().any(|s| s.name == "train") {
         if let Some(first) = subsets.first() {
-            let _ = writeln!(y, "train: images/{first}");
+            let _ = writeln!(y, "train: {}", images(first));
         }
     }
-    if !subsets.iter().any(|s| s == "val") {
+    if !subsets.iter().any(|s| s.name == "val") {
         if let Some(first) = subsets
             .iter()
-            .find(|s| s.as_str() != "train")
+            .find(|s| s.name != "train")
             .or_else(|| subsets.first())
         {
-            let _ = writeln!(y, "val: images/{first}");
+            let _ = writeln!(y, "val: {}", images(first));
         }
     }
     let _ = writeln!(y, "task: {}", plan.task.as_str());
@@ -135,35 +186,72 @@ fn data_yaml_text(plan: &Plan, subsets: &[String]) -> String {
     y
 }
 
-fn place_image(
-    mode: ImageMode,
-    root: Option<&Path>,
-    file_name: &str,
-    dest: &Path,
-) -> Result<(), Error> {
+/// The image folder as it is on disk (symlinks resolved), the boundary every
+/// copied or linked image must stay inside.
+fn image_root(root: Option<&Path>) -> Result<PathBuf, Error> {
     let Some(root) = root else {
         return Err(Error::Invalid(
             "copying or linking images needs `image_root`".into(),
         ));
     };
-    let src = if Path::new(file_name).is_absolute() {
-        PathBuf::from(file_name)
-    } else {
-        root.join(file_name)
-    };
+    fs::canonicalize(root).map_err(|e| Error::io(root, e))
+}
+
+/// The file an image name of the dataset stands for, resolved (symlinks
+/// followed) and checked: it must lie inside `root` (canonical) and be a
+/// regular file. A name such as `/etc/passwd`, `../../x.jpg`, or a symlink in
+/// the image folder that points outside it, is refused, as are FIFOs,
+/// devices and folders: a dataset never makes labelkit read, copy or link a
+/// file outside its own folder.
+fn image_source(root: &Path, file_name: &str) -> Result<PathBuf, Error> {
+    let joined = root.join(file_name.replace('\\', "/"));
+    let resolved = fs::canonicalize(&joined).map_err(|e| Error::io(&joined, e))?;
+    if !resolved.starts_with(root) {
+        return Err(Error::Invalid(format!(
+            "refusing to copy or link the image {file_name:?}: it resolves to {}, outside the image folder {}",
+            resolved.display(),
+            root.display()
+        )));
+    }
+    let meta = fs::metadata(&resolved).map_err(|e| Error::io(&resolved, e))?;
+    if !meta.is_file() {
+        return Err(Error::Invalid(format!(
+            "refusing to copy or link the image {file_name:?}: {} is not a regular file",
+            resolved.display()
+        )));
+    }
+    Ok(resolved)
+}
+
+/// Brings the checked image file `src` (see [`image_source`]) to `dest`.
+fn place_image(mode: ImageMode, src: &Path, dest: &Path) -> Result<(), Error> {
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     let result = match mode {
         ImageMode::Reference => Ok(()),
-        ImageMode::Copy => fs::copy(&src, dest).map(|_| ()),
-        ImageMode::HardLink => fs::hard_link(&src, dest),
-        ImageMode::Symlink => {
-            let abs = fs::canonicalize(&src).map_err(|e| Error::io(&src, e))?;
-            symlink(&abs, dest)
-        }
+        ImageMode::Copy => copy_regular(src, dest),
+        ImageMode::HardLink => fs::hard_link(src, dest),
+        ImageMode::Symlink => symlink(src, dest),
     };
-    result.map_err(|e| Error::io(&src, e))
+    result.map_err(|e| Error::io(src, e))
+}
+
+/// Copies `src` to the new file `dest`, checking on the open file that it is
+/// still a regular file (it was checked by name before).
+fn copy_regular(src: &Path, dest: &Path) -> std::io::Result<()> {
+    let mut from = fs::File::open(src)?;
+    if !from.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut to = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest)?;
+    std::io::copy(&mut from, &mut to).map(|_| ())
 }
 
 #[cfg(unix)]
@@ -209,11 +297,20 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// the object are counted in the report ("polygons (detect keeps the
 /// box)"). Each box is a row of its own.
 ///
+/// Values written into `data.yaml` are quoted and escaped for YAML (see
+/// `yaml_scalar`); subset folders are made safe by `subset_folder`;
+/// darknet's line-based files refuse names they cannot hold. Every path is
+/// checked before anything is written: two outputs at one path (labels of
+/// `a.jpg` and `a.png`, a copied image `b.txt` and the labels of `b.jpg`)
+/// are refused, naming both. Images brought into the output must resolve,
+/// symlinks followed, inside `image_root` and be regular files.
+///
 /// # Errors
 /// [`Error::Output`] when the output exists or cannot be written,
 /// [`Error::Io`] for an image that cannot be copied or linked,
-/// [`Error::Invalid`] for two images that would share one output path or a
-/// copy/link mode without `image_root`.
+/// [`Error::Invalid`] for two outputs (or two subset folders) that would
+/// share one path, an image outside `image_root` or not a regular file, a
+/// name darknet cannot hold, or a copy/link mode without `image_root`.
 pub fn write_path(
     dataset: &Dataset,
     out_dir: &Path,
@@ -233,38 +330,43 @@ pub fn write_path(
         options.keypoint_dims,
     );
     let mut report = plan.report.clone();
-    let staged = StagedDir::create(out_dir)?;
-    let root = staged.path().to_path_buf();
 
-    // Output names, checked for collisions.
+    // Output names, subsets and their folders.
     let mut names = Vec::with_capacity(dataset.images.len());
-    let mut taken = HashSet::with_capacity(dataset.images.len());
-    let mut subsets: Vec<String> = Vec::new();
+    let mut subsets: Vec<Subset> = Vec::new();
     for img in &dataset.images {
         let name = output_name(img, options.layout);
-        if !taken.insert(name.clone()) {
+        if options.layout == Layout::Darknet && !line_safe(&name) {
             return Err(Error::Invalid(format!(
-                "two images would be written to {name}: rename one of them"
+                "refusing to write the image {:?}: a darknet list holds one name per line and this name holds a line break or control character",
+                img.file_name
             )));
         }
-        let subset = img.subset.clone().unwrap_or_else(|| "train".to_owned());
-        if !subsets.contains(&subset) {
-            subsets.push(subset);
+        let subset = img.subset.as_deref().unwrap_or("train");
+        if !subsets.iter().any(|s| s.name == subset) {
+            let folder = subset_folder(subset);
+            if let Some(other) = subsets.iter().find(|s| s.folder == folder) {
+                return Err(Error::Invalid(format!(
+                    "the subsets {:?} and {subset:?} would both be written to the folder {folder:?}: rename one of them",
+                    other.name
+                )));
+            }
+            subsets.push(Subset {
+                name: subset.to_owned(),
+                folder,
+            });
         }
         names.push(name);
     }
-
-    // Format rows in parallel.
-    let formatted: Vec<(String, WriteReport)> = dataset
-        .images
-        .par_iter()
-        .zip(plan.rows.par_iter())
-        .map(|(img, rows)| {
-            let mut r = WriteReport::new();
-            let text = format_rows(rows, scale(img), plan.kpt, options.precision, &mut r);
-            (text, r)
-        })
-        .collect();
+    if options.layout == Layout::Darknet {
+        for n in &plan.names {
+            if !line_safe(n) || n.trim().is_empty() || n.trim() != n {
+                return Err(Error::Invalid(format!(
+                    "refusing to write the class name {n:?} to obj.names: it holds one name per line, trimmed, and cannot represent this one"
+                )));
+            }
+        }
+    }
 
     let label_rel = |name: &str| -> String {
         let with_txt = match name.rfind('.') {
@@ -278,16 +380,62 @@ pub fn write_path(
             Layout::Darknet => with_txt,
         }
     };
-    let jobs: Vec<(PathBuf, &str, PathBuf, &str)> = names
+    let copies = options.images != ImageMode::Reference;
+    let fixed: Vec<String> = match options.layout {
+        Layout::Ultralytics => vec!["data.yaml".to_owned()],
+        Layout::Darknet => ["obj.names", "obj.data"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(subsets.iter().map(|s| format!("{}.txt", s.folder)))
+            .collect(),
+    };
+    let labels: Vec<String> = names.iter().map(|n| label_rel(n)).collect();
+    check_collisions(dataset, &names, &labels, &fixed, copies)?;
+
+    // Every image brought into the output is resolved and checked before
+    // anything is written.
+    let sources: Vec<Option<PathBuf>> = if copies {
+        let root = image_root(options.image_root.as_deref())?;
+        let resolved: Vec<Result<PathBuf, Error>> = dataset
+            .images
+            .par_iter()
+            .map(|img| image_source(&root, &img.file_name))
+            .collect();
+        // The first refusal in image order, whatever the threads did.
+        resolved
+            .into_iter()
+            .map(|r| r.map(Some))
+            .collect::<Result<_, Error>>()?
+    } else {
+        vec![None; dataset.images.len()]
+    };
+
+    let staged = StagedDir::create(out_dir)?;
+    let root = staged.path().to_path_buf();
+
+    // Format rows in parallel.
+    let formatted: Vec<(String, WriteReport)> = dataset
+        .images
+        .par_iter()
+        .zip(plan.rows.par_iter())
+        .map(|(img, rows)| {
+            let mut r = WriteReport::new();
+            let text = format_rows(rows, scale(img), plan.kpt, options.precision, &mut r);
+            (text, r)
+        })
+        .collect();
+
+    let jobs: Vec<(PathBuf, &str, PathBuf, Option<&Path>)> = names
         .iter()
+        .zip(&labels)
         .zip(&formatted)
-        .zip(&dataset.images)
-        .map(|((name, (text, _)), img)| {
+        .zip(&sources)
+        .map(|(((name, label), (text, _)), source)| {
             Ok((
-                safe_join(&root, &label_rel(name))?,
+                safe_join(&root, label)?,
                 text.as_str(),
                 safe_join(&root, name)?,
-                img.file_name.as_str(),
+                source.as_deref(),
             ))
         })
         .collect::<Result<_, OutputError>>()?;
@@ -300,14 +448,14 @@ pub fn write_path(
     for d in &dirs {
         fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
-    let write_one =
-        |(label, text, image, source): &(PathBuf, &str, PathBuf, &str)| -> Result<(), Error> {
-            fs::write(label, text.as_bytes()).map_err(|e| Error::io(label, e))?;
-            if options.images != ImageMode::Reference {
-                place_image(options.images, options.image_root.as_deref(), source, image)?;
-            }
-            Ok(())
-        };
+    let write_one = |(label, text, image, source): &(PathBuf, &str, PathBuf, Option<&Path>)|
+     -> Result<(), Error> {
+        fs::write(label, text.as_bytes()).map_err(|e| Error::io(label, e))?;
+        if let Some(source) = source {
+            place_image(options.images, source, image)?;
+        }
+        Ok(())
+    };
     if options.parallel_writes {
         jobs.par_iter().try_for_each(write_one)?;
     } else {
@@ -335,7 +483,7 @@ pub fn write_path(
             }
             let mut names_text = String::new();
             for n in &plan.names {
-                names_text.push_str(&n.replace('\n', " "));
+                names_text.push_str(n);
                 names_text.push('\n');
             }
             fs::write(root.join("obj.names"), names_text)
@@ -346,13 +494,14 @@ pub fn write_path(
                     .images
                     .iter()
                     .zip(&names)
-                    .filter(|(img, _)| img.subset.as_deref().unwrap_or("train") == s)
+                    .filter(|(img, _)| img.subset.as_deref().unwrap_or("train") == s.name)
                     .map(|(_, n)| format!("data/{n}\n"))
                     .collect();
-                let file = format!("{}.txt", s.replace(['/', '\\'], "_"));
+                let file = format!("{}.txt", s.folder);
                 fs::write(root.join(&file), list).map_err(|e| Error::io(root.join(&file), e))?;
-                let key = if s == "train" { "train" } else { "valid" };
+                let key = if s.name == "train" { "train" } else { "valid" };
                 if !obj_data.contains(&format!("\n{key} =")) {
+                    // `file` is a sanitised folder name: no line break.
                     let _ = writeln!(obj_data, "{key} = data/{file}");
                 }
             }
@@ -365,4 +514,99 @@ pub fn write_path(
     report.images_written = dataset.images.len() as u64;
     report.annotations_written = plan.rows.iter().map(|r| r.len() as u64).sum();
     Ok(report)
+}
+
+/// Whether `s` can stand on one line of a line-based file (obj.names, a
+/// darknet list): no control character and no Unicode line break.
+fn line_safe(s: &str) -> bool {
+    !s.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+}
+
+/// Refuses two written files at one path, or one written path that another
+/// needs as a folder: labels (`labels`, one per image), the images when
+/// they are brought into the output (`names`, when `copies`) and the fixed
+/// files (`fixed`) together. The error names both sources. Two paths that
+/// differ only in case are allowed (they are distinct on the file systems
+/// labelkit writes to by default).
+fn check_collisions(
+    dataset: &Dataset,
+    names: &[String],
+    labels: &[String],
+    fixed: &[String],
+    copies: bool,
+) -> Result<(), Error> {
+    let mut entries: Vec<(&str, String)> = Vec::with_capacity(labels.len() * 2 + fixed.len());
+    for f in fixed {
+        entries.push((f.as_str(), format!("the file {f}")));
+    }
+    for ((img, label), name) in dataset.images.iter().zip(labels).zip(names) {
+        entries.push((
+            label.as_str(),
+            format!("the labels of image {:?}", img.file_name),
+        ));
+        if copies {
+            entries.push((name.as_str(), format!("the image {:?}", img.file_name)));
+        }
+    }
+    let mut by_path: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (i, (path, what)) in entries.iter().enumerate() {
+        if let Some(&first) = by_path.get(path) {
+            return Err(Error::Invalid(format!(
+                "{} and {what} would both be written to {path}: rename one of them",
+                entries[first].1
+            )));
+        }
+        by_path.insert(path, i);
+    }
+    // A path that is also the folder of another path.
+    for (path, what) in &entries {
+        let mut at = *path;
+        while let Some(slash) = at.rfind('/') {
+            at = &at[..slash];
+            if let Some(&first) = by_path.get(at) {
+                return Err(Error::Invalid(format!(
+                    "{} would be written to {at}, the folder of {what} ({path}): rename one of them",
+                    entries[first].1
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(yaml_scalar("person"), "person");
+        assert_eq!(yaml_scalar("sports ball"), "sports ball");
+        assert_eq!(yaml_scalar("yes"), "\"yes\"");
+        assert_eq!(yaml_scalar("1"), "\"1\"");
+        assert_eq!(yaml_scalar("0x1F"), "\"0x1F\"");
+        assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
+        assert_eq!(yaml_scalar("images/train"), "images/train");
+        assert_eq!(
+            yaml_scalar("v\rdownload: bash -c 'x'\r#"),
+            "\"v\\rdownload: bash -c 'x'\\r#\""
+        );
+        assert_eq!(
+            yaml_scalar("a\u{85}b\u{2028}c\u{2029}d\ne\u{feff}\u{1}\"\\"),
+            "\"a\\Nb\\Lc\\Pd\\ne\\ufeff\\u0001\\\"\\\\\""
+        );
+    }
+
+    #[test]
+    fn subset_folders_are_one_safe_name() {
+        assert_eq!(subset_folder("train"), "train");
+        assert_eq!(subset_folder("a/b\\c:d"), "a_b_c_d");
+        assert_eq!(subset_folder("v\rdownload: x\n#"), "v_download_ x_#");
+        assert_eq!(subset_folder(".."), "__");
+        assert_eq!(subset_folder("."), "_");
+        assert_eq!(subset_folder(""), "_");
+        assert_eq!(subset_folder("..a"), "..a");
+        assert_eq!(subset_folder("x\u{2028}y\u{85}"), "x_y_");
+    }
 }

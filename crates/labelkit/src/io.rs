@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use labelkit_diagnostics::output::OutputGuard;
 use labelkit_diagnostics::{Diagnostic, Loaded, Severity, SourceMap};
+
+pub use labelkit_diagnostics::output::OutputGuard;
 use labelkit_model::{Dataset, Image, ImageId, Precision, WriteReport};
 
 use crate::detect::detect;
@@ -548,29 +549,33 @@ pub fn convert(
     to: Format,
     options: &ConvertOptions,
 ) -> Result<ConvertReport, Error> {
-    let guard = OutputGuard::new([input.to_path_buf()]);
-    guard.check(output)?;
     let from = match from {
         Some(f) => f,
         None => detect(input)?,
     };
+    let image_root = options
+        .write
+        .image_root
+        .clone()
+        .unwrap_or_else(|| input_folder(input));
+    // Refused before reading when the input alone tells, and again with
+    // every file and image folder the reader found.
+    convert_guard(input, from, None, &image_root).check(output)?;
     if !to.is_enabled() {
         return Err(Error::disabled(to));
     }
     let mut loaded = read(input, Some(from), &options.read)?;
+    convert_guard(input, from, Some(&loaded), &image_root).check(output)?;
     let mut mapped = WriteReport::new();
     if let Some(map) = &options.label_map {
         loaded.dataset = map.apply(&loaded.dataset, &mut mapped)?;
     }
     let mut write_options = options.write.clone();
-    if write_options.image_root.is_none() {
-        write_options.image_root = Some(input_folder(input));
-    }
+    write_options.image_root = Some(image_root);
     let write_options = &write_options;
     let report = if options.strict {
         let read_errors = error_count(&loaded.issues);
         let temp = strict_temp_path(output);
-        remove_any(&temp);
         let result = write(&loaded.dataset, to, &temp, write_options);
         let report = match result {
             Ok(r) => r,
@@ -606,6 +611,108 @@ pub fn convert(
     })
 }
 
+/// What a command that read `inputs` must not write over: each input as
+/// given and every file a reader read (`sources`). For outputs that sit
+/// beside a dataset, such as a baseline: only being, replacing or
+/// containing what was read is refused. Check the output with
+/// [`OutputGuard::check`].
+#[must_use]
+pub fn read_guard<'a>(
+    inputs: impl IntoIterator<Item = &'a Path>,
+    sources: &SourceMap,
+) -> OutputGuard {
+    let guard = inputs
+        .into_iter()
+        .fold(OutputGuard::default(), OutputGuard::file);
+    sources
+        .iter()
+        .fold(guard, |guard, (_, file)| guard.file(file.path()))
+}
+
+/// What a conversion of `input` (of `format`) must not write over or into,
+/// for every input form:
+/// - the input itself, and a folder input with everything inside it;
+/// - YOLO (a folder, `data.yaml`, `obj.data`, `obj.names` or a label file):
+///   the dataset folder with everything inside it, and the folder of every
+///   file read (a `path:` elsewhere);
+/// - COCO and CVAT: the file, every file read, and the folders of the images
+///   it names below `image_root` (`images/...`) with everything inside
+///   them; images beside the annotation file are protected one by one (the
+///   annotation file's own folder is where outputs conventionally go).
+///
+/// `loaded`, when given, adds what the reader read and the images.
+#[must_use]
+pub fn convert_guard(
+    input: &Path,
+    format: Format,
+    loaded: Option<&Loaded>,
+    image_root: &Path,
+) -> OutputGuard {
+    let yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
+    let mut guard = OutputGuard::new([input.to_path_buf()]);
+    if yolo {
+        guard = guard.tree(&yolo_root(input));
+    }
+    let Some(loaded) = loaded else {
+        return guard;
+    };
+    for (_, file) in loaded.sources.iter() {
+        guard = guard.file(file.path());
+        if let (true, Some(parent)) = (yolo, file.path().parent()) {
+            if !parent.as_os_str().is_empty() {
+                guard = guard.tree(parent);
+            }
+        }
+    }
+    // Images: folders below the image root as trees, other images as files.
+    let mut trees = std::collections::BTreeSet::new();
+    let mut files: std::collections::BTreeMap<PathBuf, Vec<&std::ffi::OsStr>> =
+        std::collections::BTreeMap::new();
+    for img in &loaded.dataset.images {
+        let name = Path::new(&img.file_name);
+        let path = image_root.join(name);
+        let (Some(parent), Some(file)) = (path.parent(), name.file_name()) else {
+            continue;
+        };
+        let below_root = name
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+            && name.components().count() > 1;
+        if below_root {
+            trees.insert(parent.to_path_buf());
+        } else {
+            files.entry(parent.to_path_buf()).or_default().push(file);
+        }
+    }
+    for t in &trees {
+        guard = guard.tree(t);
+    }
+    for (folder, names) in files {
+        guard = guard.files_in(&folder, names);
+    }
+    guard
+}
+
+/// The folder of the YOLO dataset `input` names: a folder itself; the
+/// folder of a `data.yaml`, `obj.data` or `obj.names`; for a label file, the
+/// folder of the description found above it, or the label's folder.
+fn yolo_root(input: &Path) -> PathBuf {
+    if input.is_dir() {
+        return input.to_path_buf();
+    }
+    let is_label = input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+    #[cfg(feature = "yolo")]
+    if is_label {
+        if let Some(config) = labelkit_yolo::find_config(input) {
+            return input_folder(&config);
+        }
+    }
+    let _ = is_label;
+    input_folder(input)
+}
+
 /// The folder image file names of the input are relative to: the dataset
 /// folder for YOLO, the folder of the file for CVAT and COCO.
 fn input_folder(input: &Path) -> PathBuf {
@@ -618,24 +725,23 @@ fn input_folder(input: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// A sibling of `output` (same folder, so relative paths written into it
-/// stay valid after the move).
+/// An unpredictable, not yet existing sibling of `output` (same folder, so
+/// relative paths written into it stay valid after the move). The writers
+/// create it exclusively, so a name planted meanwhile is never followed.
 fn strict_temp_path(output: &Path) -> PathBuf {
-    let name = output
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let temp_name = format!(".{name}.labelkit-strict-{}", std::process::id());
-    match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.join(temp_name),
-        _ => PathBuf::from(temp_name),
-    }
+    labelkit_diagnostics::output::unique_sibling(output, "strict")
 }
 
+/// Removes what is at `path` (never what a symlink there points to).
 fn remove_any(path: &Path) {
-    if path.is_dir() {
-        let _ = std::fs::remove_dir_all(path);
-    } else if path.exists() {
-        let _ = std::fs::remove_file(path);
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            let _ = std::fs::remove_dir_all(path);
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_file(path);
+        }
+        Err(_) => {}
     }
 }
 
@@ -665,7 +771,8 @@ mod tests {
         let t = strict_temp_path(Path::new("out/data.json"));
         assert_eq!(t.parent(), Some(Path::new("out")));
         let name = t.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with(".data.json.labelkit-strict-"), "{name}");
+        assert!(name.starts_with(".data.json."), "{name}");
+        assert!(name.ends_with(".strict"), "{name}");
     }
 
     #[test]

@@ -63,8 +63,8 @@ pub use detect::{detect, detect_bytes};
 pub use error::Error;
 pub use format::{formats, Capability, Format, FormatInfo, Support, UnknownFormat, FEATURES};
 pub use io::{
-    convert, read, write, ConvertOptions, ConvertReport, ImageMode, ReadOptions, WriteOptions,
-    EXPANDED_TRACKS, MAX_EXPANDED_FRAMES,
+    convert, convert_guard, read, read_guard, write, ConvertOptions, ConvertReport, ImageMode,
+    OutputGuard, ReadOptions, WriteOptions, EXPANDED_TRACKS, MAX_EXPANDED_FRAMES,
 };
 
 /// The canonical label model.

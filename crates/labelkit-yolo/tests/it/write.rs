@@ -744,3 +744,369 @@ fn labelkit_yolo_stem(name: &str) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+// ---------------------------------------------------------------------------
+// Hostile names: what the writer writes and where.
+
+/// One 100x100 image per `(file name, subset)`, each with a box of class 0,
+/// and `classes` labels.
+fn named_dataset(images: &[(&str, &str)], classes: &[&str]) -> Dataset {
+    let mut d = Dataset::new();
+    for c in classes {
+        d.labels.push(Label::new(*c));
+    }
+    for (i, (name, subset)) in images.iter().enumerate() {
+        let id = i as u64 + 1;
+        d.images.push(image(id, name, 100, 100, subset));
+        d.annotations.push(ann(
+            id,
+            id,
+            0,
+            Geometry::Box(BoxGeom::from_xyxy(10.0, 10.0, 30.0, 50.0)),
+        ));
+    }
+    d
+}
+
+/// The entries of `dir`, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+const INJECTED_SUBSET: &str = "v\rdownload: bash -c 'touch /tmp/labelkit-pwned'\r#";
+
+#[test]
+fn names_and_subsets_cannot_inject_keys_into_data_yaml() {
+    let classes = [
+        "cat\ndownload: x",
+        "dog\r#",
+        "yes",
+        "0x1F",
+        "say \"hi\" \\ back",
+        "line\u{2028}sep\u{2029}par\u{85}nel",
+        "汽车",
+        "- dash",
+    ];
+    let d = named_dataset(
+        &[
+            ("a.jpg", INJECTED_SUBSET),
+            ("b.jpg", "val"),
+            ("c.jpg", "x\ny"),
+        ],
+        &classes,
+    );
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    write_path(&d, &target, &WriteOptions::default()).unwrap();
+    let text = fs::read_to_string(target.join("data.yaml")).unwrap();
+    // No line break besides `\n`, and no key but those labelkit writes.
+    assert!(
+        !text.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}']),
+        "{text:?}"
+    );
+    let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
+    let mut keys: Vec<String> = doc
+        .as_hash()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["names", "nc", "path", "task", "train", "val"]);
+    assert_eq!(
+        doc["train"].as_str(),
+        Some("images/v_download_ bash -c 'touch _tmp_labelkit-pwned'_#")
+    );
+    assert_eq!(doc["val"].as_str(), Some("images/val"));
+    let names: Vec<&str> = (0..classes.len())
+        .map(|i| doc["names"][i].as_str().unwrap())
+        .collect();
+    assert_eq!(names, classes);
+    // The folders are the sanitised subsets.
+    assert_eq!(
+        entries(&target.join("labels")),
+        [
+            "v_download_ bash -c 'touch _tmp_labelkit-pwned'_#",
+            "val",
+            "x_y"
+        ]
+    );
+    // labelkit reads the names back exactly.
+    let back = read_path(&target, &ReadOptions::default()).unwrap();
+    let got: Vec<&str> = back
+        .dataset
+        .labels
+        .iter()
+        .map(|(_, l)| l.name.as_str())
+        .collect();
+    assert_eq!(got, classes);
+    // So does PyYAML, which Ultralytics loads it with, when it is installed.
+    let py = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, yaml\n\
+             d = yaml.safe_load(open(sys.argv[1], encoding='utf-8'))\n\
+             print(' '.join(sorted(d)))\n\
+             print(' '.join(d['names'][i].encode('utf-8').hex() for i in range(d['nc'])))",
+        )
+        .arg(target.join("data.yaml"))
+        .output();
+    match py {
+        Ok(o) if o.status.success() => {
+            let hex: Vec<String> = classes
+                .iter()
+                .map(|c| c.bytes().map(|b| format!("{b:02x}")).collect())
+                .collect();
+            assert_eq!(
+                String::from_utf8(o.stdout).unwrap(),
+                format!("names nc path task train val\n{}\n", hex.join(" "))
+            );
+        }
+        _ => eprintln!("PyYAML not available: data.yaml checked with yaml-rust2 only"),
+    }
+}
+
+#[test]
+fn subsets_cannot_add_lines_to_obj_data() {
+    let d = named_dataset(
+        &[("a.jpg", "train"), ("b.jpg", "v\nnames = /etc/passwd")],
+        &["cat"],
+    );
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("dk");
+    write_path(
+        &d,
+        &target,
+        &WriteOptions::default().layout(Layout::Darknet),
+    )
+    .unwrap();
+    assert_eq!(
+        fs::read_to_string(target.join("obj.data")).unwrap(),
+        "classes = 1\ntrain = data/train.txt\nvalid = data/v_names = _etc_passwd.txt\n\
+         names = data/obj.names\nbackup = backup/\n"
+    );
+    assert_eq!(
+        fs::read_to_string(target.join("v_names = _etc_passwd.txt")).unwrap(),
+        "data/obj_v_names = _etc_passwd_data/b.jpg\n"
+    );
+}
+
+#[test]
+fn darknet_refuses_names_it_cannot_hold_on_one_line() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("dk");
+    let darknet = WriteOptions::default().layout(Layout::Darknet);
+    for (class, image) in [
+        ("cat\nnames = /etc/passwd", "a.jpg"),
+        ("cat\r", "a.jpg"),
+        (" cat", "a.jpg"),
+        ("", "a.jpg"),
+        ("cat", "a\nb.jpg"),
+    ] {
+        let d = named_dataset(&[(image, "train")], &[class]);
+        let err = write_path(&d, &target, &darknet).unwrap_err().to_string();
+        let named = if image == "a.jpg" {
+            format!("{class:?}")
+        } else {
+            format!("{image:?}")
+        };
+        assert!(err.contains(&named), "{err}");
+        assert!(err.starts_with("refusing to write the"), "{err}");
+        assert!(entries(out.path()).is_empty(), "{err}");
+    }
+}
+
+#[test]
+fn two_subsets_with_one_folder_are_refused() {
+    let d = named_dataset(&[("a.jpg", "a/b"), ("b.jpg", "a:b")], &["cat"]);
+    let out = tempfile::tempdir().unwrap();
+    let err = write_path(&d, &out.path().join("ds"), &WriteOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "the subsets \"a/b\" and \"a:b\" would both be written to the folder \"a_b\": rename one of them"
+    );
+    assert!(entries(out.path()).is_empty());
+}
+
+#[test]
+fn labels_that_would_share_a_file_are_refused() {
+    let d = named_dataset(&[("a.jpg", "train"), ("a.png", "train")], &["cat"]);
+    let out = tempfile::tempdir().unwrap();
+    for parallel in [false, true] {
+        let err = write_path(
+            &d,
+            &out.path().join("ds"),
+            &WriteOptions::default().parallel_writes(parallel),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "the labels of image \"a.jpg\" and the labels of image \"a.png\" would both be \
+             written to labels/train/a.txt: rename one of them"
+        );
+        assert!(entries(out.path()).is_empty());
+    }
+}
+
+#[test]
+fn a_copied_image_cannot_replace_a_darknet_label_file() {
+    let src = tempfile::tempdir().unwrap();
+    fs::write(src.path().join("b.jpg"), b"jpg").unwrap();
+    fs::write(src.path().join("b.txt"), b"not an image").unwrap();
+    let d = named_dataset(&[("b.jpg", "train"), ("b.txt", "train")], &["cat"]);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("dk");
+    let options = WriteOptions::default()
+        .layout(Layout::Darknet)
+        .images(ImageMode::Copy, Some(src.path().to_path_buf()));
+    let err = write_path(&d, &target, &options).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "the labels of image \"b.jpg\" and the labels of image \"b.txt\" would both be \
+         written to obj_train_data/b.txt: rename one of them"
+    );
+    // With only the image `b.txt`, its copy and its labels share the path.
+    let d = named_dataset(&[("b.txt", "train")], &["cat"]);
+    let err = write_path(&d, &target, &options).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "the labels of image \"b.txt\" and the image \"b.txt\" would both be \
+         written to obj_train_data/b.txt: rename one of them"
+    );
+    // A file that another needs as its folder.
+    let d = named_dataset(&[("x.jpg", "train"), ("x.jpg/y.jpg", "train")], &["cat"]);
+    let err = write_path(
+        &d,
+        &out.path().join("ds"),
+        &WriteOptions::default().images(ImageMode::Copy, Some(src.path().to_path_buf())),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "the image \"x.jpg\" would be written to images/train/x.jpg, the folder of the image \
+         \"x.jpg/y.jpg\" (images/train/x.jpg/y.jpg): rename one of them"
+    );
+    assert!(entries(out.path()).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn images_outside_the_image_root_or_not_regular_files_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret.jpg"), b"secret").unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let root = src.path().join("ds");
+    fs::create_dir_all(root.join("images")).unwrap();
+    fs::write(root.join("images/ok.jpg"), b"jpg").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.jpg"),
+        root.join("images/link.jpg"),
+    )
+    .unwrap();
+    fs::create_dir(root.join("images/folder.jpg")).unwrap();
+    let fifo = root.join("images/fifo.jpg");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let secret = outside.path().join("secret.jpg");
+    let canonical_secret = fs::canonicalize(&secret).unwrap();
+    let canonical_root = fs::canonicalize(&root).unwrap();
+    let mut cases: Vec<(String, String)> = vec![
+        (
+            "/etc/passwd".into(),
+            format!(
+                "it resolves to /etc/passwd, outside the image folder {}",
+                canonical_root.display()
+            ),
+        ),
+        (
+            format!("../{}", "../".repeat(20) + "etc/passwd"),
+            "it resolves to /etc/passwd, outside".into(),
+        ),
+        (
+            secret.to_string_lossy().into_owned(),
+            format!("it resolves to {}, outside", canonical_secret.display()),
+        ),
+        (
+            "images/link.jpg".into(),
+            format!("it resolves to {}, outside", canonical_secret.display()),
+        ),
+        (
+            "images/folder.jpg".into(),
+            "images/folder.jpg is not a regular file".into(),
+        ),
+    ];
+    if made.is_ok_and(|s| s.success()) {
+        cases.push((
+            "images/fifo.jpg".into(),
+            "images/fifo.jpg is not a regular file".into(),
+        ));
+    }
+    let out = tempfile::tempdir().unwrap();
+    for (name, why) in &cases {
+        let d = named_dataset(&[("images/ok.jpg", "train"), (name, "val")], &["cat"]);
+        for mode in [ImageMode::Copy, ImageMode::HardLink, ImageMode::Symlink] {
+            let err = write_path(
+                &d,
+                &out.path().join("ds"),
+                &WriteOptions::default().images(mode, Some(root.clone())),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.starts_with(&format!("refusing to copy or link the image {name:?}: ")),
+                "{err}"
+            );
+            assert!(err.contains(why.as_str()), "{err}\nwanted: {why}");
+            assert!(entries(out.path()).is_empty(), "{err}");
+        }
+    }
+    assert_eq!(fs::read(&secret).unwrap(), b"secret");
+    // The image inside the root is still copied.
+    let d = named_dataset(&[("images/ok.jpg", "train")], &["cat"]);
+    write_path(
+        &d,
+        &out.path().join("ds"),
+        &WriteOptions::default().images(ImageMode::HardLink, Some(root.clone())),
+    )
+    .unwrap();
+    assert_eq!(
+        fs::read(out.path().join("ds/images/train/ok.jpg")).unwrap(),
+        b"jpg"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    /// Whatever the class and subset names, data.yaml holds exactly the keys
+    /// labelkit writes and the names read back as they were.
+    #[test]
+    fn data_yaml_holds_any_names_exactly(
+        classes in prop::collection::vec(any::<String>(), 1..4),
+        subset in "\\PC{0,8}|[\r\n\u{85}\u{2028}\u{2029}:#'\" a-z]{1,12}",
+    ) {
+        // `test` gets a key of its own.
+        prop_assume!(subset != "test");
+        let refs: Vec<&str> = classes.iter().map(String::as_str).collect();
+        let d = named_dataset(&[("a.jpg", &subset)], &refs);
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("ds");
+        write_path(&d, &target, &WriteOptions::default()).unwrap();
+        let text = fs::read_to_string(target.join("data.yaml")).unwrap();
+        prop_assert!(!text.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}']), "{:?}", text);
+        let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
+        let mut keys: Vec<&str> = doc.as_hash().unwrap().keys().map(|k| k.as_str().unwrap()).collect();
+        keys.sort_unstable();
+        prop_assert_eq!(keys, ["names", "nc", "path", "task", "train", "val"]);
+        for (i, c) in classes.iter().enumerate() {
+            prop_assert_eq!(doc["names"][i].as_str(), Some(c.as_str()));
+        }
+    }
+}
