@@ -23,6 +23,7 @@ use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use labelkit_diagnostics::{Diagnostic, ReadIssue, Severity};
 
@@ -144,7 +145,7 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
 }
 
 /// The dataset folder and whether reading outside it is allowed.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Scope {
     /// The folder as the user named it, for messages.
     shown: PathBuf,
@@ -152,6 +153,9 @@ pub(crate) struct Scope {
     /// (it does not exist: nothing under it can be read either).
     canonical: Option<PathBuf>,
     allow: bool,
+    /// The paths refused so far: a file met by a folder walk and opened
+    /// later is reported once.
+    reported: Mutex<HashSet<PathBuf>>,
 }
 
 impl Scope {
@@ -160,7 +164,20 @@ impl Scope {
             shown: root.to_path_buf(),
             canonical: fs::canonicalize(root).ok(),
             allow,
+            reported: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// A refusal of `path` ([`refused`]), or `None` when it was reported
+    /// already.
+    pub(crate) fn refuse_once(&self, path: &Path, message: String) -> Option<Diagnostic> {
+        let mut reported = self
+            .reported
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        reported
+            .insert(path.to_path_buf())
+            .then(|| refused(path, message))
     }
 
     /// The dataset folder as named.
@@ -235,11 +252,11 @@ impl Scope {
     }
 }
 
-/// A file name as text, or a diagnostic naming it with its bytes escaped
-/// when it is not UTF-8 (two names that differ only in invalid bytes would
-/// otherwise become the same name).
-pub(crate) fn utf8_name(path: &Path) -> Result<&str, Diagnostic> {
-    path.to_str().ok_or_else(|| {
+/// A diagnostic naming `path` with its bytes escaped when it is not UTF-8
+/// (two names that differ only in invalid bytes would otherwise become the
+/// same name); `None` for a UTF-8 path.
+pub(crate) fn not_utf8(path: &Path) -> Option<Diagnostic> {
+    path.to_str().is_none().then(|| {
         refused(
             path,
             format!(
@@ -373,8 +390,10 @@ impl<'a> Walker<'a> {
                         if !image_file && !self.scope.holds_canonical(&target) {
                             if resolved.is_dir() || keep(&p) {
                                 let m = self.scope.outside_message(&p, &target);
-                                self.issues
-                                    .push(refused(&p, format!("{m}: not read ({ALLOW_HINT})")));
+                                self.issues.extend(
+                                    self.scope
+                                        .refuse_once(&p, format!("{m}: not read ({ALLOW_HINT})")),
+                                );
                             }
                             continue;
                         }

@@ -287,7 +287,7 @@ impl<'s> Collector<'s> {
 
     fn push(&mut self, root: &Path, image: PathBuf, label: PathBuf, subset: Option<&str>) {
         let rel = image.strip_prefix(root).unwrap_or(&image);
-        if let Err(d) = guard::utf8_name(rel) {
+        if let Some(d) = guard::not_utf8(rel) {
             if self.seen.insert(image.clone()) {
                 self.walker.issues.push(d.with_path(image));
             }
@@ -725,9 +725,7 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
             Ok(name) => subdirs.push(name),
             Err(_) => {
                 let p = e.path();
-                if let Err(d) = guard::utf8_name(&p) {
-                    loaded.issues.push(d);
-                }
+                loaded.issues.extend(guard::not_utf8(&p));
             }
         }
     }
@@ -1469,10 +1467,9 @@ fn build(
                 (None, false)
             }
             Err(err) => {
-                issues.push(guard::refused(
-                    &e.label,
-                    format!("label file {}: {err}", e.label.display()),
-                ));
+                issues.extend(
+                    scope.refuse_once(&e.label, format!("label file {}: {err}", e.label.display())),
+                );
                 (None, true)
             }
         };
