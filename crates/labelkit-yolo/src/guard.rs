@@ -117,9 +117,13 @@ fn is_symlink_refusal(e: &io::Error) -> bool {
     }
 }
 
-/// `1 MiB`, `16 MiB`, ... for messages.
+/// `16 MiB`, `256 MiB` (or `100 bytes`) for messages.
 pub(crate) fn mib(bytes: u64) -> String {
-    format!("{} MiB", bytes >> 20)
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 /// Reads the rest of `file` into `buf`, refusing more than `cap` bytes in
@@ -279,8 +283,41 @@ pub(crate) fn refused(path: &Path, message: String) -> Diagnostic {
 /// what it skips.
 pub(crate) struct Walker<'a> {
     scope: &'a Scope,
-    visited: HashSet<FolderId>,
+    visited: VisitedFolders,
     pub(crate) issues: Vec<Diagnostic>,
+}
+
+/// The folders a recursive walk has entered, by identity (device and inode
+/// on unix, the resolved path elsewhere), so that a symlink loop (`loop ->
+/// .`) is entered once: without it one loop multiplies every file and two
+/// make a walk that never ends.
+///
+/// ```
+/// let dir = std::env::temp_dir();
+/// let mut seen = labelkit_yolo::VisitedFolders::new();
+/// assert!(seen.first_visit(&dir));
+/// assert!(!seen.first_visit(&dir.join(".")));
+/// ```
+#[derive(Debug, Default)]
+pub struct VisitedFolders(HashSet<FolderId>);
+
+impl VisitedFolders {
+    /// No folder visited.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `dir`; `false` when it was entered before (under any name).
+    /// A folder whose identity cannot be read counts as new.
+    pub fn first_visit(&mut self, dir: &Path) -> bool {
+        folder_id(dir).is_none_or(|id| self.0.insert(id))
+    }
+
+    /// Forgets every folder.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 /// A folder's identity: device and inode on unix, the resolved path
@@ -313,7 +350,7 @@ impl<'a> Walker<'a> {
     pub(crate) fn new(scope: &'a Scope) -> Self {
         Self {
             scope,
-            visited: HashSet::new(),
+            visited: VisitedFolders::new(),
             issues: Vec::new(),
         }
     }
@@ -355,17 +392,15 @@ impl<'a> Walker<'a> {
             ));
             return;
         }
-        if let Some(id) = folder_id(dir) {
-            if !self.visited.insert(id) {
-                self.issues.push(ReadIssue::Unsupported.in_file(
-                    dir,
-                    format!(
-                        "{}: a link to a folder already read (a symlink loop, or a second link to the same folder): not read again",
-                        dir.display()
-                    ),
-                ));
-                return;
-            }
+        if !self.visited.first_visit(dir) {
+            self.issues.push(ReadIssue::Unsupported.in_file(
+                dir,
+                format!(
+                    "{}: a link to a folder already read (a symlink loop, or a second link to the same folder): not read again",
+                    dir.display()
+                ),
+            ));
+            return;
         }
         let Ok(rd) = crate::read::list_dir(dir) else {
             return;
@@ -409,25 +444,10 @@ impl<'a> Walker<'a> {
             if t.is_dir() {
                 self.walk_into(&p, keep, out, depth + 1);
             } else if keep(&p) {
-                if t.is_file() || t.is_symlink() {
-                    out.push(p);
-                } else {
-                    let code = if crate::read::is_image(&p) {
-                        ReadIssue::ImageUnreadable
-                    } else {
-                        ReadIssue::Unsupported
-                    };
-                    let mut d = code.in_file(
-                        &p,
-                        format!(
-                            "{}: not a regular file ({}): not read",
-                            p.display(),
-                            kind_of(t)
-                        ),
-                    );
-                    d.severity = Severity::Error;
-                    self.issues.push(d);
-                }
+                // A FIFO, socket or device is kept like any file: whoever
+                // opens it refuses it without blocking and reports it
+                // (F008 for an image, F011 for a label file), once.
+                out.push(p);
             }
         }
     }
@@ -445,7 +465,7 @@ mod tests {
         assert_eq!(read_capped(&f, 5).unwrap(), b"12345");
         let e = read_capped(&f, 4).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::FileTooLarge);
-        assert_eq!(e.to_string(), "larger than the 0 MiB limit: not read");
+        assert_eq!(e.to_string(), "larger than the 4 bytes limit: not read");
         let e = read_capped(dir.path(), 4).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::IsADirectory);
         #[cfg(unix)]

@@ -103,7 +103,7 @@ mod read;
 mod rows;
 mod write;
 
-pub use guard::{MAX_CONFIG_BYTES, MAX_LABEL_BYTES};
+pub use guard::{VisitedFolders, MAX_CONFIG_BYTES, MAX_LABEL_BYTES};
 pub use labelkit_diagnostics::Loaded;
 pub use labelkit_model::WriteReport;
 pub use project::project;

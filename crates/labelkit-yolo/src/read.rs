@@ -492,7 +492,7 @@ fn yaml_root(
     let root = match &yaml.path {
         Some(p) if yaml_dir.join(p).is_dir() => {
             let root = clean(&yaml_dir.join(p));
-            scope.check(&root).map_err(|m| {
+            scope.check(&yaml_dir.join(p)).map_err(|m| {
                 refuse_at(
                     yaml_path,
                     text,
