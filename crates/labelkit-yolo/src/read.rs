@@ -538,13 +538,7 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
         .add(SourceFile::with_text(obj_data, text.as_bytes().to_vec()));
     loaded.spans.dataset_file = Some(file);
     let scope = Scope::new(&root, options.allow_outside_root);
-    let obj = ObjData {
-        path: obj_data,
-        text: &text,
-        keys: data_yaml::parse_obj_data(&text),
-        root: &root,
-        scope: &scope,
-    };
+    let obj = ObjData::new(obj_data, &text, &root, &scope);
     let mut schema = Schema::default();
     let names_path = obj.path_of("names")?;
     let names_path = names_path.unwrap_or_else(|| root.join("obj.names"));
@@ -611,7 +605,17 @@ struct ObjData<'a> {
     scope: &'a Scope,
 }
 
-impl ObjData<'_> {
+impl<'a> ObjData<'a> {
+    fn new(path: &'a Path, text: &'a str, root: &'a Path, scope: &'a Scope) -> Self {
+        Self {
+            path,
+            text,
+            keys: data_yaml::parse_obj_data(text),
+            root,
+            scope,
+        }
+    }
+
     /// The path a key names, relative to the dataset folder (CVAT writes
     /// `data/obj.names` where `data/` is that folder); `None` when the key
     /// is absent.
@@ -1067,13 +1071,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
             let scope = Scope::new(&cfg_dir, options.allow_outside_root);
             let names_path = if has_ext(cfg, "data") {
                 let text = read_text(cfg)?;
-                let obj = ObjData {
-                    path: cfg,
-                    text: &text,
-                    keys: data_yaml::parse_obj_data(&text),
-                    root: &cfg_dir,
-                    scope: &scope,
-                };
+                let obj = ObjData::new(cfg, &text, &cfg_dir, &scope);
                 obj.path_of("names")?
                     .unwrap_or_else(|| cfg_dir.join("obj.names"))
             } else {

@@ -61,6 +61,15 @@ fn png(w: u32, h: u32) -> Vec<u8> {
     b
 }
 
+/// The `file_name` of every image.
+fn image_names(l: &Loaded) -> Vec<&str> {
+    l.dataset
+        .images
+        .iter()
+        .map(|i| i.file_name.as_str())
+        .collect()
+}
+
 /// `(code, message)` of every issue.
 fn issues(l: &Loaded) -> Vec<(String, String)> {
     l.issues
@@ -264,12 +273,7 @@ fn images_listed_outside_the_dataset_are_not_read() {
         ),
     );
     let l = read(&ds, ReadOptions::default()).unwrap();
-    let names: Vec<&str> = l
-        .dataset
-        .images
-        .iter()
-        .map(|i| i.file_name.as_str())
-        .collect();
+    let names = image_names(&l);
     assert_eq!(names, ["images/in.png"]);
     let refused: Vec<_> = issues(&l)
         .into_iter()
@@ -413,12 +417,7 @@ fn symlink_loops_are_walked_once_and_reported() {
     write(&root.join("labels/train/a.txt"), "0 0.5 0.5 0.2 0.2\n");
     symlink(".", &root.join("images/train/loop"));
     let l = read(root, ReadOptions::default()).unwrap();
-    let names: Vec<&str> = l
-        .dataset
-        .images
-        .iter()
-        .map(|i| i.file_name.as_str())
-        .collect();
+    let names = image_names(&l);
     assert_eq!(names, ["images/train/a.png"]);
     let loops: Vec<_> = issues(&l)
         .into_iter()
@@ -458,12 +457,7 @@ fn fifos_as_images_and_labels_are_reported_not_read() {
     let l = read(root, ReadOptions::default()).unwrap();
     // The FIFO image is kept, without a size; the FIFO label file `g.txt`
     // gets an image entry of its own (its image is missing).
-    let names: Vec<&str> = l
-        .dataset
-        .images
-        .iter()
-        .map(|i| i.file_name.as_str())
-        .collect();
+    let names = image_names(&l);
     assert_eq!(
         names,
         [
@@ -534,12 +528,7 @@ fn file_names_that_are_not_utf8_stay_distinct() {
         write(&root.join("images/train").join(name), png(10, 10));
     }
     let l = read(root, ReadOptions::default()).unwrap();
-    let names: Vec<&str> = l
-        .dataset
-        .images
-        .iter()
-        .map(|i| i.file_name.as_str())
-        .collect();
+    let names = image_names(&l);
     assert_eq!(names, ["images/train/ok.png"]);
     let got = issues(&l);
     let msgs: Vec<&str> = got.iter().map(|(_, m)| m.as_str()).collect();
@@ -561,12 +550,7 @@ fn labels_without_an_images_folder_are_read_and_reported() {
     write(&root.join("labels/train/a.txt"), "1 0.5 0.5 0.2 0.2\n");
     write(&root.join("labels/val/b.txt"), "0 0.5 0.5 0.2 0.2\n");
     let l = read(root, ReadOptions::default()).unwrap();
-    let names: Vec<&str> = l
-        .dataset
-        .images
-        .iter()
-        .map(|i| i.file_name.as_str())
-        .collect();
+    let names = image_names(&l);
     assert_eq!(names, ["images/train/a.jpg", "images/val/b.jpg"]);
     assert_eq!(l.dataset.annotations.len(), 2);
     let labels = root.join("labels");
