@@ -184,11 +184,6 @@ impl Scope {
             .then(|| refused(path, message))
     }
 
-    /// The dataset folder as named.
-    pub(crate) fn root(&self) -> &Path {
-        &self.shown
-    }
-
     /// Whether reading outside the folder is allowed.
     pub(crate) fn allows_outside(&self) -> bool {
         self.allow
@@ -347,6 +342,11 @@ fn folder_id(dir: &Path) -> Option<FolderId> {
 const MAX_DEPTH: usize = 64;
 
 impl<'a> Walker<'a> {
+    /// The dataset folder the walk is confined to.
+    pub(crate) fn scope(&self) -> &'a Scope {
+        self.scope
+    }
+
     pub(crate) fn new(scope: &'a Scope) -> Self {
         Self {
             scope,

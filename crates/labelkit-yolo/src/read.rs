@@ -280,6 +280,23 @@ impl<'s> Collector<'s> {
         }
     }
 
+    /// The bytes of an image list (`train.txt`): `None` when it does not
+    /// exist, or when it is refused (not a regular file, outside the
+    /// dataset, larger than [`MAX_LABEL_BYTES`]), which is reported.
+    fn read_list(&mut self, path: &Path) -> Option<Vec<u8>> {
+        match self.walker.scope().read(path, MAX_LABEL_BYTES) {
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                self.walker.issues.push(guard::refused(
+                    path,
+                    format!("image list {}: {e}", path.display()),
+                ));
+                None
+            }
+        }
+    }
+
     /// Files under `dir` accepted by `keep` ([`Walker::walk`]).
     fn walk(&mut self, dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
         self.walker.walk(dir, keep)
@@ -377,15 +394,8 @@ fn collect_ultralytics(
             }
             if exists && path.is_file() && has_ext(&path, "txt") {
                 let list_dir = path.parent().unwrap_or(root).to_path_buf();
-                let text = match scope.read(&path, MAX_LABEL_BYTES) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        c.walker.issues.push(guard::refused(
-                            &path,
-                            format!("image list {}: {e}", path.display()),
-                        ));
-                        continue;
-                    }
+                let Some(text) = c.read_list(&path) else {
+                    continue;
                 };
                 for line in String::from_utf8_lossy(&text).lines() {
                     let line = line.trim();
@@ -556,16 +566,8 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
         let Some(list) = obj.path_of(key)? else {
             continue;
         };
-        let list_text = match scope.read(&list, MAX_LABEL_BYTES) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                c.walker.issues.push(guard::refused(
-                    &list,
-                    format!("image list {}: {e}", list.display()),
-                ));
-                continue;
-            }
+        let Some(list_text) = c.read_list(&list) else {
+            continue;
         };
         let list_dir = list.parent().unwrap_or(&root).to_path_buf();
         for line in String::from_utf8_lossy(&list_text).lines() {
@@ -1428,7 +1430,6 @@ fn confine(entries: &[Entry], scope: &Scope, issues: &mut Vec<Diagnostic>) -> Op
             format!("{why}: its {n} listed files were not read ({ALLOW_HINT})"),
         ));
     }
-    let _ = scope.root();
     Some(
         entries
             .iter()
