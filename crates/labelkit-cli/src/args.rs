@@ -124,6 +124,12 @@ pub(crate) struct ConvertArgs {
     /// lines (`old = -` drops); see `labelkit::label_map`.
     #[arg(long, value_name = "FILE")]
     pub(crate) label_map: Option<PathBuf>,
+    /// YOLO input: read files outside the dataset folder that the dataset
+    /// names (a data.yaml `path:` that is absolute or goes up with `..`,
+    /// absolute image lists, symlinks leading out). Off by default: a
+    /// downloaded dataset could name private files.
+    #[arg(long)]
+    pub(crate) allow_outside: bool,
 }
 
 /// The rows of a YOLO output.
@@ -190,6 +196,12 @@ pub(crate) struct CheckArgs {
     /// Format of the paths; recognised from the content when omitted.
     #[arg(long)]
     pub(crate) from: Option<String>,
+    /// YOLO input: read files outside the dataset folder that the dataset
+    /// names (a data.yaml `path:` that is absolute or goes up with `..`,
+    /// absolute image lists, symlinks leading out). Off by default: a
+    /// dataset from a pull request could name private files.
+    #[arg(long)]
+    pub(crate) allow_outside: bool,
 }
 
 #[cfg(test)]

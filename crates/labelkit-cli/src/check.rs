@@ -156,7 +156,8 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     let targets = plan(&paths, forced)?;
     // Declared image sizes are compared with the image files wherever the
     // files are found beside the annotation file (D007).
-    let options = ReadOptions::new().verify_image_sizes(true);
+    let mut options = ReadOptions::new().verify_image_sizes(true);
+    options.yolo.allow_outside_root = args.allow_outside;
     let mut sources = SourceMap::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let total = targets.len();
@@ -303,7 +304,8 @@ fn read_description(path: &Path, options: &ReadOptions) -> anyhow::Result<Option
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let Some(label) = first_label_file(dir, 0) else {
+    let mut visited = labelkit::yolo::VisitedFolders::new();
+    let Some(label) = first_label_file(dir, 0, &mut visited) else {
         return Ok(None);
     };
     let mut loaded = labelkit::read(&label, Some(Format::YoloUltralytics), options)?;
@@ -323,9 +325,14 @@ fn read_description(path: &Path, options: &ReadOptions) -> anyhow::Result<Option
 }
 
 /// A `.txt` label file below `dir` (in a `labels` folder or a darknet
-/// `obj_<subset>_data` folder), searched breadth-first a few levels deep.
-fn first_label_file(dir: &Path, depth: usize) -> Option<PathBuf> {
-    if depth > 4 {
+/// `obj_<subset>_data` folder), searched breadth-first a few levels deep,
+/// entering each folder once (a symlink loop would multiply the search).
+fn first_label_file(
+    dir: &Path,
+    depth: usize,
+    visited: &mut labelkit::yolo::VisitedFolders,
+) -> Option<PathBuf> {
+    if depth > 4 || !visited.first_visit(dir) {
         return None;
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -353,7 +360,7 @@ fn first_label_file(dir: &Path, depth: usize) -> Option<PathBuf> {
             !p.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
-        .find_map(|p| first_label_file(p, depth + 1))
+        .find_map(|p| first_label_file(p, depth + 1, visited))
 }
 
 /// A configuration and where it came from, which decides whether its

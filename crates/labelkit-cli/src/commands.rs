@@ -62,6 +62,7 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         write = write.yolo_classes(names);
     }
     let mut options = ConvertOptions::new().strict(args.strict).write(write);
+    options.read.yolo.allow_outside_root = args.allow_outside;
     if let Some(file) = &args.label_map {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("reading the label map {}", file.display()))?;

@@ -4,7 +4,9 @@ use std::path::Path;
 
 use labelkit_diagnostics::Diagnostic;
 use labelkit_diagnostics::{ByteSpan, FileId, ParseError, ReadIssue};
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::Marker;
+use yaml_rust2::{ScanError, Yaml, YamlLoader};
 
 use crate::Task;
 
@@ -57,11 +59,17 @@ fn too_deep(text: &str) -> Option<usize> {
 
 /// The byte span of `key:` at the start of a line, for positions.
 pub(crate) fn key_span(text: &str, key: &str) -> ByteSpan {
+    key_span_with(text, key, ':')
+}
+
+/// The byte span of `key` followed by `sep` (`:` in YAML, `=` in
+/// `obj.data`) at the start of a line.
+pub(crate) fn key_span_with(text: &str, key: &str, sep: char) -> ByteSpan {
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         if let Some(rest) = trimmed.strip_prefix(key) {
-            if rest.trim_start().starts_with(':') {
+            if rest.trim_start().starts_with(sep) {
                 let start = offset + (line.len() - trimmed.len());
                 return ByteSpan::new(start, start + key.len());
             }
@@ -97,8 +105,57 @@ fn as_uint(y: &Yaml) -> Option<u64> {
     }
 }
 
-/// Parses a `data.yaml`. Syntax errors are fatal with line and column; a
-/// key of the wrong shape is a recoverable issue.
+fn at_marker(path: &Path, m: Marker, message: String) -> ParseError {
+    ParseError::at_line_col(
+        path,
+        u32::try_from(m.line()).unwrap_or(u32::MAX).max(1),
+        u32::try_from(m.col().saturating_add(1)).unwrap_or(u32::MAX),
+        message,
+    )
+}
+
+fn syntax_error(path: &Path, e: &ScanError) -> ParseError {
+    at_marker(path, *e.marker(), format!("invalid yaml: {}", e.info()))
+}
+
+/// Refuses anchors (`&a`) and aliases (`*a`) before anything is built from
+/// the text: the YAML loader expands every alias into a copy, so that a few
+/// hundred bytes of nested aliases (a "billion laughs") expand to
+/// gigabytes. A `data.yaml` never needs them. The event parser reports
+/// them without expanding anything.
+fn refuse_anchors(text: &str, path: &Path) -> Result<(), ParseError> {
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| syntax_error(path, &e))?;
+        let what = match event {
+            Event::StreamEnd => return Ok(()),
+            Event::Alias(_) => "an alias (`*name`)",
+            Event::Scalar(_, _, anchor, _)
+            | Event::SequenceStart(anchor, _)
+            | Event::MappingStart(anchor, _)
+                if anchor > 0 =>
+            {
+                "an anchor (`&name`)"
+            }
+            _ => continue,
+        };
+        return Err(at_marker(
+            path,
+            mark,
+            format!(
+                "yaml {what} is not supported in a dataset description: anchors and aliases can expand a small file into gigabytes; write the values out"
+            ),
+        ));
+    }
+}
+
+/// The text of a YAML file without its UTF-8 byte order mark.
+pub(crate) fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Parses a `data.yaml`. Syntax errors, anchors and aliases are fatal with
+/// line and column; a key of the wrong shape is a recoverable issue.
 pub(crate) fn parse_data_yaml(
     text: &str,
     path: &Path,
@@ -113,15 +170,8 @@ pub(crate) fn parse_data_yaml(
             "yaml nested too deeply",
         ));
     }
-    let docs = YamlLoader::load_from_str(text).map_err(|e| {
-        let m = e.marker();
-        ParseError::at_line_col(
-            path,
-            u32::try_from(m.line()).unwrap_or(u32::MAX).max(1),
-            u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
-            format!("invalid yaml: {}", e.info()),
-        )
-    })?;
+    refuse_anchors(text, path)?;
+    let docs = YamlLoader::load_from_str(text).map_err(|e| syntax_error(path, &e))?;
     let Some(Yaml::Hash(map)) = docs.into_iter().next() else {
         return Err(ParseError::at_line_col(
             path,
@@ -233,7 +283,8 @@ pub(crate) fn parse_data_yaml(
 
 /// Whether a yaml text declares `names` (a cheap test for `sniff`).
 pub(crate) fn has_names_key(text: &str) -> bool {
-    text.lines()
+    strip_bom(text)
+        .lines()
         .any(|l| l.starts_with("names:") || l.starts_with("names :"))
 }
 

@@ -28,9 +28,10 @@ pub fn fuzz_rows(data: &[u8]) {
 /// Parses `data` as a `data.yaml`.
 pub fn fuzz_data_yaml(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
+    // As the reader does: the byte order mark is stripped first.
+    let text = crate::data_yaml::strip_bom(&text);
     let mut issues = Vec::new();
-    let _ =
-        crate::data_yaml::parse_data_yaml(&text, Path::new("data.yaml"), FileId(0), &mut issues);
-    let _ = crate::data_yaml::parse_obj_data(&text);
-    let _ = crate::data_yaml::parse_obj_names(&text);
+    let _ = crate::data_yaml::parse_data_yaml(text, Path::new("data.yaml"), FileId(0), &mut issues);
+    let _ = crate::data_yaml::parse_obj_data(text);
+    let _ = crate::data_yaml::parse_obj_names(text);
 }

@@ -31,10 +31,17 @@ pub enum ImageSizeError {
 /// The size of the image at `path` as displayed: `(width, height)` after the
 /// EXIF orientation is applied.
 ///
+/// Only a regular file is read: a FIFO, a socket or a device (`/dev/stdin`)
+/// is refused without blocking.
+///
 /// # Errors
 /// [`ImageSizeError`] when the file cannot be read or its header parsed.
 pub fn image_size(path: &Path) -> Result<(u32, u32), ImageSizeError> {
-    let mut file = File::open(path)?;
+    image_size_of(crate::guard::open_regular(path, true)?)
+}
+
+/// The size of the image in an open file, as [`image_size`].
+fn image_size_of(mut file: File) -> Result<(u32, u32), ImageSizeError> {
     // One read is enough for almost every header: parse what it gave.
     let mut head = [0u8; 4096];
     let n = loop {

@@ -38,6 +38,32 @@
 //! Empty and missing label files both mean an image without objects; such
 //! background images are kept, and written back as empty label files.
 //!
+//! # Reading untrusted datasets
+//! A dataset may come from a stranger, so the reader:
+//! - reads only inside the dataset folder (the folder of `data.yaml` or
+//!   `obj.data`): a `path:`, a `train`/`val`/`test` entry, an `obj.data`
+//!   `names`/`train`/`valid` value that resolves outside it is a fatal
+//!   error at its line and column; images listed in a folder outside it
+//!   (absolute paths in a `train.txt`), label files and folders reached
+//!   through a symlink that leads outside are refused with a diagnostic
+//!   (F011, an error). An image file itself may be a symlink to anywhere:
+//!   only its header is read, for its size. [`ReadOptions::allow_outside_root`]
+//!   (`--allow-outside` on the command line) lifts this;
+//! - opens only regular files, without blocking: a FIFO, a socket or a
+//!   device (`/dev/zero`, `/dev/stdin`) is refused, never read;
+//! - reads at most [`MAX_CONFIG_BYTES`] (16 MiB) of `data.yaml`,
+//!   `obj.data` and class names files and [`MAX_LABEL_BYTES`] (256 MiB) of
+//!   a label file or an image list; a longer file is refused with its name
+//!   and the limit;
+//! - refuses YAML anchors and aliases in `data.yaml` (at their line and
+//!   column, before any expansion: a few hundred bytes of nested aliases
+//!   would expand to gigabytes), and strips a UTF-8 byte order mark;
+//! - walks each folder once (by device and inode): a symlink loop is
+//!   reported once (F011, a warning) and not followed again;
+//! - refuses a file whose name (relative to the dataset folder) is not
+//!   UTF-8, naming it with its bytes escaped, rather than merging two such
+//!   names into one.
+//!
 //! # Facts left for the rules
 //! The reader records in `extra` entries (keys of [`labelkit_model::keys`])
 //! what the model has no field for; the writer ignores them:
@@ -70,12 +96,14 @@ use labelkit_model::Precision;
 mod data_yaml;
 #[doc(hidden)]
 pub mod fuzz;
+mod guard;
 pub mod imagesize;
 mod project;
 mod read;
 mod rows;
 mod write;
 
+pub use guard::{VisitedFolders, MAX_CONFIG_BYTES, MAX_LABEL_BYTES};
 pub use labelkit_diagnostics::Loaded;
 pub use labelkit_model::WriteReport;
 pub use project::project;
@@ -149,6 +177,11 @@ pub struct ReadOptions {
     pub task: Option<Task>,
     /// Read image headers on one thread only.
     pub serial: bool,
+    /// Read files outside the dataset folder: a `data.yaml` `path:` that is
+    /// absolute or leads up with `..` (Ultralytics' own semantics), lists
+    /// and images named by absolute paths, symlinks leading out. Off by
+    /// default: a dataset from a stranger could name private files.
+    pub allow_outside_root: bool,
 }
 
 impl ReadOptions {
@@ -176,6 +209,13 @@ impl ReadOptions {
     #[must_use]
     pub fn with_task(mut self, task: Task) -> Self {
         self.task = Some(task);
+        self
+    }
+
+    /// Sets [`ReadOptions::allow_outside_root`].
+    #[must_use]
+    pub fn allow_outside_root(mut self, allow: bool) -> Self {
+        self.allow_outside_root = allow;
         self
     }
 

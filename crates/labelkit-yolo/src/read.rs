@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use labelkit_diagnostics::{
-    ByteSpan, Diagnostic, FileId, Loaded, ReadIssue, SourceFile, SourceSpan,
+    ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceSpan,
 };
 use labelkit_model::{
     keys, Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint,
@@ -13,9 +13,13 @@ use labelkit_model::{
 };
 use rayon::prelude::*;
 
-use crate::data_yaml::{self, key_span, DataYaml};
+use crate::data_yaml::{self, key_span, key_span_with, DataYaml};
+use crate::guard::{self, Scope, Walker, ALLOW_HINT};
 use crate::rows::{tokenize, RowFile};
-use crate::{imagesize, Error, Layout, ReadOptions, Task, IMAGE_EXTENSIONS, KPT_DIMS_EXTRA};
+use crate::{
+    imagesize, Error, Layout, ReadOptions, Task, IMAGE_EXTENSIONS, KPT_DIMS_EXTRA,
+    MAX_CONFIG_BYTES, MAX_LABEL_BYTES,
+};
 
 /// What the dataset declares about its classes and rows.
 #[derive(Debug, Default)]
@@ -42,9 +46,12 @@ struct Entry {
 /// for a size hint (`fs::read` and `File::read_to_end` make one), since
 /// label files are a few hundred bytes. The bytes are kept in a vector of
 /// their exact length (they are kept for the whole run, for diagnostics).
-fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+///
+/// The file is opened through the dataset's [`Scope`] (regular files
+/// inside the dataset only) and read up to [`MAX_LABEL_BYTES`].
+fn read_small(scope: &Scope, path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
-    let mut file = fs::File::open(path)?;
+    let mut file = scope.open(path)?;
     let mut head = [0u8; 4096];
     let mut len = 0;
     while len < head.len() {
@@ -56,13 +63,26 @@ fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
         }
     }
     let mut buf = head.to_vec();
-    file.read_to_end(&mut buf)?;
+    guard::read_rest_capped(file, &mut buf, MAX_LABEL_BYTES)?;
     Ok(buf)
 }
 
+/// A dataset description (`data.yaml`, `obj.data`, `obj.names`): a regular
+/// file of at most [`MAX_CONFIG_BYTES`], without its UTF-8 byte order mark.
 fn read_text(path: &Path) -> Result<String, Error> {
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    let bytes = guard::read_capped(path, MAX_CONFIG_BYTES).map_err(|e| Error::io(path, e))?;
+    Ok(data_yaml::strip_bom(&String::from_utf8_lossy(&bytes)).to_owned())
+}
+
+/// A fatal refusal of a path named by a dataset description, at the line
+/// of its key.
+fn refuse_at(cfg: &Path, text: &str, span: ByteSpan, message: &str) -> Error {
+    Error::Parse(ParseError::at_offset(
+        cfg,
+        text.as_bytes(),
+        span.start as usize,
+        format!("{message}; {ALLOW_HINT}"),
+    ))
 }
 
 /// Lexically removes `.` and resolves `..` components.
@@ -96,7 +116,7 @@ fn rel_name(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn is_image(path: &Path) -> bool {
+pub(crate) fn is_image(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
@@ -112,48 +132,10 @@ fn has_ext(path: &Path, ext: &str) -> bool {
 /// tests can assert which folders were listed (listing a folder of a hundred
 /// thousand label files costs more than everything else a one-file check
 /// does).
-fn list_dir(dir: &Path) -> std::io::Result<fs::ReadDir> {
+pub(crate) fn list_dir(dir: &Path) -> std::io::Result<fs::ReadDir> {
     #[cfg(test)]
     tests::LISTED.with(|l| l.borrow_mut().push(dir.to_path_buf()));
     fs::read_dir(dir)
-}
-
-/// Files under `dir` (recursively) accepted by `keep`, in the order of
-/// their paths compared component by component.
-///
-/// Each folder's entries are sorted by name and sub-folders are visited in
-/// place, which yields that order without sorting whole paths (comparing
-/// paths component by component is slow on a hundred thousand files).
-fn walk(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    walk_into(dir, keep, &mut out, 0);
-    out
-}
-
-fn walk_into(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>, depth: usize) {
-    // Deeper than this is a symlink loop, not a dataset.
-    if depth > 64 {
-        return;
-    }
-    let Ok(rd) = list_dir(dir) else { return };
-    let mut entries: Vec<(std::ffi::OsString, bool)> = rd
-        .flatten()
-        .filter_map(|e| {
-            let t = e.file_type().ok()?;
-            // A symlink is followed: datasets often link their image folders.
-            let is_dir = t.is_dir() || (t.is_symlink() && e.path().is_dir());
-            Some((e.file_name(), is_dir))
-        })
-        .collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (name, is_dir) in entries {
-        let p = dir.join(name);
-        if is_dir {
-            walk_into(&p, keep, out, depth + 1);
-        } else if keep(&p) {
-            out.push(p);
-        }
-    }
 }
 
 /// The label path of an image: the last `/images/` becomes `/<labels>/` and
@@ -283,20 +265,51 @@ fn resolve_listed(root: &Path, list_dir: &Path, line: &str) -> PathBuf {
         .map_or_else(|| clean(&candidates[0]), |c| clean(c))
 }
 
-struct Collector {
+struct Collector<'s> {
     entries: Vec<Entry>,
     seen: HashSet<PathBuf>,
+    walker: Walker<'s>,
 }
 
-impl Collector {
-    fn new() -> Self {
+impl<'s> Collector<'s> {
+    fn new(scope: &'s Scope) -> Self {
         Self {
             entries: Vec::new(),
             seen: HashSet::new(),
+            walker: Walker::new(scope),
         }
     }
 
+    /// The bytes of an image list (`train.txt`): `None` when it does not
+    /// exist, or when it is refused (not a regular file, outside the
+    /// dataset, larger than [`MAX_LABEL_BYTES`]), which is reported.
+    fn read_list(&mut self, path: &Path) -> Option<Vec<u8>> {
+        match self.walker.scope().read(path, MAX_LABEL_BYTES) {
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                self.walker.issues.push(guard::refused(
+                    path,
+                    format!("image list {}: {e}", path.display()),
+                ));
+                None
+            }
+        }
+    }
+
+    /// Files under `dir` accepted by `keep` ([`Walker::walk`]).
+    fn walk(&mut self, dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
+        self.walker.walk(dir, keep)
+    }
+
     fn push(&mut self, root: &Path, image: PathBuf, label: PathBuf, subset: Option<&str>) {
+        let rel = image.strip_prefix(root).unwrap_or(&image);
+        if let Some(d) = guard::not_utf8(rel) {
+            if self.seen.insert(image.clone()) {
+                self.walker.issues.push(d.with_path(image));
+            }
+            return;
+        }
         if self.seen.insert(image.clone()) {
             self.entries.push(Entry {
                 file_name: rel_name(root, &image),
@@ -319,7 +332,7 @@ impl Collector {
         darknet: bool,
     ) {
         let claimed: HashSet<PathBuf> = self.entries.iter().map(|e| e.label.clone()).collect();
-        for label in walk(labels, &|p| has_ext(p, "txt")) {
+        for label in self.walk(labels, &|p| has_ext(p, "txt")) {
             if claimed.contains(&label) {
                 continue;
             }
@@ -334,9 +347,24 @@ impl Collector {
     }
 }
 
-fn collect_ultralytics(root: &Path, yaml: &DataYaml, options: &ReadOptions) -> Vec<Entry> {
+/// The description a dataset was read from, for the positions of
+/// refusals: its path and text.
+type Described<'a> = Option<(&'a Path, &'a str)>;
+
+/// The entries of an Ultralytics dataset, and what the collection reported.
+///
+/// # Errors
+/// A `train`/`val`/`test` entry of the description that resolves outside
+/// the dataset folder (unless allowed), at the line of its key.
+fn collect_ultralytics(
+    root: &Path,
+    yaml: &DataYaml,
+    scope: &Scope,
+    described: Described<'_>,
+    options: &ReadOptions,
+) -> Result<(Vec<Entry>, Vec<Diagnostic>), Error> {
     let ld = options.labels_dir();
-    let mut c = Collector::new();
+    let mut c = Collector::new(scope);
     let mut walked: HashSet<PathBuf> = HashSet::new();
     let mut subsets = yaml.subsets.clone();
     if subsets.is_empty() {
@@ -353,9 +381,22 @@ fn collect_ultralytics(root: &Path, yaml: &DataYaml, options: &ReadOptions) -> V
         let subset = (!subset.is_empty()).then_some(subset.as_str());
         for entry in entries {
             let (path, exists) = resolve_entry(root, entry);
+            if let (true, Some((cfg, text))) = (exists, described) {
+                if let Err(m) = scope.check(&path) {
+                    let key = subset.unwrap_or("train");
+                    return Err(refuse_at(
+                        cfg,
+                        text,
+                        key_span(text, key),
+                        &format!("`{key}`: {m}"),
+                    ));
+                }
+            }
             if exists && path.is_file() && has_ext(&path, "txt") {
                 let list_dir = path.parent().unwrap_or(root).to_path_buf();
-                let text = fs::read(&path).unwrap_or_default();
+                let Some(text) = c.read_list(&path) else {
+                    continue;
+                };
                 for line in String::from_utf8_lossy(&text).lines() {
                     let line = line.trim();
                     if line.is_empty() {
@@ -375,7 +416,7 @@ fn collect_ultralytics(root: &Path, yaml: &DataYaml, options: &ReadOptions) -> V
                 if !walked.insert(path.clone()) {
                     continue;
                 }
-                for image in walk(&path, &is_image) {
+                for image in c.walk(&path, &is_image) {
                     let label = img2label(&image, ld);
                     c.push(root, image, label, subset);
                 }
@@ -388,7 +429,24 @@ fn collect_ultralytics(root: &Path, yaml: &DataYaml, options: &ReadOptions) -> V
             }
         }
     }
-    c.entries
+    let labels = root.join(ld);
+    if yaml.subsets.is_empty() && !root.join("images").is_dir() && labels.is_dir() {
+        // Label files without an `images/` folder: read without image
+        // sizes, and said so once.
+        let before = c.entries.len();
+        c.orphans(root, &labels, None, ld, false);
+        let n = c.entries.len() - before;
+        if n > 0 {
+            c.walker.issues.push(ReadIssue::Unsupported.in_file(
+                &labels,
+                format!(
+                    "{n} label files under {} but no images/ folder: read without image sizes (their coordinates stay normalised)",
+                    labels.display()
+                ),
+            ));
+        }
+    }
+    Ok((c.entries, c.walker.issues))
 }
 
 fn schema_from_yaml(yaml: &DataYaml, names_at: Option<SourceSpan>) -> Schema {
@@ -410,22 +468,53 @@ fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, E
         .add(SourceFile::with_text(yaml_path, text.as_bytes().to_vec()));
     loaded.spans.dataset_file = Some(file);
     let yaml = data_yaml::parse_data_yaml(&text, yaml_path, file, &mut loaded.issues)?;
-    let yaml_dir = yaml_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let root = match &yaml.path {
-        Some(p) if yaml_dir.join(p).is_dir() => clean(&yaml_dir.join(p)),
-        _ => clean(yaml_dir),
-    };
+    let (root, scope) = yaml_root(yaml_path, &yaml, &text, options)?;
     let names_at = SourceSpan {
         file,
         span: key_span(&text, "names"),
     };
     let schema = schema_from_yaml(&yaml, Some(names_at));
     check_flip_idx(&schema, file, &text, &mut loaded.issues);
-    let entries = collect_ultralytics(&root, &yaml, options);
-    build(loaded, &schema, &entries, &root, options)
+    let (entries, issues) =
+        collect_ultralytics(&root, &yaml, &scope, Some((yaml_path, &text)), options)?;
+    loaded.issues.extend(issues);
+    build(loaded, &schema, &entries, &scope, options)
+}
+
+/// The dataset root of a `data.yaml` (its `path:` when that is a folder,
+/// else the yaml's folder) and the scope reads are confined to: the yaml's
+/// folder.
+///
+/// # Errors
+/// A `path:` that resolves outside the yaml's folder, unless
+/// [`ReadOptions::allow_outside_root`].
+fn yaml_root(
+    yaml_path: &Path,
+    yaml: &DataYaml,
+    text: &str,
+    options: &ReadOptions,
+) -> Result<(PathBuf, Scope), Error> {
+    let yaml_dir = yaml_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let scope = Scope::new(yaml_dir, options.allow_outside_root);
+    let root = match &yaml.path {
+        Some(p) if yaml_dir.join(p).is_dir() => {
+            let root = clean(&yaml_dir.join(p));
+            scope.check(&yaml_dir.join(p)).map_err(|m| {
+                refuse_at(
+                    yaml_path,
+                    text,
+                    key_span(text, "path"),
+                    &format!("`path`: {m}"),
+                )
+            })?;
+            root
+        }
+        _ => clean(yaml_dir),
+    };
+    Ok((root, scope))
 }
 
 fn check_flip_idx(schema: &Schema, file: FileId, text: &str, issues: &mut Vec<Diagnostic>) {
@@ -458,45 +547,26 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
         .sources
         .add(SourceFile::with_text(obj_data, text.as_bytes().to_vec()));
     loaded.spans.dataset_file = Some(file);
-    let keys = data_yaml::parse_obj_data(&text);
-    let get = |k: &str| {
-        keys.iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
-    let in_root = |v: &str| {
-        let direct = root.join(v);
-        if direct.exists() {
-            return direct;
-        }
-        match v.split_once('/') {
-            Some((_, rest)) => root.join(rest),
-            None => direct,
-        }
-    };
-    let names_path = in_root(&get("names").unwrap_or_else(|| "obj.names".into()));
+    let scope = Scope::new(&root, options.allow_outside_root);
+    let obj = ObjData::new(obj_data, &text, &root, &scope);
     let mut schema = Schema::default();
-    if let Ok(names_text) = fs::read(&names_path) {
-        let names_file = loaded
-            .sources
-            .add(SourceFile::with_text(&names_path, names_text.clone()));
-        schema.names = data_yaml::parse_obj_names(&String::from_utf8_lossy(&names_text));
-        schema.names_at = Some(SourceSpan {
-            file: names_file,
-            span: ByteSpan::at(0),
-        });
+    let names_path = obj.path_of("names")?;
+    let names_path = names_path.unwrap_or_else(|| root.join("obj.names"));
+    if let Some(loaded_names) = read_names(&mut loaded, &scope, &names_path)? {
+        schema = loaded_names;
     } else {
         loaded.issues.push(ReadIssue::DanglingReference.at(
             file,
-            key_span(&text, "names"),
+            key_span_with(&text, "names", '='),
             format!("class names file not found: {}", names_path.display()),
         ));
     }
-    let mut c = Collector::new();
+    let mut c = Collector::new(&scope);
     for key in ["train", "valid", "test"] {
-        let Some(v) = get(key) else { continue };
-        let list = in_root(&v);
-        let Ok(list_text) = fs::read(&list) else {
+        let Some(list) = obj.path_of(key)? else {
+            continue;
+        };
+        let Some(list_text) = c.read_list(&list) else {
             continue;
         };
         let list_dir = list.parent().unwrap_or(&root).to_path_buf();
@@ -511,15 +581,97 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
             c.push(&root, image, label, Some(&subset));
         }
     }
-    for dir in darknet_dirs(&root) {
+    collect_darknet_dirs(&mut c, &root);
+    loaded.issues.append(&mut c.walker.issues);
+    build(loaded, &schema, &c.entries, &scope, options)
+}
+
+/// The images and labels of the `obj_<subset>_data` folders of `root`.
+fn collect_darknet_dirs(c: &mut Collector<'_>, root: &Path) {
+    for dir in darknet_dirs(root) {
         let subset = darknet_subset(&dir.join("x"));
-        for image in walk(&dir, &is_image) {
+        for image in c.walk(&dir, &is_image) {
             let label = image.with_extension("txt");
-            c.push(&root, image, label, subset.as_deref());
+            c.push(root, image, label, subset.as_deref());
         }
-        c.orphans(&root, &dir, subset.as_deref(), "labels", true);
+        c.orphans(root, &dir, subset.as_deref(), "labels", true);
     }
-    build(loaded, &schema, &c.entries, &root, options)
+}
+
+/// An `obj.data` file, for resolving the paths it names.
+struct ObjData<'a> {
+    path: &'a Path,
+    text: &'a str,
+    keys: Vec<(String, String)>,
+    root: &'a Path,
+    scope: &'a Scope,
+}
+
+impl<'a> ObjData<'a> {
+    fn new(path: &'a Path, text: &'a str, root: &'a Path, scope: &'a Scope) -> Self {
+        Self {
+            path,
+            text,
+            keys: data_yaml::parse_obj_data(text),
+            root,
+            scope,
+        }
+    }
+
+    /// The path a key names, relative to the dataset folder (CVAT writes
+    /// `data/obj.names` where `data/` is that folder); `None` when the key
+    /// is absent.
+    ///
+    /// # Errors
+    /// A path that resolves outside the dataset folder (`names =
+    /// /etc/passwd`), unless allowed, at the line of its key.
+    fn path_of(&self, key: &str) -> Result<Option<PathBuf>, Error> {
+        let Some((_, v)) = self.keys.iter().find(|(k, _)| k == key) else {
+            return Ok(None);
+        };
+        let direct = self.root.join(v);
+        let path = if direct.exists() {
+            direct
+        } else {
+            match v.split_once('/') {
+                Some((_, rest)) => self.root.join(rest),
+                None => direct,
+            }
+        };
+        self.scope.check(&path).map_err(|m| {
+            refuse_at(
+                self.path,
+                self.text,
+                key_span_with(self.text, key, '='),
+                &format!("`{key}`: {m}"),
+            )
+        })?;
+        Ok(Some(path))
+    }
+}
+
+/// Reads a class names file (`obj.names`) into a schema and the source
+/// map; `None` when it does not exist.
+///
+/// # Errors
+/// A names file that is not a regular file, leads outside the dataset
+/// folder or is larger than [`MAX_CONFIG_BYTES`].
+fn read_names(loaded: &mut Loaded, scope: &Scope, path: &Path) -> Result<Option<Schema>, Error> {
+    let bytes = match scope.read(path, MAX_CONFIG_BYTES) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let names = data_yaml::parse_obj_names(&String::from_utf8_lossy(&bytes));
+    let file = loaded.sources.add(SourceFile::with_text(path, bytes));
+    Ok(Some(Schema {
+        names,
+        names_at: Some(SourceSpan {
+            file,
+            span: ByteSpan::at(0),
+        }),
+        ..Schema::default()
+    }))
 }
 
 fn darknet_dirs(root: &Path) -> Vec<PathBuf> {
@@ -547,8 +699,11 @@ fn darknet_subset(path: &Path) -> Option<String> {
 fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Result<Loaded, Error> {
     let mut loaded = Loaded::default();
     let mut schema = Schema::default();
+    let scope = Scope::new(root, options.allow_outside_root);
     if let Some(names) = names {
-        let text = fs::read(names).map_err(|e| Error::io(names, e))?;
+        // The names file was named by the user (or found beside the
+        // dataset): it is not confined, but it must be a small regular file.
+        let text = guard::read_capped(names, MAX_CONFIG_BYTES).map_err(|e| Error::io(names, e))?;
         let file = loaded
             .sources
             .add(SourceFile::with_text(names, text.clone()));
@@ -560,27 +715,26 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
         });
     }
     if !darknet_dirs(root).is_empty() && !root.join("images").is_dir() {
-        let mut c = Collector::new();
-        for dir in darknet_dirs(root) {
-            let subset = darknet_subset(&dir.join("x"));
-            for image in walk(&dir, &is_image) {
-                let label = image.with_extension("txt");
-                c.push(root, image, label, subset.as_deref());
-            }
-            c.orphans(root, &dir, subset.as_deref(), "labels", true);
-        }
-        return build(loaded, &schema, &c.entries, root, options);
+        let mut c = Collector::new(&scope);
+        collect_darknet_dirs(&mut c, root);
+        loaded.issues.append(&mut c.walker.issues);
+        return build(loaded, &schema, &c.entries, &scope, options);
     }
     let images = root.join("images");
     let mut yaml = DataYaml::default();
-    let mut subdirs: Vec<String> = list_dir(&images)
-        .map(|rd| {
-            rd.flatten()
-                .filter(|e| e.path().is_dir())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut subdirs: Vec<String> = Vec::new();
+    for e in list_dir(&images).into_iter().flatten().flatten() {
+        if !e.path().is_dir() {
+            continue;
+        }
+        match e.file_name().into_string() {
+            Ok(name) => subdirs.push(name),
+            Err(_) => {
+                let p = e.path();
+                loaded.issues.extend(guard::not_utf8(&p));
+            }
+        }
+    }
     subdirs.sort();
     let loose_files = list_dir(&images)
         .map(|rd| rd.flatten().any(|e| is_image(&e.path())))
@@ -592,8 +746,9 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
     for s in subdirs {
         yaml.subsets.push((s.clone(), vec![format!("images/{s}")]));
     }
-    let entries = collect_ultralytics(root, &yaml, options);
-    build(loaded, &schema, &entries, root, options)
+    let (entries, issues) = collect_ultralytics(root, &yaml, &scope, None, options)?;
+    loaded.issues.extend(issues);
+    build(loaded, &schema, &entries, &scope, options)
 }
 
 /// The `*.yaml`/`*.yml` files of `dir` that declare `names`, sorted; at
@@ -620,7 +775,8 @@ fn yaml_candidates_within(dir: &Path, limit: usize) -> Option<Vec<PathBuf>> {
 }
 
 fn declares_names(path: &Path) -> bool {
-    fs::read(path).is_ok_and(|t| data_yaml::has_names_key(&String::from_utf8_lossy(&t)))
+    guard::read_capped(path, MAX_CONFIG_BYTES)
+        .is_ok_and(|t| data_yaml::has_names_key(&String::from_utf8_lossy(&t)))
 }
 
 fn yaml_candidates(dir: &Path) -> Vec<PathBuf> {
@@ -823,12 +979,12 @@ pub fn sniff(path: &Path) -> Option<Layout> {
         return Some(Layout::Darknet);
     }
     if name.ends_with(".yaml") || name.ends_with(".yml") {
-        let text = fs::read(path).ok()?;
+        let text = guard::read_capped(path, MAX_CONFIG_BYTES).ok()?;
         return data_yaml::has_names_key(&String::from_utf8_lossy(&text))
             .then_some(Layout::Ultralytics);
     }
     if name.ends_with(".txt") {
-        let text = fs::read(path).ok()?;
+        let text = guard::read_capped(path, MAX_LABEL_BYTES).ok()?;
         let mut issues = Vec::new();
         let rows = tokenize(&text, FileId(0), &mut issues);
         let in_labels =
@@ -882,17 +1038,16 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
     let image = find_image(&stem).unwrap_or_else(|| guessed_image(&stem));
     let mut root = clean(label_dir);
     let mut subset = darknet_subset(label_path);
-    match &config {
+    let scope = match &config {
         Some(cfg) if has_ext(cfg, "yaml") || has_ext(cfg, "yml") => {
             let text = read_text(cfg)?;
-            let file = loaded.sources.add(SourceFile::with_text(cfg, text.as_bytes().to_vec()));
+            let file = loaded
+                .sources
+                .add(SourceFile::with_text(cfg, text.as_bytes().to_vec()));
             loaded.spans.dataset_file = Some(file);
             let yaml = data_yaml::parse_data_yaml(&text, cfg, file, &mut loaded.issues)?;
-            let yaml_dir = cfg.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            root = match &yaml.path {
-                Some(p) if yaml_dir.join(p).is_dir() => clean(&yaml_dir.join(p)),
-                _ => clean(yaml_dir),
-            };
+            let scope;
+            (root, scope) = yaml_root(cfg, &yaml, &text, options)?;
             let image_c = clean(&image);
             for (name, entries) in &yaml.subsets {
                 for e in entries {
@@ -902,30 +1057,31 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
                     }
                 }
             }
-            schema = schema_from_yaml(&yaml, Some(SourceSpan { file, span: key_span(&text, "names") }));
+            schema = schema_from_yaml(
+                &yaml,
+                Some(SourceSpan {
+                    file,
+                    span: key_span(&text, "names"),
+                }),
+            );
             check_flip_idx(&schema, file, &text, &mut loaded.issues);
+            scope
         }
         Some(cfg) => {
             let cfg_dir = clean(cfg.parent().unwrap_or(Path::new(".")));
             root = cfg_dir.clone();
+            let scope = Scope::new(&cfg_dir, options.allow_outside_root);
             let names_path = if has_ext(cfg, "data") {
                 let text = read_text(cfg)?;
-                let keys = data_yaml::parse_obj_data(&text);
-                let v = keys.iter().find(|(k, _)| k == "names").map_or("obj.names", |(_, v)| v.as_str());
-                let direct = cfg_dir.join(v);
-                if direct.is_file() {
-                    direct
-                } else {
-                    cfg_dir.join(v.split_once('/').map_or(v, |(_, r)| r))
-                }
+                let obj = ObjData::new(cfg, &text, &cfg_dir, &scope);
+                obj.path_of("names")?
+                    .unwrap_or_else(|| cfg_dir.join("obj.names"))
             } else {
                 cfg.clone()
             };
-            if let Ok(text) = fs::read(&names_path) {
-                let file = loaded.sources.add(SourceFile::with_text(&names_path, text.clone()));
-                loaded.spans.dataset_file = Some(file);
-                schema.names = data_yaml::parse_obj_names(&String::from_utf8_lossy(&text));
-                schema.names_at = Some(SourceSpan { file, span: ByteSpan::at(0) });
+            if let Some(names) = read_names(&mut loaded, &scope, &names_path)? {
+                loaded.spans.dataset_file = names.names_at.map(|at| at.file);
+                schema = names;
             }
             if subset.is_none() {
                 // images/<subset>/x.jpg
@@ -935,19 +1091,34 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
                     subset = Some(parts[1].to_owned());
                 }
             }
+            scope
         }
-        None => loaded.issues.push(ReadIssue::Unsupported.in_file(
-            label_path,
-            "no data.yaml, obj.data or obj.names found above the label file: classes are named by their ids",
-        )),
-    }
+        None => {
+            loaded.issues.push(ReadIssue::Unsupported.in_file(
+                label_path,
+                "no data.yaml, obj.data or obj.names found above the label file: classes are named by their ids",
+            ));
+            // The dataset folder is the one holding `labels/`.
+            let parts: Vec<_> = root.components().collect();
+            let top = match parts.iter().rposition(|c| c.as_os_str() == ld.as_str()) {
+                Some(i) if !darknet_like => parts.iter().take(i).collect::<PathBuf>(),
+                _ => root.clone(),
+            };
+            let top = if top.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                top
+            };
+            Scope::new(&top, options.allow_outside_root)
+        }
+    };
     let entry = Entry {
         file_name: rel_name(&root, &clean(&image)),
         image,
         label: label_path.to_path_buf(),
         subset,
     };
-    build(loaded, &schema, &[entry], &root, options)
+    build(loaded, &schema, &[entry], &scope, options)
 }
 
 /// What phase one learns about an entry.
@@ -1219,21 +1390,88 @@ fn keypoint_schema(schema: &Schema) -> Option<KeypointSchema> {
     Some(ks)
 }
 
+/// The entries whose label and image folders lie inside the dataset
+/// folder, or `None` when they all do. Each folder that resolves outside
+/// it (a symlinked `labels/`, absolute paths in an image list) is reported
+/// once with the number of its files left out.
+fn confine(entries: &[Entry], scope: &Scope, issues: &mut Vec<Diagnostic>) -> Option<Vec<Entry>> {
+    if scope.allows_outside() {
+        return None;
+    }
+    // Folders are few: each is resolved once.
+    let mut verdict: HashMap<&Path, Option<String>> = HashMap::new();
+    let mut outside: Vec<(&Path, usize)> = Vec::new();
+    let mut keep = vec![true; entries.len()];
+    for (i, e) in entries.iter().enumerate() {
+        for p in [&e.label, &e.image] {
+            let Some(dir) = p.parent() else { continue };
+            let refused = verdict
+                .entry(dir)
+                .or_insert_with(|| scope.check(dir).err())
+                .is_some();
+            if refused {
+                if keep[i] {
+                    match outside.iter_mut().find(|(d, _)| *d == dir) {
+                        Some((_, n)) => *n += 1,
+                        None => outside.push((dir, 1)),
+                    }
+                }
+                keep[i] = false;
+            }
+        }
+    }
+    if outside.is_empty() {
+        return None;
+    }
+    for (dir, n) in outside {
+        let why = verdict.get(dir).cloned().flatten().unwrap_or_default();
+        issues.push(guard::refused(
+            dir,
+            format!("{why}: its {n} listed files were not read ({ALLOW_HINT})"),
+        ));
+    }
+    Some(
+        entries
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(e, _)| e.clone())
+            .collect(),
+    )
+}
+
 #[allow(clippy::too_many_lines)]
 fn build(
     mut loaded: Loaded,
     schema: &Schema,
     entries: &[Entry],
-    root: &Path,
+    scope: &Scope,
     options: &ReadOptions,
 ) -> Result<Loaded, Error> {
-    let _ = root;
+    let inside = confine(entries, scope, &mut loaded.issues);
+    let entries: &[Entry] = inside.as_deref().unwrap_or(entries);
     // Phase one, in parallel: label bytes, rows, image size.
     let base = u32::try_from(loaded.sources.len()).unwrap_or(u32::MAX);
     let scan = |(i, e): (usize, &Entry)| -> Scanned {
         let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
         let mut issues = Vec::new();
-        let text = read_small(&e.label).ok();
+        let (text, has_label) = match read_small(scope, &e.label) {
+            Ok(t) => (Some(t), true),
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
+                ) =>
+            {
+                (None, false)
+            }
+            Err(err) => {
+                issues.extend(
+                    scope.refuse_once(&e.label, format!("label file {}: {err}", e.label.display())),
+                );
+                (None, true)
+            }
+        };
         let rows = text
             .as_deref()
             .map(|t| tokenize(t, file, &mut issues))
@@ -1242,6 +1480,8 @@ fn build(
         // of the open, without a metadata call first.
         let (size, image_found) = match size_override(options, e) {
             Some(s) => (Ok(s), None),
+            // An image file may be a symlink to anywhere: only its header
+            // is read, from a regular file (see `guard`).
             None => match imagesize::image_size(&e.image) {
                 Ok(size) => (Ok(size), Some(true)),
                 Err(imagesize::ImageSizeError::Io(err))
@@ -1256,7 +1496,7 @@ fn build(
             },
         };
         Scanned {
-            has_label: text.is_some(),
+            has_label,
             text,
             rows,
             size,
@@ -1585,7 +1825,8 @@ mod tests {
             fs::create_dir_all(p.parent().unwrap()).unwrap();
             fs::write(p, "").unwrap();
         }
-        let got = walk(&root, &is_image);
+        let scope = Scope::new(&root, false);
+        let got = Walker::new(&scope).walk(&root, &is_image);
         let mut expected: Vec<PathBuf> = ["a-b/1.jpg", "a/2.jpg", "a/b/3.jpg", "a/a.jpg", "a.jpg"]
             .iter()
             .map(|f| root.join(f))

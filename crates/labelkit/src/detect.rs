@@ -29,6 +29,13 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
     if meta.is_dir() {
         return detect_folder(path);
     }
+    if !meta.is_file() {
+        // A FIFO (or a symlink to `/dev/stdin`) would block the read below.
+        return Err(undetected(
+            path,
+            "not a regular file (a FIFO, socket or device): not read",
+        ));
+    }
     let head = read_head(path)?;
     let name = path
         .file_name()
@@ -336,6 +343,33 @@ mod tests {
         assert!(looks_like_label_rows(b""));
         assert!(!looks_like_label_rows(b"This folder holds the labels.\n"));
         assert!(!looks_like_label_rows(b"data/obj_train_data/1.jpg\n"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("a.txt");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // On a thread, so that a regression fails instead of hanging.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(detect(&path).map_err(|e| e.to_string()));
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("detect blocked on a FIFO");
+        let err = got.unwrap_err();
+        assert!(
+            err.ends_with("not a regular file (a FIFO, socket or device): not read"),
+            "{err}"
+        );
+        assert!(err.starts_with(&fifo.display().to_string()), "{err}");
     }
 
     #[test]

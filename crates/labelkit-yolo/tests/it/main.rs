@@ -4,6 +4,7 @@ mod corpus;
 mod exif;
 mod facts;
 mod fuzz;
+mod hostile;
 mod single_file;
 mod write;
 
