@@ -1,10 +1,13 @@
 //! The `<meta>` element: labels and their attribute specs, skeleton layouts,
 //! and the task/project/job details kept verbatim for the round trip.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ParseError, ReadIssue};
-use labelkit_model::{AttributeSpec, InputType, KeypointSchema, Label, LabelId};
+use labelkit_model::{
+    children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelId,
+};
 use quick_xml::events::Event;
 
 use crate::xml::{escape_text, from_json_string, json_string, Xml};
@@ -305,19 +308,31 @@ fn split_values(text: &str) -> Vec<String> {
 }
 
 fn resolve_parents(x: &mut Xml<'_>, meta: &mut Meta, parents: &[Option<(String, usize, usize)>]) {
+    // The first label of each name that names no parent itself: one pass,
+    // not a scan per element (a file may declare 100,000s of labels).
+    let mut top_level: HashMap<&str, usize> = HashMap::new();
+    for (j, l) in meta.labels.iter().enumerate() {
+        if parents.get(j).is_some_and(Option::is_none) {
+            top_level.entry(l.name.as_str()).or_insert(j);
+        }
+    }
+    let found: Vec<Option<usize>> = parents
+        .iter()
+        .map(|p| {
+            p.as_ref()
+                .and_then(|(name, _, _)| top_level.get(name.as_str()).copied())
+        })
+        .collect();
     for (i, parent) in parents.iter().enumerate() {
         let Some((name, start, end)) = parent else {
             continue;
         };
-        let found = meta
-            .labels
-            .iter()
-            .enumerate()
-            .find(|(j, l)| {
-                *j != i && l.name == *name && parents.get(*j).is_some_and(Option::is_none)
-            })
-            .map(|(j, _)| j);
-        match found.and_then(|j| u32::try_from(j).ok()) {
+        match found
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|j| u32::try_from(j).ok())
+        {
             Some(j) => {
                 if let Some(label) = meta.labels.get_mut(i) {
                     label.parent = Some(LabelId(j));
@@ -341,13 +356,12 @@ fn resolve_parents(x: &mut Xml<'_>, meta: &mut Meta, parents: &[Option<(String, 
 /// Builds the keypoint schema of each skeleton from its element labels and
 /// its svg layout.
 pub(crate) fn build_schemas(labels: &mut [Label]) {
-    for i in 0..labels.len() {
-        let Ok(id) = u32::try_from(i).map(LabelId) else {
-            continue;
-        };
-        let names: Vec<String> = labels
+    let children = children_by_parent(labels);
+    for (i, kids) in children.iter().enumerate() {
+        let names: Vec<String> = kids
             .iter()
-            .filter(|l| l.parent == Some(id) && is_declared(l))
+            .filter_map(|&c| labels.get(c.index()))
+            .filter(|l| is_declared(l))
             .map(|l| l.name.clone())
             .collect();
         let Some(label) = labels.get_mut(i) else {
@@ -404,9 +418,19 @@ pub(crate) fn svg_edges(svg: &str, names: &[String]) -> Vec<(usize, usize)> {
             }
         }
     }
+    // First circle of each node id, first element of each name: looked up
+    // per edge, so maps rather than scans.
+    let mut circles: HashMap<&str, &str> = HashMap::new();
+    for &(id, name) in &node_names {
+        circles.entry(id).or_insert(name);
+    }
+    let mut positions: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in names.iter().enumerate() {
+        positions.entry(n.as_str()).or_insert(i);
+    }
     let index = |node: &str| -> Option<usize> {
-        if let Some((_, name)) = node_names.iter().find(|(id, _)| *id == node) {
-            if let Some(i) = names.iter().position(|n| n == name) {
+        if let Some(name) = circles.get(node) {
+            if let Some(&i) = positions.get(name) {
                 return Some(i);
             }
         }

@@ -1,15 +1,14 @@
 //! The reader: one pass of a borrowing pull parser over the bytes.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
 
 use labelkit_diagnostics::{ByteSpan, FileId, Loaded, ParseError, ReadIssue, SourceSpan};
 use labelkit_model::rle::MaskEncoding;
 use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, Attributes, BoxGeom, Cuboid, Dataset, Ellipse, Extra,
-    Geometry, GroupId, Image, ImageId, InputType, Keypoint, Keypoints, Label, LabelId, Mask, Point,
-    Points, Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
+    Geometry, GroupId, Image, ImageId, InputType, Keypoint, Keypoints, Label, LabelId, LabelIndex,
+    Mask, Point, Points, Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
 };
 use quick_xml::events::Event;
 
@@ -83,7 +82,8 @@ struct Reader<'a> {
     x: Xml<'a>,
     dataset: Dataset,
     spans: labelkit_diagnostics::SpanTable,
-    labels_by_name: HashMap<String, LabelId>,
+    /// Labels by name under their parent: shapes name their label.
+    label_index: LabelIndex,
     /// The image ids taken so far; `None` while they only grew, the ids
     /// then being those of `dataset.images`, all below `last_image_id`.
     used_image_ids: Option<std::collections::HashSet<u64>>,
@@ -111,7 +111,7 @@ fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Load
         x: Xml::new(path, file, bytes, 0, bytes.len()),
         dataset: Dataset::new(),
         spans: labelkit_diagnostics::SpanTable::new(),
-        labels_by_name: HashMap::new(),
+        label_index: LabelIndex::default(),
         used_image_ids: None,
         last_image_id: None,
         next_fresh_image_id: 1 << 32,
@@ -312,16 +312,14 @@ impl<'a> Reader<'a> {
             if let Some(p) = label.parent.as_mut() {
                 p.0 = p.0.saturating_add(offset);
             }
-            let is_top = label.parent.is_none();
-            let name = label.name.clone();
             let id = self.dataset.labels.push(label);
+            if let Some(label) = self.dataset.labels.get(id) {
+                self.label_index.insert(id, label);
+            }
             self.spans.labels.push(Some(SourceSpan {
                 file: self.x.file,
                 span,
             }));
-            if is_top {
-                self.labels_by_name.entry(name).or_insert(id);
-            }
         }
         Ok(())
     }
@@ -356,11 +354,11 @@ impl<'a> Reader<'a> {
         start: usize,
         end: usize,
     ) -> LabelId {
-        if let Some(parent) = parent {
-            if let Some(id) = self.dataset.labels.find_child(parent, name) {
-                return id;
-            }
-        } else if let Some(&id) = self.labels_by_name.get(name) {
+        let known = match parent {
+            Some(parent) => self.label_index.find_child(parent, name),
+            None => self.label_index.find(name),
+        };
+        if let Some(id) = known {
             return id;
         }
         let mut label = Label::new(name);
@@ -369,16 +367,16 @@ impl<'a> Reader<'a> {
             .extra
             .push((UNDECLARED_KEY.to_owned(), "true".to_owned()));
         let id = self.dataset.labels.push(label);
+        if let Some(label) = self.dataset.labels.get(id) {
+            self.label_index.insert(id, label);
+        }
         self.spans.labels.push(Some(self.span(start, end)));
         let what = match parent {
             Some(p) => format!(
                 "skeleton element label `{name}` is not declared under `{}` in <meta>",
                 self.dataset.labels.name(p)
             ),
-            None => {
-                self.labels_by_name.insert(name.to_owned(), id);
-                format!("label `{name}` is not declared in <meta>")
-            }
+            None => format!("label `{name}` is not declared in <meta>"),
         };
         self.x.issue(ReadIssue::UnknownClass, start, end, what);
         id
@@ -973,7 +971,7 @@ impl<'a> Reader<'a> {
         for el in elements {
             let name = el.get("label").unwrap_or_default().to_owned();
             if self.dataset.labels.get(label).is_some_and(meta_declared)
-                && self.dataset.labels.find_child(label, &name).is_none()
+                && self.label_index.find_child(label, &name).is_none()
             {
                 self.label(&name, Some(label), el.start, el.end);
             }

@@ -1069,3 +1069,75 @@ fn coco_keypoints_become_a_declared_skeleton() {
     assert_eq!(schema.edges, KeypointSchema::coco_person().edges);
     assert_eq!(back.dataset, labelkit_cvat::project(&d));
 }
+
+/// 160,000 declared labels (the 5.5 MB file that took over two minutes):
+/// 80,000 plain labels and 40,000 skeletons of one element each. Label
+/// look-ups by name (shapes, `<parent>`, skeleton elements, schemas) go
+/// through indices, so this reads in seconds in a debug build.
+#[test]
+fn one_hundred_sixty_thousand_labels_read_in_linear_time() {
+    use std::fmt::Write as _;
+    let mut xml = String::from("<annotations><version>1.1</version><meta><task><labels>\n");
+    for i in 0..80_000 {
+        writeln!(xml, "<label><name>l{i}</name><attributes/></label>").unwrap();
+    }
+    for i in 0..40_000 {
+        writeln!(
+            xml,
+            "<label><name>s{i}</name><type>skeleton</type></label>\
+             <label><name>p</name><type>points</type><parent>s{i}</parent></label>"
+        )
+        .unwrap();
+    }
+    xml.push_str(
+        "</labels></task></meta>\n<image id=\"0\" name=\"a.jpg\" width=\"10\" height=\"10\">\n",
+    );
+    for i in 0..1_000 {
+        writeln!(
+            xml,
+            "<box label=\"l{}\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\"/>\
+             <skeleton label=\"s{}\"><points label=\"p\" points=\"3,4\"/></skeleton>",
+            i * 80,
+            i * 40 + 39
+        )
+        .unwrap();
+    }
+    xml.push_str("</image></annotations>\n");
+    let loaded = read_bytes(
+        Path::new("many.xml"),
+        xml.as_bytes(),
+        &ReadOptions::default(),
+    )
+    .expect("reads");
+    let labels = &loaded.dataset.labels;
+    assert_eq!(labels.len(), 160_000);
+    assert_eq!(
+        labels.iter().filter(|(_, l)| l.parent.is_some()).count(),
+        40_000
+    );
+    assert_eq!(loaded.issues, Vec::new());
+    assert_eq!(loaded.dataset.annotations.len(), 2_000);
+    let last = labels.find("s39999").expect("skeleton");
+    let children: Vec<&str> = labels
+        .children(last)
+        .map(|(_, l)| l.name.as_str())
+        .collect();
+    assert_eq!(children, ["p"]);
+    assert_eq!(
+        labels
+            .get(last)
+            .and_then(|l| l.keypoints.as_ref())
+            .map(|k| k.names.clone()),
+        Some(vec!["p".to_owned()])
+    );
+    let skeleton = &loaded.dataset.annotations[1];
+    assert_eq!(labels.name(skeleton.label), "s39");
+    match &skeleton.geometry {
+        Geometry::Keypoints(k) => assert_eq!((k.points[0].x, k.points[0].y), (3.0, 4.0)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        labels.name(loaded.dataset.annotations[1998].label),
+        "l79920"
+    );
+}
