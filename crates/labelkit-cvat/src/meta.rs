@@ -449,37 +449,44 @@ pub(crate) fn is_declared(label: &Label) -> bool {
 }
 
 /// The `<labels>` element for the declared labels of `all`.
-pub(crate) fn labels_xml(all: &[Label], indent: &str) -> String {
+pub(crate) fn labels_xml(all: &[Label], indent: &str, replaced: &mut u64) -> String {
     let mut out = String::new();
     out.push_str("<labels>\n");
     for label in all.iter().filter(|l| is_declared(l)) {
         let i1 = format!("{indent}  ");
         let i2 = format!("{indent}    ");
         out.push_str(&format!("{i1}<label>\n"));
-        leaf(&mut out, &i2, "name", &label.name);
+        leaf(&mut out, replaced, &i2, "name", &label.name);
         if let Some(color) = &label.color {
-            leaf(&mut out, &i2, "color", color);
+            leaf(&mut out, replaced, &i2, "color", color);
         }
         if let Some(kind) = &label.kind {
-            leaf(&mut out, &i2, "type", kind);
+            leaf(&mut out, replaced, &i2, "type", kind);
         }
         out.push_str(&format!("{i2}<attributes>\n"));
         for spec in &label.attributes {
             let i3 = format!("{indent}      ");
             let i4 = format!("{indent}        ");
             out.push_str(&format!("{i3}<attribute>\n"));
-            leaf(&mut out, &i4, "name", &spec.name);
+            leaf(&mut out, replaced, &i4, "name", &spec.name);
             leaf(
                 &mut out,
+                replaced,
                 &i4,
                 "mutable",
                 if spec.mutable { "True" } else { "False" },
             );
-            leaf(&mut out, &i4, "input_type", spec.input_type.as_str());
+            leaf(
+                &mut out,
+                replaced,
+                &i4,
+                "input_type",
+                spec.input_type.as_str(),
+            );
             if let Some(d) = &spec.default {
-                leaf(&mut out, &i4, "default_value", d);
+                leaf(&mut out, replaced, &i4, "default_value", d);
             }
-            leaf(&mut out, &i4, "values", &spec.values.join("\n"));
+            leaf(&mut out, replaced, &i4, "values", &spec.values.join("\n"));
             out.push_str(&format!("{i3}</attribute>\n"));
         }
         out.push_str(&format!("{i2}</attributes>\n"));
@@ -488,17 +495,17 @@ pub(crate) fn labels_xml(all: &[Label], indent: &str) -> String {
                 continue;
             };
             if key == SVG_KEY {
-                leaf(&mut out, &i2, "svg", &text);
+                leaf(&mut out, replaced, &i2, "svg", &text);
             } else if key == PARENT_KEY {
-                leaf(&mut out, &i2, "parent", &text);
+                leaf(&mut out, replaced, &i2, "parent", &text);
             } else if let Some(tag) = key.strip_prefix(LABEL_CHILD_PREFIX) {
                 if is_xml_name(tag) {
-                    leaf(&mut out, &i2, tag, &text);
+                    leaf(&mut out, replaced, &i2, tag, &text);
                 }
             }
         }
         if let Some(parent) = label.parent.and_then(|p| all.get(p.index())) {
-            leaf(&mut out, &i2, "parent", &parent.name);
+            leaf(&mut out, replaced, &i2, "parent", &parent.name);
         }
         out.push_str(&format!("{i1}</label>\n"));
     }
@@ -507,12 +514,12 @@ pub(crate) fn labels_xml(all: &[Label], indent: &str) -> String {
     out
 }
 
-fn leaf(out: &mut String, indent: &str, tag: &str, text: &str) {
+fn leaf(out: &mut String, replaced: &mut u64, indent: &str, tag: &str, text: &str) {
     out.push_str(indent);
     out.push('<');
     out.push_str(tag);
     out.push('>');
-    escape_text(out, text);
+    *replaced += escape_text(out, text);
     out.push_str("</");
     out.push_str(tag);
     out.push_str(">\n");
@@ -528,13 +535,19 @@ pub(crate) fn is_xml_name(s: &str) -> bool {
 }
 
 /// A fresh `<meta>` for a dataset read from another format.
-pub(crate) fn generate_meta(name: Option<&str>, labels: &[Label], interpolation: bool) -> String {
+pub(crate) fn generate_meta(
+    name: Option<&str>,
+    labels: &[Label],
+    interpolation: bool,
+    replaced: &mut u64,
+) -> String {
     let mut out = String::from("<meta>\n    <task>\n");
     if let Some(name) = name {
-        leaf(&mut out, "      ", "name", name);
+        leaf(&mut out, replaced, "      ", "name", name);
     }
     leaf(
         &mut out,
+        replaced,
         "      ",
         "mode",
         if interpolation {
@@ -544,7 +557,7 @@ pub(crate) fn generate_meta(name: Option<&str>, labels: &[Label], interpolation:
         },
     );
     out.push_str("      ");
-    out.push_str(&labels_xml(labels, "      "));
+    out.push_str(&labels_xml(labels, "      ", replaced));
     out.push_str("\n    </task>\n  </meta>");
     out
 }
@@ -557,16 +570,17 @@ pub(crate) fn meta_to_write(
     name: Option<&str>,
     labels: &[Label],
     interpolation: bool,
+    replaced: &mut u64,
 ) -> String {
     let Some(raw) = raw else {
-        return generate_meta(name, labels, interpolation);
+        return generate_meta(name, labels, interpolation, replaced);
     };
     let path = Path::new("<meta>");
     let Ok((meta, _)) = parse_meta(path, FileId(0), raw.as_bytes(), 0, raw.len()) else {
-        return generate_meta(name, labels, interpolation);
+        return generate_meta(name, labels, interpolation, replaced);
     };
-    let wanted = labels_xml(labels, "      ");
-    if labels_xml(&meta.labels, "      ") == wanted {
+    let wanted = labels_xml(labels, "      ", replaced);
+    if labels_xml(&meta.labels, "      ", &mut 0) == wanted {
         return raw.to_owned();
     }
     let mut out = String::with_capacity(raw.len() + wanted.len());
@@ -580,7 +594,7 @@ pub(crate) fn meta_to_write(
         out.push_str(&wanted);
         out.push_str(raw.get(at..).unwrap_or_default());
     } else {
-        return generate_meta(name, labels, interpolation);
+        return generate_meta(name, labels, interpolation, replaced);
     }
     out
 }

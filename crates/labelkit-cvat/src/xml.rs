@@ -751,46 +751,62 @@ fn unescape(raw: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
-/// Appends `s` escaped for a double-quoted attribute value. Newlines and
-/// tabs are written as character references, since a parser would turn
-/// them into spaces.
-pub(crate) fn escape_attr(out: &mut String, s: &str) {
-    if !s
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\n' | b'\r' | b'\t'))
-    {
-        out.push_str(s);
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
+/// Whether XML 1.0 can hold `c` (its `Char` production: no C0 control but
+/// tab, newline and carriage return, no U+FFFE or U+FFFF; a Rust string
+/// holds no lone surrogate). Not even as a character reference.
+pub(crate) fn is_xml_char(c: char) -> bool {
+    !matches!(
+        c,
+        '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}'
+    )
 }
 
-/// Appends `s` escaped for element text.
-pub(crate) fn escape_text(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'\r')) {
+/// Appends `s` escaped for a double-quoted attribute value (`attribute`)
+/// or for element text. In attribute values newlines, carriage returns and
+/// tabs are written as character references, since a parser would turn
+/// them into spaces; in text a carriage return is (a parser would turn
+/// `\r\n` into `\n`). Characters XML 1.0 cannot hold are written as
+/// U+FFFD; returns how many.
+fn escape(out: &mut String, s: &str, attribute: bool) -> u64 {
+    // Every byte that can need work: markup, controls, and the lead byte
+    // of U+FFFE and U+FFFF.
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | 0..=0x1f | 0xef))
+    {
         out.push_str(s);
-        return;
+        return 0;
     }
+    let mut replaced = 0;
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' if attribute => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
+            c if !is_xml_char(c) => {
+                out.push(char::REPLACEMENT_CHARACTER);
+                replaced += 1;
+            }
             c => out.push(c),
         }
     }
+    replaced
+}
+
+/// Appends `s` escaped for a double-quoted attribute value; returns the
+/// number of characters XML cannot hold, written as U+FFFD.
+pub(crate) fn escape_attr(out: &mut String, s: &str) -> u64 {
+    escape(out, s, true)
+}
+
+/// Appends `s` escaped for element text; returns the number of characters
+/// XML cannot hold, written as U+FFFD.
+pub(crate) fn escape_text(out: &mut String, s: &str) -> u64 {
+    escape(out, s, false)
 }
 
 /// Whether attribute name `key` is `name`: a loop the compiler keeps

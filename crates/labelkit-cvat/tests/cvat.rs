@@ -1141,3 +1141,69 @@ fn one_hundred_sixty_thousand_labels_read_in_linear_time() {
         "l79920"
     );
 }
+
+/// Characters XML 1.0 cannot hold (C0 controls but tab, newline and
+/// carriage return; U+FFFE, U+FFFF) are written as U+FFFD and counted;
+/// carriage returns, newlines and tabs in attribute values are character
+/// references, so they survive attribute-value normalisation. The output
+/// reads back with labelkit's own reader.
+#[test]
+fn control_characters_are_replaced_and_line_breaks_survive() {
+    use labelkit_model::{Annotation, AnnotationId, BoxGeom, Dataset, Image, ImageId, Label};
+    let mut ds = Dataset::new();
+    let label = ds.labels.push(Label::new("a\u{1}b\u{ffff}"));
+    ds.images.push(Image {
+        id: ImageId(0),
+        file_name: "p\r\nq\tr\u{1b}.jpg".to_owned(),
+        width: 10,
+        height: 10,
+        ..Image::default()
+    });
+    let mut a = Annotation::new(
+        AnnotationId(1),
+        ImageId(0),
+        label,
+        Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 2.0, 2.0)),
+    );
+    a.attributes
+        .set("note", AttributeValue::Text("x\u{1}\r\ny\tz".to_owned()));
+    ds.annotations.push(a);
+    for variant in [Variant::Images, Variant::Video] {
+        let mut out = Vec::new();
+        let report = write_to(&ds, &mut out, &WriteOptions::new().variant(variant)).unwrap();
+        assert!(
+            out.iter()
+                .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r')),
+            "{}",
+            String::from_utf8_lossy(&out)
+        );
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert!(!text.contains('\u{ffff}'));
+        assert_eq!(
+            report.count(
+                "characters XML 1.0 cannot hold (control characters, U+FFFE, U+FFFF; written as U+FFFD)"
+            ),
+            // Characters written: the label name twice (<meta>, the shape or
+            // track), then the image name and the attribute value (images),
+            // or the attribute value on the track's two boxes (video).
+            6,
+            "{variant:?}: {report}"
+        );
+        let back = read_bytes(Path::new("out.xml"), &out, &ReadOptions::default())
+            .expect("labelkit reads its own output");
+        assert_eq!(
+            back.dataset.labels.name(labelkit_model::LabelId(0)),
+            "a\u{fffd}b\u{fffd}"
+        );
+        if variant == Variant::Images {
+            let ann = &back.dataset.annotations[0];
+            assert_eq!(
+                ann.attributes.get("note"),
+                Some(&AttributeValue::Text("x\u{fffd}\r\ny\tz".to_owned()))
+            );
+            assert_eq!(back.dataset.images[0].file_name, "p\r\nq\tr\u{fffd}.jpg");
+        } else {
+            assert_eq!(back.dataset.tracks.len(), 1);
+        }
+    }
+}
