@@ -10,7 +10,7 @@ use labelkit_model::{
 };
 use quick_xml::events::Event;
 
-use crate::xml::{escape_text, from_json_string, json_string, Xml};
+use crate::xml::{escape_text, from_json_string, int_value, json_string, Xml};
 
 /// Key in [`labelkit_model::DatasetInfo::extra`] holding the raw `<meta>`
 /// element (as a JSON string).
@@ -89,21 +89,49 @@ pub(crate) fn parse_meta(
                         meta.name.get_or_insert(text);
                     }
                     b"mode" => meta.mode = Some(x.read_text()?.0.trim().to_owned()),
-                    b"start_frame" => meta.start_frame = x.read_text()?.0.trim().parse().ok(),
-                    b"stop_frame" => meta.stop_frame = x.read_text()?.0.trim().parse().ok(),
+                    b"start_frame" | b"stop_frame" => {
+                        let (text, end) = x.read_text()?;
+                        let what = if name == b"start_frame" {
+                            "start_frame"
+                        } else {
+                            "stop_frame"
+                        };
+                        let v = meta_int::<u64>(&mut x, &text, what, (ev.start, end), 0, u64::MAX);
+                        if name == b"start_frame" {
+                            meta.start_frame = v;
+                        } else {
+                            meta.stop_frame = v;
+                        }
+                    }
                     b"frame_filter" => {
-                        let (text, _) = x.read_text()?;
-                        meta.frame_step = text
-                            .trim()
-                            .strip_prefix("step=")
-                            .and_then(|s| s.trim().parse().ok());
+                        let (text, end) = x.read_text()?;
+                        meta.frame_step = text.trim().strip_prefix("step=").and_then(|s| {
+                            meta_int::<u64>(
+                                &mut x,
+                                s,
+                                "frame_filter step",
+                                (ev.start, end),
+                                1,
+                                u64::MAX,
+                            )
+                        });
                     }
                     b"original_size" => loop {
                         let ev = x.next()?;
                         match ev.event {
                             Event::Start(e) => {
                                 let which = e.local_name().as_ref().to_vec();
-                                let v = x.read_text()?.0.trim().parse().ok();
+                                let (text, end) = x.read_text()?;
+                                let what =
+                                    format!("original_size {}", String::from_utf8_lossy(&which));
+                                let v = meta_int::<u32>(
+                                    &mut x,
+                                    &text,
+                                    &what,
+                                    (ev.start, end),
+                                    0,
+                                    u32::MAX,
+                                );
                                 match which.as_slice() {
                                     b"width" => meta.original_size.0 = v,
                                     b"height" => meta.original_size.1 = v,
@@ -125,6 +153,33 @@ pub(crate) fn parse_meta(
     resolve_parents(&mut x, &mut meta, &parents);
     build_schemas(&mut meta.labels);
     Ok((meta, x.issues))
+}
+
+/// An integer in `<meta>` text; reported (and `None`) when it is no
+/// integer or out of `min..=max`, never wrapped or dropped silently.
+fn meta_int<T>(
+    x: &mut Xml<'_>,
+    text: &str,
+    what: &str,
+    (start, end): (usize, usize),
+    min: T,
+    max: T,
+) -> Option<T>
+where
+    T: TryFrom<i128> + Copy + PartialOrd + std::fmt::Display,
+{
+    match int_value(text, min, max) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            x.issue(
+                ReadIssue::MalformedValue,
+                start,
+                end,
+                format!("<meta> {what} `{}` {e}: ignored", text.trim()),
+            );
+            None
+        }
+    }
 }
 
 fn parse_labels(

@@ -13,7 +13,7 @@ use labelkit_model::{
 use quick_xml::events::Event;
 
 use crate::meta::{parse_meta, Meta, META_KEY, UNDECLARED_KEY};
-use crate::xml::{get, json_string, AttrList, Xml};
+use crate::xml::{get, int_value, json_string, AttrList, Xml};
 
 /// Prefix of `extra` keys holding XML attributes the model has no field for.
 pub const ATTR_PREFIX: &str = "cvat.attr.";
@@ -387,25 +387,30 @@ impl<'a> Reader<'a> {
         self.x.tag_attributes(start, tag_end, &mut list)?;
         let mut image = Image::default();
         let mut file_id: Option<u64> = None;
-        let mut size_problem = None;
+        let mut problems: Vec<(ReadIssue, (usize, usize), String)> = Vec::new();
         for (k, v) in &list {
             match *k {
-                b"id" => match v.trim().parse::<u64>() {
+                b"id" => match int_value::<u64>(v, 0, u64::MAX) {
                     Ok(id) => file_id = Some(id),
-                    Err(_) => {
-                        size_problem =
-                            Some(format!("image id `{v}` is not a non-negative integer"));
-                    }
+                    Err(e) => problems.push((
+                        ReadIssue::MalformedValue,
+                        self.x.attr_value_span(start, tag_end, k),
+                        format!("image id `{v}` {e}"),
+                    )),
                 },
                 b"name" => image.file_name = v.to_string(),
                 b"width" | b"height" => {
-                    let n = v.trim().parse::<u32>().ok().filter(|&n| n > 0);
-                    if n.is_none() {
-                        size_problem = Some(format!(
-                            "image {} `{v}` is not a positive integer",
-                            String::from_utf8_lossy(k)
-                        ));
-                    }
+                    let n = match int_value::<u32>(v, 1, u32::MAX) {
+                        Ok(n) => Some(n),
+                        Err(e) => {
+                            problems.push((
+                                ReadIssue::InvalidImageSize,
+                                self.x.attr_value_span(start, tag_end, k),
+                                format!("image {} `{v}` {e}", String::from_utf8_lossy(k)),
+                            ));
+                            None
+                        }
+                    };
                     if *k == b"width" {
                         image.width = n.unwrap_or(0);
                     } else {
@@ -469,13 +474,8 @@ impl<'a> Reader<'a> {
                 span: ByteSpan::new(start, end),
             });
         }
-        if let Some(msg) = size_problem {
-            let kind = if msg.contains("id") {
-                ReadIssue::MalformedValue
-            } else {
-                ReadIssue::InvalidImageSize
-            };
-            self.x.issue(kind, start, end, msg);
+        for (kind, (from, to), msg) in problems {
+            self.x.issue(kind, from, to, msg);
         }
         Ok(())
     }
@@ -722,29 +722,36 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An `i32` attribute (`z_order`) of the tag at `[start, end)`;
+    /// reported at its value and read as 0 when it is no integer or out of
+    /// range.
     fn int(&mut self, v: &str, what: &str, start: usize, end: usize) -> i32 {
-        if let Ok(n) = v.trim().parse() {
-            return n;
+        match int_value::<i32>(v, i32::MIN, i32::MAX) {
+            Ok(n) => n,
+            Err(e) => {
+                let (from, to) = self.x.attr_value_span(start, end, what.as_bytes());
+                self.x.issue(
+                    ReadIssue::MalformedValue,
+                    from,
+                    to,
+                    format!("`{what}` `{v}` {e}: read as 0"),
+                );
+                0
+            }
         }
-        self.x.issue(
-            ReadIssue::MalformedValue,
-            start,
-            end,
-            format!("`{what}` is `{v}`, expected an integer: read as 0"),
-        );
-        0
     }
 
     fn group(&mut self, v: &str, start: usize, end: usize) -> Option<GroupId> {
-        match v.trim().parse::<u64>() {
+        match int_value::<u64>(v, 0, u64::MAX) {
             Ok(0) => None,
             Ok(n) => Some(GroupId(n)),
-            Err(_) => {
+            Err(e) => {
+                let (from, to) = self.x.attr_value_span(start, end, b"group_id");
                 self.x.issue(
                     ReadIssue::MalformedValue,
-                    start,
-                    end,
-                    format!("`group_id` is `{v}`, expected a non-negative integer: ignored"),
+                    from,
+                    to,
+                    format!("`group_id` `{v}` {e}: ignored"),
                 );
                 None
             }

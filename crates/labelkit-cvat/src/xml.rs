@@ -136,6 +136,49 @@ impl<'a> Xml<'a> {
     }
 
     /// A fatal error at an absolute offset.
+    /// The byte range of attribute `key`'s value (inside its quotes) in
+    /// the tag at `[start, end)`, so a diagnostic points at the value; the
+    /// whole tag if it is not found.
+    pub(crate) fn attr_value_span(&self, start: usize, end: usize, key: &[u8]) -> (usize, usize) {
+        let tag = self.full.get(start..end).unwrap_or_default();
+        let mut quote = None;
+        let mut i = 0;
+        while let Some(&b) = tag.get(i) {
+            if let Some(q) = quote {
+                if b == q {
+                    quote = None;
+                }
+            } else if b == b'"' || b == b'\'' {
+                quote = Some(b);
+            } else if i > 0
+                && tag.get(i - 1).is_some_and(u8::is_ascii_whitespace)
+                && tag.get(i..).is_some_and(|t| t.starts_with(key))
+            {
+                let mut j = i + key.len();
+                let skip_ws = |mut j: usize| {
+                    while tag.get(j).is_some_and(u8::is_ascii_whitespace) {
+                        j += 1;
+                    }
+                    j
+                };
+                j = skip_ws(j);
+                if tag.get(j) == Some(&b'=') {
+                    j = skip_ws(j + 1);
+                    if let Some(&q) = tag.get(j).filter(|&&q| q == b'"' || q == b'\'') {
+                        let from = j + 1;
+                        let to = tag
+                            .get(from..)
+                            .and_then(|t| t.iter().position(|&c| c == q))
+                            .map_or(tag.len(), |p| from + p);
+                        return (start + from, start + to);
+                    }
+                }
+            }
+            i += 1;
+        }
+        (start, end)
+    }
+
     pub(crate) fn error_at(&self, offset: usize, message: impl Into<String>) -> ParseError {
         ParseError::at_offset(self.path, self.full, offset, message)
     }
@@ -751,6 +794,24 @@ fn unescape(raw: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
+/// Parses an integer value that must lie in `min..=max`; the error says
+/// whether it is no integer or out of range, and names the range, so a
+/// value never wraps or saturates silently (`width="4294967296"` is not 0).
+pub(crate) fn int_value<T>(v: &str, min: T, max: T) -> Result<T, String>
+where
+    T: TryFrom<i128> + Copy + PartialOrd + std::fmt::Display,
+{
+    let text = v.trim();
+    let expected = format!("expected an integer from {min} to {max}");
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let integral = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<i128>().ok().and_then(|n| T::try_from(n).ok()) {
+        Some(n) if n >= min && n <= max => Ok(n),
+        _ if integral => Err(format!("is out of range: {expected}")),
+        _ => Err(format!("is not an integer: {expected}")),
+    }
+}
+
 /// Whether XML 1.0 can hold `c` (its `Char` production: no C0 control but
 /// tab, newline and carriage return, no U+FFFE or U+FFFF; a Rust string
 /// holds no lone surrogate). Not even as a character reference.
@@ -849,6 +910,23 @@ mod tests {
         assert_eq!(resolve_entity("xxe"), None);
         assert_eq!(unescape(b"a&amp;b&#10;").unwrap(), "a&b\n");
         assert!(unescape(b"&ext;").is_err());
+        assert_eq!(int_value::<u32>("4294967295", 1, u32::MAX), Ok(u32::MAX));
+        assert_eq!(
+            int_value::<u32>("4294967296", 1, u32::MAX),
+            Err("is out of range: expected an integer from 1 to 4294967295".to_owned())
+        );
+        assert_eq!(
+            int_value::<i32>(
+                "-99999999999999999999999999999999999999999",
+                i32::MIN,
+                i32::MAX
+            ),
+            Err("is out of range: expected an integer from -2147483648 to 2147483647".to_owned())
+        );
+        assert_eq!(
+            int_value::<u64>("1.5", 0, u64::MAX),
+            Err("is not an integer: expected an integer from 0 to 18446744073709551615".to_owned())
+        );
         let mut s = String::new();
         escape_attr(&mut s, "a\"<b>&\nc");
         assert_eq!(s, "a&quot;&lt;b&gt;&amp;&#10;c");

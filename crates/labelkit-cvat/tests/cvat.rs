@@ -1207,3 +1207,47 @@ fn control_characters_are_replaced_and_line_breaks_survive() {
         }
     }
 }
+
+/// Numbers out of their type's range are errors at the value, naming the
+/// range: `width="4294967296"` no longer becomes 0 silently, ids, z_order,
+/// group ids and `<meta>` frames neither wrap nor saturate.
+#[test]
+fn out_of_range_numbers_are_reported_at_the_value_with_the_range() {
+    let xml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fuzz_seeds/out_of_range_numbers.xml"
+    ))
+    .unwrap();
+    let l = read_str(&xml).unwrap();
+    let file = l.sources.get(labelkit_diagnostics::FileId(0)).unwrap();
+    let found: Vec<String> = l
+        .issues
+        .iter()
+        .map(|d| {
+            let span = d.primary.as_ref().unwrap().span;
+            let lc = file.line_col(span.start);
+            format!("{}:{}: {} {}", lc.line, lc.column, d.code, d.message)
+        })
+        .collect();
+    // <meta> values at their element, attributes at their value; an
+    // image's own issues follow those of its shapes.
+    let expected = [
+        "3:15: F001 <meta> start_frame `18446744073709551616` is out of range: expected an integer from 0 to 18446744073709551615: ignored",
+        "3:62: F001 <meta> stop_frame `-1` is out of range: expected an integer from 0 to 18446744073709551615: ignored",
+        "3:89: F001 <meta> frame_filter step `0` is out of range: expected an integer from 1 to 18446744073709551615: ignored",
+        "3:139: F001 <meta> original_size width `4294967296` is out of range: expected an integer from 0 to 4294967295: ignored",
+        "3:164: F001 <meta> original_size height `x` is not an integer: expected an integer from 0 to 4294967295: ignored",
+        "6:71: F001 `z_order` `2147483648` is out of range: expected an integer from -2147483648 to 2147483647: read as 0",
+        "6:93: F001 `group_id` `99999999999999999999` is out of range: expected an integer from 0 to 18446744073709551615: ignored",
+        "7:61: F001 `z_order` `-2147483649` is out of range: expected an integer from -2147483648 to 2147483647: read as 0",
+        "5:14: F001 image id `18446744073709551616` is out of range: expected an integer from 0 to 18446744073709551615",
+        "5:56: F010 image width `4294967296` is out of range: expected an integer from 1 to 4294967295",
+        "5:76: F010 image height `-1` is out of range: expected an integer from 1 to 4294967295",
+    ];
+    assert_eq!(found, expected);
+    assert_eq!(l.dataset.images[0].width, 0);
+    assert_eq!(l.dataset.images[1].width, u32::MAX);
+    assert_eq!(l.dataset.images[1].file_name, "b\nc.jpg");
+    assert_eq!(l.dataset.annotations[0].z_order, 0);
+    assert_eq!(l.dataset.annotations[0].group, None);
+}
