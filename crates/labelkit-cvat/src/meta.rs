@@ -10,7 +10,7 @@ use labelkit_model::{
 };
 use quick_xml::events::Event;
 
-use crate::xml::{escape_text, from_json_string, int_value, json_string, Xml};
+use crate::xml::{escape_text, from_json_string, int_value, is_xml_char, json_string, Xml};
 
 /// Key in [`labelkit_model::DatasetInfo::extra`] holding the raw `<meta>`
 /// element (as a JSON string).
@@ -620,6 +620,40 @@ pub(crate) fn generate_meta(
 /// The `<meta>` to write: the raw one kept from the source, with its
 /// `<labels>` regenerated if the dataset's labels differ from it, or a fresh
 /// one.
+/// Whether `raw` is one well-formed `<meta>` element (comments and
+/// whitespace around it allowed) holding only characters XML 1.0 allows.
+fn is_single_meta(raw: &str) -> bool {
+    if !raw.chars().all(is_xml_char) {
+        return false;
+    }
+    let mut reader = quick_xml::Reader::from_str(raw);
+    let mut depth = 0usize;
+    let mut roots = 0;
+    loop {
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(_) => return false,
+        };
+        match event {
+            Event::Eof => return roots == 1 && depth == 0,
+            Event::Start(e) => {
+                if depth == 0 {
+                    roots += 1;
+                    if roots > 1 || e.local_name().as_ref() != b"meta" {
+                        return false;
+                    }
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+            Event::Comment(_) => {}
+            _ => return false,
+        }
+    }
+}
+
 pub(crate) fn meta_to_write(
     raw: Option<&str>,
     name: Option<&str>,
@@ -627,7 +661,11 @@ pub(crate) fn meta_to_write(
     interpolation: bool,
     replaced: &mut u64,
 ) -> String {
-    let Some(raw) = raw else {
+    // A carried `<meta>` is written verbatim, so it must be exactly one
+    // `<meta>` element of XML 1.0 characters: the field can come from
+    // another format's data (a COCO top-level key), and anything around the
+    // element would be injected into the output.
+    let Some(raw) = raw.filter(|r| is_single_meta(r)) else {
         return generate_meta(name, labels, interpolation, replaced);
     };
     let path = Path::new("<meta>");

@@ -1251,3 +1251,38 @@ fn out_of_range_numbers_are_reported_at_the_value_with_the_range() {
     assert_eq!(l.dataset.annotations[0].z_order, 0);
     assert_eq!(l.dataset.annotations[0].group, None);
 }
+
+/// A `cvat.meta` field carried over from another format (a COCO file's
+/// top-level key of that name) is written back only when it is exactly one
+/// `<meta>` element: anything after it would be written into the output
+/// raw, such as an `<image>` naming /etc/passwd.
+#[test]
+fn a_carried_meta_cannot_inject_elements() {
+    let coco_key = |meta: &str| {
+        let mut ds = labelkit_model::Dataset::new();
+        ds.info.name = Some("task".to_owned());
+        ds.info.extra.push((
+            labelkit_cvat::META_KEY.to_owned(),
+            serde_json::to_string(meta).unwrap(),
+        ));
+        let mut out = Vec::new();
+        write_to(&ds, &mut out, &WriteOptions::new()).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    for evil in [
+        "<meta><task><name>n</name></task></meta><image id=\"5\" name=\"/etc/passwd\" width=\"1\" height=\"1\"/>",
+        "<meta/><image id=\"5\" name=\"x\" width=\"1\" height=\"1\"/>",
+        "<image id=\"5\" name=\"x\" width=\"1\" height=\"1\"/>",
+        "<meta><task></task></meta>\u{1}",
+        "<meta><task></meta>",
+    ] {
+        let out = coco_key(evil);
+        assert!(!out.contains("<image"), "{evil}: {out}");
+        assert!(out.contains("<name>task</name>"), "{evil}: {out}");
+        let back = read_bytes(Path::new("o.xml"), out.as_bytes(), &ReadOptions::default()).unwrap();
+        assert!(back.dataset.images.is_empty());
+    }
+    // A real <meta> (with comments and surrounding whitespace) is kept.
+    let kept = coco_key("\n  <meta><!-- c --><task><name>kept</name></task></meta>\n");
+    assert!(kept.contains("<name>kept</name>"), "{kept}");
+}
