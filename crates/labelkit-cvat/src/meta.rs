@@ -630,9 +630,8 @@ fn is_single_meta(raw: &str) -> bool {
     let mut depth = 0usize;
     let mut roots = 0;
     loop {
-        let event = match reader.read_event() {
-            Ok(event) => event,
-            Err(_) => return false,
+        let Ok(event) = reader.read_event() else {
+            return false;
         };
         match event {
             Event::Eof => return roots == 1 && depth == 0,
