@@ -174,3 +174,38 @@ fn duplicate_keys_are_reported_where_they_repeat() {
         labelkit_diagnostics::Severity::Warning
     );
 }
+
+/// The 6 MB file of the near-duplicate report: 80,000 boxes on one image.
+/// The reader (with its duplicate-key pass) stays linear: this reads in
+/// about a second in a debug build.
+#[test]
+fn eighty_thousand_boxes_on_one_image_read_linearly() {
+    use std::fmt::Write as _;
+    let mut text = String::from(
+        "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 4000, \"height\": 2000}],\n\"categories\": [{\"id\": 1, \"name\": \"head\"}],\n\"annotations\": [\n",
+    );
+    for i in 0..80_000u32 {
+        let (x, y) = (i % 400 * 10, i / 400 * 10);
+        if i > 0 {
+            text.push_str(",\n");
+        }
+        write!(
+            text,
+            "{{\"id\": {}, \"image_id\": 1, \"category_id\": 1, \"bbox\": [{x}, {y}, 10, 10], \"area\": 100, \"iscrowd\": 0, \"segmentation\": []}}",
+            i + 1
+        )
+        .unwrap();
+    }
+    text.push_str("]}\n");
+    assert!(text.len() > 6_000_000, "{}", text.len());
+    let loaded = read_text(&text).unwrap();
+    assert_eq!(loaded.dataset.annotations.len(), 80_000);
+    assert_eq!(rendered(&loaded), Vec::<String>::new());
+    match &loaded.dataset.annotations[79_999].geometry {
+        Geometry::Box(b) => assert_eq!(
+            (b.x_min, b.y_min, b.x_max, b.y_max),
+            (3990.0, 1990.0, 4000.0, 2000.0)
+        ),
+        other => panic!("{other:?}"),
+    }
+}
