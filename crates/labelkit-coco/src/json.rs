@@ -209,11 +209,24 @@ impl<'de, 'b> Visitor<'de> for TopVisitor<'b, 'de> {
     }
 }
 
-/// The first pass: validates the whole document and records the spans of its
-/// elements.
+/// A UTF-8 byte-order mark, which some Windows tools put before JSON.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `text` without a leading byte-order mark, and the length skipped.
+/// RFC 8259 lets a parser ignore the mark; offsets stay those of `text`.
+fn skip_bom(text: &[u8]) -> (&[u8], usize) {
+    match text.strip_prefix(BOM) {
+        Some(rest) => (rest, BOM.len()),
+        None => (text, 0),
+    }
+}
+
+/// The first pass: validates the whole document (after a byte-order mark,
+/// if any) and records the spans of its elements, as offsets into `text`.
 pub(crate) fn scan(text: &[u8]) -> Result<Layout<'_>, serde_json::Error> {
     let mut layout = Layout::default();
-    let mut de = serde_json::Deserializer::from_slice(text);
+    let (body, _) = skip_bom(text);
+    let mut de = serde_json::Deserializer::from_slice(body);
     de.deserialize_any(TopVisitor {
         base: text.as_ptr().addr(),
         layout: &mut layout,
@@ -286,9 +299,111 @@ pub(crate) fn patch_non_finite(text: &[u8]) -> Option<Patched> {
     Some(out)
 }
 
+/// A key repeated in one JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DuplicateKey {
+    /// The repeated key, quotes included, as a range of the text.
+    pub(crate) range: Range,
+    /// The key, unescaped.
+    pub(crate) key: String,
+    /// Start of the first occurrence.
+    pub(crate) first: usize,
+}
+
+/// Every repeated key of every object of `text`, a document `scan` has
+/// accepted. serde merges or overwrites repeated keys silently; JSON leaves
+/// their meaning open, so the reader reports them. One linear pass with an
+/// explicit stack (no recursion).
+pub(crate) fn duplicate_keys(text: &[u8]) -> Vec<DuplicateKey> {
+    use std::collections::HashMap;
+    enum Frame {
+        Object {
+            keys: HashMap<String, usize>,
+            expect_key: bool,
+        },
+        Array,
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = text.get(i) {
+        match b {
+            b'{' => stack.push(Frame::Object {
+                keys: HashMap::new(),
+                expect_key: true,
+            }),
+            b'[' => stack.push(Frame::Array),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
+                    *expect_key = true;
+                }
+            }
+            b':' => {
+                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
+                    *expect_key = false;
+                }
+            }
+            b'"' => {
+                let start = i;
+                let mut escaped = false;
+                i += 1;
+                while let Some(&c) = text.get(i) {
+                    match c {
+                        b'\\' => {
+                            escaped = true;
+                            i += 1;
+                        }
+                        b'"' => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                let end = (i + 1).min(text.len());
+                if let Some(Frame::Object {
+                    keys,
+                    expect_key: true,
+                }) = stack.last_mut()
+                {
+                    let raw = text.get(start..end).unwrap_or_default();
+                    let key = if escaped {
+                        serde_json::from_slice::<String>(raw).unwrap_or_default()
+                    } else {
+                        String::from_utf8_lossy(
+                            raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default(),
+                        )
+                        .into_owned()
+                    };
+                    match keys.get(&key) {
+                        Some(&first) => found.push(DuplicateKey {
+                            range: (start, end),
+                            key,
+                            first,
+                        }),
+                        None => {
+                            keys.insert(key, start);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
 /// The byte offset, inside `text`, of a serde_json error's line and column,
 /// and its message without serde_json's " at line L column C" suffix.
 pub(crate) fn error_offset(text: &[u8], error: &serde_json::Error) -> (usize, String) {
+    let (text, skipped) = skip_bom(text);
+    let (offset, message) = body_error_offset(text, error);
+    (offset + skipped, message)
+}
+
+fn body_error_offset(text: &[u8], error: &serde_json::Error) -> (usize, String) {
     let mut message = error.to_string();
     if let Some(at) = message.rfind(" at line ") {
         message.truncate(at);
@@ -364,6 +479,29 @@ mod tests {
         let results = scan(br#"[{"image_id": 1}]"#).unwrap();
         assert!(results.results);
         assert_eq!(results.annotations, vec![(1, 16)]);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_every_object() {
+        let text = br#"{"images": [{"id": 1, "i\u0064": 2, "s": "{\"id\": 3}"}], "images": [], "x": {"a": [{"a": 1}], "a": 2}}"#;
+        let dups = duplicate_keys(text);
+        let keys: Vec<&str> = dups.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, ["id", "images", "a"]);
+        assert_eq!(&text[dups[0].range.0..dups[0].range.1], br#""i\u0064""#);
+        assert_eq!(&text[dups[0].first..dups[0].first + 4], br#""id""#);
+        assert!(duplicate_keys(br#"[{"a": 1}, {"a": 2}]"#).is_empty());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_with_offsets_kept() {
+        let text = b"\xEF\xBB\xBF{\"images\": [{\"id\": 1}]}";
+        let layout = scan(text).unwrap();
+        let (s, e) = layout.images[0];
+        assert_eq!(&text[s..e], br#"{"id": 1}"#);
+        let bad = b"\xEF\xBB\xBF{\"images\": [1,]}";
+        let err = scan(bad).unwrap_err();
+        let (offset, _) = error_offset(bad, &err);
+        assert_eq!(bad[offset], b']');
     }
 
     #[test]

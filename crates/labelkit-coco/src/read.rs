@@ -92,6 +92,17 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
         images: IdMap::default(),
     };
     reader.dataset.info.source_format = Some("coco".to_owned());
+    for dup in json::duplicate_keys(text) {
+        reader.issue(
+            ReadIssue::Unsupported,
+            dup.range,
+            format!(
+                "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
+                 open and readers disagree on which value counts; keep one",
+                dup.key
+            ),
+        );
+    }
     reader.categories(&layout.categories);
     reader.images(&layout.images);
     reader.annotations(&layout.annotations, layout.results);

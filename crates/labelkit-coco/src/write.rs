@@ -8,8 +8,8 @@ use std::io::Write;
 use labelkit_model::geometry::{bounds_of, CocoBox};
 use labelkit_model::rle::{encode_counts_string, CocoCounts, MaskEncoding};
 use labelkit_model::{
-    Annotation, AttributeValue, Attributes, Dataset, Geometry, GeometryKind, Image, ImageId, Label,
-    LabelId, Point, Precision, Visibility, WriteReport,
+    Annotation, AttributeValue, Attributes, BoxGeom, Dataset, Geometry, GeometryKind, Image,
+    ImageId, Label, LabelId, Point, Precision, Visibility, WriteReport,
 };
 use rayon::prelude::*;
 use serde_json::value::RawValue;
@@ -367,6 +367,26 @@ impl<'d> Plan<'d> {
 
     /// Plans annotation `i` (in `0..self.len()`).
     #[allow(clippy::too_many_lines)]
+    /// The JSON text of a computed area. A non-finite area (a shape with
+    /// non-finite or overflowing coordinates) is not JSON: it is recomputed
+    /// from the written bbox where that is finite, else written as `null`
+    /// (read back as a non-finite value), and counted either way.
+    fn area_text(&self, area: f64, bbox: Option<&BoxGeom>, report: &mut WriteReport) -> String {
+        if area.is_finite() {
+            return self.precision.format(area);
+        }
+        match bbox.map(BoxGeom::area).filter(|a| a.is_finite()) {
+            Some(from_box) => {
+                report.lose_one("non-finite areas (recomputed from the bbox)");
+                self.precision.format(from_box)
+            }
+            None => {
+                report.lose_one("non-finite areas (written as null)");
+                "null".to_owned()
+            }
+        }
+    }
+
     pub(crate) fn annotation(&self, i: usize, report: &mut WriteReport) -> PlannedAnnotation<'d> {
         let slot = &self.slots[i];
         let anns: &'d [Annotation] = &self.dataset.annotations;
@@ -511,7 +531,7 @@ impl<'d> Plan<'d> {
                 Some(Cow::Owned(v.trim().to_owned()))
             }
             _ if self.results => None,
-            _ => Some(Cow::Owned(self.precision.format(area))),
+            _ => Some(Cow::Owned(self.area_text(area, bbox.as_ref(), report))),
         };
         let counted = keypoints
             .as_ref()

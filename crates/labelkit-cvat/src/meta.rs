@@ -1,13 +1,16 @@
 //! The `<meta>` element: labels and their attribute specs, skeleton layouts,
 //! and the task/project/job details kept verbatim for the round trip.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ParseError, ReadIssue};
-use labelkit_model::{AttributeSpec, InputType, KeypointSchema, Label, LabelId};
+use labelkit_model::{
+    children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelId,
+};
 use quick_xml::events::Event;
 
-use crate::xml::{escape_text, from_json_string, json_string, Xml};
+use crate::xml::{escape_text, from_json_string, int_value, is_xml_char, json_string, Xml};
 
 /// Key in [`labelkit_model::DatasetInfo::extra`] holding the raw `<meta>`
 /// element (as a JSON string).
@@ -86,21 +89,49 @@ pub(crate) fn parse_meta(
                         meta.name.get_or_insert(text);
                     }
                     b"mode" => meta.mode = Some(x.read_text()?.0.trim().to_owned()),
-                    b"start_frame" => meta.start_frame = x.read_text()?.0.trim().parse().ok(),
-                    b"stop_frame" => meta.stop_frame = x.read_text()?.0.trim().parse().ok(),
+                    b"start_frame" | b"stop_frame" => {
+                        let (text, end) = x.read_text()?;
+                        let what = if name == b"start_frame" {
+                            "start_frame"
+                        } else {
+                            "stop_frame"
+                        };
+                        let v = meta_int::<u64>(&mut x, &text, what, (ev.start, end), 0, u64::MAX);
+                        if name == b"start_frame" {
+                            meta.start_frame = v;
+                        } else {
+                            meta.stop_frame = v;
+                        }
+                    }
                     b"frame_filter" => {
-                        let (text, _) = x.read_text()?;
-                        meta.frame_step = text
-                            .trim()
-                            .strip_prefix("step=")
-                            .and_then(|s| s.trim().parse().ok());
+                        let (text, end) = x.read_text()?;
+                        meta.frame_step = text.trim().strip_prefix("step=").and_then(|s| {
+                            meta_int::<u64>(
+                                &mut x,
+                                s,
+                                "frame_filter step",
+                                (ev.start, end),
+                                1,
+                                u64::MAX,
+                            )
+                        });
                     }
                     b"original_size" => loop {
                         let ev = x.next()?;
                         match ev.event {
                             Event::Start(e) => {
                                 let which = e.local_name().as_ref().to_vec();
-                                let v = x.read_text()?.0.trim().parse().ok();
+                                let (text, end) = x.read_text()?;
+                                let what =
+                                    format!("original_size {}", String::from_utf8_lossy(&which));
+                                let v = meta_int::<u32>(
+                                    &mut x,
+                                    &text,
+                                    &what,
+                                    (ev.start, end),
+                                    0,
+                                    u32::MAX,
+                                );
                                 match which.as_slice() {
                                     b"width" => meta.original_size.0 = v,
                                     b"height" => meta.original_size.1 = v,
@@ -122,6 +153,33 @@ pub(crate) fn parse_meta(
     resolve_parents(&mut x, &mut meta, &parents);
     build_schemas(&mut meta.labels);
     Ok((meta, x.issues))
+}
+
+/// An integer in `<meta>` text; reported (and `None`) when it is no
+/// integer or out of `min..=max`, never wrapped or dropped silently.
+fn meta_int<T>(
+    x: &mut Xml<'_>,
+    text: &str,
+    what: &str,
+    (start, end): (usize, usize),
+    min: T,
+    max: T,
+) -> Option<T>
+where
+    T: TryFrom<i128> + Copy + PartialOrd + std::fmt::Display,
+{
+    match int_value(text, min, max) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            x.issue(
+                ReadIssue::MalformedValue,
+                start,
+                end,
+                format!("<meta> {what} `{}` {e}: ignored", text.trim()),
+            );
+            None
+        }
+    }
 }
 
 fn parse_labels(
@@ -305,19 +363,31 @@ fn split_values(text: &str) -> Vec<String> {
 }
 
 fn resolve_parents(x: &mut Xml<'_>, meta: &mut Meta, parents: &[Option<(String, usize, usize)>]) {
+    // The first label of each name that names no parent itself: one pass,
+    // not a scan per element (a file may declare 100,000s of labels).
+    let mut top_level: HashMap<&str, usize> = HashMap::new();
+    for (j, l) in meta.labels.iter().enumerate() {
+        if parents.get(j).is_some_and(Option::is_none) {
+            top_level.entry(l.name.as_str()).or_insert(j);
+        }
+    }
+    let found: Vec<Option<usize>> = parents
+        .iter()
+        .map(|p| {
+            p.as_ref()
+                .and_then(|(name, _, _)| top_level.get(name.as_str()).copied())
+        })
+        .collect();
     for (i, parent) in parents.iter().enumerate() {
         let Some((name, start, end)) = parent else {
             continue;
         };
-        let found = meta
-            .labels
-            .iter()
-            .enumerate()
-            .find(|(j, l)| {
-                *j != i && l.name == *name && parents.get(*j).is_some_and(Option::is_none)
-            })
-            .map(|(j, _)| j);
-        match found.and_then(|j| u32::try_from(j).ok()) {
+        match found
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|j| u32::try_from(j).ok())
+        {
             Some(j) => {
                 if let Some(label) = meta.labels.get_mut(i) {
                     label.parent = Some(LabelId(j));
@@ -341,13 +411,12 @@ fn resolve_parents(x: &mut Xml<'_>, meta: &mut Meta, parents: &[Option<(String, 
 /// Builds the keypoint schema of each skeleton from its element labels and
 /// its svg layout.
 pub(crate) fn build_schemas(labels: &mut [Label]) {
-    for i in 0..labels.len() {
-        let Ok(id) = u32::try_from(i).map(LabelId) else {
-            continue;
-        };
-        let names: Vec<String> = labels
+    let children = children_by_parent(labels);
+    for (i, kids) in children.iter().enumerate() {
+        let names: Vec<String> = kids
             .iter()
-            .filter(|l| l.parent == Some(id) && is_declared(l))
+            .filter_map(|&c| labels.get(c.index()))
+            .filter(|l| is_declared(l))
             .map(|l| l.name.clone())
             .collect();
         let Some(label) = labels.get_mut(i) else {
@@ -404,9 +473,19 @@ pub(crate) fn svg_edges(svg: &str, names: &[String]) -> Vec<(usize, usize)> {
             }
         }
     }
+    // First circle of each node id, first element of each name: looked up
+    // per edge, so maps rather than scans.
+    let mut circles: HashMap<&str, &str> = HashMap::new();
+    for &(id, name) in &node_names {
+        circles.entry(id).or_insert(name);
+    }
+    let mut positions: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in names.iter().enumerate() {
+        positions.entry(n.as_str()).or_insert(i);
+    }
     let index = |node: &str| -> Option<usize> {
-        if let Some((_, name)) = node_names.iter().find(|(id, _)| *id == node) {
-            if let Some(i) = names.iter().position(|n| n == name) {
+        if let Some(name) = circles.get(node) {
+            if let Some(&i) = positions.get(name) {
                 return Some(i);
             }
         }
@@ -425,37 +504,44 @@ pub(crate) fn is_declared(label: &Label) -> bool {
 }
 
 /// The `<labels>` element for the declared labels of `all`.
-pub(crate) fn labels_xml(all: &[Label], indent: &str) -> String {
+pub(crate) fn labels_xml(all: &[Label], indent: &str, replaced: &mut u64) -> String {
     let mut out = String::new();
     out.push_str("<labels>\n");
     for label in all.iter().filter(|l| is_declared(l)) {
         let i1 = format!("{indent}  ");
         let i2 = format!("{indent}    ");
         out.push_str(&format!("{i1}<label>\n"));
-        leaf(&mut out, &i2, "name", &label.name);
+        leaf(&mut out, replaced, &i2, "name", &label.name);
         if let Some(color) = &label.color {
-            leaf(&mut out, &i2, "color", color);
+            leaf(&mut out, replaced, &i2, "color", color);
         }
         if let Some(kind) = &label.kind {
-            leaf(&mut out, &i2, "type", kind);
+            leaf(&mut out, replaced, &i2, "type", kind);
         }
         out.push_str(&format!("{i2}<attributes>\n"));
         for spec in &label.attributes {
             let i3 = format!("{indent}      ");
             let i4 = format!("{indent}        ");
             out.push_str(&format!("{i3}<attribute>\n"));
-            leaf(&mut out, &i4, "name", &spec.name);
+            leaf(&mut out, replaced, &i4, "name", &spec.name);
             leaf(
                 &mut out,
+                replaced,
                 &i4,
                 "mutable",
                 if spec.mutable { "True" } else { "False" },
             );
-            leaf(&mut out, &i4, "input_type", spec.input_type.as_str());
+            leaf(
+                &mut out,
+                replaced,
+                &i4,
+                "input_type",
+                spec.input_type.as_str(),
+            );
             if let Some(d) = &spec.default {
-                leaf(&mut out, &i4, "default_value", d);
+                leaf(&mut out, replaced, &i4, "default_value", d);
             }
-            leaf(&mut out, &i4, "values", &spec.values.join("\n"));
+            leaf(&mut out, replaced, &i4, "values", &spec.values.join("\n"));
             out.push_str(&format!("{i3}</attribute>\n"));
         }
         out.push_str(&format!("{i2}</attributes>\n"));
@@ -464,17 +550,17 @@ pub(crate) fn labels_xml(all: &[Label], indent: &str) -> String {
                 continue;
             };
             if key == SVG_KEY {
-                leaf(&mut out, &i2, "svg", &text);
+                leaf(&mut out, replaced, &i2, "svg", &text);
             } else if key == PARENT_KEY {
-                leaf(&mut out, &i2, "parent", &text);
+                leaf(&mut out, replaced, &i2, "parent", &text);
             } else if let Some(tag) = key.strip_prefix(LABEL_CHILD_PREFIX) {
                 if is_xml_name(tag) {
-                    leaf(&mut out, &i2, tag, &text);
+                    leaf(&mut out, replaced, &i2, tag, &text);
                 }
             }
         }
         if let Some(parent) = label.parent.and_then(|p| all.get(p.index())) {
-            leaf(&mut out, &i2, "parent", &parent.name);
+            leaf(&mut out, replaced, &i2, "parent", &parent.name);
         }
         out.push_str(&format!("{i1}</label>\n"));
     }
@@ -483,12 +569,12 @@ pub(crate) fn labels_xml(all: &[Label], indent: &str) -> String {
     out
 }
 
-fn leaf(out: &mut String, indent: &str, tag: &str, text: &str) {
+fn leaf(out: &mut String, replaced: &mut u64, indent: &str, tag: &str, text: &str) {
     out.push_str(indent);
     out.push('<');
     out.push_str(tag);
     out.push('>');
-    escape_text(out, text);
+    *replaced += escape_text(out, text);
     out.push_str("</");
     out.push_str(tag);
     out.push_str(">\n");
@@ -504,13 +590,19 @@ pub(crate) fn is_xml_name(s: &str) -> bool {
 }
 
 /// A fresh `<meta>` for a dataset read from another format.
-pub(crate) fn generate_meta(name: Option<&str>, labels: &[Label], interpolation: bool) -> String {
+pub(crate) fn generate_meta(
+    name: Option<&str>,
+    labels: &[Label],
+    interpolation: bool,
+    replaced: &mut u64,
+) -> String {
     let mut out = String::from("<meta>\n    <task>\n");
     if let Some(name) = name {
-        leaf(&mut out, "      ", "name", name);
+        leaf(&mut out, replaced, "      ", "name", name);
     }
     leaf(
         &mut out,
+        replaced,
         "      ",
         "mode",
         if interpolation {
@@ -520,7 +612,7 @@ pub(crate) fn generate_meta(name: Option<&str>, labels: &[Label], interpolation:
         },
     );
     out.push_str("      ");
-    out.push_str(&labels_xml(labels, "      "));
+    out.push_str(&labels_xml(labels, "      ", replaced));
     out.push_str("\n    </task>\n  </meta>");
     out
 }
@@ -528,21 +620,59 @@ pub(crate) fn generate_meta(name: Option<&str>, labels: &[Label], interpolation:
 /// The `<meta>` to write: the raw one kept from the source, with its
 /// `<labels>` regenerated if the dataset's labels differ from it, or a fresh
 /// one.
+/// Whether `raw` is one well-formed `<meta>` element (comments and
+/// whitespace around it allowed) holding only characters XML 1.0 allows.
+fn is_single_meta(raw: &str) -> bool {
+    if !raw.chars().all(is_xml_char) {
+        return false;
+    }
+    let mut reader = quick_xml::Reader::from_str(raw);
+    let mut depth = 0usize;
+    let mut roots = 0;
+    loop {
+        let Ok(event) = reader.read_event() else {
+            return false;
+        };
+        match event {
+            Event::Eof => return roots == 1 && depth == 0,
+            Event::Start(e) => {
+                if depth == 0 {
+                    roots += 1;
+                    if roots > 1 || e.local_name().as_ref() != b"meta" {
+                        return false;
+                    }
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+            Event::Comment(_) => {}
+            _ => return false,
+        }
+    }
+}
+
 pub(crate) fn meta_to_write(
     raw: Option<&str>,
     name: Option<&str>,
     labels: &[Label],
     interpolation: bool,
+    replaced: &mut u64,
 ) -> String {
-    let Some(raw) = raw else {
-        return generate_meta(name, labels, interpolation);
+    // A carried `<meta>` is written verbatim, so it must be exactly one
+    // `<meta>` element of XML 1.0 characters: the field can come from
+    // another format's data (a COCO top-level key), and anything around the
+    // element would be injected into the output.
+    let Some(raw) = raw.filter(|r| is_single_meta(r)) else {
+        return generate_meta(name, labels, interpolation, replaced);
     };
     let path = Path::new("<meta>");
     let Ok((meta, _)) = parse_meta(path, FileId(0), raw.as_bytes(), 0, raw.len()) else {
-        return generate_meta(name, labels, interpolation);
+        return generate_meta(name, labels, interpolation, replaced);
     };
-    let wanted = labels_xml(labels, "      ");
-    if labels_xml(&meta.labels, "      ") == wanted {
+    let wanted = labels_xml(labels, "      ", replaced);
+    if labels_xml(&meta.labels, "      ", &mut 0) == wanted {
         return raw.to_owned();
     }
     let mut out = String::with_capacity(raw.len() + wanted.len());
@@ -556,7 +686,7 @@ pub(crate) fn meta_to_write(
         out.push_str(&wanted);
         out.push_str(raw.get(at..).unwrap_or_default());
     } else {
-        return generate_meta(name, labels, interpolation);
+        return generate_meta(name, labels, interpolation, replaced);
     }
     out
 }

@@ -216,6 +216,7 @@ pub fn project(d: &Dataset) -> Dataset {
         d.info.name.as_deref(),
         &out.labels.labels,
         !out.tracks.is_empty(),
+        &mut 0,
     );
     out.info.name = parse_meta(
         std::path::Path::new("<meta>"),

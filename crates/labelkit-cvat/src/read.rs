@@ -1,20 +1,19 @@
 //! The reader: one pass of a borrowing pull parser over the bytes.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
 
 use labelkit_diagnostics::{ByteSpan, FileId, Loaded, ParseError, ReadIssue, SourceSpan};
 use labelkit_model::rle::MaskEncoding;
 use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, Attributes, BoxGeom, Cuboid, Dataset, Ellipse, Extra,
-    Geometry, GroupId, Image, ImageId, InputType, Keypoint, Keypoints, Label, LabelId, Mask, Point,
-    Points, Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
+    Geometry, GroupId, Image, ImageId, InputType, Keypoint, Keypoints, Label, LabelId, LabelIndex,
+    Mask, Point, Points, Polygon, Polyline, Track, TrackId, TrackShape, Visibility,
 };
 use quick_xml::events::Event;
 
 use crate::meta::{parse_meta, Meta, META_KEY, UNDECLARED_KEY};
-use crate::xml::{get, json_string, AttrList, Xml};
+use crate::xml::{get, int_value, json_string, AttrList, Xml};
 
 /// Prefix of `extra` keys holding XML attributes the model has no field for.
 pub const ATTR_PREFIX: &str = "cvat.attr.";
@@ -83,7 +82,8 @@ struct Reader<'a> {
     x: Xml<'a>,
     dataset: Dataset,
     spans: labelkit_diagnostics::SpanTable,
-    labels_by_name: HashMap<String, LabelId>,
+    /// Labels by name under their parent: shapes name their label.
+    label_index: LabelIndex,
     /// The image ids taken so far; `None` while they only grew, the ids
     /// then being those of `dataset.images`, all below `last_image_id`.
     used_image_ids: Option<std::collections::HashSet<u64>>,
@@ -111,7 +111,7 @@ fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Load
         x: Xml::new(path, file, bytes, 0, bytes.len()),
         dataset: Dataset::new(),
         spans: labelkit_diagnostics::SpanTable::new(),
-        labels_by_name: HashMap::new(),
+        label_index: LabelIndex::default(),
         used_image_ids: None,
         last_image_id: None,
         next_fresh_image_id: 1 << 32,
@@ -312,16 +312,14 @@ impl<'a> Reader<'a> {
             if let Some(p) = label.parent.as_mut() {
                 p.0 = p.0.saturating_add(offset);
             }
-            let is_top = label.parent.is_none();
-            let name = label.name.clone();
             let id = self.dataset.labels.push(label);
+            if let Some(label) = self.dataset.labels.get(id) {
+                self.label_index.insert(id, label);
+            }
             self.spans.labels.push(Some(SourceSpan {
                 file: self.x.file,
                 span,
             }));
-            if is_top {
-                self.labels_by_name.entry(name).or_insert(id);
-            }
         }
         Ok(())
     }
@@ -356,11 +354,11 @@ impl<'a> Reader<'a> {
         start: usize,
         end: usize,
     ) -> LabelId {
-        if let Some(parent) = parent {
-            if let Some(id) = self.dataset.labels.find_child(parent, name) {
-                return id;
-            }
-        } else if let Some(&id) = self.labels_by_name.get(name) {
+        let known = match parent {
+            Some(parent) => self.label_index.find_child(parent, name),
+            None => self.label_index.find(name),
+        };
+        if let Some(id) = known {
             return id;
         }
         let mut label = Label::new(name);
@@ -369,16 +367,16 @@ impl<'a> Reader<'a> {
             .extra
             .push((UNDECLARED_KEY.to_owned(), "true".to_owned()));
         let id = self.dataset.labels.push(label);
+        if let Some(label) = self.dataset.labels.get(id) {
+            self.label_index.insert(id, label);
+        }
         self.spans.labels.push(Some(self.span(start, end)));
         let what = match parent {
             Some(p) => format!(
                 "skeleton element label `{name}` is not declared under `{}` in <meta>",
                 self.dataset.labels.name(p)
             ),
-            None => {
-                self.labels_by_name.insert(name.to_owned(), id);
-                format!("label `{name}` is not declared in <meta>")
-            }
+            None => format!("label `{name}` is not declared in <meta>"),
         };
         self.x.issue(ReadIssue::UnknownClass, start, end, what);
         id
@@ -389,25 +387,30 @@ impl<'a> Reader<'a> {
         self.x.tag_attributes(start, tag_end, &mut list)?;
         let mut image = Image::default();
         let mut file_id: Option<u64> = None;
-        let mut size_problem = None;
+        let mut problems: Vec<(ReadIssue, (usize, usize), String)> = Vec::new();
         for (k, v) in &list {
             match *k {
-                b"id" => match v.trim().parse::<u64>() {
+                b"id" => match int_value::<u64>(v, 0, u64::MAX) {
                     Ok(id) => file_id = Some(id),
-                    Err(_) => {
-                        size_problem =
-                            Some(format!("image id `{v}` is not a non-negative integer"));
-                    }
+                    Err(e) => problems.push((
+                        ReadIssue::MalformedValue,
+                        self.x.attr_value_span(start, tag_end, k),
+                        format!("image id `{v}` {e}"),
+                    )),
                 },
                 b"name" => image.file_name = v.to_string(),
                 b"width" | b"height" => {
-                    let n = v.trim().parse::<u32>().ok().filter(|&n| n > 0);
-                    if n.is_none() {
-                        size_problem = Some(format!(
-                            "image {} `{v}` is not a positive integer",
-                            String::from_utf8_lossy(k)
-                        ));
-                    }
+                    let n = match int_value::<u32>(v, 1, u32::MAX) {
+                        Ok(n) => Some(n),
+                        Err(e) => {
+                            problems.push((
+                                ReadIssue::InvalidImageSize,
+                                self.x.attr_value_span(start, tag_end, k),
+                                format!("image {} `{v}` {e}", String::from_utf8_lossy(k)),
+                            ));
+                            None
+                        }
+                    };
                     if *k == b"width" {
                         image.width = n.unwrap_or(0);
                     } else {
@@ -471,13 +474,8 @@ impl<'a> Reader<'a> {
                 span: ByteSpan::new(start, end),
             });
         }
-        if let Some(msg) = size_problem {
-            let kind = if msg.contains("id") {
-                ReadIssue::MalformedValue
-            } else {
-                ReadIssue::InvalidImageSize
-            };
-            self.x.issue(kind, start, end, msg);
+        for (kind, (from, to), msg) in problems {
+            self.x.issue(kind, from, to, msg);
         }
         Ok(())
     }
@@ -724,29 +722,36 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An `i32` attribute (`z_order`) of the tag at `[start, end)`;
+    /// reported at its value and read as 0 when it is no integer or out of
+    /// range.
     fn int(&mut self, v: &str, what: &str, start: usize, end: usize) -> i32 {
-        if let Ok(n) = v.trim().parse() {
-            return n;
+        match int_value::<i32>(v, i32::MIN, i32::MAX) {
+            Ok(n) => n,
+            Err(e) => {
+                let (from, to) = self.x.attr_value_span(start, end, what.as_bytes());
+                self.x.issue(
+                    ReadIssue::MalformedValue,
+                    from,
+                    to,
+                    format!("`{what}` `{v}` {e}: read as 0"),
+                );
+                0
+            }
         }
-        self.x.issue(
-            ReadIssue::MalformedValue,
-            start,
-            end,
-            format!("`{what}` is `{v}`, expected an integer: read as 0"),
-        );
-        0
     }
 
     fn group(&mut self, v: &str, start: usize, end: usize) -> Option<GroupId> {
-        match v.trim().parse::<u64>() {
+        match int_value::<u64>(v, 0, u64::MAX) {
             Ok(0) => None,
             Ok(n) => Some(GroupId(n)),
-            Err(_) => {
+            Err(e) => {
+                let (from, to) = self.x.attr_value_span(start, end, b"group_id");
                 self.x.issue(
                     ReadIssue::MalformedValue,
-                    start,
-                    end,
-                    format!("`group_id` is `{v}`, expected a non-negative integer: ignored"),
+                    from,
+                    to,
+                    format!("`group_id` `{v}` {e}: ignored"),
                 );
                 None
             }
@@ -973,7 +978,7 @@ impl<'a> Reader<'a> {
         for el in elements {
             let name = el.get("label").unwrap_or_default().to_owned();
             if self.dataset.labels.get(label).is_some_and(meta_declared)
-                && self.dataset.labels.find_child(label, &name).is_none()
+                && self.label_index.find_child(label, &name).is_none()
             {
                 self.label(&name, Some(label), el.start, el.end);
             }

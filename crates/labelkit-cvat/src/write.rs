@@ -22,6 +22,8 @@ struct W<'o, O: Write> {
     report: WriteReport,
     /// The next free group id, for polygons split into one per ring.
     next_group: u64,
+    /// Characters XML 1.0 cannot hold, written as U+FFFD.
+    replaced: u64,
 }
 
 impl<O: Write> W<'_, O> {
@@ -37,7 +39,7 @@ impl<O: Write> W<'_, O> {
         self.buf.push(' ');
         self.buf.push_str(name);
         self.buf.push_str("=\"");
-        escape_attr(&mut self.buf, value);
+        self.replaced += escape_attr(&mut self.buf, value);
         self.buf.push('"');
     }
 
@@ -118,7 +120,7 @@ impl<O: Write> W<'_, O> {
                         Precision::Shortest.write(&mut self.buf, *n);
                     }
                 }
-                AttributeValue::Text(t) => escape_text(&mut self.buf, t),
+                AttributeValue::Text(t) => self.replaced += escape_text(&mut self.buf, t),
             }
             self.buf.push_str("</attribute>\n");
         }
@@ -338,7 +340,8 @@ fn skeleton_svg(schema: &labelkit_model::KeypointSchema) -> String {
         let angle = std::f64::consts::TAU * i as f64 / n as f64;
         let (x, y) = (50.0 + 40.0 * angle.cos(), 50.0 + 40.0 * angle.sin());
         let mut escaped = String::new();
-        escape_attr(&mut escaped, name);
+        // Counted where the element's own <label> writes the name.
+        let _ = escape_attr(&mut escaped, name);
         let _ = write!(
             svg,
             "<circle r=\"1.5\" stroke=\"black\" fill=\"#b3b3b3\" cx=\"{x:.3}\" cy=\"{y:.3}\" stroke-width=\"0.1\" data-type=\"element node\" data-element-id=\"{id}\" data-node-id=\"{id}\" data-label-name=\"{escaped}\"></circle>",
@@ -363,6 +366,7 @@ pub(crate) fn write<O: Write>(
         precision: options.precision,
         report: WriteReport::new(),
         next_group: d.next_group_id().0,
+        replaced: 0,
     };
     let declared = with_skeleton_elements(&d.labels.labels);
     let labels: &[Label] = &declared;
@@ -375,7 +379,7 @@ pub(crate) fn write<O: Write>(
         .find(|(k, _)| k == VERSION_KEY)
         .and_then(|(_, v)| from_json_string(v))
         .unwrap_or_else(|| "1.1".to_owned());
-    escape_text(&mut w.buf, &version);
+    w.replaced += escape_text(&mut w.buf, &version);
     w.buf.push_str("</version>\n  ");
     let raw_meta = d
         .info
@@ -388,6 +392,7 @@ pub(crate) fn write<O: Write>(
         d.info.name.as_deref(),
         labels,
         !d.tracks.is_empty(),
+        &mut w.replaced,
     );
     w.buf.push_str(&meta);
     w.buf.push('\n');
@@ -411,6 +416,10 @@ pub(crate) fn write<O: Write>(
         }
     }
     w.buf.push_str("</annotations>\n");
+    w.report.lose(
+        "characters XML 1.0 cannot hold (control characters, U+FFFE, U+FFFF; written as U+FFFD)",
+        w.replaced,
+    );
     w.out.write_all(w.buf.as_bytes())?;
     w.out.flush()?;
     Ok(w.report)
@@ -661,7 +670,7 @@ fn write_element<O: Write>(
                 w.buf.push_str("        <attribute");
                 w.attr("name", n);
                 w.buf.push('>');
-                escape_text(&mut w.buf, v);
+                w.replaced += escape_text(&mut w.buf, v);
                 w.buf.push_str("</attribute>\n");
             }
         }

@@ -136,6 +136,49 @@ impl<'a> Xml<'a> {
     }
 
     /// A fatal error at an absolute offset.
+    /// The byte range of attribute `key`'s value (inside its quotes) in
+    /// the tag at `[start, end)`, so a diagnostic points at the value; the
+    /// whole tag if it is not found.
+    pub(crate) fn attr_value_span(&self, start: usize, end: usize, key: &[u8]) -> (usize, usize) {
+        let tag = self.full.get(start..end).unwrap_or_default();
+        let mut quote = None;
+        let mut i = 0;
+        while let Some(&b) = tag.get(i) {
+            if let Some(q) = quote {
+                if b == q {
+                    quote = None;
+                }
+            } else if b == b'"' || b == b'\'' {
+                quote = Some(b);
+            } else if i > 0
+                && tag.get(i - 1).is_some_and(u8::is_ascii_whitespace)
+                && tag.get(i..).is_some_and(|t| t.starts_with(key))
+            {
+                let mut j = i + key.len();
+                let skip_ws = |mut j: usize| {
+                    while tag.get(j).is_some_and(u8::is_ascii_whitespace) {
+                        j += 1;
+                    }
+                    j
+                };
+                j = skip_ws(j);
+                if tag.get(j) == Some(&b'=') {
+                    j = skip_ws(j + 1);
+                    if let Some(&q) = tag.get(j).filter(|&&q| q == b'"' || q == b'\'') {
+                        let from = j + 1;
+                        let to = tag
+                            .get(from..)
+                            .and_then(|t| t.iter().position(|&c| c == q))
+                            .map_or(tag.len(), |p| from + p);
+                        return (start + from, start + to);
+                    }
+                }
+            }
+            i += 1;
+        }
+        (start, end)
+    }
+
     pub(crate) fn error_at(&self, offset: usize, message: impl Into<String>) -> ParseError {
         ParseError::at_offset(self.path, self.full, offset, message)
     }
@@ -751,46 +794,80 @@ fn unescape(raw: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
-/// Appends `s` escaped for a double-quoted attribute value. Newlines and
-/// tabs are written as character references, since a parser would turn
-/// them into spaces.
-pub(crate) fn escape_attr(out: &mut String, s: &str) {
-    if !s
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\n' | b'\r' | b'\t'))
-    {
-        out.push_str(s);
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
+/// Parses an integer value that must lie in `min..=max`; the error says
+/// whether it is no integer or out of range, and names the range, so a
+/// value never wraps or saturates silently (`width="4294967296"` is not 0).
+pub(crate) fn int_value<T>(v: &str, min: T, max: T) -> Result<T, String>
+where
+    T: TryFrom<i128> + Copy + PartialOrd + std::fmt::Display,
+{
+    let text = v.trim();
+    let expected = format!("expected an integer from {min} to {max}");
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let integral = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match text.parse::<i128>().ok().and_then(|n| T::try_from(n).ok()) {
+        Some(n) if n >= min && n <= max => Ok(n),
+        _ if integral => Err(format!("is out of range: {expected}")),
+        _ => Err(format!("is not an integer: {expected}")),
     }
 }
 
-/// Appends `s` escaped for element text.
-pub(crate) fn escape_text(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'\r')) {
+/// Whether XML 1.0 can hold `c` (its `Char` production: no C0 control but
+/// tab, newline and carriage return, no U+FFFE or U+FFFF; a Rust string
+/// holds no lone surrogate). Not even as a character reference.
+pub(crate) fn is_xml_char(c: char) -> bool {
+    !matches!(
+        c,
+        '\0'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}'
+    )
+}
+
+/// Appends `s` escaped for a double-quoted attribute value (`attribute`)
+/// or for element text. In attribute values newlines, carriage returns and
+/// tabs are written as character references, since a parser would turn
+/// them into spaces; in text a carriage return is (a parser would turn
+/// `\r\n` into `\n`). Characters XML 1.0 cannot hold are written as
+/// U+FFFD; returns how many.
+fn escape(out: &mut String, s: &str, attribute: bool) -> u64 {
+    // Every byte that can need work: markup, controls, and the lead byte
+    // of U+FFFE and U+FFFF.
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | 0..=0x1f | 0xef))
+    {
         out.push_str(s);
-        return;
+        return 0;
     }
+    let mut replaced = 0;
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' if attribute => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
+            c if !is_xml_char(c) => {
+                out.push(char::REPLACEMENT_CHARACTER);
+                replaced += 1;
+            }
             c => out.push(c),
         }
     }
+    replaced
+}
+
+/// Appends `s` escaped for a double-quoted attribute value; returns the
+/// number of characters XML cannot hold, written as U+FFFD.
+pub(crate) fn escape_attr(out: &mut String, s: &str) -> u64 {
+    escape(out, s, true)
+}
+
+/// Appends `s` escaped for element text; returns the number of characters
+/// XML cannot hold, written as U+FFFD.
+pub(crate) fn escape_text(out: &mut String, s: &str) -> u64 {
+    escape(out, s, false)
 }
 
 /// Whether attribute name `key` is `name`: a loop the compiler keeps
@@ -833,6 +910,23 @@ mod tests {
         assert_eq!(resolve_entity("xxe"), None);
         assert_eq!(unescape(b"a&amp;b&#10;").unwrap(), "a&b\n");
         assert!(unescape(b"&ext;").is_err());
+        assert_eq!(int_value::<u32>("4294967295", 1, u32::MAX), Ok(u32::MAX));
+        assert_eq!(
+            int_value::<u32>("4294967296", 1, u32::MAX),
+            Err("is out of range: expected an integer from 1 to 4294967295".to_owned())
+        );
+        assert_eq!(
+            int_value::<i32>(
+                "-99999999999999999999999999999999999999999",
+                i32::MIN,
+                i32::MAX
+            ),
+            Err("is out of range: expected an integer from -2147483648 to 2147483647".to_owned())
+        );
+        assert_eq!(
+            int_value::<u64>("1.5", 0, u64::MAX),
+            Err("is not an integer: expected an integer from 0 to 18446744073709551615".to_owned())
+        );
         let mut s = String::new();
         escape_attr(&mut s, "a\"<b>&\nc");
         assert_eq!(s, "a&quot;&lt;b&gt;&amp;&#10;c");

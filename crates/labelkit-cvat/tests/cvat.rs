@@ -1069,3 +1069,220 @@ fn coco_keypoints_become_a_declared_skeleton() {
     assert_eq!(schema.edges, KeypointSchema::coco_person().edges);
     assert_eq!(back.dataset, labelkit_cvat::project(&d));
 }
+
+/// 160,000 declared labels (the 5.5 MB file that took over two minutes):
+/// 80,000 plain labels and 40,000 skeletons of one element each. Label
+/// look-ups by name (shapes, `<parent>`, skeleton elements, schemas) go
+/// through indices, so this reads in seconds in a debug build.
+#[test]
+fn one_hundred_sixty_thousand_labels_read_in_linear_time() {
+    use std::fmt::Write as _;
+    let mut xml = String::from("<annotations><version>1.1</version><meta><task><labels>\n");
+    for i in 0..80_000 {
+        writeln!(xml, "<label><name>l{i}</name><attributes/></label>").unwrap();
+    }
+    for i in 0..40_000 {
+        writeln!(
+            xml,
+            "<label><name>s{i}</name><type>skeleton</type></label>\
+             <label><name>p</name><type>points</type><parent>s{i}</parent></label>"
+        )
+        .unwrap();
+    }
+    xml.push_str(
+        "</labels></task></meta>\n<image id=\"0\" name=\"a.jpg\" width=\"10\" height=\"10\">\n",
+    );
+    for i in 0..1_000 {
+        writeln!(
+            xml,
+            "<box label=\"l{}\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\"/>\
+             <skeleton label=\"s{}\"><points label=\"p\" points=\"3,4\"/></skeleton>",
+            i * 80,
+            i * 40 + 39
+        )
+        .unwrap();
+    }
+    xml.push_str("</image></annotations>\n");
+    let loaded = read_bytes(
+        Path::new("many.xml"),
+        xml.as_bytes(),
+        &ReadOptions::default(),
+    )
+    .expect("reads");
+    let labels = &loaded.dataset.labels;
+    assert_eq!(labels.len(), 160_000);
+    assert_eq!(
+        labels.iter().filter(|(_, l)| l.parent.is_some()).count(),
+        40_000
+    );
+    assert_eq!(loaded.issues, Vec::new());
+    assert_eq!(loaded.dataset.annotations.len(), 2_000);
+    let last = labels.find("s39999").expect("skeleton");
+    let children: Vec<&str> = labels
+        .children(last)
+        .map(|(_, l)| l.name.as_str())
+        .collect();
+    assert_eq!(children, ["p"]);
+    assert_eq!(
+        labels
+            .get(last)
+            .and_then(|l| l.keypoints.as_ref())
+            .map(|k| k.names.clone()),
+        Some(vec!["p".to_owned()])
+    );
+    let skeleton = &loaded.dataset.annotations[1];
+    assert_eq!(labels.name(skeleton.label), "s39");
+    match &skeleton.geometry {
+        Geometry::Keypoints(k) => assert_eq!((k.points[0].x, k.points[0].y), (3.0, 4.0)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        labels.name(loaded.dataset.annotations[1998].label),
+        "l79920"
+    );
+}
+
+/// Characters XML 1.0 cannot hold (C0 controls but tab, newline and
+/// carriage return; U+FFFE, U+FFFF) are written as U+FFFD and counted;
+/// carriage returns, newlines and tabs in attribute values are character
+/// references, so they survive attribute-value normalisation. The output
+/// reads back with labelkit's own reader.
+#[test]
+fn control_characters_are_replaced_and_line_breaks_survive() {
+    use labelkit_model::{Annotation, AnnotationId, BoxGeom, Dataset, Image, ImageId, Label};
+    let mut ds = Dataset::new();
+    let label = ds.labels.push(Label::new("a\u{1}b\u{ffff}"));
+    ds.images.push(Image {
+        id: ImageId(0),
+        file_name: "p\r\nq\tr\u{1b}.jpg".to_owned(),
+        width: 10,
+        height: 10,
+        ..Image::default()
+    });
+    let mut a = Annotation::new(
+        AnnotationId(1),
+        ImageId(0),
+        label,
+        Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 2.0, 2.0)),
+    );
+    a.attributes
+        .set("note", AttributeValue::Text("x\u{1}\r\ny\tz".to_owned()));
+    ds.annotations.push(a);
+    for variant in [Variant::Images, Variant::Video] {
+        let mut out = Vec::new();
+        let report = write_to(&ds, &mut out, &WriteOptions::new().variant(variant)).unwrap();
+        assert!(
+            out.iter()
+                .all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r')),
+            "{}",
+            String::from_utf8_lossy(&out)
+        );
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert!(!text.contains('\u{ffff}'));
+        assert_eq!(
+            report.count(
+                "characters XML 1.0 cannot hold (control characters, U+FFFE, U+FFFF; written as U+FFFD)"
+            ),
+            // Characters written: the label name twice (<meta>, the shape or
+            // track), then the image name and the attribute value (images),
+            // or the attribute value on the track's two boxes (video).
+            6,
+            "{variant:?}: {report}"
+        );
+        let back = read_bytes(Path::new("out.xml"), &out, &ReadOptions::default())
+            .expect("labelkit reads its own output");
+        assert_eq!(
+            back.dataset.labels.name(labelkit_model::LabelId(0)),
+            "a\u{fffd}b\u{fffd}"
+        );
+        if variant == Variant::Images {
+            let ann = &back.dataset.annotations[0];
+            assert_eq!(
+                ann.attributes.get("note"),
+                Some(&AttributeValue::Text("x\u{fffd}\r\ny\tz".to_owned()))
+            );
+            assert_eq!(back.dataset.images[0].file_name, "p\r\nq\tr\u{fffd}.jpg");
+        } else {
+            assert_eq!(back.dataset.tracks.len(), 1);
+        }
+    }
+}
+
+/// Numbers out of their type's range are errors at the value, naming the
+/// range: `width="4294967296"` no longer becomes 0 silently, ids, z_order,
+/// group ids and `<meta>` frames neither wrap nor saturate.
+#[test]
+fn out_of_range_numbers_are_reported_at_the_value_with_the_range() {
+    let xml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fuzz_seeds/out_of_range_numbers.xml"
+    ))
+    .unwrap();
+    let l = read_str(&xml).unwrap();
+    let file = l.sources.get(labelkit_diagnostics::FileId(0)).unwrap();
+    let found: Vec<String> = l
+        .issues
+        .iter()
+        .map(|d| {
+            let span = d.primary.as_ref().unwrap().span;
+            let lc = file.line_col(span.start);
+            format!("{}:{}: {} {}", lc.line, lc.column, d.code, d.message)
+        })
+        .collect();
+    // <meta> values at their element, attributes at their value; an
+    // image's own issues follow those of its shapes.
+    let expected = [
+        "3:15: F001 <meta> start_frame `18446744073709551616` is out of range: expected an integer from 0 to 18446744073709551615: ignored",
+        "3:62: F001 <meta> stop_frame `-1` is out of range: expected an integer from 0 to 18446744073709551615: ignored",
+        "3:89: F001 <meta> frame_filter step `0` is out of range: expected an integer from 1 to 18446744073709551615: ignored",
+        "3:139: F001 <meta> original_size width `4294967296` is out of range: expected an integer from 0 to 4294967295: ignored",
+        "3:164: F001 <meta> original_size height `x` is not an integer: expected an integer from 0 to 4294967295: ignored",
+        "6:71: F001 `z_order` `2147483648` is out of range: expected an integer from -2147483648 to 2147483647: read as 0",
+        "6:93: F001 `group_id` `99999999999999999999` is out of range: expected an integer from 0 to 18446744073709551615: ignored",
+        "7:61: F001 `z_order` `-2147483649` is out of range: expected an integer from -2147483648 to 2147483647: read as 0",
+        "5:14: F001 image id `18446744073709551616` is out of range: expected an integer from 0 to 18446744073709551615",
+        "5:56: F010 image width `4294967296` is out of range: expected an integer from 1 to 4294967295",
+        "5:76: F010 image height `-1` is out of range: expected an integer from 1 to 4294967295",
+    ];
+    assert_eq!(found, expected);
+    assert_eq!(l.dataset.images[0].width, 0);
+    assert_eq!(l.dataset.images[1].width, u32::MAX);
+    assert_eq!(l.dataset.images[1].file_name, "b\nc.jpg");
+    assert_eq!(l.dataset.annotations[0].z_order, 0);
+    assert_eq!(l.dataset.annotations[0].group, None);
+}
+
+/// A `cvat.meta` field carried over from another format (a COCO file's
+/// top-level key of that name) is written back only when it is exactly one
+/// `<meta>` element: anything after it would be written into the output
+/// raw, such as an `<image>` naming /etc/passwd.
+#[test]
+fn a_carried_meta_cannot_inject_elements() {
+    let coco_key = |meta: &str| {
+        let mut ds = labelkit_model::Dataset::new();
+        ds.info.name = Some("task".to_owned());
+        ds.info.extra.push((
+            labelkit_cvat::META_KEY.to_owned(),
+            serde_json::to_string(meta).unwrap(),
+        ));
+        let mut out = Vec::new();
+        write_to(&ds, &mut out, &WriteOptions::new()).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    for evil in [
+        "<meta><task><name>n</name></task></meta><image id=\"5\" name=\"/etc/passwd\" width=\"1\" height=\"1\"/>",
+        "<meta/><image id=\"5\" name=\"x\" width=\"1\" height=\"1\"/>",
+        "<image id=\"5\" name=\"x\" width=\"1\" height=\"1\"/>",
+        "<meta><task></task></meta>\u{1}",
+        "<meta><task></meta>",
+    ] {
+        let out = coco_key(evil);
+        assert!(!out.contains("<image"), "{evil}: {out}");
+        assert!(out.contains("<name>task</name>"), "{evil}: {out}");
+        let back = read_bytes(Path::new("o.xml"), out.as_bytes(), &ReadOptions::default()).unwrap();
+        assert!(back.dataset.images.is_empty());
+    }
+    // A real <meta> (with comments and surrounding whitespace) is kept.
+    let kept = coco_key("\n  <meta><!-- c --><task><name>kept</name></task></meta>\n");
+    assert!(kept.contains("<name>kept</name>"), "{kept}");
+}

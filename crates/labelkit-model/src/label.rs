@@ -1,5 +1,7 @@
 //! Labels, their attribute specs, and keypoint schemas.
 
+use std::collections::HashMap;
+
 use crate::dataset::Extra;
 use crate::ids::LabelId;
 
@@ -428,9 +430,99 @@ impl LabelSet {
     }
 }
 
+/// An index of labels by name under their parent (`None`: top level), for
+/// code that looks labels up by name many times, such as a reader resolving
+/// every shape's label: [`LabelSet::find`] and [`LabelSet::find_child`]
+/// scan, which is quadratic over a file declaring many labels.
+///
+/// The first label of a name wins, as with the scans. The index is a
+/// snapshot: labels pushed to the set later are added with
+/// [`LabelIndex::insert`]. It is only looked up by key, so its order never
+/// reaches output.
+#[derive(Debug, Clone, Default)]
+pub struct LabelIndex {
+    by_parent: HashMap<Option<LabelId>, HashMap<String, LabelId>>,
+}
+
+impl LabelIndex {
+    /// Indexes every label of `labels`.
+    #[must_use]
+    pub fn new(labels: &LabelSet) -> Self {
+        let mut index = Self::default();
+        for (id, label) in labels.iter() {
+            index.insert(id, label);
+        }
+        index
+    }
+
+    /// Adds `label`, which has id `id`, unless its name is already taken
+    /// under its parent.
+    pub fn insert(&mut self, id: LabelId, label: &Label) {
+        let names = self.by_parent.entry(label.parent).or_default();
+        if !names.contains_key(&label.name) {
+            names.insert(label.name.clone(), id);
+        }
+    }
+
+    /// The first top-level label called `name`.
+    #[must_use]
+    pub fn find(&self, name: &str) -> Option<LabelId> {
+        self.by_parent.get(&None)?.get(name).copied()
+    }
+
+    /// The first element label `name` under `parent`.
+    #[must_use]
+    pub fn find_child(&self, parent: LabelId, name: &str) -> Option<LabelId> {
+        self.by_parent.get(&Some(parent))?.get(name).copied()
+    }
+}
+
+/// Children of every label in one pass: `result[p]` lists the ids whose
+/// parent is `p`, in declaration order (labels whose parent is out of range
+/// are left out).
+#[must_use]
+pub fn children_by_parent(labels: &[Label]) -> Vec<Vec<LabelId>> {
+    let mut children = vec![Vec::new(); labels.len()];
+    for (i, label) in labels.iter().enumerate() {
+        let (Some(parent), Ok(id)) = (label.parent, u32::try_from(i)) else {
+            continue;
+        };
+        if let Some(list) = children.get_mut(parent.index()) {
+            list.push(LabelId(id));
+        }
+    }
+    children
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_index_finds_what_the_scans_find() {
+        let mut set = LabelSet::new();
+        let a = set.push(Label::new("a"));
+        let b = set.push(Label::new("b"));
+        let mut el = Label::new("a");
+        el.parent = Some(b);
+        let el = set.push(el);
+        set.push(Label::new("a")); // a second top-level `a`: the first wins
+        let mut index = LabelIndex::new(&set);
+        for name in ["a", "b", "c"] {
+            assert_eq!(index.find(name), set.find(name), "{name}");
+            for p in [a, b] {
+                assert_eq!(index.find_child(p, name), set.find_child(p, name));
+            }
+        }
+        assert_eq!(index.find_child(b, "a"), Some(el));
+        let c = set.push(Label::new("c"));
+        index.insert(c, &Label::new("c"));
+        assert_eq!(index.find("c"), Some(c));
+        assert_eq!(
+            children_by_parent(&set.labels),
+            vec![vec![], vec![el], vec![], vec![], vec![]]
+        );
+    }
 
     #[test]
     fn coco_person_flip_idx_swaps_left_and_right() {

@@ -52,7 +52,9 @@ pub use geometry::{
     Polygon, Polyline, Visibility,
 };
 pub use ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
-pub use label::{AttributeSpec, InputType, KeypointSchema, Label, LabelSet};
+pub use label::{
+    children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelIndex, LabelSet,
+};
 pub use number::Precision;
 pub use report::WriteReport;
 pub use track::{expand_tracks, ExpandOptions, PointsInterpolation, Track, TrackShape};

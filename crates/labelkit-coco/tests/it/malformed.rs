@@ -133,3 +133,79 @@ fn rendered_issues_point_into_files_read_from_disk() {
     );
     assert!(matches!(missing, Err(Error::Io { .. })));
 }
+
+/// A UTF-8 byte-order mark (Windows tools write one) is skipped; positions
+/// still count from the file's first byte.
+#[test]
+fn a_byte_order_mark_is_skipped_and_positions_stay_right() {
+    let text = "\u{feff}{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 4, \"height\": 4}],\n\"annotations\": [{\"id\": 1, \"image_id\": 9, \"category_id\": 1, \"bbox\": [0, 0, 1, 1]}],\n\"categories\": [{\"id\": 1, \"name\": \"x\"}]}";
+    let loaded = read_text(text).unwrap();
+    assert_eq!(loaded.dataset.images[0].file_name, "a.jpg");
+    assert_eq!(loaded.dataset.labels.name(labelkit_model::LabelId(0)), "x");
+    let span = loaded.spans.images[0].unwrap().span;
+    assert_eq!(&text.as_bytes()[span.start as usize..][..8], b"{\"id\": 1");
+    let rendered = rendered(&loaded);
+    assert_eq!(rendered.len(), 1, "{rendered:?}");
+    assert!(
+        rendered[0].starts_with("test.json:2:17: F004"),
+        "{rendered:?}"
+    );
+    // A syntax error after the mark is at its line and column.
+    let (line, column, _) = parse_error("\u{feff}{\"images\": [1,]}");
+    assert_eq!((line, column), (1, 16));
+}
+
+/// A key repeated in one object is a warning at the repeated key; serde
+/// would merge or overwrite it silently.
+#[test]
+fn duplicate_keys_are_reported_where_they_repeat() {
+    let text = "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 4, \"height\": 4,\n  \"id\": 2}],\n\"categories\": [{\"id\": 1, \"name\": \"x\"}],\n\"categories\": []}";
+    let loaded = read_text(text).unwrap();
+    let rendered = rendered(&loaded);
+    assert_eq!(
+        rendered,
+        vec![
+            "test.json:2:3: F011 duplicate key `id` in one object: JSON leaves a repeated key's meaning open and readers disagree on which value counts; keep one",
+            "test.json:4:1: F011 duplicate key `categories` in one object: JSON leaves a repeated key's meaning open and readers disagree on which value counts; keep one",
+        ]
+    );
+    assert_eq!(
+        loaded.issues[0].severity,
+        labelkit_diagnostics::Severity::Warning
+    );
+}
+
+/// The 6 MB file of the near-duplicate report: 80,000 boxes on one image.
+/// The reader (with its duplicate-key pass) stays linear: this reads in
+/// about a second in a debug build.
+#[test]
+fn eighty_thousand_boxes_on_one_image_read_linearly() {
+    use std::fmt::Write as _;
+    let mut text = String::from(
+        "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 4000, \"height\": 2000}],\n\"categories\": [{\"id\": 1, \"name\": \"head\"}],\n\"annotations\": [\n",
+    );
+    for i in 0..80_000u32 {
+        let (x, y) = (i % 400 * 10, i / 400 * 10);
+        if i > 0 {
+            text.push_str(",\n");
+        }
+        write!(
+            text,
+            "{{\"id\": {}, \"image_id\": 1, \"category_id\": 1, \"bbox\": [{x}, {y}, 10, 10], \"area\": 100, \"iscrowd\": 0, \"segmentation\": []}}",
+            i + 1
+        )
+        .unwrap();
+    }
+    text.push_str("]}\n");
+    assert!(text.len() > 6_000_000, "{}", text.len());
+    let loaded = read_text(&text).unwrap();
+    assert_eq!(loaded.dataset.annotations.len(), 80_000);
+    assert_eq!(rendered(&loaded), Vec::<String>::new());
+    match &loaded.dataset.annotations[79_999].geometry {
+        Geometry::Box(b) => assert_eq!(
+            (b.x_min, b.y_min, b.x_max, b.y_max),
+            (3990.0, 1990.0, 4000.0, 2000.0)
+        ),
+        other => panic!("{other:?}"),
+    }
+}

@@ -602,3 +602,96 @@ proptest! {
         prop_assert_eq!(project(&projected), projected);
     }
 }
+
+/// Non-finite numbers are not JSON: a non-finite area is recomputed from a
+/// finite bbox or written as `null`, other numbers are written as `null`,
+/// each counted in the report; control characters in names are escaped.
+/// The output is JSON and reads back with labelkit's own reader.
+#[test]
+fn non_finite_numbers_and_control_characters_write_valid_json() {
+    let mut ds = Dataset::new();
+    let name = "a\u{1}b\r\nc\u{7f}";
+    let label = ds.labels.push(Label::new(name));
+    ds.images.push(Image {
+        id: ImageId(1),
+        file_name: "x\u{1b}[31m.jpg".to_owned(),
+        width: 100,
+        height: 100,
+        ..Image::default()
+    });
+    let mut add = |id: u64, geometry: Geometry| {
+        let mut a = Annotation::new(AnnotationId(id), ImageId(1), label, geometry);
+        a.attributes.set(
+            "note".to_owned(),
+            AttributeValue::Text("x\u{1}\r\ny".to_owned()),
+        );
+        a.attributes
+            .set("n".to_owned(), AttributeValue::Number(f64::NAN));
+        ds.annotations.push(a);
+    };
+    add(
+        1,
+        Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, f64::INFINITY, 10.0)),
+    );
+    add(
+        2,
+        Geometry::Box(BoxGeom::from_xyxy(f64::NAN, 0.0, 5.0, 10.0)),
+    );
+    add(
+        3,
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(0.0, 0.0),
+                Point::new(10.0, 0.0),
+                Point::new(10.0, f64::NAN),
+                Point::new(0.0, 10.0),
+            ]],
+        }),
+    );
+    add(4, Geometry::Box(BoxGeom::from_xyxy(1.0, 2.0, 4.0, 6.0)));
+    let (out, report) = write(&ds, &WriteOptions::default());
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(!text.contains("inf") && !text.contains("NaN"), "{text}");
+    let json: Value = serde_json::from_slice(&out).expect("valid JSON");
+    let anns = json["annotations"].as_array().unwrap();
+    assert_eq!(anns[0]["area"], Value::Null);
+    assert_eq!(anns[0]["bbox"], serde_json::json!([0, 0, null, 10]));
+    assert_eq!(anns[1]["area"], Value::Null);
+    // The polygon's area is NaN; its bbox (NaN ignored) is 10x10.
+    assert_eq!(anns[2]["area"], serde_json::json!(100));
+    assert_eq!(anns[3]["area"], serde_json::json!(12));
+    assert_eq!(anns[3]["attributes"]["n"], Value::Null);
+    assert_eq!(report.count("non-finite areas (written as null)"), 2);
+    assert_eq!(
+        report.count("non-finite areas (recomputed from the bbox)"),
+        1
+    );
+    assert!(
+        report.count("non-finite numbers (written as null)") >= 4,
+        "{report}"
+    );
+    assert_eq!(json["categories"][0]["name"], name);
+
+    let back = read_bytes(Path::new("out.json"), &out, &ReadOptions::default())
+        .expect("labelkit reads its own output");
+    assert_eq!(back.dataset.labels.name(LabelId(0)), name);
+    assert_eq!(back.dataset.images[0].file_name, "x\u{1b}[31m.jpg");
+    let last = back
+        .dataset
+        .annotations
+        .iter()
+        .find(|a| a.id.0 == 4)
+        .unwrap();
+    assert_eq!(
+        last.attributes.get("note"),
+        Some(&AttributeValue::Text("x\u{1}\r\ny".to_owned()))
+    );
+    match &last.geometry {
+        Geometry::Box(b) => assert_eq!((b.x_min, b.y_min, b.x_max, b.y_max), (1.0, 2.0, 4.0, 6.0)),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        back.issues.iter().any(|d| d.code == "F006"),
+        "non-finite reported on read"
+    );
+}

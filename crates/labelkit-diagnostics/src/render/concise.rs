@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::style::{Painter, Style};
-use super::{Place, RenderOptions};
+use super::{terminal_safe, Place, RenderOptions};
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceMap;
 
@@ -16,7 +16,7 @@ pub(super) fn render<W: Write + ?Sized>(
     let p = Painter { on: options.color };
     for diag in diagnostics {
         let place = Place::primary(diag, sources);
-        match (place.display_path(), place.start) {
+        match (place.terminal_path(), place.start) {
             (Some(path), Some(start)) => write!(
                 out,
                 "{}:{}:{}: ",
@@ -31,7 +31,7 @@ pub(super) fn render<W: Write + ?Sized>(
             out,
             "{} {}",
             p.paint(Style::of(diag.severity), &diag.code),
-            one_line(&diag.message)
+            terminal_safe(&one_line(&diag.message))
         )?;
     }
     Ok(())

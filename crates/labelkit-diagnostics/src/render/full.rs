@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::style::{Painter, Style};
-use super::{Place, RenderOptions};
+use super::{terminal_safe, unsafe_for_terminal, Place, RenderOptions};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::source::{FileId, SourceFile, SourceMap};
 
@@ -73,7 +73,10 @@ impl Writer<'_> {
             self.buf,
             "{}{}",
             p.paint(sev, format_args!("{}[{}]", diag.severity, diag.code)),
-            p.paint(Style::Bold, format_args!(": {}", diag.message)),
+            p.paint(
+                Style::Bold,
+                format_args!(": {}", terminal_safe(&diag.message))
+            ),
         );
 
         // Group labels by file: the primary's file first, then others in
@@ -106,7 +109,7 @@ impl Writer<'_> {
             if let Some(path) = &diag.path {
                 windows.push(FileWindow {
                     arrow: "-->",
-                    location: path.to_string_lossy().into_owned(),
+                    location: terminal_safe(&path.to_string_lossy()).into_owned(),
                     file: None,
                     lines: BTreeMap::new(),
                     notes: Vec::new(),
@@ -142,8 +145,9 @@ impl Writer<'_> {
             for note in &window.notes {
                 let _ = writeln!(
                     self.buf,
-                    "{pad} {} note: {note}",
-                    p.paint(Style::Gutter, "=")
+                    "{pad} {} note: {}",
+                    p.paint(Style::Gutter, "="),
+                    terminal_safe(note)
                 );
             }
         }
@@ -152,7 +156,12 @@ impl Writer<'_> {
                 let _ = writeln!(self.buf, "{pad} {bar}");
             }
             let indent = format!("{pad}         ");
-            let help = help.replace('\n', &format!("\n{indent}"));
+            // Help may span lines; each line is escaped on its own.
+            let help = help
+                .split('\n')
+                .map(terminal_safe)
+                .collect::<Vec<_>>()
+                .join(&format!("\n{indent}"));
             let _ = writeln!(
                 self.buf,
                 "{pad} {} {}",
@@ -278,7 +287,7 @@ impl Writer<'_> {
             let mut underline: String = std::iter::repeat_n(marker, len).collect();
             if let Some(msg) = m.message.filter(|s| !s.is_empty()) {
                 underline.push(' ');
-                underline.push_str(msg);
+                underline.push_str(&terminal_safe(msg));
             }
             let _ = writeln!(
                 self.buf,
@@ -301,7 +310,7 @@ fn prepare<'a>(
 ) -> FileWindow<'a> {
     let Some(file) = sources.get(file_id) else {
         let location = match (arrow, &diag.path) {
-            ("-->", Some(path)) => path.to_string_lossy().into_owned(),
+            ("-->", Some(path)) => terminal_safe(&path.to_string_lossy()).into_owned(),
             _ => "<unknown file>".to_owned(),
         };
         return FileWindow {
@@ -318,10 +327,10 @@ fn prepare<'a>(
     };
     let text = file.text();
     let index = file.line_index();
-    let path = file.path().to_string_lossy();
+    let path = terminal_safe(&file.path().to_string_lossy()).into_owned();
     let mut window = FileWindow {
         arrow,
-        location: path.clone().into_owned(),
+        location: path.clone(),
         file: Some(file),
         lines: BTreeMap::new(),
         notes: Vec::new(),
@@ -424,7 +433,7 @@ fn digits(mut n: u32) -> usize {
 }
 
 /// The display cells of a piece of a line: one per character, four per tab,
-/// `�` for control characters and invalid bytes; each remembers the byte
+/// `�` for control characters, bidi overrides and invalid bytes; each remembers the byte
 /// offset (in the file) it came from.
 struct Cells {
     chars: Vec<char>,
@@ -445,7 +454,8 @@ impl Cells {
                         chars.push(' ');
                         offsets.push(off);
                     }
-                } else if c.is_control() {
+                } else if unsafe_for_terminal(c) {
+                    // One cell each, so the underline stays aligned.
                     chars.push('\u{FFFD}');
                     offsets.push(off);
                 } else {

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{relative_path, Place, RenderOptions};
+use super::{push_escaped, relative_path, unsafe_for_terminal, Place, RenderOptions};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceMap;
 
@@ -52,7 +52,9 @@ pub(super) fn render<W: Write + ?Sized>(
     Ok(())
 }
 
-/// Escapes a command's message: `%`, `\r`, `\n`.
+/// Escapes a command's message: `%`, `\r`, `\n` percent-encoded (GitHub
+/// decodes them), other characters unsafe on a terminal (the command is a
+/// line of the CI log) escaped as in the `full` output.
 pub(crate) fn escape_data(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
     for c in text.chars() {
@@ -60,6 +62,7 @@ pub(crate) fn escape_data(text: &str) -> String {
             '%' => s.push_str("%25"),
             '\r' => s.push_str("%0D"),
             '\n' => s.push_str("%0A"),
+            c if unsafe_for_terminal(c) => push_escaped(&mut s, c),
             c => s.push(c),
         }
     }
@@ -76,6 +79,7 @@ pub(crate) fn escape_property(text: &str) -> String {
             '\n' => s.push_str("%0A"),
             ':' => s.push_str("%3A"),
             ',' => s.push_str("%2C"),
+            c if unsafe_for_terminal(c) => push_escaped(&mut s, c),
             c => s.push(c),
         }
     }
@@ -90,5 +94,7 @@ mod tests {
     fn escaping() {
         assert_eq!(escape_data("50% a:b,c\r\nd"), "50%25 a:b,c%0D%0Ad");
         assert_eq!(escape_property("50% a:b,c\r\nd"), "50%25 a%3Ab%2Cc%0D%0Ad");
+        assert_eq!(escape_data("a\u{1b}[2J\u{202e}"), "a\\x1b[2J\\u{202e}");
+        assert_eq!(escape_property("x\u{9b}y"), "x\\x9by");
     }
 }

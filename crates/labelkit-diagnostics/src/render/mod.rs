@@ -380,6 +380,52 @@ impl<'a> Place<'a> {
     pub(crate) fn display_path(&self) -> Option<Cow<'a, str>> {
         self.path.map(Path::to_string_lossy)
     }
+
+    /// The path for a terminal: as [`Place::display_path`], escaped by
+    /// [`terminal_safe`].
+    pub(crate) fn terminal_path(&self) -> Option<String> {
+        self.display_path().map(|p| terminal_safe(&p).into_owned())
+    }
+}
+
+/// Whether `c` must not reach a terminal raw: C0 controls (escape
+/// sequences start with ESC, line breaks forge lines), DEL, C1 controls
+/// (U+009B is a one-character CSI) and the bidirectional embeddings,
+/// overrides and isolates U+202A..U+202E, U+2066..U+2069, which reorder
+/// the text after them.
+pub(crate) fn unsafe_for_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Data-derived text (names, messages, paths) made safe to print on a
+/// terminal: every character of [`unsafe_for_terminal`] is written as an
+/// escape, `\n`, `\r`, `\t`, `\x1b` or `\u{202e}`. The `full` and
+/// `concise` renderers print through it; `json` and `sarif` are escaped by
+/// serde, `github` by its own percent-encoding first.
+pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(unsafe_for_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_for_terminal(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Appends `c` as the escape [`terminal_safe`] writes for it.
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if u32::from(c) < 0x100 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+        c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+    }
 }
 
 /// A path relative to `base` when it lies under it, with forward slashes
@@ -428,6 +474,16 @@ mod tests {
         }
         assert_eq!(OutputFormat::parse(" SARIF "), Some(OutputFormat::Sarif));
         assert!("xml".parse::<OutputFormat>().is_err());
+    }
+
+    #[test]
+    fn terminal_safe_escapes_controls_and_bidi_overrides() {
+        assert_eq!(terminal_safe("plain name ü"), "plain name ü");
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mb\nc\r\td\u{7f}\u{9b}e\u{202e}f\u{2066}"),
+            "a\\x1b[31mb\\nc\\r\\td\\x7f\\x9be\\u{202e}f\\u{2066}"
+        );
+        assert!(matches!(terminal_safe("ok"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod render_github;
 mod render_json;
 mod render_sarif;
 mod sort;
+mod terminal;
 
 /// Asserts a snapshot stored in `tests/snapshots/<name>.snap`.
 #[macro_export]

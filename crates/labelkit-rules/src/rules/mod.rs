@@ -57,6 +57,7 @@ pub(crate) mod dataset {
 pub(crate) mod labelkit {
     pub(crate) mod plugin_failed;
 }
+pub(crate) mod spatial;
 
 /// One row of the table of built-in codes.
 pub(crate) struct Builtin {
@@ -204,28 +205,56 @@ pub(crate) fn label_runs<'s>(
     anns.chunk_by(move |&a, &b| labels.get(a).map(|x| x.label) == labels.get(b).map(|x| x.label))
 }
 
-/// The companions of object annotation `o` in `group`, sorted as the image's
-/// annotations (by label, then id).
-pub(crate) fn companions_of(
-    cx: &Context<'_>,
-    image: &ImageCtx<'_>,
-    group: &ResolvedGroup,
-    o: usize,
-    out: &mut Vec<usize>,
-) {
-    out.clear();
-    let anns = &cx.dataset.annotations;
-    let Some(ob) = anns.get(o).and_then(|x| area_bounds(&x.geometry)) else {
-        return;
-    };
-    for &member in &group.members {
-        for &m in image.with_label(cx.dataset, member) {
-            if let Some(mb) = anns.get(m).and_then(|x| area_bounds(&x.geometry)) {
-                if ob.iou(&mb) >= group.iou {
-                    out.push(m);
-                }
-            }
+/// The companion shapes of one group on one image, indexed for IoU
+/// queries so matching every object against them stays near-linear.
+pub(crate) struct Companions<'b> {
+    /// Candidate annotations, sorted as the image's annotations (by
+    /// label, then id).
+    members: Vec<usize>,
+    index: spatial::IouIndex<'b>,
+}
+
+impl<'b> Companions<'b> {
+    /// The shapes of `group`'s member labels on `image`; `bounds` is
+    /// scratch space the index borrows.
+    pub(crate) fn new(
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        group: &ResolvedGroup,
+        bounds: &'b mut Vec<Option<BoxGeom>>,
+    ) -> Self {
+        let anns = &cx.dataset.annotations;
+        let mut members = Vec::new();
+        for &member in &group.members {
+            members.extend_from_slice(image.with_label(cx.dataset, member));
         }
+        bounds.clear();
+        bounds.extend(
+            members
+                .iter()
+                .map(|&m| anns.get(m).and_then(|x| area_bounds(&x.geometry))),
+        );
+        Companions {
+            members,
+            index: spatial::IouIndex::new(bounds, group.iou),
+        }
+    }
+
+    /// The companions of object annotation `o`: members with an IoU of at
+    /// least the group's with it, in the image's order.
+    pub(crate) fn of(&self, cx: &Context<'_>, o: usize, out: &mut Vec<usize>) {
+        out.clear();
+        let Some(ob) = cx
+            .dataset
+            .annotations
+            .get(o)
+            .and_then(|x| area_bounds(&x.geometry))
+        else {
+            return;
+        };
+        let mut hits = Vec::new();
+        self.index.all(&ob, &mut hits);
+        out.extend(hits.iter().filter_map(|&i| self.members.get(i).copied()));
     }
 }
 

@@ -56,11 +56,12 @@ impl Fx {
 
     /// The annotation with id `id`.
     pub(crate) fn ann(&mut self, id: u64) -> &mut Annotation {
-        self.d
-            .annotations
-            .iter_mut()
-            .find(|a| a.id.0 == id)
-            .expect("annotation")
+        // Ids are positions + 1 (see `add`), so no scan: the scale tests
+        // build tens of thousands.
+        let at = usize::try_from(id).expect("id") - 1;
+        let ann = self.d.annotations.get_mut(at).expect("annotation");
+        assert_eq!(ann.id.0, id);
+        ann
     }
 
     pub(crate) fn loaded(self) -> Loaded {
@@ -397,7 +398,7 @@ fn a006_orphan_companion() {
     );
 }
 
-fn keypoints(points: Vec<Keypoint>) -> Geometry {
+pub(crate) fn keypoints(points: Vec<Keypoint>) -> Geometry {
     Geometry::Keypoints(Keypoints { points })
 }
 

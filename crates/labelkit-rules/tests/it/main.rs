@@ -8,4 +8,5 @@ mod external;
 mod fixtures;
 mod meta;
 mod mutation;
+mod scale;
 mod workflow;

@@ -32,7 +32,7 @@
 //! `required`, `iou`) and `schema.companion-iou`.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::companions_of;
+use crate::rules::Companions;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A002";
@@ -43,9 +43,11 @@ pub(crate) struct ExclusiveCompanions;
 impl Rule for ExclusiveCompanions {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
         let mut matched = Vec::new();
+        let mut bounds = Vec::new();
         for group in &cx.groups {
+            let companions = Companions::new(cx, image, group, &mut bounds);
             for &o in image.with_label(cx.dataset, group.object) {
-                companions_of(cx, image, group, o, &mut matched);
+                companions.of(cx, o, &mut matched);
                 let first = matched.first().and_then(|&m| cx.dataset.annotations.get(m));
                 let Some(first) = first else { continue };
                 let distinct = matched

@@ -29,7 +29,7 @@
 //! `required`, `iou`) and `schema.companion-iou`.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::companions_of;
+use crate::rules::Companions;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A003";
@@ -40,13 +40,15 @@ pub(crate) struct MissingCompanion;
 impl Rule for MissingCompanion {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
         let mut matched = Vec::new();
+        let mut bounds = Vec::new();
         for group in cx
             .groups
             .iter()
             .filter(|g| g.required && !g.members.is_empty())
         {
+            let companions = Companions::new(cx, image, group, &mut bounds);
             for &o in image.with_label(cx.dataset, group.object) {
-                companions_of(cx, image, group, o, &mut matched);
+                companions.of(cx, o, &mut matched);
                 if matched.is_empty() {
                     let names: Vec<String> = group
                         .members

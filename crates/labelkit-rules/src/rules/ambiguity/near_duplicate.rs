@@ -28,6 +28,7 @@
 //! ```
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
+use crate::rules::spatial::IouIndex;
 use crate::rules::{area_bounds, label_runs};
 
 /// The permanent code.
@@ -40,41 +41,47 @@ impl Rule for NearDuplicate {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
         let anns = &cx.dataset.annotations;
         let threshold = cx.settings.duplicate_iou;
+        let mut bounds = Vec::new();
         for run in label_runs(cx, image.annotations) {
             if run.len() < 2 {
                 continue;
             }
-            // Sorted by id, so "the later one" does not depend on file order.
+            bounds.clear();
+            bounds.extend(
+                run.iter()
+                    .map(|&a| anns.get(a).and_then(|x| area_bounds(&x.geometry))),
+            );
+            // Near-linear in the run (a spatial index, not every pair).
+            let index = IouIndex::new(&bounds, threshold);
+            // Sorted by id, so "the later one" does not depend on file order:
+            // each shape points at the first earlier shape it duplicates.
             for (j, &b) in run.iter().enumerate().skip(1) {
-                let Some(bb) = anns.get(b).and_then(|x| area_bounds(&x.geometry)) else {
+                let Some(Some(bb)) = bounds.get(j) else {
                     continue;
                 };
-                let dup = run[..j].iter().find_map(|&a| {
-                    let ab = anns.get(a).and_then(|x| area_bounds(&x.geometry))?;
-                    let iou = ab.iou(&bb);
-                    (iou >= threshold).then_some((a, iou))
-                });
-                if let Some((a, iou)) = dup {
-                    let (Some(first), Some(second)) = (anns.get(a), anns.get(b)) else {
-                        continue;
-                    };
-                    out.push(
-                        Finding::annotation(
-                            CODE,
-                            image.pos,
-                            b,
-                            format!(
-                                "`{}` {} duplicates annotation {} (IoU {:.3})",
-                                cx.dataset.labels.name(second.label),
-                                second.id,
-                                first.id,
-                                iou
-                            ),
-                        )
-                        .related(a, "first labelled here")
-                        .help("delete one of the two shapes"),
-                    );
-                }
+                let Some((i, iou)) = index.first_before(bb, j) else {
+                    continue;
+                };
+                let Some(&a) = run.get(i) else { continue };
+                let (Some(first), Some(second)) = (anns.get(a), anns.get(b)) else {
+                    continue;
+                };
+                out.push(
+                    Finding::annotation(
+                        CODE,
+                        image.pos,
+                        b,
+                        format!(
+                            "`{}` {} duplicates annotation {} (IoU {:.3})",
+                            cx.dataset.labels.name(second.label),
+                            second.id,
+                            first.id,
+                            iou
+                        ),
+                    )
+                    .related(a, "first labelled here")
+                    .help("delete one of the two shapes"),
+                );
             }
         }
     }

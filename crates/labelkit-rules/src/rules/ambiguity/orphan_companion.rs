@@ -24,6 +24,7 @@
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::area_bounds;
+use crate::rules::spatial::IouIndex;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A006";
@@ -34,18 +35,23 @@ pub(crate) struct OrphanCompanion;
 impl Rule for OrphanCompanion {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
         let anns = &cx.dataset.annotations;
+        let mut bounds = Vec::new();
         for group in &cx.groups {
             let objects = image.with_label(cx.dataset, group.object);
+            bounds.clear();
+            bounds.extend(
+                objects
+                    .iter()
+                    .map(|&o| anns.get(o).and_then(|x| area_bounds(&x.geometry))),
+            );
+            // Near-linear in the shapes (a spatial index, not every pair).
+            let index = IouIndex::new(&bounds, group.iou);
             for &member in &group.members {
                 for &c in image.with_label(cx.dataset, member) {
                     let Some(cb) = anns.get(c).and_then(|x| area_bounds(&x.geometry)) else {
                         continue;
                     };
-                    let found = objects.iter().any(|&o| {
-                        anns.get(o)
-                            .and_then(|x| area_bounds(&x.geometry))
-                            .is_some_and(|ob| ob.iou(&cb) >= group.iou)
-                    });
+                    let found = index.first_before(&cb, usize::MAX).is_some();
                     if !found {
                         out.push(
                             Finding::annotation(

@@ -27,7 +27,9 @@
 //! tolerance = 0.01   # pixels
 //! ```
 
-use labelkit_model::{BoxGeom, Geometry, Point, Visibility};
+use std::collections::HashMap;
+
+use labelkit_model::{BoxGeom, Geometry, GroupId, Point, Visibility};
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::{keypoints, point_name};
@@ -39,81 +41,92 @@ pub(crate) const CODE: &str = "K005";
 pub(crate) struct KeypointOutside;
 
 impl Rule for KeypointOutside {
-    fn check_annotation(
-        &self,
-        cx: &Context<'_>,
-        image: &ImageCtx<'_>,
-        a: usize,
-        out: &mut Vec<Finding>,
-    ) {
-        let Some((ann, k)) = keypoints(cx, a) else {
-            return;
-        };
-        let tol = cx.settings.keypoint_tolerance;
-        let (w, h) = (f64::from(image.image.width), f64::from(image.image.height));
-        let whole = BoxGeom::from_xyxy(0.0, 0.0, w, h);
-        let mut group_boxes: Vec<(usize, BoxGeom)> = Vec::new();
-        if let Some(group) = ann.group {
-            for &o in image.annotations {
-                if o == a {
-                    continue;
-                }
-                if let Some(other) = cx.dataset.annotations.get(o) {
-                    if let (Some(g), Geometry::Box(b)) = (other.group, &other.geometry) {
-                        if g == group && b.width().is_finite() {
-                            group_boxes.push((o, b.bounds()));
-                        }
+    fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
+        // The boxes of each group, gathered once per image (not once per
+        // keypoint annotation, which was quadratic in the image's shapes),
+        // in the image's order. Only looked up by key: the map's order
+        // never reaches output.
+        let mut groups: HashMap<GroupId, Vec<(usize, BoxGeom)>> = HashMap::new();
+        for &o in image.annotations {
+            if let Some(other) = cx.dataset.annotations.get(o) {
+                if let (Some(g), Geometry::Box(b)) = (other.group, &other.geometry) {
+                    if b.width().is_finite() {
+                        groups.entry(g).or_default().push((o, b.bounds()));
                     }
                 }
             }
         }
-        let schema = cx.keypoint_schema(ann.label);
-        let mut outside_image = Vec::new();
-        let mut outside_box = Vec::new();
-        for (i, p) in k.points.iter().enumerate() {
-            if p.visibility == Visibility::Absent || !p.x.is_finite() || !p.y.is_finite() {
-                continue;
-            }
-            let pt = Point::new(p.x, p.y);
-            let desc = || format!("`{}` ({}, {})", point_name(schema, p, i), p.x, p.y);
-            if w > 0.0 && h > 0.0 && !whole.contains_point(pt, tol) {
-                outside_image.push(desc());
-            } else if !group_boxes.is_empty()
-                && !group_boxes.iter().any(|(_, b)| b.contains_point(pt, tol))
-            {
-                outside_box.push(desc());
-            }
+        for &a in image.annotations {
+            check_one(cx, image, a, &groups, out);
         }
-        let label = cx.dataset.labels.name(ann.label);
-        if !outside_image.is_empty() {
-            out.push(
-                Finding::annotation(
-                    CODE,
-                    image.pos,
-                    a,
-                    format!(
-                        "keypoints of `{label}` outside the {w}x{h} image: {}",
-                        outside_image.join(", ")
-                    ),
-                )
-                .help("move the points onto the image, or mark them absent"),
-            );
+    }
+}
+
+/// Checks keypoint annotation `a` against the image and its group's boxes
+/// (a keypoint annotation is never one of the boxes).
+fn check_one(
+    cx: &Context<'_>,
+    image: &ImageCtx<'_>,
+    a: usize,
+    groups: &HashMap<GroupId, Vec<(usize, BoxGeom)>>,
+    out: &mut Vec<Finding>,
+) {
+    let Some((ann, k)) = keypoints(cx, a) else {
+        return;
+    };
+    let tol = cx.settings.keypoint_tolerance;
+    let (w, h) = (f64::from(image.image.width), f64::from(image.image.height));
+    let whole = BoxGeom::from_xyxy(0.0, 0.0, w, h);
+    let group_boxes: &[(usize, BoxGeom)] = ann
+        .group
+        .and_then(|g| groups.get(&g))
+        .map_or(&[], Vec::as_slice);
+    let schema = cx.keypoint_schema(ann.label);
+    let mut outside_image = Vec::new();
+    let mut outside_box = Vec::new();
+    for (i, p) in k.points.iter().enumerate() {
+        if p.visibility == Visibility::Absent || !p.x.is_finite() || !p.y.is_finite() {
+            continue;
         }
-        if !outside_box.is_empty() {
-            let mut f = Finding::annotation(
+        let pt = Point::new(p.x, p.y);
+        let desc = || format!("`{}` ({}, {})", point_name(schema, p, i), p.x, p.y);
+        if w > 0.0 && h > 0.0 && !whole.contains_point(pt, tol) {
+            outside_image.push(desc());
+        } else if !group_boxes.is_empty()
+            && !group_boxes.iter().any(|(_, b)| b.contains_point(pt, tol))
+        {
+            outside_box.push(desc());
+        }
+    }
+    let label = cx.dataset.labels.name(ann.label);
+    if !outside_image.is_empty() {
+        out.push(
+            Finding::annotation(
                 CODE,
                 image.pos,
                 a,
                 format!(
-                    "keypoints of `{label}` outside their object's box: {}",
-                    outside_box.join(", ")
+                    "keypoints of `{label}` outside the {w}x{h} image: {}",
+                    outside_image.join(", ")
                 ),
             )
-            .help("move the points onto their object, or enlarge its box");
-            for (o, _) in &group_boxes {
-                f = f.related(*o, "the object's box");
-            }
-            out.push(f);
+            .help("move the points onto the image, or mark them absent"),
+        );
+    }
+    if !outside_box.is_empty() {
+        let mut f = Finding::annotation(
+            CODE,
+            image.pos,
+            a,
+            format!(
+                "keypoints of `{label}` outside their object's box: {}",
+                outside_box.join(", ")
+            ),
+        )
+        .help("move the points onto their object, or enlarge its box");
+        for (o, _) in group_boxes {
+            f = f.related(*o, "the object's box");
         }
+        out.push(f);
     }
 }

@@ -1,0 +1,102 @@
+//! Rules that pair shapes on one image stay near-linear: tens of thousands
+//! of shapes on one image are checked in seconds (debug build), with the
+//! same findings the pairwise check gave. No timing is asserted; a
+//! quadratic rule would make these tests run for minutes.
+
+use labelkit_model::{GroupId, Visibility};
+use labelkit_rules::Config;
+
+use crate::fixtures::{front_person, keypoints, Fx};
+use crate::support::check;
+
+fn config(toml: &str) -> Config {
+    Config::from_toml_str(toml, "labelkit.toml").expect("config")
+}
+
+/// 80,000 boxes on one image (the 6 MB COCO file that took 82 s): a
+/// lattice of touching 10x10 boxes (touching is no overlap) with a
+/// shifted copy of every 100th, IoU 9.75/10.25 = 0.951.
+#[test]
+fn a001_eighty_thousand_boxes_on_one_image() {
+    let mut fx = Fx::new(&["head"]);
+    let mut copies = 0;
+    for i in 0..79_207u32 {
+        let (x, y) = (f64::from(i % 400) * 10.0, f64::from(i / 400) * 10.0);
+        fx.bx("head", x, y, x + 10.0, y + 10.0);
+        if i % 100 == 0 {
+            fx.bx("head", x + 0.25, y, x + 10.25, y + 10.0);
+            copies += 1;
+        }
+    }
+    assert_eq!(fx.d.annotations.len(), 80_000);
+    let found = check(&fx.loaded(), &config("select = [\"A001\"]"));
+    assert_eq!(found.len(), copies);
+    assert!(found.iter().all(|d| d.code == "A001"));
+    assert_eq!(
+        found[0].message,
+        "`head` 2 duplicates annotation 1 (IoU 0.951)"
+    );
+    assert_eq!(found[0].annotation, Some(2));
+}
+
+/// A pile of 80,000 identical boxes: every box but the first duplicates
+/// the first.
+#[test]
+fn a001_pile_of_identical_boxes_points_at_the_first() {
+    let mut fx = Fx::new(&["head"]);
+    for _ in 0..80_000 {
+        fx.bx("head", 10.0, 10.0, 50.0, 60.0);
+    }
+    let found = check(&fx.loaded(), &config("select = [\"A001\"]"));
+    assert_eq!(found.len(), 79_999);
+    assert!(found
+        .iter()
+        .all(|d| d.message.ends_with("duplicates annotation 1 (IoU 1.000)")));
+}
+
+/// 40,000 objects and 40,000 companions: each object's companion is found
+/// among all of them (A003 silent), and one orphan companion is reported.
+#[test]
+fn companions_of_forty_thousand_objects() {
+    let mut fx = Fx::new(&["body", "adult"]);
+    for i in 0..40_000u32 {
+        let (x, y) = (f64::from(i % 200) * 10.0, f64::from(i / 200) * 10.0);
+        fx.bx("body", x, y, x + 10.0, y + 10.0);
+        fx.bx("adult", x, y, x + 10.0, y + 10.0);
+    }
+    let orphan = fx.bx("adult", 5000.0, 5000.0, 5010.0, 5010.0);
+    let groups = "[[schema.companions]]\nobject = \"body\"\none-of = [\"adult\"]\n";
+    let found = check(
+        &fx.loaded(),
+        &config(&format!(
+            "select = [\"A002\", \"A003\", \"A006\"]\n{groups}"
+        )),
+    );
+    assert_eq!(found.len(), 1, "{:?}", found.first());
+    assert_eq!(found[0].code, "A006");
+    assert_eq!(found[0].annotation, Some(orphan));
+}
+
+/// 40,000 skeletons, each grouped with its own box: the group's boxes are
+/// gathered once per image, not once per skeleton.
+#[test]
+fn k005_forty_thousand_grouped_skeletons() {
+    let mut fx = Fx::new(&["person", "body"]);
+    for g in 0..40_000u64 {
+        let body = fx.bx("body", 30.0, 5.0, 70.0, 70.0);
+        fx.ann(body).group = Some(GroupId(g + 1));
+        let mut points = front_person(50.0);
+        if g == 7 {
+            points[9].x = 75.0;
+            points[9].visibility = Visibility::Visible;
+        }
+        let p = fx.add("person", keypoints(points));
+        fx.ann(p).group = Some(GroupId(g + 1));
+    }
+    let found = check(&fx.loaded(), &config("select = [\"K005\"]"));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].annotation, Some(16));
+    assert!(found[0]
+        .message
+        .contains("outside their object's box: `left_wrist` (75, 40)"));
+}
