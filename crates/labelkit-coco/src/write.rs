@@ -445,6 +445,15 @@ impl<'d> Plan<'d> {
                                 },
                             }))
                         }
+                        Err(
+                            labelkit_model::rle::RleError::TooLarge { .. }
+                            | labelkit_model::rle::RleError::TooManyRuns { .. },
+                        ) => {
+                            report.lose_one(
+                                "masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^24 runs)",
+                            );
+                            None
+                        }
                         _ => {
                             report.lose_one("masks that cannot be placed on their image");
                             None
