@@ -205,6 +205,226 @@ pub fn expand_tracks_with(dataset: &Dataset, options: &ExpandOptions) -> Vec<Ann
     out
 }
 
+/// The most vertex-states one expansion of a dataset's tracks may produce:
+/// the sum over tracks of frames x the vertices of the track's largest shape
+/// (a box or ellipse counts 4, a cuboid 8, a polygon, polyline or point set
+/// its points, a skeleton its elements, a mask its runs, a tag 1).
+///
+/// Ten million keeps the expansion near a gigabyte (2.5 million boxes,
+/// about 400 bytes each), enough for 140 boxes followed through ten minutes
+/// of video at 30 frames per second; the bound is computed from the shapes
+/// before anything is expanded.
+pub const MAX_EXPANDED_VERTEX_STATES: u64 = 10_000_000;
+
+/// Why [`try_expand_tracks`] refused to expand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExpandError {
+    /// Expanding `track` would bring the total past
+    /// [`MAX_EXPANDED_VERTEX_STATES`].
+    OverBudget {
+        /// The track that crosses the budget.
+        track: TrackId,
+        /// Its first frame.
+        first: u64,
+        /// The last frame it would be expanded to.
+        last: u64,
+        /// Vertices of its largest shape.
+        vertices: u64,
+        /// Vertex-states of the expansion up to and including this track
+        /// (saturating).
+        total: u64,
+        /// The budget.
+        limit: u64,
+    },
+    /// The annotation ids of the expansion would pass `u64::MAX`.
+    IdOverflow {
+        /// The track whose annotations would not get an id.
+        track: TrackId,
+    },
+}
+
+impl std::fmt::Display for ExpandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::OverBudget {
+                track,
+                first,
+                last,
+                vertices,
+                total,
+                limit,
+            } => write!(
+                f,
+                "expanding track {} (frames {first} to {last}, {vertices} vertices a frame) \
+                 would bring the expanded tracks to {total} vertex-states, more than the {limit} \
+                 labelkit expands; check the frame numbers of the track, or convert to CVAT for \
+                 video, which keeps tracks",
+                track.0
+            ),
+            Self::IdOverflow { track } => write!(
+                f,
+                "expanding track {} would number annotations past {}; the dataset's annotation \
+                 ids are too large",
+                track.0,
+                u64::MAX
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExpandError {}
+
+/// A checked expansion: the annotations, and what was left out.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Expansion {
+    /// One annotation per visible frame of every track.
+    pub annotations: Vec<Annotation>,
+    /// Shapes (elements included) on frames after
+    /// [`ExpandOptions::stop_frame`]: they steer the frames up to it but
+    /// produce no annotation of their own.
+    pub shapes_after_stop: u64,
+    /// The tracks that have such shapes, in dataset order.
+    pub tracks_after_stop: Vec<TrackId>,
+}
+
+/// The frames `(first, last)` a track's expansion can cover (its own shapes
+/// and its elements'): from its first shape to `stop_frame`, or to its last
+/// shape without one; `None` when it has no shape or starts after
+/// `stop_frame`.
+#[must_use]
+pub fn expansion_frames(track: &Track, stop_frame: Option<u64>) -> Option<(u64, u64)> {
+    let frames = || {
+        track
+            .shapes
+            .iter()
+            .chain(track.elements.iter().flat_map(|e| e.shapes.iter()))
+            .map(|s| s.frame)
+    };
+    let first = frames().min()?;
+    let last = match stop_frame {
+        Some(stop) => stop,
+        None => frames().max()?,
+    };
+    (first <= last).then_some((first, last))
+}
+
+/// The number of states `frames` from [`expansion_frames`] holds, saturating
+/// at `u64::MAX` (frames `0..=u64::MAX` are one more than `u64` counts).
+#[must_use]
+pub fn frame_count(frames: Option<(u64, u64)>) -> u64 {
+    frames.map_or(0, |(first, last)| (last - first).saturating_add(1))
+}
+
+/// The vertices a geometry holds, for the expansion budget (at least 1).
+fn vertices(g: &Geometry) -> u64 {
+    let n = match g {
+        Geometry::Box(_) | Geometry::Ellipse(_) => 4,
+        Geometry::Cuboid(_) => 8,
+        Geometry::Polygon(p) => p.rings.iter().map(Vec::len).sum(),
+        Geometry::Polyline(p) => p.points.len(),
+        Geometry::Points(p) => p.points.len(),
+        Geometry::Keypoints(k) => k.points.len(),
+        Geometry::Mask(m) => match &m.encoding {
+            crate::rle::MaskEncoding::Window { counts, .. }
+            | crate::rle::MaskEncoding::Coco {
+                counts: crate::rle::CocoCounts::Runs(counts),
+                ..
+            } => counts.len(),
+            crate::rle::MaskEncoding::Coco {
+                counts: crate::rle::CocoCounts::Compressed(s),
+                ..
+            } => s.len(),
+        },
+        _ => 1,
+    };
+    u64::try_from(n).unwrap_or(u64::MAX).max(1)
+}
+
+/// The vertices of a track's largest state: its largest shape, or for a
+/// skeleton the number of its elements (one keypoint each) plus the largest
+/// element shape (held while the element is interpolated).
+fn track_vertices(track: &Track) -> u64 {
+    let own = track
+        .shapes
+        .iter()
+        .map(|s| vertices(&s.geometry))
+        .max()
+        .unwrap_or(1);
+    if track.elements.is_empty() {
+        return own;
+    }
+    let elements = u64::try_from(track.elements.len()).unwrap_or(u64::MAX);
+    let largest = track.elements.iter().map(track_vertices).max().unwrap_or(1);
+    elements.saturating_mul(largest).max(own)
+}
+
+/// [`expand_tracks_with`], checked: the frames and vertices every track
+/// would produce are added up from its shapes before anything is expanded,
+/// and the expansion is refused beyond `limit` vertex-states (see
+/// [`MAX_EXPANDED_VERTEX_STATES`]) or when the annotation ids would
+/// overflow. Shapes after the stop frame are counted.
+///
+/// # Errors
+/// [`ExpandError`], naming the track.
+pub fn try_expand_tracks(
+    dataset: &Dataset,
+    options: &ExpandOptions,
+    limit: u64,
+) -> Result<Expansion, ExpandError> {
+    let mut total = 0u64;
+    let mut states = 0u64;
+    let mut shapes_after_stop = 0u64;
+    let mut tracks_after_stop = Vec::new();
+    // Ids run from one past the largest in use to `first_id + states - 1`.
+    let first_id = match dataset.annotations.iter().map(|a| a.id.0).max() {
+        Some(max) => max.checked_add(1),
+        None => Some(1),
+    };
+    for track in &dataset.tracks {
+        let frames = expansion_frames(track, options.stop_frame);
+        let n = frame_count(frames);
+        let vertices = track_vertices(track);
+        total = total.saturating_add(n.saturating_mul(vertices));
+        if total > limit {
+            let (first, last) = frames.unwrap_or_default();
+            return Err(ExpandError::OverBudget {
+                track: track.id,
+                first,
+                last,
+                vertices,
+                total,
+                limit,
+            });
+        }
+        states = states.saturating_add(n);
+        if first_id
+            .and_then(|id| id.checked_add(states.saturating_sub(1)))
+            .is_none()
+        {
+            return Err(ExpandError::IdOverflow { track: track.id });
+        }
+        if let Some(stop) = options.stop_frame {
+            let after = track
+                .shapes
+                .iter()
+                .chain(track.elements.iter().flat_map(|e| e.shapes.iter()))
+                .filter(|s| s.frame > stop)
+                .count() as u64;
+            if after > 0 {
+                shapes_after_stop += after;
+                tracks_after_stop.push(track.id);
+            }
+        }
+    }
+    Ok(Expansion {
+        annotations: expand_tracks_with(dataset, options),
+        shapes_after_stop,
+        tracks_after_stop,
+    })
+}
+
 /// The shapes of a track in frame order (the last of equal frames wins),
 /// each with its attributes after carrying forward the earlier ones.
 struct Prepared<'a> {
@@ -307,11 +527,11 @@ impl<'a> Prepared<'a> {
                 Some(next) => next.frame.min(stop.saturating_add(1)),
                 None => match options.stop_frame {
                     Some(stop) => stop.saturating_add(1),
-                    None => s.frame + 1,
+                    None => s.frame.saturating_add(1),
                 },
             };
             if !s.outside {
-                for frame in s.frame + 1..end {
+                for frame in s.frame.saturating_add(1)..end {
                     out.push(self.between(i, frame, options));
                 }
             }
@@ -400,7 +620,7 @@ impl Track {
             .into_iter()
             .map(|state| {
                 let id = *next_id;
-                next_id.0 += 1;
+                next_id.0 = next_id.0.saturating_add(1);
                 Annotation {
                     id,
                     image: image_of(state.frame),
