@@ -717,3 +717,20 @@ fn a_conversion_beyond_the_run_limit_is_refused() {
         "converting the mask would produce more than 16777216 runs, the most labelkit writes for one mask"
     );
 }
+
+#[test]
+fn mask_fuzz_seeds_agree_with_the_pixel_oracle() {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_seeds"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            let data = std::fs::read(&path).unwrap();
+            for cut in 0..=data.len() {
+                labelkit_model::rle::fuzz_mask_conversion(&data[..cut]);
+            }
+            n += 1;
+        }
+    }
+    assert_eq!(n, 4);
+}
