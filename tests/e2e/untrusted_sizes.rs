@@ -27,7 +27,7 @@ fn coco_with_rle(width: u64, height: u64, segmentation: &str) -> String {
 fn position(sources: &labelkit::diagnostics::SourceMap, d: &labelkit::Diagnostic) -> (u32, u32) {
     let label = d.primary.as_ref().expect("a position");
     let file = sources.get(label.file).expect("the file");
-    let at = file.line_col(u32::try_from(label.span.start).unwrap());
+    let at = file.line_col(label.span.start);
     (at.line, at.column)
 }
 

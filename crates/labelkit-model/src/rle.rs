@@ -907,6 +907,34 @@ impl MaskEncoding {
     }
 }
 
+/// Checks a tight window of `expected` pixels against the oracle `inside`
+/// (image coordinates).
+fn check_tight(
+    tight: Result<MaskEncoding, RleError>,
+    expected: u64,
+    inside: &dyn Fn(u32, u32) -> bool,
+) {
+    let tight = tight.unwrap_or_else(|e| panic!("{e}"));
+    let bitmap = tight.to_bitmap().unwrap_or_else(|e| panic!("{e}"));
+    let MaskEncoding::Window { left, top, .. } = tight else {
+        panic!("not a window");
+    };
+    assert_eq!(tight.pixel_count(), expected);
+    assert_eq!(
+        bitmap.pixels.iter().filter(|&&p| p).count() as u64,
+        expected
+    );
+    for y in 0..bitmap.height {
+        for x in 0..bitmap.width {
+            assert_eq!(
+                bitmap.get(x, y),
+                inside(left + x, top + y),
+                "tight pixel ({x}, {y})"
+            );
+        }
+    }
+}
+
 /// The fuzz body of mask conversion: builds a small mask from `data` (a
 /// window, its placement, its pixels and an image size), converts it both
 /// ways run by run and checks every result against the pixel-by-pixel
@@ -966,38 +994,8 @@ pub fn fuzz_mask_conversion(data: &[u8]) {
     let in_image = |x: u32, y: u32| x < image_width && y < image_height && inside(x, y);
     let window_pixels = (0..area).filter(|&i| pixel(i)).count() as u64;
     let image_pixels = full.pixels.iter().filter(|&&p| p).count() as u64;
-    let checks: [(
-        Result<MaskEncoding, RleError>,
-        u64,
-        &dyn Fn(u32, u32) -> bool,
-    ); 2] = [
-        (coco.to_window(), image_pixels, &in_image),
-        (window.to_window(), window_pixels, &inside),
-    ];
-    for (tight, expected, oracle) in checks {
-        let tight = tight.unwrap_or_else(|e| panic!("{e}"));
-        let bitmap = tight.to_bitmap().unwrap_or_else(|e| panic!("{e}"));
-        let MaskEncoding::Window {
-            left: l, top: t, ..
-        } = tight
-        else {
-            panic!("not a window");
-        };
-        assert_eq!(tight.pixel_count(), expected);
-        assert_eq!(
-            bitmap.pixels.iter().filter(|&&p| p).count() as u64,
-            expected
-        );
-        for y in 0..bitmap.height {
-            for x in 0..bitmap.width {
-                assert_eq!(
-                    bitmap.get(x, y),
-                    oracle(l + x, t + y),
-                    "tight pixel ({x}, {y})"
-                );
-            }
-        }
-    }
+    check_tight(coco.to_window(), image_pixels, &in_image);
+    check_tight(window.to_window(), window_pixels, &inside);
     // A COCO mask resized onto another image keeps the pixels inside both.
     let (other_w, other_h) = (u32::from(next(20)), u32::from(next(20)));
     let resized = coco

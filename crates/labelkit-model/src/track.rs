@@ -1508,4 +1508,74 @@ mod tests {
         assert_box(&out[1].geometry, [1.0, 1.0, 11.0, 11.0, 0.0]);
         assert_eq!(out[3].group, None);
     }
+
+    #[test]
+    fn the_budget_counts_frames_times_vertices_and_names_the_track() {
+        // The skeleton spans frames 0..=2 (3 states) with 2 elements of one
+        // point each: 6 vertex-states.
+        let ds = skeleton_dataset();
+        let options = ExpandOptions::with_stop_frame(None);
+        let ok = try_expand_tracks(&ds, &options, 6).unwrap();
+        assert_eq!(ok.annotations.len(), 3);
+        assert_eq!(
+            try_expand_tracks(&ds, &options, 5),
+            Err(ExpandError::OverBudget {
+                track: TrackId(1),
+                first: 0,
+                last: 2,
+                vertices: 2,
+                total: 6,
+                limit: 5,
+            })
+        );
+        // A stop frame before the last shape shortens the span, and the
+        // shapes after it are counted: the parent's and both elements'.
+        let cut = try_expand_tracks(&ds, &ExpandOptions::with_stop_frame(Some(1)), 4).unwrap();
+        assert_eq!(cut.annotations.len(), 2);
+        assert_eq!(cut.shapes_after_stop, 3);
+        assert_eq!(cut.tracks_after_stop, vec![TrackId(1)]);
+    }
+
+    #[test]
+    fn frames_and_ids_at_the_end_of_u64_do_not_wrap() {
+        let t = track(vec![
+            shape(0, rbox(0.0, 0.0, 1.0, 1.0, 0.0)),
+            shape(u64::MAX, rbox(0.0, 0.0, 1.0, 1.0, 0.0)),
+        ]);
+        let span = expansion_frames(&t, None);
+        assert_eq!(span, Some((0, u64::MAX)));
+        // 2^64 frames saturate instead of wrapping to 0.
+        assert_eq!(frame_count(span), u64::MAX);
+        assert_eq!(frame_count(expansion_frames(&t, Some(9))), 10);
+        assert_eq!(expansion_frames(&t, Some(0)), Some((0, 0)));
+        let late = track(vec![shape(u64::MAX, rbox(0.0, 0.0, 1.0, 1.0, 0.0))]);
+        assert_eq!(expansion_frames(&late, Some(5)), None);
+        // The last frame of u64 expands to one state, without overflowing
+        // into the next.
+        assert_eq!(
+            frames(&late.visible_states(&ExpandOptions::default())),
+            vec![u64::MAX]
+        );
+
+        // Three states need ids up to first + 2.
+        let mut ds = Dataset::new();
+        ds.tracks.push(track(vec![
+            shape(0, Geometry::Tag),
+            shape(2, Geometry::Tag),
+        ]));
+        ds.annotations.push(Annotation::new(
+            AnnotationId(u64::MAX - 3),
+            ImageId(0),
+            LabelId(0),
+            Geometry::Tag,
+        ));
+        let ok = try_expand_tracks(&ds, &ExpandOptions::default(), 100).unwrap();
+        let ids: Vec<u64> = ok.annotations.iter().map(|a| a.id.0).collect();
+        assert_eq!(ids, vec![u64::MAX - 2, u64::MAX - 1, u64::MAX]);
+        ds.annotations[0].id = AnnotationId(u64::MAX - 2);
+        assert_eq!(
+            try_expand_tracks(&ds, &ExpandOptions::default(), 100),
+            Err(ExpandError::IdOverflow { track: TrackId(3) })
+        );
+    }
 }
