@@ -15,6 +15,18 @@
 //! A [`MaskEncoding`] keeps whichever form was read, so a round trip through
 //! the same format gives back the identical text; conversions produce the
 //! other forms on demand.
+//!
+//! Masks come from strangers, so nothing here decodes pixels: area, bounds
+//! and conversions walk the runs. A conversion turns the runs into groups of
+//! lines that share their foreground (a run gives at most three: a partial
+//! line, a block of full lines, a partial line), sweeps them into maximal
+//! rectangles when the order changes (rows to columns or back), and writes
+//! the runs of the target, so time and memory follow the runs read and
+//! written, never the image area. Masks and images beyond
+//! [`MAX_MASK_PIXELS`] (2^32 - 1) are refused, and one conversion writes at
+//! most [`MAX_CONVERTED_RUNS`] runs. The pixel-by-pixel
+//! [`MaskEncoding::to_bitmap`] remains as the oracle of tests and of
+//! [`fuzz_mask_conversion`].
 
 use std::fmt;
 
@@ -58,6 +70,7 @@ pub enum MaskEncoding {
 
 /// A problem with a run-length encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RleError {
     /// The runs do not add up to the mask's area.
     Length {
