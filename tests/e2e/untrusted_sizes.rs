@@ -378,8 +378,13 @@ fn track_shapes_after_the_stop_frame_are_reported() {
     assert_eq!(
         report
             .write
-            .count("track shapes after the video's last frame (stop_frame), not expanded"),
+            .count("track shapes after the video's last frame 19 (not expanded; tracks 0, 1)"),
         3
+    );
+    let names: Vec<(&str, u64)> = report.write.losses().collect();
+    assert!(
+        names.contains(&("video tracks (expanded into per-frame shapes)", 3)),
+        "{names:?}"
     );
     let mut strict = ConvertOptions::new();
     strict = strict.strict(true);
@@ -396,5 +401,33 @@ fn track_shapes_after_the_stop_frame_are_reported() {
         err.to_string()
             .contains("track shapes after the video's last frame"),
         "{err}"
+    );
+}
+
+/// A real export whose ten one-shape tracks all lie on frames 20..29 while
+/// its `<stop_frame>` says 9: nothing is expanded, and the report now says
+/// so instead of writing an empty COCO file without a word.
+#[test]
+fn a_corpus_video_with_every_track_after_its_stop_frame_reports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = crate::corpus(
+        "training_extensions/tests/assets/cvat_dataset/action_detection/train/0/annotations.xml",
+    );
+    let report = convert(
+        &input,
+        Some(Format::CvatVideo),
+        &dir.path().join("out.json"),
+        Format::Coco,
+        &ConvertOptions::new(),
+    )
+    .unwrap();
+    assert_eq!(report.write.annotations_written, 0);
+    assert_eq!(
+        report.write.count(
+            "track shapes after the video's last frame 9 (not expanded; tracks 0, 0, 0, 0, 0, and 5 more)"
+        ),
+        10,
+        "{:?}",
+        report.write
     );
 }

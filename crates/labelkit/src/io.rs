@@ -342,7 +342,8 @@ pub fn write(
 /// [`MAX_EXPANDED_FRAMES`] frames and
 /// [`labelkit_model::track::MAX_EXPANDED_VERTEX_STATES`] vertex-states over
 /// all tracks, ids that fit in 64 bits. Shapes after the last frame produce
-/// nothing and are counted in `report` under [`SHAPES_AFTER_STOP_FRAME`].
+/// nothing and are counted in `report`, with the last frame and the ids of
+/// the tracks that have them (see [`shapes_after_stop_frame`]).
 fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset, Error> {
     let stop_frame = dataset
         .images
@@ -362,7 +363,12 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
         &labelkit_model::track::ExpandOptions::with_stop_frame(stop_frame),
         labelkit_model::track::MAX_EXPANDED_VERTEX_STATES,
     )?;
-    report.lose(SHAPES_AFTER_STOP_FRAME, expansion.shapes_after_stop);
+    if let Some(stop) = stop_frame {
+        report.lose(
+            &shapes_after_stop_frame(stop, &expansion.tracks_after_stop),
+            expansion.shapes_after_stop,
+        );
+    }
     let expanded = expansion.annotations;
     let mut copy = dataset.clone();
     copy.tracks.clear();
@@ -392,10 +398,21 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
 }
 
 /// The loss reported for track shapes on frames after the video's last
-/// frame (the images' last frame or CVAT's `<stop_frame>`): they steer the
-/// interpolation of the frames up to it, but produce no annotation.
-const SHAPES_AFTER_STOP_FRAME: &str =
-    "track shapes after the video's last frame (stop_frame), not expanded";
+/// frame `stop` (the images' last frame or CVAT's `<stop_frame>`): they steer
+/// the interpolation of the frames up to it, but produce no annotation. It
+/// names the first few tracks that have them.
+fn shapes_after_stop_frame(stop: u64, tracks: &[labelkit_model::TrackId]) -> String {
+    const SHOWN: usize = 5;
+    let mut ids: Vec<String> = tracks.iter().take(SHOWN).map(|t| t.0.to_string()).collect();
+    if tracks.len() > SHOWN {
+        ids.push(format!("and {} more", tracks.len() - SHOWN));
+    }
+    let s = if tracks.len() == 1 { "" } else { "s" };
+    format!(
+        "track shapes after the video's last frame {stop} (not expanded; track{s} {})",
+        ids.join(", ")
+    )
+}
 
 /// The most per-frame states a track expansion may produce, over all tracks:
 /// about a day of video at 30 frames per second for ten objects.
