@@ -331,49 +331,75 @@ impl Grid {
     }
 }
 
-/// Lines `first..first + count` of a grid that share their foreground:
-/// `intervals` of offsets (image pixels, half-open, sorted, disjoint).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct LineGroup {
-    first: u64,
-    count: u64,
+/// The foreground of a grid as groups of lines that share it, in line
+/// order: lines `first..first + count` hold the same intervals of offsets
+/// (image pixels, half-open, sorted, disjoint). Stored flat, without an
+/// allocation per group, since a mask may have millions of them.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct LineGroups {
+    /// `(first, count, end)`: a group's intervals end at `end` in
+    /// `intervals` and start where the previous group's end.
+    groups: Vec<(u64, u64, usize)>,
     intervals: Vec<(u64, u64)>,
 }
 
-/// The foreground of runs over `grid` as line groups in line order: each
-/// foreground run gives at most three (a partial first line, a block of full
-/// lines, a partial last line), so this is linear in the runs whatever the
-/// mask's size. The runs must add up to the grid's area.
-fn line_groups(runs: &[u32], grid: Grid) -> Vec<LineGroup> {
-    let (line0, _, off0, len) = grid.lines();
-    let mut groups: Vec<LineGroup> = Vec::new();
-    let mut add = |line: u64, count: u64, a: u64, b: u64| {
-        let (line, a, b) = (line0 + line, off0 + a, off0 + b);
-        if let Some(last) = groups.last_mut() {
-            if last.first == line && last.count == 1 && count == 1 {
+impl LineGroups {
+    /// `(first, count, intervals)` of every group.
+    fn iter(&self) -> impl Iterator<Item = (u64, u64, &[(u64, u64)])> {
+        let mut start = 0;
+        self.groups.iter().map(move |&(first, count, end)| {
+            let intervals = self.intervals.get(start..end).unwrap_or(&[]);
+            start = end;
+            (first, count, intervals)
+        })
+    }
+
+    /// Adds the interval `a..b` on lines `line..line + count`, after every
+    /// line added so far.
+    fn add(&mut self, line: u64, count: u64, (a, b): (u64, u64), full: (u64, u64)) {
+        let start = self
+            .groups
+            .len()
+            .checked_sub(2)
+            .map_or(0, |i| self.groups[i].2);
+        if let Some(last) = self.groups.last_mut() {
+            if last.0 == line && last.1 == 1 && count == 1 {
                 // Another run on the same line; a zero-length background
                 // run between them makes them touch.
-                match last.intervals.last_mut() {
+                match self.intervals.last_mut() {
                     Some(prev) if prev.1 == a => prev.1 = b,
-                    _ => last.intervals.push((a, b)),
+                    _ => self.intervals.push((a, b)),
                 }
+                last.2 = self.intervals.len();
                 return;
             }
-            let full = (off0, off0 + len);
-            if last.first + last.count == line && last.intervals == [full] && (a, b) == full {
-                last.count += count;
+            if last.0 + last.1 == line
+                && self.intervals.get(start..) == Some(&[full][..])
+                && (a, b) == full
+            {
+                last.1 += count;
                 return;
             }
         }
-        groups.push(LineGroup {
-            first: line,
-            count,
-            intervals: vec![(a, b)],
-        });
-    };
-    if len == 0 {
-        return Vec::new();
+        self.intervals.push((a, b));
+        self.groups.push((line, count, self.intervals.len()));
     }
+}
+
+/// The foreground of runs over `grid` as line groups: each foreground run
+/// gives at most three (a partial first line, a block of full lines, a
+/// partial last line), so this is linear in the runs whatever the mask's
+/// size. The runs must add up to the grid's area.
+fn line_groups(runs: &[u32], grid: Grid) -> LineGroups {
+    let (line0, _, off0, len) = grid.lines();
+    let mut groups = LineGroups::default();
+    if len == 0 {
+        return groups;
+    }
+    let full = (off0, off0 + len);
+    let mut add = |line: u64, count: u64, a: u64, b: u64| {
+        groups.add(line0 + line, count, (off0 + a, off0 + b), full);
+    };
     let mut pos = 0u64;
     for (i, &run) in runs.iter().enumerate() {
         let run = u64::from(run);
@@ -434,16 +460,15 @@ struct Block {
     end: u64,
 }
 
-/// Sweeps line groups in line order and returns the foreground as maximal
-/// blocks: for each offset, one block per unbroken stretch of lines that
-/// holds it. Only changes between consecutive groups cost work, so this is
-/// O(g log g) in the groups and their intervals, not in lines or pixels.
-fn blocks(groups: &[LineGroup]) -> Vec<Block> {
+/// Sweeps line groups in line order and gives the foreground to `out` as
+/// maximal blocks: for each offset, one block per unbroken stretch of lines
+/// that holds it. Only changes between consecutive groups cost work, so this
+/// is O(g log g) in the groups and their intervals, not in lines or pixels.
+fn blocks(groups: &LineGroups, mut out: impl FnMut(Block)) {
     use std::collections::BTreeMap;
     // Offsets currently in the foreground, as segments `a -> (b, first)`
     // sharing the line their stretch began on.
     let mut active: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-    let mut out = Vec::new();
     let mut change = |old: &[(u64, u64)], new: &[(u64, u64)], line: u64| {
         for (a, b) in difference(old, new) {
             let touched: Vec<(u64, (u64, u64))> = active
@@ -454,7 +479,7 @@ fn blocks(groups: &[LineGroup]) -> Vec<Block> {
                 .collect();
             for (s, (e, first)) in touched {
                 active.remove(&s);
-                out.push(Block {
+                out(Block {
                     a: s.max(a),
                     b: e.min(b),
                     first,
@@ -474,17 +499,16 @@ fn blocks(groups: &[LineGroup]) -> Vec<Block> {
     };
     let mut prev: &[(u64, u64)] = &[];
     let mut prev_end = 0;
-    for g in groups {
-        if !prev.is_empty() && g.first > prev_end {
+    for (first, count, intervals) in groups.iter() {
+        if !prev.is_empty() && first > prev_end {
             change(prev, &[], prev_end);
             prev = &[];
         }
-        change(prev, &g.intervals, g.first);
-        prev = &g.intervals;
-        prev_end = g.first + g.count;
+        change(prev, intervals, first);
+        prev = intervals;
+        prev_end = first + count;
     }
     change(prev, &[], prev_end);
-    out
 }
 
 /// Writes alternating runs starting with background, merging runs of the
@@ -633,11 +657,16 @@ impl Emitter {
 /// placement; pixels outside `target` are dropped) without decoding pixels:
 /// time and memory follow the runs read and written.
 fn convert_runs(runs: &[u32], source: Grid, target: Grid) -> Result<Vec<u32>, RleError> {
+    if runs.len() > MAX_CONVERTED_RUNS {
+        return Err(RleError::TooManyRuns {
+            limit: MAX_CONVERTED_RUNS,
+        });
+    }
     let groups = line_groups(runs, source);
     let mut emitter = Emitter::new(target);
     if source.order == target.order {
-        for g in &groups {
-            emitter.group(g.first, g.count, &g.intervals)?;
+        for (first, count, intervals) in groups.iter() {
+            emitter.group(first, count, intervals)?;
         }
         return emitter.finish();
     }
@@ -645,14 +674,15 @@ fn convert_runs(runs: &[u32], source: Grid, target: Grid) -> Result<Vec<u32>, Rl
     // the target first so that every interval swept costs output.
     let (t_line0, t_lines, t_off0, t_len) = target.lines();
     let mut events: Vec<(u64, bool, u64, u64)> = Vec::new();
-    for b in blocks(&groups) {
+    blocks(&groups, |b| {
         let (a, bb) = (b.a.max(t_line0), b.b.min(t_line0 + t_lines));
         let (first, end) = (b.first.max(t_off0), b.end.min(t_off0 + t_len));
         if a < bb && first < end {
             events.push((a, true, first, end));
             events.push((bb, false, first, end));
         }
-    }
+    });
+    drop(groups);
     events.sort_unstable();
     let mut active: std::collections::BTreeSet<(u64, u64)> = std::collections::BTreeSet::new();
     let mut intervals: Vec<(u64, u64)> = Vec::new();
@@ -1097,30 +1127,20 @@ mod tests {
             height: 4,
         };
         let groups = line_groups(&[1, 2, 1, 8, 0, 1, 3], grid);
+        let listed: Vec<(u64, u64, Vec<(u64, u64)>)> = groups
+            .iter()
+            .map(|(first, count, intervals)| (first, count, intervals.to_vec()))
+            .collect();
         assert_eq!(
-            groups,
+            listed,
             vec![
-                LineGroup {
-                    first: 0,
-                    count: 1,
-                    intervals: vec![(1, 3)]
-                },
-                LineGroup {
-                    first: 1,
-                    count: 2,
-                    intervals: vec![(0, 4)]
-                },
-                LineGroup {
-                    first: 3,
-                    count: 1,
-                    intervals: vec![(0, 1)]
-                },
+                (0, 1, vec![(1, 3)]),
+                (1, 2, vec![(0, 4)]),
+                (3, 1, vec![(0, 1)]),
             ]
         );
-        let mut got: Vec<(u64, u64, u64, u64)> = blocks(&groups)
-            .iter()
-            .map(|b| (b.a, b.b, b.first, b.end))
-            .collect();
+        let mut got = Vec::new();
+        blocks(&groups, |b| got.push((b.a, b.b, b.first, b.end)));
         got.sort_unstable();
         assert_eq!(got, vec![(0, 1, 1, 4), (1, 3, 0, 3), (3, 4, 1, 3)]);
     }
