@@ -1127,7 +1127,7 @@ mod tests {
             height: 4,
         };
         let groups = line_groups(&[1, 2, 1, 8, 0, 1, 3], grid);
-        let listed: Vec<(u64, u64, Vec<(u64, u64)>)> = groups
+        let listed: Vec<_> = groups
             .iter()
             .map(|(first, count, intervals)| (first, count, intervals.to_vec()))
             .collect();
