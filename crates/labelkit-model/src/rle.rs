@@ -95,7 +95,7 @@ pub enum RleError {
         /// The limit it exceeds.
         limit: u64,
     },
-    /// A conversion would produce more than `limit` runs
+    /// A conversion would read or write more than `limit` runs
     /// ([`MAX_CONVERTED_RUNS`]).
     TooManyRuns {
         /// The limit.
@@ -129,7 +129,7 @@ impl fmt::Display for RleError {
             ),
             Self::TooManyRuns { limit } => write!(
                 f,
-                "converting the mask would produce more than {limit} runs, the most labelkit writes for one mask"
+                "converting the mask would read or write more than {limit} runs, the most labelkit converts for one mask"
             ),
             Self::OutOfRange { value } => {
                 write!(f, "mask coordinate {value} does not fit in 32 bits")
@@ -217,13 +217,14 @@ pub fn encode_counts_string(counts: &[u32]) -> String {
 /// invalid-mask (F009) where it is read and refused where it is converted.
 pub const MAX_MASK_PIXELS: u64 = u32::MAX as u64;
 
-/// The most runs a mask conversion produces (2^24, 64 MiB of counts).
+/// The most runs a mask conversion reads or writes (2^24, 64 MiB of
+/// counts).
 ///
 /// Conversions walk runs, never pixels, so their time and memory follow the
-/// number of runs read and written; this bounds the written side, which a
+/// number of runs read and written; this bounds both, the written side
 /// few runs can inflate (a one-pixel-high line of width `w` is 3 runs in
-/// rows and `2 * w` runs in columns). A conversion that would produce more
-/// is refused with [`RleError::TooManyRuns`].
+/// rows and `2 * w` runs in columns). A conversion that would read or
+/// produce more is refused with [`RleError::TooManyRuns`].
 pub const MAX_CONVERTED_RUNS: usize = 1 << 24;
 
 /// The largest mask [`MaskEncoding::to_bitmap`] decodes (2^24 pixels): the

@@ -714,7 +714,23 @@ fn a_conversion_beyond_the_run_limit_is_refused() {
     );
     assert_eq!(
         err.to_string(),
-        "converting the mask would produce more than 16777216 runs, the most labelkit writes for one mask"
+        "converting the mask would read or write more than 16777216 runs, the most labelkit converts for one mask"
+    );
+
+    // An input of more runs than that is refused before anything is built:
+    // 2^24 + 2 one-pixel runs over a 2 x 8388609 image.
+    let n = MAX_CONVERTED_RUNS + 2;
+    let noise = MaskEncoding::Coco {
+        height: 2,
+        width: u32::try_from(n / 2).unwrap(),
+        counts: CocoCounts::Runs(vec![1; n]),
+    };
+    assert_eq!(noise.validate(), Ok(()));
+    assert_eq!(
+        noise.to_window(),
+        Err(RleError::TooManyRuns {
+            limit: MAX_CONVERTED_RUNS
+        })
     );
 }
 
