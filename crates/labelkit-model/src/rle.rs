@@ -221,9 +221,9 @@ pub const MAX_MASK_PIXELS: u64 = u32::MAX as u64;
 /// counts).
 ///
 /// Conversions walk runs, never pixels, so their time and memory follow the
-/// number of runs read and written; this bounds both, the written side
-/// few runs can inflate (a one-pixel-high line of width `w` is 3 runs in
-/// rows and `2 * w` runs in columns). A conversion that would read or
+/// number of runs read and written; this bounds both. The written side is
+/// the one a few runs can inflate (a one-pixel-high line of width `w` is 3
+/// runs in rows and `2 * w` runs in columns). A conversion that would read or
 /// produce more is refused with [`RleError::TooManyRuns`].
 pub const MAX_CONVERTED_RUNS: usize = 1 << 24;
 
