@@ -66,6 +66,12 @@ fn a_coco_mask_over_the_pixel_limit_is_reported_at_its_line_and_not_converted() 
     // The annotation object opens on line 2, column 16.
     assert_eq!(position(&report.sources, issues[0]), (2, 16));
     assert_eq!(report.write.count("mask shapes"), 1);
+    assert_eq!(
+        report
+            .write
+            .count("masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^22 runs)"),
+        1
+    );
     let back = read(&dir.path().join("out.xml"), None, &ReadOptions::new()).unwrap();
     assert!(back
         .dataset
@@ -217,7 +223,7 @@ fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
     assert_eq!(
         report
             .write
-            .count("masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^24 runs)"),
+            .count("masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^22 runs)"),
         1,
         "{:?}",
         report.write
@@ -258,7 +264,7 @@ fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
     assert_eq!(
         report
             .write
-            .count("masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^24 runs)"),
+            .count("masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^22 runs)"),
         1,
         "{:?}",
         report.write

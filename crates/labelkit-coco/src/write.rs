@@ -445,13 +445,8 @@ impl<'d> Plan<'d> {
                                 },
                             }))
                         }
-                        Err(
-                            labelkit_model::rle::RleError::TooLarge { .. }
-                            | labelkit_model::rle::RleError::TooManyRuns { .. },
-                        ) => {
-                            report.lose_one(
-                                "masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^24 runs)",
-                            );
+                        Err(e) if e.is_limit() => {
+                            report.lose_one(labelkit_model::rle::LOST_TO_MASK_LIMITS);
                             None
                         }
                         _ => {

@@ -169,7 +169,17 @@ impl<O: Write> W<'_, O> {
             Geometry::Mask(m) => {
                 let window = match &m.encoding {
                     w @ MaskEncoding::Window { .. } => w.clone(),
-                    other => other.to_window().ok()?,
+                    other => match other.to_window() {
+                        Ok(w) => w,
+                        Err(e) => {
+                            if e.is_limit() {
+                                // Said why; the shape is counted lost too.
+                                self.report
+                                    .lose_one(labelkit_model::rle::LOST_TO_MASK_LIMITS);
+                            }
+                            return None;
+                        }
+                    },
                 };
                 let MaskEncoding::Window {
                     left,

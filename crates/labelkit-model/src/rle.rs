@@ -217,15 +217,35 @@ pub fn encode_counts_string(counts: &[u32]) -> String {
 /// invalid-mask (F009) where it is read and refused where it is converted.
 pub const MAX_MASK_PIXELS: u64 = u32::MAX as u64;
 
-/// The most runs a mask conversion reads or writes (2^24, 64 MiB of
-/// counts).
+/// The most runs a mask conversion reads or writes (2^22, 4,194,304).
+///
+/// A real mask has thousands of runs, tens of thousands for a fine one on a
+/// large image; millions only come from noise. At the limit the worst case
+/// (a checkerboard, where every pixel is its own run) costs about 230 MB
+/// (measured: a 2048 x 2048 checkerboard of 4,192,257 runs, COCO to CVAT,
+/// 228 MB and 10 s in a debug build; four times the runs took 754 MB).
 ///
 /// Conversions walk runs, never pixels, so their time and memory follow the
 /// number of runs read and written; this bounds both. The written side is
 /// the one a few runs can inflate (a one-pixel-high line of width `w` is 3
 /// runs in rows and `2 * w` runs in columns). A conversion that would read or
 /// produce more is refused with [`RleError::TooManyRuns`].
-pub const MAX_CONVERTED_RUNS: usize = 1 << 24;
+pub const MAX_CONVERTED_RUNS: usize = 1 << 22;
+
+/// How a writer reports a mask it did not convert because of
+/// [`MAX_MASK_PIXELS`] or [`MAX_CONVERTED_RUNS`] (a [`crate::WriteReport`]
+/// loss).
+pub const LOST_TO_MASK_LIMITS: &str =
+    "masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^22 runs)";
+
+impl RleError {
+    /// Whether this is a refusal by labelkit's limits rather than a broken
+    /// mask.
+    #[must_use]
+    pub fn is_limit(&self) -> bool {
+        matches!(self, Self::TooLarge { .. } | Self::TooManyRuns { .. })
+    }
+}
 
 /// The largest mask [`MaskEncoding::to_bitmap`] decodes (2^24 pixels): the
 /// bitmap is an oracle for tests and fuzzing, never used by conversions.

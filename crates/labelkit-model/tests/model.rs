@@ -714,11 +714,11 @@ fn a_conversion_beyond_the_run_limit_is_refused() {
     );
     assert_eq!(
         err.to_string(),
-        "converting the mask would read or write more than 16777216 runs, the most labelkit converts for one mask"
+        "converting the mask would read or write more than 4194304 runs, the most labelkit converts for one mask"
     );
 
     // An input of more runs than that is refused before anything is built:
-    // 2^24 + 2 one-pixel runs over a 2 x 8388609 image.
+    // 2^22 + 2 one-pixel runs over a 2 x 2097153 image.
     let n = MAX_CONVERTED_RUNS + 2;
     let noise = MaskEncoding::Coco {
         height: 2,
