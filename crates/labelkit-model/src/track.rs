@@ -655,12 +655,20 @@ impl<'a> SkeletonElements<'a> {
         let mut points = Vec::new();
         let mut used = vec![false; track.elements.len()];
         if let Some(schema) = schema {
+            // Each schema name takes the first unused element of that name:
+            // a queue per name keeps this linear (a file may declare
+            // thousands of points).
+            let mut by_name: HashMap<String, std::collections::VecDeque<usize>> = HashMap::new();
+            for (i, e) in track.elements.iter().enumerate() {
+                if let Some(name) = name_of(e) {
+                    by_name.entry(name).or_default().push_back(i);
+                }
+            }
             for name in &schema.names {
-                let found = track
-                    .elements
-                    .iter()
-                    .enumerate()
-                    .find(|(i, e)| !used[*i] && name_of(e).as_deref() == Some(name.as_str()));
+                let found = by_name
+                    .get_mut(name)
+                    .and_then(std::collections::VecDeque::pop_front)
+                    .and_then(|i| Some((i, track.elements.get(i)?)));
                 match found {
                     Some((i, e)) => {
                         used[i] = true;
@@ -1578,5 +1586,54 @@ mod tests {
             try_expand_tracks(&ds, &ExpandOptions::default(), 100),
             Err(ExpandError::IdOverflow { track: TrackId(3) })
         );
+    }
+
+    #[test]
+    fn a_skeleton_of_many_points_pairs_schema_names_with_elements_in_linear_time() {
+        // 20,000 points, element tracks listed in reverse schema order: the
+        // keypoints come out in schema order. (Pairing used to scan every
+        // element for every name.)
+        const N: usize = 20_000;
+        let mut ds = Dataset::new();
+        let names: Vec<String> = (0..N).map(|i| format!("p{i}")).collect();
+        let mut person = Label::new("person");
+        person.keypoints = Some(KeypointSchema::from_names(names.iter().map(String::as_str)));
+        let person = ds.labels.push(person);
+        let mut elements = Vec::with_capacity(N);
+        for name in names.iter().rev() {
+            let mut l = Label::new(name);
+            l.parent = Some(person);
+            let label = ds.labels.push(l);
+            let x = name[1..].parse::<f64>().unwrap();
+            elements.push(Track {
+                label,
+                elements: Vec::new(),
+                ..track(vec![shape(
+                    0,
+                    Geometry::Points(Points {
+                        points: pts(&[(x, 1.0)]),
+                    }),
+                )])
+            });
+        }
+        ds.tracks.push(Track {
+            id: TrackId(1),
+            label: person,
+            shapes: vec![shape(0, Geometry::Tag)],
+            elements,
+            ..track(Vec::new())
+        });
+        let out = expand_tracks(&ds, None);
+        let [ann] = out.as_slice() else {
+            panic!("{} annotations", out.len());
+        };
+        let Geometry::Keypoints(k) = &ann.geometry else {
+            panic!("{:?}", ann.geometry);
+        };
+        assert_eq!(k.points.len(), N);
+        for (i, p) in k.points.iter().enumerate() {
+            assert_eq!(p.name.as_deref(), Some(names[i].as_str()));
+            assert_eq!(p.x, i as f64);
+        }
     }
 }
