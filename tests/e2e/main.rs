@@ -6,6 +6,7 @@ mod convert;
 mod dataset_rules;
 mod detect;
 mod read;
+mod untrusted_sizes;
 mod video;
 
 use std::path::PathBuf;

@@ -465,6 +465,10 @@ impl<'d> Plan<'d> {
                                 },
                             }))
                         }
+                        Err(e) if e.is_limit() => {
+                            report.lose_one(labelkit_model::rle::LOST_TO_MASK_LIMITS);
+                            None
+                        }
                         _ => {
                             report.lose_one("masks that cannot be placed on their image");
                             None

@@ -948,7 +948,14 @@ impl<'a> Reader<'a> {
         let [left, top, width, height] = dims;
         let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
         let area = u64::from(width) * u64::from(height);
-        if total != area {
+        if let Err(e) = labelkit_model::rle::check_mask_size(width, height) {
+            self.x.issue(
+                ReadIssue::InvalidMask,
+                start,
+                end,
+                format!("mask window is {e}: kept as written, but it cannot be converted"),
+            );
+        } else if total != area {
             self.x.issue(
                 ReadIssue::InvalidMask,
                 start,

@@ -171,7 +171,17 @@ impl<O: Write> W<'_, O> {
             Geometry::Mask(m) => {
                 let window = match &m.encoding {
                     w @ MaskEncoding::Window { .. } => w.clone(),
-                    other => other.to_window().ok()?,
+                    other => match other.to_window() {
+                        Ok(w) => w,
+                        Err(e) => {
+                            if e.is_limit() {
+                                // Said why; the shape is counted lost too.
+                                self.report
+                                    .lose_one(labelkit_model::rle::LOST_TO_MASK_LIMITS);
+                            }
+                            return None;
+                        }
+                    },
                 };
                 let MaskEncoding::Window {
                     left,
@@ -810,7 +820,11 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
         "annotations on images that do not exist",
         index.orphans().len() as u64,
     );
-    let mut next_id = d.tracks.iter().map(|t| t.id.0 + 1).max().unwrap_or(0);
+    // Fresh track ids after the largest in use; none left past u64::MAX.
+    let mut next_id = match d.tracks.iter().map(|t| t.id.0).max() {
+        Some(max) => max.checked_add(1),
+        None => Some(0),
+    };
     for (pos, image) in d.images.iter().enumerate() {
         let frame = image.frame.unwrap_or(pos as u64);
         for &a in index.annotations_of(pos) {
@@ -829,8 +843,17 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                     attributes,
                 }
             };
+            let Some(id) = next_id else {
+                w.report
+                    .lose_one("shapes without a free track id (ids past 2^64 - 1)");
+                continue;
+            };
+            next_id = id.checked_add(1);
+            // The object leaves on the next frame; on the last frame a u64
+            // holds there is no next one, and the track just ends.
+            let after = frame.checked_add(1);
             let mut track = Track {
-                id: labelkit_model::TrackId(next_id),
+                id: labelkit_model::TrackId(id),
                 label: ann.label,
                 group: ann.group,
                 source: ann.source.clone(),
@@ -838,13 +861,14 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                 elements: Vec::new(),
                 extra: Vec::new(),
             };
-            next_id += 1;
             match &ann.geometry {
                 Geometry::Keypoints(k) => {
-                    track.shapes = vec![
-                        shape(Geometry::Tag, false, frame, ann.attributes.clone()),
-                        shape(Geometry::Tag, true, frame + 1, ann.attributes.clone()),
-                    ];
+                    track.shapes = std::iter::once((frame, false))
+                        .chain(after.map(|f| (f, true)))
+                        .map(|(f, outside)| {
+                            shape(Geometry::Tag, outside, f, ann.attributes.clone())
+                        })
+                        .collect();
                     let schema = labels
                         .get(ann.label.index())
                         .and_then(|l| l.keypoints.as_ref());
@@ -868,24 +892,28 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                             Attributes::new(),
                         );
                         first.occluded = p.visibility == Visibility::Occluded;
-                        let mut second = shape(pts, true, frame + 1, Attributes::new());
-                        second.occluded = false;
+                        let mut shapes = vec![first];
+                        if let Some(after) = after {
+                            let mut second = shape(pts, true, after, Attributes::new());
+                            second.occluded = false;
+                            shapes.push(second);
+                        }
                         track.elements.push(Track {
                             id: labelkit_model::TrackId(i as u64),
                             label,
                             group: None,
                             source: ann.source.clone(),
-                            shapes: vec![first, second],
+                            shapes,
                             elements: Vec::new(),
                             extra: Vec::new(),
                         });
                     }
                 }
                 g => {
-                    track.shapes = vec![
-                        shape(g.clone(), false, frame, ann.attributes.clone()),
-                        shape(g.clone(), true, frame + 1, ann.attributes.clone()),
-                    ];
+                    track.shapes = std::iter::once((frame, false))
+                        .chain(after.map(|f| (f, true)))
+                        .map(|(f, outside)| shape(g.clone(), outside, f, ann.attributes.clone()))
+                        .collect();
                 }
             }
             write_track(w, labels, &track, "  ", false);

@@ -1286,3 +1286,65 @@ fn a_carried_meta_cannot_inject_elements() {
     let kept = coco_key("\n  <meta><!-- c --><task><name>kept</name></task></meta>\n");
     assert!(kept.contains("<name>kept</name>"), "{kept}");
 }
+
+/// Shapes written to CVAT for video become two-frame tracks: on the last
+/// frame a u64 holds there is no next frame for the `outside` state, and
+/// past the last track id there is no id; both used to overflow.
+#[test]
+fn shapes_as_tracks_on_the_last_frame_and_past_the_last_track_id() {
+    use labelkit_model::{
+        Annotation, AnnotationId, BoxGeom, Dataset, Image, ImageId, Track, TrackId, TrackShape,
+    };
+    let mut d = Dataset::new();
+    let label = d.labels.find_or_insert("a");
+    d.images.push(Image {
+        id: ImageId(0),
+        file_name: "a.jpg".into(),
+        width: 10,
+        height: 10,
+        frame: Some(u64::MAX),
+        ..Image::default()
+    });
+    let b = Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 4.0, 4.0));
+    d.annotations.push(Annotation::new(
+        AnnotationId(1),
+        ImageId(0),
+        label,
+        b.clone(),
+    ));
+    let mut out = Vec::new();
+    let options = WriteOptions::new().variant(Variant::Video);
+    write_to(&d, &mut out, &options).unwrap();
+    let back = read_bytes(Path::new("v.xml"), &out, &ReadOptions::default()).unwrap();
+    let [track] = back.dataset.tracks.as_slice() else {
+        panic!("{:?}", back.dataset.tracks);
+    };
+    assert_eq!(track.id, TrackId(0));
+    let frames: Vec<(u64, bool)> = track.shapes.iter().map(|s| (s.frame, s.outside)).collect();
+    assert_eq!(frames, [(u64::MAX, false)]);
+
+    // With a track already holding the last id, the shape has none left.
+    d.tracks.push(Track {
+        id: TrackId(u64::MAX),
+        label,
+        group: None,
+        source: None,
+        shapes: vec![TrackShape {
+            frame: 0,
+            keyframe: true,
+            outside: false,
+            occluded: false,
+            z_order: 0,
+            geometry: b,
+            attributes: labelkit_model::Attributes::new(),
+        }],
+        elements: Vec::new(),
+        extra: Vec::new(),
+    });
+    let mut out = Vec::new();
+    let report = write_to(&d, &mut out, &options).unwrap();
+    assert_eq!(
+        report.count("shapes without a free track id (ids past 2^64 - 1)"),
+        1
+    );
+}

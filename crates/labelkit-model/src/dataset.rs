@@ -129,13 +129,14 @@ impl Dataset {
         DatasetIndex::new(self)
     }
 
-    /// The next free annotation id (one more than the largest in use).
+    /// The next free annotation id (one more than the largest in use,
+    /// saturating at `u64::MAX`).
     #[must_use]
     pub fn next_annotation_id(&self) -> AnnotationId {
         AnnotationId(
             self.annotations
                 .iter()
-                .map(|a| a.id.0 + 1)
+                .map(|a| a.id.0.saturating_add(1))
                 .max()
                 .unwrap_or(1),
         )

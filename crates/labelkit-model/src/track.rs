@@ -205,6 +205,227 @@ pub fn expand_tracks_with(dataset: &Dataset, options: &ExpandOptions) -> Vec<Ann
     out
 }
 
+/// The most vertex-states one expansion of a dataset's tracks may produce:
+/// the sum over tracks of frames x the vertices of the track's largest shape
+/// (a box or ellipse counts 4, a cuboid 8, a polygon, polyline or point set
+/// its points, a skeleton its elements, a mask its runs, a tag 1).
+///
+/// Ten million is 2.5 million boxes, 140 boxes followed through ten minutes
+/// of video at 30 frames per second; converting that many to COCO peaks at
+/// about 1.5 GB (measured: a 400-byte track of 2.5 million frames, 25 s in
+/// a debug build, a 383 MB file). The bound is computed from the shapes
+/// before anything is expanded.
+pub const MAX_EXPANDED_VERTEX_STATES: u64 = 10_000_000;
+
+/// Why [`try_expand_tracks`] refused to expand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExpandError {
+    /// Expanding `track` would bring the total past
+    /// [`MAX_EXPANDED_VERTEX_STATES`].
+    OverBudget {
+        /// The track that crosses the budget.
+        track: TrackId,
+        /// Its first frame.
+        first: u64,
+        /// The last frame it would be expanded to.
+        last: u64,
+        /// Vertices of its largest shape.
+        vertices: u64,
+        /// Vertex-states of the expansion up to and including this track
+        /// (saturating).
+        total: u64,
+        /// The budget.
+        limit: u64,
+    },
+    /// The annotation ids of the expansion would pass `u64::MAX`.
+    IdOverflow {
+        /// The track whose annotations would not get an id.
+        track: TrackId,
+    },
+}
+
+impl std::fmt::Display for ExpandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::OverBudget {
+                track,
+                first,
+                last,
+                vertices,
+                total,
+                limit,
+            } => write!(
+                f,
+                "expanding track {} (frames {first} to {last}, {vertices} vertices a frame) \
+                 would bring the expanded tracks to {total} vertex-states, more than the {limit} \
+                 labelkit expands; check the frame numbers of the track, or convert to CVAT for \
+                 video, which keeps tracks",
+                track.0
+            ),
+            Self::IdOverflow { track } => write!(
+                f,
+                "expanding track {} would number annotations past {}; the dataset's annotation \
+                 ids are too large",
+                track.0,
+                u64::MAX
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExpandError {}
+
+/// A checked expansion: the annotations, and what was left out.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Expansion {
+    /// One annotation per visible frame of every track.
+    pub annotations: Vec<Annotation>,
+    /// Shapes (elements included) on frames after
+    /// [`ExpandOptions::stop_frame`]: they steer the frames up to it but
+    /// produce no annotation of their own.
+    pub shapes_after_stop: u64,
+    /// The tracks that have such shapes, in dataset order.
+    pub tracks_after_stop: Vec<TrackId>,
+}
+
+/// The frames `(first, last)` a track's expansion can cover (its own shapes
+/// and its elements'): from its first shape to `stop_frame`, or to its last
+/// shape without one; `None` when it has no shape or starts after
+/// `stop_frame`.
+#[must_use]
+pub fn expansion_frames(track: &Track, stop_frame: Option<u64>) -> Option<(u64, u64)> {
+    let frames = || {
+        track
+            .shapes
+            .iter()
+            .chain(track.elements.iter().flat_map(|e| e.shapes.iter()))
+            .map(|s| s.frame)
+    };
+    let first = frames().min()?;
+    let last = match stop_frame {
+        Some(stop) => stop,
+        None => frames().max()?,
+    };
+    (first <= last).then_some((first, last))
+}
+
+/// The number of states `frames` from [`expansion_frames`] holds, saturating
+/// at `u64::MAX` (frames `0..=u64::MAX` are one more than `u64` counts).
+#[must_use]
+pub fn frame_count(frames: Option<(u64, u64)>) -> u64 {
+    frames.map_or(0, |(first, last)| (last - first).saturating_add(1))
+}
+
+/// The vertices a geometry holds, for the expansion budget (at least 1).
+fn vertices(g: &Geometry) -> u64 {
+    let n = match g {
+        Geometry::Box(_) | Geometry::Ellipse(_) => 4,
+        Geometry::Cuboid(_) => 8,
+        Geometry::Polygon(p) => p.rings.iter().map(Vec::len).sum(),
+        Geometry::Polyline(p) => p.points.len(),
+        Geometry::Points(p) => p.points.len(),
+        Geometry::Keypoints(k) => k.points.len(),
+        Geometry::Mask(m) => match &m.encoding {
+            crate::rle::MaskEncoding::Window { counts, .. }
+            | crate::rle::MaskEncoding::Coco {
+                counts: crate::rle::CocoCounts::Runs(counts),
+                ..
+            } => counts.len(),
+            crate::rle::MaskEncoding::Coco {
+                counts: crate::rle::CocoCounts::Compressed(s),
+                ..
+            } => s.len(),
+        },
+        _ => 1,
+    };
+    u64::try_from(n).unwrap_or(u64::MAX).max(1)
+}
+
+/// The vertices of a track's largest state: its largest shape, or for a
+/// skeleton the number of its elements (one keypoint each) plus the largest
+/// element shape (held while the element is interpolated).
+fn track_vertices(track: &Track) -> u64 {
+    let own = track
+        .shapes
+        .iter()
+        .map(|s| vertices(&s.geometry))
+        .max()
+        .unwrap_or(1);
+    if track.elements.is_empty() {
+        return own;
+    }
+    let elements = u64::try_from(track.elements.len()).unwrap_or(u64::MAX);
+    let largest = track.elements.iter().map(track_vertices).max().unwrap_or(1);
+    elements.saturating_mul(largest).max(own)
+}
+
+/// [`expand_tracks_with`], checked: the frames and vertices every track
+/// would produce are added up from its shapes before anything is expanded,
+/// and the expansion is refused beyond `limit` vertex-states (see
+/// [`MAX_EXPANDED_VERTEX_STATES`]) or when the annotation ids would
+/// overflow. Shapes after the stop frame are counted.
+///
+/// # Errors
+/// [`ExpandError`], naming the track.
+pub fn try_expand_tracks(
+    dataset: &Dataset,
+    options: &ExpandOptions,
+    limit: u64,
+) -> Result<Expansion, ExpandError> {
+    let mut total = 0u64;
+    let mut states = 0u64;
+    let mut shapes_after_stop = 0u64;
+    let mut tracks_after_stop = Vec::new();
+    // Ids run from one past the largest in use to `first_id + states - 1`.
+    let first_id = match dataset.annotations.iter().map(|a| a.id.0).max() {
+        Some(max) => max.checked_add(1),
+        None => Some(1),
+    };
+    for track in &dataset.tracks {
+        let frames = expansion_frames(track, options.stop_frame);
+        let n = frame_count(frames);
+        let vertices = track_vertices(track);
+        total = total.saturating_add(n.saturating_mul(vertices));
+        if total > limit {
+            let (first, last) = frames.unwrap_or_default();
+            return Err(ExpandError::OverBudget {
+                track: track.id,
+                first,
+                last,
+                vertices,
+                total,
+                limit,
+            });
+        }
+        states = states.saturating_add(n);
+        if first_id
+            .and_then(|id| id.checked_add(states.saturating_sub(1)))
+            .is_none()
+        {
+            return Err(ExpandError::IdOverflow { track: track.id });
+        }
+        if let Some(stop) = options.stop_frame {
+            let after = track
+                .shapes
+                .iter()
+                .chain(track.elements.iter().flat_map(|e| e.shapes.iter()))
+                .filter(|s| s.frame > stop)
+                .count() as u64;
+            if after > 0 {
+                shapes_after_stop += after;
+                tracks_after_stop.push(track.id);
+            }
+        }
+    }
+    Ok(Expansion {
+        annotations: expand_tracks_with(dataset, options),
+        shapes_after_stop,
+        tracks_after_stop,
+    })
+}
+
 /// The shapes of a track in frame order (the last of equal frames wins),
 /// each with its attributes after carrying forward the earlier ones.
 struct Prepared<'a> {
@@ -307,11 +528,11 @@ impl<'a> Prepared<'a> {
                 Some(next) => next.frame.min(stop.saturating_add(1)),
                 None => match options.stop_frame {
                     Some(stop) => stop.saturating_add(1),
-                    None => s.frame + 1,
+                    None => s.frame.saturating_add(1),
                 },
             };
             if !s.outside {
-                for frame in s.frame + 1..end {
+                for frame in s.frame.saturating_add(1)..end {
                     out.push(self.between(i, frame, options));
                 }
             }
@@ -400,7 +621,7 @@ impl Track {
             .into_iter()
             .map(|state| {
                 let id = *next_id;
-                next_id.0 += 1;
+                next_id.0 = next_id.0.saturating_add(1);
                 Annotation {
                     id,
                     image: image_of(state.frame),
@@ -434,12 +655,20 @@ impl<'a> SkeletonElements<'a> {
         let mut points = Vec::new();
         let mut used = vec![false; track.elements.len()];
         if let Some(schema) = schema {
+            // Each schema name takes the first unused element of that name:
+            // a queue per name keeps this linear (a file may declare
+            // thousands of points).
+            let mut by_name: HashMap<String, std::collections::VecDeque<usize>> = HashMap::new();
+            for (i, e) in track.elements.iter().enumerate() {
+                if let Some(name) = name_of(e) {
+                    by_name.entry(name).or_default().push_back(i);
+                }
+            }
             for name in &schema.names {
-                let found = track
-                    .elements
-                    .iter()
-                    .enumerate()
-                    .find(|(i, e)| !used[*i] && name_of(e).as_deref() == Some(name.as_str()));
+                let found = by_name
+                    .get_mut(name)
+                    .and_then(std::collections::VecDeque::pop_front)
+                    .and_then(|i| Some((i, track.elements.get(i)?)));
                 match found {
                     Some((i, e)) => {
                         used[i] = true;
@@ -1287,5 +1516,124 @@ mod tests {
         assert_eq!(out[1].source.as_deref(), Some("manual"));
         assert_box(&out[1].geometry, [1.0, 1.0, 11.0, 11.0, 0.0]);
         assert_eq!(out[3].group, None);
+    }
+
+    #[test]
+    fn the_budget_counts_frames_times_vertices_and_names_the_track() {
+        // The skeleton spans frames 0..=2 (3 states) with 2 elements of one
+        // point each: 6 vertex-states.
+        let ds = skeleton_dataset();
+        let options = ExpandOptions::with_stop_frame(None);
+        let ok = try_expand_tracks(&ds, &options, 6).unwrap();
+        assert_eq!(ok.annotations.len(), 3);
+        assert_eq!(
+            try_expand_tracks(&ds, &options, 5),
+            Err(ExpandError::OverBudget {
+                track: TrackId(1),
+                first: 0,
+                last: 2,
+                vertices: 2,
+                total: 6,
+                limit: 5,
+            })
+        );
+        // A stop frame before the last shape shortens the span, and the
+        // shapes after it are counted: the parent's and both elements'.
+        let cut = try_expand_tracks(&ds, &ExpandOptions::with_stop_frame(Some(1)), 4).unwrap();
+        assert_eq!(cut.annotations.len(), 2);
+        assert_eq!(cut.shapes_after_stop, 3);
+        assert_eq!(cut.tracks_after_stop, vec![TrackId(1)]);
+    }
+
+    #[test]
+    fn frames_and_ids_at_the_end_of_u64_do_not_wrap() {
+        let t = track(vec![
+            shape(0, rbox(0.0, 0.0, 1.0, 1.0, 0.0)),
+            shape(u64::MAX, rbox(0.0, 0.0, 1.0, 1.0, 0.0)),
+        ]);
+        let span = expansion_frames(&t, None);
+        assert_eq!(span, Some((0, u64::MAX)));
+        // 2^64 frames saturate instead of wrapping to 0.
+        assert_eq!(frame_count(span), u64::MAX);
+        assert_eq!(frame_count(expansion_frames(&t, Some(9))), 10);
+        assert_eq!(expansion_frames(&t, Some(0)), Some((0, 0)));
+        let late = track(vec![shape(u64::MAX, rbox(0.0, 0.0, 1.0, 1.0, 0.0))]);
+        assert_eq!(expansion_frames(&late, Some(5)), None);
+        // The last frame of u64 expands to one state, without overflowing
+        // into the next.
+        assert_eq!(
+            frames(&late.visible_states(&ExpandOptions::default())),
+            vec![u64::MAX]
+        );
+
+        // Three states need ids up to first + 2.
+        let mut ds = Dataset::new();
+        ds.tracks.push(track(vec![
+            shape(0, Geometry::Tag),
+            shape(2, Geometry::Tag),
+        ]));
+        ds.annotations.push(Annotation::new(
+            AnnotationId(u64::MAX - 3),
+            ImageId(0),
+            LabelId(0),
+            Geometry::Tag,
+        ));
+        let ok = try_expand_tracks(&ds, &ExpandOptions::default(), 100).unwrap();
+        let ids: Vec<u64> = ok.annotations.iter().map(|a| a.id.0).collect();
+        assert_eq!(ids, vec![u64::MAX - 2, u64::MAX - 1, u64::MAX]);
+        ds.annotations[0].id = AnnotationId(u64::MAX - 2);
+        assert_eq!(
+            try_expand_tracks(&ds, &ExpandOptions::default(), 100),
+            Err(ExpandError::IdOverflow { track: TrackId(3) })
+        );
+    }
+
+    #[test]
+    fn a_skeleton_of_many_points_pairs_schema_names_with_elements_in_linear_time() {
+        // 20,000 points, element tracks listed in reverse schema order: the
+        // keypoints come out in schema order. (Pairing used to scan every
+        // element for every name.)
+        const N: usize = 20_000;
+        let mut ds = Dataset::new();
+        let names: Vec<String> = (0..N).map(|i| format!("p{i}")).collect();
+        let mut person = Label::new("person");
+        person.keypoints = Some(KeypointSchema::from_names(names.iter().map(String::as_str)));
+        let person = ds.labels.push(person);
+        let mut elements = Vec::with_capacity(N);
+        for name in names.iter().rev() {
+            let mut l = Label::new(name);
+            l.parent = Some(person);
+            let label = ds.labels.push(l);
+            let x = name[1..].parse::<f64>().unwrap();
+            elements.push(Track {
+                label,
+                elements: Vec::new(),
+                ..track(vec![shape(
+                    0,
+                    Geometry::Points(Points {
+                        points: pts(&[(x, 1.0)]),
+                    }),
+                )])
+            });
+        }
+        ds.tracks.push(Track {
+            id: TrackId(1),
+            label: person,
+            shapes: vec![shape(0, Geometry::Tag)],
+            elements,
+            ..track(Vec::new())
+        });
+        let out = expand_tracks(&ds, None);
+        let [ann] = out.as_slice() else {
+            panic!("{} annotations", out.len());
+        };
+        let Geometry::Keypoints(k) = &ann.geometry else {
+            panic!("{:?}", ann.geometry);
+        };
+        assert_eq!(k.points.len(), N);
+        for (i, p) in k.points.iter().enumerate() {
+            assert_eq!(p.name.as_deref(), Some(names[i].as_str()));
+            assert_eq!(p.x, i as f64);
+        }
     }
 }

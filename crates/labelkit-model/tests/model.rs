@@ -547,3 +547,206 @@ fn corpus_files_whose_stored_bbox_or_area_differ_from_the_mask() {
         Some(BoxGeom::from_xyxy(12.0, 524.0, 394.0, 558.0))
     );
 }
+
+// ------------------------------------------- masks from strangers: limits
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The run-based conversions (window -> image, image -> tight window,
+    /// window -> tight window, image -> image of another size) give the
+    /// pixels the pixel-by-pixel oracle gives, on small random masks placed
+    /// partly outside their image.
+    #[test]
+    fn run_based_conversion_matches_the_pixel_oracle(
+        data in prop::collection::vec(any::<u8>(), 0..48)
+    ) {
+        labelkit_model::rle::fuzz_mask_conversion(&data);
+    }
+}
+
+/// The 327-byte attack: a COCO mask declaring a 100000 x 100000 image used
+/// to be decoded into a 10 GB bitmap. It is now refused before anything is
+/// decoded, with the size and the limit in the message.
+#[test]
+fn a_100000_square_coco_mask_is_refused_not_decoded() {
+    use labelkit_model::rle::{RleError, MAX_MASK_PIXELS};
+    let mask = MaskEncoding::Coco {
+        height: 100_000,
+        width: 100_000,
+        counts: CocoCounts::Compressed("0`0".to_owned()),
+    };
+    let too_large = RleError::TooLarge {
+        width: 100_000,
+        height: 100_000,
+        limit: MAX_MASK_PIXELS,
+    };
+    assert_eq!(mask.validate(), Err(too_large.clone()));
+    assert_eq!(mask.to_window(), Err(too_large.clone()));
+    assert_eq!(mask.to_coco(10, 10), Err(too_large.clone()));
+    assert_eq!(
+        too_large.to_string(),
+        "100000 x 100000 = 10000000000 pixels, more than the 4294967295 labelkit handles in a mask"
+    );
+    // A window mask placed on such an image is refused too (item: RLE
+    // counts used to wrap at 2^32 on the way to COCO).
+    let window = MaskEncoding::Window {
+        left: 99_990,
+        top: 99_990,
+        width: 2,
+        height: 1,
+        counts: vec![0, 2],
+    };
+    assert_eq!(
+        window.to_coco(100_000, 100_000),
+        Err(RleError::TooLarge {
+            width: 100_000,
+            height: 100_000,
+            limit: MAX_MASK_PIXELS
+        })
+    );
+}
+
+/// Just under the limit, a 65535 x 65535 image (4,294,836,225 pixels) with
+/// large masks converts run by run, in time and memory that follow the runs:
+/// a 30000-column block, a one-pixel diagonal, and a window on the far
+/// corner.
+#[test]
+fn masks_of_four_billion_pixels_convert_run_by_run() {
+    const S: u32 = 65_535;
+    let area = u64::from(S) * u64::from(S);
+    let block = MaskEncoding::Coco {
+        height: S,
+        width: S,
+        counts: CocoCounts::Runs(vec![
+            S * 100,
+            S * 30_000,
+            u32::try_from(area - u64::from(S) * 30_100).unwrap(),
+        ]),
+    };
+    assert_eq!(block.pixel_count(), u64::from(S) * 30_000);
+    let window = block.to_window().unwrap();
+    assert_eq!(
+        window,
+        MaskEncoding::Window {
+            left: 100,
+            top: 0,
+            width: 30_000,
+            height: S,
+            counts: vec![0, S * 30_000],
+        }
+    );
+    assert_eq!(
+        window.to_coco(S, S).unwrap(),
+        vec![
+            S * 100,
+            S * 30_000,
+            u32::try_from(area - u64::from(S) * 30_100).unwrap()
+        ]
+    );
+
+    // The diagonal: one pixel per column, 2 runs per column either way.
+    let mut runs = vec![0u32];
+    for x in 0..S {
+        runs.push(1);
+        if x + 1 < S {
+            runs.push(S);
+        }
+    }
+    let diagonal = MaskEncoding::Coco {
+        height: S,
+        width: S,
+        counts: CocoCounts::Compressed(encode_counts_string(&runs)),
+    };
+    assert_eq!(diagonal.validate(), Ok(()));
+    let window = diagonal.to_window().unwrap();
+    let MaskEncoding::Window {
+        left,
+        top,
+        width,
+        height,
+        counts,
+    } = &window
+    else {
+        panic!("not a window: {window:?}");
+    };
+    assert_eq!((*left, *top, *width, *height), (0, 0, S, S));
+    assert_eq!(counts.len(), 2 * S as usize);
+    assert_eq!(&counts[..5], &[0, 1, S, 1, S]);
+    assert_eq!(window.pixel_count(), u64::from(S));
+    // (assert! rather than assert_eq!: a failure would print 131070 runs)
+    assert!(window.to_coco(S, S).unwrap() == runs);
+
+    // A 3x2 window in the far corner of the image, on to COCO: the leading
+    // background run is more than four billion pixels, in one u32.
+    let corner = MaskEncoding::Window {
+        left: S - 3,
+        top: S - 2,
+        width: 3,
+        height: 2,
+        counts: vec![0, 6],
+    };
+    let before = u64::from(S) * u64::from(S - 3) + u64::from(S - 2);
+    assert_eq!(
+        corner.to_coco(S, S).unwrap(),
+        vec![u32::try_from(before).unwrap(), 2, S - 2, 2, S - 2, 2]
+    );
+}
+
+/// Vertical stripes over 65535 x 65535: 65535 runs in columns, but 2^31
+/// runs in rows. The conversion stops at the run limit instead of growing.
+#[test]
+fn a_conversion_beyond_the_run_limit_is_refused() {
+    use labelkit_model::rle::{RleError, MAX_CONVERTED_RUNS};
+    const S: u32 = 65_535;
+    let stripes = MaskEncoding::Coco {
+        height: S,
+        width: S,
+        counts: CocoCounts::Runs(vec![S; S as usize]),
+    };
+    assert_eq!(stripes.validate(), Ok(()));
+    let err = stripes.to_window().unwrap_err();
+    assert_eq!(
+        err,
+        RleError::TooManyRuns {
+            limit: MAX_CONVERTED_RUNS
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "converting the mask would read or write more than 4194304 runs, the most labelkit converts for one mask"
+    );
+
+    // An input of more runs than that is refused before anything is built:
+    // 2^22 + 2 one-pixel runs over a 2 x 2097153 image.
+    let n = MAX_CONVERTED_RUNS + 2;
+    let noise = MaskEncoding::Coco {
+        height: 2,
+        width: u32::try_from(n / 2).unwrap(),
+        counts: CocoCounts::Runs(vec![1; n]),
+    };
+    assert_eq!(noise.validate(), Ok(()));
+    assert_eq!(
+        noise.to_window(),
+        Err(RleError::TooManyRuns {
+            limit: MAX_CONVERTED_RUNS
+        })
+    );
+}
+
+#[test]
+fn mask_fuzz_seeds_agree_with_the_pixel_oracle() {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_seeds"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            let data = std::fs::read(&path).unwrap();
+            for cut in 0..=data.len() {
+                labelkit_model::rle::fuzz_mask_conversion(&data[..cut]);
+            }
+            n += 1;
+        }
+    }
+    assert_eq!(n, 4);
+}

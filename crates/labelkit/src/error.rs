@@ -68,6 +68,11 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// Expanding the video tracks was refused: a track takes the expansion
+    /// past its budget of vertex-states, or annotation ids would overflow
+    /// (see [`labelkit_model::track::try_expand_tracks`]).
+    #[error(transparent)]
+    TrackExpansion(#[from] labelkit_model::track::ExpandError),
     /// A label map names a label the dataset does not declare.
     #[error("{}:{line}: the label map names `{name}`, which the dataset does not declare", path.display())]
     UnknownLabel {

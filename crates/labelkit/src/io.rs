@@ -320,7 +320,7 @@ pub fn write(
     let expanded;
     let dataset = if !format.holds_tracks() && !dataset.tracks.is_empty() {
         report.lose(EXPANDED_TRACKS, dataset.tracks.len() as u64);
-        expanded = expand_tracks(dataset)?;
+        expanded = expand_tracks(dataset, &mut report)?;
         &expanded
     } else {
         dataset
@@ -338,7 +338,14 @@ pub fn write(
 /// no image in the dataset (CVAT for video files list none) gets one, named
 /// `frame_NNNNNN` as CVAT names extracted frames, with the video's frame size
 /// (`original_size` of the CVAT meta) when known.
-fn expand_tracks(dataset: &Dataset) -> Result<Dataset, Error> {
+///
+/// The expansion is bounded before it starts: at most
+/// [`MAX_EXPANDED_FRAMES`] frames and
+/// [`labelkit_model::track::MAX_EXPANDED_VERTEX_STATES`] vertex-states over
+/// all tracks, ids that fit in 64 bits. Shapes after the last frame produce
+/// nothing and are counted in `report`, with the last frame and the ids of
+/// the tracks that have them (see [`shapes_after_stop_frame`]).
+fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset, Error> {
     let stop_frame = dataset
         .images
         .iter()
@@ -352,7 +359,18 @@ fn expand_tracks(dataset: &Dataset) -> Result<Dataset, Error> {
             limit: MAX_EXPANDED_FRAMES,
         });
     }
-    let expanded = labelkit_model::track::expand_tracks(dataset, stop_frame);
+    let expansion = labelkit_model::track::try_expand_tracks(
+        dataset,
+        &labelkit_model::track::ExpandOptions::with_stop_frame(stop_frame),
+        labelkit_model::track::MAX_EXPANDED_VERTEX_STATES,
+    )?;
+    if let Some(stop) = stop_frame {
+        report.lose(
+            &shapes_after_stop_frame(stop, &expansion.tracks_after_stop),
+            expansion.shapes_after_stop,
+        );
+    }
+    let expanded = expansion.annotations;
     let mut copy = dataset.clone();
     copy.tracks.clear();
     let known: std::collections::HashSet<ImageId> = copy.images.iter().map(|i| i.id).collect();
@@ -380,30 +398,36 @@ fn expand_tracks(dataset: &Dataset) -> Result<Dataset, Error> {
     Ok(copy)
 }
 
+/// The loss reported for track shapes on frames after the video's last
+/// frame `stop` (the images' last frame or CVAT's `<stop_frame>`): they steer
+/// the interpolation of the frames up to it, but produce no annotation. It
+/// names the first few tracks that have them.
+fn shapes_after_stop_frame(stop: u64, tracks: &[labelkit_model::TrackId]) -> String {
+    const SHOWN: usize = 5;
+    let mut ids: Vec<String> = tracks.iter().take(SHOWN).map(|t| t.0.to_string()).collect();
+    if tracks.len() > SHOWN {
+        ids.push(format!("and {} more", tracks.len() - SHOWN));
+    }
+    let s = if tracks.len() == 1 { "" } else { "s" };
+    format!(
+        "track shapes after the video's last frame {stop} (not expanded; track{s} {})",
+        ids.join(", ")
+    )
+}
+
 /// The most per-frame states a track expansion may produce, over all tracks:
 /// about a day of video at 30 frames per second for ten objects.
 pub const MAX_EXPANDED_FRAMES: u64 = 30_000_000;
 
 /// An upper bound of the states expanding `dataset`'s tracks produces: each
-/// track spans from its first shape to its last, or to `stop_frame`.
+/// track spans from its first shape (its elements' included) to its last,
+/// or to `stop_frame`. Saturates at `u64::MAX`.
 fn expanded_frame_bound(dataset: &Dataset, stop_frame: Option<u64>) -> u64 {
-    fn span(track: &labelkit_model::Track, stop_frame: Option<u64>) -> u64 {
-        let first = track.shapes.iter().map(|s| s.frame).min();
-        let last = track.shapes.iter().map(|s| s.frame).max();
-        let own = match (first, last) {
-            (Some(first), Some(last)) => stop_frame.unwrap_or(last).max(last) - first + 1,
-            _ => 0,
-        };
-        track
-            .elements
-            .iter()
-            .map(|e| span(e, stop_frame))
-            .fold(own, u64::saturating_add)
-    }
+    use labelkit_model::track::{expansion_frames, frame_count};
     dataset
         .tracks
         .iter()
-        .map(|t| span(t, stop_frame))
+        .map(|t| frame_count(expansion_frames(t, stop_frame)))
         .fold(0, u64::saturating_add)
 }
 
@@ -834,13 +858,13 @@ mod frame_limit_tests {
             elements: Vec::new(),
             extra: Vec::new(),
         });
-        let err = expand_tracks(&dataset).unwrap_err();
+        let err = expand_tracks(&dataset, &mut WriteReport::new()).unwrap_err();
         assert!(
             matches!(err, Error::TooManyFrames { frames, limit } if frames == u64::MAX / 2 + 1 && limit == MAX_EXPANDED_FRAMES),
             "{err}"
         );
         dataset.tracks[0].shapes[1].frame = 9;
-        let copy = expand_tracks(&dataset).unwrap();
+        let copy = expand_tracks(&dataset, &mut WriteReport::new()).unwrap();
         assert_eq!(copy.annotations.len(), 10);
         assert!(copy.tracks.is_empty());
     }
