@@ -335,8 +335,12 @@ fn a_track_over_the_vertex_budget_is_refused_by_name() {
     let xml = video(None, &[(0, 29_999_999)]);
     assert!(xml.len() < 600, "{}", xml.len());
     let err = video_to_coco(dir.path(), &xml).unwrap_err();
+    // The track is declared on line 2 of the file, and the refusal says so.
+    let at = format!("{}:2:1: ", dir.path().join("video.xml").display());
     assert_eq!(
-        err.to_string(),
+        err.to_string()
+            .strip_prefix(&at)
+            .unwrap_or_else(|| panic!("{err}")),
         "expanding track 0 (frames 0 to 29999999, 4 vertices a frame) would bring the expanded \
          tracks to 120000000 vertex-states, more than the 10000000 labelkit expands; check the \
          frame numbers of the track, or convert to CVAT for video, which keeps tracks"
@@ -354,15 +358,23 @@ fn many_tracks_share_one_budget() {
     let err = video_to_coco(dir.path(), &video(None, &tracks)).unwrap_err();
     assert!(
         matches!(
-            err,
-            labelkit::Error::TrackExpansion(labelkit::model::track::ExpandError::OverBudget {
-                track: labelkit::model::TrackId(83),
-                first: 0,
-                last: 29_999,
-                vertices: 4,
-                total: 10_080_000,
-                limit: 10_000_000,
-            })
+            &err,
+            labelkit::Error::TrackExpansion {
+                error: labelkit::model::track::ExpandError::OverBudget {
+                    track: labelkit::model::TrackId(83),
+                    first: 0,
+                    last: 29_999,
+                    vertices: 4,
+                    total: 10_080_000,
+                    limit: 10_000_000,
+                },
+                // Track 83 is declared on line 85.
+                at: Some(labelkit::diagnostics::Located {
+                    line: 85,
+                    column: 1,
+                    ..
+                }),
+            }
         ),
         "{err:?}"
     );

@@ -28,10 +28,33 @@ fn main() -> ExitCode {
             if out::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("labelkit: error: {err:#}");
+            eprintln!("labelkit: error: {}", error_text(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes as one message for the terminal: each cause
+/// after a colon, except one the message before it already states (many
+/// errors print their source themselves), every line escaped by
+/// [`terminal_safe`](labelkit::diagnostics::terminal_safe) so that names
+/// from a dataset cannot send escape sequences or forge lines.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let message = cause.to_string();
+        if text.contains(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text.split('\n')
+        .map(|line| labelkit::diagnostics::terminal_safe(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Runs a parsed command line and returns the exit code.

@@ -1324,3 +1324,27 @@ fn convert_refuses_outputs_inside_the_input_for_every_input_form() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// An error names a path from the dataset once, with its escape sequences
+/// escaped: a file name cannot colour or rewrite the terminal, and an I/O
+/// error does not repeat its cause.
+#[test]
+fn errors_escape_names_and_state_each_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(
+        &[
+            "convert",
+            "a\u{1b}[2Jb.json",
+            "--to",
+            "coco",
+            "-o",
+            "out.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: a\\x1b[2Jb.json: No such file or directory (os error 2)\n"
+    );
+}

@@ -32,6 +32,6 @@ pub use diagnostic::{Diagnostic, Label, Severity};
 pub use error::{Located, ParseError};
 pub use loaded::Loaded;
 pub use read_issue::ReadIssue;
-pub use render::{render, render_to, sort_diagnostics, OutputFormat, RenderOptions};
+pub use render::{render, render_to, sort_diagnostics, terminal_safe, OutputFormat, RenderOptions};
 pub use source::{ByteSpan, FileId, LineCol, LineIndex, SourceFile, SourceMap};
 pub use span_table::{SourceSpan, SpanTable};

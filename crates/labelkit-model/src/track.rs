@@ -276,6 +276,16 @@ impl std::fmt::Display for ExpandError {
 
 impl std::error::Error for ExpandError {}
 
+impl ExpandError {
+    /// The track the refusal is about.
+    #[must_use]
+    pub fn track(&self) -> TrackId {
+        match self {
+            Self::OverBudget { track, .. } | Self::IdOverflow { track } => *track,
+        }
+    }
+}
+
 /// A checked expansion: the annotations, and what was left out.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -71,8 +71,13 @@ pub enum Error {
     /// Expanding the video tracks was refused: a track takes the expansion
     /// past its budget of vertex-states, or annotation ids would overflow
     /// (see [`labelkit_model::track::try_expand_tracks`]).
-    #[error(transparent)]
-    TrackExpansion(#[from] labelkit_model::track::ExpandError),
+    #[error("{}{error}", at.as_ref().map(|l| format!("{l}: ")).unwrap_or_default())]
+    TrackExpansion {
+        /// What was refused, naming the track.
+        error: labelkit_model::track::ExpandError,
+        /// Where the track was declared, when the reader recorded it.
+        at: Option<labelkit_diagnostics::Located>,
+    },
     /// A label map names a label the dataset does not declare.
     #[error("{}:{line}: the label map names `{name}`, which the dataset does not declare", path.display())]
     UnknownLabel {
@@ -107,6 +112,12 @@ fn lossy_summary(report: &WriteReport, read_issues: usize) -> String {
         "nothing".to_owned()
     } else {
         parts.join(", ")
+    }
+}
+
+impl From<labelkit_model::track::ExpandError> for Error {
+    fn from(error: labelkit_model::track::ExpandError) -> Self {
+        Self::TrackExpansion { error, at: None }
     }
 }
 

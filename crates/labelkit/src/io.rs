@@ -600,7 +600,8 @@ pub fn convert(
     let report = if options.strict {
         let read_errors = error_count(&loaded.issues);
         let temp = strict_temp_path(output);
-        let result = write(&loaded.dataset, to, &temp, write_options);
+        let result =
+            write(&loaded.dataset, to, &temp, write_options).map_err(|e| locate(e, &loaded));
         let report = match result {
             Ok(r) => r,
             Err(e) => {
@@ -622,7 +623,7 @@ pub fn convert(
         }
         report
     } else {
-        write(&loaded.dataset, to, output, write_options)?
+        write(&loaded.dataset, to, output, write_options).map_err(|e| locate(e, &loaded))?
     };
     let mut report = report;
     report.merge(&mapped);
@@ -633,6 +634,33 @@ pub fn convert(
         sources: loaded.sources,
         write: report,
     })
+}
+
+/// `error` with the position of the input it is about, where the reader
+/// recorded one: a refused track expansion names the track's line.
+fn locate(error: Error, loaded: &Loaded) -> Error {
+    match error {
+        Error::TrackExpansion { error, at: None } => {
+            let track = error.track();
+            let at = loaded
+                .dataset
+                .tracks
+                .iter()
+                .position(|t| t.id == track)
+                .and_then(|i| loaded.spans.track(i))
+                .and_then(|span| {
+                    let file = loaded.sources.get(span.file)?;
+                    let lc = file.line_col(span.span.start);
+                    Some(labelkit_diagnostics::Located {
+                        path: file.path().to_path_buf(),
+                        line: lc.line,
+                        column: lc.column,
+                    })
+                });
+            Error::TrackExpansion { error, at }
+        }
+        other => other,
+    }
 }
 
 /// What a command that read `inputs` must not write over: each input as

@@ -402,7 +402,7 @@ pub(crate) fn unsafe_for_terminal(c: char) -> bool {
 /// escape, `\n`, `\r`, `\t`, `\x1b` or `\u{202e}`. The `full` and
 /// `concise` renderers print through it; `json` and `sarif` are escaped by
 /// serde, `github` by its own percent-encoding first.
-pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
     if !text.chars().any(unsafe_for_terminal) {
         return Cow::Borrowed(text);
     }
