@@ -399,6 +399,8 @@ impl<'d> Plan<'d> {
 
         // Merge the members' object-level fields.
         let mut attributes = Attributes::new();
+        // Names taken so far: a member may carry thousands of attributes.
+        let mut taken = std::collections::HashSet::new();
         let mut occluded = false;
         let mut crowd = false;
         let mut score = None;
@@ -410,7 +412,7 @@ impl<'d> Plan<'d> {
                     report.lose_one(
                         "attributes named \"occluded\" (COCO keeps the occluded flag there)",
                     );
-                } else if attributes.get(name).is_none() {
+                } else if taken.insert(name) {
                     attributes.0.push((name.to_owned(), value.clone()));
                 }
             }

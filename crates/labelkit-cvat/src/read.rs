@@ -84,6 +84,11 @@ struct Reader<'a> {
     spans: labelkit_diagnostics::SpanTable,
     /// Labels by name under their parent: shapes name their label.
     label_index: LabelIndex,
+    /// Declared attribute types by label and name (the first declaration
+    /// of a name wins, as `Label::attribute_spec`): a shape's attributes
+    /// are typed by look-up, never by scanning its label's declarations.
+    attribute_types:
+        std::collections::HashMap<LabelId, std::collections::HashMap<String, InputType>>,
     /// The image ids taken so far; `None` while they only grew, the ids
     /// then being those of `dataset.images`, all below `last_image_id`.
     used_image_ids: Option<std::collections::HashSet<u64>>,
@@ -112,6 +117,7 @@ fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Load
         dataset: Dataset::new(),
         spans: labelkit_diagnostics::SpanTable::new(),
         label_index: LabelIndex::default(),
+        attribute_types: std::collections::HashMap::new(),
         used_image_ids: None,
         last_image_id: None,
         next_fresh_image_id: 1 << 32,
@@ -315,6 +321,12 @@ impl<'a> Reader<'a> {
             let id = self.dataset.labels.push(label);
             if let Some(label) = self.dataset.labels.get(id) {
                 self.label_index.insert(id, label);
+                if !label.attributes.is_empty() {
+                    let types = self.attribute_types.entry(id).or_default();
+                    for spec in &label.attributes {
+                        types.entry(spec.name.clone()).or_insert(spec.input_type);
+                    }
+                }
             }
             self.spans.labels.push(Some(SourceSpan {
                 file: self.x.file,
@@ -684,13 +696,8 @@ impl<'a> Reader<'a> {
         if raw.is_empty() {
             return Attributes::new();
         }
-        let spec_of = |name: &str| {
-            self.dataset
-                .labels
-                .get(label)
-                .and_then(|l| l.attribute_spec(name))
-                .map(|s| s.input_type)
-        };
+        let types = self.attribute_types.get(&label);
+        let spec_of = |name: &str| types.and_then(|t| t.get(name)).copied();
         Attributes(
             raw.drain(..)
                 .map(|(n, v)| {

@@ -811,6 +811,9 @@ fn write_track_shape<O: Write>(
 /// else its position in the dataset.
 fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
     let labels = &d.labels.labels;
+    // Skeleton elements by (skeleton, name): a look-up per point, never a
+    // scan of every label.
+    let by_name = labelkit_model::LabelIndex::new(&d.labels);
     w.report.lose(
         "image list (CVAT for video lists no images)",
         d.images.len() as u64,
@@ -874,14 +877,7 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                         .and_then(|l| l.keypoints.as_ref());
                     for (i, p) in k.points.iter().enumerate() {
                         let name = element_name(p, i, schema);
-                        let label = (0..labels.len())
-                            .filter_map(|j| u32::try_from(j).ok().map(LabelId))
-                            .find(|&j| {
-                                labels
-                                    .get(j.index())
-                                    .is_some_and(|l| l.parent == Some(ann.label) && l.name == name)
-                            })
-                            .unwrap_or(ann.label);
+                        let label = by_name.find_child(ann.label, &name).unwrap_or(ann.label);
                         let pts = Geometry::Points(labelkit_model::Points {
                             points: vec![Point::new(p.x, p.y)],
                         });

@@ -1348,3 +1348,53 @@ fn shapes_as_tracks_on_the_last_frame_and_past_the_last_track_id() {
         1
     );
 }
+
+/// A label declaring 20,000 attributes and shapes carrying all of them:
+/// each shape's attributes are typed by a look-up in the label's
+/// declarations, not a scan of them (which made reading quadratic in the
+/// file's size). The types are the declared ones.
+#[test]
+fn twenty_thousand_declared_attributes_type_each_shape_by_look_up() {
+    use std::fmt::Write as _;
+    const N: usize = 20_000;
+    let mut xml = String::from(
+        "<annotations><version>1.1</version><meta><task><labels>\n<label><name>p</name><attributes>\n",
+    );
+    for i in 0..N {
+        let kind = if i % 2 == 0 { "checkbox" } else { "text" };
+        writeln!(
+            xml,
+            "<attribute><name>a{i}</name><mutable>False</mutable><input_type>{kind}</input_type>\
+             <default_value>false</default_value><values>false</values></attribute>"
+        )
+        .unwrap();
+    }
+    xml.push_str(
+        "</attributes></label></labels></task></meta>\n\
+         <image id=\"0\" name=\"a.jpg\" width=\"10\" height=\"10\">\n",
+    );
+    for _ in 0..3 {
+        xml.push_str("<box label=\"p\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\">");
+        for i in (0..N).rev() {
+            write!(xml, "<attribute name=\"a{i}\">true</attribute>").unwrap();
+        }
+        xml.push_str("</box>\n");
+    }
+    xml.push_str("</image></annotations>\n");
+    let loaded = read_bytes(
+        Path::new("attrs.xml"),
+        xml.as_bytes(),
+        &ReadOptions::default(),
+    )
+    .expect("reads");
+    assert_eq!(loaded.issues, Vec::new());
+    assert_eq!(loaded.dataset.annotations.len(), 3);
+    for a in &loaded.dataset.annotations {
+        assert_eq!(a.attributes.len(), N);
+        assert_eq!(a.attributes.get("a0"), Some(&AttributeValue::Bool(true)));
+        assert_eq!(
+            a.attributes.get("a19999"),
+            Some(&AttributeValue::Text("true".into()))
+        );
+    }
+}

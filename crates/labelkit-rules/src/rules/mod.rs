@@ -292,20 +292,40 @@ pub(crate) fn label_counts(dataset: &Dataset) -> Vec<u64> {
     counts
 }
 
-/// The point of an instance standing for schema position `index`: by name
-/// when the points carry names, else by position.
-pub(crate) fn schema_position<'k>(
-    schema: &KeypointSchema,
-    k: &'k Keypoints,
-    index: usize,
-) -> Option<&'k Keypoint> {
-    if k.points.iter().any(|p| p.name.is_some()) {
-        let name = schema.names.get(index)?;
-        k.points
-            .iter()
-            .find(|p| p.name.as_deref() == Some(name.as_str()))
-    } else {
-        k.points.get(index)
+/// The points of an instance by schema position: by name when the points
+/// carry names (the first point of a name counts), else by position. The
+/// names are indexed once, so looking up every position of a schema costs
+/// time linear in the points, however many a hostile file declares.
+pub(crate) struct SchemaPoints<'k> {
+    schema: &'k KeypointSchema,
+    points: &'k Keypoints,
+    by_name: Option<std::collections::HashMap<&'k str, &'k Keypoint>>,
+}
+
+impl<'k> SchemaPoints<'k> {
+    pub(crate) fn new(schema: &'k KeypointSchema, points: &'k Keypoints) -> Self {
+        let by_name = points.points.iter().any(|p| p.name.is_some()).then(|| {
+            let mut map = std::collections::HashMap::with_capacity(points.points.len());
+            for p in &points.points {
+                if let Some(name) = p.name.as_deref() {
+                    map.entry(name).or_insert(p);
+                }
+            }
+            map
+        });
+        Self {
+            schema,
+            points,
+            by_name,
+        }
+    }
+
+    /// The point standing for schema position `index`.
+    pub(crate) fn get(&self, index: usize) -> Option<&'k Keypoint> {
+        match &self.by_name {
+            Some(map) => map.get(self.schema.names.get(index)?.as_str()).copied(),
+            None => self.points.points.get(index),
+        }
     }
 }
 

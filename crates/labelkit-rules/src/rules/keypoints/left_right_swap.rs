@@ -35,7 +35,7 @@
 use labelkit_model::Visibility;
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{keypoints, schema_position};
+use crate::rules::{keypoints, SchemaPoints};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K004";
@@ -60,8 +60,10 @@ impl Rule for LeftRightSwap {
         if schema.flip_pairs.len() < 3 {
             return;
         }
+        let points = SchemaPoints::new(schema, k);
         let x_of = |index: usize| {
-            schema_position(schema, k, index)
+            points
+                .get(index)
                 .filter(|p| p.visibility != Visibility::Absent && p.x.is_finite())
                 .map(|p| p.x)
         };
@@ -106,5 +108,63 @@ impl Rule for LeftRightSwap {
                 .help("swap the coordinates of the two points"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use labelkit_model::{Keypoint, KeypointSchema, Keypoints, Visibility};
+
+    use crate::rules::SchemaPoints;
+
+    fn point(name: Option<&str>, x: f64) -> Keypoint {
+        Keypoint {
+            name: name.map(str::to_owned),
+            x,
+            y: 0.0,
+            visibility: Visibility::Visible,
+        }
+    }
+
+    /// Named points are found by name (the first of a name counts),
+    /// unnamed ones by position; a schema and instance of 200,000 named
+    /// points resolve every position by look-up.
+    #[test]
+    fn schema_points_by_name_and_by_position() {
+        let schema = KeypointSchema::coco_person();
+        let named = Keypoints {
+            points: vec![
+                point(Some("left_eye"), 1.0),
+                point(Some("nose"), 2.0),
+                point(Some("nose"), 3.0),
+            ],
+        };
+        let by_name = SchemaPoints::new(&schema, &named);
+        assert_eq!(by_name.get(0).map(|p| p.x), Some(2.0));
+        assert_eq!(by_name.get(1).map(|p| p.x), Some(1.0));
+        assert!(by_name.get(2).is_none());
+        let plain = Keypoints {
+            points: vec![point(None, 5.0), point(None, 6.0)],
+        };
+        let by_position = SchemaPoints::new(&schema, &plain);
+        assert_eq!(by_position.get(1).map(|p| p.x), Some(6.0));
+        assert!(by_position.get(2).is_none());
+
+        const N: usize = 200_000;
+        let big = KeypointSchema {
+            names: (0..N).map(|i| format!("p{i}")).collect(),
+            ..KeypointSchema::default()
+        };
+        let points = Keypoints {
+            points: (0..N)
+                .rev()
+                .map(|i| point(Some(&format!("p{i}")), i as f64))
+                .collect(),
+        };
+        let lookup = SchemaPoints::new(&big, &points);
+        let found = (0..N)
+            .filter(|&i| lookup.get(i).is_some_and(|p| p.x == i as f64))
+            .count();
+        assert_eq!(found, N);
     }
 }
