@@ -2,7 +2,7 @@
 //! each image file, read from its header, for the image-size-mismatch rule
 //! (D007); and the removal of such reader facts before writing.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use labelkit_diagnostics::Loaded;
 use labelkit_model::{keys, Dataset};
@@ -53,7 +53,7 @@ pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
         .images
         .iter()
         .map(|i| i.file_name.as_str())
-        .filter(|n| !n.is_empty())
+        .filter(|n| names_a_file_below(n))
         .take(PROBES)
         .collect();
     let live: Vec<&PathBuf> = roots
@@ -68,7 +68,7 @@ pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
         .images
         .par_iter()
         .map(|image| {
-            if image.file_name.is_empty() {
+            if !names_a_file_below(&image.file_name) {
                 return None;
             }
             let path = live
@@ -79,6 +79,25 @@ pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
             Some((path, size))
         })
         .collect();
+    let outside: Vec<&str> = loaded
+        .dataset
+        .images
+        .iter()
+        .map(|i| i.file_name.as_str())
+        .filter(|n| !n.is_empty() && !names_a_file_below(n))
+        .collect();
+    if let Some(first) = outside.first() {
+        let message = format!(
+            "{} image{} named by an absolute path or a path leading out of the image folder \
+             (the first: {first:?}): labelkit reads no file outside the dataset's folders, so \
+             their sizes are not verified",
+            outside.len(),
+            if outside.len() == 1 { " is" } else { "s are" },
+        );
+        loaded
+            .issues
+            .push(ReadIssue::ImageUnreadable.in_file(annotation_file, message));
+    }
     for (i, result) in found.into_iter().enumerate() {
         let Some((path, size)) = result else { continue };
         let Some(image) = loaded.dataset.images.get_mut(i) else {
@@ -107,6 +126,17 @@ pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
             }
         }
     }
+}
+
+/// Whether an image name from a dataset names a file below the folder it
+/// is joined to: relative, without `..` (an absolute name would replace
+/// the folder when joined).
+fn names_a_file_below(name: &str) -> bool {
+    let path = Path::new(name);
+    path.components().any(|c| matches!(c, Component::Normal(_)))
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 /// Without the YOLO crate there is no header reader: nothing is recorded.
@@ -232,6 +262,66 @@ mod tests {
                 .ends_with("the declared size 9x7 of `i3.gif` cannot be verified"),
             "{}",
             l.issues[0].message
+        );
+    }
+
+    /// Image names that would be joined outside the image folder (an
+    /// absolute name, `..`) are never opened, not even for their size:
+    /// one F008 says how many there are and which came first.
+    #[cfg(feature = "yolo")]
+    #[test]
+    fn images_named_outside_the_folder_are_not_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ann.json");
+        std::fs::write(
+            dir.path().join("in.gif"),
+            [b"GIF89a".as_slice(), &[4, 0, 3, 0]].concat(),
+        )
+        .unwrap();
+        // A real image outside the dataset folder, reached by `..` and by
+        // its absolute path.
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.gif");
+        std::fs::write(&secret, [b"GIF89a".as_slice(), &[8, 0, 8, 0]].concat()).unwrap();
+        let climb = format!(
+            "../{}/secret.gif",
+            outside.path().file_name().unwrap().to_str().unwrap()
+        );
+        let names = [
+            "in.gif".to_owned(),
+            secret.display().to_string(),
+            climb,
+            "./in.gif".to_owned(),
+        ];
+        let mut l = Loaded::default();
+        for (n, name) in names.iter().enumerate() {
+            l.dataset.images.push(Image {
+                id: ImageId(n as u64 + 1),
+                file_name: name.clone(),
+                width: 4,
+                height: 3,
+                ..Image::default()
+            });
+        }
+        record_file_sizes(&mut l, &file);
+        let recorded: Vec<u64> = l
+            .dataset
+            .images
+            .iter()
+            .filter(|i| i.extra.iter().any(|(k, _)| k == keys::FILE_SIZE))
+            .map(|i| i.id.0)
+            .collect();
+        assert_eq!(recorded, [1, 4]);
+        assert_eq!(l.issues.len(), 1);
+        assert_eq!(l.issues[0].code, "F008");
+        assert_eq!(
+            l.issues[0].message,
+            format!(
+                "2 images are named by an absolute path or a path leading out of the image \
+                 folder (the first: {:?}): labelkit reads no file outside the dataset's \
+                 folders, so their sizes are not verified",
+                secret.display().to_string()
+            )
         );
     }
 
