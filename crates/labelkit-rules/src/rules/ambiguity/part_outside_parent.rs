@@ -142,3 +142,140 @@ fn finding(cx: &Context<'_>, image: &ImageCtx<'_>, part: &Part, any_parent: bool
     Finding::annotation(CODE, image.pos, part.a, message)
         .help("add the missing parent, or enlarge the parent box to cover its parts")
 }
+
+#[cfg(test)]
+mod tests {
+    use labelkit_model::{Annotation, AnnotationId, Dataset, Geometry, Image, ImageId, Label};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Config;
+
+    /// The pairwise loop the containment query replaced: each part against
+    /// each shape of its parent labels, stopping at the first that holds
+    /// it. The oracle.
+    fn pairwise(cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
+        let Some(ann) = annotation(cx, a) else { return };
+        let parents = cx.parents_of(ann.label);
+        if parents.is_empty() {
+            return;
+        }
+        let Some(pb) = area_bounds(&ann.geometry) else {
+            return;
+        };
+        let mut any_parent = false;
+        for &parent in parents {
+            for &p in image.with_label(cx.dataset, parent) {
+                if p == a {
+                    continue;
+                }
+                let Some(b) = cx
+                    .dataset
+                    .annotations
+                    .get(p)
+                    .and_then(|x| area_bounds(&x.geometry))
+                else {
+                    continue;
+                };
+                any_parent = true;
+                if b.contains_box(&pb, cx.part_tolerance) {
+                    return;
+                }
+            }
+        }
+        let part = Part {
+            a,
+            label: ann.label,
+            bounds: pb,
+        };
+        out.push(finding(cx, image, &part, any_parent));
+    }
+
+    const LABELS: [&str; 4] = ["head", "face", "eye", "hand"];
+
+    fn coord() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            8 => (0i32..20).prop_map(|v| f64::from(v) * 2.0),
+            1 => 0.0f64..40.0,
+            1 => Just(f64::NAN),
+        ]
+    }
+
+    fn shape() -> impl Strategy<Value = (usize, Geometry)> {
+        (0..LABELS.len(), coord(), coord(), coord(), coord(), 0u8..6).prop_map(
+            |(label, x, y, w, h, kind)| {
+                let g = match kind {
+                    // A point-sized box, a tiny box, then any box.
+                    0 => BoxGeom::from_xyxy(x, y, x, y),
+                    1 => BoxGeom::from_xyxy(x, y, x + 1e-9, y + 1e-9),
+                    _ => BoxGeom::from_xyxy(x, y, x + w, y + h),
+                };
+                (label, Geometry::Box(g))
+            },
+        )
+    }
+
+    /// Part rules over the four labels, including a label that is its own
+    /// parent and parts with two parents.
+    fn schema() -> impl Strategy<Value = (String, f64)> {
+        let rule = (
+            0..LABELS.len(),
+            proptest::collection::vec(0..LABELS.len(), 1..3),
+        );
+        (
+            proptest::collection::vec(rule, 0..4),
+            prop_oneof![Just(2.0), Just(0.0), Just(1.0), Just(0.5)],
+        )
+            .prop_map(|(rules, tol)| {
+                let mut toml = format!("[schema]\npart-tolerance = {tol:?}\n[schema.parts]\n");
+                let mut seen = Vec::new();
+                for (part, parents) in rules {
+                    if seen.contains(&part) {
+                        continue;
+                    }
+                    seen.push(part);
+                    let names: Vec<String> = parents
+                        .iter()
+                        .map(|&p| format!("{:?}", LABELS[p]))
+                        .collect();
+                    toml.push_str(&format!("{} = [{}]\n", LABELS[part], names.join(", ")));
+                }
+                (toml, tol)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn findings_are_those_of_the_pairwise_loop(
+            shapes in proptest::collection::vec(shape(), 0..120),
+            (toml, tol) in schema(),
+        ) {
+            let config = Config::from_toml_str(&toml, "labelkit.toml").expect("config");
+            prop_assert_eq!(config.schema.part_tolerance, tol);
+            let mut d = Dataset::new();
+            for l in LABELS {
+                d.labels.push(Label::new(l));
+            }
+            d.images.push(Image { id: ImageId(1), width: 40, height: 40, ..Image::default() });
+            for (i, (label, g)) in shapes.into_iter().enumerate() {
+                let label = d.labels.find(LABELS[label]).expect("label");
+                let id = AnnotationId(u64::try_from(i).expect("id") + 1);
+                d.annotations.push(Annotation::new(id, ImageId(1), label, g));
+            }
+            let index = d.index();
+            let cx = Context::new(&d, &index, &config);
+            let mut sorted: Vec<usize> = (0..d.annotations.len()).collect();
+            sorted.sort_by_key(|&a| (d.annotations[a].label.0, d.annotations[a].id.0, a));
+            let image = ImageCtx { pos: 0, image: &d.images[0], annotations: &sorted };
+            let mut got = Vec::new();
+            PartOutsideParent.check_image(&cx, &image, &mut got);
+            let mut want = Vec::new();
+            for &a in &sorted {
+                pairwise(&cx, &image, a, &mut want);
+            }
+            got.sort_by_key(|f| f.annotation);
+            want.sort_by_key(|f| f.annotation);
+            prop_assert_eq!(got, want);
+        }
+    }
+}
