@@ -49,25 +49,30 @@ type Groups = HashMap<GroupId, Vec<(usize, BoxGeom)>>;
 
 impl Rule for KeypointOutside {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
-        // The boxes of each group, gathered once per image (not once per
-        // keypoint annotation, which was quadratic in the image's shapes),
-        // in the image's order. Only looked up by key: the map's order
-        // never reaches output.
-        let mut groups: Groups = HashMap::new();
-        for &o in image.annotations {
-            if let Some(other) = cx.dataset.annotations.get(o) {
-                if let (Some(g), Geometry::Box(b)) = (other.group, &other.geometry) {
-                    if b.width().is_finite() {
-                        groups.entry(g).or_default().push((o, b.bounds()));
-                    }
-                }
-            }
-        }
+        let groups = group_boxes(cx, image);
         let outside_box = outside_their_boxes(cx, image, &groups);
         for &a in image.annotations {
             check_one(cx, image, a, &groups, &outside_box, out);
         }
     }
+}
+
+/// The boxes of each group on the image, gathered once per image (not once
+/// per keypoint annotation, which was quadratic in the image's shapes), in
+/// the image's order. Only looked up by key: the map's order never reaches
+/// output.
+fn group_boxes(cx: &Context<'_>, image: &ImageCtx<'_>) -> Groups {
+    let mut groups: Groups = HashMap::new();
+    for &o in image.annotations {
+        if let Some(other) = cx.dataset.annotations.get(o) {
+            if let (Some(g), Geometry::Box(b)) = (other.group, &other.geometry) {
+                if b.width().is_finite() {
+                    groups.entry(g).or_default().push((o, b.bounds()));
+                }
+            }
+        }
+    }
+    groups
 }
 
 /// The points (annotation, point index) on the image that lie in none of
@@ -204,5 +209,109 @@ fn check_one(
             f = f.related(*o, "the object's box");
         }
         out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use labelkit_model::{Annotation, AnnotationId, Dataset, Image, ImageId, Label};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Config;
+
+    /// The pairwise loop the containment query replaced: each labelled
+    /// point on the image against each box of its group. The oracle.
+    fn pairwise(
+        cx: &Context<'_>,
+        image: &ImageCtx<'_>,
+        groups: &Groups,
+    ) -> HashSet<(usize, usize)> {
+        let tol = cx.settings.keypoint_tolerance;
+        let mut outside = HashSet::new();
+        for &a in image.annotations {
+            let Some((ann, k)) = keypoints(cx, a) else {
+                continue;
+            };
+            let boxes = ann
+                .group
+                .and_then(|g| groups.get(&g))
+                .map_or(&[][..], Vec::as_slice);
+            for (i, _, pt, off_image) in labelled(k, image_box(image), tol) {
+                if !off_image
+                    && !boxes.is_empty()
+                    && !boxes.iter().any(|(_, b)| b.contains_point(pt, tol))
+                {
+                    outside.insert((a, i));
+                }
+            }
+        }
+        outside
+    }
+
+    fn coord() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            8 => (-2i32..24).prop_map(|v| f64::from(v) * 2.0),
+            1 => 0.0f64..40.0,
+            1 => Just(f64::NAN),
+        ]
+    }
+
+    fn group() -> impl Strategy<Value = Option<GroupId>> {
+        prop_oneof![Just(None), (1u64..4).prop_map(|g| Some(GroupId(g)))]
+    }
+
+    fn shape() -> impl Strategy<Value = (bool, Option<GroupId>, Geometry)> {
+        let point = (coord(), coord(), 0u8..4).prop_map(|(x, y, v)| Keypoint {
+            name: None,
+            x,
+            y,
+            visibility: if v == 0 {
+                Visibility::Absent
+            } else {
+                Visibility::Visible
+            },
+        });
+        prop_oneof![
+            (group(), coord(), coord(), coord(), coord()).prop_map(|(g, x, y, w, h)| {
+                (
+                    false,
+                    g,
+                    Geometry::Box(BoxGeom::from_xyxy(x, y, x + w, y + h)),
+                )
+            }),
+            (group(), proptest::collection::vec(point, 0..5))
+                .prop_map(|(g, points)| { (true, g, Geometry::Keypoints(Keypoints { points })) }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn points_outside_are_those_of_the_pairwise_loop(
+            shapes in proptest::collection::vec(shape(), 0..120),
+            size in prop_oneof![Just((40u32, 40u32)), Just((0, 0)), Just((30, 10))],
+            tol in prop_oneof![Just("0.01"), Just("0"), Just("1.5")],
+        ) {
+            let toml = format!("[rules.keypoint-outside]\ntolerance = {tol}\n");
+            let config = Config::from_toml_str(&toml, "labelkit.toml").expect("config");
+            let mut d = Dataset::new();
+            d.labels.push(Label::new("body"));
+            d.labels.push(Label::new("person"));
+            d.images.push(Image { id: ImageId(1), width: size.0, height: size.1, ..Image::default() });
+            for (i, (is_points, g, geometry)) in shapes.into_iter().enumerate() {
+                let label = d.labels.find(if is_points { "person" } else { "body" }).expect("label");
+                let id = AnnotationId(u64::try_from(i).expect("id") + 1);
+                let mut a = Annotation::new(id, ImageId(1), label, geometry);
+                a.group = g;
+                d.annotations.push(a);
+            }
+            let index = d.index();
+            let cx = Context::new(&d, &index, &config);
+            let mut sorted: Vec<usize> = (0..d.annotations.len()).collect();
+            sorted.sort_by_key(|&a| (d.annotations[a].label.0, d.annotations[a].id.0, a));
+            let image = ImageCtx { pos: 0, image: &d.images[0], annotations: &sorted };
+            let groups = group_boxes(&cx, &image);
+            prop_assert_eq!(outside_their_boxes(&cx, &image, &groups), pairwise(&cx, &image, &groups));
+        }
     }
 }
