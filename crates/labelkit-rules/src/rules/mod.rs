@@ -57,6 +57,7 @@ pub(crate) mod dataset {
 pub(crate) mod labelkit {
     pub(crate) mod plugin_failed;
 }
+pub(crate) mod containment;
 pub(crate) mod spatial;
 
 /// One row of the table of built-in codes.

@@ -100,3 +100,84 @@ fn k005_forty_thousand_grouped_skeletons() {
         .message
         .contains("outside their object's box: `left_wrist` (75, 40)"));
 }
+
+/// 40,000 eyes and 40,000 faces on one image, laid out as a staircase so
+/// that no face holds an eye (each eye pokes out of the left edge of the
+/// faces after it and out of the bottom edge of the faces before it): the
+/// pairwise check compared all 1.6 billion pairs. Every 1,000th eye is
+/// lowered into the two faces nearest it, and is not reported.
+#[test]
+fn a004_forty_thousand_parts_in_no_parent() {
+    let mut fx = Fx::new(&["face", "eye"]);
+    for j in 0..40_000u32 {
+        let f = 4.0 * f64::from(j);
+        fx.bx("face", f, 0.0, 200_000.0, 1000.0 + f);
+    }
+    let mut inside = 0;
+    for i in 0..40_000u32 {
+        let f = 4.0 * f64::from(i);
+        let lowered = if i % 1000 == 0 && i + 1 < 40_000 {
+            inside += 1;
+            8.0
+        } else {
+            0.0
+        };
+        fx.bx("eye", f + 3.0, 10.0, f + 100.0, 1007.0 + f - lowered);
+    }
+    let found = check(
+        &fx.loaded(),
+        &config("select = [\"A004\"]\n[schema.parts]\neye = \"face\"\n"),
+    );
+    assert_eq!(inside, 40);
+    assert_eq!(found.len(), 40_000 - inside);
+    assert!(found
+        .iter()
+        .all(|d| d.code == "A004" && d.message == "`eye` lies inside no `face`"));
+    // Eyes are annotations 40,001 on; the first is lowered into a face.
+    assert_eq!(found[0].annotation, Some(40_002));
+    assert!(found.iter().all(|d| d.annotation != Some(41_001)));
+}
+
+/// One group of 40,000 boxes and 40,000 skeletons (a file's group ids are
+/// the file's to choose): each skeleton's nose lies right of the boxes
+/// before it and below the boxes after it, so in none of them; every
+/// 1,000th nose is raised into its own box. Findings name the first 16 of
+/// the group's boxes, not all 40,000 each.
+#[test]
+fn k005_one_group_of_forty_thousand_boxes_and_skeletons() {
+    let mut fx = Fx::new(&["person", "body"]);
+    fx.d.images[0].width = 200_000;
+    fx.d.images[0].height = 200_000;
+    for j in 0..40_000u32 {
+        let f = 4.0 * f64::from(j);
+        let body = fx.bx("body", f, 0.0, 200_000.0, 1000.0 + f);
+        fx.ann(body).group = Some(GroupId(1));
+    }
+    let mut inside = 0;
+    for i in 0..40_000u32 {
+        let f = 4.0 * f64::from(i);
+        let mut points = front_person(0.0);
+        for p in &mut points[1..] {
+            p.visibility = Visibility::Absent;
+        }
+        points[0].x = f + 3.0;
+        points[0].y = if i % 1000 == 0 {
+            inside += 1;
+            f + 900.0
+        } else {
+            f + 1003.0
+        };
+        let p = fx.add("person", keypoints(points));
+        fx.ann(p).group = Some(GroupId(1));
+    }
+    let found = check(&fx.loaded(), &config("select = [\"K005\"]"));
+    assert_eq!(found.len(), 40_000 - inside);
+    assert_eq!(found[0].annotation, Some(40_002));
+    assert_eq!(
+        found[0].message,
+        "keypoints of `person` outside their object's box: `nose` (7, 1007)"
+    );
+    assert!(found.iter().all(|d| d.secondary.len() == 16
+        && d.help.as_deref()
+            == Some("move the points onto their object, or enlarge its box (the group has 40000 boxes; the first 16 are shown)")));
+}
