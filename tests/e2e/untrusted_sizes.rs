@@ -147,20 +147,20 @@ fn cvat_with_mask(width: u64, height: u64, mask: &str) -> String {
     )
 }
 
-/// RLE counts used to wrap at 2^32 on the way to COCO. Just under the limit
-/// (65535 x 65535) a mask in the far corner has a leading background run of
-/// 4294770690 pixels, written exactly; over the limit the mask is refused
-/// and reported, never written with wrapped counts.
-#[test]
-fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let mask = "rle=\"0, 6\" left=\"65532\" top=\"65533\" width=\"3\" height=\"2\"";
+/// Converts `cvat_with_mask(width, height, mask)`, written as `name.xml`,
+/// to `name.json`: the report and the output's path.
+fn mask_to_coco(
+    dir: &std::path::Path,
+    name: &str,
+    (width, height): (u64, u64),
+    mask: &str,
+) -> (labelkit::ConvertReport, std::path::PathBuf) {
     let input = write(
-        dir.path(),
-        "corner.xml",
-        &cvat_with_mask(65_535, 65_535, mask),
+        dir,
+        &format!("{name}.xml"),
+        &cvat_with_mask(width, height, mask),
     );
-    let out = dir.path().join("corner.json");
+    let out = dir.join(format!("{name}.json"));
     let report = convert(
         &input,
         Some(Format::CvatImages),
@@ -169,6 +169,18 @@ fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
         &ConvertOptions::new(),
     )
     .unwrap();
+    (report, out)
+}
+
+/// RLE counts used to wrap at 2^32 on the way to COCO. Just under the limit
+/// (65535 x 65535) a mask in the far corner has a leading background run of
+/// 4294770690 pixels, written exactly; over the limit the mask is refused
+/// and reported, never written with wrapped counts.
+#[test]
+fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mask = "rle=\"0, 6\" left=\"65532\" top=\"65533\" width=\"3\" height=\"2\"";
+    let (report, out) = mask_to_coco(dir.path(), "corner", (65_535, 65_535), mask);
     assert!(
         report
             .write
@@ -206,20 +218,7 @@ fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
 
     // 70000 x 70000 = 4.9 billion pixels: beyond what u32 counts hold.
     let mask = "rle=\"0, 6\" left=\"69990\" top=\"69990\" width=\"3\" height=\"2\"";
-    let input = write(
-        dir.path(),
-        "huge.xml",
-        &cvat_with_mask(70_000, 70_000, mask),
-    );
-    let out = dir.path().join("huge.json");
-    let report = convert(
-        &input,
-        Some(Format::CvatImages),
-        &out,
-        Format::Coco,
-        &ConvertOptions::new(),
-    )
-    .unwrap();
+    let (report, out) = mask_to_coco(dir.path(), "huge", (70_000, 70_000), mask);
     assert_eq!(
         report
             .write
@@ -239,28 +238,7 @@ fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
     // on line 3), kept as written, and never converted.
     let mask =
         "rle=\"0, 5, 4294967290, 705032705\" left=\"0\" top=\"0\" width=\"100000\" height=\"50000\"";
-    let input = write(
-        dir.path(),
-        "window.xml",
-        &cvat_with_mask(100_000, 50_000, mask),
-    );
-    let loaded = read(&input, None, &ReadOptions::new()).unwrap();
-    let f009: Vec<_> = loaded.issues.iter().filter(|d| d.code == "F009").collect();
-    assert_eq!(f009.len(), 1, "{:?}", loaded.issues);
-    assert_eq!(
-        f009[0].message,
-        "mask window is 100000 x 50000 = 5000000000 pixels, more than the 4294967295 \
-         labelkit handles in a mask: kept as written, but it cannot be converted"
-    );
-    assert_eq!(position(&loaded.sources, f009[0]), (3, 1));
-    let report = convert(
-        &input,
-        Some(Format::CvatImages),
-        &dir.path().join("window.json"),
-        Format::Coco,
-        &ConvertOptions::new(),
-    )
-    .unwrap();
+    let (report, _) = mask_to_coco(dir.path(), "window", (100_000, 50_000), mask);
     assert_eq!(
         report
             .write
@@ -269,6 +247,15 @@ fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
         "{:?}",
         report.write
     );
+    let loaded = read(&dir.path().join("window.xml"), None, &ReadOptions::new()).unwrap();
+    let f009: Vec<_> = loaded.issues.iter().filter(|d| d.code == "F009").collect();
+    assert_eq!(f009.len(), 1, "{:?}", loaded.issues);
+    assert_eq!(
+        f009[0].message,
+        "mask window is 100000 x 50000 = 5000000000 pixels, more than the 4294967295 \
+         labelkit handles in a mask: kept as written, but it cannot be converted"
+    );
+    assert_eq!(position(&loaded.sources, f009[0]), (3, 1));
 }
 
 /// A CVAT for video file with `tracks` (each `(first frame, last frame)`,
