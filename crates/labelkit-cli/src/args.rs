@@ -125,9 +125,16 @@ pub(crate) struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) label_map: Option<PathBuf>,
     /// YOLO input: read files outside the dataset folder that the dataset
-    /// names (a data.yaml `path:` that is absolute or goes up with `..`,
-    /// absolute image lists, symlinks leading out). Off by default: a
-    /// downloaded dataset could name private files.
+    /// names. By default (a downloaded dataset could name private files)
+    /// the paths in data.yaml (`path:`, `train:`, ...) and obj.data, image
+    /// lists and the images they name, and label files and folders
+    /// (symlinks followed) must lie inside the dataset folder; this flag
+    /// allows them outside (Ultralytics' meaning of an absolute or `..`
+    /// `path:`). Image files found in the dataset's folders may be
+    /// symlinks to anywhere, with or without this flag (datasets link a
+    /// shared image store): only their header is read, for their size.
+    /// `--images copy|symlink|hardlink` still refuses images that resolve
+    /// outside the input folder.
     #[arg(long)]
     pub(crate) allow_outside: bool,
 }
@@ -197,9 +204,14 @@ pub(crate) struct CheckArgs {
     #[arg(long)]
     pub(crate) from: Option<String>,
     /// YOLO input: read files outside the dataset folder that the dataset
-    /// names (a data.yaml `path:` that is absolute or goes up with `..`,
-    /// absolute image lists, symlinks leading out). Off by default: a
-    /// dataset from a pull request could name private files.
+    /// names. By default (a downloaded dataset could name private files)
+    /// the paths in data.yaml (`path:`, `train:`, ...) and obj.data, image
+    /// lists and the images they name, and label files and folders
+    /// (symlinks followed) must lie inside the dataset folder; this flag
+    /// allows them outside (Ultralytics' meaning of an absolute or `..`
+    /// `path:`). Image files found in the dataset's folders may be
+    /// symlinks to anywhere, with or without this flag (datasets link a
+    /// shared image store): only their header is read, for their size.
     #[arg(long)]
     pub(crate) allow_outside: bool,
 }

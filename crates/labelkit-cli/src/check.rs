@@ -147,11 +147,21 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     let mut registry = Registry::builtin();
     load_plugins(&mut registry, &loaded, &args.plugin)?;
 
-    if let Some(file) = &args.write_baseline {
+    // What the baseline may not replace or go into, grown with each read:
+    // the inputs as given, the configuration in use, then every file read
+    // and the dataset's label and image folders.
+    let mut guard = args.write_baseline.as_ref().map(|file| {
+        let mut guard = paths
+            .iter()
+            .fold(labelkit::OutputGuard::default(), |g, p| g.file(p));
+        if let Some(config) = &config.path {
+            guard = guard.file(config);
+        }
+        (guard, file)
+    });
+    if let Some((guard, file)) = &guard {
         // Refused before the work when the inputs alone tell.
-        labelkit::read_guard(paths.iter().map(PathBuf::as_path), &SourceMap::new())
-            .check(file)
-            .context("--write-baseline")?;
+        check_baseline_output(guard, file)?;
     }
     let targets = plan(&paths, forced)?;
     // Declared image sizes are compared with the image files wherever the
@@ -169,6 +179,7 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
             Target::Dataset { path, format } => {
                 ui.progress(&format!("[{}/{total}] reading {}", n + 1, path.display()));
                 let loaded = labelkit::read(path, Some(*format), &options)?;
+                guard_read(&mut guard, path, *format, &loaded);
                 ui.progress(&format!("[{}/{total}] checking {}", n + 1, path.display()));
                 let found = Checker::new(&registry, config, whole.clone()).check(&loaded);
                 absorb(&mut sources, &mut diagnostics, loaded, found);
@@ -183,13 +194,17 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                         files.len()
                     ));
                     let loaded = labelkit::read(file, Some(*format), &options)?;
+                    guard_read(&mut guard, file, *format, &loaded);
                     let found = Checker::new(&registry, config, partial.clone()).check(&loaded);
                     absorb(&mut sources, &mut diagnostics, loaded, found);
                 }
             }
-            Target::Description { path, .. } => {
+            Target::Description { path, format } => {
                 ui.progress(&format!("[{}/{total}] checking {}", n + 1, path.display()));
-                let Some(loaded) = read_description(path, &options)? else {
+                let read = read_description(path, &options, |loaded| {
+                    guard_read(&mut guard, path, *format, loaded);
+                })?;
+                let Some(loaded) = read else {
                     ui.note(&format!(
                         "labelkit: skipped {}: no label file found to read it with",
                         path.display()
@@ -204,11 +219,10 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     ui.progress_done();
     labelkit::rules::sort_diagnostics(&mut diagnostics, &sources);
 
-    if let Some(file) = &args.write_baseline {
-        // Never over an input or a file that was read.
-        labelkit::read_guard(paths.iter().map(PathBuf::as_path), &sources)
-            .check(file)
-            .context("--write-baseline")?;
+    if let Some((guard, file)) = &guard {
+        // Never over an input, a file that was read or anything that is not
+        // a baseline, nor into the dataset's label and image folders.
+        check_baseline_output(guard, file)?;
         let baseline = Baseline::from_diagnostics(&diagnostics, &sources);
         baseline
             .save(file)
@@ -275,6 +289,27 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     Ok(u8::from(errors > 0))
 }
 
+/// Refuses a baseline output that `guard` protects, or an existing file
+/// that is not a baseline.
+fn check_baseline_output(guard: &labelkit::OutputGuard, file: &Path) -> anyhow::Result<()> {
+    guard.check(file).context("--write-baseline")?;
+    Baseline::check_replaceable(file).context("--write-baseline")?;
+    Ok(())
+}
+
+/// Adds what reading `input` into `loaded` protects to the baseline's
+/// guard, when a baseline is to be written.
+fn guard_read(
+    guard: &mut Option<(labelkit::OutputGuard, &PathBuf)>,
+    input: &Path,
+    format: Format,
+    loaded: &Loaded,
+) {
+    if let Some((g, _)) = guard {
+        *g = labelkit::read_guard(std::mem::take(g), input, format, loaded);
+    }
+}
+
 /// `1 error`, `2 errors`.
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
@@ -298,8 +333,13 @@ fn output_format(arg: OutputFormatArg) -> OutputFormat {
 /// reading the whole dataset: the description is read through one label
 /// file of the dataset, and only what concerns the description is kept (its
 /// classes, keypoint shape and `flip_idx`, and the problems found in it).
-/// `None` when the dataset has no label file yet.
-fn read_description(path: &Path, options: &ReadOptions) -> anyhow::Result<Option<Loaded>> {
+/// `None` when the dataset has no label file yet. `read` sees the whole
+/// read (the label file and its image) before it is trimmed.
+fn read_description(
+    path: &Path,
+    options: &ReadOptions,
+    read: impl FnOnce(&Loaded),
+) -> anyhow::Result<Option<Loaded>> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -309,6 +349,7 @@ fn read_description(path: &Path, options: &ReadOptions) -> anyhow::Result<Option
         return Ok(None);
     };
     let mut loaded = labelkit::read(&label, Some(Format::YoloUltralytics), options)?;
+    read(&loaded);
     let described = loaded.spans.dataset_file;
     loaded.dataset.images.clear();
     loaded.dataset.annotations.clear();

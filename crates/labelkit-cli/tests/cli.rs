@@ -1181,31 +1181,46 @@ fn check_write_baseline_never_overwrites_what_it_reads() {
     yolo_dataset(&d.join("ds"), "0 0.5 0.5 0.2 0.2\n");
     coco_naming(d, &["a.png"]);
     let before = std::fs::read(d.join("in.json")).unwrap();
-    for args in [
-        &["check", "in.json", "--write-baseline", "in.json"][..],
-        &["check", "ds", "--write-baseline", "ds/data.yaml"],
-        &["check", "ds", "--write-baseline", "ds/labels/train/a.txt"],
-        &[
-            "check",
-            "ds/labels/train/a.txt",
-            "--write-baseline",
-            "ds/labels/train/a.txt",
-        ],
-        &[
-            "check",
-            "ds/labels/train/a.txt",
-            "--write-baseline",
-            "ds/data.yaml",
-        ],
-        &["check", "ds", "--write-baseline", "."],
+    // An input named on the command line is refused as an input; a file
+    // the run reads is refused before the work, as not a baseline.
+    let overwrites = "would overwrite the input";
+    let not_a_baseline = "it exists and is not a labelkit baseline";
+    for (args, refusal) in [
+        (
+            &["check", "in.json", "--write-baseline", "in.json"][..],
+            overwrites,
+        ),
+        (
+            &["check", "ds", "--write-baseline", "ds/data.yaml"],
+            not_a_baseline,
+        ),
+        (
+            &["check", "ds", "--write-baseline", "ds/labels/train/a.txt"],
+            not_a_baseline,
+        ),
+        (
+            &[
+                "check",
+                "ds/labels/train/a.txt",
+                "--write-baseline",
+                "ds/labels/train/a.txt",
+            ],
+            overwrites,
+        ),
+        (
+            &[
+                "check",
+                "ds/labels/train/a.txt",
+                "--write-baseline",
+                "ds/data.yaml",
+            ],
+            not_a_baseline,
+        ),
+        (&["check", "ds", "--write-baseline", "."], overwrites),
     ] {
         let o = labelkit(args, d);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(
-            stderr(&o).contains("would overwrite the input"),
-            "{args:?}: {}",
-            stderr(&o)
-        );
+        assert!(stderr(&o).contains(refusal), "{args:?}: {}", stderr(&o));
     }
     assert_eq!(std::fs::read(d.join("in.json")).unwrap(), before);
     assert_eq!(
@@ -1219,6 +1234,197 @@ fn check_write_baseline_never_overwrites_what_it_reads() {
     let o = labelkit(&["check", "ds", "--write-baseline", "ds/baseline.json"], d);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(d.join("ds/baseline.json").is_file());
+}
+
+/// Every path below `root` with its bytes (a symlink: its target; a FIFO
+/// or device: nothing), sorted: equal snapshots mean nothing changed.
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        for e in std::fs::read_dir(&p).unwrap() {
+            let e = e.unwrap();
+            let kind = e.file_type().unwrap();
+            if kind.is_dir() {
+                stack.push(e.path());
+            } else if kind.is_symlink() {
+                let target = std::fs::read_link(e.path()).unwrap();
+                files.push((e.path(), target.into_os_string().into_encoded_bytes()));
+            } else if kind.is_file() {
+                files.push((e.path(), std::fs::read(e.path()).unwrap()));
+            } else {
+                files.push((e.path(), Vec::new()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn check_write_baseline_replaces_only_baselines_and_stays_out_of_dataset_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let canon = std::fs::canonicalize(d).unwrap();
+    yolo_dataset(&d.join("ds"), "0 0.5 0.5 0.2 0.2\n");
+    // A discovered configuration, and one named with --config.
+    std::fs::write(d.join("ds/labelkit.toml"), "[rules]\n").unwrap();
+    std::fs::write(d.join("my.toml"), "[rules]\n").unwrap();
+    // COCO with its images in images/ and one beside it.
+    let co = d.join("co");
+    std::fs::create_dir_all(co.join("images")).unwrap();
+    std::fs::write(co.join("images/a.png"), png(100, 100)).unwrap();
+    std::fs::write(co.join("b.png"), png(100, 100)).unwrap();
+    coco_naming(&co, &["images/a.png", "b.png"]);
+    // Files outside every dataset that are not baselines.
+    std::fs::write(d.join("notes.md"), "# notes\n").unwrap();
+    std::fs::write(d.join("v2.json"), "{\"version\": 2, \"findings\": []}\n").unwrap();
+    std::fs::create_dir(d.join("folder")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("nowhere", d.join("dangling")).unwrap();
+    #[cfg(unix)]
+    assert!(Command::new("mkfifo")
+        .arg(d.join("fifo"))
+        .status()
+        .unwrap()
+        .success());
+    let not_a_baseline = |f: &str| {
+        format!("refusing to write the baseline over {f}: it exists and is not a labelkit baseline")
+    };
+    let overwrites = |f: &str| {
+        format!(
+            "refusing to write {f}: it would overwrite the input {}",
+            canon.join(f).display()
+        )
+    };
+    let inside = |f: &str, folder: &str| {
+        format!(
+            "refusing to write {f}: it lies inside the input {}, which it would change",
+            canon.join(folder).display()
+        )
+    };
+    let mut cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["ds", "--write-baseline", "ds/images/train/a.png"],
+            not_a_baseline("ds/images/train/a.png"),
+        ),
+        (
+            vec!["ds", "--write-baseline", "ds/labelkit.toml"],
+            overwrites("ds/labelkit.toml"),
+        ),
+        (
+            vec!["ds", "--config", "my.toml", "--write-baseline", "my.toml"],
+            overwrites("my.toml"),
+        ),
+        (
+            vec!["ds", "--write-baseline", "ds/labels/train/z.txt"],
+            inside("ds/labels/train/z.txt", "ds/labels/train"),
+        ),
+        (
+            vec!["ds", "--write-baseline", "ds/images/train/b.json"],
+            inside("ds/images/train/b.json", "ds/images/train"),
+        ),
+        (
+            vec![
+                "ds/labels/train/a.txt",
+                "--write-baseline",
+                "ds/labels/train/z.txt",
+            ],
+            inside("ds/labels/train/z.txt", "ds/labels/train"),
+        ),
+        (
+            vec!["ds/data.yaml", "--write-baseline", "ds/labels/train/z.txt"],
+            inside("ds/labels/train/z.txt", "ds/labels/train"),
+        ),
+        (
+            vec!["ds/data.yaml", "--write-baseline", "ds/images/train/z.txt"],
+            inside("ds/images/train/z.txt", "ds/images/train"),
+        ),
+        (
+            vec!["co/in.json", "--write-baseline", "co/images/b.json"],
+            inside("co/images/b.json", "co/images"),
+        ),
+        (
+            vec!["co/in.json", "--write-baseline", "co/b.png"],
+            not_a_baseline("co/b.png"),
+        ),
+        (
+            vec!["ds", "--write-baseline", "notes.md"],
+            not_a_baseline("notes.md"),
+        ),
+        (
+            vec!["ds", "--write-baseline", "v2.json"],
+            not_a_baseline("v2.json"),
+        ),
+        (
+            vec!["ds", "--write-baseline", "folder"],
+            not_a_baseline("folder"),
+        ),
+    ];
+    if cfg!(unix) {
+        cases.push((
+            vec!["ds", "--write-baseline", "dangling"],
+            not_a_baseline("dangling"),
+        ));
+        cases.push((
+            vec!["ds", "--write-baseline", "fifo"],
+            not_a_baseline("fifo"),
+        ));
+    }
+    let before = snapshot(d);
+    for (args, message) in &cases {
+        let args: Vec<&str> = std::iter::once("check")
+            .chain(args.iter().copied())
+            .collect();
+        let o = labelkit(&args, d);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!("labelkit: error: --write-baseline: {message}\n"),
+            "{args:?}"
+        );
+        assert_eq!(snapshot(d), before, "{args:?}");
+    }
+    // A baseline in the dataset's folder or beside it is written, and
+    // written again over itself.
+    for file in ["ds/baseline.json", "baseline.json", "ds/baseline.json"] {
+        let o = labelkit(&["check", "ds", "--write-baseline", file], d);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        let text = std::fs::read_to_string(d.join(file)).unwrap();
+        assert!(text.starts_with("{\n  \"version\": 1,"), "{text}");
+    }
+    let o = labelkit(
+        &[
+            "check",
+            "co/in.json",
+            "--write-baseline",
+            "co/baseline.json",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// The help of `--allow-outside` says what it concerns: image files may be
+/// symlinks anywhere, only their header is read.
+#[test]
+fn allow_outside_help_says_what_is_read_outside() {
+    for command in ["check", "convert"] {
+        let o = labelkit(&[command, "--help"], &repo_root());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let help = stdout(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+        for phrase in [
+            "the paths in data.yaml (`path:`, `train:`, ...) and obj.data, image lists and the \
+             images they name, and label files and folders (symlinks followed) must lie inside \
+             the dataset folder",
+            "Image files found in the dataset's folders may be symlinks to anywhere, with or \
+             without this flag (datasets link a shared image store): only their header is read, \
+             for their size",
+        ] {
+            assert!(help.contains(phrase), "{command}: {help}");
+        }
+        assert!(!help.contains("symlinks leading out"), "{command}: {help}");
+    }
 }
 
 #[test]
@@ -1259,22 +1465,6 @@ fn convert_refuses_outputs_inside_the_input_for_every_input_form() {
         ("co/in.json", "coco", "co/images/a.png"),
         ("co/in.json", "coco", "co"),
     ];
-    let snapshot = |root: &Path| -> Vec<(PathBuf, Vec<u8>)> {
-        let mut files = Vec::new();
-        let mut stack = vec![root.to_path_buf()];
-        while let Some(p) = stack.pop() {
-            for e in std::fs::read_dir(&p).unwrap() {
-                let e = e.unwrap();
-                if e.file_type().unwrap().is_dir() {
-                    stack.push(e.path());
-                } else {
-                    files.push((e.path(), std::fs::read(e.path()).unwrap()));
-                }
-            }
-        }
-        files.sort();
-        files
-    };
     let before = snapshot(d);
     let o = labelkit(
         &[

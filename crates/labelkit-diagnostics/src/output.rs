@@ -110,8 +110,12 @@ pub fn safe_join(root: &Path, name: &str) -> Result<PathBuf, OutputError> {
 /// output that does not exist yet, its deepest existing ancestor).
 #[derive(Debug, Clone, Default)]
 pub struct OutputGuard {
-    /// Canonical path, and whether nothing may be written inside it.
+    /// Canonical path, and whether nothing may be written inside it, in
+    /// the order added (the first match names the input).
     protected: Vec<(PathBuf, bool)>,
+    /// What `protected` holds: a folder named by many reads (the label
+    /// folder of every label file) is kept once.
+    seen: std::collections::HashSet<(PathBuf, bool)>,
 }
 
 impl OutputGuard {
@@ -134,7 +138,7 @@ impl OutputGuard {
     /// replaced by it or lying inside it.
     #[must_use]
     pub fn file(mut self, path: &Path) -> Self {
-        self.protected.push((canonical_or_absolute(path), false));
+        self.protect(canonical_or_absolute(path), false);
         self
     }
 
@@ -142,8 +146,17 @@ impl OutputGuard {
     /// not lie inside it either.
     #[must_use]
     pub fn tree(mut self, path: &Path) -> Self {
-        self.protected.push((canonical_or_absolute(path), true));
+        self.protect(canonical_or_absolute(path), true);
         self
+    }
+
+    /// Adds a canonical path unless it is there already.
+    fn protect(&mut self, path: PathBuf, tree: bool) {
+        let entry = (path, tree);
+        if !self.seen.contains(&entry) {
+            self.seen.insert(entry.clone());
+            self.protected.push(entry);
+        }
     }
 
     /// Protects the files `names` of `folder` (the folder resolved once, the
@@ -155,8 +168,9 @@ impl OutputGuard {
         names: impl IntoIterator<Item = &'a std::ffi::OsStr>,
     ) -> Self {
         let folder = canonical_or_absolute(folder);
-        self.protected
-            .extend(names.into_iter().map(|n| (folder.join(n), false)));
+        for name in names {
+            self.protect(folder.join(name), false);
+        }
         self
     }
 

@@ -56,6 +56,14 @@ pub enum BaselineError {
         /// What was expected.
         message: String,
     },
+    /// Writing the baseline would replace a file that is not a baseline.
+    #[error(
+        "refusing to write the baseline over {path}: it exists and is not a labelkit baseline"
+    )]
+    NotABaseline {
+        /// The file.
+        path: String,
+    },
 }
 
 /// One accepted finding.
@@ -158,13 +166,20 @@ impl Baseline {
     /// # Errors
     /// Invalid JSON or an unknown version.
     pub fn from_json(text: &str, path: &Path) -> Result<Self, BaselineError> {
-        let file: BaselineFile =
-            serde_json::from_str(text).map_err(|e| BaselineError::Invalid {
-                path: path.display().to_string(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
+        Self::from_parsed(serde_json::from_str(text), path)
+    }
+
+    /// The baseline of a parse result, or the error naming `path`.
+    fn from_parsed(
+        parsed: Result<BaselineFile, serde_json::Error>,
+        path: &Path,
+    ) -> Result<Self, BaselineError> {
+        let file = parsed.map_err(|e| BaselineError::Invalid {
+            path: path.display().to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
         if file.version != BASELINE_VERSION {
             return Err(BaselineError::Invalid {
                 path: path.display().to_string(),
@@ -205,11 +220,40 @@ impl Baseline {
         s
     }
 
-    /// Writes the baseline atomically.
+    /// Whether a baseline may be written at `path`: nothing is there, or a
+    /// regular file (symlinks followed) that reads as a baseline
+    /// ([`Baseline::load`]). Anything else (an image, a configuration, a
+    /// label file, a folder, a FIFO, a dangling symlink) is never
+    /// replaced. Reads only as far as needed to tell: a file that is not a
+    /// baseline stops the parse at its first unexpected byte or key, and a
+    /// file that is not regular is not opened.
     ///
     /// # Errors
-    /// The file cannot be written.
+    /// [`BaselineError::NotABaseline`].
+    pub fn check_replaceable(path: &Path) -> Result<(), BaselineError> {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Ok(());
+        }
+        let refuse = || BaselineError::NotABaseline {
+            path: path.display().to_string(),
+        };
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return Err(refuse());
+        }
+        let file = std::fs::File::open(path).map_err(|_| refuse())?;
+        let parsed = serde_json::from_reader(std::io::BufReader::new(file));
+        Self::from_parsed(parsed, path)
+            .map(|_| ())
+            .map_err(|_| refuse())
+    }
+
+    /// Writes the baseline atomically, never over a file that is not a
+    /// baseline ([`Baseline::check_replaceable`]).
+    ///
+    /// # Errors
+    /// [`BaselineError::NotABaseline`], or the file cannot be written.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
+        Self::check_replaceable(path)?;
         labelkit_diagnostics::output::write_atomic(path, self.to_json().as_bytes()).map_err(|e| {
             BaselineError::Io {
                 path: path.display().to_string(),

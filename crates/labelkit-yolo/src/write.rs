@@ -301,8 +301,9 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// `yaml_scalar`); subset folders are made safe by `subset_folder`;
 /// darknet's line-based files refuse names they cannot hold. Every path is
 /// checked before anything is written: two outputs at one path (labels of
-/// `a.jpg` and `a.png`, a copied image `b.txt` and the labels of `b.jpg`)
-/// are refused, naming both. Images brought into the output must resolve,
+/// `a.jpg` and `a.png`, a copied image `b.txt` and the labels of `b.jpg`),
+/// or at two paths equal but for case (`c.png` and `C.png`, one file on
+/// macOS and Windows), are refused, naming both. Images brought into the output must resolve,
 /// symlinks followed, inside `image_root` and be regular files.
 ///
 /// # Errors
@@ -550,6 +551,8 @@ fn check_collisions(
         }
     }
     let mut by_path: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    // Paths equal but for case are one file on macOS and Windows.
+    let mut by_folded: HashMap<String, usize> = HashMap::with_capacity(entries.len());
     for (i, (path, what)) in entries.iter().enumerate() {
         if let Some(&first) = by_path.get(path) {
             return Err(Error::Invalid(format!(
@@ -557,7 +560,14 @@ fn check_collisions(
                 entries[first].1
             )));
         }
+        if let Some(&first) = by_folded.get(&path.to_lowercase()) {
+            let (other, first_what) = &entries[first];
+            return Err(Error::Invalid(format!(
+                "{first_what} and {what} would be written to {other} and {path}, which collide on case-insensitive file systems (macOS, Windows): rename one of them"
+            )));
+        }
         by_path.insert(path, i);
+        by_folded.insert(path.to_lowercase(), i);
     }
     // A path that is also the folder of another path.
     for (path, what) in &entries {

@@ -663,22 +663,56 @@ fn locate(error: Error, loaded: &Loaded) -> Error {
     }
 }
 
-/// What a command that read `inputs` must not write over: each input as
-/// given and every file a reader read (`sources`). For outputs that sit
-/// beside a dataset, such as a baseline: only being, replacing or
-/// containing what was read is refused. Check the output with
-/// [`OutputGuard::check`].
+/// Adds to `guard` what an output written beside a dataset, such as a
+/// baseline, must not touch after `input` (of `format`) was read into
+/// `loaded`:
+/// - every file read: the output may not be, replace or contain it;
+/// - the folders whose content is the dataset, where even a new file would
+///   change it (a `.txt` in a label folder is one more label file): the
+///   folder of every YOLO label file read (the file of each image, read or
+///   not) and the image folders, as [`convert_guard`] protects them
+///   (folders below the image root with everything inside, images beside
+///   the annotation file one by one).
+///
+/// The dataset's own folder stays a place for such a file (unless it is
+/// itself a label folder). Protect the inputs as given and other files the
+/// command read (a configuration) with [`OutputGuard::file`], and check
+/// the output with [`OutputGuard::check`].
 #[must_use]
-pub fn read_guard<'a>(
-    inputs: impl IntoIterator<Item = &'a Path>,
-    sources: &SourceMap,
+pub fn read_guard(
+    guard: OutputGuard,
+    input: &Path,
+    format: Format,
+    loaded: &Loaded,
 ) -> OutputGuard {
-    let guard = inputs
-        .into_iter()
-        .fold(OutputGuard::default(), OutputGuard::file);
-    sources
-        .iter()
-        .fold(guard, |guard, (_, file)| guard.file(file.path()))
+    let mut guard = guard;
+    for (_, file) in loaded.sources.iter() {
+        guard = guard.file(file.path());
+    }
+    let yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
+    let image_root = if yolo {
+        let mut label_folders = std::collections::BTreeSet::new();
+        for span in loaded.spans.images.iter().flatten() {
+            if let Some(parent) = loaded
+                .sources
+                .get(span.file)
+                .and_then(|f| f.path().parent())
+            {
+                label_folders.insert(parent.to_path_buf());
+            }
+        }
+        for folder in &label_folders {
+            guard = guard.tree(if folder.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                folder
+            });
+        }
+        yolo_root(input)
+    } else {
+        input_folder(input)
+    };
+    guard_images(guard, &loaded.dataset.images, &image_root)
 }
 
 /// What a conversion of `input` (of `format`) must not write over or into,
@@ -716,11 +750,19 @@ pub fn convert_guard(
             }
         }
     }
-    // Images: folders below the image root as trees, other images as files.
+    guard_images(guard, &loaded.dataset.images, image_root)
+}
+
+/// Adds the files of `images` (named relative to `image_root`) to `guard`:
+/// the folders of images below the image root (`images/...`) as trees with
+/// everything inside them, other images (beside the annotation file, where
+/// outputs conventionally go) one by one.
+fn guard_images(guard: OutputGuard, images: &[Image], image_root: &Path) -> OutputGuard {
+    let mut guard = guard;
     let mut trees = std::collections::BTreeSet::new();
     let mut files: std::collections::BTreeMap<PathBuf, Vec<&std::ffi::OsStr>> =
         std::collections::BTreeMap::new();
-    for img in &loaded.dataset.images {
+    for img in images {
         let name = Path::new(&img.file_name);
         let path = image_root.join(name);
         let (Some(parent), Some(file)) = (path.parent(), name.file_name()) else {

@@ -957,6 +957,63 @@ fn labels_that_would_share_a_file_are_refused() {
 }
 
 #[test]
+fn outputs_equal_but_for_case_are_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    let d = named_dataset(&[("c.png", "train"), ("C.png", "train")], &["cat"]);
+    for parallel in [false, true] {
+        let err = write_path(
+            &d,
+            &target,
+            &WriteOptions::default().parallel_writes(parallel),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "the labels of image \"c.png\" and the labels of image \"C.png\" would be \
+             written to labels/train/c.txt and labels/train/C.txt, which collide on \
+             case-insensitive file systems (macOS, Windows): rename one of them"
+        );
+    }
+    // Beyond ASCII (simple lowercase), and the copied images too.
+    let src = tempfile::tempdir().unwrap();
+    fs::write(src.path().join("\u{c9}t\u{c9}.jpg"), b"jpg").unwrap();
+    fs::write(src.path().join("\u{e9}t\u{e9}.JPG"), b"jpg").unwrap();
+    let d = named_dataset(
+        &[
+            ("\u{c9}t\u{c9}.jpg", "train"),
+            ("\u{e9}t\u{e9}.JPG", "train"),
+        ],
+        &["cat"],
+    );
+    let copy = WriteOptions::default().images(ImageMode::Copy, Some(src.path().to_path_buf()));
+    let err = write_path(&d, &target, &copy).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "the labels of image \"\u{c9}t\u{c9}.jpg\" and the labels of image \"\u{e9}t\u{e9}.JPG\" \
+         would be written to labels/train/\u{c9}t\u{c9}.txt and labels/train/\u{e9}t\u{e9}.txt, \
+         which collide on case-insensitive file systems (macOS, Windows): rename one of them"
+    );
+    // Darknet subsets `Train` and `train`: their image lists collide.
+    let d = named_dataset(&[("a.jpg", "Train"), ("b.jpg", "train")], &["cat"]);
+    let darknet = WriteOptions::default().layout(Layout::Darknet);
+    let err = write_path(&d, &target, &darknet).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "the file Train.txt and the file train.txt would be written to Train.txt and \
+         train.txt, which collide on case-insensitive file systems (macOS, Windows): \
+         rename one of them"
+    );
+    assert!(entries(out.path()).is_empty());
+    // Names that differ otherwise are written side by side.
+    let d = named_dataset(&[("c.png", "train"), ("d.png", "train")], &["cat"]);
+    write_path(&d, &target, &WriteOptions::default()).unwrap();
+    assert!(target.join("labels/train/c.txt").is_file());
+    assert!(target.join("labels/train/d.txt").is_file());
+}
+
+#[test]
 fn a_copied_image_cannot_replace_a_darknet_label_file() {
     let src = tempfile::tempdir().unwrap();
     fs::write(src.path().join("b.jpg"), b"jpg").unwrap();
