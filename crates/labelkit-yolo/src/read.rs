@@ -175,11 +175,12 @@ fn label2img_stem(label: &Path, labels_dir: &str) -> PathBuf {
 
 /// Finds the image of a label by trying image extensions (no listing).
 fn find_image(stem: &Path) -> Option<PathBuf> {
-    let name = stem.file_name()?.to_string_lossy().into_owned();
     for ext in IMAGE_EXTENSIONS {
         for e in [ext.to_owned(), ext.to_ascii_uppercase()] {
-            let p = stem.with_file_name(format!("{name}.{e}"));
-            if p.is_file() {
+            let p = with_image_ext(stem, &e);
+            // Not only a regular file: a FIFO or device named like the
+            // image is the image, refused when it is read.
+            if fs::metadata(&p).is_ok_and(|m| !m.is_dir()) {
                 return Some(p);
             }
         }
@@ -187,12 +188,16 @@ fn find_image(stem: &Path) -> Option<PathBuf> {
     None
 }
 
+/// `stem` with `.ext` appended to its file name, bytes kept as they are.
+fn with_image_ext(stem: &Path, ext: &str) -> PathBuf {
+    let mut name = stem.file_name().unwrap_or_default().to_owned();
+    name.push(".");
+    name.push(ext);
+    stem.with_file_name(name)
+}
+
 fn guessed_image(stem: &Path) -> PathBuf {
-    let name = stem
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    stem.with_file_name(format!("{name}.jpg"))
+    with_image_ext(stem, "jpg")
 }
 
 /// Where a `train`/`val`/`test` entry points, with the fallbacks for
@@ -334,6 +339,15 @@ impl<'s> Collector<'s> {
         let claimed: HashSet<PathBuf> = self.entries.iter().map(|e| e.label.clone()).collect();
         for label in self.walk(labels, &|p| has_ext(p, "txt")) {
             if claimed.contains(&label) {
+                continue;
+            }
+            // A label file whose name is not UTF-8 is refused on its own:
+            // its image name would be made lossy, and two such files would
+            // become one image.
+            if let Some(d) = guard::not_utf8(label.strip_prefix(root).unwrap_or(&label)) {
+                if self.seen.insert(label.clone()) {
+                    self.walker.issues.push(d.with_path(label));
+                }
                 continue;
             }
             let stem = if darknet {
@@ -906,6 +920,10 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
         }
         return read_ultralytics(path, options);
     }
+    if has_ext(path, "txt") && fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
+        // A FIFO or device label file: refused by the read, with F011.
+        return read_label_file(path, options);
+    }
     if !path.is_dir() {
         return Err(Error::io(
             path,
@@ -1018,7 +1036,9 @@ pub fn sniff(path: &Path) -> Option<Layout> {
 /// [`Error::Io`] when the label file cannot be read, [`Error::Parse`] for a
 /// `data.yaml` with a syntax error.
 pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    if !label_path.is_file() {
+    // A FIFO, device or link to one is read like in a whole dataset: the
+    // read refuses it and reports it (F011), never blocking.
+    if std::fs::metadata(label_path).map_or(true, |m| m.is_dir()) {
         return Err(Error::io(
             label_path,
             std::io::Error::new(std::io::ErrorKind::NotFound, "label file not found"),
@@ -1466,9 +1486,14 @@ fn build(
                 (None, false)
             }
             Err(err) => {
-                issues.extend(
-                    scope.refuse_once(&e.label, format!("label file {}: {err}", e.label.display())),
-                );
+                // A refusal of the scope (a link leading out) names the
+                // file already, as a folder walk reports it.
+                let message = if guard::is_outside_refusal(&err) {
+                    err.to_string()
+                } else {
+                    format!("label file {}: {err}", e.label.display())
+                };
+                issues.extend(scope.refuse_once(&e.label, message));
                 (None, true)
             }
         };

@@ -577,3 +577,61 @@ fn the_hostile_yaml_seeds_are_committed() {
         alias_bomb()
     );
 }
+
+#[test]
+fn label_file_names_that_are_not_utf8_are_refused_not_merged() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join("data.yaml"), "names: [a]\ntrain: images/train\n");
+    for b in [0xFFu8, 0xFE] {
+        let bytes = [b'x', b, b'.', b't', b'x', b't'];
+        let name = std::ffi::OsStr::from_bytes(&bytes);
+        write(&root.join("labels/train").join(name), "0 0.5 0.5 0.2 0.2\n");
+    }
+    write(&root.join("labels/train/ok.txt"), "0 0.5 0.5 0.2 0.2\n");
+    // Without images: neither label file becomes `x\u{FFFD}.jpg`.
+    let l = read(root, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/train/ok.jpg"]);
+    assert_eq!(l.dataset.annotations.len(), 1);
+    let refused = |l: &Loaded| -> Vec<(String, String)> {
+        issues(l)
+            .into_iter()
+            .filter(|(_, m)| m.contains("not valid UTF-8"))
+            .collect()
+    };
+    let expected = [
+        r#""labels/train/x\xFE.txt": the file name is not valid UTF-8; the file is not read"#,
+        r#""labels/train/x\xFF.txt": the file name is not valid UTF-8; the file is not read"#,
+    ];
+    let got = refused(&l);
+    assert_eq!(
+        got.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(),
+        expected
+    );
+    assert!(got.iter().all(|(c, _)| c == "F011"));
+    assert!(l
+        .issues
+        .iter()
+        .filter(|d| d.message.contains("not valid UTF-8"))
+        .all(|d| d.severity == Severity::Error));
+    // With images of the same (non-UTF-8) names: each file is refused on
+    // its own, images and label files alike.
+    for b in [0xFFu8, 0xFE] {
+        let bytes = [b'x', b, b'.', b'p', b'n', b'g'];
+        let name = std::ffi::OsStr::from_bytes(&bytes);
+        write(&root.join("images/train").join(name), png(10, 10));
+    }
+    let l = read(root, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/train/ok.jpg"]);
+    let got = refused(&l);
+    assert_eq!(
+        got.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(),
+        [
+            r#""images/train/x\xFE.png": the file name is not valid UTF-8; the file is not read"#,
+            r#""images/train/x\xFF.png": the file name is not valid UTF-8; the file is not read"#,
+            expected[0],
+            expected[1],
+        ]
+    );
+}
