@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use labelkit_diagnostics::{
     ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceSpan,
@@ -40,6 +41,56 @@ struct Entry {
     label: PathBuf,
     file_name: String,
     subset: Option<String>,
+    /// The line of the image list that named the image, if one did.
+    listed: Option<Listed>,
+}
+
+/// A line of an image list (`train.txt`), for the positions of findings
+/// about what it names.
+#[derive(Debug, Clone)]
+struct Listed {
+    list: Arc<ListFile>,
+    span: ByteSpan,
+}
+
+/// An image list and its bytes.
+#[derive(Debug)]
+struct ListFile {
+    path: PathBuf,
+    text: Arc<[u8]>,
+}
+
+/// The non-empty lines of an image list, trimmed, each with where it is.
+fn list_lines(path: &Path, text: Vec<u8>) -> Vec<(String, Listed)> {
+    let list = Arc::new(ListFile {
+        path: path.to_path_buf(),
+        text: text.into(),
+    });
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    for raw in list.text.split_inclusive(|&b| b == b'\n') {
+        let start = offset + raw.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        offset += raw.len();
+        let line = String::from_utf8_lossy(raw);
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let end = offset
+            - raw
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        out.push((
+            line.to_owned(),
+            Listed {
+                list: Arc::clone(&list),
+                span: ByteSpan::new(start, end.max(start)),
+            },
+        ));
+    }
+    out
 }
 
 /// Reads a small file with one open, reads and a close: no metadata call
@@ -307,7 +358,14 @@ impl<'s> Collector<'s> {
         self.walker.walk(dir, keep)
     }
 
-    fn push(&mut self, root: &Path, image: PathBuf, label: PathBuf, subset: Option<&str>) {
+    fn push(
+        &mut self,
+        root: &Path,
+        image: PathBuf,
+        label: PathBuf,
+        subset: Option<&str>,
+        listed: Option<Listed>,
+    ) {
         let rel = image.strip_prefix(root).unwrap_or(&image);
         if let Some(d) = guard::not_utf8(rel) {
             if self.seen.insert(image.clone()) {
@@ -321,6 +379,7 @@ impl<'s> Collector<'s> {
                 image,
                 label,
                 subset: subset.map(str::to_owned),
+                listed,
             });
         }
     }
@@ -356,7 +415,7 @@ impl<'s> Collector<'s> {
                 label2img_stem(&label, labels_dir)
             };
             let image = find_image(&stem).unwrap_or_else(|| guessed_image(&stem));
-            self.push(root, image, label, subset);
+            self.push(root, image, label, subset, None);
         }
     }
 }
@@ -411,18 +470,14 @@ fn collect_ultralytics(
                 let Some(text) = c.read_list(&path) else {
                     continue;
                 };
-                for line in String::from_utf8_lossy(&text).lines() {
-                    let line = line.trim();
-                    if line.is_empty() {
-                        continue;
-                    }
-                    let image = resolve_listed(root, &list_dir, line);
+                for (line, listed) in list_lines(&path, text) {
+                    let image = resolve_listed(root, &list_dir, &line);
                     let label = img2label(&image, ld);
-                    c.push(root, image, label, subset);
+                    c.push(root, image, label, subset, Some(listed));
                 }
             } else if exists && path.is_file() {
                 let label = img2label(&path, ld);
-                c.push(root, path, label, subset);
+                c.push(root, path, label, subset, None);
             } else {
                 // A folder listed under two keys (`val: images/train` as
                 // well as `train`) is walked once: its images belong to the
@@ -432,7 +487,7 @@ fn collect_ultralytics(
                 }
                 for image in c.walk(&path, &is_image) {
                     let label = img2label(&image, ld);
-                    c.push(root, image, label, subset);
+                    c.push(root, image, label, subset, None);
                 }
                 let labels = img2label(&path.join("x"), ld);
                 if let Some(dir) = labels.parent() {
@@ -584,15 +639,11 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
             continue;
         };
         let list_dir = list.parent().unwrap_or(&root).to_path_buf();
-        for line in String::from_utf8_lossy(&list_text).lines() {
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
-            let image = resolve_listed(&root, &list_dir, line);
+        for (line, listed) in list_lines(&list, list_text) {
+            let image = resolve_listed(&root, &list_dir, &line);
             let subset = darknet_subset(&image).unwrap_or_else(|| key.to_owned());
             let label = image.with_extension("txt");
-            c.push(&root, image, label, Some(&subset));
+            c.push(&root, image, label, Some(&subset), Some(listed));
         }
     }
     collect_darknet_dirs(&mut c, &root);
@@ -606,7 +657,7 @@ fn collect_darknet_dirs(c: &mut Collector<'_>, root: &Path) {
         let subset = darknet_subset(&dir.join("x"));
         for image in c.walk(&dir, &is_image) {
             let label = image.with_extension("txt");
-            c.push(root, image, label, subset.as_deref());
+            c.push(root, image, label, subset.as_deref(), None);
         }
         c.orphans(root, &dir, subset.as_deref(), "labels", true);
     }
@@ -1137,6 +1188,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
         image,
         label: label_path.to_path_buf(),
         subset,
+        listed: None,
     };
     build(loaded, &schema, &[entry], &scope, options)
 }
@@ -1414,13 +1466,18 @@ fn keypoint_schema(schema: &Schema) -> Option<KeypointSchema> {
 /// folder, or `None` when they all do. Each folder that resolves outside
 /// it (a symlinked `labels/`, absolute paths in an image list) is reported
 /// once with the number of its files left out.
-fn confine(entries: &[Entry], scope: &Scope, issues: &mut Vec<Diagnostic>) -> Option<Vec<Entry>> {
+/// The entries whose image and label folders lie inside the dataset;
+/// `None` when all do. Each folder outside is reported once, at the line of
+/// the image list that first named a file in it (the list joins the source
+/// map), or against the folder when no list named it.
+fn confine(entries: &[Entry], scope: &Scope, loaded: &mut Loaded) -> Option<Vec<Entry>> {
     if scope.allows_outside() {
         return None;
     }
     // Folders are few: each is resolved once.
     let mut verdict: HashMap<&Path, Option<String>> = HashMap::new();
-    let mut outside: Vec<(&Path, usize)> = Vec::new();
+    // Each folder outside, how many entries it holds and the first.
+    let mut outside: Vec<(&Path, usize, &Entry)> = Vec::new();
     let mut keep = vec![true; entries.len()];
     for (i, e) in entries.iter().enumerate() {
         for p in [&e.label, &e.image] {
@@ -1431,9 +1488,9 @@ fn confine(entries: &[Entry], scope: &Scope, issues: &mut Vec<Diagnostic>) -> Op
                 .is_some();
             if refused {
                 if keep[i] {
-                    match outside.iter_mut().find(|(d, _)| *d == dir) {
-                        Some((_, n)) => *n += 1,
-                        None => outside.push((dir, 1)),
+                    match outside.iter_mut().find(|(d, _, _)| *d == dir) {
+                        Some((_, n, _)) => *n += 1,
+                        None => outside.push((dir, 1, e)),
                     }
                 }
                 keep[i] = false;
@@ -1443,12 +1500,24 @@ fn confine(entries: &[Entry], scope: &Scope, issues: &mut Vec<Diagnostic>) -> Op
     if outside.is_empty() {
         return None;
     }
-    for (dir, n) in outside {
+    let mut lists: HashMap<PathBuf, FileId> = HashMap::new();
+    for (dir, n, first) in outside {
         let why = verdict.get(dir).cloned().flatten().unwrap_or_default();
-        issues.push(guard::refused(
+        let mut d = guard::refused(
             dir,
             format!("{why}: its {n} listed files were not read ({ALLOW_HINT})"),
-        ));
+        );
+        if let Some(listed) = &first.listed {
+            let list = &listed.list;
+            let file = *lists.entry(list.path.clone()).or_insert_with(|| {
+                loaded.sources.add(SourceFile::with_text(
+                    list.path.clone(),
+                    Arc::clone(&list.text),
+                ))
+            });
+            d = d.at(file, listed.span);
+        }
+        loaded.issues.push(d);
     }
     Some(
         entries
@@ -1468,7 +1537,7 @@ fn build(
     scope: &Scope,
     options: &ReadOptions,
 ) -> Result<Loaded, Error> {
-    let inside = confine(entries, scope, &mut loaded.issues);
+    let inside = confine(entries, scope, &mut loaded);
     let entries: &[Entry] = inside.as_deref().unwrap_or(entries);
     // Phase one, in parallel: label bytes, rows, image size.
     let base = u32::try_from(loaded.sources.len()).unwrap_or(u32::MAX);

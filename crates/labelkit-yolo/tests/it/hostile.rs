@@ -298,6 +298,77 @@ fn images_listed_outside_the_dataset_are_not_read() {
     );
 }
 
+/// Where a diagnostic is placed: `file:line:col` relative to `root`, or
+/// the path it names when it has no position.
+fn placed(l: &Loaded, d: &labelkit_diagnostics::Diagnostic, root: &Path) -> String {
+    match &d.primary {
+        Some(p) => {
+            let f = l.sources.get(p.file).unwrap();
+            let lc = f.line_col(p.span.start);
+            let path = f.path().strip_prefix(root).unwrap_or(f.path());
+            format!("{}:{}:{}", path.display(), lc.line, lc.column)
+        }
+        None => d
+            .path
+            .as_deref()
+            .unwrap_or(Path::new("?"))
+            .display()
+            .to_string(),
+    }
+}
+
+#[test]
+fn entries_of_an_image_list_outside_the_dataset_are_placed_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let outer = dir.path();
+    write(&outer.join("secret/images/x.png"), png(10, 10));
+    write(&outer.join("secret/images/y.png"), png(10, 10));
+    write(&outer.join("other/z.png"), png(10, 10));
+    let ds = outer.join("ds");
+    write(&ds.join("data.yaml"), "names: [a]\ntrain: list.txt\n");
+    write(&ds.join("images/in.png"), png(4, 4));
+    let secret = outer.join("secret/images");
+    write(
+        &ds.join("list.txt"),
+        format!(
+            "images/in.png\n  {}/x.png\n{}/y.png\n../other/z.png\n",
+            secret.display(),
+            secret.display()
+        ),
+    );
+    let l = read(&ds, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/in.png"]);
+    let refused: Vec<_> = l
+        .issues
+        .iter()
+        .filter(|d| d.message.contains("outside the dataset folder"))
+        .collect();
+    // One finding per folder outside, at the first line naming it (the
+    // label folders are checked first: `secret/labels`, `other`).
+    let got: Vec<String> = refused
+        .iter()
+        .map(|d| format!("{}: {} {}", placed(&l, d, &ds), d.code, d.severity))
+        .collect();
+    assert_eq!(
+        got,
+        ["list.txt:2:3: F011 error", "list.txt:4:1: F011 error"]
+    );
+    assert!(
+        refused[0]
+            .message
+            .contains("its 2 listed files were not read"),
+        "{}",
+        refused[0].message
+    );
+    assert!(
+        refused[1]
+            .message
+            .contains("its 1 listed files were not read"),
+        "{}",
+        refused[1].message
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn label_files_and_folders_linking_out_are_refused() {
