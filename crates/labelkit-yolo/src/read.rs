@@ -465,7 +465,10 @@ fn collect_ultralytics(
                     ));
                 }
             }
-            if exists && path.is_file() && has_ext(&path, "txt") {
+            // A FIFO or device is a file here: reading it refuses it and
+            // reports it (F011 for a list, F008 for an image).
+            let file = exists && !path.is_dir();
+            if file && has_ext(&path, "txt") {
                 let list_dir = path.parent().unwrap_or(root).to_path_buf();
                 let Some(text) = c.read_list(&path) else {
                     continue;
@@ -475,7 +478,7 @@ fn collect_ultralytics(
                     let label = img2label(&image, ld);
                     c.push(root, image, label, subset, Some(listed));
                 }
-            } else if exists && path.is_file() {
+            } else if file {
                 let label = img2label(&path, ld);
                 c.push(root, path, label, subset, None);
             } else {

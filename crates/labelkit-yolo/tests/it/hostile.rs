@@ -706,3 +706,49 @@ fn label_file_names_that_are_not_utf8_are_refused_not_merged() {
         ]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_image_list_that_is_a_fifo_or_a_device_is_reported_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    write(
+        &root.join("data.yaml"),
+        "names: [a]\ntrain: list.txt\nval: zero.txt\n",
+    );
+    mkfifo(&root.join("list.txt"));
+    // A link to a device inside the dataset folder.
+    fs::create_dir_all(root.join("dev")).unwrap();
+    let made = std::process::Command::new("mknod")
+        .arg(root.join("dev/zero"))
+        .args(["c", "1", "5"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        symlink("dev/zero", &root.join("zero.txt"));
+    }
+    let l = finishes(move || read(&root, ReadOptions::default()).unwrap());
+    assert!(image_names(&l).is_empty());
+    let got: Vec<(String, String)> = issues(&l)
+        .into_iter()
+        .filter(|(_, m)| m.starts_with("image list"))
+        .collect();
+    let list = dir.path().join("list.txt");
+    let mut expected = vec![(
+        "F011".to_owned(),
+        format!(
+            "image list {}: not a regular file (a FIFO): not read",
+            list.display()
+        ),
+    )];
+    if made {
+        expected.push((
+            "F011".to_owned(),
+            format!(
+                "image list {}: not a regular file (a device): not read",
+                dir.path().join("zero.txt").display()
+            ),
+        ));
+    }
+    assert_eq!(got, expected);
+}
