@@ -1186,6 +1186,12 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
             Scope::new(&top, options.allow_outside_root)
         }
     };
+    // As in a whole dataset: a name that is not UTF-8 is refused.
+    let rel = label_path.strip_prefix(&root).unwrap_or(label_path);
+    if let Some(d) = guard::not_utf8(rel) {
+        loaded.issues.push(d.with_path(label_path.to_path_buf()));
+        return build(loaded, &schema, &[], &scope, options);
+    }
     let entry = Entry {
         file_name: rel_name(&root, &clean(&image)),
         image,

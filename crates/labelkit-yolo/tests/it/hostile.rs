@@ -686,6 +686,14 @@ fn label_file_names_that_are_not_utf8_are_refused_not_merged() {
         .iter()
         .filter(|d| d.message.contains("not valid UTF-8"))
         .all(|d| d.severity == Severity::Error));
+    // Alone (the pre-commit form): refused the same way.
+    let bytes = [b'x', 0xFF, b'.', b't', b'x', b't'];
+    let one = root
+        .join("labels/train")
+        .join(std::ffi::OsStr::from_bytes(&bytes));
+    let l = read_label_file(&one, &ReadOptions::default()).unwrap();
+    assert!(image_names(&l).is_empty());
+    assert_eq!(refused(&l), [("F011".to_owned(), expected[1].to_owned())]);
     // With images of the same (non-UTF-8) names: each file is refused on
     // its own, images and label files alike.
     for b in [0xFFu8, 0xFE] {
