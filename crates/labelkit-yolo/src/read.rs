@@ -338,16 +338,18 @@ impl<'s> Collector<'s> {
 
     /// The bytes of an image list (`train.txt`): `None` when it does not
     /// exist, or when it is refused (not a regular file, outside the
-    /// dataset, larger than [`MAX_LABEL_BYTES`]), which is reported.
-    fn read_list(&mut self, path: &Path) -> Option<Vec<u8>> {
+    /// dataset, larger than [`MAX_LABEL_BYTES`]), which is reported at
+    /// `key_at` (the key of the description naming it) when given.
+    fn read_list(&mut self, path: &Path, key_at: Option<SourceSpan>) -> Option<Vec<u8>> {
         match self.walker.scope().read(path, MAX_LABEL_BYTES) {
             Ok(t) => Some(t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
-                self.walker.issues.push(guard::refused(
-                    path,
-                    format!("image list {}: {e}", path.display()),
-                ));
+                let mut d = guard::refused(path, format!("image list {}: {e}", path.display()));
+                if let Some(at) = key_at {
+                    d = d.at(at.file, at.span);
+                }
+                self.walker.issues.push(d);
                 None
             }
         }
@@ -421,8 +423,8 @@ impl<'s> Collector<'s> {
 }
 
 /// The description a dataset was read from, for the positions of
-/// refusals: its path and text.
-type Described<'a> = Option<(&'a Path, &'a str)>;
+/// refusals: its path, text and id in the source map.
+type Described<'a> = Option<(&'a Path, &'a str, FileId)>;
 
 /// The entries of an Ultralytics dataset, and what the collection reported.
 ///
@@ -454,7 +456,7 @@ fn collect_ultralytics(
         let subset = (!subset.is_empty()).then_some(subset.as_str());
         for entry in entries {
             let (path, exists) = resolve_entry(root, entry);
-            if let (true, Some((cfg, text))) = (exists, described) {
+            if let (true, Some((cfg, text, _))) = (exists, described) {
                 if let Err(m) = scope.check(&path) {
                     let key = subset.unwrap_or("train");
                     return Err(refuse_at(
@@ -470,7 +472,11 @@ fn collect_ultralytics(
             let file = exists && !path.is_dir();
             if file && has_ext(&path, "txt") {
                 let list_dir = path.parent().unwrap_or(root).to_path_buf();
-                let Some(text) = c.read_list(&path) else {
+                let key_at = described.map(|(_, text, file)| SourceSpan {
+                    file,
+                    span: key_span(text, subset.unwrap_or("train")),
+                });
+                let Some(text) = c.read_list(&path, key_at) else {
                     continue;
                 };
                 for (line, listed) in list_lines(&path, text) {
@@ -547,8 +553,13 @@ fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, E
     };
     let schema = schema_from_yaml(&yaml, Some(names_at));
     check_flip_idx(&schema, file, &text, &mut loaded.issues);
-    let (entries, issues) =
-        collect_ultralytics(&root, &yaml, &scope, Some((yaml_path, &text)), options)?;
+    let (entries, issues) = collect_ultralytics(
+        &root,
+        &yaml,
+        &scope,
+        Some((yaml_path, &text, file)),
+        options,
+    )?;
     loaded.issues.extend(issues);
     build(loaded, &schema, &entries, &scope, options)
 }
@@ -638,7 +649,11 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
         let Some(list) = obj.path_of(key)? else {
             continue;
         };
-        let Some(list_text) = c.read_list(&list) else {
+        let key_at = SourceSpan {
+            file,
+            span: key_span_with(&text, key, '='),
+        };
+        let Some(list_text) = c.read_list(&list, Some(key_at)) else {
             continue;
         };
         let list_dir = list.parent().unwrap_or(&root).to_path_buf();

@@ -759,4 +759,38 @@ fn an_image_list_that_is_a_fifo_or_a_device_is_reported_not_read() {
         ));
     }
     assert_eq!(got, expected);
+    // Placed at the key naming the list.
+    let at: Vec<String> = l
+        .issues
+        .iter()
+        .filter(|d| d.message.starts_with("image list"))
+        .map(|d| placed(&l, d, dir.path()))
+        .collect();
+    let keys = ["data.yaml:2:1", "data.yaml:3:1"];
+    assert_eq!(at, keys[..expected.len()]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_darknet_image_list_that_is_a_fifo_is_reported_at_its_key() {
+    let dir = darknet("obj.names");
+    write(&dir.path().join("obj.names"), "a\n");
+    fs::remove_file(dir.path().join("train.txt")).unwrap();
+    mkfifo(&dir.path().join("train.txt"));
+    let obj = dir.path().join("obj.data");
+    let l = finishes(move || read(&obj, ReadOptions::default()).unwrap());
+    let d = l
+        .issues
+        .iter()
+        .find(|d| d.message.starts_with("image list"))
+        .unwrap_or_else(|| panic!("{:?}", issues(&l)));
+    assert_eq!(d.code, "F011");
+    assert_eq!(
+        d.message,
+        format!(
+            "image list {}: not a regular file (a FIFO): not read",
+            dir.path().join("train.txt").display()
+        )
+    );
+    assert_eq!(placed(&l, d, dir.path()), "obj.data:2:1");
 }
