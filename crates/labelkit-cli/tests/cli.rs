@@ -1538,3 +1538,73 @@ fn errors_escape_names_and_state_each_cause_once() {
         "labelkit: error: a\\x1b[2Jb.json: No such file or directory (os error 2)\n"
     );
 }
+
+// ---------------------------------------------------------------------------
+// The pre-commit form (`labelkit check FILE...`) on label files and images
+// that are not regular files: reported as `check DATASET` reports them.
+
+/// The finding lines of `check` (concise) naming `needle`.
+#[cfg(unix)]
+fn lines_naming(o: &Output, needle: &str) -> Vec<String> {
+    stdout(o)
+        .lines()
+        .filter(|l| l.contains(needle))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_hook_form_reports_fifo_and_device_files_as_the_dataset_check_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(&d.join("DS"), "0 0.5 0.5 0.2 0.2\n");
+    let labels = d.join("DS/labels/train");
+    let made = Command::new("mkfifo")
+        .arg(labels.join("f.txt"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", labels.join("z.txt")).unwrap();
+    // A label whose image `d.png` is a device.
+    std::fs::write(labels.join("d.txt"), "0 0.5 0.5 0.2 0.2\n").unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("DS/images/train/d.png")).unwrap();
+
+    let concise = ["--output-format", "concise"];
+    let whole = labelkit(&[&["check", "DS"][..], &concise].concat(), d);
+    assert_eq!(whole.status.code(), Some(1), "{}", stderr(&whole));
+    let hook = labelkit(
+        &[
+            &[
+                "check",
+                "DS/labels/train/f.txt",
+                "DS/labels/train/z.txt",
+                "DS/labels/train/d.txt",
+            ][..],
+            &concise,
+        ]
+        .concat(),
+        d,
+    );
+    let out = stdout(&hook);
+    assert_eq!(hook.status.code(), Some(1), "{out}\n{}", stderr(&hook));
+    assert!(!stderr(&hook).contains("skipped"), "{}", stderr(&hook));
+    assert!(!stderr(&hook).contains("all checks passed"));
+    let fifo = "DS/labels/train/f.txt: F011 label file DS/labels/train/f.txt: not a regular file (a FIFO): not read";
+    assert_eq!(lines_naming(&hook, "f.txt"), [fifo]);
+    assert_eq!(lines_naming(&whole, "f.txt: F011"), [fifo]);
+    let zero = lines_naming(&hook, "z.txt");
+    assert_eq!(zero.len(), 1, "{out}");
+    assert!(
+        zero[0].starts_with(
+            "DS/labels/train/z.txt: F011 DS/labels/train/z.txt resolves to /dev/zero, outside the dataset folder"
+        ),
+        "{out}"
+    );
+    assert_eq!(lines_naming(&whole, "z.txt"), zero);
+    // The device image is named, not a missing `d.jpg`.
+    assert!(!out.contains("d.jpg"), "{out}");
+    let image = "DS/images/train/d.png: F008 DS/images/train/d.png: cannot read the image: not a regular file (a device): not read; its size is unknown, so its 1 shapes keep normalised coordinates";
+    assert_eq!(lines_naming(&hook, "d.png"), [image]);
+    assert_eq!(lines_naming(&whole, "d.png"), [image]);
+}

@@ -35,26 +35,41 @@ pub(crate) struct DataYaml {
 /// that hostile input cannot exhaust the stack.
 const MAX_NESTING: usize = 64;
 
-fn too_deep(text: &str) -> Option<usize> {
+/// Where `text` nests deeper than [`MAX_NESTING`] and how: the offset of
+/// the bracket that crosses the limit (flow nesting), or of the first key
+/// or value indented past `4 * MAX_NESTING` columns (block nesting).
+fn too_deep(text: &str) -> Option<(usize, String)> {
     let mut depth = 0usize;
     for (i, c) in text.char_indices() {
         match c {
             '[' | '{' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Some(i);
+                    return Some((
+                        i,
+                        format!("yaml nested too deeply: more than {MAX_NESTING} nested `[`/`{{`"),
+                    ));
                 }
             }
             ']' | '}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
-    let max_indent = text
-        .lines()
-        .map(|l| l.len() - l.trim_start_matches([' ', '-']).len())
-        .max()
-        .unwrap_or(0);
-    (max_indent > 4 * MAX_NESTING).then_some(0)
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        if indent > 4 * MAX_NESTING {
+            return Some((
+                offset + indent,
+                format!(
+                    "yaml nested too deeply: indented more than {} columns",
+                    4 * MAX_NESTING
+                ),
+            ));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The byte span of `key:` at the start of a line, for positions.
@@ -162,12 +177,12 @@ pub(crate) fn parse_data_yaml(
     file: FileId,
     issues: &mut Vec<Diagnostic>,
 ) -> Result<DataYaml, ParseError> {
-    if let Some(offset) = too_deep(text) {
+    if let Some((offset, message)) = too_deep(text) {
         return Err(ParseError::at_offset(
             path,
             text.as_bytes(),
             offset,
-            "yaml nested too deeply",
+            message,
         ));
     }
     refuse_anchors(text, path)?;
@@ -335,6 +350,31 @@ mod tests {
         assert_eq!(d.kpt_shape, Some((3, 2)));
         assert_eq!(d.flip_idx, Some(vec![1, 0, 2]));
         assert_eq!(d.task, Some(Task::Pose));
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_placed_where_it_crosses_it() {
+        // Flow nesting: at the 65th `[`, on line 2.
+        let text = format!("names: [a]\nx: {}1{}\n", "[".repeat(100), "]".repeat(100));
+        let e = parse(&text).0.unwrap_err();
+        assert_eq!((e.location.line, e.location.column), (2, 4 + 64), "{e}");
+        assert_eq!(
+            e.message,
+            "yaml nested too deeply: more than 64 nested `[`/`{`"
+        );
+        // Block nesting: at the key of the first line indented past 256
+        // columns (level 129 of two spaces, on line 130).
+        let mut text = String::from("names: [a]\n");
+        for level in 0..200 {
+            text.push_str(&" ".repeat(2 * level));
+            text.push_str("k:\n");
+        }
+        let e = parse(&text).0.unwrap_err();
+        assert_eq!((e.location.line, e.location.column), (2 + 129, 259), "{e}");
+        assert_eq!(
+            e.message,
+            "yaml nested too deeply: indented more than 256 columns"
+        );
     }
 
     #[test]

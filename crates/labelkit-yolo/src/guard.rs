@@ -243,12 +243,21 @@ impl Scope {
     }
 
     /// Reads a whole regular file of the dataset of at most `cap` bytes.
+    /// A file outside the folder fails with an error for which
+    /// [`is_outside_refusal`] holds.
     pub(crate) fn read(&self, path: &Path, cap: u64) -> io::Result<Vec<u8>> {
         let file = self.open(path)?;
         let mut buf = Vec::new();
         read_rest_capped(file, &mut buf, cap)?;
         Ok(buf)
     }
+}
+
+/// Whether an error of [`Scope::open`] or [`Scope::read`] is the refusal
+/// of a path leading outside the dataset folder (its message names the
+/// path, where it leads and how to allow it).
+pub(crate) fn is_outside_refusal(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::PermissionDenied && e.raw_os_error().is_none()
 }
 
 /// A diagnostic naming `path` with its bytes escaped when it is not UTF-8

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use labelkit_diagnostics::{
     ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceSpan,
@@ -40,6 +41,56 @@ struct Entry {
     label: PathBuf,
     file_name: String,
     subset: Option<String>,
+    /// The line of the image list that named the image, if one did.
+    listed: Option<Listed>,
+}
+
+/// A line of an image list (`train.txt`), for the positions of findings
+/// about what it names.
+#[derive(Debug, Clone)]
+struct Listed {
+    list: Arc<ListFile>,
+    span: ByteSpan,
+}
+
+/// An image list and its bytes.
+#[derive(Debug)]
+struct ListFile {
+    path: PathBuf,
+    text: Arc<[u8]>,
+}
+
+/// The non-empty lines of an image list, trimmed, each with where it is.
+fn list_lines(path: &Path, text: Vec<u8>) -> Vec<(String, Listed)> {
+    let list = Arc::new(ListFile {
+        path: path.to_path_buf(),
+        text: text.into(),
+    });
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    for raw in list.text.split_inclusive(|&b| b == b'\n') {
+        let start = offset + raw.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        offset += raw.len();
+        let line = String::from_utf8_lossy(raw);
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let end = offset
+            - raw
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        out.push((
+            line.to_owned(),
+            Listed {
+                list: Arc::clone(&list),
+                span: ByteSpan::new(start, end.max(start)),
+            },
+        ));
+    }
+    out
 }
 
 /// Reads a small file with one open, reads and a close: no metadata call
@@ -175,11 +226,12 @@ fn label2img_stem(label: &Path, labels_dir: &str) -> PathBuf {
 
 /// Finds the image of a label by trying image extensions (no listing).
 fn find_image(stem: &Path) -> Option<PathBuf> {
-    let name = stem.file_name()?.to_string_lossy().into_owned();
     for ext in IMAGE_EXTENSIONS {
         for e in [ext.to_owned(), ext.to_ascii_uppercase()] {
-            let p = stem.with_file_name(format!("{name}.{e}"));
-            if p.is_file() {
+            let p = with_image_ext(stem, &e);
+            // Not only a regular file: a FIFO or device named like the
+            // image is the image, refused when it is read.
+            if fs::metadata(&p).is_ok_and(|m| !m.is_dir()) {
                 return Some(p);
             }
         }
@@ -187,12 +239,16 @@ fn find_image(stem: &Path) -> Option<PathBuf> {
     None
 }
 
+/// `stem` with `.ext` appended to its file name, bytes kept as they are.
+fn with_image_ext(stem: &Path, ext: &str) -> PathBuf {
+    let mut name = stem.file_name().unwrap_or_default().to_owned();
+    name.push(".");
+    name.push(ext);
+    stem.with_file_name(name)
+}
+
 fn guessed_image(stem: &Path) -> PathBuf {
-    let name = stem
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    stem.with_file_name(format!("{name}.jpg"))
+    with_image_ext(stem, "jpg")
 }
 
 /// Where a `train`/`val`/`test` entry points, with the fallbacks for
@@ -282,16 +338,18 @@ impl<'s> Collector<'s> {
 
     /// The bytes of an image list (`train.txt`): `None` when it does not
     /// exist, or when it is refused (not a regular file, outside the
-    /// dataset, larger than [`MAX_LABEL_BYTES`]), which is reported.
-    fn read_list(&mut self, path: &Path) -> Option<Vec<u8>> {
+    /// dataset, larger than [`MAX_LABEL_BYTES`]), which is reported at
+    /// `key_at` (the key of the description naming it) when given.
+    fn read_list(&mut self, path: &Path, key_at: Option<SourceSpan>) -> Option<Vec<u8>> {
         match self.walker.scope().read(path, MAX_LABEL_BYTES) {
             Ok(t) => Some(t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
-                self.walker.issues.push(guard::refused(
-                    path,
-                    format!("image list {}: {e}", path.display()),
-                ));
+                let mut d = guard::refused(path, format!("image list {}: {e}", path.display()));
+                if let Some(at) = key_at {
+                    d = d.at(at.file, at.span);
+                }
+                self.walker.issues.push(d);
                 None
             }
         }
@@ -302,7 +360,14 @@ impl<'s> Collector<'s> {
         self.walker.walk(dir, keep)
     }
 
-    fn push(&mut self, root: &Path, image: PathBuf, label: PathBuf, subset: Option<&str>) {
+    fn push(
+        &mut self,
+        root: &Path,
+        image: PathBuf,
+        label: PathBuf,
+        subset: Option<&str>,
+        listed: Option<Listed>,
+    ) {
         let rel = image.strip_prefix(root).unwrap_or(&image);
         if let Some(d) = guard::not_utf8(rel) {
             if self.seen.insert(image.clone()) {
@@ -316,6 +381,7 @@ impl<'s> Collector<'s> {
                 image,
                 label,
                 subset: subset.map(str::to_owned),
+                listed,
             });
         }
     }
@@ -336,20 +402,29 @@ impl<'s> Collector<'s> {
             if claimed.contains(&label) {
                 continue;
             }
+            // A label file whose name is not UTF-8 is refused on its own:
+            // its image name would be made lossy, and two such files would
+            // become one image.
+            if let Some(d) = guard::not_utf8(label.strip_prefix(root).unwrap_or(&label)) {
+                if self.seen.insert(label.clone()) {
+                    self.walker.issues.push(d.with_path(label));
+                }
+                continue;
+            }
             let stem = if darknet {
                 label.with_extension("")
             } else {
                 label2img_stem(&label, labels_dir)
             };
             let image = find_image(&stem).unwrap_or_else(|| guessed_image(&stem));
-            self.push(root, image, label, subset);
+            self.push(root, image, label, subset, None);
         }
     }
 }
 
 /// The description a dataset was read from, for the positions of
-/// refusals: its path and text.
-type Described<'a> = Option<(&'a Path, &'a str)>;
+/// refusals: its path, text and id in the source map.
+type Described<'a> = Option<(&'a Path, &'a str, FileId)>;
 
 /// The entries of an Ultralytics dataset, and what the collection reported.
 ///
@@ -381,7 +456,7 @@ fn collect_ultralytics(
         let subset = (!subset.is_empty()).then_some(subset.as_str());
         for entry in entries {
             let (path, exists) = resolve_entry(root, entry);
-            if let (true, Some((cfg, text))) = (exists, described) {
+            if let (true, Some((cfg, text, _))) = (exists, described) {
                 if let Err(m) = scope.check(&path) {
                     let key = subset.unwrap_or("train");
                     return Err(refuse_at(
@@ -392,23 +467,26 @@ fn collect_ultralytics(
                     ));
                 }
             }
-            if exists && path.is_file() && has_ext(&path, "txt") {
+            // A FIFO or device is a file here: reading it refuses it and
+            // reports it (F011 for a list, F008 for an image).
+            let file = exists && !path.is_dir();
+            if file && has_ext(&path, "txt") {
                 let list_dir = path.parent().unwrap_or(root).to_path_buf();
-                let Some(text) = c.read_list(&path) else {
+                let key_at = described.map(|(_, text, file)| SourceSpan {
+                    file,
+                    span: key_span(text, subset.unwrap_or("train")),
+                });
+                let Some(text) = c.read_list(&path, key_at) else {
                     continue;
                 };
-                for line in String::from_utf8_lossy(&text).lines() {
-                    let line = line.trim();
-                    if line.is_empty() {
-                        continue;
-                    }
-                    let image = resolve_listed(root, &list_dir, line);
+                for (line, listed) in list_lines(&path, text) {
+                    let image = resolve_listed(root, &list_dir, &line);
                     let label = img2label(&image, ld);
-                    c.push(root, image, label, subset);
+                    c.push(root, image, label, subset, Some(listed));
                 }
-            } else if exists && path.is_file() {
+            } else if file {
                 let label = img2label(&path, ld);
-                c.push(root, path, label, subset);
+                c.push(root, path, label, subset, None);
             } else {
                 // A folder listed under two keys (`val: images/train` as
                 // well as `train`) is walked once: its images belong to the
@@ -418,7 +496,7 @@ fn collect_ultralytics(
                 }
                 for image in c.walk(&path, &is_image) {
                     let label = img2label(&image, ld);
-                    c.push(root, image, label, subset);
+                    c.push(root, image, label, subset, None);
                 }
                 let labels = img2label(&path.join("x"), ld);
                 if let Some(dir) = labels.parent() {
@@ -475,8 +553,13 @@ fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, E
     };
     let schema = schema_from_yaml(&yaml, Some(names_at));
     check_flip_idx(&schema, file, &text, &mut loaded.issues);
-    let (entries, issues) =
-        collect_ultralytics(&root, &yaml, &scope, Some((yaml_path, &text)), options)?;
+    let (entries, issues) = collect_ultralytics(
+        &root,
+        &yaml,
+        &scope,
+        Some((yaml_path, &text, file)),
+        options,
+    )?;
     loaded.issues.extend(issues);
     build(loaded, &schema, &entries, &scope, options)
 }
@@ -566,19 +649,19 @@ fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loaded, Error>
         let Some(list) = obj.path_of(key)? else {
             continue;
         };
-        let Some(list_text) = c.read_list(&list) else {
+        let key_at = SourceSpan {
+            file,
+            span: key_span_with(&text, key, '='),
+        };
+        let Some(list_text) = c.read_list(&list, Some(key_at)) else {
             continue;
         };
         let list_dir = list.parent().unwrap_or(&root).to_path_buf();
-        for line in String::from_utf8_lossy(&list_text).lines() {
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
-            let image = resolve_listed(&root, &list_dir, line);
+        for (line, listed) in list_lines(&list, list_text) {
+            let image = resolve_listed(&root, &list_dir, &line);
             let subset = darknet_subset(&image).unwrap_or_else(|| key.to_owned());
             let label = image.with_extension("txt");
-            c.push(&root, image, label, Some(&subset));
+            c.push(&root, image, label, Some(&subset), Some(listed));
         }
     }
     collect_darknet_dirs(&mut c, &root);
@@ -592,7 +675,7 @@ fn collect_darknet_dirs(c: &mut Collector<'_>, root: &Path) {
         let subset = darknet_subset(&dir.join("x"));
         for image in c.walk(&dir, &is_image) {
             let label = image.with_extension("txt");
-            c.push(root, image, label, subset.as_deref());
+            c.push(root, image, label, subset.as_deref(), None);
         }
         c.orphans(root, &dir, subset.as_deref(), "labels", true);
     }
@@ -906,6 +989,10 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
         }
         return read_ultralytics(path, options);
     }
+    if has_ext(path, "txt") && fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
+        // A FIFO or device label file: refused by the read, with F011.
+        return read_label_file(path, options);
+    }
     if !path.is_dir() {
         return Err(Error::io(
             path,
@@ -1018,7 +1105,9 @@ pub fn sniff(path: &Path) -> Option<Layout> {
 /// [`Error::Io`] when the label file cannot be read, [`Error::Parse`] for a
 /// `data.yaml` with a syntax error.
 pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    if !label_path.is_file() {
+    // A FIFO, device or link to one is read like in a whole dataset: the
+    // read refuses it and reports it (F011), never blocking.
+    if std::fs::metadata(label_path).map_or(true, |m| m.is_dir()) {
         return Err(Error::io(
             label_path,
             std::io::Error::new(std::io::ErrorKind::NotFound, "label file not found"),
@@ -1112,11 +1201,18 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
             Scope::new(&top, options.allow_outside_root)
         }
     };
+    // As in a whole dataset: a name that is not UTF-8 is refused.
+    let rel = label_path.strip_prefix(&root).unwrap_or(label_path);
+    if let Some(d) = guard::not_utf8(rel) {
+        loaded.issues.push(d.with_path(label_path.to_path_buf()));
+        return build(loaded, &schema, &[], &scope, options);
+    }
     let entry = Entry {
         file_name: rel_name(&root, &clean(&image)),
         image,
         label: label_path.to_path_buf(),
         subset,
+        listed: None,
     };
     build(loaded, &schema, &[entry], &scope, options)
 }
@@ -1394,13 +1490,18 @@ fn keypoint_schema(schema: &Schema) -> Option<KeypointSchema> {
 /// folder, or `None` when they all do. Each folder that resolves outside
 /// it (a symlinked `labels/`, absolute paths in an image list) is reported
 /// once with the number of its files left out.
-fn confine(entries: &[Entry], scope: &Scope, issues: &mut Vec<Diagnostic>) -> Option<Vec<Entry>> {
+/// The entries whose image and label folders lie inside the dataset;
+/// `None` when all do. Each folder outside is reported once, at the line of
+/// the image list that first named a file in it (the list joins the source
+/// map), or against the folder when no list named it.
+fn confine(entries: &[Entry], scope: &Scope, loaded: &mut Loaded) -> Option<Vec<Entry>> {
     if scope.allows_outside() {
         return None;
     }
     // Folders are few: each is resolved once.
     let mut verdict: HashMap<&Path, Option<String>> = HashMap::new();
-    let mut outside: Vec<(&Path, usize)> = Vec::new();
+    // Each folder outside, how many entries it holds and the first.
+    let mut outside: Vec<(&Path, usize, &Entry)> = Vec::new();
     let mut keep = vec![true; entries.len()];
     for (i, e) in entries.iter().enumerate() {
         for p in [&e.label, &e.image] {
@@ -1411,9 +1512,9 @@ fn confine(entries: &[Entry], scope: &Scope, issues: &mut Vec<Diagnostic>) -> Op
                 .is_some();
             if refused {
                 if keep[i] {
-                    match outside.iter_mut().find(|(d, _)| *d == dir) {
-                        Some((_, n)) => *n += 1,
-                        None => outside.push((dir, 1)),
+                    match outside.iter_mut().find(|(d, _, _)| *d == dir) {
+                        Some((_, n, _)) => *n += 1,
+                        None => outside.push((dir, 1, e)),
                     }
                 }
                 keep[i] = false;
@@ -1423,12 +1524,24 @@ fn confine(entries: &[Entry], scope: &Scope, issues: &mut Vec<Diagnostic>) -> Op
     if outside.is_empty() {
         return None;
     }
-    for (dir, n) in outside {
+    let mut lists: HashMap<PathBuf, FileId> = HashMap::new();
+    for (dir, n, first) in outside {
         let why = verdict.get(dir).cloned().flatten().unwrap_or_default();
-        issues.push(guard::refused(
+        let mut d = guard::refused(
             dir,
             format!("{why}: its {n} listed files were not read ({ALLOW_HINT})"),
-        ));
+        );
+        if let Some(listed) = &first.listed {
+            let list = &listed.list;
+            let file = *lists.entry(list.path.clone()).or_insert_with(|| {
+                loaded.sources.add(SourceFile::with_text(
+                    list.path.clone(),
+                    Arc::clone(&list.text),
+                ))
+            });
+            d = d.at(file, listed.span);
+        }
+        loaded.issues.push(d);
     }
     Some(
         entries
@@ -1448,7 +1561,7 @@ fn build(
     scope: &Scope,
     options: &ReadOptions,
 ) -> Result<Loaded, Error> {
-    let inside = confine(entries, scope, &mut loaded.issues);
+    let inside = confine(entries, scope, &mut loaded);
     let entries: &[Entry] = inside.as_deref().unwrap_or(entries);
     // Phase one, in parallel: label bytes, rows, image size.
     let base = u32::try_from(loaded.sources.len()).unwrap_or(u32::MAX);
@@ -1466,9 +1579,14 @@ fn build(
                 (None, false)
             }
             Err(err) => {
-                issues.extend(
-                    scope.refuse_once(&e.label, format!("label file {}: {err}", e.label.display())),
-                );
+                // A refusal of the scope (a link leading out) names the
+                // file already, as a folder walk reports it.
+                let message = if guard::is_outside_refusal(&err) {
+                    err.to_string()
+                } else {
+                    format!("label file {}: {err}", e.label.display())
+                };
+                issues.extend(scope.refuse_once(&e.label, message));
                 (None, true)
             }
         };

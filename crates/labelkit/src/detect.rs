@@ -31,6 +31,14 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
     }
     if !meta.is_file() {
         // A FIFO (or a symlink to `/dev/stdin`) would block the read below.
+        // A `.txt` in a YOLO dataset is a label file by its place: the
+        // reader refuses it (F011) as it does in the whole dataset.
+        let txt = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+        if txt && yolo_dataset_above(path) {
+            return Ok(yolo_layout_near(path));
+        }
         return Err(undetected(
             path,
             "not a regular file (a FIFO, socket or device): not read",
@@ -172,6 +180,18 @@ fn yolo_layout_near(path: &Path) -> Format {
     } else {
         Format::YoloUltralytics
     }
+}
+
+/// Whether a YOLO dataset description lies in the folder of `path` or
+/// above it.
+#[cfg(feature = "yolo")]
+fn yolo_dataset_above(path: &Path) -> bool {
+    labelkit_yolo::find_config(path).is_some()
+}
+
+#[cfg(not(feature = "yolo"))]
+fn yolo_dataset_above(_path: &Path) -> bool {
+    false
 }
 
 /// The YOLO layout of the dataset a file belongs to: darknet when an

@@ -298,6 +298,77 @@ fn images_listed_outside_the_dataset_are_not_read() {
     );
 }
 
+/// Where a diagnostic is placed: `file:line:col` relative to `root`, or
+/// the path it names when it has no position.
+fn placed(l: &Loaded, d: &labelkit_diagnostics::Diagnostic, root: &Path) -> String {
+    match &d.primary {
+        Some(p) => {
+            let f = l.sources.get(p.file).unwrap();
+            let lc = f.line_col(p.span.start);
+            let path = f.path().strip_prefix(root).unwrap_or(f.path());
+            format!("{}:{}:{}", path.display(), lc.line, lc.column)
+        }
+        None => d
+            .path
+            .as_deref()
+            .unwrap_or(Path::new("?"))
+            .display()
+            .to_string(),
+    }
+}
+
+#[test]
+fn entries_of_an_image_list_outside_the_dataset_are_placed_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let outer = dir.path();
+    write(&outer.join("secret/images/x.png"), png(10, 10));
+    write(&outer.join("secret/images/y.png"), png(10, 10));
+    write(&outer.join("other/z.png"), png(10, 10));
+    let ds = outer.join("ds");
+    write(&ds.join("data.yaml"), "names: [a]\ntrain: list.txt\n");
+    write(&ds.join("images/in.png"), png(4, 4));
+    let secret = outer.join("secret/images");
+    write(
+        &ds.join("list.txt"),
+        format!(
+            "images/in.png\n  {}/x.png\n{}/y.png\n../other/z.png\n",
+            secret.display(),
+            secret.display()
+        ),
+    );
+    let l = read(&ds, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/in.png"]);
+    let refused: Vec<_> = l
+        .issues
+        .iter()
+        .filter(|d| d.message.contains("outside the dataset folder"))
+        .collect();
+    // One finding per folder outside, at the first line naming it (the
+    // label folders are checked first: `secret/labels`, `other`).
+    let got: Vec<String> = refused
+        .iter()
+        .map(|d| format!("{}: {} {}", placed(&l, d, &ds), d.code, d.severity))
+        .collect();
+    assert_eq!(
+        got,
+        ["list.txt:2:3: F011 error", "list.txt:4:1: F011 error"]
+    );
+    assert!(
+        refused[0]
+            .message
+            .contains("its 2 listed files were not read"),
+        "{}",
+        refused[0].message
+    );
+    assert!(
+        refused[1]
+            .message
+            .contains("its 1 listed files were not read"),
+        "{}",
+        refused[1].message
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn label_files_and_folders_linking_out_are_refused() {
@@ -576,4 +647,150 @@ fn the_hostile_yaml_seeds_are_committed() {
         fs::read_to_string(seeds.join("yaml_alias_bomb.yaml")).unwrap(),
         alias_bomb()
     );
+}
+
+#[test]
+fn label_file_names_that_are_not_utf8_are_refused_not_merged() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join("data.yaml"), "names: [a]\ntrain: images/train\n");
+    for b in [0xFFu8, 0xFE] {
+        let bytes = [b'x', b, b'.', b't', b'x', b't'];
+        let name = std::ffi::OsStr::from_bytes(&bytes);
+        write(&root.join("labels/train").join(name), "0 0.5 0.5 0.2 0.2\n");
+    }
+    write(&root.join("labels/train/ok.txt"), "0 0.5 0.5 0.2 0.2\n");
+    // Without images: neither label file becomes `x\u{FFFD}.jpg`.
+    let l = read(root, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/train/ok.jpg"]);
+    assert_eq!(l.dataset.annotations.len(), 1);
+    let refused = |l: &Loaded| -> Vec<(String, String)> {
+        issues(l)
+            .into_iter()
+            .filter(|(_, m)| m.contains("not valid UTF-8"))
+            .collect()
+    };
+    let expected = [
+        r#""labels/train/x\xFE.txt": the file name is not valid UTF-8; the file is not read"#,
+        r#""labels/train/x\xFF.txt": the file name is not valid UTF-8; the file is not read"#,
+    ];
+    let got = refused(&l);
+    assert_eq!(
+        got.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(),
+        expected
+    );
+    assert!(got.iter().all(|(c, _)| c == "F011"));
+    assert!(l
+        .issues
+        .iter()
+        .filter(|d| d.message.contains("not valid UTF-8"))
+        .all(|d| d.severity == Severity::Error));
+    // Alone (the pre-commit form): refused the same way.
+    let bytes = [b'x', 0xFF, b'.', b't', b'x', b't'];
+    let one = root
+        .join("labels/train")
+        .join(std::ffi::OsStr::from_bytes(&bytes));
+    let l = read_label_file(&one, &ReadOptions::default()).unwrap();
+    assert!(image_names(&l).is_empty());
+    assert_eq!(refused(&l), [("F011".to_owned(), expected[1].to_owned())]);
+    // With images of the same (non-UTF-8) names: each file is refused on
+    // its own, images and label files alike.
+    for b in [0xFFu8, 0xFE] {
+        let bytes = [b'x', b, b'.', b'p', b'n', b'g'];
+        let name = std::ffi::OsStr::from_bytes(&bytes);
+        write(&root.join("images/train").join(name), png(10, 10));
+    }
+    let l = read(root, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/train/ok.jpg"]);
+    let got = refused(&l);
+    assert_eq!(
+        got.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>(),
+        [
+            r#""images/train/x\xFE.png": the file name is not valid UTF-8; the file is not read"#,
+            r#""images/train/x\xFF.png": the file name is not valid UTF-8; the file is not read"#,
+            expected[0],
+            expected[1],
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_image_list_that_is_a_fifo_or_a_device_is_reported_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    write(
+        &root.join("data.yaml"),
+        "names: [a]\ntrain: list.txt\nval: zero.txt\n",
+    );
+    mkfifo(&root.join("list.txt"));
+    // A link to a device inside the dataset folder.
+    fs::create_dir_all(root.join("dev")).unwrap();
+    let made = std::process::Command::new("mknod")
+        .arg(root.join("dev/zero"))
+        .args(["c", "1", "5"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        symlink("dev/zero", &root.join("zero.txt"));
+    }
+    let l = finishes(move || read(&root, ReadOptions::default()).unwrap());
+    assert!(image_names(&l).is_empty());
+    let got: Vec<(String, String)> = issues(&l)
+        .into_iter()
+        .filter(|(_, m)| m.starts_with("image list"))
+        .collect();
+    let list = dir.path().join("list.txt");
+    let mut expected = vec![(
+        "F011".to_owned(),
+        format!(
+            "image list {}: not a regular file (a FIFO): not read",
+            list.display()
+        ),
+    )];
+    if made {
+        expected.push((
+            "F011".to_owned(),
+            format!(
+                "image list {}: not a regular file (a device): not read",
+                dir.path().join("zero.txt").display()
+            ),
+        ));
+    }
+    assert_eq!(got, expected);
+    // Placed at the key naming the list.
+    let at: Vec<String> = l
+        .issues
+        .iter()
+        .filter(|d| d.message.starts_with("image list"))
+        .map(|d| placed(&l, d, dir.path()))
+        .collect();
+    let keys = ["data.yaml:2:1", "data.yaml:3:1"];
+    assert_eq!(at, keys[..expected.len()]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_darknet_image_list_that_is_a_fifo_is_reported_at_its_key() {
+    let dir = darknet("obj.names");
+    write(&dir.path().join("obj.names"), "a\n");
+    fs::remove_file(dir.path().join("train.txt")).unwrap();
+    mkfifo(&dir.path().join("train.txt"));
+    let obj = dir.path().join("obj.data");
+    let l = finishes(move || read(&obj, ReadOptions::default()).unwrap());
+    let d = l
+        .issues
+        .iter()
+        .find(|d| d.message.starts_with("image list"))
+        .unwrap_or_else(|| panic!("{:?}", issues(&l)));
+    assert_eq!(d.code, "F011");
+    assert_eq!(
+        d.message,
+        format!(
+            "image list {}: not a regular file (a FIFO): not read",
+            dir.path().join("train.txt").display()
+        )
+    );
+    assert_eq!(placed(&l, d, dir.path()), "obj.data:2:1");
 }
