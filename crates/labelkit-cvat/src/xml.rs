@@ -15,6 +15,11 @@ use quick_xml::Reader;
 /// hostile or broken, and the limit keeps memory bounded.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// The most XML attributes one element may carry. A CVAT element has about
+/// twenty at most (a cuboid's corners); a start tag with thousands is
+/// hostile, and refusing it keeps the repeated-name check cheap.
+pub(crate) const MAX_ATTRIBUTES: usize = 1024;
+
 /// One event with its absolute byte span.
 pub(crate) struct Ev<'a> {
     pub(crate) event: Event<'a>,
@@ -718,6 +723,14 @@ impl<'a> Xml<'a> {
                     self.error_at(start + key_start, "malformed attribute: a name is missing")
                 );
             };
+            if out.len() == MAX_ATTRIBUTES {
+                return Err(self.error_at(
+                    start + key_start,
+                    format!(
+                        "malformed element: more than {MAX_ATTRIBUTES} attributes: expected at most {MAX_ATTRIBUTES} (a CVAT element has about 20)"
+                    ),
+                ));
+            }
             let bit = 1u64 << ((key.len() * 7 + usize::from(first) * 3 + usize::from(last)) & 63);
             if seen & bit != 0 && out.iter().any(|(k, _)| key_is(k, key)) {
                 return Err(self.error_at(

@@ -1398,3 +1398,58 @@ fn twenty_thousand_declared_attributes_type_each_shape_by_look_up() {
         );
     }
 }
+
+/// An `<image>` start tag with `n` attributes `a0="1"` … after its usual
+/// ones, on line 2; `comment` goes before the root element.
+fn many_attributes(n: usize, comment: &[u8]) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let mut xml = b"<?xml version=\"1.0\"?>".to_vec();
+    xml.extend_from_slice(comment);
+    let mut tag =
+        String::from("\n<annotations><image id=\"0\" name=\"a.png\" width=\"10\" height=\"10\"");
+    for i in 0..n {
+        write!(tag, " a{i}=\"1\"").unwrap();
+    }
+    tag.push_str(
+        "><box label=\"p\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\"/></image></annotations>\n",
+    );
+    xml.extend_from_slice(tag.as_bytes());
+    xml
+}
+
+/// A start tag with more than 1,024 attributes is refused at the first one
+/// too many, by the fast reader and by the quick-xml path (taken when the
+/// input is not valid UTF-8 as a whole), so 200,000 attributes (2.5 MB)
+/// cost no quadratic repeated-name check. 1,024 are still read.
+#[test]
+fn elements_with_more_than_1024_attributes_are_refused() {
+    // The 1,025th attribute, `a1020`, starts after the 4 usual ones and
+    // 1,020 ` aI="1"`.
+    let col = 1
+        + "<annotations><image id=\"0\" name=\"a.png\" width=\"10\" height=\"10\"".len()
+        + (0..1020)
+            .map(|i: usize| format!(" a{i}=\"1\"").len())
+            .sum::<usize>()
+        + 1;
+    for comment in [&b""[..], b"<!-- \xff -->"] {
+        for n in [1025, 200_000] {
+            let xml = many_attributes(n, comment);
+            let err = read_bytes(Path::new("ma.xml"), &xml, &ReadOptions::default())
+                .expect_err("refused")
+                .to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "ma.xml:2:{col}: malformed element: more than 1024 attributes: \
+                     expected at most 1024 (a CVAT element has about 20)"
+                ),
+                "{n} attributes"
+            );
+        }
+        // 4 + 1,020 = 1,024 attributes: read.
+        let xml = many_attributes(1020, comment);
+        let loaded = read_bytes(Path::new("ma.xml"), &xml, &ReadOptions::default()).unwrap();
+        assert_eq!(loaded.dataset.images.len(), 1);
+        assert_eq!(loaded.dataset.annotations.len(), 1);
+    }
+}
