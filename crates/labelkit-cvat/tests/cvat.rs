@@ -1210,7 +1210,8 @@ fn control_characters_are_replaced_and_line_breaks_survive() {
 
 /// Numbers out of their type's range are errors at the value, naming the
 /// range: `width="4294967296"` no longer becomes 0 silently, ids, z_order,
-/// group ids and `<meta>` frames neither wrap nor saturate.
+/// group ids and `<meta>` frames neither wrap nor saturate. (The seed's
+/// escape characters, `&#x1b;`, are findings too.)
 #[test]
 fn out_of_range_numbers_are_reported_at_the_value_with_the_range() {
     let xml = std::fs::read_to_string(concat!(
@@ -1237,6 +1238,9 @@ fn out_of_range_numbers_are_reported_at_the_value_with_the_range() {
         "3:89: F001 <meta> frame_filter step `0` is out of range: expected an integer from 1 to 18446744073709551615: ignored",
         "3:139: F001 <meta> original_size width `4294967296` is out of range: expected an integer from 0 to 4294967295: ignored",
         "3:164: F001 <meta> original_size height `x` is not an integer: expected an integer from 0 to 4294967295: ignored",
+        "4:27: F001 character reference `&#x1b;` is to U+001B, a character XML 1.0 cannot hold: read as U+FFFD",
+        "4:111: F001 character reference `&#x1b;` is to U+001B, a character XML 1.0 cannot hold: read as U+FFFD",
+        "6:18: F001 character reference `&#x1b;` is to U+001B, a character XML 1.0 cannot hold: read as U+FFFD",
         "6:71: F001 `z_order` `2147483648` is out of range: expected an integer from -2147483648 to 2147483647: read as 0",
         "6:93: F001 `group_id` `99999999999999999999` is out of range: expected an integer from 0 to 18446744073709551615: ignored",
         "7:61: F001 `z_order` `-2147483649` is out of range: expected an integer from -2147483648 to 2147483647: read as 0",
@@ -1452,4 +1456,96 @@ fn elements_with_more_than_1024_attributes_are_refused() {
         assert_eq!(loaded.dataset.images.len(), 1);
         assert_eq!(loaded.dataset.annotations.len(), 1);
     }
+}
+
+/// Whether Python's `xml.etree.ElementTree` parses `xml` (`None` without
+/// python3).
+fn python_parses(xml: &[u8]) -> Option<Result<(), String>> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; E.fromstring(sys.stdin.buffer.read())",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(xml).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some(if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    })
+}
+
+/// Character references to characters XML 1.0 cannot hold (`&#27;`,
+/// `&#x1;`) are read as U+FFFD with an F001 at each reference, in text and
+/// in attribute values; a carried `<meta>` holding one is not written back
+/// verbatim (a generated one replaces it), so the output parses with any
+/// XML parser and reads back with no finding and the same label.
+#[test]
+fn references_to_characters_xml_cannot_hold_are_reported_and_never_written() {
+    let xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+        <annotations><version>1.1</version><meta><task><name>t&#x1;</name><labels><label><name>bad&#27;[31mred&#x1;</name></label></labels></task></meta>\n\
+        <image id=\"0\" name=\"img0.png\" width=\"128\" height=\"128\"><box label=\"bad&#27;[31mred&#x1;\" occluded=\"0\" xtl=\"1\" ytl=\"1\" xbr=\"20\" ybr=\"20\"/></image>\n\
+        </annotations>\n";
+    let l = read_str(xml).unwrap();
+    let found: Vec<(&str, &str, &str)> = l
+        .issues
+        .iter()
+        .map(|d| {
+            let s = d.primary.as_ref().unwrap().span;
+            (
+                d.code.as_str(),
+                &xml[s.start as usize..s.end as usize],
+                d.message.as_str(),
+            )
+        })
+        .collect();
+    let finding = |r: &'static str, u: &str| {
+        (
+            "F001",
+            r,
+            format!(
+                "character reference `{r}` is to U+{u}, a character XML 1.0 cannot hold: read as U+FFFD"
+            ),
+        )
+    };
+    let expected = [
+        finding("&#x1;", "0001"),
+        finding("&#27;", "001B"),
+        finding("&#x1;", "0001"),
+        finding("&#27;", "001B"),
+        finding("&#x1;", "0001"),
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:?}");
+    for (f, e) in found.iter().zip(&expected) {
+        assert_eq!((f.0, f.1, f.2), (e.0, e.1, e.2.as_str()));
+    }
+    let name = "bad\u{FFFD}[31mred\u{FFFD}";
+    assert_eq!(l.dataset.labels.labels.len(), 1);
+    assert_eq!(l.dataset.labels.labels[0].name, name);
+    assert_eq!(l.dataset.labels.name(l.dataset.annotations[0].label), name);
+
+    let mut out = Vec::new();
+    write_to(&l.dataset, &mut out, &WriteOptions::default()).unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(!text.contains("&#"), "{text}");
+    assert!(text.contains(&format!("<name>{name}</name>")), "{text}");
+    match python_parses(&out) {
+        Some(parsed) => parsed.expect("Python's ElementTree parses the output"),
+        None => eprintln!("note: python3 not found, ElementTree check skipped"),
+    }
+    let again = read_bytes(Path::new("again.xml"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(again.issues, Vec::new());
+    assert_eq!(again.dataset.labels.labels.len(), 1);
+    assert_eq!(
+        again
+            .dataset
+            .labels
+            .name(again.dataset.annotations[0].label),
+        name
+    );
 }
