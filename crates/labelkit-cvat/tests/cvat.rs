@@ -1549,3 +1549,96 @@ fn references_to_characters_xml_cannot_hold_are_reported_and_never_written() {
         name
     );
 }
+
+/// A coordinate that overflows (COCO's `bbox` of `1e308`s: `x + w` is
+/// infinite) is never written as `inf`, which no reader reads back: the
+/// shape, or the track holding it, is left out and counted in the report.
+#[test]
+fn shapes_with_coordinates_that_are_not_finite_are_left_out_and_counted() {
+    use labelkit_model::{
+        Annotation, AnnotationId, BoxGeom, Dataset, Image, ImageId, Points, Track, TrackId,
+        TrackShape,
+    };
+    let mut d = Dataset::new();
+    let label = d.labels.find_or_insert("p");
+    d.images.push(Image {
+        id: ImageId(0),
+        file_name: "a.png".into(),
+        width: 128,
+        height: 128,
+        ..Image::default()
+    });
+    let huge = BoxGeom::from_xyxy(1e308, 1e308, 1e308 + 1e308, 1e308 + 1e308);
+    assert!(huge.x_max.is_infinite());
+    let shapes = [
+        Geometry::Box(huge),
+        Geometry::Box(BoxGeom::from_xyxy(1.0, 2.0, 20.0, 30.0)),
+        Geometry::Points(Points {
+            points: vec![labelkit_model::Point::new(f64::NAN, 1.0)],
+        }),
+    ];
+    for (i, g) in shapes.iter().enumerate() {
+        d.annotations.push(Annotation::new(
+            AnnotationId(i as u64 + 1),
+            ImageId(0),
+            label,
+            g.clone(),
+        ));
+    }
+    let lost = "shapes with coordinates that overflow (not finite)";
+    let mut out = Vec::new();
+    let report = write_to(&d, &mut out, &WriteOptions::default()).unwrap();
+    assert_eq!(report.count(lost), 2, "{report}");
+    assert_eq!(report.annotations_written, 1);
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(!text.contains("inf") && !text.contains("NaN"), "{text}");
+    let back = read_bytes(Path::new("o.xml"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(back.issues, Vec::new());
+    let boxes: Vec<&Geometry> = back
+        .dataset
+        .annotations
+        .iter()
+        .map(|a| &a.geometry)
+        .collect();
+    assert_eq!(boxes, [&shapes[1]]);
+
+    // CVAT for video: the shapes become tracks, and real tracks holding
+    // such a shape are left out whole.
+    let track = |id: u64, g: Geometry| Track {
+        id: TrackId(id),
+        label,
+        group: None,
+        source: None,
+        shapes: vec![TrackShape {
+            frame: 0,
+            keyframe: true,
+            outside: false,
+            occluded: false,
+            z_order: 0,
+            geometry: g,
+            attributes: labelkit_model::Attributes::new(),
+        }],
+        elements: Vec::new(),
+        extra: Vec::new(),
+    };
+    d.tracks.push(track(100, shapes[0].clone()));
+    d.tracks.push(track(101, shapes[1].clone()));
+    let mut out = Vec::new();
+    let options = WriteOptions::new().variant(Variant::Video);
+    let report = write_to(&d, &mut out, &options).unwrap();
+    assert_eq!(report.count(lost), 2, "{report}");
+    assert_eq!(
+        report.count("tracks with coordinates that overflow (not finite)"),
+        1,
+        "{report}"
+    );
+    assert_eq!(report.annotations_written, 2);
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(!text.contains("inf") && !text.contains("NaN"), "{text}");
+    let back = read_bytes(Path::new("v.xml"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(back.issues, Vec::new());
+    assert_eq!(back.dataset.tracks.len(), 2);
+    for t in &back.dataset.tracks {
+        assert_eq!(t.shapes[0].geometry, shapes[1]);
+    }
+}
