@@ -643,6 +643,9 @@ impl<'a> Xml<'a> {
         // One bit per (length, first, last byte) of the names seen: a name
         // is looked for among the earlier ones only when its bit is set.
         let mut seen = 0u64;
+        // Past a few dozen names the filter is mostly full: a set of the
+        // names then keeps the check linear up to MAX_ATTRIBUTES.
+        let mut names: Option<std::collections::HashSet<&[u8]>> = None;
         loop {
             i = skip_spaces(i);
             match tag.get(i) {
@@ -748,7 +751,20 @@ impl<'a> Xml<'a> {
                 ));
             }
             let bit = 1u64 << ((key.len() * 7 + usize::from(first) * 3 + usize::from(last)) & 63);
-            if seen & bit != 0 && out.iter().any(|(k, _)| key_is(k, key)) {
+            let repeated = if let Some(names) = names.as_mut() {
+                !names.insert(key)
+            } else if seen & bit == 0 {
+                false
+            } else if out.len() < 32 {
+                out.iter().any(|(k, _)| key_is(k, key))
+            } else {
+                let mut set: std::collections::HashSet<&[u8]> =
+                    out.iter().map(|(k, _)| *k).collect();
+                let repeated = !set.insert(key);
+                names = Some(set);
+                repeated
+            };
+            if repeated {
                 return Err(self.error_at(
                     start + key_start,
                     format!("malformed attribute: `{}` is repeated", key_name()),
@@ -1086,6 +1102,21 @@ mod tests {
         assert_eq!(
             err(b"<a v=\"1\" v=\"2\">"),
             "t.xml:1:10: malformed attribute: `v` is repeated"
+        );
+        // Past 32 names, repeats are found through a set of the names.
+        let mut many: String = (0..100).map(|i| format!(" a{i}=\"1\"")).collect();
+        let col = 3 + many.len() + 1;
+        many.push_str(" a5=\"2\" a7=\"3\">");
+        assert_eq!(
+            err(format!("<a{many}").as_bytes()),
+            format!("t.xml:1:{col}: malformed attribute: `a5` is repeated")
+        );
+        let distinct: String = (0..1024).map(|i| format!(" a{i}=\"1\"")).collect();
+        assert_eq!(
+            attrs_of(format!("<a{distinct}>").as_bytes(), true)
+                .unwrap()
+                .len(),
+            1024
         );
         // Names alike in length and ends are still different names.
         assert_eq!(
