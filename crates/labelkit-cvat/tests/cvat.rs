@@ -1642,3 +1642,89 @@ fn shapes_with_coordinates_that_are_not_finite_are_left_out_and_counted() {
         assert_eq!(t.shapes[0].geometry, shapes[1]);
     }
 }
+
+/// `project` (what a CVAT file holds of a dataset) types attributes by a
+/// look-up and orders labels by a look-up, so 20,000 attribute specs or
+/// 20,000 labels cost linear time; it still equals what reading the
+/// written file gives.
+#[test]
+fn project_of_many_attributes_and_labels_equals_the_read_back() {
+    use labelkit_model::{
+        Annotation, AnnotationId, AttributeSpec, Attributes, BoxGeom, Dataset, Image, ImageId,
+        InputType, LabelId,
+    };
+    const N: usize = 20_000;
+    let mut d = Dataset::new();
+    d.images.push(Image {
+        id: ImageId(0),
+        file_name: "a.png".into(),
+        width: 100,
+        height: 100,
+        ..Image::default()
+    });
+    let p = d.labels.find_or_insert("p");
+    let spec = |name: String, input_type| AttributeSpec {
+        name,
+        input_type,
+        mutable: false,
+        default: Some("false".into()),
+        values: vec!["false".into()],
+    };
+    let label = d.labels.get_mut(p).unwrap();
+    for i in 0..N {
+        label
+            .attributes
+            .push(spec(format!("a{i}"), InputType::Checkbox));
+    }
+    let mut attributes = Attributes::new();
+    for i in (0..N).rev() {
+        attributes
+            .0
+            .push((format!("a{i}"), AttributeValue::Text("true".into())));
+    }
+    let mut a = Annotation::new(
+        AnnotationId(1),
+        ImageId(0),
+        p,
+        Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 2.0, 2.0)),
+    );
+    a.attributes = attributes;
+    d.annotations.push(a);
+    // Labels used in the reverse of their order, none declared but `p`.
+    for i in 0..N {
+        let l = d.labels.find_or_insert(&format!("l{i}"));
+        d.labels
+            .get_mut(l)
+            .unwrap()
+            .extra
+            .push((labelkit_cvat::UNDECLARED_KEY.to_owned(), "true".to_owned()));
+    }
+    for i in (0..N).rev() {
+        d.annotations.push(Annotation::new(
+            AnnotationId(i as u64 + 2),
+            ImageId(0),
+            LabelId(i as u32 + 1),
+            Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 2.0, 2.0)),
+        ));
+    }
+    let projected = labelkit_cvat::project(&d);
+    let first = &projected.annotations[0];
+    assert_eq!(first.attributes.len(), N);
+    assert!(first
+        .attributes
+        .iter()
+        .all(|(_, v)| v == &AttributeValue::Bool(true)));
+    assert_eq!(projected.labels.labels.len(), N + 1);
+    assert_eq!(
+        projected.labels.name(projected.annotations[1].label),
+        "l19999"
+    );
+    assert_eq!(projected.annotations[1].label, LabelId(1));
+    assert_eq!(projected.annotations[N].label, LabelId(N as u32));
+    assert_eq!(projected.labels.name(LabelId(N as u32)), "l0");
+
+    let mut out = Vec::new();
+    write_to(&d, &mut out, &WriteOptions::default()).unwrap();
+    let back = read_bytes(Path::new("p.xml"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(back.dataset, projected);
+}
