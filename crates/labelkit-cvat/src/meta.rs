@@ -10,7 +10,10 @@ use labelkit_model::{
 };
 use quick_xml::events::Event;
 
-use crate::xml::{escape_text, from_json_string, int_value, is_xml_char, json_string, Xml};
+use crate::xml::{
+    escape_text, from_json_string, has_forbidden_reference, int_value, is_xml_char, json_string,
+    Xml,
+};
 
 /// Key in [`labelkit_model::DatasetInfo::extra`] holding the raw `<meta>`
 /// element (as a JSON string).
@@ -623,7 +626,7 @@ pub(crate) fn generate_meta(
 /// Whether `raw` is one well-formed `<meta>` element (comments and
 /// whitespace around it allowed) holding only characters XML 1.0 allows.
 fn is_single_meta(raw: &str) -> bool {
-    if !raw.chars().all(is_xml_char) {
+    if !raw.chars().all(is_xml_char) || has_forbidden_reference(raw) {
         return false;
     }
     let mut reader = quick_xml::Reader::from_str(raw);
@@ -661,7 +664,8 @@ pub(crate) fn meta_to_write(
     replaced: &mut u64,
 ) -> String {
     // A carried `<meta>` is written verbatim, so it must be exactly one
-    // `<meta>` element of XML 1.0 characters: the field can come from
+    // `<meta>` element of XML 1.0 characters (also those its character
+    // references name: `&#27;` is refused by XML parsers): the field can come from
     // another format's data (a COCO top-level key), and anything around the
     // element would be injected into the output.
     let Some(raw) = raw.filter(|r| is_single_meta(r)) else {

@@ -2,8 +2,8 @@
 
 use labelkit_model::rle::MaskEncoding;
 use labelkit_model::{
-    Annotation, AnnotationId, AttributeValue, Attributes, Dataset, Geometry, Label, LabelId,
-    Polygon, Precision,
+    Annotation, AnnotationId, AttributeValue, Attributes, Dataset, Geometry, InputType, Label,
+    LabelId, Polygon, Precision,
 };
 
 use crate::meta::{
@@ -70,6 +70,9 @@ pub fn project(d: &Dataset) -> Dataset {
         })
         .collect();
 
+    // Declared attribute types by label: a look-up per attribute.
+    let types = attribute_types(&labels);
+
     // Annotations in written order.
     let index = d.index();
     let mut annotations = Vec::new();
@@ -85,7 +88,7 @@ pub fn project(d: &Dataset) -> Dataset {
             ann.crowd = false;
             ann.track = None;
             ann.extra.retain(|(k, _)| k.starts_with("cvat."));
-            ann.attributes = typed(&labels, ann.label, &ann.attributes);
+            ann.attributes = typed(&types, ann.label, &ann.attributes);
             match &mut ann.geometry {
                 Geometry::Polygon(p) if p.rings.len() > 1 => {
                     let group = ann.group.unwrap_or_else(|| {
@@ -143,15 +146,24 @@ pub fn project(d: &Dataset) -> Dataset {
     let tracks: Vec<_> = d
         .tracks
         .iter()
-        .map(|t| project_track(&labels, t, true))
+        .map(|t| project_track(&types, t, true))
         .collect();
 
     // Label order: declared, then undeclared by first use.
     let mut order: Vec<usize> = (0..labels.len())
         .filter(|&i| labels.get(i).is_some_and(is_declared))
         .collect();
-    let use_label = |id: LabelId, order: &mut Vec<usize>| {
-        if !order.contains(&id.index()) && id.index() < labels.len() {
+    // Each label's place in `order`, so that neither adding a label nor
+    // remapping an id scans it.
+    let mut place: Vec<Option<u32>> = vec![None; labels.len()];
+    for (p, &i) in order.iter().enumerate() {
+        if let (Some(slot), Ok(p)) = (place.get_mut(i), u32::try_from(p)) {
+            *slot = Some(p);
+        }
+    }
+    let mut use_label = |id: LabelId, order: &mut Vec<usize>| {
+        if let Some(slot @ None) = place.get_mut(id.index()) {
+            *slot = u32::try_from(order.len()).ok();
             order.push(id.index());
         }
     };
@@ -167,13 +179,8 @@ pub fn project(d: &Dataset) -> Dataset {
         }
         use_label(t.label, &mut order);
     }
-    let remap = |id: LabelId| -> LabelId {
-        order
-            .iter()
-            .position(|&i| i == id.index())
-            .and_then(|p| u32::try_from(p).ok())
-            .map_or(id, LabelId)
-    };
+    let remap =
+        |id: LabelId| -> LabelId { place.get(id.index()).copied().flatten().map_or(id, LabelId) };
     let mut new_labels: Vec<Label> = order
         .iter()
         .filter_map(|&i| labels.get(i).cloned())
@@ -254,14 +261,18 @@ fn remap_track(
     t
 }
 
-fn project_track(labels: &[Label], t: &labelkit_model::Track, top: bool) -> labelkit_model::Track {
+fn project_track(
+    types: &[Types<'_>],
+    t: &labelkit_model::Track,
+    top: bool,
+) -> labelkit_model::Track {
     let mut t = t.clone();
     t.extra.retain(|(k, _)| k.starts_with("cvat."));
     if t.group.is_some_and(|g| g.0 == 0) {
         t.group = None;
     }
     for s in &mut t.shapes {
-        s.attributes = typed(labels, t.label, &s.attributes);
+        s.attributes = typed(types, t.label, &s.attributes);
         if let Geometry::Polygon(p) = &mut s.geometry {
             p.rings.truncate(1);
             if p.rings.is_empty() {
@@ -272,7 +283,7 @@ fn project_track(labels: &[Label], t: &labelkit_model::Track, top: bool) -> labe
     t.elements = if top {
         t.elements
             .iter()
-            .map(|e| project_track(labels, e, false))
+            .map(|e| project_track(types, e, false))
             .collect()
     } else {
         Vec::new()
@@ -280,14 +291,26 @@ fn project_track(labels: &[Label], t: &labelkit_model::Track, top: bool) -> labe
     t
 }
 
+/// The declared input types of a label's attributes by name (the first
+/// declaration of a name wins, as `Label::attribute_spec`).
+type Types<'l> = std::collections::HashMap<&'l str, InputType>;
+
+fn attribute_types(labels: &[Label]) -> Vec<Types<'_>> {
+    labels
+        .iter()
+        .map(|l| {
+            let mut types = Types::with_capacity(l.attributes.len());
+            for spec in &l.attributes {
+                types.entry(spec.name.as_str()).or_insert(spec.input_type);
+            }
+            types
+        })
+        .collect()
+}
+
 /// Attribute values as they read back: written as text, typed by the spec.
-fn typed(labels: &[Label], label: LabelId, attributes: &Attributes) -> Attributes {
-    let spec = |name: &str| {
-        labels
-            .get(label.index())
-            .and_then(|l| l.attribute_spec(name))
-            .map(|s| s.input_type)
-    };
+fn typed(types: &[Types<'_>], label: LabelId, attributes: &Attributes) -> Attributes {
+    let spec = |name: &str| types.get(label.index()).and_then(|t| t.get(name)).copied();
     Attributes(
         attributes
             .iter()

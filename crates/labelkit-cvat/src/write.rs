@@ -24,7 +24,16 @@ struct W<'o, O: Write> {
     next_group: u64,
     /// Characters XML 1.0 cannot hold, written as U+FFFD.
     replaced: u64,
+    /// Whether a number that is not finite was written since the flag was
+    /// last cleared: the shape (or track) holding it is taken back out.
+    non_finite: bool,
 }
+
+/// The loss of a shape with a coordinate that is not finite (COCO's
+/// `1e308` plus a width overflows): no CVAT reader reads `inf` back.
+const NON_FINITE_SHAPES: &str = "shapes with coordinates that overflow (not finite)";
+/// The same for a track, written or dropped as a whole.
+const NON_FINITE_TRACKS: &str = "tracks with coordinates that overflow (not finite)";
 
 impl<O: Write> W<'_, O> {
     fn flush_if_full(&mut self) -> io::Result<()> {
@@ -53,6 +62,7 @@ impl<O: Write> W<'_, O> {
 
     /// A number by the precision policy.
     fn number(&mut self, value: f64) {
+        self.non_finite |= !value.is_finite();
         if self.precision != Precision::Shortest || !push_short_decimal(&mut self.buf, value) {
             self.precision.write(&mut self.buf, value);
         }
@@ -377,6 +387,7 @@ pub(crate) fn write<O: Write>(
         report: WriteReport::new(),
         next_group: d.next_group_id().0,
         replaced: 0,
+        non_finite: false,
     };
     let declared = with_skeleton_elements(&d.labels.labels);
     let labels: &[Label] = &declared;
@@ -418,8 +429,13 @@ pub(crate) fn write<O: Write>(
         }
         Variant::Video => {
             for track in &d.tracks {
-                write_track(&mut w, labels, track, "  ", options.keyframes_only);
-                w.report.annotations_written += 1;
+                write_top_track(
+                    &mut w,
+                    labels,
+                    track,
+                    options.keyframes_only,
+                    NON_FINITE_TRACKS,
+                );
                 w.flush_if_full()?;
             }
             write_shapes_as_tracks(&mut w, d)?;
@@ -562,6 +578,7 @@ fn write_one_shape<O: Write>(
     group: Option<labelkit_model::GroupId>,
 ) {
     let start = w.buf.len();
+    w.non_finite = false;
     w.buf.push_str("    <");
     let Some(expected_tag) = shape_tag(geometry) else {
         w.buf.truncate(start);
@@ -616,6 +633,11 @@ fn write_one_shape<O: Write>(
     w.buf.push_str("    </");
     w.buf.push_str(tag);
     w.buf.push_str(">\n");
+    if w.non_finite {
+        w.buf.truncate(start);
+        w.report.lose_one(NON_FINITE_SHAPES);
+        return;
+    }
     w.report.annotations_written += 1;
 }
 
@@ -686,6 +708,26 @@ fn write_element<O: Write>(
         }
     }
     w.buf.push_str("      </points>\n");
+}
+
+/// Writes a top-level track and counts it written, or, if a coordinate of
+/// it is not finite, takes it back out and counts it lost as `lost`.
+fn write_top_track<O: Write>(
+    w: &mut W<'_, O>,
+    labels: &[Label],
+    track: &Track,
+    keyframes_only: bool,
+    lost: &str,
+) {
+    let start = w.buf.len();
+    w.non_finite = false;
+    write_track(w, labels, track, "  ", keyframes_only);
+    if w.non_finite {
+        w.buf.truncate(start);
+        w.report.lose_one(lost);
+    } else {
+        w.report.annotations_written += 1;
+    }
 }
 
 fn write_track<O: Write>(
@@ -912,8 +954,7 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                         .collect();
                 }
             }
-            write_track(w, labels, &track, "  ", false);
-            w.report.annotations_written += 1;
+            write_top_track(w, labels, &track, false, NON_FINITE_SHAPES);
             w.flush_if_full()?;
         }
     }

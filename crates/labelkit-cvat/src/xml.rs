@@ -15,6 +15,11 @@ use quick_xml::Reader;
 /// hostile or broken, and the limit keeps memory bounded.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// The most XML attributes one element may carry. A CVAT element has about
+/// twenty at most (a cuboid's corners); a start tag with thousands is
+/// hostile, and refusing it keeps the repeated-name check cheap.
+pub(crate) const MAX_ATTRIBUTES: usize = 1024;
+
 /// One event with its absolute byte span.
 pub(crate) struct Ev<'a> {
     pub(crate) event: Event<'a>,
@@ -351,6 +356,15 @@ impl<'a> Xml<'a> {
                 Event::GeneralRef(r) => {
                     let raw = r.decode().unwrap_or_default();
                     match resolve_entity(&raw) {
+                        Some(c) if !is_xml_char(c) => {
+                            self.issue(
+                                ReadIssue::MalformedValue,
+                                ev.start,
+                                ev.end,
+                                forbidden_reference(&raw, c),
+                            );
+                            text.push(char::REPLACEMENT_CHARACTER);
+                        }
                         Some(c) => text.push(c),
                         None => {
                             self.issue(
@@ -479,10 +493,12 @@ impl<'a> Xml<'a> {
             _ => {
                 let mut stash = std::mem::take(&mut self.stash);
                 stash.clear();
-                let scanned = self.scan_tag(pos, &mut stash);
+                let mut issues = Vec::new();
+                let scanned = self.scan_tag(pos, &mut stash, &mut issues);
                 self.stash = stash;
                 let (end, empty, name_len) = match scanned {
                     Ok(found) => {
+                        self.issues.append(&mut issues);
                         self.stash_at = Some(pos);
                         found
                     }
@@ -582,16 +598,21 @@ impl<'a> Xml<'a> {
             }
             _ => start,
         };
-        self.scan_tag(start, out).map(|_| ())
+        let mut issues = Vec::new();
+        self.scan_tag(start, out, &mut issues)?;
+        self.issues.append(&mut issues);
+        Ok(())
     }
 
     /// Reads the start tag at `start` (a `<`) up to its `>`: its attributes
-    /// into `out`; returns the offset after the tag, whether it is empty
-    /// (`/>`) and the length of the element name.
+    /// into `out`, and references to characters XML 1.0 cannot hold (read
+    /// as U+FFFD) into `issues`; returns the offset after the tag, whether
+    /// it is empty (`/>`) and the length of the element name.
     fn scan_tag(
         &self,
         start: usize,
         out: &mut AttrList<'a>,
+        issues: &mut Vec<Diagnostic>,
     ) -> Result<(usize, bool, usize), ParseError> {
         let full = self.full;
         let tag = full.get(start..self.limit).unwrap_or_default();
@@ -622,6 +643,9 @@ impl<'a> Xml<'a> {
         // One bit per (length, first, last byte) of the names seen: a name
         // is looked for among the earlier ones only when its bit is set.
         let mut seen = 0u64;
+        // Past a few dozen names the filter is mostly full: a set of the
+        // names then keeps the check linear up to MAX_ATTRIBUTES.
+        let mut names: Option<std::collections::HashSet<&[u8]>> = None;
         loop {
             i = skip_spaces(i);
             match tag.get(i) {
@@ -718,8 +742,29 @@ impl<'a> Xml<'a> {
                     self.error_at(start + key_start, "malformed attribute: a name is missing")
                 );
             };
+            if out.len() == MAX_ATTRIBUTES {
+                return Err(self.error_at(
+                    start + key_start,
+                    format!(
+                        "malformed element: more than {MAX_ATTRIBUTES} attributes: expected at most {MAX_ATTRIBUTES} (a CVAT element has about 20)"
+                    ),
+                ));
+            }
             let bit = 1u64 << ((key.len() * 7 + usize::from(first) * 3 + usize::from(last)) & 63);
-            if seen & bit != 0 && out.iter().any(|(k, _)| key_is(k, key)) {
+            let repeated = if let Some(names) = names.as_mut() {
+                !names.insert(key)
+            } else if seen & bit == 0 {
+                false
+            } else if out.len() < 32 {
+                out.iter().any(|(k, _)| key_is(k, key))
+            } else {
+                let mut set: std::collections::HashSet<&[u8]> =
+                    out.iter().map(|(k, _)| *k).collect();
+                let repeated = !set.insert(key);
+                names = Some(set);
+                repeated
+            };
+            if repeated {
                 return Err(self.error_at(
                     start + key_start,
                     format!("malformed attribute: `{}` is repeated", key_name()),
@@ -729,7 +774,17 @@ impl<'a> Xml<'a> {
             let (abs_start, abs_end) = (start + value_start, start + value_end);
             let value = if amp {
                 let raw = full.get(abs_start..abs_end).unwrap_or_default();
-                Cow::Owned(unescape(raw).map_err(|m| self.error_at(abs_start, m))?)
+                let mut forbidden = Vec::new();
+                let value =
+                    unescape(raw, &mut forbidden).map_err(|m| self.error_at(abs_start, m))?;
+                for (from, to, message) in forbidden {
+                    issues.push(ReadIssue::MalformedValue.at(
+                        self.file,
+                        ByteSpan::new(abs_start + from, abs_start + to),
+                        message,
+                    ));
+                }
+                Cow::Owned(value)
             } else {
                 Cow::Borrowed(self.str_at(abs_start, abs_end).ok_or_else(|| {
                     self.error_at(abs_start, "attribute value is not valid UTF-8")
@@ -770,9 +825,33 @@ pub(crate) fn resolve_entity(name: &str) -> Option<char> {
     })
 }
 
+/// The finding for character reference `&name;` to `c`, a character XML
+/// 1.0 cannot hold.
+fn forbidden_reference(name: &str, c: char) -> String {
+    format!(
+        "character reference `&{name};` is to U+{:04X}, a character XML 1.0 cannot hold: read as U+FFFD",
+        u32::from(c)
+    )
+}
+
+/// Whether `xml` holds a character reference (`&#27;`, `&#x1;`) to a
+/// character XML 1.0 cannot hold or to no character at all; XML parsers
+/// reject such a document.
+pub(crate) fn has_forbidden_reference(xml: &str) -> bool {
+    xml.match_indices("&#").any(|(at, _)| {
+        let name = xml
+            .get(at + 1..)
+            .and_then(|rest| rest.split_once(';'))
+            .map_or("", |(name, _)| name);
+        !resolve_entity(name).is_some_and(is_xml_char)
+    })
+}
+
 /// Unescapes an attribute value: predefined entities and character
-/// references only.
-fn unescape(raw: &[u8]) -> Result<String, String> {
+/// references only. A reference to a character XML 1.0 cannot hold is read
+/// as U+FFFD and noted in `forbidden` (its byte range in `raw` and the
+/// finding).
+fn unescape(raw: &[u8], forbidden: &mut Vec<(usize, usize, String)>) -> Result<String, String> {
     let text =
         std::str::from_utf8(raw).map_err(|_| "attribute value is not valid UTF-8".to_owned())?;
     let mut out = String::with_capacity(text.len());
@@ -785,6 +864,11 @@ fn unescape(raw: &[u8]) -> Result<String, String> {
         };
         let name = &after[..semi];
         match resolve_entity(name) {
+            Some(c) if !is_xml_char(c) => {
+                let from = text.len() - rest.len() + amp;
+                forbidden.push((from, from + semi + 2, forbidden_reference(name, c)));
+                out.push(char::REPLACEMENT_CHARACTER);
+            }
             Some(c) => out.push(c),
             None => return Err(format!("unknown entity `&{name};` in an attribute value")),
         }
@@ -908,8 +992,25 @@ mod tests {
         assert_eq!(resolve_entity("#x41"), Some('A'));
         assert_eq!(resolve_entity("#10"), Some('\n'));
         assert_eq!(resolve_entity("xxe"), None);
-        assert_eq!(unescape(b"a&amp;b&#10;").unwrap(), "a&b\n");
-        assert!(unescape(b"&ext;").is_err());
+        let mut forbidden = Vec::new();
+        assert_eq!(unescape(b"a&amp;b&#10;", &mut forbidden).unwrap(), "a&b\n");
+        assert!(unescape(b"&ext;", &mut forbidden).is_err());
+        assert_eq!(forbidden, Vec::new());
+        assert_eq!(
+            unescape(b"x&#0;y&#x1b;", &mut forbidden).unwrap(),
+            "x\u{FFFD}y\u{FFFD}"
+        );
+        assert_eq!(
+            forbidden,
+            vec![
+                (1, 5, forbidden_reference("#0", '\0')),
+                (6, 12, forbidden_reference("#x1b", '\u{1b}'))
+            ]
+        );
+        assert!(has_forbidden_reference("<a>&#27;</a>"));
+        assert!(has_forbidden_reference("<a b=\"&#xD800;\"/>"));
+        assert!(has_forbidden_reference("<a>&#xFFFE;</a>"));
+        assert!(!has_forbidden_reference("<a>&#10;&#x41;&amp;&#x1F600;</a>"));
         assert_eq!(int_value::<u32>("4294967295", 1, u32::MAX), Ok(u32::MAX));
         assert_eq!(
             int_value::<u32>("4294967296", 1, u32::MAX),
@@ -1001,6 +1102,21 @@ mod tests {
         assert_eq!(
             err(b"<a v=\"1\" v=\"2\">"),
             "t.xml:1:10: malformed attribute: `v` is repeated"
+        );
+        // Past 32 names, repeats are found through a set of the names.
+        let mut many: String = (0..100).map(|i| format!(" a{i}=\"1\"")).collect();
+        let col = 3 + many.len() + 1;
+        many.push_str(" a5=\"2\" a7=\"3\">");
+        assert_eq!(
+            err(format!("<a{many}").as_bytes()),
+            format!("t.xml:1:{col}: malformed attribute: `a5` is repeated")
+        );
+        let distinct: String = (0..1024).map(|i| format!(" a{i}=\"1\"")).collect();
+        assert_eq!(
+            attrs_of(format!("<a{distinct}>").as_bytes(), true)
+                .unwrap()
+                .len(),
+            1024
         );
         // Names alike in length and ends are still different names.
         assert_eq!(

@@ -1210,7 +1210,8 @@ fn control_characters_are_replaced_and_line_breaks_survive() {
 
 /// Numbers out of their type's range are errors at the value, naming the
 /// range: `width="4294967296"` no longer becomes 0 silently, ids, z_order,
-/// group ids and `<meta>` frames neither wrap nor saturate.
+/// group ids and `<meta>` frames neither wrap nor saturate. (The seed's
+/// escape characters, `&#x1b;`, are findings too.)
 #[test]
 fn out_of_range_numbers_are_reported_at_the_value_with_the_range() {
     let xml = std::fs::read_to_string(concat!(
@@ -1237,6 +1238,9 @@ fn out_of_range_numbers_are_reported_at_the_value_with_the_range() {
         "3:89: F001 <meta> frame_filter step `0` is out of range: expected an integer from 1 to 18446744073709551615: ignored",
         "3:139: F001 <meta> original_size width `4294967296` is out of range: expected an integer from 0 to 4294967295: ignored",
         "3:164: F001 <meta> original_size height `x` is not an integer: expected an integer from 0 to 4294967295: ignored",
+        "4:27: F001 character reference `&#x1b;` is to U+001B, a character XML 1.0 cannot hold: read as U+FFFD",
+        "4:111: F001 character reference `&#x1b;` is to U+001B, a character XML 1.0 cannot hold: read as U+FFFD",
+        "6:18: F001 character reference `&#x1b;` is to U+001B, a character XML 1.0 cannot hold: read as U+FFFD",
         "6:71: F001 `z_order` `2147483648` is out of range: expected an integer from -2147483648 to 2147483647: read as 0",
         "6:93: F001 `group_id` `99999999999999999999` is out of range: expected an integer from 0 to 18446744073709551615: ignored",
         "7:61: F001 `z_order` `-2147483649` is out of range: expected an integer from -2147483648 to 2147483647: read as 0",
@@ -1397,4 +1401,330 @@ fn twenty_thousand_declared_attributes_type_each_shape_by_look_up() {
             Some(&AttributeValue::Text("true".into()))
         );
     }
+}
+
+/// An `<image>` start tag with `n` attributes `a0="1"` … after its usual
+/// ones, on line 2; `comment` goes before the root element.
+fn many_attributes(n: usize, comment: &[u8]) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let mut xml = b"<?xml version=\"1.0\"?>".to_vec();
+    xml.extend_from_slice(comment);
+    let mut tag =
+        String::from("\n<annotations><image id=\"0\" name=\"a.png\" width=\"10\" height=\"10\"");
+    for i in 0..n {
+        write!(tag, " a{i}=\"1\"").unwrap();
+    }
+    tag.push_str(
+        "><box label=\"p\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\"/></image></annotations>\n",
+    );
+    xml.extend_from_slice(tag.as_bytes());
+    xml
+}
+
+/// A start tag with more than 1,024 attributes is refused at the first one
+/// too many, by the fast reader and by the quick-xml path (taken when the
+/// input is not valid UTF-8 as a whole), so 200,000 attributes (2.5 MB)
+/// cost no quadratic repeated-name check. 1,024 are still read.
+#[test]
+fn elements_with_more_than_1024_attributes_are_refused() {
+    // The 1,025th attribute, `a1020`, starts after the 4 usual ones and
+    // 1,020 ` aI="1"`.
+    let col = 1
+        + "<annotations><image id=\"0\" name=\"a.png\" width=\"10\" height=\"10\"".len()
+        + (0..1020)
+            .map(|i: usize| format!(" a{i}=\"1\"").len())
+            .sum::<usize>()
+        + 1;
+    for comment in [&b""[..], b"<!-- \xff -->"] {
+        for n in [1025, 200_000] {
+            let xml = many_attributes(n, comment);
+            let err = read_bytes(Path::new("ma.xml"), &xml, &ReadOptions::default())
+                .expect_err("refused")
+                .to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "ma.xml:2:{col}: malformed element: more than 1024 attributes: \
+                     expected at most 1024 (a CVAT element has about 20)"
+                ),
+                "{n} attributes"
+            );
+        }
+        // 4 + 1,020 = 1,024 attributes: read.
+        let xml = many_attributes(1020, comment);
+        let loaded = read_bytes(Path::new("ma.xml"), &xml, &ReadOptions::default()).unwrap();
+        assert_eq!(loaded.dataset.images.len(), 1);
+        assert_eq!(loaded.dataset.annotations.len(), 1);
+    }
+}
+
+/// Whether Python's `xml.etree.ElementTree` parses `xml` (`None` without
+/// python3).
+fn python_parses(xml: &[u8]) -> Option<Result<(), String>> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; E.fromstring(sys.stdin.buffer.read())",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(xml).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some(if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    })
+}
+
+/// Character references to characters XML 1.0 cannot hold (`&#27;`,
+/// `&#x1;`) are read as U+FFFD with an F001 at each reference, in text and
+/// in attribute values; a carried `<meta>` holding one is not written back
+/// verbatim (a generated one replaces it), so the output parses with any
+/// XML parser and reads back with no finding and the same label.
+#[test]
+fn references_to_characters_xml_cannot_hold_are_reported_and_never_written() {
+    let xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+        <annotations><version>1.1</version><meta><task><name>t&#x1;</name><labels><label><name>bad&#27;[31mred&#x1;</name></label></labels></task></meta>\n\
+        <image id=\"0\" name=\"img0.png\" width=\"128\" height=\"128\"><box label=\"bad&#27;[31mred&#x1;\" occluded=\"0\" xtl=\"1\" ytl=\"1\" xbr=\"20\" ybr=\"20\"/></image>\n\
+        </annotations>\n";
+    let l = read_str(xml).unwrap();
+    let found: Vec<(&str, &str, &str)> = l
+        .issues
+        .iter()
+        .map(|d| {
+            let s = d.primary.as_ref().unwrap().span;
+            (
+                d.code.as_str(),
+                &xml[s.start as usize..s.end as usize],
+                d.message.as_str(),
+            )
+        })
+        .collect();
+    let finding = |r: &'static str, u: &str| {
+        (
+            "F001",
+            r,
+            format!(
+                "character reference `{r}` is to U+{u}, a character XML 1.0 cannot hold: read as U+FFFD"
+            ),
+        )
+    };
+    let expected = [
+        finding("&#x1;", "0001"),
+        finding("&#27;", "001B"),
+        finding("&#x1;", "0001"),
+        finding("&#27;", "001B"),
+        finding("&#x1;", "0001"),
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:?}");
+    for (f, e) in found.iter().zip(&expected) {
+        assert_eq!((f.0, f.1, f.2), (e.0, e.1, e.2.as_str()));
+    }
+    let name = "bad\u{FFFD}[31mred\u{FFFD}";
+    assert_eq!(l.dataset.labels.labels.len(), 1);
+    assert_eq!(l.dataset.labels.labels[0].name, name);
+    assert_eq!(l.dataset.labels.name(l.dataset.annotations[0].label), name);
+
+    let mut out = Vec::new();
+    write_to(&l.dataset, &mut out, &WriteOptions::default()).unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(!text.contains("&#"), "{text}");
+    assert!(text.contains(&format!("<name>{name}</name>")), "{text}");
+    match python_parses(&out) {
+        Some(parsed) => parsed.expect("Python's ElementTree parses the output"),
+        None => eprintln!("note: python3 not found, ElementTree check skipped"),
+    }
+    let again = read_bytes(Path::new("again.xml"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(again.issues, Vec::new());
+    assert_eq!(again.dataset.labels.labels.len(), 1);
+    assert_eq!(
+        again
+            .dataset
+            .labels
+            .name(again.dataset.annotations[0].label),
+        name
+    );
+}
+
+/// A coordinate that overflows (COCO's `bbox` of `1e308`s: `x + w` is
+/// infinite) is never written as `inf`, which no reader reads back: the
+/// shape, or the track holding it, is left out and counted in the report.
+#[test]
+fn shapes_with_coordinates_that_are_not_finite_are_left_out_and_counted() {
+    use labelkit_model::{
+        Annotation, AnnotationId, BoxGeom, Dataset, Image, ImageId, Points, Track, TrackId,
+        TrackShape,
+    };
+    let mut d = Dataset::new();
+    let label = d.labels.find_or_insert("p");
+    d.images.push(Image {
+        id: ImageId(0),
+        file_name: "a.png".into(),
+        width: 128,
+        height: 128,
+        ..Image::default()
+    });
+    let huge = BoxGeom::from_xyxy(1e308, 1e308, 1e308 + 1e308, 1e308 + 1e308);
+    assert!(huge.x_max.is_infinite());
+    let shapes = [
+        Geometry::Box(huge),
+        Geometry::Box(BoxGeom::from_xyxy(1.0, 2.0, 20.0, 30.0)),
+        Geometry::Points(Points {
+            points: vec![labelkit_model::Point::new(f64::NAN, 1.0)],
+        }),
+    ];
+    for (i, g) in shapes.iter().enumerate() {
+        d.annotations.push(Annotation::new(
+            AnnotationId(i as u64 + 1),
+            ImageId(0),
+            label,
+            g.clone(),
+        ));
+    }
+    let lost = "shapes with coordinates that overflow (not finite)";
+    let mut out = Vec::new();
+    let report = write_to(&d, &mut out, &WriteOptions::default()).unwrap();
+    assert_eq!(report.count(lost), 2, "{report}");
+    assert_eq!(report.annotations_written, 1);
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(!text.contains("inf") && !text.contains("NaN"), "{text}");
+    let back = read_bytes(Path::new("o.xml"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(back.issues, Vec::new());
+    let boxes: Vec<&Geometry> = back
+        .dataset
+        .annotations
+        .iter()
+        .map(|a| &a.geometry)
+        .collect();
+    assert_eq!(boxes, [&shapes[1]]);
+
+    // CVAT for video: the shapes become tracks, and real tracks holding
+    // such a shape are left out whole.
+    let track = |id: u64, g: Geometry| Track {
+        id: TrackId(id),
+        label,
+        group: None,
+        source: None,
+        shapes: vec![TrackShape {
+            frame: 0,
+            keyframe: true,
+            outside: false,
+            occluded: false,
+            z_order: 0,
+            geometry: g,
+            attributes: labelkit_model::Attributes::new(),
+        }],
+        elements: Vec::new(),
+        extra: Vec::new(),
+    };
+    d.tracks.push(track(100, shapes[0].clone()));
+    d.tracks.push(track(101, shapes[1].clone()));
+    let mut out = Vec::new();
+    let options = WriteOptions::new().variant(Variant::Video);
+    let report = write_to(&d, &mut out, &options).unwrap();
+    assert_eq!(report.count(lost), 2, "{report}");
+    assert_eq!(
+        report.count("tracks with coordinates that overflow (not finite)"),
+        1,
+        "{report}"
+    );
+    assert_eq!(report.annotations_written, 2);
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(!text.contains("inf") && !text.contains("NaN"), "{text}");
+    let back = read_bytes(Path::new("v.xml"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(back.issues, Vec::new());
+    assert_eq!(back.dataset.tracks.len(), 2);
+    for t in &back.dataset.tracks {
+        assert_eq!(t.shapes[0].geometry, shapes[1]);
+    }
+}
+
+/// `project` (what a CVAT file holds of a dataset) types attributes by a
+/// look-up and orders labels by a look-up, so 20,000 attribute specs or
+/// 20,000 labels cost linear time; it still equals what reading the
+/// written file gives.
+#[test]
+fn project_of_many_attributes_and_labels_equals_the_read_back() {
+    use labelkit_model::{
+        Annotation, AnnotationId, AttributeSpec, Attributes, BoxGeom, Dataset, Image, ImageId,
+        InputType, LabelId,
+    };
+    const N: usize = 20_000;
+    let mut d = Dataset::new();
+    d.images.push(Image {
+        id: ImageId(0),
+        file_name: "a.png".into(),
+        width: 100,
+        height: 100,
+        ..Image::default()
+    });
+    let p = d.labels.find_or_insert("p");
+    let spec = |name: String, input_type| AttributeSpec {
+        name,
+        input_type,
+        mutable: false,
+        default: Some("false".into()),
+        values: vec!["false".into()],
+    };
+    let label = d.labels.get_mut(p).unwrap();
+    for i in 0..N {
+        label
+            .attributes
+            .push(spec(format!("a{i}"), InputType::Checkbox));
+    }
+    let mut attributes = Attributes::new();
+    for i in (0..N).rev() {
+        attributes
+            .0
+            .push((format!("a{i}"), AttributeValue::Text("true".into())));
+    }
+    let mut a = Annotation::new(
+        AnnotationId(1),
+        ImageId(0),
+        p,
+        Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 2.0, 2.0)),
+    );
+    a.attributes = attributes;
+    d.annotations.push(a);
+    // Labels used in the reverse of their order, none declared but `p`.
+    for i in 0..N {
+        let l = d.labels.find_or_insert(&format!("l{i}"));
+        d.labels
+            .get_mut(l)
+            .unwrap()
+            .extra
+            .push((labelkit_cvat::UNDECLARED_KEY.to_owned(), "true".to_owned()));
+    }
+    for i in (0..N).rev() {
+        d.annotations.push(Annotation::new(
+            AnnotationId(i as u64 + 2),
+            ImageId(0),
+            LabelId(i as u32 + 1),
+            Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 2.0, 2.0)),
+        ));
+    }
+    let projected = labelkit_cvat::project(&d);
+    let first = &projected.annotations[0];
+    assert_eq!(first.attributes.len(), N);
+    assert!(first
+        .attributes
+        .iter()
+        .all(|(_, v)| v == &AttributeValue::Bool(true)));
+    assert_eq!(projected.labels.labels.len(), N + 1);
+    assert_eq!(
+        projected.labels.name(projected.annotations[1].label),
+        "l19999"
+    );
+    assert_eq!(projected.annotations[1].label, LabelId(1));
+    assert_eq!(projected.annotations[N].label, LabelId(N as u32));
+    assert_eq!(projected.labels.name(LabelId(N as u32)), "l0");
+
+    let mut out = Vec::new();
+    write_to(&d, &mut out, &WriteOptions::default()).unwrap();
+    let back = read_bytes(Path::new("p.xml"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(back.dataset, projected);
 }

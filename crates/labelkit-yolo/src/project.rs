@@ -317,12 +317,7 @@ pub(crate) fn plan(
         }
         // Ultralytics drops duplicate rows; do it here, said aloud.
         let before = out.len();
-        let mut kept: Vec<PlannedRow> = Vec::with_capacity(out.len());
-        for r in out {
-            if !kept.contains(&r) {
-                kept.push(r);
-            }
-        }
+        let kept = dedup_rows(out);
         report.lose("duplicate rows", (before - kept.len()) as u64);
         rows.push(kept);
     }
@@ -335,6 +330,54 @@ pub(crate) fn plan(
         rows,
         report,
     }
+}
+
+/// `rows` without repeated rows (the first of equal rows stays), in
+/// order. Rows are bucketed by a hash of their numbers, so an image with
+/// many rows costs linear time, not a comparison with every earlier row.
+fn dedup_rows(rows: Vec<PlannedRow>) -> Vec<PlannedRow> {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let hash = |r: &PlannedRow| {
+        let mut h = state.build_hasher();
+        // Equal rows hash alike: -0.0 equals 0.0, so both hash as 0.
+        let mut num = |v: f64| h.write_u64(if v == 0.0 { 0 } else { v.to_bits() });
+        let boxed = |b: &BoxGeom, num: &mut dyn FnMut(f64)| {
+            for v in [b.x_min, b.y_min, b.x_max, b.y_max, b.rotation] {
+                num(v);
+            }
+        };
+        match &r.geom {
+            RowGeom::Box(b) => boxed(b, &mut num),
+            RowGeom::Polygon(points) => points.iter().for_each(|p| {
+                num(p.x);
+                num(p.y);
+            }),
+            RowGeom::Obb(points) => points.iter().for_each(|p| {
+                num(p.x);
+                num(p.y);
+            }),
+            RowGeom::Pose(b, keypoints) => {
+                boxed(b, &mut num);
+                keypoints.iter().for_each(|k| {
+                    num(k.x);
+                    num(k.y);
+                });
+            }
+        }
+        h.write_u32(r.class);
+        h.finish()
+    };
+    let mut kept: Vec<PlannedRow> = Vec::with_capacity(rows.len());
+    let mut buckets: HashMap<u64, Vec<usize>> = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let bucket = buckets.entry(hash(&r)).or_default();
+        if !bucket.iter().any(|&i| kept.get(i) == Some(&r)) {
+            bucket.push(kept.len());
+            kept.push(r);
+        }
+    }
+    kept
 }
 
 fn note_annotation_losses(a: &Annotation, report: &mut WriteReport) {

@@ -1167,3 +1167,40 @@ proptest! {
         }
     }
 }
+
+/// One image holding a box of each of 20,000 classes, every fourth box
+/// given twice: duplicates are dropped (and counted) by hashing, so the
+/// rows of a crowded image cost linear time, and the first of equal rows
+/// stays in place.
+#[test]
+fn many_rows_on_one_image_drop_only_their_duplicates() {
+    let n: u32 = 20_000;
+    let mut d = Dataset::new();
+    d.images.push(image(1, "a.png", 1000, 1000, "train"));
+    let mut id = 0;
+    for c in 0..n {
+        d.labels.push(Label::new(format!("l{c}")));
+        let copies = if c % 4 == 0 { 2 } else { 1 };
+        for _ in 0..copies {
+            id += 1;
+            // -0.0 and 0.0 are the same coordinate.
+            let x = if id % 2 == 0 { -0.0 } else { 0.0 };
+            d.annotations.push(ann(
+                id,
+                1,
+                c,
+                Geometry::Box(BoxGeom::from_xyxy(x, 10.0, 30.0, 50.0)),
+            ));
+        }
+    }
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    let report = write_path(&d, &target, &WriteOptions::default().task(Task::Detect)).unwrap();
+    assert_eq!(report.count("duplicate rows"), u64::from(n / 4), "{report}");
+    assert_eq!(report.annotations_written, u64::from(n));
+    let rows = label_rows(&target);
+    assert_eq!(rows.len(), n as usize);
+    for (c, row) in rows.iter().enumerate() {
+        assert_eq!(row, &vec![c as f64, 0.015, 0.03, 0.03, 0.04], "row {c}");
+    }
+}
