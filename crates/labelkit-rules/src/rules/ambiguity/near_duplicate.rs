@@ -26,21 +26,40 @@
 //! [rules.near-duplicate]
 //! iou = 0.9
 //! ```
+//!
+//! ## Limits
+//! The check makes at most 20,000,000 comparisons per image, which
+//! realistic images, piles of identical boxes and crowds of nested boxes
+//! stay far below. An image that needs more (a crowd of tens of thousands
+//! of overlapping shapes in no order) gets one finding saying where the
+//! check stopped; the shapes after that point are not checked.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::spatial::IouIndex;
+use crate::rules::spatial::{Budget, IouIndex};
 use crate::rules::{area_bounds, label_runs};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A001";
+
+/// Comparisons (IoU checks and block tests of the index) allowed per
+/// image.
+pub(crate) const BUDGET: u64 = 20_000_000;
 
 /// The rule.
 pub(crate) struct NearDuplicate;
 
 impl Rule for NearDuplicate {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
+        check_within(cx, image, BUDGET, out);
+    }
+}
+
+/// The check, stopping after `cap` comparisons on the image.
+fn check_within(cx: &Context<'_>, image: &ImageCtx<'_>, cap: u64, out: &mut Vec<Finding>) {
+    {
         let anns = &cx.dataset.annotations;
         let threshold = cx.settings.duplicate_iou;
+        let mut budget = Budget::new(cap);
         let mut bounds = Vec::new();
         for run in label_runs(cx, image.annotations) {
             if run.len() < 2 {
@@ -59,7 +78,11 @@ impl Rule for NearDuplicate {
                 let Some(Some(bb)) = bounds.get(j) else {
                     continue;
                 };
-                let Some((i, iou)) = index.first_before(bb, j) else {
+                let Ok(first) = index.first_before_within(bb, j, &mut budget) else {
+                    out.push(stopped(cx, image, cap, b));
+                    return;
+                };
+                let Some((i, iou)) = first else {
                     continue;
                 };
                 let Some(&a) = run.get(i) else { continue };
@@ -85,4 +108,30 @@ impl Rule for NearDuplicate {
             }
         }
     }
+}
+
+/// The finding of an image whose check ran out of comparisons at
+/// annotation `b`.
+fn stopped(cx: &Context<'_>, image: &ImageCtx<'_>, cap: u64, b: usize) -> Finding {
+    let what = cx.dataset.annotations.get(b).map_or_else(
+        || "the remaining shapes".to_owned(),
+        |a| {
+            format!(
+                "`{}` {} and the shapes after it (by label, then id)",
+                cx.dataset.labels.name(a.label),
+                a.id
+            )
+        },
+    );
+    Finding::image(
+        CODE,
+        image.pos,
+        format!(
+            "near-duplicate check stopped after {cap} comparisons on this image: \
+             its {} shapes overlap too densely; {what} were not checked",
+            image.annotations.len()
+        ),
+    )
+    .related(b, "the check stopped here")
+    .help("look for a crowd of overlapping shapes on this image (a generated or corrupted file)")
 }
