@@ -22,8 +22,35 @@
 //! `t` and, in each, the cells the corner can lie in: 49 cells at the
 //! default `t = 0.9`. Inside a cell, indices are ascending, so "the first
 //! match" stops early, and a pile of identical boxes costs one check per
-//! box. What remains proportional to the pile is a crowd of same-sized
-//! boxes within a few widths of the query that are not its duplicates.
+//! box.
+//!
+//! A crowd of same-sized boxes near the query that are not its duplicates
+//! (nested boxes, boxes growing by a hair each) is pruned in blocks. The
+//! facts above give, for a pair with IoU `>= t` (`w` the widths, `W` the
+//! larger; likewise `h`, `H` for heights; `a` the areas):
+//!
+//! - `w >= t * W` for both boxes (and `h >= t * H`);
+//! - `|x0 - x0'| <= (1 - t) * W` and `|x1 - x1'| <= (1 - t) * W`: the box
+//!   with the leftmost left edge holds the overlap and that offset inside
+//!   its width, `overlap <= w - |x0 - x0'|` (likewise right edges, and
+//!   `y0`, `y1` against `H`);
+//! - `overlap * (1 + t) >= t * (a + a')` (IoU `>= t` rearranged).
+//!
+//! They hold in exact arithmetic on the stored coordinates; the computed
+//! IoU is within about ten ulps of the exact one, so the index tests them
+//! at `t - 1e-9` and widens every bound by a factor `1 + 1e-9`, far more
+//! than the rounding of the test itself. A cell keeps its members in
+//! blocks of [`BLOCK`] consecutive indices with the ranges of width,
+//! height, the four edges and area, and blocks of such blocks up to one
+//! top level. A query skips a block when no box within its ranges can meet
+//! the conditions: sizes against the size ranges, edges against the edge
+//! ranges widened by `(1 - t)` times the larger of the query's size and
+//! the block's largest, and the overlap with the hull of the block's edge
+//! ranges against the smallest area. A crowd whose shapes change steadily
+//! with their index (the usual way such crowds are made: 200,000 nested
+//! boxes, or boxes growing by a hair) then costs a few dozen comparisons
+//! per query. What is left is bounded by [`Budget`]: a caller can stop
+//! after a number of comparisons instead of running long.
 //!
 //! Outside the grid's safe range the index falls back to the pairwise check,
 //! which stays exact: thresholds below 0.5 (the reach in size classes grows
@@ -45,6 +72,178 @@ const MAX_MAGNITUDE: f64 = 1e300; // < 2^1000
 /// range lose the relative precision the size-class bound relies on).
 const MIN_AREA: f64 = 1e-270; // > 2^-900
 
+/// Members (and blocks) per block of a cell.
+const BLOCK: usize = 32;
+
+/// What the threshold is lowered by before deriving the pruning bounds.
+const T_SLACK: f64 = 1e-9;
+
+/// The relative widening of the pruning bounds.
+const WIDEN: f64 = 1.0 + 1e-9;
+
+/// A count of comparisons (IoU checks and block tests) a caller allows.
+pub(crate) struct Budget {
+    left: u64,
+}
+
+/// The budget ran out before the query was answered.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Exhausted;
+
+impl Budget {
+    /// A budget of `comparisons`.
+    pub(crate) fn new(comparisons: u64) -> Self {
+        Budget { left: comparisons }
+    }
+
+    fn unlimited() -> Self {
+        Budget { left: u64::MAX }
+    }
+
+    fn spend(&mut self) -> Result<(), Exhausted> {
+        self.left = self.left.checked_sub(1).ok_or(Exhausted)?;
+        Ok(())
+    }
+}
+
+/// The quantities the pruning bounds: width, height, x0, y0, x1, y1,
+/// area.
+type Feat = [f64; 7];
+
+fn feat(b: &BoxGeom) -> Feat {
+    [
+        b.width(),
+        b.height(),
+        b.x_min,
+        b.y_min,
+        b.x_max,
+        b.y_max,
+        b.area(),
+    ]
+}
+
+/// The ranges of [`Feat`] over a block, and its lowest index.
+#[derive(Clone, Copy)]
+struct Span {
+    first: usize,
+    lo: Feat,
+    hi: Feat,
+}
+
+impl Span {
+    fn merge(parts: &[Span]) -> Option<Span> {
+        let mut it = parts.iter();
+        let mut s = *it.next()?;
+        for p in it {
+            for k in 0..7 {
+                s.lo[k] = s.lo[k].min(p.lo[k]);
+                s.hi[k] = s.hi[k].max(p.hi[k]);
+            }
+        }
+        Some(s)
+    }
+}
+
+/// The members of one grid cell, ascending, with their block ranges:
+/// `levels[0]` covers `BLOCK` members a block, `levels[l + 1]` covers
+/// `BLOCK` blocks of `levels[l]`; the last level has at most `BLOCK`.
+#[derive(Default)]
+struct Cell {
+    members: Vec<usize>,
+    levels: Vec<Vec<Span>>,
+}
+
+impl Cell {
+    fn build(&mut self, boxes: &[Option<BoxGeom>]) {
+        let mut level: Vec<Span> = Vec::new();
+        if self.members.len() > BLOCK {
+            for chunk in self.members.chunks(BLOCK) {
+                let spans: Vec<Span> = chunk
+                    .iter()
+                    .filter_map(|&i| {
+                        let f = feat(boxes.get(i)?.as_ref()?);
+                        Some(Span {
+                            first: i,
+                            lo: f,
+                            hi: f,
+                        })
+                    })
+                    .collect();
+                if let Some(s) = Span::merge(&spans) {
+                    level.push(s);
+                }
+            }
+            while level.len() > BLOCK {
+                let next: Vec<Span> = level.chunks(BLOCK).filter_map(Span::merge).collect();
+                self.levels.push(std::mem::replace(&mut level, next));
+            }
+            self.levels.push(level);
+        }
+    }
+
+    /// How many entries depth `d` has (0: the members).
+    fn len_at(&self, d: usize) -> usize {
+        match d.checked_sub(1) {
+            None => self.members.len(),
+            Some(l) => self.levels.get(l).map_or(0, Vec::len),
+        }
+    }
+}
+
+/// A query box and the bounds its matches must meet.
+struct Probe<'q> {
+    q: &'q BoxGeom,
+    f: Feat,
+    /// `t - T_SLACK`, and that times `1 / WIDEN`.
+    ts: f64,
+    tw: f64,
+}
+
+impl Probe<'_> {
+    fn new(q: &BoxGeom, t: f64) -> Probe<'_> {
+        let ts = t - T_SLACK;
+        Probe {
+            q,
+            f: feat(q),
+            ts,
+            tw: ts / WIDEN,
+        }
+    }
+
+    /// Whether a box with its quantities in `s`'s ranges may reach the
+    /// threshold with the query (`false` only when none can).
+    fn may_match(&self, s: &Span) -> bool {
+        let f = &self.f;
+        for (size, edges) in [(0, [2, 4]), (1, [3, 5])] {
+            // w >= t * W for both boxes.
+            if s.hi[size] < f[size] * self.tw || s.lo[size] * self.tw > f[size] {
+                return false;
+            }
+            // Edge offsets within (1 - t) * W.
+            let r = (1.0 - self.ts) * WIDEN * f[size].max(s.hi[size]);
+            for e in edges {
+                if s.lo[e] > f[e] + r || s.hi[e] < f[e] - r {
+                    return false;
+                }
+            }
+        }
+        // The overlap is at most `i` (every box of the block lies within
+        // the ranges), the area at least `s.lo[6]`, and IoU >= t means
+        // `overlap * (1 + t) >= t * (area + area')`.
+        let iw = (f[4].min(s.hi[4]) - f[2].max(s.lo[2])).max(0.0);
+        let ih = (f[5].min(s.hi[5]) - f[3].max(s.lo[3])).max(0.0);
+        let i = iw * ih;
+        i * (1.0 + self.ts) * WIDEN >= self.ts * (f[6] + s.lo[6])
+    }
+}
+
+/// Whether a walk over a cell goes on.
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Go,
+    Stop,
+}
+
 /// How a threshold is answered.
 enum Plan {
     /// `t` is NaN: nothing has an IoU of at least NaN.
@@ -65,7 +264,7 @@ pub(crate) struct IouIndex<'b> {
     boxes: &'b [Option<BoxGeom>],
     threshold: f64,
     plan: Plan,
-    cells: HashMap<Key, Vec<usize>>,
+    cells: HashMap<Key, Cell>,
     /// Eligible boxes the grid cannot hold, ascending.
     odd: Vec<usize>,
 }
@@ -89,16 +288,19 @@ impl<'b> IouIndex<'b> {
             let reach = (1.0 / slack).log2().floor() as i32 + 1;
             Plan::Grid { reach }
         };
-        let mut cells: HashMap<Key, Vec<usize>> = HashMap::new();
+        let mut cells: HashMap<Key, Cell> = HashMap::new();
         let mut odd = Vec::new();
         if matches!(plan, Plan::Grid { .. }) {
             for (i, b) in boxes.iter().enumerate() {
                 match b.as_ref().map(class) {
-                    Some(Class::Grid(k)) => cells.entry(k).or_default().push(i),
+                    Some(Class::Grid(k)) => cells.entry(k).or_default().members.push(i),
                     Some(Class::Odd) => odd.push(i),
                     Some(Class::Never) | None => {}
                 }
             }
+        }
+        for c in cells.values_mut() {
+            c.build(boxes);
         }
         IouIndex {
             boxes,
@@ -119,36 +321,71 @@ impl<'b> IouIndex<'b> {
     /// The smallest index below `limit` whose box has an IoU of at least
     /// the threshold with `q`, and that IoU.
     pub(crate) fn first_before(&self, q: &BoxGeom, limit: usize) -> Option<(usize, f64)> {
+        self.first_before_within(q, limit, &mut Budget::unlimited())
+            .unwrap_or_default()
+    }
+
+    /// [`Self::first_before`], spending one unit of `budget` per IoU check
+    /// and per block test; `Err` when it runs out first.
+    pub(crate) fn first_before_within(
+        &self,
+        q: &BoxGeom,
+        limit: usize,
+        budget: &mut Budget,
+    ) -> Result<Option<(usize, f64)>, Exhausted> {
         let limit = limit.min(self.boxes.len());
-        let linear = || (0..limit).find_map(|i| self.hit(i, q).map(|iou| (i, iou)));
+        let linear = |budget: &mut Budget| {
+            for i in 0..limit {
+                budget.spend()?;
+                if let Some(iou) = self.hit(i, q) {
+                    return Ok(Some((i, iou)));
+                }
+            }
+            Ok(None)
+        };
         let reach = match self.plan {
-            Plan::Nothing => return None,
-            Plan::Everything | Plan::Pairwise => return linear(),
+            Plan::Nothing => return Ok(None),
+            Plan::Everything | Plan::Pairwise => return linear(budget),
             Plan::Grid { reach } => reach,
         };
         let key = match class(q) {
-            Class::Never => return None,
-            Class::Odd => return linear(),
+            Class::Never => return Ok(None),
+            Class::Odd => return linear(budget),
             Class::Grid(k) => k,
         };
         let mut best: Option<(usize, f64)> = None;
-        let mut consider = |list: &[usize]| {
-            for &i in list {
-                let bound = best.map_or(limit, |(b, _)| b);
-                if i >= bound {
-                    break;
-                }
-                if let Some(iou) = self.hit(i, q) {
-                    best = Some((i, iou));
-                    break;
-                }
+        for &i in &self.odd {
+            if i >= limit {
+                break;
             }
-        };
-        consider(&self.odd);
-        if !self.visit(q, key, reach, &mut consider) {
-            return linear();
+            budget.spend()?;
+            if let Some(iou) = self.hit(i, q) {
+                best = Some((i, iou));
+                break;
+            }
         }
-        best
+        let probe = Probe::new(q, self.threshold);
+        let mut spent: Result<(), Exhausted> = Ok(());
+        let complete = self.visit(q, key, reach, &mut |cell| {
+            if spent.is_err() {
+                return;
+            }
+            let bound = best.map_or(limit, |(b, _)| b);
+            let mut found = None;
+            let walked = self.walk(cell, &probe, bound, budget, &mut |i, iou| {
+                found = Some((i, iou));
+                Flow::Stop
+            });
+            match walked {
+                Ok(()) => best = found.or(best),
+                Err(e) => spent = Err(e),
+            }
+        });
+        spent?;
+        if !complete {
+            return linear(budget);
+        }
+        Ok(best)
     }
 
     /// Every index whose box has an IoU of at least the threshold with `q`,
@@ -170,12 +407,22 @@ impl<'b> IouIndex<'b> {
             Class::Odd => return linear(out),
             Class::Grid(k) => k,
         };
-        let mut found = Vec::new();
-        let mut consider = |list: &[usize]| {
-            found.extend(list.iter().copied().filter(|&i| self.hit(i, q).is_some()));
-        };
-        consider(&self.odd);
-        if self.visit(q, key, reach, &mut consider) {
+        let mut found: Vec<usize> = self
+            .odd
+            .iter()
+            .copied()
+            .filter(|&i| self.hit(i, q).is_some())
+            .collect();
+        let probe = Probe::new(q, self.threshold);
+        let mut budget = Budget::unlimited();
+        let complete = self.visit(q, key, reach, &mut |cell| {
+            // An unlimited budget does not run out.
+            let _ = self.walk(cell, &probe, usize::MAX, &mut budget, &mut |i, _| {
+                found.push(i);
+                Flow::Go
+            });
+        });
+        if complete {
             found.sort_unstable();
             *out = found;
         } else {
@@ -183,10 +430,72 @@ impl<'b> IouIndex<'b> {
         }
     }
 
+    /// Calls `on_hit` with the members of `cell` below `bound` that reach
+    /// the threshold with the probe, ascending, until it says stop.
+    fn walk(
+        &self,
+        cell: &Cell,
+        probe: &Probe<'_>,
+        bound: usize,
+        budget: &mut Budget,
+        on_hit: &mut impl FnMut(usize, f64) -> Flow,
+    ) -> Result<(), Exhausted> {
+        let top = cell.levels.len();
+        self.walk_range(cell, top, 0, cell.len_at(top), probe, bound, budget, on_hit)?;
+        Ok(())
+    }
+
+    /// [`Self::walk`] over entries `from..to` of depth `d` (0: members,
+    /// `d > 0`: `cell.levels[d - 1]`).
+    #[allow(clippy::too_many_arguments)]
+    fn walk_range(
+        &self,
+        cell: &Cell,
+        d: usize,
+        from: usize,
+        to: usize,
+        probe: &Probe<'_>,
+        bound: usize,
+        budget: &mut Budget,
+        on_hit: &mut impl FnMut(usize, f64) -> Flow,
+    ) -> Result<Flow, Exhausted> {
+        for p in from..to {
+            if let Some(l) = d.checked_sub(1) {
+                let Some(span) = cell.levels.get(l).and_then(|v| v.get(p)) else {
+                    break;
+                };
+                if span.first >= bound {
+                    return Ok(Flow::Stop);
+                }
+                budget.spend()?;
+                if !probe.may_match(span) {
+                    continue;
+                }
+                let lo = p.saturating_mul(BLOCK);
+                let hi = lo.saturating_add(BLOCK).min(cell.len_at(l));
+                if self.walk_range(cell, l, lo, hi, probe, bound, budget, on_hit)? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
+            } else {
+                let Some(&i) = cell.members.get(p) else { break };
+                if i >= bound {
+                    return Ok(Flow::Stop);
+                }
+                budget.spend()?;
+                if let Some(iou) = self.hit(i, probe.q) {
+                    if on_hit(i, iou) == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                }
+            }
+        }
+        Ok(Flow::Go)
+    }
+
     /// Calls `f` with every grid cell a match of `q` can lie in; `false`
     /// when the cell ranges are implausibly large (then the caller falls
     /// back to the pairwise scan).
-    fn visit(&self, q: &BoxGeom, key: Key, reach: i32, f: &mut impl FnMut(&[usize])) -> bool {
+    fn visit(&self, q: &BoxGeom, key: Key, reach: i32, f: &mut impl FnMut(&Cell)) -> bool {
         let (kw, kh, _, _) = key;
         for ka in kw.saturating_sub(reach)..=kw.saturating_add(reach) {
             let Some(xs) = cell_range(q.x_min, ka, kw) else {
@@ -198,8 +507,8 @@ impl<'b> IouIndex<'b> {
                 };
                 for cx in xs.0..=xs.1 {
                     for cy in ys.0..=ys.1 {
-                        if let Some(list) = self.cells.get(&(ka, kb, cx, cy)) {
-                            f(list);
+                        if let Some(cell) = self.cells.get(&(ka, kb, cx, cy)) {
+                            f(cell);
                         }
                     }
                 }
@@ -349,10 +658,87 @@ mod tests {
         proptest::collection::vec(b, 0..60)
     }
 
+    /// Crowds that exercise the block pruning: boxes growing by a step
+    /// each (monotone), nested boxes, sliding boxes, boxes growing from
+    /// one edge, shuffled by a stride or not;
+    /// steps near the threshold's edge make IoUs land right at `t`.
+    fn crowds() -> impl Strategy<Value = Vec<Option<BoxGeom>>> {
+        let step = prop_oneof![
+            Just(0.001),
+            Just(0.125),
+            Just(0.25),
+            0.0f64..2.0,
+            (1i32..40).prop_map(|v| f64::from(v) / 16.0),
+        ];
+        (0u8..5, step, 40usize..300, 1usize..7, -50f64..50.0).prop_map(
+            |(kind, step, n, stride, x)| {
+                let mut v: Vec<Option<BoxGeom>> = (0..n)
+                    .map(|i| {
+                        #[allow(clippy::cast_precision_loss)]
+                        let s = step * i as f64;
+                        Some(match kind {
+                            0 => BoxGeom::from_xyxy(x - 10.0 - s, 0.0, x + 10.0 + s, 20.0),
+                            1 => BoxGeom::from_xyxy(x + s, s, x + 400.0 - s, 100.0 + s),
+                            2 => BoxGeom::from_xyxy(x + s, 3.0, x + 30.0 + 2.0 * s, 40.0),
+                            // Growing against a fixed right (or top) edge:
+                            // offsets right at (1 - t) times the width.
+                            3 => BoxGeom::from_xyxy(x - s, 0.0, x + 27.0, 20.0),
+                            _ => BoxGeom::from_xyxy(0.0, x - s, 20.0, x + 27.0),
+                        })
+                    })
+                    .collect();
+                if stride > 1 {
+                    let mut shuffled = Vec::with_capacity(n);
+                    for r in 0..stride {
+                        shuffled.extend(v.iter().skip(r).step_by(stride).copied());
+                    }
+                    v = shuffled;
+                }
+                v
+            },
+        )
+    }
+
+    /// More than `BLOCK * BLOCK` members in one cell: two levels of
+    /// blocks, against the pairwise loop.
+    #[test]
+    fn blocks_of_blocks_find_exactly_the_pairwise_matches() {
+        let families: [fn(f64) -> BoxGeom; 3] = [
+            |s| BoxGeom::from_xyxy(-300.0 - s, 0.0, 300.0 + s, 200.0),
+            |s| BoxGeom::from_xyxy(s, s, 8000.0 - s, 1000.0 + s),
+            |s| BoxGeom::from_xyxy(-s, 0.0, 2700.0, 200.0),
+        ];
+        for family in families {
+            for stride in [1, 7] {
+                let mut boxes = Vec::new();
+                for r in 0..stride {
+                    boxes.extend(
+                        (r..2500)
+                            .step_by(stride)
+                            .map(|i| Some(family(f64::from(u32::try_from(i).expect("i")) * 0.125))),
+                    );
+                }
+                let index = IouIndex::new(&boxes, 0.9);
+                assert!(index.cells.values().any(|c| c.levels.len() == 2));
+                let mut got = Vec::new();
+                for (j, q) in boxes.iter().enumerate() {
+                    let q = q.as_ref().expect("box");
+                    let a = index.first_before(q, j);
+                    let b = first_before_pairwise(&boxes, 0.9, q, j);
+                    assert_eq!(a.map(|x| x.0), b.map(|x| x.0), "{j}");
+                    if j % 101 == 0 {
+                        index.all(q, &mut got);
+                        assert_eq!(got, all_pairwise(&boxes, 0.9, q), "{j}");
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn index_finds_exactly_the_pairwise_matches(
-            boxes in boxes(),
+            boxes in prop_oneof![boxes(), crowds()],
             t in prop_oneof![Just(0.9), Just(0.5), Just(1.0), Just(0.0), Just(0.3), 0.5f64..1.0, Just(f64::NAN)],
         ) {
             let index = IouIndex::new(&boxes, t);

@@ -3,7 +3,7 @@
 //! same findings the pairwise check gave. No timing is asserted; a
 //! quadratic rule would make these tests run for minutes.
 
-use labelkit_model::{GroupId, Visibility};
+use labelkit_model::{BoxGeom, GroupId, Visibility};
 use labelkit_rules::Config;
 
 use crate::fixtures::{front_person, keypoints, Fx};
@@ -180,4 +180,117 @@ fn k005_one_group_of_forty_thousand_boxes_and_skeletons() {
     assert!(found.iter().all(|d| d.secondary.len() == 16
         && d.help.as_deref()
             == Some("move the points onto their object, or enlarge its box (the group has 40000 boxes; the first 16 are shown)")));
+}
+
+/// The pairwise oracle of A001 on one run of boxes (ids `1..=n` in
+/// order): for each box, the first earlier box with IoU >= 0.9. Box `j`
+/// is checked against `j - 1` first (enough in these crowds); only when
+/// that misses is the full scan made.
+fn expected_duplicates(boxes: &[BoxGeom]) -> usize {
+    let valid = |b: &BoxGeom| b.width() > 0.0 && b.height() > 0.0;
+    (1..boxes.len())
+        .filter(|&j| {
+            valid(&boxes[j])
+                && (boxes[j - 1].iou(&boxes[j]) >= 0.9
+                    || boxes[..j]
+                        .iter()
+                        .any(|b| valid(b) && b.iou(&boxes[j]) >= 0.9))
+        })
+        .count()
+}
+
+/// Checks the run `boxes` (label `head`, ids `1..=n`) with A001 and
+/// compares with the oracle: the count, and for every 997th box the id it
+/// points at (a full scan from the first box).
+fn a001_matches_the_oracle(boxes: &[BoxGeom]) -> usize {
+    let mut fx = Fx::new(&["head"]);
+    for b in boxes {
+        fx.bx("head", b.x_min, b.y_min, b.x_max, b.y_max);
+    }
+    let found = check(&fx.loaded(), &config("select = [\"A001\"]"));
+    assert_eq!(found.len(), expected_duplicates(boxes));
+    let mut pointed = std::collections::HashMap::new();
+    for d in &found {
+        assert_eq!(d.code, "A001");
+        let (_, rest) = d
+            .message
+            .split_once(" duplicates annotation ")
+            .expect("message");
+        let first: u64 = rest.split(' ').next().expect("id").parse().expect("id");
+        pointed.insert(d.annotation.expect("annotation"), first);
+    }
+    for j in (1..boxes.len()).step_by(997) {
+        let want = boxes[..j]
+            .iter()
+            .position(|b| b.width() > 0.0 && b.height() > 0.0 && b.iou(&boxes[j]) >= 0.9)
+            .filter(|_| boxes[j].width() > 0.0 && boxes[j].height() > 0.0)
+            .map(|i| i as u64 + 1);
+        assert_eq!(pointed.get(&(j as u64 + 1)).copied(), want, "box {}", j + 1);
+    }
+    found.len()
+}
+
+/// 120,000 concentric boxes each a hair wider than the one before (the
+/// YOLO rows `0 0.5 0.5 (0.5 + i * 1e-6) 0.5` on a 100x80 image): every
+/// box but the first duplicates an earlier one, most of them one far
+/// back, past a crowd of near misses.
+#[test]
+fn a001_boxes_growing_by_a_hair() {
+    let boxes: Vec<BoxGeom> = (0..120_000)
+        .map(|i| BoxGeom::from_center(50.0, 40.0, 100.0 * (0.5 + f64::from(i) * 1e-6), 40.0, 0.0))
+        .collect();
+    assert_eq!(a001_matches_the_oracle(&boxes), 119_999);
+}
+
+/// 40,000 nested boxes `[4j, 0, 200000 - 4j, 1000 + 4j]`: from j = 25,000
+/// on they are inverted (no area) and never match.
+#[test]
+fn a001_forty_thousand_nested_boxes() {
+    let boxes: Vec<BoxGeom> = (0..40_000)
+        .map(|j| {
+            let j = f64::from(j);
+            BoxGeom::from_xyxy(4.0 * j, 0.0, 200_000.0 - 4.0 * j, 1000.0 + 4.0 * j)
+        })
+        .collect();
+    let n = a001_matches_the_oracle(&boxes);
+    assert!(n > 24_900 && n < 25_000, "{n}");
+}
+
+/// 25,600 same-sized 10x10 boxes on a lattice 0.6 apart (no two are
+/// duplicates: IoU at most 9.4/10.6), in a scrambled order so no
+/// block of the index can be skipped: the check stops at its budget and
+/// says so in one finding.
+#[test]
+fn a001_stops_at_its_budget_and_says_so() {
+    let mut fx = Fx::new(&["head"]);
+    for k in 0..25_600u32 {
+        let p = (k * 7_919) % 25_600;
+        let (x, y) = (0.6 * f64::from(p % 160), 0.6 * f64::from(p / 160));
+        fx.bx("head", x, y, x + 10.0, y + 10.0);
+    }
+    let found = check(&fx.loaded(), &config("select = [\"A001\"]"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let d = &found[0];
+    assert_eq!(d.code, "A001");
+    assert!(
+        d.message.starts_with(
+            "near-duplicate check stopped after 25120000 comparisons on this image: \
+             its 25600 shapes overlap too densely; `head` "
+        ),
+        "{}",
+        d.message
+    );
+    assert!(d
+        .message
+        .ends_with(" and the shapes after it (by label, then id) were not checked"));
+    // The budget is 20,000,000 + 200 * 25,600. Each box costs about one
+    // comparison per earlier box in the cells around it (checking them
+    // all would take 38 million): the budget runs out near box 20,800.
+    let id: u64 = d.message["near-duplicate check stopped after 25120000 comparisons on this image: its 25600 shapes overlap too densely; `head` ".len()..]
+        .split(' ')
+        .next()
+        .expect("id")
+        .parse()
+        .expect("id");
+    assert!((12_000..25_600).contains(&id), "{id}");
 }

@@ -26,63 +26,119 @@
 //! [rules.near-duplicate]
 //! iou = 0.9
 //! ```
+//!
+//! ## Limits
+//! The check makes at most 20,000,000 comparisons per image plus 200 per
+//! shape on it, which realistic images, piles of identical boxes and
+//! crowds of nested boxes stay below. An image that needs more (a crowd of
+//! tens of thousands of overlapping shapes in no order) gets one finding
+//! saying where the check stopped; the shapes after that point are not
+//! checked.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::spatial::IouIndex;
+use crate::rules::spatial::{Budget, IouIndex};
 use crate::rules::{area_bounds, label_runs};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A001";
+
+/// Comparisons (IoU checks and block tests of the index) allowed per
+/// image: this many, plus [`BUDGET_PER_SHAPE`] per shape on it.
+pub(crate) const BUDGET: u64 = 20_000_000;
+
+/// The part of the budget that grows with the image's shapes (crowds of
+/// 200,000 nested boxes take about 80 a shape).
+pub(crate) const BUDGET_PER_SHAPE: u64 = 200;
 
 /// The rule.
 pub(crate) struct NearDuplicate;
 
 impl Rule for NearDuplicate {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
-        let anns = &cx.dataset.annotations;
-        let threshold = cx.settings.duplicate_iou;
-        let mut bounds = Vec::new();
-        for run in label_runs(cx, image.annotations) {
-            if run.len() < 2 {
+        let shapes = u64::try_from(image.annotations.len()).unwrap_or(u64::MAX);
+        let cap = BUDGET_PER_SHAPE
+            .saturating_mul(shapes)
+            .saturating_add(BUDGET);
+        check_within(cx, image, cap, out);
+    }
+}
+
+/// The check, stopping after `cap` comparisons on the image.
+fn check_within(cx: &Context<'_>, image: &ImageCtx<'_>, cap: u64, out: &mut Vec<Finding>) {
+    let anns = &cx.dataset.annotations;
+    let threshold = cx.settings.duplicate_iou;
+    let mut budget = Budget::new(cap);
+    let mut bounds = Vec::new();
+    for run in label_runs(cx, image.annotations) {
+        if run.len() < 2 {
+            continue;
+        }
+        bounds.clear();
+        bounds.extend(
+            run.iter()
+                .map(|&a| anns.get(a).and_then(|x| area_bounds(&x.geometry))),
+        );
+        // Near-linear in the run (a spatial index, not every pair).
+        let index = IouIndex::new(&bounds, threshold);
+        // Sorted by id, so "the later one" does not depend on file order:
+        // each shape points at the first earlier shape it duplicates.
+        for (j, &b) in run.iter().enumerate().skip(1) {
+            let Some(Some(bb)) = bounds.get(j) else {
                 continue;
-            }
-            bounds.clear();
-            bounds.extend(
-                run.iter()
-                    .map(|&a| anns.get(a).and_then(|x| area_bounds(&x.geometry))),
+            };
+            let Ok(first) = index.first_before_within(bb, j, &mut budget) else {
+                out.push(stopped(cx, image, cap, b));
+                return;
+            };
+            let Some((i, iou)) = first else {
+                continue;
+            };
+            let Some(&a) = run.get(i) else { continue };
+            let (Some(first), Some(second)) = (anns.get(a), anns.get(b)) else {
+                continue;
+            };
+            out.push(
+                Finding::annotation(
+                    CODE,
+                    image.pos,
+                    b,
+                    format!(
+                        "`{}` {} duplicates annotation {} (IoU {:.3})",
+                        cx.dataset.labels.name(second.label),
+                        second.id,
+                        first.id,
+                        iou
+                    ),
+                )
+                .related(a, "first labelled here")
+                .help("delete one of the two shapes"),
             );
-            // Near-linear in the run (a spatial index, not every pair).
-            let index = IouIndex::new(&bounds, threshold);
-            // Sorted by id, so "the later one" does not depend on file order:
-            // each shape points at the first earlier shape it duplicates.
-            for (j, &b) in run.iter().enumerate().skip(1) {
-                let Some(Some(bb)) = bounds.get(j) else {
-                    continue;
-                };
-                let Some((i, iou)) = index.first_before(bb, j) else {
-                    continue;
-                };
-                let Some(&a) = run.get(i) else { continue };
-                let (Some(first), Some(second)) = (anns.get(a), anns.get(b)) else {
-                    continue;
-                };
-                out.push(
-                    Finding::annotation(
-                        CODE,
-                        image.pos,
-                        b,
-                        format!(
-                            "`{}` {} duplicates annotation {} (IoU {:.3})",
-                            cx.dataset.labels.name(second.label),
-                            second.id,
-                            first.id,
-                            iou
-                        ),
-                    )
-                    .related(a, "first labelled here")
-                    .help("delete one of the two shapes"),
-                );
-            }
         }
     }
+}
+
+/// The finding of an image whose check ran out of comparisons at
+/// annotation `b`.
+fn stopped(cx: &Context<'_>, image: &ImageCtx<'_>, cap: u64, b: usize) -> Finding {
+    let what = cx.dataset.annotations.get(b).map_or_else(
+        || "the remaining shapes".to_owned(),
+        |a| {
+            format!(
+                "`{}` {} and the shapes after it (by label, then id)",
+                cx.dataset.labels.name(a.label),
+                a.id
+            )
+        },
+    );
+    Finding::image(
+        CODE,
+        image.pos,
+        format!(
+            "near-duplicate check stopped after {cap} comparisons on this image: \
+             its {} shapes overlap too densely; {what} were not checked",
+            image.annotations.len()
+        ),
+    )
+    .related(b, "the check stopped here")
+    .help("look for a crowd of overlapping shapes on this image (a generated or corrupted file)")
 }
