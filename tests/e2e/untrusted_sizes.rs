@@ -303,7 +303,7 @@ fn a_track_to_the_last_u64_frame_is_refused() {
     assert!(
         err.to_string().starts_with(
             "expanding the tracks would produce 18446744073709551615 frames, \
-             more than the 30000000 labelkit expands"
+             more than the 2000000 labelkit expands"
         ),
         "{err}"
     );
@@ -313,13 +313,25 @@ fn a_track_to_the_last_u64_frame_is_refused() {
     assert_eq!(report.write.annotations_written, 1);
 }
 
-/// The 521-byte track from frame 0 to 29,999,999 took 12.6 GB: it is under
-/// the frame cap, but its 30 million boxes of 4 vertices pass the budget of
-/// vertex-states, and the refusal names it.
+/// The 521-byte track from frame 0 to 29,999,999 took 12.6 GB. A track
+/// under the frame cap (0 to 1,999,999) still passes the budget of
+/// vertex-states, each of its 2 million boxes counting 4 vertices and 20 for
+/// its annotation, and the refusal names it.
 #[test]
 fn a_track_over_the_vertex_budget_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let xml = video(None, &[(0, 29_999_999)]);
+    let err = video_to_coco(dir.path(), &video(None, &[(0, 29_999_999)])).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            labelkit::Error::TooManyFrames {
+                frames: 30_000_000,
+                limit: 2_000_000
+            }
+        ),
+        "{err:?}"
+    );
+    let xml = video(None, &[(0, 1_999_999)]);
     assert!(xml.len() < 600, "{}", xml.len());
     let err = video_to_coco(dir.path(), &xml).unwrap_err();
     // The track is declared on line 2 of the file, and the refusal says so.
@@ -328,36 +340,96 @@ fn a_track_over_the_vertex_budget_is_refused_by_name() {
         err.to_string()
             .strip_prefix(&at)
             .unwrap_or_else(|| panic!("{err}")),
-        "expanding track 0 (frames 0 to 29999999, 4 vertices a frame) would bring the expanded \
-         tracks to 120000000 vertex-states, more than the 10000000 labelkit expands; check the \
-         frame numbers of the track, or convert to CVAT for video, which keeps tracks"
+        "expanding track 0 (frames 0 to 1999999, 4 vertices a frame and 20 for its annotation) \
+         would bring the expanded tracks to 48000000 vertex-states, more than the 10000000 \
+         labelkit expands; check the frame numbers of the track, or convert to CVAT for video, \
+         which keeps tracks"
     );
     assert!(!dir.path().join("out.json").exists());
 }
 
-/// 1,000 tracks of 30,000 frames (30 million states in all, exactly the
-/// frame cap) exhausted memory together: the budget counts across tracks
-/// and stops at the first one past it, the 84th (id 83).
+/// A 469-byte CVAT video whose one-point track, never outside, covers all
+/// of its 10,000,000 frames aborted every conversion at 3.2 GB: the budget
+/// counted one vertex a frame, not the image and annotation of each frame.
+/// It is now refused by the frame cap before anything is expanded, and a
+/// one-point track just under the cap is refused by the budget, by name.
+#[test]
+fn a_one_point_track_over_ten_million_frames_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let points = |frames: u64| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+             <annotations><version>1.1</version><meta><task><size>{frames}</size>\
+             <mode>interpolation</mode><start_frame>0</start_frame><stop_frame>{}</stop_frame>\
+             <labels><label><name>p</name></label></labels><original_size><width>128</width>\
+             <height>128</height></original_size></task></meta>\n\
+             <track id=\"0\" label=\"p\" source=\"manual\"><points frame=\"0\" outside=\"0\" \
+             occluded=\"0\" keyframe=\"1\" points=\"1,1\" z_order=\"0\"/></track>\n\
+             </annotations>\n",
+            frames - 1
+        )
+    };
+    let xml = points(10_000_000);
+    assert!(xml.len() < 500, "{}", xml.len());
+    for to in [Format::Coco, Format::YoloUltralytics, Format::CvatImages] {
+        let input = write(dir.path(), "video.xml", &xml);
+        let err = convert(
+            &input,
+            Some(Format::CvatVideo),
+            &dir.path().join("out"),
+            to,
+            &ConvertOptions::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "expanding the tracks would produce 10000000 frames, more than the 2000000 labelkit \
+             expands; check the frame numbers of the tracks, or convert to CVAT for video, which \
+             keeps tracks",
+            "{to:?}"
+        );
+        assert!(!dir.path().join("out").exists(), "{to:?}");
+    }
+    // Under the frame cap, 476,191 states of 1 vertex and 20 for the
+    // annotation pass the budget by 11.
+    let err = video_to_coco(dir.path(), &points(476_191)).unwrap_err();
+    let at = format!("{}:3:1: ", dir.path().join("video.xml").display());
+    assert_eq!(
+        err.to_string()
+            .strip_prefix(&at)
+            .unwrap_or_else(|| panic!("{err}")),
+        "expanding track 0 (frames 0 to 476190, 1 vertex a frame and 20 for its annotation) \
+         would bring the expanded tracks to 10000011 vertex-states, more than the 10000000 \
+         labelkit expands; check the frame numbers of the track, or convert to CVAT for video, \
+         which keeps tracks"
+    );
+}
+
+/// 1,000 tracks of 30,000 frames (30 million states in all) exhausted
+/// memory together. 1,000 tracks of 2,000 frames (2 million states, exactly
+/// the frame cap) pass the frame cap, and the budget counts across tracks
+/// and stops at the first one past it, the 209th (id 208), 48,000
+/// vertex-states each.
 #[test]
 fn many_tracks_share_one_budget() {
     let dir = tempfile::tempdir().unwrap();
-    let tracks = vec![(0, 29_999); 1000];
+    let tracks = vec![(0, 1_999); 1000];
     let err = video_to_coco(dir.path(), &video(None, &tracks)).unwrap_err();
     assert!(
         matches!(
             &err,
             labelkit::Error::TrackExpansion {
                 error: labelkit::model::track::ExpandError::OverBudget {
-                    track: labelkit::model::TrackId(83),
+                    track: labelkit::model::TrackId(208),
                     first: 0,
-                    last: 29_999,
+                    last: 1_999,
                     vertices: 4,
-                    total: 10_080_000,
+                    total: 10_032_000,
                     limit: 10_000_000,
                 },
-                // Track 83 is declared on line 85.
+                // Track 208 is declared on line 210.
                 at: Some(labelkit::diagnostics::Located {
-                    line: 85,
+                    line: 210,
                     column: 1,
                     ..
                 }),
@@ -434,5 +506,102 @@ fn a_corpus_video_with_every_track_after_its_stop_frame_reports_them() {
         10,
         "{:?}",
         report.write
+    );
+}
+
+/// A CVAT mask window of exactly 2^32 pixels (65536 x 65536) cannot become
+/// COCO RLE; it used to be written as an annotation without bbox or
+/// segmentation, which reading the output rejects. It is now left out and
+/// counted, and the annotations after it are written as valid JSON.
+#[test]
+fn a_mask_the_coco_writer_cannot_convert_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "exact.xml",
+        "<annotations><version>1.1</version>\
+         <meta><task><labels><label><name>a</name></label></labels></task></meta>\n\
+         <image id=\"0\" name=\"a.png\" width=\"65536\" height=\"65536\">\n\
+         <mask label=\"a\" occluded=\"0\" rle=\"4294967295, 1\" left=\"0\" top=\"0\" \
+         width=\"65536\" height=\"65536\" z_order=\"0\"/>\n\
+         <box label=\"a\" occluded=\"0\" xtl=\"1\" ytl=\"2\" xbr=\"3\" ybr=\"4\" z_order=\"0\"/>\n\
+         </image></annotations>\n",
+    );
+    let out = dir.path().join("exact.json");
+    let report = convert(
+        &input,
+        Some(Format::CvatImages),
+        &out,
+        Format::Coco,
+        &ConvertOptions::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        report
+            .write
+            .count("masks beyond labelkit's mask limits (2^32 - 1 pixels, 2^22 runs)"),
+        1,
+        "{:?}",
+        report.write
+    );
+    assert_eq!(report.write.annotations_written, 1);
+    let back = read(&out, None, &ReadOptions::new()).unwrap();
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    assert_eq!(back.dataset.annotations.len(), 1);
+    let Geometry::Box(b) = &back.dataset.annotations[0].geometry else {
+        panic!("{:?}", back.dataset.annotations);
+    };
+    assert_eq!((b.x_min, b.y_min, b.x_max, b.y_max), (1.0, 2.0, 3.0, 4.0));
+
+    // Alone, the mask leaves an empty list of annotations.
+    let (report, out) = mask_to_coco(
+        dir.path(),
+        "alone",
+        (65_536, 65_536),
+        "rle=\"4294967295, 1\" left=\"0\" top=\"0\" width=\"65536\" height=\"65536\"",
+    );
+    assert_eq!(report.write.annotations_written, 0);
+    let back = read(&out, None, &ReadOptions::new()).unwrap();
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    assert!(back.dataset.annotations.is_empty());
+}
+
+/// A run of 4,900,000,000 is a non-negative integer, but larger than an RLE
+/// count holds: the CVAT and COCO readers now say so.
+#[test]
+fn a_mask_run_beyond_32_bits_is_named_as_too_large() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "run.xml",
+        &cvat_with_mask(
+            70_000,
+            70_000,
+            "rle=\"4900000000, 0\" left=\"0\" top=\"0\" width=\"70000\" height=\"70000\"",
+        ),
+    );
+    let loaded = read(&input, None, &ReadOptions::new()).unwrap();
+    let messages: Vec<&str> = loaded.issues.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.contains(
+            &"mask run `4900000000` is larger than 4294967295, the largest run an RLE count \
+              holds: the mask is skipped"
+        ),
+        "{messages:?}"
+    );
+    let input = write(
+        dir.path(),
+        "run.json",
+        "{\"images\":[{\"id\":1,\"file_name\":\"a.png\",\"width\":70000,\"height\":70000}],\
+         \"categories\":[{\"id\":1,\"name\":\"c\"}],\"annotations\":[{\"id\":1,\"image_id\":1,\
+         \"category_id\":1,\"segmentation\":{\"size\":[70000,70000],\"counts\":[4900000000]}}]}",
+    );
+    let loaded = read(&input, None, &ReadOptions::new()).unwrap();
+    let messages: Vec<&str> = loaded.issues.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains(
+            "mask run `4900000000` is larger than 4294967295, the largest run an RLE count holds"
+        )),
+        "{messages:?}"
     );
 }

@@ -197,8 +197,14 @@ impl<'de> Deserialize<'de> for Counts {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Counts, A::Error> {
                 let mut runs = Vec::with_capacity(seq.size_hint().unwrap_or(16));
-                while let Some(r) = seq.next_element::<u32>()? {
-                    runs.push(r);
+                while let Some(r) = seq.next_element::<u64>()? {
+                    let run = u32::try_from(r).map_err(|_| {
+                        de::Error::custom(format!(
+                            "mask run `{r}` {}",
+                            labelkit_model::rle::RUN_TOO_LONG
+                        ))
+                    })?;
+                    runs.push(run);
                 }
                 Ok(Counts::Runs(runs))
             }

@@ -365,7 +365,10 @@ impl<'d> Plan<'d> {
         self.slots.len()
     }
 
-    /// Plans annotation `i` (in `0..self.len()`).
+    /// Plans annotation `i` (in `0..self.len()`); `None` when nothing of it
+    /// can be written: its only shape is a mask the writer could not
+    /// convert (counted in `report` as such), and an annotation without
+    /// geometry would be rejected on reading.
     #[allow(clippy::too_many_lines)]
     /// The JSON text of a computed area. A non-finite area (a shape with
     /// non-finite or overflowing coordinates) is not JSON: it is recomputed
@@ -387,7 +390,11 @@ impl<'d> Plan<'d> {
         }
     }
 
-    pub(crate) fn annotation(&self, i: usize, report: &mut WriteReport) -> PlannedAnnotation<'d> {
+    pub(crate) fn annotation(
+        &self,
+        i: usize,
+        report: &mut WriteReport,
+    ) -> Option<PlannedAnnotation<'d>> {
         let slot = &self.slots[i];
         let anns: &'d [Annotation] = &self.dataset.annotations;
         let (label, category_id) = self.label_map[slot.label.index()].unwrap_or((LabelId(0), 0));
@@ -492,6 +499,9 @@ impl<'d> Plan<'d> {
             _ => None,
         });
 
+        if seg_geom.is_none() && bbox_geom.is_none() && keypoints.is_none() {
+            return None;
+        }
         let area = computed_area(seg_geom.as_ref(), bbox_geom.as_ref());
         let stored_bbox = bbox_geom
             .as_ref()
@@ -572,7 +582,7 @@ impl<'d> Plan<'d> {
                 report.lose_one("extra fields whose value is not JSON");
             }
         }
-        PlannedAnnotation {
+        Some(PlannedAnnotation {
             id: self.slot_ids[i],
             image: slot.image,
             label,
@@ -594,7 +604,7 @@ impl<'d> Plan<'d> {
                 attributes,
                 extra,
             },
-        }
+        })
     }
 }
 
@@ -663,8 +673,9 @@ pub(crate) fn project(dataset: &Dataset) -> Dataset {
     let mut sink = crate::model::AnnotationSink::default();
     let mut scratch = WriteReport::new();
     for i in 0..plan.len() {
-        let p = plan.annotation(i, &mut scratch);
-        sink.push(p.ann, p.id, p.image, p.label);
+        if let Some(p) = plan.annotation(i, &mut scratch) {
+            sink.push(p.ann, p.id, p.image, p.label);
+        }
     }
     out.annotations = sink.finish();
     out
@@ -1037,34 +1048,44 @@ pub(crate) fn write<W: Write + ?Sized>(
     }
     // Chunks of annotations are formatted in parallel, a batch at a time,
     // and written in order: the output does not depend on the threads.
+    // Every item starts with a comma, but the first written.
     let chunks = plan.len().div_ceil(CHUNK);
+    let mut written = 0u64;
     let batch = (rayon::current_num_threads() * 4).max(1);
     let mut next = 0;
     while next < chunks {
         let end = (next + batch).min(chunks);
-        let parts: Vec<(Vec<u8>, WriteReport, u64)> = (next..end)
+        let parts: Vec<(Vec<u8>, WriteReport, u64, u64)> = (next..end)
             .into_par_iter()
             .map(|c| {
                 let mut part = Out::new(CHUNK * 256, options);
                 let mut part_report = WriteReport::new();
+                let mut count = 0;
                 for i in c * CHUNK..((c + 1) * CHUNK).min(plan.len()) {
-                    let p = plan.annotation(i, &mut part_report);
-                    part.item_start(i);
-                    part.annotation(&p, options.results);
+                    if let Some(p) = plan.annotation(i, &mut part_report) {
+                        part.item_start(1);
+                        part.annotation(&p, options.results);
+                        count += 1;
+                    }
                 }
-                (part.buf, part_report, part.non_finite)
+                (part.buf, part_report, part.non_finite, count)
             })
             .collect();
-        for (bytes, part_report, non_finite) in parts {
+        for (bytes, part_report, non_finite, count) in parts {
             report.merge(&part_report);
             o.non_finite += non_finite;
-            o.buf.extend_from_slice(&bytes);
+            let bytes = match bytes.strip_prefix(b",") {
+                Some(rest) if written == 0 => rest,
+                _ => &bytes,
+            };
+            o.buf.extend_from_slice(bytes);
+            written += count;
             o.flush_if(out, FLUSH_AT).map_err(io)?;
         }
         next = end;
     }
-    o.list_end(plan.len() == 0);
-    report.annotations_written = plan.len() as u64;
+    o.list_end(written == 0);
+    report.annotations_written = written;
     if !options.results {
         o.list_start(Some("categories"), &mut first_top);
         for (i, (id, cat)) in plan.categories.iter().enumerate() {

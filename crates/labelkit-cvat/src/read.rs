@@ -940,12 +940,17 @@ impl<'a> Reader<'a> {
             if let Ok(n) = token.parse::<u32>() {
                 counts.push(n);
             } else {
+                let problem = if token.bytes().all(|b| b.is_ascii_digit()) {
+                    labelkit_model::rle::RUN_TOO_LONG
+                } else {
+                    "is not a non-negative integer"
+                };
                 self.x.issue(
                     ReadIssue::InvalidMask,
                     start,
                     end,
                     format!(
-                        "mask run `{}` is not a non-negative integer: the mask is skipped",
+                        "mask run `{}` {problem}: the mask is skipped",
                         shorten(token)
                     ),
                 );

@@ -232,6 +232,10 @@ pub const MAX_MASK_PIXELS: u64 = u32::MAX as u64;
 /// produce more is refused with [`RleError::TooManyRuns`].
 pub const MAX_CONVERTED_RUNS: usize = 1 << 22;
 
+/// What a reader says of a run written in full but larger than a run length
+/// holds (`u32`), after the run: "mask run `4900000000` is larger than ...".
+pub const RUN_TOO_LONG: &str = "is larger than 4294967295, the largest run an RLE count holds";
+
 /// How a writer reports a mask it did not convert because of
 /// [`MAX_MASK_PIXELS`] or [`MAX_CONVERTED_RUNS`] (a [`crate::WriteReport`]
 /// loss).

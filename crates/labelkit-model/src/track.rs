@@ -205,16 +205,26 @@ pub fn expand_tracks_with(dataset: &Dataset, options: &ExpandOptions) -> Vec<Ann
     out
 }
 
+/// What one expanded state costs beyond its vertices, in vertices: the
+/// annotation itself (its id, image, label, attributes and geometry header),
+/// the image of its frame (CVAT video files list none, so each frame gets
+/// one) and its share of the output. Measured converting CVAT video to COCO
+/// in a release build: a state costs about 620 bytes, a vertex of a polygon
+/// 20 to 32 bytes.
+pub const ANNOTATION_COST: u64 = 20;
+
 /// The most vertex-states one expansion of a dataset's tracks may produce:
-/// the sum over tracks of frames x the vertices of the track's largest shape
-/// (a box or ellipse counts 4, a cuboid 8, a polygon, polyline or point set
-/// its points, a skeleton its elements, a mask its runs, a tag 1).
+/// the sum over tracks of frames x (the vertices of the track's largest
+/// shape + [`ANNOTATION_COST`]) (a box or ellipse counts 4 vertices, a
+/// cuboid 8, a polygon, polyline or point set its points, a skeleton its
+/// elements, a mask its runs, a tag 1).
 ///
-/// Ten million is 2.5 million boxes, 140 boxes followed through ten minutes
-/// of video at 30 frames per second; converting that many to COCO peaks at
-/// about 1.5 GB (measured: a 400-byte track of 2.5 million frames, 25 s in
-/// a debug build, a 383 MB file). The bound is computed from the shapes
-/// before anything is expanded.
+/// Ten million is 416,666 boxes (140 boxes followed through 100 seconds of
+/// video at 30 frames per second) or 476,190 states of a one-point track.
+/// Converting to COCO just under it peaks at BUDGET_MEASURED in a release
+/// build; before the per-state cost was counted, a 469-byte one-point track
+/// over 10 million frames aborted at 3.2 GB. The bound is computed from the
+/// shapes before anything is expanded.
 pub const MAX_EXPANDED_VERTEX_STATES: u64 = 10_000_000;
 
 /// Why [`try_expand_tracks`] refused to expand.
@@ -232,7 +242,8 @@ pub enum ExpandError {
         last: u64,
         /// Vertices of its largest shape.
         vertices: u64,
-        /// Vertex-states of the expansion up to and including this track
+        /// Vertex-states of the expansion up to and including this track,
+        /// each state counting its vertices and [`ANNOTATION_COST`]
         /// (saturating).
         total: u64,
         /// The budget.
@@ -257,11 +268,12 @@ impl std::fmt::Display for ExpandError {
                 limit,
             } => write!(
                 f,
-                "expanding track {} (frames {first} to {last}, {vertices} vertices a frame) \
-                 would bring the expanded tracks to {total} vertex-states, more than the {limit} \
-                 labelkit expands; check the frame numbers of the track, or convert to CVAT for \
-                 video, which keeps tracks",
-                track.0
+                "expanding track {} (frames {first} to {last}, {vertices} {} a frame \
+                 and {ANNOTATION_COST} for its annotation) would bring the expanded tracks to \
+                 {total} vertex-states, more than the {limit} labelkit expands; check the frame \
+                 numbers of the track, or convert to CVAT for video, which keeps tracks",
+                track.0,
+                if *vertices == 1 { "vertex" } else { "vertices" }
             ),
             Self::IdOverflow { track } => write!(
                 f,
@@ -373,7 +385,8 @@ fn track_vertices(track: &Track) -> u64 {
 
 /// [`expand_tracks_with`], checked: the frames and vertices every track
 /// would produce are added up from its shapes before anything is expanded,
-/// and the expansion is refused beyond `limit` vertex-states (see
+/// and the expansion is refused beyond `limit` vertex-states, each state
+/// counting its vertices and [`ANNOTATION_COST`] (see
 /// [`MAX_EXPANDED_VERTEX_STATES`]) or when the annotation ids would
 /// overflow. Shapes after the stop frame are counted.
 ///
@@ -397,7 +410,7 @@ pub fn try_expand_tracks(
         let frames = expansion_frames(track, options.stop_frame);
         let n = frame_count(frames);
         let vertices = track_vertices(track);
-        total = total.saturating_add(n.saturating_mul(vertices));
+        total = total.saturating_add(n.saturating_mul(vertices.saturating_add(ANNOTATION_COST)));
         if total > limit {
             let (first, last) = frames.unwrap_or_default();
             return Err(ExpandError::OverBudget {
@@ -1531,25 +1544,34 @@ mod tests {
     #[test]
     fn the_budget_counts_frames_times_vertices_and_names_the_track() {
         // The skeleton spans frames 0..=2 (3 states) with 2 elements of one
-        // point each: 6 vertex-states.
+        // point each, and each state's annotation counts 20 more: 66
+        // vertex-states.
         let ds = skeleton_dataset();
         let options = ExpandOptions::with_stop_frame(None);
-        let ok = try_expand_tracks(&ds, &options, 6).unwrap();
+        let ok = try_expand_tracks(&ds, &options, 66).unwrap();
         assert_eq!(ok.annotations.len(), 3);
+        let err = try_expand_tracks(&ds, &options, 65).unwrap_err();
         assert_eq!(
-            try_expand_tracks(&ds, &options, 5),
-            Err(ExpandError::OverBudget {
+            err,
+            ExpandError::OverBudget {
                 track: TrackId(1),
                 first: 0,
                 last: 2,
                 vertices: 2,
-                total: 6,
-                limit: 5,
-            })
+                total: 66,
+                limit: 65,
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "expanding track 1 (frames 0 to 2, 2 vertices a frame and 20 for its annotation) \
+             would bring the expanded tracks to 66 vertex-states, more than the 65 labelkit \
+             expands; check the frame numbers of the track, or convert to CVAT for video, which \
+             keeps tracks"
         );
         // A stop frame before the last shape shortens the span, and the
         // shapes after it are counted: the parent's and both elements'.
-        let cut = try_expand_tracks(&ds, &ExpandOptions::with_stop_frame(Some(1)), 4).unwrap();
+        let cut = try_expand_tracks(&ds, &ExpandOptions::with_stop_frame(Some(1)), 44).unwrap();
         assert_eq!(cut.annotations.len(), 2);
         assert_eq!(cut.shapes_after_stop, 3);
         assert_eq!(cut.tracks_after_stop, vec![TrackId(1)]);

@@ -416,8 +416,15 @@ fn shapes_after_stop_frame(stop: u64, tracks: &[labelkit_model::TrackId]) -> Str
 }
 
 /// The most per-frame states a track expansion may produce, over all tracks:
-/// about a day of video at 30 frames per second for ten objects.
-pub const MAX_EXPANDED_FRAMES: u64 = 30_000_000;
+/// 2,000,000, 18 hours of video at 30 frames per second for one object.
+///
+/// Every frame of a CVAT video file gets an image of its own (the files list
+/// none), and every state an annotation, so memory grows with this count
+/// whatever the shapes: a 469-byte one-point track over 10,000,000 frames
+/// aborted at 3.2 GB. It is checked first, from the frame numbers alone;
+/// [`labelkit_model::track::MAX_EXPANDED_VERTEX_STATES`] then bounds states
+/// and vertices together, and more tightly.
+pub const MAX_EXPANDED_FRAMES: u64 = 2_000_000;
 
 /// An upper bound of the states expanding `dataset`'s tracks produces: each
 /// track spans from its first shape (its elements' included) to its last,
