@@ -5,6 +5,7 @@
 mod convert;
 mod dataset_rules;
 mod detect;
+mod frame_step;
 mod read;
 mod untrusted_sizes;
 mod video;

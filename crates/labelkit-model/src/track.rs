@@ -26,6 +26,12 @@
 //!   `stop_frame` (inclusive, the last frame of the task or segment); without
 //!   a stop frame the track ends at its last shape. Shapes after `stop_frame`
 //!   only steer the interpolation of the frames up to it.
+//! - With a frame grid ([`ExpandOptions::frame_grid`], CVAT's
+//!   `<start_frame>` and `frame_filter` `step=N`) states are produced on the
+//!   task's frames only (`start`, `start + N`, ...), with their real frame
+//!   numbers; interpolation is linear in the frame number, as CVAT's is in
+//!   the task's frame index. A shape on a frame the task does not have
+//!   (CVAT never writes one) steers the interpolation but produces nothing.
 //! - Attributes are carried forward: a shape that lacks an attribute its
 //!   predecessor had inherits the predecessor's value (CVAT writes mutable
 //!   attributes only where they change in some exports).
@@ -165,6 +171,67 @@ pub struct ExpandOptions {
     pub stop_frame: Option<u64>,
     /// How several points move.
     pub points: PointsInterpolation,
+    /// The frames the task has (CVAT's `<start_frame>` and `frame_filter`
+    /// `step=N`): states are produced on these frames only. `None`: every
+    /// frame.
+    pub frame_grid: Option<FrameGrid>,
+}
+
+/// The frames of a CVAT task whose `frame_filter` is `step=N`: `start`,
+/// `start + step`, `start + 2 step`, ... (frame numbers as the video counts
+/// them, as CVAT writes them in its XML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameGrid {
+    start: u64,
+    step: u64,
+}
+
+impl FrameGrid {
+    /// The grid from `start` every `step` frames; `None` for a step of 0.
+    #[must_use]
+    pub fn new(start: u64, step: u64) -> Option<Self> {
+        (step > 0).then_some(Self { start, step })
+    }
+
+    /// The first frame.
+    #[must_use]
+    pub fn start(self) -> u64 {
+        self.start
+    }
+
+    /// Frames between two frames of the task.
+    #[must_use]
+    pub fn step(self) -> u64 {
+        self.step
+    }
+
+    /// Whether the task has `frame`.
+    #[must_use]
+    pub fn contains(self, frame: u64) -> bool {
+        frame >= self.start && (frame - self.start) % self.step == 0
+    }
+
+    /// The first frame of the task at or after `frame`; `None` past
+    /// `u64::MAX`.
+    #[must_use]
+    pub fn at_or_after(self, frame: u64) -> Option<u64> {
+        if frame <= self.start {
+            return Some(self.start);
+        }
+        match (frame - self.start) % self.step {
+            0 => Some(frame),
+            r => frame.checked_add(self.step - r),
+        }
+    }
+
+    /// How many frames of the task lie in `first..=last` (saturating).
+    #[must_use]
+    pub fn count(self, first: u64, last: u64) -> u64 {
+        match self.at_or_after(first) {
+            Some(f) if f <= last => ((last - f) / self.step).saturating_add(1),
+            _ => 0,
+        }
+    }
 }
 
 impl ExpandOptions {
@@ -174,6 +241,26 @@ impl ExpandOptions {
         Self {
             stop_frame,
             ..Self::default()
+        }
+    }
+
+    /// These options, producing states only on the frames of `grid`.
+    #[must_use]
+    pub fn on_frames(mut self, grid: Option<FrameGrid>) -> Self {
+        self.frame_grid = grid;
+        self
+    }
+
+    /// Whether a state may be produced on `frame`.
+    fn has_frame(&self, frame: u64) -> bool {
+        self.frame_grid.is_none_or(|g| g.contains(frame))
+    }
+
+    /// The first frame at or after `frame` a state may be produced on.
+    fn frame_at_or_after(&self, frame: u64) -> Option<u64> {
+        match self.frame_grid {
+            Some(g) => g.at_or_after(frame),
+            None => Some(frame),
         }
     }
 }
@@ -310,6 +397,13 @@ pub struct Expansion {
     pub shapes_after_stop: u64,
     /// The tracks that have such shapes, in dataset order.
     pub tracks_after_stop: Vec<TrackId>,
+    /// Shapes (elements included) on frames the task does not have
+    /// ([`ExpandOptions::frame_grid`]; CVAT never writes them): they steer
+    /// the interpolation of the task's frames but produce no annotation of
+    /// their own.
+    pub shapes_off_grid: u64,
+    /// The tracks that have such shapes, in dataset order.
+    pub tracks_off_grid: Vec<TrackId>,
 }
 
 /// The frames `(first, last)` a track's expansion can cover (its own shapes
@@ -333,11 +427,15 @@ pub fn expansion_frames(track: &Track, stop_frame: Option<u64>) -> Option<(u64, 
     (first <= last).then_some((first, last))
 }
 
-/// The number of states `frames` from [`expansion_frames`] holds, saturating
-/// at `u64::MAX` (frames `0..=u64::MAX` are one more than `u64` counts).
+/// The number of states `frames` from [`expansion_frames`] holds: every
+/// frame, or only those of `grid`. Saturates at `u64::MAX` (frames
+/// `0..=u64::MAX` are one more than `u64` counts).
 #[must_use]
-pub fn frame_count(frames: Option<(u64, u64)>) -> u64 {
-    frames.map_or(0, |(first, last)| (last - first).saturating_add(1))
+pub fn frame_count(frames: Option<(u64, u64)>, grid: Option<FrameGrid>) -> u64 {
+    frames.map_or(0, |(first, last)| match grid {
+        Some(g) => g.count(first, last),
+        None => (last - first).saturating_add(1),
+    })
 }
 
 /// The vertices a geometry holds, for the expansion budget (at least 1).
@@ -401,6 +499,8 @@ pub fn try_expand_tracks(
     let mut states = 0u64;
     let mut shapes_after_stop = 0u64;
     let mut tracks_after_stop = Vec::new();
+    let mut shapes_off_grid = 0u64;
+    let mut tracks_off_grid = Vec::new();
     // Ids run from one past the largest in use to `first_id + states - 1`.
     let first_id = match dataset.annotations.iter().map(|a| a.id.0).max() {
         Some(max) => max.checked_add(1),
@@ -408,7 +508,7 @@ pub fn try_expand_tracks(
     };
     for track in &dataset.tracks {
         let frames = expansion_frames(track, options.stop_frame);
-        let n = frame_count(frames);
+        let n = frame_count(frames, options.frame_grid);
         let vertices = track_vertices(track);
         total = total.saturating_add(n.saturating_mul(vertices.saturating_add(ANNOTATION_COST)));
         if total > limit {
@@ -429,6 +529,18 @@ pub fn try_expand_tracks(
         {
             return Err(ExpandError::IdOverflow { track: track.id });
         }
+        if let Some(grid) = options.frame_grid {
+            let off = track
+                .shapes
+                .iter()
+                .chain(track.elements.iter().flat_map(|e| e.shapes.iter()))
+                .filter(|s| !grid.contains(s.frame))
+                .count() as u64;
+            if off > 0 {
+                shapes_off_grid += off;
+                tracks_off_grid.push(track.id);
+            }
+        }
         if let Some(stop) = options.stop_frame {
             let after = track
                 .shapes
@@ -446,6 +558,8 @@ pub fn try_expand_tracks(
         annotations: expand_tracks_with(dataset, options),
         shapes_after_stop,
         tracks_after_stop,
+        shapes_off_grid,
+        tracks_off_grid,
     })
 }
 
@@ -544,7 +658,7 @@ impl<'a> Prepared<'a> {
             if s.frame > stop {
                 break;
             }
-            if !s.outside {
+            if !s.outside && options.has_frame(s.frame) {
                 out.push(self.state(i));
             }
             let end = match self.shapes.get(i + 1) {
@@ -555,8 +669,11 @@ impl<'a> Prepared<'a> {
                 },
             };
             if !s.outside {
-                for frame in s.frame.saturating_add(1)..end {
-                    out.push(self.between(i, frame, options));
+                let step = options.frame_grid.map_or(1, FrameGrid::step);
+                let mut frame = options.frame_at_or_after(s.frame.saturating_add(1));
+                while let Some(f) = frame.filter(|&f| f < end) {
+                    out.push(self.between(i, f, options));
+                    frame = f.checked_add(step);
                 }
             }
         }
@@ -1349,6 +1466,58 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_grid_counts_and_finds_the_tasks_frames() {
+        assert_eq!(FrameGrid::new(5, 0), None);
+        let g = FrameGrid::new(10, 3).unwrap();
+        assert!(g.contains(10) && g.contains(19) && !g.contains(11) && !g.contains(7));
+        assert_eq!(g.at_or_after(0), Some(10));
+        assert_eq!(g.at_or_after(11), Some(13));
+        assert_eq!(g.at_or_after(13), Some(13));
+        assert_eq!(g.at_or_after(u64::MAX), None);
+        assert_eq!(g.count(10, 19), 4);
+        assert_eq!(g.count(11, 12), 0);
+        assert_eq!(g.count(0, 9), 0);
+        assert_eq!(frame_count(Some((10, 19)), Some(g)), 4);
+        assert_eq!(frame_count(Some((10, 19)), None), 10);
+        let every = FrameGrid::new(0, 1).unwrap();
+        assert_eq!(every.count(0, u64::MAX), u64::MAX);
+        let wide = FrameGrid::new(0, u64::MAX).unwrap();
+        assert_eq!(wide.count(0, u64::MAX), 2);
+        assert_eq!(wide.at_or_after(1), Some(u64::MAX));
+    }
+
+    #[test]
+    fn a_frame_grid_keeps_states_on_its_frames_and_off_grid_shapes_steer() {
+        // Frames 0, 3, 6, 9, 12; the shape on 4 is not a frame of the task.
+        let t = track(vec![
+            shape(0, rbox(0.0, 0.0, 10.0, 10.0, 0.0)),
+            shape(4, rbox(8.0, 0.0, 18.0, 10.0, 0.0)),
+            shape(6, rbox(20.0, 0.0, 30.0, 10.0, 0.0)),
+            outside(9, rbox(20.0, 0.0, 30.0, 10.0, 0.0)),
+            shape(12, rbox(0.0, 0.0, 1.0, 1.0, 0.0)),
+        ]);
+        let options = ExpandOptions::with_stop_frame(Some(13)).on_frames(FrameGrid::new(0, 3));
+        let states = t.visible_states(&options);
+        assert_eq!(frames(&states), vec![0, 3, 6, 12]);
+        // 3 is three quarters of the way from 0 to 4.
+        assert_box(&states[1].geometry, [6.0, 0.0, 16.0, 10.0, 0.0]);
+        assert_box(&states[2].geometry, [20.0, 0.0, 30.0, 10.0, 0.0]);
+        let mut ds = Dataset::new();
+        ds.labels.push(Label::new("a"));
+        ds.tracks.push(t);
+        let expansion = try_expand_tracks(&ds, &options, MAX_EXPANDED_VERTEX_STATES).unwrap();
+        assert_eq!(expansion.annotations.len(), 4);
+        assert_eq!(expansion.shapes_off_grid, 1);
+        assert_eq!(expansion.tracks_off_grid, vec![TrackId(3)]);
+        // The budget counts the 5 frames of the grid in 0..=13, not 14.
+        let err = try_expand_tracks(&ds, &options, 5 * (4 + ANNOTATION_COST) - 1).unwrap_err();
+        let ExpandError::OverBudget { total, .. } = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(total, 5 * (4 + ANNOTATION_COST));
+    }
+
+    #[test]
     fn unsorted_shapes_are_sorted_and_the_last_of_a_frame_wins() {
         let t = track(vec![
             shape(2, rbox(2.0, 0.0, 3.0, 1.0, 0.0)),
@@ -1586,8 +1755,8 @@ mod tests {
         let span = expansion_frames(&t, None);
         assert_eq!(span, Some((0, u64::MAX)));
         // 2^64 frames saturate instead of wrapping to 0.
-        assert_eq!(frame_count(span), u64::MAX);
-        assert_eq!(frame_count(expansion_frames(&t, Some(9))), 10);
+        assert_eq!(frame_count(span, None), u64::MAX);
+        assert_eq!(frame_count(expansion_frames(&t, Some(9)), None), 10);
         assert_eq!(expansion_frames(&t, Some(0)), Some((0, 0)));
         let late = track(vec![shape(u64::MAX, rbox(0.0, 0.0, 1.0, 1.0, 0.0))]);
         assert_eq!(expansion_frames(&late, Some(5)), None);

@@ -352,7 +352,8 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
         .filter_map(|i| i.frame)
         .chain(video_stop_frame(dataset))
         .max();
-    let frames = expanded_frame_bound(dataset, stop_frame);
+    let grid = video_frame_grid(dataset);
+    let frames = expanded_frame_bound(dataset, stop_frame, grid);
     if frames > MAX_EXPANDED_FRAMES {
         return Err(Error::TooManyFrames {
             frames,
@@ -361,13 +362,29 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
     }
     let expansion = labelkit_model::track::try_expand_tracks(
         dataset,
-        &labelkit_model::track::ExpandOptions::with_stop_frame(stop_frame),
+        &labelkit_model::track::ExpandOptions::with_stop_frame(stop_frame).on_frames(grid),
         labelkit_model::track::MAX_EXPANDED_VERTEX_STATES,
     )?;
     if let Some(stop) = stop_frame {
         report.lose(
-            &shapes_after_stop_frame(stop, &expansion.tracks_after_stop),
+            &track_shapes_not_expanded(
+                &format!("after the video's last frame {stop}"),
+                &expansion.tracks_after_stop,
+            ),
             expansion.shapes_after_stop,
+        );
+    }
+    if let Some(grid) = grid {
+        report.lose(
+            &track_shapes_not_expanded(
+                &format!(
+                    "on frames the task does not have (frame_filter step={} from frame {})",
+                    grid.step(),
+                    grid.start()
+                ),
+                &expansion.tracks_off_grid,
+            ),
+            expansion.shapes_off_grid,
         );
     }
     let expanded = expansion.annotations;
@@ -398,11 +415,12 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
     Ok(copy)
 }
 
-/// The loss reported for track shapes on frames after the video's last
-/// frame `stop` (the images' last frame or CVAT's `<stop_frame>`): they steer
-/// the interpolation of the frames up to it, but produce no annotation. It
+/// The loss reported for track shapes that steer the interpolation but
+/// produce no annotation of their own: on frames after the video's last
+/// frame (the images' last frame or CVAT's `<stop_frame>`), or on frames
+/// outside the task's `frame_filter` step. `where_` says which; the loss
 /// names the first few tracks that have them.
-fn shapes_after_stop_frame(stop: u64, tracks: &[labelkit_model::TrackId]) -> String {
+fn track_shapes_not_expanded(where_: &str, tracks: &[labelkit_model::TrackId]) -> String {
     const SHOWN: usize = 5;
     let mut ids: Vec<String> = tracks.iter().take(SHOWN).map(|t| t.0.to_string()).collect();
     if tracks.len() > SHOWN {
@@ -410,7 +428,7 @@ fn shapes_after_stop_frame(stop: u64, tracks: &[labelkit_model::TrackId]) -> Str
     }
     let s = if tracks.len() == 1 { "" } else { "s" };
     format!(
-        "track shapes after the video's last frame {stop} (not expanded; track{s} {})",
+        "track shapes {where_} (not expanded; track{s} {})",
         ids.join(", ")
     )
 }
@@ -428,23 +446,57 @@ pub const MAX_EXPANDED_FRAMES: u64 = 2_000_000;
 
 /// An upper bound of the states expanding `dataset`'s tracks produces: each
 /// track spans from its first shape (its elements' included) to its last,
-/// or to `stop_frame`. Saturates at `u64::MAX`.
-fn expanded_frame_bound(dataset: &Dataset, stop_frame: Option<u64>) -> u64 {
+/// or to `stop_frame`, and counts only the task's frames (`grid`).
+/// Saturates at `u64::MAX`.
+fn expanded_frame_bound(
+    dataset: &Dataset,
+    stop_frame: Option<u64>,
+    grid: Option<labelkit_model::track::FrameGrid>,
+) -> u64 {
     use labelkit_model::track::{expansion_frames, frame_count};
     dataset
         .tracks
         .iter()
-        .map(|t| frame_count(expansion_frames(t, stop_frame)))
+        .map(|t| frame_count(expansion_frames(t, stop_frame), grid))
         .fold(0, u64::saturating_add)
+}
+
+/// The frames of the task, from CVAT's `<start_frame>` (0 when absent) and
+/// `<frame_filter>step=N</frame_filter>` kept in the dataset information;
+/// `None` without a step, or with a step of 1 or one that is not a positive
+/// integer (the CVAT reader reports those).
+fn video_frame_grid(dataset: &Dataset) -> Option<labelkit_model::track::FrameGrid> {
+    let step: u64 = dataset.info.extra.iter().find_map(|(_, value)| {
+        xml_text(value, "frame_filter")?
+            .trim()
+            .strip_prefix("step=")?
+            .trim()
+            .parse()
+            .ok()
+    })?;
+    if step <= 1 {
+        return None;
+    }
+    let start = dataset
+        .info
+        .extra
+        .iter()
+        .find_map(|(_, value)| xml_number(value, "start_frame"))
+        .unwrap_or(0);
+    labelkit_model::track::FrameGrid::new(start, step)
+}
+
+/// The text inside the first `<tag>...</tag>` of `text`.
+fn xml_text<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = text.find(&open)? + open.len();
+    let rest = text.get(start..)?;
+    rest.get(..rest.find('<')?)
 }
 
 /// The number inside the first `<tag>...</tag>` of `text`.
 fn xml_number<T: std::str::FromStr>(text: &str, tag: &str) -> Option<T> {
-    let open = format!("<{tag}>");
-    let start = text.find(&open)? + open.len();
-    let rest = text.get(start..)?;
-    let end = rest.find('<')?;
-    rest.get(..end)?.trim().parse().ok()
+    xml_text(text, tag)?.trim().parse().ok()
 }
 
 /// The frame size recorded in a CVAT `<original_size>` kept in the dataset
