@@ -208,7 +208,7 @@ impl FrameGrid {
     /// Whether the task has `frame`.
     #[must_use]
     pub fn contains(self, frame: u64) -> bool {
-        frame >= self.start && (frame - self.start) % self.step == 0
+        frame >= self.start && (frame - self.start).is_multiple_of(self.step)
     }
 
     /// The first frame of the task at or after `frame`; `None` past
