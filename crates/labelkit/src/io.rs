@@ -337,7 +337,12 @@ pub fn write(
 /// still visible after its last shape continues up to it. A frame that has
 /// no image in the dataset (CVAT for video files list none) gets one, named
 /// `frame_NNNNNN` as CVAT names extracted frames, with the video's frame size
-/// (`original_size` of the CVAT meta) when known.
+/// (`original_size` of the CVAT meta) when known. A CVAT task whose
+/// `frame_filter` is `step=N` has the frames `start_frame + k N` only: states
+/// are produced on those, and the frame cap and budget count those; track
+/// shapes on other frames (CVAT writes none) steer the interpolation and are
+/// counted in `report`. Annotations that are not in tracks stay on their
+/// image as they are.
 ///
 /// The expansion is bounded before it starts: at most
 /// [`MAX_EXPANDED_FRAMES`] frames and
