@@ -752,3 +752,145 @@ fn non_finite_numbers_and_control_characters_write_valid_json() {
         "non-finite reported on read"
     );
 }
+
+/// A dataset as a CVAT project export reads: ids beyond 32 bits, file names
+/// repeated across subsets (and once without a subset to tell them apart),
+/// labels with source ids from a non-COCO source.
+#[test]
+fn ids_fit_32_bits_file_names_are_unique_and_categories_start_at_1() {
+    let mut ds = Dataset::new();
+    ds.info.source_format = Some("yolo".into());
+    for (i, name) in ["a", "b"].into_iter().enumerate() {
+        let mut l = label(name);
+        l.source_id = Some(i as i64);
+        ds.labels.push(l);
+    }
+    let images: [(u64, &str, Option<&str>); 5] = [
+        (7, "img0.jpg", Some("Test")),
+        (1 << 32, "img0.jpg", Some("Train")),
+        ((1 << 32) + 1, "img1.jpg", Some("Train")),
+        (3, "x.jpg", None),
+        (u64::MAX, "x.jpg", None),
+    ];
+    for (id, file_name, subset) in images {
+        ds.images.push(Image {
+            id: ImageId(id),
+            file_name: file_name.into(),
+            width: 10,
+            height: 10,
+            subset: subset.map(Into::into),
+            ..Image::default()
+        });
+    }
+    let boxed = |x: f64| {
+        Geometry::Box(BoxGeom {
+            x_min: x,
+            y_min: 1.0,
+            x_max: x + 2.0,
+            y_max: 3.0,
+            rotation: 0.0,
+        })
+    };
+    ds.annotations.push(ann(1 << 40, 1 << 32, 0, boxed(1.0)));
+    ds.annotations.push(ann(5, u64::MAX, 1, boxed(2.0)));
+    ds.annotations.push(ann(
+        9,
+        7,
+        1,
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(0.0, 0.0),
+                Point::new(4.0, 0.0),
+                Point::new(0.0, 4.0),
+            ]],
+        }),
+    ));
+    let (out, report) = write(&ds, &WriteOptions::default());
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let images: Vec<(u64, &str)> = doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].as_u64().unwrap(), i["file_name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        images,
+        [
+            (7, "Test/img0.jpg"),
+            (8, "Train/img0.jpg"),
+            (9, "Train/img1.jpg"),
+            (3, "x.jpg"),
+            (10, "10/x.jpg"),
+        ]
+    );
+    let anns: Vec<(u64, u64, i64, String)> = doc["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_u64().unwrap(),
+                a["image_id"].as_u64().unwrap(),
+                a["category_id"].as_i64().unwrap(),
+                a["segmentation"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        anns,
+        [
+            (10, 8, 1, "[]".to_owned()),
+            (5, 10, 2, "[]".to_owned()),
+            (9, 7, 2, "[[0,0,4,0,0,4]]".to_owned()),
+        ]
+    );
+    let cats: Vec<(i64, &str)> = doc["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(cats, [(1, "a"), (2, "b")]);
+    let losses: Vec<(&str, u64)> = report.losses().collect();
+    assert_eq!(
+        losses,
+        [
+            ("annotation ids beyond 32 bits renumbered", 1),
+            (
+                "category ids renumbered from 1 (YOLO class N is category N+1)",
+                1
+            ),
+            ("image ids beyond 32 bits renumbered", 3),
+            ("image subsets (kept as a folder of file_name)", 3),
+            ("repeated file names given their image id as a folder", 1),
+        ]
+    );
+    // It reads back with the written ids and names.
+    let again = read_bytes(Path::new("out.json"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(again.dataset, project(&ds));
+    assert_eq!(again.dataset.images[4].file_name, "10/x.jpg");
+}
+
+/// A COCO source keeps its category ids, 0 included, and numbers the ones
+/// beyond 32 bits after the largest that fits.
+#[test]
+fn a_coco_source_keeps_its_category_ids() {
+    let mut ds = Dataset::new();
+    ds.info.source_format = Some("coco".into());
+    for (name, id) in [("zero", 0), ("big", 1 << 33), ("four", 4)] {
+        let mut l = label(name);
+        l.source_id = Some(id);
+        ds.labels.push(l);
+    }
+    let (out, report) = write(&ds, &WriteOptions::default());
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<i64> = doc["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [0, 5, 4]);
+    assert_eq!(report.count("category ids beyond 32 bits renumbered"), 1);
+    assert_eq!(report.losses().count(), 1, "{report}");
+}
