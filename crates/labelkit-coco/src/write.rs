@@ -390,8 +390,12 @@ impl<'d> Plan<'d> {
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for (name, id) in names.iter_mut().zip(&ids) {
             if !seen.insert(name.to_string()) {
-                *name = Cow::Owned(format!("{id}/{name}"));
-                seen.insert(name.to_string());
+                // Each step lengthens the name: it ends on a name not seen.
+                let mut unique = format!("{id}/{name}");
+                while !seen.insert(unique.clone()) {
+                    unique = format!("{id}/{unique}");
+                }
+                *name = Cow::Owned(unique);
                 self.report
                     .lose_one("repeated file names given their image id as a folder");
             }

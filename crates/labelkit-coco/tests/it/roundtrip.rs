@@ -765,12 +765,13 @@ fn ids_fit_32_bits_file_names_are_unique_and_categories_start_at_1() {
         l.source_id = Some(i as i64);
         ds.labels.push(l);
     }
-    let images: [(u64, &str, Option<&str>); 5] = [
+    let images: [(u64, &str, Option<&str>); 6] = [
         (7, "img0.jpg", Some("Test")),
         (1 << 32, "img0.jpg", Some("Train")),
         ((1 << 32) + 1, "img1.jpg", Some("Train")),
         (3, "x.jpg", None),
         (u64::MAX, "x.jpg", None),
+        (4, "10/x.jpg", None),
     ];
     for (id, file_name, subset) in images {
         ds.images.push(Image {
@@ -821,6 +822,7 @@ fn ids_fit_32_bits_file_names_are_unique_and_categories_start_at_1() {
             (9, "Train/img1.jpg"),
             (3, "x.jpg"),
             (10, "10/x.jpg"),
+            (4, "4/10/x.jpg"),
         ]
     );
     let anns: Vec<(u64, u64, i64, String)> = doc["annotations"]
@@ -862,7 +864,7 @@ fn ids_fit_32_bits_file_names_are_unique_and_categories_start_at_1() {
             ),
             ("image ids beyond 32 bits renumbered", 3),
             ("image subsets (kept as a folder of file_name)", 3),
-            ("repeated file names given their image id as a folder", 1),
+            ("repeated file names given their image id as a folder", 2),
         ]
     );
     // It reads back with the written ids and names.
