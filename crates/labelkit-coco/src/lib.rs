@@ -231,12 +231,16 @@ pub fn write_path(
 
 /// Writes a dataset as COCO JSON.
 ///
-/// Categories come from the top-level labels (ids: the label's `source_id`,
-/// else the next free id); images keep their ids; each group of shapes (or
-/// lone shape) becomes one annotation, keeping the id of its first shape,
-/// with a `bbox` derived from the geometry when the group has no box. The
-/// report counts what COCO cannot hold: rotation, ellipses, cuboids,
-/// polylines, points, tags, tracks, z_order, ...
+/// Categories come from the top-level labels (ids: from a COCO source, the
+/// label's `source_id`, else the next free id; from another source, from 1,
+/// class index N as N + 1 when every label has one); images keep their ids;
+/// each group of shapes (or lone shape) becomes one annotation, keeping the
+/// id of its first shape, with a `bbox` derived from the geometry when the
+/// group has no box and `segmentation: []` when it has no polygon or mask.
+/// Ids beyond the signed 32-bit range are renumbered in order after the
+/// largest that fits; repeated file names get their subset as a folder. The
+/// report counts these and what COCO cannot hold: rotation, ellipses,
+/// cuboids, polylines, points, tags, tracks, z_order, ...
 ///
 /// # Errors
 /// [`Error::Io`] if writing fails.

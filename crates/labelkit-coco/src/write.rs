@@ -78,6 +78,53 @@ fn extra_value<'d>(extra: &'d [(String, String)], key: &str) -> Option<&'d str> 
         .map(|(_, v)| v.as_str())
 }
 
+/// Renumbers the ids outside the signed 32-bit range (which Datumaro, and
+/// so CVAT's COCO import, cannot hold), densely and in their order, from
+/// the largest id that fits; all of them from 1 if that would overflow.
+/// Equal ids stay equal. Returns how many ids changed.
+fn fit_i32<T>(ids: &mut [T]) -> u64
+where
+    T: Copy + Ord + Into<i128> + TryFrom<i64>,
+{
+    let fits = |v: T| i32::try_from(v.into()).is_ok();
+    let mut outside: Vec<T> = ids.iter().copied().filter(|&v| !fits(v)).collect();
+    if outside.is_empty() {
+        return 0;
+    }
+    outside.sort_unstable();
+    outside.dedup();
+    let top = ids
+        .iter()
+        .copied()
+        .filter(|&v| fits(v))
+        .map(Into::into)
+        .max()
+        .unwrap_or(0)
+        .max(0);
+    let (start, targets) = if top + outside.len() as i128 <= i128::from(i32::MAX) {
+        (top, outside)
+    } else {
+        let mut all = ids.to_vec();
+        all.sort_unstable();
+        all.dedup();
+        (0, all)
+    };
+    let mut changed = 0;
+    for v in ids.iter_mut() {
+        if let Ok(k) = targets.binary_search(v) {
+            let new = i64::try_from(start + 1 + k as i128).unwrap_or(i64::from(i32::MAX));
+            if let Ok(new) = T::try_from(new) {
+                let (old, now): (i128, i128) = ((*v).into(), new.into());
+                if old != now {
+                    changed += 1;
+                }
+                *v = new;
+            }
+        }
+    }
+    changed
+}
+
 /// One planned COCO annotation.
 #[derive(Debug)]
 pub(crate) struct PlannedAnnotation<'d> {
@@ -131,6 +178,8 @@ pub(crate) struct Plan<'d> {
     /// Old label -> new label and category id.
     label_map: Vec<Option<(LabelId, i64)>>,
     image_sizes: IdMap<u64, (u32, u32)>,
+    /// Old image id -> written id, when some were renumbered.
+    image_ids: IdMap<u64, u64>,
     slots: Vec<Slot>,
     slot_ids: Vec<u64>,
     pub(crate) report: WriteReport,
@@ -168,6 +217,7 @@ impl<'d> Plan<'d> {
             categories: Vec::new(),
             label_map: Vec::new(),
             image_sizes: IdMap::default(),
+            image_ids: IdMap::default(),
             slots: Vec::new(),
             slot_ids: Vec::new(),
             report,
@@ -178,39 +228,82 @@ impl<'d> Plan<'d> {
         plan
     }
 
+    /// Category ids: a COCO source keeps its ids (fresh ids above the
+    /// largest for labels without one); any other source numbers them from
+    /// 1, as `category_id: 0` reads as "no label" in Datumaro (and so CVAT):
+    /// class index N becomes category N + 1 when every label has a distinct
+    /// index, else the labels are numbered in order. Ids beyond 32 bits are
+    /// renumbered by [`fit_i32`].
     fn plan_labels(&mut self) {
         let labels = &self.dataset.labels.labels;
-        let mut used: IdSet<i64> = IdSet::default();
-        let mut ids: Vec<Option<i64>> = vec![None; labels.len()];
-        for (i, label) in labels.iter().enumerate() {
-            if label.parent.is_some() {
-                self.report.lose_one("skeleton element labels");
-                continue;
+        let top: Vec<usize> = (0..labels.len())
+            .filter(|&i| labels[i].parent.is_none())
+            .collect();
+        self.report
+            .lose("skeleton element labels", (labels.len() - top.len()) as u64);
+        let source = self.dataset.info.source_format.as_deref();
+        let mut ids: Vec<i64> = Vec::with_capacity(top.len());
+        if source == Some("coco") {
+            let mut used: IdSet<i64> = IdSet::default();
+            let kept: Vec<Option<i64>> = top
+                .iter()
+                .map(|&i| labels[i].source_id.filter(|&id| used.insert(id)))
+                .collect();
+            let mut next = used
+                .iter()
+                .copied()
+                .max()
+                .map_or(1, |m| m.saturating_add(1));
+            for id in kept {
+                ids.push(id.unwrap_or_else(|| {
+                    let id = next;
+                    next = next.saturating_add(1);
+                    id
+                }));
             }
-            if let Some(id) = label.source_id {
-                if used.insert(id) {
-                    ids[i] = Some(id);
+        } else {
+            let mut used: IdSet<i64> = IdSet::default();
+            let shifted: Option<Vec<i64>> = top
+                .iter()
+                .map(|&i| {
+                    labels[i]
+                        .source_id
+                        .filter(|&s| s >= 0)
+                        .and_then(|s| s.checked_add(1))
+                        .filter(|&id| used.insert(id))
+                })
+                .collect();
+            let with_source = top
+                .iter()
+                .filter(|&&i| labels[i].source_id.is_some())
+                .count();
+            match shifted {
+                Some(shifted) if !shifted.is_empty() => {
+                    let format = source.map_or("source", |f| if f == "yolo" { "YOLO" } else { f });
+                    self.report.lose_one(&format!(
+                        "category ids renumbered from 1 ({format} class N is category N+1)"
+                    ));
+                    ids = shifted;
+                }
+                _ => {
+                    if with_source > 0 {
+                        self.report.lose(
+                            "label source ids (categories numbered from 1 in label order)",
+                            with_source as u64,
+                        );
+                    }
+                    ids = (1..).take(top.len()).collect();
                 }
             }
         }
-        let mut next = used
-            .iter()
-            .copied()
-            .max()
-            .map_or(1, |m| m.saturating_add(1));
+        let renumbered = fit_i32(&mut ids);
+        self.report
+            .lose("category ids beyond 32 bits renumbered", renumbered);
         self.label_map = vec![None; labels.len()];
-        for (i, label) in labels.iter().enumerate() {
-            if label.parent.is_some() {
-                continue;
-            }
-            let id = ids[i].unwrap_or_else(|| {
-                let id = next;
-                next = next.saturating_add(1);
-                id
-            });
+        for (&i, id) in top.iter().zip(ids) {
             let new = LabelId(u32::try_from(self.categories.len()).unwrap_or(u32::MAX));
             self.label_map[i] = Some((new, id));
-            let cat = self.plan_category(label);
+            let cat = self.plan_category(&labels[i]);
             self.categories.push((id, cat));
         }
     }
@@ -258,24 +351,72 @@ impl<'d> Plan<'d> {
         }
     }
 
+    /// Images: ids beyond 32 bits renumbered by [`fit_i32`]; when file
+    /// names repeat (a CVAT project has `img0.jpg` in each subset), the
+    /// subset becomes a folder of every name (`Train/img0.jpg`, as the
+    /// images lie in a CVAT project export), and a name still repeated gets
+    /// its image id as a folder.
     fn plan_images(&mut self) {
-        for image in &self.dataset.images {
+        let images = &self.dataset.images;
+        for image in images {
             self.image_sizes
                 .insert(image.id.0, (image.width, image.height));
-            if self.results {
-                continue;
+        }
+        if self.results {
+            return;
+        }
+        let mut ids: Vec<u64> = images.iter().map(|i| i.id.0).collect();
+        let renumbered = fit_i32(&mut ids);
+        if renumbered > 0 {
+            self.report
+                .lose("image ids beyond 32 bits renumbered", renumbered);
+            self.image_ids = images
+                .iter()
+                .map(|i| i.id.0)
+                .zip(ids.iter().copied())
+                .collect();
+        }
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let repeats = images.iter().any(|i| !seen.insert(i.file_name.as_str()));
+        let mut names: Vec<Cow<'d, str>> = images
+            .iter()
+            .map(|i| match &i.subset {
+                Some(subset) if repeats && !subset.is_empty() => {
+                    Cow::Owned(format!("{subset}/{}", i.file_name))
+                }
+                _ => Cow::Borrowed(i.file_name.as_str()),
+            })
+            .collect();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for (name, id) in names.iter_mut().zip(&ids) {
+            if !seen.insert(name.to_string()) {
+                // Each step lengthens the name: it ends on a name not seen.
+                let mut unique = format!("{id}/{name}");
+                while !seen.insert(unique.clone()) {
+                    unique = format!("{id}/{unique}");
+                }
+                *name = Cow::Owned(unique);
+                self.report
+                    .lose_one("repeated file names given their image id as a folder");
             }
+        }
+        for ((image, name), id) in images.iter().zip(names).zip(ids) {
             if image.frame.is_some() {
                 self.report.lose_one("image frame numbers");
             }
-            if image.subset.is_some() {
-                self.report.lose_one("image subsets");
+            if let Some(subset) = &image.subset {
+                if repeats && !subset.is_empty() {
+                    self.report
+                        .lose_one("image subsets (kept as a folder of file_name)");
+                } else {
+                    self.report.lose_one("image subsets");
+                }
             }
             self.report
                 .lose("image attributes", image.attributes.len() as u64);
             self.images.push(CocoImage {
-                id: Some(Num::U(image.id.0)),
-                file_name: Some(Cow::Borrowed(image.file_name.as_str())),
+                id: Some(Num::U(id)),
+                file_name: Some(name),
                 width: Some(Num::U(u64::from(image.width))),
                 height: Some(Num::U(u64::from(image.height))),
                 extra: filter_extra(&image.extra, IMAGE_KEYS, &mut self.report),
@@ -358,6 +499,11 @@ impl<'d> Plan<'d> {
                 })
             })
             .collect();
+        if !self.results {
+            let renumbered = fit_i32(&mut self.slot_ids);
+            self.report
+                .lose("annotation ids beyond 32 bits renumbered", renumbered);
+        }
     }
 
     /// Number of annotations that will be written.
@@ -539,7 +685,11 @@ impl<'d> Plan<'d> {
                 },
                 MaskEncoding::Window { .. } => Segmentation::Absent,
             },
-            _ if marker("segmentation").is_some_and(|v| v.trim() == "[]") => Segmentation::Empty,
+            // Datumaro (and so CVAT's COCO import) refuses an annotation
+            // without `segmentation`; its own exporter writes `[]` for a box.
+            _ if !self.results || marker("segmentation").is_some_and(|v| v.trim() == "[]") => {
+                Segmentation::Empty
+            }
             _ => Segmentation::Absent,
         };
         let area_text = match marker("area") {
@@ -582,14 +732,18 @@ impl<'d> Plan<'d> {
                 report.lose_one("extra fields whose value is not JSON");
             }
         }
+        let image = self
+            .image_ids
+            .get(&slot.image.0)
+            .map_or(slot.image, |&id| ImageId(id));
         Some(PlannedAnnotation {
             id: self.slot_ids[i],
-            image: slot.image,
+            image,
             label,
             category_id,
             ann: CocoAnnotation {
                 id: Some(Num::U(self.slot_ids[i])),
-                image_id: Some(Num::U(slot.image.0)),
+                image_id: Some(Num::U(image.0)),
                 category_id: Some(Num::I(category_id)),
                 bbox: bbox.map(|b| {
                     let c = stored_bbox.unwrap_or_else(|| CocoBox::from(b));

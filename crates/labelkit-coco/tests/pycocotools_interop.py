@@ -8,7 +8,10 @@ dataset) and expected.json, what labelkit computes for them. For every file:
 COCO(path) loads; the image, annotation and category counts agree; annToMask
 works for every annotation that has a segmentation (and for no other: COCO
 has no mask for a bbox-only annotation); for every RLE mask, pycocotools'
-pixel count, tight box and compressed counts string agree with labelkit's.
+pixel count, tight box and compressed counts string agree with labelkit's;
+and what Datumaro (CVAT's COCO import) needs: every annotation has a
+`segmentation`, every id fits in a signed 32-bit integer, no two images share
+a `file_name`.
 Prints one line per file and a closing "N passed, N failed" line.
 """
 
@@ -27,8 +30,22 @@ def check_file(path, expected):
     wanted = (expected["images"], expected["annotations"], expected["categories"])
     if counts != wanted:
         problems.append(f"counts {counts} != labelkit's {wanted}")
+    int32 = range(-(2**31), 2**31)
+    for img in coco.imgs.values():
+        if img["id"] not in int32:
+            problems.append(f"image id {img['id']} beyond 32 bits")
+    for cat in coco.cats.values():
+        if cat["id"] not in int32:
+            problems.append(f"category id {cat['id']} beyond 32 bits")
+    names = [img["file_name"] for img in coco.dataset["images"]]
+    if len(set(names)) != len(names):
+        problems.append("repeated file_name")
     masks = 0
     for ann in coco.anns.values():
+        if ann["id"] not in int32:
+            problems.append(f"annotation id {ann['id']} beyond 32 bits")
+        if "segmentation" not in ann:
+            problems.append(f"annotation {ann['id']}: no segmentation")
         seg = ann.get("segmentation")
         if not seg:
             continue

@@ -82,7 +82,7 @@ fn write(ds: &Dataset, options: &WriteOptions) -> (Vec<u8>, labelkit_model::Writ
 
 /// Removes from the written annotations the keys the writer adds where the
 /// source had none (`bbox` derived from the geometry, `area` computed,
-/// `iscrowd` 0), after checking the added values.
+/// `iscrowd` 0, `segmentation` `[]`), after checking the added values.
 fn drop_added_keys(original: &Value, written: &mut Value) {
     let (Some(orig), Some(out)) = (
         original["annotations"].as_array(),
@@ -92,31 +92,75 @@ fn drop_added_keys(original: &Value, written: &mut Value) {
     };
     for (o, w) in orig.iter().zip(out) {
         let w = w.as_object_mut().unwrap();
-        for key in ["bbox", "area", "iscrowd"] {
+        for key in ["bbox", "area", "iscrowd", "segmentation"] {
             if o.get(key).is_none() {
                 let added = w.remove(key).unwrap_or(Value::Null);
                 if key == "iscrowd" {
                     assert_eq!(added, Value::from(0));
+                }
+                if key == "segmentation" {
+                    assert_eq!(added, Value::Array(Vec::new()));
                 }
             }
         }
     }
 }
 
+/// Replaces image and annotation ids (and `image_id`) by their rank among
+/// the ids of their kind: ids renumbered in order keep their rank.
+fn ranked_ids(doc: &mut Value) {
+    let rank = |list: &Value| -> Vec<u64> {
+        let mut ids: Vec<u64> = list
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x["id"].as_u64()).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let images = rank(&doc["images"]);
+    let annotations = rank(&doc["annotations"]);
+    let at = |ids: &[u64], v: &Value| v.as_u64().map(|v| ids.binary_search(&v).unwrap());
+    for img in doc["images"].as_array_mut().into_iter().flatten() {
+        let r = at(&images, &img["id"]);
+        img["id"] = Value::from(r);
+    }
+    for ann in doc["annotations"].as_array_mut().into_iter().flatten() {
+        let r = at(&annotations, &ann["id"]);
+        ann["id"] = Value::from(r);
+        let r = at(&images, &ann["image_id"]);
+        ann["image_id"] = Value::from(r);
+    }
+}
+
 #[test]
 fn corpus_files_write_back_as_equivalent_documents() {
+    let mut renumbered_files = Vec::new();
     for file in COCO_FILES {
         let loaded = read(file);
         let (out, report) = write(&loaded.dataset, &WriteOptions::default());
-        assert!(report.is_lossless(), "{file}: {report}");
+        // The only change: ids beyond 32 bits, renumbered in order.
+        let renumbered = !report.is_lossless();
+        for (what, _) in report.losses() {
+            assert!(
+                what == "image ids beyond 32 bits renumbered"
+                    || what == "annotation ids beyond 32 bits renumbered",
+                "{file}: {report}"
+            );
+        }
         assert_eq!(
             report.annotations_written as usize,
             crate::support::primaries(&loaded.dataset).len()
         );
-        let original: Value =
+        let mut original: Value =
             serde_json::from_slice(&std::fs::read(corpus(file)).unwrap()).unwrap();
         let mut written: Value = serde_json::from_slice(&out).unwrap();
         drop_added_keys(&original, &mut written);
+        if renumbered {
+            renumbered_files.push(*file);
+            ranked_ids(&mut original);
+            ranked_ids(&mut written);
+        }
         if let Err(e) = same(&original, &written, "$") {
             panic!("{file}: {e}");
         }
@@ -125,12 +169,25 @@ fn corpus_files_write_back_as_equivalent_documents() {
         let projected = project(&loaded.dataset);
         assert_eq!(again.dataset, projected, "{file}");
         // The projection of a COCO file is the file, except that the writer
-        // adds the boxes a file leaves out.
-        let has_boxes = original["annotations"]
-            .as_array()
-            .is_none_or(|a| a.iter().all(|a| a.get("bbox").is_some()));
-        assert_eq!(projected == loaded.dataset, has_boxes, "{file}");
+        // adds the boxes and segmentations a file leaves out, and renumbers
+        // ids beyond 32 bits.
+        let has_all = original["annotations"].as_array().is_none_or(|a| {
+            a.iter()
+                .all(|a| a.get("bbox").is_some() && a.get("segmentation").is_some())
+        });
+        assert_eq!(
+            projected == loaded.dataset,
+            has_all && !renumbered,
+            "{file}"
+        );
     }
+    assert_eq!(
+        renumbered_files,
+        [
+            "labelformat/tests/fixtures/instance_segmentation/COCO/instances_with_binary_mask.json",
+            "review_object_detection_metrics/data/database/gts/coco_format_v2/instances_v2.json",
+        ]
+    );
 }
 
 #[test]
@@ -694,4 +751,148 @@ fn non_finite_numbers_and_control_characters_write_valid_json() {
         back.issues.iter().any(|d| d.code == "F006"),
         "non-finite reported on read"
     );
+}
+
+/// A dataset as a CVAT project export reads: ids beyond 32 bits, file names
+/// repeated across subsets (and once without a subset to tell them apart),
+/// labels with source ids from a non-COCO source.
+#[test]
+fn ids_fit_32_bits_file_names_are_unique_and_categories_start_at_1() {
+    let mut ds = Dataset::new();
+    ds.info.source_format = Some("yolo".into());
+    for (i, name) in ["a", "b"].into_iter().enumerate() {
+        let mut l = label(name);
+        l.source_id = Some(i as i64);
+        ds.labels.push(l);
+    }
+    let images: [(u64, &str, Option<&str>); 6] = [
+        (7, "img0.jpg", Some("Test")),
+        (1 << 32, "img0.jpg", Some("Train")),
+        ((1 << 32) + 1, "img1.jpg", Some("Train")),
+        (3, "x.jpg", None),
+        (u64::MAX, "x.jpg", None),
+        (4, "10/x.jpg", None),
+    ];
+    for (id, file_name, subset) in images {
+        ds.images.push(Image {
+            id: ImageId(id),
+            file_name: file_name.into(),
+            width: 10,
+            height: 10,
+            subset: subset.map(Into::into),
+            ..Image::default()
+        });
+    }
+    let boxed = |x: f64| {
+        Geometry::Box(BoxGeom {
+            x_min: x,
+            y_min: 1.0,
+            x_max: x + 2.0,
+            y_max: 3.0,
+            rotation: 0.0,
+        })
+    };
+    ds.annotations.push(ann(1 << 40, 1 << 32, 0, boxed(1.0)));
+    ds.annotations.push(ann(5, u64::MAX, 1, boxed(2.0)));
+    ds.annotations.push(ann(
+        9,
+        7,
+        1,
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(0.0, 0.0),
+                Point::new(4.0, 0.0),
+                Point::new(0.0, 4.0),
+            ]],
+        }),
+    ));
+    let (out, report) = write(&ds, &WriteOptions::default());
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let images: Vec<(u64, &str)> = doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].as_u64().unwrap(), i["file_name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        images,
+        [
+            (7, "Test/img0.jpg"),
+            (8, "Train/img0.jpg"),
+            (9, "Train/img1.jpg"),
+            (3, "x.jpg"),
+            (10, "10/x.jpg"),
+            (4, "4/10/x.jpg"),
+        ]
+    );
+    let anns: Vec<(u64, u64, i64, String)> = doc["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_u64().unwrap(),
+                a["image_id"].as_u64().unwrap(),
+                a["category_id"].as_i64().unwrap(),
+                a["segmentation"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        anns,
+        [
+            (10, 8, 1, "[]".to_owned()),
+            (5, 10, 2, "[]".to_owned()),
+            (9, 7, 2, "[[0,0,4,0,0,4]]".to_owned()),
+        ]
+    );
+    let cats: Vec<(i64, &str)> = doc["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(cats, [(1, "a"), (2, "b")]);
+    let losses: Vec<(&str, u64)> = report.losses().collect();
+    assert_eq!(
+        losses,
+        [
+            ("annotation ids beyond 32 bits renumbered", 1),
+            (
+                "category ids renumbered from 1 (YOLO class N is category N+1)",
+                1
+            ),
+            ("image ids beyond 32 bits renumbered", 3),
+            ("image subsets (kept as a folder of file_name)", 3),
+            ("repeated file names given their image id as a folder", 2),
+        ]
+    );
+    // It reads back with the written ids and names.
+    let again = read_bytes(Path::new("out.json"), &out, &ReadOptions::default()).unwrap();
+    assert_eq!(again.dataset, project(&ds));
+    assert_eq!(again.dataset.images[4].file_name, "10/x.jpg");
+}
+
+/// A COCO source keeps its category ids, 0 included, and numbers the ones
+/// beyond 32 bits after the largest that fits.
+#[test]
+fn a_coco_source_keeps_its_category_ids() {
+    let mut ds = Dataset::new();
+    ds.info.source_format = Some("coco".into());
+    for (name, id) in [("zero", 0), ("big", 1 << 33), ("four", 4)] {
+        let mut l = label(name);
+        l.source_id = Some(id);
+        ds.labels.push(l);
+    }
+    let (out, report) = write(&ds, &WriteOptions::default());
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<i64> = doc["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [0, 5, 4]);
+    assert_eq!(report.count("category ids beyond 32 bits renumbered"), 1);
+    assert_eq!(report.losses().count(), 1, "{report}");
 }
