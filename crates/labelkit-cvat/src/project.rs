@@ -1,9 +1,11 @@
 //! What CVAT can hold of a dataset.
 
 use labelkit_model::rle::MaskEncoding;
+use std::borrow::Cow;
+
 use labelkit_model::{
-    Annotation, AnnotationId, AttributeValue, Attributes, Dataset, Geometry, InputType, Label,
-    LabelId, Polygon, Precision,
+    Annotation, AnnotationId, AttributeSpec, AttributeValue, Attributes, Dataset, Geometry,
+    InputType, Label, LabelId, Polygon, Precision,
 };
 
 use crate::meta::{
@@ -23,7 +25,9 @@ use crate::xml::{from_json_string, json_string};
 ///   will write; `info.name` is the name in that `<meta>`.
 /// - Images lose frame numbers, image-level attributes and non-CVAT extras.
 /// - Annotations are ordered by image, renumbered 1, 2, 3... (CVAT shapes
-///   have no ids), lose score, crowd flag, track link and non-CVAT extras;
+///   have no ids), lose score, track link and non-CVAT extras; a crowd
+///   region keeps its flag through the attribute `is_crowd` (see
+///   [`crowd_as_attribute`]);
 ///   a polygon with several rings becomes one polygon per ring, in one group
 ///   (a new one if it had none); a COCO mask becomes a window mask over its
 ///   tight bounds; skeleton points get their element names; tags have no
@@ -32,6 +36,107 @@ use crate::xml::{from_json_string, json_string};
 /// - Track shapes keep their first polygon ring; element tracks do not nest.
 #[must_use]
 pub fn project(d: &Dataset) -> Dataset {
+    let d = &*crowd_as_attribute(d);
+    let mut out = project_plain(d);
+    crowd_from_attribute(&mut out);
+    out
+}
+
+/// The name of the attribute that marks a crowd region (COCO `iscrowd`),
+/// as CVAT's COCO import (through Datumaro) names it.
+pub(crate) const CROWD_ATTRIBUTE: &str = "is_crowd";
+
+/// `d` with crowd regions marked as CVAT marks them: every label that has
+/// a crowd region declares the checkbox attribute `is_crowd` (unless it
+/// declares it already), and every annotation of a label declaring it
+/// carries its value (`true` for a crowd region; an annotation that is no
+/// crowd region keeps a value it has). Borrowed when there is nothing to
+/// mark.
+pub(crate) fn crowd_as_attribute(d: &Dataset) -> Cow<'_, Dataset> {
+    let declares = |l: &Label| l.attributes.iter().any(|s| s.name == CROWD_ATTRIBUTE);
+    if !d.annotations.iter().any(|a| a.crowd) && !d.labels.labels.iter().any(declares) {
+        return Cow::Borrowed(d);
+    }
+    let mut d = d.clone();
+    let mut has_crowd = vec![false; d.labels.labels.len()];
+    for a in d.annotations.iter().filter(|a| a.crowd) {
+        if let Some(slot) = has_crowd.get_mut(a.label.index()) {
+            *slot = true;
+        }
+    }
+    for (l, _) in d
+        .labels
+        .labels
+        .iter_mut()
+        .zip(has_crowd)
+        .filter(|(l, crowd)| *crowd && !declares(l))
+    {
+        l.attributes.push(AttributeSpec {
+            name: CROWD_ATTRIBUTE.to_owned(),
+            input_type: InputType::Checkbox,
+            mutable: false,
+            default: Some("false".to_owned()),
+            values: vec!["false".to_owned()],
+        });
+    }
+    let input_type: Vec<Option<InputType>> = d
+        .labels
+        .labels
+        .iter()
+        .map(|l| {
+            l.attributes
+                .iter()
+                .find(|s| s.name == CROWD_ATTRIBUTE)
+                .map(|s| s.input_type)
+        })
+        .collect();
+    for a in &mut d.annotations {
+        let Some(Some(t)) = input_type.get(a.label.index()).copied() else {
+            continue;
+        };
+        if a.crowd || a.attributes.get(CROWD_ATTRIBUTE).is_none() {
+            let value = match t {
+                InputType::Checkbox => AttributeValue::Bool(a.crowd),
+                InputType::Number => AttributeValue::Number(f64::from(u8::from(a.crowd))),
+                _ => AttributeValue::Text(a.crowd.to_string()),
+            };
+            a.attributes.set(CROWD_ATTRIBUTE, value);
+        }
+        a.crowd = false;
+    }
+    Cow::Owned(d)
+}
+
+/// Turns the attribute `is_crowd` of annotations back into their crowd
+/// flag, when its value is a yes or no (`true`/`false`, `1`/`0`); other
+/// values stay attributes.
+pub(crate) fn crowd_from_attribute(d: &mut Dataset) {
+    for a in &mut d.annotations {
+        let Some(pos) = a
+            .attributes
+            .0
+            .iter()
+            .position(|(n, _)| n == CROWD_ATTRIBUTE)
+        else {
+            continue;
+        };
+        let crowd = match a.attributes.0.get(pos).map(|(_, v)| v) {
+            Some(AttributeValue::Bool(b)) => *b,
+            Some(AttributeValue::Number(n)) if *n == 0.0 || *n == 1.0 => *n == 1.0,
+            Some(AttributeValue::Text(t)) => match t.trim() {
+                "true" | "True" | "1" => true,
+                "false" | "False" | "0" => false,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        a.attributes.0.remove(pos);
+        a.crowd = crowd;
+    }
+}
+
+/// [`project`] of a dataset whose crowd regions are already attributes.
+fn project_plain(d: &Dataset) -> Dataset {
     let mut out = Dataset::new();
     out.info.source_format = Some(
         if d.tracks.is_empty() {

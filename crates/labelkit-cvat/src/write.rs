@@ -380,6 +380,7 @@ pub(crate) fn write<O: Write>(
     out: &mut O,
     options: &WriteOptions,
 ) -> io::Result<WriteReport> {
+    let d = &*crate::project::crowd_as_attribute(d);
     let mut w = W {
         buf: String::with_capacity(1 << 20),
         out,
@@ -465,9 +466,6 @@ fn count_label_losses(report: &mut WriteReport, labels: &[Label]) {
 fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
     if a.score.is_some() {
         report.lose_one("scores");
-    }
-    if a.crowd {
-        report.lose_one("crowd flags");
     }
     if a.track.is_some() {
         report.lose_one("links of shapes to the track they were expanded from");
