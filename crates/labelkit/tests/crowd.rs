@@ -252,3 +252,38 @@ fn a_person_inside_a_crowd_region_is_not_its_duplicate() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn a_crowd_region_needs_no_companion() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("companions.json");
+    std::fs::write(
+        &path,
+        r#"{"images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 80}],
+ "categories": [{"id": 1, "name": "body"}, {"id": 2, "name": "adult"}],
+ "annotations": [
+  {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 60, 60], "area": 3600,
+   "segmentation": [], "iscrowd": 1},
+  {"id": 2, "image_id": 1, "category_id": 1, "bbox": [70, 10, 20, 50], "area": 1000,
+   "segmentation": [], "iscrowd": 0},
+  {"id": 3, "image_id": 1, "category_id": 1, "bbox": [70, 0, 10, 20], "area": 200,
+   "segmentation": [], "iscrowd": 0},
+  {"id": 4, "image_id": 1, "category_id": 2, "bbox": [70, 10, 20, 50], "area": 1000,
+   "segmentation": [], "iscrowd": 0}]}"#,
+    )
+    .unwrap();
+    let loaded = read(&path, Some(Format::Coco), &ReadOptions::new()).unwrap();
+    let config = Config::from_toml_str(
+        "select = [\"A003\"]\n[[schema.companions]]\nobject = \"body\"\none-of = [\"adult\"]\n",
+        "labelkit.toml",
+    )
+    .unwrap();
+    let registry = Registry::builtin();
+    let found = Checker::new(&registry, &config, Selection::from_config(&config)).check(&loaded);
+    let flagged: Vec<(Option<u64>, &str)> = found
+        .iter()
+        .map(|d| (d.annotation, d.message.as_str()))
+        .collect();
+    // Body 2 has its adult; body 3 has none; the crowd region 1 needs none.
+    assert_eq!(flagged, [(Some(3), "`body` has none of `adult`")]);
+}
