@@ -4,7 +4,8 @@
 //! Flags two shapes of the same label on one image whose bounds overlap
 //! with an intersection over union of at least 0.9: the same object
 //! labelled twice. The shape with the larger id is reported, pointing at
-//! the one it duplicates.
+//! the one it duplicates. A crowd region (COCO `iscrowd: 1`) is compared
+//! only with crowd regions: an object inside it is not its duplicate.
 //!
 //! ## Why it matters
 //! A duplicated object counts twice in training and turns every correct
