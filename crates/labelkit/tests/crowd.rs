@@ -58,6 +58,13 @@ fn generated(dir: &Path) -> PathBuf {
     path
 }
 
+/// The findings of `labelkit check` with the configuration `toml`.
+fn check(loaded: &labelkit::Loaded, toml: &str) -> Vec<labelkit::Diagnostic> {
+    let config = Config::from_toml_str(toml, "labelkit.toml").unwrap();
+    let registry = Registry::builtin();
+    Checker::new(&registry, &config, Selection::from_config(&config)).check(loaded)
+}
+
 fn load(path: &Path, format: Format) -> Dataset {
     read(path, Some(format), &ReadOptions::new())
         .unwrap()
@@ -225,9 +232,7 @@ fn a_person_inside_a_crowd_region_is_not_its_duplicate() {
         &ReadOptions::new(),
     )
     .unwrap();
-    let config = Config::from_toml_str("select = [\"A001\"]", "labelkit.toml").unwrap();
-    let registry = Registry::builtin();
-    let found = Checker::new(&registry, &config, Selection::from_config(&config)).check(&loaded);
+    let found = check(&loaded, "select = [\"A001\"]");
     let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
     // Person 11 overlaps the crowd's box with IoU 0.975: no finding. The
     // person labelled twice still is one.
@@ -273,13 +278,10 @@ fn a_crowd_region_needs_no_companion() {
     )
     .unwrap();
     let loaded = read(&path, Some(Format::Coco), &ReadOptions::new()).unwrap();
-    let config = Config::from_toml_str(
+    let found = check(
+        &loaded,
         "select = [\"A003\"]\n[[schema.companions]]\nobject = \"body\"\none-of = [\"adult\"]\n",
-        "labelkit.toml",
-    )
-    .unwrap();
-    let registry = Registry::builtin();
-    let found = Checker::new(&registry, &config, Selection::from_config(&config)).check(&loaded);
+    );
     let flagged: Vec<(Option<u64>, &str)> = found
         .iter()
         .map(|d| (d.annotation, d.message.as_str()))
