@@ -46,27 +46,50 @@ pub fn project(d: &Dataset) -> Dataset {
 /// as CVAT's COCO import (through Datumaro) names it.
 pub(crate) const CROWD_ATTRIBUTE: &str = "is_crowd";
 
-/// `d` with crowd regions marked as CVAT marks them: every label that has
-/// a crowd region declares the checkbox attribute `is_crowd` (unless it
-/// declares it already), and every annotation of a label declaring it
-/// carries its value (`true` for a crowd region; an annotation that is no
-/// crowd region keeps a value it has). Borrowed when there is nothing to
-/// mark.
-pub(crate) fn crowd_as_attribute(d: &Dataset) -> Cow<'_, Dataset> {
-    let declares = |l: &Label| l.attributes.iter().any(|s| s.name == CROWD_ATTRIBUTE);
-    if !d.annotations.iter().any(|a| a.crowd) && !d.labels.labels.iter().any(declares) {
-        return Cow::Borrowed(d);
+/// The value of the attribute `is_crowd` each label takes, by label index:
+/// its declared input type, `None` where the label does not declare it.
+#[derive(Debug, Default)]
+pub(crate) struct CrowdTypes(Vec<Option<InputType>>);
+
+impl CrowdTypes {
+    /// The attributes `a` is written with: for a label declaring
+    /// `is_crowd`, with its value (`true` for a crowd region; an annotation
+    /// that is no crowd region keeps a value it has, else `false`).
+    pub(crate) fn attributes<'a>(&self, a: &'a Annotation) -> Cow<'a, Attributes> {
+        let Some(Some(t)) = self.0.get(a.label.index()).copied() else {
+            return Cow::Borrowed(&a.attributes);
+        };
+        if !a.crowd && a.attributes.get(CROWD_ATTRIBUTE).is_some() {
+            return Cow::Borrowed(&a.attributes);
+        }
+        let value = match t {
+            InputType::Checkbox => AttributeValue::Bool(a.crowd),
+            InputType::Number => AttributeValue::Number(f64::from(u8::from(a.crowd))),
+            _ => AttributeValue::Text(a.crowd.to_string()),
+        };
+        let mut attributes = a.attributes.clone();
+        attributes.set(CROWD_ATTRIBUTE, value);
+        Cow::Owned(attributes)
     }
-    let mut d = d.clone();
+}
+
+/// The labels of `d` as CVAT declares them for its crowd regions: every
+/// label that has a crowd region declares the checkbox attribute
+/// `is_crowd` (unless it declares it already); with the attribute's type by
+/// label. Borrowed, with no types, when no label has or declares it.
+pub(crate) fn crowd_labels(d: &Dataset) -> (Cow<'_, [Label]>, CrowdTypes) {
+    let declares = |l: &Label| l.attributes.iter().any(|s| s.name == CROWD_ATTRIBUTE);
     let mut has_crowd = vec![false; d.labels.labels.len()];
     for a in d.annotations.iter().filter(|a| a.crowd) {
         if let Some(slot) = has_crowd.get_mut(a.label.index()) {
             *slot = true;
         }
     }
-    for (l, _) in d
-        .labels
-        .labels
+    if !has_crowd.contains(&true) && !d.labels.labels.iter().any(declares) {
+        return (Cow::Borrowed(&d.labels.labels), CrowdTypes::default());
+    }
+    let mut labels = d.labels.labels.clone();
+    for (l, _) in labels
         .iter_mut()
         .zip(has_crowd)
         .filter(|(l, crowd)| *crowd && !declares(l))
@@ -79,9 +102,7 @@ pub(crate) fn crowd_as_attribute(d: &Dataset) -> Cow<'_, Dataset> {
             values: vec!["false".to_owned()],
         });
     }
-    let input_type: Vec<Option<InputType>> = d
-        .labels
-        .labels
+    let types = labels
         .iter()
         .map(|l| {
             l.attributes
@@ -90,21 +111,26 @@ pub(crate) fn crowd_as_attribute(d: &Dataset) -> Cow<'_, Dataset> {
                 .map(|s| s.input_type)
         })
         .collect();
-    for a in &mut d.annotations {
-        let Some(Some(t)) = input_type.get(a.label.index()).copied() else {
-            continue;
-        };
-        if a.crowd || a.attributes.get(CROWD_ATTRIBUTE).is_none() {
-            let value = match t {
-                InputType::Checkbox => AttributeValue::Bool(a.crowd),
-                InputType::Number => AttributeValue::Number(f64::from(u8::from(a.crowd))),
-                _ => AttributeValue::Text(a.crowd.to_string()),
-            };
-            a.attributes.set(CROWD_ATTRIBUTE, value);
+    (Cow::Owned(labels), CrowdTypes(types))
+}
+
+/// `d` with crowd regions marked as CVAT marks them ([`crowd_labels`],
+/// [`CrowdTypes::attributes`]) and no crowd flags. Borrowed when there is
+/// nothing to mark.
+fn crowd_as_attribute(d: &Dataset) -> Cow<'_, Dataset> {
+    let (labels, types) = crowd_labels(d);
+    let Cow::Owned(labels) = labels else {
+        return Cow::Borrowed(d);
+    };
+    let mut out = d.clone();
+    out.labels.labels = labels;
+    for a in &mut out.annotations {
+        if let Cow::Owned(attributes) = types.attributes(a) {
+            a.attributes = attributes;
         }
         a.crowd = false;
     }
-    Cow::Owned(d)
+    Cow::Owned(out)
 }
 
 /// Turns the attribute `is_crowd` of annotations back into their crowd
