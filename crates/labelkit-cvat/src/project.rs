@@ -1,9 +1,11 @@
 //! What CVAT can hold of a dataset.
 
 use labelkit_model::rle::MaskEncoding;
+use std::borrow::Cow;
+
 use labelkit_model::{
-    Annotation, AnnotationId, AttributeValue, Attributes, Dataset, Geometry, InputType, Label,
-    LabelId, Polygon, Precision,
+    Annotation, AnnotationId, AttributeSpec, AttributeValue, Attributes, Dataset, Geometry,
+    InputType, Label, LabelId, Polygon, Precision,
 };
 
 use crate::meta::{
@@ -23,7 +25,9 @@ use crate::xml::{from_json_string, json_string};
 ///   will write; `info.name` is the name in that `<meta>`.
 /// - Images lose frame numbers, image-level attributes and non-CVAT extras.
 /// - Annotations are ordered by image, renumbered 1, 2, 3... (CVAT shapes
-///   have no ids), lose score, crowd flag, track link and non-CVAT extras;
+///   have no ids), lose score, track link and non-CVAT extras; a crowd
+///   region keeps its flag through the attribute `is_crowd` (see
+///   [`crowd_as_attribute`]);
 ///   a polygon with several rings becomes one polygon per ring, in one group
 ///   (a new one if it had none); a COCO mask becomes a window mask over its
 ///   tight bounds; skeleton points get their element names; tags have no
@@ -32,6 +36,133 @@ use crate::xml::{from_json_string, json_string};
 /// - Track shapes keep their first polygon ring; element tracks do not nest.
 #[must_use]
 pub fn project(d: &Dataset) -> Dataset {
+    let d = &*crowd_as_attribute(d);
+    let mut out = project_plain(d);
+    crowd_from_attribute(&mut out);
+    out
+}
+
+/// The name of the attribute that marks a crowd region (COCO `iscrowd`),
+/// as CVAT's COCO import (through Datumaro) names it.
+pub(crate) const CROWD_ATTRIBUTE: &str = "is_crowd";
+
+/// The value of the attribute `is_crowd` each label takes, by label index:
+/// its declared input type, `None` where the label does not declare it.
+#[derive(Debug, Default)]
+pub(crate) struct CrowdTypes(Vec<Option<InputType>>);
+
+impl CrowdTypes {
+    /// The attributes `a` is written with: for a label declaring
+    /// `is_crowd`, with its value (`true` for a crowd region; an annotation
+    /// that is no crowd region keeps a value it has, else `false`).
+    pub(crate) fn attributes<'a>(&self, a: &'a Annotation) -> Cow<'a, Attributes> {
+        let Some(Some(t)) = self.0.get(a.label.index()).copied() else {
+            return Cow::Borrowed(&a.attributes);
+        };
+        if !a.crowd && a.attributes.get(CROWD_ATTRIBUTE).is_some() {
+            return Cow::Borrowed(&a.attributes);
+        }
+        let value = match t {
+            InputType::Checkbox => AttributeValue::Bool(a.crowd),
+            InputType::Number => AttributeValue::Number(f64::from(u8::from(a.crowd))),
+            _ => AttributeValue::Text(a.crowd.to_string()),
+        };
+        let mut attributes = a.attributes.clone();
+        attributes.set(CROWD_ATTRIBUTE, value);
+        Cow::Owned(attributes)
+    }
+}
+
+/// The labels of `d` as CVAT declares them for its crowd regions: every
+/// label that has a crowd region declares the checkbox attribute
+/// `is_crowd` (unless it declares it already); with the attribute's type by
+/// label. Borrowed, with no types, when no label has or declares it.
+pub(crate) fn crowd_labels(d: &Dataset) -> (Cow<'_, [Label]>, CrowdTypes) {
+    let declares = |l: &Label| l.attributes.iter().any(|s| s.name == CROWD_ATTRIBUTE);
+    let mut has_crowd = vec![false; d.labels.labels.len()];
+    for a in d.annotations.iter().filter(|a| a.crowd) {
+        if let Some(slot) = has_crowd.get_mut(a.label.index()) {
+            *slot = true;
+        }
+    }
+    if !has_crowd.contains(&true) && !d.labels.labels.iter().any(declares) {
+        return (Cow::Borrowed(&d.labels.labels), CrowdTypes::default());
+    }
+    let mut labels = d.labels.labels.clone();
+    for (l, _) in labels
+        .iter_mut()
+        .zip(has_crowd)
+        .filter(|(l, crowd)| *crowd && !declares(l))
+    {
+        l.attributes.push(AttributeSpec {
+            name: CROWD_ATTRIBUTE.to_owned(),
+            input_type: InputType::Checkbox,
+            mutable: false,
+            default: Some("false".to_owned()),
+            values: vec!["false".to_owned()],
+        });
+    }
+    let types = labels
+        .iter()
+        .map(|l| {
+            l.attributes
+                .iter()
+                .find(|s| s.name == CROWD_ATTRIBUTE)
+                .map(|s| s.input_type)
+        })
+        .collect();
+    (Cow::Owned(labels), CrowdTypes(types))
+}
+
+/// `d` with crowd regions marked as CVAT marks them ([`crowd_labels`],
+/// [`CrowdTypes::attributes`]) and no crowd flags. Borrowed when there is
+/// nothing to mark.
+fn crowd_as_attribute(d: &Dataset) -> Cow<'_, Dataset> {
+    let (labels, types) = crowd_labels(d);
+    let Cow::Owned(labels) = labels else {
+        return Cow::Borrowed(d);
+    };
+    let mut out = d.clone();
+    out.labels.labels = labels;
+    for a in &mut out.annotations {
+        if let Cow::Owned(attributes) = types.attributes(a) {
+            a.attributes = attributes;
+        }
+        a.crowd = false;
+    }
+    Cow::Owned(out)
+}
+
+/// Turns the attribute `is_crowd` of annotations back into their crowd
+/// flag, when its value is a yes or no (`true`/`false`, `1`/`0`); other
+/// values stay attributes.
+pub(crate) fn crowd_from_attribute(d: &mut Dataset) {
+    for a in &mut d.annotations {
+        let Some(pos) = a
+            .attributes
+            .0
+            .iter()
+            .position(|(n, _)| n == CROWD_ATTRIBUTE)
+        else {
+            continue;
+        };
+        let crowd = match a.attributes.0.get(pos).map(|(_, v)| v) {
+            Some(AttributeValue::Bool(b)) => *b,
+            Some(AttributeValue::Number(n)) if *n == 0.0 || *n == 1.0 => *n == 1.0,
+            Some(AttributeValue::Text(t)) => match t.trim() {
+                "true" | "True" | "1" => true,
+                "false" | "False" | "0" => false,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        a.attributes.0.remove(pos);
+        a.crowd = crowd;
+    }
+}
+
+/// [`project`] of a dataset whose crowd regions are already attributes.
+fn project_plain(d: &Dataset) -> Dataset {
     let mut out = Dataset::new();
     out.info.source_format = Some(
         if d.tracks.is_empty() {

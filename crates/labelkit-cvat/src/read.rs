@@ -148,6 +148,7 @@ fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Load
         saw_track,
         ..
     } = r;
+    crate::project::crowd_from_attribute(&mut dataset);
     dataset.info.source_format = Some(
         if saw_track {
             "cvat-video"

@@ -27,6 +27,8 @@ struct W<'o, O: Write> {
     /// Whether a number that is not finite was written since the flag was
     /// last cleared: the shape (or track) holding it is taken back out.
     non_finite: bool,
+    /// The value of `is_crowd` by label, to mark crowd regions.
+    crowd: crate::project::CrowdTypes,
 }
 
 /// The loss of a shape with a coordinate that is not finite (COCO's
@@ -380,6 +382,9 @@ pub(crate) fn write<O: Write>(
     out: &mut O,
     options: &WriteOptions,
 ) -> io::Result<WriteReport> {
+    // Crowd regions are marked with the attribute `is_crowd`, declared on
+    // their labels.
+    let (crowd_labels, crowd) = crate::project::crowd_labels(d);
     let mut w = W {
         buf: String::with_capacity(1 << 20),
         out,
@@ -388,8 +393,9 @@ pub(crate) fn write<O: Write>(
         next_group: d.next_group_id().0,
         replaced: 0,
         non_finite: false,
+        crowd,
     };
-    let declared = with_skeleton_elements(&d.labels.labels);
+    let declared = with_skeleton_elements(&crowd_labels);
     let labels: &[Label] = &declared;
     w.buf
         .push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");
@@ -465,9 +471,6 @@ fn count_label_losses(report: &mut WriteReport, labels: &[Label]) {
 fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
     if a.score.is_some() {
         report.lose_one("scores");
-    }
-    if a.crowd {
-        report.lose_one("crowd flags");
     }
     if a.track.is_some() {
         report.lose_one("links of shapes to the track they were expanded from");
@@ -615,7 +618,8 @@ fn write_one_shape<O: Write>(
     }
     w.extra_attrs(&ann.extra, start);
     w.buf.push_str(">\n");
-    w.attribute_children("      ", &ann.attributes);
+    let attributes = w.crowd.attributes(ann);
+    w.attribute_children("      ", &attributes);
     if let Geometry::Keypoints(k) = geometry {
         let schema = labels
             .get(ann.label.index())
@@ -911,7 +915,12 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                     track.shapes = std::iter::once((frame, false))
                         .chain(after.map(|f| (f, true)))
                         .map(|(f, outside)| {
-                            shape(Geometry::Tag, outside, f, ann.attributes.clone())
+                            shape(
+                                Geometry::Tag,
+                                outside,
+                                f,
+                                w.crowd.attributes(ann).into_owned(),
+                            )
                         })
                         .collect();
                     let schema = labels
@@ -950,7 +959,9 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                 g => {
                     track.shapes = std::iter::once((frame, false))
                         .chain(after.map(|f| (f, true)))
-                        .map(|(f, outside)| shape(g.clone(), outside, f, ann.attributes.clone()))
+                        .map(|(f, outside)| {
+                            shape(g.clone(), outside, f, w.crowd.attributes(ann).into_owned())
+                        })
                         .collect();
                 }
             }

@@ -1728,3 +1728,62 @@ fn project_of_many_attributes_and_labels_equals_the_read_back() {
     let back = read_bytes(Path::new("p.xml"), &out, &ReadOptions::default()).unwrap();
     assert_eq!(back.dataset, projected);
 }
+
+/// A CVAT file as CVAT writes one after importing COCO: the attribute
+/// `is_crowd` marks crowd regions. It reads as the crowd flag (a yes or no
+/// value only), writes back as the same attribute, and the round trip is
+/// the projection.
+#[test]
+fn is_crowd_attributes_are_crowd_flags() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fuzz_seeds/crowd_attributes.xml"
+    ));
+    let bytes = std::fs::read(path).unwrap();
+    let loaded = read_bytes(path, &bytes, &ReadOptions::default()).unwrap();
+    let d = &loaded.dataset;
+    let crowd: Vec<bool> = d.annotations.iter().map(|a| a.crowd).collect();
+    assert_eq!(crowd, [true, false, true, false, true]);
+    let left: Vec<Vec<(&str, String)>> = d
+        .annotations
+        .iter()
+        .map(|a| {
+            a.attributes
+                .iter()
+                .map(|(n, v)| (n, v.to_string()))
+                .collect()
+        })
+        .collect();
+    // Only the value that is no yes or no stays an attribute.
+    assert_eq!(
+        left,
+        [
+            vec![],
+            vec![],
+            vec![],
+            vec![("is_crowd", "maybe".to_owned())],
+            vec![]
+        ]
+    );
+
+    let mut out = Vec::new();
+    let report = write_to(d, &mut out, &WriteOptions::default()).unwrap();
+    assert_eq!(report.count("crowd flags"), 0);
+    let text = String::from_utf8(out).unwrap();
+    let values: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<attribute name=\"is_crowd\">"))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            "true</attribute>",
+            "false</attribute>",
+            "true</attribute>",
+            "maybe</attribute>",
+            "true</attribute>"
+        ]
+    );
+    let back = read_str(&text).unwrap().dataset;
+    assert_eq!(back, labelkit_cvat::project(d));
+}

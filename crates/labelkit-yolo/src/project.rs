@@ -42,10 +42,11 @@ pub(crate) struct Plan {
 }
 
 /// The task a dataset asks for: keypoints make pose, rotated boxes OBB,
-/// polygons segment, anything else detect.
+/// polygons segment, anything else detect. Crowd regions, never written,
+/// ask for nothing.
 pub(crate) fn infer_task(d: &Dataset) -> Task {
     let mut task = Task::Detect;
-    for a in &d.annotations {
+    for a in d.annotations.iter().filter(|a| !a.crowd) {
         match &a.geometry {
             Geometry::Keypoints(_) => return Task::Pose,
             Geometry::Box(b) if b.is_rotated() => task = Task::Obb,
@@ -197,6 +198,11 @@ pub(crate) fn plan(
             .iter()
             .filter_map(|&i| d.annotations.get(i))
             .collect();
+        // YOLO cannot mark a crowd region: written as a row it would be
+        // one more object. Ultralytics' own COCO converter skips them too.
+        let (crowd, anns): (Vec<&Annotation>, Vec<&Annotation>) =
+            anns.into_iter().partition(|a| a.crowd);
+        report.lose(CROWD_LOSS, crowd_regions(&crowd));
         let mut out: Vec<PlannedRow> = Vec::new();
         let mut used = vec![false; anns.len()];
         // Pose: keypoints first take the box of their group.
@@ -380,15 +386,25 @@ fn dedup_rows(rows: Vec<PlannedRow>) -> Vec<PlannedRow> {
     kept
 }
 
+/// What the loss report calls the crowd regions YOLO leaves out.
+pub(crate) const CROWD_LOSS: &str = "crowd regions (iscrowd: 1; YOLO cannot mark them)";
+
+/// How many regions `crowd` annotations make: the shapes of one group
+/// (a COCO annotation's box and mask) are one region.
+fn crowd_regions(crowd: &[&Annotation]) -> u64 {
+    let mut groups: Vec<GroupId> = crowd.iter().filter_map(|a| a.group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let lone = crowd.iter().filter(|a| a.group.is_none()).count();
+    (groups.len() + lone) as u64
+}
+
 fn note_annotation_losses(a: &Annotation, report: &mut WriteReport) {
     if !a.attributes.is_empty() {
         report.lose("annotation attributes", a.attributes.len() as u64);
     }
     if a.occluded {
         report.lose_one("occluded flags");
-    }
-    if a.crowd {
-        report.lose_one("crowd flags");
     }
     if a.score.is_some() {
         report.lose_one("scores");

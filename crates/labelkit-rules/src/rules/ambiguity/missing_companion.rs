@@ -5,7 +5,8 @@
 //! group with `required = true` (the default), an object box with no box
 //! of the group's labels at IoU >= the group's `iou` (0.9). For example a
 //! `body` without `adult`/`child`, or a `head` without one of the eight
-//! directions.
+//! directions. A crowd region (COCO `iscrowd: 1`) covers many objects and
+//! needs no companion.
 //!
 //! ## Why it matters
 //! Annotation goes in passes; a missing companion is an object that one pass
@@ -48,6 +49,9 @@ impl Rule for MissingCompanion {
         {
             let companions = Companions::new(cx, image, group, &mut bounds);
             for &o in image.with_label(cx.dataset, group.object) {
+                if cx.dataset.annotations.get(o).is_some_and(|a| a.crowd) {
+                    continue;
+                }
                 companions.of(cx, o, &mut matched);
                 if matched.is_empty() {
                     let names: Vec<String> = group

@@ -4,7 +4,8 @@
 //! Flags two shapes of the same label on one image whose bounds overlap
 //! with an intersection over union of at least 0.9: the same object
 //! labelled twice. The shape with the larger id is reported, pointing at
-//! the one it duplicates.
+//! the one it duplicates. A crowd region (COCO `iscrowd: 1`) is compared
+//! only with crowd regions: an object inside it is not its duplicate.
 //!
 //! ## Why it matters
 //! A duplicated object counts twice in training and turns every correct
@@ -73,48 +74,89 @@ fn check_within(cx: &Context<'_>, image: &ImageCtx<'_>, cap: u64, out: &mut Vec<
         if run.len() < 2 {
             continue;
         }
-        bounds.clear();
-        bounds.extend(
-            run.iter()
-                .map(|&a| anns.get(a).and_then(|x| area_bounds(&x.geometry))),
-        );
-        // Near-linear in the run (a spatial index, not every pair).
-        let index = IouIndex::new(&bounds, threshold);
-        // Sorted by id, so "the later one" does not depend on file order:
-        // each shape points at the first earlier shape it duplicates.
-        for (j, &b) in run.iter().enumerate().skip(1) {
-            let Some(Some(bb)) = bounds.get(j) else {
-                continue;
-            };
-            let Ok(first) = index.first_before_within(bb, j, &mut budget) else {
-                out.push(stopped(cx, image, cap, b));
-                return;
-            };
-            let Some((i, iou)) = first else {
-                continue;
-            };
-            let Some(&a) = run.get(i) else { continue };
-            let (Some(first), Some(second)) = (anns.get(a), anns.get(b)) else {
-                continue;
-            };
-            out.push(
-                Finding::annotation(
-                    CODE,
-                    image.pos,
-                    b,
-                    format!(
-                        "`{}` {} duplicates annotation {} (IoU {:.3})",
-                        cx.dataset.labels.name(second.label),
-                        second.id,
-                        first.id,
-                        iou
-                    ),
-                )
-                .related(a, "first labelled here")
-                .help("delete one of the two shapes"),
-            );
+        // A crowd region (COCO `iscrowd: 1`) covers many objects: an object
+        // inside it is not its duplicate. Crowd regions are compared among
+        // themselves, objects among themselves.
+        let is_crowd = |a: &usize| anns.get(*a).is_some_and(|x| x.crowd);
+        let stopped_at = if run.iter().any(is_crowd) {
+            let (crowds, objects): (Vec<usize>, Vec<usize>) =
+                run.iter().copied().partition(|a| is_crowd(a));
+            check_run(
+                cx,
+                image,
+                &objects,
+                threshold,
+                &mut budget,
+                &mut bounds,
+                out,
+            )
+            .or_else(|| check_run(cx, image, &crowds, threshold, &mut budget, &mut bounds, out))
+        } else {
+            check_run(cx, image, run, threshold, &mut budget, &mut bounds, out)
+        };
+        if let Some(b) = stopped_at {
+            out.push(stopped(cx, image, cap, b));
+            return;
         }
     }
+}
+
+/// The check of one run of shapes of one label, sorted by id; the
+/// annotation where the budget ran out, if it did.
+fn check_run(
+    cx: &Context<'_>,
+    image: &ImageCtx<'_>,
+    run: &[usize],
+    threshold: f64,
+    budget: &mut Budget,
+    bounds: &mut Vec<Option<labelkit_model::BoxGeom>>,
+    out: &mut Vec<Finding>,
+) -> Option<usize> {
+    let anns = &cx.dataset.annotations;
+    if run.len() < 2 {
+        return None;
+    }
+    bounds.clear();
+    bounds.extend(
+        run.iter()
+            .map(|&a| anns.get(a).and_then(|x| area_bounds(&x.geometry))),
+    );
+    // Near-linear in the run (a spatial index, not every pair).
+    let index = IouIndex::new(bounds, threshold);
+    // Sorted by id, so "the later one" does not depend on file order:
+    // each shape points at the first earlier shape it duplicates.
+    for (j, &b) in run.iter().enumerate().skip(1) {
+        let Some(Some(bb)) = bounds.get(j) else {
+            continue;
+        };
+        let Ok(first) = index.first_before_within(bb, j, budget) else {
+            return Some(b);
+        };
+        let Some((i, iou)) = first else {
+            continue;
+        };
+        let Some(&a) = run.get(i) else { continue };
+        let (Some(first), Some(second)) = (anns.get(a), anns.get(b)) else {
+            continue;
+        };
+        out.push(
+            Finding::annotation(
+                CODE,
+                image.pos,
+                b,
+                format!(
+                    "`{}` {} duplicates annotation {} (IoU {:.3})",
+                    cx.dataset.labels.name(second.label),
+                    second.id,
+                    first.id,
+                    iou
+                ),
+            )
+            .related(a, "first labelled here")
+            .help("delete one of the two shapes"),
+        );
+    }
+    None
 }
 
 /// The finding of an image whose check ran out of comparisons at

@@ -5,14 +5,10 @@
 #![cfg(all(feature = "coco", feature = "cvat", feature = "yolo"))]
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
+use crate::support::corpus;
 use labelkit::{convert, ConvertOptions, Format, WriteReport};
 use serde_json::Value;
-
-fn corpus(rel: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus")).join(rel)
-}
 
 /// Converts a corpus file to COCO; the document and the writer's report.
 fn to_coco(rel: &str) -> (Value, WriteReport) {

@@ -1,0 +1,7 @@
+//! Integration tests of the facade, through `labelkit::convert` and
+//! `labelkit::read` on real corpus files: one test binary, one module a
+//! topic.
+
+mod coco_output;
+mod crowd;
+mod support;
