@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that pycocotools loads the COCO files labelkit writes (corpus files
 # written back and a generated dataset): counts, annToMask, mask areas, boxes
-# and RLE strings. Creates its own venv; needs PyPI.
+# and RLE strings; COCOeval of each file against itself gives AP 1.0 for
+# bbox, segm and keypoints. Creates its own venv; needs PyPI.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"

@@ -12,20 +12,88 @@ pixel count, tight box and compressed counts string agree with labelkit's;
 and what Datumaro (CVAT's COCO import) needs: every annotation has a
 `segmentation`, every id fits in a signed 32-bit integer, no two images share
 a `file_name`.
+COCOeval of the file against itself (every non-crowd annotation given back
+as a detection with score 1.0) gives AP 1.0 (stats[0]) for bbox; for segm on
+the annotations that have a segmentation (a box is written with
+`segmentation: []`, which COCOeval cannot turn into a mask, so segm is
+evaluated on the file without them); and for keypoints on the annotations
+that have keypoints. A kind the file has no non-crowd annotation of is
+skipped.
 Prints one line per file and a closing "N passed, N failed" line.
 """
 
+import contextlib
+import copy
+import io
 import json
 import os
 import sys
 
+import numpy as np
+
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+
+def self_eval(coco, kind):
+    """stats[0] of COCOeval of `coco` against itself for `kind`, or None when
+    the file has no non-crowd annotation of that kind."""
+    if kind == "bbox":
+        keep = lambda a: len(a.get("bbox") or []) == 4
+    elif kind == "segm":
+        keep = lambda a: bool(a.get("segmentation"))
+    else:
+        keep = lambda a: any(a.get("keypoints") or []) and a.get("num_keypoints", 1) > 0
+    anns = [a for a in coco.dataset["annotations"] if keep(a)]
+    if not any(not a.get("iscrowd") for a in anns):
+        return None
+    dataset = copy.deepcopy(coco.dataset)
+    dataset["annotations"] = copy.deepcopy(anns)
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO()
+        gt.dataset = dataset
+        gt.createIndex()
+        results = []
+        for a in gt.dataset["annotations"]:
+            if a.get("iscrowd"):
+                continue
+            r = {"image_id": a["image_id"], "category_id": a["category_id"], "score": 1.0}
+            if kind == "bbox":
+                r["bbox"] = a["bbox"]
+            elif kind == "segm":
+                rle = gt.annToRLE(a)
+                if isinstance(rle["counts"], bytes):
+                    rle = dict(rle, counts=rle["counts"].decode("ascii"))
+                r["segmentation"] = rle
+            else:
+                r["keypoints"] = a["keypoints"]
+            results.append(r)
+        dt = gt.loadRes(results)
+        ev = COCOeval(gt, dt, kind)
+        per_image = max(
+            (len(v) for v in gt.imgToAnns.values()), default=0
+        )
+        ev.params.maxDets = [1, 10, max(100, per_image)]
+        if kind == "keypoints":
+            ev.params.maxDets = [max(20, per_image)]
+            n = max(len(a["keypoints"]) // 3 for a in anns)
+            if n != len(ev.params.kpt_oks_sigmas):
+                # OKS of identical points is 1 whatever the sigmas; COCOeval
+                # ships the 17 of COCO's person and needs one per keypoint.
+                ev.params.kpt_oks_sigmas = np.full(n, 0.05)
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return float(ev.stats[0])
 
 
 def check_file(path, expected):
+    """The problems found, and the kinds COCOeval gave AP 1.0 for."""
     problems = []
-    coco = COCO(path)
+    evaluated = []
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO(path)
     counts = (len(coco.imgs), len(coco.anns), len(coco.cats))
     wanted = (expected["images"], expected["annotations"], expected["categories"])
     if counts != wanted:
@@ -74,7 +142,15 @@ def check_file(path, expected):
                 problems.append(f"annotation {ann['id']}: RLE string differs")
     if masks != len(expected["masks"]):
         problems.append(f"{masks} RLE masks != labelkit's {len(expected['masks'])}")
-    return problems
+    for kind in ("bbox", "segm", "keypoints"):
+        ap = self_eval(coco, kind)
+        if ap is None:
+            continue
+        if abs(ap - 1.0) > 1e-9:
+            problems.append(f"COCOeval {kind} of the file against itself: AP {ap} != 1.0")
+        else:
+            evaluated.append(kind)
+    return problems, evaluated
 
 
 def main():
@@ -84,9 +160,9 @@ def main():
     passed = failed = 0
     for name, want in sorted(expected.items()):
         try:
-            problems = check_file(os.path.join(out, name), want)
+            problems, evaluated = check_file(os.path.join(out, name), want)
         except Exception as e:  # a file pycocotools cannot load at all
-            problems = [f"{type(e).__name__}: {e}"]
+            problems, evaluated = [f"{type(e).__name__}: {e}"], []
         if problems:
             failed += 1
             print(f"FAIL {name}")
@@ -94,7 +170,8 @@ def main():
                 print(f"    {p}")
         else:
             passed += 1
-            print(f"ok   {name}")
+            ap = f" (AP 1.0: {', '.join(evaluated)})" if evaluated else ""
+            print(f"ok   {name}{ap}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
