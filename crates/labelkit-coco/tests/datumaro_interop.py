@@ -49,10 +49,10 @@ SKELETON = getattr(AnnotationType, "skeleton", None)
 _V = "datumaro-cvat-ai/tests/assets/cvat_dataset/for_video/annotations.xml"
 _KP = "datumaro-cvat-ai/tests/assets/coco_dataset/coco_person_keypoints/annotations/"
 _NO_KP = (
-    "labelkit's COCO gives a keypoint category annotations without `keypoints` "
-    "(CVAT shapes not grouped with a skeleton); Datumaro's person_keypoints "
-    "reader, which CVAT's COCO Keypoints import uses, requires them "
-    "(one object per object: issue 12 item 3)"
+    "labelkit's COCO has keypoint annotations beside annotations without "
+    "`keypoints` (boxes, polylines of other labels), as the CVAT source has; "
+    "Datumaro's coco_person_keypoints reader (CVAT's COCO Keypoints import) "
+    "requires `keypoints` on every annotation"
 )
 _KP_LABEL = (
     "the source gives keypoints to category `b`, whose category declares none "
@@ -70,14 +70,20 @@ ALLOWED = {
     ("dagshub-annotation-converter/tests/fs_import/cvat/annotations.xml", "coco", "import"): _NO_KP,
     (_V, "coco", "import"): _NO_KP,
     (_V, "cvat", "items"): (
-        "frame_filter step=3 (issue 12 item 2): labelkit writes the task's 4 frames, "
-        "Datumaro counts the 3 that have shapes"
+        "Datumaro makes items only of the frames a track shape is written on "
+        "(10, 13, 16); labelkit writes every frame of the task (frame_filter "
+        "step=3: 10, 13, 16, 19)"
     ),
     (_V, "cvat", "objects"): (
-        "skeleton tracks and frame_filter (issue 12 items 1 and 2): labelkit's CVAT "
-        "image output has the per-frame shapes, Datumaro counts track keyframes"
+        "Datumaro counts the 4 outside=\"1\" track shapes as shapes (7); labelkit "
+        "writes the 3 visible ones (skeleton elements are not counted)"
     ),
-    (_V, "cvat", "keypoints"): "skeleton track element points (issue 12 item 1)",
+    (_V, "cvat", "keypoints"): (
+        "Datumaro counts the skeleton track's element points as written (11, on "
+        "keyframes) and the 6 of `klhg` (3 outside) = 17; labelkit writes the "
+        "skeleton, interpolated, on each of the 4 frames (16 element points) and "
+        "the 3 visible `klhg` points = 19"
+    ),
     (
         "dagshub-annotation-converter/tests/cvat_video/res/sample_video.xml",
         "cvat",
