@@ -36,6 +36,13 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 
+def counts_string(rle):
+    """An RLE with its compressed counts as a str (pycocotools gives bytes)."""
+    if isinstance(rle["counts"], bytes):
+        return dict(rle, counts=rle["counts"].decode("ascii"))
+    return rle
+
+
 def self_eval(coco, kind):
     """stats[0] of COCOeval of `coco` against itself for `kind`, or None when
     the file has no non-crowd annotation of that kind."""
@@ -62,18 +69,13 @@ def self_eval(coco, kind):
             if kind == "bbox":
                 r["bbox"] = a["bbox"]
             elif kind == "segm":
-                rle = gt.annToRLE(a)
-                if isinstance(rle["counts"], bytes):
-                    rle = dict(rle, counts=rle["counts"].decode("ascii"))
-                r["segmentation"] = rle
+                r["segmentation"] = counts_string(gt.annToRLE(a))
             else:
                 r["keypoints"] = a["keypoints"]
             results.append(r)
         dt = gt.loadRes(results)
         ev = COCOeval(gt, dt, kind)
-        per_image = max(
-            (len(v) for v in gt.imgToAnns.values()), default=0
-        )
+        per_image = max((len(v) for v in gt.imgToAnns.values()), default=0)
         ev.params.maxDets = [1, 10, max(100, per_image)]
         if kind == "keypoints":
             ev.params.maxDets = [max(20, per_image)]
@@ -124,10 +126,7 @@ def check_file(path, expected):
         if isinstance(seg, dict):
             masks += 1
             rle = coco.annToRLE(ann)
-            if isinstance(rle["counts"], bytes):
-                string = rle["counts"].decode("ascii")
-            else:
-                string = rle["counts"]
+            string = counts_string(rle)["counts"]
             want = expected["masks"].get(str(ann["id"]))
             if want is None:
                 problems.append(f"annotation {ann['id']}: labelkit has no mask")
