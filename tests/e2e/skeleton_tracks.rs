@@ -65,6 +65,9 @@ fn cvat_video_skeleton_track_round_trips_through_the_facade_strictly() {
     assert_eq!(source.dataset.tracks, back.dataset.tracks);
 }
 
+/// An image's file name and its skeleton's keypoints `(x, y, visibility)`.
+type FrameKeypoints = (String, Vec<(f64, f64, Visibility)>);
+
 #[test]
 fn cvat_video_skeleton_track_to_coco_interpolates_each_element() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,7 +84,7 @@ fn cvat_video_skeleton_track_to_coco_interpolates_each_element() {
     let back = read(&out, Some(Format::Coco), &ReadOptions::default())
         .unwrap()
         .dataset;
-    let mut got: Vec<(String, Vec<(f64, f64, Visibility)>)> = back
+    let mut got: Vec<FrameKeypoints> = back
         .annotations
         .iter()
         .filter_map(|a| {
@@ -106,7 +109,7 @@ fn cvat_video_skeleton_track_to_coco_interpolates_each_element() {
     // (14,24) on frame 1, holding it while outside), back at (20,30) on 4.
     // tail: (30,40) occluded at 0 (the flag holds on 1), (40,50) at 2,
     // (50,60) at 4; frame 3 halfway between. The skeleton leaves at 5.
-    let want: Vec<(String, Vec<(f64, f64, Visibility)>)> = vec![
+    let want: Vec<FrameKeypoints> = vec![
         (
             "frame_000000".into(),
             vec![(10.0, 20.0, v), (30.0, 40.0, occ)],
