@@ -1231,7 +1231,19 @@ impl<'a> Reader<'a> {
             }
         };
         if let Some(element) = track.elements.get_mut(index) {
-            element.shapes.push(shape);
+            if element.shapes.iter().any(|s| s.frame == shape.frame) {
+                self.x.issue(
+                    ReadIssue::Unsupported,
+                    el.start,
+                    el.end,
+                    format!(
+                        "skeleton element `{name}` has a second point on frame {}: skipped",
+                        shape.frame
+                    ),
+                );
+            } else {
+                element.shapes.push(shape);
+            }
         }
     }
 

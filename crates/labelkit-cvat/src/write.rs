@@ -790,7 +790,8 @@ fn write_track<O: Write>(
 /// frame where the skeleton or one of its elements has a state, holding one
 /// `<points label=".." frame=".." ...>` per element with a state on that
 /// frame. A frame where only elements have a state gets a `<skeleton>` with
-/// the skeleton's state carried on from its last one, as a non-keyframe.
+/// the skeleton's state carried on from its last one, as a non-keyframe (a
+/// skeleton without states of its own is outside where all its elements are).
 fn write_skeleton_shapes<O: Write>(
     w: &mut W<'_, O>,
     labels: &[Label],
@@ -825,7 +826,19 @@ fn write_skeleton_shapes<O: Write>(
             w.attr("label", label_name(labels, track.label));
         }
         w.int("keyframe", u8::from(own.is_some_and(|s| s.keyframe)));
-        w.int("outside", u8::from(carried.is_some_and(|s| s.outside)));
+        // Without a state of its own the skeleton is outside where all its
+        // elements are.
+        let outside = match carried {
+            Some(s) => s.outside,
+            None => track.elements.iter().all(|e| {
+                e.shapes
+                    .iter()
+                    .rev()
+                    .find(|s| s.frame <= frame)
+                    .is_none_or(|s| s.outside)
+            }),
+        };
+        w.int("outside", u8::from(outside));
         w.int("occluded", u8::from(carried.is_some_and(|s| s.occluded)));
         w.int("z_order", carried.map_or(0, |s| s.z_order));
         w.buf.push_str(">\n");

@@ -1928,3 +1928,64 @@ fn skeleton_track_element_without_frame_or_label() {
     let frames: Vec<u64> = element_states(&l, "nose").iter().map(|s| s.0).collect();
     assert_eq!(frames, [0, 2, 5]);
 }
+
+/// A second `<points>` of the same element in one `<skeleton>` is reported
+/// and skipped; the first is kept.
+#[test]
+fn skeleton_track_element_twice_on_a_frame_is_reported() {
+    let (bytes, _) = load_seed(SKELETON_TRACK);
+    let text = String::from_utf8(bytes).unwrap().replacen(
+        r#"<points label="nose" frame="4" keyframe="1" outside="0" occluded="0" points="20.00,30.00"/>"#,
+        r#"<points label="nose" frame="4" keyframe="1" outside="0" occluded="0" points="20.00,30.00"/>
+      <points label="nose" frame="4" keyframe="1" outside="0" occluded="0" points="99,99"/>"#,
+        1,
+    );
+    let l = read_bytes(Path::new("x.xml"), text.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(l.issues.len(), 1, "{:?}", l.issues);
+    assert!(
+        l.issues[0]
+            .message
+            .contains("skeleton element `nose` has a second point on frame 4"),
+        "{:?}",
+        l.issues
+    );
+    let nose = element_states(&l, "nose");
+    assert_eq!(nose[2].4, (20.0, 30.0));
+    assert_eq!(nose.len(), 4);
+}
+
+/// A skeleton track with element tracks but no states of its own (as
+/// another format may give) is written with a `<skeleton>` on each element
+/// frame, outside where every element is; the elements come back unchanged.
+#[test]
+fn skeleton_track_without_own_states_is_written_from_its_elements() {
+    let (_, mut l) = load_seed(SKELETON_TRACK);
+    l.dataset.tracks[0].shapes.clear();
+    let mut out = Vec::new();
+    write_to(
+        &l.dataset,
+        &mut out,
+        &WriteOptions::new().variant(Variant::Video),
+    )
+    .unwrap();
+    let again = read_bytes(Path::new("again.xml"), &out, &ReadOptions::default()).unwrap();
+    assert!(again.issues.is_empty(), "{:?}", again.issues);
+    let own: Vec<(u64, bool, bool)> = again.dataset.tracks[0]
+        .shapes
+        .iter()
+        .map(|s| (s.frame, s.keyframe, s.outside))
+        .collect();
+    assert_eq!(
+        own,
+        [
+            (0, false, false),
+            (2, false, false),
+            (4, false, false),
+            (5, false, true)
+        ]
+    );
+    assert_eq!(
+        again.dataset.tracks[0].elements,
+        l.dataset.tracks[0].elements
+    );
+}
