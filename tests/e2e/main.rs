@@ -7,6 +7,7 @@ mod dataset_rules;
 mod detect;
 mod frame_step;
 mod read;
+mod skeleton_tracks;
 mod untrusted_sizes;
 mod video;
 

@@ -27,6 +27,11 @@ pub const ELEMENTS_KEY: &str = "cvat.elements";
 /// Key in [`Track::extra`] (value `true`) recording that every shape of the
 /// track repeats the track's label in a `label` attribute.
 pub const SHAPE_LABEL_KEY: &str = "cvat.shape_label";
+/// Key in [`Track::extra`] (value `true`) recording that the elements of a
+/// skeleton track were read as nested `<track>`s (Datumaro's form) rather
+/// than as `<points>` inside each `<skeleton>` (CVAT's exporter's form), so
+/// that they are written back the same way.
+pub(crate) const ELEMENT_TRACKS_KEY: &str = "cvat.element_tracks";
 /// Key in [`labelkit_model::DatasetInfo::extra`] holding `<version>` when it
 /// is not `1.1`.
 pub const VERSION_KEY: &str = "cvat.version";
@@ -1088,14 +1093,28 @@ impl<'a> Reader<'a> {
                                 self.track(ev.start, ev.end, is_empty, Some(me))?
                             {
                                 track.elements.push(el);
+                                if !track.extra.iter().any(|(k, _)| k == ELEMENT_TRACKS_KEY) {
+                                    track
+                                        .extra
+                                        .push((ELEMENT_TRACKS_KEY.to_owned(), "true".to_owned()));
+                                }
                             }
                         } else if let Some(kind) = kind_of(local) {
                             let mut attrs: AttrList<'a> = Vec::new();
                             self.x.tag_attributes(ev.start, ev.end, &mut attrs)?;
                             let mut child_attrs = Vec::new();
+                            let mut elements = Vec::new();
+                            let els = (kind == Kind::Skeleton).then_some(&mut elements);
                             let end =
-                                self.shape_children(is_empty, ev.end, &mut child_attrs, None)?;
-                            raw_shapes.push((kind, ev.start, end.max(ev.end), attrs, child_attrs));
+                                self.shape_children(is_empty, ev.end, &mut child_attrs, els)?;
+                            raw_shapes.push(RawTrackShape {
+                                kind,
+                                start: ev.start,
+                                end: end.max(ev.end),
+                                attrs,
+                                child_attrs,
+                                elements,
+                            });
                         } else {
                             self.x
                                 .skip_unknown(local, ev.start, ev.end, is_empty, "in <track>")?;
@@ -1121,7 +1140,19 @@ impl<'a> Reader<'a> {
         track.label = self.label(&label_name, parent, start, end);
         let mut shape_labels = 0usize;
         let n_shapes = raw_shapes.len();
-        for (kind, s, e, attrs, mut child_attrs) in raw_shapes {
+        for raw in raw_shapes {
+            let RawTrackShape {
+                kind,
+                start: s,
+                end: e,
+                attrs,
+                mut child_attrs,
+                elements,
+            } = raw;
+            let frame = find_in(&attrs, "frame").and_then(|f| f.trim().parse::<u64>().ok());
+            for el in elements {
+                self.track_element(&mut track, frame, el);
+            }
             if let Some(l) = find_in(&attrs, "label") {
                 if l == label_name {
                     shape_labels += 1;
@@ -1145,6 +1176,75 @@ impl<'a> Reader<'a> {
                 .push((SHAPE_LABEL_KEY.to_owned(), "true".to_owned()));
         }
         Ok(Some((track, (start, end))))
+    }
+
+    /// Adds an element `<points>` of a skeleton track shape (CVAT's own
+    /// form: `<skeleton frame=..><points label="nose" frame=.. .../>`) to the
+    /// element track of its label, created on its first point. `frame` is the
+    /// skeleton shape's, used when the element has none.
+    fn track_element(&mut self, track: &mut Track, frame: Option<u64>, mut el: RawElement) {
+        let Some(name) = el.get("label").map(str::to_owned) else {
+            self.x.issue(
+                ReadIssue::MalformedValue,
+                el.start,
+                el.end,
+                "skeleton element <points> without a `label` is skipped",
+            );
+            return;
+        };
+        let label = self.label(&name, Some(track.label), el.start, el.end);
+        let mut attrs: Vec<(&[u8], Cow<'_, str>)> = el
+            .attrs
+            .iter()
+            .filter(|(k, _)| k != "label")
+            .map(|(k, v)| (k.as_bytes(), Cow::Borrowed(v.as_str())))
+            .collect();
+        if !attrs.iter().any(|(k, _)| *k == b"frame") {
+            if let Some(f) = frame {
+                attrs.push((b"frame", Cow::Owned(f.to_string())));
+            }
+        }
+        let Some(shape) = self.track_shape(
+            label,
+            Kind::Points,
+            el.start,
+            el.end,
+            &attrs,
+            &mut el.attributes,
+        ) else {
+            return;
+        };
+        drop(attrs);
+        let index = match track.elements.iter().position(|e| e.label == label) {
+            Some(i) => i,
+            None => {
+                track.elements.push(Track {
+                    id: TrackId(track.elements.len() as u64),
+                    label,
+                    group: None,
+                    source: None,
+                    shapes: Vec::new(),
+                    elements: Vec::new(),
+                    extra: Extra::new(),
+                });
+                track.elements.len() - 1
+            }
+        };
+        if let Some(element) = track.elements.get_mut(index) {
+            if element.shapes.iter().any(|s| s.frame == shape.frame) {
+                self.x.issue(
+                    ReadIssue::Unsupported,
+                    el.start,
+                    el.end,
+                    format!(
+                        "skeleton element `{name}` has a second point on frame {}: skipped",
+                        shape.frame
+                    ),
+                );
+            } else {
+                element.shapes.push(shape);
+            }
+        }
     }
 
     fn track_shape(
@@ -1235,8 +1335,16 @@ fn meta_declared(label: &Label) -> bool {
 /// A track with the byte span of its element.
 type SpannedTrack = (Track, (usize, usize));
 
-/// A track shape as read: kind, span, XML attributes, `<attribute>` values.
-type RawTrackShape<'a> = (Kind, usize, usize, AttrList<'a>, Vec<(String, String)>);
+/// A track shape as read: kind, span, XML attributes, `<attribute>` values
+/// and, for a skeleton, its element `<points>`.
+struct RawTrackShape<'a> {
+    kind: Kind,
+    start: usize,
+    end: usize,
+    attrs: AttrList<'a>,
+    child_attrs: Vec<(String, String)>,
+    elements: Vec<RawElement>,
+}
 
 /// A skeleton element as read.
 struct RawElement {

@@ -10,7 +10,8 @@ use labelkit_model::{
 
 use crate::meta::{is_xml_name, meta_to_write, META_KEY};
 use crate::read::{
-    ATTR_PREFIX, CUBOID_NAMES, ELEMENTS_KEY, IMAGE_ID_KEY, SHAPE_LABEL_KEY, VERSION_KEY,
+    ATTR_PREFIX, CUBOID_NAMES, ELEMENTS_KEY, ELEMENT_TRACKS_KEY, IMAGE_ID_KEY, SHAPE_LABEL_KEY,
+    VERSION_KEY,
 };
 use crate::xml::{escape_attr, escape_text, from_json_string};
 use crate::{Variant, WriteOptions};
@@ -760,24 +761,121 @@ fn write_track<O: Write>(
             .get(track.label.index())
             .and_then(|l| l.kind.as_deref())
             == Some("skeleton");
-    for shape in &track.shapes {
-        if keyframes_only && !shape.keyframe {
-            continue;
+    let element_tracks = track.extra.iter().any(|(k, _)| k == ELEMENT_TRACKS_KEY);
+    if track.elements.is_empty() || element_tracks {
+        for shape in &track.shapes {
+            if keyframes_only && !shape.keyframe {
+                continue;
+            }
+            write_track_shape(
+                w,
+                track,
+                label_name(labels, track.label),
+                shape,
+                &inner,
+                skeleton,
+            );
         }
-        write_track_shape(
-            w,
-            track,
-            label_name(labels, track.label),
-            shape,
-            &inner,
-            skeleton,
-        );
-    }
-    for element in &track.elements {
-        write_track(w, labels, element, &inner, keyframes_only);
+        for element in &track.elements {
+            write_track(w, labels, element, &inner, keyframes_only);
+        }
+    } else {
+        write_skeleton_shapes(w, labels, track, &inner, keyframes_only);
     }
     w.buf.push_str(indent);
     w.buf.push_str("</track>\n");
+}
+
+/// Writes a skeleton track as CVAT's exporter does: one `<skeleton>` per
+/// frame where the skeleton or one of its elements has a state, holding one
+/// `<points label=".." frame=".." ...>` per element with a state on that
+/// frame. A frame where only elements have a state gets a `<skeleton>` with
+/// the skeleton's state carried on from its last one, as a non-keyframe (a
+/// skeleton without states of its own is outside where all its elements are).
+fn write_skeleton_shapes<O: Write>(
+    w: &mut W<'_, O>,
+    labels: &[Label],
+    track: &Track,
+    indent: &str,
+    keyframes_only: bool,
+) {
+    let kept = |s: &&TrackShape| !keyframes_only || s.keyframe;
+    let mut frames: Vec<u64> = track
+        .shapes
+        .iter()
+        .filter(kept)
+        .chain(
+            track
+                .elements
+                .iter()
+                .flat_map(|e| e.shapes.iter().filter(kept)),
+        )
+        .map(|s| s.frame)
+        .collect();
+    frames.sort_unstable();
+    frames.dedup();
+    let child_indent = format!("{indent}  ");
+    let attr_indent = format!("{indent}    ");
+    for frame in frames {
+        let own = track.shapes.iter().find(|s| s.frame == frame);
+        let carried = own.or_else(|| track.shapes.iter().rev().find(|s| s.frame < frame));
+        w.buf.push_str(indent);
+        w.buf.push_str("<skeleton");
+        w.uint("frame", frame);
+        if track.extra.iter().any(|(k, _)| k == SHAPE_LABEL_KEY) {
+            w.attr("label", label_name(labels, track.label));
+        }
+        w.int("keyframe", u8::from(own.is_some_and(|s| s.keyframe)));
+        // Without a state of its own the skeleton is outside where all its
+        // elements are.
+        let outside = match carried {
+            Some(s) => s.outside,
+            None => track.elements.iter().all(|e| {
+                e.shapes
+                    .iter()
+                    .rev()
+                    .find(|s| s.frame <= frame)
+                    .is_none_or(|s| s.outside)
+            }),
+        };
+        w.int("outside", u8::from(outside));
+        w.int("occluded", u8::from(carried.is_some_and(|s| s.occluded)));
+        w.int("z_order", carried.map_or(0, |s| s.z_order));
+        w.buf.push_str(">\n");
+        if let Some(s) = own {
+            w.attribute_children(&child_indent, &s.attributes);
+        }
+        for element in &track.elements {
+            for shape in element.shapes.iter().filter(|s| s.frame == frame) {
+                let Geometry::Points(p) = &shape.geometry else {
+                    w.report.lose_one(&format!(
+                        "{} shapes in skeleton elements",
+                        shape.geometry.kind().as_str()
+                    ));
+                    continue;
+                };
+                w.buf.push_str(&child_indent);
+                w.buf.push_str("<points");
+                w.attr("label", label_name(labels, element.label));
+                w.uint("frame", frame);
+                w.int("keyframe", u8::from(shape.keyframe));
+                w.int("outside", u8::from(shape.outside));
+                w.int("occluded", u8::from(shape.occluded));
+                w.points(&p.points);
+                w.int("z_order", shape.z_order);
+                if shape.attributes.is_empty() {
+                    w.buf.push_str("/>\n");
+                } else {
+                    w.buf.push_str(">\n");
+                    w.attribute_children(&attr_indent, &shape.attributes);
+                    w.buf.push_str(&child_indent);
+                    w.buf.push_str("</points>\n");
+                }
+            }
+        }
+        w.buf.push_str(indent);
+        w.buf.push_str("</skeleton>\n");
+    }
 }
 
 fn write_track_shape<O: Write>(

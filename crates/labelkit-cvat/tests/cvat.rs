@@ -1787,3 +1787,205 @@ fn is_crowd_attributes_are_crowd_flags() {
     let back = read_str(&text).unwrap().dataset;
     assert_eq!(back, labelkit_cvat::project(d));
 }
+
+/// A skeleton track as CVAT's exporter writes it (CVAT's XML format
+/// documentation, "Interpolation"): every `<skeleton>` holds one
+/// `<points label=..>` per element, with the element's own frame, keyframe,
+/// outside and occluded flags and attributes. Element "nose" is outside on
+/// frame 2, both elements on frame 5.
+const SKELETON_TRACK: &str = "video_skeleton_elements.xml";
+
+fn load_seed(name: &str) -> (Vec<u8>, Loaded) {
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz_seeds")).join(name);
+    let bytes = std::fs::read(&path).unwrap();
+    let loaded = read_bytes(&path, &bytes, &ReadOptions::default()).unwrap();
+    (bytes, loaded)
+}
+
+/// One element track's states: frame, keyframe, outside, occluded, point,
+/// value of the `color` attribute.
+type ElementStates = Vec<(u64, bool, bool, bool, (f64, f64), Option<String>)>;
+
+fn element_states(l: &Loaded, name: &str) -> ElementStates {
+    let d = &l.dataset;
+    let track = &d.tracks[0];
+    let element = track
+        .elements
+        .iter()
+        .find(|e| d.labels.name(e.label) == name)
+        .unwrap_or_else(|| panic!("no element track `{name}`"));
+    assert_eq!(
+        d.labels.get(element.label).unwrap().parent,
+        Some(track.label),
+        "`{name}` is an element of the skeleton"
+    );
+    element
+        .shapes
+        .iter()
+        .map(|s| {
+            let Geometry::Points(p) = &s.geometry else {
+                panic!("{name} at {}: {:?}", s.frame, s.geometry)
+            };
+            assert_eq!(p.points.len(), 1);
+            let color = s.attributes.get("color").map(|v| match v {
+                AttributeValue::Text(t) => t.clone(),
+                other => panic!("{other:?}"),
+            });
+            (
+                s.frame,
+                s.keyframe,
+                s.outside,
+                s.occluded,
+                (p.points[0].x, p.points[0].y),
+                color,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn skeleton_track_element_points_are_read_and_written_back_as_cvat_exports_them() {
+    let (bytes, l) = load_seed(SKELETON_TRACK);
+    assert!(l.issues.is_empty(), "{:?}", l.issues);
+    let d = &l.dataset;
+    assert_eq!(d.tracks.len(), 1);
+    let track = &d.tracks[0];
+    assert_eq!(d.labels.name(track.label), "skel");
+    assert_eq!(track.source.as_deref(), Some("manual"));
+    // The skeleton's own states.
+    let own: Vec<(u64, bool, bool)> = track
+        .shapes
+        .iter()
+        .map(|s| (s.frame, s.keyframe, s.outside))
+        .collect();
+    assert_eq!(
+        own,
+        [
+            (0, true, false),
+            (2, false, false),
+            (4, true, false),
+            (5, true, true)
+        ]
+    );
+    // One element track per element label, with every state.
+    assert_eq!(track.elements.len(), 2);
+    let blue = Some("blue".to_owned());
+    let red = Some("red".to_owned());
+    assert_eq!(
+        element_states(&l, "nose"),
+        [
+            (0, true, false, false, (10.0, 20.0), None),
+            (2, true, true, false, (14.0, 24.0), None),
+            (4, true, false, false, (20.0, 30.0), None),
+            (5, true, true, false, (20.0, 30.0), None),
+        ]
+    );
+    assert_eq!(
+        element_states(&l, "tail"),
+        [
+            (0, true, false, true, (30.0, 40.0), blue.clone()),
+            (2, false, false, false, (40.0, 50.0), blue),
+            (4, true, false, false, (50.0, 60.0), red.clone()),
+            (5, true, true, false, (50.0, 60.0), red),
+        ]
+    );
+
+    // Written back in the same form: element by element, every attribute
+    // and child of the source (missing flags read as 0, `10.00` as `10`).
+    let mut out = Vec::new();
+    let report = write_to(d, &mut out, &WriteOptions::new().variant(Variant::Video)).unwrap();
+    assert!(report.is_lossless(), "{report}");
+    compare(&tree(&bytes), &tree(&out), SKELETON_TRACK);
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert_eq!(text.matches("<track ").count(), 1, "{text}");
+    assert_eq!(text.matches("<skeleton ").count(), 4, "{text}");
+    assert_eq!(text.matches("<points label=\"nose\"").count(), 4, "{text}");
+    let again = read_bytes(Path::new("again.xml"), &out, &ReadOptions::default()).unwrap();
+    assert!(again.issues.is_empty(), "{:?}", again.issues);
+    assert_eq!(again.dataset, l.dataset);
+}
+
+/// An element `<points>` without `frame` takes its skeleton's; one without
+/// `label` is reported (F-code, with its position) and the others are kept.
+#[test]
+fn skeleton_track_element_without_frame_or_label() {
+    let (bytes, _) = load_seed(SKELETON_TRACK);
+    let text = String::from_utf8(bytes).unwrap();
+    let text = text
+        .replacen(
+            r#"<points label="nose" frame="2" "#,
+            r#"<points label="nose" "#,
+            1,
+        )
+        .replacen(r#"<points label="nose" frame="4" "#, r#"<points "#, 1);
+    let l = read_bytes(Path::new("x.xml"), text.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(l.issues.len(), 1, "{:?}", l.issues);
+    assert!(
+        l.issues[0].message.contains("without a `label`"),
+        "{:?}",
+        l.issues
+    );
+    let frames: Vec<u64> = element_states(&l, "nose").iter().map(|s| s.0).collect();
+    assert_eq!(frames, [0, 2, 5]);
+}
+
+/// A second `<points>` of the same element in one `<skeleton>` is reported
+/// and skipped; the first is kept.
+#[test]
+fn skeleton_track_element_twice_on_a_frame_is_reported() {
+    let (bytes, _) = load_seed(SKELETON_TRACK);
+    let text = String::from_utf8(bytes).unwrap().replacen(
+        r#"<points label="nose" frame="4" keyframe="1" outside="0" occluded="0" points="20.00,30.00"/>"#,
+        r#"<points label="nose" frame="4" keyframe="1" outside="0" occluded="0" points="20.00,30.00"/>
+      <points label="nose" frame="4" keyframe="1" outside="0" occluded="0" points="99,99"/>"#,
+        1,
+    );
+    let l = read_bytes(Path::new("x.xml"), text.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(l.issues.len(), 1, "{:?}", l.issues);
+    assert!(
+        l.issues[0]
+            .message
+            .contains("skeleton element `nose` has a second point on frame 4"),
+        "{:?}",
+        l.issues
+    );
+    let nose = element_states(&l, "nose");
+    assert_eq!(nose[2].4, (20.0, 30.0));
+    assert_eq!(nose.len(), 4);
+}
+
+/// A skeleton track with element tracks but no states of its own (as
+/// another format may give) is written with a `<skeleton>` on each element
+/// frame, outside where every element is; the elements come back unchanged.
+#[test]
+fn skeleton_track_without_own_states_is_written_from_its_elements() {
+    let (_, mut l) = load_seed(SKELETON_TRACK);
+    l.dataset.tracks[0].shapes.clear();
+    let mut out = Vec::new();
+    write_to(
+        &l.dataset,
+        &mut out,
+        &WriteOptions::new().variant(Variant::Video),
+    )
+    .unwrap();
+    let again = read_bytes(Path::new("again.xml"), &out, &ReadOptions::default()).unwrap();
+    assert!(again.issues.is_empty(), "{:?}", again.issues);
+    let own: Vec<(u64, bool, bool)> = again.dataset.tracks[0]
+        .shapes
+        .iter()
+        .map(|s| (s.frame, s.keyframe, s.outside))
+        .collect();
+    assert_eq!(
+        own,
+        [
+            (0, false, false),
+            (2, false, false),
+            (4, false, false),
+            (5, false, true)
+        ]
+    );
+    assert_eq!(
+        again.dataset.tracks[0].elements,
+        l.dataset.tracks[0].elements
+    );
+}
