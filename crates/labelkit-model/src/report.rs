@@ -71,6 +71,11 @@ pub const BOOKKEEPING: &[BookkeepingKey] = &[
         "the subset is kept, as the folder of the image's file name",
     ),
     exact(
+        "image subsets",
+        "the split (train, val) an image belongs to, which a COCO file has no \
+         field for (one file per split holds it); every image and annotation is written",
+    ),
+    exact(
         "image frame numbers",
         "the frame number of an image in a CVAT task; images keep their order and names",
     ),
@@ -243,9 +248,10 @@ impl WriteReport {
 
 impl fmt::Display for WriteReport {
     /// `wrote N images, M annotations`, then `; nothing lost` when the
-    /// report has no line, else the material losses under `; the target
-    /// format cannot hold:` and the bookkeeping under `bookkeeping (ids and
-    /// metadata, no annotation lost):`, one `  N x what` line each.
+    /// report has no line; else the material losses under `; material
+    /// losses:` (or `; no annotation lost` when there is none), then the
+    /// bookkeeping under `bookkeeping (ids and metadata, no annotation
+    /// lost):`, one `  N x what` line each.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -274,7 +280,7 @@ impl fmt::Display for WriteReport {
 }
 
 /// The heading of the material losses in the printed report.
-pub const MATERIAL_HEADING: &str = "the target format cannot hold:";
+pub const MATERIAL_HEADING: &str = "material losses:";
 /// The heading of the bookkeeping lines in the printed report.
 pub const BOOKKEEPING_HEADING: &str = "bookkeeping (ids and metadata, no annotation lost):";
 
@@ -352,7 +358,6 @@ mod tests {
         "\"label attribute declarations\"",
         "\"keypoint left/right pairs not implied by the point names\"",
         "\"repeated file names given their image id as a folder\"",
-        "\"image subsets\"",
         "\"image attributes\"",
         "\"annotations whose label is not a top-level label\"",
         "\"annotations on images not in the dataset\"",
@@ -469,12 +474,13 @@ mod tests {
             "image ids beyond 32 bits renumbered",
             "image subsets (kept as a folder of file_name)",
             "annotation sources",
+            "image subsets",
         ] {
             assert_eq!(loss_kind(key), LossKind::Bookkeeping, "{key}");
         }
         for key in [
             "rotation of boxes",
-            "image subsets",
+            "image attributes",
             "tracks",
             "attributes of a new kind nobody classified",
             SKIPPED_WHILE_READING,
@@ -500,7 +506,7 @@ mod tests {
         r.skipped_while_reading(1);
         assert_eq!(
             r.to_string(),
-            "wrote 2 images, 3 annotations; the target format cannot hold:\n  \
+            "wrote 2 images, 3 annotations; material losses:\n  \
              1 x input the reader had to skip (see the read issues)\n\
              bookkeeping (ids and metadata, no annotation lost):\n  4 x label source ids"
         );

@@ -79,7 +79,8 @@ pub use labelkit_diagnostics::{
 };
 pub use labelkit_model::{
     Annotation, AnnotationId, BoxGeom, Dataset, DatasetInfo, Geometry, GeometryKind, Image,
-    ImageId, KeypointSchema, Label, LabelId, LabelSet, Precision, Track, TrackId, WriteReport,
+    ImageId, KeypointSchema, Label, LabelId, LabelSet, Precision, Strictness, Track, TrackId,
+    WriteReport,
 };
 
 /// The COCO reader and writer.
