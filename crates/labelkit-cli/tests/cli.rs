@@ -1755,3 +1755,51 @@ fn input_the_reader_skipped_is_a_material_loss() {
     );
     assert!(!d.join("p.xml").exists());
 }
+
+/// A real COCO file (labelformat's fixture) converts to CVAT with
+/// `--strict`: its category ids, supercategories and `area` fields are
+/// bookkeeping, printed as such; `--strict=all` refuses and names them.
+#[test]
+fn strict_converts_a_real_coco_file_to_cvat() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = repo_root()
+        .join("tests/corpus/labelformat/tests/fixtures/object_detection/COCO/train.json");
+    let input = input.to_str().unwrap();
+    let o = labelkit(
+        &["convert", input, "--to", "cvat", "-o", "o.xml", "--strict"],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.ends_with(
+            "(coco -> cvat-images): wrote 2 images, 16 annotations; no annotation lost\n\
+             bookkeeping (ids and metadata, no annotation lost):\n  \
+             16 x format-specific fields of annotations\n  \
+             32 x label source ids\n  32 x label supercategories\n"
+        ),
+        "{err}"
+    );
+    let xml = std::fs::read_to_string(d.join("o.xml")).unwrap();
+    assert_eq!(xml.matches("<box ").count(), 16, "{xml}");
+    let o = labelkit(
+        &[
+            "convert",
+            input,
+            "--to",
+            "cvat",
+            "-o",
+            "p.xml",
+            "--strict=all",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: strict conversion to cvat-images refused: bookkeeping: 16 x format-specific \
+         fields of annotations, 32 x label source ids, 32 x label supercategories\n"
+    );
+    assert!(!d.join("p.xml").exists());
+}

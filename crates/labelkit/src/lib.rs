@@ -27,7 +27,8 @@
 //! use labelkit::{convert, ConvertOptions, Format};
 //!
 //! # fn main() -> Result<(), labelkit::Error> {
-//! // COCO to Ultralytics YOLO, refusing to lose anything.
+//! // COCO to Ultralytics YOLO, refusing any material loss (bookkeeping such
+//! // as renumbered ids is reported, not refused).
 //! let report = convert(
 //!     Path::new("instances_val.json"),
 //!     None, // recognised by content
