@@ -331,7 +331,7 @@ mod tests {
                             in_str = true;
                         } else if c == '(' {
                             depth += 1;
-                        } else if c == ')' && depth == 0 || c == ',' && depth == 0 {
+                        } else if (c == ')' || c == ',') && depth == 0 {
                             end = i;
                             break;
                         } else if c == ')' {
