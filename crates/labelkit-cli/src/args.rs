@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  no finding at error severity (convert: written)
-  1  findings at error severity (convert --strict: something would be lost)
+  1  findings at error severity (convert --strict: a material loss; --strict=all: any loss)
   2  usage, configuration or I/O failure";
 
 /// Convert and check computer-vision annotation datasets (CVAT, COCO, YOLO).
