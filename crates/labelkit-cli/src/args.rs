@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  no finding at error severity (convert: written)
-  1  findings at error severity (convert --strict: something would be lost)
+  1  findings at error severity (convert --strict: a material loss; --strict=all: any loss)
   2  usage, configuration or I/O failure";
 
 /// Convert and check computer-vision annotation datasets (CVAT, COCO, YOLO).
@@ -102,9 +102,19 @@ pub(crate) struct ConvertArgs {
     /// digits, e.g. 6g as Ultralytics), Nd (N decimals, e.g. 2d as CVAT).
     #[arg(long)]
     pub(crate) precision: Option<String>,
-    /// Fail, writing nothing, if anything would be lost.
-    #[arg(long)]
-    pub(crate) strict: bool,
+    /// Fail, writing nothing, on a material loss (geometry, labels,
+    /// attributes, keypoints, tracks, images, anything the reader skipped);
+    /// `--strict=all` also on bookkeeping (source ids, supercategories,
+    /// renumbered ids, format-specific fields).
+    #[arg(
+        long,
+        value_name = "WHAT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "material",
+        value_parser = ["material", "all"]
+    )]
+    pub(crate) strict: Option<String>,
     /// YOLO output: how images are brought in.
     #[arg(long, value_parser = ["reference", "copy", "hardlink", "symlink"])]
     pub(crate) images: Option<String>,

@@ -61,7 +61,12 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         }
         write = write.yolo_classes(names);
     }
-    let mut options = ConvertOptions::new().strict(args.strict).write(write);
+    let strictness = match args.strict.as_deref() {
+        None => labelkit::Strictness::Off,
+        Some("all") => labelkit::Strictness::All,
+        Some(_) => labelkit::Strictness::Material,
+    };
+    let mut options = ConvertOptions::new().strictness(strictness).write(write);
     options.read.yolo.allow_outside_root = args.allow_outside;
     if let Some(file) = &args.label_map {
         let text = std::fs::read_to_string(file)

@@ -1608,3 +1608,198 @@ fn the_hook_form_reports_fifo_and_device_files_as_the_dataset_check_does() {
     assert_eq!(lines_naming(&hook, "d.png"), [image]);
     assert_eq!(lines_naming(&whole, "d.png"), [image]);
 }
+
+/// The README's tour line on a clean dataset (the example, whose mistakes
+/// are in the boxes, not in what a conversion keeps): `--strict` refuses
+/// material losses only, so YOLO -> CVAT and YOLO -> COCO succeed with the
+/// bookkeeping (source ids, renumbered category ids, subsets) printed under
+/// its own heading; `--strict=all` refuses YOLO -> COCO naming those lines.
+#[test]
+fn strict_refuses_material_losses_and_strict_all_bookkeeping_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = repo_root().join("examples/person-dataset/data.yaml");
+    let data = data.to_str().unwrap();
+    let o = labelkit(
+        &[
+            "convert",
+            data,
+            "--to",
+            "cvat",
+            "-o",
+            "annotations.xml",
+            "--strict",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.ends_with(
+            "(yolo -> cvat-images): wrote 4 images, 41 annotations; no annotation lost\n\
+             bookkeeping (ids and metadata, no annotation lost):\n  9 x label source ids\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("nothing lost"), "{err}");
+    let xml = std::fs::read_to_string(d.join("annotations.xml")).unwrap();
+    assert_eq!(xml.matches("<box ").count(), 41, "{xml}");
+    let o = labelkit(
+        &["convert", data, "--to", "coco", "-o", "a.json", "--strict"],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "; no annotation lost\nbookkeeping (ids and metadata, no annotation lost):\n  \
+             1 x category ids renumbered from 1 (YOLO class N is category N+1)\n  \
+             4 x image subsets\n"
+        ),
+        "{err}"
+    );
+    let json = std::fs::read_to_string(d.join("a.json")).unwrap();
+    assert_eq!(json.matches("\"bbox\"").count(), 41);
+    let o = labelkit(
+        &[
+            "convert",
+            data,
+            "--to",
+            "coco",
+            "-o",
+            "b.json",
+            "--strict=all",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: strict conversion to coco refused: bookkeeping: 1 x category ids \
+         renumbered from 1 (YOLO class N is category N+1), 4 x image subsets\n"
+    );
+    assert!(!d.join("b.json").exists());
+    // `--strict=material` is `--strict`; other values are refused.
+    let o = labelkit(
+        &[
+            "convert",
+            data,
+            "--to",
+            "coco",
+            "-o",
+            "c.json",
+            "--strict=material",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = labelkit(
+        &[
+            "convert",
+            data,
+            "--to",
+            "coco",
+            "-o",
+            "e.json",
+            "--strict=some",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!d.join("e.json").exists());
+}
+
+/// A row the reader skipped is a material loss: the summary never says
+/// "nothing lost" or "no annotation lost", and `--strict` refuses.
+#[test]
+fn input_the_reader_skipped_is_a_material_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(&d.join("ds"), "0 0.5 0.5 0.2 0.2\n1 0.5 0.5\n");
+    let o = labelkit(
+        &["convert", "ds/data.yaml", "--to", "cvat", "-o", "o.xml"],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.starts_with("ds/labels/train/a.txt:2:1: F002 "), "{err}");
+    assert!(
+        err.ends_with(
+            "wrote 1 images, 1 annotations; material losses:\n  \
+             1 x input the reader had to skip (see the read issues)\n\
+             bookkeeping (ids and metadata, no annotation lost):\n  2 x label source ids\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("nothing lost") && !err.contains("annotations; no annotation lost"));
+    let o = labelkit(
+        &[
+            "convert",
+            "ds/data.yaml",
+            "--to",
+            "cvat",
+            "-o",
+            "p.xml",
+            "--strict",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).ends_with(
+            "labelkit: strict conversion to cvat-images refused: 1 x input the reader had to \
+             skip (see the read issues) (bookkeeping: 2 x label source ids)\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("p.xml").exists());
+}
+
+/// A real COCO file (labelformat's fixture) converts to CVAT with
+/// `--strict`: its category ids, supercategories and `area` fields are
+/// bookkeeping, printed as such; `--strict=all` refuses and names them.
+#[test]
+fn strict_converts_a_real_coco_file_to_cvat() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = repo_root()
+        .join("tests/corpus/labelformat/tests/fixtures/object_detection/COCO/train.json");
+    let input = input.to_str().unwrap();
+    let o = labelkit(
+        &["convert", input, "--to", "cvat", "-o", "o.xml", "--strict"],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.ends_with(
+            "(coco -> cvat-images): wrote 2 images, 16 annotations; no annotation lost\n\
+             bookkeeping (ids and metadata, no annotation lost):\n  \
+             16 x format-specific fields of annotations\n  \
+             32 x label source ids\n  32 x label supercategories\n"
+        ),
+        "{err}"
+    );
+    let xml = std::fs::read_to_string(d.join("o.xml")).unwrap();
+    assert_eq!(xml.matches("<box ").count(), 16, "{xml}");
+    let o = labelkit(
+        &[
+            "convert",
+            input,
+            "--to",
+            "cvat",
+            "-o",
+            "p.xml",
+            "--strict=all",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: strict conversion to cvat-images refused: bookkeeping: 16 x format-specific \
+         fields of annotations, 32 x label source ids, 32 x label supercategories\n"
+    );
+    assert!(!d.join("p.xml").exists());
+}

@@ -56,5 +56,5 @@ pub use label::{
     children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelIndex, LabelSet,
 };
 pub use number::Precision;
-pub use report::WriteReport;
+pub use report::{loss_kind, LossKind, Strictness, WriteReport};
 pub use track::{expand_tracks, ExpandOptions, PointsInterpolation, Track, TrackShape};

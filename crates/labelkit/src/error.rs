@@ -89,7 +89,7 @@ pub enum Error {
         name: String,
     },
     /// A strict conversion would lose something.
-    #[error("strict conversion to {to} refused: {}", lossy_summary(report, *read_issues))]
+    #[error("strict conversion to {to} refused: {}", lossy_summary(report))]
     Lossy {
         /// The target format.
         to: Format,
@@ -100,18 +100,22 @@ pub enum Error {
     },
 }
 
-fn lossy_summary(report: &WriteReport, read_issues: usize) -> String {
-    let mut parts: Vec<String> = report
-        .losses()
-        .map(|(what, n)| format!("{n} x {what}"))
-        .collect();
-    if read_issues > 0 {
-        parts.push(format!("{read_issues} x input the reader had to skip"));
-    }
-    if parts.is_empty() {
-        "nothing".to_owned()
-    } else {
-        parts.join(", ")
+/// The lines of a refused strict conversion: material losses (input the
+/// reader skipped among them), then bookkeeping in parentheses.
+fn lossy_summary(report: &WriteReport) -> String {
+    let join = |lines: &mut dyn Iterator<Item = (&str, u64)>| {
+        lines
+            .map(|(what, n)| format!("{n} x {what}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let material = join(&mut report.material());
+    let bookkeeping = join(&mut report.bookkeeping());
+    match (material.is_empty(), bookkeeping.is_empty()) {
+        (true, true) => "nothing".to_owned(),
+        (false, true) => material,
+        (true, false) => format!("bookkeeping: {bookkeeping}"),
+        (false, false) => format!("{material} (bookkeeping: {bookkeeping})"),
     }
 }
 

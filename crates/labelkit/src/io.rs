@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use labelkit_diagnostics::{Diagnostic, Loaded, Severity, SourceMap};
 
 pub use labelkit_diagnostics::output::OutputGuard;
-use labelkit_model::{Dataset, Image, ImageId, Precision, WriteReport};
+use labelkit_model::{Dataset, Image, ImageId, Precision, Strictness, WriteReport};
 
 use crate::detect::detect;
 use crate::error::Error;
@@ -164,9 +164,11 @@ pub struct ConvertOptions {
     pub read: ReadOptions,
     /// Writer options.
     pub write: WriteOptions,
-    /// Refuse the conversion (and write nothing) when the target cannot hold
-    /// everything or the reader had to skip input.
-    pub strict: bool,
+    /// Which losses refuse the conversion (and write nothing):
+    /// [`Strictness::Material`] refuses material losses and input the reader
+    /// had to skip, [`Strictness::All`] bookkeeping too (see
+    /// [`labelkit_model::report::BOOKKEEPING`]).
+    pub strict: Strictness,
     /// Rename, merge, drop and reorder labels before writing. What it drops
     /// is counted in the report, but, being asked for, never makes a strict
     /// conversion fail.
@@ -180,10 +182,22 @@ impl ConvertOptions {
         Self::default()
     }
 
-    /// Sets strict mode.
+    /// Sets strict mode: `true` refuses material losses
+    /// ([`Strictness::Material`]), `false` refuses nothing.
     #[must_use]
     pub fn strict(mut self, yes: bool) -> Self {
-        self.strict = yes;
+        self.strict = if yes {
+            Strictness::Material
+        } else {
+            Strictness::Off
+        };
+        self
+    }
+
+    /// Sets which losses refuse the conversion.
+    #[must_use]
+    pub fn strictness(mut self, strictness: Strictness) -> Self {
+        self.strict = strictness;
         self
     }
 
@@ -661,24 +675,32 @@ pub fn convert(
     let mut write_options = options.write.clone();
     write_options.image_root = Some(image_root);
     let write_options = &write_options;
-    let report = if options.strict {
-        let read_errors = error_count(&loaded.issues);
+    // Input the reader skipped is a material loss, counted in the report
+    // the conversion prints, and refused in strict mode.
+    let read_errors = error_count(&loaded.issues) as u64;
+    let report = if options.strict == Strictness::Off {
+        let mut report =
+            write(&loaded.dataset, to, output, write_options).map_err(|e| locate(e, &loaded))?;
+        report.skipped_while_reading(read_errors);
+        report
+    } else {
         let temp = strict_temp_path(output);
         let result =
             write(&loaded.dataset, to, &temp, write_options).map_err(|e| locate(e, &loaded));
-        let report = match result {
+        let mut report = match result {
             Ok(r) => r,
             Err(e) => {
                 remove_any(&temp);
                 return Err(e);
             }
         };
-        if !report.is_lossless() || read_errors > 0 {
+        report.skipped_while_reading(read_errors);
+        if options.strict.refuses(&report) {
             remove_any(&temp);
             return Err(Error::Lossy {
                 to,
                 report: Box::new(report),
-                read_issues: read_errors,
+                read_issues: read_errors as usize,
             });
         }
         if let Err(e) = move_into_place(&temp, output) {
@@ -686,8 +708,6 @@ pub fn convert(
             return Err(e);
         }
         report
-    } else {
-        write(&loaded.dataset, to, output, write_options).map_err(|e| locate(e, &loaded))?
     };
     let mut report = report;
     report.merge(&mapped);

@@ -27,7 +27,8 @@
 //! use labelkit::{convert, ConvertOptions, Format};
 //!
 //! # fn main() -> Result<(), labelkit::Error> {
-//! // COCO to Ultralytics YOLO, refusing to lose anything.
+//! // COCO to Ultralytics YOLO, refusing any material loss (bookkeeping such
+//! // as renumbered ids is reported, not refused).
 //! let report = convert(
 //!     Path::new("instances_val.json"),
 //!     None, // recognised by content
@@ -79,7 +80,8 @@ pub use labelkit_diagnostics::{
 };
 pub use labelkit_model::{
     Annotation, AnnotationId, BoxGeom, Dataset, DatasetInfo, Geometry, GeometryKind, Image,
-    ImageId, KeypointSchema, Label, LabelId, LabelSet, Precision, Track, TrackId, WriteReport,
+    ImageId, KeypointSchema, Label, LabelId, LabelSet, Precision, Strictness, Track, TrackId,
+    WriteReport,
 };
 
 /// The COCO reader and writer.
