@@ -411,6 +411,7 @@ mod tests {
         "lost",
         "&format!(\"{} shapes\", geometry.kind().as_str())",
         "&format!( \"{} shapes in tracks\", shape.geometry.kind().as_str() )",
+        "&format!( \"{} shapes in skeleton elements\", shape.geometry.kind().as_str() )",
         "CROWD_LOSS",
         "&format!(\"{} (detect keeps the box)\", plural(g))",
         "&format!(\"{} written as boxes\", plural(g))",
