@@ -2,13 +2,29 @@
 
 use std::fmt::Write as _;
 
+/// The relative distance within which [`Precision::Clean`] takes a shorter
+/// decimal for a value whose shortest round-trip form shows the noise of
+/// `f64` arithmetic: 1e-9, far below any annotation's precision (a
+/// coordinate of 1e6 px is still exact to 1e-3 px), and far above that
+/// noise (about 1e-16 per operation), so `38.08 + 174.71` prints `212.79`.
+/// The comparison is made 1e-6 tighter than 1e-9 itself, more than its own
+/// rounding error, so that two decimals of up to 9 significant digits (at
+/// least 1e-9 apart relatively: 9.99999999 is 1.000000001e-9 from 10) are
+/// never taken for one another.
+pub const CLEAN_TOLERANCE: f64 = 1e-9;
+
 /// How a writer prints a floating-point number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Precision {
-    /// The shortest decimal that reads back to the same `f64`, so that
-    /// model -> file -> model is exact. The default.
+    /// A value read from text and not changed is written with the digits it
+    /// was read with, a computed one without the noise of `f64` arithmetic:
+    /// `212.79`, not `212.79000000000002` (the shortest decimal within
+    /// [`CLEAN_TOLERANCE`], relative; see [`clean`]). The default.
     #[default]
+    Clean,
+    /// The shortest decimal that reads back to the same `f64`, so that
+    /// model -> file -> model is exact.
     Shortest,
     /// A fixed number of decimals (CVAT writes 2).
     Decimals(u8),
@@ -25,6 +41,7 @@ impl Precision {
         // Writing to a String cannot fail.
         let _ = match self {
             Self::Shortest => write!(out, "{value}"),
+            Self::Clean => write!(out, "{}", clean(value)),
             Self::Decimals(d) => write!(out, "{value:.prec$}", prec = usize::from(d)),
             Self::Significant(digits) => {
                 write_significant(out, value, digits);
@@ -41,13 +58,16 @@ impl Precision {
         s
     }
 
-    /// Parses a policy as given on the command line: `shortest`, `decimals:N`
-    /// or `significant:N` (also `Nd` / `Ng`).
+    /// Parses a policy as given on the command line: `clean`, `shortest`,
+    /// `decimals:N` or `significant:N` (also `Nd` / `Ng`).
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         if text == "shortest" {
             return Some(Self::Shortest);
+        }
+        if text == "clean" {
+            return Some(Self::Clean);
         }
         if let Some(n) = text
             .strip_prefix("decimals:")
@@ -67,6 +87,54 @@ impl Precision {
         }
         None
     }
+}
+
+/// The value [`Precision::Clean`] prints (in its shortest round-trip form).
+///
+/// The noise of `f64` arithmetic sits in the 16th and 17th significant
+/// digits (`38.08 + 174.71` is `212.79000000000002`), so a value whose
+/// shortest round-trip form has at most [`CLEAN_KEPT_DIGITS`] significant
+/// digits comes back unchanged: a value read from text and not changed is
+/// written with the digits it was read with (`216.266666667` stays). A value
+/// whose form is longer is replaced by the shortest decimal within
+/// [`CLEAN_TOLERANCE`] (relative) of it. Values that are not finite, and
+/// zero, come back unchanged.
+///
+/// Two limits follow from a bare `f64` not telling where it came from: a
+/// value read with 16 or 17 significant digits (usually itself noise from
+/// another tool, such as `35681.934150000016`) is shortened too, and a
+/// computed value whose form has 10 to 15 digits is written exactly rather
+/// than shortened (it shows no noise).
+#[must_use]
+pub fn clean(value: f64) -> f64 {
+    if !value.is_finite() || value == 0.0 || significant_digits(value) <= CLEAN_KEPT_DIGITS {
+        return value;
+    }
+    let limit = CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs();
+    let mut text = String::with_capacity(32);
+    for digits in 1..16 {
+        text.clear();
+        let _ = write!(text, "{value:.prec$e}", prec = digits - 1);
+        if let Ok(candidate) = text.parse::<f64>() {
+            if (candidate - value).abs() <= limit {
+                return candidate;
+            }
+        }
+    }
+    value
+}
+
+/// The longest shortest-round-trip form [`clean`] keeps as it is: 15
+/// significant digits, the most that every decimal keeps through `f64`.
+pub const CLEAN_KEPT_DIGITS: usize = 15;
+
+/// The number of significant digits of the shortest round-trip decimal of a
+/// finite, non-zero `value`.
+fn significant_digits(value: f64) -> usize {
+    let mut text = String::with_capacity(32);
+    let _ = write!(text, "{value:e}");
+    let mantissa = text.split('e').next().unwrap_or_default();
+    mantissa.bytes().filter(u8::is_ascii_digit).count()
 }
 
 /// `%.{digits}g` without the exponent form for the magnitudes labels have;
