@@ -191,6 +191,118 @@ mod tests {
         assert_eq!(Precision::Shortest.format(-0.0), "0");
     }
 
+    /// A small deterministic generator (splitmix64).
+    fn generator(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+    }
+
+    #[test]
+    fn clean_drops_float_noise_and_keeps_read_digits() {
+        let clean = |v: f64| Precision::Clean.format(v);
+        assert_eq!(clean(38.08 + 174.71), "212.79");
+        assert_eq!(clean(212.79 - 38.08), "174.71");
+        assert_eq!(clean(0.1 + 0.2), "0.3");
+        assert_eq!(clean(0.609_593_749_999_999_9), "0.60959375");
+        assert_eq!(clean(1.0 / 3.0), "0.3333333333");
+        assert_eq!(clean(30.000_011_567_576_13), "30.00001157");
+        // Read with up to 15 significant digits: kept as read.
+        assert_eq!(clean(216.266_666_667), "216.266666667");
+        assert_eq!(clean(123_456.789_012_345), "123456.789012345");
+        assert_eq!(clean(9.999_999_99), "9.99999999");
+        assert_eq!(clean(1e-7), "0.0000001");
+        assert_eq!(clean(3.0), "3");
+        assert_eq!(clean(-0.0), "0");
+        assert_eq!(clean(-(38.08 + 174.71)), "-212.79");
+        assert!(clean_is_identity_for(f64::INFINITY));
+        assert_eq!(Precision::default(), Precision::Clean);
+        assert_eq!(Precision::parse("clean"), Some(Precision::Clean));
+        assert_eq!(Precision::parse("shortest"), Some(Precision::Shortest));
+        assert_eq!(
+            Precision::Shortest.format(38.08 + 174.71),
+            "212.79000000000002"
+        );
+    }
+
+    fn clean_is_identity_for(v: f64) -> bool {
+        clean(v).to_bits() == v.to_bits()
+    }
+
+    #[test]
+    fn clean_is_within_1e_9_of_any_value() {
+        let mut next = generator(0x1234_5678_9abc_def0);
+        for _ in 0..100_000 {
+            let v = f64::from_bits(next());
+            if !v.is_finite() {
+                continue;
+            }
+            let text = Precision::Clean.format(v);
+            let back: f64 = text.parse().unwrap();
+            assert!(
+                (back - v).abs() <= CLEAN_TOLERANCE * v.abs(),
+                "{v:e} -> {text}"
+            );
+            // And the text is the shortest round-trip form of `clean`.
+            assert_eq!(back, clean(v), "{v:e}");
+            // Sums and quotients of two-decimal coordinates.
+            #[allow(clippy::cast_precision_loss)]
+            let (a, b) = (
+                (next() % 400_000) as f64 / 100.0,
+                (next() % 400_000) as f64 / 100.0,
+            );
+            for w in [a + b, a - b, a / 640.0, a * 1.5] {
+                let text = Precision::Clean.format(w);
+                let back: f64 = text.parse().unwrap();
+                assert!(
+                    (back - w).abs() <= CLEAN_TOLERANCE * w.abs(),
+                    "{w:e} -> {text}"
+                );
+                assert!(
+                    text.trim_start_matches(['-', '0', '.']).len() <= 16,
+                    "{w:e} -> {text}"
+                );
+            }
+            assert_eq!(
+                Precision::Clean.format(a + b),
+                Precision::Decimals(2)
+                    .format(a + b)
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+            );
+        }
+    }
+
+    #[test]
+    fn decimals_of_up_to_15_digits_print_as_read() {
+        let mut next = generator(0x0fed_cba9_8765_4321);
+        for _ in 0..100_000 {
+            let digits = 1 + next() % 15;
+            let mantissa = next() % 10u64.pow(u32::try_from(digits).unwrap());
+            #[allow(clippy::cast_possible_wrap)]
+            let exponent = (next() % 16) as i32 - 10;
+            let text = format!("{mantissa}e{exponent}");
+            let v: f64 = text.parse().unwrap();
+            // The canonical form of the decimal is its shortest round trip.
+            let canonical = Precision::Shortest.format(v);
+            assert_eq!(Precision::Clean.format(v), canonical, "{text}");
+            assert_eq!(
+                Precision::Clean.format(-v),
+                Precision::Shortest.format(-v),
+                "{text}"
+            );
+        }
+        // At the edge of 9 digits, 1e-9 apart: neither is taken for the other.
+        for text in ["9.99999999", "99999999.9", "0.999999999", "1.00000001"] {
+            let v: f64 = text.parse().unwrap();
+            assert_eq!(Precision::Clean.format(v), text);
+        }
+    }
+
     #[test]
     fn decimals_and_significant_match_printf() {
         assert_eq!(Precision::Decimals(2).format(10.0), "10.00");
