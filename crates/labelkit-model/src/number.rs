@@ -112,16 +112,28 @@ pub fn clean(value: f64) -> f64 {
     }
     let limit = CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs();
     let mut text = String::with_capacity(32);
-    for digits in 1..16 {
+    let mut rounded = |digits: usize| {
         text.clear();
         let _ = write!(text, "{value:.prec$e}", prec = digits - 1);
-        if let Ok(candidate) = text.parse::<f64>() {
-            if (candidate - value).abs() <= limit {
-                return candidate;
-            }
+        text.parse::<f64>()
+            .ok()
+            .filter(|r| (r - value).abs() <= limit)
+    };
+    // The nearest decimal of d + 1 digits is at least as near as that of d
+    // digits (which is one of them), so the digits that fit form a range
+    // ending at 15 (always within 5e-15): search it by halves.
+    let (mut lo, mut hi) = (1, CLEAN_KEPT_DIGITS);
+    let mut best = rounded(hi).unwrap_or(value);
+    while lo < hi {
+        let mid = usize::midpoint(lo, hi);
+        if let Some(r) = rounded(mid) {
+            best = r;
+            hi = mid;
+        } else {
+            lo = mid + 1;
         }
     }
-    value
+    best
 }
 
 /// The longest shortest-round-trip form [`clean`] keeps as it is: 15
