@@ -98,8 +98,10 @@ pub(crate) struct ConvertArgs {
     /// Source format; recognised from the content when omitted.
     #[arg(long)]
     pub(crate) from: Option<String>,
-    /// How coordinates are printed: shortest (exact), Ng (N significant
-    /// digits, e.g. 6g as Ultralytics), Nd (N decimals, e.g. 2d as CVAT).
+    /// How coordinates are printed: clean (the default: the shortest decimal
+    /// within 1e-9 relative, no arithmetic noise), shortest (exact), Ng (N
+    /// significant digits, e.g. 6g as Ultralytics), Nd (N decimals, e.g. 2d
+    /// as CVAT).
     #[arg(long)]
     pub(crate) precision: Option<String>,
     /// Fail, writing nothing, on a material loss (geometry, labels,

@@ -20,7 +20,9 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
     let mut write = WriteOptions::new().keyframes_only(args.keyframes_only);
     if let Some(p) = &args.precision {
         let precision = Precision::parse(p).ok_or_else(|| {
-            anyhow!("invalid --precision {p:?}: expected shortest, Ng (e.g. 6g) or Nd (e.g. 2d)")
+            anyhow!(
+                "invalid --precision {p:?}: expected clean, shortest, Ng (e.g. 6g) or Nd (e.g. 2d)"
+            )
         })?;
         write = write.precision(precision);
     }

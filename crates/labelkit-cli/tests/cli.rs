@@ -1803,3 +1803,50 @@ fn strict_converts_a_real_coco_file_to_cvat() {
     );
     assert!(!d.join("p.xml").exists());
 }
+
+#[test]
+fn convert_prints_computed_numbers_clean_unless_precision_asks_otherwise() {
+    // test_coco.json's bbox [38.08, 110.95, 174.71, 174.71] ends at
+    // 38.08 + 174.71, 212.79000000000002 in f64.
+    let input = repo_root().join("tests/corpus/mmpose/tests/data/coco/test_coco.json");
+    let input = input.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let xbr = |precision: Option<&str>, out: &str| {
+        let mut args = vec!["convert", input, "--to", "cvat", "-o", out, "-q"];
+        if let Some(p) = precision {
+            args.extend(["--precision", p]);
+        }
+        let o = labelkit(&args, d);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let xml = std::fs::read_to_string(d.join(out)).unwrap();
+        let at = xml.find(r#"xtl="38.08""#).expect("the box");
+        let rest = &xml[at..];
+        let start = rest.find("xbr=\"").unwrap() + 5;
+        rest[start..start + rest[start..].find('"').unwrap()].to_owned()
+    };
+    assert_eq!(xbr(None, "a.xml"), "212.79");
+    assert_eq!(xbr(Some("clean"), "b.xml"), "212.79");
+    assert_eq!(xbr(Some("shortest"), "c.xml"), "212.79000000000002");
+    assert_eq!(xbr(Some("2d"), "e.xml"), "212.79");
+    assert_eq!(xbr(Some("4g"), "f.xml"), "212.8");
+    let o = labelkit(
+        &[
+            "convert",
+            input,
+            "--to",
+            "cvat",
+            "-o",
+            "g.xml",
+            "--precision",
+            "exact",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("expected clean, shortest, Ng"),
+        "{}",
+        stderr(&o)
+    );
+}

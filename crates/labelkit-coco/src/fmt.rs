@@ -1,5 +1,8 @@
 //! Fast number printing for the writer.
 //!
+//! [`Precision::Clean`] prints the [`Precision::Shortest`] form of the
+//! value [`labelkit_model::clean_number`] gives.
+//!
 //! [`Precision::Shortest`] prints what `format!("{value}")` prints: the
 //! shortest decimal that reads back to the same `f64`, never in exponent
 //! form, integral values without a fractional part, `-0` as `0`. The digits
@@ -41,6 +44,8 @@ pub(crate) fn write_i64(out: &mut Vec<u8>, v: i64) {
 pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64, precision: Precision, scratch: &mut String) {
     if precision == Precision::Shortest {
         write_shortest(out, v);
+    } else if precision == Precision::Clean {
+        write_shortest(out, labelkit_model::clean_number(v));
     } else {
         scratch.clear();
         precision.write(scratch, v);

@@ -794,9 +794,9 @@ fn flat_keypoints(
     flat
 }
 
-/// The dataset as COCO can hold it.
+/// The dataset as COCO can hold it, written with [`Precision::Shortest`].
 pub(crate) fn project(dataset: &Dataset) -> Dataset {
-    let options = WriteOptions::default();
+    let options = WriteOptions::default().precision(Precision::Shortest);
     let plan = Plan::new(dataset, &options);
     let mut out = Dataset::new();
     out.info.source_format = Some("coco".to_owned());

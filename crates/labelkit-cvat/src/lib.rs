@@ -136,7 +136,8 @@ pub struct ReadOptions {}
 pub struct WriteOptions {
     /// Which layout to write.
     pub variant: Variant,
-    /// How numbers are printed: [`Precision::Shortest`] (the default) reads
+    /// How numbers are printed: [`Precision::Clean`] (the default) drops
+    /// arithmetic noise (within 1e-9 relative); [`Precision::Shortest`] reads
     /// back exactly; `Precision::Decimals(2)` matches CVAT's own exports.
     pub precision: Precision,
     /// Write only the keyframes of tracks (and no interpolated frames).

@@ -15,7 +15,9 @@ use crate::xml::{from_json_string, json_string};
 
 /// The dataset as CVAT XML holds it: `read(write(d))` gives `project(d)`
 /// (images-only datasets through [`crate::Variant::Images`], track-only
-/// datasets through [`crate::Variant::Video`]).
+/// datasets through [`crate::Variant::Video`]), exactly when written with
+/// [`labelkit_model::Precision::Shortest`], to 1e-9 (relative) in numbers
+/// with the default precision.
 ///
 /// - Labels lose their source id and supercategory; `<values>` are one per
 ///   line; keypoint schemas are rebuilt from the element labels and the svg.

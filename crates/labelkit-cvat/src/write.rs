@@ -66,8 +66,12 @@ impl<O: Write> W<'_, O> {
     /// A number by the precision policy.
     fn number(&mut self, value: f64) {
         self.non_finite |= !value.is_finite();
-        if self.precision != Precision::Shortest || !push_short_decimal(&mut self.buf, value) {
-            self.precision.write(&mut self.buf, value);
+        let (precision, value) = match self.precision {
+            Precision::Clean => (Precision::Shortest, labelkit_model::clean_number(value)),
+            other => (other, value),
+        };
+        if precision != Precision::Shortest || !push_short_decimal(&mut self.buf, value) {
+            precision.write(&mut self.buf, value);
         }
     }
 

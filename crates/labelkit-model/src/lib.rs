@@ -55,6 +55,6 @@ pub use ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
 pub use label::{
     children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelIndex, LabelSet,
 };
-pub use number::Precision;
+pub use number::{clean as clean_number, Precision, CLEAN_KEPT_DIGITS, CLEAN_TOLERANCE};
 pub use report::{loss_kind, LossKind, Strictness, WriteReport};
 pub use track::{expand_tracks, ExpandOptions, PointsInterpolation, Track, TrackShape};

@@ -2,13 +2,29 @@
 
 use std::fmt::Write as _;
 
+/// The relative distance within which [`Precision::Clean`] takes a shorter
+/// decimal for a value whose shortest round-trip form shows the noise of
+/// `f64` arithmetic: 1e-9, far below any annotation's precision (a
+/// coordinate of 1e6 px is still exact to 1e-3 px), and far above that
+/// noise (about 1e-16 per operation), so `38.08 + 174.71` prints `212.79`.
+/// The comparison is made 1e-6 tighter than 1e-9 itself, more than its own
+/// rounding error, so that two decimals of up to 9 significant digits (at
+/// least 1e-9 apart relatively: 9.99999999 is 1.000000001e-9 from 10) are
+/// never taken for one another.
+pub const CLEAN_TOLERANCE: f64 = 1e-9;
+
 /// How a writer prints a floating-point number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Precision {
-    /// The shortest decimal that reads back to the same `f64`, so that
-    /// model -> file -> model is exact. The default.
+    /// A value read from text and not changed is written with the digits it
+    /// was read with, a computed one without the noise of `f64` arithmetic:
+    /// `212.79`, not `212.79000000000002` (the shortest decimal within
+    /// [`CLEAN_TOLERANCE`], relative; see [`clean`]). The default.
     #[default]
+    Clean,
+    /// The shortest decimal that reads back to the same `f64`, so that
+    /// model -> file -> model is exact.
     Shortest,
     /// A fixed number of decimals (CVAT writes 2).
     Decimals(u8),
@@ -25,6 +41,7 @@ impl Precision {
         // Writing to a String cannot fail.
         let _ = match self {
             Self::Shortest => write!(out, "{value}"),
+            Self::Clean => write!(out, "{}", clean(value)),
             Self::Decimals(d) => write!(out, "{value:.prec$}", prec = usize::from(d)),
             Self::Significant(digits) => {
                 write_significant(out, value, digits);
@@ -41,13 +58,16 @@ impl Precision {
         s
     }
 
-    /// Parses a policy as given on the command line: `shortest`, `decimals:N`
-    /// or `significant:N` (also `Nd` / `Ng`).
+    /// Parses a policy as given on the command line: `clean`, `shortest`,
+    /// `decimals:N` or `significant:N` (also `Nd` / `Ng`).
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         if text == "shortest" {
             return Some(Self::Shortest);
+        }
+        if text == "clean" {
+            return Some(Self::Clean);
         }
         if let Some(n) = text
             .strip_prefix("decimals:")
@@ -67,6 +87,66 @@ impl Precision {
         }
         None
     }
+}
+
+/// The value [`Precision::Clean`] prints (in its shortest round-trip form).
+///
+/// The noise of `f64` arithmetic sits in the 16th and 17th significant
+/// digits (`38.08 + 174.71` is `212.79000000000002`), so a value whose
+/// shortest round-trip form has at most [`CLEAN_KEPT_DIGITS`] significant
+/// digits comes back unchanged: a value read from text and not changed is
+/// written with the digits it was read with (`216.266666667` stays). A value
+/// whose form is longer is replaced by the shortest decimal within
+/// [`CLEAN_TOLERANCE`] (relative) of it. Values that are not finite, and
+/// zero, come back unchanged.
+///
+/// Two limits follow from a bare `f64` not telling where it came from: a
+/// value read with 16 or 17 significant digits (usually itself noise from
+/// another tool, such as `35681.934150000016`) is shortened too, and a
+/// computed value whose form has 10 to 15 digits is written exactly rather
+/// than shortened (it shows no noise).
+#[must_use]
+pub fn clean(value: f64) -> f64 {
+    if !value.is_finite() || value == 0.0 || significant_digits(value) <= CLEAN_KEPT_DIGITS {
+        return value;
+    }
+    let limit = CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs();
+    let mut text = String::with_capacity(32);
+    let mut rounded = |digits: usize| {
+        text.clear();
+        let _ = write!(text, "{value:.prec$e}", prec = digits - 1);
+        text.parse::<f64>()
+            .ok()
+            .filter(|r| (r - value).abs() <= limit)
+    };
+    // The nearest decimal of d + 1 digits is at least as near as that of d
+    // digits (which is one of them), so the digits that fit form a range
+    // ending at 15 (always within 5e-15): search it by halves.
+    let (mut lo, mut hi) = (1, CLEAN_KEPT_DIGITS);
+    let mut best = rounded(hi).unwrap_or(value);
+    while lo < hi {
+        let mid = usize::midpoint(lo, hi);
+        if let Some(r) = rounded(mid) {
+            best = r;
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    best
+}
+
+/// The longest shortest-round-trip form [`clean`] keeps as it is: 15
+/// significant digits, the most that every decimal keeps through `f64`.
+pub const CLEAN_KEPT_DIGITS: usize = 15;
+
+/// The number of significant digits of the shortest round-trip decimal of a
+/// finite, non-zero `value`.
+fn significant_digits(value: f64) -> usize {
+    let mut text = String::with_capacity(32);
+    let _ = write!(text, "{value:e}");
+    let mantissa = text.split('e').next().unwrap_or_default();
+    mantissa.bytes().filter(u8::is_ascii_digit).count()
 }
 
 /// `%.{digits}g` without the exponent form for the magnitudes labels have;
@@ -121,6 +201,118 @@ mod tests {
         }
         assert_eq!(Precision::Shortest.format(3.0), "3");
         assert_eq!(Precision::Shortest.format(-0.0), "0");
+    }
+
+    /// A small deterministic generator (splitmix64).
+    fn generator(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+    }
+
+    #[test]
+    fn clean_drops_float_noise_and_keeps_read_digits() {
+        let clean = |v: f64| Precision::Clean.format(v);
+        assert_eq!(clean(38.08 + 174.71), "212.79");
+        assert_eq!(clean(212.79 - 38.08), "174.71");
+        assert_eq!(clean(0.1 + 0.2), "0.3");
+        assert_eq!(clean(0.609_593_749_999_999_9), "0.60959375");
+        assert_eq!(clean(1.0 / 3.0), "0.3333333333");
+        assert_eq!(clean(30.000_011_567_576_13), "30.00001157");
+        // Read with up to 15 significant digits: kept as read.
+        assert_eq!(clean(216.266_666_667), "216.266666667");
+        assert_eq!(clean(123_456.789_012_345), "123456.789012345");
+        assert_eq!(clean(9.999_999_99), "9.99999999");
+        assert_eq!(clean(1e-7), "0.0000001");
+        assert_eq!(clean(3.0), "3");
+        assert_eq!(clean(-0.0), "0");
+        assert_eq!(clean(-(38.08 + 174.71)), "-212.79");
+        assert!(clean_is_identity_for(f64::INFINITY));
+        assert_eq!(Precision::default(), Precision::Clean);
+        assert_eq!(Precision::parse("clean"), Some(Precision::Clean));
+        assert_eq!(Precision::parse("shortest"), Some(Precision::Shortest));
+        assert_eq!(
+            Precision::Shortest.format(38.08 + 174.71),
+            "212.79000000000002"
+        );
+    }
+
+    fn clean_is_identity_for(v: f64) -> bool {
+        clean(v).to_bits() == v.to_bits()
+    }
+
+    #[test]
+    fn clean_is_within_1e_9_of_any_value() {
+        let mut next = generator(0x1234_5678_9abc_def0);
+        for _ in 0..100_000 {
+            let v = f64::from_bits(next());
+            if !v.is_finite() {
+                continue;
+            }
+            let text = Precision::Clean.format(v);
+            let back: f64 = text.parse().unwrap();
+            assert!(
+                (back - v).abs() <= CLEAN_TOLERANCE * v.abs(),
+                "{v:e} -> {text}"
+            );
+            // And the text is the shortest round-trip form of `clean`.
+            assert_eq!(back, clean(v), "{v:e}");
+            // Sums and quotients of two-decimal coordinates.
+            #[allow(clippy::cast_precision_loss)]
+            let (a, b) = (
+                (next() % 400_000) as f64 / 100.0,
+                (next() % 400_000) as f64 / 100.0,
+            );
+            for w in [a + b, a - b, a / 640.0, a * 1.5] {
+                let text = Precision::Clean.format(w);
+                let back: f64 = text.parse().unwrap();
+                assert!(
+                    (back - w).abs() <= CLEAN_TOLERANCE * w.abs(),
+                    "{w:e} -> {text}"
+                );
+                assert!(
+                    text.trim_start_matches(['-', '0', '.']).len() <= 16,
+                    "{w:e} -> {text}"
+                );
+            }
+            assert_eq!(
+                Precision::Clean.format(a + b),
+                Precision::Decimals(2)
+                    .format(a + b)
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+            );
+        }
+    }
+
+    #[test]
+    fn decimals_of_up_to_15_digits_print_as_read() {
+        let mut next = generator(0x0fed_cba9_8765_4321);
+        for _ in 0..100_000 {
+            let digits = 1 + next() % 15;
+            let mantissa = next() % 10u64.pow(u32::try_from(digits).unwrap());
+            #[allow(clippy::cast_possible_wrap)]
+            let exponent = (next() % 16) as i32 - 10;
+            let text = format!("{mantissa}e{exponent}");
+            let v: f64 = text.parse().unwrap();
+            // The canonical form of the decimal is its shortest round trip.
+            let canonical = Precision::Shortest.format(v);
+            assert_eq!(Precision::Clean.format(v), canonical, "{text}");
+            assert_eq!(
+                Precision::Clean.format(-v),
+                Precision::Shortest.format(-v),
+                "{text}"
+            );
+        }
+        // At the edge of 9 digits, 1e-9 apart: neither is taken for the other.
+        for text in ["9.99999999", "99999999.9", "0.999999999", "1.00000001"] {
+            let v: f64 = text.parse().unwrap();
+            assert_eq!(Precision::Clean.format(v), text);
+        }
     }
 
     #[test]

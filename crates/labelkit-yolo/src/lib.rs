@@ -233,8 +233,9 @@ pub struct WriteOptions {
     /// The task; `None` infers it from the dataset (keypoints: pose, rotated
     /// boxes: OBB, polygons: segment, else detect).
     pub task: Option<Task>,
-    /// How coordinates are printed. [`Precision::Shortest`] reads back
-    /// exactly; `Precision::Significant(6)` matches Ultralytics.
+    /// How coordinates are printed. [`Precision::Clean`] (the default)
+    /// drops arithmetic noise; [`Precision::Shortest`] reads back exactly;
+    /// `Precision::Significant(6)` matches Ultralytics.
     pub precision: Precision,
     /// What to do with the image files.
     pub images: ImageMode,
@@ -259,7 +260,7 @@ impl Default for WriteOptions {
         Self {
             layout: Layout::Ultralytics,
             task: None,
-            precision: Precision::Shortest,
+            precision: Precision::Clean,
             images: ImageMode::Reference,
             image_root: None,
             class_map: None,

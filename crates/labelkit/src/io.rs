@@ -92,7 +92,8 @@ impl std::str::FromStr for ImageMode {
 #[non_exhaustive]
 pub struct WriteOptions {
     /// How coordinates are printed; `None` keeps each writer's default
-    /// (the shortest decimal that reads back exactly).
+    /// ([`Precision::Clean`]: read values as read, computed ones without
+    /// float noise).
     pub precision: Option<Precision>,
     /// YOLO: how images are referred to or brought into the output.
     pub images: ImageMode,

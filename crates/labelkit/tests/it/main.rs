@@ -4,4 +4,5 @@
 
 mod coco_output;
 mod crowd;
+mod float_noise;
 mod support;
