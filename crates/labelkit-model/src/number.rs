@@ -111,6 +111,58 @@ pub fn clean(value: f64) -> f64 {
         return value;
     }
     let limit = CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs();
+    // The nearest decimal of d significant digits, for d from 1 up: an
+    // integer (below 10^15, so exact in f64) scaled by an exact power of
+    // ten, which makes the result the f64 nearest that decimal. The first
+    // within the tolerance is the shortest; 15 digits always are (within
+    // 5e-15). Magnitudes whose scale has no exact power of ten fall back to
+    // formatting.
+    let Some(exponent) = decimal_exponent(value.abs()) else {
+        return clean_by_formatting(value, limit);
+    };
+    for digits in 1..=CLEAN_KEPT_DIGITS as i32 {
+        let shift = digits - 1 - exponent;
+        let rounded = match usize::try_from(shift.unsigned_abs())
+            .ok()
+            .and_then(|k| POWERS.get(k))
+        {
+            Some(&p) if shift >= 0 => (value * p).round() / p,
+            Some(&p) => (value / p).round() * p,
+            None => return clean_by_formatting(value, limit),
+        };
+        if (rounded - value).abs() <= limit {
+            return rounded;
+        }
+    }
+    value
+}
+
+/// The exact powers of ten of `f64`, 10^0 to 10^22.
+const POWERS: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// `floor(log10(x))` for a finite positive `x`, corrected at the edges
+/// where `log10` rounds, or `None` beyond the exact powers of ten.
+fn decimal_exponent(x: f64) -> Option<i32> {
+    #[allow(clippy::cast_possible_truncation)]
+    let mut e = x.log10().floor() as i32;
+    let power = |e: i32| -> Option<f64> {
+        let p = POWERS.get(usize::try_from(e.unsigned_abs()).ok()?)?;
+        Some(if e >= 0 { *p } else { 1.0 / p })
+    };
+    if x >= power(e + 1)? {
+        e += 1;
+    } else if x < power(e)? {
+        e -= 1;
+    }
+    Some(e)
+}
+
+/// [`clean`] by formatting with fewer digits and parsing back, for
+/// magnitudes beyond the exact powers of ten.
+fn clean_by_formatting(value: f64, limit: f64) -> f64 {
     let mut text = String::with_capacity(32);
     let mut rounded = |digits: usize| {
         text.clear();
@@ -142,11 +194,26 @@ pub const CLEAN_KEPT_DIGITS: usize = 15;
 
 /// The number of significant digits of the shortest round-trip decimal of a
 /// finite, non-zero `value`.
+///
+/// Writers call this for every number they print, so it formats once, with
+/// zmij's shortest round-trip formatter, and integral values below 10^15
+/// (at most 15 digits) are answered without formatting at all.
 fn significant_digits(value: f64) -> usize {
-    let mut text = String::with_capacity(32);
-    let _ = write!(text, "{value:e}");
-    let mantissa = text.split('e').next().unwrap_or_default();
-    mantissa.bytes().filter(u8::is_ascii_digit).count()
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        return 1;
+    }
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(value);
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    // Leading zeros (`0.00123`) and the zeros an integral value is padded
+    // with (`1000.0`) are not significant.
+    let digits = mantissa.bytes().filter(u8::is_ascii_digit);
+    let first = digits.clone().position(|d| d != b'0');
+    let trailing = digits.clone().rev().position(|d| d != b'0');
+    match (first, trailing) {
+        (Some(first), Some(trailing)) => digits.count() - first - trailing,
+        _ => 1,
+    }
 }
 
 /// `%.{digits}g` without the exponent form for the magnitudes labels have;
