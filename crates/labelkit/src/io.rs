@@ -486,24 +486,29 @@ fn expanded_frame_bound(
 /// `None` without a step, or with a step of 1 or one that is not a positive
 /// integer (the CVAT reader reports those).
 fn video_frame_grid(dataset: &Dataset) -> Option<labelkit_model::track::FrameGrid> {
-    let step: u64 = dataset.info.extra.iter().find_map(|(_, value)| {
-        xml_text(value, "frame_filter")?
-            .trim()
-            .strip_prefix("step=")?
-            .trim()
-            .parse()
-            .ok()
-    })?;
+    let meta = cvat_meta(dataset)?;
+    let step: u64 = xml_text(meta, "frame_filter")?
+        .trim()
+        .strip_prefix("step=")?
+        .trim()
+        .parse()
+        .ok()?;
     if step <= 1 {
         return None;
     }
-    let start = dataset
+    let start = xml_number(meta, "start_frame").unwrap_or(0);
+    labelkit_model::track::FrameGrid::new(start, step)
+}
+
+/// The CVAT `<meta>` a CVAT reader kept in the dataset information (under
+/// the key `cvat.meta`), which holds the video's frame range, step and
+/// size; no other field of the information is taken for it.
+fn cvat_meta(dataset: &Dataset) -> Option<&str> {
+    dataset
         .info
         .extra
         .iter()
-        .find_map(|(_, value)| xml_number(value, "start_frame"))
-        .unwrap_or(0);
-    labelkit_model::track::FrameGrid::new(start, step)
+        .find_map(|(key, value)| (key == "cvat.meta").then_some(value.as_str()))
 }
 
 /// The text inside the first `<tag>...</tag>` of `text`.
@@ -522,21 +527,15 @@ fn xml_number<T: std::str::FromStr>(text: &str, tag: &str) -> Option<T> {
 /// The frame size recorded in a CVAT `<original_size>` kept in the dataset
 /// information.
 fn video_frame_size(dataset: &Dataset) -> Option<(u32, u32)> {
-    dataset.info.extra.iter().find_map(|(_, value)| {
-        let at = value.find("<original_size>")?;
-        let text = value.get(at..)?;
-        Some((xml_number(text, "width")?, xml_number(text, "height")?))
-    })
+    let meta = cvat_meta(dataset)?;
+    let text = meta.get(meta.find("<original_size>")?..)?;
+    Some((xml_number(text, "width")?, xml_number(text, "height")?))
 }
 
 /// The last frame of the video, CVAT's `<stop_frame>` kept in the dataset
 /// information: a track still visible after its last shape lasts until it.
 fn video_stop_frame(dataset: &Dataset) -> Option<u64> {
-    dataset
-        .info
-        .extra
-        .iter()
-        .find_map(|(_, value)| xml_number(value, "stop_frame"))
+    xml_number(cvat_meta(dataset)?, "stop_frame")
 }
 
 fn write_enabled(
