@@ -3,26 +3,37 @@
 //!
 //! # How a COCO annotation maps to the model
 //!
-//! One COCO annotation becomes up to three model annotations, in this order:
-//! a [`Geometry::Box`] from `bbox`, a [`Geometry::Polygon`] or
-//! [`Geometry::Mask`] from `segmentation`, and [`Geometry::Keypoints`] from
-//! `keypoints`. They share the image, the label, `iscrowd` (crowd), `score`,
+//! One COCO annotation is one object. It becomes one model annotation, or
+//! two when it has keypoints:
+//!
+//! - with a `segmentation` (polygons or RLE): a [`Geometry::Polygon`] or
+//!   [`Geometry::Mask`] whose [`Annotation::bbox`] is the stated `bbox` (the
+//!   same object's box, never a shape of its own);
+//! - without one: a [`Geometry::Box`] from `bbox`;
+//! - with `keypoints`: also a [`Geometry::Keypoints`]. A keypoint
+//!   annotation without segmentation is so a box and keypoints (the person
+//!   box is data the points do not give), with one a polygon or mask and
+//!   keypoints.
+//!
+//! The shapes share the image, the label, `iscrowd` (crowd), `score`,
 //! `occluded` and the attributes.
 //!
 //! - The first shape keeps the COCO id as its [`AnnotationId`] and carries
-//!   the annotation's extra fields; the others get fresh ids above the
-//!   largest COCO annotation id of the file, in file order.
-//! - When there are several shapes they share `group = GroupId(coco id)`; a
-//!   single shape has no group.
+//!   the annotation's extra fields; the keypoints, when second, get a fresh
+//!   id above the largest COCO annotation id of the file, in file order.
+//! - Two shapes share `group = GroupId(coco id)`; a single shape has no
+//!   group.
 //! - The writer merges a group (or a lone shape) back into one COCO
 //!   annotation whose id is the id of its first shape, so a file read and
-//!   written keeps its ids.
+//!   written keeps its ids. Its `bbox` is the group's box shape, else the
+//!   segmentation's stated box, else the bounds of the segmentation (or of
+//!   the labelled keypoints).
 //!
 //! Fields kept in the first shape's `extra` (raw JSON text):
 //! - unknown keys (`ignore`, `face_box`, ...), in file order;
 //! - `segmentation` when it is `[]` (declared, but no polygon);
 //! - `bbox` when `[x, y, w, h]` does not come back exactly from the box's
-//!   corners in floating point (`x + w - x != w`), so the stored numbers are
+//!   (or stated box's) corners in floating point (`x + w - x != w`), so the stored numbers are
 //!   written back as stored while the box is unchanged;
 //! - `area` when it differs from the area computed from the geometry (the
 //!   segmentation's: shoelace sum of the polygon parts or the mask's pixel
@@ -302,25 +313,37 @@ pub(crate) fn convert(
         extra.push((ATTRIBUTES_MARKER.to_owned(), m.to_owned()));
     }
 
-    let geometries: Vec<Geometry> = bbox
-        .map(Geometry::Box)
+    // One object: the segmentation is its geometry and keeps the stated
+    // `bbox`; without a segmentation the box is the geometry. Keypoints
+    // are a second shape of the object, in its group.
+    let (primary, stated) = match seg {
+        Some(seg) => (Some(seg), bbox),
+        None => (bbox.map(Geometry::Box), None),
+    };
+    let shapes: Vec<(Geometry, Option<BoxGeom>)> = primary
+        .map(|g| (g, stated))
         .into_iter()
-        .chain(seg)
-        .chain(keypoints.map(Geometry::Keypoints))
+        .chain(keypoints.map(|k| (Geometry::Keypoints(k), None)))
         .collect();
-    noticed.members = geometries.len();
-    if geometries.is_empty() {
+    noticed.members = shapes.len();
+    if shapes.is_empty() {
         return noticed;
     }
-    let group = (geometries.len() > 1).then_some(GroupId(id));
+    let group = (shapes.len() > 1).then_some(GroupId(id));
     let mut extra = Some(extra);
-    for geometry in geometries {
-        noticed.non_finite |= !geometry.is_finite();
+    for (geometry, bbox) in shapes {
+        noticed.non_finite |= !geometry.is_finite()
+            || bbox.is_some_and(|b| {
+                ![b.x_min, b.y_min, b.x_max, b.y_max]
+                    .iter()
+                    .all(|v| v.is_finite())
+            });
         out.push(Annotation {
             id: AnnotationId(id),
             image,
             label,
             geometry,
+            bbox,
             attributes: attributes.clone(),
             occluded,
             z_order: 0,

@@ -648,6 +648,30 @@ impl<'d> Plan<'d> {
         if seg_geom.is_none() && bbox_geom.is_none() && keypoints.is_none() {
             return None;
         }
+        // The box the segmentation's shape states for its object: written
+        // when the group has no box shape of its own.
+        let stated = slot
+            .seg
+            .filter(|_| seg_geom.is_some())
+            .and_then(|m| anns[m].bbox.as_ref());
+        let bbox_geom = match (bbox_geom, stated) {
+            (Some(b), Some(s)) => {
+                if s.bounds() != b {
+                    report.lose_one(
+                        "COCO boxes of segmented objects grouped with a box (the box is written)",
+                    );
+                }
+                Some(b)
+            }
+            (b, s) => b.or_else(|| {
+                s.map(|s| {
+                    if s.is_rotated() {
+                        report.lose_one("rotation of boxes (written as their bounds)");
+                    }
+                    s.bounds()
+                })
+            }),
+        };
         let area = computed_area(seg_geom.as_ref(), bbox_geom.as_ref());
         let stored_bbox = bbox_geom
             .as_ref()

@@ -474,6 +474,13 @@ fn count_label_losses(report: &mut WriteReport, labels: &[Label]) {
 }
 
 fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
+    // CVAT's own COCO import keeps the polygon or mask of a segmented
+    // annotation and drops its `bbox`: so does this writer. A COCO writer
+    // recomputes the box from the shape, which loses nothing unless the
+    // stated box was another.
+    if a.stated_bbox_differs() {
+        report.lose_one("COCO boxes of segmented objects (recomputed from the segmentation)");
+    }
     if a.score.is_some() {
         report.lose_one("scores");
     }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::attribute::Attributes;
-use crate::geometry::Geometry;
+use crate::geometry::{BoxGeom, Geometry};
 use crate::ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
 use crate::label::LabelSet;
 use crate::track::Track;
@@ -59,13 +59,21 @@ pub struct Annotation {
     pub label: LabelId,
     /// Its geometry, in absolute pixels.
     pub geometry: Geometry,
+    /// The object's enclosing box as the source states it, for a shape that
+    /// is not a box: the COCO `bbox` of a segmented annotation, whose
+    /// geometry is the polygon or mask. It describes this same object and is
+    /// never a shape of its own (rules do not count or compare it as one);
+    /// `None` when the source states no box or the geometry is a box.
+    pub bbox: Option<BoxGeom>,
     /// Attributes, in source order.
     pub attributes: Attributes,
     /// Whether the object is occluded.
     pub occluded: bool,
     /// Drawing order (CVAT `z_order`, may be negative).
     pub z_order: i32,
-    /// Links the shapes of one object.
+    /// Links the shapes of one object (a CVAT box and polygon drawn for one
+    /// object, a COCO keypoint annotation's box or segmentation and its
+    /// keypoints).
     pub group: Option<GroupId>,
     /// Who made it (`manual`, `auto`, `semi-auto`, `file`...).
     pub source: Option<String>,
@@ -88,6 +96,7 @@ impl Annotation {
             image,
             label,
             geometry,
+            bbox: None,
             attributes: Attributes::new(),
             occluded: false,
             z_order: 0,
@@ -98,6 +107,30 @@ impl Annotation {
             track: None,
             extra: Extra::new(),
         }
+    }
+}
+
+impl Annotation {
+    /// Whether [`Annotation::bbox`] says something the geometry does not:
+    /// it is set and a side differs from the geometry's bounds by more than
+    /// [`crate::CLEAN_TOLERANCE`] (relative, at least 1 px scale: the noise
+    /// of a box stored as `x, y, width, height`). A writer that cannot
+    /// hold the stated box counts it only then.
+    #[must_use]
+    pub fn stated_bbox_differs(&self) -> bool {
+        let Some(stated) = self.bbox.map(|b| b.bounds()) else {
+            return false;
+        };
+        let Some(bounds) = self.geometry.bounds() else {
+            return true;
+        };
+        let near = |a: f64, b: f64| {
+            a == b || (a - b).abs() <= crate::CLEAN_TOLERANCE * a.abs().max(b.abs()).max(1.0)
+        };
+        !(near(stated.x_min, bounds.x_min)
+            && near(stated.y_min, bounds.y_min)
+            && near(stated.x_max, bounds.x_max)
+            && near(stated.y_max, bounds.y_max))
     }
 }
 

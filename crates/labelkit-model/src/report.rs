@@ -101,6 +101,16 @@ pub const BOOKKEEPING: &[BookkeepingKey] = &[
     ),
     exact("label colors", "the display color of a label in an editor"),
     exact(
+        "COCO boxes of segmented objects (recomputed from the segmentation)",
+        "the box a COCO file states for a segmented object; the polygon or mask is \
+         written and a COCO writer computes the box from it",
+    ),
+    exact(
+        "COCO boxes of segmented objects grouped with a box (the box is written)",
+        "the box a COCO file states for a segmented object, when the object also has \
+         a box shape, which is written as its bbox",
+    ),
+    exact(
         "label shape types",
         "the shape type an editor offers for a label; the shapes keep their type",
     ),

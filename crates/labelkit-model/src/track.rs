@@ -767,6 +767,7 @@ impl Track {
                     image: image_of(state.frame),
                     label: self.label,
                     geometry: state.geometry,
+                    bbox: None,
                     attributes: state.attributes,
                     occluded: state.occluded,
                     z_order: state.z_order,

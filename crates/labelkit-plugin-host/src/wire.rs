@@ -359,9 +359,15 @@ impl<'a> ImageDoc<'a> {
                     id: a.id.0,
                     label: dataset.labels.name(a.label),
                     kind: a.geometry.kind().as_str(),
+                    // A polygon or mask travels with the box its source
+                    // states for the object (a COCO `bbox`), else its
+                    // bounds: what a plugin saw as the object's box shape
+                    // when a COCO annotation was read as two shapes.
                     bbox: a
-                        .geometry
-                        .bounds()
+                        .bbox
+                        .filter(|_| !matches!(a.geometry, Geometry::Box(_)))
+                        .map(|b| b.bounds())
+                        .or_else(|| a.geometry.bounds())
                         .map(|b| [b.x_min, b.y_min, b.width(), b.height()]),
                     rotation: 0.0,
                     points: Vec::new(),

@@ -238,7 +238,9 @@ pub struct AnnotationInput {
     /// Its geometry kind: `box`, `polygon`, `polyline`, `points`,
     /// `keypoints`, `mask`, `ellipse`, `cuboid` or `tag`.
     pub kind: String,
-    /// Axis-aligned bounds `[x, y, width, height]`; absent for tags.
+    /// Axis-aligned bounds `[x, y, width, height]` (a box before its
+    /// rotation; for a polygon or mask, the box its source states for it,
+    /// such as a COCO `bbox`, when there is one); absent for tags.
     #[serde(default)]
     pub bbox: Option<[f64; 4]>,
     /// A box's rotation in degrees, clockwise about its centre.

@@ -117,6 +117,10 @@ pub struct DatasetShape {
     pub rotation: bool,
     /// Polygons may have several rings.
     pub multi_ring_polygons: bool,
+    /// Polygons and masks may carry a stated enclosing box
+    /// ([`Annotation::bbox`], a COCO `bbox`): their bounds, or their bounds
+    /// widened by a few pixels.
+    pub stated_boxes: bool,
     /// The mask encodings to generate.
     pub mask_forms: Vec<MaskForm>,
     /// Add a keypoint label with a [`KeypointSchema`].
@@ -171,6 +175,7 @@ impl Default for DatasetShape {
             ],
             rotation: true,
             multi_ring_polygons: true,
+            stated_boxes: true,
             mask_forms: vec![
                 MaskForm::Window,
                 MaskForm::CocoRuns,
@@ -797,6 +802,7 @@ pub fn arb_labels(shape: &DatasetShape) -> BoxedStrategy<(LabelSet, usize)> {
 struct Parts {
     label: LabelId,
     geometry: Geometry,
+    bbox: Option<BoxGeom>,
     attributes: Attributes,
     occluded: bool,
     z_order: i32,
@@ -875,13 +881,19 @@ fn arb_parts(
         Just(None).boxed()
     };
     let crowd_allowed = shape.crowd;
+    let stated = if shape.stated_boxes {
+        proptest::option::of(0u8..=2).boxed()
+    } else {
+        Just(None).boxed()
+    };
     (
         proptest::sample::select(kinds),
         arb_flags(shape),
         score,
         any::<bool>(),
+        stated,
     )
-        .prop_flat_map(move |(kind, flags, score, crowd)| {
+        .prop_flat_map(move |(kind, flags, score, crowd, stated)| {
             let label = match (kind, keypoint_label) {
                 (GeometryKind::Keypoints, Some(id)) => Just(id).boxed(),
                 _ => arb_label_id(plain),
@@ -893,14 +905,35 @@ fn arb_parts(
                     flags,
                     score,
                     crowd_allowed && crowd && kind == GeometryKind::Mask,
+                    stated,
                 )),
             )
         })
         .prop_map(
-            |(label, geometry, ((attributes, occluded, z_order, group, source), score, crowd))| {
+            |(
+                label,
+                geometry,
+                ((attributes, occluded, z_order, group, source), score, crowd, stated),
+            )| {
+                // A stated box: the shape's bounds, widened by 0 to 2 px.
+                let bbox = match &geometry {
+                    Geometry::Polygon(_) | Geometry::Mask(_) => stated.and_then(|pad| {
+                        let pad = f64::from(pad);
+                        geometry.bounds().map(|b| {
+                            BoxGeom::from_xyxy(
+                                b.x_min - pad,
+                                b.y_min - pad,
+                                b.x_max + pad,
+                                b.y_max + pad,
+                            )
+                        })
+                    }),
+                    _ => None,
+                };
                 Parts {
                     label,
                     geometry,
+                    bbox,
                     attributes,
                     occluded,
                     z_order,
@@ -1079,6 +1112,7 @@ pub fn arb_dataset_with(shape: DatasetShape) -> BoxedStrategy<Dataset> {
                     annotations.push(Annotation {
                         label: p.label,
                         geometry: p.geometry,
+                        bbox: p.bbox,
                         attributes: p.attributes,
                         occluded: p.occluded,
                         z_order: p.z_order,

@@ -254,6 +254,18 @@ pub(crate) fn plan(
                             _ => None,
                         })
                 });
+                // Without a box, the box of a polygon or mask of the group
+                // (a segmented COCO keypoint annotation's `bbox`); the
+                // region itself is not held by pose and is counted so.
+                let group_region_box = || {
+                    let g = a.group?;
+                    anns.iter().find_map(|b| match &b.geometry {
+                        Geometry::Polygon(_) | Geometry::Mask(_) if b.group == Some(g) => {
+                            region_box(b)
+                        }
+                        _ => None,
+                    })
+                };
                 let bx = match group_box {
                     Some((j, bx)) => {
                         used[j] = true;
@@ -262,7 +274,7 @@ pub(crate) fn plan(
                         }
                         bx.bounds()
                     }
-                    None => match k.bounds() {
+                    None => match group_region_box().or_else(|| k.bounds()) {
                         Some(b) => b,
                         None => {
                             report.lose_one("keypoints without a box or any labelled point");
@@ -459,6 +471,13 @@ fn is_region(g: &Geometry) -> bool {
     )
 }
 
+/// The box of a polygon or mask: the one its source states (a COCO `bbox`,
+/// which Ultralytics' COCO converter writes as the detect and pose box),
+/// else its bounds.
+fn region_box(a: &Annotation) -> Option<BoxGeom> {
+    a.bbox.map(|b| b.bounds()).or_else(|| a.geometry.bounds())
+}
+
 /// The first ring of a polygon when it has at least 3 points.
 fn usable_ring(g: &Geometry) -> Option<&[Point]> {
     match g {
@@ -473,8 +492,9 @@ fn usable_ring(g: &Geometry) -> Option<&[Point]> {
 /// An object is the shapes of one group with one label (a COCO annotation's
 /// box, polygon or mask and keypoints; a CVAT box and polygon grouped), or
 /// one annotation without a group. Its row is:
-/// - detect: its box; without a box, the bounds of its polygons and masks
-///   (counted as "polygons written as boxes", "masks written as boxes");
+/// - detect: its box; without a box, the stated box of its polygons and
+///   masks (a COCO `bbox`), else their bounds (counted as "polygons written
+///   as boxes", "masks written as boxes");
 /// - segment: its first polygon of at least 3 points; without one, its box
 ///   as a 4-corner polygon (counted as "boxes written as 4-corner
 ///   polygons", since the row reads back as a polygon);
@@ -568,7 +588,7 @@ fn detect_rows(
                 ctx.report
                     .lose_one(&format!("{} (detect keeps the box)", plural(g)));
             }
-            Geometry::Polygon(_) | Geometry::Mask(_) => match g.bounds() {
+            Geometry::Polygon(_) | Geometry::Mask(_) => match region_box(a) {
                 Some(b) => {
                     ctx.report
                         .lose_one(&format!("{} written as boxes", plural(g)));
@@ -614,6 +634,11 @@ fn segment_rows(
                 if p.rings.len() > 1 {
                     ctx.report
                         .lose("polygon rings after the first", p.rings.len() as u64 - 1);
+                }
+                if a.stated_bbox_differs() {
+                    ctx.report.lose_one(
+                        "COCO boxes of segmented objects (recomputed from the segmentation)",
+                    );
                 }
                 let ring = usable_ring(g).unwrap_or_default();
                 out.push(PlannedRow {

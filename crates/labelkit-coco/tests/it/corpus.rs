@@ -264,7 +264,7 @@ fn instance_and_keypoint_files_read_with_the_expected_counts() {
             .filter(|p| {
                 object(ds, p.id.0)
                     .iter()
-                    .any(|a| matches!(a.geometry, Geometry::Box(_)))
+                    .any(|a| matches!(a.geometry, Geometry::Box(_)) || a.bbox.is_some())
             })
             .count();
         assert_eq!(with_bbox, f.with_bbox, "{}: with bbox", f.file);
@@ -474,12 +474,11 @@ fn extra_value_checks() {
         "datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json",
     )
     .dataset;
+    // One object: the mask, with the stated bbox as its box.
     let shapes = object(&ds, 2);
-    assert_eq!(
-        shapes[0].geometry,
-        Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 1.0, 9.0))
-    );
-    let Geometry::Mask(m) = &shapes[1].geometry else {
+    assert_eq!(shapes.len(), 1);
+    assert_eq!(shapes[0].bbox, Some(BoxGeom::from_xyxy(0.0, 0.0, 1.0, 9.0)));
+    let Geometry::Mask(m) = &shapes[0].geometry else {
         panic!("mask expected")
     };
     assert_eq!(m.encoding.pixel_count(), 20);

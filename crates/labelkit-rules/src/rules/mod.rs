@@ -176,6 +176,18 @@ pub(crate) fn area_bounds(g: &Geometry) -> Option<BoxGeom> {
     }
 }
 
+/// The bounds of an object's region: the box its source states for it (a
+/// COCO `bbox` of a polygon or mask, see [`Annotation::bbox`]) when that is
+/// finite, else [`area_bounds`] of its geometry.
+pub(crate) fn object_bounds(a: &Annotation) -> Option<BoxGeom> {
+    let stated = a
+        .bbox
+        .filter(|_| matches!(a.geometry, Geometry::Polygon(_) | Geometry::Mask(_)));
+    stated
+        .and_then(|b| area_bounds(&Geometry::Box(b)))
+        .or_else(|| area_bounds(&a.geometry))
+}
+
 /// `WxH`, each rounded to 4 decimals without trailing zeros.
 pub(crate) fn fmt_size(w: f64, h: f64) -> String {
     format!("{}x{}", fmt_num(w), fmt_num(h))
@@ -230,11 +242,7 @@ impl<'b> Companions<'b> {
             members.extend_from_slice(image.with_label(cx.dataset, member));
         }
         bounds.clear();
-        bounds.extend(
-            members
-                .iter()
-                .map(|&m| anns.get(m).and_then(|x| area_bounds(&x.geometry))),
-        );
+        bounds.extend(members.iter().map(|&m| anns.get(m).and_then(object_bounds)));
         Companions {
             members,
             index: spatial::IouIndex::new(bounds, group.iou),
@@ -245,12 +253,7 @@ impl<'b> Companions<'b> {
     /// least the group's with it, in the image's order.
     pub(crate) fn of(&self, cx: &Context<'_>, o: usize, out: &mut Vec<usize>) {
         out.clear();
-        let Some(ob) = cx
-            .dataset
-            .annotations
-            .get(o)
-            .and_then(|x| area_bounds(&x.geometry))
-        else {
+        let Some(ob) = cx.dataset.annotations.get(o).and_then(object_bounds) else {
             return;
         };
         let mut hits = Vec::new();
@@ -271,11 +274,19 @@ pub(crate) fn extra_value<'a>(extra: &'a [(String, String)], key: &str) -> Optio
     )
 }
 
-/// Use counts per label index; an annotation of a skeleton element also
-/// counts for its skeleton.
+/// Use counts per label index, in objects: the shapes of one group with
+/// one label on one image (a COCO keypoint annotation's polygon and
+/// keypoints, a CVAT box and polygon drawn for one object) count once. An
+/// annotation of a skeleton element also counts for its skeleton.
 pub(crate) fn label_counts(dataset: &Dataset) -> Vec<u64> {
     let mut counts = vec![0u64; dataset.labels.len()];
+    let mut grouped = std::collections::HashSet::new();
     for a in &dataset.annotations {
+        if a.group
+            .is_some_and(|g| !grouped.insert((a.image, g, a.label)))
+        {
+            continue;
+        }
         if let Some(c) = counts.get_mut(a.label.index()) {
             *c += 1;
         }

@@ -333,11 +333,24 @@ impl<'b> IouIndex<'b> {
         limit: usize,
         budget: &mut Budget,
     ) -> Result<Option<(usize, f64)>, Exhausted> {
+        self.first_before_where(q, limit, budget, |_| true)
+    }
+
+    /// [`Self::first_before_within`] among the indices `accept` takes: the
+    /// smallest accepted index below `limit` that reaches the threshold.
+    pub(crate) fn first_before_where(
+        &self,
+        q: &BoxGeom,
+        limit: usize,
+        budget: &mut Budget,
+        accept: impl Fn(usize) -> bool,
+    ) -> Result<Option<(usize, f64)>, Exhausted> {
         let limit = limit.min(self.boxes.len());
+        let hit = |i: usize| self.hit(i, q).filter(|_| accept(i));
         let linear = |budget: &mut Budget| {
             for i in 0..limit {
                 budget.spend()?;
-                if let Some(iou) = self.hit(i, q) {
+                if let Some(iou) = hit(i) {
                     return Ok(Some((i, iou)));
                 }
             }
@@ -359,7 +372,7 @@ impl<'b> IouIndex<'b> {
                 break;
             }
             budget.spend()?;
-            if let Some(iou) = self.hit(i, q) {
+            if let Some(iou) = hit(i) {
                 best = Some((i, iou));
                 break;
             }
@@ -373,6 +386,9 @@ impl<'b> IouIndex<'b> {
             let bound = best.map_or(limit, |(b, _)| b);
             let mut found = None;
             let walked = self.walk(cell, &probe, bound, budget, &mut |i, iou| {
+                if !accept(i) {
+                    return Flow::Go;
+                }
                 found = Some((i, iou));
                 Flow::Stop
             });
@@ -749,6 +765,17 @@ mod tests {
                 let b = first_before_pairwise(&boxes, t, q, j);
                 prop_assert_eq!(a.map(|x| x.0), b.map(|x| x.0));
                 prop_assert_eq!(a.map(|x| x.1.to_bits()), b.map(|x| x.1.to_bits()));
+                // Skipping every third index finds the first match among
+                // the others.
+                let skip = |i: usize| i % 3 != 0;
+                let c = index
+                    .first_before_where(q, j, &mut Budget::unlimited(), skip)
+                    .unwrap_or_default();
+                let d = (0..j).find_map(|i| {
+                    let iou = boxes[i].as_ref()?.iou(q);
+                    (skip(i) && iou >= t).then_some(i)
+                });
+                prop_assert_eq!(c.map(|x| x.0), d);
                 index.all(q, &mut got);
                 prop_assert_eq!(&got, &all_pairwise(&boxes, t, q));
             }

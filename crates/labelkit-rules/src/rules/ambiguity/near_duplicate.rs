@@ -7,6 +7,14 @@
 //! the one it duplicates. A crowd region (COCO `iscrowd: 1`) is compared
 //! only with crowd regions: an object inside it is not its duplicate.
 //!
+//! Shapes of one group (CVAT `group_id`) that are of different kinds, such
+//! as a box and a polygon drawn for one object, are that one object and
+//! are never paired; two boxes of one group are still compared. A COCO
+//! annotation is one shape (its polygon or mask keeps the stated `bbox`
+//! as its box, not as a second shape), so a segmented COCO object is
+//! never its own duplicate. A shape's bounds are its stated box when it
+//! has one (a COCO `bbox`), else the bounds of its geometry.
+//!
 //! ## Why it matters
 //! A duplicated object counts twice in training and turns every correct
 //! detection into a false positive at evaluation. Duplicates come from
@@ -38,7 +46,7 @@
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::spatial::{Budget, IouIndex};
-use crate::rules::{area_bounds, label_runs};
+use crate::rules::{label_runs, object_bounds};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A001";
@@ -117,10 +125,7 @@ fn check_run(
         return None;
     }
     bounds.clear();
-    bounds.extend(
-        run.iter()
-            .map(|&a| anns.get(a).and_then(|x| area_bounds(&x.geometry))),
-    );
+    bounds.extend(run.iter().map(|&a| anns.get(a).and_then(object_bounds)));
     // Near-linear in the run (a spatial index, not every pair).
     let index = IouIndex::new(bounds, threshold);
     // Sorted by id, so "the later one" does not depend on file order:
@@ -129,7 +134,20 @@ fn check_run(
         let Some(Some(bb)) = bounds.get(j) else {
             continue;
         };
-        let Ok(first) = index.first_before_within(bb, j, budget) else {
+        // Shapes of one group of different kinds (a box and a polygon
+        // drawn for one object) are one object, not two.
+        let kind_b = anns.get(b).map(|x| (x.group, x.geometry.kind()));
+        let other_object = |i: usize| {
+            let kind_a = run
+                .get(i)
+                .and_then(|&a| anns.get(a))
+                .map(|x| (x.group, x.geometry.kind()));
+            match (kind_a, kind_b) {
+                (Some((Some(ga), ka)), Some((Some(gb), kb))) => ga != gb || ka == kb,
+                _ => true,
+            }
+        };
+        let Ok(first) = index.first_before_where(bb, j, budget, other_object) else {
             return Some(b);
         };
         let Some((i, iou)) = first else {

@@ -23,7 +23,7 @@
 //! The groups come from `[[schema.companions]]`.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::area_bounds;
+use crate::rules::object_bounds;
 use crate::rules::spatial::IouIndex;
 
 /// The permanent code.
@@ -39,16 +39,12 @@ impl Rule for OrphanCompanion {
         for group in &cx.groups {
             let objects = image.with_label(cx.dataset, group.object);
             bounds.clear();
-            bounds.extend(
-                objects
-                    .iter()
-                    .map(|&o| anns.get(o).and_then(|x| area_bounds(&x.geometry))),
-            );
+            bounds.extend(objects.iter().map(|&o| anns.get(o).and_then(object_bounds)));
             // Near-linear in the shapes (a spatial index, not every pair).
             let index = IouIndex::new(&bounds, group.iou);
             for &member in &group.members {
                 for &c in image.with_label(cx.dataset, member) {
-                    let Some(cb) = anns.get(c).and_then(|x| area_bounds(&x.geometry)) else {
+                    let Some(cb) = anns.get(c).and_then(object_bounds) else {
                         continue;
                     };
                     let found = index.first_before(&cb, usize::MAX).is_some();

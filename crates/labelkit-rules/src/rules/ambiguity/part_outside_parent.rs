@@ -33,7 +33,7 @@ use labelkit_model::{BoxGeom, LabelId};
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::containment::inside_any;
-use crate::rules::{annotation, area_bounds};
+use crate::rules::{annotation, object_bounds};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A004";
@@ -65,7 +65,7 @@ impl Rule for PartOutsideParent {
                 Some(Part {
                     a,
                     label: ann.label,
-                    bounds: area_bounds(&ann.geometry)?,
+                    bounds: object_bounds(ann)?,
                 })
             })
             .collect();
@@ -88,7 +88,7 @@ impl Rule for PartOutsideParent {
                 .with_label(cx.dataset, parent)
                 .iter()
                 .filter_map(|&p| {
-                    let b = area_bounds(&cx.dataset.annotations.get(p)?.geometry)?;
+                    let b = object_bounds(cx.dataset.annotations.get(p)?)?;
                     Some((p, b))
                 })
                 .collect();
@@ -160,7 +160,7 @@ mod tests {
         if parents.is_empty() {
             return;
         }
-        let Some(pb) = area_bounds(&ann.geometry) else {
+        let Some(pb) = object_bounds(ann) else {
             return;
         };
         let mut any_parent = false;
@@ -169,12 +169,7 @@ mod tests {
                 if p == a {
                     continue;
                 }
-                let Some(b) = cx
-                    .dataset
-                    .annotations
-                    .get(p)
-                    .and_then(|x| area_bounds(&x.geometry))
-                else {
+                let Some(b) = cx.dataset.annotations.get(p).and_then(object_bounds) else {
                     continue;
                 };
                 any_parent = true;

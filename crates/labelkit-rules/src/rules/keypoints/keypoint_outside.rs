@@ -4,8 +4,10 @@
 //! Flags labelled keypoints (visibility other than absent) that lie outside
 //! the image, or outside the box of their object: a box on the same image
 //! that shares the keypoints' group (a COCO annotation's `bbox`, a CVAT box
-//! grouped with a skeleton). When the group has several boxes, a point must
-//! lie in one of them; the finding names the group's first 16 boxes.
+//! grouped with a skeleton), or the box of a polygon or mask of the group
+//! (the `bbox` a COCO file states for a segmented object, else the shape's
+//! bounds). When the group has several such boxes, a point must lie in one
+//! of them; the finding names the group's first 16.
 //!
 //! ## Why it matters
 //! A point outside its object's box belongs to another object or was
@@ -33,7 +35,7 @@ use labelkit_model::{BoxGeom, Geometry, GroupId, Keypoint, Keypoints, Point, Vis
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::containment::inside_any;
-use crate::rules::{keypoints, point_name};
+use crate::rules::{keypoints, object_bounds, point_name};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K005";
@@ -65,10 +67,14 @@ fn group_boxes(cx: &Context<'_>, image: &ImageCtx<'_>) -> Groups {
     let mut groups: Groups = HashMap::new();
     for &o in image.annotations {
         if let Some(other) = cx.dataset.annotations.get(o) {
-            if let (Some(g), Geometry::Box(b)) = (other.group, &other.geometry) {
-                if b.width().is_finite() {
-                    groups.entry(g).or_default().push((o, b.bounds()));
-                }
+            let Some(g) = other.group else { continue };
+            let b = match &other.geometry {
+                Geometry::Box(b) if b.width().is_finite() => Some(b.bounds()),
+                Geometry::Polygon(_) | Geometry::Mask(_) => object_bounds(other),
+                _ => None,
+            };
+            if let Some(b) = b {
+                groups.entry(g).or_default().push((o, b));
             }
         }
     }
