@@ -53,26 +53,39 @@
 //!
 //! # Mapping of a COCO annotation to model shapes
 //!
-//! One COCO annotation becomes up to three model annotations, in this order:
-//! a [`Geometry::Box`](labelkit_model::Geometry::Box) from `bbox`, a [`Geometry::Polygon`](labelkit_model::Geometry::Polygon) or
-//! [`Geometry::Mask`](labelkit_model::Geometry::Mask) from `segmentation`, and [`Geometry::Keypoints`](labelkit_model::Geometry::Keypoints) from
-//! `keypoints`. They share the image, the label, `iscrowd` (crowd), `score`,
+//! One COCO annotation is one object. It becomes one model annotation, or
+//! two when it has keypoints:
+//!
+//! - with a `segmentation` (polygons or RLE): a [`Geometry::Polygon`](labelkit_model::Geometry::Polygon) or
+//!   [`Geometry::Mask`](labelkit_model::Geometry::Mask) whose [`Annotation::bbox`](labelkit_model::Annotation::bbox) is the stated `bbox` (the
+//!   same object's box, never a shape of its own);
+//! - without one: a [`Geometry::Box`](labelkit_model::Geometry::Box) from `bbox`;
+//! - with `keypoints`: also a [`Geometry::Keypoints`](labelkit_model::Geometry::Keypoints). A keypoint
+//!   annotation without segmentation is so a box and keypoints (the person
+//!   box is data the points do not give), with one a polygon or mask and
+//!   keypoints.
+//!
+//! The shapes share the image, the label, `iscrowd` (crowd), `score`,
 //! `occluded` and the attributes.
 //!
 //! - The first shape keeps the COCO id as its [`AnnotationId`](labelkit_model::AnnotationId) and carries
-//!   the annotation's extra fields; the others get fresh ids above the
-//!   largest COCO annotation id of the file, in file order.
-//! - When there are several shapes they share `group = GroupId(coco id)`; a
-//!   single shape has no group.
+//!   the annotation's extra fields; the keypoints, when second, get a fresh
+//!   id above the largest COCO annotation id of the file, in file order.
+//! - Two shapes share `group = GroupId(coco id)`; a single shape has no
+//!   group.
 //! - The writer merges a group (or a lone shape) back into one COCO
 //!   annotation whose id is the id of its first shape, so a file read and
-//!   written keeps its ids.
+//!   written keeps its ids. Its `bbox` is the group's box shape, else the
+//!   segmentation's stated box, else the bounds of the segmentation (or of
+//!   the labelled keypoints). Several polygons of one group and label (a
+//!   CVAT object drawn as one polygon per part) become one segmentation
+//!   with a part each, as Datumaro's COCO export merges them.
 //!
 //! Fields kept in the first shape's `extra` (raw JSON text):
 //! - unknown keys (`ignore`, `face_box`, ...), in file order;
 //! - `segmentation` when it is `[]` (declared, but no polygon);
 //! - `bbox` when `[x, y, w, h]` does not come back exactly from the box's
-//!   corners in floating point (`x + w - x != w`), so the stored numbers are
+//!   (or stated box's) corners in floating point (`x + w - x != w`), so the stored numbers are
 //!   written back as stored while the box is unchanged;
 //! - `area` when it differs from the area computed from the geometry (the
 //!   segmentation's: shoelace sum of the polygon parts or the mask's pixel

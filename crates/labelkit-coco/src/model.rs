@@ -1,47 +1,8 @@
 //! From COCO elements to the model: the one conversion both the reader and
 //! [`crate::project`] use.
 //!
-//! # How a COCO annotation maps to the model
-//!
-//! One COCO annotation is one object. It becomes one model annotation, or
-//! two when it has keypoints:
-//!
-//! - with a `segmentation` (polygons or RLE): a [`Geometry::Polygon`] or
-//!   [`Geometry::Mask`] whose [`Annotation::bbox`] is the stated `bbox` (the
-//!   same object's box, never a shape of its own);
-//! - without one: a [`Geometry::Box`] from `bbox`;
-//! - with `keypoints`: also a [`Geometry::Keypoints`]. A keypoint
-//!   annotation without segmentation is so a box and keypoints (the person
-//!   box is data the points do not give), with one a polygon or mask and
-//!   keypoints.
-//!
-//! The shapes share the image, the label, `iscrowd` (crowd), `score`,
-//! `occluded` and the attributes.
-//!
-//! - The first shape keeps the COCO id as its [`AnnotationId`] and carries
-//!   the annotation's extra fields; the keypoints, when second, get a fresh
-//!   id above the largest COCO annotation id of the file, in file order.
-//! - Two shapes share `group = GroupId(coco id)`; a single shape has no
-//!   group.
-//! - The writer merges a group (or a lone shape) back into one COCO
-//!   annotation whose id is the id of its first shape, so a file read and
-//!   written keeps its ids. Its `bbox` is the group's box shape, else the
-//!   segmentation's stated box, else the bounds of the segmentation (or of
-//!   the labelled keypoints).
-//!
-//! Fields kept in the first shape's `extra` (raw JSON text):
-//! - unknown keys (`ignore`, `face_box`, ...), in file order;
-//! - `segmentation` when it is `[]` (declared, but no polygon);
-//! - `bbox` when `[x, y, w, h]` does not come back exactly from the box's
-//!   (or stated box's) corners in floating point (`x + w - x != w`), so the stored numbers are
-//!   written back as stored while the box is unchanged;
-//! - `area` when it differs from the area computed from the geometry (the
-//!   segmentation's: shoelace sum of the polygon parts or the mask's pixel
-//!   count; else the box's), so a stored area is written back as stored;
-//! - `num_keypoints` when it differs from the count of labelled points;
-//! - `coco.attributes`: `"no-occluded"` when the `attributes` object had no
-//!   `occluded` key, `"present"` when it held only `"occluded": false`, so
-//!   that the object is written back in the same form.
+//! How a COCO annotation maps to the model is described in the crate
+//! documentation ("Mapping of a COCO annotation to model shapes").
 
 use std::borrow::Cow;
 

@@ -145,6 +145,10 @@ struct Slot {
     bbox: Option<usize>,
     seg: Option<usize>,
     keypoints: Option<usize>,
+    /// Further polygons of the object (one CVAT polygon per part, grouped),
+    /// merged into the segmentation as more parts, as Datumaro's COCO
+    /// export merges the polygons of one group.
+    parts: Vec<usize>,
     first: usize,
 }
 
@@ -159,10 +163,10 @@ impl Slot {
             _ => self.keypoints = Some(pos),
         }
     }
-    fn members(&self) -> impl Iterator<Item = usize> {
+    fn members(&self) -> impl Iterator<Item = usize> + '_ {
         let mut m = [self.bbox, self.seg, self.keypoints];
         m.sort_unstable();
-        m.into_iter().flatten()
+        m.into_iter().flatten().chain(self.parts.iter().copied())
     }
 }
 
@@ -463,6 +467,24 @@ impl<'d> Plan<'d> {
                 self.slots[s].set(kind, pos);
                 continue;
             }
+            // A further polygon of an object that has one: another part.
+            let is_polygon = |p: usize| {
+                matches!(
+                    self.dataset.annotations.get(p).map(|x| &x.geometry),
+                    Some(Geometry::Polygon(_))
+                )
+            };
+            let part_of = a.group.filter(|_| is_polygon(pos)).and_then(|g| {
+                open.get(&(a.image, g.0)).and_then(|list| {
+                    list.iter().copied().find(|&s| {
+                        self.slots[s].label == a.label && self.slots[s].seg.is_some_and(is_polygon)
+                    })
+                })
+            });
+            if let Some(s) = part_of {
+                self.slots[s].parts.push(pos);
+                continue;
+            }
             if let Some(g) = a.group {
                 let list = open.entry((a.image, g.0)).or_default();
                 if !list.is_empty() {
@@ -477,6 +499,7 @@ impl<'d> Plan<'d> {
                 bbox: None,
                 seg: None,
                 keypoints: None,
+                parts: Vec::new(),
                 first: pos,
             };
             slot.set(kind, pos);
@@ -606,7 +629,15 @@ impl<'d> Plan<'d> {
             _ => None,
         });
         let seg_geom: Option<Geometry> = slot.seg.and_then(|m| match &anns[m].geometry {
-            Geometry::Polygon(p) => Some(Geometry::Polygon(p.clone())),
+            Geometry::Polygon(p) => {
+                let mut p = p.clone();
+                for &part in &slot.parts {
+                    if let Geometry::Polygon(more) = &anns[part].geometry {
+                        p.rings.extend(more.rings.iter().cloned());
+                    }
+                }
+                Some(Geometry::Polygon(p))
+            }
             Geometry::Mask(mask) => match &mask.encoding {
                 MaskEncoding::Coco { .. } => Some(Geometry::Mask(mask.clone())),
                 window @ MaskEncoding::Window { .. } => {

@@ -27,7 +27,9 @@ use crate::xml::{from_json_string, json_string};
 ///   will write; `info.name` is the name in that `<meta>`.
 /// - Images lose frame numbers, image-level attributes and non-CVAT extras.
 /// - Annotations are ordered by image, renumbered 1, 2, 3... (CVAT shapes
-///   have no ids), lose score, track link and non-CVAT extras; a crowd
+///   have no ids), lose score, track link, the stated box of a polygon or
+///   mask (a COCO `bbox`: CVAT's COCO import keeps only the shape) and
+///   non-CVAT extras; a crowd
 ///   region keeps its flag through the attribute `is_crowd` (see
 ///   [`crowd_as_attribute`]);
 ///   a polygon with several rings becomes one polygon per ring, in one group
@@ -218,6 +220,7 @@ fn project_plain(d: &Dataset) -> Dataset {
             let mut ann = ann.clone();
             ann.image = image.id;
             ann.score = None;
+            ann.bbox = None;
             ann.crowd = false;
             ann.track = None;
             ann.extra.retain(|(k, _)| k.starts_with("cvat."));

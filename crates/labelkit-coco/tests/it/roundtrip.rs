@@ -596,6 +596,8 @@ fn dataset() -> impl Strategy<Value = Dataset> {
                                 Just("\"x\""),
                                 Just("[1, {\"a\": null}]")
                             ]),
+                            // A stated box (kept on polygons and masks).
+                            prop::option::of((finite(), finite(), finite(), finite())),
                         )
                     },
                 ),
@@ -631,8 +633,15 @@ fn dataset() -> impl Strategy<Value = Dataset> {
                     ..Image::default()
                 });
             }
-            for ((img, label, id, group), geometry, attrs, occluded, crowd, score, extra) in anns {
+            for ((img, label, id, group), geometry, attrs, occluded, crowd, score, extra, stated) in
+                anns
+            {
                 let mut a = ann(id, base + img, label, geometry);
+                if matches!(a.geometry, Geometry::Polygon(_) | Geometry::Mask(_)) {
+                    a.bbox = stated.map(|(x0, y0, x1, y1)| {
+                        BoxGeom::from_xyxy(x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1))
+                    });
+                }
                 for (k, v) in attrs {
                     a.attributes.set(k, v);
                 }
