@@ -214,10 +214,9 @@ fn convert_with_task_detect_writes_one_box_row_per_coco_annotation() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("wrote 4 images, 14 annotations"), "{err}");
-    assert!(
-        err.contains("14 x polygons (detect keeps the box)"),
-        "{err}"
-    );
+    // Each annotation is a polygon (with its stated bbox) and keypoints:
+    // the row is the stated bbox, as Ultralytics' COCO converter writes it.
+    assert!(err.contains("14 x polygons written as boxes"), "{err}");
     assert!(
         err.contains("14 x keypoints (not held by detect rows)"),
         "{err}"
@@ -225,8 +224,10 @@ fn convert_with_task_detect_writes_one_box_row_per_coco_annotation() {
     let yaml = std::fs::read_to_string(d.join("det/data.yaml")).unwrap();
     assert!(yaml.contains("task: detect"), "{yaml}");
     assert!(!yaml.contains("kpt_shape"), "{yaml}");
-    // 14 annotations (each a box, a polygon and keypoints): 14 rows of a
-    // class and 4 numbers.
+    // bbox [280.79, 44.73, 218.7, 346.68] on the 640 x 425 image.
+    let first = std::fs::read_to_string(d.join("det/labels/train/000000000785.txt")).unwrap();
+    assert_eq!(first, "0 0.60959375 0.513105882 0.34171875 0.815717647\n");
+    // 14 annotations: 14 rows of a class and 4 numbers.
     let mut rows = Vec::new();
     for e in std::fs::read_dir(d.join("det/labels/train")).unwrap() {
         let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
@@ -1806,12 +1807,21 @@ fn strict_converts_a_real_coco_file_to_cvat() {
 
 #[test]
 fn convert_prints_computed_numbers_clean_unless_precision_asks_otherwise() {
-    // test_coco.json's bbox [38.08, 110.95, 174.71, 174.71] ends at
-    // 38.08 + 174.71, 212.79000000000002 in f64.
-    let input = repo_root().join("tests/corpus/mmpose/tests/data/coco/test_coco.json");
-    let input = input.to_str().unwrap();
+    // The bbox [38.08, 110.95, 174.71, 174.71] (of test_coco.json's second
+    // annotation) ends at 38.08 + 174.71, 212.79000000000002 in f64. A box
+    // without segmentation, so that CVAT gets a <box> (a segmented object
+    // is written as its polygon alone).
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    std::fs::write(
+        d.join("in.json"),
+        r#"{"images":[{"id":1,"file_name":"a.jpg","width":640,"height":480}],
+"annotations":[{"id":1,"image_id":1,"category_id":1,"iscrowd":0,
+"bbox":[38.08,110.95,174.71,174.71],"segmentation":[]}],
+"categories":[{"id":1,"name":"person"}]}"#,
+    )
+    .unwrap();
+    let input = "in.json";
     let xbr = |precision: Option<&str>, out: &str| {
         let mut args = vec!["convert", input, "--to", "cvat", "-o", out, "-q"];
         if let Some(p) = precision {
@@ -1849,4 +1859,298 @@ fn convert_prints_computed_numbers_clean_unless_precision_asks_otherwise() {
         "{}",
         stderr(&o)
     );
+}
+
+// ---- one COCO annotation is one object ----
+
+/// The concise findings of `labelkit check FILE`.
+fn check_concise(file: &Path, cwd: &Path) -> String {
+    let o = labelkit(
+        &[
+            "check",
+            file.to_str().unwrap(),
+            "--output-format",
+            "concise",
+        ],
+        cwd,
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    stdout(&o)
+}
+
+/// A segmented COCO annotation is one object: its `bbox` is its box, not a
+/// second shape, so real COCO val2017 data has no near-duplicates and the
+/// class counts count objects.
+#[test]
+fn check_reports_no_near_duplicate_on_segmented_coco() {
+    let root = repo_root();
+    let coco = root.join("tests/corpus/mmpose/tests/data/coco/test_coco.json");
+    let out = check_concise(&coco, &root);
+    assert!(!out.contains("A001"), "{out}");
+    // 14 annotations, each a polygon and keypoints: 14 objects.
+    assert!(
+        out.contains("D001 class `person` has 14 labels, fewer than 3000"),
+        "{out}"
+    );
+    // The keypoints are still checked against the box of their object
+    // (the stated bbox of the polygon they are grouped with).
+    assert_eq!(out.matches(" K005 ").count(), 4, "{out}");
+    assert!(
+        out.contains(
+            "test_coco.json:403:9: K005 keypoints of `person` outside their object's box: \
+             `right_ankle` (158, 296)"
+        ),
+        "{out}"
+    );
+    let seg = root
+        .join("tests/corpus/labelformat/tests/fixtures/instance_segmentation/COCO/instances.json");
+    let out = check_concise(&seg, &root);
+    assert!(!out.contains("A001"), "{out}");
+    assert!(
+        out.contains("D001 class `person` has 1 labels, fewer than 3000"),
+        "{out}"
+    );
+}
+
+/// No COCO file of the corpus has a near-duplicate.
+#[test]
+fn check_reports_no_near_duplicate_on_any_coco_file_of_the_corpus() {
+    fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                json_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "json") {
+                out.push(p);
+            }
+        }
+    }
+    let root = repo_root();
+    let mut files = Vec::new();
+    json_files(&root.join("tests/corpus"), &mut files);
+    files.sort();
+    assert!(files.len() >= 20, "{files:?}");
+    for file in &files {
+        let out = check_concise(file, &root);
+        assert!(!out.contains(" A001 "), "{}:\n{out}", file.display());
+    }
+}
+
+/// The annotations of a COCO file read through the facade.
+fn read_model(path: &Path) -> labelkit::Loaded {
+    labelkit::read(path, None, &labelkit::ReadOptions::default()).unwrap()
+}
+
+/// COCO -> CVAT writes what CVAT's own COCO import creates: a segmented
+/// annotation is its polygon(s), no box; with keypoints a skeleton in the
+/// polygon's group. CVAT -> COCO then gives back one annotation per
+/// object, with the same category and segmentation and the bbox computed
+/// from the segmentation.
+#[test]
+fn coco_to_cvat_writes_each_object_once_and_comes_back_as_one_annotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = repo_root().join("tests/corpus/mmpose/tests/data/coco/test_coco.json");
+    let o = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "cvat",
+            "-o",
+            "o.xml",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // 14 polygons (one of them in 4 parts) and 14 skeletons.
+    assert!(err.contains("wrote 4 images, 31 annotations"), "{err}");
+    // Every stated bbox is the bounds of its segmentation: none counted.
+    assert!(!err.contains("COCO boxes of segmented objects"), "{err}");
+    let xml = std::fs::read_to_string(d.join("o.xml")).unwrap();
+    assert_eq!(xml.matches("<box ").count(), 0, "{xml}");
+    assert_eq!(xml.matches("<polygon ").count(), 17, "{xml}");
+    assert_eq!(xml.matches("<skeleton ").count(), 14, "{xml}");
+    // Each skeleton shares its group with the polygon(s) of its object.
+    let group_of = |line: &str| {
+        let at = line.find("group_id=\"").expect("a group") + 10;
+        line[at..at + line[at..].find('"').unwrap()].to_owned()
+    };
+    let polygon_groups: Vec<String> = xml
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<polygon "))
+        .map(group_of)
+        .collect();
+    let skeleton_groups: Vec<String> = xml
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<skeleton "))
+        .map(group_of)
+        .collect();
+    for g in &skeleton_groups {
+        assert!(polygon_groups.contains(g), "skeleton group {g}: {xml}");
+    }
+    // The COCO id of the 4-part annotation (467657) is the group of its 4
+    // polygons.
+    assert_eq!(
+        polygon_groups.iter().filter(|g| *g == "467657").count(),
+        4,
+        "{polygon_groups:?}"
+    );
+
+    let o = labelkit(&["convert", "o.xml", "--to", "coco", "-o", "back.json"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("wrote 4 images, 14 annotations"), "{err}");
+    assert!(!err.contains("groups split"), "{err}");
+    let source = read_model(&input).dataset;
+    let back = read_model(&d.join("back.json")).dataset;
+    let objects = |ds: &labelkit::Dataset| -> Vec<labelkit::Annotation> {
+        ds.annotations
+            .iter()
+            .filter(|a| !matches!(a.geometry, labelkit::Geometry::Keypoints(_)))
+            .cloned()
+            .collect()
+    };
+    let (src, got) = (objects(&source), objects(&back));
+    assert_eq!(src.len(), 14);
+    assert_eq!(got.len(), 14);
+    for (a, b) in src.iter().zip(&got) {
+        assert_eq!(
+            source.labels.name(a.label),
+            back.labels.name(b.label),
+            "{a:?}"
+        );
+        assert_eq!(
+            source.labels.get(a.label).and_then(|l| l.source_id),
+            back.labels.get(b.label).and_then(|l| l.source_id),
+        );
+        // Same segmentation, point for point and part for part.
+        assert_eq!(a.geometry, b.geometry, "annotation {}", a.id);
+        // The bbox, recomputed from the segmentation, is the stated one.
+        let (sa, sb) = (a.bbox.expect("stated"), b.bbox.expect("written"));
+        for (x, y) in [
+            (sa.x_min, sb.x_min),
+            (sa.y_min, sb.y_min),
+            (sa.x_max, sb.x_max),
+            (sa.y_max, sb.y_max),
+        ] {
+            assert!((x - y).abs() < 1e-9, "annotation {}: {sa:?} {sb:?}", a.id);
+        }
+    }
+    let keypoints = |ds: &labelkit::Dataset| {
+        ds.annotations
+            .iter()
+            .filter(|a| matches!(a.geometry, labelkit::Geometry::Keypoints(_)))
+            .count()
+    };
+    assert_eq!((keypoints(&source), keypoints(&back)), (14, 14));
+}
+
+/// A CVAT object drawn as a box and a polygon in one group.
+const BOX_AND_POLYGON: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+<meta><task><labels><label><name>person</name></label></labels></task></meta>
+<image id="0" name="a.jpg" width="100" height="100">
+<box label="person" occluded="0" xtl="10" ytl="10" xbr="50" ybr="60" group_id="1" z_order="0"/>
+<polygon label="person" occluded="0" points="10,10;50,10;50,60;10,60" group_id="1" z_order="0"/>
+<box label="person" occluded="0" xtl="60" ytl="10" xbr="90" ybr="40" group_id="2" z_order="0"/>
+<box label="person" occluded="0" xtl="61" ytl="10" xbr="90" ybr="40" group_id="2" z_order="0"/>
+</image>
+</annotations>
+"#;
+
+/// A box and a polygon drawn for one object are one object: A001 is
+/// silent on them, while two overlapping boxes of one group are still
+/// flagged; to COCO the pair is one annotation.
+#[test]
+fn a_box_and_polygon_of_one_group_are_one_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.xml"), BOX_AND_POLYGON).unwrap();
+    let out = check_concise(&d.join("in.xml"), d);
+    let a001: Vec<&str> = out.lines().filter(|l| l.contains(" A001 ")).collect();
+    assert_eq!(a001.len(), 1, "{out}");
+    assert!(
+        a001[0].ends_with("in.xml:8:1: A001 `person` 4 duplicates annotation 3 (IoU 0.967)"),
+        "{out}"
+    );
+    assert!(out.contains("D001 class `person` has 2 labels"), "{out}");
+
+    let o = labelkit(&["convert", "in.xml", "--to", "coco", "-o", "o.json"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // The box and the polygon: one annotation; the two boxes of group 2:
+    // two annotations, the group split.
+    assert!(err.contains("wrote 1 images, 3 annotations"), "{err}");
+    let back = read_model(&d.join("o.json")).dataset;
+    let polygon = back
+        .annotations
+        .iter()
+        .find(|a| matches!(a.geometry, labelkit::Geometry::Polygon(_)))
+        .expect("the polygon");
+    assert_eq!(
+        polygon.bbox,
+        Some(labelkit::BoxGeom::from_xyxy(10.0, 10.0, 50.0, 60.0))
+    );
+    assert_eq!(back.annotations.len(), 3);
+    let text = std::fs::read_to_string(d.join("o.json")).unwrap();
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        compact.contains(
+            "\"segmentation\":[[10,10,50,10,50,60,10,60]],\"area\":2000,\"bbox\":[10,10,40,50]"
+        ),
+        "{text}"
+    );
+    // Read back, the object is one annotation: no A001 on it.
+    let out = check_concise(&d.join("o.json"), d);
+    assert_eq!(out.matches(" A001 ").count(), 1, "{out}");
+}
+
+/// YOLO detect rows of segmented COCO objects are their stated bbox, as
+/// Ultralytics' COCO converter writes them, not the polygon's bounds; CVAT
+/// output counts the stated box it cannot hold as bookkeeping.
+#[test]
+fn yolo_detect_from_segmented_coco_uses_the_stated_bbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The polygon spans 10..50 x 10..40; the stated bbox is 8..52 x 9..42.
+    std::fs::write(
+        d.join("in.json"),
+        r#"{"images":[{"id":1,"file_name":"a.jpg","width":100,"height":100}],
+"annotations":[{"id":7,"image_id":1,"category_id":1,"iscrowd":0,"area":1200,
+"bbox":[8,9,44,33],"segmentation":[[10,10,50,10,50,40,10,40]]}],
+"categories":[{"id":1,"name":"cat"}]}"#,
+    )
+    .unwrap();
+    let o = labelkit(
+        &[
+            "convert", "in.json", "--to", "yolo", "--task", "detect", "-o", "det",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("1 x polygons written as boxes"), "{err}");
+    let rows = std::fs::read_to_string(d.join("det/labels/train/a.txt")).unwrap();
+    let values: Vec<f64> = rows
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    // Centre (30, 25.5), size 44 x 33, over 100 x 100.
+    assert_eq!(values, [0.0, 0.3, 0.255, 0.44, 0.33], "{rows}");
+
+    let o = labelkit(&["convert", "in.json", "--to", "cvat", "-o", "o.xml"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "bookkeeping (ids and metadata, no annotation lost):\n  \
+             1 x COCO boxes of segmented objects (recomputed from the segmentation)"
+        ),
+        "{err}"
+    );
+    let xml = std::fs::read_to_string(d.join("o.xml")).unwrap();
+    assert_eq!(xml.matches("<box ").count(), 0, "{xml}");
+    assert_eq!(xml.matches("<polygon ").count(), 1, "{xml}");
 }
