@@ -241,3 +241,38 @@ impl DatasetIndex {
         &self.orphans
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::{Point, Polygon};
+
+    #[test]
+    fn a_stated_box_differs_only_beyond_float_noise() {
+        let polygon = Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(38.08, 110.95),
+                Point::new(212.79, 110.95),
+                Point::new(212.79, 285.66),
+            ]],
+        });
+        let mut a = Annotation::new(AnnotationId(1), ImageId(1), LabelId(0), polygon);
+        assert!(!a.stated_bbox_differs(), "no stated box");
+        // x + w of COCO's [38.08, 110.95, 174.71, 174.71] is
+        // 212.79000000000002: the same box.
+        a.bbox = Some(BoxGeom::from_xyxy(
+            38.08,
+            110.95,
+            38.08 + 174.71,
+            110.95 + 174.71,
+        ));
+        assert!(!a.stated_bbox_differs());
+        a.bbox = Some(BoxGeom::from_xyxy(38.08, 110.95, 212.8, 285.66));
+        assert!(a.stated_bbox_differs());
+        a.geometry = Geometry::Tag;
+        assert!(
+            a.stated_bbox_differs(),
+            "a box with no shape to recompute it from"
+        );
+    }
+}

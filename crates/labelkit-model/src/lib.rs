@@ -19,6 +19,15 @@
 //! - [`rle`]: COCO and CVAT run-length mask encodings and the compressed
 //!   COCO counts string, bit-compatible with pycocotools.
 //!
+//! One [`Annotation`] is one shape; the shapes of one object share a
+//! [`GroupId`] (a CVAT box and skeleton, a COCO keypoint annotation's
+//! polygon and keypoints). A polygon or mask may also carry
+//! [`Annotation::bbox`], the box its source states for the object (a COCO
+//! `bbox`): it describes that same object and is never a shape of its own,
+//! so rules do not count or compare it as one; writers use it where the
+//! target needs a box (COCO `bbox`, YOLO detect rows) and count it where
+//! the target cannot hold it.
+//!
 //! The model holds no file positions: readers record where each image and
 //! annotation came from in a span table that lives beside the dataset (see
 //! `labelkit-diagnostics`).

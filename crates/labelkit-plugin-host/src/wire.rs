@@ -474,4 +474,46 @@ mod tests {
         let doc = Findings::from_slice(br#"{"findings": []}"#, 3).unwrap();
         assert_eq!((doc.schema, doc.total), (LABELKIT_PLUGIN_SCHEMA, 0));
     }
+
+    /// A polygon with a stated box (a segmented COCO annotation) travels
+    /// with that box as its `bbox`; without one, with its bounds.
+    #[test]
+    fn a_polygon_travels_with_its_stated_box() {
+        use labelkit_model::{Annotation, AnnotationId, BoxGeom, Image, ImageId, Label, LabelId};
+        let mut d = Dataset::new();
+        d.labels.push(Label::new("person"));
+        d.images.push(Image {
+            id: ImageId(1),
+            width: 100,
+            height: 100,
+            ..Image::default()
+        });
+        let square = Geometry::Polygon(labelkit_model::Polygon {
+            rings: vec![vec![
+                labelkit_model::Point::new(10.0, 10.0),
+                labelkit_model::Point::new(50.0, 10.0),
+                labelkit_model::Point::new(50.0, 40.0),
+            ]],
+        });
+        let mut stated = Annotation::new(AnnotationId(1), ImageId(1), LabelId(0), square.clone());
+        stated.bbox = Some(BoxGeom::from_xyxy(8.0, 9.0, 52.0, 42.0));
+        d.annotations.push(stated);
+        d.annotations.push(Annotation::new(
+            AnnotationId(2),
+            ImageId(1),
+            LabelId(0),
+            square,
+        ));
+        let doc = ImageDoc::new(&d, 0, &[0, 1]).unwrap();
+        let json: serde_json::Value = serde_json::to_value(&doc).unwrap();
+        assert_eq!(json["annotations"][0]["kind"], "polygon");
+        assert_eq!(
+            json["annotations"][0]["bbox"],
+            serde_json::json!([8.0, 9.0, 44.0, 33.0])
+        );
+        assert_eq!(
+            json["annotations"][1]["bbox"],
+            serde_json::json!([10.0, 10.0, 40.0, 30.0])
+        );
+    }
 }
