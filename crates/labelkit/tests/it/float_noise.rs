@@ -10,6 +10,7 @@ use crate::support::corpus;
 use labelkit::{convert, ConvertOptions, Format, Precision, WriteOptions};
 
 const MMPOSE: &str = "mmpose/tests/data/coco/test_coco.json";
+const CROWDPOSE: &str = "mmpose/tests/data/crowdpose/test_crowdpose.json";
 const OBB: &str = "datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_oriented_boxes";
 
 fn to(src: &Path, format: Format, precision: Option<Precision>) -> (tempfile::TempDir, String) {
@@ -43,44 +44,56 @@ fn noisy(text: &str) -> Vec<&str> {
 
 #[test]
 fn a_coco_box_in_cvat_ends_at_the_clean_sum_of_x_and_w() {
-    // bbox [38.08, 110.95, 174.71, 174.71]: in f64 38.08 + 174.71 is
-    // 212.79000000000002.
-    let (_d, xml) = to(&corpus(MMPOSE), Format::CvatImages, None);
+    // bbox [106.01, 13.43, 273.15, 352.42] (a keypoint annotation without
+    // segmentation, so a box in CVAT): in f64 106.01 + 273.15 is
+    // 379.15999999999997. (test_coco.json's boxes, such as
+    // [38.08, 110.95, 174.71, 174.71], belong to segmented annotations,
+    // which CVAT gets as polygons alone.)
+    let (_d, xml) = to(&corpus(CROWDPOSE), Format::CvatImages, None);
     assert!(
-        xml.contains(r#"xtl="38.08" ytl="110.95" xbr="212.79" ybr="285.66""#),
+        xml.contains(r#"xtl="106.01" ytl="13.43" xbr="379.16" ybr="365.85""#),
         "{xml}"
     );
     assert_eq!(noisy(&xml), Vec::<&str>::new());
     // The polygon vertices, read and not changed, keep their digits.
+    let (_d, polygons) = to(&corpus(MMPOSE), Format::CvatImages, None);
     assert!(
-        xml.contains("98.56,273.72;132.9,267;140.37,281.93"),
-        "{xml}"
+        polygons.contains("98.56,273.72;132.9,267;140.37,281.93"),
+        "{polygons}"
     );
+    assert_eq!(noisy(&polygons), Vec::<&str>::new());
 
     // Asked for, the exact round-trip form is still written.
     let (_d, exact) = to(
-        &corpus(MMPOSE),
+        &corpus(CROWDPOSE),
         Format::CvatImages,
         Some(Precision::Shortest),
     );
-    assert!(exact.contains(r#"xbr="212.79000000000002""#), "{exact}");
-    assert!(noisy(&exact).contains(&"212.79000000000002"));
+    assert!(exact.contains(r#"xbr="379.15999999999997""#), "{exact}");
+    assert!(noisy(&exact).contains(&"379.15999999999997"));
     let (_d, two) = to(
-        &corpus(MMPOSE),
+        &corpus(CROWDPOSE),
         Format::CvatImages,
         Some(Precision::Decimals(2)),
     );
     assert!(
-        two.contains(r#"xtl="38.08" ytl="110.95" xbr="212.79""#),
+        two.contains(r#"xtl="106.01" ytl="13.43" xbr="379.16""#),
         "{two}"
     );
 }
 
 #[test]
 fn coco_through_cvat_and_back_keeps_the_box_width() {
+    let (dir, _xml) = to(&corpus(CROWDPOSE), Format::CvatImages, None);
+    let (_d, json) = to(&dir.path().join("out.xml"), Format::Coco, None);
+    assert!(
+        json.contains(r#""bbox":[106.01,13.43,273.15,352.42]"#),
+        "{json}"
+    );
+    assert_eq!(noisy(&json), Vec::<&str>::new());
+    // A segmented annotation's stated bbox comes back from its polygon.
     let (dir, _xml) = to(&corpus(MMPOSE), Format::CvatImages, None);
     let (_d, json) = to(&dir.path().join("out.xml"), Format::Coco, None);
-    // The width is computed back as 212.79 - 38.08 = 174.71000000000004.
     assert!(
         json.contains(r#""bbox":[38.08,110.95,174.71,174.71]"#),
         "{json}"
