@@ -47,13 +47,22 @@ fn coco_with_polygons_and_bbox_only_annotations() {
     );
     let names: Vec<&str> = d.labels.labels.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["cat", "dog"]);
-    // 4 COCO annotations: 10 a bbox only, 11 a bbox and a polygon (two
-    // shapes in one group), 12 a polygon, 13 a polygon of two parts.
+    // 4 COCO annotations, 4 shapes: 10 a bbox only (a box), 11 a bbox and
+    // a polygon (one polygon keeping the bbox as its stated box), 12 a
+    // polygon, 13 a polygon of two parts.
+    assert_eq!(d.annotations.len(), 4);
     let boxes = d
         .annotations
         .iter()
         .filter(|a| matches!(a.geometry, Geometry::Box(_)))
         .count();
+    let stated: Vec<u64> = d
+        .annotations
+        .iter()
+        .filter(|a| a.bbox.is_some())
+        .map(|a| a.id.0)
+        .collect();
+    assert_eq!(stated, [11]);
     let mut rings: Vec<usize> = d
         .annotations
         .iter()
@@ -63,7 +72,7 @@ fn coco_with_polygons_and_bbox_only_annotations() {
         })
         .collect();
     rings.sort_unstable();
-    assert_eq!(boxes, 2);
+    assert_eq!(boxes, 1);
     assert_eq!(rings, [1, 1, 2]);
 }
 
