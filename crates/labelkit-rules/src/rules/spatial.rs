@@ -767,7 +767,7 @@ mod tests {
                 prop_assert_eq!(a.map(|x| x.1.to_bits()), b.map(|x| x.1.to_bits()));
                 // Skipping every third index finds the first match among
                 // the others.
-                let skip = |i: usize| i % 3 != 0;
+                let skip = |i: usize| !i.is_multiple_of(3);
                 let c = index
                     .first_before_where(q, j, &mut Budget::unlimited(), skip)
                     .unwrap_or_default();
