@@ -84,21 +84,17 @@ fn a_coco_box_in_cvat_ends_at_the_clean_sum_of_x_and_w() {
 
 #[test]
 fn coco_through_cvat_and_back_keeps_the_box_width() {
-    let (dir, _xml) = to(&corpus(CROWDPOSE), Format::CvatImages, None);
-    let (_d, json) = to(&dir.path().join("out.xml"), Format::Coco, None);
-    assert!(
-        json.contains(r#""bbox":[106.01,13.43,273.15,352.42]"#),
-        "{json}"
-    );
-    assert_eq!(noisy(&json), Vec::<&str>::new());
-    // A segmented annotation's stated bbox comes back from its polygon.
-    let (dir, _xml) = to(&corpus(MMPOSE), Format::CvatImages, None);
-    let (_d, json) = to(&dir.path().join("out.xml"), Format::Coco, None);
-    assert!(
-        json.contains(r#""bbox":[38.08,110.95,174.71,174.71]"#),
-        "{json}"
-    );
-    assert_eq!(noisy(&json), Vec::<&str>::new());
+    // A box, and a segmented annotation whose stated bbox comes back from
+    // its polygon.
+    for (file, bbox) in [
+        (CROWDPOSE, r#""bbox":[106.01,13.43,273.15,352.42]"#),
+        (MMPOSE, r#""bbox":[38.08,110.95,174.71,174.71]"#),
+    ] {
+        let (dir, _xml) = to(&corpus(file), Format::CvatImages, None);
+        let (_d, json) = to(&dir.path().join("out.xml"), Format::Coco, None);
+        assert!(json.contains(bbox), "{file}: {json}");
+        assert_eq!(noisy(&json), Vec::<&str>::new());
+    }
 }
 
 #[test]
