@@ -105,6 +105,13 @@ pub(crate) fn front_person(cx: f64) -> Vec<Keypoint> {
 /// Runs the check with `select = [code]` plus `toml`, snapshots the
 /// rendered output under the code's name, and returns the summary.
 fn run(code: &str, loaded: &Loaded, toml: &str) -> Vec<String> {
+    let found = run_only(code, loaded, toml);
+    snapshot(code, &found, loaded);
+    summary(&found, &loaded.sources)
+}
+
+/// The findings of the check with `select = [code]` plus `toml`.
+fn run_only(code: &str, loaded: &Loaded, toml: &str) -> Vec<Diagnostic> {
     let text = format!("select = [\"{code}\"]\n{toml}");
     let config = Config::from_toml_str(&text, "labelkit.toml").expect("fixture config");
     let found = check(loaded, &config);
@@ -112,8 +119,12 @@ fn run(code: &str, loaded: &Loaded, toml: &str) -> Vec<String> {
         found.iter().all(|d| d.code == code),
         "only {code}: {found:?}"
     );
-    snapshot(code, &found, loaded);
-    summary(&found, &loaded.sources)
+    found
+}
+
+/// [`run`] without a snapshot, for a second fixture of one code.
+fn run_unsnapshotted(code: &str, loaded: &Loaded) -> Vec<String> {
+    summary(&run_only(code, loaded, ""), &loaded.sources)
 }
 
 fn snapshot(code: &str, found: &[Diagnostic], loaded: &Loaded) {
@@ -544,6 +555,95 @@ fn k005_keypoint_outside_box_or_image() {
         s[1].contains(
             "annotation Some(4)] keypoints of `person` outside the 100x80 image: `nose` (50, 81)"
         ),
+        "{}",
+        s[1]
+    );
+}
+
+/// The box of a grouped polygon is the object's box: the `bbox` its
+/// source states (a segmented COCO annotation), else its bounds (a CVAT
+/// polygon grouped with a skeleton).
+#[test]
+fn k005_takes_the_box_of_a_grouped_polygon() {
+    let square = |x0: f64, y0: f64, x1: f64, y1: f64| {
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(x0, y0),
+                Point::new(x1, y0),
+                Point::new(x1, y1),
+                Point::new(x0, y1),
+            ]],
+        })
+    };
+    let mut fx = Fx::new(&["person"]);
+    // COCO: the polygon is narrower than the stated box, which holds the
+    // wrist at x 75.
+    let coco = fx.add("person", square(32.0, 5.0, 68.0, 70.0));
+    fx.ann(coco).bbox = Some(BoxGeom::from_xyxy(30.0, 5.0, 76.0, 70.0));
+    fx.ann(coco).group = Some(GroupId(1));
+    let mut wide = front_person(50.0);
+    wide[9].x = 75.0;
+    let kp = fx.add("person", keypoints(wide.clone()));
+    fx.ann(kp).group = Some(GroupId(1));
+    // CVAT: no stated box, the polygon's bounds end at x 70.
+    let cvat = fx.add("person", square(30.0, 5.0, 70.0, 70.0));
+    fx.ann(cvat).group = Some(GroupId(2));
+    let kp = fx.add("person", keypoints(wide));
+    fx.ann(kp).group = Some(GroupId(2));
+    let s = run_unsnapshotted("K005", &fx.loaded());
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert!(
+        s[0].contains(
+            "annotation Some(4)] keypoints of `person` outside their object's box: `left_wrist` (75, 40)"
+        ),
+        "{}",
+        s[0]
+    );
+}
+
+/// A box and a polygon of one group are one object; two boxes of one group
+/// are still compared; a polygon's stated box is its bounds.
+#[test]
+fn a001_never_pairs_shapes_of_different_kinds_in_one_group() {
+    let mut fx = Fx::new(&["head"]);
+    let b = fx.bx("head", 10.0, 10.0, 50.0, 60.0);
+    fx.ann(b).group = Some(GroupId(1));
+    let p = fx.add(
+        "head",
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(10.0, 10.0),
+                Point::new(50.0, 10.0),
+                Point::new(50.0, 60.0),
+            ]],
+        }),
+    );
+    fx.ann(p).group = Some(GroupId(1));
+    // A third shape of the group, a box again: the duplicate of the first.
+    let again = fx.bx("head", 11.0, 10.0, 50.0, 60.0);
+    fx.ann(again).group = Some(GroupId(1));
+    // A polygon with a stated box equal to a box of another object.
+    fx.bx("head", 100.0, 10.0, 140.0, 60.0);
+    let q = fx.add(
+        "head",
+        Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(120.0, 20.0),
+                Point::new(130.0, 20.0),
+                Point::new(130.0, 30.0),
+            ]],
+        }),
+    );
+    fx.ann(q).bbox = Some(BoxGeom::from_xyxy(100.0, 10.0, 140.0, 60.0));
+    let s = run_unsnapshotted("A001", &fx.loaded());
+    assert_eq!(s.len(), 2, "{s:#?}");
+    assert!(
+        s[0].contains("annotation Some(3)] `head` 3 duplicates annotation 1 (IoU 0.975)"),
+        "{}",
+        s[0]
+    );
+    assert!(
+        s[1].contains("annotation Some(5)] `head` 5 duplicates annotation 4 (IoU 1.000)"),
         "{}",
         s[1]
     );
