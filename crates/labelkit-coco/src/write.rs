@@ -536,7 +536,8 @@ impl<'d> Plan<'d> {
 
     /// Plans annotation `i` (in `0..self.len()`); `None` when nothing of it
     /// can be written: its only shape is a mask the writer could not
-    /// convert (counted in `report` as such), and an annotation without
+    /// convert (counted in `report` as such) and that states no box (with
+    /// one, the box is written), and an annotation without
     /// geometry would be rejected on reading.
     #[allow(clippy::too_many_lines)]
     /// The JSON text of a computed area. A non-finite area (a shape with
@@ -676,15 +677,10 @@ impl<'d> Plan<'d> {
             _ => None,
         });
 
-        if seg_geom.is_none() && bbox_geom.is_none() && keypoints.is_none() {
-            return None;
-        }
         // The box the segmentation's shape states for its object: written
-        // when the group has no box shape of its own.
-        let stated = slot
-            .seg
-            .filter(|_| seg_geom.is_some())
-            .and_then(|m| anns[m].bbox.as_ref());
+        // when the group has no box shape of its own (also when the mask
+        // itself cannot be written, so the object keeps its box).
+        let stated = slot.seg.and_then(|m| anns[m].bbox.as_ref());
         let bbox_geom = match (bbox_geom, stated) {
             (Some(b), Some(s)) => {
                 if s.bounds() != b {
@@ -703,6 +699,9 @@ impl<'d> Plan<'d> {
                 })
             }),
         };
+        if seg_geom.is_none() && bbox_geom.is_none() && keypoints.is_none() {
+            return None;
+        }
         let area = computed_area(seg_geom.as_ref(), bbox_geom.as_ref());
         let stored_bbox = bbox_geom
             .as_ref()
