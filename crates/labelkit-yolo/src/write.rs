@@ -186,53 +186,111 @@ fn data_yaml_text(plan: &Plan, subsets: &[Subset]) -> String {
     y
 }
 
-/// The image folder as it is on disk (symlinks resolved), the boundary every
-/// copied or linked image must stay inside.
-fn image_root(root: Option<&Path>) -> Result<PathBuf, Error> {
-    let Some(root) = root else {
-        return Err(Error::Invalid(
-            "copying or linking images needs `image_root`".into(),
-        ));
-    };
-    fs::canonicalize(root).map_err(|e| Error::io(root, e))
+/// The folders images are looked for in, as given (for messages) and as
+/// they are on disk (symlinks resolved; `None` when the folder does not
+/// exist), the boundary of every image found in each.
+struct ImageRoots(Vec<(PathBuf, Option<PathBuf>)>);
+
+impl ImageRoots {
+    fn new(roots: &[PathBuf]) -> Result<Self, Error> {
+        if roots.is_empty() {
+            return Err(Error::Invalid(
+                "copying or linking images needs `image_roots`".into(),
+            ));
+        }
+        Ok(Self(
+            roots
+                .iter()
+                .map(|r| (r.clone(), fs::canonicalize(r).ok()))
+                .collect(),
+        ))
+    }
+
+    /// Where the image `file_name` was looked for, as the user named the
+    /// folders, comma-separated.
+    fn looked_for(&self, file_name: &str) -> String {
+        self.0
+            .iter()
+            .map(|(given, _)| given.join(file_name).display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
-/// The file an image name of the dataset stands for, resolved (symlinks
-/// followed) and checked: it must lie inside `root` (canonical) and be a
-/// regular file. A name such as `/etc/passwd`, `../../x.jpg`, or a symlink in
-/// the image folder that points outside it, is refused, as are FIFOs,
-/// devices and folders: a dataset never makes labelkit read, copy or link a
-/// file outside its own folder.
-fn image_source(root: &Path, file_name: &str) -> Result<PathBuf, Error> {
-    let joined = root.join(file_name.replace('\\', "/"));
-    let resolved = fs::canonicalize(&joined).map_err(|e| Error::io(&joined, e))?;
-    if !resolved.starts_with(root) {
-        return Err(Error::Invalid(format!(
-            "refusing to copy or link the image {file_name:?}: it resolves to {}, outside the image folder {}",
-            resolved.display(),
-            root.display()
-        )));
+/// What looking for an image's file found.
+enum Lookup {
+    /// The file, resolved and checked.
+    Found(PathBuf),
+    /// No file of that name in any image folder.
+    Missing,
+    /// A file that may not be brought into the output, and why.
+    Refused(String),
+}
+
+/// The file an image name of the dataset stands for: the first of the
+/// image folders holding it, resolved (symlinks followed) and checked: it
+/// must lie inside the folder it was found in (canonical) and be a regular
+/// file. A name such as `/etc/passwd`, `../../x.jpg`, or a symlink in the
+/// image folder that points outside it, is refused, as are FIFOs, devices
+/// and folders: a dataset never makes labelkit read, copy or link a file
+/// outside its own folder.
+fn image_source(roots: &ImageRoots, file_name: &str) -> Lookup {
+    let name = file_name.replace('\\', "/");
+    for (_, root) in &roots.0 {
+        let Some(root) = root else { continue };
+        let joined = root.join(&name);
+        // A dangling symlink is a missing image, like no file at all.
+        let Ok(resolved) = fs::canonicalize(&joined) else {
+            continue;
+        };
+        if !resolved.starts_with(root) {
+            return Lookup::Refused(format!(
+                "refusing to copy or link the image {file_name:?}: it resolves to {}, outside the image folder {}",
+                resolved.display(),
+                root.display()
+            ));
+        }
+        return match fs::metadata(&resolved) {
+            Ok(meta) if meta.is_file() => Lookup::Found(resolved),
+            Ok(_) => Lookup::Refused(format!(
+                "refusing to copy or link the image {file_name:?}: {} is not a regular file",
+                resolved.display()
+            )),
+            Err(e) => Lookup::Refused(format!("{}: {e}", resolved.display())),
+        };
     }
-    let meta = fs::metadata(&resolved).map_err(|e| Error::io(&resolved, e))?;
-    if !meta.is_file() {
-        return Err(Error::Invalid(format!(
-            "refusing to copy or link the image {file_name:?}: {} is not a regular file",
-            resolved.display()
-        )));
-    }
-    Ok(resolved)
+    Lookup::Missing
+}
+
+/// How an image was brought into the output.
+enum Placed {
+    Nothing,
+    /// As asked.
+    AsAsked,
+    /// Hard-linked because a symlink could not be made (the error).
+    HardLinked(String),
+    /// Copied because no link could be made (the error).
+    Copied(String),
 }
 
 /// Brings the checked image file `src` (see [`image_source`]) to `dest`.
-fn place_image(mode: ImageMode, src: &Path, dest: &Path) -> Result<(), Error> {
+fn place_image(mode: ImageMode, src: &Path, dest: &Path) -> Result<Placed, Error> {
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     let result = match mode {
-        ImageMode::Reference => Ok(()),
-        ImageMode::Copy => copy_regular(src, dest),
-        ImageMode::HardLink => fs::hard_link(src, dest),
-        ImageMode::Symlink => symlink(src, dest),
+        ImageMode::Reference => Ok(Placed::Nothing),
+        ImageMode::Copy => copy_regular(src, dest).map(|()| Placed::AsAsked),
+        ImageMode::HardLink => fs::hard_link(src, dest).map(|()| Placed::AsAsked),
+        ImageMode::Symlink => symlink(src, dest).map(|()| Placed::AsAsked),
+        ImageMode::Link => match symlink(src, dest) {
+            Ok(()) => Ok(Placed::AsAsked),
+            Err(no_symlink) => match fs::hard_link(src, dest) {
+                Ok(()) => Ok(Placed::HardLinked(no_symlink.to_string())),
+                Err(no_link) => copy_regular(src, dest)
+                    .map(|()| Placed::Copied(format!("{no_symlink}; {no_link}"))),
+            },
+        },
     };
     result.map_err(|e| Error::io(src, e))
 }
@@ -395,21 +453,7 @@ pub fn write_path(
 
     // Every image brought into the output is resolved and checked before
     // anything is written.
-    let sources: Vec<Option<PathBuf>> = if copies {
-        let root = image_root(options.image_root.as_deref())?;
-        let resolved: Vec<Result<PathBuf, Error>> = dataset
-            .images
-            .par_iter()
-            .map(|img| image_source(&root, &img.file_name))
-            .collect();
-        // The first refusal in image order, whatever the threads did.
-        resolved
-            .into_iter()
-            .map(|r| r.map(Some))
-            .collect::<Result<_, Error>>()?
-    } else {
-        vec![None; dataset.images.len()]
-    };
+    let sources = image_sources(dataset, &names, options, &mut report)?;
 
     let staged = StagedDir::create(out_dir)?;
     let root = staged.path().to_path_buf();
@@ -450,18 +494,21 @@ pub fn write_path(
         fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
     let write_one = |(label, text, image, source): &(PathBuf, &str, PathBuf, Option<&Path>)|
-     -> Result<(), Error> {
+     -> Result<Placed, Error> {
         fs::write(label, text.as_bytes()).map_err(|e| Error::io(label, e))?;
-        if let Some(source) = source {
-            place_image(options.images, source, image)?;
+        match source {
+            Some(source) => place_image(options.images, source, image),
+            None => Ok(Placed::Nothing),
         }
-        Ok(())
     };
-    if options.parallel_writes {
-        jobs.par_iter().try_for_each(write_one)?;
+    let placed: Vec<Placed> = if options.parallel_writes {
+        jobs.par_iter()
+            .map(write_one)
+            .collect::<Result<_, Error>>()?
     } else {
-        jobs.iter().try_for_each(write_one)?;
-    }
+        jobs.iter().map(write_one).collect::<Result<_, Error>>()?
+    };
+    note_fallbacks(&placed, &mut report);
     for (_, r) in &formatted {
         report.merge(r);
     }
@@ -515,6 +562,137 @@ pub fn write_path(
     report.images_written = dataset.images.len() as u64;
     report.annotations_written = plan.rows.iter().map(|r| r.len() as u64).sum();
     Ok(report)
+}
+
+/// The checked source file of every image, or `None` for an image not
+/// brought into the output, by [`WriteOptions::images`]:
+/// - [`ImageMode::Reference`]: none; the report notes how many images the
+///   output names but does not hold;
+/// - [`ImageMode::Link`]: images not found, or refused, are left out and
+///   noted, the first of each named (where a missing one was looked for,
+///   where its place in the output is);
+/// - the other modes: the first refused image, or any missing one, is an
+///   error ([`Error::Invalid`]) naming how many are missing and where the
+///   first was looked for.
+fn image_sources(
+    dataset: &Dataset,
+    names: &[String],
+    options: &WriteOptions,
+    report: &mut WriteReport,
+) -> Result<Vec<Option<PathBuf>>, Error> {
+    let mode = options.images;
+    if mode == ImageMode::Reference {
+        if let Some(first) = names.first() {
+            report.note(
+                &format!(
+                    "images named but not brought into the output (reference mode): \
+                     put them where data.yaml names them, {first} for the first"
+                ),
+                names.len() as u64,
+            );
+        }
+        return Ok(vec![None; dataset.images.len()]);
+    }
+    let roots = ImageRoots::new(&options.image_roots)?;
+    let looked: Vec<Lookup> = dataset
+        .images
+        .par_iter()
+        .map(|img| image_source(&roots, &img.file_name))
+        .collect();
+    let missing: Vec<usize> = looked
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| matches!(l, Lookup::Missing).then_some(i))
+        .collect();
+    let missing_note = |first: usize| {
+        let img = &dataset.images[first];
+        format!(
+            "images not found (the first, {:?}, was looked for at {}; its place in the output is {})",
+            img.file_name,
+            roots.looked_for(&img.file_name),
+            names[first]
+        )
+    };
+    if mode == ImageMode::Link {
+        if let Some(&first) = missing.first() {
+            report.note(
+                &format!("{}: labels written without them", missing_note(first)),
+                missing.len() as u64,
+            );
+        }
+        let refused: Vec<&String> = looked
+            .iter()
+            .filter_map(|l| match l {
+                Lookup::Refused(why) => Some(why),
+                _ => None,
+            })
+            .collect();
+        if let Some(first) = refused.first() {
+            report.note(
+                &format!("images left out of the output, labels written ({first})"),
+                refused.len() as u64,
+            );
+        }
+        return Ok(looked
+            .into_iter()
+            .map(|l| match l {
+                Lookup::Found(path) => Some(path),
+                _ => None,
+            })
+            .collect());
+    }
+    // The first refusal in image order, whatever the threads did.
+    if let Some(why) = looked.iter().find_map(|l| match l {
+        Lookup::Refused(why) => Some(why),
+        _ => None,
+    }) {
+        return Err(Error::Invalid(why.clone()));
+    }
+    if let Some(&first) = missing.first() {
+        let n = missing.len();
+        return Err(Error::Invalid(format!(
+            "{n} {} not found, nothing written: {}; name the folder of the images \
+             as the image root (--image-root DIR), or write the labels alone \
+             (--images reference)",
+            if n == 1 { "image" } else { "images" },
+            missing_note(first)
+        )));
+    }
+    Ok(looked
+        .into_iter()
+        .map(|l| match l {
+            Lookup::Found(path) => Some(path),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Notes in `report` the images of [`ImageMode::Link`] that were
+/// hard-linked or copied because a link could not be made, with the first
+/// reason.
+fn note_fallbacks(placed: &[Placed], report: &mut WriteReport) {
+    let mut hard: Option<(&str, u64)> = None;
+    let mut copied: Option<(&str, u64)> = None;
+    for p in placed {
+        let (slot, why) = match p {
+            Placed::HardLinked(why) => (&mut hard, why),
+            Placed::Copied(why) => (&mut copied, why),
+            Placed::Nothing | Placed::AsAsked => continue,
+        };
+        slot.get_or_insert((why.as_str(), 0)).1 += 1;
+    }
+    if let Some((why, n)) = hard {
+        report.note(
+            &format!("images hard-linked, not symlinked (a symlink could not be made: {why})"),
+            n,
+        );
+    }
+    if let Some((why, n)) = copied {
+        report.note(
+            &format!("images copied, not linked (no link could be made: {why})"),
+            n,
+        );
+    }
 }
 
 /// Whether `s` can stand on one line of a line-based file (obj.names, a
