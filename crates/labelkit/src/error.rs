@@ -128,8 +128,9 @@ fn unknown_sizes(to: Format, count: usize, images: usize, first: &[String]) -> S
         ("images", "have")
     };
     format!(
-        "{count} of {images} {which} {have} no known size ({}): {to} holds pixel sizes and \
-         coordinates, and YOLO rows are fractions of the image size, so nothing was written. \
+        "{count} of {images} {which} {have} no known size ({}): {to} needs every image's size, \
+         and YOLO rows, fractions of the image size, need it to become pixels; nothing was \
+         written. \
          Put the images where the dataset names them, or give the sizes with \
          --image-size WxH (one size for all) or --image-sizes FILE (a COCO or CVAT file of \
          the same images, matched by file name, e.g. the CVAT task the export came from)",
