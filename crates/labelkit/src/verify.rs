@@ -55,19 +55,28 @@ pub(crate) fn image_roots(annotation_file: &Path) -> Vec<PathBuf> {
     } else {
         dir.to_path_buf()
     };
-    let mut candidates = vec![dir.to_path_buf(), dir.join("images")];
+    // `./x` is shown as `x`.
+    let under = |base: &Path, rel: &Path| {
+        if base == Path::new(".") {
+            rel.to_path_buf()
+        } else {
+            base.join(rel)
+        }
+    };
+    let top_join = |rel: &str| under(&top, Path::new(rel));
+    let mut candidates = vec![dir.to_path_buf(), under(dir, Path::new("images"))];
     if let Some(s) = subset {
-        candidates.push(dir.join("images").join(s));
+        candidates.push(under(dir, &Path::new("images").join(s)));
     }
     if in_annotations {
         if let Some(s) = subset {
-            candidates.push(top.join("images").join(s));
-            candidates.push(top.join(s));
+            candidates.push(top_join(&format!("images/{s}")));
+            candidates.push(top_join(s));
             if !s.ends_with(|c: char| c.is_ascii_digit()) {
-                candidates.push(top.join(format!("{s}2017")));
+                candidates.push(top_join(&format!("{s}2017")));
             }
         }
-        candidates.push(top.join("images"));
+        candidates.push(top_join("images"));
     }
     let tree = std::fs::canonicalize(&top).ok();
     let mut seen = std::collections::HashSet::new();
