@@ -168,8 +168,8 @@ pub(crate) struct ConvertArgs {
     /// `path:`). Image files found in the dataset's folders may be
     /// symlinks to anywhere, with or without this flag (datasets link a
     /// shared image store): only their header is read, for their size.
-    /// `--images copy|symlink|hardlink` still refuses images that resolve
-    /// outside the input folder.
+    /// `--images` still refuses to bring in images that resolve outside
+    /// their image folder.
     #[arg(long)]
     pub(crate) allow_outside: bool,
 }

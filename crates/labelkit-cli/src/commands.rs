@@ -44,6 +44,18 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
     if let Some(size) = &args.image_size {
         sizes = sizes.all(ImageSizes::parse_size(size).map_err(|e| anyhow!("--image-size: {e}"))?);
     }
+    if !sizes.is_empty() {
+        let input_format = match from {
+            Some(f) => f,
+            None => labelkit::detect(&args.input)?,
+        };
+        if !matches!(input_format, Format::YoloUltralytics | Format::YoloDarknet) {
+            bail!(
+                "--image-size and --image-sizes apply to YOLO input only ({} declares its image sizes)",
+                args.input.display()
+            );
+        }
+    }
     if args.keyframes_only && to != Format::CvatVideo {
         bail!("--keyframes-only applies to --to cvat-video only");
     }

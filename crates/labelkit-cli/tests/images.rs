@@ -185,6 +185,28 @@ fn image_sizes_from_the_cvat_task_make_the_yolo_export_its_coco_export() {
         "{}",
         stderr(&o)
     );
+    // COCO and CVAT declare their sizes: the options are refused, not
+    // ignored.
+    let o = labelkit(
+        &[
+            "convert",
+            &gts("cvat_format/annotations.xml"),
+            "--to",
+            "coco",
+            "-o",
+            "c.json",
+            "--image-size",
+            "500x375",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--image-size and --image-sizes apply to YOLO input only"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("c.json").exists());
 }
 
 /// The COCO keypoints file of mmpose's tests in COCO's own layout

@@ -283,16 +283,28 @@ fn place_image(mode: ImageMode, src: &Path, dest: &Path) -> Result<Placed, Error
         ImageMode::Copy => copy_regular(src, dest).map(|()| Placed::AsAsked),
         ImageMode::HardLink => fs::hard_link(src, dest).map(|()| Placed::AsAsked),
         ImageMode::Symlink => symlink(src, dest).map(|()| Placed::AsAsked),
-        ImageMode::Link => match symlink(src, dest) {
-            Ok(()) => Ok(Placed::AsAsked),
-            Err(no_symlink) => match fs::hard_link(src, dest) {
-                Ok(()) => Ok(Placed::HardLinked(no_symlink.to_string())),
-                Err(no_link) => copy_regular(src, dest)
-                    .map(|()| Placed::Copied(format!("{no_symlink}; {no_link}"))),
-            },
-        },
+        ImageMode::Link => link_or_copy(src, dest, symlink, |s, d| fs::hard_link(s, d)),
     };
     result.map_err(|e| Error::io(src, e))
+}
+
+/// [`ImageMode::Link`]: `symlink`, else `hard_link`, else a copy, saying
+/// which and why.
+fn link_or_copy(
+    src: &Path,
+    dest: &Path,
+    symlink: impl Fn(&Path, &Path) -> std::io::Result<()>,
+    hard_link: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> std::io::Result<Placed> {
+    let no_symlink = match symlink(src, dest) {
+        Ok(()) => return Ok(Placed::AsAsked),
+        Err(e) => e,
+    };
+    let no_link = match hard_link(src, dest) {
+        Ok(()) => return Ok(Placed::HardLinked(no_symlink.to_string())),
+        Err(e) => e,
+    };
+    copy_regular(src, dest).map(|()| Placed::Copied(format!("{no_symlink}; {no_link}")))
 }
 
 /// Copies `src` to the new file `dest`, checking on the open file that it is
@@ -766,6 +778,71 @@ fn check_collisions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where a symlink cannot be made (FAT, some Windows accounts), the
+    /// default mode hard-links, and where neither can (another device), it
+    /// copies; the report says how many and why.
+    #[test]
+    fn link_falls_back_to_a_hard_link_then_a_copy_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("a.png");
+        fs::write(&src, b"pixels").unwrap();
+        let refuse = |what: &'static str| {
+            move |_: &Path, _: &Path| -> std::io::Result<()> {
+                Err(std::io::Error::new(std::io::ErrorKind::Unsupported, what))
+            }
+        };
+        let linked = dir.path().join("linked.png");
+        let placed = link_or_copy(&src, &linked, refuse("no symlinks here"), |s, d| {
+            fs::hard_link(s, d)
+        })
+        .unwrap();
+        assert!(matches!(&placed, Placed::HardLinked(why) if why == "no symlinks here"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ino = |p: &Path| fs::metadata(p).unwrap().ino();
+            assert_eq!(ino(&linked), ino(&src));
+        }
+        let copied = dir.path().join("copied.png");
+        let placed2 = link_or_copy(
+            &src,
+            &copied,
+            refuse("no symlinks here"),
+            refuse("cross-device link"),
+        )
+        .unwrap();
+        assert!(
+            matches!(&placed2, Placed::Copied(why) if why == "no symlinks here; cross-device link")
+        );
+        assert_eq!(fs::read(&copied).unwrap(), b"pixels");
+        assert!(!fs::symlink_metadata(&copied)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+
+        let mut report = WriteReport::new();
+        note_fallbacks(
+            &[placed, Placed::AsAsked, placed2, Placed::Nothing],
+            &mut report,
+        );
+        assert_eq!(
+            report.notes().collect::<Vec<_>>(),
+            [
+                (
+                    "images copied, not linked (no link could be made: no symlinks here; \
+                     cross-device link)",
+                    1
+                ),
+                (
+                    "images hard-linked, not symlinked (a symlink could not be made: no \
+                     symlinks here)",
+                    1
+                ),
+            ]
+        );
+        assert!(report.is_lossless());
+    }
 
     #[test]
     fn quoting() {
