@@ -374,14 +374,17 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// `a.jpg` and `a.png`, a copied image `b.txt` and the labels of `b.jpg`),
 /// or at two paths equal but for case (`c.png` and `C.png`, one file on
 /// macOS and Windows), are refused, naming both. Images brought into the output must resolve,
-/// symlinks followed, inside `image_root` and be regular files.
+/// symlinks followed, inside the folder of [`WriteOptions::image_roots`]
+/// they were found in and be regular files (see [`ImageMode`] for what
+/// each mode does with an image that is missing or refused).
 ///
 /// # Errors
 /// [`Error::Output`] when the output exists or cannot be written,
 /// [`Error::Io`] for an image that cannot be copied or linked,
 /// [`Error::Invalid`] for two outputs (or two subset folders) that would
-/// share one path, an image outside `image_root` or not a regular file, a
-/// name darknet cannot hold, or a copy/link mode without `image_root`.
+/// share one path, an image missing, outside its image folder or not a
+/// regular file (but in [`ImageMode::Link`]), a name darknet cannot hold,
+/// or a copy or link mode without `image_roots`.
 pub fn write_path(
     dataset: &Dataset,
     out_dir: &Path,
@@ -593,11 +596,16 @@ fn image_sources(
     report: &mut WriteReport,
 ) -> Result<Vec<Option<PathBuf>>, Error> {
     let mode = options.images;
-    if mode == ImageMode::Reference {
+    let why_not = match mode {
+        ImageMode::Reference => Some("reference mode"),
+        ImageMode::Link if options.image_roots.is_empty() => Some("no image folder to link from"),
+        _ => None,
+    };
+    if let Some(why_not) = why_not {
         if let Some(first) = names.first() {
             report.note(
                 &format!(
-                    "images named but not brought into the output (reference mode): \
+                    "images named but not brought into the output ({why_not}): \
                      put them where data.yaml names them, {first} for the first"
                 ),
                 names.len() as u64,

@@ -130,7 +130,8 @@ pub struct WriteOptions {
     /// modes that bring images into the output; named by the user, it is
     /// trusted as the boundary images must resolve inside. When it is
     /// `None`, [`convert`] looks in the folders of the input's layout (see
-    /// [`image_roots`]) and [`write`] brings no image.
+    /// [`image_roots`]) and [`write`] brings no image (the report notes
+    /// it).
     pub image_root: Option<PathBuf>,
     /// YOLO: the task of the rows written (detect, segment, pose, OBB);
     /// `None` infers it from the dataset's shapes.
@@ -1032,6 +1033,61 @@ mod tests {
         assert_eq!("symlink".parse::<ImageMode>(), Ok(ImageMode::Symlink));
         assert_eq!("reference".parse::<ImageMode>(), Ok(ImageMode::Reference));
         assert!("move".parse::<ImageMode>().is_err());
+    }
+
+    /// The library refuses what the command line refuses: an image of
+    /// unknown size is never written to a pixel format. Without an image
+    /// folder, the default mode writes YOLO labels and notes the images.
+    #[test]
+    fn unknown_sizes_are_refused_for_pixel_formats_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dataset = Dataset::new();
+        let label = dataset.labels.find_or_insert("cat");
+        for (n, (w, h)) in [(4, 3), (0, 0), (5, 0)].into_iter().enumerate() {
+            dataset.images.push(Image {
+                id: ImageId(n as u64 + 1),
+                file_name: format!("{n}.jpg"),
+                width: w,
+                height: h,
+                ..Image::default()
+            });
+        }
+        dataset.annotations.push(labelkit_model::Annotation::new(
+            labelkit_model::AnnotationId(1),
+            ImageId(2),
+            label,
+            labelkit_model::Geometry::Box(labelkit_model::BoxGeom::from_xyxy(0.1, 0.1, 0.5, 0.5)),
+        ));
+        for format in [Format::Coco, Format::CvatImages, Format::CvatVideo] {
+            let out = dir.path().join(format!("out.{format}"));
+            let err = write(&dataset, format, &out, &WriteOptions::new()).unwrap_err();
+            assert!(
+                matches!(&err, Error::UnknownImageSizes { count: 2, images: 3, first, .. }
+                    if first == &["1.jpg", "2.jpg"]),
+                "{err:?}"
+            );
+            assert!(!out.exists());
+        }
+        let out = dir.path().join("yolo");
+        let report = write(
+            &dataset,
+            Format::YoloUltralytics,
+            &out,
+            &WriteOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("labels/train/1.txt")).unwrap(),
+            "0 0.3 0.3 0.4 0.4\n"
+        );
+        assert_eq!(
+            report.notes().collect::<Vec<_>>(),
+            [(
+                "images named but not brought into the output (no image folder to link from): \
+                 put them where data.yaml names them, images/train/0.jpg for the first",
+                3
+            )]
+        );
     }
 
     #[test]
