@@ -27,6 +27,30 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// Runs `labelkit args` in `d` and checks it fails with exit 2 saying
+/// `needle`.
+fn refused(d: &Path, args: &[&str], needle: &str) {
+    let o = labelkit(args, d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+}
+
+/// The image ids of a COCO document and their file names without folder.
+fn base_names(doc: &serde_json::Value) -> BTreeMap<u64, String> {
+    doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let name = i["file_name"].as_str().unwrap();
+            (
+                i["id"].as_u64().unwrap(),
+                name.rsplit('/').next().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 /// The CVAT "YOLO 1.1" export without its images: COCO and CVAT output is
 /// refused in one message, exit 2, nothing written, no line per image.
 #[test]
@@ -91,27 +115,20 @@ fn image_sizes_from_the_cvat_task_make_the_yolo_export_its_coco_export() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("F008"), "{}", stderr(&o));
     let boxes = |doc: &serde_json::Value| -> BTreeMap<String, ((u64, u64), Vec<Vec<f64>>)> {
-        let mut by_id = BTreeMap::new();
+        let names = base_names(doc);
+        let mut out: BTreeMap<String, ((u64, u64), Vec<Vec<f64>>)> = BTreeMap::new();
         for img in doc["images"].as_array().unwrap() {
-            let name = img["file_name"].as_str().unwrap();
-            let name = name.rsplit('/').next().unwrap().to_owned();
-            by_id.insert(
-                img["id"].as_u64().unwrap(),
-                (
-                    name,
-                    (
-                        img["width"].as_u64().unwrap(),
-                        img["height"].as_u64().unwrap(),
-                    ),
-                ),
+            let size = (
+                img["width"].as_u64().unwrap(),
+                img["height"].as_u64().unwrap(),
+            );
+            out.insert(
+                names[&img["id"].as_u64().unwrap()].clone(),
+                (size, Vec::new()),
             );
         }
-        let mut out: BTreeMap<String, ((u64, u64), Vec<Vec<f64>>)> = BTreeMap::new();
-        for (name, size) in by_id.values() {
-            out.insert(name.clone(), (*size, Vec::new()));
-        }
         for a in doc["annotations"].as_array().unwrap() {
-            let (name, _) = &by_id[&a["image_id"].as_u64().unwrap()];
+            let name = &names[&a["image_id"].as_u64().unwrap()];
             let b: Vec<f64> = a["bbox"]
                 .as_array()
                 .unwrap()
@@ -166,45 +183,21 @@ fn image_sizes_from_the_cvat_task_make_the_yolo_export_its_coco_export() {
     assert_eq!(xml.matches(r#"width="500" height="375""#).count(), 100);
     assert!(!xml.contains(r#"width="0""#));
 
-    let o = labelkit(
-        &[
-            "convert",
-            &gts("yolo_format"),
-            "--to",
-            "coco",
-            "-o",
-            "bad.json",
-            "--image-size",
-            "500",
-        ],
+    let yolo = gts("yolo_format");
+    let convert = ["convert", &yolo, "--to", "coco", "-o", "c.json"];
+    refused(
         d,
-    );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--image-size: invalid image size \"500\": expected WIDTHxHEIGHT"),
-        "{}",
-        stderr(&o)
+        &[&convert[..], &["--image-size", "500"]].concat(),
+        "--image-size: invalid image size \"500\": expected WIDTHxHEIGHT",
     );
     // COCO and CVAT declare their sizes: the options are refused, not
     // ignored.
-    let o = labelkit(
-        &[
-            "convert",
-            &gts("cvat_format/annotations.xml"),
-            "--to",
-            "coco",
-            "-o",
-            "c.json",
-            "--image-size",
-            "500x375",
-        ],
+    let cvat = gts("cvat_format/annotations.xml");
+    let convert = ["convert", &cvat, "--to", "coco", "-o", "c.json"];
+    refused(
         d,
-    );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--image-size and --image-sizes apply to YOLO input only"),
-        "{}",
-        stderr(&o)
+        &[&convert[..], &["--image-size", "500x375"]].concat(),
+        "--image-size and --image-sizes apply to YOLO input only",
     );
     assert!(!d.join("c.json").exists());
 }
@@ -236,18 +229,7 @@ fn coco_keypoints_layout(d: &Path, images: bool) -> PathBuf {
 
 /// Every annotation's keypoints `(x, y, v)` by image file name, in order.
 fn keypoints(doc: &serde_json::Value) -> BTreeMap<String, Vec<Vec<(f64, f64, u64)>>> {
-    let names: BTreeMap<u64, String> = doc["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let name = i["file_name"].as_str().unwrap();
-            (
-                i["id"].as_u64().unwrap(),
-                name.rsplit('/').next().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let names = base_names(doc);
     let mut out: BTreeMap<String, Vec<Vec<(f64, f64, u64)>>> = BTreeMap::new();
     for a in doc["annotations"].as_array().unwrap() {
         let k: Vec<f64> = a["keypoints"]
@@ -490,7 +472,8 @@ fn images_are_found_where_the_common_layouts_put_them() {
 
     // A missing image: where it was looked for, nothing written.
     std::fs::remove_file(d.join("c/train2017/a.png")).unwrap();
-    let o = labelkit(
+    refused(
+        d,
         &[
             "convert",
             "c/annotations/instances_train.json",
@@ -501,18 +484,10 @@ fn images_are_found_where_the_common_layouts_put_them() {
             "-o",
             "missing",
         ],
-        d,
-    );
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains(
-            "1 image not found, nothing written: images not found (the first, \"a.png\", was \
-             looked for at c/annotations/a.png, c/train2017/a.png; its place in the output is \
-             images/train/a.png); name the folder of the images as the image root \
-             (--image-root DIR)"
-        ),
-        "{err}"
+        "1 image not found, nothing written: images not found (the first, \"a.png\", was \
+         looked for at c/annotations/a.png, c/train2017/a.png; its place in the output is \
+         images/train/a.png); name the folder of the images as the image root \
+         (--image-root DIR)",
     );
     assert!(!d.join("missing").exists());
 
