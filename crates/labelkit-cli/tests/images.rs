@@ -27,6 +27,12 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// By image file name: its size and its boxes `[x, y, w, h]`, sorted.
+type BoxesByImage = BTreeMap<String, ((u64, u64), Vec<Vec<f64>>)>;
+
+/// By image file name: each annotation's keypoints `(x, y, v)`.
+type PointsByImage = BTreeMap<String, Vec<Vec<(f64, f64, u64)>>>;
+
 /// Runs `labelkit args` in `d` and checks it fails with exit 2 saying
 /// `needle`.
 fn refused(d: &Path, args: &[&str], needle: &str) {
@@ -114,9 +120,9 @@ fn image_sizes_from_the_cvat_task_make_the_yolo_export_its_coco_export() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("F008"), "{}", stderr(&o));
-    let boxes = |doc: &serde_json::Value| -> BTreeMap<String, ((u64, u64), Vec<Vec<f64>>)> {
+    let boxes = |doc: &serde_json::Value| -> BoxesByImage {
         let names = base_names(doc);
-        let mut out: BTreeMap<String, ((u64, u64), Vec<Vec<f64>>)> = BTreeMap::new();
+        let mut out = BoxesByImage::new();
         for img in doc["images"].as_array().unwrap() {
             let size = (
                 img["width"].as_u64().unwrap(),
@@ -228,9 +234,9 @@ fn coco_keypoints_layout(d: &Path, images: bool) -> PathBuf {
 }
 
 /// Every annotation's keypoints `(x, y, v)` by image file name, in order.
-fn keypoints(doc: &serde_json::Value) -> BTreeMap<String, Vec<Vec<(f64, f64, u64)>>> {
+fn keypoints(doc: &serde_json::Value) -> PointsByImage {
     let names = base_names(doc);
-    let mut out: BTreeMap<String, Vec<Vec<(f64, f64, u64)>>> = BTreeMap::new();
+    let mut out = PointsByImage::new();
     for a in doc["annotations"].as_array().unwrap() {
         let k: Vec<f64> = a["keypoints"]
             .as_array()
