@@ -615,3 +615,33 @@ fn the_default_links_images_and_reference_says_what_it_leaves_out() {
     );
     assert!(!dir.path().join("r/images").exists());
 }
+
+/// `check` verifies declared sizes (D007) against the images in the same
+/// folders `convert` finds them in: COCO's `train2017/` beside
+/// `annotations/`.
+#[test]
+fn check_verifies_sizes_of_images_in_the_coco_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    coco_one(&d.join("annotations/instances_train2017.json"), "a.png");
+    std::fs::create_dir_all(d.join("train2017")).unwrap();
+    std::fs::write(d.join("train2017/a.png"), png(40, 10)).unwrap();
+    let o = labelkit(
+        &[
+            "check",
+            "annotations/instances_train2017.json",
+            "--output-format",
+            "concise",
+            "--select",
+            "D007",
+        ],
+        d,
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert_eq!(
+        out,
+        "annotations/instances_train2017.json:1:12: D007 image `a.png` is declared 20x10 but \
+         the file is 40x10\n"
+    );
+}
