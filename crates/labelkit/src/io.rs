@@ -1062,9 +1062,17 @@ mod tests {
             let out = dir.path().join(format!("out.{format}"));
             let err = write(&dataset, format, &out, &WriteOptions::new()).unwrap_err();
             assert!(
-                matches!(&err, Error::UnknownImageSizes { count: 2, images: 3, first, .. }
+                matches!(&err, Error::UnknownImageSizes { count: 2, images: 3, first, from_yolo: false, .. }
                     if first == &["1.jpg", "2.jpg"]),
                 "{err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "2 of 3 images have no known size (\"1.jpg\", \"2.jpg\"): {format} needs \
+                     every image's size, so nothing was written; declare it in the source (the \
+                     image's width and height, a video's <original_size>)"
+                )
             );
             assert!(!out.exists());
         }

@@ -151,6 +151,7 @@ pub(crate) fn refuse_unknown_sizes(dataset: &Dataset, format: Format) -> Result<
             .take(SHOWN)
             .map(|i| i.file_name.clone())
             .collect(),
+        from_yolo: dataset.info.source_format.as_deref() == Some("yolo"),
     })
 }
 
