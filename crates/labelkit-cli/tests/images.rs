@@ -644,4 +644,24 @@ fn check_verifies_sizes_of_images_in_the_coco_layout() {
         "annotations/instances_train2017.json:1:12: D007 image `a.png` is declared 20x10 but \
          the file is 40x10\n"
     );
+    // A baseline is never written into that image folder, but may go
+    // beside the dataset's folders.
+    let check = [
+        "check",
+        "annotations/instances_train2017.json",
+        "--select",
+        "D007",
+    ];
+    refused(
+        d,
+        &[&check[..], &["--write-baseline", "train2017/baseline.json"]].concat(),
+        "it lies inside the input",
+    );
+    assert!(!d.join("train2017/baseline.json").exists());
+    let o = labelkit(
+        &[&check[..], &["--write-baseline", "baseline.json"]].concat(),
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.join("baseline.json").is_file());
 }

@@ -822,8 +822,9 @@ fn locate(error: Error, loaded: &Loaded) -> Error {
 ///   change it (a `.txt` in a label folder is one more label file): the
 ///   folder of every YOLO label file read (the file of each image, read or
 ///   not) and the image folders, as [`convert_guard`] protects them
-///   (folders below the image root with everything inside, images beside
-///   the annotation file one by one).
+///   (the folders of [`image_roots`] other than the dataset's own, and
+///   folders below them, with everything inside; images beside the
+///   annotation file one by one).
 ///
 /// The dataset's own folder stays a place for such a file (unless it is
 /// itself a label folder). Protect the inputs as given and other files the
@@ -841,7 +842,7 @@ pub fn read_guard(
         guard = guard.file(file.path());
     }
     let yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
-    let image_root = if yolo {
+    let image_root: Vec<PathBuf> = if yolo {
         let mut label_folders = std::collections::BTreeSet::new();
         for span in loaded.spans.images.iter().flatten() {
             if let Some(parent) = loaded
@@ -859,11 +860,16 @@ pub fn read_guard(
                 folder
             });
         }
+        vec![yolo_root(input)]
+    } else {
+        image_roots(input, format)
+    };
+    let own = if yolo {
         yolo_root(input)
     } else {
         input_folder(input)
     };
-    guard_images(guard, &loaded.dataset.images, &image_root)
+    guard_image_folders(guard, &own, &loaded.dataset.images, &image_root)
 }
 
 /// What a conversion of `input` (of `format`) must not write over or into,
@@ -903,12 +909,29 @@ pub fn convert_guard(
             }
         }
     }
-    let own = input_folder(input);
-    for root in image_roots {
-        if !yolo && *root != own && root.is_dir() {
+    guard_image_folders(
+        guard,
+        &input_folder(input),
+        &loaded.dataset.images,
+        image_roots,
+    )
+}
+
+/// Adds to `guard` the image folders `roots` of a dataset whose own folder
+/// is `own`: each folder but `own` with everything inside it, and in each
+/// the files of `images` (see [`guard_images`]).
+fn guard_image_folders(
+    guard: OutputGuard,
+    own: &Path,
+    images: &[Image],
+    roots: &[PathBuf],
+) -> OutputGuard {
+    let mut guard = guard;
+    for root in roots {
+        if root != own && root.is_dir() {
             guard = guard.tree(root);
         }
-        guard = guard_images(guard, &loaded.dataset.images, root);
+        guard = guard_images(guard, images, root);
     }
     guard
 }
