@@ -130,7 +130,7 @@ pub struct WriteOptions {
     /// modes that bring images into the output; named by the user, it is
     /// trusted as the boundary images must resolve inside. When it is
     /// `None`, [`convert`] looks in the folders of the input's layout (see
-    /// [`image_roots`]) and [`write`] brings no image (the report notes
+    /// [`image_roots`]) and [`write()`] brings no image (the report notes
     /// it).
     pub image_root: Option<PathBuf>,
     /// YOLO: the task of the rows written (detect, segment, pose, OBB);
@@ -383,7 +383,7 @@ pub fn write(
     write_found(dataset, format, out, options, &roots)
 }
 
-/// [`write`], with images looked for in `image_roots`, in order.
+/// [`write()`], with images looked for in `image_roots`, in order.
 fn write_found(
     dataset: &Dataset,
     format: Format,
@@ -938,7 +938,7 @@ fn guard_image_folders(
 
 /// The folders where the images a dataset file names may be, in the order
 /// they are tried for each image: for YOLO, the dataset's folder; for a
-/// COCO or CVAT file, the folders of [`verify::image_roots`] (the file's
+/// COCO or CVAT file, the folders of the common layouts (the file's
 /// folder, `images/` and `images/<subset>/` beside it, and beside an
 /// `annotations/` folder COCO's `<subset>/`, `<subset>2017/`,
 /// `images/<subset>/` and `images/`), those that exist and lie inside the
