@@ -476,6 +476,23 @@ fn images_are_found_where_the_common_layouts_put_them() {
         assert_eq!(o.status.code(), Some(2), "{input}: {}", stderr(&o));
     }
 
+    // From inside `annotations/`, the dataset folder is its parent.
+    let o = labelkit(
+        &[
+            "convert",
+            "instances_train.json",
+            "--to",
+            "yolo",
+            "--images",
+            "copy",
+            "-o",
+            "../../out-inside",
+        ],
+        &d.join("a/annotations"),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.join("out-inside/images/train/a.png").is_file());
+
     // A missing image: where it was looked for, nothing written.
     std::fs::remove_file(d.join("c/train2017/a.png")).unwrap();
     refused(

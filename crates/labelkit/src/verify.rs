@@ -48,9 +48,12 @@ pub(crate) fn image_roots(annotation_file: &Path) -> Vec<PathBuf> {
     let in_annotations = name_of(dir).is_some_and(|n| n.eq_ignore_ascii_case("annotations"));
     let top = if in_annotations {
         match dir.parent() {
+            // `.` (run from inside `annotations/`) or `..`: its parent.
+            _ if dir == Path::new(".") => PathBuf::from(".."),
+            _ if dir.file_name().is_none() => dir.join(".."),
             Some(p) if p.as_os_str().is_empty() => PathBuf::from("."),
-            Some(p) if dir.file_name().is_some() => p.to_path_buf(),
-            _ => dir.join(".."),
+            Some(p) => p.to_path_buf(),
+            None => dir.join(".."),
         }
     } else {
         dir.to_path_buf()
