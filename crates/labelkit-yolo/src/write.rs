@@ -264,6 +264,7 @@ fn image_source(roots: &ImageRoots, file_name: &str) -> Lookup {
 
 /// How an image was brought into the output.
 enum Placed {
+    /// Not brought in (reference mode, or no source file).
     Nothing,
     /// As asked.
     AsAsked,
