@@ -259,12 +259,13 @@ fn cvat_masks_on_huge_images_are_written_exactly_or_refused() {
 }
 
 /// A CVAT for video file with `tracks` (each `(first frame, last frame)`,
-/// one box at each) and, when given, a `<stop_frame>`.
+/// one box at each) and, when given, a `<stop_frame>`. Its frames are
+/// 64x48 (`<original_size>`, as CVAT writes it): COCO needs every size.
 fn video(stop_frame: Option<u64>, tracks: &[(u64, u64)]) -> String {
     let stop = stop_frame.map_or(String::new(), |s| format!("<stop_frame>{s}</stop_frame>"));
     let mut xml = format!(
         "<annotations><version>1.1</version><meta><task><mode>interpolation</mode>{stop}\
-         <labels><label><name>p</name><type>any</type></label></labels></task></meta>\n"
+         <original_size><width>64</width><height>48</height></original_size><labels><label><name>p</name><type>any</type></label></labels></task></meta>\n"
     );
     for (i, &(first, last)) in tracks.iter().enumerate() {
         xml.push_str(&format!(

@@ -117,9 +117,32 @@ pub(crate) struct ConvertArgs {
         value_parser = ["material", "all"]
     )]
     pub(crate) strict: Option<String>,
-    /// YOLO output: how images are brought in.
-    #[arg(long, value_parser = ["reference", "copy", "hardlink", "symlink"])]
+    /// YOLO output: how images are brought in. link (the default): a
+    /// symlink, or a hard link or a copy where links cannot be made (said
+    /// so); images not found are left out and counted, their labels
+    /// written. reference: labels only. copy, hardlink, symlink: exactly
+    /// that, and a missing image fails the conversion.
+    #[arg(long, value_parser = ["link", "reference", "copy", "hardlink", "symlink"])]
     pub(crate) images: Option<String>,
+    /// The folder the input's image names are relative to, trusted as the
+    /// boundary images must resolve inside. Without it, images are looked
+    /// for where the common layouts put them: beside the annotation file
+    /// and in its images/ (CVAT, Datumaro), and for a file in annotations/
+    /// in ../images/<subset>/, ../<subset>/, ../<subset>2017/ and ../images/
+    /// (COCO), inside the dataset's folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) image_root: Option<PathBuf>,
+    /// YOLO input: the size of every image whose file gives none (not
+    /// found, unreadable), as WIDTHxHEIGHT (e.g. 640x480). Writing COCO or
+    /// CVAT needs each image's size.
+    #[arg(long, value_name = "WxH")]
+    pub(crate) image_size: Option<String>,
+    /// YOLO input: a COCO or CVAT file of the same images (e.g. the CVAT
+    /// task the export came from) whose declared sizes are used for the
+    /// images whose file gives none, matched by path, file name or stem;
+    /// --image-size covers those it does not name.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) image_sizes: Option<PathBuf>,
     /// CVAT for video output: write only the key frames of tracks.
     #[arg(long)]
     pub(crate) keyframes_only: bool,
@@ -145,8 +168,8 @@ pub(crate) struct ConvertArgs {
     /// `path:`). Image files found in the dataset's folders may be
     /// symlinks to anywhere, with or without this flag (datasets link a
     /// shared image store): only their header is read, for their size.
-    /// `--images copy|symlink|hardlink` still refuses images that resolve
-    /// outside the input folder.
+    /// `--images` still refuses to bring in images that resolve outside
+    /// their image folder.
     #[arg(long)]
     pub(crate) allow_outside: bool,
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context as _};
 use labelkit::rules::Registry;
 use labelkit::{
-    ConvertOptions, Format, ImageMode, OutputFormat, Precision, RenderOptions, WriteOptions,
+    ConvertOptions, Format, ImageMode, ImageSizes, OutputFormat, Precision, RenderOptions,
+    WriteOptions,
 };
 
 use crate::args::{ConvertArgs, RegistryArgs, YoloTaskArg};
@@ -28,6 +29,32 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
     }
     if let Some(images) = &args.images {
         write = write.images(images.parse::<ImageMode>().map_err(|e| anyhow!(e))?);
+    }
+    if let Some(root) = &args.image_root {
+        if !root.is_dir() {
+            bail!("--image-root {}: not a folder", root.display());
+        }
+        write = write.image_root(root.clone());
+    }
+    let mut sizes = match &args.image_sizes {
+        Some(file) => ImageSizes::read(file)
+            .with_context(|| format!("reading the image sizes of {}", file.display()))?,
+        None => ImageSizes::new(),
+    };
+    if let Some(size) = &args.image_size {
+        sizes = sizes.all(ImageSizes::parse_size(size).map_err(|e| anyhow!("--image-size: {e}"))?);
+    }
+    if !sizes.is_empty() {
+        let input_format = match from {
+            Some(f) => f,
+            None => labelkit::detect(&args.input)?,
+        };
+        if !matches!(input_format, Format::YoloUltralytics | Format::YoloDarknet) {
+            bail!(
+                "--image-size and --image-sizes apply to YOLO input only ({} declares its image sizes)",
+                args.input.display()
+            );
+        }
     }
     if args.keyframes_only && to != Format::CvatVideo {
         bail!("--keyframes-only applies to --to cvat-video only");
@@ -70,6 +97,7 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
     };
     let mut options = ConvertOptions::new().strictness(strictness).write(write);
     options.read.yolo.allow_outside_root = args.allow_outside;
+    options.read.image_sizes = sizes;
     if let Some(file) = &args.label_map {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("reading the label map {}", file.display()))?;
@@ -97,7 +125,7 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         );
         eprint!("{text}");
     }
-    if !ui.quiet || !report.write.is_lossless() {
+    if !ui.quiet || !report.write.is_lossless() || report.write.notes().next().is_some() {
         eprintln!(
             "{} -> {} ({} -> {}): {}",
             args.input.display(),

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod images;
+
 const BIN: &str = env!("CARGO_BIN_EXE_labelkit");
 
 /// The repository root: the nearest folder above this package holding the
@@ -1120,8 +1122,25 @@ fn a_cvat_subset_cannot_inject_keys_into_data_yaml_or_obj_data() {
         ),
         "{yaml}"
     );
-    // labelkit reads its own output back, subsets as their folders.
+    // labelkit reads its own output back, subsets as their folders. The
+    // images are not there (in.xml's are not either): COCO needs their
+    // size, given as the CVAT file declares it.
     let o = labelkit(&["convert", "y", "--to", "coco", "-o", "back.json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no known size"), "{}", stderr(&o));
+    let o = labelkit(
+        &[
+            "convert",
+            "y",
+            "--to",
+            "coco",
+            "-o",
+            "back.json",
+            "--image-size",
+            "100x100",
+        ],
+        d,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
     let o = labelkit(&["convert", "in.xml", "--to", "darknet", "-o", "dk"], d);

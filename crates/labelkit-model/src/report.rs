@@ -180,6 +180,9 @@ pub const SKIPPED_WHILE_READING: &str = "input the reader had to skip (see the r
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WriteReport {
     losses: BTreeMap<String, u64>,
+    /// What the user should know that is no loss (images not found, links
+    /// that fell back to copies), by what happened.
+    notes: BTreeMap<String, u64>,
     /// Number of images written.
     pub images_written: u64,
     /// Number of annotations (rows, shapes) written.
@@ -205,10 +208,27 @@ impl WriteReport {
         self.lose(what, 1);
     }
 
+    /// Records `count` times a note on what was written that is not a loss
+    /// of annotations (images not found, links that fell back to copies);
+    /// notes never make a strict conversion fail.
+    pub fn note(&mut self, what: &str, count: u64) {
+        if count > 0 {
+            *self.notes.entry(what.to_owned()).or_insert(0) += count;
+        }
+    }
+
+    /// The notes, sorted by description.
+    pub fn notes(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.notes.iter().map(|(k, &v)| (k.as_str(), v))
+    }
+
     /// Adds another report's counts to this one.
     pub fn merge(&mut self, other: &WriteReport) {
         for (what, &n) in &other.losses {
             self.lose(what, n);
+        }
+        for (what, &n) in &other.notes {
+            self.note(what, n);
         }
         self.images_written += other.images_written;
         self.annotations_written += other.annotations_written;
@@ -261,7 +281,7 @@ impl fmt::Display for WriteReport {
     /// report has no line; else the material losses under `; material
     /// losses:` (or `; no annotation lost` when there is none), then the
     /// bookkeeping under `bookkeeping (ids and metadata, no annotation
-    /// lost):`, one `  N x what` line each.
+    /// lost):`, one `  N x what` line each; then the notes under `notes:`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -269,7 +289,8 @@ impl fmt::Display for WriteReport {
             self.images_written, self.annotations_written
         )?;
         if self.losses.is_empty() {
-            return write!(f, "; nothing lost");
+            write!(f, "; nothing lost")?;
+            return self.fmt_notes(f);
         }
         if self.has_material_loss() {
             write!(f, "; {MATERIAL_HEADING}")?;
@@ -285,9 +306,24 @@ impl fmt::Display for WriteReport {
                 write!(f, "\n  {n} x {what}")?;
             }
         }
+        self.fmt_notes(f)
+    }
+}
+
+impl WriteReport {
+    fn fmt_notes(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.notes.is_empty() {
+            write!(f, "\n{NOTES_HEADING}")?;
+            for (what, n) in self.notes() {
+                write!(f, "\n  {n} x {what}")?;
+            }
+        }
         Ok(())
     }
 }
+
+/// The heading of the notes in the printed report.
+pub const NOTES_HEADING: &str = "notes (nothing lost):";
 
 /// The heading of the material losses in the printed report.
 pub const MATERIAL_HEADING: &str = "material losses:";
@@ -523,5 +559,26 @@ mod tests {
         );
         assert!(Strictness::Material.refuses(&r));
         assert!(!Strictness::Off.refuses(&r));
+    }
+
+    #[test]
+    fn notes_are_printed_last_and_refuse_nothing() {
+        let mut r = WriteReport::new();
+        r.images_written = 2;
+        r.note("images not found", 2);
+        assert!(r.is_lossless());
+        assert!(!Strictness::All.refuses(&r));
+        assert_eq!(
+            r.to_string(),
+            "wrote 2 images, 0 annotations; nothing lost\n\
+             notes (nothing lost):\n  2 x images not found"
+        );
+        let mut s = WriteReport::new();
+        s.lose("label source ids", 1);
+        s.merge(&r);
+        assert_eq!(s.notes().collect::<Vec<_>>(), [("images not found", 2)]);
+        assert!(s
+            .to_string()
+            .ends_with("notes (nothing lost):\n  2 x images not found"));
     }
 }

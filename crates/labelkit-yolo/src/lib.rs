@@ -33,7 +33,11 @@
 //! An image whose size cannot be read (missing file, unknown header) is a
 //! recoverable issue; it is kept with width and height 0 and its shapes in
 //! normalised coordinates (the scale is 1), so that no point is lost. Sizes
-//! can be supplied with [`ReadOptions::image_sizes`].
+//! can be supplied with [`ReadOptions::image_sizes`] (instead of the files)
+//! or [`ReadOptions::fallback_sizes`] and [`ReadOptions::fallback_size`]
+//! (where the files give none). A width or height of 0 therefore means
+//! "size unknown, coordinates normalised": writers of pixel formats refuse
+//! it (see the `labelkit` facade).
 //!
 //! Empty and missing label files both mean an image without objects; such
 //! background images are kept, and written back as empty label files.
@@ -147,18 +151,31 @@ impl Task {
 }
 
 /// How a writer provides the images of the dataset it writes.
+///
+/// Every mode but [`ImageMode::Reference`] looks for each image's
+/// `file_name` under the folders of [`WriteOptions::image_roots`], in
+/// order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ImageMode {
     /// Images are not touched: the written layout names where they belong
-    /// (`images/<subset>/...`) and the user puts them there.
+    /// (`images/<subset>/...`) and the user puts them there; the report
+    /// notes how many images are not in the output.
     #[default]
     Reference,
-    /// Images are copied from [`WriteOptions::image_root`].
+    /// Images are copied.
     Copy,
-    /// Images are hard-linked from [`WriteOptions::image_root`].
+    /// Images are hard-linked.
     HardLink,
-    /// Images are symlinked to their files under [`WriteOptions::image_root`].
+    /// Images are symlinked to their files.
     Symlink,
+    /// Images are symlinked, or hard-linked where a symlink cannot be made,
+    /// or copied where neither can, and the report notes each fallback.
+    /// Unlike the other modes, an image that is not found, or that is
+    /// refused (outside its image folder, not a regular file), is left out
+    /// of the output rather than failing the write: its labels are written
+    /// and the report notes how many images are missing and where the first
+    /// was looked for.
+    Link,
 }
 
 /// Options of the readers.
@@ -170,6 +187,15 @@ pub struct ReadOptions {
     /// file name, or by its file name without extension (tried in that
     /// order).
     pub image_sizes: HashMap<String, (u32, u32)>,
+    /// Sizes `(width, height)` for the images whose file gives none (not
+    /// found, or a header that cannot be read), keyed as
+    /// [`ReadOptions::image_sizes`]; unlike those, the image file is looked
+    /// at first, and an image without a file keeps its
+    /// [`labelkit_model::keys::IMAGE_FILE`] fact.
+    pub fallback_sizes: HashMap<String, (u32, u32)>,
+    /// One size for every image whose size neither its file nor
+    /// [`ReadOptions::fallback_sizes`] gives.
+    pub fallback_size: Option<(u32, u32)>,
     /// The name of the labels folder that replaces `images` in image paths
     /// (default `labels`).
     pub labels_dir: Option<String>,
@@ -195,6 +221,18 @@ impl ReadOptions {
     #[must_use]
     pub fn with_image_sizes(mut self, sizes: HashMap<String, (u32, u32)>) -> Self {
         self.image_sizes = sizes;
+        self
+    }
+
+    /// Sets [`ReadOptions::fallback_sizes`] and [`ReadOptions::fallback_size`].
+    #[must_use]
+    pub fn with_fallback_sizes(
+        mut self,
+        sizes: HashMap<String, (u32, u32)>,
+        all: Option<(u32, u32)>,
+    ) -> Self {
+        self.fallback_sizes = sizes;
+        self.fallback_size = all;
         self
     }
 
@@ -239,10 +277,11 @@ pub struct WriteOptions {
     pub precision: Precision,
     /// What to do with the image files.
     pub images: ImageMode,
-    /// Where the source images live (their `file_name`s are relative to it),
-    /// for [`ImageMode::Copy`], [`ImageMode::HardLink`] and
-    /// [`ImageMode::Symlink`].
-    pub image_root: Option<PathBuf>,
+    /// The folders the source images' `file_name`s are relative to, tried
+    /// in order for each image, for every mode but
+    /// [`ImageMode::Reference`]. An image must resolve (symlinks followed)
+    /// inside the folder it was found in.
+    pub image_roots: Vec<PathBuf>,
     /// Class names in id order; labels are matched by name. `None` uses the
     /// dataset's top-level labels in their order.
     pub class_map: Option<Vec<String>>,
@@ -262,7 +301,7 @@ impl Default for WriteOptions {
             task: None,
             precision: Precision::Clean,
             images: ImageMode::Reference,
-            image_root: None,
+            image_roots: Vec::new(),
             class_map: None,
             keypoint_dims: None,
             parallel_writes: false,
@@ -302,7 +341,7 @@ impl WriteOptions {
     #[must_use]
     pub fn images(mut self, mode: ImageMode, image_root: Option<PathBuf>) -> Self {
         self.images = mode;
-        self.image_root = image_root;
+        self.image_roots = image_root.into_iter().collect();
         self
     }
 

@@ -1251,8 +1251,10 @@ impl Scanned {
 /// The JSON text of the `"missing"` value of the file keys.
 const MISSING: &str = "\"missing\"";
 
-fn size_override(options: &ReadOptions, e: &Entry) -> Option<(u32, u32)> {
-    if options.image_sizes.is_empty() {
+/// The size `sizes` gives the image of `e`: by its path relative to the
+/// dataset root, its file name, or its file name without extension.
+fn size_in(sizes: &HashMap<String, (u32, u32)>, e: &Entry) -> Option<(u32, u32)> {
+    if sizes.is_empty() {
         return None;
     }
     let name = e
@@ -1266,7 +1268,12 @@ fn size_override(options: &ReadOptions, e: &Entry) -> Option<(u32, u32)> {
     [Some(e.file_name.clone()), name, stem]
         .into_iter()
         .flatten()
-        .find_map(|k| options.image_sizes.get(&k).copied())
+        .find_map(|k| sizes.get(&k).copied())
+}
+
+/// The size the options give an image whose file gives none.
+fn fallback_size(options: &ReadOptions, e: &Entry) -> Option<(u32, u32)> {
+    size_in(&options.fallback_sizes, e).or(options.fallback_size)
 }
 
 /// One shape read from a row, before ids are assigned.
@@ -1596,7 +1603,7 @@ fn build(
             .unwrap_or_default();
         // The image is opened directly: a missing file is told by the error
         // of the open, without a metadata call first.
-        let (size, image_found) = match size_override(options, e) {
+        let (size, image_found) = match size_in(&options.image_sizes, e) {
             Some(s) => (Ok(s), None),
             // An image file may be a symlink to anywhere: only its header
             // is read, from a regular file (see `guard`).
@@ -1608,9 +1615,14 @@ fn build(
                         std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
                     ) =>
                 {
-                    (Err("image file not found".to_owned()), Some(false))
+                    let size =
+                        fallback_size(options, e).ok_or_else(|| "image file not found".to_owned());
+                    (size, Some(false))
                 }
-                Err(err) => (Err(err.to_string()), Some(true)),
+                Err(err) => (
+                    fallback_size(options, e).ok_or_else(|| err.to_string()),
+                    Some(true),
+                ),
             },
         };
         Scanned {

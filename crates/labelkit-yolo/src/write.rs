@@ -186,55 +186,126 @@ fn data_yaml_text(plan: &Plan, subsets: &[Subset]) -> String {
     y
 }
 
-/// The image folder as it is on disk (symlinks resolved), the boundary every
-/// copied or linked image must stay inside.
-fn image_root(root: Option<&Path>) -> Result<PathBuf, Error> {
-    let Some(root) = root else {
-        return Err(Error::Invalid(
-            "copying or linking images needs `image_root`".into(),
-        ));
-    };
-    fs::canonicalize(root).map_err(|e| Error::io(root, e))
+/// The folders images are looked for in, as given (for messages) and as
+/// they are on disk (symlinks resolved; `None` when the folder does not
+/// exist), the boundary of every image found in each.
+struct ImageRoots(Vec<(PathBuf, Option<PathBuf>)>);
+
+impl ImageRoots {
+    fn new(roots: &[PathBuf]) -> Result<Self, Error> {
+        if roots.is_empty() {
+            return Err(Error::Invalid(
+                "copying or linking images needs `image_roots`".into(),
+            ));
+        }
+        Ok(Self(
+            roots
+                .iter()
+                .map(|r| (r.clone(), fs::canonicalize(r).ok()))
+                .collect(),
+        ))
+    }
+
+    /// Where the image `file_name` was looked for, as the user named the
+    /// folders, comma-separated.
+    fn looked_for(&self, file_name: &str) -> String {
+        self.0
+            .iter()
+            .map(|(given, _)| given.join(file_name).display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
-/// The file an image name of the dataset stands for, resolved (symlinks
-/// followed) and checked: it must lie inside `root` (canonical) and be a
-/// regular file. A name such as `/etc/passwd`, `../../x.jpg`, or a symlink in
-/// the image folder that points outside it, is refused, as are FIFOs,
-/// devices and folders: a dataset never makes labelkit read, copy or link a
-/// file outside its own folder.
-fn image_source(root: &Path, file_name: &str) -> Result<PathBuf, Error> {
-    let joined = root.join(file_name.replace('\\', "/"));
-    let resolved = fs::canonicalize(&joined).map_err(|e| Error::io(&joined, e))?;
-    if !resolved.starts_with(root) {
-        return Err(Error::Invalid(format!(
-            "refusing to copy or link the image {file_name:?}: it resolves to {}, outside the image folder {}",
-            resolved.display(),
-            root.display()
-        )));
+/// What looking for an image's file found.
+enum Lookup {
+    /// The file, resolved and checked.
+    Found(PathBuf),
+    /// No file of that name in any image folder.
+    Missing,
+    /// A file that may not be brought into the output, and why.
+    Refused(String),
+}
+
+/// The file an image name of the dataset stands for: the first of the
+/// image folders holding it, resolved (symlinks followed) and checked: it
+/// must lie inside the folder it was found in (canonical) and be a regular
+/// file. A name such as `/etc/passwd`, `../../x.jpg`, or a symlink in the
+/// image folder that points outside it, is refused, as are FIFOs, devices
+/// and folders: a dataset never makes labelkit read, copy or link a file
+/// outside its own folder.
+fn image_source(roots: &ImageRoots, file_name: &str) -> Lookup {
+    let name = file_name.replace('\\', "/");
+    for (_, root) in &roots.0 {
+        let Some(root) = root else { continue };
+        let joined = root.join(&name);
+        // A dangling symlink is a missing image, like no file at all.
+        let Ok(resolved) = fs::canonicalize(&joined) else {
+            continue;
+        };
+        if !resolved.starts_with(root) {
+            return Lookup::Refused(format!(
+                "refusing to copy or link the image {file_name:?}: it resolves to {}, outside the image folder {}",
+                resolved.display(),
+                root.display()
+            ));
+        }
+        return match fs::metadata(&resolved) {
+            Ok(meta) if meta.is_file() => Lookup::Found(resolved),
+            Ok(_) => Lookup::Refused(format!(
+                "refusing to copy or link the image {file_name:?}: {} is not a regular file",
+                resolved.display()
+            )),
+            Err(e) => Lookup::Refused(format!("{}: {e}", resolved.display())),
+        };
     }
-    let meta = fs::metadata(&resolved).map_err(|e| Error::io(&resolved, e))?;
-    if !meta.is_file() {
-        return Err(Error::Invalid(format!(
-            "refusing to copy or link the image {file_name:?}: {} is not a regular file",
-            resolved.display()
-        )));
-    }
-    Ok(resolved)
+    Lookup::Missing
+}
+
+/// How an image was brought into the output.
+enum Placed {
+    /// Not brought in (reference mode, or no source file).
+    Nothing,
+    /// As asked.
+    AsAsked,
+    /// Hard-linked because a symlink could not be made (the error).
+    HardLinked(String),
+    /// Copied because no link could be made (the error).
+    Copied(String),
 }
 
 /// Brings the checked image file `src` (see [`image_source`]) to `dest`.
-fn place_image(mode: ImageMode, src: &Path, dest: &Path) -> Result<(), Error> {
+fn place_image(mode: ImageMode, src: &Path, dest: &Path) -> Result<Placed, Error> {
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     let result = match mode {
-        ImageMode::Reference => Ok(()),
-        ImageMode::Copy => copy_regular(src, dest),
-        ImageMode::HardLink => fs::hard_link(src, dest),
-        ImageMode::Symlink => symlink(src, dest),
+        ImageMode::Reference => Ok(Placed::Nothing),
+        ImageMode::Copy => copy_regular(src, dest).map(|()| Placed::AsAsked),
+        ImageMode::HardLink => fs::hard_link(src, dest).map(|()| Placed::AsAsked),
+        ImageMode::Symlink => symlink(src, dest).map(|()| Placed::AsAsked),
+        ImageMode::Link => link_or_copy(src, dest, symlink, |s, d| fs::hard_link(s, d)),
     };
     result.map_err(|e| Error::io(src, e))
+}
+
+/// [`ImageMode::Link`]: `symlink`, else `hard_link`, else a copy, saying
+/// which and why.
+fn link_or_copy(
+    src: &Path,
+    dest: &Path,
+    symlink: impl Fn(&Path, &Path) -> std::io::Result<()>,
+    hard_link: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> std::io::Result<Placed> {
+    let no_symlink = match symlink(src, dest) {
+        Ok(()) => return Ok(Placed::AsAsked),
+        Err(e) => e,
+    };
+    let no_link = match hard_link(src, dest) {
+        Ok(()) => return Ok(Placed::HardLinked(no_symlink.to_string())),
+        Err(e) => e,
+    };
+    copy_regular(src, dest).map(|()| Placed::Copied(format!("{no_symlink}; {no_link}")))
 }
 
 /// Copies `src` to the new file `dest`, checking on the open file that it is
@@ -304,14 +375,17 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// `a.jpg` and `a.png`, a copied image `b.txt` and the labels of `b.jpg`),
 /// or at two paths equal but for case (`c.png` and `C.png`, one file on
 /// macOS and Windows), are refused, naming both. Images brought into the output must resolve,
-/// symlinks followed, inside `image_root` and be regular files.
+/// symlinks followed, inside the folder of [`WriteOptions::image_roots`]
+/// they were found in and be regular files (see [`ImageMode`] for what
+/// each mode does with an image that is missing or refused).
 ///
 /// # Errors
 /// [`Error::Output`] when the output exists or cannot be written,
 /// [`Error::Io`] for an image that cannot be copied or linked,
 /// [`Error::Invalid`] for two outputs (or two subset folders) that would
-/// share one path, an image outside `image_root` or not a regular file, a
-/// name darknet cannot hold, or a copy/link mode without `image_root`.
+/// share one path, an image missing, outside its image folder or not a
+/// regular file (but in [`ImageMode::Link`]), a name darknet cannot hold,
+/// or a copy or link mode without `image_roots`.
 pub fn write_path(
     dataset: &Dataset,
     out_dir: &Path,
@@ -395,21 +469,7 @@ pub fn write_path(
 
     // Every image brought into the output is resolved and checked before
     // anything is written.
-    let sources: Vec<Option<PathBuf>> = if copies {
-        let root = image_root(options.image_root.as_deref())?;
-        let resolved: Vec<Result<PathBuf, Error>> = dataset
-            .images
-            .par_iter()
-            .map(|img| image_source(&root, &img.file_name))
-            .collect();
-        // The first refusal in image order, whatever the threads did.
-        resolved
-            .into_iter()
-            .map(|r| r.map(Some))
-            .collect::<Result<_, Error>>()?
-    } else {
-        vec![None; dataset.images.len()]
-    };
+    let sources = image_sources(dataset, &names, options, &mut report)?;
 
     let staged = StagedDir::create(out_dir)?;
     let root = staged.path().to_path_buf();
@@ -450,18 +510,21 @@ pub fn write_path(
         fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
     let write_one = |(label, text, image, source): &(PathBuf, &str, PathBuf, Option<&Path>)|
-     -> Result<(), Error> {
+     -> Result<Placed, Error> {
         fs::write(label, text.as_bytes()).map_err(|e| Error::io(label, e))?;
-        if let Some(source) = source {
-            place_image(options.images, source, image)?;
+        match source {
+            Some(source) => place_image(options.images, source, image),
+            None => Ok(Placed::Nothing),
         }
-        Ok(())
     };
-    if options.parallel_writes {
-        jobs.par_iter().try_for_each(write_one)?;
+    let placed: Vec<Placed> = if options.parallel_writes {
+        jobs.par_iter()
+            .map(write_one)
+            .collect::<Result<_, Error>>()?
     } else {
-        jobs.iter().try_for_each(write_one)?;
-    }
+        jobs.iter().map(write_one).collect::<Result<_, Error>>()?
+    };
+    note_fallbacks(&placed, &mut report);
     for (_, r) in &formatted {
         report.merge(r);
     }
@@ -515,6 +578,142 @@ pub fn write_path(
     report.images_written = dataset.images.len() as u64;
     report.annotations_written = plan.rows.iter().map(|r| r.len() as u64).sum();
     Ok(report)
+}
+
+/// The checked source file of every image, or `None` for an image not
+/// brought into the output, by [`WriteOptions::images`]:
+/// - [`ImageMode::Reference`]: none; the report notes how many images the
+///   output names but does not hold;
+/// - [`ImageMode::Link`]: images not found, or refused, are left out and
+///   noted, the first of each named (where a missing one was looked for,
+///   where its place in the output is);
+/// - the other modes: the first refused image, or any missing one, is an
+///   error ([`Error::Invalid`]) naming how many are missing and where the
+///   first was looked for.
+fn image_sources(
+    dataset: &Dataset,
+    names: &[String],
+    options: &WriteOptions,
+    report: &mut WriteReport,
+) -> Result<Vec<Option<PathBuf>>, Error> {
+    let mode = options.images;
+    let why_not = match mode {
+        ImageMode::Reference => Some("reference mode"),
+        ImageMode::Link if options.image_roots.is_empty() => Some("no image folder to link from"),
+        _ => None,
+    };
+    if let Some(why_not) = why_not {
+        if let Some(first) = names.first() {
+            report.note(
+                &format!(
+                    "images named but not brought into the output ({why_not}): \
+                     put them where data.yaml names them, {first} for the first"
+                ),
+                names.len() as u64,
+            );
+        }
+        return Ok(vec![None; dataset.images.len()]);
+    }
+    let roots = ImageRoots::new(&options.image_roots)?;
+    let looked: Vec<Lookup> = dataset
+        .images
+        .par_iter()
+        .map(|img| image_source(&roots, &img.file_name))
+        .collect();
+    let missing: Vec<usize> = looked
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| matches!(l, Lookup::Missing).then_some(i))
+        .collect();
+    let missing_note = |first: usize| {
+        let img = &dataset.images[first];
+        format!(
+            "images not found (the first, {:?}, was looked for at {}; its place in the output is {})",
+            img.file_name,
+            roots.looked_for(&img.file_name),
+            names[first]
+        )
+    };
+    if mode == ImageMode::Link {
+        if let Some(&first) = missing.first() {
+            report.note(
+                &format!("{}: labels written without them", missing_note(first)),
+                missing.len() as u64,
+            );
+        }
+        let refused: Vec<&String> = looked
+            .iter()
+            .filter_map(|l| match l {
+                Lookup::Refused(why) => Some(why),
+                _ => None,
+            })
+            .collect();
+        if let Some(first) = refused.first() {
+            report.note(
+                &format!("images left out of the output, labels written ({first})"),
+                refused.len() as u64,
+            );
+        }
+        return Ok(looked
+            .into_iter()
+            .map(|l| match l {
+                Lookup::Found(path) => Some(path),
+                _ => None,
+            })
+            .collect());
+    }
+    // The first refusal in image order, whatever the threads did.
+    if let Some(why) = looked.iter().find_map(|l| match l {
+        Lookup::Refused(why) => Some(why),
+        _ => None,
+    }) {
+        return Err(Error::Invalid(why.clone()));
+    }
+    if let Some(&first) = missing.first() {
+        let n = missing.len();
+        return Err(Error::Invalid(format!(
+            "{n} {} not found, nothing written: {}; name the folder of the images \
+             as the image root (--image-root DIR), or write the labels alone \
+             (--images reference)",
+            if n == 1 { "image" } else { "images" },
+            missing_note(first)
+        )));
+    }
+    Ok(looked
+        .into_iter()
+        .map(|l| match l {
+            Lookup::Found(path) => Some(path),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Notes in `report` the images of [`ImageMode::Link`] that were
+/// hard-linked or copied because a link could not be made, with the first
+/// reason.
+fn note_fallbacks(placed: &[Placed], report: &mut WriteReport) {
+    let mut hard: Option<(&str, u64)> = None;
+    let mut copied: Option<(&str, u64)> = None;
+    for p in placed {
+        let (slot, why) = match p {
+            Placed::HardLinked(why) => (&mut hard, why),
+            Placed::Copied(why) => (&mut copied, why),
+            Placed::Nothing | Placed::AsAsked => continue,
+        };
+        slot.get_or_insert((why.as_str(), 0)).1 += 1;
+    }
+    if let Some((why, n)) = hard {
+        report.note(
+            &format!("images hard-linked, not symlinked (a symlink could not be made: {why})"),
+            n,
+        );
+    }
+    if let Some((why, n)) = copied {
+        report.note(
+            &format!("images copied, not linked (no link could be made: {why})"),
+            n,
+        );
+    }
 }
 
 /// Whether `s` can stand on one line of a line-based file (obj.names, a
@@ -588,6 +787,71 @@ fn check_collisions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where a symlink cannot be made (FAT, some Windows accounts), the
+    /// default mode hard-links, and where neither can (another device), it
+    /// copies; the report says how many and why.
+    #[test]
+    fn link_falls_back_to_a_hard_link_then_a_copy_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("a.png");
+        fs::write(&src, b"pixels").unwrap();
+        let refuse = |what: &'static str| {
+            move |_: &Path, _: &Path| -> std::io::Result<()> {
+                Err(std::io::Error::new(std::io::ErrorKind::Unsupported, what))
+            }
+        };
+        let linked = dir.path().join("linked.png");
+        let placed = link_or_copy(&src, &linked, refuse("no symlinks here"), |s, d| {
+            fs::hard_link(s, d)
+        })
+        .unwrap();
+        assert!(matches!(&placed, Placed::HardLinked(why) if why == "no symlinks here"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ino = |p: &Path| fs::metadata(p).unwrap().ino();
+            assert_eq!(ino(&linked), ino(&src));
+        }
+        let copied = dir.path().join("copied.png");
+        let placed2 = link_or_copy(
+            &src,
+            &copied,
+            refuse("no symlinks here"),
+            refuse("cross-device link"),
+        )
+        .unwrap();
+        assert!(
+            matches!(&placed2, Placed::Copied(why) if why == "no symlinks here; cross-device link")
+        );
+        assert_eq!(fs::read(&copied).unwrap(), b"pixels");
+        assert!(!fs::symlink_metadata(&copied)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+
+        let mut report = WriteReport::new();
+        note_fallbacks(
+            &[placed, Placed::AsAsked, placed2, Placed::Nothing],
+            &mut report,
+        );
+        assert_eq!(
+            report.notes().collect::<Vec<_>>(),
+            [
+                (
+                    "images copied, not linked (no link could be made: no symlinks here; \
+                     cross-device link)",
+                    1
+                ),
+                (
+                    "images hard-linked, not symlinked (a symlink could not be made: no \
+                     symlinks here)",
+                    1
+                ),
+            ]
+        );
+        assert!(report.is_lossless());
+    }
 
     #[test]
     fn quoting() {

@@ -88,6 +88,25 @@ pub enum Error {
         /// The name.
         name: String,
     },
+    /// A format that holds pixels (COCO, CVAT) cannot be written: images
+    /// have no known size (width or height 0), so their coordinates (YOLO
+    /// rows, fractions of the image size) cannot become pixels. See
+    /// [`crate::ImageSizes`].
+    #[error("{}", unknown_sizes(*to, *count, *images, first, *from_yolo))]
+    UnknownImageSizes {
+        /// The target format.
+        to: Format,
+        /// How many images have no size.
+        count: usize,
+        /// How many images the dataset has.
+        images: usize,
+        /// The names of the first few.
+        first: Vec<String>,
+        /// Whether the dataset was read from YOLO (whose images' sizes the
+        /// command line's `--image-size` and `--image-sizes` give); other
+        /// sources declare their sizes themselves.
+        from_yolo: bool,
+    },
     /// A strict conversion would lose something.
     #[error("strict conversion to {to} refused: {}", lossy_summary(report))]
     Lossy {
@@ -98,6 +117,42 @@ pub enum Error {
         /// How many error-level problems the reader stepped over.
         read_issues: usize,
     },
+}
+
+/// The message of [`Error::UnknownImageSizes`]: how many, the first few,
+/// and the ways to give the sizes.
+fn unknown_sizes(
+    to: Format,
+    count: usize,
+    images: usize,
+    first: &[String],
+    from_yolo: bool,
+) -> String {
+    let mut names: Vec<String> = first.iter().map(|n| format!("{n:?}")).collect();
+    if count > first.len() {
+        names.push(format!("{} more", count - first.len()));
+    }
+    let (which, have) = if count == 1 {
+        ("image", "has")
+    } else {
+        ("images", "have")
+    };
+    if !from_yolo {
+        return format!(
+            "{count} of {images} {which} {have} no known size ({}): {to} needs every image's \
+             size, so nothing was written; declare it in the source (the image's width and \
+             height, a video's <original_size>)",
+            names.join(", ")
+        );
+    }
+    format!(
+        "{count} of {images} {which} {have} no known size ({}): {to} needs every image's size, \
+         and YOLO rows, fractions of the image size, need it to become pixels; nothing was \
+         written. Put the images where the dataset names them, or give the sizes with \
+         --image-size WxH (one size for all) or --image-sizes FILE (a COCO or CVAT file of \
+         the same images, matched by file name, e.g. the CVAT task the export came from)",
+        names.join(", ")
+    )
 }
 
 /// The lines of a refused strict conversion: material losses (input the

@@ -38,6 +38,12 @@ pub struct ReadOptions {
     /// sizes always come from the image files. Needs the `yolo` feature
     /// (its header reader); without it nothing is recorded.
     pub verify_image_sizes: bool,
+    /// Sizes for the images whose file gives none (YOLO: not found, or a
+    /// header that cannot be read), by name or one for all; the image files
+    /// are still read first. YOLO rows of an image whose size is still
+    /// unknown stay fractions, and writing them as COCO or CVAT is refused
+    /// ([`Error::UnknownImageSizes`]).
+    pub image_sizes: crate::ImageSizes,
 }
 
 impl ReadOptions {
@@ -53,20 +59,40 @@ impl ReadOptions {
         self.verify_image_sizes = yes;
         self
     }
+
+    /// Sets [`ReadOptions::image_sizes`].
+    #[must_use]
+    pub fn image_sizes(mut self, sizes: crate::ImageSizes) -> Self {
+        self.image_sizes = sizes;
+        self
+    }
 }
 
-/// How YOLO output refers to the images of the dataset.
+/// How YOLO output provides the images of the dataset, each found under
+/// the image folders ([`WriteOptions::image_root`], or in [`convert`] the
+/// folders of the input's layout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ImageMode {
-    /// Leave images where they are and write their paths.
+    /// Link images into the output: a symlink, or a hard link where a
+    /// symlink cannot be made, or a copy where neither can (the report
+    /// notes each fallback). Images not found, or refused (outside their
+    /// folder, not regular files), are left out and noted with where the
+    /// first was looked for; their labels are written, and `data.yaml`
+    /// names the folder where they belong.
     #[default]
+    Link,
+    /// Write the labels only; the report notes that `data.yaml` names
+    /// images the output does not hold.
     Reference,
-    /// Copy images into the output.
+    /// Copy images into the output; a missing or refused image fails the
+    /// write.
     Copy,
-    /// Hard-link images into the output.
+    /// Hard-link images into the output; a missing or refused image fails
+    /// the write.
     HardLink,
-    /// Symlink images into the output.
+    /// Symlink images into the output; a missing or refused image fails
+    /// the write.
     Symlink,
 }
 
@@ -75,12 +101,13 @@ impl std::str::FromStr for ImageMode {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim().to_ascii_lowercase().as_str() {
+            "link" => Ok(Self::Link),
             "reference" => Ok(Self::Reference),
             "copy" => Ok(Self::Copy),
             "hardlink" | "hard-link" => Ok(Self::HardLink),
             "symlink" => Ok(Self::Symlink),
             other => Err(format!(
-                "unknown image mode {other:?}: expected reference, copy, hardlink or symlink"
+                "unknown image mode {other:?}: expected link, reference, copy, hardlink or symlink"
             )),
         }
     }
@@ -99,9 +126,12 @@ pub struct WriteOptions {
     pub images: ImageMode,
     /// CVAT for video: write only the key frames of tracks.
     pub keyframes_only: bool,
-    /// Where the images' `file_name`s are relative to, for the image modes
-    /// that bring images into the output. [`convert`] fills it with the
-    /// input's folder when it is `None`.
+    /// The folder the images' `file_name`s are relative to, for the image
+    /// modes that bring images into the output; named by the user, it is
+    /// trusted as the boundary images must resolve inside. When it is
+    /// `None`, [`convert`] looks in the folders of the input's layout (see
+    /// [`image_roots`]) and [`write()`] brings no image (the report notes
+    /// it).
     pub image_root: Option<PathBuf>,
     /// YOLO: the task of the rows written (detect, segment, pose, OBB);
     /// `None` infers it from the dataset's shapes.
@@ -138,6 +168,13 @@ impl WriteOptions {
     #[must_use]
     pub fn keyframes_only(mut self, yes: bool) -> Self {
         self.keyframes_only = yes;
+        self
+    }
+
+    /// Sets [`WriteOptions::image_root`].
+    #[must_use]
+    pub fn image_root(mut self, root: PathBuf) -> Self {
+        self.image_root = Some(root);
         self
     }
 
@@ -295,14 +332,24 @@ fn read_cvat(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
 
 #[cfg(feature = "yolo")]
 fn read_yolo(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    let with_sizes;
+    let yolo = if options.image_sizes.is_empty() {
+        &options.yolo
+    } else {
+        with_sizes = options
+            .yolo
+            .clone()
+            .with_fallback_sizes(options.image_sizes.by_name.clone(), options.image_sizes.all);
+        &with_sizes
+    };
     let is_label_file = path.is_file()
         && path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
     Ok(if is_label_file {
-        labelkit_yolo::read_label_file(path, &options.yolo)?
+        labelkit_yolo::read_label_file(path, yolo)?
     } else {
-        labelkit_yolo::read_path(path, &options.yolo)?
+        labelkit_yolo::read_path(path, yolo)?
     })
 }
 
@@ -319,14 +366,30 @@ fn read_yolo(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
 /// readers leave for the rules ([`labelkit_model::keys`]) are not written
 /// as data. Output is written atomically by the format's writer.
 ///
+/// COCO and CVAT hold pixels: a dataset with an image of unknown size
+/// (width or height 0, a YOLO image whose size was not found) is refused
+/// before anything is written.
+///
 /// # Errors
-/// I/O errors and refusals of the writer (unsafe file names, an existing
-/// output folder that is not empty).
+/// I/O errors, refusals of the writer (unsafe file names, an existing
+/// output folder that is not empty), and [`Error::UnknownImageSizes`].
 pub fn write(
     dataset: &Dataset,
     format: Format,
     out: &Path,
     options: &WriteOptions,
+) -> Result<WriteReport, Error> {
+    let roots: Vec<PathBuf> = options.image_root.iter().cloned().collect();
+    write_found(dataset, format, out, options, &roots)
+}
+
+/// [`write()`], with images looked for in `image_roots`, in order.
+fn write_found(
+    dataset: &Dataset,
+    format: Format,
+    out: &Path,
+    options: &WriteOptions,
+    image_roots: &[PathBuf],
 ) -> Result<WriteReport, Error> {
     if !format.is_enabled() {
         return Err(Error::disabled(format));
@@ -340,9 +403,10 @@ pub fn write(
     } else {
         dataset
     };
+    crate::sizes::refuse_unknown_sizes(dataset, format)?;
     let cleaned = verify::without_reader_facts(dataset, format);
     let dataset = cleaned.as_ref().unwrap_or(dataset);
-    let written = write_enabled(dataset, format, out, options)?;
+    let written = write_enabled(dataset, format, out, options, image_roots)?;
     report.merge(&written);
     Ok(report)
 }
@@ -543,11 +607,14 @@ fn write_enabled(
     format: Format,
     out: &Path,
     options: &WriteOptions,
+    image_roots: &[PathBuf],
 ) -> Result<WriteReport, Error> {
     match format {
         Format::Coco => write_coco(dataset, out, options),
         Format::CvatImages | Format::CvatVideo => write_cvat(dataset, format, out, options),
-        Format::YoloUltralytics | Format::YoloDarknet => write_yolo(dataset, format, out, options),
+        Format::YoloUltralytics | Format::YoloDarknet => {
+            write_yolo(dataset, format, out, options, image_roots)
+        }
     }
 }
 
@@ -601,6 +668,7 @@ fn write_yolo(
     format: Format,
     out: &Path,
     options: &WriteOptions,
+    image_roots: &[PathBuf],
 ) -> Result<WriteReport, Error> {
     let mut o = labelkit_yolo::WriteOptions::default();
     if let Some(p) = options.precision {
@@ -613,8 +681,9 @@ fn write_yolo(
     } else {
         labelkit_yolo::Layout::Ultralytics
     };
-    o.image_root.clone_from(&options.image_root);
+    o.image_roots = image_roots.to_vec();
     o.images = match options.images {
+        ImageMode::Link => labelkit_yolo::ImageMode::Link,
         ImageMode::Reference => labelkit_yolo::ImageMode::Reference,
         ImageMode::Copy => labelkit_yolo::ImageMode::Copy,
         ImageMode::HardLink => labelkit_yolo::ImageMode::HardLink,
@@ -629,6 +698,7 @@ fn write_yolo(
     format: Format,
     _: &Path,
     _: &WriteOptions,
+    _: &[PathBuf],
 ) -> Result<WriteReport, Error> {
     Err(Error::disabled(format))
 }
@@ -655,38 +725,35 @@ pub fn convert(
         Some(f) => f,
         None => detect(input)?,
     };
-    let image_root = options
-        .write
-        .image_root
-        .clone()
-        .unwrap_or_else(|| input_folder(input));
+    let image_roots = match &options.write.image_root {
+        Some(root) => vec![root.clone()],
+        None => image_roots(input, from),
+    };
     // Refused before reading when the input alone tells, and again with
     // every file and image folder the reader found.
-    convert_guard(input, from, None, &image_root).check(output)?;
+    convert_guard(input, from, None, &image_roots).check(output)?;
     if !to.is_enabled() {
         return Err(Error::disabled(to));
     }
     let mut loaded = read(input, Some(from), &options.read)?;
-    convert_guard(input, from, Some(&loaded), &image_root).check(output)?;
+    convert_guard(input, from, Some(&loaded), &image_roots).check(output)?;
     let mut mapped = WriteReport::new();
     if let Some(map) = &options.label_map {
         loaded.dataset = map.apply(&loaded.dataset, &mut mapped)?;
     }
-    let mut write_options = options.write.clone();
-    write_options.image_root = Some(image_root);
-    let write_options = &write_options;
+    let write_options = &options.write;
     // Input the reader skipped is a material loss, counted in the report
     // the conversion prints, and refused in strict mode.
     let read_errors = error_count(&loaded.issues) as u64;
     let report = if options.strict == Strictness::Off {
-        let mut report =
-            write(&loaded.dataset, to, output, write_options).map_err(|e| locate(e, &loaded))?;
+        let mut report = write_found(&loaded.dataset, to, output, write_options, &image_roots)
+            .map_err(|e| locate(e, &loaded))?;
         report.skipped_while_reading(read_errors);
         report
     } else {
         let temp = strict_temp_path(output);
-        let result =
-            write(&loaded.dataset, to, &temp, write_options).map_err(|e| locate(e, &loaded));
+        let result = write_found(&loaded.dataset, to, &temp, write_options, &image_roots)
+            .map_err(|e| locate(e, &loaded));
         let mut report = match result {
             Ok(r) => r,
             Err(e) => {
@@ -755,8 +822,9 @@ fn locate(error: Error, loaded: &Loaded) -> Error {
 ///   change it (a `.txt` in a label folder is one more label file): the
 ///   folder of every YOLO label file read (the file of each image, read or
 ///   not) and the image folders, as [`convert_guard`] protects them
-///   (folders below the image root with everything inside, images beside
-///   the annotation file one by one).
+///   (the folders of [`image_roots`] other than the dataset's own, and
+///   folders below them, with everything inside; images beside the
+///   annotation file one by one).
 ///
 /// The dataset's own folder stays a place for such a file (unless it is
 /// itself a label folder). Protect the inputs as given and other files the
@@ -774,7 +842,7 @@ pub fn read_guard(
         guard = guard.file(file.path());
     }
     let yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
-    let image_root = if yolo {
+    let image_root: Vec<PathBuf> = if yolo {
         let mut label_folders = std::collections::BTreeSet::new();
         for span in loaded.spans.images.iter().flatten() {
             if let Some(parent) = loaded
@@ -792,11 +860,16 @@ pub fn read_guard(
                 folder
             });
         }
+        vec![yolo_root(input)]
+    } else {
+        image_roots(input, format)
+    };
+    let own = if yolo {
         yolo_root(input)
     } else {
         input_folder(input)
     };
-    guard_images(guard, &loaded.dataset.images, &image_root)
+    guard_image_folders(guard, &own, &loaded.dataset.images, &image_root)
 }
 
 /// What a conversion of `input` (of `format`) must not write over or into,
@@ -806,9 +879,11 @@ pub fn read_guard(
 ///   the dataset folder with everything inside it, and the folder of every
 ///   file read (a `path:` elsewhere);
 /// - COCO and CVAT: the file, every file read, and the folders of the images
-///   it names below `image_root` (`images/...`) with everything inside
-///   them; images beside the annotation file are protected one by one (the
-///   annotation file's own folder is where outputs conventionally go).
+///   it names below each of `image_roots` (`images/...`) with everything
+///   inside them; images directly in an image folder are protected one by
+///   one (the annotation file's own folder is where outputs conventionally
+///   go), and the image folders other than the annotation file's with
+///   everything inside them.
 ///
 /// `loaded`, when given, adds what the reader read and the images.
 #[must_use]
@@ -816,7 +891,7 @@ pub fn convert_guard(
     input: &Path,
     format: Format,
     loaded: Option<&Loaded>,
-    image_root: &Path,
+    image_roots: &[PathBuf],
 ) -> OutputGuard {
     let yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
     let mut guard = OutputGuard::new([input.to_path_buf()]);
@@ -834,7 +909,46 @@ pub fn convert_guard(
             }
         }
     }
-    guard_images(guard, &loaded.dataset.images, image_root)
+    guard_image_folders(
+        guard,
+        &input_folder(input),
+        &loaded.dataset.images,
+        image_roots,
+    )
+}
+
+/// Adds to `guard` the image folders `roots` of a dataset whose own folder
+/// is `own`: each folder but `own` with everything inside it, and in each
+/// the files of `images` (see [`guard_images`]).
+fn guard_image_folders(
+    guard: OutputGuard,
+    own: &Path,
+    images: &[Image],
+    roots: &[PathBuf],
+) -> OutputGuard {
+    let mut guard = guard;
+    for root in roots {
+        if root != own && root.is_dir() {
+            guard = guard.tree(root);
+        }
+        guard = guard_images(guard, images, root);
+    }
+    guard
+}
+
+/// The folders where the images a dataset file names may be, in the order
+/// they are tried for each image: for YOLO, the dataset's folder; for a
+/// COCO or CVAT file, the folders of the common layouts (the file's
+/// folder, `images/` and `images/<subset>/` beside it, and beside an
+/// `annotations/` folder COCO's `<subset>/`, `<subset>2017/`,
+/// `images/<subset>/` and `images/`), those that exist and lie inside the
+/// dataset's folder.
+#[must_use]
+pub fn image_roots(input: &Path, format: Format) -> Vec<PathBuf> {
+    if matches!(format, Format::YoloUltralytics | Format::YoloDarknet) {
+        return vec![input_folder(input)];
+    }
+    verify::image_roots(input)
 }
 
 /// Adds the files of `images` (named relative to `image_root`) to `guard`:
@@ -942,6 +1056,69 @@ mod tests {
         assert_eq!("symlink".parse::<ImageMode>(), Ok(ImageMode::Symlink));
         assert_eq!("reference".parse::<ImageMode>(), Ok(ImageMode::Reference));
         assert!("move".parse::<ImageMode>().is_err());
+    }
+
+    /// The library refuses what the command line refuses: an image of
+    /// unknown size is never written to a pixel format. Without an image
+    /// folder, the default mode writes YOLO labels and notes the images.
+    #[test]
+    fn unknown_sizes_are_refused_for_pixel_formats_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dataset = Dataset::new();
+        let label = dataset.labels.find_or_insert("cat");
+        for (n, (w, h)) in [(4, 3), (0, 0), (5, 0)].into_iter().enumerate() {
+            dataset.images.push(Image {
+                id: ImageId(n as u64 + 1),
+                file_name: format!("{n}.jpg"),
+                width: w,
+                height: h,
+                ..Image::default()
+            });
+        }
+        dataset.annotations.push(labelkit_model::Annotation::new(
+            labelkit_model::AnnotationId(1),
+            ImageId(2),
+            label,
+            labelkit_model::Geometry::Box(labelkit_model::BoxGeom::from_xyxy(0.1, 0.1, 0.5, 0.5)),
+        ));
+        for format in [Format::Coco, Format::CvatImages, Format::CvatVideo] {
+            let out = dir.path().join(format!("out.{format}"));
+            let err = write(&dataset, format, &out, &WriteOptions::new()).unwrap_err();
+            assert!(
+                matches!(&err, Error::UnknownImageSizes { count: 2, images: 3, first, from_yolo: false, .. }
+                    if first == &["1.jpg", "2.jpg"]),
+                "{err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "2 of 3 images have no known size (\"1.jpg\", \"2.jpg\"): {format} needs \
+                     every image's size, so nothing was written; declare it in the source (the \
+                     image's width and height, a video's <original_size>)"
+                )
+            );
+            assert!(!out.exists());
+        }
+        let out = dir.path().join("yolo");
+        let report = write(
+            &dataset,
+            Format::YoloUltralytics,
+            &out,
+            &WriteOptions::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("labels/train/1.txt")).unwrap(),
+            "0 0.3 0.3 0.4 0.4\n"
+        );
+        assert_eq!(
+            report.notes().collect::<Vec<_>>(),
+            [(
+                "images named but not brought into the output (no image folder to link from): \
+                 put them where data.yaml names them, images/train/0.jpg for the first",
+                3
+            )]
+        );
     }
 
     #[test]

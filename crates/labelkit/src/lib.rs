@@ -58,15 +58,17 @@ mod error;
 mod format;
 mod io;
 pub mod label_map;
+mod sizes;
 mod verify;
 
 pub use detect::{detect, detect_bytes};
 pub use error::Error;
 pub use format::{formats, Capability, Format, FormatInfo, Support, UnknownFormat, FEATURES};
 pub use io::{
-    convert, convert_guard, read, read_guard, write, ConvertOptions, ConvertReport, ImageMode,
-    OutputGuard, ReadOptions, WriteOptions, EXPANDED_TRACKS, MAX_EXPANDED_FRAMES,
+    convert, convert_guard, image_roots, read, read_guard, write, ConvertOptions, ConvertReport,
+    ImageMode, OutputGuard, ReadOptions, WriteOptions, EXPANDED_TRACKS, MAX_EXPANDED_FRAMES,
 };
+pub use sizes::ImageSizes;
 
 /// The canonical label model.
 pub use labelkit_model as model;

@@ -15,18 +15,86 @@ use crate::format::Format;
 #[cfg(feature = "yolo")]
 const PROBES: usize = 20;
 
-/// The folders an annotation file's image names may be relative to: the
-/// file's folder, its `images` subfolder, and the `images` folder beside it.
-fn candidate_roots(annotation_file: &Path) -> [PathBuf; 3] {
+/// The folders an annotation file's image names may be relative to, in the
+/// order they are tried, as the common layouts place images:
+/// - the file's folder, its `images/` (CVAT and Datumaro exports) and
+///   `images/<subset>/`;
+/// - when the file is in a folder named `annotations` (COCO, Datumaro's
+///   COCO), the dataset folder above it: `images/<subset>/`, `<subset>/`
+///   (COCO's `train2017/` for `instances_train2017.json`),
+///   `<subset>2017/` (for `instances_train.json`) and `images/`.
+///
+/// `<subset>` is the file name's stem after its last `_`
+/// (`person_keypoints_val2017` gives `val2017`). Only the folders that
+/// exist and, symlinks followed, lie inside the dataset folder (the file's
+/// folder, or the one above `annotations`) are returned, but for the
+/// file's own folder, which always comes first: a folder the dataset
+/// links elsewhere is never searched (name it with `--image-root`).
+pub(crate) fn image_roots(annotation_file: &Path) -> Vec<PathBuf> {
     let dir = annotation_file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    [
-        dir.to_path_buf(),
-        dir.join("images"),
-        dir.join("..").join("images"),
-    ]
+    let stem = annotation_file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let subset = stem.rsplit('_').next().filter(|s| !s.is_empty());
+    let name_of = |p: &Path| {
+        p.file_name()
+            .map(std::ffi::OsStr::to_os_string)
+            .or_else(|| std::fs::canonicalize(p).ok()?.file_name().map(Into::into))
+    };
+    let in_annotations = name_of(dir).is_some_and(|n| n.eq_ignore_ascii_case("annotations"));
+    let top = if in_annotations {
+        match dir.parent() {
+            // `.` (run from inside `annotations/`) or `..`: its parent.
+            _ if dir == Path::new(".") => PathBuf::from(".."),
+            _ if dir.file_name().is_none() => dir.join(".."),
+            Some(p) if p.as_os_str().is_empty() => PathBuf::from("."),
+            Some(p) => p.to_path_buf(),
+            None => dir.join(".."),
+        }
+    } else {
+        dir.to_path_buf()
+    };
+    // `./x` is shown as `x`.
+    let under = |base: &Path, rel: &Path| {
+        if base == Path::new(".") {
+            rel.to_path_buf()
+        } else {
+            base.join(rel)
+        }
+    };
+    let top_join = |rel: &str| under(&top, Path::new(rel));
+    let mut candidates = vec![dir.to_path_buf(), under(dir, Path::new("images"))];
+    if let Some(s) = subset {
+        candidates.push(under(dir, &Path::new("images").join(s)));
+    }
+    if in_annotations {
+        if let Some(s) = subset {
+            candidates.push(top_join(&format!("images/{s}")));
+            candidates.push(top_join(s));
+            if !s.ends_with(|c: char| c.is_ascii_digit()) {
+                candidates.push(top_join(&format!("{s}2017")));
+            }
+        }
+        candidates.push(top_join("images"));
+    }
+    let tree = std::fs::canonicalize(&top).ok();
+    let mut seen = std::collections::HashSet::new();
+    let mut roots = Vec::new();
+    for (i, c) in candidates.into_iter().enumerate() {
+        let real = std::fs::canonicalize(&c).ok();
+        let inside = match (&real, &tree) {
+            (Some(r), Some(t)) => r.is_dir() && r.starts_with(t),
+            _ => false,
+        };
+        if (i == 0 || inside) && seen.insert(real.unwrap_or_else(|| c.clone())) {
+            roots.push(c);
+        }
+    }
+    roots
 }
 
 /// An image file found, and its size or why it could not be read.
@@ -37,7 +105,7 @@ type Probed = (PathBuf, Result<(u32, u32), String>);
 /// or CVAT file) and records each file's size, read from its header with
 /// the EXIF orientation applied, under [`keys::FILE_SIZE`] in the image's
 /// `extra`. Each image name is tried relative to the folders of
-/// [`candidate_roots`], in order; a folder where none of the first
+/// [`image_roots`], in order; a folder where none of the first
 /// [`PROBES`] images is found is not tried further. A file that exists but
 /// whose header cannot be read is reported as an `F008` issue. Headers are
 /// read in parallel; the result does not depend on the order of the work.
@@ -47,7 +115,7 @@ pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
     use labelkit_yolo::imagesize::image_size;
     use rayon::prelude::*;
 
-    let roots = candidate_roots(annotation_file);
+    let roots = image_roots(annotation_file);
     let sample: Vec<&str> = loaded
         .dataset
         .images
@@ -142,7 +210,7 @@ fn names_a_file_below(name: &str) -> bool {
 /// Without the YOLO crate there is no header reader: nothing is recorded.
 #[cfg(not(feature = "yolo"))]
 pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
-    let _ = (loaded, candidate_roots(annotation_file));
+    let _ = (loaded, annotation_file);
 }
 
 /// Whether an `extra` key is a fact a reader left for the rules (see
@@ -188,14 +256,54 @@ mod tests {
     use labelkit_model::{Image, ImageId, Label};
 
     #[test]
-    fn candidate_roots_of_a_bare_file_name_are_relative_to_the_working_folder() {
-        let [a, b, c] = candidate_roots(Path::new("instances.json"));
-        assert_eq!(a, PathBuf::from("."));
-        assert_eq!(b, PathBuf::from("./images"));
-        assert_eq!(c, PathBuf::from("./../images"));
-        let [a, _, c] = candidate_roots(Path::new("/d/annotations/x.xml"));
-        assert_eq!(a, PathBuf::from("/d/annotations"));
-        assert_eq!(c, PathBuf::from("/d/annotations/../images"));
+    fn image_roots_follow_the_common_layouts_inside_the_dataset() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let roots = |file: &str| -> Vec<String> {
+            image_roots(&d.join(file))
+                .iter()
+                .map(|p| p.strip_prefix(d).unwrap().display().to_string())
+                .collect()
+        };
+        // Only the file's own folder while nothing else exists.
+        assert_eq!(roots("annotations/instances_train.json"), ["annotations"]);
+        for f in ["images/train", "train2017", "annotations/images", "train"] {
+            std::fs::create_dir_all(d.join(f)).unwrap();
+        }
+        assert_eq!(
+            roots("annotations/instances_train.json"),
+            [
+                "annotations",
+                "annotations/images",
+                "images/train",
+                "train",
+                "train2017",
+                "images"
+            ]
+        );
+        assert_eq!(
+            roots("annotations/person_keypoints_train2017.json"),
+            ["annotations", "annotations/images", "train2017", "images"]
+        );
+        // Beside a file that is not in `annotations/`, only its folder's
+        // images/ (CVAT, Datumaro); `../images` is outside its dataset.
+        std::fs::create_dir_all(d.join("task/images")).unwrap();
+        assert_eq!(roots("task/annotations.xml"), ["task", "task/images"]);
+        // A folder linked out of the dataset is not searched.
+        #[cfg(unix)]
+        {
+            let elsewhere = tempfile::tempdir().unwrap();
+            std::os::unix::fs::symlink(elsewhere.path(), d.join("val2017")).unwrap();
+            assert_eq!(
+                roots("annotations/instances_val2017.json"),
+                ["annotations", "annotations/images", "images"]
+            );
+        }
+        // A bare file name is relative to the working folder.
+        assert_eq!(
+            image_roots(Path::new("instances.json"))[0],
+            PathBuf::from(".")
+        );
     }
 
     #[cfg(feature = "yolo")]

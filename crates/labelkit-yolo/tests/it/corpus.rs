@@ -435,7 +435,11 @@ fn review_metrics_darknet_without_images() {
     .unwrap();
     let sizes = cvat_sizes(&xml);
     assert_eq!(sizes.len(), 100);
-    let l = read_path(&dir, &ReadOptions::default().with_image_sizes(sizes)).unwrap();
+    let l = read_path(
+        &dir,
+        &ReadOptions::default().with_image_sizes(sizes.clone()),
+    )
+    .unwrap();
     assert!(l.issues.is_empty(), "{:?}", &l.issues[..1]);
     let d = &l.dataset;
     let pos = d
@@ -452,6 +456,44 @@ fn review_metrics_darknet_without_images() {
             (12, 104.0, 78.0, 375.0, 183.0),
             (0, 195.0, 180.0, 213.0, 229.0)
         ]
+    );
+
+    // The same sizes as fallbacks: the image files are looked for first
+    // (none is there, so each keeps its "missing" fact) and the boxes are
+    // the same pixels; one size for all covers what the map does not name.
+    let mut some = sizes.clone();
+    some.remove("2007_000032.jpg");
+    let l = read_path(
+        &dir,
+        &ReadOptions::default().with_fallback_sizes(some, Some((640, 480))),
+    )
+    .unwrap();
+    assert!(l.issues.is_empty(), "{:?}", &l.issues[..1]);
+    let d = &l.dataset;
+    assert!(d.images.iter().all(|i| i
+        .extra
+        .iter()
+        .any(|(k, v)| k == labelkit_model::keys::IMAGE_FILE && v == "\"missing\"")));
+    assert_eq!((d.images[pos].width, d.images[pos].height), (640, 480));
+    // The rows of the 500x281 image, as fractions of 640x480 (6 decimals).
+    let (class, x0, y0, x1, y1) = boxes(d, pos)[0];
+    assert_eq!(class, 0);
+    for (got, want) in [
+        (x0, 26.0 * 640.0 / 500.0),
+        (y0, 189.0 * 480.0 / 281.0),
+        (x1, 44.0 * 640.0 / 500.0),
+        (y1, 238.0 * 480.0 / 281.0),
+    ] {
+        assert!((got - want).abs() < 1e-3, "{got} vs {want}");
+    }
+    let other = d
+        .images
+        .iter()
+        .position(|i| i.file_name == "obj_train_data/2007_000027.jpg")
+        .unwrap();
+    assert_eq!(
+        (d.images[other].width, d.images[other].height),
+        sizes["2007_000027.jpg"]
     );
 }
 

@@ -143,3 +143,69 @@ fn the_writer_does_not_carry_the_facts_and_writes_background_images_as_empty_fil
         assert!(!text.contains("missing"), "{text}");
     }
 }
+
+/// Fallback sizes are for images whose file gives none: a header that can
+/// be read wins, a missing image takes its size by name or the one for
+/// all, keeps its "missing" fact, and is no read issue.
+#[test]
+fn fallback_sizes_fill_only_what_the_files_do_not_give() {
+    let dir = tempfile::tempdir().unwrap();
+    pose_dataset(dir.path());
+    let by_name = std::collections::HashMap::from([
+        ("a.gif".to_owned(), (99, 99)),
+        ("d".to_owned(), (200, 100)),
+    ]);
+    let l = read_path(
+        dir.path(),
+        &ReadOptions::default().with_fallback_sizes(by_name, Some((7, 7))),
+    )
+    .unwrap();
+    assert!(l.issues.is_empty(), "{:?}", l.issues);
+    let sizes: Vec<(&str, u32, u32, Option<&str>)> = l
+        .dataset
+        .images
+        .iter()
+        .map(|i| {
+            (
+                i.file_name.as_str(),
+                i.width,
+                i.height,
+                extra(&i.extra, keys::IMAGE_FILE),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sizes,
+        [
+            ("images/train/a.gif", 16, 8, None),
+            ("images/train/b.gif", 16, 8, None),
+            ("images/train/c.gif", 16, 8, None),
+            ("images/train/d.jpg", 200, 100, Some("\"missing\"")),
+        ]
+    );
+    // d's box (0.5 0.5 0.5 0.5) in pixels of 200 x 100.
+    let d_id = l.dataset.images[3].id;
+    let b = l
+        .dataset
+        .annotations
+        .iter()
+        .find_map(|a| match (&a.geometry, a.image == d_id) {
+            (labelkit_model::Geometry::Box(b), true) => Some(*b),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        (b.x_min, b.y_min, b.x_max, b.y_max),
+        (50.0, 25.0, 150.0, 75.0)
+    );
+    // Without a size by name, the one for all.
+    let l = read_path(
+        dir.path(),
+        &ReadOptions::default().with_fallback_sizes(std::collections::HashMap::new(), Some((7, 7))),
+    )
+    .unwrap();
+    assert_eq!(
+        (l.dataset.images[3].width, l.dataset.images[3].height),
+        (7, 7)
+    );
+}
