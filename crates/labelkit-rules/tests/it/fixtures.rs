@@ -71,6 +71,7 @@ impl Fx {
             spans,
             sources,
             issues: Vec::new(),
+            ..Loaded::default()
         }
     }
 }

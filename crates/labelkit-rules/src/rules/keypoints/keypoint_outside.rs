@@ -6,6 +6,8 @@
 //! that shares the keypoints' group (a COCO annotation's `bbox`, a CVAT box
 //! grouped with a skeleton). When the group has several boxes, a point must
 //! lie in one of them; the finding names the group's first 16 boxes.
+//! Images of unknown size are skipped: their coordinates are not pixels
+//! (`unmeasured-images`, G005, counts them).
 //!
 //! ## Why it matters
 //! A point outside its object's box belongs to another object or was
@@ -49,6 +51,9 @@ type Groups = HashMap<GroupId, Vec<(usize, BoxGeom)>>;
 
 impl Rule for KeypointOutside {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
+        if !image.has_size() {
+            return; // tolerances are pixels; unmeasured-images counts it
+        }
         let groups = group_boxes(cx, image);
         let outside_box = outside_their_boxes(cx, image, &groups);
         for &a in image.annotations {
