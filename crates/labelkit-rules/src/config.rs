@@ -680,8 +680,16 @@ path = "lib.so"
         assert_eq!(
             c.schema.max_parts,
             [
-                PartLimit { parent: "face".into(), part: "eye".into(), max: 2 },
-                PartLimit { parent: "face".into(), part: "nose".into(), max: 1 },
+                PartLimit {
+                    parent: "face".into(),
+                    part: "eye".into(),
+                    max: 2
+                },
+                PartLimit {
+                    parent: "face".into(),
+                    part: "nose".into(),
+                    max: 1
+                },
             ]
         );
         assert_eq!(c.keypoints[1].1.len(), 17);

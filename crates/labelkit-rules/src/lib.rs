@@ -66,9 +66,9 @@ pub use config::{
 };
 pub use external::{ExternalFinding, ExternalRules};
 pub use meta::{extract_module_doc, section, RuleMeta, RuleStatus, DOC_HEADINGS};
+pub use names::{normalise_name, NameProblem};
 pub use presets::{preset_toml, PRESET_NAMES};
 pub use registry::{is_kebab_case, Registry, RegistryError, RESERVED_PREFIXES};
-pub use names::{normalise_name, NameProblem};
 pub use rule::{Context, Finding, ImageCtx, ResolvedGroup, ResolvedLimit, Rule, SIZE_EPSILON};
 pub use rules::dataset::image_size_mismatch::FILE_SIZE_KEY;
 pub use rules::dataset::labels_without_image::IMAGE_FILE_KEY;

@@ -273,7 +273,10 @@ mod tests {
         let c = |s: &str| s.chars().collect::<Vec<_>>();
         let mut row = Vec::new();
         assert_eq!(edits_within(&c("eye"), &c("eyes"), 1, &mut row), Some(1));
-        assert_eq!(edits_within(&c("kitten"), &c("sitting"), 3, &mut row), Some(3));
+        assert_eq!(
+            edits_within(&c("kitten"), &c("sitting"), 3, &mut row),
+            Some(3)
+        );
         assert_eq!(edits_within(&c("kitten"), &c("sitting"), 2, &mut row), None);
         assert_eq!(edits_within(&c("abc"), &c("xyz"), 2, &mut row), None);
     }

@@ -262,7 +262,10 @@ impl<'a> Context<'a> {
         let mut keypoints: Vec<Option<&KeypointSchema>> =
             labels.labels.iter().map(|l| l.keypoints.as_ref()).collect();
         for (name, schema) in &config.keypoints {
-            if let Some(slot) = names.resolve(name).and_then(|id| keypoints.get_mut(id.index())) {
+            if let Some(slot) = names
+                .resolve(name)
+                .and_then(|id| keypoints.get_mut(id.index()))
+            {
                 *slot = Some(schema);
             }
         }

@@ -6,8 +6,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use labelkit_diagnostics::{
-    ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, Rounding, SizeUnknown,
-    SourceFile, SourceSpan,
+    ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, Rounding, SizeUnknown, SourceFile,
+    SourceSpan,
 };
 use labelkit_model::{
     keys, Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint,
@@ -1839,7 +1839,10 @@ fn build(
                 Shape::Pose(b, k) => {
                     let group = Some(GroupId(next_group));
                     next_group += 1;
-                    for (g, rounding) in [(Geometry::Box(b), p.rounding), (Geometry::Keypoints(k), None)] {
+                    for (g, rounding) in [
+                        (Geometry::Box(b), p.rounding),
+                        (Geometry::Keypoints(k), None),
+                    ] {
                         let mut a = Annotation::new(AnnotationId(next_ann), image_id, label, g);
                         a.group = group;
                         loaded.dataset.annotations.push(a);

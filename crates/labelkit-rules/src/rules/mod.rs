@@ -294,7 +294,11 @@ pub(crate) fn edge_tolerance(image: &ImageCtx<'_>, group: &ResolvedGroup) -> f64
 
 /// The bounds of the shapes at `positions`, into `bounds` (cleared
 /// first).
-pub(crate) fn fill_bounds(cx: &Context<'_>, positions: &[usize], bounds: &mut Vec<Option<BoxGeom>>) {
+pub(crate) fn fill_bounds(
+    cx: &Context<'_>,
+    positions: &[usize],
+    bounds: &mut Vec<Option<BoxGeom>>,
+) {
     let anns = &cx.dataset.annotations;
     bounds.clear();
     bounds.extend(

@@ -295,7 +295,10 @@ fn capitalised_class_names_resolve_and_their_mistakes_are_found() {
     assert!(d.labels.find("Hand_Left").is_some());
     assert!(d.labels.find("Right-Front").is_some());
     let clean = check(&testgen::loaded(d.clone()), &config());
-    assert_eq!(summary(&clean, &testgen::loaded(d.clone()).sources), Vec::<String>::new());
+    assert_eq!(
+        summary(&clean, &testgen::loaded(d.clone()).sources),
+        Vec::<String>::new()
+    );
     // A stray eye, out of its face, and a third eye in another face.
     let b = bx(&mut d, id(8, 7));
     b.y_min += 150.0;
@@ -328,7 +331,12 @@ fn line_of(loaded: &labelkit_diagnostics::Loaded, id: u64) -> u32 {
         .position(|a| a.id.0 == id)
         .unwrap();
     let span = loaded.spans.annotation(pos).unwrap();
-    loaded.sources.get(span.file).unwrap().line_col(span.span.start).line
+    loaded
+        .sources
+        .get(span.file)
+        .unwrap()
+        .line_col(span.span.start)
+        .line
 }
 
 /// A 3 px tall eye exported to YOLO at 6 significant digits on a 360 px
@@ -341,7 +349,11 @@ fn an_exported_3px_eye_keeps_the_clean_set_clean() {
     let b = bx(&mut d, id(2, 6));
     b.x_max = b.x_min + 4.0;
     b.y_max = b.y_min + 0.008_333_33 * 360.0;
-    let pos = d.annotations.iter().position(|a| a.id.0 == id(2, 6)).unwrap();
+    let pos = d
+        .annotations
+        .iter()
+        .position(|a| a.id.0 == id(2, 6))
+        .unwrap();
     let mut loaded = testgen::loaded(d);
     let before = check(&loaded, &config());
     assert_eq!(

@@ -53,8 +53,7 @@ impl Rule for OrphanCompanion {
                     let Some(cb) = anns.get(c).and_then(|x| area_bounds(&x.geometry)) else {
                         continue;
                     };
-                    let found =
-                        index.first_before(&cb, usize::MAX).is_some() || edges.any(&cb);
+                    let found = index.first_before(&cb, usize::MAX).is_some() || edges.any(&cb);
                     if !found {
                         out.push(
                             Finding::annotation(

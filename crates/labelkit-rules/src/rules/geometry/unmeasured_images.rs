@@ -18,7 +18,7 @@
 //! ```text
 //! labels/train/a.txt    images/train/a.jpg missing
 //! labels/train/b.txt    images/train/b.jpg missing
-//! -> 2 images of unknown size were not measured in pixels (2 image files missing)
+//! -> 2 images of unknown size were not measured in pixels (image file missing: 2)
 //! ```
 //!
 //! ## How to fix
@@ -56,7 +56,7 @@ impl Rule for UnmeasuredImages {
         if total == 0 {
             return;
         }
-        let reasons: Vec<String> = why.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let reasons: Vec<String> = why.iter().map(|(r, n)| format!("{r}: {n}")).collect();
         let (images, were) = if total == 1 {
             ("image", "was")
         } else {
