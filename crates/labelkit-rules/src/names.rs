@@ -5,7 +5,8 @@
 //! class when both are equal ignoring case and treating `_`, `-` and space
 //! alike ([`normalise_name`]); an exact match wins over such a match. A
 //! name that matches two classes resolves to neither, and a name that
-//! matches none but comes close to one (a likely misspelling) is reported
+//! matches none but comes close to one that no other name uses (a likely
+//! misspelling) is reported
 //! with the closest classes: `config-name-mismatch` (D008) turns these
 //! [`NameProblem`]s into findings. A name that matches nothing and comes
 //! close to nothing is a class this dataset does not have (a preset names
@@ -69,7 +70,9 @@ pub(crate) struct Resolver<'d> {
     exact: HashMap<&'d str, LabelId>,
     normal: HashMap<String, Vec<LabelId>>,
     seen: HashMap<String, Option<LabelId>>,
-    pub(crate) problems: Vec<NameProblem>,
+    /// Names that matched nothing, in the order first looked up.
+    unmatched: Vec<String>,
+    problems: Vec<NameProblem>,
 }
 
 impl<'d> Resolver<'d> {
@@ -92,6 +95,7 @@ impl<'d> Resolver<'d> {
             exact,
             normal,
             seen: HashMap::new(),
+            unmatched: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -118,13 +122,7 @@ impl<'d> Resolver<'d> {
                 None
             }
             _ => {
-                let closest = self.closest(name);
-                if !closest.is_empty() {
-                    self.problems.push(NameProblem::NoMatch {
-                        name: name.to_owned(),
-                        closest,
-                    });
-                }
+                self.unmatched.push(name.to_owned());
                 None
             }
         };
@@ -135,6 +133,15 @@ impl<'d> Resolver<'d> {
     /// The problems found, with [`NameProblem::NothingMatches`] when
     /// names were looked up, the dataset has classes and none matched.
     pub(crate) fn finish(mut self) -> Vec<NameProblem> {
+        // A class another name resolved to is that name's, not a
+        // misspelling of this one (`female` is not `Male`).
+        let used: Vec<LabelId> = self.seen.values().flatten().copied().collect();
+        for name in std::mem::take(&mut self.unmatched) {
+            let closest = self.closest(&name, &used);
+            if !closest.is_empty() {
+                self.problems.push(NameProblem::NoMatch { name, closest });
+            }
+        }
         let names = self.seen.len();
         if names > 0 && !self.exact.is_empty() && self.seen.values().all(Option::is_none) {
             let classes = self
@@ -152,16 +159,22 @@ impl<'d> Resolver<'d> {
     }
 
     /// The dataset's class names within a few edits of `name` (after
-    /// normalising both), closest first, at most 3.
-    fn closest(&self, name: &str) -> Vec<String> {
+    /// normalising both: one edit per four characters, at least one, at
+    /// most [`MAX_CLOSE_EDITS`]), not among `used`, closest first, at most
+    /// 3.
+    fn closest(&self, name: &str, used: &[LabelId]) -> Vec<String> {
         let key: Vec<char> = normalise_name(name).chars().take(COMPARED_CHARS).collect();
-        let limit = (key.len() / 3).clamp(1, MAX_CLOSE_EDITS);
+        let limit = (key.len() / 4).clamp(1, MAX_CLOSE_EDITS);
         let mut near: Vec<(usize, LabelId)> = Vec::new();
         let mut row = Vec::new();
         for (normal, ids) in &self.normal {
             let other: Vec<char> = normal.chars().take(COMPARED_CHARS).collect();
             if let Some(d) = edits_within(&key, &other, limit, &mut row) {
-                near.extend(ids.iter().map(|&id| (d, id)));
+                near.extend(
+                    ids.iter()
+                        .filter(|id| !used.contains(id))
+                        .map(|&id| (d, id)),
+                );
             }
         }
         near.sort_by(|a, b| {
@@ -250,6 +263,22 @@ mod tests {
                     closest: vec!["eyes".into()],
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_class_another_name_uses_is_not_a_near_miss() {
+        let labels = set(&["Male", "Eyes"]);
+        let mut r = Resolver::new(&labels);
+        assert_eq!(r.resolve("female"), None);
+        assert_eq!(r.resolve("male"), Some(LabelId(0)));
+        assert_eq!(r.resolve("eye"), None);
+        assert_eq!(
+            r.finish(),
+            [NameProblem::NoMatch {
+                name: "eye".into(),
+                closest: vec!["Eyes".into()],
+            }]
         );
     }
 

@@ -7,8 +7,10 @@
 //! ignoring case and treating `_`, `-` and space alike, so the preset's
 //! `hand_left` matches a dataset's `Hand_Left` or `hand-left`; an exact
 //! match wins. It warns about a name that matches no class but comes within
-//! a few edits of one (likely a misspelling: the closest classes are
-//! named), reports an error for a name that matches two classes, and warns
+//! a few edits of one (one per four characters, at least one, at most
+//! three) that no other name of the configuration uses (likely a
+//! misspelling: the closest classes are named; `female` is not a
+//! misspelling of a `Male` that `male` uses), reports an error for a name that matches two classes, and warns
 //! when no name of the configuration matches any class. A name that
 //! matches nothing and comes close to nothing is a class the dataset does
 //! not have, and is not reported.
