@@ -112,7 +112,7 @@ fn check_single_label_file_walks_up_to_its_dataset() {
     assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
     assert!(
         out.lines()
-            .any(|l| l.starts_with("a.txt:2:1: G001 ") && l.contains("`person`")),
+            .any(|l| l.starts_with("a.txt:2:1: G001 ") && l.contains("`person` is 2x2 px")),
         "{out}"
     );
 }

@@ -225,6 +225,41 @@ fn label2img_stem(label: &Path, labels_dir: &str) -> PathBuf {
     out
 }
 
+/// The image stem of a single label file, as a path relative like the
+/// label's. A label path given from inside its `labels` folder (`a.txt`,
+/// run in `labels/train`) names no `labels` folder: its image is looked for
+/// through the absolute path, and the answer climbs out of the label's
+/// folder (`../../images/train/a`), so the image is found and its size
+/// known.
+fn label_image_stem(label: &Path, labels_dir: &str) -> PathBuf {
+    let stem = label2img_stem(label, labels_dir);
+    if stem != label.with_extension("") {
+        return stem;
+    }
+    let Ok(absolute) = std::path::absolute(label) else {
+        return stem;
+    };
+    let parts: Vec<_> = absolute.components().collect();
+    let Some(i) = parts.iter().rposition(|c| c.as_os_str() == labels_dir) else {
+        return stem;
+    };
+    // Folders between `labels` and the file, then the file.
+    let below: Vec<_> = parts.get(i + 1..).unwrap_or_default().iter().collect();
+    if below.is_empty() {
+        return stem;
+    }
+    let mut out = label.parent().unwrap_or(Path::new("")).to_path_buf();
+    for _ in 0..below.len() {
+        out.push("..");
+    }
+    out.push("images");
+    for c in below {
+        out.push(c.as_os_str());
+    }
+    out.set_extension("");
+    out
+}
+
 /// Finds the image of a label by trying image extensions (no listing).
 fn find_image(stem: &Path) -> Option<PathBuf> {
     for ext in IMAGE_EXTENSIONS {
@@ -1123,7 +1158,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
     let stem = if darknet_like {
         label_path.with_extension("")
     } else {
-        label2img_stem(label_path, &ld)
+        label_image_stem(label_path, &ld)
     };
     let image = find_image(&stem).unwrap_or_else(|| guessed_image(&stem));
     let mut root = clean(label_dir);
