@@ -905,11 +905,18 @@ fn a007_too_many_parts_at_the_limit() {
     fx.bx("eye", 33.0, 45.0, 38.0, 49.0);
     fx.bx("eye", 15.0, 45.0, 20.0, 49.0);
     fx.bx("eye", 22.0, 45.0, 27.0, 49.0);
+    // Two noses: one over.
+    fx.bx("face", 60.0, 40.0, 90.0, 70.0); // 15
+    fx.bx("nose", 65.0, 50.0, 70.0, 55.0);
+    fx.bx("nose", 75.0, 50.0, 80.0, 55.0);
     let toml = "[schema.max-parts]\nface = { eye = 2, nose = 1 }\n";
     let s = run("A007", &fx.loaded(), toml);
     assert_eq!(
         s,
-        ["fixture.txt:9:3: A007 error [image Some(1) annotation Some(5)] `face` holds 3 `eye` parts, at most 2 allowed"],
+        [
+            "fixture.txt:9:3: A007 error [image Some(1) annotation Some(5)] `face` holds 3 `eye` parts, at most 2 allowed",
+            "fixture.txt:19:3: A007 error [image Some(1) annotation Some(15)] `face` holds 2 `nose` parts, at most 1 allowed",
+        ],
         "{s:#?}"
     );
 }

@@ -15,7 +15,8 @@
 //! `exclusive-companions` error, none is fine). The whole-body preset
 //! makes gender (`male`/`female`) and generation (`adult`/`child`) "at
 //! most one": a person whose gender or age cannot be told is left
-//! without, as the labelling policy asks.
+//! without, as the labelling policy asks. A `[severity]` override of A003
+//! applies over every group's level.
 //!
 //! ## Why it matters
 //! Annotation goes in passes; a missing companion is an object that one pass
