@@ -357,6 +357,7 @@ fn read_description(
     loaded.spans.images.clear();
     loaded.spans.annotations.clear();
     loaded.spans.tracks.clear();
+    loaded.measurements = labelkit::diagnostics::Measurements::default();
     let same_file = |d: &Diagnostic| match (&d.primary, described) {
         (Some(label), Some(file)) => label.file == file,
         _ => d.path.as_deref().is_some_and(|p| p == path),

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod images;
+mod trusted;
 
 const BIN: &str = env!("CARGO_BIN_EXE_labelkit");
 
@@ -112,7 +113,7 @@ fn check_single_label_file_walks_up_to_its_dataset() {
     assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
     assert!(
         out.lines()
-            .any(|l| l.starts_with("a.txt:2:1: G001 ") && l.contains("`person`")),
+            .any(|l| l.starts_with("a.txt:2:1: G001 ") && l.contains("`person` is 2x2 px")),
         "{out}"
     );
 }

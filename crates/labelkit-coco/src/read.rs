@@ -133,6 +133,7 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
         spans,
         sources,
         issues,
+        ..Loaded::default()
     })
 }
 

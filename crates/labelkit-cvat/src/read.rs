@@ -167,6 +167,7 @@ fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Load
         spans,
         sources: labelkit_diagnostics::SourceMap::new(),
         issues: x.issues,
+        ..Loaded::default()
     })
 }
 

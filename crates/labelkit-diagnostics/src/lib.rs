@@ -22,6 +22,7 @@
 mod diagnostic;
 mod error;
 mod loaded;
+mod measure;
 pub mod output;
 pub mod read_issue;
 pub mod render;
@@ -31,6 +32,7 @@ mod span_table;
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use error::{Located, ParseError};
 pub use loaded::Loaded;
+pub use measure::{decimals_of, Measurements, Rounding, SizeUnknown};
 pub use read_issue::ReadIssue;
 pub use render::{render, render_to, sort_diagnostics, terminal_safe, OutputFormat, RenderOptions};
 pub use source::{ByteSpan, FileId, LineCol, LineIndex, SourceFile, SourceMap};

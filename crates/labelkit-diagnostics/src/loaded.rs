@@ -3,6 +3,7 @@
 use labelkit_model::Dataset;
 
 use crate::diagnostic::Diagnostic;
+use crate::measure::Measurements;
 use crate::source::SourceMap;
 use crate::span_table::SpanTable;
 
@@ -18,4 +19,7 @@ pub struct Loaded {
     pub sources: SourceMap,
     /// Recoverable problems, with positions (codes in the `F` family).
     pub issues: Vec<Diagnostic>,
+    /// The rounding of the sizes read and the images of unknown size, by
+    /// position, for rules that compare sizes in pixels.
+    pub measurements: Measurements,
 }

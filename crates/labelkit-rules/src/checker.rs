@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use labelkit_diagnostics::{Diagnostic, Label, Loaded, Severity, SourceMap, SpanTable};
+use labelkit_diagnostics::{
+    Diagnostic, Label, Loaded, Measurements, Severity, SourceMap, SpanTable,
+};
 use labelkit_model::{AnnotationId, Dataset, DatasetIndex};
 use rayon::prelude::*;
 
@@ -47,11 +49,12 @@ impl<'r> Checker<'r> {
     /// message.
     #[must_use]
     pub fn check(&self, loaded: &Loaded) -> Vec<Diagnostic> {
-        self.check_parts(
+        self.check_measured(
             &loaded.dataset,
             &loaded.spans,
             &loaded.sources,
             &loaded.issues,
+            &loaded.measurements,
         )
     }
 
@@ -64,8 +67,19 @@ impl<'r> Checker<'r> {
         sources: &SourceMap,
         issues: &[Diagnostic],
     ) -> Vec<Diagnostic> {
+        self.check_measured(dataset, spans, sources, issues, &Measurements::new())
+    }
+
+    fn check_measured(
+        &self,
+        dataset: &Dataset,
+        spans: &SpanTable,
+        sources: &SourceMap,
+        issues: &[Diagnostic],
+        measurements: &Measurements,
+    ) -> Vec<Diagnostic> {
         let index = dataset.index();
-        let cx = Context::new(dataset, &index, self.config);
+        let cx = Context::new(dataset, &index, self.config).with_measurements(measurements);
         let rules: Vec<(&'static str, &dyn Rule)> = self
             .registry
             .builtin
@@ -85,7 +99,7 @@ impl<'r> Checker<'r> {
             };
             out.push(to_diagnostic(
                 meta,
-                meta.default_severity,
+                f.severity.unwrap_or(meta.default_severity),
                 f,
                 dataset,
                 spans,
@@ -209,6 +223,7 @@ impl<'r> Checker<'r> {
                     label: None,
                     related: Vec::new(),
                     help: f.help,
+                    severity: None,
                 };
                 let mut d = to_diagnostic(
                     meta,

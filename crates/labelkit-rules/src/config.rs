@@ -15,17 +15,23 @@
 //! [schema]
 //! part-tolerance = 2.0       # pixels a part may stick out of its parent
 //! companion-iou = 0.9        # default IoU for companion matching
+//! companion-edge-tolerance = 1.5  # or: every edge within this many pixels
 //!
 //! [schema.parts]             # part = parent label(s)
 //! eye = "face"
 //! face = "head"
 //! head = ["body", "body_with_wheelchair"]
 //!
+//! [schema.max-parts]         # most parts of a label inside one parent
+//! face = { eye = 2, nose = 1 }
+//!
 //! [[schema.companions]]      # each `body` carries exactly one of these
 //! object = "body"
 //! one-of = ["adult", "child"]
-//! required = true            # false: at most one
+//! required = true            # or "error", "warning", "info"; false or
+//!                            # "off": at most one, none is fine
 //! iou = 0.9                  # optional, else schema.companion-iou
+//! edge-tolerance = 1.5       # optional, else schema.companion-edge-tolerance
 //!
 //! [keypoints.person]         # or: preset = "coco-person"
 //! names = ["left_eye", "right_eye", "nose"]
@@ -132,18 +138,35 @@ pub struct PartRule {
     pub parents: Vec<String>,
 }
 
-/// Boxes that label the same object as an `object` box: exactly one (or at
-/// most one, when not required) of `one_of` with near-identical geometry.
+/// Boxes that label the same object as an `object` box: at most one of
+/// `one_of` with near-identical geometry, and exactly one when `required`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompanionGroup {
     /// The object label, e.g. `body`.
     pub object: String,
     /// The mutually exclusive companion labels, e.g. `adult`, `child`.
     pub one_of: Vec<String>,
-    /// Whether one of them is required.
-    pub required: bool,
+    /// Whether one of them is required, and the severity of a missing one
+    /// (`missing-companion`, A003); `None`: at most one, none is fine.
+    pub required: Option<Severity>,
     /// The IoU at which a companion box labels the object.
     pub iou: f64,
+    /// A companion box also labels the object when each of its four edges
+    /// lies within this many pixels of the object's (1.5): tiny boxes
+    /// drawn roughly right fail any useful IoU threshold.
+    pub edge_tolerance: f64,
+}
+
+/// At most `max` shapes of label `part` inside one shape of `parent`
+/// (`too-many-parts`, A007).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartLimit {
+    /// The parent label, e.g. `face`.
+    pub parent: String,
+    /// The part label, e.g. `eye`.
+    pub part: String,
+    /// The most parts one parent may hold.
+    pub max: u32,
 }
 
 /// The label schema: parts and companions.
@@ -155,6 +178,8 @@ pub struct LabelSchema {
     pub part_tolerance: f64,
     /// Companion groups.
     pub companions: Vec<CompanionGroup>,
+    /// The most parts of a label per parent, sorted by parent, then part.
+    pub max_parts: Vec<PartLimit>,
 }
 
 impl Default for LabelSchema {
@@ -163,9 +188,13 @@ impl Default for LabelSchema {
             parts: Vec::new(),
             part_tolerance: 2.0,
             companions: Vec::new(),
+            max_parts: Vec::new(),
         }
     }
 }
+
+/// The default of `schema.companion-edge-tolerance`, in pixels.
+pub const DEFAULT_EDGE_TOLERANCE: f64 = 1.5;
 
 /// The configuration of a check.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -220,10 +249,21 @@ struct RawConfig {
 struct RawSchema {
     part_tolerance: Option<f64>,
     companion_iou: Option<f64>,
+    companion_edge_tolerance: Option<f64>,
     #[serde(default)]
     parts: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     companions: Vec<RawCompanion>,
+    #[serde(default)]
+    max_parts: BTreeMap<String, BTreeMap<String, u32>>,
+}
+
+/// `required = true | false | "error" | "warning" | "info" | "off"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRequired {
+    Flag(bool),
+    Level(String),
 }
 
 #[derive(Deserialize)]
@@ -238,8 +278,9 @@ enum OneOrMany {
 struct RawCompanion {
     object: String,
     one_of: Vec<String>,
-    required: Option<bool>,
+    required: Option<RawRequired>,
     iou: Option<f64>,
+    edge_tolerance: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -403,6 +444,10 @@ impl Config {
             config.severity.push((prefix, severity));
         }
         let companion_iou = raw.schema.companion_iou.unwrap_or(0.9);
+        let edge_tolerance = raw
+            .schema
+            .companion_edge_tolerance
+            .unwrap_or(DEFAULT_EDGE_TOLERANCE);
         config.schema.part_tolerance = raw.schema.part_tolerance.unwrap_or(2.0);
         for (part, parents) in raw.schema.parts {
             let parents = match parents {
@@ -418,12 +463,38 @@ impl Config {
                     format!("companions of `{}`: `one-of` is empty", c.object),
                 ));
             }
+            let required = match c.required {
+                None | Some(RawRequired::Flag(true)) => Some(Severity::Error),
+                Some(RawRequired::Flag(false)) => None,
+                Some(RawRequired::Level(level)) if level == "off" => None,
+                Some(RawRequired::Level(level)) => {
+                    Some(Severity::parse(&level).ok_or_else(|| {
+                        invalid_at(
+                            find(&format!("\"{level}\"")),
+                            format!(
+                                "companions of `{}`: `required` expects true, false, `error`, `warning`, `info` or `off`, found `{level}`",
+                                c.object
+                            ),
+                        )
+                    })?)
+                }
+            };
             config.schema.companions.push(CompanionGroup {
                 object: c.object,
                 one_of: c.one_of,
-                required: c.required.unwrap_or(true),
+                required,
                 iou: c.iou.unwrap_or(companion_iou),
+                edge_tolerance: c.edge_tolerance.unwrap_or(edge_tolerance),
             });
+        }
+        for (parent, parts) in raw.schema.max_parts {
+            for (part, max) in parts {
+                config.schema.max_parts.push(PartLimit {
+                    parent: parent.clone(),
+                    part,
+                    max,
+                });
+            }
         }
         for (label, k) in raw.keypoints {
             let mut schema = match (&k.preset, &k.names) {
@@ -534,6 +605,15 @@ mod tests {
             }
             ConfigError::Io { .. } => panic!("unexpected io error"),
         }
+        let err = Config::from_toml_str(
+            "[[schema.companions]]\nobject = \"body\"\none-of = [\"male\"]\nrequired = \"maybe\"\n",
+            "l.toml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "l.toml:4:12: companions of `body`: `required` expects true, false, `error`, `warning`, `info` or `off`, found `maybe`"
+        );
         let err = Config::from_toml_str("[severity]\nG001 = \"loud\"\n", "l.toml").unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -564,6 +644,13 @@ object = "head"
 one-of = ["front", "back"]
 required = false
 iou = 0.8
+edge-tolerance = 0.5
+[[schema.companions]]
+object = "body"
+one-of = ["male", "female"]
+required = "info"
+[schema.max-parts]
+face = { eye = 2, nose = 1 }
 [keypoints.person]
 preset = "coco-person"
 [keypoints.face]
@@ -585,8 +672,26 @@ path = "lib.so"
         assert_eq!(c.schema.part_tolerance, 1.5);
         assert_eq!(c.schema.parts[1].parents, ["body", "body_with_wheelchair"]);
         assert_eq!(c.schema.companions[0].iou, 0.9);
-        assert!(c.schema.companions[0].required);
-        assert!(!c.schema.companions[1].required);
+        assert_eq!(c.schema.companions[0].required, Some(Severity::Error));
+        assert_eq!(c.schema.companions[1].required, None);
+        assert_eq!(c.schema.companions[0].edge_tolerance, 1.5);
+        assert_eq!(c.schema.companions[1].edge_tolerance, 0.5);
+        assert_eq!(c.schema.companions[2].required, Some(Severity::Info));
+        assert_eq!(
+            c.schema.max_parts,
+            [
+                PartLimit {
+                    parent: "face".into(),
+                    part: "eye".into(),
+                    max: 2
+                },
+                PartLimit {
+                    parent: "face".into(),
+                    part: "nose".into(),
+                    max: 1
+                },
+            ]
+        );
         assert_eq!(c.keypoints[1].1.len(), 17);
         assert_eq!(c.keypoints[0].1.flip_pairs, vec![(0, 1)]);
         assert_eq!(c.settings.min_box_width, 4.0);

@@ -49,6 +49,7 @@ mod checker;
 mod config;
 mod external;
 mod meta;
+mod names;
 mod presets;
 mod registry;
 mod rule;
@@ -60,13 +61,15 @@ pub mod testgen;
 pub use baseline::{entry_of, Baseline, BaselineEntry, BaselineError, BASELINE_VERSION};
 pub use checker::{diagnostic_path, sort_diagnostics, Checker};
 pub use config::{
-    CompanionGroup, Config, ConfigError, LabelSchema, PartRule, Settings, CONFIG_FILE_NAME,
+    CompanionGroup, Config, ConfigError, LabelSchema, PartLimit, PartRule, Settings,
+    CONFIG_FILE_NAME, DEFAULT_EDGE_TOLERANCE,
 };
 pub use external::{ExternalFinding, ExternalRules};
 pub use meta::{extract_module_doc, section, RuleMeta, RuleStatus, DOC_HEADINGS};
+pub use names::{normalise_name, NameProblem};
 pub use presets::{preset_toml, PRESET_NAMES};
 pub use registry::{is_kebab_case, Registry, RegistryError, RESERVED_PREFIXES};
-pub use rule::{Context, Finding, ImageCtx, ResolvedGroup, Rule};
+pub use rule::{Context, Finding, ImageCtx, ResolvedGroup, ResolvedLimit, Rule, SIZE_EPSILON};
 pub use rules::dataset::image_size_mismatch::FILE_SIZE_KEY;
 pub use rules::dataset::labels_without_image::IMAGE_FILE_KEY;
 pub use rules::dataset::missing_label_file::LABEL_FILE_KEY;

@@ -33,8 +33,10 @@ const WHOLE_BODY: &str = r#"# labelkit.toml: whole-body person classes.
 [schema]
 # Pixels a part may stick out of its parent.
 part-tolerance = 2.0
-# IoU at which a companion box labels the same object.
+# IoU at which a companion box labels the same object...
 companion-iou = 0.9
+# ...or the pixels within which each of its edges lies (tiny boxes).
+companion-edge-tolerance = 1.5
 
 # Parts live inside their parents: eye in face in head in body.
 [schema.parts]
@@ -52,14 +54,27 @@ shoulder = ["body", "body_with_wheelchair", "body_with_crutches"]
 elbow = ["body", "body_with_wheelchair", "body_with_crutches"]
 knee = ["body", "body_with_wheelchair", "body_with_crutches"]
 
-# Every body carries exactly one generation and one gender.
+# The most parts of a label inside one parent.
+[schema.max-parts]
+face = { eye = 2, nose = 1, mouth = 1 }
+head = { ear = 2, face = 1 }
+body = { head = 1, hand = 2, foot = 2, shoulder = 2, elbow = 2, knee = 2 }
+body_with_wheelchair = { head = 1, hand = 2, foot = 2, shoulder = 2, elbow = 2, knee = 2 }
+body_with_crutches = { head = 1, hand = 2, foot = 2, shoulder = 2, elbow = 2, knee = 2 }
+
+# A body carries at most one generation and at most one gender: only what
+# a person can tell is labelled, and age and gender often cannot be told,
+# so a body without them is fine (two of one group stay an error). Set
+# `required = "info"` to list the bodies still without one.
 [[schema.companions]]
 object = "body"
 one-of = ["adult", "child"]
+required = false
 
 [[schema.companions]]
 object = "body"
 one-of = ["male", "female"]
+required = false
 
 # Every head carries exactly one of the eight directions.
 [[schema.companions]]
@@ -107,6 +122,10 @@ mod tests {
                 assert_eq!(config.schema.companions.len(), 4);
                 assert_eq!(config.schema.companions[2].one_of.len(), 8);
                 assert_eq!(config.schema.parts.len(), 13);
+                assert_eq!(config.schema.companions[0].required, None);
+                assert_eq!(config.schema.companions[1].required, None);
+                assert!(config.schema.companions[2].required.is_some());
+                assert_eq!(config.schema.max_parts.len(), 5 + 18);
             } else {
                 assert_eq!(config.keypoints[0].1.len(), 17);
             }

@@ -1,8 +1,20 @@
 //! The [`Rule`] trait and what a rule sees while it runs.
 
+use labelkit_diagnostics::{Measurements, Rounding, Severity};
 use labelkit_model::{Dataset, DatasetIndex, Image, KeypointSchema, LabelId};
 
 use crate::config::{Config, Settings};
+use crate::names::{NameProblem, Resolver};
+
+/// What every size comparison allows on top of the rounding a file
+/// carries, in pixels: the noise of binary floating point on sizes
+/// computed from decimals (CVAT writes two: `13.33 - 10.33` is
+/// `2.9999999999999982`), far below any step a format writes (0.01 px)
+/// and far above that noise (about 1e-13 px at 10^4 px).
+pub const SIZE_EPSILON: f64 = 1e-6;
+
+/// No memory to spare for an empty table.
+static NO_MEASUREMENTS: Measurements = Measurements::new();
 
 /// A built-in rule: one code, with hooks called once for the dataset, once
 /// per image and once per annotation of each image.
@@ -52,6 +64,9 @@ pub struct Finding {
     pub related: Vec<(usize, String)>,
     /// How to fix it.
     pub help: Option<String>,
+    /// The severity, when not the rule's default (a companion group's
+    /// `required` level).
+    pub severity: Option<Severity>,
 }
 
 impl Finding {
@@ -72,6 +87,7 @@ impl Finding {
             label: None,
             related: Vec::new(),
             help: None,
+            severity: None,
         }
     }
 
@@ -86,6 +102,7 @@ impl Finding {
             label: None,
             related: Vec::new(),
             help: None,
+            severity: None,
         }
     }
 
@@ -100,6 +117,7 @@ impl Finding {
             label: None,
             related: Vec::new(),
             help: None,
+            severity: None,
         }
     }
 
@@ -114,6 +132,13 @@ impl Finding {
     #[must_use]
     pub fn related(mut self, annotation: usize, note: impl Into<String>) -> Self {
         self.related.push((annotation, note.into()));
+        self
+    }
+
+    /// Sets the severity.
+    #[must_use]
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
         self
     }
 
@@ -132,10 +157,24 @@ pub struct ResolvedGroup {
     pub object: LabelId,
     /// The companion labels present in the dataset.
     pub members: Vec<LabelId>,
-    /// Whether one companion is required.
-    pub required: bool,
+    /// Whether one companion is required, at which severity.
+    pub required: Option<Severity>,
     /// The matching IoU.
     pub iou: f64,
+    /// A companion also matches when every edge lies within this many
+    /// pixels of the object's.
+    pub edge_tolerance: f64,
+}
+
+/// A part limit resolved against the dataset's labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolvedLimit {
+    /// The parent label.
+    pub parent: LabelId,
+    /// The part label.
+    pub part: LabelId,
+    /// The most parts per parent.
+    pub max: u32,
 }
 
 /// What a rule sees of the check: the dataset, its index, the options and
@@ -157,52 +196,77 @@ pub struct Context<'a> {
     /// For each label (by index), the keypoint schema to check against:
     /// the configuration's, else the label's own.
     pub keypoints: Vec<Option<&'a KeypointSchema>>,
+    /// Part limits, sorted by parent, then part.
+    pub limits: Vec<ResolvedLimit>,
+    /// Configuration names that did not resolve to exactly one class.
+    pub name_problems: Vec<NameProblem>,
+    /// The rounding of the sizes read, and why image sizes are unknown.
+    pub measurements: &'a Measurements,
 }
 
 impl<'a> Context<'a> {
-    /// Resolves the configuration against the dataset's labels. Labels the
-    /// configuration names but the dataset lacks are left out.
+    /// Resolves the configuration against the dataset's labels, matching
+    /// names as [`crate::normalise_name`] says. Labels the configuration
+    /// names but the dataset lacks are left out.
     #[must_use]
     pub fn new(dataset: &'a Dataset, index: &'a DatasetIndex, config: &'a Config) -> Self {
         let labels = &dataset.labels;
+        let mut names = Resolver::new(labels);
         let n = labels.len();
         let mut parents = vec![Vec::new(); n];
         for rule in &config.schema.parts {
-            if let Some(part) = labels.find(&rule.part) {
-                let mut ids: Vec<LabelId> =
-                    rule.parents.iter().filter_map(|p| labels.find(p)).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                if let Some(slot) = parents.get_mut(part.index()) {
-                    *slot = ids;
-                }
+            let part = names.resolve(&rule.part);
+            let mut ids: Vec<LabelId> = rule
+                .parents
+                .iter()
+                .filter_map(|p| names.resolve(p))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if let Some(slot) = part.and_then(|p| parents.get_mut(p.index())) {
+                *slot = ids;
             }
         }
-        let groups = config
-            .schema
-            .companions
-            .iter()
-            .filter_map(|g| {
-                let object = labels.find(&g.object)?;
-                let mut members: Vec<LabelId> =
-                    g.one_of.iter().filter_map(|m| labels.find(m)).collect();
-                members.sort_unstable();
-                members.dedup();
-                Some(ResolvedGroup {
+        let mut groups = Vec::new();
+        for g in &config.schema.companions {
+            let object = names.resolve(&g.object);
+            let mut members: Vec<LabelId> =
+                g.one_of.iter().filter_map(|m| names.resolve(m)).collect();
+            members.sort_unstable();
+            members.dedup();
+            if let Some(object) = object {
+                groups.push(ResolvedGroup {
                     object,
                     members,
                     required: g.required,
                     iou: g.iou,
-                })
-            })
-            .collect();
+                    edge_tolerance: g.edge_tolerance,
+                });
+            }
+        }
+        let mut limits = Vec::new();
+        for l in &config.schema.max_parts {
+            let (parent, part) = (names.resolve(&l.parent), names.resolve(&l.part));
+            if let (Some(parent), Some(part)) = (parent, part) {
+                if parent != part {
+                    limits.push(ResolvedLimit {
+                        parent,
+                        part,
+                        max: l.max,
+                    });
+                }
+            }
+        }
+        limits.sort_unstable_by_key(|l| (l.parent, l.part));
+        limits.dedup_by_key(|l| (l.parent, l.part));
         let mut keypoints: Vec<Option<&KeypointSchema>> =
             labels.labels.iter().map(|l| l.keypoints.as_ref()).collect();
         for (name, schema) in &config.keypoints {
-            if let Some(id) = labels.find(name) {
-                if let Some(slot) = keypoints.get_mut(id.index()) {
-                    *slot = Some(schema);
-                }
+            if let Some(slot) = names
+                .resolve(name)
+                .and_then(|id| keypoints.get_mut(id.index()))
+            {
+                *slot = Some(schema);
             }
         }
         Self {
@@ -213,7 +277,28 @@ impl<'a> Context<'a> {
             parents,
             groups,
             keypoints,
+            limits,
+            name_problems: names.finish(),
+            measurements: &NO_MEASUREMENTS,
         }
+    }
+
+    /// The context with what the reader knew of the precision of what it
+    /// read.
+    #[must_use]
+    pub fn with_measurements(mut self, measurements: &'a Measurements) -> Self {
+        self.measurements = measurements;
+        self
+    }
+
+    /// How far the true width and height of annotation `a` may lie from
+    /// the size read, in pixels: the rounding of the file's numbers (see
+    /// [`Rounding`]) plus [`SIZE_EPSILON`].
+    #[must_use]
+    pub fn size_tolerance(&self, a: usize) -> (f64, f64) {
+        let r = self.measurements.annotation(a);
+        let (w, h) = r.map_or((0.0, 0.0), |r: Rounding| (r.width, r.height));
+        (w + SIZE_EPSILON, h + SIZE_EPSILON)
     }
 
     /// The keypoint schema of a label.
@@ -242,6 +327,15 @@ pub struct ImageCtx<'a> {
 }
 
 impl ImageCtx<'_> {
+    /// Whether the image's size is known, so pixel measures mean pixels.
+    /// An image of unknown size (a YOLO image that is missing) keeps its
+    /// shapes in normalised coordinates: rules that measure in pixels skip
+    /// it, and `unmeasured-images` (G005) counts it.
+    #[must_use]
+    pub fn has_size(&self) -> bool {
+        self.image.width > 0 && self.image.height > 0
+    }
+
     /// Positions of the image's annotations with `label`, sorted by id.
     #[must_use]
     pub fn with_label<'s>(&'s self, dataset: &Dataset, label: LabelId) -> &'s [usize] {

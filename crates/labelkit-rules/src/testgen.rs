@@ -376,5 +376,6 @@ pub fn loaded(dataset: Dataset) -> Loaded {
         spans,
         sources,
         issues: Vec::new(),
+        ..Loaded::default()
     }
 }

@@ -6,7 +6,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use labelkit_diagnostics::{
-    ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceSpan,
+    ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, Rounding, SizeUnknown, SourceFile,
+    SourceSpan,
 };
 use labelkit_model::{
     keys, Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint,
@@ -220,6 +221,41 @@ fn label2img_stem(label: &Path, labels_dir: &str) -> PathBuf {
         }
     }
     let mut out: PathBuf = parts.iter().collect();
+    out.set_extension("");
+    out
+}
+
+/// The image stem of a single label file, as a path relative like the
+/// label's. A label path given from inside its `labels` folder (`a.txt`,
+/// run in `labels/train`) names no `labels` folder: its image is looked for
+/// through the absolute path, and the answer climbs out of the label's
+/// folder (`../../images/train/a`), so the image is found and its size
+/// known.
+fn label_image_stem(label: &Path, labels_dir: &str) -> PathBuf {
+    let stem = label2img_stem(label, labels_dir);
+    if stem != label.with_extension("") {
+        return stem;
+    }
+    let Ok(absolute) = std::path::absolute(label) else {
+        return stem;
+    };
+    let parts: Vec<_> = absolute.components().collect();
+    let Some(i) = parts.iter().rposition(|c| c.as_os_str() == labels_dir) else {
+        return stem;
+    };
+    // Folders between `labels` and the file, then the file.
+    let below: Vec<_> = parts.get(i + 1..).unwrap_or_default().iter().collect();
+    if below.is_empty() {
+        return stem;
+    }
+    let mut out = label.parent().unwrap_or(Path::new("")).to_path_buf();
+    for _ in 0..below.len() {
+        out.push("..");
+    }
+    out.push("images");
+    for c in below {
+        out.push(c.as_os_str());
+    }
     out.set_extension("");
     out
 }
@@ -1122,7 +1158,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
     let stem = if darknet_like {
         label_path.with_extension("")
     } else {
-        label2img_stem(label_path, &ld)
+        label_image_stem(label_path, &ld)
     };
     let image = find_image(&stem).unwrap_or_else(|| guessed_image(&stem));
     let mut root = clean(label_dir);
@@ -1286,6 +1322,52 @@ struct Pending {
     class: u32,
     shape: Shape,
     line: ByteSpan,
+    /// The rounding of the shape's size, when the image size is known.
+    rounding: Option<Rounding>,
+}
+
+/// The rounding of the size of a shape read from `v` (normalised values
+/// written with `decimals`) on an image of `w` x `h` pixels. A box's
+/// width and height are written values, each known to half a unit in its
+/// last place; a polygon's extent is the difference of two coordinates,
+/// known to two such halves (of the coarsest value on its axis); an
+/// oriented box's edge joins two corners, each displaced by at most the
+/// diagonal of half units on both axes.
+fn rounding_of(shape: &Shape, decimals: &[u8], (w, h): (f64, f64)) -> Option<Rounding> {
+    let half = Rounding::half_unit;
+    let coarsest = |it: &mut dyn Iterator<Item = u8>| it.min();
+    match shape {
+        // A box row (4 values) or a pose row's box: centre and size.
+        Shape::Pose(..) | Shape::One(Geometry::Box(_))
+            if matches!(shape, Shape::Pose(..)) || decimals.len() == 4 =>
+        {
+            let (dw, dh) = (*decimals.get(2)?, *decimals.get(3)?);
+            Some(Rounding {
+                decimals: dw.min(dh),
+                width: half(dw) * w,
+                height: half(dh) * h,
+            })
+        }
+        Shape::Pose(..) => None,
+        Shape::One(Geometry::Box(_)) => {
+            let d = coarsest(&mut decimals.iter().copied())?;
+            let edge = 2.0 * (half(d) * w).hypot(half(d) * h);
+            Some(Rounding {
+                decimals: d,
+                width: edge,
+                height: edge,
+            })
+        }
+        Shape::One(_) => {
+            let dx = coarsest(&mut decimals.iter().step_by(2).copied())?;
+            let dy = coarsest(&mut decimals.iter().skip(1).step_by(2).copied())?;
+            Some(Rounding {
+                decimals: dx.min(dy),
+                width: 2.0 * half(dx) * w,
+                height: 2.0 * half(dy) * h,
+            })
+        }
+    }
 }
 
 fn infer_task(scanned: &[Scanned]) -> Task {
@@ -1323,6 +1405,7 @@ fn convert_rows(
     rows: &RowFile,
     file: FileId,
     (w, h): (f64, f64),
+    sized: bool,
     ctx: &RowCtx<'_>,
     issues: &mut Vec<Diagnostic>,
 ) -> Vec<Pending> {
@@ -1460,10 +1543,16 @@ fn convert_rows(
                 continue 'rows;
             }
         }
+        let rounding = if sized {
+            rounding_of(&shape, rows.decimals(row), (w, h))
+        } else {
+            None
+        };
         out.push(Pending {
             class: row.class,
             shape,
             line: row.line,
+            rounding,
         });
     }
     out
@@ -1706,17 +1795,21 @@ fn build(
         .enumerate()
         .map(|(i, s)| {
             let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
-            let scale = match s.size {
-                Ok((w, h)) if w > 0 && h > 0 => (f64::from(w), f64::from(h)),
-                _ => (1.0, 1.0),
+            let (scale, sized) = match s.size {
+                Ok((w, h)) if w > 0 && h > 0 => ((f64::from(w), f64::from(h)), true),
+                _ => ((1.0, 1.0), false),
             };
             let mut issues = Vec::new();
-            let p = convert_rows(&s.rows, file, scale, &ctx, &mut issues);
+            let p = convert_rows(&s.rows, file, scale, sized, &ctx, &mut issues);
             (p, issues)
         })
         .collect();
 
-    // Assembly: ids in order.
+    // Assembly: ids in order. The measurements stay aligned with the
+    // dataset's vectors.
+    let m = &mut loaded.measurements;
+    m.annotations.resize(loaded.dataset.annotations.len(), None);
+    m.images.resize(loaded.dataset.images.len(), None);
     let mut next_ann = 1u64;
     let mut next_group = 1u64;
     for (i, ((e, s), (pending, conv_issues))) in
@@ -1724,6 +1817,12 @@ fn build(
     {
         let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
         let image_id = ImageId(i as u64 + 1);
+        let unknown = match (&s.size, s.image_found) {
+            (Ok(_), _) => None,
+            (Err(_), Some(false)) => Some(SizeUnknown::ImageMissing),
+            (Err(_), _) => Some(SizeUnknown::ImageUnreadable),
+        };
+        loaded.measurements.images.push(unknown);
         let (width, height) = match &s.size {
             Ok(size) => *size,
             Err(why) => {
@@ -1781,16 +1880,21 @@ fn build(
                         g,
                     ));
                     loaded.spans.annotations.push(at);
+                    loaded.measurements.annotations.push(p.rounding);
                     next_ann += 1;
                 }
                 Shape::Pose(b, k) => {
                     let group = Some(GroupId(next_group));
                     next_group += 1;
-                    for g in [Geometry::Box(b), Geometry::Keypoints(k)] {
+                    for (g, rounding) in [
+                        (Geometry::Box(b), p.rounding),
+                        (Geometry::Keypoints(k), None),
+                    ] {
                         let mut a = Annotation::new(AnnotationId(next_ann), image_id, label, g);
                         a.group = group;
                         loaded.dataset.annotations.push(a);
                         loaded.spans.annotations.push(at);
+                        loaded.measurements.annotations.push(rounding);
                         next_ann += 1;
                     }
                 }
@@ -2021,5 +2125,5 @@ pub(crate) fn convert_for_fuzz(rows: &RowFile, task: Task4, issues: &mut Vec<Dia
         known: &known,
         names_len: 80,
     };
-    convert_rows(rows, FileId(0), (640.0, 480.0), &ctx, issues).len()
+    convert_rows(rows, FileId(0), (640.0, 480.0), true, &ctx, issues).len()
 }

@@ -4,7 +4,7 @@
 //! token is; what the numbers mean (detect, segment, pose, OBB) is decided
 //! afterwards, once the task of the dataset is known.
 
-use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ReadIssue};
+use labelkit_diagnostics::{decimals_of, ByteSpan, Diagnostic, FileId, ReadIssue};
 
 /// One well-formed row: a class id and its values.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,12 +29,22 @@ pub(crate) struct RowFile {
     pub values: Vec<f64>,
     /// The span of each value.
     pub spans: Vec<ByteSpan>,
+    /// The decimals each value was written with (see
+    /// [`labelkit_diagnostics::decimals_of`]).
+    pub decimals: Vec<u8>,
 }
 
 impl RowFile {
     /// The values of `row`.
     pub(crate) fn values(&self, row: &Row) -> &[f64] {
         self.values
+            .get(row.start..row.start + row.len)
+            .unwrap_or(&[])
+    }
+
+    /// The decimals each value of `row` was written with.
+    pub(crate) fn decimals(&self, row: &Row) -> &[u8] {
+        self.decimals
             .get(row.start..row.start + row.len)
             .unwrap_or(&[])
     }
@@ -147,6 +157,9 @@ fn parse_line(
             Some(v) if v.is_finite() => {
                 out.values.push(v);
                 out.spans.push(span);
+                // A token that parsed as a number is a decimal; 0 (the
+                // coarsest) should one ever not count.
+                out.decimals.push(decimals_of(token).unwrap_or(0));
             }
             Some(_) => {
                 issues.push(ReadIssue::NonFinite.at(
@@ -178,6 +191,7 @@ fn parse_line(
         _ => {
             out.values.truncate(first);
             out.spans.truncate(first);
+            out.decimals.truncate(first);
         }
     }
 }
@@ -200,6 +214,8 @@ mod tests {
         assert_eq!(f.rows[1].class, 3);
         assert_eq!(f.values(&f.rows[1]), &[0.001, 0.5]);
         assert_eq!(f.span(&f.rows[1], 0), ByteSpan::new(24, 28));
+        assert_eq!(f.decimals(&f.rows[0]), &[1, 1, 1, 1]);
+        assert_eq!(f.decimals(&f.rows[1]), &[3, 1]);
     }
 
     #[test]

@@ -69,9 +69,26 @@ pub(crate) fn inside_any(
     tol: f64,
     inners: &[(usize, BoxGeom)],
 ) -> Vec<bool> {
-    let mut found = vec![false; inners.len()];
-    // `+ 0.0` turns -0 into +0 (and changes nothing else), so the total
-    // order used for sorting agrees with `<=` on every kept value.
+    containers(outers, tol, inners)
+        .iter()
+        .map(|c| c[0].is_some())
+        .collect()
+}
+
+/// Up to two of the boxes an inner box lies in (their ids).
+pub(crate) type Held = [Option<usize>; 2];
+
+/// For each of `inners`, up to two ids of `outers` it lies inside (with a
+/// different id), as [`inside_any`] decides containment: enough to tell a
+/// part in no parent, in exactly one (and which), or in several. The same
+/// `O(n log² n)` query: each outer box meets each query at exactly one
+/// level of the recursion, so the ids found at the levels are distinct.
+pub(crate) fn containers(
+    outers: &[(usize, BoxGeom)],
+    tol: f64,
+    inners: &[(usize, BoxGeom)],
+) -> Vec<Held> {
+    let mut found: Vec<Held> = vec![[None, None]; inners.len()];
     let mut os: Vec<Outer> = outers
         .iter()
         .map(|&(id, o)| Outer {
@@ -124,7 +141,7 @@ pub(crate) fn inside_any(
         os: &os,
         is: &is,
         found: &mut found,
-        tree: vec![Top2::default(); rights.len()],
+        tree: vec![Top3::default(); rights.len()],
     };
     solver.solve(&items);
     found
@@ -133,10 +150,10 @@ pub(crate) fn inside_any(
 struct Solver<'a> {
     os: &'a [Outer],
     is: &'a [Inner],
-    found: &'a mut [bool],
+    found: &'a mut [Held],
     /// Fenwick tree over reversed right-edge ranks: a prefix holds the
     /// boxes whose right edge reaches at least a given rank.
-    tree: Vec<Top2>,
+    tree: Vec<Top3>,
 }
 
 impl Solver<'_> {
@@ -181,8 +198,10 @@ impl Solver<'_> {
                 self.insert(os[o]);
                 added += 1;
             }
-            if self.query(q).any(|(b, id)| id != q.id && b >= q.y1) {
-                self.found[q.slot] = true;
+            for (b, id) in self.query(q) {
+                if id != q.id && b >= q.y1 {
+                    self.hold(q.slot, id);
+                }
             }
         }
         for &o in outers.iter().take(added) {
@@ -190,8 +209,19 @@ impl Solver<'_> {
         }
     }
 
+    /// Whether query `i` has found two containers (no more are needed).
     fn is_found(&self, i: usize) -> bool {
-        self.found[self.is[i].slot]
+        self.found[self.is[i].slot][1].is_some()
+    }
+
+    /// Records container `id` of the query in `slot`.
+    fn hold(&mut self, slot: usize, id: usize) {
+        let held = &mut self.found[slot];
+        if held[0].is_none() {
+            held[0] = Some(id);
+        } else if held[1].is_none() && held[0] != Some(id) {
+            held[1] = Some(id);
+        }
     }
 
     /// Every outer box before each query in `items` (so with a left edge
@@ -200,18 +230,16 @@ impl Solver<'_> {
         for (j, it) in items.iter().enumerate() {
             let Item::Inner(q) = *it else { continue };
             let q = self.is[q];
-            if self.found[q.slot] {
-                continue;
-            }
-            let hit = items[..j].iter().any(|it| match *it {
-                Item::Outer(o) => {
-                    let o = &self.os[o];
-                    o.id != q.id && o.t <= q.y0 && o.r >= q.x1 && o.b >= q.y1
+            for it in &items[..j] {
+                if self.found[q.slot][1].is_some() {
+                    break;
                 }
-                Item::Inner(_) => false,
-            });
-            if hit {
-                self.found[q.slot] = true;
+                if let Item::Outer(o) = *it {
+                    let o = self.os[o];
+                    if o.id != q.id && o.t <= q.y0 && o.r >= q.x1 && o.b >= q.y1 {
+                        self.hold(q.slot, o.id);
+                    }
+                }
             }
         }
     }
@@ -232,15 +260,16 @@ impl Solver<'_> {
     fn clear(&mut self, rank: usize) {
         let mut i = self.pos(rank);
         while let Some(node) = self.tree.get_mut(i - 1) {
-            *node = Top2::default();
+            *node = Top3::default();
             i += i & i.wrapping_neg();
         }
     }
 
-    /// The two largest bottom edges among inserted boxes whose right edge
-    /// is at least the query's.
+    /// The three largest bottom edges among inserted boxes whose right
+    /// edge is at least the query's: with the query's own box among them,
+    /// still two others.
     fn query(&self, q: Inner) -> impl Iterator<Item = (f64, usize)> {
-        let mut best = Top2::default();
+        let mut best = Top3::default();
         if q.rank < self.tree.len() {
             let mut i = self.pos(q.rank);
             while i > 0 {
@@ -254,21 +283,19 @@ impl Solver<'_> {
     }
 }
 
-/// The two largest bottom edges seen, with their boxes' ids (distinct, as
-/// each box is added once).
+/// The three largest bottom edges seen, with their boxes' ids (distinct,
+/// as each box is added once).
 #[derive(Clone, Copy, Default)]
-struct Top2([Option<(f64, usize)>; 2]);
+struct Top3([Option<(f64, usize)>; 3]);
 
-impl Top2 {
+impl Top3 {
     fn add(&mut self, b: f64, id: usize) {
         let beats = |slot: Option<(f64, usize)>| {
             slot.is_none_or(|(s, _)| b.total_cmp(&s) == Ordering::Greater)
         };
-        if beats(self.0[0]) {
-            self.0[1] = self.0[0];
-            self.0[0] = Some((b, id));
-        } else if beats(self.0[1]) {
-            self.0[1] = Some((b, id));
+        if let Some(i) = self.0.iter().position(|&slot| beats(slot)) {
+            self.0[i..].rotate_right(1);
+            self.0[i] = Some((b, id));
         }
     }
 
@@ -351,6 +378,18 @@ mod tests {
                 }
             }
             prop_assert_eq!(inside_any(&outers, tol, &inners), pairwise(&outers, tol, &inners));
+            // Up to two containers, each a real one, two whenever there are.
+            for (held, (qi, q)) in containers(&outers, tol, &inners).iter().zip(&inners) {
+                let all: Vec<usize> = outers
+                    .iter()
+                    .filter(|(oi, o)| oi != qi && o.contains_box(q, tol))
+                    .map(|(oi, _)| *oi)
+                    .collect();
+                let got: Vec<usize> = held.iter().flatten().copied().collect();
+                prop_assert_eq!(got.len(), all.len().min(2));
+                prop_assert!(got.iter().all(|g| all.contains(g)));
+                prop_assert!(got.len() < 2 || got[0] != got[1]);
+            }
         }
     }
 

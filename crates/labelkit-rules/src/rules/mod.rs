@@ -28,6 +28,7 @@ pub(crate) mod geometry {
     pub(crate) mod degenerate_shape;
     pub(crate) mod shape_outside_image;
     pub(crate) mod template_box;
+    pub(crate) mod unmeasured_images;
 }
 pub(crate) mod ambiguity {
     pub(crate) mod exclusive_companions;
@@ -36,6 +37,7 @@ pub(crate) mod ambiguity {
     pub(crate) mod orphan_companion;
     pub(crate) mod part_outside_parent;
     pub(crate) mod still_ambiguous;
+    pub(crate) mod too_many_parts;
 }
 pub(crate) mod keypoints {
     pub(crate) mod absent_point_with_coordinates;
@@ -46,6 +48,7 @@ pub(crate) mod keypoints {
     pub(crate) mod left_right_swap;
 }
 pub(crate) mod dataset {
+    pub(crate) mod config_name_mismatch;
     pub(crate) mod duplicate_ids;
     pub(crate) mod image_size_mismatch;
     pub(crate) mod labels_without_image;
@@ -107,12 +110,14 @@ builtins! {
     geometry::shape_outside_image, "shape-outside-image", Error, Some(&geometry::shape_outside_image::ShapeOutsideImage);
     geometry::degenerate_shape, "degenerate-shape", Error, Some(&geometry::degenerate_shape::DegenerateShape);
     geometry::template_box, "template-box", Warning, Some(&geometry::template_box::TemplateBox);
+    geometry::unmeasured_images, "unmeasured-images", Warning, Some(&geometry::unmeasured_images::UnmeasuredImages);
     ambiguity::near_duplicate, "near-duplicate", Error, Some(&ambiguity::near_duplicate::NearDuplicate);
     ambiguity::exclusive_companions, "exclusive-companions", Error, Some(&ambiguity::exclusive_companions::ExclusiveCompanions);
     ambiguity::missing_companion, "missing-companion", Error, Some(&ambiguity::missing_companion::MissingCompanion);
     ambiguity::part_outside_parent, "part-outside-parent", Error, Some(&ambiguity::part_outside_parent::PartOutsideParent);
     ambiguity::still_ambiguous, "still-ambiguous", Error, Some(&ambiguity::still_ambiguous::StillAmbiguous);
     ambiguity::orphan_companion, "orphan-companion", Error, Some(&ambiguity::orphan_companion::OrphanCompanion);
+    ambiguity::too_many_parts, "too-many-parts", Error, Some(&ambiguity::too_many_parts::TooManyParts);
     keypoints::keypoint_count, "keypoint-count", Error, Some(&keypoints::keypoint_count::KeypointCount);
     keypoints::keypoint_order, "keypoint-order", Error, Some(&keypoints::keypoint_order::KeypointOrder);
     keypoints::absent_point_with_coordinates, "absent-point-with-coordinates", Warning, Some(&keypoints::absent_point_with_coordinates::AbsentPointWithCoordinates);
@@ -126,6 +131,7 @@ builtins! {
     dataset::missing_label_file, "missing-label-file", Warning, Some(&dataset::missing_label_file::MissingLabelFile);
     dataset::labels_without_image, "labels-without-image", Error, Some(&dataset::labels_without_image::LabelsWithoutImage);
     dataset::image_size_mismatch, "image-size-mismatch", Error, Some(&dataset::image_size_mismatch::ImageSizeMismatch);
+    dataset::config_name_mismatch, "config-name-mismatch", Warning, Some(&dataset::config_name_mismatch::ConfigNameMismatch);
     labelkit::plugin_failed, "plugin-failed", Error, None;
 }
 
@@ -193,6 +199,20 @@ pub(crate) fn fmt_size(w: f64, h: f64) -> String {
     format!("{}x{}", fmt_num(w), fmt_num(h))
 }
 
+/// A size read with a tolerance, as the annotator drew it: the shortest
+/// decimal (at most 4 decimals) within `tol` of `v`, so a YOLO height of
+/// `2.9999988` px, known to 1.8e-6 px, shows as `3`; else [`fmt_num`].
+pub(crate) fn fmt_within(v: f64, tol: f64) -> String {
+    for decimals in 0..=4 {
+        let p = 10f64.powi(decimals);
+        let r = (v * p).round() / p;
+        if (r - v).abs() <= tol {
+            return fmt_num(r);
+        }
+    }
+    fmt_num(v)
+}
+
 /// A number rounded to 4 decimals without trailing zeros (`2.99`, `3`),
 /// so float noise such as `2.9899999999999984` does not reach messages.
 pub(crate) fn fmt_num(v: f64) -> String {
@@ -218,39 +238,43 @@ pub(crate) fn label_runs<'s>(
     anns.chunk_by(move |&a, &b| labels.get(a).map(|x| x.label) == labels.get(b).map(|x| x.label))
 }
 
-/// The companion shapes of one group on one image, indexed for IoU
-/// queries so matching every object against them stays near-linear.
+/// The companion shapes of one group on one image, indexed so matching
+/// every object against them stays near-linear. A companion matches an
+/// object at an IoU of at least the group's `iou`, or with each edge
+/// within the group's `edge-tolerance` pixels of the object's (on images
+/// of known size only: on others the coordinates are not pixels).
 pub(crate) struct Companions<'b> {
     /// Candidate annotations, sorted as the image's annotations (by
     /// label, then id).
     members: Vec<usize>,
     index: spatial::IouIndex<'b>,
+    edges: spatial::EdgeIndex<'b>,
 }
 
 impl<'b> Companions<'b> {
     /// The shapes of `group`'s member labels on `image`; `bounds` is
-    /// scratch space the index borrows.
+    /// scratch space the indexes borrow.
     pub(crate) fn new(
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         group: &ResolvedGroup,
         bounds: &'b mut Vec<Option<BoxGeom>>,
     ) -> Self {
-        let anns = &cx.dataset.annotations;
         let mut members = Vec::new();
         for &member in &group.members {
             members.extend_from_slice(image.with_label(cx.dataset, member));
         }
-        bounds.clear();
-        bounds.extend(members.iter().map(|&m| anns.get(m).and_then(object_bounds)));
+        fill_bounds(cx, &members, bounds);
         Companions {
             members,
             index: spatial::IouIndex::new(bounds, group.iou),
+            edges: spatial::EdgeIndex::new(bounds, edge_tolerance(image, group)),
         }
     }
 
     /// The companions of object annotation `o`: members with an IoU of at
-    /// least the group's with it, in the image's order.
+    /// least the group's with it, or every edge near its own, in the
+    /// image's order.
     pub(crate) fn of(&self, cx: &Context<'_>, o: usize, out: &mut Vec<usize>) {
         out.clear();
         let Some(ob) = cx.dataset.annotations.get(o).and_then(object_bounds) else {
@@ -258,8 +282,37 @@ impl<'b> Companions<'b> {
         };
         let mut hits = Vec::new();
         self.index.all(&ob, &mut hits);
+        self.edges.extend_all(&ob, &mut hits);
+        hits.sort_unstable();
+        hits.dedup();
         out.extend(hits.iter().filter_map(|&i| self.members.get(i).copied()));
     }
+}
+
+/// The edge tolerance of `group` on `image`: none on an image of unknown
+/// size.
+pub(crate) fn edge_tolerance(image: &ImageCtx<'_>, group: &ResolvedGroup) -> f64 {
+    if image.has_size() {
+        group.edge_tolerance
+    } else {
+        0.0
+    }
+}
+
+/// The bounds of the shapes at `positions`, into `bounds` (cleared
+/// first).
+pub(crate) fn fill_bounds(
+    cx: &Context<'_>,
+    positions: &[usize],
+    bounds: &mut Vec<Option<BoxGeom>>,
+) {
+    let anns = &cx.dataset.annotations;
+    bounds.clear();
+    bounds.extend(
+        positions
+            .iter()
+            .map(|&m| anns.get(m).and_then(object_bounds)),
+    );
 }
 
 /// The value of `key` in an `extra` list, with the quotes of a JSON string

@@ -71,6 +71,7 @@ impl Fx {
             spans,
             sources,
             issues: Vec::new(),
+            ..Loaded::default()
         }
     }
 }
@@ -839,4 +840,225 @@ fn f_codes_pass_through_selection() {
             Config::from_toml_str("select = [\"F\"]\nignore = [\"F0\"]", "labelkit.toml").unwrap();
         assert!(check(&loaded, &config).is_empty());
     }
+}
+
+/// `loaded` with the rounding a YOLO reader records for annotation `pos`:
+/// its width and height written with `decimals` decimals on an image of
+/// `w` x `h` pixels.
+fn with_rounding(mut loaded: Loaded, pos: usize, decimals: u8, (w, h): (f64, f64)) -> Loaded {
+    let half = labelkit_diagnostics::Rounding::half_unit(decimals);
+    loaded.measurements.annotations = vec![None; loaded.dataset.annotations.len()];
+    loaded.measurements.annotations[pos] = Some(labelkit_diagnostics::Rounding {
+        decimals,
+        width: half * w,
+        height: half * h,
+    });
+    loaded
+}
+
+#[test]
+fn g001_and_g004_allow_the_rounding_the_file_carries() {
+    // A 3x3 box exported at 6 decimals on a 480x360 image: 0.008333 of
+    // 360 px is 2.99988 px, known to 1.8e-4 px.
+    let mut fx = Fx::new(&["eye"]);
+    fx.bx("eye", 10.0, 10.0, 13.0, 10.0 + 0.008_333 * 360.0);
+    // A 2.9 px box written the same way stays an error.
+    fx.bx("eye", 20.0, 10.0, 23.0, 10.0 + 0.008_056 * 360.0);
+    let plain = Fx { d: fx.d.clone() }.loaded();
+    let mut loaded = with_rounding(fx.loaded(), 0, 6, (480.0, 360.0));
+    let r = loaded.measurements.annotations[0];
+    loaded.measurements.annotations[1] = r;
+    let config = Config::from_toml_str("select = [\"G001\", \"G004\"]", "labelkit.toml").unwrap();
+    let s = summary(&check(&loaded, &config), &loaded.sources);
+    assert_eq!(
+        s,
+        [
+            "fixture.txt:3:3: G004 warning [image Some(1) annotation Some(1)] box `eye` is exactly 3x3 px, the template size: it was probably never stretched",
+            "fixture.txt:4:3: G001 error [image Some(1) annotation Some(2)] box `eye` is 3x2.9 px, smaller than the minimum 3x3 px",
+        ],
+        "{s:#?}"
+    );
+    // Without the rounding, the exported box is 2.99988 px: an error.
+    let config = Config::from_toml_str("select = [\"G001\"]", "labelkit.toml").unwrap();
+    let s = summary(&check(&plain, &config), &plain.sources);
+    assert_eq!(s.len(), 2, "{s:#?}");
+    assert!(s[0].contains("3x2.9999 px"), "{}", s[0]);
+}
+
+#[test]
+fn g005_unmeasured_images_are_counted_once() {
+    let mut fx = Fx::new(&["eye"]);
+    // Normalised coordinates on images of unknown size: not pixels.
+    fx.d.images[0].width = 0;
+    fx.d.images[0].height = 0;
+    fx.bx("eye", 0.2, 0.2, 0.4, 0.6);
+    for id in 2..=3u64 {
+        fx.d.images.push(Image {
+            id: ImageId(id),
+            file_name: format!("img{id}.jpg"),
+            ..Image::default()
+        });
+    }
+    let mut loaded = fx.loaded();
+    loaded.measurements.images = vec![
+        Some(labelkit_diagnostics::SizeUnknown::ImageMissing),
+        Some(labelkit_diagnostics::SizeUnknown::ImageMissing),
+        Some(labelkit_diagnostics::SizeUnknown::ImageUnreadable),
+    ];
+    let s = run("G005", &loaded, "");
+    assert_eq!(
+        s,
+        ["fixture.txt: G005 warning [image None annotation None] 3 images of unknown size were not measured in pixels (image file missing: 2, image header unreadable: 1): G001, G004, A004, A007, K004 and K005 skipped them"],
+    );
+    // And G001, G004 skip them.
+    let config =
+        Config::from_toml_str("select = [\"G001\", \"G004\", \"A004\"]", "labelkit.toml").unwrap();
+    assert!(check(&loaded, &config).is_empty());
+}
+
+#[test]
+fn a003_required_carries_a_severity() {
+    let mut fx = Fx::new(&["body", "adult", "child"]);
+    fx.bx("body", 0.0, 40.0, 50.0, 60.0);
+    let loaded = fx.loaded();
+    for (required, want) in [
+        ("\"warning\"", Some("warning")),
+        ("\"info\"", Some("info")),
+        ("\"off\"", None),
+        ("true", Some("error")),
+    ] {
+        let config = Config::from_toml_str(
+            &format!("select = [\"A003\"]\n{COMPANIONS}required = {required}\n"),
+            "labelkit.toml",
+        )
+        .unwrap();
+        let found = check(&loaded, &config);
+        assert_eq!(
+            found.first().map(|d| d.severity.to_string()).as_deref(),
+            want,
+            "{required}"
+        );
+        assert!(found.len() <= 1);
+    }
+}
+
+#[test]
+fn companions_match_tiny_boxes_by_their_edges() {
+    let heads = "[[schema.companions]]\nobject = \"head\"\none-of = [\"front\", \"back\"]\n";
+    let mut fx = Fx::new(&["head", "front", "back"]);
+    // A 4x4 head and its direction 1 px to the right: IoU 0.6, edges
+    // within 1.5 px: its companion.
+    fx.bx("head", 10.0, 10.0, 14.0, 14.0);
+    fx.bx("front", 11.0, 10.0, 15.0, 14.0);
+    // 2 px off: no companion of it.
+    fx.bx("head", 30.0, 10.0, 34.0, 14.0);
+    fx.bx("back", 32.0, 10.0, 36.0, 14.0);
+    let loaded = fx.loaded();
+    let config = Config::from_toml_str(
+        &format!("select = [\"A002\", \"A003\", \"A006\"]\n{heads}"),
+        "labelkit.toml",
+    )
+    .unwrap();
+    let s = summary(&check(&loaded, &config), &loaded.sources);
+    assert_eq!(
+        s,
+        [
+            "fixture.txt:7:3: A003 error [image Some(1) annotation Some(3)] `head` has none of `front`, `back`",
+            "fixture.txt:8:3: A006 error [image Some(1) annotation Some(4)] `back` labels no `head`: no `head` box has IoU >= 0.9 with it or every edge within 1.5 px",
+        ],
+        "{s:#?}"
+    );
+    // A tolerance of 2 px takes the second pair too; 0.5 px neither.
+    let config = Config::from_toml_str(
+        &format!(
+            "select = [\"A003\", \"A006\"]\n[schema]\ncompanion-edge-tolerance = 2.0\n{heads}"
+        ),
+        "labelkit.toml",
+    )
+    .unwrap();
+    assert!(check(&loaded, &config).is_empty());
+    let config = Config::from_toml_str(
+        &format!("select = [\"A003\"]\n{heads}edge-tolerance = 0.5\n"),
+        "labelkit.toml",
+    )
+    .unwrap();
+    assert_eq!(check(&loaded, &config).len(), 2);
+}
+
+#[test]
+fn a007_too_many_parts_at_the_limit() {
+    let mut fx = Fx::new(&["face", "eye", "nose"]);
+    // Two eyes and one nose: at the limit.
+    fx.bx("face", 0.0, 0.0, 30.0, 30.0);
+    fx.bx("eye", 5.0, 5.0, 10.0, 9.0);
+    fx.bx("eye", 20.0, 5.0, 25.0, 9.0);
+    fx.bx("nose", 12.0, 12.0, 18.0, 18.0);
+    // Three eyes: one over.
+    fx.bx("face", 40.0, 0.0, 70.0, 30.0);
+    fx.bx("eye", 45.0, 5.0, 50.0, 9.0);
+    fx.bx("eye", 60.0, 5.0, 65.0, 9.0);
+    fx.bx("eye", 52.0, 20.0, 57.0, 24.0);
+    // Two overlapping faces sharing a third eye: it could be either's.
+    fx.bx("face", 0.0, 40.0, 30.0, 70.0);
+    fx.bx("face", 10.0, 40.0, 40.0, 70.0);
+    fx.bx("eye", 2.0, 45.0, 7.0, 49.0);
+    fx.bx("eye", 33.0, 45.0, 38.0, 49.0);
+    fx.bx("eye", 15.0, 45.0, 20.0, 49.0);
+    fx.bx("eye", 22.0, 45.0, 27.0, 49.0);
+    // Two noses: one over.
+    fx.bx("face", 60.0, 40.0, 90.0, 70.0); // 15
+    fx.bx("nose", 65.0, 50.0, 70.0, 55.0);
+    fx.bx("nose", 75.0, 50.0, 80.0, 55.0);
+    let toml = "[schema.max-parts]\nface = { eye = 2, nose = 1 }\n";
+    let s = run("A007", &fx.loaded(), toml);
+    assert_eq!(
+        s,
+        [
+            "fixture.txt:9:3: A007 error [image Some(1) annotation Some(5)] `face` holds 3 `eye` parts, at most 2 allowed",
+            "fixture.txt:19:3: A007 error [image Some(1) annotation Some(15)] `face` holds 2 `nose` parts, at most 1 allowed",
+        ],
+        "{s:#?}"
+    );
+}
+
+#[test]
+fn d008_config_names_match_across_spellings() {
+    let mut fx = Fx::new(&["Face", "Eyes", "Hand_Left", "hand-left", "Mouth"]);
+    fx.bx("Face", 0.0, 0.0, 30.0, 30.0);
+    fx.bx("Eyes", 50.0, 50.0, 55.0, 55.0);
+    fx.bx("Mouth", 60.0, 50.0, 65.0, 55.0);
+    let toml = "[schema.parts]\neye = \"face\"\nmouth = \"FACE\"\nhand_right = \"body\"\n[[schema.companions]]\nobject = \"hand\"\none-of = [\"Hand Left\"]\n";
+    let loaded = fx.loaded();
+    let s = run("D008", &loaded, toml);
+    assert_eq!(
+        s,
+        [
+            "fixture.txt: D008 error [image None annotation None] configuration name `Hand Left` matches 2 classes of the dataset: `Hand_Left`, `hand-left`; it is used for none",
+            "fixture.txt: D008 warning [image None annotation None] configuration name `eye` matches no class of the dataset; closest: `Eyes`",
+        ],
+        "{s:#?}"
+    );
+    // `mouth` resolved to `Mouth` and `face` to `Face`: the mouth outside
+    // its face is found.
+    let config =
+        Config::from_toml_str(&format!("select = [\"A004\"]\n{toml}"), "labelkit.toml").unwrap();
+    let found = check(&loaded, &config);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].message, "`Mouth` lies inside no `Face`");
+}
+
+#[test]
+fn d008_a_configuration_that_matches_nothing() {
+    let mut fx = Fx::new(&["person", "car"]);
+    fx.bx("person", 0.0, 0.0, 30.0, 30.0);
+    let loaded = fx.loaded();
+    let config = Config::from_toml_str(
+        "select = [\"D008\"]\n[schema.parts]\neye = \"face\"\n",
+        "labelkit.toml",
+    )
+    .unwrap();
+    assert_eq!(
+        summary(&check(&loaded, &config), &loaded.sources),
+        ["fixture.txt: D008 warning [image None annotation None] none of the 2 label names of the configuration matches a class of the dataset (its classes include `person`, `car`)"],
+    );
 }

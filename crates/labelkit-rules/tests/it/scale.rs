@@ -294,3 +294,60 @@ fn a001_stops_at_its_budget_and_says_so() {
         .expect("id");
     assert!((12_000..25_600).contains(&id), "{id}");
 }
+
+/// 20,000 tiny heads in a pile and 20,000 direction boxes in a pile 1.6 px
+/// to the right: near misses of the edge test (1.5 px) and of the IoU
+/// test, every one. The edge index answers each query without comparing
+/// the pile (a grid of cells would compare all 400 million pairs).
+#[test]
+fn companions_near_misses_of_tiny_boxes_in_a_pile() {
+    let mut fx = Fx::new(&["head", "front"]);
+    for _ in 0..20_000 {
+        fx.bx("head", 10.0, 10.0, 14.0, 14.0);
+        fx.bx("front", 11.6, 10.0, 15.6, 14.0);
+    }
+    // One pair 1 px apart: companions by their edges.
+    let head = fx.bx("head", 100.0, 10.0, 104.0, 14.0);
+    fx.bx("front", 101.0, 10.0, 105.0, 14.0);
+    let groups = "[[schema.companions]]\nobject = \"head\"\none-of = [\"front\"]\n";
+    let found = check(
+        &fx.loaded(),
+        &config(&format!("select = [\"A003\", \"A006\"]\n{groups}")),
+    );
+    let count = |code: &str| found.iter().filter(|d| d.code == code).count();
+    assert_eq!((count("A003"), count("A006")), (20_000, 20_000));
+    assert!(found.iter().all(|d| d.annotation != Some(head)));
+}
+
+/// The A004 staircase with part limits: 40,000 faces and 40,000 eyes, no
+/// eye inside a face but the lowered ones, each inside two faces (so
+/// counted for neither): no finding, near-linear.
+#[test]
+fn a007_forty_thousand_parts_in_a_staircase() {
+    let mut fx = Fx::new(&["face", "eye"]);
+    for j in 0..40_000u32 {
+        let f = 4.0 * f64::from(j);
+        fx.bx("face", f, 0.0, 200_000.0, 1000.0 + f);
+    }
+    for i in 0..40_000u32 {
+        let f = 4.0 * f64::from(i);
+        let lowered = if i % 1000 == 0 { 8.0 } else { 0.0 };
+        fx.bx("eye", f + 3.0, 10.0, f + 100.0, 1007.0 + f - lowered);
+    }
+    // Three eyes in a face of their own, far away.
+    fx.bx("face", 300_000.0, 0.0, 300_100.0, 100.0);
+    for k in 0..3u32 {
+        let x = 300_010.0 + 20.0 * f64::from(k);
+        fx.bx("eye", x, 10.0, x + 10.0, 20.0);
+    }
+    let found = check(
+        &fx.loaded(),
+        &config("select = [\"A007\"]\n[schema.max-parts]\nface = { eye = 2 }\n"),
+    );
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].message,
+        "`face` holds 3 `eye` parts, at most 2 allowed"
+    );
+    assert_eq!(found[0].annotation, Some(80_001));
+}

@@ -207,5 +207,76 @@ fn fallback_sizes_fill_only_what_the_files_do_not_give() {
     assert_eq!(
         (l.dataset.images[3].width, l.dataset.images[3].height),
         (7, 7)
+
+/// The decimals of each size as written, and the pixels they leave open,
+/// per annotation; and why an image's size is unknown, per image.
+#[test]
+fn the_rounding_of_sizes_and_unknown_image_sizes_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(
+        root.join("data.yaml"),
+        "path: .\ntrain: images/train\nnames: [eye]\n",
+    )
+    .unwrap();
+    fs::create_dir_all(root.join("images/train")).unwrap();
+    fs::create_dir_all(root.join("labels/train")).unwrap();
+    gif(&root.join("images/train/a.gif")); // 16 x 8
+    fs::write(root.join("images/train/c.gif"), b"GIF8").unwrap(); // unreadable
+                                                                  // A box written at 6 significant digits, one at 6 decimals, a polygon.
+    fs::write(
+        root.join("labels/train/a.txt"),
+        "0 0.5 0.5 0.00625 0.00833333\n0 0.5 0.5 0.006250 0.008333\n0 0.1 0.1 0.25 0.1 0.25 0.375\n",
+    )
+    .unwrap();
+    fs::write(root.join("labels/train/b.txt"), "0 0.5 0.5 0.2 0.4\n").unwrap();
+    fs::write(root.join("labels/train/c.txt"), "0 0.5 0.5 0.2 0.4\n").unwrap();
+    let l = read_path(root, &ReadOptions::default()).unwrap();
+    let m = &l.measurements;
+    assert_eq!(m.annotations.len(), l.dataset.annotations.len());
+    assert_eq!(m.images.len(), l.dataset.images.len());
+    let r: Vec<Option<(u8, f64, f64)>> = m
+        .annotations
+        .iter()
+        .map(|r| r.map(|r| (r.decimals, r.width, r.height)))
+        .collect();
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-15;
+    let (d0, w0, h0) = r[0].unwrap();
+    assert_eq!(d0, 5);
+    assert!(close(w0, 0.5e-5 * 16.0) && close(h0, 0.5e-8 * 8.0), "{r:?}");
+    let (d1, w1, h1) = r[1].unwrap();
+    assert_eq!(d1, 6);
+    assert!(close(w1, 0.5e-6 * 16.0) && close(h1, 0.5e-6 * 8.0), "{r:?}");
+    // The polygon's extent is the difference of two values: two halves of
+    // the coarsest value on its axis (x: 0.1, 1 decimal; y: 0.1, 1).
+    let (d2, w2, h2) = r[2].unwrap();
+    assert_eq!(d2, 1);
+    assert!(close(w2, 0.1 * 16.0) && close(h2, 0.1 * 8.0), "{r:?}");
+    // Images b (missing) and c (unreadable) have no size: no rounding.
+    assert_eq!(&r[3..], [None, None]);
+    use labelkit_diagnostics::SizeUnknown;
+    let names: Vec<&str> = l
+        .dataset
+        .images
+        .iter()
+        .map(|i| i.file_name.as_str())
+        .collect();
+    let why: Vec<Option<SizeUnknown>> = m.images.clone();
+    let by_name: Vec<(&str, Option<SizeUnknown>)> = names.into_iter().zip(why).collect();
+    assert!(
+        by_name.contains(&("images/train/a.gif", None)),
+        "{by_name:?}"
+    );
+    assert!(
+        by_name
+            .iter()
+            .any(|(n, w)| n.ends_with("b.jpg") && *w == Some(SizeUnknown::ImageMissing)),
+        "{by_name:?}"
+    );
+    assert!(
+        by_name
+            .iter()
+            .any(|(n, w)| n.ends_with("c.gif") && *w == Some(SizeUnknown::ImageUnreadable)),
+        "{by_name:?}"
     );
 }

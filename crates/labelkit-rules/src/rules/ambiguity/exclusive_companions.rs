@@ -4,8 +4,10 @@
 //! Flags an object box that carries two mutually exclusive companion
 //! labels: for each companion group of the schema (say, every `body`
 //! carries one of `adult`/`child`), the boxes of the group's labels whose
-//! IoU with the object box is at least the group's `iou` (0.9) are its
-//! companions, and two different labels among them are a contradiction.
+//! IoU with the object box is at least the group's `iou` (0.9), or whose
+//! edges all lie within the group's `edge-tolerance` (1.5 px) of its own,
+//! are its companions, and two different labels among them are a
+//! contradiction. This holds whether or not the group is `required`.
 //! The object box is reported, with the companions as related places.
 //!
 //! ## Why it matters
@@ -29,7 +31,8 @@
 //!
 //! ## Options
 //! The groups come from `[[schema.companions]]` (`object`, `one-of`,
-//! `required`, `iou`) and `schema.companion-iou`.
+//! `iou`, `edge-tolerance`), `schema.companion-iou` and
+//! `schema.companion-edge-tolerance`.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::Companions;

@@ -2,11 +2,21 @@
 //!
 //! ## What it does
 //! Flags an object box that lacks a required companion: for each companion
-//! group with `required = true` (the default), an object box with no box
-//! of the group's labels at IoU >= the group's `iou` (0.9). For example a
-//! `body` without `adult`/`child`, or a `head` without one of the eight
-//! directions. A crowd region (COCO `iscrowd: 1`) covers many objects and
-//! needs no companion.
+//! group with `required` set (the default), an object box with no box of
+//! the group's labels at IoU >= the group's `iou` (0.9) nor with every
+//! edge within the group's `edge-tolerance` (1.5 px, on images of known
+//! size). For example a `head` without one of the eight directions. A
+//! crowd region (COCO `iscrowd: 1`) covers many objects and needs no
+//! companion.
+//!
+//! `required` is per group and carries the severity of a missing
+//! companion: `true` or `"error"`, `"warning"`, `"info"`; `false` or
+//! `"off"` makes the group "at most one" (two companions stay an
+//! `exclusive-companions` error, none is fine). The whole-body preset
+//! makes gender (`male`/`female`) and generation (`adult`/`child`) "at
+//! most one": a person whose gender or age cannot be told is left
+//! without, as the labelling policy asks. A `[severity]` override of A003
+//! applies over every group's level.
 //!
 //! ## Why it matters
 //! Annotation goes in passes; a missing companion is an object that one pass
@@ -15,11 +25,12 @@
 //! ## Example
 //! ```toml
 //! [[schema.companions]]
-//! object = "body"
-//! one-of = ["male", "female"]
+//! object = "head"
+//! one-of = ["front", "back"]
+//! required = "warning"
 //! ```
 //! ```text
-//! <box label="body" xtl="10" ytl="10" xbr="60" ybr="200"/>   no male/female box: flagged
+//! <box label="head" xtl="10" ytl="10" xbr="60" ybr="60"/>   no front/back box: warned
 //! ```
 //!
 //! ## How to fix
@@ -27,7 +38,8 @@
 //!
 //! ## Options
 //! The groups come from `[[schema.companions]]` (`object`, `one-of`,
-//! `required`, `iou`) and `schema.companion-iou`.
+//! `required`, `iou`, `edge-tolerance`), `schema.companion-iou` and
+//! `schema.companion-edge-tolerance`.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::Companions;
@@ -42,11 +54,13 @@ impl Rule for MissingCompanion {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
         let mut matched = Vec::new();
         let mut bounds = Vec::new();
-        for group in cx
-            .groups
-            .iter()
-            .filter(|g| g.required && !g.members.is_empty())
-        {
+        for group in &cx.groups {
+            let Some(severity) = group.required else {
+                continue;
+            };
+            if group.members.is_empty() {
+                continue;
+            }
             let companions = Companions::new(cx, image, group, &mut bounds);
             for &o in image.with_label(cx.dataset, group.object) {
                 if cx.dataset.annotations.get(o).is_some_and(|a| a.crowd) {
@@ -70,7 +84,8 @@ impl Rule for MissingCompanion {
                                 names.join(", ")
                             ),
                         )
-                        .help("add the missing companion box with the object's geometry"),
+                        .help("add the missing companion box with the object's geometry")
+                        .with_severity(severity),
                     );
                 }
             }

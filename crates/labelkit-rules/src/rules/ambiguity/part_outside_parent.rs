@@ -5,6 +5,8 @@
 //! `face`, a `face` in no `head`, a `hand` in no `body`. A part is inside
 //! a parent when its bounds lie within the parent's bounds, allowing the
 //! schema's `part-tolerance` (2 pixels by default) on each side.
+//! Images of unknown size are skipped: their coordinates are not pixels
+//! (`unmeasured-images`, G005, counts them).
 //!
 //! ## Why it matters
 //! A part outside every parent is either a part of an object that was never
@@ -54,6 +56,9 @@ impl Rule for PartOutsideParent {
     /// linear, where checking each part against each parent was quadratic
     /// on an image with many of both and no part inside a parent.
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
+        if !image.has_size() {
+            return; // the tolerance is in pixels
+        }
         let parts: Vec<Part> = image
             .annotations
             .iter()

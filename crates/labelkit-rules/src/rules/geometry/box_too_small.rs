@@ -7,6 +7,19 @@
 //! A rotated box is measured along its own axes; other shapes by their
 //! bounds.
 //!
+//! Sizes read from a file carry its rounding, and the comparison allows
+//! it: a YOLO value written with `d` decimals is known to `±0.5 * 10^-d`
+//! of the image size (a polygon's extent, the difference of two values,
+//! to twice that), as counted by the reader in the file itself; every
+//! size also gets 1e-6 px for the floating-point noise of decimals such as
+//! CVAT's two (`13.33 - 10.33` is `2.9999999999999982`). A shape is
+//! flagged only when even its largest size the file allows is below the
+//! minimum, so a 3x3 box exported to YOLO at 6 digits (`2.9999988` px)
+//! passes while 2.9 px fails, and sizes are shown as the annotator drew
+//! them (the shortest decimal the file allows). Images whose size is
+//! unknown (a YOLO image that is missing) are not measured: their
+//! coordinates are not pixels; `unmeasured-images` (G005) counts them.
+//!
 //! ## Why it matters
 //! Objects smaller than the minimum cannot be identified by a person, and
 //! most detectors cannot learn from them: they are almost always a slip of
@@ -32,7 +45,7 @@
 use labelkit_model::Geometry;
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{annotation, fmt_size, own_size};
+use crate::rules::{annotation, fmt_size, fmt_within, own_size};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "G001";
@@ -49,6 +62,9 @@ impl Rule for BoxTooSmall {
         out: &mut Vec<Finding>,
     ) {
         let Some(ann) = annotation(cx, a) else { return };
+        if !image.has_size() {
+            return; // unmeasured-images counts these
+        }
         if !matches!(
             ann.geometry,
             Geometry::Box(_) | Geometry::Polygon(_) | Geometry::Mask(_) | Geometry::Ellipse(_)
@@ -63,8 +79,9 @@ impl Rule for BoxTooSmall {
             return; // degenerate-shape reports these
         }
         let (min_w, min_h) = (cx.settings.min_box_width, cx.settings.min_box_height);
-        if w < min_w || h < min_h {
-            let mut shown = fmt_size(w, h);
+        let (tw, th) = cx.size_tolerance(a);
+        if w + tw < min_w || h + th < min_h {
+            let mut shown = format!("{}x{}", fmt_within(w, tw), fmt_within(h, th));
             if shown == fmt_size(min_w, min_h) {
                 // Rounding hid the difference: show every digit.
                 shown = format!("{w}x{h}");

@@ -4,6 +4,9 @@
 //! Warns about a box of exactly the minimum size (3x3 pixels by default):
 //! the size a box has when it is pasted from a template and never
 //! stretched to its object. A rotated box is measured along its own axes.
+//! "Exactly" allows the rounding of the file's numbers, as `box-too-small`
+//! (G001) does: a 3x3 box exported to YOLO (`2.9999988` px at 6 digits)
+//! is still exactly 3x3. Images of unknown size are not measured.
 //!
 //! ## Why it matters
 //! Real objects are almost never exactly the minimum size; a box that is
@@ -50,6 +53,9 @@ impl Rule for TemplateBox {
         let Geometry::Box(b) = &ann.geometry else {
             return;
         };
+        if !image.has_size() {
+            return;
+        }
         let tw = cx
             .settings
             .template_width
@@ -58,7 +64,8 @@ impl Rule for TemplateBox {
             .settings
             .template_height
             .unwrap_or(cx.settings.min_box_height);
-        if (b.width() - tw).abs() < 1e-9 && (b.height() - th).abs() < 1e-9 {
+        let (tol_w, tol_h) = cx.size_tolerance(a);
+        if (b.width() - tw).abs() <= tol_w && (b.height() - th).abs() <= tol_h {
             out.push(
                 Finding::annotation(
                     CODE,

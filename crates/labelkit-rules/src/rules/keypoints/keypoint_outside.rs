@@ -8,6 +8,8 @@
 //! (the `bbox` a COCO file states for a segmented object, else the shape's
 //! bounds). When the group has several such boxes, a point must lie in one
 //! of them; the finding names the group's first 16.
+//! Images of unknown size are skipped: their coordinates are not pixels
+//! (`unmeasured-images`, G005, counts them).
 //!
 //! ## Why it matters
 //! A point outside its object's box belongs to another object or was
@@ -51,6 +53,9 @@ type Groups = HashMap<GroupId, Vec<(usize, BoxGeom)>>;
 
 impl Rule for KeypointOutside {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
+        if !image.has_size() {
+            return; // tolerances are pixels; unmeasured-images counts it
+        }
         let groups = group_boxes(cx, image);
         let outside_box = outside_their_boxes(cx, image, &groups);
         for &a in image.annotations {

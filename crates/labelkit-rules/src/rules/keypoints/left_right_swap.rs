@@ -11,6 +11,8 @@
 //! is ambiguous (a turn, crossed arms) and nothing is reported. Schemas
 //! with fewer than three left/right pairs are not checked: with two, one
 //! pair cannot outvote the other.
+//! Images of unknown size are skipped: their coordinates are not pixels
+//! (`unmeasured-images`, G005, counts them).
 //!
 //! ## Why it matters
 //! Left stays left: a swapped pair teaches a pose model that joints jump
@@ -51,6 +53,9 @@ impl Rule for LeftRightSwap {
         a: usize,
         out: &mut Vec<Finding>,
     ) {
+        if !image.has_size() {
+            return; // the separation is in pixels
+        }
         let Some((ann, k)) = keypoints(cx, a) else {
             return;
         };
