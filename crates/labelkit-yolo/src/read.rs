@@ -1825,6 +1825,10 @@ fn build(
         loaded.measurements.images.push(unknown);
         let (width, height) = match &s.size {
             Ok(size) => *size,
+            // A missing image is no read issue: D006 reports the labels
+            // without their image, G005 the images not measured, and a
+            // conversion to a pixel format refuses in one message.
+            Err(_) if unknown == Some(SizeUnknown::ImageMissing) => (0, 0),
             Err(why) => {
                 let n = pending.len();
                 loaded.issues.push(

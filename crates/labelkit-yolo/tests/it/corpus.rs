@@ -243,12 +243,17 @@ fn loose_obj_names_with_readme() {
 fn labelformat_segment_without_images() {
     let dir = corpus("labelformat/tests/fixtures/instance_segmentation/YOLOv8");
     let l = read_path(&dir, &ReadOptions::default()).unwrap();
-    // Images are not in the corpus: one recoverable issue per image, naming it.
-    assert_eq!(codes(&l.issues), ["F008", "F008"]);
-    assert!(
-        l.issues[0].message.contains("000000036086.jpg"),
-        "{}",
-        l.issues[0].message
+    // Images are not in the corpus: no read issue (D006 and G005 report
+    // them in `check`), each image marked missing and of unknown size.
+    assert!(l.issues.is_empty(), "{:?}", codes(&l.issues));
+    assert_eq!(
+        l.measurements.images,
+        [Some(labelkit_diagnostics::SizeUnknown::ImageMissing); 2]
+    );
+    assert!(l.dataset.images[0].file_name.contains("000000036086.jpg"));
+    assert_eq!(
+        (l.dataset.images[0].width, l.dataset.images[0].height),
+        (0, 0)
     );
     let d = &l.dataset;
     assert_eq!(
@@ -426,8 +431,16 @@ fn review_metrics_darknet_without_images() {
     assert_eq!(l.dataset.images.len(), 100);
     assert_eq!(l.dataset.annotations.len(), 273);
     assert_eq!(l.dataset.labels.len(), 20);
-    assert_eq!(l.issues.len(), 100);
-    assert!(l.issues.iter().all(|i| i.code == "F008"));
+    // The images are not in the corpus: no read issue, 100 marked missing.
+    assert!(l.issues.is_empty(), "{:?}", codes(&l.issues));
+    assert_eq!(
+        l.measurements
+            .images
+            .iter()
+            .filter(|m| **m == Some(labelkit_diagnostics::SizeUnknown::ImageMissing))
+            .count(),
+        100
+    );
 
     let xml = std::fs::read_to_string(corpus(
         "review_object_detection_metrics/data/database/gts/cvat_format/annotations.xml",
