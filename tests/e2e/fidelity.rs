@@ -111,3 +111,112 @@ fn coco_category_0_takes_the_next_free_id_and_the_others_stay() {
     assert!(!text.contains("\"category_id\":0,"), "{text}");
     assert!(!text.contains("{\"id\":0,\"name\""), "{text}");
 }
+
+/// The element labels of every top-level label, by parent name.
+fn elements_of(d: &labelkit::Dataset, parent: &str) -> Vec<String> {
+    let labels = &d.labels.labels;
+    labels
+        .iter()
+        .filter(|l| {
+            l.parent
+                .is_some_and(|p| labels.get(p.index()).is_some_and(|p| p.name == parent))
+        })
+        .map(|l| l.name.clone())
+        .collect()
+}
+
+/// Datumaro's keypoints file gives keypoints to category `b`, which names
+/// none: the CVAT written declares the element labels its skeleton uses
+/// (`1`, `2`, `3`) under `b`, as CVAT declares a skeleton's elements, so
+/// that CVAT and Datumaro read every element point with its label.
+#[test]
+fn keypoints_of_a_category_without_names_write_declared_cvat_elements() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus(
+        "datumaro-cvat-ai/tests/assets/coco_dataset/coco_person_keypoints/annotations/person_keypoints_train.json",
+    );
+    let out = dir.path().join("out.xml");
+    convert(
+        &input,
+        None,
+        &out,
+        Format::CvatImages,
+        &ConvertOptions::new(),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    for name in ["1", "2", "3"] {
+        assert!(
+            text.contains(&format!(
+                "<name>{name}</name>\n          <type>points</type>\n          <attributes>\n          </attributes>\n          <parent>b</parent>"
+            )),
+            "{text}"
+        );
+    }
+    assert!(text.contains("data-label-name=\"3\""), "{text}");
+    let back = read(&out, None, &ReadOptions::default()).unwrap();
+    // No element label undeclared (F003) or skipped.
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    let d = &back.dataset;
+    assert_eq!(elements_of(d, "a"), ["a_1", "a_2", "a_3"]);
+    assert_eq!(elements_of(d, "b"), ["1", "2", "3"]);
+    let b = d.labels.labels.iter().position(|l| l.name == "b").unwrap();
+    assert_eq!(d.labels.labels[b].kind.as_deref(), Some("skeleton"));
+    let points: Vec<(Option<&str>, f64, f64)> = d
+        .annotations
+        .iter()
+        .filter(|a| a.label.index() == b)
+        .find_map(|a| match &a.geometry {
+            Geometry::Keypoints(k) => Some(
+                k.points
+                    .iter()
+                    .map(|p| (p.name.as_deref(), p.x, p.y))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        points,
+        [
+            (Some("1"), 0.0, 0.0),
+            (Some("2"), 0.0, 2.0),
+            (Some("3"), 4.0, 1.0)
+        ]
+    );
+}
+
+/// CVAT for video names each element track after its element label (the
+/// schema's point names), never after the skeleton's label.
+#[test]
+fn coco_keypoints_write_cvat_video_element_tracks_with_their_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus("mmpose/tests/data/coco/test_coco.json");
+    let out = dir.path().join("out.xml");
+    convert(
+        &input,
+        None,
+        &out,
+        Format::CvatVideo,
+        &ConvertOptions::new(),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!text.contains("<points label=\"person\""), "{text}");
+    let back = read(&out, None, &ReadOptions::default()).unwrap();
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    let d = &back.dataset;
+    let elements = elements_of(d, "person");
+    assert_eq!(elements.len(), 17);
+    assert_eq!(elements[0], "nose");
+    let mut names = Vec::new();
+    for track in &d.tracks {
+        for e in &track.elements {
+            names.push(d.labels.labels[e.label.index()].name.clone());
+        }
+    }
+    // 14 people of 17 points each.
+    assert_eq!(names.len(), 14 * 17);
+    assert!(names.iter().all(|n| elements.contains(n)), "{names:?}");
+    assert_eq!(&names[..17], &elements[..]);
+}

@@ -178,7 +178,7 @@ fn project_plain(d: &Dataset) -> Dataset {
     // Labels.
     // Keypoint schemas without element labels gain them, as the writer
     // declares them.
-    let declared = crate::write::with_skeleton_elements(&d.labels.labels);
+    let declared = crate::write::with_skeleton_elements(&d.labels.labels, d);
     let mut labels: Vec<Label> = declared
         .iter()
         .map(|l| {
