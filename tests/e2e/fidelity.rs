@@ -220,3 +220,98 @@ fn coco_keypoints_write_cvat_video_element_tracks_with_their_labels() {
     assert!(names.iter().all(|n| elements.contains(n)), "{names:?}");
     assert_eq!(&names[..17], &elements[..]);
 }
+
+/// A crowd region (COCO `iscrowd: 1`) goes through CVAT for video as a track
+/// whose shapes carry `is_crowd` (CVAT repeats a track's attributes on each
+/// shape), and comes back from the track's expansion as a crowd region:
+/// `iscrowd: 1` in COCO, left out of YOLO rows.
+#[test]
+fn crowd_regions_survive_cvat_for_video_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus(
+        "datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json",
+    );
+    let video = dir.path().join("video.xml");
+    convert(
+        &input,
+        None,
+        &video,
+        Format::CvatVideo,
+        &ConvertOptions::new(),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&video).unwrap();
+    // The crowd annotation of label `b` (box and mask): each track shape,
+    // the outside one included, says so.
+    assert_eq!(
+        text.matches("<attribute name=\"is_crowd\">true</attribute>")
+            .count(),
+        4,
+        "{text}"
+    );
+    assert!(!text.contains("is_crowd\">false"), "{text}");
+
+    // Read back, the tracks are crowd regions, the attribute gone.
+    let read_back = read(&video, None, &ReadOptions::default()).unwrap().dataset;
+    let crowd: Vec<(String, bool)> = read_back
+        .tracks
+        .iter()
+        .map(|t| {
+            (
+                read_back.labels.labels[t.label.index()].name.clone(),
+                t.crowd,
+            )
+        })
+        .collect();
+    assert_eq!(
+        crowd,
+        [
+            ("a".to_owned(), false),
+            ("a".to_owned(), false),
+            ("b".to_owned(), true),
+            ("b".to_owned(), true)
+        ]
+    );
+    assert!(read_back
+        .tracks
+        .iter()
+        .flat_map(|t| &t.shapes)
+        .all(|s| s.attributes.get("is_crowd").is_none()));
+
+    // Expanded for COCO: iscrowd kept.
+    let coco = dir.path().join("back.json");
+    convert(&video, None, &coco, Format::Coco, &ConvertOptions::new()).unwrap();
+    let back = read(&coco, None, &ReadOptions::default()).unwrap().dataset;
+    let mut crowd: Vec<(String, bool)> = back
+        .annotations
+        .iter()
+        .map(|a| (back.labels.labels[a.label.index()].name.clone(), a.crowd))
+        .collect();
+    // The shapes of one COCO annotation share its label and flag.
+    crowd.dedup();
+    assert_eq!(crowd, [("a".to_owned(), false), ("b".to_owned(), true)]);
+    assert!(back
+        .annotations
+        .iter()
+        .all(|a| a.attributes.get("is_crowd").is_none()));
+    let coco_text = std::fs::read_to_string(&coco).unwrap();
+    assert_eq!(coco_text.matches("\"iscrowd\":1").count(), 1, "{coco_text}");
+
+    // Expanded for YOLO: the crowd region (its box and mask, one group) is
+    // no row, and is counted once.
+    let yolo = dir.path().join("yolo");
+    let report = convert(
+        &video,
+        None,
+        &yolo,
+        Format::YoloUltralytics,
+        &ConvertOptions::new(),
+    )
+    .unwrap();
+    assert_eq!(
+        report
+            .write
+            .count("crowd regions (iscrowd: 1; YOLO cannot mark them)"),
+        1
+    );
+}

@@ -910,7 +910,8 @@ fn write_skeleton_shapes<O: Write>(
         w.int("z_order", carried.map_or(0, |s| s.z_order));
         w.buf.push_str(">\n");
         if let Some(s) = own {
-            w.attribute_children(&child_indent, &s.attributes);
+            let attributes = w.crowd.track_attributes(track, &s.attributes);
+            w.attribute_children(&child_indent, &attributes);
         }
         for element in &track.elements {
             for shape in element.shapes.iter().filter(|s| s.frame == frame) {
@@ -1009,7 +1010,8 @@ fn write_track_shape<O: Write>(
     w.buf.insert_str(name_at, tag);
     w.int("z_order", shape.z_order);
     w.buf.push_str(">\n");
-    w.attribute_children(&format!("{indent}  "), &shape.attributes);
+    let attributes = w.crowd.track_attributes(track, &shape.attributes);
+    w.attribute_children(&format!("{indent}  "), &attributes);
     w.buf.push_str(indent);
     w.buf.push_str("</");
     w.buf.push_str(tag);
@@ -1080,6 +1082,7 @@ fn write_shapes_as_tracks<O: Write>(
                 label: ann.label,
                 group: ann.group,
                 source: ann.source.clone(),
+                crowd: false,
                 shapes: Vec::new(),
                 elements: Vec::new(),
                 extra: Vec::new(),
@@ -1124,6 +1127,7 @@ fn write_shapes_as_tracks<O: Write>(
                             label,
                             group: None,
                             source: ann.source.clone(),
+                            crowd: false,
                             shapes,
                             elements: Vec::new(),
                             extra: Vec::new(),

@@ -1333,6 +1333,7 @@ fn shapes_as_tracks_on_the_last_frame_and_past_the_last_track_id() {
         label,
         group: None,
         source: None,
+        crowd: false,
         shapes: vec![TrackShape {
             frame: 0,
             keyframe: true,
@@ -1609,6 +1610,7 @@ fn shapes_with_coordinates_that_are_not_finite_are_left_out_and_counted() {
         label,
         group: None,
         source: None,
+        crowd: false,
         shapes: vec![TrackShape {
             frame: 0,
             keyframe: true,

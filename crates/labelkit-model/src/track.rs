@@ -138,6 +138,9 @@ pub struct Track {
     pub group: Option<GroupId>,
     /// Who made it.
     pub source: Option<String>,
+    /// A crowd region (COCO `iscrowd`) throughout: every annotation it
+    /// expands to is one ([`crate::Annotation::crowd`]).
+    pub crowd: bool,
     /// Per-frame states, in frame order.
     pub shapes: Vec<TrackShape>,
     /// For a skeleton track: one nested track per element, each holding
@@ -773,7 +776,7 @@ impl Track {
                     group: self.group,
                     source: self.source.clone(),
                     score: None,
-                    crowd: false,
+                    crowd: self.crowd,
                     track: Some(self.id),
                     extra: Extra::new(),
                 }
@@ -1186,6 +1189,7 @@ mod tests {
             label: LabelId(0),
             group: Some(GroupId(9)),
             source: Some("manual".into()),
+            crowd: false,
             shapes,
             elements: Vec::new(),
             extra: Extra::new(),
@@ -1600,6 +1604,7 @@ mod tests {
             label: person,
             group: None,
             source: Some("auto".into()),
+            crowd: false,
             shapes: vec![parent0, shape(2, Geometry::Tag)],
             // Element order differs from the schema order on purpose.
             elements: vec![

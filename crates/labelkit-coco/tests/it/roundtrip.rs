@@ -399,6 +399,7 @@ fn the_report_names_what_coco_cannot_hold() {
         label: LabelId(0),
         group: None,
         source: None,
+        crowd: false,
         shapes: Vec::new(),
         elements: Vec::new(),
         extra: Vec::new(),
