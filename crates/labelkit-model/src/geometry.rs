@@ -197,6 +197,59 @@ impl BoxGeom {
     }
 }
 
+/// Four corners of a rotated box as a source stated them (a YOLO OBB row),
+/// in the order of [`BoxGeom::corners`]. Rounded to the precision they were
+/// written with, they need not form an exact rectangle; the box they stand
+/// for is [`StatedCorners::fit`], and a writer of corners writes these
+/// while the box is still that fit (see
+/// [`crate::Annotation::stated_corners`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatedCorners {
+    /// The corners, in pixels.
+    pub points: [Point; 4],
+    /// The largest error of a stated coordinate, in pixels: half a unit in
+    /// the last decimal place written, times the image size (a normalised
+    /// `0.146731` on a 640 px image: 0.5e-6 x 640 = 0.00032 px). Zero when
+    /// the corners are exact.
+    pub resolution: f64,
+}
+
+impl StatedCorners {
+    /// The largest rotation error, in degrees, corners in error by up to
+    /// this much give a rotation that is computed from them.
+    pub const MAX_ROTATION_TOLERANCE: f64 = 1.0;
+
+    /// The rotated box of the corners: [`BoxGeom::from_corners`], with the
+    /// rotation written as the shortest decimal within what the corners'
+    /// [`StatedCorners::resolution`] allows, so that a box drawn at 30
+    /// degrees and written with 6 decimals has rotation `30`, not
+    /// `30.00001157`. The rotation is the direction of the edge from the
+    /// first corner to the second, of length `L`; each end of it may be off
+    /// by `resolution` along x and y, which turns the edge by up to
+    /// `atan(2 * sqrt(2) * resolution / L)`. That angle (at most
+    /// [`StatedCorners::MAX_ROTATION_TOLERANCE`], as a shorter edge says
+    /// little about its direction) is the tolerance.
+    #[must_use]
+    pub fn fit(&self) -> BoxGeom {
+        let mut b = BoxGeom::from_corners(self.points);
+        let [p0, p1, _, _] = self.points;
+        let length = (p1.x - p0.x).hypot(p1.y - p0.y);
+        if length > 0.0 && self.resolution > 0.0 {
+            let tolerance = (2.0 * std::f64::consts::SQRT_2 * self.resolution / length)
+                .atan()
+                .to_degrees();
+            if tolerance <= Self::MAX_ROTATION_TOLERANCE {
+                let rounded = crate::number::shortest_decimal_within(b.rotation, tolerance);
+                b.rotation = rounded.rem_euclid(360.0);
+                if b.rotation >= 360.0 {
+                    b.rotation = 0.0;
+                }
+            }
+        }
+        b
+    }
+}
+
 /// The axis-aligned bounds of a set of points, `None` when empty.
 #[must_use]
 pub fn bounds_of(points: impl IntoIterator<Item = Point>) -> Option<BoxGeom> {

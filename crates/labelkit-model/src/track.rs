@@ -778,6 +778,7 @@ impl Track {
                     score: None,
                     crowd: self.crowd,
                     track: Some(self.id),
+                    stated_corners: None,
                     extra: Extra::new(),
                 }
             })

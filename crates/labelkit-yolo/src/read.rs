@@ -10,7 +10,7 @@ use labelkit_diagnostics::{
 };
 use labelkit_model::{
     keys, Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint,
-    KeypointSchema, Keypoints, Label, LabelId, Point, Polygon, Visibility,
+    KeypointSchema, Keypoints, Label, LabelId, Point, Polygon, StatedCorners, Visibility,
 };
 use rayon::prelude::*;
 
@@ -1273,12 +1273,42 @@ fn size_override(options: &ReadOptions, e: &Entry) -> Option<(u32, u32)> {
 enum Shape {
     One(Geometry),
     Pose(BoxGeom, Keypoints),
+    /// An OBB row: its corners as written.
+    Obb(StatedCorners),
+}
+
+/// The corners of an OBB row (8 normalised values, written with at most
+/// `decimals` decimals) on an image of `w` x `h` pixels, with the error
+/// those decimals allow ([`StatedCorners::resolution`]).
+pub(crate) fn obb_corners(v: &[f64], decimals: u32, (w, h): (f64, f64)) -> StatedCorners {
+    let p = |i: usize| {
+        Point::new(
+            v.get(2 * i).copied().unwrap_or(0.0) * w,
+            v.get(2 * i + 1).copied().unwrap_or(0.0) * h,
+        )
+    };
+    let exponent = i32::try_from(decimals).unwrap_or(i32::MAX);
+    StatedCorners {
+        points: [p(0), p(1), p(2), p(3)],
+        resolution: 0.5 * 10f64.powi(-exponent) * w.max(h),
+    }
 }
 
 struct Pending {
     class: u32,
     shape: Shape,
     line: ByteSpan,
+}
+
+/// The number of decimals every value of every row is written with, when
+/// they all have the same (a fixed-point writer: Datumaro's and CVAT's YOLO
+/// exports print `%.6f`); `None` when they differ or there is no row.
+fn fixed_decimals(scanned: &[Scanned]) -> Option<u32> {
+    let mut rows = scanned.iter().flat_map(|s| &s.rows.rows);
+    let first = rows.next()?;
+    let n = first.decimals;
+    (first.fewest_decimals == n && rows.all(|r| r.decimals == n && r.fewest_decimals == n))
+        .then_some(n)
 }
 
 fn infer_task(scanned: &[Scanned]) -> Task {
@@ -1406,15 +1436,7 @@ fn convert_rows(
                 v[3] * h,
                 0.0,
             ))),
-            Task::Obb if v.len() == 8 => {
-                let p = |i: usize| Point::new(v[2 * i] * w, v[2 * i + 1] * h);
-                Shape::One(Geometry::Box(BoxGeom::from_corners([
-                    p(0),
-                    p(1),
-                    p(2),
-                    p(3),
-                ])))
-            }
+            Task::Obb if v.len() == 8 => Shape::Obb(obb_corners(v, row.decimals, (w, h))),
             Task::Obb => {
                 wrong(
                     issues,
@@ -1687,6 +1709,9 @@ fn build(
             .push((keys::FLIP_IDX.to_owned(), format!("[{}]", list.join(","))));
     }
     loaded.dataset.info.source_format = Some("yolo".into());
+    if task != Task::Pose {
+        loaded.dataset.info.fixed_decimals = fixed_decimals(&scanned);
+    }
 
     // Phase two, in parallel: rows to shapes.
     let converted: Vec<(Vec<Pending>, Vec<Diagnostic>)> = scanned
@@ -1768,6 +1793,18 @@ fn build(
                         label,
                         g,
                     ));
+                    loaded.spans.annotations.push(at);
+                    next_ann += 1;
+                }
+                Shape::Obb(corners) => {
+                    let mut a = Annotation::new(
+                        AnnotationId(next_ann),
+                        image_id,
+                        label,
+                        Geometry::Box(corners.fit()),
+                    );
+                    a.stated_corners = Some(Box::new(corners));
+                    loaded.dataset.annotations.push(a);
                     loaded.spans.annotations.push(at);
                     next_ann += 1;
                 }

@@ -18,6 +18,14 @@ pub(crate) struct Row {
     pub start: usize,
     /// Number of values after the class id.
     pub len: usize,
+    /// The most decimals any value of the row is written with (`0.146731`:
+    /// 6; `1e-3`: 3): the precision of the row as its writer printed it
+    /// (writers that trim zeros, like `%g`, print some values shorter).
+    pub decimals: u32,
+    /// The fewest decimals any value of the row is written with: equal to
+    /// [`Row::decimals`] when every value has the same (a fixed-point
+    /// writer, `%.6f`).
+    pub fewest_decimals: u32,
 }
 
 /// The rows of one label file.
@@ -59,6 +67,28 @@ fn parse_f64(token: &[u8]) -> Option<f64> {
     std::str::from_utf8(token).ok()?.parse::<f64>().ok()
 }
 
+/// The number of decimals a number is written with: the digits after its
+/// point, less its exponent (`0.25`: 2, `1.5e-3`: 4, `12e2`: 0), at most
+/// 40 (beyond what an `f64` holds).
+pub(crate) fn decimals(token: &[u8]) -> u32 {
+    let (mantissa, exponent) = match token.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(at) => (
+            &token[..at],
+            std::str::from_utf8(&token[at + 1..])
+                .ok()
+                .and_then(|e| e.parse::<i64>().ok())
+                .unwrap_or(0),
+        ),
+        None => (token, 0),
+    };
+    let fraction = mantissa
+        .iter()
+        .position(|&b| b == b'.')
+        .map_or(0, |at| mantissa.len() - at - 1);
+    let fraction = i64::try_from(fraction).unwrap_or(i64::MAX);
+    u32::try_from(fraction.saturating_sub(exponent).clamp(0, 40)).unwrap_or(0)
+}
+
 /// Splits `text` into rows. A token that is not a number makes its row a
 /// recoverable issue (the row is skipped); so does a non-finite value or a
 /// class id that is not a non-negative integer.
@@ -95,6 +125,8 @@ fn parse_line(
     let mut class: Option<u32> = None;
     let first = out.values.len();
     let mut ok = true;
+    let mut most_decimals = 0;
+    let mut fewest_decimals = u32::MAX;
     while pos < line.len() {
         while pos < line.len() && line[pos].is_ascii_whitespace() {
             pos += 1;
@@ -147,6 +179,9 @@ fn parse_line(
             Some(v) if v.is_finite() => {
                 out.values.push(v);
                 out.spans.push(span);
+                let d = decimals(token);
+                most_decimals = most_decimals.max(d);
+                fewest_decimals = fewest_decimals.min(d);
             }
             Some(_) => {
                 issues.push(ReadIssue::NonFinite.at(
@@ -174,6 +209,8 @@ fn parse_line(
             line: ByteSpan::new(start, end),
             start: first,
             len: out.values.len() - first,
+            decimals: most_decimals,
+            fewest_decimals: fewest_decimals.min(most_decimals),
         }),
         _ => {
             out.values.truncate(first);
@@ -200,6 +237,29 @@ mod tests {
         assert_eq!(f.rows[1].class, 3);
         assert_eq!(f.values(&f.rows[1]), &[0.001, 0.5]);
         assert_eq!(f.span(&f.rows[1], 0), ByteSpan::new(24, 28));
+        assert_eq!((f.rows[0].decimals, f.rows[1].decimals), (1, 3));
+        assert_eq!(
+            (f.rows[0].fewest_decimals, f.rows[1].fewest_decimals),
+            (1, 1)
+        );
+    }
+
+    #[test]
+    fn decimals_count_the_digits_after_the_point_less_the_exponent() {
+        for (token, want) in [
+            ("0.146731", 6),
+            ("-0.009808", 6),
+            ("0.444000", 6),
+            ("1", 0),
+            ("1.", 0),
+            (".5", 1),
+            ("1.5e-3", 4),
+            ("12e2", 0),
+            ("1.25E+1", 1),
+            ("1e-400", 40),
+        ] {
+            assert_eq!(decimals(token.as_bytes()), want, "{token}");
+        }
     }
 
     #[test]
