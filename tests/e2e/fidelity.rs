@@ -315,3 +315,37 @@ fn crowd_regions_survive_cvat_for_video_both_ways() {
         1
     );
 }
+
+/// Datumaro's YOLO exports (`%.6f`, an OBB corner at `-0.009808`) copy to
+/// YOLO with every value's text unchanged and nothing reported lost.
+#[test]
+fn datumaro_yolo_exports_copy_to_yolo_value_for_value() {
+    for (dataset, rows) in [
+        ("yolov8_detection", 2),
+        ("yolov8_oriented_boxes", 2),
+        ("yolov8_segmentation", 2),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = corpus("datumaro-cvat-ai/tests/assets/yolo_dataset").join(dataset);
+        let out = dir.path().join("out");
+        let report = convert(
+            &root.join("data.yaml"),
+            None,
+            &out,
+            Format::YoloUltralytics,
+            &ConvertOptions::new(),
+        )
+        .unwrap();
+        assert!(report.write.is_lossless(), "{dataset}: {}", report.write);
+        let tokens = |path: &std::path::Path| -> Vec<Vec<String>> {
+            std::fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .map(|l| l.split_whitespace().map(str::to_owned).collect())
+                .collect()
+        };
+        let source = tokens(&root.join("labels/train/1.txt"));
+        assert_eq!(source.len(), rows);
+        assert_eq!(tokens(&out.join("labels/train/1.txt")), source, "{dataset}");
+    }
+}

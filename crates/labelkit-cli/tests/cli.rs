@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod yolo_copy;
+
 const BIN: &str = env!("CARGO_BIN_EXE_labelkit");
 
 /// The repository root: the nearest folder above this package holding the

@@ -271,6 +271,7 @@ fn project_plain(d: &Dataset) -> Dataset {
             ann.score = None;
             ann.crowd = false;
             ann.track = None;
+            ann.stated_corners = None;
             ann.extra.retain(|(k, _)| k.starts_with("cvat."));
             ann.attributes = typed(&types, ann.label, &ann.attributes);
             match &mut ann.geometry {

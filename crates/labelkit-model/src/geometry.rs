@@ -707,4 +707,54 @@ mod tests {
             0.0
         );
     }
+
+    /// Corners of a 200x100 box turned 30 degrees about (320, 240) on a
+    /// 640x480 image, written with 6 decimals.
+    fn stated_at_30() -> StatedCorners {
+        let v = [
+            0.403746, 0.305622, 0.674379, 0.513956, 0.596254, 0.694378, 0.325621, 0.486044,
+        ];
+        let p = |i: usize| Point::new(v[2 * i] * 640.0, v[2 * i + 1] * 480.0);
+        StatedCorners {
+            points: [p(0), p(1), p(2), p(3)],
+            resolution: 0.5e-6 * 640.0,
+        }
+    }
+
+    #[test]
+    fn stated_corners_fit_with_the_rotation_their_decimals_allow() {
+        let stated = stated_at_30();
+        let exact = BoxGeom::from_corners(stated.points);
+        assert!((exact.rotation - 30.0).abs() > 1e-7, "{}", exact.rotation);
+        let fit = stated.fit();
+        assert_eq!(fit.rotation, 30.0);
+        assert_eq!(
+            (fit.x_min, fit.y_min, fit.x_max, fit.y_max),
+            (exact.x_min, exact.y_min, exact.x_max, exact.y_max)
+        );
+        // Exact corners: no rounding.
+        let exact_stated = StatedCorners {
+            resolution: 0.0,
+            ..stated
+        };
+        assert_eq!(exact_stated.fit(), exact);
+    }
+
+    #[test]
+    fn stated_corners_are_given_back_only_while_the_box_is_their_fit() {
+        let stated = stated_at_30();
+        let mut a = crate::Annotation::new(
+            crate::AnnotationId(1),
+            crate::ImageId(1),
+            crate::LabelId(0),
+            Geometry::Box(stated.fit()),
+        );
+        assert_eq!(a.corners_as_stated(), None);
+        a.stated_corners = Some(Box::new(stated));
+        assert_eq!(a.corners_as_stated(), Some(stated.points));
+        if let Geometry::Box(b) = &mut a.geometry {
+            b.x_min += 1.0;
+        }
+        assert_eq!(a.corners_as_stated(), None);
+    }
 }

@@ -275,6 +275,19 @@ fn trim_zeros(s: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use super::shortest_decimal_within;
+
+    #[test]
+    fn shortest_decimal_within_an_absolute_limit() {
+        assert_eq!(shortest_decimal_within(30.000_011_57, 1e-3), 30.0);
+        assert_eq!(shortest_decimal_within(30.000_011_57, 1e-6), 30.000_012);
+        assert_eq!(shortest_decimal_within(119.9996, 1e-3), 120.0);
+        assert_eq!(shortest_decimal_within(0.000_4, 1e-3), 0.0);
+        assert_eq!(shortest_decimal_within(-12.345, 0.01), -12.35);
+        assert_eq!(shortest_decimal_within(1.234_567, 0.0), 1.234_567);
+        assert!(shortest_decimal_within(f64::NAN, 1.0).is_nan());
+        assert_eq!(shortest_decimal_within(2.5, f64::NAN), 2.5);
+    }
     use super::*;
 
     #[test]
