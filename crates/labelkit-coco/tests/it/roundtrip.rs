@@ -127,12 +127,12 @@ fn category_zero_renumbered(doc: &mut Value) {
         .unwrap();
     let new = Value::from(largest + 1);
     for c in doc["categories"].as_array_mut().into_iter().flatten() {
-        if c["id"] == Value::from(0) {
+        if c["id"] == 0 {
             c["id"] = new.clone();
         }
     }
     for a in doc["annotations"].as_array_mut().into_iter().flatten() {
-        if a["category_id"] == Value::from(0) {
+        if a["category_id"] == 0 {
             a["category_id"] = new.clone();
         }
     }
