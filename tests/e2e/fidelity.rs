@@ -2,11 +2,21 @@
 //! hold is left out and counted under a clear key, never written in a form
 //! the target's own tools refuse or misread.
 
+use std::path::{Path, PathBuf};
+
 use labelkit::model::report::{loss_kind, LossKind};
 use labelkit::model::Geometry;
-use labelkit::{convert, read, ConvertOptions, Format, ReadOptions};
+use labelkit::{convert, read, ConvertOptions, ConvertReport, Format, ReadOptions};
 
 use crate::corpus;
+
+/// Converts `input` to `format` as `dir/name`, with the default options;
+/// returns the output's path and the report.
+fn convert_into(dir: &Path, input: &Path, format: Format, name: &str) -> (PathBuf, ConvertReport) {
+    let out = dir.join(name);
+    let report = convert(input, None, &out, format, &ConvertOptions::new()).unwrap();
+    (out, report)
+}
 
 const UNLABELLED: &str = "unlabelled shapes (label=\"\"; COCO has no unlabelled object)";
 const ZERO: &str =
@@ -18,8 +28,7 @@ const ZERO: &str =
 fn unlabelled_cvat_shapes_are_left_out_of_coco_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let input = corpus("datumaro-cvat-ai/tests/assets/cvat_dataset/for_images/train.xml");
-    let out = dir.path().join("out.json");
-    let report = convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
+    let (out, report) = convert_into(dir.path(), &input, Format::Coco, "out.json");
     // The polyline (which COCO cannot hold anyway) is counted as a polyline;
     // the unlabelled polygon of img1.jpg as unlabelled.
     assert_eq!(report.write.count(UNLABELLED), 1);
@@ -72,8 +81,7 @@ fn coco_category_0_takes_the_next_free_id_and_the_others_stay() {
     assert_eq!(ids[0].1, Some(0));
     let largest = ids.iter().filter_map(|(_, id)| *id).max().unwrap();
 
-    let out = dir.path().join("out.json");
-    let report = convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
+    let (out, report) = convert_into(dir.path(), &input, Format::Coco, "out.json");
     assert_eq!(report.write.count(ZERO), 1);
     assert_eq!(loss_kind(ZERO), LossKind::Bookkeeping);
 
@@ -135,15 +143,7 @@ fn keypoints_of_a_category_without_names_write_declared_cvat_elements() {
     let input = corpus(
         "datumaro-cvat-ai/tests/assets/coco_dataset/coco_person_keypoints/annotations/person_keypoints_train.json",
     );
-    let out = dir.path().join("out.xml");
-    convert(
-        &input,
-        None,
-        &out,
-        Format::CvatImages,
-        &ConvertOptions::new(),
-    )
-    .unwrap();
+    let (out, _) = convert_into(dir.path(), &input, Format::CvatImages, "out.xml");
     let text = std::fs::read_to_string(&out).unwrap();
     for name in ["1", "2", "3"] {
         assert!(
@@ -231,15 +231,7 @@ fn crowd_regions_survive_cvat_for_video_both_ways() {
     let input = corpus(
         "datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json",
     );
-    let video = dir.path().join("video.xml");
-    convert(
-        &input,
-        None,
-        &video,
-        Format::CvatVideo,
-        &ConvertOptions::new(),
-    )
-    .unwrap();
+    let (video, _) = convert_into(dir.path(), &input, Format::CvatVideo, "video.xml");
     let text = std::fs::read_to_string(&video).unwrap();
     // The crowd annotation of label `b` (box and mask): each track shape,
     // the outside one included, says so.
@@ -279,8 +271,7 @@ fn crowd_regions_survive_cvat_for_video_both_ways() {
         .all(|s| s.attributes.get("is_crowd").is_none()));
 
     // Expanded for COCO: iscrowd kept.
-    let coco = dir.path().join("back.json");
-    convert(&video, None, &coco, Format::Coco, &ConvertOptions::new()).unwrap();
+    let (coco, _) = convert_into(dir.path(), &video, Format::Coco, "back.json");
     let back = read(&coco, None, &ReadOptions::default()).unwrap().dataset;
     let mut crowd: Vec<(String, bool)> = back
         .annotations
@@ -299,15 +290,7 @@ fn crowd_regions_survive_cvat_for_video_both_ways() {
 
     // Expanded for YOLO: the crowd region (its box and mask, one group) is
     // no row, and is counted once.
-    let yolo = dir.path().join("yolo");
-    let report = convert(
-        &video,
-        None,
-        &yolo,
-        Format::YoloUltralytics,
-        &ConvertOptions::new(),
-    )
-    .unwrap();
+    let (_, report) = convert_into(dir.path(), &video, Format::YoloUltralytics, "yolo");
     assert_eq!(
         report
             .write
@@ -327,17 +310,14 @@ fn datumaro_yolo_exports_copy_to_yolo_value_for_value() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let root = corpus("datumaro-cvat-ai/tests/assets/yolo_dataset").join(dataset);
-        let out = dir.path().join("out");
-        let report = convert(
+        let (out, report) = convert_into(
+            dir.path(),
             &root.join("data.yaml"),
-            None,
-            &out,
             Format::YoloUltralytics,
-            &ConvertOptions::new(),
-        )
-        .unwrap();
+            "out",
+        );
         assert!(report.write.is_lossless(), "{dataset}: {}", report.write);
-        let tokens = |path: &std::path::Path| -> Vec<Vec<String>> {
+        let tokens = |path: &Path| -> Vec<Vec<String>> {
             std::fs::read_to_string(path)
                 .unwrap()
                 .lines()

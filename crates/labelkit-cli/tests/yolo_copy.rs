@@ -3,20 +3,7 @@
 
 use std::path::Path;
 
-use super::{labelkit, png, stderr};
-
-/// An Ultralytics dataset of one 640x480 image with `rows`.
-fn dataset(dir: &Path, rows: &str) {
-    std::fs::create_dir_all(dir.join("images/train")).unwrap();
-    std::fs::create_dir_all(dir.join("labels/train")).unwrap();
-    std::fs::write(
-        dir.join("data.yaml"),
-        "train: images/train\nnames:\n  0: person\n  1: car\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("images/train/a.png"), png(640, 480)).unwrap();
-    std::fs::write(dir.join("labels/train/a.txt"), rows).unwrap();
-}
+use super::{labelkit, stderr, yolo_dataset};
 
 /// Converts `src/data.yaml` to `target` in `out` and returns the summary.
 fn convert(root: &Path, target: &str, out: &str) -> String {
@@ -46,7 +33,7 @@ fn tokens(text: &str) -> Vec<Vec<String>> {
 
 fn copy_keeps_text(rows: &str) {
     let root = tempfile::tempdir().unwrap();
-    dataset(&root.path().join("src"), rows);
+    yolo_dataset(&root.path().join("src"), rows);
     let said = convert(root.path(), "yolo", "out");
     assert!(said.contains("nothing lost"), "{said}");
     let written = std::fs::read_to_string(root.path().join("out/labels/train/a.txt")).unwrap();
@@ -74,18 +61,19 @@ fn a_shortest_form_yolo_copy_keeps_every_value_as_text() {
     );
 }
 
-/// OBB rows: the four corners as read (two boxes drawn at 30 and 120
-/// degrees, written with 6 decimals, so not exact rectangles), one corner
-/// at -0.006878 kept (Ultralytics accepts down to -0.01 and clips when it
-/// trains); to CVAT, the rotation is what the corners' 6 decimals allow.
+/// OBB rows on a 100x100 image: the four corners as read (two boxes drawn
+/// at 30 and 120 degrees, written with 6 decimals, so not exact
+/// rectangles), one corner at -0.004282 kept (Ultralytics accepts down to
+/// -0.01 and clips when it trains); to CVAT, the rotation is what the
+/// corners' 6 decimals allow.
 #[test]
 fn obb_corners_are_copied_as_read_and_their_rotation_is_clean() {
-    let rows = "0 0.403746 0.305622 0.674379 0.513956 0.596254 0.694378 0.325621 0.486044\n\
-                1 0.159876 0.034789 0.081751 0.215211 0.027624 0.173544 0.105749 -0.006878\n";
+    let rows = "0 0.376795 0.313397 0.723205 0.513397 0.623205 0.686603 0.276795 0.486603\n\
+                1 0.165981 0.025718 0.085981 0.164282 0.034019 0.134282 0.114019 -0.004282\n";
     copy_keeps_text(rows);
 
     let root = tempfile::tempdir().unwrap();
-    dataset(&root.path().join("src"), rows);
+    yolo_dataset(&root.path().join("src"), rows);
     convert(root.path(), "cvat", "out.xml");
     let xml = std::fs::read_to_string(root.path().join("out.xml")).unwrap();
     let rotations: Vec<&str> = xml
