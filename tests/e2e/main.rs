@@ -5,6 +5,7 @@
 mod convert;
 mod dataset_rules;
 mod detect;
+mod fidelity;
 mod frame_step;
 mod read;
 mod skeleton_tracks;

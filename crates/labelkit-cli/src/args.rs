@@ -99,7 +99,8 @@ pub(crate) struct ConvertArgs {
     #[arg(long)]
     pub(crate) from: Option<String>,
     /// How coordinates are printed: clean (the default: the shortest decimal
-    /// within 1e-9 relative, no arithmetic noise), shortest (exact), Ng (N
+    /// within 1e-9 relative, no arithmetic noise; YOLO from a YOLO source
+    /// whose values all have N decimals, with N), shortest (exact), Ng (N
     /// significant digits, e.g. 6g as Ultralytics), Nd (N decimals, e.g. 2d
     /// as CVAT).
     #[arg(long)]

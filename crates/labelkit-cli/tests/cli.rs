@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 mod images;
 mod trusted;
+mod yolo_copy;
 
 const BIN: &str = env!("CARGO_BIN_EXE_labelkit");
 

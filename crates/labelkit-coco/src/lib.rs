@@ -35,6 +35,19 @@
 //! the annotation's `occluded` flag and attributes. See the `model` module
 //! docs (below) for how one COCO annotation becomes grouped shapes.
 //!
+//! # What the writer changes
+//!
+//! So that CVAT's COCO import (Datumaro) reads the file as written:
+//! - a COCO source keeps its category ids, but `0`, which Datumaro reads as
+//!   "no label": category 0 takes the next free id above the largest, and
+//!   its annotations follow it (reported as bookkeeping: "category id 0
+//!   renumbered above the largest ..."); any other source numbers its
+//!   categories from 1;
+//! - COCO has no unlabelled object, and Datumaro refuses a category named
+//!   "": shapes whose label has no name (CVAT's `label=""`) are left out and
+//!   counted as a material loss, "unlabelled shapes (label=""; COCO has no
+//!   unlabelled object)", and no category with an empty name is written.
+//!
 //! # Results files
 //!
 //! A bare list of annotations (detector output) reads into a dataset whose

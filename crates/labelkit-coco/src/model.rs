@@ -313,6 +313,7 @@ pub(crate) fn convert(
             score: ann.score,
             crowd,
             track: None,
+            stated_corners: None,
             extra: extra.take().unwrap_or_default(),
         });
     }

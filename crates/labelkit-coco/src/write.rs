@@ -125,6 +125,42 @@ where
     changed
 }
 
+/// The report line of annotations whose label has no name (CVAT's
+/// `label=""`): COCO has no unlabelled object, and a category named "" is
+/// refused by Datumaro (CVAT's COCO import).
+pub(crate) const UNLABELLED_LOSS: &str =
+    "unlabelled shapes (label=\"\"; COCO has no unlabelled object)";
+
+/// Gives category 0, which Datumaro (and so CVAT's COCO import) reads as
+/// "no label", the next free id above the largest (the smallest free
+/// positive id when the largest is `i32::MAX`); the other ids stay. Run
+/// after [`fit_i32`], so the new id is within 32 bits. Returns how many ids
+/// changed (ids are distinct: at most one).
+fn renumber_zero(ids: &mut [i64]) -> u64 {
+    let Some(at) = ids.iter().position(|&id| id == 0) else {
+        return 0;
+    };
+    let largest = ids.iter().copied().max().unwrap_or(0);
+    ids[at] = if largest < i64::from(i32::MAX) {
+        largest + 1
+    } else {
+        let mut used: Vec<i64> = ids.iter().copied().filter(|&id| id > 0).collect();
+        used.sort_unstable();
+        // The first gap in 1, 2, 3, ...: there is one, as fewer ids than
+        // i32::MAX are in use.
+        let mut free = 1;
+        for id in used {
+            if id == free {
+                free += 1;
+            } else if id > free {
+                break;
+            }
+        }
+        free
+    };
+    1
+}
+
 /// One planned COCO annotation.
 #[derive(Debug)]
 pub(crate) struct PlannedAnnotation<'d> {
@@ -240,11 +276,15 @@ impl<'d> Plan<'d> {
     /// renumbered by [`fit_i32`].
     fn plan_labels(&mut self) {
         let labels = &self.dataset.labels.labels;
+        // A label without a name (CVAT's `label=""`) marks unlabelled
+        // shapes, which COCO cannot hold: a category named "" is refused by
+        // Datumaro (CVAT's COCO import). Its shapes are left out, counted
+        // as [`UNLABELLED_LOSS`] where the annotations are planned.
         let top: Vec<usize> = (0..labels.len())
-            .filter(|&i| labels[i].parent.is_none())
+            .filter(|&i| labels[i].parent.is_none() && !labels[i].name.is_empty())
             .collect();
-        self.report
-            .lose("skeleton element labels", (labels.len() - top.len()) as u64);
+        let elements = labels.iter().filter(|l| l.parent.is_some()).count();
+        self.report.lose("skeleton element labels", elements as u64);
         let source = self.dataset.info.source_format.as_deref();
         let mut ids: Vec<i64> = Vec::with_capacity(top.len());
         if source == Some("coco") {
@@ -303,6 +343,10 @@ impl<'d> Plan<'d> {
         let renumbered = fit_i32(&mut ids);
         self.report
             .lose("category ids beyond 32 bits renumbered", renumbered);
+        self.report.lose(
+            "category id 0 renumbered above the largest (read as no label by Datumaro and CVAT)",
+            renumber_zero(&mut ids),
+        );
         self.label_map = vec![None; labels.len()];
         for (&i, id) in top.iter().zip(ids) {
             let new = LabelId(u32::try_from(self.categories.len()).unwrap_or(u32::MAX));
@@ -428,6 +472,14 @@ impl<'d> Plan<'d> {
         }
     }
 
+    /// Why the shapes of `label`, which has no category, are not written.
+    fn unwritten_label(&self, label: LabelId) -> &'static str {
+        match self.dataset.labels.get(label) {
+            Some(l) if l.parent.is_none() && l.name.is_empty() => UNLABELLED_LOSS,
+            _ => "annotations whose label is not a top-level label",
+        }
+    }
+
     fn plan_slots(&mut self) {
         let mut open: IdMap<(ImageId, u64), Vec<usize>> = IdMap::default();
         for (pos, a) in self.dataset.annotations.iter().enumerate() {
@@ -447,8 +499,7 @@ impl<'d> Plan<'d> {
                 .flatten()
                 .is_none()
             {
-                self.report
-                    .lose_one("annotations whose label is not a top-level label");
+                self.report.lose_one(self.unwritten_label(a.label));
                 continue;
             }
             if !self.image_sizes.contains_key(&a.image.0) {

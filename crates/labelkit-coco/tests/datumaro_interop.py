@@ -47,18 +47,11 @@ SKELETON = getattr(AnnotationType, "skeleton", None)
 # asks for the entry to be removed), so the list only shrinks as labelkit
 # gets fixed.
 _V = "datumaro-cvat-ai/tests/assets/cvat_dataset/for_video/annotations.xml"
-_KP = "datumaro-cvat-ai/tests/assets/coco_dataset/coco_person_keypoints/annotations/"
 _NO_KP = (
     "labelkit's COCO has keypoint annotations beside annotations without "
     "`keypoints` (boxes, polylines of other labels), as the CVAT source has; "
     "Datumaro's coco_person_keypoints reader (CVAT's COCO Keypoints import) "
     "requires `keypoints` on every annotation"
-)
-_KP_LABEL = (
-    "the source gives keypoints to category `b`, whose category declares none "
-    "(`a` does); labelkit's CVAT writes <skeleton label=\"b\"> with element "
-    "labels `1`..`3` that <meta> does not declare (`a_1`..`a_3`), which Datumaro "
-    "reads as unlabelled Points (issue 12 item 3)"
 )
 _TRACK_BEYOND = (
     "every track shape is on frames 20-29, after stop_frame 9; labelkit leaves "
@@ -105,12 +98,7 @@ ALLOWED = {
         "the source declares no labels in <meta> (Datumaro counts 0); labelkit's "
         "COCO lists the 2 its tracks use"
     ),
-    (_KP + "person_keypoints_train.json", "cvat", "objects"): _KP_LABEL,
-    (_KP + "person_keypoints_val.json", "cvat", "objects"): _KP_LABEL,
-    ("datumaro-cvat-ai/tests/assets/cvat_dataset/for_images/train.xml", "coco", "import"): (
-        "a shape has label=\"\" (labelkit reports F003); labelkit's COCO keeps it "
-        "as a category named \"\", which Datumaro's COCO reader refuses"
-    ),
+    ("datumaro-cvat-ai/tests/assets/cvat_dataset/for_images/train.xml", "coco", "import"): _NO_KP,
     (
         "datumaro-openvino/tests/assets/cvat_dataset/for_images/export_project/annotations.xml",
         "coco",

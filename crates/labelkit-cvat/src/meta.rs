@@ -597,6 +597,7 @@ pub(crate) fn generate_meta(
     name: Option<&str>,
     labels: &[Label],
     interpolation: bool,
+    frame_size: Option<(u32, u32)>,
     replaced: &mut u64,
 ) -> String {
     let mut out = String::from("<meta>\n    <task>\n");
@@ -616,8 +617,21 @@ pub(crate) fn generate_meta(
     );
     out.push_str("      ");
     out.push_str(&labels_xml(labels, "      ", replaced));
-    out.push_str("\n    </task>\n  </meta>");
+    out.push('\n');
+    if let Some(size) = frame_size {
+        out.push_str("      ");
+        out.push_str(&original_size_xml(size));
+        out.push('\n');
+    }
+    out.push_str("    </task>\n  </meta>");
     out
+}
+
+/// CVAT for video's one frame size: `<original_size>`.
+fn original_size_xml((width, height): (u32, u32)) -> String {
+    format!(
+        "<original_size>\n        <width>{width}</width>\n        <height>{height}</height>\n      </original_size>"
+    )
 }
 
 /// The `<meta>` to write: the raw one kept from the source, with its
@@ -656,11 +670,16 @@ fn is_single_meta(raw: &str) -> bool {
     }
 }
 
+///
+/// `frame_size` is the frame size of a video written from a source whose
+/// `<meta>` does not give one (CVAT for images, other formats): without
+/// `<original_size>`, CVAT for video's frames have no size.
 pub(crate) fn meta_to_write(
     raw: Option<&str>,
     name: Option<&str>,
     labels: &[Label],
     interpolation: bool,
+    frame_size: Option<(u32, u32)>,
     replaced: &mut u64,
 ) -> String {
     // A carried `<meta>` is written verbatim, so it must be exactly one
@@ -669,29 +688,41 @@ pub(crate) fn meta_to_write(
     // another format's data (a COCO top-level key), and anything around the
     // element would be injected into the output.
     let Some(raw) = raw.filter(|r| is_single_meta(r)) else {
-        return generate_meta(name, labels, interpolation, replaced);
+        return generate_meta(name, labels, interpolation, frame_size, replaced);
     };
     let path = Path::new("<meta>");
     let Ok((meta, _)) = parse_meta(path, FileId(0), raw.as_bytes(), 0, raw.len()) else {
-        return generate_meta(name, labels, interpolation, replaced);
+        return generate_meta(name, labels, interpolation, frame_size, replaced);
     };
     let wanted = labels_xml(labels, "      ", replaced);
-    if labels_xml(&meta.labels, "      ", &mut 0) == wanted {
+    let size = frame_size
+        .filter(|_| meta.original_size == (None, None))
+        .map(original_size_xml);
+    if size.is_none() && labels_xml(&meta.labels, "      ", &mut 0) == wanted {
         return raw.to_owned();
     }
     let mut out = String::with_capacity(raw.len() + wanted.len());
-    if let Some((start, end)) = meta.labels_span {
-        out.push_str(raw.get(..start).unwrap_or_default());
-        out.push_str(&wanted);
-        out.push_str(raw.get(end..).unwrap_or_default());
-    } else if let Some(at) = meta.container_open_end {
-        out.push_str(raw.get(..at).unwrap_or_default());
+    let Some(at) = meta.container_open_end else {
+        return generate_meta(name, labels, interpolation, frame_size, replaced);
+    };
+    // Both insertions go right after the container's start tag, before
+    // the kept labels' span.
+    let (cut, labels_end) = match meta.labels_span {
+        Some((start, end)) if start >= at => (start, Some(end)),
+        Some(_) => return generate_meta(name, labels, interpolation, frame_size, replaced),
+        None => (at, None),
+    };
+    out.push_str(raw.get(..at).unwrap_or_default());
+    if let Some(size) = &size {
         out.push_str("\n      ");
-        out.push_str(&wanted);
-        out.push_str(raw.get(at..).unwrap_or_default());
-    } else {
-        return generate_meta(name, labels, interpolation, replaced);
+        out.push_str(size);
     }
+    out.push_str(raw.get(at..cut).unwrap_or_default());
+    if labels_end.is_none() {
+        out.push_str("\n      ");
+    }
+    out.push_str(&wanted);
+    out.push_str(raw.get(labels_end.unwrap_or(cut)..).unwrap_or_default());
     out
 }
 

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use labelkit_model::{
     Annotation, AnnotationId, AttributeSpec, AttributeValue, Attributes, Dataset, Geometry,
-    InputType, Label, LabelId, Polygon, Precision,
+    InputType, Label, LabelId, Polygon, Precision, Track,
 };
 
 use crate::meta::{
@@ -60,18 +60,38 @@ impl CrowdTypes {
     /// `is_crowd`, with its value (`true` for a crowd region; an annotation
     /// that is no crowd region keeps a value it has, else `false`).
     pub(crate) fn attributes<'a>(&self, a: &'a Annotation) -> Cow<'a, Attributes> {
-        let Some(Some(t)) = self.0.get(a.label.index()).copied() else {
-            return Cow::Borrowed(&a.attributes);
+        self.marked(a.label, a.crowd, &a.attributes)
+    }
+
+    /// The attributes a shape of track `t` is written with, `attributes`
+    /// marked as [`CrowdTypes::attributes`] marks an annotation's: CVAT
+    /// repeats a track's attributes on every shape.
+    pub(crate) fn track_attributes<'a>(
+        &self,
+        t: &Track,
+        attributes: &'a Attributes,
+    ) -> Cow<'a, Attributes> {
+        self.marked(t.label, t.crowd, attributes)
+    }
+
+    fn marked<'a>(
+        &self,
+        label: LabelId,
+        crowd: bool,
+        attributes: &'a Attributes,
+    ) -> Cow<'a, Attributes> {
+        let Some(Some(t)) = self.0.get(label.index()).copied() else {
+            return Cow::Borrowed(attributes);
         };
-        if !a.crowd && a.attributes.get(CROWD_ATTRIBUTE).is_some() {
-            return Cow::Borrowed(&a.attributes);
+        if !crowd && attributes.get(CROWD_ATTRIBUTE).is_some() {
+            return Cow::Borrowed(attributes);
         }
         let value = match t {
-            InputType::Checkbox => AttributeValue::Bool(a.crowd),
-            InputType::Number => AttributeValue::Number(f64::from(u8::from(a.crowd))),
-            _ => AttributeValue::Text(a.crowd.to_string()),
+            InputType::Checkbox => AttributeValue::Bool(crowd),
+            InputType::Number => AttributeValue::Number(f64::from(u8::from(crowd))),
+            _ => AttributeValue::Text(crowd.to_string()),
         };
-        let mut attributes = a.attributes.clone();
+        let mut attributes = attributes.clone();
         attributes.set(CROWD_ATTRIBUTE, value);
         Cow::Owned(attributes)
     }
@@ -84,8 +104,10 @@ impl CrowdTypes {
 pub(crate) fn crowd_labels(d: &Dataset) -> (Cow<'_, [Label]>, CrowdTypes) {
     let declares = |l: &Label| l.attributes.iter().any(|s| s.name == CROWD_ATTRIBUTE);
     let mut has_crowd = vec![false; d.labels.labels.len()];
-    for a in d.annotations.iter().filter(|a| a.crowd) {
-        if let Some(slot) = has_crowd.get_mut(a.label.index()) {
+    let crowd_annotations = d.annotations.iter().filter(|a| a.crowd).map(|a| a.label);
+    let crowd_tracks = d.tracks.iter().filter(|t| t.crowd).map(|t| t.label);
+    for label in crowd_annotations.chain(crowd_tracks) {
+        if let Some(slot) = has_crowd.get_mut(label.index()) {
             *slot = true;
         }
     }
@@ -134,35 +156,64 @@ fn crowd_as_attribute(d: &Dataset) -> Cow<'_, Dataset> {
         }
         a.crowd = false;
     }
+    for t in &mut out.tracks {
+        for i in 0..t.shapes.len() {
+            if let Cow::Owned(attributes) = types.track_attributes(t, &t.shapes[i].attributes) {
+                t.shapes[i].attributes = attributes;
+            }
+        }
+        t.crowd = false;
+    }
     Cow::Owned(out)
 }
 
 /// Turns the attribute `is_crowd` of annotations back into their crowd
 /// flag, when its value is a yes or no (`true`/`false`, `1`/`0`); other
-/// values stay attributes.
+/// values stay attributes. A track is a crowd region when every one of its
+/// shapes says the same yes or no (CVAT repeats a track's attributes on
+/// every shape); the attribute then leaves its shapes.
 pub(crate) fn crowd_from_attribute(d: &mut Dataset) {
     for a in &mut d.annotations {
-        let Some(pos) = a
-            .attributes
-            .0
-            .iter()
-            .position(|(n, _)| n == CROWD_ATTRIBUTE)
-        else {
+        if let Some((pos, crowd)) = crowd_attribute(&a.attributes) {
+            a.attributes.0.remove(pos);
+            a.crowd = crowd;
+        }
+    }
+    for t in &mut d.tracks {
+        let mut states = t.shapes.iter().map(|s| crowd_attribute(&s.attributes));
+        let Some(Some((_, crowd))) = states.next() else {
             continue;
         };
-        let crowd = match a.attributes.0.get(pos).map(|(_, v)| v) {
-            Some(AttributeValue::Bool(b)) => *b,
-            Some(AttributeValue::Number(n)) if *n == 0.0 || *n == 1.0 => *n == 1.0,
-            Some(AttributeValue::Text(t)) => match t.trim() {
-                "true" | "True" | "1" => true,
-                "false" | "False" | "0" => false,
-                _ => continue,
-            },
-            _ => continue,
-        };
-        a.attributes.0.remove(pos);
-        a.crowd = crowd;
+        if !states.all(|s| s.is_some_and(|(_, c)| c == crowd)) {
+            continue;
+        }
+        for s in &mut t.shapes {
+            if let Some((pos, _)) = crowd_attribute(&s.attributes) {
+                s.attributes.0.remove(pos);
+            }
+        }
+        t.crowd = crowd;
     }
+}
+
+/// The position and yes-or-no value of the attribute `is_crowd`, if it has
+/// one.
+fn crowd_attribute(attributes: &Attributes) -> Option<(usize, bool)> {
+    let pos = attributes
+        .0
+        .iter()
+        .position(|(n, _)| n == CROWD_ATTRIBUTE)?;
+    let crowd = match attributes.0.get(pos).map(|(_, v)| v) {
+        Some(AttributeValue::Bool(b)) => *b,
+        Some(AttributeValue::Number(n)) if *n == 0.0 || *n == 1.0 => *n == 1.0,
+        Some(AttributeValue::Text(t)) => match t.trim() {
+            "true" | "True" | "1" => true,
+            "false" | "False" | "0" => false,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some((pos, crowd))
 }
 
 /// [`project`] of a dataset whose crowd regions are already attributes.
@@ -180,7 +231,7 @@ fn project_plain(d: &Dataset) -> Dataset {
     // Labels.
     // Keypoint schemas without element labels gain them, as the writer
     // declares them.
-    let declared = crate::write::with_skeleton_elements(&d.labels.labels);
+    let declared = crate::write::with_skeleton_elements(&d.labels.labels, d);
     let mut labels: Vec<Label> = declared
         .iter()
         .map(|l| {
@@ -223,6 +274,7 @@ fn project_plain(d: &Dataset) -> Dataset {
             ann.bbox = None;
             ann.crowd = false;
             ann.track = None;
+            ann.stated_corners = None;
             ann.extra.retain(|(k, _)| k.starts_with("cvat."));
             ann.attributes = typed(&types, ann.label, &ann.attributes);
             match &mut ann.geometry {
@@ -359,6 +411,7 @@ fn project_plain(d: &Dataset) -> Dataset {
         d.info.name.as_deref(),
         &out.labels.labels,
         !out.tracks.is_empty(),
+        None,
         &mut 0,
     );
     out.info.name = parse_meta(

@@ -1,5 +1,6 @@
 //! The writer, in the layout of CVAT's own exports.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use labelkit_model::rle::MaskEncoding;
@@ -298,54 +299,116 @@ fn push_short_decimal(out: &mut String, value: f64) -> bool {
     true
 }
 
-/// The labels to declare: the dataset's, plus skeleton element labels for
-/// every keypoint schema that has none (keypoints read from COCO or YOLO),
-/// so that each `<points>` of a written `<skeleton>` names a declared label
-/// and CVAT can import the file. Such a label becomes a `skeleton` with an
-/// `<svg>` layout drawn from the schema's edges. Appending keeps every
-/// existing [`LabelId`] valid.
-pub(crate) fn with_skeleton_elements(labels: &[Label]) -> std::borrow::Cow<'_, [Label]> {
-    let bare: Vec<usize> = labels
-        .iter()
-        .enumerate()
-        .filter(|&(i, l)| {
-            l.parent.is_none()
-                && l.keypoints.as_ref().is_some_and(|s| !s.is_empty())
-                && !labels
-                    .iter()
-                    .any(|c| c.parent.is_some_and(|p| p.index() == i))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if bare.is_empty() {
-        return std::borrow::Cow::Borrowed(labels);
+/// The labels to declare: `labels` (the dataset's), plus every skeleton
+/// element label the written `<skeleton>`s use that is not declared: the
+/// names of a keypoint schema without element labels (keypoints read from
+/// COCO or YOLO), and the names the keypoints of `d` are written with
+/// ([`element_name`]: `1`, `2`, ... for unnamed points of a label without a
+/// schema, as a COCO category with keypoints but no `keypoints` names). Each
+/// is declared as CVAT's exporter declares an element: a `<label>` of type
+/// `points` whose `<parent>` is the skeleton's label, so that CVAT and
+/// Datumaro read every element point with its label. A label gaining
+/// elements becomes a `skeleton` (when it has no type) with an `<svg>`
+/// layout of all its elements (when it has none). A label the source used
+/// without declaring it gains none. Appending keeps every existing
+/// [`LabelId`] valid.
+pub(crate) fn with_skeleton_elements<'l>(
+    labels: &'l [Label],
+    d: &Dataset,
+) -> std::borrow::Cow<'l, [Label]> {
+    let children = labelkit_model::label::children_by_parent(labels);
+    // Element names each top-level label needs, in order, and a set of them.
+    let mut needed: Vec<(Vec<String>, HashSet<String>)> = vec![Default::default(); labels.len()];
+    let mut need = |label: usize, name: &str| {
+        if let Some((order, seen)) = needed.get_mut(label) {
+            if !seen.contains(name) {
+                seen.insert(name.to_owned());
+                order.push(name.to_owned());
+            }
+        }
+    };
+    // A label the source used without declaring it stays undeclared, and
+    // so do its elements.
+    let open = |l: &Label| l.parent.is_none() && crate::meta::is_declared(l);
+    for (i, l) in labels.iter().enumerate() {
+        if open(l) && children[i].is_empty() {
+            for name in l.keypoints.iter().flat_map(|s| &s.names) {
+                need(i, name);
+            }
+        }
     }
-    let mut out = labels.to_vec();
-    for i in bare {
-        let Some(schema) = labels[i].keypoints.clone() else {
+    let keypoints = d.annotations.iter().map(|a| (a.label, &a.geometry)).chain(
+        d.tracks
+            .iter()
+            .flat_map(|t| t.shapes.iter().map(move |s| (t.label, &s.geometry))),
+    );
+    for (label, geometry) in keypoints {
+        let Geometry::Keypoints(k) = geometry else {
             continue;
         };
+        let Some(l) = labels.get(label.index()).filter(|l| open(l)) else {
+            continue;
+        };
+        for (i, p) in k.points.iter().enumerate() {
+            need(label.index(), &element_name(p, i, l.keypoints.as_ref()));
+        }
+    }
+    let mut out: Option<Vec<Label>> = None;
+    for (i, (order, _)) in needed.iter().enumerate() {
+        let declared: Vec<&str> = children[i]
+            .iter()
+            .filter_map(|c| labels.get(c.index()))
+            .map(|c| c.name.as_str())
+            .collect();
+        let missing: Vec<&String> = order
+            .iter()
+            .filter(|n| !declared.contains(&n.as_str()))
+            .collect();
         let Ok(parent) = u32::try_from(i) else {
             continue;
         };
+        if missing.is_empty() {
+            continue;
+        }
+        let out = out.get_or_insert_with(|| labels.to_vec());
         let label = &mut out[i];
         if label.kind.is_none() {
             label.kind = Some("skeleton".to_owned());
         }
         if !label.extra.iter().any(|(k, _)| k == crate::SVG_KEY) {
+            let names: Vec<String> = declared
+                .iter()
+                .map(|&n| n.to_owned())
+                .chain(missing.iter().map(|&n| n.clone()))
+                .collect();
+            // Edges only where the schema is the element list.
+            let edges = labels[i]
+                .keypoints
+                .as_ref()
+                .filter(|s| s.names == names)
+                .map(|s| s.edges.clone())
+                .unwrap_or_default();
+            let layout = labelkit_model::KeypointSchema {
+                names,
+                edges,
+                flip_pairs: Vec::new(),
+            };
             label.extra.push((
                 crate::SVG_KEY.to_owned(),
-                crate::xml::json_string(&skeleton_svg(&schema)),
+                crate::xml::json_string(&skeleton_svg(&layout)),
             ));
         }
-        for name in &schema.names {
+        for name in missing {
             let mut element = Label::new(name.clone());
             element.kind = Some("points".to_owned());
             element.parent = Some(LabelId(parent));
             out.push(element);
         }
     }
-    std::borrow::Cow::Owned(out)
+    match out {
+        Some(out) => std::borrow::Cow::Owned(out),
+        None => std::borrow::Cow::Borrowed(labels),
+    }
 }
 
 /// A CVAT skeleton layout for a schema: the points on a circle, node ids
@@ -400,7 +463,7 @@ pub(crate) fn write<O: Write>(
         non_finite: false,
         crowd,
     };
-    let declared = with_skeleton_elements(&crowd_labels);
+    let declared = with_skeleton_elements(&crowd_labels, d);
     let labels: &[Label] = &declared;
     w.buf
         .push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");
@@ -419,11 +482,16 @@ pub(crate) fn write<O: Write>(
         .iter()
         .find(|(k, _)| k == META_KEY)
         .and_then(|(_, v)| from_json_string(v));
+    let frame_size = match options.variant {
+        Variant::Video => video_frame_size(d, &mut w.report),
+        Variant::Images => None,
+    };
     let meta = meta_to_write(
         raw_meta.as_deref(),
         d.info.name.as_deref(),
         labels,
         !d.tracks.is_empty(),
+        frame_size,
         &mut w.replaced,
     );
     w.buf.push_str(&meta);
@@ -449,7 +517,7 @@ pub(crate) fn write<O: Write>(
                 );
                 w.flush_if_full()?;
             }
-            write_shapes_as_tracks(&mut w, d)?;
+            write_shapes_as_tracks(&mut w, d, labels)?;
         }
     }
     w.buf.push_str("</annotations>\n");
@@ -460,6 +528,24 @@ pub(crate) fn write<O: Write>(
     w.out.write_all(w.buf.as_bytes())?;
     w.out.flush()?;
     Ok(w.report)
+}
+
+/// The one frame size of CVAT for video: the size of the first image with
+/// one. Frames of another size cannot say so, counted.
+fn video_frame_size(d: &Dataset, report: &mut WriteReport) -> Option<(u32, u32)> {
+    let size = d
+        .images
+        .iter()
+        .map(|i| (i.width, i.height))
+        .find(|&(w, h)| w > 0 && h > 0)?;
+    report.lose(
+        "frames of another size than the video's first (CVAT for video has one frame size)",
+        d.images
+            .iter()
+            .filter(|i| i.width > 0 && i.height > 0 && (i.width, i.height) != size)
+            .count() as u64,
+    );
+    Some(size)
 }
 
 fn count_label_losses(report: &mut WriteReport, labels: &[Label]) {
@@ -854,7 +940,8 @@ fn write_skeleton_shapes<O: Write>(
         w.int("z_order", carried.map_or(0, |s| s.z_order));
         w.buf.push_str(">\n");
         if let Some(s) = own {
-            w.attribute_children(&child_indent, &s.attributes);
+            let attributes = w.crowd.track_attributes(track, &s.attributes);
+            w.attribute_children(&child_indent, &attributes);
         }
         for element in &track.elements {
             for shape in element.shapes.iter().filter(|s| s.frame == frame) {
@@ -953,7 +1040,8 @@ fn write_track_shape<O: Write>(
     w.buf.insert_str(name_at, tag);
     w.int("z_order", shape.z_order);
     w.buf.push_str(">\n");
-    w.attribute_children(&format!("{indent}  "), &shape.attributes);
+    let attributes = w.crowd.track_attributes(track, &shape.attributes);
+    w.attribute_children(&format!("{indent}  "), &attributes);
     w.buf.push_str(indent);
     w.buf.push_str("</");
     w.buf.push_str(tag);
@@ -964,11 +1052,20 @@ fn write_track_shape<O: Write>(
 /// two frames, as CVAT exports them: the shape as a keyframe on its frame,
 /// then `outside=1` on the next frame. The frame of an image is its `frame`,
 /// else its position in the dataset.
-fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
-    let labels = &d.labels.labels;
-    // Skeleton elements by (skeleton, name): a look-up per point, never a
-    // scan of every label.
-    let by_name = labelkit_model::LabelIndex::new(&d.labels);
+fn write_shapes_as_tracks<O: Write>(
+    w: &mut W<'_, O>,
+    d: &Dataset,
+    labels: &[Label],
+) -> io::Result<()> {
+    // Skeleton elements by (skeleton, name), among the declared labels
+    // (those [`with_skeleton_elements`] adds included): a look-up per point,
+    // never a scan of every label.
+    let mut by_name = labelkit_model::LabelIndex::default();
+    for (i, label) in labels.iter().enumerate() {
+        if let Ok(id) = u32::try_from(i) {
+            by_name.insert(LabelId(id), label);
+        }
+    }
     w.report.lose(
         "image list (CVAT for video lists no images)",
         d.images.len() as u64,
@@ -1015,6 +1112,7 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                 label: ann.label,
                 group: ann.group,
                 source: ann.source.clone(),
+                crowd: false,
                 shapes: Vec::new(),
                 elements: Vec::new(),
                 extra: Vec::new(),
@@ -1059,6 +1157,7 @@ fn write_shapes_as_tracks<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result
                             label,
                             group: None,
                             source: ann.source.clone(),
+                            crowd: false,
                             shapes,
                             elements: Vec::new(),
                             extra: Vec::new(),

@@ -1333,6 +1333,7 @@ fn shapes_as_tracks_on_the_last_frame_and_past_the_last_track_id() {
         label,
         group: None,
         source: None,
+        crowd: false,
         shapes: vec![TrackShape {
             frame: 0,
             keyframe: true,
@@ -1609,6 +1610,7 @@ fn shapes_with_coordinates_that_are_not_finite_are_left_out_and_counted() {
         label,
         group: None,
         source: None,
+        crowd: false,
         shapes: vec![TrackShape {
             frame: 0,
             keyframe: true,
@@ -1988,4 +1990,59 @@ fn skeleton_track_without_own_states_is_written_from_its_elements() {
         again.dataset.tracks[0].elements,
         l.dataset.tracks[0].elements
     );
+}
+
+/// CVAT for video has one frame size, `<original_size>`: a video written
+/// from CVAT for images (whose `<meta>` has none) or from another format
+/// states it, so its frames read back with their size; a frame of another
+/// size is counted, not silently resized.
+#[test]
+fn video_written_from_images_states_its_frame_size() {
+    let xml = br#"<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta>
+    <task>
+      <mode>annotation</mode>
+      <labels>
+        <label><name>car</name><attributes/></label>
+      </labels>
+    </task>
+  </meta>
+  <image id="0" name="a.jpg" width="640" height="480">
+    <box label="car" occluded="0" xtl="10" ytl="20" xbr="110" ybr="220"/>
+  </image>
+  <image id="1" name="b.jpg" width="640" height="480"/>
+  <image id="2" name="c.jpg" width="320" height="240"/>
+</annotations>
+"#;
+    let path = Path::new("images.xml");
+    let l = read_bytes(path, xml, &ReadOptions::default()).unwrap();
+    let mut out = Vec::new();
+    let report = write_to(
+        &l.dataset,
+        &mut out,
+        &WriteOptions::new().variant(Variant::Video),
+    )
+    .unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(
+        text.contains("<original_size>\n        <width>640</width>\n        <height>480</height>\n      </original_size>"),
+        "{text}"
+    );
+    let lost: Vec<(String, u64)> = report.losses().map(|(k, n)| (k.to_owned(), n)).collect();
+    assert!(
+        lost.contains(&(
+            "frames of another size than the video's first (CVAT for video has one frame size)"
+                .to_owned(),
+            1
+        )),
+        "{lost:?}"
+    );
+    // Read back, the video reads clean and keeps its track: the frames get
+    // their size from `<original_size>` when the tracks are expanded
+    // (tests/e2e/fidelity.rs goes through COCO, which needs every size).
+    let back = read_bytes(Path::new("video.xml"), &out, &ReadOptions::default()).unwrap();
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    assert_eq!(back.dataset.tracks.len(), 1);
 }

@@ -286,6 +286,7 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                     label: LabelId(label),
                     group: None,
                     source: Some("manual".into()),
+                    crowd: false,
                     shapes,
                     elements: vec![],
                     extra: vec![],
@@ -307,6 +308,7 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                     label: LabelId(label),
                     group: None,
                     source: None,
+                    crowd: false,
                     shapes: vec![
                         TrackShape {
                             frame: 0,
@@ -339,6 +341,7 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                     label: LabelId(3),
                     group: Some(GroupId(2)),
                     source: Some("manual".into()),
+                    crowd: false,
                     shapes: vec![tag(0), tag(2)],
                     elements: vec![el(0, 4, 1.0), el(1, 5, 2.0)],
                     extra: vec![],

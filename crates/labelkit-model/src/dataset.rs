@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::attribute::Attributes;
-use crate::geometry::{BoxGeom, Geometry};
+use crate::geometry::{BoxGeom, Geometry, Point, StatedCorners};
 use crate::ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
 use crate::label::LabelSet;
 use crate::track::Track;
@@ -25,6 +25,12 @@ pub struct DatasetInfo {
     /// Free-form fields kept for round trips: COCO `info` and `licenses`,
     /// unknown top-level keys, CVAT `meta` details.
     pub extra: Extra,
+    /// The number of decimals every coordinate of the source was written
+    /// with, when they all have the same (a fixed-point writer: Datumaro's
+    /// and CVAT's YOLO exports print `%.6f`). A writer of the same format
+    /// at its default precision prints its numbers so, and a copy keeps
+    /// every value's text (`0.300000` stays `0.300000`).
+    pub fixed_decimals: Option<u32>,
 }
 
 /// One image (or video frame).
@@ -83,6 +89,13 @@ pub struct Annotation {
     pub crowd: bool,
     /// The track this annotation was expanded from.
     pub track: Option<TrackId>,
+    /// The four corners a source stated for a rotated box (a YOLO OBB row),
+    /// which need not form an exact rectangle: the geometry is their
+    /// [`StatedCorners::fit`], and [`Annotation::corners_as_stated`] gives
+    /// them back while it still is, so that a file of corners is written
+    /// with the corners it was read with. Boxed: rare, and an annotation
+    /// stays small.
+    pub stated_corners: Option<Box<StatedCorners>>,
     /// Format-specific fields (COCO unknown annotation keys, ...).
     pub extra: Extra,
 }
@@ -105,7 +118,21 @@ impl Annotation {
             score: None,
             crowd: false,
             track: None,
+            stated_corners: None,
             extra: Extra::new(),
+        }
+    }
+
+    /// The corners the source stated for this box
+    /// ([`Annotation::stated_corners`]), while the geometry is still the
+    /// box fitted to them: `None` once anything changed the box (a flip, a
+    /// resize, a move) or when the source stated none.
+    #[must_use]
+    pub fn corners_as_stated(&self) -> Option<[Point; 4]> {
+        let stated = self.stated_corners.as_deref()?;
+        match &self.geometry {
+            Geometry::Box(b) if *b == stated.fit() => Some(stated.points),
+            _ => None,
         }
     }
 }

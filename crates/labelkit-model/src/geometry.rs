@@ -197,6 +197,59 @@ impl BoxGeom {
     }
 }
 
+/// Four corners of a rotated box as a source stated them (a YOLO OBB row),
+/// in the order of [`BoxGeom::corners`]. Rounded to the precision they were
+/// written with, they need not form an exact rectangle; the box they stand
+/// for is [`StatedCorners::fit`], and a writer of corners writes these
+/// while the box is still that fit (see
+/// [`crate::Annotation::stated_corners`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatedCorners {
+    /// The corners, in pixels.
+    pub points: [Point; 4],
+    /// The largest error of a stated coordinate, in pixels: half a unit in
+    /// the last decimal place written, times the image size (a normalised
+    /// `0.146731` on a 640 px image: 0.5e-6 x 640 = 0.00032 px). Zero when
+    /// the corners are exact.
+    pub resolution: f64,
+}
+
+impl StatedCorners {
+    /// The largest rotation error, in degrees, corners in error by up to
+    /// this much give a rotation that is computed from them.
+    pub const MAX_ROTATION_TOLERANCE: f64 = 1.0;
+
+    /// The rotated box of the corners: [`BoxGeom::from_corners`], with the
+    /// rotation written as the shortest decimal within what the corners'
+    /// [`StatedCorners::resolution`] allows, so that a box drawn at 30
+    /// degrees and written with 6 decimals has rotation `30`, not
+    /// `30.00001157`. The rotation is the direction of the edge from the
+    /// first corner to the second, of length `L`; each end of it may be off
+    /// by `resolution` along x and y, which turns the edge by up to
+    /// `atan(2 * sqrt(2) * resolution / L)`. That angle (at most
+    /// [`StatedCorners::MAX_ROTATION_TOLERANCE`], as a shorter edge says
+    /// little about its direction) is the tolerance.
+    #[must_use]
+    pub fn fit(&self) -> BoxGeom {
+        let mut b = BoxGeom::from_corners(self.points);
+        let [p0, p1, _, _] = self.points;
+        let length = (p1.x - p0.x).hypot(p1.y - p0.y);
+        if length > 0.0 && self.resolution > 0.0 {
+            let tolerance = (2.0 * std::f64::consts::SQRT_2 * self.resolution / length)
+                .atan()
+                .to_degrees();
+            if tolerance <= Self::MAX_ROTATION_TOLERANCE {
+                let rounded = crate::number::shortest_decimal_within(b.rotation, tolerance);
+                b.rotation = rounded.rem_euclid(360.0);
+                if b.rotation >= 360.0 {
+                    b.rotation = 0.0;
+                }
+            }
+        }
+        b
+    }
+}
+
 /// The axis-aligned bounds of a set of points, `None` when empty.
 #[must_use]
 pub fn bounds_of(points: impl IntoIterator<Item = Point>) -> Option<BoxGeom> {
@@ -653,5 +706,55 @@ mod tests {
             ring_area(&[Point::new(0.0, 0.0), Point::new(1.0, 1.0)]),
             0.0
         );
+    }
+
+    /// Corners of a 200x100 box turned 30 degrees about (320, 240) on a
+    /// 640x480 image, written with 6 decimals.
+    fn stated_at_30() -> StatedCorners {
+        let v = [
+            0.403746, 0.305622, 0.674379, 0.513956, 0.596254, 0.694378, 0.325621, 0.486044,
+        ];
+        let p = |i: usize| Point::new(v[2 * i] * 640.0, v[2 * i + 1] * 480.0);
+        StatedCorners {
+            points: [p(0), p(1), p(2), p(3)],
+            resolution: 0.5e-6 * 640.0,
+        }
+    }
+
+    #[test]
+    fn stated_corners_fit_with_the_rotation_their_decimals_allow() {
+        let stated = stated_at_30();
+        let exact = BoxGeom::from_corners(stated.points);
+        assert!((exact.rotation - 30.0).abs() > 1e-7, "{}", exact.rotation);
+        let fit = stated.fit();
+        assert_eq!(fit.rotation, 30.0);
+        assert_eq!(
+            (fit.x_min, fit.y_min, fit.x_max, fit.y_max),
+            (exact.x_min, exact.y_min, exact.x_max, exact.y_max)
+        );
+        // Exact corners: no rounding.
+        let exact_stated = StatedCorners {
+            resolution: 0.0,
+            ..stated
+        };
+        assert_eq!(exact_stated.fit(), exact);
+    }
+
+    #[test]
+    fn stated_corners_are_given_back_only_while_the_box_is_their_fit() {
+        let stated = stated_at_30();
+        let mut a = crate::Annotation::new(
+            crate::AnnotationId(1),
+            crate::ImageId(1),
+            crate::LabelId(0),
+            Geometry::Box(stated.fit()),
+        );
+        assert_eq!(a.corners_as_stated(), None);
+        a.stated_corners = Some(Box::new(stated));
+        assert_eq!(a.corners_as_stated(), Some(stated.points));
+        if let Geometry::Box(b) = &mut a.geometry {
+            b.x_min += 1.0;
+        }
+        assert_eq!(a.corners_as_stated(), None);
     }
 }

@@ -58,12 +58,14 @@ pub use attribute::{AttributeValue, Attributes};
 pub use dataset::{Annotation, Dataset, DatasetIndex, DatasetInfo, Extra, Image};
 pub use geometry::{
     BoxGeom, Cuboid, Ellipse, Geometry, GeometryKind, Keypoint, Keypoints, Mask, Point, Points,
-    Polygon, Polyline, Visibility,
+    Polygon, Polyline, StatedCorners, Visibility,
 };
 pub use ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
 pub use label::{
     children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelIndex, LabelSet,
 };
-pub use number::{clean as clean_number, Precision, CLEAN_KEPT_DIGITS, CLEAN_TOLERANCE};
+pub use number::{
+    clean as clean_number, shortest_decimal_within, Precision, CLEAN_KEPT_DIGITS, CLEAN_TOLERANCE,
+};
 pub use report::{loss_kind, LossKind, Strictness, WriteReport};
 pub use track::{expand_tracks, ExpandOptions, PointsInterpolation, Track, TrackShape};

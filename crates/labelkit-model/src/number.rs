@@ -110,7 +110,24 @@ pub fn clean(value: f64) -> f64 {
     if !value.is_finite() || value == 0.0 || significant_digits(value) <= CLEAN_KEPT_DIGITS {
         return value;
     }
-    let limit = CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs();
+    shortest_decimal_within(value, CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs())
+}
+
+/// The decimal of fewest significant digits within `limit` (absolute) of
+/// `value`, as the `f64` nearest it; `value` itself when none of up to
+/// [`CLEAN_KEPT_DIGITS`] digits is, and for values that are not finite or
+/// zero. [`clean`] is this with a limit relative to the value; a value
+/// computed from data of a known precision is this with the error that
+/// precision allows (a rotation computed from corners written with 6
+/// decimals: `30.00001157` is `30`).
+#[must_use]
+pub fn shortest_decimal_within(value: f64, limit: f64) -> f64 {
+    if !value.is_finite() || value == 0.0 || limit.is_nan() || limit < 0.0 {
+        return value;
+    }
+    if value.abs() <= limit {
+        return 0.0;
+    }
     // The nearest decimal of d significant digits, for d from 1 up: an
     // integer (below 10^15, so exact in f64) scaled by an exact power of
     // ten, which makes the result the f64 nearest that decimal. The first
@@ -258,6 +275,19 @@ fn trim_zeros(s: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use super::shortest_decimal_within;
+
+    #[test]
+    fn shortest_decimal_within_an_absolute_limit() {
+        assert_eq!(shortest_decimal_within(30.000_011_57, 1e-3), 30.0);
+        assert_eq!(shortest_decimal_within(30.000_011_57, 1e-6), 30.000_012);
+        assert_eq!(shortest_decimal_within(119.9996, 1e-3), 120.0);
+        assert_eq!(shortest_decimal_within(0.000_4, 1e-3), 0.0);
+        assert_eq!(shortest_decimal_within(-12.345, 0.01), -12.35);
+        assert_eq!(shortest_decimal_within(1.234_567, 0.0), 1.234_567);
+        assert!(shortest_decimal_within(f64::NAN, 1.0).is_nan());
+        assert_eq!(shortest_decimal_within(2.5, f64::NAN), 2.5);
+    }
     use super::*;
 
     #[test]

@@ -51,6 +51,10 @@ pub const BOOKKEEPING: &[BookkeepingKey] = &[
         why: "YOLO class N written as category N+1 (COCO reserves 0); labels keep their names",
     },
     exact(
+        "category id 0 renumbered above the largest (read as no label by Datumaro and CVAT)",
+        "a COCO category 0 gets the next free id; its annotations follow it and keep their label",
+    ),
+    exact(
         "category ids beyond 32 bits renumbered",
         "ids other tools cannot read are renumbered; references follow them",
     ),
@@ -405,7 +409,6 @@ mod tests {
         "\"keypoint left/right pairs not implied by the point names\"",
         "\"repeated file names given their image id as a folder\"",
         "\"image attributes\"",
-        "\"annotations whose label is not a top-level label\"",
         "\"annotations on images not in the dataset\"",
         "\"groups split into several COCO annotations\"",
         "\"non-finite areas (recomputed from the bbox)\"",
@@ -453,6 +456,7 @@ mod tests {
         // Constants and keys built at run time.
         "labelkit_model::rle::LOST_TO_MASK_LIMITS",
         "loss_name(other.kind())",
+        "self.unwritten_label(a.label)",
         "NON_FINITE_SHAPES",
         "lost",
         "&format!(\"{} shapes\", geometry.kind().as_str())",

@@ -138,6 +138,9 @@ pub struct Track {
     pub group: Option<GroupId>,
     /// Who made it.
     pub source: Option<String>,
+    /// A crowd region (COCO `iscrowd`) throughout: every annotation it
+    /// expands to is one ([`crate::Annotation::crowd`]).
+    pub crowd: bool,
     /// Per-frame states, in frame order.
     pub shapes: Vec<TrackShape>,
     /// For a skeleton track: one nested track per element, each holding
@@ -774,8 +777,9 @@ impl Track {
                     group: self.group,
                     source: self.source.clone(),
                     score: None,
-                    crowd: false,
+                    crowd: self.crowd,
                     track: Some(self.id),
+                    stated_corners: None,
                     extra: Extra::new(),
                 }
             })
@@ -1187,6 +1191,7 @@ mod tests {
             label: LabelId(0),
             group: Some(GroupId(9)),
             source: Some("manual".into()),
+            crowd: false,
             shapes,
             elements: Vec::new(),
             extra: Extra::new(),
@@ -1601,6 +1606,7 @@ mod tests {
             label: person,
             group: None,
             source: Some("auto".into()),
+            crowd: false,
             shapes: vec![parent0, shape(2, Geometry::Tag)],
             // Element order differs from the schema order on purpose.
             elements: vec![

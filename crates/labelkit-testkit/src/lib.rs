@@ -140,7 +140,7 @@ pub struct DatasetShape {
     pub sources: bool,
     /// Annotations may have a score.
     pub scores: bool,
-    /// Masks may be marked crowd.
+    /// Masks and tracks may be marked crowd.
     pub crowd: bool,
     /// Generate video tracks (images then get frame numbers).
     pub tracks: bool,
@@ -976,13 +976,15 @@ pub fn arb_track(
         kinds
     };
     let shape = shape.clone();
+    let crowd_allowed = shape.crowd;
     (
         proptest::sample::select(kinds),
         arb_label_id(plain_labels),
         arb_flags(&shape),
         1usize..=5,
+        any::<bool>().prop_map(move |c| c && crowd_allowed),
     )
-        .prop_flat_map(move |(kind, label, (_, _, _, group, source), n)| {
+        .prop_flat_map(move |(kind, label, (_, _, _, group, source), n, crowd)| {
             let state = (
                 1u64..=4,
                 any::<bool>(),
@@ -990,9 +992,9 @@ pub fn arb_track(
                 arb_flags(&shape),
                 arb_geometry(kind, width, height, &shape, &[]),
             );
-            (Just((label, group, source)), vec(state, n))
+            (Just((label, group, source, crowd)), vec(state, n))
         })
-        .prop_map(move |((label, group, source), states)| {
+        .prop_map(move |((label, group, source, crowd), states)| {
             let mut frame = 0u64;
             let shapes = states
                 .into_iter()
@@ -1023,6 +1025,7 @@ pub fn arb_track(
                 label,
                 group,
                 source,
+                crowd,
                 shapes,
                 elements: Vec::new(),
                 extra: Vec::new(),

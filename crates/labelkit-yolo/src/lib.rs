@@ -18,7 +18,12 @@
 //!   listed under (`train`, `val`, `test`) or the darknet subset;
 //! - `Label::source_id` is the class index;
 //! - detect rows become boxes; segment rows one-ring polygons; OBB rows
-//!   rotated boxes ([`labelkit_model::BoxGeom::from_corners`]); pose rows a
+//!   rotated boxes fitted to their corners
+//!   ([`labelkit_model::StatedCorners::fit`]: the rotation is the shortest
+//!   decimal within what the row's decimals allow, `30` and not
+//!   `30.00001157` for a box drawn at 30 degrees and written with 6
+//!   decimals), the corners kept as read in
+//!   [`labelkit_model::Annotation::stated_corners`]; pose rows a
 //!   box and a [`labelkit_model::Keypoints`] sharing a group (visibility
 //!   `0` absent, `1` occluded, `2` visible; with two values per point a point
 //!   at `(0, 0)` or with a negative coordinate is absent, any other visible);
@@ -41,6 +46,22 @@
 //!
 //! Empty and missing label files both mean an image without objects; such
 //! background images are kept, and written back as empty label files.
+//!
+//! # What a copy keeps
+//! A YOLO -> YOLO copy changes no value's text, so label files diff clean:
+//! - at the default precision ([`Precision::Clean`]), values are written
+//!   with the digits they were read with; when every value of the source
+//!   has the same number of decimals (`%.6f`, as Datumaro's and CVAT's YOLO
+//!   exports write), with that many (`0.444000` stays `0.444000`;
+//!   [`labelkit_model::DatasetInfo::fixed_decimals`]; not for pose, whose
+//!   visibility column is an integer);
+//! - OBB rows are written with the corners they were read with while the
+//!   box is unchanged (they need not form an exact rectangle); a box that
+//!   was changed, or came from another format, is written as its corners;
+//! - coordinates up to 1% of the image outside it are written as they are
+//!   (Ultralytics' label check accepts -0.01 to 1.01 and clips when it
+//!   trains: a corner at `-0.009808` is data); beyond that they are clipped
+//!   to the image and counted as "coordinates clipped to the image".
 //!
 //! # Reading untrusted datasets
 //! A dataset may come from a stranger, so the reader:

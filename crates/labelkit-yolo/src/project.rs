@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use labelkit_model::{
     Annotation, AnnotationId, BoxGeom, Dataset, DatasetInfo, Geometry, GeometryKind, GroupId,
     Image, Keypoint, KeypointSchema, Keypoints, Label, LabelId, LabelSet, Point, Polygon,
-    Visibility, WriteReport,
+    Precision, Visibility, WriteReport,
 };
 
 use crate::{Layout, Task, KPT_DIMS_EXTRA};
@@ -49,7 +49,9 @@ pub(crate) fn infer_task(d: &Dataset) -> Task {
     for a in d.annotations.iter().filter(|a| !a.crowd) {
         match &a.geometry {
             Geometry::Keypoints(_) => return Task::Pose,
-            Geometry::Box(b) if b.is_rotated() => task = Task::Obb,
+            // A box read as four corners asks for OBB even when it is
+            // axis-aligned.
+            Geometry::Box(b) if b.is_rotated() || a.stated_corners.is_some() => task = Task::Obb,
             Geometry::Polygon(_) if task == Task::Detect => task = Task::Segment,
             _ => {}
         }
@@ -78,8 +80,27 @@ fn dims_read(d: &Dataset) -> Option<usize> {
         .ok()
 }
 
+/// How far outside the image, as a fraction of its size, a written
+/// coordinate may lie: Ultralytics' label check accepts normalised values
+/// from -0.01 to 1.01 (`verify_image_label`) and clips only when it
+/// trains, so a corner at `-0.009808` (a box drawn against the edge,
+/// rounded) is data, written as it is. A coordinate beyond it is clipped to
+/// the image and counted.
+pub(crate) const OUTSIDE_TOLERANCE: f64 = 0.01;
+
+/// `v` when it lies within [`OUTSIDE_TOLERANCE`] of `[0, size]`, else
+/// clamped to `[0, size]`.
+fn clip_value(v: f64, size: f64) -> f64 {
+    let margin = OUTSIDE_TOLERANCE * size;
+    if v >= -margin && v <= size + margin {
+        v
+    } else {
+        v.clamp(0.0, size)
+    }
+}
+
 fn clip_point(p: Point, (sw, sh): (f64, f64), clipped: &mut u64) -> Point {
-    let q = Point::new(p.x.clamp(0.0, sw), p.y.clamp(0.0, sh));
+    let q = Point::new(clip_value(p.x, sw), clip_value(p.y, sh));
     if q != p {
         *clipped += 1;
     }
@@ -88,15 +109,34 @@ fn clip_point(p: Point, (sw, sh): (f64, f64), clipped: &mut u64) -> Point {
 
 fn clip_box(b: BoxGeom, (sw, sh): (f64, f64), clipped: &mut u64) -> BoxGeom {
     let q = BoxGeom::from_xyxy(
-        b.x_min.clamp(0.0, sw),
-        b.y_min.clamp(0.0, sh),
-        b.x_max.clamp(0.0, sw),
-        b.y_max.clamp(0.0, sh),
+        clip_value(b.x_min, sw),
+        clip_value(b.y_min, sh),
+        clip_value(b.x_max, sw),
+        clip_value(b.y_max, sh),
     );
     if q != b {
         *clipped += 1;
     }
     q
+}
+
+/// The precision rows are printed with: at the default
+/// ([`Precision::Clean`]), a YOLO source whose values all had the same
+/// number of decimals ([`labelkit_model::DatasetInfo::fixed_decimals`]) is
+/// written with that many, so a copy keeps the text of every value;
+/// otherwise `requested`.
+pub(crate) fn precision_for(d: &Dataset, requested: Precision) -> Precision {
+    match (
+        requested,
+        d.info.source_format.as_deref(),
+        d.info.fixed_decimals,
+    ) {
+        (Precision::Clean, Some("yolo"), Some(n)) => u8::try_from(n)
+            .ok()
+            .filter(|&n| n > 0)
+            .map_or(requested, Precision::Decimals),
+        _ => requested,
+    }
 }
 
 /// The scale of an image: its size, or 1 for an image of unknown size
@@ -689,7 +729,10 @@ fn obb_rows(members: &[&Annotation], class: u32, ctx: &mut RowCtx<'_>, out: &mut
         let g = &a.geometry;
         match g {
             Geometry::Box(b) => {
-                let c = b.corners().map(|p| clip_point(p, ctx.scale, ctx.clipped));
+                // The corners as read while nothing changed the box, else
+                // the box's own.
+                let corners = a.corners_as_stated().unwrap_or_else(|| b.corners());
+                let c = corners.map(|p| clip_point(p, ctx.scale, ctx.clipped));
                 out.push(PlannedRow {
                     class,
                     geom: RowGeom::Obb(c),
@@ -798,8 +841,9 @@ pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
 ///   attributes and extra fields dropped;
 /// - shapes: as the writer plans them (see [`crate::write_path`]), one row
 ///   per object (the shapes of one group with one label): boxes
-///   clipped to the image, polygons to their first ring, OBB as rotated
-///   boxes refitted from their corners, pose as a box and keypoints sharing
+///   clipped to the image where they lie beyond [`OUTSIDE_TOLERANCE`],
+///   polygons to their first ring, OBB as rotated boxes fitted to their
+///   corners ([`labelkit_model::StatedCorners::fit`]) and keeping them, pose as a box and keypoints sharing
 ///   a group (absent points at `(0, 0)`); every other attribute of an
 ///   annotation dropped.
 #[must_use]
@@ -821,6 +865,7 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
             name: None,
             source_format: Some("yolo".into()),
             extra: Vec::new(),
+            fixed_decimals: None,
         },
         labels,
         images: Vec::with_capacity(dataset.images.len()),
@@ -845,12 +890,14 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
         });
         for r in rows {
             let label = labelkit_model::LabelId(r.class);
-            let mut push = |g: Geometry, group: Option<GroupId>| {
+            let mut push_stated = |g: Geometry, group: Option<GroupId>, stated| {
                 let mut a = Annotation::new(AnnotationId(next_ann), img.id, label, g);
                 a.group = group;
+                a.stated_corners = stated;
                 out.annotations.push(a);
                 next_ann += 1;
             };
+            let mut push = |g: Geometry, group: Option<GroupId>| push_stated(g, group, None);
             match &r.geom {
                 RowGeom::Box(b) => push(Geometry::Box(*b), None),
                 RowGeom::Polygon(p) => push(
@@ -859,7 +906,25 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
                     }),
                     None,
                 ),
-                RowGeom::Obb(c) => push(Geometry::Box(BoxGeom::from_corners(*c)), None),
+                RowGeom::Obb(c) => {
+                    // As the reader takes the row back: the normalised
+                    // values as written (shortest form) and their decimals.
+                    let sc = scale(img);
+                    let values: Vec<f64> =
+                        c.iter().flat_map(|p| [p.x / sc.0, p.y / sc.1]).collect();
+                    let decimals = values
+                        .iter()
+                        .map(|v| {
+                            u32::from(
+                                labelkit_diagnostics::decimals_of(v.to_string().as_bytes())
+                                    .unwrap_or(0),
+                            )
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    let corners = crate::read::obb_corners(&values, decimals, sc);
+                    push_stated(Geometry::Box(corners.fit()), None, Some(Box::new(corners)));
+                }
                 RowGeom::Pose(b, k) => {
                     let g = Some(GroupId(next_group));
                     next_group += 1;

@@ -11,7 +11,7 @@ use labelkit_diagnostics::{
 };
 use labelkit_model::{
     keys, Annotation, AnnotationId, BoxGeom, Geometry, GroupId, Image, ImageId, Keypoint,
-    KeypointSchema, Keypoints, Label, LabelId, Point, Polygon, Visibility,
+    KeypointSchema, Keypoints, Label, LabelId, Point, Polygon, StatedCorners, Visibility,
 };
 use rayon::prelude::*;
 
@@ -1316,6 +1316,25 @@ fn fallback_size(options: &ReadOptions, e: &Entry) -> Option<(u32, u32)> {
 enum Shape {
     One(Geometry),
     Pose(BoxGeom, Keypoints),
+    /// An OBB row: its corners as written.
+    Obb(StatedCorners),
+}
+
+/// The corners of an OBB row (8 normalised values, written with at most
+/// `decimals` decimals) on an image of `w` x `h` pixels, with the error
+/// those decimals allow ([`StatedCorners::resolution`]).
+pub(crate) fn obb_corners(v: &[f64], decimals: u32, (w, h): (f64, f64)) -> StatedCorners {
+    let p = |i: usize| {
+        Point::new(
+            v.get(2 * i).copied().unwrap_or(0.0) * w,
+            v.get(2 * i + 1).copied().unwrap_or(0.0) * h,
+        )
+    };
+    let exponent = i32::try_from(decimals).unwrap_or(i32::MAX);
+    StatedCorners {
+        points: [p(0), p(1), p(2), p(3)],
+        resolution: 0.5 * 10f64.powi(-exponent) * w.max(h),
+    }
 }
 
 struct Pending {
@@ -1349,7 +1368,8 @@ fn rounding_of(shape: &Shape, decimals: &[u8], (w, h): (f64, f64)) -> Option<Rou
             })
         }
         Shape::Pose(..) => None,
-        Shape::One(Geometry::Box(_)) => {
+        // An oriented box: four corners.
+        Shape::Obb(_) | Shape::One(Geometry::Box(_)) => {
             let d = coarsest(&mut decimals.iter().copied())?;
             let edge = 2.0 * (half(d) * w).hypot(half(d) * h);
             Some(Rounding {
@@ -1368,6 +1388,17 @@ fn rounding_of(shape: &Shape, decimals: &[u8], (w, h): (f64, f64)) -> Option<Rou
             })
         }
     }
+}
+
+/// The number of decimals every value of every row is written with, when
+/// they all have the same (a fixed-point writer: Datumaro's and CVAT's YOLO
+/// exports print `%.6f`); `None` when they differ or there is no row.
+fn fixed_decimals(scanned: &[Scanned]) -> Option<u32> {
+    let mut rows = scanned.iter().flat_map(|s| &s.rows.rows);
+    let first = rows.next()?;
+    let n = first.decimals;
+    (first.fewest_decimals == n && rows.all(|r| r.decimals == n && r.fewest_decimals == n))
+        .then_some(n)
 }
 
 fn infer_task(scanned: &[Scanned]) -> Task {
@@ -1496,15 +1527,7 @@ fn convert_rows(
                 v[3] * h,
                 0.0,
             ))),
-            Task::Obb if v.len() == 8 => {
-                let p = |i: usize| Point::new(v[2 * i] * w, v[2 * i + 1] * h);
-                Shape::One(Geometry::Box(BoxGeom::from_corners([
-                    p(0),
-                    p(1),
-                    p(2),
-                    p(3),
-                ])))
-            }
+            Task::Obb if v.len() == 8 => Shape::Obb(obb_corners(v, row.decimals, (w, h))),
             Task::Obb => {
                 wrong(
                     issues,
@@ -1788,6 +1811,9 @@ fn build(
             .push((keys::FLIP_IDX.to_owned(), format!("[{}]", list.join(","))));
     }
     loaded.dataset.info.source_format = Some("yolo".into());
+    if task != Task::Pose {
+        loaded.dataset.info.fixed_decimals = fixed_decimals(&scanned);
+    }
 
     // Phase two, in parallel: rows to shapes.
     let converted: Vec<(Vec<Pending>, Vec<Diagnostic>)> = scanned
@@ -1885,6 +1911,18 @@ fn build(
                     ));
                     loaded.spans.annotations.push(at);
                     loaded.measurements.annotations.push(p.rounding);
+                    next_ann += 1;
+                }
+                Shape::Obb(corners) => {
+                    let mut a = Annotation::new(
+                        AnnotationId(next_ann),
+                        image_id,
+                        label,
+                        Geometry::Box(corners.fit()),
+                    );
+                    a.stated_corners = Some(Box::new(corners));
+                    loaded.dataset.annotations.push(a);
+                    loaded.spans.annotations.push(at);
                     next_ann += 1;
                 }
                 Shape::Pose(b, k) => {

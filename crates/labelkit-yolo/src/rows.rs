@@ -18,6 +18,14 @@ pub(crate) struct Row {
     pub start: usize,
     /// Number of values after the class id.
     pub len: usize,
+    /// The most decimals any value of the row is written with (`0.146731`:
+    /// 6; `1e-3`: 3): the precision of the row as its writer printed it
+    /// (writers that trim zeros, like `%g`, print some values shorter).
+    pub decimals: u32,
+    /// The fewest decimals any value of the row is written with: equal to
+    /// [`Row::decimals`] when every value has the same (a fixed-point
+    /// writer, `%.6f`).
+    pub fewest_decimals: u32,
 }
 
 /// The rows of one label file.
@@ -105,6 +113,8 @@ fn parse_line(
     let mut class: Option<u32> = None;
     let first = out.values.len();
     let mut ok = true;
+    let mut most_decimals = 0;
+    let mut fewest_decimals = u32::MAX;
     while pos < line.len() {
         while pos < line.len() && line[pos].is_ascii_whitespace() {
             pos += 1;
@@ -159,7 +169,10 @@ fn parse_line(
                 out.spans.push(span);
                 // A token that parsed as a number is a decimal; 0 (the
                 // coarsest) should one ever not count.
-                out.decimals.push(decimals_of(token).unwrap_or(0));
+                let d = decimals_of(token).unwrap_or(0);
+                out.decimals.push(d);
+                most_decimals = most_decimals.max(u32::from(d));
+                fewest_decimals = fewest_decimals.min(u32::from(d));
             }
             Some(_) => {
                 issues.push(ReadIssue::NonFinite.at(
@@ -187,6 +200,8 @@ fn parse_line(
             line: ByteSpan::new(start, end),
             start: first,
             len: out.values.len() - first,
+            decimals: most_decimals,
+            fewest_decimals: fewest_decimals.min(most_decimals),
         }),
         _ => {
             out.values.truncate(first);
@@ -216,6 +231,29 @@ mod tests {
         assert_eq!(f.span(&f.rows[1], 0), ByteSpan::new(24, 28));
         assert_eq!(f.decimals(&f.rows[0]), &[1, 1, 1, 1]);
         assert_eq!(f.decimals(&f.rows[1]), &[3, 1]);
+        assert_eq!((f.rows[0].decimals, f.rows[1].decimals), (1, 3));
+        assert_eq!(
+            (f.rows[0].fewest_decimals, f.rows[1].fewest_decimals),
+            (1, 1)
+        );
+    }
+
+    #[test]
+    fn decimals_count_the_digits_after_the_point_less_the_exponent() {
+        for (token, want) in [
+            ("0.146731", 6),
+            ("-0.009808", 6),
+            ("0.444000", 6),
+            ("1", 0),
+            ("1.", 0),
+            (".5", 1),
+            ("1.5e-3", 4),
+            ("12e2", 0),
+            ("1.25E+1", 1),
+            ("1e-400", 255),
+        ] {
+            assert_eq!(decimals_of(token.as_bytes()), Some(want), "{token}");
+        }
     }
 
     #[test]

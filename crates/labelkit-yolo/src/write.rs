@@ -481,7 +481,8 @@ pub fn write_path(
         .zip(plan.rows.par_iter())
         .map(|(img, rows)| {
             let mut r = WriteReport::new();
-            let text = format_rows(rows, scale(img), plan.kpt, options.precision, &mut r);
+            let precision = crate::project::precision_for(dataset, options.precision);
+            let text = format_rows(rows, scale(img), plan.kpt, precision, &mut r);
             (text, r)
         })
         .collect();

@@ -1185,6 +1185,7 @@ mod frame_limit_tests {
             label,
             group: None,
             source: None,
+            crowd: false,
             shapes: vec![shape(0), shape(u64::MAX / 2)],
             elements: Vec::new(),
             extra: Vec::new(),

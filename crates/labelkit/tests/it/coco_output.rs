@@ -151,12 +151,14 @@ fn yolo_segments_poses_and_darknet_boxes_load_too() {
 
 #[test]
 fn coco_sources_keep_their_category_ids_and_fit_their_ids() {
-    // Category ids from 0 kept as the file has them; image ids from
-    // 20180000001 and an annotation id 900100374545 renumbered in order.
+    // Category ids kept as the file has them but 0 (read as "no label" by
+    // Datumaro and CVAT), which takes the next free id above the largest;
+    // image ids from 20180000001 and an annotation id 900100374545
+    // renumbered in order.
     let cases: [(&str, &[i64], u64, u64); 3] = [
         (
             "labelformat/tests/fixtures/instance_segmentation/COCO/instances_with_binary_mask.json",
-            &[0, 1, 2, 3],
+            &[4, 1, 2, 3],
             0,
             1,
         ),
@@ -183,7 +185,19 @@ fn coco_sources_keep_their_category_ids_and_fit_their_ids() {
                 .map(|c| c["id"].as_i64().unwrap())
                 .collect()
         };
-        assert_eq!(ids(&doc), ids(&original), "{rel}");
+        let largest = ids(&original).into_iter().max().unwrap_or(0);
+        let zero_moved: Vec<i64> = ids(&original)
+            .into_iter()
+            .map(|id| if id == 0 { largest + 1 } else { id })
+            .collect();
+        assert_eq!(ids(&doc), zero_moved, "{rel}");
+        assert_eq!(
+            report.count(
+                "category id 0 renumbered above the largest (read as no label by Datumaro and CVAT)"
+            ),
+            u64::from(ids(&original).contains(&0)),
+            "{rel}"
+        );
         if !cats.is_empty() {
             assert_eq!(ids(&doc), cats, "{rel}");
         }
