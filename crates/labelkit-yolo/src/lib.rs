@@ -93,11 +93,13 @@ use labelkit_diagnostics::output::OutputError;
 use labelkit_diagnostics::ParseError;
 use labelkit_model::Precision;
 
+mod contour;
 mod data_yaml;
 #[doc(hidden)]
 pub mod fuzz;
 mod guard;
 pub mod imagesize;
+mod paths;
 mod project;
 mod read;
 mod rows;
@@ -249,6 +251,12 @@ pub struct WriteOptions {
     /// Values per keypoint in pose rows (2 or 3); `None` keeps what the
     /// dataset was read with, else 3.
     pub keypoint_dims: Option<usize>,
+    /// The `path:` written into `data.yaml`; `None` (the default) writes
+    /// none, and Ultralytics then takes the yaml's own folder as the dataset
+    /// root wherever it is run from. A relative `path:` is resolved by
+    /// Ultralytics against the working folder (or its datasets folder), not
+    /// the yaml's.
+    pub yaml_path: Option<String>,
     /// Create files from several threads. Off by default: on some file
     /// systems creating many small files in one folder is slower from two
     /// threads than from one. Rows are formatted in parallel either way.
@@ -265,6 +273,7 @@ impl Default for WriteOptions {
             image_root: None,
             class_map: None,
             keypoint_dims: None,
+            yaml_path: None,
             parallel_writes: false,
         }
     }
@@ -317,6 +326,13 @@ impl WriteOptions {
     #[must_use]
     pub fn keypoint_dims(mut self, dims: usize) -> Self {
         self.keypoint_dims = Some(dims);
+        self
+    }
+
+    /// Sets the `path:` written into `data.yaml`.
+    #[must_use]
+    pub fn yaml_path(mut self, path: impl Into<String>) -> Self {
+        self.yaml_path = Some(path.into());
         self
     }
 

@@ -10,6 +10,7 @@ use labelkit_model::{
     Visibility, WriteReport,
 };
 
+use crate::contour::{join_parts, mask_outline};
 use crate::{Layout, Task, KPT_DIMS_EXTRA};
 
 /// One row to write, in pixels (or normalised units for images of unknown
@@ -459,11 +460,16 @@ fn is_region(g: &Geometry) -> bool {
     )
 }
 
-/// The first ring of a polygon when it has at least 3 points.
-fn usable_ring(g: &Geometry) -> Option<&[Point]> {
+/// The rings of a polygon that have at least 3 points.
+fn usable_rings(g: &Geometry) -> Vec<&[Point]> {
     match g {
-        Geometry::Polygon(p) => p.rings.first().filter(|r| r.len() >= 3).map(Vec::as_slice),
-        _ => None,
+        Geometry::Polygon(p) => p
+            .rings
+            .iter()
+            .filter(|r| r.len() >= 3)
+            .map(Vec::as_slice)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -595,61 +601,135 @@ fn detect_rows(
     }
 }
 
+/// What the segment row of an object is made from.
+enum SegmentSource {
+    /// The polygon at this member index, its rings of 3 points or more
+    /// joined into one.
+    Polygon(usize),
+    /// The mask at this member index, traced: the ring and its parts.
+    Mask(usize, Vec<Point>, usize),
+    /// The box (no polygon, no mask that traces).
+    Box,
+    /// Nothing a segment row can hold.
+    Nothing,
+}
+
+/// The source of an object's segment row: its first polygon with a usable
+/// ring, else its first mask with an outline, else its box. Masks that
+/// cannot be traced (beyond labelkit's mask limits, invalid runs) are
+/// counted as lost.
+///
+/// Also returns the members already counted (the masks that failed).
+fn segment_source(members: &[&Annotation], ctx: &mut RowCtx<'_>) -> (SegmentSource, Vec<usize>) {
+    let mut counted = Vec::new();
+    if let Some(i) = members
+        .iter()
+        .position(|a| !usable_rings(&a.geometry).is_empty())
+    {
+        return (SegmentSource::Polygon(i), counted);
+    }
+    for (i, a) in members.iter().enumerate() {
+        let Geometry::Mask(m) = &a.geometry else {
+            continue;
+        };
+        match mask_outline(&m.encoding) {
+            Ok(Some((ring, parts))) => return (SegmentSource::Mask(i, ring, parts), counted),
+            Ok(None) => {}
+            Err(e) => {
+                counted.push(i);
+                if e.is_limit() {
+                    ctx.report
+                        .lose_one(labelkit_model::rle::LOST_TO_MASK_LIMITS);
+                } else {
+                    ctx.report.lose_one("masks with invalid runs");
+                }
+            }
+        }
+    }
+    let source = if members
+        .iter()
+        .any(|a| matches!(a.geometry, Geometry::Box(_)))
+    {
+        SegmentSource::Box
+    } else {
+        SegmentSource::Nothing
+    };
+    (source, counted)
+}
+
+/// The segment row of an object (see [`object_rows`]): its polygon, its
+/// mask's outline ([`mask_outline`]: outer outlines, holes filled) or its
+/// box as 4 corners. Several parts (the rings of a polygon, the parts of a
+/// mask) are joined into one ring as Ultralytics' converter joins them.
 fn segment_rows(
     members: &[&Annotation],
     class: u32,
     ctx: &mut RowCtx<'_>,
     out: &mut Vec<PlannedRow>,
 ) {
-    let chosen = members
-        .iter()
-        .position(|a| usable_ring(&a.geometry).is_some());
-    let has_box = members
-        .iter()
-        .any(|a| matches!(a.geometry, Geometry::Box(_)));
+    let (source, counted) = segment_source(members, ctx);
+    let row = |ring: &[Point], ctx: &mut RowCtx<'_>| PlannedRow {
+        class,
+        geom: RowGeom::Polygon(
+            ring.iter()
+                .map(|&q| clip_point(q, ctx.scale, ctx.clipped))
+                .collect(),
+        ),
+    };
+    let kept = match &source {
+        SegmentSource::Polygon(_) => "polygon",
+        SegmentSource::Mask(..) => "mask outline",
+        SegmentSource::Box | SegmentSource::Nothing => "box",
+    };
     for (i, a) in members.iter().enumerate() {
+        if counted.contains(&i) {
+            continue;
+        }
         let g = &a.geometry;
-        match (g, chosen) {
-            (Geometry::Polygon(p), Some(c)) if c == i => {
-                if p.rings.len() > 1 {
-                    ctx.report
-                        .lose("polygon rings after the first", p.rings.len() as u64 - 1);
-                }
-                let ring = usable_ring(g).unwrap_or_default();
-                out.push(PlannedRow {
-                    class,
-                    geom: RowGeom::Polygon(
-                        ring.iter()
-                            .map(|&q| clip_point(q, ctx.scale, ctx.clipped))
-                            .collect(),
-                    ),
-                });
+        match (&source, g) {
+            (SegmentSource::Polygon(c), Geometry::Polygon(p)) if *c == i => {
+                let rings = usable_rings(g);
+                let degenerate = p.rings.len() - rings.len();
+                ctx.report
+                    .lose("polygons with fewer than 3 points", degenerate as u64);
+                let ring = if rings.len() > 1 {
+                    ctx.report.lose(
+                        "polygon parts joined into one ring (as Ultralytics joins them)",
+                        rings.len() as u64 - 1,
+                    );
+                    let owned: Vec<Vec<Point>> = rings.iter().map(|r| r.to_vec()).collect();
+                    join_parts(&owned)
+                } else {
+                    rings[0].to_vec()
+                };
+                out.push(row(&ring, ctx));
             }
-            (Geometry::Polygon(_), _) if usable_ring(g).is_none() => {
+            (SegmentSource::Mask(c, ring, parts), Geometry::Mask(_)) if *c == i => {
+                ctx.report
+                    .lose_one("masks written as polygons (their outer outline; holes filled)");
+                if *parts > 1 {
+                    ctx.report.lose(
+                        "mask parts joined into one ring (as Ultralytics joins them)",
+                        *parts as u64 - 1,
+                    );
+                }
+                out.push(row(ring, ctx));
+            }
+            (_, Geometry::Polygon(_)) if usable_rings(g).is_empty() => {
                 ctx.report.lose_one("polygons with fewer than 3 points");
             }
-            (Geometry::Polygon(_), Some(_)) => {
+            (SegmentSource::Polygon(_), Geometry::Polygon(_)) => {
                 ctx.report.lose_one("polygons after the first of an object");
             }
-            (Geometry::Box(b), None) => {
+            (SegmentSource::Box, Geometry::Box(b)) => {
+                // Each box is a row of its own.
                 ctx.report.lose_one("boxes written as 4-corner polygons");
-                out.push(PlannedRow {
-                    class,
-                    geom: RowGeom::Polygon(
-                        b.corners()
-                            .iter()
-                            .map(|&q| clip_point(q, ctx.scale, ctx.clipped))
-                            .collect(),
-                    ),
-                });
+                out.push(row(&b.corners(), ctx));
             }
-            (_, Some(_)) if is_region(g) => {
+            (SegmentSource::Nothing, _) => ctx.report.lose_one(&not_held(g, ctx.task)),
+            (_, _) if is_region(g) => {
                 ctx.report
-                    .lose_one(&format!("{} (segment keeps the polygon)", plural(g)));
-            }
-            (_, None) if has_box && is_region(g) => {
-                ctx.report
-                    .lose_one(&format!("{} (segment keeps the box)", plural(g)));
+                    .lose_one(&format!("{} (segment keeps the {kept})", plural(g)));
             }
             _ => ctx.report.lose_one(&not_held(g, ctx.task)),
         }
@@ -729,8 +809,8 @@ pub(crate) fn subset_folder(subset: &str) -> String {
 
 /// The relative path an image gets in the written dataset: under
 /// `images/<subset>/` (Ultralytics) or `obj_<subset>_data/` (darknet), after
-/// removing such a prefix from its name and any component that would leave
-/// the folder.
+/// removing such a prefix (or Roboflow's `<subset>/images/`) from its name
+/// and any component that would leave the folder.
 pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
     let subset = img.subset.clone().unwrap_or_else(|| "train".to_owned());
     let cleaned: Vec<&str> = img
@@ -739,7 +819,17 @@ pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
         .filter(|p| !p.is_empty() && *p != "." && *p != ".." && !p.contains(':'))
         .collect();
     let mut parts: &[&str] = &cleaned;
-    if parts.first() == Some(&"images") {
+    // Roboflow's `<subset>/images/<name>` (`valid/images` for `val`).
+    let roboflow = parts.len() > 2
+        && parts.get(1) == Some(&"images")
+        && parts.first().is_some_and(|first| {
+            *first == subset
+                || (subset == "val" && *first == "valid")
+                || (subset == "valid" && *first == "val")
+        });
+    if roboflow {
+        parts = &parts[2..];
+    } else if parts.first() == Some(&"images") {
         parts = &parts[1..];
         if parts.len() > 1 && parts.first() == Some(&subset.as_str()) {
             parts = &parts[1..];

@@ -614,28 +614,35 @@ fn file_names_that_are_not_utf8_stay_distinct() {
 }
 
 #[test]
-fn labels_without_an_images_folder_are_read_and_reported() {
+fn a_data_yaml_without_train_is_refused_and_loose_labels_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(&root.join("data.yaml"), "names: [a, b]\n");
+    write(&root.join("data.yaml"), "nc: 2\nnames: [a, b]\n");
     write(&root.join("labels/train/a.txt"), "1 0.5 0.5 0.2 0.2\n");
     write(&root.join("labels/val/b.txt"), "0 0.5 0.5 0.2 0.2\n");
+    // Ultralytics refuses a data.yaml without `train:`; so does labelkit,
+    // rather than reading a dataset of nothing.
+    let Err(Error::Parse(e)) = read(root, ReadOptions::default()) else {
+        panic!("a data.yaml without `train:` was read");
+    };
+    assert_eq!(e.location.path, root.join("data.yaml"));
+    assert_eq!((e.location.line, e.location.column), (1, 1));
+    assert!(e.message.starts_with("`train:` key missing: "), "{e}");
+    // An empty `train:` is refused at its key.
+    write(&root.join("data.yaml"), "nc: 2\ntrain:\nnames: [a, b]\n");
+    let Err(Error::Parse(e)) = read(root, ReadOptions::default()) else {
+        panic!("a data.yaml with an empty `train:` was read");
+    };
+    assert_eq!((e.location.line, e.location.column), (2, 1));
+    assert!(e.message.starts_with("`train:` is empty: "), "{e}");
+    // Without a data.yaml (names from obj.names), label files without
+    // images are still read.
+    fs::remove_file(root.join("data.yaml")).unwrap();
+    write(&root.join("obj.names"), "a\nb\n");
     let l = read(root, ReadOptions::default()).unwrap();
     let names = image_names(&l);
     assert_eq!(names, ["images/train/a.jpg", "images/val/b.jpg"]);
     assert_eq!(l.dataset.annotations.len(), 2);
-    let labels = root.join("labels");
-    let warning = format!(
-        "2 label files under {} but no images/ folder: read without image sizes (their coordinates stay normalised)",
-        labels.display()
-    );
-    let d = l
-        .issues
-        .iter()
-        .find(|d| d.message == warning)
-        .unwrap_or_else(|| panic!("{:?}", issues(&l)));
-    assert_eq!((d.code.as_str(), d.severity), ("F011", Severity::Warning));
-    assert_eq!(d.path.as_deref(), Some(labels.as_path()));
 }
 
 /// The crafted `data.yaml` inputs above, as fuzz seeds (checked to be

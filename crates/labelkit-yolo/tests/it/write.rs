@@ -822,7 +822,7 @@ fn names_and_subsets_cannot_inject_keys_into_data_yaml() {
         .map(|k| k.as_str().unwrap().to_owned())
         .collect();
     keys.sort();
-    assert_eq!(keys, ["names", "nc", "path", "task", "train", "val"]);
+    assert_eq!(keys, ["names", "nc", "task", "train", "val"]);
     assert_eq!(
         doc["train"].as_str(),
         Some("images/v_download_ bash -c 'touch _tmp_labelkit-pwned'_#")
@@ -869,7 +869,7 @@ fn names_and_subsets_cannot_inject_keys_into_data_yaml() {
                 .collect();
             assert_eq!(
                 String::from_utf8(o.stdout).unwrap(),
-                format!("names nc path task train val\n{}\n", hex.join(" "))
+                format!("names nc task train val\n{}\n", hex.join(" "))
             );
         }
         _ => eprintln!("PyYAML not available: data.yaml checked with yaml-rust2 only"),
@@ -1166,7 +1166,7 @@ proptest! {
         let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
         let mut keys: Vec<&str> = doc.as_hash().unwrap().keys().map(|k| k.as_str().unwrap()).collect();
         keys.sort_unstable();
-        prop_assert_eq!(keys, ["names", "nc", "path", "task", "train", "val"]);
+        prop_assert_eq!(keys, ["names", "nc", "task", "train", "val"]);
         for (i, c) in classes.iter().enumerate() {
             prop_assert_eq!(doc["names"][i].as_str(), Some(c.as_str()));
         }

@@ -1,0 +1,485 @@
+//! The outline of a run-length encoded mask as one polygon ring, for
+//! segment rows.
+//!
+//! The mask's runs are turned into row intervals, the boundary between
+//! foreground and background into axis-aligned edges along pixel borders
+//! (foreground on the right of each edge), and the edges into closed
+//! cycles. Outer cycles (positive area) are the outlines of the mask's
+//! parts; holes (negative area) are left out, as a YOLO polygon cannot hold
+//! them. Pixels that touch only at a corner are separate parts
+//! (4-connectivity). Several parts are joined into one ring as
+//! Ultralytics' COCO converter joins the parts of a polygon: each part is
+//! linked to the next by the shortest segment between their vertices, the
+//! path goes out through the parts and comes back through them, so that
+//! the bridges are walked twice and enclose nothing.
+//!
+//! Nothing is decoded pixel by pixel: time and memory follow the runs and
+//! rows of the mask, and a mask of more than
+//! [`labelkit_model::rle::MAX_CONVERTED_RUNS`] row intervals is refused
+//! with [`RleError::TooManyRuns`].
+
+use labelkit_model::rle::{MaskEncoding, RleError, MAX_CONVERTED_RUNS};
+use labelkit_model::Point;
+
+/// One foreground interval `[x0, x1)` of row `y`, window coordinates.
+#[derive(Debug, Clone, Copy)]
+struct Interval {
+    y: u32,
+    x0: u32,
+    x1: u32,
+}
+
+/// A directed boundary edge between two pixel corners.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    from: (u32, u32),
+    to: (u32, u32),
+}
+
+impl Edge {
+    fn dir(self) -> (i8, i8) {
+        (
+            sign(i64::from(self.to.0) - i64::from(self.from.0)),
+            sign(i64::from(self.to.1) - i64::from(self.from.1)),
+        )
+    }
+}
+
+fn sign(v: i64) -> i8 {
+    match v.cmp(&0) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
+    }
+}
+
+/// The outline of the mask's foreground, its parts joined into one ring,
+/// in image pixel coordinates (a pixel at column `x` spans `[x, x + 1]`);
+/// `None` for an empty mask. The second value is the number of parts.
+///
+/// # Errors
+/// An invalid mask, or one beyond labelkit's mask limits (more than
+/// [`MAX_CONVERTED_RUNS`] runs or row intervals).
+pub(crate) fn mask_outline(mask: &MaskEncoding) -> Result<Option<(Vec<Point>, usize)>, RleError> {
+    let MaskEncoding::Window {
+        left,
+        top,
+        width,
+        counts,
+        ..
+    } = mask.to_window()?
+    else {
+        return Ok(None);
+    };
+    let intervals = intervals(&counts, width)?;
+    let mut parts = outer_cycles(&intervals);
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let n = parts.len();
+    let (left, top) = (f64::from(left), f64::from(top));
+    let ring: Vec<Point> = if n == 1 {
+        parts.swap_remove(0)
+    } else {
+        join_parts(&parts)
+    }
+    .into_iter()
+    .map(|p| Point::new(p.x + left, p.y + top))
+    .collect();
+    Ok(Some((ring, n)))
+}
+
+/// The foreground intervals of row-major runs over a window `width` wide,
+/// in row order.
+fn intervals(counts: &[u32], width: u32) -> Result<Vec<Interval>, RleError> {
+    let too_many = RleError::TooManyRuns {
+        limit: MAX_CONVERTED_RUNS,
+    };
+    let mut out: Vec<Interval> = Vec::new();
+    if width == 0 {
+        return Ok(out);
+    }
+    let w = u64::from(width);
+    let mut pos = 0u64;
+    for (i, &run) in counts.iter().enumerate() {
+        let run = u64::from(run);
+        if i % 2 == 1 && run > 0 {
+            let (first, last) = (pos, pos + run - 1);
+            let (y0, y1) = (first / w, last / w);
+            // Checked before anything is pushed: a run down a tall window
+            // makes one interval per row.
+            if out.len() as u64 + (y1 - y0 + 1) > MAX_CONVERTED_RUNS as u64 {
+                return Err(too_many);
+            }
+            for y in y0..=y1 {
+                let x0 = if y == y0 { first % w } else { 0 };
+                let x1 = if y == y1 { last % w + 1 } else { w };
+                let coordinate =
+                    |v: u64| u32::try_from(v).map_err(|_| RleError::OutOfRange { value: v });
+                let (y, x0, x1) = (coordinate(y)?, coordinate(x0)?, coordinate(x1)?);
+                // A run that continues a run of the same row (two runs
+                // separated by a background run of 0) extends it.
+                match out.last_mut() {
+                    Some(prev) if prev.y == y && prev.x1 == x0 => prev.x1 = x1,
+                    _ => out.push(Interval { y, x0, x1 }),
+                }
+            }
+        }
+        pos += run;
+    }
+    Ok(out)
+}
+
+/// `a` minus `b`, both sorted disjoint intervals of one row.
+fn minus(a: &[Interval], b: &[Interval]) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut j = 0usize;
+    for iv in a {
+        let mut start = iv.x0;
+        while j < b.len() && b[j].x1 <= start {
+            j += 1;
+        }
+        let mut k = j;
+        while k < b.len() && b[k].x0 < iv.x1 {
+            if b[k].x0 > start {
+                out.push((start, b[k].x0));
+            }
+            start = start.max(b[k].x1);
+            k += 1;
+        }
+        if start < iv.x1 {
+            out.push((start, iv.x1));
+        }
+    }
+    out
+}
+
+/// The boundary edges of the foreground, foreground on the right of each
+/// (y grows downwards): tops run east, bottoms west, left sides north,
+/// right sides south.
+fn edges(intervals: &[Interval]) -> Vec<Edge> {
+    let mut out = Vec::new();
+    // The horizontal edges on the line `y` between the rows above and
+    // below it.
+    let line = |y: u32, above: &[Interval], below: &[Interval], out: &mut Vec<Edge>| {
+        for (x0, x1) in minus(below, above) {
+            out.push(Edge {
+                from: (x0, y),
+                to: (x1, y),
+            });
+        }
+        for (x0, x1) in minus(above, below) {
+            out.push(Edge {
+                from: (x1, y),
+                to: (x0, y),
+            });
+        }
+    };
+    let rows: Vec<&[Interval]> = intervals.chunk_by(|a, b| a.y == b.y).collect();
+    let mut prev: Option<&[Interval]> = None;
+    for row in &rows {
+        let y = row[0].y;
+        match prev {
+            Some(p) if p[0].y + 1 == y => line(y, p, row, &mut out),
+            Some(p) => {
+                line(p[0].y + 1, p, &[], &mut out);
+                line(y, &[], row, &mut out);
+            }
+            None => line(y, &[], row, &mut out),
+        }
+        for iv in *row {
+            out.push(Edge {
+                from: (iv.x0, y + 1),
+                to: (iv.x0, y),
+            });
+            out.push(Edge {
+                from: (iv.x1, y),
+                to: (iv.x1, y + 1),
+            });
+        }
+        prev = Some(row);
+    }
+    if let Some(p) = prev {
+        line(p[0].y + 1, p, &[], &mut out);
+    }
+    out
+}
+
+/// How much `next` turns from `dir`: 0 right, 1 straight, 2 left (3 back).
+fn turn(dir: (i8, i8), next: (i8, i8)) -> u8 {
+    let right = (-dir.1, dir.0);
+    if next == right {
+        0
+    } else if next == dir {
+        1
+    } else if next == (dir.1, -dir.0) {
+        2
+    } else {
+        3
+    }
+}
+
+/// The outer cycles of the boundary (positive area: the outlines of the
+/// parts, holes left out), each starting at its top-left corner and
+/// without collinear vertices, ordered by that corner (top to bottom, left
+/// to right).
+fn outer_cycles(intervals: &[Interval]) -> Vec<Vec<Point>> {
+    let edges = edges(intervals);
+    let mut by_start: Vec<u32> = (0..u32::try_from(edges.len()).unwrap_or(u32::MAX)).collect();
+    by_start.sort_unstable_by_key(|&i| {
+        let f = edges[i as usize].from;
+        (f.1, f.0)
+    });
+    let starting_at = |v: (u32, u32)| -> &[u32] {
+        let key = (v.1, v.0);
+        let lo = by_start.partition_point(|&i| {
+            let f = edges[i as usize].from;
+            (f.1, f.0) < key
+        });
+        let hi = by_start.partition_point(|&i| {
+            let f = edges[i as usize].from;
+            (f.1, f.0) <= key
+        });
+        by_start.get(lo..hi).unwrap_or_default()
+    };
+    // At a corner where two parts touch diagonally two edges leave; the
+    // rightmost turn keeps each part's outline to itself.
+    let next_of = |e: usize| -> Option<usize> {
+        let d = edges[e].dir();
+        starting_at(edges[e].to)
+            .iter()
+            .map(|&i| i as usize)
+            .min_by_key(|&i| turn(d, edges[i].dir()))
+    };
+    let mut visited = vec![false; edges.len()];
+    let mut cycles: Vec<((u32, u32), Vec<Point>)> = Vec::new();
+    for first in 0..edges.len() {
+        if visited[first] {
+            continue;
+        }
+        let mut corners: Vec<(u32, u32)> = Vec::new();
+        let mut area2: i128 = 0;
+        let mut e = first;
+        loop {
+            visited[e] = true;
+            let (a, b) = (edges[e].from, edges[e].to);
+            area2 += i128::from(a.0) * i128::from(b.1) - i128::from(b.0) * i128::from(a.1);
+            let Some(n) = next_of(e) else { break };
+            if edges[n].dir() != edges[e].dir() {
+                corners.push(b);
+            }
+            if n == first || visited[n] {
+                break;
+            }
+            e = n;
+        }
+        if area2 <= 0 || corners.len() < 3 {
+            continue;
+        }
+        // Start at the top-left corner.
+        let start = corners
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, c)| (c.1, c.0))
+            .map_or(0, |(i, _)| i);
+        corners.rotate_left(start);
+        let key = (corners[0].1, corners[0].0);
+        cycles.push((
+            key,
+            corners
+                .into_iter()
+                .map(|(x, y)| Point::new(f64::from(x), f64::from(y)))
+                .collect(),
+        ));
+    }
+    cycles.sort_by_key(|(key, _)| *key);
+    cycles.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The indices `(i, j)` of the closest vertices of `a` and `b`. Each pair
+/// of rings costs at most about `64 * (a.len() + b.len())` distance
+/// computations: larger rings are searched at every `k`-th vertex, which
+/// finds a link at most a little longer than the shortest.
+fn closest(a: &[Point], b: &[Point]) -> (usize, usize) {
+    let budget = 64 * (a.len() + b.len()) + 4096;
+    let pairs = a.len().saturating_mul(b.len());
+    let mut stride = 1usize;
+    while pairs / (stride * stride) > budget {
+        stride += 1;
+    }
+    let mut best = (f64::INFINITY, 0, 0);
+    for (i, p) in a.iter().enumerate().step_by(stride) {
+        for (j, q) in b.iter().enumerate().step_by(stride) {
+            let d = (p.x - q.x).powi(2) + (p.y - q.y).powi(2);
+            if d < best.0 {
+                best = (d, i, j);
+            }
+        }
+    }
+    (best.1, best.2)
+}
+
+/// The vertices of `ring` from index `from` to index `to` going forwards,
+/// both included (the whole ring and back to `from` when they are equal).
+fn walk(ring: &[Point], from: usize, to: usize, out: &mut Vec<Point>) {
+    let n = ring.len();
+    let steps = (to + n - from) % n;
+    let steps = if steps == 0 { n } else { steps };
+    for k in 0..=steps {
+        out.push(ring[(from + k) % n]);
+    }
+}
+
+/// Joins rings into one, as Ultralytics joins the parts of a polygon
+/// (`merge_multi_segment`): each ring is linked to the next by the
+/// shortest segment between their vertices; the path goes around the
+/// first ring, then along each middle ring from where it arrives to where
+/// it leaves, around the last ring, and back along the rest of each middle
+/// ring, so that every link is walked once each way.
+pub(crate) fn join_parts(rings: &[Vec<Point>]) -> Vec<Point> {
+    let n = rings.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    // links[i] = (vertex of ring i, vertex of ring i + 1).
+    let links: Vec<(usize, usize)> = rings.windows(2).map(|w| closest(&w[0], &w[1])).collect();
+    let mut out: Vec<Point> = Vec::with_capacity(rings.iter().map(|r| r.len() + 2).sum());
+    // Out: around the first ring from its link, then along each middle
+    // ring from where it arrives to where it leaves.
+    for i in 0..n {
+        let ring = &rings[i];
+        if ring.is_empty() {
+            continue;
+        }
+        let arrive = if i == 0 { links[0].0 } else { links[i - 1].1 };
+        let leave = if i + 1 < n { links[i].0 } else { arrive };
+        if i == 0 || i + 1 == n {
+            walk(ring, arrive, arrive, &mut out);
+        } else {
+            walk(ring, arrive, leave, &mut out);
+        }
+    }
+    // Back: the rest of each middle ring, last to first.
+    for i in (1..n.saturating_sub(1)).rev() {
+        let ring = &rings[i];
+        if ring.is_empty() {
+            continue;
+        }
+        walk(ring, links[i].0, links[i - 1].1, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(width: u32, height: u32, rows: &[&str]) -> MaskEncoding {
+        let mut counts = Vec::new();
+        let (mut fg, mut run) = (false, 0u32);
+        for row in rows {
+            for c in row.chars() {
+                let on = c == '#';
+                if on == fg {
+                    run += 1;
+                } else {
+                    counts.push(run);
+                    (fg, run) = (on, 1);
+                }
+            }
+        }
+        counts.push(run);
+        MaskEncoding::Window {
+            left: 10,
+            top: 20,
+            width,
+            height,
+            counts,
+        }
+    }
+
+    fn xy(ring: &[Point]) -> Vec<(f64, f64)> {
+        ring.iter().map(|p| (p.x, p.y)).collect()
+    }
+
+    #[test]
+    fn a_square_is_its_four_corners() {
+        let m = window(4, 3, &["....", ".##.", ".##."]);
+        let (ring, parts) = mask_outline(&m).unwrap().unwrap();
+        assert_eq!(parts, 1);
+        assert_eq!(
+            xy(&ring),
+            [(11.0, 21.0), (13.0, 21.0), (13.0, 23.0), (11.0, 23.0)]
+        );
+    }
+
+    #[test]
+    fn holes_are_left_out_and_an_l_shape_has_six_corners() {
+        let m = window(3, 3, &["###", "#.#", "###"]);
+        let (ring, parts) = mask_outline(&m).unwrap().unwrap();
+        assert_eq!(parts, 1);
+        assert_eq!(
+            xy(&ring),
+            [(10.0, 20.0), (13.0, 20.0), (13.0, 23.0), (10.0, 23.0)]
+        );
+        let m = window(3, 2, &["#..", "###"]);
+        let (ring, _) = mask_outline(&m).unwrap().unwrap();
+        assert_eq!(
+            xy(&ring),
+            [
+                (10.0, 20.0),
+                (11.0, 20.0),
+                (11.0, 21.0),
+                (13.0, 21.0),
+                (13.0, 22.0),
+                (10.0, 22.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn diagonal_neighbours_are_two_parts_joined_by_a_link_walked_twice() {
+        let m = window(2, 2, &["#.", ".#"]);
+        let (ring, parts) = mask_outline(&m).unwrap().unwrap();
+        assert_eq!(parts, 2);
+        // Around the first square from its corner nearest the second, over
+        // to the second, around it, and back.
+        assert_eq!(
+            xy(&ring),
+            [
+                (11.0, 21.0),
+                (10.0, 21.0),
+                (10.0, 20.0),
+                (11.0, 20.0),
+                (11.0, 21.0),
+                (11.0, 21.0),
+                (12.0, 21.0),
+                (12.0, 22.0),
+                (11.0, 22.0),
+                (11.0, 21.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_mask_has_no_outline() {
+        let m = window(2, 2, &["..", ".."]);
+        assert_eq!(mask_outline(&m).unwrap(), None);
+    }
+
+    #[test]
+    fn a_run_down_a_tall_window_beyond_the_limit_is_refused() {
+        // One column of 2^23 rows: one run, 2^23 row intervals.
+        let m = MaskEncoding::Window {
+            left: 0,
+            top: 0,
+            width: 1,
+            height: 1 << 23,
+            counts: vec![0, 1 << 23],
+        };
+        assert!(matches!(
+            mask_outline(&m),
+            Err(RleError::TooManyRuns { .. })
+        ));
+    }
+}
