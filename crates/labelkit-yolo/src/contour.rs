@@ -4,14 +4,16 @@
 //! The mask's runs are turned into row intervals, the boundary between
 //! foreground and background into axis-aligned edges along pixel borders
 //! (foreground on the right of each edge), and the edges into closed
-//! cycles. Outer cycles (positive area) are the outlines of the mask's
-//! parts; holes (negative area) are left out, as a YOLO polygon cannot hold
-//! them. Pixels that touch only at a corner are separate parts
-//! (4-connectivity). Several parts are joined into one ring as
-//! Ultralytics' COCO converter joins the parts of a polygon: each part is
-//! linked to the next by the shortest segment between their vertices, the
-//! path goes out through the parts and comes back through them, so that
-//! the bridges are walked twice and enclose nothing.
+//! cycles: the outlines of the mask's parts and of their holes. Pixels that
+//! touch only at a corner are separate parts (4-connectivity). All cycles
+//! are joined into one ring as Ultralytics' COCO converter joins the parts
+//! of a polygon: each cycle is linked to the next by the shortest segment
+//! between their vertices, the path goes out through the cycles and comes
+//! back through them, so that the links are walked twice and enclose
+//! nothing. Filled with the even-odd rule (OpenCV's `fillPoly`, which
+//! Ultralytics uses) or the nonzero rule (holes run the other way round),
+//! the ring covers exactly the mask's pixels: a pixel is inside when its
+//! centre is.
 //!
 //! Nothing is decoded pixel by pixel: time and memory follow the runs and
 //! rows of the mask, and a mask of more than
@@ -53,9 +55,10 @@ fn sign(v: i64) -> i8 {
     }
 }
 
-/// The outline of the mask's foreground, its parts joined into one ring,
-/// in image pixel coordinates (a pixel at column `x` spans `[x, x + 1]`);
-/// `None` for an empty mask. The second value is the number of parts.
+/// The outline of the mask's foreground, its parts and holes joined into
+/// one ring, in image pixel coordinates (a pixel at column `x` spans
+/// `[x, x + 1]`); `None` for an empty mask. The second value is the number
+/// of cycles joined (parts and holes).
 ///
 /// # Errors
 /// An invalid mask, or one beyond labelkit's mask limits (more than
@@ -72,7 +75,7 @@ pub(crate) fn mask_outline(mask: &MaskEncoding) -> Result<Option<(Vec<Point>, us
         return Ok(None);
     };
     let intervals = intervals(&counts, width)?;
-    let mut parts = outer_cycles(&intervals);
+    let mut parts = cycles(&intervals);
     if parts.is_empty() {
         return Ok(None);
     }
@@ -219,11 +222,11 @@ fn turn(dir: (i8, i8), next: (i8, i8)) -> u8 {
     }
 }
 
-/// The outer cycles of the boundary (positive area: the outlines of the
-/// parts, holes left out), each starting at its top-left corner and
+/// The cycles of the boundary (outlines of parts run clockwise on screen,
+/// holes the other way round), each starting at its top-left corner and
 /// without collinear vertices, ordered by that corner (top to bottom, left
 /// to right).
-fn outer_cycles(intervals: &[Interval]) -> Vec<Vec<Point>> {
+fn cycles(intervals: &[Interval]) -> Vec<Vec<Point>> {
     let edges = edges(intervals);
     let mut by_start: Vec<u32> = (0..u32::try_from(edges.len()).unwrap_or(u32::MAX)).collect();
     by_start.sort_unstable_by_key(|&i| {
@@ -273,7 +276,7 @@ fn outer_cycles(intervals: &[Interval]) -> Vec<Vec<Point>> {
             }
             e = n;
         }
-        if area2 <= 0 || corners.len() < 3 {
+        if area2 == 0 || corners.len() < 3 {
             continue;
         }
         // Start at the top-left corner.
@@ -320,11 +323,14 @@ fn closest(a: &[Point], b: &[Point]) -> (usize, usize) {
 }
 
 /// The vertices of `ring` from index `from` to index `to` going forwards,
-/// both included (the whole ring and back to `from` when they are equal).
-fn walk(ring: &[Point], from: usize, to: usize, out: &mut Vec<Point>) {
+/// both included; when they are equal, the whole ring and back to `from`
+/// if `around`, else the one vertex. (A middle ring whose two links meet
+/// at one vertex is walked around once, on the way back: walked around
+/// twice it would cancel itself out.)
+fn walk(ring: &[Point], from: usize, to: usize, around: bool, out: &mut Vec<Point>) {
     let n = ring.len();
     let steps = (to + n - from) % n;
-    let steps = if steps == 0 { n } else { steps };
+    let steps = if steps == 0 && around { n } else { steps };
     for k in 0..=steps {
         out.push(ring[(from + k) % n]);
     }
@@ -354,9 +360,9 @@ pub(crate) fn join_parts(rings: &[Vec<Point>]) -> Vec<Point> {
         let arrive = if i == 0 { links[0].0 } else { links[i - 1].1 };
         let leave = if i + 1 < n { links[i].0 } else { arrive };
         if i == 0 || i + 1 == n {
-            walk(ring, arrive, arrive, &mut out);
+            walk(ring, arrive, arrive, true, &mut out);
         } else {
-            walk(ring, arrive, leave, &mut out);
+            walk(ring, arrive, leave, false, &mut out);
         }
     }
     // Back: the rest of each middle ring, last to first.
@@ -365,7 +371,7 @@ pub(crate) fn join_parts(rings: &[Vec<Point>]) -> Vec<Point> {
         if ring.is_empty() {
             continue;
         }
-        walk(ring, links[i].0, links[i - 1].1, &mut out);
+        walk(ring, links[i].0, links[i - 1].1, true, &mut out);
     }
     out
 }
@@ -414,13 +420,26 @@ mod tests {
     }
 
     #[test]
-    fn holes_are_left_out_and_an_l_shape_has_six_corners() {
+    fn a_hole_is_joined_the_other_way_round_and_an_l_shape_has_six_corners() {
         let m = window(3, 3, &["###", "#.#", "###"]);
         let (ring, parts) = mask_outline(&m).unwrap().unwrap();
-        assert_eq!(parts, 1);
+        assert_eq!(parts, 2);
+        // Around the outline from its corner nearest the hole, into the
+        // hole (counter-clockwise on screen), and back.
         assert_eq!(
             xy(&ring),
-            [(10.0, 20.0), (13.0, 20.0), (13.0, 23.0), (10.0, 23.0)]
+            [
+                (10.0, 20.0),
+                (13.0, 20.0),
+                (13.0, 23.0),
+                (10.0, 23.0),
+                (10.0, 20.0),
+                (11.0, 21.0),
+                (11.0, 22.0),
+                (12.0, 22.0),
+                (12.0, 21.0),
+                (11.0, 21.0)
+            ]
         );
         let m = window(3, 2, &["#..", "###"]);
         let (ring, _) = mask_outline(&m).unwrap().unwrap();
@@ -459,6 +478,24 @@ mod tests {
                 (11.0, 21.0)
             ]
         );
+    }
+
+    #[test]
+    fn a_middle_ring_linked_twice_at_one_vertex_is_walked_around_once() {
+        let ring = |pts: &[(f64, f64)]| -> Vec<Point> {
+            pts.iter().map(|&(x, y)| Point::new(x, y)).collect()
+        };
+        let first = ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]);
+        // Its vertex (2, 0.5) is the nearest to both other rings.
+        let middle = ring(&[(2.0, 0.5), (5.0, -3.0), (5.0, 4.0)]);
+        let last = ring(&[(1.5, 2.0), (2.5, 2.0), (2.5, 3.0), (1.5, 3.0)]);
+        let joined = join_parts(&[first, middle, last]);
+        let far = joined
+            .iter()
+            .filter(|p| (p.x, p.y) == (5.0, -3.0) || (p.x, p.y) == (5.0, 4.0))
+            .count();
+        // Around the middle ring once (walked twice, it would cancel out).
+        assert_eq!(far, 2, "{joined:?}");
     }
 
     #[test]

@@ -606,7 +606,8 @@ enum SegmentSource {
     /// The polygon at this member index, its rings of 3 points or more
     /// joined into one.
     Polygon(usize),
-    /// The mask at this member index, traced: the ring and its parts.
+    /// The mask at this member index, traced: the ring and the number of
+    /// cycles (parts and holes) joined into it.
     Mask(usize, Vec<Point>, usize),
     /// The box (no polygon, no mask that traces).
     Box,
@@ -658,9 +659,10 @@ fn segment_source(members: &[&Annotation], ctx: &mut RowCtx<'_>) -> (SegmentSour
 }
 
 /// The segment row of an object (see [`object_rows`]): its polygon, its
-/// mask's outline ([`mask_outline`]: outer outlines, holes filled) or its
-/// box as 4 corners. Several parts (the rings of a polygon, the parts of a
-/// mask) are joined into one ring as Ultralytics' converter joins them.
+/// mask's outline ([`mask_outline`]: traced along pixel borders) or its
+/// box as 4 corners. Several rings (the parts of a polygon, the parts and
+/// holes of a mask) are joined into one as Ultralytics' converter joins
+/// the parts of a polygon.
 fn segment_rows(
     members: &[&Annotation],
     class: u32,
@@ -706,10 +708,10 @@ fn segment_rows(
             }
             (SegmentSource::Mask(c, ring, parts), Geometry::Mask(_)) if *c == i => {
                 ctx.report
-                    .lose_one("masks written as polygons (their outer outline; holes filled)");
+                    .lose_one("masks written as polygons (traced along pixel borders)");
                 if *parts > 1 {
                     ctx.report.lose(
-                        "mask parts joined into one ring (as Ultralytics joins them)",
+                        "mask parts and holes joined into one ring (as Ultralytics joins polygon parts)",
                         *parts as u64 - 1,
                     );
                 }
