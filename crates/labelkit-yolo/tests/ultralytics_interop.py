@@ -1,0 +1,259 @@
+"""Checks that Ultralytics loads the YOLO datasets labelkit writes.
+
+Usage: ultralytics_interop.py LABELKIT_BIN CORPUS_DIR WORK_DIR
+
+For each case, a source from the corpus is copied into WORK_DIR (with
+blank images of the source's sizes where the corpus has none), converted
+by labelkit to Ultralytics YOLO, and then, from a folder that is neither
+the dataset's nor its parent, Ultralytics' own `check_det_dataset` is run
+on the written data.yaml and its `YOLODataset` is built over every split.
+Each split must have every label file accepted (none missing, none
+corrupt), and the instance, segment and keypoint counts must equal those
+of the source, counted here from the source files themselves.
+
+Ultralytics is used as a tool (AGPL-3.0); none of its code is copied.
+Prints one line per case and a closing "N passed, N failed" line; exits 1
+when a case fails.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+from PIL import Image
+
+LABELKIT, CORPUS, WORK = (Path(p).resolve() for p in sys.argv[1:4])
+
+
+def blank(path: Path, width: int, height: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (width, height), (114, 114, 114)).save(path)
+
+
+def labelkit(*args: str, cwd: Path) -> None:
+    done = subprocess.run([str(LABELKIT), *args], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"labelkit {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+
+
+# ---------------------------------------------------------------- sources
+
+
+def coco_source(rel: str, name: str):
+    """A COCO file copied into its own folder, blank images beside it."""
+    src = CORPUS / rel
+    folder = WORK / "src" / name
+    folder.mkdir(parents=True)
+    shutil.copy(src, folder / "annotations.json")
+    data = json.loads(src.read_text())
+    for img in data["images"]:
+        blank(folder / img["file_name"], img["width"], img["height"])
+    return folder / "annotations.json", data
+
+
+def coco_counts(data, task: str):
+    """Instances, segments and labelled keypoints of a COCO file."""
+    anns = [a for a in data["annotations"] if not a.get("iscrowd", 0)]
+    segments = 0
+    keypoints = 0
+    if task == "segment":
+        segments = sum(1 for a in anns if a.get("segmentation"))
+    if task == "pose":
+        keypoints = sum(sum(1 for v in a.get("keypoints", [])[2::3] if v > 0) for a in anns)
+    return {"images": len(data["images"]), "instances": len(anns), "segments": segments, "keypoints": keypoints}
+
+
+def yolo_source(rel: str, name: str, scale: int = 1, segments: bool = False):
+    """A YOLO dataset copied; each image replaced by a blank one of its
+    size times `scale` (normalised rows do not change with the size).
+    With `segments`, every row is also a segment (OBB rows are four
+    corners, which Ultralytics keeps as a segment)."""
+    folder = WORK / "src" / name
+    shutil.copytree(CORPUS / rel, folder)
+    rows = 0
+    images = 0
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() in {".jpg", ".jpeg", ".png"}:
+            with Image.open(path) as im:
+                w, h = im.size
+            path.unlink()
+            blank(path, w * scale, h * scale)
+            images += 1
+        elif path.suffix == ".txt" and "labels" in path.parts:
+            rows += len({line.strip() for line in path.read_text().splitlines() if line.strip()})
+    counts = {"images": images, "instances": rows}
+    if segments:
+        counts["segments"] = rows
+    return folder, counts
+
+
+def nested_source():
+    """labelformat's COCO boxes with their images moved into folders that
+    hold `images` twice and a dotted folder: the label files must be where
+    Ultralytics' image-to-label rule looks for them."""
+    src = CORPUS / "labelformat/tests/fixtures/object_detection/COCO/train.json"
+    folder = WORK / "src" / "detect-nested-images"
+    folder.mkdir(parents=True)
+    data = json.loads(src.read_text())
+    moved = ["images/x/images/", "deep.er/images/images/"]
+    for img, prefix in zip(data["images"], moved):
+        img["file_name"] = prefix + img["file_name"]
+        blank(folder / img["file_name"], img["width"], img["height"])
+    (folder / "annotations.json").write_text(json.dumps(data))
+    return folder / "annotations.json", coco_counts(data, "detect")
+
+
+# ---------------------------------------------------------------- checks
+
+
+def ultralytics_counts(yaml_path: Path, task: str, run_in: Path):
+    """check_det_dataset and YOLODataset over every split, run from
+    `run_in`: per split, Ultralytics' scan results and the counts."""
+    from ultralytics.cfg import get_cfg
+    from ultralytics.data import YOLODataset
+    from ultralytics.data.utils import check_det_dataset, load_dataset_cache_file
+
+    old = os.getcwd()
+    os.chdir(run_in)
+    try:
+        data = check_det_dataset(str(os.path.relpath(yaml_path, run_in)))
+        out = {}
+        seen = set()
+        for split in ("train", "val", "test"):
+            if not data.get(split) or data[split] in seen:
+                continue
+            seen.add(data[split])
+            ds = YOLODataset(
+                img_path=data[split],
+                data=data,
+                task=task,
+                augment=False,
+                hyp=get_cfg(),
+                imgsz=64,
+                cache=False,
+            )
+            cache_path = Path(ds.label_files[0]).parent.with_suffix(".cache")
+            nf, nm, ne, nc, n = load_dataset_cache_file(cache_path)["results"]
+            labels = ds.labels
+            kpts = 0
+            if task == "pose":
+                kpts = int(sum(int((lb["keypoints"][..., 2] > 0).sum()) for lb in labels))
+            out[split] = {
+                "found": nf,
+                "missing": nm,
+                "empty": ne,
+                "corrupt": nc,
+                "total": n,
+                "images": len(labels),
+                "instances": int(sum(len(lb["cls"]) for lb in labels)),
+                "segments": int(sum(len(lb["segments"]) for lb in labels)),
+                "keypoints": kpts,
+            }
+        return out
+    finally:
+        os.chdir(old)
+
+
+def case(name: str, task: str, make_source, extra_args=()):
+    src, expected = make_source()
+    out = WORK / "out" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    labelkit("convert", str(src), "--to", "yolo", "--task", task, "--images", "copy", "-o", str(out), *extra_args, cwd=WORK)
+    yaml_text = (out / "data.yaml").read_text()
+    assert not any(line.startswith("path:") for line in yaml_text.splitlines()), yaml_text
+    elsewhere = WORK / "elsewhere" / name
+    elsewhere.mkdir(parents=True)
+    splits = ultralytics_counts(out / "data.yaml", task, elsewhere)
+    problems = []
+    train = splits.get("train")
+    if train is None:
+        problems.append("no train split")
+    for split, got in splits.items():
+        if got["missing"] or got["corrupt"] or got["found"] + got["empty"] != got["total"]:
+            problems.append(f"{split}: label files not all accepted: {got}")
+    # The train split holds every image (labelkit writes all of a source
+    # without subsets to train; val names the same folder).
+    total = {k: sum(s[k] for s in splits.values()) for k in ("images", "instances", "segments", "keypoints")}
+    for key, want in expected.items():
+        if total.get(key) != want:
+            problems.append(f"{key}: Ultralytics {total.get(key)}, source {want}")
+    return problems, splits
+
+
+CASES = [
+    (
+        "detect-labelformat",
+        "detect",
+        lambda: (lambda f, d: (f, coco_counts(d, "detect")))(
+            *coco_source("labelformat/tests/fixtures/object_detection/COCO/train.json", "detect-labelformat")
+        ),
+    ),
+    (
+        # Roboflow's layout (train/images/x.jpg, `train: ../train/images`);
+        # its 10 x 5 images are below Ultralytics' 10-pixel minimum, so
+        # they are replaced by blank 100 x 50 ones.
+        "detect-roboflow",
+        "detect",
+        lambda: yolo_source("datumaro-openvino/tests/assets/roboflow_dataset/yolo", "detect-roboflow", scale=10),
+    ),
+    (
+        "segment-polygons",
+        "segment",
+        lambda: (lambda f, d: (f, coco_counts(d, "segment")))(
+            *coco_source("labelformat/tests/fixtures/instance_segmentation/COCO/instances.json", "segment-polygons")
+        ),
+    ),
+    (
+        "segment-rle-masks",
+        "segment",
+        lambda: (lambda f, d: (f, coco_counts(d, "segment")))(
+            *coco_source("mmpose/tests/data/ochuman/test_ochuman.json", "segment-rle-masks")
+        ),
+    ),
+    (
+        "pose-coco-keypoints",
+        "pose",
+        lambda: (lambda f, d: (f, coco_counts(d, "pose")))(
+            *coco_source("mmpose/tests/data/coco/test_coco.json", "pose-coco-keypoints")
+        ),
+    ),
+    (
+        "obb-datumaro",
+        "obb",
+        lambda: yolo_source(
+            "datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_oriented_boxes", "obb-datumaro", segments=True
+        ),
+    ),
+    ("detect-nested-images", "detect", nested_source),
+]
+
+
+def main() -> int:
+    passed = failed = 0
+    for name, task, make in CASES:
+        try:
+            problems, splits = case(name, task, make)
+        except Exception:  # noqa: BLE001 - every failure is reported
+            problems, splits = [traceback.format_exc()], {}
+        summary = ", ".join(
+            f"{s}: {v['images']} images {v['instances']} instances {v['segments']} segments {v['keypoints']} keypoints"
+            for s, v in splits.items()
+        )
+        if problems:
+            failed += 1
+            print(f"FAIL {name} ({task}): {summary}")
+            for p in problems:
+                print(f"    {p}")
+        else:
+            passed += 1
+            print(f"ok   {name} ({task}): {summary}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
