@@ -4,10 +4,16 @@
 //! # Layouts
 //! - [`Layout::Ultralytics`]: a `data.yaml` with `path`, `train`/`val`/`test`
 //!   (each a folder, a `.txt` list of images or a YAML list), `names` (a list
-//!   or a map), `nc`, `kpt_shape`, `flip_idx`. The label file of an image is
-//!   found by replacing the last `/images/` of its path with `/labels/` (or
-//!   the folder named by [`ReadOptions::labels_dir`]) and its extension with
-//!   `.txt`.
+//!   or a map), `nc`, `kpt_shape`, `flip_idx`. `train` is required, as
+//!   Ultralytics requires it: a `data.yaml` without it is refused at its
+//!   file, line and column. The entries are relative to the dataset root;
+//!   one that names nothing and starts with `../` is read without it, as
+//!   Ultralytics does (Roboflow writes `train: ../train/images`), and an
+//!   info note at its key says which folder was read. The label file of an
+//!   image is found, and written, by Ultralytics' rule: the last `/images/`
+//!   of its path replaced with `/labels/` (or the folder named by
+//!   [`ReadOptions::labels_dir`]) and its extension with `.txt`. The writer
+//!   writes no `path:` unless [`WriteOptions::yaml_path`] asks for one.
 //! - [`Layout::Darknet`] (CVAT "YOLO 1.1"): `obj.names`, `obj.data`,
 //!   `train.txt`/`valid.txt` and `obj_<subset>_data/` with images and label
 //!   files side by side.

@@ -481,9 +481,12 @@ fn usable_rings(g: &Geometry) -> Vec<&[Point]> {
 /// one annotation without a group. Its row is:
 /// - detect: its box; without a box, the bounds of its polygons and masks
 ///   (counted as "polygons written as boxes", "masks written as boxes");
-/// - segment: its first polygon of at least 3 points; without one, its box
-///   as a 4-corner polygon (counted as "boxes written as 4-corner
-///   polygons", since the row reads back as a polygon);
+/// - segment: its first polygon with a ring of at least 3 points, its
+///   rings (COCO's parts) joined into one as Ultralytics joins them;
+///   without one, its first mask traced along pixel borders, parts and
+///   holes joined ([`mask_outline`]); without either, its box as a
+///   4-corner polygon (counted as "boxes written as 4-corner polygons",
+///   since the row reads back as a polygon);
 /// - OBB: its box, rotation kept.
 ///
 /// The other region shapes of an object (box, polygon, mask, ellipse) are
@@ -865,7 +868,7 @@ pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
 ///   attributes and extra fields dropped;
 /// - shapes: as the writer plans them (see [`crate::write_path`]), one row
 ///   per object (the shapes of one group with one label): boxes
-///   clipped to the image, polygons to their first ring, OBB as rotated
+///   clipped to the image, polygons and traced masks to one ring, OBB as rotated
 ///   boxes refitted from their corners, pose as a box and keypoints sharing
 ///   a group (absent points at `(0, 0)`); every other attribute of an
 ///   annotation dropped.

@@ -304,8 +304,10 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// A row is one object: the shapes of one group with one label (a COCO
 /// annotation's box, polygon and keypoints) make one row. Detect writes the
 /// object's box (or, without one, the bounds of its polygons and masks),
-/// segment its first polygon (or, without one, its box as a 4-corner
-/// polygon), OBB its box, pose its box and keypoints; the other shapes of
+/// segment its first polygon (its parts joined into one ring, as
+/// Ultralytics' converter joins them), else its mask traced into one ring,
+/// else its box as a 4-corner polygon, OBB its box, pose its box and
+/// keypoints; the other shapes of
 /// the object are counted in the report ("polygons (detect keeps the
 /// box)"). Each box is a row of its own.
 ///
