@@ -408,6 +408,7 @@ mod tests {
         "&format!( \"{} rows in a darknet dataset (darknet readers expect boxes)\", plan.task.as_str() )",
         // Constants and keys built at run time.
         "labelkit_model::rle::LOST_TO_MASK_LIMITS",
+        "TOO_FRAGMENTED",
         "loss_name(other.kind())",
         "NON_FINITE_SHAPES",
         "lost",

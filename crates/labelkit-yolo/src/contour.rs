@@ -16,12 +16,41 @@
 //! centre is.
 //!
 //! Nothing is decoded pixel by pixel: time and memory follow the runs and
-//! rows of the mask, and a mask of more than
-//! [`labelkit_model::rle::MAX_CONVERTED_RUNS`] row intervals is refused
-//! with [`RleError::TooManyRuns`].
+//! rows of the mask. A mask of more than [`MAX_TRACED_INTERVALS`] row
+//! intervals (foreground runs cut at row ends) is not traced
+//! ([`TraceError::TooFragmented`]).
 
-use labelkit_model::rle::{MaskEncoding, RleError, MAX_CONVERTED_RUNS};
+use labelkit_model::rle::{MaskEncoding, RleError};
 use labelkit_model::Point;
+
+/// The most row intervals (foreground runs cut at row ends) a mask may have
+/// to be traced: 2^20 (1,048,576).
+///
+/// A real mask has a few per row and part: tens of thousands on a large
+/// image. The worst case is a checkerboard, where every pixel is a part:
+/// measured on a 2048 x 2048 checkerboard (2^21 intervals, twice the limit,
+/// a debug build), tracing took 28 s and 520 MB; at the limit it is about a
+/// quarter of that.
+pub(crate) const MAX_TRACED_INTERVALS: usize = 1 << 20;
+
+/// What the report calls a mask that is not traced because of
+/// [`MAX_TRACED_INTERVALS`].
+pub(crate) const TOO_FRAGMENTED: &str = "masks too fragmented to trace (more than 2^20 row runs)";
+
+/// Why a mask has no outline.
+#[derive(Debug)]
+pub(crate) enum TraceError {
+    /// The mask is invalid or beyond labelkit's mask limits.
+    Mask(RleError),
+    /// More than [`MAX_TRACED_INTERVALS`] row intervals.
+    TooFragmented,
+}
+
+impl From<RleError> for TraceError {
+    fn from(e: RleError) -> Self {
+        Self::Mask(e)
+    }
+}
 
 /// One foreground interval `[x0, x1)` of row `y`, window coordinates.
 #[derive(Debug, Clone, Copy)]
@@ -61,9 +90,9 @@ fn sign(v: i64) -> i8 {
 /// of cycles joined (parts and holes).
 ///
 /// # Errors
-/// An invalid mask, or one beyond labelkit's mask limits (more than
-/// [`MAX_CONVERTED_RUNS`] runs or row intervals).
-pub(crate) fn mask_outline(mask: &MaskEncoding) -> Result<Option<(Vec<Point>, usize)>, RleError> {
+/// An invalid mask, one beyond labelkit's mask limits, or one of more than
+/// [`MAX_TRACED_INTERVALS`] row intervals.
+pub(crate) fn mask_outline(mask: &MaskEncoding) -> Result<Option<(Vec<Point>, usize)>, TraceError> {
     let MaskEncoding::Window {
         left,
         top,
@@ -94,10 +123,7 @@ pub(crate) fn mask_outline(mask: &MaskEncoding) -> Result<Option<(Vec<Point>, us
 
 /// The foreground intervals of row-major runs over a window `width` wide,
 /// in row order.
-fn intervals(counts: &[u32], width: u32) -> Result<Vec<Interval>, RleError> {
-    let too_many = RleError::TooManyRuns {
-        limit: MAX_CONVERTED_RUNS,
-    };
+fn intervals(counts: &[u32], width: u32) -> Result<Vec<Interval>, TraceError> {
     let mut out: Vec<Interval> = Vec::new();
     if width == 0 {
         return Ok(out);
@@ -111,8 +137,8 @@ fn intervals(counts: &[u32], width: u32) -> Result<Vec<Interval>, RleError> {
             let (y0, y1) = (first / w, last / w);
             // Checked before anything is pushed: a run down a tall window
             // makes one interval per row.
-            if out.len() as u64 + (y1 - y0 + 1) > MAX_CONVERTED_RUNS as u64 {
-                return Err(too_many);
+            if out.len() as u64 + (y1 - y0 + 1) > MAX_TRACED_INTERVALS as u64 {
+                return Err(TraceError::TooFragmented);
             }
             for y in y0..=y1 {
                 let x0 = if y == y0 { first % w } else { 0 };
@@ -506,17 +532,35 @@ mod tests {
 
     #[test]
     fn a_run_down_a_tall_window_beyond_the_limit_is_refused() {
-        // One column of 2^23 rows: one run, 2^23 row intervals.
+        // One column of 2^20 + 1 rows: one run, one row interval too many,
+        // refused before any is made.
+        let rows = (1u32 << 20) + 1;
         let m = MaskEncoding::Window {
             left: 0,
             top: 0,
             width: 1,
-            height: 1 << 23,
-            counts: vec![0, 1 << 23],
+            height: rows,
+            counts: vec![0, rows],
         };
-        assert!(matches!(
-            mask_outline(&m),
-            Err(RleError::TooManyRuns { .. })
-        ));
+        assert!(matches!(mask_outline(&m), Err(TraceError::TooFragmented)));
+        // At the limit it is traced: a 1 x 2^20 rectangle.
+        let m = MaskEncoding::Window {
+            left: 0,
+            top: 0,
+            width: 1,
+            height: rows - 1,
+            counts: vec![0, rows - 1],
+        };
+        let (ring, parts) = mask_outline(&m).unwrap().unwrap();
+        assert_eq!(parts, 1);
+        assert_eq!(
+            xy(&ring),
+            [
+                (0.0, 0.0),
+                (1.0, 0.0),
+                (1.0, f64::from(rows - 1)),
+                (0.0, f64::from(rows - 1))
+            ]
+        );
     }
 }

@@ -10,7 +10,7 @@ use labelkit_model::{
     Visibility, WriteReport,
 };
 
-use crate::contour::{join_parts, mask_outline};
+use crate::contour::{join_parts, mask_outline, TraceError, TOO_FRAGMENTED};
 use crate::{Layout, Task, KPT_DIMS_EXTRA};
 
 /// One row to write, in pixels (or normalised units for images of unknown
@@ -641,11 +641,13 @@ fn segment_source(members: &[&Annotation], ctx: &mut RowCtx<'_>) -> (SegmentSour
             Ok(None) => {}
             Err(e) => {
                 counted.push(i);
-                if e.is_limit() {
-                    ctx.report
-                        .lose_one(labelkit_model::rle::LOST_TO_MASK_LIMITS);
-                } else {
-                    ctx.report.lose_one("masks with invalid runs");
+                match e {
+                    TraceError::TooFragmented => ctx.report.lose_one(TOO_FRAGMENTED),
+                    TraceError::Mask(e) if e.is_limit() => {
+                        ctx.report
+                            .lose_one(labelkit_model::rle::LOST_TO_MASK_LIMITS);
+                    }
+                    TraceError::Mask(_) => ctx.report.lose_one("masks with invalid runs"),
                 }
             }
         }
