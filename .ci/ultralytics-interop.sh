@@ -24,16 +24,9 @@ fi
 venv=target/venv-ultralytics
 # Pinned: the checks use YOLODataset's scan results and label dicts.
 ultralytics=ultralytics==8.4.190
-if ! "$venv/bin/python" -c 'import ultralytics' 2>/dev/null; then
-    python3 -m venv "$venv"
-fi
-if ! "$venv/bin/pip" install --quiet --disable-pip-version-check "$ultralytics"; then
-    echo "ultralytics-interop: cannot install $ultralytics from PyPI into $venv" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-cargo build --quiet -p labelkit-cli
-bin="${CARGO_TARGET_DIR:-target}/debug/labelkit"
+. .ci/venv.sh
+venv_install ultralytics-interop "$venv" "$ultralytics" ultralytics
+bin="$(labelkit_bin)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # Ultralytics keeps its settings under YOLO_CONFIG_DIR: inside the work

@@ -68,36 +68,43 @@ pub(crate) fn label2img_stem(label: &Path, labels_dir: &str) -> PathBuf {
 mod tests {
     use super::*;
 
-    /// Ultralytics' rule, written as it states it: on the whole path
-    /// string, the last `/images/` becomes `/labels/`, then everything
-    /// after the last dot becomes `txt`.
-    fn rule(image: &str) -> String {
-        let swapped = match image.rfind("/images/") {
-            Some(i) => format!("{}/labels/{}", &image[..i], &image[i + "/images/".len()..]),
-            None => image.to_owned(),
-        };
-        match swapped.rfind('.') {
-            Some(dot) => format!("{}.txt", &swapped[..dot]),
-            None => format!("{swapped}.txt"),
-        }
-    }
-
     #[test]
     fn label_paths_follow_the_last_images_folder() {
-        for image in [
-            "/d/images/train/a.jpg",
-            "/d/images/x/images/train/a.b.jpg",
-            "/d/images/train/train/images/x.jpg",
-            "/d/my images/images/val/with space.PNG",
-            "/d/images/train/images.jpg",
-            "/d/images/train/.jpg",
-            "/d/images/train/..jpg",
-            "/d/images/train/x.",
-            "/d/images/train/images/images/a.tar.gz.jpg",
-            "/d/imagesX/images_/images/t/a.jpg",
+        // What Ultralytics' `img2label_paths` gives for each (on the whole
+        // path: the last `/images/` becomes `/labels/`, everything after the
+        // last dot `txt`).
+        for (image, label) in [
+            ("/d/images/train/a.jpg", "/d/labels/train/a.txt"),
+            (
+                "/d/images/x/images/train/a.b.jpg",
+                "/d/images/x/labels/train/a.b.txt",
+            ),
+            (
+                "/d/images/train/train/images/x.jpg",
+                "/d/images/train/train/labels/x.txt",
+            ),
+            (
+                "/d/my images/images/val/with space.PNG",
+                "/d/my images/labels/val/with space.txt",
+            ),
+            ("/d/images/train/images.jpg", "/d/labels/train/images.txt"),
+            ("/d/images/train/.jpg", "/d/labels/train/.txt"),
+            ("/d/images/train/..jpg", "/d/labels/train/..txt"),
+            ("/d/images/train/x.", "/d/labels/train/x.txt"),
+            (
+                "/d/images/train/images/images/a.tar.gz.jpg",
+                "/d/images/train/images/labels/a.tar.gz.txt",
+            ),
+            (
+                "/d/imagesX/images_/images/t/a.jpg",
+                "/d/imagesX/images_/labels/t/a.txt",
+            ),
         ] {
-            let got = img2label(Path::new(image), "labels");
-            assert_eq!(got, PathBuf::from(rule(image)), "{image}");
+            assert_eq!(
+                img2label(Path::new(image), "labels"),
+                PathBuf::from(label),
+                "{image}"
+            );
         }
         assert_eq!(
             img2label(Path::new("/d/obj_train_data/1.jpg"), "labels"),

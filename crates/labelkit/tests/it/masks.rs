@@ -9,7 +9,10 @@ use std::path::Path;
 use crate::support::corpus;
 use labelkit::model::rle::MaskEncoding;
 use labelkit::model::Geometry;
-use labelkit::{convert, read, write, ConvertOptions, Dataset, Format, ReadOptions, WriteOptions};
+use labelkit::yolo::Task;
+use labelkit::{
+    convert, read, write, ConvertOptions, ConvertReport, Dataset, Format, ReadOptions, WriteOptions,
+};
 
 /// The polygon rows of a label file, in normalised coordinates.
 fn polygon_rows(path: &Path) -> Vec<Vec<(f64, f64)>> {
@@ -21,7 +24,10 @@ fn polygon_rows(path: &Path) -> Vec<Vec<(f64, f64)>> {
                 .skip(1)
                 .map(|t| t.parse().unwrap())
                 .collect();
-            assert!(v.len() >= 6 && v.len() % 2 == 0, "{path:?}: {line}");
+            assert!(
+                v.len() >= 6 && v.len().is_multiple_of(2),
+                "{path:?}: {line}"
+            );
             v.chunks(2).map(|c| (c[0], c[1])).collect()
         })
         .collect()
@@ -141,14 +147,7 @@ fn ochuman_masks_become_polygons_that_cover_them() {
     let input = corpus("mmpose/tests/data/ochuman/test_ochuman.json");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("yolo");
-    let report = convert(
-        &input,
-        Some(Format::Coco),
-        &out,
-        Format::YoloUltralytics,
-        &ConvertOptions::new().write(WriteOptions::new().yolo_task(labelkit_yolo_segment())),
-    )
-    .unwrap();
+    let report = to_yolo_segment(&input, &out);
     let counts: Vec<(String, u64)> = report
         .write
         .losses()
@@ -204,7 +203,7 @@ fn every_mask_of_the_cocoapi_results_is_covered_by_its_row() {
         &source,
         Format::YoloUltralytics,
         &out,
-        &WriteOptions::new().yolo_task(labelkit_yolo_segment()),
+        &WriteOptions::new().yolo_task(Task::Segment),
     )
     .unwrap();
     assert_eq!(
@@ -240,14 +239,7 @@ fn the_parts_of_a_polygon_are_joined_into_one_row() {
     let input = corpus("dagshub-annotation-converter/tests/coco/res/annotations.json");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("yolo");
-    let report = convert(
-        &input,
-        Some(Format::Coco),
-        &out,
-        Format::YoloUltralytics,
-        &ConvertOptions::new().write(WriteOptions::new().yolo_task(labelkit_yolo_segment())),
-    )
-    .unwrap();
+    let report = to_yolo_segment(&input, &out);
     assert_eq!(
         report
             .write
@@ -281,6 +273,14 @@ fn the_parts_of_a_polygon_are_joined_into_one_row() {
     assert_eq!(covered, 50);
 }
 
-fn labelkit_yolo_segment() -> labelkit::yolo::Task {
-    labelkit::yolo::Task::Segment
+/// `labelkit convert input --from coco --to yolo --task segment -o out`.
+fn to_yolo_segment(input: &Path, out: &Path) -> ConvertReport {
+    convert(
+        input,
+        Some(Format::Coco),
+        out,
+        Format::YoloUltralytics,
+        &ConvertOptions::new().write(WriteOptions::new().yolo_task(Task::Segment)),
+    )
+    .unwrap()
 }
