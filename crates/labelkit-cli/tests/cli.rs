@@ -2055,3 +2055,32 @@ fn convert_places_every_label_file_by_ultralytics_rule_for_odd_image_paths() {
         );
     }
 }
+
+#[test]
+fn convert_refuses_a_data_yaml_without_train_naming_the_key() {
+    let yaml = repo_root()
+        .join("tests/corpus/dagshub-annotation-converter/tests/fs_import/yolo/res/pose_3dim.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(
+        &[
+            "convert",
+            yaml.to_str().unwrap(),
+            "--to",
+            "coco",
+            "-o",
+            "x.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "labelkit: error: {}:1:1: `train:` key missing: Ultralytics requires `train` and `val` \
+             in every data.yaml, each naming images relative to the dataset root (a folder, a .txt \
+             list of images, or a list of these)\n",
+            yaml.display()
+        )
+    );
+    assert!(!dir.path().join("x.json").exists());
+}
