@@ -801,3 +801,57 @@ fn a_darknet_image_list_that_is_a_fifo_is_reported_at_its_key() {
     );
     assert_eq!(placed(&l, d, dir.path()), "obj.data:2:1");
 }
+
+#[test]
+fn a_dot_dot_entry_is_refused_when_it_leads_out_and_read_inside_only_when_it_names_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let outer = dir.path();
+    let ds = outer.join("ds");
+    write(
+        &ds.join("data.yaml"),
+        "names: [a]\ntrain: ../train/images\n",
+    );
+    write(&ds.join("train/images/in.png"), png(10, 20));
+    write(&ds.join("train/labels/in.txt"), "0 0.5 0.5 0.2 0.2\n");
+    // Nothing at ../train/images: read as train/images, inside, said in a
+    // note at the key.
+    let l = read(&ds, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["train/images/in.png"]);
+    let notes: Vec<_> = l
+        .issues
+        .iter()
+        .map(|d| (d.code.as_str(), d.severity, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [(
+            "F011",
+            Severity::Info,
+            format!(
+                "`train: ../train/images` names nothing in the dataset root {}; read \
+                 `train/images` instead (as Ultralytics does, the leading `../` was dropped; \
+                 Ultralytics reads the same folder)",
+                ds.display()
+            )
+            .as_str()
+        )]
+    );
+    // A folder there, outside the dataset: refused at the key, as
+    // Ultralytics would read it (not the one inside), unless allowed.
+    write(&outer.join("train/images/out.png"), png(30, 40));
+    write(&outer.join("train/labels/out.txt"), "0 0.5 0.5 0.2 0.2\n");
+    let e = read(&ds, ReadOptions::default()).unwrap_err().to_string();
+    let yaml = ds.join("data.yaml");
+    assert!(
+        e.starts_with(&format!("{}:2:1: `train`: ", yaml.display())),
+        "{e}"
+    );
+    assert!(e.contains("pass --allow-outside"), "{e}");
+    let l = read(&ds, ReadOptions::default().allow_outside_root(true)).unwrap();
+    assert_eq!(l.dataset.images.len(), 1);
+    assert_eq!(
+        (l.dataset.images[0].width, l.dataset.images[0].height),
+        (30, 40)
+    );
+    assert!(l.issues.is_empty(), "{:?}", l.issues);
+}
