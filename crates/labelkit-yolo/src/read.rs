@@ -443,6 +443,17 @@ impl<'s> Collector<'s> {
     }
 }
 
+/// A `train`/`val`/`test` entry that names nothing, and the entries
+/// collected while it was read (`before..after`).
+struct Missing<'a> {
+    key: &'a str,
+    entry: &'a str,
+    before: usize,
+    after: usize,
+    at: Option<SourceSpan>,
+    path: PathBuf,
+}
+
 /// The description a dataset was read from, for the positions of
 /// refusals: its path, text and id in the source map.
 type Described<'a> = Option<(&'a Path, &'a str, FileId)>;
@@ -462,9 +473,13 @@ fn collect_ultralytics(
     let ld = options.labels_dir();
     let mut c = Collector::new(scope);
     let mut walked: HashSet<PathBuf> = HashSet::new();
+    let mut missing: Vec<Missing<'_>> = Vec::new();
     for (subset, entries) in &yaml.subsets {
         let subset = (!subset.is_empty()).then_some(subset.as_str());
         for entry in entries {
+            if let Some(m) = missing.last_mut() {
+                m.after = m.after.min(c.entries.len());
+            }
             let resolved = resolve_entry(root, entry);
             let key = subset.unwrap_or("train");
             let key_at = described.map(|(_, text, file)| SourceSpan {
@@ -474,6 +489,18 @@ fn collect_ultralytics(
             c.walker
                 .issues
                 .extend(fallback_note(key, entry, root, &resolved, key_at));
+            if !resolved.exists && described.is_some() && !walked.contains(&resolved.path) {
+                // Said when nothing at all is found for the entry (a folder
+                // named again, `val` as `train`, was said for the first).
+                missing.push(Missing {
+                    key,
+                    entry,
+                    before: c.entries.len(),
+                    after: usize::MAX,
+                    at: key_at,
+                    path: resolved.path.clone(),
+                });
+            }
             let (path, exists) = (resolved.path, resolved.exists);
             if let (true, Some((cfg, text, _))) = (exists, described) {
                 if let Err(m) = scope.check(&path) {
@@ -521,6 +548,28 @@ fn collect_ultralytics(
                 }
             }
         }
+    }
+    // An entry that names nothing and for which no label file was found
+    // either reads as no images at all: said, rather than silently empty.
+    for m in missing {
+        if m.after.min(c.entries.len()) > m.before {
+            continue;
+        }
+        let mut d = ReadIssue::DanglingReference.in_file(
+            &m.path,
+            format!(
+                "`{}: {}` names nothing in the dataset root {} and no label files were found for it: no images read for `{}` (Ultralytics refuses a split whose images are not found)",
+                m.key,
+                m.entry,
+                root.display(),
+                m.key
+            ),
+        );
+        d.severity = labelkit_diagnostics::Severity::Warning;
+        if let Some(at) = m.at {
+            d = d.at(at.file, at.span);
+        }
+        c.walker.issues.push(d);
     }
     Ok((c.entries, c.walker.issues))
 }

@@ -855,3 +855,46 @@ fn a_dot_dot_entry_is_refused_when_it_leads_out_and_read_inside_only_when_it_nam
     );
     assert!(l.issues.is_empty(), "{:?}", l.issues);
 }
+
+#[test]
+fn a_split_that_names_nothing_is_said_not_read_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path();
+    write(
+        &ds.join("data.yaml"),
+        "names: [a]\ntrain: images/train\nval: images/val\ntest: images/train\n",
+    );
+    write(&ds.join("images/train/a.png"), png(10, 20));
+    write(&ds.join("labels/train/a.txt"), "0 0.5 0.5 0.2 0.2\n");
+    let l = read(ds, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/train/a.png"]);
+    let got: Vec<_> = l
+        .issues
+        .iter()
+        .map(|d| {
+            let at = d.primary.as_ref().unwrap().span.start;
+            (d.code.as_str(), d.severity, at, d.message.as_str())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "F004",
+            Severity::Warning,
+            // `val` on line 3.
+            "names: [a]\ntrain: images/train\n".len() as u32,
+            format!(
+                "`val: images/val` names nothing in the dataset root {} and no label files were \
+                 found for it: no images read for `val` (Ultralytics refuses a split whose images \
+                 are not found)",
+                ds.display()
+            )
+            .as_str()
+        )]
+    );
+    // Label files without their images are found: nothing to say.
+    write(&ds.join("labels/val/b.txt"), "0 0.5 0.5 0.2 0.2\n");
+    let l = read(ds, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/train/a.png", "images/val/b.jpg"]);
+    assert!(!l.issues.iter().any(|d| d.code == "F004"), "{:?}", l.issues);
+}
