@@ -10,10 +10,11 @@
 //! of a polygon: each cycle is linked to the next by the shortest segment
 //! between their vertices, the path goes out through the cycles and comes
 //! back through them, so that the links are walked twice and enclose
-//! nothing. Filled with the even-odd rule (OpenCV's `fillPoly`, which
-//! Ultralytics uses) or the nonzero rule (holes run the other way round),
-//! the ring covers exactly the mask's pixels: a pixel is inside when its
-//! centre is.
+//! nothing. Filled by pixel centres with the even-odd rule or the nonzero
+//! rule (holes run the other way round), the ring covers exactly the mask's
+//! pixels. OpenCV's `fillPoly` (Ultralytics' `polygon2mask`) also fills the
+//! pixels the outline passes through, so it covers a little more: IoU 0.96
+//! to 0.98 on OCHuman's masks (`.ci/ultralytics-interop.sh`).
 //!
 //! Nothing is decoded pixel by pixel: time and memory follow the runs and
 //! rows of the mask. A mask of more than [`MAX_TRACED_INTERVALS`] row

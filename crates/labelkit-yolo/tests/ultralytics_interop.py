@@ -9,7 +9,9 @@ the dataset's nor its parent, Ultralytics' own `check_det_dataset` is run
 on the written data.yaml and its `YOLODataset` is built over every split.
 Each split must have every label file accepted (none missing, none
 corrupt), and the instance, segment and keypoint counts must equal those
-of the source, counted here from the source files themselves.
+of the source, counted here from the source files themselves. For the RLE
+masks, each row filled by Ultralytics' `polygon2mask` must cover its mask
+(decoded here) with IoU >= 0.9.
 
 Ultralytics is used as a tool (AGPL-3.0); none of its code is copied.
 Prints one line per case and a closing "N passed, N failed" line; exits 1
@@ -107,6 +109,80 @@ def nested_source():
     return folder / "annotations.json", coco_counts(data, "detect")
 
 
+def rle_counts(counts):
+    """The runs of a COCO RLE: a list as is, or the compressed string
+    (pycocotools' format: 6-bit groups offset by 48, 5 bits of value and a
+    continuation bit, the last group's bit 4 the sign; from the fourth run on,
+    each is stored as the difference from the run two before)."""
+    if isinstance(counts, list):
+        return counts
+    runs = []
+    p = 0
+    while p < len(counts):
+        value, shift, more = 0, 0, True
+        while more:
+            c = ord(counts[p]) - 48
+            value |= (c & 0x1F) << shift
+            more = bool(c & 0x20)
+            p += 1
+            shift += 5
+            if not more and c & 0x10:
+                value |= -1 << shift
+        if len(runs) > 2:
+            value += runs[-2]
+        runs.append(value)
+    return runs
+
+
+def rle_mask(segmentation):
+    """A COCO RLE as a (height, width) array of 0 and 1."""
+    import numpy as np
+
+    h, w = segmentation["size"]
+    flat = np.zeros(h * w, dtype=np.uint8)
+    pos = 0
+    for i, run in enumerate(rle_counts(segmentation["counts"])):
+        if i % 2:
+            flat[pos : pos + run] = 1
+        pos += run
+    return flat.reshape((w, h)).T
+
+
+def mask_ious(source_json: Path, out: Path, run_in: Path):
+    """For each RLE mask of a COCO file, the IoU of the mask with its row as
+    Ultralytics rasterises it (`polygon2mask`, OpenCV's fillPoly) from the
+    segments its YOLODataset reads."""
+    import numpy as np
+    from ultralytics.cfg import get_cfg
+    from ultralytics.data import YOLODataset
+    from ultralytics.data.utils import check_det_dataset, polygon2mask
+
+    source = json.loads(source_json.read_text())
+    by_stem = {}
+    for img in source["images"]:
+        anns = [a for a in source["annotations"] if a["image_id"] == img["id"] and not a.get("iscrowd", 0)]
+        by_stem[Path(img["file_name"]).stem] = (img, anns)
+    old = os.getcwd()
+    os.chdir(run_in)
+    try:
+        data = check_det_dataset(str(os.path.relpath(out / "data.yaml", run_in)))
+        ds = YOLODataset(img_path=data["train"], data=data, task="segment", augment=False, hyp=get_cfg(), imgsz=64)
+        ious = []
+        for lb in ds.labels:
+            img, anns = by_stem[Path(lb["im_file"]).stem]
+            w, h = img["width"], img["height"]
+            assert len(lb["segments"]) == len(anns), (lb["im_file"], len(lb["segments"]), len(anns))
+            for seg, ann in zip(lb["segments"], anns):
+                drawn = polygon2mask((h, w), [(seg * np.array([w, h])).reshape(-1)])
+                truth = rle_mask(ann["segmentation"])
+                inter = int(np.logical_and(drawn, truth).sum())
+                union = int(np.logical_or(drawn, truth).sum())
+                ious.append(inter / max(union, 1))
+        return ious
+    finally:
+        os.chdir(old)
+
+
 # ---------------------------------------------------------------- checks
 
 
@@ -160,6 +236,7 @@ def ultralytics_counts(yaml_path: Path, task: str, run_in: Path):
 
 def case(name: str, task: str, make_source, extra_args=()):
     src, expected = make_source()
+    problems = []
     out = WORK / "out" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     labelkit("convert", str(src), "--to", "yolo", "--task", task, "--images", "copy", "-o", str(out), *extra_args, cwd=WORK)
@@ -168,7 +245,11 @@ def case(name: str, task: str, make_source, extra_args=()):
     elsewhere = WORK / "elsewhere" / name
     elsewhere.mkdir(parents=True)
     splits = ultralytics_counts(out / "data.yaml", task, elsewhere)
-    problems = []
+    if name == "segment-rle-masks":
+        ious = mask_ious(src, out, elsewhere)
+        print(f"     {name}: IoU of each mask with its row filled by Ultralytics' polygon2mask: min {min(ious):.4f}, mean {sum(ious) / len(ious):.4f} over {len(ious)} masks")
+        if min(ious) < 0.9:
+            problems.append(f"mask IoU below 0.9: {ious}")
     train = splits.get("train")
     if train is None:
         problems.append("no train split")

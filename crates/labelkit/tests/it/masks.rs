@@ -1,7 +1,8 @@
 //! RLE masks written as YOLO segment rows: each mask's outline, its parts
 //! and holes joined into one ring, must cover the mask (IoU >= 0.9 when the
-//! row is rasterised with the even-odd rule, as OpenCV's `fillPoly` that
-//! Ultralytics uses does), on every non-crowd RLE mask of the corpus.
+//! row is rasterised by pixel centres with the even-odd rule), on every
+//! non-crowd RLE mask of the corpus. (`.ci/ultralytics-interop.sh` measures
+//! the same with Ultralytics' own rasteriser.)
 
 use std::collections::HashMap;
 use std::path::Path;
