@@ -5,9 +5,9 @@
 # none) pass Ultralytics' check_det_dataset, run from another folder, and
 # its YOLODataset over every split accepts every label file with the
 # instance, segment and keypoint counts of the source. See
-# crates/labelkit-yolo/tests/ultralytics_interop.py; for OCHuman's RLE masks it
-# also prints the IoU of each mask with its row filled by Ultralytics'
-# polygon2mask (at least 0.9 required). Ultralytics (AGPL) is
+# crates/labelkit-yolo/tests/ultralytics_interop.py; for the RLE masks of
+# OCHuman and cocoapi's results it also measures the IoU of each mask with
+# its row filled by Ultralytics' polygon2mask. Ultralytics (AGPL) is
 # used as a tool; none of its code is copied.
 #
 # Ultralytics needs torch, and PyPI's torch brings the CUDA libraries:

@@ -10,8 +10,8 @@ on the written data.yaml and its `YOLODataset` is built over every split.
 Each split must have every label file accepted (none missing, none
 corrupt), and the instance, segment and keypoint counts must equal those
 of the source, counted here from the source files themselves. For the RLE
-masks, each row filled by Ultralytics' `polygon2mask` must cover its mask
-(decoded here) with IoU >= 0.9.
+masks, rows filled by Ultralytics' `polygon2mask` must cover their masks
+(decoded here) with IoU >= 0.9: every OCHuman mask, 99 % of cocoapi's.
 
 Ultralytics is used as a tool (AGPL-3.0); none of its code is copied.
 Prints one line per case and a closing "N passed, N failed" line; exits 1
@@ -91,6 +91,30 @@ def yolo_source(rel: str, name: str, scale: int = 1, segments: bool = False):
     if segments:
         counts["segments"] = rows
     return folder, counts
+
+
+def results_source():
+    """cocoapi's segmentation results (734 RLE masks, many of several parts
+    or with holes) as a COCO file: each image takes its masks' size."""
+    results = json.loads((CORPUS / "cocoapi/results/instances_val2014_fakesegm100_results.json").read_text())
+    folder = WORK / "src" / "segment-rle-results"
+    folder.mkdir(parents=True)
+    images = {}
+    for r in results:
+        h, w = r["segmentation"]["size"]
+        images[r["image_id"]] = {"id": r["image_id"], "file_name": f"{r['image_id']}.jpg", "width": w, "height": h}
+    for img in images.values():
+        blank(folder / img["file_name"], img["width"], img["height"])
+    data = {
+        "images": sorted(images.values(), key=lambda i: i["id"]),
+        "categories": [{"id": c, "name": str(c)} for c in sorted({r["category_id"] for r in results})],
+        "annotations": [
+            {"id": i + 1, "image_id": r["image_id"], "category_id": r["category_id"], "segmentation": r["segmentation"], "iscrowd": 0}
+            for i, r in enumerate(results)
+        ],
+    }
+    (folder / "annotations.json").write_text(json.dumps(data))
+    return folder / "annotations.json", coco_counts(data, "segment")
 
 
 def nested_source():
@@ -245,11 +269,23 @@ def case(name: str, task: str, make_source, extra_args=()):
     elsewhere = WORK / "elsewhere" / name
     elsewhere.mkdir(parents=True)
     splits = ultralytics_counts(out / "data.yaml", task, elsewhere)
-    if name == "segment-rle-masks":
+    if name.startswith("segment-rle-"):
+        # polygon2mask fills with OpenCV at the image's own size, and also
+        # fills every pixel the links between the parts of a mask pass
+        # through: a few small masks of many parts (cocoapi's fake results)
+        # lose IoU to their links. Required: every OCHuman mask (real
+        # people) at 0.9 or more, and 99 % of all masks. By pixel centres the
+        # rows cover every mask exactly (crates/labelkit/tests/it/masks.rs).
         ious = mask_ious(src, out, elsewhere)
-        print(f"     {name}: IoU of each mask with its row filled by Ultralytics' polygon2mask: min {min(ious):.4f}, mean {sum(ious) / len(ious):.4f} over {len(ious)} masks")
-        if min(ious) < 0.9:
+        good = sum(1 for v in ious if v >= 0.9)
+        print(
+            f"     {name}: IoU of each mask with its row filled by Ultralytics' polygon2mask: "
+            f"min {min(ious):.4f}, mean {sum(ious) / len(ious):.4f}, {good} of {len(ious)} at 0.9 or more"
+        )
+        if name == "segment-rle-masks" and min(ious) < 0.9:
             problems.append(f"mask IoU below 0.9: {ious}")
+        if good < 0.99 * len(ious):
+            problems.append(f"fewer than 99 % of the masks at IoU 0.9 or more: {ious}")
     train = splits.get("train")
     if train is None:
         problems.append("no train split")
@@ -295,6 +331,7 @@ CASES = [
             *coco_source("mmpose/tests/data/ochuman/test_ochuman.json", "segment-rle-masks")
         ),
     ),
+    ("segment-rle-results", "segment", results_source),
     (
         "pose-coco-keypoints",
         "pose",
