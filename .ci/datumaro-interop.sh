@@ -12,16 +12,9 @@ venv=target/venv-datumaro
 # Pinned: the counts compared depend on how this version's readers model
 # CVAT and COCO (no skeleton type, COCO supercategory as label parent).
 datumaro=datumaro==1.13.12
-if ! "$venv/bin/python" -c 'import datumaro' 2>/dev/null; then
-    python3 -m venv "$venv"
-fi
-if ! "$venv/bin/pip" install --quiet --disable-pip-version-check "$datumaro"; then
-    echo "datumaro-interop: cannot install $datumaro from PyPI into $venv" >&2
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-cargo build --quiet -p labelkit-cli
-bin="${CARGO_TARGET_DIR:-target}/debug/labelkit"
+. .ci/venv.sh
+venv_install datumaro-interop "$venv" "$datumaro" datumaro
+bin="$(labelkit_bin)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$venv/bin/python" crates/labelkit-coco/tests/datumaro_interop.py "$bin" tests/corpus "$work"

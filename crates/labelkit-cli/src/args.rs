@@ -156,6 +156,13 @@ pub(crate) struct ConvertArgs {
     /// and a label missing from it is left out and reported.
     #[arg(long, value_name = "FILE")]
     pub(crate) classes: Option<PathBuf>,
+    /// YOLO output (Ultralytics layout): the `path:` written into data.yaml.
+    /// By default none is written, and Ultralytics takes data.yaml's own
+    /// folder as the dataset root from any working folder; a relative
+    /// `path:` is resolved by Ultralytics against the working folder (or
+    /// its datasets folder), so give an absolute one.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) yaml_path: Option<String>,
     /// Rename, merge, drop and reorder labels with a file of `old = new`
     /// lines (`old = -` drops); see `labelkit::label_map`.
     #[arg(long, value_name = "FILE")]

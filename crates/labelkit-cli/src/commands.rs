@@ -90,6 +90,12 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         }
         write = write.yolo_classes(names);
     }
+    if let Some(path) = &args.yaml_path {
+        if to != Format::YoloUltralytics {
+            bail!("--yaml-path applies to Ultralytics YOLO output only (--to yolo or ultralytics)");
+        }
+        write = write.yolo_yaml_path(path.clone());
+    }
     let strictness = match args.strict.as_deref() {
         None => labelkit::Strictness::Off,
         Some("all") => labelkit::Strictness::All,

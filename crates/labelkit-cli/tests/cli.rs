@@ -2175,3 +2175,242 @@ fn yolo_detect_from_segmented_coco_uses_the_stated_bbox() {
     assert_eq!(xml.matches("<box ").count(), 0, "{xml}");
     assert_eq!(xml.matches("<polygon ").count(), 1, "{xml}");
 }
+
+/// Where Ultralytics looks for the label file of an image, as its rule
+/// states it (`img2label_paths`): on the whole path, the last `/images/`
+/// becomes `/labels/` and everything after the last dot `txt`.
+fn ultralytics_label_path(image: &str) -> String {
+    let swapped = match image.rfind("/images/") {
+        Some(i) => format!("{}/labels/{}", &image[..i], &image[i + "/images/".len()..]),
+        None => image.to_owned(),
+    };
+    match swapped.rfind('.') {
+        Some(dot) => format!("{}.txt", &swapped[..dot]),
+        None => format!("{swapped}.txt"),
+    }
+}
+
+/// The files under `root`, relative, sorted.
+fn files_under(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap();
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn convert_roboflow_yolo_writes_labels_where_ultralytics_looks_and_no_path() {
+    let input =
+        repo_root().join("tests/corpus/datumaro-openvino/tests/assets/roboflow_dataset/yolo");
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "yolo",
+            "-o",
+            "out",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Which folders were read for `train: ../train/images` and
+    // `val: ../valid/images` is said on stderr.
+    let err = stderr(&o);
+    assert!(
+        err.contains("`train: ../train/images` names nothing in the dataset root")
+            && err.contains(
+                "read `train/images` instead (as Ultralytics does, the leading `../` was dropped"
+            ),
+        "{err}"
+    );
+    assert!(
+        err.contains("`val: ../valid/images` names nothing in the dataset root")
+            && err
+                .contains("read `val/images` instead (`valid` and `val` were tried for each other"),
+        "{err}"
+    );
+    let out = dir.path().join("out");
+    // The images are linked in (the default), each where its label file
+    // says it is.
+    assert_eq!(
+        files_under(&out),
+        [
+            "data.yaml",
+            "images/train/train_001.jpg",
+            "images/train/train_002.jpg",
+            "images/val/val_001.jpg",
+            "labels/train/train_001.txt",
+            "labels/train/train_002.txt",
+            "labels/val/val_001.txt",
+        ]
+    );
+    let yaml = std::fs::read_to_string(out.join("data.yaml")).unwrap();
+    assert!(!yaml.lines().any(|l| l.starts_with("path:")), "{yaml}");
+    assert!(
+        yaml.contains("\ntrain: images/train\nval: images/val\n"),
+        "{yaml}"
+    );
+    // --yaml-path writes the path asked for, quoted for YAML.
+    let o = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "yolo",
+            "-o",
+            "out2",
+            "--yaml-path",
+            "/data/robo flow",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let yaml = std::fs::read_to_string(dir.path().join("out2/data.yaml")).unwrap();
+    assert!(yaml.contains("\npath: \"/data/robo flow\"\n"), "{yaml}");
+    // It is refused for other outputs.
+    let o = labelkit(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "coco",
+            "-o",
+            "x.json",
+            "--yaml-path",
+            ".",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--yaml-path applies to Ultralytics YOLO output only"));
+}
+
+#[test]
+fn convert_places_every_label_file_by_ultralytics_rule_for_odd_image_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "images/x/images/a b.c.jpg",
+        "my images/pic.v2.png",
+        "images/train/images.jpg",
+        "deep/images/images/t.tar.JPG",
+        "images/val/.hidden.jpeg",
+        "dots.in.folder/images/x.y.z.bmp",
+    ];
+    let images: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            format!(
+                r#"{{"id": {}, "file_name": "{n}", "width": 100, "height": 50}}"#,
+                i + 1
+            )
+        })
+        .collect();
+    let anns: Vec<String> = (1..=names.len())
+        .map(|i| {
+            format!(
+                r#"{{"id": {i}, "image_id": {i}, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("in.json"),
+        format!(
+            r#"{{"images": [{}], "annotations": [{}], "categories": [{{"id": 1, "name": "thing"}}]}}"#,
+            images.join(", "),
+            anns.join(", ")
+        ),
+    )
+    .unwrap();
+    let o = labelkit(
+        &["convert", "in.json", "--to", "yolo", "-o", "out"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let yaml = std::fs::read_to_string(out.join("data.yaml")).unwrap();
+    assert!(yaml.contains("\ntrain: images/train\n"), "{yaml}");
+    // Each image is written under images/train/ (the folder data.yaml
+    // names); its label file is where Ultralytics' rule maps that path,
+    // absolute as Ultralytics makes it.
+    let expected_images = [
+        "images/train/x/images/a b.c.jpg",
+        "images/train/my images/pic.v2.png",
+        "images/train/images.jpg",
+        "images/train/deep/images/images/t.tar.JPG",
+        "images/train/val/.hidden.jpeg",
+        "images/train/dots.in.folder/images/x.y.z.bmp",
+    ];
+    let root = out.to_str().unwrap().replace('\\', "/");
+    let mut labels: Vec<String> = expected_images
+        .iter()
+        .map(|image| {
+            let label = ultralytics_label_path(&format!("{root}/{image}"));
+            label.strip_prefix(&format!("{root}/")).unwrap().to_owned()
+        })
+        .collect();
+    labels.push("data.yaml".to_owned());
+    labels.sort();
+    assert_eq!(files_under(&out), labels);
+    assert_eq!(
+        labels,
+        [
+            "data.yaml",
+            "images/train/deep/images/labels/t.tar.txt",
+            "images/train/dots.in.folder/labels/x.y.z.txt",
+            "images/train/x/labels/a b.c.txt",
+            "labels/train/images.txt",
+            "labels/train/my images/pic.v2.txt",
+            "labels/train/val/.hidden.txt",
+        ]
+    );
+    for l in &labels[1..] {
+        assert_eq!(
+            std::fs::read_to_string(out.join(l)).unwrap(),
+            "0 0.2 0.4 0.2 0.4\n",
+            "{l}"
+        );
+    }
+}
+
+#[test]
+fn convert_refuses_a_data_yaml_without_train_naming_the_key() {
+    let yaml = repo_root()
+        .join("tests/corpus/dagshub-annotation-converter/tests/fs_import/yolo/res/pose_3dim.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(
+        &[
+            "convert",
+            yaml.to_str().unwrap(),
+            "--to",
+            "coco",
+            "-o",
+            "x.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "labelkit: error: {}:1:1: `train:` key missing: Ultralytics requires `train` and `val` \
+             in every data.yaml, each naming images relative to the dataset root (a folder, a .txt \
+             list of images, or a list of these)\n",
+            yaml.display()
+        )
+    );
+    assert!(!dir.path().join("x.json").exists());
+}

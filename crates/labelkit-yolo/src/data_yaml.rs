@@ -80,18 +80,24 @@ pub(crate) fn key_span(text: &str, key: &str) -> ByteSpan {
 /// The byte span of `key` followed by `sep` (`:` in YAML, `=` in
 /// `obj.data`) at the start of a line.
 pub(crate) fn key_span_with(text: &str, key: &str, sep: char) -> ByteSpan {
+    find_key(text, key, sep).unwrap_or(ByteSpan::at(0))
+}
+
+/// The byte span of `key` followed by `sep` at the start of a line, if the
+/// text has one.
+pub(crate) fn find_key(text: &str, key: &str, sep: char) -> Option<ByteSpan> {
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         if let Some(rest) = trimmed.strip_prefix(key) {
             if rest.trim_start().starts_with(sep) {
                 let start = offset + (line.len() - trimmed.len());
-                return ByteSpan::new(start, start + key.len());
+                return Some(ByteSpan::new(start, start + key.len()));
             }
         }
         offset += line.len();
     }
-    ByteSpan::at(0)
+    None
 }
 
 fn as_str(y: &Yaml) -> Option<String> {

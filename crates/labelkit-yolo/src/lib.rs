@@ -4,10 +4,16 @@
 //! # Layouts
 //! - [`Layout::Ultralytics`]: a `data.yaml` with `path`, `train`/`val`/`test`
 //!   (each a folder, a `.txt` list of images or a YAML list), `names` (a list
-//!   or a map), `nc`, `kpt_shape`, `flip_idx`. The label file of an image is
-//!   found by replacing the last `/images/` of its path with `/labels/` (or
-//!   the folder named by [`ReadOptions::labels_dir`]) and its extension with
-//!   `.txt`.
+//!   or a map), `nc`, `kpt_shape`, `flip_idx`. `train` is required, as
+//!   Ultralytics requires it: a `data.yaml` without it is refused at its
+//!   file, line and column. The entries are relative to the dataset root;
+//!   one that names nothing and starts with `../` is read without it, as
+//!   Ultralytics does (Roboflow writes `train: ../train/images`), and an
+//!   info note at its key says which folder was read. The label file of an
+//!   image is found, and written, by Ultralytics' rule: the last `/images/`
+//!   of its path replaced with `/labels/` (or the folder named by
+//!   [`ReadOptions::labels_dir`]) and its extension with `.txt`. The writer
+//!   writes no `path:` unless [`WriteOptions::yaml_path`] asks for one.
 //! - [`Layout::Darknet`] (CVAT "YOLO 1.1"): `obj.names`, `obj.data`,
 //!   `train.txt`/`valid.txt` and `obj_<subset>_data/` with images and label
 //!   files side by side.
@@ -118,11 +124,13 @@ use labelkit_diagnostics::output::OutputError;
 use labelkit_diagnostics::ParseError;
 use labelkit_model::Precision;
 
+mod contour;
 mod data_yaml;
 #[doc(hidden)]
 pub mod fuzz;
 mod guard;
 pub mod imagesize;
+mod paths;
 mod project;
 mod read;
 mod rows;
@@ -309,6 +317,12 @@ pub struct WriteOptions {
     /// Values per keypoint in pose rows (2 or 3); `None` keeps what the
     /// dataset was read with, else 3.
     pub keypoint_dims: Option<usize>,
+    /// The `path:` written into `data.yaml`; `None` (the default) writes
+    /// none, and Ultralytics then takes the yaml's own folder as the dataset
+    /// root wherever it is run from. A relative `path:` is resolved by
+    /// Ultralytics against the working folder (or its datasets folder), not
+    /// the yaml's.
+    pub yaml_path: Option<String>,
     /// Create files from several threads. Off by default: on some file
     /// systems creating many small files in one folder is slower from two
     /// threads than from one. Rows are formatted in parallel either way.
@@ -325,6 +339,7 @@ impl Default for WriteOptions {
             image_roots: Vec::new(),
             class_map: None,
             keypoint_dims: None,
+            yaml_path: None,
             parallel_writes: false,
         }
     }
@@ -377,6 +392,13 @@ impl WriteOptions {
     #[must_use]
     pub fn keypoint_dims(mut self, dims: usize) -> Self {
         self.keypoint_dims = Some(dims);
+        self
+    }
+
+    /// Sets the `path:` written into `data.yaml`.
+    #[must_use]
+    pub fn yaml_path(mut self, path: impl Into<String>) -> Self {
+        self.yaml_path = Some(path.into());
         self
     }
 

@@ -10,6 +10,7 @@ use labelkit_model::{
     Precision, Visibility, WriteReport,
 };
 
+use crate::contour::{join_parts, mask_outline, TraceError, TOO_FRAGMENTED};
 use crate::{Layout, Task, KPT_DIMS_EXTRA};
 
 /// One row to write, in pixels (or normalised units for images of unknown
@@ -518,11 +519,16 @@ fn region_box(a: &Annotation) -> Option<BoxGeom> {
     a.bbox.map(|b| b.bounds()).or_else(|| a.geometry.bounds())
 }
 
-/// The first ring of a polygon when it has at least 3 points.
-fn usable_ring(g: &Geometry) -> Option<&[Point]> {
+/// The rings of a polygon that have at least 3 points.
+fn usable_rings(g: &Geometry) -> Vec<&[Point]> {
     match g {
-        Geometry::Polygon(p) => p.rings.first().filter(|r| r.len() >= 3).map(Vec::as_slice),
-        _ => None,
+        Geometry::Polygon(p) => p
+            .rings
+            .iter()
+            .filter(|r| r.len() >= 3)
+            .map(Vec::as_slice)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -535,9 +541,12 @@ fn usable_ring(g: &Geometry) -> Option<&[Point]> {
 /// - detect: its box; without a box, the stated box of its polygons and
 ///   masks (a COCO `bbox`), else their bounds (counted as "polygons written
 ///   as boxes", "masks written as boxes");
-/// - segment: its first polygon of at least 3 points; without one, its box
-///   as a 4-corner polygon (counted as "boxes written as 4-corner
-///   polygons", since the row reads back as a polygon);
+/// - segment: its first polygon with a ring of at least 3 points, its
+///   rings (COCO's parts) joined into one as Ultralytics joins them;
+///   without one, its first mask traced along pixel borders, parts and
+///   holes joined ([`mask_outline`]); without either, its box as a
+///   4-corner polygon (counted as "boxes written as 4-corner polygons",
+///   since the row reads back as a polygon);
 /// - OBB: its box, rotation kept.
 ///
 /// The other region shapes of an object (box, polygon, mask, ellipse) are
@@ -655,66 +664,149 @@ fn detect_rows(
     }
 }
 
+/// What the segment row of an object is made from.
+enum SegmentSource {
+    /// The polygon at this member index, its rings of 3 points or more
+    /// joined into one.
+    Polygon(usize),
+    /// The mask at this member index, traced: the ring and the number of
+    /// cycles (parts and holes) joined into it.
+    Mask(usize, Vec<Point>, usize),
+    /// The box (no polygon, no mask that traces).
+    Box,
+    /// Nothing a segment row can hold.
+    Nothing,
+}
+
+/// The source of an object's segment row: its first polygon with a usable
+/// ring, else its first mask with an outline, else its box. Masks that
+/// cannot be traced (beyond labelkit's mask limits, invalid runs) are
+/// counted as lost.
+///
+/// Also returns the members already counted (the masks that failed).
+fn segment_source(members: &[&Annotation], ctx: &mut RowCtx<'_>) -> (SegmentSource, Vec<usize>) {
+    let mut counted = Vec::new();
+    if let Some(i) = members
+        .iter()
+        .position(|a| !usable_rings(&a.geometry).is_empty())
+    {
+        return (SegmentSource::Polygon(i), counted);
+    }
+    for (i, a) in members.iter().enumerate() {
+        let Geometry::Mask(m) = &a.geometry else {
+            continue;
+        };
+        match mask_outline(&m.encoding) {
+            Ok(Some((ring, parts))) => return (SegmentSource::Mask(i, ring, parts), counted),
+            Ok(None) => {}
+            Err(e) => {
+                counted.push(i);
+                match e {
+                    TraceError::TooFragmented => ctx.report.lose_one(TOO_FRAGMENTED),
+                    TraceError::Mask(e) if e.is_limit() => {
+                        ctx.report
+                            .lose_one(labelkit_model::rle::LOST_TO_MASK_LIMITS);
+                    }
+                    TraceError::Mask(_) => ctx.report.lose_one("masks with invalid runs"),
+                }
+            }
+        }
+    }
+    let source = if members
+        .iter()
+        .any(|a| matches!(a.geometry, Geometry::Box(_)))
+    {
+        SegmentSource::Box
+    } else {
+        SegmentSource::Nothing
+    };
+    (source, counted)
+}
+
+/// The segment row of an object (see [`object_rows`]): its polygon, its
+/// mask's outline ([`mask_outline`]: traced along pixel borders) or its
+/// box as 4 corners. Several rings (the parts of a polygon, the parts and
+/// holes of a mask) are joined into one as Ultralytics' converter joins
+/// the parts of a polygon.
 fn segment_rows(
     members: &[&Annotation],
     class: u32,
     ctx: &mut RowCtx<'_>,
     out: &mut Vec<PlannedRow>,
 ) {
-    let chosen = members
-        .iter()
-        .position(|a| usable_ring(&a.geometry).is_some());
-    let has_box = members
-        .iter()
-        .any(|a| matches!(a.geometry, Geometry::Box(_)));
+    let (source, counted) = segment_source(members, ctx);
+    let row = |ring: &[Point], ctx: &mut RowCtx<'_>| PlannedRow {
+        class,
+        geom: RowGeom::Polygon(
+            ring.iter()
+                .map(|&q| clip_point(q, ctx.scale, ctx.clipped))
+                .collect(),
+        ),
+    };
+    let kept = match &source {
+        SegmentSource::Polygon(_) => "polygon",
+        SegmentSource::Mask(..) => "mask outline",
+        SegmentSource::Box | SegmentSource::Nothing => "box",
+    };
     for (i, a) in members.iter().enumerate() {
+        if counted.contains(&i) {
+            continue;
+        }
         let g = &a.geometry;
-        match (g, chosen) {
-            (Geometry::Polygon(p), Some(c)) if c == i => {
-                if p.rings.len() > 1 {
-                    ctx.report
-                        .lose("polygon rings after the first", p.rings.len() as u64 - 1);
-                }
+        match (&source, g) {
+            (SegmentSource::Polygon(c), Geometry::Polygon(p)) if *c == i => {
                 if a.stated_bbox_differs() {
                     ctx.report.lose_one(
                         "COCO boxes of segmented objects (recomputed from the segmentation)",
                     );
                 }
-                let ring = usable_ring(g).unwrap_or_default();
-                out.push(PlannedRow {
-                    class,
-                    geom: RowGeom::Polygon(
-                        ring.iter()
-                            .map(|&q| clip_point(q, ctx.scale, ctx.clipped))
-                            .collect(),
-                    ),
-                });
+                let rings = usable_rings(g);
+                let degenerate = p.rings.len() - rings.len();
+                ctx.report
+                    .lose("polygons with fewer than 3 points", degenerate as u64);
+                let ring = if rings.len() > 1 {
+                    ctx.report.lose(
+                        "polygon parts joined into one ring (as Ultralytics joins them)",
+                        rings.len() as u64 - 1,
+                    );
+                    let owned: Vec<Vec<Point>> = rings.iter().map(|r| r.to_vec()).collect();
+                    join_parts(&owned)
+                } else {
+                    rings[0].to_vec()
+                };
+                out.push(row(&ring, ctx));
             }
-            (Geometry::Polygon(_), _) if usable_ring(g).is_none() => {
+            (SegmentSource::Mask(c, ring, parts), Geometry::Mask(_)) if *c == i => {
+                if a.stated_bbox_differs() {
+                    ctx.report.lose_one(
+                        "COCO boxes of segmented objects (recomputed from the segmentation)",
+                    );
+                }
+                ctx.report
+                    .lose_one("masks written as polygons (traced along pixel borders)");
+                if *parts > 1 {
+                    ctx.report.lose(
+                        "mask parts and holes joined into one ring (as Ultralytics joins polygon parts)",
+                        *parts as u64 - 1,
+                    );
+                }
+                out.push(row(ring, ctx));
+            }
+            (_, Geometry::Polygon(_)) if usable_rings(g).is_empty() => {
                 ctx.report.lose_one("polygons with fewer than 3 points");
             }
-            (Geometry::Polygon(_), Some(_)) => {
+            (SegmentSource::Polygon(_), Geometry::Polygon(_)) => {
                 ctx.report.lose_one("polygons after the first of an object");
             }
-            (Geometry::Box(b), None) => {
+            (SegmentSource::Box, Geometry::Box(b)) => {
+                // Each box is a row of its own.
                 ctx.report.lose_one("boxes written as 4-corner polygons");
-                out.push(PlannedRow {
-                    class,
-                    geom: RowGeom::Polygon(
-                        b.corners()
-                            .iter()
-                            .map(|&q| clip_point(q, ctx.scale, ctx.clipped))
-                            .collect(),
-                    ),
-                });
+                out.push(row(&b.corners(), ctx));
             }
-            (_, Some(_)) if is_region(g) => {
+            (SegmentSource::Nothing, _) => ctx.report.lose_one(&not_held(g, ctx.task)),
+            (_, _) if is_region(g) => {
                 ctx.report
-                    .lose_one(&format!("{} (segment keeps the polygon)", plural(g)));
-            }
-            (_, None) if has_box && is_region(g) => {
-                ctx.report
-                    .lose_one(&format!("{} (segment keeps the box)", plural(g)));
+                    .lose_one(&format!("{} (segment keeps the {kept})", plural(g)));
             }
             _ => ctx.report.lose_one(&not_held(g, ctx.task)),
         }
@@ -797,8 +889,8 @@ pub(crate) fn subset_folder(subset: &str) -> String {
 
 /// The relative path an image gets in the written dataset: under
 /// `images/<subset>/` (Ultralytics) or `obj_<subset>_data/` (darknet), after
-/// removing such a prefix from its name and any component that would leave
-/// the folder.
+/// removing such a prefix (or Roboflow's `<subset>/images/`) from its name
+/// and any component that would leave the folder.
 pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
     let subset = img.subset.clone().unwrap_or_else(|| "train".to_owned());
     let cleaned: Vec<&str> = img
@@ -807,7 +899,17 @@ pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
         .filter(|p| !p.is_empty() && *p != "." && *p != ".." && !p.contains(':'))
         .collect();
     let mut parts: &[&str] = &cleaned;
-    if parts.first() == Some(&"images") {
+    // Roboflow's `<subset>/images/<name>` (`valid/images` for `val`).
+    let roboflow = parts.len() > 2
+        && parts.get(1) == Some(&"images")
+        && parts.first().is_some_and(|first| {
+            *first == subset
+                || (subset == "val" && *first == "valid")
+                || (subset == "valid" && *first == "val")
+        });
+    if roboflow {
+        parts = &parts[2..];
+    } else if parts.first() == Some(&"images") {
         parts = &parts[1..];
         if parts.len() > 1 && parts.first() == Some(&subset.as_str()) {
             parts = &parts[1..];
@@ -842,8 +944,8 @@ pub(crate) fn output_name(img: &Image, layout: Layout) -> String {
 /// - shapes: as the writer plans them (see [`crate::write_path`]), one row
 ///   per object (the shapes of one group with one label): boxes
 ///   clipped to the image where they lie beyond [`OUTSIDE_TOLERANCE`],
-///   polygons to their first ring, OBB as rotated boxes fitted to their
-///   corners ([`labelkit_model::StatedCorners::fit`]) and keeping them, pose as a box and keypoints sharing
+///   polygons and traced masks to one ring, OBB as rotated boxes fitted to
+///   their corners ([`labelkit_model::StatedCorners::fit`]) and keeping them, pose as a box and keypoints sharing
 ///   a group (absent points at `(0, 0)`); every other attribute of an
 ///   annotation dropped.
 #[must_use]

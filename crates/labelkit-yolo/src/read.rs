@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use crate::data_yaml::{self, key_span, key_span_with, DataYaml};
 use crate::guard::{self, Scope, Walker, ALLOW_HINT};
+use crate::paths::{img2label, label2img_stem};
 use crate::rows::{tokenize, RowFile};
 use crate::{
     imagesize, Error, Layout, ReadOptions, Task, IMAGE_EXTENSIONS, KPT_DIMS_EXTRA,
@@ -190,41 +191,6 @@ pub(crate) fn list_dir(dir: &Path) -> std::io::Result<fs::ReadDir> {
     fs::read_dir(dir)
 }
 
-/// The label path of an image: the last `/images/` becomes `/<labels>/` and
-/// the extension `.txt`; an image outside any `images` folder has its label
-/// beside it.
-fn img2label(image: &Path, labels_dir: &str) -> PathBuf {
-    let mut parts: Vec<_> = image
-        .components()
-        .map(|c| c.as_os_str().to_owned())
-        .collect();
-    if let Some(i) = parts.iter().rposition(|p| p == "images") {
-        if i + 1 < parts.len() {
-            parts[i] = labels_dir.into();
-        }
-    }
-    let mut out: PathBuf = parts.iter().collect();
-    out.set_extension("txt");
-    out
-}
-
-/// The image folder of a label path (inverse of [`img2label`] without the
-/// extension).
-fn label2img_stem(label: &Path, labels_dir: &str) -> PathBuf {
-    let mut parts: Vec<_> = label
-        .components()
-        .map(|c| c.as_os_str().to_owned())
-        .collect();
-    if let Some(i) = parts.iter().rposition(|p| p == labels_dir) {
-        if i + 1 < parts.len() {
-            parts[i] = "images".into();
-        }
-    }
-    let mut out: PathBuf = parts.iter().collect();
-    out.set_extension("");
-    out
-}
-
 /// The image stem of a single label file, as a path relative like the
 /// label's. A label path given from inside its `labels` folder (`a.txt`,
 /// run in `labels/train`) names no `labels` folder: its image is looked for
@@ -287,17 +253,40 @@ fn guessed_image(stem: &Path) -> PathBuf {
     with_image_ext(stem, "jpg")
 }
 
-/// Where a `train`/`val`/`test` entry points, with the fallbacks for
-/// relative quirks: a leading `../` is dropped when the path does not exist
-/// (as Ultralytics does), and `valid`/`val` are tried for each other.
-fn resolve_entry(root: &Path, entry: &str) -> (PathBuf, bool) {
-    let mut candidates = vec![root.join(entry)];
+/// Where a `train`/`val`/`test` entry points.
+#[derive(Debug)]
+struct Resolved {
+    /// The path, cleaned.
+    path: PathBuf,
+    /// Whether it exists.
+    exists: bool,
+    /// How it was found when not as written: the fallback that found it.
+    fallback: Option<Fallback>,
+}
+
+/// A fallback of [`resolve_entry`] that found a path the entry as written
+/// does not name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fallback {
+    /// A leading `../` dropped (as Ultralytics does).
+    DotDot,
+    /// `valid` and `val` tried for each other (labelkit only).
+    ValidVal,
+}
+
+/// Where a `train`/`val`/`test` entry points, relative to the dataset root
+/// as Ultralytics resolves it, with the fallbacks for relative quirks: a
+/// leading `../` is dropped when the path does not exist (as Ultralytics
+/// does: Roboflow writes `train: ../train/images` beside `train/`), and
+/// `valid`/`val` are tried for each other (labelkit's own, said when used).
+fn resolve_entry(root: &Path, entry: &str) -> Resolved {
+    let mut candidates = vec![(root.join(entry), None)];
     if let Some(rest) = entry.strip_prefix("../") {
-        candidates.push(root.join(rest));
+        candidates.push((root.join(rest), Some(Fallback::DotDot)));
     }
-    let swapped: Vec<PathBuf> = candidates
+    let swapped: Vec<(PathBuf, Option<Fallback>)> = candidates
         .iter()
-        .filter_map(|c| {
+        .filter_map(|(c, _)| {
             let parts: Vec<String> = c
                 .components()
                 .map(|x| x.as_os_str().to_string_lossy().into_owned())
@@ -309,24 +298,56 @@ fn resolve_entry(root: &Path, entry: &str) -> (PathBuf, bool) {
             } else {
                 "valid".into()
             };
-            Some(parts.iter().collect())
+            Some((parts.iter().collect(), Some(Fallback::ValidVal)))
         })
         .collect();
     candidates.extend(swapped);
-    for c in &candidates {
+    for (c, fallback) in &candidates {
         if c.exists() {
-            return (clean(c), true);
+            return Resolved {
+                path: clean(c),
+                exists: true,
+                fallback: *fallback,
+            };
         }
     }
-    (
-        clean(
-            candidates
-                .last()
-                .filter(|_| false)
-                .unwrap_or(&candidates[0]),
+    Resolved {
+        path: clean(&candidates[0].0),
+        exists: false,
+        fallback: None,
+    }
+}
+
+/// The note that says which folder an entry was read from when it was not
+/// the one written ([`resolve_entry`]'s fallbacks), at its key.
+fn fallback_note(
+    key: &str,
+    entry: &str,
+    root: &Path,
+    used: &Resolved,
+    at: Option<SourceSpan>,
+) -> Option<Diagnostic> {
+    let why = match used.fallback? {
+        Fallback::DotDot => {
+            "as Ultralytics does, the leading `../` was dropped; Ultralytics reads the same folder"
+        }
+        Fallback::ValidVal => {
+            "`valid` and `val` were tried for each other; Ultralytics does not, and will not find these images"
+        }
+    };
+    let mut d = ReadIssue::Unsupported.in_file(
+        root,
+        format!(
+            "`{key}: {entry}` names nothing in the dataset root {}; read `{}` instead ({why})",
+            root.display(),
+            rel_name(root, &used.path)
         ),
-        false,
-    )
+    );
+    d.severity = labelkit_diagnostics::Severity::Info;
+    if let Some(at) = at {
+        d = d.at(at.file, at.span);
+    }
+    Some(d)
 }
 
 /// A path listed in a `.txt` image list.
@@ -458,6 +479,17 @@ impl<'s> Collector<'s> {
     }
 }
 
+/// A `train`/`val`/`test` entry that names nothing, and the entries
+/// collected while it was read (`before..after`).
+struct Missing<'a> {
+    key: &'a str,
+    entry: &'a str,
+    before: usize,
+    after: usize,
+    at: Option<SourceSpan>,
+    path: PathBuf,
+}
+
 /// The description a dataset was read from, for the positions of
 /// refusals: its path, text and id in the source map.
 type Described<'a> = Option<(&'a Path, &'a str, FileId)>;
@@ -477,21 +509,35 @@ fn collect_ultralytics(
     let ld = options.labels_dir();
     let mut c = Collector::new(scope);
     let mut walked: HashSet<PathBuf> = HashSet::new();
-    let mut subsets = yaml.subsets.clone();
-    if subsets.is_empty() {
-        // No subsets: every image under `images/` (or the root).
-        let images = root.join("images");
-        let dir = if images.is_dir() {
-            images
-        } else {
-            root.to_path_buf()
-        };
-        subsets.push((String::new(), vec![rel_name(root, &dir)]));
-    }
-    for (subset, entries) in &subsets {
+    let mut missing: Vec<Missing<'_>> = Vec::new();
+    for (subset, entries) in &yaml.subsets {
         let subset = (!subset.is_empty()).then_some(subset.as_str());
         for entry in entries {
-            let (path, exists) = resolve_entry(root, entry);
+            if let Some(m) = missing.last_mut() {
+                m.after = m.after.min(c.entries.len());
+            }
+            let resolved = resolve_entry(root, entry);
+            let key = subset.unwrap_or("train");
+            let key_at = described.map(|(_, text, file)| SourceSpan {
+                file,
+                span: key_span(text, key),
+            });
+            c.walker
+                .issues
+                .extend(fallback_note(key, entry, root, &resolved, key_at));
+            if !resolved.exists && described.is_some() && !walked.contains(&resolved.path) {
+                // Said when nothing at all is found for the entry (a folder
+                // named again, `val` as `train`, was said for the first).
+                missing.push(Missing {
+                    key,
+                    entry,
+                    before: c.entries.len(),
+                    after: usize::MAX,
+                    at: key_at,
+                    path: resolved.path.clone(),
+                });
+            }
+            let (path, exists) = (resolved.path, resolved.exists);
             if let (true, Some((cfg, text, _))) = (exists, described) {
                 if let Err(m) = scope.check(&path) {
                     let key = subset.unwrap_or("train");
@@ -508,10 +554,6 @@ fn collect_ultralytics(
             let file = exists && !path.is_dir();
             if file && has_ext(&path, "txt") {
                 let list_dir = path.parent().unwrap_or(root).to_path_buf();
-                let key_at = described.map(|(_, text, file)| SourceSpan {
-                    file,
-                    span: key_span(text, subset.unwrap_or("train")),
-                });
                 let Some(text) = c.read_list(&path, key_at) else {
                     continue;
                 };
@@ -543,22 +585,27 @@ fn collect_ultralytics(
             }
         }
     }
-    let labels = root.join(ld);
-    if yaml.subsets.is_empty() && !root.join("images").is_dir() && labels.is_dir() {
-        // Label files without an `images/` folder: read without image
-        // sizes, and said so once.
-        let before = c.entries.len();
-        c.orphans(root, &labels, None, ld, false);
-        let n = c.entries.len() - before;
-        if n > 0 {
-            c.walker.issues.push(ReadIssue::Unsupported.in_file(
-                &labels,
-                format!(
-                    "{n} label files under {} but no images/ folder: read without image sizes (their coordinates stay normalised)",
-                    labels.display()
-                ),
-            ));
+    // An entry that names nothing and for which no label file was found
+    // either reads as no images at all: said, rather than silently empty.
+    for m in missing {
+        if m.after.min(c.entries.len()) > m.before {
+            continue;
         }
+        let mut d = ReadIssue::DanglingReference.in_file(
+            &m.path,
+            format!(
+                "`{}: {}` names nothing in the dataset root {} and no label files were found for it: no images read for `{}` (Ultralytics refuses a split whose images are not found)",
+                m.key,
+                m.entry,
+                root.display(),
+                m.key
+            ),
+        );
+        d.severity = labelkit_diagnostics::Severity::Warning;
+        if let Some(at) = m.at {
+            d = d.at(at.file, at.span);
+        }
+        c.walker.issues.push(d);
     }
     Ok((c.entries, c.walker.issues))
 }
@@ -582,6 +629,7 @@ fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, E
         .add(SourceFile::with_text(yaml_path, text.as_bytes().to_vec()));
     loaded.spans.dataset_file = Some(file);
     let yaml = data_yaml::parse_data_yaml(&text, yaml_path, file, &mut loaded.issues)?;
+    require_train(yaml_path, &text, &yaml)?;
     let (root, scope) = yaml_root(yaml_path, &yaml, &text, options)?;
     let names_at = SourceSpan {
         file,
@@ -598,6 +646,31 @@ fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, E
     )?;
     loaded.issues.extend(issues);
     build(loaded, &schema, &entries, &scope, options)
+}
+
+/// Refuses a `data.yaml` without `train:` (or with an empty one), as
+/// Ultralytics' `check_det_dataset` does: without it no image is named,
+/// and reading would give a dataset of nothing without a word.
+///
+/// # Errors
+/// [`Error::Parse`] at the empty key, or at the start of the file when
+/// the key is missing.
+fn require_train(yaml_path: &Path, text: &str, yaml: &DataYaml) -> Result<(), Error> {
+    if yaml.subsets.iter().any(|(k, _)| k == "train") {
+        return Ok(());
+    }
+    let (at, what) = match data_yaml::find_key(text, "train", ':') {
+        Some(span) => (span.start as usize, "is empty"),
+        None => (0, "key missing"),
+    };
+    Err(Error::Parse(ParseError::at_offset(
+        yaml_path,
+        text.as_bytes(),
+        at,
+        format!(
+            "`train:` {what}: Ultralytics requires `train` and `val` in every data.yaml, each naming images relative to the dataset root (a folder, a .txt list of images, or a list of these)"
+        ),
+    )))
 }
 
 /// The dataset root of a `data.yaml` (its `path:` when that is a folder,
@@ -1176,7 +1249,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
             let image_c = clean(&image);
             for (name, entries) in &yaml.subsets {
                 for e in entries {
-                    let (dir, _) = resolve_entry(&root, e);
+                    let dir = resolve_entry(&root, e).path;
                     if image_c.starts_with(&dir) && !has_ext(&dir, "txt") {
                         subset.get_or_insert_with(|| name.clone());
                     }
@@ -2109,22 +2182,6 @@ mod tests {
             .collect();
         expected.sort();
         assert_eq!(got, expected);
-    }
-
-    #[test]
-    fn label_paths_follow_the_last_images_folder() {
-        assert_eq!(
-            img2label(Path::new("/d/images/x/images/train/a.b.jpg"), "labels"),
-            PathBuf::from("/d/images/x/labels/train/a.b.txt")
-        );
-        assert_eq!(
-            img2label(Path::new("/d/obj_train_data/1.jpg"), "labels"),
-            PathBuf::from("/d/obj_train_data/1.txt")
-        );
-        assert_eq!(
-            label2img_stem(Path::new("/d/labels_bbox/t.txt"), "labels_bbox"),
-            PathBuf::from("/d/images/t")
-        );
     }
 
     #[test]

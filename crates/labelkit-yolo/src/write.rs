@@ -9,6 +9,7 @@ use labelkit_diagnostics::output::{safe_join, OutputError, StagedDir};
 use labelkit_model::{Dataset, Precision, Visibility, WriteReport};
 use rayon::prelude::*;
 
+use crate::paths::img2label_name;
 use crate::project::{output_name, plan, scale, subset_folder, Plan, PlannedRow, RowGeom};
 use crate::{Error, ImageMode, Layout, Task, WriteOptions};
 
@@ -129,9 +130,16 @@ struct Subset {
     folder: String,
 }
 
-fn data_yaml_text(plan: &Plan, subsets: &[Subset]) -> String {
+/// The text of `data.yaml`. Without `yaml_path` it has no `path:` key:
+/// Ultralytics then takes the yaml's own folder as the dataset root, where
+/// a relative `path:` would be resolved against the working folder or its
+/// datasets folder.
+fn data_yaml_text(plan: &Plan, subsets: &[Subset], yaml_path: Option<&str>) -> String {
     let mut y = String::new();
-    y.push_str("# written by labelkit\npath: .\n");
+    y.push_str("# written by labelkit\n");
+    if let Some(p) = yaml_path {
+        let _ = writeln!(y, "path: {}", yaml_scalar(p));
+    }
     let images = |s: &Subset| yaml_scalar(&format!("images/{}", s.folder));
     for key in ["train", "val", "test"] {
         if let Some(s) = subsets.iter().find(|s| s.name == key) {
@@ -348,10 +356,14 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// a failure leaves nothing half-written. `out_dir` must not exist or be an
 /// empty folder.
 ///
-/// Ultralytics layout: `data.yaml` (`path: .`, one entry per subset, `nc`,
+/// Ultralytics layout: `data.yaml` (no `path:` unless
+/// [`WriteOptions::yaml_path`] gives one, one entry per subset, `nc`,
 /// `names`, and for pose `kpt_shape` and a `flip_idx` derived from the
-/// keypoint schema's left/right pairs), `labels/<subset>/<name>.txt` for
-/// every image (an empty file for an image without objects) and, by
+/// keypoint schema's left/right pairs), a label file for every image (an
+/// empty file for an image without objects) where Ultralytics looks for it:
+/// its image path `images/<subset>/<name>` with the last `images` folder
+/// made `labels` and the extension `.txt` (`labels/<subset>/<name>.txt`
+/// unless `<name>` has an `images` folder of its own) and, by
 /// [`WriteOptions::images`], the images in `images/<subset>/`. Darknet
 /// layout: `obj.names`, `obj.data`, `<subset>.txt` lists and
 /// `obj_<subset>_data/`.
@@ -363,8 +375,10 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// A row is one object: the shapes of one group with one label (a COCO
 /// annotation's box, polygon and keypoints) make one row. Detect writes the
 /// object's box (or, without one, the bounds of its polygons and masks),
-/// segment its first polygon (or, without one, its box as a 4-corner
-/// polygon), OBB its box, pose its box and keypoints; the other shapes of
+/// segment its first polygon (its parts joined into one ring, as
+/// Ultralytics' converter joins them), else its mask traced into one ring,
+/// else its box as a 4-corner polygon, OBB its box, pose its box and
+/// keypoints; the other shapes of
 /// the object are counted in the report ("polygons (detect keeps the
 /// box)"). Each box is a row of its own.
 ///
@@ -443,16 +457,19 @@ pub fn write_path(
         }
     }
 
+    // Ultralytics finds a label where its rule maps the image path written
+    // in data.yaml (`images/<subset>/<name>`): the last `images` folder of
+    // the path, which may be inside `<name>`. Darknet keeps labels beside
+    // the images.
     let label_rel = |name: &str| -> String {
-        let with_txt = match name.rfind('.') {
-            Some(dot) if dot > name.rfind('/').map_or(0, |s| s + 1) => {
-                format!("{}.txt", &name[..dot])
-            }
-            _ => format!("{name}.txt"),
-        };
         match options.layout {
-            Layout::Ultralytics => with_txt.replacen("images/", "labels/", 1),
-            Layout::Darknet => with_txt,
+            Layout::Ultralytics => img2label_name(name, "labels"),
+            Layout::Darknet => match name.rfind('.') {
+                Some(dot) if dot > name.rfind('/').map_or(0, |s| s + 1) => {
+                    format!("{}.txt", &name[..dot])
+                }
+                _ => format!("{name}.txt"),
+            },
         }
     };
     let copies = options.images != ImageMode::Reference;
@@ -532,7 +549,7 @@ pub fn write_path(
 
     match options.layout {
         Layout::Ultralytics => {
-            let text = data_yaml_text(&plan, &subsets);
+            let text = data_yaml_text(&plan, &subsets, options.yaml_path.as_deref());
             fs::write(root.join("data.yaml"), text)
                 .map_err(|e| Error::io(root.join("data.yaml"), e))?;
         }

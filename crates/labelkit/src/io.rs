@@ -141,6 +141,9 @@ pub struct WriteOptions {
     /// name, and a label that is not among them is left out and counted in
     /// the report. `None` numbers the dataset's labels in their order.
     pub yolo_classes: Option<Vec<String>>,
+    /// YOLO (Ultralytics layout): the `path:` written into `data.yaml`;
+    /// `None` writes none (Ultralytics then uses the yaml's own folder).
+    pub yolo_yaml_path: Option<String>,
 }
 
 impl WriteOptions {
@@ -190,6 +193,13 @@ impl WriteOptions {
     #[must_use]
     pub fn yolo_classes(mut self, names: Vec<String>) -> Self {
         self.yolo_classes = Some(names);
+        self
+    }
+
+    /// Sets the `path:` written into a YOLO `data.yaml`.
+    #[must_use]
+    pub fn yolo_yaml_path(mut self, path: impl Into<String>) -> Self {
+        self.yolo_yaml_path = Some(path.into());
         self
     }
 }
@@ -676,6 +686,7 @@ fn write_yolo(
     }
     o.task = options.yolo_task;
     o.class_map.clone_from(&options.yolo_classes);
+    o.yaml_path.clone_from(&options.yolo_yaml_path);
     o.layout = if format == Format::YoloDarknet {
         labelkit_yolo::Layout::Darknet
     } else {

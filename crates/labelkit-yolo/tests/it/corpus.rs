@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use labelkit_diagnostics::Severity;
 use labelkit_model::{Geometry, Visibility};
 use labelkit_yolo::{read_path, ReadOptions};
 
@@ -180,12 +181,68 @@ fn ultralytics_segmentation() {
 
 #[test]
 fn roboflow_relative_quirks() {
-    let l = read_path(
-        &corpus("datumaro-openvino/tests/assets/roboflow_dataset/yolo"),
-        &ReadOptions::default(),
-    )
-    .unwrap();
-    assert!(l.issues.is_empty(), "{:?}", l.issues);
+    let root = corpus("datumaro-openvino/tests/assets/roboflow_dataset/yolo");
+    let l = read_path(&root, &ReadOptions::default()).unwrap();
+    // `train: ../train/images` names a folder beside the dataset, which
+    // does not exist: as Ultralytics does, the `../` is dropped, and a
+    // note at the key says which folder was read. `val: ../valid/images`
+    // is found as `val/images` only by labelkit's own fallback, said too.
+    let notes: Vec<(&str, Severity, (u32, u32), &str)> = l
+        .issues
+        .iter()
+        .map(|d| {
+            let at = d.primary.as_ref().unwrap();
+            let text = l.sources.get(at.file).unwrap().text();
+            let line = text[..at.span.start as usize]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            (
+                d.code.as_str(),
+                d.severity,
+                (line as u32 + 1, at.span.start),
+                d.message.as_str(),
+            )
+        })
+        .collect();
+    // The root as the reader names it: `..` resolved in the path.
+    let mut clean = std::path::PathBuf::new();
+    for c in root.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            c => clean.push(c),
+        }
+    }
+    let root = clean.display();
+    assert_eq!(
+        notes,
+        [
+            (
+                "F011",
+                Severity::Info,
+                (1, 0),
+                format!(
+                    "`train: ../train/images` names nothing in the dataset root {root}; read \
+                     `train/images` instead (as Ultralytics does, the leading `../` was dropped; \
+                     Ultralytics reads the same folder)"
+                )
+                .as_str()
+            ),
+            (
+                "F011",
+                Severity::Info,
+                (2, 23),
+                format!(
+                    "`val: ../valid/images` names nothing in the dataset root {root}; read \
+                     `val/images` instead (`valid` and `val` were tried for each other; \
+                     Ultralytics does not, and will not find these images)"
+                )
+                .as_str()
+            ),
+        ]
+    );
     let d = &l.dataset;
     let names: Vec<(&str, Option<&str>, u32, u32)> = d
         .images
@@ -206,6 +263,20 @@ fn roboflow_relative_quirks() {
         boxes(d, 2),
         [(0, 0.0, 0.0, 1.0, 2.0), (1, 0.0, 0.0, 9.0, 1.0)]
     );
+}
+
+/// Copies a folder of regular files and folders.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
 }
 
 #[test]
@@ -332,6 +403,41 @@ fn dagshub_custom_label_dirs() {
         .to_string();
     assert!(err.contains("several dataset yaml files"), "{err}");
 
+    // Their yaml files name no `train:` images (DagsHub's importer walks
+    // the folders): Ultralytics refuses them, and so does labelkit, at the
+    // start of the file, naming the key.
+    for file in [
+        "bbox_and_segmentation.yaml",
+        "pose_2dim.yaml",
+        "pose_3dim.yaml",
+    ] {
+        let Err(labelkit_yolo::Error::Parse(e)) =
+            read_path(&res.join(file), &ReadOptions::default())
+        else {
+            panic!("{file} was read without `train:`");
+        };
+        assert_eq!(e.location.path, res.join(file));
+        assert_eq!((e.location.line, e.location.column), (1, 1), "{file}");
+        assert_eq!(
+            e.message,
+            "`train:` key missing: Ultralytics requires `train` and `val` in every data.yaml, \
+             each naming images relative to the dataset root (a folder, a .txt list of images, \
+             or a list of these)"
+        );
+    }
+    // With `train: images` added (relative to their `path: data`), the
+    // custom label folders read.
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(&res, copy.path());
+    for file in [
+        "bbox_and_segmentation.yaml",
+        "pose_2dim.yaml",
+        "pose_3dim.yaml",
+    ] {
+        let text = std::fs::read_to_string(res.join(file)).unwrap();
+        std::fs::write(copy.path().join(file), format!("{text}\ntrain: images\n")).unwrap();
+    }
+    let res = copy.path().to_path_buf();
     let yaml = res.join("bbox_and_segmentation.yaml");
     let l = read_path(
         &yaml,

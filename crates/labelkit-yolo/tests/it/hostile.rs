@@ -614,28 +614,35 @@ fn file_names_that_are_not_utf8_stay_distinct() {
 }
 
 #[test]
-fn labels_without_an_images_folder_are_read_and_reported() {
+fn a_data_yaml_without_train_is_refused_and_loose_labels_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(&root.join("data.yaml"), "names: [a, b]\n");
+    write(&root.join("data.yaml"), "nc: 2\nnames: [a, b]\n");
     write(&root.join("labels/train/a.txt"), "1 0.5 0.5 0.2 0.2\n");
     write(&root.join("labels/val/b.txt"), "0 0.5 0.5 0.2 0.2\n");
+    // Ultralytics refuses a data.yaml without `train:`; so does labelkit,
+    // rather than reading a dataset of nothing.
+    let Err(Error::Parse(e)) = read(root, ReadOptions::default()) else {
+        panic!("a data.yaml without `train:` was read");
+    };
+    assert_eq!(e.location.path, root.join("data.yaml"));
+    assert_eq!((e.location.line, e.location.column), (1, 1));
+    assert!(e.message.starts_with("`train:` key missing: "), "{e}");
+    // An empty `train:` is refused at its key.
+    write(&root.join("data.yaml"), "nc: 2\ntrain:\nnames: [a, b]\n");
+    let Err(Error::Parse(e)) = read(root, ReadOptions::default()) else {
+        panic!("a data.yaml with an empty `train:` was read");
+    };
+    assert_eq!((e.location.line, e.location.column), (2, 1));
+    assert!(e.message.starts_with("`train:` is empty: "), "{e}");
+    // Without a data.yaml (names from obj.names), label files without
+    // images are still read.
+    fs::remove_file(root.join("data.yaml")).unwrap();
+    write(&root.join("obj.names"), "a\nb\n");
     let l = read(root, ReadOptions::default()).unwrap();
     let names = image_names(&l);
     assert_eq!(names, ["images/train/a.jpg", "images/val/b.jpg"]);
     assert_eq!(l.dataset.annotations.len(), 2);
-    let labels = root.join("labels");
-    let warning = format!(
-        "2 label files under {} but no images/ folder: read without image sizes (their coordinates stay normalised)",
-        labels.display()
-    );
-    let d = l
-        .issues
-        .iter()
-        .find(|d| d.message == warning)
-        .unwrap_or_else(|| panic!("{:?}", issues(&l)));
-    assert_eq!((d.code.as_str(), d.severity), ("F011", Severity::Warning));
-    assert_eq!(d.path.as_deref(), Some(labels.as_path()));
 }
 
 /// The crafted `data.yaml` inputs above, as fuzz seeds (checked to be
@@ -793,4 +800,101 @@ fn a_darknet_image_list_that_is_a_fifo_is_reported_at_its_key() {
         )
     );
     assert_eq!(placed(&l, d, dir.path()), "obj.data:2:1");
+}
+
+#[test]
+fn a_dot_dot_entry_is_refused_when_it_leads_out_and_read_inside_only_when_it_names_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let outer = dir.path();
+    let ds = outer.join("ds");
+    write(
+        &ds.join("data.yaml"),
+        "names: [a]\ntrain: ../train/images\n",
+    );
+    write(&ds.join("train/images/in.png"), png(10, 20));
+    write(&ds.join("train/labels/in.txt"), "0 0.5 0.5 0.2 0.2\n");
+    // Nothing at ../train/images: read as train/images, inside, said in a
+    // note at the key.
+    let l = read(&ds, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["train/images/in.png"]);
+    let notes: Vec<_> = l
+        .issues
+        .iter()
+        .map(|d| (d.code.as_str(), d.severity, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [(
+            "F011",
+            Severity::Info,
+            format!(
+                "`train: ../train/images` names nothing in the dataset root {}; read \
+                 `train/images` instead (as Ultralytics does, the leading `../` was dropped; \
+                 Ultralytics reads the same folder)",
+                ds.display()
+            )
+            .as_str()
+        )]
+    );
+    // A folder there, outside the dataset: refused at the key, as
+    // Ultralytics would read it (not the one inside), unless allowed.
+    write(&outer.join("train/images/out.png"), png(30, 40));
+    write(&outer.join("train/labels/out.txt"), "0 0.5 0.5 0.2 0.2\n");
+    let e = read(&ds, ReadOptions::default()).unwrap_err().to_string();
+    let yaml = ds.join("data.yaml");
+    assert!(
+        e.starts_with(&format!("{}:2:1: `train`: ", yaml.display())),
+        "{e}"
+    );
+    assert!(e.contains("pass --allow-outside"), "{e}");
+    let l = read(&ds, ReadOptions::default().allow_outside_root(true)).unwrap();
+    assert_eq!(l.dataset.images.len(), 1);
+    assert_eq!(
+        (l.dataset.images[0].width, l.dataset.images[0].height),
+        (30, 40)
+    );
+    assert!(l.issues.is_empty(), "{:?}", l.issues);
+}
+
+#[test]
+fn a_split_that_names_nothing_is_said_not_read_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path();
+    write(
+        &ds.join("data.yaml"),
+        "names: [a]\ntrain: images/train\nval: images/val\ntest: images/train\n",
+    );
+    write(&ds.join("images/train/a.png"), png(10, 20));
+    write(&ds.join("labels/train/a.txt"), "0 0.5 0.5 0.2 0.2\n");
+    let l = read(ds, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/train/a.png"]);
+    let got: Vec<_> = l
+        .issues
+        .iter()
+        .map(|d| {
+            let at = d.primary.as_ref().unwrap().span.start;
+            (d.code.as_str(), d.severity, at, d.message.as_str())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "F004",
+            Severity::Warning,
+            // `val` on line 3.
+            "names: [a]\ntrain: images/train\n".len() as u32,
+            format!(
+                "`val: images/val` names nothing in the dataset root {} and no label files were \
+                 found for it: no images read for `val` (Ultralytics refuses a split whose images \
+                 are not found)",
+                ds.display()
+            )
+            .as_str()
+        )]
+    );
+    // Label files without their images are found: nothing to say.
+    write(&ds.join("labels/val/b.txt"), "0 0.5 0.5 0.2 0.2\n");
+    let l = read(ds, ReadOptions::default()).unwrap();
+    assert_eq!(image_names(&l), ["images/train/a.png", "images/val/b.jpg"]);
+    assert!(!l.issues.iter().any(|d| d.code == "F004"), "{:?}", l.issues);
 }

@@ -824,7 +824,7 @@ fn names_and_subsets_cannot_inject_keys_into_data_yaml() {
         .map(|k| k.as_str().unwrap().to_owned())
         .collect();
     keys.sort();
-    assert_eq!(keys, ["names", "nc", "path", "task", "train", "val"]);
+    assert_eq!(keys, ["names", "nc", "task", "train", "val"]);
     assert_eq!(
         doc["train"].as_str(),
         Some("images/v_download_ bash -c 'touch _tmp_labelkit-pwned'_#")
@@ -871,7 +871,7 @@ fn names_and_subsets_cannot_inject_keys_into_data_yaml() {
                 .collect();
             assert_eq!(
                 String::from_utf8(o.stdout).unwrap(),
-                format!("names nc path task train val\n{}\n", hex.join(" "))
+                format!("names nc task train val\n{}\n", hex.join(" "))
             );
         }
         _ => eprintln!("PyYAML not available: data.yaml checked with yaml-rust2 only"),
@@ -1168,7 +1168,7 @@ proptest! {
         let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
         let mut keys: Vec<&str> = doc.as_hash().unwrap().keys().map(|k| k.as_str().unwrap()).collect();
         keys.sort_unstable();
-        prop_assert_eq!(keys, ["names", "nc", "path", "task", "train", "val"]);
+        prop_assert_eq!(keys, ["names", "nc", "task", "train", "val"]);
         for (i, c) in classes.iter().enumerate() {
             prop_assert_eq!(doc["names"][i].as_str(), Some(c.as_str()));
         }
@@ -1210,4 +1210,100 @@ fn many_rows_on_one_image_drop_only_their_duplicates() {
     for (c, row) in rows.iter().enumerate() {
         assert_eq!(row, &vec![c as f64, 0.015, 0.03, 0.03, 0.04], "row {c}");
     }
+}
+
+/// One image `a.jpg` of `width x height` whose objects are groups of the
+/// given shapes, label `thing`.
+fn one_image(width: u32, height: u32, groups: Vec<Vec<Geometry>>) -> Dataset {
+    let mut d = Dataset::default();
+    let label = d.labels.push(Label::new("thing"));
+    d.images.push(Image {
+        id: ImageId(1),
+        file_name: "a.jpg".into(),
+        width,
+        height,
+        ..Image::default()
+    });
+    let mut id = 1;
+    for (g, shapes) in groups.into_iter().enumerate() {
+        for geometry in shapes {
+            let mut a = Annotation::new(AnnotationId(id), ImageId(1), label, geometry);
+            a.group = Some(GroupId(g as u64 + 1));
+            d.annotations.push(a);
+            id += 1;
+        }
+    }
+    d
+}
+
+fn window_mask(left: u32, top: u32, width: u32, height: u32, counts: Vec<u32>) -> Geometry {
+    Geometry::Mask(labelkit_model::Mask {
+        encoding: labelkit_model::rle::MaskEncoding::Window {
+            left,
+            top,
+            width,
+            height,
+            counts,
+        },
+    })
+}
+
+#[test]
+fn segment_traces_masks_and_keeps_the_box_of_one_too_fragmented_to_trace() {
+    // A 4 x 2 mask at (2, 1) with a 2 x 1 notch: an L of 6 corners; its
+    // box is represented by the row.
+    let l_mask = window_mask(2, 1, 4, 2, vec![0, 2, 2, 4]);
+    let l_box = Geometry::Box(BoxGeom::from_xyxy(2.0, 1.0, 6.0, 3.0));
+    // One column of 2^20 + 1 rows: more row runs than are traced; its box
+    // is written instead.
+    let rows = (1u32 << 20) + 1;
+    let tall = window_mask(0, 0, 1, rows, vec![0, rows]);
+    let tall_box = Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 1.0, f64::from(rows)));
+    let d = one_image(10, rows, vec![vec![l_box, l_mask], vec![tall, tall_box]]);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    let report = write_path(&d, &target, &WriteOptions::default().task(Task::Segment)).unwrap();
+    let rows_read = label_rows(&target);
+    let h = f64::from(rows);
+    let px: Vec<Vec<(f64, f64)>> = rows_read
+        .iter()
+        .map(|r| {
+            r[1..]
+                .chunks(2)
+                .map(|c| ((c[0] * 10.0).round(), (c[1] * h).round()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        px[0],
+        [
+            (2.0, 1.0),
+            (4.0, 1.0),
+            (4.0, 2.0),
+            (6.0, 2.0),
+            (6.0, 3.0),
+            (2.0, 3.0)
+        ]
+    );
+    assert_eq!(px[1], [(0.0, 0.0), (1.0, 0.0), (1.0, h), (0.0, h)]);
+    assert_eq!(
+        report.count("masks written as polygons (traced along pixel borders)"),
+        1,
+        "{report}"
+    );
+    assert_eq!(
+        report.count("boxes (segment keeps the mask outline)"),
+        1,
+        "{report}"
+    );
+    assert_eq!(
+        report.count("masks too fragmented to trace (more than 2^20 row runs)"),
+        1,
+        "{report}"
+    );
+    assert_eq!(
+        report.count("boxes written as 4-corner polygons"),
+        1,
+        "{report}"
+    );
 }

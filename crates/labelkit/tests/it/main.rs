@@ -5,4 +5,5 @@
 mod coco_output;
 mod crowd;
 mod float_noise;
+mod masks;
 mod support;
