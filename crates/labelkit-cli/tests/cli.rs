@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod hook;
+
 const BIN: &str = env!("CARGO_BIN_EXE_labelkit");
 
 /// The repository root: the nearest folder above this package holding the
@@ -115,6 +117,8 @@ fn check_single_label_file_walks_up_to_its_dataset() {
     );
 }
 
+/// With `--skip-other-files` (the hook's flag; without it, naming a file
+/// that is not an annotation file is an error, see `hook.rs`).
 #[test]
 fn check_clean_dataset_exits_0_and_skips_non_annotation_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -124,6 +128,7 @@ fn check_clean_dataset_exits_0_and_skips_non_annotation_files() {
     let o = labelkit(
         &[
             "check",
+            "--skip-other-files",
             "labels/train/a.txt",
             "README.txt",
             "package.json",

@@ -907,6 +907,53 @@ pub fn find_config(label_path: &Path) -> Option<PathBuf> {
     find_config_in(label_path, "labels")
 }
 
+/// The layout of the YOLO dataset whose label tree holds the `.txt` file
+/// `path`, judged by its place alone (its content is not looked at): a
+/// `.txt` in an `obj_<subset>_data` folder, below a folder named `labels`
+/// (within the 12 folders [`find_config`] walks up), or beside an image of
+/// its stem under a dataset description is a label file, as the whole-dataset
+/// read takes it. A malformed label file is thereby still a label file, and
+/// its bad rows are reported where they are. `None` for anything else
+/// (`README.txt` beside `data.yaml`, a darknet image list `train.txt`).
+///
+/// Only fixed names are probed (no folder is listed).
+#[must_use]
+pub fn label_file_layout(path: &Path) -> Option<Layout> {
+    if !has_ext(path, "txt") {
+        return None;
+    }
+    if darknet_subset(path).is_some() {
+        return Some(Layout::Darknet);
+    }
+    let config = find_config(path);
+    let layout = || {
+        let darknet = config
+            .as_deref()
+            .and_then(Path::file_name)
+            .is_some_and(|n| {
+                n.eq_ignore_ascii_case("obj.data") || n.eq_ignore_ascii_case("obj.names")
+            });
+        if darknet {
+            Layout::Darknet
+        } else {
+            Layout::Ultralytics
+        }
+    };
+    let absolute = std::path::absolute(path).map_or_else(|_| clean(path), |a| clean(&a));
+    let in_labels = absolute
+        .ancestors()
+        .skip(1)
+        .take(CONFIG_DEPTH)
+        .any(|d| d.file_name().is_some_and(|n| n == "labels"));
+    if in_labels {
+        return Some(layout());
+    }
+    if config.is_some() && find_image(&path.with_extension("")).is_some() {
+        return Some(layout());
+    }
+    None
+}
+
 fn find_config_in(label_path: &Path, labels_dir: &str) -> Option<PathBuf> {
     let label_dir = label_path
         .parent()

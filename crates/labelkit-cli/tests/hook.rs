@@ -1,0 +1,258 @@
+//! The single-file path exactly as pre-commit calls it: the `entry` of
+//! `.pre-commit-hooks.yaml` run in the project's folder with the changed
+//! files, relative, appended.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use super::{labelkit, png, repo_root, stderr, stdout, yolo_dataset, BIN};
+
+/// The hook's `entry` from `.pre-commit-hooks.yaml`, as arguments.
+fn hook_entry() -> Vec<String> {
+    let text = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap();
+    let entry = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("entry:"))
+        .expect("an entry line");
+    let mut words: Vec<String> = entry.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(
+        words.first().map(String::as_str),
+        Some("labelkit"),
+        "{entry}"
+    );
+    words.remove(0);
+    words
+}
+
+/// Runs the hook on `files` (relative to `cwd`), as pre-commit does: no
+/// terminal, so concise output.
+pub(crate) fn hook(files: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN)
+        .args(hook_entry())
+        .args(files)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("labelkit runs")
+}
+
+/// A file whose row 2 has `abc` for a number, one whose rows are run
+/// together with commas, and a darknet label file with a comma row, each
+/// checked alone through the hook: every bad row is reported at its line
+/// and column, exactly as the whole-dataset check reports it.
+#[test]
+fn malformed_label_files_checked_alone_report_each_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(d, "0 0.5 0.5 0.4 0.6\n0 0.5 abc 0.2 0.2\n");
+    std::fs::write(d.join("images/train/b.png"), png(100, 100)).unwrap();
+    std::fs::write(
+        d.join("labels/train/b.txt"),
+        "0,0.5,0.5,0.4,0.6\n1,0.5,0.3,0.1,0.1\n",
+    )
+    .unwrap();
+    // A label file in a folder of the label tree that holds no image
+    // counterpart: still a label file by its place.
+    std::fs::create_dir_all(d.join("labels/extra")).unwrap();
+    std::fs::write(d.join("labels/extra/c.txt"), "person 0.5 0.5 0.2 0.2\n").unwrap();
+
+    let o = hook(
+        &[
+            "labels/train/a.txt",
+            "labels/train/b.txt",
+            "labels/extra/c.txt",
+        ],
+        d,
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
+    assert!(!stderr(&o).contains("skipped"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("all checks passed"), "{}", stderr(&o));
+    let f001: Vec<&str> = out.lines().filter(|l| l.contains(" F001 ")).collect();
+    assert_eq!(
+        f001,
+        [
+            "labels/extra/c.txt:1:1: F001 expected a class id, found \"person\"",
+            "labels/train/a.txt:2:7: F001 expected a number, found \"abc\"",
+            "labels/train/b.txt:1:1: F001 expected a class id, found \"0,0.5,0.5,0.4,0.6\"",
+            "labels/train/b.txt:2:1: F001 expected a class id, found \"1,0.5,0.3,0.1,0.1\"",
+        ],
+        "{out}"
+    );
+    // The whole dataset (whose `train` split is images/train) reports the
+    // same rows at the same places.
+    let whole = labelkit(&["check", ".", "--output-format", "concise"], d);
+    let whole_out = stdout(&whole);
+    let whole_f001: Vec<&str> = whole_out.lines().filter(|l| l.contains(" F001 ")).collect();
+    assert_eq!(whole_f001, f001[1..], "{whole_out}");
+
+    // Darknet: a label file of `obj_train_data`, and one beside its image
+    // in a folder the image list names, under `obj.data`.
+    let dk = d.join("dk");
+    std::fs::create_dir_all(dk.join("obj_train_data")).unwrap();
+    std::fs::create_dir_all(dk.join("data/obj")).unwrap();
+    std::fs::write(
+        dk.join("obj.data"),
+        "classes = 1\ntrain = data/train.txt\nnames = obj.names\n",
+    )
+    .unwrap();
+    std::fs::write(dk.join("obj.names"), "person\n").unwrap();
+    std::fs::write(dk.join("data/train.txt"), "data/obj/x.png\n").unwrap();
+    std::fs::write(dk.join("data/obj/x.png"), png(100, 100)).unwrap();
+    std::fs::write(dk.join("data/obj/x.txt"), "0 0.5 0.5 0.4 0.6\n0 0.5\n").unwrap();
+    std::fs::write(dk.join("obj_train_data/y.png"), png(100, 100)).unwrap();
+    std::fs::write(dk.join("obj_train_data/y.txt"), "0 0.5 0.5 0.4 0.6 ;\n").unwrap();
+    let o = hook(
+        &["data/obj/x.txt", "obj_train_data/y.txt", "data/train.txt"],
+        &dk,
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{}", stderr(&o));
+    let f: Vec<&str> = out.lines().filter(|l| l.contains(": F00")).collect();
+    assert_eq!(
+        f,
+        [
+            "data/obj/x.txt:2:1: F002 expected 4 values (a box) or an even number of at least 6 (a polygon) after the class id, found 1",
+            "obj_train_data/y.txt:1:19: F001 expected a number, found \";\"",
+        ],
+        "{out}"
+    );
+    // The image list is not a label file: one line says so.
+    assert_eq!(
+        stderr(&o)
+            .lines()
+            .filter(|l| l.starts_with("labelkit: skipped"))
+            .collect::<Vec<_>>(),
+        ["labelkit: skipped data/train.txt: a text file whose rows do not start with a class id"],
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A file named on the command line that is not an annotation file exits 2
+/// with the reason; the hook's flag turns each into one skip line.
+#[test]
+fn other_files_fail_when_named_and_are_one_line_skips_in_the_hook() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let files = [
+        (
+            "garbage.json",
+            "{\"name\": \"x\", \"files\": [\"images\"]}\n",
+            "a JSON object without images, annotations or categories",
+        ),
+        ("empty.json", "", "the file is empty"),
+        (
+            "list.json",
+            "[1, 2, 3]\n",
+            "a JSON list that is not a list of annotations",
+        ),
+        (
+            "README.txt",
+            "A dataset of people.\n",
+            "a text file whose rows do not start with a class id",
+        ),
+        (
+            "page.xml",
+            "<html><body/></html>\n",
+            "XML whose root element is not <annotations>",
+        ),
+    ];
+    for (name, text, _) in files {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+    for (name, _, reason) in files {
+        let o = labelkit(&["check", name], d);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "labelkit: error: {name}: cannot tell the annotation format: {reason} \
+                 (--skip-other-files skips files that are not annotations)\n"
+            )
+        );
+        assert_eq!(stdout(&o), "");
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.0).collect();
+    let o = hook(&names, d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expected: Vec<String> = files
+        .iter()
+        .map(|(name, _, reason)| format!("labelkit: skipped {name}: {reason}"))
+        .chain(["labelkit: no annotation file to check".to_owned()])
+        .collect();
+    assert_eq!(stderr(&o).lines().collect::<Vec<_>>(), expected);
+    assert_eq!(stdout(&o), "");
+}
+
+/// A CVAT file and a COCO file are never skipped: a DOCTYPE before
+/// `<annotations>` is refused as an error at its place, a COCO file whose
+/// keys come after a big `info` is checked, and a COCO file with a comment
+/// is an error at the comment.
+#[test]
+fn cvat_and_coco_files_are_never_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("cvat.xml"),
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE annotations [\n  <!ENTITY who \"person\">\n]>\n\
+         <annotations><version>1.1</version><image id=\"0\" name=\"a.jpg\" width=\"10\" height=\"10\">\
+         <box label=\"&who;\" xtl=\"1\" ytl=\"1\" xbr=\"5\" ybr=\"5\" occluded=\"0\"/></image></annotations>\n",
+    )
+    .unwrap();
+    let o = hook(&["cvat.xml"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: cvat.xml:2:1: a document type declaration (DTD) is refused: CVAT files \
+         have none, and labelkit never expands entities or fetches external definitions\n"
+    );
+    // Another DOCTYPE name with `>` in its subset: the root is still found.
+    std::fs::write(
+        d.join("other.xml"),
+        "<!DOCTYPE x [<!ENTITY a \"<b>\">]><annotations><version>1.1</version></annotations>",
+    )
+    .unwrap();
+    let o = hook(&["other.xml"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(
+            "labelkit: error: other.xml:1:1: a document type declaration (DTD) is refused"
+        ),
+        "{}",
+        stderr(&o)
+    );
+
+    let info = "x".repeat(400_000);
+    std::fs::write(
+        d.join("big.json"),
+        format!(
+            "{{\"info\": {{\"description\": \"{info}\", \"nested\": {{\"images\": 1}}}},\n\
+             \"images\": [{{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 100, \"height\": 100}}],\n\
+             \"annotations\": [{{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [10, 10, 2, 2], \"area\": 4, \"iscrowd\": 0}}],\n\
+             \"categories\": [{{\"id\": 1, \"name\": \"person\"}}]}}\n"
+        ),
+    )
+    .unwrap();
+    let o = hook(&["big.json"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .lines()
+            .any(|l| l.starts_with("big.json:3:") && l.contains(" G001 box `person` is 2x2 px")),
+        "{}",
+        stdout(&o)
+    );
+
+    std::fs::write(
+        d.join("comment.json"),
+        "{\n  // exported by hand\n  \"images\": [], \"annotations\": [], \"categories\": []\n}\n",
+    )
+    .unwrap();
+    let o = hook(&["comment.json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: comment.json:2:3: a comment: JSON has none (COCO tools refuse the file); remove it\n"
+    );
+}
