@@ -234,6 +234,16 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     }
     ui.progress_done();
     labelkit::rules::sort_diagnostics(&mut diagnostics, &sources);
+    // A data.yaml and one of its label files changed together each read
+    // the description: a finding about it comes once.
+    diagnostics.dedup_by(|a, b| {
+        a.code == b.code
+            && a.message == b.message
+            && (a.image, a.annotation) == (b.image, b.annotation)
+            && a.primary.as_ref().map(|l| l.span) == b.primary.as_ref().map(|l| l.span)
+            && labelkit::rules::diagnostic_path(a, &sources)
+                == labelkit::rules::diagnostic_path(b, &sources)
+    });
 
     if let Some((guard, file)) = &guard {
         // Never over an input, a file that was read or anything that is not

@@ -256,3 +256,38 @@ fn cvat_and_coco_files_are_never_skipped() {
         "labelkit: error: comment.json:2:3: a comment: JSON has none (COCO tools refuse the file); remove it\n"
     );
 }
+
+/// K006 points at the `flip_idx:` line of data.yaml, checked through the
+/// hook with a label file (once, though both read the description) and in
+/// the whole dataset.
+#[test]
+fn flip_idx_mismatch_points_at_the_flip_idx_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("images/train")).unwrap();
+    std::fs::create_dir_all(d.join("labels/train")).unwrap();
+    std::fs::write(
+        d.join("data.yaml"),
+        "path: .\ntrain: images/train\nkpt_shape: [3, 3]\nflip_idx: [0, 1, 2]\nnames:\n  0: face\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("labelkit.toml"),
+        "[keypoints.face]\nnames = [\"left_eye\", \"right_eye\", \"nose\"]\nflip-pairs = [[0, 1]]\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("images/train/a.png"), png(100, 100)).unwrap();
+    std::fs::write(
+        d.join("labels/train/a.txt"),
+        "0 0.5 0.5 0.4 0.4 0.4 0.4 2 0.6 0.4 2 0.5 0.5 2\n",
+    )
+    .unwrap();
+    let k006 = "data.yaml:4:1: K006 flip_idx entry 0 (`left_eye`) is 0, the schema's left/right pairs give 1";
+    let o = hook(&["labels/train/a.txt", "data.yaml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{k006}\n"));
+    let o = hook(&["data.yaml"], d);
+    assert_eq!(stdout(&o), format!("{k006}\n"));
+    let whole = labelkit(&["check", "data.yaml", "--select", "K006"], d);
+    assert_eq!(stdout(&whole), format!("{k006}\n"));
+}

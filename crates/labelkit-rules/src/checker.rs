@@ -207,6 +207,7 @@ impl<'r> Checker<'r> {
                     image,
                     annotation,
                     label: None,
+                    info_key: None,
                     related: Vec::new(),
                     help: f.help,
                 };
@@ -277,7 +278,8 @@ fn run_rules(cx: &Context<'_>, rules: &[(&'static str, &dyn Rule)]) -> Vec<Findi
 }
 
 /// Turns a finding into a diagnostic pointing at the annotation, else the
-/// image, else the label, else the dataset file.
+/// image, else the dataset fact (`info.extra` key), else the label, else
+/// the dataset file.
 fn to_diagnostic(
     meta: &RuleMeta,
     severity: Severity,
@@ -291,6 +293,7 @@ fn to_diagnostic(
         .annotation
         .and_then(|a| spans.annotation(a))
         .or_else(|| f.image.and_then(|i| spans.image(i)))
+        .or_else(|| f.info_key.and_then(|k| spans.info(k)))
         .or_else(|| f.label.and_then(|l| spans.label(l)));
     if let Some(s) = span {
         d = d.at(s.file, s.span);

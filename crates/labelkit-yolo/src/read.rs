@@ -32,6 +32,8 @@ struct Schema {
     task: Option<Task>,
     /// The file that declared the names, and the span of the declaration.
     names_at: Option<SourceSpan>,
+    /// Where `flip_idx` was declared.
+    flip_idx_at: Option<SourceSpan>,
 }
 
 /// One image of the dataset and where its label file is.
@@ -535,6 +537,7 @@ fn schema_from_yaml(yaml: &DataYaml, names_at: Option<SourceSpan>) -> Schema {
         kpt_names: yaml.kpt_names.clone(),
         task: yaml.task,
         names_at,
+        flip_idx_at: None,
     }
 }
 
@@ -551,8 +554,8 @@ fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, E
         file,
         span: key_span(&text, "names"),
     };
-    let schema = schema_from_yaml(&yaml, Some(names_at));
-    check_flip_idx(&schema, file, &text, &mut loaded.issues);
+    let mut schema = schema_from_yaml(&yaml, Some(names_at));
+    place_flip_idx(&mut schema, file, &text, &mut loaded.issues);
     let (entries, issues) = collect_ultralytics(
         &root,
         &yaml,
@@ -600,7 +603,15 @@ fn yaml_root(
     Ok((root, scope))
 }
 
-fn check_flip_idx(schema: &Schema, file: FileId, text: &str, issues: &mut Vec<Diagnostic>) {
+/// Records where `flip_idx` is declared in `text` (for findings about it)
+/// and reports one that is no permutation of the keypoints.
+fn place_flip_idx(schema: &mut Schema, file: FileId, text: &str, issues: &mut Vec<Diagnostic>) {
+    if schema.flip_idx.is_some() {
+        schema.flip_idx_at = Some(SourceSpan {
+            file,
+            span: key_span(text, "flip_idx"),
+        });
+    }
     if let (Some(flip), Some((n, _))) = (&schema.flip_idx, schema.kpt) {
         let is_perm = flip.len() == n && {
             let mut seen = vec![false; n];
@@ -1200,7 +1211,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
                     span: key_span(&text, "names"),
                 }),
             );
-            check_flip_idx(&schema, file, &text, &mut loaded.issues);
+            place_flip_idx(&mut schema, file, &text, &mut loaded.issues);
             scope
         }
         Some(cfg) => {
@@ -1732,6 +1743,9 @@ fn build(
             .info
             .extra
             .push((keys::FLIP_IDX.to_owned(), format!("[{}]", list.join(","))));
+        if let Some(at) = schema.flip_idx_at {
+            loaded.spans.info.push((keys::FLIP_IDX.to_owned(), at));
+        }
     }
     loaded.dataset.info.source_format = Some("yolo".into());
 
