@@ -291,3 +291,77 @@ fn flip_idx_mismatch_points_at_the_flip_idx_line() {
     let whole = labelkit(&["check", "data.yaml", "--select", "K006"], d);
     assert_eq!(stdout(&whole), format!("{k006}\n"));
 }
+
+/// A CVAT label used without a declaration, whose only shape is
+/// unreadable: D003 says so, and D002 does not call it declared but unused.
+/// With a readable shape, D003 counts it.
+#[test]
+fn an_undeclared_label_is_d003_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let xml = |ghost: &str| {
+        format!(
+            "<?xml version=\"1.0\"?>\n<annotations>\n  <version>1.1</version>\n  \
+             <meta><task><labels><label><name>person</name><type>rectangle</type></label></labels></task></meta>\n  \
+             <image id=\"0\" name=\"a.jpg\" width=\"100\" height=\"80\">\n    \
+             <box label=\"person\" occluded=\"0\" xtl=\"10\" ytl=\"10\" xbr=\"40\" ybr=\"50\" z_order=\"0\"/>\n    \
+             <box label=\"ghost\" occluded=\"0\" xtl=\"{ghost}\" ytl=\"10\" xbr=\"40\" ybr=\"50\" z_order=\"0\"/>\n  \
+             </image>\n</annotations>\n"
+        )
+    };
+    std::fs::write(d.join("skipped.xml"), xml("abc")).unwrap();
+    std::fs::write(d.join("read.xml"), xml("20")).unwrap();
+    let o = hook(&["skipped.xml", "read.xml"], d);
+    let out = stdout(&o);
+    let d_lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(": D00") && !l.contains(" D001 "))
+        .collect();
+    assert_eq!(
+        d_lines,
+        [
+            "read.xml:7:5: D003 class `ghost` is used 1 time(s) but not declared",
+            "skipped.xml:7:5: D003 class `ghost` is not declared; the shapes naming it could not be read (see their F findings)",
+        ],
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A normal CVAT skeleton with outside points (CVAT keeps their last
+/// coordinates) passes K003; a COCO point with visibility 0 and
+/// coordinates is still warned.
+#[test]
+fn outside_cvat_skeleton_points_are_not_k003() {
+    let root = repo_root();
+    let cvat = "tests/corpus/datumaro-cvat-ai/tests/assets/cvat_dataset/for_images/train.xml";
+    let text = std::fs::read_to_string(root.join(cvat)).unwrap();
+    assert_eq!(text.matches("outside=\"1\"").count(), 2);
+    let o = Command::new(BIN)
+        .args(hook_entry())
+        .args([cvat, "--select", "K"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("coco.json"),
+        "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 100, \"height\": 80}],\n\
+         \"annotations\": [{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [10, 10, 40, 40], \"area\": 1600, \"iscrowd\": 0, \"num_keypoints\": 1,\n\
+         \"keypoints\": [20, 20, 2, 30, 20, 0]}],\n\
+         \"categories\": [{\"id\": 1, \"name\": \"face\", \"keypoints\": [\"left_eye\", \"right_eye\"], \"skeleton\": []}]}\n",
+    )
+    .unwrap();
+    let o = hook(&["coco.json"], dir.path());
+    let out = stdout(&o);
+    let k003: Vec<&str> = out.lines().filter(|l| l.contains(" K003 ")).collect();
+    assert_eq!(
+        k003,
+        ["coco.json:2:17: K003 keypoints of `face` marked absent have coordinates: `right_eye` at (30, 20)"],
+        "{}",
+        stdout(&o)
+    );
+}
