@@ -211,7 +211,16 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                     ));
                     let loaded = labelkit::read(file, Some(*format), &options)?;
                     guard_read(&mut guard, file, *format, &loaded);
-                    let found = Checker::new(&registry, config, partial.clone()).check(&loaded);
+                    // Plugins may read the label files beside this one (a
+                    // copy's original, an original's copies).
+                    let neighbours = labelkit::neighbours::LabelFileNeighbours::new(
+                        file,
+                        *format,
+                        options.clone(),
+                    );
+                    let found = Checker::new(&registry, config, partial.clone())
+                        .with_neighbours(std::sync::Arc::new(neighbours))
+                        .check(&loaded);
                     absorb(&mut sources, &mut diagnostics, loaded, found);
                 }
             }

@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use super::{labelkit, png, repo_root, stderr, stdout, yolo_dataset, BIN};
+use super::{
+    augmented_copies_library, labelkit, png, repo_root, stderr, stdout, yolo_dataset, BIN,
+};
 
 /// The hook's `entry` from `.pre-commit-hooks.yaml`, as arguments.
 fn hook_entry() -> Vec<String> {
@@ -27,8 +29,15 @@ fn hook_entry() -> Vec<String> {
 /// Runs the hook on `files` (relative to `cwd`), as pre-commit does: no
 /// terminal, so concise output.
 pub(crate) fn hook(files: &[&str], cwd: &Path) -> Output {
+    hook_with(&[], files, cwd)
+}
+
+/// Runs the hook with the `args:` of a `.pre-commit-config.yaml` (placed
+/// by pre-commit after the entry, before the files).
+pub(crate) fn hook_with(args: &[&str], files: &[&str], cwd: &Path) -> Output {
     Command::new(BIN)
         .args(hook_entry())
+        .args(args)
         .args(files)
         .current_dir(cwd)
         .env_remove("NO_COLOR")
@@ -363,5 +372,99 @@ fn outside_cvat_skeleton_points_are_not_k003() {
         ["coco.json:2:17: K003 keypoints of `face` marked absent have coordinates: `right_eye` at (30, 20)"],
         "{}",
         stdout(&o)
+    );
+}
+
+/// The augmented-copies plugin in the hook: a changed original alone is
+/// compared with its copy on disk, a changed copy alone with its original
+/// on disk (ABI minor 1, the host's `siblings` request), and with
+/// `require-copies` an original without a copy and a copy without an
+/// original are reported; the whole dataset gives the same findings.
+#[test]
+fn augmented_copies_compares_a_changed_file_with_its_neighbours_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("images/train")).unwrap();
+    std::fs::create_dir_all(d.join("labels/train")).unwrap();
+    std::fs::write(
+        d.join("data.yaml"),
+        "path: .\ntrain: images/train\nnames:\n  0: person\n  1: head\n  2: dog\n",
+    )
+    .unwrap();
+    for name in ["a", "a_noise1", "b", "c_noise1"] {
+        std::fs::write(d.join(format!("images/train/{name}.png")), png(100, 100)).unwrap();
+    }
+    let person_and_head = "0 0.25 0.4 0.3 0.6\n1 0.2 0.17 0.1 0.1\n";
+    std::fs::write(d.join("labels/train/a.txt"), person_and_head).unwrap();
+    // The copy lost the person and gained a dog.
+    std::fs::write(
+        d.join("labels/train/a_noise1.txt"),
+        "1 0.2 0.17 0.1 0.1\n2 0.7 0.7 0.2 0.2\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("labels/train/b.txt"), person_and_head).unwrap();
+    std::fs::write(d.join("labels/train/c_noise1.txt"), person_and_head).unwrap();
+    std::fs::write(
+        d.join("labelkit.toml"),
+        format!(
+            "[plugins.augmented-copies]\npath = {:?}\nrequire-copies = true\n",
+            augmented_copies_library().display().to_string()
+        ),
+    )
+    .unwrap();
+    let args = ["--config", "labelkit.toml", "--select", "CPY"];
+    let run = |files: &[&str]| {
+        let o = hook_with(&args, files, d);
+        assert_eq!(o.status.code(), Some(1), "{files:?}: {}", stderr(&o));
+        stdout(&o).lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let missing = "CPY001 `person` box at [10, 10, 30, 60] of the original `images/train/a.png` (annotation 1) is missing in this copy";
+    let extra = "CPY002 `dog` box at [60, 60, 20, 20] is not in the original `images/train/a.png`";
+    // The copy changed: compared with its original on disk.
+    assert_eq!(
+        run(&["labels/train/a_noise1.txt"]),
+        [
+            format!("labels/train/a_noise1.txt:1:1: {missing}"),
+            format!("labels/train/a_noise1.txt:2:1: {extra}"),
+        ]
+    );
+    // The original changed: compared with its copy on disk; the findings
+    // stay on the checked file and name the copy.
+    assert_eq!(
+        run(&["labels/train/a.txt"]),
+        [
+            "labels/train/a.txt:1:1: CPY001 copy `images/train/a_noise1.png`: `person` box at [10, 10, 30, 60] of the original `images/train/a.png` (annotation 1) is missing in this copy",
+            "labels/train/a.txt:1:1: CPY002 copy `images/train/a_noise1.png`: `dog` box at [60, 60, 20, 20] is not in the original `images/train/a.png`",
+        ]
+    );
+    let no_copy = "labels/train/b.txt:1:1: CPY006 `images/train/b.png` has no copy (patterns: {name}_noise{n}.{ext})";
+    let no_original = "labels/train/c_noise1.txt:1:1: CPY005 copy of `images/train/c.png`, which is neither checked nor beside it";
+    assert_eq!(run(&["labels/train/b.txt"]), [no_copy]);
+    assert_eq!(run(&["labels/train/c_noise1.txt"]), [no_original]);
+    // The whole dataset: the same findings about the copy, the original
+    // without a copy and the copy without an original.
+    let o = labelkit(
+        &[
+            "check",
+            ".",
+            "--output-format",
+            "concise",
+            "--config",
+            "labelkit.toml",
+            "--select",
+            "CPY",
+        ],
+        d,
+    );
+    assert_eq!(
+        stdout(&o).lines().collect::<Vec<_>>(),
+        [
+            format!("labels/train/a_noise1.txt:1:1: {missing}").as_str(),
+            format!("labels/train/a_noise1.txt:2:1: {extra}").as_str(),
+            no_copy,
+            no_original,
+        ],
+        "{}",
+        stderr(&o)
     );
 }

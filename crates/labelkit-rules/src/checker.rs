@@ -22,6 +22,7 @@ pub struct Checker<'r> {
     registry: &'r Registry,
     config: &'r Config,
     selection: Selection,
+    neighbours: Option<std::sync::Arc<dyn crate::external::Neighbours>>,
 }
 
 impl<'r> Checker<'r> {
@@ -32,7 +33,16 @@ impl<'r> Checker<'r> {
             registry,
             config,
             selection,
+            neighbours: None,
         }
+    }
+
+    /// Lets plugins read the images beside those checked (see
+    /// [`crate::Neighbours`]): for a check of some files of a dataset.
+    #[must_use]
+    pub fn with_neighbours(mut self, neighbours: std::sync::Arc<dyn crate::Neighbours>) -> Self {
+        self.neighbours = Some(neighbours);
+        self
     }
 
     /// The selection in use.
@@ -157,7 +167,10 @@ impl<'r> Checker<'r> {
                 d
             };
             let options = self.config.plugins.get(&ext.name).unwrap_or(&empty);
-            if let Err(message) = ext.rules.begin(dataset, options) {
+            if let Err(message) = ext
+                .rules
+                .begin_with(dataset, options, self.neighbours.clone())
+            {
                 out.push(failed(format!(
                     "plugin `{}` failed to start: {message}",
                     ext.name

@@ -62,7 +62,7 @@ pub use checker::{diagnostic_path, sort_diagnostics, Checker};
 pub use config::{
     CompanionGroup, Config, ConfigError, LabelSchema, PartRule, Settings, CONFIG_FILE_NAME,
 };
-pub use external::{ExternalFinding, ExternalRules};
+pub use external::{ExternalFinding, ExternalRules, NeighbourQuery, Neighbourhood, Neighbours};
 pub use meta::{extract_module_doc, section, RuleMeta, RuleStatus, DOC_HEADINGS};
 pub use presets::{preset_toml, PRESET_NAMES};
 pub use registry::{is_kebab_case, Registry, RegistryError, RESERVED_PREFIXES};
