@@ -263,3 +263,60 @@ fn every_read_issue_has_fixture_files() {
         );
     }
 }
+
+/// The mutation of a real file: the generated clean people, written as a
+/// YOLO dataset with image headers beside it, have no read issue, whether
+/// the dataset is read whole or each label file alone (the hook's path);
+/// one row made malformed in one file gives exactly one F001, at its line
+/// and column, both ways.
+#[test]
+fn a_malformed_row_in_a_clean_export_is_the_only_read_issue() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let dataset = labelkit_rules::testgen::person_dataset(3, 2, 7);
+    labelkit_yolo::write_path(&dataset, &dir, &labelkit_yolo::WriteOptions::new()).unwrap();
+    let mut labels: Vec<PathBuf> = std::fs::read_dir(dir.join("labels/train"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    labels.sort();
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    png.extend(640u32.to_be_bytes());
+    png.extend(480u32.to_be_bytes());
+    png.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    std::fs::create_dir_all(dir.join("images/train")).unwrap();
+    for label in &labels {
+        let stem = label.file_stem().unwrap().to_string_lossy().into_owned();
+        std::fs::write(dir.join(format!("images/train/{stem}.jpg")), &png).unwrap();
+    }
+    let f = select("F", "");
+    let read_issues = |loaded: &Loaded| summary(&check(loaded, &f), &loaded.sources);
+    let whole = || labelkit_yolo::read_path(&dir, &labelkit_yolo::ReadOptions::default()).unwrap();
+    let alone = |label: &Path| {
+        labelkit_yolo::read_label_file(label, &labelkit_yolo::ReadOptions::default()).unwrap()
+    };
+    assert_eq!(read_issues(&whole()), Vec::<String>::new());
+    for label in &labels {
+        assert_eq!(read_issues(&alone(label)), Vec::<String>::new());
+    }
+
+    let text = std::fs::read_to_string(&labels[1]).unwrap();
+    let mut rows: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut values: Vec<&str> = rows[2].split(' ').collect();
+    values[2] = "abc";
+    let column = values[0].len() + values[1].len() + 3;
+    rows[2] = values.join(" ");
+    std::fs::write(&labels[1], rows.join("\n") + "\n").unwrap();
+    let expected = format!(
+        "{}:3:{column}: F001 error [image None annotation None] expected a number, found \"abc\"",
+        labels[1].display()
+    );
+    assert_eq!(
+        read_issues(&alone(&labels[1])),
+        std::slice::from_ref(&expected)
+    );
+    assert_eq!(read_issues(&whole()), [expected]);
+    assert_eq!(read_issues(&alone(&labels[0])), Vec::<String>::new());
+}
