@@ -8,7 +8,10 @@
 #    commit and builds the hook with `cargo install --bins --path .`;
 # 3. a commit of a clean YOLO label file is accepted;
 # 4. a commit of a label file holding a 2x2 px box is rejected, and the
-#    finding (G001 at labels/train/bad.txt:1:1) is printed.
+#    finding (G001 at labels/train/bad.txt:1:1) is printed;
+# 5. a commit of a label file whose row 2 is malformed is rejected with F001
+#    at labels/train/good.txt:2:7;
+# 6. a commit of a README.txt and a package.json (not annotations) passes.
 #
 # Only committed work is tested (pre-commit clones `rev`). The first run
 # builds labelkit in release mode: allow several minutes.
@@ -104,4 +107,27 @@ if git log --oneline | grep -q "bad labels"; then
     fail "the rejected commit is in the history"
 fi
 
-echo "pre-commit-e2e: 2 passed, 0 failed"
+echo "pre-commit-e2e: committing a label file whose row 2 is malformed"
+# Row 2 has `abc` for a number: checked alone it is still a label file, and
+# the row is reported at its line and column.
+printf '0 0.5 0.5 0.4 0.6\n0 0.5 abc 0.2 0.2\n' > labels/train/good.txt
+git add labels/train/good.txt
+if git commit --quiet -m "malformed row" > "$work/malformed.log" 2>&1; then
+    cat "$work/malformed.log" >&2
+    fail "the commit with a malformed row was accepted"
+fi
+cat "$work/malformed.log"
+grep -q 'labels/train/good.txt:2:7: F001 expected a number, found "abc"' "$work/malformed.log" \
+    || fail "the rejection does not show 'labels/train/good.txt:2:7: F001'"
+git checkout --quiet HEAD -- labels/train/good.txt
+
+echo "pre-commit-e2e: committing a README.txt and a package.json (not annotations)"
+printf 'A dataset of people.\n' > README.txt
+printf '{"name": "x"}\n' > package.json
+git add README.txt package.json
+if ! git commit --quiet -m "prose" > "$work/prose.log" 2>&1; then
+    cat "$work/prose.log" >&2
+    fail "the commit of files that are not annotations was rejected"
+fi
+
+echo "pre-commit-e2e: 4 passed, 0 failed"

@@ -271,6 +271,8 @@ static const LkPluginV1 TABLE = {
     finish,
     close_session,
     free_buffer,
+    /* open_with_host (minor 1): none, so the host calls open_session. */
+    NULL,
 };
 
 const LkPluginV1 *labelkit_plugin_v1(void) { return &TABLE; }

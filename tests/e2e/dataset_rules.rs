@@ -215,8 +215,8 @@ fn yolo_missing_files_and_a_wrong_flip_idx_are_flagged_where_they_are() {
         [
             found("D005", Some(2), "b.txt:1:1"),
             found("D006", Some(3), "c.txt:1:1"),
-            // Dataset-wide: at the declaration of the label it concerns.
-            found("K006", None, "data.yaml:5:1"),
+            // At the `flip_idx:` line it is about (not `names:`).
+            found("K006", None, "data.yaml:4:1"),
         ]
     );
 }

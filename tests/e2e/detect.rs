@@ -68,11 +68,33 @@ fn yolo_folders_yaml_label_files_and_darknet() {
     }
 }
 
+/// A `.txt` in a YOLO dataset's label tree is a label file by its place,
+/// whatever it holds: alone, a README in `labels/` is read and reported as
+/// the whole-dataset read reports it (F001 at its first word), never
+/// skipped. Prose outside the label tree is still not a label file.
 #[test]
-fn prose_is_not_a_label_file() {
+fn a_txt_in_the_label_tree_is_a_label_file_whatever_it_holds() {
     let readme = corpus("datumaro-openvino/tests/assets/yolo_dataset/labels/README.txt");
     assert!(readme.is_file(), "{}", readme.display());
-    match detect(&readme) {
+    // `obj.names` beside it: the darknet layout.
+    assert_eq!(detect(&readme).unwrap(), Format::YoloDarknet);
+    let alone = labelkit::read(&readme, None, &labelkit::ReadOptions::new()).unwrap();
+    let f001: Vec<_> = alone.issues.iter().filter(|d| d.code == "F001").collect();
+    assert_eq!(f001.len(), 1, "{:?}", alone.issues);
+    assert_eq!(f001[0].message, "expected a class id, found \"This\"");
+    let at = f001[0].primary.as_ref().unwrap();
+    let file = alone.sources.get(at.file).unwrap();
+    assert!(file.path().ends_with("labels/README.txt"));
+    let lc = file.line_col(at.span.start);
+    assert_eq!((lc.line, lc.column), (1, 1));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("README.txt"),
+        "This folder holds a dataset.\n",
+    )
+    .unwrap();
+    match detect(&dir.path().join("README.txt")) {
         Err(Error::Undetected { reason, .. }) => {
             assert!(reason.contains("class id"), "{reason}");
         }

@@ -214,8 +214,14 @@ pub(crate) enum OutputFormatArg {
 pub(crate) struct CheckArgs {
     /// Datasets, annotation files or YOLO label files (default: the current
     /// folder). A label file is checked with its dataset's classes, found by
-    /// walking up; files that are not annotations are skipped.
+    /// walking up. A named file that is not an annotation file is an error
+    /// (exit 2), unless `--skip-other-files` is given.
     pub(crate) paths: Vec<PathBuf>,
+    /// Skip, with a one-line note, named files that are not annotation
+    /// files (a README.txt, a package.json) instead of failing: for
+    /// pre-commit, which passes every changed .json, .xml and .txt.
+    #[arg(long)]
+    pub(crate) skip_other_files: bool,
     /// How to print findings.
     #[arg(long, value_enum)]
     pub(crate) output_format: Option<OutputFormatArg>,

@@ -10,8 +10,13 @@
 //!   since a few files are not the dataset;
 //! - a `data.yaml` or `obj.names` is checked on its own (it parses, its
 //!   `flip_idx` is a left/right permutation), without reading every label;
-//! - anything else pre-commit's file pattern lets through (`README.txt`,
-//!   `package.json`, an image list) is skipped with a note.
+//! - a `.txt` in a YOLO dataset's label tree is a label file whatever it
+//!   holds, so a malformed one has its bad rows reported;
+//! - anything else (`README.txt`, `package.json`, an image list, an empty
+//!   file) is an error naming the reason (exit 2), or, with
+//!   `--skip-other-files` (which the pre-commit hook passes, since
+//!   pre-commit hands over every changed `.json`, `.xml` and `.txt`), is
+//!   skipped with a one-line note.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,8 +48,14 @@ pub(crate) enum Target {
     Skip { path: PathBuf, reason: String },
 }
 
-/// Sorts paths into targets, grouping label files by dataset.
-pub(crate) fn plan(paths: &[PathBuf], forced: Option<Format>) -> anyhow::Result<Vec<Target>> {
+/// Sorts paths into targets, grouping label files by dataset. A file that
+/// is not an annotation file is an error naming the reason, or a
+/// [`Target::Skip`] with `skip_other_files` (the pre-commit hook's flag).
+pub(crate) fn plan(
+    paths: &[PathBuf],
+    forced: Option<Format>,
+    skip_other_files: bool,
+) -> anyhow::Result<Vec<Target>> {
     let mut targets = Vec::new();
     let mut groups: BTreeMap<(PathBuf, Format), Vec<PathBuf>> = BTreeMap::new();
     for path in paths {
@@ -64,12 +75,17 @@ pub(crate) fn plan(paths: &[PathBuf], forced: Option<Format>) -> anyhow::Result<
             Some(f) => f,
             None => match labelkit::detect(path) {
                 Ok(f) => f,
-                Err(labelkit::Error::Undetected { reason, .. }) => {
+                Err(labelkit::Error::Undetected { reason, .. }) if skip_other_files => {
                     targets.push(Target::Skip {
                         path: path.clone(),
                         reason,
                     });
                     continue;
+                }
+                Err(e @ labelkit::Error::Undetected { .. }) => {
+                    return Err(anyhow!(
+                        "{e} (--skip-other-files skips files that are not annotations)"
+                    ));
                 }
                 Err(e) => return Err(e.into()),
             },
@@ -163,7 +179,7 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
         // Refused before the work when the inputs alone tell.
         check_baseline_output(guard, file)?;
     }
-    let targets = plan(&paths, forced)?;
+    let targets = plan(&paths, forced, args.skip_other_files)?;
     // Declared image sizes are compared with the image files wherever the
     // files are found beside the annotation file (D007).
     let mut options = ReadOptions::new().verify_image_sizes(true);
@@ -195,7 +211,16 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                     ));
                     let loaded = labelkit::read(file, Some(*format), &options)?;
                     guard_read(&mut guard, file, *format, &loaded);
-                    let found = Checker::new(&registry, config, partial.clone()).check(&loaded);
+                    // Plugins may read the label files beside this one (a
+                    // copy's original, an original's copies).
+                    let neighbours = labelkit::neighbours::LabelFileNeighbours::new(
+                        file,
+                        *format,
+                        options.clone(),
+                    );
+                    let found = Checker::new(&registry, config, partial.clone())
+                        .with_neighbours(std::sync::Arc::new(neighbours))
+                        .check(&loaded);
                     absorb(&mut sources, &mut diagnostics, loaded, found);
                 }
             }
@@ -218,6 +243,16 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     }
     ui.progress_done();
     labelkit::rules::sort_diagnostics(&mut diagnostics, &sources);
+    // A data.yaml and one of its label files changed together each read
+    // the description: a finding about it comes once.
+    diagnostics.dedup_by(|a, b| {
+        a.code == b.code
+            && a.message == b.message
+            && (a.image, a.annotation) == (b.image, b.annotation)
+            && a.primary.as_ref().map(|l| l.span) == b.primary.as_ref().map(|l| l.span)
+            && labelkit::rules::diagnostic_path(a, &sources)
+                == labelkit::rules::diagnostic_path(b, &sources)
+    });
 
     if let Some((guard, file)) = &guard {
         // Never over an input, a file that was read or anything that is not
@@ -276,7 +311,10 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
         )
     {
         let warnings = diagnostics.len() - errors;
-        if diagnostics.is_empty() {
+        let skipped_all = targets.iter().all(|t| matches!(t, Target::Skip { .. }));
+        if diagnostics.is_empty() && skipped_all {
+            eprintln!("labelkit: no annotation file to check");
+        } else if diagnostics.is_empty() {
             eprintln!("labelkit: all checks passed");
         } else {
             eprintln!(
@@ -590,7 +628,7 @@ mod tests {
             root.join("data.yaml"),
             root.join("labels/train/a.txt"),
         ];
-        let targets = plan(&paths, None).unwrap();
+        let targets = plan(&paths, None, true).unwrap();
         assert_eq!(targets.len(), 3, "{targets:?}");
         assert!(matches!(&targets[0], Target::Skip { path, .. } if path.ends_with("README.txt")));
         assert!(matches!(

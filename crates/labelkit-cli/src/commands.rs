@@ -131,7 +131,9 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         );
         eprint!("{text}");
     }
-    if !ui.quiet || !report.write.is_lossless() || report.write.notes().next().is_some() {
+    // `-q`: nothing but findings (the read issues above) and errors; the
+    // report's losses are refused with `--strict`.
+    if !ui.quiet {
         eprintln!(
             "{} -> {} ({} -> {}): {}",
             args.input.display(),

@@ -8,6 +8,8 @@ mod images;
 mod trusted;
 mod yolo_copy;
 
+mod hook;
+
 const BIN: &str = env!("CARGO_BIN_EXE_labelkit");
 
 /// The repository root: the nearest folder above this package holding the
@@ -119,6 +121,8 @@ fn check_single_label_file_walks_up_to_its_dataset() {
     );
 }
 
+/// With `--skip-other-files` (the hook's flag; without it, naming a file
+/// that is not an annotation file is an error, see `hook.rs`).
 #[test]
 fn check_clean_dataset_exits_0_and_skips_non_annotation_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,6 +132,7 @@ fn check_clean_dataset_exits_0_and_skips_non_annotation_files() {
     let o = labelkit(
         &[
             "check",
+            "--skip-other-files",
             "labels/train/a.txt",
             "README.txt",
             "package.json",
@@ -2413,4 +2418,78 @@ fn convert_refuses_a_data_yaml_without_train_naming_the_key() {
         )
     );
     assert!(!dir.path().join("x.json").exists());
+}
+
+/// `-q` prints the findings (read issues) and errors only: no conversion
+/// report, not even one with losses (`--strict` refuses those).
+#[test]
+fn quiet_convert_prints_findings_but_no_loss_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(&d.join("ds"), "0 0.5 0.5 0.2 0.2\n1 0.5 0.5\n");
+    let o = labelkit(
+        &[
+            "convert",
+            "ds/data.yaml",
+            "--to",
+            "cvat",
+            "-o",
+            "o.xml",
+            "-q",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "ds/labels/train/a.txt:2:1: F002 expected 4 values (a box) or an even number of at \
+         least 6 (a polygon) after the class id, found 2\n"
+    );
+    assert!(d.join("o.xml").is_file());
+    let o = labelkit(
+        &[
+            "convert",
+            "ds/data.yaml",
+            "--to",
+            "coco",
+            "-o",
+            "o.json",
+            "-q",
+            "--strict",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("strict conversion to coco refused: 1 x input the reader had to skip"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The sample finding at the top of the README is a line that
+/// `labelkit check examples/person-dataset` prints.
+#[test]
+fn the_readme_sample_finding_is_real() {
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let sample = readme
+        .split("```\n")
+        .nth(1)
+        .and_then(|block| block.lines().next())
+        .expect("the first code block of the README");
+    let o = labelkit(
+        &[
+            "check",
+            "examples/person-dataset",
+            "--output-format",
+            "concise",
+        ],
+        &root,
+    );
+    assert!(
+        stdout(&o).lines().any(|l| l == sample),
+        "README: {sample}\ncheck:\n{}",
+        stdout(&o)
+    );
 }

@@ -423,6 +423,11 @@ fn body_error_offset(text: &[u8], error: &serde_json::Error) -> (usize, String) 
     if error.classify() == serde_json::error::Category::Data {
         offset = value_start(text, (offset + 1).min(text.len()));
     }
+    if error.classify() == serde_json::error::Category::Syntax
+        && matches!(text.get(offset..offset + 2), Some(b"//" | b"/*"))
+    {
+        message = "a comment: JSON has none (COCO tools refuse the file); remove it".to_owned();
+    }
     (offset, message)
 }
 

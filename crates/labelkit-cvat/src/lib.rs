@@ -107,8 +107,9 @@
 //! # Safety and speed
 //!
 //! The parser never expands a DTD entity and never fetches anything: only the
-//! five predefined entities and character references are understood. Element
-//! nesting is limited to 64 levels.
+//! five predefined entities and character references are understood, and a
+//! document type declaration (which CVAT never writes) is refused with an
+//! error at its position. Element nesting is limited to 64 levels.
 //!
 //! The reader makes one pass over the input bytes, validated as UTF-8 once.
 //! Elements, their attributes and plain text are read by hand, each tag in a

@@ -99,7 +99,14 @@ pub(crate) fn parse_meta(
                         } else {
                             "stop_frame"
                         };
-                        let v = meta_int::<u64>(&mut x, &text, what, (ev.start, end), 0, u64::MAX);
+                        let v = meta_int::<u64>(
+                            &mut x,
+                            ReadIssue::MalformedValue,
+                            &text,
+                            what,
+                            (ev.start, end),
+                            (0, u64::MAX),
+                        );
                         if name == b"start_frame" {
                             meta.start_frame = v;
                         } else {
@@ -111,11 +118,11 @@ pub(crate) fn parse_meta(
                         meta.frame_step = text.trim().strip_prefix("step=").and_then(|s| {
                             meta_int::<u64>(
                                 &mut x,
+                                ReadIssue::MalformedValue,
                                 s,
                                 "frame_filter step",
                                 (ev.start, end),
-                                1,
-                                u64::MAX,
+                                (1, u64::MAX),
                             )
                         });
                     }
@@ -127,13 +134,15 @@ pub(crate) fn parse_meta(
                                 let (text, end) = x.read_text()?;
                                 let what =
                                     format!("original_size {}", String::from_utf8_lossy(&which));
+                                // The frames' size: a bad one is an
+                                // invalid image size (F010), as on <image>.
                                 let v = meta_int::<u32>(
                                     &mut x,
+                                    ReadIssue::InvalidImageSize,
                                     &text,
                                     &what,
                                     (ev.start, end),
-                                    0,
-                                    u32::MAX,
+                                    (1, u32::MAX),
                                 );
                                 match which.as_slice() {
                                     b"width" => meta.original_size.0 = v,
@@ -158,15 +167,15 @@ pub(crate) fn parse_meta(
     Ok((meta, x.issues))
 }
 
-/// An integer in `<meta>` text; reported (and `None`) when it is no
-/// integer or out of `min..=max`, never wrapped or dropped silently.
+/// An integer in `<meta>` text; reported as `kind` (and `None`) when it is
+/// no integer or out of `min..=max`, never wrapped or dropped silently.
 fn meta_int<T>(
     x: &mut Xml<'_>,
+    kind: ReadIssue,
     text: &str,
     what: &str,
     (start, end): (usize, usize),
-    min: T,
-    max: T,
+    (min, max): (T, T),
 ) -> Option<T>
 where
     T: TryFrom<i128> + Copy + PartialOrd + std::fmt::Display,
@@ -175,7 +184,7 @@ where
         Ok(n) => Some(n),
         Err(e) => {
             x.issue(
-                ReadIssue::MalformedValue,
+                kind,
                 start,
                 end,
                 format!("<meta> {what} `{}` {e}: ignored", text.trim()),

@@ -820,12 +820,7 @@ impl<'a> Reader<'a> {
         };
         match parse_points(v) {
             Ok(p) => Some(p),
-            Err(msg) => {
-                let kind = if msg.contains("finite") {
-                    ReadIssue::NonFinite
-                } else {
-                    ReadIssue::MalformedValue
-                };
+            Err((kind, msg)) => {
                 self.x.issue(
                     kind,
                     start,
@@ -1393,8 +1388,10 @@ fn element_extra(el: &RawElement) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
-/// Parses `x0,y0;x1,y1;...`.
-pub(crate) fn parse_points(text: &str) -> Result<Vec<Point>, String> {
+/// Parses `x0,y0;x1,y1;...`; an error carries its kind (a value that is
+/// no number, or one that is not finite) and what was wrong.
+pub(crate) fn parse_points(text: &str) -> Result<Vec<Point>, (ReadIssue, String)> {
+    let malformed = |m: String| (ReadIssue::MalformedValue, m);
     let text = text.trim();
     if text.is_empty() {
         return Ok(Vec::new());
@@ -1406,17 +1403,26 @@ pub(crate) fn parse_points(text: &str) -> Result<Vec<Point>, String> {
             continue;
         }
         let Some((x, y)) = pair.split_once(',') else {
-            return Err(format!("`{}` is not an `x,y` pair", shorten(pair)));
+            return Err(malformed(format!(
+                "`{}` is not an `x,y` pair",
+                shorten(pair)
+            )));
         };
         let parse = |t: &str| match parse_plain_decimal(t.as_bytes()) {
             Some(v) => Ok(v),
             None => t.trim().parse::<f64>(),
         };
         let (Ok(x), Ok(y)) = (parse(x), parse(y)) else {
-            return Err(format!("`{}` is not a pair of numbers", shorten(pair)));
+            return Err(malformed(format!(
+                "`{}` is not a pair of numbers",
+                shorten(pair)
+            )));
         };
         if !x.is_finite() || !y.is_finite() {
-            return Err(format!("`{}` is not finite", shorten(pair)));
+            return Err((
+                ReadIssue::NonFinite,
+                format!("`{}` is not finite", shorten(pair)),
+            ));
         }
         out.push(Point::new(x, y));
     }
@@ -1485,9 +1491,15 @@ mod tests {
             parse_points("1.0,2;3,4").unwrap(),
             vec![Point::new(1.0, 2.0), Point::new(3.0, 4.0)]
         );
-        assert!(parse_points("1,2;3").unwrap_err().contains("x,y"));
-        assert!(parse_points("1,2;a,4").unwrap_err().contains("numbers"));
-        assert!(parse_points("nan,2").unwrap_err().contains("finite"));
+        let err = |t: &str| parse_points(t).unwrap_err();
+        assert_eq!(err("1,2;3").0, ReadIssue::MalformedValue);
+        assert!(err("1,2;3").1.contains("x,y"));
+        assert_eq!(err("1,2;a,4").0, ReadIssue::MalformedValue);
+        assert!(err("1,2;a,4").1.contains("numbers"));
+        assert_eq!(err("nan,2").0, ReadIssue::NonFinite);
+        assert!(err("nan,2").1.contains("finite"));
+        // A label name with `finite` in it never changes the kind.
+        assert_eq!(err("1,infinite").0, ReadIssue::MalformedValue);
         assert_eq!(parse_points("").unwrap(), vec![]);
         assert_eq!(
             parse_points(" 1.5 , -2 ; 3e2,4").unwrap(),

@@ -278,13 +278,13 @@ impl<'a> Xml<'a> {
             }
             Event::DocType(_) => {
                 // A DTD is never processed: no entity is defined or expanded
-                // and nothing external is fetched.
-                self.issue(
-                    ReadIssue::Unsupported,
+                // and nothing external is fetched. CVAT never writes one, so
+                // a file carrying one was made or edited elsewhere: refused,
+                // rather than read with its entities left unexpanded.
+                return Err(self.error_at(
                     start,
-                    end,
-                    "the document type declaration is ignored: entities are not expanded",
-                );
+                    "a document type declaration (DTD) is refused: CVAT files have none, and labelkit never expands entities or fetches external definitions",
+                ));
             }
             _ => {}
         }

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define LABELKIT_PLUGIN_ABI_MAJOR 1
-#define LABELKIT_PLUGIN_ABI_MINOR 0
+#define LABELKIT_PLUGIN_ABI_MINOR 1
 #define LABELKIT_PLUGIN_SCHEMA 1
 #define LABELKIT_PLUGIN_ENTRY labelkit_plugin_v1
 
@@ -53,6 +53,23 @@ typedef struct LkOutput {
     size_t len;
 } LkOutput;
 
+/* The host's services (minor 1), version first; fields are only ever
+ * appended. request answers a JSON request document (docs/plugins.md) with
+ * a response the plugin gives back to free_buffer; call it only during
+ * check_image and finish of the session it was opened with. */
+typedef struct LkHostV1 {
+    /* The ABI minor the host was built with. */
+    uint32_t abi_minor;
+    /* sizeof(LkHostV1) as the host was compiled. */
+    uint32_t struct_size;
+    /* The host's context, passed back to each function. */
+    void *ctx;
+    /* Answers a request document with a response document in *out. */
+    LkStatus (*request)(void *ctx, LkInput input, LkOutput *out);
+    /* Frees a response buffer. */
+    void (*free_buffer)(void *ctx, LkOutput buffer);
+} LkHostV1;
+
 /* The function table of ABI major 1. */
 typedef struct LkPluginV1 {
     /* The ABI minor version the plugin was built against. */
@@ -72,6 +89,10 @@ typedef struct LkPluginV1 {
     void (*close)(void *session);
     /* Frees an output buffer; called once for every non-empty output. */
     void (*free_buffer)(LkOutput buffer);
+    /* Minor 1, optional (NULL: the host calls open): opens a session as
+     * open does, with the host's services, valid until close. */
+    LkStatus (*open_with_host)(LkInput input, const struct LkHostV1 *host,
+                               void **session, LkOutput *out);
 } LkPluginV1;
 
 /* The entry point every plugin exports. */

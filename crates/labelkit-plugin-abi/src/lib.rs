@@ -35,8 +35,9 @@ use core::ffi::c_void;
 pub const LABELKIT_PLUGIN_ABI_MAJOR: u32 = 1;
 
 /// The newest ABI minor version this crate describes. Minors only append
-/// fields to [`LkPluginV1`].
-pub const LABELKIT_PLUGIN_ABI_MINOR: u32 = 0;
+/// fields to [`LkPluginV1`]: minor 1 appended `open_with_host` (the host's
+/// services, [`LkHostV1`]).
+pub const LABELKIT_PLUGIN_ABI_MINOR: u32 = 1;
 
 /// The oldest ABI minor version a host built from this crate accepts.
 pub const LABELKIT_PLUGIN_ABI_MINOR_MIN: u32 = 0;
@@ -151,10 +152,62 @@ pub struct LkPluginV1 {
     pub close: Option<LkCloseFn>,
     /// Frees an output buffer (minor 0).
     pub free_buffer: Option<LkFreeBufferFn>,
+    /// Opens a session as `open` does, with the host's services (minor 1;
+    /// optional: when null, or in a smaller table, the host calls `open`).
+    pub open_with_host: Option<LkOpenWithHostFn>,
 }
 
 /// The size of the minor-0 table; a table of any minor is at least this big.
-pub const LK_PLUGIN_V1_MIN_SIZE: usize = core::mem::size_of::<LkPluginV1>();
+pub const LK_PLUGIN_V1_MIN_SIZE: usize = core::mem::offset_of!(LkPluginV1, open_with_host);
+
+/// The size of the minor-1 table: one holding `open_with_host`.
+pub const LK_PLUGIN_V1_MINOR1_SIZE: usize = core::mem::size_of::<LkPluginV1>();
+
+/// Opens a session with the host's services (minor 1): as [`LkOpenFn`],
+/// and `host`, valid until the session is closed, whose `request` the
+/// plugin may call during `check_image` and `finish` of this session (from
+/// the thread making that call).
+pub type LkOpenWithHostFn = unsafe extern "C" fn(
+    input: LkInput,
+    host: *const LkHostV1,
+    session: *mut *mut c_void,
+    out: *mut LkOutput,
+) -> LkStatus;
+
+/// Answers a request document (UTF-8 JSON, schema
+/// [`LABELKIT_PLUGIN_SCHEMA`]) of the plugin with a response document in
+/// `*out`, owned by the host until given back to `free_buffer` of the same
+/// [`LkHostV1`]; on `LK_ERROR` `*out` holds a UTF-8 message.
+pub type LkHostRequestFn =
+    unsafe extern "C" fn(ctx: *mut c_void, input: LkInput, out: *mut LkOutput) -> LkStatus;
+
+/// Gives a buffer of `request` back to the host.
+pub type LkHostFreeFn = unsafe extern "C" fn(ctx: *mut c_void, buffer: LkOutput);
+
+/// The host's services to a plugin (ABI minor 1), passed to
+/// `open_with_host`. Version first, as [`LkPluginV1`]: fields are only ever
+/// appended, and a plugin reads none beyond `struct_size`.
+///
+/// Requests (see docs/plugins.md): `{"schema": 1, "op": "siblings",
+/// "image": ID, "names": [...], "prefixes": [...]}` returns the image
+/// documents of images beside image `ID` (in the folder of its annotation
+/// file) that are not part of the check, whose file names are one of
+/// `names` or start with one of `prefixes`: read by labelkit's readers,
+/// bounded in number, and never outside the dataset.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct LkHostV1 {
+    /// The ABI minor the host was built with.
+    pub abi_minor: u32,
+    /// `sizeof(LkHostV1)` as the host was compiled.
+    pub struct_size: u32,
+    /// The host's context, passed back to each function.
+    pub ctx: *mut c_void,
+    /// Answers a request.
+    pub request: Option<LkHostRequestFn>,
+    /// Frees a response buffer.
+    pub free_buffer: Option<LkHostFreeFn>,
+}
 
 /// The type of the entry function `labelkit_plugin_v1`.
 pub type LkEntryV1Fn = unsafe extern "C" fn() -> *const LkPluginV1;
@@ -266,8 +319,13 @@ mod tests {
                 "check_image",
                 "finish",
                 "close",
-                "free_buffer"
+                "free_buffer",
+                "open_with_host"
             ]
+        );
+        assert_eq!(
+            struct_fields("LkHostV1"),
+            ["abi_minor", "struct_size", "ctx", "request", "free_buffer"]
         );
     }
 
@@ -277,5 +335,14 @@ mod tests {
         assert_eq!(core::mem::offset_of!(LkPluginV1, struct_size), 4);
         assert_eq!(core::mem::offset_of!(LkPluginV1, describe), 8);
         assert_eq!(LK_PLUGIN_V1_MIN_SIZE, 8 + 6 * core::mem::size_of::<usize>());
+        assert_eq!(
+            LK_PLUGIN_V1_MINOR1_SIZE,
+            LK_PLUGIN_V1_MIN_SIZE + core::mem::size_of::<usize>()
+        );
+        assert_eq!(core::mem::offset_of!(LkHostV1, ctx), 8);
+        assert_eq!(
+            core::mem::size_of::<LkHostV1>(),
+            8 + 3 * core::mem::size_of::<usize>()
+        );
     }
 }

@@ -54,13 +54,22 @@ impl ExternalRules for Plugin {
     }
 
     fn begin(&self, dataset: &Dataset, options: &toml::Value) -> Result<(), String> {
+        ExternalRules::begin_with(self, dataset, options, None)
+    }
+
+    fn begin_with(
+        &self,
+        dataset: &Dataset,
+        options: &toml::Value,
+        neighbours: Option<std::sync::Arc<dyn labelkit_rules::Neighbours>>,
+    ) -> Result<(), String> {
         let options = serde_json::to_value(options).map_err(|e| {
             format!(
                 "cannot pass the options of `{}` on as JSON: {e}",
                 self.manifest().name
             )
         })?;
-        Plugin::begin(self, &options, dataset).map_err(|e| e.to_string())
+        Plugin::begin_with(self, &options, dataset, neighbours).map_err(|e| e.to_string())
     }
 
     fn check_image(

@@ -45,6 +45,7 @@
 
 mod error;
 mod external;
+pub mod host;
 mod plugin;
 mod wire;
 

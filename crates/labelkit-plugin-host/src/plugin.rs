@@ -3,19 +3,20 @@
 use std::collections::HashSet;
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use labelkit_model::Dataset;
 use labelkit_plugin_abi::{
     LkCheckImageFn, LkCloseFn, LkDescribeFn, LkEntryV1Fn, LkFinishFn, LkFreeBufferFn, LkInput,
-    LkOpenFn, LkOutput, LkPluginV1, LkStatus, LABELKIT_PLUGIN_ABI_MAJOR, LABELKIT_PLUGIN_ABI_MINOR,
-    LABELKIT_PLUGIN_ABI_MINOR_MIN, LABELKIT_PLUGIN_ENTRY, LABELKIT_PLUGIN_ENTRY_NUL,
-    LABELKIT_PLUGIN_ENTRY_PREFIX, LABELKIT_PLUGIN_SCHEMA, LK_ERROR, LK_OK, LK_PANIC,
-    LK_PLUGIN_V1_MIN_SIZE,
+    LkOpenFn, LkOpenWithHostFn, LkOutput, LkPluginV1, LkStatus, LABELKIT_PLUGIN_ABI_MAJOR,
+    LABELKIT_PLUGIN_ABI_MINOR, LABELKIT_PLUGIN_ABI_MINOR_MIN, LABELKIT_PLUGIN_ENTRY,
+    LABELKIT_PLUGIN_ENTRY_NUL, LABELKIT_PLUGIN_ENTRY_PREFIX, LABELKIT_PLUGIN_SCHEMA, LK_ERROR,
+    LK_OK, LK_PANIC, LK_PLUGIN_V1_MINOR1_SIZE, LK_PLUGIN_V1_MIN_SIZE,
 };
 use libloading::Library;
 
 use crate::error::PluginError;
+use crate::host::HostServices;
 use crate::wire::{Findings, ImageDoc, Manifest, SessionDoc, WireFinding};
 
 /// First letters reserved for built-in codes, with the family each names.
@@ -54,6 +55,8 @@ struct Table {
     finish: LkFinishFn,
     close: LkCloseFn,
     free_buffer: LkFreeBufferFn,
+    /// Minor 1, optional.
+    open_with_host: Option<LkOpenWithHostFn>,
 }
 
 /// An open session of a plugin.
@@ -67,6 +70,9 @@ unsafe impl Send for SessionHandle {}
 /// The state of one check.
 struct Session {
     handle: SessionHandle,
+    /// The services handed to `open_with_host`, kept until the plugin's
+    /// session is closed.
+    host: Option<Box<HostServices>>,
     image_ids: HashSet<u64>,
     annotation_ids: HashSet<u64>,
     failures: usize,
@@ -80,6 +86,7 @@ impl Session {
     fn new(handle: *mut c_void, dataset: Option<&Dataset>) -> Self {
         Self {
             handle: SessionHandle(handle),
+            host: None,
             image_ids: dataset
                 .map_or_else(HashSet::new, |d| d.images.iter().map(|i| i.id.0).collect()),
             annotation_ids: dataset.map_or_else(HashSet::new, |d| {
@@ -281,15 +288,33 @@ impl Plugin {
             });
         }
         // SAFETY: the table declares at least `LK_PLUGIN_V1_MIN_SIZE` bytes,
-        // the size of the struct read here.
-        let raw = unsafe { table.read() };
+        // which hold every field read here (those of minor 0); each is read
+        // on its own, never the whole struct of a newer minor.
+        let (describe, open, check_image, finish, close, free_buffer) = unsafe {
+            (
+                std::ptr::addr_of!((*table).describe).read(),
+                std::ptr::addr_of!((*table).open).read(),
+                std::ptr::addr_of!((*table).check_image).read(),
+                std::ptr::addr_of!((*table).finish).read(),
+                std::ptr::addr_of!((*table).close).read(),
+                std::ptr::addr_of!((*table).free_buffer).read(),
+            )
+        };
+        let open_with_host = if minor >= 1 && size as usize >= LK_PLUGIN_V1_MINOR1_SIZE {
+            // SAFETY: a minor-1 table of at least `LK_PLUGIN_V1_MINOR1_SIZE`
+            // bytes holds `open_with_host`.
+            unsafe { std::ptr::addr_of!((*table).open_with_host).read() }
+        } else {
+            None
+        };
         let table = Table {
-            describe: required(&path, minor, "describe", raw.describe)?,
-            open: required(&path, minor, "open", raw.open)?,
-            check_image: required(&path, minor, "check_image", raw.check_image)?,
-            finish: required(&path, minor, "finish", raw.finish)?,
-            close: required(&path, minor, "close", raw.close)?,
-            free_buffer: required(&path, minor, "free_buffer", raw.free_buffer)?,
+            describe: required(&path, minor, "describe", describe)?,
+            open: required(&path, minor, "open", open)?,
+            check_image: required(&path, minor, "check_image", check_image)?,
+            finish: required(&path, minor, "finish", finish)?,
+            close: required(&path, minor, "close", close)?,
+            free_buffer: required(&path, minor, "free_buffer", free_buffer)?,
+            open_with_host,
         };
         let describe = table.describe;
         let bytes = call(&path, table.free_buffer, "describe", |out| {
@@ -341,6 +366,21 @@ impl Plugin {
     /// # Errors
     /// The plugin refused the options or failed.
     pub fn begin(&self, options: &serde_json::Value, dataset: &Dataset) -> Result<(), PluginError> {
+        self.begin_with(options, dataset, None)
+    }
+
+    /// [`Plugin::begin`], letting a plugin of ABI minor 1 read the images
+    /// beside those of the check through `neighbours` (the `siblings`
+    /// request of the host's services; see [`crate::host`]).
+    ///
+    /// # Errors
+    /// The plugin refused the options or failed.
+    pub fn begin_with(
+        &self,
+        options: &serde_json::Value,
+        dataset: &Dataset,
+        neighbours: Option<Arc<dyn labelkit_rules::Neighbours>>,
+    ) -> Result<(), PluginError> {
         let mut guard = self.lock();
         if let Some(old) = guard.take() {
             self.close(old);
@@ -360,19 +400,41 @@ impl Plugin {
             }
         })?;
         let mut handle: *mut c_void = std::ptr::null_mut();
-        let open = self.table.open;
-        let result = call(&self.path, self.table.free_buffer, "open", |out| {
-            // SAFETY: `input` outlives the call; `handle` and `out` are
-            // writable locations.
-            unsafe { open(lk_input(&input), &raw mut handle, out) }
-        });
+        let host = self
+            .table
+            .open_with_host
+            .map(|f| (f, HostServices::new(dataset, neighbours)));
+        let result = match &host {
+            Some((open_with_host, services)) => {
+                let table = services.table();
+                call(&self.path, self.table.free_buffer, "open", |out| {
+                    // SAFETY: `input` outlives the call; `table` lives in
+                    // the session until the plugin's session is closed;
+                    // `handle` and `out` are writable locations.
+                    unsafe { open_with_host(lk_input(&input), table, &raw mut handle, out) }
+                })
+            }
+            None => {
+                let open = self.table.open;
+                call(&self.path, self.table.free_buffer, "open", |out| {
+                    // SAFETY: `input` outlives the call; `handle` and `out`
+                    // are writable locations.
+                    unsafe { open(lk_input(&input), &raw mut handle, out) }
+                })
+            }
+        };
+        let host = host.map(|(_, services)| services);
         if let Err(e) = result {
             if !handle.is_null() {
-                self.close(Session::new(handle, None));
+                let mut session = Session::new(handle, None);
+                session.host = host;
+                self.close(session);
             }
             return Err(e);
         }
-        *guard = Some(Session::new(handle, Some(dataset)));
+        let mut session = Session::new(handle, Some(dataset));
+        session.host = host;
+        *guard = Some(session);
         Ok(())
     }
 
@@ -476,11 +538,13 @@ impl Plugin {
 
     /// Closes a session; taking it by value makes a second close impossible.
     fn close(&self, session: Session) {
-        let Session { handle, .. } = session;
+        let Session { handle, host, .. } = session;
         let close = self.table.close;
         // SAFETY: the session came from this plugin's `open` and is closed
         // exactly once (it was moved in here).
         unsafe { close(handle.0) };
+        // The host's services outlive the plugin's session.
+        drop(host);
     }
 
     /// Parses and checks a findings document, keeping no more findings than

@@ -342,6 +342,18 @@ fn is_zero(x: &f64) -> bool {
 }
 
 impl<'a> ImageDoc<'a> {
+    /// The same document with another image id (an image outside the
+    /// check, numbered by the host).
+    pub(crate) fn with_image_id(mut self, id: u64) -> Self {
+        self.image.id = id;
+        self
+    }
+
+    /// The image's file name.
+    pub(crate) fn file_name(&self) -> &'a str {
+        self.image.file_name
+    }
+
     /// The document for the image at `image_pos` with the annotations at
     /// `annotations` (positions in `dataset.annotations`; unknown positions
     /// are skipped).

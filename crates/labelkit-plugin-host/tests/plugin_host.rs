@@ -324,7 +324,10 @@ fn plugin_rules_are_listed_with_their_docs() {
         .filter(|m| m.family == "augmented-copies")
         .map(|m| m.code.as_str())
         .collect();
-    assert_eq!(codes, ["CPY001", "CPY002", "CPY003", "CPY004"]);
+    assert_eq!(
+        codes,
+        ["CPY001", "CPY002", "CPY003", "CPY004", "CPY005", "CPY006"]
+    );
     let meta = registry.get("CPY003").unwrap();
     assert_eq!(meta.name, "copy-box-moved");
     assert_eq!(registry.get("copy-box-moved").unwrap().code, "CPY003");
@@ -399,7 +402,8 @@ fn c_example_manifest() {
         .map(|r| (r.code.as_str(), r.name.as_str()))
         .collect();
     assert_eq!(rules, [("CEX001", "small-image"), ("CEX002", "flat-box")]);
-    assert_eq!(plugin.abi_minor(), 0);
+    // Built against the header of minor 1 (without `open_with_host`).
+    assert_eq!(plugin.abi_minor(), 1);
 }
 
 // -------------------------------------------------------- header and ABI
@@ -408,7 +412,7 @@ fn c_example_manifest() {
 /// constants, and compares them with the Rust definitions.
 #[test]
 fn c_header_layout_matches_rust() {
-    use labelkit_plugin_abi::{LkInput, LkOutput, LkPluginV1};
+    use labelkit_plugin_abi::{LkHostV1, LkInput, LkOutput, LkPluginV1};
     use std::mem::{offset_of, size_of};
     let dir = scratch().join("c");
     std::fs::create_dir_all(&dir).unwrap();
@@ -427,7 +431,10 @@ int main(void) {
     F(LkInput, ptr); F(LkInput, len); F(LkOutput, ptr); F(LkOutput, len);
     F(LkPluginV1, abi_minor); F(LkPluginV1, struct_size); F(LkPluginV1, describe);
     F(LkPluginV1, open); F(LkPluginV1, check_image); F(LkPluginV1, finish);
-    F(LkPluginV1, close); F(LkPluginV1, free_buffer);
+    F(LkPluginV1, close); F(LkPluginV1, free_buffer); F(LkPluginV1, open_with_host);
+    printf("sizeof.LkHostV1 %zu\n", sizeof(LkHostV1));
+    F(LkHostV1, abi_minor); F(LkHostV1, struct_size); F(LkHostV1, ctx);
+    F(LkHostV1, request); F(LkHostV1, free_buffer);
     return 0;
 }
 "#,
@@ -450,7 +457,9 @@ int main(void) {
          LkInput.ptr {}\nLkInput.len {}\nLkOutput.ptr {}\nLkOutput.len {}\n\
          LkPluginV1.abi_minor {}\nLkPluginV1.struct_size {}\nLkPluginV1.describe {}\n\
          LkPluginV1.open {}\nLkPluginV1.check_image {}\nLkPluginV1.finish {}\n\
-         LkPluginV1.close {}\nLkPluginV1.free_buffer {}\n",
+         LkPluginV1.close {}\nLkPluginV1.free_buffer {}\nLkPluginV1.open_with_host {}\n\
+         sizeof.LkHostV1 {}\nLkHostV1.abi_minor {}\nLkHostV1.struct_size {}\nLkHostV1.ctx {}\n\
+         LkHostV1.request {}\nLkHostV1.free_buffer {}\n",
         labelkit_plugin_abi::LABELKIT_PLUGIN_ABI_MAJOR,
         labelkit_plugin_abi::LABELKIT_PLUGIN_ABI_MINOR,
         labelkit_plugin_abi::LABELKIT_PLUGIN_SCHEMA,
@@ -473,6 +482,13 @@ int main(void) {
         offset_of!(LkPluginV1, finish),
         offset_of!(LkPluginV1, close),
         offset_of!(LkPluginV1, free_buffer),
+        offset_of!(LkPluginV1, open_with_host),
+        size_of::<LkHostV1>(),
+        offset_of!(LkHostV1, abi_minor),
+        offset_of!(LkHostV1, struct_size),
+        offset_of!(LkHostV1, ctx),
+        offset_of!(LkHostV1, request),
+        offset_of!(LkHostV1, free_buffer),
     );
     assert_eq!(output, expected);
 }
@@ -537,7 +553,7 @@ fn abi_minor_outside_the_supported_range() {
     assert_eq!(
         load_err(&path),
         format!(
-            "{}: plugin ABI version 1.7 is not supported: this labelkit supports 1.0 to 1.0",
+            "{}: plugin ABI version 1.7 is not supported: this labelkit supports 1.0 to 1.1",
             path.display()
         )
     );
@@ -549,16 +565,16 @@ fn table_too_small_or_incomplete() {
     assert_eq!(
         load_err(&path),
         format!(
-            "{}: the plugin table is 8 bytes: expected at least {} bytes for ABI 1.0",
+            "{}: the plugin table is 8 bytes: expected at least {} bytes for ABI 1.1",
             path.display(),
-            std::mem::size_of::<labelkit_plugin_abi::LkPluginV1>()
+            labelkit_plugin_abi::LK_PLUGIN_V1_MIN_SIZE
         )
     );
     let path = faulty("NULL_FUNCTION");
     assert_eq!(
         load_err(&path),
         format!(
-            "{}: the plugin table has no `finish` function: expected every function of ABI 1.0",
+            "{}: the plugin table has no `finish` function: expected every function of ABI 1.1",
             path.display()
         )
     );
@@ -924,7 +940,7 @@ fn errors_are_matchable() {
         Err(PluginError::UnsupportedMinor {
             found: 7,
             min: 0,
-            max: 0,
+            max: 1,
             ..
         })
     ));
@@ -936,4 +952,190 @@ fn errors_are_matchable() {
             ..
         })
     ));
+}
+
+// ------------------------------------------------- host services (minor 1)
+
+/// A Rust plugin that asks the host, in `finish`, for the siblings of each
+/// image it saw and reports what came back.
+struct Asker {
+    host: Option<labelkit_plugin_sdk::Host>,
+    seen: Vec<u64>,
+}
+
+impl labelkit_plugin_sdk::Plugin for Asker {
+    fn manifest() -> labelkit_plugin_sdk::Manifest {
+        labelkit_plugin_sdk::Manifest::new("asker", "1.0.0", "SIB").rule(
+            labelkit_plugin_sdk::RuleDoc::new(
+                "SIB001",
+                "asker-siblings",
+                labelkit_plugin_sdk::Severity::Info,
+                "lists siblings",
+                "## What it does\nLists what the host returns.",
+            ),
+        )
+    }
+
+    fn open(session: labelkit_plugin_sdk::SessionInput) -> Result<Self, String> {
+        Ok(Self {
+            host: session.host,
+            seen: Vec::new(),
+        })
+    }
+
+    fn check_image(
+        &mut self,
+        input: labelkit_plugin_sdk::ImageInput,
+    ) -> Result<Vec<labelkit_plugin_sdk::Finding>, String> {
+        self.seen.push(input.image.id);
+        Ok(Vec::new())
+    }
+
+    fn finish(&mut self) -> Result<Vec<labelkit_plugin_sdk::Finding>, String> {
+        let host = self.host.ok_or("no host services")?;
+        let mut out = Vec::new();
+        self.seen.sort_unstable();
+        for &id in &self.seen {
+            let s = host.siblings(id, &["b.jpg".to_owned()], &["a_".to_owned()])?;
+            let names: Vec<String> = s
+                .images
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}#{} ({} annotations)",
+                        i.image.file_name,
+                        i.image.id,
+                        i.annotations.len()
+                    )
+                })
+                .collect();
+            out.push(labelkit_plugin_sdk::Finding::on_image(
+                "SIB001",
+                id,
+                format!(
+                    "available {}, truncated {}: {}",
+                    s.available,
+                    s.truncated,
+                    names.join(", ")
+                ),
+            ));
+        }
+        // An image outside the check is refused (when the host can read
+        // siblings at all).
+        let outside = match host.siblings(999, &[], &[]) {
+            Ok(s) => format!("image 999: available {}", s.available),
+            Err(e) => e,
+        };
+        out.push(labelkit_plugin_sdk::Finding::on_dataset("SIB001", outside));
+        Ok(out)
+    }
+}
+
+/// Neighbours from memory: every name it knows, one dataset each.
+#[derive(Debug)]
+struct FakeNeighbours(Vec<&'static str>);
+
+impl labelkit_rules::Neighbours for FakeNeighbours {
+    fn read(
+        &self,
+        _file_name: &str,
+        query: &labelkit_rules::NeighbourQuery,
+    ) -> Result<labelkit_rules::Neighbourhood, String> {
+        let matching: Vec<&str> = self
+            .0
+            .iter()
+            .copied()
+            .filter(|n| {
+                query.names.iter().any(|q| q == n)
+                    || query.prefixes.iter().any(|p| n.starts_with(p.as_str()))
+            })
+            .collect();
+        let datasets = matching
+            .iter()
+            .take(query.limit)
+            .map(|n| {
+                use Item::{Box as B, Image as I};
+                fixture(&[I(1, n, 64, 64), B(1, 1, "person", 1.0, 1.0, 9.0, 9.0)]).dataset
+            })
+            .collect();
+        Ok(labelkit_rules::Neighbourhood {
+            datasets,
+            truncated: matching.len() > query.limit,
+        })
+    }
+}
+
+#[test]
+#[allow(unsafe_code)]
+fn a_plugin_reads_siblings_through_the_host() {
+    let table = labelkit_plugin_sdk::plugin_table!(Asker);
+    assert_eq!(table.abi_minor, 1);
+    // SAFETY: the table was made by the SDK, which honours the ABI.
+    let plugin = unsafe { Plugin::from_static_table("in-process/asker", table) }.unwrap();
+    assert_eq!(plugin.abi_minor(), 1);
+    use Item::Image as I;
+    let fx = fixture(&[I(7, "a.jpg", 64, 64)]);
+    // With neighbours: `a_1.jpg`, `a_2.jpg` and `b.jpg` match; `a.jpg` is
+    // the checked image itself and `c.jpg` matches nothing.
+    let neighbours = std::sync::Arc::new(FakeNeighbours(vec![
+        "a.jpg", "a_1.jpg", "a_2.jpg", "b.jpg", "c.jpg",
+    ]));
+    plugin
+        .begin_with(&serde_json::json!({}), &fx.dataset, Some(neighbours))
+        .unwrap();
+    assert!(plugin.check_image(&fx.dataset, 0, &[]).is_empty());
+    let messages: Vec<(Option<u64>, String)> = plugin
+        .finish()
+        .into_iter()
+        .map(|f| (f.image, f.message))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                Some(7),
+                "available true, truncated false: a_1.jpg#8 (1 annotations), a_2.jpg#9 (1 annotations), b.jpg#10 (1 annotations)".to_owned()
+            ),
+            (None, "image 999 is not an image of this check".to_owned()),
+        ]
+    );
+    // Without neighbours (a whole-dataset check): nothing is available.
+    plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
+    assert!(plugin.check_image(&fx.dataset, 0, &[]).is_empty());
+    let first = plugin.finish().into_iter().next().unwrap();
+    assert_eq!(first.message, "available false, truncated false: ");
+}
+
+#[test]
+#[allow(unsafe_code)]
+fn a_minor_0_table_still_loads_and_runs_without_host_services() {
+    // A table as a plugin built for minor 0 has it: 56 bytes declared, and
+    // no `open_with_host` read.
+    static TABLE: std::sync::OnceLock<labelkit_plugin_abi::LkPluginV1> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = *labelkit_plugin_sdk::plugin_table!(Asker);
+        t.abi_minor = 0;
+        t.struct_size = u32::try_from(labelkit_plugin_abi::LK_PLUGIN_V1_MIN_SIZE).unwrap();
+        t
+    });
+    // SAFETY: the SDK's functions honour the ABI; only the header changed.
+    let plugin = unsafe { Plugin::from_static_table("in-process/asker-v0", table) }.unwrap();
+    assert_eq!(plugin.abi_minor(), 0);
+    use Item::Image as I;
+    let fx = fixture(&[I(7, "a.jpg", 64, 64)]);
+    let neighbours = std::sync::Arc::new(FakeNeighbours(vec!["a_1.jpg"]));
+    plugin
+        .begin_with(&serde_json::json!({}), &fx.dataset, Some(neighbours))
+        .unwrap();
+    // `open` was called, so the plugin has no host services.
+    let findings = plugin.finish();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].code, "L001");
+    assert!(
+        findings[0]
+            .message
+            .ends_with("`finish` failed: no host services"),
+        "{}",
+        findings[0].message
+    );
 }

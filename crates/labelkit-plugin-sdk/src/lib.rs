@@ -60,6 +60,103 @@ pub use types::{
     LabelInput, Manifest, OptionDoc, Related, RuleDoc, SessionInput, Severity,
 };
 
+/// The host's services to a plugin (ABI minor 1), given in
+/// [`SessionInput::host`]. Use it only inside `check_image` and `finish` of
+/// the session it came with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Host {
+    table: *const abi::LkHostV1,
+}
+
+/// What [`Host::siblings`] found.
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+pub struct Siblings {
+    /// Whether the host can read images beside the check at all (not in a
+    /// check of a whole dataset, where every image is part of it).
+    #[serde(default)]
+    pub available: bool,
+    /// The images found, with ids the host gave them: a finding may mention
+    /// them in its message but cannot name them as its image or annotation.
+    #[serde(default)]
+    pub images: Vec<ImageInput>,
+    /// More matched than the host returns (256 per request, 4,096 per
+    /// session).
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+impl Host {
+    /// The images beside the checked image `image` (in the folder of its
+    /// annotation file) that are not part of the check, whose file names
+    /// (last component) are one of `names` or start with one of `prefixes`,
+    /// read by labelkit's readers.
+    ///
+    /// # Errors
+    /// The host refused the request or could not read the files.
+    pub fn siblings(
+        &self,
+        image: u64,
+        names: &[String],
+        prefixes: &[String],
+    ) -> Result<Siblings, String> {
+        let request = serde_json::json!({
+            "schema": abi::LABELKIT_PLUGIN_SCHEMA,
+            "op": "siblings",
+            "image": image,
+            "names": names,
+            "prefixes": prefixes,
+        });
+        let bytes = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+        let response = self.request(&bytes)?;
+        serde_json::from_slice(&response)
+            .map_err(|e| format!("invalid `siblings` response from the host: {e}"))
+    }
+
+    /// Sends a request document; returns the response document.
+    fn request(&self, bytes: &[u8]) -> Result<Vec<u8>, String> {
+        if self.table.is_null() {
+            return Err("the host's services are null".to_owned());
+        }
+        // SAFETY: `table` is the host's table given to `open_with_host`,
+        // valid until the session is closed; the host wrote `struct_size`
+        // and every field up to it.
+        let (size, ctx, request, free) = unsafe {
+            let t = &*self.table;
+            (t.struct_size as usize, t.ctx, t.request, t.free_buffer)
+        };
+        if size < std::mem::size_of::<abi::LkHostV1>() {
+            return Err("the host's services table is too small".to_owned());
+        }
+        let (Some(request), Some(free)) = (request, free) else {
+            return Err("the host offers no requests".to_owned());
+        };
+        let mut out = abi::LkOutput::EMPTY;
+        let input = abi::LkInput {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+        };
+        // SAFETY: `input` outlives the call and `out` is writable; `ctx`
+        // is the host's own context.
+        let status = unsafe { request(ctx, input, &raw mut out) };
+        let body = if out.ptr.is_null() || out.len == 0 {
+            Vec::new()
+        } else {
+            // SAFETY: the host wrote `len` bytes at `ptr`, ours to read
+            // until given back.
+            unsafe { std::slice::from_raw_parts(out.ptr, out.len) }.to_vec()
+        };
+        if !out.ptr.is_null() {
+            // SAFETY: the buffer came from this host and is given back once.
+            unsafe { free(ctx, out) };
+        }
+        if status == abi::LK_OK {
+            Ok(body)
+        } else {
+            Err(String::from_utf8_lossy(&body).into_owned())
+        }
+    }
+}
+
 /// A plugin: its manifest, and a session that checks one dataset.
 ///
 /// The host opens a session for every dataset it checks, hands it the
@@ -125,8 +222,8 @@ pub mod __private {
     use std::panic::{catch_unwind, AssertUnwindSafe};
 
     use labelkit_plugin_abi::{
-        LkInput, LkOutput, LkPluginV1, LkStatus, LABELKIT_PLUGIN_ABI_MINOR, LK_ERROR, LK_OK,
-        LK_PANIC, LK_PLUGIN_V1_MIN_SIZE,
+        LkHostV1, LkInput, LkOutput, LkPluginV1, LkStatus, LABELKIT_PLUGIN_ABI_MINOR, LK_ERROR,
+        LK_OK, LK_PANIC, LK_PLUGIN_V1_MINOR1_SIZE,
     };
 
     use crate::{Findings, Plugin};
@@ -137,13 +234,14 @@ pub mod __private {
     pub const fn table<P: Plugin>() -> LkPluginV1 {
         LkPluginV1 {
             abi_minor: LABELKIT_PLUGIN_ABI_MINOR,
-            struct_size: LK_PLUGIN_V1_MIN_SIZE as u32,
+            struct_size: LK_PLUGIN_V1_MINOR1_SIZE as u32,
             describe: Some(describe::<P>),
             open: Some(open::<P>),
             check_image: Some(check_image::<P>),
             finish: Some(finish::<P>),
             close: Some(close::<P>),
             free_buffer: Some(free_buffer),
+            open_with_host: Some(open_with_host::<P>),
         }
     }
 
@@ -231,6 +329,21 @@ pub mod __private {
         session: *mut *mut c_void,
         out: *mut LkOutput,
     ) -> LkStatus {
+        // SAFETY: as the caller guarantees for `open`; no host services.
+        unsafe { open_with_host::<P>(input, std::ptr::null(), session, out) }
+    }
+
+    /// Opens a session with the host's services (ABI minor 1).
+    ///
+    /// # Safety
+    /// As for [`open`]; `host` is null or the host's table, valid until the
+    /// session is closed.
+    pub unsafe extern "C" fn open_with_host<P: Plugin>(
+        input: LkInput,
+        host: *const LkHostV1,
+        session: *mut *mut c_void,
+        out: *mut LkOutput,
+    ) -> LkStatus {
         if session.is_null() {
             return guarded(out, || Err("open: the session pointer is null".to_owned()));
         }
@@ -238,8 +351,9 @@ pub mod __private {
         let bytes = unsafe { input_bytes(input) };
         let mut opened: *mut c_void = std::ptr::null_mut();
         let status = guarded(out, || {
-            let input = serde_json::from_slice(bytes)
+            let mut input: crate::SessionInput = serde_json::from_slice(bytes)
                 .map_err(|e| format!("invalid session document from the host: {e}"))?;
+            input.host = (!host.is_null()).then_some(crate::Host { table: host });
             let plugin = P::open(input)?;
             opened = Box::into_raw(Box::new(plugin)).cast::<c_void>();
             Ok(Vec::new())
@@ -250,11 +364,6 @@ pub mod __private {
         status
     }
 
-    /// `check_image` for plugin `P`.
-    ///
-    /// # Safety
-    /// `session` comes from `open::<P>` and is not used concurrently;
-    /// `input` is a valid host input; `out` is null or writable.
     pub unsafe extern "C" fn check_image<P: Plugin>(
         session: *mut c_void,
         input: LkInput,

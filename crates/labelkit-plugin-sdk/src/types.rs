@@ -167,6 +167,10 @@ pub struct SessionInput {
     /// The dataset.
     #[serde(default)]
     pub dataset: DatasetInput,
+    /// The host's services, when the host offers them (ABI minor 1): see
+    /// [`crate::Host`]. Not part of the JSON document.
+    #[serde(skip)]
+    pub host: Option<crate::Host>,
 }
 
 /// The dataset as a whole.

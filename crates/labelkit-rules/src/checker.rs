@@ -24,6 +24,7 @@ pub struct Checker<'r> {
     registry: &'r Registry,
     config: &'r Config,
     selection: Selection,
+    neighbours: Option<std::sync::Arc<dyn crate::external::Neighbours>>,
 }
 
 impl<'r> Checker<'r> {
@@ -34,7 +35,16 @@ impl<'r> Checker<'r> {
             registry,
             config,
             selection,
+            neighbours: None,
         }
+    }
+
+    /// Lets plugins read the images beside those checked (see
+    /// [`crate::Neighbours`]): for a check of some files of a dataset.
+    #[must_use]
+    pub fn with_neighbours(mut self, neighbours: std::sync::Arc<dyn crate::Neighbours>) -> Self {
+        self.neighbours = Some(neighbours);
+        self
     }
 
     /// The selection in use.
@@ -171,7 +181,10 @@ impl<'r> Checker<'r> {
                 d
             };
             let options = self.config.plugins.get(&ext.name).unwrap_or(&empty);
-            if let Err(message) = ext.rules.begin(dataset, options) {
+            if let Err(message) = ext
+                .rules
+                .begin_with(dataset, options, self.neighbours.clone())
+            {
                 out.push(failed(format!(
                     "plugin `{}` failed to start: {message}",
                     ext.name
@@ -221,6 +234,7 @@ impl<'r> Checker<'r> {
                     image,
                     annotation,
                     label: None,
+                    info_key: None,
                     related: Vec::new(),
                     help: f.help,
                     severity: None,
@@ -292,7 +306,8 @@ fn run_rules(cx: &Context<'_>, rules: &[(&'static str, &dyn Rule)]) -> Vec<Findi
 }
 
 /// Turns a finding into a diagnostic pointing at the annotation, else the
-/// image, else the label, else the dataset file.
+/// image, else the dataset fact (`info.extra` key), else the label, else
+/// the dataset file.
 fn to_diagnostic(
     meta: &RuleMeta,
     severity: Severity,
@@ -306,6 +321,7 @@ fn to_diagnostic(
         .annotation
         .and_then(|a| spans.annotation(a))
         .or_else(|| f.image.and_then(|i| spans.image(i)))
+        .or_else(|| f.info_key.and_then(|k| spans.info(k)))
         .or_else(|| f.label.and_then(|l| spans.label(l)));
     if let Some(s) = span {
         d = d.at(s.file, s.span);

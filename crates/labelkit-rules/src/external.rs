@@ -65,6 +65,45 @@ impl ExternalFinding {
     }
 }
 
+/// What a rule may ask of [`Neighbours`]: images whose file names (the last
+/// component, as the dataset names its images) are one of `names` or start
+/// with one of `prefixes`, at most `limit` of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NeighbourQuery {
+    /// Whole file names (`a.png`).
+    pub names: Vec<String>,
+    /// File name beginnings (`a_noise`).
+    pub prefixes: Vec<String>,
+    /// The most images returned.
+    pub limit: usize,
+}
+
+/// Images found by [`Neighbours::read`]: one dataset per annotation file
+/// read (each with its images, annotations and labels), and whether more
+/// matched than the limit.
+#[derive(Debug, Clone, Default)]
+pub struct Neighbourhood {
+    /// The datasets read, one per sibling annotation file.
+    pub datasets: Vec<Dataset>,
+    /// More images matched than the query's limit.
+    pub truncated: bool,
+}
+
+/// Images beside those of a check that are not part of it, for rules that
+/// compare an image with its neighbours when only some files are checked
+/// (the pre-commit hook checks a changed label file alone). The caller that
+/// reads the files provides it ([`crate::Checker::with_neighbours`]); it
+/// reads only annotation files in the folder of the checked image's own,
+/// through the same reader and with the same confinement to the dataset.
+pub trait Neighbours: Send + Sync + std::fmt::Debug {
+    /// Reads the images matching `query` beside the checked image named
+    /// `file_name` (as the dataset names it), never that image itself.
+    ///
+    /// # Errors
+    /// A message saying why the folder or a file could not be read.
+    fn read(&self, file_name: &str, query: &NeighbourQuery) -> Result<Neighbourhood, String>;
+}
+
 /// A set of rules provided by one object, typically a loaded plugin.
 pub trait ExternalRules: Send + Sync {
     /// A short name: selects the `[plugins.<name>]` options table and is the
@@ -82,6 +121,22 @@ pub trait ExternalRules: Send + Sync {
     /// # Errors
     /// A message saying why the plugin cannot check this dataset.
     fn begin(&self, dataset: &Dataset, options: &toml::Value) -> Result<(), String>;
+
+    /// [`ExternalRules::begin`], with the images beside those of the check
+    /// when the caller can read them (a check of some files of a dataset).
+    /// By default the neighbours are not used.
+    ///
+    /// # Errors
+    /// As [`ExternalRules::begin`].
+    fn begin_with(
+        &self,
+        dataset: &Dataset,
+        options: &toml::Value,
+        neighbours: Option<std::sync::Arc<dyn Neighbours>>,
+    ) -> Result<(), String> {
+        let _ = neighbours;
+        self.begin(dataset, options)
+    }
 
     /// Checks the image at `image_pos` in `dataset.images`, whose annotations
     /// are at `annotations` in `dataset.annotations`. May be called from

@@ -64,7 +64,7 @@ pub use config::{
     CompanionGroup, Config, ConfigError, LabelSchema, PartLimit, PartRule, Settings,
     CONFIG_FILE_NAME, DEFAULT_EDGE_TOLERANCE,
 };
-pub use external::{ExternalFinding, ExternalRules};
+pub use external::{ExternalFinding, ExternalRules, NeighbourQuery, Neighbourhood, Neighbours};
 pub use meta::{extract_module_doc, section, RuleMeta, RuleStatus, DOC_HEADINGS};
 pub use names::{normalise_name, NameProblem};
 pub use presets::{preset_toml, PRESET_NAMES};

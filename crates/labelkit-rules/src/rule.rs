@@ -60,6 +60,10 @@ pub struct Finding {
     pub annotation: Option<usize>,
     /// Position of the label in the label set, for findings about a class.
     pub label: Option<usize>,
+    /// The `info.extra` key of the dataset fact the finding is about (the
+    /// finding points where the reader found it, e.g. data.yaml's
+    /// `flip_idx:`).
+    pub info_key: Option<&'static str>,
     /// Related annotations (positions) with a note each.
     pub related: Vec<(usize, String)>,
     /// How to fix it.
@@ -85,6 +89,7 @@ impl Finding {
             image: Some(image),
             annotation: Some(annotation),
             label: None,
+            info_key: None,
             related: Vec::new(),
             help: None,
             severity: None,
@@ -100,6 +105,7 @@ impl Finding {
             image: Some(image),
             annotation: None,
             label: None,
+            info_key: None,
             related: Vec::new(),
             help: None,
             severity: None,
@@ -115,6 +121,7 @@ impl Finding {
             image: None,
             annotation: None,
             label: None,
+            info_key: None,
             related: Vec::new(),
             help: None,
             severity: None,
@@ -125,6 +132,13 @@ impl Finding {
     #[must_use]
     pub fn with_label(mut self, label: usize) -> Self {
         self.label = Some(label);
+        self
+    }
+
+    /// Sets the `info.extra` key of the dataset fact the finding is about.
+    #[must_use]
+    pub fn at_info_key(mut self, key: &'static str) -> Self {
+        self.info_key = Some(key);
         self
     }
 

@@ -34,6 +34,8 @@ struct Schema {
     task: Option<Task>,
     /// The file that declared the names, and the span of the declaration.
     names_at: Option<SourceSpan>,
+    /// Where `flip_idx` was declared.
+    flip_idx_at: Option<SourceSpan>,
 }
 
 /// One image of the dataset and where its label file is.
@@ -618,6 +620,7 @@ fn schema_from_yaml(yaml: &DataYaml, names_at: Option<SourceSpan>) -> Schema {
         kpt_names: yaml.kpt_names.clone(),
         task: yaml.task,
         names_at,
+        flip_idx_at: None,
     }
 }
 
@@ -635,8 +638,8 @@ fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, E
         file,
         span: key_span(&text, "names"),
     };
-    let schema = schema_from_yaml(&yaml, Some(names_at));
-    check_flip_idx(&schema, file, &text, &mut loaded.issues);
+    let mut schema = schema_from_yaml(&yaml, Some(names_at));
+    place_flip_idx(&mut schema, file, &text, &mut loaded.issues);
     let (entries, issues) = collect_ultralytics(
         &root,
         &yaml,
@@ -709,7 +712,15 @@ fn yaml_root(
     Ok((root, scope))
 }
 
-fn check_flip_idx(schema: &Schema, file: FileId, text: &str, issues: &mut Vec<Diagnostic>) {
+/// Records where `flip_idx` is declared in `text` (for findings about it)
+/// and reports one that is no permutation of the keypoints.
+fn place_flip_idx(schema: &mut Schema, file: FileId, text: &str, issues: &mut Vec<Diagnostic>) {
+    if schema.flip_idx.is_some() {
+        schema.flip_idx_at = Some(SourceSpan {
+            file,
+            span: key_span(text, "flip_idx"),
+        });
+    }
     if let (Some(flip), Some((n, _))) = (&schema.flip_idx, schema.kpt) {
         let is_perm = flip.len() == n && {
             let mut seen = vec![false; n];
@@ -1016,6 +1027,53 @@ pub fn find_config(label_path: &Path) -> Option<PathBuf> {
     find_config_in(label_path, "labels")
 }
 
+/// The layout of the YOLO dataset whose label tree holds the `.txt` file
+/// `path`, judged by its place alone (its content is not looked at): a
+/// `.txt` in an `obj_<subset>_data` folder, below a folder named `labels`
+/// (within the 12 folders [`find_config`] walks up), or beside an image of
+/// its stem under a dataset description is a label file, as the whole-dataset
+/// read takes it. A malformed label file is thereby still a label file, and
+/// its bad rows are reported where they are. `None` for anything else
+/// (`README.txt` beside `data.yaml`, a darknet image list `train.txt`).
+///
+/// Only fixed names are probed (no folder is listed).
+#[must_use]
+pub fn label_file_layout(path: &Path) -> Option<Layout> {
+    if !has_ext(path, "txt") {
+        return None;
+    }
+    if darknet_subset(path).is_some() {
+        return Some(Layout::Darknet);
+    }
+    let config = find_config(path);
+    let layout = || {
+        let darknet = config
+            .as_deref()
+            .and_then(Path::file_name)
+            .is_some_and(|n| {
+                n.eq_ignore_ascii_case("obj.data") || n.eq_ignore_ascii_case("obj.names")
+            });
+        if darknet {
+            Layout::Darknet
+        } else {
+            Layout::Ultralytics
+        }
+    };
+    let absolute = std::path::absolute(path).map_or_else(|_| clean(path), |a| clean(&a));
+    let in_labels = absolute
+        .ancestors()
+        .skip(1)
+        .take(CONFIG_DEPTH)
+        .any(|d| d.file_name().is_some_and(|n| n == "labels"));
+    if in_labels {
+        return Some(layout());
+    }
+    if config.is_some() && find_image(&path.with_extension("")).is_some() {
+        return Some(layout());
+    }
+    None
+}
+
 fn find_config_in(label_path: &Path, labels_dir: &str) -> Option<PathBuf> {
     let label_dir = label_path
         .parent()
@@ -1262,7 +1320,7 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
                     span: key_span(&text, "names"),
                 }),
             );
-            check_flip_idx(&schema, file, &text, &mut loaded.issues);
+            place_flip_idx(&mut schema, file, &text, &mut loaded.issues);
             scope
         }
         Some(cfg) => {
@@ -1882,6 +1940,9 @@ fn build(
             .info
             .extra
             .push((keys::FLIP_IDX.to_owned(), format!("[{}]", list.join(","))));
+        if let Some(at) = schema.flip_idx_at {
+            loaded.spans.info.push((keys::FLIP_IDX.to_owned(), at));
+        }
     }
     loaded.dataset.info.source_format = Some("yolo".into());
     if task != Task::Pose {

@@ -44,7 +44,6 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
             "not a regular file (a FIFO, socket or device): not read",
         ));
     }
-    let head = read_head(path)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
@@ -52,8 +51,23 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
     if name == "obj.data" || name == "obj.names" {
         return Ok(Format::YoloDarknet);
     }
+    // A `.txt` in a YOLO dataset's label tree is a label file whatever it
+    // holds: a malformed one is read, and its bad rows reported.
+    if let Some(format) = label_file_by_place(path) {
+        return Ok(format);
+    }
+    let head = read_head(path)?;
     if let Some(format) = detect_bytes(&head) {
         return Ok(format);
+    }
+    // A JSON object whose COCO keys come after more than the head (a big
+    // `info` or `licenses` first): its top-level keys are read on through
+    // the file, skipping nested values.
+    if head.len() as u64 == HEAD && skip_space_and_comments(&head).first() == Some(&b'{') {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        if json_object_has_coco_key(file).map_err(|e| Error::io(path, e))? {
+            return Ok(Format::Coco);
+        }
     }
     let ext = path
         .extension()
@@ -100,11 +114,9 @@ pub fn detect_bytes(head: &[u8]) -> Option<Format> {
                 Some(Format::CvatImages)
             }
         }
-        Some(b'{') => {
-            let coco_key = [&b"\"images\""[..], b"\"annotations\"", b"\"categories\""]
-                .iter()
-                .any(|k| contains(text, k));
-            coco_key.then_some(Format::Coco)
+        Some(b'{' | b'/') => {
+            let mut keys = TopLevelKeys::default();
+            (keys.feed(text) == Scan::Coco).then_some(Format::Coco)
         }
         Some(b'[') => {
             let rest = skip_bom_and_space(text.get(1..).unwrap_or_default());
@@ -115,6 +127,186 @@ pub fn detect_bytes(head: &[u8]) -> Option<Format> {
             (empty || annotations).then_some(Format::Coco)
         }
         _ => None,
+    }
+}
+
+/// What [`TopLevelKeys`] has made of the bytes fed so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    /// A top-level key of COCO's (`images`, `annotations`, `categories`).
+    Coco,
+    /// Not a JSON object, or one that closed without any of those keys.
+    NotCoco,
+    /// Undecided: feed more.
+    More,
+}
+
+/// Where a [`TopLevelKeys`] scan stands in a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Comment {
+    #[default]
+    None,
+    /// After a `/` outside a string.
+    Slash,
+    /// In a `// ...` comment.
+    Line,
+    /// In a `/* ... */` comment.
+    Block,
+    /// In a block comment, just after a `*`.
+    BlockStar,
+}
+
+/// The longest top-level key kept while scanning (`"annotations"` is 11).
+const LONGEST_KEY: usize = 16;
+
+/// Reads the top-level keys of a JSON object fed in pieces, skipping nested
+/// values, strings and comments (which JSON does not allow but hand-edited
+/// files carry: the reader then reports them at their line and column), in
+/// constant memory: a COCO file is recognised by its keys wherever they
+/// come, after an `info` of any size.
+#[derive(Debug, Default)]
+struct TopLevelKeys {
+    started: bool,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    expect_key: bool,
+    /// The top-level key being read (at most [`LONGEST_KEY`] + 1 bytes).
+    key: Option<Vec<u8>>,
+    comment: Comment,
+}
+
+impl TopLevelKeys {
+    fn feed(&mut self, bytes: &[u8]) -> Scan {
+        for &b in bytes {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                    if let Some(key) = self.key.take() {
+                        self.expect_key = false;
+                        if matches!(key.as_slice(), b"images" | b"annotations" | b"categories") {
+                            return Scan::Coco;
+                        }
+                    }
+                    continue;
+                }
+                if let Some(key) = self.key.as_mut().filter(|k| k.len() <= LONGEST_KEY) {
+                    key.push(b);
+                }
+                continue;
+            }
+            match self.comment {
+                Comment::None => {}
+                Comment::Slash => {
+                    self.comment = match b {
+                        b'/' => Comment::Line,
+                        b'*' => Comment::Block,
+                        _ => return Scan::NotCoco,
+                    };
+                    continue;
+                }
+                Comment::Line => {
+                    if b == b'\n' {
+                        self.comment = Comment::None;
+                    }
+                    continue;
+                }
+                Comment::Block | Comment::BlockStar => {
+                    self.comment = match (self.comment, b) {
+                        (Comment::BlockStar, b'/') => Comment::None,
+                        (_, b'*') => Comment::BlockStar,
+                        _ => Comment::Block,
+                    };
+                    continue;
+                }
+            }
+            if b.is_ascii_whitespace() {
+                continue;
+            }
+            if b == b'/' {
+                self.comment = Comment::Slash;
+                continue;
+            }
+            if !self.started {
+                if b != b'{' {
+                    return Scan::NotCoco;
+                }
+                self.started = true;
+                self.depth = 1;
+                self.expect_key = true;
+                continue;
+            }
+            match b {
+                b'"' => {
+                    self.in_string = true;
+                    if self.depth == 1 && self.expect_key {
+                        self.key = Some(Vec::with_capacity(LONGEST_KEY + 1));
+                    }
+                }
+                b'{' | b'[' => self.depth = self.depth.saturating_add(1),
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Scan::NotCoco;
+                    }
+                }
+                b',' if self.depth == 1 => self.expect_key = true,
+                b':' if self.depth == 1 => self.expect_key = false,
+                _ => {}
+            }
+        }
+        Scan::More
+    }
+}
+
+/// Whether the JSON object `reader` holds has one of COCO's top-level keys,
+/// read in pieces to the first such key or the object's end.
+fn json_object_has_coco_key(mut reader: impl Read) -> std::io::Result<bool> {
+    let mut keys = TopLevelKeys::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut first = true;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(false),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let mut chunk = buf.get(..n).unwrap_or_default();
+        if std::mem::take(&mut first) {
+            chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+        }
+        match keys.feed(chunk) {
+            Scan::Coco => return Ok(true),
+            Scan::NotCoco => return Ok(false),
+            Scan::More => {}
+        }
+    }
+}
+
+/// `bytes` from the first byte that is neither a byte order mark, white
+/// space nor inside a `//` or `/* */` comment.
+fn skip_space_and_comments(bytes: &[u8]) -> &[u8] {
+    let mut rest = skip_bom_and_space(bytes);
+    loop {
+        if let Some(after) = rest.strip_prefix(b"//") {
+            let end = after
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(after.len());
+            rest = skip_bom_and_space(&after[end..]);
+        } else if let Some(after) = rest.strip_prefix(b"/*") {
+            let Some(end) = find(after, b"*/") else {
+                return &[];
+            };
+            rest = skip_bom_and_space(&after[end + 2..]);
+        } else {
+            return rest;
+        }
     }
 }
 
@@ -163,6 +355,21 @@ fn detect_folder(path: &Path) -> Result<Format, Error> {
             "a folder with several annotation files: name one"
         },
     ))
+}
+
+/// The YOLO format of a `.txt` file in a YOLO dataset's label tree
+/// ([`labelkit_yolo::label_file_layout`]), judged by its place alone.
+#[cfg(feature = "yolo")]
+fn label_file_by_place(path: &Path) -> Option<Format> {
+    labelkit_yolo::label_file_layout(path).map(|layout| match layout {
+        labelkit_yolo::Layout::Darknet => Format::YoloDarknet,
+        _ => Format::YoloUltralytics,
+    })
+}
+
+#[cfg(not(feature = "yolo"))]
+fn label_file_by_place(_path: &Path) -> Option<Format> {
+    None
 }
 
 /// The YOLO layout of the dataset a file belongs to: darknet when the
@@ -311,6 +518,28 @@ fn xml_root(text: &[u8]) -> Option<&[u8]> {
             rest = &after[find(after, b"?>")? + 2..];
         } else if after.starts_with(b"!--") {
             rest = &after[find(after, b"-->")? + 3..];
+        } else if let Some(doctype) = after.strip_prefix(b"!DOCTYPE") {
+            // `<!DOCTYPE name [internal subset]>`: the subset holds `>`s.
+            // A document type named `annotations` is CVAT's root (the
+            // reader then refuses the DTD), however long its subset.
+            let name = skip_bom_and_space(doctype);
+            let end = name
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'[')
+                .unwrap_or(name.len());
+            if &name[..end] == b"annotations" {
+                return Some(&name[..end]);
+            }
+            let close = find(doctype, b">")?;
+            rest = match find(doctype, b"[") {
+                Some(open) if open < close => {
+                    let subset = &doctype[open..];
+                    let end = find(subset, b"]")?;
+                    let after_subset = &subset[end..];
+                    &after_subset[find(after_subset, b">")? + 1..]
+                }
+                _ => &doctype[close + 1..],
+            };
         } else if after.starts_with(b"!") {
             rest = &after[find(after, b">")? + 1..];
         } else {
@@ -353,6 +582,49 @@ mod tests {
         );
         assert_eq!(detect_bytes(b"{\"name\": \"package\"}"), None);
         assert_eq!(detect_bytes(b"[1, 2]"), None);
+    }
+
+    #[test]
+    fn coco_keys_are_top_level_keys_wherever_they_come() {
+        // Nested or quoted `images` are not COCO's key.
+        assert_eq!(
+            detect_bytes(b"{\"a\": {\"images\": []}, \"b\": \"\\\"images\\\"\"}"),
+            None
+        );
+        assert_eq!(detect_bytes(b"{\"files\": [\"images\"]}"), None);
+        // Comments are skipped (the reader reports them).
+        assert_eq!(
+            detect_bytes(b"// x\n{ /* \"no\" */ \"info\": 1, \"categories\": []}"),
+            Some(Format::Coco)
+        );
+        // Fed a byte at a time, across every boundary.
+        let text = b"{\"info\": {\"d\": \"a}\\\"b\", \"l\": [1, {\"x\": 2}]}, /* c */ \"annotations\": []}";
+        let mut keys = TopLevelKeys::default();
+        let first = text
+            .iter()
+            .map(|b| keys.feed(std::slice::from_ref(b)))
+            .position(|s| s != Scan::More);
+        let key_end = find(text, b"\"annotations\"").unwrap() + 12;
+        assert_eq!(first, Some(key_end));
+        assert_eq!(TopLevelKeys::default().feed(text), Scan::Coco);
+        // Read through a file whose head is all `info`.
+        let mut big = format!("{{\"info\": \"{}\"", "x".repeat(300_000)).into_bytes();
+        big.extend_from_slice(b", \"images\": []}");
+        assert!(json_object_has_coco_key(&big[..]).unwrap());
+        assert!(!json_object_has_coco_key(&b"{\"info\": 1} {\"images\": 2}"[..]).unwrap());
+    }
+
+    #[test]
+    fn the_root_is_found_after_a_doctype_with_an_internal_subset() {
+        let with_subset = b"<?xml version=\"1.0\"?>\n<!DOCTYPE x [\n<!ENTITY a \"<b>\">\n]>\n<annotations><image id=\"0\"/></annotations>";
+        assert_eq!(detect_bytes(with_subset), Some(Format::CvatImages));
+        // Named `annotations`: CVAT, however long the subset.
+        let long = format!(
+            "<!DOCTYPE annotations [{}",
+            "<!ENTITY a \"b\">".repeat(100_000)
+        );
+        assert_eq!(detect_bytes(long.as_bytes()), Some(Format::CvatImages));
+        assert_eq!(detect_bytes(b"<!DOCTYPE html><html></html>"), None);
     }
 
     #[test]
@@ -412,6 +684,12 @@ mod tests {
         );
         let err = detect(&root.join("README.txt")).unwrap_err().to_string();
         assert!(err.contains("rows do not start with a class id"), "{err}");
+        // In the label tree, a `.txt` is a label file whatever it holds.
+        std::fs::write(root.join("labels/train/b.txt"), "0 0.5 abc 0.2 0.2\n").unwrap();
+        std::fs::write(root.join("labels/README.txt"), "prose\n").unwrap();
+        for label in ["labels/train/b.txt", "labels/README.txt"] {
+            assert_eq!(detect(&root.join(label)).unwrap(), Format::YoloUltralytics);
+        }
         let err = detect(&root.join("package.json")).unwrap_err().to_string();
         assert!(err.contains("JSON object without images"), "{err}");
         std::fs::write(root.join("obj.names"), "person\n").unwrap();

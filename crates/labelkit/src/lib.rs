@@ -58,6 +58,8 @@ mod error;
 mod format;
 mod io;
 pub mod label_map;
+#[cfg(all(feature = "rules", feature = "yolo"))]
+pub mod neighbours;
 mod sizes;
 mod verify;
 

@@ -15,7 +15,15 @@
 //! - `CPY003` a box moved: the copy has a box of the same label, but its
 //!   IoU with the original's is below the tolerance;
 //! - `CPY004` the copy's size differs from its original's (its boxes are
-//!   then not compared).
+//!   then not compared);
+//! - `CPY005` a copy whose original does not exist, and `CPY006` an
+//!   original without any copy, when `require-copies` is on.
+//!
+//! When only some files are checked (the pre-commit hook checks a changed
+//! label file alone), the plugin asks labelkit for the files beside it
+//! (ABI minor 1, the `siblings` request): a changed original is compared
+//! with its copies on disk, a changed copy with its original. Findings stay
+//! on the checked image; one about an unchanged copy names it.
 //!
 //! Options, in `labelkit.toml`:
 //!
@@ -24,6 +32,7 @@
 //! patterns = ["{name}_noise{n}.{ext}"]  # how a copy's file name is made
 //! original = "{name}.{ext}"             # the original's file name
 //! iou = 0.95                            # "same box" tolerance
+//! require-copies = false                # every image has a copy (CPY005/6)
 //! ```
 //!
 //! A pattern is literal text with placeholders: `{n}` matches one or more
@@ -36,7 +45,7 @@ use std::collections::HashMap;
 
 use labelkit_plugin_sdk::serde_json::{json, Value};
 use labelkit_plugin_sdk::{
-    export_plugin, Finding, ImageInput, Manifest, OptionDoc, Plugin, Related, RuleDoc,
+    export_plugin, Finding, Host, ImageInput, Manifest, OptionDoc, Plugin, Related, RuleDoc,
     SessionInput, Severity,
 };
 
@@ -57,7 +66,9 @@ const OPTIONS_DOC: &str = "\
 - `original` (string, default `\"{name}.{ext}\"`): the original's file name,
   built from what the pattern captured.
 - `iou` (number, default `0.95`): two boxes of one label are the same box
-  when their IoU is at least this.";
+  when their IoU is at least this.
+- `require-copies` (boolean, default `false`): every original has at least
+  one copy and every copy its original (`CPY005`, `CPY006`).";
 
 const CPY001_DOCS: &str = "\
 ## What it does
@@ -120,6 +131,36 @@ or the pattern paired the wrong images. Boxes of such a pair are not compared.
 ## How to fix
 Regenerate the copy from its original at full size, or change `patterns`.";
 
+const CPY005_DOCS: &str = "\
+## What it does
+With `require-copies`, finds copies whose original (the file name the
+`original` template makes) is neither in the check nor beside the copy.
+
+## Why it matters
+A copy without its original cannot be checked against it, and usually
+means the original was renamed or deleted while its copies stayed.
+
+## Example
+`street_noise1.jpg` exists, `street.jpg` does not.
+
+## How to fix
+Restore or rename the original, or delete the stale copies.";
+
+const CPY006_DOCS: &str = "\
+## What it does
+With `require-copies`, finds originals without any photometric-noise copy
+(none in the check, none beside it).
+
+## Why it matters
+When every image is meant to be augmented, an original without copies is
+under-represented in training, and its copies were probably forgotten.
+
+## Example
+`street.jpg` exists, no `street_noise1.jpg`.
+
+## How to fix
+Generate the copies, or turn `require-copies` off.";
+
 /// One annotation kept for comparison.
 #[derive(Debug, Clone)]
 struct Ann {
@@ -145,7 +186,10 @@ pub struct AugmentedCopies {
     patterns: Vec<Pattern>,
     original: Pattern,
     iou: f64,
+    require_copies: bool,
     images: Vec<Record>,
+    /// The host's services, to read copies and originals beside the check.
+    host: Option<Host>,
 }
 
 /// Reads the options table.
@@ -153,9 +197,12 @@ fn parse_options(
     options: &labelkit_plugin_sdk::serde_json::Map<String, Value>,
 ) -> Result<AugmentedCopies, String> {
     for key in options.keys() {
-        if !matches!(key.as_str(), "patterns" | "pattern" | "original" | "iou") {
+        if !matches!(
+            key.as_str(),
+            "patterns" | "pattern" | "original" | "iou" | "require-copies"
+        ) {
             return Err(format!(
-                "unknown option `{key}` in [plugins.augmented-copies]; expected `patterns`, `original` or `iou`"
+                "unknown option `{key}` in [plugins.augmented-copies]; expected `patterns`, `original`, `iou` or `require-copies`"
             ));
         }
     }
@@ -205,11 +252,22 @@ fn parse_options(
             _ => return Err(format!("`iou` must be a number in (0, 1], found {v}")),
         },
     };
+    let require_copies = match options.get("require-copies") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(format!(
+                "`require-copies` must be true or false, found {other}"
+            ))
+        }
+    };
     Ok(AugmentedCopies {
         patterns,
         original: template,
         iou,
+        require_copies,
         images: Vec::new(),
+        host: None,
     })
 }
 
@@ -251,7 +309,179 @@ fn agreement(a: &Ann, b: &Ann) -> (f64, f64) {
     }
 }
 
+impl Record {
+    fn from_input(input: ImageInput) -> Self {
+        Self {
+            id: input.image.id,
+            file_name: input.image.file_name,
+            width: input.image.width,
+            height: input.image.height,
+            annotations: input
+                .annotations
+                .into_iter()
+                .map(|a| Ann {
+                    id: a.id,
+                    label: a.label,
+                    kind: a.kind,
+                    bbox: a.bbox,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The last component of a file name (`images/train/a.png` -> `a.png`).
+fn base_name(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
+}
+
+/// Keeps findings of a comparison with `outside`, an image beside the check
+/// that findings cannot name, on the checked image `onto`: a finding about
+/// `outside` moves to `onto` and names the file; related places in
+/// `outside` are dropped (the message names the file and annotation).
+fn keep_in_check(findings: Vec<Finding>, outside: &Record, onto: u64) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .map(|mut f| {
+            if f.image == Some(outside.id) {
+                f.image = Some(onto);
+                f.annotation = None;
+                f.message = format!("copy `{}`: {}", outside.file_name, f.message);
+            }
+            f.related.retain(|r| r.image != outside.id);
+            f
+        })
+        .collect()
+}
+
 impl AugmentedCopies {
+    /// The original's file name of `name` when `name` is a copy.
+    fn original_of(&self, name: &str) -> Option<String> {
+        self.patterns.iter().find_map(|pattern| {
+            let captures = pattern.matches(name)?;
+            let original = self.original.fill(&captures);
+            (original != name).then_some(original)
+        })
+    }
+
+    /// Images beside the check: `names` and names starting with `prefixes`,
+    /// next to the checked image `image`. `None` when the host cannot say
+    /// (no host, a whole-dataset check).
+    fn siblings(
+        &self,
+        image: u64,
+        names: &[String],
+        prefixes: &[String],
+    ) -> Result<Option<Vec<Record>>, String> {
+        let Some(host) = &self.host else {
+            return Ok(None);
+        };
+        let found = host.siblings(image, names, prefixes)?;
+        Ok(found
+            .available
+            .then(|| found.images.into_iter().map(Record::from_input).collect()))
+    }
+
+    /// Compares the images of the check with each other and, through the
+    /// host, with their copies and originals beside the check.
+    fn compare_all(&self) -> Result<Vec<Finding>, String> {
+        let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(self.images.len());
+        for (i, image) in self.images.iter().enumerate() {
+            by_name.entry(image.file_name.as_str()).or_insert(i);
+        }
+        let mut out = Vec::new();
+        let mut has_copy = vec![false; self.images.len()];
+        let mut host_available = self.host.is_some();
+        let mut originals = Vec::new();
+        for copy in &self.images {
+            let Some(name) = self.original_of(&copy.file_name) else {
+                originals.push(copy);
+                continue;
+            };
+            if let Some(&i) = by_name.get(name.as_str()) {
+                has_copy[i] = true;
+                self.compare(&self.images[i], copy, &mut out);
+                continue;
+            }
+            let beside = if host_available {
+                self.siblings(copy.id, &[base_name(&name).to_owned()], &[])?
+            } else {
+                None
+            };
+            host_available &= beside.is_some();
+            match beside
+                .unwrap_or_default()
+                .into_iter()
+                .find(|r| r.file_name == name)
+            {
+                Some(original) => {
+                    let mut found = Vec::new();
+                    self.compare(&original, copy, &mut found);
+                    out.extend(keep_in_check(found, &original, copy.id));
+                }
+                None if self.require_copies => out.push(
+                    Finding::on_image(
+                        "CPY005",
+                        copy.id,
+                        format!("copy of `{name}`, which is neither checked nor beside it"),
+                    )
+                    .with_help("restore the original, or delete the stale copy"),
+                ),
+                None => {}
+            }
+        }
+        for original in originals {
+            let i = by_name[original.file_name.as_str()];
+            if host_available {
+                let prefixes: Vec<String> = self
+                    .original
+                    .matches(&original.file_name)
+                    .map(|captures| {
+                        self.patterns
+                            .iter()
+                            .map(|p| base_name(&p.prefix(&captures)).to_owned())
+                            .filter(|p| !p.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let beside = if prefixes.is_empty() {
+                    Some(Vec::new())
+                } else {
+                    self.siblings(original.id, &[], &prefixes)?
+                };
+                host_available &= beside.is_some();
+                for copy in beside.unwrap_or_default() {
+                    if self.original_of(&copy.file_name).as_deref() != Some(&original.file_name) {
+                        continue;
+                    }
+                    has_copy[i] = true;
+                    let mut found = Vec::new();
+                    self.compare(original, &copy, &mut found);
+                    out.extend(keep_in_check(found, &copy, original.id));
+                }
+            }
+            if self.require_copies && !has_copy[i] {
+                out.push(
+                    Finding::on_image(
+                        "CPY006",
+                        original.id,
+                        format!(
+                            "`{}` has no copy (patterns: {})",
+                            original.file_name,
+                            self.patterns
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .with_help("generate its copies, or turn `require-copies` off"),
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// Compares one copy with its original and appends the findings.
     fn compare(&self, original: &Record, copy: &Record, out: &mut Vec<Finding>) {
         if (original.width, original.height) != (copy.width, copy.height) {
@@ -421,10 +651,13 @@ impl Plugin for AugmentedCopies {
             .rule(rule("CPY002", "copy-box-extra", "a copy has a box its original does not have", CPY002_DOCS))
             .rule(rule("CPY003", "copy-box-moved", "a box moved between an original and its copy", CPY003_DOCS))
             .rule(rule("CPY004", "copy-size-differs", "a copy's size differs from its original's", CPY004_DOCS))
+            .rule(rule("CPY005", "copy-without-original", "a copy whose original does not exist", CPY005_DOCS))
+            .rule(rule("CPY006", "original-without-copy", "an original without any copy", CPY006_DOCS))
     }
 
     fn open(session: SessionInput) -> Result<Self, String> {
         let mut plugin = parse_options(&session.options)?;
+        plugin.host = session.host;
         plugin
             .images
             .reserve(usize::try_from(session.dataset.images).unwrap_or(0));
@@ -432,22 +665,7 @@ impl Plugin for AugmentedCopies {
     }
 
     fn check_image(&mut self, input: ImageInput) -> Result<Vec<Finding>, String> {
-        self.images.push(Record {
-            id: input.image.id,
-            file_name: input.image.file_name,
-            width: input.image.width,
-            height: input.image.height,
-            annotations: input
-                .annotations
-                .into_iter()
-                .map(|a| Ann {
-                    id: a.id,
-                    label: a.label,
-                    kind: a.kind,
-                    bbox: a.bbox,
-                })
-                .collect(),
-        });
+        self.images.push(Record::from_input(input));
         Ok(Vec::new())
     }
 
@@ -455,27 +673,7 @@ impl Plugin for AugmentedCopies {
         // Images arrive in any order: sort for deterministic output.
         self.images
             .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.file_name.cmp(&b.file_name)));
-        let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(self.images.len());
-        for (i, image) in self.images.iter().enumerate() {
-            by_name.entry(image.file_name.as_str()).or_insert(i);
-        }
-        let mut out = Vec::new();
-        for copy in &self.images {
-            for pattern in &self.patterns {
-                let Some(captures) = pattern.matches(&copy.file_name) else {
-                    continue;
-                };
-                let name = self.original.fill(&captures);
-                if name == copy.file_name {
-                    continue;
-                }
-                if let Some(&i) = by_name.get(name.as_str()) {
-                    self.compare(&self.images[i], copy, &mut out);
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        self.compare_all()
     }
 }
 

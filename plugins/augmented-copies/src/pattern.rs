@@ -20,6 +20,19 @@ pub struct Pattern {
     pieces: Vec<Piece>,
 }
 
+/// The pattern as written (literal braces doubled).
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(t) => f.write_str(&t.replace('{', "{{").replace('}', "}}"))?,
+                Piece::Hole(name) => write!(f, "{{{name}}}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Why a pattern could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternError {
@@ -108,21 +121,37 @@ impl Pattern {
         match_here(&self.pieces, text, &mut captures).then_some(captures)
     }
 
+    /// The text of this pattern filled from `captures` up to its first
+    /// placeholder without a value: what every name it matches with those
+    /// values starts with (`{name}_noise{n}.{ext}` with `name = a` gives
+    /// `a_noise`).
+    #[must_use]
+    pub fn prefix(&self, captures: &[(&str, &str)]) -> String {
+        self.build(captures, false)
+    }
+
     /// Builds a file name, replacing placeholders with captured text
     /// (a placeholder without a capture is left as written).
     #[must_use]
     pub fn fill(&self, captures: &[(&str, &str)]) -> String {
+        self.build(captures, true)
+    }
+
+    /// The pieces with captured values; at a placeholder without one,
+    /// either writes it as written (`keep_missing`) or stops.
+    fn build(&self, captures: &[(&str, &str)], keep_missing: bool) -> String {
         let mut out = String::new();
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Hole(name) => match captures.iter().find(|(n, _)| n == name) {
                     Some((_, value)) => out.push_str(value),
-                    None => {
+                    None if keep_missing => {
                         out.push('{');
                         out.push_str(name);
                         out.push('}');
                     }
+                    None => break,
                 },
             }
         }
@@ -220,5 +249,18 @@ mod tests {
             Pattern::parse("{{x}}").unwrap().matches("{x}"),
             Some(vec![])
         );
+    }
+
+    #[test]
+    fn prefix_stops_at_the_first_unknown_placeholder_and_display_round_trips() {
+        let p = Pattern::parse("{name}_noise{n}.{ext}").unwrap();
+        assert_eq!(
+            p.prefix(&[("name", "images/a"), ("ext", "png")]),
+            "images/a_noise"
+        );
+        assert_eq!(p.prefix(&[]), "");
+        assert_eq!(p.to_string(), "{name}_noise{n}.{ext}");
+        let braces = Pattern::parse("{{x}}_{name}").unwrap();
+        assert_eq!(Pattern::parse(&braces.to_string()).unwrap(), braces);
     }
 }

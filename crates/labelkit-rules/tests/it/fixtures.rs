@@ -1,7 +1,7 @@
 //! Fixtures at the boundaries of every rule, with snapshots of the
 //! rendered output. Each fixture selects only the code it tests.
 
-use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, Loaded, ReadIssue};
+use labelkit_diagnostics::{Diagnostic, Loaded};
 use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, BoxGeom, Dataset, Geometry, GroupId, Image, ImageId,
     Keypoint, KeypointSchema, Keypoints, Label, Point, Polygon, Visibility,
@@ -803,45 +803,6 @@ fn d007_image_size_mismatch() {
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(s[0].contains("[image Some(1) annotation None] image `img.jpg` is declared 100x80 but the file is 80x100"), "{}", s[0]);
 }
-
-/// Every reader issue code passes through the checker with its position,
-/// and can be ignored or re-severitied.
-#[test]
-fn f_codes_pass_through_selection() {
-    for issue in ReadIssue::ALL {
-        let mut fx = Fx::new(&["body"]);
-        fx.bx("body", 1.0, 1.0, 10.0, 10.0);
-        let mut loaded = fx.loaded();
-        loaded.issues.push(issue.at(
-            FileId(0),
-            ByteSpan::new(11, 15),
-            format!("{} here", issue.name()),
-        ));
-        let s = run(issue.code(), &loaded, "");
-        assert_eq!(s.len(), 1, "{s:#?}");
-        assert!(
-            s[0].starts_with(&format!(
-                "fixture.txt:2:1: {} {}",
-                issue.code(),
-                issue.severity()
-            )),
-            "{}",
-            s[0]
-        );
-        let config = Config::from_toml_str(
-            &format!("select = [\"F\"]\nignore = [\"F\"]\nextend-select = [\"{}\"]\n[severity]\nF = \"info\"\n", issue.code()),
-            "labelkit.toml",
-        )
-        .unwrap();
-        let found = check(&loaded, &config);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].severity, labelkit_diagnostics::Severity::Info);
-        let config =
-            Config::from_toml_str("select = [\"F\"]\nignore = [\"F0\"]", "labelkit.toml").unwrap();
-        assert!(check(&loaded, &config).is_empty());
-    }
-}
-
 /// `loaded` with the rounding a YOLO reader records for annotation `pos`:
 /// its width and height written with `decimals` decimals on an image of
 /// `w` x `h` pixels.

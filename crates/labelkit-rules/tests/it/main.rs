@@ -8,5 +8,6 @@ mod external;
 mod fixtures;
 mod meta;
 mod mutation;
+mod read_fixtures;
 mod scale;
 mod workflow;

@@ -5,7 +5,9 @@
 //! reader that meets a label name missing from the declared list (a CVAT
 //! shape whose label is not in `<meta>`) adds the label and marks it with
 //! the key `labelkit.undeclared` set to `true` in the label's `extra`; the
-//! rule reports each marked label with its use count.
+//! rule reports each marked label with its use count (none when every
+//! shape naming it was unreadable). Such a label is never reported as
+//! declared but unused (D002).
 //!
 //! ## Why it matters
 //! Tools that build the class list from the declaration (CVAT import,
@@ -34,6 +36,12 @@ pub(crate) const CODE: &str = "D003";
 /// annotations used it without a declaration; its value is `true`.
 pub const UNDECLARED_KEY: &str = labelkit_model::keys::UNDECLARED;
 
+/// Whether a reader added `label` because annotations named it without a
+/// declaration.
+pub(crate) fn is_undeclared(label: &labelkit_model::Label) -> bool {
+    extra_value(&label.extra, UNDECLARED_KEY) == Some("true")
+}
+
 /// The rule.
 pub(crate) struct UndeclaredClass;
 
@@ -41,18 +49,23 @@ impl Rule for UndeclaredClass {
     fn check_dataset(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let counts = label_counts(cx.dataset);
         for (i, label) in cx.dataset.labels.labels.iter().enumerate() {
-            if extra_value(&label.extra, UNDECLARED_KEY) == Some("true") {
+            if is_undeclared(label) {
                 let count = counts.get(i).copied().unwrap_or(0);
-                out.push(
-                    Finding::dataset(
-                        CODE,
-                        format!(
-                            "class `{}` is used {count} time(s) but not declared",
-                            label.name
-                        ),
+                let message = if count == 0 {
+                    format!(
+                        "class `{}` is not declared; the shapes naming it could not be read (see their F findings)",
+                        label.name
                     )
-                    .with_label(i)
-                    .help("declare the class, or relabel its annotations"),
+                } else {
+                    format!(
+                        "class `{}` is used {count} time(s) but not declared",
+                        label.name
+                    )
+                };
+                out.push(
+                    Finding::dataset(CODE, message)
+                        .with_label(i)
+                        .help("declare the class, or relabel its annotations"),
                 );
             }
         }

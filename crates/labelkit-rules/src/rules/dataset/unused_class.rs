@@ -2,7 +2,8 @@
 //!
 //! ## What it does
 //! Warns about a declared class that no annotation uses. Skeleton elements
-//! count as used through their skeleton.
+//! count as used through their skeleton. A class the dataset never declared
+//! (a reader added it for shapes naming it) is D003's, not this rule's.
 //!
 //! ## Why it matters
 //! An unused class shifts YOLO class indices and COCO category ids, adds a
@@ -22,6 +23,7 @@
 //! None.
 
 use crate::rule::{Context, Finding, Rule};
+use crate::rules::dataset::undeclared_class::is_undeclared;
 use crate::rules::label_counts;
 
 /// The permanent code.
@@ -34,7 +36,10 @@ impl Rule for UnusedClass {
     fn check_dataset(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let counts = label_counts(cx.dataset);
         for (i, label) in cx.dataset.labels.labels.iter().enumerate() {
-            if label.parent.is_none() && counts.get(i).copied().unwrap_or(0) == 0 {
+            if label.parent.is_none()
+                && !is_undeclared(label)
+                && counts.get(i).copied().unwrap_or(0) == 0
+            {
                 out.push(
                     Finding::dataset(
                         CODE,

@@ -1,15 +1,16 @@
 //! # absent-point-with-coordinates (K003)
 //!
 //! ## What it does
-//! Warns about a keypoint marked absent (COCO visibility 0, CVAT
-//! `outside`) that still has coordinates other than `(0, 0)`.
+//! Warns about a keypoint marked absent by its visibility (COCO and YOLO
+//! visibility 0) that still has coordinates other than `(0, 0)`. CVAT data
+//! is not checked: there a point is absent by its own `outside` flag, and
+//! CVAT keeps the last coordinates of every outside skeleton point by
+//! design, so a normal skeleton with outside points passes.
 //!
 //! ## Why it matters
 //! COCO's convention is that an unlabelled point is `0, 0, 0`. A point
 //! marked absent with coordinates is often a labelled point whose
-//! visibility flag was lost, so the pose silently loses a joint. CVAT keeps
-//! the coordinates of points set `outside`, which is harmless there: use
-//! the option to skip CVAT data, or lower the severity.
+//! visibility flag was lost, so the pose silently loses a joint.
 //!
 //! ## Example
 //! ```text
@@ -24,7 +25,7 @@
 //! ## Options
 //! ```toml
 //! [rules.absent-point-with-coordinates]
-//! ignore-formats = ["cvat-images", "cvat-video"]   # Dataset source formats to skip
+//! ignore-formats = ["yolo"]   # Further dataset source formats to skip
 //! ```
 
 use labelkit_model::Visibility;
@@ -34,6 +35,10 @@ use crate::rules::{keypoints, point_name};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K003";
+
+/// Source formats that mark a point absent with a flag of its own (CVAT's
+/// `outside`) and keep its coordinates by design.
+const OUTSIDE_FLAG_FORMATS: [&str; 2] = ["cvat-images", "cvat-video"];
 
 /// The rule.
 pub(crate) struct AbsentPointWithCoordinates;
@@ -50,11 +55,12 @@ impl Rule for AbsentPointWithCoordinates {
             return;
         };
         if let Some(format) = &cx.dataset.info.source_format {
-            if cx
-                .settings
-                .absent_ignore_formats
-                .iter()
-                .any(|f| f == format)
+            if OUTSIDE_FLAG_FORMATS.contains(&format.as_str())
+                || cx
+                    .settings
+                    .absent_ignore_formats
+                    .iter()
+                    .any(|f| f == format)
             {
                 return;
             }

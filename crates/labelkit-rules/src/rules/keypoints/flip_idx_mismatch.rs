@@ -8,7 +8,7 @@
 //! key `yolo.flip_idx`, as JSON array text (`[0, 2, 1, ...]`). The schema
 //! is the first label's with a schema that has left/right pairs (from
 //! `[keypoints.<label>]`, or the reader's); without pairs nothing is
-//! checked.
+//! checked. The finding points at the `flip_idx:` key of `data.yaml`.
 //!
 //! ## Why it matters
 //! Ultralytics swaps points by `flip_idx` when it flips an image in
@@ -62,6 +62,7 @@ impl Rule for FlipIdxMismatchRule {
                     format!("flip_idx `{text}` is not a list of point indices"),
                 )
                 .with_label(label)
+                .at_info_key(FLIP_IDX_KEY)
                 .help(help),
             );
             return;
@@ -76,6 +77,11 @@ impl Rule for FlipIdxMismatchRule {
                 schema.names.get(index).map_or("?", String::as_str)
             ),
         };
-        out.push(Finding::dataset(CODE, message).with_label(label).help(help));
+        out.push(
+            Finding::dataset(CODE, message)
+                .with_label(label)
+                .at_info_key(FLIP_IDX_KEY)
+                .help(help),
+        );
     }
 }
