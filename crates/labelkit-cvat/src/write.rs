@@ -637,8 +637,11 @@ fn write_image_shape<O: Write>(w: &mut W<'_, O>, labels: &[Label], ann: &Annotat
         write_one_shape(w, labels, ann, &ann.geometry, ann.group);
         return;
     }
-    w.report.lose(
-        "polygon parts written as separate polygons",
+    // CVAT has no polygon of several parts: each part is a polygon of one
+    // group, as CVAT's own COCO import writes them, which the COCO writer
+    // merges back into one annotation. Nothing is lost.
+    w.report.note(
+        "polygon parts written as polygons of one group (CVAT's form of a multi-part polygon)",
         (polygon.rings.len() - 1) as u64,
     );
     let group = if ann.group.is_none() {

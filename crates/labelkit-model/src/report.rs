@@ -425,7 +425,6 @@ mod tests {
         "\"scores\"",
         "\"links of shapes to the track they were expanded from\"",
         "\"annotations on images that do not exist\"",
-        "\"polygon parts written as separate polygons\"",
         "\"polygon parts in tracks\"",
         "\"shapes without a free track id (ids past 2^64 - 1)\"",
         "\"image list (CVAT for video lists no images)\"",
