@@ -9,7 +9,7 @@ venv_install() {
     if ! "$venv/bin/python" -c "import $module" 2>/dev/null; then
         python3 -m venv "$venv"
     fi
-    if ! "$venv/bin/pip" install --quiet --disable-pip-version-check "$spec"; then
+    if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$spec"; then
         echo "$name: cannot install $spec from PyPI into $venv" >&2
         echo "0 passed, 1 failed"
         exit 1
