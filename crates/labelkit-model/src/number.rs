@@ -93,25 +93,57 @@ impl Precision {
 ///
 /// The noise of `f64` arithmetic sits in the 16th and 17th significant
 /// digits (`38.08 + 174.71` is `212.79000000000002`), so a value whose
-/// shortest round-trip form has at most [`CLEAN_KEPT_DIGITS`] significant
-/// digits comes back unchanged: a value read from text and not changed is
-/// written with the digits it was read with (`216.266666667` stays). A value
-/// whose form is longer is replaced by the shortest decimal within
-/// [`CLEAN_TOLERANCE`] (relative) of it. Values that are not finite, and
-/// zero, come back unchanged.
+/// shortest round-trip form has more than [`CLEAN_KEPT_DIGITS`] significant
+/// digits is replaced by the shortest decimal within [`CLEAN_TOLERANCE`]
+/// (relative) of it.
 ///
-/// Two limits follow from a bare `f64` not telling where it came from: a
-/// value read with 16 or 17 significant digits (usually itself noise from
-/// another tool, such as `35681.934150000016`) is shortened too, and a
-/// computed value whose form has 10 to 15 digits is written exactly rather
-/// than shortened (it shows no noise).
+/// Noise also survives a trip through text written with fewer digits: a
+/// pixel value written to YOLO as a fraction of the image (cleaned to
+/// 1e-9) and scaled back gives `56.8499999994` or `2415.819999` for `56.85`
+/// and `2415.82`. So a shorter form is replaced too when a decimal within
+/// the tolerance has at most [`NOISE_MAX_DIGITS`] digits and at least
+/// [`NOISE_GAP`] fewer than the form. A value read from text and not changed
+/// keeps the digits it was read with (`216.266666667` stays: the nearest
+/// decimal within 1e-9 has 10 digits, only 2 fewer). Values that are not
+/// finite, and zero, come back unchanged.
+///
+/// A bare `f64` does not tell where it came from, so a value read with 16
+/// or more significant digits (usually itself noise from another tool, such
+/// as `35681.934150000016`) is shortened too, and so, rarely, is a read
+/// value that lies within 1e-9 (relative) of a decimal of at most 9 digits
+/// and 4 fewer: by chance, about one 14- or 15-digit value in ten, one
+/// 10-digit value in a thousand, a change of at most 1e-9 of the value.
 #[must_use]
 pub fn clean(value: f64) -> f64 {
-    if !value.is_finite() || value == 0.0 || significant_digits(value) <= CLEAN_KEPT_DIGITS {
+    if !value.is_finite() || value == 0.0 {
         return value;
     }
-    shortest_decimal_within(value, CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs())
+    let digits = significant_digits(value);
+    let limit = CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs();
+    if digits > CLEAN_KEPT_DIGITS {
+        return shortest_decimal_within(value, limit);
+    }
+    let most = digits.saturating_sub(NOISE_GAP).min(NOISE_MAX_DIGITS);
+    if most == 0 {
+        return value;
+    }
+    let shorter = shortest_decimal_within(value, limit);
+    if digit_count(shorter) <= most {
+        shorter
+    } else {
+        value
+    }
 }
+
+/// How many digits shorter than a value's own form (of at most
+/// [`CLEAN_KEPT_DIGITS`] digits) the decimal within [`CLEAN_TOLERANCE`]
+/// must be for [`clean`] to take it: the form then ends in a run of 9s or
+/// 0s the tolerance absorbs (`56.8499999994`: 12 digits, `56.85`: 4).
+pub const NOISE_GAP: usize = 5;
+
+/// The most digits the decimal [`clean`] takes for a value of at most
+/// [`CLEAN_KEPT_DIGITS`] digits may have: 9, the digits 1e-9 resolves.
+pub const NOISE_MAX_DIGITS: usize = 9;
 
 /// The decimal of fewest significant digits within `limit` (absolute) of
 /// `value`, as the `f64` nearest it; `value` itself when none of up to
@@ -233,6 +265,22 @@ fn significant_digits(value: f64) -> usize {
     }
 }
 
+/// The number of significant digits of the shortest round-trip decimal of
+/// a finite, non-zero `value`, integral values included (`17460194640`:
+/// 10), where [`significant_digits`] answers 1 for every integral value
+/// below 10^15 (all of which it keeps).
+fn digit_count(value: f64) -> usize {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        let mut n = value.abs() as u64;
+        while n >= 10 && n % 10 == 0 {
+            n /= 10;
+        }
+        return n.checked_ilog10().map_or(1, |d| d as usize + 1);
+    }
+    significant_digits(value)
+}
+
 /// `%.{digits}g` without the exponent form for the magnitudes labels have;
 /// trailing zeros are removed as `%g` does.
 fn write_significant(out: &mut String, value: f64, digits: u8) {
@@ -290,6 +338,25 @@ mod tests {
     }
     use super::*;
 
+    /// Noise that survived a trip through text with fewer digits is
+    /// removed; values of up to 13 digits that are not noise keep theirs.
+    #[test]
+    fn clean_removes_noise_printed_with_fewer_digits() {
+        assert_eq!(clean(56.849_999_999_4).to_string(), "56.85");
+        assert_eq!(clean(0.088_828_125_000_01).to_string(), "0.088828125");
+        assert_eq!(clean(119.999_999_999_8).to_string(), "120");
+        // Read values that are not noise.
+        for kept in [
+            216.266_666_667,
+            0.123_456_789_123_4,
+            29.999_999_9,
+            1.000_05,
+            12.345_678,
+        ] {
+            assert_eq!(clean(kept).to_bits(), kept.to_bits(), "{kept}");
+        }
+    }
+
     #[test]
     fn shortest_reads_back_exactly() {
         for v in [0.1, 1.0 / 3.0, 0.000_75, 123_456.789, 1e-9] {
@@ -322,7 +389,13 @@ mod tests {
         assert_eq!(clean(30.000_011_567_576_13), "30.00001157");
         // Read with up to 15 significant digits: kept as read.
         assert_eq!(clean(216.266_666_667), "216.266666667");
-        assert_eq!(clean(123_456.789_012_345), "123456.789012345");
+        assert_eq!(clean(123_456.789_012), "123456.789012");
+        // ... unless a decimal of at most 9 digits, 4 fewer, lies within
+        // 1e-9 (relative): such a form is noise printed with fewer digits
+        // than f64 holds, and a read value of 14 or 15 digits that happens
+        // to be that close is shortened too.
+        assert_eq!(clean(123_456.789_012_345), "123456.789");
+        assert_eq!(clean(133.550_000_016), "133.55");
         assert_eq!(clean(9.999_999_99), "9.99999999");
         assert_eq!(clean(1e-7), "0.0000001");
         assert_eq!(clean(3.0), "3");
@@ -389,6 +462,7 @@ mod tests {
     #[test]
     fn decimals_of_up_to_15_digits_print_as_read() {
         let mut next = generator(0x0fed_cba9_8765_4321);
+        let mut shortened = 0;
         for _ in 0..100_000 {
             let digits = 1 + next() % 15;
             let mantissa = next() % 10u64.pow(u32::try_from(digits).unwrap());
@@ -396,15 +470,46 @@ mod tests {
             let exponent = (next() % 16) as i32 - 10;
             let text = format!("{mantissa}e{exponent}");
             let v: f64 = text.parse().unwrap();
-            // The canonical form of the decimal is its shortest round trip.
+            // The canonical form of the decimal is its shortest round trip,
+            // unless a decimal of at most 9 digits and 4 fewer lies within
+            // the tolerance (noise printed with fewer digits than f64 holds
+            // looks so; see `clean`).
             let canonical = Precision::Shortest.format(v);
-            assert_eq!(Precision::Clean.format(v), canonical, "{text}");
+            let printed = Precision::Clean.format(v);
+            if printed != canonical {
+                let p: f64 = printed.parse().unwrap();
+                let digits = |t: &str| {
+                    let m = t.split('e').next().unwrap_or_default();
+                    m.trim_start_matches(['-', '0', '.'])
+                        .trim_end_matches(['0', '.'])
+                        .bytes()
+                        .filter(u8::is_ascii_digit)
+                        .count()
+                };
+                assert!(
+                    (p - v).abs() <= CLEAN_TOLERANCE * v.abs(),
+                    "{text} -> {printed}"
+                );
+                assert!(digits(&printed) <= NOISE_MAX_DIGITS, "{text} -> {printed}");
+                assert!(
+                    digits(&printed) + NOISE_GAP <= digits(&canonical),
+                    "{text} -> {printed}"
+                );
+                shortened += 1;
+            }
             assert_eq!(
                 Precision::Clean.format(-v),
-                Precision::Shortest.format(-v),
+                if printed == "0" {
+                    printed.clone()
+                } else {
+                    format!("-{printed}")
+                },
                 "{text}"
             );
         }
+        // Values are this close to a short decimal by chance in a small
+        // share of the draws (mostly those of 14 and 15 digits).
+        assert!(shortened < 10_000, "{shortened}");
         // At the edge of 9 digits, 1e-9 apart: neither is taken for the other.
         for text in ["9.99999999", "99999999.9", "0.999999999", "1.00000001"] {
             let v: f64 = text.parse().unwrap();
