@@ -273,7 +273,7 @@ fn digit_count(value: f64) -> usize {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         #[allow(clippy::cast_possible_truncation)]
         let mut n = value.abs() as u64;
-        while n >= 10 && n % 10 == 0 {
+        while n >= 10 && n.is_multiple_of(10) {
             n /= 10;
         }
         return n.checked_ilog10().map_or(1, |d| d as usize + 1);
