@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod images;
+mod rule_alarms;
 mod trusted;
 mod yolo_copy;
 
