@@ -243,8 +243,8 @@ fn cvat_two_decimal_rounding_is_allowed_in_box_sizes() {
 }
 
 /// A near-duplicate names the other shape where the user finds it: its
-/// line (CVAT shapes and YOLO rows have no ids), and its id only where the
-/// file writes ids (COCO); the secondary location stays.
+/// line (CVAT shapes and YOLO rows have no ids), by its id where the file
+/// writes ids (COCO); the secondary location stays.
 #[test]
 fn near_duplicate_names_the_other_shape_by_its_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -291,7 +291,7 @@ fn near_duplicate_names_the_other_shape_by_its_line() {
         "{out}"
     );
 
-    // COCO writes ids: they are named, with the line.
+    // COCO writes ids: they are named.
     let json = r#"{
   "images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 100}],
   "categories": [{"id": 1, "name": "x"}],
@@ -305,7 +305,7 @@ fn near_duplicate_names_the_other_shape_by_its_line() {
     let (_, out) = check("dup.json", d);
     assert_eq!(
         lines_of(&out, "A001"),
-        ["dup.json:6:5: A001 `x` annotation 9 duplicates annotation 7 (line 5) (IoU 0.975)"],
+        ["dup.json:6:5: A001 `x` 9 duplicates annotation 7 (IoU 0.975)"],
         "{out}"
     );
 }

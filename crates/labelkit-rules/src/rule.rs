@@ -329,45 +329,43 @@ impl<'a> Context<'a> {
         self
     }
 
-    /// Annotation `a` in words the user finds in the file: `annotation 5
-    /// (line 40)` where the file writes annotation ids (COCO), `the box at
-    /// line 12` where it does not (a CVAT shape, a YOLO row: their ids are
-    /// the reader's numbering), `annotation 5` when the place is unknown (a
-    /// dataset built in memory).
+    /// Annotation `a` in words the user finds in the file: `the box at
+    /// line 12` where the file writes no annotation ids (a CVAT shape, a
+    /// YOLO row: their ids are the reader's numbering), else `annotation
+    /// 5` (COCO, whose ids are in the file; a dataset of another source).
     #[must_use]
     pub fn describe_annotation(&self, a: usize) -> String {
-        match self.line_of(a) {
-            Some(line) if !self.ids_in_file() => {
-                format!("the {} at line {line}", self.name_annotation(a))
-            }
-            Some(line) => format!("{} (line {line})", self.name_annotation(a)),
-            None => self.name_annotation(a),
+        let Some(ann) = self.dataset.annotations.get(a) else {
+            return format!("shape {a}");
+        };
+        match self.line_without_id(a) {
+            Some(line) => format!("the {} at line {line}", ann.geometry.kind().as_str()),
+            None => format!("annotation {}", ann.id),
         }
     }
 
     /// Annotation `a` named for a message whose location is the shape
-    /// itself: `annotation 7` where the file writes ids (COCO) or its
-    /// place is unknown, else its kind (`box`).
+    /// itself: its id where the file writes ids (as
+    /// [`Context::describe_annotation`]), else its kind (`box`).
     #[must_use]
     pub fn name_annotation(&self, a: usize) -> String {
         let Some(ann) = self.dataset.annotations.get(a) else {
             return format!("shape {a}");
         };
-        if self.ids_in_file() || self.line_of(a).is_none() {
-            format!("annotation {}", ann.id)
-        } else {
-            ann.geometry.kind().as_str().to_owned()
+        match self.line_without_id(a) {
+            Some(_) => ann.geometry.kind().as_str().to_owned(),
+            None => ann.id.to_string(),
         }
     }
 
-    /// Whether the annotation ids are the file's own (COCO), not the
-    /// reader's numbering.
-    fn ids_in_file(&self) -> bool {
-        self.dataset.info.source_format.as_deref() == Some("coco")
-    }
-
-    /// The line annotation `a` was read from.
-    fn line_of(&self, a: usize) -> Option<u32> {
+    /// The line annotation `a` was read from, when its file writes no
+    /// annotation ids (CVAT XML, YOLO label files) and the line is known.
+    fn line_without_id(&self, a: usize) -> Option<u32> {
+        const WITHOUT_IDS: [&str; 3] = ["cvat-images", "cvat-video", "yolo"];
+        let format = self.dataset.info.source_format.as_deref()?;
+        if !WITHOUT_IDS.contains(&format) {
+            return None;
+        }
         let (spans, sources) = self.places?;
         let s = spans.annotation(a)?;
         Some(sources.get(s.file)?.line_col(s.span.start).line)

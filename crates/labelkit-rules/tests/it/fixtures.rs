@@ -464,19 +464,21 @@ fn k001_config_schema_wins() {
 
 #[test]
 fn k002_keypoint_order() {
-    let mut fx = Fx::new(&["person"]);
-    fx.add("person", keypoints(front_person(50.0)));
-    let mut swapped = front_person(50.0);
-    swapped.swap(5, 6);
-    fx.add("person", keypoints(swapped));
-    let loaded = fx.loaded();
-    let s = run("K002", &loaded, "");
+    let fixture = || {
+        let mut fx = Fx::new(&["person"]);
+        fx.add("person", keypoints(front_person(50.0)));
+        let mut swapped = front_person(50.0);
+        swapped.swap(5, 6);
+        fx.add("person", keypoints(swapped));
+        fx.loaded()
+    };
+    let s = run("K002", &fixture(), "");
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(s[0].contains("annotation Some(2)] keypoints of `person` are out of order: `left_shoulder` comes after `right_shoulder`"), "{}", s[0]);
     // CVAT names each skeleton point and writes them in any order: the
     // same points read from CVAT are not out of order.
     for format in ["cvat-images", "cvat-video"] {
-        let mut cvat = fx.loaded();
+        let mut cvat = fixture();
         cvat.dataset.info.source_format = Some(format.to_owned());
         assert!(run_unsnapshotted("K002", &cvat).is_empty(), "{format}");
     }

@@ -4,10 +4,10 @@
 //! Flags two shapes of the same label on one image whose bounds overlap
 //! with an intersection over union of at least 0.9: the same object
 //! labelled twice. The shape with the larger id is reported, pointing at
-//! the one it duplicates. The message names that one by its line in the
-//! file (`box duplicates the box at line 12`), and by its id only where
-//! the file writes ids (COCO: `annotation 7 duplicates annotation 5 (line
-//! 40)`); CVAT shapes and YOLO rows have no ids of their own. A crowd region (COCO `iscrowd: 1`) is compared
+//! the one it duplicates. CVAT shapes and YOLO rows have no ids of their
+//! own, so there the message names the other shape by its line in the
+//! file (`box duplicates the box at line 12`); COCO writes ids, and the
+//! message names them (`7 duplicates annotation 5`). A crowd region (COCO `iscrowd: 1`) is compared
 //! only with crowd regions: an object inside it is not its duplicate.
 //!
 //! Shapes of one group (CVAT `group_id`) that are of different kinds, such
