@@ -337,7 +337,9 @@ fn labels_only_export_is_one_warning_missing_images_stay_errors() {
     let full = stdout(&o);
     assert!(full.contains("warning[D006]"), "{full}");
     assert!(!full.contains("error[D006]"), "{full}");
-    assert_eq!(code, o.status.code());
+    // Nothing else is an error: a CI check of the export passes.
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(o.status.code(), Some(0), "{full}");
 
     // Two label files, one image: the missing one is an error.
     let dir = tempfile::tempdir().unwrap();
