@@ -6,7 +6,27 @@
 
 use std::path::Path;
 
-use super::{labelkit, png, repo_root, stderr, stdout};
+use super::{labelkit, png, repo_root, stderr, stdout, yolo_dataset};
+
+/// A CVAT for images file of one `width`x`height` image `a.jpg` holding
+/// boxes of `label`, one a line from line 6, each `[xtl, ytl, xbr, ybr]`
+/// as written.
+fn cvat_boxes(label: &str, (width, height): (u32, u32), boxes: &[[&str; 4]]) -> String {
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>1.1</version>\n  \
+         <meta><task><labels><label><name>{label}</name><type>rectangle</type><attributes/>\
+         </label></labels></task></meta>\n  \
+         <image id=\"0\" name=\"a.jpg\" width=\"{width}\" height=\"{height}\">\n"
+    );
+    for [xtl, ytl, xbr, ybr] in boxes {
+        xml.push_str(&format!(
+            "    <box label=\"{label}\" occluded=\"0\" source=\"manual\" xtl=\"{xtl}\" \
+             ytl=\"{ytl}\" xbr=\"{xbr}\" ybr=\"{ybr}\" z_order=\"0\"/>\n"
+        ));
+    }
+    xml.push_str("  </image>\n</annotations>\n");
+    xml
+}
 
 /// `labelkit check <path> --output-format concise` in `cwd`: exit code and
 /// stdout.
@@ -206,18 +226,16 @@ fn hand_written_kpt_names_check_flip_idx() {
 fn cvat_two_decimal_rounding_is_allowed_in_box_sizes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let xml = r#"<?xml version="1.0" encoding="utf-8"?>
-<annotations>
-  <version>1.1</version>
-  <meta><task><labels><label><name>eye</name><type>rectangle</type><attributes/></label></labels></task></meta>
-  <image id="0" name="a.jpg" width="480" height="360">
-    <box label="eye" occluded="0" source="manual" xtl="10.35" ytl="2.68" xbr="13.34" ybr="5.67" z_order="0"/>
-    <box label="eye" occluded="0" source="manual" xtl="0.20" ytl="100.00" xbr="3.19" ybr="103.00" z_order="0"/>
-    <box label="eye" occluded="0" source="manual" xtl="50.00" ytl="50.00" xbr="52.98" ybr="53.00" z_order="0"/>
-    <box label="eye" occluded="0" source="manual" xtl="200.00" ytl="200.00" xbr="202.90" ybr="202.90" z_order="0"/>
-  </image>
-</annotations>
-"#;
+    let xml = cvat_boxes(
+        "eye",
+        (480, 360),
+        &[
+            ["10.35", "2.68", "13.34", "5.67"],
+            ["0.20", "100.00", "3.19", "103.00"],
+            ["50.00", "50.00", "52.98", "53.00"],
+            ["200.00", "200.00", "202.90", "202.90"],
+        ],
+    );
     std::fs::write(d.join("annotations.xml"), xml).unwrap();
     let (code, out) = check("annotations.xml", d);
     assert_eq!(code, Some(1), "{out}");
@@ -249,16 +267,11 @@ fn cvat_two_decimal_rounding_is_allowed_in_box_sizes() {
 fn near_duplicate_names_the_other_shape_by_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let xml = r#"<?xml version="1.0" encoding="utf-8"?>
-<annotations>
-  <version>1.1</version>
-  <meta><task><labels><label><name>x</name><type>rectangle</type><attributes/></label></labels></task></meta>
-  <image id="0" name="a.jpg" width="100" height="100">
-    <box label="x" occluded="0" source="manual" xtl="10" ytl="10" xbr="50" ybr="60" z_order="0"/>
-    <box label="x" occluded="0" source="manual" xtl="11" ytl="10" xbr="50" ybr="60" z_order="0"/>
-  </image>
-</annotations>
-"#;
+    let xml = cvat_boxes(
+        "x",
+        (100, 100),
+        &[["10", "10", "50", "60"], ["11", "10", "50", "60"]],
+    );
     std::fs::write(d.join("dup.xml"), xml).unwrap();
     let (_, out) = check("dup.xml", d);
     assert_eq!(
@@ -271,23 +284,14 @@ fn near_duplicate_names_the_other_shape_by_its_line() {
     assert!(full.contains("first labelled here"), "{full}");
 
     // YOLO: the rows of one label file.
-    std::fs::create_dir_all(d.join("y/images/train")).unwrap();
-    std::fs::create_dir_all(d.join("y/labels/train")).unwrap();
-    std::fs::write(
-        d.join("y/data.yaml"),
-        "train: images/train\nnames:\n  0: x\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("y/images/train/a.png"), png(100, 100)).unwrap();
-    std::fs::write(
-        d.join("y/labels/train/a.txt"),
+    yolo_dataset(
+        &d.join("y"),
         "0 0.5 0.5 0.2 0.2\n0 0.1 0.1 0.05 0.05\n0 0.5 0.5 0.2 0.2\n",
-    )
-    .unwrap();
+    );
     let (_, out) = check("y", d);
     assert_eq!(
         lines_of(&out, "A001"),
-        ["y/labels/train/a.txt:3:1: A001 `x` box duplicates the box at line 1 (IoU 1.000)"],
+        ["y/labels/train/a.txt:3:1: A001 `person` box duplicates the box at line 1 (IoU 1.000)"],
         "{out}"
     );
 
@@ -344,21 +348,8 @@ fn labels_only_export_is_one_warning_missing_images_stay_errors() {
     // Two label files, one image: the missing one is an error.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::create_dir_all(d.join("ds/images/train")).unwrap();
-    std::fs::create_dir_all(d.join("ds/labels/train")).unwrap();
-    std::fs::write(
-        d.join("ds/data.yaml"),
-        "train: images/train\nnames:\n  0: x\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("ds/images/train/a.png"), png(100, 100)).unwrap();
-    for name in ["a", "b"] {
-        std::fs::write(
-            d.join(format!("ds/labels/train/{name}.txt")),
-            "0 0.5 0.5 0.2 0.2\n",
-        )
-        .unwrap();
-    }
+    yolo_dataset(&d.join("ds"), "0 0.5 0.5 0.2 0.2\n");
+    std::fs::write(d.join("ds/labels/train/b.txt"), "0 0.5 0.5 0.2 0.2\n").unwrap();
     let (code, out) = check("ds", d);
     assert_eq!(code, Some(1), "{out}");
     let d006 = lines_of(&out, "D006");
