@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod images;
+mod rule_alarms;
 mod trusted;
 mod yolo_copy;
 
@@ -2098,7 +2099,7 @@ fn a_box_and_polygon_of_one_group_are_one_object() {
     let a001: Vec<&str> = out.lines().filter(|l| l.contains(" A001 ")).collect();
     assert_eq!(a001.len(), 1, "{out}");
     assert!(
-        a001[0].ends_with("in.xml:8:1: A001 `person` 4 duplicates annotation 3 (IoU 0.967)"),
+        a001[0].ends_with("in.xml:8:1: A001 `person` box duplicates the box at line 7 (IoU 0.967)"),
         "{out}"
     );
     assert!(out.contains("D001 class `person` has 2 labels"), "{out}");

@@ -89,7 +89,9 @@ impl<'r> Checker<'r> {
         measurements: &Measurements,
     ) -> Vec<Diagnostic> {
         let index = dataset.index();
-        let cx = Context::new(dataset, &index, self.config).with_measurements(measurements);
+        let cx = Context::new(dataset, &index, self.config)
+            .with_measurements(measurements)
+            .with_places(spans, sources);
         let rules: Vec<(&'static str, &dyn Rule)> = self
             .registry
             .builtin

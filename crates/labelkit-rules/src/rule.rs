@@ -1,6 +1,8 @@
 //! The [`Rule`] trait and what a rule sees while it runs.
 
-use labelkit_diagnostics::{Measurements, Rounding, Severity};
+use std::borrow::Cow;
+
+use labelkit_diagnostics::{Measurements, Severity, SourceMap, SpanTable};
 use labelkit_model::{Dataset, DatasetIndex, Image, KeypointSchema, LabelId};
 
 use crate::config::{Config, Settings};
@@ -12,6 +14,13 @@ use crate::names::{NameProblem, Resolver};
 /// `2.9999999999999982`), far below any step a format writes (0.01 px)
 /// and far above that noise (about 1e-13 px at 10^4 px).
 pub const SIZE_EPSILON: f64 = 1e-6;
+
+/// The rounding of a size read from CVAT XML, in pixels. CVAT writes each
+/// coordinate with two decimals (`{:.2f}`), so each is known to
+/// ±0.005 px and a size, the difference of two, to ±0.01 px: a box drawn
+/// exactly 3 px wide whose edges sit on a rounding tie (`0.195` and
+/// `3.195`) is written `0.20` and `3.19`, 2.99 px.
+pub(crate) const CVAT_SIZE_ROUNDING: f64 = 0.01;
 
 /// No memory to spare for an empty table.
 static NO_MEASUREMENTS: Measurements = Measurements::new();
@@ -208,14 +217,18 @@ pub struct Context<'a> {
     /// Companion groups.
     pub groups: Vec<ResolvedGroup>,
     /// For each label (by index), the keypoint schema to check against:
-    /// the configuration's, else the label's own.
-    pub keypoints: Vec<Option<&'a KeypointSchema>>,
+    /// the configuration's, else the label's own with the left/right pairs
+    /// its point names give (`schema_of_names`).
+    pub keypoints: Vec<Option<Cow<'a, KeypointSchema>>>,
     /// Part limits, sorted by parent, then part.
     pub limits: Vec<ResolvedLimit>,
     /// Configuration names that did not resolve to exactly one class.
     pub name_problems: Vec<NameProblem>,
     /// The rounding of the sizes read, and why image sizes are unknown.
     pub measurements: &'a Measurements,
+    /// Where the dataset's parts were read from, for messages that name
+    /// another shape by its place in the file.
+    pub places: Option<(&'a SpanTable, &'a SourceMap)>,
 }
 
 impl<'a> Context<'a> {
@@ -273,14 +286,17 @@ impl<'a> Context<'a> {
         }
         limits.sort_unstable_by_key(|l| (l.parent, l.part));
         limits.dedup_by_key(|l| (l.parent, l.part));
-        let mut keypoints: Vec<Option<&KeypointSchema>> =
-            labels.labels.iter().map(|l| l.keypoints.as_ref()).collect();
+        let mut keypoints: Vec<Option<Cow<'a, KeypointSchema>>> = labels
+            .labels
+            .iter()
+            .map(|l| l.keypoints.as_ref().map(schema_of_names))
+            .collect();
         for (name, schema) in &config.keypoints {
             if let Some(slot) = names
                 .resolve(name)
                 .and_then(|id| keypoints.get_mut(id.index()))
             {
-                *slot = Some(schema);
+                *slot = Some(Cow::Borrowed(schema));
             }
         }
         Self {
@@ -294,6 +310,7 @@ impl<'a> Context<'a> {
             limits,
             name_problems: names.finish(),
             measurements: &NO_MEASUREMENTS,
+            places: None,
         }
     }
 
@@ -305,20 +322,74 @@ impl<'a> Context<'a> {
         self
     }
 
+    /// The context with where the dataset's parts were read from.
+    #[must_use]
+    pub fn with_places(mut self, spans: &'a SpanTable, sources: &'a SourceMap) -> Self {
+        self.places = Some((spans, sources));
+        self
+    }
+
+    /// Annotation `a` in words the user finds in the file: `the box at
+    /// line 12` where the file writes no annotation ids (a CVAT shape, a
+    /// YOLO row: their ids are the reader's numbering), else `annotation
+    /// 5` (COCO, whose ids are in the file; a dataset of another source).
+    #[must_use]
+    pub fn describe_annotation(&self, a: usize) -> String {
+        let Some(ann) = self.dataset.annotations.get(a) else {
+            return format!("shape {a}");
+        };
+        match self.line_without_id(a) {
+            Some(line) => format!("the {} at line {line}", ann.geometry.kind().as_str()),
+            None => format!("annotation {}", ann.id),
+        }
+    }
+
+    /// Annotation `a` named for a message whose location is the shape
+    /// itself: its id where the file writes ids (as
+    /// [`Context::describe_annotation`]), else its kind (`box`).
+    #[must_use]
+    pub fn name_annotation(&self, a: usize) -> String {
+        let Some(ann) = self.dataset.annotations.get(a) else {
+            return format!("shape {a}");
+        };
+        match self.line_without_id(a) {
+            Some(_) => ann.geometry.kind().as_str().to_owned(),
+            None => ann.id.to_string(),
+        }
+    }
+
+    /// The line annotation `a` was read from, when its file writes no
+    /// annotation ids (CVAT XML, YOLO label files) and the line is known.
+    fn line_without_id(&self, a: usize) -> Option<u32> {
+        const WITHOUT_IDS: [&str; 3] = ["cvat-images", "cvat-video", "yolo"];
+        let format = self.dataset.info.source_format.as_deref()?;
+        if !WITHOUT_IDS.contains(&format) {
+            return None;
+        }
+        let (spans, sources) = self.places?;
+        let s = spans.annotation(a)?;
+        Some(sources.get(s.file)?.line_col(s.span.start).line)
+    }
+
     /// How far the true width and height of annotation `a` may lie from
-    /// the size read, in pixels: the rounding of the file's numbers (see
-    /// [`Rounding`]) plus [`SIZE_EPSILON`].
+    /// the size read, in pixels: the rounding of the file's numbers (the
+    /// reader's [`labelkit_diagnostics::Rounding`], counted from the digits of a YOLO file;
+    /// [`CVAT_SIZE_ROUNDING`] for CVAT XML, whose two decimals are fixed)
+    /// plus [`SIZE_EPSILON`].
     #[must_use]
     pub fn size_tolerance(&self, a: usize) -> (f64, f64) {
-        let r = self.measurements.annotation(a);
-        let (w, h) = r.map_or((0.0, 0.0), |r: Rounding| (r.width, r.height));
+        let (w, h) = match self.measurements.annotation(a) {
+            Some(r) => (r.width, r.height),
+            None if crate::rules::from_cvat(self) => (CVAT_SIZE_ROUNDING, CVAT_SIZE_ROUNDING),
+            None => (0.0, 0.0),
+        };
         (w + SIZE_EPSILON, h + SIZE_EPSILON)
     }
 
     /// The keypoint schema of a label.
     #[must_use]
-    pub fn keypoint_schema(&self, label: LabelId) -> Option<&'a KeypointSchema> {
-        self.keypoints.get(label.index()).copied().flatten()
+    pub fn keypoint_schema(&self, label: LabelId) -> Option<&KeypointSchema> {
+        self.keypoints.get(label.index())?.as_deref()
     }
 
     /// The possible parents of a part label.
@@ -326,6 +397,47 @@ impl<'a> Context<'a> {
     pub fn parents_of(&self, label: LabelId) -> &[LabelId] {
         self.parents.get(label.index()).map_or(&[], Vec::as_slice)
     }
+}
+
+/// A dataset's own keypoint schema as the rules check against it: its
+/// left/right pairs are the ones its point names give (`left_eye` and
+/// `right_eye`, as [`KeypointSchema::infer_flip_pairs`] finds them), which
+/// the CVAT and COCO readers already use; a reader's other pairs are kept
+/// where they touch no named pair. A YOLO reader takes its pairs from
+/// `flip_idx`, the very list `flip-idx-mismatch` (K006) checks, and a
+/// wrong `flip_idx` would otherwise be its own reference (and a schema of
+/// an identity `flip_idx` would have no pairs for `left-right-swap`, K004).
+/// Point names without sides (`0`, `1`, ... when data.yaml has no
+/// `kpt_names`) give no pairs and leave the schema as read.
+#[must_use]
+pub(crate) fn schema_of_names(schema: &KeypointSchema) -> Cow<'_, KeypointSchema> {
+    let named = schema.infer_flip_pairs();
+    if named.is_empty() {
+        return Cow::Borrowed(schema);
+    }
+    let touches_named = |&(l, r): &(usize, usize)| {
+        named
+            .iter()
+            .any(|&(a, b)| a == l || a == r || b == l || b == r)
+    };
+    let mut pairs = named.clone();
+    pairs.extend(
+        schema
+            .flip_pairs
+            .iter()
+            .copied()
+            .filter(|p| !touches_named(p)),
+    );
+    pairs.sort_unstable();
+    let mut read = schema.flip_pairs.clone();
+    read.sort_unstable();
+    if pairs == read {
+        return Cow::Borrowed(schema);
+    }
+    Cow::Owned(KeypointSchema {
+        flip_pairs: pairs,
+        ..schema.clone()
+    })
 }
 
 /// One image and its annotations, as a rule sees it.

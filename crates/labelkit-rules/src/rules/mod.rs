@@ -143,6 +143,20 @@ pub(crate) fn annotation<'a>(cx: &Context<'a>, a: usize) -> Option<&'a Annotatio
     cx.dataset.annotations.get(a)
 }
 
+/// Source formats of CVAT, which identify each skeleton point by its own
+/// `label` (so their order carries no meaning) and mark a point absent by
+/// its own `outside` flag (keeping its last coordinates by design).
+const CVAT_FORMATS: [&str; 2] = ["cvat-images", "cvat-video"];
+
+/// Whether the dataset was read from CVAT XML (either flavour).
+pub(crate) fn from_cvat(cx: &Context<'_>) -> bool {
+    cx.dataset
+        .info
+        .source_format
+        .as_deref()
+        .is_some_and(|f| CVAT_FORMATS.contains(&f))
+}
+
 /// Annotation `a` when it holds keypoints: the annotation and its points.
 pub(crate) fn keypoints<'a>(cx: &Context<'a>, a: usize) -> Option<(&'a Annotation, &'a Keypoints)> {
     let ann = annotation(cx, a)?;

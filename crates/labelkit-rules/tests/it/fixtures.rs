@@ -464,14 +464,24 @@ fn k001_config_schema_wins() {
 
 #[test]
 fn k002_keypoint_order() {
-    let mut fx = Fx::new(&["person"]);
-    fx.add("person", keypoints(front_person(50.0)));
-    let mut swapped = front_person(50.0);
-    swapped.swap(5, 6);
-    fx.add("person", keypoints(swapped));
-    let s = run("K002", &fx.loaded(), "");
+    let fixture = || {
+        let mut fx = Fx::new(&["person"]);
+        fx.add("person", keypoints(front_person(50.0)));
+        let mut swapped = front_person(50.0);
+        swapped.swap(5, 6);
+        fx.add("person", keypoints(swapped));
+        fx.loaded()
+    };
+    let s = run("K002", &fixture(), "");
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(s[0].contains("annotation Some(2)] keypoints of `person` are out of order: `left_shoulder` comes after `right_shoulder`"), "{}", s[0]);
+    // CVAT names each skeleton point and writes them in any order: the
+    // same points read from CVAT are not out of order.
+    for format in ["cvat-images", "cvat-video"] {
+        let mut cvat = fixture();
+        cvat.dataset.info.source_format = Some(format.to_owned());
+        assert!(run_unsnapshotted("K002", &cvat).is_empty(), "{format}");
+    }
 }
 
 #[test]
@@ -776,6 +786,12 @@ fn d005_missing_label_file() {
 #[test]
 fn d006_labels_without_image() {
     let mut fx = Fx::new(&["body"]);
+    // A second image whose file is there: only some images are missing,
+    // each is an error.
+    let mut present = fx.d.images[0].clone();
+    present.id = ImageId(2);
+    present.file_name = "present.jpg".to_owned();
+    fx.d.images.push(present);
     fx.d.images[0]
         .extra
         .push(("yolo.image_file".to_owned(), "missing".to_owned()));
@@ -786,6 +802,32 @@ fn d006_labels_without_image() {
     assert_eq!(s.len(), 2, "{s:#?}");
     assert!(s[0].contains("[image Some(1) annotation None] labels of `img.jpg` (1 annotation(s)) have no image file"), "{}", s[0]);
     assert!(s[1].contains("[image Some(9) annotation Some(2)] annotation 2 of `body` refers to image 9, which does not exist"), "{}", s[1]);
+}
+
+/// No image of the dataset exists (a labels-only export): one warning for
+/// the dataset, none per image.
+#[test]
+fn d006_labels_only_export_is_one_warning() {
+    let mut fx = Fx::new(&["body"]);
+    let mut second = fx.d.images[0].clone();
+    second.id = ImageId(2);
+    second.file_name = "second.jpg".to_owned();
+    fx.d.images.push(second);
+    for image in &mut fx.d.images {
+        image
+            .extra
+            .push(("yolo.image_file".to_owned(), "missing".to_owned()));
+    }
+    fx.bx("body", 1.0, 1.0, 10.0, 10.0);
+    let s = run_unsnapshotted("D006", &fx.loaded());
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert!(
+        s[0].contains(
+            "D006 warning [image None annotation None] none of the 2 label files has its image \
+             (a labels-only export?): the labels were checked, nothing was measured in pixels"
+        ),
+        "{s:#?}"
+    );
 }
 
 #[test]

@@ -4,7 +4,10 @@
 //! Flags two shapes of the same label on one image whose bounds overlap
 //! with an intersection over union of at least 0.9: the same object
 //! labelled twice. The shape with the larger id is reported, pointing at
-//! the one it duplicates. A crowd region (COCO `iscrowd: 1`) is compared
+//! the one it duplicates. CVAT shapes and YOLO rows have no ids of their
+//! own, so there the message names the other shape by its line in the
+//! file (`box duplicates the box at line 12`); COCO writes ids, and the
+//! message names them (`7 duplicates annotation 5`). A crowd region (COCO `iscrowd: 1`) is compared
 //! only with crowd regions: an object inside it is not its duplicate.
 //!
 //! Shapes of one group (CVAT `group_id`) that are of different kinds, such
@@ -25,6 +28,7 @@
 //! ```text
 //! <box label="head" xtl="10" ytl="10" xbr="50" ybr="60"/>
 //! <box label="head" xtl="11" ytl="10" xbr="50" ybr="60"/>   IoU 0.975: flagged
+//! -> `head` box duplicates the box at line 1 (IoU 0.975)
 //! ```
 //!
 //! ## How to fix
@@ -154,7 +158,7 @@ fn check_run(
             continue;
         };
         let Some(&a) = run.get(i) else { continue };
-        let (Some(first), Some(second)) = (anns.get(a), anns.get(b)) else {
+        let Some(second) = anns.get(b) else {
             continue;
         };
         out.push(
@@ -163,10 +167,10 @@ fn check_run(
                 image.pos,
                 b,
                 format!(
-                    "`{}` {} duplicates annotation {} (IoU {:.3})",
+                    "`{}` {} duplicates {} (IoU {:.3})",
                     cx.dataset.labels.name(second.label),
-                    second.id,
-                    first.id,
+                    cx.name_annotation(b),
+                    cx.describe_annotation(a),
                     iou
                 ),
             )

@@ -6,6 +6,14 @@
 //! file with no image file (the YOLO reader marks it with the key
 //! `yolo.image_file` set to `"missing"` in the image's `extra`).
 //!
+//! When no label file of the dataset has its image, the dataset is a
+//! labels-only export (CVAT's "YOLO 1.1" export without images, a
+//! repository that keeps its images out of git): instead of an error per
+//! label file, one finding for the dataset says so, at warning severity.
+//! The labels are still checked; what needs pixels is counted by
+//! `unmeasured-images` (G005). When only some images are missing, each is
+//! an error.
+//!
 //! ## Why it matters
 //! Training skips labels without images silently; the annotation work is
 //! lost, and often a whole folder was renamed or not copied.
@@ -13,7 +21,10 @@
 //! ## Example
 //! ```text
 //! labels/train/0002.txt
-//! images/train/          (no 0002.jpg)
+//! images/train/          (no 0002.jpg)                      error
+//!
+//! labels/train/*.txt     (100 files, no images/ at all)
+//! -> none of the 100 label files has its image (a labels-only export?)   warning
 //! ```
 //!
 //! ## How to fix
@@ -22,7 +33,9 @@
 //! ## Options
 //! None.
 
-use crate::rule::{Context, Finding, ImageCtx, Rule};
+use labelkit_diagnostics::Severity;
+
+use crate::rule::{Context, Finding, Rule};
 use crate::rules::extra_value;
 
 /// The permanent code.
@@ -54,19 +67,47 @@ impl Rule for LabelsWithoutImage {
             f.annotation = Some(a);
             out.push(f);
         }
-    }
-
-    fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
-        if extra_value(&image.image.extra, IMAGE_FILE_KEY) == Some("missing") {
-            let _ = cx;
+        let images = &cx.dataset.images;
+        let missing: Vec<usize> = images
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| extra_value(&i.extra, IMAGE_FILE_KEY) == Some("missing"))
+            .map(|(pos, _)| pos)
+            .collect();
+        if !missing.is_empty() && missing.len() == images.len() {
+            let n = missing.len();
+            let which = if n == 1 {
+                "the only label file has no image".to_owned()
+            } else {
+                format!("none of the {n} label files has its image")
+            };
+            let f = Finding::dataset(
+                CODE,
+                format!(
+                    "{which} (a labels-only export?): the labels were checked, \
+                     nothing was measured in pixels"
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .help(
+                "add the images beside the labels (images/<subset>/ for labels/<subset>/) to check \
+                 sizes in pixels; a labels-only export needs nothing else",
+            );
+            out.push(f);
+            return;
+        }
+        for pos in missing {
+            let Some(image) = images.get(pos) else {
+                continue;
+            };
             out.push(
                 Finding::image(
                     CODE,
-                    image.pos,
+                    pos,
                     format!(
                         "labels of `{}` ({} annotation(s)) have no image file",
-                        image.image.file_name,
-                        image.annotations.len()
+                        image.file_name,
+                        cx.index.annotations_of(pos).len()
                     ),
                 )
                 .help("restore the image, or delete the label file"),

@@ -3,20 +3,24 @@
 //! ## What it does
 //! Flags a box, polygon, mask or ellipse whose width or height is below the
 //! minimum object size, 3x3 pixels by default. Sizes are continuous: a box
-//! spans `x_max - x_min`, so a width of exactly 3.0 passes and 2.99 fails.
+//! spans `x_max - x_min`, so a width of exactly 3.0 passes and 2.9 fails.
 //! A rotated box is measured along its own axes; other shapes by their
 //! bounds.
 //!
 //! Sizes read from a file carry its rounding, and the comparison allows
 //! it: a YOLO value written with `d` decimals is known to `±0.5 * 10^-d`
 //! of the image size (a polygon's extent, the difference of two values,
-//! to twice that), as counted by the reader in the file itself; every
-//! size also gets 1e-6 px for the floating-point noise of decimals such as
-//! CVAT's two (`13.33 - 10.33` is `2.9999999999999982`). A shape is
-//! flagged only when even its largest size the file allows is below the
-//! minimum, so a 3x3 box exported to YOLO at 6 digits (`2.9999988` px)
-//! passes while 2.9 px fails, and sizes are shown as the annotator drew
-//! them (the shortest decimal the file allows). Images whose size is
+//! to twice that), as counted by the reader in the file itself. CVAT
+//! writes every coordinate with two decimals, each known to ±0.005 px, so
+//! a CVAT size (the difference of two) is known to ±0.01 px: a box drawn
+//! exactly 3 px wide on a rounding tie (`xtl="0.20" xbr="3.19"`, from
+//! 0.195 and 3.195) reads 2.99 px and passes. Every size also gets 1e-6 px
+//! for the floating-point noise of decimals (`13.33 - 10.33` is
+//! `2.9999999999999982`). A shape is flagged only when even its largest
+//! size the file allows is below the minimum, so a 3x3 box exported to
+//! YOLO at 6 digits (`2.9999988` px) passes while 2.98 px in CVAT and
+//! 2.9 px anywhere fail, and sizes are shown as the annotator drew them
+//! (the shortest decimal the file allows). Images whose size is
 //! unknown (a YOLO image that is missing) are not measured: their
 //! coordinates are not pixels; `unmeasured-images` (G005) counts them.
 //!
@@ -27,7 +31,8 @@
 //!
 //! ## Example
 //! ```text
-//! <box label="eye" xtl="10" ytl="10" xbr="12.99" ybr="13"/>   2.99 x 3: flagged
+//! <box label="eye" xtl="10" ytl="10" xbr="12.98" ybr="13"/>   2.98 x 3: flagged
+//! <box label="eye" xtl="10" ytl="10" xbr="12.99" ybr="13"/>   2.99 x 3: passes (CVAT's rounding)
 //! <box label="eye" xtl="10" ytl="10" xbr="13" ybr="13"/>      3 x 3: passes
 //! ```
 //!

@@ -31,14 +31,10 @@
 use labelkit_model::Visibility;
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{keypoints, point_name};
+use crate::rules::{from_cvat, keypoints, point_name};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K003";
-
-/// Source formats that mark a point absent with a flag of its own (CVAT's
-/// `outside`) and keep its coordinates by design.
-const OUTSIDE_FLAG_FORMATS: [&str; 2] = ["cvat-images", "cvat-video"];
 
 /// The rule.
 pub(crate) struct AbsentPointWithCoordinates;
@@ -54,13 +50,17 @@ impl Rule for AbsentPointWithCoordinates {
         let Some((ann, k)) = keypoints(cx, a) else {
             return;
         };
+        // CVAT marks a point absent by its own `outside` flag and keeps
+        // its coordinates by design.
+        if from_cvat(cx) {
+            return;
+        }
         if let Some(format) = &cx.dataset.info.source_format {
-            if OUTSIDE_FLAG_FORMATS.contains(&format.as_str())
-                || cx
-                    .settings
-                    .absent_ignore_formats
-                    .iter()
-                    .any(|f| f == format)
+            if cx
+                .settings
+                .absent_ignore_formats
+                .iter()
+                .any(|f| f == format)
             {
                 return;
             }

@@ -6,9 +6,12 @@
 //! index of point `i`'s partner, or `i` itself for a point without one.
 //! The YOLO reader stores the list in the dataset's `info.extra` under the
 //! key `yolo.flip_idx`, as JSON array text (`[0, 2, 1, ...]`). The schema
-//! is the first label's with a schema that has left/right pairs (from
-//! `[keypoints.<label>]`, or the reader's); without pairs nothing is
-//! checked. The finding points at the `flip_idx:` key of `data.yaml`.
+//! is the first label's with a schema that has left/right pairs: from
+//! `[keypoints.<label>]`, else the dataset's own, whose pairs come from
+//! its point names (data.yaml's `kpt_names`: `left_eye` pairs with
+//! `right_eye`), never from the `flip_idx` under test. Without pairs (no
+//! configured schema and no `kpt_names`, or names without sides) nothing
+//! is checked. The finding points at the `flip_idx:` key of `data.yaml`.
 //!
 //! ## Why it matters
 //! Ultralytics swaps points by `flip_idx` when it flips an image in
@@ -46,12 +49,11 @@ impl Rule for FlipIdxMismatchRule {
         let Some(text) = extra_value(&cx.dataset.info.extra, FLIP_IDX_KEY) else {
             return;
         };
-        let Some((label, schema)) = cx
-            .keypoints
-            .iter()
-            .enumerate()
-            .find_map(|(i, s)| s.filter(|s| !s.flip_pairs.is_empty()).map(|s| (i, s)))
-        else {
+        let Some((label, schema)) = cx.keypoints.iter().enumerate().find_map(|(i, s)| {
+            s.as_deref()
+                .filter(|s| !s.flip_pairs.is_empty())
+                .map(|s| (i, s))
+        }) else {
             return;
         };
         let help = format!("use flip_idx: {:?}", schema.flip_idx());

@@ -1,21 +1,27 @@
 //! # keypoint-order (K002)
 //!
 //! ## What it does
-//! Checks that the named points of a keypoint instance (a CVAT skeleton,
-//! or any keypoints carrying names) come in the order of the schema:
-//! shoulder, shoulder, elbow, elbow, knee, knee; eye, eye, nose, mouth,
-//! ear, ear. Points without names (COCO, YOLO) are positional and always
-//! in order.
+//! Checks that the named points of a keypoint instance come in the order
+//! of the schema (shoulder, shoulder, elbow, elbow, knee, knee; eye, eye,
+//! nose, mouth, ear, ear) where that order carries meaning: points held by
+//! position, as COCO and YOLO store them, named by a plugin or a program
+//! building the dataset. Points without names (the COCO and YOLO readers')
+//! are their schema's positions and always in order. CVAT data is not
+//! checked: CVAT identifies every skeleton point by its own `label` and
+//! writes them in any order (a CVAT 2.x project export lists a skeleton's
+//! points as 4, 2, 1, 7, 6, 5, 3), and labelkit maps them by name, so they
+//! reach COCO and YOLO in the schema's order.
 //!
 //! ## Why it matters
-//! Formats without names (COCO, YOLO) store points by position: an
-//! instance written in another order becomes a different pose after
-//! conversion.
+//! Formats without names (COCO, YOLO) store points by position: named
+//! points held in another order become a different pose once written
+//! there by position.
 //!
 //! ## Example
 //! ```text
 //! schema: left_eye, right_eye, nose
-//! skeleton points: right_eye, left_eye, nose      flagged
+//! named points held by position: right_eye, left_eye, nose      flagged
+//! CVAT skeleton points: right_eye, left_eye, nose                passes
 //! ```
 //!
 //! ## How to fix
@@ -26,7 +32,7 @@
 //! Keypoint schemas: `[keypoints.<label>]`.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::keypoints;
+use crate::rules::{from_cvat, keypoints};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K002";
@@ -42,6 +48,9 @@ impl Rule for KeypointOrder {
         a: usize,
         out: &mut Vec<Finding>,
     ) {
+        if from_cvat(cx) {
+            return; // points identified by label: their order means nothing
+        }
         let Some((ann, k)) = keypoints(cx, a) else {
             return;
         };

@@ -8,7 +8,10 @@
 //! left point right of its right partner; from the back, every one left of
 //! it. When at least two pairs agree and exactly one pair disagrees, that
 //! pair is reported as swapped. With two or more disagreeing pairs the pose
-//! is ambiguous (a turn, crossed arms) and nothing is reported. Schemas
+//! is ambiguous (a turn, crossed arms) and nothing is reported. The
+//! pairs are those of `[keypoints.<label>]`, else the ones the dataset's
+//! own point names give (COCO `keypoints`, CVAT skeleton labels, YOLO
+//! `kpt_names`, whatever the YOLO `flip_idx` says). Schemas
 //! with fewer than three left/right pairs are not checked: with two, one
 //! pair cannot outvote the other.
 //! Images of unknown size are skipped: their coordinates are not pixels
