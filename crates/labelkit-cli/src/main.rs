@@ -35,22 +35,16 @@ fn main() -> ExitCode {
 }
 
 /// An error and its causes as one message for the terminal: each cause
-/// after a colon, except one the message before it already states (many
-/// errors print their source themselves), every line escaped by
-/// [`terminal_safe`](labelkit::diagnostics::terminal_safe) so that names
+/// after a colon (an error that states its cause in its own message does
+/// not also hand it on as a source, so nothing repeats), every line escaped
+/// by [`terminal_safe`](labelkit::diagnostics::terminal_safe) so that names
 /// from a dataset cannot send escape sequences or forge lines.
 fn error_text(err: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in err.chain() {
-        let message = cause.to_string();
-        if text.contains(&message) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&message);
-    }
+    let text = err
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
     text.split('\n')
         .map(|line| labelkit::diagnostics::terminal_safe(line).into_owned())
         .collect::<Vec<_>>()

@@ -1567,6 +1567,38 @@ fn errors_escape_names_and_state_each_cause_once() {
     );
 }
 
+/// An I/O error is stated once, in one line, whether it comes from reading
+/// (a missing file to check) or writing (an output folder that is a file):
+/// the error that prints its cause does not hand it on as a source too.
+#[test]
+fn io_errors_print_their_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(&["check", "missing.json"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: missing.json: No such file or directory (os error 2)\n"
+    );
+    std::fs::write(
+        dir.path().join("in.json"),
+        r#"{"images":[{"id":1,"file_name":"a.jpg","width":4,"height":4}],"annotations":[],"categories":[{"id":1,"name":"x"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("blocker"), "").unwrap();
+    for to in ["coco", "yolo"] {
+        let o = labelkit(
+            &["convert", "in.json", "--to", to, "-o", "blocker/out"],
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{to}");
+        assert_eq!(
+            stderr(&o),
+            "labelkit: error: blocker: File exists (os error 17)\n",
+            "{to}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The pre-commit form (`labelkit check FILE...`) on label files and images
 // that are not regular files: reported as `check DATASET` reports them.

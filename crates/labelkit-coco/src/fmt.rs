@@ -15,28 +15,14 @@
 
 use labelkit_model::Precision;
 
-/// Appends the decimal digits of `v`.
-pub(crate) fn write_u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        // `v % 10` is below 10.
-        digits[i] = b'0' + u8::try_from(v % 10).unwrap_or(0);
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
+/// Appends the decimal digits of `v` (`itoa`).
+pub(crate) fn write_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
-/// Appends `v` (signed).
+/// Appends `v` (signed, `itoa`).
 pub(crate) fn write_i64(out: &mut Vec<u8>, v: i64) {
-    if v < 0 {
-        out.push(b'-');
-    }
-    write_u64(out, v.unsigned_abs());
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends a finite `v` printed by `precision`; `scratch` is reused for the

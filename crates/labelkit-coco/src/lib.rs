@@ -198,12 +198,14 @@ pub enum Error {
     #[error(transparent)]
     Parse(#[from] ParseError),
     /// Reading or writing failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The error.
-        source: std::io::Error,
+        /// The error, stated in the message; not also given as
+        /// [`std::error::Error::source`], so that a reporter walking the
+        /// chain does not print it twice.
+        error: std::io::Error,
     },
     /// The output could not be written safely.
     #[error(transparent)]
@@ -216,9 +218,9 @@ pub enum Error {
 /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] if it is not
 /// JSON or its top level is not COCO's shape.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let bytes = std::fs::read(path).map_err(|error| Error::Io {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     read_bytes(path, &bytes, options)
 }
@@ -246,9 +248,9 @@ pub fn write_path(
 ) -> Result<WriteReport, Error> {
     let mut file = AtomicFile::create(path)?;
     let report = write::write(dataset, file.writer(), options).map_err(|e| match e {
-        Error::Io { source, .. } => Error::Io {
+        Error::Io { error, .. } => Error::Io {
             path: path.to_owned(),
-            source,
+            error,
         },
         other => other,
     })?;

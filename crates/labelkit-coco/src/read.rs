@@ -10,8 +10,6 @@
 //!    in file order (ids, references, issues), so the result is the same
 //!    whatever the number of threads.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use labelkit_diagnostics::{
@@ -26,30 +24,11 @@ use crate::json::{self, Num, Patched, Range};
 use crate::model::{convert, label_from, AnnotationSink, Noticed};
 use crate::{Error, ReadOptions};
 
-/// A multiplicative hasher for integer ids: ids are not attacker-chosen keys
-/// that need SipHash, and hashing 860k of them should be cheap.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n.cast_unsigned());
-    }
-}
-
-pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
-pub(crate) type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
+/// Maps and sets keyed by integer ids, hashed with `rustc-hash`'s Fx
+/// hasher: a multiply and a rotate per id, several times cheaper than
+/// SipHash over 860k ids.
+pub(crate) type IdMap<K, V> = rustc_hash::FxHashMap<K, V>;
+pub(crate) type IdSet<K> = rustc_hash::FxHashSet<K>;
 
 fn parse_error(
     path: &Path,

@@ -349,7 +349,10 @@ impl<'d> Plan<'d> {
         );
         self.label_map = vec![None; labels.len()];
         for (&i, id) in top.iter().zip(ids) {
-            let new = LabelId(u32::try_from(self.categories.len()).unwrap_or(u32::MAX));
+            // One category per label at most, and `LabelSet::push` keeps
+            // the labels below 2^32.
+            let new =
+                LabelId(u32::try_from(self.categories.len()).expect("fewer than 2^32 labels"));
             self.label_map[i] = Some((new, id));
             let cat = self.plan_category(&labels[i]);
             self.categories.push((id, cat));
@@ -1274,7 +1277,7 @@ pub(crate) fn write<W: Write + ?Sized>(
 ) -> Result<WriteReport, Error> {
     let io = |e: std::io::Error| Error::Io {
         path: "<output>".into(),
-        source: e,
+        error: e,
     };
     const FLUSH_AT: usize = 1 << 20;
     let plan = Plan::new(dataset, options);

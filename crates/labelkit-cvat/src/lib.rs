@@ -211,12 +211,14 @@ pub enum Error {
     #[error(transparent)]
     Parse(#[from] ParseError),
     /// The file could not be read.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The error.
-        source: std::io::Error,
+        /// The error, stated in the message; not also given as
+        /// [`std::error::Error::source`], so that a reporter walking the
+        /// chain does not print it twice.
+        error: std::io::Error,
     },
     /// The output could not be written.
     #[error(transparent)]
@@ -229,9 +231,9 @@ pub enum Error {
 /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] if it is not
 /// well-formed CVAT XML.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let bytes = std::fs::read(path).map_err(|error| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let mut loaded = read_inner(path, &bytes, options)?;
     // Without issues the text is only needed if a later check reports

@@ -320,7 +320,8 @@ impl<'a> Reader<'a> {
         if self.dataset.info.name.is_none() {
             self.dataset.info.name = name;
         }
-        let offset = u32::try_from(self.dataset.labels.len()).unwrap_or(u32::MAX);
+        // `LabelSet::push` keeps the set below 2^32 labels.
+        let offset = u32::try_from(self.dataset.labels.len()).expect("fewer than 2^32 labels");
         for (mut label, span) in labels.into_iter().zip(label_spans) {
             if let Some(p) = label.parent.as_mut() {
                 p.0 = p.0.saturating_add(offset);

@@ -76,19 +76,11 @@ impl<O: Write> W<'_, O> {
         }
     }
 
-    fn int(&mut self, name: &str, value: impl Into<i64>) {
+    fn int(&mut self, name: &str, value: impl itoa::Integer) {
         self.buf.push(' ');
         self.buf.push_str(name);
         self.buf.push_str("=\"");
-        push_int(&mut self.buf, value.into());
-        self.buf.push('"');
-    }
-
-    fn uint(&mut self, name: &str, value: u64) {
-        self.buf.push(' ');
-        self.buf.push_str(name);
-        self.buf.push_str("=\"");
-        push_uint(&mut self.buf, value);
+        push_int(&mut self.buf, value);
         self.buf.push('"');
     }
 
@@ -216,7 +208,7 @@ impl<O: Write> W<'_, O> {
                     if i > 0 {
                         self.buf.push_str(", ");
                     }
-                    push_uint(&mut self.buf, u64::from(c));
+                    push_int(&mut self.buf, c);
                 }
                 self.buf.push('"');
                 self.int("left", left);
@@ -231,35 +223,9 @@ impl<O: Write> W<'_, O> {
     }
 }
 
-/// Appends `value` in decimal.
-fn push_uint(out: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            // The remainder is below 10.
-            #[allow(clippy::cast_possible_truncation)]
-            {
-                *d = b'0' + (value % 10) as u8;
-            }
-        }
-        value /= 10;
-        if value == 0 || i == 0 {
-            break;
-        }
-    }
-    for &d in digits.get(i..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
-}
-
-/// Appends `value` in decimal.
-fn push_int(out: &mut String, value: i64) {
-    if value < 0 {
-        out.push('-');
-    }
-    push_uint(out, value.unsigned_abs());
+/// Appends an integer in decimal (`itoa`).
+fn push_int(out: &mut String, value: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(value));
 }
 
 /// Appends `value` as `{}` prints it (the shortest text that reads back
@@ -285,13 +251,13 @@ fn push_short_decimal(out: &mut String, value: f64) -> bool {
         out.push('-');
     }
     let n = n.unsigned_abs();
-    push_uint(out, n / 1000);
+    push_int(out, n / 1000);
     let mut frac = n % 1000;
     if frac != 0 {
         out.push('.');
         let mut div = 100;
         while frac != 0 {
-            push_uint(out, frac / div);
+            push_int(out, frac / div);
             frac %= div;
             div /= 10;
         }
@@ -594,7 +560,7 @@ fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
             .find(|(k, _)| k == IMAGE_ID_KEY)
             .and_then(|(_, v)| v.parse::<u64>().ok())
             .unwrap_or(image.id.0);
-        w.uint("id", id);
+        w.int("id", id);
         w.attr("name", &image.file_name);
         if let Some(subset) = &image.subset {
             w.attr("subset", subset);
@@ -715,7 +681,7 @@ fn write_one_shape<O: Write>(
         w.int("z_order", ann.z_order);
     }
     if let Some(g) = group.filter(|g| g.0 != 0) {
-        w.uint("group_id", g.0);
+        w.int("group_id", g.0);
     }
     w.extra_attrs(&ann.extra, start);
     w.buf.push_str(">\n");
@@ -845,13 +811,13 @@ fn write_track<O: Write>(
     let tag_start = w.buf.len();
     w.buf.push_str(indent);
     w.buf.push_str("<track");
-    w.uint("id", track.id.0);
+    w.int("id", track.id.0);
     w.attr("label", label_name(labels, track.label));
     if let Some(source) = &track.source {
         w.attr("source", source);
     }
     if let Some(g) = track.group.filter(|g| g.0 != 0) {
-        w.uint("group_id", g.0);
+        w.int("group_id", g.0);
     }
     w.extra_attrs(&track.extra, tag_start);
     w.buf.push_str(">\n");
@@ -921,7 +887,7 @@ fn write_skeleton_shapes<O: Write>(
         let carried = own.or_else(|| track.shapes.iter().rev().find(|s| s.frame < frame));
         w.buf.push_str(indent);
         w.buf.push_str("<skeleton");
-        w.uint("frame", frame);
+        w.int("frame", frame);
         if track.extra.iter().any(|(k, _)| k == SHAPE_LABEL_KEY) {
             w.attr("label", label_name(labels, track.label));
         }
@@ -958,7 +924,7 @@ fn write_skeleton_shapes<O: Write>(
                 w.buf.push_str(&child_indent);
                 w.buf.push_str("<points");
                 w.attr("label", label_name(labels, element.label));
-                w.uint("frame", frame);
+                w.int("frame", frame);
                 w.int("keyframe", u8::from(shape.keyframe));
                 w.int("outside", u8::from(shape.outside));
                 w.int("occluded", u8::from(shape.occluded));
@@ -991,7 +957,7 @@ fn write_track_shape<O: Write>(
     w.buf.push_str(indent);
     w.buf.push('<');
     let name_at = w.buf.len();
-    w.uint("frame", shape.frame);
+    w.int("frame", shape.frame);
     if track.extra.iter().any(|(k, _)| k == SHAPE_LABEL_KEY) {
         w.attr("label", label);
     }
@@ -1246,7 +1212,7 @@ mod tests {
             assert_eq!(s, v.to_string());
         }
         s.clear();
-        push_uint(&mut s, u64::MAX);
+        push_int(&mut s, u64::MAX);
         assert_eq!(s, u64::MAX.to_string());
     }
 }

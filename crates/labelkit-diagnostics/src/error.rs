@@ -17,12 +17,16 @@ impl Located {
     /// The position of byte `offset` in `text`.
     #[must_use]
     pub fn from_offset(path: impl Into<PathBuf>, text: &[u8], offset: usize) -> Self {
-        let index = crate::LineIndex::new(text);
-        let lc = index.line_col(text, u32::try_from(offset).unwrap_or(u32::MAX));
+        // Positions are 32 bits: past 4 GiB the position is unknown (0:0),
+        // not the last one that fits.
+        let (line, column) = u32::try_from(offset).map_or((0, 0), |offset| {
+            let lc = crate::LineIndex::new(text).line_col(text, offset);
+            (lc.line, lc.column)
+        });
         Self {
             path: path.into(),
-            line: lc.line,
-            column: lc.column,
+            line,
+            column,
         }
     }
 }

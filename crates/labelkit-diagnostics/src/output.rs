@@ -17,12 +17,14 @@ use std::path::{Component, Path, PathBuf};
 #[non_exhaustive]
 pub enum OutputError {
     /// An I/O error on a path.
-    #[error("{path}: {source}")]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The path.
         path: PathBuf,
-        /// The error.
-        source: io::Error,
+        /// The error, stated in the message; not also given as
+        /// [`std::error::Error::source`], so that a reporter walking the
+        /// chain does not print it twice.
+        error: io::Error,
     },
     /// The output would overwrite or live inside an input.
     #[error("refusing to write {output}: it would overwrite the input {input}")]
@@ -52,10 +54,10 @@ pub enum OutputError {
 impl OutputError {
     /// Wraps an I/O error with its path.
     #[must_use]
-    pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

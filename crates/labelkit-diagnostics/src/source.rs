@@ -243,17 +243,29 @@ impl SourceMap {
     }
 
     /// Adds a file and returns its id.
+    ///
+    /// # Panics
+    /// When the map already holds 2^32 files: file ids are 32 bits. Readers
+    /// that add one file per input file (YOLO's label files) refuse larger
+    /// datasets with an error before adding them.
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 source files"));
         self.files.push(file);
         id
+    }
+
+    /// The id of the file at `index` of `files`, which [`SourceMap::add`]
+    /// and [`SourceMap::append`] keep below 2^32 entries, so the conversion
+    /// cannot fail.
+    fn id_at(index: usize) -> FileId {
+        FileId(u32::try_from(index).expect("fewer than 2^32 source files"))
     }
 
     /// Adds a file unless one with the same path is present; returns its id.
     pub fn add_path(&mut self, path: impl Into<PathBuf>) -> FileId {
         let path = path.into();
         if let Some(i) = self.files.iter().position(|f| f.path == path) {
-            return FileId(u32::try_from(i).unwrap_or(u32::MAX));
+            return Self::id_at(i);
         }
         self.add(SourceFile::lazy(path))
     }
@@ -269,7 +281,7 @@ impl SourceMap {
         self.files
             .iter()
             .enumerate()
-            .map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+            .map(|(i, f)| (Self::id_at(i), f))
     }
 
     /// Number of files.
@@ -286,8 +298,14 @@ impl SourceMap {
 
     /// Moves the files of `other` into this map and returns the offset to add
     /// to `other`'s file ids.
+    ///
+    /// # Panics
+    /// When the two maps hold 2^32 files or more together (see
+    /// [`SourceMap::add`]).
     pub fn append(&mut self, other: SourceMap) -> u32 {
-        let offset = u32::try_from(self.files.len()).unwrap_or(u32::MAX);
+        let offset = Self::id_at(self.files.len()).0;
+        let total = self.files.len().saturating_add(other.files.len());
+        assert!(u32::try_from(total).is_ok(), "fewer than 2^32 source files");
         self.files.extend(other.files);
         offset
     }

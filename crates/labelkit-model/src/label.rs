@@ -414,7 +414,13 @@ impl LabelSet {
         self.labels
             .iter()
             .enumerate()
-            .map(|(i, l)| (LabelId(u32::try_from(i).unwrap_or(u32::MAX)), l))
+            // `push` keeps the set below 2^32 labels.
+            .map(|(i, l)| {
+                (
+                    LabelId(u32::try_from(i).expect("fewer than 2^32 labels")),
+                    l,
+                )
+            })
     }
 
     /// Number of labels, elements included.

@@ -463,7 +463,8 @@ fn vertices(g: &Geometry) -> u64 {
         },
         _ => 1,
     };
-    u64::try_from(n).unwrap_or(u64::MAX).max(1)
+    // usize is at most 64 bits on every target Rust supports.
+    (n as u64).max(1)
 }
 
 /// The vertices of a track's largest state: its largest shape, or for a
@@ -479,7 +480,8 @@ fn track_vertices(track: &Track) -> u64 {
     if track.elements.is_empty() {
         return own;
     }
-    let elements = u64::try_from(track.elements.len()).unwrap_or(u64::MAX);
+    // usize is at most 64 bits on every target Rust supports.
+    let elements = track.elements.len() as u64;
     let largest = track.elements.iter().map(track_vertices).max().unwrap_or(1);
     elements.saturating_mul(largest).max(own)
 }

@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 use labelkit_diagnostics::{LineIndex, Severity};
 use labelkit_model::KeypointSchema;
 use serde::Deserialize;
+use toml::Spanned;
 
 /// The name of the configuration file.
 pub const CONFIG_FILE_NAME: &str = "labelkit.toml";
@@ -233,11 +234,11 @@ struct RawConfig {
     #[serde(default)]
     per_file_ignores: BTreeMap<String, Vec<String>>,
     #[serde(default)]
-    severity: BTreeMap<String, String>,
+    severity: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     schema: RawSchema,
     #[serde(default)]
-    keypoints: BTreeMap<String, RawKeypoints>,
+    keypoints: BTreeMap<String, Spanned<RawKeypoints>>,
     #[serde(default)]
     rules: RawRules,
     #[serde(default)]
@@ -277,8 +278,8 @@ enum OneOrMany {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawCompanion {
     object: String,
-    one_of: Vec<String>,
-    required: Option<RawRequired>,
+    one_of: Spanned<Vec<String>>,
+    required: Option<Spanned<RawRequired>>,
     iou: Option<f64>,
     edge_tolerance: Option<f64>,
 }
@@ -286,10 +287,10 @@ struct RawCompanion {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawKeypoints {
-    preset: Option<String>,
+    preset: Option<Spanned<String>>,
     names: Option<Vec<String>>,
-    edges: Option<Vec<[usize; 2]>>,
-    flip_pairs: Option<Vec<[usize; 2]>>,
+    edges: Option<Spanned<Vec<[usize; 2]>>>,
+    flip_pairs: Option<Spanned<Vec<[usize; 2]>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -357,6 +358,36 @@ struct RawMinCount {
     min_count: u64,
 }
 
+/// The start of the key whose value starts at `value`: back over `=` and
+/// blanks, then over a quoted or bare key.
+fn key_before(text: &str, value: usize) -> Option<usize> {
+    let before = text.get(..value)?.trim_end_matches([' ', '\t']);
+    let before = before.strip_suffix('=')?.trim_end_matches([' ', '\t']);
+    let end = before.len();
+    if let Some(quote) = before
+        .chars()
+        .next_back()
+        .filter(|&c| c == '"' || c == '\'')
+    {
+        return before[..end - 1].rfind(quote);
+    }
+    let key = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .map_or(0, |i| i + 1);
+    (key < end).then_some(key)
+}
+
+/// The position of a table's name in its `[header]`, from the table's
+/// span; the start of the span when it is not a header (an inline table).
+fn header_name(text: &str, table: std::ops::Range<usize>) -> Option<usize> {
+    let opening = text
+        .get(table.clone())?
+        .bytes()
+        .take_while(|&b| b == b'[')
+        .count();
+    Some(table.start + opening)
+}
+
 impl Config {
     /// Finds `labelkit.toml` in `start` (or its folder, when `start` is a
     /// file) or the nearest folder above, and reads it.
@@ -406,11 +437,14 @@ impl Config {
     pub fn from_toml_str(text: &str, path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let invalid_at = |offset: Option<usize>, message: String| {
-            let (line, column) = offset.map_or((0, 0), |o| {
-                let lc = LineIndex::new(text.as_bytes())
-                    .line_col(text.as_bytes(), u32::try_from(o).unwrap_or(u32::MAX));
-                (lc.line, lc.column)
-            });
+            // A file past 4 GiB has offsets `LineIndex` cannot take: its
+            // position is unknown (0:0) rather than a wrong one.
+            let (line, column) = offset
+                .and_then(|o| u32::try_from(o).ok())
+                .map_or((0, 0), |o| {
+                    let lc = LineIndex::new(text.as_bytes()).line_col(text.as_bytes(), o);
+                    (lc.line, lc.column)
+                });
             ConfigError::Invalid {
                 path: path.to_path_buf(),
                 line,
@@ -424,8 +458,19 @@ impl Config {
                 e.message().trim_end().trim_end_matches('.').to_owned(),
             )
         })?;
-        // Position of a key, for errors found after parsing.
-        let find = |needle: &str| text.find(needle);
+        // Positions for errors found after parsing, from the spans `toml`
+        // recorded: the text of a string value (inside its quotes), the key
+        // of a value, the name in a table's header.
+        let inside_quotes = |span: std::ops::Range<usize>| {
+            let quotes = text.get(span.clone()).map_or(0, |v| {
+                v.bytes()
+                    .take(3)
+                    .take_while(|&b| b == b'"' || b == b'\'')
+                    .count()
+            });
+            Some(span.start + quotes)
+        };
+        let key_of = |span: std::ops::Range<usize>| key_before(text, span.start);
         let mut config = Config {
             path: Some(path.to_path_buf()),
             select: raw.select,
@@ -435,9 +480,11 @@ impl Config {
             ..Config::default()
         };
         for (prefix, value) in raw.severity {
+            let span = value.span();
+            let value = value.into_inner();
             let severity = Severity::parse(&value).ok_or_else(|| {
                 invalid_at(
-                    find(&value),
+                    inside_quotes(span),
                     format!("severity of `{prefix}`: expected `error`, `warning` or `info`, found `{value}`"),
                 )
             })?;
@@ -457,20 +504,23 @@ impl Config {
             config.schema.parts.push(PartRule { part, parents });
         }
         for c in raw.schema.companions {
-            if c.one_of.is_empty() {
+            let one_of_span = c.one_of.span();
+            let one_of = c.one_of.into_inner();
+            if one_of.is_empty() {
                 return Err(invalid_at(
-                    find("one-of"),
+                    key_of(one_of_span),
                     format!("companions of `{}`: `one-of` is empty", c.object),
                 ));
             }
-            let required = match c.required {
+            let required_at = c.required.as_ref().map(Spanned::span);
+            let required = match c.required.map(Spanned::into_inner) {
                 None | Some(RawRequired::Flag(true)) => Some(Severity::Error),
                 Some(RawRequired::Flag(false)) => None,
                 Some(RawRequired::Level(level)) if level == "off" => None,
                 Some(RawRequired::Level(level)) => {
                     Some(Severity::parse(&level).ok_or_else(|| {
                         invalid_at(
-                            find(&format!("\"{level}\"")),
+                            required_at.map(|span| span.start),
                             format!(
                                 "companions of `{}`: `required` expects true, false, `error`, `warning`, `info` or `off`, found `{level}`",
                                 c.object
@@ -481,7 +531,7 @@ impl Config {
             };
             config.schema.companions.push(CompanionGroup {
                 object: c.object,
-                one_of: c.one_of,
+                one_of,
                 required,
                 iou: c.iou.unwrap_or(companion_iou),
                 edge_tolerance: c.edge_tolerance.unwrap_or(edge_tolerance),
@@ -497,12 +547,14 @@ impl Config {
             }
         }
         for (label, k) in raw.keypoints {
+            let table = k.span();
+            let k = k.into_inner();
             let mut schema = match (&k.preset, &k.names) {
-                (Some(preset), None) => match preset.as_str() {
+                (Some(preset), None) => match preset.get_ref().as_str() {
                     "coco-person" => KeypointSchema::coco_person(),
                     other => {
                         return Err(invalid_at(
-                            find(other),
+                            inside_quotes(preset.span()),
                             format!("keypoints of `{label}`: unknown preset `{other}`, expected `coco-person`"),
                         ))
                     }
@@ -510,16 +562,16 @@ impl Config {
                 (None, Some(names)) => KeypointSchema::from_names(names.iter().cloned()),
                 _ => {
                     return Err(invalid_at(
-                        find(&format!("keypoints.{label}")),
+                        header_name(text, table),
                         format!("keypoints of `{label}`: expected either `preset` or `names`"),
                     ))
                 }
             };
             let n = schema.len();
-            let check = |pairs: &[[usize; 2]], what: &str| {
-                if pairs.iter().flatten().any(|&i| i >= n) {
+            let check = |pairs: &Spanned<Vec<[usize; 2]>>, what: &str| {
+                if pairs.get_ref().iter().flatten().any(|&i| i >= n) {
                     Err(invalid_at(
-                        find(what),
+                        key_of(pairs.span()),
                         format!("keypoints of `{label}`: `{what}` index out of range 0..{n}"),
                     ))
                 } else {
@@ -528,11 +580,11 @@ impl Config {
             };
             if let Some(edges) = k.edges {
                 check(&edges, "edges")?;
-                schema.edges = edges.iter().map(|e| (e[0], e[1])).collect();
+                schema.edges = edges.get_ref().iter().map(|e| (e[0], e[1])).collect();
             }
             if let Some(pairs) = k.flip_pairs {
                 check(&pairs, "flip-pairs")?;
-                schema.flip_pairs = pairs.iter().map(|e| (e[0], e[1])).collect();
+                schema.flip_pairs = pairs.get_ref().iter().map(|e| (e[0], e[1])).collect();
             }
             config.keypoints.push((label, schema));
         }
@@ -618,6 +670,53 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "l.toml:2:9: severity of `G001`: expected `error`, `warning` or `info`, found `loud`"
+        );
+    }
+
+    /// Errors found after parsing point at the entry that holds the bad
+    /// value, from `toml`'s spans, not at the first place the same key or
+    /// text appears in the file.
+    #[test]
+    fn errors_point_at_the_entry_not_the_first_match() {
+        let at = |text: &str| {
+            Config::from_toml_str(text, "l.toml")
+                .unwrap_err()
+                .to_string()
+        };
+        // The second of two companion groups has the empty `one-of`.
+        assert_eq!(
+            at(
+                "[[schema.companions]]\nobject = \"body\"\none-of = [\"adult\"]\n\n\
+                [[schema.companions]]\nobject = \"head\"\n  one-of = []\n"
+            ),
+            "l.toml:7:3: companions of `head`: `one-of` is empty"
+        );
+        // `edges` in two keypoint tables; the second is out of range.
+        assert_eq!(
+            at("[keypoints.a]\nnames = [\"l\", \"r\"]\nedges = [[0, 1]]\n\
+                [keypoints.b]\nnames = [\"l\", \"r\"]\nedges = [[0, 2]]\n"),
+            "l.toml:6:1: keypoints of `b`: `edges` index out of range 0..2"
+        );
+        // The same severity text twice, valid in a comment first.
+        assert_eq!(
+            at("# G002 = \"loud\" would be refused\n[severity]\nG001 = \"info\"\nG002 = 'loud'\n"),
+            "l.toml:4:9: severity of `G002`: expected `error`, `warning` or `info`, found `loud`"
+        );
+        // A preset named in a comment before the table that uses it.
+        assert_eq!(
+            at("# preset = \"coco-hand\"\n[keypoints.hand]\npreset = \"coco-hand\"\n"),
+            "l.toml:3:11: keypoints of `hand`: unknown preset `coco-hand`, expected `coco-person`"
+        );
+        // A table with neither `preset` nor `names`, named in a comment first.
+        assert_eq!(
+            at("# [keypoints.face] needs names\n[keypoints.face]\nedges = []\n"),
+            "l.toml:2:2: keypoints of `face`: expected either `preset` or `names`"
+        );
+        // Two `required` values; the second is invalid.
+        assert_eq!(
+            at("[[schema.companions]]\nobject = \"a\"\none-of = [\"b\"]\nrequired = \"info\"\n\
+                [[schema.companions]]\nobject = \"c\"\none-of = [\"d\"]\nrequired = \"info!\"\n"),
+            "l.toml:8:12: companions of `c`: `required` expects true, false, `error`, `warning`, `info` or `off`, found `info!`"
         );
     }
 

@@ -42,7 +42,7 @@ pub struct SelectionOverrides {
 pub struct Selection {
     select: Vec<String>,
     ignore: Vec<String>,
-    per_file_ignores: Vec<(String, Vec<String>)>,
+    per_file_ignores: Vec<(FileGlob, Vec<String>)>,
     severity: Vec<(String, Severity)>,
     root: Option<PathBuf>,
 }
@@ -103,7 +103,11 @@ impl Selection {
         Self {
             select,
             ignore,
-            per_file_ignores: config.per_file_ignores.clone(),
+            per_file_ignores: config
+                .per_file_ignores
+                .iter()
+                .map(|(glob, prefixes)| (FileGlob::new(glob), prefixes.clone()))
+                .collect(),
             severity,
             root: config.root().map(Path::to_path_buf),
         }
@@ -145,8 +149,8 @@ impl Selection {
         let text = text.trim_start_matches("./");
         let file_name = text.rsplit('/').next().unwrap_or(text);
         self.per_file_ignores.iter().any(|(glob, prefixes)| {
-            let subject = if glob.contains('/') { text } else { file_name };
-            glob_match(glob.trim_start_matches("./").as_bytes(), subject.as_bytes())
+            let subject = if glob.has_slash { text } else { file_name };
+            glob.matcher.as_ref().is_some_and(|m| m.is_match(subject))
                 && prefixes.iter().any(|p| match_len(p, code).is_some())
         })
     }
@@ -163,42 +167,98 @@ impl Selection {
     }
 }
 
-/// Matches a glob (`*`, `**`, `?`) against a `/`-separated path.
-#[must_use]
-pub fn glob_match(glob: &[u8], text: &[u8]) -> bool {
-    match glob.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) if rest.first() == Some(&b'*') => {
-            let mut rest = &rest[1..];
-            if rest.first() == Some(&b'/') {
-                // `**/` also matches no folder at all.
-                if glob_match(&rest[1..], text) {
-                    return true;
-                }
-                rest = &rest[1..];
-                return (0..text.len())
-                    .any(|i| text[i] == b'/' && glob_match(rest, &text[i + 1..]));
-            }
-            (0..=text.len()).any(|i| glob_match(rest, &text[i..]))
-        }
-        Some((b'*', rest)) => {
-            for i in 0..=text.len() {
-                if glob_match(rest, &text[i..]) {
-                    return true;
-                }
-                if text.get(i) == Some(&b'/') {
-                    break;
-                }
-            }
-            false
-        }
-        Some((b'?', rest)) => {
-            matches!(text.split_first(), Some((c, t)) if *c != b'/' && glob_match(rest, t))
-        }
-        Some((c, rest)) => {
-            matches!(text.split_first(), Some((t0, t)) if t0 == c && glob_match(rest, t))
+/// A per-file-ignore glob, compiled.
+#[derive(Debug, Clone)]
+struct FileGlob {
+    /// As written in the configuration.
+    text: String,
+    /// Whether it names folders (then it is matched against the whole
+    /// relative path, else against the file name alone).
+    has_slash: bool,
+    matcher: Option<globset::GlobMatcher>,
+}
+
+impl PartialEq for FileGlob {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl FileGlob {
+    fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            has_slash: text.contains('/'),
+            matcher: compile_glob(text.trim_start_matches("./")),
         }
     }
+}
+
+/// Compiles a glob of labelkit's syntax (`*` within one path component,
+/// `**` across components, `?` one character other than `/`, every other
+/// character literal) into a `globset` matcher, which runs in time linear
+/// in the path whatever the pattern.
+///
+/// `globset` knows more syntax than that and reads `**` differently where
+/// it is not a whole path component (`a**`, `**.json`: a plain `*` there),
+/// so the glob is rewritten into the part of `globset`'s syntax that means
+/// the same everywhere: `[`, `]`, `{` and `}` are made literal, a backslash
+/// stays a literal character (`backslash_escape(false)`), `*` and `?` stop
+/// at `/` (`literal_separator(true)`), `**/` becomes "nothing, or any text
+/// ending with `/`" and any other `**` "any text", both
+/// as alternations of `*` and `/**/` (with `empty_alternates(true)`).
+fn compile_glob(glob: &str) -> Option<globset::GlobMatcher> {
+    let mut pattern = String::with_capacity(glob.len() + 8);
+    let bytes = glob.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            b'*' if bytes.get(i + 1) == Some(&b'*') => {
+                if bytes.get(i + 2) == Some(&b'/') {
+                    // `**/`: nothing, or any text that ends with `/`.
+                    pattern.push_str("{,*/,*/**/*/}");
+                    i += 3;
+                } else {
+                    // `**`: any text, `/` included.
+                    pattern.push_str("{*,*/**/*}");
+                    i += 2;
+                }
+                continue;
+            }
+            b'*' => pattern.push('*'),
+            b'[' | b']' | b'{' | b'}' => {
+                pattern.push('[');
+                pattern.push(char::from(c));
+                pattern.push(']');
+            }
+            _ => {
+                // Copy the whole UTF-8 character.
+                let len = glob[i..].chars().next().map_or(1, char::len_utf8);
+                pattern.push_str(&glob[i..i + len]);
+                i += len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    // The rewriting leaves only `*`, `**`, `?`, bracketed single
+    // characters and the any-text alternation, all valid; should `globset`
+    // refuse the pattern anyway, it matches nothing rather than everything.
+    globset::GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .backslash_escape(false)
+        .empty_alternates(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+/// Matches a glob (`*`, `**`, `?`) against a `/`-separated path, in time
+/// linear in the path.
+#[must_use]
+pub fn glob_match(glob: &[u8], text: &[u8]) -> bool {
+    compile_glob(&String::from_utf8_lossy(glob))
+        .is_some_and(|m| m.is_match(String::from_utf8_lossy(text).as_ref()))
 }
 
 #[cfg(test)]
@@ -270,5 +330,111 @@ mod tests {
         assert!(!s.is_ignored_in("A005", Path::new("/data/set/train/ann.json")));
         assert!(s.is_ignored_in("G001", Path::new("/data/set/train/ann.xml")));
         assert!(!s.is_ignored_in("G002", Path::new("/data/set/train/ann.xml")));
+    }
+
+    /// The backtracking matcher the globs used before `globset`, kept as
+    /// the reference of the documented syntax on small inputs.
+    fn reference_match(glob: &[u8], text: &[u8]) -> bool {
+        match glob.split_first() {
+            None => text.is_empty(),
+            Some((b'*', rest)) if rest.first() == Some(&b'*') => {
+                let mut rest = &rest[1..];
+                if rest.first() == Some(&b'/') {
+                    if reference_match(&rest[1..], text) {
+                        return true;
+                    }
+                    rest = &rest[1..];
+                    return (0..text.len())
+                        .any(|i| text[i] == b'/' && reference_match(rest, &text[i + 1..]));
+                }
+                (0..=text.len()).any(|i| reference_match(rest, &text[i..]))
+            }
+            Some((b'*', rest)) => {
+                for i in 0..=text.len() {
+                    if reference_match(rest, &text[i..]) {
+                        return true;
+                    }
+                    if text.get(i) == Some(&b'/') {
+                        break;
+                    }
+                }
+                false
+            }
+            Some((b'?', rest)) => {
+                matches!(text.split_first(), Some((c, t)) if *c != b'/' && reference_match(rest, t))
+            }
+            Some((c, rest)) => {
+                matches!(text.split_first(), Some((t0, t)) if t0 == c && reference_match(rest, t))
+            }
+        }
+    }
+
+    /// Every word of `alphabet` up to `max` characters long.
+    fn words(alphabet: &[u8], max: usize) -> Vec<Vec<u8>> {
+        let mut all = vec![Vec::new()];
+        let mut last = vec![Vec::new()];
+        for _ in 0..max {
+            let next: Vec<Vec<u8>> = last
+                .iter()
+                .flat_map(|w| {
+                    alphabet.iter().map(move |&c| {
+                        let mut w = w.clone();
+                        w.push(c);
+                        w
+                    })
+                })
+                .collect();
+            all.extend(next.iter().cloned());
+            last = next;
+        }
+        all
+    }
+
+    /// `globset`, configured and fed the rewritten glob, agrees with the
+    /// documented syntax on every glob of `*`, `?`, `/`, `a` and a literal
+    /// `[`/`{` up to 5 characters against every path of `a`, `b`, `/`, `[`
+    /// up to 4.
+    #[test]
+    fn globset_keeps_the_documented_syntax() {
+        let globs = words(b"*?/a[", 5);
+        let texts = words(b"ab/[", 4);
+        let mut compared = 0;
+        for glob in globs
+            .iter()
+            .chain([b"{a,b}".to_vec(), b"a\\*".to_vec()].iter())
+        {
+            let matcher = compile_glob(std::str::from_utf8(glob).unwrap()).unwrap();
+            for text in &texts {
+                assert_eq!(
+                    matcher.is_match(std::str::from_utf8(text).unwrap()),
+                    reference_match(glob, text),
+                    "glob {:?} on {:?}",
+                    String::from_utf8_lossy(glob),
+                    String::from_utf8_lossy(text)
+                );
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, (3906 + 2) * 341);
+    }
+
+    /// A glob that sends a backtracking matcher into exponential time
+    /// (every `*` retried at every position of a long path that almost
+    /// matches) is answered like any other.
+    #[test]
+    fn crafted_glob_on_a_long_path() {
+        let glob = format!("{}b", "*a".repeat(40));
+        let config = Config::from_toml_str(
+            &format!("[per-file-ignores]\n\"{glob}\" = [\"A\"]\n\"x/{glob}\" = [\"G\"]\n"),
+            "/data/set/labelkit.toml",
+        )
+        .unwrap();
+        let s = Selection::from_config(&config);
+        let long = "a".repeat(200);
+        assert!(!s.is_ignored_in("A005", Path::new(&format!("/data/set/{long}"))));
+        assert!(!s.is_ignored_in("G001", Path::new(&format!("/data/set/x/{long}"))));
+        assert!(s.is_ignored_in("A005", Path::new(&format!("/data/set/y/{long}b"))));
+        assert!(s.is_ignored_in("G001", Path::new(&format!("/data/set/x/{long}b"))));
+        assert!(!glob_match(glob.as_bytes(), long.as_bytes()));
     }
 }

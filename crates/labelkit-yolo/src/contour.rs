@@ -273,19 +273,19 @@ fn turn(dir: (i8, i8), next: (i8, i8)) -> u8 {
 /// to right).
 fn cycles(intervals: &[Interval]) -> Vec<Vec<Point>> {
     let edges = edges(intervals);
-    let mut by_start: Vec<u32> = (0..u32::try_from(edges.len()).unwrap_or(u32::MAX)).collect();
+    let mut by_start: Vec<usize> = (0..edges.len()).collect();
     by_start.sort_unstable_by_key(|&i| {
-        let f = edges[i as usize].from;
+        let f = edges[i].from;
         (f.1, f.0)
     });
-    let starting_at = |v: (u32, u32)| -> &[u32] {
+    let starting_at = |v: (u32, u32)| -> &[usize] {
         let key = (v.1, v.0);
         let lo = by_start.partition_point(|&i| {
-            let f = edges[i as usize].from;
+            let f = edges[i].from;
             (f.1, f.0) < key
         });
         let hi = by_start.partition_point(|&i| {
-            let f = edges[i as usize].from;
+            let f = edges[i].from;
             (f.1, f.0) <= key
         });
         by_start.get(lo..hi).unwrap_or_default()
@@ -296,7 +296,7 @@ fn cycles(intervals: &[Interval]) -> Vec<Vec<Point>> {
         let d = edges[e].dir();
         starting_at(edges[e].to)
             .iter()
-            .map(|&i| i as usize)
+            .copied()
             .min_by_key(|&i| turn(d, edges[i].dir()))
     };
     let mut visited = vec![false; edges.len()];

@@ -129,8 +129,10 @@ fn as_uint(y: &Yaml) -> Option<u64> {
 fn at_marker(path: &Path, m: Marker, message: String) -> ParseError {
     ParseError::at_line_col(
         path,
-        u32::try_from(m.line()).unwrap_or(u32::MAX).max(1),
-        u32::try_from(m.col().saturating_add(1)).unwrap_or(u32::MAX),
+        // data.yaml is read up to MAX_CONFIG_BYTES, so positions fit; 0 is
+        // "unknown" should one not.
+        u32::try_from(m.line()).map_or(0, |l| l.max(1)),
+        u32::try_from(m.col().saturating_add(1)).unwrap_or(0),
         message,
     )
 }
@@ -225,9 +227,13 @@ pub(crate) fn parse_data_yaml(
             }
             "names" => match v {
                 Yaml::Array(items) => {
+                    // At most MAX_CONFIG_BYTES of text: fewer names than
+                    // 2^32, so every index is a class id.
                     for (i, item) in items.iter().enumerate() {
                         let name = as_str(item).unwrap_or_default();
-                        out.names.push((u32::try_from(i).unwrap_or(u32::MAX), name));
+                        if let Ok(id) = u32::try_from(i) {
+                            out.names.push((id, name));
+                        }
                     }
                 }
                 Yaml::Hash(h) => {
@@ -323,7 +329,9 @@ pub(crate) fn parse_obj_names(text: &str) -> Vec<(u32, String)> {
         .map(|l| l.trim_end_matches('\r'))
         .filter(|l| !l.trim().is_empty())
         .enumerate()
-        .map(|(i, l)| (u32::try_from(i).unwrap_or(u32::MAX), l.trim().to_owned()))
+        // Read up to MAX_CONFIG_BYTES: fewer lines than 2^32, so every
+        // index is a class id.
+        .filter_map(|(i, l)| Some((u32::try_from(i).ok()?, l.trim().to_owned())))
         .collect()
 }
 

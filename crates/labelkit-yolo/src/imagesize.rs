@@ -14,9 +14,11 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImageSizeError {
-    /// The file could not be opened or read.
+    /// The file could not be opened or read. The I/O error is stated in
+    /// the message, not also given as [`std::error::Error::source`], so
+    /// that a reporter walking the chain does not print it twice.
     #[error("cannot read the image: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
     /// The bytes are not an image format labelkit knows.
     #[error("unknown image format")]
     UnknownFormat,
@@ -26,6 +28,12 @@ pub enum ImageSizeError {
     /// The header is malformed.
     #[error("invalid image header: {0}")]
     Invalid(&'static str),
+}
+
+impl From<io::Error> for ImageSizeError {
+    fn from(error: io::Error) -> Self {
+        Self::Io(error)
+    }
 }
 
 /// The size of the image at `path` as displayed: `(width, height)` after the

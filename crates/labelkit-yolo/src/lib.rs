@@ -418,12 +418,14 @@ pub enum Error {
     #[error(transparent)]
     Parse(#[from] ParseError),
     /// An I/O error on a path.
-    #[error("{path}: {source}")]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The path.
         path: PathBuf,
-        /// The error.
-        source: std::io::Error,
+        /// The error, stated in the message; not also given as
+        /// [`std::error::Error::source`], so that a reporter walking the
+        /// chain does not print it twice.
+        error: std::io::Error,
     },
     /// An error writing the output.
     #[error(transparent)]
@@ -443,10 +445,10 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

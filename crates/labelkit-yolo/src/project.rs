@@ -164,7 +164,9 @@ pub(crate) fn plan(
         .iter()
         .enumerate()
         .rev()
-        .map(|(i, n)| (n.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+        // A name past id 2^32 - 1 cannot be a class id: it maps nothing,
+        // and labels only it would name are counted as not in the map.
+        .filter_map(|(i, n)| Some((n.as_str(), u32::try_from(i).ok()?)))
         .collect();
     // Resolve each label to a class id; a skeleton element maps to its parent.
     let class_of: Vec<Option<u32>> = d

@@ -1814,9 +1814,28 @@ fn build(
     let inside = confine(entries, scope, &mut loaded);
     let entries: &[Entry] = inside.as_deref().unwrap_or(entries);
     // Phase one, in parallel: label bytes, rows, image size.
-    let base = u32::try_from(loaded.sources.len()).unwrap_or(u32::MAX);
+    // File ids are 32 bits: the label files get the ids after the files
+    // already read, and a dataset with more is refused rather than given
+    // ids that collide.
+    let base = u32::try_from(loaded.sources.len())
+        .ok()
+        .filter(|&b| u32::try_from(entries.len()).is_ok_and(|n| b.checked_add(n).is_some()))
+        .ok_or_else(|| Error::NotADataset {
+            path: entries
+                .first()
+                .and_then(|e| e.label.parent())
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            reason: format!(
+                "{} label files, more than the {} labelkit can tell apart",
+                entries.len(),
+                u32::MAX
+            ),
+        })?;
+    // `i` indexes `entries`, whose ids were checked to fit above.
+    let file_id = |i: usize| FileId(base + u32::try_from(i).expect("checked above"));
     let scan = |(i, e): (usize, &Entry)| -> Scanned {
-        let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
+        let file = file_id(i);
         let mut issues = Vec::new();
         let (text, has_label) = match read_small(scope, &e.label) {
             Ok(t) => (Some(t), true),
@@ -1954,7 +1973,7 @@ fn build(
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
-            let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
+            let file = file_id(i);
             let (scale, sized) = match s.size {
                 Ok((w, h)) if w > 0 && h > 0 => ((f64::from(w), f64::from(h)), true),
                 _ => ((1.0, 1.0), false),
@@ -1975,7 +1994,7 @@ fn build(
     for (i, ((e, s), (pending, conv_issues))) in
         entries.iter().zip(scanned).zip(converted).enumerate()
     {
-        let file = FileId(base.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)));
+        let file = file_id(i);
         let image_id = ImageId(i as u64 + 1);
         let unknown = match (&s.size, s.image_found) {
             (Ok(_), _) => None,

@@ -13,12 +13,14 @@ use crate::format::{Format, UnknownFormat};
 #[non_exhaustive]
 pub enum Error {
     /// An I/O error on a path.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The path.
         path: PathBuf,
-        /// The error.
-        source: io::Error,
+        /// The error, stated in the message; not also given as
+        /// [`std::error::Error::source`], so that a reporter walking the
+        /// chain does not print it twice.
+        error: io::Error,
     },
     /// The format of a path could not be recognised.
     #[error("{}: cannot tell the annotation format: {reason}", path.display())]
@@ -183,10 +185,10 @@ impl From<labelkit_model::track::ExpandError> for Error {
 impl Error {
     /// Wraps an I/O error with its path.
     #[must_use]
-    pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 

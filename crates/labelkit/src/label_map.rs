@@ -50,7 +50,8 @@ impl LabelMap {
             ..Self::default()
         };
         for (n, raw) in text.lines().enumerate() {
-            let line = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            // Past 2^32 - 1 lines the line is unknown (0), not a wrong one.
+            let line = u32::try_from(n + 1).unwrap_or(0);
             let content = raw.split('#').next().unwrap_or_default();
             if content.trim().is_empty() {
                 continue;
@@ -219,7 +220,8 @@ impl LabelMap {
 /// The 1-based character column of `part` inside `line`.
 fn column_of(line: &str, part: &str) -> u32 {
     let byte = line.find(part).unwrap_or(0);
-    u32::try_from(line[..byte].chars().count() + 1).unwrap_or(u32::MAX)
+    // Past 2^32 - 1 characters the column is unknown (0), not a wrong one.
+    u32::try_from(line[..byte].chars().count() + 1).unwrap_or(0)
 }
 
 #[cfg(test)]

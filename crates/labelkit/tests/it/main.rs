@@ -4,6 +4,7 @@
 
 mod coco_output;
 mod crowd;
+mod errors;
 mod float_noise;
 mod masks;
 mod support;
