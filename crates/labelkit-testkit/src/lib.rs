@@ -58,6 +58,9 @@
 
 pub mod oracles;
 pub mod people;
+mod rng;
+
+pub use rng::Rng;
 
 use labelkit_model::rle::{encode_counts_string, CocoCounts, MaskEncoding};
 use labelkit_model::{

@@ -21,6 +21,8 @@ use labelkit_model::{
 
 use labelkit_rules::{preset_toml, Config};
 
+use crate::Rng;
+
 /// The eight head directions, in the order people are given them.
 pub const DIRECTIONS: [&str; 8] = [
     "front",
@@ -104,23 +106,9 @@ pub fn label(dataset: &Dataset, name: &str) -> LabelId {
     dataset.labels.find(name).unwrap_or(LabelId(u32::MAX))
 }
 
-/// A tiny deterministic generator (SplitMix64).
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A float in `[0, 1)` with 1/1024 steps, so coordinates stay short.
-    fn unit(&mut self) -> f64 {
-        f64::from(u32::try_from(self.next() % 1024).unwrap_or(0)) / 1024.0
-    }
+/// A float in `[0, 1)` with 1/1024 steps, so coordinates stay short.
+fn step(rng: &mut Rng) -> f64 {
+    f64::from(u32::try_from(rng.below(1024)).unwrap_or(0)) / 1024.0
 }
 
 /// A clean dataset of `images` images with `persons` people each (at most
@@ -140,7 +128,7 @@ pub fn person_dataset(images: usize, persons: usize, seed: u64) -> Dataset {
         }
         d.labels.push(l);
     }
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut next_id = 1u64;
     let mut person_index = 0usize;
     for i in 0..images {
@@ -156,10 +144,10 @@ pub fn person_dataset(images: usize, persons: usize, seed: u64) -> Dataset {
         let cell = 640.0 / persons as f64;
         for p in 0..persons {
             #[allow(clippy::cast_precision_loss)]
-            let x0 = cell * p as f64 + 8.0 + rng.unit() * 8.0;
-            let x1 = cell * (p + 1) as f64 - 8.0 - rng.unit() * 8.0;
-            let y0 = 20.0 + rng.unit() * 20.0;
-            let y1 = 440.0 + rng.unit() * 20.0;
+            let x0 = cell * p as f64 + 8.0 + step(&mut rng) * 8.0;
+            let x1 = cell * (p + 1) as f64 - 8.0 - step(&mut rng) * 8.0;
+            let y0 = 20.0 + step(&mut rng) * 20.0;
+            let y1 = 440.0 + step(&mut rng) * 20.0;
             add_person(
                 &mut d,
                 image_id,
