@@ -14,6 +14,7 @@ use labelkit_model::{
     Image, ImageId, InputType, Keypoint, KeypointSchema, Keypoints, Label, LabelId, Point, Polygon,
     Visibility,
 };
+use labelkit_testkit::Rng;
 
 /// The 25 whole-body classes, in class-id order.
 pub const CLASSES: [&str; 25] = [
@@ -74,52 +75,6 @@ impl Scale {
         images: 40,
         seed: 7,
     };
-}
-
-/// SplitMix64: small, fast and good enough for test data.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    #[must_use]
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    #[allow(clippy::cast_precision_loss)]
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in `[lo, hi)`.
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    /// Uniform integer in `0..n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
-    }
-
-    /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
 }
 
 /// Rounds to 2 decimals, as annotation tools store coordinates.

@@ -17,4 +17,5 @@ pub mod png;
 pub mod run;
 pub mod write;
 
-pub use generate::{generate, Rng, Scale, CLASSES};
+pub use generate::{generate, Scale, CLASSES};
+pub use labelkit_testkit::Rng;

@@ -317,6 +317,7 @@ pub fn sniff(bytes: &[u8]) -> bool {
 }
 
 #[doc(hidden)]
+#[cfg(feature = "fuzzing")]
 pub mod fuzz {
     //! The fuzz body: reading any bytes never panics, and whatever reads
     //! writes and reads again.

@@ -139,6 +139,7 @@ mod write;
 mod xml;
 
 #[doc(hidden)]
+#[cfg(feature = "fuzzing")]
 pub mod fuzz;
 
 pub use meta::{LABEL_CHILD_PREFIX, META_KEY, PARENT_KEY, SVG_KEY, UNDECLARED_KEY};

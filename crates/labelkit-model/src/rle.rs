@@ -26,7 +26,7 @@
 //! [`MAX_MASK_PIXELS`] (2^32 - 1) are refused, and one conversion writes at
 //! most [`MAX_CONVERTED_RUNS`] runs. The pixel-by-pixel
 //! [`MaskEncoding::to_bitmap`] remains as the oracle of tests and of
-//! [`fuzz_mask_conversion`].
+//! `fuzz_mask_conversion` (the fuzz body, built with the `fuzzing` feature).
 
 use std::fmt;
 
@@ -977,6 +977,7 @@ impl MaskEncoding {
 
 /// Checks a tight window of `expected` pixels against the oracle `inside`
 /// (image coordinates).
+#[cfg(feature = "fuzzing")]
 fn check_tight(
     tight: Result<MaskEncoding, RleError>,
     expected: u64,
@@ -1007,6 +1008,10 @@ fn check_tight(
 /// window, its placement, its pixels and an image size), converts it both
 /// ways run by run and checks every result against the pixel-by-pixel
 /// oracle. Panics on a disagreement; never on input.
+///
+/// Built only with the `fuzzing` feature: the fuzz crate enables it, and so
+/// do this crate's own tests, which replay `tests/fuzz_seeds/`.
+#[cfg(feature = "fuzzing")]
 pub fn fuzz_mask_conversion(data: &[u8]) {
     let mut bytes = data.iter().copied();
     let mut next = |modulo: u8| bytes.next().map_or(0, |b| b % modulo);

@@ -21,9 +21,11 @@
 //! ```
 //! use labelkit_rules::{Checker, Config, Registry, Selection};
 //!
-//! let loaded = labelkit_rules::testgen::loaded(labelkit_rules::testgen::person_dataset(4, 2, 7));
+//! use labelkit_testkit::people;
+//!
+//! let loaded = people::loaded(people::person_dataset(4, 2, 7));
 //! let registry = Registry::builtin();
-//! let config = labelkit_rules::testgen::person_config();
+//! let config = people::person_config();
 //! let checker = Checker::new(&registry, &config, Selection::from_config(&config));
 //! assert!(checker.check(&loaded).is_empty());
 //! assert_eq!(registry.get("G001").unwrap().name, "box-too-small");
@@ -55,8 +57,6 @@ mod registry;
 mod rule;
 mod rules;
 mod selection;
-#[doc(hidden)]
-pub mod testgen;
 
 pub use baseline::{entry_of, Baseline, BaselineEntry, BaselineError, BASELINE_VERSION};
 pub use checker::{diagnostic_path, sort_diagnostics, Checker};

@@ -1,8 +1,13 @@
 //! Test support for labelkit: proptest strategies producing valid
-//! [`Dataset`]s and their parts.
+//! [`Dataset`]s and their parts, strategies for the rules' index tests
+//! ([`oracles`]), and a generator of clean person datasets with the
+//! configuration they pass ([`people`]).
 //!
-//! This crate depends only on `labelkit-model` and `proptest`, so every
-//! format crate can dev-depend on it without a cycle.
+//! Nothing shipped depends on this crate: the library crates use it as a
+//! dev-dependency, and the benchmark generator (not published) uses
+//! [`people`]. It depends on `labelkit-model`, `labelkit-diagnostics` and
+//! `labelkit-rules` (for [`people::person_config`]); a crate it depends on
+//! can still dev-depend on it, since its tests link the same library.
 //!
 //! # Datasets
 //!
@@ -50,6 +55,12 @@
 //!
 //! [`config`] returns a proptest configuration of 64 cases unless
 //! `PROPTEST_CASES` asks for another number.
+
+pub mod oracles;
+pub mod people;
+mod rng;
+
+pub use rng::Rng;
 
 use labelkit_model::rle::{encode_counts_string, CocoCounts, MaskEncoding};
 use labelkit_model::{

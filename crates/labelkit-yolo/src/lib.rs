@@ -127,6 +127,7 @@ use labelkit_model::Precision;
 mod contour;
 mod data_yaml;
 #[doc(hidden)]
+#[cfg(feature = "fuzzing")]
 pub mod fuzz;
 mod guard;
 pub mod imagesize;

@@ -2279,6 +2279,7 @@ mod tests {
 }
 
 /// The tasks the fuzz body drives the row converter with.
+#[cfg(feature = "fuzzing")]
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Task4 {
     Detect,
@@ -2289,6 +2290,7 @@ pub(crate) enum Task4 {
 }
 
 /// Converts rows as [`build`] does, for the fuzz body.
+#[cfg(feature = "fuzzing")]
 pub(crate) fn convert_for_fuzz(rows: &RowFile, task: Task4, issues: &mut Vec<Diagnostic>) -> usize {
     let (task, kpt) = match task {
         Task4::Detect => (Task::Detect, None),

@@ -307,6 +307,7 @@ impl Top3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use labelkit_testkit::oracles::{edge_box, edge_tolerance};
     use proptest::prelude::*;
 
     /// The pairwise loop the query replaces: the oracle.
@@ -321,41 +322,6 @@ mod tests {
             .collect()
     }
 
-    fn coord() -> impl Strategy<Value = f64> {
-        // A coarse lattice makes exact ties on every edge common.
-        prop_oneof![
-            6 => (-8i32..24).prop_map(|v| f64::from(v) / 2.0),
-            1 => -1e3f64..1e3,
-            1 => Just(-0.0),
-            1 => Just(f64::NAN),
-            1 => Just(f64::INFINITY),
-            1 => Just(f64::NEG_INFINITY),
-            1 => (0i32..4).prop_map(|v| 3.0 + f64::from(v) * 1e-300),
-        ]
-    }
-
-    fn geom() -> impl Strategy<Value = BoxGeom> {
-        (coord(), coord(), 0u8..8, coord(), coord()).prop_map(|(x, y, kind, a, b)| match kind {
-            // A point, a tiny box, an inverted box, then any box.
-            0 => BoxGeom::from_xyxy(x, y, x, y),
-            1 => BoxGeom::from_xyxy(x, y, x + 1e-12, y + 1e-12),
-            2 => BoxGeom::from_xyxy(x, y, x - 1.0, y - 1.0),
-            _ => BoxGeom::from_xyxy(x.min(a), y.min(b), x.max(a), y.max(b)),
-        })
-    }
-
-    fn tol() -> impl Strategy<Value = f64> {
-        prop_oneof![
-            6 => Just(2.0),
-            2 => Just(0.0),
-            1 => Just(0.5),
-            1 => Just(-0.5),
-            1 => Just(f64::NAN),
-            1 => Just(f64::INFINITY),
-            1 => 0.0f64..3.0,
-        ]
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -363,9 +329,9 @@ mod tests {
         /// both (a label that is its own parent) and must skip itself.
         #[test]
         fn inside_any_agrees_with_the_pairwise_loop(
-            pool in proptest::collection::vec(geom(), 0..150),
+            pool in proptest::collection::vec(edge_box(), 0..150),
             roles in proptest::collection::vec(0u8..3, 150),
-            tol in tol(),
+            tol in edge_tolerance(),
         ) {
             let mut outers = Vec::new();
             let mut inners = Vec::new();

@@ -743,6 +743,7 @@ pub(crate) fn edges_within(a: &BoxGeom, b: &BoxGeom, tol: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use labelkit_testkit::oracles::{box_crowds, iou_boxes};
     use proptest::prelude::*;
 
     /// The pairwise loop the index replaces: the oracle.
@@ -768,7 +769,7 @@ mod tests {
         /// The edge index finds exactly the boxes the pairwise loop does.
         #[test]
         fn edge_index_finds_exactly_the_pairwise_matches(
-            boxes in boxes(),
+            boxes in iou_boxes(),
             tol in prop_oneof![Just(1.5), Just(0.25), Just(0.0), Just(f64::NAN), 0.0f64..3.0],
         ) {
             let index = EdgeIndex::new(&boxes, tol);
@@ -796,77 +797,6 @@ mod tests {
         assert_eq!(exponent(0.999_999), -1);
         assert_eq!(exponent(f64::MAX), 1023);
         assert_eq!(exponent(f64::from_bits(3)), -1073);
-    }
-
-    fn boxes() -> impl Strategy<Value = Vec<Option<BoxGeom>>> {
-        // Coordinates on a coarse lattice so exact ties, identical boxes
-        // and IoUs right at the threshold occur often.
-        let coord = prop_oneof![
-            (0i32..40).prop_map(|v| f64::from(v) / 4.0),
-            -1e3f64..1e3,
-            Just(1e301),
-            Just(1e-200),
-        ];
-        let b = (coord.clone(), coord.clone(), 0i32..40, 0i32..40, 0u8..10).prop_map(
-            |(x, y, w, h, kind)| match kind {
-                0 => None,
-                1 => Some(BoxGeom::from_xyxy(x, y, x - 1.0, y + 1.0)),
-                2 => Some(BoxGeom::from_xyxy(
-                    x,
-                    y,
-                    x + f64::from(w + 1) * 1e-150,
-                    y + f64::from(h + 1) * 1e-150,
-                )),
-                _ => Some(BoxGeom::from_xyxy(
-                    x,
-                    y,
-                    x + f64::from(w) / 8.0,
-                    y + f64::from(h) / 8.0,
-                )),
-            },
-        );
-        proptest::collection::vec(b, 0..60)
-    }
-
-    /// Crowds that exercise the block pruning: boxes growing by a step
-    /// each (monotone), nested boxes, sliding boxes, boxes growing from
-    /// one edge, shuffled by a stride or not;
-    /// steps near the threshold's edge make IoUs land right at `t`.
-    fn crowds() -> impl Strategy<Value = Vec<Option<BoxGeom>>> {
-        let step = prop_oneof![
-            Just(0.001),
-            Just(0.125),
-            Just(0.25),
-            0.0f64..2.0,
-            (1i32..40).prop_map(|v| f64::from(v) / 16.0),
-        ];
-        (0u8..5, step, 40usize..300, 1usize..7, -50f64..50.0).prop_map(
-            |(kind, step, n, stride, x)| {
-                let mut v: Vec<Option<BoxGeom>> = (0..n)
-                    .map(|i| {
-                        #[allow(clippy::cast_precision_loss)]
-                        let s = step * i as f64;
-                        Some(match kind {
-                            0 => BoxGeom::from_xyxy(x - 10.0 - s, 0.0, x + 10.0 + s, 20.0),
-                            1 => BoxGeom::from_xyxy(x + s, s, x + 400.0 - s, 100.0 + s),
-                            2 => BoxGeom::from_xyxy(x + s, 3.0, x + 30.0 + 2.0 * s, 40.0),
-                            // Growing against a fixed right (or top) edge:
-                            // offsets right at (1 - t) times the width.
-                            3 => BoxGeom::from_xyxy(x - s, 0.0, x + 27.0, 20.0),
-                            _ => BoxGeom::from_xyxy(0.0, x - s, 20.0, x + 27.0),
-                        })
-                    })
-                    .collect();
-                if stride > 1 {
-                    let mut shuffled = Vec::with_capacity(n);
-                    for r in 0..stride {
-                        shuffled.extend(v.iter().skip(r).step_by(stride).copied());
-                    }
-                    v = shuffled;
-                }
-                v
-            },
-        )
     }
 
     /// More than `BLOCK * BLOCK` members in one cell: two levels of
@@ -908,7 +838,7 @@ mod tests {
     proptest! {
         #[test]
         fn index_finds_exactly_the_pairwise_matches(
-            boxes in prop_oneof![boxes(), crowds()],
+            boxes in prop_oneof![iou_boxes(), box_crowds()],
             t in prop_oneof![Just(0.9), Just(0.5), Just(1.0), Just(0.0), Just(0.3), 0.5f64..1.0, Just(f64::NAN)],
         ) {
             let index = IouIndex::new(&boxes, t);

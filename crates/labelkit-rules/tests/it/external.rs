@@ -5,9 +5,10 @@ use std::sync::Mutex;
 use labelkit_diagnostics::Severity;
 use labelkit_model::{AnnotationId, Dataset, ImageId};
 use labelkit_rules::{
-    testgen, Checker, Config, ExternalFinding, ExternalRules, Registry, RegistryError, RuleMeta,
-    RuleStatus, Selection,
+    Checker, Config, ExternalFinding, ExternalRules, Registry, RegistryError, RuleMeta, RuleStatus,
+    Selection,
 };
+use labelkit_testkit::people;
 
 use crate::support::{concise, full, summary};
 
@@ -110,7 +111,7 @@ fn plugin_findings_are_mapped_to_positions() {
         .unwrap();
     assert_eq!(registry.get("X001").unwrap().name, "copy-differs");
     assert_eq!(registry.external_names().collect::<Vec<_>>(), ["noise"]);
-    let loaded = testgen::loaded(testgen::person_dataset(8, 1, 3));
+    let loaded = people::loaded(people::person_dataset(8, 1, 3));
     let config = Config::from_toml_str(
         "select = [\"X\", \"L\"]\n[plugins.noise]\nmode = \"strict\"\n",
         "labelkit.toml",
@@ -146,11 +147,11 @@ fn a_failing_plugin_becomes_l001_and_the_rest_runs() {
     let mut plugin = Plugin::new("X", &[("X001", "copy-differs")]);
     plugin.fail = true;
     registry.add_external(Box::new(plugin)).unwrap();
-    let mut d = testgen::person_dataset(8, 1, 3);
+    let mut d = people::person_dataset(8, 1, 3);
     if let labelkit_model::Geometry::Box(b) = &mut d.annotations[6].geometry {
         b.x_max = b.x_min + 2.5;
     }
-    let loaded = testgen::loaded(d);
+    let loaded = people::loaded(d);
     let config =
         Config::from_toml_str("select = [\"X\", \"L\", \"G001\"]", "labelkit.toml").unwrap();
     let found = Checker::new(&registry, &config, Selection::from_config(&config)).check(&loaded);
@@ -179,7 +180,7 @@ fn unselected_plugins_do_not_run() {
     let mut plugin = Plugin::new("X", &[("X001", "copy-differs")]);
     plugin.fail = true;
     registry.add_external(Box::new(plugin)).unwrap();
-    let loaded = testgen::loaded(testgen::person_dataset(8, 1, 3));
+    let loaded = people::loaded(people::person_dataset(8, 1, 3));
     let config = Config::from_toml_str("select = [\"G\"]", "labelkit.toml").unwrap();
     let found = Checker::new(&registry, &config, Selection::from_config(&config)).check(&loaded);
     assert!(found.is_empty(), "{found:#?}");

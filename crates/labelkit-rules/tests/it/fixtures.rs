@@ -6,7 +6,8 @@ use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, BoxGeom, Dataset, Geometry, GroupId, Image, ImageId,
     Keypoint, KeypointSchema, Keypoints, Label, Point, Polygon, Visibility,
 };
-use labelkit_rules::{testgen, Config};
+use labelkit_rules::Config;
+use labelkit_testkit::people;
 
 use crate::support::{check, concise, full, summary};
 
@@ -65,7 +66,7 @@ impl Fx {
     }
 
     pub(crate) fn loaded(self) -> Loaded {
-        let (spans, sources) = testgen::source_for(&self.d, "fixture.txt");
+        let (spans, sources) = people::source_for(&self.d, "fixture.txt");
         Loaded {
             dataset: self.d,
             spans,

@@ -7,7 +7,8 @@ use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, BoxGeom, Dataset, Geometry, ImageId, Label,
     Visibility,
 };
-use labelkit_rules::{testgen, Config};
+use labelkit_rules::Config;
+use labelkit_testkit::people;
 
 use crate::support::{check, summary};
 
@@ -204,16 +205,16 @@ fn inject(d: &mut Dataset) -> Expected {
 
 #[test]
 fn clean_dataset_has_no_findings() {
-    let loaded = testgen::loaded(testgen::person_dataset(16, 3, 5));
+    let loaded = people::loaded(people::person_dataset(16, 3, 5));
     let found = check(&loaded, &config());
     assert_eq!(summary(&found, &loaded.sources), Vec::<String>::new());
 }
 
 #[test]
 fn every_injected_mistake_is_found_where_it_was_made() {
-    let mut d = testgen::person_dataset(16, 3, 5);
+    let mut d = people::person_dataset(16, 3, 5);
     let expected = inject(&mut d);
-    let mut loaded = testgen::loaded(d);
+    let mut loaded = people::loaded(d);
     loaded.issues.push(ReadIssue::UnknownClass.at(
         FileId(0),
         ByteSpan::new(0, 10),
@@ -249,11 +250,11 @@ fn every_injected_mistake_is_found_where_it_was_made() {
 
 #[test]
 fn findings_do_not_depend_on_annotation_order() {
-    let mut d = testgen::person_dataset(16, 3, 5);
+    let mut d = people::person_dataset(16, 3, 5);
     inject(&mut d);
-    let forward = check(&testgen::loaded(d.clone()), &config());
+    let forward = check(&people::loaded(d.clone()), &config());
     d.annotations.reverse();
-    let backward = check(&testgen::loaded(d), &config());
+    let backward = check(&people::loaded(d), &config());
     let key = |v: &[labelkit_diagnostics::Diagnostic]| {
         let mut k: Vec<_> = v
             .iter()
@@ -290,13 +291,13 @@ fn respell(d: &mut Dataset) {
 
 #[test]
 fn capitalised_class_names_resolve_and_their_mistakes_are_found() {
-    let mut d = testgen::person_dataset(16, 3, 5);
+    let mut d = people::person_dataset(16, 3, 5);
     respell(&mut d);
     assert!(d.labels.find("Hand_Left").is_some());
     assert!(d.labels.find("Right-Front").is_some());
-    let clean = check(&testgen::loaded(d.clone()), &config());
+    let clean = check(&people::loaded(d.clone()), &config());
     assert_eq!(
-        summary(&clean, &testgen::loaded(d.clone()).sources),
+        summary(&clean, &people::loaded(d.clone()).sources),
         Vec::<String>::new()
     );
     // A stray eye, out of its face, and a third eye in another face.
@@ -309,7 +310,7 @@ fn capitalised_class_names_resolve_and_their_mistakes_are_found() {
     third.y_min = face.y_max - (eye.y_max - eye.y_min) - 1.0;
     third.y_max = face.y_max - 1.0;
     push(&mut d, image(20), "Eye", Geometry::Box(third));
-    let loaded = testgen::loaded(d);
+    let loaded = people::loaded(d);
     let found = check(&loaded, &config());
     let got: Vec<String> = summary(&found, &loaded.sources);
     assert_eq!(
@@ -345,7 +346,7 @@ fn line_of(loaded: &labelkit_diagnostics::Loaded, id: u64) -> u32 {
 /// eye would be a G001 error.
 #[test]
 fn an_exported_3px_eye_keeps_the_clean_set_clean() {
-    let mut d = testgen::person_dataset(16, 3, 5);
+    let mut d = people::person_dataset(16, 3, 5);
     let b = bx(&mut d, id(2, 6));
     b.x_max = b.x_min + 4.0;
     b.y_max = b.y_min + 0.008_333_33 * 360.0;
@@ -354,7 +355,7 @@ fn an_exported_3px_eye_keeps_the_clean_set_clean() {
         .iter()
         .position(|a| a.id.0 == id(2, 6))
         .unwrap();
-    let mut loaded = testgen::loaded(d);
+    let mut loaded = people::loaded(d);
     let before = check(&loaded, &config());
     assert_eq!(
         summary(&before, &loaded.sources)

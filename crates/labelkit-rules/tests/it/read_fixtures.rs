@@ -276,7 +276,7 @@ fn every_read_issue_has_fixture_files() {
 fn a_malformed_row_in_a_clean_export_is_the_only_read_issue() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
-    let dataset = labelkit_rules::testgen::person_dataset(3, 2, 7);
+    let dataset = labelkit_testkit::people::person_dataset(3, 2, 7);
     labelkit_yolo::write_path(&dataset, &dir, &labelkit_yolo::WriteOptions::new()).unwrap();
     let mut labels: Vec<PathBuf> = std::fs::read_dir(dir.join("labels/train"))
         .unwrap()

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use labelkit_diagnostics::{ByteSpan, FileId, ReadIssue, Severity};
 use labelkit_model::Geometry;
-use labelkit_rules::{testgen, Baseline, Checker, Config, Registry, Selection, SelectionOverrides};
+use labelkit_rules::{Baseline, Checker, Config, Registry, Selection, SelectionOverrides};
+use labelkit_testkit::people;
 
 use crate::support::check;
 
@@ -17,13 +18,13 @@ fn temp_dir(name: &str) -> PathBuf {
 
 /// A generated dataset with two too-small eyes (annotations 7 and 26).
 fn with_small_eyes() -> labelkit_diagnostics::Loaded {
-    let mut d = testgen::person_dataset(8, 1, 3);
+    let mut d = people::person_dataset(8, 1, 3);
     for pos in [6, 25] {
         if let Geometry::Box(b) = &mut d.annotations[pos].geometry {
             b.x_max = b.x_min + 2.0;
         }
     }
-    testgen::loaded(d)
+    people::loaded(d)
 }
 
 #[test]
@@ -103,7 +104,7 @@ fn baseline_accepts_known_findings_and_keeps_new_ones() {
     if let Geometry::Box(b) = &mut d.annotations[44].geometry {
         b.y_max = b.y_min + 1.0;
     }
-    let mut again = testgen::loaded(d);
+    let mut again = people::loaded(d);
     again.issues = loaded.issues.clone();
     let now = back.filter(check(&again, &config), &again.sources);
     assert_eq!(now.len(), 1, "{now:#?}");
@@ -121,7 +122,7 @@ fn baseline_accepts_known_findings_and_keeps_new_ones() {
 #[test]
 fn output_is_deterministic() {
     let loaded = with_small_eyes();
-    let config = testgen::person_config();
+    let config = people::person_config();
     let first = check(&loaded, &config);
     for _ in 0..5 {
         assert_eq!(check(&loaded, &config), first);

@@ -150,7 +150,8 @@ fn finding(cx: &Context<'_>, image: &ImageCtx<'_>, part: &Part, any_parent: bool
 
 #[cfg(test)]
 mod tests {
-    use labelkit_model::{Annotation, AnnotationId, Dataset, Geometry, Image, ImageId, Label};
+    use labelkit_model::{Annotation, AnnotationId, Dataset, Image, ImageId, Label};
+    use labelkit_testkit::oracles::{labelled_box, part_schema};
     use proptest::prelude::*;
 
     use super::*;
@@ -193,62 +194,11 @@ mod tests {
 
     const LABELS: [&str; 4] = ["head", "face", "eye", "hand"];
 
-    fn coord() -> impl Strategy<Value = f64> {
-        prop_oneof![
-            8 => (0i32..20).prop_map(|v| f64::from(v) * 2.0),
-            1 => 0.0f64..40.0,
-            1 => Just(f64::NAN),
-        ]
-    }
-
-    fn shape() -> impl Strategy<Value = (usize, Geometry)> {
-        (0..LABELS.len(), coord(), coord(), coord(), coord(), 0u8..6).prop_map(
-            |(label, x, y, w, h, kind)| {
-                let g = match kind {
-                    // A point-sized box, a tiny box, then any box.
-                    0 => BoxGeom::from_xyxy(x, y, x, y),
-                    1 => BoxGeom::from_xyxy(x, y, x + 1e-9, y + 1e-9),
-                    _ => BoxGeom::from_xyxy(x, y, x + w, y + h),
-                };
-                (label, Geometry::Box(g))
-            },
-        )
-    }
-
-    /// Part rules over the four labels, including a label that is its own
-    /// parent and parts with two parents.
-    fn schema() -> impl Strategy<Value = (String, f64)> {
-        let rule = (
-            0..LABELS.len(),
-            proptest::collection::vec(0..LABELS.len(), 1..3),
-        );
-        (
-            proptest::collection::vec(rule, 0..4),
-            prop_oneof![Just(2.0), Just(0.0), Just(1.0), Just(0.5)],
-        )
-            .prop_map(|(rules, tol)| {
-                let mut toml = format!("[schema]\npart-tolerance = {tol:?}\n[schema.parts]\n");
-                let mut seen = Vec::new();
-                for (part, parents) in rules {
-                    if seen.contains(&part) {
-                        continue;
-                    }
-                    seen.push(part);
-                    let names: Vec<String> = parents
-                        .iter()
-                        .map(|&p| format!("{:?}", LABELS[p]))
-                        .collect();
-                    toml.push_str(&format!("{} = [{}]\n", LABELS[part], names.join(", ")));
-                }
-                (toml, tol)
-            })
-    }
-
     proptest! {
         #[test]
         fn findings_are_those_of_the_pairwise_loop(
-            shapes in proptest::collection::vec(shape(), 0..120),
-            (toml, tol) in schema(),
+            shapes in proptest::collection::vec(labelled_box(LABELS.len()), 0..120),
+            (toml, tol) in part_schema(&LABELS),
         ) {
             let config = Config::from_toml_str(&toml, "labelkit.toml").expect("config");
             prop_assert_eq!(config.schema.part_tolerance, tol);

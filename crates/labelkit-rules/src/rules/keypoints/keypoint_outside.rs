@@ -226,6 +226,7 @@ fn check_one(
 #[cfg(test)]
 mod tests {
     use labelkit_model::{Annotation, AnnotationId, Dataset, Image, ImageId, Label};
+    use labelkit_testkit::oracles::box_or_keypoints;
     use proptest::prelude::*;
 
     use super::*;
@@ -260,46 +261,10 @@ mod tests {
         outside
     }
 
-    fn coord() -> impl Strategy<Value = f64> {
-        prop_oneof![
-            8 => (-2i32..24).prop_map(|v| f64::from(v) * 2.0),
-            1 => 0.0f64..40.0,
-            1 => Just(f64::NAN),
-        ]
-    }
-
-    fn group() -> impl Strategy<Value = Option<GroupId>> {
-        prop_oneof![Just(None), (1u64..4).prop_map(|g| Some(GroupId(g)))]
-    }
-
-    fn shape() -> impl Strategy<Value = (bool, Option<GroupId>, Geometry)> {
-        let point = (coord(), coord(), 0u8..4).prop_map(|(x, y, v)| Keypoint {
-            name: None,
-            x,
-            y,
-            visibility: if v == 0 {
-                Visibility::Absent
-            } else {
-                Visibility::Visible
-            },
-        });
-        prop_oneof![
-            (group(), coord(), coord(), coord(), coord()).prop_map(|(g, x, y, w, h)| {
-                (
-                    false,
-                    g,
-                    Geometry::Box(BoxGeom::from_xyxy(x, y, x + w, y + h)),
-                )
-            }),
-            (group(), proptest::collection::vec(point, 0..5))
-                .prop_map(|(g, points)| { (true, g, Geometry::Keypoints(Keypoints { points })) }),
-        ]
-    }
-
     proptest! {
         #[test]
         fn points_outside_are_those_of_the_pairwise_loop(
-            shapes in proptest::collection::vec(shape(), 0..120),
+            shapes in proptest::collection::vec(box_or_keypoints(), 0..120),
             size in prop_oneof![Just((40u32, 40u32)), Just((0, 0)), Just((30, 10))],
             tol in prop_oneof![Just("0.01"), Just("0"), Just("1.5")],
         ) {

@@ -1,5 +1,5 @@
-//! A deterministic generator of clean person datasets, for tests here and
-//! in other crates.
+//! A deterministic generator of clean person datasets, for the tests of the
+//! rule engine and the check benchmark.
 //!
 //! [`person_dataset`] lays out `persons` people per 640x480 image, seen from
 //! the front, each with a `body` box and its companions (`adult`/`child`,
@@ -8,7 +8,8 @@
 //! companions, feet, and a `person` keypoint instance (the 17 COCO points,
 //! named, grouped with the body box). [`person_config`] is the whole-body
 //! preset with the minimum label count lowered to 1, so the clean dataset
-//! gets no finding at all. [`source_for`] writes a small text file with one
+//! gets no finding at all ([`person_config_toml`] is its text, built as a
+//! TOML table, not by editing the preset's text). [`source_for`] writes a small text file with one
 //! line per image and annotation, and the span table pointing at them, so
 //! diagnostics have positions.
 
@@ -18,8 +19,9 @@ use labelkit_model::{
     KeypointSchema, Keypoints, Label, LabelId, Visibility,
 };
 
-use crate::config::Config;
-use crate::presets::preset_toml;
+use labelkit_rules::{preset_toml, Config};
+
+use crate::Rng;
 
 /// The eight head directions, in the order people are given them.
 pub const DIRECTIONS: [&str; 8] = [
@@ -61,18 +63,41 @@ pub const LABELS: [&str; 24] = [
     "person",
 ];
 
-/// The configuration generated datasets are clean under: the whole-body
-/// preset, `too-few-labels.min-count = 1`.
+/// The `labelkit.toml` generated datasets are clean under: the whole-body
+/// preset with `[rules.too-few-labels] min-count = 1`, built by reading the
+/// preset into a TOML table, setting that one value and writing the table
+/// out again (the preset's comments are not kept).
+///
+/// # Panics
+/// Never: the preset is a constant TOML document (checked by tests).
+#[must_use]
+pub fn person_config_toml() -> String {
+    let preset = preset_toml("whole-body").expect("the whole-body preset exists");
+    let mut table: toml::Table = preset.parse().expect("the whole-body preset is TOML");
+    let rules = table
+        .entry("rules")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let too_few = rules
+        .as_table_mut()
+        .expect("`rules` is a table")
+        .entry("too-few-labels")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    too_few
+        .as_table_mut()
+        .expect("`rules.too-few-labels` is a table")
+        .insert("min-count".to_owned(), toml::Value::Integer(1));
+    toml::to_string(&table).expect("a TOML table writes")
+}
+
+/// The configuration generated datasets are clean under:
+/// [`person_config_toml`], read.
 ///
 /// # Panics
 /// Never: the preset is a constant that parses (checked by tests).
 #[must_use]
 pub fn person_config() -> Config {
-    let mut text = preset_toml("whole-body")
-        .unwrap_or_default()
-        .replace("min-count = 3000", "min-count = 1");
-    text.push('\n');
-    Config::from_toml_str(&text, "labelkit.toml").expect("the whole-body preset parses")
+    Config::from_toml_str(&person_config_toml(), "labelkit.toml")
+        .expect("the whole-body preset parses")
 }
 
 /// The id of a label of a generated dataset.
@@ -81,23 +106,9 @@ pub fn label(dataset: &Dataset, name: &str) -> LabelId {
     dataset.labels.find(name).unwrap_or(LabelId(u32::MAX))
 }
 
-/// A tiny deterministic generator (SplitMix64).
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A float in `[0, 1)` with 1/1024 steps, so coordinates stay short.
-    fn unit(&mut self) -> f64 {
-        f64::from(u32::try_from(self.next() % 1024).unwrap_or(0)) / 1024.0
-    }
+/// A float in `[0, 1)` with 1/1024 steps, so coordinates stay short.
+fn step(rng: &mut Rng) -> f64 {
+    f64::from(u32::try_from(rng.below(1024)).unwrap_or(0)) / 1024.0
 }
 
 /// A clean dataset of `images` images with `persons` people each (at most
@@ -117,7 +128,7 @@ pub fn person_dataset(images: usize, persons: usize, seed: u64) -> Dataset {
         }
         d.labels.push(l);
     }
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut next_id = 1u64;
     let mut person_index = 0usize;
     for i in 0..images {
@@ -133,10 +144,10 @@ pub fn person_dataset(images: usize, persons: usize, seed: u64) -> Dataset {
         let cell = 640.0 / persons as f64;
         for p in 0..persons {
             #[allow(clippy::cast_precision_loss)]
-            let x0 = cell * p as f64 + 8.0 + rng.unit() * 8.0;
-            let x1 = cell * (p + 1) as f64 - 8.0 - rng.unit() * 8.0;
-            let y0 = 20.0 + rng.unit() * 20.0;
-            let y1 = 440.0 + rng.unit() * 20.0;
+            let x0 = cell * p as f64 + 8.0 + step(&mut rng) * 8.0;
+            let x1 = cell * (p + 1) as f64 - 8.0 - step(&mut rng) * 8.0;
+            let y0 = 20.0 + step(&mut rng) * 20.0;
+            let y1 = 440.0 + step(&mut rng) * 20.0;
             add_person(
                 &mut d,
                 image_id,
@@ -377,5 +388,27 @@ pub fn loaded(dataset: Dataset) -> Loaded {
         sources,
         issues: Vec::new(),
         ..Loaded::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The clean configuration is the preset with one value changed: the
+    /// same table everywhere else.
+    #[test]
+    fn person_config_is_the_preset_with_min_count_one() {
+        let mut preset: toml::Table = preset_toml("whole-body").unwrap().parse().unwrap();
+        let ours: toml::Table = person_config_toml().parse().unwrap();
+        let min_count = |t: &toml::Table| t["rules"]["too-few-labels"]["min-count"].clone();
+        assert_eq!(min_count(&preset), toml::Value::Integer(3000));
+        assert_eq!(min_count(&ours), toml::Value::Integer(1));
+        preset["rules"]["too-few-labels"]
+            .as_table_mut()
+            .unwrap()
+            .insert("min-count".to_owned(), toml::Value::Integer(1));
+        assert_eq!(ours, preset);
+        assert!(Config::from_toml_str(&person_config_toml(), "labelkit.toml").is_ok());
     }
 }
