@@ -51,7 +51,9 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         };
         if !matches!(input_format, Format::YoloUltralytics | Format::YoloDarknet) {
             bail!(
-                "--image-size and --image-sizes apply to YOLO input only ({} declares its image sizes)",
+                "--image-size and --image-sizes apply to YOLO input only ({} is {input_format}, \
+                 whose image sizes can only come from the file itself: the width and height of \
+                 its images)",
                 args.input.display()
             );
         }

@@ -86,6 +86,27 @@ impl BoxGeom {
         self.x_max - self.x_min
     }
 
+    /// Whether a corner is given in the wrong order (`x_max < x_min` or
+    /// `y_max < y_min`), as a CVAT box with `xbr < xtl`: the size is
+    /// negative.
+    #[must_use]
+    pub fn is_inverted(&self) -> bool {
+        self.x_max < self.x_min || self.y_max < self.y_min
+    }
+
+    /// The box with its corners in order (each axis' smaller value as the
+    /// minimum): the same region, with a size never negative.
+    #[must_use]
+    pub fn ordered(&self) -> Self {
+        Self {
+            x_min: self.x_min.min(self.x_max),
+            y_min: self.y_min.min(self.y_max),
+            x_max: self.x_min.max(self.x_max),
+            y_max: self.y_min.max(self.y_max),
+            rotation: self.rotation,
+        }
+    }
+
     /// Height, `y_max - y_min`.
     #[must_use]
     pub fn height(&self) -> f64 {

@@ -88,10 +88,10 @@ pub enum Error {
         /// The name.
         name: String,
     },
-    /// A format that holds pixels (COCO, CVAT) cannot be written: images
-    /// have no known size (width or height 0), so their coordinates (YOLO
-    /// rows, fractions of the image size) cannot become pixels. See
-    /// [`crate::ImageSizes`].
+    /// A format cannot be written because images have no known size (width
+    /// or height 0): COCO and CVAT hold pixels, so YOLO rows (fractions of
+    /// the image size) cannot become pixels; YOLO holds fractions, so the
+    /// pixels of COCO or CVAT cannot become rows. See [`crate::ImageSizes`].
     #[error("{}", unknown_sizes(*to, *count, *images, first, *from_yolo))]
     UnknownImageSizes {
         /// The target format.
@@ -114,7 +114,8 @@ pub enum Error {
         to: Format,
         /// What the target could not hold.
         report: Box<WriteReport>,
-        /// How many error-level problems the reader stepped over.
+        /// How many read issues skipped input (see
+        /// [`labelkit_diagnostics::Diagnostic::skipped`]).
         read_issues: usize,
     },
 }
@@ -138,10 +139,16 @@ fn unknown_sizes(
         ("images", "have")
     };
     if !from_yolo {
+        let needs = if matches!(to, Format::YoloUltralytics | Format::YoloDarknet) {
+            "its rows are fractions of the image's size"
+        } else {
+            "it needs every image's size"
+        };
         return format!(
-            "{count} of {images} {which} {have} no known size ({}): {to} needs every image's \
-             size, so nothing was written; declare it in the source (the image's width and \
-             height, a video's <original_size>)",
+            "{count} of {images} {which} {have} no known size ({}): {to} cannot be written, \
+             {needs}, so nothing was written; declare the size in the source (the width and \
+             height of each COCO `images` entry, which a COCO results file lacks, or of a \
+             CVAT <image>, a video's <original_size>)",
             names.join(", ")
         );
     }
