@@ -122,38 +122,16 @@ pub(crate) fn stored_box(marker: &str, geometry: &BoxGeom) -> Option<CocoBox> {
     .then_some(stored)
 }
 
-/// Drops the `keypoints` of `ann`, of a category that declares `declared`
-/// keypoints, when they say only that its points are unknown: a box or
-/// segmentation with `keypoints` all `0,0,0` (and `num_keypoints` 0 or
-/// absent), as COCO writes an object of a keypoint category without points
-/// (and the writer writes such an object back). It is then its box or
-/// segmentation alone, not a skeleton without points. In a file where a
-/// category declares keypoints (`keypoint_file`), `num_keypoints: 0`
-/// without keypoints is dropped too: the writer gives it to every
-/// annotation there.
-pub(crate) fn drop_unknown_points(
-    ann: &mut CocoAnnotation<'_>,
-    declared: usize,
-    keypoint_file: bool,
-) {
-    let zero = |n: &Cow<'_, str>| n.trim().parse::<u64>().ok() == Some(0);
-    let region = ann.bbox.as_ref().is_some_and(|b| b.len() == 4)
-        || matches!(
-            ann.segmentation,
-            Segmentation::Polygon { .. } | Segmentation::Rle { .. }
-        );
-    let unknown = declared > 0
-        && region
-        && ann
-            .keypoints
-            .as_ref()
-            .is_some_and(|k| k.len() == 3 * declared && k.iter().all(|&v| v == 0.0))
-        && ann.num_keypoints.as_ref().is_none_or(zero);
-    if unknown {
-        ann.keypoints = None;
-        ann.num_keypoints = None;
-    }
-    if keypoint_file && ann.keypoints.is_none() && ann.num_keypoints.as_ref().is_some_and(zero) {
+/// Drops `num_keypoints: 0` from an annotation without `keypoints` in a
+/// file where a category declares keypoints (`keypoint_file`): the writer
+/// gives it to every annotation there (pycocotools' keypoint evaluation
+/// reads it of every category), so it is no field of the object's own.
+pub(crate) fn drop_implied_num_keypoints(ann: &mut CocoAnnotation<'_>, keypoint_file: bool) {
+    let zero = ann
+        .num_keypoints
+        .as_ref()
+        .is_some_and(|n| n.trim().parse::<u64>().ok() == Some(0));
+    if keypoint_file && zero && ann.keypoints.is_none() {
         ann.num_keypoints = None;
     }
 }

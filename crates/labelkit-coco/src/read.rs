@@ -424,10 +424,7 @@ impl<'t> Reader<'t, '_> {
             let known = self.labels_by_id.get(&category).copied();
             // A label made for an unknown category has no keypoint schema.
             let problems = self.check_annotation(&ann, known);
-            let declared = known
-                .and_then(|l| self.schema_len.get(l.index()).copied())
-                .unwrap_or(0);
-            crate::model::drop_unknown_points(&mut ann, declared, keypoint_file);
+            crate::model::drop_implied_num_keypoints(&mut ann, keypoint_file);
             let coco_id = match id {
                 Some(Some(id)) => id,
                 _ => position,

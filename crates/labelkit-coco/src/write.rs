@@ -981,12 +981,7 @@ pub(crate) fn project(dataset: &Dataset) -> Dataset {
     let mut scratch = WriteReport::new();
     for i in 0..plan.len() {
         if let Some(mut p) = plan.annotation(i, &mut scratch) {
-            let declared = out
-                .labels
-                .get(p.label)
-                .and_then(|l| l.keypoints.as_ref())
-                .map_or(0, |schema| schema.len());
-            crate::model::drop_unknown_points(&mut p.ann, declared, plan.keypoint_file);
+            crate::model::drop_implied_num_keypoints(&mut p.ann, plan.keypoint_file);
             sink.push(p.ann, p.id, p.image, p.label);
         }
     }
