@@ -95,16 +95,19 @@ impl BoxGeom {
     }
 
     /// The box with its corners in order (each axis' smaller value as the
-    /// minimum): the same region, with a size never negative.
+    /// minimum): the same region, with a size never negative. A NaN is left
+    /// where it is.
     #[must_use]
     pub fn ordered(&self) -> Self {
-        Self {
-            x_min: self.x_min.min(self.x_max),
-            y_min: self.y_min.min(self.y_max),
-            x_max: self.x_min.max(self.x_max),
-            y_max: self.y_min.max(self.y_max),
-            rotation: self.rotation,
+        let mut b = *self;
+        // Comparisons with NaN are false: a non-finite box stays as it is.
+        if b.x_max < b.x_min {
+            std::mem::swap(&mut b.x_min, &mut b.x_max);
         }
+        if b.y_max < b.y_min {
+            std::mem::swap(&mut b.y_min, &mut b.y_max);
+        }
+        b
     }
 
     /// Height, `y_max - y_min`.

@@ -133,11 +133,8 @@ fn unknown_sizes(
     if count > first.len() {
         names.push(format!("{} more", count - first.len()));
     }
-    let (which, have) = if count == 1 {
-        ("image", "has")
-    } else {
-        ("images", "have")
-    };
+    let which = if images == 1 { "image" } else { "images" };
+    let have = if count == 1 { "has" } else { "have" };
     if !from_yolo {
         let needs = if matches!(to, Format::YoloUltralytics | Format::YoloDarknet) {
             "its rows are fractions of the image's size"
