@@ -795,7 +795,7 @@ impl<'d> Plan<'d> {
                 .labels
                 .get(slot.label)
                 .and_then(|l| l.keypoints.as_ref())
-                .map_or(0, |schema| schema.len());
+                .map_or(0, labelkit_model::KeypointSchema::len);
             (declared > 0 && !self.results).then(|| vec![0.0; 3 * declared])
         });
         let area = computed_area(seg_geom.as_ref(), bbox_geom.as_ref());
