@@ -206,8 +206,15 @@ fn strict_counts_only_what_the_reader_skipped() {
     );
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
+    // The refusal shows the read issues it points to, then says why.
+    let (issues, refusal) = err.split_once("labelkit: strict").unwrap();
+    assert!(issues.contains(" F011 "), "{err}");
     assert!(
-        err.contains("strict conversion to cvat-video refused: 1 x input the reader had to skip"),
+        issues.contains("has a second point on frame 0: skipped"),
+        "{err}"
+    );
+    assert!(
+        refusal.starts_with(" conversion to cvat-video refused: 1 x input the reader had to skip"),
         "{err}"
     );
     assert!(!d.join("v2.xml").exists());

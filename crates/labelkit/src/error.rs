@@ -117,6 +117,12 @@ pub enum Error {
         /// How many read issues skipped input (see
         /// [`labelkit_diagnostics::Diagnostic::skipped`]).
         read_issues: usize,
+        /// The read issues (all of them, as a conversion reports them) and
+        /// the files they point into, for showing what was skipped.
+        issues: Box<(
+            Vec<labelkit_diagnostics::Diagnostic>,
+            labelkit_diagnostics::SourceMap,
+        )>,
     },
 }
 

@@ -793,6 +793,7 @@ pub fn convert(
                 to,
                 report: Box::new(report),
                 read_issues: read_errors as usize,
+                issues: Box::new((loaded.issues, loaded.sources)),
             });
         }
         if let Err(e) = move_into_place(&temp, output) {
