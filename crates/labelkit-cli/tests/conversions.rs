@@ -441,4 +441,10 @@ fn a_failed_write_names_the_output() {
         assert!(err.starts_with("labelkit: error: /proc/x.json: "), "{err}");
         assert!(!err.contains(".tmp") && !err.contains("strict"), "{err}");
     }
+    // YOLO output: the folder given, not its staging folder.
+    let o = labelkit(&["convert", "x.xml", "--to", "yolo", "-o", "/proc/yo"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("labelkit: error: /proc/yo: "), "{err}");
+    assert!(!err.contains("staging"), "{err}");
 }
