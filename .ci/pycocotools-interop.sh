@@ -2,7 +2,9 @@
 # Checks that pycocotools loads the COCO files labelkit writes (corpus files
 # written back and a generated dataset): counts, annToMask, mask areas, boxes
 # and RLE strings; COCOeval of each file against itself gives AP 1.0 for
-# bbox, segm and keypoints. Creates its own venv; needs PyPI.
+# bbox, for segm on the annotations that have a segmentation (a box's
+# `segmentation: []` makes no mask), and for keypoints on every annotation of
+# the categories that declare keypoints. Creates its own venv; needs PyPI.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d)"

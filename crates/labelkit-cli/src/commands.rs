@@ -51,7 +51,9 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         };
         if !matches!(input_format, Format::YoloUltralytics | Format::YoloDarknet) {
             bail!(
-                "--image-size and --image-sizes apply to YOLO input only ({} declares its image sizes)",
+                "--image-size and --image-sizes apply to YOLO input only ({} is {input_format}, \
+                 whose image sizes can only come from the file itself: the width and height of \
+                 its images)",
                 args.input.display()
             );
         }
@@ -112,25 +114,29 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
     ui.progress(&format!("converting {} ...", args.input.display()));
     let result = labelkit::convert(&args.input, from, &args.output, to, &options);
     ui.progress_done();
+    let print_issues = |issues: &[labelkit::Diagnostic], sources: &labelkit::SourceMap| {
+        if !issues.is_empty() {
+            let mut options = RenderOptions::default();
+            options.color = false;
+            eprint!(
+                "{}",
+                labelkit::render(OutputFormat::Concise, issues, sources, &options)
+            );
+        }
+    };
     let report = match result {
         Ok(report) => report,
         Err(err @ labelkit::Error::Lossy { .. }) => {
+            // The read issues the refusal refers to ("see the read issues").
+            if let labelkit::Error::Lossy { issues, .. } = &err {
+                print_issues(&issues.0, &issues.1);
+            }
             eprintln!("labelkit: {err}");
             return Ok(1);
         }
         Err(err) => return Err(err.into()),
     };
-    if !report.read_issues.is_empty() {
-        let mut options = RenderOptions::default();
-        options.color = false;
-        let text = labelkit::render(
-            OutputFormat::Concise,
-            &report.read_issues,
-            &report.sources,
-            &options,
-        );
-        eprint!("{text}");
-    }
+    print_issues(&report.read_issues, &report.sources);
     // `-q`: nothing but findings (the read issues above) and errors; the
     // report's losses are refused with `--strict`.
     if !ui.quiet {

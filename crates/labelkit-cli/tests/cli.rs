@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod conversions;
 mod images;
 mod rule_alarms;
 mod trusted;

@@ -77,6 +77,13 @@
 //!   annotation without segmentation is so a box and keypoints (the person
 //!   box is data the points do not give), with one a polygon or mask and
 //!   keypoints.
+//!   The writer gives every annotation of a category that declares
+//!   keypoints `keypoints` (all `0,0,0` when it has none, read back as
+//!   keypoints all absent, as Datumaro reads them) and `num_keypoints`, as
+//!   COCO's person annotations have, which Datumaro's COCO Keypoints import
+//!   and pycocotools' keypoint evaluation need; in such a file the
+//!   annotations of other categories get `num_keypoints: 0` (pycocotools
+//!   reads it of every category it evaluates), which the reader drops again.
 //!
 //! The shapes share the image, the label, `iscrowd` (crowd), `score`,
 //! `occluded` and the attributes.

@@ -122,6 +122,20 @@ pub(crate) fn stored_box(marker: &str, geometry: &BoxGeom) -> Option<CocoBox> {
     .then_some(stored)
 }
 
+/// Drops `num_keypoints: 0` from an annotation without `keypoints` in a
+/// file where a category declares keypoints (`keypoint_file`): the writer
+/// gives it to every annotation there (pycocotools' keypoint evaluation
+/// reads it of every category), so it is no field of the object's own.
+pub(crate) fn drop_implied_num_keypoints(ann: &mut CocoAnnotation<'_>, keypoint_file: bool) {
+    let zero = ann
+        .num_keypoints
+        .as_ref()
+        .is_some_and(|n| n.trim().parse::<u64>().ok() == Some(0));
+    if keypoint_file && zero && ann.keypoints.is_none() {
+        ann.num_keypoints = None;
+    }
+}
+
 /// What a conversion noticed, for the reader to report.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Noticed {

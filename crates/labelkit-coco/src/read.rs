@@ -72,15 +72,17 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
     };
     reader.dataset.info.source_format = Some("coco".to_owned());
     for dup in json::duplicate_keys(text) {
-        reader.issue(
-            ReadIssue::Unsupported,
-            dup.range,
-            format!(
-                "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
+        reader
+            .issue(
+                ReadIssue::Unsupported,
+                dup.range,
+                format!(
+                    "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
                  open and readers disagree on which value counts; keep one",
-                dup.key
-            ),
-        );
+                    dup.key
+                ),
+            )
+            .skipped = true;
     }
     reader.categories(&layout.categories);
     reader.images(&layout.images);
@@ -153,6 +155,13 @@ impl<'t> Reader<'t, '_> {
         &mut self.issues[last]
     }
 
+    /// [`Self::issue`] for input the reader leaves out of the dataset.
+    fn skip(&mut self, kind: ReadIssue, range: Range, message: String) -> &mut Diagnostic {
+        let d = self.issue(kind, range, message);
+        d.skipped = true;
+        d
+    }
+
     /// Parses one element; a value of the wrong type is reported at its
     /// position and the element skipped.
     fn parse<T: serde::Deserialize<'t>>(&mut self, range: Range, what: &str) -> Option<T> {
@@ -166,7 +175,8 @@ impl<'t> Reader<'t, '_> {
                     ReadIssue::MalformedValue,
                     at,
                     format!("{what} skipped: {message}"),
-                );
+                )
+                .skipped = true;
                 None
             }
         }
@@ -189,7 +199,8 @@ impl<'t> Reader<'t, '_> {
                     ReadIssue::MalformedValue,
                     range,
                     "category skipped: it has no integer id".to_owned(),
-                );
+                )
+                .skipped = true;
                 continue;
             };
             let name = match &cat.name {
@@ -258,7 +269,8 @@ impl<'t> Reader<'t, '_> {
                     ReadIssue::MalformedValue,
                     range,
                     "image skipped: it has no non-negative integer id".to_owned(),
-                );
+                )
+                .skipped = true;
                 continue;
             };
             let width = self.size(img.width, "width", id, range);
@@ -350,9 +362,10 @@ impl<'t> Reader<'t, '_> {
             items: Vec::with_capacity(ranges.len()),
             shapes: Vec::with_capacity(ranges.len() * 2),
         };
+        let keypoint_file = self.schema_len.iter().any(|&n| n > 0);
         for (i, &range) in ranges.iter().enumerate() {
             let slice = self.text.get(range.0..range.1).unwrap_or_default();
-            let ann = match serde_json::from_slice::<CocoAnnotation<'t>>(slice) {
+            let mut ann = match serde_json::from_slice::<CocoAnnotation<'t>>(slice) {
                 Ok(ann) => ann,
                 Err(e) => {
                     let (offset, message) = json::error_offset(slice, &e);
@@ -390,6 +403,7 @@ impl<'t> Reader<'t, '_> {
             let known = self.labels_by_id.get(&category).copied();
             // A label made for an unknown category has no keypoint schema.
             let problems = self.check_annotation(&ann, known);
+            crate::model::drop_implied_num_keypoints(&mut ann, keypoint_file);
             let coco_id = match id {
                 Some(Some(id)) => id,
                 _ => position,
@@ -432,7 +446,7 @@ impl<'t> Reader<'t, '_> {
             let range = item.range;
             let (id, image_id, category_id, known, problems, noticed) = match item.outcome {
                 Outcome::Malformed { at, message } => {
-                    self.issue(ReadIssue::MalformedValue, at, message);
+                    self.issue(ReadIssue::MalformedValue, at, message).skipped = true;
                     continue;
                 }
                 Outcome::Parsed {
@@ -458,7 +472,7 @@ impl<'t> Reader<'t, '_> {
                 }
             };
             let Some(image_id) = image_id else {
-                self.issue(
+                self.skip(
                     ReadIssue::MalformedValue,
                     range,
                     format!("annotation {id} skipped: it has no non-negative integer image_id"),
@@ -467,7 +481,7 @@ impl<'t> Reader<'t, '_> {
                 continue;
             };
             let Some(category_id) = category_id else {
-                self.issue(
+                self.skip(
                     ReadIssue::MalformedValue,
                     range,
                     format!("annotation {id} skipped: it has no integer category_id"),
@@ -531,9 +545,10 @@ impl<'t> Reader<'t, '_> {
                 )
                 .annotation = Some(id);
             }
-            for (kind, message) in problems {
-                self.issue(kind, range, format!("annotation {id}: {message}"))
-                    .annotation = Some(id);
+            for (kind, message, skipped) in problems {
+                let d = self.issue(kind, range, format!("annotation {id}: {message}"));
+                d.annotation = Some(id);
+                d.skipped = skipped;
             }
             let before = sink.annotations.len();
             sink.annotations
@@ -547,22 +562,26 @@ impl<'t> Reader<'t, '_> {
                     noticed.members == 0,
                     ReadIssue::MalformedValue,
                     " skipped: it has no bbox, segmentation or keypoints",
+                    true,
                 ),
                 (
                     noticed.bad_visibility,
                     ReadIssue::MalformedValue,
                     ": a keypoint visibility is not 0, 1 or 2",
+                    false,
                 ),
                 (
                     noticed.non_finite,
                     ReadIssue::NonFinite,
                     " has a non-finite coordinate (NaN, Infinity or null)",
+                    false,
                 ),
             ];
-            for (found, kind, what) in problems {
+            for (found, kind, what, skipped) in problems {
                 if found {
-                    self.issue(kind, range, format!("annotation {id}{what}"))
-                        .annotation = Some(id);
+                    let d = self.issue(kind, range, format!("annotation {id}{what}"));
+                    d.annotation = Some(id);
+                    d.skipped = skipped;
                 }
             }
             let span = self.source(range);
@@ -578,8 +597,9 @@ impl<'t> Reader<'t, '_> {
         &self,
         ann: &CocoAnnotation<'_>,
         label: Option<LabelId>,
-    ) -> Vec<(ReadIssue, String)> {
-        let mut problems: Vec<(ReadIssue, String)> = Vec::new();
+    ) -> Vec<(ReadIssue, String, bool)> {
+        // The flag: input left out of the dataset (values ignored).
+        let mut problems: Vec<(ReadIssue, String, bool)> = Vec::new();
         if let Some(b) = &ann.bbox {
             if b.len() != 4 {
                 problems.push((
@@ -588,11 +608,13 @@ impl<'t> Reader<'t, '_> {
                         "bbox has {} values, expected 4 (x, y, width, height); ignored",
                         b.len()
                     ),
+                    true,
                 ));
             } else if b[2] < 0.0 || b[3] < 0.0 {
                 problems.push((
                     ReadIssue::MalformedValue,
                     format!("bbox has a negative width or height ({}, {})", b[2], b[3]),
+                    false,
                 ));
             }
         }
@@ -600,6 +622,7 @@ impl<'t> Reader<'t, '_> {
             Segmentation::Polygon { odd: true, .. } => problems.push((
                 ReadIssue::WrongValueCount,
                 "a polygon has an odd number of coordinates; the last one is ignored".to_owned(),
+                true,
             )),
             Segmentation::Rle {
                 height,
@@ -612,7 +635,11 @@ impl<'t> Reader<'t, '_> {
                     counts: counts.clone(),
                 };
                 if let Err(e) = encoding.validate() {
-                    problems.push((ReadIssue::InvalidMask, format!("invalid RLE mask: {e}")));
+                    problems.push((
+                        ReadIssue::InvalidMask,
+                        format!("invalid RLE mask: {e}"),
+                        false,
+                    ));
                 }
             }
             _ => {}
@@ -629,6 +656,7 @@ impl<'t> Reader<'t, '_> {
                         k.len(),
                         k.len() % 3
                     ),
+                    true,
                 ));
             } else if expected > 0 && k.len() != 3 * expected {
                 problems.push((
@@ -639,6 +667,7 @@ impl<'t> Reader<'t, '_> {
                         3 * expected,
                         label.map_or("", |l| self.dataset.labels.name(l))
                     ),
+                    false,
                 ));
             }
         }
@@ -649,6 +678,7 @@ impl<'t> Reader<'t, '_> {
                     format!(
                         "attribute {name:?} is not a boolean, number or string; kept as JSON text"
                     ),
+                    false,
                 ));
             }
         }
@@ -682,7 +712,7 @@ enum Outcome {
         category_id: Option<i64>,
         /// The label of a category declared in the file.
         label: Option<LabelId>,
-        problems: Vec<(ReadIssue, String)>,
+        problems: Vec<(ReadIssue, String, bool)>,
         noticed: Noticed,
     },
 }

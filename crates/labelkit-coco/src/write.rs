@@ -222,6 +222,9 @@ pub(crate) struct Plan<'d> {
     image_ids: IdMap<u64, u64>,
     slots: Vec<Slot>,
     slot_ids: Vec<u64>,
+    /// Whether a category declares keypoints: every annotation then says
+    /// how many it has (`num_keypoints`, 0 for the other categories').
+    keypoint_file: bool,
     pub(crate) report: WriteReport,
 }
 
@@ -260,9 +263,14 @@ impl<'d> Plan<'d> {
             image_ids: IdMap::default(),
             slots: Vec::new(),
             slot_ids: Vec::new(),
+            keypoint_file: false,
             report,
         };
         plan.plan_labels();
+        plan.keypoint_file = plan
+            .categories
+            .iter()
+            .any(|(_, c)| c.keypoints.as_ref().is_some_and(|k| !k.is_empty()));
         plan.plan_images();
         plan.plan_slots();
         plan
@@ -419,8 +427,24 @@ impl<'d> Plan<'d> {
         let mut ids: Vec<u64> = images.iter().map(|i| i.id.0).collect();
         let renumbered = fit_i32(&mut ids);
         if renumbered > 0 {
+            // The fresh ids a reader gave images whose id repeated another's
+            // are beyond 32 bits too, but the reason is the repetition.
+            let repeated = images
+                .iter()
+                .zip(&ids)
+                .filter(|(i, &id)| {
+                    i.id.0 != id
+                        && i.extra
+                            .iter()
+                            .any(|(k, _)| k == labelkit_model::keys::REPEATED_IMAGE_ID)
+                })
+                .count() as u64;
+            self.report.lose(
+                "repeated image ids renumbered (two images of the source had one id)",
+                repeated,
+            );
             self.report
-                .lose("image ids beyond 32 bits renumbered", renumbered);
+                .lose("image ids beyond 32 bits renumbered", renumbered - repeated);
             self.image_ids = images
                 .iter()
                 .map(|i| i.id.0)
@@ -674,12 +698,20 @@ impl<'d> Plan<'d> {
         };
         let marker = |key: &str| extra_value(&merged_extra, key);
 
+        // A box drawn with its corners swapped (CVAT `xbr < xtl`) covers
+        // the same pixels: written in order, never with a negative size.
+        let ordered = |b: BoxGeom, report: &mut WriteReport| {
+            if b.is_inverted() {
+                report.lose_one("inverted boxes (written with their corners in order)");
+            }
+            b.ordered()
+        };
         let bbox_geom = slot.bbox.and_then(|m| match &anns[m].geometry {
             Geometry::Box(b) => {
                 if b.is_rotated() {
                     report.lose_one("rotation of boxes (written as their bounds)");
                 }
-                Some(b.bounds())
+                Some(ordered(b.bounds(), report))
             }
             _ => None,
         });
@@ -749,13 +781,26 @@ impl<'d> Plan<'d> {
                     if s.is_rotated() {
                         report.lose_one("rotation of boxes (written as their bounds)");
                     }
-                    s.bounds()
+                    ordered(s.bounds(), report)
                 })
             }),
         };
         if seg_geom.is_none() && bbox_geom.is_none() && keypoints.is_none() {
             return None;
         }
+        // Every object of a category that declares keypoints has them, as
+        // COCO's own person annotations do (all `0,0,0`, `num_keypoints` 0,
+        // when none is known): Datumaro's (CVAT's) "COCO Keypoints" import
+        // and pycocotools' keypoint evaluation need both fields.
+        let keypoints = keypoints.or_else(|| {
+            let declared = self
+                .dataset
+                .labels
+                .get(slot.label)
+                .and_then(|l| l.keypoints.as_ref())
+                .map_or(0, labelkit_model::KeypointSchema::len);
+            (declared > 0 && !self.results).then(|| vec![0.0; 3 * declared])
+        });
         let area = computed_area(seg_geom.as_ref(), bbox_geom.as_ref());
         let stored_bbox = bbox_geom
             .as_ref()
@@ -815,6 +860,9 @@ impl<'d> Plan<'d> {
                 Some(Cow::Owned(v.trim().to_owned()))
             }
             _ if self.results => None,
+            // pycocotools' keypoint evaluation reads `num_keypoints` of every
+            // annotation of the categories evaluated, all by default.
+            _ if counted.is_none() && self.keypoint_file => Some(Cow::Borrowed("0")),
             _ => counted.map(|c| Cow::Owned(c.to_string())),
         };
         let attr_marker = marker(ATTRIBUTES_MARKER).map(str::trim);
@@ -935,7 +983,8 @@ pub(crate) fn project(dataset: &Dataset) -> Dataset {
     let mut sink = crate::model::AnnotationSink::default();
     let mut scratch = WriteReport::new();
     for i in 0..plan.len() {
-        if let Some(p) = plan.annotation(i, &mut scratch) {
+        if let Some(mut p) = plan.annotation(i, &mut scratch) {
+            crate::model::drop_implied_num_keypoints(&mut p.ann, plan.keypoint_file);
             sink.push(p.ann, p.id, p.image, p.label);
         }
     }

@@ -48,10 +48,11 @@ SKELETON = getattr(AnnotationType, "skeleton", None)
 # gets fixed.
 _V = "datumaro-cvat-ai/tests/assets/cvat_dataset/for_video/annotations.xml"
 _NO_KP = (
-    "labelkit's COCO has keypoint annotations beside annotations without "
-    "`keypoints` (boxes, polylines of other labels), as the CVAT source has; "
-    "Datumaro's coco_person_keypoints reader (CVAT's COCO Keypoints import) "
-    "requires `keypoints` on every annotation"
+    "the CVAT source has boxes or polylines of labels without keypoints beside "
+    "skeletons; labelkit's COCO gives every annotation of a keypoint category "
+    "`keypoints` (zeros when it has none) but invents none for a category that "
+    "declares no keypoints, and Datumaro's coco_person_keypoints reader (CVAT's "
+    "COCO Keypoints import) requires `keypoints` on every annotation"
 )
 _TRACK_BEYOND = (
     "every track shape is on frames 20-29, after stop_frame 9; labelkit leaves "

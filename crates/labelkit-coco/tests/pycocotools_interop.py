@@ -15,10 +15,13 @@ a `file_name`.
 COCOeval of the file against itself (every non-crowd annotation given back
 as a detection with score 1.0) gives AP 1.0 (stats[0]) for bbox; for segm on
 the annotations that have a segmentation (a box is written with
-`segmentation: []`, which COCOeval cannot turn into a mask, so segm is
-evaluated on the file without them); and for keypoints on the annotations
-that have keypoints. A kind the file has no non-crowd annotation of is
-skipped.
+`segmentation: []`, what CVAT and Datumaro write for a box and what their
+importers require; COCOeval cannot turn it into a mask, so segm is evaluated
+on the file without them); and for keypoints on every annotation of the
+categories that declare keypoints (the ground truth as written, objects
+without known points included: each has `keypoints` and `num_keypoints`, which
+COCOeval reads and ignores at 0), with the annotations that have points as
+detections. A kind the file has no non-crowd annotation of is skipped.
 Prints one line per file and a closing "N passed, N failed" line.
 """
 
@@ -46,14 +49,16 @@ def counts_string(rle):
 def self_eval(coco, kind):
     """stats[0] of COCOeval of `coco` against itself for `kind`, or None when
     the file has no non-crowd annotation of that kind."""
+    kp_cats = [c["id"] for c in coco.dataset["categories"] if c.get("keypoints")]
     if kind == "bbox":
         keep = lambda a: len(a.get("bbox") or []) == 4
     elif kind == "segm":
         keep = lambda a: bool(a.get("segmentation"))
     else:
-        keep = lambda a: any(a.get("keypoints") or []) and a.get("num_keypoints", 1) > 0
+        keep = lambda a: a["category_id"] in kp_cats
+    detected = lambda a: kind != "keypoints" or a["num_keypoints"] > 0
     anns = [a for a in coco.dataset["annotations"] if keep(a)]
-    if not any(not a.get("iscrowd") for a in anns):
+    if not any(not a.get("iscrowd") and detected(a) for a in anns):
         return None
     dataset = copy.deepcopy(coco.dataset)
     dataset["annotations"] = copy.deepcopy(anns)
@@ -63,7 +68,7 @@ def self_eval(coco, kind):
         gt.createIndex()
         results = []
         for a in gt.dataset["annotations"]:
-            if a.get("iscrowd"):
+            if a.get("iscrowd") or not detected(a):
                 continue
             r = {"image_id": a["image_id"], "category_id": a["category_id"], "score": 1.0}
             if kind == "bbox":
@@ -78,6 +83,7 @@ def self_eval(coco, kind):
         per_image = max((len(v) for v in gt.imgToAnns.values()), default=0)
         ev.params.maxDets = [1, 10, max(100, per_image)]
         if kind == "keypoints":
+            ev.params.catIds = kp_cats
             ev.params.maxDets = [max(20, per_image)]
             n = max(len(a["keypoints"]) // 3 for a in anns)
             if n != len(ev.params.kpt_oks_sigmas):

@@ -210,7 +210,7 @@ fn parse_labels(
                 parents.push(parent.map(|p| (p, ev.start, end)));
             }
             Event::Empty(e) if e.local_name().as_ref() == b"label" => {
-                x.issue(
+                x.skip(
                     ReadIssue::MalformedValue,
                     ev.start,
                     ev.end,
@@ -220,7 +220,7 @@ fn parse_labels(
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 let end = x.skip_element()?;
-                x.issue(
+                x.skip(
                     ReadIssue::Unsupported,
                     ev.start,
                     end,
@@ -292,7 +292,7 @@ fn parse_specs(x: &mut Xml<'_>, specs: &mut Vec<AttributeSpec>) -> Result<(), Pa
             }
             Event::Start(_) => {
                 let end = x.skip_element()?;
-                x.issue(
+                x.skip(
                     ReadIssue::Unsupported,
                     ev.start,
                     end,
@@ -330,7 +330,7 @@ fn parse_spec(x: &mut Xml<'_>, start: usize) -> Result<AttributeSpec, ParseError
                     b"values" => spec.values = split_values(&text),
                     other => {
                         let other = String::from_utf8_lossy(other).into_owned();
-                        x.issue(
+                        x.skip(
                             ReadIssue::Unsupported,
                             ev.start,
                             end,

@@ -19,7 +19,7 @@ use crate::xml::{get, int_value, json_string, AttrList, Xml};
 pub const ATTR_PREFIX: &str = "cvat.attr.";
 /// Key in [`Image::extra`] holding the `id` written in the file when it
 /// repeats an earlier image's id (project exports number images per task).
-pub const IMAGE_ID_KEY: &str = "cvat.id";
+pub const IMAGE_ID_KEY: &str = labelkit_model::keys::REPEATED_IMAGE_ID;
 /// Key in [`Annotation::extra`] of a skeleton: a JSON array with, for each
 /// element, an object of the element's XML attributes the model has no field
 /// for, and its `<attribute>` children under `"<attribute>"`.
@@ -236,7 +236,7 @@ impl<'a> Reader<'a> {
                         other => {
                             let other = String::from_utf8_lossy(other).into_owned();
                             let end = self.x.skip_element()?;
-                            self.x.issue(
+                            self.x.skip(
                                 ReadIssue::Unsupported,
                                 ev.start,
                                 end,
@@ -259,7 +259,7 @@ impl<'a> Reader<'a> {
                         b"meta" | b"version" => {}
                         other => {
                             let other = String::from_utf8_lossy(other).into_owned();
-                            self.x.issue(
+                            self.x.skip(
                                 ReadIssue::Unsupported,
                                 ev.start,
                                 ev.end,
@@ -552,7 +552,7 @@ impl<'a> Reader<'a> {
                             };
                             match name {
                                 Some(name) => attributes.push((name, value)),
-                                None => self.x.issue(
+                                None => self.x.skip(
                                     ReadIssue::MalformedValue,
                                     ev.start,
                                     ev.end,
@@ -775,7 +775,7 @@ impl<'a> Reader<'a> {
 
     fn number(&mut self, v: Option<&str>, what: &str, start: usize, end: usize) -> Option<f64> {
         let Some(v) = v else {
-            self.x.issue(
+            self.x.skip(
                 ReadIssue::MalformedValue,
                 start,
                 end,
@@ -789,7 +789,7 @@ impl<'a> Reader<'a> {
         match v.trim().parse::<f64>() {
             Ok(n) if n.is_finite() => Some(n),
             Ok(_) => {
-                self.x.issue(
+                self.x.skip(
                     ReadIssue::NonFinite,
                     start,
                     end,
@@ -798,7 +798,7 @@ impl<'a> Reader<'a> {
                 None
             }
             Err(_) => {
-                self.x.issue(
+                self.x.skip(
                     ReadIssue::MalformedValue,
                     start,
                     end,
@@ -811,7 +811,7 @@ impl<'a> Reader<'a> {
 
     fn points(&mut self, v: Option<&str>, start: usize, end: usize) -> Option<Vec<Point>> {
         let Some(v) = v else {
-            self.x.issue(
+            self.x.skip(
                 ReadIssue::MalformedValue,
                 start,
                 end,
@@ -822,7 +822,7 @@ impl<'a> Reader<'a> {
         match parse_points(v) {
             Ok(p) => Some(p),
             Err((kind, msg)) => {
-                self.x.issue(
+                self.x.skip(
                     kind,
                     start,
                     end,
@@ -919,7 +919,7 @@ impl<'a> Reader<'a> {
                     }
                 }
                 _ => {
-                    self.x.issue(
+                    self.x.skip(
                         ReadIssue::InvalidMask,
                         start,
                         end,
@@ -930,7 +930,7 @@ impl<'a> Reader<'a> {
             }
         }
         let Some(rle) = find("rle") else {
-            self.x.issue(
+            self.x.skip(
                 ReadIssue::InvalidMask,
                 start,
                 end,
@@ -948,7 +948,7 @@ impl<'a> Reader<'a> {
                 } else {
                     "is not a non-negative integer"
                 };
-                self.x.issue(
+                self.x.skip(
                     ReadIssue::InvalidMask,
                     start,
                     end,
@@ -1006,7 +1006,7 @@ impl<'a> Reader<'a> {
             }
             let pts = self.points(el.get("points"), el.start, el.end);
             let Some(p) = pts.as_deref().and_then(<[Point]>::first).copied() else {
-                self.x.issue(
+                self.x.skip(
                     ReadIssue::MalformedValue,
                     start,
                     end,
@@ -1015,7 +1015,7 @@ impl<'a> Reader<'a> {
                 return None;
             };
             if pts.as_ref().is_some_and(|p| p.len() != 1) {
-                self.x.issue(ReadIssue::WrongValueCount, el.start, el.end, format!("skeleton element `{name}` has more than one point: the skeleton is skipped"));
+                self.x.skip(ReadIssue::WrongValueCount, el.start, el.end, format!("skeleton element `{name}` has more than one point: the skeleton is skipped"));
                 return None;
             }
             let outside = el.get("outside").is_some_and(|v| v.trim() == "1");
@@ -1155,7 +1155,7 @@ impl<'a> Reader<'a> {
                 if l == label_name {
                     shape_labels += 1;
                 } else {
-                    self.x.issue(
+                    self.x.skip(
                         ReadIssue::Unsupported,
                         s,
                         e,
@@ -1182,7 +1182,7 @@ impl<'a> Reader<'a> {
     /// skeleton shape's, used when the element has none.
     fn track_element(&mut self, track: &mut Track, frame: Option<u64>, mut el: RawElement) {
         let Some(name) = el.get("label").map(str::to_owned) else {
-            self.x.issue(
+            self.x.skip(
                 ReadIssue::MalformedValue,
                 el.start,
                 el.end,
@@ -1231,7 +1231,7 @@ impl<'a> Reader<'a> {
         };
         if let Some(element) = track.elements.get_mut(index) {
             if element.shapes.iter().any(|s| s.frame == shape.frame) {
-                self.x.issue(
+                self.x.skip(
                     ReadIssue::Unsupported,
                     el.start,
                     el.end,
@@ -1262,7 +1262,7 @@ impl<'a> Reader<'a> {
             self.geometry(kind, attrs, start, end)?
         };
         let Some(frame) = find("frame").and_then(|f| f.trim().parse::<u64>().ok()) else {
-            self.x.issue(
+            self.x.skip(
                 ReadIssue::MalformedValue,
                 start,
                 end,
@@ -1291,7 +1291,7 @@ impl<'a> Reader<'a> {
                 k if geometry_attr(kind, k) => {}
                 k => {
                     let k = String::from_utf8_lossy(k).into_owned();
-                    self.x.issue(
+                    self.x.skip(
                         ReadIssue::Unsupported,
                         start,
                         end,

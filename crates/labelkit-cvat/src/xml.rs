@@ -206,7 +206,7 @@ impl<'a> Xml<'a> {
         } else {
             self.skip_element()?
         };
-        self.issue(
+        self.skip(
             ReadIssue::Unsupported,
             start,
             end,
@@ -224,6 +224,20 @@ impl<'a> Xml<'a> {
     ) {
         self.issues
             .push(kind.at(self.file, ByteSpan::new(start, end), message));
+    }
+
+    /// [`Self::issue`] for input the reader leaves out of the dataset.
+    pub(crate) fn skip(
+        &mut self,
+        kind: ReadIssue,
+        start: usize,
+        end: usize,
+        message: impl Into<String>,
+    ) {
+        self.issues.push(
+            kind.at(self.file, ByteSpan::new(start, end), message)
+                .skipped(),
+        );
     }
 
     fn pos(&self) -> usize {
@@ -337,7 +351,7 @@ impl<'a> Xml<'a> {
                             text.push_str(s);
                         }
                     }
-                    None => self.issue(
+                    None => self.skip(
                         ReadIssue::MalformedValue,
                         ev.start,
                         ev.end,
@@ -346,7 +360,7 @@ impl<'a> Xml<'a> {
                 },
                 Event::CData(c) => match c.decode() {
                     Ok(s) => text.push_str(&s),
-                    Err(_) => self.issue(
+                    Err(_) => self.skip(
                         ReadIssue::MalformedValue,
                         ev.start,
                         ev.end,
@@ -382,7 +396,7 @@ impl<'a> Xml<'a> {
                 Event::Start(e) => {
                     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                     let end = self.skip_element()?;
-                    self.issue(
+                    self.skip(
                         ReadIssue::Unsupported,
                         ev.start,
                         end,
@@ -391,7 +405,7 @@ impl<'a> Xml<'a> {
                 }
                 Event::Empty(e) => {
                     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                    self.issue(
+                    self.skip(
                         ReadIssue::Unsupported,
                         ev.start,
                         ev.end,

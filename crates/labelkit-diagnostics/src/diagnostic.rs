@@ -101,6 +101,12 @@ pub struct Diagnostic {
     pub image: Option<u64>,
     /// The annotation the finding is about, by its id in the dataset.
     pub annotation: Option<u64>,
+    /// Set by a reader that dropped input here (a row, shape, point,
+    /// element or value left out of the dataset it read), as opposed to an
+    /// issue it read through (a value read as a default, an id renumbered,
+    /// a label it declared itself): a conversion counts these as input the
+    /// reader had to skip, a material loss.
+    pub skipped: bool,
 }
 
 impl Diagnostic {
@@ -123,7 +129,16 @@ impl Diagnostic {
             path: None,
             image: None,
             annotation: None,
+            skipped: false,
         }
+    }
+
+    /// Marks the diagnostic as one where the reader dropped input (see
+    /// the `skipped` field).
+    #[must_use]
+    pub fn skipped(mut self) -> Self {
+        self.skipped = true;
+        self
     }
 
     /// Sets the primary label.

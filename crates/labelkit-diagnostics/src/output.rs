@@ -60,6 +60,30 @@ impl OutputError {
             error,
         }
     }
+
+    /// The error with a path at or below `temp`, a temporary name the user
+    /// never gave, named after `output`, the place it stands for.
+    #[must_use]
+    pub fn named_as(self, temp: &Path, output: &Path) -> Self {
+        match self {
+            Self::Io { path, source } => Self::Io {
+                path: named_as(path, temp, output),
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
+/// `path`, when it is `temp` or lies below it (a temporary name the user
+/// never gave), named after `output`, the place it stands for.
+#[must_use]
+pub fn named_as(path: PathBuf, temp: &Path, output: &Path) -> PathBuf {
+    match path.strip_prefix(temp) {
+        Ok(rest) if rest.as_os_str().is_empty() => output.to_path_buf(),
+        Ok(rest) => output.join(rest),
+        Err(_) => path,
+    }
 }
 
 /// Joins a dataset-relative name to `root`, refusing absolute names, `..`
@@ -279,7 +303,8 @@ const TEMP_ATTEMPTS: usize = 64;
 /// Creates a fresh temporary sibling of `target` with `create` (which must
 /// fail with `AlreadyExists` when the name is taken, never follow what is
 /// there), creating the parent folder first. Returns its path and what
-/// `create` returned.
+/// `create` returned. Errors name `target`, the path the user gave, never
+/// the temporary name.
 fn create_sibling<T>(
     target: &Path,
     tag: &str,
@@ -293,14 +318,17 @@ fn create_sibling<T>(
         match create(&temp) {
             Ok(made) => return Ok((temp, made)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(temp),
-            Err(e) => return Err(OutputError::io(&temp, e)),
+            Err(e) => return Err(OutputError::io(target, e)),
         }
     }
     Err(OutputError::io(
-        last.unwrap_or(parent),
+        target,
         io::Error::new(
             io::ErrorKind::AlreadyExists,
-            "no free temporary name after 64 tries",
+            format!(
+                "no free temporary name beside it after 64 tries (the last {})",
+                last.unwrap_or(parent).display()
+            ),
         ),
     ))
 }
@@ -349,7 +377,7 @@ impl AtomicFile {
             if let Err(e) = w.flush() {
                 drop(w);
                 let _ = fs::remove_file(&self.temp);
-                return Err(OutputError::io(&self.temp, e));
+                return Err(OutputError::io(&self.target, e));
             }
         }
         fs::rename(&self.temp, &self.target).map_err(|e| {

@@ -86,6 +86,30 @@ impl BoxGeom {
         self.x_max - self.x_min
     }
 
+    /// Whether a corner is given in the wrong order (`x_max < x_min` or
+    /// `y_max < y_min`), as a CVAT box with `xbr < xtl`: the size is
+    /// negative.
+    #[must_use]
+    pub fn is_inverted(&self) -> bool {
+        self.x_max < self.x_min || self.y_max < self.y_min
+    }
+
+    /// The box with its corners in order (each axis' smaller value as the
+    /// minimum): the same region, with a size never negative. A NaN is left
+    /// where it is.
+    #[must_use]
+    pub fn ordered(&self) -> Self {
+        let mut b = *self;
+        // Comparisons with NaN are false: a non-finite box stays as it is.
+        if b.x_max < b.x_min {
+            std::mem::swap(&mut b.x_min, &mut b.x_max);
+        }
+        if b.y_max < b.y_min {
+            std::mem::swap(&mut b.y_min, &mut b.y_max);
+        }
+        b
+    }
+
     /// Height, `y_max - y_min`.
     #[must_use]
     pub fn height(&self) -> f64 {

@@ -24,3 +24,8 @@ pub const IMAGE_FILE: &str = "yolo.image_file";
 /// `Image.extra`: `[w,h]`, the size read from the image file's header with
 /// EXIF orientation applied, where it was read.
 pub const FILE_SIZE: &str = "labelkit.file_size";
+
+/// `Image.extra`: the id a CVAT image was written with, when another image
+/// of the file already had it (a project export numbers the images of each
+/// task from 0) and the reader gave this one a fresh id.
+pub const REPEATED_IMAGE_ID: &str = "cvat.id";

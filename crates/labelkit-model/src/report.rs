@@ -63,6 +63,14 @@ pub const BOOKKEEPING: &[BookkeepingKey] = &[
         "ids other tools cannot read are renumbered; references follow them",
     ),
     exact(
+        "repeated image ids renumbered (two images of the source had one id)",
+        "each image keeps its name and annotations; references follow the new id",
+    ),
+    exact(
+        "inverted boxes (written with their corners in order)",
+        "a box whose corners were given swapped covers the same pixels, written in order",
+    ),
+    exact(
         "annotation ids beyond 32 bits renumbered",
         "ids other tools cannot read are renumbered; references follow them",
     ),

@@ -275,9 +275,9 @@ pub(crate) fn not_utf8(path: &Path) -> Option<Diagnostic> {
     })
 }
 
-/// A file the reader refuses to read (error severity).
+/// A file the reader refuses to read (error severity), input left out.
 pub(crate) fn refused(path: &Path, message: String) -> Diagnostic {
-    let mut d = ReadIssue::Unsupported.in_file(path, message);
+    let mut d = ReadIssue::Unsupported.in_file(path, message).skipped();
     d.severity = Severity::Error;
     d
 }

@@ -1575,21 +1575,29 @@ fn convert_rows(
     'rows: for row in &rows.rows {
         let v = rows.values(row);
         if !(ctx.known)(row.class) {
-            issues.push(ReadIssue::UnknownClass.at(
-                file,
-                ByteSpan::new(
-                    row.line.start as usize,
-                    row.line.start as usize + row.class.to_string().len(),
-                ),
-                format!(
-                    "class id {} is not in `names` ({} classes)",
-                    row.class, ctx.names_len
-                ),
-            ));
+            issues.push(
+                ReadIssue::UnknownClass
+                    .at(
+                        file,
+                        ByteSpan::new(
+                            row.line.start as usize,
+                            row.line.start as usize + row.class.to_string().len(),
+                        ),
+                        format!(
+                            "class id {} is not in `names` ({} classes)",
+                            row.class, ctx.names_len
+                        ),
+                    )
+                    .skipped(),
+            );
             continue;
         }
         let wrong = |issues: &mut Vec<Diagnostic>, what: String| {
-            issues.push(ReadIssue::WrongValueCount.at(file, row.line, what));
+            issues.push(
+                ReadIssue::WrongValueCount
+                    .at(file, row.line, what)
+                    .skipped(),
+            );
         };
         // Indices of values that are coordinates and must lie in range.
         let mut absent = vec![false; v.len()];
@@ -1621,11 +1629,15 @@ fn convert_rows(
                             Visibility::Visible
                         } else {
                             {
-                                issues.push(ReadIssue::MalformedValue.at(
-                                    file,
-                                    rows.span(row, i + 2),
-                                    format!("expected a visibility 0, 1 or 2, found {c}"),
-                                ));
+                                issues.push(
+                                    ReadIssue::MalformedValue
+                                        .at(
+                                            file,
+                                            rows.span(row, i + 2),
+                                            format!("expected a visibility 0, 1 or 2, found {c}"),
+                                        )
+                                        .skipped(),
+                                );
                                 continue 'rows;
                             }
                         }
@@ -1689,11 +1701,15 @@ fn convert_rows(
         };
         for (i, &x) in v.iter().enumerate() {
             if !absent[i] && !(-0.01..=1.01).contains(&x) {
-                issues.push(ReadIssue::CoordinateOutOfRange.at(
-                    file,
-                    rows.span(row, i),
-                    format!("expected a normalised coordinate in [-0.01, 1.01], found {x}"),
-                ));
+                issues.push(
+                    ReadIssue::CoordinateOutOfRange
+                        .at(
+                            file,
+                            rows.span(row, i),
+                            format!("expected a normalised coordinate in [-0.01, 1.01], found {x}"),
+                        )
+                        .skipped(),
+                );
                 continue 'rows;
             }
         }

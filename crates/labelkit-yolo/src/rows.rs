@@ -140,23 +140,31 @@ fn parse_line(
                     class = Some(c);
                 }
                 Some(_) => {
-                    issues.push(ReadIssue::UnknownClass.at(
-                        file,
-                        span,
-                        format!(
-                            "expected a class id (an integer >= 0), found \"{}\"",
-                            lossy(token)
-                        ),
-                    ));
+                    issues.push(
+                        ReadIssue::UnknownClass
+                            .at(
+                                file,
+                                span,
+                                format!(
+                                    "expected a class id (an integer >= 0), found \"{}\"",
+                                    lossy(token)
+                                ),
+                            )
+                            .skipped(),
+                    );
                     ok = false;
                     break;
                 }
                 None => {
-                    issues.push(ReadIssue::MalformedValue.at(
-                        file,
-                        span,
-                        format!("expected a class id, found \"{}\"", lossy(token)),
-                    ));
+                    issues.push(
+                        ReadIssue::MalformedValue
+                            .at(
+                                file,
+                                span,
+                                format!("expected a class id, found \"{}\"", lossy(token)),
+                            )
+                            .skipped(),
+                    );
                     ok = false;
                     break;
                 }
@@ -175,20 +183,28 @@ fn parse_line(
                 fewest_decimals = fewest_decimals.min(u32::from(d));
             }
             Some(_) => {
-                issues.push(ReadIssue::NonFinite.at(
-                    file,
-                    span,
-                    format!("expected a finite number, found \"{}\"", lossy(token)),
-                ));
+                issues.push(
+                    ReadIssue::NonFinite
+                        .at(
+                            file,
+                            span,
+                            format!("expected a finite number, found \"{}\"", lossy(token)),
+                        )
+                        .skipped(),
+                );
                 ok = false;
                 break;
             }
             None => {
-                issues.push(ReadIssue::MalformedValue.at(
-                    file,
-                    span,
-                    format!("expected a number, found \"{}\"", lossy(token)),
-                ));
+                issues.push(
+                    ReadIssue::MalformedValue
+                        .at(
+                            file,
+                            span,
+                            format!("expected a number, found \"{}\"", lossy(token)),
+                        )
+                        .skipped(),
+                );
                 ok = false;
                 break;
             }

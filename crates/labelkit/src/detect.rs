@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::format::Format;
@@ -327,8 +327,22 @@ fn detect_folder(path: &Path) -> Result<Format, Error> {
         return Ok(Format::YoloUltralytics);
     }
     // A folder holding exactly one CVAT or COCO file.
+    let found = annotation_files(path);
+    match found.as_slice() {
+        [(_, format)] => Ok(*format),
+        [] => Err(undetected(
+            path,
+            "a folder with no data.yaml, obj.data, labels/ folder or annotation file",
+        )),
+        several => Err(several_files(path, several)),
+    }
+}
+
+/// The CVAT and COCO files (`.xml`, `.json` recognised by content) directly
+/// in `folder`, in name order, with their formats.
+fn annotation_files(folder: &Path) -> Vec<(PathBuf, Format)> {
     let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(path) {
+    if let Ok(entries) = std::fs::read_dir(folder) {
         for entry in entries.flatten() {
             let p = entry.path();
             let ext = p
@@ -338,23 +352,51 @@ fn detect_folder(path: &Path) -> Result<Format, Error> {
             if p.is_file() && (ext == "xml" || ext == "json") {
                 if let Ok(head) = read_head(&p) {
                     if let Some(f) = detect_bytes(&head) {
-                        found.push(f);
+                        found.push((p, f));
                     }
                 }
             }
         }
     }
-    if found.len() == 1 {
-        return Ok(found[0]);
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+fn several_files(folder: &Path, found: &[(PathBuf, Format)]) -> Error {
+    let names: Vec<String> = found
+        .iter()
+        .filter_map(|(p, _)| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    undetected(
+        folder,
+        &format!(
+            "a folder with several annotation files ({}): name one",
+            names.join(", ")
+        ),
+    )
+}
+
+/// The file a COCO or CVAT input names: `input` itself, or for a folder
+/// (a CVAT export with `annotations.xml` and `images/`, a folder holding
+/// one COCO file) the one CVAT or COCO file directly in it.
+///
+/// # Errors
+/// [`Error::Undetected`] for a folder with no such file or several, naming
+/// them.
+pub(crate) fn annotation_file(input: &Path) -> Result<PathBuf, Error> {
+    if !input.is_dir() {
+        return Ok(input.to_path_buf());
     }
-    Err(undetected(
-        path,
-        if found.is_empty() {
-            "a folder with no data.yaml, obj.data, labels/ folder or annotation file"
-        } else {
-            "a folder with several annotation files: name one"
-        },
-    ))
+    let found = annotation_files(input);
+    match found.as_slice() {
+        [(file, _)] => Ok(file.clone()),
+        [] => Err(undetected(
+            input,
+            "a folder with no CVAT or COCO annotation file (.xml, .json): name the annotation file",
+        )),
+        several => Err(several_files(input, several)),
+    }
 }
 
 /// The YOLO format of a `.txt` file in a YOLO dataset's label tree

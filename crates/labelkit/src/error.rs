@@ -90,10 +90,10 @@ pub enum Error {
         /// The name.
         name: String,
     },
-    /// A format that holds pixels (COCO, CVAT) cannot be written: images
-    /// have no known size (width or height 0), so their coordinates (YOLO
-    /// rows, fractions of the image size) cannot become pixels. See
-    /// [`crate::ImageSizes`].
+    /// A format cannot be written because images have no known size (width
+    /// or height 0): COCO and CVAT hold pixels, so YOLO rows (fractions of
+    /// the image size) cannot become pixels; YOLO holds fractions, so the
+    /// pixels of COCO or CVAT cannot become rows. See [`crate::ImageSizes`].
     #[error("{}", unknown_sizes(*to, *count, *images, first, *from_yolo))]
     UnknownImageSizes {
         /// The target format.
@@ -116,8 +116,15 @@ pub enum Error {
         to: Format,
         /// What the target could not hold.
         report: Box<WriteReport>,
-        /// How many error-level problems the reader stepped over.
+        /// How many read issues skipped input (see
+        /// [`labelkit_diagnostics::Diagnostic::skipped`]).
         read_issues: usize,
+        /// The read issues (all of them, as a conversion reports them) and
+        /// the files they point into, for showing what was skipped.
+        issues: Box<(
+            Vec<labelkit_diagnostics::Diagnostic>,
+            labelkit_diagnostics::SourceMap,
+        )>,
     },
 }
 
@@ -134,16 +141,19 @@ fn unknown_sizes(
     if count > first.len() {
         names.push(format!("{} more", count - first.len()));
     }
-    let (which, have) = if count == 1 {
-        ("image", "has")
-    } else {
-        ("images", "have")
-    };
+    let which = if images == 1 { "image" } else { "images" };
+    let have = if count == 1 { "has" } else { "have" };
     if !from_yolo {
+        let needs = if matches!(to, Format::YoloUltralytics | Format::YoloDarknet) {
+            "its rows are fractions of the image's size"
+        } else {
+            "it needs every image's size"
+        };
         return format!(
-            "{count} of {images} {which} {have} no known size ({}): {to} needs every image's \
-             size, so nothing was written; declare it in the source (the image's width and \
-             height, a video's <original_size>)",
+            "{count} of {images} {which} {have} no known size ({}): {to} cannot be written, \
+             {needs}, so nothing was written; declare the size in the source (the width and \
+             height of each COCO `images` entry, which a COCO results file lacks, or of a \
+             CVAT <image>, a video's <original_size>)",
             names.join(", ")
         );
     }

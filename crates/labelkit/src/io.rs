@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use labelkit_diagnostics::{Diagnostic, Loaded, Severity, SourceMap};
+use labelkit_diagnostics::{Diagnostic, Loaded, SourceMap};
 
 pub use labelkit_diagnostics::output::OutputGuard;
 use labelkit_model::{Dataset, Image, ImageId, Precision, Strictness, WriteReport};
@@ -282,25 +282,28 @@ pub struct ConvertReport {
 }
 
 impl ConvertReport {
-    /// Whether nothing was lost: no read issue at error severity and a
-    /// lossless write.
+    /// Whether nothing was lost: no read issue where the reader skipped
+    /// input ([`Diagnostic::skipped`]) and a lossless write.
     #[must_use]
     pub fn is_lossless(&self) -> bool {
-        self.write.is_lossless() && error_count(&self.read_issues) == 0
+        self.write.is_lossless() && skipped_count(&self.read_issues) == 0
     }
 }
 
-fn error_count(issues: &[Diagnostic]) -> usize {
-    issues
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count()
+/// How many read issues left input out of the dataset: those the reader
+/// marked [`Diagnostic::skipped`], whatever their severity. Issues it read
+/// through (a value read as 0, an id renumbered, an undeclared label it
+/// declared itself) are findings of `check`, not losses.
+fn skipped_count(issues: &[Diagnostic]) -> usize {
+    issues.iter().filter(|d| d.skipped).count()
 }
 
 /// Reads a dataset. With `format` `None`, the format is recognised by
 /// [`detect`]. A YOLO path may be a folder, a `data.yaml`, an `obj.data`,
 /// or a single label `.txt` file, in which case its dataset is found by
-/// walking up and only that file's labels are read.
+/// walking up and only that file's labels are read. A COCO or CVAT path
+/// may be the file or a folder holding exactly one such file (a CVAT
+/// export: `annotations.xml` beside `images/`).
 ///
 /// # Errors
 /// I/O errors, unrecognised input, and input a reader cannot parse.
@@ -309,13 +312,16 @@ pub fn read(path: &Path, format: Option<Format>, options: &ReadOptions) -> Resul
         Some(f) => f,
         None => detect(path)?,
     };
+    if matches!(format, Format::YoloUltralytics | Format::YoloDarknet) {
+        return read_yolo(path, options);
+    }
+    let file = crate::detect::annotation_file(path)?;
     let mut loaded = match format {
-        Format::Coco => read_coco(path, options)?,
-        Format::CvatImages | Format::CvatVideo => read_cvat(path, options)?,
-        Format::YoloUltralytics | Format::YoloDarknet => return read_yolo(path, options),
+        Format::Coco => read_coco(&file, options)?,
+        _ => read_cvat(&file, options)?,
     };
     if options.verify_image_sizes {
-        verify::record_file_sizes(&mut loaded, path);
+        verify::record_file_sizes(&mut loaded, &file);
     }
     Ok(loaded)
 }
@@ -736,6 +742,14 @@ pub fn convert(
         Some(f) => f,
         None => detect(input)?,
     };
+    // A CVAT export folder or a folder holding one COCO file: its file.
+    let file;
+    let input = if matches!(from, Format::YoloUltralytics | Format::YoloDarknet) {
+        input
+    } else {
+        file = crate::detect::annotation_file(input)?;
+        file.as_path()
+    };
     let image_roots = match &options.write.image_root {
         Some(root) => vec![root.clone()],
         None => image_roots(input, from),
@@ -755,7 +769,7 @@ pub fn convert(
     let write_options = &options.write;
     // Input the reader skipped is a material loss, counted in the report
     // the conversion prints, and refused in strict mode.
-    let read_errors = error_count(&loaded.issues) as u64;
+    let read_errors = skipped_count(&loaded.issues) as u64;
     let report = if options.strict == Strictness::Off {
         let mut report = write_found(&loaded.dataset, to, output, write_options, &image_roots)
             .map_err(|e| locate(e, &loaded))?;
@@ -769,7 +783,7 @@ pub fn convert(
             Ok(r) => r,
             Err(e) => {
                 remove_any(&temp);
-                return Err(e);
+                return Err(named_as_output(e, &temp, output));
             }
         };
         report.skipped_while_reading(read_errors);
@@ -779,6 +793,7 @@ pub fn convert(
                 to,
                 report: Box::new(report),
                 read_issues: read_errors as usize,
+                issues: Box::new((loaded.issues, loaded.sources)),
             });
         }
         if let Err(e) = move_into_place(&temp, output) {
@@ -796,6 +811,46 @@ pub fn convert(
         sources: loaded.sources,
         write: report,
     })
+}
+
+/// `error` of a write to `temp` with the paths at or below `temp` named
+/// after `output`, the place the user gave.
+fn named_as_output(error: Error, temp: &Path, output: &Path) -> Error {
+    use labelkit_diagnostics::output::named_as;
+    match error {
+        Error::Io { path, source } => Error::Io {
+            path: named_as(path, temp, output),
+            source,
+        },
+        Error::Output(e) => Error::Output(e.named_as(temp, output)),
+        #[cfg(feature = "coco")]
+        Error::Coco(labelkit_coco::Error::Output(e)) => {
+            Error::Coco(labelkit_coco::Error::Output(e.named_as(temp, output)))
+        }
+        #[cfg(feature = "coco")]
+        Error::Coco(labelkit_coco::Error::Io { path, source }) => {
+            Error::Coco(labelkit_coco::Error::Io {
+                path: named_as(path, temp, output),
+                source,
+            })
+        }
+        #[cfg(feature = "cvat")]
+        Error::Cvat(labelkit_cvat::Error::Output(e)) => {
+            Error::Cvat(labelkit_cvat::Error::Output(e.named_as(temp, output)))
+        }
+        #[cfg(feature = "yolo")]
+        Error::Yolo(labelkit_yolo::Error::Output(e)) => {
+            Error::Yolo(labelkit_yolo::Error::Output(e.named_as(temp, output)))
+        }
+        #[cfg(feature = "yolo")]
+        Error::Yolo(labelkit_yolo::Error::Io { path, source }) => {
+            Error::Yolo(labelkit_yolo::Error::Io {
+                path: named_as(path, temp, output),
+                source,
+            })
+        }
+        other => other,
+    }
 }
 
 /// `error` with the position of the input it is about, where the reader
@@ -1070,10 +1125,12 @@ mod tests {
     }
 
     /// The library refuses what the command line refuses: an image of
-    /// unknown size is never written to a pixel format. Without an image
-    /// folder, the default mode writes YOLO labels and notes the images.
+    /// unknown size is never written to a pixel format, nor pixels to YOLO
+    /// (rows are fractions of the size). Shapes read from YOLO stay
+    /// fractions: without an image folder, the default mode writes YOLO
+    /// labels and notes the images.
     #[test]
-    fn unknown_sizes_are_refused_for_pixel_formats_only() {
+    fn unknown_sizes_are_refused_unless_yolo_rows_stay_fractions() {
         let dir = tempfile::tempdir().unwrap();
         let mut dataset = Dataset::new();
         let label = dataset.labels.find_or_insert("cat");
@@ -1103,14 +1160,34 @@ mod tests {
             assert_eq!(
                 err.to_string(),
                 format!(
-                    "2 of 3 images have no known size (\"1.jpg\", \"2.jpg\"): {format} needs \
-                     every image's size, so nothing was written; declare it in the source (the \
-                     image's width and height, a video's <original_size>)"
+                    "2 of 3 images have no known size (\"1.jpg\", \"2.jpg\"): {format} cannot \
+                     be written, it needs every image's size, so nothing was written; declare \
+                     the size in the source (the width and height of each COCO `images` entry, \
+                     which a COCO results file lacks, or of a CVAT <image>, a video's \
+                     <original_size>)"
                 )
             );
             assert!(!out.exists());
         }
+        // Not read from YOLO: its coordinates are pixels, and only the
+        // image with annotations needs a size to become rows.
         let out = dir.path().join("yolo");
+        let err = write(
+            &dataset,
+            Format::YoloUltralytics,
+            &out,
+            &WriteOptions::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "1 of 3 images has no known size (\"1.jpg\"): yolo cannot be written, its rows are \
+             fractions of the image's size, so nothing was written; declare the size in the \
+             source (the width and height of each COCO `images` entry, which a COCO results \
+             file lacks, or of a CVAT <image>, a video's <original_size>)"
+        );
+        assert!(!out.exists());
+        dataset.info.source_format = Some("yolo".to_owned());
         let report = write(
             &dataset,
             Format::YoloUltralytics,

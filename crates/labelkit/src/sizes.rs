@@ -128,14 +128,26 @@ impl ImageSizes {
 /// How many images without a size [`Error::UnknownImageSizes`] names.
 const SHOWN: usize = 3;
 
-/// Refuses writing `dataset` as `format` when the format holds pixels
-/// (COCO, CVAT) and an image has no known size (width or height 0: a YOLO
-/// image whose size was not found keeps its rows as fractions).
+/// Refuses writing `dataset` as `format` when an image's size is needed
+/// and unknown (width or height 0: a YOLO image whose size was not found
+/// keeps its rows as fractions; a COCO or CVAT image that declares none).
+/// COCO and CVAT hold pixels and need every image's size. YOLO rows are
+/// fractions of their image's size: a dataset read from YOLO keeps the rows
+/// of an image of unknown size as fractions, but pixels from COCO or CVAT
+/// need the size of every image that has annotations.
 pub(crate) fn refuse_unknown_sizes(dataset: &Dataset, format: Format) -> Result<(), Error> {
-    if matches!(format, Format::YoloUltralytics | Format::YoloDarknet) {
+    let from_yolo = dataset.info.source_format.as_deref() == Some("yolo");
+    let to_yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
+    if to_yolo && from_yolo {
         return Ok(());
     }
-    let unknown = |i: &&Image| i.width == 0 || i.height == 0;
+    let annotated: std::collections::HashSet<_> = if to_yolo {
+        dataset.annotations.iter().map(|a| a.image).collect()
+    } else {
+        std::collections::HashSet::new()
+    };
+    let unknown =
+        |i: &&Image| (i.width == 0 || i.height == 0) && (!to_yolo || annotated.contains(&i.id));
     let count = dataset.images.iter().filter(unknown).count();
     if count == 0 {
         return Ok(());
@@ -149,9 +161,16 @@ pub(crate) fn refuse_unknown_sizes(dataset: &Dataset, format: Format) -> Result<
             .iter()
             .filter(unknown)
             .take(SHOWN)
-            .map(|i| i.file_name.clone())
+            .map(|i| {
+                if i.file_name.is_empty() {
+                    // A COCO results file names its images by id only.
+                    format!("<image id {}>", i.id.0)
+                } else {
+                    i.file_name.clone()
+                }
+            })
             .collect(),
-        from_yolo: dataset.info.source_format.as_deref() == Some("yolo"),
+        from_yolo,
     })
 }
 

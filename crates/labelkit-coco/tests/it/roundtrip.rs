@@ -478,8 +478,17 @@ fn the_report_names_what_coco_cannot_hold() {
     assert_eq!(shapes.len(), 2);
     assert_eq!(shapes[0].id.0, 6);
     assert!(matches!(shapes[0].geometry, Geometry::Box(_)));
-    // The derived shape gets an id above every COCO id.
-    assert_eq!(shapes[1].id.0, 7);
+    // The derived shapes get ids above every COCO id, in file order: the
+    // rotated box's annotation, of the same category, which declares
+    // keypoints, carries them too (all `0,0,0`, num_keypoints 0, as COCO's
+    // person annotations do) and reads back with absent keypoints (7).
+    assert_eq!(
+        anns[0]["keypoints"],
+        serde_json::json!([0, 0, 0, 0, 0, 0, 0, 0, 0])
+    );
+    assert_eq!(anns[0]["num_keypoints"], 0);
+    assert_eq!(object(&again.dataset, 1)[1].id.0, 7);
+    assert_eq!(shapes[1].id.0, 8);
 }
 
 #[test]
