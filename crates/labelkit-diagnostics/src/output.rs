@@ -66,9 +66,9 @@ impl OutputError {
     #[must_use]
     pub fn named_as(self, temp: &Path, output: &Path) -> Self {
         match self {
-            Self::Io { path, source } => Self::Io {
+            Self::Io { path, error } => Self::Io {
                 path: named_as(path, temp, output),
-                source,
+                error,
             },
             other => other,
         }

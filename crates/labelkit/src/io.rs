@@ -818,9 +818,9 @@ pub fn convert(
 fn named_as_output(error: Error, temp: &Path, output: &Path) -> Error {
     use labelkit_diagnostics::output::named_as;
     match error {
-        Error::Io { path, source } => Error::Io {
+        Error::Io { path, error: e } => Error::Io {
             path: named_as(path, temp, output),
-            source,
+            error: e,
         },
         Error::Output(e) => Error::Output(e.named_as(temp, output)),
         #[cfg(feature = "coco")]
@@ -828,10 +828,10 @@ fn named_as_output(error: Error, temp: &Path, output: &Path) -> Error {
             Error::Coco(labelkit_coco::Error::Output(e.named_as(temp, output)))
         }
         #[cfg(feature = "coco")]
-        Error::Coco(labelkit_coco::Error::Io { path, source }) => {
+        Error::Coco(labelkit_coco::Error::Io { path, error: e }) => {
             Error::Coco(labelkit_coco::Error::Io {
                 path: named_as(path, temp, output),
-                source,
+                error: e,
             })
         }
         #[cfg(feature = "cvat")]
@@ -843,10 +843,10 @@ fn named_as_output(error: Error, temp: &Path, output: &Path) -> Error {
             Error::Yolo(labelkit_yolo::Error::Output(e.named_as(temp, output)))
         }
         #[cfg(feature = "yolo")]
-        Error::Yolo(labelkit_yolo::Error::Io { path, source }) => {
+        Error::Yolo(labelkit_yolo::Error::Io { path, error: e }) => {
             Error::Yolo(labelkit_yolo::Error::Io {
                 path: named_as(path, temp, output),
-                source,
+                error: e,
             })
         }
         other => other,
