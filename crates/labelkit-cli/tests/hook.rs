@@ -266,6 +266,17 @@ fn cvat_and_coco_files_are_never_skipped() {
     );
 }
 
+/// A dataset of one 100x100 image `images/train/a.png` with its label file
+/// (`rows`), `data_yaml` and a `labelkit.toml`.
+fn configured_dataset(d: &Path, data_yaml: &str, config: &str, rows: &str) {
+    std::fs::create_dir_all(d.join("images/train")).unwrap();
+    std::fs::create_dir_all(d.join("labels/train")).unwrap();
+    std::fs::write(d.join("data.yaml"), data_yaml).unwrap();
+    std::fs::write(d.join("labelkit.toml"), config).unwrap();
+    std::fs::write(d.join("images/train/a.png"), png(100, 100)).unwrap();
+    std::fs::write(d.join("labels/train/a.txt"), rows).unwrap();
+}
+
 /// K006 points at the `flip_idx:` line of data.yaml, checked through the
 /// hook with a label file (once, though both read the description) and in
 /// the whole dataset.
@@ -273,24 +284,12 @@ fn cvat_and_coco_files_are_never_skipped() {
 fn flip_idx_mismatch_points_at_the_flip_idx_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::create_dir_all(d.join("images/train")).unwrap();
-    std::fs::create_dir_all(d.join("labels/train")).unwrap();
-    std::fs::write(
-        d.join("data.yaml"),
+    configured_dataset(
+        d,
         "path: .\ntrain: images/train\nkpt_shape: [3, 3]\nflip_idx: [0, 1, 2]\nnames:\n  0: face\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("labelkit.toml"),
         "[keypoints.face]\nnames = [\"left_eye\", \"right_eye\", \"nose\"]\nflip-pairs = [[0, 1]]\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("images/train/a.png"), png(100, 100)).unwrap();
-    std::fs::write(
-        d.join("labels/train/a.txt"),
         "0 0.5 0.5 0.4 0.4 0.4 0.4 2 0.6 0.4 2 0.5 0.5 2\n",
-    )
-    .unwrap();
+    );
     let k006 = "data.yaml:4:1: K006 flip_idx entry 0 (`left_eye`) is 0, the schema's left/right pairs give 1";
     let o = hook(&["labels/train/a.txt", "data.yaml"], d);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -719,20 +718,12 @@ fn labelimg_classes_txt_is_a_class_list() {
 fn configuration_names_that_do_not_resolve_point_at_labelkit_toml() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::create_dir_all(d.join("images/train")).unwrap();
-    std::fs::create_dir_all(d.join("labels/train")).unwrap();
-    std::fs::write(
-        d.join("data.yaml"),
+    configured_dataset(
+        d,
         "train: images/train\nval: images/train\nnames: [Face, Eyes, hand, hand-left, HAND_LEFT, hand_right]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("labelkit.toml"),
         "select = [\"A003\", \"D008\"]\n\n[schema.parts]\neye = \"face\"\n\n[[schema.companions]]\nobject = \"hand\"\none-of = [\"hand_left\", \"hand_right\"]\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("images/train/a.png"), png(100, 100)).unwrap();
-    std::fs::write(d.join("labels/train/a.txt"), "2 0.5 0.5 0.4 0.4\n").unwrap();
+        "2 0.5 0.5 0.4 0.4\n",
+    );
     let expected = [
         "labelkit.toml:4:1: D008 configuration name `eye` matches no class of the dataset; closest: `Eyes`",
         "labelkit.toml:8:11: D008 configuration name `hand_left` matches 2 classes of the dataset: `hand-left`, `HAND_LEFT`; it is used for none",

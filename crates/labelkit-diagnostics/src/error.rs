@@ -124,3 +124,24 @@ impl ParseError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_markers_are_whole_marker_lines() {
+        assert_eq!(conflict_marker(b"<<<<<<< HEAD\n{}\n"), Some(0));
+        assert_eq!(conflict_marker(b"a\r\n=======\r\nb\n"), Some(3));
+        assert_eq!(conflict_marker(b"a\n>>>>>>>\n"), Some(2));
+        assert_eq!(conflict_marker(b"a\n||||||| base\n"), Some(2));
+        // Not markers: eight characters, text after `=======`, indented.
+        assert_eq!(conflict_marker(b"<<<<<<<<\n"), None);
+        assert_eq!(conflict_marker(b"======= title\n"), None);
+        assert_eq!(conflict_marker(b" <<<<<<< HEAD\n"), None);
+        assert_eq!(conflict_marker(b"<<<<<<"), None);
+        let e = ParseError::conflict_marker("a.json", b"{\n=======\n").unwrap();
+        assert_eq!((e.location.line, e.location.column), (2, 1));
+        assert!(e.message.starts_with("git merge conflict marker `=======`"));
+    }
+}
