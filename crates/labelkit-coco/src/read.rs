@@ -81,11 +81,13 @@ const TASK_PREFIXES: [&str; 6] = [
 
 /// The subset a COCO file holds by its name: `val` of
 /// `instances_val.json`, `val2017` of `person_keypoints_val2017.json`; none
-/// for another name or CVAT's `default` (no subset).
+/// for another name, CVAT's `default` (no subset), or a name with more
+/// parts (`instances_val2014_fakebbox100_results.json`, a results file).
 fn subset_of_file_name(path: &Path) -> Option<String> {
     let stem = path.file_stem()?.to_str()?;
     let subset = TASK_PREFIXES.iter().find_map(|p| stem.strip_prefix(p))?;
-    (!subset.is_empty() && subset != "default").then(|| subset.to_owned())
+    let plain = !subset.is_empty() && !subset.contains(['_', '.', ' ']);
+    (plain && subset != "default").then(|| subset.to_owned())
 }
 
 pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
