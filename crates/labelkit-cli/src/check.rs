@@ -2,14 +2,16 @@
 //!
 //! Paths come from a person (`labelkit check data/`) or from pre-commit,
 //! which passes the changed files one by one. So:
-//! - a folder, a CVAT or COCO file, or an `obj.data` is read as a whole
-//!   dataset;
+//! - a folder or a CVAT or COCO file is read as a whole dataset;
 //! - a YOLO label `.txt` is read alone, with the classes of the dataset
 //!   found by walking up; label files of one dataset are checked as a group,
 //!   and dataset-wide rules (class counts, unused classes) are left out,
 //!   since a few files are not the dataset;
-//! - a `data.yaml` or `obj.names` is checked on its own (it parses, its
-//!   `flip_idx` is a left/right permutation), without reading every label;
+//! - a `data.yaml`, `obj.data`, `obj.names` or LabelImg `classes.txt` is
+//!   checked as its dataset's description: read as the dataset's reader
+//!   reads it (so refused as the whole dataset is), with the dataset's label
+//!   files read against its classes, but only what concerns the
+//!   description and the classes is reported (a folder is the whole check);
 //! - a `.txt` in a YOLO dataset's label tree is a label file whatever it
 //!   holds, so a malformed one has its bad rows reported;
 //! - anything else (`README.txt`, `package.json`, an image list, an empty
