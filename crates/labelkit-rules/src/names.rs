@@ -224,6 +224,51 @@ fn edits_within(a: &[char], b: &[char], limit: usize, row: &mut Vec<usize>) -> O
     row.last().copied().filter(|&d| d <= limit)
 }
 
+/// Where a label name of the configuration first stands in its TOML text:
+/// as a key or a string value of the tables that name labels (`[schema]`,
+/// `[keypoints]`), earliest first. `None` when the text does not parse or
+/// does not hold the name.
+pub(crate) fn config_name_span(text: &str, name: &str) -> Option<labelkit_diagnostics::ByteSpan> {
+    use toml::de::{DeTable, DeValue};
+    fn walk(
+        value: &DeValue<'_>,
+        span: std::ops::Range<usize>,
+        name: &str,
+        best: &mut Option<std::ops::Range<usize>>,
+    ) {
+        fn keep(best: &mut Option<std::ops::Range<usize>>, s: std::ops::Range<usize>) {
+            if best.as_ref().is_none_or(|b| s.start < b.start) {
+                *best = Some(s);
+            }
+        }
+        match value {
+            DeValue::String(s) if s.as_ref() == name => keep(best, span),
+            DeValue::Array(items) => {
+                for item in items {
+                    walk(item.get_ref(), item.span(), name, best);
+                }
+            }
+            DeValue::Table(table) => {
+                for (key, value) in table {
+                    if key.get_ref().as_ref() == name {
+                        keep(best, key.span());
+                    }
+                    walk(value.get_ref(), value.span(), name, best);
+                }
+            }
+            _ => {}
+        }
+    }
+    let root = DeTable::parse(text).ok()?;
+    let mut best = None;
+    for (key, value) in root.get_ref() {
+        if matches!(key.get_ref().as_ref(), "schema" | "keypoints") {
+            walk(value.get_ref(), value.span(), name, &mut best);
+        }
+    }
+    best.map(|r| labelkit_diagnostics::ByteSpan::new(r.start, r.end))
+}
+
 #[cfg(test)]
 mod tests {
     use labelkit_model::Label;
@@ -318,49 +363,4 @@ mod tests {
         assert_eq!(edits_within(&c("kitten"), &c("sitting"), 2, &mut row), None);
         assert_eq!(edits_within(&c("abc"), &c("xyz"), 2, &mut row), None);
     }
-}
-
-/// Where a label name of the configuration first stands in its TOML text:
-/// as a key or a string value of the tables that name labels (`[schema]`,
-/// `[keypoints]`), earliest first. `None` when the text does not parse or
-/// does not hold the name.
-pub(crate) fn config_name_span(text: &str, name: &str) -> Option<labelkit_diagnostics::ByteSpan> {
-    use toml::de::{DeTable, DeValue};
-    fn walk(
-        value: &DeValue<'_>,
-        span: std::ops::Range<usize>,
-        name: &str,
-        best: &mut Option<std::ops::Range<usize>>,
-    ) {
-        fn keep(best: &mut Option<std::ops::Range<usize>>, s: std::ops::Range<usize>) {
-            if best.as_ref().is_none_or(|b| s.start < b.start) {
-                *best = Some(s);
-            }
-        }
-        match value {
-            DeValue::String(s) if s.as_ref() == name => keep(best, span),
-            DeValue::Array(items) => {
-                for item in items {
-                    walk(item.get_ref(), item.span(), name, best);
-                }
-            }
-            DeValue::Table(table) => {
-                for (key, value) in table {
-                    if key.get_ref().as_ref() == name {
-                        keep(best, key.span());
-                    }
-                    walk(value.get_ref(), value.span(), name, best);
-                }
-            }
-            _ => {}
-        }
-    }
-    let root = DeTable::parse(text).ok()?;
-    let mut best = None;
-    for (key, value) in root.get_ref() {
-        if matches!(key.get_ref().as_ref(), "schema" | "keypoints") {
-            walk(value.get_ref(), value.span(), name, &mut best);
-        }
-    }
-    best.map(|r| labelkit_diagnostics::ByteSpan::new(r.start, r.end))
 }
