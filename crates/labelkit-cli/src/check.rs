@@ -2,14 +2,16 @@
 //!
 //! Paths come from a person (`labelkit check data/`) or from pre-commit,
 //! which passes the changed files one by one. So:
-//! - a folder, a CVAT or COCO file, or an `obj.data` is read as a whole
-//!   dataset;
+//! - a folder or a CVAT or COCO file is read as a whole dataset;
 //! - a YOLO label `.txt` is read alone, with the classes of the dataset
 //!   found by walking up; label files of one dataset are checked as a group,
 //!   and dataset-wide rules (class counts, unused classes) are left out,
 //!   since a few files are not the dataset;
-//! - a `data.yaml` or `obj.names` is checked on its own (it parses, its
-//!   `flip_idx` is a left/right permutation), without reading every label;
+//! - a `data.yaml`, `obj.data`, `obj.names` or LabelImg `classes.txt` is
+//!   checked as its dataset's description: read as the dataset's reader
+//!   reads it (so refused as the whole dataset is), with the dataset's label
+//!   files read against its classes, but only what concerns the
+//!   description and the classes is reported (a folder is the whole check);
 //! - a `.txt` in a YOLO dataset's label tree is a label file whatever it
 //!   holds, so a malformed one has its bad rows reported;
 //! - anything else (`README.txt`, `package.json`, an image list, an empty
@@ -24,7 +26,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context as _};
 use labelkit::rules::{Baseline, Checker, Config, Registry, Selection, SelectionOverrides};
 use labelkit::{
-    Diagnostic, Format, Loaded, OutputFormat, ReadOptions, RenderOptions, Severity, SourceMap,
+    Diagnostic, Format, Loaded, OutputFormat, ReadOptions, RenderOptions, Severity, SourceFile,
+    SourceMap,
 };
 
 use crate::args::{CheckArgs, OutputFormatArg};
@@ -99,7 +102,12 @@ pub(crate) fn plan(
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         let is_yolo = matches!(format, Format::YoloUltralytics | Format::YoloDarknet);
-        if is_yolo && (name == "obj.names" || ext == "yaml" || ext == "yml") {
+        let description = name == "obj.names"
+            || ext == "yaml"
+            || ext == "yml"
+            || ext == "data"
+            || labelkit::yolo::is_class_list(path);
+        if is_yolo && description {
             targets.push(Target::Description {
                 path: path.clone(),
                 format,
@@ -155,13 +163,19 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     overrides.extend_select.clone_from(&args.extend_select);
     overrides.ignore.clone_from(&args.ignore);
     let whole = Selection::with_overrides(config, &overrides);
-    // A few label files are not the dataset: dataset-wide rules (class
-    // counts, unused classes, missing images) would report nonsense.
-    overrides.ignore.push("D".to_owned());
-    let partial = Selection::with_overrides(config, &overrides);
-
     let mut registry = Registry::builtin();
     load_plugins(&mut registry, &loaded, &args.plugin)?;
+    // A few label files are not the dataset: dataset-wide rules (class
+    // counts, unused classes, missing images) would report nonsense. A
+    // configuration name that matches no class (D008) is about the classes
+    // alone, which a label file's check reads too.
+    overrides.ignore.extend(
+        registry
+            .rules()
+            .map(|m| m.code.clone())
+            .filter(|c| c.starts_with('D') && c != "D008"),
+    );
+    let partial = Selection::with_overrides(config, &overrides);
 
     // What the baseline may not replace or go into, grown with each read:
     // the inputs as given, the configuration in use, then every file read
@@ -194,10 +208,10 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
             }
             Target::Dataset { path, format } => {
                 ui.progress(&format!("[{}/{total}] reading {}", n + 1, path.display()));
-                let loaded = labelkit::read(path, Some(*format), &options)?;
+                let mut loaded = labelkit::read(path, Some(*format), &options)?;
                 guard_read(&mut guard, path, *format, &loaded);
                 ui.progress(&format!("[{}/{total}] checking {}", n + 1, path.display()));
-                let found = Checker::new(&registry, config, whole.clone()).check(&loaded);
+                let found = checker(&registry, config, whole.clone(), &mut loaded).check(&loaded);
                 absorb(&mut sources, &mut diagnostics, loaded, found);
             }
             Target::LabelFiles { files, format, .. } => {
@@ -209,7 +223,7 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                         i + 1,
                         files.len()
                     ));
-                    let loaded = labelkit::read(file, Some(*format), &options)?;
+                    let mut loaded = labelkit::read(file, Some(*format), &options)?;
                     guard_read(&mut guard, file, *format, &loaded);
                     // Plugins may read the label files beside this one (a
                     // copy's original, an original's copies).
@@ -218,7 +232,7 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                         *format,
                         options.clone(),
                     );
-                    let found = Checker::new(&registry, config, partial.clone())
+                    let found = checker(&registry, config, partial.clone(), &mut loaded)
                         .with_neighbours(std::sync::Arc::new(neighbours))
                         .check(&loaded);
                     absorb(&mut sources, &mut diagnostics, loaded, found);
@@ -226,17 +240,16 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
             }
             Target::Description { path, format } => {
                 ui.progress(&format!("[{}/{total}] checking {}", n + 1, path.display()));
-                let read = read_description(path, &options, |loaded| {
+                let (mut loaded, labels) = read_description(path, *format, &options, |loaded| {
                     guard_read(&mut guard, path, *format, loaded);
                 })?;
-                let Some(loaded) = read else {
-                    ui.note(&format!(
-                        "labelkit: skipped {}: no label file found to read it with",
-                        path.display()
-                    ));
-                    continue;
-                };
-                let found = Checker::new(&registry, config, partial.clone()).check(&loaded);
+                ui.note(&format!(
+                    "labelkit: checked {} as the description of its dataset ({}, {} read against it)",
+                    path.display(),
+                    plural(loaded.dataset.labels.labels.len(), "class", "classes"),
+                    plural(labels, "label file", "label files"),
+                ));
+                let found = checker(&registry, config, partial.clone(), &mut loaded).check(&loaded);
                 absorb(&mut sources, &mut diagnostics, loaded, found);
             }
         }
@@ -327,6 +340,28 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     Ok(u8::from(errors > 0))
 }
 
+/// The checker of one read. The configuration file joins the read's
+/// sources, so that a finding about a name of the configuration (D008)
+/// points at the name in it.
+fn checker<'r>(
+    registry: &'r Registry,
+    config: &'r Config,
+    selection: Selection,
+    loaded: &mut Loaded,
+) -> Checker<'r> {
+    let checker = Checker::new(registry, config, selection);
+    let Some(path) = &config.path else {
+        return checker;
+    };
+    // Found by walking up, the path is absolute: shown relative to the
+    // current folder when it lies below it, as the other files are.
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.clone());
+    checker.with_config_file(loaded.sources.add(SourceFile::lazy(shown)))
+}
+
 /// Refuses a baseline output that `guard` protects, or an existing file
 /// that is not a baseline.
 fn check_baseline_output(guard: &labelkit::OutputGuard, file: &Path) -> anyhow::Result<()> {
@@ -367,28 +402,35 @@ fn output_format(arg: OutputFormatArg) -> OutputFormat {
     }
 }
 
-/// Reads a YOLO dataset description (`data.yaml`, `obj.names`) without
-/// reading the whole dataset: the description is read through one label
-/// file of the dataset, and only what concerns the description is kept (its
-/// classes, keypoint shape and `flip_idx`, and the problems found in it).
-/// `None` when the dataset has no label file yet. `read` sees the whole
-/// read (the label file and its image) before it is trimmed.
+/// Reads a YOLO dataset description (`data.yaml`, `obj.data`,
+/// `obj.names`) as the reader of its dataset does: a description the
+/// dataset check refuses (no `train:`, a syntax error) is the same error
+/// at the same place. The dataset's label files are read against its
+/// classes, so a class list that no longer covers them is reported (F003
+/// at each row whose class it does not declare); of the findings about the
+/// label files only those are kept (the rest are each file's own check),
+/// and of the dataset only what concerns the description (its classes,
+/// keypoint shape and `flip_idx`, and the problems found in it). Returns
+/// the trimmed read and how many label files were read against it. `read`
+/// sees the whole read before it is trimmed.
 fn read_description(
     path: &Path,
+    format: Format,
     options: &ReadOptions,
     read: impl FnOnce(&Loaded),
-) -> anyhow::Result<Option<Loaded>> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut visited = labelkit::yolo::VisitedFolders::new();
-    let Some(label) = first_label_file(dir, 0, &mut visited) else {
-        return Ok(None);
-    };
-    let mut loaded = labelkit::read(&label, Some(Format::YoloUltralytics), options)?;
+) -> anyhow::Result<(Loaded, usize)> {
+    let mut loaded = labelkit::read(path, Some(format), options)?;
     read(&loaded);
-    let described = loaded.spans.dataset_file;
+    let labels = loaded
+        .dataset
+        .images
+        .iter()
+        .filter(|i| {
+            !i.extra
+                .iter()
+                .any(|(k, _)| k == labelkit::model::keys::LABEL_FILE)
+        })
+        .count();
     loaded.dataset.images.clear();
     loaded.dataset.annotations.clear();
     loaded.dataset.tracks.clear();
@@ -396,51 +438,29 @@ fn read_description(
     loaded.spans.annotations.clear();
     loaded.spans.tracks.clear();
     loaded.measurements = labelkit::diagnostics::Measurements::default();
-    let same_file = |d: &Diagnostic| match (&d.primary, described) {
-        (Some(label), Some(file)) => label.file == file,
-        _ => d.path.as_deref().is_some_and(|p| p == path),
+    let description = |p: &Path| {
+        p == path
+            || p.extension().is_some_and(|e| {
+                ["yaml", "yml", "data", "names"]
+                    .iter()
+                    .any(|d| e.eq_ignore_ascii_case(d))
+            })
+            || labelkit::yolo::is_class_list(p)
     };
-    loaded.issues.retain(same_file);
-    Ok(Some(loaded))
-}
-
-/// A `.txt` label file below `dir` (in a `labels` folder or a darknet
-/// `obj_<subset>_data` folder), searched breadth-first a few levels deep,
-/// entering each folder once (a symlink loop would multiply the search).
-fn first_label_file(
-    dir: &Path,
-    depth: usize,
-    visited: &mut labelkit::yolo::VisitedFolders,
-) -> Option<PathBuf> {
-    if depth > 4 || !visited.first_visit(dir) {
-        return None;
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
+    let sources = &loaded.sources;
+    let in_description = |d: &Diagnostic| match &d.primary {
+        Some(label) => sources
+            .get(label.file)
+            .is_some_and(|f| description(f.path())),
+        None => d.path.as_deref().is_some_and(description),
+    };
+    let undeclared = labelkit::ReadIssue::UnknownClass.code();
+    let kept: Vec<Diagnostic> = std::mem::take(&mut loaded.issues)
+        .into_iter()
+        .filter(|d| d.code == undeclared || in_description(d))
         .collect();
-    entries.sort();
-    let in_label_dir = dir.components().any(|c| {
-        let c = c.as_os_str().to_string_lossy();
-        c == "labels" || (c.starts_with("obj_") && c.ends_with("_data"))
-    });
-    if in_label_dir {
-        if let Some(file) = entries
-            .iter()
-            .find(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt")))
-        {
-            return Some(file.clone());
-        }
-    }
-    entries
-        .iter()
-        .filter(|p| p.is_dir())
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .find_map(|p| first_label_file(p, depth + 1, visited))
+    loaded.issues = kept;
+    Ok((loaded, labels))
 }
 
 /// A configuration and where it came from, which decides whether its

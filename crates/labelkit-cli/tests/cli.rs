@@ -1407,8 +1407,16 @@ fn check_write_baseline_replaces_only_baselines_and_stays_out_of_dataset_folders
             .collect();
         let o = labelkit(&args, d);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        // A data.yaml among the inputs is checked (and says so) before the
+        // baseline is refused.
+        let err = stderr(&o);
+        let err: String = err
+            .lines()
+            .filter(|l| !l.starts_with("labelkit: checked ds/data.yaml as the description"))
+            .map(|l| format!("{l}\n"))
+            .collect();
         assert_eq!(
-            stderr(&o),
+            err,
             format!("labelkit: error: --write-baseline: {message}\n"),
             "{args:?}"
         );
@@ -2526,4 +2534,89 @@ fn the_readme_sample_finding_is_real() {
         "README: {sample}\ncheck:\n{}",
         stdout(&o)
     );
+}
+
+/// Datumaro's `instances_val.json`: its images are the `val` subset, as the
+/// file's name says (`instances_<subset>.json`), in YOLO and CVAT output.
+#[test]
+fn coco_subset_comes_from_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo_root().join(
+        "tests/corpus/datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json",
+    );
+    let src = src.to_str().unwrap();
+    let o = labelkit(&["convert", src, "--to", "yolo", "-o", "y"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("y/labels/val/b.txt").is_file());
+    assert!(!dir.path().join("y/labels/train").exists());
+    let yaml = std::fs::read_to_string(dir.path().join("y/data.yaml")).unwrap();
+    assert!(yaml.lines().any(|l| l == "val: images/val"), "{yaml}");
+    assert!(yaml.lines().any(|l| l == "train: images/val"), "{yaml}");
+    let o = labelkit(&["convert", src, "--to", "cvat", "-o", "c.xml"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let xml = std::fs::read_to_string(dir.path().join("c.xml")).unwrap();
+    assert!(
+        xml.contains("<image id=\"40\" name=\"b.jpg\" subset=\"val\""),
+        "{xml}"
+    );
+}
+
+/// COCO `attributes: {x: 1, y: "hello"}` on label `a`: the CVAT output
+/// declares both on the label (`x` a number, `y` text), so the number comes
+/// back as a number.
+#[test]
+fn cvat_output_declares_the_attributes_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo_root().join(
+        "tests/corpus/datumaro-cvat-ai/tests/assets/coco_dataset/coco_instances/annotations/instances_val.json",
+    );
+    let o = labelkit(
+        &[
+            "convert",
+            src.to_str().unwrap(),
+            "--to",
+            "cvat",
+            "-o",
+            "c.xml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let xml = std::fs::read_to_string(dir.path().join("c.xml")).unwrap();
+    let label_a = xml
+        .split("<label>")
+        .find(|l| l.contains("<name>a</name>"))
+        .expect("label a");
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    assert!(
+        squeeze(label_a).contains(&squeeze(
+            "<attribute><name>x</name><mutable>False</mutable><input_type>number</input_type>\
+             <default_value>1</default_value><values>1\n1\n1</values></attribute>"
+        )),
+        "{label_a}"
+    );
+    assert!(
+        squeeze(label_a).contains(&squeeze(
+            "<attribute><name>y</name><mutable>False</mutable><input_type>text</input_type>\
+             <default_value></default_value><values></values></attribute>"
+        )),
+        "{label_a}"
+    );
+    // Back to COCO: `x` is the number 1 again, `y` the text.
+    let o = labelkit(
+        &["convert", "c.xml", "--to", "coco", "-o", "back.json"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let back: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("back.json")).unwrap())
+            .unwrap();
+    let attrs = back["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|a| a.get("attributes").filter(|x| x.get("x").is_some()))
+        .expect("attributes");
+    assert_eq!(attrs["x"], serde_json::json!(1));
+    assert_eq!(attrs["y"], serde_json::json!("hello"));
 }

@@ -266,6 +266,17 @@ fn cvat_and_coco_files_are_never_skipped() {
     );
 }
 
+/// A dataset of one 100x100 image `images/train/a.png` with its label file
+/// (`rows`), `data_yaml` and a `labelkit.toml`.
+fn configured_dataset(d: &Path, data_yaml: &str, config: &str, rows: &str) {
+    std::fs::create_dir_all(d.join("images/train")).unwrap();
+    std::fs::create_dir_all(d.join("labels/train")).unwrap();
+    std::fs::write(d.join("data.yaml"), data_yaml).unwrap();
+    std::fs::write(d.join("labelkit.toml"), config).unwrap();
+    std::fs::write(d.join("images/train/a.png"), png(100, 100)).unwrap();
+    std::fs::write(d.join("labels/train/a.txt"), rows).unwrap();
+}
+
 /// K006 points at the `flip_idx:` line of data.yaml, checked through the
 /// hook with a label file (once, though both read the description) and in
 /// the whole dataset.
@@ -273,24 +284,12 @@ fn cvat_and_coco_files_are_never_skipped() {
 fn flip_idx_mismatch_points_at_the_flip_idx_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::create_dir_all(d.join("images/train")).unwrap();
-    std::fs::create_dir_all(d.join("labels/train")).unwrap();
-    std::fs::write(
-        d.join("data.yaml"),
+    configured_dataset(
+        d,
         "path: .\ntrain: images/train\nkpt_shape: [3, 3]\nflip_idx: [0, 1, 2]\nnames:\n  0: face\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("labelkit.toml"),
         "[keypoints.face]\nnames = [\"left_eye\", \"right_eye\", \"nose\"]\nflip-pairs = [[0, 1]]\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("images/train/a.png"), png(100, 100)).unwrap();
-    std::fs::write(
-        d.join("labels/train/a.txt"),
         "0 0.5 0.5 0.4 0.4 0.4 0.4 2 0.6 0.4 2 0.5 0.5 2\n",
-    )
-    .unwrap();
+    );
     let k006 = "data.yaml:4:1: K006 flip_idx entry 0 (`left_eye`) is 0, the schema's left/right pairs give 1";
     let o = hook(&["labels/train/a.txt", "data.yaml"], d);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -466,5 +465,278 @@ fn augmented_copies_compares_a_changed_file_with_its_neighbours_on_disk() {
         ],
         "{}",
         stderr(&o)
+    );
+}
+
+/// A data.yaml checked alone is read as its dataset's description: one
+/// without `train:` is refused as the dataset check refuses it (exit 2, the
+/// same error at the same place); `nc` disagreeing with `names` is an error
+/// at the `nc:` line; and one line says what was done with it.
+#[test]
+fn a_data_yaml_alone_is_checked_as_its_dataset_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(d, "0 0.5 0.5 0.4 0.6\n");
+    std::fs::write(
+        d.join("data.yaml"),
+        "val: images/train\nnames: {0: person}\n",
+    )
+    .unwrap();
+    let refused = "data.yaml:1:1: `train:` key missing: Ultralytics requires `train` and `val` in every data.yaml";
+    let o = hook(&["data.yaml"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(&format!("labelkit: error: {refused}")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("all checks passed"), "{}", stderr(&o));
+    // The dataset check says the same.
+    let whole = labelkit(&["check", "."], d);
+    assert_eq!(whole.status.code(), Some(2));
+    assert!(stderr(&whole).contains(refused), "{}", stderr(&whole));
+
+    std::fs::write(
+        d.join("data.yaml"),
+        "train: images/train\nval: images/train\nnc: 3\nnames: [person, car]\n",
+    )
+    .unwrap();
+    let nc = "data.yaml:3:1: F002 `nc: 3` but `names` declares 2 classes: Ultralytics refuses a data.yaml whose `nc` and `names` disagree";
+    let o = hook(&["data.yaml"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{nc}\n"));
+    assert_eq!(
+        stderr(&o).lines().next(),
+        Some("labelkit: checked data.yaml as the description of its dataset (2 classes, 1 label file read against it)"),
+        "{}",
+        stderr(&o)
+    );
+    // Everywhere: the label file's check and the whole dataset.
+    let o = hook(&["labels/train/a.txt"], d);
+    assert_eq!(stdout(&o), format!("{nc}\n"));
+    let whole = labelkit(&["check", ".", "--output-format", "concise"], d);
+    assert!(
+        stdout(&whole).lines().any(|l| l == format!("./{nc}")),
+        "{}",
+        stdout(&whole)
+    );
+}
+
+/// A changed class list checks the dataset's label files against it: a
+/// row whose class it no longer declares is an error at the row, a name
+/// declared twice an error at its second line (obj.names and data.yaml).
+#[test]
+fn a_changed_class_list_reports_the_label_files_it_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let dk = dir.path();
+    std::fs::create_dir_all(dk.join("obj_train_data")).unwrap();
+    std::fs::write(
+        dk.join("obj.data"),
+        "classes = 3\ntrain = data/train.txt\nnames = obj.names\n",
+    )
+    .unwrap();
+    std::fs::write(dk.join("obj.names"), "person\ncar\nperson\n\n").unwrap();
+    std::fs::write(dk.join("obj_train_data/a.png"), png(100, 100)).unwrap();
+    std::fs::write(
+        dk.join("obj_train_data/a.txt"),
+        "1 0.5 0.5 0.4 0.6\n12 0.5 0.5 0.2 0.2\n",
+    )
+    .unwrap();
+    std::fs::write(dk.join("obj_train_data/b.png"), png(100, 100)).unwrap();
+    std::fs::write(dk.join("obj_train_data/b.txt"), "0 0.5 0.5 0.4 0.6\n").unwrap();
+    let expected = [
+        "./obj.names:3:1: F005 class name `person` is declared twice: ids 0 and 2",
+        "./obj_train_data/a.txt:2:1: F003 class id 12 is not in `names` (3 classes)",
+    ];
+    for changed in ["obj.names", "obj.data"] {
+        let o = hook(&[changed], dk);
+        assert_eq!(o.status.code(), Some(1), "{changed}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o).lines().collect::<Vec<_>>(),
+            expected,
+            "{changed}"
+        );
+        assert!(
+            stderr(&o).contains(&format!(
+                "labelkit: checked {changed} as the description of its dataset (3 classes, 2 label files read against it)"
+            )),
+            "{}",
+            stderr(&o)
+        );
+    }
+
+    let d = dir.path().join("u");
+    yolo_dataset(&d, "0 0.5 0.5 0.4 0.6\n3 0.5 0.5 0.2 0.2\n");
+    std::fs::write(
+        d.join("data.yaml"),
+        "train: images/train\nval: images/train\nnames:\n  - person\n  - head\n  - person\n",
+    )
+    .unwrap();
+    let o = hook(&["data.yaml"], &d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().collect::<Vec<_>>(),
+        [
+            "data.yaml:6:5: F005 class name `person` is declared twice: ids 0 and 2",
+            "labels/train/a.txt:2:1: F003 class id 3 is not in `names` (3 classes)",
+        ]
+    );
+}
+
+/// A COCO file written on one line (as `json.dump` writes it) after a merge
+/// conflict: an error at the marker, never a skip as XML; the same in CVAT
+/// XML, a YOLO label file and a data.yaml.
+#[test]
+fn merge_conflict_markers_are_errors_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let coco = "{\"images\": [], \"annotations\": [], \"categories\": []}";
+    std::fs::write(
+        d.join("conflict.json"),
+        format!("<<<<<<< HEAD\n{coco}\n=======\n{coco}\n>>>>>>> feature\n"),
+    )
+    .unwrap();
+    let o = hook(&["conflict.json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: conflict.json:1:1: git merge conflict marker `<<<<<<<`: the file is in the middle of a merge; resolve the conflict (keep one side) before it can be read\n"
+    );
+    // Further down a pretty-printed file: at the marker, not at the JSON
+    // error it causes.
+    std::fs::write(
+        d.join("pretty.json"),
+        "{\n  \"images\": [],\n<<<<<<< HEAD\n  \"annotations\": [],\n=======\n  \"annotations\": [ ],\n>>>>>>> b\n  \"categories\": []\n}\n",
+    )
+    .unwrap();
+    let o = hook(&["pretty.json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .starts_with("labelkit: error: pretty.json:3:1: git merge conflict marker `<<<<<<<`"),
+        "{}",
+        stderr(&o)
+    );
+    // A `.json` file is never XML.
+    std::fs::write(d.join("page.json"), "<annotations></annotations>\n").unwrap();
+    let o = hook(&["page.json"], d);
+    assert_eq!(
+        stderr(&o).lines().next(),
+        Some("labelkit: skipped page.json: a .json file that is not JSON (it starts with `<`)")
+    );
+    let cvat = "<annotations><version>1.1</version></annotations>";
+    std::fs::write(
+        d.join("cvat.xml"),
+        format!("<?xml version=\"1.0\"?>\n<<<<<<< HEAD\n{cvat}\n=======\n{cvat}\n>>>>>>> b\n"),
+    )
+    .unwrap();
+    let o = hook(&["cvat.xml"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .starts_with("labelkit: error: cvat.xml:2:1: git merge conflict marker `<<<<<<<`"),
+        "{}",
+        stderr(&o)
+    );
+
+    let ds = d.join("ds");
+    yolo_dataset(
+        &ds,
+        "<<<<<<< HEAD\n0 0.5 0.5 0.4 0.6\n=======\n1 0.5 0.5 0.4 0.6\n>>>>>>> b\n",
+    );
+    let o = hook(&["labels/train/a.txt"], &ds);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().collect::<Vec<_>>(),
+        [
+            "labels/train/a.txt:1:1: F001 git merge conflict marker `<<<<<<<`: resolve the conflict (keep one side)",
+            "labels/train/a.txt:3:1: F001 git merge conflict marker `=======`: resolve the conflict (keep one side)",
+            "labels/train/a.txt:5:1: F001 git merge conflict marker `>>>>>>>`: resolve the conflict (keep one side)",
+        ]
+    );
+    std::fs::write(
+        ds.join("data.yaml"),
+        "train: images/train\n<<<<<<< HEAD\nnames: [person]\n=======\nnames: [person, head]\n>>>>>>> b\n",
+    )
+    .unwrap();
+    let o = hook(&["data.yaml"], &ds);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .starts_with("labelkit: error: data.yaml:2:1: git merge conflict marker `<<<<<<<`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// LabelImg writes its YOLO class list `classes.txt` into the folder of the
+/// label files: it is read as a class list (a name twice is an error at its
+/// line), never as the label file of an image `classes.jpg`.
+#[test]
+fn labelimg_classes_txt_is_a_class_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(d, "0 0.5 0.5 0.4 0.6\n");
+    std::fs::write(d.join("labels/train/classes.txt"), "person\nhead\n").unwrap();
+    let o = hook(&["labels/train/classes.txt"], d);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stdout(&o), stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o).lines().collect::<Vec<_>>(),
+        [
+            "labelkit: checked labels/train/classes.txt as the description of its dataset (2 classes, 1 label file read against it)",
+            "labelkit: all checks passed",
+        ]
+    );
+    let whole = labelkit(&["check", ".", "--output-format", "concise"], d);
+    assert_eq!(whole.status.code(), Some(0), "{}", stdout(&whole));
+    assert!(!stdout(&whole).contains("classes"), "{}", stdout(&whole));
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("out.json");
+    let conv = labelkit(
+        &["convert", ".", "--to", "coco", "-o", out.to_str().unwrap()],
+        d,
+    );
+    assert_eq!(conv.status.code(), Some(0), "{}", stderr(&conv));
+    let coco: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(coco["images"].as_array().unwrap().len(), 1);
+
+    std::fs::write(d.join("labels/train/classes.txt"), "person\nhead\nperson\n").unwrap();
+    let o = hook(&["labels/train/classes.txt"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "labels/train/classes.txt:3:1: F005 class name `person` is declared twice: ids 0 and 2\n"
+    );
+}
+
+/// A configuration name that resolves to no class, or to two, is D008 at
+/// the name in labelkit.toml, also when the hook checks a label file
+/// alone; A003 of a group one of whose names matched two classes says so.
+#[test]
+fn configuration_names_that_do_not_resolve_point_at_labelkit_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    configured_dataset(
+        d,
+        "train: images/train\nval: images/train\nnames: [Face, Eyes, hand, hand-left, HAND_LEFT, hand_right]\n",
+        "select = [\"A003\", \"D008\"]\n\n[schema.parts]\neye = \"face\"\n\n[[schema.companions]]\nobject = \"hand\"\none-of = [\"hand_left\", \"hand_right\"]\n",
+        "2 0.5 0.5 0.4 0.4\n",
+    );
+    let expected = [
+        "labelkit.toml:4:1: D008 configuration name `eye` matches no class of the dataset; closest: `Eyes`",
+        "labelkit.toml:8:11: D008 configuration name `hand_left` matches 2 classes of the dataset: `hand-left`, `HAND_LEFT`; it is used for none",
+        "labels/train/a.txt:1:1: A003 `hand` has none of `hand_right` (`hand_left` of the configuration matches several classes and stands for none: see D008)",
+    ];
+    let o = hook(&["labels/train/a.txt"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().collect::<Vec<_>>(), expected);
+    let whole = labelkit(&["check", ".", "--output-format", "concise"], d);
+    let whole_out = stdout(&whole);
+    assert_eq!(
+        whole_out.lines().collect::<Vec<_>>(),
+        expected,
+        "{whole_out}"
     );
 }

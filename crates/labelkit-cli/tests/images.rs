@@ -277,10 +277,11 @@ fn coco_keypoints_through_yolo_keep_every_point_and_visibility() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("notes"), "{}", stderr(&o));
-    // The images are linked in where data.yaml names them.
+    // The images are linked in where data.yaml names them: the subset
+    // `val2017` of the file's name.
     let yaml = std::fs::read_to_string(d.join("y/data.yaml")).unwrap();
-    assert!(yaml.contains("train: images/train\n"), "{yaml}");
-    let linked = d.join("y/images/train/000000000785.jpg");
+    assert!(yaml.contains("val: images/val2017\n"), "{yaml}");
+    let linked = d.join("y/images/val2017/000000000785.jpg");
     assert!(linked.symlink_metadata().unwrap().file_type().is_symlink());
     assert_eq!(
         std::fs::canonicalize(&linked).unwrap(),
@@ -349,17 +350,19 @@ fn coco_keypoints_without_images_write_labels_and_refuse_to_come_back() {
         [
             "  4 x images not found (the first, \"000000000785.jpg\", was looked for at \
              annotations/000000000785.jpg, val2017/000000000785.jpg; its place in the output \
-             is images/train/000000000785.jpg): labels written without them"
+             is images/val2017/000000000785.jpg): labels written without them"
         ],
         "{err}"
     );
     assert_eq!(
-        std::fs::read_dir(d.join("y/labels/train")).unwrap().count(),
+        std::fs::read_dir(d.join("y/labels/val2017"))
+            .unwrap()
+            .count(),
         4
     );
     assert!(!d.join("y/images").exists());
     let yaml = std::fs::read_to_string(d.join("y/data.yaml")).unwrap();
-    assert!(yaml.contains("train: images/train\n"), "{yaml}");
+    assert!(yaml.contains("train: images/val2017\n"), "{yaml}");
 
     let o = labelkit(&["convert", "y", "--to", "coco", "-o", "back.json"], d);
     let err = stderr(&o);
@@ -368,8 +371,8 @@ fn coco_keypoints_without_images_write_labels_and_refuse_to_come_back() {
     assert!(
         err.starts_with(
             "labelkit: error: 4 of 4 images have no known size \
-             (\"images/train/000000000785.jpg\", \"images/train/000000040083.jpg\", \
-             \"images/train/000000196141.jpg\", 1 more)"
+             (\"images/val2017/000000000785.jpg\", \"images/val2017/000000040083.jpg\", \
+             \"images/val2017/000000196141.jpg\", 1 more)"
         ),
         "{err}"
     );
@@ -439,14 +442,24 @@ fn images_are_found_where_the_common_layouts_put_them() {
     coco_one(&d.join("e/instances_default.json"), "a.png");
     std::fs::create_dir_all(d.join("e/images")).unwrap();
     std::fs::write(d.join("e/images/a.png"), png(20, 10)).unwrap();
-    for (input, source) in [
-        ("a/annotations/instances_train.json", "a/images/train/a.png"),
+    // The subset is the file name's (`train2017`; CVAT's `default` is none).
+    for (input, source, subset) in [
+        (
+            "a/annotations/instances_train.json",
+            "a/images/train/a.png",
+            "train",
+        ),
         (
             "b/annotations/instances_train2017.json",
             "b/train2017/a.png",
+            "train2017",
         ),
-        ("c/annotations/instances_train.json", "c/train2017/a.png"),
-        ("e/instances_default.json", "e/images/a.png"),
+        (
+            "c/annotations/instances_train.json",
+            "c/train2017/a.png",
+            "train",
+        ),
+        ("e/instances_default.json", "e/images/a.png", "train"),
     ] {
         let out = format!("out-{}", &input[..1]);
         let o = labelkit(
@@ -457,7 +470,7 @@ fn images_are_found_where_the_common_layouts_put_them() {
         );
         assert_eq!(o.status.code(), Some(0), "{input}: {}", stderr(&o));
         assert_eq!(
-            std::fs::read(d.join(&out).join("images/train/a.png")).unwrap(),
+            std::fs::read(d.join(&out).join(format!("images/{subset}/a.png"))).unwrap(),
             std::fs::read(d.join(source)).unwrap(),
             "{input}"
         );
@@ -570,7 +583,7 @@ fn a_layout_folder_linked_out_of_the_dataset_is_not_searched() {
         "{err}"
     );
     assert!(!d.join("y/images").exists());
-    assert!(d.join("y/labels/train/a.txt").is_file());
+    assert!(d.join("y/labels/val2017/a.txt").is_file());
 }
 
 /// The default links images in (a symlink here); `--images reference`

@@ -224,8 +224,14 @@ fn a_misspelt_configuration_name_is_reported_with_the_closest_classes() {
     let (_, lines) = check(&[".", "--select", "D008"], dir.path());
     assert_eq!(
         lines,
-        ["./data.yaml: D008 configuration name `faces` matches no class of the dataset; closest: `Face`"]
+        ["labelkit.toml:20:7: D008 configuration name `faces` matches no class of the dataset; closest: `Face`"]
     );
+    // The place is the name's first use in the configuration.
+    let text = std::fs::read_to_string(dir.path().join("labelkit.toml")).unwrap();
+    let first = text.find("faces").unwrap();
+    let line = text[..first].matches('\n').count() + 1;
+    let column = first - text[..first].rfind('\n').map_or(0, |i| i + 1) + 1;
+    assert_eq!((line, column), (20, 8), "{text}");
 }
 
 #[test]

@@ -36,9 +36,37 @@ fn parse_error(
     patched: Option<&Patched>,
     e: &serde_json::Error,
 ) -> Error {
+    // Valid JSON never has a conflict marker at a line start: only a file
+    // that does not parse is searched for one.
+    if let Some(conflict) = ParseError::conflict_marker(path, text) {
+        return Error::Parse(conflict);
+    }
     let (offset, message) = json::error_offset(patched.map_or(text, |p| &p.text), e);
     let offset = patched.map_or(offset, |p| p.original(offset));
     Error::Parse(ParseError::at_offset(path, text, offset, message))
+}
+
+/// The file-name prefixes of COCO's annotation files, `<task>_<subset>.json`
+/// (as COCO names them, `instances_val2017.json`, and as Datumaro and CVAT
+/// write and read them).
+const TASK_PREFIXES: [&str; 6] = [
+    "instances_",
+    "person_keypoints_",
+    "captions_",
+    "image_info_",
+    "labels_",
+    "panoptic_",
+];
+
+/// The subset a COCO file holds by its name: `val` of
+/// `instances_val.json`, `val2017` of `person_keypoints_val2017.json`; none
+/// for another name, CVAT's `default` (no subset), or a name with more
+/// parts (`instances_val2014_fakebbox100_results.json`, a results file).
+fn subset_of_file_name(path: &Path) -> Option<String> {
+    let stem = path.file_stem()?.to_str()?;
+    let subset = TASK_PREFIXES.iter().find_map(|p| stem.strip_prefix(p))?;
+    let plain = !subset.is_empty() && !subset.contains(['_', '.', ' ']);
+    (plain && subset != "default").then(|| subset.to_owned())
 }
 
 pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
@@ -95,11 +123,16 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
             .push((key.to_string(), raw.get().to_owned()));
     }
     let Reader {
-        dataset,
+        mut dataset,
         mut spans,
         issues,
         ..
     } = reader;
+    if let Some(subset) = subset_of_file_name(path) {
+        for image in &mut dataset.images {
+            image.subset.get_or_insert_with(|| subset.clone());
+        }
+    }
     let mut sources = SourceMap::new();
     // A file on disk is read again only if a diagnostic needs its text.
     let file = if path.is_file() {

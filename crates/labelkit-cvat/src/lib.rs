@@ -268,7 +268,11 @@ pub fn read_bytes(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Lo
 
 fn read_inner(path: &Path, bytes: &[u8], _options: &ReadOptions) -> Result<Loaded, Error> {
     let file = labelkit_diagnostics::FileId(0);
-    Ok(read::read(path, file, bytes)?)
+    read::read(path, file, bytes).map_err(|e| {
+        // A conflict's `<<<<<<<` line is never well-formed XML: only a file
+        // that does not parse is searched for one.
+        Error::from(labelkit_diagnostics::ParseError::conflict_marker(path, bytes).unwrap_or(e))
+    })
 }
 
 /// Writes `dataset` to `path` atomically (temporary file, then rename).

@@ -231,7 +231,8 @@ fn project_plain(d: &Dataset) -> Dataset {
     // Labels.
     // Keypoint schemas without element labels gain them, as the writer
     // declares them.
-    let declared = crate::write::with_skeleton_elements(&d.labels.labels, d);
+    let with_attributes = crate::write::declare_used_attributes(&d.labels.labels, d);
+    let declared = crate::write::with_skeleton_elements(&with_attributes, d);
     let mut labels: Vec<Label> = declared
         .iter()
         .map(|l| {

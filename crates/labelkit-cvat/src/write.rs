@@ -278,6 +278,91 @@ fn push_short_decimal(out: &mut String, value: f64) -> bool {
 /// layout of all its elements (when it has none). A label the source used
 /// without declaring it gains none. Appending keeps every existing
 /// [`LabelId`] valid.
+/// `labels` with every attribute the dataset's shapes and tracks use but
+/// their label does not declare added to the label's `<attributes>`, as
+/// CVAT's own COCO import declares them: `number` when every value is a
+/// whole number (`min`, `max`, step 1, so that CVAT reads them back as
+/// numbers), `checkbox` when every value is a bool, `text` otherwise;
+/// mutable when a track uses it. CVAT refuses (or reads as text) an
+/// attribute its label does not declare. Borrowed when nothing is missing.
+pub(crate) fn declare_used_attributes<'l>(
+    labels: &'l [Label],
+    d: &Dataset,
+) -> std::borrow::Cow<'l, [Label]> {
+    use labelkit_model::{AttributeSpec, InputType};
+    // (label, name) -> (values seen, used by a track), in first-use order.
+    let mut used: Vec<((usize, &str), Vec<&AttributeValue>, bool)> = Vec::new();
+    let uses = d
+        .annotations
+        .iter()
+        .map(|a| (a.label, &a.attributes, false))
+        .chain(
+            d.tracks
+                .iter()
+                .flat_map(|t| t.shapes.iter().map(move |s| (t.label, &s.attributes, true))),
+        );
+    for (label, attributes, in_track) in uses {
+        let Some(l) = labels.get(label.index()) else {
+            continue;
+        };
+        if !crate::meta::is_declared(l) {
+            continue;
+        }
+        for (name, value) in attributes.iter() {
+            if l.attributes.iter().any(|s| s.name == name) {
+                continue;
+            }
+            let key = (label.index(), name);
+            match used.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, values, track)) => {
+                    values.push(value);
+                    *track |= in_track;
+                }
+                None => used.push((key, vec![value], in_track)),
+            }
+        }
+    }
+    if used.is_empty() {
+        return std::borrow::Cow::Borrowed(labels);
+    }
+    let mut out = labels.to_vec();
+    for ((label, name), values, mutable) in used {
+        let whole = |v: &&AttributeValue| matches!(v, AttributeValue::Number(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15);
+        let spec = if values.iter().all(whole) {
+            let numbers = values.iter().filter_map(|v| v.as_f64());
+            let min = numbers.clone().fold(f64::INFINITY, f64::min);
+            let max = numbers.fold(f64::NEG_INFINITY, f64::max);
+            AttributeSpec {
+                name: name.to_owned(),
+                input_type: InputType::Number,
+                mutable,
+                default: Some(format!("{min}")),
+                values: vec![format!("{min}"), format!("{max}"), "1".to_owned()],
+            }
+        } else if values.iter().all(|v| matches!(v, AttributeValue::Bool(_))) {
+            AttributeSpec {
+                name: name.to_owned(),
+                input_type: InputType::Checkbox,
+                mutable,
+                default: Some("false".to_owned()),
+                values: vec!["false".to_owned()],
+            }
+        } else {
+            AttributeSpec {
+                name: name.to_owned(),
+                input_type: InputType::Text,
+                mutable,
+                default: Some(String::new()),
+                values: vec![String::new()],
+            }
+        };
+        if let Some(l) = out.get_mut(label) {
+            l.attributes.push(spec);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 pub(crate) fn with_skeleton_elements<'l>(
     labels: &'l [Label],
     d: &Dataset,
@@ -429,7 +514,8 @@ pub(crate) fn write<O: Write>(
         non_finite: false,
         crowd,
     };
-    let declared = with_skeleton_elements(&crowd_labels, d);
+    let with_attributes = declare_used_attributes(&crowd_labels, d);
+    let declared = with_skeleton_elements(&with_attributes, d);
     let labels: &[Label] = &declared;
     w.buf
         .push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");

@@ -48,7 +48,54 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// The byte offset of the first line of `text` that is a git merge
+/// conflict marker (`<<<<<<< ours`, `|||||||`, `=======`, `>>>>>>> theirs`:
+/// seven marker characters at the start of a line, then the end of the
+/// line or a space).
+#[must_use]
+pub fn conflict_marker(text: &[u8]) -> Option<usize> {
+    let mut start = 0usize;
+    for line in text.split(|&b| b == b'\n') {
+        let marker = line.len() >= 7
+            && [b'<', b'|', b'=', b'>']
+                .iter()
+                .any(|&c| line.iter().take(7).all(|&b| b == c))
+            && matches!(line.get(7), None | Some(b' ' | b'\r' | b'\t'));
+        // `=======` stands alone on its line.
+        let bare = line.first() == Some(&b'=');
+        let rest_blank = line
+            .get(7..)
+            .unwrap_or_default()
+            .iter()
+            .all(u8::is_ascii_whitespace);
+        if marker && (!bare || rest_blank) {
+            return Some(start);
+        }
+        start += line.len() + 1;
+    }
+    None
+}
+
 impl ParseError {
+    /// An error at the first git merge conflict marker of `text`, if it has
+    /// one: such a file is neither side of the merge, and a reader would
+    /// otherwise report a confusing syntax error (or read one side
+    /// silently).
+    #[must_use]
+    pub fn conflict_marker(path: impl Into<PathBuf>, text: &[u8]) -> Option<Self> {
+        let offset = conflict_marker(text)?;
+        let marker =
+            String::from_utf8_lossy(text.get(offset..offset + 7).unwrap_or_default()).into_owned();
+        Some(Self::at_offset(
+            path,
+            text,
+            offset,
+            format!(
+                "git merge conflict marker `{marker}`: the file is in the middle of a merge; resolve the conflict (keep one side) before it can be read"
+            ),
+        ))
+    }
+
     /// An error at byte `offset` of `text`.
     #[must_use]
     pub fn at_offset(
@@ -79,5 +126,26 @@ impl ParseError {
             },
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_markers_are_whole_marker_lines() {
+        assert_eq!(conflict_marker(b"<<<<<<< HEAD\n{}\n"), Some(0));
+        assert_eq!(conflict_marker(b"a\r\n=======\r\nb\n"), Some(3));
+        assert_eq!(conflict_marker(b"a\n>>>>>>>\n"), Some(2));
+        assert_eq!(conflict_marker(b"a\n||||||| base\n"), Some(2));
+        // Not markers: eight characters, text after `=======`, indented.
+        assert_eq!(conflict_marker(b"<<<<<<<<\n"), None);
+        assert_eq!(conflict_marker(b"======= title\n"), None);
+        assert_eq!(conflict_marker(b" <<<<<<< HEAD\n"), None);
+        assert_eq!(conflict_marker(b"<<<<<<"), None);
+        let e = ParseError::conflict_marker("a.json", b"{\n=======\n").unwrap();
+        assert_eq!((e.location.line, e.location.column), (2, 1));
+        assert!(e.message.starts_with("git merge conflict marker `=======`"));
     }
 }

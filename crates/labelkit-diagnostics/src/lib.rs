@@ -30,7 +30,7 @@ mod source;
 mod span_table;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
-pub use error::{Located, ParseError};
+pub use error::{conflict_marker, Located, ParseError};
 pub use loaded::Loaded;
 pub use measure::{decimals_of, Measurements, Rounding, SizeUnknown};
 pub use read_issue::ReadIssue;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use labelkit_diagnostics::{
-    Diagnostic, Label, Loaded, Measurements, Severity, SourceMap, SpanTable,
+    Diagnostic, FileId, Label, Loaded, Measurements, Severity, SourceMap, SpanTable,
 };
 use labelkit_model::{AnnotationId, Dataset, DatasetIndex};
 use rayon::prelude::*;
@@ -25,6 +25,7 @@ pub struct Checker<'r> {
     config: &'r Config,
     selection: Selection,
     neighbours: Option<std::sync::Arc<dyn crate::external::Neighbours>>,
+    config_file: Option<FileId>,
 }
 
 impl<'r> Checker<'r> {
@@ -36,6 +37,7 @@ impl<'r> Checker<'r> {
             config,
             selection,
             neighbours: None,
+            config_file: None,
         }
     }
 
@@ -44,6 +46,15 @@ impl<'r> Checker<'r> {
     #[must_use]
     pub fn with_neighbours(mut self, neighbours: std::sync::Arc<dyn crate::Neighbours>) -> Self {
         self.neighbours = Some(neighbours);
+        self
+    }
+
+    /// Where the configuration file is in the sources of what is checked
+    /// (added by the caller): findings about a configuration name (D008)
+    /// point at the name there.
+    #[must_use]
+    pub fn with_config_file(mut self, file: FileId) -> Self {
+        self.config_file = Some(file);
         self
     }
 
@@ -109,14 +120,29 @@ impl<'r> Checker<'r> {
             let Some(meta) = self.registry.get(f.code) else {
                 continue;
             };
-            out.push(to_diagnostic(
+            let config_at =
+                f.config_name
+                    .as_deref()
+                    .zip(self.config_file)
+                    .and_then(|(name, file)| {
+                        let text = sources.get(file)?.text();
+                        let span =
+                            crate::names::config_name_span(std::str::from_utf8(text).ok()?, name)?;
+                        Some((file, span))
+                    });
+            let mut d = to_diagnostic(
                 meta,
                 f.severity.unwrap_or(meta.default_severity),
                 f,
                 dataset,
                 spans,
                 sources,
-            ));
+            );
+            if let Some((file, span)) = config_at {
+                d.path = None;
+                d = d.at(file, span);
+            }
+            out.push(d);
         }
         self.run_externals(dataset, &index, spans, sources, &mut out);
         for issue in issues {
@@ -240,6 +266,7 @@ impl<'r> Checker<'r> {
                     related: Vec::new(),
                     help: f.help,
                     severity: None,
+                    config_name: None,
                 };
                 let mut d = to_diagnostic(
                     meta,

@@ -130,6 +130,15 @@ impl<'d> Resolver<'d> {
         found
     }
 
+    /// Whether `name` matches several classes and so stands for none.
+    pub(crate) fn is_ambiguous(&self, name: &str) -> bool {
+        !self.exact.contains_key(name)
+            && self
+                .normal
+                .get(&normalise_name(name))
+                .is_some_and(|ids| ids.len() > 1)
+    }
+
     /// The problems found, with [`NameProblem::NothingMatches`] when
     /// names were looked up, the dataset has classes and none matched.
     pub(crate) fn finish(mut self) -> Vec<NameProblem> {
@@ -213,6 +222,51 @@ fn edits_within(a: &[char], b: &[char], limit: usize, row: &mut Vec<usize>) -> O
         }
     }
     row.last().copied().filter(|&d| d <= limit)
+}
+
+/// Where a label name of the configuration first stands in its TOML text:
+/// as a key or a string value of the tables that name labels (`[schema]`,
+/// `[keypoints]`), earliest first. `None` when the text does not parse or
+/// does not hold the name.
+pub(crate) fn config_name_span(text: &str, name: &str) -> Option<labelkit_diagnostics::ByteSpan> {
+    use toml::de::{DeTable, DeValue};
+    fn walk(
+        value: &DeValue<'_>,
+        span: std::ops::Range<usize>,
+        name: &str,
+        best: &mut Option<std::ops::Range<usize>>,
+    ) {
+        fn keep(best: &mut Option<std::ops::Range<usize>>, s: std::ops::Range<usize>) {
+            if best.as_ref().is_none_or(|b| s.start < b.start) {
+                *best = Some(s);
+            }
+        }
+        match value {
+            DeValue::String(s) if s.as_ref() == name => keep(best, span),
+            DeValue::Array(items) => {
+                for item in items {
+                    walk(item.get_ref(), item.span(), name, best);
+                }
+            }
+            DeValue::Table(table) => {
+                for (key, value) in table {
+                    if key.get_ref().as_ref() == name {
+                        keep(best, key.span());
+                    }
+                    walk(value.get_ref(), value.span(), name, best);
+                }
+            }
+            _ => {}
+        }
+    }
+    let root = DeTable::parse(text).ok()?;
+    let mut best = None;
+    for (key, value) in root.get_ref() {
+        if matches!(key.get_ref().as_ref(), "schema" | "keypoints") {
+            walk(value.get_ref(), value.span(), name, &mut best);
+        }
+    }
+    best.map(|r| labelkit_diagnostics::ByteSpan::new(r.start, r.end))
 }
 
 #[cfg(test)]

@@ -80,6 +80,10 @@ pub struct Finding {
     /// The severity, when not the rule's default (a companion group's
     /// `required` level).
     pub severity: Option<Severity>,
+    /// A label name of the configuration the finding is about: the finding
+    /// points at it in the configuration file when the checker knows that
+    /// file ([`crate::Checker::with_config_file`]).
+    pub config_name: Option<String>,
 }
 
 impl Finding {
@@ -102,6 +106,7 @@ impl Finding {
             related: Vec::new(),
             help: None,
             severity: None,
+            config_name: None,
         }
     }
 
@@ -118,6 +123,7 @@ impl Finding {
             related: Vec::new(),
             help: None,
             severity: None,
+            config_name: None,
         }
     }
 
@@ -134,7 +140,15 @@ impl Finding {
             related: Vec::new(),
             help: None,
             severity: None,
+            config_name: None,
         }
+    }
+
+    /// Sets the configuration's label name the finding is about.
+    #[must_use]
+    pub fn about_config_name(mut self, name: impl Into<String>) -> Self {
+        self.config_name = Some(name.into());
+        self
     }
 
     /// Sets the label the finding is about.
@@ -180,6 +194,9 @@ pub struct ResolvedGroup {
     pub object: LabelId,
     /// The companion labels present in the dataset.
     pub members: Vec<LabelId>,
+    /// The configuration's companion names that match several classes of
+    /// the dataset, so stand for none (D008 reports them).
+    pub ambiguous: Vec<String>,
     /// Whether one companion is required, at which severity.
     pub required: Option<Severity>,
     /// The matching IoU.
@@ -261,10 +278,17 @@ impl<'a> Context<'a> {
                 g.one_of.iter().filter_map(|m| names.resolve(m)).collect();
             members.sort_unstable();
             members.dedup();
+            let ambiguous = g
+                .one_of
+                .iter()
+                .filter(|m| names.is_ambiguous(m))
+                .cloned()
+                .collect();
             if let Some(object) = object {
                 groups.push(ResolvedGroup {
                     object,
                     members,
+                    ambiguous,
                     required: g.required,
                     iou: g.iou,
                     edge_tolerance: g.edge_tolerance,

@@ -305,7 +305,86 @@ pub(crate) fn parse_data_yaml(
     if out.kpt_shape.is_some() && out.task.is_none() {
         out.task = Some(Task::Pose);
     }
+    if let Some(nc) = out.nc.filter(|_| {
+        map.iter()
+            .any(|(k, _)| as_str(k).as_deref() == Some("names"))
+    }) {
+        if usize::try_from(nc).ok() != Some(out.names.len()) {
+            issues.push(ReadIssue::WrongValueCount.at(
+                file,
+                key_span(text, "nc"),
+                format!(
+                    "`nc: {nc}` but `names` declares {} classes: Ultralytics refuses a data.yaml whose `nc` and `names` disagree",
+                    out.names.len()
+                ),
+            ));
+        }
+    }
+    let names_start = find_key(text, "names", ':').map_or(0, |s| s.end as usize);
+    duplicate_names(
+        &out.names,
+        file,
+        |name, nth| yaml_name_span(text, names_start, name, nth),
+        issues,
+    );
     Ok(out)
+}
+
+/// Reports each class name declared a second time (F005, at the second
+/// declaration): a label file's ids would then name one class twice, and
+/// every converter merges the two. `span_of(name, n)` places the `n`-th
+/// (0-based) declaration of `name`.
+pub(crate) fn duplicate_names(
+    names: &[(u32, String)],
+    file: FileId,
+    span_of: impl Fn(&str, usize) -> ByteSpan,
+    issues: &mut Vec<Diagnostic>,
+) {
+    let mut seen: std::collections::HashMap<&str, (u32, usize)> = std::collections::HashMap::new();
+    for (id, name) in names {
+        match seen.get_mut(name.as_str()) {
+            Some((first, count)) => {
+                issues.push(ReadIssue::DuplicateId.at(
+                    file,
+                    span_of(name, *count),
+                    format!("class name `{name}` is declared twice: ids {first} and {id}"),
+                ));
+                *count += 1;
+            }
+            None => {
+                seen.insert(name.as_str(), (*id, 1));
+            }
+        }
+    }
+}
+
+/// Where the `nth` (0-based) `name` stands in a yaml's `names` (which
+/// starts at `from`): the name as a whole word (quoted or bare, in a block
+/// list, a flow list or a map); `from` when it is not found.
+fn yaml_name_span(text: &str, from: usize, name: &str, nth: usize) -> ByteSpan {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    let mut n = 0;
+    let mut at = from;
+    while let Some(i) = text
+        .get(at..)
+        .and_then(|t| t.find(name))
+        .filter(|_| !name.is_empty())
+    {
+        let start = at + i;
+        let end = start + name.len();
+        let before = text.get(..start).and_then(|t| t.chars().next_back());
+        let after = text.get(end..).and_then(|t| t.chars().next());
+        let is_key = text.get(end..).is_some_and(|t| t.starts_with(':'))
+            && !before.is_some_and(|c| c.is_ascii_digit());
+        if !word(before) && !word(after) && !is_key {
+            if n == nth {
+                return ByteSpan::new(start, end);
+            }
+            n += 1;
+        }
+        at = end;
+    }
+    ByteSpan::at(from)
 }
 
 /// Whether a yaml text declares `names` (a cheap test for `sniff`).
@@ -323,16 +402,58 @@ pub(crate) fn parse_obj_data(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `obj.names`: one name per non-empty line, in id order.
-pub(crate) fn parse_obj_names(text: &str) -> Vec<(u32, String)> {
-    text.lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-        // Read up to MAX_CONFIG_BYTES: fewer lines than 2^32, so every
-        // index is a class id.
-        .filter_map(|(i, l)| Some((u32::try_from(i).ok()?, l.trim().to_owned())))
-        .collect()
+/// The names of an `obj.names` (or LabelImg `classes.txt`) with their
+/// spans: one name per non-empty line, in id order.
+fn obj_name_lines(text: &str) -> Vec<(u32, ByteSpan, &str)> {
+    let mut offset = 0usize;
+    let mut out = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !trimmed.is_empty() {
+            let start = offset + (line.len() - line.trim_start().len());
+            // Read up to MAX_CONFIG_BYTES: fewer lines than 2^32.
+            let Ok(id) = u32::try_from(out.len()) else {
+                break;
+            };
+            out.push((id, ByteSpan::new(start, start + trimmed.len()), trimmed));
+        }
+        offset += line.len();
+    }
+    out
+}
+
+/// Reads a class list of one name per line (`obj.names`, LabelImg's
+/// `classes.txt`), reporting names declared twice at their line.
+pub(crate) fn read_obj_names(
+    text: &str,
+    file: FileId,
+    issues: &mut Vec<Diagnostic>,
+) -> Vec<(u32, String)> {
+    if let Some(at) = labelkit_diagnostics::conflict_marker(text.as_bytes()) {
+        issues.push(ReadIssue::MalformedValue.at(
+            file,
+            ByteSpan::new(at, at + 7),
+            "git merge conflict marker: resolve the conflict (keep one side)",
+        ));
+    }
+    let lines = obj_name_lines(text);
+    let names: Vec<(u32, String)> = lines
+        .iter()
+        .map(|(id, _, name)| (*id, (*name).to_owned()))
+        .collect();
+    duplicate_names(
+        &names,
+        file,
+        |name, nth| {
+            lines
+                .iter()
+                .filter(|(_, _, n)| *n == name)
+                .nth(nth)
+                .map_or(ByteSpan::at(0), |(_, span, _)| *span)
+        },
+        issues,
+    );
+    names
 }
 
 #[cfg(test)]

@@ -33,5 +33,5 @@ pub fn fuzz_data_yaml(data: &[u8]) {
     let mut issues = Vec::new();
     let _ = crate::data_yaml::parse_data_yaml(text, Path::new("data.yaml"), FileId(0), &mut issues);
     let _ = crate::data_yaml::parse_obj_data(text);
-    let _ = crate::data_yaml::parse_obj_names(text);
+    let _ = crate::data_yaml::read_obj_names(text, FileId(0), &mut issues);
 }

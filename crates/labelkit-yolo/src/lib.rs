@@ -141,7 +141,7 @@ pub use guard::{VisitedFolders, MAX_CONFIG_BYTES, MAX_LABEL_BYTES};
 pub use labelkit_diagnostics::Loaded;
 pub use labelkit_model::WriteReport;
 pub use project::project;
-pub use read::{find_config, label_file_layout, read_label_file, read_path, sniff};
+pub use read::{find_config, is_class_list, label_file_layout, read_label_file, read_path, sniff};
 pub use write::write_path;
 
 /// The on-disk organisation of a YOLO dataset.

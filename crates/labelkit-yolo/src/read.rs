@@ -126,7 +126,11 @@ fn read_small(scope: &Scope, path: &Path) -> std::io::Result<Vec<u8>> {
 /// file of at most [`MAX_CONFIG_BYTES`], without its UTF-8 byte order mark.
 fn read_text(path: &Path) -> Result<String, Error> {
     let bytes = guard::read_capped(path, MAX_CONFIG_BYTES).map_err(|e| Error::io(path, e))?;
-    Ok(data_yaml::strip_bom(&String::from_utf8_lossy(&bytes)).to_owned())
+    let text = data_yaml::strip_bom(&String::from_utf8_lossy(&bytes)).to_owned();
+    if let Some(conflict) = ParseError::conflict_marker(path, text.as_bytes()) {
+        return Err(Error::Parse(conflict));
+    }
+    Ok(text)
 }
 
 /// A fatal refusal of a path named by a dataset description, at the line
@@ -457,7 +461,9 @@ impl<'s> Collector<'s> {
         darknet: bool,
     ) {
         let claimed: HashSet<PathBuf> = self.entries.iter().map(|e| e.label.clone()).collect();
-        for label in self.walk(labels, &|p| has_ext(p, "txt")) {
+        // LabelImg's `classes.txt` beside the label files is their class
+        // list, not the labels of an image `classes.jpg`.
+        for label in self.walk(labels, &|p| has_ext(p, "txt") && !is_class_list(p)) {
             if claimed.contains(&label) {
                 continue;
             }
@@ -865,8 +871,9 @@ fn read_names(loaded: &mut Loaded, scope: &Scope, path: &Path) -> Result<Option<
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
     };
-    let names = data_yaml::parse_obj_names(&String::from_utf8_lossy(&bytes));
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let file = loaded.sources.add(SourceFile::with_text(path, bytes));
+    let names = data_yaml::read_obj_names(&text, file, &mut loaded.issues);
     Ok(Some(Schema {
         names,
         names_at: Some(SourceSpan {
@@ -911,7 +918,8 @@ fn read_loose(root: &Path, names: Option<&Path>, options: &ReadOptions) -> Resul
             .sources
             .add(SourceFile::with_text(names, text.clone()));
         loaded.spans.dataset_file = Some(file);
-        schema.names = data_yaml::parse_obj_names(&String::from_utf8_lossy(&text));
+        schema.names =
+            data_yaml::read_obj_names(&String::from_utf8_lossy(&text), file, &mut loaded.issues);
         schema.names_at = Some(SourceSpan {
             file,
             span: ByteSpan::at(0),
@@ -1144,6 +1152,9 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
         if name == "obj.data" || has_ext(path, "data") {
             return read_darknet(path, options);
         }
+        if is_class_list(path) {
+            return read_class_list(path, options);
+        }
         if name.ends_with(".names") {
             let root = clean(path.parent().unwrap_or(Path::new(".")));
             if root.join("obj.data").is_file() {
@@ -1210,6 +1221,51 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
     })
 }
 
+/// Whether `path` is LabelImg's class list: `classes.txt`, which LabelImg
+/// writes (and reads) beside the label files of its YOLO format, one class
+/// name per line.
+#[must_use]
+pub fn is_class_list(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.eq_ignore_ascii_case("classes.txt"))
+}
+
+/// Reads LabelImg's `classes.txt` as a class list (names declared twice are
+/// reported at their line): with the dataset whose description lies above
+/// it, whose label files are read against that description's classes, or
+/// as the only class list when there is none.
+///
+/// # Errors
+/// As [`read_path`] for the dataset's description; [`Error::Io`] for an
+/// unreadable `classes.txt`.
+fn read_class_list(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    let mut loaded = match find_config(path) {
+        Some(cfg) => read_path(&cfg, options)?,
+        None => Loaded::default(),
+    };
+    let bytes = guard::read_capped(path, MAX_CONFIG_BYTES).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let file = loaded.sources.add(SourceFile::with_text(path, bytes));
+    let names = data_yaml::read_obj_names(&text, file, &mut loaded.issues);
+    if loaded.spans.dataset_file.is_none() {
+        loaded.spans.dataset_file = Some(file);
+        let scope = Scope::new(
+            path.parent().unwrap_or(Path::new(".")),
+            options.allow_outside_root,
+        );
+        let schema = Schema {
+            names,
+            names_at: Some(SourceSpan {
+                file,
+                span: ByteSpan::at(0),
+            }),
+            ..Schema::default()
+        };
+        return build(loaded, &schema, &[], &scope, options);
+    }
+    Ok(loaded)
+}
+
 /// Which YOLO layout `path` (a folder or a file) holds, if any.
 #[must_use]
 pub fn sniff(path: &Path) -> Option<Layout> {
@@ -1272,6 +1328,9 @@ pub fn sniff(path: &Path) -> Option<Layout> {
 /// [`Error::Io`] when the label file cannot be read, [`Error::Parse`] for a
 /// `data.yaml` with a syntax error.
 pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    if is_class_list(label_path) && label_path.is_file() {
+        return read_class_list(label_path, options);
+    }
     // A FIFO, device or link to one is read like in a whole dataset: the
     // read refuses it and reports it (F011), never blocking.
     if std::fs::metadata(label_path).map_or(true, |m| m.is_dir()) {

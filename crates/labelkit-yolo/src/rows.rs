@@ -156,15 +156,15 @@ fn parse_line(
                     break;
                 }
                 None => {
-                    issues.push(
-                        ReadIssue::MalformedValue
-                            .at(
-                                file,
-                                span,
-                                format!("expected a class id, found \"{}\"", lossy(token)),
-                            )
-                            .skipped(),
-                    );
+                    let message = if labelkit_diagnostics::conflict_marker(line) == Some(0) {
+                        format!(
+                            "git merge conflict marker `{}`: resolve the conflict (keep one side)",
+                            lossy(token.get(..7).unwrap_or(token))
+                        )
+                    } else {
+                        format!("expected a class id, found \"{}\"", lossy(token))
+                    };
+                    issues.push(ReadIssue::MalformedValue.at(file, span, message).skipped());
                     ok = false;
                     break;
                 }

@@ -57,7 +57,16 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
         return Ok(format);
     }
     let head = read_head(path)?;
-    if let Some(format) = detect_bytes(&head) {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    // A file in the middle of a merge is recognised without its marker
+    // lines (the reader then refuses it at the first marker's line); a
+    // `.json` file is never XML (a conflict's `<<<<<<<` is not an XML tag).
+    let body = without_conflict_markers(&head);
+    let is_cvat = |f: &Format| matches!(f, Format::CvatImages | Format::CvatVideo);
+    if let Some(format) = detect_bytes(&body).filter(|f| ext != "json" || !is_cvat(f)) {
         return Ok(format);
     }
     // A JSON object whose COCO keys come after more than the head (a big
@@ -69,10 +78,6 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
             return Ok(Format::Coco);
         }
     }
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
     if ext == "yaml" || ext == "yml" {
         if yaml_declares_names(&head) {
             return Ok(yolo_layout_near(path));
@@ -88,7 +93,28 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
             "a text file whose rows do not start with a class id",
         ));
     }
+    if ext == "json" && skip_bom_and_space(&head).first() == Some(&b'<') {
+        return Err(undetected(
+            path,
+            "a .json file that is not JSON (it starts with `<`)",
+        ));
+    }
     Err(undetected(path, what_is_it(&head)))
+}
+
+/// `head` without its git merge conflict marker lines (`<<<<<<< HEAD`,
+/// `=======`, `>>>>>>> b`): borrowed when it has none.
+fn without_conflict_markers(head: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if crate::diagnostics::conflict_marker(head).is_none() {
+        return std::borrow::Cow::Borrowed(head);
+    }
+    let mut out = Vec::with_capacity(head.len());
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        if crate::diagnostics::conflict_marker(line) != Some(0) {
+            out.extend_from_slice(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Recognises CVAT XML and COCO JSON from the first bytes of a file.

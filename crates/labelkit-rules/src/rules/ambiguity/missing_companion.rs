@@ -73,19 +73,27 @@ impl Rule for MissingCompanion {
                         .iter()
                         .map(|&m| format!("`{}`", cx.dataset.labels.name(m)))
                         .collect();
+                    // A companion name matching two classes stands for
+                    // neither: said, so the group is not read as smaller.
+                    let unresolved: Vec<String> =
+                        group.ambiguous.iter().map(|n| format!("`{n}`")).collect();
+                    let mut message = format!(
+                        "`{}` has none of {}",
+                        cx.dataset.labels.name(group.object),
+                        names.join(", ")
+                    );
+                    if !unresolved.is_empty() {
+                        message.push_str(&format!(
+                            " ({} of the configuration {} several classes and {} for none: see D008)",
+                            unresolved.join(", "),
+                            if unresolved.len() == 1 { "matches" } else { "match" },
+                            if unresolved.len() == 1 { "stands" } else { "stand" },
+                        ));
+                    }
                     out.push(
-                        Finding::annotation(
-                            CODE,
-                            image.pos,
-                            o,
-                            format!(
-                                "`{}` has none of {}",
-                                cx.dataset.labels.name(group.object),
-                                names.join(", ")
-                            ),
-                        )
-                        .help("add the missing companion box with the object's geometry")
-                        .with_severity(severity),
+                        Finding::annotation(CODE, image.pos, o, message)
+                            .help("add the missing companion box with the object's geometry")
+                            .with_severity(severity),
                     );
                 }
             }

@@ -13,7 +13,9 @@
 //! misspelling of a `Male` that `male` uses), reports an error for a name that matches two classes, and warns
 //! when no name of the configuration matches any class. A name that
 //! matches nothing and comes close to nothing is a class the dataset does
-//! not have, and is not reported.
+//! not have, and is not reported. The finding points at the name in the
+//! configuration file, and is reported also when the pre-commit hook checks
+//! a label file alone (the classes are the dataset's).
 //!
 //! ## Why it matters
 //! A configuration name that resolves to nothing switches its rules off
@@ -61,7 +63,8 @@ impl Rule for ConfigNameMismatch {
                         "configuration name `{name}` matches no class of the dataset; closest: {}",
                         quoted(closest)
                     ),
-                ),
+                )
+                .about_config_name(name),
                 NameProblem::Ambiguous { name, matches } => Finding::dataset(
                     CODE,
                     format!(
@@ -70,6 +73,7 @@ impl Rule for ConfigNameMismatch {
                         quoted(matches)
                     ),
                 )
+                .about_config_name(name)
                 .with_severity(Severity::Error),
                 NameProblem::NothingMatches { names, classes } => Finding::dataset(
                     CODE,
