@@ -602,13 +602,21 @@ pub(crate) fn is_xml_name(s: &str) -> bool {
 }
 
 /// A fresh `<meta>` for a dataset read from another format.
+///
+/// Images with subsets get CVAT's project form (a `<project>` whose tasks
+/// name the subsets, and `<subsets>`): in a `<task>`, CVAT has no subsets,
+/// and Datumaro reads only the images whose subset is the file's name.
 pub(crate) fn generate_meta(
     name: Option<&str>,
     labels: &[Label],
     interpolation: bool,
     frame_size: Option<(u32, u32)>,
+    subsets: &[&str],
     replaced: &mut u64,
 ) -> String {
+    if !subsets.is_empty() {
+        return generate_project_meta(name, labels, subsets, replaced);
+    }
     let mut out = String::from("<meta>\n    <task>\n");
     if let Some(name) = name {
         leaf(&mut out, replaced, "      ", "name", name);
@@ -633,6 +641,33 @@ pub(crate) fn generate_meta(
         out.push('\n');
     }
     out.push_str("    </task>\n  </meta>");
+    out
+}
+
+/// A fresh project `<meta>`: the labels, one task per subset, the subsets.
+fn generate_project_meta(
+    name: Option<&str>,
+    labels: &[Label],
+    subsets: &[&str],
+    replaced: &mut u64,
+) -> String {
+    let mut out = String::from("<meta>\n    <project>\n");
+    if let Some(name) = name {
+        leaf(&mut out, replaced, "      ", "name", name);
+    }
+    out.push_str("      ");
+    out.push_str(&labels_xml(labels, "      ", replaced));
+    out.push_str("\n      <tasks>\n");
+    for subset in subsets {
+        out.push_str("        <task>\n");
+        leaf(&mut out, replaced, "          ", "name", subset);
+        leaf(&mut out, replaced, "          ", "mode", "annotation");
+        leaf(&mut out, replaced, "          ", "subset", subset);
+        out.push_str("        </task>\n");
+    }
+    out.push_str("      </tasks>\n");
+    leaf(&mut out, replaced, "      ", "subsets", &subsets.join("\n"));
+    out.push_str("    </project>\n  </meta>");
     out
 }
 
@@ -689,6 +724,7 @@ pub(crate) fn meta_to_write(
     labels: &[Label],
     interpolation: bool,
     frame_size: Option<(u32, u32)>,
+    subsets: &[&str],
     replaced: &mut u64,
 ) -> String {
     // A carried `<meta>` is written verbatim, so it must be exactly one
@@ -697,11 +733,11 @@ pub(crate) fn meta_to_write(
     // another format's data (a COCO top-level key), and anything around the
     // element would be injected into the output.
     let Some(raw) = raw.filter(|r| is_single_meta(r)) else {
-        return generate_meta(name, labels, interpolation, frame_size, replaced);
+        return generate_meta(name, labels, interpolation, frame_size, subsets, replaced);
     };
     let path = Path::new("<meta>");
     let Ok((meta, _)) = parse_meta(path, FileId(0), raw.as_bytes(), 0, raw.len()) else {
-        return generate_meta(name, labels, interpolation, frame_size, replaced);
+        return generate_meta(name, labels, interpolation, frame_size, subsets, replaced);
     };
     let wanted = labels_xml(labels, "      ", replaced);
     let size = frame_size
@@ -712,13 +748,15 @@ pub(crate) fn meta_to_write(
     }
     let mut out = String::with_capacity(raw.len() + wanted.len());
     let Some(at) = meta.container_open_end else {
-        return generate_meta(name, labels, interpolation, frame_size, replaced);
+        return generate_meta(name, labels, interpolation, frame_size, subsets, replaced);
     };
     // Both insertions go right after the container's start tag, before
     // the kept labels' span.
     let (cut, labels_end) = match meta.labels_span {
         Some((start, end)) if start >= at => (start, Some(end)),
-        Some(_) => return generate_meta(name, labels, interpolation, frame_size, replaced),
+        Some(_) => {
+            return generate_meta(name, labels, interpolation, frame_size, subsets, replaced)
+        }
         None => (at, None),
     };
     out.push_str(raw.get(..at).unwrap_or_default());

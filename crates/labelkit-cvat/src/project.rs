@@ -413,6 +413,7 @@ fn project_plain(d: &Dataset) -> Dataset {
         &out.labels.labels,
         !out.tracks.is_empty(),
         None,
+        &crate::write::image_subsets(&out),
         &mut 0,
     );
     out.info.name = parse_meta(

@@ -534,9 +534,9 @@ pub(crate) fn write<O: Write>(
         .iter()
         .find(|(k, _)| k == META_KEY)
         .and_then(|(_, v)| from_json_string(v));
-    let frame_size = match options.variant {
-        Variant::Video => video_frame_size(d, &mut w.report),
-        Variant::Images => None,
+    let (frame_size, subsets) = match options.variant {
+        Variant::Video => (video_frame_size(d, &mut w.report), Vec::new()),
+        Variant::Images => (None, image_subsets(d)),
     };
     let meta = meta_to_write(
         raw_meta.as_deref(),
@@ -544,6 +544,7 @@ pub(crate) fn write<O: Write>(
         labels,
         !d.tracks.is_empty(),
         frame_size,
+        &subsets,
         &mut w.replaced,
     );
     w.buf.push_str(&meta);
@@ -580,6 +581,17 @@ pub(crate) fn write<O: Write>(
     w.out.write_all(w.buf.as_bytes())?;
     w.out.flush()?;
     Ok(w.report)
+}
+
+/// The subsets of the images, in order of first appearance: a `<meta>`
+/// made for them is a project's, whose tasks name them.
+pub(crate) fn image_subsets(d: &Dataset) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    d.images
+        .iter()
+        .filter_map(|i| i.subset.as_deref())
+        .filter(|s| seen.insert(*s))
+        .collect()
 }
 
 /// The one frame size of CVAT for video: the size of the first image with

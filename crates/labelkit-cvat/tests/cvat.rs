@@ -2048,3 +2048,50 @@ fn video_written_from_images_states_its_frame_size() {
     assert!(back.issues.is_empty(), "{:?}", back.issues);
     assert_eq!(back.dataset.tracks.len(), 1);
 }
+
+/// Images with subsets, from a source without a CVAT `<meta>`, are written
+/// in CVAT's project form: a `<project>` whose tasks name the subsets, so
+/// that CVAT and Datumaro (which reads only the images of the file's own
+/// subset from a `<task>`) keep every image with its subset.
+#[test]
+fn subsets_from_another_format_are_written_as_a_project() {
+    use labelkit_model::{BoxGeom, Dataset, Image, ImageId, Label};
+    let mut d = Dataset::new();
+    let car = d.labels.push(Label::new("car"));
+    for (i, subset) in ["train", "val", "train"].into_iter().enumerate() {
+        let id = ImageId(i as u64 + 1);
+        d.images.push(Image {
+            id,
+            file_name: format!("{i}.jpg"),
+            width: 10,
+            height: 10,
+            subset: Some(subset.to_owned()),
+            ..Image::default()
+        });
+        d.annotations.push(labelkit_model::Annotation::new(
+            labelkit_model::AnnotationId(i as u64 + 1),
+            id,
+            car,
+            Geometry::Box(BoxGeom::from_xyxy(1.0, 1.0, 5.0, 5.0)),
+        ));
+    }
+    let mut out = Vec::new();
+    write_to(&d, &mut out, &WriteOptions::default()).unwrap();
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(text.contains("<meta>\n    <project>\n"), "{text}");
+    assert_eq!(text.matches("<subset>").count(), 2, "{text}");
+    assert!(
+        text.contains("<subset>train</subset>") && text.contains("<subset>val</subset>"),
+        "{text}"
+    );
+    assert!(text.contains("<subsets>train\nval</subsets>"), "{text}");
+    let back = read_bytes(Path::new("p.xml"), &out, &ReadOptions::default()).unwrap();
+    assert!(back.issues.is_empty(), "{:?}", back.issues);
+    let subsets: Vec<Option<&str>> = back
+        .dataset
+        .images
+        .iter()
+        .map(|i| i.subset.as_deref())
+        .collect();
+    assert_eq!(subsets, [Some("train"), Some("val"), Some("train")]);
+}
