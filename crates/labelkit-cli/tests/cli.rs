@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 mod images;
 mod trusted;
+mod video;
 mod yolo_copy;
 
 mod hook;

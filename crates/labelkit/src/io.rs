@@ -406,7 +406,9 @@ fn write_found(
     }
     let mut report = WriteReport::new();
     let expanded;
-    let dataset = if !format.holds_tracks() && !dataset.tracks.is_empty() {
+    let dataset = if !format.holds_tracks()
+        && (!dataset.tracks.is_empty() || video_task_frames(dataset).is_some())
+    {
         report.lose(EXPANDED_TRACKS, dataset.tracks.len() as u64);
         expanded = expand_tracks(dataset, &mut report)?;
         &expanded
@@ -426,7 +428,10 @@ fn write_found(
 /// still visible after its last shape continues up to it. A frame that has
 /// no image in the dataset (CVAT for video files list none) gets one, named
 /// `frame_NNNNNN` as CVAT names extracted frames, with the video's frame size
-/// (`original_size` of the CVAT meta) when known. A CVAT task whose
+/// (`original_size` of the CVAT meta) when known. Every frame of a CVAT
+/// video task ([`video_task_frames`]) is an image, with shapes or without
+/// (empty frames are the negative examples of a training set), as CVAT's own
+/// COCO and "CVAT for images" exports of the task list them. A CVAT task whose
 /// `frame_filter` is `step=N` has the frames `start_frame + k N` only: states
 /// are produced on those, and the frame cap and budget count those; track
 /// shapes on other frames (CVAT writes none) steer the interpolation and are
@@ -447,7 +452,12 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
         .chain(video_stop_frame(dataset))
         .max();
     let grid = video_frame_grid(dataset);
-    let frames = expanded_frame_bound(dataset, stop_frame, grid);
+    let task_frames = video_task_frames(dataset);
+    let frames = expanded_frame_bound(dataset, stop_frame, grid).max(
+        task_frames.map_or(0, |(first, last)| {
+            labelkit_model::track::frame_count(Some((first, last)), grid)
+        }),
+    );
     if frames > MAX_EXPANDED_FRAMES {
         return Err(Error::TooManyFrames {
             frames,
@@ -485,9 +495,21 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
     let mut copy = dataset.clone();
     copy.tracks.clear();
     let known: std::collections::HashSet<ImageId> = copy.images.iter().map(|i| i.id).collect();
+    // Frame f of a video is image f (see `labelkit_model::track`); the
+    // task's frames were counted against the frame cap above.
+    // The grid starts at the task's first frame, so stepping from it walks
+    // the grid; the step is at most the span, else one frame is walked.
+    let step = grid.map_or(1, labelkit_model::track::FrameGrid::step);
+    let task_images = task_frames
+        .into_iter()
+        .flat_map(|(first, last)| {
+            (first..=last).step_by(usize::try_from(step).unwrap_or(usize::MAX))
+        })
+        .map(ImageId);
     let mut missing: Vec<ImageId> = expanded
         .iter()
         .map(|a| a.image)
+        .chain(task_images)
         .filter(|id| !known.contains(id))
         .collect();
     missing.sort_unstable();
@@ -572,6 +594,20 @@ fn video_frame_grid(dataset: &Dataset) -> Option<labelkit_model::track::FrameGri
     }
     let start = xml_number(meta, "start_frame").unwrap_or(0);
     labelkit_model::track::FrameGrid::new(start, step)
+}
+
+/// The frames `(first, last)` of a CVAT video task: `<start_frame>` (0 when
+/// absent) to `<stop_frame>` of the kept meta, for a dataset that lists no
+/// image (a CVAT for video file); `None` otherwise or when the meta has no
+/// stop frame or a stop before the start.
+fn video_task_frames(dataset: &Dataset) -> Option<(u64, u64)> {
+    if !dataset.images.is_empty() {
+        return None;
+    }
+    let meta = cvat_meta(dataset)?;
+    let first = xml_number(meta, "start_frame").unwrap_or(0);
+    let last = xml_number(meta, "stop_frame")?;
+    (first <= last).then_some((first, last))
 }
 
 /// The CVAT `<meta>` a CVAT reader kept in the dataset information (under
