@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use super::{labelkit, repo_root, stderr, stdout};
 
 fn fixture(name: &str) -> PathBuf {
-    repo_root().join("crates/labelkit-cli/tests/video").join(name)
+    repo_root()
+        .join("crates/labelkit-cli/tests/video")
+        .join(name)
 }
 
 /// Converts fixture `name` to `target` in a temporary folder; returns the
@@ -77,5 +79,68 @@ fn every_frame_of_a_video_task_is_an_image_with_or_without_shapes() {
     assert_eq!(
         coco_file_names(&dir.path().join("b.json")),
         frames(&[0, 3, 6, 9])
+    );
+}
+
+/// `labelkit check` of fixture `name` (named relative to the fixtures, as a
+/// user in that folder would); returns the exit code and stdout.
+fn check(args: &[&str]) -> (i32, String) {
+    let mut all = vec!["check", "--color", "never"];
+    all.extend_from_slice(args);
+    let o = labelkit(&all, &fixture(""));
+    (o.status.code().unwrap_or(-1), stdout(&o))
+}
+
+#[test]
+fn a_track_with_two_shapes_on_one_frame_is_a_read_issue_and_keeps_the_first() {
+    let (_, out) = check(&["track_dupframe.xml"]);
+    assert!(
+        out.contains(
+            "track_dupframe.xml:10:5: F005 track 0 has a second shape on frame 0: \
+             skipped (the first shape of the frame is kept)"
+        ),
+        "{out}"
+    );
+    let (dir, code, said) = convert("track_dupframe.xml", "cvat-images", "d.xml", &[]);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("1 x input the reader had to skip"), "{said}");
+    // Frames 0 and 1 hold the first box (10,10-20,20); the second is gone.
+    let xml = std::fs::read_to_string(dir.path().join("d.xml")).unwrap();
+    let boxes: Vec<&str> = xml.lines().filter(|l| l.contains("<box")).collect();
+    assert_eq!(boxes.len(), 2, "{xml}");
+    for b in boxes {
+        assert!(b.contains(r#"xtl="10" ytl="10" xbr="20" ybr="20""#), "{b}");
+    }
+}
+
+#[test]
+fn an_element_point_off_its_skeletons_frame_is_reported_and_read_on_the_skeletons() {
+    let (_, out) = check(&["skel_badframe.xml"]);
+    assert!(
+        out.contains(
+            "skel_badframe.xml:78:7: F001 skeleton element `nose` has frame `5` inside the \
+             skeleton of frame 4: read on frame 4"
+        ),
+        "{out}"
+    );
+    // Frame 4 of track 0 keeps its nose at 140,120.
+    let (dir, _, said) = convert("skel_badframe.xml", "cvat-video", "o.xml", &[]);
+    let xml = std::fs::read_to_string(dir.path().join("o.xml")).unwrap();
+    assert!(
+        xml.contains(r#"<points label="nose" frame="4" keyframe="1" outside="0" occluded="0" points="140,120""#),
+        "{said}\n{xml}"
+    );
+    assert!(!xml.contains(r#"label="nose" frame="5""#), "{xml}");
+}
+
+#[test]
+fn a_second_point_of_a_skeleton_element_is_a_read_issue_at_its_position() {
+    let (_, out) = check(&["skel_dupelem.xml"]);
+    assert!(
+        out.contains(
+            "skel_dupelem.xml:74:104: F011 skeleton element `right_eye` has a second point \
+             on frame 0: skipped"
+        ),
+        "{out}"
     );
 }

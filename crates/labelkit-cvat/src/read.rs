@@ -1164,7 +1164,21 @@ impl<'a> Reader<'a> {
             }
             if let Some(shape) = self.track_shape(track.label, kind, s, e, &attrs, &mut child_attrs)
             {
-                track.shapes.push(shape);
+                // CVAT refuses a track with two shapes on one frame; the
+                // expansion would interpolate between them on one frame.
+                if track.shapes.iter().any(|t| t.frame == shape.frame) {
+                    self.x.issue(
+                        ReadIssue::DuplicateId,
+                        s,
+                        e,
+                        format!(
+                            "track {} has a second shape on frame {}: skipped (the first shape of the frame is kept)",
+                            track.id.0, shape.frame
+                        ),
+                    );
+                } else {
+                    track.shapes.push(shape);
+                }
             }
         }
         if shape_labels > 0 && shape_labels == n_shapes {
@@ -1196,10 +1210,26 @@ impl<'a> Reader<'a> {
             .filter(|(k, _)| k != "label")
             .map(|(k, v)| (k.as_bytes(), Cow::Borrowed(v.as_str())))
             .collect();
-        if !attrs.iter().any(|(k, _)| *k == b"frame") {
-            if let Some(f) = frame {
-                attrs.push((b"frame", Cow::Owned(f.to_string())));
+        // The element is a part of the skeleton shape: it is on the
+        // skeleton's frame (CVAT writes the same frame on both).
+        if let Some(f) = frame {
+            let own = attrs.iter().position(|(k, _)| *k == b"frame");
+            if let Some(i) = own {
+                let written = attrs.get(i).map(|(_, v)| v.trim().to_owned());
+                if written.as_deref().and_then(|v| v.parse::<u64>().ok()) != Some(f) {
+                    self.x.issue(
+                        ReadIssue::MalformedValue,
+                        el.start,
+                        el.end,
+                        format!(
+                            "skeleton element `{name}` has frame `{}` inside the skeleton of frame {f}: read on frame {f}",
+                            written.unwrap_or_default()
+                        ),
+                    );
+                }
+                attrs.remove(i);
             }
+            attrs.push((b"frame", Cow::Owned(f.to_string())));
         }
         let Some(shape) = self.track_shape(
             label,
