@@ -144,3 +144,30 @@ fn a_second_point_of_a_skeleton_element_is_a_read_issue_at_its_position() {
         "{out}"
     );
 }
+
+#[test]
+fn check_checks_the_shapes_of_video_tracks_at_their_keyframes() {
+    // A 1x1 px box track visible on frames 0 and 1: G001 on each frame,
+    // at the keyframe `<box frame="0">` (9:5) both come from; also in the
+    // hook's form.
+    for args in [
+        &["tiny_track.xml"][..],
+        &["--skip-other-files", "tiny_track.xml"][..],
+    ] {
+        let (code, out) = check(args);
+        assert_eq!(code, 1, "{out}");
+        let g001 = "tiny_track.xml:9:5: G001 box `car` is 1x1 px, smaller than the minimum 3x3 px";
+        assert_eq!(out.matches(g001).count(), 2, "{out}");
+    }
+    // Datumaro's CVAT for video asset: track 0 is a 7x1 px box on frame 10.
+    let corpus = repo_root()
+        .join("tests/corpus/datumaro-cvat-ai/tests/assets/cvat_dataset/for_video/annotations.xml");
+    let (code, out) = check(&[corpus.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "annotations.xml:111:5: G001 box `II` is 7x1 px, smaller than the minimum 3x3 px"
+        ),
+        "{out}"
+    );
+}

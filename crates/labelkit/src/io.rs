@@ -531,6 +531,61 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
     Ok(copy)
 }
 
+/// Turns the video tracks of `loaded` into the per-frame annotations (and
+/// frame images) a conversion to a format without tracks writes, for the
+/// rules: `labelkit check` checks what the tracks hold on each frame. The
+/// expansion is the conversion's, with its frame cap and budgets.
+///
+/// Positions: an expanded annotation points at the track shape it comes
+/// from, the last shape of its track at or before its frame (the keyframe
+/// it is interpolated from, or copied from while the track stays), as the
+/// reader recorded it in [`SpanTable::track_shapes`](labelkit_diagnostics::SpanTable),
+/// else at the track. Frame images have no position.
+///
+/// # Errors
+/// [`Error::TooManyFrames`] and the expansion's budget errors, as
+/// [`write()`] refuses them.
+pub fn expand_video_tracks(loaded: &mut Loaded) -> Result<(), Error> {
+    if loaded.dataset.tracks.is_empty() {
+        return Ok(());
+    }
+    let expanded =
+        expand_tracks(&loaded.dataset, &mut WriteReport::new()).map_err(|e| locate(e, loaded))?;
+    let first_new = loaded.dataset.annotations.len();
+    let frame_of: std::collections::HashMap<ImageId, u64> = expanded
+        .images
+        .iter()
+        .filter_map(|i| Some((i.id, i.frame?)))
+        .collect();
+    let mut track_index: std::collections::HashMap<labelkit_model::TrackId, usize> =
+        std::collections::HashMap::new();
+    for (i, t) in loaded.dataset.tracks.iter().enumerate() {
+        track_index.entry(t.id).or_insert(i);
+    }
+    let spans = &mut loaded.spans;
+    let tracks = &loaded.dataset.tracks;
+    spans.annotations.resize(first_new, None);
+    for a in expanded.annotations.iter().skip(first_new) {
+        let t = a.track.and_then(|id| track_index.get(&id).copied());
+        let frame = frame_of.get(&a.image).copied();
+        let shape = t.zip(frame).and_then(|(t, f)| {
+            let shapes = &tracks.get(t)?.shapes;
+            (0..shapes.len())
+                .filter(|&s| shapes.get(s).is_some_and(|x| x.frame <= f))
+                .max_by_key(|&s| shapes.get(s).map(|x| x.frame))
+        });
+        let span = t.and_then(|t| {
+            shape
+                .and_then(|s| spans.track_shape(t, s))
+                .or_else(|| spans.track(t))
+        });
+        spans.annotations.push(span);
+    }
+    spans.images.resize(expanded.images.len(), None);
+    loaded.dataset = expanded;
+    Ok(())
+}
+
 /// The loss reported for track shapes that steer the interpolation but
 /// produce no annotation of their own: on frames after the video's last
 /// frame (the images' last frame or CVAT's `<stop_frame>`), or on frames
