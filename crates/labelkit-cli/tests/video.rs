@@ -171,3 +171,71 @@ fn check_checks_the_shapes_of_video_tracks_at_their_keyframes() {
         "{out}"
     );
 }
+
+/// The `vis` values of the `nose` points of each `<image>` of a CVAT for
+/// images file, in file order.
+fn nose_vis_by_image(xml: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_nose = false;
+    for line in xml.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("<image ") {
+            let name = rest.split('"').nth(3).unwrap().to_owned();
+            out.push((name, Vec::new()));
+        } else if line.starts_with("<points label=\"nose\"") {
+            in_nose = true;
+        } else if line.starts_with("</points>") {
+            in_nose = false;
+        } else if in_nose {
+            if let Some(v) = line.strip_prefix("<attribute name=\"vis\">") {
+                let v = v.trim_end_matches("</attribute>").to_owned();
+                out.last_mut().unwrap().1.push(v);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn skeleton_element_attributes_are_kept_in_cvat_for_images_and_counted_elsewhere() {
+    // Video -> images: each frame's nose carries the `vis` of its element's
+    // last shape at or before the frame (track 0: true on 0, false from 4;
+    // track 1: true from 2 until it leaves on 6).
+    let (dir, code, said) = convert("skel_track.xml", "cvat-images", "ci.xml", &[]);
+    assert_eq!(code, 0, "{said}");
+    let xml = std::fs::read_to_string(dir.path().join("ci.xml")).unwrap();
+    let t = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let expected: Vec<(String, Vec<String>)> = vec![
+        ("frame_000000".into(), t(&["true"])),
+        ("frame_000001".into(), t(&["true"])),
+        ("frame_000002".into(), t(&["true", "true"])),
+        ("frame_000003".into(), t(&["true", "true"])),
+        ("frame_000004".into(), t(&["false", "true"])),
+        ("frame_000005".into(), t(&["false", "true"])),
+        ("frame_000006".into(), t(&["false"])),
+        ("frame_000007".into(), t(&["false"])),
+        ("frame_000008".into(), t(&[])),
+        ("frame_000009".into(), t(&[])),
+    ];
+    assert_eq!(nose_vis_by_image(&xml), expected, "{xml}");
+    assert!(!said.contains("skeleton element attributes"), "{said}");
+
+    // Targets without a place for them count every value.
+    let (_, code, said) = convert("skel_track.xml", "coco", "c.json", &[]);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("12 x skeleton element attributes"), "{said}");
+    let (_, code, said) = convert("skel_img_attr.xml", "yolo", "y", &["--strict"]);
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains("strict conversion to yolo refused: 1 x skeleton element attributes"),
+        "{said}"
+    );
+    let (_, code, said) = convert("skel_img_attr.xml", "yolo", "y", &[]);
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains(
+            "wrote 1 images, 1 annotations; material losses:\n  1 x skeleton element attributes\n"
+        ),
+        "{said}"
+    );
+}

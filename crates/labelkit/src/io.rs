@@ -416,6 +416,12 @@ fn write_found(
         dataset
     };
     crate::sizes::refuse_unknown_sizes(dataset, format)?;
+    if !matches!(format, Format::CvatImages | Format::CvatVideo) {
+        report.lose(
+            "skeleton element attributes",
+            element_attribute_values(dataset),
+        );
+    }
     let cleaned = verify::without_reader_facts(dataset, format);
     let dataset = cleaned.as_ref().unwrap_or(dataset);
     let written = write_enabled(dataset, format, out, options, image_roots)?;
@@ -491,7 +497,8 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
             expansion.shapes_off_grid,
         );
     }
-    let expanded = expansion.annotations;
+    let mut expanded = expansion.annotations;
+    element_attributes(dataset, &mut expanded);
     let mut copy = dataset.clone();
     copy.tracks.clear();
     let known: std::collections::HashSet<ImageId> = copy.images.iter().map(|i| i.id).collect();
@@ -584,6 +591,26 @@ pub fn expand_video_tracks(loaded: &mut Loaded) -> Result<(), Error> {
     spans.images.resize(expanded.images.len(), None);
     loaded.dataset = expanded;
     Ok(())
+}
+
+/// See [`labelkit_cvat::expanded_element_attributes`].
+#[cfg(feature = "cvat")]
+fn element_attributes(dataset: &Dataset, expanded: &mut [labelkit_model::Annotation]) {
+    labelkit_cvat::expanded_element_attributes(dataset, expanded);
+}
+
+#[cfg(not(feature = "cvat"))]
+fn element_attributes(_: &Dataset, _: &mut [labelkit_model::Annotation]) {}
+
+/// See [`labelkit_cvat::element_attribute_values`].
+#[cfg(feature = "cvat")]
+fn element_attribute_values(dataset: &Dataset) -> u64 {
+    labelkit_cvat::element_attribute_values(dataset)
+}
+
+#[cfg(not(feature = "cvat"))]
+fn element_attribute_values(_: &Dataset) -> u64 {
+    0
 }
 
 /// The loss reported for track shapes that steer the interpolation but
