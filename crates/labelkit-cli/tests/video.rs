@@ -230,6 +230,9 @@ fn skeleton_element_attributes_are_kept_in_cvat_for_images_and_counted_elsewhere
         said.contains("strict conversion to yolo refused: 1 x skeleton element attributes"),
         "{said}"
     );
+    let (_, code, said) = convert("skel_img_attr.xml", "cvat-video", "v.xml", &[]);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("1 x skeleton element attributes"), "{said}");
     let (_, code, said) = convert("skel_img_attr.xml", "yolo", "y", &[]);
     assert_eq!(code, 0, "{said}");
     assert!(

@@ -416,7 +416,9 @@ fn write_found(
         dataset
     };
     crate::sizes::refuse_unknown_sizes(dataset, format)?;
-    if !matches!(format, Format::CvatImages | Format::CvatVideo) {
+    // Only the CVAT for images writer writes the element attributes of
+    // skeleton annotations (the CVAT for video writer keeps those of tracks).
+    if format != Format::CvatImages {
         report.lose(
             "skeleton element attributes",
             element_attribute_values(dataset),
