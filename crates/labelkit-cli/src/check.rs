@@ -210,6 +210,8 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
                 ui.progress(&format!("[{}/{total}] reading {}", n + 1, path.display()));
                 let mut loaded = labelkit::read(path, Some(*format), &options)?;
                 guard_read(&mut guard, path, *format, &loaded);
+                // The rules check what a video's tracks hold on each frame.
+                labelkit::expand_video_tracks(&mut loaded)?;
                 ui.progress(&format!("[{}/{total}] checking {}", n + 1, path.display()));
                 let found = checker(&registry, config, whole.clone(), &mut loaded).check(&loaded);
                 absorb(&mut sources, &mut diagnostics, loaded, found);

@@ -8,6 +8,7 @@ mod conversions;
 mod images;
 mod rule_alarms;
 mod trusted;
+mod video;
 mod yolo_copy;
 
 mod hook;

@@ -143,7 +143,7 @@ mod xml;
 pub mod fuzz;
 
 pub use meta::{LABEL_CHILD_PREFIX, META_KEY, PARENT_KEY, SVG_KEY, UNDECLARED_KEY};
-pub use project::project;
+pub use project::{element_attribute_values, expanded_element_attributes, project};
 pub use read::{ATTR_PREFIX, ELEMENTS_KEY, IMAGE_ID_KEY, SHAPE_LABEL_KEY, VERSION_KEY};
 
 /// The two CVAT XML layouts.

@@ -519,3 +519,104 @@ fn typed(types: &[Types<'_>], label: LabelId, attributes: &Attributes) -> Attrib
 
 #[allow(dead_code)]
 fn _assert_annotation(_: &Annotation) {}
+
+/// Gives each skeleton annotation expanded from a track the attributes of
+/// its elements on its frame (those of each element's last shape at or
+/// before the frame, as CVAT carries attributes between keyframes), in the
+/// form the CVAT reader keeps a skeleton's element attributes in
+/// ([`ELEMENTS_KEY`](crate::ELEMENTS_KEY), one entry per point in point order):
+/// the CVAT for images writer writes them, other writers count them.
+pub fn expanded_element_attributes(dataset: &Dataset, expanded: &mut [labelkit_model::Annotation]) {
+    use labelkit_model::Geometry;
+    let mut tracks = std::collections::HashMap::new();
+    for t in &dataset.tracks {
+        let carries = t
+            .elements
+            .iter()
+            .any(|e| e.shapes.iter().any(|s| !s.attributes.is_empty()));
+        if carries {
+            tracks.entry(t.id).or_insert(t);
+        }
+    }
+    if tracks.is_empty() {
+        return;
+    }
+    // Frame f is image f unless the dataset has an image of that frame.
+    let frame_of: std::collections::HashMap<labelkit_model::ImageId, u64> = dataset
+        .images
+        .iter()
+        .filter_map(|i| Some((i.id, i.frame?)))
+        .collect();
+    for a in expanded {
+        let (Geometry::Keypoints(k), Some(track)) =
+            (&a.geometry, a.track.and_then(|t| tracks.get(&t)))
+        else {
+            continue;
+        };
+        let frame = frame_of.get(&a.image).copied().unwrap_or(a.image.0);
+        let entries: Vec<serde_json::Value> = k
+            .points
+            .iter()
+            .map(|p| {
+                let shape = track
+                    .elements
+                    .iter()
+                    .find(|e| {
+                        p.name.is_some()
+                            && dataset.labels.get(e.label).map(|l| &l.name) == p.name.as_ref()
+                    })
+                    .and_then(|e| {
+                        e.shapes
+                            .iter()
+                            .filter(|s| s.frame <= frame)
+                            .max_by_key(|s| s.frame)
+                    });
+                let pairs: Vec<serde_json::Value> = shape
+                    .map(|s| {
+                        s.attributes
+                            .iter()
+                            .map(|(n, v)| serde_json::json!([n, v.to_string()]))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if pairs.is_empty() {
+                    serde_json::json!({})
+                } else {
+                    serde_json::json!({ "<attribute>": pairs })
+                }
+            })
+            .collect();
+        if entries
+            .iter()
+            .any(|e| e.as_object().is_some_and(|o| !o.is_empty()))
+        {
+            a.extra.push((
+                crate::read::ELEMENTS_KEY.to_owned(),
+                serde_json::Value::Array(entries).to_string(),
+            ));
+        }
+    }
+}
+
+/// The skeleton element attribute values a dataset's annotations carry (in
+/// the CVAT reader's [`ELEMENTS_KEY`](crate::ELEMENTS_KEY)), which only CVAT can
+/// hold.
+#[must_use]
+pub fn element_attribute_values(dataset: &Dataset) -> u64 {
+    dataset
+        .annotations
+        .iter()
+        .flat_map(|a| a.extra.iter())
+        .filter(|(k, _)| k == crate::read::ELEMENTS_KEY)
+        .filter_map(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok())
+        .map(|v| {
+            v.as_array().map_or(0, |elements| {
+                elements
+                    .iter()
+                    .filter_map(|e| e.get("<attribute>")?.as_array())
+                    .map(|pairs| pairs.len() as u64)
+                    .sum()
+            })
+        })
+        .sum()
+}

@@ -228,9 +228,8 @@ impl<'a> Reader<'a> {
                         b"track" => {
                             self.saw_track = true;
                             let track = self.track(ev.start, ev.end, false, None)?;
-                            if let Some((track, span)) = track {
-                                self.dataset.tracks.push(track);
-                                self.spans.tracks.push(Some(self.span(span.0, span.1)));
+                            if let Some(track) = track {
+                                self.push_track(track);
                             }
                         }
                         other => {
@@ -251,9 +250,8 @@ impl<'a> Reader<'a> {
                         b"image" => self.image(ev.start, ev.end, true)?,
                         b"track" => {
                             self.saw_track = true;
-                            if let Some((track, span)) = self.track(ev.start, ev.end, true, None)? {
-                                self.dataset.tracks.push(track);
-                                self.spans.tracks.push(Some(self.span(span.0, span.1)));
+                            if let Some(track) = self.track(ev.start, ev.end, true, None)? {
+                                self.push_track(track);
                             }
                         }
                         b"meta" | b"version" => {}
@@ -293,6 +291,14 @@ impl<'a> Reader<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// Adds a track read at the top level, with its spans.
+    fn push_track(&mut self, (track, span, shapes): SpannedTrack) {
+        self.dataset.tracks.push(track);
+        self.spans.tracks.push(Some(self.span(span.0, span.1)));
+        let shapes = shapes.iter().map(|&(s, e)| Some(self.span(s, e))).collect();
+        self.spans.track_shapes.push(shapes);
     }
 
     fn span(&self, start: usize, end: usize) -> SourceSpan {
@@ -1087,7 +1093,7 @@ impl<'a> Reader<'a> {
                         if local == b"track" && parent.is_none() {
                             // Element tracks resolve their label under this track's label.
                             let me = self.label(&label_name, None, start, ev.start);
-                            if let Some((el, _)) =
+                            if let Some((el, _, _)) =
                                 self.track(ev.start, ev.end, is_empty, Some(me))?
                             {
                                 track.elements.push(el);
@@ -1138,6 +1144,7 @@ impl<'a> Reader<'a> {
         track.label = self.label(&label_name, parent, start, end);
         let mut shape_labels = 0usize;
         let n_shapes = raw_shapes.len();
+        let mut shape_spans = Vec::with_capacity(n_shapes);
         for raw in raw_shapes {
             let RawTrackShape {
                 kind,
@@ -1165,7 +1172,22 @@ impl<'a> Reader<'a> {
             }
             if let Some(shape) = self.track_shape(track.label, kind, s, e, &attrs, &mut child_attrs)
             {
-                track.shapes.push(shape);
+                // CVAT refuses a track with two shapes on one frame; the
+                // expansion would interpolate between them on one frame.
+                if track.shapes.iter().any(|t| t.frame == shape.frame) {
+                    self.x.issue(
+                        ReadIssue::DuplicateId,
+                        s,
+                        e,
+                        format!(
+                            "track {} has a second shape on frame {}: skipped (the first shape of the frame is kept)",
+                            track.id.0, shape.frame
+                        ),
+                    );
+                } else {
+                    track.shapes.push(shape);
+                    shape_spans.push((s, e));
+                }
             }
         }
         if shape_labels > 0 && shape_labels == n_shapes {
@@ -1173,7 +1195,7 @@ impl<'a> Reader<'a> {
                 .extra
                 .push((SHAPE_LABEL_KEY.to_owned(), "true".to_owned()));
         }
-        Ok(Some((track, (start, end))))
+        Ok(Some((track, (start, end), shape_spans)))
     }
 
     /// Adds an element `<points>` of a skeleton track shape (CVAT's own
@@ -1197,10 +1219,26 @@ impl<'a> Reader<'a> {
             .filter(|(k, _)| k != "label")
             .map(|(k, v)| (k.as_bytes(), Cow::Borrowed(v.as_str())))
             .collect();
-        if !attrs.iter().any(|(k, _)| *k == b"frame") {
-            if let Some(f) = frame {
-                attrs.push((b"frame", Cow::Owned(f.to_string())));
+        // The element is a part of the skeleton shape: it is on the
+        // skeleton's frame (CVAT writes the same frame on both).
+        if let Some(f) = frame {
+            let own = attrs.iter().position(|(k, _)| *k == b"frame");
+            if let Some(i) = own {
+                let written = attrs.get(i).map(|(_, v)| v.trim().to_owned());
+                if written.as_deref().and_then(|v| v.parse::<u64>().ok()) != Some(f) {
+                    self.x.issue(
+                        ReadIssue::MalformedValue,
+                        el.start,
+                        el.end,
+                        format!(
+                            "skeleton element `{name}` has frame `{}` inside the skeleton of frame {f}: read on frame {f}",
+                            written.unwrap_or_default()
+                        ),
+                    );
+                }
+                attrs.remove(i);
             }
+            attrs.push((b"frame", Cow::Owned(f.to_string())));
         }
         let Some(shape) = self.track_shape(
             label,
@@ -1332,7 +1370,9 @@ fn meta_declared(label: &Label) -> bool {
 }
 
 /// A track with the byte span of its element.
-type SpannedTrack = (Track, (usize, usize));
+/// A track, its span and the span of each of its shapes (in the order of
+/// `Track::shapes`).
+type SpannedTrack = (Track, (usize, usize), Vec<(usize, usize)>);
 
 /// A track shape as read: kind, span, XML attributes, `<attribute>` values
 /// and, for a skeleton, its element `<points>`.

@@ -24,6 +24,10 @@ pub struct SpanTable {
     pub annotations: Vec<Option<SourceSpan>>,
     /// Where each track was declared.
     pub tracks: Vec<Option<SourceSpan>>,
+    /// Where each shape of each track was declared: `track_shapes[t][s]` is
+    /// shape `s` of track `t`, in the order of the track's shapes (empty
+    /// when the reader does not record them).
+    pub track_shapes: Vec<Vec<Option<SourceSpan>>>,
     /// Where each label was declared.
     pub labels: Vec<Option<SourceSpan>>,
     /// The file describing the dataset as a whole (COCO or CVAT file,
@@ -52,6 +56,12 @@ impl SpanTable {
     #[must_use]
     pub fn annotation(&self, i: usize) -> Option<SourceSpan> {
         self.annotations.get(i).copied().flatten()
+    }
+
+    /// Where shape `s` of track `t` came from.
+    #[must_use]
+    pub fn track_shape(&self, t: usize, s: usize) -> Option<SourceSpan> {
+        self.track_shapes.get(t)?.get(s).copied().flatten()
     }
 
     /// Where track `i` came from.

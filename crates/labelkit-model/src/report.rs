@@ -445,6 +445,7 @@ mod tests {
         "\"duplicate rows\"",
         "\"coordinates clipped to the image\"",
         "\"annotation attributes\"",
+        "\"skeleton element attributes\"",
         "\"occluded flags\"",
         "\"tracks dropped by the label map\"",
         "\"groups written as several rows\"",

@@ -412,7 +412,9 @@ fn write_found(
     }
     let mut report = WriteReport::new();
     let expanded;
-    let dataset = if !format.holds_tracks() && !dataset.tracks.is_empty() {
+    let dataset = if !format.holds_tracks()
+        && (!dataset.tracks.is_empty() || video_task_frames(dataset).is_some())
+    {
         report.lose(EXPANDED_TRACKS, dataset.tracks.len() as u64);
         expanded = expand_tracks(dataset, &mut report)?;
         &expanded
@@ -420,6 +422,14 @@ fn write_found(
         dataset
     };
     crate::sizes::refuse_unknown_sizes(dataset, format)?;
+    // Only the CVAT for images writer writes the element attributes of
+    // skeleton annotations (the CVAT for video writer keeps those of tracks).
+    if format != Format::CvatImages {
+        report.lose(
+            "skeleton element attributes",
+            element_attribute_values(dataset),
+        );
+    }
     let cleaned = verify::without_reader_facts(dataset, format);
     let dataset = cleaned.as_ref().unwrap_or(dataset);
     let written = write_enabled(dataset, format, out, options, image_roots)?;
@@ -432,7 +442,10 @@ fn write_found(
 /// still visible after its last shape continues up to it. A frame that has
 /// no image in the dataset (CVAT for video files list none) gets one, named
 /// `frame_NNNNNN` as CVAT names extracted frames, with the video's frame size
-/// (`original_size` of the CVAT meta) when known. A CVAT task whose
+/// (`original_size` of the CVAT meta) when known. Every frame of a CVAT
+/// video task ([`video_task_frames`]) is an image, with shapes or without
+/// (empty frames are the negative examples of a training set), as CVAT's own
+/// COCO and "CVAT for images" exports of the task list them. A CVAT task whose
 /// `frame_filter` is `step=N` has the frames `start_frame + k N` only: states
 /// are produced on those, and the frame cap and budget count those; track
 /// shapes on other frames (CVAT writes none) steer the interpolation and are
@@ -453,7 +466,12 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
         .chain(video_stop_frame(dataset))
         .max();
     let grid = video_frame_grid(dataset);
-    let frames = expanded_frame_bound(dataset, stop_frame, grid);
+    let task_frames = video_task_frames(dataset);
+    let frames = expanded_frame_bound(dataset, stop_frame, grid).max(
+        task_frames.map_or(0, |(first, last)| {
+            labelkit_model::track::frame_count(Some((first, last)), grid)
+        }),
+    );
     if frames > MAX_EXPANDED_FRAMES {
         return Err(Error::TooManyFrames {
             frames,
@@ -487,13 +505,26 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
             expansion.shapes_off_grid,
         );
     }
-    let expanded = expansion.annotations;
+    let mut expanded = expansion.annotations;
+    element_attributes(dataset, &mut expanded);
     let mut copy = dataset.clone();
     copy.tracks.clear();
     let known: std::collections::HashSet<ImageId> = copy.images.iter().map(|i| i.id).collect();
+    // Frame f of a video is image f (see `labelkit_model::track`); the
+    // task's frames were counted against the frame cap above.
+    // The grid starts at the task's first frame, so stepping from it walks
+    // the grid; the step is at most the span, else one frame is walked.
+    let step = grid.map_or(1, labelkit_model::track::FrameGrid::step);
+    let task_images = task_frames
+        .into_iter()
+        .flat_map(|(first, last)| {
+            (first..=last).step_by(usize::try_from(step).unwrap_or(usize::MAX))
+        })
+        .map(ImageId);
     let mut missing: Vec<ImageId> = expanded
         .iter()
         .map(|a| a.image)
+        .chain(task_images)
         .filter(|id| !known.contains(id))
         .collect();
     missing.sort_unstable();
@@ -513,6 +544,81 @@ fn expand_tracks(dataset: &Dataset, report: &mut WriteReport) -> Result<Dataset,
     }
     copy.annotations.extend(expanded);
     Ok(copy)
+}
+
+/// Turns the video tracks of `loaded` into the per-frame annotations (and
+/// frame images) a conversion to a format without tracks writes, for the
+/// rules: `labelkit check` checks what the tracks hold on each frame. The
+/// expansion is the conversion's, with its frame cap and budgets.
+///
+/// Positions: an expanded annotation points at the track shape it comes
+/// from, the last shape of its track at or before its frame (the keyframe
+/// it is interpolated from, or copied from while the track stays), as the
+/// reader recorded it in [`SpanTable::track_shapes`](labelkit_diagnostics::SpanTable),
+/// else at the track. Frame images have no position.
+///
+/// # Errors
+/// [`Error::TooManyFrames`] and the expansion's budget errors, as
+/// [`write()`] refuses them.
+pub fn expand_video_tracks(loaded: &mut Loaded) -> Result<(), Error> {
+    if loaded.dataset.tracks.is_empty() {
+        return Ok(());
+    }
+    let expanded =
+        expand_tracks(&loaded.dataset, &mut WriteReport::new()).map_err(|e| locate(e, loaded))?;
+    let first_new = loaded.dataset.annotations.len();
+    let frame_of: std::collections::HashMap<ImageId, u64> = expanded
+        .images
+        .iter()
+        .filter_map(|i| Some((i.id, i.frame?)))
+        .collect();
+    let mut track_index: std::collections::HashMap<labelkit_model::TrackId, usize> =
+        std::collections::HashMap::new();
+    for (i, t) in loaded.dataset.tracks.iter().enumerate() {
+        track_index.entry(t.id).or_insert(i);
+    }
+    let spans = &mut loaded.spans;
+    let tracks = &loaded.dataset.tracks;
+    spans.annotations.resize(first_new, None);
+    for a in expanded.annotations.iter().skip(first_new) {
+        let t = a.track.and_then(|id| track_index.get(&id).copied());
+        let frame = frame_of.get(&a.image).copied();
+        let shape = t.zip(frame).and_then(|(t, f)| {
+            let shapes = &tracks.get(t)?.shapes;
+            (0..shapes.len())
+                .filter(|&s| shapes.get(s).is_some_and(|x| x.frame <= f))
+                .max_by_key(|&s| shapes.get(s).map(|x| x.frame))
+        });
+        let span = t.and_then(|t| {
+            shape
+                .and_then(|s| spans.track_shape(t, s))
+                .or_else(|| spans.track(t))
+        });
+        spans.annotations.push(span);
+    }
+    spans.images.resize(expanded.images.len(), None);
+    loaded.dataset = expanded;
+    Ok(())
+}
+
+/// See [`labelkit_cvat::expanded_element_attributes`].
+#[cfg(feature = "cvat")]
+fn element_attributes(dataset: &Dataset, expanded: &mut [labelkit_model::Annotation]) {
+    labelkit_cvat::expanded_element_attributes(dataset, expanded);
+}
+
+#[cfg(not(feature = "cvat"))]
+fn element_attributes(_: &Dataset, _: &mut [labelkit_model::Annotation]) {}
+
+/// See [`labelkit_cvat::element_attribute_values`].
+#[cfg(feature = "cvat")]
+fn element_attribute_values(dataset: &Dataset) -> u64 {
+    labelkit_cvat::element_attribute_values(dataset)
+}
+
+#[cfg(not(feature = "cvat"))]
+fn element_attribute_values(_: &Dataset) -> u64 {
+    0
 }
 
 /// The loss reported for track shapes that steer the interpolation but
@@ -578,6 +684,20 @@ fn video_frame_grid(dataset: &Dataset) -> Option<labelkit_model::track::FrameGri
     }
     let start = xml_number(meta, "start_frame").unwrap_or(0);
     labelkit_model::track::FrameGrid::new(start, step)
+}
+
+/// The frames `(first, last)` of a CVAT video task: `<start_frame>` (0 when
+/// absent) to `<stop_frame>` of the kept meta, for a dataset that lists no
+/// image (a CVAT for video file); `None` otherwise or when the meta has no
+/// stop frame or a stop before the start.
+fn video_task_frames(dataset: &Dataset) -> Option<(u64, u64)> {
+    if !dataset.images.is_empty() {
+        return None;
+    }
+    let meta = cvat_meta(dataset)?;
+    let first = xml_number(meta, "start_frame").unwrap_or(0);
+    let last = xml_number(meta, "stop_frame")?;
+    (first <= last).then_some((first, last))
 }
 
 /// The CVAT `<meta>` a CVAT reader kept in the dataset information (under

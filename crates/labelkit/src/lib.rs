@@ -67,8 +67,9 @@ pub use detect::{detect, detect_bytes};
 pub use error::Error;
 pub use format::{formats, Capability, Format, FormatInfo, Support, UnknownFormat, FEATURES};
 pub use io::{
-    convert, convert_guard, image_roots, read, read_guard, write, ConvertOptions, ConvertReport,
-    ImageMode, OutputGuard, ReadOptions, WriteOptions, EXPANDED_TRACKS, MAX_EXPANDED_FRAMES,
+    convert, convert_guard, expand_video_tracks, image_roots, read, read_guard, write,
+    ConvertOptions, ConvertReport, ImageMode, OutputGuard, ReadOptions, WriteOptions,
+    EXPANDED_TRACKS, MAX_EXPANDED_FRAMES,
 };
 pub use sizes::ImageSizes;
 
