@@ -1175,7 +1175,7 @@ impl<'a> Reader<'a> {
                 // CVAT refuses a track with two shapes on one frame; the
                 // expansion would interpolate between them on one frame.
                 if track.shapes.iter().any(|t| t.frame == shape.frame) {
-                    self.x.issue(
+                    self.x.skip(
                         ReadIssue::DuplicateId,
                         s,
                         e,
