@@ -118,17 +118,7 @@ ALLOWED = {
     (
         "training_extensions/tests/assets/cvat_dataset/action_detection/train/0/annotations.xml",
         "cvat",
-        "items",
-    ): _TRACK_BEYOND,
-    (
-        "training_extensions/tests/assets/cvat_dataset/action_detection/train/0/annotations.xml",
-        "cvat",
         "objects",
-    ): _TRACK_BEYOND,
-    (
-        "training_extensions/tests/assets/cvat_dataset/action_detection/train/0/annotations.xml",
-        "coco",
-        "items",
     ): _TRACK_BEYOND,
     (
         "training_extensions/tests/assets/cvat_dataset/action_detection/train/0/annotations.xml",
