@@ -491,10 +491,19 @@ fn a_data_yaml_alone_is_checked_as_its_dataset_reads_it() {
         stderr(&o)
     );
     assert!(!stderr(&o).contains("all checks passed"), "{}", stderr(&o));
-    // The dataset check says the same.
+    // The dataset check says the same, and so does the hook given only a
+    // label file of that dataset.
     let whole = labelkit(&["check", "."], d);
     assert_eq!(whole.status.code(), Some(2));
     assert!(stderr(&whole).contains(refused), "{}", stderr(&whole));
+    let one = hook(&["labels/train/a.txt"], d);
+    assert_eq!(one.status.code(), Some(2), "{}", stderr(&one));
+    assert!(stderr(&one).contains(refused), "{}", stderr(&one));
+    assert!(
+        !stderr(&one).contains("all checks passed"),
+        "{}",
+        stderr(&one)
+    );
 
     std::fs::write(
         d.join("data.yaml"),

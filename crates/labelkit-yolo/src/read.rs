@@ -1361,6 +1361,9 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
                 .add(SourceFile::with_text(cfg, text.as_bytes().to_vec()));
             loaded.spans.dataset_file = Some(file);
             let yaml = data_yaml::parse_data_yaml(&text, cfg, file, &mut loaded.issues)?;
+            // The label file of a dataset Ultralytics refuses is refused as
+            // the dataset is, so the hook says what the dataset check says.
+            require_train(cfg, &text, &yaml)?;
             let scope;
             (root, scope) = yaml_root(cfg, &yaml, &text, options)?;
             let image_c = clean(&image);
