@@ -448,3 +448,52 @@ fn a_failed_write_names_the_output() {
     assert!(err.starts_with("labelkit: error: /proc/yo: "), "{err}");
     assert!(!err.contains("staging"), "{err}");
 }
+
+/// Keypoints of a label that declares no point names (CVAT skeletons of
+/// labels `<meta>` does not declare, as in dagshub's `pose_grouping.xml`):
+/// the category lists points `1`..`N`, N the most points of one of its
+/// annotations, and each annotation has N of them, so that COCO readers
+/// (pycocotools' keypoint evaluation) find the category's points.
+#[test]
+fn keypoints_of_a_label_without_point_names_get_numbered_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = corpus("dagshub-annotation-converter/tests/cvat/res/pose_grouping.xml");
+    let o = labelkit(&["convert", arg(&input), "--to", "coco", "-o", "c.json"], d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "2 x categories given point names 1..N (their keypoints had no declared names)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let doc = json(&d.join("c.json"));
+    let named: Vec<(String, Vec<String>)> = doc["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| {
+            let names = c.get("keypoints")?.as_array()?;
+            Some((
+                c["name"].as_str().unwrap().to_owned(),
+                names
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_owned())
+                    .collect(),
+            ))
+        })
+        .collect();
+    let numbered: Vec<String> = (1..=5).map(|i| i.to_string()).collect();
+    assert!(
+        named.contains(&("Pointy_3".to_owned(), numbered.clone()))
+            && named.contains(&("Pointy_misc".to_owned(), numbered)),
+        "{named:?}"
+    );
+    // Every annotation of those categories has 5 points.
+    for a in doc["annotations"].as_array().unwrap() {
+        if let Some(k) = a.get("keypoints") {
+            assert_eq!(k.as_array().unwrap().len(), 15, "{a}");
+        }
+    }
+}

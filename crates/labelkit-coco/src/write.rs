@@ -225,6 +225,11 @@ pub(crate) struct Plan<'d> {
     /// Whether a category declares keypoints: every annotation then says
     /// how many it has (`num_keypoints`, 0 for the other categories').
     keypoint_file: bool,
+    /// Point names for labels that declare none but whose annotations
+    /// carry keypoints (CVAT skeletons of labels `<meta>` does not
+    /// declare): `1`..`N`, N the most points of one of them, so that the
+    /// category lists its points as COCO readers require.
+    derived: IdMap<u32, labelkit_model::KeypointSchema>,
     pub(crate) report: WriteReport,
 }
 
@@ -264,8 +269,10 @@ impl<'d> Plan<'d> {
             slots: Vec::new(),
             slot_ids: Vec::new(),
             keypoint_file: false,
+            derived: IdMap::default(),
             report,
         };
+        plan.derive_schemas();
         plan.plan_labels();
         plan.keypoint_file = plan
             .categories
@@ -362,12 +369,55 @@ impl<'d> Plan<'d> {
             let new =
                 LabelId(u32::try_from(self.categories.len()).expect("fewer than 2^32 labels"));
             self.label_map[i] = Some((new, id));
-            let cat = self.plan_category(&labels[i]);
+            let cat = self.plan_category(
+                LabelId(u32::try_from(i).expect("fewer than 2^32 labels")),
+                &labels[i],
+            );
             self.categories.push((id, cat));
         }
     }
 
-    fn plan_category(&mut self, label: &'d Label) -> CocoCategory<'d> {
+    /// Fills [`Plan::derived`]: the labels without a keypoint schema whose
+    /// annotations carry keypoints, named `1`..`N`.
+    fn derive_schemas(&mut self) {
+        let mut most: IdMap<u32, usize> = IdMap::default();
+        for a in &self.dataset.annotations {
+            if let Geometry::Keypoints(k) = &a.geometry {
+                let declared = self
+                    .dataset
+                    .labels
+                    .get(a.label)
+                    .is_some_and(|l| l.keypoints.is_some());
+                if !declared {
+                    let n = most.entry(a.label.0).or_default();
+                    *n = (*n).max(k.points.len());
+                }
+            }
+        }
+        for (label, n) in most {
+            if n > 0 {
+                let names = (1..=n).map(|i| i.to_string());
+                self.derived
+                    .insert(label, labelkit_model::KeypointSchema::from_names(names));
+                self.report.note(
+                    "categories given point names 1..N (their keypoints had no declared names)",
+                    1,
+                );
+            }
+        }
+    }
+
+    /// The keypoint schema of `label`: declared, or derived (see
+    /// [`Plan::derived`]).
+    fn schema_of(&self, label: LabelId) -> Option<&labelkit_model::KeypointSchema> {
+        self.dataset
+            .labels
+            .get(label)
+            .and_then(|l| l.keypoints.as_ref())
+            .or_else(|| self.derived.get(&label.0))
+    }
+
+    fn plan_category(&mut self, label_id: LabelId, label: &'d Label) -> CocoCategory<'d> {
         let report = &mut self.report;
         if label.color.is_some() {
             report.lose_one("label colors");
@@ -398,7 +448,13 @@ impl<'d> Plan<'d> {
                     .collect();
                 (Some(names), Some(skeleton))
             }
-            None => (None, None),
+            None => match self.derived.get(&label_id.0) {
+                Some(schema) => (
+                    Some(schema.names.iter().map(|n| Cow::Owned(n.clone())).collect()),
+                    Some(Skeleton::Edges(Vec::new())),
+                ),
+                None => (None, None),
+            },
         };
         CocoCategory {
             id: None,
@@ -753,12 +809,21 @@ impl<'d> Plan<'d> {
         });
         let keypoints: Option<Vec<f64>> = slot.keypoints.and_then(|m| match &anns[m].geometry {
             Geometry::Keypoints(k) => {
-                let schema = self
+                let declared = self
                     .dataset
                     .labels
                     .get(slot.label)
                     .and_then(|l| l.keypoints.as_ref());
-                Some(flat_keypoints(k, schema, report))
+                let mut flat = flat_keypoints(k, declared, report);
+                // A derived schema names the points by position and has the
+                // most points of the label's annotations: the others are
+                // padded with absent points.
+                if let Some(derived) = self.derived.get(&slot.label.0) {
+                    if flat.len() < 3 * derived.len() {
+                        flat.resize(3 * derived.len(), 0.0);
+                    }
+                }
+                Some(flat)
             }
             _ => None,
         });
@@ -794,10 +859,7 @@ impl<'d> Plan<'d> {
         // and pycocotools' keypoint evaluation need both fields.
         let keypoints = keypoints.or_else(|| {
             let declared = self
-                .dataset
-                .labels
-                .get(slot.label)
-                .and_then(|l| l.keypoints.as_ref())
+                .schema_of(slot.label)
                 .map_or(0, labelkit_model::KeypointSchema::len);
             (declared > 0 && !self.results).then(|| vec![0.0; 3 * declared])
         });
