@@ -188,16 +188,46 @@ struct Slot {
     first: usize,
 }
 
-impl Slot {
-    fn free(&self, kind: usize) -> bool {
-        [self.bbox, self.seg, self.keypoints][kind].is_none()
-    }
-    fn set(&mut self, kind: usize, pos: usize) {
-        match kind {
-            0 => self.bbox = Some(pos),
-            1 => self.seg = Some(pos),
-            _ => self.keypoints = Some(pos),
+/// Which field of a COCO annotation a shape fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotKind {
+    /// `bbox`: a box.
+    Bbox,
+    /// `segmentation`: a polygon or mask.
+    Segmentation,
+    /// `keypoints`.
+    Keypoints,
+}
+
+impl SlotKind {
+    /// The field a geometry fills; `None` for kinds COCO cannot hold.
+    fn of(geometry: &Geometry) -> Option<Self> {
+        match geometry {
+            Geometry::Box(_) => Some(Self::Bbox),
+            Geometry::Polygon(_) | Geometry::Mask(_) => Some(Self::Segmentation),
+            Geometry::Keypoints(_) => Some(Self::Keypoints),
+            _ => None,
         }
+    }
+}
+
+impl Slot {
+    fn field(&mut self, kind: SlotKind) -> &mut Option<usize> {
+        match kind {
+            SlotKind::Bbox => &mut self.bbox,
+            SlotKind::Segmentation => &mut self.seg,
+            SlotKind::Keypoints => &mut self.keypoints,
+        }
+    }
+    fn free(&self, kind: SlotKind) -> bool {
+        match kind {
+            SlotKind::Bbox => self.bbox.is_none(),
+            SlotKind::Segmentation => self.seg.is_none(),
+            SlotKind::Keypoints => self.keypoints.is_none(),
+        }
+    }
+    fn set(&mut self, kind: SlotKind, pos: usize) {
+        *self.field(kind) = Some(pos);
     }
     fn members(&self) -> impl Iterator<Item = usize> + '_ {
         let mut m = [self.bbox, self.seg, self.keypoints];
@@ -566,14 +596,9 @@ impl<'d> Plan<'d> {
     fn plan_slots(&mut self) {
         let mut open: IdMap<(ImageId, u64), Vec<usize>> = IdMap::default();
         for (pos, a) in self.dataset.annotations.iter().enumerate() {
-            let kind = match a.geometry {
-                Geometry::Box(_) => 0,
-                Geometry::Polygon(_) | Geometry::Mask(_) => 1,
-                Geometry::Keypoints(_) => 2,
-                ref other => {
-                    self.report.lose_one(loss_name(other.kind()));
-                    continue;
-                }
+            let Some(kind) = SlotKind::of(&a.geometry) else {
+                self.report.lose_one(loss_name(a.geometry.kind()));
+                continue;
             };
             if self
                 .label_map
