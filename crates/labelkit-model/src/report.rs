@@ -467,7 +467,7 @@ mod tests {
         // Constants and keys built at run time.
         "labelkit_model::rle::LOST_TO_MASK_LIMITS",
         "TOO_FRAGMENTED",
-        "loss_name(other.kind())",
+        "loss_name(a.geometry.kind())",
         "self.unwritten_label(a.label)",
         "NON_FINITE_SHAPES",
         "lost",
