@@ -13,7 +13,7 @@ venv=target/venv-datumaro
 # CVAT and COCO (no skeleton type, COCO supercategory as label parent).
 datumaro=datumaro==1.13.12
 . .ci/venv.sh
-venv_install datumaro-interop "$venv" "$datumaro" datumaro
+venv_install datumaro-interop "$venv" datumaro "$datumaro"
 bin="$(labelkit_bin)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

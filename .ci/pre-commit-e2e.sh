@@ -36,9 +36,9 @@ if ! git -C "$repo" show "$rev:Cargo.toml" | grep -q '^\[package\]'; then
 fi
 
 echo "pre-commit-e2e: installing pre-commit into a virtualenv"
-python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check pre-commit
-precommit="$work/venv/bin/pre-commit"
+. "$repo/.ci/venv.sh"
+venv_install pre-commit-e2e "$repo/target/venv-pre-commit" pre_commit pre-commit
+precommit="$repo/target/venv-pre-commit/bin/pre-commit"
 export PRE_COMMIT_HOME="$work/cache"
 
 project="$work/project"

