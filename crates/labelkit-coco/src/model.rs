@@ -329,6 +329,7 @@ pub(crate) fn convert(
             track: None,
             stated_corners: None,
             extra: extra.take().unwrap_or_default(),
+            kept: labelkit_model::Kept::default(),
         });
     }
     noticed

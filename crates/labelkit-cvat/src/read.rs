@@ -1063,6 +1063,7 @@ impl<'a> Reader<'a> {
             shapes: Vec::new(),
             elements: Vec::new(),
             extra: Extra::new(),
+            kept: labelkit_model::Kept::default(),
         };
         let mut id_ok = true;
         for (k, v) in &attrs {
@@ -1263,6 +1264,7 @@ impl<'a> Reader<'a> {
                     shapes: Vec::new(),
                     elements: Vec::new(),
                     extra: Extra::new(),
+                    kept: labelkit_model::Kept::default(),
                 });
                 track.elements.len() - 1
             }

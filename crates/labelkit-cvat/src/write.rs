@@ -1183,6 +1183,7 @@ fn write_shapes_as_tracks<O: Write>(
                 shapes: Vec::new(),
                 elements: Vec::new(),
                 extra: Vec::new(),
+                kept: labelkit_model::Kept::default(),
             };
             match &ann.geometry {
                 Geometry::Keypoints(k) => {
@@ -1228,6 +1229,7 @@ fn write_shapes_as_tracks<O: Write>(
                             shapes,
                             elements: Vec::new(),
                             extra: Vec::new(),
+                            kept: labelkit_model::Kept::default(),
                         });
                     }
                 }

@@ -1347,6 +1347,7 @@ fn shapes_as_tracks_on_the_last_frame_and_past_the_last_track_id() {
         }],
         elements: Vec::new(),
         extra: Vec::new(),
+        kept: labelkit_model::Kept::default(),
     });
     let mut out = Vec::new();
     let report = write_to(&d, &mut out, &options).unwrap();
@@ -1624,6 +1625,7 @@ fn shapes_with_coordinates_that_are_not_finite_are_left_out_and_counted() {
         }],
         elements: Vec::new(),
         extra: Vec::new(),
+        kept: labelkit_model::Kept::default(),
     };
     d.tracks.push(track(100, shapes[0].clone()));
     d.tracks.push(track(101, shapes[1].clone()));

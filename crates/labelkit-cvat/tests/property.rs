@@ -290,6 +290,7 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                     shapes,
                     elements: vec![],
                     extra: vec![],
+                    kept: labelkit_model::Kept::default(),
                 });
                 next += 1;
             }
@@ -335,6 +336,7 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                     ],
                     elements: vec![],
                     extra: vec![],
+                    kept: labelkit_model::Kept::default(),
                 };
                 d.tracks.push(Track {
                     id: TrackId(next),
@@ -345,6 +347,7 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                     shapes: vec![tag(0), tag(2)],
                     elements: vec![el(0, 4, 1.0), el(1, 5, 2.0)],
                     extra: vec![],
+                    kept: labelkit_model::Kept::default(),
                 });
             }
             d

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use crate::attribute::Attributes;
 use crate::geometry::{BoxGeom, Geometry, Point, StatedCorners};
 use crate::ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
+use crate::kept::Kept;
 use crate::label::LabelSet;
 use crate::track::Track;
 
@@ -25,6 +26,9 @@ pub struct DatasetInfo {
     /// Free-form fields kept for round trips: COCO `info` and `licenses`,
     /// unknown top-level keys, CVAT `meta` details.
     pub extra: Extra,
+    /// The round-trip fields of the format this came from, typed by that
+    /// format (see [`crate::kept`]).
+    pub kept: Kept,
     /// The number of decimals every coordinate of the source was written
     /// with, when they all have the same (a fixed-point writer: Datumaro's
     /// and CVAT's YOLO exports print `%.6f`). A writer of the same format
@@ -52,6 +56,9 @@ pub struct Image {
     pub attributes: Attributes,
     /// Format-specific fields (COCO `license`, `coco_url`, ...).
     pub extra: Extra,
+    /// The round-trip fields of the format this came from, typed by that
+    /// format (see [`crate::kept`]).
+    pub kept: Kept,
 }
 
 /// One shape on one image.
@@ -98,6 +105,9 @@ pub struct Annotation {
     pub stated_corners: Option<Box<StatedCorners>>,
     /// Format-specific fields (COCO unknown annotation keys, ...).
     pub extra: Extra,
+    /// The round-trip fields of the format this came from, typed by that
+    /// format (see [`crate::kept`]).
+    pub kept: Kept,
 }
 
 impl Annotation {
@@ -120,6 +130,7 @@ impl Annotation {
             track: None,
             stated_corners: None,
             extra: Extra::new(),
+            kept: Kept::new(),
         }
     }
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::dataset::Extra;
 use crate::ids::LabelId;
+use crate::kept::Kept;
 
 /// CVAT's attribute input types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -306,6 +307,9 @@ pub struct Label {
     /// Format-specific fields kept for the round trip (raw JSON values),
     /// e.g. a CVAT skeleton's `svg`.
     pub extra: Extra,
+    /// The round-trip fields of the format this came from, typed by that
+    /// format (see [`crate::kept`]).
+    pub kept: Kept,
 }
 
 impl Label {

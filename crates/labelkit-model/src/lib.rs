@@ -47,6 +47,7 @@ pub mod attribute;
 pub mod dataset;
 pub mod geometry;
 pub mod ids;
+pub mod kept;
 pub mod keys;
 pub mod label;
 pub mod number;
@@ -61,6 +62,7 @@ pub use geometry::{
     Polygon, Polyline, StatedCorners, Visibility,
 };
 pub use ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
+pub use kept::{Kept, KeptFields};
 pub use label::{
     children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelIndex, LabelSet,
 };

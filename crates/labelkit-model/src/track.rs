@@ -104,6 +104,7 @@ use crate::geometry::{
     Visibility,
 };
 use crate::ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
+use crate::kept::Kept;
 use crate::label::LabelSet;
 
 /// The state of a track on one frame, exactly as CVAT video stores it.
@@ -149,6 +150,9 @@ pub struct Track {
     pub elements: Vec<Track>,
     /// Format-specific fields (CVAT `task_id`, `subset`).
     pub extra: Extra,
+    /// The round-trip fields of the format this came from, typed by that
+    /// format (see [`crate::kept`]).
+    pub kept: Kept,
 }
 
 /// How several [`Geometry::Points`] move between two shapes of a track.
@@ -783,6 +787,7 @@ impl Track {
                     track: Some(self.id),
                     stated_corners: None,
                     extra: Extra::new(),
+                    kept: Kept::new(),
                 }
             })
             .collect()
@@ -1197,6 +1202,7 @@ mod tests {
             shapes,
             elements: Vec::new(),
             extra: Extra::new(),
+            kept: Kept::new(),
         }
     }
 
@@ -1619,6 +1625,7 @@ mod tests {
                 element(nose, vec![shape(0, p(10.0, 10.0)), shape(2, p(20.0, 30.0))]),
             ],
             extra: Extra::new(),
+            kept: Kept::new(),
         });
         for frame in 0..2 {
             ds.images.push(Image {

@@ -1040,6 +1040,7 @@ pub fn arb_track(
                 shapes,
                 elements: Vec::new(),
                 extra: Vec::new(),
+                kept: labelkit_model::Kept::default(),
             }
         })
         .boxed()

@@ -969,6 +969,7 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
             name: None,
             source_format: Some("yolo".into()),
             extra: Vec::new(),
+            kept: labelkit_model::Kept::default(),
             fixed_decimals: None,
         },
         labels,

@@ -1397,6 +1397,7 @@ mod frame_limit_tests {
             shapes: vec![shape(0), shape(u64::MAX / 2)],
             elements: Vec::new(),
             extra: Vec::new(),
+            kept: labelkit_model::Kept::default(),
         });
         let err = expand_tracks(&dataset, &mut WriteReport::new()).unwrap_err();
         assert!(

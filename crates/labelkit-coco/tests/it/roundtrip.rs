@@ -427,6 +427,7 @@ fn the_report_names_what_coco_cannot_hold() {
         shapes: Vec::new(),
         elements: Vec::new(),
         extra: Vec::new(),
+        kept: labelkit_model::Kept::default(),
     });
 
     let (out, report) = write(&ds, &WriteOptions::default());
