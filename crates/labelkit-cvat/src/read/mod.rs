@@ -1,0 +1,648 @@
+//! The reader: one pass of a borrowing pull parser over the bytes.
+
+use std::path::Path;
+
+use labelkit_diagnostics::{ByteSpan, FileId, Loaded, ParseError, ReadIssue, SourceSpan};
+use labelkit_model::{Dataset, Image, ImageId, InputType, Label, LabelId, LabelIndex};
+use quick_xml::events::Event;
+
+use crate::meta::{parse_meta, Meta, META_KEY, UNDECLARED_KEY};
+use crate::xml::{int_value, json_string, AttrList, Xml};
+
+use shapes::kind_of;
+pub(crate) use shapes::CUBOID_NAMES;
+use tracks::SpannedTrack;
+
+/// Prefix of `extra` keys holding XML attributes the model has no field for.
+pub const ATTR_PREFIX: &str = "cvat.attr.";
+/// Key in [`Image::extra`] holding the `id` written in the file when it
+/// repeats an earlier image's id (project exports number images per task).
+pub const IMAGE_ID_KEY: &str = labelkit_model::keys::REPEATED_IMAGE_ID;
+/// Key in [`Annotation::extra`] of a skeleton: a JSON array with, for each
+/// element, an object of the element's XML attributes the model has no field
+/// for, and its `<attribute>` children under `"<attribute>"`.
+pub const ELEMENTS_KEY: &str = "cvat.elements";
+/// Key in [`Track::extra`] (value `true`) recording that every shape of the
+/// track repeats the track's label in a `label` attribute.
+pub const SHAPE_LABEL_KEY: &str = "cvat.shape_label";
+/// Key in [`Track::extra`] (value `true`) recording that the elements of a
+/// skeleton track were read as nested `<track>`s (Datumaro's form) rather
+/// than as `<points>` inside each `<skeleton>` (CVAT's exporter's form), so
+/// that they are written back the same way.
+pub(crate) const ELEMENT_TRACKS_KEY: &str = "cvat.element_tracks";
+/// Key in [`labelkit_model::DatasetInfo::extra`] holding `<version>` when it
+/// is not `1.1`.
+pub const VERSION_KEY: &str = "cvat.version";
+
+mod shapes;
+mod tracks;
+mod values;
+
+struct Reader<'a> {
+    x: Xml<'a>,
+    dataset: Dataset,
+    spans: labelkit_diagnostics::SpanTable,
+    /// Labels by name under their parent: shapes name their label.
+    label_index: LabelIndex,
+    /// Declared attribute types by label and name (the first declaration
+    /// of a name wins, as `Label::attribute_spec`): a shape's attributes
+    /// are typed by look-up, never by scanning its label's declarations.
+    attribute_types:
+        std::collections::HashMap<LabelId, std::collections::HashMap<String, InputType>>,
+    /// The image ids taken so far; `None` while they only grew, the ids
+    /// then being those of `dataset.images`, all below `last_image_id`.
+    used_image_ids: Option<std::collections::HashSet<u64>>,
+    last_image_id: Option<u64>,
+    next_fresh_image_id: u64,
+    next_annotation_id: u64,
+    /// Scratch lists of XML attributes, reused from shape to shape.
+    attrs: AttrList<'a>,
+    child_attrs: AttrList<'a>,
+    /// Scratch list of `<attribute>` children, reused from shape to shape.
+    raw_attributes: Vec<(String, String)>,
+    saw_track: bool,
+    /// The label of the previous shape: files repeat labels.
+    last_label: Option<(String, LabelId)>,
+}
+
+pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, ParseError> {
+    read_with(path, file, bytes, true)
+}
+
+/// Reads with the fast reader where it applies (`fast`), else with
+/// quick-xml's reader throughout; the two read the same.
+fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Loaded, ParseError> {
+    let mut r = Reader {
+        x: Xml::new(path, file, bytes, 0, bytes.len()),
+        dataset: Dataset::new(),
+        spans: labelkit_diagnostics::SpanTable::new(),
+        label_index: LabelIndex::default(),
+        attribute_types: std::collections::HashMap::new(),
+        used_image_ids: None,
+        last_image_id: None,
+        next_fresh_image_id: 1 << 32,
+        next_annotation_id: 1,
+        attrs: Vec::new(),
+        child_attrs: Vec::new(),
+        raw_attributes: Vec::new(),
+        saw_track: false,
+        last_label: None,
+    };
+    // Room for the annotations, the largest part by far, guessed from the
+    // size: a shape takes more than 160 bytes of XML but for the barest
+    // boxes. Room never used is never touched (no memory is used for it);
+    // when there are more shapes, the vector grows as usual.
+    let shapes = bytes.len() / 160;
+    r.dataset.annotations.reserve(shapes);
+    r.spans.annotations.reserve(shapes);
+    r.spans.dataset_file = Some(file);
+    r.x.validate_utf8();
+    if fast {
+        r.x.read_fast();
+    }
+    r.document()?;
+    let Reader {
+        x,
+        mut dataset,
+        spans,
+        saw_track,
+        ..
+    } = r;
+    crate::project::crowd_from_attribute(&mut dataset);
+    dataset.info.source_format = Some(
+        if saw_track {
+            "cvat-video"
+        } else {
+            "cvat-images"
+        }
+        .to_owned(),
+    );
+    Ok(Loaded {
+        dataset,
+        spans,
+        sources: labelkit_diagnostics::SourceMap::new(),
+        issues: x.issues,
+        ..Loaded::default()
+    })
+}
+
+impl<'a> Reader<'a> {
+    fn document(&mut self) -> Result<(), ParseError> {
+        // Prolog up to the root element.
+        loop {
+            let ev = self.x.next()?;
+            match ev.event {
+                Event::Start(e) if e.local_name().as_ref() == b"annotations" => {
+                    // Whitespace between elements is of no interest from here.
+                    self.x.skip_whitespace(true);
+                    break;
+                }
+                Event::Empty(e) if e.local_name().as_ref() == b"annotations" => return Ok(()),
+                Event::Start(e) | Event::Empty(e) => {
+                    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                    return Err(self.x.error_at(
+                        ev.start,
+                        format!("expected the root element <annotations>, found <{name}>"),
+                    ));
+                }
+                Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
+                    return Err(self.x.error_at(
+                        ev.start,
+                        "expected the root element <annotations>, found text",
+                    ));
+                }
+                Event::Eof => {
+                    return Err(self.x.error_at(
+                        ev.start,
+                        "expected the root element <annotations>, found the end of the file",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        loop {
+            let ev = self.x.next()?;
+            match ev.event {
+                Event::Start(e) => {
+                    let local = crate::xml::local_name(&e);
+                    match local {
+                        b"version" => {
+                            let (text, _) = self.x.read_text()?;
+                            if text.trim() != "1.1" {
+                                self.dataset
+                                    .info
+                                    .extra
+                                    .push((VERSION_KEY.to_owned(), json_string(&text)));
+                            }
+                        }
+                        b"meta" => {
+                            let end = self.x.skip_element()?;
+                            self.meta(ev.start, end)?;
+                        }
+                        b"image" => self.image(ev.start, ev.end, false)?,
+                        b"track" => {
+                            self.saw_track = true;
+                            let track = self.track(ev.start, ev.end, false, None)?;
+                            if let Some(track) = track {
+                                self.push_track(track);
+                            }
+                        }
+                        other => {
+                            let other = String::from_utf8_lossy(other).into_owned();
+                            let end = self.x.skip_element()?;
+                            self.x.skip(
+                                ReadIssue::Unsupported,
+                                ev.start,
+                                end,
+                                format!("<{other}> is not part of CVAT 1.1 and is skipped"),
+                            );
+                        }
+                    }
+                }
+                Event::Empty(e) => {
+                    let local = crate::xml::local_name(&e);
+                    match local {
+                        b"image" => self.image(ev.start, ev.end, true)?,
+                        b"track" => {
+                            self.saw_track = true;
+                            if let Some(track) = self.track(ev.start, ev.end, true, None)? {
+                                self.push_track(track);
+                            }
+                        }
+                        b"meta" | b"version" => {}
+                        other => {
+                            let other = String::from_utf8_lossy(other).into_owned();
+                            self.x.skip(
+                                ReadIssue::Unsupported,
+                                ev.start,
+                                ev.end,
+                                format!("<{other}> is not part of CVAT 1.1 and is skipped"),
+                            );
+                        }
+                    }
+                }
+                Event::End(_) => {
+                    // The root closed; only comments and whitespace may follow.
+                    loop {
+                        let ev = self.x.next()?;
+                        match ev.event {
+                            Event::Eof => return Ok(()),
+                            Event::Start(_) | Event::Empty(_) => {
+                                return Err(self.x.error_at(
+                                    ev.start,
+                                    "unexpected element after the root element",
+                                ));
+                            }
+                            Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
+                                return Err(self
+                                    .x
+                                    .error_at(ev.start, "unexpected text after the root element"));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Event::Eof => return Ok(()),
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds a track read at the top level, with its spans.
+    fn push_track(&mut self, (track, span, shapes): SpannedTrack) {
+        self.dataset.tracks.push(track);
+        self.spans.tracks.push(Some(self.span(span.0, span.1)));
+        let shapes = shapes.iter().map(|&(s, e)| Some(self.span(s, e))).collect();
+        self.spans.track_shapes.push(shapes);
+    }
+
+    fn span(&self, start: usize, end: usize) -> SourceSpan {
+        SourceSpan {
+            file: self.x.file,
+            span: ByteSpan::new(start, end),
+        }
+    }
+
+    fn meta(&mut self, start: usize, end: usize) -> Result<(), ParseError> {
+        let (meta, issues) = parse_meta(self.x.path, self.x.file, self.x.full, start, end)?;
+        self.x.issues.extend(issues);
+        let raw = self.x.full.get(start..end).unwrap_or_default();
+        let raw = String::from_utf8_lossy(raw);
+        self.dataset
+            .info
+            .extra
+            .push((META_KEY.to_owned(), json_string(&raw)));
+        let Meta {
+            name,
+            labels,
+            label_spans,
+            ..
+        } = meta;
+        if self.dataset.info.name.is_none() {
+            self.dataset.info.name = name;
+        }
+        // `LabelSet::push` keeps the set below 2^32 labels.
+        let offset = u32::try_from(self.dataset.labels.len()).expect("fewer than 2^32 labels");
+        for (mut label, span) in labels.into_iter().zip(label_spans) {
+            if let Some(p) = label.parent.as_mut() {
+                p.0 = p.0.saturating_add(offset);
+            }
+            let id = self.dataset.labels.push(label);
+            if let Some(label) = self.dataset.labels.get(id) {
+                self.label_index.insert(id, label);
+                if !label.attributes.is_empty() {
+                    let types = self.attribute_types.entry(id).or_default();
+                    for spec in &label.attributes {
+                        types.entry(spec.name.clone()).or_insert(spec.input_type);
+                    }
+                }
+            }
+            self.spans.labels.push(Some(SourceSpan {
+                file: self.x.file,
+                span,
+            }));
+        }
+        Ok(())
+    }
+
+    /// The label called `name`, declaring it (and reporting it) if unknown.
+    fn label(&mut self, name: &str, parent: Option<LabelId>, start: usize, end: usize) -> LabelId {
+        if parent.is_none() {
+            if let Some((last, id)) = &self.last_label {
+                if last == name {
+                    return *id;
+                }
+            }
+        }
+        let id = self.find_or_declare(name, parent, start, end);
+        if parent.is_none() {
+            match &mut self.last_label {
+                Some((last, last_id)) => {
+                    last.clear();
+                    last.push_str(name);
+                    *last_id = id;
+                }
+                None => self.last_label = Some((name.to_owned(), id)),
+            }
+        }
+        id
+    }
+
+    fn find_or_declare(
+        &mut self,
+        name: &str,
+        parent: Option<LabelId>,
+        start: usize,
+        end: usize,
+    ) -> LabelId {
+        let known = match parent {
+            Some(parent) => self.label_index.find_child(parent, name),
+            None => self.label_index.find(name),
+        };
+        if let Some(id) = known {
+            return id;
+        }
+        let mut label = Label::new(name);
+        label.parent = parent;
+        label
+            .extra
+            .push((UNDECLARED_KEY.to_owned(), "true".to_owned()));
+        let id = self.dataset.labels.push(label);
+        if let Some(label) = self.dataset.labels.get(id) {
+            self.label_index.insert(id, label);
+        }
+        self.spans.labels.push(Some(self.span(start, end)));
+        let what = match parent {
+            Some(p) => format!(
+                "skeleton element label `{name}` is not declared under `{}` in <meta>",
+                self.dataset.labels.name(p)
+            ),
+            None => format!("label `{name}` is not declared in <meta>"),
+        };
+        self.x.issue(ReadIssue::UnknownClass, start, end, what);
+        id
+    }
+
+    fn image(&mut self, start: usize, tag_end: usize, empty: bool) -> Result<(), ParseError> {
+        let mut list = std::mem::take(&mut self.attrs);
+        self.x.tag_attributes(start, tag_end, &mut list)?;
+        let mut image = Image::default();
+        let mut file_id: Option<u64> = None;
+        let mut problems: Vec<(ReadIssue, (usize, usize), String)> = Vec::new();
+        for (k, v) in &list {
+            match *k {
+                b"id" => match int_value::<u64>(v, 0, u64::MAX) {
+                    Ok(id) => file_id = Some(id),
+                    Err(e) => problems.push((
+                        ReadIssue::MalformedValue,
+                        self.x.attr_value_span(start, tag_end, k),
+                        format!("image id `{v}` {e}"),
+                    )),
+                },
+                b"name" => image.file_name = v.to_string(),
+                b"width" | b"height" => {
+                    let n = match int_value::<u32>(v, 1, u32::MAX) {
+                        Ok(n) => Some(n),
+                        Err(e) => {
+                            problems.push((
+                                ReadIssue::InvalidImageSize,
+                                self.x.attr_value_span(start, tag_end, k),
+                                format!("image {} `{v}` {e}", String::from_utf8_lossy(k)),
+                            ));
+                            None
+                        }
+                    };
+                    if *k == b"width" {
+                        image.width = n.unwrap_or(0);
+                    } else {
+                        image.height = n.unwrap_or(0);
+                    }
+                }
+                b"subset" => image.subset = Some(v.to_string()),
+                _ => image.extra.push((
+                    format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),
+                    json_string(v),
+                )),
+            }
+        }
+        self.attrs = list;
+        let position = self.dataset.images.len() as u64;
+        let wanted = file_id.unwrap_or(position);
+        let id = if self.take_image_id(wanted) {
+            wanted
+        } else {
+            // Project exports number the images of each task from 0: keep the
+            // written id aside and give this image a fresh one.
+            while !self.take_image_id(self.next_fresh_image_id) {
+                self.next_fresh_image_id += 1;
+            }
+            image
+                .extra
+                .push((IMAGE_ID_KEY.to_owned(), wanted.to_string()));
+            self.next_fresh_image_id
+        };
+        image.id = ImageId(id);
+        let image_pos = self.dataset.images.len();
+        self.dataset.images.push(image);
+        self.spans.images.push(None);
+        let mut end = tag_end;
+        if !empty {
+            loop {
+                let ev = self.x.next()?;
+                match ev.event {
+                    Event::Start(ref c) | Event::Empty(ref c) => {
+                        let is_empty = matches!(ev.event, Event::Empty(_));
+                        let local = crate::xml::local_name(c);
+                        if let Some(kind) = kind_of(local) {
+                            self.image_shape(kind, (ev.start, ev.end), is_empty, ImageId(id))?;
+                        } else {
+                            self.x
+                                .skip_unknown(local, ev.start, ev.end, is_empty, "in <image>")?;
+                        }
+                    }
+                    Event::End(_) | Event::Eof => {
+                        end = ev.end;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let end = end.max(start);
+        if let Some(slot) = self.spans.images.get_mut(image_pos) {
+            *slot = Some(SourceSpan {
+                file: self.x.file,
+                span: ByteSpan::new(start, end),
+            });
+        }
+        for (kind, (from, to), msg) in problems {
+            self.x.issue(kind, from, to, msg);
+        }
+        Ok(())
+    }
+
+    /// Takes image id `id`; `false` if an earlier image has it.
+    fn take_image_id(&mut self, id: u64) -> bool {
+        if let Some(used) = &mut self.used_image_ids {
+            return used.insert(id);
+        }
+        match self.last_image_id {
+            Some(last) if id <= last => {
+                // The ids stopped growing: from now on remember them all.
+                let mut used: std::collections::HashSet<u64> =
+                    self.dataset.images.iter().map(|i| i.id.0).collect();
+                let fresh = used.insert(id);
+                self.used_image_ids = Some(used);
+                fresh
+            }
+            _ => {
+                self.last_image_id = Some(id);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values::{parse_plain_decimal, parse_points};
+    use super::*;
+    use labelkit_model::Point;
+
+    #[test]
+    fn points_strings() {
+        assert_eq!(
+            parse_points("1.0,2;3,4").unwrap(),
+            vec![Point::new(1.0, 2.0), Point::new(3.0, 4.0)]
+        );
+        let err = |t: &str| parse_points(t).unwrap_err();
+        assert_eq!(err("1,2;3").0, ReadIssue::MalformedValue);
+        assert!(err("1,2;3").1.contains("x,y"));
+        assert_eq!(err("1,2;a,4").0, ReadIssue::MalformedValue);
+        assert!(err("1,2;a,4").1.contains("numbers"));
+        assert_eq!(err("nan,2").0, ReadIssue::NonFinite);
+        assert!(err("nan,2").1.contains("finite"));
+        // A label name with `finite` in it never changes the kind.
+        assert_eq!(err("1,infinite").0, ReadIssue::MalformedValue);
+        assert_eq!(parse_points("").unwrap(), vec![]);
+        assert_eq!(
+            parse_points(" 1.5 , -2 ; 3e2,4").unwrap(),
+            vec![Point::new(1.5, -2.0), Point::new(300.0, 4.0)]
+        );
+    }
+
+    /// Every corpus file and fuzz seed, whole and cut short, and a few
+    /// hand-made documents.
+    fn documents() -> Vec<Vec<u8>> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [
+            root.join("tests/fuzz_seeds"),
+            root.join("../../tests/corpus"),
+        ] {
+            let mut stack = vec![dir];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "xml") {
+                        files.push(std::fs::read(&path).unwrap());
+                    }
+                }
+            }
+        }
+        assert!(files.len() >= 10, "{} files", files.len());
+        let mut docs = Vec::new();
+        for data in files {
+            if data.len() < 20_000 {
+                for cut in (0..data.len()).step_by(9) {
+                    docs.push(data[..cut].to_vec());
+                }
+            }
+            docs.push(data);
+        }
+        for doc in [
+            "<annotations><image id=\"0\" name=\"a\" width=\"1\" height=\"1\"><box label=\"x\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\" occluded=\"0\"></image></annotations>",
+            "<annotations></image></annotations>",
+            "<annotations>text &amp; &unknown; more</annotations>",
+            "<annotations><!-- c --><?pi x?><![CDATA[x]]><version>1&#46;1</version></annotations>",
+            "<annotations><image id=\"0\" name=\"a>b\" width=\"1\" height=\"1\"/>x</annotations>",
+            "<annotations><image id=\"0\" name=\"a\" width=\"1\" height=\"1\" / ></annotations>",
+            "<annotations><image id=\"0\" name=\"a\"width=\"1\"/></annotations>",
+            "<annotations><image id=\"0\" name=\"a\" name=\"b\"/></annotations>",
+            "<annotations><x a=\"1\" a=\"2\"/><y b/></annotations>",
+            "<annotations ><image\n id = '0'\tname=\"a\" width=\"1\" height=\"1\" ></image ></annotations >",
+            "\u{feff}<?xml version=\"1.0\"?><annotations><image id=\"1\" name=\"\" width=\"1\" height=\"1\"/></annotations>",
+            "<annotations><image id=\"0\" name=\"a\" width=\"1\" height=\"1\"><tag label=\"t\"/></image><image id=\"0\" name=\"b\" width=\"1\" height=\"1\"/></annotations>",
+            "<annotations><image",
+            "<annotations></annotations><x/>",
+            "<annotations></annotations></x>",
+        ] {
+            docs.push(doc.as_bytes().to_vec());
+        }
+        docs
+    }
+
+    #[test]
+    fn the_fast_reader_reads_as_quick_xml_does() {
+        let path = Path::new("t.xml");
+        let mut compared = 0;
+        for doc in documents() {
+            let fast = read_with(path, FileId(0), &doc, true);
+            let slow = read_with(path, FileId(0), &doc, false);
+            let text = String::from_utf8_lossy(&doc);
+            match (fast, slow) {
+                (Ok(f), Ok(s)) => {
+                    assert_eq!(f.dataset, s.dataset, "{text}");
+                    // quick-xml counts positions after a byte order mark.
+                    if !doc.starts_with(b"\xEF\xBB\xBF") {
+                        assert_eq!(f.spans, s.spans, "{text}");
+                    }
+                    let codes =
+                        |l: &Loaded| l.issues.iter().map(|d| d.code.clone()).collect::<Vec<_>>();
+                    assert_eq!(codes(&f), codes(&s), "{text}");
+                }
+                (Err(f), Err(s)) => assert_eq!(f.location, s.location, "{text}\n{f}\n{s}"),
+                (f, s) => panic!("{text}\nfast: {f:?}\nquick-xml: {s:?}"),
+            }
+            compared += 1;
+        }
+        assert!(compared > 1000, "{compared}");
+    }
+
+    #[test]
+    fn plain_decimals_parse_as_str_parse_does() {
+        for s in [
+            "0",
+            "-0",
+            "1",
+            "12.25",
+            "-3.5",
+            ".5",
+            "5.",
+            "0.1",
+            "0.3",
+            "1920.75",
+            "123456789012345",
+            "0.00000000000001",
+            "900719925474.991",
+            "-0.0",
+            "33.333333333333",
+        ] {
+            let fast = parse_plain_decimal(s.as_bytes()).unwrap();
+            let slow: f64 = s.parse().unwrap();
+            assert_eq!(fast.to_bits(), slow.to_bits(), "{s}");
+        }
+        for s in [
+            "",
+            "-",
+            ".",
+            "1e5",
+            " 1",
+            "1 ",
+            "+1",
+            "1.2.3",
+            "nan",
+            "inf",
+            "1234567890123456",
+            "1,5",
+        ] {
+            assert_eq!(parse_plain_decimal(s.as_bytes()), None, "{s}");
+        }
+        // Exhaustively against str::parse on a grid of short decimals.
+        for i in 0..20_000u32 {
+            for s in [
+                format!("{}.{:02}", i, i % 100),
+                format!("-{}.{:03}", i / 7, i % 1000),
+            ] {
+                let slow: f64 = s.parse().unwrap();
+                assert_eq!(
+                    parse_plain_decimal(s.as_bytes()).unwrap().to_bits(),
+                    slow.to_bits(),
+                    "{s}"
+                );
+            }
+        }
+    }
+}
