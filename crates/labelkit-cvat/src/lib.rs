@@ -132,6 +132,7 @@ use labelkit_diagnostics::output::{AtomicFile, OutputError};
 use labelkit_diagnostics::{Loaded, ParseError, SourceFile};
 use labelkit_model::{Dataset, Precision, WriteReport};
 
+mod kept;
 mod meta;
 mod project;
 mod read;
@@ -142,9 +143,10 @@ mod xml;
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
 
-pub use meta::{LABEL_CHILD_PREFIX, META_KEY, PARENT_KEY, SVG_KEY, UNDECLARED_KEY};
+pub use kept::{CvatDocument, CvatElement, CvatImage, CvatLabel, CvatShape, CvatTrack};
+pub use meta::UNDECLARED_KEY;
 pub use project::{element_attribute_values, expanded_element_attributes, project};
-pub use read::{ATTR_PREFIX, ELEMENTS_KEY, IMAGE_ID_KEY, SHAPE_LABEL_KEY, VERSION_KEY};
+pub use read::IMAGE_ID_KEY;
 
 /// The two CVAT XML layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

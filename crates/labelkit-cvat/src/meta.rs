@@ -6,28 +6,18 @@ use std::path::Path;
 
 use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ParseError, ReadIssue};
 use labelkit_model::{
-    children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelId,
+    children_by_parent, AttributeSpec, DatasetInfo, InputType, KeypointSchema, Label, LabelId,
+    TaskInfo, VideoInfo,
 };
 use quick_xml::events::Event;
 
-use crate::xml::{
-    escape_text, from_json_string, has_forbidden_reference, int_value, is_xml_char, json_string,
-    Xml,
-};
+use crate::kept::CvatLabel;
+use crate::xml::{escape_text, has_forbidden_reference, int_value, is_xml_char, Xml};
 
-/// Key in [`labelkit_model::DatasetInfo::extra`] holding the raw `<meta>`
-/// element (as a JSON string).
-pub const META_KEY: &str = "cvat.meta";
-/// Key in [`Label::extra`] holding a skeleton's raw `<svg>` layout.
-pub const SVG_KEY: &str = "cvat.svg";
 /// Key in [`Label::extra`] marking a label that was used but not declared in
 /// `<meta>` (value `true`); the writer does not declare it either. It is the
 /// shared [`labelkit_model::keys::UNDECLARED`], which the rules read.
 pub const UNDECLARED_KEY: &str = labelkit_model::keys::UNDECLARED;
-/// Key in [`Label::extra`] holding a `<parent>` name that matches no label.
-pub const PARENT_KEY: &str = "cvat.parent";
-/// Prefix of [`Label::extra`] keys holding unknown `<label>` children.
-pub const LABEL_CHILD_PREFIX: &str = "cvat.label.";
 
 /// What `<meta>` says.
 #[derive(Debug, Default)]
@@ -52,6 +42,102 @@ pub(crate) struct Meta {
     pub(crate) stop_frame: Option<u64>,
     /// `step=N` of `<frame_filter>`.
     pub(crate) frame_step: Option<u64>,
+    /// The element `<meta>` holds: `task`, `job` or `project`.
+    pub(crate) scope: Option<String>,
+    /// `<id>`.
+    pub(crate) id: Option<u64>,
+    /// `<size>`.
+    pub(crate) size: Option<u64>,
+    /// `<subset>`.
+    pub(crate) subset: Option<String>,
+    /// Where the text of each typed fact is written (absolute spans of the
+    /// element's content), for the writer to write the typed value over.
+    pub(crate) fact_spans: Vec<(Fact, (usize, usize))>,
+}
+
+/// A fact of `<meta>` the dataset information has a typed field for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fact {
+    Id,
+    Size,
+    Mode,
+    Subset,
+    StartFrame,
+    StopFrame,
+    FrameFilter,
+    Width,
+    Height,
+}
+
+impl Meta {
+    /// The frames of the video as `<meta>` states them; `None` if it
+    /// states none.
+    pub(crate) fn video(&self) -> Option<VideoInfo> {
+        let video = VideoInfo {
+            start_frame: self.start_frame,
+            stop_frame: self.stop_frame,
+            frame_step: self.frame_step,
+            frame_size: match self.original_size {
+                (Some(w), Some(h)) => Some((w, h)),
+                _ => None,
+            },
+        };
+        (!video.is_empty()).then_some(video)
+    }
+
+    /// The task as `<meta>` states it; `None` if it states nothing.
+    pub(crate) fn task(&self) -> Option<TaskInfo> {
+        let task = TaskInfo {
+            scope: self.scope.clone(),
+            id: self.id,
+            mode: self.mode.clone(),
+            subset: self.subset.clone(),
+            size: self.size,
+        };
+        (!task.is_empty()).then_some(task)
+    }
+
+    /// The text `info` gives a fact, when it gives one other than the one
+    /// `<meta>` states.
+    fn changed(&self, fact: Fact, info: &DatasetInfo) -> Option<String> {
+        let video = info.video.as_ref();
+        let task = info.task.as_ref();
+        let size = video.and_then(|v| v.frame_size);
+        let number = |want: Option<u64>, have: Option<u64>| {
+            want.filter(|&w| Some(w) != have).map(|w| w.to_string())
+        };
+        let text = |want: Option<&String>, have: Option<&String>| {
+            want.filter(|&w| Some(w) != have).cloned()
+        };
+        match fact {
+            Fact::Id => number(task.and_then(|t| t.id), self.id),
+            Fact::Size => number(task.and_then(|t| t.size), self.size),
+            Fact::Mode => text(task.and_then(|t| t.mode.as_ref()), self.mode.as_ref()),
+            Fact::Subset => text(task.and_then(|t| t.subset.as_ref()), self.subset.as_ref()),
+            Fact::StartFrame => number(video.and_then(|v| v.start_frame), self.start_frame),
+            Fact::StopFrame => number(video.and_then(|v| v.stop_frame), self.stop_frame),
+            Fact::FrameFilter => number(video.and_then(|v| v.frame_step), self.frame_step)
+                .map(|step| format!("step={step}")),
+            Fact::Width => number(
+                size.map(|s| u64::from(s.0)),
+                self.original_size.0.map(u64::from),
+            ),
+            Fact::Height => number(
+                size.map(|s| u64::from(s.1)),
+                self.original_size.1.map(u64::from),
+            ),
+        }
+    }
+}
+
+/// The span of the content of the element that ends at `end` and whose
+/// start tag ends at `open_end`.
+fn content_span(full: &[u8], open_end: usize, end: usize) -> (usize, usize) {
+    let close = full
+        .get(open_end..end)
+        .and_then(|t| memchr::memmem::rfind(t, b"</"))
+        .map_or(open_end, |at| open_end + at);
+    (open_end, close)
 }
 
 /// Parses the `<meta>` element at `full[start..end]`.
@@ -76,6 +162,7 @@ pub(crate) fn parse_meta(
                 if depth == 2 {
                     if meta.container_open_end.is_none() {
                         meta.container_open_end = Some(ev.end);
+                        meta.scope = Some(String::from_utf8_lossy(name).into_owned());
                     }
                     continue;
                 }
@@ -91,9 +178,40 @@ pub(crate) fn parse_meta(
                         let (text, _) = x.read_text()?;
                         meta.name.get_or_insert(text);
                     }
-                    b"mode" => meta.mode = Some(x.read_text()?.0.trim().to_owned()),
+                    b"mode" => {
+                        let (text, end) = x.read_text()?;
+                        meta.mode = Some(text.trim().to_owned());
+                        let span = content_span(full, ev.end, end);
+                        meta.fact_spans.push((Fact::Mode, span));
+                    }
+                    b"id" | b"size" => {
+                        let (text, end) = x.read_text()?;
+                        let (fact, slot) = if name == b"id" {
+                            (Fact::Id, &mut meta.id)
+                        } else {
+                            (Fact::Size, &mut meta.size)
+                        };
+                        // Not used by labelkit, and kept as written: text
+                        // that is no number is no fact.
+                        *slot = int_value::<u64>(&text, 0, u64::MAX).ok();
+                        meta.fact_spans
+                            .push((fact, content_span(full, ev.end, end)));
+                    }
+                    b"subset" => {
+                        let (text, end) = x.read_text()?;
+                        meta.subset = Some(text);
+                        let span = content_span(full, ev.end, end);
+                        meta.fact_spans.push((Fact::Subset, span));
+                    }
                     b"start_frame" | b"stop_frame" => {
                         let (text, end) = x.read_text()?;
+                        let fact = if name == b"start_frame" {
+                            Fact::StartFrame
+                        } else {
+                            Fact::StopFrame
+                        };
+                        meta.fact_spans
+                            .push((fact, content_span(full, ev.end, end)));
                         let what = if name == b"start_frame" {
                             "start_frame"
                         } else {
@@ -115,6 +233,8 @@ pub(crate) fn parse_meta(
                     }
                     b"frame_filter" => {
                         let (text, end) = x.read_text()?;
+                        meta.fact_spans
+                            .push((Fact::FrameFilter, content_span(full, ev.end, end)));
                         meta.frame_step = text.trim().strip_prefix("step=").and_then(|s| {
                             meta_int::<u64>(
                                 &mut x,
@@ -144,9 +264,16 @@ pub(crate) fn parse_meta(
                                     (ev.start, end),
                                     (1, u32::MAX),
                                 );
+                                let span = content_span(full, ev.end, end);
                                 match which.as_slice() {
-                                    b"width" => meta.original_size.0 = v,
-                                    b"height" => meta.original_size.1 = v,
+                                    b"width" => {
+                                        meta.original_size.0 = v;
+                                        meta.fact_spans.push((Fact::Width, span));
+                                    }
+                                    b"height" => {
+                                        meta.original_size.1 = v;
+                                        meta.fact_spans.push((Fact::Height, span));
+                                    }
                                     _ => {}
                                 }
                             }
@@ -237,8 +364,9 @@ fn parse_labels(
 fn parse_label(x: &mut Xml<'_>) -> Result<(Label, Option<String>, usize), ParseError> {
     let target = x.depth() - 1;
     let mut label = Label::default();
+    let mut kept = CvatLabel::default();
     let mut parent = None;
-    loop {
+    let end = loop {
         let ev = x.next()?;
         match ev.event {
             Event::Start(e) => {
@@ -247,16 +375,13 @@ fn parse_label(x: &mut Xml<'_>) -> Result<(Label, Option<String>, usize), ParseE
                     b"name" => label.name = x.read_text()?.0,
                     b"color" => label.color = Some(x.read_text()?.0),
                     b"type" => label.kind = Some(x.read_text()?.0),
-                    b"svg" => {
-                        let svg = x.read_text()?.0;
-                        label.extra.push((SVG_KEY.to_owned(), json_string(&svg)));
-                    }
+                    b"svg" => kept.svg = Some(x.read_text()?.0),
                     b"parent" => parent = Some(x.read_text()?.0),
                     b"attributes" => parse_specs(x, &mut label.attributes)?,
                     _ => {
                         let text = x.read_text()?.0;
-                        let key = format!("{LABEL_CHILD_PREFIX}{}", String::from_utf8_lossy(&tag));
-                        label.extra.push((key, json_string(&text)));
+                        let tag = String::from_utf8_lossy(&tag).into_owned();
+                        kept.children.push((tag, text));
                     }
                 }
             }
@@ -268,18 +393,20 @@ fn parse_label(x: &mut Xml<'_>) -> Result<(Label, Option<String>, usize), ParseE
                     b"type" => label.kind = Some(String::new()),
                     b"parent" => parent = Some(String::new()),
                     b"attributes" => {}
-                    b"svg" => label.extra.push((SVG_KEY.to_owned(), json_string(""))),
+                    b"svg" => kept.svg = Some(String::new()),
                     _ => {
-                        let key = format!("{LABEL_CHILD_PREFIX}{}", String::from_utf8_lossy(&tag));
-                        label.extra.push((key, json_string("")));
+                        let tag = String::from_utf8_lossy(&tag).into_owned();
+                        kept.children.push((tag, String::new()));
                     }
                 }
             }
-            Event::End(_) if x.depth() == target => return Ok((label, parent, ev.end)),
-            Event::Eof => return Ok((label, parent, ev.end)),
+            Event::End(_) if x.depth() == target => break ev.end,
+            Event::Eof => break ev.end,
             _ => {}
         }
-    }
+    };
+    crate::kept::store(&mut label.kept, kept);
+    Ok((label, parent, end))
 }
 
 fn parse_specs(x: &mut Xml<'_>, specs: &mut Vec<AttributeSpec>) -> Result<(), ParseError> {
@@ -413,7 +540,7 @@ fn resolve_parents(x: &mut Xml<'_>, meta: &mut Meta, parents: &[Option<(String, 
                     format!("<parent>{name}</parent> names no declared top-level label"),
                 );
                 if let Some(label) = meta.labels.get_mut(i) {
-                    label.extra.push((PARENT_KEY.to_owned(), json_string(name)));
+                    label.kept.get_or_default::<CvatLabel>().parent = Some(name.clone());
                 }
             }
         }
@@ -438,13 +565,8 @@ pub(crate) fn build_schemas(labels: &mut [Label]) {
             continue;
         }
         let mut schema = KeypointSchema::from_names(names);
-        if let Some(svg) = label
-            .extra
-            .iter()
-            .find(|(k, _)| k == SVG_KEY)
-            .and_then(|(_, v)| from_json_string(v))
-        {
-            schema.edges = svg_edges(&svg, &schema.names);
+        if let Some(svg) = label.kept.get::<CvatLabel>().and_then(|k| k.svg.as_deref()) {
+            schema.edges = svg_edges(svg, &schema.names);
         }
         label.keypoints = Some(schema);
     }
@@ -557,18 +679,17 @@ pub(crate) fn labels_xml(all: &[Label], indent: &str, replaced: &mut u64) -> Str
             out.push_str(&format!("{i3}</attribute>\n"));
         }
         out.push_str(&format!("{i2}</attributes>\n"));
-        for (key, value) in &label.extra {
-            let Some(text) = from_json_string(value) else {
-                continue;
-            };
-            if key == SVG_KEY {
-                leaf(&mut out, replaced, &i2, "svg", &text);
-            } else if key == PARENT_KEY {
-                leaf(&mut out, replaced, &i2, "parent", &text);
-            } else if let Some(tag) = key.strip_prefix(LABEL_CHILD_PREFIX) {
+        if let Some(kept) = label.kept.get::<CvatLabel>() {
+            if let Some(svg) = &kept.svg {
+                leaf(&mut out, replaced, &i2, "svg", svg);
+            }
+            for (tag, text) in &kept.children {
                 if is_xml_name(tag) {
-                    leaf(&mut out, replaced, &i2, tag, &text);
+                    leaf(&mut out, replaced, &i2, tag, text);
                 }
+            }
+            if let Some(parent) = &kept.parent {
+                leaf(&mut out, replaced, &i2, "parent", parent);
             }
         }
         if let Some(parent) = label.parent.and_then(|p| all.get(p.index())) {
@@ -678,9 +799,6 @@ fn original_size_xml((width, height): (u32, u32)) -> String {
     )
 }
 
-/// The `<meta>` to write: the raw one kept from the source, with its
-/// `<labels>` regenerated if the dataset's labels differ from it, or a fresh
-/// one.
 /// Whether `raw` is one well-formed `<meta>` element (comments and
 /// whitespace around it allowed) holding only characters XML 1.0 allows.
 fn is_single_meta(raw: &str) -> bool {
@@ -714,63 +832,88 @@ fn is_single_meta(raw: &str) -> bool {
     }
 }
 
+/// The `<meta>` to write: the one kept from the source (`raw`), with its
+/// `<labels>` regenerated if the dataset's labels differ from it and the
+/// typed facts of `info` ([`DatasetInfo::video`], [`DatasetInfo::task`])
+/// written over the texts it states for them where they differ; or a fresh
+/// one.
 ///
 /// `frame_size` is the frame size of a video written from a source whose
 /// `<meta>` does not give one (CVAT for images, other formats): without
 /// `<original_size>`, CVAT for video's frames have no size.
 pub(crate) fn meta_to_write(
     raw: Option<&str>,
-    name: Option<&str>,
+    info: &DatasetInfo,
     labels: &[Label],
     interpolation: bool,
     frame_size: Option<(u32, u32)>,
     subsets: &[&str],
     replaced: &mut u64,
 ) -> String {
+    let frame_size = frame_size.or_else(|| info.video.and_then(|v| v.frame_size));
+    let name = info.name.as_deref();
+    let fresh = |replaced: &mut u64| {
+        generate_meta(name, labels, interpolation, frame_size, subsets, replaced)
+    };
     // A carried `<meta>` is written verbatim, so it must be exactly one
     // `<meta>` element of XML 1.0 characters (also those its character
-    // references name: `&#27;` is refused by XML parsers): the field can come from
-    // another format's data (a COCO top-level key), and anything around the
-    // element would be injected into the output.
+    // references name: `&#27;` is refused by XML parsers): anything around
+    // the element would be injected into the output.
     let Some(raw) = raw.filter(|r| is_single_meta(r)) else {
-        return generate_meta(name, labels, interpolation, frame_size, subsets, replaced);
+        return fresh(replaced);
     };
     let path = Path::new("<meta>");
     let Ok((meta, _)) = parse_meta(path, FileId(0), raw.as_bytes(), 0, raw.len()) else {
-        return generate_meta(name, labels, interpolation, frame_size, subsets, replaced);
+        return fresh(replaced);
     };
     let wanted = labels_xml(labels, "      ", replaced);
     let size = frame_size
         .filter(|_| meta.original_size == (None, None))
         .map(original_size_xml);
-    if size.is_none() && labels_xml(&meta.labels, "      ", &mut 0) == wanted {
+    // Edits of `raw`: (start, end, text), applied in order of position.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for &(fact, (start, end)) in &meta.fact_spans {
+        if let Some(text) = meta.changed(fact, info) {
+            let mut escaped = String::with_capacity(text.len());
+            *replaced += escape_text(&mut escaped, &text);
+            edits.push((start, end, escaped));
+        }
+    }
+    if size.is_some() || labels_xml(&meta.labels, "      ", &mut 0) != wanted {
+        let Some(at) = meta.container_open_end else {
+            return fresh(replaced);
+        };
+        // Both insertions go right after the container's start tag, before
+        // the kept labels' span.
+        if let Some(size) = size {
+            edits.push((at, at, format!("\n      {size}")));
+        }
+        match meta.labels_span {
+            Some((start, end)) if start >= at => edits.push((start, end, wanted)),
+            Some(_) => return fresh(replaced),
+            None => edits.push((at, at, format!("\n      {wanted}"))),
+        }
+    }
+    if edits.is_empty() {
         return raw.to_owned();
     }
-    let mut out = String::with_capacity(raw.len() + wanted.len());
-    let Some(at) = meta.container_open_end else {
-        return generate_meta(name, labels, interpolation, frame_size, subsets, replaced);
-    };
-    // Both insertions go right after the container's start tag, before
-    // the kept labels' span.
-    let (cut, labels_end) = match meta.labels_span {
-        Some((start, end)) if start >= at => (start, Some(end)),
-        Some(_) => {
-            return generate_meta(name, labels, interpolation, frame_size, subsets, replaced)
-        }
-        None => (at, None),
-    };
-    out.push_str(raw.get(..at).unwrap_or_default());
-    if let Some(size) = &size {
-        out.push_str("\n      ");
-        out.push_str(size);
+    // Stable: of two insertions at one place, the frame size goes first.
+    edits.sort_by_key(|&(start, end, _)| (start, end != start, std::cmp::Reverse(end)));
+    splice(raw, &edits).unwrap_or_else(|| fresh(replaced))
+}
+
+/// `raw` with each `(start, end)` span replaced by its text; `None` if the
+/// spans overlap or are out of range.
+fn splice(raw: &str, edits: &[(usize, usize, String)]) -> Option<String> {
+    let mut out = String::with_capacity(raw.len() + edits.iter().map(|e| e.2.len()).sum::<usize>());
+    let mut at = 0;
+    for (start, end, text) in edits {
+        out.push_str(raw.get(at..*start)?);
+        out.push_str(text);
+        at = *end;
     }
-    out.push_str(raw.get(at..cut).unwrap_or_default());
-    if labels_end.is_none() {
-        out.push_str("\n      ");
-    }
-    out.push_str(&wanted);
-    out.push_str(raw.get(labels_end.unwrap_or(cut)..).unwrap_or_default());
-    out
+    out.push_str(raw.get(at..)?);
+    Some(out)
 }
 
 #[cfg(test)]

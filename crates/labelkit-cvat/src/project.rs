@@ -8,10 +8,8 @@ use labelkit_model::{
     InputType, Label, LabelId, Polygon, Precision, Track,
 };
 
-use crate::meta::{
-    build_schemas, is_declared, meta_to_write, parse_meta, META_KEY, UNDECLARED_KEY,
-};
-use crate::xml::{from_json_string, json_string};
+use crate::kept::{retain, CvatDocument, CvatElement, CvatImage, CvatLabel, CvatShape, CvatTrack};
+use crate::meta::{build_schemas, is_declared, meta_to_write, parse_meta, UNDECLARED_KEY};
 
 /// The dataset as CVAT XML holds it: `read(write(d))` gives `project(d)`
 /// (images-only datasets through [`crate::Variant::Images`], track-only
@@ -23,9 +21,13 @@ use crate::xml::{from_json_string, json_string};
 ///   line; keypoint schemas are rebuilt from the element labels and the svg.
 ///   Declared labels come first, then labels used but not declared, in order
 ///   of first use; unused undeclared labels disappear.
-/// - `info.extra` keeps the `cvat.*` entries, with the `<meta>` the writer
-///   will write; `info.name` is the name in that `<meta>`.
-/// - Images lose frame numbers, image-level attributes and non-CVAT extras.
+/// - The information keeps CVAT's [`CvatDocument`] (`<version>`) with the
+///   `<meta>` the writer will write; `info.name`, `info.video` and
+///   `info.task` are what that `<meta>` states.
+/// - Labels, images, annotations and tracks keep CVAT's fields
+///   ([`CvatLabel`], [`CvatImage`], [`CvatShape`], [`CvatTrack`]) and no
+///   other format's.
+/// - Images lose frame numbers and image-level attributes.
 /// - Annotations are ordered by image, renumbered 1, 2, 3... (CVAT shapes
 ///   have no ids), lose score, track link, the stated box of a polygon or
 ///   mask (a COCO `bbox`: CVAT's COCO import keeps only the shape) and
@@ -240,11 +242,13 @@ fn project_plain(d: &Dataset) -> Dataset {
             l.source_id = None;
             l.supercategory = None;
             l.keypoints = None;
-            l.extra
-                .retain(|(k, _)| k.starts_with("cvat.") || k == UNDECLARED_KEY);
+            l.extra.retain(|(k, _)| k == UNDECLARED_KEY);
             if l.parent.is_some() {
-                l.extra.retain(|(k, _)| k != crate::PARENT_KEY);
+                if let Some(kept) = l.kept.get_mut::<CvatLabel>() {
+                    kept.parent = None;
+                }
             }
+            retain::<CvatLabel>(&mut l.kept);
             for spec in &mut l.attributes {
                 let joined = spec.values.join("\n");
                 spec.values = if joined.is_empty() {
@@ -276,7 +280,8 @@ fn project_plain(d: &Dataset) -> Dataset {
             ann.crowd = false;
             ann.track = None;
             ann.stated_corners = None;
-            ann.extra.retain(|(k, _)| k.starts_with("cvat."));
+            ann.extra.clear();
+            retain::<CvatShape>(&mut ann.kept);
             ann.attributes = typed(&types, ann.label, &ann.attributes);
             match &mut ann.geometry {
                 Geometry::Polygon(p) if p.rings.len() > 1 => {
@@ -393,7 +398,8 @@ fn project_plain(d: &Dataset) -> Dataset {
             let mut i = i.clone();
             i.frame = None;
             i.attributes = Attributes::new();
-            i.extra.retain(|(k, _)| k.starts_with("cvat."));
+            i.extra.retain(|(k, _)| k == crate::IMAGE_ID_KEY);
+            retain::<CvatImage>(&mut i.kept);
             i
         })
         .collect();
@@ -401,41 +407,31 @@ fn project_plain(d: &Dataset) -> Dataset {
     out.tracks = tracks;
 
     // Info.
-    let raw = d
-        .info
-        .extra
-        .iter()
-        .find(|(k, _)| k == META_KEY)
-        .and_then(|(_, v)| from_json_string(v));
+    let document = d.info.kept.get::<CvatDocument>();
     let meta = meta_to_write(
-        raw.as_deref(),
-        d.info.name.as_deref(),
+        document.and_then(|k| k.meta.as_deref()),
+        &d.info,
         &out.labels.labels,
         !out.tracks.is_empty(),
         None,
         &crate::write::image_subsets(&out),
         &mut 0,
     );
-    out.info.name = parse_meta(
+    if let Ok((m, _)) = parse_meta(
         std::path::Path::new("<meta>"),
         labelkit_diagnostics::FileId(0),
         meta.as_bytes(),
         0,
         meta.len(),
-    )
-    .ok()
-    .and_then(|(m, _)| m.name);
-    out.info.extra = d
-        .info
-        .extra
-        .iter()
-        .filter(|(k, _)| k == crate::VERSION_KEY)
-        .cloned()
-        .collect();
-    out.info
-        .extra
-        .insert(0, (META_KEY.to_owned(), json_string(&meta)));
-    let _ = UNDECLARED_KEY;
+    ) {
+        out.info.video = m.video();
+        out.info.task = m.task();
+        out.info.name = m.name;
+    }
+    out.info.kept.set(CvatDocument {
+        version: document.and_then(|k| k.version.clone()),
+        meta: Some(meta),
+    });
     out
 }
 
@@ -458,7 +454,8 @@ fn project_track(
     top: bool,
 ) -> labelkit_model::Track {
     let mut t = t.clone();
-    t.extra.retain(|(k, _)| k.starts_with("cvat."));
+    t.extra.clear();
+    retain::<CvatTrack>(&mut t.kept);
     if t.group.is_some_and(|g| g.0 == 0) {
         t.group = None;
     }
@@ -524,7 +521,7 @@ fn _assert_annotation(_: &Annotation) {}
 /// its elements on its frame (those of each element's last shape at or
 /// before the frame, as CVAT carries attributes between keyframes), in the
 /// form the CVAT reader keeps a skeleton's element attributes in
-/// ([`ELEMENTS_KEY`](crate::ELEMENTS_KEY), one entry per point in point order):
+/// ([`CvatShape::elements`], one entry per point in point order):
 /// the CVAT for images writer writes them, other writers count them.
 pub fn expanded_element_attributes(dataset: &Dataset, expanded: &mut [labelkit_model::Annotation]) {
     use labelkit_model::Geometry;
@@ -554,7 +551,7 @@ pub fn expanded_element_attributes(dataset: &Dataset, expanded: &mut [labelkit_m
             continue;
         };
         let frame = frame_of.get(&a.image).copied().unwrap_or(a.image.0);
-        let entries: Vec<serde_json::Value> = k
+        let entries: Vec<CvatElement> = k
             .points
             .iter()
             .map(|p| {
@@ -571,52 +568,35 @@ pub fn expanded_element_attributes(dataset: &Dataset, expanded: &mut [labelkit_m
                             .filter(|s| s.frame <= frame)
                             .max_by_key(|s| s.frame)
                     });
-                let pairs: Vec<serde_json::Value> = shape
+                let attributes = shape
                     .map(|s| {
                         s.attributes
                             .iter()
-                            .map(|(n, v)| serde_json::json!([n, v.to_string()]))
+                            .map(|(n, v)| (n.to_owned(), v.to_string()))
                             .collect()
                     })
                     .unwrap_or_default();
-                if pairs.is_empty() {
-                    serde_json::json!({})
-                } else {
-                    serde_json::json!({ "<attribute>": pairs })
+                CvatElement {
+                    attrs: Vec::new(),
+                    attributes,
                 }
             })
             .collect();
-        if entries
-            .iter()
-            .any(|e| e.as_object().is_some_and(|o| !o.is_empty()))
-        {
-            a.extra.push((
-                crate::read::ELEMENTS_KEY.to_owned(),
-                serde_json::Value::Array(entries).to_string(),
-            ));
+        if entries.iter().any(|e| !e.is_empty()) {
+            a.kept.get_or_default::<CvatShape>().elements = entries;
         }
     }
 }
 
 /// The skeleton element attribute values a dataset's annotations carry (in
-/// the CVAT reader's [`ELEMENTS_KEY`](crate::ELEMENTS_KEY)), which only CVAT can
-/// hold.
+/// [`CvatShape::elements`]), which only CVAT can hold.
 #[must_use]
 pub fn element_attribute_values(dataset: &Dataset) -> u64 {
     dataset
         .annotations
         .iter()
-        .flat_map(|a| a.extra.iter())
-        .filter(|(k, _)| k == crate::read::ELEMENTS_KEY)
-        .filter_map(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok())
-        .map(|v| {
-            v.as_array().map_or(0, |elements| {
-                elements
-                    .iter()
-                    .filter_map(|e| e.get("<attribute>")?.as_array())
-                    .map(|pairs| pairs.len() as u64)
-                    .sum()
-            })
-        })
+        .filter_map(|a| a.kept.get::<CvatShape>())
+        .flat_map(|k| &k.elements)
+        .map(|e| e.attributes.len() as u64)
         .sum()
 }

@@ -9,12 +9,10 @@ use labelkit_model::{
     Precision, Track, TrackShape, Visibility, WriteReport,
 };
 
-use crate::meta::{is_xml_name, meta_to_write, META_KEY};
-use crate::read::{
-    ATTR_PREFIX, CUBOID_NAMES, ELEMENTS_KEY, ELEMENT_TRACKS_KEY, IMAGE_ID_KEY, SHAPE_LABEL_KEY,
-    VERSION_KEY,
-};
-use crate::xml::{escape_attr, escape_text, from_json_string};
+use crate::kept::{CvatDocument, CvatElement, CvatImage, CvatLabel, CvatShape, CvatTrack};
+use crate::meta::{is_xml_name, meta_to_write};
+use crate::read::{CUBOID_NAMES, IMAGE_ID_KEY};
+use crate::xml::{escape_attr, escape_text};
 use crate::{Variant, WriteOptions};
 
 struct W<'o, O: Write> {
@@ -97,13 +95,10 @@ impl<O: Write> W<'_, O> {
         self.buf.push('"');
     }
 
-    /// `cvat.attr.*` extras as XML attributes, skipping names already
-    /// written since byte `tag_start` of the buffer.
-    fn extra_attrs(&mut self, extra: &[(String, String)], tag_start: usize) {
-        for (key, value) in extra {
-            let Some(name) = key.strip_prefix(ATTR_PREFIX) else {
-                continue;
-            };
+    /// Kept XML attributes, skipping names already written since byte
+    /// `tag_start` of the buffer.
+    fn kept_attrs(&mut self, attrs: &[(String, String)], tag_start: usize) {
+        for (name, value) in attrs {
             let written = self
                 .buf
                 .get(tag_start..)
@@ -111,9 +106,7 @@ impl<O: Write> W<'_, O> {
             if written || !is_xml_name(name) {
                 continue;
             }
-            if let Some(text) = from_json_string(value) {
-                self.attr(name, &text);
-            }
+            self.attr(name, value);
         }
     }
 
@@ -426,7 +419,12 @@ pub(crate) fn with_skeleton_elements<'l>(
         if label.kind.is_none() {
             label.kind = Some("skeleton".to_owned());
         }
-        if !label.extra.iter().any(|(k, _)| k == crate::SVG_KEY) {
+        if label
+            .kept
+            .get::<CvatLabel>()
+            .and_then(|k| k.svg.as_ref())
+            .is_none()
+        {
             let names: Vec<String> = declared
                 .iter()
                 .map(|&n| n.to_owned())
@@ -444,10 +442,7 @@ pub(crate) fn with_skeleton_elements<'l>(
                 edges,
                 flip_pairs: Vec::new(),
             };
-            label.extra.push((
-                crate::SVG_KEY.to_owned(),
-                crate::xml::json_string(&skeleton_svg(&layout)),
-            ));
+            label.kept.get_or_default::<CvatLabel>().svg = Some(skeleton_svg(&layout));
         }
         for name in missing {
             let mut element = Label::new(name.clone());
@@ -519,28 +514,18 @@ pub(crate) fn write<O: Write>(
     let labels: &[Label] = &declared;
     w.buf
         .push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>");
-    let version = d
-        .info
-        .extra
-        .iter()
-        .find(|(k, _)| k == VERSION_KEY)
-        .and_then(|(_, v)| from_json_string(v))
-        .unwrap_or_else(|| "1.1".to_owned());
-    w.replaced += escape_text(&mut w.buf, &version);
+    let document = d.info.kept.get::<CvatDocument>();
+    let version = document.and_then(|k| k.version.as_deref()).unwrap_or("1.1");
+    w.replaced += escape_text(&mut w.buf, version);
     w.buf.push_str("</version>\n  ");
-    let raw_meta = d
-        .info
-        .extra
-        .iter()
-        .find(|(k, _)| k == META_KEY)
-        .and_then(|(_, v)| from_json_string(v));
+    let raw_meta = document.and_then(|k| k.meta.as_deref());
     let (frame_size, subsets) = match options.variant {
         Variant::Video => (video_frame_size(d, &mut w.report), Vec::new()),
         Variant::Images => (None, image_subsets(d)),
     };
     let meta = meta_to_write(
-        raw_meta.as_deref(),
-        d.info.name.as_deref(),
+        raw_meta,
+        &d.info,
         labels,
         !d.tracks.is_empty(),
         frame_size,
@@ -637,7 +622,8 @@ fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
     if a.track.is_some() {
         report.lose_one("links of shapes to the track they were expanded from");
     }
-    if a.extra.iter().any(|(k, _)| !k.starts_with("cvat.")) {
+    let other_format = !a.kept.is_empty() && a.kept.get::<CvatShape>().is_none();
+    if !a.extra.is_empty() || other_format {
         report.lose_one("format-specific fields of annotations");
     }
 }
@@ -665,7 +651,9 @@ fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
         }
         w.int("width", image.width);
         w.int("height", image.height);
-        w.extra_attrs(&image.extra, tag_start);
+        if let Some(kept) = image.kept.get::<CvatImage>() {
+            w.kept_attrs(&kept.attrs, tag_start);
+        }
         if !image.attributes.is_empty() {
             w.report
                 .lose("image attributes", image.attributes.len() as u64);
@@ -781,7 +769,10 @@ fn write_one_shape<O: Write>(
     if let Some(g) = group.filter(|g| g.0 != 0) {
         w.int("group_id", g.0);
     }
-    w.extra_attrs(&ann.extra, start);
+    let kept = ann.kept.get::<CvatShape>();
+    if let Some(kept) = kept {
+        w.kept_attrs(&kept.attrs, start);
+    }
     w.buf.push_str(">\n");
     let attributes = w.crowd.attributes(ann);
     w.attribute_children("      ", &attributes);
@@ -789,14 +780,9 @@ fn write_one_shape<O: Write>(
         let schema = labels
             .get(ann.label.index())
             .and_then(|l| l.keypoints.as_ref());
-        let extras = ann
-            .extra
-            .iter()
-            .find(|(k, _)| k == ELEMENTS_KEY)
-            .and_then(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok());
+        let elements = kept.map_or(&[][..], |k| &k.elements);
         for (i, p) in k.points.iter().enumerate() {
-            let extra = extras.as_ref().and_then(|e| e.get(i));
-            write_element(w, p, i, schema, extra);
+            write_element(w, p, i, schema, elements.get(i));
         }
     }
     w.buf.push_str("    </");
@@ -822,15 +808,16 @@ fn write_element<O: Write>(
     p: &Keypoint,
     i: usize,
     schema: Option<&labelkit_model::KeypointSchema>,
-    extra: Option<&serde_json::Value>,
+    kept: Option<&CvatElement>,
 ) {
     w.buf.push_str("      <points");
     w.attr("label", &element_name(p, i, schema));
-    let extra = extra.and_then(serde_json::Value::as_object);
+    let attrs = kept.map_or(&[][..], |k| &k.attrs);
     let text = |key: &str| {
-        extra
-            .and_then(|e| e.get(key))
-            .and_then(serde_json::Value::as_str)
+        attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     };
     if let Some(source) = text("source") {
         w.attr("source", source);
@@ -844,37 +831,23 @@ fn write_element<O: Write>(
     };
     w.attr("occluded", occluded);
     w.points(&[Point::new(p.x, p.y)]);
-    if let Some(extra) = extra {
-        for (k, v) in extra {
-            if matches!(
-                k.as_str(),
-                "source" | "occluded" | "outside" | "label" | "points"
-            ) || !is_xml_name(k)
-            {
-                continue;
-            }
-            if let Some(v) = v.as_str() {
-                w.attr(k, v);
-            }
+    for (k, v) in attrs {
+        if matches!(
+            k.as_str(),
+            "source" | "occluded" | "outside" | "label" | "points"
+        ) || !is_xml_name(k)
+        {
+            continue;
         }
+        w.attr(k, v);
     }
     w.buf.push_str(">\n");
-    if let Some(children) = extra
-        .and_then(|e| e.get("<attribute>"))
-        .and_then(serde_json::Value::as_array)
-    {
-        for pair in children {
-            if let (Some(n), Some(v)) = (
-                pair.get(0).and_then(|v| v.as_str()),
-                pair.get(1).and_then(|v| v.as_str()),
-            ) {
-                w.buf.push_str("        <attribute");
-                w.attr("name", n);
-                w.buf.push('>');
-                w.replaced += escape_text(&mut w.buf, v);
-                w.buf.push_str("</attribute>\n");
-            }
-        }
+    for (n, v) in kept.map_or(&[][..], |k| &k.attributes) {
+        w.buf.push_str("        <attribute");
+        w.attr("name", n);
+        w.buf.push('>');
+        w.replaced += escape_text(&mut w.buf, v);
+        w.buf.push_str("</attribute>\n");
     }
     w.buf.push_str("      </points>\n");
 }
@@ -917,7 +890,10 @@ fn write_track<O: Write>(
     if let Some(g) = track.group.filter(|g| g.0 != 0) {
         w.int("group_id", g.0);
     }
-    w.extra_attrs(&track.extra, tag_start);
+    let kept = track.kept.get::<CvatTrack>();
+    if let Some(kept) = kept {
+        w.kept_attrs(&kept.attrs, tag_start);
+    }
     w.buf.push_str(">\n");
     let inner = format!("{indent}  ");
     let skeleton = !track.elements.is_empty()
@@ -925,7 +901,7 @@ fn write_track<O: Write>(
             .get(track.label.index())
             .and_then(|l| l.kind.as_deref())
             == Some("skeleton");
-    let element_tracks = track.extra.iter().any(|(k, _)| k == ELEMENT_TRACKS_KEY);
+    let element_tracks = kept.is_some_and(|k| k.element_tracks);
     if track.elements.is_empty() || element_tracks {
         for shape in &track.shapes {
             if keyframes_only && !shape.keyframe {
@@ -948,6 +924,11 @@ fn write_track<O: Write>(
     }
     w.buf.push_str(indent);
     w.buf.push_str("</track>\n");
+}
+
+/// Whether every shape of `track` repeats its label, as the source wrote.
+fn shape_label(track: &Track) -> bool {
+    track.kept.get::<CvatTrack>().is_some_and(|k| k.shape_label)
 }
 
 /// Writes a skeleton track as CVAT's exporter does: one `<skeleton>` per
@@ -986,7 +967,7 @@ fn write_skeleton_shapes<O: Write>(
         w.buf.push_str(indent);
         w.buf.push_str("<skeleton");
         w.int("frame", frame);
-        if track.extra.iter().any(|(k, _)| k == SHAPE_LABEL_KEY) {
+        if shape_label(track) {
             w.attr("label", label_name(labels, track.label));
         }
         w.int("keyframe", u8::from(own.is_some_and(|s| s.keyframe)));
@@ -1056,7 +1037,7 @@ fn write_track_shape<O: Write>(
     w.buf.push('<');
     let name_at = w.buf.len();
     w.int("frame", shape.frame);
-    if track.extra.iter().any(|(k, _)| k == SHAPE_LABEL_KEY) {
+    if shape_label(track) {
         w.attr("label", label);
     }
     let tag = if skeleton && matches!(shape.geometry, Geometry::Tag) {

@@ -983,19 +983,6 @@ pub(crate) fn get<'v>(attrs: &'v [(&[u8], Cow<'_, str>)], name: &[u8]) -> Option
         .map(|(_, v)| v.as_ref())
 }
 
-/// A JSON string literal for `s` (the form of string values in `extra`).
-pub(crate) fn json_string(s: &str) -> String {
-    serde_json::Value::String(s.to_owned()).to_string()
-}
-
-/// The string held by a JSON string literal.
-pub(crate) fn from_json_string(json: &str) -> Option<String> {
-    match serde_json::from_str::<serde_json::Value>(json) {
-        Ok(serde_json::Value::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1045,10 +1032,6 @@ mod tests {
         let mut s = String::new();
         escape_attr(&mut s, "a\"<b>&\nc");
         assert_eq!(s, "a&quot;&lt;b&gt;&amp;&#10;c");
-        assert_eq!(
-            from_json_string(&json_string("x\"y")).as_deref(),
-            Some("x\"y")
-        );
     }
 
     /// The attributes of the start tag `tag`, or the error text.

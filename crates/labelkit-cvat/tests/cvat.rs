@@ -204,12 +204,17 @@ fn pose_grouping_skeletons_and_undeclared_labels() {
         .iter()
         .find(|a| matches!(a.geometry, Geometry::Keypoints(_)))
         .unwrap();
-    let elements = skeleton
-        .extra
-        .iter()
-        .find(|(k, _)| k == labelkit_cvat::ELEMENTS_KEY)
-        .unwrap();
-    assert!(elements.1.contains("\"group_id\":\"3\""), "{}", elements.1);
+    let elements = &skeleton
+        .kept
+        .get::<labelkit_cvat::CvatShape>()
+        .unwrap()
+        .elements;
+    assert!(
+        elements
+            .iter()
+            .any(|e| e.attrs.contains(&("group_id".to_owned(), "3".to_owned()))),
+        "{elements:?}"
+    );
 }
 
 #[test]
@@ -937,9 +942,10 @@ fn every_shape_kind_reads_and_writes_back() {
     assert_eq!(c.coords[15], 16.0);
     let image = &l.dataset.images[0];
     assert_eq!((image.id.0, image.subset.as_deref()), (3, Some("train")));
+    assert!(image.extra.is_empty());
     assert_eq!(
-        image.extra,
-        [("cvat.attr.task_id".to_owned(), "\"7\"".to_owned())]
+        image.kept.get::<labelkit_cvat::CvatImage>().unwrap().attrs,
+        [("task_id".to_owned(), "7".to_owned())]
     );
     let mut out = Vec::new();
     write_to(&l.dataset, &mut out, &WriteOptions::default()).unwrap();
@@ -1258,19 +1264,19 @@ fn out_of_range_numbers_are_reported_at_the_value_with_the_range() {
     assert_eq!(l.dataset.annotations[0].group, None);
 }
 
-/// A `cvat.meta` field carried over from another format (a COCO file's
-/// top-level key of that name) is written back only when it is exactly one
-/// `<meta>` element: anything after it would be written into the output
-/// raw, such as an `<image>` naming /etc/passwd.
+/// A kept `<meta>` (set through the API: [`labelkit_cvat::CvatDocument`])
+/// is written back only when it is exactly one `<meta>` element: anything
+/// after it would be written into the output raw, such as an `<image>`
+/// naming /etc/passwd.
 #[test]
 fn a_carried_meta_cannot_inject_elements() {
     let coco_key = |meta: &str| {
         let mut ds = labelkit_model::Dataset::new();
         ds.info.name = Some("task".to_owned());
-        ds.info.extra.push((
-            labelkit_cvat::META_KEY.to_owned(),
-            serde_json::to_string(meta).unwrap(),
-        ));
+        ds.info.kept.set(labelkit_cvat::CvatDocument {
+            version: None,
+            meta: Some(meta.to_owned()),
+        });
         let mut out = Vec::new();
         write_to(&ds, &mut out, &WriteOptions::new()).unwrap();
         String::from_utf8(out).unwrap()

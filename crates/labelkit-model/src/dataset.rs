@@ -8,6 +8,7 @@ use crate::ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
 use crate::kept::Kept;
 use crate::label::LabelSet;
 use crate::track::Track;
+use crate::video::{TaskInfo, VideoInfo};
 
 /// Format-specific fields kept verbatim for a round trip.
 ///
@@ -35,6 +36,11 @@ pub struct DatasetInfo {
     /// at its default precision prints its numbers so, and a copy keeps
     /// every value's text (`0.300000` stays `0.300000`).
     pub fixed_decimals: Option<u32>,
+    /// The frames of the video the dataset annotates, as its source states
+    /// them (see [`crate::video`]).
+    pub video: Option<VideoInfo>,
+    /// The task the dataset was exported from, as its source states it.
+    pub task: Option<TaskInfo>,
 }
 
 /// One image (or video frame).

@@ -54,6 +54,7 @@ pub mod number;
 pub mod report;
 pub mod rle;
 pub mod track;
+pub mod video;
 
 pub use attribute::{AttributeValue, Attributes};
 pub use dataset::{Annotation, Dataset, DatasetIndex, DatasetInfo, Extra, Image};
@@ -71,3 +72,4 @@ pub use number::{
 };
 pub use report::{loss_kind, LossKind, Strictness, WriteReport};
 pub use track::{expand_tracks, ExpandOptions, PointsInterpolation, Track, TrackShape};
+pub use video::{TaskInfo, VideoInfo};

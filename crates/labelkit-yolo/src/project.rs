@@ -971,6 +971,8 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
             extra: Vec::new(),
             kept: labelkit_model::Kept::default(),
             fixed_decimals: None,
+            video: None,
+            task: None,
         },
         labels,
         images: Vec::with_capacity(dataset.images.len()),

@@ -667,75 +667,39 @@ fn expanded_frame_bound(
         .fold(0, u64::saturating_add)
 }
 
-/// The frames of the task, from CVAT's `<start_frame>` (0 when absent) and
-/// `<frame_filter>step=N</frame_filter>` kept in the dataset information;
-/// `None` without a step, or with a step of 1 or one that is not a positive
-/// integer (the CVAT reader reports those).
+/// The frames of the task, from the video's start frame (0 when absent)
+/// and frame step ([`DatasetInfo::video`](labelkit_model::DatasetInfo::video),
+/// CVAT's `<start_frame>` and `<frame_filter>step=N</frame_filter>`);
+/// `None` without a step or with a step of 1.
 fn video_frame_grid(dataset: &Dataset) -> Option<labelkit_model::track::FrameGrid> {
-    let meta = cvat_meta(dataset)?;
-    let step: u64 = xml_text(meta, "frame_filter")?
-        .trim()
-        .strip_prefix("step=")?
-        .trim()
-        .parse()
-        .ok()?;
-    if step <= 1 {
-        return None;
-    }
-    let start = xml_number(meta, "start_frame").unwrap_or(0);
-    labelkit_model::track::FrameGrid::new(start, step)
+    let video = dataset.info.video.as_ref()?;
+    let step = video.frame_step.filter(|&s| s > 1)?;
+    labelkit_model::track::FrameGrid::new(video.start_frame.unwrap_or(0), step)
 }
 
-/// The frames `(first, last)` of a CVAT video task: `<start_frame>` (0 when
-/// absent) to `<stop_frame>` of the kept meta, for a dataset that lists no
-/// image (a CVAT for video file); `None` otherwise or when the meta has no
-/// stop frame or a stop before the start.
+/// The frames `(first, last)` of a video task: its start frame (0 when
+/// absent) to its stop frame, for a dataset that lists no image (a CVAT for
+/// video file); `None` otherwise or without a stop frame or with a stop
+/// before the start.
 fn video_task_frames(dataset: &Dataset) -> Option<(u64, u64)> {
     if !dataset.images.is_empty() {
         return None;
     }
-    let meta = cvat_meta(dataset)?;
-    let first = xml_number(meta, "start_frame").unwrap_or(0);
-    let last = xml_number(meta, "stop_frame")?;
+    let video = dataset.info.video.as_ref()?;
+    let first = video.start_frame.unwrap_or(0);
+    let last = video.stop_frame?;
     (first <= last).then_some((first, last))
 }
 
-/// The CVAT `<meta>` a CVAT reader kept in the dataset information (under
-/// the key `cvat.meta`), which holds the video's frame range, step and
-/// size; no other field of the information is taken for it.
-fn cvat_meta(dataset: &Dataset) -> Option<&str> {
-    dataset
-        .info
-        .extra
-        .iter()
-        .find_map(|(key, value)| (key == "cvat.meta").then_some(value.as_str()))
-}
-
-/// The text inside the first `<tag>...</tag>` of `text`.
-fn xml_text<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
-    let open = format!("<{tag}>");
-    let start = text.find(&open)? + open.len();
-    let rest = text.get(start..)?;
-    rest.get(..rest.find('<')?)
-}
-
-/// The number inside the first `<tag>...</tag>` of `text`.
-fn xml_number<T: std::str::FromStr>(text: &str, tag: &str) -> Option<T> {
-    xml_text(text, tag)?.trim().parse().ok()
-}
-
-/// The frame size recorded in a CVAT `<original_size>` kept in the dataset
-/// information.
+/// The video's frame size (CVAT's `<original_size>`).
 fn video_frame_size(dataset: &Dataset) -> Option<(u32, u32)> {
-    let meta = cvat_meta(dataset)?;
-    let text = meta.get(meta.find("<original_size>")?..)?;
-    Some((xml_number(text, "width")?, xml_number(text, "height")?))
+    dataset.info.video.as_ref()?.frame_size
 }
 
-/// The last frame of the video, CVAT's `<stop_frame>` kept in the dataset
-/// information: a track still visible after its last shape lasts until it.
+/// The last frame of the video (CVAT's `<stop_frame>`): a track still
+/// visible after its last shape lasts until it.
 fn video_stop_frame(dataset: &Dataset) -> Option<u64> {
-    xml_number(cvat_meta(dataset)?, "stop_frame")
+    dataset.info.video.as_ref()?.stop_frame
 }
 
 fn write_enabled(

@@ -6,33 +6,17 @@ use labelkit_diagnostics::{ByteSpan, FileId, Loaded, ParseError, ReadIssue, Sour
 use labelkit_model::{Dataset, Image, ImageId, InputType, Label, LabelId, LabelIndex};
 use quick_xml::events::Event;
 
-use crate::meta::{parse_meta, Meta, META_KEY, UNDECLARED_KEY};
-use crate::xml::{int_value, json_string, AttrList, Xml};
+use crate::kept::{CvatDocument, CvatImage};
+use crate::meta::{parse_meta, Meta, UNDECLARED_KEY};
+use crate::xml::{int_value, AttrList, Xml};
 
 use shapes::kind_of;
 pub(crate) use shapes::CUBOID_NAMES;
 use tracks::SpannedTrack;
 
-/// Prefix of `extra` keys holding XML attributes the model has no field for.
-pub const ATTR_PREFIX: &str = "cvat.attr.";
 /// Key in [`Image::extra`] holding the `id` written in the file when it
 /// repeats an earlier image's id (project exports number images per task).
 pub const IMAGE_ID_KEY: &str = labelkit_model::keys::REPEATED_IMAGE_ID;
-/// Key in [`Annotation::extra`] of a skeleton: a JSON array with, for each
-/// element, an object of the element's XML attributes the model has no field
-/// for, and its `<attribute>` children under `"<attribute>"`.
-pub const ELEMENTS_KEY: &str = "cvat.elements";
-/// Key in [`Track::extra`] (value `true`) recording that every shape of the
-/// track repeats the track's label in a `label` attribute.
-pub const SHAPE_LABEL_KEY: &str = "cvat.shape_label";
-/// Key in [`Track::extra`] (value `true`) recording that the elements of a
-/// skeleton track were read as nested `<track>`s (Datumaro's form) rather
-/// than as `<points>` inside each `<skeleton>` (CVAT's exporter's form), so
-/// that they are written back the same way.
-pub(crate) const ELEMENT_TRACKS_KEY: &str = "cvat.element_tracks";
-/// Key in [`labelkit_model::DatasetInfo::extra`] holding `<version>` when it
-/// is not `1.1`.
-pub const VERSION_KEY: &str = "cvat.version";
 
 mod shapes;
 mod tracks;
@@ -169,10 +153,7 @@ impl<'a> Reader<'a> {
                         b"version" => {
                             let (text, _) = self.x.read_text()?;
                             if text.trim() != "1.1" {
-                                self.dataset
-                                    .info
-                                    .extra
-                                    .push((VERSION_KEY.to_owned(), json_string(&text)));
+                                self.document_fields().version = Some(text);
                             }
                         }
                         b"meta" => {
@@ -267,11 +248,9 @@ impl<'a> Reader<'a> {
         let (meta, issues) = parse_meta(self.x.path, self.x.file, self.x.full, start, end)?;
         self.x.issues.extend(issues);
         let raw = self.x.full.get(start..end).unwrap_or_default();
-        let raw = String::from_utf8_lossy(raw);
-        self.dataset
-            .info
-            .extra
-            .push((META_KEY.to_owned(), json_string(&raw)));
+        self.document_fields().meta = Some(String::from_utf8_lossy(raw).into_owned());
+        self.dataset.info.video = meta.video();
+        self.dataset.info.task = meta.task();
         let Meta {
             name,
             labels,
@@ -303,6 +282,11 @@ impl<'a> Reader<'a> {
             }));
         }
         Ok(())
+    }
+
+    /// CVAT's fields of the document, kept in the dataset information.
+    fn document_fields(&mut self) -> &mut CvatDocument {
+        self.dataset.info.kept.get_or_default::<CvatDocument>()
     }
 
     /// The label called `name`, declaring it (and reporting it) if unknown.
@@ -368,6 +352,7 @@ impl<'a> Reader<'a> {
         self.x.tag_attributes(start, tag_end, &mut list)?;
         let mut image = Image::default();
         let mut file_id: Option<u64> = None;
+        let mut kept = CvatImage::default();
         let mut problems: Vec<(ReadIssue, (usize, usize), String)> = Vec::new();
         for (k, v) in &list {
             match *k {
@@ -399,12 +384,12 @@ impl<'a> Reader<'a> {
                     }
                 }
                 b"subset" => image.subset = Some(v.to_string()),
-                _ => image.extra.push((
-                    format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),
-                    json_string(v),
-                )),
+                _ => kept
+                    .attrs
+                    .push((String::from_utf8_lossy(k).into_owned(), v.to_string())),
             }
         }
+        crate::kept::store(&mut image.kept, kept);
         self.attrs = list;
         let position = self.dataset.images.len() as u64;
         let wanted = file_id.unwrap_or(position);

@@ -10,8 +10,9 @@ use labelkit_model::{
 use quick_xml::events::Event;
 
 use super::values::{find_in, shorten, AttrPair};
-use super::{Reader, ATTR_PREFIX};
-use crate::xml::{get, json_string};
+use super::Reader;
+use crate::kept::{CvatElement, CvatShape};
+use crate::xml::get;
 
 /// Shape tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +207,7 @@ impl<'a> Reader<'a> {
             geometry,
         );
         self.next_annotation_id += 1;
+        let mut kept = CvatShape::default();
         for p in attrs {
             let (k, v) = (p.key(), p.value());
             match k {
@@ -217,25 +219,19 @@ impl<'a> Reader<'a> {
                 b"z_order" if kind != Kind::Tag => ann.z_order = self.int(v, "z_order", start, end),
                 b"group_id" => ann.group = self.group(v, start, end),
                 k if geometry_attr(kind, k) => {}
-                k => ann.extra.push((
-                    format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),
-                    json_string(v),
-                )),
+                k => kept
+                    .attrs
+                    .push((String::from_utf8_lossy(k).into_owned(), v.to_owned())),
             }
         }
         ann.attributes = self.typed(label, child_attrs);
         if kind == Kind::Skeleton {
-            let extras: Vec<serde_json::Value> = elements.iter().map(element_extra).collect();
-            if extras
-                .iter()
-                .any(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-            {
-                ann.extra.push((
-                    crate::read::ELEMENTS_KEY.to_owned(),
-                    serde_json::Value::Array(extras).to_string(),
-                ));
+            let kept_elements: Vec<CvatElement> = elements.iter().map(element_fields).collect();
+            if kept_elements.iter().any(|e| !e.is_empty()) {
+                kept.elements = kept_elements;
             }
         }
+        crate::kept::store(&mut ann.kept, kept);
         Some(ann)
     }
 
@@ -464,28 +460,24 @@ impl RawElement {
 }
 
 /// What of an element the model's keypoint cannot hold.
-fn element_extra(el: &RawElement) -> serde_json::Value {
-    let mut map = serde_json::Map::new();
+fn element_fields(el: &RawElement) -> CvatElement {
     let outside = el.get("outside").is_some_and(|v| v.trim() == "1");
-    for (k, v) in &el.attrs {
-        match k.as_str() {
-            "label" | "points" | "outside" => {}
-            "occluded" if !(outside && v.trim() == "1") => {}
-            _ => {
-                map.insert(k.clone(), serde_json::Value::String(v.clone()));
-            }
-        }
+    let mut attrs: Vec<(String, String)> = el
+        .attrs
+        .iter()
+        .filter(|(k, v)| match k.as_str() {
+            "label" | "points" | "outside" => false,
+            "occluded" => outside && v.trim() == "1",
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    // By name, each once (the last written), as the writer writes them.
+    attrs.reverse();
+    attrs.sort_by(|a, b| a.0.cmp(&b.0));
+    attrs.dedup_by(|a, b| a.0 == b.0);
+    CvatElement {
+        attrs,
+        attributes: el.attributes.clone(),
     }
-    if !el.attributes.is_empty() {
-        map.insert(
-            "<attribute>".to_owned(),
-            serde_json::Value::Array(
-                el.attributes
-                    .iter()
-                    .map(|(n, v)| serde_json::json!([n, v]))
-                    .collect(),
-            ),
-        );
-    }
-    serde_json::Value::Object(map)
 }

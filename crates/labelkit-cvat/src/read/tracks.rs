@@ -9,8 +9,9 @@ use quick_xml::events::Event;
 
 use super::shapes::{geometry_attr, kind_of, Kind, RawElement};
 use super::values::find_in;
-use super::{Reader, ATTR_PREFIX, ELEMENT_TRACKS_KEY, SHAPE_LABEL_KEY};
-use crate::xml::{get, json_string, AttrList};
+use super::Reader;
+use crate::kept::CvatTrack;
+use crate::xml::{get, AttrList};
 
 impl<'a> Reader<'a> {
     /// Reads a `<track>`; returns it with its span, or `None` if unusable.
@@ -36,6 +37,7 @@ impl<'a> Reader<'a> {
             kept: labelkit_model::Kept::default(),
         };
         let mut id_ok = true;
+        let mut kept = CvatTrack::default();
         for (k, v) in &attrs {
             match *k {
                 b"label" => {}
@@ -45,10 +47,9 @@ impl<'a> Reader<'a> {
                 },
                 b"source" => track.source = Some(v.to_string()),
                 b"group_id" => track.group = self.group(v, start, start),
-                k => track.extra.push((
-                    format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),
-                    json_string(v),
-                )),
+                k => kept
+                    .attrs
+                    .push((String::from_utf8_lossy(k).into_owned(), v.to_string())),
             }
         }
         drop(attrs);
@@ -68,11 +69,7 @@ impl<'a> Reader<'a> {
                                 self.track(ev.start, ev.end, is_empty, Some(me))?
                             {
                                 track.elements.push(el);
-                                if !track.extra.iter().any(|(k, _)| k == ELEMENT_TRACKS_KEY) {
-                                    track
-                                        .extra
-                                        .push((ELEMENT_TRACKS_KEY.to_owned(), "true".to_owned()));
-                                }
+                                kept.element_tracks = true;
                             }
                         } else if let Some(kind) = kind_of(local) {
                             let mut attrs: AttrList<'a> = Vec::new();
@@ -161,11 +158,8 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        if shape_labels > 0 && shape_labels == n_shapes {
-            track
-                .extra
-                .push((SHAPE_LABEL_KEY.to_owned(), "true".to_owned()));
-        }
+        kept.shape_label = shape_labels > 0 && shape_labels == n_shapes;
+        crate::kept::store(&mut track.kept, kept);
         Ok(Some((track, (start, end), shape_spans)))
     }
 
