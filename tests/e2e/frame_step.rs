@@ -360,3 +360,36 @@ fn the_frame_cap_counts_only_the_tasks_frames() {
     assert_eq!(frames.last(), Some(&1_000_000_000));
     assert!(frames.iter().all(|f| f.is_multiple_of(100_000)));
 }
+
+/// The task's frames come from the elements of `<meta>`'s task, read as
+/// XML: text that only looks like them (a comment naming other frames, a
+/// size, a step) is not taken for them.
+#[test]
+fn the_tasks_frames_are_read_from_its_elements_not_from_a_comment() {
+    let xml = STEP_2.replace(
+        "      <start_frame>4</start_frame>",
+        "      <!-- was <start_frame>0</start_frame><stop_frame>99</stop_frame>\
+         <frame_filter>step=5</frame_filter>\
+         <original_size><width>1</width><height>1</height></original_size> -->\n      \
+         <start_frame>4</start_frame>",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("commented.xml");
+    std::fs::write(&input, xml).unwrap();
+    let out = dir.path().join("out.json");
+    convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
+    let back = read(&out, Some(Format::Coco), &ReadOptions::default())
+        .unwrap()
+        .dataset;
+    let mut frames: Vec<u64> = back.images.iter().map(|i| frame_of(&back, i.id)).collect();
+    frames.sort_unstable();
+    assert_eq!(frames, [4, 6, 8, 10, 12, 14]);
+    assert!(
+        back.images.iter().all(|i| (i.width, i.height) == (100, 80)),
+        "{:?}",
+        back.images
+            .iter()
+            .map(|i| (i.width, i.height))
+            .collect::<Vec<_>>()
+    );
+}

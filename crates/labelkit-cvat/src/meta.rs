@@ -69,6 +69,36 @@ pub(crate) enum Fact {
     Height,
 }
 
+impl Fact {
+    /// Every fact, in the order CVAT writes them.
+    const ALL: [Self; 9] = [
+        Self::Id,
+        Self::Size,
+        Self::Mode,
+        Self::Subset,
+        Self::StartFrame,
+        Self::StopFrame,
+        Self::FrameFilter,
+        Self::Width,
+        Self::Height,
+    ];
+
+    /// The element that states the fact as a child of the task; `None`
+    /// for the frame size's, which are children of `<original_size>`.
+    fn tag(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Id => "id",
+            Self::Size => "size",
+            Self::Mode => "mode",
+            Self::Subset => "subset",
+            Self::StartFrame => "start_frame",
+            Self::StopFrame => "stop_frame",
+            Self::FrameFilter => "frame_filter",
+            Self::Width | Self::Height => return None,
+        })
+    }
+}
+
 impl Meta {
     /// The frames of the video as `<meta>` states them; `None` if it
     /// states none.
@@ -850,56 +880,91 @@ pub(crate) fn meta_to_write(
     subsets: &[&str],
     replaced: &mut u64,
 ) -> String {
-    let frame_size = frame_size.or_else(|| info.video.and_then(|v| v.frame_size));
-    let name = info.name.as_deref();
-    let fresh = |replaced: &mut u64| {
-        generate_meta(name, labels, interpolation, frame_size, subsets, replaced)
-    };
+    let frame_size = info.video.and_then(|v| v.frame_size).or(frame_size);
     // A carried `<meta>` is written verbatim, so it must be exactly one
     // `<meta>` element of XML 1.0 characters (also those its character
     // references name: `&#27;` is refused by XML parsers): anything around
     // the element would be injected into the output.
-    let Some(raw) = raw.filter(|r| is_single_meta(r)) else {
-        return fresh(replaced);
-    };
+    let kept = raw
+        .filter(|r| is_single_meta(r))
+        .and_then(|raw| kept_meta(raw, labels, frame_size, replaced));
+    let meta = kept.unwrap_or_else(|| {
+        let name = info.name.as_deref();
+        generate_meta(name, labels, interpolation, frame_size, subsets, replaced)
+    });
+    with_facts(meta, info, replaced)
+}
+
+/// The kept `<meta>` `raw` with its `<labels>` regenerated if `labels`
+/// differ from them, and `<original_size>` added when it has none and
+/// `frame_size` is known; `None` where it cannot be (a fresh one is
+/// written then).
+fn kept_meta(
+    raw: &str,
+    labels: &[Label],
+    frame_size: Option<(u32, u32)>,
+    replaced: &mut u64,
+) -> Option<String> {
     let path = Path::new("<meta>");
-    let Ok((meta, _)) = parse_meta(path, FileId(0), raw.as_bytes(), 0, raw.len()) else {
-        return fresh(replaced);
-    };
+    let (meta, _) = parse_meta(path, FileId(0), raw.as_bytes(), 0, raw.len()).ok()?;
     let wanted = labels_xml(labels, "      ", replaced);
     let size = frame_size
         .filter(|_| meta.original_size == (None, None))
         .map(original_size_xml);
-    // Edits of `raw`: (start, end, text), applied in order of position.
-    let mut edits: Vec<(usize, usize, String)> = Vec::new();
-    for &(fact, (start, end)) in &meta.fact_spans {
-        if let Some(text) = meta.changed(fact, info) {
-            let mut escaped = String::with_capacity(text.len());
-            *replaced += escape_text(&mut escaped, &text);
-            edits.push((start, end, escaped));
-        }
+    if size.is_none() && labels_xml(&meta.labels, "      ", &mut 0) == wanted {
+        return Some(raw.to_owned());
     }
-    if size.is_some() || labels_xml(&meta.labels, "      ", &mut 0) != wanted {
-        let Some(at) = meta.container_open_end else {
-            return fresh(replaced);
+    let at = meta.container_open_end?;
+    // Both insertions go right after the container's start tag, before the
+    // kept labels' span.
+    let mut edits = Vec::with_capacity(2);
+    if let Some(size) = size {
+        edits.push((at, at, format!("\n      {size}")));
+    }
+    match meta.labels_span {
+        Some((start, end)) if start >= at => edits.push((start, end, wanted)),
+        Some(_) => return None,
+        None => edits.push((at, at, format!("\n      {wanted}"))),
+    }
+    splice(raw, &edits)
+}
+
+/// `meta` with the typed facts of `info` ([`DatasetInfo::video`],
+/// [`DatasetInfo::task`]) written over the texts it states for them where
+/// they differ, and added after the start tag of its task (or job, or
+/// project) where it states none.
+fn with_facts(meta: String, info: &DatasetInfo, replaced: &mut u64) -> String {
+    if info.video.is_none() && info.task.is_none() {
+        return meta;
+    }
+    let path = Path::new("<meta>");
+    let Ok((parsed, _)) = parse_meta(path, FileId(0), meta.as_bytes(), 0, meta.len()) else {
+        return meta;
+    };
+    let Some(at) = parsed.container_open_end else {
+        return meta;
+    };
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for fact in Fact::ALL {
+        let Some(text) = parsed.changed(fact, info) else {
+            continue;
         };
-        // Both insertions go right after the container's start tag, before
-        // the kept labels' span.
-        if let Some(size) = size {
-            edits.push((at, at, format!("\n      {size}")));
-        }
-        match meta.labels_span {
-            Some((start, end)) if start >= at => edits.push((start, end, wanted)),
-            Some(_) => return fresh(replaced),
-            None => edits.push((at, at, format!("\n      {wanted}"))),
+        let mut escaped = String::with_capacity(text.len());
+        *replaced += escape_text(&mut escaped, &text);
+        let span = parsed.fact_spans.iter().find(|(f, _)| *f == fact);
+        match (span, fact.tag()) {
+            (Some(&(_, (start, end))), _) => edits.push((start, end, escaped)),
+            (None, Some(tag)) => edits.push((at, at, format!("\n      <{tag}>{escaped}</{tag}>"))),
+            // A frame size without `<original_size>` was added above.
+            (None, None) => {}
         }
     }
     if edits.is_empty() {
-        return raw.to_owned();
+        return meta;
     }
-    // Stable: of two insertions at one place, the frame size goes first.
-    edits.sort_by_key(|&(start, end, _)| (start, end != start, std::cmp::Reverse(end)));
-    splice(raw, &edits).unwrap_or_else(|| fresh(replaced))
+    // Insertions keep the order of `Fact::ALL`.
+    edits.sort_by_key(|&(start, _, _)| start);
+    splice(&meta, &edits).unwrap_or(meta)
 }
 
 /// `raw` with each `(start, end)` span replaced by its text; `None` if the

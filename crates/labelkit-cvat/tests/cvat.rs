@@ -2103,3 +2103,183 @@ fn subsets_from_another_format_are_written_as_a_project() {
         .collect();
     assert_eq!(subsets, [Some("train"), Some("val"), Some("train")]);
 }
+
+/// The `<meta>` element of a CVAT file, as written.
+fn meta_text(xml: &str) -> &str {
+    let start = xml.find("<meta>").unwrap();
+    let end = xml.find("</meta>").unwrap() + "</meta>".len();
+    &xml[start..end]
+}
+
+/// `<meta>`'s video and task facts are typed fields of the dataset
+/// information, read from the elements of the task itself: not from a
+/// project's nested tasks, a segment's `<id>` or a comment.
+#[test]
+fn video_and_task_facts_are_typed_fields_of_the_information() {
+    use labelkit_model::{TaskInfo, VideoInfo};
+    let (_, l) = load(FILES[5]);
+    let info = &l.dataset.info;
+    assert_eq!(
+        info.video,
+        Some(VideoInfo {
+            start_frame: Some(10),
+            stop_frame: Some(19),
+            frame_step: Some(3),
+            frame_size: Some((25, 20)),
+        })
+    );
+    assert_eq!(
+        info.task,
+        Some(TaskInfo {
+            scope: Some("task".to_owned()),
+            id: Some(5),
+            mode: Some("interpolation".to_owned()),
+            subset: None,
+            size: Some(4),
+        })
+    );
+    assert_eq!(info.name.as_deref(), Some("v1"));
+    assert!(info.extra.is_empty(), "{:?}", info.extra);
+    let document = info.kept.get::<labelkit_cvat::CvatDocument>().unwrap();
+    assert_eq!(document.version, None);
+    assert!(document.meta.as_deref().unwrap().contains("<segments>"));
+
+    // A project export: the project's own id, none of its tasks' frames.
+    let (_, p) = load(FILES[6]);
+    let task = p.dataset.info.task.as_ref().unwrap();
+    assert_eq!((task.scope.as_deref(), task.id), (Some("project"), Some(3)));
+    assert_eq!(p.dataset.info.video, None);
+
+    let xml = r#"<annotations><version>1.1</version><meta><task>
+      <!-- <stop_frame>99</stop_frame><original_size><width>7</width><height>7</height></original_size> -->
+      <segments><segment><id>3</id><start>0</start><stop>3</stop></segment></segments>
+      <stop_frame>5</stop_frame>
+      <original_size><width>0</width><height>9</height></original_size>
+    </task></meta></annotations>"#;
+    let l = read_bytes(Path::new("c.xml"), xml.as_bytes(), &ReadOptions::default()).unwrap();
+    // A width of 0 is reported (F010) and gives no frame size.
+    assert_eq!(
+        l.dataset.info.video,
+        Some(VideoInfo {
+            stop_frame: Some(5),
+            ..VideoInfo::default()
+        })
+    );
+    assert_eq!(l.issues.len(), 1, "{:?}", l.issues);
+    assert_eq!(l.issues[0].code, "F010");
+    assert_eq!(l.dataset.info.task.as_ref().unwrap().id, None);
+}
+
+/// The CVAT writer writes the typed video and task facts into the kept
+/// `<meta>`: over the texts it states for them where they differ, after the
+/// task's start tag where it states none; the rest stays as written, and the
+/// facts read back.
+#[test]
+fn typed_video_and_task_facts_are_written_into_the_kept_meta() {
+    let (bytes, l) = load(FILES[5]);
+    let source = String::from_utf8(bytes).unwrap();
+    let mut d = l.dataset.clone();
+    let write = |d: &labelkit_model::Dataset| {
+        let mut out = Vec::new();
+        let options = WriteOptions::new().variant(Variant::Video);
+        write_to(d, &mut out, &options).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    // Unchanged facts: the meta as written.
+    assert_eq!(meta_text(&write(&d)), meta_text(&source));
+
+    let video = d.info.video.as_mut().unwrap();
+    video.stop_frame = Some(30);
+    video.frame_step = Some(2);
+    video.frame_size = Some((50, 40));
+    d.info.task.as_mut().unwrap().subset = Some("a&b".to_owned());
+    let out = write(&d);
+    let expected = meta_text(&source)
+        .replace("<task>\n", "<task>\n      <subset>a&amp;b</subset>\n")
+        .replace("<stop_frame>19<", "<stop_frame>30<")
+        .replace("step=3", "step=2")
+        .replace("<width>25<", "<width>50<")
+        .replace("<height>20<", "<height>40<");
+    assert_eq!(meta_text(&out), expected);
+    let back = read_bytes(Path::new("o.xml"), out.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(back.dataset.info.video, d.info.video);
+    assert_eq!(back.dataset.info.task, d.info.task);
+    assert_eq!(back.dataset.info, labelkit_cvat::project(&d).info);
+
+    // A dataset of another format: the facts go into the fresh <meta>.
+    let mut fresh = labelkit_model::Dataset::new();
+    fresh.info.video = Some(labelkit_model::VideoInfo {
+        start_frame: Some(2),
+        stop_frame: Some(8),
+        frame_step: None,
+        frame_size: Some((64, 48)),
+    });
+    let out = write(&fresh);
+    assert!(
+        out.contains(
+            "<task>\n      <start_frame>2</start_frame>\n      <stop_frame>8</stop_frame>\n"
+        ),
+        "{out}"
+    );
+    let back = read_bytes(Path::new("f.xml"), out.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(back.dataset.info.video, fresh.info.video);
+}
+
+/// CVAT's round-trip fields are typed structs in the `kept` slots, and
+/// `project` keeps CVAT's only: another format's struct does not survive a
+/// write to CVAT.
+#[test]
+fn round_trip_fields_are_typed_and_project_keeps_cvat_s_only() {
+    use labelkit_cvat::{CvatLabel, CvatShape, CvatTrack};
+    let (_, l) = load(FILES[5]);
+    let d = &l.dataset;
+    let skeleton = d.labels.find("skeleton").unwrap();
+    let svg = d.labels.get(skeleton).unwrap().kept.get::<CvatLabel>();
+    assert!(svg
+        .and_then(|k| k.svg.as_deref())
+        .unwrap()
+        .starts_with("<line"));
+    // Datumaro's form of a skeleton track: nested element <track>s.
+    let track = d.tracks.iter().find(|t| t.label == skeleton).unwrap();
+    assert_eq!(
+        track.kept.get::<CvatTrack>(),
+        Some(&CvatTrack {
+            attrs: Vec::new(),
+            shape_label: false,
+            element_tracks: true,
+        })
+    );
+    for level in [&d.info.extra, &d.labels.labels[0].extra] {
+        assert!(level.is_empty(), "{level:?}");
+    }
+
+    #[derive(Debug, Clone, PartialEq, Default)]
+    struct Other(u8);
+    let mut mixed = d.clone();
+    mixed.labels.labels[0].kept.set(Other(1));
+    mixed.tracks[0].kept.set(Other(2));
+    let p = labelkit_cvat::project(&mixed);
+    assert!(p
+        .labels
+        .labels
+        .iter()
+        .all(|l| l.kept.get::<Other>().is_none()));
+    assert!(p.tracks.iter().all(|t| t.kept.get::<Other>().is_none()));
+
+    // An annotation keeps the XML attributes the model has no field for.
+    let xml = r#"<annotations><version>1.1</version>
+      <image id="0" name="a.jpg" width="10" height="8">
+        <box label="p" occluded="0" xtl="1" ytl="2" xbr="4" ybr="5" z_order="0" note="x &amp; y"/>
+      </image></annotations>"#;
+    let l = read_bytes(Path::new("a.xml"), xml.as_bytes(), &ReadOptions::default()).unwrap();
+    let a = &l.dataset.annotations[0];
+    assert!(a.extra.is_empty());
+    assert_eq!(
+        a.kept.get::<CvatShape>().unwrap().attrs,
+        [("note".to_owned(), "x & y".to_owned())]
+    );
+    let mut out = Vec::new();
+    write_to(&l.dataset, &mut out, &WriteOptions::new()).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains(r#" z_order="0" note="x &amp; y">"#), "{out}");
+}

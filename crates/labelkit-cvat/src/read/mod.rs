@@ -1,4 +1,13 @@
 //! The reader: one pass of a borrowing pull parser over the bytes.
+//!
+//! This module walks the document (the root, `<version>`, `<meta>`,
+//! `<image>`s) and declares labels as shapes name them; the elements inside
+//! go to the module of their kind:
+//! - [`shapes`]: the shapes of an image, skeletons and masks, and the
+//!   geometry of every shape kind;
+//! - [`tracks`]: the `<track>`s of CVAT for video and the element tracks of a
+//!   skeleton track;
+//! - [`values`]: attribute values, numbers, flags and points strings.
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@ use labelkit_diagnostics::{ParseError, ReadIssue};
 use labelkit_model::rle::MaskEncoding;
 use labelkit_model::{
     Annotation, AnnotationId, BoxGeom, Cuboid, Ellipse, Geometry, ImageId, Keypoint, Keypoints,
-    Label, LabelId, Mask, Point, Points, Polygon, Polyline, Visibility,
+    LabelId, Mask, Point, Points, Polygon, Polyline, Visibility,
 };
 use quick_xml::events::Event;
 
@@ -399,7 +399,11 @@ impl<'a> Reader<'a> {
         let mut points = Vec::with_capacity(elements.len());
         for el in elements {
             let name = el.get("label").unwrap_or_default().to_owned();
-            if self.dataset.labels.get(label).is_some_and(meta_declared)
+            if self
+                .dataset
+                .labels
+                .get(label)
+                .is_some_and(crate::meta::is_declared)
                 && self.label_index.find_child(label, &name).is_none()
             {
                 self.label(&name, Some(label), el.start, el.end);
@@ -436,10 +440,6 @@ impl<'a> Reader<'a> {
         }
         Some(Geometry::Keypoints(Keypoints { points }))
     }
-}
-
-fn meta_declared(label: &Label) -> bool {
-    crate::meta::is_declared(label)
 }
 
 /// A skeleton element as read.

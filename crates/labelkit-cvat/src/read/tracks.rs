@@ -309,7 +309,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A track with the byte span of its element.
 /// A track, its span and the span of each of its shapes (in the order of
 /// `Track::shapes`).
 pub(super) type SpannedTrack = (Track, (usize, usize), Vec<(usize, usize)>);
