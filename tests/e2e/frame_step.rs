@@ -265,13 +265,25 @@ const STEP_2: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 </annotations>
 "#;
 
-#[test]
-fn generated_video_with_step_2_interpolates_on_the_tasks_frames_only() {
+/// `xml` (CVAT) converted to COCO: the report, the COCO dataset read back
+/// and the frame of each of its images, in order.
+fn to_coco(xml: &str) -> (labelkit::ConvertReport, Dataset, Vec<u64>) {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("step.xml");
-    std::fs::write(&input, STEP_2).unwrap();
+    std::fs::write(&input, xml).unwrap();
     let out = dir.path().join("out.json");
     let report = convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
+    let back = read(&out, Some(Format::Coco), &ReadOptions::default())
+        .unwrap()
+        .dataset;
+    let mut frames: Vec<u64> = back.images.iter().map(|i| frame_of(&back, i.id)).collect();
+    frames.sort_unstable();
+    (report, back, frames)
+}
+
+#[test]
+fn generated_video_with_step_2_interpolates_on_the_tasks_frames_only() {
+    let (report, back, frames) = to_coco(STEP_2);
     assert_eq!(
         report.write.count(
             "track shapes on frames the task does not have (frame_filter step=2 from frame 4) \
@@ -281,11 +293,6 @@ fn generated_video_with_step_2_interpolates_on_the_tasks_frames_only() {
         "{:?}",
         report.write.losses().collect::<Vec<_>>()
     );
-    let back = read(&out, Some(Format::Coco), &ReadOptions::default())
-        .unwrap()
-        .dataset;
-    let mut frames: Vec<u64> = back.images.iter().map(|i| frame_of(&back, i.id)).collect();
-    frames.sort_unstable();
     assert_eq!(frames, [4, 6, 8, 10, 12, 14]);
     assert_boxes(
         &boxes(&back, "car"),
@@ -373,16 +380,7 @@ fn the_tasks_frames_are_read_from_its_elements_not_from_a_comment() {
          <original_size><width>1</width><height>1</height></original_size> -->\n      \
          <start_frame>4</start_frame>",
     );
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("commented.xml");
-    std::fs::write(&input, xml).unwrap();
-    let out = dir.path().join("out.json");
-    convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
-    let back = read(&out, Some(Format::Coco), &ReadOptions::default())
-        .unwrap()
-        .dataset;
-    let mut frames: Vec<u64> = back.images.iter().map(|i| frame_of(&back, i.id)).collect();
-    frames.sort_unstable();
+    let (_, back, frames) = to_coco(&xml);
     assert_eq!(frames, [4, 6, 8, 10, 12, 14]);
     assert!(
         back.images.iter().all(|i| (i.width, i.height) == (100, 80)),

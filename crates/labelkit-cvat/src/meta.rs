@@ -42,7 +42,7 @@ pub(crate) struct Meta {
     pub(crate) stop_frame: Option<u64>,
     /// `step=N` of `<frame_filter>`.
     pub(crate) frame_step: Option<u64>,
-    /// The element `<meta>` holds: `task`, `job` or `project`.
+    /// The element `<meta>` holds: `task`, `job` or `project` (the first).
     pub(crate) scope: Option<String>,
     /// `<id>`.
     pub(crate) id: Option<u64>,
@@ -192,6 +192,8 @@ pub(crate) fn parse_meta(
                 if depth == 2 {
                     if meta.container_open_end.is_none() {
                         meta.container_open_end = Some(ev.end);
+                    }
+                    if meta.scope.is_none() && matches!(name, b"task" | b"job" | b"project") {
                         meta.scope = Some(String::from_utf8_lossy(name).into_owned());
                     }
                     continue;

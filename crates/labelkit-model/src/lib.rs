@@ -18,6 +18,9 @@
 //!   [`track::expand_tracks`] with CVAT's interpolation;
 //! - [`rle`]: COCO and CVAT run-length mask encodings and the compressed
 //!   COCO counts string, bit-compatible with pycocotools.
+//! - [`VideoInfo`] and [`TaskInfo`] ([`DatasetInfo::video`],
+//!   [`DatasetInfo::task`]): the frames of the video and the task a source
+//!   states (CVAT `<meta>`).
 //!
 //! One [`Annotation`] is one shape; the shapes of one object share a
 //! [`GroupId`] (a CVAT box and skeleton, a COCO keypoint annotation's

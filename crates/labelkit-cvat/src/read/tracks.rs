@@ -25,17 +25,7 @@ impl<'a> Reader<'a> {
         let mut attrs: AttrList<'a> = Vec::new();
         self.x.tag_attributes(start, tag_end, &mut attrs)?;
         let label_name = get(&attrs, b"label").unwrap_or_default().to_owned();
-        let mut track = Track {
-            id: TrackId(0),
-            label: LabelId(0),
-            group: None,
-            source: None,
-            crowd: false,
-            shapes: Vec::new(),
-            elements: Vec::new(),
-            extra: Extra::new(),
-            kept: labelkit_model::Kept::default(),
-        };
+        let mut track = empty_track(TrackId(0), LabelId(0));
         let mut id_ok = true;
         let mut kept = CvatTrack::default();
         for (k, v) in &attrs {
@@ -219,17 +209,8 @@ impl<'a> Reader<'a> {
         let index = match track.elements.iter().position(|e| e.label == label) {
             Some(i) => i,
             None => {
-                track.elements.push(Track {
-                    id: TrackId(track.elements.len() as u64),
-                    label,
-                    group: None,
-                    source: None,
-                    crowd: false,
-                    shapes: Vec::new(),
-                    elements: Vec::new(),
-                    extra: Extra::new(),
-                    kept: labelkit_model::Kept::default(),
-                });
+                let id = TrackId(track.elements.len() as u64);
+                track.elements.push(empty_track(id, label));
                 track.elements.len() - 1
             }
         };
@@ -322,4 +303,19 @@ struct RawTrackShape<'a> {
     attrs: AttrList<'a>,
     child_attrs: Vec<(String, String)>,
     elements: Vec<RawElement>,
+}
+
+/// A track of `label` with nothing in it yet.
+fn empty_track(id: TrackId, label: LabelId) -> Track {
+    Track {
+        id,
+        label,
+        group: None,
+        source: None,
+        crowd: false,
+        shapes: Vec::new(),
+        elements: Vec::new(),
+        extra: Extra::new(),
+        kept: labelkit_model::Kept::default(),
+    }
 }
