@@ -31,6 +31,15 @@ mod shapes;
 mod tracks;
 mod values;
 
+/// A child element: its local name, the span of its start tag, and whether
+/// it is empty (`<name/>`).
+struct Child<'c> {
+    name: &'c [u8],
+    start: usize,
+    end: usize,
+    empty: bool,
+}
+
 struct Reader<'a> {
     x: Xml<'a>,
     dataset: Dataset,
@@ -419,29 +428,12 @@ impl<'a> Reader<'a> {
         let image_pos = self.dataset.images.len();
         self.dataset.images.push(image);
         self.spans.images.push(None);
-        let mut end = tag_end;
-        if !empty {
-            loop {
-                let ev = self.x.next()?;
-                match ev.event {
-                    Event::Start(ref c) | Event::Empty(ref c) => {
-                        let is_empty = matches!(ev.event, Event::Empty(_));
-                        let local = crate::xml::local_name(c);
-                        if let Some(kind) = kind_of(local) {
-                            self.image_shape(kind, (ev.start, ev.end), is_empty, ImageId(id))?;
-                        } else {
-                            self.x
-                                .skip_unknown(local, ev.start, ev.end, is_empty, "in <image>")?;
-                        }
-                    }
-                    Event::End(_) | Event::Eof => {
-                        end = ev.end;
-                        break;
-                    }
-                    _ => {}
-                }
+        let end = self.children(empty, tag_end, |r, c| match kind_of(c.name) {
+            Some(kind) => r.image_shape(kind, (c.start, c.end), c.empty, ImageId(id)),
+            None => {
+                r.x.skip_unknown(c.name, c.start, c.end, c.empty, "in <image>")
             }
-        }
+        })?;
         let end = end.max(start);
         if let Some(slot) = self.spans.images.get_mut(image_pos) {
             *slot = Some(SourceSpan {
@@ -453,6 +445,36 @@ impl<'a> Reader<'a> {
             self.x.issue(kind, from, to, msg);
         }
         Ok(())
+    }
+
+    /// Walks the children of the element whose start tag ends at `tag_end`
+    /// (none when the element is empty), handing each to `child`; returns
+    /// the end of the element.
+    fn children(
+        &mut self,
+        empty: bool,
+        tag_end: usize,
+        mut child: impl FnMut(&mut Self, Child<'_>) -> Result<(), ParseError>,
+    ) -> Result<usize, ParseError> {
+        if empty {
+            return Ok(tag_end);
+        }
+        loop {
+            let ev = self.x.next()?;
+            match ev.event {
+                Event::Start(ref c) | Event::Empty(ref c) => {
+                    let c = Child {
+                        name: crate::xml::local_name(c),
+                        start: ev.start,
+                        end: ev.end,
+                        empty: matches!(ev.event, Event::Empty(_)),
+                    };
+                    child(self, c)?;
+                }
+                Event::End(_) | Event::Eof => return Ok(ev.end),
+                _ => {}
+            }
+        }
     }
 
     /// Takes image id `id`; `false` if an earlier image has it.

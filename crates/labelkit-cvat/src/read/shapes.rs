@@ -7,7 +7,6 @@ use labelkit_model::{
     Annotation, AnnotationId, BoxGeom, Cuboid, Ellipse, Geometry, ImageId, Keypoint, Keypoints,
     LabelId, Mask, Point, Points, Polygon, Polyline, Visibility,
 };
-use quick_xml::events::Event;
 
 use super::values::{find_in, shorten, AttrPair};
 use super::Reader;
@@ -71,74 +70,54 @@ impl<'a> Reader<'a> {
         attributes: &mut Vec<(String, String)>,
         mut elements: Option<&mut Vec<RawElement>>,
     ) -> Result<usize, ParseError> {
-        if empty {
-            return Ok(empty_end);
-        }
-        loop {
-            let ev = self.x.next()?;
-            match ev.event {
-                Event::Start(ref c) | Event::Empty(ref c) => {
-                    let is_empty = matches!(ev.event, Event::Empty(_));
-                    let local = crate::xml::local_name(c);
-                    match local {
-                        b"attribute" => {
-                            let mut list = std::mem::take(&mut self.child_attrs);
-                            self.x.tag_attributes(ev.start, ev.end, &mut list)?;
-                            let name = get(&list, b"name").map(str::to_owned);
-                            self.child_attrs = list;
-                            let value = if is_empty {
-                                String::new()
-                            } else {
-                                self.x.read_text()?.0
-                            };
-                            match name {
-                                Some(name) => attributes.push((name, value)),
-                                None => self.x.skip(
-                                    ReadIssue::MalformedValue,
-                                    ev.start,
-                                    ev.end,
-                                    "<attribute> without a name is skipped",
-                                ),
-                            }
-                        }
-                        b"points" if elements.is_some() => {
-                            let mut list = std::mem::take(&mut self.child_attrs);
-                            self.x.tag_attributes(ev.start, ev.end, &mut list)?;
-                            let mut el = RawElement {
-                                attrs: list
-                                    .iter()
-                                    .map(|(k, v)| {
-                                        (String::from_utf8_lossy(k).into_owned(), v.to_string())
-                                    })
-                                    .collect(),
-                                attributes: Vec::new(),
-                                start: ev.start,
-                                end: ev.end,
-                            };
-                            self.child_attrs = list;
-                            if !is_empty {
-                                el.end =
-                                    self.shape_children(false, ev.end, &mut el.attributes, None)?;
-                            }
-                            if let Some(els) = elements.as_deref_mut() {
-                                els.push(el);
-                            }
-                        }
-                        other => {
-                            self.x.skip_unknown(
-                                other,
-                                ev.start,
-                                ev.end,
-                                is_empty,
-                                "inside a shape",
-                            )?;
-                        }
+        self.children(empty, empty_end, |r, c| {
+            match c.name {
+                b"attribute" => {
+                    let mut list = std::mem::take(&mut r.child_attrs);
+                    r.x.tag_attributes(c.start, c.end, &mut list)?;
+                    let name = get(&list, b"name").map(str::to_owned);
+                    r.child_attrs = list;
+                    let value = if c.empty {
+                        String::new()
+                    } else {
+                        r.x.read_text()?.0
+                    };
+                    match name {
+                        Some(name) => attributes.push((name, value)),
+                        None => r.x.skip(
+                            ReadIssue::MalformedValue,
+                            c.start,
+                            c.end,
+                            "<attribute> without a name is skipped",
+                        ),
                     }
                 }
-                Event::End(_) | Event::Eof => return Ok(ev.end),
-                _ => {}
+                b"points" if elements.is_some() => {
+                    let mut list = std::mem::take(&mut r.child_attrs);
+                    r.x.tag_attributes(c.start, c.end, &mut list)?;
+                    let mut el = RawElement {
+                        attrs: list
+                            .iter()
+                            .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.to_string()))
+                            .collect(),
+                        attributes: Vec::new(),
+                        start: c.start,
+                        end: c.end,
+                    };
+                    r.child_attrs = list;
+                    if !c.empty {
+                        el.end = r.shape_children(false, c.end, &mut el.attributes, None)?;
+                    }
+                    if let Some(els) = elements.as_deref_mut() {
+                        els.push(el);
+                    }
+                }
+                other => {
+                    r.x.skip_unknown(other, c.start, c.end, c.empty, "inside a shape")?;
+                }
             }
-        }
+            Ok(())
+        })
     }
 
     pub(super) fn image_shape(

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 
 use labelkit_diagnostics::{ParseError, ReadIssue};
 use labelkit_model::{Attributes, Extra, Geometry, LabelId, Track, TrackId, TrackShape};
-use quick_xml::events::Event;
 
 use super::shapes::{geometry_attr, kind_of, Kind, RawElement};
 use super::values::find_in;
@@ -43,53 +42,35 @@ impl<'a> Reader<'a> {
             }
         }
         drop(attrs);
-        let mut end = tag_end;
         let mut raw_shapes: Vec<RawTrackShape<'a>> = Vec::new();
-        if !empty {
-            loop {
-                let ev = self.x.next()?;
-                match ev.event {
-                    Event::Start(ref c) | Event::Empty(ref c) => {
-                        let is_empty = matches!(ev.event, Event::Empty(_));
-                        let local = crate::xml::local_name(c);
-                        if local == b"track" && parent.is_none() {
-                            // Element tracks resolve their label under this track's label.
-                            let me = self.label(&label_name, None, start, ev.start);
-                            if let Some((el, _, _)) =
-                                self.track(ev.start, ev.end, is_empty, Some(me))?
-                            {
-                                track.elements.push(el);
-                                kept.element_tracks = true;
-                            }
-                        } else if let Some(kind) = kind_of(local) {
-                            let mut attrs: AttrList<'a> = Vec::new();
-                            self.x.tag_attributes(ev.start, ev.end, &mut attrs)?;
-                            let mut child_attrs = Vec::new();
-                            let mut elements = Vec::new();
-                            let els = (kind == Kind::Skeleton).then_some(&mut elements);
-                            let end =
-                                self.shape_children(is_empty, ev.end, &mut child_attrs, els)?;
-                            raw_shapes.push(RawTrackShape {
-                                kind,
-                                start: ev.start,
-                                end: end.max(ev.end),
-                                attrs,
-                                child_attrs,
-                                elements,
-                            });
-                        } else {
-                            self.x
-                                .skip_unknown(local, ev.start, ev.end, is_empty, "in <track>")?;
-                        }
-                    }
-                    Event::End(_) | Event::Eof => {
-                        end = ev.end;
-                        break;
-                    }
-                    _ => {}
+        let end = self.children(empty, tag_end, |r, c| {
+            if c.name == b"track" && parent.is_none() {
+                // Element tracks resolve their label under this track's label.
+                let me = r.label(&label_name, None, start, c.start);
+                if let Some((el, _, _)) = r.track(c.start, c.end, c.empty, Some(me))? {
+                    track.elements.push(el);
+                    kept.element_tracks = true;
                 }
+            } else if let Some(kind) = kind_of(c.name) {
+                let mut attrs: AttrList<'a> = Vec::new();
+                r.x.tag_attributes(c.start, c.end, &mut attrs)?;
+                let mut child_attrs = Vec::new();
+                let mut elements = Vec::new();
+                let els = (kind == Kind::Skeleton).then_some(&mut elements);
+                let end = r.shape_children(c.empty, c.end, &mut child_attrs, els)?;
+                raw_shapes.push(RawTrackShape {
+                    kind,
+                    start: c.start,
+                    end: end.max(c.end),
+                    attrs,
+                    child_attrs,
+                    elements,
+                });
+            } else {
+                r.x.skip_unknown(c.name, c.start, c.end, c.empty, "in <track>")?;
             }
-        }
+            Ok(())
+        })?;
         let end = end.max(start);
         if !id_ok {
             self.x.issue(
