@@ -503,4 +503,30 @@ mod tests {
         let open = Scope::new(&root, true);
         assert_eq!(open.read(&root.join("out.txt"), 10).unwrap(), b"s");
     }
+
+    #[test]
+    fn walk_orders_paths_component_by_component() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::paths::clean(dir.path());
+        for f in [
+            "a-b/1.jpg",
+            "a/2.jpg",
+            "a/b/3.jpg",
+            "a/a.jpg",
+            "a.jpg",
+            "b.txt",
+        ] {
+            let p = root.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "").unwrap();
+        }
+        let scope = Scope::new(&root, false);
+        let got = Walker::new(&scope).walk(&root, &crate::read::is_image);
+        let mut expected: Vec<PathBuf> = ["a-b/1.jpg", "a/2.jpg", "a/b/3.jpg", "a/a.jpg", "a.jpg"]
+            .iter()
+            .map(|f| root.join(f))
+            .collect();
+        expected.sort();
+        assert_eq!(got, expected);
+    }
 }
