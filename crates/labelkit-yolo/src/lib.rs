@@ -130,7 +130,6 @@ mod data_yaml;
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
 mod guard;
-pub mod imagesize;
 mod paths;
 mod project;
 mod read;

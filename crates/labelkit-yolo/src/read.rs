@@ -8,18 +8,17 @@ use std::sync::Arc;
 use labelkit_diagnostics::{
     ByteSpan, Diagnostic, FileId, Loaded, ReadIssue, SizeUnknown, SourceFile, SourceSpan,
 };
+use labelkit_imagesize::{image_size, ImageSizeError};
 use labelkit_model::{
     keys, Annotation, AnnotationId, Geometry, GroupId, Image, ImageId, Label, LabelId,
 };
 use rayon::prelude::*;
 
-use crate::data_yaml::{self};
+use crate::data_yaml;
 use crate::guard::{self, Scope, ALLOW_HINT};
 use crate::paths::clean;
 use crate::rows::{tokenize, RowFile};
-use crate::{
-    imagesize, Error, Layout, ReadOptions, Task, KPT_DIMS_EXTRA, MAX_CONFIG_BYTES, MAX_LABEL_BYTES,
-};
+use crate::{Error, Layout, ReadOptions, Task, KPT_DIMS_EXTRA, MAX_CONFIG_BYTES, MAX_LABEL_BYTES};
 
 mod convert;
 mod darknet;
@@ -395,9 +394,9 @@ fn build(
             Some(s) => (Ok(s), None),
             // An image file may be a symlink to anywhere: only its header
             // is read, from a regular file (see `guard`).
-            None => match imagesize::image_size(&e.image) {
+            None => match image_size(&e.image) {
                 Ok(size) => (Ok(size), Some(true)),
-                Err(imagesize::ImageSizeError::Io(err))
+                Err(ImageSizeError::Io(err))
                     if matches!(
                         err.kind(),
                         std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory

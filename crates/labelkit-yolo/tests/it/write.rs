@@ -381,7 +381,7 @@ fn images_are_copied_or_linked() {
         )
         .unwrap();
         assert_eq!(
-            labelkit_yolo::imagesize::image_size(&target.join("images/train/1.jpg")).unwrap(),
+            labelkit_imagesize::image_size(&target.join("images/train/1.jpg")).unwrap(),
             (15, 10)
         );
         let back = read_path(&target, &ReadOptions::default()).unwrap();

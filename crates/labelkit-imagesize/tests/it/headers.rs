@@ -1,6 +1,6 @@
 //! Image sizes from hand-made headers.
 
-use labelkit_yolo::imagesize::{image_size, image_size_from_bytes};
+use labelkit_imagesize::{image_size, image_size_from_bytes};
 
 /// SOI, APP1 Exif (big-endian TIFF, one IFD entry: orientation), SOF0 with
 /// height x width, EOI.
@@ -63,4 +63,29 @@ fn corpus_images() {
     assert_eq!(image_size(&jpg).unwrap(), (15, 10));
     let err = image_size(&crate::corpus("NOTICE.md")).unwrap_err();
     assert_eq!(err.to_string(), "unknown image format");
+}
+
+/// A device, a FIFO or a folder named like an image is refused without
+/// being read (a read of `/dev/zero` would never end, one of a FIFO would
+/// block).
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_read() {
+    let err = image_size(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot read the image: not a regular file (a device): not read"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.jpg");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let err = image_size(&fifo).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot read the image: not a regular file (a FIFO): not read"
+        );
+    }
+    let err = image_size(dir.path()).unwrap_err();
+    assert_eq!(err.to_string(), "cannot read the image: is a folder");
 }
