@@ -18,7 +18,7 @@ use crate::data_yaml;
 use crate::guard::{self, Scope, ALLOW_HINT};
 use crate::paths::clean;
 use crate::rows::{tokenize, RowFile};
-use crate::{Error, Layout, ReadOptions, Task, KPT_DIMS_EXTRA, MAX_CONFIG_BYTES, MAX_LABEL_BYTES};
+use crate::{Error, Layout, ReadOptions, Task, YoloInfo, MAX_CONFIG_BYTES, MAX_LABEL_BYTES};
 
 mod convert;
 mod darknet;
@@ -470,13 +470,7 @@ fn build(
         known: &known,
         names_len: schema.names.len(),
     };
-    if let Some((n, d)) = kpt {
-        loaded
-            .dataset
-            .info
-            .extra
-            .push((KPT_DIMS_EXTRA.to_owned(), format!("[{n},{d}]")));
-    }
+    loaded.dataset.info.kept = YoloInfo::kept(kpt);
     if let Some(flip) = &schema.flip_idx {
         let list: Vec<String> = flip.iter().map(ToString::to_string).collect();
         loaded
