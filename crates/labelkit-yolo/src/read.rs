@@ -32,9 +32,9 @@ mod ultralytics;
 pub(crate) use self::convert::obb_corners;
 #[cfg(feature = "fuzzing")]
 pub(crate) use self::convert::{convert_for_fuzz, Task4};
-pub use self::discovery::{find_config, label_file_layout};
+pub use self::discovery::{find_config, is_class_list, label_file_layout};
 pub(crate) use self::discovery::{is_image, list_dir};
-pub use self::single::{is_class_list, read_label_file};
+pub use self::single::read_label_file;
 
 use self::convert::{convert_rows, fixed_decimals, infer_task, Pending, RowCtx, Shape};
 use self::darknet::{darknet_dirs, darknet_subset, read_darknet};

@@ -9,7 +9,7 @@ use labelkit_diagnostics::{ByteSpan, Loaded, ReadIssue, SourceFile, SourceSpan};
 use super::build;
 use super::discovery::{is_image, list_dir};
 use super::entries::{list_lines, resolve_listed, Collector};
-use super::schema::{read_text, refuse_at, Schema};
+use super::schema::{read_description, refuse_at, Schema};
 use crate::data_yaml::{self, key_span_with};
 use crate::guard::Scope;
 use crate::paths::clean;
@@ -22,12 +22,8 @@ pub(super) fn read_darknet(obj_data: &Path, options: &ReadOptions) -> Result<Loa
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new(".")),
     );
-    let text = read_text(obj_data)?;
     let mut loaded = Loaded::default();
-    let file = loaded
-        .sources
-        .add(SourceFile::with_text(obj_data, text.as_bytes().to_vec()));
-    loaded.spans.dataset_file = Some(file);
+    let (text, file) = read_description(&mut loaded, obj_data)?;
     let scope = Scope::new(&root, options.allow_outside_root);
     let obj = ObjData::new(obj_data, &text, &root, &scope);
     let mut schema = Schema::default();

@@ -6,8 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::darknet::darknet_subset;
-use crate::data_yaml::{self};
-use crate::guard::{self};
+use crate::data_yaml;
+use crate::guard;
 use crate::paths::{clean, label2img_stem};
 use crate::{Layout, IMAGE_EXTENSIONS, MAX_CONFIG_BYTES};
 
@@ -66,6 +66,15 @@ pub(super) fn label_image_stem(label: &Path, labels_dir: &str) -> PathBuf {
     }
     out.set_extension("");
     out
+}
+
+/// Whether `path` is LabelImg's class list: `classes.txt`, which LabelImg
+/// writes (and reads) beside the label files of its YOLO format, one class
+/// name per line.
+#[must_use]
+pub fn is_class_list(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.eq_ignore_ascii_case("classes.txt"))
 }
 
 /// Finds the image of a label by trying image extensions (no listing).

@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use labelkit_diagnostics::{ByteSpan, SourceSpan};
 
-use super::discovery::{find_image, guessed_image, has_ext};
-use super::single::is_class_list;
+use super::discovery::{find_image, guessed_image, has_ext, is_class_list};
 use crate::guard::{self, Scope, Walker};
 use crate::paths::{clean, label2img_stem, rel_name};
 use crate::MAX_LABEL_BYTES;

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, ParseError, ReadIssue, SourceSpan};
+use labelkit_diagnostics::{
+    ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceSpan,
+};
 use labelkit_model::KeypointSchema;
 
 use crate::data_yaml::{self, key_span, DataYaml};
@@ -33,6 +35,20 @@ pub(super) fn read_text(path: &Path) -> Result<String, Error> {
         return Err(Error::Parse(conflict));
     }
     Ok(text)
+}
+
+/// Reads a dataset description ([`read_text`]) into `loaded`'s source map
+/// as the dataset's file; its text and id.
+pub(super) fn read_description(
+    loaded: &mut Loaded,
+    path: &Path,
+) -> Result<(String, FileId), Error> {
+    let text = read_text(path)?;
+    let file = loaded
+        .sources
+        .add(SourceFile::with_text(path, text.as_bytes().to_vec()));
+    loaded.spans.dataset_file = Some(file);
+    Ok((text, file))
 }
 
 /// A fatal refusal of a path named by a dataset description, at the line

@@ -7,25 +7,17 @@ use labelkit_diagnostics::{ByteSpan, Loaded, ReadIssue, SourceFile, SourceSpan};
 
 use super::darknet::{darknet_subset, read_names, ObjData};
 use super::discovery::{
-    find_config, find_config_in, find_image, guessed_image, has_ext, label_image_stem,
+    find_config, find_config_in, find_image, guessed_image, has_ext, is_class_list,
+    label_image_stem,
 };
 use super::entries::Entry;
-use super::schema::{place_flip_idx, read_text, schema_from_yaml, Schema};
-use super::ultralytics::{require_train, resolve_entry, yaml_root};
+use super::schema::{read_text, Schema};
+use super::ultralytics::{open_data_yaml, resolve_entry};
 use super::{build, read_path};
-use crate::data_yaml::{self, key_span};
+use crate::data_yaml;
 use crate::guard::{self, Scope};
 use crate::paths::{clean, rel_name};
 use crate::{Error, ReadOptions, MAX_CONFIG_BYTES};
-
-/// Whether `path` is LabelImg's class list: `classes.txt`, which LabelImg
-/// writes (and reads) beside the label files of its YOLO format, one class
-/// name per line.
-#[must_use]
-pub fn is_class_list(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n.eq_ignore_ascii_case("classes.txt"))
-}
 
 /// Reads LabelImg's `classes.txt` as a class list (names declared twice are
 /// reported at their line): with the dataset whose description lies above
@@ -106,19 +98,10 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
     let mut subset = darknet_subset(label_path);
     let scope = match &config {
         Some(cfg) if has_ext(cfg, "yaml") || has_ext(cfg, "yml") => {
-            let text = read_text(cfg)?;
-            let file = loaded
-                .sources
-                .add(SourceFile::with_text(cfg, text.as_bytes().to_vec()));
-            loaded.spans.dataset_file = Some(file);
-            let yaml = data_yaml::parse_data_yaml(&text, cfg, file, &mut loaded.issues)?;
-            // The label file of a dataset Ultralytics refuses is refused as
-            // the dataset is, so the hook says what the dataset check says.
-            require_train(cfg, &text, &yaml)?;
-            let scope;
-            (root, scope) = yaml_root(cfg, &yaml, &text, options)?;
+            let y = open_data_yaml(&mut loaded, cfg, options)?;
+            root = y.root;
             let image_c = clean(&image);
-            for (name, entries) in &yaml.subsets {
+            for (name, entries) in &y.yaml.subsets {
                 for e in entries {
                     let dir = resolve_entry(&root, e).path;
                     if image_c.starts_with(&dir) && !has_ext(&dir, "txt") {
@@ -126,15 +109,8 @@ pub fn read_label_file(label_path: &Path, options: &ReadOptions) -> Result<Loade
                     }
                 }
             }
-            schema = schema_from_yaml(
-                &yaml,
-                Some(SourceSpan {
-                    file,
-                    span: key_span(&text, "names"),
-                }),
-            );
-            place_flip_idx(&mut schema, file, &text, &mut loaded.issues);
-            scope
+            schema = y.schema;
+            y.scope
         }
         Some(cfg) => {
             let cfg_dir = clean(cfg.parent().unwrap_or(Path::new(".")));

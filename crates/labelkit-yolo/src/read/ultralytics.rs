@@ -5,14 +5,12 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use labelkit_diagnostics::{
-    Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceSpan,
-};
+use labelkit_diagnostics::{Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceSpan};
 
 use super::build;
 use super::discovery::{has_ext, is_image};
 use super::entries::{list_lines, resolve_listed, Collector, Entry};
-use super::schema::{place_flip_idx, read_text, refuse_at, schema_from_yaml};
+use super::schema::{place_flip_idx, read_description, refuse_at, schema_from_yaml, Schema};
 use crate::data_yaml::{self, key_span, DataYaml};
 use crate::guard::Scope;
 use crate::paths::{clean, img2label, rel_name};
@@ -247,12 +245,49 @@ pub(super) fn collect_ultralytics(
 }
 
 pub(super) fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    let text = read_text(yaml_path)?;
     let mut loaded = Loaded::default();
-    let file = loaded
-        .sources
-        .add(SourceFile::with_text(yaml_path, text.as_bytes().to_vec()));
-    loaded.spans.dataset_file = Some(file);
+    let y = open_data_yaml(&mut loaded, yaml_path, options)?;
+    let (entries, issues) = collect_ultralytics(
+        &y.root,
+        &y.yaml,
+        &y.scope,
+        Some((yaml_path, &y.text, y.file)),
+        options,
+    )?;
+    loaded.issues.extend(issues);
+    build(loaded, &y.schema, &entries, &y.scope, options)
+}
+
+/// A `data.yaml` read by [`open_data_yaml`].
+pub(super) struct OpenedYaml {
+    /// Its text.
+    pub(super) text: String,
+    /// Its id in the source map.
+    pub(super) file: FileId,
+    /// What it says.
+    pub(super) yaml: DataYaml,
+    /// The dataset root (its `path:`, or its folder).
+    pub(super) root: PathBuf,
+    /// The folder reads are confined to: its own.
+    pub(super) scope: Scope,
+    /// Its classes, keypoints and task, with their positions.
+    pub(super) schema: Schema,
+}
+
+/// Reads a `data.yaml` into `loaded` (as the dataset's file, its findings
+/// with it) and checks it as Ultralytics would before any image is named:
+/// the whole-dataset read and the one-label-file read (the hook) refuse the
+/// same files, so the hook says what the dataset check says.
+///
+/// # Errors
+/// An unreadable file, a syntax error, no `train:` ([`require_train`]), a
+/// `path:` leading outside its folder ([`yaml_root`]).
+pub(super) fn open_data_yaml(
+    loaded: &mut Loaded,
+    yaml_path: &Path,
+    options: &ReadOptions,
+) -> Result<OpenedYaml, Error> {
+    let (text, file) = read_description(loaded, yaml_path)?;
     let yaml = data_yaml::parse_data_yaml(&text, yaml_path, file, &mut loaded.issues)?;
     require_train(yaml_path, &text, &yaml)?;
     let (root, scope) = yaml_root(yaml_path, &yaml, &text, options)?;
@@ -262,15 +297,14 @@ pub(super) fn read_ultralytics(yaml_path: &Path, options: &ReadOptions) -> Resul
     };
     let mut schema = schema_from_yaml(&yaml, Some(names_at));
     place_flip_idx(&mut schema, file, &text, &mut loaded.issues);
-    let (entries, issues) = collect_ultralytics(
-        &root,
-        &yaml,
-        &scope,
-        Some((yaml_path, &text, file)),
-        options,
-    )?;
-    loaded.issues.extend(issues);
-    build(loaded, &schema, &entries, &scope, options)
+    Ok(OpenedYaml {
+        text,
+        file,
+        yaml,
+        root,
+        scope,
+        schema,
+    })
 }
 
 /// Refuses a `data.yaml` without `train:` (or with an empty one), as
