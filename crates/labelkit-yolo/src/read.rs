@@ -1,4 +1,19 @@
 //! Finding the files of a YOLO dataset and reading them into the model.
+//!
+//! [`read_path`] takes what the user named (a folder, a `data.yaml`, an
+//! `obj.data`, a label file) to the reader of its layout; each layout
+//! collects the dataset's images paired with their label files, and
+//! [`build`] turns them into the model in two parallel phases (scan: label
+//! bytes, rows and image sizes; convert: rows to shapes) and an assembly
+//! that numbers everything in order. The jobs live in submodules:
+//! - `discovery`: the description above a label file, the image of a
+//!   label file, which `.txt` files are label files;
+//! - `schema`: what a description declares (classes, keypoints, task) and
+//!   reading its text;
+//! - `ultralytics`, `darknet`, `loose` (flat folders): the layouts;
+//! - `single`: one label file alone (the pre-commit form), `classes.txt`;
+//! - `entries`: the image/label pairs and the collector the layouts share;
+//! - `convert`: one row to shapes, per task.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
