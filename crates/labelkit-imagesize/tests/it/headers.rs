@@ -29,22 +29,21 @@ fn jpeg(orientation: u16, width: u16, height: u16) -> Vec<u8> {
 
 #[test]
 fn exif_orientation_6_swaps_width_and_height() {
-    assert_eq!(
-        image_size_from_bytes(&jpeg(6, 640, 480)).unwrap(),
-        (480, 640)
-    );
-    assert_eq!(
-        image_size_from_bytes(&jpeg(1, 640, 480)).unwrap(),
-        (640, 480)
-    );
-    assert_eq!(
-        image_size_from_bytes(&jpeg(3, 640, 480)).unwrap(),
-        (640, 480)
-    );
-    assert_eq!(
-        image_size_from_bytes(&jpeg(8, 640, 480)).unwrap(),
-        (480, 640)
-    );
+    // 5 to 8 turn the image a quarter: width and height swap.
+    for (orientation, size) in [
+        (1, (640, 480)),
+        (3, (640, 480)),
+        (4, (640, 480)),
+        (5, (480, 640)),
+        (6, (480, 640)),
+        (8, (480, 640)),
+    ] {
+        assert_eq!(
+            image_size_from_bytes(&jpeg(orientation, 640, 480)).unwrap(),
+            size,
+            "orientation {orientation}"
+        );
+    }
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("rotated.jpg");
     std::fs::write(&p, jpeg(6, 40, 30)).unwrap();
