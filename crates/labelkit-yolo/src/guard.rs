@@ -1,9 +1,10 @@
 //! How the reader touches the files of a dataset it does not trust.
 //!
 //! - Every file is opened without blocking (`O_NONBLOCK`) and checked to be
-//!   a regular file on the open handle, so that a FIFO, a socket or a
-//!   device (`/dev/zero`, `/dev/stdin`) is refused instead of hanging or
-//!   growing without end.
+//!   a regular file on the open handle ([`open_regular`], shared with the
+//!   image-header reader), so that a FIFO, a socket or a device
+//!   (`/dev/zero`, `/dev/stdin`) is refused instead of hanging or growing
+//!   without end.
 //! - Every file is read with a cap ([`MAX_CONFIG_BYTES`],
 //!   [`MAX_LABEL_BYTES`]); a longer file is refused with its name and the
 //!   cap.
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use labelkit_diagnostics::{Diagnostic, ReadIssue, Severity};
+use labelkit_imagesize::{is_symlink_refusal, open_regular};
 
 /// The largest `data.yaml`, `obj.data` or class names file read: 16 MiB.
 pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
@@ -36,86 +38,6 @@ pub const MAX_LABEL_BYTES: u64 = 256 << 20;
 /// What to tell a user whose dataset names a file outside its folder.
 pub(crate) const ALLOW_HINT: &str = "labelkit reads only inside the dataset folder; \
      to read outside it, pass --allow-outside (ReadOptions::allow_outside_root)";
-
-/// The kind of a file that is not a regular file, for messages.
-fn kind_of(t: fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-    }
-    if t.is_dir() {
-        "a folder"
-    } else if t.is_symlink() {
-        "a symlink"
-    } else {
-        "not a regular file"
-    }
-}
-
-fn not_regular(t: fs::FileType) -> io::Error {
-    if t.is_dir() {
-        return io::Error::new(io::ErrorKind::IsADirectory, "is a folder");
-    }
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("not a regular file ({}): not read", kind_of(t)),
-    )
-}
-
-/// Opens a regular file for reading without ever blocking: with
-/// `O_NONBLOCK`, then checked on the handle. With `follow` false, a
-/// symlink as the last component fails (`O_NOFOLLOW`; see
-/// [`is_symlink_refusal`]).
-pub(crate) fn open_regular(path: &Path, follow: bool) -> io::Result<File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let mut flags = libc::O_NONBLOCK;
-        if !follow {
-            flags |= libc::O_NOFOLLOW;
-        }
-        options.custom_flags(flags);
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = follow;
-        let meta = fs::metadata(path)?;
-        if !meta.is_file() {
-            return Err(not_regular(meta.file_type()));
-        }
-    }
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(not_regular(meta.file_type()));
-    }
-    Ok(file)
-}
-
-/// Whether an error of [`open_regular`] with `follow` false means the path
-/// is a symlink.
-fn is_symlink_refusal(e: &io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        e.raw_os_error() == Some(libc::ELOOP)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = e;
-        false
-    }
-}
 
 /// `16 MiB`, `256 MiB` (or `100 bytes`) for messages.
 pub(crate) fn mib(bytes: u64) -> String {
@@ -502,5 +424,31 @@ mod tests {
         assert!(e.to_string().contains("--allow-outside"), "{e}");
         let open = Scope::new(&root, true);
         assert_eq!(open.read(&root.join("out.txt"), 10).unwrap(), b"s");
+    }
+
+    #[test]
+    fn walk_orders_paths_component_by_component() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = crate::paths::clean(dir.path());
+        for f in [
+            "a-b/1.jpg",
+            "a/2.jpg",
+            "a/b/3.jpg",
+            "a/a.jpg",
+            "a.jpg",
+            "b.txt",
+        ] {
+            let p = root.join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "").unwrap();
+        }
+        let scope = Scope::new(&root, false);
+        let got = Walker::new(&scope).walk(&root, &crate::read::is_image);
+        let mut expected: Vec<PathBuf> = ["a-b/1.jpg", "a/2.jpg", "a/b/3.jpg", "a/a.jpg", "a.jpg"]
+            .iter()
+            .map(|f| root.join(f))
+            .collect();
+        expected.sort();
+        assert_eq!(got, expected);
     }
 }

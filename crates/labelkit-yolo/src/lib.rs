@@ -61,6 +61,10 @@
 //!   exports write), with that many (`0.444000` stays `0.444000`;
 //!   [`labelkit_model::DatasetInfo::fixed_decimals`]; not for pose, whose
 //!   visibility column is an integer);
+//! - pose rows are written with as many values per keypoint (2 or 3) as
+//!   they were read with: the reader keeps `kpt_shape` in
+//!   [`labelkit_model::DatasetInfo::kept`] as a [`YoloInfo`], YOLO's typed
+//!   round-trip fields, which no other format reads;
 //! - OBB rows are written with the corners they were read with while the
 //!   box is unchanged (they need not form an exact rectangle); a box that
 //!   was changed, or came from another format, is written as its corners;
@@ -130,7 +134,7 @@ mod data_yaml;
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
 mod guard;
-pub mod imagesize;
+mod kept;
 mod paths;
 mod project;
 mod read;
@@ -138,6 +142,7 @@ mod rows;
 mod write;
 
 pub use guard::{VisitedFolders, MAX_CONFIG_BYTES, MAX_LABEL_BYTES};
+pub use kept::YoloInfo;
 pub use labelkit_diagnostics::Loaded;
 pub use labelkit_model::WriteReport;
 pub use project::project;
@@ -458,6 +463,3 @@ impl Error {
 pub(crate) const IMAGE_EXTENSIONS: [&str; 12] = [
     "jpg", "jpeg", "png", "bmp", "gif", "webp", "tif", "tiff", "dng", "mpo", "heic", "pfm",
 ];
-
-/// Key of the dataset extra where the keypoint shape read is kept.
-pub(crate) const KPT_DIMS_EXTRA: &str = "yolo.kpt_dims";

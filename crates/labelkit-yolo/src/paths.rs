@@ -1,7 +1,7 @@
 //! Where Ultralytics looks for the label file of an image: one rule, used by
 //! the reader to find label files and by the writer to place them.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// The label path of an image as Ultralytics maps it (`img2label_paths`):
 /// the last `images` folder of the path becomes `labels_dir` (`labels` by
@@ -64,6 +64,37 @@ pub(crate) fn label2img_stem(label: &Path, labels_dir: &str) -> PathBuf {
     out
 }
 
+/// Lexically removes `.` and resolves `..` components.
+pub(crate) fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                // `a/..` is nothing; `..` and `../..` stay; `/..` is `/`.
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+pub(crate) fn rel_name(root: &Path, path: &Path) -> String {
+    let p = path.strip_prefix(root).unwrap_or(path);
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +148,19 @@ mod tests {
         assert_eq!(
             label2img_stem(Path::new("/d/labels_bbox/t.txt"), "labels_bbox"),
             PathBuf::from("/d/images/t")
+        );
+    }
+
+    #[test]
+    fn clean_paths() {
+        assert_eq!(clean(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(clean(Path::new("./.")), PathBuf::from("."));
+        assert_eq!(clean(Path::new("./../../x")), PathBuf::from("../../x"));
+        assert_eq!(clean(Path::new("a/../../x")), PathBuf::from("../x"));
+        assert_eq!(clean(Path::new("/../x")), PathBuf::from("/x"));
+        assert_eq!(
+            rel_name(Path::new("/r"), Path::new("/r/images/a.jpg")),
+            "images/a.jpg"
         );
     }
 }

@@ -11,7 +11,7 @@ use labelkit_model::{
 };
 
 use crate::contour::{join_parts, mask_outline, TraceError, TOO_FRAGMENTED};
-use crate::{Layout, Task, KPT_DIMS_EXTRA};
+use crate::{Layout, Task, YoloInfo};
 
 /// One row to write, in pixels (or normalised units for images of unknown
 /// size), already clipped to the image.
@@ -72,13 +72,8 @@ pub(crate) fn default_names(d: &Dataset) -> Vec<String> {
 
 /// Values per keypoint the dataset was read with, if any.
 fn dims_read(d: &Dataset) -> Option<usize> {
-    let (_, v) = d.info.extra.iter().find(|(k, _)| k == KPT_DIMS_EXTRA)?;
-    v.trim_matches(['[', ']'])
-        .split(',')
-        .nth(1)?
-        .trim()
-        .parse()
-        .ok()
+    let (_, dims) = d.info.kept.get::<YoloInfo>()?.kpt_shape?;
+    Some(dims)
 }
 
 /// How far outside the image, as a fraction of its size, a written
@@ -966,24 +961,15 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
     }
     let mut out = Dataset {
         info: DatasetInfo {
-            name: None,
             source_format: Some("yolo".into()),
-            extra: Vec::new(),
-            kept: labelkit_model::Kept::default(),
-            fixed_decimals: None,
-            video: None,
-            task: None,
+            kept: YoloInfo::kept(plan.kpt),
+            ..DatasetInfo::default()
         },
         labels,
         images: Vec::with_capacity(dataset.images.len()),
         annotations: Vec::new(),
         tracks: Vec::new(),
     };
-    if let Some((n, d)) = plan.kpt {
-        out.info
-            .extra
-            .push((KPT_DIMS_EXTRA.to_owned(), format!("[{n},{d}]")));
-    }
     let mut next_ann = 1u64;
     let mut next_group = 1u64;
     for (img, rows) in dataset.images.iter().zip(&plan.rows) {

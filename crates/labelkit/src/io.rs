@@ -35,8 +35,7 @@ pub struct ReadOptions {
     /// [`labelkit_model::keys::FILE_SIZE`], for the image-size-mismatch
     /// rule. A folder where none of the first 20 images is found is not
     /// tried further, so a dataset without its images costs nothing. YOLO
-    /// sizes always come from the image files. Needs the `yolo` feature
-    /// (its header reader); without it nothing is recorded.
+    /// sizes always come from the image files.
     pub verify_image_sizes: bool,
     /// Sizes for the images whose file gives none (YOLO: not found, or a
     /// header that cannot be read), by name or one for all; the image files

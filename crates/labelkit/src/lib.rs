@@ -101,6 +101,10 @@ pub use labelkit_cvat as cvat;
 #[cfg(feature = "yolo")]
 pub use labelkit_yolo as yolo;
 
+/// Image sizes from file headers (JPEG, PNG, BMP, GIF, WebP, TIFF), with
+/// EXIF orientation.
+pub use labelkit_imagesize as imagesize;
+
 /// The rule engine: registry, configuration, checker, baseline.
 #[cfg(feature = "rules")]
 pub use labelkit_rules as rules;

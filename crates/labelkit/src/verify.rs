@@ -12,7 +12,6 @@ use crate::format::Format;
 /// How many images are looked for under a candidate folder before the
 /// folder is given up when none of them is there: a dataset without its
 /// images costs a few dozen failed look-ups, not one per image.
-#[cfg(feature = "yolo")]
 const PROBES: usize = 20;
 
 /// The folders an annotation file's image names may be relative to, in the
@@ -98,7 +97,6 @@ pub(crate) fn image_roots(annotation_file: &Path) -> Vec<PathBuf> {
 }
 
 /// An image file found, and its size or why it could not be read.
-#[cfg(feature = "yolo")]
 type Probed = (PathBuf, Result<(u32, u32), String>);
 
 /// Finds the image files of a dataset read from `annotation_file` (a COCO
@@ -109,10 +107,9 @@ type Probed = (PathBuf, Result<(u32, u32), String>);
 /// [`PROBES`] images is found is not tried further. A file that exists but
 /// whose header cannot be read is reported as an `F008` issue. Headers are
 /// read in parallel; the result does not depend on the order of the work.
-#[cfg(feature = "yolo")]
 pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
     use labelkit_diagnostics::ReadIssue;
-    use labelkit_yolo::imagesize::image_size;
+    use labelkit_imagesize::image_size;
     use rayon::prelude::*;
 
     let roots = image_roots(annotation_file);
@@ -205,12 +202,6 @@ fn names_a_file_below(name: &str) -> bool {
         && path
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
-/// Without the YOLO crate there is no header reader: nothing is recorded.
-#[cfg(not(feature = "yolo"))]
-pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
-    let _ = (loaded, annotation_file);
 }
 
 /// Whether an `extra` key is a fact a reader left for the rules (see
@@ -306,7 +297,6 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "yolo")]
     #[test]
     fn sizes_are_recorded_where_files_are_found_and_a_folder_without_them_is_given_up() {
         let dir = tempfile::tempdir().unwrap();
@@ -376,7 +366,6 @@ mod tests {
     /// Image names that would be joined outside the image folder (an
     /// absolute name, `..`) are never opened, not even for their size:
     /// one F008 says how many there are and which came first.
-    #[cfg(feature = "yolo")]
     #[test]
     fn images_named_outside_the_folder_are_not_opened() {
         let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use labelkit_diagnostics::Severity;
 use labelkit_model::{Geometry, Visibility};
-use labelkit_yolo::{read_path, ReadOptions};
+use labelkit_yolo::{read_path, ReadOptions, YoloInfo};
 
 use crate::{boxes, codes, corpus, r3};
 
@@ -148,11 +148,17 @@ fn ultralytics_pose_three_and_two_values() {
             ],
             "{name}"
         );
-        assert!(d
-            .info
-            .extra
-            .iter()
-            .any(|(k, v)| k == "yolo.kpt_dims" && *v == format!("[3,{dims}]")));
+        assert_eq!(
+            d.info.kept.get::<YoloInfo>().and_then(|y| y.kpt_shape),
+            Some((3, dims)),
+            "{name}"
+        );
+        // Kept typed, not as a string entry of `extra`.
+        assert!(
+            d.info.extra.iter().all(|(k, _)| k != "yolo.kpt_dims"),
+            "{:?}",
+            d.info.extra
+        );
     }
 }
 

@@ -1,7 +1,6 @@
 //! Integration tests of labelkit-yolo (one binary, several modules).
 
 mod corpus;
-mod exif;
 mod facts;
 mod fuzz;
 mod hostile;

@@ -9,7 +9,7 @@ use labelkit_model::{
     KeypointSchema, Keypoints, Label, LabelId, Point, Polygon, Precision, Visibility,
 };
 use labelkit_yolo::{
-    project, read_path, write_path, ImageMode, Layout, ReadOptions, Task, WriteOptions,
+    project, read_path, write_path, ImageMode, Layout, ReadOptions, Task, WriteOptions, YoloInfo,
 };
 use proptest::prelude::*;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -228,6 +228,51 @@ fn coco_keypoints_to_pose_and_back_keep_every_point() {
     );
 }
 
+/// A pose dataset read with two values per keypoint is written back with
+/// two (its `kpt_shape` is kept as [`YoloInfo`]), unless the options ask for
+/// three; [`project`] keeps the shape the writer writes.
+#[test]
+fn pose_rows_keep_the_values_per_keypoint_they_were_read_with() {
+    let src = crate::corpus(
+        "datumaro-cvat-ai/tests/assets/yolo_dataset/yolov8_pose_two_values_per_point",
+    );
+    let l = read_path(&src, &ReadOptions::default()).unwrap();
+    let kept = |d: &Dataset| d.info.kept.get::<YoloInfo>().and_then(|y| y.kpt_shape);
+    assert_eq!(kept(&l.dataset), Some((3, 2)));
+    assert_eq!(kept(&project(&l.dataset, Task::Pose)), Some((3, 2)));
+    let out = tempfile::tempdir().unwrap();
+    let copy = out.path().join("copy");
+    write_path(&l.dataset, &copy, &WriteOptions::default()).unwrap();
+    let yaml = fs::read_to_string(copy.join("data.yaml")).unwrap();
+    assert!(yaml.contains("kpt_shape: [3, 2]"), "{yaml}");
+    assert_eq!(
+        fs::read_to_string(copy.join("labels/train/1.txt")).unwrap(),
+        "0 0.133333 0.3 0.266667 0.2 0.1 0.2 0.3 0.4 0.5 0.6\n"
+    );
+    let back = read_path(
+        &copy,
+        &ReadOptions::default().with_image_sizes(HashMap::from([("1".to_owned(), (15, 10))])),
+    )
+    .unwrap();
+    assert_eq!(kept(&back.dataset), Some((3, 2)));
+    // Asked for three values: visibility 2 for the points read as visible.
+    let three = out.path().join("three");
+    write_path(
+        &l.dataset,
+        &three,
+        &WriteOptions::default().keypoint_dims(3),
+    )
+    .unwrap();
+    let yaml = fs::read_to_string(three.join("data.yaml")).unwrap();
+    assert!(yaml.contains("kpt_shape: [3, 3]"), "{yaml}");
+    let row = fs::read_to_string(three.join("labels/train/1.txt")).unwrap();
+    assert_eq!(row.split_whitespace().count(), 1 + 4 + 3 * 3, "{row}");
+    // A dataset without the kept fields (from another format) gets three.
+    let mut other = l.dataset.clone();
+    other.info.kept.clear();
+    assert_eq!(kept(&project(&other, Task::Pose)), Some((3, 3)));
+}
+
 #[test]
 fn obb_corners_keep_the_heading_and_reports_name_losses() {
     let mut d = Dataset::new();
@@ -381,7 +426,7 @@ fn images_are_copied_or_linked() {
         )
         .unwrap();
         assert_eq!(
-            labelkit_yolo::imagesize::image_size(&target.join("images/train/1.jpg")).unwrap(),
+            labelkit_imagesize::image_size(&target.join("images/train/1.jpg")).unwrap(),
             (15, 10)
         );
         let back = read_path(&target, &ReadOptions::default()).unwrap();

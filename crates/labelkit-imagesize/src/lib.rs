@@ -1,14 +1,39 @@
 //! Image sizes from file headers, without decoding pixels.
 //!
+//! Every format of labelkit needs the size of an image at some point: YOLO
+//! rows are normalised to it, and the declared sizes of COCO and CVAT
+//! files are checked against it (rule D007). This crate reads it from the
+//! first bytes of the file.
+//!
 //! Supports JPEG (with the EXIF orientation applied: orientations 5 to 8
 //! swap width and height), PNG, BMP, GIF, WebP (lossy, lossless, extended)
 //! and TIFF (with its orientation tag). Only the first kilobytes of a file
 //! are read; a JPEG whose frame header lies further (a large EXIF thumbnail)
-//! is read in growing chunks until the header is found.
+//! is read in growing chunks until the header is found, up to 64 MiB.
+//!
+//! Image files come from datasets labelkit does not trust, so a file is
+//! opened only when it is a regular file, without ever blocking
+//! ([`open_regular`]): a FIFO, a socket or a device (`/dev/zero`,
+//! `/dev/stdin`) is refused. The YOLO reader opens every file of a dataset
+//! the same way.
+//!
+//! ```
+//! use labelkit_imagesize::image_size_from_bytes;
+//! let gif = b"GIF89a\x0a\x00\x05\x00";
+//! assert_eq!(image_size_from_bytes(gif).unwrap(), (10, 5));
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+
+mod file;
+#[doc(hidden)]
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
+
+pub use file::{is_symlink_refusal, open_regular};
 
 /// Why an image size could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -45,15 +70,22 @@ impl From<io::Error> for ImageSizeError {
 /// # Errors
 /// [`ImageSizeError`] when the file cannot be read or its header parsed.
 pub fn image_size(path: &Path) -> Result<(u32, u32), ImageSizeError> {
-    image_size_of(crate::guard::open_regular(path, true)?)
+    image_size_from_reader(open_regular(path, true)?)
 }
 
-/// The size of the image in an open file, as [`image_size`].
-fn image_size_of(mut file: File) -> Result<(u32, u32), ImageSizeError> {
+/// The size of the image whose bytes `reader` gives from the start of its
+/// file, as [`image_size`]: one read of up to 4 KiB, which holds almost
+/// every header, then reads in growing chunks (16 KiB, 64 KiB, ...) while
+/// the header is not complete, up to 64 MiB. Short reads are no error.
+///
+/// # Errors
+/// [`ImageSizeError::Io`] when a read fails, else as
+/// [`image_size_from_bytes`] on the bytes read.
+pub fn image_size_from_reader<R: Read>(mut reader: R) -> Result<(u32, u32), ImageSizeError> {
     // One read is enough for almost every header: parse what it gave.
     let mut head = [0u8; 4096];
     let n = loop {
-        match file.read(&mut head) {
+        match reader.read(&mut head) {
             Ok(n) => break n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e.into()),
@@ -71,7 +103,7 @@ fn image_size_of(mut file: File) -> Result<(u32, u32), ImageSizeError> {
     let mut limit = 16 * 1024u64;
     loop {
         let want = limit - buf.len() as u64;
-        let read = (&mut file).take(want).read_to_end(&mut buf)?;
+        let read = (&mut reader).take(want).read_to_end(&mut buf)?;
         match image_size_from_bytes(&buf) {
             Err(ImageSizeError::Truncated) if read as u64 == want && limit < (64 << 20) => {
                 limit *= 4;

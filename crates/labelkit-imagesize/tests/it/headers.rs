@@ -1,6 +1,6 @@
 //! Image sizes from hand-made headers.
 
-use labelkit_yolo::imagesize::{image_size, image_size_from_bytes};
+use labelkit_imagesize::{image_size, image_size_from_bytes};
 
 /// SOI, APP1 Exif (big-endian TIFF, one IFD entry: orientation), SOF0 with
 /// height x width, EOI.
@@ -29,22 +29,21 @@ fn jpeg(orientation: u16, width: u16, height: u16) -> Vec<u8> {
 
 #[test]
 fn exif_orientation_6_swaps_width_and_height() {
-    assert_eq!(
-        image_size_from_bytes(&jpeg(6, 640, 480)).unwrap(),
-        (480, 640)
-    );
-    assert_eq!(
-        image_size_from_bytes(&jpeg(1, 640, 480)).unwrap(),
-        (640, 480)
-    );
-    assert_eq!(
-        image_size_from_bytes(&jpeg(3, 640, 480)).unwrap(),
-        (640, 480)
-    );
-    assert_eq!(
-        image_size_from_bytes(&jpeg(8, 640, 480)).unwrap(),
-        (480, 640)
-    );
+    // 5 to 8 turn the image a quarter: width and height swap.
+    for (orientation, size) in [
+        (1, (640, 480)),
+        (3, (640, 480)),
+        (4, (640, 480)),
+        (5, (480, 640)),
+        (6, (480, 640)),
+        (8, (480, 640)),
+    ] {
+        assert_eq!(
+            image_size_from_bytes(&jpeg(orientation, 640, 480)).unwrap(),
+            size,
+            "orientation {orientation}"
+        );
+    }
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("rotated.jpg");
     std::fs::write(&p, jpeg(6, 40, 30)).unwrap();
@@ -63,4 +62,29 @@ fn corpus_images() {
     assert_eq!(image_size(&jpg).unwrap(), (15, 10));
     let err = image_size(&crate::corpus("NOTICE.md")).unwrap_err();
     assert_eq!(err.to_string(), "unknown image format");
+}
+
+/// A device, a FIFO or a folder named like an image is refused without
+/// being read (a read of `/dev/zero` would never end, one of a FIFO would
+/// block).
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_read() {
+    let err = image_size(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot read the image: not a regular file (a device): not read"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.jpg");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let err = image_size(&fifo).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot read the image: not a regular file (a FIFO): not read"
+        );
+    }
+    let err = image_size(dir.path()).unwrap_err();
+    assert_eq!(err.to_string(), "cannot read the image: is a folder");
 }
