@@ -37,7 +37,8 @@
 //! names = ["left_eye", "right_eye", "nose"]
 //! flip-pairs = [[0, 1]]      # optional, inferred from the names
 //!
-//! [rules.box-too-small]      # options of a rule, by its name
+//! [rules.box-too-small]      # options of a rule, by its name, as the rule
+//!                            # declares them (`labelkit rule CODE` lists them)
 //! min-width = 3.0
 //!
 //! [plugins.my-plugin]        # handed to the plugin as it is

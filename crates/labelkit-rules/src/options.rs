@@ -89,7 +89,7 @@ impl fmt::Display for OptionValue {
 }
 
 /// The default of an option.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum OptionDefault {
     /// A number.
@@ -104,7 +104,7 @@ pub enum OptionDefault {
 }
 
 /// One option of a rule, declared in the rule's file.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct OptionDecl {
     /// The name as written in `labelkit.toml`, kebab-case.
     pub name: &'static str,
@@ -215,9 +215,9 @@ fn names_of(decl: &OptionDecl) -> Option<(&'static str, &'static str)> {
 /// sets it, else its default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleOptions {
-    /// (rule name, option name, value), in the order of the rules' table
+    /// (rule name, declaration, value), in the order of the rules' table
     /// and of each rule's declarations.
-    values: Vec<(&'static str, &'static str, OptionValue)>,
+    values: Vec<(&'static str, &'static OptionDecl, OptionValue)>,
 }
 
 impl Default for RuleOptions {
@@ -249,7 +249,7 @@ impl RuleOptions {
                         _ => break chosen.default_value(),
                     }
                 };
-                values.push((rule, decl.name, value));
+                values.push((rule, decl, value));
             }
         }
         Self { values }
@@ -261,22 +261,26 @@ impl RuleOptions {
     pub fn get(&self, rule: &str, option: &str) -> Option<&OptionValue> {
         self.values
             .iter()
-            .find(|(r, o, _)| *r == rule && *o == option)
+            .find(|(r, d, _)| *r == rule && d.name == option)
             .map(|(_, _, v)| v)
     }
 
     /// Every option with its value: rule name, option name, value.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &OptionValue)> {
-        self.values.iter().map(|(r, o, v)| (*r, *o, v))
+        self.values.iter().map(|(r, d, v)| (*r, d.name, v))
     }
 
     /// The value of an option: as resolved, else (for a declaration of
     /// no built-in rule, which [`RuleOptions::resolve`] never leaves out)
     /// its default.
     fn value_of(&self, decl: &OptionDecl) -> Cow<'_, OptionValue> {
-        names_of(decl)
-            .and_then(|(rule, option)| self.get(rule, option))
-            .map_or_else(|| Cow::Owned(decl.default_value()), Cow::Borrowed)
+        self.values
+            .iter()
+            .find(|(_, d, _)| std::ptr::eq(*d, decl))
+            .map_or_else(
+                || Cow::Owned(decl.default_value()),
+                |(_, _, v)| Cow::Borrowed(v),
+            )
     }
 
     /// The value of a number option (0 if it is not one).
