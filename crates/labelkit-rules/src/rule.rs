@@ -533,3 +533,42 @@ impl<'a> ImageCtx<'a> {
         self.annotations.get(start..end).unwrap_or(&[])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use labelkit_model::{Annotation, AnnotationId, BoxGeom, Geometry, Image, ImageId, LabelId};
+
+    use super::ImageCtx;
+
+    /// An image hands its annotations to rules with their positions, in
+    /// the checker's order, and by label; a position past the dataset is
+    /// left out, never a panic.
+    #[test]
+    fn image_context_gives_annotations_with_positions() {
+        let ann = |id: u64, label: u32| {
+            Annotation::new(
+                AnnotationId(id),
+                ImageId(1),
+                LabelId(label),
+                Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 5.0, 5.0)),
+            )
+        };
+        let all = vec![ann(7, 1), ann(3, 0), ann(9, 1), ann(4, 2)];
+        let image = Image {
+            id: ImageId(1),
+            width: 10,
+            height: 10,
+            ..Image::default()
+        };
+        // Sorted by label, then id; position 9 does not exist.
+        let sorted = [1, 0, 2, 3, 9];
+        let cx = ImageCtx::new(0, &image, &sorted, &all);
+        let seen: Vec<(usize, u64)> = cx.shapes().map(|(a, x)| (a, x.id.0)).collect();
+        assert_eq!(seen, [(1, 3), (0, 7), (2, 9), (3, 4)]);
+        assert_eq!(cx.with_label(LabelId(1)), [0, 2]);
+        assert_eq!(cx.with_label(LabelId(2)), [3]);
+        assert!(cx.with_label(LabelId(5)).is_empty());
+        assert_eq!(cx.annotation(3).map(|a| a.id.0), Some(4));
+        assert!(cx.annotation(9).is_none());
+    }
+}
