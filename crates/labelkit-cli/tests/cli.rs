@@ -328,6 +328,24 @@ fn rules_table_and_rule_documentation() {
     }
     let o = labelkit(&["rule", "box-too-small"], dir.path());
     assert_eq!(stdout(&o), doc);
+    // The options come from the rule's declarations: a `labelkit.toml`
+    // example with the defaults, then name, type, default and doc.
+    assert!(
+        doc.contains(
+            "## Options\n```toml\n[rules.box-too-small]\nmin-width = 3.0\nmin-height = 3.0\n```\n"
+        ),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("| `min-width` | number | `3.0` | pixels: a narrower shape is flagged |"),
+        "{doc}"
+    );
+    let o = labelkit(&["rule", "G004"], dir.path());
+    assert!(
+        stdout(&o).contains("| `width` | number | `box-too-small.min-width` | pixels: the width of a template box |"),
+        "{}",
+        stdout(&o)
+    );
     let o = labelkit(&["rule", "Z999"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown rule"), "{}", stderr(&o));

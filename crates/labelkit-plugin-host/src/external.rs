@@ -1,7 +1,7 @@
 //! A loaded plugin as a set of rules of the rule engine.
 
 use labelkit_diagnostics::Severity;
-use labelkit_model::{AnnotationId, Dataset, ImageId};
+use labelkit_model::{Annotation, AnnotationId, Dataset, Image, ImageId};
 use labelkit_rules::{ExternalFinding, ExternalRules, RuleMeta, RuleStatus};
 
 use crate::plugin::{Plugin, PluginFinding};
@@ -75,10 +75,10 @@ impl ExternalRules for Plugin {
     fn check_image(
         &self,
         dataset: &Dataset,
-        image_pos: usize,
-        annotations: &[usize],
+        image: &Image,
+        annotations: &[&Annotation],
     ) -> Vec<ExternalFinding> {
-        Plugin::check_image(self, dataset, image_pos, annotations)
+        Plugin::check_image(self, dataset, image, annotations)
             .into_iter()
             .map(Into::into)
             .collect()

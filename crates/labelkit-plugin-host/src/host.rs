@@ -187,7 +187,7 @@ impl HostState {
         for dataset in &found.datasets {
             let index = labelkit_model::DatasetIndex::new(dataset);
             for pos in 0..dataset.images.len() {
-                let Some(doc) = ImageDoc::new(dataset, pos, index.annotations_of(pos)) else {
+                let Some(doc) = ImageDoc::at(dataset, pos, index.annotations_of(pos)) else {
                     continue;
                 };
                 if checked_names.contains(doc.file_name()) {

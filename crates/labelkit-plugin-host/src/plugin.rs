@@ -5,7 +5,7 @@ use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use labelkit_model::Dataset;
+use labelkit_model::{Annotation, Dataset, Image};
 use labelkit_plugin_abi::{
     LkCheckImageFn, LkCloseFn, LkDescribeFn, LkEntryV1Fn, LkFinishFn, LkFreeBufferFn, LkInput,
     LkOpenFn, LkOpenWithHostFn, LkOutput, LkPluginV1, LkStatus, LABELKIT_PLUGIN_ABI_MAJOR,
@@ -438,21 +438,19 @@ impl Plugin {
         Ok(())
     }
 
-    /// Checks the image at `image_pos` of `dataset` with the annotations at
-    /// `annotations`. A failure of the plugin comes back as an `L001`
-    /// finding on the image; after [`MAX_FAILURES_PER_SESSION`] failures the
-    /// plugin is no longer called for this session.
+    /// Checks `image` of `dataset` with its `annotations`. A failure of
+    /// the plugin comes back as an `L001` finding on the image; after
+    /// [`MAX_FAILURES_PER_SESSION`] failures the plugin is no longer called
+    /// for this session.
     #[must_use]
     pub fn check_image(
         &self,
         dataset: &Dataset,
-        image_pos: usize,
-        annotations: &[usize],
+        image: &Image,
+        annotations: &[&Annotation],
     ) -> Vec<PluginFinding> {
-        let Some(doc) = ImageDoc::new(dataset, image_pos, annotations) else {
-            return Vec::new();
-        };
-        let image_id = dataset.images.get(image_pos).map(|i| i.id.0);
+        let doc = ImageDoc::new(dataset, image, annotations.iter().copied());
+        let image_id = Some(image.id.0);
         let input = match serde_json::to_vec(&doc) {
             Ok(bytes) => bytes,
             Err(e) => {

@@ -6,7 +6,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
-use labelkit_model::{AttributeValue, Attributes, Dataset, Geometry};
+use labelkit_model::{Annotation, AttributeValue, Attributes, Dataset, Geometry, Image};
 use labelkit_plugin_abi::LABELKIT_PLUGIN_SCHEMA;
 
 /// Severity as plugins write it.
@@ -357,7 +357,7 @@ impl<'a> ImageDoc<'a> {
     /// The document for the image at `image_pos` with the annotations at
     /// `annotations` (positions in `dataset.annotations`; unknown positions
     /// are skipped).
-    pub(crate) fn new(
+    pub(crate) fn at(
         dataset: &'a Dataset,
         image_pos: usize,
         annotations: &[usize],
@@ -365,7 +365,18 @@ impl<'a> ImageDoc<'a> {
         let image = dataset.images.get(image_pos)?;
         let annotations = annotations
             .iter()
-            .filter_map(|&i| dataset.annotations.get(i))
+            .filter_map(|&i| dataset.annotations.get(i));
+        Some(Self::new(dataset, image, annotations))
+    }
+
+    /// The document for `image` of `dataset` with `annotations`.
+    pub(crate) fn new(
+        dataset: &'a Dataset,
+        image: &'a Image,
+        annotations: impl IntoIterator<Item = &'a Annotation>,
+    ) -> Self {
+        let annotations = annotations
+            .into_iter()
             .map(|a| {
                 let mut doc = AnnotationDoc {
                     id: a.id.0,
@@ -420,7 +431,7 @@ impl<'a> ImageDoc<'a> {
                 doc
             })
             .collect();
-        Some(Self {
+        Self {
             schema: LABELKIT_PLUGIN_SCHEMA,
             image: ImageRec {
                 id: image.id.0,
@@ -431,7 +442,7 @@ impl<'a> ImageDoc<'a> {
                 attributes: AttrMap(&image.attributes),
             },
             annotations,
-        })
+        }
     }
 }
 
@@ -516,7 +527,7 @@ mod tests {
             LabelId(0),
             square,
         ));
-        let doc = ImageDoc::new(&d, 0, &[0, 1]).unwrap();
+        let doc = ImageDoc::at(&d, 0, &[0, 1]).unwrap();
         let json: serde_json::Value = serde_json::to_value(&doc).unwrap();
         assert_eq!(json["annotations"][0]["kind"], "polygon");
         assert_eq!(

@@ -606,6 +606,24 @@ fn prefix_colliding_with_built_in_codes() {
     );
 }
 
+/// [`Plugin::check_image`] on the image at `pos` of `dataset` with the
+/// annotations at `annotations`; nothing when there is no such image.
+fn check_at(
+    plugin: &Plugin,
+    dataset: &Dataset,
+    pos: usize,
+    annotations: &[usize],
+) -> Vec<labelkit_plugin_host::PluginFinding> {
+    let Some(image) = dataset.images.get(pos) else {
+        return Vec::new();
+    };
+    let annotations: Vec<&Annotation> = annotations
+        .iter()
+        .map(|&a| &dataset.annotations[a])
+        .collect();
+    plugin.check_image(dataset, image, &annotations)
+}
+
 fn two_images() -> Fixture {
     use Item::{Box as B, Image as I};
     fixture(&[
@@ -633,7 +651,7 @@ fn invalid_json_from_check_image_is_a_finding() {
     let plugin = load_plugin(&path).unwrap();
     let fx = two_images();
     plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
-    let findings = plugin.check_image(&fx.dataset, 0, &[0]);
+    let findings = check_at(&plugin, &fx.dataset, 0, &[0]);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].code, "L001");
     assert_eq!(findings[0].image, Some(1));
@@ -668,7 +686,7 @@ fn error_status_and_undeclared_codes_become_findings() {
     let path = faulty("UNDECLARED");
     let plugin = load_plugin(&path).unwrap();
     plugin.begin(&serde_json::json!(null), &fx.dataset).unwrap();
-    let findings = plugin.check_image(&fx.dataset, 1, &[]);
+    let findings = check_at(&plugin, &fx.dataset, 1, &[]);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].code, "L001");
     assert_eq!(
@@ -696,7 +714,7 @@ fn open_error_is_reported_and_other_rules_run() {
         )
     );
     // Without a session, checking says so instead of calling the plugin.
-    let findings = plugin.check_image(&fx.dataset, 0, &[0]);
+    let findings = check_at(&plugin, &fx.dataset, 0, &[0]);
     assert_eq!(
         findings[0].message,
         format!(
@@ -719,7 +737,7 @@ fn assert_refused_on_each_image(fault: &str, problem: &str, freed: usize) {
     plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
     let mut messages = Vec::new();
     for pos in 0..2 {
-        for f in plugin.check_image(&fx.dataset, pos, &[]) {
+        for f in check_at(&plugin, &fx.dataset, pos, &[]) {
             assert_eq!(f.code, "L001", "{f:?}");
             messages.push((f.message, f.image));
         }
@@ -785,11 +803,11 @@ fn findings_past_the_limit_per_check_are_counted_and_left_out() {
     let plugin = load_plugin(&path).unwrap();
     plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
     // 60,000 findings fit.
-    let first = plugin.check_image(&fx.dataset, 0, &[]);
+    let first = check_at(&plugin, &fx.dataset, 0, &[]);
     assert_eq!(first.len(), 60_000);
     assert!(first.iter().all(|f| f.code == "BAD001"));
     // The next 60,000 go past 100,000: 40,000 are kept, 20,000 counted.
-    let second = plugin.check_image(&fx.dataset, 1, &[]);
+    let second = check_at(&plugin, &fx.dataset, 1, &[]);
     assert_eq!(second.len(), 40_001);
     assert_eq!(second.iter().filter(|f| f.code == "BAD001").count(), 40_000);
     let last = second.last().unwrap();
@@ -804,11 +822,11 @@ fn findings_past_the_limit_per_check_are_counted_and_left_out() {
         )
     );
     // The plugin is not called again in this check, finish included.
-    assert!(plugin.check_image(&fx.dataset, 2, &[]).is_empty());
+    assert!(check_at(&plugin, &fx.dataset, 2, &[]).is_empty());
     assert!(plugin.finish().is_empty());
     // The next check starts afresh.
     plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
-    assert_eq!(plugin.check_image(&fx.dataset, 2, &[]).len(), 60_000);
+    assert_eq!(check_at(&plugin, &fx.dataset, 2, &[]).len(), 60_000);
     assert_eq!(labelkit_plugin_host::MAX_FINDINGS_PER_SESSION, 100_000);
 }
 
@@ -923,7 +941,7 @@ fn panic_finding_names_the_image() {
     use Item::Image as I;
     let fx = fixture(&[I(41, "boom.jpg", 64, 64)]);
     plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
-    let findings = plugin.check_image(&fx.dataset, 0, &[]);
+    let findings = check_at(&plugin, &fx.dataset, 0, &[]);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].code, "L001");
     assert_eq!(findings[0].image, Some(41));
@@ -1083,7 +1101,7 @@ fn a_plugin_reads_siblings_through_the_host() {
     plugin
         .begin_with(&serde_json::json!({}), &fx.dataset, Some(neighbours))
         .unwrap();
-    assert!(plugin.check_image(&fx.dataset, 0, &[]).is_empty());
+    assert!(check_at(&plugin, &fx.dataset, 0, &[]).is_empty());
     let messages: Vec<(Option<u64>, String)> = plugin
         .finish()
         .into_iter()
@@ -1101,7 +1119,7 @@ fn a_plugin_reads_siblings_through_the_host() {
     );
     // Without neighbours (a whole-dataset check): nothing is available.
     plugin.begin(&serde_json::json!({}), &fx.dataset).unwrap();
-    assert!(plugin.check_image(&fx.dataset, 0, &[]).is_empty());
+    assert!(check_at(&plugin, &fx.dataset, 0, &[]).is_empty());
     let first = plugin.finish().into_iter().next().unwrap();
     assert_eq!(first.message, "available false, truncated false: ");
 }

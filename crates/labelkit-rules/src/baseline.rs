@@ -24,10 +24,8 @@
 
 use std::path::Path;
 
-use labelkit_diagnostics::{Diagnostic, SourceMap};
+use labelkit_diagnostics::{diagnostic_path, Diagnostic, SourceMap};
 use serde::{Deserialize, Serialize};
-
-use crate::checker::diagnostic_path;
 
 /// The baseline format version.
 pub const BASELINE_VERSION: u32 = 1;

@@ -2,12 +2,12 @@
 //! sorted diagnostics.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use labelkit_diagnostics::{
-    Diagnostic, FileId, Label, Loaded, Measurements, Severity, SourceMap, SpanTable,
+    diagnostic_path, sort_diagnostics, Diagnostic, FileId, Label, Loaded, Measurements, Severity,
+    SourceMap, SpanTable,
 };
-use labelkit_model::{AnnotationId, Dataset, DatasetIndex};
+use labelkit_model::{Annotation, AnnotationId, Dataset, DatasetIndex};
 use rayon::prelude::*;
 
 use crate::config::Config;
@@ -66,8 +66,8 @@ impl<'r> Checker<'r> {
 
     /// Checks a loaded dataset: runs every selected rule, adds the reader's
     /// issues, applies per-file ignores and severity overrides, and returns
-    /// the diagnostics sorted by file, position, code, image, annotation and
-    /// message.
+    /// the diagnostics sorted by [`labelkit_diagnostics::compare_diagnostics`]:
+    /// file, position, code, image, annotation and message.
     #[must_use]
     pub fn check(&self, loaded: &Loaded) -> Vec<Diagnostic> {
         self.check_measured(
@@ -219,11 +219,17 @@ impl<'r> Checker<'r> {
                 )));
                 continue;
             }
-            let mut found: Vec<ExternalFinding> = (0..dataset.images.len())
-                .into_par_iter()
-                .flat_map_iter(|pos| {
-                    ext.rules
-                        .check_image(dataset, pos, index.annotations_of(pos))
+            let mut found: Vec<ExternalFinding> = dataset
+                .images
+                .par_iter()
+                .enumerate()
+                .flat_map_iter(|(pos, image)| {
+                    let annotations: Vec<&Annotation> = index
+                        .annotations_of(pos)
+                        .iter()
+                        .filter_map(|&a| dataset.annotations.get(a))
+                        .collect();
+                    ext.rules.check_image(dataset, image, &annotations)
                 })
                 .collect();
             found.extend(ext.rules.finish(dataset));
@@ -309,17 +315,13 @@ fn run_rules(cx: &Context<'_>, rules: &[(&'static str, &dyn Rule)]) -> Vec<Findi
                         .get(a)
                         .map_or((u32::MAX, u64::MAX, a), |x| (x.label.0, x.id.0, a))
                 });
-                let image_cx = ImageCtx {
-                    pos,
-                    image,
-                    annotations: &sorted,
-                };
+                let image_cx = ImageCtx::new(pos, image, &sorted, &dataset.annotations);
                 for (_, rule) in rules {
                     rule.check_image(cx, &image_cx, &mut out);
                 }
-                for &a in image_cx.annotations {
+                for (a, annotation) in image_cx.shapes() {
                     for (_, rule) in rules {
-                        rule.check_annotation(cx, &image_cx, a, &mut out);
+                        rule.check_annotation(cx, &image_cx, a, annotation, &mut out);
                     }
                 }
                 (out, sorted)
@@ -369,31 +371,4 @@ fn to_diagnostic(
     let annotation = f.annotation.and_then(|a| dataset.annotations.get(a));
     let image = image.or_else(|| annotation.map(|a| a.image.0));
     d.about(image, annotation.map(|a| a.id.0))
-}
-
-/// The file a diagnostic is about: its primary label's, else its path.
-#[must_use]
-pub fn diagnostic_path<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Option<&'a Path> {
-    d.primary
-        .as_ref()
-        .and_then(|l| sources.get(l.file))
-        .map(labelkit_diagnostics::SourceFile::path)
-        .or(d.path.as_deref())
-}
-
-/// Sorts diagnostics by file path, position, code, image, annotation and
-/// message: an order that does not depend on the order rules ran in.
-pub fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
-    fn position(d: &Diagnostic) -> Option<(u32, u32)> {
-        d.primary.as_ref().map(|l| (l.span.start, l.span.end))
-    }
-    diagnostics.sort_by(|a, b| {
-        diagnostic_path(a, sources)
-            .cmp(&diagnostic_path(b, sources))
-            .then_with(|| position(a).cmp(&position(b)))
-            .then_with(|| a.code.cmp(&b.code))
-            .then_with(|| a.image.cmp(&b.image))
-            .then_with(|| a.annotation.cmp(&b.annotation))
-            .then_with(|| a.message.cmp(&b.message))
-    });
 }

@@ -37,7 +37,8 @@
 //! names = ["left_eye", "right_eye", "nose"]
 //! flip-pairs = [[0, 1]]      # optional, inferred from the names
 //!
-//! [rules.box-too-small]      # options of a rule, by its name
+//! [rules.box-too-small]      # options of a rule, by its name, as the rule
+//!                            # declares them (`labelkit rule CODE` lists them)
 //! min-width = 3.0
 //!
 //! [plugins.my-plugin]        # handed to the plugin as it is
@@ -51,6 +52,8 @@ use labelkit_diagnostics::{LineIndex, Severity};
 use labelkit_model::KeypointSchema;
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::options::{RawRules, RuleOptions};
 
 /// The name of the configuration file.
 pub const CONFIG_FILE_NAME: &str = "labelkit.toml";
@@ -79,55 +82,6 @@ pub enum ConfigError {
         /// What was expected.
         message: String,
     },
-}
-
-/// Options of the built-in rules, with their defaults.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Settings {
-    /// `box-too-small.min-width` (3.0).
-    pub min_box_width: f64,
-    /// `box-too-small.min-height` (3.0).
-    pub min_box_height: f64,
-    /// `shape-outside-image.tolerance` in pixels (0.01).
-    pub outside_tolerance: f64,
-    /// `template-box.width` (defaults to the minimum width).
-    pub template_width: Option<f64>,
-    /// `template-box.height` (defaults to the minimum height).
-    pub template_height: Option<f64>,
-    /// `near-duplicate.iou` (0.9).
-    pub duplicate_iou: f64,
-    /// `still-ambiguous.attributes` (`["ambiguous"]`).
-    pub ambiguous_attributes: Vec<String>,
-    /// `still-ambiguous.min-confidence` (0.5).
-    pub min_confidence: f64,
-    /// `absent-point-with-coordinates.ignore-formats` (none).
-    pub absent_ignore_formats: Vec<String>,
-    /// `left-right-swap.min-separation` in pixels (1.0).
-    pub swap_min_separation: f64,
-    /// `keypoint-outside.tolerance` in pixels (0.01).
-    pub keypoint_tolerance: f64,
-    /// `too-few-labels.min-count` (3000).
-    pub min_label_count: u64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            min_box_width: 3.0,
-            min_box_height: 3.0,
-            outside_tolerance: 0.01,
-            template_width: None,
-            template_height: None,
-            duplicate_iou: 0.9,
-            ambiguous_attributes: vec!["ambiguous".to_owned()],
-            min_confidence: 0.5,
-            absent_ignore_formats: Vec::new(),
-            swap_min_separation: 1.0,
-            keypoint_tolerance: 0.01,
-            min_label_count: 3000,
-        }
-    }
 }
 
 /// `part` lies inside a box of one of `parents`.
@@ -217,8 +171,9 @@ pub struct Config {
     pub schema: LabelSchema,
     /// Keypoint schemas by label name, sorted by name.
     pub keypoints: Vec<(String, KeypointSchema)>,
-    /// Rule options.
-    pub settings: Settings,
+    /// The options of the built-in rules, as `[rules.<rule-name>]` tables
+    /// set them, else their defaults (each rule declares its own).
+    pub options: RuleOptions,
     /// `[plugins.<name>]` tables, as written.
     pub plugins: BTreeMap<String, toml::Value>,
 }
@@ -291,71 +246,6 @@ struct RawKeypoints {
     names: Option<Vec<String>>,
     edges: Option<Spanned<Vec<[usize; 2]>>>,
     flip_pairs: Option<Spanned<Vec<[usize; 2]>>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawRules {
-    box_too_small: Option<RawBoxTooSmall>,
-    shape_outside_image: Option<RawTolerance>,
-    template_box: Option<RawTemplate>,
-    near_duplicate: Option<RawIou>,
-    still_ambiguous: Option<RawAmbiguous>,
-    absent_point_with_coordinates: Option<RawAbsent>,
-    left_right_swap: Option<RawSwap>,
-    keypoint_outside: Option<RawTolerance>,
-    too_few_labels: Option<RawMinCount>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawBoxTooSmall {
-    min_width: Option<f64>,
-    min_height: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawTolerance {
-    tolerance: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawTemplate {
-    width: Option<f64>,
-    height: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawIou {
-    iou: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawAmbiguous {
-    attributes: Option<Vec<String>>,
-    min_confidence: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawAbsent {
-    ignore_formats: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawSwap {
-    min_separation: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawMinCount {
-    min_count: u64,
 }
 
 /// The start of the key whose value starts at `value`: back over `=` and
@@ -588,40 +478,7 @@ impl Config {
             }
             config.keypoints.push((label, schema));
         }
-        let s = &mut config.settings;
-        let r = raw.rules;
-        if let Some(o) = r.box_too_small {
-            s.min_box_width = o.min_width.unwrap_or(s.min_box_width);
-            s.min_box_height = o.min_height.unwrap_or(s.min_box_height);
-        }
-        if let Some(o) = r.shape_outside_image {
-            s.outside_tolerance = o.tolerance;
-        }
-        if let Some(o) = r.template_box {
-            s.template_width = o.width;
-            s.template_height = o.height;
-        }
-        if let Some(o) = r.near_duplicate {
-            s.duplicate_iou = o.iou;
-        }
-        if let Some(o) = r.still_ambiguous {
-            if let Some(a) = o.attributes {
-                s.ambiguous_attributes = a;
-            }
-            s.min_confidence = o.min_confidence.unwrap_or(s.min_confidence);
-        }
-        if let Some(o) = r.absent_point_with_coordinates {
-            s.absent_ignore_formats = o.ignore_formats;
-        }
-        if let Some(o) = r.left_right_swap {
-            s.swap_min_separation = o.min_separation;
-        }
-        if let Some(o) = r.keypoint_outside {
-            s.keypoint_tolerance = o.tolerance;
-        }
-        if let Some(o) = r.too_few_labels {
-            s.min_label_count = o.min_count;
-        }
+        config.options = raw.rules.resolve();
         config.plugins = raw.plugins;
         Ok(config)
     }
@@ -637,6 +494,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::OptionValue;
 
     #[test]
     fn errors_carry_line_and_column() {
@@ -720,6 +578,60 @@ mod tests {
         );
     }
 
+    /// `[rules.<rule-name>]` tables are checked against the options each
+    /// rule declares: an unknown rule or option, a value of the wrong type
+    /// and a missing value each name the place in the file.
+    #[test]
+    fn rule_option_errors_name_the_entry() {
+        let at = |text: &str| {
+            Config::from_toml_str(text, "l.toml")
+                .unwrap_err()
+                .to_string()
+        };
+        let cases = [
+            "[rules.bogus]\nx = 1\n",
+            "[rules.degenerate-shape]\n",
+            "[rules.box-too-small]\nmin-width = 3\nbogus = 1\n",
+            "[rules.box-too-small]\nmin-width = \"x\"\n",
+            "[rules.box-too-small]\nmin-height = true\n",
+            "[rules.template-box]\nwidth = [1]\n",
+            "[rules.too-few-labels]\nmin-count = 3.5\n",
+            "[rules.too-few-labels]\nmin-count = -1\n",
+            "[rules.too-few-labels]\n",
+            "[rules.shape-outside-image]\nbogus = 1\n",
+            "[rules.still-ambiguous]\nattributes = \"x\"\n",
+            "[rules.still-ambiguous]\nattributes = [\"a\", 1]\n",
+            "[rules.still-ambiguous]\nmin-confidence = {}\n",
+            "[rules.absent-point-with-coordinates]\n",
+            "[rules]\nnear-duplicate = { iou = \"high\" }\n",
+            "[rules.left-right-swap]\nmin-separation = 1979-05-27\n",
+            "[rules.keypoint-outside]\ntolerance = 1\nbogus = 2\n",
+        ];
+        // The messages and places of the serde structs these tables were
+        // read into before each rule declared its options.
+        let expected = [
+            "l.toml:1:8: unknown field `bogus`, expected one of `box-too-small`, `shape-outside-image`, `template-box`, `near-duplicate`, `still-ambiguous`, `absent-point-with-coordinates`, `left-right-swap`, `keypoint-outside`, `too-few-labels`",
+            "l.toml:1:8: unknown field `degenerate-shape`, expected one of `box-too-small`, `shape-outside-image`, `template-box`, `near-duplicate`, `still-ambiguous`, `absent-point-with-coordinates`, `left-right-swap`, `keypoint-outside`, `too-few-labels`",
+            "l.toml:3:1: unknown field `bogus`, expected `min-width` or `min-height`",
+            "l.toml:2:13: invalid type: string \"x\", expected f64",
+            "l.toml:2:14: invalid type: boolean `true`, expected f64",
+            "l.toml:2:9: invalid type: sequence, expected f64",
+            "l.toml:2:13: invalid type: floating point `3.5`, expected u64",
+            "l.toml:2:13: invalid value: integer `-1`, expected u64",
+            "l.toml:1:1: missing field `min-count`",
+            "l.toml:2:1: unknown field `bogus`, expected `tolerance`",
+            "l.toml:2:14: invalid type: string \"x\", expected a sequence",
+            "l.toml:2:20: invalid type: integer `1`, expected a string",
+            "l.toml:2:18: invalid type: map, expected f64",
+            "l.toml:1:1: missing field `ignore-formats`",
+            "l.toml:2:26: invalid type: string \"high\", expected f64",
+            "l.toml:2:18: invalid type: map, expected f64",
+            "l.toml:3:1: unknown field `bogus`, expected `tolerance`",
+        ];
+        let got: Vec<String> = cases.iter().map(|c| at(c)).collect();
+        assert_eq!(got, expected);
+    }
+
     #[test]
     fn reads_every_section() {
         let text = r#"
@@ -793,9 +705,29 @@ path = "lib.so"
         );
         assert_eq!(c.keypoints[1].1.len(), 17);
         assert_eq!(c.keypoints[0].1.flip_pairs, vec![(0, 1)]);
-        assert_eq!(c.settings.min_box_width, 4.0);
-        assert_eq!(c.settings.min_box_height, 3.0);
-        assert_eq!(c.settings.min_label_count, 10);
+        let option = |rule, name| c.options.get(rule, name).cloned();
+        assert_eq!(
+            option("box-too-small", "min-width"),
+            Some(OptionValue::Number(4.0))
+        );
+        assert_eq!(
+            option("box-too-small", "min-height"),
+            Some(OptionValue::Number(3.0))
+        );
+        // `template-box` takes `box-too-small`'s minimum as its size.
+        assert_eq!(
+            option("template-box", "width"),
+            Some(OptionValue::Number(4.0))
+        );
+        assert_eq!(
+            option("too-few-labels", "min-count"),
+            Some(OptionValue::Count(10))
+        );
+        assert_eq!(
+            option("still-ambiguous", "attributes"),
+            Some(OptionValue::Strings(vec!["ambiguous".to_owned()]))
+        );
+        assert_eq!(option("box-too-small", "bogus"), None);
         assert!(c.plugins.contains_key("noise"));
     }
 }

@@ -27,7 +27,7 @@
 //! the registry.
 
 use labelkit_diagnostics::Severity;
-use labelkit_model::{AnnotationId, Dataset, ImageId};
+use labelkit_model::{Annotation, AnnotationId, Dataset, Image, ImageId};
 
 use crate::meta::RuleMeta;
 
@@ -138,14 +138,13 @@ pub trait ExternalRules: Send + Sync {
         self.begin(dataset, options)
     }
 
-    /// Checks the image at `image_pos` in `dataset.images`, whose annotations
-    /// are at `annotations` in `dataset.annotations`. May be called from
-    /// several threads at once.
+    /// Checks `image`, one of `dataset.images`, with its annotations. May
+    /// be called from several threads at once.
     fn check_image(
         &self,
         dataset: &Dataset,
-        image_pos: usize,
-        annotations: &[usize],
+        image: &Image,
+        annotations: &[&Annotation],
     ) -> Vec<ExternalFinding>;
 
     /// Ends the check; returns dataset-level findings.

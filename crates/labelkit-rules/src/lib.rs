@@ -5,17 +5,20 @@
 //!   family, default severity, status and documentation ([`RuleMeta`]).
 //!   Built-in rules live one per file under `src/rules/<family>/`; the
 //!   leading `//!` block of the file is the rule's documentation, read at
-//!   run time from the file's text. Reader issues (`F001`..`F011`) are
+//!   run time from the file's text; the file also declares the rule's
+//!   options ([`OptionDecl`]), which the registry collects and documents. Reader issues (`F001`..`F011`) are
 //!   registered too, so selection, severity overrides and docs work for
 //!   them. Plugins add codes through [`ExternalRules`] and
 //!   [`Registry::add_external`].
 //! - [`Config`] is `labelkit.toml`: the label schema (parts, companion
-//!   groups), keypoint schemas, selection and rule options; presets come
-//!   from [`preset_toml`].
+//!   groups), keypoint schemas, selection and rule options
+//!   ([`RuleOptions`], checked against the rules' declarations); presets
+//!   come from [`preset_toml`].
 //! - [`Selection`] resolves `select`, `extend-select`, `ignore`, per-file
 //!   ignores and severity overrides.
 //! - [`Checker`] walks the dataset once: dataset hooks, then image and
-//!   annotation hooks in parallel over images; its output is sorted.
+//!   annotation hooks in parallel over images; its output is sorted by
+//!   [`sort_diagnostics`], the one order of diagnostics.
 //! - [`Baseline`] records accepted findings.
 //!
 //! ```
@@ -52,6 +55,7 @@ mod config;
 mod external;
 mod meta;
 mod names;
+mod options;
 mod presets;
 mod registry;
 mod rule;
@@ -59,14 +63,16 @@ mod rules;
 mod selection;
 
 pub use baseline::{entry_of, Baseline, BaselineEntry, BaselineError, BASELINE_VERSION};
-pub use checker::{diagnostic_path, sort_diagnostics, Checker};
+pub use checker::Checker;
 pub use config::{
-    CompanionGroup, Config, ConfigError, LabelSchema, PartLimit, PartRule, Settings,
-    CONFIG_FILE_NAME, DEFAULT_EDGE_TOLERANCE,
+    CompanionGroup, Config, ConfigError, LabelSchema, PartLimit, PartRule, CONFIG_FILE_NAME,
+    DEFAULT_EDGE_TOLERANCE,
 };
 pub use external::{ExternalFinding, ExternalRules, NeighbourQuery, Neighbourhood, Neighbours};
+pub use labelkit_diagnostics::{compare_diagnostics, diagnostic_path, sort_diagnostics};
 pub use meta::{extract_module_doc, section, RuleMeta, RuleStatus, DOC_HEADINGS};
 pub use names::{normalise_name, NameProblem};
+pub use options::{OptionDecl, OptionDefault, OptionType, OptionValue, RuleOptions};
 pub use presets::{preset_toml, PRESET_NAMES};
 pub use registry::{is_kebab_case, Registry, RegistryError, RESERVED_PREFIXES};
 pub use rule::{Context, Finding, ImageCtx, ResolvedGroup, ResolvedLimit, Rule, SIZE_EPSILON};

@@ -93,13 +93,19 @@ pub const DOC_HEADINGS: [&str; 5] = [
 /// `## ` heading.
 #[must_use]
 pub fn section<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
+    section_range(doc, heading).and_then(|r| doc.get(r))
+}
+
+/// Where the text of the `## heading` section of a rule document lies in
+/// it: from the line after the heading up to the next `## ` heading.
+pub(crate) fn section_range(doc: &str, heading: &str) -> Option<std::ops::Range<usize>> {
     let mut offset = 0;
     let mut start = None;
     for line in doc.split_inclusive('\n') {
         let trimmed = line.trim_end();
         if let Some(title) = trimmed.strip_prefix("## ") {
             if let Some(s) = start {
-                return Some(&doc[s..offset]);
+                return Some(s..offset);
             }
             if title.trim() == heading {
                 start = Some(offset + line.len());
@@ -107,7 +113,7 @@ pub fn section<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
         }
         offset += line.len();
     }
-    start.map(|s| &doc[s..])
+    start.map(|s| s..doc.len())
 }
 
 /// Extracts the leading `//!` block of a Rust source file as Markdown.

@@ -3,7 +3,8 @@
 use std::fmt;
 
 use crate::external::ExternalRules;
-use crate::meta::{extract_module_doc, RuleMeta};
+use crate::meta::{extract_module_doc, section_range, RuleMeta};
+use crate::options::{options_doc, OptionDecl};
 use crate::rule::Rule;
 use crate::rules::BUILTINS;
 
@@ -104,14 +105,11 @@ impl Registry {
         let mut metas: Vec<RuleMeta> = BUILTINS
             .iter()
             .map(|b| {
-                RuleMeta::new(
-                    b.code,
-                    b.name,
-                    b.family,
-                    b.severity,
-                    b.status,
-                    extract_module_doc(b.source),
-                )
+                let mut doc = extract_module_doc(b.source);
+                if !b.options.is_empty() {
+                    insert_options_doc(&mut doc, &options_doc(b.name, b.options));
+                }
+                RuleMeta::new(b.code, b.name, b.family, b.severity, b.status, doc)
             })
             .collect();
         metas.sort_by(|a, b| a.code.cmp(&b.code));
@@ -225,10 +223,48 @@ impl Registry {
         Ok(())
     }
 
+    /// The options a built-in rule declares (by code or kebab-case name);
+    /// empty for a rule without options and for plugin rules, whose
+    /// options are their `[plugins.<name>]` table.
+    #[must_use]
+    pub fn options(&self, code_or_name: &str) -> &'static [&'static OptionDecl] {
+        let Some(meta) = self.get(code_or_name) else {
+            return &[];
+        };
+        BUILTINS
+            .iter()
+            .find(|b| b.code == meta.code)
+            .map_or(&[], |b| b.options)
+    }
+
     /// Names of the registered external rule sets, in registration order.
     pub fn external_names(&self) -> impl Iterator<Item = &str> {
         self.externals.iter().map(|e| e.name.as_str())
     }
+}
+
+/// Puts the documentation of a rule's options into the `## Options`
+/// section of its document (a new section at the end when there is none),
+/// after the text the rule's file writes there.
+fn insert_options_doc(doc: &mut String, options: &str) {
+    let range = section_range(doc, "Options").unwrap_or_else(|| {
+        if !doc.is_empty() && !doc.ends_with('\n') {
+            doc.push('\n');
+        }
+        doc.push_str("\n## Options\n");
+        doc.len()..doc.len()
+    });
+    let prose = doc.get(range.clone()).unwrap_or("").trim();
+    let mut text = String::new();
+    if !prose.is_empty() {
+        text.push_str(prose);
+        text.push_str("\n\n");
+    }
+    text.push_str(options);
+    if range.end < doc.len() {
+        text.push('\n');
+    }
+    doc.replace_range(range, &text);
 }
 
 /// Whether `name` is kebab-case: lower-case letters and digits in words

@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 
 use labelkit_diagnostics::{Measurements, Severity, SourceMap, SpanTable};
-use labelkit_model::{Dataset, DatasetIndex, Image, KeypointSchema, LabelId};
+use labelkit_model::{Annotation, Dataset, DatasetIndex, Image, KeypointSchema, LabelId};
 
-use crate::config::{Config, Settings};
+use crate::config::Config;
 use crate::names::{NameProblem, Resolver};
+use crate::options::RuleOptions;
 
 /// What every size comparison allows on top of the rounding a file
 /// carries, in pixels: the noise of binary floating point on sizes
@@ -42,16 +43,17 @@ pub trait Rule: Send + Sync {
         let _ = (cx, image, out);
     }
 
-    /// Called once per annotation of each image, with its position in
-    /// [`Dataset::annotations`].
+    /// Called once per annotation of each image, with the annotation and
+    /// its position in [`Dataset::annotations`] (for the findings).
     fn check_annotation(
         &self,
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
-        annotation: usize,
+        pos: usize,
+        annotation: &Annotation,
         out: &mut Vec<Finding>,
     ) {
-        let _ = (cx, image, annotation, out);
+        let _ = (cx, image, pos, annotation, out);
     }
 }
 
@@ -225,8 +227,8 @@ pub struct Context<'a> {
     pub dataset: &'a Dataset,
     /// Its per-image index.
     pub index: &'a DatasetIndex,
-    /// Rule options.
-    pub settings: &'a Settings,
+    /// The options of the built-in rules.
+    pub options: &'a RuleOptions,
     /// Part tolerance of the schema, in pixels.
     pub part_tolerance: f64,
     /// For each label (by index), its possible parents.
@@ -326,7 +328,7 @@ impl<'a> Context<'a> {
         Self {
             dataset,
             index,
-            settings: &config.settings,
+            options: &config.options,
             part_tolerance: config.schema.part_tolerance,
             parents,
             groups,
@@ -474,9 +476,29 @@ pub struct ImageCtx<'a> {
     /// Positions of its annotations, sorted by label, then id, then
     /// position.
     pub annotations: &'a [usize],
+    /// The dataset's annotations, which `annotations` index.
+    all: &'a [Annotation],
 }
 
-impl ImageCtx<'_> {
+impl<'a> ImageCtx<'a> {
+    /// The image at `pos` of a dataset whose annotations are `all`, with
+    /// the annotations at `annotations` (positions in `all`, sorted by
+    /// label, then id, then position).
+    #[must_use]
+    pub fn new(
+        pos: usize,
+        image: &'a Image,
+        annotations: &'a [usize],
+        all: &'a [Annotation],
+    ) -> Self {
+        Self {
+            pos,
+            image,
+            annotations,
+            all,
+        }
+    }
+
     /// Whether the image's size is known, so pixel measures mean pixels.
     /// An image of unknown size (a YOLO image that is missing) keeps its
     /// shapes in normalised coordinates: rules that measure in pixels skip
@@ -486,17 +508,67 @@ impl ImageCtx<'_> {
         self.image.width > 0 && self.image.height > 0
     }
 
+    /// The image's annotations with their positions, in the order of
+    /// [`ImageCtx::annotations`].
+    pub fn shapes(&self) -> impl Iterator<Item = (usize, &'a Annotation)> + '_ {
+        let all = self.all;
+        self.annotations
+            .iter()
+            .filter_map(move |&a| all.get(a).map(|x| (a, x)))
+    }
+
+    /// The annotation at position `a` of the dataset.
+    #[must_use]
+    pub fn annotation(&self, a: usize) -> Option<&'a Annotation> {
+        self.all.get(a)
+    }
+
     /// Positions of the image's annotations with `label`, sorted by id.
     #[must_use]
-    pub fn with_label<'s>(&'s self, dataset: &Dataset, label: LabelId) -> &'s [usize] {
-        let key = |&a: &usize| {
-            dataset
-                .annotations
-                .get(a)
-                .map_or(LabelId(u32::MAX), |x| x.label)
-        };
+    pub fn with_label(&self, label: LabelId) -> &'a [usize] {
+        let all = self.all;
+        let key = |&a: &usize| all.get(a).map_or(LabelId(u32::MAX), |x| x.label);
         let start = self.annotations.partition_point(|a| key(a) < label);
         let end = self.annotations.partition_point(|a| key(a) <= label);
         self.annotations.get(start..end).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use labelkit_model::{Annotation, AnnotationId, BoxGeom, Geometry, Image, ImageId, LabelId};
+
+    use super::ImageCtx;
+
+    /// An image hands its annotations to rules with their positions, in
+    /// the checker's order, and by label; a position past the dataset is
+    /// left out, never a panic.
+    #[test]
+    fn image_context_gives_annotations_with_positions() {
+        let ann = |id: u64, label: u32| {
+            Annotation::new(
+                AnnotationId(id),
+                ImageId(1),
+                LabelId(label),
+                Geometry::Box(BoxGeom::from_xyxy(0.0, 0.0, 5.0, 5.0)),
+            )
+        };
+        let all = vec![ann(7, 1), ann(3, 0), ann(9, 1), ann(4, 2)];
+        let image = Image {
+            id: ImageId(1),
+            width: 10,
+            height: 10,
+            ..Image::default()
+        };
+        // Sorted by label, then id; position 9 does not exist.
+        let sorted = [1, 0, 2, 3, 9];
+        let cx = ImageCtx::new(0, &image, &sorted, &all);
+        let seen: Vec<(usize, u64)> = cx.shapes().map(|(a, x)| (a, x.id.0)).collect();
+        assert_eq!(seen, [(1, 3), (0, 7), (2, 9), (3, 4)]);
+        assert_eq!(cx.with_label(LabelId(1)), [0, 2]);
+        assert_eq!(cx.with_label(LabelId(2)), [3]);
+        assert!(cx.with_label(LabelId(5)).is_empty());
+        assert_eq!(cx.annotation(3).map(|a| a.id.0), Some(4));
+        assert!(cx.annotation(9).is_none());
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! [`render`] turns diagnostics into text in one [`OutputFormat`];
 //! [`render_to`] streams the same text to a writer. Diagnostics are printed in
-//! the order given: call [`sort_diagnostics`] first for the deterministic
-//! order labelkit promises (path, line, column, code, message).
+//! the order given: call [`sort_diagnostics`](crate::sort_diagnostics)
+//! first for the deterministic order labelkit promises (path, position,
+//! code, image, annotation, message).
 //!
 //! Positions are 1-based lines and 1-based columns counted in characters
 //! (Unicode scalar values), as [`LineIndex`](crate::LineIndex) computes them.
@@ -298,26 +299,6 @@ pub fn render_to<W: Write + ?Sized>(
         OutputFormat::Sarif => sarif::render(out, diagnostics, sources, options),
         OutputFormat::Github => github::render(out, diagnostics, sources, options),
     }
-}
-
-/// Sorts diagnostics deterministically: by path, then line, column, code
-/// and message (then end position and severity). Findings without a
-/// position come first in their file; findings without a file come first.
-pub fn sort_diagnostics(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
-    diagnostics.sort_by_cached_key(|d| {
-        let place = Place::primary(d, sources);
-        let path = place.path.map(Path::to_path_buf);
-        let start = place.start.map_or((0, 0), |p| (p.line, p.column));
-        let end = place.end.map_or((0, 0), |p| (p.line, p.column));
-        (
-            path,
-            start,
-            d.code.clone(),
-            d.message.clone(),
-            end,
-            std::cmp::Reverse(d.severity),
-        )
-    });
 }
 
 /// Where a label points, resolved for display.

@@ -47,3 +47,48 @@ fn sorts_by_path_line_column_code_message() {
     sort_diagnostics(&mut diags, &f.sources);
     assert_eq!(diags, again);
 }
+
+/// One order serves the checker, the command and the renderers: at one
+/// place and code, diagnostics are ordered by image, then annotation,
+/// then message; at one start, the shorter span comes first.
+#[test]
+fn ties_are_broken_by_end_image_annotation_then_message() {
+    let f = fixture();
+    let at = |msg: &str, start: usize, end: usize, image: Option<u64>, annotation: Option<u64>| {
+        Diagnostic::new("G001", "n", Severity::Error, msg)
+            .at(f.coco, ByteSpan::new(start, end))
+            .about(image, annotation)
+    };
+    let mut diags = vec![
+        at("a", 40, 50, Some(2), Some(1)),
+        at("a", 40, 45, Some(9), Some(9)),
+        at("z", 40, 50, Some(1), Some(3)),
+        at("a", 40, 50, Some(1), Some(4)),
+        at("b", 40, 50, Some(1), Some(3)),
+    ];
+    sort_diagnostics(&mut diags, &f.sources);
+    let order: Vec<(u32, Option<u64>, Option<u64>, &str)> = diags
+        .iter()
+        .map(|d| {
+            (
+                d.primary.as_ref().unwrap().span.end,
+                d.image,
+                d.annotation,
+                d.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (45, Some(9), Some(9), "a"),
+            (50, Some(1), Some(3), "b"),
+            (50, Some(1), Some(3), "z"),
+            (50, Some(1), Some(4), "a"),
+            (50, Some(2), Some(1), "a"),
+        ]
+    );
+    assert!(diags
+        .windows(2)
+        .all(|w| { labelkit_diagnostics::compare_diagnostics(&w[0], &w[1], &f.sources).is_lt() }));
+}

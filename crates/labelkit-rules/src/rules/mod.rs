@@ -8,6 +8,7 @@ use labelkit_diagnostics::Severity;
 use labelkit_model::{Annotation, BoxGeom, Dataset, Geometry, Keypoint, KeypointSchema, Keypoints};
 
 use crate::meta::RuleStatus;
+use crate::options::OptionDecl;
 use crate::rule::{Context, ImageCtx, ResolvedGroup, Rule};
 
 pub(crate) mod read {
@@ -74,10 +75,14 @@ pub(crate) struct Builtin {
     pub(crate) source: &'static str,
     /// The rule; `None` for codes reported by readers or by the checker.
     pub(crate) rule: Option<&'static dyn Rule>,
+    /// The options the rule declares in its file (its `OPTIONS`).
+    pub(crate) options: &'static [&'static OptionDecl],
 }
 
 macro_rules! builtins {
-    ($( $family:ident :: $module:ident, $name:literal, $sev:ident, $rule:expr; )*) => {
+    (@options) => { &[] };
+    (@options $($path:tt)+) => { $($path)+ };
+    ($( $family:ident :: $module:ident, $name:literal, $sev:ident, $rule:expr $(, $options:ident)?; )*) => {
         /// Every built-in code. Codes are permanent: a removed rule stays
         /// here with [`RuleStatus::Removed`].
         pub(crate) static BUILTINS: &[Builtin] = &[
@@ -89,6 +94,7 @@ macro_rules! builtins {
                 status: RuleStatus::Stable,
                 source: include_str!(concat!(stringify!($family), "/", stringify!($module), ".rs")),
                 rule: $rule,
+                options: builtins!(@options $($family::$module::$options)?),
             }, )*
         ];
     };
@@ -106,25 +112,25 @@ builtins! {
     read::invalid_mask, "invalid-mask", Error, None;
     read::invalid_image_size, "invalid-image-size", Error, None;
     read::unsupported, "unsupported-content", Warning, None;
-    geometry::box_too_small, "box-too-small", Error, Some(&geometry::box_too_small::BoxTooSmall);
-    geometry::shape_outside_image, "shape-outside-image", Error, Some(&geometry::shape_outside_image::ShapeOutsideImage);
+    geometry::box_too_small, "box-too-small", Error, Some(&geometry::box_too_small::BoxTooSmall), OPTIONS;
+    geometry::shape_outside_image, "shape-outside-image", Error, Some(&geometry::shape_outside_image::ShapeOutsideImage), OPTIONS;
     geometry::degenerate_shape, "degenerate-shape", Error, Some(&geometry::degenerate_shape::DegenerateShape);
-    geometry::template_box, "template-box", Warning, Some(&geometry::template_box::TemplateBox);
+    geometry::template_box, "template-box", Warning, Some(&geometry::template_box::TemplateBox), OPTIONS;
     geometry::unmeasured_images, "unmeasured-images", Warning, Some(&geometry::unmeasured_images::UnmeasuredImages);
-    ambiguity::near_duplicate, "near-duplicate", Error, Some(&ambiguity::near_duplicate::NearDuplicate);
+    ambiguity::near_duplicate, "near-duplicate", Error, Some(&ambiguity::near_duplicate::NearDuplicate), OPTIONS;
     ambiguity::exclusive_companions, "exclusive-companions", Error, Some(&ambiguity::exclusive_companions::ExclusiveCompanions);
     ambiguity::missing_companion, "missing-companion", Error, Some(&ambiguity::missing_companion::MissingCompanion);
     ambiguity::part_outside_parent, "part-outside-parent", Error, Some(&ambiguity::part_outside_parent::PartOutsideParent);
-    ambiguity::still_ambiguous, "still-ambiguous", Error, Some(&ambiguity::still_ambiguous::StillAmbiguous);
+    ambiguity::still_ambiguous, "still-ambiguous", Error, Some(&ambiguity::still_ambiguous::StillAmbiguous), OPTIONS;
     ambiguity::orphan_companion, "orphan-companion", Error, Some(&ambiguity::orphan_companion::OrphanCompanion);
     ambiguity::too_many_parts, "too-many-parts", Error, Some(&ambiguity::too_many_parts::TooManyParts);
     keypoints::keypoint_count, "keypoint-count", Error, Some(&keypoints::keypoint_count::KeypointCount);
     keypoints::keypoint_order, "keypoint-order", Error, Some(&keypoints::keypoint_order::KeypointOrder);
-    keypoints::absent_point_with_coordinates, "absent-point-with-coordinates", Warning, Some(&keypoints::absent_point_with_coordinates::AbsentPointWithCoordinates);
-    keypoints::left_right_swap, "left-right-swap", Warning, Some(&keypoints::left_right_swap::LeftRightSwap);
-    keypoints::keypoint_outside, "keypoint-outside", Error, Some(&keypoints::keypoint_outside::KeypointOutside);
+    keypoints::absent_point_with_coordinates, "absent-point-with-coordinates", Warning, Some(&keypoints::absent_point_with_coordinates::AbsentPointWithCoordinates), OPTIONS;
+    keypoints::left_right_swap, "left-right-swap", Warning, Some(&keypoints::left_right_swap::LeftRightSwap), OPTIONS;
+    keypoints::keypoint_outside, "keypoint-outside", Error, Some(&keypoints::keypoint_outside::KeypointOutside), OPTIONS;
     keypoints::flip_idx_mismatch, "flip-idx-mismatch", Error, Some(&keypoints::flip_idx_mismatch::FlipIdxMismatchRule);
-    dataset::too_few_labels, "too-few-labels", Warning, Some(&dataset::too_few_labels::TooFewLabels);
+    dataset::too_few_labels, "too-few-labels", Warning, Some(&dataset::too_few_labels::TooFewLabels), OPTIONS;
     dataset::unused_class, "unused-class", Warning, Some(&dataset::unused_class::UnusedClass);
     dataset::undeclared_class, "undeclared-class", Error, Some(&dataset::undeclared_class::UndeclaredClass);
     dataset::duplicate_ids, "duplicate-ids", Error, Some(&dataset::duplicate_ids::DuplicateIds);
@@ -137,11 +143,6 @@ builtins! {
 
 /// The code of the plugin failure diagnostic.
 pub(crate) const PLUGIN_FAILED: &str = labelkit::plugin_failed::CODE;
-
-/// The annotation at position `a`.
-pub(crate) fn annotation<'a>(cx: &Context<'a>, a: usize) -> Option<&'a Annotation> {
-    cx.dataset.annotations.get(a)
-}
 
 /// Source formats of CVAT, which identify each skeleton point by its own
 /// `label` (so their order carries no meaning) and mark a point absent by
@@ -157,11 +158,10 @@ pub(crate) fn from_cvat(cx: &Context<'_>) -> bool {
         .is_some_and(|f| CVAT_FORMATS.contains(&f))
 }
 
-/// Annotation `a` when it holds keypoints: the annotation and its points.
-pub(crate) fn keypoints<'a>(cx: &Context<'a>, a: usize) -> Option<(&'a Annotation, &'a Keypoints)> {
-    let ann = annotation(cx, a)?;
+/// The points of an annotation that holds keypoints.
+pub(crate) fn keypoints(ann: &Annotation) -> Option<&Keypoints> {
     match &ann.geometry {
-        Geometry::Keypoints(k) => Some((ann, k)),
+        Geometry::Keypoints(k) => Some(k),
         _ => None,
     }
 }
@@ -276,7 +276,7 @@ impl<'b> Companions<'b> {
     ) -> Self {
         let mut members = Vec::new();
         for &member in &group.members {
-            members.extend_from_slice(image.with_label(cx.dataset, member));
+            members.extend_from_slice(image.with_label(member));
         }
         fill_bounds(cx, &members, bounds);
         Companions {

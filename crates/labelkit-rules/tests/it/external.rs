@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use labelkit_diagnostics::Severity;
-use labelkit_model::{AnnotationId, Dataset, ImageId};
+use labelkit_model::{Annotation, AnnotationId, Dataset, Image, ImageId};
 use labelkit_rules::{
     Checker, Config, ExternalFinding, ExternalRules, Registry, RegistryError, RuleMeta, RuleStatus,
     Selection,
@@ -65,15 +65,14 @@ impl ExternalRules for Plugin {
     }
     fn check_image(
         &self,
-        dataset: &Dataset,
-        image_pos: usize,
-        annotations: &[usize],
+        _dataset: &Dataset,
+        image: &Image,
+        annotations: &[&Annotation],
     ) -> Vec<ExternalFinding> {
-        let image = &dataset.images[image_pos];
         if image.id.0 != 2 {
             return Vec::new();
         }
-        let first = &dataset.annotations[annotations[0]];
+        let first = annotations[0];
         vec![
             ExternalFinding {
                 annotation: Some(first.id),

@@ -49,7 +49,7 @@ impl Rule for ExclusiveCompanions {
         let mut bounds = Vec::new();
         for group in &cx.groups {
             let companions = Companions::new(cx, image, group, &mut bounds);
-            for &o in image.with_label(cx.dataset, group.object) {
+            for &o in image.with_label(group.object) {
                 companions.of(cx, o, &mut matched);
                 let first = matched.first().and_then(|&m| cx.dataset.annotations.get(m));
                 let Some(first) = first else { continue };

@@ -62,7 +62,7 @@ impl Rule for MissingCompanion {
                 continue;
             }
             let companions = Companions::new(cx, image, group, &mut bounds);
-            for &o in image.with_label(cx.dataset, group.object) {
+            for &o in image.with_label(group.object) {
                 if cx.dataset.annotations.get(o).is_some_and(|a| a.crowd) {
                     continue;
                 }

@@ -35,10 +35,6 @@
 //! Delete one of the two shapes.
 //!
 //! ## Options
-//! ```toml
-//! [rules.near-duplicate]
-//! iou = 0.9
-//! ```
 //!
 //! ## Limits
 //! The check makes at most 20,000,000 comparisons per image plus 200 per
@@ -48,12 +44,23 @@
 //! saying where the check stopped; the shapes after that point are not
 //! checked.
 
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::spatial::{Budget, IouIndex};
 use crate::rules::{label_runs, object_bounds};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A001";
+
+/// `iou`.
+pub(crate) static IOU: OptionDecl = OptionDecl::number(
+    "iou",
+    0.9,
+    "the intersection over union at which two shapes are one object",
+)
+.required();
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&IOU];
 
 /// Comparisons (IoU checks and block tests of the index) allowed per
 /// image: this many, plus [`BUDGET_PER_SHAPE`] per shape on it.
@@ -80,7 +87,7 @@ impl Rule for NearDuplicate {
 /// The check, stopping after `cap` comparisons on the image.
 fn check_within(cx: &Context<'_>, image: &ImageCtx<'_>, cap: u64, out: &mut Vec<Finding>) {
     let anns = &cx.dataset.annotations;
-    let threshold = cx.settings.duplicate_iou;
+    let threshold = cx.options.number(&IOU);
     let mut budget = Budget::new(cap);
     let mut bounds = Vec::new();
     for run in label_runs(cx, image.annotations) {

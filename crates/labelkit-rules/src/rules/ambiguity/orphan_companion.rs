@@ -43,13 +43,13 @@ impl Rule for OrphanCompanion {
         let anns = &cx.dataset.annotations;
         let mut bounds = Vec::new();
         for group in &cx.groups {
-            let objects = image.with_label(cx.dataset, group.object);
+            let objects = image.with_label(group.object);
             fill_bounds(cx, objects, &mut bounds);
             // Near-linear in the shapes (a spatial index, not every pair).
             let index = IouIndex::new(&bounds, group.iou);
             let edges = EdgeIndex::new(&bounds, edge_tolerance(image, group));
             for &member in &group.members {
-                for &c in image.with_label(cx.dataset, member) {
+                for &c in image.with_label(member) {
                     let Some(cb) = anns.get(c).and_then(object_bounds) else {
                         continue;
                     };

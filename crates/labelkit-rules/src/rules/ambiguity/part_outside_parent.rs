@@ -35,7 +35,7 @@ use labelkit_model::{BoxGeom, LabelId};
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::containment::inside_any;
-use crate::rules::{annotation, object_bounds};
+use crate::rules::object_bounds;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A004";
@@ -60,10 +60,8 @@ impl Rule for PartOutsideParent {
             return; // the tolerance is in pixels
         }
         let parts: Vec<Part> = image
-            .annotations
-            .iter()
-            .filter_map(|&a| {
-                let ann = annotation(cx, a)?;
+            .shapes()
+            .filter_map(|(a, ann)| {
                 if cx.parents_of(ann.label).is_empty() {
                     return None;
                 }
@@ -90,10 +88,10 @@ impl Rule for PartOutsideParent {
         let mut counts: BTreeMap<LabelId, usize> = BTreeMap::new();
         for (&parent, queries) in &by_parent {
             let outers: Vec<(usize, BoxGeom)> = image
-                .with_label(cx.dataset, parent)
+                .with_label(parent)
                 .iter()
                 .filter_map(|&p| {
-                    let b = object_bounds(cx.dataset.annotations.get(p)?)?;
+                    let b = object_bounds(image.annotation(p)?)?;
                     Some((p, b))
                 })
                 .collect();
@@ -161,7 +159,9 @@ mod tests {
     /// each shape of its parent labels, stopping at the first that holds
     /// it. The oracle.
     fn pairwise(cx: &Context<'_>, image: &ImageCtx<'_>, a: usize, out: &mut Vec<Finding>) {
-        let Some(ann) = annotation(cx, a) else { return };
+        let Some(ann) = image.annotation(a) else {
+            return;
+        };
         let parents = cx.parents_of(ann.label);
         if parents.is_empty() {
             return;
@@ -171,7 +171,7 @@ mod tests {
         };
         let mut any_parent = false;
         for &parent in parents {
-            for &p in image.with_label(cx.dataset, parent) {
+            for &p in image.with_label(parent) {
                 if p == a {
                     continue;
                 }
@@ -216,7 +216,7 @@ mod tests {
             let cx = Context::new(&d, &index, &config);
             let mut sorted: Vec<usize> = (0..d.annotations.len()).collect();
             sorted.sort_by_key(|&a| (d.annotations[a].label.0, d.annotations[a].id.0, a));
-            let image = ImageCtx { pos: 0, image: &d.images[0], annotations: &sorted };
+            let image = ImageCtx::new(0, &d.images[0], &sorted, &d.annotations);
             let mut got = Vec::new();
             PartOutsideParent.check_image(&cx, &image, &mut got);
             let mut want = Vec::new();

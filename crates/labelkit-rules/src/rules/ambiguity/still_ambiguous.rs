@@ -21,17 +21,29 @@
 //! or delete it.
 //!
 //! ## Options
-//! ```toml
-//! [rules.still-ambiguous]
-//! attributes = ["ambiguous"]
-//! min-confidence = 0.5
-//! ```
 
+use labelkit_model::Annotation;
+
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::annotation;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A005";
+
+/// `attributes`.
+pub(crate) static ATTRIBUTES: OptionDecl = OptionDecl::strings(
+    "attributes",
+    &["ambiguous"],
+    "attributes that mark a shape undecided when true",
+);
+/// `min-confidence`.
+pub(crate) static MIN_CONFIDENCE: OptionDecl = OptionDecl::number(
+    "min-confidence",
+    0.5,
+    "a shape with a lower score is flagged",
+);
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&ATTRIBUTES, &MIN_CONFIDENCE];
 
 /// The rule.
 pub(crate) struct StillAmbiguous;
@@ -42,11 +54,11 @@ impl Rule for StillAmbiguous {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
         let label = cx.dataset.labels.name(ann.label);
-        for name in &cx.settings.ambiguous_attributes {
+        for name in &*cx.options.strings(&ATTRIBUTES) {
             if ann
                 .attributes
                 .get(name)
@@ -65,16 +77,14 @@ impl Rule for StillAmbiguous {
             }
         }
         if let Some(score) = ann.score {
-            if score < cx.settings.min_confidence {
+            let min = cx.options.number(&MIN_CONFIDENCE);
+            if score < min {
                 out.push(
                     Finding::annotation(
                         CODE,
                         image.pos,
                         a,
-                        format!(
-                            "`{label}` has confidence {score}, below {}",
-                            cx.settings.min_confidence
-                        ),
+                        format!("`{label}` has confidence {score}, below {min}"),
                     )
                     .help("confirm the annotation (score 1), or delete it"),
                 );

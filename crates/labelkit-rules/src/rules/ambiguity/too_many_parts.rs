@@ -68,11 +68,11 @@ impl Rule for TooManyParts {
             return;
         }
         for limit in &cx.limits {
-            let parents = shapes(cx, image.with_label(cx.dataset, limit.parent));
+            let parents = shapes(cx, image.with_label(limit.parent));
             if parents.is_empty() {
                 continue;
             }
-            let parts = shapes(cx, image.with_label(cx.dataset, limit.part));
+            let parts = shapes(cx, image.with_label(limit.part));
             if parts.len() <= limit.max as usize {
                 continue;
             }

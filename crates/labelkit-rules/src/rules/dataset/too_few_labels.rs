@@ -20,16 +20,23 @@
 //! Annotate more images with the class, or merge it into a broader class.
 //!
 //! ## Options
-//! ```toml
-//! [rules.too-few-labels]
-//! min-count = 3000
-//! ```
 
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, Rule};
 use crate::rules::label_counts;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "D001";
+
+/// `min-count`.
+pub(crate) static MIN_COUNT: OptionDecl = OptionDecl::count(
+    "min-count",
+    3000,
+    "a class used fewer times (but at least once) is flagged",
+)
+.required();
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&MIN_COUNT];
 
 /// The rule.
 pub(crate) struct TooFewLabels;
@@ -37,7 +44,7 @@ pub(crate) struct TooFewLabels;
 impl Rule for TooFewLabels {
     fn check_dataset(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let counts = label_counts(cx.dataset);
-        let min = cx.settings.min_label_count;
+        let min = cx.options.count(&MIN_COUNT);
         for (i, label) in cx.dataset.labels.labels.iter().enumerate() {
             let count = counts.get(i).copied().unwrap_or(0);
             if label.parent.is_none() && count > 0 && count < min {

@@ -41,19 +41,24 @@
 //! too small to be identified.
 //!
 //! ## Options
-//! ```toml
-//! [rules.box-too-small]
-//! min-width = 3.0    # pixels
-//! min-height = 3.0   # pixels
-//! ```
 
-use labelkit_model::Geometry;
+use labelkit_model::{Annotation, Geometry};
 
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{annotation, fmt_size, fmt_within, own_size};
+use crate::rules::{fmt_size, fmt_within, own_size};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "G001";
+
+/// `min-width`.
+pub(crate) static MIN_WIDTH: OptionDecl =
+    OptionDecl::number("min-width", 3.0, "pixels: a narrower shape is flagged");
+/// `min-height`.
+pub(crate) static MIN_HEIGHT: OptionDecl =
+    OptionDecl::number("min-height", 3.0, "pixels: a lower shape is flagged");
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&MIN_WIDTH, &MIN_HEIGHT];
 
 /// The rule.
 pub(crate) struct BoxTooSmall;
@@ -64,9 +69,9 @@ impl Rule for BoxTooSmall {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
         if !image.has_size() {
             return; // unmeasured-images counts these
         }
@@ -83,7 +88,10 @@ impl Rule for BoxTooSmall {
         if w <= 0.0 || h <= 0.0 {
             return; // degenerate-shape reports these
         }
-        let (min_w, min_h) = (cx.settings.min_box_width, cx.settings.min_box_height);
+        let (min_w, min_h) = (
+            cx.options.number(&MIN_WIDTH),
+            cx.options.number(&MIN_HEIGHT),
+        );
         let (tw, th) = cx.size_tolerance(a);
         if w + tw < min_w || h + th < min_h {
             let mut shown = format!("{}x{}", fmt_within(w, tw), fmt_within(h, th));

@@ -23,10 +23,10 @@
 //! ## Options
 //! None.
 
-use labelkit_model::Geometry;
+use labelkit_model::{Annotation, Geometry};
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{annotation, fmt_num};
+use crate::rules::fmt_num;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "G003";
@@ -78,9 +78,9 @@ impl Rule for DegenerateShape {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
         if matches!(ann.geometry, Geometry::Keypoints(_) | Geometry::Tag) {
             return;
         }

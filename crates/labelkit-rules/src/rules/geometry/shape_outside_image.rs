@@ -24,18 +24,20 @@
 //! Clip the shape to the image, or correct the image size if it is wrong.
 //!
 //! ## Options
-//! ```toml
-//! [rules.shape-outside-image]
-//! tolerance = 0.01   # pixels a coordinate may pass the border
-//! ```
 
-use labelkit_model::Geometry;
+use labelkit_model::{Annotation, Geometry};
 
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::annotation;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "G002";
+
+/// `tolerance`.
+pub(crate) static TOLERANCE: OptionDecl =
+    OptionDecl::number("tolerance", 0.01, "pixels a coordinate may pass the border").required();
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&TOLERANCE];
 
 /// The rule.
 pub(crate) struct ShapeOutsideImage;
@@ -46,9 +48,9 @@ impl Rule for ShapeOutsideImage {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
         let (w, h) = (f64::from(image.image.width), f64::from(image.image.height));
         if w <= 0.0 || h <= 0.0 || matches!(ann.geometry, Geometry::Keypoints(_) | Geometry::Tag) {
             return;
@@ -59,7 +61,7 @@ impl Rule for ShapeOutsideImage {
         let Some(b) = ann.geometry.bounds() else {
             return;
         };
-        let tol = cx.settings.outside_tolerance;
+        let tol = cx.options.number(&TOLERANCE);
         let mut sides: [Option<String>; 4] = [None, None, None, None];
         if b.x_min < -tol {
             sides[0] = Some(format!("x_min {} < 0", b.x_min));

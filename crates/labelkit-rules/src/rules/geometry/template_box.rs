@@ -24,19 +24,31 @@
 //! size, add the finding to the baseline.
 //!
 //! ## Options
-//! ```toml
-//! [rules.template-box]
-//! width = 3.0    # default: box-too-small.min-width
-//! height = 3.0   # default: box-too-small.min-height
-//! ```
 
-use labelkit_model::Geometry;
+use labelkit_model::{Annotation, Geometry};
 
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::{annotation, fmt_size};
+use crate::rules::fmt_size;
+use crate::rules::geometry::box_too_small;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "G004";
+
+/// `width`.
+pub(crate) static WIDTH: OptionDecl = OptionDecl::same_as(
+    "width",
+    &box_too_small::MIN_WIDTH,
+    "pixels: the width of a template box",
+);
+/// `height`.
+pub(crate) static HEIGHT: OptionDecl = OptionDecl::same_as(
+    "height",
+    &box_too_small::MIN_HEIGHT,
+    "pixels: the height of a template box",
+);
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&WIDTH, &HEIGHT];
 
 /// The rule.
 pub(crate) struct TemplateBox;
@@ -47,23 +59,16 @@ impl Rule for TemplateBox {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
         let Geometry::Box(b) = &ann.geometry else {
             return;
         };
         if !image.has_size() {
             return;
         }
-        let tw = cx
-            .settings
-            .template_width
-            .unwrap_or(cx.settings.min_box_width);
-        let th = cx
-            .settings
-            .template_height
-            .unwrap_or(cx.settings.min_box_height);
+        let (tw, th) = (cx.options.number(&WIDTH), cx.options.number(&HEIGHT));
         let (tol_w, tol_h) = cx.size_tolerance(a);
         if (b.width() - tw).abs() <= tol_w && (b.height() - th).abs() <= tol_h {
             out.push(

@@ -23,18 +23,25 @@
 //! labelled, or zero its coordinates.
 //!
 //! ## Options
-//! ```toml
-//! [rules.absent-point-with-coordinates]
-//! ignore-formats = ["yolo"]   # Further dataset source formats to skip
-//! ```
 
-use labelkit_model::Visibility;
+use labelkit_model::{Annotation, Visibility};
 
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::{from_cvat, keypoints, point_name};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K003";
+
+/// `ignore-formats`.
+pub(crate) static IGNORE_FORMATS: OptionDecl = OptionDecl::strings(
+    "ignore-formats",
+    &[],
+    "further dataset source formats to skip (`yolo`, `coco`)",
+)
+.required();
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&IGNORE_FORMATS];
 
 /// The rule.
 pub(crate) struct AbsentPointWithCoordinates;
@@ -45,9 +52,10 @@ impl Rule for AbsentPointWithCoordinates {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
-        let Some((ann, k)) = keypoints(cx, a) else {
+        let Some(k) = keypoints(ann) else {
             return;
         };
         // CVAT marks a point absent by its own `outside` flag and keeps
@@ -57,8 +65,8 @@ impl Rule for AbsentPointWithCoordinates {
         }
         if let Some(format) = &cx.dataset.info.source_format {
             if cx
-                .settings
-                .absent_ignore_formats
+                .options
+                .strings(&IGNORE_FORMATS)
                 .iter()
                 .any(|f| f == format)
             {

@@ -26,10 +26,9 @@
 //! Keypoint schemas: `[keypoints.<label>]` with `names` (and optional
 //! `edges`, `flip-pairs`) or `preset = "coco-person"`.
 
-use labelkit_model::Geometry;
+use labelkit_model::{Annotation, Geometry};
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::annotation;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K001";
@@ -43,9 +42,9 @@ impl Rule for KeypointCount {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
-        let Some(ann) = annotation(cx, a) else { return };
         let Some(schema) = cx.keypoint_schema(ann.label) else {
             return;
         };

@@ -31,6 +31,8 @@
 //! ## Options
 //! Keypoint schemas: `[keypoints.<label>]`.
 
+use labelkit_model::Annotation;
+
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::{from_cvat, keypoints};
 
@@ -46,12 +48,13 @@ impl Rule for KeypointOrder {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
         if from_cvat(cx) {
             return; // points identified by label: their order means nothing
         }
-        let Some((ann, k)) = keypoints(cx, a) else {
+        let Some(k) = keypoints(ann) else {
             return;
         };
         let Some(schema) = cx.keypoint_schema(ann.label) else {

@@ -26,21 +26,26 @@
 //! object.
 //!
 //! ## Options
-//! ```toml
-//! [rules.keypoint-outside]
-//! tolerance = 0.01   # pixels
-//! ```
 
 use std::collections::{HashMap, HashSet};
 
-use labelkit_model::{BoxGeom, Geometry, GroupId, Keypoint, Keypoints, Point, Visibility};
+use labelkit_model::{
+    Annotation, BoxGeom, Geometry, GroupId, Keypoint, Keypoints, Point, Visibility,
+};
 
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::containment::inside_any;
 use crate::rules::{keypoints, object_bounds, point_name};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K005";
+
+/// `tolerance`.
+pub(crate) static TOLERANCE: OptionDecl =
+    OptionDecl::number("tolerance", 0.01, "pixels a point may pass the border").required();
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&TOLERANCE];
 
 /// A finding names at most this many of the group's boxes.
 const MAX_RELATED: usize = 16;
@@ -56,10 +61,10 @@ impl Rule for KeypointOutside {
         if !image.has_size() {
             return; // tolerances are pixels; unmeasured-images counts it
         }
-        let groups = group_boxes(cx, image);
+        let groups = group_boxes(image);
         let outside_box = outside_their_boxes(cx, image, &groups);
-        for &a in image.annotations {
-            check_one(cx, image, a, &groups, &outside_box, out);
+        for (a, ann) in image.shapes() {
+            check_one(cx, image, (a, ann), &groups, &outside_box, out);
         }
     }
 }
@@ -68,19 +73,17 @@ impl Rule for KeypointOutside {
 /// per keypoint annotation, which was quadratic in the image's shapes), in
 /// the image's order. Only looked up by key: the map's order never reaches
 /// output.
-fn group_boxes(cx: &Context<'_>, image: &ImageCtx<'_>) -> Groups {
+fn group_boxes(image: &ImageCtx<'_>) -> Groups {
     let mut groups: Groups = HashMap::new();
-    for &o in image.annotations {
-        if let Some(other) = cx.dataset.annotations.get(o) {
-            let Some(g) = other.group else { continue };
-            let b = match &other.geometry {
-                Geometry::Box(b) if b.width().is_finite() => Some(b.bounds()),
-                Geometry::Polygon(_) | Geometry::Mask(_) => object_bounds(other),
-                _ => None,
-            };
-            if let Some(b) = b {
-                groups.entry(g).or_default().push((o, b));
-            }
+    for (o, other) in image.shapes() {
+        let Some(g) = other.group else { continue };
+        let b = match &other.geometry {
+            Geometry::Box(b) if b.width().is_finite() => Some(b.bounds()),
+            Geometry::Polygon(_) | Geometry::Mask(_) => object_bounds(other),
+            _ => None,
+        };
+        if let Some(b) = b {
+            groups.entry(g).or_default().push((o, b));
         }
     }
     groups
@@ -97,11 +100,11 @@ fn outside_their_boxes(
     image: &ImageCtx<'_>,
     groups: &Groups,
 ) -> HashSet<(usize, usize)> {
-    let tol = cx.settings.keypoint_tolerance;
+    let tol = cx.options.number(&TOLERANCE);
     let whole = image_box(image);
     let mut queries: HashMap<GroupId, Vec<(usize, usize, BoxGeom)>> = HashMap::new();
-    for &a in image.annotations {
-        let Some((ann, k)) = keypoints(cx, a) else {
+    for (a, ann) in image.shapes() {
+        let Some(k) = keypoints(ann) else {
             continue;
         };
         let Some(g) = ann.group.filter(|g| groups.contains_key(g)) else {
@@ -150,20 +153,21 @@ fn labelled(
     })
 }
 
-/// Checks keypoint annotation `a` against the image and its group's boxes
-/// (a keypoint annotation is never one of the boxes).
+/// Checks keypoint annotation `ann` (at position `a`) against the image
+/// and its group's boxes (a keypoint annotation is never one of the
+/// boxes).
 fn check_one(
     cx: &Context<'_>,
     image: &ImageCtx<'_>,
-    a: usize,
+    (a, ann): (usize, &Annotation),
     groups: &Groups,
     outside_box: &HashSet<(usize, usize)>,
     out: &mut Vec<Finding>,
 ) {
-    let Some((ann, k)) = keypoints(cx, a) else {
+    let Some(k) = keypoints(ann) else {
         return;
     };
-    let tol = cx.settings.keypoint_tolerance;
+    let tol = cx.options.number(&TOLERANCE);
     let (w, h) = (f64::from(image.image.width), f64::from(image.image.height));
     let group_boxes: &[(usize, BoxGeom)] = ann
         .group
@@ -239,10 +243,10 @@ mod tests {
         image: &ImageCtx<'_>,
         groups: &Groups,
     ) -> HashSet<(usize, usize)> {
-        let tol = cx.settings.keypoint_tolerance;
+        let tol = cx.options.number(&TOLERANCE);
         let mut outside = HashSet::new();
-        for &a in image.annotations {
-            let Some((ann, k)) = keypoints(cx, a) else {
+        for (a, ann) in image.shapes() {
+            let Some(k) = keypoints(ann) else {
                 continue;
             };
             let boxes = ann
@@ -285,8 +289,8 @@ mod tests {
             let cx = Context::new(&d, &index, &config);
             let mut sorted: Vec<usize> = (0..d.annotations.len()).collect();
             sorted.sort_by_key(|&a| (d.annotations[a].label.0, d.annotations[a].id.0, a));
-            let image = ImageCtx { pos: 0, image: &d.images[0], annotations: &sorted };
-            let groups = group_boxes(&cx, &image);
+            let image = ImageCtx::new(0, &d.images[0], &sorted, &d.annotations);
+            let groups = group_boxes(&image);
             prop_assert_eq!(outside_their_boxes(&cx, &image, &groups), pairwise(&cx, &image, &groups));
         }
     }

@@ -32,18 +32,25 @@
 //! Swap the coordinates of the two points.
 //!
 //! ## Options
-//! ```toml
-//! [rules.left-right-swap]
-//! min-separation = 1.0   # pixels; closer pairs say nothing about sides
-//! ```
 
-use labelkit_model::Visibility;
+use labelkit_model::{Annotation, Visibility};
 
+use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
 use crate::rules::{keypoints, SchemaPoints};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K004";
+
+/// `min-separation`.
+pub(crate) static MIN_SEPARATION: OptionDecl = OptionDecl::number(
+    "min-separation",
+    1.0,
+    "pixels; closer pairs say nothing about sides",
+)
+.required();
+/// The options of the rule.
+pub(crate) static OPTIONS: &[&OptionDecl] = &[&MIN_SEPARATION];
 
 /// The rule.
 pub(crate) struct LeftRightSwap;
@@ -54,12 +61,13 @@ impl Rule for LeftRightSwap {
         cx: &Context<'_>,
         image: &ImageCtx<'_>,
         a: usize,
+        ann: &Annotation,
         out: &mut Vec<Finding>,
     ) {
         if !image.has_size() {
             return; // the separation is in pixels
         }
-        let Some((ann, k)) = keypoints(cx, a) else {
+        let Some(k) = keypoints(ann) else {
             return;
         };
         let Some(schema) = cx.keypoint_schema(ann.label) else {
@@ -82,7 +90,7 @@ impl Rule for LeftRightSwap {
                 continue;
             };
             let dx = xl - xr;
-            if dx.abs() < cx.settings.swap_min_separation {
+            if dx.abs() < cx.options.number(&MIN_SEPARATION) {
                 continue;
             }
             if dx > 0.0 {
