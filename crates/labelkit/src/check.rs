@@ -734,8 +734,12 @@ impl CheckRequest {
         let targets = plan(paths, self.format, self.skip_other_files)?;
         // Declared image sizes are compared with the image files wherever
         // the files are found beside the annotation file (D007).
+        #[allow(unused_mut)]
         let mut options = ReadOptions::new().verify_image_sizes(true);
-        options.yolo.allow_outside_root = self.allow_outside_root;
+        #[cfg(feature = "yolo")]
+        {
+            options.yolo.allow_outside_root = self.allow_outside_root;
+        }
         let mut sources = SourceMap::new();
         let mut diagnostics: Vec<Diagnostic> = Vec::new();
         let mut summaries = Vec::with_capacity(targets.len());
