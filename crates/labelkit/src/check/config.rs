@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use labelkit_rules::{Config, Registry};
 
 use super::CheckError;
+#[cfg(doc)]
+use super::CheckRequest;
 
 /// Decides whether the plugins of a configuration found by walking up (not
 /// named by the caller) may be loaded; see [`CheckRequest::trust`].

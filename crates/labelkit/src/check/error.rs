@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use labelkit_diagnostics::output::OutputError;
 use labelkit_rules::{BaselineError, ConfigError};
 
+#[cfg(doc)]
+use super::{CheckRequest, PluginTrust};
 use crate::Error;
 
 /// What can stop a check (findings never do: they are the outcome).

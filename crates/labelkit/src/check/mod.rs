@@ -7,7 +7,7 @@
 //! options of the check, runs the [`Checker`] over it, gathers the
 //! findings with the files they point into, and applies a baseline. The
 //! [`CheckOutcome`] holds the findings in their final order with the
-//! [`SourceMap`] to render them ([`crate::render`]), and a summary of
+//! [`SourceMap`] to render them ([`crate::render()`]), and a summary of
 //! each target.
 //!
 //! Paths come from a person (`labelkit check data/`) or from pre-commit,

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use labelkit_diagnostics::{Diagnostic, Loaded, Severity, SourceMap};
 
+#[cfg(doc)]
+use super::CheckRequest;
 use super::Target;
 
 /// What a check found.
@@ -18,7 +20,7 @@ pub struct CheckOutcome {
     /// description read twice comes once; without those a baseline
     /// accepted.
     pub diagnostics: Vec<Diagnostic>,
-    /// The files the findings point into, for [`crate::render`].
+    /// The files the findings point into, for [`crate::render()`].
     pub sources: SourceMap,
     /// Each target, in the order checked.
     pub targets: Vec<TargetSummary>,

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::CheckError;
+#[cfg(doc)]
+use super::CheckRequest;
 use crate::{Error, Format};
 
 /// What one path of a check turns into.
