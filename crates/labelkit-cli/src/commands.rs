@@ -2,9 +2,10 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{anyhow, bail, Context as _};
+use labelkit::check::LoadedConfig;
 use labelkit::rules::Registry;
 use labelkit::{
     ConvertOptions, Format, ImageMode, ImageSizes, OutputFormat, Precision, RenderOptions,
@@ -155,10 +156,8 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
 /// The built-in rules and those of the plugins named by `args` or by the
 /// configuration found from the current folder.
 fn registry(args: &RegistryArgs) -> anyhow::Result<Registry> {
-    let loaded = crate::check::load_config(args.config.as_deref(), &[PathBuf::from(".")])?;
-    let mut registry = Registry::builtin();
-    crate::check::load_plugins(&mut registry, &loaded, &args.plugin)?;
-    Ok(registry)
+    let loaded = LoadedConfig::load(args.config.as_deref(), Path::new("."))?;
+    Ok(loaded.registry(&args.plugin, &crate::trust::UserTrust)?)
 }
 
 /// `labelkit rules`: one row per rule.

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _};
+use labelkit::check::PluginTrust;
 use labelkit::rules::Config;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -99,7 +100,7 @@ pub(crate) fn fingerprint(
     let canonical = std::fs::canonicalize(path)
         .with_context(|| format!("resolving the configuration {}", path.display()))?;
     let base = canonical.parent().unwrap_or(Path::new("/"));
-    let libraries = crate::check::plugin_libraries(config, base)?
+    let libraries = labelkit::check::plugin_libraries(config, base)?
         .into_iter()
         .map(|(name, path)| {
             let path = std::fs::canonicalize(&path).unwrap_or(path);
@@ -112,6 +113,27 @@ pub(crate) fn fingerprint(
         sha256: sha256_hex(bytes),
         libraries,
     })
+}
+
+/// The command's [`PluginTrust`]: the plugins of a configuration found by
+/// walking up are loaded when the user's trust list holds it and its
+/// libraries as they are now (their canonical paths); otherwise the run is
+/// refused with the message of [`require`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UserTrust;
+
+impl PluginTrust for UserTrust {
+    fn libraries(
+        &self,
+        file: &Path,
+        bytes: &[u8],
+        config: &Config,
+        start: &Path,
+    ) -> Result<Vec<PathBuf>, Box<dyn std::error::Error + Send + Sync>> {
+        let fingerprint = fingerprint(file, bytes, config)?;
+        require(&fingerprint, start)?;
+        Ok(fingerprint.libraries.into_iter().map(|l| l.path).collect())
+    }
 }
 
 /// Where the trust list lives.

@@ -1136,8 +1136,9 @@ fn guard_images(guard: OutputGuard, images: &[Image], image_root: &Path) -> Outp
 
 /// The folder of the YOLO dataset `input` names: a folder itself; the
 /// folder of a `data.yaml`, `obj.data` or `obj.names`; for a label file, the
-/// folder of the description found above it, or the label's folder.
-fn yolo_root(input: &Path) -> PathBuf {
+/// folder of the description found above it, or the label's folder (give
+/// an absolute path to look above the current folder too).
+pub(crate) fn yolo_root(input: &Path) -> PathBuf {
     if input.is_dir() {
         return input.to_path_buf();
     }

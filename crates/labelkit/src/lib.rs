@@ -6,7 +6,9 @@
 //! ([`detect`]), and offers [`read`], [`write`] and [`convert`] over the
 //! canonical model, re-exported from [`model`]. Positions, diagnostics and
 //! their renderers come from [`diagnostics`]; the rule engine is
-//! [`rules`] (cargo feature `rules`).
+//! [`rules`], and [`check`] checks paths exactly as `labelkit check` does
+//! (which files and datasets, read how, with which configuration, plugins
+//! and baseline; cargo feature `rules`).
 //!
 //! Nothing is lost silently: a reader reports what it had to step over as
 //! diagnostics in [`Loaded::issues`], and a writer returns a
@@ -53,6 +55,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "rules")]
+pub mod check;
 mod detect;
 mod error;
 mod format;

@@ -2,6 +2,7 @@
 //! `labelkit::read` on real corpus files: one test binary, one module a
 //! topic.
 
+mod check;
 mod coco_output;
 mod crowd;
 mod errors;
