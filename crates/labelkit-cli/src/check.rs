@@ -196,8 +196,9 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     let targets = plan(&paths, forced, args.skip_other_files)?;
     // Declared image sizes are compared with the image files wherever the
     // files are found beside the annotation file (D007).
-    let mut options = ReadOptions::new().verify_image_sizes(true);
-    options.yolo.allow_outside_root = args.allow_outside;
+    let options = ReadOptions::new()
+        .verify_image_sizes(true)
+        .yolo(labelkit::yolo::ReadOptions::new().allow_outside_root(args.allow_outside));
     let mut sources = SourceMap::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let total = targets.len();

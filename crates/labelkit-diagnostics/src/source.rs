@@ -270,6 +270,20 @@ impl SourceMap {
         self.add(SourceFile::lazy(path))
     }
 
+    /// Makes `text` the bytes of the file `id`, for a file read from memory:
+    /// its path names it in messages, and a file of that name on disk (other
+    /// content, or none of the caller's business) is never read for it.
+    /// Returns whether the map has the file.
+    pub fn set_text(&mut self, id: FileId, text: &[u8]) -> bool {
+        let Some(file) = self.files.get_mut(id.0 as usize) else {
+            return false;
+        };
+        if file.text.get().and_then(Option::as_deref) != Some(text) {
+            *file = SourceFile::with_text(std::mem::take(&mut file.path), text);
+        }
+        true
+    }
+
     /// The file with this id.
     #[must_use]
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {

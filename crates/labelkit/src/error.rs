@@ -41,6 +41,17 @@ pub enum Error {
         /// The cargo feature that enables it.
         feature: &'static str,
     },
+    /// A folder format (YOLO) given to an entry point for bytes or streams
+    /// ([`crate::from_slice`], [`crate::from_reader`], [`crate::to_writer`]):
+    /// its dataset is a tree of files, read with [`crate::read`] and written
+    /// with [`crate::write()`].
+    #[error("{}", not_a_stream(*format, *writing))]
+    FolderFormat {
+        /// The format.
+        format: Format,
+        /// Whether it was to be written (else read).
+        writing: bool,
+    },
     /// An error of the COCO reader or writer.
     #[cfg(feature = "coco")]
     #[error(transparent)]
@@ -164,6 +175,22 @@ fn unknown_sizes(
          --image-size WxH (one size for all) or --image-sizes FILE (a COCO or CVAT file of \
          the same images, matched by file name, e.g. the CVAT task the export came from)",
         names.join(", ")
+    )
+}
+
+/// The message of [`Error::FolderFormat`].
+fn not_a_stream(format: Format, writing: bool) -> String {
+    let (what, how) = if writing {
+        ("written to a stream", "write it to a folder with `write`")
+    } else {
+        (
+            "read from bytes or a stream",
+            "read its folder, description or label file with `read`",
+        )
+    };
+    format!(
+        "{format} cannot be {what}: {} is a folder of files; {how}",
+        format.description()
     )
 }
 
