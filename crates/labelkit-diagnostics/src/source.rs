@@ -345,4 +345,23 @@ mod tests {
         assert_eq!(index.line_col(text, 9), LineCol { line: 3, column: 1 });
         assert_eq!(index.line_range(text, 2), (3, 8));
     }
+
+    #[test]
+    fn set_text_replaces_what_a_file_on_disk_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        std::fs::write(&path, "on disk\n").unwrap();
+        let mut map = SourceMap::new();
+        let lazy = map.add(SourceFile::lazy(&path));
+        let loaded = map.add(SourceFile::with_text("b", b"old".as_slice()));
+        assert!(map.set_text(lazy, b"x\nin memory"));
+        assert!(map.set_text(loaded, b"new"));
+        assert!(!map.set_text(FileId(2), b"none"));
+        let file = map.get(lazy).unwrap();
+        assert_eq!(file.path(), path);
+        assert_eq!(file.text(), b"x\nin memory");
+        assert_eq!(file.line_col(3), LineCol { line: 2, column: 2 });
+        assert_eq!(map.get(loaded).unwrap().text(), b"new");
+        assert_eq!(map.len(), 2);
+    }
 }

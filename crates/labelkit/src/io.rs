@@ -360,6 +360,7 @@ pub fn read(path: &Path, format: Option<Format>, options: &ReadOptions) -> Resul
 
 /// What a single-file format (COCO, CVAT) is read from.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(any(feature = "coco", feature = "cvat")), allow(dead_code))]
 pub(crate) enum Source<'a> {
     /// A file on disk.
     Path(&'a Path),
@@ -374,14 +375,21 @@ pub(crate) fn read_single(
     format: Format,
     options: &ReadOptions,
 ) -> Result<Loaded, Error> {
-    match format {
-        Format::Coco => read_coco(source, options),
-        Format::CvatImages | Format::CvatVideo => read_cvat(source, options),
-        Format::YoloUltralytics | Format::YoloDarknet => Err(Error::FolderFormat {
-            format,
-            writing: false,
-        }),
+    single_file(format, false)?;
+    if format == Format::Coco {
+        read_coco(source, options)
+    } else {
+        read_cvat(source, options)
     }
+}
+
+/// Refuses a folder format (YOLO) where one file's bytes are to be read
+/// (`writing` false) or written: [`Error::FolderFormat`].
+pub(crate) fn single_file(format: Format, writing: bool) -> Result<(), Error> {
+    if format.writes_folder() {
+        return Err(Error::FolderFormat { format, writing });
+    }
+    Ok(())
 }
 
 #[cfg(feature = "coco")]
@@ -468,6 +476,7 @@ pub fn write(
 }
 
 /// Where a writer writes.
+#[cfg_attr(not(any(feature = "coco", feature = "cvat")), allow(dead_code))]
 pub(crate) enum Sink<'a> {
     /// A file (CVAT, COCO) or a folder (YOLO), written atomically; YOLO
     /// images are looked for in `image_roots`, in order.

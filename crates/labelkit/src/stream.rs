@@ -14,7 +14,7 @@ use labelkit_model::{Dataset, WriteReport};
 
 use crate::error::Error;
 use crate::format::Format;
-use crate::io::{read_single, write_sink, ReadOptions, Sink, Source, WriteOptions};
+use crate::io::{read_single, single_file, write_sink, ReadOptions, Sink, Source, WriteOptions};
 
 /// The name bytes go by in positions and messages unless
 /// [`ReadOptions::source_name`] gives one.
@@ -83,11 +83,8 @@ pub fn from_reader(
     format: Option<Format>,
     options: &ReadOptions,
 ) -> Result<Loaded, Error> {
-    if let Some(format) = format.filter(|f| f.writes_folder()) {
-        return Err(Error::FolderFormat {
-            format,
-            writing: false,
-        });
+    if let Some(format) = format {
+        single_file(format, false)?;
     }
     let mut bytes = Vec::new();
     reader
@@ -120,12 +117,7 @@ pub fn to_writer(
     format: Format,
     options: &WriteOptions,
 ) -> Result<WriteReport, Error> {
-    if format.writes_folder() {
-        return Err(Error::FolderFormat {
-            format,
-            writing: true,
-        });
-    }
+    single_file(format, true)?;
     let report = write_sink(dataset, Sink::Stream(&mut writer), format, options)?;
     writer.flush().map_err(|e| Error::io("<output>", e))?;
     Ok(report)
