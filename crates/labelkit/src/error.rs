@@ -12,20 +12,23 @@ use crate::format::{Format, UnknownFormat};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An I/O error on a path.
+    /// An I/O error on a path, or on a stream.
     #[error("{}: {error}", path.display())]
     Io {
-        /// The path.
+        /// The path, or the name of the stream ([`crate::from_reader`]:
+        /// `<bytes>` or [`crate::ReadOptions::source_name`];
+        /// [`crate::to_writer`]: `<output>`).
         path: PathBuf,
         /// The error, stated in the message; not also given as
         /// [`std::error::Error::source`], so that a reporter walking the
         /// chain does not print it twice.
         error: io::Error,
     },
-    /// The format of a path could not be recognised.
+    /// The format of a path, or of bytes ([`crate::from_slice`]), could
+    /// not be recognised.
     #[error("{}: cannot tell the annotation format: {reason}", path.display())]
     Undetected {
-        /// The path.
+        /// The path, or the name of the bytes.
         path: PathBuf,
         /// What was found instead, in lower case.
         reason: String,
