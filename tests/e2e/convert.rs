@@ -2,7 +2,9 @@
 //! counted, strict mode writes nothing when something would be lost.
 
 use labelkit::model::Geometry;
-use labelkit::{convert, read, ConvertOptions, Error, Format, ReadOptions, EXPANDED_TRACKS};
+use labelkit::{
+    convert, read, ConvertOptions, Error, Format, ReadOptions, Strictness, EXPANDED_TRACKS,
+};
 
 use crate::corpus;
 
@@ -15,8 +17,8 @@ fn coco_to_cvat_to_coco_keeps_the_boxes() {
     let cvat = dir.path().join("cvat.xml");
     let report = convert(
         &input,
-        None,
         &cvat,
+        None,
         Format::CvatImages,
         &ConvertOptions::new(),
     )
@@ -25,7 +27,7 @@ fn coco_to_cvat_to_coco_keeps_the_boxes() {
     assert_eq!(report.write.images_written, 100);
     assert_eq!(report.write.annotations_written, 273);
     let back = dir.path().join("back.json");
-    convert(&cvat, None, &back, Format::Coco, &ConvertOptions::new()).unwrap();
+    convert(&cvat, &back, None, Format::Coco, &ConvertOptions::new()).unwrap();
 
     let a = read(&input, None, &ReadOptions::default()).unwrap().dataset;
     let b = read(&back, None, &ReadOptions::default()).unwrap().dataset;
@@ -58,7 +60,7 @@ fn video_tracks_are_expanded_and_counted_for_coco() {
     let dir = tempfile::tempdir().unwrap();
     let input = corpus("dagshub-annotation-converter/tests/cvat_video/res/sample_video.xml");
     let out = dir.path().join("out.json");
-    let report = convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
+    let report = convert(&input, &out, None, Format::Coco, &ConvertOptions::new()).unwrap();
     assert_eq!(report.from, Format::CvatVideo);
     assert_eq!(report.write.count(EXPANDED_TRACKS), 2);
     // 10 track shapes, one of them outside.
@@ -84,10 +86,10 @@ fn strict_conversion_refuses_loss_and_writes_nothing() {
     let out = dir.path().join("out.json");
     let err = convert(
         &input,
-        None,
         &out,
+        None,
         Format::Coco,
-        &ConvertOptions::new().strict(true),
+        &ConvertOptions::new().strictness(Strictness::Material),
     )
     .unwrap_err();
     match &err {
@@ -107,7 +109,7 @@ fn strict_conversion_refuses_loss_and_writes_nothing() {
 fn output_over_the_input_is_refused() {
     let input = corpus("dagshub-annotation-converter/tests/coco/res/annotations.json");
     let before = std::fs::read(&input).unwrap();
-    let err = convert(&input, None, &input, Format::Coco, &ConvertOptions::new()).unwrap_err();
+    let err = convert(&input, &input, None, Format::Coco, &ConvertOptions::new()).unwrap_err();
     assert!(matches!(err, Error::Output(_)), "{err}");
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }

@@ -125,7 +125,7 @@ fn coco_sizes_are_verified_against_the_image_files_and_undeclared_categories_fla
 
     // The facts are not written out as COCO fields.
     let out = dir.path().join("out.json");
-    write(&loaded.dataset, Format::Coco, &out, &WriteOptions::new()).unwrap();
+    write(&loaded.dataset, &out, Format::Coco, &WriteOptions::new()).unwrap();
     let text = fs::read_to_string(&out).unwrap();
     assert!(!text.contains("labelkit."), "{text}");
     assert!(

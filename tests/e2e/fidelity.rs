@@ -14,7 +14,7 @@ use crate::corpus;
 /// returns the output's path and the report.
 fn convert_into(dir: &Path, input: &Path, format: Format, name: &str) -> (PathBuf, ConvertReport) {
     let out = dir.join(name);
-    let report = convert(input, None, &out, format, &ConvertOptions::new()).unwrap();
+    let report = convert(input, &out, None, format, &ConvertOptions::new()).unwrap();
     (out, report)
 }
 

@@ -68,8 +68,8 @@ fn corpus_video_with_step_3_gives_the_tasks_four_frames_in_coco() {
     let out = dir.path().join("out.json");
     let report = convert(
         &corpus(FOR_VIDEO),
-        None,
         &out,
+        None,
         Format::Coco,
         &ConvertOptions::new(),
     )
@@ -140,8 +140,8 @@ fn corpus_video_with_step_3_gives_four_images_in_cvat_images_and_yolo() {
     let xml = dir.path().join("images.xml");
     convert(
         &corpus(FOR_VIDEO),
-        None,
         &xml,
+        None,
         Format::CvatImages,
         &ConvertOptions::new(),
     )
@@ -163,8 +163,8 @@ fn corpus_video_with_step_3_gives_four_images_in_cvat_images_and_yolo() {
     let yolo = dir.path().join("yolo");
     convert(
         &corpus(FOR_VIDEO),
-        None,
         &yolo,
+        None,
         Format::YoloUltralytics,
         &ConvertOptions::new(),
     )
@@ -193,8 +193,8 @@ fn corpus_video_with_step_3_keeps_its_frame_filter_in_cvat_video() {
     let out = dir.path().join("video.xml");
     convert(
         &corpus(FOR_VIDEO),
-        None,
         &out,
+        None,
         Format::CvatVideo,
         &ConvertOptions::new(),
     )
@@ -272,7 +272,7 @@ fn to_coco(xml: &str) -> (labelkit::ConvertReport, Dataset, Vec<u64>) {
     let input = dir.path().join("step.xml");
     std::fs::write(&input, xml).unwrap();
     let out = dir.path().join("out.json");
-    let report = convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
+    let report = convert(&input, &out, None, Format::Coco, &ConvertOptions::new()).unwrap();
     let back = read(&out, Some(Format::Coco), &ReadOptions::default())
         .unwrap()
         .dataset;
@@ -354,7 +354,7 @@ fn the_frame_cap_counts_only_the_tasks_frames() {
     let input = dir.path().join("long.xml");
     std::fs::write(&input, xml).unwrap();
     let out = dir.path().join("out.json");
-    let report = convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
+    let report = convert(&input, &out, None, Format::Coco, &ConvertOptions::new()).unwrap();
     assert_eq!(report.write.images_written, 10_001);
     assert_eq!(report.write.annotations_written, 10_001);
     let back = read(&out, Some(Format::Coco), &ReadOptions::default())

@@ -5,7 +5,7 @@
 //! visibility 0 where the element is outside.
 
 use labelkit::model::Visibility;
-use labelkit::{convert, read, ConvertOptions, Dataset, Format, Geometry, ReadOptions};
+use labelkit::{convert, read, ConvertOptions, Dataset, Format, Geometry, ReadOptions, Strictness};
 
 /// Written from the "Interpolation" example of CVAT's XML format
 /// documentation, with a skeleton of two elements over frames 0..=5.
@@ -40,11 +40,11 @@ fn elements(d: &Dataset) -> Vec<(String, Vec<String>)> {
 fn cvat_video_skeleton_track_round_trips_through_the_facade_strictly() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("back.xml");
-    let options = ConvertOptions::new().strict(true);
+    let options = ConvertOptions::new().strictness(Strictness::Material);
     let report = convert(
         std::path::Path::new(FILE),
-        None,
         &out,
+        None,
         Format::CvatVideo,
         &options,
     )
@@ -74,8 +74,8 @@ fn cvat_video_skeleton_track_to_coco_interpolates_each_element() {
     let out = dir.path().join("out.json");
     let report = convert(
         std::path::Path::new(FILE),
-        None,
         &out,
+        None,
         Format::Coco,
         &ConvertOptions::new(),
     )

@@ -5,7 +5,7 @@
 //! through the real front door, `labelkit::convert`.
 
 use labelkit::model::rle::{CocoCounts, MaskEncoding};
-use labelkit::{convert, read, ConvertOptions, Format, Geometry, ReadOptions};
+use labelkit::{convert, read, ConvertOptions, Format, Geometry, ReadOptions, Strictness};
 
 fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
@@ -46,8 +46,8 @@ fn a_coco_mask_over_the_pixel_limit_is_reported_at_its_line_and_not_converted() 
     let input = write(dir.path(), "big.json", &text);
     let report = convert(
         &input,
-        Some(Format::Coco),
         &dir.path().join("out.xml"),
+        Some(Format::Coco),
         Format::CvatImages,
         &ConvertOptions::new(),
     )
@@ -97,8 +97,8 @@ fn a_coco_mask_of_three_billion_pixels_converts_run_by_run() {
     let out = dir.path().join("out.xml");
     let report = convert(
         &input,
-        Some(Format::Coco),
         &out,
+        Some(Format::Coco),
         Format::CvatImages,
         &ConvertOptions::new(),
     )
@@ -163,8 +163,8 @@ fn mask_to_coco(
     let out = dir.join(format!("{name}.json"));
     let report = convert(
         &input,
-        Some(Format::CvatImages),
         &out,
+        Some(Format::CvatImages),
         Format::Coco,
         &ConvertOptions::new(),
     )
@@ -284,8 +284,8 @@ fn video_to_coco(
     let input = write(dir, "video.xml", xml);
     convert(
         &input,
-        Some(Format::CvatVideo),
         &dir.join("out.json"),
+        Some(Format::CvatVideo),
         Format::Coco,
         &ConvertOptions::new(),
     )
@@ -376,8 +376,8 @@ fn a_one_point_track_over_ten_million_frames_is_refused() {
         let input = write(dir.path(), "video.xml", &xml);
         let err = convert(
             &input,
-            Some(Format::CvatVideo),
             &dir.path().join("out"),
+            Some(Format::CvatVideo),
             to,
             &ConvertOptions::new(),
         )
@@ -464,13 +464,12 @@ fn track_shapes_after_the_stop_frame_are_reported() {
         names.contains(&("video tracks (expanded into per-frame shapes)", 3)),
         "{names:?}"
     );
-    let mut strict = ConvertOptions::new();
-    strict = strict.strict(true);
+    let strict = ConvertOptions::new().strictness(Strictness::Material);
     let input = dir.path().join("video.xml");
     let err = convert(
         &input,
-        Some(Format::CvatVideo),
         &dir.path().join("s.json"),
+        Some(Format::CvatVideo),
         Format::Coco,
         &strict,
     )
@@ -493,8 +492,8 @@ fn a_corpus_video_with_every_track_after_its_stop_frame_reports_them() {
     );
     let report = convert(
         &input,
-        Some(Format::CvatVideo),
         &dir.path().join("out.json"),
+        Some(Format::CvatVideo),
         Format::Coco,
         &ConvertOptions::new(),
     )
@@ -531,8 +530,8 @@ fn a_mask_the_coco_writer_cannot_convert_is_not_written() {
     let out = dir.path().join("exact.json");
     let report = convert(
         &input,
-        Some(Format::CvatImages),
         &out,
+        Some(Format::CvatImages),
         Format::Coco,
         &ConvertOptions::new(),
     )

@@ -79,7 +79,7 @@ fn video_to_coco_gives_one_box_per_visible_frame() {
     let dir = tempfile::tempdir().unwrap();
     let input = write_video(dir.path());
     let out = dir.path().join("frames.json");
-    let report = convert(&input, None, &out, Format::Coco, &ConvertOptions::new()).unwrap();
+    let report = convert(&input, &out, None, Format::Coco, &ConvertOptions::new()).unwrap();
     assert_eq!(report.from, Format::CvatVideo);
     let back = read(&out, Some(Format::Coco), &ReadOptions::default()).unwrap();
     let dataset = &back.dataset;
@@ -128,8 +128,8 @@ fn video_to_yolo_writes_a_row_per_visible_frame() {
     let out = dir.path().join("yolo");
     convert(
         &input,
-        None,
         &out,
+        None,
         Format::YoloUltralytics,
         &ConvertOptions::new(),
     )

@@ -272,7 +272,7 @@ pub fn convert(input: &Path, from: Format, out: &Path, to: Format) -> Result<Sam
             labelkit::yolo::write_path(dataset, out, &options).map_err(|e| op_err(out, e))?;
         }
         _ => {
-            labelkit::write(dataset, to, out, &labelkit::WriteOptions::default())
+            labelkit::write(dataset, out, to, &labelkit::WriteOptions::default())
                 .map_err(|e| op_err(out, e))?;
         }
     }

@@ -8,8 +8,8 @@ use anyhow::{anyhow, bail, Context as _};
 use labelkit::check::LoadedConfig;
 use labelkit::rules::Registry;
 use labelkit::{
-    ConvertOptions, Format, ImageMode, ImageSizes, OutputFormat, Precision, RenderOptions,
-    WriteOptions,
+    ConvertOptions, Format, ImageMode, ImageSizes, OutputFormat, Precision, ReadOptions,
+    RenderOptions, WriteOptions,
 };
 
 use crate::args::{ConvertArgs, RegistryArgs, YoloTaskArg};
@@ -104,16 +104,20 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
         Some("all") => labelkit::Strictness::All,
         Some(_) => labelkit::Strictness::Material,
     };
-    let mut options = ConvertOptions::new().strictness(strictness).write(write);
-    options.read.yolo.allow_outside_root = args.allow_outside;
-    options.read.image_sizes = sizes;
+    let read = ReadOptions::new()
+        .yolo(labelkit::yolo::ReadOptions::new().allow_outside_root(args.allow_outside))
+        .image_sizes(sizes);
+    let mut options = ConvertOptions::new()
+        .strictness(strictness)
+        .read(read)
+        .write(write);
     if let Some(file) = &args.label_map {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("reading the label map {}", file.display()))?;
         options = options.label_map(labelkit::label_map::LabelMap::parse(&text, file)?);
     }
     ui.progress(&format!("converting {} ...", args.input.display()));
-    let result = labelkit::convert(&args.input, from, &args.output, to, &options);
+    let result = labelkit::convert(&args.input, &args.output, from, to, &options);
     ui.progress_done();
     let print_issues = |issues: &[labelkit::Diagnostic], sources: &labelkit::SourceMap| {
         if !issues.is_empty() {

@@ -270,6 +270,20 @@ impl SourceMap {
         self.add(SourceFile::lazy(path))
     }
 
+    /// Makes `text` the bytes of the file `id`, for a file read from memory:
+    /// its path names it in messages, and a file of that name on disk (other
+    /// content, or none of the caller's business) is never read for it.
+    /// Returns whether the map has the file.
+    pub fn set_text(&mut self, id: FileId, text: &[u8]) -> bool {
+        let Some(file) = self.files.get_mut(id.0 as usize) else {
+            return false;
+        };
+        if file.text.get().and_then(Option::as_deref) != Some(text) {
+            *file = SourceFile::with_text(std::mem::take(&mut file.path), text);
+        }
+        true
+    }
+
     /// The file with this id.
     #[must_use]
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
@@ -330,5 +344,24 @@ mod tests {
         );
         assert_eq!(index.line_col(text, 9), LineCol { line: 3, column: 1 });
         assert_eq!(index.line_range(text, 2), (3, 8));
+    }
+
+    #[test]
+    fn set_text_replaces_what_a_file_on_disk_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        std::fs::write(&path, "on disk\n").unwrap();
+        let mut map = SourceMap::new();
+        let lazy = map.add(SourceFile::lazy(&path));
+        let loaded = map.add(SourceFile::with_text("b", b"old".as_slice()));
+        assert!(map.set_text(lazy, b"x\nin memory"));
+        assert!(map.set_text(loaded, b"new"));
+        assert!(!map.set_text(FileId(2), b"none"));
+        let file = map.get(lazy).unwrap();
+        assert_eq!(file.path(), path);
+        assert_eq!(file.text(), b"x\nin memory");
+        assert_eq!(file.line_col(3), LineCol { line: 2, column: 2 });
+        assert_eq!(map.get(loaded).unwrap().text(), b"new");
+        assert_eq!(map.len(), 2);
     }
 }

@@ -44,6 +44,50 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
             "not a regular file (a FIFO, socket or device): not read",
         ));
     }
+    // A `.txt` in a YOLO dataset's label tree is a label file whatever it
+    // holds: a malformed one is read, and its bad rows reported.
+    if let Some(format) = label_file_by_place(path) {
+        return Ok(format);
+    }
+    let head = read_head(path)?;
+    detect_content(
+        path,
+        &head,
+        || {
+            let file = File::open(path).map_err(|e| Error::io(path, e))?;
+            json_object_has_coco_key(file).map_err(|e| Error::io(path, e))
+        },
+        || yolo_layout_near(path),
+    )
+}
+
+/// Recognises the format of bytes held in memory, `name` naming them in
+/// messages; its extension counts as a file's does ([`detect`]), and
+/// nothing on disk is looked at: YAML with `names` and YOLO label rows are
+/// Ultralytics YOLO, which cannot be read from bytes.
+///
+/// # Errors
+/// [`Error::Undetected`] when the content matches no format.
+pub(crate) fn detect_slice(name: &Path, bytes: &[u8]) -> Result<Format, Error> {
+    let head = bytes.get(..bytes.len().min(HEAD as usize)).unwrap_or(bytes);
+    detect_content(
+        name,
+        head,
+        || json_object_has_coco_key(bytes).map_err(|e| Error::io(name, e)),
+        || Format::YoloUltralytics,
+    )
+}
+
+/// Recognises the format of a file named `path` by its name and its first
+/// [`HEAD`] bytes `head`; `read_on` reads the top-level keys of a JSON
+/// object on through the whole content ([`json_object_has_coco_key`]) and
+/// `yolo` tells the YOLO layout of a YOLO file.
+fn detect_content(
+    path: &Path,
+    head: &[u8],
+    read_on: impl FnOnce() -> Result<bool, Error>,
+    yolo: impl FnOnce() -> Format,
+) -> Result<Format, Error> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
@@ -51,12 +95,6 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
     if name == "obj.data" || name == "obj.names" {
         return Ok(Format::YoloDarknet);
     }
-    // A `.txt` in a YOLO dataset's label tree is a label file whatever it
-    // holds: a malformed one is read, and its bad rows reported.
-    if let Some(format) = label_file_by_place(path) {
-        return Ok(format);
-    }
-    let head = read_head(path)?;
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -64,7 +102,7 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
     // A file in the middle of a merge is recognised without its marker
     // lines (the reader then refuses it at the first marker's line); a
     // `.json` file is never XML (a conflict's `<<<<<<<` is not an XML tag).
-    let body = without_conflict_markers(&head);
+    let body = without_conflict_markers(head);
     let is_cvat = |f: &Format| matches!(f, Format::CvatImages | Format::CvatVideo);
     if let Some(format) = detect_bytes(&body).filter(|f| ext != "json" || !is_cvat(f)) {
         return Ok(format);
@@ -72,34 +110,34 @@ pub fn detect(path: &Path) -> Result<Format, Error> {
     // A JSON object whose COCO keys come after more than the head (a big
     // `info` or `licenses` first): its top-level keys are read on through
     // the file, skipping nested values.
-    if head.len() as u64 == HEAD && skip_space_and_comments(&head).first() == Some(&b'{') {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        if json_object_has_coco_key(file).map_err(|e| Error::io(path, e))? {
-            return Ok(Format::Coco);
-        }
+    if head.len() as u64 == HEAD
+        && skip_space_and_comments(head).first() == Some(&b'{')
+        && read_on()?
+    {
+        return Ok(Format::Coco);
     }
     if ext == "yaml" || ext == "yml" {
-        if yaml_declares_names(&head) {
-            return Ok(yolo_layout_near(path));
+        if yaml_declares_names(head) {
+            return Ok(yolo());
         }
         return Err(undetected(path, "a YAML file without `names`"));
     }
     if ext == "txt" {
-        if looks_like_label_rows(&head) {
-            return Ok(yolo_layout_near(path));
+        if looks_like_label_rows(head) {
+            return Ok(yolo());
         }
         return Err(undetected(
             path,
             "a text file whose rows do not start with a class id",
         ));
     }
-    if ext == "json" && skip_bom_and_space(&head).first() == Some(&b'<') {
+    if ext == "json" && skip_bom_and_space(head).first() == Some(&b'<') {
         return Err(undetected(
             path,
             "a .json file that is not JSON (it starts with `<`)",
         ));
     }
-    Err(undetected(path, what_is_it(&head)))
+    Err(undetected(path, what_is_it(head)))
 }
 
 /// `head` without its git merge conflict marker lines (`<<<<<<< HEAD`,

@@ -12,20 +12,23 @@ use crate::format::{Format, UnknownFormat};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An I/O error on a path.
+    /// An I/O error on a path, or on a stream.
     #[error("{}: {error}", path.display())]
     Io {
-        /// The path.
+        /// The path, or the name of the stream ([`crate::from_reader`]:
+        /// `<bytes>` or [`crate::ReadOptions::source_name`];
+        /// [`crate::to_writer`]: `<output>`).
         path: PathBuf,
         /// The error, stated in the message; not also given as
         /// [`std::error::Error::source`], so that a reporter walking the
         /// chain does not print it twice.
         error: io::Error,
     },
-    /// The format of a path could not be recognised.
+    /// The format of a path, or of bytes ([`crate::from_slice`]), could
+    /// not be recognised.
     #[error("{}: cannot tell the annotation format: {reason}", path.display())]
     Undetected {
-        /// The path.
+        /// The path, or the name of the bytes.
         path: PathBuf,
         /// What was found instead, in lower case.
         reason: String,
@@ -40,6 +43,17 @@ pub enum Error {
         format: Format,
         /// The cargo feature that enables it.
         feature: &'static str,
+    },
+    /// A folder format (YOLO) given to an entry point for bytes or streams
+    /// ([`crate::from_slice`], [`crate::from_reader`], [`crate::to_writer`]):
+    /// its dataset is a tree of files, read with [`crate::read`] and written
+    /// with [`crate::write()`].
+    #[error("{}", not_a_stream(*format, *writing))]
+    FolderFormat {
+        /// The format.
+        format: Format,
+        /// Whether it was to be written (else read).
+        writing: bool,
     },
     /// An error of the COCO reader or writer.
     #[cfg(feature = "coco")]
@@ -164,6 +178,22 @@ fn unknown_sizes(
          --image-size WxH (one size for all) or --image-sizes FILE (a COCO or CVAT file of \
          the same images, matched by file name, e.g. the CVAT task the export came from)",
         names.join(", ")
+    )
+}
+
+/// The message of [`Error::FolderFormat`].
+fn not_a_stream(format: Format, writing: bool) -> String {
+    let (what, how) = if writing {
+        ("written to a stream", "write it to a folder with `write`")
+    } else {
+        (
+            "read from bytes or a stream",
+            "read its folder, description or label file with `read`",
+        )
+    };
+    format!(
+        "{format} cannot be {what}: {} is a folder of files; {how}",
+        format.description()
     )
 }
 

@@ -16,33 +16,35 @@ use crate::verify;
 /// shapes for a format without tracks.
 pub const EXPANDED_TRACKS: &str = "video tracks (expanded into per-frame shapes)";
 
-/// Options of [`read`]: one set per format, used when that format is read.
+/// Options of [`read`], [`from_slice`](crate::from_slice) and
+/// [`from_reader`](crate::from_reader): one set per format, used when that
+/// format is read, and what the facade does around the readers.
+///
+/// Every options type of the facade is built the same way: start from
+/// `new()` (or `Default`) and chain by-value setters named after what they
+/// set.
+///
+/// ```
+/// use labelkit::{ImageSizes, ReadOptions};
+///
+/// let options = ReadOptions::new()
+///     .verify_image_sizes(true)
+///     .image_sizes(ImageSizes::new().all((640, 480)))
+///     .source_name("staged/instances_val.json");
+/// # let _ = options;
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ReadOptions {
-    /// COCO reader options.
     #[cfg(feature = "coco")]
-    pub coco: labelkit_coco::ReadOptions,
-    /// CVAT reader options.
+    pub(crate) coco: labelkit_coco::ReadOptions,
     #[cfg(feature = "cvat")]
-    pub cvat: labelkit_cvat::ReadOptions,
-    /// YOLO reader options.
+    pub(crate) cvat: labelkit_cvat::ReadOptions,
     #[cfg(feature = "yolo")]
-    pub yolo: labelkit_yolo::ReadOptions,
-    /// After reading a COCO or CVAT file, look for each image's file (its
-    /// name relative to the file's folder, to `images/` there, or to
-    /// `../images/`) and record the size read from its header under
-    /// [`labelkit_model::keys::FILE_SIZE`], for the image-size-mismatch
-    /// rule. A folder where none of the first 20 images is found is not
-    /// tried further, so a dataset without its images costs nothing. YOLO
-    /// sizes always come from the image files.
-    pub verify_image_sizes: bool,
-    /// Sizes for the images whose file gives none (YOLO: not found, or a
-    /// header that cannot be read), by name or one for all; the image files
-    /// are still read first. YOLO rows of an image whose size is still
-    /// unknown stay fractions, and writing them as COCO or CVAT is refused
-    /// ([`Error::UnknownImageSizes`]).
-    pub image_sizes: crate::ImageSizes,
+    pub(crate) yolo: labelkit_yolo::ReadOptions,
+    pub(crate) verify_image_sizes: bool,
+    pub(crate) image_sizes: crate::ImageSizes,
+    pub(crate) source_name: Option<PathBuf>,
 }
 
 impl ReadOptions {
@@ -52,17 +54,64 @@ impl ReadOptions {
         Self::default()
     }
 
-    /// Sets [`ReadOptions::verify_image_sizes`].
+    /// Sets the COCO reader's options.
+    #[cfg(feature = "coco")]
+    #[must_use]
+    pub fn coco(mut self, options: labelkit_coco::ReadOptions) -> Self {
+        self.coco = options;
+        self
+    }
+
+    /// Sets the CVAT reader's options.
+    #[cfg(feature = "cvat")]
+    #[must_use]
+    pub fn cvat(mut self, options: labelkit_cvat::ReadOptions) -> Self {
+        self.cvat = options;
+        self
+    }
+
+    /// Sets the YOLO reader's options.
+    #[cfg(feature = "yolo")]
+    #[must_use]
+    pub fn yolo(mut self, options: labelkit_yolo::ReadOptions) -> Self {
+        self.yolo = options;
+        self
+    }
+
+    /// After reading a COCO or CVAT file, look for each image's file (its
+    /// name relative to the file's folder, to `images/` there, or to
+    /// `../images/`) and record the size read from its header under
+    /// [`labelkit_model::keys::FILE_SIZE`], for the image-size-mismatch
+    /// rule (default: no). A folder where none of the first 20 images is
+    /// found is not tried further, so a dataset without its images costs
+    /// nothing. YOLO sizes always come from the image files.
+    /// Bytes and streams have no folder: [`from_slice`](crate::from_slice)
+    /// and [`from_reader`](crate::from_reader) look for no image.
     #[must_use]
     pub fn verify_image_sizes(mut self, yes: bool) -> Self {
         self.verify_image_sizes = yes;
         self
     }
 
-    /// Sets [`ReadOptions::image_sizes`].
+    /// Sizes for the images whose file gives none (YOLO: not found, or a
+    /// header that cannot be read), by name or one for all; the image files
+    /// are still read first. YOLO rows of an image whose size is still
+    /// unknown stay fractions, and writing them as COCO or CVAT is refused
+    /// ([`Error::UnknownImageSizes`]).
     #[must_use]
     pub fn image_sizes(mut self, sizes: crate::ImageSizes) -> Self {
         self.image_sizes = sizes;
+        self
+    }
+
+    /// The name [`from_slice`](crate::from_slice) and
+    /// [`from_reader`](crate::from_reader) give the bytes in positions,
+    /// errors and the source map (default `<bytes>`); as a file's name it
+    /// also gives a COCO file's subset (`instances_val.json`: `val`).
+    /// Nothing is read from a file of that name. [`read`] names the path.
+    #[must_use]
+    pub fn source_name(mut self, name: impl Into<PathBuf>) -> Self {
+        self.source_name = Some(name.into());
         self
     }
 }
@@ -112,37 +161,20 @@ impl std::str::FromStr for ImageMode {
     }
 }
 
-/// Options of [`write`], shared by every format; each writer uses those
-/// that apply to it.
+/// Options of [`write()`] and [`to_writer`](crate::to_writer), shared by
+/// every format; each writer uses those that apply to it. Built as
+/// [`ReadOptions`] is.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct WriteOptions {
-    /// How coordinates are printed; `None` keeps each writer's default
-    /// ([`Precision::Clean`]: read values as read, computed ones without
-    /// float noise).
-    pub precision: Option<Precision>,
-    /// YOLO: how images are referred to or brought into the output.
-    pub images: ImageMode,
-    /// CVAT for video: write only the key frames of tracks.
-    pub keyframes_only: bool,
-    /// The folder the images' `file_name`s are relative to, for the image
-    /// modes that bring images into the output; named by the user, it is
-    /// trusted as the boundary images must resolve inside. When it is
-    /// `None`, [`convert`] looks in the folders of the input's layout (see
-    /// [`image_roots`]) and [`write()`] brings no image (the report notes
-    /// it).
-    pub image_root: Option<PathBuf>,
-    /// YOLO: the task of the rows written (detect, segment, pose, OBB);
-    /// `None` infers it from the dataset's shapes.
+    pub(crate) precision: Option<Precision>,
+    pub(crate) images: ImageMode,
+    pub(crate) keyframes_only: bool,
+    pub(crate) image_root: Option<PathBuf>,
     #[cfg(feature = "yolo")]
-    pub yolo_task: Option<labelkit_yolo::Task>,
-    /// YOLO: the class names in id order; labels are matched to them by
-    /// name, and a label that is not among them is left out and counted in
-    /// the report. `None` numbers the dataset's labels in their order.
-    pub yolo_classes: Option<Vec<String>>,
-    /// YOLO (Ultralytics layout): the `path:` written into `data.yaml`;
-    /// `None` writes none (Ultralytics then uses the yaml's own folder).
-    pub yolo_yaml_path: Option<String>,
+    pub(crate) yolo_task: Option<labelkit_yolo::Task>,
+    pub(crate) yolo_classes: Option<Vec<String>>,
+    pub(crate) yolo_yaml_path: Option<String>,
 }
 
 impl WriteOptions {
@@ -152,35 +184,44 @@ impl WriteOptions {
         Self::default()
     }
 
-    /// Sets the precision.
+    /// How coordinates are printed; unset, each writer keeps its default
+    /// ([`Precision::Clean`]: read values as read, computed ones without
+    /// float noise).
     #[must_use]
     pub fn precision(mut self, precision: Precision) -> Self {
         self.precision = Some(precision);
         self
     }
 
-    /// Sets the image mode.
+    /// YOLO: how images are referred to or brought into the output
+    /// (default [`ImageMode::Link`]).
     #[must_use]
     pub fn images(mut self, images: ImageMode) -> Self {
         self.images = images;
         self
     }
 
-    /// Writes only key frames of tracks (CVAT for video).
+    /// CVAT for video: write only the key frames of tracks (default: no).
     #[must_use]
     pub fn keyframes_only(mut self, yes: bool) -> Self {
         self.keyframes_only = yes;
         self
     }
 
-    /// Sets [`WriteOptions::image_root`].
+    /// The folder the images' `file_name`s are relative to, for the image
+    /// modes that bring images into the output; named by the user, it is
+    /// trusted as the boundary images must resolve inside. Unset,
+    /// [`convert`] looks in the folders of the input's layout (see
+    /// [`image_roots`]) and [`write()`] brings no image (the report notes
+    /// it).
     #[must_use]
-    pub fn image_root(mut self, root: PathBuf) -> Self {
-        self.image_root = Some(root);
+    pub fn image_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.image_root = Some(root.into());
         self
     }
 
-    /// Sets the YOLO task of the rows written.
+    /// YOLO: the task of the rows written (detect, segment, pose, OBB);
+    /// unset, it is inferred from the dataset's shapes.
     #[cfg(feature = "yolo")]
     #[must_use]
     pub fn yolo_task(mut self, task: labelkit_yolo::Task) -> Self {
@@ -188,14 +229,17 @@ impl WriteOptions {
         self
     }
 
-    /// Sets the YOLO class names, in id order.
+    /// YOLO: the class names in id order; labels are matched to them by
+    /// name, and a label that is not among them is left out and counted in
+    /// the report. Unset, the dataset's labels are numbered in their order.
     #[must_use]
     pub fn yolo_classes(mut self, names: Vec<String>) -> Self {
         self.yolo_classes = Some(names);
         self
     }
 
-    /// Sets the `path:` written into a YOLO `data.yaml`.
+    /// YOLO (Ultralytics layout): the `path:` written into `data.yaml`;
+    /// unset, none is written (Ultralytics then uses the yaml's own folder).
     #[must_use]
     pub fn yolo_yaml_path(mut self, path: impl Into<String>) -> Self {
         self.yolo_yaml_path = Some(path.into());
@@ -203,23 +247,14 @@ impl WriteOptions {
     }
 }
 
-/// Options of [`convert`].
+/// Options of [`convert`]. Built as [`ReadOptions`] is.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct ConvertOptions {
-    /// Reader options.
-    pub read: ReadOptions,
-    /// Writer options.
-    pub write: WriteOptions,
-    /// Which losses refuse the conversion (and write nothing):
-    /// [`Strictness::Material`] refuses material losses and input the reader
-    /// had to skip, [`Strictness::All`] bookkeeping too (see
-    /// [`labelkit_model::report::BOOKKEEPING`]).
-    pub strict: Strictness,
-    /// Rename, merge, drop and reorder labels before writing. What it drops
-    /// is counted in the report, but, being asked for, never makes a strict
-    /// conversion fail.
-    pub label_map: Option<crate::label_map::LabelMap>,
+    pub(crate) read: ReadOptions,
+    pub(crate) write: WriteOptions,
+    pub(crate) strictness: Strictness,
+    pub(crate) label_map: Option<crate::label_map::LabelMap>,
 }
 
 impl ConvertOptions {
@@ -229,22 +264,10 @@ impl ConvertOptions {
         Self::default()
     }
 
-    /// Sets strict mode: `true` refuses material losses
-    /// ([`Strictness::Material`]), `false` refuses nothing.
+    /// Sets the reader options.
     #[must_use]
-    pub fn strict(mut self, yes: bool) -> Self {
-        self.strict = if yes {
-            Strictness::Material
-        } else {
-            Strictness::Off
-        };
-        self
-    }
-
-    /// Sets which losses refuse the conversion.
-    #[must_use]
-    pub fn strictness(mut self, strictness: Strictness) -> Self {
-        self.strict = strictness;
+    pub fn read(mut self, read: ReadOptions) -> Self {
+        self.read = read;
         self
     }
 
@@ -255,7 +278,19 @@ impl ConvertOptions {
         self
     }
 
-    /// Sets the label map.
+    /// Which losses refuse the conversion (and write nothing):
+    /// [`Strictness::Off`] (the default) none, [`Strictness::Material`]
+    /// material losses and input the reader had to skip, [`Strictness::All`]
+    /// bookkeeping too (see [`labelkit_model::report::BOOKKEEPING`]).
+    #[must_use]
+    pub fn strictness(mut self, strictness: Strictness) -> Self {
+        self.strictness = strictness;
+        self
+    }
+
+    /// Renames, merges, drops and reorders labels before writing. What it
+    /// drops is counted in the report, but, being asked for, never makes a
+    /// strict conversion fail.
     #[must_use]
     pub fn label_map(mut self, map: crate::label_map::LabelMap) -> Self {
         self.label_map = Some(map);
@@ -315,33 +350,70 @@ pub fn read(path: &Path, format: Option<Format>, options: &ReadOptions) -> Resul
         return read_yolo(path, options);
     }
     let file = crate::detect::annotation_file(path)?;
-    let mut loaded = match format {
-        Format::Coco => read_coco(&file, options)?,
-        _ => read_cvat(&file, options)?,
-    };
+    let mut loaded = read_single(Source::Path(&file), format, options)?;
     if options.verify_image_sizes {
         verify::record_file_sizes(&mut loaded, &file);
     }
     Ok(loaded)
 }
 
+/// What a single-file format (COCO, CVAT) is read from.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(any(feature = "coco", feature = "cvat")), allow(dead_code))]
+pub(crate) enum Source<'a> {
+    /// A file on disk.
+    Path(&'a Path),
+    /// Bytes in memory, and the name they go by in messages.
+    Bytes(&'a Path, &'a [u8]),
+}
+
+/// Reads a COCO or CVAT dataset from `source`; a YOLO dataset is a folder
+/// of files, refused with [`Error::FolderFormat`].
+pub(crate) fn read_single(
+    source: Source<'_>,
+    format: Format,
+    options: &ReadOptions,
+) -> Result<Loaded, Error> {
+    single_file(format, false)?;
+    if format == Format::Coco {
+        read_coco(source, options)
+    } else {
+        read_cvat(source, options)
+    }
+}
+
+/// Refuses a folder format (YOLO) where one file's bytes are to be read
+/// (`writing` false) or written: [`Error::FolderFormat`].
+pub(crate) fn single_file(format: Format, writing: bool) -> Result<(), Error> {
+    if format.writes_folder() {
+        return Err(Error::FolderFormat { format, writing });
+    }
+    Ok(())
+}
+
 #[cfg(feature = "coco")]
-fn read_coco(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    Ok(labelkit_coco::read_path(path, &options.coco)?)
+fn read_coco(source: Source<'_>, options: &ReadOptions) -> Result<Loaded, Error> {
+    Ok(match source {
+        Source::Path(path) => labelkit_coco::read_path(path, &options.coco)?,
+        Source::Bytes(name, bytes) => labelkit_coco::read_bytes(name, bytes, &options.coco)?,
+    })
 }
 
 #[cfg(not(feature = "coco"))]
-fn read_coco(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
+fn read_coco(_: Source<'_>, _: &ReadOptions) -> Result<Loaded, Error> {
     Err(Error::disabled(Format::Coco))
 }
 
 #[cfg(feature = "cvat")]
-fn read_cvat(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    Ok(labelkit_cvat::read_path(path, &options.cvat)?)
+fn read_cvat(source: Source<'_>, options: &ReadOptions) -> Result<Loaded, Error> {
+    Ok(match source {
+        Source::Path(path) => labelkit_cvat::read_path(path, &options.cvat)?,
+        Source::Bytes(name, bytes) => labelkit_cvat::read_bytes(name, bytes, &options.cvat)?,
+    })
 }
 
 #[cfg(not(feature = "cvat"))]
-fn read_cvat(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
+fn read_cvat(_: Source<'_>, _: &ReadOptions) -> Result<Loaded, Error> {
     Err(Error::disabled(Format::CvatImages))
 }
 
@@ -373,8 +445,8 @@ fn read_yolo(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
     Err(Error::disabled(Format::YoloUltralytics))
 }
 
-/// Writes a dataset in `format` to `out` (a file for CVAT and COCO, a
-/// folder for YOLO).
+/// Writes `dataset` to `out` (a file for CVAT and COCO, a folder for YOLO)
+/// in `format`.
 ///
 /// A format without tracks gets the tracks expanded into per-frame shapes
 /// first; the report counts them under [`EXPANDED_TRACKS`]. The facts
@@ -390,21 +462,37 @@ fn read_yolo(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
 /// output folder that is not empty), and [`Error::UnknownImageSizes`].
 pub fn write(
     dataset: &Dataset,
-    format: Format,
     out: &Path,
+    format: Format,
     options: &WriteOptions,
 ) -> Result<WriteReport, Error> {
     let roots: Vec<PathBuf> = options.image_root.iter().cloned().collect();
-    write_found(dataset, format, out, options, &roots)
+    let sink = Sink::Path {
+        out,
+        image_roots: &roots,
+    };
+    write_sink(dataset, sink, format, options)
 }
 
-/// [`write()`], with images looked for in `image_roots`, in order.
-fn write_found(
+/// Where a writer writes.
+#[cfg_attr(not(any(feature = "coco", feature = "cvat")), allow(dead_code))]
+pub(crate) enum Sink<'a> {
+    /// A file (CVAT, COCO) or a folder (YOLO), written atomically; YOLO
+    /// images are looked for in `image_roots`, in order.
+    Path {
+        out: &'a Path,
+        image_roots: &'a [PathBuf],
+    },
+    /// A stream, for the single-file formats.
+    Stream(&'a mut dyn std::io::Write),
+}
+
+/// [`write()`] to `sink`.
+pub(crate) fn write_sink(
     dataset: &Dataset,
+    sink: Sink<'_>,
     format: Format,
-    out: &Path,
     options: &WriteOptions,
-    image_roots: &[PathBuf],
 ) -> Result<WriteReport, Error> {
     if !format.is_enabled() {
         return Err(Error::disabled(format));
@@ -431,7 +519,7 @@ fn write_found(
     }
     let cleaned = verify::without_reader_facts(dataset, format);
     let dataset = cleaned.as_ref().unwrap_or(dataset);
-    let written = write_enabled(dataset, format, out, options, image_roots)?;
+    let written = write_enabled(dataset, sink, format, options)?;
     report.merge(&written);
     Ok(report)
 }
@@ -703,39 +791,53 @@ fn video_stop_frame(dataset: &Dataset) -> Option<u64> {
 
 fn write_enabled(
     dataset: &Dataset,
+    sink: Sink<'_>,
     format: Format,
-    out: &Path,
     options: &WriteOptions,
-    image_roots: &[PathBuf],
 ) -> Result<WriteReport, Error> {
-    match format {
-        Format::Coco => write_coco(dataset, out, options),
-        Format::CvatImages | Format::CvatVideo => write_cvat(dataset, format, out, options),
-        Format::YoloUltralytics | Format::YoloDarknet => {
-            write_yolo(dataset, format, out, options, image_roots)
+    match (format, sink) {
+        (Format::Coco, sink) => write_coco(dataset, sink, options),
+        (Format::CvatImages | Format::CvatVideo, sink) => {
+            write_cvat(dataset, sink, format, options)
+        }
+        (Format::YoloUltralytics | Format::YoloDarknet, Sink::Path { out, image_roots }) => {
+            write_yolo(dataset, out, format, options, image_roots)
+        }
+        (Format::YoloUltralytics | Format::YoloDarknet, Sink::Stream(_)) => {
+            Err(Error::FolderFormat {
+                format,
+                writing: true,
+            })
         }
     }
 }
 
 #[cfg(feature = "coco")]
-fn write_coco(dataset: &Dataset, out: &Path, options: &WriteOptions) -> Result<WriteReport, Error> {
+fn write_coco(
+    dataset: &Dataset,
+    sink: Sink<'_>,
+    options: &WriteOptions,
+) -> Result<WriteReport, Error> {
     let mut o = labelkit_coco::WriteOptions::default();
     if let Some(p) = options.precision {
         o.precision = p;
     }
-    Ok(labelkit_coco::write_path(dataset, out, &o)?)
+    Ok(match sink {
+        Sink::Path { out, .. } => labelkit_coco::write_path(dataset, out, &o)?,
+        Sink::Stream(mut out) => labelkit_coco::write_to(dataset, &mut out, &o)?,
+    })
 }
 
 #[cfg(not(feature = "coco"))]
-fn write_coco(_: &Dataset, _: &Path, _: &WriteOptions) -> Result<WriteReport, Error> {
+fn write_coco(_: &Dataset, _: Sink<'_>, _: &WriteOptions) -> Result<WriteReport, Error> {
     Err(Error::disabled(Format::Coco))
 }
 
 #[cfg(feature = "cvat")]
 fn write_cvat(
     dataset: &Dataset,
+    sink: Sink<'_>,
     format: Format,
-    out: &Path,
     options: &WriteOptions,
 ) -> Result<WriteReport, Error> {
     let mut o = labelkit_cvat::WriteOptions::default();
@@ -748,14 +850,17 @@ fn write_cvat(
         labelkit_cvat::Variant::Images
     };
     o.keyframes_only = options.keyframes_only;
-    Ok(labelkit_cvat::write_path(dataset, out, &o)?)
+    Ok(match sink {
+        Sink::Path { out, .. } => labelkit_cvat::write_path(dataset, out, &o)?,
+        Sink::Stream(mut out) => labelkit_cvat::write_to(dataset, &mut out, &o)?,
+    })
 }
 
 #[cfg(not(feature = "cvat"))]
 fn write_cvat(
     _: &Dataset,
+    _: Sink<'_>,
     format: Format,
-    _: &Path,
     _: &WriteOptions,
 ) -> Result<WriteReport, Error> {
     Err(Error::disabled(format))
@@ -764,8 +869,8 @@ fn write_cvat(
 #[cfg(feature = "yolo")]
 fn write_yolo(
     dataset: &Dataset,
-    format: Format,
     out: &Path,
+    format: Format,
     options: &WriteOptions,
     image_roots: &[PathBuf],
 ) -> Result<WriteReport, Error> {
@@ -795,16 +900,16 @@ fn write_yolo(
 #[cfg(not(feature = "yolo"))]
 fn write_yolo(
     _: &Dataset,
-    format: Format,
     _: &Path,
+    format: Format,
     _: &WriteOptions,
     _: &[PathBuf],
 ) -> Result<WriteReport, Error> {
     Err(Error::disabled(format))
 }
 
-/// Converts `input` (of format `from`, recognised when `None`) into `to`
-/// at `output`.
+/// Converts `input` (of format `from`, recognised when `None`) into
+/// `output` in format `to`.
 ///
 /// The output may not be, contain or lie inside the input. In strict mode
 /// the dataset is written to a temporary name beside `output` first and
@@ -816,8 +921,8 @@ fn write_yolo(
 /// over the input, and [`Error::Lossy`] in strict mode.
 pub fn convert(
     input: &Path,
-    from: Option<Format>,
     output: &Path,
+    from: Option<Format>,
     to: Format,
     options: &ConvertOptions,
 ) -> Result<ConvertReport, Error> {
@@ -853,15 +958,23 @@ pub fn convert(
     // Input the reader skipped is a material loss, counted in the report
     // the conversion prints, and refused in strict mode.
     let read_errors = skipped_count(&loaded.issues) as u64;
-    let report = if options.strict == Strictness::Off {
-        let mut report = write_found(&loaded.dataset, to, output, write_options, &image_roots)
-            .map_err(|e| locate(e, &loaded))?;
+    let report = if options.strictness == Strictness::Off {
+        let sink = Sink::Path {
+            out: output,
+            image_roots: &image_roots,
+        };
+        let mut report =
+            write_sink(&loaded.dataset, sink, to, write_options).map_err(|e| locate(e, &loaded))?;
         report.skipped_while_reading(read_errors);
         report
     } else {
         let temp = strict_temp_path(output);
-        let result = write_found(&loaded.dataset, to, &temp, write_options, &image_roots)
-            .map_err(|e| locate(e, &loaded));
+        let sink = Sink::Path {
+            out: &temp,
+            image_roots: &image_roots,
+        };
+        let result =
+            write_sink(&loaded.dataset, sink, to, write_options).map_err(|e| locate(e, &loaded));
         let mut report = match result {
             Ok(r) => r,
             Err(e) => {
@@ -870,7 +983,7 @@ pub fn convert(
             }
         };
         report.skipped_while_reading(read_errors);
-        if options.strict.refuses(&report) {
+        if options.strictness.refuses(&report) {
             remove_any(&temp);
             return Err(Error::Lossy {
                 to,
@@ -1235,7 +1348,7 @@ mod tests {
         ));
         for format in [Format::Coco, Format::CvatImages, Format::CvatVideo] {
             let out = dir.path().join(format!("out.{format}"));
-            let err = write(&dataset, format, &out, &WriteOptions::new()).unwrap_err();
+            let err = write(&dataset, &out, format, &WriteOptions::new()).unwrap_err();
             assert!(
                 matches!(&err, Error::UnknownImageSizes { count: 2, images: 3, first, from_yolo: false, .. }
                     if first == &["1.jpg", "2.jpg"]),
@@ -1258,8 +1371,8 @@ mod tests {
         let out = dir.path().join("yolo");
         let err = write(
             &dataset,
-            Format::YoloUltralytics,
             &out,
+            Format::YoloUltralytics,
             &WriteOptions::new(),
         )
         .unwrap_err();
@@ -1274,8 +1387,8 @@ mod tests {
         dataset.info.source_format = Some("yolo".to_owned());
         let report = write(
             &dataset,
-            Format::YoloUltralytics,
             &out,
+            Format::YoloUltralytics,
             &WriteOptions::new(),
         )
         .unwrap();
@@ -1311,7 +1424,7 @@ mod tests {
             "{\"images\": [], \"annotations\": [], \"categories\": []}",
         )
         .unwrap();
-        let err = convert(&input, None, &input, Format::Coco, &ConvertOptions::new()).unwrap_err();
+        let err = convert(&input, &input, None, Format::Coco, &ConvertOptions::new()).unwrap_err();
         assert!(matches!(err, Error::Output(_)), "{err}");
         assert!(
             err.to_string().contains("would overwrite the input"),
@@ -1320,8 +1433,8 @@ mod tests {
         // Inside an input folder is refused too.
         let err = convert(
             dir.path(),
-            Some(Format::YoloUltralytics),
             &dir.path().join("out"),
+            Some(Format::YoloUltralytics),
             Format::Coco,
             &ConvertOptions::new(),
         )

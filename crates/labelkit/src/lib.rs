@@ -4,11 +4,14 @@
 //! This crate is the front door of labelkit. It gathers the format crates
 //! behind one [`Format`] enum, recognises a path's format by its content
 //! ([`detect`]), and offers [`read`], [`write`] and [`convert`] over the
-//! canonical model, re-exported from [`model`]. Positions, diagnostics and
-//! their renderers come from [`diagnostics`]; the rule engine is
-//! [`rules`], and [`check`] checks paths exactly as `labelkit check` does
-//! (which files and datasets, read how, with which configuration, plugins
-//! and baseline; cargo feature `rules`).
+//! canonical model, re-exported from [`model`]; [`from_slice`],
+//! [`from_reader`] and [`to_writer`] read and write the single-file formats
+//! (COCO, CVAT) without a path. Every entry point takes its arguments in
+//! one order: the source, then the destination, then the format(s), then
+//! the options. Positions, diagnostics and their renderers come from
+//! [`diagnostics`]; the rule engine is [`rules`], and [`check`] checks paths
+//! exactly as `labelkit check` does (which files and datasets, read how,
+//! with which configuration, plugins and baseline; cargo feature `rules`).
 //!
 //! Nothing is lost silently: a reader reports what it had to step over as
 //! diagnostics in [`Loaded::issues`], and a writer returns a
@@ -26,17 +29,17 @@
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use labelkit::{convert, ConvertOptions, Format};
+//! use labelkit::{convert, ConvertOptions, Format, Strictness};
 //!
 //! # fn main() -> Result<(), labelkit::Error> {
 //! // COCO to Ultralytics YOLO, refusing any material loss (bookkeeping such
 //! // as renumbered ids is reported, not refused).
 //! let report = convert(
 //!     Path::new("instances_val.json"),
-//!     None, // recognised by content
 //!     Path::new("yolo-out"),
+//!     None, // recognised by content
 //!     Format::YoloUltralytics,
-//!     &ConvertOptions::new().strict(true),
+//!     &ConvertOptions::new().strictness(Strictness::Material),
 //! )?;
 //! println!("{}", report.write);
 //! # Ok(())
@@ -65,6 +68,7 @@ pub mod label_map;
 #[cfg(all(feature = "rules", feature = "yolo"))]
 pub mod neighbours;
 mod sizes;
+mod stream;
 mod verify;
 
 pub use detect::{detect, detect_bytes};
@@ -76,6 +80,7 @@ pub use io::{
     EXPANDED_TRACKS, MAX_EXPANDED_FRAMES,
 };
 pub use sizes::ImageSizes;
+pub use stream::{from_reader, from_slice, to_writer, BYTES_NAME};
 
 /// The canonical label model.
 pub use labelkit_model as model;

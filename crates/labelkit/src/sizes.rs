@@ -21,13 +21,8 @@ use crate::format::Format;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ImageSizes {
-    /// `(width, height)` by image name: the name as the sizes' file writes
-    /// it, its file name, and its file name without extension. A file name
-    /// or stem that two images of different sizes share is left out (only
-    /// their full names match).
-    pub by_name: HashMap<String, (u32, u32)>,
-    /// One size for every image that `by_name` does not give.
-    pub all: Option<(u32, u32)>,
+    pub(crate) by_name: HashMap<String, (u32, u32)>,
+    pub(crate) all: Option<(u32, u32)>,
 }
 
 impl ImageSizes {
@@ -43,7 +38,18 @@ impl ImageSizes {
         self.by_name.is_empty() && self.all.is_none()
     }
 
-    /// Sets one size for every image that `by_name` does not give.
+    /// Sets the `(width, height)` of images by name: the name as the
+    /// sizes' file writes it, its file name, or its file name without
+    /// extension ([`ImageSizes::from_dataset`] gives all three, and leaves
+    /// out a file name or stem that two images of different sizes share).
+    #[must_use]
+    pub fn by_name(mut self, sizes: HashMap<String, (u32, u32)>) -> Self {
+        self.by_name = sizes;
+        self
+    }
+
+    /// Sets one size for every image that [`ImageSizes::by_name`] does not
+    /// give.
     #[must_use]
     pub fn all(mut self, size: (u32, u32)) -> Self {
         self.all = Some(size);

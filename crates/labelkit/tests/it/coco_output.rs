@@ -16,8 +16,8 @@ fn to_coco(rel: &str) -> (Value, WriteReport) {
     let out = dir.path().join("out.json");
     let report = convert(
         &corpus(rel),
-        None,
         &out,
+        None,
         Format::Coco,
         &ConvertOptions::new(),
     )

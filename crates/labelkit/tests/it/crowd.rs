@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::support::corpus;
 use labelkit::model::{Dataset, Geometry};
 use labelkit::rules::{Checker, Config, Registry, Selection};
-use labelkit::{convert, read, ConvertOptions, Format, ReadOptions};
+use labelkit::{convert, read, ConvertOptions, Format, ReadOptions, Strictness};
 
 const YOLO_LOSS: &str = "crowd regions (iscrowd: 1; YOLO cannot mark them)";
 
@@ -103,8 +103,8 @@ fn yolo_leaves_out_the_corpus_crowd_region_and_counts_it() {
         let out = dir.path().join(to.name());
         let report = convert(
             &datumaro_instances(),
-            None,
             &out,
+            None,
             to,
             &ConvertOptions::new(),
         )
@@ -120,10 +120,10 @@ fn yolo_leaves_out_the_corpus_crowd_region_and_counts_it() {
         let strict = dir.path().join(format!("{}-strict", to.name()));
         let err = convert(
             &datumaro_instances(),
-            None,
             &strict,
+            None,
             to,
-            &ConvertOptions::new().strict(true),
+            &ConvertOptions::new().strictness(Strictness::Material),
         )
         .unwrap_err();
         assert!(err.to_string().contains("crowd regions"), "{err}");
@@ -137,8 +137,8 @@ fn yolo_counts_crowd_regions_not_their_shapes() {
     let out = dir.path().join("yolo");
     let report = convert(
         &src,
-        None,
         &out,
+        None,
         Format::YoloUltralytics,
         &ConvertOptions::new(),
     )
@@ -187,7 +187,7 @@ fn cvat_marks_crowd_regions_and_coco_gets_them_back() {
     let generated = generated(dir.path());
     for (i, src) in [datumaro_instances(), generated].iter().enumerate() {
         let xml = dir.path().join(format!("{i}.xml"));
-        let report = convert(src, None, &xml, Format::CvatImages, &ConvertOptions::new()).unwrap();
+        let report = convert(src, &xml, None, Format::CvatImages, &ConvertOptions::new()).unwrap();
         assert_eq!(report.write.count("crowd flags"), 0);
         let text = std::fs::read_to_string(&xml).unwrap();
         let source = load(src, Format::Coco);
@@ -212,7 +212,7 @@ fn cvat_marks_crowd_regions_and_coco_gets_them_back() {
         assert_eq!(crowd_shapes(&cvat), crowd_shapes(&source));
 
         let json = dir.path().join(format!("{i}.json"));
-        convert(&xml, None, &json, Format::Coco, &ConvertOptions::new()).unwrap();
+        convert(&xml, &json, None, Format::Coco, &ConvertOptions::new()).unwrap();
         let back = load(&json, Format::Coco);
         assert_eq!(crowd_shapes(&back), crowd_shapes(&source));
         let text = std::fs::read_to_string(&json).unwrap();

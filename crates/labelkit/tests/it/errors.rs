@@ -52,8 +52,8 @@ fn an_unreadable_output_folder_states_its_io_error_once() {
     let output = dir.path().join(Path::new("blocker").join("out.json"));
     let err = labelkit::convert(
         &input,
-        None,
         &output,
+        None,
         Format::Coco,
         &labelkit::ConvertOptions::default(),
     )

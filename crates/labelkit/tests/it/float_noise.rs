@@ -23,7 +23,7 @@ fn to(src: &Path, format: Format, precision: Option<Precision>) -> (tempfile::Te
     if let Some(p) = precision {
         write = write.precision(p);
     }
-    convert(src, None, &out, format, &ConvertOptions::new().write(write))
+    convert(src, &out, None, format, &ConvertOptions::new().write(write))
         .unwrap_or_else(|e| panic!("{}: {e}", src.display()));
     let text = std::fs::read_to_string(&out).unwrap();
     (dir, text)
@@ -122,8 +122,8 @@ fn yolo_coordinates_divided_by_the_image_size_carry_no_noise() {
     let out = dir.path().join("y");
     convert(
         &corpus(MMPOSE),
-        None,
         &out,
+        None,
         Format::YoloUltralytics,
         &ConvertOptions::new(),
     )

@@ -8,4 +8,5 @@ mod crowd;
 mod errors;
 mod float_noise;
 mod masks;
+mod stream;
 mod support;

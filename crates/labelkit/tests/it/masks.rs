@@ -202,8 +202,8 @@ fn every_mask_of_the_cocoapi_results_is_covered_by_its_row() {
     let out = dir.path().join("yolo");
     let report = write(
         &source,
-        Format::YoloUltralytics,
         &out,
+        Format::YoloUltralytics,
         &WriteOptions::new().yolo_task(Task::Segment),
     )
     .unwrap();
@@ -278,8 +278,8 @@ fn the_parts_of_a_polygon_are_joined_into_one_row() {
 fn to_yolo_segment(input: &Path, out: &Path) -> ConvertReport {
     convert(
         input,
-        Some(Format::Coco),
         out,
+        Some(Format::Coco),
         Format::YoloUltralytics,
         &ConvertOptions::new().write(WriteOptions::new().yolo_task(Task::Segment)),
     )
