@@ -115,13 +115,8 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
     reader.categories(&layout.categories);
     reader.images(&layout.images);
     reader.annotations(&layout.annotations, layout.results);
-    for (key, raw) in &layout.extras {
-        reader
-            .dataset
-            .info
-            .extra
-            .push((key.to_string(), raw.get().to_owned()));
-    }
+    reader.dataset.info.kept =
+        crate::model::dataset_kept(layout.extras.iter().map(|(k, raw)| (k, raw.get())));
     let Reader {
         mut dataset,
         mut spans,
@@ -334,7 +329,7 @@ impl<'t> Reader<'t, '_> {
                 file_name,
                 width,
                 height,
-                extra: crate::model::owned_extra(img.extra),
+                kept: crate::model::image_kept(&img.extra),
                 ..Image::default()
             });
             let span = self.source(range);

@@ -637,7 +637,8 @@ fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
     if a.track.is_some() {
         report.lose_one("links of shapes to the track they were expanded from");
     }
-    if a.extra.iter().any(|(k, _)| !k.starts_with("cvat.")) {
+    // Fields another format kept (COCO's stated area, ...).
+    if a.extra.iter().any(|(k, _)| !k.starts_with("cvat.")) || !a.kept.is_empty() {
         report.lose_one("format-specific fields of annotations");
     }
 }

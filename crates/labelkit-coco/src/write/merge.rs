@@ -9,11 +9,12 @@ use labelkit_model::{
     Annotation, Attributes, BoxGeom, Geometry, ImageId, LabelId, Point, Visibility, WriteReport,
 };
 
-use super::fields::{extra_value, is_json, ANNOTATION_KEYS};
+use super::fields::{coco_fields, is_json, ANNOTATION_KEYS};
 use super::Plan;
 use crate::elements::{AttributeObject, CocoAnnotation, RawExtra, Segmentation};
+use crate::fields::{AttributesForm, CocoAnnotationFields, RawFields, StatedNumber};
 use crate::json::Num;
-use crate::model::{computed_area, ATTRIBUTES_MARKER};
+use crate::model::computed_area;
 
 /// One planned COCO annotation.
 #[derive(Debug)]
@@ -79,9 +80,23 @@ impl<'d> Plan<'d> {
         let mut occluded = false;
         let mut crowd = false;
         let mut score = None;
-        let mut extra_src: Vec<&'d (String, String)> = Vec::new();
+        // The members' kept COCO fields, in order: the first that states
+        // a field gives it; other keys are merged, the first of a name
+        // kept.
+        let mut kept: Vec<&'d CocoAnnotationFields> = Vec::new();
+        let mut keys: Vec<(Cow<'d, str>, &'d str, bool)> = Vec::new();
         for m in slot.members() {
-            let a = &anns[m];
+            let a: &'d Annotation = &anns[m];
+            if let Some(fields) = coco_fields::<CocoAnnotationFields>(&a.kept, report) {
+                kept.push(fields);
+                let pairs = fields.unknown().map(RawFields::pairs).unwrap_or_default();
+                keys.extend(pairs.into_iter().map(|(k, v)| (k, v, true)));
+            }
+            keys.extend(
+                a.extra
+                    .iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), v.as_str(), false)),
+            );
             for (name, value) in a.attributes.iter() {
                 if name == "occluded" {
                     report.lose_one(
@@ -94,7 +109,6 @@ impl<'d> Plan<'d> {
             occluded |= a.occluded;
             crowd |= a.crowd;
             score = score.or(a.score);
-            extra_src.extend(a.extra.iter());
             if a.z_order != 0 {
                 report.lose_one("z_order");
             }
@@ -105,18 +119,9 @@ impl<'d> Plan<'d> {
                 report.lose_one("track links of annotations");
             }
         }
-        let merged_extra: Vec<(String, String)> = {
-            let mut seen: Vec<&str> = Vec::new();
-            let mut out = Vec::new();
-            for (k, v) in extra_src {
-                if !seen.contains(&k.as_str()) {
-                    seen.push(k);
-                    out.push((k.clone(), v.clone()));
-                }
-            }
-            out
+        let first_stated = |get: fn(&'d CocoAnnotationFields) -> Option<&'d StatedNumber>| {
+            kept.iter().find_map(|&f| get(f))
         };
-        let marker = |key: &str| extra_value(&merged_extra, key);
 
         // A box drawn with its corners swapped (CVAT `xbr < xtl`) covers
         // the same pixels: written in order, never with a negative size.
@@ -228,9 +233,10 @@ impl<'d> Plan<'d> {
             (declared > 0 && !self.results).then(|| vec![0.0; 3 * declared])
         });
         let area = computed_area(seg_geom.as_ref(), bbox_geom.as_ref());
-        let stored_bbox = bbox_geom
-            .as_ref()
-            .and_then(|b| marker("bbox").and_then(|m| crate::model::stored_box(m, b)));
+        let stated_box = bbox_geom.as_ref().and_then(|b| {
+            let size = kept.iter().find_map(|f| f.bbox_size)?;
+            crate::model::stated_box(size, b)
+        });
         let bbox = bbox_geom.or_else(|| {
             if self.results {
                 return None;
@@ -266,50 +272,54 @@ impl<'d> Plan<'d> {
             },
             // Datumaro (and so CVAT's COCO import) refuses an annotation
             // without `segmentation`; its own exporter writes `[]` for a box.
-            _ if !self.results || marker("segmentation").is_some_and(|v| v.trim() == "[]") => {
+            _ if !self.results || kept.iter().any(|f| f.empty_segmentation()) => {
                 Segmentation::Empty
             }
             _ => Segmentation::Absent,
         };
-        let area_text = match marker("area") {
-            Some(v) if v.trim().parse::<f64>().ok() != Some(area) && is_json(v) => {
-                Some(Cow::Owned(v.trim().to_owned()))
-            }
+        let area_text = match first_stated(|f| f.area.as_ref()) {
+            Some(v) if v.parsed_f64() != Some(area) && is_json(&v.text()) => Some(v.text()),
             _ if self.results => None,
             _ => Some(Cow::Owned(self.area_text(area, bbox.as_ref(), report))),
         };
         let counted = keypoints
             .as_ref()
             .map(|k| k.chunks_exact(3).filter(|t| t[2] > 0.0).count() as u64);
-        let num_keypoints = match marker("num_keypoints") {
-            Some(v) if v.trim().parse::<u64>().ok() != counted && is_json(v) => {
-                Some(Cow::Owned(v.trim().to_owned()))
-            }
+        let num_keypoints = match first_stated(CocoAnnotationFields::num_keypoints) {
+            Some(v) if v.parsed_u64() != counted && is_json(&v.text()) => Some(v.text()),
             _ if self.results => None,
             // pycocotools' keypoint evaluation reads `num_keypoints` of every
             // annotation of the categories evaluated, all by default.
             _ if counted.is_none() && self.keypoint_file => Some(Cow::Borrowed("0")),
             _ => counted.map(|c| Cow::Owned(c.to_string())),
         };
-        let attr_marker = marker(ATTRIBUTES_MARKER).map(str::trim);
-        let attributes = (occluded || !attributes.is_empty() || attr_marker.is_some()).then(|| {
-            AttributeObject {
-                occluded: if attr_marker == Some("\"no-occluded\"") && !occluded {
+        let form = kept
+            .iter()
+            .map(|f| f.attributes_form())
+            .find(|&f| f != AttributesForm::Usual)
+            .unwrap_or_default();
+        let stated_form = form != AttributesForm::Usual;
+        let attributes =
+            (occluded || !attributes.is_empty() || stated_form).then(|| AttributeObject {
+                occluded: if form == AttributesForm::NoOccluded && !occluded {
                     None
                 } else {
                     Some(occluded)
                 },
                 attributes,
                 non_scalar: Vec::new(),
-            }
-        });
+            });
         let mut extra: RawExtra<'d> = Vec::new();
-        for (k, v) in &merged_extra {
-            if k.starts_with("coco.") || ANNOTATION_KEYS.contains(&k.as_str()) {
+        let mut seen = std::collections::HashSet::new();
+        for (k, v, json) in &keys {
+            if !seen.insert(k.as_ref())
+                || k.starts_with("coco.")
+                || ANNOTATION_KEYS.contains(&k.as_ref())
+            {
                 continue;
             }
-            if is_json(v) {
-                extra.push((Cow::Owned(k.clone()), Cow::Owned(v.trim().to_owned())));
+            if *json || is_json(v) {
+                extra.push((k.clone(), Cow::Borrowed(v.trim())));
             } else {
                 report.lose_one("extra fields whose value is not JSON");
             }
@@ -328,7 +338,7 @@ impl<'d> Plan<'d> {
                 image_id: Some(Num::U(image.0)),
                 category_id: Some(Num::I(category_id)),
                 bbox: bbox.map(|b| {
-                    let c = stored_bbox.unwrap_or_else(|| CocoBox::from(b));
+                    let c = stated_box.unwrap_or_else(|| CocoBox::from(b));
                     vec![c.x, c.y, c.w, c.h]
                 }),
                 segmentation,

@@ -6,10 +6,11 @@ use std::borrow::Cow;
 use labelkit_model::{Dataset, Geometry, Label, LabelId, Precision, WriteReport};
 use serde_json::value::RawValue;
 
-use super::fields::{extra_value, filter_extra, CATEGORY_KEYS, IMAGE_KEYS, TOP_KEYS};
+use super::fields::{coco_fields, filter_extra, CATEGORY_KEYS, IMAGE_KEYS, TOP_KEYS};
 use super::ids::{fit_i32, renumber_zero};
 use super::slots::Slot;
 use crate::elements::{CocoCategory, CocoImage, RawExtra, Skeleton};
+use crate::fields::{CocoCategoryFields, CocoDatasetFields, CocoImageFields};
 use crate::json::Num;
 use crate::read::{IdMap, IdSet};
 use crate::WriteOptions;
@@ -57,7 +58,9 @@ impl<'d> Plan<'d> {
         let extras = if options.results {
             Vec::new()
         } else {
-            filter_extra(&dataset.info.extra, TOP_KEYS, &mut report)
+            let kept = coco_fields::<CocoDatasetFields>(&dataset.info.kept, &mut report);
+            let kept = kept.map(|f| &f.keys);
+            filter_extra(kept, &dataset.info.extra, TOP_KEYS, &mut report)
         };
         let mut plan = Plan {
             dataset,
@@ -222,6 +225,7 @@ impl<'d> Plan<'d> {
 
     fn plan_category(&mut self, label_id: LabelId, label: &'d Label) -> CocoCategory<'d> {
         let report = &mut self.report;
+        let kept = coco_fields::<CocoCategoryFields>(&label.kept, report);
         if label.color.is_some() {
             report.lose_one("label colors");
         }
@@ -237,7 +241,8 @@ impl<'d> Plan<'d> {
                 if schema.flip_pairs != schema.infer_flip_pairs() {
                     report.lose_one("keypoint left/right pairs not implied by the point names");
                 }
-                let skeleton = match extra_value(&label.extra, "skeleton")
+                let skeleton = match kept
+                    .and_then(|k| k.skeleton.as_deref())
                     .filter(|_| schema.edges.is_empty())
                     .and_then(|raw| serde_json::from_str::<&RawValue>(raw).ok())
                 {
@@ -265,7 +270,12 @@ impl<'d> Plan<'d> {
             supercategory: label.supercategory.as_deref().map(Cow::Borrowed),
             keypoints,
             skeleton,
-            extra: filter_extra(&label.extra, CATEGORY_KEYS, report),
+            extra: filter_extra(
+                kept.and_then(|k| k.keys.as_ref()),
+                &label.extra,
+                CATEGORY_KEYS,
+                report,
+            ),
         }
     }
 
@@ -353,7 +363,12 @@ impl<'d> Plan<'d> {
                 file_name: Some(name),
                 width: Some(Num::U(u64::from(image.width))),
                 height: Some(Num::U(u64::from(image.height))),
-                extra: filter_extra(&image.extra, IMAGE_KEYS, &mut self.report),
+                extra: filter_extra(
+                    coco_fields::<CocoImageFields>(&image.kept, &mut self.report).map(|f| &f.keys),
+                    &image.extra,
+                    IMAGE_KEYS,
+                    &mut self.report,
+                ),
             });
         }
     }

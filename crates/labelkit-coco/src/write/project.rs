@@ -13,7 +13,7 @@ pub(crate) fn project(dataset: &Dataset) -> Dataset {
     let plan = Plan::new(dataset, &options);
     let mut out = Dataset::new();
     out.info.source_format = Some("coco".to_owned());
-    out.info.extra = crate::model::owned_extra(plan.extras.clone());
+    out.info.kept = crate::model::dataset_kept(plan.extras.iter().map(|(k, v)| (k, v)));
     for (id, cat) in &plan.categories {
         let name = cat.name.as_deref().unwrap_or_default().to_owned();
         out.labels
@@ -33,7 +33,7 @@ pub(crate) fn project(dataset: &Dataset) -> Dataset {
                 .and_then(Num::as_u64)
                 .and_then(|h| u32::try_from(h).ok())
                 .unwrap_or(0),
-            extra: crate::model::owned_extra(img.extra.clone()),
+            kept: crate::model::image_kept(&img.extra),
             ..Image::default()
         });
     }
