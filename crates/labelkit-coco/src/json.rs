@@ -313,77 +313,110 @@ pub(crate) struct DuplicateKey {
 /// Every repeated key of every object of `text`, a document `scan` has
 /// accepted. serde merges or overwrites repeated keys silently; JSON leaves
 /// their meaning open, so the reader reports them. One linear pass with an
-/// explicit stack (no recursion).
+/// explicit stack (no recursion), allocating nothing per object: the keys
+/// of the open objects share one list (borrowed from the text unless they
+/// have escapes), searched linearly while an object has few keys and
+/// through a hash map once it has many, so that the time stays linear.
 pub(crate) fn duplicate_keys(text: &[u8]) -> Vec<DuplicateKey> {
-    use std::collections::HashMap;
-    enum Frame {
-        Object {
-            keys: HashMap<String, usize>,
-            expect_key: bool,
-        },
+    /// Keys an object holds before its keys go into a map.
+    const LINEAR: usize = 16;
+    struct Object<'t> {
+        /// Where the object's keys start in `keys`.
+        from: usize,
+        expect_key: bool,
+        /// The object's keys, once it has more than `LINEAR`.
+        map: Option<rustc_hash::FxHashMap<std::borrow::Cow<'t, [u8]>, usize>>,
+    }
+    enum Frame<'t> {
+        Object(Object<'t>),
         Array,
     }
-    let mut stack: Vec<Frame> = Vec::new();
+    // (unescaped key, start of its first occurrence), of the open objects.
+    let mut keys: Vec<(std::borrow::Cow<'_, [u8]>, usize)> = Vec::new();
+    let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut found = Vec::new();
     let mut i = 0;
     while let Some(&b) = text.get(i) {
         match b {
-            b'{' => stack.push(Frame::Object {
-                keys: HashMap::new(),
+            b'{' => stack.push(Frame::Object(Object {
+                from: keys.len(),
                 expect_key: true,
-            }),
+                map: None,
+            })),
             b'[' => stack.push(Frame::Array),
             b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => {
-                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
-                    *expect_key = true;
+                if let Some(Frame::Object(o)) = stack.pop() {
+                    keys.truncate(o.from);
                 }
             }
-            b':' => {
-                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
-                    *expect_key = false;
+            b',' | b':' => {
+                if let Some(Frame::Object(o)) = stack.last_mut() {
+                    o.expect_key = b == b',';
                 }
             }
             b'"' => {
                 let start = i;
                 let mut escaped = false;
                 i += 1;
-                while let Some(&c) = text.get(i) {
-                    match c {
-                        b'\\' => {
+                // The closing quote: the first quote not escaped.
+                loop {
+                    match memchr::memchr2(b'"', b'\\', text.get(i..).unwrap_or_default()) {
+                        Some(p) if text.get(i + p) == Some(&b'\\') => {
                             escaped = true;
-                            i += 1;
+                            i += p + 2;
                         }
-                        b'"' => break,
-                        _ => {}
+                        Some(p) => {
+                            i += p;
+                            break;
+                        }
+                        None => {
+                            i = text.len();
+                            break;
+                        }
                     }
-                    i += 1;
                 }
                 let end = (i + 1).min(text.len());
-                if let Some(Frame::Object {
-                    keys,
-                    expect_key: true,
-                }) = stack.last_mut()
-                {
-                    let raw = text.get(start..end).unwrap_or_default();
-                    let key = if escaped {
-                        serde_json::from_slice::<String>(raw).unwrap_or_default()
-                    } else {
-                        String::from_utf8_lossy(
-                            raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default(),
-                        )
-                        .into_owned()
-                    };
-                    match keys.get(&key) {
-                        Some(&first) => found.push(DuplicateKey {
-                            range: (start, end),
-                            key,
-                            first,
-                        }),
-                        None => {
-                            keys.insert(key, start);
+                if let Some(Frame::Object(o)) = stack.last_mut() {
+                    if o.expect_key {
+                        let raw = text.get(start..end).unwrap_or_default();
+                        let key: std::borrow::Cow<'_, [u8]> = if escaped {
+                            std::borrow::Cow::Owned(
+                                serde_json::from_slice::<String>(raw)
+                                    .unwrap_or_default()
+                                    .into_bytes(),
+                            )
+                        } else {
+                            std::borrow::Cow::Borrowed(
+                                raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default(),
+                            )
+                        };
+                        let first = match &o.map {
+                            Some(map) => map.get(&key).copied(),
+                            None => keys
+                                .get(o.from..)
+                                .unwrap_or_default()
+                                .iter()
+                                .find(|(k, _)| *k == key)
+                                .map(|&(_, at)| at),
+                        };
+                        match first {
+                            Some(first) => found.push(DuplicateKey {
+                                range: (start, end),
+                                key: String::from_utf8_lossy(&key).into_owned(),
+                                first,
+                            }),
+                            None => {
+                                if let Some(map) = &mut o.map {
+                                    map.insert(key, start);
+                                } else if keys.len() - o.from >= LINEAR {
+                                    let mut map: rustc_hash::FxHashMap<_, _> =
+                                        keys.drain(o.from..).collect();
+                                    map.insert(key, start);
+                                    o.map = Some(map);
+                                } else {
+                                    keys.push((key, start));
+                                }
+                            }
                         }
                     }
                 }
@@ -495,6 +528,31 @@ mod tests {
         assert_eq!(&text[dups[0].range.0..dups[0].range.1], br#""i\u0064""#);
         assert_eq!(&text[dups[0].first..dups[0].first + 4], br#""id""#);
         assert!(duplicate_keys(br#"[{"a": 1}, {"a": 2}]"#).is_empty());
+    }
+
+    #[test]
+    fn duplicate_keys_of_objects_with_many_keys_and_nested_objects() {
+        // 40 keys (past the linear search), an inner object between them
+        // with its own keys, then k3 again and the inner key `a` again in
+        // the outer object.
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!("\"k{i}\": {i}, "));
+            if i == 20 {
+                text.push_str(r#""in": {"a": 1, "k3": 2, "a": 3}, "#);
+            }
+        }
+        text.push_str(r#""k3": 0, "a": 1, "k\u0033\u0039": 2}"#);
+        let dups = duplicate_keys(text.as_bytes());
+        let keys: Vec<&str> = dups.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, ["a", "k3", "k39"]);
+        let first = |d: &DuplicateKey| &text[d.first..d.first + 4];
+        assert_eq!(first(&dups[0]), r#""a":"#);
+        assert_eq!(first(&dups[1]), r#""k3""#);
+        assert_eq!(
+            &text[dups[2].range.0..dups[2].range.1],
+            r#""k\u0033\u0039""#
+        );
     }
 
     #[test]

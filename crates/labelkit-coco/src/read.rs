@@ -70,7 +70,8 @@ fn subset_of_file_name(path: &Path) -> Option<String> {
 }
 
 pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
-    let first = json::scan(bytes);
+    // The repeated keys are searched for beside the first pass.
+    let (first, duplicates) = rayon::join(|| json::scan(bytes), || json::duplicate_keys(bytes));
     let patched = match &first {
         Ok(_) => None,
         Err(e) => {
@@ -99,7 +100,11 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
         images: IdMap::default(),
     };
     reader.dataset.info.source_format = Some("coco".to_owned());
-    for dup in json::duplicate_keys(text) {
+    let duplicates = match patched {
+        Some(p) => json::duplicate_keys(&p.text),
+        None => duplicates,
+    };
+    for dup in duplicates {
         reader
             .issue(
                 ReadIssue::Unsupported,
