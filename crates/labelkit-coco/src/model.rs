@@ -216,16 +216,13 @@ pub(crate) fn convert(
         None => (false, labelkit_model::Attributes::new()),
     };
 
-    let bbox = ann.bbox.as_deref().and_then(|b| match *b {
-        [x, y, w, h] => {
-            let stored = CocoBox { x, y, w, h };
-            let geometry = BoxGeom::from(stored);
-            if !same_box(CocoBox::from(geometry), stored) {
-                kept.bbox_size = Some([w, h]);
-            }
-            Some(geometry)
+    let bbox = ann.bbox.and_then(|b| b.four()).map(|[x, y, w, h]| {
+        let stored = CocoBox { x, y, w, h };
+        let geometry = BoxGeom::from(stored);
+        if !same_box(CocoBox::from(geometry), stored) {
+            kept.bbox_size = Some([w, h]);
         }
-        _ => None,
+        geometry
     });
     let seg = match ann.segmentation {
         Segmentation::Polygon { rings, .. } => Some(Geometry::Polygon(Polygon { rings })),

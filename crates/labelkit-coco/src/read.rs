@@ -634,7 +634,15 @@ impl<'t> Reader<'t, '_> {
         // The flag: input left out of the dataset (values ignored).
         let mut problems: Vec<(ReadIssue, String, bool)> = Vec::new();
         if let Some(b) = &ann.bbox {
-            if b.len() != 4 {
+            if let Some([_, _, w, h]) = b.four() {
+                if w < 0.0 || h < 0.0 {
+                    problems.push((
+                        ReadIssue::MalformedValue,
+                        format!("bbox has a negative width or height ({w}, {h})"),
+                        false,
+                    ));
+                }
+            } else {
                 problems.push((
                     ReadIssue::WrongValueCount,
                     format!(
@@ -642,12 +650,6 @@ impl<'t> Reader<'t, '_> {
                         b.len()
                     ),
                     true,
-                ));
-            } else if b[2] < 0.0 || b[3] < 0.0 {
-                problems.push((
-                    ReadIssue::MalformedValue,
-                    format!("bbox has a negative width or height ({}, {})", b[2], b[3]),
-                    false,
                 ));
             }
         }

@@ -11,7 +11,7 @@ use labelkit_model::{
 
 use super::fields::{coco_fields, is_json, ANNOTATION_KEYS};
 use super::Plan;
-use crate::elements::{AttributeObject, CocoAnnotation, RawExtra, Segmentation};
+use crate::elements::{AttributeObject, BboxValues, CocoAnnotation, RawExtra, Segmentation};
 use crate::fields::{AttributesForm, CocoAnnotationFields, RawFields, StatedNumber};
 use crate::json::Num;
 use crate::model::computed_area;
@@ -339,7 +339,7 @@ impl<'d> Plan<'d> {
                 category_id: Some(Num::I(category_id)),
                 bbox: bbox.map(|b| {
                     let c = stated_box.unwrap_or_else(|| CocoBox::from(b));
-                    vec![c.x, c.y, c.w, c.h]
+                    BboxValues::new([c.x, c.y, c.w, c.h])
                 }),
                 segmentation,
                 area: area_text,

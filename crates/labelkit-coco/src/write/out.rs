@@ -232,7 +232,7 @@ impl Out {
         }
         if let Some(b) = &a.bbox {
             self.key(&mut first, "bbox");
-            self.numbers(b.iter().copied());
+            self.numbers(b.values().iter().copied());
         }
         if let Some(c) = a.iscrowd {
             self.key(&mut first, "iscrowd");
