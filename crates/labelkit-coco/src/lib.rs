@@ -138,6 +138,12 @@ pub use fields::{
     RawFields, StatedNumber,
 };
 
+/// Maps and sets keyed by integer ids, hashed with `rustc-hash`'s Fx
+/// hasher: a multiply and a rotate per id, several times cheaper than
+/// SipHash over 860k ids.
+pub(crate) type IdMap<K, V> = rustc_hash::FxHashMap<K, V>;
+pub(crate) type IdSet<K> = rustc_hash::FxHashSet<K>;
+
 mod elements;
 mod fields;
 mod fmt;

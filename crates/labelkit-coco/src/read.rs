@@ -22,13 +22,7 @@ use rayon::prelude::*;
 use crate::elements::{CocoAnnotation, CocoCategory, CocoImage, Segmentation};
 use crate::json::{self, Num, Patched, Range};
 use crate::model::{convert, label_from, AnnotationSink, Noticed};
-use crate::{Error, ReadOptions};
-
-/// Maps and sets keyed by integer ids, hashed with `rustc-hash`'s Fx
-/// hasher: a multiply and a rotate per id, several times cheaper than
-/// SipHash over 860k ids.
-pub(crate) type IdMap<K, V> = rustc_hash::FxHashMap<K, V>;
-pub(crate) type IdSet<K> = rustc_hash::FxHashSet<K>;
+use crate::{Error, IdMap, IdSet, ReadOptions};
 
 fn parse_error(
     path: &Path,

@@ -9,7 +9,7 @@ use labelkit_model::{
     Annotation, Attributes, BoxGeom, Geometry, ImageId, LabelId, Point, Visibility, WriteReport,
 };
 
-use super::fields::{coco_fields, is_json, ANNOTATION_KEYS};
+use super::keys::{coco_fields, is_json, ANNOTATION_KEYS};
 use super::Plan;
 use crate::elements::{AttributeObject, BboxValues, CocoAnnotation, RawExtra, Segmentation};
 use crate::fields::{AttributesForm, CocoAnnotationFields, RawFields, StatedNumber};
@@ -18,13 +18,13 @@ use crate::model::computed_area;
 
 /// One planned COCO annotation.
 #[derive(Debug)]
-pub(crate) struct PlannedAnnotation<'d> {
-    pub(crate) id: u64,
-    pub(crate) image: ImageId,
+pub(super) struct PlannedAnnotation<'d> {
+    pub(super) id: u64,
+    pub(super) image: ImageId,
     /// The label in the written label set.
-    pub(crate) label: LabelId,
-    pub(crate) category_id: i64,
-    pub(crate) ann: CocoAnnotation<'d>,
+    pub(super) label: LabelId,
+    pub(super) category_id: i64,
+    pub(super) ann: CocoAnnotation<'d>,
 }
 
 impl<'d> Plan<'d> {
@@ -59,7 +59,7 @@ impl<'d> Plan<'d> {
     /// one, the box is written), and an annotation without
     /// geometry would be rejected on reading.
     #[allow(clippy::too_many_lines)]
-    pub(crate) fn annotation(
+    pub(super) fn annotation(
         &self,
         i: usize,
         report: &mut WriteReport,

@@ -7,7 +7,8 @@
 //!   annotation (grouping), and the annotation ids;
 //! - [`merge`]: one COCO annotation from the shapes of its slot;
 //! - [`ids`]: renumbering of ids COCO readers cannot hold;
-//! - [`fields`]: the round-trip fields a COCO element can hold;
+//! - [`keys`]: the keys a COCO element reserves, and the other keys it
+//!   can hold (kept by the reader or extra fields);
 //! - [`out`]: the JSON text;
 //! - [`project`]: the plan as a model, for [`crate::project`].
 
@@ -18,15 +19,15 @@ use rayon::prelude::*;
 
 use crate::{Error, WriteOptions};
 
-mod fields;
 mod ids;
+mod keys;
 mod merge;
 mod out;
 mod plan;
 mod project;
 mod slots;
 
-pub(crate) use plan::Plan;
+use plan::Plan;
 pub(crate) use project::project;
 
 use out::Out;

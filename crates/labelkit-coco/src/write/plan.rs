@@ -6,30 +6,28 @@ use std::borrow::Cow;
 use labelkit_model::{Dataset, Geometry, Label, LabelId, Precision, WriteReport};
 use serde_json::value::RawValue;
 
-use super::fields::{coco_fields, filter_extra, CATEGORY_KEYS, IMAGE_KEYS, TOP_KEYS};
 use super::ids::{fit_i32, renumber_zero};
+use super::keys::{coco_fields, filter_extra, CATEGORY_KEYS, IMAGE_KEYS, TOP_KEYS};
 use super::slots::Slot;
 use crate::elements::{CocoCategory, CocoImage, RawExtra, Skeleton};
 use crate::fields::{CocoCategoryFields, CocoDatasetFields, CocoImageFields};
 use crate::json::Num;
-use crate::read::{IdMap, IdSet};
-use crate::WriteOptions;
+use crate::{IdMap, IdSet, WriteOptions};
 
 /// The report line of annotations whose label has no name (CVAT's
 /// `label=""`): COCO has no unlabelled object, and a category named "" is
 /// refused by Datumaro (CVAT's COCO import).
-pub(crate) const UNLABELLED_LOSS: &str =
-    "unlabelled shapes (label=\"\"; COCO has no unlabelled object)";
+const UNLABELLED_LOSS: &str = "unlabelled shapes (label=\"\"; COCO has no unlabelled object)";
 
 /// Everything the writer will write, before any annotation is formatted.
 #[derive(Debug)]
-pub(crate) struct Plan<'d> {
+pub(super) struct Plan<'d> {
     pub(super) dataset: &'d Dataset,
     pub(super) results: bool,
     pub(super) precision: Precision,
-    pub(crate) extras: RawExtra<'d>,
-    pub(crate) images: Vec<CocoImage<'d>>,
-    pub(crate) categories: Vec<(i64, CocoCategory<'d>)>,
+    pub(super) extras: RawExtra<'d>,
+    pub(super) images: Vec<CocoImage<'d>>,
+    pub(super) categories: Vec<(i64, CocoCategory<'d>)>,
     /// Old label -> new label and category id.
     pub(super) label_map: Vec<Option<(LabelId, i64)>>,
     pub(super) image_sizes: IdMap<u64, (u32, u32)>,
@@ -45,11 +43,11 @@ pub(crate) struct Plan<'d> {
     /// declare): `1`..`N`, N the most points of one of them, so that the
     /// category lists its points as COCO readers require.
     pub(super) derived: IdMap<u32, labelkit_model::KeypointSchema>,
-    pub(crate) report: WriteReport,
+    pub(super) report: WriteReport,
 }
 
 impl<'d> Plan<'d> {
-    pub(crate) fn new(dataset: &'d Dataset, options: &WriteOptions) -> Self {
+    pub(super) fn new(dataset: &'d Dataset, options: &WriteOptions) -> Self {
         let mut report = WriteReport::new();
         if dataset.info.name.is_some() {
             report.lose_one("dataset name");
@@ -382,7 +380,7 @@ impl<'d> Plan<'d> {
     }
 
     /// Number of annotations that will be written.
-    pub(crate) fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.slots.len()
     }
 }

@@ -6,7 +6,7 @@ use labelkit_model::{Geometry, GeometryKind, ImageId, LabelId};
 
 use super::ids::fit_i32;
 use super::Plan;
-use crate::read::{IdMap, IdSet};
+use crate::{IdMap, IdSet};
 
 /// A group of shapes that becomes one COCO annotation: positions in
 /// `dataset.annotations`.

@@ -1,4 +1,4 @@
-//! The extra fields a COCO element can hold, and the keys COCO reserves.
+//! The keys COCO reserves, and the other keys a COCO element can hold.
 
 use std::borrow::Cow;
 
