@@ -235,6 +235,182 @@ pub(crate) fn scan(text: &[u8]) -> Result<Layout<'_>, serde_json::Error> {
     Ok(layout)
 }
 
+/// The first pass without a parser: finds the spans of the elements by
+/// their brackets, as [`scan`] records them, at the cost of a look at each
+/// byte. It checks the structure around the elements (the top-level object
+/// or list, keys, colons, commas) and parses the values of the other
+/// top-level keys, but not the elements: the reader parses each element
+/// anyway, and [`crate::read`] goes back to [`scan`] when one of them is
+/// not JSON, so that the file is then refused (or patched) exactly as
+/// [`scan`] refuses it. `None` for anything this does not follow, which
+/// [`scan`] then judges.
+pub(crate) fn scan_structure(text: &[u8]) -> Option<Layout<'_>> {
+    let mut layout = Layout::default();
+    let (_, skipped) = skip_bom(text);
+    let mut at = Cursor { text, i: skipped };
+    match at.skip_space()? {
+        b'[' => {
+            layout.results = true;
+            at.i += 1;
+            at.elements(&mut layout.annotations)?;
+        }
+        b'{' => {
+            at.i += 1;
+            if at.skip_space()? == b'}' {
+                at.i += 1;
+            } else {
+                loop {
+                    if at.skip_space()? != b'"' {
+                        return None;
+                    }
+                    let start = at.i;
+                    let end = at.string_end()?;
+                    let raw = text.get(start..end)?;
+                    let key: Str<'_> = if raw.contains(&b'\\') {
+                        serde_json::from_slice(raw).ok()?
+                    } else {
+                        Str(Cow::Borrowed(
+                            std::str::from_utf8(raw.get(1..raw.len() - 1)?).ok()?,
+                        ))
+                    };
+                    at.i = end;
+                    if at.skip_space()? != b':' {
+                        return None;
+                    }
+                    at.i += 1;
+                    let list = match key.0.as_ref() {
+                        "images" => Some(&mut layout.images),
+                        "annotations" => Some(&mut layout.annotations),
+                        "categories" => Some(&mut layout.categories),
+                        _ => None,
+                    };
+                    if let Some(list) = list {
+                        if at.skip_space()? != b'[' {
+                            return None;
+                        }
+                        at.i += 1;
+                        at.elements(list)?;
+                    } else {
+                        let (start, end) = at.value()?;
+                        let raw: &RawValue = serde_json::from_slice(text.get(start..end)?).ok()?;
+                        layout.extras.push((key.0, raw));
+                    }
+                    match at.skip_space()? {
+                        b',' => at.i += 1,
+                        b'}' => {
+                            at.i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+        }
+        _ => return None,
+    }
+    // Nothing but white space after the value.
+    match at.skip_space() {
+        None => Some(layout),
+        Some(_) => None,
+    }
+}
+
+/// A position in the text of [`scan_structure`].
+struct Cursor<'t> {
+    text: &'t [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    /// Steps over JSON white space; the byte there, `None` at the end.
+    fn skip_space(&mut self) -> Option<u8> {
+        while let Some(&b) = self.text.get(self.i) {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
+            self.i += 1;
+        }
+        None
+    }
+
+    /// The end (after the closing quote) of the string starting here.
+    fn string_end(&self) -> Option<usize> {
+        let mut i = self.i + 1;
+        loop {
+            let p = memchr::memchr2(b'"', b'\\', self.text.get(i..)?)?;
+            if self.text.get(i + p) == Some(&b'\\') {
+                i += p + 2;
+            } else {
+                return Some(i + p + 1);
+            }
+        }
+    }
+
+    /// The range of the value starting here (after white space): a string,
+    /// a list or object to its matching bracket, else a scalar up to the
+    /// next delimiter. Its content is left to serde_json.
+    fn value(&mut self) -> Option<Range> {
+        let first = self.skip_space()?;
+        let start = self.i;
+        match first {
+            b'"' => self.i = self.string_end()?,
+            b'[' | b'{' => {
+                let mut depth = 0usize;
+                loop {
+                    let p = self
+                        .text
+                        .get(self.i..)?
+                        .iter()
+                        .position(|b| matches!(b, b'"' | b'[' | b']' | b'{' | b'}'))?;
+                    self.i += p;
+                    match self.text.get(self.i)? {
+                        b'"' => {
+                            self.i = self.string_end()?;
+                            continue;
+                        }
+                        b'[' | b'{' => depth += 1,
+                        _ => depth = depth.checked_sub(1)?,
+                    }
+                    self.i += 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+            }
+            _ => {
+                let p =
+                    self.text.get(self.i..)?.iter().position(|b| {
+                        matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+                    })?;
+                if p == 0 {
+                    return None;
+                }
+                self.i += p;
+            }
+        }
+        Some((start, self.i))
+    }
+
+    /// The elements of a list whose `[` is behind, to its `]`.
+    fn elements(&mut self, out: &mut Vec<Range>) -> Option<()> {
+        if self.skip_space()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            out.push(self.value()?);
+            match self.skip_space()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
 /// A copy of the input with Python's bare `NaN`, `Infinity` and `-Infinity`
 /// tokens replaced by `null`, and the map back to original offsets.
 #[derive(Debug, Default)]
@@ -517,6 +693,53 @@ mod tests {
         let results = scan(br#"[{"image_id": 1}]"#).unwrap();
         assert!(results.results);
         assert_eq!(results.annotations, vec![(1, 16)]);
+    }
+
+    #[test]
+    fn the_structure_found_by_brackets_is_the_one_serde_json_finds() {
+        let texts: [&[u8]; 6] = [
+            br#"{"info": {"a": [1, "]}"]}, "images": [{"id": 1}, {"id": 2, "s": "a\"}{"}], "annotations": [], "type": "x"}"#,
+            b"\xEF\xBB\xBF {\n \"images\" : [ {\"id\":1} , 7 ,\"s\"] ,\"images\":[[]],\"k\\u0041\": null }\n",
+            br#"[{"image_id": 1}, {"image_id": 2, "bbox": [1, 2, 3, 4]}]"#,
+            b"{}",
+            b"[]",
+            br#"{"categories": [{"id": 1, "name": "\u00e9"}], "annotations": [{}]}"#,
+        ];
+        for text in texts {
+            let fast = scan_structure(text).expect("structure found");
+            let full = scan(text).unwrap();
+            assert_eq!(fast.results, full.results);
+            assert_eq!(fast.images, full.images);
+            assert_eq!(fast.annotations, full.annotations);
+            assert_eq!(fast.categories, full.categories);
+            let pairs = |l: &Layout<'_>| {
+                l.extras
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.get().to_owned()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(pairs(&fast), pairs(&full));
+        }
+        // What it does not follow is left to serde_json.
+        for bad in [
+            &b""[..],
+            b"5",
+            b"{\"images\": 5}",
+            b"{\"images\": [1 2]}",
+            b"{\"images\": [1,]}",
+            b"{\"images\": []]",
+            b"{\"a\": 1 \"b\": 2}",
+            b"{\"a\": tru}",
+            b"{\"a\": 1} x",
+            b"{\"images\": [{\"id\": 1}",
+            b"{\"images\": [\"abc]}",
+        ] {
+            assert!(
+                scan_structure(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

@@ -64,8 +64,21 @@ fn subset_of_file_name(path: &Path) -> Option<String> {
 }
 
 pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
-    // The repeated keys are searched for beside the first pass.
-    let (first, duplicates) = rayon::join(|| json::scan(bytes), || json::duplicate_keys(bytes));
+    // The structure is found by the brackets while the repeated keys are
+    // searched for on the other thread; the elements are parsed once, by
+    // the reader. A file that does not follow that path (one whose
+    // elements are not all JSON) is read again after serde_json's first
+    // pass, which refuses it with its position or patches Python's NaN.
+    let (layout, duplicates) = rayon::join(
+        || json::scan_structure(bytes),
+        || json::duplicate_keys(bytes),
+    );
+    if let Some(layout) = layout {
+        if let Some(reader) = Reader::read(bytes, None, &layout, duplicates, options, true) {
+            return Ok(reader.finish(path, bytes));
+        }
+    }
+    let first = json::scan(bytes);
     let patched = match &first {
         Ok(_) => None,
         Err(e) => {
@@ -80,69 +93,100 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
         }
         (Err(e), None) => return Err(parse_error(path, bytes, None, &e)),
     };
-    let patched = patched.as_ref();
-    let mut reader = Reader {
-        text,
-        patched,
-        file: FileId(0),
-        options,
-        issues: Vec::new(),
-        dataset: Dataset::new(),
-        spans: SpanTable::new(),
-        labels_by_id: IdMap::default(),
-        schema_len: Vec::new(),
-        images: IdMap::default(),
-    };
-    reader.dataset.info.source_format = Some("coco".to_owned());
-    let duplicates = match patched {
-        Some(p) => json::duplicate_keys(&p.text),
-        None => duplicates,
-    };
-    for dup in duplicates {
-        reader
-            .issue(
-                ReadIssue::Unsupported,
-                dup.range,
-                format!(
-                    "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
-                 open and readers disagree on which value counts; keep one",
-                    dup.key
-                ),
-            )
-            .skipped = true;
+    let duplicates = json::duplicate_keys(text);
+    let reader = Reader::read(text, patched.as_ref(), &layout, duplicates, options, false);
+    // Not strict: every element is read, as JSON or as an issue.
+    Ok(reader
+        .unwrap_or_else(|| unreachable!("a lenient read always ends"))
+        .finish(path, bytes))
+}
+
+impl<'t, 'o> Reader<'t, 'o> {
+    /// Reads the elements of `layout` from `text`. `strict`: `None` when
+    /// an element is not JSON (serde_json's first pass did not check it).
+    fn read(
+        text: &'t [u8],
+        patched: Option<&'t Patched>,
+        layout: &json::Layout<'t>,
+        duplicates: Vec<json::DuplicateKey>,
+        options: &'o ReadOptions,
+        strict: bool,
+    ) -> Option<Self> {
+        let mut reader = Reader {
+            text,
+            patched,
+            file: FileId(0),
+            options,
+            issues: Vec::new(),
+            dataset: Dataset::new(),
+            spans: SpanTable::new(),
+            labels_by_id: IdMap::default(),
+            schema_len: Vec::new(),
+            images: IdMap::default(),
+            strict,
+            not_json: false,
+        };
+        reader.dataset.info.source_format = Some("coco".to_owned());
+        for dup in duplicates {
+            reader
+                .issue(
+                    ReadIssue::Unsupported,
+                    dup.range,
+                    format!(
+                        "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
+                     open and readers disagree on which value counts; keep one",
+                        dup.key
+                    ),
+                )
+                .skipped = true;
+        }
+        reader.categories(&layout.categories);
+        if reader.not_json {
+            return None;
+        }
+        reader.images(&layout.images);
+        if reader.not_json {
+            return None;
+        }
+        reader.annotations(&layout.annotations, layout.results);
+        if reader.not_json {
+            return None;
+        }
+        reader.dataset.info.kept =
+            crate::model::dataset_kept(layout.extras.iter().map(|(k, raw)| (k, raw.get())));
+        Some(reader)
     }
-    reader.categories(&layout.categories);
-    reader.images(&layout.images);
-    reader.annotations(&layout.annotations, layout.results);
-    reader.dataset.info.kept =
-        crate::model::dataset_kept(layout.extras.iter().map(|(k, raw)| (k, raw.get())));
-    let Reader {
-        mut dataset,
-        mut spans,
-        issues,
-        ..
-    } = reader;
-    if let Some(subset) = subset_of_file_name(path) {
-        for image in &mut dataset.images {
-            image.subset.get_or_insert_with(|| subset.clone());
+
+    /// The loaded dataset of file `path` with contents `bytes`.
+    fn finish(self, path: &Path, bytes: &[u8]) -> Loaded {
+        let Reader {
+            mut dataset,
+            mut spans,
+            issues,
+            ..
+        } = self;
+        if let Some(subset) = subset_of_file_name(path) {
+            for image in &mut dataset.images {
+                image.subset.get_or_insert_with(|| subset.clone());
+            }
+        }
+        let mut sources = SourceMap::new();
+        // A file on disk is read again only if a diagnostic needs its text.
+        let file = if path.is_file() {
+            SourceFile::lazy(path)
+        } else {
+            SourceFile::with_text(path, bytes)
+        };
+        let id = sources.add(file);
+        spans.dataset_file = Some(id);
+        Loaded {
+            dataset,
+            spans,
+            sources,
+            issues,
+            ..Loaded::default()
         }
     }
-    let mut sources = SourceMap::new();
-    // A file on disk is read again only if a diagnostic needs its text.
-    let file = if path.is_file() {
-        SourceFile::lazy(path)
-    } else {
-        SourceFile::with_text(path, bytes)
-    };
-    let id = sources.add(file);
-    spans.dataset_file = Some(id);
-    Ok(Loaded {
-        dataset,
-        spans,
-        sources,
-        issues,
-        ..Loaded::default()
-    })
 }
 
 struct Reader<'t, 'o> {
@@ -158,6 +202,11 @@ struct Reader<'t, 'o> {
     schema_len: Vec<usize>,
     /// Image id -> position.
     images: IdMap<u64, usize>,
+    /// The elements were not checked by serde_json's first pass: one that
+    /// is not JSON ends the read (sets `not_json`), for the caller to go
+    /// back to that pass.
+    strict: bool,
+    not_json: bool,
 }
 
 impl<'t> Reader<'t, '_> {
@@ -195,6 +244,10 @@ impl<'t> Reader<'t, '_> {
         let slice = self.text.get(range.0..range.1)?;
         match serde_json::from_slice::<T>(slice) {
             Ok(v) => Some(v),
+            Err(e) if self.strict && not_json(&e) => {
+                self.not_json = true;
+                None
+            }
             Err(e) => {
                 let (offset, message) = json::error_offset(slice, &e);
                 let at = (range.0 + offset, (range.0 + offset + 1).min(range.1));
@@ -373,6 +426,9 @@ impl<'t> Reader<'t, '_> {
                     self.spans.annotations.reserve(sink.annotations.capacity());
                 }
                 self.settle(part, results, &mut sink, &mut seen);
+                if self.not_json {
+                    return;
+                }
             }
             next = end;
         }
@@ -403,6 +459,7 @@ impl<'t> Reader<'t, '_> {
                         outcome: Outcome::Malformed {
                             at,
                             message: format!("annotation skipped: {message}"),
+                            not_json: not_json(&e),
                         },
                     });
                     continue;
@@ -472,7 +529,11 @@ impl<'t> Reader<'t, '_> {
         for item in part.items {
             let range = item.range;
             let (id, image_id, category_id, known, problems, noticed) = match item.outcome {
-                Outcome::Malformed { at, message } => {
+                Outcome::Malformed { not_json: true, .. } if self.strict => {
+                    self.not_json = true;
+                    return;
+                }
+                Outcome::Malformed { at, message, .. } => {
                     self.issue(ReadIssue::MalformedValue, at, message).skipped = true;
                     continue;
                 }
@@ -715,6 +776,15 @@ impl<'t> Reader<'t, '_> {
     }
 }
 
+/// Whether a parse error says the text is not JSON (rather than JSON of
+/// another shape).
+fn not_json(e: &serde_json::Error) -> bool {
+    matches!(
+        e.classify(),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+    )
+}
+
 /// Annotations parsed per parallel task.
 const CHUNK: usize = 1024;
 
@@ -733,8 +803,13 @@ struct Item {
 }
 
 enum Outcome {
-    /// Not an annotation object: reported at `at`.
-    Malformed { at: Range, message: String },
+    /// Not an annotation object: reported at `at`; `not_json`: not JSON
+    /// at all.
+    Malformed {
+        at: Range,
+        message: String,
+        not_json: bool,
+    },
     Parsed {
         id: Option<Option<u64>>,
         image_id: Option<u64>,
