@@ -60,12 +60,16 @@
 //!
 //! # Why two passes
 //!
-//! The first pass validates the document and notes where each element is
-//! (serde_json with `RawValue`, whose position in the input gives the span);
-//! the second parses each element from its own bytes, borrowing strings
-//! (annotations in parallel chunks, settled in file order). The
-//! order of the top-level keys then does not matter (categories may come
-//! last), and no more than one element is ever held as a parse tree.
+//! The first pass notes where each element is by following the brackets
+//! (checking the structure around the elements, not parsing them), while
+//! another thread looks for repeated keys; the second parses each element
+//! from its own bytes, borrowing strings (annotations in parallel chunks,
+//! settled in file order), so that every element is parsed once. A file
+//! whose elements are not all JSON is read again after serde_json's full
+//! pass, which refuses it at its line and column (or patches Python's
+//! `NaN`). The order of the top-level keys then does not matter
+//! (categories may come last), and no more than one element is ever held
+//! as a parse tree.
 //!
 //! # Mapping of a COCO annotation to model shapes
 //!

@@ -1,8 +1,12 @@
 //! The reader: two passes over the bytes.
 //!
-//! 1. [`json::scan`] validates the document and records the byte range of
-//!    every image, annotation and category, and the raw text of the other
-//!    top-level keys. It allocates nothing per element but the range.
+//! 1. [`json::scan_structure`] records the byte range of every image,
+//!    annotation and category by their brackets, and the raw text of the
+//!    other top-level keys; meanwhile [`json::duplicate_keys`] looks for
+//!    repeated keys. It allocates nothing per element but the range. When
+//!    it cannot follow the file, or an element turns out not to be JSON,
+//!    [`json::scan`] (serde_json over the whole document) takes its place
+//!    and refuses the file with its position, or patches Python's `NaN`.
 //! 2. Categories, then images, then annotations are parsed from their ranges
 //!    (so their order in the file does not matter), borrowing strings from
 //!    the input, and converted to the model as they come. Annotations are
