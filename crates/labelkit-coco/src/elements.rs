@@ -287,17 +287,23 @@ impl<'de> Deserialize<'de> for AttributeObject {
                 let mut out = AttributeObject::default();
                 while let Some(key) = map.next_key::<Str<'de>>()? {
                     let value: &'de RawValue = map.next_value()?;
-                    let parsed = serde_json::from_str::<serde_json::Value>(value.get())
-                        .map_err(de::Error::custom)?;
-                    let value = match parsed {
-                        serde_json::Value::Bool(b) => AttributeValue::Bool(b),
-                        serde_json::Value::Number(n) => {
-                            AttributeValue::Number(n.as_f64().unwrap_or(f64::NAN))
-                        }
-                        serde_json::Value::String(s) => AttributeValue::Text(s),
+                    // A valid JSON value: its first byte tells its kind.
+                    let raw = value.get();
+                    let value = match raw.as_bytes().first() {
+                        Some(b't') => AttributeValue::Bool(true),
+                        Some(b'f') => AttributeValue::Bool(false),
+                        Some(b'"') => AttributeValue::Text(
+                            serde_json::from_str::<Str<'_>>(raw)
+                                .map_err(de::Error::custom)?
+                                .0
+                                .into_owned(),
+                        ),
+                        Some(b'-' | b'0'..=b'9') => AttributeValue::Number(
+                            serde_json::from_str::<f64>(raw).map_err(de::Error::custom)?,
+                        ),
                         _ => {
                             out.non_scalar.push(key.0.to_string());
-                            AttributeValue::Text(value.get().to_owned())
+                            AttributeValue::Text(raw.to_owned())
                         }
                     };
                     if key.0 == "occluded" {
@@ -322,7 +328,7 @@ pub(crate) struct CocoAnnotation<'a> {
     pub(crate) image_id: Option<Num>,
     pub(crate) category_id: Option<Num>,
     /// `[x, y, w, h]` as written (any length; the reader checks).
-    pub(crate) bbox: Option<Vec<f64>>,
+    pub(crate) bbox: Option<BboxValues>,
     pub(crate) segmentation: Segmentation,
     /// `area` as written.
     pub(crate) area: Option<Cow<'a, str>>,
@@ -335,6 +341,59 @@ pub(crate) struct CocoAnnotation<'a> {
     pub(crate) score: Option<f64>,
     pub(crate) attributes: Option<AttributeObject>,
     pub(crate) extra: RawExtra<'a>,
+}
+
+/// A `bbox` as written: its first four values and how many there were
+/// (held without an allocation; only a box of four values is a box).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct BboxValues {
+    values: [f64; 4],
+    len: usize,
+}
+
+impl BboxValues {
+    /// The four values of `[x, y, w, h]`.
+    pub(crate) fn new(values: [f64; 4]) -> Self {
+        Self { values, len: 4 }
+    }
+
+    /// The values when there were four.
+    pub(crate) fn four(&self) -> Option<[f64; 4]> {
+        (self.len == 4).then_some(self.values)
+    }
+
+    /// How many values there were.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The values held (at most the first four).
+    pub(crate) fn values(&self) -> &[f64] {
+        self.values.get(..self.len.min(4)).unwrap_or_default()
+    }
+}
+
+impl<'de> Deserialize<'de> for BboxValues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = BboxValues;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of numbers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BboxValues, A::Error> {
+                let mut out = BboxValues::default();
+                while let Some(Float(v)) = seq.next_element()? {
+                    if let Some(slot) = out.values.get_mut(out.len) {
+                        *slot = v;
+                    }
+                    out.len = out.len.saturating_add(1);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_seq(V)
+    }
 }
 
 struct Crowd(Num);
@@ -384,7 +443,7 @@ impl<'de> Deserialize<'de> for CocoAnnotation<'de> {
                         "id" => out.id = Some(map.next_value()?),
                         "image_id" => out.image_id = Some(map.next_value()?),
                         "category_id" => out.category_id = Some(map.next_value()?),
-                        "bbox" => out.bbox = Some(floats(&mut map)?),
+                        "bbox" => out.bbox = Some(map.next_value()?),
                         "segmentation" => out.segmentation = map.next_value()?,
                         "area" => {
                             let r: &'de RawValue = map.next_value()?;
@@ -423,9 +482,13 @@ mod tests {
             "ignore": 0, "attributes": {"occluded": true, "pose": "up", "n": 3, "l": [1]}}"#;
         let a: CocoAnnotation<'_> = serde_json::from_slice(text).unwrap();
         assert_eq!(a.id, Some(Num::U(7)));
-        let bbox = a.bbox.unwrap();
+        let bbox = a.bbox.unwrap().four().unwrap();
         assert_eq!(bbox[..3], [1.0, 2.0, 3.5]);
         assert!(bbox[3].is_nan());
+        let six: CocoAnnotation<'_> =
+            serde_json::from_slice(br#"{"bbox": [1, 2, 3, 4, 5, 6]}"#).unwrap();
+        assert_eq!(six.bbox.unwrap().len(), 6);
+        assert_eq!(six.bbox.unwrap().four(), None);
         let Segmentation::Polygon { rings, odd } = a.segmentation else {
             panic!("polygon expected")
         };

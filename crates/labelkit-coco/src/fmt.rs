@@ -1,4 +1,4 @@
-//! Fast number printing for the writer.
+//! Fast number and string printing for the writer.
 //!
 //! [`Precision::Clean`] prints the [`Precision::Shortest`] form of the
 //! value [`labelkit_model::clean_number`] gives.
@@ -14,6 +14,37 @@
 //! [`Precision::write`].
 
 use labelkit_model::Precision;
+
+/// Appends `s` as a JSON string: quotes, backslashes and control
+/// characters escaped, everything else as it is.
+pub(crate) fn write_json_string(buf: &mut Vec<u8>, s: &str) {
+    buf.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        buf.extend_from_slice(&bytes[start..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            buf.extend_from_slice(b"\\u00");
+            buf.push(HEX[usize::from(b >> 4)]);
+            buf.push(HEX[usize::from(b & 15)]);
+        } else {
+            buf.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    buf.extend_from_slice(&bytes[start..]);
+    buf.push(b'"');
+}
 
 /// Appends the decimal digits of `v` (`itoa`).
 pub(crate) fn write_u64(out: &mut Vec<u8>, v: u64) {

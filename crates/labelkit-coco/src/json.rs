@@ -235,6 +235,182 @@ pub(crate) fn scan(text: &[u8]) -> Result<Layout<'_>, serde_json::Error> {
     Ok(layout)
 }
 
+/// The first pass without a parser: finds the spans of the elements by
+/// their brackets, as [`scan`] records them, at the cost of a look at each
+/// byte. It checks the structure around the elements (the top-level object
+/// or list, keys, colons, commas) and parses the values of the other
+/// top-level keys, but not the elements: the reader parses each element
+/// anyway, and [`crate::read`] goes back to [`scan`] when one of them is
+/// not JSON, so that the file is then refused (or patched) exactly as
+/// [`scan`] refuses it. `None` for anything this does not follow, which
+/// [`scan`] then judges.
+pub(crate) fn scan_structure(text: &[u8]) -> Option<Layout<'_>> {
+    let mut layout = Layout::default();
+    let (_, skipped) = skip_bom(text);
+    let mut at = Cursor { text, i: skipped };
+    match at.skip_space()? {
+        b'[' => {
+            layout.results = true;
+            at.i += 1;
+            at.elements(&mut layout.annotations)?;
+        }
+        b'{' => {
+            at.i += 1;
+            if at.skip_space()? == b'}' {
+                at.i += 1;
+            } else {
+                loop {
+                    if at.skip_space()? != b'"' {
+                        return None;
+                    }
+                    let start = at.i;
+                    let end = at.string_end()?;
+                    let raw = text.get(start..end)?;
+                    let key: Str<'_> = if raw.contains(&b'\\') {
+                        serde_json::from_slice(raw).ok()?
+                    } else {
+                        Str(Cow::Borrowed(
+                            std::str::from_utf8(raw.get(1..raw.len() - 1)?).ok()?,
+                        ))
+                    };
+                    at.i = end;
+                    if at.skip_space()? != b':' {
+                        return None;
+                    }
+                    at.i += 1;
+                    let list = match key.0.as_ref() {
+                        "images" => Some(&mut layout.images),
+                        "annotations" => Some(&mut layout.annotations),
+                        "categories" => Some(&mut layout.categories),
+                        _ => None,
+                    };
+                    if let Some(list) = list {
+                        if at.skip_space()? != b'[' {
+                            return None;
+                        }
+                        at.i += 1;
+                        at.elements(list)?;
+                    } else {
+                        let (start, end) = at.value()?;
+                        let raw: &RawValue = serde_json::from_slice(text.get(start..end)?).ok()?;
+                        layout.extras.push((key.0, raw));
+                    }
+                    match at.skip_space()? {
+                        b',' => at.i += 1,
+                        b'}' => {
+                            at.i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+        }
+        _ => return None,
+    }
+    // Nothing but white space after the value.
+    match at.skip_space() {
+        None => Some(layout),
+        Some(_) => None,
+    }
+}
+
+/// A position in the text of [`scan_structure`].
+struct Cursor<'t> {
+    text: &'t [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    /// Steps over JSON white space; the byte there, `None` at the end.
+    fn skip_space(&mut self) -> Option<u8> {
+        while let Some(&b) = self.text.get(self.i) {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
+            self.i += 1;
+        }
+        None
+    }
+
+    /// The end (after the closing quote) of the string starting here.
+    fn string_end(&self) -> Option<usize> {
+        let mut i = self.i + 1;
+        loop {
+            let p = memchr::memchr2(b'"', b'\\', self.text.get(i..)?)?;
+            if self.text.get(i + p) == Some(&b'\\') {
+                i += p + 2;
+            } else {
+                return Some(i + p + 1);
+            }
+        }
+    }
+
+    /// The range of the value starting here (after white space): a string,
+    /// a list or object to its matching bracket, else a scalar up to the
+    /// next delimiter. Its content is left to serde_json.
+    fn value(&mut self) -> Option<Range> {
+        let first = self.skip_space()?;
+        let start = self.i;
+        match first {
+            b'"' => self.i = self.string_end()?,
+            b'[' | b'{' => {
+                let mut depth = 0usize;
+                loop {
+                    let p = self
+                        .text
+                        .get(self.i..)?
+                        .iter()
+                        .position(|b| matches!(b, b'"' | b'[' | b']' | b'{' | b'}'))?;
+                    self.i += p;
+                    match self.text.get(self.i)? {
+                        b'"' => {
+                            self.i = self.string_end()?;
+                            continue;
+                        }
+                        b'[' | b'{' => depth += 1,
+                        _ => depth = depth.checked_sub(1)?,
+                    }
+                    self.i += 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+            }
+            _ => {
+                let p =
+                    self.text.get(self.i..)?.iter().position(|b| {
+                        matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+                    })?;
+                if p == 0 {
+                    return None;
+                }
+                self.i += p;
+            }
+        }
+        Some((start, self.i))
+    }
+
+    /// The elements of a list whose `[` is behind, to its `]`.
+    fn elements(&mut self, out: &mut Vec<Range>) -> Option<()> {
+        if self.skip_space()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            out.push(self.value()?);
+            match self.skip_space()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
 /// A copy of the input with Python's bare `NaN`, `Infinity` and `-Infinity`
 /// tokens replaced by `null`, and the map back to original offsets.
 #[derive(Debug, Default)]
@@ -313,77 +489,110 @@ pub(crate) struct DuplicateKey {
 /// Every repeated key of every object of `text`, a document `scan` has
 /// accepted. serde merges or overwrites repeated keys silently; JSON leaves
 /// their meaning open, so the reader reports them. One linear pass with an
-/// explicit stack (no recursion).
+/// explicit stack (no recursion), allocating nothing per object: the keys
+/// of the open objects share one list (borrowed from the text unless they
+/// have escapes), searched linearly while an object has few keys and
+/// through a hash map once it has many, so that the time stays linear.
 pub(crate) fn duplicate_keys(text: &[u8]) -> Vec<DuplicateKey> {
-    use std::collections::HashMap;
-    enum Frame {
-        Object {
-            keys: HashMap<String, usize>,
-            expect_key: bool,
-        },
+    /// Keys an object holds before its keys go into a map.
+    const LINEAR: usize = 16;
+    struct Object<'t> {
+        /// Where the object's keys start in `keys`.
+        from: usize,
+        expect_key: bool,
+        /// The object's keys, once it has more than `LINEAR`.
+        map: Option<rustc_hash::FxHashMap<std::borrow::Cow<'t, [u8]>, usize>>,
+    }
+    enum Frame<'t> {
+        Object(Object<'t>),
         Array,
     }
-    let mut stack: Vec<Frame> = Vec::new();
+    // (unescaped key, start of its first occurrence), of the open objects.
+    let mut keys: Vec<(std::borrow::Cow<'_, [u8]>, usize)> = Vec::new();
+    let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut found = Vec::new();
     let mut i = 0;
     while let Some(&b) = text.get(i) {
         match b {
-            b'{' => stack.push(Frame::Object {
-                keys: HashMap::new(),
+            b'{' => stack.push(Frame::Object(Object {
+                from: keys.len(),
                 expect_key: true,
-            }),
+                map: None,
+            })),
             b'[' => stack.push(Frame::Array),
             b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => {
-                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
-                    *expect_key = true;
+                if let Some(Frame::Object(o)) = stack.pop() {
+                    keys.truncate(o.from);
                 }
             }
-            b':' => {
-                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
-                    *expect_key = false;
+            b',' | b':' => {
+                if let Some(Frame::Object(o)) = stack.last_mut() {
+                    o.expect_key = b == b',';
                 }
             }
             b'"' => {
                 let start = i;
                 let mut escaped = false;
                 i += 1;
-                while let Some(&c) = text.get(i) {
-                    match c {
-                        b'\\' => {
+                // The closing quote: the first quote not escaped.
+                loop {
+                    match memchr::memchr2(b'"', b'\\', text.get(i..).unwrap_or_default()) {
+                        Some(p) if text.get(i + p) == Some(&b'\\') => {
                             escaped = true;
-                            i += 1;
+                            i += p + 2;
                         }
-                        b'"' => break,
-                        _ => {}
+                        Some(p) => {
+                            i += p;
+                            break;
+                        }
+                        None => {
+                            i = text.len();
+                            break;
+                        }
                     }
-                    i += 1;
                 }
                 let end = (i + 1).min(text.len());
-                if let Some(Frame::Object {
-                    keys,
-                    expect_key: true,
-                }) = stack.last_mut()
-                {
-                    let raw = text.get(start..end).unwrap_or_default();
-                    let key = if escaped {
-                        serde_json::from_slice::<String>(raw).unwrap_or_default()
-                    } else {
-                        String::from_utf8_lossy(
-                            raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default(),
-                        )
-                        .into_owned()
-                    };
-                    match keys.get(&key) {
-                        Some(&first) => found.push(DuplicateKey {
-                            range: (start, end),
-                            key,
-                            first,
-                        }),
-                        None => {
-                            keys.insert(key, start);
+                if let Some(Frame::Object(o)) = stack.last_mut() {
+                    if o.expect_key {
+                        let raw = text.get(start..end).unwrap_or_default();
+                        let key: std::borrow::Cow<'_, [u8]> = if escaped {
+                            std::borrow::Cow::Owned(
+                                serde_json::from_slice::<String>(raw)
+                                    .unwrap_or_default()
+                                    .into_bytes(),
+                            )
+                        } else {
+                            std::borrow::Cow::Borrowed(
+                                raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default(),
+                            )
+                        };
+                        let first = match &o.map {
+                            Some(map) => map.get(&key).copied(),
+                            None => keys
+                                .get(o.from..)
+                                .unwrap_or_default()
+                                .iter()
+                                .find(|(k, _)| *k == key)
+                                .map(|&(_, at)| at),
+                        };
+                        match first {
+                            Some(first) => found.push(DuplicateKey {
+                                range: (start, end),
+                                key: String::from_utf8_lossy(&key).into_owned(),
+                                first,
+                            }),
+                            None => {
+                                if let Some(map) = &mut o.map {
+                                    map.insert(key, start);
+                                } else if keys.len() - o.from >= LINEAR {
+                                    let mut map: rustc_hash::FxHashMap<_, _> =
+                                        keys.drain(o.from..).collect();
+                                    map.insert(key, start);
+                                    o.map = Some(map);
+                                } else {
+                                    keys.push((key, start));
+                                }
+                            }
                         }
                     }
                 }
@@ -487,6 +696,53 @@ mod tests {
     }
 
     #[test]
+    fn the_structure_found_by_brackets_is_the_one_serde_json_finds() {
+        let texts: [&[u8]; 6] = [
+            br#"{"info": {"a": [1, "]}"]}, "images": [{"id": 1}, {"id": 2, "s": "a\"}{"}], "annotations": [], "type": "x"}"#,
+            b"\xEF\xBB\xBF {\n \"images\" : [ {\"id\":1} , 7 ,\"s\"] ,\"images\":[[]],\"k\\u0041\": null }\n",
+            br#"[{"image_id": 1}, {"image_id": 2, "bbox": [1, 2, 3, 4]}]"#,
+            b"{}",
+            b"[]",
+            br#"{"categories": [{"id": 1, "name": "\u00e9"}], "annotations": [{}]}"#,
+        ];
+        for text in texts {
+            let fast = scan_structure(text).expect("structure found");
+            let full = scan(text).unwrap();
+            assert_eq!(fast.results, full.results);
+            assert_eq!(fast.images, full.images);
+            assert_eq!(fast.annotations, full.annotations);
+            assert_eq!(fast.categories, full.categories);
+            let pairs = |l: &Layout<'_>| {
+                l.extras
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.get().to_owned()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(pairs(&fast), pairs(&full));
+        }
+        // What it does not follow is left to serde_json.
+        for bad in [
+            &b""[..],
+            b"5",
+            b"{\"images\": 5}",
+            b"{\"images\": [1 2]}",
+            b"{\"images\": [1,]}",
+            b"{\"images\": []]",
+            b"{\"a\": 1 \"b\": 2}",
+            b"{\"a\": tru}",
+            b"{\"a\": 1} x",
+            b"{\"images\": [{\"id\": 1}",
+            b"{\"images\": [\"abc]}",
+        ] {
+            assert!(
+                scan_structure(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
     fn duplicate_keys_are_found_in_every_object() {
         let text = br#"{"images": [{"id": 1, "i\u0064": 2, "s": "{\"id\": 3}"}], "images": [], "x": {"a": [{"a": 1}], "a": 2}}"#;
         let dups = duplicate_keys(text);
@@ -495,6 +751,31 @@ mod tests {
         assert_eq!(&text[dups[0].range.0..dups[0].range.1], br#""i\u0064""#);
         assert_eq!(&text[dups[0].first..dups[0].first + 4], br#""id""#);
         assert!(duplicate_keys(br#"[{"a": 1}, {"a": 2}]"#).is_empty());
+    }
+
+    #[test]
+    fn duplicate_keys_of_objects_with_many_keys_and_nested_objects() {
+        // 40 keys (past the linear search), an inner object between them
+        // with its own keys, then k3 again and the inner key `a` again in
+        // the outer object.
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!("\"k{i}\": {i}, "));
+            if i == 20 {
+                text.push_str(r#""in": {"a": 1, "k3": 2, "a": 3}, "#);
+            }
+        }
+        text.push_str(r#""k3": 0, "a": 1, "k\u0033\u0039": 2}"#);
+        let dups = duplicate_keys(text.as_bytes());
+        let keys: Vec<&str> = dups.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, ["a", "k3", "k39"]);
+        let first = |d: &DuplicateKey| &text[d.first..d.first + 4];
+        assert_eq!(first(&dups[0]), r#""a":"#);
+        assert_eq!(first(&dups[1]), r#""k3""#);
+        assert_eq!(
+            &text[dups[2].range.0..dups[2].range.1],
+            r#""k\u0033\u0039""#
+        );
     }
 
     #[test]

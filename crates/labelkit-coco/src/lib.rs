@@ -25,10 +25,13 @@
 //!
 //! # What is kept
 //!
-//! Everything in the file: `info`, `licenses` and unknown top-level keys go
-//! to `dataset.info.extra`; unknown image keys (`license`, `coco_url`, ...)
-//! to `image.extra`; unknown category keys to `label.extra`; unknown
-//! annotation keys to the first shape's `extra`, all as raw JSON text. Ids
+//! Everything in the file. What the model has no field for is kept, typed,
+//! in the [`Kept`](labelkit_model::Kept) slot of its level (see
+//! [`CocoDatasetFields`], [`CocoImageFields`], [`CocoCategoryFields`],
+//! [`CocoAnnotationFields`]): `info`, `licenses` and unknown top-level keys
+//! in `dataset.info.kept`; unknown image keys (`license`, `coco_url`, ...)
+//! in `image.kept`; unknown category keys in `label.kept`; unknown
+//! annotation keys in the first shape's `kept`, all as raw JSON text. Ids
 //! are kept (64-bit). Category `keypoints` and the 1-based `skeleton` become
 //! a [`labelkit_model::KeypointSchema`] (0-based edges, left/right pairs
 //! inferred from the names). The non-standard `attributes` object becomes
@@ -57,12 +60,16 @@
 //!
 //! # Why two passes
 //!
-//! The first pass validates the document and notes where each element is
-//! (serde_json with `RawValue`, whose position in the input gives the span);
-//! the second parses each element from its own bytes, borrowing strings
-//! (annotations in parallel chunks, settled in file order). The
-//! order of the top-level keys then does not matter (categories may come
-//! last), and no more than one element is ever held as a parse tree.
+//! The first pass notes where each element is by following the brackets
+//! (checking the structure around the elements, not parsing them), while
+//! another thread looks for repeated keys; the second parses each element
+//! from its own bytes, borrowing strings (annotations in parallel chunks,
+//! settled in file order), so that every element is parsed once. A file
+//! whose elements are not all JSON is read again after serde_json's full
+//! pass, which refuses it at its line and column (or patches Python's
+//! `NaN`). The order of the top-level keys then does not matter
+//! (categories may come last), and no more than one element is ever held
+//! as a parse tree.
 //!
 //! # Mapping of a COCO annotation to model shapes
 //!
@@ -101,19 +108,26 @@
 //!   CVAT object drawn as one polygon per part) become one segmentation
 //!   with a part each, as Datumaro's COCO export merges them.
 //!
-//! Fields kept in the first shape's `extra` (raw JSON text):
+//! Fields kept in the first shape's [`CocoAnnotationFields`]:
 //! - unknown keys (`ignore`, `face_box`, ...), in file order;
-//! - `segmentation` when it is `[]` (declared, but no polygon);
-//! - `bbox` when `[x, y, w, h]` does not come back exactly from the box's
-//!   (or stated box's) corners in floating point (`x + w - x != w`), so the stored numbers are
-//!   written back as stored while the box is unchanged;
+//! - whether `segmentation` was `[]` (declared, but no polygon);
+//! - the width and height of `bbox` when `[x, y, w, h]` does not come back
+//!   exactly from the box's (or stated box's) corners in floating point
+//!   (`x + w - x != w`), so the stored numbers are written back as stored
+//!   while the box is unchanged;
 //! - `area` when it differs from the area computed from the geometry (the
 //!   segmentation's: shoelace sum of the polygon parts or the mask's pixel
-//!   count; else the box's), so a stored area is written back as stored;
+//!   count; else the box's), so a stored area is written back as stored
+//!   (its value, and its text only when that is not the value's shortest
+//!   form);
 //! - `num_keypoints` when it differs from the count of labelled points;
-//! - `coco.attributes`: `"no-occluded"` when the `attributes` object had no
-//!   `occluded` key, `"present"` when it held only `"occluded": false`, so
-//!   that the object is written back in the same form.
+//! - the [`AttributesForm`]: the `attributes` object had no `occluded` key,
+//!   or held only `"occluded": false`, so that the object is written back
+//!   in the same form.
+//!
+//! The writer also writes the unknown keys of a dataset's `extra` fields
+//! (valid JSON values, not named `cvat.*`, `yolo.*`, `coco.*` or
+//! `labelkit.*`); fields another format kept are counted as lost.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -123,7 +137,19 @@ use labelkit_diagnostics::output::{AtomicFile, OutputError};
 use labelkit_diagnostics::{Loaded, ParseError};
 use labelkit_model::{Dataset, Precision, WriteReport};
 
+pub use fields::{
+    AttributesForm, CocoAnnotationFields, CocoCategoryFields, CocoDatasetFields, CocoImageFields,
+    RawFields, StatedNumber,
+};
+
+/// Maps and sets keyed by integer ids, hashed with `rustc-hash`'s Fx
+/// hasher: a multiply and a rotate per id, several times cheaper than
+/// SipHash over 860k ids.
+pub(crate) type IdMap<K, V> = rustc_hash::FxHashMap<K, V>;
+pub(crate) type IdSet<K> = rustc_hash::FxHashSet<K>;
+
 mod elements;
+mod fields;
 mod fmt;
 mod json;
 mod model;

@@ -9,43 +9,59 @@ use std::borrow::Cow;
 use labelkit_model::geometry::CocoBox;
 use labelkit_model::rle::MaskEncoding;
 use labelkit_model::{
-    Annotation, AnnotationId, BoxGeom, Extra, Geometry, GroupId, ImageId, Keypoint, KeypointSchema,
+    Annotation, AnnotationId, BoxGeom, Geometry, GroupId, ImageId, Kept, Keypoint, KeypointSchema,
     Keypoints, Label, LabelId, Mask, Polygon, Visibility,
 };
 
 use crate::elements::{CocoAnnotation, CocoCategory, RawExtra, Segmentation, Skeleton};
+use crate::fields::{
+    AttributesForm, CocoAnnotationFields, CocoCategoryFields, CocoDatasetFields, CocoImageFields,
+    RawFields, StatedNumber,
+};
 
-/// Extra key of the marker recording the form of the `attributes` object.
-pub(crate) const ATTRIBUTES_MARKER: &str = "coco.attributes";
+/// The kept fields of a dataset's other top-level keys.
+pub(crate) fn dataset_kept<K: AsRef<str>, V: AsRef<str>>(
+    keys: impl IntoIterator<Item = (K, V)>,
+) -> Kept {
+    RawFields::from_pairs(keys)
+        .map_or_else(Kept::new, |keys| Kept::with(CocoDatasetFields::new(keys)))
+}
 
-pub(crate) fn owned_extra(extra: RawExtra<'_>) -> Extra {
-    extra
-        .into_iter()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// The kept fields of an image's other keys.
+pub(crate) fn image_kept(extra: &RawExtra<'_>) -> Kept {
+    RawFields::from_pairs(extra.iter().map(|(k, v)| (k, v)))
+        .map_or_else(Kept::new, |keys| Kept::with(CocoImageFields::new(keys)))
 }
 
 /// The label of a category, given its resolved id and name.
 pub(crate) fn label_from(cat: CocoCategory<'_>, id: i64, name: String) -> Label {
-    let mut extra = owned_extra(cat.extra);
+    let mut kept = CocoCategoryFields {
+        keys: RawFields::from_pairs(cat.extra.iter().map(|(k, v)| (k, v))),
+        skeleton: None,
+    };
     let keypoints = if cat.keypoints.is_some() || cat.skeleton.is_some() {
         let names = cat.keypoints.unwrap_or_default();
         let mut schema = KeypointSchema::from_names(names.into_iter().map(Cow::into_owned));
         match cat.skeleton {
             Some(Skeleton::Edges(edges)) => schema.edges = edges,
-            Some(Skeleton::Raw(raw)) => extra.push(("skeleton".to_owned(), raw.into_owned())),
+            Some(Skeleton::Raw(raw)) => kept.skeleton = Some(raw.trim().into()),
             None => {}
         }
         Some(schema)
     } else {
         None
     };
+    let kept = if kept == CocoCategoryFields::default() {
+        Kept::new()
+    } else {
+        Kept::with(kept)
+    };
     Label {
         name,
         source_id: Some(id),
         supercategory: cat.supercategory.map(Cow::into_owned),
         keypoints,
-        extra,
+        kept,
         ..Label::default()
     }
 }
@@ -83,43 +99,18 @@ pub(crate) fn same_box(a: CocoBox, b: CocoBox) -> bool {
     eq(a.x, b.x) && eq(a.y, b.y) && eq(a.w, b.w) && eq(a.h, b.h)
 }
 
-/// A COCO box as JSON text, each number printed so it reads back the same.
-pub(crate) fn bbox_text(b: CocoBox) -> String {
-    let mut s = String::from("[");
-    for (i, v) in [b.x, b.y, b.w, b.h].into_iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        if v.is_finite() {
-            labelkit_model::Precision::Shortest.write(&mut s, v);
-        } else {
-            s.push_str("null");
-        }
-    }
-    s.push(']');
-    s
-}
-
-/// The stored box of a `bbox` marker, if it is the one `geometry` was read
-/// from.
-pub(crate) fn stored_box(marker: &str, geometry: &BoxGeom) -> Option<CocoBox> {
-    let v: Vec<crate::json::Float> = serde_json::from_str(marker).ok()?;
-    let [x, y, w, h] = v.as_slice() else {
-        return None;
+/// The box written for `geometry` when it was read from a `bbox` whose
+/// width and height were `size`: that `bbox` if it gives `geometry` back.
+pub(crate) fn stated_box(size: [f64; 2], geometry: &BoxGeom) -> Option<CocoBox> {
+    let stated = CocoBox {
+        x: geometry.x_min,
+        y: geometry.y_min,
+        w: size[0],
+        h: size[1],
     };
-    let stored = CocoBox {
-        x: x.0,
-        y: y.0,
-        w: w.0,
-        h: h.0,
-    };
-    let back = BoxGeom::from(stored);
+    let back = BoxGeom::from(stated);
     let eq = |a: f64, b: f64| a.to_bits() == b.to_bits() || a == b;
-    (eq(back.x_min, geometry.x_min)
-        && eq(back.y_min, geometry.y_min)
-        && eq(back.x_max, geometry.x_max)
-        && eq(back.y_max, geometry.y_max))
-    .then_some(stored)
+    (eq(back.x_max, geometry.x_max) && eq(back.y_max, geometry.y_max)).then_some(stated)
 }
 
 /// Drops `num_keypoints: 0` from an annotation without `keypoints` in a
@@ -207,31 +198,31 @@ pub(crate) fn convert(
 ) -> Noticed {
     let mut noticed = Noticed::default();
     let crowd = ann.iscrowd.is_some_and(|n| n.as_f64() != 0.0);
-    let mut extra = owned_extra(ann.extra);
-    let mut attributes_marker = None;
+    let mut kept = CocoAnnotationFields::default();
+    if !ann.extra.is_empty() {
+        kept.set_unknown(RawFields::from_pairs(ann.extra.iter().map(|(k, v)| (k, v))));
+    }
     let (occluded, attributes) = match ann.attributes {
         Some(obj) => {
-            attributes_marker = match obj.occluded {
-                None => Some("\"no-occluded\""),
-                Some(false) if obj.attributes.is_empty() => Some("\"present\""),
-                Some(_) => None,
-            };
+            match obj.occluded {
+                None => kept.set_attributes_form(AttributesForm::NoOccluded),
+                Some(false) if obj.attributes.is_empty() => {
+                    kept.set_attributes_form(AttributesForm::Present);
+                }
+                Some(_) => {}
+            }
             (obj.occluded.unwrap_or(false), obj.attributes)
         }
         None => (false, labelkit_model::Attributes::new()),
     };
 
-    let mut bbox_marker = None;
-    let bbox = ann.bbox.as_deref().and_then(|b| match *b {
-        [x, y, w, h] => {
-            let stored = CocoBox { x, y, w, h };
-            let geometry = BoxGeom::from(stored);
-            if !same_box(CocoBox::from(geometry), stored) {
-                bbox_marker = Some(bbox_text(stored));
-            }
-            Some(geometry)
+    let bbox = ann.bbox.and_then(|b| b.four()).map(|[x, y, w, h]| {
+        let stored = CocoBox { x, y, w, h };
+        let geometry = BoxGeom::from(stored);
+        if !same_box(CocoBox::from(geometry), stored) {
+            kept.bbox_size = Some([w, h]);
         }
-        _ => None,
+        geometry
     });
     let seg = match ann.segmentation {
         Segmentation::Polygon { rings, .. } => Some(Geometry::Polygon(Polygon { rings })),
@@ -247,7 +238,7 @@ pub(crate) fn convert(
             },
         })),
         Segmentation::Empty => {
-            extra.push(("segmentation".to_owned(), "[]".to_owned()));
+            kept.set_empty_segmentation(true);
             None
         }
         Segmentation::Absent => None,
@@ -272,20 +263,14 @@ pub(crate) fn convert(
     let area = computed_area(seg.as_ref(), bbox.as_ref());
     if let Some(stored) = ann.area {
         if stored.trim().parse::<f64>().ok() != Some(area) {
-            extra.push(("area".to_owned(), stored.into_owned()));
+            kept.area = Some(StatedNumber::from_text(&stored));
         }
     }
     if let Some(stored) = ann.num_keypoints {
         let counted = keypoints.as_ref().map(|k| k.num_labelled() as u64);
         if counted.is_none() || stored.trim().parse::<u64>().ok() != counted {
-            extra.push(("num_keypoints".to_owned(), stored.into_owned()));
+            kept.set_num_keypoints(Some(StatedNumber::from_text(&stored)));
         }
-    }
-    if let Some(text) = bbox_marker {
-        extra.push(("bbox".to_owned(), text));
-    }
-    if let Some(m) = attributes_marker {
-        extra.push((ATTRIBUTES_MARKER.to_owned(), m.to_owned()));
     }
 
     // One object: the segmentation is its geometry and keeps the stated
@@ -295,18 +280,16 @@ pub(crate) fn convert(
         Some(seg) => (Some(seg), bbox),
         None => (bbox.map(Geometry::Box), None),
     };
-    let shapes: Vec<(Geometry, Option<BoxGeom>)> = primary
-        .map(|g| (g, stated))
-        .into_iter()
-        .chain(keypoints.map(|k| (Geometry::Keypoints(k), None)))
-        .collect();
-    noticed.members = shapes.len();
-    if shapes.is_empty() {
-        return noticed;
-    }
-    let group = (shapes.len() > 1).then_some(GroupId(id));
-    let mut extra = Some(extra);
-    for (geometry, bbox) in shapes {
+    let keypoints = keypoints.map(|k| (Geometry::Keypoints(k), None));
+    let (first, second) = match primary {
+        Some(g) => (Some((g, stated)), keypoints),
+        None => (keypoints, None),
+    };
+    noticed.members = usize::from(first.is_some()) + usize::from(second.is_some());
+    let group = second.is_some().then_some(GroupId(id));
+    let mut kept = (!kept.is_empty()).then(|| Kept::with(kept));
+    let mut attributes = Some(attributes);
+    for (i, (geometry, bbox)) in first.into_iter().chain(second).enumerate() {
         noticed.non_finite |= !geometry.is_finite()
             || bbox.is_some_and(|b| {
                 ![b.x_min, b.y_min, b.x_max, b.y_max]
@@ -319,7 +302,12 @@ pub(crate) fn convert(
             label,
             geometry,
             bbox,
-            attributes: attributes.clone(),
+            // The last shape takes the attributes, the others a copy.
+            attributes: if i + 1 == noticed.members {
+                attributes.take().unwrap_or_default()
+            } else {
+                attributes.clone().unwrap_or_default()
+            },
             occluded,
             z_order: 0,
             group,
@@ -328,8 +316,8 @@ pub(crate) fn convert(
             crowd,
             track: None,
             stated_corners: None,
-            extra: extra.take().unwrap_or_default(),
-            kept: labelkit_model::Kept::default(),
+            extra: labelkit_model::Extra::new(),
+            kept: kept.take().unwrap_or_default(),
         });
     }
     noticed

@@ -1,8 +1,12 @@
 //! The reader: two passes over the bytes.
 //!
-//! 1. [`json::scan`] validates the document and records the byte range of
-//!    every image, annotation and category, and the raw text of the other
-//!    top-level keys. It allocates nothing per element but the range.
+//! 1. [`json::scan_structure`] records the byte range of every image,
+//!    annotation and category by their brackets, and the raw text of the
+//!    other top-level keys; meanwhile [`json::duplicate_keys`] looks for
+//!    repeated keys. It allocates nothing per element but the range. When
+//!    it cannot follow the file, or an element turns out not to be JSON,
+//!    [`json::scan`] (serde_json over the whole document) takes its place
+//!    and refuses the file with its position, or patches Python's `NaN`.
 //! 2. Categories, then images, then annotations are parsed from their ranges
 //!    (so their order in the file does not matter), borrowing strings from
 //!    the input, and converted to the model as they come. Annotations are
@@ -22,13 +26,7 @@ use rayon::prelude::*;
 use crate::elements::{CocoAnnotation, CocoCategory, CocoImage, Segmentation};
 use crate::json::{self, Num, Patched, Range};
 use crate::model::{convert, label_from, AnnotationSink, Noticed};
-use crate::{Error, ReadOptions};
-
-/// Maps and sets keyed by integer ids, hashed with `rustc-hash`'s Fx
-/// hasher: a multiply and a rotate per id, several times cheaper than
-/// SipHash over 860k ids.
-pub(crate) type IdMap<K, V> = rustc_hash::FxHashMap<K, V>;
-pub(crate) type IdSet<K> = rustc_hash::FxHashSet<K>;
+use crate::{Error, IdMap, IdSet, ReadOptions};
 
 fn parse_error(
     path: &Path,
@@ -70,6 +68,20 @@ fn subset_of_file_name(path: &Path) -> Option<String> {
 }
 
 pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
+    // The structure is found by the brackets while the repeated keys are
+    // searched for on the other thread; the elements are parsed once, by
+    // the reader. A file that does not follow that path (one whose
+    // elements are not all JSON) is read again after serde_json's first
+    // pass, which refuses it with its position or patches Python's NaN.
+    let (layout, duplicates) = rayon::join(
+        || json::scan_structure(bytes),
+        || json::duplicate_keys(bytes),
+    );
+    if let Some(layout) = layout {
+        if let Some(reader) = Reader::read(bytes, None, &layout, duplicates, options, true) {
+            return Ok(reader.finish(path, bytes));
+        }
+    }
     let first = json::scan(bytes);
     let patched = match &first {
         Ok(_) => None,
@@ -85,70 +97,100 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
         }
         (Err(e), None) => return Err(parse_error(path, bytes, None, &e)),
     };
-    let patched = patched.as_ref();
-    let mut reader = Reader {
-        text,
-        patched,
-        file: FileId(0),
-        options,
-        issues: Vec::new(),
-        dataset: Dataset::new(),
-        spans: SpanTable::new(),
-        labels_by_id: IdMap::default(),
-        schema_len: Vec::new(),
-        images: IdMap::default(),
-    };
-    reader.dataset.info.source_format = Some("coco".to_owned());
-    for dup in json::duplicate_keys(text) {
-        reader
-            .issue(
-                ReadIssue::Unsupported,
-                dup.range,
-                format!(
-                    "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
-                 open and readers disagree on which value counts; keep one",
-                    dup.key
-                ),
-            )
-            .skipped = true;
+    let duplicates = json::duplicate_keys(text);
+    let reader = Reader::read(text, patched.as_ref(), &layout, duplicates, options, false);
+    // Not strict: every element is read, as JSON or as an issue.
+    Ok(reader
+        .unwrap_or_else(|| unreachable!("a lenient read always ends"))
+        .finish(path, bytes))
+}
+
+impl<'t, 'o> Reader<'t, 'o> {
+    /// Reads the elements of `layout` from `text`. `strict`: `None` when
+    /// an element is not JSON (serde_json's first pass did not check it).
+    fn read(
+        text: &'t [u8],
+        patched: Option<&'t Patched>,
+        layout: &json::Layout<'t>,
+        duplicates: Vec<json::DuplicateKey>,
+        options: &'o ReadOptions,
+        strict: bool,
+    ) -> Option<Self> {
+        let mut reader = Reader {
+            text,
+            patched,
+            file: FileId(0),
+            options,
+            issues: Vec::new(),
+            dataset: Dataset::new(),
+            spans: SpanTable::new(),
+            labels_by_id: IdMap::default(),
+            schema_len: Vec::new(),
+            images: IdMap::default(),
+            strict,
+            not_json: false,
+        };
+        reader.dataset.info.source_format = Some("coco".to_owned());
+        for dup in duplicates {
+            reader
+                .issue(
+                    ReadIssue::Unsupported,
+                    dup.range,
+                    format!(
+                        "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
+                     open and readers disagree on which value counts; keep one",
+                        dup.key
+                    ),
+                )
+                .skipped = true;
+        }
+        reader.categories(&layout.categories);
+        if reader.not_json {
+            return None;
+        }
+        reader.images(&layout.images);
+        if reader.not_json {
+            return None;
+        }
+        reader.annotations(&layout.annotations, layout.results);
+        if reader.not_json {
+            return None;
+        }
+        reader.dataset.info.kept =
+            crate::model::dataset_kept(layout.extras.iter().map(|(k, raw)| (k, raw.get())));
+        Some(reader)
     }
-    reader.categories(&layout.categories);
-    reader.images(&layout.images);
-    reader.annotations(&layout.annotations, layout.results);
-    for (key, raw) in &layout.extras {
-        reader
-            .dataset
-            .info
-            .extra
-            .push((key.to_string(), raw.get().to_owned()));
-    }
-    let Reader {
-        mut dataset,
-        mut spans,
-        issues,
-        ..
-    } = reader;
-    if let Some(subset) = subset_of_file_name(path) {
-        for image in &mut dataset.images {
-            image.subset.get_or_insert_with(|| subset.clone());
+
+    /// The loaded dataset of file `path` with contents `bytes`.
+    fn finish(self, path: &Path, bytes: &[u8]) -> Loaded {
+        let Reader {
+            mut dataset,
+            mut spans,
+            issues,
+            ..
+        } = self;
+        if let Some(subset) = subset_of_file_name(path) {
+            for image in &mut dataset.images {
+                image.subset.get_or_insert_with(|| subset.clone());
+            }
+        }
+        let mut sources = SourceMap::new();
+        // A file on disk is read again only if a diagnostic needs its text.
+        let file = if path.is_file() {
+            SourceFile::lazy(path)
+        } else {
+            SourceFile::with_text(path, bytes)
+        };
+        let id = sources.add(file);
+        spans.dataset_file = Some(id);
+        Loaded {
+            dataset,
+            spans,
+            sources,
+            issues,
+            ..Loaded::default()
         }
     }
-    let mut sources = SourceMap::new();
-    // A file on disk is read again only if a diagnostic needs its text.
-    let file = if path.is_file() {
-        SourceFile::lazy(path)
-    } else {
-        SourceFile::with_text(path, bytes)
-    };
-    let id = sources.add(file);
-    spans.dataset_file = Some(id);
-    Ok(Loaded {
-        dataset,
-        spans,
-        sources,
-        issues,
-        ..Loaded::default()
-    })
 }
 
 struct Reader<'t, 'o> {
@@ -164,6 +206,11 @@ struct Reader<'t, 'o> {
     schema_len: Vec<usize>,
     /// Image id -> position.
     images: IdMap<u64, usize>,
+    /// The elements were not checked by serde_json's first pass: one that
+    /// is not JSON ends the read (sets `not_json`), for the caller to go
+    /// back to that pass.
+    strict: bool,
+    not_json: bool,
 }
 
 impl<'t> Reader<'t, '_> {
@@ -201,6 +248,10 @@ impl<'t> Reader<'t, '_> {
         let slice = self.text.get(range.0..range.1)?;
         match serde_json::from_slice::<T>(slice) {
             Ok(v) => Some(v),
+            Err(e) if self.strict && not_json(&e) => {
+                self.not_json = true;
+                None
+            }
             Err(e) => {
                 let (offset, message) = json::error_offset(slice, &e);
                 let at = (range.0 + offset, (range.0 + offset + 1).min(range.1));
@@ -334,7 +385,7 @@ impl<'t> Reader<'t, '_> {
                 file_name,
                 width,
                 height,
-                extra: crate::model::owned_extra(img.extra),
+                kept: crate::model::image_kept(&img.extra),
                 ..Image::default()
             });
             let span = self.source(range);
@@ -379,6 +430,9 @@ impl<'t> Reader<'t, '_> {
                     self.spans.annotations.reserve(sink.annotations.capacity());
                 }
                 self.settle(part, results, &mut sink, &mut seen);
+                if self.not_json {
+                    return;
+                }
             }
             next = end;
         }
@@ -409,6 +463,7 @@ impl<'t> Reader<'t, '_> {
                         outcome: Outcome::Malformed {
                             at,
                             message: format!("annotation skipped: {message}"),
+                            not_json: not_json(&e),
                         },
                     });
                     continue;
@@ -478,7 +533,11 @@ impl<'t> Reader<'t, '_> {
         for item in part.items {
             let range = item.range;
             let (id, image_id, category_id, known, problems, noticed) = match item.outcome {
-                Outcome::Malformed { at, message } => {
+                Outcome::Malformed { not_json: true, .. } if self.strict => {
+                    self.not_json = true;
+                    return;
+                }
+                Outcome::Malformed { at, message, .. } => {
                     self.issue(ReadIssue::MalformedValue, at, message).skipped = true;
                     continue;
                 }
@@ -634,7 +693,15 @@ impl<'t> Reader<'t, '_> {
         // The flag: input left out of the dataset (values ignored).
         let mut problems: Vec<(ReadIssue, String, bool)> = Vec::new();
         if let Some(b) = &ann.bbox {
-            if b.len() != 4 {
+            if let Some([_, _, w, h]) = b.four() {
+                if w < 0.0 || h < 0.0 {
+                    problems.push((
+                        ReadIssue::MalformedValue,
+                        format!("bbox has a negative width or height ({w}, {h})"),
+                        false,
+                    ));
+                }
+            } else {
                 problems.push((
                     ReadIssue::WrongValueCount,
                     format!(
@@ -642,12 +709,6 @@ impl<'t> Reader<'t, '_> {
                         b.len()
                     ),
                     true,
-                ));
-            } else if b[2] < 0.0 || b[3] < 0.0 {
-                problems.push((
-                    ReadIssue::MalformedValue,
-                    format!("bbox has a negative width or height ({}, {})", b[2], b[3]),
-                    false,
                 ));
             }
         }
@@ -719,6 +780,15 @@ impl<'t> Reader<'t, '_> {
     }
 }
 
+/// Whether a parse error says the text is not JSON (rather than JSON of
+/// another shape).
+fn not_json(e: &serde_json::Error) -> bool {
+    matches!(
+        e.classify(),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+    )
+}
+
 /// Annotations parsed per parallel task.
 const CHUNK: usize = 1024;
 
@@ -737,8 +807,13 @@ struct Item {
 }
 
 enum Outcome {
-    /// Not an annotation object: reported at `at`.
-    Malformed { at: Range, message: String },
+    /// Not an annotation object: reported at `at`; `not_json`: not JSON
+    /// at all.
+    Malformed {
+        at: Range,
+        message: String,
+        not_json: bool,
+    },
     Parsed {
         id: Option<Option<u64>>,
         image_id: Option<u64>,

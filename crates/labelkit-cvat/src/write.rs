@@ -622,6 +622,7 @@ fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
     if a.track.is_some() {
         report.lose_one("links of shapes to the track they were expanded from");
     }
+    // Fields another format kept (COCO's stated area, ...).
     let other_format = !a.kept.is_empty() && a.kept.get::<CvatShape>().is_none();
     if !a.extra.is_empty() || other_format {
         report.lose_one("format-specific fields of annotations");

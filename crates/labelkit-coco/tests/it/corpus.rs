@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use labelkit_coco::{CocoAnnotationFields, CocoCategoryFields, CocoDatasetFields};
 use labelkit_model::rle::{CocoCounts, MaskEncoding};
 use labelkit_model::{BoxGeom, Dataset, Geometry, Visibility};
 
@@ -337,15 +338,14 @@ fn keypoint_facts(ds: &Dataset) -> (BTreeMap<String, (usize, usize)>, usize, [us
         .map(|l| {
             let s = l.keypoints.as_ref().expect("keypoint category");
             let edges = s.edges.len()
-                + l.extra
-                    .iter()
-                    .filter(|(k, _)| k == "skeleton")
-                    .map(|(_, v)| {
+                + l.kept
+                    .get::<CocoCategoryFields>()
+                    .and_then(|k| k.skeleton.as_deref())
+                    .map_or(0, |v| {
                         serde_json::from_str::<Vec<serde_json::Value>>(v)
                             .unwrap()
                             .len()
-                    })
-                    .sum::<usize>();
+                    });
             (l.name.clone(), (s.names.len(), edges))
         })
         .collect();
@@ -487,8 +487,8 @@ fn extra_value_checks() {
         Some(BoxGeom::from_xyxy(0.0, 0.0, 2.0, 10.0))
     );
     assert!(shapes.iter().all(|a| a.crowd));
-    // The stored area equals the mask's pixel count, so no marker is kept.
-    assert!(shapes[0].extra.iter().all(|(k, _)| k != "area"));
+    // The stored area equals the mask's pixel count, so it is not kept.
+    assert!(shapes[0].kept.is_empty());
     // The non-standard attributes object.
     let first = object(&ds, 1);
     assert_eq!(
@@ -553,17 +553,13 @@ fn extra_value_checks() {
     let ids: Vec<u64> = ds.images.iter().map(|i| i.id.0).collect();
     assert_eq!(ids.iter().min(), Some(&20_180_000_001));
     assert_eq!(ids.iter().max(), Some(&20_180_000_100));
-    assert_eq!(
-        ds.info
-            .extra
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect::<Vec<_>>(),
-        vec!["type"]
-    );
-    assert!(primaries(&ds)
-        .iter()
-        .all(|a| a.extra.iter().any(|(k, _)| k == "ignore")));
+    let top = ds.info.kept.get::<CocoDatasetFields>().unwrap();
+    assert_eq!(top.keys.as_json(), r#"{"type":"instances"}"#);
+    assert!(primaries(&ds).iter().all(|a| a
+        .kept
+        .get::<CocoAnnotationFields>()
+        .and_then(|k| k.unknown()?.get("ignore"))
+        == Some("0")));
 
     // A 4-part polygon and all-zero keypoints.
     let ds = read("mmpose/tests/data/coco/test_coco.json").dataset;

@@ -41,6 +41,58 @@ fn a_top_level_of_the_wrong_type_is_an_error_at_its_position() {
     assert_eq!((line, column), (1, 22));
 }
 
+/// The elements are found by their brackets and parsed once; a document
+/// whose elements are not all JSON, or whose structure around them is off,
+/// is refused as serde_json's full pass refuses it, at the same place.
+#[test]
+fn syntax_errors_inside_and_between_elements_are_errors_at_their_position() {
+    let ok = r#"{"images": [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}],
+ "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 2, 2]}],
+ "categories": [{"id": 1, "name": "p"}]}"#;
+    assert_eq!(read_text(ok).unwrap().dataset.annotations.len(), 1);
+    // Each case: the text, where the error is (the start of a needle,
+    // plus an offset), and what the message says.
+    for (bad, needle, plus, what) in [
+        // A list with a trailing comma inside an annotation.
+        (
+            ok.replace("[0, 0, 2, 2]", "[0, 0, 2, 2,]"),
+            ",]",
+            1,
+            "expected value",
+        ),
+        // A bare word inside an image.
+        (
+            ok.replace("\"a.jpg\"", "a.jpg"),
+            "a.jpg",
+            0,
+            "expected value",
+        ),
+        // No comma between two annotations.
+        (
+            ok.replace("2]}]", "2]} {\"id\": 2}]"),
+            " {\"id\": 2}",
+            1,
+            "expected `,` or `]`",
+        ),
+        // A trailing comma after the last category.
+        (
+            ok.replace("\"p\"}]", "\"p\"},]"),
+            "},]",
+            2,
+            "trailing comma",
+        ),
+        // Something after the document.
+        (format!("{ok} x"), " x", 1, "trailing characters"),
+    ] {
+        let at = bad.find(needle).unwrap() + plus;
+        let line = bad[..at].matches('\n').count() + 1;
+        let column = at - bad[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+        let (l, c, message) = parse_error(&bad);
+        assert_eq!((l as usize, c as usize), (line, column), "{bad}: {message}");
+        assert!(message.contains(what), "{bad}: {message}");
+    }
+}
+
 #[test]
 fn problems_inside_elements_are_issues_with_positions_and_the_read_goes_on() {
     let text = r#"{

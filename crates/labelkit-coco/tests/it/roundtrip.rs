@@ -997,3 +997,98 @@ fn a_coco_source_keeps_its_category_ids() {
     assert_eq!(report.count(ZERO_RENUMBERED), 1);
     assert_eq!(report.losses().count(), 2, "{report}");
 }
+
+/// What the model has no field for is kept typed in the `kept` slots and
+/// written back as read, byte for byte: top-level and image keys, a
+/// category's unknown keys and a skeleton that is not 1-based pairs, and of
+/// an annotation the stated `area` (`12.0`: text kept, not its shortest
+/// form; `2.5`: only the value), a `bbox` whose size the corners do not
+/// give back, `num_keypoints`, `segmentation: []`, the `attributes` form and
+/// unknown keys. A dataset from another source keeps nothing.
+#[test]
+fn kept_fields_are_typed_and_written_back_as_read() {
+    use labelkit_coco::{
+        AttributesForm, CocoAnnotationFields, CocoCategoryFields, CocoDatasetFields,
+        CocoImageFields, StatedNumber,
+    };
+    let text = concat!(
+        "{\n\"info\":{\"year\": 2017},\n\"licenses\":[{\"id\":1}],\n\"images\":[\n",
+        "{\"id\":1,\"width\":10,\"height\":10,\"file_name\":\"a.jpg\",\"license\":1,\"coco_url\":\"http://x/a.jpg\"}\n],\n",
+        "\"annotations\":[\n",
+        "{\"id\":1,\"image_id\":1,\"category_id\":1,\"segmentation\":[],\"area\":12.0,\"bbox\":[0.1,0,0.2,3],\"iscrowd\":0,\"keypoints\":[1,1,2],\"num_keypoints\":7,\"ignore\":0,\"face\":[1, 2]},\n",
+        "{\"id\":2,\"image_id\":1,\"category_id\":1,\"segmentation\":[[0,0,2,0,2,2]],\"area\":2.5,\"bbox\":[0,0,2,2],\"iscrowd\":0,\"keypoints\":[0,0,0],\"num_keypoints\":0,\"attributes\":{\"pose\":\"up\"}},\n",
+        "{\"id\":3,\"image_id\":1,\"category_id\":1,\"segmentation\":[],\"area\":4,\"bbox\":[0,0,2,2],\"iscrowd\":0,\"keypoints\":[0,0,0],\"num_keypoints\":0,\"attributes\":{\"occluded\":false}}\n",
+        "],\n\"categories\":[\n",
+        "{\"id\":1,\"name\":\"p\",\"keypoints\":[\"nose\"],\"skeleton\":[[0,1]],\"color\":\"red\"}\n]}\n",
+    );
+    let loaded = read_bytes(
+        Path::new("k.json"),
+        text.as_bytes(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let d = &loaded.dataset;
+    let top = d.info.kept.get::<CocoDatasetFields>().unwrap();
+    assert_eq!(
+        top.keys.as_json(),
+        r#"{"info":{"year": 2017},"licenses":[{"id":1}]}"#
+    );
+    let image = d.images[0].kept.get::<CocoImageFields>().unwrap();
+    assert_eq!(image.keys.get("coco_url"), Some("\"http://x/a.jpg\""));
+    let cat = d.labels.labels[0].kept.get::<CocoCategoryFields>().unwrap();
+    assert_eq!(cat.skeleton.as_deref(), Some("[[0,1]]"));
+    assert_eq!(cat.keys.as_ref().unwrap().get("color"), Some("\"red\""));
+    let fields = |id: u64| {
+        object(d, id)[0]
+            .kept
+            .get::<CocoAnnotationFields>()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let first = fields(1);
+    assert_eq!(first.area, Some(StatedNumber::Text("12.0".into())));
+    assert_eq!(first.bbox_size, Some([0.2, 3.0]));
+    assert_eq!(first.num_keypoints().map(StatedNumber::value), Some(7.0));
+    assert!(first.empty_segmentation());
+    assert_eq!(
+        first.unknown().unwrap().as_json(),
+        r#"{"ignore":0,"face":[1, 2]}"#
+    );
+    let second = fields(2);
+    assert_eq!(second.area, Some(StatedNumber::Value(2.5)));
+    assert_eq!(second.attributes_form(), AttributesForm::NoOccluded);
+    assert!(second.unknown().is_none() && second.bbox_size.is_none());
+    // Area 4 is the box's: nothing kept but the form of `attributes`.
+    let third = fields(3);
+    assert_eq!(third.area, None);
+    assert_eq!(third.attributes_form(), AttributesForm::Present);
+    // The keypoints shapes keep nothing.
+    assert!(d
+        .annotations
+        .iter()
+        .filter(|a| matches!(a.geometry, Geometry::Keypoints(_)))
+        .all(|a| a.kept.is_empty()));
+
+    let (out, report) = write(d, &WriteOptions::default());
+    assert_eq!(String::from_utf8(out).unwrap(), text);
+    assert!(report.is_lossless(), "{report:?}");
+    assert_eq!(project(d), d.clone());
+
+    // The same objects made in the model, with nothing kept, write none
+    // of it.
+    let mut plain = d.clone();
+    plain.info.kept.clear();
+    for a in &mut plain.annotations {
+        a.kept.clear();
+    }
+    let (out, _) = write(&plain, &WriteOptions::default());
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        !out.contains("\"info\"") && !out.contains("\"ignore\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"area\":0.6,") && out.contains("\"num_keypoints\":1}"),
+        "{out}"
+    );
+}

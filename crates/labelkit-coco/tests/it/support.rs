@@ -66,9 +66,9 @@ pub(crate) fn segmentation_kinds(ds: &Dataset) -> BTreeMap<String, usize> {
                 _ => None,
             })
             .unwrap_or_else(|| {
-                if p.extra
-                    .iter()
-                    .any(|(k, v)| k == "segmentation" && v == "[]")
+                if p.kept
+                    .get::<labelkit_coco::CocoAnnotationFields>()
+                    .is_some_and(labelkit_coco::CocoAnnotationFields::empty_segmentation)
                 {
                     "empty_list".to_owned()
                 } else {

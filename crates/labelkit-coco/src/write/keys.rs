@@ -1,0 +1,81 @@
+//! The keys COCO reserves, and the other keys a COCO element can hold.
+
+use std::borrow::Cow;
+
+use labelkit_model::{Kept, KeptFields, WriteReport};
+
+use crate::elements::RawExtra;
+use crate::fields::RawFields;
+
+pub(super) const IMAGE_KEYS: &[&str] = &["id", "file_name", "width", "height"];
+pub(super) const CATEGORY_KEYS: &[&str] = &["id", "name", "supercategory", "keypoints", "skeleton"];
+pub(super) const ANNOTATION_KEYS: &[&str] = &[
+    "id",
+    "image_id",
+    "category_id",
+    "bbox",
+    "segmentation",
+    "area",
+    "iscrowd",
+    "keypoints",
+    "num_keypoints",
+    "score",
+    "attributes",
+];
+pub(super) const TOP_KEYS: &[&str] = &["images", "annotations", "categories"];
+
+pub(super) fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// The COCO fields of type `T` that `kept` holds; fields another format
+/// kept there are counted as lost.
+pub(super) fn coco_fields<'d, T: KeptFields>(
+    kept: &'d Kept,
+    report: &mut WriteReport,
+) -> Option<&'d T> {
+    let fields = kept.get::<T>();
+    if fields.is_none() && !kept.is_empty() {
+        report.lose_one(FOREIGN_FIELDS);
+    }
+    fields
+}
+
+/// The report line of fields another format kept.
+const FOREIGN_FIELDS: &str = "fields specific to another format";
+
+/// The other keys a COCO element can hold: the ones the COCO reader kept
+/// (`kept`), then the extra fields that are valid JSON, not a reserved key,
+/// not a `coco.` marker, not repeated. The others are counted as lost.
+pub(super) fn filter_extra<'d>(
+    kept: Option<&'d RawFields>,
+    extra: &'d [(String, String)],
+    reserved: &[&str],
+    report: &mut WriteReport,
+) -> RawExtra<'d> {
+    let kept = kept.map(RawFields::pairs).unwrap_or_default();
+    let mut out: RawExtra<'d> = Vec::with_capacity(kept.len() + extra.len());
+    // Values the reader kept are JSON as read.
+    let kept = kept.into_iter().map(|(k, v)| (k, v, true));
+    let extra = extra
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(k.as_str()), v.as_str(), false));
+    for (k, v, json) in kept.chain(extra) {
+        if k.starts_with("coco.") || k.starts_with("labelkit.") || reserved.contains(&k.as_ref()) {
+            // COCO's own markers, and facts a reader noted for the rules.
+            continue;
+        }
+        if k.starts_with("cvat.") || k.starts_with("yolo.") {
+            report.lose_one(FOREIGN_FIELDS);
+            continue;
+        }
+        if !json && !is_json(v) {
+            report.lose_one("extra fields whose value is not JSON");
+        } else if out.iter().any(|(o, _)| *o == k) {
+            report.lose_one("repeated extra fields");
+        } else {
+            out.push((k, Cow::Borrowed(v.trim())));
+        }
+    }
+    out
+}
