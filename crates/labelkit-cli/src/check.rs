@@ -423,15 +423,8 @@ fn read_description(
 ) -> anyhow::Result<(Loaded, usize)> {
     let mut loaded = labelkit::read(path, Some(format), options)?;
     read(&loaded);
-    let labels = loaded
-        .dataset
-        .images
-        .iter()
-        .filter(|i| {
-            !i.extra
-                .iter()
-                .any(|(k, _)| k == labelkit::model::keys::LABEL_FILE)
-        })
+    let labels = (0..loaded.dataset.images.len())
+        .filter(|&pos| !loaded.facts.image(pos).no_label_file)
         .count();
     loaded.dataset.images.clear();
     loaded.dataset.annotations.clear();
@@ -440,6 +433,7 @@ fn read_description(
     loaded.spans.annotations.clear();
     loaded.spans.tracks.clear();
     loaded.measurements = labelkit::diagnostics::Measurements::default();
+    loaded.facts.images.clear();
     let description = |p: &Path| {
         p == path
             || p.extension().is_some_and(|e| {

@@ -52,8 +52,8 @@ fn filter_extra<'d>(
 ) -> RawExtra<'d> {
     let mut out: RawExtra<'d> = Vec::with_capacity(extra.len());
     for (k, v) in extra {
-        if k.starts_with("coco.") || k.starts_with("labelkit.") || reserved.contains(&k.as_str()) {
-            // COCO's own markers, and facts a reader noted for the rules.
+        if k.starts_with("coco.") || reserved.contains(&k.as_str()) {
+            // COCO's own markers.
             continue;
         }
         if k.starts_with("cvat.") || k.starts_with("yolo.") {
@@ -519,12 +519,7 @@ impl<'d> Plan<'d> {
             let repeated = images
                 .iter()
                 .zip(&ids)
-                .filter(|(i, &id)| {
-                    i.id.0 != id
-                        && i.extra
-                            .iter()
-                            .any(|(k, _)| k == labelkit_model::keys::REPEATED_IMAGE_ID)
-                })
+                .filter(|(i, &id)| i.id.0 != id && i.repeated_id.is_some())
                 .count() as u64;
             self.report.lose(
                 "repeated image ids renumbered (two images of the source had one id)",

@@ -20,10 +20,6 @@ use crate::xml::{
 pub const META_KEY: &str = "cvat.meta";
 /// Key in [`Label::extra`] holding a skeleton's raw `<svg>` layout.
 pub const SVG_KEY: &str = "cvat.svg";
-/// Key in [`Label::extra`] marking a label that was used but not declared in
-/// `<meta>` (value `true`); the writer does not declare it either. It is the
-/// shared [`labelkit_model::keys::UNDECLARED`], which the rules read.
-pub const UNDECLARED_KEY: &str = labelkit_model::keys::UNDECLARED;
 /// Key in [`Label::extra`] holding a `<parent>` name that matches no label.
 pub const PARENT_KEY: &str = "cvat.parent";
 /// Prefix of [`Label::extra`] keys holding unknown `<label>` children.
@@ -510,9 +506,9 @@ pub(crate) fn svg_edges(svg: &str, names: &[String]) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Whether a label is declared in `<meta>` (not marked undeclared).
+/// Whether a label is declared in `<meta>`.
 pub(crate) fn is_declared(label: &Label) -> bool {
-    !label.extra.iter().any(|(k, _)| k == UNDECLARED_KEY)
+    label.declared
 }
 
 /// The `<labels>` element for the declared labels of `all`.

@@ -8,9 +8,7 @@ use labelkit_model::{
     InputType, Label, LabelId, Polygon, Precision, Track,
 };
 
-use crate::meta::{
-    build_schemas, is_declared, meta_to_write, parse_meta, META_KEY, UNDECLARED_KEY,
-};
+use crate::meta::{build_schemas, is_declared, meta_to_write, parse_meta, META_KEY};
 use crate::xml::{from_json_string, json_string};
 
 /// The dataset as CVAT XML holds it: `read(write(d))` gives `project(d)`
@@ -240,8 +238,7 @@ fn project_plain(d: &Dataset) -> Dataset {
             l.source_id = None;
             l.supercategory = None;
             l.keypoints = None;
-            l.extra
-                .retain(|(k, _)| k.starts_with("cvat.") || k == UNDECLARED_KEY);
+            l.extra.retain(|(k, _)| k.starts_with("cvat."));
             if l.parent.is_some() {
                 l.extra.retain(|(k, _)| k != crate::PARENT_KEY);
             }
@@ -435,7 +432,6 @@ fn project_plain(d: &Dataset) -> Dataset {
     out.info
         .extra
         .insert(0, (META_KEY.to_owned(), json_string(&meta)));
-    let _ = UNDECLARED_KEY;
     out
 }
 

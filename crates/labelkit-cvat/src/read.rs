@@ -12,14 +12,11 @@ use labelkit_model::{
 };
 use quick_xml::events::Event;
 
-use crate::meta::{parse_meta, Meta, META_KEY, UNDECLARED_KEY};
+use crate::meta::{parse_meta, Meta, META_KEY};
 use crate::xml::{get, int_value, json_string, AttrList, Xml};
 
 /// Prefix of `extra` keys holding XML attributes the model has no field for.
 pub const ATTR_PREFIX: &str = "cvat.attr.";
-/// Key in [`Image::extra`] holding the `id` written in the file when it
-/// repeats an earlier image's id (project exports number images per task).
-pub const IMAGE_ID_KEY: &str = labelkit_model::keys::REPEATED_IMAGE_ID;
 /// Key in [`Annotation::extra`] of a skeleton: a JSON array with, for each
 /// element, an object of the element's XML attributes the model has no field
 /// for, and its `<attribute>` children under `"<attribute>"`.
@@ -389,9 +386,7 @@ impl<'a> Reader<'a> {
         }
         let mut label = Label::new(name);
         label.parent = parent;
-        label
-            .extra
-            .push((UNDECLARED_KEY.to_owned(), "true".to_owned()));
+        label.declared = false;
         let id = self.dataset.labels.push(label);
         if let Some(label) = self.dataset.labels.get(id) {
             self.label_index.insert(id, label);
@@ -461,9 +456,7 @@ impl<'a> Reader<'a> {
             while !self.take_image_id(self.next_fresh_image_id) {
                 self.next_fresh_image_id += 1;
             }
-            image
-                .extra
-                .push((IMAGE_ID_KEY.to_owned(), wanted.to_string()));
+            image.repeated_id = Some(wanted);
             self.next_fresh_image_id
         };
         image.id = ImageId(id);
