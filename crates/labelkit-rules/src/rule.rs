@@ -162,7 +162,7 @@ impl Finding {
 
     /// Sets where the statement the finding is about was written.
     #[must_use]
-    pub fn stated_at(mut self, at: Option<SourceSpan>) -> Self {
+    pub fn with_stated_at(mut self, at: Option<SourceSpan>) -> Self {
         self.stated_at = at;
         self
     }

@@ -66,7 +66,7 @@ impl Rule for FlipIdxMismatchRule {
         out.push(
             Finding::dataset(CODE, message)
                 .with_label(label)
-                .stated_at(stated.at)
+                .with_stated_at(stated.at)
                 .help(help),
         );
     }
