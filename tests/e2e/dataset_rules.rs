@@ -94,18 +94,21 @@ fn coco_sizes_are_verified_against_the_image_files_and_undeclared_categories_fla
     );
 
     let loaded = read(&file, None, &ReadOptions::new().verify_image_sizes(true)).unwrap();
-    let sizes: Vec<Option<&str>> = loaded
-        .dataset
-        .images
-        .iter()
-        .map(|i| {
-            i.extra
-                .iter()
-                .find(|(k, _)| k == labelkit::model::keys::FILE_SIZE)
-                .map(|(_, v)| v.as_str())
-        })
+    let sizes: Vec<Option<(u32, u32)>> = (0..loaded.dataset.images.len())
+        .map(|pos| loaded.facts.image(pos).file_size)
         .collect();
-    assert_eq!(sizes, [Some("[30,40]"), Some("[20,10]"), None]);
+    assert_eq!(sizes, [Some((30, 40)), Some((20, 10)), None]);
+    // The facts are beside the dataset, not in it.
+    assert!(loaded.dataset.images.iter().all(|i| i.extra.is_empty()));
+    let undeclared: Vec<&str> = loaded
+        .dataset
+        .labels
+        .labels
+        .iter()
+        .filter(|l| !l.declared)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(undeclared, ["9"]);
     assert_eq!(
         findings(&loaded, &config, CODES),
         [
@@ -158,13 +161,9 @@ fn cvat_sizes_are_verified_beside_the_file_and_undeclared_labels_flagged() {
     let loaded = read(&file, None, &ReadOptions::new().verify_image_sizes(true)).unwrap();
     let bodyy = &loaded.dataset.labels.labels[1];
     assert_eq!(bodyy.name, "bodyy");
-    assert_eq!(
-        bodyy.extra,
-        [(
-            labelkit::model::keys::UNDECLARED.to_owned(),
-            "true".to_owned()
-        )]
-    );
+    assert!(!bodyy.declared);
+    assert!(bodyy.extra.is_empty());
+    assert!(loaded.dataset.labels.labels[0].declared);
     let got = findings(&loaded, &Config::default(), CODES);
     assert_eq!(
         got,

@@ -615,16 +615,11 @@ impl<'t> Reader<'t, '_> {
                     )
                     .annotation = Some(id);
                 }
-                // Used but not declared (results files declare no
-                // categories at all): marked for the undeclared-class rule.
+                // Used but not declared, for the undeclared-class rule
+                // (results files declare no categories at all: not marked).
                 let mut label = Label::new(category_id.to_string());
                 label.source_id = Some(category_id);
-                if !results {
-                    label.extra.push((
-                        labelkit_model::keys::UNDECLARED.to_owned(),
-                        "true".to_owned(),
-                    ));
-                }
+                label.declared = results;
                 let l = self.push_label(label, None);
                 self.labels_by_id.insert(category_id, l);
                 l

@@ -48,12 +48,16 @@
 //!   [`CvatLabel::svg`] (in `Label::kept`). When the labels of a dataset differ
 //!   from those of the kept `<meta>`, the writer regenerates `<labels>` in
 //!   place and keeps the rest.
-//! - A label used but not declared is added (kind `None`, marked with
-//!   [`UNDECLARED_KEY`] so that the writer does not declare it either) and
-//!   reported as `F003` at its first use.
+//! - A label used but not declared is added (kind `None`, with
+//!   [`Label::declared`](labelkit_model::Label::declared) false, so that
+//!   the writer does not declare it either) and reported as `F003` at its
+//!   first use.
 //! - `<image id name width height subset>` maps to [`Image`](labelkit_model::Image);
-//!   other attributes (`task_id`...) go to [`CvatImage::attrs`]. Repeated ids (project exports number images per task)
-//!   get fresh ids from 2^32 on, the written id kept under [`IMAGE_ID_KEY`].
+//!   other attributes (`task_id`...) go to [`CvatImage::attrs`]. Repeated
+//!   ids (project exports number images per task) get fresh ids from 2^32
+//!   on, the written id kept in
+//!   [`Image::repeated_id`](labelkit_model::Image::repeated_id), which the
+//!   writer writes back.
 //! - Shapes: `box` (with `rotation`), `polygon` (one ring), `polyline`,
 //!   `points`, `ellipse`, `cuboid`, `mask` (the `rle` runs, `left`, `top`,
 //!   `width`, `height` exactly as written, as a window encoding), `skeleton`
@@ -154,9 +158,7 @@ mod xml;
 pub mod fuzz;
 
 pub use kept::{CvatDocument, CvatElement, CvatImage, CvatLabel, CvatShape, CvatTrack};
-pub use meta::UNDECLARED_KEY;
 pub use project::{element_attribute_values, expanded_element_attributes, project};
-pub use read::IMAGE_ID_KEY;
 
 /// The two CVAT XML layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -14,10 +14,6 @@ use quick_xml::events::Event;
 use crate::kept::CvatLabel;
 use crate::xml::{escape_text, has_forbidden_reference, int_value, is_xml_char, Xml};
 
-/// Key in [`Label::extra`] marking a label that was used but not declared in
-/// `<meta>` (value `true`); the writer does not declare it either. It is the
-/// shared [`labelkit_model::keys::UNDECLARED`], which the rules read.
-pub const UNDECLARED_KEY: &str = labelkit_model::keys::UNDECLARED;
 
 /// What `<meta>` says.
 #[derive(Debug, Default)]
@@ -664,9 +660,9 @@ pub(crate) fn svg_edges(svg: &str, names: &[String]) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Whether a label is declared in `<meta>` (not marked undeclared).
+/// Whether a label is declared in `<meta>`.
 pub(crate) fn is_declared(label: &Label) -> bool {
-    !label.extra.iter().any(|(k, _)| k == UNDECLARED_KEY)
+    label.declared
 }
 
 /// The `<labels>` element for the declared labels of `all`.

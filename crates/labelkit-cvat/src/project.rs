@@ -9,7 +9,7 @@ use labelkit_model::{
 };
 
 use crate::kept::{retain, CvatDocument, CvatElement, CvatImage, CvatLabel, CvatShape, CvatTrack};
-use crate::meta::{build_schemas, is_declared, meta_to_write, parse_meta, UNDECLARED_KEY};
+use crate::meta::{build_schemas, is_declared, meta_to_write, parse_meta};
 
 /// The dataset as CVAT XML holds it: `read(write(d))` gives `project(d)`
 /// (images-only datasets through [`crate::Variant::Images`], track-only
@@ -242,7 +242,7 @@ fn project_plain(d: &Dataset) -> Dataset {
             l.source_id = None;
             l.supercategory = None;
             l.keypoints = None;
-            l.extra.retain(|(k, _)| k == UNDECLARED_KEY);
+            l.extra.clear();
             if l.parent.is_some() {
                 if let Some(kept) = l.kept.get_mut::<CvatLabel>() {
                     kept.parent = None;
@@ -398,7 +398,7 @@ fn project_plain(d: &Dataset) -> Dataset {
             let mut i = i.clone();
             i.frame = None;
             i.attributes = Attributes::new();
-            i.extra.retain(|(k, _)| k == crate::IMAGE_ID_KEY);
+            i.extra.clear();
             retain::<CvatImage>(&mut i.kept);
             i
         })

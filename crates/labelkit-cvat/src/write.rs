@@ -11,7 +11,7 @@ use labelkit_model::{
 
 use crate::kept::{CvatDocument, CvatElement, CvatImage, CvatLabel, CvatShape, CvatTrack};
 use crate::meta::{is_xml_name, meta_to_write};
-use crate::read::{CUBOID_NAMES, IMAGE_ID_KEY};
+use crate::read::CUBOID_NAMES;
 use crate::xml::{escape_attr, escape_text};
 use crate::{Variant, WriteOptions};
 
@@ -639,12 +639,7 @@ fn write_images<O: Write>(w: &mut W<'_, O>, d: &Dataset) -> io::Result<()> {
     for (pos, image) in d.images.iter().enumerate() {
         let tag_start = w.buf.len();
         w.buf.push_str("  <image");
-        let id = image
-            .extra
-            .iter()
-            .find(|(k, _)| k == IMAGE_ID_KEY)
-            .and_then(|(_, v)| v.parse::<u64>().ok())
-            .unwrap_or(image.id.0);
+        let id = image.repeated_id.unwrap_or(image.id.0);
         w.int("id", id);
         w.attr("name", &image.file_name);
         if let Some(subset) = &image.subset {

@@ -52,11 +52,7 @@ fn undeclared(l: &Loaded) -> Vec<String> {
         .labels
         .labels
         .iter()
-        .filter(|x| {
-            x.extra
-                .iter()
-                .any(|(k, _)| k == labelkit_cvat::UNDECLARED_KEY)
-        })
+        .filter(|x| !x.declared)
         .map(|x| x.name.clone())
         .collect();
     v.sort();
@@ -451,6 +447,28 @@ fn openvino_project_export_with_repeated_image_ids() {
     let mut ids: Vec<u64> = l.dataset.images.iter().map(|i| i.id.0).collect();
     ids.dedup();
     assert_eq!(ids.len(), 6);
+    let written: Vec<(u64, Option<u64>)> = l
+        .dataset
+        .images
+        .iter()
+        .map(|i| (i.id.0, i.repeated_id))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            (0, None),
+            (1, None),
+            (1 << 32, Some(0)),
+            ((1 << 32) + 1, Some(1)),
+            ((1 << 32) + 2, Some(0)),
+            ((1 << 32) + 3, Some(1)),
+        ]
+    );
+    assert!(l
+        .dataset
+        .images
+        .iter()
+        .all(|i| i.extra.iter().all(|(k, _)| k.starts_with("cvat.attr."))));
     let subsets: Vec<&str> = l
         .dataset
         .images
@@ -1705,11 +1723,7 @@ fn project_of_many_attributes_and_labels_equals_the_read_back() {
     // Labels used in the reverse of their order, none declared but `p`.
     for i in 0..N {
         let l = d.labels.find_or_insert(&format!("l{i}"));
-        d.labels
-            .get_mut(l)
-            .unwrap()
-            .extra
-            .push((labelkit_cvat::UNDECLARED_KEY.to_owned(), "true".to_owned()));
+        d.labels.get_mut(l).unwrap().declared = false;
     }
     for i in (0..N).rev() {
         d.annotations.push(Annotation::new(

@@ -2,9 +2,12 @@
 //!
 //! Readers record where each image and annotation came from as a
 //! [`ByteSpan`] in a [`SourceFile`]; the [`SpanTable`] keeps these beside the
-//! dataset, since the model itself holds no positions. Line and column are
-//! computed only when a diagnostic is shown, through a lazily built
-//! [`LineIndex`] (1-based lines, 1-based columns counted in characters).
+//! dataset, since the model itself holds no positions, and [`ReaderFacts`]
+//! what the reader found out about the dataset's files for the rules (an
+//! image without its label file, the size an image's header gives). Line
+//! and column are computed only when a diagnostic is shown, through a
+//! lazily built [`LineIndex`] (1-based lines, 1-based columns counted in
+//! characters).
 //!
 //! A [`Diagnostic`] is what every reader issue, rule finding and plugin
 //! finding becomes: a code, a severity, a message, a primary label, optional
@@ -21,6 +24,7 @@
 
 mod diagnostic;
 mod error;
+mod facts;
 mod loaded;
 mod measure;
 mod order;
@@ -32,6 +36,7 @@ mod span_table;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use error::{conflict_marker, Located, ParseError};
+pub use facts::{ImageFacts, ReaderFacts, StatedFlipIdx};
 pub use loaded::Loaded;
 pub use measure::{decimals_of, Measurements, Rounding, SizeUnknown};
 pub use order::{compare_diagnostics, diagnostic_path, sort_diagnostics};

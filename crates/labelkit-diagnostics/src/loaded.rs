@@ -3,6 +3,7 @@
 use labelkit_model::Dataset;
 
 use crate::diagnostic::Diagnostic;
+use crate::facts::ReaderFacts;
 use crate::measure::Measurements;
 use crate::source::SourceMap;
 use crate::span_table::SpanTable;
@@ -22,4 +23,8 @@ pub struct Loaded {
     /// The rounding of the sizes read and the images of unknown size, by
     /// position, for rules that compare sizes in pixels.
     pub measurements: Measurements,
+    /// What the reader found out about the dataset's files (an image
+    /// without its label file, the size an image's header gives, a stated
+    /// `flip_idx`), for the rules.
+    pub facts: ReaderFacts,
 }

@@ -33,10 +33,6 @@ pub struct SpanTable {
     /// The file describing the dataset as a whole (COCO or CVAT file,
     /// data.yaml).
     pub dataset_file: Option<FileId>,
-    /// Where entries of the dataset's `info.extra` were written, by their
-    /// key (`yolo.flip_idx` at the `flip_idx:` key of data.yaml), for
-    /// findings about one of them.
-    pub info: Vec<(String, SourceSpan)>,
 }
 
 impl SpanTable {
@@ -74,11 +70,5 @@ impl SpanTable {
     #[must_use]
     pub fn label(&self, i: usize) -> Option<SourceSpan> {
         self.labels.get(i).copied().flatten()
-    }
-
-    /// Where the `info.extra` entry `key` was written.
-    #[must_use]
-    pub fn info(&self, key: &str) -> Option<SourceSpan> {
-        self.info.iter().find(|(k, _)| k == key).map(|(_, s)| *s)
     }
 }

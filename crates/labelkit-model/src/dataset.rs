@@ -60,6 +60,12 @@ pub struct Image {
     pub subset: Option<String>,
     /// Image-level attributes.
     pub attributes: Attributes,
+    /// The id the source wrote for this image when an earlier image of the
+    /// source already had it (a CVAT project export numbers the images of
+    /// each task from 0): the reader gave the image the fresh [`Image::id`]
+    /// instead. A writer whose format allows repeated ids writes this one
+    /// back; another counts the renumbering.
+    pub repeated_id: Option<u64>,
     /// Format-specific fields (COCO `license`, `coco_url`, ...).
     pub extra: Extra,
     /// The round-trip fields of the format this came from, typed by that

@@ -285,7 +285,7 @@ fn side_stem(name: &str, side: Side) -> Option<String> {
 }
 
 /// One label (class) of a dataset.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Label {
     /// Label name, unique within its parent.
     pub name: String,
@@ -304,6 +304,12 @@ pub struct Label {
     pub parent: Option<LabelId>,
     /// Keypoint schema of a skeleton or COCO keypoint category.
     pub keypoints: Option<KeypointSchema>,
+    /// Whether the source declares the label (`true` by default). A reader
+    /// that meets a label used but not declared (a CVAT label missing from
+    /// `<meta>`, a COCO category id with no category) adds it with `false`:
+    /// the undeclared-class rule reports it, and the CVAT writer keeps it
+    /// out of `<meta>` as the source did.
+    pub declared: bool,
     /// Format-specific fields kept for the round trip (raw JSON values),
     /// e.g. a CVAT skeleton's `svg`.
     pub extra: Extra,
@@ -312,8 +318,27 @@ pub struct Label {
     pub kept: Kept,
 }
 
+impl Default for Label {
+    /// A declared label with an empty name and nothing else.
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            source_id: None,
+            supercategory: None,
+            color: None,
+            kind: None,
+            attributes: Vec::new(),
+            parent: None,
+            keypoints: None,
+            declared: true,
+            extra: Extra::new(),
+            kept: Kept::default(),
+        }
+    }
+}
+
 impl Label {
-    /// A label with just a name.
+    /// A declared label with just a name.
     #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Self {

@@ -51,7 +51,6 @@ pub mod dataset;
 pub mod geometry;
 pub mod ids;
 pub mod kept;
-pub mod keys;
 pub mod label;
 pub mod number;
 pub mod report;

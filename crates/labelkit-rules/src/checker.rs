@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use labelkit_diagnostics::{
-    diagnostic_path, sort_diagnostics, Diagnostic, FileId, Label, Loaded, Measurements, Severity,
-    SourceMap, SpanTable,
+    diagnostic_path, sort_diagnostics, Diagnostic, FileId, Label, Loaded, Measurements, ReaderFacts,
+    Severity, SourceMap, SpanTable,
 };
 use labelkit_model::{Annotation, AnnotationId, Dataset, DatasetIndex};
 use rayon::prelude::*;
@@ -76,10 +76,12 @@ impl<'r> Checker<'r> {
             &loaded.sources,
             &loaded.issues,
             &loaded.measurements,
+            &loaded.facts,
         )
     }
 
-    /// [`Checker::check`] on the parts of a loaded dataset.
+    /// [`Checker::check`] on the parts of a loaded dataset, without the
+    /// reader's measurements and facts.
     #[must_use]
     pub fn check_parts(
         &self,
@@ -88,7 +90,14 @@ impl<'r> Checker<'r> {
         sources: &SourceMap,
         issues: &[Diagnostic],
     ) -> Vec<Diagnostic> {
-        self.check_measured(dataset, spans, sources, issues, &Measurements::new())
+        self.check_measured(
+            dataset,
+            spans,
+            sources,
+            issues,
+            &Measurements::new(),
+            &ReaderFacts::new(),
+        )
     }
 
     fn check_measured(
@@ -98,10 +107,12 @@ impl<'r> Checker<'r> {
         sources: &SourceMap,
         issues: &[Diagnostic],
         measurements: &Measurements,
+        facts: &ReaderFacts,
     ) -> Vec<Diagnostic> {
         let index = dataset.index();
         let cx = Context::new(dataset, &index, self.config)
             .with_measurements(measurements)
+            .with_facts(facts)
             .with_places(spans, sources);
         let rules: Vec<(&'static str, &dyn Rule)> = self
             .registry
@@ -268,7 +279,7 @@ impl<'r> Checker<'r> {
                     image,
                     annotation,
                     label: None,
-                    info_key: None,
+                    stated_at: None,
                     related: Vec::new(),
                     help: f.help,
                     severity: None,
@@ -337,8 +348,8 @@ fn run_rules(cx: &Context<'_>, rules: &[(&'static str, &dyn Rule)]) -> Vec<Findi
 }
 
 /// Turns a finding into a diagnostic pointing at the annotation, else the
-/// image, else the dataset fact (`info.extra` key), else the label, else
-/// the dataset file.
+/// image, else the statement it is about (data.yaml's `flip_idx:`), else
+/// the label, else the dataset file.
 fn to_diagnostic(
     meta: &RuleMeta,
     severity: Severity,
@@ -352,7 +363,7 @@ fn to_diagnostic(
         .annotation
         .and_then(|a| spans.annotation(a))
         .or_else(|| f.image.and_then(|i| spans.image(i)))
-        .or_else(|| f.info_key.and_then(|k| spans.info(k)))
+        .or(f.stated_at)
         .or_else(|| f.label.and_then(|l| spans.label(l)));
     if let Some(s) = span {
         d = d.at(s.file, s.span);

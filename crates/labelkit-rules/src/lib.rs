@@ -34,18 +34,21 @@
 //! assert_eq!(registry.get("G001").unwrap().name, "box-too-small");
 //! ```
 //!
-//! # Keys readers fill for dataset rules
+//! # What readers record for dataset rules
 //!
-//! Some rules read markers that readers (or the facade) put in the model's
-//! `extra` fields; values are JSON text, strings quoted or not:
+//! Some rules read what a reader (or the facade) found out: facts about the
+//! dataset's files in [`Loaded::facts`](labelkit_diagnostics::Loaded::facts)
+//! (a [`ReaderFacts`](labelkit_diagnostics::ReaderFacts) beside the span
+//! table, which [`Checker::check`] hands to the rules as
+//! [`Context::facts`]), and a model field:
 //!
-//! | key | where | value | rule |
-//! | --- | --- | --- | --- |
-//! | `yolo.flip_idx` | `Dataset.info.extra` | `[0, 2, 1, ...]` | K006 |
-//! | `labelkit.undeclared` | `Label.extra` | `true` | D003 |
-//! | `yolo.label_file` | `Image.extra` | `"missing"` | D005 |
-//! | `yolo.image_file` | `Image.extra` | `"missing"` | D006 |
-//! | `labelkit.file_size` | `Image.extra` | `[width, height]` | D007 |
+//! | fact | where | rule |
+//! | --- | --- | --- |
+//! | the `flip_idx` data.yaml states, and where | `ReaderFacts::flip_idx` | K006 |
+//! | a label used but not declared | `Label::declared` is false | D003 |
+//! | an image without a label file | `ImageFacts::no_label_file` | D005 |
+//! | labels without an image file | `ImageFacts::no_image_file` | D006 |
+//! | the size in the image file's header | `ImageFacts::file_size` | D007 |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -76,9 +79,4 @@ pub use options::{OptionDecl, OptionDefault, OptionType, OptionValue, RuleOption
 pub use presets::{preset_toml, PRESET_NAMES};
 pub use registry::{is_kebab_case, Registry, RegistryError, RESERVED_PREFIXES};
 pub use rule::{Context, Finding, ImageCtx, ResolvedGroup, ResolvedLimit, Rule, SIZE_EPSILON};
-pub use rules::dataset::image_size_mismatch::FILE_SIZE_KEY;
-pub use rules::dataset::labels_without_image::IMAGE_FILE_KEY;
-pub use rules::dataset::missing_label_file::LABEL_FILE_KEY;
-pub use rules::dataset::undeclared_class::UNDECLARED_KEY;
-pub use rules::keypoints::flip_idx_mismatch::FLIP_IDX_KEY;
 pub use selection::{glob_match, Selection, SelectionOverrides};

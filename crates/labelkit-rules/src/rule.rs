@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use labelkit_diagnostics::{Measurements, Severity, SourceMap, SpanTable};
+use labelkit_diagnostics::{Measurements, ReaderFacts, Severity, SourceMap, SourceSpan, SpanTable};
 use labelkit_model::{Annotation, Dataset, DatasetIndex, Image, KeypointSchema, LabelId};
 
 use crate::config::Config;
@@ -25,6 +25,9 @@ pub(crate) const CVAT_SIZE_ROUNDING: f64 = 0.01;
 
 /// No memory to spare for an empty table.
 static NO_MEASUREMENTS: Measurements = Measurements::new();
+
+/// No facts: a dataset that was not read from files.
+static NO_FACTS: ReaderFacts = ReaderFacts::new();
 
 /// A built-in rule: one code, with hooks called once for the dataset, once
 /// per image and once per annotation of each image.
@@ -71,10 +74,9 @@ pub struct Finding {
     pub annotation: Option<usize>,
     /// Position of the label in the label set, for findings about a class.
     pub label: Option<usize>,
-    /// The `info.extra` key of the dataset fact the finding is about (the
-    /// finding points where the reader found it, e.g. data.yaml's
-    /// `flip_idx:`).
-    pub info_key: Option<&'static str>,
+    /// Where the statement the finding is about was written, when it is
+    /// no image, annotation or label (data.yaml's `flip_idx:`).
+    pub stated_at: Option<SourceSpan>,
     /// Related annotations (positions) with a note each.
     pub related: Vec<(usize, String)>,
     /// How to fix it.
@@ -104,7 +106,7 @@ impl Finding {
             image: Some(image),
             annotation: Some(annotation),
             label: None,
-            info_key: None,
+            stated_at: None,
             related: Vec::new(),
             help: None,
             severity: None,
@@ -121,7 +123,7 @@ impl Finding {
             image: Some(image),
             annotation: None,
             label: None,
-            info_key: None,
+            stated_at: None,
             related: Vec::new(),
             help: None,
             severity: None,
@@ -138,7 +140,7 @@ impl Finding {
             image: None,
             annotation: None,
             label: None,
-            info_key: None,
+            stated_at: None,
             related: Vec::new(),
             help: None,
             severity: None,
@@ -160,10 +162,10 @@ impl Finding {
         self
     }
 
-    /// Sets the `info.extra` key of the dataset fact the finding is about.
+    /// Sets where the statement the finding is about was written.
     #[must_use]
-    pub fn at_info_key(mut self, key: &'static str) -> Self {
-        self.info_key = Some(key);
+    pub fn with_stated_at(mut self, at: Option<SourceSpan>) -> Self {
+        self.stated_at = at;
         self
     }
 
@@ -245,6 +247,10 @@ pub struct Context<'a> {
     pub name_problems: Vec<NameProblem>,
     /// The rounding of the sizes read, and why image sizes are unknown.
     pub measurements: &'a Measurements,
+    /// What the reader found out about the dataset's files (an image
+    /// without its label file, the size in an image's header, a stated
+    /// `flip_idx`).
+    pub facts: &'a ReaderFacts,
     /// Where the dataset's parts were read from, for messages that name
     /// another shape by its place in the file.
     pub places: Option<(&'a SpanTable, &'a SourceMap)>,
@@ -336,6 +342,7 @@ impl<'a> Context<'a> {
             limits,
             name_problems: names.finish(),
             measurements: &NO_MEASUREMENTS,
+            facts: &NO_FACTS,
             places: None,
         }
     }
@@ -345,6 +352,14 @@ impl<'a> Context<'a> {
     #[must_use]
     pub fn with_measurements(mut self, measurements: &'a Measurements) -> Self {
         self.measurements = measurements;
+        self
+    }
+
+    /// The context with what the reader found out about the dataset's
+    /// files.
+    #[must_use]
+    pub fn with_facts(mut self, facts: &'a ReaderFacts) -> Self {
+        self.facts = facts;
         self
     }
 

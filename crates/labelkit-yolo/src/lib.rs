@@ -100,16 +100,17 @@
 //!   names into one.
 //!
 //! # Facts left for the rules
-//! The reader records in `extra` entries (keys of [`labelkit_model::keys`])
-//! what the model has no field for; the writer ignores them:
-//! - `data.yaml`'s `flip_idx`, as written, in `Dataset.info.extra` under
-//!   [`labelkit_model::keys::FLIP_IDX`] (JSON list text);
-//! - an image without a label file (not one with an empty label file) has
-//!   [`labelkit_model::keys::LABEL_FILE`] set to `"missing"`;
-//! - an image entry made for a label file whose image file does not exist
-//!   has [`labelkit_model::keys::IMAGE_FILE`] set to `"missing"` (not when
-//!   its size came from [`ReadOptions::image_sizes`], whose files are not
-//!   looked at).
+//! The reader records what it found out about the dataset's files in
+//! [`Loaded::facts`](labelkit_diagnostics::Loaded::facts), beside the
+//! dataset, where no writer sees them:
+//! - `data.yaml`'s `flip_idx`, as written, and where
+//!   ([`labelkit_diagnostics::ReaderFacts::flip_idx`]);
+//! - an image without a label file (not one with an empty label file):
+//!   [`labelkit_diagnostics::ImageFacts::no_label_file`];
+//! - an image entry made for a label file whose image file does not exist:
+//!   [`labelkit_diagnostics::ImageFacts::no_image_file`] (not when its size
+//!   came from [`ReadOptions::image_sizes`], whose files are not looked
+//!   at).
 //!
 //! ```no_run
 //! use labelkit_yolo::{read_path, write_path, ReadOptions, WriteOptions};
@@ -226,7 +227,7 @@ pub struct ReadOptions {
     /// found, or a header that cannot be read), keyed as
     /// [`ReadOptions::image_sizes`]; unlike those, the image file is looked
     /// at first, and an image without a file keeps its
-    /// [`labelkit_model::keys::IMAGE_FILE`] fact.
+    /// [`labelkit_diagnostics::ImageFacts::no_image_file`] fact.
     pub fallback_sizes: HashMap<String, (u32, u32)>,
     /// One size for every image whose size neither its file nor
     /// [`ReadOptions::fallback_sizes`] gives.

@@ -21,11 +21,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use labelkit_diagnostics::{
-    ByteSpan, Diagnostic, FileId, Loaded, ReadIssue, SizeUnknown, SourceFile, SourceSpan,
+    ByteSpan, Diagnostic, FileId, ImageFacts, Loaded, ReadIssue, SizeUnknown, SourceFile, SourceSpan,
+    StatedFlipIdx,
 };
 use labelkit_imagesize::{image_size, ImageSizeError};
 use labelkit_model::{
-    keys, Annotation, AnnotationId, Geometry, GroupId, Image, ImageId, Label, LabelId,
+    Annotation, AnnotationId, Geometry, GroupId, Image, ImageId, Label, LabelId,
 };
 use rayon::prelude::*;
 
@@ -233,23 +234,17 @@ struct Scanned {
 }
 
 impl Scanned {
-    /// The reader's facts about the files of an image, as `Image::extra`
-    /// entries: no label file ([`keys::LABEL_FILE`]; an empty label file is
-    /// a deliberate background image and is not marked), or labels whose
-    /// image file does not exist ([`keys::IMAGE_FILE`]).
-    fn file_facts(&self) -> Vec<(String, String)> {
-        match (self.has_label, self.image_found) {
-            (false, Some(true) | None) => {
-                vec![(keys::LABEL_FILE.to_owned(), MISSING.to_owned())]
-            }
-            (true, Some(false)) => vec![(keys::IMAGE_FILE.to_owned(), MISSING.to_owned())],
-            _ => Vec::new(),
+    /// The reader's facts about the files of an image: no label file (an
+    /// empty label file is a deliberate background image and is not
+    /// marked), or labels whose image file does not exist.
+    fn file_facts(&self) -> ImageFacts {
+        ImageFacts {
+            no_label_file: !self.has_label && self.image_found != Some(false),
+            no_image_file: self.has_label && self.image_found == Some(false),
+            file_size: None,
         }
     }
 }
-
-/// The JSON text of the `"missing"` value of the file keys.
-const MISSING: &str = "\"missing\"";
 
 /// The size `sizes` gives the image of `e`: by its path relative to the
 /// dataset root, its file name, or its file name without extension.
@@ -487,15 +482,10 @@ fn build(
     };
     loaded.dataset.info.kept = YoloInfo::kept(kpt);
     if let Some(flip) = &schema.flip_idx {
-        let list: Vec<String> = flip.iter().map(ToString::to_string).collect();
-        loaded
-            .dataset
-            .info
-            .extra
-            .push((keys::FLIP_IDX.to_owned(), format!("[{}]", list.join(","))));
-        if let Some(at) = schema.flip_idx_at {
-            loaded.spans.info.push((keys::FLIP_IDX.to_owned(), at));
-        }
+        loaded.facts.flip_idx = Some(StatedFlipIdx {
+            indices: flip.clone(),
+            at: schema.flip_idx_at,
+        });
     }
     loaded.dataset.info.source_format = Some("yolo".into());
     if task != Task::Pose {
@@ -558,7 +548,10 @@ fn build(
                 (0, 0)
             }
         };
-        let extra = s.file_facts();
+        let facts = s.file_facts();
+        if !facts.is_empty() {
+            *loaded.facts.image_mut(loaded.dataset.images.len()) = facts;
+        }
         loaded.issues.extend(s.issues);
         loaded.issues.extend(conv_issues);
         loaded.dataset.images.push(Image {
@@ -567,7 +560,6 @@ fn build(
             width,
             height,
             subset: e.subset.clone(),
-            extra,
             ..Image::default()
         });
         loaded.spans.images.push(Some(SourceSpan {

@@ -80,9 +80,9 @@ impl ReadOptions {
 
     /// After reading a COCO or CVAT file, look for each image's file (its
     /// name relative to the file's folder, to `images/` there, or to
-    /// `../images/`) and record the size read from its header under
-    /// [`labelkit_model::keys::FILE_SIZE`], for the image-size-mismatch
-    /// rule (default: no). A folder where none of the first 20 images is
+    /// `../images/`) and record the size read from its header in the
+    /// reader facts ([`labelkit_diagnostics::ImageFacts::file_size`]), for
+    /// the image-size-mismatch rule (default: no). A folder where none of the first 20 images is
     /// found is not tried further, so a dataset without its images costs
     /// nothing. YOLO sizes always come from the image files.
     /// Bytes and streams have no folder: [`from_slice`](crate::from_slice)
@@ -449,9 +449,8 @@ fn read_yolo(_: &Path, _: &ReadOptions) -> Result<Loaded, Error> {
 /// in `format`.
 ///
 /// A format without tracks gets the tracks expanded into per-frame shapes
-/// first; the report counts them under [`EXPANDED_TRACKS`]. The facts
-/// readers leave for the rules ([`labelkit_model::keys`]) are not written
-/// as data. Output is written atomically by the format's writer.
+/// first; the report counts them under [`EXPANDED_TRACKS`]. Output is
+/// written atomically by the format's writer.
 ///
 /// COCO and CVAT hold pixels: a dataset with an image of unknown size
 /// (width or height 0, a YOLO image whose size was not found) is refused
@@ -517,8 +516,6 @@ pub(crate) fn write_sink(
             element_attribute_values(dataset),
         );
     }
-    let cleaned = verify::without_reader_facts(dataset, format);
-    let dataset = cleaned.as_ref().unwrap_or(dataset);
     let written = write_enabled(dataset, sink, format, options)?;
     report.merge(&written);
     Ok(report)

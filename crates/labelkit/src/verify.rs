@@ -1,13 +1,10 @@
 //! Facts about image files that annotation files only declare: the size of
 //! each image file, read from its header, for the image-size-mismatch rule
-//! (D007); and the removal of such reader facts before writing.
+//! (D007).
 
 use std::path::{Component, Path, PathBuf};
 
 use labelkit_diagnostics::Loaded;
-use labelkit_model::{keys, Dataset};
-
-use crate::format::Format;
 
 /// How many images are looked for under a candidate folder before the
 /// folder is given up when none of them is there: a dataset without its
@@ -101,8 +98,8 @@ type Probed = (PathBuf, Result<(u32, u32), String>);
 
 /// Finds the image files of a dataset read from `annotation_file` (a COCO
 /// or CVAT file) and records each file's size, read from its header with
-/// the EXIF orientation applied, under [`keys::FILE_SIZE`] in the image's
-/// `extra`. Each image name is tried relative to the folders of
+/// the EXIF orientation applied, in the reader facts
+/// ([`labelkit_diagnostics::ImageFacts::file_size`]). Each image name is tried relative to the folders of
 /// [`image_roots`], in order; a folder where none of the first
 /// [`PROBES`] images is found is not tried further. A file that exists but
 /// whose header cannot be read is reported as an `F008` issue. Headers are
@@ -165,16 +162,11 @@ pub(crate) fn record_file_sizes(loaded: &mut Loaded, annotation_file: &Path) {
     }
     for (i, result) in found.into_iter().enumerate() {
         let Some((path, size)) = result else { continue };
-        let Some(image) = loaded.dataset.images.get_mut(i) else {
+        let Some(image) = loaded.dataset.images.get(i) else {
             continue;
         };
         match size {
-            Ok((w, h)) => {
-                image.extra.retain(|(k, _)| k != keys::FILE_SIZE);
-                image
-                    .extra
-                    .push((keys::FILE_SIZE.to_owned(), format!("[{w},{h}]")));
-            }
+            Ok(size) => loaded.facts.image_mut(i).file_size = Some(size),
             Err(why) => {
                 let message = format!(
                     "{}: {why}; the declared size {}x{} of `{}` cannot be verified",
@@ -204,47 +196,10 @@ fn names_a_file_below(name: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
-/// Whether an `extra` key is a fact a reader left for the rules (see
-/// [`keys`]), which a writer must not carry into its output as data.
-fn is_reader_fact(key: &str) -> bool {
-    matches!(
-        key,
-        keys::FLIP_IDX | keys::UNDECLARED | keys::LABEL_FILE | keys::IMAGE_FILE | keys::FILE_SIZE
-    )
-}
-
-/// A copy of `dataset` without the facts readers leave for the rules, when
-/// it has any that a writer of `format` would otherwise write out as data
-/// (COCO keeps unknown `extra` entries as JSON fields); `None` when the
-/// dataset can be written as it is. The CVAT writer reads the undeclared
-/// marker (it does not declare such labels either), and the YOLO and CVAT
-/// writers ignore the other facts.
-pub(crate) fn without_reader_facts(dataset: &Dataset, format: Format) -> Option<Dataset> {
-    if format != Format::Coco {
-        return None;
-    }
-    let has = |extra: &[(String, String)]| extra.iter().any(|(k, _)| is_reader_fact(k));
-    let any = has(&dataset.info.extra)
-        || dataset.labels.labels.iter().any(|l| has(&l.extra))
-        || dataset.images.iter().any(|i| has(&i.extra));
-    if !any {
-        return None;
-    }
-    let mut copy = dataset.clone();
-    copy.info.extra.retain(|(k, _)| !is_reader_fact(k));
-    for label in &mut copy.labels.labels {
-        label.extra.retain(|(k, _)| !is_reader_fact(k));
-    }
-    for image in &mut copy.images {
-        image.extra.retain(|(k, _)| !is_reader_fact(k));
-    }
-    Some(copy)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use labelkit_model::{Image, ImageId, Label};
+    use labelkit_model::{Dataset, Image, ImageId};
 
     #[test]
     fn image_roots_follow_the_common_layouts_inside_the_dataset() {
@@ -320,14 +275,12 @@ mod tests {
                 ..Image::default()
             });
         }
-        let sizes = |l: &Loaded| -> Vec<(u64, String)> {
+        let sizes = |l: &Loaded| -> Vec<(u64, (u32, u32))> {
             l.dataset
                 .images
                 .iter()
-                .filter_map(|i| {
-                    let (_, v) = i.extra.iter().find(|(k, _)| k == keys::FILE_SIZE)?;
-                    Some((i.id.0, v.clone()))
-                })
+                .enumerate()
+                .filter_map(|(pos, i)| Some((i.id.0, l.facts.image(pos).file_size?)))
                 .collect()
         };
         // Only the 25th image is there: the first 20 were not, so the
@@ -347,10 +300,7 @@ mod tests {
             ..Loaded::default()
         };
         record_file_sizes(&mut l, &file);
-        assert_eq!(
-            sizes(&l),
-            [(1, "[5,7]".to_owned()), (25, "[9,7]".to_owned())]
-        );
+        assert_eq!(sizes(&l), [(1, (5, 7)), (25, (9, 7))]);
         assert_eq!(l.issues.len(), 1);
         assert_eq!(l.issues[0].code, "F008");
         assert_eq!(l.issues[0].image, Some(4));
@@ -405,8 +355,9 @@ mod tests {
             .dataset
             .images
             .iter()
-            .filter(|i| i.extra.iter().any(|(k, _)| k == keys::FILE_SIZE))
-            .map(|i| i.id.0)
+            .enumerate()
+            .filter(|&(pos, _)| l.facts.image(pos).file_size.is_some())
+            .map(|(_, i)| i.id.0)
             .collect();
         assert_eq!(recorded, [1, 4]);
         assert_eq!(l.issues.len(), 1);
@@ -420,37 +371,5 @@ mod tests {
                 secret.display().to_string()
             )
         );
-    }
-
-    #[test]
-    fn reader_facts_are_removed_for_coco_only() {
-        let mut d = Dataset::default();
-        d.info
-            .extra
-            .push((keys::FLIP_IDX.to_owned(), "[1,0]".to_owned()));
-        d.info.extra.push(("year".to_owned(), "2017".to_owned()));
-        let mut label = Label::new("x");
-        label
-            .extra
-            .push((keys::UNDECLARED.to_owned(), "true".to_owned()));
-        d.labels.push(label);
-        d.images.push(Image {
-            id: ImageId(1),
-            extra: vec![
-                (keys::LABEL_FILE.to_owned(), "\"missing\"".to_owned()),
-                ("license".to_owned(), "3".to_owned()),
-            ],
-            ..Image::default()
-        });
-        assert!(without_reader_facts(&d, Format::CvatImages).is_none());
-        assert!(without_reader_facts(&d, Format::YoloUltralytics).is_none());
-        let c = without_reader_facts(&d, Format::Coco).unwrap();
-        assert_eq!(c.info.extra, vec![("year".to_owned(), "2017".to_owned())]);
-        assert!(c.labels.labels[0].extra.is_empty());
-        assert_eq!(
-            c.images[0].extra,
-            vec![("license".to_owned(), "3".to_owned())]
-        );
-        assert!(without_reader_facts(&c, Format::Coco).is_none());
     }
 }

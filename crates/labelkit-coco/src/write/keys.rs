@@ -61,8 +61,8 @@ pub(super) fn filter_extra<'d>(
         .iter()
         .map(|(k, v)| (Cow::Borrowed(k.as_str()), v.as_str(), false));
     for (k, v, json) in kept.chain(extra) {
-        if k.starts_with("coco.") || k.starts_with("labelkit.") || reserved.contains(&k.as_ref()) {
-            // COCO's own markers, and facts a reader noted for the rules.
+        if k.starts_with("coco.") || reserved.contains(&k.as_ref()) {
+            // COCO's own markers.
             continue;
         }
         if k.starts_with("cvat.") || k.starts_with("yolo.") {

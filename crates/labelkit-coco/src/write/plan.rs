@@ -299,12 +299,7 @@ impl<'d> Plan<'d> {
             let repeated = images
                 .iter()
                 .zip(&ids)
-                .filter(|(i, &id)| {
-                    i.id.0 != id
-                        && i.extra
-                            .iter()
-                            .any(|(k, _)| k == labelkit_model::keys::REPEATED_IMAGE_ID)
-                })
+                .filter(|(i, &id)| i.id.0 != id && i.repeated_id.is_some())
                 .count() as u64;
             self.report.lose(
                 "repeated image ids renumbered (two images of the source had one id)",

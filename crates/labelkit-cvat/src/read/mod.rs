@@ -16,16 +16,12 @@ use labelkit_model::{Dataset, Image, ImageId, InputType, Label, LabelId, LabelIn
 use quick_xml::events::Event;
 
 use crate::kept::{CvatDocument, CvatImage};
-use crate::meta::{parse_meta, Meta, UNDECLARED_KEY};
+use crate::meta::{parse_meta, Meta};
 use crate::xml::{int_value, AttrList, Xml};
 
 use shapes::kind_of;
 pub(crate) use shapes::CUBOID_NAMES;
 use tracks::SpannedTrack;
-
-/// Key in [`Image::extra`] holding the `id` written in the file when it
-/// repeats an earlier image's id (project exports number images per task).
-pub const IMAGE_ID_KEY: &str = labelkit_model::keys::REPEATED_IMAGE_ID;
 
 mod shapes;
 mod tracks;
@@ -346,9 +342,7 @@ impl<'a> Reader<'a> {
         }
         let mut label = Label::new(name);
         label.parent = parent;
-        label
-            .extra
-            .push((UNDECLARED_KEY.to_owned(), "true".to_owned()));
+        label.declared = false;
         let id = self.dataset.labels.push(label);
         if let Some(label) = self.dataset.labels.get(id) {
             self.label_index.insert(id, label);
@@ -419,9 +413,7 @@ impl<'a> Reader<'a> {
             while !self.take_image_id(self.next_fresh_image_id) {
                 self.next_fresh_image_id += 1;
             }
-            image
-                .extra
-                .push((IMAGE_ID_KEY.to_owned(), wanted.to_string()));
+            image.repeated_id = Some(wanted);
             self.next_fresh_image_id
         };
         image.id = ImageId(id);

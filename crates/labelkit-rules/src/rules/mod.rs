@@ -329,18 +329,6 @@ pub(crate) fn fill_bounds(
     );
 }
 
-/// The value of `key` in an `extra` list, with the quotes of a JSON string
-/// removed.
-pub(crate) fn extra_value<'a>(extra: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    let value = extra.iter().find(|(k, _)| k == key)?.1.trim();
-    Some(
-        value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(value),
-    )
-}
-
 /// Use counts per label index, in objects: the shapes of one group with
 /// one label on one image (a COCO keypoint annotation's polygon and
 /// keypoints, a CVAT box and polygon drawn for one object) count once. An

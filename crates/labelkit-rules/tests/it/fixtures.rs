@@ -1,7 +1,7 @@
 //! Fixtures at the boundaries of every rule, with snapshots of the
 //! rendered output. Each fixture selects only the code it tests.
 
-use labelkit_diagnostics::{Diagnostic, Loaded};
+use labelkit_diagnostics::{ByteSpan, Diagnostic, FileId, Loaded, SourceSpan, StatedFlipIdx};
 use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, BoxGeom, Dataset, Geometry, GroupId, Image, ImageId,
     Keypoint, KeypointSchema, Keypoints, Label, Point, Polygon, Visibility,
@@ -663,34 +663,45 @@ fn a001_never_pairs_shapes_of_different_kinds_in_one_group() {
 
 #[test]
 fn k006_flip_idx_mismatch() {
-    let with = |flip: &str| {
+    let with = |flip: &[usize]| {
         let mut fx = Fx::new(&["person"]);
         fx.add("person", keypoints(front_person(50.0)));
-        fx.d.info
-            .extra
-            .push(("yolo.flip_idx".to_owned(), flip.to_owned()));
-        fx.loaded()
+        let mut loaded = fx.loaded();
+        loaded.facts.flip_idx = Some(StatedFlipIdx {
+            indices: flip.to_vec(),
+            at: None,
+        });
+        loaded
     };
-    let good = format!("{:?}", KeypointSchema::coco_person().flip_idx());
+    let good = KeypointSchema::coco_person().flip_idx();
     let config = Config::from_toml_str("select = [\"K006\"]", "labelkit.toml").unwrap();
     assert!(check(&with(&good), &config).is_empty());
-    let short = check(&with("[0, 2, 1]"), &config);
+    let short = check(&with(&[0, 2, 1]), &config);
     assert_eq!(
         short[0].message,
         "flip_idx has 3 entries, the keypoint schema has 17 points"
     );
-    let s = run(
-        "K006",
-        &with("[0, 1, 2, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]"),
-        "",
-    );
+    let wrong = [0, 1, 2, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15];
+    let s = run("K006", &with(&wrong), "");
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(
         s[0].contains("flip_idx entry 1 (`left_eye`) is 1, the schema's left/right pairs give 2"),
         "{}",
         s[0]
     );
+    // Where the reader found no place for it: at the label.
     assert!(s[0].starts_with("fixture.txt:1:1: K006"), "{}", s[0]);
+    // Where it found one: there.
+    let mut placed = with(&wrong);
+    let second_line = placed.sources.get(FileId(0)).unwrap().text();
+    let start = second_line.iter().position(|&b| b == b'\n').unwrap() + 1;
+    placed.facts.flip_idx.as_mut().unwrap().at = Some(SourceSpan {
+        file: FileId(0),
+        span: ByteSpan::new(start, start + 1),
+    });
+    let s = run_unsnapshotted("K006", &placed);
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert!(s[0].starts_with("fixture.txt:2:1: K006"), "{}", s[0]);
 }
 
 #[test]
@@ -725,9 +736,7 @@ fn d003_undeclared_class() {
     let mut fx = Fx::new(&["body", "bodyy"]);
     fx.bx("body", 1.0, 1.0, 10.0, 10.0);
     fx.bx("bodyy", 1.0, 1.0, 10.0, 10.0);
-    fx.d.labels.labels[1]
-        .extra
-        .push(("labelkit.undeclared".to_owned(), "true".to_owned()));
+    fx.d.labels.labels[1].declared = false;
     let s = run("D003", &fx.loaded(), "");
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(
@@ -765,15 +774,13 @@ fn d004_duplicate_ids() {
 #[test]
 fn d005_missing_label_file() {
     let mut fx = Fx::new(&["body"]);
-    fx.d.images[0]
-        .extra
-        .push(("yolo.label_file".to_owned(), "\"missing\"".to_owned()));
     let mut second = fx.d.images[0].clone();
     second.id = ImageId(2);
-    second.extra.clear();
     fx.d.images.push(second);
     fx.bx("body", 1.0, 1.0, 10.0, 10.0);
-    let s = run("D005", &fx.loaded(), "");
+    let mut loaded = fx.loaded();
+    loaded.facts.image_mut(0).no_label_file = true;
+    let s = run("D005", &loaded, "");
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(
         s[0].contains(
@@ -793,13 +800,12 @@ fn d006_labels_without_image() {
     present.id = ImageId(2);
     present.file_name = "present.jpg".to_owned();
     fx.d.images.push(present);
-    fx.d.images[0]
-        .extra
-        .push(("yolo.image_file".to_owned(), "missing".to_owned()));
     fx.bx("body", 1.0, 1.0, 10.0, 10.0);
     let orphan = fx.bx("body", 1.0, 1.0, 10.0, 10.0);
     fx.ann(orphan).image = ImageId(9);
-    let s = run("D006", &fx.loaded(), "");
+    let mut loaded = fx.loaded();
+    loaded.facts.image_mut(0).no_image_file = true;
+    let s = run("D006", &loaded, "");
     assert_eq!(s.len(), 2, "{s:#?}");
     assert!(s[0].contains("[image Some(1) annotation None] labels of `img.jpg` (1 annotation(s)) have no image file"), "{}", s[0]);
     assert!(s[1].contains("[image Some(9) annotation Some(2)] annotation 2 of `body` refers to image 9, which does not exist"), "{}", s[1]);
@@ -814,13 +820,12 @@ fn d006_labels_only_export_is_one_warning() {
     second.id = ImageId(2);
     second.file_name = "second.jpg".to_owned();
     fx.d.images.push(second);
-    for image in &mut fx.d.images {
-        image
-            .extra
-            .push(("yolo.image_file".to_owned(), "missing".to_owned()));
-    }
     fx.bx("body", 1.0, 1.0, 10.0, 10.0);
-    let s = run_unsnapshotted("D006", &fx.loaded());
+    let mut loaded = fx.loaded();
+    for pos in 0..loaded.dataset.images.len() {
+        loaded.facts.image_mut(pos).no_image_file = true;
+    }
+    let s = run_unsnapshotted("D006", &loaded);
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(
         s[0].contains(
@@ -834,15 +839,14 @@ fn d006_labels_only_export_is_one_warning() {
 #[test]
 fn d007_image_size_mismatch() {
     let mut fx = Fx::new(&["body"]);
-    fx.d.images[0]
-        .extra
-        .push(("labelkit.file_size".to_owned(), "[80, 100]".to_owned()));
     let mut same = fx.d.images[0].clone();
     same.id = ImageId(2);
-    same.extra = vec![("labelkit.file_size".to_owned(), "[100,80]".to_owned())];
     fx.d.images.push(same);
     fx.bx("body", 1.0, 1.0, 10.0, 10.0);
-    let s = run("D007", &fx.loaded(), "");
+    let mut loaded = fx.loaded();
+    loaded.facts.image_mut(0).file_size = Some((80, 100));
+    loaded.facts.image_mut(1).file_size = Some((100, 80));
+    let s = run("D007", &loaded, "");
     assert_eq!(s.len(), 1, "{s:#?}");
     assert!(s[0].contains("[image Some(1) annotation None] image `img.jpg` is declared 100x80 but the file is 80x100"), "{}", s[0]);
 }

@@ -2,7 +2,7 @@
 //! mistake is reported with the right code at the right image and
 //! annotation, and nothing else is.
 
-use labelkit_diagnostics::{ByteSpan, FileId, ReadIssue};
+use labelkit_diagnostics::{ByteSpan, FileId, Loaded, ReadIssue, ReaderFacts, StatedFlipIdx};
 use labelkit_model::{
     Annotation, AnnotationId, AttributeValue, BoxGeom, Dataset, Geometry, ImageId, Label,
     Visibility,
@@ -66,8 +66,15 @@ fn push(d: &mut Dataset, image: u64, label: &str, geometry: Geometry) -> u64 {
 
 type Expected = Vec<(String, Option<u64>, Option<u64>)>;
 
+/// `d` as read, with the facts a reader found out about its files.
+fn with_facts(d: Dataset, facts: &ReaderFacts) -> Loaded {
+    let mut loaded = people::loaded(d);
+    loaded.facts = facts.clone();
+    loaded
+}
+
 #[allow(clippy::too_many_lines)]
-fn inject(d: &mut Dataset) -> Expected {
+fn inject(d: &mut Dataset, facts: &mut ReaderFacts) -> Expected {
     let mut e: Expected = Vec::new();
     let mut expect = |code: &str, image: Option<u64>, ann: Option<u64>| {
         e.push((code.to_owned(), image, ann));
@@ -139,10 +146,10 @@ fn inject(d: &mut Dataset) -> Expected {
     keypoints(d, id(16, 18))[9].x = right_edge + 5.0;
     expect("K005", Some(image(16)), Some(id(16, 18)));
     // K006: a flip_idx that does not swap the eyes.
-    d.info.extra.push((
-        "yolo.flip_idx".to_owned(),
-        "[0, 1, 2, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]".to_owned(),
-    ));
+    facts.flip_idx = Some(StatedFlipIdx {
+        indices: vec![0, 1, 2, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15],
+        at: None,
+    });
     expect("K006", None, None);
     // D001: a rare class (1 label, minimum 2).
     d.labels.push(Label::new("body_with_wheelchair"));
@@ -154,9 +161,7 @@ fn inject(d: &mut Dataset) -> Expected {
     expect("D002", None, None);
     // D003: a class used but never declared, twice.
     let mut undeclared = Label::new("hnad");
-    undeclared
-        .extra
-        .push(("labelkit.undeclared".to_owned(), "true".to_owned()));
+    undeclared.declared = false;
     d.labels.push(undeclared);
     for offset in [12, 14] {
         let hand = *bx(d, id(18, offset));
@@ -171,9 +176,7 @@ fn inject(d: &mut Dataset) -> Expected {
     ann(d, id(19, 17)).id = AnnotationId(id(19, 16));
     expect("D004", Some(image(19)), Some(id(19, 16)));
     // D005: an image whose label file is missing.
-    d.images[14]
-        .extra
-        .push(("yolo.label_file".to_owned(), "\"missing\"".to_owned()));
+    facts.image_mut(14).no_label_file = true;
     expect("D005", Some(15), None);
     // D006: an annotation of an image that does not exist.
     let orphan = push(
@@ -184,9 +187,7 @@ fn inject(d: &mut Dataset) -> Expected {
     );
     expect("D006", Some(999), Some(orphan));
     // D007: an image file of another size.
-    d.images[15]
-        .extra
-        .push(("labelkit.file_size".to_owned(), "[320, 240]".to_owned()));
+    facts.image_mut(15).file_size = Some((320, 240));
     expect("D007", Some(16), None);
     // A007: a face with a third eye (person 20), inside it alone.
     let face = *bx(d, id(20, 5));
@@ -213,8 +214,9 @@ fn clean_dataset_has_no_findings() {
 #[test]
 fn every_injected_mistake_is_found_where_it_was_made() {
     let mut d = people::person_dataset(16, 3, 5);
-    let expected = inject(&mut d);
-    let mut loaded = people::loaded(d);
+    let mut facts = ReaderFacts::new();
+    let expected = inject(&mut d, &mut facts);
+    let mut loaded = with_facts(d, &facts);
     loaded.issues.push(ReadIssue::UnknownClass.at(
         FileId(0),
         ByteSpan::new(0, 10),
@@ -251,10 +253,11 @@ fn every_injected_mistake_is_found_where_it_was_made() {
 #[test]
 fn findings_do_not_depend_on_annotation_order() {
     let mut d = people::person_dataset(16, 3, 5);
-    inject(&mut d);
-    let forward = check(&people::loaded(d.clone()), &config());
+    let mut facts = ReaderFacts::new();
+    inject(&mut d, &mut facts);
+    let forward = check(&with_facts(d.clone(), &facts), &config());
     d.annotations.reverse();
-    let backward = check(&people::loaded(d), &config());
+    let backward = check(&with_facts(d, &facts), &config());
     let key = |v: &[labelkit_diagnostics::Diagnostic]| {
         let mut k: Vec<_> = v
             .iter()

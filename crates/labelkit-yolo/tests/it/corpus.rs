@@ -595,10 +595,7 @@ fn review_metrics_darknet_without_images() {
     .unwrap();
     assert!(l.issues.is_empty(), "{:?}", &l.issues[..1]);
     let d = &l.dataset;
-    assert!(d.images.iter().all(|i| i
-        .extra
-        .iter()
-        .any(|(k, v)| k == labelkit_model::keys::IMAGE_FILE && v == "\"missing\"")));
+    assert!((0..d.images.len()).all(|pos| l.facts.image(pos).no_image_file));
     assert_eq!((d.images[pos].width, d.images[pos].height), (640, 480));
     // The rows of the 500x281 image, as fractions of 640x480 (6 decimals).
     let (class, x0, y0, x1, y1) = boxes(d, pos)[0];

@@ -1,20 +1,30 @@
-//! The facts the reader leaves for the rules in `extra` entries
-//! (`labelkit_model::keys`): `flip_idx`, missing label files, labels
-//! without images.
+//! The facts the reader leaves for the rules in `Loaded::facts`, beside
+//! the dataset: `flip_idx`, missing label files, labels without images.
 
 use std::fs;
 use std::path::Path;
 
-use labelkit_model::keys;
+use labelkit_diagnostics::{ImageFacts, Loaded};
 use labelkit_yolo::{read_label_file, read_path, write_path, ReadOptions, WriteOptions};
 
 use crate::codes;
 
-fn extra<'a>(extra: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    extra
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+/// Whether image `pos` has no label file, and whether it has no image
+/// file.
+fn missing(l: &Loaded, pos: usize) -> (bool, bool) {
+    let f = l.facts.image(pos);
+    (f.no_label_file, f.no_image_file)
+}
+
+/// The stated `flip_idx`, and the text where it is said to be.
+fn flip_idx(l: &Loaded) -> Option<(Vec<usize>, Option<String>)> {
+    let stated = l.facts.flip_idx.as_ref()?;
+    let at = stated.at.map(|at| {
+        let text = l.sources.get(at.file).unwrap().text();
+        let (start, end) = (at.span.start as usize, at.span.end as usize);
+        String::from_utf8_lossy(&text[start..end]).into_owned()
+    });
+    Some((stated.indices.clone(), at))
 }
 
 /// A 16 x 8 GIF header: enough for the size reader.
@@ -47,28 +57,30 @@ fn flip_idx_missing_label_files_and_labels_without_images_are_recorded() {
     pose_dataset(dir.path());
     let l = read_path(dir.path(), &ReadOptions::default()).unwrap();
     let d = &l.dataset;
-    assert_eq!(extra(&d.info.extra, keys::FLIP_IDX), Some("[0,2,1]"));
-    let facts: Vec<(&str, Option<&str>, Option<&str>)> = d
+    assert_eq!(
+        flip_idx(&l),
+        Some((vec![0, 2, 1], Some("flip_idx".to_owned())))
+    );
+    let facts: Vec<(&str, (bool, bool))> = d
         .images
         .iter()
-        .map(|i| {
-            (
-                i.file_name.as_str(),
-                extra(&i.extra, keys::LABEL_FILE),
-                extra(&i.extra, keys::IMAGE_FILE),
-            )
-        })
+        .enumerate()
+        .map(|(pos, i)| (i.file_name.as_str(), missing(&l, pos)))
         .collect();
     assert_eq!(
         facts,
         [
-            ("images/train/a.gif", None, None),
+            ("images/train/a.gif", (false, false)),
             // An empty label file is a deliberate background image.
-            ("images/train/b.gif", None, None),
-            ("images/train/c.gif", Some("\"missing\""), None),
-            ("images/train/d.jpg", None, Some("\"missing\"")),
+            ("images/train/b.gif", (false, false)),
+            ("images/train/c.gif", (true, false)),
+            ("images/train/d.jpg", (false, true)),
         ]
     );
+    // Nothing of it is in the dataset, where a writer would see it.
+    assert!(d.info.extra.iter().all(|(k, _)| !k.contains("flip")));
+    assert!(d.images.iter().all(|i| i.extra.is_empty()));
+    assert!(l.facts.images.iter().all(|f| f.file_size.is_none()));
     // The labels of `d` are read all the same, with normalised coordinates;
     // its missing image is no read issue (D006 reports it in `check`).
     assert_eq!(d.annotations.len(), 4);
@@ -86,20 +98,17 @@ fn one_label_file_without_its_image_is_marked_and_keeps_flip_idx() {
     )
     .unwrap();
     assert_eq!(
-        extra(&l.dataset.info.extra, keys::FLIP_IDX),
-        Some("[0,2,1]")
+        flip_idx(&l),
+        Some((vec![0, 2, 1], Some("flip_idx".to_owned())))
     );
     assert_eq!(l.dataset.images.len(), 1);
-    assert_eq!(
-        extra(&l.dataset.images[0].extra, keys::IMAGE_FILE),
-        Some("\"missing\"")
-    );
+    assert_eq!(missing(&l, 0), (false, true));
     let l = read_label_file(
         &dir.path().join("labels/train/a.txt"),
         &ReadOptions::default(),
     )
     .unwrap();
-    assert!(l.dataset.images[0].extra.is_empty());
+    assert_eq!(l.facts.image(0), ImageFacts::default());
 }
 
 #[test]
@@ -112,11 +121,12 @@ fn no_flip_idx_no_entry_and_a_class_beyond_names_is_only_a_read_issue() {
     gif(&root.join("images/x.gif"));
     fs::write(root.join("labels/x.txt"), "3 0.5 0.5 0.5 0.5\n").unwrap();
     let l = read_path(root, &ReadOptions::default()).unwrap();
-    assert!(extra(&l.dataset.info.extra, keys::FLIP_IDX).is_none());
+    assert_eq!(flip_idx(&l), None);
     assert_eq!(codes(&l.issues), ["F003"]);
     assert_eq!(l.dataset.labels.len(), 1);
+    assert!(l.dataset.labels.labels[0].declared);
     assert!(l.dataset.annotations.is_empty());
-    assert!(l.dataset.images[0].extra.is_empty());
+    assert!(l.facts.is_empty());
 }
 
 #[test]
@@ -161,26 +171,27 @@ fn fallback_sizes_fill_only_what_the_files_do_not_give() {
     )
     .unwrap();
     assert!(l.issues.is_empty(), "{:?}", l.issues);
-    let sizes: Vec<(&str, u32, u32, Option<&str>)> = l
+    let sizes: Vec<(&str, u32, u32, bool)> = l
         .dataset
         .images
         .iter()
-        .map(|i| {
+        .enumerate()
+        .map(|(pos, i)| {
             (
                 i.file_name.as_str(),
                 i.width,
                 i.height,
-                extra(&i.extra, keys::IMAGE_FILE),
+                l.facts.image(pos).no_image_file,
             )
         })
         .collect();
     assert_eq!(
         sizes,
         [
-            ("images/train/a.gif", 16, 8, None),
-            ("images/train/b.gif", 16, 8, None),
-            ("images/train/c.gif", 16, 8, None),
-            ("images/train/d.jpg", 200, 100, Some("\"missing\"")),
+            ("images/train/a.gif", 16, 8, false),
+            ("images/train/b.gif", 16, 8, false),
+            ("images/train/c.gif", 16, 8, false),
+            ("images/train/d.jpg", 200, 100, true),
         ]
     );
     // d's box (0.5 0.5 0.5 0.5) in pixels of 200 x 100.

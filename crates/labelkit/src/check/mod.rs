@@ -523,15 +523,8 @@ fn read_description(
 ) -> Result<(Loaded, usize), Error> {
     let mut loaded = crate::read(path, Some(format), options)?;
     read(&loaded);
-    let labels = loaded
-        .dataset
-        .images
-        .iter()
-        .filter(|i| {
-            !i.extra
-                .iter()
-                .any(|(k, _)| k == labelkit_model::keys::LABEL_FILE)
-        })
+    let labels = (0..loaded.dataset.images.len())
+        .filter(|&pos| !loaded.facts.image(pos).no_label_file)
         .count();
     loaded.dataset.images.clear();
     loaded.dataset.annotations.clear();
@@ -540,6 +533,7 @@ fn read_description(
     loaded.spans.annotations.clear();
     loaded.spans.tracks.clear();
     loaded.measurements = labelkit_diagnostics::Measurements::default();
+    loaded.facts.images.clear();
     let description = |p: &Path| {
         p == path
             || p.extension().is_some_and(|e| {

@@ -102,6 +102,9 @@ fn a_cvat_project_export_keeps_subsets_as_folders_and_ids_in_32_bits() {
         4
     );
     assert_eq!(report.count("image ids beyond 32 bits renumbered"), 0);
+    // The file's `<meta>` and each image's `task_id`; the written ids are
+    // counted once, above.
+    assert_eq!(report.count("fields specific to another format"), 7);
     assert_eq!(
         report.count("image subsets (kept as a folder of file_name)"),
         6

@@ -3,9 +3,9 @@
 //! ## What it does
 //! Flags an image whose declared size (COCO `width`/`height`, CVAT
 //! `width`/`height`) differs from the size of the image file. Whoever reads
-//! the image file's header (a reader or the facade) records the file's size
-//! under the key `labelkit.file_size` in the image's `extra`, as JSON array
-//! text `[width, height]` with EXIF orientation applied.
+//! the image file's header (a reader or the facade) records the file's
+//! size, with EXIF orientation applied, in the reader facts beside the
+//! dataset (`ImageFacts::file_size`).
 //!
 //! ## Why it matters
 //! Every normalised coordinate is computed from the declared size. A
@@ -25,27 +25,20 @@
 //! None.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::extra_value;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "D007";
-
-/// The `Image::extra` key holding the image file's size as `[w, h]`.
-pub const FILE_SIZE_KEY: &str = labelkit_model::keys::FILE_SIZE;
 
 /// The rule.
 pub(crate) struct ImageSizeMismatch;
 
 impl Rule for ImageSizeMismatch {
-    fn check_image(&self, _cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
-        let Some(text) = extra_value(&image.image.extra, FILE_SIZE_KEY) else {
-            return;
-        };
-        let Ok([w, h]) = serde_json::from_str::<[u64; 2]>(text) else {
+    fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
+        let Some((w, h)) = cx.facts.image(image.pos).file_size else {
             return;
         };
         let img = image.image;
-        if (w, h) != (u64::from(img.width), u64::from(img.height)) {
+        if (w, h) != (img.width, img.height) {
             out.push(
                 Finding::image(
                     CODE,

@@ -3,8 +3,8 @@
 //! ## What it does
 //! Flags labels whose image does not exist: an annotation whose image id
 //! matches no image, and an image entry that a reader created for a label
-//! file with no image file (the YOLO reader marks it with the key
-//! `yolo.image_file` set to `"missing"` in the image's `extra`).
+//! file with no image file (the YOLO reader records it in the reader
+//! facts beside the dataset: `ImageFacts::no_image_file`).
 //!
 //! When no label file of the dataset has its image, the dataset is a
 //! labels-only export (CVAT's "YOLO 1.1" export without images, a
@@ -36,14 +36,9 @@
 use labelkit_diagnostics::Severity;
 
 use crate::rule::{Context, Finding, Rule};
-use crate::rules::extra_value;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "D006";
-
-/// The `Image::extra` key set to `"missing"` when an image entry stands for
-/// a label file without an image file.
-pub const IMAGE_FILE_KEY: &str = labelkit_model::keys::IMAGE_FILE;
 
 /// The rule.
 pub(crate) struct LabelsWithoutImage;
@@ -68,11 +63,8 @@ impl Rule for LabelsWithoutImage {
             out.push(f);
         }
         let images = &cx.dataset.images;
-        let missing: Vec<usize> = images
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| extra_value(&i.extra, IMAGE_FILE_KEY) == Some("missing"))
-            .map(|(pos, _)| pos)
+        let missing: Vec<usize> = (0..images.len())
+            .filter(|&pos| cx.facts.image(pos).no_image_file)
             .collect();
         if !missing.is_empty() && missing.len() == images.len() {
             let n = missing.len();

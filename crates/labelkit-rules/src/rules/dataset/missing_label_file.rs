@@ -1,9 +1,9 @@
 //! # missing-label-file (D005)
 //!
 //! ## What it does
-//! Warns about an image that has no label file. The YOLO reader marks such
-//! an image with the key `yolo.label_file` set to `"missing"` in the
-//! image's `extra` (JSON string text).
+//! Warns about an image that has no label file. The YOLO reader records
+//! such an image in the reader facts beside the dataset
+//! (`ImageFacts::no_label_file`).
 //!
 //! ## Why it matters
 //! Ultralytics trains on an image without a label file as pure background:
@@ -24,21 +24,16 @@
 //! None.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::extra_value;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "D005";
-
-/// The `Image::extra` key set to `"missing"` when an image has no label
-/// file.
-pub const LABEL_FILE_KEY: &str = labelkit_model::keys::LABEL_FILE;
 
 /// The rule.
 pub(crate) struct MissingLabelFile;
 
 impl Rule for MissingLabelFile {
-    fn check_image(&self, _cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
-        if extra_value(&image.image.extra, LABEL_FILE_KEY) == Some("missing") {
+    fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
+        if cx.facts.image(image.pos).no_label_file {
             out.push(
                 Finding::image(
                     CODE,

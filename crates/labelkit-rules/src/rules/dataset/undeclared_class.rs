@@ -3,9 +3,9 @@
 //! ## What it does
 //! Flags a class that annotations use but the dataset never declared. A
 //! reader that meets a label name missing from the declared list (a CVAT
-//! shape whose label is not in `<meta>`) adds the label and marks it with
-//! the key `labelkit.undeclared` set to `true` in the label's `extra`; the
-//! rule reports each marked label with its use count (none when every
+//! shape whose label is not in `<meta>`, a COCO category id with no
+//! category) adds the label as not declared (`Label::declared` is false);
+//! the rule reports each such label with its use count (none when every
 //! shape naming it was unreadable). Such a label is never reported as
 //! declared but unused (D002).
 //!
@@ -27,20 +27,10 @@
 //! None.
 
 use crate::rule::{Context, Finding, Rule};
-use crate::rules::{extra_value, label_counts};
+use crate::rules::label_counts;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "D003";
-
-/// The `Label::extra` key that marks a label added by a reader because
-/// annotations used it without a declaration; its value is `true`.
-pub const UNDECLARED_KEY: &str = labelkit_model::keys::UNDECLARED;
-
-/// Whether a reader added `label` because annotations named it without a
-/// declaration.
-pub(crate) fn is_undeclared(label: &labelkit_model::Label) -> bool {
-    extra_value(&label.extra, UNDECLARED_KEY) == Some("true")
-}
 
 /// The rule.
 pub(crate) struct UndeclaredClass;
@@ -49,7 +39,7 @@ impl Rule for UndeclaredClass {
     fn check_dataset(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let counts = label_counts(cx.dataset);
         for (i, label) in cx.dataset.labels.labels.iter().enumerate() {
-            if is_undeclared(label) {
+            if !label.declared {
                 let count = counts.get(i).copied().unwrap_or(0);
                 let message = if count == 0 {
                     format!(

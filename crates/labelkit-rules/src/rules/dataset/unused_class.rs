@@ -23,7 +23,6 @@
 //! None.
 
 use crate::rule::{Context, Finding, Rule};
-use crate::rules::dataset::undeclared_class::is_undeclared;
 use crate::rules::label_counts;
 
 /// The permanent code.
@@ -36,9 +35,7 @@ impl Rule for UnusedClass {
     fn check_dataset(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let counts = label_counts(cx.dataset);
         for (i, label) in cx.dataset.labels.labels.iter().enumerate() {
-            if label.parent.is_none()
-                && !is_undeclared(label)
-                && counts.get(i).copied().unwrap_or(0) == 0
+            if label.parent.is_none() && label.declared && counts.get(i).copied().unwrap_or(0) == 0
             {
                 out.push(
                     Finding::dataset(

@@ -4,8 +4,8 @@
 //! Checks a YOLO pose dataset's `flip_idx` (from `data.yaml`) against the
 //! left/right permutation of the keypoint schema: entry `i` must be the
 //! index of point `i`'s partner, or `i` itself for a point without one.
-//! The YOLO reader stores the list in the dataset's `info.extra` under the
-//! key `yolo.flip_idx`, as JSON array text (`[0, 2, 1, ...]`). The schema
+//! The YOLO reader records the list as written, and where, in the reader
+//! facts beside the dataset (`ReaderFacts::flip_idx`). The schema
 //! is the first label's with a schema that has left/right pairs: from
 //! `[keypoints.<label>]`, else the dataset's own, whose pairs come from
 //! its point names (data.yaml's `kpt_names`: `left_eye` pairs with
@@ -33,20 +33,16 @@
 use labelkit_model::label::FlipIdxMismatch;
 
 use crate::rule::{Context, Finding, Rule};
-use crate::rules::extra_value;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "K006";
-
-/// The `info.extra` key holding the YOLO `flip_idx` as JSON array text.
-pub const FLIP_IDX_KEY: &str = labelkit_model::keys::FLIP_IDX;
 
 /// The rule.
 pub(crate) struct FlipIdxMismatchRule;
 
 impl Rule for FlipIdxMismatchRule {
     fn check_dataset(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let Some(text) = extra_value(&cx.dataset.info.extra, FLIP_IDX_KEY) else {
+        let Some(stated) = &cx.facts.flip_idx else {
             return;
         };
         let Some((label, schema)) = cx.keypoints.iter().enumerate().find_map(|(i, s)| {
@@ -57,19 +53,7 @@ impl Rule for FlipIdxMismatchRule {
             return;
         };
         let help = format!("use flip_idx: {:?}", schema.flip_idx());
-        let Ok(given) = serde_json::from_str::<Vec<usize>>(text) else {
-            out.push(
-                Finding::dataset(
-                    CODE,
-                    format!("flip_idx `{text}` is not a list of point indices"),
-                )
-                .with_label(label)
-                .at_info_key(FLIP_IDX_KEY)
-                .help(help),
-            );
-            return;
-        };
-        let message = match schema.check_flip_idx(&given) {
+        let message = match schema.check_flip_idx(&stated.indices) {
             Ok(()) => return,
             Err(FlipIdxMismatch::Length { expected, found }) => {
                 format!("flip_idx has {found} entries, the keypoint schema has {expected} points")
@@ -82,7 +66,7 @@ impl Rule for FlipIdxMismatchRule {
         out.push(
             Finding::dataset(CODE, message)
                 .with_label(label)
-                .at_info_key(FLIP_IDX_KEY)
+                .with_stated_at(stated.at)
                 .help(help),
         );
     }
