@@ -676,7 +676,7 @@ impl<'a> Reader<'a> {
             let (k, v) = (p.key(), p.value());
             match k {
                 b"label" => {}
-                b"source" => ann.source = Some(v.to_owned()),
+                b"source" => ann.source = Some(labelkit_model::intern(v)),
                 b"occluded" if kind != Kind::Tag => {
                     ann.occluded = self.flag(v, "occluded", start, end);
                 }
@@ -721,7 +721,7 @@ impl<'a> Reader<'a> {
                         }
                         _ => AttributeValue::Text(v),
                     };
-                    (n, value)
+                    (labelkit_model::intern(&n), value)
                 })
                 .collect(),
         )
@@ -1034,7 +1034,7 @@ impl<'a> Reader<'a> {
                 Visibility::Visible
             };
             points.push(Keypoint {
-                name: Some(name),
+                name: Some(labelkit_model::intern(&name)),
                 x: p.x,
                 y: p.y,
                 visibility,
@@ -1073,7 +1073,7 @@ impl<'a> Reader<'a> {
                     Ok(id) => track.id = TrackId(id),
                     Err(_) => id_ok = false,
                 },
-                b"source" => track.source = Some(v.to_string()),
+                b"source" => track.source = Some(labelkit_model::intern(v)),
                 b"group_id" => track.group = self.group(v, start, start),
                 k => track.extra.push((
                     format!("{ATTR_PREFIX}{}", String::from_utf8_lossy(k)),

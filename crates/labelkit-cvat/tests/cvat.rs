@@ -824,10 +824,10 @@ fn spans_start_at_the_tags_and_text_values_keep_their_whitespace() {
         ann.attributes.0,
         vec![
             (
-                "note".to_owned(),
+                "note".into(),
                 AttributeValue::Text("  two  words\n".to_owned())
             ),
-            ("e".to_owned(), AttributeValue::Text(" <A b ".to_owned())),
+            ("e".into(), AttributeValue::Text(" <A b ".to_owned())),
         ]
     );
     assert_eq!(l.dataset.annotations[1].source.as_deref(), Some("auto"));
@@ -1686,7 +1686,7 @@ fn project_of_many_attributes_and_labels_equals_the_read_back() {
     for i in (0..N).rev() {
         attributes
             .0
-            .push((format!("a{i}"), AttributeValue::Text("true".into())));
+            .push((format!("a{i}").into(), AttributeValue::Text("true".into())));
     }
     let mut a = Annotation::new(
         AnnotationId(1),
