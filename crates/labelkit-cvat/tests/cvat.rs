@@ -2097,3 +2097,58 @@ fn subsets_from_another_format_are_written_as_a_project() {
         .collect();
     assert_eq!(subsets, [Some("train"), Some("val"), Some("train")]);
 }
+
+/// The names every shape repeats (skeleton points, attribute names,
+/// `source`) are shared between the shapes, one allocation per distinct
+/// name: on Datumaro's CVAT file the two skeletons hold the same point
+/// names.
+#[test]
+fn names_repeated_on_every_shape_are_shared() {
+    use std::sync::Arc;
+    let (_, l) = load(FILES[4]);
+    let points: Vec<&Vec<labelkit_model::Keypoint>> = l
+        .dataset
+        .annotations
+        .iter()
+        .filter_map(|a| match &a.geometry {
+            Geometry::Keypoints(k) => Some(&k.points),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(points.len(), 2);
+    let first = points[0][0].name.clone().unwrap();
+    let again = points[1]
+        .iter()
+        .find_map(|p| p.name.clone().filter(|n| *n == first))
+        .unwrap();
+    assert_eq!(&*first, "1");
+    assert!(Arc::ptr_eq(&first, &again));
+
+    let xml = br#"<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <image id="0" name="a.jpg" width="10" height="10">
+    <box label="car" source="manual" occluded="0" xtl="1" ytl="1" xbr="3" ybr="3" z_order="0">
+      <attribute name="color">red</attribute>
+    </box>
+    <box label="car" source="manual" occluded="0" xtl="4" ytl="4" xbr="6" ybr="6" z_order="0">
+      <attribute name="color">blue</attribute>
+    </box>
+  </image>
+</annotations>"#;
+    let l = read_bytes(Path::new("shared.xml"), xml, &ReadOptions::default()).unwrap();
+    let [a, b] = &l.dataset.annotations[..] else {
+        panic!("{:?}", l.dataset.annotations);
+    };
+    assert_eq!(a.source.as_deref(), Some("manual"));
+    assert!(Arc::ptr_eq(
+        a.source.as_ref().unwrap(),
+        b.source.as_ref().unwrap()
+    ));
+    assert_eq!(&*a.attributes.0[0].0, "color");
+    assert!(Arc::ptr_eq(&a.attributes.0[0].0, &b.attributes.0[0].0));
+    assert_eq!(
+        b.attributes.get("color"),
+        Some(&AttributeValue::Text("blue".into()))
+    );
+}

@@ -75,6 +75,22 @@ mod tests {
     }
 
     #[test]
+    fn attributes_set_and_pushed_share_their_names() {
+        use crate::{AttributeValue, Attributes};
+        let mut a = Attributes::new();
+        a.set("truncated", AttributeValue::Bool(true));
+        let mut b = Attributes::new();
+        b.push(String::from("truncated"), AttributeValue::Bool(false));
+        assert!(Arc::ptr_eq(&a.0[0].0, &b.0[0].0));
+        // `set` replaces in place; `push` appends a repeated name.
+        a.set("truncated", AttributeValue::Bool(false));
+        assert_eq!(a, b);
+        b.push("truncated", AttributeValue::Bool(true));
+        assert_eq!(b.len(), 2);
+        assert_eq!(b.get("truncated"), Some(&AttributeValue::Bool(false)));
+    }
+
+    #[test]
     fn the_cache_is_bounded_by_count_and_length() {
         let long = "x".repeat(CACHE_NAME_BYTES + 1);
         assert!(!Arc::ptr_eq(&intern(&long), &intern(&long)));
