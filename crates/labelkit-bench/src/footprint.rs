@@ -252,7 +252,7 @@ fn extra(f: &mut Footprint, e: &[(String, String)]) {
         return;
     }
     let part = f.part("`extra` string pairs");
-    part.block(e.len() * size_of::<(String, String)>());
+    part.block(std::mem::size_of_val(e));
     for (k, v) in e {
         part.string(k);
         part.string(v);
