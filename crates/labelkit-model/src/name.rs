@@ -9,7 +9,7 @@
 //! [`intern`] gives the shared copy: readers call it for every name they
 //! read. The copies are found in a small cache of each thread, which holds
 //! at most [`CACHE_NAMES`] names of at most [`CACHE_NAME_BYTES`] bytes
-//! (about 100 KiB), so that reading an untrusted file with millions of
+//! (at most about 240 KiB with its table), so that reading an untrusted file with millions of
 //! distinct names costs no more than one allocation per name, as before,
 //! and nothing stays behind once the datasets are dropped but that cache.
 //!
