@@ -26,6 +26,13 @@ for row in "floor: serde_json COCO" "floor: quick-xml CVAT" "floor: write YOLO f
     grep -q "| $row" "$tmp/run.md" || { echo "bench-smoke: no row '$row'" >&2; cat "$tmp/run.md" >&2; exit 1; }
 done
 
+# Where the memory of a read dataset goes: every part of the model is listed.
+"$BIN/labelkit-bench" footprint "$tmp/data/cvat/annotations.xml" cvat > "$tmp/footprint.md"
+for part in "annotation structs" "polygon rings" "keypoint lists" "keypoint names (shared)" \
+    "attribute names (shared)" "span table" "| total |" "| \`Annotation\` |"; do
+    grep -qF "$part" "$tmp/footprint.md" || { echo "bench-smoke: footprint has no '$part'" >&2; cat "$tmp/footprint.md" >&2; exit 1; }
+done
+
 peers=""
 [ -x target/bench-venv/bin/python ] && peers="labelformat globox datumaro"
 PEERS="$peers" SCRATCH="$tmp/peers" LABELKIT_BENCH="$BIN/labelkit-bench" \

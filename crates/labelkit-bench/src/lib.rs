@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod checkset;
+pub mod footprint;
 pub mod generate;
 pub mod measure;
 pub mod png;

@@ -4,6 +4,7 @@
 //! labelkit-bench generate --images 120000 --out /work/bench-data/train2017
 //! labelkit-bench run --data /work/bench-data/train2017 --reps 3
 //! labelkit-bench child OP ARGS...    (one sample; used by `run`)
+//! labelkit-bench footprint PATH FMT  (where a read dataset's memory goes)
 //! ```
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -16,7 +17,7 @@ use clap::{Parser, Subcommand};
 use labelkit::Format;
 use labelkit_bench::measure::{self, OpError, Sample};
 use labelkit_bench::run::{self, Plan};
-use labelkit_bench::{checkset, generate, write, Scale};
+use labelkit_bench::{checkset, footprint, generate, write, Scale};
 
 /// Benchmarks of labelkit with a deterministic dataset generator.
 #[derive(Debug, Parser)]
@@ -69,6 +70,14 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Read a dataset and print where its memory goes, part by part of
+    /// the model, with the sizes of the model's types.
+    Footprint {
+        /// The dataset.
+        path: PathBuf,
+        /// Its format (`coco`, `cvat`, `yolo`).
+        format: String,
+    },
     /// Run one operation in this process and print one JSON sample.
     Child {
         /// bytes FILE | json FILE | xml FILE | write-floor REF OUT |
@@ -104,6 +113,24 @@ fn child(op: &str, args: &[String]) -> Result<Sample, OpError> {
     };
     sample.peak_kib = measure::peak_rss_kib();
     Ok(sample)
+}
+
+fn show_footprint(path: &Path, format: &str) -> Result<String, OpError> {
+    let format = format_of(format)?;
+    let loaded = labelkit::read(path, Some(format), &labelkit::ReadOptions::default())
+        .map_err(|e| OpError(format!("{}: {e}", path.display())))?;
+    let peak_after_read = measure::peak_rss_kib();
+    let input = measure::input_bytes(path);
+    let f = footprint::footprint(&loaded);
+    Ok(format!(
+        "{}: {} bytes of input, {} shapes, peak RSS after reading {} MiB\n\n{}\n{}",
+        path.display(),
+        input,
+        f.annotations,
+        peak_after_read / 1024,
+        f.table(),
+        footprint::type_sizes()
+    ))
 }
 
 fn main() -> ExitCode {
@@ -189,6 +216,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Footprint { path, format } => match show_footprint(&path, &format) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("labelkit-bench footprint: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::Child { op, args } => match child(&op, &args) {
             Ok(sample) => {
                 println!("{}", serde_json::to_string(&sample).unwrap_or_default());

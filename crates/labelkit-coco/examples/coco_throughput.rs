@@ -94,10 +94,9 @@ fn generate(images: u64, seed: u64) -> Dataset {
                 a.group = group;
                 a.occluded = label == 0 && id % 3 == 0;
                 if label == 0 {
-                    a.attributes.0.push((
-                        "pose".to_owned(),
-                        AttributeValue::Text("standing".to_owned()),
-                    ));
+                    a.attributes
+                        .0
+                        .push(("pose".into(), AttributeValue::Text("standing".to_owned())));
                 }
                 id += 1;
                 ds.annotations.push(a);

@@ -312,7 +312,7 @@ impl<'de> Deserialize<'de> for AttributeObject {
                             continue;
                         }
                     }
-                    out.attributes.0.push((key.0.into_owned(), value));
+                    out.attributes.push(&*key.0, value);
                 }
                 Ok(out)
             }

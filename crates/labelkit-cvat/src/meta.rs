@@ -14,7 +14,6 @@ use quick_xml::events::Event;
 use crate::kept::CvatLabel;
 use crate::xml::{escape_text, has_forbidden_reference, int_value, is_xml_char, Xml};
 
-
 /// What `<meta>` says.
 #[derive(Debug, Default)]
 pub(crate) struct Meta {

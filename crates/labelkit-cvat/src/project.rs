@@ -204,7 +204,7 @@ fn crowd_attribute(attributes: &Attributes) -> Option<(usize, bool)> {
     let pos = attributes
         .0
         .iter()
-        .position(|(n, _)| n == CROWD_ATTRIBUTE)?;
+        .position(|(n, _)| &**n == CROWD_ATTRIBUTE)?;
     let crowd = match attributes.0.get(pos).map(|(_, v)| v) {
         Some(AttributeValue::Bool(b)) => *b,
         Some(AttributeValue::Number(n)) if *n == 0.0 || *n == 1.0 => *n == 1.0,
@@ -305,12 +305,12 @@ fn project_plain(d: &Dataset) -> Dataset {
                         .or_else(|| d.labels.get(ann.label).and_then(|l| l.keypoints.clone()));
                     for (i, p) in k.points.iter_mut().enumerate() {
                         if p.name.is_none() {
-                            p.name = Some(
-                                schema
+                            p.name = Some(labelkit_model::intern(
+                                &schema
                                     .as_ref()
                                     .and_then(|s| s.names.get(i).cloned())
                                     .unwrap_or_else(|| (i + 1).to_string()),
-                            );
+                            ));
                         }
                     }
                 }
@@ -501,6 +501,7 @@ fn typed(types: &[Types<'_>], label: LabelId, attributes: &Attributes) -> Attrib
     let spec = |name: &str| types.get(label.index()).and_then(|t| t.get(name)).copied();
     Attributes(
         attributes
+            .0
             .iter()
             .map(|(n, v)| {
                 let text = match v {
@@ -508,7 +509,7 @@ fn typed(types: &[Types<'_>], label: LabelId, attributes: &Attributes) -> Attrib
                     AttributeValue::Number(x) => Precision::Shortest.format(*x),
                     AttributeValue::Text(t) => t.clone(),
                 };
-                (n.to_owned(), AttributeValue::parse_as(&text, spec(n)))
+                (n.clone(), AttributeValue::parse_as(&text, spec(n)))
             })
             .collect(),
     )
@@ -560,7 +561,8 @@ pub fn expanded_element_attributes(dataset: &Dataset, expanded: &mut [labelkit_m
                     .iter()
                     .find(|e| {
                         p.name.is_some()
-                            && dataset.labels.get(e.label).map(|l| &l.name) == p.name.as_ref()
+                            && dataset.labels.get(e.label).map(|l| l.name.as_str())
+                                == p.name.as_deref()
                     })
                     .and_then(|e| {
                         e.shapes

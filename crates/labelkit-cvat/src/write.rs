@@ -794,7 +794,8 @@ fn write_one_shape<O: Write>(
 
 fn element_name(p: &Keypoint, i: usize, schema: Option<&labelkit_model::KeypointSchema>) -> String {
     p.name
-        .clone()
+        .as_deref()
+        .map(str::to_owned)
         .or_else(|| schema.and_then(|s| s.names.get(i).cloned()))
         .unwrap_or_else(|| (i + 1).to_string())
 }

@@ -847,10 +847,10 @@ fn spans_start_at_the_tags_and_text_values_keep_their_whitespace() {
         ann.attributes.0,
         vec![
             (
-                "note".to_owned(),
+                "note".into(),
                 AttributeValue::Text("  two  words\n".to_owned())
             ),
-            ("e".to_owned(), AttributeValue::Text(" <A b ".to_owned())),
+            ("e".into(), AttributeValue::Text(" <A b ".to_owned())),
         ]
     );
     assert_eq!(l.dataset.annotations[1].source.as_deref(), Some("auto"));
@@ -1710,7 +1710,7 @@ fn project_of_many_attributes_and_labels_equals_the_read_back() {
     for i in (0..N).rev() {
         attributes
             .0
-            .push((format!("a{i}"), AttributeValue::Text("true".into())));
+            .push((format!("a{i}").into(), AttributeValue::Text("true".into())));
     }
     let mut a = Annotation::new(
         AnnotationId(1),
@@ -2290,10 +2290,65 @@ fn round_trip_fields_are_typed_and_project_keeps_cvat_s_only() {
     assert!(a.extra.is_empty());
     assert_eq!(
         a.kept.get::<CvatShape>().unwrap().attrs,
-        [("note".to_owned(), "x & y".to_owned())]
+        [("note".into(), "x & y".to_owned())]
     );
     let mut out = Vec::new();
     write_to(&l.dataset, &mut out, &WriteOptions::new()).unwrap();
     let out = String::from_utf8(out).unwrap();
     assert!(out.contains(r#" z_order="0" note="x &amp; y">"#), "{out}");
+}
+
+/// The names every shape repeats (skeleton points, attribute names,
+/// `source`) are shared between the shapes, one allocation per distinct
+/// name: on Datumaro's CVAT file the two skeletons hold the same point
+/// names.
+#[test]
+fn names_repeated_on_every_shape_are_shared() {
+    use std::sync::Arc;
+    let (_, l) = load(FILES[4]);
+    let points: Vec<&Vec<labelkit_model::Keypoint>> = l
+        .dataset
+        .annotations
+        .iter()
+        .filter_map(|a| match &a.geometry {
+            Geometry::Keypoints(k) => Some(&k.points),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(points.len(), 2);
+    let first = points[0][0].name.clone().unwrap();
+    let again = points[1]
+        .iter()
+        .find_map(|p| p.name.clone().filter(|n| *n == first))
+        .unwrap();
+    assert_eq!(&*first, "1");
+    assert!(Arc::ptr_eq(&first, &again));
+
+    let xml = br#"<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <image id="0" name="a.jpg" width="10" height="10">
+    <box label="car" source="manual" occluded="0" xtl="1" ytl="1" xbr="3" ybr="3" z_order="0">
+      <attribute name="color">red</attribute>
+    </box>
+    <box label="car" source="manual" occluded="0" xtl="4" ytl="4" xbr="6" ybr="6" z_order="0">
+      <attribute name="color">blue</attribute>
+    </box>
+  </image>
+</annotations>"#;
+    let l = read_bytes(Path::new("shared.xml"), xml, &ReadOptions::default()).unwrap();
+    let [a, b] = &l.dataset.annotations[..] else {
+        panic!("{:?}", l.dataset.annotations);
+    };
+    assert_eq!(a.source.as_deref(), Some("manual"));
+    assert!(Arc::ptr_eq(
+        a.source.as_ref().unwrap(),
+        b.source.as_ref().unwrap()
+    ));
+    assert_eq!(&*a.attributes.0[0].0, "color");
+    assert!(Arc::ptr_eq(&a.attributes.0[0].0, &b.attributes.0[0].0));
+    assert_eq!(
+        b.attributes.get("color"),
+        Some(&AttributeValue::Text("blue".into()))
+    );
 }

@@ -220,7 +220,7 @@ fn image_dataset() -> impl Strategy<Value = Dataset> {
                     a.occluded = occ;
                     a.z_order = z;
                     a.group = group.map(GroupId);
-                    a.source = source;
+                    a.source = source.map(Into::into);
                     a.attributes = attrs;
                     a.score = Some(0.5);
                     a

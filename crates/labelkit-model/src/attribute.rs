@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::name::{intern, Name};
+
 /// The value of one attribute.
 ///
 /// CVAT stores every value as text and declares its type in the label's
@@ -73,9 +75,12 @@ impl fmt::Display for AttributeValue {
 /// Ordered attribute list: name -> value, in the order of the source file.
 ///
 /// A small vector rather than a map: annotations carry a handful of attributes
-/// and the source order matters for a faithful round trip.
+/// and the source order matters for a faithful round trip. The names are
+/// shared [`Name`]s: [`Attributes::set`] and [`Attributes::push`] take the
+/// shared copy of a name ([`crate::name::intern`]), so that the shapes of a
+/// dataset hold one copy of each attribute name between them.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Attributes(pub Vec<(String, AttributeValue)>);
+pub struct Attributes(pub Vec<(Name, AttributeValue)>);
 
 impl Attributes {
     /// An empty list.
@@ -87,17 +92,23 @@ impl Attributes {
     /// The value of the attribute `name`, if present.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&AttributeValue> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.0.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
     }
 
     /// Sets `name` to `value`, replacing an existing value in place.
-    pub fn set(&mut self, name: impl Into<String>, value: AttributeValue) {
-        let name = name.into();
-        if let Some(slot) = self.0.iter_mut().find(|(n, _)| *n == name) {
+    pub fn set(&mut self, name: impl AsRef<str>, value: AttributeValue) {
+        let name = name.as_ref();
+        if let Some(slot) = self.0.iter_mut().find(|(n, _)| &**n == name) {
             slot.1 = value;
         } else {
-            self.0.push((name, value));
+            self.0.push((intern(name), value));
         }
+    }
+
+    /// Appends `name` = `value` as a reader finds it, without looking for
+    /// an earlier value of the same name (a source may repeat one).
+    pub fn push(&mut self, name: impl AsRef<str>, value: AttributeValue) {
+        self.0.push((intern(name.as_ref()), value));
     }
 
     /// Whether there are no attributes.
@@ -114,6 +125,6 @@ impl Attributes {
 
     /// Iterates over `(name, value)` pairs in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &AttributeValue)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v))
+        self.0.iter().map(|(n, v)| (&**n, v))
     }
 }

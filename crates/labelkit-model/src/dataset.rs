@@ -100,8 +100,9 @@ pub struct Annotation {
     /// object, a COCO keypoint annotation's box or segmentation and its
     /// keypoints).
     pub group: Option<GroupId>,
-    /// Who made it (`manual`, `auto`, `semi-auto`, `file`...).
-    pub source: Option<String>,
+    /// Who made it (`manual`, `auto`, `semi-auto`, `file`...), shared
+    /// between the shapes that say the same (see [`crate::name`]).
+    pub source: Option<crate::Name>,
     /// Detector confidence (COCO results, CVAT auto annotation).
     pub score: Option<f64>,
     /// COCO `iscrowd`.

@@ -441,7 +441,8 @@ impl Visibility {
 pub struct Keypoint {
     /// The point's name in the label's schema (CVAT skeleton element label).
     /// `None` means "the schema's point at this position" (COCO, YOLO).
-    pub name: Option<String>,
+    /// Shared between the keypoints of one schema (see [`crate::name`]).
+    pub name: Option<crate::Name>,
     /// x in pixels.
     pub x: f64,
     /// y in pixels.

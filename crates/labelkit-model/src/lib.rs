@@ -52,6 +52,7 @@ pub mod geometry;
 pub mod ids;
 pub mod kept;
 pub mod label;
+pub mod name;
 pub mod number;
 pub mod report;
 pub mod rle;
@@ -69,6 +70,7 @@ pub use kept::{Kept, KeptFields};
 pub use label::{
     children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelIndex, LabelSet,
 };
+pub use name::{intern, Name};
 pub use number::{
     clean as clean_number, shortest_decimal_within, Precision, CLEAN_KEPT_DIGITS, CLEAN_TOLERANCE,
 };

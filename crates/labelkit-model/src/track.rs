@@ -137,8 +137,8 @@ pub struct Track {
     pub label: LabelId,
     /// Group linking it with other tracks or shapes.
     pub group: Option<GroupId>,
-    /// Who made it.
-    pub source: Option<String>,
+    /// Who made it, shared (see [`crate::name`]).
+    pub source: Option<crate::Name>,
     /// A crowd region (COCO `iscrowd`) throughout: every annotation it
     /// expands to is one ([`crate::Annotation::crowd`]).
     pub crowd: bool,
@@ -797,7 +797,7 @@ impl Track {
 /// The element tracks of a skeleton, prepared once, in output order.
 struct SkeletonElements<'a> {
     /// `(name, element)`; `None` for a schema point without element track.
-    points: Vec<(Option<String>, Option<Prepared<'a>>)>,
+    points: Vec<(Option<crate::Name>, Option<Prepared<'a>>)>,
 }
 
 impl<'a> SkeletonElements<'a> {
@@ -824,15 +824,18 @@ impl<'a> SkeletonElements<'a> {
                 match found {
                     Some((i, e)) => {
                         used[i] = true;
-                        points.push((Some(name.clone()), Some(Prepared::new(e))));
+                        points.push((Some(crate::intern(name)), Some(Prepared::new(e))));
                     }
-                    None => points.push((Some(name.clone()), None)),
+                    None => points.push((Some(crate::intern(name)), None)),
                 }
             }
         }
         for (i, e) in track.elements.iter().enumerate() {
             if !used[i] {
-                points.push((name_of(e), Some(Prepared::new(e))));
+                points.push((
+                    name_of(e).as_deref().map(crate::intern),
+                    Some(Prepared::new(e)),
+                ));
             }
         }
         Self { points }
@@ -1667,7 +1670,14 @@ mod tests {
             Geometry::Keypoints(k) => k
                 .points
                 .iter()
-                .map(|p| (p.name.clone().unwrap_or_default(), p.x, p.y, p.visibility))
+                .map(|p| {
+                    (
+                        p.name.as_deref().unwrap_or_default().to_owned(),
+                        p.x,
+                        p.y,
+                        p.visibility,
+                    )
+                })
                 .collect::<Vec<_>>(),
             g => panic!("not keypoints: {g:?}"),
         };

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use labelkit_diagnostics::{
-    diagnostic_path, sort_diagnostics, Diagnostic, FileId, Label, Loaded, Measurements, ReaderFacts,
-    Severity, SourceMap, SpanTable,
+    diagnostic_path, sort_diagnostics, Diagnostic, FileId, Label, Loaded, Measurements,
+    ReaderFacts, Severity, SourceMap, SpanTable,
 };
 use labelkit_model::{Annotation, AnnotationId, Dataset, DatasetIndex};
 use rayon::prelude::*;

@@ -452,7 +452,7 @@ pub fn arb_keypoints(
                         (p.x, p.y)
                     };
                     Keypoint {
-                        name: name.clone(),
+                        name: name.as_deref().map(Into::into),
                         x,
                         y,
                         visibility,
@@ -1035,7 +1035,7 @@ pub fn arb_track(
                 id,
                 label,
                 group,
-                source,
+                source: source.map(Into::into),
                 crowd,
                 shapes,
                 elements: Vec::new(),
@@ -1132,7 +1132,7 @@ pub fn arb_dataset_with(shape: DatasetShape) -> BoxedStrategy<Dataset> {
                         occluded: p.occluded,
                         z_order: p.z_order,
                         group: p.group,
-                        source: p.source,
+                        source: p.source.map(Into::into),
                         score: p.score,
                         crowd: p.crowd,
                         ..Annotation::new(id, image.id, p.label, Geometry::Tag)

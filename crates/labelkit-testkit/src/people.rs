@@ -278,7 +278,7 @@ fn add_person(d: &mut Dataset, image: ImageId, index: usize, body: [f64; 4], nex
         let (dx, dy) = rows[row];
         let absent = row == 8 && index % 4 == 3;
         points.push(Keypoint {
-            name: Some(name.clone()),
+            name: Some(labelkit_model::intern(name)),
             x: if absent { 0.0 } else { cx + side * dx * bw },
             y: if absent { 0.0 } else { by0 + dy * bh },
             visibility: if absent {

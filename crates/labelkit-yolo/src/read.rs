@@ -21,13 +21,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use labelkit_diagnostics::{
-    ByteSpan, Diagnostic, FileId, ImageFacts, Loaded, ReadIssue, SizeUnknown, SourceFile, SourceSpan,
-    StatedFlipIdx,
+    ByteSpan, Diagnostic, FileId, ImageFacts, Loaded, ReadIssue, SizeUnknown, SourceFile,
+    SourceSpan, StatedFlipIdx,
 };
 use labelkit_imagesize::{image_size, ImageSizeError};
-use labelkit_model::{
-    Annotation, AnnotationId, Geometry, GroupId, Image, ImageId, Label, LabelId,
-};
+use labelkit_model::{Annotation, AnnotationId, Geometry, GroupId, Image, ImageId, Label, LabelId};
 use rayon::prelude::*;
 
 use crate::data_yaml;

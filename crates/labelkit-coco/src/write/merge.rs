@@ -103,7 +103,7 @@ impl<'d> Plan<'d> {
                         "attributes named \"occluded\" (COCO keeps the occluded flag there)",
                     );
                 } else if taken.insert(name) {
-                    attributes.0.push((name.to_owned(), value.clone()));
+                    attributes.push(name, value.clone());
                 }
             }
             occluded |= a.occluded;

@@ -777,12 +777,9 @@ fn non_finite_numbers_and_control_characters_write_valid_json() {
     });
     let mut add = |id: u64, geometry: Geometry| {
         let mut a = Annotation::new(AnnotationId(id), ImageId(1), label, geometry);
-        a.attributes.set(
-            "note".to_owned(),
-            AttributeValue::Text("x\u{1}\r\ny".to_owned()),
-        );
         a.attributes
-            .set("n".to_owned(), AttributeValue::Number(f64::NAN));
+            .set("note", AttributeValue::Text("x\u{1}\r\ny".to_owned()));
+        a.attributes.set("n", AttributeValue::Number(f64::NAN));
         ds.annotations.push(a);
     };
     add(

@@ -191,7 +191,7 @@ impl<'a> Reader<'a> {
             let (k, v) = (p.key(), p.value());
             match k {
                 b"label" => {}
-                b"source" => ann.source = Some(v.to_owned()),
+                b"source" => ann.source = Some(labelkit_model::intern(v)),
                 b"occluded" if kind != Kind::Tag => {
                     ann.occluded = self.flag(v, "occluded", start, end);
                 }
@@ -411,7 +411,7 @@ impl<'a> Reader<'a> {
                 Visibility::Visible
             };
             points.push(Keypoint {
-                name: Some(name),
+                name: Some(labelkit_model::intern(&name)),
                 x: p.x,
                 y: p.y,
                 visibility,

@@ -34,7 +34,7 @@ impl<'a> Reader<'a> {
                     Ok(id) => track.id = TrackId(id),
                     Err(_) => id_ok = false,
                 },
-                b"source" => track.source = Some(v.to_string()),
+                b"source" => track.source = Some(labelkit_model::intern(v)),
                 b"group_id" => track.group = self.group(v, start, start),
                 k => kept
                     .attrs

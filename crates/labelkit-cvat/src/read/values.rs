@@ -24,7 +24,7 @@ impl Reader<'_> {
                         }
                         _ => AttributeValue::Text(v),
                     };
-                    (n, value)
+                    (labelkit_model::intern(&n), value)
                 })
                 .collect(),
         )

@@ -399,7 +399,7 @@ impl<'k> SchemaPoints<'k> {
 /// A point's name: its own, the schema's at its position, or its position.
 pub(crate) fn point_name(schema: Option<&KeypointSchema>, p: &Keypoint, i: usize) -> String {
     if let Some(name) = &p.name {
-        return name.clone();
+        return name.to_string();
     }
     schema
         .and_then(|s| s.names.get(i))

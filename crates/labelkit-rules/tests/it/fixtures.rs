@@ -95,7 +95,7 @@ pub(crate) fn front_person(cx: f64) -> Vec<Keypoint> {
                 -1.0
             };
             Keypoint {
-                name: Some(name.clone()),
+                name: Some(name.as_str().into()),
                 x: cx + side * rows[row],
                 y: 10.0 + 6.0 * row as f64,
                 visibility: Visibility::Visible,
@@ -423,7 +423,7 @@ fn k001_keypoint_count_and_names() {
     short.pop();
     fx.add("person", keypoints(short));
     let mut renamed = front_person(50.0);
-    renamed[3].name = Some("left_horn".to_owned());
+    renamed[3].name = Some("left_horn".into());
     fx.add("person", keypoints(renamed));
     let s = run("K001", &fx.loaded(), "");
     assert_eq!(s.len(), 2, "{s:#?}");
@@ -441,7 +441,7 @@ fn k001_keypoint_count_and_names() {
 fn k001_config_schema_wins() {
     let mut fx = Fx::new(&["face"]);
     let p = |name: &str, x: f64| Keypoint {
-        name: Some(name.to_owned()),
+        name: Some(name.into()),
         x,
         y: 10.0,
         visibility: Visibility::Visible,

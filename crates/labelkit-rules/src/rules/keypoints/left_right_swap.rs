@@ -135,7 +135,7 @@ mod tests {
 
     fn point(name: Option<&str>, x: f64) -> Keypoint {
         Keypoint {
-            name: name.map(str::to_owned),
+            name: name.map(Into::into),
             x,
             y: 0.0,
             visibility: Visibility::Visible,
