@@ -98,8 +98,13 @@ fn coco_sizes_are_verified_against_the_image_files_and_undeclared_categories_fla
         .map(|pos| loaded.facts.image(pos).file_size)
         .collect();
     assert_eq!(sizes, [Some((30, 40)), Some((20, 10)), None]);
-    // The facts are beside the dataset, not in it.
-    assert!(loaded.dataset.images.iter().all(|i| i.extra.is_empty()));
+    // The facts are beside the dataset, not in it: a COCO image keeps only
+    // COCO's own fields.
+    assert!(loaded
+        .dataset
+        .images
+        .iter()
+        .all(|i| i.kept.is_empty() || i.kept.get::<labelkit::coco::CocoImageFields>().is_some()));
     let undeclared: Vec<&str> = loaded
         .dataset
         .labels
@@ -162,7 +167,7 @@ fn cvat_sizes_are_verified_beside_the_file_and_undeclared_labels_flagged() {
     let bodyy = &loaded.dataset.labels.labels[1];
     assert_eq!(bodyy.name, "bodyy");
     assert!(!bodyy.declared);
-    assert!(bodyy.extra.is_empty());
+    assert!(bodyy.kept.is_empty() || bodyy.kept.get::<labelkit::cvat::CvatLabel>().is_some());
     assert!(loaded.dataset.labels.labels[0].declared);
     let got = findings(&loaded, &Config::default(), CODES);
     assert_eq!(

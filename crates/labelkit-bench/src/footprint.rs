@@ -5,8 +5,9 @@
 //! element sizes and the strings' capacities. Each block is also counted as
 //! glibc's allocator stores it (a chunk of at least 32 bytes, the request
 //! plus 8 rounded up to 16), which is what the process pays. Parts the walk
-//! cannot see into (the typed round-trip fields behind a [`labelkit_model::Kept`]
-//! box) are counted as blocks of unknown size. The sizes of the model's
+//! cannot see into (what the typed round-trip fields behind a
+//! [`labelkit_model::Kept`] box own in turn) are not counted; the box
+//! itself is. The sizes of the model's
 //! types are listed by [`type_sizes`].
 
 use std::collections::HashSet;
@@ -194,11 +195,7 @@ fn annotation(f: &mut Footprint, a: &Annotation) {
         f.part("stated corners (boxed)")
             .block(size_of::<labelkit_model::StatedCorners>());
     }
-    extra(f, &a.extra);
-    if !a.kept.is_empty() {
-        // The box's contents are a format's type, unknown here.
-        f.part("`kept` slots (blocks only)").blocks += 1;
-    }
+    kept(f, &a.kept);
 }
 
 fn geometry(f: &mut Footprint, g: &Geometry) {
@@ -247,18 +244,6 @@ fn attributes(f: &mut Footprint, a: &Attributes) {
     }
 }
 
-fn extra(f: &mut Footprint, e: &[(String, String)]) {
-    if e.is_empty() {
-        return;
-    }
-    let part = f.part("`extra` string pairs");
-    part.block(std::mem::size_of_val(e));
-    for (k, v) in e {
-        part.string(k);
-        part.string(v);
-    }
-}
-
 fn image(f: &mut Footprint, i: &Image) {
     let part = f.part("image names and subsets");
     part.string(&i.file_name);
@@ -266,17 +251,14 @@ fn image(f: &mut Footprint, i: &Image) {
         part.string(s);
     }
     attributes(f, &i.attributes);
-    extra(f, &i.extra);
-    if !i.kept.is_empty() {
-        f.part("`kept` slots (blocks only)").blocks += 1;
-    }
+    kept(f, &i.kept);
 }
 
 fn label(f: &mut Footprint, l: &Label) {
     let part = f.part("labels");
     part.string(&l.name);
     part.vec(&l.attributes);
-    extra(f, &l.extra);
+    kept(f, &l.kept);
 }
 
 fn track(f: &mut Footprint, t: &Track) {
@@ -289,7 +271,16 @@ fn track(f: &mut Footprint, t: &Track) {
     for e in &t.elements {
         track(f, e);
     }
-    extra(f, &t.extra);
+    kept(f, &t.kept);
+}
+
+/// A format's round-trip fields: the block of its struct (what the struct
+/// itself owns on the heap is the format's business, and not counted).
+fn kept(f: &mut Footprint, k: &labelkit_model::Kept) {
+    if let Some(size) = k.held_size() {
+        f.part("`kept` round-trip structs (own block only)")
+            .block(size);
+    }
 }
 
 /// The sizes of the model's types, as a Markdown table.

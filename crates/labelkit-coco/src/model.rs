@@ -316,7 +316,6 @@ pub(crate) fn convert(
             crowd,
             track: None,
             stated_corners: None,
-            extra: labelkit_model::Extra::new(),
             kept: kept.take().unwrap_or_default(),
         });
     }

@@ -242,7 +242,6 @@ fn project_plain(d: &Dataset) -> Dataset {
             l.source_id = None;
             l.supercategory = None;
             l.keypoints = None;
-            l.extra.clear();
             if l.parent.is_some() {
                 if let Some(kept) = l.kept.get_mut::<CvatLabel>() {
                     kept.parent = None;
@@ -280,7 +279,6 @@ fn project_plain(d: &Dataset) -> Dataset {
             ann.crowd = false;
             ann.track = None;
             ann.stated_corners = None;
-            ann.extra.clear();
             retain::<CvatShape>(&mut ann.kept);
             ann.attributes = typed(&types, ann.label, &ann.attributes);
             match &mut ann.geometry {
@@ -398,7 +396,6 @@ fn project_plain(d: &Dataset) -> Dataset {
             let mut i = i.clone();
             i.frame = None;
             i.attributes = Attributes::new();
-            i.extra.clear();
             retain::<CvatImage>(&mut i.kept);
             i
         })
@@ -454,7 +451,6 @@ fn project_track(
     top: bool,
 ) -> labelkit_model::Track {
     let mut t = t.clone();
-    t.extra.clear();
     retain::<CvatTrack>(&mut t.kept);
     if t.group.is_some_and(|g| g.0 == 0) {
         t.group = None;

@@ -624,7 +624,7 @@ fn count_annotation_losses(report: &mut WriteReport, a: &Annotation) {
     }
     // Fields another format kept (COCO's stated area, ...).
     let other_format = !a.kept.is_empty() && a.kept.get::<CvatShape>().is_none();
-    if !a.extra.is_empty() || other_format {
+    if other_format {
         report.lose_one("format-specific fields of annotations");
     }
 }
@@ -1160,7 +1160,6 @@ fn write_shapes_as_tracks<O: Write>(
                 crowd: false,
                 shapes: Vec::new(),
                 elements: Vec::new(),
-                extra: Vec::new(),
                 kept: labelkit_model::Kept::default(),
             };
             match &ann.geometry {
@@ -1206,7 +1205,6 @@ fn write_shapes_as_tracks<O: Write>(
                             crowd: false,
                             shapes,
                             elements: Vec::new(),
-                            extra: Vec::new(),
                             kept: labelkit_model::Kept::default(),
                         });
                     }

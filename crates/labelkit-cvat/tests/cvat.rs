@@ -468,7 +468,7 @@ fn openvino_project_export_with_repeated_image_ids() {
         .dataset
         .images
         .iter()
-        .all(|i| i.extra.iter().all(|(k, _)| k.starts_with("cvat.attr."))));
+        .all(|i| i.kept.is_empty() || i.kept.get::<labelkit_cvat::CvatImage>().is_some()));
     let subsets: Vec<&str> = l
         .dataset
         .images
@@ -960,7 +960,6 @@ fn every_shape_kind_reads_and_writes_back() {
     assert_eq!(c.coords[15], 16.0);
     let image = &l.dataset.images[0];
     assert_eq!((image.id.0, image.subset.as_deref()), (3, Some("train")));
-    assert!(image.extra.is_empty());
     assert_eq!(
         image.kept.get::<labelkit_cvat::CvatImage>().unwrap().attrs,
         [("task_id".to_owned(), "7".to_owned())]
@@ -1370,7 +1369,6 @@ fn shapes_as_tracks_on_the_last_frame_and_past_the_last_track_id() {
             attributes: labelkit_model::Attributes::new(),
         }],
         elements: Vec::new(),
-        extra: Vec::new(),
         kept: labelkit_model::Kept::default(),
     });
     let mut out = Vec::new();
@@ -1648,7 +1646,6 @@ fn shapes_with_coordinates_that_are_not_finite_are_left_out_and_counted() {
             attributes: labelkit_model::Attributes::new(),
         }],
         elements: Vec::new(),
-        extra: Vec::new(),
         kept: labelkit_model::Kept::default(),
     };
     d.tracks.push(track(100, shapes[0].clone()));
@@ -2153,7 +2150,6 @@ fn video_and_task_facts_are_typed_fields_of_the_information() {
         })
     );
     assert_eq!(info.name.as_deref(), Some("v1"));
-    assert!(info.extra.is_empty(), "{:?}", info.extra);
     let document = info.kept.get::<labelkit_cvat::CvatDocument>().unwrap();
     assert_eq!(document.version, None);
     assert!(document.meta.as_deref().unwrap().contains("<segments>"));
@@ -2263,9 +2259,6 @@ fn round_trip_fields_are_typed_and_project_keeps_cvat_s_only() {
             element_tracks: true,
         })
     );
-    for level in [&d.info.extra, &d.labels.labels[0].extra] {
-        assert!(level.is_empty(), "{level:?}");
-    }
 
     #[derive(Debug, Clone, PartialEq, Default)]
     struct Other(u8);
@@ -2287,7 +2280,6 @@ fn round_trip_fields_are_typed_and_project_keeps_cvat_s_only() {
       </image></annotations>"#;
     let l = read_bytes(Path::new("a.xml"), xml.as_bytes(), &ReadOptions::default()).unwrap();
     let a = &l.dataset.annotations[0];
-    assert!(a.extra.is_empty());
     assert_eq!(
         a.kept.get::<CvatShape>().unwrap().attrs,
         [("note".into(), "x & y".to_owned())]

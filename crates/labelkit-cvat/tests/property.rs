@@ -289,7 +289,6 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                     crowd: false,
                     shapes,
                     elements: vec![],
-                    extra: vec![],
                     kept: labelkit_model::Kept::default(),
                 });
                 next += 1;
@@ -335,7 +334,6 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                         },
                     ],
                     elements: vec![],
-                    extra: vec![],
                     kept: labelkit_model::Kept::default(),
                 };
                 d.tracks.push(Track {
@@ -346,7 +344,6 @@ fn track_dataset() -> impl Strategy<Value = Dataset> {
                     crowd: false,
                     shapes: vec![tag(0), tag(2)],
                     elements: vec![el(0, 4, 1.0), el(1, 5, 2.0)],
-                    extra: vec![],
                     kept: labelkit_model::Kept::default(),
                 });
             }

@@ -10,13 +10,6 @@ use crate::label::LabelSet;
 use crate::track::Track;
 use crate::video::{TaskInfo, VideoInfo};
 
-/// Format-specific fields kept verbatim for a round trip.
-///
-/// Each entry is `(key, value)` where the value is JSON text (for COCO, the
-/// raw text of the source; other formats store strings as JSON strings). A
-/// writer emits the entries it understands and ignores the others.
-pub type Extra = Vec<(String, String)>;
-
 /// Dataset-level information.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DatasetInfo {
@@ -24,9 +17,6 @@ pub struct DatasetInfo {
     pub name: Option<String>,
     /// The format the dataset was read from (`coco`, `cvat-images`, ...).
     pub source_format: Option<String>,
-    /// Free-form fields kept for round trips: COCO `info` and `licenses`,
-    /// unknown top-level keys, CVAT `meta` details.
-    pub extra: Extra,
     /// The round-trip fields of the format this came from, typed by that
     /// format (see [`crate::kept`]).
     pub kept: Kept,
@@ -66,8 +56,6 @@ pub struct Image {
     /// instead. A writer whose format allows repeated ids writes this one
     /// back; another counts the renumbering.
     pub repeated_id: Option<u64>,
-    /// Format-specific fields (COCO `license`, `coco_url`, ...).
-    pub extra: Extra,
     /// The round-trip fields of the format this came from, typed by that
     /// format (see [`crate::kept`]).
     pub kept: Kept,
@@ -116,8 +104,6 @@ pub struct Annotation {
     /// with the corners it was read with. Boxed: rare, and an annotation
     /// stays small.
     pub stated_corners: Option<Box<StatedCorners>>,
-    /// Format-specific fields (COCO unknown annotation keys, ...).
-    pub extra: Extra,
     /// The round-trip fields of the format this came from, typed by that
     /// format (see [`crate::kept`]).
     pub kept: Kept,
@@ -142,7 +128,6 @@ impl Annotation {
             crowd: false,
             track: None,
             stated_corners: None,
-            extra: Extra::new(),
             kept: Kept::new(),
         }
     }

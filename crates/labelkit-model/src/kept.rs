@@ -91,6 +91,13 @@ impl Kept {
         self.0.is_none()
     }
 
+    /// The size of the struct held (its own block on the heap, not what it
+    /// owns in turn), for memory accounting; `None` when empty.
+    #[must_use]
+    pub fn held_size(&self) -> Option<usize> {
+        self.0.as_deref().map(std::mem::size_of_val)
+    }
+
     /// The fields held, when they are of type `T`.
     #[must_use]
     pub fn get<T: KeptFields>(&self) -> Option<&T> {

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use crate::dataset::Extra;
 use crate::ids::LabelId;
 use crate::kept::Kept;
 
@@ -310,9 +309,6 @@ pub struct Label {
     /// the undeclared-class rule reports it, and the CVAT writer keeps it
     /// out of `<meta>` as the source did.
     pub declared: bool,
-    /// Format-specific fields kept for the round trip (raw JSON values),
-    /// e.g. a CVAT skeleton's `svg`.
-    pub extra: Extra,
     /// The round-trip fields of the format this came from, typed by that
     /// format (see [`crate::kept`]).
     pub kept: Kept,
@@ -331,7 +327,6 @@ impl Default for Label {
             parent: None,
             keypoints: None,
             declared: true,
-            extra: Extra::new(),
             kept: Kept::default(),
         }
     }

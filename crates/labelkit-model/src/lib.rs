@@ -60,7 +60,7 @@ pub mod track;
 pub mod video;
 
 pub use attribute::{AttributeValue, Attributes};
-pub use dataset::{Annotation, Dataset, DatasetIndex, DatasetInfo, Extra, Image};
+pub use dataset::{Annotation, Dataset, DatasetIndex, DatasetInfo, Image};
 pub use geometry::{
     BoxGeom, Cuboid, Ellipse, Geometry, GeometryKind, Keypoint, Keypoints, Mask, Point, Points,
     Polygon, Polyline, StatedCorners, Visibility,

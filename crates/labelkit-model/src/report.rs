@@ -409,7 +409,6 @@ mod tests {
     /// spells the argument: literals with their quotes, then constants and
     /// keys built at run time (all material).
     const MATERIAL: &[&str] = &[
-        "\"extra fields whose value is not JSON\"",
         "\"repeated extra fields\"",
         "\"tracks\"",
         "\"skeleton element labels\"",

@@ -98,7 +98,7 @@
 use std::collections::HashMap;
 
 use crate::attribute::Attributes;
-use crate::dataset::{Annotation, Dataset, Extra};
+use crate::dataset::{Annotation, Dataset};
 use crate::geometry::{
     BoxGeom, Cuboid, Ellipse, Geometry, Keypoint, Keypoints, Point, Points, Polygon, Polyline,
     Visibility,
@@ -148,8 +148,6 @@ pub struct Track {
     /// [`Geometry::Points`] with one point per shape, labelled with the
     /// element's sub-label.
     pub elements: Vec<Track>,
-    /// Format-specific fields (CVAT `task_id`, `subset`).
-    pub extra: Extra,
     /// The round-trip fields of the format this came from, typed by that
     /// format (see [`crate::kept`]).
     pub kept: Kept,
@@ -786,7 +784,6 @@ impl Track {
                     crowd: self.crowd,
                     track: Some(self.id),
                     stated_corners: None,
-                    extra: Extra::new(),
                     kept: Kept::new(),
                 }
             })
@@ -1204,7 +1201,6 @@ mod tests {
             crowd: false,
             shapes,
             elements: Vec::new(),
-            extra: Extra::new(),
             kept: Kept::new(),
         }
     }
@@ -1627,7 +1623,6 @@ mod tests {
                 ),
                 element(nose, vec![shape(0, p(10.0, 10.0)), shape(2, p(20.0, 30.0))]),
             ],
-            extra: Extra::new(),
             kept: Kept::new(),
         });
         for frame in 0..2 {

@@ -1039,7 +1039,6 @@ pub fn arb_track(
                 crowd,
                 shapes,
                 elements: Vec::new(),
-                extra: Vec::new(),
                 kept: labelkit_model::Kept::default(),
             }
         })

@@ -1470,7 +1470,6 @@ mod frame_limit_tests {
             crowd: false,
             shapes: vec![shape(0), shape(u64::MAX / 2)],
             elements: Vec::new(),
-            extra: Vec::new(),
             kept: labelkit_model::Kept::default(),
         });
         let err = expand_tracks(&dataset, &mut WriteReport::new()).unwrap_err();

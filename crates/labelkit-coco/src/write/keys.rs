@@ -36,42 +36,26 @@ pub(super) fn coco_fields<'d, T: KeptFields>(
 ) -> Option<&'d T> {
     let fields = kept.get::<T>();
     if fields.is_none() && !kept.is_empty() {
-        report.lose_one(FOREIGN_FIELDS);
+        report.lose_one("fields specific to another format");
     }
     fields
 }
 
-/// The report line of fields another format kept.
-const FOREIGN_FIELDS: &str = "fields specific to another format";
-
-/// The other keys a COCO element can hold: the ones the COCO reader kept
-/// (`kept`), then the extra fields that are valid JSON, not a reserved key,
-/// not a `coco.` marker, not repeated. The others are counted as lost.
-pub(super) fn filter_extra<'d>(
+/// The other keys a COCO element can hold: the ones the COCO reader kept,
+/// but a reserved key, a `coco.` marker or a repeated key.
+pub(super) fn kept_keys<'d>(
     kept: Option<&'d RawFields>,
-    extra: &'d [(String, String)],
     reserved: &[&str],
     report: &mut WriteReport,
 ) -> RawExtra<'d> {
     let kept = kept.map(RawFields::pairs).unwrap_or_default();
-    let mut out: RawExtra<'d> = Vec::with_capacity(kept.len() + extra.len());
-    // Values the reader kept are JSON as read.
-    let kept = kept.into_iter().map(|(k, v)| (k, v, true));
-    let extra = extra
-        .iter()
-        .map(|(k, v)| (Cow::Borrowed(k.as_str()), v.as_str(), false));
-    for (k, v, json) in kept.chain(extra) {
+    let mut out: RawExtra<'d> = Vec::with_capacity(kept.len());
+    for (k, v) in kept {
         if k.starts_with("coco.") || reserved.contains(&k.as_ref()) {
             // COCO's own markers.
             continue;
         }
-        if k.starts_with("cvat.") || k.starts_with("yolo.") {
-            report.lose_one(FOREIGN_FIELDS);
-            continue;
-        }
-        if !json && !is_json(v) {
-            report.lose_one("extra fields whose value is not JSON");
-        } else if out.iter().any(|(o, _)| *o == k) {
+        if out.iter().any(|(o, _)| *o == k) {
             report.lose_one("repeated extra fields");
         } else {
             out.push((k, Cow::Borrowed(v.trim())));

@@ -84,19 +84,14 @@ impl<'d> Plan<'d> {
         // a field gives it; other keys are merged, the first of a name
         // kept.
         let mut kept: Vec<&'d CocoAnnotationFields> = Vec::new();
-        let mut keys: Vec<(Cow<'d, str>, &'d str, bool)> = Vec::new();
+        let mut keys: Vec<(Cow<'d, str>, &'d str)> = Vec::new();
         for m in slot.members() {
             let a: &'d Annotation = &anns[m];
             if let Some(fields) = coco_fields::<CocoAnnotationFields>(&a.kept, report) {
                 kept.push(fields);
                 let pairs = fields.unknown().map(RawFields::pairs).unwrap_or_default();
-                keys.extend(pairs.into_iter().map(|(k, v)| (k, v, true)));
+                keys.extend(pairs);
             }
-            keys.extend(
-                a.extra
-                    .iter()
-                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), v.as_str(), false)),
-            );
             for (name, value) in a.attributes.iter() {
                 if name == "occluded" {
                     report.lose_one(
@@ -311,17 +306,12 @@ impl<'d> Plan<'d> {
             });
         let mut extra: RawExtra<'d> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for (k, v, json) in &keys {
-            if !seen.insert(k.as_ref())
-                || k.starts_with("coco.")
-                || ANNOTATION_KEYS.contains(&k.as_ref())
+        for (k, v) in &keys {
+            if seen.insert(k.as_ref())
+                && !k.starts_with("coco.")
+                && !ANNOTATION_KEYS.contains(&k.as_ref())
             {
-                continue;
-            }
-            if *json || is_json(v) {
                 extra.push((k.clone(), Cow::Borrowed(v.trim())));
-            } else {
-                report.lose_one("extra fields whose value is not JSON");
             }
         }
         let image = self

@@ -7,7 +7,7 @@ use labelkit_model::{Dataset, Geometry, Label, LabelId, Precision, WriteReport};
 use serde_json::value::RawValue;
 
 use super::ids::{fit_i32, renumber_zero};
-use super::keys::{coco_fields, filter_extra, CATEGORY_KEYS, IMAGE_KEYS, TOP_KEYS};
+use super::keys::{coco_fields, kept_keys, CATEGORY_KEYS, IMAGE_KEYS, TOP_KEYS};
 use super::slots::Slot;
 use crate::elements::{CocoCategory, CocoImage, RawExtra, Skeleton};
 use crate::fields::{CocoCategoryFields, CocoDatasetFields, CocoImageFields};
@@ -58,7 +58,7 @@ impl<'d> Plan<'d> {
         } else {
             let kept = coco_fields::<CocoDatasetFields>(&dataset.info.kept, &mut report);
             let kept = kept.map(|f| &f.keys);
-            filter_extra(kept, &dataset.info.extra, TOP_KEYS, &mut report)
+            kept_keys(kept, TOP_KEYS, &mut report)
         };
         let mut plan = Plan {
             dataset,
@@ -268,12 +268,7 @@ impl<'d> Plan<'d> {
             supercategory: label.supercategory.as_deref().map(Cow::Borrowed),
             keypoints,
             skeleton,
-            extra: filter_extra(
-                kept.and_then(|k| k.keys.as_ref()),
-                &label.extra,
-                CATEGORY_KEYS,
-                report,
-            ),
+            extra: kept_keys(kept.and_then(|k| k.keys.as_ref()), CATEGORY_KEYS, report),
         }
     }
 
@@ -356,9 +351,8 @@ impl<'d> Plan<'d> {
                 file_name: Some(name),
                 width: Some(Num::U(u64::from(image.width))),
                 height: Some(Num::U(u64::from(image.height))),
-                extra: filter_extra(
+                extra: kept_keys(
                     coco_fields::<CocoImageFields>(&image.kept, &mut self.report).map(|f| &f.keys),
-                    &image.extra,
                     IMAGE_KEYS,
                     &mut self.report,
                 ),

@@ -3,12 +3,15 @@
 
 use std::path::Path;
 
-use labelkit_coco::{project, read_bytes, write_to, ReadOptions, WriteOptions};
+use labelkit_coco::{
+    project, read_bytes, write_to, CocoAnnotationFields, CocoDatasetFields, CocoImageFields,
+    RawFields, ReadOptions, WriteOptions,
+};
 use labelkit_model::rle::{CocoCounts, MaskEncoding};
 use labelkit_model::{
     clean_number, Annotation, AnnotationId, AttributeValue, BoxGeom, Dataset, Ellipse, Geometry,
-    GroupId, Image, ImageId, Keypoint, KeypointSchema, Keypoints, Label, LabelId, Mask, Point,
-    Polygon, Polyline, Precision, Visibility,
+    GroupId, Image, ImageId, Kept, Keypoint, KeypointSchema, Keypoints, Label, LabelId, Mask,
+    Point, Polygon, Polyline, Precision, Visibility,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -426,7 +429,6 @@ fn the_report_names_what_coco_cannot_hold() {
         crowd: false,
         shapes: Vec::new(),
         elements: Vec::new(),
-        extra: Vec::new(),
         kept: labelkit_model::Kept::default(),
     });
 
@@ -685,9 +687,9 @@ fn dataset() -> impl Strategy<Value = Dataset> {
         })
         .prop_map(|(labels, images, base, anns)| {
             let mut ds = Dataset::new();
-            ds.info
-                .extra
-                .push(("info".into(), "{\"year\": 2024}".into()));
+            ds.info.kept.set(CocoDatasetFields::new(
+                RawFields::parse("{\"info\": {\"year\": 2024}}").unwrap(),
+            ));
             for (name, source_id, keypoints, supercategory) in labels {
                 ds.labels.push(Label {
                     name,
@@ -707,7 +709,9 @@ fn dataset() -> impl Strategy<Value = Dataset> {
                     file_name,
                     width,
                     height,
-                    extra: vec![("license".into(), "1".into())],
+                    kept: Kept::with(CocoImageFields::new(
+                        RawFields::parse("{\"license\": 1}").unwrap(),
+                    )),
                     ..Image::default()
                 });
             }
@@ -728,7 +732,10 @@ fn dataset() -> impl Strategy<Value = Dataset> {
                 a.score = score;
                 a.group = group.map(GroupId);
                 if let Some(e) = extra {
-                    a.extra.push(("custom".into(), e.to_owned()));
+                    let custom = RawFields::parse(&format!("{{\"custom\": {e}}}")).unwrap();
+                    a.kept
+                        .get_or_default::<CocoAnnotationFields>()
+                        .set_unknown(Some(custom));
                 }
                 ds.annotations.push(a);
             }

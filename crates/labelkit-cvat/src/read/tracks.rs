@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use labelkit_diagnostics::{ParseError, ReadIssue};
-use labelkit_model::{Attributes, Extra, Geometry, LabelId, Track, TrackId, TrackShape};
+use labelkit_model::{Attributes, Geometry, LabelId, Track, TrackId, TrackShape};
 
 use super::shapes::{geometry_attr, kind_of, Kind, RawElement};
 use super::values::find_in;
@@ -296,7 +296,6 @@ fn empty_track(id: TrackId, label: LabelId) -> Track {
         crowd: false,
         shapes: Vec::new(),
         elements: Vec::new(),
-        extra: Extra::new(),
         kept: labelkit_model::Kept::default(),
     }
 }

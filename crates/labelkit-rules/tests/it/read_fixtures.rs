@@ -118,7 +118,7 @@ fn f001_malformed_value() {
     assert_eq!(coco.len(), 1, "{coco:#?}");
     assert!(
         at(coco, "tests/fixtures/read/F001/coco.json:7:54: F001 error").contains(
-            "annotation skipped: invalid type: string \"10 10 30 40\", expected a sequence"
+            "annotation skipped: invalid type: string \"10 10 30 40\", expected a list of numbers"
         )
     );
     assert!(at(cvat, "tests/fixtures/read/F001/cvat.xml:7:")

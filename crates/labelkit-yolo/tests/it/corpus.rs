@@ -153,12 +153,6 @@ fn ultralytics_pose_three_and_two_values() {
             Some((3, dims)),
             "{name}"
         );
-        // Kept typed, not as a string entry of `extra`.
-        assert!(
-            d.info.extra.iter().all(|(k, _)| k != "yolo.kpt_dims"),
-            "{:?}",
-            d.info.extra
-        );
     }
 }
 

@@ -78,14 +78,17 @@ fn flip_idx_missing_label_files_and_labels_without_images_are_recorded() {
         ]
     );
     // Nothing of it is in the dataset, where a writer would see it.
-    assert!(d.info.extra.iter().all(|(k, _)| !k.contains("flip")));
-    assert!(d.images.iter().all(|i| i.extra.is_empty()));
+    assert!(d.images.iter().all(|i| i.kept.is_empty()));
     assert!(l.facts.images.iter().all(|f| f.file_size.is_none()));
     // The labels of `d` are read all the same, with normalised coordinates;
     // its missing image is no read issue (D006 reports it in `check`).
     assert_eq!(d.annotations.len(), 4);
     assert!(l.issues.is_empty(), "{:?}", codes(&l.issues));
-    assert!(d.labels.labels.iter().all(|l| l.extra.is_empty()));
+    assert!(d
+        .labels
+        .labels
+        .iter()
+        .all(|l| l.declared && l.kept.is_empty()));
 }
 
 #[test]
