@@ -7,7 +7,9 @@
 //!   geometry of every shape kind;
 //! - [`tracks`]: the `<track>`s of CVAT for video and the element tracks of a
 //!   skeleton track;
-//! - [`values`]: attribute values, numbers, flags and points strings.
+//! - [`values`]: attribute values, numbers, flags and points strings;
+//! - [`stream`]: reading from a stream, one piece of the root's content at
+//!   a time.
 
 use std::path::Path;
 
@@ -24,8 +26,11 @@ pub(crate) use shapes::CUBOID_NAMES;
 use tracks::SpannedTrack;
 
 mod shapes;
+mod stream;
 mod tracks;
 mod values;
+
+pub(crate) use stream::{stream, PIECE};
 
 /// A child element: its local name, the span of its start tag, and whether
 /// it is empty (`<name/>`).
@@ -67,75 +72,171 @@ pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, Pa
     read_with(path, file, bytes, true)
 }
 
+/// What the reader has built, apart from its parser: carried from piece to
+/// piece when the input is read piece by piece ([`stream`]).
+struct Built {
+    dataset: Dataset,
+    spans: labelkit_diagnostics::SpanTable,
+    label_index: LabelIndex,
+    attribute_types:
+        std::collections::HashMap<LabelId, std::collections::HashMap<String, InputType>>,
+    used_image_ids: Option<std::collections::HashSet<u64>>,
+    last_image_id: Option<u64>,
+    next_fresh_image_id: u64,
+    next_annotation_id: u64,
+    raw_attributes: Vec<(String, String)>,
+    saw_track: bool,
+    last_label: Option<(String, LabelId)>,
+    /// The issues of the pieces read so far.
+    issues: Vec<labelkit_diagnostics::Diagnostic>,
+}
+
+impl Built {
+    /// Nothing built yet, for an input of `size` bytes.
+    fn new(file: FileId, size: usize) -> Self {
+        let mut built = Self {
+            dataset: Dataset::new(),
+            spans: labelkit_diagnostics::SpanTable::new(),
+            label_index: LabelIndex::default(),
+            attribute_types: std::collections::HashMap::new(),
+            used_image_ids: None,
+            last_image_id: None,
+            next_fresh_image_id: 1 << 32,
+            next_annotation_id: 1,
+            raw_attributes: Vec::new(),
+            saw_track: false,
+            last_label: None,
+            issues: Vec::new(),
+        };
+        // Room for the annotations, the largest part by far, guessed from
+        // the size: a shape takes more than 160 bytes of XML but for the
+        // barest boxes. Room never used is never touched (no memory is used
+        // for it); when there are more shapes, the vector grows as usual.
+        let shapes = size / 160;
+        built.dataset.annotations.reserve(shapes);
+        built.spans.annotations.reserve(shapes);
+        built.spans.dataset_file = Some(file);
+        built
+    }
+
+    /// The dataset read.
+    fn finish(self) -> Loaded {
+        let Built {
+            mut dataset,
+            spans,
+            saw_track,
+            issues,
+            ..
+        } = self;
+        crate::project::crowd_from_attribute(&mut dataset);
+        dataset.info.source_format = Some(
+            if saw_track {
+                "cvat-video"
+            } else {
+                "cvat-images"
+            }
+            .to_owned(),
+        );
+        Loaded {
+            dataset,
+            spans,
+            sources: labelkit_diagnostics::SourceMap::new(),
+            issues,
+            ..Loaded::default()
+        }
+    }
+}
+
 /// Reads with the fast reader where it applies (`fast`), else with
 /// quick-xml's reader throughout; the two read the same.
 fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Loaded, ParseError> {
-    let mut r = Reader {
-        x: Xml::new(path, file, bytes, 0, bytes.len()),
-        dataset: Dataset::new(),
-        spans: labelkit_diagnostics::SpanTable::new(),
-        label_index: LabelIndex::default(),
-        attribute_types: std::collections::HashMap::new(),
-        used_image_ids: None,
-        last_image_id: None,
-        next_fresh_image_id: 1 << 32,
-        next_annotation_id: 1,
-        attrs: Vec::new(),
-        child_attrs: Vec::new(),
-        raw_attributes: Vec::new(),
-        saw_track: false,
-        last_label: None,
-    };
-    // Room for the annotations, the largest part by far, guessed from the
-    // size: a shape takes more than 160 bytes of XML but for the barest
-    // boxes. Room never used is never touched (no memory is used for it);
-    // when there are more shapes, the vector grows as usual.
-    let shapes = bytes.len() / 160;
-    r.dataset.annotations.reserve(shapes);
-    r.spans.annotations.reserve(shapes);
-    r.spans.dataset_file = Some(file);
+    let mut r = Reader::with(
+        Xml::new(path, file, bytes, 0, bytes.len()),
+        Built::new(file, bytes.len()),
+    );
     r.x.validate_utf8();
     if fast {
         r.x.read_fast();
     }
     r.document()?;
-    let Reader {
-        x,
-        mut dataset,
-        spans,
-        saw_track,
-        ..
-    } = r;
-    crate::project::crowd_from_attribute(&mut dataset);
-    dataset.info.source_format = Some(
-        if saw_track {
-            "cvat-video"
-        } else {
-            "cvat-images"
-        }
-        .to_owned(),
-    );
-    Ok(Loaded {
-        dataset,
-        spans,
-        sources: labelkit_diagnostics::SourceMap::new(),
-        issues: x.issues,
-        ..Loaded::default()
-    })
+    Ok(r.into_built().finish())
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `x` that goes on from `built`.
+    fn with(x: Xml<'a>, built: Built) -> Self {
+        let Built {
+            dataset,
+            spans,
+            label_index,
+            attribute_types,
+            used_image_ids,
+            last_image_id,
+            next_fresh_image_id,
+            next_annotation_id,
+            raw_attributes,
+            saw_track,
+            last_label,
+            issues,
+        } = built;
+        let mut x = x;
+        let mut earlier = issues;
+        earlier.append(&mut x.issues);
+        x.issues = earlier;
+        Self {
+            x,
+            dataset,
+            spans,
+            label_index,
+            attribute_types,
+            used_image_ids,
+            last_image_id,
+            next_fresh_image_id,
+            next_annotation_id,
+            attrs: Vec::new(),
+            child_attrs: Vec::new(),
+            raw_attributes,
+            saw_track,
+            last_label,
+        }
+    }
+
+    /// What this reader built, its parser's issues included.
+    fn into_built(self) -> Built {
+        Built {
+            dataset: self.dataset,
+            spans: self.spans,
+            label_index: self.label_index,
+            attribute_types: self.attribute_types,
+            used_image_ids: self.used_image_ids,
+            last_image_id: self.last_image_id,
+            next_fresh_image_id: self.next_fresh_image_id,
+            next_annotation_id: self.next_annotation_id,
+            raw_attributes: self.raw_attributes,
+            saw_track: self.saw_track,
+            last_label: self.last_label,
+            issues: self.x.issues,
+        }
+    }
+
     fn document(&mut self) -> Result<(), ParseError> {
-        // Prolog up to the root element.
+        if self.prolog()? && self.content()? {
+            self.epilog()?;
+        }
+        Ok(())
+    }
+
+    /// Reads up to the root element; `false` if it is empty (`<annotations/>`).
+    fn prolog(&mut self) -> Result<bool, ParseError> {
         loop {
             let ev = self.x.next()?;
             match ev.event {
                 Event::Start(e) if e.local_name().as_ref() == b"annotations" => {
                     // Whitespace between elements is of no interest from here.
                     self.x.skip_whitespace(true);
-                    break;
+                    return Ok(true);
                 }
-                Event::Empty(e) if e.local_name().as_ref() == b"annotations" => return Ok(()),
+                Event::Empty(e) if e.local_name().as_ref() == b"annotations" => return Ok(false),
                 Event::Start(e) | Event::Empty(e) => {
                     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                     return Err(self.x.error_at(
@@ -158,6 +259,11 @@ impl<'a> Reader<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// Reads the content of the root element up to its end tag (`true`) or
+    /// the end of the input (`false`).
+    fn content(&mut self) -> Result<bool, ParseError> {
         loop {
             let ev = self.x.next()?;
             match ev.event {
@@ -216,28 +322,30 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
-                Event::End(_) => {
-                    // The root closed; only comments and whitespace may follow.
-                    loop {
-                        let ev = self.x.next()?;
-                        match ev.event {
-                            Event::Eof => return Ok(()),
-                            Event::Start(_) | Event::Empty(_) => {
-                                return Err(self.x.error_at(
-                                    ev.start,
-                                    "unexpected element after the root element",
-                                ));
-                            }
-                            Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
-                                return Err(self
-                                    .x
-                                    .error_at(ev.start, "unexpected text after the root element"));
-                            }
-                            _ => {}
-                        }
-                    }
-                }
+                Event::End(_) => return Ok(true),
+                Event::Eof => return Ok(false),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads what follows the root element: only comments and whitespace
+    /// may.
+    fn epilog(&mut self) -> Result<(), ParseError> {
+        loop {
+            let ev = self.x.next()?;
+            match ev.event {
                 Event::Eof => return Ok(()),
+                Event::Start(_) | Event::Empty(_) => {
+                    return Err(self
+                        .x
+                        .error_at(ev.start, "unexpected element after the root element"));
+                }
+                Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
+                    return Err(self
+                        .x
+                        .error_at(ev.start, "unexpected text after the root element"));
+                }
                 _ => {}
             }
         }
@@ -597,6 +705,56 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 1000, "{compared}");
+    }
+
+    /// A reader that hands out at most `step` bytes at a time, so that
+    /// quick-xml's buffered reader refills in the middle of everything.
+    struct Trickle<'b> {
+        bytes: &'b [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_stream_reader_reads_as_the_whole_input_reader_does() {
+        let path = Path::new("t.xml");
+        let (mut streamed, mut whole) = (0, 0);
+        for doc in documents() {
+            let text = String::from_utf8_lossy(&doc);
+            let expected = read_with(path, FileId(0), &doc, true);
+            // Pieces of one element each, of the default size, and read
+            // through buffers of 7 bytes.
+            for (piece, step) in [(1, usize::MAX), (PIECE, usize::MAX), (1, 7)] {
+                let input =
+                    std::io::BufReader::with_capacity(step.min(64), Trickle { bytes: &doc, step });
+                match stream(path, FileId(0), input, doc.len(), piece).unwrap() {
+                    Some(got) => {
+                        let expected = expected.as_ref().unwrap_or_else(|e| {
+                            panic!("{text}\nstreamed, but the whole read fails: {e}")
+                        });
+                        assert_eq!(got.dataset, expected.dataset, "{text}");
+                        assert_eq!(got.spans, expected.spans, "{text}");
+                        assert_eq!(got.issues, expected.issues, "{text}");
+                        streamed += 1;
+                    }
+                    // Only a document that does not read is left to the
+                    // whole input reader.
+                    None => {
+                        assert!(expected.is_err(), "{text}\nnot streamed");
+                        whole += 1;
+                    }
+                }
+            }
+        }
+        assert!(streamed >= 90, "{streamed} streamed, {whole} read whole");
     }
 
     #[test]
