@@ -125,7 +125,16 @@
 //! document type declaration (which CVAT never writes) is refused with an
 //! error at its position. Element nesting is limited to 64 levels.
 //!
-//! The reader makes one pass over the input bytes, validated as UTF-8 once.
+//! [`read_path`] reads the file as a stream and never holds it whole:
+//! quick-xml's buffered reader finds where the elements of the root end,
+//! and runs of whole elements of about 1 MiB (or one element, if longer)
+//! are read one at a time by the reader of the whole document, their
+//! positions shifted to those of the file; [`read_bytes`] reads its bytes
+//! the same way. A file that does not read to its end (malformed, with a
+//! document type...) is read again whole, so that the error names its
+//! file, line and column as ever.
+//!
+//! The reader makes one pass over each piece, validated as UTF-8 once.
 //! Elements, their attributes and plain text are read by hand, each tag in a
 //! single pass that finds its end and its attributes together; comments,
 //! CDATA, processing instructions, document types and references in text
@@ -133,10 +142,9 @@
 //! quick-xml when it is not valid UTF-8). Attribute values are borrowed from
 //! the input, and numbers are parsed in place (plain decimals without a
 //! detour through the standard parser). Nothing is allocated per shape but
-//! what the model keeps. On a generated file of boxes the reader runs at
-//! about 60% of the speed of reading the file and iterating quick-xml's
-//! events and attributes, and its peak memory is the input plus the model:
-//! `cargo run --release -p labelkit-cvat --example cvat_throughput` measures.
+//! what the model keeps. Its peak memory is the model, a piece and
+//! quick-xml's buffers: `cargo run --release -p labelkit-cvat --example
+//! cvat_throughput` measures speed and memory on a generated file of boxes.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
