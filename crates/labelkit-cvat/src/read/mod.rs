@@ -43,29 +43,11 @@ struct Child<'c> {
 
 struct Reader<'a> {
     x: Xml<'a>,
-    dataset: Dataset,
-    spans: labelkit_diagnostics::SpanTable,
-    /// Labels by name under their parent: shapes name their label.
-    label_index: LabelIndex,
-    /// Declared attribute types by label and name (the first declaration
-    /// of a name wins, as `Label::attribute_spec`): a shape's attributes
-    /// are typed by look-up, never by scanning its label's declarations.
-    attribute_types:
-        std::collections::HashMap<LabelId, std::collections::HashMap<String, InputType>>,
-    /// The image ids taken so far; `None` while they only grew, the ids
-    /// then being those of `dataset.images`, all below `last_image_id`.
-    used_image_ids: Option<std::collections::HashSet<u64>>,
-    last_image_id: Option<u64>,
-    next_fresh_image_id: u64,
-    next_annotation_id: u64,
+    /// What is built, carried from piece to piece.
+    b: Built,
     /// Scratch lists of XML attributes, reused from shape to shape.
     attrs: AttrList<'a>,
     child_attrs: AttrList<'a>,
-    /// Scratch list of `<attribute>` children, reused from shape to shape.
-    raw_attributes: Vec<(String, String)>,
-    saw_track: bool,
-    /// The label of the previous shape: files repeat labels.
-    last_label: Option<(String, LabelId)>,
 }
 
 pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, ParseError> {
@@ -164,59 +146,22 @@ fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Load
 
 impl<'a> Reader<'a> {
     /// A reader of `x` that goes on from `built`.
-    fn with(x: Xml<'a>, built: Built) -> Self {
-        let Built {
-            dataset,
-            spans,
-            label_index,
-            attribute_types,
-            used_image_ids,
-            last_image_id,
-            next_fresh_image_id,
-            next_annotation_id,
-            raw_attributes,
-            saw_track,
-            last_label,
-            issues,
-        } = built;
-        let mut x = x;
-        let mut earlier = issues;
-        earlier.append(&mut x.issues);
-        x.issues = earlier;
+    fn with(mut x: Xml<'a>, mut b: Built) -> Self {
+        b.issues.append(&mut x.issues);
+        x.issues = std::mem::take(&mut b.issues);
         Self {
             x,
-            dataset,
-            spans,
-            label_index,
-            attribute_types,
-            used_image_ids,
-            last_image_id,
-            next_fresh_image_id,
-            next_annotation_id,
+            b,
             attrs: Vec::new(),
             child_attrs: Vec::new(),
-            raw_attributes,
-            saw_track,
-            last_label,
         }
     }
 
     /// What this reader built, its parser's issues included.
     fn into_built(self) -> Built {
-        Built {
-            dataset: self.dataset,
-            spans: self.spans,
-            label_index: self.label_index,
-            attribute_types: self.attribute_types,
-            used_image_ids: self.used_image_ids,
-            last_image_id: self.last_image_id,
-            next_fresh_image_id: self.next_fresh_image_id,
-            next_annotation_id: self.next_annotation_id,
-            raw_attributes: self.raw_attributes,
-            saw_track: self.saw_track,
-            last_label: self.last_label,
-            issues: self.x.issues,
-        }
+        let mut b = self.b;
+        b.issues = self.x.issues;
+        b
     }
 
     fn document(&mut self) -> Result<(), ParseError> {
@@ -282,7 +227,7 @@ impl<'a> Reader<'a> {
                         }
                         b"image" => self.image(ev.start, ev.end, false)?,
                         b"track" => {
-                            self.saw_track = true;
+                            self.b.saw_track = true;
                             let track = self.track(ev.start, ev.end, false, None)?;
                             if let Some(track) = track {
                                 self.push_track(track);
@@ -305,7 +250,7 @@ impl<'a> Reader<'a> {
                     match local {
                         b"image" => self.image(ev.start, ev.end, true)?,
                         b"track" => {
-                            self.saw_track = true;
+                            self.b.saw_track = true;
                             if let Some(track) = self.track(ev.start, ev.end, true, None)? {
                                 self.push_track(track);
                             }
@@ -353,10 +298,10 @@ impl<'a> Reader<'a> {
 
     /// Adds a track read at the top level, with its spans.
     fn push_track(&mut self, (track, span, shapes): SpannedTrack) {
-        self.dataset.tracks.push(track);
-        self.spans.tracks.push(Some(self.span(span.0, span.1)));
+        self.b.dataset.tracks.push(track);
+        self.b.spans.tracks.push(Some(self.span(span.0, span.1)));
         let shapes = shapes.iter().map(|&(s, e)| Some(self.span(s, e))).collect();
-        self.spans.track_shapes.push(shapes);
+        self.b.spans.track_shapes.push(shapes);
     }
 
     fn span(&self, start: usize, end: usize) -> SourceSpan {
@@ -371,34 +316,34 @@ impl<'a> Reader<'a> {
         self.x.issues.extend(issues);
         let raw = self.x.full.get(start..end).unwrap_or_default();
         self.document_fields().meta = Some(String::from_utf8_lossy(raw).into_owned());
-        self.dataset.info.video = meta.video();
-        self.dataset.info.task = meta.task();
+        self.b.dataset.info.video = meta.video();
+        self.b.dataset.info.task = meta.task();
         let Meta {
             name,
             labels,
             label_spans,
             ..
         } = meta;
-        if self.dataset.info.name.is_none() {
-            self.dataset.info.name = name;
+        if self.b.dataset.info.name.is_none() {
+            self.b.dataset.info.name = name;
         }
         // `LabelSet::push` keeps the set below 2^32 labels.
-        let offset = u32::try_from(self.dataset.labels.len()).expect("fewer than 2^32 labels");
+        let offset = u32::try_from(self.b.dataset.labels.len()).expect("fewer than 2^32 labels");
         for (mut label, span) in labels.into_iter().zip(label_spans) {
             if let Some(p) = label.parent.as_mut() {
                 p.0 = p.0.saturating_add(offset);
             }
-            let id = self.dataset.labels.push(label);
-            if let Some(label) = self.dataset.labels.get(id) {
-                self.label_index.insert(id, label);
+            let id = self.b.dataset.labels.push(label);
+            if let Some(label) = self.b.dataset.labels.get(id) {
+                self.b.label_index.insert(id, label);
                 if !label.attributes.is_empty() {
-                    let types = self.attribute_types.entry(id).or_default();
+                    let types = self.b.attribute_types.entry(id).or_default();
                     for spec in &label.attributes {
                         types.entry(spec.name.clone()).or_insert(spec.input_type);
                     }
                 }
             }
-            self.spans.labels.push(Some(SourceSpan {
+            self.b.spans.labels.push(Some(SourceSpan {
                 file: self.x.file,
                 span,
             }));
@@ -408,13 +353,13 @@ impl<'a> Reader<'a> {
 
     /// CVAT's fields of the document, kept in the dataset information.
     fn document_fields(&mut self) -> &mut CvatDocument {
-        self.dataset.info.kept.get_or_default::<CvatDocument>()
+        self.b.dataset.info.kept.get_or_default::<CvatDocument>()
     }
 
     /// The label called `name`, declaring it (and reporting it) if unknown.
     fn label(&mut self, name: &str, parent: Option<LabelId>, start: usize, end: usize) -> LabelId {
         if parent.is_none() {
-            if let Some((last, id)) = &self.last_label {
+            if let Some((last, id)) = &self.b.last_label {
                 if last == name {
                     return *id;
                 }
@@ -422,13 +367,13 @@ impl<'a> Reader<'a> {
         }
         let id = self.find_or_declare(name, parent, start, end);
         if parent.is_none() {
-            match &mut self.last_label {
+            match &mut self.b.last_label {
                 Some((last, last_id)) => {
                     last.clear();
                     last.push_str(name);
                     *last_id = id;
                 }
-                None => self.last_label = Some((name.to_owned(), id)),
+                None => self.b.last_label = Some((name.to_owned(), id)),
             }
         }
         id
@@ -442,8 +387,8 @@ impl<'a> Reader<'a> {
         end: usize,
     ) -> LabelId {
         let known = match parent {
-            Some(parent) => self.label_index.find_child(parent, name),
-            None => self.label_index.find(name),
+            Some(parent) => self.b.label_index.find_child(parent, name),
+            None => self.b.label_index.find(name),
         };
         if let Some(id) = known {
             return id;
@@ -451,15 +396,15 @@ impl<'a> Reader<'a> {
         let mut label = Label::new(name);
         label.parent = parent;
         label.declared = false;
-        let id = self.dataset.labels.push(label);
-        if let Some(label) = self.dataset.labels.get(id) {
-            self.label_index.insert(id, label);
+        let id = self.b.dataset.labels.push(label);
+        if let Some(label) = self.b.dataset.labels.get(id) {
+            self.b.label_index.insert(id, label);
         }
-        self.spans.labels.push(Some(self.span(start, end)));
+        self.b.spans.labels.push(Some(self.span(start, end)));
         let what = match parent {
             Some(p) => format!(
                 "skeleton element label `{name}` is not declared under `{}` in <meta>",
-                self.dataset.labels.name(p)
+                self.b.dataset.labels.name(p)
             ),
             None => format!("label `{name}` is not declared in <meta>"),
         };
@@ -511,23 +456,23 @@ impl<'a> Reader<'a> {
         }
         crate::kept::store(&mut image.kept, kept);
         self.attrs = list;
-        let position = self.dataset.images.len() as u64;
+        let position = self.b.dataset.images.len() as u64;
         let wanted = file_id.unwrap_or(position);
         let id = if self.take_image_id(wanted) {
             wanted
         } else {
             // Project exports number the images of each task from 0: keep the
             // written id aside and give this image a fresh one.
-            while !self.take_image_id(self.next_fresh_image_id) {
-                self.next_fresh_image_id += 1;
+            while !self.take_image_id(self.b.next_fresh_image_id) {
+                self.b.next_fresh_image_id += 1;
             }
             image.repeated_id = Some(wanted);
-            self.next_fresh_image_id
+            self.b.next_fresh_image_id
         };
         image.id = ImageId(id);
-        let image_pos = self.dataset.images.len();
-        self.dataset.images.push(image);
-        self.spans.images.push(None);
+        let image_pos = self.b.dataset.images.len();
+        self.b.dataset.images.push(image);
+        self.b.spans.images.push(None);
         let end = self.children(empty, tag_end, |r, c| match kind_of(c.name) {
             Some(kind) => r.image_shape(kind, (c.start, c.end), c.empty, ImageId(id)),
             None => {
@@ -535,7 +480,7 @@ impl<'a> Reader<'a> {
             }
         })?;
         let end = end.max(start);
-        if let Some(slot) = self.spans.images.get_mut(image_pos) {
+        if let Some(slot) = self.b.spans.images.get_mut(image_pos) {
             *slot = Some(SourceSpan {
                 file: self.x.file,
                 span: ByteSpan::new(start, end),
@@ -579,20 +524,20 @@ impl<'a> Reader<'a> {
 
     /// Takes image id `id`; `false` if an earlier image has it.
     fn take_image_id(&mut self, id: u64) -> bool {
-        if let Some(used) = &mut self.used_image_ids {
+        if let Some(used) = &mut self.b.used_image_ids {
             return used.insert(id);
         }
-        match self.last_image_id {
+        match self.b.last_image_id {
             Some(last) if id <= last => {
                 // The ids stopped growing: from now on remember them all.
                 let mut used: std::collections::HashSet<u64> =
-                    self.dataset.images.iter().map(|i| i.id.0).collect();
+                    self.b.dataset.images.iter().map(|i| i.id.0).collect();
                 let fresh = used.insert(id);
-                self.used_image_ids = Some(used);
+                self.b.used_image_ids = Some(used);
                 fresh
             }
             _ => {
-                self.last_image_id = Some(id);
+                self.b.last_image_id = Some(id);
                 true
             }
         }
