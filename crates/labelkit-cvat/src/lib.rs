@@ -125,7 +125,16 @@
 //! document type declaration (which CVAT never writes) is refused with an
 //! error at its position. Element nesting is limited to 64 levels.
 //!
-//! The reader makes one pass over the input bytes, validated as UTF-8 once.
+//! [`read_path`] reads the file as a stream and never holds it whole:
+//! quick-xml's buffered reader finds where the elements of the root end,
+//! and runs of whole elements of about 1 MiB (or one element, if longer)
+//! are read one at a time by the reader of the whole document, their
+//! positions shifted to those of the file; [`read_bytes`] reads its bytes
+//! the same way. A file that does not read to its end (malformed, with a
+//! document type...) is read again whole, so that the error names its
+//! file, line and column as ever.
+//!
+//! The reader makes one pass over each piece, validated as UTF-8 once.
 //! Elements, their attributes and plain text are read by hand, each tag in a
 //! single pass that finds its end and its attributes together; comments,
 //! CDATA, processing instructions, document types and references in text
@@ -133,10 +142,9 @@
 //! quick-xml when it is not valid UTF-8). Attribute values are borrowed from
 //! the input, and numbers are parsed in place (plain decimals without a
 //! detour through the standard parser). Nothing is allocated per shape but
-//! what the model keeps. On a generated file of boxes the reader runs at
-//! about 60% of the speed of reading the file and iterating quick-xml's
-//! events and attributes, and its peak memory is the input plus the model:
-//! `cargo run --release -p labelkit-cvat --example cvat_throughput` measures.
+//! what the model keeps. Its peak memory is the model, a piece and
+//! quick-xml's buffers: `cargo run --release -p labelkit-cvat --example
+//! cvat_throughput` measures speed and memory on a generated file of boxes.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -242,14 +250,31 @@ pub enum Error {
 
 /// Reads a CVAT XML file.
 ///
+/// The file is read as a stream, one piece of about 1 MiB (or one element
+/// of the root, if longer) at a time, so its bytes are never held whole;
+/// only a file that does not read to its end is read whole, for the error.
+///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] if it is not
 /// well-formed CVAT XML.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    let bytes = std::fs::read(path).map_err(|error| Error::Io {
+    let io = |error| Error::Io {
         path: path.to_path_buf(),
         error,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file
+        .metadata()
+        .ok()
+        .and_then(|m| usize::try_from(m.len()).ok())
+        .unwrap_or(0);
+    let input = std::io::BufReader::with_capacity(STREAM_BUFFER, file);
+    if let Some(mut loaded) = read_stream(path, input, size, options).map_err(io)? {
+        // The text is read again from disk if a diagnostic is shown.
+        loaded.sources.add(SourceFile::lazy(path));
+        return Ok(loaded);
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     let mut loaded = read_inner(path, &bytes, options)?;
     // Without issues the text is only needed if a later check reports
     // something: it is then read again from disk.
@@ -261,12 +286,19 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
     Ok(loaded)
 }
 
+/// The buffer of the file read by [`read_path`].
+const STREAM_BUFFER: usize = 64 * 1024;
+
 /// Reads CVAT XML from bytes; `path` names the file in positions.
 ///
 /// # Errors
 /// [`Error::Parse`] if the bytes are not well-formed CVAT XML.
 pub fn read_bytes(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
-    let mut loaded = read_inner(path, bytes, options)?;
+    let streamed = read_stream(path, bytes, bytes.len(), options).unwrap_or_default();
+    let mut loaded = match streamed {
+        Some(loaded) => loaded,
+        None => read_inner(path, bytes, options)?,
+    };
     // Diagnostics need the text: a file on disk with these very bytes is read
     // again lazily when a diagnostic is shown; other bytes are copied.
     let same_file =
@@ -278,6 +310,24 @@ pub fn read_bytes(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Lo
         loaded.sources.add(SourceFile::with_text(path, bytes));
     }
     Ok(loaded)
+}
+
+/// Reads CVAT XML from `input` piece by piece (`size`: its length if
+/// known, for the room reserved); `None` if it does not read to its end,
+/// to be read whole for the error.
+fn read_stream(
+    path: &Path,
+    input: impl std::io::BufRead,
+    size: usize,
+    _options: &ReadOptions,
+) -> std::io::Result<Option<Loaded>> {
+    read::stream(
+        path,
+        labelkit_diagnostics::FileId(0),
+        input,
+        size,
+        read::PIECE,
+    )
 }
 
 fn read_inner(path: &Path, bytes: &[u8], _options: &ReadOptions) -> Result<Loaded, Error> {

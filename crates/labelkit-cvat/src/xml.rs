@@ -35,6 +35,9 @@ pub(crate) struct Xml<'a> {
     /// Offset of the parsed slice inside `full`.
     base: usize,
     depth: usize,
+    /// The depth at which the input may end: 0 for a whole document, 1
+    /// for a piece of the root's content read on its own.
+    floor: usize,
     pub(crate) path: &'a Path,
     pub(crate) file: FileId,
     /// Recoverable problems found so far.
@@ -87,6 +90,7 @@ impl<'a> Xml<'a> {
             full,
             base,
             depth: 0,
+            floor: 0,
             path,
             file,
             issues: Vec::new(),
@@ -118,6 +122,21 @@ impl<'a> Xml<'a> {
         {
             self.cursor += 3;
         }
+    }
+
+    /// A parser over `piece`, a run of whole elements (and what lies
+    /// between them) inside the root element: it reads as the parser of the
+    /// whole document reads there (one element open, whitespace skipped),
+    /// and the end of the piece is its end. Positions are relative to the
+    /// piece.
+    pub(crate) fn inside_root(path: &'a Path, file: FileId, piece: &'a [u8]) -> Self {
+        let mut x = Self::new(path, file, piece, 0, piece.len());
+        x.validate_utf8();
+        x.fast = x.text.is_some();
+        x.depth = 1;
+        x.floor = 1;
+        x.skip_whitespace(true);
+        x
     }
 
     /// Validates the whole input as UTF-8 once, so that values are sliced
@@ -287,7 +306,7 @@ impl<'a> Xml<'a> {
                 }
             }
             Event::End(_) => self.depth = self.depth.saturating_sub(1),
-            Event::Eof if self.depth > 0 => {
+            Event::Eof if self.depth > self.floor => {
                 return Err(self.error_at(end, "unexpected end of file: an element is not closed"));
             }
             Event::DocType(_) => {

@@ -2344,3 +2344,69 @@ fn names_repeated_on_every_shape_are_shared() {
         Some(&AttributeValue::Text("blue".into()))
     );
 }
+
+/// `read_path` reads a file of several pieces (3 MiB, pieces of about
+/// 1 MiB) as `read_bytes` reads its bytes: same dataset, spans and issues,
+/// an issue of the last piece at its line and column in the file; a file
+/// that breaks past the first piece is an error at its line and column.
+#[test]
+fn read_path_streams_a_file_of_several_pieces() {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>1.1</version>\n  <meta><task><labels><label><name>car</name><type>rectangle</type><attributes/></label></labels></task></meta>\n",
+    );
+    let images = 20_000;
+    for i in 0..images {
+        let label = if i + 1 == images { "bus" } else { "car" };
+        xml.push_str(&format!(
+            "  <image id=\"{i}\" name=\"{i}.jpg\" width=\"640\" height=\"480\">\n    <box label=\"{label}\" source=\"manual\" occluded=\"0\" xtl=\"1.5\" ytl=\"2\" xbr=\"30.25\" ybr=\"40\" z_order=\"0\"/>\n  </image>\n"
+        ));
+    }
+    xml.push_str("</annotations>\n");
+    assert!(xml.len() > 3 << 20, "{}", xml.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.xml");
+    std::fs::write(&path, &xml).unwrap();
+    let streamed = labelkit_cvat::read_path(&path, &ReadOptions::default()).unwrap();
+    let whole = read_bytes(&path, xml.as_bytes(), &ReadOptions::default()).unwrap();
+    assert_eq!(streamed.dataset, whole.dataset);
+    assert_eq!(streamed.spans, whole.spans);
+    assert_eq!(streamed.issues, whole.issues);
+    assert_eq!(streamed.dataset.images.len(), images);
+    assert_eq!(streamed.dataset.annotations.len(), images);
+    let last = streamed.dataset.annotations.last().unwrap();
+    assert_eq!(last.image, labelkit_model::ImageId(19_999));
+    // The undeclared label of the last box, at its line and column.
+    assert_eq!(streamed.issues.len(), 1);
+    let issue = &streamed.issues[0];
+    assert_eq!(issue.code, "F003");
+    assert_eq!(issue.message, "label `bus` is not declared in <meta>");
+    let file = streamed
+        .sources
+        .get(labelkit_diagnostics::FileId(0))
+        .unwrap();
+    let lc = file.line_col(issue.primary.as_ref().unwrap().span.start);
+    assert_eq!((lc.line, lc.column), (4 + 3 * images as u32 - 1, 5));
+    // The span of the last image starts at its `<` in the file.
+    let span = streamed.spans.image(images - 1).unwrap().span;
+    let at = xml.find("<image id=\"19999\"").unwrap();
+    assert_eq!(span.start as usize, at);
+
+    // Broken past the first piece: an error at its line and column.
+    let broken = xml.replacen(
+        "<image id=\"15000\" name=\"15000.jpg\"",
+        "<image id=\"15000\" name=\"15000.jpg\" name=\"x\"",
+        1,
+    );
+    std::fs::write(&path, &broken).unwrap();
+    let err = labelkit_cvat::read_path(&path, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    let line = 4 + 3 * 15_000 + 1;
+    assert_eq!(
+        err,
+        format!(
+            "{}:{line}:38: malformed attribute: `name` is repeated",
+            path.display()
+        )
+    );
+}

@@ -7,7 +7,9 @@
 //!   geometry of every shape kind;
 //! - [`tracks`]: the `<track>`s of CVAT for video and the element tracks of a
 //!   skeleton track;
-//! - [`values`]: attribute values, numbers, flags and points strings.
+//! - [`values`]: attribute values, numbers, flags and points strings;
+//! - [`stream`]: reading from a stream, one piece of the root's content at
+//!   a time.
 
 use std::path::Path;
 
@@ -24,8 +26,11 @@ pub(crate) use shapes::CUBOID_NAMES;
 use tracks::SpannedTrack;
 
 mod shapes;
+mod stream;
 mod tracks;
 mod values;
+
+pub(crate) use stream::{stream, PIECE};
 
 /// A child element: its local name, the span of its start tag, and whether
 /// it is empty (`<name/>`).
@@ -38,104 +43,145 @@ struct Child<'c> {
 
 struct Reader<'a> {
     x: Xml<'a>,
-    dataset: Dataset,
-    spans: labelkit_diagnostics::SpanTable,
-    /// Labels by name under their parent: shapes name their label.
-    label_index: LabelIndex,
-    /// Declared attribute types by label and name (the first declaration
-    /// of a name wins, as `Label::attribute_spec`): a shape's attributes
-    /// are typed by look-up, never by scanning its label's declarations.
-    attribute_types:
-        std::collections::HashMap<LabelId, std::collections::HashMap<String, InputType>>,
-    /// The image ids taken so far; `None` while they only grew, the ids
-    /// then being those of `dataset.images`, all below `last_image_id`.
-    used_image_ids: Option<std::collections::HashSet<u64>>,
-    last_image_id: Option<u64>,
-    next_fresh_image_id: u64,
-    next_annotation_id: u64,
+    /// What is built, carried from piece to piece.
+    b: Built,
     /// Scratch lists of XML attributes, reused from shape to shape.
     attrs: AttrList<'a>,
     child_attrs: AttrList<'a>,
-    /// Scratch list of `<attribute>` children, reused from shape to shape.
-    raw_attributes: Vec<(String, String)>,
-    saw_track: bool,
-    /// The label of the previous shape: files repeat labels.
-    last_label: Option<(String, LabelId)>,
 }
 
 pub(crate) fn read(path: &Path, file: FileId, bytes: &[u8]) -> Result<Loaded, ParseError> {
     read_with(path, file, bytes, true)
 }
 
+/// What the reader has built, apart from its parser: carried from piece to
+/// piece when the input is read piece by piece ([`stream`]).
+struct Built {
+    dataset: Dataset,
+    spans: labelkit_diagnostics::SpanTable,
+    label_index: LabelIndex,
+    attribute_types:
+        std::collections::HashMap<LabelId, std::collections::HashMap<String, InputType>>,
+    used_image_ids: Option<std::collections::HashSet<u64>>,
+    last_image_id: Option<u64>,
+    next_fresh_image_id: u64,
+    next_annotation_id: u64,
+    raw_attributes: Vec<(String, String)>,
+    saw_track: bool,
+    last_label: Option<(String, LabelId)>,
+    /// The issues of the pieces read so far.
+    issues: Vec<labelkit_diagnostics::Diagnostic>,
+}
+
+impl Built {
+    /// Nothing built yet, for an input of `size` bytes.
+    fn new(file: FileId, size: usize) -> Self {
+        let mut built = Self {
+            dataset: Dataset::new(),
+            spans: labelkit_diagnostics::SpanTable::new(),
+            label_index: LabelIndex::default(),
+            attribute_types: std::collections::HashMap::new(),
+            used_image_ids: None,
+            last_image_id: None,
+            next_fresh_image_id: 1 << 32,
+            next_annotation_id: 1,
+            raw_attributes: Vec::new(),
+            saw_track: false,
+            last_label: None,
+            issues: Vec::new(),
+        };
+        // Room for the annotations, the largest part by far, guessed from
+        // the size: a shape takes more than 160 bytes of XML but for the
+        // barest boxes. Room never used is never touched (no memory is used
+        // for it); when there are more shapes, the vector grows as usual.
+        let shapes = size / 160;
+        built.dataset.annotations.reserve(shapes);
+        built.spans.annotations.reserve(shapes);
+        built.spans.dataset_file = Some(file);
+        built
+    }
+
+    /// The dataset read.
+    fn finish(self) -> Loaded {
+        let Built {
+            mut dataset,
+            spans,
+            saw_track,
+            issues,
+            ..
+        } = self;
+        crate::project::crowd_from_attribute(&mut dataset);
+        dataset.info.source_format = Some(
+            if saw_track {
+                "cvat-video"
+            } else {
+                "cvat-images"
+            }
+            .to_owned(),
+        );
+        Loaded {
+            dataset,
+            spans,
+            sources: labelkit_diagnostics::SourceMap::new(),
+            issues,
+            ..Loaded::default()
+        }
+    }
+}
+
 /// Reads with the fast reader where it applies (`fast`), else with
 /// quick-xml's reader throughout; the two read the same.
 fn read_with(path: &Path, file: FileId, bytes: &[u8], fast: bool) -> Result<Loaded, ParseError> {
-    let mut r = Reader {
-        x: Xml::new(path, file, bytes, 0, bytes.len()),
-        dataset: Dataset::new(),
-        spans: labelkit_diagnostics::SpanTable::new(),
-        label_index: LabelIndex::default(),
-        attribute_types: std::collections::HashMap::new(),
-        used_image_ids: None,
-        last_image_id: None,
-        next_fresh_image_id: 1 << 32,
-        next_annotation_id: 1,
-        attrs: Vec::new(),
-        child_attrs: Vec::new(),
-        raw_attributes: Vec::new(),
-        saw_track: false,
-        last_label: None,
-    };
-    // Room for the annotations, the largest part by far, guessed from the
-    // size: a shape takes more than 160 bytes of XML but for the barest
-    // boxes. Room never used is never touched (no memory is used for it);
-    // when there are more shapes, the vector grows as usual.
-    let shapes = bytes.len() / 160;
-    r.dataset.annotations.reserve(shapes);
-    r.spans.annotations.reserve(shapes);
-    r.spans.dataset_file = Some(file);
+    let mut r = Reader::with(
+        Xml::new(path, file, bytes, 0, bytes.len()),
+        Built::new(file, bytes.len()),
+    );
     r.x.validate_utf8();
     if fast {
         r.x.read_fast();
     }
     r.document()?;
-    let Reader {
-        x,
-        mut dataset,
-        spans,
-        saw_track,
-        ..
-    } = r;
-    crate::project::crowd_from_attribute(&mut dataset);
-    dataset.info.source_format = Some(
-        if saw_track {
-            "cvat-video"
-        } else {
-            "cvat-images"
-        }
-        .to_owned(),
-    );
-    Ok(Loaded {
-        dataset,
-        spans,
-        sources: labelkit_diagnostics::SourceMap::new(),
-        issues: x.issues,
-        ..Loaded::default()
-    })
+    Ok(r.into_built().finish())
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `x` that goes on from `built`.
+    fn with(mut x: Xml<'a>, mut b: Built) -> Self {
+        b.issues.append(&mut x.issues);
+        x.issues = std::mem::take(&mut b.issues);
+        Self {
+            x,
+            b,
+            attrs: Vec::new(),
+            child_attrs: Vec::new(),
+        }
+    }
+
+    /// What this reader built, its parser's issues included.
+    fn into_built(self) -> Built {
+        let mut b = self.b;
+        b.issues = self.x.issues;
+        b
+    }
+
     fn document(&mut self) -> Result<(), ParseError> {
-        // Prolog up to the root element.
+        if self.prolog()? && self.content()? {
+            self.epilog()?;
+        }
+        Ok(())
+    }
+
+    /// Reads up to the root element; `false` if it is empty (`<annotations/>`).
+    fn prolog(&mut self) -> Result<bool, ParseError> {
         loop {
             let ev = self.x.next()?;
             match ev.event {
                 Event::Start(e) if e.local_name().as_ref() == b"annotations" => {
                     // Whitespace between elements is of no interest from here.
                     self.x.skip_whitespace(true);
-                    break;
+                    return Ok(true);
                 }
-                Event::Empty(e) if e.local_name().as_ref() == b"annotations" => return Ok(()),
+                Event::Empty(e) if e.local_name().as_ref() == b"annotations" => return Ok(false),
                 Event::Start(e) | Event::Empty(e) => {
                     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                     return Err(self.x.error_at(
@@ -158,6 +204,11 @@ impl<'a> Reader<'a> {
                 _ => {}
             }
         }
+    }
+
+    /// Reads the content of the root element up to its end tag (`true`) or
+    /// the end of the input (`false`).
+    fn content(&mut self) -> Result<bool, ParseError> {
         loop {
             let ev = self.x.next()?;
             match ev.event {
@@ -176,7 +227,7 @@ impl<'a> Reader<'a> {
                         }
                         b"image" => self.image(ev.start, ev.end, false)?,
                         b"track" => {
-                            self.saw_track = true;
+                            self.b.saw_track = true;
                             let track = self.track(ev.start, ev.end, false, None)?;
                             if let Some(track) = track {
                                 self.push_track(track);
@@ -199,7 +250,7 @@ impl<'a> Reader<'a> {
                     match local {
                         b"image" => self.image(ev.start, ev.end, true)?,
                         b"track" => {
-                            self.saw_track = true;
+                            self.b.saw_track = true;
                             if let Some(track) = self.track(ev.start, ev.end, true, None)? {
                                 self.push_track(track);
                             }
@@ -216,28 +267,30 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
-                Event::End(_) => {
-                    // The root closed; only comments and whitespace may follow.
-                    loop {
-                        let ev = self.x.next()?;
-                        match ev.event {
-                            Event::Eof => return Ok(()),
-                            Event::Start(_) | Event::Empty(_) => {
-                                return Err(self.x.error_at(
-                                    ev.start,
-                                    "unexpected element after the root element",
-                                ));
-                            }
-                            Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
-                                return Err(self
-                                    .x
-                                    .error_at(ev.start, "unexpected text after the root element"));
-                            }
-                            _ => {}
-                        }
-                    }
-                }
+                Event::End(_) => return Ok(true),
+                Event::Eof => return Ok(false),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads what follows the root element: only comments and whitespace
+    /// may.
+    fn epilog(&mut self) -> Result<(), ParseError> {
+        loop {
+            let ev = self.x.next()?;
+            match ev.event {
                 Event::Eof => return Ok(()),
+                Event::Start(_) | Event::Empty(_) => {
+                    return Err(self
+                        .x
+                        .error_at(ev.start, "unexpected element after the root element"));
+                }
+                Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => {
+                    return Err(self
+                        .x
+                        .error_at(ev.start, "unexpected text after the root element"));
+                }
                 _ => {}
             }
         }
@@ -245,10 +298,10 @@ impl<'a> Reader<'a> {
 
     /// Adds a track read at the top level, with its spans.
     fn push_track(&mut self, (track, span, shapes): SpannedTrack) {
-        self.dataset.tracks.push(track);
-        self.spans.tracks.push(Some(self.span(span.0, span.1)));
+        self.b.dataset.tracks.push(track);
+        self.b.spans.tracks.push(Some(self.span(span.0, span.1)));
         let shapes = shapes.iter().map(|&(s, e)| Some(self.span(s, e))).collect();
-        self.spans.track_shapes.push(shapes);
+        self.b.spans.track_shapes.push(shapes);
     }
 
     fn span(&self, start: usize, end: usize) -> SourceSpan {
@@ -263,34 +316,34 @@ impl<'a> Reader<'a> {
         self.x.issues.extend(issues);
         let raw = self.x.full.get(start..end).unwrap_or_default();
         self.document_fields().meta = Some(String::from_utf8_lossy(raw).into_owned());
-        self.dataset.info.video = meta.video();
-        self.dataset.info.task = meta.task();
+        self.b.dataset.info.video = meta.video();
+        self.b.dataset.info.task = meta.task();
         let Meta {
             name,
             labels,
             label_spans,
             ..
         } = meta;
-        if self.dataset.info.name.is_none() {
-            self.dataset.info.name = name;
+        if self.b.dataset.info.name.is_none() {
+            self.b.dataset.info.name = name;
         }
         // `LabelSet::push` keeps the set below 2^32 labels.
-        let offset = u32::try_from(self.dataset.labels.len()).expect("fewer than 2^32 labels");
+        let offset = u32::try_from(self.b.dataset.labels.len()).expect("fewer than 2^32 labels");
         for (mut label, span) in labels.into_iter().zip(label_spans) {
             if let Some(p) = label.parent.as_mut() {
                 p.0 = p.0.saturating_add(offset);
             }
-            let id = self.dataset.labels.push(label);
-            if let Some(label) = self.dataset.labels.get(id) {
-                self.label_index.insert(id, label);
+            let id = self.b.dataset.labels.push(label);
+            if let Some(label) = self.b.dataset.labels.get(id) {
+                self.b.label_index.insert(id, label);
                 if !label.attributes.is_empty() {
-                    let types = self.attribute_types.entry(id).or_default();
+                    let types = self.b.attribute_types.entry(id).or_default();
                     for spec in &label.attributes {
                         types.entry(spec.name.clone()).or_insert(spec.input_type);
                     }
                 }
             }
-            self.spans.labels.push(Some(SourceSpan {
+            self.b.spans.labels.push(Some(SourceSpan {
                 file: self.x.file,
                 span,
             }));
@@ -300,13 +353,13 @@ impl<'a> Reader<'a> {
 
     /// CVAT's fields of the document, kept in the dataset information.
     fn document_fields(&mut self) -> &mut CvatDocument {
-        self.dataset.info.kept.get_or_default::<CvatDocument>()
+        self.b.dataset.info.kept.get_or_default::<CvatDocument>()
     }
 
     /// The label called `name`, declaring it (and reporting it) if unknown.
     fn label(&mut self, name: &str, parent: Option<LabelId>, start: usize, end: usize) -> LabelId {
         if parent.is_none() {
-            if let Some((last, id)) = &self.last_label {
+            if let Some((last, id)) = &self.b.last_label {
                 if last == name {
                     return *id;
                 }
@@ -314,13 +367,13 @@ impl<'a> Reader<'a> {
         }
         let id = self.find_or_declare(name, parent, start, end);
         if parent.is_none() {
-            match &mut self.last_label {
+            match &mut self.b.last_label {
                 Some((last, last_id)) => {
                     last.clear();
                     last.push_str(name);
                     *last_id = id;
                 }
-                None => self.last_label = Some((name.to_owned(), id)),
+                None => self.b.last_label = Some((name.to_owned(), id)),
             }
         }
         id
@@ -334,8 +387,8 @@ impl<'a> Reader<'a> {
         end: usize,
     ) -> LabelId {
         let known = match parent {
-            Some(parent) => self.label_index.find_child(parent, name),
-            None => self.label_index.find(name),
+            Some(parent) => self.b.label_index.find_child(parent, name),
+            None => self.b.label_index.find(name),
         };
         if let Some(id) = known {
             return id;
@@ -343,15 +396,15 @@ impl<'a> Reader<'a> {
         let mut label = Label::new(name);
         label.parent = parent;
         label.declared = false;
-        let id = self.dataset.labels.push(label);
-        if let Some(label) = self.dataset.labels.get(id) {
-            self.label_index.insert(id, label);
+        let id = self.b.dataset.labels.push(label);
+        if let Some(label) = self.b.dataset.labels.get(id) {
+            self.b.label_index.insert(id, label);
         }
-        self.spans.labels.push(Some(self.span(start, end)));
+        self.b.spans.labels.push(Some(self.span(start, end)));
         let what = match parent {
             Some(p) => format!(
                 "skeleton element label `{name}` is not declared under `{}` in <meta>",
-                self.dataset.labels.name(p)
+                self.b.dataset.labels.name(p)
             ),
             None => format!("label `{name}` is not declared in <meta>"),
         };
@@ -403,23 +456,23 @@ impl<'a> Reader<'a> {
         }
         crate::kept::store(&mut image.kept, kept);
         self.attrs = list;
-        let position = self.dataset.images.len() as u64;
+        let position = self.b.dataset.images.len() as u64;
         let wanted = file_id.unwrap_or(position);
         let id = if self.take_image_id(wanted) {
             wanted
         } else {
             // Project exports number the images of each task from 0: keep the
             // written id aside and give this image a fresh one.
-            while !self.take_image_id(self.next_fresh_image_id) {
-                self.next_fresh_image_id += 1;
+            while !self.take_image_id(self.b.next_fresh_image_id) {
+                self.b.next_fresh_image_id += 1;
             }
             image.repeated_id = Some(wanted);
-            self.next_fresh_image_id
+            self.b.next_fresh_image_id
         };
         image.id = ImageId(id);
-        let image_pos = self.dataset.images.len();
-        self.dataset.images.push(image);
-        self.spans.images.push(None);
+        let image_pos = self.b.dataset.images.len();
+        self.b.dataset.images.push(image);
+        self.b.spans.images.push(None);
         let end = self.children(empty, tag_end, |r, c| match kind_of(c.name) {
             Some(kind) => r.image_shape(kind, (c.start, c.end), c.empty, ImageId(id)),
             None => {
@@ -427,7 +480,7 @@ impl<'a> Reader<'a> {
             }
         })?;
         let end = end.max(start);
-        if let Some(slot) = self.spans.images.get_mut(image_pos) {
+        if let Some(slot) = self.b.spans.images.get_mut(image_pos) {
             *slot = Some(SourceSpan {
                 file: self.x.file,
                 span: ByteSpan::new(start, end),
@@ -471,20 +524,20 @@ impl<'a> Reader<'a> {
 
     /// Takes image id `id`; `false` if an earlier image has it.
     fn take_image_id(&mut self, id: u64) -> bool {
-        if let Some(used) = &mut self.used_image_ids {
+        if let Some(used) = &mut self.b.used_image_ids {
             return used.insert(id);
         }
-        match self.last_image_id {
+        match self.b.last_image_id {
             Some(last) if id <= last => {
                 // The ids stopped growing: from now on remember them all.
                 let mut used: std::collections::HashSet<u64> =
-                    self.dataset.images.iter().map(|i| i.id.0).collect();
+                    self.b.dataset.images.iter().map(|i| i.id.0).collect();
                 let fresh = used.insert(id);
-                self.used_image_ids = Some(used);
+                self.b.used_image_ids = Some(used);
                 fresh
             }
             _ => {
-                self.last_image_id = Some(id);
+                self.b.last_image_id = Some(id);
                 true
             }
         }
@@ -597,6 +650,56 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 1000, "{compared}");
+    }
+
+    /// A reader that hands out at most `step` bytes at a time, so that
+    /// quick-xml's buffered reader refills in the middle of everything.
+    struct Trickle<'b> {
+        bytes: &'b [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_stream_reader_reads_as_the_whole_input_reader_does() {
+        let path = Path::new("t.xml");
+        let (mut streamed, mut whole) = (0, 0);
+        for doc in documents() {
+            let text = String::from_utf8_lossy(&doc);
+            let expected = read_with(path, FileId(0), &doc, true);
+            // Pieces of one element each, of the default size, and read
+            // through buffers of 7 bytes.
+            for (piece, step) in [(1, usize::MAX), (PIECE, usize::MAX), (1, 7)] {
+                let input =
+                    std::io::BufReader::with_capacity(step.min(64), Trickle { bytes: &doc, step });
+                match stream(path, FileId(0), input, doc.len(), piece).unwrap() {
+                    Some(got) => {
+                        let expected = expected.as_ref().unwrap_or_else(|e| {
+                            panic!("{text}\nstreamed, but the whole read fails: {e}")
+                        });
+                        assert_eq!(got.dataset, expected.dataset, "{text}");
+                        assert_eq!(got.spans, expected.spans, "{text}");
+                        assert_eq!(got.issues, expected.issues, "{text}");
+                        streamed += 1;
+                    }
+                    // Only a document that does not read is left to the
+                    // whole input reader.
+                    None => {
+                        assert!(expected.is_err(), "{text}\nnot streamed");
+                        whole += 1;
+                    }
+                }
+            }
+        }
+        assert!(streamed >= 90, "{streamed} streamed, {whole} read whole");
     }
 
     #[test]

@@ -129,7 +129,7 @@ impl<'a> Reader<'a> {
     ) -> Result<(), ParseError> {
         let mut attrs = std::mem::take(&mut self.attrs);
         self.x.tag_attributes(start, tag_end, &mut attrs)?;
-        let mut raw_attributes = std::mem::take(&mut self.raw_attributes);
+        let mut raw_attributes = std::mem::take(&mut self.b.raw_attributes);
         raw_attributes.clear();
         let mut elements = Vec::new();
         let els = (kind == Kind::Skeleton).then_some(&mut elements);
@@ -145,10 +145,10 @@ impl<'a> Reader<'a> {
             &elements,
         );
         self.attrs = attrs;
-        self.raw_attributes = raw_attributes;
+        self.b.raw_attributes = raw_attributes;
         if let Some(ann) = result {
-            self.dataset.annotations.push(ann);
-            self.spans.annotations.push(Some(self.span(start, end)));
+            self.b.dataset.annotations.push(ann);
+            self.b.spans.annotations.push(Some(self.span(start, end)));
         }
         Ok(())
     }
@@ -180,12 +180,12 @@ impl<'a> Reader<'a> {
             _ => self.geometry(kind, attrs, start, end)?,
         };
         let mut ann = Annotation::new(
-            AnnotationId(self.next_annotation_id),
+            AnnotationId(self.b.next_annotation_id),
             image,
             label,
             geometry,
         );
-        self.next_annotation_id += 1;
+        self.b.next_annotation_id += 1;
         let mut kept = CvatShape::default();
         for p in attrs {
             let (k, v) = (p.key(), p.value());
@@ -379,11 +379,12 @@ impl<'a> Reader<'a> {
         for el in elements {
             let name = el.get("label").unwrap_or_default().to_owned();
             if self
+                .b
                 .dataset
                 .labels
                 .get(label)
                 .is_some_and(crate::meta::is_declared)
-                && self.label_index.find_child(label, &name).is_none()
+                && self.b.label_index.find_child(label, &name).is_none()
             {
                 self.label(&name, Some(label), el.start, el.end);
             }

@@ -13,7 +13,7 @@ impl Reader<'_> {
         if raw.is_empty() {
             return Attributes::new();
         }
-        let types = self.attribute_types.get(&label);
+        let types = self.b.attribute_types.get(&label);
         let spec_of = |name: &str| types.and_then(|t| t.get(name)).copied();
         Attributes(
             raw.drain(..)
