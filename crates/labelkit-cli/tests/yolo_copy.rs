@@ -52,6 +52,38 @@ fn a_fixed_point_yolo_copy_keeps_every_value_as_text() {
     );
 }
 
+/// The decimals of a fixed-point YOLO source are only the form of its
+/// numbers: to COCO nothing is lost, while a pose source's values per
+/// keypoint (`kpt_shape: [3, 2]`) are counted as fields COCO cannot keep.
+#[test]
+fn fixed_point_decimals_are_not_lost_on_the_way_to_coco() {
+    let root = tempfile::tempdir().unwrap();
+    yolo_dataset(
+        &root.path().join("src"),
+        "0 0.444000 0.300000 0.266667 0.200000\n",
+    );
+    let said = convert(root.path(), "coco", "out.json");
+    assert!(said.contains("nothing lost"), "{said}");
+    assert!(
+        !said.contains("fields specific to another format"),
+        "{said}"
+    );
+
+    let pose = tempfile::tempdir().unwrap();
+    yolo_dataset(
+        &pose.path().join("src"),
+        "0 0.5 0.5 0.2 0.2 0.45 0.45 0.55 0.55 0.5 0.5\n",
+    );
+    let yaml = pose.path().join("src/data.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{text}kpt_shape: [3, 2]\n")).unwrap();
+    let said = convert(pose.path(), "coco", "out.json");
+    assert!(
+        said.contains("1 fields specific to another format"),
+        "{said}"
+    );
+}
+
 /// Ultralytics prints `%g`, trailing zeros dropped: the copy does too.
 #[test]
 fn a_shortest_form_yolo_copy_keeps_every_value_as_text() {

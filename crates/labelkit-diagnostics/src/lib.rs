@@ -35,7 +35,7 @@ mod source;
 mod span_table;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
-pub use error::{conflict_marker, Located, ParseError};
+pub use error::{conflict_marker, IoError, Located, ParseError};
 pub use facts::{ImageFacts, ReaderFacts, StatedFlipIdx};
 pub use loaded::Loaded;
 pub use measure::{decimals_of, Measurements, Rounding, SizeUnknown};

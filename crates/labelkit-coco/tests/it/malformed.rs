@@ -183,7 +183,7 @@ fn rendered_issues_point_into_files_read_from_disk() {
         &dir.path().join("nope.json"),
         &labelkit_coco::ReadOptions::default(),
     );
-    assert!(matches!(missing, Err(Error::Io { .. })));
+    assert!(matches!(missing, Err(Error::Io(_))));
 }
 
 /// A UTF-8 byte-order mark (Windows tools write one) is skipped; positions
