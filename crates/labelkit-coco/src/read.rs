@@ -132,17 +132,15 @@ impl<'t, 'o> Reader<'t, 'o> {
         };
         reader.dataset.info.source_format = Some("coco".to_owned());
         for dup in duplicates {
-            reader
-                .issue(
-                    ReadIssue::Unsupported,
-                    dup.range,
-                    format!(
-                        "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
+            reader.skip(
+                ReadIssue::Unsupported,
+                dup.range,
+                format!(
+                    "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
                      open and readers disagree on which value counts; keep one",
-                        dup.key
-                    ),
-                )
-                .skipped = true;
+                    dup.key
+                ),
+            );
         }
         reader.categories(&layout.categories);
         if reader.not_json {
@@ -255,12 +253,11 @@ impl<'t> Reader<'t, '_> {
             Err(e) => {
                 let (offset, message) = json::error_offset(slice, &e);
                 let at = (range.0 + offset, (range.0 + offset + 1).min(range.1));
-                self.issue(
+                self.skip(
                     ReadIssue::MalformedValue,
                     at,
                     format!("{what} skipped: {message}"),
-                )
-                .skipped = true;
+                );
                 None
             }
         }
@@ -279,12 +276,11 @@ impl<'t> Reader<'t, '_> {
                 continue;
             };
             let Some(id) = cat.id.and_then(Num::as_i64) else {
-                self.issue(
+                self.skip(
                     ReadIssue::MalformedValue,
                     range,
                     "category skipped: it has no integer id".to_owned(),
-                )
-                .skipped = true;
+                );
                 continue;
             };
             let name = match &cat.name {
@@ -349,12 +345,11 @@ impl<'t> Reader<'t, '_> {
                 continue;
             };
             let Some(id) = img.id.and_then(Num::as_u64) else {
-                self.issue(
+                self.skip(
                     ReadIssue::MalformedValue,
                     range,
                     "image skipped: it has no non-negative integer id".to_owned(),
-                )
-                .skipped = true;
+                );
                 continue;
             };
             let width = self.size(img.width, "width", id, range);
@@ -538,7 +533,7 @@ impl<'t> Reader<'t, '_> {
                     return;
                 }
                 Outcome::Malformed { at, message, .. } => {
-                    self.issue(ReadIssue::MalformedValue, at, message).skipped = true;
+                    self.skip(ReadIssue::MalformedValue, at, message);
                     continue;
                 }
                 Outcome::Parsed {
