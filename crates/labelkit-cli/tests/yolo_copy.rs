@@ -52,23 +52,16 @@ fn a_fixed_point_yolo_copy_keeps_every_value_as_text() {
     );
 }
 
-/// The decimals of a fixed-point YOLO source are only the form of its
-/// numbers: to COCO they are not counted, while a pose source's values per
-/// keypoint (`kpt_shape: [3, 2]`) are counted as fields COCO cannot keep.
+/// What YOLO keeps of its rows' form (a fixed number of decimals, the
+/// values per keypoint of a pose source) is not counted as lost on the way
+/// to COCO, which states coordinates and keypoints its own way.
 #[test]
-fn fixed_point_decimals_are_not_lost_on_the_way_to_coco() {
-    let root = tempfile::tempdir().unwrap();
+fn the_form_of_yolo_rows_is_not_lost_on_the_way_to_coco() {
+    let fixed = tempfile::tempdir().unwrap();
     yolo_dataset(
-        &root.path().join("src"),
+        &fixed.path().join("src"),
         "0 0.444000 0.300000 0.266667 0.200000\n",
     );
-    let said = convert(root.path(), "coco", "out.json");
-    assert!(said.contains("1 annotations; no annotation lost"), "{said}");
-    assert!(
-        !said.contains("fields specific to another format"),
-        "{said}"
-    );
-
     let pose = tempfile::tempdir().unwrap();
     yolo_dataset(
         &pose.path().join("src"),
@@ -77,11 +70,17 @@ fn fixed_point_decimals_are_not_lost_on_the_way_to_coco() {
     let yaml = pose.path().join("src/data.yaml");
     let text = std::fs::read_to_string(&yaml).unwrap();
     std::fs::write(&yaml, format!("{text}kpt_shape: [3, 2]\n")).unwrap();
-    let said = convert(pose.path(), "coco", "out.json");
-    assert!(
-        said.contains("\n  1 x fields specific to another format\n"),
-        "{said}"
-    );
+    for root in [&fixed, &pose] {
+        let said = convert(root.path(), "coco", "out.json");
+        assert!(
+            said.contains("1 images, 1 annotations; no annotation lost"),
+            "{said}"
+        );
+        assert!(
+            !said.contains("fields specific to another format"),
+            "{said}"
+        );
+    }
 }
 
 /// Ultralytics prints `%g`, trailing zeros dropped: the copy does too.

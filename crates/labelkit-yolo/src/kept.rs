@@ -30,16 +30,16 @@ pub struct YoloInfo {
     /// and CVAT's YOLO exports print `%.6f`); never for pose, whose
     /// visibility column is an integer. The writer at its default precision
     /// prints its numbers so, and a copy keeps every value's text
-    /// (`0.300000` stays `0.300000`). Only the form of the numbers: another
-    /// format's writer does not count it as lost.
+    /// (`0.300000` stays `0.300000`).
     pub fixed_decimals: Option<u32>,
 }
 
-/// `kpt_shape` is data another format's writer loses (how many values a
-/// keypoint had); the decimals are only the form of the numbers.
+/// Both fields state only the form YOLO's rows were written in; another
+/// format states the same keypoints and coordinates its own way, and its
+/// writer does not count them as lost.
 impl KeptValue for YoloInfo {
     fn is_material(&self) -> bool {
-        self.kpt_shape.is_some()
+        false
     }
 }
 
