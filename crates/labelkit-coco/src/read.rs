@@ -240,6 +240,15 @@ impl<'t> Reader<'t, '_> {
         d
     }
 
+    /// `id`, the id of the element at `range`; without one, the element is
+    /// reported as skipped, saying `why`.
+    fn id_or_skip<T>(&mut self, id: Option<T>, range: Range, why: &str) -> Option<T> {
+        if id.is_none() {
+            self.skip(ReadIssue::MalformedValue, range, why.to_owned());
+        }
+        id
+    }
+
     /// Parses one element; a value of the wrong type is reported at its
     /// position and the element skipped.
     fn parse<T: serde::Deserialize<'t>>(&mut self, range: Range, what: &str) -> Option<T> {
@@ -275,12 +284,9 @@ impl<'t> Reader<'t, '_> {
             let Some(cat) = self.parse::<CocoCategory<'t>>(range, "category") else {
                 continue;
             };
-            let Some(id) = cat.id.and_then(Num::as_i64) else {
-                self.skip(
-                    ReadIssue::MalformedValue,
-                    range,
-                    "category skipped: it has no integer id".to_owned(),
-                );
+            let id = cat.id.and_then(Num::as_i64);
+            let Some(id) = self.id_or_skip(id, range, "category skipped: it has no integer id")
+            else {
                 continue;
             };
             let name = match &cat.name {
@@ -344,12 +350,9 @@ impl<'t> Reader<'t, '_> {
             let Some(img) = self.parse::<CocoImage<'t>>(range, "image") else {
                 continue;
             };
-            let Some(id) = img.id.and_then(Num::as_u64) else {
-                self.skip(
-                    ReadIssue::MalformedValue,
-                    range,
-                    "image skipped: it has no non-negative integer id".to_owned(),
-                );
+            let id = img.id.and_then(Num::as_u64);
+            let why = "image skipped: it has no non-negative integer id";
+            let Some(id) = self.id_or_skip(id, range, why) else {
                 continue;
             };
             let width = self.size(img.width, "width", id, range);
