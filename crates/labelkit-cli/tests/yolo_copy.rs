@@ -52,6 +52,37 @@ fn a_fixed_point_yolo_copy_keeps_every_value_as_text() {
     );
 }
 
+/// What YOLO keeps of its rows' form (a fixed number of decimals, the
+/// values per keypoint of a pose source) is not counted as lost on the way
+/// to COCO, which states coordinates and keypoints its own way.
+#[test]
+fn the_form_of_yolo_rows_is_not_lost_on_the_way_to_coco() {
+    let fixed = tempfile::tempdir().unwrap();
+    yolo_dataset(
+        &fixed.path().join("src"),
+        "0 0.444000 0.300000 0.266667 0.200000\n",
+    );
+    let pose = tempfile::tempdir().unwrap();
+    yolo_dataset(
+        &pose.path().join("src"),
+        "0 0.5 0.5 0.2 0.2 0.45 0.45 0.55 0.55 0.5 0.5\n",
+    );
+    let yaml = pose.path().join("src/data.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{text}kpt_shape: [3, 2]\n")).unwrap();
+    for root in [&fixed, &pose] {
+        let said = convert(root.path(), "coco", "out.json");
+        assert!(
+            said.contains("1 images, 1 annotations; no annotation lost"),
+            "{said}"
+        );
+        assert!(
+            !said.contains("fields specific to another format"),
+            "{said}"
+        );
+    }
+}
+
 /// Ultralytics prints `%g`, trailing zeros dropped: the copy does too.
 #[test]
 fn a_shortest_form_yolo_copy_keeps_every_value_as_text() {

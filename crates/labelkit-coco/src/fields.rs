@@ -39,6 +39,8 @@ use std::fmt;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+use labelkit_model::KeptValue;
+
 use crate::json::Str;
 
 /// Keys of a COCO object that the model has no field for, with their JSON
@@ -352,6 +354,11 @@ impl CocoAnnotationFields {
         self.settle();
     }
 }
+
+impl KeptValue for CocoDatasetFields {}
+impl KeptValue for CocoImageFields {}
+impl KeptValue for CocoCategoryFields {}
+impl KeptValue for CocoAnnotationFields {}
 
 #[cfg(test)]
 mod tests {

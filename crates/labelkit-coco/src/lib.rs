@@ -131,10 +131,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use labelkit_diagnostics::output::{AtomicFile, OutputError};
-use labelkit_diagnostics::{Loaded, ParseError};
+use labelkit_diagnostics::{IoError, Loaded, ParseError};
 use labelkit_model::{Dataset, Precision, WriteReport};
 
 pub use fields::{
@@ -230,16 +230,9 @@ pub enum Error {
     /// was expected.
     #[error(transparent)]
     Parse(#[from] ParseError),
-    /// Reading or writing failed.
-    #[error("{}: {error}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The error, stated in the message; not also given as
-        /// [`std::error::Error::source`], so that a reporter walking the
-        /// chain does not print it twice.
-        error: std::io::Error,
-    },
+    /// Reading or writing a file failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// The output could not be written safely.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -251,10 +244,7 @@ pub enum Error {
 /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] if it is not
 /// JSON or its top level is not COCO's shape.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    let bytes = std::fs::read(path).map_err(|error| Error::Io {
-        path: path.to_owned(),
-        error,
-    })?;
+    let bytes = IoError::read(path)?;
     read_bytes(path, &bytes, options)
 }
 
@@ -281,10 +271,7 @@ pub fn write_path(
 ) -> Result<WriteReport, Error> {
     let mut file = AtomicFile::create(path)?;
     let report = write::write(dataset, file.writer(), options).map_err(|e| match e {
-        Error::Io { error, .. } => Error::Io {
-            path: path.to_owned(),
-            error,
-        },
+        Error::Io(e) => Error::Io(IoError::new(path, e.error)),
         other => other,
     })?;
     file.commit()?;

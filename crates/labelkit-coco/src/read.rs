@@ -132,17 +132,15 @@ impl<'t, 'o> Reader<'t, 'o> {
         };
         reader.dataset.info.source_format = Some("coco".to_owned());
         for dup in duplicates {
-            reader
-                .issue(
-                    ReadIssue::Unsupported,
-                    dup.range,
-                    format!(
-                        "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
+            reader.skip(
+                ReadIssue::Unsupported,
+                dup.range,
+                format!(
+                    "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
                      open and readers disagree on which value counts; keep one",
-                        dup.key
-                    ),
-                )
-                .skipped = true;
+                    dup.key
+                ),
+            );
         }
         reader.categories(&layout.categories);
         if reader.not_json {
@@ -242,6 +240,15 @@ impl<'t> Reader<'t, '_> {
         d
     }
 
+    /// `id`, the id of the element at `range`; without one, the element is
+    /// reported as skipped, saying `why`.
+    fn id_or_skip<T>(&mut self, id: Option<T>, range: Range, why: &str) -> Option<T> {
+        if id.is_none() {
+            self.skip(ReadIssue::MalformedValue, range, why.to_owned());
+        }
+        id
+    }
+
     /// Parses one element; a value of the wrong type is reported at its
     /// position and the element skipped.
     fn parse<T: serde::Deserialize<'t>>(&mut self, range: Range, what: &str) -> Option<T> {
@@ -255,12 +262,11 @@ impl<'t> Reader<'t, '_> {
             Err(e) => {
                 let (offset, message) = json::error_offset(slice, &e);
                 let at = (range.0 + offset, (range.0 + offset + 1).min(range.1));
-                self.issue(
+                self.skip(
                     ReadIssue::MalformedValue,
                     at,
                     format!("{what} skipped: {message}"),
-                )
-                .skipped = true;
+                );
                 None
             }
         }
@@ -278,13 +284,9 @@ impl<'t> Reader<'t, '_> {
             let Some(cat) = self.parse::<CocoCategory<'t>>(range, "category") else {
                 continue;
             };
-            let Some(id) = cat.id.and_then(Num::as_i64) else {
-                self.issue(
-                    ReadIssue::MalformedValue,
-                    range,
-                    "category skipped: it has no integer id".to_owned(),
-                )
-                .skipped = true;
+            let id = cat.id.and_then(Num::as_i64);
+            let Some(id) = self.id_or_skip(id, range, "category skipped: it has no integer id")
+            else {
                 continue;
             };
             let name = match &cat.name {
@@ -348,13 +350,9 @@ impl<'t> Reader<'t, '_> {
             let Some(img) = self.parse::<CocoImage<'t>>(range, "image") else {
                 continue;
             };
-            let Some(id) = img.id.and_then(Num::as_u64) else {
-                self.issue(
-                    ReadIssue::MalformedValue,
-                    range,
-                    "image skipped: it has no non-negative integer id".to_owned(),
-                )
-                .skipped = true;
+            let id = img.id.and_then(Num::as_u64);
+            let why = "image skipped: it has no non-negative integer id";
+            let Some(id) = self.id_or_skip(id, range, why) else {
                 continue;
             };
             let width = self.size(img.width, "width", id, range);
@@ -538,7 +536,7 @@ impl<'t> Reader<'t, '_> {
                     return;
                 }
                 Outcome::Malformed { at, message, .. } => {
-                    self.issue(ReadIssue::MalformedValue, at, message).skipped = true;
+                    self.skip(ReadIssue::MalformedValue, at, message);
                     continue;
                 }
                 Outcome::Parsed {

@@ -7,7 +7,7 @@
 //! [`crate::project`] empties a slot whose struct has nothing left, so that
 //! a dataset read back compares equal to its projection.
 
-use labelkit_model::{Kept, KeptFields};
+use labelkit_model::{Kept, KeptFields, KeptValue};
 
 /// The document: `<version>` when it is not `1.1`, and `<meta>` as written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -86,6 +86,13 @@ pub struct CvatTrack {
     /// (CVAT's exporter's form), and are written back so.
     pub element_tracks: bool,
 }
+
+impl KeptValue for CvatDocument {}
+impl KeptValue for CvatLabel {}
+impl KeptValue for CvatImage {}
+impl KeptValue for CvatShape {}
+impl KeptValue for CvatElement {}
+impl KeptValue for CvatTrack {}
 
 /// Stores `value` in `kept`, or empties the slot when `value` holds
 /// nothing (is the default): an empty struct is never kept.

@@ -148,10 +148,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use labelkit_diagnostics::output::{AtomicFile, OutputError};
-use labelkit_diagnostics::{Loaded, ParseError, SourceFile};
+use labelkit_diagnostics::{IoError, Loaded, ParseError, SourceFile};
 use labelkit_model::{Dataset, Precision, WriteReport};
 
 mod kept;
@@ -233,16 +233,9 @@ pub enum Error {
     /// The file is not well-formed XML or not a CVAT document.
     #[error(transparent)]
     Parse(#[from] ParseError),
-    /// The file could not be read.
-    #[error("{}: {error}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The error, stated in the message; not also given as
-        /// [`std::error::Error::source`], so that a reporter walking the
-        /// chain does not print it twice.
-        error: std::io::Error,
-    },
+    /// Reading or writing a file failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -258,10 +251,7 @@ pub enum Error {
 /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] if it is not
 /// well-formed CVAT XML.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
-    let io = |error| Error::Io {
-        path: path.to_path_buf(),
-        error,
-    };
+    let io = |error| Error::Io(IoError::new(path, error));
     let file = std::fs::File::open(path).map_err(io)?;
     let size = file
         .metadata()
@@ -274,7 +264,7 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
         loaded.sources.add(SourceFile::lazy(path));
         return Ok(loaded);
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = IoError::read(path)?;
     let mut loaded = read_inner(path, &bytes, options)?;
     // Without issues the text is only needed if a later check reports
     // something: it is then read again from disk.

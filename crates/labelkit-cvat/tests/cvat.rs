@@ -2262,6 +2262,7 @@ fn round_trip_fields_are_typed_and_project_keeps_cvat_s_only() {
 
     #[derive(Debug, Clone, PartialEq, Default)]
     struct Other(u8);
+    impl labelkit_model::KeptValue for Other {}
     let mut mixed = d.clone();
     mixed.labels.labels[0].kept.set(Other(1));
     mixed.tracks[0].kept.set(Other(2));

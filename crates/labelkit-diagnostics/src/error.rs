@@ -1,6 +1,6 @@
-//! Fatal read errors with a position.
+//! Fatal read errors with a position, and I/O errors with their path.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A position in a file, for errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +46,56 @@ pub struct ParseError {
     pub location: Located,
     /// What was expected, in lower case with no trailing period.
     pub message: String,
+}
+
+/// An I/O error on a path (or on a stream, named as `<output>`, ...): the
+/// one I/O error of every format crate, the facade and
+/// [`OutputError`](crate::output::OutputError).
+///
+/// ```
+/// use labelkit_diagnostics::IoError;
+/// let e = IoError::read("no/such/file.json".as_ref()).unwrap_err();
+/// assert!(e.to_string().starts_with("no/such/file.json: "));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {error}", path.display())]
+pub struct IoError {
+    /// The path, or the name of a stream.
+    pub path: PathBuf,
+    /// The error, stated in the message; not also given as
+    /// [`std::error::Error::source`], so that a reporter walking the chain
+    /// does not print it twice.
+    pub error: std::io::Error,
+}
+
+impl IoError {
+    /// Wraps an I/O error with its path.
+    #[must_use]
+    pub fn new(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        Self {
+            path: path.into(),
+            error,
+        }
+    }
+
+    /// The whole content of the file at `path`.
+    ///
+    /// # Errors
+    /// When the file cannot be read, naming it.
+    pub fn read(path: &Path) -> Result<Vec<u8>, Self> {
+        std::fs::read(path).map_err(|error| Self::new(path, error))
+    }
+
+    /// The error with its path, when it is `temp` or lies below it (a
+    /// temporary name the user never gave), named after `output`, the place
+    /// it stands for.
+    #[must_use]
+    pub fn named_as(self, temp: &Path, output: &Path) -> Self {
+        Self {
+            path: crate::output::named_as(self.path, temp, output),
+            error: self.error,
+        }
+    }
 }
 
 /// The byte offset of the first line of `text` that is a git merge
@@ -147,5 +197,24 @@ mod tests {
         let e = ParseError::conflict_marker("a.json", b"{\n=======\n").unwrap();
         assert_eq!((e.location.line, e.location.column), (2, 1));
         assert!(e.message.starts_with("git merge conflict marker `=======`"));
+    }
+
+    #[test]
+    fn io_errors_name_their_path_once_and_follow_a_rename() {
+        let dir = std::env::temp_dir().join("labelkit-io-error-test-missing");
+        let e = IoError::read(&dir.join("a.json")).unwrap_err();
+        assert_eq!(e.error.kind(), std::io::ErrorKind::NotFound);
+        let text = e.to_string();
+        assert!(text.starts_with(&format!("{}: ", dir.join("a.json").display())));
+        // The OS message is stated once, and not given again as the source.
+        assert_eq!(text.matches("os error").count(), 1);
+        assert!(std::error::Error::source(&e).is_none());
+        let renamed = e.named_as(&dir, Path::new("out"));
+        assert_eq!(renamed.path, Path::new("out").join("a.json"));
+        let other = IoError::new("x.xml", std::io::Error::other("full"));
+        assert_eq!(
+            other.named_as(&dir, Path::new("out")).to_string(),
+            "x.xml: full"
+        );
     }
 }

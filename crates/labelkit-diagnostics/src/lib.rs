@@ -16,6 +16,10 @@
 //! (`path:line:col: CODE message`), `json`, `sarif` (2.1.0) and `github`
 //! (workflow commands).
 //!
+//! [`ParseError`] is input that cannot be parsed, at its file, line and
+//! column; [`IoError`] the one I/O error of every format crate, naming its
+//! path once.
+//!
 //! The [`output`] module holds the one way labelkit writes files: atomically
 //! (temporary name, then rename), never over the input, never outside the
 //! output folder.
@@ -35,7 +39,7 @@ mod source;
 mod span_table;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
-pub use error::{conflict_marker, Located, ParseError};
+pub use error::{conflict_marker, IoError, Located, ParseError};
 pub use facts::{ImageFacts, ReaderFacts, StatedFlipIdx};
 pub use loaded::Loaded;
 pub use measure::{decimals_of, Measurements, Rounding, SizeUnknown};

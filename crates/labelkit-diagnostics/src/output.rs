@@ -12,20 +12,15 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 
+use crate::IoError;
+
 /// Errors of the output helpers.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OutputError {
     /// An I/O error on a path.
-    #[error("{}: {error}", path.display())]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The error, stated in the message; not also given as
-        /// [`std::error::Error::source`], so that a reporter walking the
-        /// chain does not print it twice.
-        error: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// The output would overwrite or live inside an input.
     #[error("refusing to write {output}: it would overwrite the input {input}")]
     OverwritesInput {
@@ -55,10 +50,7 @@ impl OutputError {
     /// Wraps an I/O error with its path.
     #[must_use]
     pub fn io(path: impl Into<PathBuf>, error: io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            error,
-        }
+        Self::Io(IoError::new(path, error))
     }
 
     /// The error with a path at or below `temp`, a temporary name the user
@@ -66,10 +58,7 @@ impl OutputError {
     #[must_use]
     pub fn named_as(self, temp: &Path, output: &Path) -> Self {
         match self {
-            Self::Io { path, error } => Self::Io {
-                path: named_as(path, temp, output),
-                error,
-            },
+            Self::Io(e) => Self::Io(e.named_as(temp, output)),
             other => other,
         }
     }

@@ -20,12 +20,6 @@ pub struct DatasetInfo {
     /// The round-trip fields of the format this came from, typed by that
     /// format (see [`crate::kept`]).
     pub kept: Kept,
-    /// The number of decimals every coordinate of the source was written
-    /// with, when they all have the same (a fixed-point writer: Datumaro's
-    /// and CVAT's YOLO exports print `%.6f`). A writer of the same format
-    /// at its default precision prints its numbers so, and a copy keeps
-    /// every value's text (`0.300000` stays `0.300000`).
-    pub fixed_decimals: Option<u32>,
     /// The frames of the video the dataset annotates, as its source states
     /// them (see [`crate::video`]).
     pub video: Option<VideoInfo>,

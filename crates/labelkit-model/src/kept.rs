@@ -11,13 +11,20 @@
 //! A slot is two words wide and allocates nothing when empty, so that a
 //! dataset of a million annotations that keep nothing pays only for that.
 //!
+//! A format's struct implements [`KeptValue`], which says whether the
+//! fields hold data another format loses on a write (the default) or only
+//! the form the format wrote its values in (a fixed number of decimals),
+//! which no other format has a use for.
+//!
 //! ```
-//! use labelkit_model::Kept;
+//! use labelkit_model::{Kept, KeptValue};
 //!
 //! #[derive(Debug, Clone, PartialEq, Default)]
 //! struct MyFields {
 //!     area: Option<f64>,
 //! }
+//!
+//! impl KeptValue for MyFields {}
 //!
 //! let mut kept = Kept::default();
 //! assert!(kept.get::<MyFields>().is_none());
@@ -29,8 +36,21 @@
 use std::any::Any;
 use std::fmt;
 
-/// A value a [`Kept`] slot can hold: any `'static` type that can be cloned,
-/// compared and printed (every format's round-trip struct derives these).
+/// A format's round-trip struct: a `'static` type that can be cloned,
+/// compared and printed (every format's round-trip struct derives these),
+/// and that a [`Kept`] slot can therefore hold.
+pub trait KeptValue: Any + Send + Sync + fmt::Debug + Clone + PartialEq {
+    /// Whether the fields hold something that a write to another format
+    /// loses (the default), rather than only the form this format wrote its
+    /// values in (a fixed number of decimals), which other formats have no
+    /// use for and which is not counted as lost.
+    fn is_material(&self) -> bool {
+        true
+    }
+}
+
+/// A value a [`Kept`] slot can hold, as a trait object: every
+/// [`KeptValue`].
 pub trait KeptFields: Any + Send + Sync + fmt::Debug {
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn KeptFields>;
@@ -40,12 +60,11 @@ pub trait KeptFields: Any + Send + Sync + fmt::Debug {
     fn as_any(&self) -> &dyn Any;
     /// This value as mutable [`Any`], to downcast it.
     fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// [`KeptValue::is_material`].
+    fn is_material(&self) -> bool;
 }
 
-impl<T> KeptFields for T
-where
-    T: Any + Send + Sync + fmt::Debug + Clone + PartialEq,
-{
+impl<T: KeptValue> KeptFields for T {
     fn clone_box(&self) -> Box<dyn KeptFields> {
         Box::new(self.clone())
     }
@@ -60,6 +79,10 @@ where
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+
+    fn is_material(&self) -> bool {
+        KeptValue::is_material(self)
     }
 }
 
@@ -89,6 +112,14 @@ impl Kept {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.0.is_none()
+    }
+
+    /// Whether the slot holds fields that a write to another format loses
+    /// ([`KeptValue::is_material`]): false when empty, or when the fields
+    /// only state the form the values were written in.
+    #[must_use]
+    pub fn is_material(&self) -> bool {
+        self.0.as_deref().is_some_and(KeptFields::is_material)
     }
 
     /// The size of the struct held (its own block on the heap, not what it
@@ -189,6 +220,15 @@ mod tests {
         s: String,
     }
 
+    impl KeptValue for A {}
+
+    /// Fields that are material only when they say something.
+    impl KeptValue for B {
+        fn is_material(&self) -> bool {
+            !self.s.is_empty()
+        }
+    }
+
     #[test]
     fn holds_one_type_and_compares_by_value() {
         let mut k = Kept::new();
@@ -213,6 +253,14 @@ mod tests {
         assert!(!k.is_empty());
         assert_eq!(k.take::<B>(), Some(B { s: "x".into() }));
         assert!(k.is_empty());
+    }
+
+    #[test]
+    fn form_only_fields_are_not_material() {
+        assert!(!Kept::new().is_material());
+        assert!(Kept::with(A { n: 0 }).is_material());
+        assert!(!Kept::with(B::default()).is_material());
+        assert!(Kept::with(B { s: "x".into() }).is_material());
     }
 
     #[test]

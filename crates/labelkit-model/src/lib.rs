@@ -66,7 +66,7 @@ pub use geometry::{
     Polygon, Polyline, StatedCorners, Visibility,
 };
 pub use ids::{AnnotationId, GroupId, ImageId, LabelId, TrackId};
-pub use kept::{Kept, KeptFields};
+pub use kept::{Kept, KeptFields, KeptValue};
 pub use label::{
     children_by_parent, AttributeSpec, InputType, KeypointSchema, Label, LabelIndex, LabelSet,
 };

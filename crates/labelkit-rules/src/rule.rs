@@ -525,11 +525,34 @@ impl<'a> ImageCtx<'a> {
 
     /// The image's annotations with their positions, in the order of
     /// [`ImageCtx::annotations`].
-    pub fn shapes(&self) -> impl Iterator<Item = (usize, &'a Annotation)> + '_ {
+    pub fn shapes(&self) -> impl Iterator<Item = (usize, &'a Annotation)> + 'a {
+        self.at(self.annotations)
+    }
+
+    /// The annotations at `positions` (positions in the dataset, as
+    /// [`ImageCtx::with_label`] or a spatial index over them gives them),
+    /// with their positions, in that order; a position past the dataset is
+    /// left out.
+    pub fn at<'p>(
+        &self,
+        positions: &'p [usize],
+    ) -> impl Iterator<Item = (usize, &'a Annotation)> + 'p
+    where
+        'a: 'p,
+    {
         let all = self.all;
-        self.annotations
+        positions
             .iter()
             .filter_map(move |&a| all.get(a).map(|x| (a, x)))
+    }
+
+    /// The image's annotations split into runs of one label (they are
+    /// sorted by label), as positions.
+    pub fn label_runs(&self) -> impl Iterator<Item = &'a [usize]> + 'a {
+        let all = self.all;
+        let label = move |a: usize| all.get(a).map(|x| x.label);
+        self.annotations
+            .chunk_by(move |&a, &b| label(a) == label(b))
     }
 
     /// The annotation at position `a` of the dataset.
@@ -585,5 +608,10 @@ mod tests {
         assert!(cx.with_label(LabelId(5)).is_empty());
         assert_eq!(cx.annotation(3).map(|a| a.id.0), Some(4));
         assert!(cx.annotation(9).is_none());
+        // Positions a spatial index gives, looked up in one call.
+        let found: Vec<(usize, u64)> = cx.at(&[3, 9, 1]).map(|(p, a)| (p, a.id.0)).collect();
+        assert_eq!(found, [(3, 4), (1, 3)]);
+        let runs: Vec<&[usize]> = cx.label_runs().collect();
+        assert_eq!(runs, [&[1][..], &[0, 2], &[3], &[9]]);
     }
 }

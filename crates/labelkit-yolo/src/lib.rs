@@ -59,8 +59,8 @@
 //!   with the digits they were read with; when every value of the source
 //!   has the same number of decimals (`%.6f`, as Datumaro's and CVAT's YOLO
 //!   exports write), with that many (`0.444000` stays `0.444000`;
-//!   [`labelkit_model::DatasetInfo::fixed_decimals`]; not for pose, whose
-//!   visibility column is an integer);
+//!   [`YoloInfo::fixed_decimals`]; not for pose, whose visibility column
+//!   is an integer);
 //! - pose rows are written with as many values per keypoint (2 or 3) as
 //!   they were read with: the reader keeps `kpt_shape` in
 //!   [`labelkit_model::DatasetInfo::kept`] as a [`YoloInfo`], YOLO's typed
@@ -126,7 +126,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use labelkit_diagnostics::output::OutputError;
-use labelkit_diagnostics::ParseError;
+use labelkit_diagnostics::{IoError, ParseError};
 use labelkit_model::Precision;
 
 mod contour;
@@ -424,16 +424,9 @@ pub enum Error {
     /// A file that cannot be parsed (data.yaml syntax, ...).
     #[error(transparent)]
     Parse(#[from] ParseError),
-    /// An I/O error on a path.
-    #[error("{}: {error}", path.display())]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The error, stated in the message; not also given as
-        /// [`std::error::Error::source`], so that a reporter walking the
-        /// chain does not print it twice.
-        error: std::io::Error,
-    },
+    /// Reading or writing a file failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// An error writing the output.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -453,10 +446,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            error,
-        }
+        Self::Io(IoError::new(path, error))
     }
 }
 

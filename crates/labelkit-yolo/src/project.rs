@@ -72,7 +72,7 @@ pub(crate) fn default_names(d: &Dataset) -> Vec<String> {
 
 /// Values per keypoint the dataset was read with, if any.
 fn dims_read(d: &Dataset) -> Option<usize> {
-    let (_, dims) = d.info.kept.get::<YoloInfo>()?.kpt_shape?;
+    let (_, dims) = YoloInfo::of(d)?.kpt_shape?;
     Some(dims)
 }
 
@@ -118,14 +118,14 @@ fn clip_box(b: BoxGeom, (sw, sh): (f64, f64), clipped: &mut u64) -> BoxGeom {
 
 /// The precision rows are printed with: at the default
 /// ([`Precision::Clean`]), a YOLO source whose values all had the same
-/// number of decimals ([`labelkit_model::DatasetInfo::fixed_decimals`]) is
+/// number of decimals ([`YoloInfo::fixed_decimals`]) is
 /// written with that many, so a copy keeps the text of every value;
 /// otherwise `requested`.
 pub(crate) fn precision_for(d: &Dataset, requested: Precision) -> Precision {
     match (
         requested,
         d.info.source_format.as_deref(),
-        d.info.fixed_decimals,
+        YoloInfo::of(d).and_then(|y| y.fixed_decimals),
     ) {
         (Precision::Clean, Some("yolo"), Some(n)) => u8::try_from(n)
             .ok()
@@ -962,7 +962,7 @@ pub(crate) fn project_plan(dataset: &Dataset, plan: &Plan) -> Dataset {
     let mut out = Dataset {
         info: DatasetInfo {
             source_format: Some("yolo".into()),
-            kept: YoloInfo::kept(plan.kpt),
+            kept: YoloInfo::kept(plan.kpt, None),
             ..DatasetInfo::default()
         },
         labels,

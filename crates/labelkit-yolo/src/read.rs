@@ -478,7 +478,14 @@ fn build(
         known: &known,
         names_len: schema.names.len(),
     };
-    loaded.dataset.info.kept = YoloInfo::kept(kpt);
+    // Pose rows end in integer visibilities: their decimals are not one
+    // fixed number.
+    let decimals = if task == Task::Pose {
+        None
+    } else {
+        fixed_decimals(&scanned)
+    };
+    loaded.dataset.info.kept = YoloInfo::kept(kpt, decimals);
     if let Some(flip) = &schema.flip_idx {
         loaded.facts.flip_idx = Some(StatedFlipIdx {
             indices: flip.clone(),
@@ -486,9 +493,6 @@ fn build(
         });
     }
     loaded.dataset.info.source_format = Some("yolo".into());
-    if task != Task::Pose {
-        loaded.dataset.info.fixed_decimals = fixed_decimals(&scanned);
-    }
 
     // Phase two, in parallel: rows to shapes.
     let converted: Vec<(Vec<Pending>, Vec<Diagnostic>)> = scanned

@@ -4,6 +4,7 @@ use std::io;
 use std::path::PathBuf;
 
 use labelkit_diagnostics::output::OutputError;
+use labelkit_diagnostics::IoError;
 use labelkit_model::WriteReport;
 
 use crate::format::{Format, UnknownFormat};
@@ -12,18 +13,12 @@ use crate::format::{Format, UnknownFormat};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An I/O error on a path, or on a stream.
-    #[error("{}: {error}", path.display())]
-    Io {
-        /// The path, or the name of the stream ([`crate::from_reader`]:
-        /// `<bytes>` or [`crate::ReadOptions::source_name`];
-        /// [`crate::to_writer`]: `<output>`).
-        path: PathBuf,
-        /// The error, stated in the message; not also given as
-        /// [`std::error::Error::source`], so that a reporter walking the
-        /// chain does not print it twice.
-        error: io::Error,
-    },
+    /// An I/O error on a path, or on a stream (named as
+    /// [`crate::from_reader`]: `<bytes>` or
+    /// [`crate::ReadOptions::source_name`]; [`crate::to_writer`]:
+    /// `<output>`).
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// The format of a path, or of bytes ([`crate::from_slice`]), could
     /// not be recognised.
     #[error("{}: cannot tell the annotation format: {reason}", path.display())]
@@ -226,10 +221,7 @@ impl Error {
     /// Wraps an I/O error with its path.
     #[must_use]
     pub fn io(path: impl Into<PathBuf>, error: io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            error,
-        }
+        Self::Io(IoError::new(path, error))
     }
 
     pub(crate) fn disabled(format: Format) -> Self {

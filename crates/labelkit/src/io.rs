@@ -1009,23 +1009,16 @@ pub fn convert(
 /// `error` of a write to `temp` with the paths at or below `temp` named
 /// after `output`, the place the user gave.
 fn named_as_output(error: Error, temp: &Path, output: &Path) -> Error {
-    use labelkit_diagnostics::output::named_as;
     match error {
-        Error::Io { path, error: e } => Error::Io {
-            path: named_as(path, temp, output),
-            error: e,
-        },
+        Error::Io(e) => Error::Io(e.named_as(temp, output)),
         Error::Output(e) => Error::Output(e.named_as(temp, output)),
         #[cfg(feature = "coco")]
         Error::Coco(labelkit_coco::Error::Output(e)) => {
             Error::Coco(labelkit_coco::Error::Output(e.named_as(temp, output)))
         }
         #[cfg(feature = "coco")]
-        Error::Coco(labelkit_coco::Error::Io { path, error: e }) => {
-            Error::Coco(labelkit_coco::Error::Io {
-                path: named_as(path, temp, output),
-                error: e,
-            })
+        Error::Coco(labelkit_coco::Error::Io(e)) => {
+            Error::Coco(labelkit_coco::Error::Io(e.named_as(temp, output)))
         }
         #[cfg(feature = "cvat")]
         Error::Cvat(labelkit_cvat::Error::Output(e)) => {
@@ -1036,11 +1029,8 @@ fn named_as_output(error: Error, temp: &Path, output: &Path) -> Error {
             Error::Yolo(labelkit_yolo::Error::Output(e.named_as(temp, output)))
         }
         #[cfg(feature = "yolo")]
-        Error::Yolo(labelkit_yolo::Error::Io { path, error: e }) => {
-            Error::Yolo(labelkit_yolo::Error::Io {
-                path: named_as(path, temp, output),
-                error: e,
-            })
+        Error::Yolo(labelkit_yolo::Error::Io(e)) => {
+            Error::Yolo(labelkit_yolo::Error::Io(e.named_as(temp, output)))
         }
         other => other,
     }

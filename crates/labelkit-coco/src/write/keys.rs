@@ -29,13 +29,14 @@ pub(super) fn is_json(text: &str) -> bool {
 }
 
 /// The COCO fields of type `T` that `kept` holds; fields another format
-/// kept there are counted as lost.
+/// kept there are counted as lost, unless they only state the form that
+/// format wrote its values in ([`Kept::is_material`]).
 pub(super) fn coco_fields<'d, T: KeptFields>(
     kept: &'d Kept,
     report: &mut WriteReport,
 ) -> Option<&'d T> {
     let fields = kept.get::<T>();
-    if fields.is_none() && !kept.is_empty() {
+    if fields.is_none() && kept.is_material() {
         report.lose_one("fields specific to another format");
     }
     fields

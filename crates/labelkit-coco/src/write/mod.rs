@@ -17,6 +17,8 @@ use std::io::Write;
 use labelkit_model::{Dataset, WriteReport};
 use rayon::prelude::*;
 
+use labelkit_diagnostics::IoError;
+
 use crate::{Error, WriteOptions};
 
 mod ids;
@@ -40,10 +42,7 @@ pub(crate) fn write<W: Write + ?Sized>(
     out: &mut W,
     options: &WriteOptions,
 ) -> Result<WriteReport, Error> {
-    let io = |e: std::io::Error| Error::Io {
-        path: "<output>".into(),
-        error: e,
-    };
+    let io = |e: std::io::Error| Error::Io(IoError::new("<output>", e));
     const FLUSH_AT: usize = 1 << 20;
     let plan = Plan::new(dataset, options);
     let mut report = plan.report.clone();

@@ -93,6 +93,34 @@ fn syntax_errors_inside_and_between_elements_are_errors_at_their_position() {
     }
 }
 
+/// An image or category without a usable id is left out, reported at its
+/// position as skipped (F001); the rest is read.
+#[test]
+fn elements_without_an_id_are_skipped_at_their_position() {
+    let text = r#"{
+"images": [
+  {"id": 1, "file_name": "a.jpg", "width": 10, "height": 8},
+  {"id": -2, "file_name": "b.jpg", "width": 10, "height": 8},
+  {"file_name": "c.jpg", "width": 10, "height": 8}
+],
+"annotations": [],
+"categories": [{"id": 1, "name": "person"}, {"id": 2.5, "name": "face"}]
+}"#;
+    let loaded = read_text(text).unwrap();
+    assert_eq!(
+        rendered(&loaded),
+        [
+            "test.json:8:45: F001 category skipped: it has no integer id",
+            "test.json:4:3: F001 image skipped: it has no non-negative integer id",
+            "test.json:5:3: F001 image skipped: it has no non-negative integer id",
+        ]
+    );
+    assert!(loaded.issues.iter().all(|d| d.skipped));
+    let ds = &loaded.dataset;
+    assert_eq!(ds.images.iter().map(|i| i.id.0).collect::<Vec<_>>(), [1]);
+    assert_eq!(ds.labels.labels.len(), 1);
+}
+
 #[test]
 fn problems_inside_elements_are_issues_with_positions_and_the_read_goes_on() {
     let text = r#"{
@@ -183,7 +211,7 @@ fn rendered_issues_point_into_files_read_from_disk() {
         &dir.path().join("nope.json"),
         &labelkit_coco::ReadOptions::default(),
     );
-    assert!(matches!(missing, Err(Error::Io { .. })));
+    assert!(matches!(missing, Err(Error::Io(_))));
 }
 
 /// A UTF-8 byte-order mark (Windows tools write one) is skipped; positions

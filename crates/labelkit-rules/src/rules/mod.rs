@@ -243,15 +243,6 @@ pub(crate) fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Splits an image's annotations (sorted by label) into runs of one label.
-pub(crate) fn label_runs<'s>(
-    cx: &'s Context<'_>,
-    anns: &'s [usize],
-) -> impl Iterator<Item = &'s [usize]> {
-    let labels = &cx.dataset.annotations;
-    anns.chunk_by(move |&a, &b| labels.get(a).map(|x| x.label) == labels.get(b).map(|x| x.label))
-}
-
 /// The companion shapes of one group on one image, indexed so matching
 /// every object against them stays near-linear. A companion matches an
 /// object at an IoU of at least the group's `iou`, or with each edge
@@ -269,7 +260,6 @@ impl<'b> Companions<'b> {
     /// The shapes of `group`'s member labels on `image`; `bounds` is
     /// scratch space the indexes borrow.
     pub(crate) fn new(
-        cx: &Context<'_>,
         image: &ImageCtx<'_>,
         group: &ResolvedGroup,
         bounds: &'b mut Vec<Option<BoxGeom>>,
@@ -278,7 +268,7 @@ impl<'b> Companions<'b> {
         for &member in &group.members {
             members.extend_from_slice(image.with_label(member));
         }
-        fill_bounds(cx, &members, bounds);
+        fill_bounds(image, &members, bounds);
         Companions {
             members,
             index: spatial::IouIndex::new(bounds, group.iou),
@@ -289,9 +279,9 @@ impl<'b> Companions<'b> {
     /// The companions of object annotation `o`: members with an IoU of at
     /// least the group's with it, or every edge near its own, in the
     /// image's order.
-    pub(crate) fn of(&self, cx: &Context<'_>, o: usize, out: &mut Vec<usize>) {
+    pub(crate) fn of(&self, image: &ImageCtx<'_>, o: usize, out: &mut Vec<usize>) {
         out.clear();
-        let Some(ob) = cx.dataset.annotations.get(o).and_then(object_bounds) else {
+        let Some(ob) = image.annotation(o).and_then(object_bounds) else {
             return;
         };
         let mut hits = Vec::new();
@@ -316,16 +306,15 @@ pub(crate) fn edge_tolerance(image: &ImageCtx<'_>, group: &ResolvedGroup) -> f64
 /// The bounds of the shapes at `positions`, into `bounds` (cleared
 /// first).
 pub(crate) fn fill_bounds(
-    cx: &Context<'_>,
+    image: &ImageCtx<'_>,
     positions: &[usize],
     bounds: &mut Vec<Option<BoxGeom>>,
 ) {
-    let anns = &cx.dataset.annotations;
     bounds.clear();
     bounds.extend(
         positions
             .iter()
-            .map(|&m| anns.get(m).and_then(object_bounds)),
+            .map(|&m| image.annotation(m).and_then(object_bounds)),
     );
 }
 

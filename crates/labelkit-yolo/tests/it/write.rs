@@ -271,6 +271,43 @@ fn pose_rows_keep_the_values_per_keypoint_they_were_read_with() {
     let mut other = l.dataset.clone();
     other.info.kept.clear();
     assert_eq!(kept(&project(&other, Task::Pose)), Some((3, 3)));
+    // Pose rows end in integer visibilities: no fixed number of decimals.
+    let info = l.dataset.info.kept.get::<YoloInfo>().unwrap();
+    assert_eq!(info.fixed_decimals, None);
+}
+
+/// Rows whose values all have 6 decimals (Datumaro's `%.6f`) keep that
+/// number in [`YoloInfo::fixed_decimals`], and the writer prints them so;
+/// rows of mixed decimals keep none. [`project`] states no decimals.
+#[test]
+fn fixed_point_rows_keep_their_decimals_in_the_yolo_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |rows: &str| {
+        let src = dir.path().join("src");
+        fs::create_dir_all(src.join("labels/train")).unwrap();
+        fs::create_dir_all(src.join("images/train")).unwrap();
+        fs::write(
+            src.join("data.yaml"),
+            "train: images/train\nnames: [a, b]\n",
+        )
+        .unwrap();
+        fs::write(src.join("labels/train/x.txt"), rows).unwrap();
+        let sizes = HashMap::from([("x".to_owned(), (100, 50))]);
+        read_path(&src, &ReadOptions::default().with_image_sizes(sizes)).unwrap()
+    };
+    let fixed = "0 0.444000 0.300000 0.266667 0.200000\n1 0.500000 0.500000 1.000000 1.000000\n";
+    let l = read(fixed);
+    let info = l.dataset.info.kept.get::<YoloInfo>().copied().unwrap();
+    assert_eq!((info.kpt_shape, info.fixed_decimals), (None, Some(6)));
+    assert!(project(&l.dataset, Task::Detect).info.kept.is_empty());
+    let out = dir.path().join("out");
+    write_path(&l.dataset, &out, &WriteOptions::default()).unwrap();
+    assert_eq!(
+        fs::read_to_string(out.join("labels/train/x.txt")).unwrap(),
+        fixed
+    );
+    let mixed = read("0 0.444 0.3 0.266667 0.2\n");
+    assert!(mixed.dataset.info.kept.is_empty());
 }
 
 #[test]

@@ -48,22 +48,18 @@ impl Rule for ExclusiveCompanions {
         let mut matched = Vec::new();
         let mut bounds = Vec::new();
         for group in &cx.groups {
-            let companions = Companions::new(cx, image, group, &mut bounds);
+            let companions = Companions::new(image, group, &mut bounds);
             for &o in image.with_label(group.object) {
-                companions.of(cx, o, &mut matched);
-                let first = matched.first().and_then(|&m| cx.dataset.annotations.get(m));
+                companions.of(image, o, &mut matched);
+                let first = matched.first().and_then(|&m| image.annotation(m));
                 let Some(first) = first else { continue };
-                let distinct = matched
-                    .iter()
-                    .filter_map(|&m| cx.dataset.annotations.get(m))
-                    .any(|m| m.label != first.label);
+                let distinct = image.at(&matched).any(|(_, m)| m.label != first.label);
                 if !distinct {
                     continue;
                 }
-                let mut names: Vec<&str> = matched
-                    .iter()
-                    .filter_map(|&m| cx.dataset.annotations.get(m))
-                    .map(|m| cx.dataset.labels.name(m.label))
+                let mut names: Vec<&str> = image
+                    .at(&matched)
+                    .map(|(_, m)| cx.dataset.labels.name(m.label))
                     .collect();
                 names.dedup();
                 let mut f = Finding::annotation(

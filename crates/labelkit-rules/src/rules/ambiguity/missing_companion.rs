@@ -61,12 +61,12 @@ impl Rule for MissingCompanion {
             if group.members.is_empty() {
                 continue;
             }
-            let companions = Companions::new(cx, image, group, &mut bounds);
+            let companions = Companions::new(image, group, &mut bounds);
             for &o in image.with_label(group.object) {
-                if cx.dataset.annotations.get(o).is_some_and(|a| a.crowd) {
+                if image.annotation(o).is_some_and(|a| a.crowd) {
                     continue;
                 }
-                companions.of(cx, o, &mut matched);
+                companions.of(image, o, &mut matched);
                 if matched.is_empty() {
                     let names: Vec<String> = group
                         .members

@@ -46,8 +46,8 @@
 
 use crate::options::OptionDecl;
 use crate::rule::{Context, Finding, ImageCtx, Rule};
+use crate::rules::fill_bounds;
 use crate::rules::spatial::{Budget, IouIndex};
-use crate::rules::{label_runs, object_bounds};
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A001";
@@ -86,18 +86,17 @@ impl Rule for NearDuplicate {
 
 /// The check, stopping after `cap` comparisons on the image.
 fn check_within(cx: &Context<'_>, image: &ImageCtx<'_>, cap: u64, out: &mut Vec<Finding>) {
-    let anns = &cx.dataset.annotations;
     let threshold = cx.options.number(&IOU);
     let mut budget = Budget::new(cap);
     let mut bounds = Vec::new();
-    for run in label_runs(cx, image.annotations) {
+    for run in image.label_runs() {
         if run.len() < 2 {
             continue;
         }
         // A crowd region (COCO `iscrowd: 1`) covers many objects: an object
         // inside it is not its duplicate. Crowd regions are compared among
         // themselves, objects among themselves.
-        let is_crowd = |a: &usize| anns.get(*a).is_some_and(|x| x.crowd);
+        let is_crowd = |a: &usize| image.annotation(*a).is_some_and(|x| x.crowd);
         let stopped_at = if run.iter().any(is_crowd) {
             let (crowds, objects): (Vec<usize>, Vec<usize>) =
                 run.iter().copied().partition(|a| is_crowd(a));
@@ -132,12 +131,10 @@ fn check_run(
     bounds: &mut Vec<Option<labelkit_model::BoxGeom>>,
     out: &mut Vec<Finding>,
 ) -> Option<usize> {
-    let anns = &cx.dataset.annotations;
     if run.len() < 2 {
         return None;
     }
-    bounds.clear();
-    bounds.extend(run.iter().map(|&a| anns.get(a).and_then(object_bounds)));
+    fill_bounds(image, run, bounds);
     // Near-linear in the run (a spatial index, not every pair).
     let index = IouIndex::new(bounds, threshold);
     // Sorted by id, so "the later one" does not depend on file order:
@@ -148,11 +145,11 @@ fn check_run(
         };
         // Shapes of one group of different kinds (a box and a polygon
         // drawn for one object) are one object, not two.
-        let kind_b = anns.get(b).map(|x| (x.group, x.geometry.kind()));
+        let kind_b = image.annotation(b).map(|x| (x.group, x.geometry.kind()));
         let other_object = |i: usize| {
             let kind_a = run
                 .get(i)
-                .and_then(|&a| anns.get(a))
+                .and_then(|&a| image.annotation(a))
                 .map(|x| (x.group, x.geometry.kind()));
             match (kind_a, kind_b) {
                 (Some((Some(ga), ka)), Some((Some(gb), kb))) => ga != gb || ka == kb,
@@ -166,7 +163,7 @@ fn check_run(
             continue;
         };
         let Some(&a) = run.get(i) else { continue };
-        let Some(second) = anns.get(b) else {
+        let Some(second) = image.annotation(b) else {
             continue;
         };
         out.push(
@@ -192,7 +189,7 @@ fn check_run(
 /// The finding of an image whose check ran out of comparisons at
 /// annotation `b`.
 fn stopped(cx: &Context<'_>, image: &ImageCtx<'_>, cap: u64, b: usize) -> Finding {
-    let what = cx.dataset.annotations.get(b).map_or_else(
+    let what = image.annotation(b).map_or_else(
         || "the remaining shapes".to_owned(),
         |a| {
             format!(

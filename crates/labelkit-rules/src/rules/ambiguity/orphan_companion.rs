@@ -40,17 +40,16 @@ pub(crate) struct OrphanCompanion;
 
 impl Rule for OrphanCompanion {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
-        let anns = &cx.dataset.annotations;
         let mut bounds = Vec::new();
         for group in &cx.groups {
             let objects = image.with_label(group.object);
-            fill_bounds(cx, objects, &mut bounds);
+            fill_bounds(image, objects, &mut bounds);
             // Near-linear in the shapes (a spatial index, not every pair).
             let index = IouIndex::new(&bounds, group.iou);
             let edges = EdgeIndex::new(&bounds, edge_tolerance(image, group));
             for &member in &group.members {
                 for &c in image.with_label(member) {
-                    let Some(cb) = anns.get(c).and_then(object_bounds) else {
+                    let Some(cb) = image.annotation(c).and_then(object_bounds) else {
                         continue;
                     };
                     let found = index.first_before(&cb, usize::MAX).is_some() || edges.any(&cb);

@@ -88,12 +88,8 @@ impl Rule for PartOutsideParent {
         let mut counts: BTreeMap<LabelId, usize> = BTreeMap::new();
         for (&parent, queries) in &by_parent {
             let outers: Vec<(usize, BoxGeom)> = image
-                .with_label(parent)
-                .iter()
-                .filter_map(|&p| {
-                    let b = object_bounds(image.annotation(p)?)?;
-                    Some((p, b))
-                })
+                .at(image.with_label(parent))
+                .filter_map(|(p, a)| Some((p, object_bounds(a)?)))
                 .collect();
             counts.insert(parent, outers.len());
             let inners: Vec<(usize, BoxGeom)> = queries
@@ -175,7 +171,7 @@ mod tests {
                 if p == a {
                     continue;
                 }
-                let Some(b) = cx.dataset.annotations.get(p).and_then(object_bounds) else {
+                let Some(b) = image.annotation(p).and_then(object_bounds) else {
                     continue;
                 };
                 any_parent = true;

@@ -53,10 +53,10 @@ pub(crate) const CODE: &str = "A007";
 pub(crate) struct TooManyParts;
 
 /// The shapes with an area among `positions`, with their bounds.
-fn shapes(cx: &Context<'_>, positions: &[usize]) -> Vec<(usize, BoxGeom)> {
-    positions
-        .iter()
-        .filter_map(|&p| Some((p, area_bounds(&cx.dataset.annotations.get(p)?.geometry)?)))
+fn shapes(image: &ImageCtx<'_>, positions: &[usize]) -> Vec<(usize, BoxGeom)> {
+    image
+        .at(positions)
+        .filter_map(|(p, a)| Some((p, area_bounds(&a.geometry)?)))
         .collect()
 }
 
@@ -68,11 +68,11 @@ impl Rule for TooManyParts {
             return;
         }
         for limit in &cx.limits {
-            let parents = shapes(cx, image.with_label(limit.parent));
+            let parents = shapes(image, image.with_label(limit.parent));
             if parents.is_empty() {
                 continue;
             }
-            let parts = shapes(cx, image.with_label(limit.part));
+            let parts = shapes(image, image.with_label(limit.part));
             if parts.len() <= limit.max as usize {
                 continue;
             }
