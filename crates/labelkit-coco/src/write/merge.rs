@@ -85,7 +85,7 @@ impl<'d> Plan<'d> {
         // kept.
         let mut kept: Vec<&'d CocoAnnotationFields> = Vec::new();
         let mut keys: Vec<(Cow<'d, str>, &'d str)> = Vec::new();
-        for m in slot.members() {
+        for m in self.members(i) {
             let a: &'d Annotation = &anns[m];
             if let Some(fields) = coco_fields::<CocoAnnotationFields>(&a.kept, report) {
                 kept.push(fields);
@@ -126,7 +126,7 @@ impl<'d> Plan<'d> {
             }
             b.ordered()
         };
-        let bbox_geom = slot.bbox.and_then(|m| match &anns[m].geometry {
+        let bbox_geom = slot.bbox().and_then(|m| match &anns[m].geometry {
             Geometry::Box(b) => {
                 if b.is_rotated() {
                     report.lose_one("rotation of boxes (written as their bounds)");
@@ -135,10 +135,10 @@ impl<'d> Plan<'d> {
             }
             _ => None,
         });
-        let seg_geom: Option<Geometry> = slot.seg.and_then(|m| match &anns[m].geometry {
+        let seg_geom: Option<Geometry> = slot.seg().and_then(|m| match &anns[m].geometry {
             Geometry::Polygon(p) => {
                 let mut p = p.clone();
-                for &part in &slot.parts {
+                for part in self.parts_of(i) {
                     if let Geometry::Polygon(more) = &anns[part].geometry {
                         p.rings.extend(more.rings.iter().cloned());
                     }
@@ -171,7 +171,7 @@ impl<'d> Plan<'d> {
             },
             _ => None,
         });
-        let keypoints: Option<Vec<f64>> = slot.keypoints.and_then(|m| match &anns[m].geometry {
+        let keypoints: Option<Vec<f64>> = slot.keypoints().and_then(|m| match &anns[m].geometry {
             Geometry::Keypoints(k) => {
                 let declared = self
                     .dataset
@@ -195,7 +195,7 @@ impl<'d> Plan<'d> {
         // The box the segmentation's shape states for its object: written
         // when the group has no box shape of its own (also when the mask
         // itself cannot be written, so the object keeps its box).
-        let stated = slot.seg.and_then(|m| anns[m].bbox.as_ref());
+        let stated = slot.seg().and_then(|m| anns[m].bbox.as_ref());
         let bbox_geom = match (bbox_geom, stated) {
             (Some(b), Some(s)) => {
                 if s.bounds() != b {

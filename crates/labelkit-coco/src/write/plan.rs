@@ -34,6 +34,10 @@ pub(super) struct Plan<'d> {
     /// Old image id -> written id, when some were renumbered.
     pub(super) image_ids: IdMap<u64, u64>,
     pub(super) slots: Vec<Slot>,
+    /// Slot -> its further polygons (one CVAT polygon per part, grouped),
+    /// merged into the segmentation as more parts, as Datumaro's COCO
+    /// export merges the polygons of one group; few slots have any.
+    pub(super) parts: IdMap<u32, Vec<u32>>,
     pub(super) slot_ids: Vec<u64>,
     /// Whether a category declares keypoints: every annotation then says
     /// how many it has (`num_keypoints`, 0 for the other categories').
@@ -71,6 +75,7 @@ impl<'d> Plan<'d> {
             image_sizes: IdMap::default(),
             image_ids: IdMap::default(),
             slots: Vec::new(),
+            parts: IdMap::default(),
             slot_ids: Vec::new(),
             keypoint_file: false,
             derived: IdMap::default(),
