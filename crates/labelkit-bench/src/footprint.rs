@@ -191,6 +191,10 @@ fn annotation(f: &mut Footprint, a: &Annotation) {
     if let Some(s) = &a.source {
         f.name("`source` strings (shared)", s);
     }
+    if a.bbox.is_some() {
+        f.part("stated boxes (`bbox`, boxed)")
+            .block(size_of::<BoxGeom>());
+    }
     if a.stated_corners.is_some() {
         f.part("stated corners (boxed)")
             .block(size_of::<labelkit_model::StatedCorners>());
@@ -289,8 +293,11 @@ pub fn type_sizes() -> String {
     let rows: [(&str, usize); 12] = [
         ("Annotation", size_of::<Annotation>()),
         ("Geometry", size_of::<Geometry>()),
-        ("BoxGeom (also Annotation::bbox)", size_of::<BoxGeom>()),
-        ("Option<BoxGeom>", size_of::<Option<BoxGeom>>()),
+        ("BoxGeom", size_of::<BoxGeom>()),
+        (
+            "Option<Box<BoxGeom>> (Annotation::bbox)",
+            size_of::<Option<Box<BoxGeom>>>(),
+        ),
         ("Point", size_of::<Point>()),
         ("Keypoint", size_of::<Keypoint>()),
         ("Attributes", size_of::<Attributes>()),

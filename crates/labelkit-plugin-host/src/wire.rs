@@ -388,6 +388,7 @@ impl<'a> ImageDoc<'a> {
                     // when a COCO annotation was read as two shapes.
                     bbox: a
                         .bbox
+                        .as_deref()
                         .filter(|_| !matches!(a.geometry, Geometry::Box(_)))
                         .map(|b| b.bounds())
                         .or_else(|| a.geometry.bounds())
@@ -519,7 +520,7 @@ mod tests {
             ]],
         });
         let mut stated = Annotation::new(AnnotationId(1), ImageId(1), LabelId(0), square.clone());
-        stated.bbox = Some(BoxGeom::from_xyxy(8.0, 9.0, 52.0, 42.0));
+        stated.bbox = Some(Box::new(BoxGeom::from_xyxy(8.0, 9.0, 52.0, 42.0)));
         d.annotations.push(stated);
         d.annotations.push(Annotation::new(
             AnnotationId(2),
