@@ -358,4 +358,34 @@ mod tests {
         assert_eq!(get("attribute names (shared)").chunks, 32);
         assert_eq!(f.total().blocks, 1 + 3 + 1 + 1 + 1);
     }
+
+    #[test]
+    fn a_stated_box_is_one_block_of_its_own() {
+        let mut loaded = Loaded::default();
+        let square = Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(0.0, 0.0),
+                Point::new(4.0, 0.0),
+                Point::new(4.0, 4.0),
+            ]],
+        });
+        let mut a = Annotation::new(AnnotationId(1), ImageId(1), LabelId(0), square.clone());
+        a.bbox = Some(Box::new(BoxGeom::from_xyxy(0.0, 0.0, 4.0, 4.0)));
+        loaded.dataset.annotations.push(a);
+        loaded.dataset.annotations.push(Annotation::new(
+            AnnotationId(2),
+            ImageId(1),
+            LabelId(0),
+            square,
+        ));
+        let f = footprint(&loaded);
+        let (_, part) = f
+            .parts
+            .iter()
+            .find(|(p, _)| *p == "stated boxes (`bbox`, boxed)")
+            .expect("the part");
+        // One box of 40 bytes, in glibc's 48-byte chunk; none for the
+        // polygon without a stated box.
+        assert_eq!((part.requested, part.blocks, part.chunks), (40, 1, 48));
+    }
 }

@@ -279,6 +279,17 @@ mod tests {
     use super::*;
     use crate::geometry::{Point, Polygon};
 
+    /// The stated box is boxed: a shape without one pays a pointer, and an
+    /// annotation stays at 200 bytes (it was 240 with the box inline).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn an_annotation_without_a_stated_box_pays_a_pointer_for_it() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<Option<Box<BoxGeom>>>(), 8);
+        assert_eq!(size_of::<BoxGeom>(), 40);
+        assert_eq!(size_of::<Annotation>(), 200);
+    }
+
     #[test]
     fn a_stated_box_differs_only_beyond_float_noise() {
         let polygon = Geometry::Polygon(Polygon {
