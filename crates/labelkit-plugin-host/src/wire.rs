@@ -6,7 +6,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
-use labelkit_model::{Annotation, AttributeValue, Attributes, Dataset, Geometry, Image};
+use labelkit_model::{Annotation, AttributeValue, Attributes, BoxGeom, Dataset, Geometry, Image};
 use labelkit_plugin_abi::LABELKIT_PLUGIN_SCHEMA;
 
 /// Severity as plugins write it.
@@ -390,7 +390,7 @@ impl<'a> ImageDoc<'a> {
                         .bbox
                         .as_deref()
                         .filter(|_| !matches!(a.geometry, Geometry::Box(_)))
-                        .map(|b| b.bounds())
+                        .map(BoxGeom::bounds)
                         .or_else(|| a.geometry.bounds())
                         .map(|b| [b.x_min, b.y_min, b.width(), b.height()]),
                     rotation: 0.0,
