@@ -191,6 +191,10 @@ fn annotation(f: &mut Footprint, a: &Annotation) {
     if let Some(s) = &a.source {
         f.name("`source` strings (shared)", s);
     }
+    if a.bbox.is_some() {
+        f.part("stated boxes (`bbox`, boxed)")
+            .block(size_of::<BoxGeom>());
+    }
     if a.stated_corners.is_some() {
         f.part("stated corners (boxed)")
             .block(size_of::<labelkit_model::StatedCorners>());
@@ -289,8 +293,11 @@ pub fn type_sizes() -> String {
     let rows: [(&str, usize); 12] = [
         ("Annotation", size_of::<Annotation>()),
         ("Geometry", size_of::<Geometry>()),
-        ("BoxGeom (also Annotation::bbox)", size_of::<BoxGeom>()),
-        ("Option<BoxGeom>", size_of::<Option<BoxGeom>>()),
+        ("BoxGeom", size_of::<BoxGeom>()),
+        (
+            "Option<Box<BoxGeom>> (Annotation::bbox)",
+            size_of::<Option<Box<BoxGeom>>>(),
+        ),
         ("Point", size_of::<Point>()),
         ("Keypoint", size_of::<Keypoint>()),
         ("Attributes", size_of::<Attributes>()),
@@ -350,5 +357,35 @@ mod tests {
         assert_eq!(get("attribute text values").requested, 8);
         assert_eq!(get("attribute names (shared)").chunks, 32);
         assert_eq!(f.total().blocks, 1 + 3 + 1 + 1 + 1);
+    }
+
+    #[test]
+    fn a_stated_box_is_one_block_of_its_own() {
+        let mut loaded = Loaded::default();
+        let square = Geometry::Polygon(Polygon {
+            rings: vec![vec![
+                Point::new(0.0, 0.0),
+                Point::new(4.0, 0.0),
+                Point::new(4.0, 4.0),
+            ]],
+        });
+        let mut a = Annotation::new(AnnotationId(1), ImageId(1), LabelId(0), square.clone());
+        a.bbox = Some(Box::new(BoxGeom::from_xyxy(0.0, 0.0, 4.0, 4.0)));
+        loaded.dataset.annotations.push(a);
+        loaded.dataset.annotations.push(Annotation::new(
+            AnnotationId(2),
+            ImageId(1),
+            LabelId(0),
+            square,
+        ));
+        let f = footprint(&loaded);
+        let (_, part) = f
+            .parts
+            .iter()
+            .find(|(p, _)| *p == "stated boxes (`bbox`, boxed)")
+            .expect("the part");
+        // One box of 40 bytes, in glibc's 48-byte chunk; none for the
+        // polygon without a stated box.
+        assert_eq!((part.requested, part.blocks, part.chunks), (40, 1, 48));
     }
 }

@@ -2115,7 +2115,10 @@ fn coco_to_cvat_writes_each_object_once_and_comes_back_as_one_annotation() {
         // Same segmentation, point for point and part for part.
         assert_eq!(a.geometry, b.geometry, "annotation {}", a.id);
         // The bbox, recomputed from the segmentation, is the stated one.
-        let (sa, sb) = (a.bbox.expect("stated"), b.bbox.expect("written"));
+        let (sa, sb) = (
+            a.bbox.as_deref().expect("stated"),
+            b.bbox.as_deref().expect("written"),
+        );
         for (x, y) in [
             (sa.x_min, sb.x_min),
             (sa.y_min, sb.y_min),
@@ -2177,8 +2180,8 @@ fn a_box_and_polygon_of_one_group_are_one_object() {
         .find(|a| matches!(a.geometry, labelkit::Geometry::Polygon(_)))
         .expect("the polygon");
     assert_eq!(
-        polygon.bbox,
-        Some(labelkit::BoxGeom::from_xyxy(10.0, 10.0, 50.0, 60.0))
+        polygon.bbox.as_deref(),
+        Some(&labelkit::BoxGeom::from_xyxy(10.0, 10.0, 50.0, 60.0))
     );
     assert_eq!(back.annotations.len(), 3);
     let text = std::fs::read_to_string(d.join("o.json")).unwrap();

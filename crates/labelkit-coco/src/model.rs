@@ -301,7 +301,7 @@ pub(crate) fn convert(
             image,
             label,
             geometry,
-            bbox,
+            bbox: bbox.map(Box::new),
             // The last shape takes the attributes, the others a copy.
             attributes: if i + 1 == noticed.members {
                 attributes.take().unwrap_or_default()

@@ -6,7 +6,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
-use labelkit_model::{Annotation, AttributeValue, Attributes, Dataset, Geometry, Image};
+use labelkit_model::{Annotation, AttributeValue, Attributes, BoxGeom, Dataset, Geometry, Image};
 use labelkit_plugin_abi::LABELKIT_PLUGIN_SCHEMA;
 
 /// Severity as plugins write it.
@@ -388,8 +388,9 @@ impl<'a> ImageDoc<'a> {
                     // when a COCO annotation was read as two shapes.
                     bbox: a
                         .bbox
+                        .as_deref()
                         .filter(|_| !matches!(a.geometry, Geometry::Box(_)))
-                        .map(|b| b.bounds())
+                        .map(BoxGeom::bounds)
                         .or_else(|| a.geometry.bounds())
                         .map(|b| [b.x_min, b.y_min, b.width(), b.height()]),
                     rotation: 0.0,
@@ -519,7 +520,7 @@ mod tests {
             ]],
         });
         let mut stated = Annotation::new(AnnotationId(1), ImageId(1), LabelId(0), square.clone());
-        stated.bbox = Some(BoxGeom::from_xyxy(8.0, 9.0, 52.0, 42.0));
+        stated.bbox = Some(Box::new(BoxGeom::from_xyxy(8.0, 9.0, 52.0, 42.0)));
         d.annotations.push(stated);
         d.annotations.push(Annotation::new(
             AnnotationId(2),

@@ -1126,7 +1126,7 @@ pub fn arb_dataset_with(shape: DatasetShape) -> BoxedStrategy<Dataset> {
                     annotations.push(Annotation {
                         label: p.label,
                         geometry: p.geometry,
-                        bbox: p.bbox,
+                        bbox: p.bbox.map(Box::new),
                         attributes: p.attributes,
                         occluded: p.occluded,
                         z_order: p.z_order,

@@ -513,7 +513,10 @@ fn is_region(g: &Geometry) -> bool {
 /// which Ultralytics' COCO converter writes as the detect and pose box),
 /// else its bounds.
 fn region_box(a: &Annotation) -> Option<BoxGeom> {
-    a.bbox.map(|b| b.bounds()).or_else(|| a.geometry.bounds())
+    a.bbox
+        .as_deref()
+        .map(BoxGeom::bounds)
+        .or_else(|| a.geometry.bounds())
 }
 
 /// The rings of a polygon that have at least 3 points.

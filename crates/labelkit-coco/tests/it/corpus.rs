@@ -477,7 +477,10 @@ fn extra_value_checks() {
     // One object: the mask, with the stated bbox as its box.
     let shapes = object(&ds, 2);
     assert_eq!(shapes.len(), 1);
-    assert_eq!(shapes[0].bbox, Some(BoxGeom::from_xyxy(0.0, 0.0, 1.0, 9.0)));
+    assert_eq!(
+        shapes[0].bbox.as_deref(),
+        Some(&BoxGeom::from_xyxy(0.0, 0.0, 1.0, 9.0))
+    );
     let Geometry::Mask(m) = &shapes[0].geometry else {
         panic!("mask expected")
     };

@@ -721,7 +721,12 @@ fn dataset() -> impl Strategy<Value = Dataset> {
                 let mut a = ann(id, base + img, label, geometry);
                 if matches!(a.geometry, Geometry::Polygon(_) | Geometry::Mask(_)) {
                     a.bbox = stated.map(|(x0, y0, x1, y1)| {
-                        BoxGeom::from_xyxy(x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1))
+                        Box::new(BoxGeom::from_xyxy(
+                            x0.min(x1),
+                            y0.min(y1),
+                            x0.max(x1),
+                            y0.max(y1),
+                        ))
                     });
                 }
                 for (k, v) in attrs {

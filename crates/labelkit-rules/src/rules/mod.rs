@@ -202,9 +202,10 @@ pub(crate) fn area_bounds(g: &Geometry) -> Option<BoxGeom> {
 pub(crate) fn object_bounds(a: &Annotation) -> Option<BoxGeom> {
     let stated = a
         .bbox
+        .as_deref()
         .filter(|_| matches!(a.geometry, Geometry::Polygon(_) | Geometry::Mask(_)));
     stated
-        .and_then(|b| area_bounds(&Geometry::Box(b)))
+        .and_then(|b| area_bounds(&Geometry::Box(*b)))
         .or_else(|| area_bounds(&a.geometry))
 }
 

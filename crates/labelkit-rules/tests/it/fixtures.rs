@@ -591,7 +591,7 @@ fn k005_takes_the_box_of_a_grouped_polygon() {
     // COCO: the polygon is narrower than the stated box, which holds the
     // wrist at x 75.
     let coco = fx.add("person", square(32.0, 5.0, 68.0, 70.0));
-    fx.ann(coco).bbox = Some(BoxGeom::from_xyxy(30.0, 5.0, 76.0, 70.0));
+    fx.ann(coco).bbox = Some(Box::new(BoxGeom::from_xyxy(30.0, 5.0, 76.0, 70.0)));
     fx.ann(coco).group = Some(GroupId(1));
     let mut wide = front_person(50.0);
     wide[9].x = 75.0;
@@ -646,7 +646,7 @@ fn a001_never_pairs_shapes_of_different_kinds_in_one_group() {
             ]],
         }),
     );
-    fx.ann(q).bbox = Some(BoxGeom::from_xyxy(100.0, 10.0, 140.0, 60.0));
+    fx.ann(q).bbox = Some(Box::new(BoxGeom::from_xyxy(100.0, 10.0, 140.0, 60.0)));
     let s = run_unsnapshotted("A001", &fx.loaded());
     assert_eq!(s.len(), 2, "{s:#?}");
     assert!(
