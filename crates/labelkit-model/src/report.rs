@@ -481,6 +481,7 @@ mod tests {
         "&track_shapes_not_expanded( &format!(\"after the video's last frame {stop}\"), &expansion.tracks_after_stop, )",
         "&track_shapes_not_expanded( &format!( \"on frames the task does not have (frame_filter step={} from frame {})\", grid.step(), grid.start() ), &expansion.tracks_off_grid, )",
         "DROPPED_BY_LABEL_MAP",
+        "BEYOND_POSITIONS",
     ];
 
     /// How a bookkeeping key is spelled as an argument in the source.
