@@ -317,6 +317,7 @@ fn read_stream(
         input,
         size,
         read::PIECE,
+        read::Workers::for_caller(),
     )
 }
 

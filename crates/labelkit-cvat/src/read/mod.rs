@@ -30,7 +30,7 @@ mod stream;
 mod tracks;
 mod values;
 
-pub(crate) use stream::{stream, PIECE};
+pub(crate) use stream::{stream, Workers, PIECE};
 
 /// A child element: its local name, the span of its start tag, and whether
 /// it is empty (`<name/>`).
@@ -71,6 +71,20 @@ struct Built {
     last_label: Option<(String, LabelId)>,
     /// The issues of the pieces read so far.
     issues: Vec<labelkit_diagnostics::Diagnostic>,
+    /// Whether what was read depends on more than the labels and the
+    /// number of what came before: a label declared, `<meta>` or
+    /// `<version>` read, an image without an id or with an id not above
+    /// the one before. A piece read on its own ([`stream`]) is then read
+    /// again where it stands.
+    depends: bool,
+}
+
+/// The labels a piece is read with when read on its own ([`stream`]).
+struct Labels {
+    labels: labelkit_model::LabelSet,
+    index: LabelIndex,
+    attribute_types:
+        std::collections::HashMap<LabelId, std::collections::HashMap<String, InputType>>,
 }
 
 impl Built {
@@ -89,6 +103,7 @@ impl Built {
             saw_track: false,
             last_label: None,
             issues: Vec::new(),
+            depends: false,
         };
         // Room for the annotations, the largest part by far, guessed from
         // the size: a shape takes more than 160 bytes of XML but for the
@@ -99,6 +114,37 @@ impl Built {
         built.spans.annotations.reserve(shapes);
         built.spans.dataset_file = Some(file);
         built
+    }
+
+    /// Nothing built yet but the labels of `labels`, for a piece read on
+    /// its own ([`stream`]).
+    fn with_labels(labels: &Labels) -> Self {
+        let mut dataset = Dataset::new();
+        dataset.labels = labels.labels.clone();
+        Self {
+            dataset,
+            spans: labelkit_diagnostics::SpanTable::new(),
+            label_index: labels.index.clone(),
+            attribute_types: labels.attribute_types.clone(),
+            used_image_ids: None,
+            last_image_id: None,
+            next_fresh_image_id: 1 << 32,
+            next_annotation_id: 1,
+            raw_attributes: Vec::new(),
+            saw_track: false,
+            last_label: None,
+            issues: Vec::new(),
+            depends: false,
+        }
+    }
+
+    /// The labels read so far, for pieces read on their own.
+    fn labels(&self) -> Labels {
+        Labels {
+            labels: self.dataset.labels.clone(),
+            index: self.label_index.clone(),
+            attribute_types: self.attribute_types.clone(),
+        }
     }
 
     /// The dataset read.
@@ -216,12 +262,14 @@ impl<'a> Reader<'a> {
                     let local = crate::xml::local_name(&e);
                     match local {
                         b"version" => {
+                            self.b.depends = true;
                             let (text, _) = self.x.read_text()?;
                             if text.trim() != "1.1" {
                                 self.document_fields().version = Some(text);
                             }
                         }
                         b"meta" => {
+                            self.b.depends = true;
                             let end = self.x.skip_element()?;
                             self.meta(ev.start, end)?;
                         }
@@ -393,6 +441,7 @@ impl<'a> Reader<'a> {
         if let Some(id) = known {
             return id;
         }
+        self.b.depends = true;
         let mut label = Label::new(name);
         label.parent = parent;
         label.declared = false;
@@ -457,10 +506,14 @@ impl<'a> Reader<'a> {
         crate::kept::store(&mut image.kept, kept);
         self.attrs = list;
         let position = self.b.dataset.images.len() as u64;
+        if file_id.is_none() {
+            self.b.depends = true;
+        }
         let wanted = file_id.unwrap_or(position);
         let id = if self.take_image_id(wanted) {
             wanted
         } else {
+            self.b.depends = true;
             // Project exports number the images of each task from 0: keep the
             // written id aside and give this image a fresh one.
             while !self.take_image_id(self.b.next_fresh_image_id) {
@@ -529,6 +582,7 @@ impl<'a> Reader<'a> {
         }
         match self.b.last_image_id {
             Some(last) if id <= last => {
+                self.b.depends = true;
                 // The ids stopped growing: from now on remember them all.
                 let mut used: std::collections::HashSet<u64> =
                     self.b.dataset.images.iter().map(|i| i.id.0).collect();
@@ -619,6 +673,11 @@ mod tests {
             "<annotations><image",
             "<annotations></annotations><x/>",
             "<annotations></annotations></x>",
+            // Pieces that depend on what came before them: an image without
+            // an id, ids that stop growing, labels declared on the way,
+            // <meta> after images, tracks.
+            "<annotations><meta><task><labels><label><name>a</name><attributes><attribute><name>n</name><input_type>number</input_type><values>0\n9\n1</values></attribute></attributes></label></labels></task></meta><image id=\"4\" name=\"a\" width=\"9\" height=\"9\"><box label=\"a\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\" occluded=\"0\"><attribute name=\"n\">3</attribute></box></image><image id=\"7\" name=\"b\" width=\"9\" height=\"9\"><box label=\"b\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"x\" occluded=\"0\"/><tag label=\"b\"/></image><image name=\"c\" width=\"9\" height=\"9\"><tag label=\"a\"/></image><image id=\"9\" name=\"d\" width=\"9\" height=\"9\"><polygon label=\"a\" points=\"1,1;2,2;3,1\" occluded=\"0\"/></image><image id=\"8\" name=\"e\" width=\"9\" height=\"9\"><tag label=\"c\"/></image><image id=\"8\" name=\"f\" width=\"9\" height=\"9\"><tag label=\"a\"/></image><image id=\"20\" name=\"g\" width=\"9\" height=\"9\"><tag label=\"a\"/></image><meta><task><labels><label><name>z</name></label></labels></task></meta><image id=\"21\" name=\"h\" width=\"9\" height=\"9\"><tag label=\"z\"/></image><track id=\"0\" label=\"a\"><box frame=\"0\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\" outside=\"0\" occluded=\"0\" keyframe=\"1\"/></track><image id=\"22\" name=\"i\" width=\"9\" height=\"9\"><tag label=\"a\"/><tag label=\"q\"/></image></annotations>",
+            "<annotations><image id=\"1\" name=\"a\" width=\"9\" height=\"9\"><tag label=\"a\"/></image><image id=\"2\" name=\"b\" width=\"9\" height=\"9\"><tag label=\"a\"/><tag label=\"b\"/></image><image id=\"3\" name=\"c\" width=\"9\" height=\"9\"><tag label=\"b\"/></image><image id=\"1\" name=\"d\" width=\"9\" height=\"9\"><tag label=\"a\"/></image><image id=\"4\" name=\"e\" width=\"9\" height=\"9\"><tag label=\"a\"/></image></annotations>",
         ] {
             docs.push(doc.as_bytes().to_vec());
         }
@@ -671,16 +730,31 @@ mod tests {
     #[test]
     fn the_stream_reader_reads_as_the_whole_input_reader_does() {
         let path = Path::new("t.xml");
+        let pools = [1, 2, 3].map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        });
         let (mut streamed, mut whole) = (0, 0);
         for doc in documents() {
             let text = String::from_utf8_lossy(&doc);
             let expected = read_with(path, FileId(0), &doc, true);
             // Pieces of one element each, of the default size, and read
-            // through buffers of 7 bytes.
-            for (piece, step) in [(1, usize::MAX), (PIECE, usize::MAX), (1, 7)] {
+            // through buffers of 7 bytes; parsed here, and on pools of 1,
+            // 2 and 3 threads.
+            for (piece, step, workers) in [
+                (1, usize::MAX, Workers::Here),
+                (PIECE, usize::MAX, Workers::Here),
+                (1, 7, Workers::Here),
+                (1, usize::MAX, Workers::Pool(&pools[0])),
+                (1, 7, Workers::Pool(&pools[1])),
+                (1, usize::MAX, Workers::Pool(&pools[2])),
+                (PIECE, usize::MAX, Workers::Pool(&pools[1])),
+            ] {
                 let input =
                     std::io::BufReader::with_capacity(step.min(64), Trickle { bytes: &doc, step });
-                match stream(path, FileId(0), input, doc.len(), piece).unwrap() {
+                match stream(path, FileId(0), input, doc.len(), piece, workers).unwrap() {
                     Some(got) => {
                         let expected = expected.as_ref().unwrap_or_else(|e| {
                             panic!("{text}\nstreamed, but the whole read fails: {e}")
@@ -700,6 +774,9 @@ mod tests {
             }
         }
         assert!(streamed >= 90, "{streamed} streamed, {whole} read whole");
+        // Most pieces read on their own were appended as they were.
+        let appended = stream::APPENDED.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(appended >= 1000, "{appended} pieces appended");
     }
 
     #[test]

@@ -10,22 +10,233 @@
 //! Memory is the model, a piece (at least the largest element of the root)
 //! and the buffers of quick-xml.
 //!
+//! The pieces after the first are parsed on rayon's threads, each on its
+//! own from the labels known when it was handed out (as if it began the
+//! root's content), and settled in file order: a piece whose reading
+//! depended on what came before it (it declares a label, holds `<meta>`,
+//! has an image without an id or with an id not above the last one, or was
+//! read with labels that have changed since: see [`Built::depends`]) is
+//! read again where it stands, on the model built so far; the others are
+//! appended, their annotation ids counted on from the model's and their
+//! positions shifted. The result (model, spans, issues and their order) is
+//! that of reading the pieces one after the other, whatever the number of
+//! threads. At most [`IN_FLIGHT`] pieces per thread are out at a time.
+//!
 //! Whatever the stream reader does not read to the end (a document that is
 //! malformed, or has a document type, or anything unusual in its prolog or
 //! after its root), it leaves to the reader of the whole input, which gives
 //! the error (file, line, column) it always gave: [`stream`] returns `None`.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
 
 use labelkit_diagnostics::{ByteSpan, FileId, Loaded, SourceSpan};
 use quick_xml::events::Event;
 
-use super::{Built, Reader};
+use super::{Built, Labels, Reader};
 use crate::xml::{Xml, MAX_DEPTH};
 
 /// The size of a piece, in bytes, before its last element is complete.
 pub(crate) const PIECE: usize = 1 << 20;
+
+/// The pieces handed out and not yet settled, per thread.
+const IN_FLIGHT: usize = 2;
+
+/// The pieces parsed on their own and appended as they were, counted for
+/// the tests.
+#[cfg(test)]
+pub(crate) static APPENDED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Where the pieces are parsed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Workers<'p> {
+    /// On the calling thread, one after the other.
+    Here,
+    /// On rayon's global pool.
+    Global,
+    /// On this pool.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Pool(&'p rayon::ThreadPool),
+}
+
+impl Workers<'_> {
+    /// Rayon's global pool when it has threads to spare and the caller is
+    /// not one of them (a thread of the pool waiting for a piece would hold
+    /// back the pool it waits on), else the calling thread.
+    pub(crate) fn for_caller() -> Self {
+        if rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1 {
+            Workers::Global
+        } else {
+            Workers::Here
+        }
+    }
+
+    fn threads(self) -> usize {
+        match self {
+            Workers::Here => 1,
+            Workers::Global => rayon::current_num_threads(),
+            Workers::Pool(pool) => pool.current_num_threads(),
+        }
+    }
+
+    fn spawn(self, job: impl FnOnce() + Send + 'static) {
+        match self {
+            Workers::Here => job(),
+            Workers::Global => rayon::spawn(job),
+            Workers::Pool(pool) => pool.spawn(job),
+        }
+    }
+}
+
+/// A piece parsed on its own: its bytes (to be read again where it stands
+/// if need be), its offset in the input, and what was built from it
+/// (`None` if it did not read to its end).
+struct Parsed {
+    bytes: Vec<u8>,
+    origin: usize,
+    built: Option<Built>,
+}
+
+/// The pieces of the root's content, read in file order.
+struct Settle<'p> {
+    path: &'p Path,
+    shared_path: Arc<PathBuf>,
+    file: FileId,
+    built: Built,
+    workers: Workers<'p>,
+    /// The labels pieces are handed out with, and how many there were.
+    labels: Option<Arc<Labels>>,
+    pending: VecDeque<mpsc::Receiver<Parsed>>,
+    /// Whether a piece was read: the first (which holds `<meta>`) is read
+    /// where it stands.
+    started: bool,
+}
+
+impl<'p> Settle<'p> {
+    fn new(path: &'p Path, file: FileId, built: Built, workers: Workers<'p>) -> Self {
+        Self {
+            path,
+            shared_path: Arc::new(path.to_path_buf()),
+            file,
+            built,
+            workers,
+            labels: None,
+            pending: VecDeque::new(),
+            started: false,
+        }
+    }
+
+    /// Takes the next piece, found at `origin`; `None` if the input is to
+    /// be read whole.
+    fn add(&mut self, bytes: Vec<u8>, origin: usize) -> Option<()> {
+        if !self.started || matches!(self.workers, Workers::Here) {
+            self.started = true;
+            return self.here(&bytes, origin);
+        }
+        let labels = match &self.labels {
+            Some(l) if l.labels.len() == self.built.dataset.labels.len() => Arc::clone(l),
+            _ => {
+                let l = Arc::new(self.built.labels());
+                self.labels = Some(Arc::clone(&l));
+                l
+            }
+        };
+        let (send, receive) = mpsc::sync_channel(1);
+        let (path, file) = (Arc::clone(&self.shared_path), self.file);
+        self.workers.spawn(move || {
+            let mut r = Reader::with(
+                Xml::inside_root(&path, file, &bytes),
+                Built::with_labels(&labels),
+            );
+            let built = matches!(r.content(), Ok(false)).then(|| r.into_built());
+            // The receiver is gone only when the read was abandoned.
+            let _ = send.send(Parsed {
+                bytes,
+                origin,
+                built,
+            });
+        });
+        self.pending.push_back(receive);
+        while self.pending.len() >= self.workers.threads().saturating_mul(IN_FLIGHT) {
+            self.settle_next()?;
+        }
+        Some(())
+    }
+
+    /// Reads `bytes` on the model built so far.
+    fn here(&mut self, bytes: &[u8], origin: usize) -> Option<()> {
+        let built = std::mem::replace(&mut self.built, Built::new(self.file, 0));
+        self.built = read_piece(self.path, self.file, built, bytes, origin)?;
+        Some(())
+    }
+
+    /// Settles the first piece handed out and not settled.
+    fn settle_next(&mut self) -> Option<()> {
+        let parsed = self.pending.pop_front()?.recv().ok()?;
+        match parsed.built {
+            Some(piece) if appends(&self.built, &piece) => {
+                #[cfg(test)]
+                APPENDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                append(&mut self.built, piece, parsed.origin);
+                Some(())
+            }
+            _ => self.here(&parsed.bytes, parsed.origin),
+        }
+    }
+
+    /// What was built, every piece settled.
+    fn finish(mut self) -> Option<Built> {
+        while !self.pending.is_empty() {
+            self.settle_next()?;
+        }
+        Some(self.built)
+    }
+}
+
+/// Whether `piece`, read on its own, reads as it would on `built`.
+fn appends(built: &Built, piece: &Built) -> bool {
+    !piece.depends
+        && piece.dataset.labels.len() == built.dataset.labels.len()
+        && built.used_image_ids.is_none()
+        && match (built.last_image_id, piece.dataset.images.first()) {
+            (Some(last), Some(first)) => first.id.0 > last,
+            _ => true,
+        }
+        && built
+            .next_annotation_id
+            .checked_add(piece.next_annotation_id)
+            .is_some()
+}
+
+/// Appends `piece`, read on its own at `origin`, to `built`.
+fn append(built: &mut Built, mut piece: Built, origin: usize) {
+    shift(&mut piece, Marks::default(), origin);
+    let offset = built.next_annotation_id.saturating_sub(1);
+    for ann in &mut piece.dataset.annotations {
+        ann.id.0 = ann.id.0.saturating_add(offset);
+    }
+    built.next_annotation_id = built
+        .next_annotation_id
+        .saturating_add(piece.next_annotation_id.saturating_sub(1));
+    built.dataset.images.append(&mut piece.dataset.images);
+    built
+        .dataset
+        .annotations
+        .append(&mut piece.dataset.annotations);
+    built.dataset.tracks.append(&mut piece.dataset.tracks);
+    let (to, from) = (&mut built.spans, &mut piece.spans);
+    to.images.append(&mut from.images);
+    to.annotations.append(&mut from.annotations);
+    to.tracks.append(&mut from.tracks);
+    to.track_shapes.append(&mut from.track_shapes);
+    built.issues.append(&mut piece.issues);
+    built.saw_track |= piece.saw_track;
+    if piece.last_image_id.is_some() {
+        built.last_image_id = piece.last_image_id;
+    }
+}
 
 /// A buffered input that keeps what is consumed of it while `keep` is set.
 struct Tee<R> {
@@ -85,14 +296,16 @@ enum Step {
 
 /// Reads the CVAT document of `input` (`size` bytes, as far as known, for
 /// the room reserved) piece by piece, the pieces `piece` bytes long or
-/// the length of an element if longer. `Ok(None)`: the input is to be
-/// read whole (see the module). `Err`: reading the input failed.
+/// the length of an element if longer, parsed by `workers`. `Ok(None)`:
+/// the input is to be read whole (see the module). `Err`: reading the input
+/// failed.
 pub(crate) fn stream(
     path: &Path,
     file: FileId,
     input: impl BufRead,
     size: usize,
     piece: usize,
+    workers: Workers<'_>,
 ) -> io::Result<Option<Loaded>> {
     let mut xml = quick_xml::Reader::from_reader(Tee {
         inner: input,
@@ -139,7 +352,7 @@ pub(crate) fn stream(
     if !matches!(r.prolog(), Ok(true)) {
         return Ok(None);
     }
-    let mut built = r.into_built();
+    let mut pieces = Settle::new(path, file, r.into_built(), workers);
     let mut origin = prolog.len();
     drop(prolog);
 
@@ -164,14 +377,12 @@ pub(crate) fn stream(
             Step::Decl | Step::Eof | Step::Whole => return Ok(None),
         };
         if boundary && xml.get_ref().kept.len() >= piece {
-            let mut bytes = std::mem::take(&mut xml.get_mut().kept);
-            let Some(more) = read_piece(path, file, built, &bytes, origin) else {
+            let bytes = std::mem::replace(&mut xml.get_mut().kept, Vec::with_capacity(piece));
+            let len = bytes.len();
+            if pieces.add(bytes, origin).is_none() {
                 return Ok(None);
-            };
-            built = more;
-            origin += bytes.len();
-            bytes.clear();
-            xml.get_mut().kept = bytes;
+            }
+            origin += len;
         }
     }
     // The root's end tag closes the last piece; nothing after it is kept.
@@ -181,10 +392,9 @@ pub(crate) fn stream(
         return Ok(None);
     };
     bytes.truncate(root_end);
-    let Some(built) = read_piece(path, file, built, &bytes, origin) else {
+    let Some(built) = pieces.add(bytes, origin).and_then(|()| pieces.finish()) else {
         return Ok(None);
     };
-    drop(bytes);
 
     // After the root: comments, processing instructions and whitespace.
     loop {
@@ -207,20 +417,38 @@ fn read_piece(
     origin: usize,
 ) -> Option<Built> {
     let spans = &built.spans;
-    let marks = (
-        spans.images.len(),
-        spans.annotations.len(),
-        spans.tracks.len(),
-        spans.track_shapes.len(),
-        spans.labels.len(),
-        built.issues.len(),
-    );
+    let marks = Marks {
+        images: spans.images.len(),
+        annotations: spans.annotations.len(),
+        tracks: spans.tracks.len(),
+        track_shapes: spans.track_shapes.len(),
+        labels: spans.labels.len(),
+        issues: built.issues.len(),
+    };
     let mut r = Reader::with(Xml::inside_root(path, file, piece), built);
     // The root does not end inside a piece: its end tag is not part of it.
     if !matches!(r.content(), Ok(false)) {
         return None;
     }
     let mut built = r.into_built();
+    shift(&mut built, marks, origin);
+    Some(built)
+}
+
+/// How much was built before a piece was read.
+#[derive(Default, Clone, Copy)]
+struct Marks {
+    images: usize,
+    annotations: usize,
+    tracks: usize,
+    track_shapes: usize,
+    labels: usize,
+    issues: usize,
+}
+
+/// Shifts the positions of what `built` got from a piece (all it has past
+/// `marks`) by the piece's offset `origin` in the input.
+fn shift(built: &mut Built, marks: Marks, origin: usize) {
     let shift = |span: &mut ByteSpan| {
         *span = ByteSpan::new(
             (span.start as usize).saturating_add(origin),
@@ -233,14 +461,23 @@ fn read_piece(
         }
     };
     let spans = &mut built.spans;
-    shift_all(spans.images.get_mut(marks.0..).unwrap_or_default());
-    shift_all(spans.annotations.get_mut(marks.1..).unwrap_or_default());
-    shift_all(spans.tracks.get_mut(marks.2..).unwrap_or_default());
-    for shapes in spans.track_shapes.get_mut(marks.3..).unwrap_or_default() {
+    shift_all(spans.images.get_mut(marks.images..).unwrap_or_default());
+    shift_all(
+        spans
+            .annotations
+            .get_mut(marks.annotations..)
+            .unwrap_or_default(),
+    );
+    shift_all(spans.tracks.get_mut(marks.tracks..).unwrap_or_default());
+    for shapes in spans
+        .track_shapes
+        .get_mut(marks.track_shapes..)
+        .unwrap_or_default()
+    {
         shift_all(shapes);
     }
-    shift_all(spans.labels.get_mut(marks.4..).unwrap_or_default());
-    for issue in built.issues.get_mut(marks.5..).unwrap_or_default() {
+    shift_all(spans.labels.get_mut(marks.labels..).unwrap_or_default());
+    for issue in built.issues.get_mut(marks.issues..).unwrap_or_default() {
         if let Some(label) = issue.primary.as_mut() {
             shift(&mut label.span);
         }
@@ -248,5 +485,4 @@ fn read_piece(
             shift(&mut label.span);
         }
     }
-    Some(built)
 }
