@@ -62,7 +62,7 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64, precision: Precision, scratch
     if precision == Precision::Shortest {
         write_shortest(out, v);
     } else if precision == Precision::Clean {
-        write_shortest(out, labelkit_model::clean_number(v));
+        write_clean(out, v);
     } else {
         scratch.clear();
         precision.write(scratch, v);
@@ -72,93 +72,151 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64, precision: Precision, scratch
 
 /// Appends a finite `v` as `format!("{v}")` would (with `-0` as `0`).
 pub(crate) fn write_shortest(out: &mut Vec<u8>, v: f64) {
-    // Integral values below 2^53 print as integers.
+    if !write_integral(out, v) {
+        Shortest::of(v).write(out, v);
+    }
+}
+
+/// Appends a finite `v` as [`Precision::Clean`] prints it: the shortest
+/// form of [`labelkit_model::clean_number`] of `v`. A value that comes back
+/// unchanged (most do) is formatted once, its digits serving both.
+pub(crate) fn write_clean(out: &mut Vec<u8>, v: f64) {
+    if v.fract() == 0.0 || !v.is_finite() {
+        write_shortest(out, labelkit_model::clean_number(v));
+        return;
+    }
+    let shortest = Shortest::of(v);
+    let clean = labelkit_model::clean_with_digits(v, shortest.digits().len());
+    if clean.to_bits() == v.to_bits() {
+        shortest.write(out, v);
+    } else {
+        write_shortest(out, clean);
+    }
+}
+
+/// Integral values below 2^53 print as integers: `true` if `v` is one
+/// (and was appended).
+fn write_integral(out: &mut Vec<u8>, v: f64) -> bool {
     if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
         #[allow(clippy::cast_possible_truncation)]
         let i = v as i64;
         write_i64(out, i);
-        return;
+        return true;
     }
-    let mut buffer = zmij::Buffer::new();
-    let text = buffer.format_finite(v).as_bytes();
-    // Split "[-]D[.DDD][e[+-]NN]" into sign, digits, and the position of the
-    // decimal point relative to the first digit.
-    let (negative, text) = match text.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text),
-    };
-    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e' || b == b'E') {
-        Some(e) => {
-            let exp = text.get(e + 1..).unwrap_or_default();
-            let (sign, exp) = match exp.split_first() {
-                Some((b'-', rest)) => (-1, rest),
-                Some((b'+', rest)) => (1, rest),
-                _ => (1, exp),
-            };
-            let n = exp
-                .iter()
-                .fold(0i32, |n, &d| n * 10 + i32::from(d.wrapping_sub(b'0')));
-            (text.get(..e).unwrap_or_default(), sign * n)
+    false
+}
+
+/// The shortest round-trip digits of a finite value, from zmij: its
+/// significant digits (no leading or trailing zero) and where the decimal
+/// point stands relative to the first of them.
+struct Shortest {
+    negative: bool,
+    buf: [u8; 32],
+    /// The digits are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    int_len: i32,
+}
+
+impl Shortest {
+    /// Splits zmij's "[-]D[.DDD][e[+-]NN]" for a finite `v` into sign,
+    /// significant digits, and the position of the decimal point.
+    fn of(v: f64) -> Self {
+        let mut buffer = zmij::Buffer::new();
+        let text = buffer.format_finite(v).as_bytes();
+        let (negative, text) = match text.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, text),
+        };
+        let (mantissa, exponent) = match text.iter().position(|&b| b == b'e' || b == b'E') {
+            Some(e) => {
+                let exp = text.get(e + 1..).unwrap_or_default();
+                let (sign, exp) = match exp.split_first() {
+                    Some((b'-', rest)) => (-1, rest),
+                    Some((b'+', rest)) => (1, rest),
+                    _ => (1, exp),
+                };
+                let n = exp
+                    .iter()
+                    .fold(0i32, |n, &d| n * 10 + i32::from(d.wrapping_sub(b'0')));
+                (text.get(..e).unwrap_or_default(), sign * n)
+            }
+            None => (text, 0),
+        };
+        let mut buf = [0u8; 32];
+        let mut len = 0;
+        let mut point = None;
+        for &b in mantissa {
+            if b == b'.' {
+                point = Some(len);
+            } else if let Some(slot) = buf.get_mut(len) {
+                *slot = b;
+                len += 1;
+            }
         }
-        None => (text, 0),
-    };
-    let mut digits = [0u8; 32];
-    let mut len = 0;
-    let mut point = None;
-    for &b in mantissa {
-        if b == b'.' {
-            point = Some(len);
-        } else if let Some(slot) = digits.get_mut(len) {
-            *slot = b;
-            len += 1;
+        let mut int_len = i32::try_from(point.unwrap_or(len)).unwrap_or(0) + exponent;
+        // Drop leading and trailing zeros of the digits.
+        let (mut start, mut end) = (0, len);
+        while start < end && buf.get(start) == Some(&b'0') {
+            start += 1;
+            int_len -= 1;
+        }
+        while start < end && buf.get(end - 1) == Some(&b'0') {
+            end -= 1;
+        }
+        Self {
+            negative,
+            buf,
+            start,
+            end,
+            int_len,
         }
     }
-    let int_len = i32::try_from(point.unwrap_or(len)).unwrap_or(0) + exponent;
-    // Drop leading and trailing zeros of the digits.
-    let mut digits = &digits[..len];
-    let mut int_len = int_len;
-    while let Some((b'0', rest)) = digits.split_first() {
-        digits = rest;
-        int_len -= 1;
+
+    fn digits(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
     }
-    while let Some((b'0', rest)) = digits.split_last() {
-        digits = rest;
-    }
-    if digits.is_empty() {
-        out.push(b'0');
-        return;
-    }
-    if digits.len() > 15 || v.abs() < f64::MIN_POSITIVE {
-        // With 16 or 17 digits (or a subnormal) several decimals of the same
-        // length may read back to `v`, and the two algorithms may choose
-        // differently (on a tie): keep `core::fmt`'s choice. Up to 15 digits
-        // the shortest decimal is unique.
-        use std::io::Write as _;
-        let _ = write!(out, "{v}");
-        return;
-    }
-    if negative {
-        out.push(b'-');
-    }
-    let n = i32::try_from(digits.len()).unwrap_or(i32::MAX);
-    if int_len <= 0 {
-        out.extend_from_slice(b"0.");
-        out.extend(std::iter::repeat_n(
-            b'0',
-            usize::try_from(-int_len).unwrap_or(0),
-        ));
-        out.extend_from_slice(digits);
-    } else if int_len >= n {
-        out.extend_from_slice(digits);
-        out.extend(std::iter::repeat_n(
-            b'0',
-            usize::try_from(int_len - n).unwrap_or(0),
-        ));
-    } else {
-        let (a, b) = digits.split_at(usize::try_from(int_len).unwrap_or(0));
-        out.extend_from_slice(a);
-        out.push(b'.');
-        out.extend_from_slice(b);
+
+    /// Appends the value, `v`, in `core::fmt`'s plain decimal form.
+    fn write(&self, out: &mut Vec<u8>, v: f64) {
+        let digits = self.digits();
+        if digits.is_empty() {
+            out.push(b'0');
+            return;
+        }
+        if digits.len() > 15 || v.abs() < f64::MIN_POSITIVE {
+            // With 16 or 17 digits (or a subnormal) several decimals of the
+            // same length may read back to `v`, and the two algorithms may
+            // choose differently (on a tie): keep `core::fmt`'s choice. Up to
+            // 15 digits the shortest decimal is unique.
+            use std::io::Write as _;
+            let _ = write!(out, "{v}");
+            return;
+        }
+        if self.negative {
+            out.push(b'-');
+        }
+        let int_len = self.int_len;
+        let n = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+        if int_len <= 0 {
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(
+                b'0',
+                usize::try_from(-int_len).unwrap_or(0),
+            ));
+            out.extend_from_slice(digits);
+        } else if int_len >= n {
+            out.extend_from_slice(digits);
+            out.extend(std::iter::repeat_n(
+                b'0',
+                usize::try_from(int_len - n).unwrap_or(0),
+            ));
+        } else {
+            let (a, b) = digits.split_at(usize::try_from(int_len).unwrap_or(0));
+            out.extend_from_slice(a);
+            out.push(b'.');
+            out.extend_from_slice(b);
+        }
     }
 }
 
@@ -227,6 +285,56 @@ mod tests {
             assert_eq!(shortest(c), expected(c), "{c:e}");
             let s = c * 3.7;
             assert_eq!(shortest(s), expected(s), "{s:e}");
+        }
+    }
+
+    /// The clean form, formatted once, is the shortest form of the cleaned
+    /// value, formatted twice as before.
+    #[test]
+    fn clean_formats_once_what_it_formatted_twice() {
+        let clean = |v: f64| {
+            let mut out = Vec::new();
+            write_clean(&mut out, v);
+            String::from_utf8(out).unwrap()
+        };
+        let expected = |v: f64| shortest(labelkit_model::clean_number(v));
+        for v in [
+            0.0,
+            -0.0,
+            212.790_000_000_000_02,
+            56.849_999_999_4,
+            2_415.819_999,
+            216.266_666_667,
+            35_681.934_150_000_016,
+            -0.000_123,
+            1e-7,
+            5e-324,
+            1e300,
+            123.45,
+            9_007_199_254_740_993.0,
+        ] {
+            assert_eq!(clean(v), expected(v), "{v:e}");
+        }
+        let mut state = 0x0fed_cba9_8765_4321_u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        for _ in 0..200_000 {
+            let v = f64::from_bits(next());
+            if v.is_finite() {
+                assert_eq!(clean(v), expected(v), "{v:e}");
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let c = (next() % 400_000) as f64 / 100.0;
+            assert_eq!(clean(c), expected(c), "{c:e}");
+            // Sums and quotients carry the noise clean removes.
+            assert_eq!(clean(c + 0.07), expected(c + 0.07), "{c:e}");
+            assert_eq!(clean(c / 640.0), expected(c / 640.0), "{c:e}");
+            assert_eq!(clean(c * 3.7), expected(c * 3.7), "{c:e}");
         }
     }
 

@@ -74,7 +74,8 @@ pub use label::{
 };
 pub use name::{intern, Name};
 pub use number::{
-    clean as clean_number, shortest_decimal_within, Precision, CLEAN_KEPT_DIGITS, CLEAN_TOLERANCE,
+    clean as clean_number, clean_with_digits, shortest_decimal_within, Precision,
+    CLEAN_KEPT_DIGITS, CLEAN_TOLERANCE,
 };
 pub use report::{loss_kind, LossKind, Strictness, WriteReport};
 pub use track::{expand_tracks, ExpandOptions, PointsInterpolation, Track, TrackShape};

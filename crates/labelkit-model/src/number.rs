@@ -118,7 +118,18 @@ pub fn clean(value: f64) -> f64 {
     if !value.is_finite() || value == 0.0 {
         return value;
     }
-    let digits = significant_digits(value);
+    clean_with_digits(value, significant_digits(value))
+}
+
+/// [`clean`] of a finite, non-zero, non-integral `value` whose shortest
+/// round-trip form has `digits` significant digits, for a writer that
+/// has formatted it already (and then prints those digits when the value
+/// comes back unchanged, rather than formatting it again).
+#[must_use]
+pub fn clean_with_digits(value: f64, digits: usize) -> f64 {
+    if !value.is_finite() || value == 0.0 {
+        return value;
+    }
     let limit = CLEAN_TOLERANCE * (1.0 - 1e-6) * value.abs();
     if digits > CLEAN_KEPT_DIGITS {
         return shortest_decimal_within(value, limit);

@@ -112,6 +112,8 @@ struct Settle<'p> {
     /// Whether a piece was read: the first (which holds `<meta>`) is read
     /// where it stands.
     started: bool,
+    /// Buffers of pieces settled, for the next pieces.
+    spare: Vec<Vec<u8>>,
 }
 
 impl<'p> Settle<'p> {
@@ -125,15 +127,24 @@ impl<'p> Settle<'p> {
             labels: None,
             pending: VecDeque::new(),
             started: false,
+            spare: Vec::new(),
         }
+    }
+
+    /// An empty buffer for the next piece, one of a piece settled if there
+    /// is one (a fresh one is fresh memory, a page fault per page).
+    fn buffer(&mut self) -> Vec<u8> {
+        self.spare.pop().unwrap_or_default()
     }
 
     /// Takes the next piece, found at `origin`; `None` if the input is to
     /// be read whole.
-    fn add(&mut self, bytes: Vec<u8>, origin: usize) -> Option<()> {
+    fn add(&mut self, mut bytes: Vec<u8>, origin: usize) -> Option<()> {
         if !self.started || matches!(self.workers, Workers::Here) {
-            self.started = true;
-            return self.here(&bytes, origin);
+            self.here(&bytes, origin)?;
+            bytes.clear();
+            self.spare.push(bytes);
+            return Some(());
         }
         let labels = match &self.labels {
             Some(l) if l.labels.len() == self.built.dataset.labels.len() => Arc::clone(l),
@@ -167,6 +178,7 @@ impl<'p> Settle<'p> {
 
     /// Reads `bytes` on the model built so far.
     fn here(&mut self, bytes: &[u8], origin: usize) -> Option<()> {
+        self.started = true;
         let built = std::mem::replace(&mut self.built, Built::new(self.file, 0));
         self.built = read_piece(self.path, self.file, built, bytes, origin)?;
         Some(())
@@ -174,16 +186,22 @@ impl<'p> Settle<'p> {
 
     /// Settles the first piece handed out and not settled.
     fn settle_next(&mut self) -> Option<()> {
-        let parsed = self.pending.pop_front()?.recv().ok()?;
-        match parsed.built {
+        let Parsed {
+            mut bytes,
+            origin,
+            built,
+        } = self.pending.pop_front()?.recv().ok()?;
+        match built {
             Some(piece) if appends(&self.built, &piece) => {
                 #[cfg(test)]
                 APPENDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                append(&mut self.built, piece, parsed.origin);
-                Some(())
+                append(&mut self.built, piece, origin);
             }
-            _ => self.here(&parsed.bytes, parsed.origin),
+            _ => self.here(&bytes, origin)?,
         }
+        bytes.clear();
+        self.spare.push(bytes);
+        Some(())
     }
 
     /// What was built, every piece settled.
@@ -377,7 +395,7 @@ pub(crate) fn stream(
             Step::Decl | Step::Eof | Step::Whole => return Ok(None),
         };
         if boundary && xml.get_ref().kept.len() >= piece {
-            let bytes = std::mem::replace(&mut xml.get_mut().kept, Vec::with_capacity(piece));
+            let bytes = std::mem::replace(&mut xml.get_mut().kept, pieces.buffer());
             let len = bytes.len();
             if pieces.add(bytes, origin).is_none() {
                 return Ok(None);
