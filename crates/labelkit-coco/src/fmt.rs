@@ -230,6 +230,12 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// A deterministic sequence of random bits from `seed`.
+    fn random(seed: u64) -> impl FnMut() -> u64 {
+        let mut rng = labelkit_testkit::Rng::new(seed);
+        move || rng.next_u64()
+    }
+
     fn expected(v: f64) -> String {
         let v = if v == 0.0 { 0.0 } else { v };
         format!("{v}")
@@ -267,14 +273,7 @@ mod tests {
             assert_eq!(shortest(v), expected(v), "{v:e}");
         }
         // Random bit patterns and random two-decimal coordinates.
-        let mut state = 0x1234_5678_9abc_def0_u64;
-        let mut next = || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
+        let mut next = random(0x1234_5678_9abc_def0);
         for _ in 0..200_000 {
             let v = f64::from_bits(next());
             if v.is_finite() {
@@ -315,14 +314,7 @@ mod tests {
         ] {
             assert_eq!(clean(v), expected(v), "{v:e}");
         }
-        let mut state = 0x0fed_cba9_8765_4321_u64;
-        let mut next = || {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
+        let mut next = random(0x0fed_cba9_8765_4321);
         for _ in 0..200_000 {
             let v = f64::from_bits(next());
             if v.is_finite() {

@@ -90,7 +90,21 @@ struct Labels {
 impl Built {
     /// Nothing built yet, for an input of `size` bytes.
     fn new(file: FileId, size: usize) -> Self {
-        let mut built = Self {
+        let mut built = Self::empty();
+        // Room for the annotations, the largest part by far, guessed from
+        // the size: a shape takes more than 160 bytes of XML but for the
+        // barest boxes. Room never used is never touched (no memory is used
+        // for it); when there are more shapes, the vector grows as usual.
+        let shapes = size / 160;
+        built.dataset.annotations.reserve(shapes);
+        built.spans.annotations.reserve(shapes);
+        built.spans.dataset_file = Some(file);
+        built
+    }
+
+    /// Nothing built.
+    fn empty() -> Self {
+        Self {
             dataset: Dataset::new(),
             spans: labelkit_diagnostics::SpanTable::new(),
             label_index: LabelIndex::default(),
@@ -104,38 +118,17 @@ impl Built {
             last_label: None,
             issues: Vec::new(),
             depends: false,
-        };
-        // Room for the annotations, the largest part by far, guessed from
-        // the size: a shape takes more than 160 bytes of XML but for the
-        // barest boxes. Room never used is never touched (no memory is used
-        // for it); when there are more shapes, the vector grows as usual.
-        let shapes = size / 160;
-        built.dataset.annotations.reserve(shapes);
-        built.spans.annotations.reserve(shapes);
-        built.spans.dataset_file = Some(file);
-        built
+        }
     }
 
     /// Nothing built yet but the labels of `labels`, for a piece read on
     /// its own ([`stream`]).
     fn with_labels(labels: &Labels) -> Self {
-        let mut dataset = Dataset::new();
-        dataset.labels = labels.labels.clone();
-        Self {
-            dataset,
-            spans: labelkit_diagnostics::SpanTable::new(),
-            label_index: labels.index.clone(),
-            attribute_types: labels.attribute_types.clone(),
-            used_image_ids: None,
-            last_image_id: None,
-            next_fresh_image_id: 1 << 32,
-            next_annotation_id: 1,
-            raw_attributes: Vec::new(),
-            saw_track: false,
-            last_label: None,
-            issues: Vec::new(),
-            depends: false,
-        }
+        let mut built = Self::empty();
+        built.dataset.labels = labels.labels.clone();
+        built.label_index = labels.index.clone();
+        built.attribute_types = labels.attribute_types.clone();
+        built
     }
 
     /// The labels read so far, for pieces read on their own.
