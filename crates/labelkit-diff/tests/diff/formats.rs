@@ -53,7 +53,11 @@ fn a_cvat_task_and_its_yolo_export_are_equal_within_the_formats_precision() {
     assert!(d.is_empty(), "{:#?}", &d.images[..d.images.len().min(3)]);
     assert_eq!(d.summary.images_unchanged, 100);
     assert_eq!(d.summary.objects_unchanged, 273);
-    let exact = diff(&cvat, &yolo, &DiffOptions::new().tolerance(Tolerance::Px(0.0)));
+    let exact = diff(
+        &cvat,
+        &yolo,
+        &DiffOptions::new().tolerance(Tolerance::Px(0.0)),
+    );
     assert!(!exact.is_empty(), "6 decimals of 500 px are not exact");
     assert_eq!(exact.summary.per_kind.get(ChangeKind::Added), 0);
     assert_eq!(exact.summary.per_kind.get(ChangeKind::Removed), 0);
@@ -73,7 +77,8 @@ fn a_cvat_task_and_its_yolo_export_are_equal_within_the_formats_precision() {
 /// export says exactly that, on the right image.
 #[test]
 fn an_edited_cvat_file_against_its_coco_export() {
-    let xml = std::fs::read_to_string(corpus(&format!("{GTS}/cvat_format/annotations.xml"))).unwrap();
+    let xml =
+        std::fs::read_to_string(corpus(&format!("{GTS}/cvat_format/annotations.xml"))).unwrap();
     let moved = r#"<box label="person" occluded="0" source="manual" xtl="26.00" ytl="189.00" xbr="44.00" ybr="238.00" z_order="0">"#;
     assert_eq!(xml.matches(moved).count(), 1);
     let relabelled = r#"<box label="aeroplane" occluded="0" source="manual" xtl="133.00" ytl="88.00" xbr="197.00" ybr="123.00" z_order="0">"#;
@@ -84,7 +89,10 @@ fn an_edited_cvat_file_against_its_coco_export() {
     let edited = xml
         .replace(
             moved,
-            &moved.replace(r#"xtl="26.00" ytl="189.00" xbr="44.00" ybr="238.00""#, r#"xtl="29.00" ytl="187.00" xbr="47.00" ybr="236.00""#),
+            &moved.replace(
+                r#"xtl="26.00" ytl="189.00" xbr="44.00" ybr="238.00""#,
+                r#"xtl="29.00" ytl="187.00" xbr="47.00" ybr="236.00""#,
+            ),
         )
         .replace(relabelled, &relabelled.replace("aeroplane", "bird"))
         .replace(deleted, "");
@@ -100,7 +108,10 @@ fn an_edited_cvat_file_against_its_coco_export() {
     assert_eq!(d.images.len(), 1);
     let image = &d.images[0];
     assert_eq!(image.key, "2007_000032");
-    assert_eq!(image.new.as_ref().map(|i| (i.width, i.height)), Some((500, 281)));
+    assert_eq!(
+        image.new.as_ref().map(|i| (i.width, i.height)),
+        Some((500, 281))
+    );
     assert_eq!(image.changes.len(), 3, "{:#?}", image.changes);
     let moved = of_kind(&d, ChangeKind::Moved);
     assert_eq!(moved.len(), 1);
@@ -118,7 +129,10 @@ fn an_edited_cvat_file_against_its_coco_export() {
     let removed = of_kind(&d, ChangeKind::Removed);
     assert_eq!(removed.len(), 1);
     assert_eq!(removed[0].label(), "aeroplane");
-    assert_eq!(removed[0].old.as_ref().and_then(|o| o.bbox), Some([104.0, 78.0, 271.0, 105.0]));
+    assert_eq!(
+        removed[0].old.as_ref().and_then(|o| o.bbox),
+        Some([104.0, 78.0, 271.0, 105.0])
+    );
     assert_eq!(d.summary.images_changed, 1);
     assert_eq!(d.summary.images_unchanged, 99);
     assert_eq!(d.summary.objects_unchanged, 270);
@@ -144,7 +158,13 @@ fn a_generated_cvat_dataset_and_its_yolo_export_are_equal() {
     labelkit::write(&people, &xml, Format::CvatImages, &WriteOptions::new()).unwrap();
     let cvat = read(&xml, &ReadOptions::new());
     let yolo_dir = dir.path().join("yolo");
-    labelkit::write(&cvat, &yolo_dir, Format::YoloUltralytics, &WriteOptions::new()).unwrap();
+    labelkit::write(
+        &cvat,
+        &yolo_dir,
+        Format::YoloUltralytics,
+        &WriteOptions::new(),
+    )
+    .unwrap();
     let read_yolo = |dir: &std::path::Path| {
         read(
             dir,
@@ -163,7 +183,10 @@ fn a_generated_cvat_dataset_and_its_yolo_export_are_equal() {
     let label_file = walk(&yolo_dir)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .find(|p| p.file_stem().is_some_and(|s| s.to_string_lossy().contains('5')))
+        .find(|p| {
+            p.file_stem()
+                .is_some_and(|s| s.to_string_lossy().contains('5'))
+        })
         .expect("a label file");
     let text = std::fs::read_to_string(&label_file).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();

@@ -2,9 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use labelkit::model::{
-    Annotation, BoxGeom, Dataset, Geometry, Image, ImageId, Label, LabelId,
-};
+use labelkit::model::{Annotation, BoxGeom, Dataset, Geometry, Image, ImageId, Label, LabelId};
 use labelkit_diff::{Change, ChangeKind, DatasetDiff};
 
 /// A file of the corpus of other tools' files (tests/corpus, with its
@@ -69,4 +67,3 @@ pub(crate) fn concise(d: &DatasetDiff, quiet: bool) -> String {
     labelkit_diff::write_concise(d, &mut out, quiet).unwrap();
     String::from_utf8(out).unwrap()
 }
-
