@@ -73,7 +73,7 @@ fn scores(
         let queries: Vec<Rect> = olds.iter().map(|&(_, r)| r).collect();
         let mut grid = Grid::new(&stored, &queries);
         for &(ot, q) in olds {
-            let hit = grid.near(&q, |k| {
+            let hit = grid.near(&q, ot, |k| {
                 let s = iou(&q, &stored[k]);
                 if s > 0.0 {
                     let e = out.entry((ot, news[k].0)).or_insert((0.0, 0));
