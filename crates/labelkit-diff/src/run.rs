@@ -202,29 +202,18 @@ impl<'a> Ctx<'a> {
     ) -> Vec<Change> {
         let old_objs = Self::objects(self.old, &self.old_labels, old_anns);
         let new_objs = Self::objects(self.new, &self.new_labels, new_anns);
-        let mut old_match: Vec<Option<usize>> = vec![None; old_objs.len()];
-        let mut new_match: Vec<Option<usize>> = vec![None; new_objs.len()];
+        let mut p = Pairing {
+            old_match: vec![None; old_objs.len()],
+            new_match: vec![None; new_objs.len()],
+            consumed_old: vec![false; old_objs.len()],
+            consumed_new: vec![false; new_objs.len()],
+        };
         let min_iou = self.opts.min_iou();
+        let objs = (&old_objs[..], &new_objs[..]);
         // 1. Per label and kind.
-        let mut groups: BTreeMap<(&str, GeometryKind), Sides> = BTreeMap::new();
-        for (i, obj) in old_objs.iter().enumerate() {
-            groups.entry((obj.label, obj.kind)).or_default().0.push(i);
-        }
-        for (j, obj) in new_objs.iter().enumerate() {
-            groups.entry((obj.label, obj.kind)).or_default().1.push(j);
-        }
-        for (olds, news) in groups.values() {
-            pair_up(
-                &mut self.capped,
-                olds,
-                news,
-                &old_objs,
-                &new_objs,
-                min_iou,
-                &mut old_match,
-                &mut new_match,
-            );
-        }
+        p.match_by(&mut self.capped, objs, min_iou, |o| {
+            Some((Some(o.label), o.kind))
+        });
         // 2. Companions.
         let image_size = n
             .or(o)
@@ -233,58 +222,30 @@ impl<'a> Ctx<'a> {
                 d.images.get(i)
             })
             .map_or((0, 0), |im| (im.width, im.height));
-        let mut consumed_old = vec![false; old_objs.len()];
-        let mut consumed_new = vec![false; new_objs.len()];
         let mut companion_facets: HashMap<usize, Facet> = HashMap::new();
         for group in self.opts.companion_groups() {
             companions(
                 group,
                 &old_objs,
                 &new_objs,
-                &old_match,
-                &new_match,
-                &mut consumed_old,
-                &mut consumed_new,
+                &p.old_match,
+                &p.new_match,
+                &mut p.consumed_old,
+                &mut p.consumed_new,
                 &mut companion_facets,
                 &mut self.capped,
             );
         }
-        // 3. Relabels: the leftovers across labels, per kind.
-        let mut by_kind: BTreeMap<GeometryKind, Sides> = BTreeMap::new();
-        for (i, obj) in old_objs.iter().enumerate() {
-            if old_match[i].is_none() && !consumed_old[i] {
-                by_kind.entry(obj.kind).or_default().0.push(i);
-            }
-        }
-        for (j, obj) in new_objs.iter().enumerate() {
-            if new_match[j].is_none() && !consumed_new[j] {
-                by_kind.entry(obj.kind).or_default().1.push(j);
-            }
-        }
-        for (olds, news) in by_kind.values() {
-            if matches!(
-                olds.first().map(|&i| old_objs[i].kind),
-                Some(GeometryKind::Tag)
-            ) {
-                // A tag has no place: two different tags are two tags.
-                continue;
-            }
-            pair_up(
-                &mut self.capped,
-                olds,
-                news,
-                &old_objs,
-                &new_objs,
-                min_iou,
-                &mut old_match,
-                &mut new_match,
-            );
-        }
+        // 3. Relabels: the leftovers across labels, per kind. A tag has no
+        // place: two different tags are two tags.
+        p.match_by(&mut self.capped, objs, min_iou, |o| {
+            (o.kind != GeometryKind::Tag).then_some((None, o.kind))
+        });
         // The changes.
         let tol = self.tolerance(o, n);
         let mut changes = Vec::new();
         for (j, nobj) in new_objs.iter().enumerate() {
-            match new_match[j] {
+            match p.new_match[j] {
                 Some(i) => {
                     let oobj = &old_objs[i];
                     let mut facets = Vec::new();
@@ -329,7 +290,7 @@ impl<'a> Ctx<'a> {
                         });
                     }
                 }
-                None if consumed_new[j] => {}
+                None if p.consumed_new[j] => {}
                 None => changes.push(Change {
                     old: None,
                     new: Some(side(nobj)),
@@ -338,7 +299,7 @@ impl<'a> Ctx<'a> {
             }
         }
         for (i, oobj) in old_objs.iter().enumerate() {
-            if old_match[i].is_none() && !consumed_old[i] {
+            if p.old_match[i].is_none() && !p.consumed_old[i] {
                 changes.push(Change {
                     old: Some(side(oobj)),
                     new: None,
@@ -350,16 +311,63 @@ impl<'a> Ctx<'a> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Which shapes of an image are paired with which, and which companion
+/// shapes are accounted for by their object's [`Facet::Companions`].
+struct Pairing {
+    old_match: Vec<Option<usize>>,
+    new_match: Vec<Option<usize>>,
+    consumed_old: Vec<bool>,
+    consumed_new: Vec<bool>,
+}
+
+/// A shape's group for a matching pass: its label (or any) and its kind.
+type GroupKey<'a> = (Option<&'a str>, GeometryKind);
+
+impl Pairing {
+    /// Pairs the shapes not yet paired nor consumed, within the groups
+    /// `key` puts them in (`None`: left alone), by [`greedy`].
+    fn match_by<'a>(
+        &mut self,
+        capped: &mut usize,
+        (old_objs, new_objs): (&[Obj<'a>], &[Obj<'a>]),
+        min_iou: f64,
+        key: impl Fn(&Obj<'a>) -> Option<GroupKey<'a>>,
+    ) {
+        let mut groups: BTreeMap<GroupKey<'a>, Sides> = BTreeMap::new();
+        for (i, obj) in old_objs.iter().enumerate() {
+            if self.old_match[i].is_none() && !self.consumed_old[i] {
+                if let Some(k) = key(obj) {
+                    groups.entry(k).or_default().0.push(i);
+                }
+            }
+        }
+        for (j, obj) in new_objs.iter().enumerate() {
+            if self.new_match[j].is_none() && !self.consumed_new[j] {
+                if let Some(k) = key(obj) {
+                    groups.entry(k).or_default().1.push(j);
+                }
+            }
+        }
+        for (olds, news) in groups.values() {
+            pair_up(
+                capped,
+                olds,
+                news,
+                (old_objs, new_objs),
+                min_iou,
+                (&mut self.old_match, &mut self.new_match),
+            );
+        }
+    }
+}
+
 fn pair_up(
     capped: &mut usize,
     olds: &[usize],
     news: &[usize],
-    old_objs: &[Obj<'_>],
-    new_objs: &[Obj<'_>],
+    (old_objs, new_objs): (&[Obj<'_>], &[Obj<'_>]),
     min_iou: f64,
-    old_match: &mut [Option<usize>],
-    new_match: &mut [Option<usize>],
+    (old_match, new_match): (&mut [Option<usize>], &mut [Option<usize>]),
 ) {
     let olds: Vec<usize> = olds
         .iter()
