@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use labelkit_model::{Annotation, Dataset, DatasetIndex, GeometryKind};
+use rayon::prelude::*;
 
 use crate::facets::{attribute_changes, geometry_facets};
 use crate::images::match_images;
@@ -28,16 +29,25 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
         opts,
         old_labels: names(old),
         new_labels: names(new),
-        capped: 0,
-        approximated: 0,
-        unchanged: 0,
+        counts: Counts::default(),
     };
     let mut summary = Summary::default();
     let mut images = Vec::new();
-    for (key, o, n) in matched.pairs {
-        let old_anns = o.map_or(&[][..], |i| old_index.annotations_of(i));
-        let new_anns = n.map_or(&[][..], |i| new_index.annotations_of(i));
-        let changes = ctx.image_changes(o, n, old_anns, new_anns);
+    // The images are compared in parallel, each on its own; the results
+    // are gathered in order.
+    let compared: Vec<(Vec<Change>, Counts)> = matched
+        .pairs
+        .par_iter()
+        .map(|&(_, o, n)| {
+            let old_anns = o.map_or(&[][..], |i| old_index.annotations_of(i));
+            let new_anns = n.map_or(&[][..], |i| new_index.annotations_of(i));
+            let mut counts = Counts::default();
+            let changes = ctx.image_changes(o, n, old_anns, new_anns, &mut counts);
+            (changes, counts)
+        })
+        .collect();
+    for ((key, o, n), (changes, counts)) in matched.pairs.into_iter().zip(compared) {
+        ctx.counts.add(counts);
         match (o, n) {
             (Some(_), Some(_)) if changes.is_empty() => {
                 summary.images_unchanged += 1;
@@ -58,22 +68,22 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
         orphan_note(d, index, side, &mut notes);
     }
     crate::tracks::diff_tracks(&mut ctx, &mut images, &mut summary, &mut notes);
-    if ctx.capped > 0 {
+    if ctx.counts.capped > 0 {
         notes.push(format!(
             "{} shapes overlap more than {} others (or a pile of them exceeded the candidate budget): each was matched among the candidates found before the cap",
-            ctx.capped,
+            ctx.counts.capped,
             crate::CANDIDATE_CAP
         ));
     }
-    if ctx.approximated > 0 {
+    if ctx.counts.approximated > 0 {
         notes.push(format!(
             "{} reshaped shapes have too many vertices to compare pairwise: their shift is the largest shift of a bound",
-            ctx.approximated
+            ctx.counts.approximated
         ));
     }
     summary.objects_old = old.annotations.len().saturating_add(old.tracks.len());
     summary.objects_new = new.annotations.len().saturating_add(new.tracks.len());
-    summary.objects_unchanged = ctx.unchanged;
+    summary.objects_unchanged = ctx.counts.unchanged;
     for image in &images {
         for change in &image.changes {
             let per_label = summary
@@ -144,12 +154,27 @@ pub(crate) struct Ctx<'a> {
     pub(crate) opts: &'a DiffOptions,
     pub(crate) old_labels: Vec<String>,
     pub(crate) new_labels: Vec<String>,
+    /// What the comparisons counted.
+    pub(crate) counts: Counts,
+}
+
+/// What comparing images and tracks counts, for the notes and summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counts {
     /// Shapes whose candidate search reached the cap.
     pub(crate) capped: usize,
     /// Reshapes measured from bounds.
     pub(crate) approximated: usize,
     /// Matched objects without a change.
     pub(crate) unchanged: usize,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.capped = self.capped.saturating_add(other.capped);
+        self.approximated = self.approximated.saturating_add(other.approximated);
+        self.unchanged = self.unchanged.saturating_add(other.unchanged);
+    }
 }
 
 /// Positions of the old and the new side's shapes of one group.
@@ -194,11 +219,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn image_changes(
-        &mut self,
+        &self,
         o: Option<usize>,
         n: Option<usize>,
         old_anns: &[usize],
         new_anns: &[usize],
+        counts: &mut Counts,
     ) -> Vec<Change> {
         let old_objs = Self::objects(self.old, &self.old_labels, old_anns);
         let new_objs = Self::objects(self.new, &self.new_labels, new_anns);
@@ -211,7 +237,7 @@ impl<'a> Ctx<'a> {
         let min_iou = self.opts.min_iou();
         let objs = (&old_objs[..], &new_objs[..]);
         // 1. Per label and kind.
-        p.match_by(&mut self.capped, objs, min_iou, |o| {
+        p.match_by(&mut counts.capped, objs, min_iou, |o| {
             Some((Some(o.label), o.kind))
         });
         // 2. Companions.
@@ -233,12 +259,12 @@ impl<'a> Ctx<'a> {
                 &mut p.consumed_old,
                 &mut p.consumed_new,
                 &mut companion_facets,
-                &mut self.capped,
+                &mut counts.capped,
             );
         }
         // 3. Relabels: the leftovers across labels, per kind. A tag has no
         // place: two different tags are two tags.
-        p.match_by(&mut self.capped, objs, min_iou, |o| {
+        p.match_by(&mut counts.capped, objs, min_iou, |o| {
             (o.kind != GeometryKind::Tag).then_some((None, o.kind))
         });
         // The changes.
@@ -259,7 +285,7 @@ impl<'a> Ctx<'a> {
                         &mut facets,
                     );
                     if approximated {
-                        self.approximated += 1;
+                        counts.approximated += 1;
                     }
                     if oobj.label != nobj.label {
                         facets.push(Facet::Relabelled {
@@ -281,7 +307,7 @@ impl<'a> Ctx<'a> {
                         facets.push(f);
                     }
                     if facets.is_empty() {
-                        self.unchanged += 1;
+                        counts.unchanged += 1;
                     } else {
                         changes.push(Change {
                             old: Some(side(oobj)),
