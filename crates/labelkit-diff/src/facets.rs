@@ -7,10 +7,14 @@ use labelkit_model::{
 use crate::{AttributeChange, Facet, KeypointChange};
 
 /// Vertex comparisons of two shapes with different vertex counts look at
-/// most this many vertex pairs; past it the displacement is the largest
-/// shift of a bound (a lower bound of the vertex distance), and a note
-/// says so.
-pub(crate) const VERTEX_PAIR_CAP: usize = 4_000_000;
+/// every vertex pair while there are at most this many, or at most this
+/// many per vertex of the two (so the work stays in proportion to the
+/// input); past it the displacement is the largest shift of a bound (a
+/// lower bound of the vertex distance), and a note says so.
+const VERTEX_PAIRS_PER_VERTEX: usize = 64;
+
+/// The vertex pairs two shapes may always compare (64 x 64).
+const VERTEX_PAIRS_ALWAYS: usize = 4096;
 
 /// The geometry facets of a matched pair: moved, resized, reshaped,
 /// keypoints. `tol` is the largest difference that is no change.
@@ -114,7 +118,10 @@ fn reshape(
                 (q.x - p.x).hypot(q.y - p.y)
             })
             .fold(0.0, f64::max)
-    } else if a.len().saturating_mul(b.len()) <= VERTEX_PAIR_CAP {
+    } else if a.len().saturating_mul(b.len())
+        <= VERTEX_PAIRS_ALWAYS
+            .max(VERTEX_PAIRS_PER_VERTEX.saturating_mul(a.len().saturating_add(b.len())))
+    {
         let a: Vec<Point> = a.iter().map(shift).collect();
         directed(&a, &b).max(directed(&b, &a))
     } else {
@@ -286,6 +293,55 @@ mod tests {
         assert_eq!(xor_runs(&[2, 3, 5], &[3, 4, 3]), 1 + 2);
         assert_eq!(xor_runs(&[2, 3, 5], &[2, 3, 5]), 0);
         assert_eq!(xor_runs(&[0, 10], &[10]), 10);
+    }
+
+    fn ring(n: usize, r: f64) -> Geometry {
+        #[allow(clippy::cast_precision_loss)]
+        let points = (0..n)
+            .map(|i| {
+                let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                Point::new(100.0 + r * t.cos(), 100.0 + r * t.sin())
+            })
+            .collect();
+        Geometry::Polygon(labelkit_model::Polygon {
+            rings: vec![points],
+        })
+    }
+
+    #[test]
+    fn vertex_counts_that_differ_are_compared_pairwise_within_a_budget() {
+        let mut approximated = false;
+        let mut out = Vec::new();
+        // 8 and 9 vertices on one circle: every vertex is within a chord
+        // of the other's nearest.
+        geometry_facets(
+            &ring(8, 50.0),
+            &ring(9, 50.0),
+            0.01,
+            (0, 0),
+            &mut approximated,
+            &mut out,
+        );
+        assert!(!approximated);
+        assert!(
+            matches!(out.last(), Some(Facet::Reshaped { max_shift, changed_pixels: None }) if *max_shift > 1.0 && *max_shift < 20.0),
+            "{out:?}"
+        );
+        // 1000 and 1001: past the budget, the shift of a bound, noted.
+        out.clear();
+        geometry_facets(
+            &ring(1000, 50.0),
+            &ring(1001, 52.0),
+            0.01,
+            (0, 0),
+            &mut approximated,
+            &mut out,
+        );
+        assert!(approximated);
+        assert!(
+            matches!(out.last(), Some(Facet::Reshaped { max_shift, .. }) if (*max_shift - 2.0).abs() < 0.01),
+            "{out:?}"
+        );
     }
 
     #[test]
