@@ -35,11 +35,14 @@ pub(crate) struct InPlace {
 
 /// Reads `bytes` as the YOLO label file at `place` (a path inside the
 /// working tree whose top folder is `root`; the file itself need not
-/// exist).
+/// exist). Without `look_around` (a file outside any repository: a
+/// temporary copy), no description or image is looked for: classes are
+/// named by their ids and boxes stay fractions.
 pub(crate) fn read_label(
     bytes: &[u8],
     place: &Path,
     root: &Path,
+    look_around: bool,
     options: &ReadOptions,
 ) -> Result<InPlace, SideError> {
     let rel = place
@@ -64,7 +67,8 @@ pub(crate) fn read_label(
     };
     // The description, copied (never linked: a link would take the
     // reader's scope out of the temporary folder).
-    let description = labelkit_yolo::find_config(place).filter(|d| d.starts_with(root));
+    let description =
+        labelkit_yolo::find_config(place).filter(|d| look_around && d.starts_with(root));
     let mut format = Format::YoloUltralytics;
     let mut dataset_root = rel.parent().map(Path::to_path_buf).unwrap_or_default();
     if let Some(desc) = &description {
@@ -105,7 +109,7 @@ pub(crate) fn read_label(
         .images
         .first()
         .map(|i| dataset_root.join(&i.file_name));
-    if let (false, Some(guessed)) = (sized, guessed) {
+    if let (false, true, Some(guessed)) = (sized, look_around, guessed) {
         if let Some(found) = image_in_tree(root, &guessed) {
             let at = top.join(found.strip_prefix(root).unwrap_or(&found));
             make_dir(at.parent().unwrap_or(&top))?;

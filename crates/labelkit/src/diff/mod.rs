@@ -49,7 +49,6 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use labelkit_diagnostics::{Loaded, SourceFile, SourceMap};
-#[cfg(any())]
 pub use labelkit_diff::*;
 
 use crate::{Error, Format, ReadOptions};
@@ -342,7 +341,7 @@ fn read_revision(
         let bytes = git::blob(&repo, &commit, &rel)?.ok_or_else(|| SideError::NotInRevision {
             revision: name.clone(),
         })?;
-        let placed = in_place::read_label(&bytes, &in_tree, &repo.root, &options.read)?;
+        let placed = in_place::read_label(&bytes, &in_tree, &repo.root, true, &options.read)?;
         return Ok(placed_side(placed, name, &format!("{revision}:"), &rel));
     }
     let made = git::materialise(&repo, &commit, &rel, &name)?;
@@ -390,9 +389,11 @@ fn read_placed(
             error: e,
         })?;
         let start = existing_folder(&absolute);
-        let root = match git::Repo::discover(&start) {
-            Ok(repo) => repo.root,
-            Err(_) => start,
+        // Outside a repository (a temporary copy), nothing around the
+        // file is looked at.
+        let (root, in_repo) = match git::Repo::discover(&start) {
+            Ok(repo) => (repo.root, true),
+            Err(_) => (start, false),
         };
         let root = root.canonicalize().unwrap_or(root);
         let absolute = canonical_place(&absolute);
@@ -400,7 +401,7 @@ fn read_placed(
             .strip_prefix(&root)
             .map(|r| r.display().to_string())
             .unwrap_or_else(|_| place.display().to_string());
-        let placed = in_place::read_label(&bytes, &absolute, &root, &options.read)?;
+        let placed = in_place::read_label(&bytes, &absolute, &root, in_repo, &options.read)?;
         return Ok(placed_side(placed, name, "", &rel));
     }
     // A whole dataset: its bytes under the place's name.
@@ -518,7 +519,7 @@ fn read_bounded(file: &Path) -> Result<Vec<u8>, SideError> {
 
 /// The companion groups of a configuration (`[[schema.companions]]`), as
 /// [`DiffOptions::companions`] takes them.
-#[cfg(any())]
+#[cfg(feature = "rules")]
 #[must_use]
 pub fn companion_groups(config: &labelkit_rules::Config) -> Vec<CompanionGroup> {
     config
