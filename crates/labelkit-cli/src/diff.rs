@@ -64,8 +64,10 @@ pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
         Some(file) => {
             let mut guard = OutputGuard::default();
             for side in [&sides.old, &sides.new] {
-                if let Side::Path(p) = side {
-                    guard = guard.file(p);
+                match side {
+                    Side::Path(p) if p.is_dir() => guard = guard.tree(p),
+                    Side::Path(p) => guard = guard.file(p),
+                    _ => {}
                 }
             }
             guard.check(file)?;
@@ -221,7 +223,9 @@ fn git_external(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
             a.len()
         ),
     };
-    let old = git_side(old_file, path);
+    // A renamed file is read in its new place on both sides: the same
+    // image under its new name, whose old labels are compared with its new.
+    let old = git_side(old_file, new_path);
     let new = git_side(new_file, new_path);
     let (old_options, new_options) = side_options(args)?;
     let (old_read, new_read) = read_sides(&old, &new, &old_options, &new_options);
