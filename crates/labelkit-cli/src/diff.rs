@@ -8,6 +8,7 @@
 //! failure (`--git-external` and `--textconv` exit 0 unless they fail,
 //! since git stops at a driver's non-zero exit).
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -81,11 +82,9 @@ pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
                 diff.images.len()
             ));
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&text).context("writing the changes")?;
-            stdout.flush().context("writing the changes")?;
-        }
+        None => ui
+            .print(&String::from_utf8_lossy(&text))
+            .context("writing the changes")?,
     }
     Ok(u8::from(!diff.is_empty()))
 }
@@ -152,21 +151,24 @@ fn existing_ancestor(path: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// The read issues of a side (concise, on stderr) and its notes.
-fn report_reading(side: &ReadSide) {
-    if !side.loaded.issues.is_empty() {
-        let mut options = RenderOptions::default();
-        options.color = false;
-        eprint!(
-            "{}",
-            labelkit::render(
-                OutputFormat::Concise,
-                &side.loaded.issues,
-                &side.loaded.sources,
-                &options
-            )
-        );
+/// The read issues of a side, `path:line:col: CODE message` lines.
+fn issues_text(side: &ReadSide) -> String {
+    if side.loaded.issues.is_empty() {
+        return String::new();
     }
+    let mut options = RenderOptions::default();
+    options.color = false;
+    labelkit::render(
+        OutputFormat::Concise,
+        &side.loaded.issues,
+        &side.loaded.sources,
+        &options,
+    )
+}
+
+/// The read issues of a side (on stderr) and its notes.
+fn report_reading(side: &ReadSide) {
+    eprint!("{}", issues_text(side));
     for note in &side.notes {
         eprintln!(
             "labelkit: note: {}",
@@ -247,7 +249,7 @@ fn git_external(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
                 .is_none_or(|f| matches!(f, Format::YoloUltralytics | Format::YoloDarknet))
         });
     if diff.is_empty() {
-        text.push_str(&format!("{name}: no change in the labels\n"));
+        let _ = writeln!(text, "{name}: no change in the labels");
     }
     for image in &diff.images {
         let state = match (&image.old, &image.new) {
@@ -275,27 +277,11 @@ fn git_external(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
         text.push('\n');
     }
     for (which, side) in [("old", &old_read), ("new", &new_read)] {
-        if side.loaded.issues.is_empty() {
-            continue;
-        }
-        let mut options = RenderOptions::default();
-        options.color = false;
-        let rendered = labelkit::render(
-            OutputFormat::Concise,
-            &side.loaded.issues,
-            &side.loaded.sources,
-            &options,
-        );
-        for line in rendered.lines() {
-            text.push_str(&format!("  {which}: {line}\n"));
+        for line in issues_text(side).lines() {
+            let _ = writeln!(text, "  {which}: {line}");
         }
     }
-    let _ = ui;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .context("writing the changes")?;
-    stdout.flush().context("writing the changes")?;
+    ui.print(&text).context("writing the changes")?;
     Ok(0)
 }
 
@@ -355,11 +341,6 @@ fn textconv(ui: &Ui, args: &DiffArgs, file: &Path) -> anyhow::Result<u8> {
         text.push_str(&labelkit::diagnostics::terminal_safe(&line));
         text.push('\n');
     }
-    let _ = ui;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .context("writing the objects")?;
-    stdout.flush().context("writing the objects")?;
+    ui.print(&text).context("writing the objects")?;
     Ok(0)
 }
