@@ -345,6 +345,16 @@ fn a_symlink_in_a_revision_is_refused_not_read() {
     std::fs::remove_file(&label).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", &label).unwrap();
     git(root, &["add", "-A"]);
+    // A submodule entry too (a gitlink to a commit that is not here).
+    git(
+        root,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            "160000,0123456789abcdef0123456789abcdef01234567,data/vendor",
+        ],
+    );
     git(root, &["commit", "-q", "-m", "link"]);
     let o = labelkit(&["diff", "HEAD", "data"], root);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
@@ -352,12 +362,16 @@ fn a_symlink_in_a_revision_is_refused_not_read() {
     // refuses it (F011).
     let err = stderr(&o);
     let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(lines.len(), 3, "{err}");
     assert_eq!(
         lines[0],
         "labelkit: note: HEAD:data: left out `data/labels/train/a.txt`: a symbolic link (never followed)"
     );
-    assert!(lines[1].starts_with("data/labels/train/a.txt: F011 data/labels/train/a.txt resolves to /etc/passwd, outside the dataset folder data: not read"), "{err}");
+    assert_eq!(
+        lines[1],
+        "labelkit: note: HEAD:data: left out `data/vendor`: a submodule"
+    );
+    assert!(lines[2].starts_with("data/labels/train/a.txt: F011 data/labels/train/a.txt resolves to /etc/passwd, outside the dataset folder data: not read"), "{err}");
     assert!(!stdout(&o).contains("root"), "{}", stdout(&o));
     let o = labelkit(&["diff", "HEAD", "data/labels/train/a.txt"], root);
     assert_eq!(o.status.code(), Some(2));
@@ -366,4 +380,40 @@ fn a_symlink_in_a_revision_is_refused_not_read() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn companion_groups_come_from_the_configuration_found_above_the_new_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let rows_old = "0 0.500000 0.500000 0.400000 0.800000\n";
+    // The same body, and a `male` box on it.
+    let rows_new = "0 0.500000 0.500000 0.400000 0.800000\n2 0.500000 0.500000 0.400000 0.800000\n";
+    for (side, rows) in [("old", rows_old), ("new", rows_new)] {
+        let d = root.join(side);
+        std::fs::create_dir_all(d.join("images/train")).unwrap();
+        std::fs::create_dir_all(d.join("labels/train")).unwrap();
+        std::fs::write(
+            d.join("data.yaml"),
+            "train: images/train\nnames:\n  0: body\n  1: female\n  2: male\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("images/train/a.png"), png(100, 100)).unwrap();
+        std::fs::write(d.join("labels/train/a.txt"), rows).unwrap();
+    }
+    // Without a configuration, the `male` box is an object of its own.
+    let o = labelkit(&["diff", "old", "new"], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().next(),
+        Some("a: + male box at (30, 10) 40x80 px")
+    );
+    std::fs::write(
+        root.join("new/labelkit.toml"),
+        "[[schema.companions]]\nobject = \"body\"\none-of = [\"female\", \"male\"]\n",
+    )
+    .unwrap();
+    let o = labelkit(&["diff", "old", "new"], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().next(), Some("a: ~ body gained male"));
 }
