@@ -417,3 +417,50 @@ fn companion_groups_come_from_the_configuration_found_above_the_new_side() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stdout(&o).lines().next(), Some("a: ~ body gained male"));
 }
+
+#[test]
+fn git_diff_of_a_cvat_file_prints_a_line_per_changed_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let task = |head_x: u32, occluded: u8| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta><task><labels>
+    <label><name>person</name><type>rectangle</type></label>
+    <label><name>head</name><type>rectangle</type></label>
+  </labels></task></meta>
+  <image id="0" name="a.png" width="640" height="480">
+    <box label="person" occluded="{occluded}" source="manual" xtl="100.13" ytl="50.27" xbr="220.91" ybr="400.02" z_order="0"></box>
+  </image>
+  <image id="1" name="b.png" width="640" height="480">
+    <box label="head" occluded="0" source="manual" xtl="{head_x}" ytl="10" xbr="{}" ybr="20" z_order="0"></box>
+  </image>
+</annotations>
+"#,
+            head_x + 10
+        )
+    };
+    std::fs::write(root.join("task.xml"), task(10, 0)).unwrap();
+    std::fs::write(root.join(".gitattributes"), "*.xml diff=labelkit\n").unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "one"]);
+    std::fs::write(root.join("task.xml"), task(12, 1)).unwrap();
+    let o = git_with_driver(root, &["diff", "--", "task.xml"]);
+    assert_eq!(
+        stdout(&o),
+        "task.xml: a: ~ person occluded\ntask.xml: b: ~ head moved 2 px (+2, 0)\n"
+    );
+    let o = git_with_driver(root, &["diff", "--no-ext-diff", "--", "task.xml"]);
+    let out = stdout(&o);
+    assert!(
+        out.ends_with(
+            " a.png: person box at (100.13, 50.27) 120.78x349.75 px\n\
+             -b.png: head box at (10, 10) 10x10 px\n\
+             +b.png: head box at (12, 10) 10x10 px\n"
+        ),
+        "{out}"
+    );
+}
