@@ -1,1 +1,3 @@
 //! Integration tests of `labelkit-diff`.
+
+mod browser;
