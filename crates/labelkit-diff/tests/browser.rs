@@ -276,3 +276,98 @@ fn the_review_page_draws_every_changed_image_and_filters_in_chromium() {
     let size = image::load_from_memory(&png).unwrap();
     assert_eq!((size.width(), size.height()), (1280, 900));
 }
+
+/// A CVAT file of `n` images of 640x480 with one eye box each, moved
+/// right by `shift` px.
+fn many_images(n: usize, shift: u32) -> String {
+    use std::fmt::Write as _;
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations><version>1.1</version>\
+         <meta><task><labels><label><name>eye</name><attributes></attributes></label>\
+         </labels></task></meta>\n",
+    );
+    for i in 0..n {
+        let _ = writeln!(
+            xml,
+            "<image id=\"{i}\" name=\"img{i:05}.jpg\" width=\"640\" height=\"480\">\
+             <box label=\"eye\" occluded=\"0\" xtl=\"{x}\" ytl=\"40\" xbr=\"{r}\" ybr=\"60\" \
+             z_order=\"0\"></box></image>",
+            x = 100 + shift,
+            r = 140 + shift,
+        );
+    }
+    xml.push_str("</annotations>\n");
+    xml
+}
+
+#[test]
+fn a_review_page_of_ten_thousand_changed_images_opens_a_page_of_cards_at_a_time() {
+    let read = |xml: &str| {
+        labelkit::from_slice(
+            xml.as_bytes(),
+            Some(labelkit::Format::CvatImages),
+            &labelkit::ReadOptions::default(),
+        )
+        .unwrap()
+        .dataset
+    };
+    let old = read(&many_images(10_000, 0));
+    let new = read(&many_images(10_000, 5));
+    let changes = diff(&old, &new, &DiffOptions::new());
+    assert_eq!(changes.images.len(), 10_000);
+    let mut page = Vec::new();
+    write_html(
+        &changes,
+        &old,
+        &new,
+        &ImageLocator::new(),
+        &HtmlOptions::new(),
+        &mut page,
+    )
+    .unwrap();
+    // Linear in the changes: about 400 bytes an image here.
+    assert!(page.len() < 10_000 * 500, "{} bytes", page.len());
+    let Some(browser) = chromium() else {
+        assert!(
+            !require_chromium(),
+            "LABELKIT_REQUIRE_CHROMIUM=1 but no chromium on the PATH"
+        );
+        eprintln!("skipped the browser part: no chromium on the PATH");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let page_path = root.join("review.html");
+    std::fs::write(&page_path, &page).unwrap();
+    let url = file_url(&page_path);
+    let dom = run_chromium(
+        &browser,
+        &root.join("profile"),
+        &["--dump-dom"],
+        &format!("{url}#image=img09999"),
+    );
+    // All 10,000 match, the grid holds its first 200 cards plus the pages
+    // up to the selected last image (all 10,000 then), and the button for
+    // more is hidden at the end.
+    assert_eq!(attribute(&dom, "<body", "data-shown"), Some("10000"));
+    assert!(dom.contains("10000 of 10000 images shown"));
+    let shown = cards(&dom);
+    assert_eq!(shown.len(), 10_000);
+    assert!(dom.contains("<div class=\"card selected\" data-index=\"9999\" data-key=\"img09999\""));
+    let start = Instant::now();
+    let dom = run_chromium(&browser, &root.join("profile"), &["--dump-dom"], &url);
+    // A figure for the notes, not an assertion.
+    eprintln!(
+        "10,000 changed images: page {} bytes, opened and dumped by chromium in {:.1} s",
+        page.len(),
+        start.elapsed().as_secs_f64()
+    );
+    assert_eq!(attribute(&dom, "<body", "data-shown"), Some("10000"));
+    let shown = cards(&dom);
+    assert_eq!(shown.len(), labelkit_diff::html::PAGE);
+    assert_eq!(shown[0], ("img00000".to_owned(), 2));
+    assert!(
+        dom.contains(">Show 200 more of 9800</button>"),
+        "the rest on demand"
+    );
+}

@@ -898,36 +898,4 @@ mod tests {
             value
         );
     }
-
-    /// A CVAT file of `n` images of one box each, the box moved by
-    /// `shift` px.
-    pub(crate) fn many_images(n: usize, shift: u32) -> String {
-        let mut xml = String::from(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations><version>1.1</version>\
-             <meta><task><labels><label><name>eye</name><attributes></attributes></label>\
-             </labels></task></meta>\n",
-        );
-        for i in 0..n {
-            let _ = writeln!(
-                xml,
-                "<image id=\"{i}\" name=\"img{i:05}.jpg\" width=\"640\" height=\"480\">\
-                 <box label=\"eye\" occluded=\"0\" xtl=\"{x}\" ytl=\"40\" xbr=\"{r}\" ybr=\"60\" z_order=\"0\"></box></image>",
-                x = 100 + shift,
-                r = 140 + shift,
-            );
-        }
-        xml.push_str("</annotations>\n");
-        xml
-    }
-
-    #[test]
-    fn a_diff_of_ten_thousand_changed_images_makes_a_page_linear_in_them() {
-        let old = read(&many_images(10_000, 0));
-        let new = read(&many_images(10_000, 5));
-        let page = render(&old, &new, &ImageLocator::new(), &HtmlOptions::new());
-        let data = data(&page);
-        assert_eq!(data["images"].as_array().unwrap().len(), 10_000);
-        // About 300 bytes an image: 3 MB for the lot.
-        assert!(page.len() < 10_000 * 400, "{} bytes", page.len());
-    }
 }
