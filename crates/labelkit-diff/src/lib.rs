@@ -69,6 +69,7 @@ use std::collections::BTreeMap;
 use labelkit_model::{Dataset, GeometryKind, Visibility};
 
 mod facets;
+pub mod html;
 mod images;
 mod matching;
 mod render;
