@@ -464,3 +464,57 @@ fn git_diff_of_a_cvat_file_prints_a_line_per_changed_image() {
         "{out}"
     );
 }
+
+#[test]
+fn the_html_review_page_links_or_embeds_the_images() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(&dir.path().join("old"), OLD_A);
+    dataset(&dir.path().join("new"), NEW_A);
+    let o = labelkit(
+        &[
+            "diff",
+            "old",
+            "new",
+            "--output-format",
+            "html",
+            "-o",
+            "review/page.html",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: wrote review/page.html (1 changed images)\n"
+    );
+    let page = std::fs::read_to_string(dir.path().join("review/page.html")).unwrap();
+    // One changed image, linked from the page's folder.
+    assert_eq!(page.matches("\"key\":").count(), 1, "{page}");
+    assert!(page.contains("\"key\":\"a\""));
+    assert!(page.contains("\"src\":\"../new/images/train/a.png\""));
+    // --embed-images reads the image itself (this PNG has a header only:
+    // the page says it cannot be decoded, and draws a blank canvas).
+    let o = labelkit(
+        &[
+            "diff",
+            "old",
+            "new",
+            "--output-format",
+            "html",
+            "--embed-images",
+            "-o",
+            "page.html",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let page = std::fs::read_to_string(dir.path().join("page.html")).unwrap();
+    assert!(page.contains("\"src\":null"), "{page}");
+    assert!(
+        page.contains("\"note\":\"images/train/a.png: cannot be decoded"),
+        "{page}"
+    );
+    // --embed-images belongs to the page.
+    let o = labelkit(&["diff", "old", "new", "--embed-images"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+}
