@@ -213,7 +213,9 @@ pub struct ImageDiff {
     /// The key the image was matched by: its stem, or its path without
     /// extension where the stem is ambiguous, or `frame N` for a video.
     pub key: String,
-    /// The image in the old dataset; `None`: added.
+    /// The image in the old dataset; `None`: added. Both sides are `None`
+    /// for the frame of a track change where neither dataset lists an
+    /// image for that frame (a CVAT for video file lists none).
     pub old: Option<ImageSide>,
     /// The image in the new dataset; `None`: removed.
     pub new: Option<ImageSide>,

@@ -60,9 +60,8 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
     crate::tracks::diff_tracks(&mut ctx, &mut images, &mut summary, &mut notes);
     if ctx.capped > 0 {
         notes.push(format!(
-            "{} shapes overlap more than {} others: each was matched among the first {} found",
+            "{} shapes overlap more than {} others (or a pile of them exceeded the candidate budget): each was matched among the candidates found before the cap",
             ctx.capped,
-            crate::CANDIDATE_CAP,
             crate::CANDIDATE_CAP
         ));
     }
@@ -440,7 +439,7 @@ fn companion_sets<'a>(
     for &(i, r) in &objects {
         let widened = [r[0] - t, r[1] - t, r[2] + t, r[3] + t];
         let mut found = Vec::new();
-        let hit = grid.near(&widened, |k| {
+        let hit = grid.near(&widened, i, |k| {
             if coincides(group, &r, &rects[k]) {
                 found.push((objs[companions[k].0].label, companions[k].0));
             }
