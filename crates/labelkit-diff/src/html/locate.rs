@@ -309,6 +309,35 @@ mod tests {
         );
     }
 
+    #[test]
+    fn an_image_beyond_the_decoding_limits_is_refused_before_it_is_decoded() {
+        // A PNG header that claims 40,000 x 40,000 pixels (4.8 GB in RGB),
+        // its chunk's CRC right, and no pixels.
+        let dir = tempfile::tempdir().unwrap();
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend_from_slice(&40_000u32.to_be_bytes());
+        chunk.extend_from_slice(&40_000u32.to_be_bytes());
+        chunk.extend_from_slice(&[8, 2, 0, 0, 0]);
+        let crc = chunk.iter().fold(!0u32, |mut c, b| {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
+            }
+            c
+        });
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0d".to_vec();
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&(!crc).to_be_bytes());
+        let file = dir.path().join("huge.png");
+        std::fs::write(&file, png).unwrap();
+        let why = thumbnail_data_url(&file, 64).unwrap_err();
+        assert!(why.contains("limit"), "{why}");
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_symlink_out_of_the_root_is_not_followed() {

@@ -884,6 +884,67 @@ mod tests {
     }
 
     #[test]
+    fn unchanged_shapes_beyond_the_cap_are_counted_not_drawn() {
+        use std::fmt::Write as _;
+        // One image: the cap's worth of unchanged boxes and 3 more, and
+        // one box that moves.
+        let file = |moved: u32| {
+            let mut xml = String::from(
+                "<annotations><version>1.1</version><meta><task><labels>\
+                 <label><name>eye</name><attributes></attributes></label></labels></task></meta>\
+                 <image id=\"0\" name=\"a.jpg\" width=\"4000\" height=\"4000\">",
+            );
+            for i in 0..MAX_UNCHANGED_SHAPES + 3 {
+                let (x, y) = (i % 60 * 60, i / 60 * 40);
+                let _ = write!(
+                    xml,
+                    "<box label=\"eye\" occluded=\"0\" xtl=\"{x}\" ytl=\"{y}\" xbr=\"{}\" ybr=\"{}\"></box>",
+                    x + 20,
+                    y + 20
+                );
+            }
+            let _ = write!(
+                xml,
+                "<box label=\"eye\" occluded=\"0\" xtl=\"{moved}\" ytl=\"3900\" xbr=\"{}\" ybr=\"3950\"></box>\
+                 </image></annotations>",
+                moved + 50
+            );
+            read(&xml)
+        };
+        let page = render(
+            &file(0),
+            &file(5),
+            &ImageLocator::new(),
+            &HtmlOptions::new(),
+        );
+        let data = data(&page);
+        let a = image(&data, "a");
+        assert_eq!(sides(a), (1, 1, MAX_UNCHANGED_SHAPES));
+        assert_eq!(a["hidden"], 3);
+    }
+
+    #[test]
+    fn an_image_of_no_size_is_drawn_on_the_extent_of_its_shapes() {
+        assert_eq!(
+            canvas_size(
+                &ImageDiff {
+                    key: "a".into(),
+                    old: None,
+                    new: Some(ImageSide {
+                        index: 0,
+                        file_name: "a.jpg".into(),
+                        width: 0,
+                        height: 0
+                    }),
+                    changes: Vec::new(),
+                },
+                (0.61, 212.2)
+            ),
+            (1, 213)
+        );
+    }
+
+    #[test]
     fn json_in_html_escapes_what_could_end_the_script_element() {
         let mut out = Vec::new();
         let value = serde_json::json!({"a": "</script><!-- & -->"});

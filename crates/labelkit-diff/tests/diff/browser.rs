@@ -116,6 +116,30 @@ fn fixture(root: &Path) -> [(labelkit_model::Dataset, Vec<PathBuf>); 2] {
     ]
 }
 
+/// A page that loads `review.html` + HASH in a frame, presses KEYS (names
+/// of `KeyboardEvent.key`, space-separated) in it, and writes the selected
+/// card's key before and after each press into its body's `data-seen`, the
+/// frame's final hash into `data-hash`.
+const KEYS_HARNESS: &str = r#"<!DOCTYPE html><html><body>
+<iframe id="review" src="review.htmlHASH" width="1280" height="900"></iframe>
+<script>
+document.getElementById('review').addEventListener('load', function () {
+  var doc = this.contentDocument;
+  function selected() {
+    var card = doc.querySelector('#grid .card.selected');
+    return card ? card.getAttribute('data-key') : '';
+  }
+  var seen = [selected()];
+  'KEYS'.split(' ').forEach(function (key) {
+    doc.dispatchEvent(new KeyboardEvent('keydown', { key: key, bubbles: true }));
+    seen.push(selected());
+  });
+  document.body.setAttribute('data-seen', seen.join(','));
+  document.body.setAttribute('data-hash', this.contentWindow.location.hash);
+});
+</script></body></html>
+"#;
+
 /// The value of the first `name="..."` attribute after `from` in `dom`.
 fn attribute<'a>(dom: &'a str, from: &str, name: &str) -> Option<&'a str> {
     let at = dom.find(from)?;
@@ -254,6 +278,44 @@ fn the_review_page_draws_every_changed_image_and_filters_in_chromium() {
         "{viewer}"
     );
     assert!(!viewer.contains("<image"), "{viewer}");
+
+    // Keyboard navigation: a test page beside the review page (file
+    // pages count as one origin with --allow-file-access-from-files) loads
+    // it in a frame, sends key presses to it, and notes the selected card
+    // and the frame's hash after each; unfiltered, then filtered by label.
+    for (hash, keys, want) in [
+        (
+            "",
+            "j j k ArrowRight ArrowLeft ArrowDown ArrowUp",
+            "img1,img2,img4,img2,img4,img2,img4,img2",
+        ),
+        ("#label=eye", "j j j k", "img1,img4,img3,img3,img4"),
+    ] {
+        let harness = review.join("keys.html");
+        std::fs::write(
+            &harness,
+            KEYS_HARNESS.replace("HASH", hash).replace("KEYS", keys),
+        )
+        .unwrap();
+        let dom = run_chromium(
+            &browser,
+            &profile,
+            &["--dump-dom", "--allow-file-access-from-files"],
+            &file_url(&harness),
+        );
+        assert_eq!(
+            attribute(&dom, "<body", "data-seen"),
+            Some(want),
+            "{hash} {keys}"
+        );
+        let last = want.rsplit(',').next().unwrap();
+        assert!(
+            attribute(&dom, "<body", "data-hash")
+                .unwrap()
+                .ends_with(&format!("image={last}")),
+            "{dom}"
+        );
+    }
 
     // The screenshot, kept under target/ for CI.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
