@@ -79,6 +79,7 @@ use std::collections::BTreeMap;
 use labelkit_model::{Dataset, GeometryKind, Visibility};
 
 mod facets;
+pub mod html;
 mod images;
 mod matching;
 mod render;
@@ -87,7 +88,9 @@ mod tolerance;
 mod tracks;
 
 pub use matching::CANDIDATE_CAP;
-pub use render::{to_json, write_concise, write_json, JSON_VERSION};
+pub use render::{
+    change_words, object_words, to_json, write_concise, write_json, Units, JSON_VERSION,
+};
 pub use run::diff;
 
 /// How two datasets are compared (see the [crate documentation](crate)).
