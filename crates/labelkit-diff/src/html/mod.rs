@@ -24,7 +24,7 @@
 //! drawn as a blank canvas of its size, under its shapes.
 //!
 //! Size: the grid builds [`PAGE`]-card pages as the reader asks for more,
-//! and a thumbnail draws at most a few hundred unchanged shapes, so a diff
+//! and a thumbnail draws at most [`THUMB_UNCHANGED_SHAPES`] unchanged shapes, so a diff
 //! of 10,000 changed images opens as quickly as one of a few hundred; the
 //! data itself is linear in the changes, plus at most
 //! [`MAX_UNCHANGED_SHAPES`] unchanged shapes per image (the rest are
@@ -52,8 +52,11 @@ use crate::{
 const PAGE_CSS: &str = include_str!("page.css");
 /// The page's script.
 const PAGE_JS: &str = include_str!("page.js");
-/// Cards the page's grid builds at a time (the script's `PAGE`).
+/// Cards the page's grid builds at a time; a button adds as many more.
 pub const PAGE: usize = 200;
+/// The most unchanged shapes a thumbnail draws (the large view draws all
+/// the page holds).
+pub const THUMB_UNCHANGED_SHAPES: usize = 300;
 /// The most unchanged shapes the page holds for one image; the rest are
 /// counted and the page says how many it left out.
 pub const MAX_UNCHANGED_SHAPES: usize = 5_000;
@@ -221,10 +224,13 @@ pub fn write_html(
             "labels": labels,
             "kinds": kinds,
             "kindCounts": counts,
+            "page": PAGE,
+            "thumbUnchanged": THUMB_UNCHANGED_SHAPES,
         });
         let head = serde_json::to_string(&head).map_err(io::Error::other)?;
         // The object is left open for the images.
-        json.write_all(head.trim_end_matches('}').as_bytes())?;
+        let open = head.strip_suffix('}').unwrap_or(&head);
+        json.write_all(open.as_bytes())?;
         json.write_all(b",\"images\":[")?;
         let mut first = true;
         for chunk in diff.images.chunks(THUMB_CHUNK) {

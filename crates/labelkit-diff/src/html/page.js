@@ -4,13 +4,13 @@
 (function () {
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
+  var data = JSON.parse(document.getElementById('labelkit-diff-data').textContent);
   // Cards added to the grid at a time: a diff of many thousand images
-  // builds a few hundred cards, and more as the reader scrolls to the end.
-  var PAGE = 200;
+  // builds a few hundred cards, and more when asked.
+  var PAGE = data.page;
   // Unchanged shapes drawn on a thumbnail: an image with very many shapes
   // stays quick to show; the large view draws them all.
-  var THUMB_SAME = 300;
-  var data = JSON.parse(document.getElementById('labelkit-diff-data').textContent);
+  var THUMB_SAME = data.thumbUnchanged;
   var images = data.images;
   var state = { label: '', kind: '', selected: -1, shown: [], built: 0 };
 
