@@ -24,6 +24,7 @@
 //! drawn as a blank canvas of its size, under its shapes.
 //!
 //! Size: the grid builds [`PAGE`]-card pages as the reader asks for more,
+//! a thumbnail's picture loads when its card nears the screen,
 //! and a thumbnail draws at most [`THUMB_UNCHANGED_SHAPES`] unchanged shapes, so a diff
 //! of 10,000 changed images opens as quickly as one of a few hundred; the
 //! data itself is linear in the changes, plus at most

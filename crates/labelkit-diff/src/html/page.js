@@ -14,6 +14,17 @@
   var images = data.images;
   var state = { label: '', kind: '', selected: -1, shown: [], built: 0 };
 
+  // Thumbnails load their picture when their card comes near the screen:
+  // a grid of hundreds of cards decodes only the pictures looked at.
+  var lazy = typeof IntersectionObserver === 'function' ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) { return; }
+      e.target.setAttribute('href', e.target.getAttribute('data-href'));
+      e.target.removeAttribute('data-href');
+      lazy.unobserve(e.target);
+    });
+  }, { rootMargin: '600px' }) : null;
+
   function node(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -92,7 +103,14 @@
     var svg = svgNode('svg', { viewBox: '0 0 ' + img.w + ' ' + img.h, 'class': 'canvas', preserveAspectRatio: 'xMidYMid meet' });
     svg.appendChild(svgNode('rect', { x: 0, y: 0, width: img.w, height: img.h, 'class': 'blank' }));
     if (img.src) {
-      svg.appendChild(svgNode('image', { href: img.src, x: 0, y: 0, width: img.w, height: img.h, preserveAspectRatio: 'none' }));
+      var picture = svgNode('image', { x: 0, y: 0, width: img.w, height: img.h, preserveAspectRatio: 'none' });
+      if (thumb && lazy) {
+        picture.setAttribute('data-href', img.src);
+        lazy.observe(picture);
+      } else {
+        picture.setAttribute('href', img.src);
+      }
+      svg.appendChild(picture);
     }
     var g = svgNode('g', {});
     var radius = Math.max(img.w, img.h) / (thumb ? 80 : 160);
