@@ -28,8 +28,11 @@
 //!   image, so an image of 100,000 shapes is matched in about linear time;
 //!   each shape examines at most [`CANDIDATE_CAP`] candidates, and a note
 //!   says where that cap was reached.
-//! - **Tracks** of a video per label, by the mean IoU of their shapes on the
-//!   frames both have.
+//! - **Tracks** of a video per label and shape kind (then across labels),
+//!   by the mean IoU of their shapes on the frames both have.
+//!
+//! Images are compared in parallel (rayon); the result does not depend on
+//! it.
 //!
 //! Greedy rather than optimal assignment: optimal (Hungarian) matching is
 //! cubic per label and image, and on annotation data, where one object

@@ -109,7 +109,7 @@ pub(crate) fn diff_tracks(
     }
     let old_frames: Vec<Frames<'_>> = old.tracks.iter().map(visible).collect();
     let new_frames: Vec<Frames<'_>> = new.tracks.iter().map(visible).collect();
-    let scored = scores(&old_frames, &new_frames, &mut ctx.capped);
+    let scored = scores(&old_frames, &new_frames, &mut ctx.counts.capped);
     let min_iou = ctx.opts.min_iou();
     let label =
         |labels: &[String], t: &Track| labels.get(t.label.index()).cloned().unwrap_or_default();
@@ -154,7 +154,7 @@ pub(crate) fn diff_tracks(
                 let facets =
                     track_facets(ctx, &old_frames[o], &new_frames[n], &old.tracks[o], track);
                 if facets.is_empty() {
-                    ctx.unchanged += 1;
+                    ctx.counts.unchanged += 1;
                 } else {
                     let oside = track_side(ctx, old, &ctx.old_labels, o, &old_frames[o]);
                     changes.push((
@@ -319,7 +319,7 @@ fn track_facets(
             );
         }
         if approximated {
-            ctx.approximated += 1;
+            ctx.counts.approximated += 1;
         }
         for facet in facets {
             let slot = match facet {
