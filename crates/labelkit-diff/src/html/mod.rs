@@ -379,8 +379,12 @@ fn picture(
         let Some(file) = roots.find(name) else {
             continue;
         };
-        if opts.embed_images {
-            match locate::thumbnail_data_url(&file, opts.thumb_size) {
+        if opts.embed_images && !file.inside {
+            why = Some(format!(
+                "{name}: a link to a file outside the dataset's image folders: not embedded"
+            ));
+        } else if opts.embed_images {
+            match locate::thumbnail_data_url(&file.path, opts.thumb_size) {
                 Ok(url) => return (Some(url), None),
                 Err(e) => why = Some(format!("{name}: cannot be decoded: {e}")),
             }
@@ -388,7 +392,7 @@ fn picture(
             why = Some(format!(
                 "{name}: read from a git revision: embed images to see it"
             ));
-        } else if let Some(url) = located.relative_url(&file) {
+        } else if let Some(url) = located.relative_url(&file.path) {
             return (Some(url), None);
         } else {
             why = Some(format!("{name}: no relative path from the page's folder"));
@@ -839,6 +843,34 @@ mod tests {
             "img3.png: read from a git revision: embed images to see it"
         );
         assert_eq!(image(&data, "img1")["src"], "../new/images/img1.png");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_image_linked_out_of_the_dataset_is_linked_by_its_name_never_embedded() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = images_on_disk(dir.path(), false);
+        let store = dir.path().join("store.png");
+        image::RgbImage::from_pixel(200, 150, image::Rgb([0, 0, 0]))
+            .save(&store)
+            .unwrap();
+        for side in ["old", "new"] {
+            let file = dir.path().join(side).join("images/img1.png");
+            std::fs::remove_file(&file).unwrap();
+            std::os::unix::fs::symlink(&store, &file).unwrap();
+        }
+        let linked = data(&fixture_page(&images, &HtmlOptions::new()));
+        assert_eq!(image(&linked, "img1")["src"], "../new/images/img1.png");
+        let embedded = data(&fixture_page(
+            &images,
+            &HtmlOptions::new().embed_images(true),
+        ));
+        let img1 = image(&embedded, "img1");
+        assert!(img1["src"].is_null());
+        assert_eq!(
+            img1["note"],
+            "img1.png: a link to a file outside the dataset's image folders: not embedded"
+        );
     }
 
     /// Standard base64 decoded (test oracle for the embedded thumbnails).
