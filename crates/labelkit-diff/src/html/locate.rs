@@ -127,10 +127,23 @@ pub(crate) struct ResolvedSide {
     pub(crate) transient: bool,
 }
 
+/// An image file found below a root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// Its path as the dataset names it, below the (canonical) root: what
+    /// the page links (the browser follows a symlink; labelkit reads
+    /// nothing).
+    pub(crate) path: PathBuf,
+    /// Whether it lies, symlinks followed, inside its root: only then is
+    /// it read (to embed it).
+    pub(crate) inside: bool,
+}
+
 impl ResolvedSide {
     /// The file an image name stands for: the first root where it is a
-    /// file, followed symlinks and all, inside that root.
-    pub(crate) fn find(&self, file_name: &str) -> Option<PathBuf> {
+    /// file. A name that is absolute or climbs out with `..` is not looked
+    /// up.
+    pub(crate) fn find(&self, file_name: &str) -> Option<Found> {
         let name = Path::new(file_name);
         let relative = name.components().any(|c| matches!(c, Component::Normal(_)))
             && name
@@ -140,8 +153,12 @@ impl ResolvedSide {
             return None;
         }
         self.roots.iter().find_map(|root| {
-            let real = std::fs::canonicalize(root.join(name)).ok()?;
-            (real.starts_with(root) && real.is_file()).then_some(real)
+            let path = root.join(name);
+            let real = std::fs::canonicalize(&path).ok()?;
+            real.is_file().then(|| Found {
+                inside: real.starts_with(root),
+                path: path.components().collect(),
+            })
         })
     }
 }
@@ -164,7 +181,8 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// The relative URL from folder `from` to file `to`, both canonical.
+/// The relative URL from folder `from` (canonical) to file `to` (below a
+/// canonical folder, without `.` or `..`).
 pub(crate) fn relative_url(from: &Path, to: &Path) -> Option<String> {
     let from: Vec<Component<'_>> = from.components().collect();
     let to: Vec<Component<'_>> = to.components().collect();
@@ -298,8 +316,10 @@ mod tests {
         std::fs::write(dir.path().join("secret.jpg"), b"x").unwrap();
         std::fs::write(root.join("in.jpg"), b"x").unwrap();
         let resolved = ImageLocator::new().old_roots(vec![root.clone()]).resolve();
+        let found = resolved.old.find("./in.jpg").unwrap();
+        assert!(found.inside);
+        assert_eq!(found.path, root.canonicalize().unwrap().join("in.jpg"));
         assert!(resolved.old.find("in.jpg").is_some());
-        assert!(resolved.old.find("./in.jpg").is_some());
         assert!(resolved.old.find("../secret.jpg").is_none());
         let absolute = dir.path().join("secret.jpg");
         assert!(resolved.old.find(absolute.to_str().unwrap()).is_none());
@@ -340,13 +360,15 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_symlink_out_of_the_root_is_not_followed() {
+    fn a_symlink_out_of_the_root_is_linked_by_its_name_not_read() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("images");
         std::fs::create_dir(&root).unwrap();
         std::fs::write(dir.path().join("secret.jpg"), b"x").unwrap();
         std::os::unix::fs::symlink(dir.path().join("secret.jpg"), root.join("link.jpg")).unwrap();
         let resolved = ImageLocator::new().new_roots(vec![root]).resolve();
-        assert!(resolved.new.find("link.jpg").is_none());
+        let found = resolved.new.find("link.jpg").unwrap();
+        assert!(!found.inside);
+        assert!(found.path.ends_with("images/link.jpg"));
     }
 }

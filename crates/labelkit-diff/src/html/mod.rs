@@ -24,7 +24,8 @@
 //! drawn as a blank canvas of its size, under its shapes.
 //!
 //! Size: the grid builds [`PAGE`]-card pages as the reader asks for more,
-//! and a thumbnail draws at most a few hundred unchanged shapes, so a diff
+//! a thumbnail's picture loads when its card nears the screen,
+//! and a thumbnail draws at most [`THUMB_UNCHANGED_SHAPES`] unchanged shapes, so a diff
 //! of 10,000 changed images opens as quickly as one of a few hundred; the
 //! data itself is linear in the changes, plus at most
 //! [`MAX_UNCHANGED_SHAPES`] unchanged shapes per image (the rest are
@@ -52,8 +53,11 @@ use crate::{
 const PAGE_CSS: &str = include_str!("page.css");
 /// The page's script.
 const PAGE_JS: &str = include_str!("page.js");
-/// Cards the page's grid builds at a time (the script's `PAGE`).
+/// Cards the page's grid builds at a time; a button adds as many more.
 pub const PAGE: usize = 200;
+/// The most unchanged shapes a thumbnail draws (the large view draws all
+/// the page holds).
+pub const THUMB_UNCHANGED_SHAPES: usize = 300;
 /// The most unchanged shapes the page holds for one image; the rest are
 /// counted and the page says how many it left out.
 pub const MAX_UNCHANGED_SHAPES: usize = 5_000;
@@ -221,10 +225,13 @@ pub fn write_html(
             "labels": labels,
             "kinds": kinds,
             "kindCounts": counts,
+            "page": PAGE,
+            "thumbUnchanged": THUMB_UNCHANGED_SHAPES,
         });
         let head = serde_json::to_string(&head).map_err(io::Error::other)?;
         // The object is left open for the images.
-        json.write_all(head.trim_end_matches('}').as_bytes())?;
+        let open = head.strip_suffix('}').unwrap_or(&head);
+        json.write_all(open.as_bytes())?;
         json.write_all(b",\"images\":[")?;
         let mut first = true;
         for chunk in diff.images.chunks(THUMB_CHUNK) {
@@ -372,8 +379,12 @@ fn picture(
         let Some(file) = roots.find(name) else {
             continue;
         };
-        if opts.embed_images {
-            match locate::thumbnail_data_url(&file, opts.thumb_size) {
+        if opts.embed_images && !file.inside {
+            why = Some(format!(
+                "{name}: a link to a file outside the dataset's image folders: not embedded"
+            ));
+        } else if opts.embed_images {
+            match locate::thumbnail_data_url(&file.path, opts.thumb_size) {
                 Ok(url) => return (Some(url), None),
                 Err(e) => why = Some(format!("{name}: cannot be decoded: {e}")),
             }
@@ -381,7 +392,7 @@ fn picture(
             why = Some(format!(
                 "{name}: read from a git revision: embed images to see it"
             ));
-        } else if let Some(url) = located.relative_url(&file) {
+        } else if let Some(url) = located.relative_url(&file.path) {
             return (Some(url), None);
         } else {
             why = Some(format!("{name}: no relative path from the page's folder"));
@@ -832,6 +843,34 @@ mod tests {
             "img3.png: read from a git revision: embed images to see it"
         );
         assert_eq!(image(&data, "img1")["src"], "../new/images/img1.png");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_image_linked_out_of_the_dataset_is_linked_by_its_name_never_embedded() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = images_on_disk(dir.path(), false);
+        let store = dir.path().join("store.png");
+        image::RgbImage::from_pixel(200, 150, image::Rgb([0, 0, 0]))
+            .save(&store)
+            .unwrap();
+        for side in ["old", "new"] {
+            let file = dir.path().join(side).join("images/img1.png");
+            std::fs::remove_file(&file).unwrap();
+            std::os::unix::fs::symlink(&store, &file).unwrap();
+        }
+        let linked = data(&fixture_page(&images, &HtmlOptions::new()));
+        assert_eq!(image(&linked, "img1")["src"], "../new/images/img1.png");
+        let embedded = data(&fixture_page(
+            &images,
+            &HtmlOptions::new().embed_images(true),
+        ));
+        let img1 = image(&embedded, "img1");
+        assert!(img1["src"].is_null());
+        assert_eq!(
+            img1["note"],
+            "img1.png: a link to a file outside the dataset's image folders: not embedded"
+        );
     }
 
     /// Standard base64 decoded (test oracle for the embedded thumbnails).

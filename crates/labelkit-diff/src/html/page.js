@@ -4,15 +4,26 @@
 (function () {
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
+  var data = JSON.parse(document.getElementById('labelkit-diff-data').textContent);
   // Cards added to the grid at a time: a diff of many thousand images
-  // builds a few hundred cards, and more as the reader scrolls to the end.
-  var PAGE = 200;
+  // builds a few hundred cards, and more when asked.
+  var PAGE = data.page;
   // Unchanged shapes drawn on a thumbnail: an image with very many shapes
   // stays quick to show; the large view draws them all.
-  var THUMB_SAME = 300;
-  var data = JSON.parse(document.getElementById('labelkit-diff-data').textContent);
+  var THUMB_SAME = data.thumbUnchanged;
   var images = data.images;
   var state = { label: '', kind: '', selected: -1, shown: [], built: 0 };
+
+  // Thumbnails load their picture when their card comes near the screen:
+  // a grid of hundreds of cards decodes only the pictures looked at.
+  var lazy = typeof IntersectionObserver === 'function' ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) { return; }
+      e.target.setAttribute('href', e.target.getAttribute('data-href'));
+      e.target.removeAttribute('data-href');
+      lazy.unobserve(e.target);
+    });
+  }, { rootMargin: '600px' }) : null;
 
   function node(tag, cls, text) {
     var e = document.createElement(tag);
@@ -92,7 +103,14 @@
     var svg = svgNode('svg', { viewBox: '0 0 ' + img.w + ' ' + img.h, 'class': 'canvas', preserveAspectRatio: 'xMidYMid meet' });
     svg.appendChild(svgNode('rect', { x: 0, y: 0, width: img.w, height: img.h, 'class': 'blank' }));
     if (img.src) {
-      svg.appendChild(svgNode('image', { href: img.src, x: 0, y: 0, width: img.w, height: img.h, preserveAspectRatio: 'none' }));
+      var picture = svgNode('image', { x: 0, y: 0, width: img.w, height: img.h, preserveAspectRatio: 'none' });
+      if (thumb && lazy) {
+        picture.setAttribute('data-href', img.src);
+        lazy.observe(picture);
+      } else {
+        picture.setAttribute('href', img.src);
+      }
+      svg.appendChild(picture);
     }
     var g = svgNode('g', {});
     var radius = Math.max(img.w, img.h) / (thumb ? 80 : 160);
