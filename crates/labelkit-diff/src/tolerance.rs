@@ -40,11 +40,33 @@ fn rounding(dataset: &Dataset, image: Option<&Image>) -> f64 {
     }
 }
 
+/// The grid a side's coordinates lie on: its format, its YOLO decimals
+/// and its image's size. Two sides on one grid hold their values in the
+/// same units, so any difference between them is a whole number of units.
+fn grid<'d>(
+    dataset: &'d Dataset,
+    image: Option<&Image>,
+) -> (Option<&'d str>, Option<u32>, (u32, u32)) {
+    let decimals = dataset
+        .info
+        .kept
+        .get::<YoloInfo>()
+        .and_then(|y| y.fixed_decimals);
+    let size = image.map_or((0, 0), |i| (i.width, i.height));
+    (dataset.info.source_format.as_deref(), decimals, size)
+}
+
 /// The largest difference, in px, of a coordinate, centre or size between
-/// the old and new image that is no change: [`Tolerance::Px`] as given;
-/// for [`Tolerance::Auto`] twice the sum of the two sides' rounding (a
-/// size or centre derived from two rounded values, as YOLO's `x - w/2`,
-/// carries up to twice the error of one).
+/// the old and new image that is no change: [`Tolerance::Px`] as given.
+/// For [`Tolerance::Auto`]:
+/// - two sides on different grids (a CVAT task against its YOLO export):
+///   twice the sum of the two sides' rounding (a size or centre derived
+///   from two rounded values, as YOLO's `x - w/2`, carries up to twice the
+///   error of one);
+/// - two sides on one grid (two versions of one YOLO tree): a quarter of
+///   one unit, so that a step of one unit, or the half unit a centre moves
+///   when one edge does, is a change however coarse the unit (a YOLO file
+///   written with one decimal moves in steps of a tenth of the image).
 pub(crate) fn threshold(
     setting: Tolerance,
     old: (&Dataset, Option<&Image>),
@@ -53,7 +75,14 @@ pub(crate) fn threshold(
     match setting {
         Tolerance::Px(t) if t.is_finite() && t >= 0.0 => t,
         Tolerance::Px(_) => 0.0,
-        Tolerance::Auto => 2.0 * (rounding(old.0, old.1) + rounding(new.0, new.1)),
+        Tolerance::Auto => {
+            let (a, b) = (rounding(old.0, old.1), rounding(new.0, new.1));
+            if grid(old.0, old.1) == grid(new.0, new.1) {
+                (0.5 * a).max(FLOAT_NOISE)
+            } else {
+                2.0 * (a + b)
+            }
+        }
     }
 }
 
@@ -78,5 +107,35 @@ mod tests {
         d.info.source_format = Some("coco".into());
         assert_eq!(rounding(&d, Some(&image)), FLOAT_NOISE);
         assert_eq!(threshold(Tolerance::Px(0.25), (&d, None), (&d, None)), 0.25);
+    }
+
+    #[test]
+    fn two_sides_on_one_coarse_grid_see_a_one_unit_step() {
+        // One decimal on a 100 px image: a unit is 10 px, a centre moves in
+        // steps of 5 px. Two versions of such a file must show a 5 px move.
+        let mut coarse = Dataset::new();
+        coarse.info.source_format = Some("yolo".into());
+        coarse.info.kept.get_or_default::<YoloInfo>().fixed_decimals = Some(1);
+        let image = Image {
+            width: 100,
+            height: 100,
+            ..Image::default()
+        };
+        let same = threshold(
+            Tolerance::Auto,
+            (&coarse, Some(&image)),
+            (&coarse, Some(&image)),
+        );
+        assert!((same - 2.5).abs() < 1e-9, "{same}");
+        assert!(5.0 > same);
+        // Against a CVAT side the coarse rounding is no change.
+        let mut cvat = Dataset::new();
+        cvat.info.source_format = Some("cvat-images".into());
+        let across = threshold(
+            Tolerance::Auto,
+            (&coarse, Some(&image)),
+            (&cvat, Some(&image)),
+        );
+        assert!((across - 2.0 * (5.0 + 0.005)).abs() < 1e-9, "{across}");
     }
 }
