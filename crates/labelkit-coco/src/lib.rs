@@ -240,10 +240,22 @@ pub enum Error {
 
 /// Reads a COCO file.
 ///
+/// A regular file is read as a stream, in pieces of whole elements of
+/// about 4 MiB, so its bytes are never held whole; only a file the stream
+/// reader does not follow to its end (not JSON, Python's `NaN`, ...) is
+/// read whole, for its error or its patch.
+///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] if it is not
 /// JSON or its top level is not COCO's shape.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    let io = |error| Error::Io(IoError::new(path, error));
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().is_ok_and(|m| m.is_file()) {
+        if let Some(loaded) = read::stream(path, file, options, read::PIECE).map_err(io)? {
+            return Ok(loaded);
+        }
+    }
     let bytes = IoError::read(path)?;
     read_bytes(path, &bytes, options)
 }
