@@ -520,16 +520,15 @@ fn string_end(text: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// Whether a byte is a bracket or a quote, the bytes [`value`] stops at.
-const STRUCTURAL: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b'"' as usize] = true;
-    table[b'[' as usize] = true;
-    table[b']' as usize] = true;
-    table[b'{' as usize] = true;
-    table[b'}' as usize] = true;
-    table
-};
+/// The position in `text` of its first bracket or quote, the bytes
+/// [`value`] and the search for repeated keys stop at inside a list:
+/// `memchr` for the list's brackets and quotes, then for braces before
+/// them.
+fn next_structural(text: &[u8]) -> Option<usize> {
+    let list = memchr::memchr3(b'[', b']', b'"', text);
+    let before = list.map_or(text, |p| text.get(..p).unwrap_or_default());
+    memchr::memchr2(b'{', b'}', before).or(list)
+}
 
 /// Whether a byte ends a scalar value.
 const DELIMITER: [bool; 256] = {
@@ -556,12 +555,7 @@ fn value(text: &[u8], start: usize, eof: bool) -> Result<Range, Stop> {
         b'[' | b'{' => {
             let mut depth = 0usize;
             loop {
-                let p = text
-                    .get(i..)
-                    .ok_or(short)?
-                    .iter()
-                    .position(|&b| STRUCTURAL[usize::from(b)])
-                    .ok_or(short)?;
+                let p = next_structural(text.get(i..).ok_or(short)?).ok_or(short)?;
                 i += p;
                 match text.get(i).ok_or(short)? {
                     b'"' => {
@@ -731,7 +725,18 @@ fn scan_keys<'t>(
     found: &mut Vec<DuplicateKey>,
 ) {
     let mut i = 0;
-    while let Some(&b) = text.get(i) {
+    loop {
+        // Inside a list only brackets and quotes matter (numbers and
+        // commas are most of a COCO file).
+        if !matches!(stack.last(), Some(Frame::Object(_))) {
+            match next_structural(text.get(i..).unwrap_or_default()) {
+                Some(p) => i += p,
+                None => break,
+            }
+        }
+        let Some(&b) = text.get(i) else {
+            break;
+        };
         match b {
             b'{' => stack.push(Frame::Object(Object {
                 from: keys.len(),

@@ -123,86 +123,123 @@ pub(crate) const PIECE: usize = 4 << 20;
 /// to be read whole. `Err`: reading the input failed.
 pub(crate) fn stream(
     path: &Path,
-    mut input: impl Read,
+    mut input: impl Read + Send,
     options: &ReadOptions,
     piece: usize,
 ) -> std::io::Result<Option<Loaded>> {
     let piece = piece.max(1);
     let mut reader = Reader::new(None, options, false, true);
-    let mut scanner = json::Scanner::default();
+    let mut scan = Scan::default();
     // The input from offset `base` on, scanned up to offset `at`.
     let mut buf: Vec<u8> = Vec::new();
+    let mut spare: Vec<u8> = Vec::new();
     let mut base = 0usize;
     let mut at = 0usize;
-    let mut eof = false;
-    // The whole elements in `buf`, by list, in file order.
-    let mut batch = Batch::default();
-    let mut key: Option<String> = None;
-    let mut extras: Vec<(String, String)> = Vec::new();
-    let mut top_keys: IdMap<String, usize> = IdMap::default();
+    let mut eof = read_more(&mut input, &mut buf, piece)?;
+    let Ok(mut ended) = scan.run(&buf, base, &mut at, eof) else {
+        return Ok(None);
+    };
+    // The whole elements scanned are read while the next piece is read
+    // and scanned: the rest of this piece, then more input.
     loop {
-        match scanner.next(&buf, base, &mut at, eof) {
-            Ok(Found::Key {
-                key: k,
-                range,
-                list,
-            }) => {
-                match top_keys.entry(k.to_string()) {
-                    std::collections::hash_map::Entry::Occupied(first) => {
-                        reader.duplicates.push(json::DuplicateKey {
-                            range,
-                            key: k.to_string(),
-                            first: *first.get(),
-                        });
-                    }
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(range.0);
-                    }
-                }
-                key = list.is_none().then(|| k.into_owned());
+        reader.results = scan.scanner.results;
+        let batch = std::mem::take(&mut scan.batch);
+        if ended {
+            if !reader.batch(&buf, base, &batch) {
+                return Ok(None);
             }
-            Ok(Found::Element(list, range)) => batch.push(list, range),
-            Ok(Found::Value(range)) => {
-                let Some(text) = buf.get(range.0 - base..range.1 - base) else {
-                    return Ok(None);
-                };
-                let Ok(raw) = serde_json::from_slice::<&RawValue>(text) else {
-                    return Ok(None);
-                };
-                let Some(key) = key.take() else {
-                    return Ok(None);
-                };
-                extras.push((key, raw.get().to_owned()));
-                let found = json::duplicate_keys_in(&buf, base, [range]);
-                reader.duplicates.extend(found);
-            }
-            Ok(Found::End) => break,
-            Err(Stop::Bad) => return Ok(None),
-            Err(Stop::More) => {
-                // The whole elements read so far, then the bytes scanned
-                // are dropped and more are read.
-                reader.results = scanner.results;
-                if !reader.batch(&buf, base, &batch) {
-                    return Ok(None);
+            break;
+        }
+        let mut next = std::mem::take(&mut spare);
+        next.clear();
+        next.extend_from_slice(buf.get(at - base..).unwrap_or_default());
+        let next_base = at;
+        let (read, scanned) = rayon::join(
+            || reader.batch(&buf, base, &batch),
+            || -> std::io::Result<Result<bool, ()>> {
+                eof = read_more(&mut input, &mut next, piece)?;
+                Ok(scan.run(&next, next_base, &mut at, eof))
+            },
+        );
+        let (true, Ok(more)) = (read, scanned?) else {
+            return Ok(None);
+        };
+        ended = more;
+        spare = std::mem::replace(&mut buf, next);
+        base = next_base;
+    }
+    drop((buf, spare));
+    reader.duplicates.append(&mut scan.duplicates);
+    reader.dataset.info.kept = crate::model::dataset_kept(scan.extras);
+    Ok(Some(reader.finish(path, None)))
+}
+
+/// Appends a piece of `input` to `buf` (or as much as `buf` holds, if
+/// more: the element being read is at least that long); whether the input
+/// ended.
+fn read_more(input: &mut impl Read, buf: &mut Vec<u8>, piece: usize) -> std::io::Result<bool> {
+    let want = piece.max(buf.len());
+    buf.reserve(want);
+    let got = input.take(want as u64).read_to_end(buf)?;
+    Ok(got < want)
+}
+
+/// What the stream reader's scanner found: the elements of the current
+/// piece, and what is kept of the rest of the document.
+#[derive(Debug, Default)]
+struct Scan {
+    scanner: json::Scanner,
+    batch: Batch,
+    /// The last key that opens no list.
+    key: Option<String>,
+    /// The other top-level keys and their values, in file order.
+    extras: Vec<(String, String)>,
+    /// The top-level keys and where they first are.
+    keys: IdMap<String, usize>,
+    /// Repeated keys of the top level and of the other keys' values.
+    duplicates: Vec<json::DuplicateKey>,
+}
+
+impl Scan {
+    /// Scans `text` (the input from offset `base` on, `eof`: to its end)
+    /// from offset `*at` to its end: whether the document ended; `Err`
+    /// when the scanner does not follow it.
+    fn run(&mut self, text: &[u8], base: usize, at: &mut usize, eof: bool) -> Result<bool, ()> {
+        loop {
+            match self.scanner.next(text, base, at, eof) {
+                Ok(Found::Key { key, range, list }) => {
+                    match self.keys.entry(key.to_string()) {
+                        std::collections::hash_map::Entry::Occupied(first) => {
+                            self.duplicates.push(json::DuplicateKey {
+                                range,
+                                key: key.to_string(),
+                                first: *first.get(),
+                            });
+                        }
+                        std::collections::hash_map::Entry::Vacant(slot) => {
+                            slot.insert(range.0);
+                        }
+                    }
+                    self.key = list.is_none().then(|| key.into_owned());
                 }
-                batch.clear();
-                buf.drain(..at - base);
-                base = at;
-                // A piece, or as much again as the element being read.
-                let want = piece.max(buf.len());
-                buf.reserve(want);
-                let got = (&mut input).take(want as u64).read_to_end(&mut buf)?;
-                eof = got < want;
+                Ok(Found::Element(list, range)) => self.batch.push(list, range),
+                Ok(Found::Value(range)) => {
+                    let value = text
+                        .get(range.0 - base..range.1 - base)
+                        .and_then(|v| serde_json::from_slice::<&RawValue>(v).ok());
+                    let (Some(value), Some(key)) = (value, self.key.take()) else {
+                        return Err(());
+                    };
+                    self.extras.push((key, value.get().to_owned()));
+                    let found = json::duplicate_keys_in(text, base, [range]);
+                    self.duplicates.extend(found);
+                }
+                Ok(Found::End) => return Ok(true),
+                Err(Stop::More) => return Ok(false),
+                Err(Stop::Bad) => return Err(()),
             }
         }
     }
-    reader.results = scanner.results;
-    if !reader.batch(&buf, base, &batch) {
-        return Ok(None);
-    }
-    drop(buf);
-    reader.dataset.info.kept = crate::model::dataset_kept(extras);
-    Ok(Some(reader.finish(path, None)))
 }
 
 /// Whole elements found by the scanner: their ranges, and the runs of
