@@ -258,11 +258,6 @@ impl Batch {
             _ => self.runs.push((list, self.ranges.len())),
         }
     }
-
-    fn clear(&mut self) {
-        self.ranges.clear();
-        self.runs.clear();
-    }
 }
 
 /// Text holding the input from offset `origin` on: the whole input, or the
