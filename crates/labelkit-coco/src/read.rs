@@ -1,18 +1,21 @@
-//! The reader: two passes over the bytes.
+//! The reader: two passes over the bytes, on the whole input ([`read`]) or
+//! on a stream of pieces ([`stream`]).
 //!
-//! 1. [`json::scan_structure`] records the byte range of every image,
+//! 1. A [`json::Scanner`] records the byte range of every image,
 //!    annotation and category by their brackets, and the raw text of the
-//!    other top-level keys; meanwhile [`json::duplicate_keys`] looks for
-//!    repeated keys. It allocates nothing per element but the range. When
-//!    it cannot follow the file, or an element turns out not to be JSON,
-//!    [`json::scan`] (serde_json over the whole document) takes its place
-//!    and refuses the file with its position, or patches Python's `NaN`.
-//! 2. Categories, then images, then annotations are parsed from their ranges
-//!    (so their order in the file does not matter), borrowing strings from
-//!    the input, and converted to the model as they come. Annotations are
-//!    parsed, checked and converted in parallel chunks (rayon), then settled
-//!    in file order (ids, references, issues), so the result is the same
-//!    whatever the number of threads.
+//!    other top-level keys; [`json::duplicate_keys`] looks for repeated
+//!    keys. It allocates nothing per element but the range. When it cannot
+//!    follow the file, or an element turns out not to be JSON, [`json::scan`]
+//!    (serde_json over the whole document) takes its place and refuses the
+//!    file with its position, or patches Python's `NaN`.
+//! 2. The elements are parsed from their ranges, borrowing strings from the
+//!    input (the whole of it, or the piece being read), and converted to the
+//!    model as they come. Annotations are parsed, checked and converted in
+//!    parallel chunks (rayon), then taken in file order (ids, shapes,
+//!    spans). What depends on another list (images, categories, labels,
+//!    keypoint schemas) is resolved at the end ([`Reader::resolve`]), so the
+//!    result is the same whatever the order of the lists, the size of the
+//!    pieces and the number of threads.
 
 use std::io::Read;
 use std::path::Path;
