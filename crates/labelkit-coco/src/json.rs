@@ -237,178 +237,354 @@ pub(crate) fn scan(text: &[u8]) -> Result<Layout<'_>, serde_json::Error> {
 
 /// The first pass without a parser: finds the spans of the elements by
 /// their brackets, as [`scan`] records them, at the cost of a look at each
-/// byte. It checks the structure around the elements (the top-level object
-/// or list, keys, colons, commas) and parses the values of the other
-/// top-level keys, but not the elements: the reader parses each element
-/// anyway, and [`crate::read`] goes back to [`scan`] when one of them is
-/// not JSON, so that the file is then refused (or patched) exactly as
-/// [`scan`] refuses it. `None` for anything this does not follow, which
-/// [`scan`] then judges.
+/// byte (a [`Scanner`] over the whole text). It checks the structure around
+/// the elements (the top-level object or list, keys, colons, commas) and
+/// parses the values of the other top-level keys, but not the elements: the
+/// reader parses each element anyway, and [`crate::read`] goes back to
+/// [`scan`] when one of them is not JSON, so that the file is then refused
+/// (or patched) exactly as [`scan`] refuses it. `None` for anything this
+/// does not follow, which [`scan`] then judges.
 pub(crate) fn scan_structure(text: &[u8]) -> Option<Layout<'_>> {
     let mut layout = Layout::default();
-    let (_, skipped) = skip_bom(text);
-    let mut at = Cursor { text, i: skipped };
-    match at.skip_space()? {
-        b'[' => {
-            layout.results = true;
-            at.i += 1;
-            at.elements(&mut layout.annotations)?;
+    let mut scanner = Scanner::default();
+    let mut at = 0;
+    let mut key = None;
+    loop {
+        match scanner.next(text, 0, &mut at, true).ok()? {
+            Found::Key { key: k, list, .. } => key = list.is_none().then_some(k),
+            Found::Element(list, range) => layout.list_mut(list).push(range),
+            Found::Value((start, end)) => {
+                let raw: &RawValue = serde_json::from_slice(text.get(start..end)?).ok()?;
+                layout.extras.push((key.take()?, raw));
+            }
+            Found::End => break,
         }
-        b'{' => {
-            at.i += 1;
-            if at.skip_space()? == b'}' {
-                at.i += 1;
-            } else {
-                loop {
-                    if at.skip_space()? != b'"' {
-                        return None;
+    }
+    layout.results = scanner.results;
+    Some(layout)
+}
+
+impl Layout<'_> {
+    fn list_mut(&mut self, list: List) -> &mut Vec<Range> {
+        match list {
+            List::Images => &mut self.images,
+            List::Annotations => &mut self.annotations,
+            List::Categories => &mut self.categories,
+        }
+    }
+}
+
+/// The list an element belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    Images,
+    Annotations,
+    Categories,
+}
+
+/// Why the [`Scanner`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The text ends before what comes next is whole: more is needed.
+    More,
+    /// The scanner does not follow the text (left to [`scan`]).
+    Bad,
+}
+
+/// What the [`Scanner`] found next.
+#[derive(Debug)]
+pub(crate) enum Found<'t> {
+    /// A key of the top-level object (`range`: its quotes included) and the
+    /// list it opens, if it is `images`, `annotations` or `categories`.
+    Key {
+        key: Cow<'t, str>,
+        range: Range,
+        list: Option<List>,
+    },
+    /// An element of a list (not parsed).
+    Element(List, Range),
+    /// The value of the last key, which opens no list (not parsed).
+    Value(Range),
+    /// The end of the document.
+    End,
+}
+
+/// Where the [`Scanner`] is in the document.
+#[derive(Debug, Clone, Copy, Default)]
+enum State {
+    #[default]
+    Start,
+    /// Before a key of the top-level object (`first`: or its `}`).
+    Key {
+        first: bool,
+    },
+    /// Before the value of a key that opens no list.
+    Value,
+    /// Before an element of a list (`first`: or its `]`).
+    Items {
+        list: List,
+        first: bool,
+    },
+    /// After an element: a `,` or the list's `]`.
+    AfterItem(List),
+    /// After a member of the top-level object: a `,` or its `}`.
+    AfterMember,
+    /// After the document: white space only.
+    Trailing,
+    Ended,
+}
+
+/// Follows the structure of a COCO document step by step over text that may
+/// come in pieces: each call to [`Scanner::next`] finds the next key,
+/// element or value in the text it is given, or says that the text ends
+/// before it ([`Stop::More`]), to be called again with more text.
+#[derive(Debug, Default)]
+pub(crate) struct Scanner {
+    state: State,
+    /// A results file: a bare list of annotations.
+    pub(crate) results: bool,
+}
+
+impl Scanner {
+    /// The next thing from offset `*at` of the input, of which `text` holds
+    /// the bytes from offset `base` on (`eof`: to the end of the input).
+    /// `*at` moves past what is returned; ranges are offsets of the input.
+    /// On [`Stop::More`] the scanner stays where it was; [`Stop::Bad`]
+    /// ends the scan.
+    pub(crate) fn next<'t>(
+        &mut self,
+        text: &'t [u8],
+        base: usize,
+        at: &mut usize,
+        eof: bool,
+    ) -> Result<Found<'t>, Stop> {
+        let short = if eof { Stop::Bad } else { Stop::More };
+        let mut i = at.checked_sub(base).ok_or(Stop::Bad)?;
+        loop {
+            let b = match (self.state, space(text, &mut i)) {
+                (State::Ended, _) => return Ok(Found::End),
+                (State::Trailing, None) if eof => {
+                    self.state = State::Ended;
+                    return Ok(Found::End);
+                }
+                (State::Trailing, None) => {
+                    *at = base + i;
+                    return Err(Stop::More);
+                }
+                (State::Trailing, Some(_)) => return Err(Stop::Bad),
+                (_, None) => return Err(short),
+                (_, Some(b)) => b,
+            };
+            match self.state {
+                State::Start => {
+                    // A byte-order mark, whole, at the start of the input.
+                    if base == 0 && i == 0 && text.len() < BOM.len() && !eof {
+                        return Err(Stop::More);
                     }
-                    let start = at.i;
-                    let end = at.string_end()?;
-                    let raw = text.get(start..end)?;
-                    let key: Str<'_> = if raw.contains(&b'\\') {
-                        serde_json::from_slice(raw).ok()?
-                    } else {
-                        Str(Cow::Borrowed(
-                            std::str::from_utf8(raw.get(1..raw.len() - 1)?).ok()?,
-                        ))
+                    if base == 0 && i == 0 && text.starts_with(BOM) {
+                        i = BOM.len();
+                        continue;
+                    }
+                    self.state = match b {
+                        b'[' => {
+                            self.results = true;
+                            State::Items {
+                                list: List::Annotations,
+                                first: true,
+                            }
+                        }
+                        b'{' => State::Key { first: true },
+                        _ => return Err(Stop::Bad),
                     };
-                    at.i = end;
-                    if at.skip_space()? != b':' {
-                        return None;
+                    i += 1;
+                }
+                State::Key { first } => {
+                    if b == b'}' && first {
+                        self.state = State::Trailing;
+                        i += 1;
+                        *at = base + i;
+                        continue;
                     }
-                    at.i += 1;
-                    let list = match key.0.as_ref() {
-                        "images" => Some(&mut layout.images),
-                        "annotations" => Some(&mut layout.annotations),
-                        "categories" => Some(&mut layout.categories),
+                    if b != b'"' {
+                        return Err(Stop::Bad);
+                    }
+                    let start = i;
+                    let end = string_end(text, i).ok_or(short)?;
+                    let raw = text.get(start..end).ok_or(Stop::Bad)?;
+                    let key: Cow<'t, str> = if raw.contains(&b'\\') {
+                        serde_json::from_slice::<Str<'t>>(raw)
+                            .map_err(|_| Stop::Bad)?
+                            .0
+                    } else {
+                        let inner = raw.get(1..raw.len() - 1).ok_or(Stop::Bad)?;
+                        Cow::Borrowed(std::str::from_utf8(inner).map_err(|_| Stop::Bad)?)
+                    };
+                    let mut j = end;
+                    if space(text, &mut j).ok_or(short)? != b':' {
+                        return Err(Stop::Bad);
+                    }
+                    j += 1;
+                    let list = match key.as_ref() {
+                        "images" => Some(List::Images),
+                        "annotations" => Some(List::Annotations),
+                        "categories" => Some(List::Categories),
                         _ => None,
                     };
                     if let Some(list) = list {
-                        if at.skip_space()? != b'[' {
-                            return None;
+                        if space(text, &mut j).ok_or(short)? != b'[' {
+                            return Err(Stop::Bad);
                         }
-                        at.i += 1;
-                        at.elements(list)?;
+                        j += 1;
+                        self.state = State::Items { list, first: true };
                     } else {
-                        let (start, end) = at.value()?;
-                        let raw: &RawValue = serde_json::from_slice(text.get(start..end)?).ok()?;
-                        layout.extras.push((key.0, raw));
+                        self.state = State::Value;
                     }
-                    match at.skip_space()? {
-                        b',' => at.i += 1,
-                        b'}' => {
-                            at.i += 1;
-                            break;
-                        }
-                        _ => return None,
-                    }
+                    *at = base + j;
+                    return Ok(Found::Key {
+                        key,
+                        range: (base + start, base + end),
+                        list,
+                    });
                 }
+                State::Value => {
+                    let (start, end) = value(text, i, eof)?;
+                    self.state = State::AfterMember;
+                    *at = base + end;
+                    return Ok(Found::Value((base + start, base + end)));
+                }
+                State::Items { list, first } => {
+                    if b == b']' && first {
+                        self.state = self.after_list();
+                        i += 1;
+                        *at = base + i;
+                        continue;
+                    }
+                    let (start, end) = value(text, i, eof)?;
+                    self.state = State::AfterItem(list);
+                    *at = base + end;
+                    return Ok(Found::Element(list, (base + start, base + end)));
+                }
+                State::AfterItem(list) => {
+                    self.state = match b {
+                        b',' => State::Items { list, first: false },
+                        b']' => self.after_list(),
+                        _ => return Err(Stop::Bad),
+                    };
+                    i += 1;
+                }
+                State::AfterMember => {
+                    self.state = match b {
+                        b',' => State::Key { first: false },
+                        b'}' => State::Trailing,
+                        _ => return Err(Stop::Bad),
+                    };
+                    i += 1;
+                }
+                State::Trailing | State::Ended => return Err(Stop::Bad),
             }
+            *at = base + i;
         }
-        _ => return None,
     }
-    // Nothing but white space after the value.
-    match at.skip_space() {
-        None => Some(layout),
-        Some(_) => None,
+
+    fn after_list(&self) -> State {
+        if self.results {
+            State::Trailing
+        } else {
+            State::AfterMember
+        }
     }
 }
 
-/// A position in the text of [`scan_structure`].
-struct Cursor<'t> {
-    text: &'t [u8],
-    i: usize,
+/// Steps over JSON white space; the byte there, `None` at the end.
+fn space(text: &[u8], i: &mut usize) -> Option<u8> {
+    while let Some(&b) = text.get(*i) {
+        if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            return Some(b);
+        }
+        *i += 1;
+    }
+    None
 }
 
-impl Cursor<'_> {
-    /// Steps over JSON white space; the byte there, `None` at the end.
-    fn skip_space(&mut self) -> Option<u8> {
-        while let Some(&b) = self.text.get(self.i) {
-            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-                return Some(b);
-            }
-            self.i += 1;
-        }
-        None
-    }
-
-    /// The end (after the closing quote) of the string starting here.
-    fn string_end(&self) -> Option<usize> {
-        let mut i = self.i + 1;
-        loop {
-            let p = memchr::memchr2(b'"', b'\\', self.text.get(i..)?)?;
-            if self.text.get(i + p) == Some(&b'\\') {
-                i += p + 2;
-            } else {
-                return Some(i + p + 1);
-            }
+/// The end (after the closing quote) of the string whose opening quote is
+/// at `i`; `None` when the text ends before it.
+fn string_end(text: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        let p = memchr::memchr2(b'"', b'\\', text.get(i..)?)?;
+        if text.get(i + p) == Some(&b'\\') {
+            i += p + 2;
+        } else {
+            return Some(i + p + 1);
         }
     }
+}
 
-    /// The range of the value starting here (after white space): a string,
-    /// a list or object to its matching bracket, else a scalar up to the
-    /// next delimiter. Its content is left to serde_json.
-    fn value(&mut self) -> Option<Range> {
-        let first = self.skip_space()?;
-        let start = self.i;
-        match first {
-            b'"' => self.i = self.string_end()?,
-            b'[' | b'{' => {
-                let mut depth = 0usize;
-                loop {
-                    let p = self
-                        .text
-                        .get(self.i..)?
-                        .iter()
-                        .position(|b| matches!(b, b'"' | b'[' | b']' | b'{' | b'}'))?;
-                    self.i += p;
-                    match self.text.get(self.i)? {
-                        b'"' => {
-                            self.i = self.string_end()?;
-                            continue;
-                        }
-                        b'[' | b'{' => depth += 1,
-                        _ => depth = depth.checked_sub(1)?,
+/// The position in `text` of its first bracket or quote, the bytes
+/// [`value`] and the search for repeated keys stop at inside a list:
+/// `memchr` for the list's brackets and quotes, then for braces before
+/// them.
+fn next_structural(text: &[u8]) -> Option<usize> {
+    let list = memchr::memchr3(b'[', b']', b'"', text);
+    let before = list.map_or(text, |p| text.get(..p).unwrap_or_default());
+    memchr::memchr2(b'{', b'}', before).or(list)
+}
+
+/// Whether a byte ends a scalar value.
+const DELIMITER: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b',' as usize] = true;
+    table[b']' as usize] = true;
+    table[b'}' as usize] = true;
+    table[b' ' as usize] = true;
+    table[b'\n' as usize] = true;
+    table[b'\r' as usize] = true;
+    table[b'\t' as usize] = true;
+    table
+};
+
+/// The range of the value starting at `i` (not white space): a string, a
+/// list or object to its matching bracket, else a scalar up to the next
+/// delimiter. Its content is left to serde_json. [`Stop::More`] when the
+/// text ends first (and `eof` is not set).
+fn value(text: &[u8], start: usize, eof: bool) -> Result<Range, Stop> {
+    let short = if eof { Stop::Bad } else { Stop::More };
+    let mut i = start;
+    match text.get(i).ok_or(short)? {
+        b'"' => i = string_end(text, i).ok_or(short)?,
+        b'[' | b'{' => {
+            let mut depth = 0usize;
+            loop {
+                let p = next_structural(text.get(i..).ok_or(short)?).ok_or(short)?;
+                i += p;
+                match text.get(i).ok_or(short)? {
+                    b'"' => {
+                        i = string_end(text, i).ok_or(short)?;
+                        continue;
                     }
-                    self.i += 1;
-                    if depth == 0 {
-                        break;
-                    }
+                    b'[' | b'{' => depth += 1,
+                    _ => depth = depth.checked_sub(1).ok_or(Stop::Bad)?,
                 }
-            }
-            _ => {
-                let p =
-                    self.text.get(self.i..)?.iter().position(|b| {
-                        matches!(b, b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
-                    })?;
-                if p == 0 {
-                    return None;
+                i += 1;
+                if depth == 0 {
+                    break;
                 }
-                self.i += p;
             }
         }
-        Some((start, self.i))
-    }
-
-    /// The elements of a list whose `[` is behind, to its `]`.
-    fn elements(&mut self, out: &mut Vec<Range>) -> Option<()> {
-        if self.skip_space()? == b']' {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            out.push(self.value()?);
-            match self.skip_space()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+        _ => {
+            let p = text
+                .get(i..)
+                .ok_or(short)?
+                .iter()
+                .position(|&b| DELIMITER[usize::from(b)])
+                .ok_or(short)?;
+            if p == 0 {
+                return Err(Stop::Bad);
             }
+            i += p;
         }
     }
+    Ok((start, i))
 }
 
 /// A copy of the input with Python's bare `NaN`, `Infinity` and `-Infinity`
@@ -494,25 +670,73 @@ pub(crate) struct DuplicateKey {
 /// have escapes), searched linearly while an object has few keys and
 /// through a hash map once it has many, so that the time stays linear.
 pub(crate) fn duplicate_keys(text: &[u8]) -> Vec<DuplicateKey> {
-    /// Keys an object holds before its keys go into a map.
-    const LINEAR: usize = 16;
-    struct Object<'t> {
-        /// Where the object's keys start in `keys`.
-        from: usize,
-        expect_key: bool,
-        /// The object's keys, once it has more than `LINEAR`.
-        map: Option<rustc_hash::FxHashMap<std::borrow::Cow<'t, [u8]>, usize>>,
-    }
-    enum Frame<'t> {
-        Object(Object<'t>),
-        Array,
-    }
-    // (unescaped key, start of its first occurrence), of the open objects.
-    let mut keys: Vec<(std::borrow::Cow<'_, [u8]>, usize)> = Vec::new();
+    duplicate_keys_in(text, 0, [(0, text.len())])
+}
+
+/// [`duplicate_keys`] of the values at `ranges` (offsets of the input, of
+/// which `text` holds the bytes from offset `base` on), in order; the
+/// ranges of what is found are offsets of the input.
+pub(crate) fn duplicate_keys_in(
+    text: &[u8],
+    base: usize,
+    ranges: impl IntoIterator<Item = Range>,
+) -> Vec<DuplicateKey> {
+    let mut keys: OpenKeys<'_> = Vec::new();
     let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut found = Vec::new();
+    let all = text;
+    for (from, to) in ranges {
+        let Some(text) = all.get(from.saturating_sub(base)..to.saturating_sub(base)) else {
+            continue;
+        };
+        keys.clear();
+        stack.clear();
+        scan_keys(text, from, &mut keys, &mut stack, &mut found);
+    }
+    found
+}
+
+/// The keys of the open objects: (unescaped key, offset of its first
+/// occurrence).
+type OpenKeys<'t> = Vec<(std::borrow::Cow<'t, [u8]>, usize)>;
+
+/// Keys an object holds before its keys go into a map.
+const LINEAR: usize = 16;
+
+struct Object<'t> {
+    /// Where the object's keys start in the open keys.
+    from: usize,
+    expect_key: bool,
+    /// The object's keys, once it has more than `LINEAR`.
+    map: Option<rustc_hash::FxHashMap<std::borrow::Cow<'t, [u8]>, usize>>,
+}
+
+enum Frame<'t> {
+    Object(Object<'t>),
+    Array,
+}
+
+/// The repeated keys of `text`, found at offset `offset` of the input.
+fn scan_keys<'t>(
+    text: &'t [u8],
+    offset: usize,
+    keys: &mut OpenKeys<'t>,
+    stack: &mut Vec<Frame<'t>>,
+    found: &mut Vec<DuplicateKey>,
+) {
     let mut i = 0;
-    while let Some(&b) = text.get(i) {
+    loop {
+        // Inside a list only brackets and quotes matter (numbers and
+        // commas are most of a COCO file).
+        if !matches!(stack.last(), Some(Frame::Object(_))) {
+            match next_structural(text.get(i..).unwrap_or_default()) {
+                Some(p) => i += p,
+                None => break,
+            }
+        }
+        let Some(&b) = text.get(i) else {
+            break;
+        };
         match b {
             b'{' => stack.push(Frame::Object(Object {
                 from: keys.len(),
@@ -577,11 +801,12 @@ pub(crate) fn duplicate_keys(text: &[u8]) -> Vec<DuplicateKey> {
                         };
                         match first {
                             Some(first) => found.push(DuplicateKey {
-                                range: (start, end),
+                                range: (offset + start, offset + end),
                                 key: String::from_utf8_lossy(&key).into_owned(),
                                 first,
                             }),
                             None => {
+                                let start = offset + start;
                                 if let Some(map) = &mut o.map {
                                     map.insert(key, start);
                                 } else if keys.len() - o.from >= LINEAR {
@@ -601,7 +826,6 @@ pub(crate) fn duplicate_keys(text: &[u8]) -> Vec<DuplicateKey> {
         }
         i += 1;
     }
-    found
 }
 
 /// The byte offset, inside `text`, of a serde_json error's line and column,

@@ -67,9 +67,20 @@
 //! settled in file order), so that every element is parsed once. A file
 //! whose elements are not all JSON is read again after serde_json's full
 //! pass, which refuses it at its line and column (or patches Python's
-//! `NaN`). The order of the top-level keys then does not matter
-//! (categories may come last), and no more than one element is ever held
-//! as a parse tree.
+//! `NaN`). No more than one element is ever held as a parse tree.
+//!
+//! [`read_path`] runs both passes on a stream: a regular file is read in
+//! pieces of about 4 MiB of whole elements, each scanned, parsed and
+//! dropped (the next piece is read and scanned while one is parsed), so the
+//! file is never held whole. What depends on another list (an annotation's
+//! image and category, its label, the keypoint count of the category's
+//! schema, an implied `num_keypoints: 0`) is resolved once the file has
+//! been read, from 16 bytes per annotation and its shapes; so the order of
+//! the top-level keys does not matter (categories may come last) and the
+//! result (ids, references, issues in their order, spans) is the one of
+//! [`read_bytes`]. A file the stream does not follow to its end is read
+//! whole by [`read_bytes`], which gives its error with file, line and
+//! column.
 //!
 //! # Mapping of a COCO annotation to model shapes
 //!
@@ -240,10 +251,22 @@ pub enum Error {
 
 /// Reads a COCO file.
 ///
+/// A regular file is read as a stream, in pieces of whole elements of
+/// about 4 MiB, so its bytes are never held whole; only a file the stream
+/// reader does not follow to its end (not JSON, Python's `NaN`, ...) is
+/// read whole, for its error or its patch.
+///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read, [`Error::Parse`] if it is not
 /// JSON or its top level is not COCO's shape.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Loaded, Error> {
+    let io = |error| Error::Io(IoError::new(path, error));
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().is_ok_and(|m| m.is_file()) {
+        if let Some(loaded) = read::stream(path, file, options, read::PIECE).map_err(io)? {
+            return Ok(loaded);
+        }
+    }
     let bytes = IoError::read(path)?;
     read_bytes(path, &bytes, options)
 }

@@ -118,13 +118,19 @@ pub(crate) fn stated_box(size: [f64; 2], geometry: &BoxGeom) -> Option<CocoBox> 
 /// gives it to every annotation there (pycocotools' keypoint evaluation
 /// reads it of every category), so it is no field of the object's own.
 pub(crate) fn drop_implied_num_keypoints(ann: &mut CocoAnnotation<'_>, keypoint_file: bool) {
+    if keypoint_file && states_implied_num_keypoints(ann) {
+        ann.num_keypoints = None;
+    }
+}
+
+/// Whether an annotation states `num_keypoints: 0` without `keypoints`,
+/// which [`drop_implied_num_keypoints`] drops in a keypoint file.
+pub(crate) fn states_implied_num_keypoints(ann: &CocoAnnotation<'_>) -> bool {
     let zero = ann
         .num_keypoints
         .as_ref()
         .is_some_and(|n| n.trim().parse::<u64>().ok() == Some(0));
-    if keypoint_file && zero && ann.keypoints.is_none() {
-        ann.num_keypoints = None;
-    }
+    zero && ann.keypoints.is_none()
 }
 
 /// What a conversion noticed, for the reader to report.

@@ -1,32 +1,37 @@
-//! The reader: two passes over the bytes.
+//! The reader: two passes over the bytes, on the whole input ([`read`]) or
+//! on a stream of pieces ([`stream`]).
 //!
-//! 1. [`json::scan_structure`] records the byte range of every image,
+//! 1. A [`json::Scanner`] records the byte range of every image,
 //!    annotation and category by their brackets, and the raw text of the
-//!    other top-level keys; meanwhile [`json::duplicate_keys`] looks for
-//!    repeated keys. It allocates nothing per element but the range. When
-//!    it cannot follow the file, or an element turns out not to be JSON,
-//!    [`json::scan`] (serde_json over the whole document) takes its place
-//!    and refuses the file with its position, or patches Python's `NaN`.
-//! 2. Categories, then images, then annotations are parsed from their ranges
-//!    (so their order in the file does not matter), borrowing strings from
-//!    the input, and converted to the model as they come. Annotations are
-//!    parsed, checked and converted in parallel chunks (rayon), then settled
-//!    in file order (ids, references, issues), so the result is the same
-//!    whatever the number of threads.
+//!    other top-level keys; [`json::duplicate_keys`] looks for repeated
+//!    keys. It allocates nothing per element but the range. When it cannot
+//!    follow the file, or an element turns out not to be JSON, [`json::scan`]
+//!    (serde_json over the whole document) takes its place and refuses the
+//!    file with its position, or patches Python's `NaN`.
+//! 2. The elements are parsed from their ranges, borrowing strings from the
+//!    input (the whole of it, or the piece being read), and converted to the
+//!    model as they come. Annotations are parsed, checked and converted in
+//!    parallel chunks (rayon), then taken in file order (ids, shapes,
+//!    spans). What depends on another list (images, categories, labels,
+//!    keypoint schemas) is resolved at the end ([`Reader::resolve`]), so the
+//!    result is the same whatever the order of the lists, the size of the
+//!    pieces and the number of threads.
 
+use std::io::Read;
 use std::path::Path;
 
 use labelkit_diagnostics::{
     ByteSpan, Diagnostic, FileId, Loaded, ParseError, ReadIssue, SourceFile, SourceMap, SourceSpan,
     SpanTable,
 };
-use labelkit_model::{Annotation, Dataset, Image, ImageId, Label, LabelId};
+use labelkit_model::{Annotation, Dataset, Image, ImageId, Kept, Label, LabelId};
 use rayon::prelude::*;
+use serde_json::value::RawValue;
 
 use crate::elements::{CocoAnnotation, CocoCategory, CocoImage, Segmentation};
-use crate::json::{self, Num, Patched, Range};
+use crate::json::{self, Found, List, Num, Patched, Range, Stop};
 use crate::model::{convert, label_from, AnnotationSink, Noticed};
-use crate::{Error, IdMap, IdSet, ReadOptions};
+use crate::{CocoAnnotationFields, Error, IdMap, IdSet, ReadOptions, StatedNumber};
 
 fn parse_error(
     path: &Path,
@@ -67,6 +72,7 @@ fn subset_of_file_name(path: &Path) -> Option<String> {
     (plain && subset != "default").then(|| subset.to_owned())
 }
 
+/// Reads a COCO document held whole in `bytes`.
 pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, Error> {
     // The structure is found by the brackets while the repeated keys are
     // searched for on the other thread; the elements are parsed once, by
@@ -78,8 +84,10 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
         || json::duplicate_keys(bytes),
     );
     if let Some(layout) = layout {
-        if let Some(reader) = Reader::read(bytes, None, &layout, duplicates, options, true) {
-            return Ok(reader.finish(path, bytes));
+        let mut reader = Reader::new(None, options, layout.results, true);
+        reader.duplicates = duplicates;
+        if reader.layout(bytes, &layout) {
+            return Ok(reader.finish(path, Some(bytes)));
         }
     }
     let first = json::scan(bytes);
@@ -97,76 +105,302 @@ pub(crate) fn read(path: &Path, bytes: &[u8], options: &ReadOptions) -> Result<L
         }
         (Err(e), None) => return Err(parse_error(path, bytes, None, &e)),
     };
-    let duplicates = json::duplicate_keys(text);
-    let reader = Reader::read(text, patched.as_ref(), &layout, duplicates, options, false);
+    let mut reader = Reader::new(patched.as_ref(), options, layout.results, false);
+    reader.duplicates = json::duplicate_keys(text);
     // Not strict: every element is read, as JSON or as an issue.
-    Ok(reader
-        .unwrap_or_else(|| unreachable!("a lenient read always ends"))
-        .finish(path, bytes))
+    let read = reader.layout(text, &layout);
+    debug_assert!(read, "a lenient read always ends");
+    Ok(reader.finish(path, Some(bytes)))
 }
 
-impl<'t, 'o> Reader<'t, 'o> {
-    /// Reads the elements of `layout` from `text`. `strict`: `None` when
-    /// an element is not JSON (serde_json's first pass did not check it).
-    fn read(
-        text: &'t [u8],
-        patched: Option<&'t Patched>,
-        layout: &json::Layout<'t>,
-        duplicates: Vec<json::DuplicateKey>,
+/// The bytes read from the file at a time, and so about the size of the
+/// pieces of whole elements the stream reader parses at once.
+pub(crate) const PIECE: usize = 4 << 20;
+
+/// Reads a COCO file as a stream: pieces of whole elements, about `piece`
+/// bytes each, are read, parsed, converted and dropped, so that the input
+/// is never held whole. A file the stream reader does not follow to its end
+/// (one it cannot scan, with an element that is not JSON, with Python's
+/// `NaN`, ...) is read whole by [`read`], which gives the error (file, line,
+/// column) or patches the file as it always did. `Ok(None)`: the input is
+/// to be read whole. `Err`: reading the input failed.
+pub(crate) fn stream(
+    path: &Path,
+    mut input: impl Read + Send,
+    options: &ReadOptions,
+    piece: usize,
+) -> std::io::Result<Option<Loaded>> {
+    let piece = piece.max(1);
+    let mut reader = Reader::new(None, options, false, true);
+    let mut scan = Scan::default();
+    // The input from offset `base` on, scanned up to offset `at`.
+    let mut buf: Vec<u8> = Vec::new();
+    let mut spare: Vec<u8> = Vec::new();
+    let mut base = 0usize;
+    let mut at = 0usize;
+    let mut eof = read_more(&mut input, &mut buf, piece)?;
+    let Ok(mut ended) = scan.run(&buf, base, &mut at, eof) else {
+        return Ok(None);
+    };
+    // The whole elements scanned are read while the next piece is read
+    // and scanned: the rest of this piece, then more input.
+    loop {
+        reader.results = scan.scanner.results;
+        let batch = std::mem::take(&mut scan.batch);
+        if ended {
+            if !reader.batch(&buf, base, &batch) {
+                return Ok(None);
+            }
+            break;
+        }
+        let mut next = std::mem::take(&mut spare);
+        next.clear();
+        next.extend_from_slice(buf.get(at - base..).unwrap_or_default());
+        let next_base = at;
+        let (read, scanned) = rayon::join(
+            || reader.batch(&buf, base, &batch),
+            || -> std::io::Result<Result<bool, ()>> {
+                eof = read_more(&mut input, &mut next, piece)?;
+                Ok(scan.run(&next, next_base, &mut at, eof))
+            },
+        );
+        let (true, Ok(more)) = (read, scanned?) else {
+            return Ok(None);
+        };
+        ended = more;
+        spare = std::mem::replace(&mut buf, next);
+        base = next_base;
+    }
+    drop((buf, spare));
+    reader.duplicates.append(&mut scan.duplicates);
+    reader.dataset.info.kept = crate::model::dataset_kept(scan.extras);
+    Ok(Some(reader.finish(path, None)))
+}
+
+/// Appends a piece of `input` to `buf` (or as much as `buf` holds, if
+/// more: the element being read is at least that long); whether the input
+/// ended.
+fn read_more(input: &mut impl Read, buf: &mut Vec<u8>, piece: usize) -> std::io::Result<bool> {
+    let want = piece.max(buf.len());
+    buf.reserve(want);
+    let got = input.take(want as u64).read_to_end(buf)?;
+    Ok(got < want)
+}
+
+/// What the stream reader's scanner found: the elements of the current
+/// piece, and what is kept of the rest of the document.
+#[derive(Debug, Default)]
+struct Scan {
+    scanner: json::Scanner,
+    batch: Batch,
+    /// The last key that opens no list.
+    key: Option<String>,
+    /// The other top-level keys and their values, in file order.
+    extras: Vec<(String, String)>,
+    /// The top-level keys and where they first are.
+    keys: IdMap<String, usize>,
+    /// Repeated keys of the top level and of the other keys' values.
+    duplicates: Vec<json::DuplicateKey>,
+}
+
+impl Scan {
+    /// Scans `text` (the input from offset `base` on, `eof`: to its end)
+    /// from offset `*at` to its end: whether the document ended; `Err`
+    /// when the scanner does not follow it.
+    fn run(&mut self, text: &[u8], base: usize, at: &mut usize, eof: bool) -> Result<bool, ()> {
+        loop {
+            match self.scanner.next(text, base, at, eof) {
+                Ok(Found::Key { key, range, list }) => {
+                    match self.keys.entry(key.to_string()) {
+                        std::collections::hash_map::Entry::Occupied(first) => {
+                            self.duplicates.push(json::DuplicateKey {
+                                range,
+                                key: key.to_string(),
+                                first: *first.get(),
+                            });
+                        }
+                        std::collections::hash_map::Entry::Vacant(slot) => {
+                            slot.insert(range.0);
+                        }
+                    }
+                    self.key = list.is_none().then(|| key.into_owned());
+                }
+                Ok(Found::Element(list, range)) => self.batch.push(list, range),
+                Ok(Found::Value(range)) => {
+                    let value = text
+                        .get(range.0 - base..range.1 - base)
+                        .and_then(|v| serde_json::from_slice::<&RawValue>(v).ok());
+                    let (Some(value), Some(key)) = (value, self.key.take()) else {
+                        return Err(());
+                    };
+                    self.extras.push((key, value.get().to_owned()));
+                    let found = json::duplicate_keys_in(text, base, [range]);
+                    self.duplicates.extend(found);
+                }
+                Ok(Found::End) => return Ok(true),
+                Err(Stop::More) => return Ok(false),
+                Err(Stop::Bad) => return Err(()),
+            }
+        }
+    }
+}
+
+/// Whole elements found by the scanner: their ranges, and the runs of
+/// one list (the list and where its run ends).
+#[derive(Debug, Default)]
+struct Batch {
+    ranges: Vec<Range>,
+    runs: Vec<(List, usize)>,
+}
+
+impl Batch {
+    fn push(&mut self, list: List, range: Range) {
+        self.ranges.push(range);
+        match self.runs.last_mut() {
+            Some((last, end)) if *last == list => *end = self.ranges.len(),
+            _ => self.runs.push((list, self.ranges.len())),
+        }
+    }
+}
+
+/// Text holding the input from offset `origin` on: the whole input, or the
+/// stream reader's piece.
+#[derive(Clone, Copy)]
+struct Piece<'t> {
+    text: &'t [u8],
+    origin: usize,
+}
+
+impl<'t> Piece<'t> {
+    /// The bytes at `range`, offsets of the input.
+    fn get(self, (start, end): Range) -> &'t [u8] {
+        self.text
+            .get(start.saturating_sub(self.origin)..end.saturating_sub(self.origin))
+            .unwrap_or_default()
+    }
+}
+
+/// Where a diagnostic goes: the issues of the categories come first, then
+/// those of the images, then those of the annotations, whatever the order
+/// of the lists in the file.
+#[derive(Debug, Clone, Copy)]
+enum Section {
+    Categories = 0,
+    Images = 1,
+    Annotations = 2,
+}
+
+impl<'p, 'o> Reader<'p, 'o> {
+    fn new(
+        patched: Option<&'p Patched>,
         options: &'o ReadOptions,
+        results: bool,
         strict: bool,
-    ) -> Option<Self> {
-        let mut reader = Reader {
-            text,
+    ) -> Self {
+        let mut dataset = Dataset::new();
+        dataset.info.source_format = Some("coco".to_owned());
+        Reader {
             patched,
             file: FileId(0),
             options,
-            issues: Vec::new(),
-            dataset: Dataset::new(),
+            results,
+            section: Section::Categories,
+            issues: [Vec::new(), Vec::new(), Vec::new()],
+            duplicates: Vec::new(),
+            dataset,
             spans: SpanTable::new(),
             labels_by_id: IdMap::default(),
             schema_len: Vec::new(),
             images: IdMap::default(),
+            sink: AnnotationSink::default(),
+            seen: IdSet::default(),
+            position: 0,
+            pending: Vec::new(),
+            rare: Vec::new(),
             strict,
             not_json: false,
-        };
-        reader.dataset.info.source_format = Some("coco".to_owned());
-        for dup in duplicates {
-            reader.skip(
-                ReadIssue::Unsupported,
-                dup.range,
-                format!(
-                    "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
-                     open and readers disagree on which value counts; keep one",
-                    dup.key
-                ),
-            );
         }
-        reader.categories(&layout.categories);
-        if reader.not_json {
-            return None;
-        }
-        reader.images(&layout.images);
-        if reader.not_json {
-            return None;
-        }
-        reader.annotations(&layout.annotations, layout.results);
-        if reader.not_json {
-            return None;
-        }
-        reader.dataset.info.kept =
-            crate::model::dataset_kept(layout.extras.iter().map(|(k, raw)| (k, raw.get())));
-        Some(reader)
     }
 
-    /// The loaded dataset of file `path` with contents `bytes`.
-    fn finish(self, path: &Path, bytes: &[u8]) -> Loaded {
+    /// Reads the elements of `layout` from `text`, the whole input; false
+    /// when one is not JSON (only when strict: serde_json's first pass did
+    /// not check them).
+    fn layout(&mut self, text: &[u8], layout: &json::Layout<'_>) -> bool {
+        let piece = Piece { text, origin: 0 };
+        self.categories(piece, &layout.categories);
+        self.images(piece, &layout.images);
+        self.annotations(piece, &layout.annotations);
+        self.dataset.info.kept =
+            crate::model::dataset_kept(layout.extras.iter().map(|(k, raw)| (k, raw.get())));
+        !self.not_json
+    }
+
+    /// Reads the elements of `batch`, found in `text` (the input from offset
+    /// `origin` on); false when one is not JSON.
+    fn batch(&mut self, text: &[u8], origin: usize, batch: &Batch) -> bool {
+        let piece = Piece { text, origin };
+        let (found, ()) = rayon::join(
+            || json::duplicate_keys_in(text, origin, batch.ranges.iter().copied()),
+            || {
+                let mut from = 0;
+                for &(list, end) in &batch.runs {
+                    let ranges = batch.ranges.get(from..end).unwrap_or_default();
+                    match list {
+                        List::Categories => self.categories(piece, ranges),
+                        List::Images => self.images(piece, ranges),
+                        List::Annotations => self.annotations(piece, ranges),
+                    }
+                    if self.not_json {
+                        return;
+                    }
+                    from = end;
+                }
+            },
+        );
+        self.duplicates.extend(found);
+        !self.not_json
+    }
+
+    /// The loaded dataset of file `path`, with its contents `bytes` unless
+    /// the file is to be read again from disk.
+    fn finish(mut self, path: &Path, bytes: Option<&[u8]>) -> Loaded {
+        self.resolve();
         let Reader {
             mut dataset,
             mut spans,
             issues,
+            mut duplicates,
+            sink,
+            patched,
+            file,
             ..
         } = self;
+        dataset.annotations = sink.finish();
+        dataset.annotations.shrink_to_fit();
+        spans.annotations.shrink_to_fit();
+        // Repeated keys first, in file order.
+        duplicates.sort_by_key(|d| d.range.0);
+        let span = |(start, end): Range| match patched {
+            Some(p) => ByteSpan::new(p.original(start), p.original(end)),
+            None => ByteSpan::new(start, end),
+        };
+        let mut all: Vec<Diagnostic> = duplicates
+            .into_iter()
+            .map(|dup| {
+                let mut d = ReadIssue::Unsupported.at(
+                    file,
+                    span(dup.range),
+                    format!(
+                        "duplicate key `{}` in one object: JSON leaves a repeated key's meaning \
+                         open and readers disagree on which value counts; keep one",
+                        dup.key
+                    ),
+                );
+                d.skipped = true;
+                d
+            })
+            .collect();
+        all.extend(issues.into_iter().flatten());
         if let Some(subset) = subset_of_file_name(path) {
             for image in &mut dataset.images {
                 image.subset.get_or_insert_with(|| subset.clone());
@@ -174,29 +408,33 @@ impl<'t, 'o> Reader<'t, 'o> {
         }
         let mut sources = SourceMap::new();
         // A file on disk is read again only if a diagnostic needs its text.
-        let file = if path.is_file() {
-            SourceFile::lazy(path)
-        } else {
-            SourceFile::with_text(path, bytes)
+        let source = match bytes {
+            Some(bytes) if !path.is_file() => SourceFile::with_text(path, bytes),
+            _ => SourceFile::lazy(path),
         };
-        let id = sources.add(file);
+        let id = sources.add(source);
         spans.dataset_file = Some(id);
         Loaded {
             dataset,
             spans,
             sources,
-            issues,
+            issues: all,
             ..Loaded::default()
         }
     }
 }
 
-struct Reader<'t, 'o> {
-    text: &'t [u8],
-    patched: Option<&'t Patched>,
+struct Reader<'p, 'o> {
+    patched: Option<&'p Patched>,
     file: FileId,
     options: &'o ReadOptions,
-    issues: Vec<Diagnostic>,
+    /// A results file: a bare list of annotations.
+    results: bool,
+    /// Where [`Self::issue`] puts a diagnostic.
+    section: Section,
+    issues: [Vec<Diagnostic>; 3],
+    /// Repeated keys, reported first.
+    duplicates: Vec<json::DuplicateKey>,
     dataset: Dataset,
     spans: SpanTable,
     labels_by_id: IdMap<i64, LabelId>,
@@ -204,6 +442,17 @@ struct Reader<'t, 'o> {
     schema_len: Vec<usize>,
     /// Image id -> position.
     images: IdMap<u64, usize>,
+    /// The shapes of the annotations read.
+    sink: AnnotationSink,
+    /// The annotation ids read.
+    seen: IdSet<u64>,
+    /// The annotations read (their position in the list).
+    position: u64,
+    /// The annotations read, to be resolved once all images and
+    /// categories are known (see [`Pending`]).
+    pending: Vec<Pending>,
+    /// The annotations of `pending` that need more than it holds, in order.
+    rare: Vec<Rare>,
     /// The elements were not checked by serde_json's first pass: one that
     /// is not JSON ends the read (sets `not_json`), for the caller to go
     /// back to that pass.
@@ -211,7 +460,7 @@ struct Reader<'t, 'o> {
     not_json: bool,
 }
 
-impl<'t> Reader<'t, '_> {
+impl<'t> Reader<'_, '_> {
     fn span(&self, (start, end): Range) -> ByteSpan {
         match self.patched {
             Some(p) => ByteSpan::new(p.original(start), p.original(end)),
@@ -227,10 +476,16 @@ impl<'t> Reader<'t, '_> {
     }
 
     fn issue(&mut self, kind: ReadIssue, range: Range, message: String) -> &mut Diagnostic {
-        let d = kind.at(self.file, self.span(range), message);
-        self.issues.push(d);
-        let last = self.issues.len() - 1;
-        &mut self.issues[last]
+        let span = self.span(range);
+        self.issue_at(kind, span, message)
+    }
+
+    fn issue_at(&mut self, kind: ReadIssue, span: ByteSpan, message: String) -> &mut Diagnostic {
+        let d = kind.at(self.file, span, message);
+        let issues = &mut self.issues[self.section as usize];
+        issues.push(d);
+        let last = issues.len() - 1;
+        &mut issues[last]
     }
 
     /// [`Self::issue`] for input the reader leaves out of the dataset.
@@ -249,10 +504,15 @@ impl<'t> Reader<'t, '_> {
         id
     }
 
-    /// Parses one element; a value of the wrong type is reported at its
-    /// position and the element skipped.
-    fn parse<T: serde::Deserialize<'t>>(&mut self, range: Range, what: &str) -> Option<T> {
-        let slice = self.text.get(range.0..range.1)?;
+    /// Parses one element of `piece`; a value of the wrong type is reported
+    /// at its position and the element skipped.
+    fn parse<T: serde::Deserialize<'t>>(
+        &mut self,
+        piece: Piece<'t>,
+        range: Range,
+        what: &str,
+    ) -> Option<T> {
+        let slice = piece.get(range);
         match serde_json::from_slice::<T>(slice) {
             Ok(v) => Some(v),
             Err(e) if self.strict && not_json(&e) => {
@@ -279,9 +539,13 @@ impl<'t> Reader<'t, '_> {
         self.dataset.labels.push(label)
     }
 
-    fn categories(&mut self, ranges: &[Range]) {
+    fn categories(&mut self, piece: Piece<'t>, ranges: &[Range]) {
+        self.section = Section::Categories;
         for &range in ranges {
-            let Some(cat) = self.parse::<CocoCategory<'t>>(range, "category") else {
+            let Some(cat) = self.parse::<CocoCategory<'t>>(piece, range, "category") else {
+                if self.not_json {
+                    return;
+                }
                 continue;
             };
             let id = cat.id.and_then(Num::as_i64);
@@ -343,11 +607,15 @@ impl<'t> Reader<'t, '_> {
         0
     }
 
-    fn images(&mut self, ranges: &[Range]) {
+    fn images(&mut self, piece: Piece<'t>, ranges: &[Range]) {
+        self.section = Section::Images;
         self.dataset.images.reserve(ranges.len());
         self.images.reserve(ranges.len());
         for &range in ranges {
-            let Some(img) = self.parse::<CocoImage<'t>>(range, "image") else {
+            let Some(img) = self.parse::<CocoImage<'t>>(piece, range, "image") else {
+                if self.not_json {
+                    return;
+                }
                 continue;
             };
             let id = img.id.and_then(Num::as_u64);
@@ -392,30 +660,28 @@ impl<'t> Reader<'t, '_> {
     }
 
     /// Annotations: parsed, checked and converted in parallel, a batch of
-    /// chunks at a time; then, in file order, ids, references and issues are
-    /// resolved and the shapes appended, so the result does not depend on
-    /// the threads.
-    #[allow(clippy::too_many_lines)]
-    fn annotations(&mut self, ranges: &[Range], results: bool) {
-        let mut sink = AnnotationSink::default();
-        let mut seen: IdSet<u64> = IdSet::default();
-        seen.reserve(ranges.len());
+    /// chunks at a time; then, in file order, given their ids and appended
+    /// (see [`Self::take`]). What depends on the images and categories is
+    /// resolved at the end ([`Self::resolve`]), as they may come after.
+    fn annotations(&mut self, piece: Piece<'t>, ranges: &[Range]) {
+        self.section = Section::Annotations;
         let chunks = ranges.len().div_ceil(CHUNK);
         let batch = (rayon::current_num_threads() * 4).max(1);
         let mut next = 0;
         while next < chunks {
             let end = (next + batch).min(chunks);
             let context = &*self;
+            let first = self.position;
             let parts: Vec<Prepared> = (next..end)
                 .into_par_iter()
                 .map(|c| {
                     let start = c * CHUNK;
                     let chunk = ranges.get(start..(start + CHUNK).min(ranges.len()));
-                    context.prepare(start, chunk.unwrap_or_default())
+                    context.prepare(piece, first + start as u64, chunk.unwrap_or_default())
                 })
                 .collect();
             for part in parts {
-                if sink.annotations.is_empty() && !ranges.is_empty() {
+                if self.sink.annotations.is_empty() && !ranges.is_empty() {
                     // Room for the shapes, estimated from the first chunk.
                     let per = part.shapes.len() as f64 / part.items.len().max(1) as f64;
                     #[allow(
@@ -423,33 +689,34 @@ impl<'t> Reader<'t, '_> {
                         clippy::cast_sign_loss,
                         clippy::cast_precision_loss
                     )]
-                    sink.annotations
+                    self.sink
+                        .annotations
                         .reserve((per * 1.02 * ranges.len() as f64) as usize + 16);
-                    self.spans.annotations.reserve(sink.annotations.capacity());
+                    self.spans
+                        .annotations
+                        .reserve(self.sink.annotations.capacity());
                 }
-                self.settle(part, results, &mut sink, &mut seen);
+                self.take(part);
                 if self.not_json {
                     return;
                 }
             }
             next = end;
         }
-        self.dataset.annotations = sink.finish();
-        self.dataset.annotations.shrink_to_fit();
-        self.spans.annotations.shrink_to_fit();
+        self.position += ranges.len() as u64;
     }
 
     /// Parses, checks and converts the annotations of one chunk, which
-    /// starts at position `start` of the list; nothing is resolved that
-    /// depends on the annotations before it.
-    fn prepare(&self, start: usize, ranges: &[Range]) -> Prepared {
+    /// starts at 0-based position `start` of the list; nothing is resolved
+    /// that depends on the other annotations, the images or the categories.
+    fn prepare(&self, piece: Piece<'t>, start: u64, ranges: &[Range]) -> Prepared {
         let mut part = Prepared {
             items: Vec::with_capacity(ranges.len()),
             shapes: Vec::with_capacity(ranges.len() * 2),
         };
-        let keypoint_file = self.schema_len.iter().any(|&n| n > 0);
-        for (i, &range) in ranges.iter().enumerate() {
-            let slice = self.text.get(range.0..range.1).unwrap_or_default();
+        for (i, &range) in (0u64..).zip(ranges) {
+            let slice = piece.get(range);
+            let position = start + i + 1;
             let mut ann = match serde_json::from_slice::<CocoAnnotation<'t>>(slice) {
                 Ok(ann) => ann,
                 Err(e) => {
@@ -457,7 +724,7 @@ impl<'t> Reader<'t, '_> {
                     let at = (range.0 + offset, (range.0 + offset + 1).min(range.1));
                     part.items.push(Item {
                         range,
-                        position: 0,
+                        position,
                         outcome: Outcome::Malformed {
                             at,
                             message: format!("annotation skipped: {message}"),
@@ -470,120 +737,219 @@ impl<'t> Reader<'t, '_> {
             let id = ann.id.map(Num::as_u64);
             let image_id = ann.image_id.and_then(Num::as_u64);
             let category_id = ann.category_id.and_then(Num::as_i64);
-            let position = (start + i) as u64 + 1;
-            let (Some(image), Some(category)) = (image_id, category_id) else {
+            let mut parsed = Parsed {
+                id,
+                image_id,
+                category_id,
+                problems: Vec::new(),
+                points_at: 0,
+                points: None,
+                zero: Zero::None,
+                noticed: Noticed::default(),
+            };
+            let Some(image) = image_id else {
                 part.items.push(Item {
                     range,
                     position,
-                    outcome: Outcome::Parsed {
-                        id,
-                        image_id,
-                        category_id,
-                        label: None,
-                        problems: Vec::new(),
-                        noticed: Noticed::default(),
-                    },
+                    outcome: Outcome::Parsed(parsed),
                 });
                 continue;
             };
-            let known = self.labels_by_id.get(&category).copied();
-            // A label made for an unknown category has no keypoint schema.
-            let problems = self.check_annotation(&ann, known);
-            crate::model::drop_implied_num_keypoints(&mut ann, keypoint_file);
-            let coco_id = match id {
-                Some(Some(id)) => id,
-                _ => position,
-            };
-            let noticed = convert(
-                ann,
-                coco_id,
-                ImageId(image),
-                known.unwrap_or(LabelId(0)),
-                &mut part.shapes,
-            );
+            if category_id.is_some() {
+                (parsed.problems, parsed.points_at) = self.check_annotation(&ann);
+                parsed.points = ann
+                    .keypoints
+                    .as_ref()
+                    .filter(|k| k.len() % 3 == 0)
+                    .map(|k| k.len() / 3);
+                parsed.zero = implied_num_keypoints(&mut ann);
+                let coco_id = match id {
+                    Some(Some(id)) => id,
+                    _ => position,
+                };
+                // The label is set once the categories are known.
+                parsed.noticed =
+                    convert(ann, coco_id, ImageId(image), LabelId(0), &mut part.shapes);
+            }
             part.items.push(Item {
                 range,
                 position,
-                outcome: Outcome::Parsed {
-                    id,
-                    image_id,
-                    category_id,
-                    label: known,
-                    problems,
-                    noticed,
-                },
+                outcome: Outcome::Parsed(parsed),
             });
         }
         part
     }
 
-    /// Resolves a prepared chunk in file order: ids, missing images and
-    /// categories, issues, and the shapes appended to `sink`.
-    #[allow(clippy::too_many_lines)]
-    fn settle(
-        &mut self,
-        part: Prepared,
-        results: bool,
-        sink: &mut AnnotationSink,
-        seen: &mut IdSet<u64>,
-    ) {
+    /// Takes a prepared chunk in file order: ids, repeated ids, the shapes
+    /// appended with their spans, and what is left to resolve.
+    fn take(&mut self, part: Prepared) {
         let mut shapes = part.shapes.into_iter();
         for item in part.items {
             let range = item.range;
-            let (id, image_id, category_id, known, problems, noticed) = match item.outcome {
+            let parsed = match item.outcome {
                 Outcome::Malformed { not_json: true, .. } if self.strict => {
                     self.not_json = true;
                     return;
                 }
                 Outcome::Malformed { at, message, .. } => {
-                    self.skip(ReadIssue::MalformedValue, at, message);
+                    self.pending.push(Pending::rare(0));
+                    self.rare.push(Rare::Malformed { at, message });
                     continue;
                 }
-                Outcome::Parsed {
-                    id,
-                    image_id,
-                    category_id,
-                    label,
-                    problems,
-                    noticed,
-                } => (id, image_id, category_id, label, problems, noticed),
+                Outcome::Parsed(parsed) => parsed,
             };
             let position = item.position;
-            let id = match id {
-                Some(Some(id)) => id,
-                None if results => position,
+            let (id, no_id) = match parsed.id {
+                Some(Some(id)) => (id, false),
+                None if self.results => (position, false),
+                _ => (position, true),
+            };
+            let (Some(_), Some(category)) = (parsed.image_id, parsed.category_id) else {
+                self.pending.push(Pending::rare(0));
+                self.rare.push(Rare::Parsed {
+                    range,
+                    id,
+                    no_id,
+                    parsed,
+                });
+                continue;
+            };
+            let noticed = parsed.noticed;
+            let mut flags = 0;
+            if !self.seen.insert(id) && !self.results {
+                flags |= Pending::REPEATED;
+            }
+            if noticed.bad_visibility {
+                flags |= Pending::BAD_VISIBILITY;
+            }
+            if noticed.non_finite {
+                flags |= Pending::NON_FINITE;
+            }
+            flags |= match parsed.zero {
+                Zero::None => 0,
+                Zero::Dropped => Pending::ZERO_DROPPED,
+                Zero::Kept => Pending::ZERO_KEPT,
+            };
+            let before = self.sink.annotations.len();
+            self.sink
+                .annotations
+                .extend(shapes.by_ref().take(noticed.members));
+            self.sink.record(id, before);
+            let span = self.source(range);
+            for _ in before..self.sink.annotations.len() {
+                self.spans.annotations.push(span);
+            }
+            let members = u8::try_from(noticed.members).unwrap_or(u8::MAX);
+            let points = match parsed.points {
+                None => Some(Pending::NO_POINTS),
+                Some(n) => u32::try_from(n).ok().filter(|&n| n != Pending::NO_POINTS),
+            };
+            let common = !no_id && members > 0 && parsed.problems.is_empty();
+            match points {
+                Some(points) if common => self.pending.push(Pending {
+                    category,
+                    points,
+                    members,
+                    flags,
+                }),
                 _ => {
-                    self.issue(
-                        ReadIssue::MalformedValue,
+                    self.pending.push(Pending {
+                        category,
+                        points: Pending::NO_POINTS,
+                        members,
+                        flags: flags | Pending::RARE,
+                    });
+                    self.rare.push(Rare::Parsed {
                         range,
-                        format!("annotation has no non-negative integer id; numbered {position} after its position"),
-                    );
-                    position
+                        id,
+                        no_id,
+                        parsed,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Resolves the annotations read, in file order, once every image and
+    /// category is known: missing images and categories, labels, issues.
+    #[allow(clippy::too_many_lines)]
+    fn resolve(&mut self) {
+        self.section = Section::Annotations;
+        self.seen = IdSet::default();
+        let keypoint_file = self.schema_len.iter().any(|&n| n > 0);
+        let results = self.results;
+        let pending = std::mem::take(&mut self.pending);
+        let mut rare = std::mem::take(&mut self.rare).into_iter();
+        // The first shape of the next annotation.
+        let mut shape = 0usize;
+        for p in pending {
+            let members = usize::from(p.members);
+            let first = self.sink.annotations.get(shape);
+            let span = self.spans.annotations.get(shape).copied().flatten();
+            // What a common annotation holds in its first shape.
+            let (span, id, image_id, mut problems, points_at, points) = if p.flags & Pending::RARE
+                == 0
+            {
+                let (Some(first), Some(span)) = (first, span) else {
+                    continue;
+                };
+                let points = (p.points != Pending::NO_POINTS).then_some(p.points as usize);
+                (span.span, first.id.0, first.image.0, Vec::new(), 0, points)
+            } else {
+                match rare.next() {
+                    Some(Rare::Malformed { at, message }) => {
+                        self.issue(ReadIssue::MalformedValue, at, message).skipped = true;
+                        continue;
+                    }
+                    Some(Rare::Parsed {
+                        range,
+                        id,
+                        no_id,
+                        parsed,
+                    }) => {
+                        if no_id {
+                            self.issue(
+                                ReadIssue::MalformedValue,
+                                range,
+                                format!("annotation has no non-negative integer id; numbered {id} after its position"),
+                            );
+                        }
+                        let Some(image_id) = parsed.image_id else {
+                            self.skip(
+                                ReadIssue::MalformedValue,
+                                range,
+                                format!("annotation {id} skipped: it has no non-negative integer image_id"),
+                            )
+                            .annotation = Some(id);
+                            continue;
+                        };
+                        if parsed.category_id.is_none() {
+                            self.skip(
+                                ReadIssue::MalformedValue,
+                                range,
+                                format!("annotation {id} skipped: it has no integer category_id"),
+                            )
+                            .annotation = Some(id);
+                            continue;
+                        }
+                        (
+                            self.span(range),
+                            id,
+                            image_id,
+                            parsed.problems,
+                            parsed.points_at,
+                            parsed.points,
+                        )
+                    }
+                    None => continue,
                 }
             };
-            let Some(image_id) = image_id else {
-                self.skip(
-                    ReadIssue::MalformedValue,
-                    range,
-                    format!("annotation {id} skipped: it has no non-negative integer image_id"),
-                )
-                .annotation = Some(id);
-                continue;
-            };
-            let Some(category_id) = category_id else {
-                self.skip(
-                    ReadIssue::MalformedValue,
-                    range,
-                    format!("annotation {id} skipped: it has no integer category_id"),
-                )
-                .annotation = Some(id);
-                continue;
-            };
+            let category_id = p.category;
             if !self.images.contains_key(&image_id) {
                 if !results {
-                    self.issue(
+                    self.issue_at(
                         ReadIssue::DanglingReference,
-                        range,
+                        span,
                         format!(
                             "annotation {id} refers to image {image_id}, which is not in images"
                         ),
@@ -600,15 +966,13 @@ impl<'t> Reader<'t, '_> {
                 });
                 self.spans.images.push(None);
             }
-            let label = if let Some(l) = known {
-                l
-            } else if let Some(&l) = self.labels_by_id.get(&category_id) {
+            let label = if let Some(&l) = self.labels_by_id.get(&category_id) {
                 l
             } else {
                 if !results {
-                    self.issue(
+                    self.issue_at(
                         ReadIssue::DanglingReference,
-                        range,
+                        span,
                         format!("annotation {id} refers to category {category_id}, which is not in categories"),
                     )
                     .annotation = Some(id);
@@ -622,41 +986,64 @@ impl<'t> Reader<'t, '_> {
                 self.labels_by_id.insert(category_id, l);
                 l
             };
-            if !seen.insert(id) && !results {
-                self.issue(
+            if p.flags & Pending::REPEATED != 0 {
+                self.issue_at(
                     ReadIssue::DuplicateId,
-                    range,
+                    span,
                     format!("duplicate annotation id {id}"),
                 )
                 .annotation = Some(id);
             }
+            // A category declared in the file has a keypoint schema.
+            let expected = self.schema_len.get(label.index()).copied().unwrap_or(0);
+            if let Some(points) = points.filter(|&n| expected > 0 && n != expected) {
+                problems.insert(
+                    points_at.min(problems.len()),
+                    (
+                        ReadIssue::WrongValueCount,
+                        format!(
+                            "keypoints has {} values, expected 3 x {expected} = {} for category {}",
+                            3 * points,
+                            3 * expected,
+                            self.dataset.labels.name(label)
+                        ),
+                        false,
+                    ),
+                );
+            }
             for (kind, message, skipped) in problems {
-                let d = self.issue(kind, range, format!("annotation {id}: {message}"));
+                let d = self.issue_at(kind, span, format!("annotation {id}: {message}"));
                 d.annotation = Some(id);
                 d.skipped = skipped;
             }
-            let before = sink.annotations.len();
-            sink.annotations
-                .extend(shapes.by_ref().take(noticed.members).map(|mut a| {
-                    a.label = label;
-                    a
-                }));
-            sink.record(id, before);
+            let end = shape + members;
+            for a in self
+                .sink
+                .annotations
+                .get_mut(shape..end)
+                .unwrap_or_default()
+            {
+                a.label = label;
+            }
+            if let Some(a) = self.sink.annotations.get_mut(shape) {
+                settle_num_keypoints(a, p.flags, keypoint_file);
+            }
+            shape = end;
             let problems = [
                 (
-                    noticed.members == 0,
+                    members == 0,
                     ReadIssue::MalformedValue,
                     " skipped: it has no bbox, segmentation or keypoints",
                     true,
                 ),
                 (
-                    noticed.bad_visibility,
+                    p.flags & Pending::BAD_VISIBILITY != 0,
                     ReadIssue::MalformedValue,
                     ": a keypoint visibility is not 0, 1 or 2",
                     false,
                 ),
                 (
-                    noticed.non_finite,
+                    p.flags & Pending::NON_FINITE != 0,
                     ReadIssue::NonFinite,
                     " has a non-finite coordinate (NaN, Infinity or null)",
                     false,
@@ -664,27 +1051,21 @@ impl<'t> Reader<'t, '_> {
             ];
             for (found, kind, what, skipped) in problems {
                 if found {
-                    let d = self.issue(kind, range, format!("annotation {id}{what}"));
+                    let d = self.issue_at(kind, span, format!("annotation {id}{what}"));
                     d.annotation = Some(id);
                     d.skipped = skipped;
                 }
             }
-            let span = self.source(range);
-            for _ in before..sink.annotations.len() {
-                self.spans.annotations.push(span);
-            }
         }
     }
 
-    /// The problems of a parsed annotation whose category is `label` (a
-    /// category not in the file has no keypoint schema).
-    fn check_annotation(
-        &self,
-        ann: &CocoAnnotation<'_>,
-        label: Option<LabelId>,
-    ) -> Vec<(ReadIssue, String, bool)> {
+    /// The problems of a parsed annotation that do not depend on its
+    /// category, and where in their list the one that does goes (a count of
+    /// keypoints other than the category's schema has, checked by
+    /// [`Self::resolve`]).
+    fn check_annotation(&self, ann: &CocoAnnotation<'_>) -> (Vec<Problem>, usize) {
         // The flag: input left out of the dataset (values ignored).
-        let mut problems: Vec<(ReadIssue, String, bool)> = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
         if let Some(b) = &ann.bbox {
             if let Some([_, _, w, h]) = b.four() {
                 if w < 0.0 || h < 0.0 {
@@ -731,10 +1112,8 @@ impl<'t> Reader<'t, '_> {
             }
             _ => {}
         }
+        let points_at = problems.len();
         if let Some(k) = &ann.keypoints {
-            let expected = label
-                .and_then(|l| self.schema_len.get(l.index()).copied())
-                .unwrap_or(0);
             if k.len() % 3 != 0 {
                 problems.push((
                     ReadIssue::WrongValueCount,
@@ -744,17 +1123,6 @@ impl<'t> Reader<'t, '_> {
                         k.len() % 3
                     ),
                     true,
-                ));
-            } else if expected > 0 && k.len() != 3 * expected {
-                problems.push((
-                    ReadIssue::WrongValueCount,
-                    format!(
-                        "keypoints has {} values, expected 3 x {expected} = {} for category {}",
-                        k.len(),
-                        3 * expected,
-                        label.map_or("", |l| self.dataset.labels.name(l))
-                    ),
-                    false,
                 ));
             }
         }
@@ -769,7 +1137,7 @@ impl<'t> Reader<'t, '_> {
                 ));
             }
         }
-        problems
+        (problems, points_at)
     }
 }
 
@@ -784,6 +1152,10 @@ fn not_json(e: &serde_json::Error) -> bool {
 
 /// Annotations parsed per parallel task.
 const CHUNK: usize = 1024;
+
+/// A problem of an annotation: its kind, the message, and whether the
+/// input it names is left out of the dataset.
+type Problem = (ReadIssue, String, bool);
 
 /// One chunk of annotations, parsed and converted.
 struct Prepared {
@@ -807,13 +1179,339 @@ enum Outcome {
         message: String,
         not_json: bool,
     },
-    Parsed {
-        id: Option<Option<u64>>,
-        image_id: Option<u64>,
-        category_id: Option<i64>,
-        /// The label of a category declared in the file.
-        label: Option<LabelId>,
-        problems: Vec<(ReadIssue, String, bool)>,
-        noticed: Noticed,
+    Parsed(Parsed),
+}
+
+/// What an annotation object states, as far as it is known without the
+/// other annotations, the images and the categories.
+struct Parsed {
+    id: Option<Option<u64>>,
+    image_id: Option<u64>,
+    category_id: Option<i64>,
+    problems: Vec<Problem>,
+    /// Where in `problems` a count of keypoints other than the category's
+    /// goes.
+    points_at: usize,
+    /// The number of keypoints, when the values are a multiple of 3.
+    points: Option<usize>,
+    zero: Zero,
+    noticed: Noticed,
+}
+
+/// An annotation read, to be resolved once the images and categories are
+/// known (they may come after the annotations): 16 bytes. The id, image
+/// and span of a usual one are those of its first shape; one that needs
+/// more (an issue of its own, no shapes) also has an entry in
+/// `Reader::rare`.
+struct Pending {
+    category: i64,
+    /// The number of keypoints, [`Pending::NO_POINTS`] for none.
+    points: u32,
+    /// Shapes made.
+    members: u8,
+    flags: u8,
+}
+
+impl Pending {
+    const RARE: u8 = 1;
+    const REPEATED: u8 = 2;
+    const BAD_VISIBILITY: u8 = 4;
+    const NON_FINITE: u8 = 8;
+    const ZERO_DROPPED: u8 = 16;
+    const ZERO_KEPT: u8 = 32;
+    const NO_POINTS: u32 = u32::MAX;
+
+    /// A rare annotation without shapes.
+    fn rare(category: i64) -> Self {
+        Self {
+            category,
+            points: Self::NO_POINTS,
+            members: 0,
+            flags: Self::RARE,
+        }
+    }
+}
+
+/// What an unusual annotation needs to be resolved.
+enum Rare {
+    Malformed {
+        at: Range,
+        message: String,
     },
+    Parsed {
+        range: Range,
+        /// Its id, or its position when it has none (`no_id`).
+        id: u64,
+        no_id: bool,
+        parsed: Parsed,
+    },
+}
+
+/// An annotation's `num_keypoints: 0` without `keypoints`, which the writer
+/// gives every annotation of a file where a category declares keypoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zero {
+    None,
+    /// Written `0`: left out, to be kept back if no category declares
+    /// keypoints.
+    Dropped,
+    /// Written otherwise: kept, to be left out if a category declares
+    /// keypoints.
+    Kept,
+}
+
+/// Leaves out an annotation's `num_keypoints: 0` when it has no
+/// `keypoints`, before knowing whether a category declares keypoints (see
+/// [`crate::model::drop_implied_num_keypoints`]); [`settle_num_keypoints`]
+/// then settles it.
+fn implied_num_keypoints(ann: &mut CocoAnnotation<'_>) -> Zero {
+    if !crate::model::states_implied_num_keypoints(ann) {
+        Zero::None
+    } else if ann.num_keypoints.as_deref() == Some("0") {
+        ann.num_keypoints = None;
+        Zero::Dropped
+    } else {
+        Zero::Kept
+    }
+}
+
+/// The `num_keypoints` of the first shape `first` of an annotation, as
+/// [`crate::model::drop_implied_num_keypoints`] would have left it had it
+/// known `keypoint_file` (whether a category declares keypoints).
+fn settle_num_keypoints(first: &mut Annotation, flags: u8, keypoint_file: bool) {
+    if flags & Pending::ZERO_DROPPED != 0 && !keypoint_file {
+        first
+            .kept
+            .get_or_default::<CocoAnnotationFields>()
+            .set_num_keypoints(Some(StatedNumber::from_text("0")));
+    } else if flags & Pending::ZERO_KEPT != 0 && keypoint_file {
+        if let Some(fields) = first.kept.get_mut::<CocoAnnotationFields>() {
+            fields.set_num_keypoints(None);
+            if fields.is_empty() {
+                first.kept = Kept::new();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every COCO file of the corpus and the fuzz seeds, the small ones
+    /// also cut every 97 bytes, and documents whose lists come in every
+    /// order.
+    fn documents() -> Vec<Vec<u8>> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [
+            root.join("tests/fuzz_seeds"),
+            root.join("../../tests/corpus"),
+        ] {
+            let mut stack = vec![dir];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "json") {
+                        files.push(std::fs::read(&path).unwrap());
+                    }
+                }
+            }
+        }
+        assert!(files.len() >= 25, "{} files", files.len());
+        let mut docs = Vec::new();
+        for data in files {
+            if data.len() < 12_000 {
+                for cut in (0..data.len()).step_by(97) {
+                    docs.push(data[..cut].to_vec());
+                }
+            }
+            docs.push(data);
+        }
+        for (order, _) in orders() {
+            docs.push(order.into_bytes());
+        }
+        docs
+    }
+
+    /// One document with its lists in every order (and `categories`
+    /// twice), with what depends on another list: dangling and repeated
+    /// ids, a keypoint count other than the schema's, an implied
+    /// `num_keypoints: 0`, and a duplicate key in each list. The second of
+    /// each pair: the same without the category that declares keypoints.
+    fn orders() -> Vec<(String, &'static str)> {
+        let images = r#""images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 5, "id": 1}, {"id": 2, "file_name": "b.jpg", "width": 10}]"#;
+        let annotations = r#""annotations": [
+            {"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 1, 4, 2], "area": 8, "iscrowd": 0, "num_keypoints": 0},
+            {"id": 8, "image_id": 9, "category_id": 4, "keypoints": [1, 1, 2, 3, 3, 2], "num_keypoints": 2, "bbox": [0, 0, 1, 1], "bbox": [0, 0, 2, 2]},
+            {"id": 7, "image_id": 2, "category_id": 5, "segmentation": [[1, 1, 4, 1, 4, 4]], "num_keypoints": 0},
+            {"image_id": 2, "category_id": 3, "bbox": [1, 1, -4, 2], "attributes": {"occluded": true, "x": [1]}},
+            {"id": 10, "image_id": 2},
+            {"id": 11, "image_id": 2, "category_id": 3},
+            {"id": "x"},
+            {"id": 12, "image_id": 1, "category_id": 4, "keypoints": [1, 1, 2, 5, 5, 7, 3, 3, 2]}
+        ]"#;
+        let keypoint_category =
+            r#", {"id": 4, "name": "person", "keypoints": ["a", "b", "c"], "skeleton": [[1, 2]]}"#;
+        let mut docs = Vec::new();
+        for with_keypoints in [true, false] {
+            let categories = format!(
+                r#""categories": [{{"id": 3, "name": "cat", "name": "dog"}}{}]"#,
+                if with_keypoints {
+                    keypoint_category
+                } else {
+                    ""
+                }
+            );
+            let info = r#""info": {"year": 2017, "year": 2018}"#;
+            let parts = [images, annotations, categories.as_str(), info];
+            for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 2, 0, 3], [2, 0, 3, 1]] {
+                let body: Vec<&str> = order.iter().map(|&i| parts[i]).collect();
+                docs.push((
+                    format!("{{{}}}", body.join(",\n")),
+                    if with_keypoints { "keypoints" } else { "plain" },
+                ));
+            }
+            docs.push((
+                format!(
+                    r#"{{"categories": [], {annotations}, {images}, "categories": [{{"id": 5, "name": "five"}}], {}}}"#,
+                    &categories
+                ),
+                "twice",
+            ));
+        }
+        docs
+    }
+
+    struct Trickle<'b> {
+        bytes: &'b [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.bytes.len());
+            out[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_stream_reader_reads_as_the_whole_input_reader_does() {
+        let path = Path::new("t.json");
+        let options = ReadOptions::default();
+        let (mut streamed, mut whole) = (0, 0);
+        for doc in documents() {
+            let text = String::from_utf8_lossy(&doc);
+            let expected = read(path, &doc, &options);
+            // Pieces of about one element, of the default size, and read
+            // through reads of 7 bytes.
+            for (piece, step) in [(1, usize::MAX), (PIECE, usize::MAX), (64, 7)] {
+                let input = Trickle { bytes: &doc, step };
+                match stream(path, input, &options, piece).unwrap() {
+                    Some(got) => {
+                        let expected = expected.as_ref().unwrap_or_else(|e| {
+                            panic!("{text}\nstreamed, but the whole read fails: {e}")
+                        });
+                        assert_eq!(got.dataset, expected.dataset, "{text}");
+                        assert_eq!(got.spans, expected.spans, "{text}");
+                        assert_eq!(got.issues, expected.issues, "{text}");
+                        streamed += 1;
+                    }
+                    // Only a document that does not read, or that holds
+                    // Python's NaN, is left to the whole input reader.
+                    None => {
+                        assert!(
+                            expected.is_err() || json::patch_non_finite(&doc).is_some(),
+                            "{text}\nnot streamed"
+                        );
+                        whole += 1;
+                    }
+                }
+            }
+        }
+        assert!(streamed >= 110, "{streamed} streamed, {whole} read whole");
+    }
+
+    /// The issues as `code message` lines, without their positions: the
+    /// repeated keys, and the others.
+    fn issue_lines(loaded: &Loaded) -> (Vec<String>, Vec<String>) {
+        loaded
+            .issues
+            .iter()
+            .map(|d| format!("{} {}", d.code, d.message))
+            .partition(|line| line.contains("duplicate key"))
+    }
+
+    #[test]
+    fn the_order_of_the_lists_does_not_change_what_is_read() {
+        let path = Path::new("t.json");
+        let options = ReadOptions::default();
+        let docs = orders();
+        let first = |kind: &str| {
+            let (doc, _) = docs.iter().find(|(_, k)| *k == kind).unwrap();
+            read(path, doc.as_bytes(), &options).unwrap()
+        };
+        let (keypoints, plain) = (first("keypoints"), first("plain"));
+        for (doc, kind) in &docs {
+            let loaded = read(path, doc.as_bytes(), &options).unwrap();
+            let expected = match *kind {
+                "keypoints" => &keypoints,
+                "plain" => &plain,
+                _ => continue,
+            };
+            assert_eq!(loaded.dataset, expected.dataset, "{doc}");
+            // Repeated keys come first, in file order; then the rest.
+            let (mut dups, rest) = issue_lines(&loaded);
+            let (mut expected_dups, expected_rest) = issue_lines(expected);
+            dups.sort();
+            expected_dups.sort();
+            assert_eq!(dups, expected_dups, "{doc}");
+            assert_eq!(rest, expected_rest, "{doc}");
+        }
+        // What depends on a later list, in the order the reader reports.
+        let (dups, rest) = issue_lines(&keypoints);
+        assert_eq!(
+            [dups, rest].concat(),
+            [
+                "F011 duplicate key `id` in one object: JSON leaves a repeated key's meaning open and readers disagree on which value counts; keep one",
+                "F011 duplicate key `bbox` in one object: JSON leaves a repeated key's meaning open and readers disagree on which value counts; keep one",
+                "F011 duplicate key `name` in one object: JSON leaves a repeated key's meaning open and readers disagree on which value counts; keep one",
+                "F011 duplicate key `year` in one object: JSON leaves a repeated key's meaning open and readers disagree on which value counts; keep one",
+                "F010 image 2 has no height; read as 0",
+                "F004 annotation 8 refers to image 9, which is not in images",
+                "F002 annotation 8: keypoints has 6 values, expected 3 x 3 = 9 for category person",
+                "F004 annotation 7 refers to category 5, which is not in categories",
+                "F005 duplicate annotation id 7",
+                "F001 annotation has no non-negative integer id; numbered 4 after its position",
+                "F001 annotation 4: bbox has a negative width or height (-4, 2)",
+                "F011 annotation 4: attribute \"x\" is not a boolean, number or string; kept as JSON text",
+                "F001 annotation 10 skipped: it has no integer category_id",
+                "F001 annotation 11 skipped: it has no bbox, segmentation or keypoints",
+                "F001 annotation skipped: invalid type: string \"x\", expected a number",
+                "F001 annotation 12: a keypoint visibility is not 0, 1 or 2",
+            ]
+        );
+        // `num_keypoints: 0` without keypoints is implied in a file with a
+        // keypoint category, and kept in one without.
+        let implied = |loaded: &Loaded| {
+            loaded
+                .dataset
+                .annotations
+                .iter()
+                .filter(|a| {
+                    a.kept
+                        .get::<CocoAnnotationFields>()
+                        .and_then(CocoAnnotationFields::num_keypoints)
+                        .is_some()
+                })
+                .map(|a| a.id.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(implied(&keypoints), Vec::<u64>::new());
+        assert_eq!(implied(&plain), [7, 7]);
+    }
 }

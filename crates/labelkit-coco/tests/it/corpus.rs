@@ -631,3 +631,86 @@ fn rle_pixel_counts_and_boxes_match_pycocotools() {
         Some(BoxGeom::from_xyxy(259.0, 41.0, 606.0, 285.0))
     );
 }
+
+/// A file of several stream pieces (about 4 MiB each), with its categories
+/// last and a keypoint category among them: `read_path` streams it and
+/// reads what `read_bytes` reads from the whole input.
+#[test]
+fn read_path_streams_a_file_of_several_pieces_with_its_categories_last() {
+    use std::fmt::Write as _;
+    let mut text = String::from(r#"{"info": {"description": "pieces"}, "annotations": ["#);
+    let count = 60_000u64;
+    for i in 1..=count {
+        if i > 1 {
+            text.push(',');
+        }
+        let image = i % 1000 + 1;
+        let (category, shape) = if i % 10 == 0 {
+            (
+                2,
+                r#""keypoints": [1, 2, 2, 3, 4, 1, 5, 6, 2], "num_keypoints": 3"#,
+            )
+        } else {
+            (
+                1,
+                r#""segmentation": [[10.5, 20.25, 30, 20.25, 30, 40.75, 10.5, 40.75]], "num_keypoints": 0"#,
+            )
+        };
+        write!(
+            text,
+            r#"
+  {{"id": {i}, "image_id": {image}, "category_id": {category}, {shape}, "bbox": [10.5, 20.25, 19.5, 20.5], "area": 399.75, "iscrowd": 0}}"#
+        )
+        .unwrap();
+    }
+    // One annotation of an image that is not in images.
+    text.push_str(r#", {"id": 90000, "image_id": 5000, "category_id": 1, "bbox": [1, 1, 2, 2]}"#);
+    text.push_str(r#"], "images": ["#);
+    for i in 1..=1000 {
+        if i > 1 {
+            text.push(',');
+        }
+        write!(
+            text,
+            r#"{{"id": {i}, "file_name": "{i:06}.jpg", "width": 640, "height": 480}}"#
+        )
+        .unwrap();
+    }
+    text.push_str(
+        r#"], "categories": [{"id": 1, "name": "box"}, {"id": 2, "name": "person", "keypoints": ["a", "b", "c"]}]}"#,
+    );
+    assert!(text.len() > 2 * (4 << 20), "{} bytes", text.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("instances_train.json");
+    std::fs::write(&path, &text).unwrap();
+    let options = labelkit_coco::ReadOptions::default();
+    let streamed = labelkit_coco::read_path(&path, &options).unwrap();
+    let whole = labelkit_coco::read_bytes(&path, text.as_bytes(), &options).unwrap();
+    assert_eq!(streamed.dataset, whole.dataset);
+    assert_eq!(streamed.spans, whole.spans);
+    assert_eq!(streamed.issues, whole.issues);
+    let ds = &streamed.dataset;
+    // A polygon per box annotation, keypoints beside the box of the
+    // others; the image of annotation 90000 made from its id.
+    assert_eq!(ds.annotations.len(), 66_001);
+    assert_eq!(ds.images.len(), 1001);
+    assert_eq!(ds.labels.len(), 2);
+    let messages: Vec<&str> = streamed.issues.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["annotation 90000 refers to image 5000, which is not in images"]
+    );
+    let span = streamed.issues[0].primary.as_ref().unwrap().span;
+    assert!(text[span.start as usize..].starts_with(r#"{"id": 90000,"#));
+    // `num_keypoints: 0` is implied in a file with a keypoint category,
+    // which comes after the annotations: no polygon keeps it.
+    assert!(ds
+        .annotations
+        .iter()
+        .filter(|a| matches!(a.geometry, Geometry::Polygon(_)))
+        .all(|a| a.kept.is_empty()));
+    assert_eq!(
+        ds.labels.labels[1].keypoints.as_ref().unwrap().names.len(),
+        3
+    );
+}
