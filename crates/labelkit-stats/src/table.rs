@@ -17,7 +17,8 @@ pub fn write_table(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
         stats.target_count
     )?;
     write_split(out, "all images", &stats.overall, stats.min_size)?;
-    for (name, split) in &stats.splits {
+    // One split is the whole dataset again: not repeated.
+    for (name, split) in stats.splits.iter().filter(|_| stats.splits.len() > 1) {
         write_split(out, &format!("split {name}"), split, stats.min_size)?;
     }
     if !stats.splits.is_empty() {
@@ -162,7 +163,8 @@ fn write_split(
             c.with_several
         )?;
     }
-    for a in &s.attributes {
+    // Occlusion has its column above.
+    for a in s.attributes.iter().filter(|a| a.name != "occluded") {
         let values: Vec<String> = a.values.iter().map(|(v, n)| format!("{v} {n}")).collect();
         writeln!(out, "  {} {}: {}", a.label, a.name, values.join(", "))?;
     }
