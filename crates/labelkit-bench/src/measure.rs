@@ -330,6 +330,32 @@ pub fn check(path: &Path, format: Option<Format>) -> Result<Sample, OpError> {
     })
 }
 
+/// Reads `path` and makes the full statistics report of `labelkit stats
+/// --output-format json` (the configuration as [`config_for`] finds it),
+/// written to nowhere.
+///
+/// # Errors
+/// The reader's errors and an invalid configuration.
+pub fn stats(path: &Path) -> Result<Sample, OpError> {
+    let t = Instant::now();
+    let options = labelkit::stats::StatsOptions::from_config(&config_for(path)?);
+    let loaded =
+        labelkit::read(path, None, &ReadOptions::default()).map_err(|e| op_err(path, e))?;
+    let read_s = t.elapsed().as_secs_f64();
+    let stats = labelkit::stats::stats(&loaded.dataset, &options);
+    labelkit::stats::write_json(&stats, &mut std::io::sink()).map_err(|e| op_err(path, e))?;
+    let wall_s = t.elapsed().as_secs_f64();
+    Ok(Sample {
+        wall_s,
+        read_s: Some(read_s),
+        phase2_s: Some(wall_s - read_s),
+        bytes: input_bytes(path),
+        objects: stats.overall.objects,
+        shapes: loaded.dataset.annotations.len() as u64,
+        ..Sample::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
