@@ -21,7 +21,7 @@ pub fn write_table(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
     for (name, split) in stats.splits.iter().filter(|_| stats.splits.len() > 1) {
         write_split(out, &format!("split {name}"), split, stats.min_size)?;
     }
-    if !stats.splits.is_empty() {
+    if stats.splits.len() > 1 {
         writeln!(
             out,
             "\nsplit balance (differences above {}):",
