@@ -1,0 +1,187 @@
+//! The statistics page in a real browser: a CVAT fixture with two subsets,
+//! companion passes, a skeleton and a label named `<script>…` is read by
+//! the CVAT reader, summed up, compared with an older version of itself,
+//! written as a page and opened in headless Chromium. The test asserts on
+//! the DOM Chromium built: one plot per section, every number of the
+//! tables equal to the same number in the JSON output, the hostile label
+//! shown as text; and keeps a screenshot at `target/stats-screenshot.png`.
+//!
+//! Without Chromium the test prints why and passes, unless
+//! `LABELKIT_REQUIRE_CHROMIUM=1` (set by `.ci/run`): see
+//! `labelkit_testkit::chromium`.
+
+use std::path::{Path, PathBuf};
+
+use labelkit_stats::html::{write_html, HtmlOptions};
+use labelkit_stats::{compare, stats, write_json, CompanionGroup, Stats, StatsOptions};
+use labelkit_testkit::chromium;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// The fixture as the CVAT reader reads it, summed up with the passes of
+/// the person schema (gender on bodies, direction on heads).
+fn fixture_stats(name: &str) -> Stats {
+    let loaded = labelkit_cvat::read_path(&data(name), &labelkit_cvat::ReadOptions::default())
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(loaded.issues.is_empty(), "{name}: {:?}", loaded.issues);
+    let opts = StatsOptions::default().companions(vec![
+        CompanionGroup::new("body", vec!["male".to_owned(), "female".to_owned()]),
+        CompanionGroup::new("head", vec!["front".to_owned(), "back".to_owned()]),
+    ]);
+    stats(&loaded.dataset, &opts)
+}
+
+/// The cargo target folder, where the screenshot is kept.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        PathBuf::from,
+    )
+}
+
+/// The sections of `dom`: (id, class, text up to `</section>`).
+fn sections(dom: &str) -> Vec<(String, String, &str)> {
+    let mut out = Vec::new();
+    let mut rest = dom;
+    while let Some(at) = rest.find("<section ") {
+        let body = &rest[at..];
+        let end = body.find("</section>").expect("a closed section");
+        let tag = &body[..body.find('>').unwrap()];
+        let attr = |name: &str| {
+            let key = format!("{name}=\"");
+            tag.find(&key).map_or_else(String::new, |s| {
+                let v = &tag[s + key.len()..];
+                v[..v.find('"').unwrap()].to_owned()
+            })
+        };
+        out.push((attr("id"), attr("class"), &body[..end]));
+        rest = &body[end..];
+    }
+    out
+}
+
+/// Every `data-json="pointer"` element of `dom` with its text.
+fn numbers(dom: &str) -> Vec<(String, String)> {
+    dom.match_indices("data-json=\"")
+        .map(|(at, key)| {
+            let rest = &dom[at + key.len()..];
+            let ptr = &rest[..rest.find('"').unwrap()];
+            let text = &rest[rest.find('>').unwrap() + 1..];
+            let text = &text[..text.find('<').unwrap()];
+            (ptr.replace("&amp;", "&"), text.to_owned())
+        })
+        .collect()
+}
+
+/// Whether the page's `text` shows the JSON `value`: integers with
+/// thousands separators, shares as percentages with one decimal.
+fn shows(text: &str, value: &serde_json::Value) -> bool {
+    if let Some(pct) = text.strip_suffix('%') {
+        let shown: f64 = pct.parse().unwrap();
+        let v = value.as_f64().unwrap();
+        // One decimal of a percentage: within half of 0.1 %.
+        return (shown - v * 100.0).abs() <= 0.05 + 1e-9;
+    }
+    let shown: u64 = text.replace(',', "").parse().unwrap();
+    value.as_u64() == Some(shown)
+}
+
+#[test]
+fn the_stats_page_shows_every_section_and_the_json_numbers_in_chromium() {
+    let Some(browser) = chromium::find_or_skip("stats page in chromium") else {
+        return;
+    };
+    let now = fixture_stats("people.xml");
+    let before = fixture_stats("people-before.xml");
+    let comparison = compare(&now, &before);
+
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("stats page.html");
+    let mut html = Vec::new();
+    write_html(
+        &now,
+        Some(&comparison),
+        &HtmlOptions::default().title("people <stats>"),
+        &mut html,
+    )
+    .unwrap();
+    std::fs::write(&page, &html).unwrap();
+    let mut json = Vec::new();
+    write_json(&now, &mut json).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+
+    let url = chromium::file_url(&page);
+    let profile = dir.path().join("profile");
+    let dom = chromium::run(&browser, &profile, &["--dump-dom"], &url);
+    assert!(dom.contains("<h1>people &lt;stats&gt;</h1>"), "{dom}");
+
+    // One plot per plot section, and every section this fixture has data
+    // for.
+    let found = sections(&dom);
+    let plots: Vec<&str> = found
+        .iter()
+        .filter(|s| s.1 == "plot")
+        .map(|s| s.0.as_str())
+        .collect();
+    assert_eq!(
+        plots,
+        [
+            "labels-plot",
+            "sizes-plot",
+            "objects-per-image-plot",
+            "heat-plot",
+            "companions-plot",
+            "balance-plot",
+            "keypoints-plot",
+            "compare-plot"
+        ]
+    );
+    for (id, class, body) in &found {
+        let svgs = body.matches("<svg").count();
+        if class == "plot" {
+            assert_eq!(svgs, 1, "section {id}");
+        } else {
+            assert_eq!(svgs, 0, "section {id}");
+        }
+    }
+
+    // The numbers of the tables are those of the JSON output.
+    let cells = numbers(&dom);
+    // Totals: all, train and val, 3 numbers each; 9 labels x 9 numbers;
+    // objects per label and split: 2 x 9 at most; the target.
+    assert!(cells.len() >= 3 * 3 + 9 * 9 + 1, "{} cells", cells.len());
+    for (ptr, text) in &cells {
+        let value = json
+            .pointer(ptr)
+            .unwrap_or_else(|| panic!("{ptr} is not in the JSON output"));
+        assert!(shows(text, value), "{ptr}: page {text}, JSON {value}");
+    }
+    // Hand-counted: 5 images, one of them empty; train 3, val 2.
+    let cell = |ptr: &str| cells.iter().find(|c| c.0 == ptr).map(|c| c.1.as_str());
+    assert_eq!(cell("/overall/images"), Some("5"));
+    assert_eq!(cell("/overall/empty_images"), Some("1"));
+    assert_eq!(cell("/splits/train/images"), Some("3"));
+    assert_eq!(cell("/splits/val/images"), Some("2"));
+    assert_eq!(cell("/target_count"), Some("3,000"));
+
+    // The label `<script>alert(1)</script>` is text: no script element.
+    assert!(!dom.to_ascii_lowercase().contains("<script"), "{dom}");
+    assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+
+    // A screenshot of the page as a person sees it.
+    let shot = target_dir().join("stats-screenshot.png");
+    let _ = std::fs::remove_file(&shot);
+    let arg = format!("--screenshot={}", shot.display());
+    let _ = chromium::run(
+        &browser,
+        &profile,
+        &[&arg, "--window-size=1280,900"],
+        &url,
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{}", shot.display());
+}
