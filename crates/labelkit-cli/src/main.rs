@@ -11,6 +11,7 @@ mod args;
 mod check;
 mod commands;
 mod out;
+mod stats;
 mod trust;
 
 use std::process::ExitCode;
@@ -62,5 +63,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Formats => commands::formats(&ui),
         Command::Init { preset, output } => commands::init(&ui, &preset, &output),
         Command::Trust(args) => trust::run(&ui, &args),
+        Command::Stats(args) => stats::run(&ui, &args),
     }
 }

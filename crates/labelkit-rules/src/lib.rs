@@ -79,4 +79,5 @@ pub use options::{OptionDecl, OptionDefault, OptionType, OptionValue, RuleOption
 pub use presets::{preset_toml, PRESET_NAMES};
 pub use registry::{is_kebab_case, Registry, RegistryError, RESERVED_PREFIXES};
 pub use rule::{Context, Finding, ImageCtx, ResolvedGroup, ResolvedLimit, Rule, SIZE_EPSILON};
+pub use rules::{companion_matches, object_bounds, SchemaPoints};
 pub use selection::{glob_match, Selection, SelectionOverrides};
