@@ -12,8 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
+use labelkit_rules::Config;
 use labelkit_stats::html::{write_html, HtmlOptions};
-use labelkit_stats::{compare, stats, write_json, CompanionGroup, Stats, StatsOptions};
+use labelkit_stats::{compare, stats, write_comparison_json, write_json, Stats, StatsOptions};
 use labelkit_testkit::chromium;
 
 fn data(name: &str) -> PathBuf {
@@ -22,17 +23,15 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The fixture as the CVAT reader reads it, summed up with the passes of
-/// the person schema (gender on bodies, direction on heads).
+/// The fixture as the CVAT reader reads it, measured against the
+/// fixture's labelkit.toml (gender on bodies, direction on heads).
 fn fixture_stats(name: &str) -> Stats {
     let loaded = labelkit_cvat::read_path(&data(name), &labelkit_cvat::ReadOptions::default())
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(loaded.issues.is_empty(), "{name}: {:?}", loaded.issues);
-    let opts = StatsOptions::default().companions(vec![
-        CompanionGroup::new("body", vec!["male".to_owned(), "female".to_owned()]),
-        CompanionGroup::new("head", vec!["front".to_owned(), "back".to_owned()]),
-    ]);
-    stats(&loaded.dataset, &opts)
+    let toml = data("labelkit.toml");
+    let config = Config::from_toml_str(&std::fs::read_to_string(&toml).unwrap(), &toml).unwrap();
+    stats(&loaded.dataset, &StatsOptions::from_config(&config))
 }
 
 /// The cargo target folder, where the screenshot is kept.
@@ -64,9 +63,9 @@ fn sections(dom: &str) -> Vec<(String, String, &str)> {
     out
 }
 
-/// Every `data-json="pointer"` element of `dom` with its text.
-fn numbers(dom: &str) -> Vec<(String, String)> {
-    dom.match_indices("data-json=\"")
+/// Every `attr="pointer"` element of `dom` with its text.
+fn numbers(dom: &str, attr: &str) -> Vec<(String, String)> {
+    dom.match_indices(&format!(" {attr}=\""))
         .map(|(at, key)| {
             let rest = &dom[at + key.len()..];
             let ptr = &rest[..rest.find('"').unwrap()];
@@ -86,8 +85,10 @@ fn shows(text: &str, value: &serde_json::Value) -> bool {
         // One decimal of a percentage: within half of 0.1 %.
         return (shown - v * 100.0).abs() <= 0.05 + 1e-9;
     }
-    let shown: u64 = text.replace(',', "").parse().unwrap();
-    value.as_u64() == Some(shown)
+    // Differences carry a sign: `+2`, `−1` (a minus sign).
+    let digits = text.replace([',', '+'], "").replace('−', "-");
+    let shown: i64 = digits.parse().unwrap();
+    value.as_i64() == Some(shown)
 }
 
 #[test]
@@ -150,7 +151,7 @@ fn the_stats_page_shows_every_section_and_the_json_numbers_in_chromium() {
     }
 
     // The numbers of the tables are those of the JSON output.
-    let cells = numbers(&dom);
+    let cells = numbers(&dom, "data-json");
     // Totals: all, train and val, 3 numbers each; 9 labels x 9 numbers;
     // objects per label and split: 2 x 9 at most; the target.
     assert!(cells.len() >= 3 * 3 + 9 * 9 + 1, "{} cells", cells.len());
@@ -158,6 +159,18 @@ fn the_stats_page_shows_every_section_and_the_json_numbers_in_chromium() {
         let value = json
             .pointer(ptr)
             .unwrap_or_else(|| panic!("{ptr} is not in the JSON output"));
+        assert!(shows(text, value), "{ptr}: page {text}, JSON {value}");
+    }
+    let mut compared = Vec::new();
+    write_comparison_json(&comparison, &mut compared).unwrap();
+    let compared: serde_json::Value = serde_json::from_slice(&compared).unwrap();
+    let compare_cells = numbers(&dom, "data-compare-json");
+    // Images, empty images, objects and 9 labels, 3 numbers each.
+    assert_eq!(compare_cells.len(), (3 + 9) * 3);
+    for (ptr, text) in &compare_cells {
+        let value = compared
+            .pointer(ptr)
+            .unwrap_or_else(|| panic!("{ptr} is not in the comparison's JSON output"));
         assert!(shows(text, value), "{ptr}: page {text}, JSON {value}");
     }
     // Hand-counted: 5 images, one of them empty; train 3, val 2.
@@ -176,12 +189,7 @@ fn the_stats_page_shows_every_section_and_the_json_numbers_in_chromium() {
     let shot = target_dir().join("stats-screenshot.png");
     let _ = std::fs::remove_file(&shot);
     let arg = format!("--screenshot={}", shot.display());
-    let _ = chromium::run(
-        &browser,
-        &profile,
-        &[&arg, "--window-size=1280,900"],
-        &url,
-    );
+    let _ = chromium::run(&browser, &profile, &[&arg, "--window-size=1280,900"], &url);
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{}", shot.display());
 }

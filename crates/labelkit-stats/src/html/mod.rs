@@ -35,7 +35,7 @@ mod plots;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::{Comparison, Histogram, LabelStats, SplitStats, Stats};
+use crate::{Comparison, CountDelta, Histogram, LabelStats, SplitStats, Stats, SIZE_BUCKET_NAMES};
 
 /// How the page is drawn.
 #[derive(Debug, Clone)]
@@ -121,7 +121,7 @@ pub fn write_html(
     balance_section(stats, &mut page)?;
     keypoints_section(&stats.overall, &mut page)?;
     if let Some(c) = comparison {
-        compare_section(c, &mut page)?;
+        compare_section(c, opts, &mut page)?;
     }
     out.write_all(page.as_bytes())?;
     page.clear();
@@ -201,7 +201,12 @@ fn summary(stats: &Stats, page: &mut String) {
             .count();
         let _ = write!(page, "<tr><th scope=\"row\">{}</th>", escape(name));
         num_cell(page, &format!("{ptr}/images"), &int(s.images), "");
-        num_cell(page, &format!("{ptr}/empty_images"), &int(s.empty_images), "");
+        num_cell(
+            page,
+            &format!("{ptr}/empty_images"),
+            &int(s.empty_images),
+            "",
+        );
         num_cell(page, &format!("{ptr}/objects"), &int(s.objects), "");
         let _ = writeln!(page, "<td>{below}</td></tr>");
     };
@@ -244,8 +249,8 @@ fn summary(stats: &Stats, page: &mut String) {
             &int(l.below_twice_min),
             "",
         );
-        for (b, n) in l.size_buckets.iter().enumerate() {
-            num_cell(page, &format!("{ptr}/size_buckets/{b}"), &int(*n), "");
+        for (name, n) in SIZE_BUCKET_NAMES.iter().zip(l.size_buckets) {
+            num_cell(page, &format!("{ptr}/size_buckets/{name}"), &int(n), "");
         }
         num_cell(page, &format!("{ptr}/occluded"), &int(l.occluded), "");
         page.push_str("</tr>\n");
@@ -361,14 +366,15 @@ fn labels_section(stats: &Stats, opts: &HtmlOptions, page: &mut String) -> io::R
     Ok(())
 }
 
-/// The labels' histograms added up, when they share their edges (those
-/// that do not are left out and counted).
-fn merged(hists: impl Iterator<Item = (u64, Histogram)>) -> (Option<Histogram>, u64) {
+/// The labels' histograms added up bucket by bucket ([`stats`](crate::stats)
+/// gives every label the same edges; one with other edges is left out and
+/// counted).
+fn merged<'a>(hists: impl Iterator<Item = &'a Histogram>) -> (Option<Histogram>, u64) {
     let mut total: Option<Histogram> = None;
     let mut skipped = 0;
-    for (_, h) in hists {
+    for h in hists {
         match &mut total {
-            None => total = Some(h),
+            None => total = Some(h.clone()),
             Some(t) if t.edges == h.edges && t.counts.len() == h.counts.len() => {
                 for (a, b) in t.counts.iter_mut().zip(&h.counts) {
                     *a = a.saturating_add(*b);
@@ -380,36 +386,56 @@ fn merged(hists: impl Iterator<Item = (u64, Histogram)>) -> (Option<Histogram>, 
     (total, skipped)
 }
 
+/// The buckets of `h` as (lower, upper, count) for a log axis: bucket `i`
+/// ends at the next edge, the open last one at twice its edge, and a
+/// bucket from 0 starts at half its upper edge.
+fn log_buckets(h: &Histogram) -> Vec<(f64, f64, u64)> {
+    h.edges
+        .iter()
+        .zip(&h.counts)
+        .enumerate()
+        .map(|(i, (&lo, &count))| {
+            let hi = h.edges.get(i + 1).copied().unwrap_or(lo * 2.0);
+            let lo = if lo > 0.0 { lo } else { hi / 2.0 };
+            (lo, hi, count)
+        })
+        .collect()
+}
+
 fn sizes_section(stats: &Stats, page: &mut String) -> io::Result<()> {
     let labels = &stats.overall.labels;
-    if labels.iter().all(|l| l.objects == 0) {
+    let measured = |l: &&LabelStats| l.widths.total() > 0;
+    if !labels.iter().any(|l| measured(&l)) {
         return Ok(());
     }
     open_section(page, "sizes-plot", "Sizes");
     let (w_min, h_min) = stats.min_size;
-    let pick = |f: fn(&LabelStats) -> &Histogram| {
-        merged(
-            labels
-                .iter()
-                .filter(|l| l.objects > 0)
-                .map(|l| (l.objects, f(l).clone())),
-        )
-    };
+    let pick = |f: fn(&LabelStats) -> &Histogram| merged(labels.iter().filter(measured).map(f));
     let hists = [
         ("Widths (px)", pick(|l| &l.widths), Some(w_min)),
         ("Heights (px)", pick(|l| &l.heights), Some(h_min)),
         ("Areas (px²)", pick(|l| &l.areas), Some(w_min * h_min)),
-        ("Aspect ratio (w/h)", pick(|l| &l.aspect), None),
+        ("Aspect ratio (width / height)", pick(|l| &l.aspect), None),
     ];
     let below: u64 = labels.iter().map(|l| l.below_twice_min).sum();
+    let unmeasured: u64 = labels.iter().map(|l| l.unmeasured).sum();
     note(
         page,
         &format!(
             "All labels together, on a logarithmic scale; the lines mark the minimum size \
-             ({w_min}&#xD7;{h_min} px) and twice it. {} boxes are below twice the minimum.",
+             ({w_min}&#xD7;{h_min} px) and twice it. {} objects are below twice the minimum.",
             int(below)
         ),
     );
+    if unmeasured > 0 {
+        note(
+            page,
+            &format!(
+                "{} objects on images of unknown size have no size in pixels and are not drawn.",
+                int(unmeasured)
+            ),
+        );
+    }
     let skipped: u64 = hists.iter().map(|h| h.1 .1).sum();
     if skipped > 0 {
         note(
@@ -417,7 +443,7 @@ fn sizes_section(stats: &Stats, page: &mut String) -> io::Result<()> {
             &format!("{skipped} label histograms with other bucket edges are left out."),
         );
     }
-    let panels: Vec<plots::Panel<'_>> = hists
+    let panels: Vec<plots::Panel> = hists
         .iter()
         .filter_map(|(title, (h, _), min)| {
             let h = h.as_ref()?;
@@ -427,8 +453,7 @@ fn sizes_section(stats: &Stats, page: &mut String) -> io::Result<()> {
                 .unwrap_or_default();
             Some(plots::Panel {
                 title: (*title).to_owned(),
-                edges: &h.edges,
-                counts: &h.counts,
+                buckets: log_buckets(h),
                 marks,
             })
         })
@@ -438,14 +463,14 @@ fn sizes_section(stats: &Stats, page: &mut String) -> io::Result<()> {
     Ok(())
 }
 
-/// The name of bucket `i` of a histogram of counts: `3`, or `4–7` when
-/// the bucket spans several values, or `64+` for an open last one.
+/// The name of bucket `i` of a histogram of counts: `3`, or `10–14` when
+/// the bucket spans several values, or `200+` for the open last one.
 fn bucket_name(edges: &[f64], i: usize) -> String {
     let lo = edges.get(i).copied().unwrap_or(0.0);
     match edges.get(i + 1) {
-        Some(hi) if hi.is_finite() && *hi - lo > 1.0 => format!("{lo}–{}", hi - 1.0),
-        Some(hi) if hi.is_finite() => format!("{lo}"),
-        _ => format!("{lo}+"),
+        Some(hi) if *hi - lo > 1.0 => format!("{lo}–{}", hi - 1.0),
+        Some(_) => format!("{lo}"),
+        None => format!("{lo}+"),
     }
 }
 
@@ -608,4 +633,295 @@ fn share(part: u64, whole: u64) -> f64 {
     } else {
         part as f64 / whole as f64
     }
+}
+
+/// The passes: per companion group, how many objects carry one of its
+/// labels.
+fn companions_section(s: &SplitStats, page: &mut String) -> io::Result<()> {
+    if s.companions.is_empty() {
+        return Ok(());
+    }
+    open_section(page, "companions-plot", "Passes");
+    note(
+        page,
+        "Per companion group of the schema: the objects that carry one of its labels.",
+    );
+    let bars: Vec<plots::Progress> = s
+        .companions
+        .iter()
+        .map(|c| plots::Progress {
+            name: format!("{}: {}", c.object, c.one_of.join(" | ")),
+            done: c.with_companion,
+            total: c.objects,
+        })
+        .collect();
+    page.push_str(&plots::progress_bars("Objects with a companion", &bars)?);
+    page.push_str(
+        "<table class=\"numbers\" id=\"companions\"><thead><tr><th>object</th><th>objects</th>\
+         <th>with one</th><th>with several</th><th>per companion</th></tr></thead><tbody>\n",
+    );
+    for (i, c) in s.companions.iter().enumerate() {
+        let ptr = format!("/overall/companions/{i}");
+        let _ = write!(page, "<tr><th scope=\"row\">{}</th>", escape(&c.object));
+        num_cell(page, &format!("{ptr}/objects"), &int(c.objects), "");
+        num_cell(
+            page,
+            &format!("{ptr}/with_companion"),
+            &int(c.with_companion),
+            "",
+        );
+        num_cell(
+            page,
+            &format!("{ptr}/with_several"),
+            &int(c.with_several),
+            if c.with_several > 0 { "alert" } else { "" },
+        );
+        page.push_str("<td class=\"list\">");
+        for (j, (name, n)) in c.per_companion.iter().enumerate() {
+            let _ = write!(
+                page,
+                "{}{}: <span data-json=\"{ptr}/per_companion/{j}/objects\">{}</span>",
+                if j > 0 { ", " } else { "" },
+                escape(name),
+                int(*n)
+            );
+        }
+        page.push_str("</td></tr>\n");
+    }
+    page.push_str("</tbody></table>\n</section>\n");
+    Ok(())
+}
+
+/// At most this many points in the keypoint plot.
+const KEYPOINT_ROWS: usize = 80;
+
+fn keypoints_section(s: &SplitStats, page: &mut String) -> io::Result<()> {
+    let rows: Vec<plots::Stack> = s
+        .keypoints
+        .iter()
+        .flat_map(|k| {
+            k.points.iter().map(move |p| plots::Stack {
+                name: format!("{}: {}", k.label, p.name),
+                counts: vec![p.visible, p.occluded, p.absent],
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    open_section(page, "keypoints-plot", "Keypoint visibility");
+    let total = rows.len();
+    let rows: Vec<plots::Stack> = rows.into_iter().take(KEYPOINT_ROWS).collect();
+    if total > rows.len() {
+        note(
+            page,
+            &format!("The first {} points of {total}.", rows.len()),
+        );
+    }
+    page.push_str(&plots::stacked_bars(
+        "Visibility per point",
+        &["visible", "occluded", "absent"],
+        &rows,
+    )?);
+    page.push_str(
+        "<table class=\"numbers\" id=\"keypoints\"><thead><tr><th>point</th><th>visible</th>\
+         <th>occluded</th><th>absent</th></tr></thead><tbody>\n",
+    );
+    let mut shown = 0;
+    'labels: for (i, k) in s.keypoints.iter().enumerate() {
+        for (j, p) in k.points.iter().enumerate() {
+            if shown == KEYPOINT_ROWS {
+                break 'labels;
+            }
+            shown += 1;
+            let ptr = format!("/overall/keypoints/{i}/points/{j}");
+            let _ = write!(
+                page,
+                "<tr><th scope=\"row\">{}: {}</th>",
+                escape(&k.label),
+                escape(&p.name)
+            );
+            num_cell(page, &format!("{ptr}/visible"), &int(p.visible), "");
+            num_cell(page, &format!("{ptr}/occluded"), &int(p.occluded), "");
+            num_cell(page, &format!("{ptr}/absent"), &int(p.absent), "");
+            page.push_str("</tr>\n");
+        }
+    }
+    page.push_str("</tbody></table>\n</section>\n");
+    Ok(())
+}
+
+/// The comparison view: per label the objects of both datasets side by
+/// side, and a table of the counts and their differences. Its numbers
+/// carry their pointer into
+/// [`write_comparison_json`](crate::write_comparison_json)'s output
+/// (`data-compare-json`).
+fn compare_section(c: &Comparison, opts: &HtmlOptions, page: &mut String) -> io::Result<()> {
+    open_section(page, "compare-plot", "Compared with the other dataset");
+    let mut shown: Vec<usize> = (0..c.labels.len()).collect();
+    if shown.len() > opts.chart_labels {
+        // The labels that changed most.
+        shown.sort_by_key(|&i| {
+            (
+                std::cmp::Reverse(c.labels[i].objects.delta().unsigned_abs()),
+                i,
+            )
+        });
+        shown.truncate(opts.chart_labels);
+        shown.sort_unstable();
+        note(
+            page,
+            &format!(
+                "Showing the {} labels that changed most of {}; the table lists all.",
+                shown.len(),
+                c.labels.len()
+            ),
+        );
+    }
+    note(
+        page,
+        "This dataset (first bar) against the other (second bar); labels below the target \
+         in this dataset are highlighted.",
+    );
+    let groups: Vec<plots::Group> = shown
+        .iter()
+        .map(|&i| {
+            let l = &c.labels[i];
+            plots::Group {
+                name: l.name.clone(),
+                values: vec![l.objects.a as f64, l.objects.b as f64],
+                alert: l.objects.a < c.target_count,
+            }
+        })
+        .collect();
+    page.push_str(&plots::grouped_bars(
+        "Objects per label",
+        "objects",
+        &["this dataset".to_owned(), "other dataset".to_owned()],
+        &groups,
+        false,
+    )?);
+    page.push_str(
+        "<table class=\"numbers\" id=\"compare\"><thead><tr><th></th><th>this</th><th>other</th>\
+         <th>change</th></tr></thead><tbody>\n",
+    );
+    let row = |page: &mut String, name: &str, ptr: &str, d: CountDelta| {
+        let _ = write!(page, "<tr><th scope=\"row\">{}</th>", escape(name));
+        let _ = writeln!(
+            page,
+            "<td data-compare-json=\"{ptr}/a\">{}</td><td data-compare-json=\"{ptr}/b\">{}</td>\
+             <td data-compare-json=\"{ptr}/delta\">{}</td></tr>",
+            int(d.a),
+            int(d.b),
+            signed(d.delta())
+        );
+    };
+    row(page, "images", "/images", c.images);
+    row(page, "empty images", "/empty_images", c.empty_images);
+    row(page, "objects", "/objects", c.objects);
+    for (i, l) in c.labels.iter().enumerate() {
+        row(
+            page,
+            &format!("{} (objects)", l.name),
+            &format!("/labels/{i}/objects"),
+            l.objects,
+        );
+    }
+    page.push_str("</tbody></table>\n</section>\n");
+    Ok(())
+}
+
+/// A difference with its sign and thousands separators.
+fn signed(n: i64) -> String {
+    let sign = match n.signum() {
+        1 => "+",
+        -1 => "−",
+        _ => "",
+    };
+    format!("{sign}{}", int(n.unsigned_abs()))
+}
+
+/// At most this many values per attribute in the attribute table.
+const ATTRIBUTE_VALUES: usize = 50;
+
+/// Attribute values, crowded images and image sizes as tables.
+fn tables_section(s: &SplitStats, page: &mut String) {
+    page.push_str("<section id=\"details\" class=\"table\">\n<h2>Details</h2>\n");
+    if !s.attributes.is_empty() {
+        page.push_str(
+            "<h3>Attributes</h3>\n<table class=\"numbers\" id=\"attributes\"><thead><tr>\
+             <th>label</th><th>attribute</th><th>value</th><th>objects</th></tr></thead><tbody>\n",
+        );
+        for (i, a) in s.attributes.iter().enumerate() {
+            let mut values: Vec<(&String, &u64)> = a.values.iter().collect();
+            values.sort_by(|x, y| y.1.cmp(x.1).then_with(|| x.0.cmp(y.0)));
+            let omitted = values.len().saturating_sub(ATTRIBUTE_VALUES);
+            for (value, n) in values.into_iter().take(ATTRIBUTE_VALUES) {
+                let _ = write!(
+                    page,
+                    "<tr><th scope=\"row\">{}</th><td class=\"text\">{}</td><td class=\"text\">{}</td>",
+                    escape(&a.label),
+                    escape(&a.name),
+                    escape(value)
+                );
+                num_cell(
+                    page,
+                    &format!("/overall/attributes/{i}/values/{}", pointer_segment(value)),
+                    &int(*n),
+                    "",
+                );
+                page.push_str("</tr>\n");
+            }
+            if omitted > 0 {
+                let _ = writeln!(
+                    page,
+                    "<tr><th scope=\"row\">{}</th><td class=\"text\">{}</td>\
+                     <td class=\"text\" colspan=\"2\">{omitted} more values (see the JSON output)</td></tr>",
+                    escape(&a.label),
+                    escape(&a.name)
+                );
+            }
+        }
+        page.push_str("</tbody></table>\n");
+    }
+    if !s.crowded.is_empty() {
+        page.push_str(
+            "<h3>Crowded images</h3>\n<table class=\"numbers\" id=\"crowded\"><thead><tr>\
+             <th>image</th><th>objects</th></tr></thead><tbody>\n",
+        );
+        for (i, (file, n)) in s.crowded.iter().enumerate() {
+            let _ = write!(page, "<tr><th scope=\"row\">{}</th>", escape(file));
+            num_cell(page, &format!("/overall/crowded/{i}/objects"), &int(*n), "");
+            page.push_str("</tr>\n");
+        }
+        page.push_str("</tbody></table>\n");
+    }
+    if !s.image_sizes.is_empty() {
+        page.push_str(
+            "<h3>Image sizes</h3>\n<table class=\"numbers\" id=\"image-sizes\"><thead><tr>\
+             <th>width &#xD7; height</th><th>images</th></tr></thead><tbody>\n",
+        );
+        for (i, ((w, h), n)) in s.image_sizes.iter().enumerate() {
+            let _ = write!(page, "<tr><th scope=\"row\">{w} &#xD7; {h}</th>");
+            num_cell(
+                page,
+                &format!("/overall/image_sizes/{i}/images"),
+                &int(*n),
+                "",
+            );
+            page.push_str("</tr>\n");
+        }
+        if s.image_sizes_omitted > 0 {
+            let _ = write!(page, "<tr><th scope=\"row\">other sizes</th>");
+            num_cell(
+                page,
+                "/overall/image_sizes_omitted",
+                &int(s.image_sizes_omitted),
+                "",
+            );
+            page.push_str("</tr>\n");
+        }
+        page.push_str("</tbody></table>\n");
+    }
+    page.push_str("</section>\n");
 }

@@ -234,20 +234,19 @@ pub(crate) fn horizontal_bars(
     })
 }
 
-/// One panel of [`log_histograms`]: bucket edges (one more than counts)
-/// and reference lines.
+/// One panel of [`log_histograms`]: buckets (lower and upper bound,
+/// count) and reference lines.
 #[derive(Debug)]
-pub(crate) struct Panel<'a> {
+pub(crate) struct Panel {
     pub(crate) title: String,
-    pub(crate) edges: &'a [f64],
-    pub(crate) counts: &'a [u64],
+    pub(crate) buckets: Vec<(f64, f64, u64)>,
     pub(crate) marks: Vec<(f64, String)>,
 }
 
 /// Histograms on a logarithmic x axis, side by side, each with its
-/// reference lines. Buckets whose lower edge is not positive start at a
-/// tenth of their upper edge (a log axis has no zero).
-pub(crate) fn log_histograms(panels: &[Panel<'_>], per_row: usize) -> io::Result<String> {
+/// reference lines. Buckets must have positive bounds (a log axis has no
+/// zero).
+pub(crate) fn log_histograms(panels: &[Panel], per_row: usize) -> io::Result<String> {
     let per_row = per_row.max(1);
     let rows = panels.len().div_ceil(per_row).max(1);
     let height = 260 * u32::try_from(rows).unwrap_or(1);
@@ -255,33 +254,35 @@ pub(crate) fn log_histograms(panels: &[Panel<'_>], per_row: usize) -> io::Result
         let areas = root.split_evenly((rows, per_row));
         for (panel, area) in panels.iter().zip(&areas) {
             let buckets: Vec<(f64, f64, u64)> = panel
-                .edges
-                .windows(2)
-                .zip(panel.counts)
-                .filter_map(|(e, &c)| {
-                    let (lo, hi) = (e[0], e[1]);
-                    if !(hi.is_finite() && hi > 0.0 && lo.is_finite()) {
-                        return None;
-                    }
-                    Some((if lo > 0.0 { lo } else { hi / 10.0 }, hi, c))
-                })
+                .buckets
+                .iter()
+                .copied()
+                .filter(|&(lo, hi, _)| lo > 0.0 && hi > lo && hi.is_finite())
                 .collect();
+            // The axis spans the buckets that hold something and the marks.
             let lo = buckets
                 .iter()
+                .filter(|b| b.2 > 0)
                 .map(|b| b.0)
-                .chain(panel.marks.iter().map(|m| m.0 / 2.0))
+                .chain(panel.marks.iter().map(|m| m.0 / 1.5))
                 .filter(|v| *v > 0.0)
                 .fold(f64::INFINITY, f64::min);
             let hi = buckets
                 .iter()
+                .filter(|b| b.2 > 0)
                 .map(|b| b.1)
-                .chain(panel.marks.iter().map(|m| m.0 * 2.0))
+                .chain(panel.marks.iter().map(|m| m.0 * 1.5))
                 .fold(0.0, f64::max);
             let (lo, hi) = if lo.is_finite() && hi > lo {
                 (lo, hi)
             } else {
                 (1.0, 10.0)
             };
+            let buckets: Vec<(f64, f64, u64)> = buckets
+                .into_iter()
+                .filter(|b| b.1 > lo && b.0 < hi)
+                .map(|(l, h, c)| (l.max(lo), h.min(hi), c))
+                .collect();
             let y_max = buckets.iter().map(|b| b.2).max().unwrap_or(0).max(1);
             let y_max = y_max + y_max / 10 + 1;
             let mut chart = ChartBuilder::on(area)
@@ -475,12 +476,18 @@ pub(crate) fn progress_bars(caption: &str, bars: &[Progress]) -> io::Result<Stri
             .draw_series(bars.iter().enumerate().flat_map(|(i, b)| {
                 let i = n - 1 - count_i32(i);
                 let mut back = Rectangle::new(
-                    [(0.0, SegmentValue::Exact(i)), (100.0, SegmentValue::Exact(i + 1))],
+                    [
+                        (0.0, SegmentValue::Exact(i)),
+                        (100.0, SegmentValue::Exact(i + 1)),
+                    ],
                     GRID.filled(),
                 );
                 back.set_margin(4, 4, 0, 0);
                 let mut bar = Rectangle::new(
-                    [(0.0, SegmentValue::Exact(i)), (pct(b), SegmentValue::Exact(i + 1))],
+                    [
+                        (0.0, SegmentValue::Exact(i)),
+                        (pct(b), SegmentValue::Exact(i + 1)),
+                    ],
                     BAR.filled(),
                 );
                 bar.set_margin(4, 4, 0, 0);
@@ -557,12 +564,16 @@ pub(crate) fn grouped_bars(
             .draw()
             .map_err(err)?;
         chart
-            .draw_series(groups.iter().enumerate().filter(|(_, g)| g.alert).map(
-                |(i, _)| {
-                    let x = i as f64;
-                    Rectangle::new([(x, 0.0), (x + 1.0, y_max)], ALERT.mix(0.12).filled())
-                },
-            ))
+            .draw_series(
+                groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.alert)
+                    .map(|(i, _)| {
+                        let x = i as f64;
+                        Rectangle::new([(x, 0.0), (x + 1.0, y_max)], ALERT.mix(0.12).filled())
+                    }),
+            )
             .map_err(err)?;
         let slot = 0.8 / k as f64;
         for (s, name) in series.iter().enumerate() {
@@ -578,7 +589,9 @@ pub(crate) fn grouped_bars(
                 }))
                 .map_err(err)?
                 .label(short(name))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                });
         }
         chart
             .draw_series(names.iter().enumerate().map(|(i, name)| {
@@ -659,7 +672,10 @@ pub(crate) fn stacked_bars(caption: &str, keys: &[&str], rows: &[Stack]) -> io::
                     let x1 = 100.0 * (before + this) as f64 / total as f64;
                     let i = n - 1 - count_i32(i);
                     let mut rect = Rectangle::new(
-                        [(x0, SegmentValue::Exact(i)), (x1, SegmentValue::Exact(i + 1))],
+                        [
+                            (x0, SegmentValue::Exact(i)),
+                            (x1, SegmentValue::Exact(i + 1)),
+                        ],
                         color.filled(),
                     );
                     rect.set_margin(3, 3, 0, 0);
@@ -667,7 +683,9 @@ pub(crate) fn stacked_bars(caption: &str, keys: &[&str], rows: &[Stack]) -> io::
                 }))
                 .map_err(err)?
                 .label(*key)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                });
         }
         chart
             .configure_series_labels()
