@@ -431,7 +431,8 @@ fn sizes_section(stats: &Stats, page: &mut String) -> io::Result<()> {
         note(
             page,
             &format!(
-                "{} objects on images of unknown size have no size in pixels and are not drawn.",
+                "{} objects have no size in pixels (on images of unknown size, or without \
+                 a box) and are not drawn.",
                 int(unmeasured)
             ),
         );
@@ -780,7 +781,7 @@ fn compare_section(c: &Comparison, opts: &HtmlOptions, page: &mut String) -> io:
     }
     note(
         page,
-        "This dataset (first bar) against the other (second bar); labels below the target \
+        "This dataset (upper bar) against the other (lower bar); labels below the target \
          in this dataset are highlighted.",
     );
     let groups: Vec<plots::Group> = shown

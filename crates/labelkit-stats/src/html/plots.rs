@@ -515,34 +515,38 @@ pub(crate) struct Group {
     pub(crate) alert: bool,
 }
 
-/// Grouped vertical bars: per group one bar per series side by side (the
-/// splits' shares, or the two sides of a comparison), a legend, and a band
-/// behind each group marked `alert`.
+/// Grouped horizontal bars: per group (one row, named on the axis) one
+/// bar per series (the splits' shares, or the two sides of a comparison),
+/// a legend, and a band behind each group marked `alert`.
 pub(crate) fn grouped_bars(
     caption: &str,
-    y_desc: &str,
+    x_desc: &str,
     series: &[String],
     groups: &[Group],
     percent: bool,
 ) -> io::Result<String> {
-    let n = count_i32(groups.len().max(1));
+    let n = groups.len().max(1);
     let k = series.len().max(1);
-    let y_max = groups
+    let x_max = groups
         .iter()
         .flat_map(|g| g.values.iter().copied())
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let y_max = if y_max > 0.0 { y_max * 1.35 } else { 1.0 };
+    let x_max = if x_max > 0.0 { x_max * 1.3 } else { 1.0 };
     let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
-    let width = (120 + 24 * k * groups.len().max(1)).clamp(600, 4000);
-    let width = u32::try_from(width).unwrap_or(4000);
-    svg(width, 360, |root| {
+    // Row `i` (from the top) is centred on y = n - 1 - i and spans one
+    // unit, so the axis' integer ticks fall on the rows and name them.
+    let top = n as f64 - 0.5;
+    let y = |i: usize| (n - 1 - i) as f64;
+    let row_px = 8 + 10 * k;
+    let height = u32::try_from(100 + row_px * n).unwrap_or(u32::MAX / 2);
+    svg(900, height, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(10)
             .caption(caption, font(16))
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..f64::from(n), 0f64..y_max)
+            .x_label_area_size(36)
+            .y_label_area_size(200)
+            .build_cartesian_2d(0f64..x_max, -0.5f64..top)
             .map_err(err)?;
         chart
             .configure_mesh()
@@ -551,10 +555,20 @@ pub(crate) fn grouped_bars(
             .light_line_style(TRANSPARENT)
             .label_style(font(12))
             .axis_desc_style(font(13))
-            .y_desc(y_desc)
-            .disable_x_mesh()
-            .x_labels(0)
+            .x_desc(x_desc)
+            .disable_y_mesh()
+            .y_labels(n)
             .y_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() > 1e-6 || i < 0.0 || i >= n as f64 {
+                    return String::new();
+                }
+                // 0 <= i < n, an integer.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let row = n - 1 - i as usize;
+                names.get(row).map(|s| short(s)).unwrap_or_default()
+            })
+            .x_label_formatter(&|v| {
                 if percent {
                     format!("{:.0}%", v * 100.0)
                 } else {
@@ -570,8 +584,8 @@ pub(crate) fn grouped_bars(
                     .enumerate()
                     .filter(|(_, g)| g.alert)
                     .map(|(i, _)| {
-                        let x = i as f64;
-                        Rectangle::new([(x, 0.0), (x + 1.0, y_max)], ALERT.mix(0.12).filled())
+                        let c = y(i);
+                        Rectangle::new([(0.0, c - 0.5), (x_max, c + 0.5)], ALERT.mix(0.12).filled())
                     }),
             )
             .map_err(err)?;
@@ -581,9 +595,9 @@ pub(crate) fn grouped_bars(
             chart
                 .draw_series(groups.iter().enumerate().filter_map(|(i, g)| {
                     let v = *g.values.get(s)?;
-                    let x = i as f64 + 0.1 + slot * s as f64;
+                    let hi = y(i) + 0.4 - slot * s as f64;
                     Some(Rectangle::new(
-                        [(x, 0.0), (x + slot * 0.92, v.max(0.0))],
+                        [(0.0, hi - slot * 0.9), (v.max(0.0), hi)],
                         color.filled(),
                     ))
                 }))
@@ -594,30 +608,11 @@ pub(crate) fn grouped_bars(
                 });
         }
         chart
-            .draw_series(names.iter().enumerate().map(|(i, name)| {
-                let color: &'static RGBColor = if groups.get(i).is_some_and(|g| g.alert) {
-                    &ALERT
-                } else {
-                    &FG
-                };
-                Text::new(
-                    short(name),
-                    (i as f64 + 0.5, 0.0),
-                    font(11)
-                        .color(color)
-                        .pos(plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Top,
-                        )),
-                )
-            }))
-            .map_err(err)?;
-        chart
             .configure_series_labels()
             .label_font(font(12))
             .border_style(GRID)
             .background_style(TRANSPARENT)
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::LowerRight)
             .draw()
             .map_err(err)?;
         Ok(())
@@ -635,10 +630,10 @@ pub(crate) struct Stack {
 /// point), with a legend.
 pub(crate) fn stacked_bars(caption: &str, keys: &[&str], rows: &[Stack]) -> io::Result<String> {
     let n = count_i32(rows.len().max(1));
-    // One more row than there are, at the top, for the legend.
-    let legend_rows = count_i32(keys.len().div_ceil(3).max(1));
+    // Rows at the top for the legend, one per key.
+    let legend_rows = count_i32(keys.len().max(1));
     let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
-    let height = 110 + 20 * u32::try_from(rows.len().max(1)).unwrap_or(u32::MAX / 32);
+    let height = 110 + 20 * u32::try_from(rows.len().max(1) + keys.len()).unwrap_or(u32::MAX / 32);
     svg(900, height, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(10)
@@ -653,7 +648,7 @@ pub(crate) fn stacked_bars(caption: &str, keys: &[&str], rows: &[Stack]) -> io::
             .bold_line_style(GRID)
             .light_line_style(TRANSPARENT)
             .label_style(font(12))
-            .y_labels(rows.len().max(1))
+            .y_labels(rows.len().max(1) + keys.len().max(1))
             .y_label_formatter(&|v| segment_name(&names, &flip(n, v)))
             .x_label_formatter(&|v| format!("{v:.0}%"))
             .draw()
