@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 mod conversions;
 mod images;
 mod rule_alarms;
+mod stats;
 mod trusted;
 mod video;
 mod yolo_copy;

@@ -95,6 +95,7 @@ fn label_json(l: &LabelStats) -> Value {
         .collect();
     json!({
         "name": l.name,
+        "parent": l.parent,
         "objects": l.objects,
         "images": l.images,
         "share_of_target": l.share_of_target,

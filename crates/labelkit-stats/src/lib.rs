@@ -258,6 +258,10 @@ pub struct SplitStats {
 pub struct LabelStats {
     /// The label's name.
     pub name: String,
+    /// The parent label's name, for an element of a skeleton (a CVAT
+    /// skeleton's points): its points are counted in
+    /// [`SplitStats::keypoints`], not as objects here.
+    pub parent: Option<String>,
     /// Objects.
     pub objects: u64,
     /// Images holding at least one.
@@ -437,13 +441,18 @@ struct Acc {
 }
 
 impl Acc {
-    fn new(labels: &[String], groups: &[CompanionProgress], keypoints: &[KeypointStats]) -> Self {
+    fn new(
+        labels: &[(String, Option<String>)],
+        groups: &[CompanionProgress],
+        keypoints: &[KeypointStats],
+    ) -> Self {
         Self {
             split: SplitStats {
                 labels: labels
                     .iter()
-                    .map(|name| LabelStats {
+                    .map(|(name, parent)| LabelStats {
                         name: name.clone(),
+                        parent: parent.clone(),
                         objects: 0,
                         images: 0,
                         share_of_target: 0.0,
@@ -492,7 +501,13 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
     config.keypoints.clone_from(&opts.keypoints);
     let cx = Context::new(dataset, &index, &config);
     let labels = &dataset.labels.labels;
-    let names: Vec<String> = labels.iter().map(|l| l.name.clone()).collect();
+    let names: Vec<(String, Option<String>)> = labels
+        .iter()
+        .map(|l| {
+            let parent = l.parent.map(|p| dataset.labels.name(p).to_owned());
+            (l.name.clone(), parent)
+        })
+        .collect();
     let groups: Vec<CompanionProgress> = cx
         .groups
         .iter()
@@ -522,7 +537,7 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
     let keypoints: Vec<KeypointStats> = schemas
         .iter()
         .map(|&(i, s)| KeypointStats {
-            label: names.get(i).cloned().unwrap_or_default(),
+            label: names.get(i).map(|n| n.0.clone()).unwrap_or_default(),
             instances: 0,
             points: s
                 .names

@@ -101,7 +101,8 @@ fn write_split(
         "occluded",
         format!("<{}x{}", 2.0 * min_w, 2.0 * min_h),
     )?;
-    for l in &s.labels {
+    // Skeleton elements are counted with the keypoints below.
+    for l in s.labels.iter().filter(|l| l.parent.is_none()) {
         writeln!(
             out,
             "  {:<width$} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9}",
