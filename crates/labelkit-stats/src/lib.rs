@@ -10,7 +10,7 @@
 //! ([`Image::subset`]) and the split differences that matter
 //! ([`BalanceNote`]). [`compare`] sets two datasets side by side.
 //! [`write_table`] and [`write_json`] render them (the JSON schema is in
-//! `docs/stats.md`); the `html` module (when built) draws them.
+//! `docs/stats.md`); [`html::write_html`] draws them as a page.
 //!
 //! ```
 //! use labelkit_model::{Annotation, AnnotationId, BoxGeom, Dataset, Geometry, Image, ImageId, Label};
@@ -56,6 +56,7 @@ use labelkit_rules::{
 };
 
 mod compare;
+pub mod html;
 mod json;
 mod table;
 
