@@ -32,15 +32,27 @@ pub(crate) fn run(ui: &Ui, args: &StatsArgs) -> Result<u8> {
             let mut out = BufWriter::new(
                 File::create(file).with_context(|| format!("creating {}", file.display()))?,
             );
-            render(args.output_format, &stats, comparison.as_ref(), &mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("writing {}", file.display()))?;
+            render(
+                args.output_format,
+                &args.path,
+                &stats,
+                comparison.as_ref(),
+                &mut out,
+            )
+            .and_then(|()| out.flush())
+            .with_context(|| format!("writing {}", file.display()))?;
         }
         None => {
             let mut out = std::io::stdout().lock();
-            render(args.output_format, &stats, comparison.as_ref(), &mut out)
-                .and_then(|()| out.flush())
-                .context("writing the statistics")?;
+            render(
+                args.output_format,
+                &args.path,
+                &stats,
+                comparison.as_ref(),
+                &mut out,
+            )
+            .and_then(|()| out.flush())
+            .context("writing the statistics")?;
         }
     }
     Ok(0)
@@ -70,11 +82,17 @@ fn measure(ui: &Ui, path: &Path, from: Option<Format>, opts: &StatsOptions) -> R
 
 fn render(
     format: StatsFormat,
+    title: &Path,
     stats: &Stats,
     comparison: Option<&Comparison>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match (format, comparison) {
+        (StatsFormat::Html, c) => {
+            let opts = labelkit::stats::html::HtmlOptions::default()
+                .title(format!("labelkit stats: {}", title.display()));
+            labelkit::stats::html::write_html(stats, c, &opts, out)
+        }
         (StatsFormat::Table, None) => labelkit::stats::write_table(stats, out),
         (StatsFormat::Table, Some(c)) => {
             labelkit::stats::write_comparison_table(c, out)?;

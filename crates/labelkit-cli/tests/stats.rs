@@ -620,3 +620,54 @@ fn stats_json_has_exactly_the_documented_fields() {
         assert_eq!(keys(note), ["difference", "shares", "what"]);
     }
 }
+
+/// `--output-format html` writes the self-contained page; every number it
+/// ties to the JSON output (`data-json`, a JSON pointer) is the JSON's.
+#[test]
+fn stats_html_page_shows_the_numbers_of_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    two_splits(d);
+    let o = labelkit(
+        &[
+            "stats",
+            "task.xml",
+            "--output-format",
+            "html",
+            "-o",
+            "stats.html",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(d.join("stats.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("<title>labelkit stats: task.xml</title>"));
+    assert!(page.matches("<svg").count() >= 4, "plots: {page}");
+    let v = stats_json(&["task.xml"], d);
+    let mut tied = 0;
+    for part in page.split("data-json=\"").skip(1) {
+        let (pointer, rest) = part.split_once('"').unwrap();
+        let shown = rest
+            .split_once('>')
+            .unwrap()
+            .1
+            .split('<')
+            .next()
+            .unwrap()
+            .replace(',', "");
+        let value = v.pointer(pointer).unwrap_or_else(|| panic!("{pointer}"));
+        if let Some(percent) = shown.strip_suffix('%') {
+            // A share, shown as a percentage with one decimal.
+            let share: f64 = percent.parse().unwrap();
+            assert!(
+                (share / 100.0 - value.as_f64().unwrap()).abs() <= 0.0005,
+                "{pointer}: {shown}"
+            );
+        } else {
+            assert_eq!(shown, value.to_string(), "{pointer}");
+        }
+        tied += 1;
+    }
+    assert!(tied >= 20, "{tied} numbers tied to the JSON");
+}
