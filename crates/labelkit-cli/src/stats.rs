@@ -27,34 +27,27 @@ pub(crate) fn run(ui: &Ui, args: &StatsArgs) -> Result<u8> {
         }
         None => None,
     };
-    match &args.output {
-        Some(file) => {
-            let mut out = BufWriter::new(
+    let (mut out, name): (Box<dyn Write>, String) = match &args.output {
+        Some(file) => (
+            Box::new(BufWriter::new(
                 File::create(file).with_context(|| format!("creating {}", file.display()))?,
-            );
-            render(
-                args.output_format,
-                &args.path,
-                &stats,
-                comparison.as_ref(),
-                &mut out,
-            )
-            .and_then(|()| out.flush())
-            .with_context(|| format!("writing {}", file.display()))?;
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            render(
-                args.output_format,
-                &args.path,
-                &stats,
-                comparison.as_ref(),
-                &mut out,
-            )
-            .and_then(|()| out.flush())
-            .context("writing the statistics")?;
-        }
-    }
+            )),
+            file.display().to_string(),
+        ),
+        None => (
+            Box::new(std::io::stdout().lock()),
+            "the statistics".to_owned(),
+        ),
+    };
+    render(
+        args.output_format,
+        &args.path,
+        &stats,
+        comparison.as_ref(),
+        &mut out,
+    )
+    .and_then(|()| out.flush())
+    .with_context(|| format!("writing {name}"))?;
     Ok(0)
 }
 

@@ -52,8 +52,8 @@ use labelkit_model::{
     LabelId, Visibility,
 };
 use labelkit_rules::{
-    companion_matches, object_bounds, CompanionGroup, Config, Context, ImageCtx, OptionValue,
-    SchemaPoints,
+    companion_matches, object_bounds, sort_image_annotations, CompanionGroup, Config, Context,
+    ImageCtx, OptionValue, SchemaPoints,
 };
 
 mod compare;
@@ -632,12 +632,7 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
         if !cx.groups.is_empty() {
             sorted.clear();
             sorted.extend_from_slice(shapes);
-            sorted.sort_unstable_by_key(|&a| {
-                dataset
-                    .annotations
-                    .get(a)
-                    .map_or((u32::MAX, u64::MAX, a), |x| (x.label.0, x.id.0, a))
-            });
+            sort_image_annotations(&dataset.annotations, &mut sorted);
             let image_cx = ImageCtx::new(pos, image, &sorted, &dataset.annotations);
             for (g, group) in cx.groups.iter().enumerate() {
                 companions_of.clear();
