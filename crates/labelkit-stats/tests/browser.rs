@@ -163,8 +163,22 @@ fn the_stats_page_shows_every_section_and_the_json_numbers_in_chromium() {
     // The numbers of the tables are those of the JSON output.
     let cells = numbers(&dom, "data-json");
     // Totals: all, train and val, 3 numbers each; 9 labels x 9 numbers;
-    // objects per label and split: 2 x 9 at most; the target.
-    assert!(cells.len() >= 3 * 3 + 9 * 9 + 1, "{} cells", cells.len());
+    // objects per label and split, 2 x 9; and the target, the passes,
+    // balance notes, keypoints, attributes, crowded images, image sizes.
+    assert!(cells.len() > 3 * 3 + 9 * 9 + 2 * 9, "{} cells", cells.len());
+    for section in [
+        "companions",
+        "keypoints",
+        "balance",
+        "attributes",
+        "crowded",
+        "image-sizes",
+    ] {
+        assert!(
+            table(&dom, section).contains("data-json="),
+            "no numbers in table {section}"
+        );
+    }
     for (ptr, text) in &cells {
         let value = json
             .pointer(ptr)
