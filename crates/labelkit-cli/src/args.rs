@@ -107,6 +107,8 @@ pub(crate) enum StatsFormat {
     Table,
     /// One JSON document (schema in docs/stats.md).
     Json,
+    /// One self-contained HTML page with plots (docs/stats.md).
+    Html,
 }
 
 /// `labelkit trust`.

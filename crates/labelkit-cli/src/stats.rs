@@ -83,5 +83,9 @@ fn render(
         }
         (StatsFormat::Json, None) => labelkit::stats::write_json(stats, out),
         (StatsFormat::Json, Some(c)) => labelkit::stats::write_comparison_json(c, out),
+        (StatsFormat::Html, c) => {
+            let opts = labelkit::stats::html::HtmlOptions::default();
+            labelkit::stats::html::write_html(stats, c, &opts, out)
+        }
     }
 }

@@ -804,7 +804,7 @@ fn compare_section(c: &Comparison, opts: &HtmlOptions, page: &mut String) -> io:
     )?);
     page.push_str(
         "<table class=\"numbers\" id=\"compare\"><thead><tr><th></th><th>this</th><th>other</th>\
-         <th>change</th></tr></thead><tbody>\n",
+         <th>other &#x2212; this</th></tr></thead><tbody>\n",
     );
     let row = |page: &mut String, name: &str, ptr: &str, d: CountDelta| {
         let _ = write!(page, "<tr><th scope=\"row\">{}</th>", escape(name));
