@@ -294,6 +294,7 @@ fn a_thousand_labels_render_with_capped_plots() {
     let heat = &heat[..heat.find("</section>").unwrap()];
     assert_eq!(heat.matches("\nclass ").count(), 12);
     // Bounded: a few kilobytes per label at most.
+    eprintln!("1,000 labels: a page of {} bytes", html.len());
     assert!(html.len() < 4_000_000, "{} bytes", html.len());
 
     let Some(browser) = chromium::find_or_skip("1,000 labels in chromium") else {
