@@ -107,7 +107,7 @@ pub(crate) enum StatsFormat {
     Table,
     /// One JSON document (schema in docs/stats.md).
     Json,
-    /// One self-contained HTML page with plots (docs/stats.md).
+    /// One self-contained HTML page with SVG plots, offline.
     Html,
 }
 

@@ -27,22 +27,27 @@ pub(crate) fn run(ui: &Ui, args: &StatsArgs) -> Result<u8> {
         }
         None => None,
     };
-    match &args.output {
-        Some(file) => {
-            let mut out = BufWriter::new(
+    let (mut out, name): (Box<dyn Write>, String) = match &args.output {
+        Some(file) => (
+            Box::new(BufWriter::new(
                 File::create(file).with_context(|| format!("creating {}", file.display()))?,
-            );
-            render(args.output_format, &stats, comparison.as_ref(), &mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("writing {}", file.display()))?;
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            render(args.output_format, &stats, comparison.as_ref(), &mut out)
-                .and_then(|()| out.flush())
-                .context("writing the statistics")?;
-        }
-    }
+            )),
+            file.display().to_string(),
+        ),
+        None => (
+            Box::new(std::io::stdout().lock()),
+            "the statistics".to_owned(),
+        ),
+    };
+    render(
+        args.output_format,
+        &args.path,
+        &stats,
+        comparison.as_ref(),
+        &mut out,
+    )
+    .and_then(|()| out.flush())
+    .with_context(|| format!("writing {name}"))?;
     Ok(0)
 }
 
@@ -70,11 +75,17 @@ fn measure(ui: &Ui, path: &Path, from: Option<Format>, opts: &StatsOptions) -> R
 
 fn render(
     format: StatsFormat,
+    title: &Path,
     stats: &Stats,
     comparison: Option<&Comparison>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match (format, comparison) {
+        (StatsFormat::Html, c) => {
+            let opts = labelkit::stats::html::HtmlOptions::default()
+                .title(format!("labelkit stats: {}", title.display()));
+            labelkit::stats::html::write_html(stats, c, &opts, out)
+        }
         (StatsFormat::Table, None) => labelkit::stats::write_table(stats, out),
         (StatsFormat::Table, Some(c)) => {
             labelkit::stats::write_comparison_table(c, out)?;
@@ -83,9 +94,5 @@ fn render(
         }
         (StatsFormat::Json, None) => labelkit::stats::write_json(stats, out),
         (StatsFormat::Json, Some(c)) => labelkit::stats::write_comparison_json(c, out),
-        (StatsFormat::Html, c) => {
-            let opts = labelkit::stats::html::HtmlOptions::default();
-            labelkit::stats::html::write_html(stats, c, &opts, out)
-        }
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::{labelkit, repo_root, stderr, stdout};
+use super::{labelkit, repo_root, stderr, stdout, yolo_dataset};
 
 /// A CVAT task in two subsets, hand-counted in the tests below: body
 /// objects of 40x80 (one box and one polygon in group 1: one object),
@@ -466,6 +466,210 @@ fn stats_of_a_missing_dataset_is_an_error_naming_it() {
     let o = labelkit(&["stats", "nothing.json"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nothing.json"), "{}", stderr(&o));
+}
+
+/// Shapes on an image of unknown size (a YOLO label file whose image is
+/// missing) are normalised, not pixels: counted as objects and as
+/// unmeasured, in no size figure.
+#[test]
+fn stats_counts_shapes_on_images_of_unknown_size_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(d, "0 0.5 0.5 0.2 0.4\n1 0.5 0.2 0.05 0.05\n");
+    std::fs::write(d.join("labels/train/b.txt"), "0 0.5 0.5 0.2 0.4\n").unwrap();
+    let v = stats_json(&["."], d);
+    let all = &v["overall"];
+    assert_eq!(
+        (&all["images"], &all["unmeasured_images"], &all["objects"]),
+        (&json!(2), &json!(1), &json!(3))
+    );
+    let person = label(all, "person");
+    assert_eq!(
+        (&person["objects"], &person["unmeasured"]),
+        (&json!(2), &json!(1))
+    );
+    // 20x40 px on the 100x100 image: small.
+    assert_eq!(
+        person["size_buckets"],
+        json!({"tiny": 0, "small": 1, "medium": 0, "large": 0})
+    );
+    assert_eq!(nonzero(&person["widths"]), [(16.0, 1)]);
+    // 5x5 px: tiny, below 6x6.
+    let head = label(all, "head");
+    assert_eq!(
+        (&head["size_buckets"]["tiny"], &head["below_twice_min"]),
+        (&json!(1), &json!(1))
+    );
+    assert_eq!(
+        all["image_sizes"],
+        json!([{"width": 100, "height": 100, "images": 1}])
+    );
+    let o = labelkit(&["stats", "."], d);
+    let text = stdout(&o);
+    assert!(
+        text.contains("  1 images of unknown size: their objects have no size in pixels"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("split balance"),
+        "one split has no balance: {text}"
+    );
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    k.sort_unstable();
+    k
+}
+
+/// Every field of docs/stats.md, and no other, at every level.
+#[test]
+fn stats_json_has_exactly_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    two_splits(d);
+    let v = stats_json(&["task.xml"], d);
+    assert_eq!(
+        keys(&v),
+        [
+            "balance",
+            "balance_threshold",
+            "min_size",
+            "orphan_shapes",
+            "overall",
+            "size_buckets",
+            "splits",
+            "target_count",
+            "tracks",
+            "version"
+        ]
+    );
+    assert_eq!((&v["orphan_shapes"], &v["tracks"]), (&json!(0), &json!(0)));
+    assert_eq!(
+        v["size_buckets"],
+        json!([
+            {"name": "tiny", "min_area": 0.0, "max_area": 256.0},
+            {"name": "small", "min_area": 256.0, "max_area": 1024.0},
+            {"name": "medium", "min_area": 1024.0, "max_area": 9216.0},
+            {"name": "large", "min_area": 9216.0, "max_area": null}
+        ])
+    );
+    for split in [&v["overall"], &v["splits"]["train"], &v["splits"]["val"]] {
+        assert_eq!(
+            keys(split),
+            [
+                "attributes",
+                "companions",
+                "crowded",
+                "empty_images",
+                "image_sizes",
+                "image_sizes_omitted",
+                "images",
+                "keypoints",
+                "labels",
+                "objects",
+                "objects_per_image",
+                "shapes",
+                "unmeasured_images"
+            ]
+        );
+        assert_eq!(
+            split["objects_per_image"]["edges"],
+            json!([
+                0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 15.0, 20.0, 30.0, 50.0,
+                100.0, 200.0
+            ])
+        );
+        for l in split["labels"].as_array().unwrap() {
+            assert_eq!(
+                keys(l),
+                [
+                    "areas",
+                    "aspect",
+                    "below_twice_min",
+                    "crowd",
+                    "heat",
+                    "heights",
+                    "images",
+                    "name",
+                    "objects",
+                    "occluded",
+                    "parent",
+                    "share_of_target",
+                    "size_buckets",
+                    "unmeasured",
+                    "widths"
+                ]
+            );
+            assert_eq!(l["parent"], Value::Null);
+            assert_eq!(l["crowd"], 0);
+            assert_eq!(l["heat"]["counts"].as_array().unwrap().len(), 256);
+            for h in ["widths", "heights", "areas", "aspect"] {
+                assert_eq!(keys(&l[h]), ["counts", "edges"]);
+                assert_eq!(
+                    l[h]["edges"].as_array().unwrap().len(),
+                    l[h]["counts"].as_array().unwrap().len()
+                );
+            }
+            assert_eq!(l["widths"]["edges"][24], 4096.0);
+            assert_eq!(l["areas"]["edges"][24], 4096.0 * 4096.0);
+            assert_eq!(l["aspect"]["edges"][14], 8.0);
+        }
+    }
+    for note in v["balance"].as_array().unwrap() {
+        assert_eq!(keys(note), ["difference", "shares", "what"]);
+    }
+}
+
+/// `--output-format html` writes the self-contained page; every number it
+/// ties to the JSON output (`data-json`, a JSON pointer) is the JSON's.
+#[test]
+fn stats_html_page_shows_the_numbers_of_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    two_splits(d);
+    let o = labelkit(
+        &[
+            "stats",
+            "task.xml",
+            "--output-format",
+            "html",
+            "-o",
+            "stats.html",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(d.join("stats.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("<title>labelkit stats: task.xml</title>"));
+    assert!(page.matches("<svg").count() >= 4, "plots: {page}");
+    let v = stats_json(&["task.xml"], d);
+    let mut tied = 0;
+    for part in page.split("data-json=\"").skip(1) {
+        let (pointer, rest) = part.split_once('"').unwrap();
+        let shown = rest
+            .split_once('>')
+            .unwrap()
+            .1
+            .split('<')
+            .next()
+            .unwrap()
+            .replace(',', "");
+        let value = v.pointer(pointer).unwrap_or_else(|| panic!("{pointer}"));
+        if let Some(percent) = shown.strip_suffix('%') {
+            // A share, shown as a percentage with one decimal.
+            let share: f64 = percent.parse().unwrap();
+            assert!(
+                (share / 100.0 - value.as_f64().unwrap()).abs() <= 0.0005,
+                "{pointer}: {shown}"
+            );
+        } else {
+            assert_eq!(shown, value.to_string(), "{pointer}");
+        }
+        tied += 1;
+    }
+    assert!(tied >= 20, "{tied} numbers tied to the JSON");
 }
 
 #[test]

@@ -48,11 +48,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use labelkit_model::{
-    BoxGeom, Dataset, DatasetIndex, Geometry, GroupId, Image, KeypointSchema, LabelId, Visibility,
+    AttributeValue, BoxGeom, Dataset, DatasetIndex, Geometry, GroupId, Image, KeypointSchema,
+    LabelId, Visibility,
 };
 use labelkit_rules::{
-    companion_matches, object_bounds, CompanionGroup, Config, Context, ImageCtx, OptionValue,
-    SchemaPoints,
+    companion_matches, object_bounds, sort_image_annotations, CompanionGroup, Config, Context,
+    ImageCtx, OptionValue, SchemaPoints,
 };
 
 mod compare;
@@ -432,15 +433,36 @@ pub struct BalanceNote {
     pub difference: f64,
 }
 
+/// An attribute value as counted: borrowed from the dataset, made text
+/// only once per distinct value, when the figures are finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ValueKey<'a> {
+    Text(&'a str),
+    Bool(bool),
+    /// The bits of an `f64`.
+    Number(u64),
+}
+
+impl ValueKey<'_> {
+    fn text(self) -> String {
+        match self {
+            Self::Text(t) => t.to_owned(),
+            Self::Bool(b) => b.to_string(),
+            Self::Number(bits) => f64::from_bits(bits).to_string(),
+        }
+    }
+}
+
 /// The accumulators of one split.
-struct Acc {
+struct Acc<'a> {
     split: SplitStats,
     image_sizes: HashMap<(u32, u32), u64>,
     crowded: Vec<(u64, usize)>,
-    attributes: BTreeMap<(usize, String), BTreeMap<String, u64>>,
+    /// (label index, attribute name) -> value -> objects.
+    attributes: HashMap<(usize, &'a str), HashMap<ValueKey<'a>, u64>>,
 }
 
-impl Acc {
+impl Acc<'_> {
     fn new(
         labels: &[(String, Option<String>)],
         groups: &[CompanionProgress],
@@ -475,7 +497,7 @@ impl Acc {
             },
             image_sizes: HashMap::new(),
             crowded: Vec::new(),
-            attributes: BTreeMap::new(),
+            attributes: HashMap::new(),
         }
     }
 }
@@ -559,7 +581,7 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
 
     let with_splits = dataset.images.iter().any(|i| i.subset.is_some());
     let mut overall = Acc::new(&names, &groups, &keypoints);
-    let mut splits: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut splits: BTreeMap<String, Acc<'_>> = BTreeMap::new();
 
     let mut sorted: Vec<usize> = Vec::new();
     let mut objects: Vec<Object> = Vec::new();
@@ -610,12 +632,7 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
         if !cx.groups.is_empty() {
             sorted.clear();
             sorted.extend_from_slice(shapes);
-            sorted.sort_unstable_by_key(|&a| {
-                dataset
-                    .annotations
-                    .get(a)
-                    .map_or((u32::MAX, u64::MAX, a), |x| (x.label.0, x.id.0, a))
-            });
+            sort_image_annotations(&dataset.annotations, &mut sorted);
             let image_cx = ImageCtx::new(pos, image, &sorted, &dataset.annotations);
             for (g, group) in cx.groups.iter().enumerate() {
                 companions_of.clear();
@@ -649,7 +666,7 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
         }
 
         let split_name = image.subset.clone().unwrap_or_else(|| NO_SPLIT.to_owned());
-        let mut accs: Vec<&mut Acc> = vec![&mut overall];
+        let mut accs: Vec<&mut Acc<'_>> = vec![&mut overall];
         if with_splits {
             accs.push(
                 splits
@@ -735,13 +752,13 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
 
 /// Adds the objects of one image to a split's accumulators.
 #[allow(clippy::too_many_arguments)]
-fn add_image(
-    acc: &mut Acc,
+fn add_image<'a>(
+    acc: &mut Acc<'a>,
     pos: usize,
     image: &Image,
     measured: bool,
     objects: &[Object],
-    dataset: &Dataset,
+    dataset: &'a Dataset,
     label_seen: &mut [bool],
     (min_w, min_h): (f64, f64),
 ) {
@@ -804,25 +821,27 @@ fn add_image(
             }
             _ => l.unmeasured += 1,
         }
-        let label_name = li;
-        let mut count = |name: &str, value: String| {
-            *acc.attributes
-                .entry((label_name, name.to_owned()))
-                .or_default()
-                .entry(value)
-                .or_insert(0) += 1;
-        };
-        count("occluded", o.occluded.to_string());
+        // `occluded` is counted in `LabelStats::occluded` and listed with
+        // the attributes when the figures are finished.
         if let Some(ann) = dataset.annotations.get(o.first) {
             for (name, value) in ann.attributes.iter() {
-                count(name, value.to_string());
+                let key = match value {
+                    AttributeValue::Text(t) => ValueKey::Text(t),
+                    AttributeValue::Bool(b) => ValueKey::Bool(*b),
+                    AttributeValue::Number(n) => ValueKey::Number(n.to_bits()),
+                };
+                *acc.attributes
+                    .entry((li, name))
+                    .or_default()
+                    .entry(key)
+                    .or_insert(0) += 1;
             }
         }
     }
 }
 
 /// Turns a split's accumulators into its figures.
-fn finish(mut acc: Acc, dataset: &Dataset, target: u64) -> SplitStats {
+fn finish(mut acc: Acc<'_>, dataset: &Dataset, target: u64) -> SplitStats {
     let s = &mut acc.split;
     for l in &mut s.labels {
         #[allow(clippy::cast_precision_loss)]
@@ -849,12 +868,25 @@ fn finish(mut acc: Acc, dataset: &Dataset, target: u64) -> SplitStats {
     s.image_sizes_omitted = sizes.iter().skip(IMAGE_SIZE_LIMIT).map(|x| x.1).sum();
     sizes.truncate(IMAGE_SIZE_LIMIT);
     s.image_sizes = sizes;
-    let names = &dataset.labels.labels;
-    s.attributes = acc
-        .attributes
+    let mut attributes: BTreeMap<(usize, String), BTreeMap<String, u64>> = BTreeMap::new();
+    for (i, l) in s.labels.iter().enumerate().filter(|(_, l)| l.objects > 0) {
+        let values = attributes.entry((i, "occluded".to_owned())).or_default();
+        for (value, n) in [(false, l.objects - l.occluded), (true, l.occluded)] {
+            if n > 0 {
+                values.insert(value.to_string(), n);
+            }
+        }
+    }
+    for ((li, name), values) in acc.attributes {
+        let slot = attributes.entry((li, name.to_owned())).or_default();
+        for (value, n) in values {
+            *slot.entry(value.text()).or_insert(0) += n;
+        }
+    }
+    s.attributes = attributes
         .into_iter()
         .map(|((li, name), values)| AttributeStats {
-            label: names.get(li).map(|l| l.name.clone()).unwrap_or_default(),
+            label: s.labels.get(li).map(|l| l.name.clone()).unwrap_or_default(),
             name,
             values,
         })

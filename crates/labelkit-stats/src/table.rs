@@ -21,7 +21,7 @@ pub fn write_table(stats: &Stats, out: &mut dyn Write) -> io::Result<()> {
     for (name, split) in stats.splits.iter().filter(|_| stats.splits.len() > 1) {
         write_split(out, &format!("split {name}"), split, stats.min_size)?;
     }
-    if !stats.splits.is_empty() {
+    if stats.splits.len() > 1 {
         writeln!(
             out,
             "\nsplit balance (differences above {}):",
@@ -80,13 +80,7 @@ fn write_split(
             s.unmeasured_images
         )?;
     }
-    let width = s
-        .labels
-        .iter()
-        .map(|l| l.name.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let width = name_width(s.labels.iter().map(|l| l.name.as_str()));
     writeln!(
         out,
         "  {:<width$} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9}",
@@ -204,13 +198,7 @@ pub fn write_comparison_table(c: &Comparison, out: &mut dyn Write) -> io::Result
         c.empty_images.b,
         c.empty_images.delta()
     )?;
-    let width = c
-        .labels
-        .iter()
-        .map(|l| l.name.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let width = name_width(c.labels.iter().map(|l| l.name.as_str()));
     writeln!(
         out,
         "  {:<width$} {:>8} {:>8} {:>8}",
@@ -227,4 +215,9 @@ pub fn write_comparison_table(c: &Comparison, out: &mut dyn Write) -> io::Result
         )?;
     }
     Ok(())
+}
+
+/// The width of a label-name column: the longest name, at least `label`.
+fn name_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(|n| n.chars().count()).max().unwrap_or(5).max(5)
 }
