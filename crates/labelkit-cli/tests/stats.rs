@@ -671,3 +671,52 @@ fn stats_html_page_shows_the_numbers_of_the_json() {
     }
     assert!(tied >= 20, "{tied} numbers tied to the JSON");
 }
+
+#[test]
+fn stats_writes_the_html_page_with_the_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    two_splits(d);
+    let example = repo_root().join("examples/person-dataset");
+    let o = labelkit(
+        &[
+            "stats",
+            "--output-format",
+            "html",
+            "--compare",
+            example.to_str().unwrap(),
+            "-o",
+            "stats.html",
+            "task.xml",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let html = std::fs::read_to_string(d.join("stats.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // The figures of the JSON tests above, measured against labelkit.toml:
+    // a target of 4, 4 images, 9 objects, body 3 objects on 2 images.
+    assert!(html.contains("<span data-json=\"/target_count\">4</span>"));
+    assert!(html.contains("<td data-json=\"/overall/images\">4</td>"));
+    assert!(html.contains("<td data-json=\"/overall/objects\">9</td>"));
+    assert!(html.contains("<td data-json=\"/overall/labels/0/objects\">3</td>"));
+    assert!(html.contains("<td data-json=\"/overall/labels/0/images\">2</td>"));
+    // The comparison: 9 objects here, 41 in the example dataset.
+    assert!(html.contains(
+        "<td data-compare-json=\"/objects/a\">9</td><td data-compare-json=\"/objects/b\">41</td>\
+         <td data-compare-json=\"/objects/delta\">+32</td>"
+    ));
+    for id in [
+        "labels-plot",
+        "sizes-plot",
+        "balance-plot",
+        "companions-plot",
+        "compare-plot",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\" class=\"plot\">")),
+            "{id}"
+        );
+    }
+}

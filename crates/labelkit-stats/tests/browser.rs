@@ -163,8 +163,22 @@ fn the_stats_page_shows_every_section_and_the_json_numbers_in_chromium() {
     // The numbers of the tables are those of the JSON output.
     let cells = numbers(&dom, "data-json");
     // Totals: all, train and val, 3 numbers each; 9 labels x 9 numbers;
-    // objects per label and split: 2 x 9 at most; the target.
-    assert!(cells.len() > 3 * 3 + 9 * 9, "{} cells", cells.len());
+    // objects per label and split, 2 x 9; and the target, the passes,
+    // balance notes, keypoints, attributes, crowded images, image sizes.
+    assert!(cells.len() > 3 * 3 + 9 * 9 + 2 * 9, "{} cells", cells.len());
+    for section in [
+        "companions",
+        "keypoints",
+        "balance",
+        "attributes",
+        "crowded",
+        "image-sizes",
+    ] {
+        assert!(
+            table(&dom, section).contains("data-json="),
+            "no numbers in table {section}"
+        );
+    }
     for (ptr, text) in &cells {
         let value = json
             .pointer(ptr)
@@ -280,6 +294,7 @@ fn a_thousand_labels_render_with_capped_plots() {
     let heat = &heat[..heat.find("</section>").unwrap()];
     assert_eq!(heat.matches("\nclass ").count(), 12);
     // Bounded: a few kilobytes per label at most.
+    eprintln!("1,000 labels: a page of {} bytes", html.len());
     assert!(html.len() < 4_000_000, "{} bytes", html.len());
 
     let Some(browser) = chromium::find_or_skip("1,000 labels in chromium") else {

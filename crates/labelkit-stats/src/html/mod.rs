@@ -804,7 +804,7 @@ fn compare_section(c: &Comparison, opts: &HtmlOptions, page: &mut String) -> io:
     )?);
     page.push_str(
         "<table class=\"numbers\" id=\"compare\"><thead><tr><th></th><th>this</th><th>other</th>\
-         <th>change</th></tr></thead><tbody>\n",
+         <th>other &#x2212; this</th></tr></thead><tbody>\n",
     );
     let row = |page: &mut String, name: &str, ptr: &str, d: CountDelta| {
         let _ = write!(page, "<tr><th scope=\"row\">{}</th>", escape(name));
@@ -925,4 +925,93 @@ fn tables_section(s: &SplitStats, page: &mut String) {
         page.push_str("</tbody></table>\n");
     }
     page.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_makes_markup_text() {
+        assert_eq!(
+            escape("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn pointer_segments_follow_rfc_6901() {
+        assert_eq!(pointer_segment("a/b~c"), "a~1b~0c");
+        assert_eq!(pointer_segment("<x>"), "&lt;x&gt;");
+    }
+
+    #[test]
+    fn numbers_have_separators_and_signs() {
+        assert_eq!(int(0), "0");
+        assert_eq!(int(999), "999");
+        assert_eq!(int(1000), "1,000");
+        assert_eq!(int(1_234_567), "1,234,567");
+        assert_eq!(signed(-1234), "−1,234");
+        assert_eq!(signed(5), "+5");
+        assert_eq!(signed(0), "0");
+        assert_eq!(percent(0.0525), "5.2%");
+    }
+
+    #[test]
+    fn count_buckets_are_named_by_their_values() {
+        let edges = [0.0, 1.0, 2.0, 10.0, 15.0, 200.0];
+        let names: Vec<String> = (0..edges.len()).map(|i| bucket_name(&edges, i)).collect();
+        assert_eq!(names, ["0", "1", "2–9", "10–14", "15–199", "200+"]);
+    }
+
+    #[test]
+    fn log_buckets_end_at_the_next_edge_and_start_above_zero() {
+        let h = Histogram {
+            edges: vec![0.0, 1.0, 3.0, 8.0],
+            counts: vec![4, 5, 6, 7],
+        };
+        assert_eq!(
+            log_buckets(&h),
+            [(0.5, 1.0, 4), (1.0, 3.0, 5), (3.0, 8.0, 6), (8.0, 16.0, 7)]
+        );
+    }
+
+    #[test]
+    fn histograms_with_the_same_edges_add_up() {
+        let a = Histogram {
+            edges: vec![0.0, 1.0],
+            counts: vec![1, 2],
+        };
+        let b = Histogram {
+            edges: vec![0.0, 1.0],
+            counts: vec![10, 20],
+        };
+        let other = Histogram {
+            edges: vec![0.0, 2.0],
+            counts: vec![100, 200],
+        };
+        let (sum, skipped) = merged([&a, &b, &other].into_iter());
+        assert_eq!(sum.unwrap().counts, [11, 22]);
+        assert_eq!(skipped, 1);
+    }
+
+    #[test]
+    fn the_theme_maps_every_plot_colour_in_both_schemes() {
+        let css = plots::theme_css();
+        let dark = css.find("@media (prefers-color-scheme: dark)").unwrap();
+        // Each variable is set for the light scheme and again for the dark.
+        for var in [
+            "--plot-fg",
+            "--plot-bar",
+            "--plot-alert",
+            "--plot-mark",
+            "--plot-heat",
+        ] {
+            assert!(css[..dark].contains(&format!("{var}:")), "{var} light");
+            assert!(css[dark..].contains(&format!("{var}:")), "{var} dark");
+        }
+        // Axes and text as plotters writes them are restyled.
+        assert!(css.contains("svg [fill=\"#1B1F24\"]{fill:var(--plot-fg)}"));
+        assert!(css.contains("svg [stroke=\"#1B1F24\"]{stroke:var(--plot-fg)}"));
+    }
 }

@@ -11,8 +11,10 @@
 use std::fmt::Write as _;
 use std::io;
 
+use plotters::chart::{ChartContext, MeshStyle};
 use plotters::coord::ranged1d::SegmentValue;
-use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 /// Text and axes.
@@ -109,6 +111,43 @@ pub(crate) fn short(name: &str) -> String {
     }
 }
 
+/// The page's mesh: axes and labels in the text colour, major grid lines
+/// only.
+fn themed<'m, 'a, 'b, X, Y, XT, YT, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    mesh.axis_style(FG)
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .label_style(font(12))
+        .axis_desc_style(font(13))
+}
+
+/// The legend of the series drawn with [`legend_mark`], at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> io::Result<()> {
+    chart
+        .configure_series_labels()
+        .label_font(font(12))
+        .border_style(GRID)
+        .background_style(TRANSPARENT)
+        .position(position)
+        .draw()
+        .map_err(err)
+}
+
+/// A series' square in the legend.
+fn legend_mark(color: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+}
+
 /// Draws into a string of `w` x `h` pixels.
 fn svg(
     w: u32,
@@ -186,13 +225,7 @@ pub(crate) fn horizontal_bars(
             .y_label_area_size(200)
             .build_cartesian_2d(0f64..x_max, (0..n).into_segmented())
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .axis_style(FG)
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .label_style(font(12))
-            .axis_desc_style(font(13))
+        themed(&mut chart.configure_mesh())
             .x_desc(x_desc)
             .y_labels(bars.len().max(1))
             .y_label_formatter(&|v| segment_name(&names, &flip(n, v)))
@@ -292,11 +325,7 @@ pub(crate) fn log_histograms(panels: &[Panel], per_row: usize) -> io::Result<Str
                 .y_label_area_size(56)
                 .build_cartesian_2d((lo..hi).log_scale(), 0u64..y_max)
                 .map_err(err)?;
-            chart
-                .configure_mesh()
-                .axis_style(FG)
-                .bold_line_style(GRID)
-                .light_line_style(TRANSPARENT)
+            themed(&mut chart.configure_mesh())
                 .label_style(font(11))
                 .x_labels(6)
                 .y_labels(5)
@@ -357,13 +386,7 @@ pub(crate) fn vertical_bars(
             .y_label_area_size(60)
             .build_cartesian_2d((0..n).into_segmented(), 0u64..y_max)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .axis_style(FG)
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .label_style(font(12))
-            .axis_desc_style(font(13))
+        themed(&mut chart.configure_mesh())
             .x_desc(x_desc)
             .y_desc("images")
             .x_labels(names.len().max(1))
@@ -454,12 +477,7 @@ pub(crate) fn progress_bars(caption: &str, bars: &[Progress]) -> io::Result<Stri
             .y_label_area_size(260)
             .build_cartesian_2d(0f64..100.0, (0..n).into_segmented())
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .axis_style(FG)
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .label_style(font(12))
+        themed(&mut chart.configure_mesh())
             .y_labels(bars.len().max(1))
             .y_label_formatter(&|v| segment_name(&names, &flip(n, v)))
             .x_label_formatter(&|v| format!("{v:.0}%"))
@@ -548,13 +566,7 @@ pub(crate) fn grouped_bars(
             .y_label_area_size(200)
             .build_cartesian_2d(0f64..x_max, -0.5f64..top)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .axis_style(FG)
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .label_style(font(12))
-            .axis_desc_style(font(13))
+        themed(&mut chart.configure_mesh())
             .x_desc(x_desc)
             .disable_y_mesh()
             .y_labels(n)
@@ -603,18 +615,9 @@ pub(crate) fn grouped_bars(
                 }))
                 .map_err(err)?
                 .label(short(name))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
-                });
+                .legend(legend_mark(color));
         }
-        chart
-            .configure_series_labels()
-            .label_font(font(12))
-            .border_style(GRID)
-            .background_style(TRANSPARENT)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
 }
@@ -642,12 +645,7 @@ pub(crate) fn stacked_bars(caption: &str, keys: &[&str], rows: &[Stack]) -> io::
             .y_label_area_size(260)
             .build_cartesian_2d(0f64..100.0, (0..n + legend_rows).into_segmented())
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .axis_style(FG)
-            .bold_line_style(GRID)
-            .light_line_style(TRANSPARENT)
-            .label_style(font(12))
+        themed(&mut chart.configure_mesh())
             .y_labels(rows.len().max(1) + keys.len().max(1))
             .y_label_formatter(&|v| segment_name(&names, &flip(n, v)))
             .x_label_formatter(&|v| format!("{v:.0}%"))
@@ -678,18 +676,9 @@ pub(crate) fn stacked_bars(caption: &str, keys: &[&str], rows: &[Stack]) -> io::
                 }))
                 .map_err(err)?
                 .label(*key)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
-                });
+                .legend(legend_mark(color));
         }
-        chart
-            .configure_series_labels()
-            .label_font(font(12))
-            .border_style(GRID)
-            .background_style(TRANSPARENT)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     })
 }
