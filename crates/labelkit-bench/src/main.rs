@@ -109,6 +109,7 @@ fn child(op: &str, args: &[String]) -> Result<Sample, OpError> {
         "read" => measure::read(p(0)?, f(1)?)?,
         "convert" => measure::convert(p(0)?, f(1)?, p(2)?, f(3)?)?,
         "check" => measure::check(p(0)?, None)?,
+        "stats" => measure::stats(p(0)?)?,
         other => return Err(OpError(format!("unknown operation {other:?}"))),
     };
     sample.peak_kib = measure::peak_rss_kib();

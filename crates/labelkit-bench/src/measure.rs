@@ -330,9 +330,109 @@ pub fn check(path: &Path, format: Option<Format>) -> Result<Sample, OpError> {
     })
 }
 
+/// Reads `path` and makes the full statistics report of `labelkit stats
+/// --output-format json` (the configuration as [`config_for`] finds it),
+/// written to nowhere.
+///
+/// # Errors
+/// The reader's errors and an invalid configuration.
+pub fn stats(path: &Path) -> Result<Sample, OpError> {
+    let t = Instant::now();
+    let options = labelkit::stats::StatsOptions::from_config(&config_for(path)?);
+    let loaded =
+        labelkit::read(path, None, &ReadOptions::default()).map_err(|e| op_err(path, e))?;
+    let read_s = t.elapsed().as_secs_f64();
+    let stats = labelkit::stats::stats(&loaded.dataset, &options);
+    labelkit::stats::write_json(&stats, &mut std::io::sink()).map_err(|e| op_err(path, e))?;
+    let wall_s = t.elapsed().as_secs_f64();
+    Ok(Sample {
+        wall_s,
+        read_s: Some(read_s),
+        phase2_s: Some(wall_s - read_s),
+        bytes: input_bytes(path),
+        objects: stats.overall.objects,
+        shapes: loaded.dataset.annotations.len() as u64,
+        ..Sample::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The figures of `labelkit stats --output-format json` on the
+    /// generated dataset, as written in each format, are the generator's
+    /// own: every object of the generator has exactly one box (a body's
+    /// outline polygon and keypoints share its group), so the objects of
+    /// a label are its boxes.
+    #[test]
+    fn stats_of_a_generated_dataset_are_the_generators_counts() {
+        use crate::generate::{generate, Scale};
+        use labelkit::model::Geometry;
+        let dataset = generate(Scale {
+            images: 200,
+            seed: 2017,
+        });
+        let mut boxes: std::collections::BTreeMap<String, u64> = Default::default();
+        for a in &dataset.annotations {
+            if matches!(a.geometry, Geometry::Box(_)) {
+                *boxes
+                    .entry(dataset.labels.name(a.label).to_owned())
+                    .or_default() += 1;
+            }
+        }
+        let keypoints = dataset
+            .annotations
+            .iter()
+            .filter(|a| matches!(a.geometry, Geometry::Keypoints(_)))
+            .count() as u64;
+        let empty = dataset
+            .images
+            .iter()
+            .filter(|i| !dataset.annotations.iter().any(|a| a.image == i.id))
+            .count() as u64;
+        assert!(boxes.values().sum::<u64>() > 1000 && keypoints > 100 && empty > 0);
+
+        let dir = tempfile::tempdir().unwrap();
+        crate::write::write_all(&dataset, dir.path()).unwrap();
+        for input in ["coco/instances.json", "cvat/annotations.xml", "yolo"] {
+            let path = dir.path().join(input);
+            let options = labelkit::stats::StatsOptions::from_config(&config_for(&path).unwrap());
+            let loaded = labelkit::read(&path, None, &ReadOptions::default()).unwrap();
+            let stats = labelkit::stats::stats(&loaded.dataset, &options);
+            let mut json = Vec::new();
+            labelkit::stats::write_json(&stats, &mut json).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let all = &v["overall"];
+            assert_eq!(all["images"], 200, "{input}");
+            assert_eq!(all["empty_images"], empty, "{input}");
+            assert_eq!(all["objects"], boxes.values().sum::<u64>(), "{input}");
+            // Skeleton elements (CVAT) count with the keypoints.
+            for l in all["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["parent"].is_null())
+            {
+                let name = l["name"].as_str().unwrap();
+                assert_eq!(
+                    l["objects"].as_u64().unwrap(),
+                    boxes.get(name).copied().unwrap_or(0),
+                    "{input}: {name}"
+                );
+            }
+            if input != "yolo" {
+                // YOLO is written as boxes: no keypoints there.
+                let person = all["keypoints"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k["instances"].as_u64().unwrap())
+                    .sum::<u64>();
+                assert_eq!(person, keypoints, "{input}");
+            }
+        }
+    }
 
     #[test]
     fn peak_rss_is_read_from_proc() {

@@ -146,6 +146,13 @@ pub fn measurements(plan: &Plan) -> Vec<Measurement> {
             Some(&out("cvat-yolo")),
         ),
     ];
+    for (name, input) in [("COCO", &coco), ("CVAT", &cvat), ("YOLO", &yolo)] {
+        m.push(Measurement::child(
+            &format!("stats {name}: read + full report"),
+            &["stats", input],
+            None,
+        ));
+    }
     let check = plan.check_data.as_ref().unwrap_or(&plan.data);
     m.push(Measurement::child(
         "check COCO, every rule",

@@ -74,6 +74,46 @@ pub(crate) enum Command {
     /// revisions of a path (read through git, nothing checked out).
     #[command(after_help = DIFF_HELP)]
     Diff(DiffArgs),
+    /// Dataset statistics: objects per label against the target count,
+    /// sizes, objects per image, companion passes, attributes, keypoints,
+    /// split balance.
+    #[command(after_help = EXIT_CODES)]
+    Stats(StatsArgs),
+}
+
+/// `labelkit stats`.
+#[derive(Debug, Args)]
+pub(crate) struct StatsArgs {
+    /// The dataset: a CVAT or COCO file, a YOLO folder, data.yaml or obj.data.
+    pub(crate) path: PathBuf,
+    /// How to write the statistics.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub(crate) output_format: StatsFormat,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
+    /// A second dataset to set beside the first (objects per label, a -> b).
+    #[arg(long, value_name = "OTHER")]
+    pub(crate) compare: Option<PathBuf>,
+    /// Source format; recognised from the content when omitted.
+    #[arg(long)]
+    pub(crate) from: Option<String>,
+    /// The configuration file (default: labelkit.toml found by walking up):
+    /// the target count is too-few-labels' min-count, the minimum size
+    /// box-too-small's, the companion groups the schema's.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+}
+
+/// How `labelkit stats` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StatsFormat {
+    /// Text tables.
+    Table,
+    /// One JSON document (schema in docs/stats.md).
+    Json,
+    /// One self-contained HTML page with SVG plots, offline.
+    Html,
 }
 
 const DIFF_HELP: &str = "\

@@ -13,6 +13,7 @@ mod check;
 mod commands;
 mod diff;
 mod out;
+mod stats;
 mod trust;
 
 use std::process::ExitCode;
@@ -65,5 +66,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init { preset, output } => commands::init(&ui, &preset, &output),
         Command::Trust(args) => trust::run(&ui, &args),
         Command::Diff(args) => diff::run(&ui, &args),
+        Command::Stats(args) => stats::run(&ui, &args),
     }
 }

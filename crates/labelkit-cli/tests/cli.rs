@@ -8,6 +8,7 @@ mod conversions;
 mod diff;
 mod images;
 mod rule_alarms;
+mod stats;
 mod trusted;
 mod video;
 mod yolo_copy;

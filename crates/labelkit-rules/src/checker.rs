@@ -320,12 +320,7 @@ fn run_rules(cx: &Context<'_>, rules: &[(&'static str, &dyn Rule)]) -> Vec<Findi
                 };
                 sorted.clear();
                 sorted.extend_from_slice(cx.index.annotations_of(pos));
-                sorted.sort_unstable_by_key(|&a| {
-                    dataset
-                        .annotations
-                        .get(a)
-                        .map_or((u32::MAX, u64::MAX, a), |x| (x.label.0, x.id.0, a))
-                });
+                crate::rule::sort_image_annotations(&dataset.annotations, &mut sorted);
                 let image_cx = ImageCtx::new(pos, image, &sorted, &dataset.annotations);
                 for (_, rule) in rules {
                     rule.check_image(cx, &image_cx, &mut out);

@@ -78,5 +78,9 @@ pub use names::{normalise_name, NameProblem};
 pub use options::{OptionDecl, OptionDefault, OptionType, OptionValue, RuleOptions};
 pub use presets::{preset_toml, PRESET_NAMES};
 pub use registry::{is_kebab_case, Registry, RegistryError, RESERVED_PREFIXES};
-pub use rule::{Context, Finding, ImageCtx, ResolvedGroup, ResolvedLimit, Rule, SIZE_EPSILON};
+pub use rule::{
+    sort_image_annotations, Context, Finding, ImageCtx, ResolvedGroup, ResolvedLimit, Rule,
+    SIZE_EPSILON,
+};
+pub use rules::{companion_matches, object_bounds, SchemaPoints};
 pub use selection::{glob_match, Selection, SelectionOverrides};

@@ -481,6 +481,15 @@ pub(crate) fn schema_of_names(schema: &KeypointSchema) -> Cow<'_, KeypointSchema
     })
 }
 
+/// Sorts annotation positions (in `all`) into the order [`ImageCtx`]
+/// wants: by label, then id, then position.
+pub fn sort_image_annotations(all: &[Annotation], positions: &mut [usize]) {
+    positions.sort_unstable_by_key(|&a| {
+        all.get(a)
+            .map_or((u32::MAX, u64::MAX, a), |x| (x.label.0, x.id.0, a))
+    });
+}
+
 /// One image and its annotations, as a rule sees it.
 #[derive(Debug)]
 pub struct ImageCtx<'a> {

@@ -1,7 +1,8 @@
 //! Test support for labelkit: proptest strategies producing valid
 //! [`Dataset`]s and their parts, strategies for the rules' index tests
 //! ([`oracles`]), and a generator of clean person datasets with the
-//! configuration they pass ([`people`]).
+//! configuration they pass ([`people`]), and headless Chromium for the
+//! tests of the HTML pages ([`chromium`]).
 //!
 //! Nothing shipped depends on this crate: the library crates use it as a
 //! dev-dependency, and the benchmark generator (not published) uses
@@ -56,6 +57,7 @@
 //! [`config`] returns a proptest configuration of 64 cases unless
 //! `PROPTEST_CASES` asks for another number.
 
+pub mod chromium;
 pub mod oracles;
 pub mod people;
 mod rng;

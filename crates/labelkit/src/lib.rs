@@ -127,3 +127,8 @@ pub use labelkit_rules as rules;
 /// [`rules::Registry`].
 #[cfg(feature = "rules")]
 pub use labelkit_plugin_host as plugin_host;
+
+/// Dataset statistics (`labelkit stats`); built with the rules, whose
+/// configuration and companion matching it shares.
+#[cfg(feature = "rules")]
+pub use labelkit_stats as stats;

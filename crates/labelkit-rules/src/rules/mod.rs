@@ -199,7 +199,7 @@ pub(crate) fn area_bounds(g: &Geometry) -> Option<BoxGeom> {
 /// The bounds of an object's region: the box its source states for it (a
 /// COCO `bbox` of a polygon or mask, see [`Annotation::bbox`]) when that is
 /// finite, else [`area_bounds`] of its geometry.
-pub(crate) fn object_bounds(a: &Annotation) -> Option<BoxGeom> {
+pub fn object_bounds(a: &Annotation) -> Option<BoxGeom> {
     let stated = a
         .bbox
         .as_deref()
@@ -294,6 +294,27 @@ impl<'b> Companions<'b> {
     }
 }
 
+/// Calls `each` with every object of `group` on `image` (the annotations
+/// of the group's object label, crowd ones left out) and the positions of
+/// the companions that label it, as `missing-companion` (A003) matches
+/// them: the one matching the checker and `labelkit stats` share.
+pub fn companion_matches(
+    image: &ImageCtx<'_>,
+    group: &ResolvedGroup,
+    mut each: impl FnMut(usize, &[usize]),
+) {
+    let mut bounds = Vec::new();
+    let mut matched = Vec::new();
+    let companions = Companions::new(image, group, &mut bounds);
+    for &o in image.with_label(group.object) {
+        if image.annotation(o).is_some_and(|a| a.crowd) {
+            continue;
+        }
+        companions.of(image, o, &mut matched);
+        each(o, &matched);
+    }
+}
+
 /// The edge tolerance of `group` on `image`: none on an image of unknown
 /// size.
 pub(crate) fn edge_tolerance(image: &ImageCtx<'_>, group: &ResolvedGroup) -> f64 {
@@ -353,14 +374,17 @@ pub(crate) fn label_counts(dataset: &Dataset) -> Vec<u64> {
 /// carry names (the first point of a name counts), else by position. The
 /// names are indexed once, so looking up every position of a schema costs
 /// time linear in the points, however many a hostile file declares.
-pub(crate) struct SchemaPoints<'k> {
+#[derive(Debug)]
+pub struct SchemaPoints<'k> {
     schema: &'k KeypointSchema,
     points: &'k Keypoints,
     by_name: Option<std::collections::HashMap<&'k str, &'k Keypoint>>,
 }
 
 impl<'k> SchemaPoints<'k> {
-    pub(crate) fn new(schema: &'k KeypointSchema, points: &'k Keypoints) -> Self {
+    /// Indexes `points` against `schema`.
+    #[must_use]
+    pub fn new(schema: &'k KeypointSchema, points: &'k Keypoints) -> Self {
         let by_name = points.points.iter().any(|p| p.name.is_some()).then(|| {
             let mut map = std::collections::HashMap::with_capacity(points.points.len());
             for p in &points.points {
@@ -378,7 +402,8 @@ impl<'k> SchemaPoints<'k> {
     }
 
     /// The point standing for schema position `index`.
-    pub(crate) fn get(&self, index: usize) -> Option<&'k Keypoint> {
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<&'k Keypoint> {
         match &self.by_name {
             Some(map) => map.get(self.schema.names.get(index)?.as_str()).copied(),
             None => self.points.points.get(index),

@@ -42,7 +42,7 @@
 //! `schema.companion-edge-tolerance`.
 
 use crate::rule::{Context, Finding, ImageCtx, Rule};
-use crate::rules::Companions;
+use crate::rules::companion_matches;
 
 /// The permanent code.
 pub(crate) const CODE: &str = "A003";
@@ -52,8 +52,6 @@ pub(crate) struct MissingCompanion;
 
 impl Rule for MissingCompanion {
     fn check_image(&self, cx: &Context<'_>, image: &ImageCtx<'_>, out: &mut Vec<Finding>) {
-        let mut matched = Vec::new();
-        let mut bounds = Vec::new();
         for group in &cx.groups {
             let Some(severity) = group.required else {
                 continue;
@@ -61,12 +59,7 @@ impl Rule for MissingCompanion {
             if group.members.is_empty() {
                 continue;
             }
-            let companions = Companions::new(image, group, &mut bounds);
-            for &o in image.with_label(group.object) {
-                if image.annotation(o).is_some_and(|a| a.crowd) {
-                    continue;
-                }
-                companions.of(image, o, &mut matched);
+            companion_matches(image, group, |o, matched| {
                 if matched.is_empty() {
                     let names: Vec<String> = group
                         .members
@@ -96,7 +89,7 @@ impl Rule for MissingCompanion {
                             .with_severity(severity),
                     );
                 }
-            }
+            });
         }
     }
 }

@@ -1,0 +1,98 @@
+//! `labelkit stats`: dataset statistics as a table, JSON or an HTML report.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use labelkit::check::LoadedConfig;
+use labelkit::stats::{Comparison, Stats, StatsOptions};
+use labelkit::{Format, ReadOptions};
+
+use crate::args::{StatsArgs, StatsFormat};
+use crate::out::Ui;
+
+/// Reads the dataset (and the one to compare with), measures it against
+/// the configuration found as `labelkit check` finds it, and writes the
+/// report to stdout or `-o`.
+pub(crate) fn run(ui: &Ui, args: &StatsArgs) -> Result<u8> {
+    let from = args.from.as_deref().map(str::parse::<Format>).transpose()?;
+    let loaded_config = LoadedConfig::load(args.config.as_deref(), &args.path)?;
+    let opts = StatsOptions::from_config(&loaded_config.config);
+    let stats = measure(ui, &args.path, from, &opts)?;
+    let comparison = match &args.compare {
+        Some(other) => {
+            let b = measure(ui, other, from, &opts)?;
+            Some(labelkit::stats::compare(&stats, &b))
+        }
+        None => None,
+    };
+    let (mut out, name): (Box<dyn Write>, String) = match &args.output {
+        Some(file) => (
+            Box::new(BufWriter::new(
+                File::create(file).with_context(|| format!("creating {}", file.display()))?,
+            )),
+            file.display().to_string(),
+        ),
+        None => (
+            Box::new(std::io::stdout().lock()),
+            "the statistics".to_owned(),
+        ),
+    };
+    render(
+        args.output_format,
+        &args.path,
+        &stats,
+        comparison.as_ref(),
+        &mut out,
+    )
+    .and_then(|()| out.flush())
+    .with_context(|| format!("writing {name}"))?;
+    Ok(0)
+}
+
+/// Reads one dataset (video tracks expanded into per-frame shapes) and
+/// measures it; read issues are counted on stderr.
+fn measure(ui: &Ui, path: &Path, from: Option<Format>, opts: &StatsOptions) -> Result<Stats> {
+    ui.progress(&format!("reading {}", path.display()));
+    let mut loaded = labelkit::read(path, from, &ReadOptions::default())
+        .with_context(|| format!("reading {}", path.display()))?;
+    labelkit::expand_video_tracks(&mut loaded)
+        .with_context(|| format!("expanding the tracks of {}", path.display()))?;
+    ui.progress(&format!("measuring {}", path.display()));
+    let stats = labelkit::stats::stats(&loaded.dataset, opts);
+    ui.progress_done();
+    if !loaded.issues.is_empty() {
+        ui.note(&format!(
+            "labelkit: {}: {} read issues (shapes the reader stepped over are not counted); \
+             `labelkit check` lists them",
+            path.display(),
+            loaded.issues.len()
+        ));
+    }
+    Ok(stats)
+}
+
+fn render(
+    format: StatsFormat,
+    title: &Path,
+    stats: &Stats,
+    comparison: Option<&Comparison>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match (format, comparison) {
+        (StatsFormat::Html, c) => {
+            let opts = labelkit::stats::html::HtmlOptions::default()
+                .title(format!("labelkit stats: {}", title.display()));
+            labelkit::stats::html::write_html(stats, c, &opts, out)
+        }
+        (StatsFormat::Table, None) => labelkit::stats::write_table(stats, out),
+        (StatsFormat::Table, Some(c)) => {
+            labelkit::stats::write_comparison_table(c, out)?;
+            writeln!(out)?;
+            labelkit::stats::write_table(stats, out)
+        }
+        (StatsFormat::Json, None) => labelkit::stats::write_json(stats, out),
+        (StatsFormat::Json, Some(c)) => labelkit::stats::write_comparison_json(c, out),
+    }
+}
