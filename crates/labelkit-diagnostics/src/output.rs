@@ -481,6 +481,25 @@ impl Drop for StagedDir {
     }
 }
 
+/// HTML-escapes text for an element's content or a quoted attribute: the
+/// one escaper of labelkit's HTML pages (the review page, the statistics
+/// page), so a label named `<script>` is shown as text.
+#[must_use]
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

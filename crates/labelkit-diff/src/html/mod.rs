@@ -574,21 +574,7 @@ fn describe(change: &Change) -> String {
     crate::render::change_text(change)
 }
 
-/// HTML-escapes text for an element's content or a quoted attribute.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use labelkit_diagnostics::output::escape_html as escape;
 
 /// A writer of JSON into an HTML `<script>` element: `<`, `>` and `&`,
 /// which in JSON text occur only inside strings, become `\u003c`, `\u003e`

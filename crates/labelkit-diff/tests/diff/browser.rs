@@ -10,94 +10,11 @@
 //! the browser's binary when it is not `chromium` on the PATH.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use labelkit_diff::html::{write_html, HtmlOptions, ImageLocator};
 use labelkit_diff::{diff, DiffOptions};
-
-/// The browser's binary: `LABELKIT_CHROMIUM` when set (none if it names
-/// no file), else `chromium` or `chromium-browser` on the PATH.
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("LABELKIT_CHROMIUM") {
-        return Some(PathBuf::from(path)).filter(|p| p.is_file());
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
-        .find(|p| p.is_file())
-}
-
-/// The browser, or `None` with the reason printed (the test then skips
-/// its browser part); a failure instead when `LABELKIT_REQUIRE_CHROMIUM=1`.
-fn chromium_or_skip() -> Option<PathBuf> {
-    let browser = chromium();
-    if browser.is_none() {
-        assert!(
-            std::env::var("LABELKIT_REQUIRE_CHROMIUM").map_or(true, |v| v != "1"),
-            "LABELKIT_REQUIRE_CHROMIUM=1 but no chromium (apt-get install chromium, or name it \
-             with LABELKIT_CHROMIUM)"
-        );
-        eprintln!(
-            "skipped in the browser: no chromium on the PATH (LABELKIT_REQUIRE_CHROMIUM=1 makes \
-             this a failure)"
-        );
-    }
-    browser
-}
-
-/// Runs Chromium headless on `page` with `args`, and returns its standard
-/// output. Chromium is stopped if it has not finished in two minutes (a
-/// hung browser must not hang the suite; nothing is asserted on time).
-fn run_chromium(browser: &Path, profile: &Path, args: &[&str], url: &str) -> String {
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--disable-gpu",
-            "--no-sandbox",
-            "--no-first-run",
-            "--disable-extensions",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: cannot start: {e}", browser.display()));
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
-        text
-    });
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(120) {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("chromium did not finish within two minutes on {url}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    reader.join().unwrap()
-}
-
-fn file_url(path: &Path) -> String {
-    let mut url = String::from("file://");
-    for c in path.to_str().unwrap().bytes() {
-        if c.is_ascii_alphanumeric() || b"/-._~".contains(&c) {
-            url.push(char::from(c));
-        } else {
-            url.push_str(&format!("%{c:02X}"));
-        }
-    }
-    url
-}
+use labelkit_testkit::chromium::{file_url, find_or_skip, run as run_chromium};
 
 /// A small picture of `w` x `h` pixels with a gradient, as a PNG file.
 fn write_png(path: &Path, w: u32, h: u32) {
@@ -182,7 +99,7 @@ fn cards(dom: &str) -> Vec<(String, usize)> {
 
 #[test]
 fn the_review_page_draws_every_changed_image_and_filters_in_chromium() {
-    let Some(browser) = chromium_or_skip() else {
+    let Some(browser) = find_or_skip(module_path!()) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -334,7 +251,7 @@ fn the_review_page_draws_every_changed_image_and_filters_in_chromium() {
         .to_path_buf();
     let shot = target.join("review-screenshot.png");
     let _ = std::fs::remove_file(&shot);
-    run_chromium(
+    let _screenshot_log = run_chromium(
         &browser,
         &profile,
         &[
@@ -399,7 +316,7 @@ fn a_review_page_of_ten_thousand_changed_images_opens_a_page_of_cards_at_a_time(
     .unwrap();
     // Linear in the changes: about 400 bytes an image here.
     assert!(page.len() < 10_000 * 500, "{} bytes", page.len());
-    let Some(browser) = chromium_or_skip() else {
+    let Some(browser) = find_or_skip(module_path!()) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

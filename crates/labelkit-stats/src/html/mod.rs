@@ -131,21 +131,7 @@ pub fn write_html(
     out.write_all(page.as_bytes())
 }
 
-/// HTML-escapes text for an element's content or a quoted attribute.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use labelkit_diagnostics::output::escape_html as escape;
 
 /// Escapes one segment of a JSON pointer (RFC 6901) and then for HTML.
 fn pointer_segment(name: &str) -> String {
