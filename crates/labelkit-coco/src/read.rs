@@ -1303,33 +1303,15 @@ mod tests {
     /// order.
     fn documents() -> Vec<Vec<u8>> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in [
-            root.join("tests/fuzz_seeds"),
-            root.join("../../tests/corpus"),
-        ] {
-            let mut stack = vec![dir];
-            while let Some(dir) = stack.pop() {
-                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                    let path = entry.path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if path.extension().is_some_and(|e| e == "json") {
-                        files.push(std::fs::read(&path).unwrap());
-                    }
-                }
-            }
-        }
+        let files = labelkit_testkit::corpus::files_below(
+            &[
+                root.join("tests/fuzz_seeds"),
+                root.join("../../tests/corpus"),
+            ],
+            "json",
+        );
         assert!(files.len() >= 25, "{} files", files.len());
-        let mut docs = Vec::new();
-        for data in files {
-            if data.len() < 12_000 {
-                for cut in (0..data.len()).step_by(97) {
-                    docs.push(data[..cut].to_vec());
-                }
-            }
-            docs.push(data);
-        }
+        let mut docs = labelkit_testkit::corpus::with_cuts(files, 12000, 97);
         for (order, _) in orders() {
             docs.push(order.into_bytes());
         }
@@ -1385,19 +1367,7 @@ mod tests {
         docs
     }
 
-    struct Trickle<'b> {
-        bytes: &'b [u8],
-        step: usize,
-    }
-
-    impl std::io::Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.step.min(out.len()).min(self.bytes.len());
-            out[..n].copy_from_slice(&self.bytes[..n]);
-            self.bytes = &self.bytes[n..];
-            Ok(n)
-        }
-    }
+    use labelkit_testkit::corpus::Trickle;
 
     #[test]
     fn the_stream_reader_reads_as_the_whole_input_reader_does() {
@@ -1410,7 +1380,7 @@ mod tests {
             // Pieces of about one element, of the default size, and read
             // through reads of 7 bytes.
             for (piece, step) in [(1, usize::MAX), (PIECE, usize::MAX), (64, 7)] {
-                let input = Trickle { bytes: &doc, step };
+                let input = Trickle::new(&doc, step);
                 match stream(path, input, &options, piece).unwrap() {
                     Some(got) => {
                         let expected = expected.as_ref().unwrap_or_else(|e| {

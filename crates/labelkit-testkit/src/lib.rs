@@ -58,6 +58,7 @@
 //! `PROPTEST_CASES` asks for another number.
 
 pub mod chromium;
+pub mod corpus;
 pub mod oracles;
 pub mod people;
 mod rng;

@@ -623,33 +623,15 @@ mod tests {
     /// hand-made documents.
     fn documents() -> Vec<Vec<u8>> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in [
-            root.join("tests/fuzz_seeds"),
-            root.join("../../tests/corpus"),
-        ] {
-            let mut stack = vec![dir];
-            while let Some(dir) = stack.pop() {
-                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                    let path = entry.path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if path.extension().is_some_and(|e| e == "xml") {
-                        files.push(std::fs::read(&path).unwrap());
-                    }
-                }
-            }
-        }
+        let files = labelkit_testkit::corpus::files_below(
+            &[
+                root.join("tests/fuzz_seeds"),
+                root.join("../../tests/corpus"),
+            ],
+            "xml",
+        );
         assert!(files.len() >= 10, "{} files", files.len());
-        let mut docs = Vec::new();
-        for data in files {
-            if data.len() < 20_000 {
-                for cut in (0..data.len()).step_by(9) {
-                    docs.push(data[..cut].to_vec());
-                }
-            }
-            docs.push(data);
-        }
+        let mut docs = labelkit_testkit::corpus::with_cuts(files, 20000, 9);
         for doc in [
             "<annotations><image id=\"0\" name=\"a\" width=\"1\" height=\"1\"><box label=\"x\" xtl=\"1\" ytl=\"1\" xbr=\"2\" ybr=\"2\" occluded=\"0\"></image></annotations>",
             "<annotations></image></annotations>",
@@ -704,21 +686,7 @@ mod tests {
         assert!(compared > 1000, "{compared}");
     }
 
-    /// A reader that hands out at most `step` bytes at a time, so that
-    /// quick-xml's buffered reader refills in the middle of everything.
-    struct Trickle<'b> {
-        bytes: &'b [u8],
-        step: usize,
-    }
-
-    impl std::io::Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.step.min(out.len()).min(self.bytes.len());
-            out[..n].copy_from_slice(&self.bytes[..n]);
-            self.bytes = &self.bytes[n..];
-            Ok(n)
-        }
-    }
+    use labelkit_testkit::corpus::Trickle;
 
     #[test]
     fn the_stream_reader_reads_as_the_whole_input_reader_does() {
@@ -746,7 +714,7 @@ mod tests {
                 (PIECE, usize::MAX, Workers::Pool(&pools[1])),
             ] {
                 let input =
-                    std::io::BufReader::with_capacity(step.min(64), Trickle { bytes: &doc, step });
+                    std::io::BufReader::with_capacity(step.min(64), Trickle::new(&doc, step));
                 match stream(path, FileId(0), input, doc.len(), piece, workers).unwrap() {
                     Some(got) => {
                         let expected = expected.as_ref().unwrap_or_else(|e| {
