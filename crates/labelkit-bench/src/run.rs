@@ -22,6 +22,8 @@ pub struct Measurement {
     pub output: Option<PathBuf>,
     /// Run this program instead of a child, timing the whole process.
     pub external: Option<PathBuf>,
+    /// The working folder of the external program (default: inherited).
+    pub cwd: Option<PathBuf>,
 }
 
 impl Measurement {
@@ -31,6 +33,19 @@ impl Measurement {
             args: args.iter().map(|s| (*s).to_owned()).collect(),
             output: output.map(Path::to_path_buf),
             external: None,
+            cwd: None,
+        }
+    }
+
+    /// A whole process of `program`, timed from start to exit.
+    #[must_use]
+    pub fn external(name: &str, program: &Path, args: Vec<String>, cwd: Option<&Path>) -> Self {
+        Self {
+            name: name.to_owned(),
+            args,
+            output: None,
+            external: Some(program.to_path_buf()),
+            cwd: cwd.map(Path::to_path_buf),
         }
     }
 }
@@ -46,8 +61,11 @@ pub struct Plan {
     pub scratch: PathBuf,
     /// Repetitions of each measurement.
     pub reps: usize,
-    /// The `labelkit` binary, for the pre-commit measurement.
+    /// The `labelkit` binary, for the pre-commit and diff measurements.
     pub labelkit: Option<PathBuf>,
+    /// The changed side written by `labelkit-bench change`, for the diff
+    /// measurements (with `labelkit`).
+    pub changed: Option<PathBuf>,
     /// Only measurements whose name contains one of these.
     pub only: Vec<String>,
 }
@@ -169,16 +187,67 @@ pub fn measurements(plan: &Plan) -> Vec<Measurement> {
             None,
         ));
         if let Some(bin) = &plan.labelkit {
-            m.push(Measurement {
-                name: "pre-commit: `labelkit check FILE` (process)".to_owned(),
-                args: vec!["check".to_owned(), "--quiet".to_owned(), s(&file)],
-                output: None,
-                external: Some(bin.clone()),
-            });
+            m.push(Measurement::external(
+                "pre-commit: `labelkit check FILE` (process)",
+                bin,
+                vec!["check".to_owned(), "--quiet".to_owned(), s(&file)],
+                None,
+            ));
         }
     }
-    m.retain(|x| plan.only.is_empty() || plan.only.iter().any(|o| x.name.contains(o.as_str())));
+    if let (Some(bin), Some(changed)) = (&plan.labelkit, &plan.changed) {
+        for pair in &crate::diffbench::PAIRS {
+            m.push(Measurement::external(
+                &format!("{} (process)", pair.name),
+                bin,
+                crate::diffbench::diff_args(d, changed, pair, &["--quiet"]),
+                None,
+            ));
+        }
+    }
+    m.retain(|x| plan.wants(&x.name));
     m
+}
+
+/// The git measurements of `case`: the driver alone, called as git calls
+/// it, and the whole `git diff` of the file.
+#[must_use]
+pub fn git_measurements(plan: &Plan, case: &crate::diffbench::GitCase) -> Vec<Measurement> {
+    let Some(bin) = &plan.labelkit else {
+        return Vec::new();
+    };
+    let mut driver = vec!["diff".to_owned(), "--git-external".to_owned()];
+    driver.extend(case.driver_args.iter().cloned());
+    let mut m = vec![
+        Measurement::external(
+            "git driver: `labelkit diff --git-external` one label file (process)",
+            bin,
+            driver,
+            Some(&case.repo),
+        ),
+        Measurement::external(
+            "git diff of one label file through the driver (process)",
+            Path::new("git"),
+            vec![
+                "-C".to_owned(),
+                s(&case.repo),
+                "diff".to_owned(),
+                "--".to_owned(),
+                case.path.clone(),
+            ],
+            None,
+        ),
+    ];
+    m.retain(|x| plan.wants(&x.name));
+    m
+}
+
+impl Plan {
+    /// Whether the measurement named `name` is selected by `only`.
+    #[must_use]
+    pub fn wants(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| name.contains(o.as_str()))
+    }
 }
 
 /// Moves a previous output out of the way, into `trash` beside it, without
@@ -241,7 +310,7 @@ pub fn run_once(m: &Measurement) -> Result<Sample, OpError> {
     }
     settle();
     if let Some(bin) = &m.external {
-        return run_external(bin, &m.args);
+        return run_external(bin, &m.args, m.cwd.as_deref());
     }
     let exe = std::env::current_exe().map_err(|e| OpError(format!("current exe: {e}")))?;
     let out = Command::new(exe)
@@ -269,7 +338,7 @@ pub fn run_once(m: &Measurement) -> Result<Sample, OpError> {
 /// Times a whole external process; its peak memory comes from
 /// `/usr/bin/time` when that is installed. Exit codes 0 and 1 (findings)
 /// count as success.
-fn run_external(bin: &Path, args: &[String]) -> Result<Sample, OpError> {
+fn run_external(bin: &Path, args: &[String], cwd: Option<&Path>) -> Result<Sample, OpError> {
     let time = Path::new("/usr/bin/time");
     let mut cmd = if time.exists() {
         let mut c = Command::new(time);
@@ -279,6 +348,9 @@ fn run_external(bin: &Path, args: &[String]) -> Result<Sample, OpError> {
         Command::new(bin)
     };
     cmd.args(args);
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
     let t = Instant::now();
     let out = cmd
         .output()
@@ -345,6 +417,36 @@ pub fn prepare(plan: &Plan) -> Result<(), OpError> {
     Ok(())
 }
 
+/// Prepares the diff measurements when the plan has a changed side and a
+/// `labelkit` binary: checks that every diff finds exactly the changes
+/// made (untimed, printed to stderr), builds the git repository of the
+/// driver measurements, and returns those.
+///
+/// # Errors
+/// A diff found other changes than were made, or git failed.
+pub fn prepare_diff(plan: &Plan) -> Result<Vec<Measurement>, OpError> {
+    let (Some(bin), Some(changed)) = (&plan.labelkit, &plan.changed) else {
+        return Ok(Vec::new());
+    };
+    let named = |p: &crate::diffbench::Pair| format!("{} (process)", p.name);
+    if crate::diffbench::PAIRS
+        .iter()
+        .any(|p| plan.wants(&named(p)))
+    {
+        eprint!("{}", crate::diffbench::verify(bin, &plan.data, changed)?);
+    }
+    if !plan.wants("git driver") && !plan.wants("git diff of one label file") {
+        return Ok(Vec::new());
+    }
+    let case = crate::diffbench::prepare_git(bin, &plan.data, changed, &plan.scratch)?;
+    eprintln!(
+        "git diff -- {} through the driver:\n{}",
+        case.path,
+        case.driver_output.trim_end()
+    );
+    Ok(git_measurements(plan, &case))
+}
+
 /// Runs every measurement `plan.reps` times, interleaved, and summarises.
 /// `progress` is told each sample as it arrives.
 ///
@@ -354,8 +456,9 @@ pub fn run(
     plan: &Plan,
     mut progress: impl FnMut(usize, &str, &Sample),
 ) -> Result<Vec<Summary>, OpError> {
-    let ms = measurements(plan);
+    let mut ms = measurements(plan);
     prepare(plan)?;
+    ms.extend(prepare_diff(plan)?);
     let mut all: Vec<Vec<Sample>> = vec![Vec::new(); ms.len()];
     for round in 0..plan.reps {
         for (i, m) in ms.iter().enumerate() {
@@ -571,6 +674,7 @@ mod tests {
             scratch: PathBuf::from("/s"),
             reps: 1,
             labelkit: None,
+            changed: None,
             only: vec!["COCO ->".to_owned()],
         };
         let ms = measurements(&plan);
