@@ -450,7 +450,8 @@ impl Error {
     }
 }
 
-/// Extensions taken as images, lower case.
-pub(crate) const IMAGE_EXTENSIONS: [&str; 12] = [
+/// Extensions taken as images, lower case (the reader also tries each in
+/// upper case), in the order the image of a label file is looked for.
+pub const IMAGE_EXTENSIONS: [&str; 12] = [
     "jpg", "jpeg", "png", "bmp", "gif", "webp", "tif", "tiff", "dng", "mpo", "heic", "pfm",
 ];

@@ -61,6 +61,8 @@
 #[cfg(feature = "rules")]
 pub mod check;
 mod detect;
+#[cfg(feature = "yolo")]
+pub mod diff;
 mod error;
 mod format;
 mod io;

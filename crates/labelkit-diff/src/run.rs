@@ -1,0 +1,512 @@
+//! The diff of two datasets: images, then objects within each image, then
+//! tracks, then the summary.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use labelkit_model::{Annotation, Dataset, DatasetIndex, GeometryKind};
+
+use crate::facets::{attribute_changes, geometry_facets};
+use crate::images::match_images;
+use crate::matching::{greedy, iou, match_rect, Grid, Rect};
+use crate::tolerance::threshold;
+use crate::{
+    label_name, Change, CompanionGroup, DatasetDiff, DiffOptions, Facet, ImageDiff, ImageSide,
+    ObjectSide, Summary,
+};
+
+/// Compares `old` with `new` (see the [crate documentation](crate) for how
+/// images and objects are matched). Deterministic; no I/O; time about
+/// linear in the number of shapes.
+#[must_use]
+pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
+    let matched = match_images(old, new);
+    let mut notes = matched.notes;
+    let (old_index, new_index) = (old.index(), new.index());
+    let mut ctx = Ctx {
+        old,
+        new,
+        opts,
+        old_labels: names(old),
+        new_labels: names(new),
+        capped: 0,
+        approximated: 0,
+        unchanged: 0,
+    };
+    let mut summary = Summary::default();
+    let mut images = Vec::new();
+    for (key, o, n) in matched.pairs {
+        let old_anns = o.map_or(&[][..], |i| old_index.annotations_of(i));
+        let new_anns = n.map_or(&[][..], |i| new_index.annotations_of(i));
+        let changes = ctx.image_changes(o, n, old_anns, new_anns);
+        match (o, n) {
+            (Some(_), Some(_)) if changes.is_empty() => {
+                summary.images_unchanged += 1;
+                continue;
+            }
+            (Some(_), Some(_)) => summary.images_changed += 1,
+            (None, _) => summary.images_added += 1,
+            (_, None) => summary.images_removed += 1,
+        }
+        images.push(ImageDiff {
+            key,
+            old: o.map(|i| image_side(old, i)),
+            new: n.map(|i| image_side(new, i)),
+            changes,
+        });
+    }
+    for (d, index, side) in [(old, &old_index, "old"), (new, &new_index, "new")] {
+        orphan_note(d, index, side, &mut notes);
+    }
+    crate::tracks::diff_tracks(&mut ctx, &mut images, &mut summary, &mut notes);
+    if ctx.capped > 0 {
+        notes.push(format!(
+            "{} shapes overlap more than {} others: each was matched among the first {} found",
+            ctx.capped,
+            crate::CANDIDATE_CAP,
+            crate::CANDIDATE_CAP
+        ));
+    }
+    if ctx.approximated > 0 {
+        notes.push(format!(
+            "{} reshaped shapes have too many vertices to compare pairwise: their shift is the largest shift of a bound",
+            ctx.approximated
+        ));
+    }
+    summary.objects_old = old.annotations.len().saturating_add(old.tracks.len());
+    summary.objects_new = new.annotations.len().saturating_add(new.tracks.len());
+    summary.objects_unchanged = ctx.unchanged;
+    for image in &images {
+        for change in &image.changes {
+            let per_label = summary
+                .per_label
+                .entry(change.label().to_owned())
+                .or_default();
+            for kind in change.kinds() {
+                per_label.add(kind);
+                summary.per_kind.add(kind);
+            }
+        }
+    }
+    DatasetDiff {
+        images,
+        summary,
+        notes,
+    }
+}
+
+fn orphan_note(d: &Dataset, index: &DatasetIndex, side: &str, notes: &mut Vec<String>) {
+    let n = index.orphans().len();
+    if n > 0 {
+        notes.push(format!(
+            "{n} annotations of the {side} side belong to no image: not compared"
+        ));
+    }
+    let _ = d;
+}
+
+fn names(d: &Dataset) -> Vec<String> {
+    (0..d.labels.len())
+        .map(|i| {
+            label_name(
+                d,
+                labelkit_model::LabelId(u32::try_from(i).unwrap_or(u32::MAX)),
+            )
+        })
+        .collect()
+}
+
+fn image_side(d: &Dataset, i: usize) -> ImageSide {
+    let image = &d.images[i];
+    ImageSide {
+        index: i,
+        file_name: image.file_name.clone(),
+        width: image.width,
+        height: image.height,
+    }
+}
+
+/// The bounds of a shape as a finite rect; `None` for a tag, an empty or a
+/// non-finite shape.
+pub(crate) fn rect_of(g: &labelkit_model::Geometry) -> Option<Rect> {
+    let b = g.bounds()?;
+    let r = [b.x_min, b.y_min, b.x_max, b.y_max];
+    r.iter().all(|v| v.is_finite()).then_some(r)
+}
+
+/// `[x, y, w, h]` of a rect.
+pub(crate) fn xywh(r: Rect) -> [f64; 4] {
+    [r[0], r[1], r[2] - r[0], r[3] - r[1]]
+}
+
+/// What every image's comparison shares.
+pub(crate) struct Ctx<'a> {
+    pub(crate) old: &'a Dataset,
+    pub(crate) new: &'a Dataset,
+    pub(crate) opts: &'a DiffOptions,
+    pub(crate) old_labels: Vec<String>,
+    pub(crate) new_labels: Vec<String>,
+    /// Shapes whose candidate search reached the cap.
+    pub(crate) capped: usize,
+    /// Reshapes measured from bounds.
+    pub(crate) approximated: usize,
+    /// Matched objects without a change.
+    pub(crate) unchanged: usize,
+}
+
+/// Positions of the old and the new side's shapes of one group.
+type Sides = (Vec<usize>, Vec<usize>);
+
+/// One shape of one side of an image.
+struct Obj<'a> {
+    ann: usize,
+    a: &'a Annotation,
+    label: &'a str,
+    kind: GeometryKind,
+    rect: Option<Rect>,
+}
+
+impl<'a> Ctx<'a> {
+    fn label<'s>(labels: &'s [String], a: &Annotation) -> &'s str {
+        labels.get(a.label.index()).map_or("", String::as_str)
+    }
+
+    fn objects<'s>(d: &'s Dataset, labels: &'s [String], anns: &[usize]) -> Vec<Obj<'s>> {
+        anns.iter()
+            .map(|&i| {
+                let a = &d.annotations[i];
+                Obj {
+                    ann: i,
+                    a,
+                    label: Self::label(labels, a),
+                    kind: a.geometry.kind(),
+                    rect: rect_of(&a.geometry),
+                }
+            })
+            .collect()
+    }
+
+    /// The tolerance between image `o` of the old side and `n` of the new.
+    pub(crate) fn tolerance(&self, o: Option<usize>, n: Option<usize>) -> f64 {
+        threshold(
+            self.opts.tolerance_setting(),
+            (self.old, o.and_then(|i| self.old.images.get(i))),
+            (self.new, n.and_then(|i| self.new.images.get(i))),
+        )
+    }
+
+    fn image_changes(
+        &mut self,
+        o: Option<usize>,
+        n: Option<usize>,
+        old_anns: &[usize],
+        new_anns: &[usize],
+    ) -> Vec<Change> {
+        let old_objs = Self::objects(self.old, &self.old_labels, old_anns);
+        let new_objs = Self::objects(self.new, &self.new_labels, new_anns);
+        let mut old_match: Vec<Option<usize>> = vec![None; old_objs.len()];
+        let mut new_match: Vec<Option<usize>> = vec![None; new_objs.len()];
+        let min_iou = self.opts.min_iou();
+        // 1. Per label and kind.
+        let mut groups: BTreeMap<(&str, GeometryKind), Sides> = BTreeMap::new();
+        for (i, obj) in old_objs.iter().enumerate() {
+            groups.entry((obj.label, obj.kind)).or_default().0.push(i);
+        }
+        for (j, obj) in new_objs.iter().enumerate() {
+            groups.entry((obj.label, obj.kind)).or_default().1.push(j);
+        }
+        for (olds, news) in groups.values() {
+            pair_up(
+                &mut self.capped,
+                olds,
+                news,
+                &old_objs,
+                &new_objs,
+                min_iou,
+                &mut old_match,
+                &mut new_match,
+            );
+        }
+        // 2. Companions.
+        let image_size = n
+            .or(o)
+            .and_then(|i| {
+                let d = if n.is_some() { self.new } else { self.old };
+                d.images.get(i)
+            })
+            .map_or((0, 0), |im| (im.width, im.height));
+        let mut consumed_old = vec![false; old_objs.len()];
+        let mut consumed_new = vec![false; new_objs.len()];
+        let mut companion_facets: HashMap<usize, Facet> = HashMap::new();
+        for group in self.opts.companion_groups() {
+            companions(
+                group,
+                &old_objs,
+                &new_objs,
+                &old_match,
+                &new_match,
+                &mut consumed_old,
+                &mut consumed_new,
+                &mut companion_facets,
+                &mut self.capped,
+            );
+        }
+        // 3. Relabels: the leftovers across labels, per kind.
+        let mut by_kind: BTreeMap<GeometryKind, Sides> = BTreeMap::new();
+        for (i, obj) in old_objs.iter().enumerate() {
+            if old_match[i].is_none() && !consumed_old[i] {
+                by_kind.entry(obj.kind).or_default().0.push(i);
+            }
+        }
+        for (j, obj) in new_objs.iter().enumerate() {
+            if new_match[j].is_none() && !consumed_new[j] {
+                by_kind.entry(obj.kind).or_default().1.push(j);
+            }
+        }
+        for (olds, news) in by_kind.values() {
+            if matches!(
+                olds.first().map(|&i| old_objs[i].kind),
+                Some(GeometryKind::Tag)
+            ) {
+                // A tag has no place: two different tags are two tags.
+                continue;
+            }
+            pair_up(
+                &mut self.capped,
+                olds,
+                news,
+                &old_objs,
+                &new_objs,
+                min_iou,
+                &mut old_match,
+                &mut new_match,
+            );
+        }
+        // The changes.
+        let tol = self.tolerance(o, n);
+        let mut changes = Vec::new();
+        for (j, nobj) in new_objs.iter().enumerate() {
+            match new_match[j] {
+                Some(i) => {
+                    let oobj = &old_objs[i];
+                    let mut facets = Vec::new();
+                    let mut approximated = false;
+                    geometry_facets(
+                        &oobj.a.geometry,
+                        &nobj.a.geometry,
+                        tol,
+                        image_size,
+                        &mut approximated,
+                        &mut facets,
+                    );
+                    if approximated {
+                        self.approximated += 1;
+                    }
+                    if oobj.label != nobj.label {
+                        facets.push(Facet::Relabelled {
+                            from: oobj.label.to_owned(),
+                            to: nobj.label.to_owned(),
+                        });
+                    }
+                    let attrs = attribute_changes(&oobj.a.attributes, &nobj.a.attributes);
+                    if !attrs.is_empty() {
+                        facets.push(Facet::Attributes(attrs));
+                    }
+                    if oobj.a.occluded != nobj.a.occluded {
+                        facets.push(Facet::Occluded {
+                            from: oobj.a.occluded,
+                            to: nobj.a.occluded,
+                        });
+                    }
+                    if let Some(f) = companion_facets.remove(&j) {
+                        facets.push(f);
+                    }
+                    if facets.is_empty() {
+                        self.unchanged += 1;
+                    } else {
+                        changes.push(Change {
+                            old: Some(side(oobj)),
+                            new: Some(side(nobj)),
+                            facets,
+                        });
+                    }
+                }
+                None if consumed_new[j] => {}
+                None => changes.push(Change {
+                    old: None,
+                    new: Some(side(nobj)),
+                    facets: Vec::new(),
+                }),
+            }
+        }
+        for (i, oobj) in old_objs.iter().enumerate() {
+            if old_match[i].is_none() && !consumed_old[i] {
+                changes.push(Change {
+                    old: Some(side(oobj)),
+                    new: None,
+                    facets: Vec::new(),
+                });
+            }
+        }
+        changes
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pair_up(
+    capped: &mut usize,
+    olds: &[usize],
+    news: &[usize],
+    old_objs: &[Obj<'_>],
+    new_objs: &[Obj<'_>],
+    min_iou: f64,
+    old_match: &mut [Option<usize>],
+    new_match: &mut [Option<usize>],
+) {
+    let olds: Vec<usize> = olds
+        .iter()
+        .copied()
+        .filter(|&i| old_match[i].is_none())
+        .collect();
+    let news: Vec<usize> = news
+        .iter()
+        .copied()
+        .filter(|&j| new_match[j].is_none())
+        .collect();
+    if olds.is_empty() || news.is_empty() {
+        return;
+    }
+    let or: Vec<Option<Rect>> = olds
+        .iter()
+        .map(|&i| old_objs[i].rect.map(match_rect))
+        .collect();
+    let nr: Vec<Option<Rect>> = news
+        .iter()
+        .map(|&j| new_objs[j].rect.map(match_rect))
+        .collect();
+    for (a, b) in greedy(&or, &nr, min_iou, capped) {
+        old_match[olds[a]] = Some(news[b]);
+        new_match[news[b]] = Some(olds[a]);
+    }
+}
+
+fn side(obj: &Obj<'_>) -> ObjectSide {
+    ObjectSide {
+        annotation: obj.ann,
+        track: false,
+        label: obj.label.to_owned(),
+        kind: obj.kind,
+        bbox: obj.rect.map(xywh),
+    }
+}
+
+/// Whether a companion box `c` labels an object of bounds `o`: their IoU is
+/// at least the group's, or every edge is within its edge tolerance.
+fn coincides(group: &CompanionGroup, o: &Rect, c: &Rect) -> bool {
+    let t = group.edge_tolerance;
+    iou(o, c) >= group.iou || (0..4).all(|k| (o[k] - c[k]).abs() <= t)
+}
+
+/// For each object of the group's label on one side, the companion labels
+/// coinciding with it, and the companion shapes that do.
+fn companion_sets<'a>(
+    group: &CompanionGroup,
+    objs: &[Obj<'a>],
+    capped: &mut usize,
+) -> HashMap<usize, Vec<(&'a str, usize)>> {
+    let companions: Vec<(usize, Rect)> = objs
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| group.one_of.iter().any(|l| l == o.label))
+        .filter_map(|(i, o)| o.rect.map(|r| (i, r)))
+        .collect();
+    let mut out: HashMap<usize, Vec<(&'a str, usize)>> = HashMap::new();
+    if companions.is_empty() {
+        return out;
+    }
+    let rects: Vec<Rect> = companions.iter().map(|&(_, r)| r).collect();
+    let objects: Vec<(usize, Rect)> = objs
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.label == group.object)
+        .filter_map(|(i, o)| o.rect.map(|r| (i, r)))
+        .collect();
+    let queries: Vec<Rect> = objects.iter().map(|&(_, r)| r).collect();
+    let mut grid = Grid::new(&rects, &queries);
+    let t = if group.edge_tolerance.is_finite() {
+        group.edge_tolerance.max(0.0)
+    } else {
+        0.0
+    };
+    for &(i, r) in &objects {
+        let widened = [r[0] - t, r[1] - t, r[2] + t, r[3] + t];
+        let mut found = Vec::new();
+        let hit = grid.near(&widened, |k| {
+            if coincides(group, &r, &rects[k]) {
+                found.push((objs[companions[k].0].label, companions[k].0));
+            }
+        });
+        if hit {
+            *capped = capped.saturating_add(1);
+        }
+        if !found.is_empty() {
+            found.sort_unstable();
+            out.insert(i, found);
+        }
+    }
+    out
+}
+
+/// The [`Facet::Companions`] of the matched objects of `group`'s label,
+/// keyed by their new position; marks the unmatched companion shapes they
+/// account for as consumed.
+#[allow(clippy::too_many_arguments)]
+fn companions(
+    group: &CompanionGroup,
+    old_objs: &[Obj<'_>],
+    new_objs: &[Obj<'_>],
+    old_match: &[Option<usize>],
+    new_match: &[Option<usize>],
+    consumed_old: &mut [bool],
+    consumed_new: &mut [bool],
+    facets: &mut HashMap<usize, Facet>,
+    capped: &mut usize,
+) {
+    let old_sets = companion_sets(group, old_objs, capped);
+    let new_sets = companion_sets(group, new_objs, capped);
+    if old_sets.is_empty() && new_sets.is_empty() {
+        return;
+    }
+    let none = Vec::new();
+    for (j, nobj) in new_objs.iter().enumerate() {
+        let Some(i) = new_match[j] else { continue };
+        if nobj.label != group.object || old_objs[i].label != group.object {
+            continue;
+        }
+        let olds = old_sets.get(&i).unwrap_or(&none);
+        let news = new_sets.get(&j).unwrap_or(&none);
+        let old_labels: BTreeSet<&str> = olds.iter().map(|&(l, _)| l).collect();
+        let new_labels: BTreeSet<&str> = news.iter().map(|&(l, _)| l).collect();
+        let gained: Vec<String> = new_labels
+            .difference(&old_labels)
+            .map(|&l| l.to_owned())
+            .collect();
+        let lost: Vec<String> = old_labels
+            .difference(&new_labels)
+            .map(|&l| l.to_owned())
+            .collect();
+        if gained.is_empty() && lost.is_empty() {
+            continue;
+        }
+        for &(l, k) in news {
+            if new_match[k].is_none() && gained.iter().any(|g| g == l) {
+                consumed_new[k] = true;
+            }
+        }
+        for &(l, k) in olds {
+            if old_match[k].is_none() && lost.iter().any(|g| g == l) {
+                consumed_old[k] = true;
+            }
+        }
+        facets.insert(j, Facet::Companions { gained, lost });
+    }
+}
