@@ -269,7 +269,8 @@ fn main() -> ExitCode {
                 changed,
                 only,
             };
-            let result = run::run(&plan, |round, name, s| {
+            let mut checks = Vec::new();
+            let result = run::run(&plan, &mut checks, |round, name, s| {
                 eprintln!(
                     "round {}: {name}: {:.3} s, {} MiB",
                     round + 1,
@@ -280,6 +281,12 @@ fn main() -> ExitCode {
             match result {
                 Ok(summaries) => {
                     print!("{}", run::report(&summaries, plan.reps));
+                    if !checks.is_empty() {
+                        println!("\nChecked before timing (counts against expected.json):\n");
+                        for line in &checks {
+                            println!("- {line}");
+                        }
+                    }
                     if let Some(path) = json {
                         let text = serde_json::to_string_pretty(&summaries).unwrap_or_default();
                         if let Err(e) = std::fs::write(&path, text) {

@@ -418,13 +418,13 @@ pub fn prepare(plan: &Plan) -> Result<(), OpError> {
 }
 
 /// Prepares the diff measurements when the plan has a changed side and a
-/// `labelkit` binary: checks that every diff finds exactly the changes
-/// made (untimed, printed to stderr), builds the git repository of the
-/// driver measurements, and returns those.
+/// `labelkit` binary: checks whether every diff finds exactly the changes
+/// made (untimed; the lines go into `checks`), builds the git repository
+/// of the driver measurements, and returns those.
 ///
 /// # Errors
-/// A diff found other changes than were made, or git failed.
-pub fn prepare_diff(plan: &Plan) -> Result<Vec<Measurement>, OpError> {
+/// A diff or git failed.
+pub fn prepare_diff(plan: &Plan, checks: &mut Vec<String>) -> Result<Vec<Measurement>, OpError> {
     let (Some(bin), Some(changed)) = (&plan.labelkit, &plan.changed) else {
         return Ok(Vec::new());
     };
@@ -433,32 +433,34 @@ pub fn prepare_diff(plan: &Plan) -> Result<Vec<Measurement>, OpError> {
         .iter()
         .any(|p| plan.wants(&named(p)))
     {
-        eprint!("{}", crate::diffbench::verify(bin, &plan.data, changed)?);
+        checks.extend(crate::diffbench::verify(bin, &plan.data, changed)?);
     }
     if !plan.wants("git driver") && !plan.wants("git diff of one label file") {
         return Ok(Vec::new());
     }
     let case = crate::diffbench::prepare_git(bin, &plan.data, changed, &plan.scratch)?;
-    eprintln!(
-        "git diff -- {} through the driver:\n{}",
+    checks.push(format!(
+        "git diff -- {} through the driver printed:\n{}",
         case.path,
         case.driver_output.trim_end()
-    );
+    ));
     Ok(git_measurements(plan, &case))
 }
 
 /// Runs every measurement `plan.reps` times, interleaved, and summarises.
-/// `progress` is told each sample as it arrives.
+/// `progress` is told each sample as it arrives; `checks` gets the lines of
+/// the untimed checks of the diff measurements (see [`prepare_diff`]).
 ///
 /// # Errors
 /// The first failing measurement.
 pub fn run(
     plan: &Plan,
+    checks: &mut Vec<String>,
     mut progress: impl FnMut(usize, &str, &Sample),
 ) -> Result<Vec<Summary>, OpError> {
     let mut ms = measurements(plan);
     prepare(plan)?;
-    ms.extend(prepare_diff(plan)?);
+    ms.extend(prepare_diff(plan, checks)?);
     let mut all: Vec<Vec<Sample>> = vec![Vec::new(); ms.len()];
     for round in 0..plan.reps {
         for (i, m) in ms.iter().enumerate() {
