@@ -69,6 +69,91 @@ pub(crate) enum Command {
     /// loaded when it is found by walking up. Records its path and SHA-256,
     /// and its libraries'; a changed file needs trusting again.
     Trust(TrustArgs),
+    /// Show what changed between two versions of a dataset, object by
+    /// object: two datasets or annotation files in any format, or git
+    /// revisions of a path (read through git, nothing checked out).
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
+}
+
+const DIFF_HELP: &str = "\
+Sides:
+  labelkit diff OLD NEW          two datasets or annotation files (any formats)
+  labelkit diff REV [PATH]       PATH (default .) in REV against the working tree
+  labelkit diff PATH             HEAD's PATH against the working tree's
+  labelkit diff A..B [PATH]      PATH in revision A against PATH in revision B
+  labelkit diff REV:PATH NEW     a side may be REV:PATH
+An existing path is a path; anything else must be a git revision.
+
+Git (see docs/diff.md):
+  git config diff.labelkit.command 'labelkit diff --git-external'
+  git config diff.labelkit.textconv 'labelkit diff --textconv'
+  .gitattributes: labels/**/*.txt diff=labelkit
+
+Exit codes:
+  0  no change
+  1  changes
+  2  usage, read, git or I/O failure (--git-external and --textconv: 0 unless a failure)";
+
+/// `labelkit diff`.
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// OLD NEW, REV [PATH], A..B [PATH] or PATH; with --git-external the
+    /// seven (or nine) arguments git passes.
+    #[arg(value_name = "SIDE")]
+    pub(crate) sides: Vec<String>,
+    /// Format of both sides; recognised from the content when omitted.
+    #[arg(long, value_name = "FORMAT")]
+    pub(crate) from: Option<String>,
+    /// Format of the old side.
+    #[arg(long, value_name = "FORMAT", conflicts_with = "from")]
+    pub(crate) old_format: Option<String>,
+    /// Format of the new side.
+    #[arg(long, value_name = "FORMAT", conflicts_with = "from")]
+    pub(crate) new_format: Option<String>,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = DiffFormatArg::Concise)]
+    pub(crate) output_format: DiffFormatArg,
+    /// Write the output to this file (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// HTML: embed downscaled thumbnails of the images instead of linking
+    /// the image files.
+    #[arg(long)]
+    pub(crate) embed_images: bool,
+    /// The least IoU of two shapes of one label to be one object (0.5).
+    #[arg(long, value_name = "IOU")]
+    pub(crate) iou: Option<f64>,
+    /// Coordinates closer than this are equal: `auto` (the precision the
+    /// two sides' formats hold) or pixels (e.g. 0.5).
+    #[arg(long, value_name = "PX|auto")]
+    pub(crate) tolerance: Option<String>,
+    /// The configuration giving the companion groups (default:
+    /// labelkit.toml found by walking up from the new side).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Run as git's external diff driver: PATH OLD-FILE OLD-HEX OLD-MODE
+    /// NEW-FILE NEW-HEX NEW-MODE; prints one line per changed file.
+    #[arg(long, conflicts_with = "textconv")]
+    pub(crate) git_external: bool,
+    /// Run as git's textconv filter: print one line per object of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) textconv: Option<PathBuf>,
+    /// YOLO input: read files outside the dataset folder that the dataset
+    /// names (as `convert --allow-outside`).
+    #[arg(long)]
+    pub(crate) allow_outside: bool,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormatArg {
+    /// One line per changed image and a summary.
+    Concise,
+    /// The JSON document described in docs/diff.md.
+    Json,
+    /// A self-contained review page (give -o FILE).
+    Html,
 }
 
 /// `labelkit trust`.

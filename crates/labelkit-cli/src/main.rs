@@ -1,5 +1,6 @@
-//! The `labelkit` command: convert between CVAT, COCO and YOLO, and check
-//! datasets against annotation rules, like a linter.
+//! The `labelkit` command: convert between CVAT, COCO and YOLO, check
+//! datasets against annotation rules, like a linter, and show what changed
+//! between two versions of a dataset.
 //!
 //! `main` parses the arguments and calls [`run`]; every command lives in its
 //! own module and goes through the `labelkit` facade. Exit codes: 0 clean,
@@ -10,6 +11,7 @@
 mod args;
 mod check;
 mod commands;
+mod diff;
 mod out;
 mod trust;
 
@@ -62,5 +64,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Formats => commands::formats(&ui),
         Command::Init { preset, output } => commands::init(&ui, &preset, &output),
         Command::Trust(args) => trust::run(&ui, &args),
+        Command::Diff(args) => diff::run(&ui, &args),
     }
 }

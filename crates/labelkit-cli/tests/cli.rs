@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod conversions;
+mod diff;
 mod images;
 mod rule_alarms;
 mod trusted;

@@ -77,7 +77,9 @@ mod tolerance;
 mod tracks;
 
 pub use matching::CANDIDATE_CAP;
-pub use render::{to_json, write_concise, write_json, JSON_VERSION};
+pub use render::{
+    change_words, object_words, to_json, write_concise, write_json, Units, JSON_VERSION,
+};
 pub use run::diff;
 
 /// How two datasets are compared (see the [crate documentation](crate)).

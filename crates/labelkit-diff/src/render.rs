@@ -347,6 +347,90 @@ pub fn write_json(diff: &DatasetDiff, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// How [`change_words`] and [`object_words`] write positions and sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    /// Pixels, at most two decimals, as [`write_concise`] writes them.
+    Pixels,
+    /// Fractions of the image size, at most four decimals and no unit:
+    /// for an image whose size is unknown (width 0), whose coordinates
+    /// are fractions (a YOLO label file without its image).
+    Fractions,
+}
+
+/// A fraction for a person: at most four decimals, no trailing zeros.
+fn fraction(v: f64) -> String {
+    let s = format!("{:.4}", (v * 1e4).round() / 1e4 + 0.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+/// One object in words: `eye box at (312, 40) 8x6 px` (the top-left
+/// corner and size of its bounds), or in [`Units::Fractions`]
+/// `eye box at (0.4875, 0.0833) 0.0125x0.0125`.
+#[must_use]
+pub fn object_words(o: &ObjectSide, units: Units) -> String {
+    match (units, o.bbox) {
+        (Units::Fractions, Some([x, y, w, h])) => format!(
+            "{} {} at ({}, {}) {}x{}",
+            o.label,
+            o.kind.as_str(),
+            fraction(x),
+            fraction(y),
+            fraction(w),
+            fraction(h)
+        ),
+        _ => where_is(o),
+    }
+}
+
+/// One change in words, as a line of [`write_concise`] writes it: `+ eye
+/// box at (312, 40) 8x6 px`, `- ...`, `~ head moved 3 px (+3, 0)`; in
+/// [`Units::Fractions`], positions, shifts and sizes as fractions.
+#[must_use]
+pub fn change_words(c: &Change, units: Units) -> String {
+    if units == Units::Pixels {
+        return change_text(c);
+    }
+    match (&c.old, &c.new) {
+        (None, Some(n)) => format!("+ {}", object_words(n, units)),
+        (Some(o), None) => format!("- {}", object_words(o, units)),
+        _ => {
+            let signed_fraction = |v: f64| {
+                let s = fraction(v);
+                if v > 0.0 && s != "0" {
+                    format!("+{s}")
+                } else {
+                    s
+                }
+            };
+            let facets: Vec<String> = c
+                .facets
+                .iter()
+                .map(|f| match f {
+                    Facet::Moved { dx, dy } => {
+                        format!("moved ({}, {})", signed_fraction(*dx), signed_fraction(*dy))
+                    }
+                    Facet::Resized { dw, dh } => {
+                        format!(
+                            "resized ({}, {})",
+                            signed_fraction(*dw),
+                            signed_fraction(*dh)
+                        )
+                    }
+                    other => facet_text(other),
+                })
+                .collect();
+            let label = c.old.as_ref().map_or(c.label(), |o| o.label.as_str());
+            format!("~ {label} {}", facets.join(", "))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,5 +443,13 @@ mod tests {
         assert_eq!(signed(2.5), "+2.5");
         assert_eq!(signed(-2.5), "-2.5");
         assert_eq!(signed(0.001), "0");
+    }
+
+    #[test]
+    fn fractions_have_at_most_four_decimals() {
+        assert_eq!(fraction(0.0125), "0.0125");
+        assert_eq!(fraction(0.123_456), "0.1235");
+        assert_eq!(fraction(-0.000_01), "0");
+        assert_eq!(fraction(1.0), "1");
     }
 }

@@ -1,1 +1,13 @@
-//! Integration tests of `labelkit-diff`.
+//! Integration tests of `labelkit-diff`: generated pairs with known changes
+//! of every kind, real files of other tools read through labelkit's
+//! readers, the same data across formats, large images, and properties.
+
+mod diff {
+    pub(crate) mod util;
+
+    mod formats;
+    mod kinds;
+    mod props;
+    mod render;
+    mod scale;
+}

@@ -3,7 +3,7 @@
 //! revision's label file.
 //!
 //! The bytes go into a private temporary folder at the label's path from
-//! the repository's top, beside a copy of the dataset description that
+//! the dataset's folder, beside a copy of the dataset description that
 //! [`labelkit_yolo::find_config`] finds above the label in the working
 //! tree (never above the repository's top), and a link to the label's
 //! image in the working tree when one is there (the image's stem with
@@ -26,57 +26,78 @@ use crate::{Format, ReadOptions};
 pub(crate) struct InPlace {
     pub(crate) loaded: Loaded,
     pub(crate) format: Format,
-    pub(crate) dir: tempfile::TempDir,
-    /// The folder at the top of the repository standing for `dir`.
-    pub(crate) root: PathBuf,
+    /// The temporary folder; `None` for a file read where it stands.
+    pub(crate) dir: Option<tempfile::TempDir>,
+    /// The temporary folder's path from the repository's top, empty or
+    /// ending in `/`: how its files are named.
+    pub(crate) shown: String,
     /// Whether the image was found (sizes in pixels).
     pub(crate) sized: bool,
 }
 
+impl InPlace {
+    /// A label file read where it stands.
+    pub(crate) fn untouched(loaded: Loaded, format: Format) -> Self {
+        let sized = loaded.dataset.images.iter().all(|i| i.width > 0);
+        Self {
+            loaded,
+            format,
+            dir: None,
+            shown: String::new(),
+            sized,
+        }
+    }
+}
+
 /// Reads `bytes` as the YOLO label file at `place` (a path inside the
 /// working tree whose top folder is `root`; the file itself need not
-/// exist).
+/// exist). Without `look_around` (a file outside any repository: a
+/// temporary copy), no description or image is looked for: classes are
+/// named by their ids and boxes stay fractions.
 pub(crate) fn read_label(
     bytes: &[u8],
     place: &Path,
     root: &Path,
+    look_around: bool,
     options: &ReadOptions,
 ) -> Result<InPlace, SideError> {
-    let rel = place
-        .strip_prefix(root)
-        .map_err(|_| SideError::OutsideRepository {
+    if !place.starts_with(root) {
+        return Err(SideError::OutsideRepository {
             path: place.to_path_buf(),
             root: root.to_path_buf(),
-        })?
-        .to_path_buf();
-    let dir = tempfile::Builder::new()
-        .prefix("labelkit-diff-")
-        .tempdir()
-        .map_err(|e| SideError::Io {
-            path: std::env::temp_dir(),
-            error: e,
-        })?;
-    let top = dir.path().to_path_buf();
-    make_dir(&top.join(".git"))?;
+        });
+    }
     let io = |path: &Path, error: std::io::Error| SideError::Io {
         path: path.to_path_buf(),
         error,
     };
+    let description =
+        labelkit_yolo::find_config(place).filter(|d| look_around && d.starts_with(root));
+    // The temporary folder stands for the description's folder (the
+    // dataset's), else for the repository's top; it holds an empty `.git`
+    // so that no walk up leaves it.
+    let base = description
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(root)
+        .to_path_buf();
+    let dir = tempfile::Builder::new()
+        .prefix("labelkit-diff-")
+        .tempdir()
+        .map_err(|e| io(&std::env::temp_dir(), e))?;
+    let top = dir.path().to_path_buf();
+    let marker = top.join(".git");
+    std::fs::File::create_new(&marker).map_err(|e| io(&marker, e))?;
+    let inside = |p: &Path| top.join(p.strip_prefix(&base).unwrap_or(p));
     // The description, copied (never linked: a link would take the
     // reader's scope out of the temporary folder).
-    let description = labelkit_yolo::find_config(place).filter(|d| d.starts_with(root));
     let mut format = Format::YoloUltralytics;
-    let mut dataset_root = rel.parent().map(Path::to_path_buf).unwrap_or_default();
     if let Some(desc) = &description {
-        let desc_rel = desc.strip_prefix(root).unwrap_or(desc);
-        let folder = desc_rel.parent().map(Path::to_path_buf).unwrap_or_default();
         let name = desc
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        let darknet =
-            name.eq_ignore_ascii_case("obj.data") || name.eq_ignore_ascii_case("obj.names");
-        if darknet {
+        if name.eq_ignore_ascii_case("obj.data") || name.eq_ignore_ascii_case("obj.names") {
             format = Format::YoloDarknet;
         }
         let mut copies = vec![desc.clone()];
@@ -87,27 +108,25 @@ pub(crate) fn read_label(
             let Ok(bytes) = read_capped(&file) else {
                 continue;
             };
-            let to = top.join(file.strip_prefix(root).unwrap_or(&file));
-            make_dir(to.parent().unwrap_or(&top))?;
+            let to = inside(&file);
             std::fs::write(&to, bytes).map_err(|e| io(&to, e))?;
         }
-        dataset_root = folder;
     }
-    let label = top.join(&rel);
+    let label = inside(place);
     make_dir(label.parent().unwrap_or(&top))?;
     std::fs::write(&label, bytes).map_err(|e| io(&label, e))?;
     let mut loaded = crate::read(&label, Some(format), options)
-        .map_err(|error| SideError::read(error, &top, root))?;
+        .map_err(|error| SideError::read(error, &top, &base))?;
     // The image the reader looked for, in the working tree.
     let mut sized = loaded.dataset.images.iter().all(|i| i.width > 0);
     let guessed = loaded
         .dataset
         .images
         .first()
-        .map(|i| dataset_root.join(&i.file_name));
-    if let (false, Some(guessed)) = (sized, guessed) {
-        if let Some(found) = image_in_tree(root, &guessed) {
-            let at = top.join(found.strip_prefix(root).unwrap_or(&found));
+        .map(|i| base.join(&i.file_name));
+    if let (false, true, Some(guessed)) = (sized, description.is_some(), guessed) {
+        if let Some(found) = image_in_tree(&guessed).filter(|f| f.starts_with(&base)) {
+            let at = inside(&found);
             make_dir(at.parent().unwrap_or(&top))?;
             #[cfg(unix)]
             let linked = std::os::unix::fs::symlink(&found, &at);
@@ -115,24 +134,30 @@ pub(crate) fn read_label(
             let linked = std::fs::copy(&found, &at).map(|_| ());
             linked.map_err(|e| io(&at, e))?;
             loaded = crate::read(&label, Some(format), options)
-                .map_err(|error| SideError::read(error, &top, root))?;
+                .map_err(|error| SideError::read(error, &top, &base))?;
             sized = loaded.dataset.images.iter().all(|i| i.width > 0);
         }
     }
+    let shown = base
+        .strip_prefix(root)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map(|r| format!("{}/", r.display()))
+        .unwrap_or_default();
     Ok(InPlace {
         loaded,
         format,
-        dir,
-        root: root.to_path_buf(),
+        dir: Some(dir),
+        shown,
         sized,
     })
 }
 
-/// The working tree's image for the guessed image path `guessed` (relative
-/// to `root`, with the reader's default extension): its stem with each
-/// image extension, as the YOLO reader looks for it.
-fn image_in_tree(root: &Path, guessed: &Path) -> Option<PathBuf> {
-    let stem = root.join(guessed.with_extension(""));
+/// The working tree's image for the guessed image path `guessed` (with
+/// the reader's default extension): its stem with each image extension,
+/// as the YOLO reader looks for it.
+fn image_in_tree(guessed: &Path) -> Option<PathBuf> {
+    let stem = guessed.with_extension("");
     let name = stem.file_name()?.to_owned();
     for ext in labelkit_yolo::IMAGE_EXTENSIONS {
         for e in [ext.to_owned(), ext.to_ascii_uppercase()] {

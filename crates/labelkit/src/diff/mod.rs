@@ -49,7 +49,6 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use labelkit_diagnostics::{Loaded, SourceFile, SourceMap};
-#[cfg(any())]
 pub use labelkit_diff::*;
 
 use crate::{Error, Format, ReadOptions};
@@ -342,7 +341,7 @@ fn read_revision(
         let bytes = git::blob(&repo, &commit, &rel)?.ok_or_else(|| SideError::NotInRevision {
             revision: name.clone(),
         })?;
-        let placed = in_place::read_label(&bytes, &in_tree, &repo.root, &options.read)?;
+        let placed = in_place::read_label(&bytes, &in_tree, &repo.root, true, &options.read)?;
         return Ok(placed_side(placed, name, &format!("{revision}:"), &rel));
     }
     let made = git::materialise(&repo, &commit, &rel, &name)?;
@@ -383,26 +382,39 @@ fn read_placed(
     options: &SideOptions,
 ) -> Result<ReadSide, SideError> {
     let name = side.name();
-    let bytes = read_bounded(file)?;
     if is_label_file(place, options.format) {
         let absolute = std::path::absolute(place).map_err(|e| SideError::Io {
             path: place.to_path_buf(),
             error: e,
         })?;
-        let start = existing_folder(&absolute);
-        let root = match git::Repo::discover(&start) {
-            Ok(repo) => repo.root,
-            Err(_) => start,
-        };
-        let root = root.canonicalize().unwrap_or(root);
         let absolute = canonical_place(&absolute);
+        // Outside a repository (a temporary copy), nothing around the
+        // file is looked at.
+        let (root, in_repo) = match repository_top(&absolute) {
+            Some(top) => (top, true),
+            None => (existing_folder(&absolute), false),
+        };
         let rel = absolute
             .strip_prefix(&root)
             .map(|r| r.display().to_string())
             .unwrap_or_else(|_| place.display().to_string());
-        let placed = in_place::read_label(&bytes, &absolute, &root, &options.read)?;
+        let itself = std::fs::canonicalize(file).is_ok_and(|f| f == absolute);
+        if itself && in_repo {
+            // The working tree's own file (git hands it over as it is):
+            // read where it stands.
+            let format = options.format.unwrap_or(Format::YoloUltralytics);
+            let loaded = crate::read(&absolute, Some(format), &options.read)
+                .map_err(|e| SideError::read(e, &root, ""))?;
+            let mut side =
+                placed_side(in_place::InPlace::untouched(loaded, format), name, "", &rel);
+            side.loaded.sources = renamed(std::mem::take(&mut side.loaded.sources), &root, "");
+            return Ok(side);
+        }
+        let bytes = read_bounded(file)?;
+        let placed = in_place::read_label(&bytes, &absolute, &root, in_repo, &options.read)?;
         return Ok(placed_side(placed, name, "", &rel));
     }
+    let bytes = read_bounded(file)?;
     // A whole dataset: its bytes under the place's name.
     let format = match options.format {
         Some(f) => f,
@@ -430,10 +442,12 @@ fn placed_side(placed: in_place::InPlace, name: String, prefix: &str, rel: &str)
         mut loaded,
         format,
         dir,
-        root,
+        shown,
         sized,
     } = placed;
-    rename_sources(&mut loaded, dir.path(), prefix);
+    if let Some(dir) = &dir {
+        rename_sources(&mut loaded, dir.path(), &format!("{prefix}{shown}"));
+    }
     let mut notes = Vec::new();
     if !sized {
         notes.push(format!(
@@ -441,14 +455,13 @@ fn placed_side(placed: in_place::InPlace, name: String, prefix: &str, rel: &str)
              of the image size"
         ));
     }
-    let _ = root;
     ReadSide {
         loaded,
         format: Some(format),
         name,
         image_roots: Vec::new(),
         notes,
-        _temp: Some(dir),
+        _temp: dir,
     }
 }
 
@@ -484,16 +497,31 @@ fn existing_folder(path: &Path) -> PathBuf {
 /// Names the files of `loaded` below `temp` `{prefix}{path from temp}`
 /// (their bytes are kept: the temporary folder goes away).
 fn rename_sources(loaded: &mut Loaded, temp: &Path, prefix: &str) {
-    let old = std::mem::take(&mut loaded.sources);
-    let mut sources = SourceMap::new();
-    for (_, file) in old.iter() {
-        let renamed = match file.path().strip_prefix(temp) {
+    loaded.sources = renamed(std::mem::take(&mut loaded.sources), temp, prefix);
+}
+
+/// `sources` with the files below `folder` named `{prefix}{path from
+/// folder}`, their bytes read now.
+fn renamed(sources: SourceMap, folder: &Path, prefix: &str) -> SourceMap {
+    let mut out = SourceMap::new();
+    for (_, file) in sources.iter() {
+        let name = match file.path().strip_prefix(folder) {
             Ok(rest) => PathBuf::from(format!("{prefix}{}", rest.display())),
             Err(_) => file.path().to_path_buf(),
         };
-        sources.add(SourceFile::with_text(renamed, file.text().to_vec()));
+        out.add(SourceFile::with_text(name, file.text().to_vec()));
     }
-    loaded.sources = sources;
+    out
+}
+
+/// The top folder of the git working tree holding `path`: the nearest
+/// folder above it with a `.git` (a folder, or a worktree's file), found
+/// without running git.
+fn repository_top(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 /// At most [`labelkit_yolo::MAX_LABEL_BYTES`] of `file`, a regular file.
@@ -518,7 +546,7 @@ fn read_bounded(file: &Path) -> Result<Vec<u8>, SideError> {
 
 /// The companion groups of a configuration (`[[schema.companions]]`), as
 /// [`DiffOptions::companions`] takes them.
-#[cfg(any())]
+#[cfg(feature = "rules")]
 #[must_use]
 pub fn companion_groups(config: &labelkit_rules::Config) -> Vec<CompanionGroup> {
     config

@@ -1,0 +1,369 @@
+//! `labelkit diff` through the binary: two folders, git revisions, and git
+//! itself calling the external diff driver and the textconv filter.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use super::{labelkit, png, stderr, stdout, BIN};
+
+/// `data.yaml` of the test datasets.
+const DATA_YAML: &str = "train: images/train\nnames:\n  0: person\n  1: head\n";
+
+/// The old rows of `a` (100x100 px): a person at (30, 10) 40x80 px and a
+/// head at (45, 15) 10x10 px.
+const OLD_A: &str =
+    "0 0.500000 0.500000 0.400000 0.800000\n1 0.500000 0.200000 0.100000 0.100000\n";
+/// The new rows of `a`: the head moved 3 px right, a person added at
+/// (6, 7) 8x6 px.
+const NEW_A: &str =
+    "0 0.500000 0.500000 0.400000 0.800000\n1 0.530000 0.200000 0.100000 0.100000\n\
+                     0 0.100000 0.100000 0.080000 0.060000\n";
+/// The rows of `b` (200x100 px), the same on both sides.
+const B: &str = "1 0.250000 0.250000 0.100000 0.200000\n";
+
+/// A YOLO dataset in `dir` with images `a` (100x100) and `b` (200x100).
+fn dataset(dir: &Path, a: &str) {
+    std::fs::create_dir_all(dir.join("images/train")).unwrap();
+    std::fs::create_dir_all(dir.join("labels/train")).unwrap();
+    std::fs::write(dir.join("data.yaml"), DATA_YAML).unwrap();
+    std::fs::write(dir.join("images/train/a.png"), png(100, 100)).unwrap();
+    std::fs::write(dir.join("images/train/b.png"), png(200, 100)).unwrap();
+    std::fs::write(dir.join("labels/train/a.txt"), a).unwrap();
+    std::fs::write(dir.join("labels/train/b.txt"), B).unwrap();
+}
+
+/// `git ARGS` in `dir` with no user or system configuration.
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let o = Command::new("git")
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.invalid"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .output()
+        .expect("git runs");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    o
+}
+
+/// A repository in `dir` with two commits of `data/` (`OLD_A`, then
+/// `NEW_A`) and the working tree at the second.
+fn repository(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    dataset(&dir.join("data"), OLD_A);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "first"]);
+    std::fs::write(dir.join("data/labels/train/a.txt"), NEW_A).unwrap();
+    git(dir, &["commit", "-q", "-am", "second"]);
+}
+
+/// The concise lines of the change from `OLD_A` to `NEW_A` in the two
+/// images' dataset.
+const CHANGES: &str = "\
+a: ~ head moved 3 px (+3, 0); + person box at (6, 7) 8x6 px
+head: +0 -0 ~1 moved
+person: +1 -0
+total: +1 -0 ~1 moved
+images: 0 added, 0 removed, 1 changed, 1 unchanged
+objects: 3 old, 4 new, 2 unchanged
+";
+
+#[test]
+fn two_folders_with_known_changes_exit_1_with_the_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(&dir.path().join("old"), OLD_A);
+    dataset(&dir.path().join("new"), NEW_A);
+    let o = labelkit(&["diff", "old", "new"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), CHANGES);
+    assert_eq!(stderr(&o), "");
+
+    // --quiet: the summary alone.
+    let o = labelkit(&["diff", "--quiet", "old", "new"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), CHANGES.split_once('\n').unwrap().1);
+
+    // JSON, written atomically to a file.
+    let o = labelkit(
+        &[
+            "diff",
+            "old",
+            "new",
+            "--output-format",
+            "json",
+            "-o",
+            "changes.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("changes.json")).unwrap()).unwrap();
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["equal"], false);
+    assert_eq!(json["summary"]["per_kind"]["added"], 1);
+    assert_eq!(json["summary"]["per_kind"]["moved"], 1);
+    assert_eq!(json["images"][0]["changes"][0]["facets"][0]["dx"], 3.0);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains("tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // The output never replaces an input.
+    let o = labelkit(&["diff", "old", "new", "-o", "new/data.yaml"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("new/data.yaml")).unwrap(),
+        DATA_YAML
+    );
+}
+
+#[test]
+fn equal_datasets_exit_0_with_only_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(&dir.path().join("old"), NEW_A);
+    dataset(&dir.path().join("new"), NEW_A);
+    let o = labelkit(&["diff", "old", "new"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "total: +0 -0\nimages: 0 added, 0 removed, 0 changed, 2 unchanged\n\
+         objects: 4 old, 4 new, 4 unchanged\n"
+    );
+}
+
+#[test]
+fn a_cvat_task_and_its_yolo_export_are_equal() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("task/images")).unwrap();
+    std::fs::write(root.join("task/images/a.png"), png(640, 480)).unwrap();
+    std::fs::write(
+        root.join("task/annotations.xml"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta><task><labels>
+    <label><name>person</name><type>rectangle</type></label>
+    <label><name>head</name><type>rectangle</type></label>
+  </labels></task></meta>
+  <image id="0" name="a.png" width="640" height="480">
+    <box label="person" occluded="0" source="manual" xtl="100.13" ytl="50.27" xbr="220.91" ybr="400.02" z_order="0"></box>
+    <box label="head" occluded="0" source="manual" xtl="140.55" ytl="52.10" xbr="171.33" ybr="90.71" z_order="0"></box>
+  </image>
+</annotations>
+"#,
+    )
+    .unwrap();
+    let o = labelkit(
+        &[
+            "convert",
+            "task/annotations.xml",
+            "--to",
+            "yolo",
+            "-o",
+            "export",
+            "--precision",
+            "6g",
+        ],
+        root,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = labelkit(&["diff", "task/annotations.xml", "export"], root);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "total: +0 -0\nimages: 0 added, 0 removed, 0 changed, 1 unchanged\n\
+         objects: 2 old, 2 new, 2 unchanged\n"
+    );
+}
+
+#[test]
+fn an_unreadable_side_exits_2_naming_the_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(&dir.path().join("old"), OLD_A);
+    std::fs::write(
+        dir.path().join("new.json"),
+        "{\"images\": [\n  {\"id\": 1, \"file_name\": \"a.png\",}\n]}\n",
+    )
+    .unwrap();
+    let o = labelkit(
+        &["diff", "old", "new.json", "--new-format", "coco"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: new.json:2:34: key must be a string\n"
+    );
+
+    // Neither a path nor a revision.
+    let o = labelkit(&["diff", "old", "nothing-here"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: `nothing-here`: no such file or folder, nor a git revision\n"
+    );
+}
+
+#[test]
+fn revisions_are_read_through_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    repository(root);
+    let label = "data/labels/train/a.txt";
+    // HEAD~1's data against the working tree's (the second commit).
+    let o = labelkit(&["diff", "HEAD~1", "data"], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), CHANGES);
+    // A range, from a folder below the top.
+    let o = labelkit(&["diff", "HEAD~1..HEAD", "."], &root.join("data"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), CHANGES);
+    // One label file, read in its place: classes by name, pixels.
+    let o = labelkit(&["diff", "main~1..main", label], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().next(),
+        Some("a: ~ head moved 3 px (+3, 0); + person box at (6, 7) 8x6 px")
+    );
+    // `REV:PATH` as a side, against the working tree; equal.
+    let o = labelkit(&["diff", "HEAD:data", "data"], root);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // The working tree against HEAD when only a path is given.
+    std::fs::write(root.join(label), OLD_A).unwrap();
+    let o = labelkit(&["diff", "-q", label], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "head: +0 -0 ~1 moved\nperson: +0 -1\ntotal: +0 -1 ~1 moved\n\
+         images: 0 added, 0 removed, 1 changed, 0 unchanged\nobjects: 3 old, 2 new, 1 unchanged\n"
+    );
+}
+
+/// `git` with the labelkit driver and filter configured for `*.txt`.
+fn git_with_driver(dir: &Path, args: &[&str]) -> Output {
+    let command = format!("{BIN} diff --git-external");
+    let textconv = format!("{BIN} diff --textconv");
+    let mut all = vec![
+        "-c".to_owned(),
+        format!("diff.labelkit.command={command}"),
+        "-c".to_owned(),
+        format!("diff.labelkit.textconv={textconv}"),
+    ];
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    git(dir, &all)
+}
+
+#[test]
+fn git_diff_and_log_print_the_semantic_change_through_the_driver() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    repository(root);
+    std::fs::write(root.join(".gitattributes"), "*.txt diff=labelkit\n").unwrap();
+    let o = git_with_driver(root, &["diff", "HEAD~1", "--", "data/labels"]);
+    assert_eq!(
+        stdout(&o),
+        "data/labels/train/a.txt: ~ head moved 3 px (+3, 0); + person box at (6, 7) 8x6 px\n"
+    );
+    // From a folder below the top, a new label file and a removed one.
+    std::fs::write(
+        root.join("data/labels/train/c.txt"),
+        "0 0.500000 0.500000 0.100000 0.100000\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("data/images/train/c.png"), png(200, 100)).unwrap();
+    std::fs::remove_file(root.join("data/labels/train/b.txt")).unwrap();
+    git(root, &["add", "-A"]);
+    let o = git_with_driver(&root.join("data"), &["diff", "--cached", "--", "labels"]);
+    assert_eq!(
+        stdout(&o),
+        "data/labels/train/b.txt (removed): - head box at (40, 15) 20x20 px\n\
+         data/labels/train/c.txt (added): + person box at (90, 45) 20x10 px\n"
+    );
+    // A renamed file (git's nine arguments) is compared with its old self.
+    git(root, &["commit", "-q", "-m", "third"]);
+    git(
+        root,
+        &["mv", "data/labels/train/c.txt", "data/labels/train/d.txt"],
+    );
+    git(
+        root,
+        &["mv", "data/images/train/c.png", "data/images/train/d.png"],
+    );
+    let o = git_with_driver(root, &["diff", "--cached", "-M", "--", "data/labels"]);
+    assert_eq!(
+        stdout(&o),
+        "data/labels/train/c.txt -> data/labels/train/d.txt: no change in the labels\n"
+    );
+    // textconv: `git log -p` shows one line per object. Git hands the
+    // filter temporary copies of old blobs, read alone: classes by id,
+    // coordinates as fractions.
+    let o = git_with_driver(
+        root,
+        &["log", "-p", "--format=%s", "--", "data/labels/train/a.txt"],
+    );
+    let out = stdout(&o);
+    assert!(out.contains("\n-1 box at (0.45, 0.15) 0.1x0.1\n+1 box at (0.48, 0.15) 0.1x0.1\n+0 box at (0.06, 0.07) 0.08x0.06\n"), "{out}");
+    // The working tree's file, read in its place: names and pixels.
+    let o = labelkit(&["diff", "--textconv", "data/labels/train/a.txt"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "person box at (30, 10) 40x80 px\nhead box at (48, 15) 10x10 px\nperson box at (6, 7) 8x6 px\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_in_a_revision_is_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    dataset(&root.join("data"), OLD_A);
+    let label = root.join("data/labels/train/a.txt");
+    std::fs::remove_file(&label).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", &label).unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "link"]);
+    let o = labelkit(&["diff", "HEAD", "data"], root);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // The revision leaves the link out; the working tree's reader
+    // refuses it (F011).
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(
+        lines[0],
+        "labelkit: note: HEAD:data: left out `data/labels/train/a.txt`: a symbolic link (never followed)"
+    );
+    assert!(lines[1].starts_with("data/labels/train/a.txt: F011 data/labels/train/a.txt resolves to /etc/passwd, outside the dataset folder data: not read"), "{err}");
+    assert!(!stdout(&o).contains("root"), "{}", stdout(&o));
+    let o = labelkit(&["diff", "HEAD", "data/labels/train/a.txt"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is a symbolic link (never followed), not read"),
+        "{}",
+        stderr(&o)
+    );
+}
