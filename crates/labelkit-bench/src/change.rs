@@ -33,7 +33,8 @@
 use std::collections::BTreeMap;
 
 use labelkit_model::{
-    Annotation, AttributeValue, BoxGeom, Dataset, Geometry, GeometryKind, Point, Visibility,
+    Annotation, AnnotationId, AttributeValue, BoxGeom, Dataset, Geometry, GeometryKind, Point,
+    Visibility,
 };
 use labelkit_testkit::Rng;
 
@@ -236,6 +237,7 @@ fn apply(
     kind: Kind,
     rng: &mut Rng,
     removed: &mut Vec<usize>,
+    next_id: &mut u64,
 ) -> bool {
     let frame = image_frame(new, image);
     let view = ImageView {
@@ -424,10 +426,14 @@ fn apply(
             let Some(ear) = label_named(new, "ear") else {
                 return false;
             };
-            let id = new.next_annotation_id();
             let image_id = new.images[image].id;
-            new.annotations
-                .push(Annotation::new(id, image_id, ear, Geometry::Box(b)));
+            new.annotations.push(Annotation::new(
+                AnnotationId(*next_id),
+                image_id,
+                ear,
+                Geometry::Box(b),
+            ));
+            *next_id = next_id.saturating_add(1);
             true
         }
         Kind::Removed => {
@@ -454,7 +460,8 @@ fn apply(
             let Some(l) = label_named(new, side) else {
                 return false;
             };
-            let id = new.next_annotation_id();
+            let id = AnnotationId(*next_id);
+            *next_id = next_id.saturating_add(1);
             let image_id = new.annotations[i].image;
             new.annotations
                 .push(Annotation::new(id, image_id, l, Geometry::Box(b)));
@@ -535,6 +542,7 @@ pub fn change(old: &Dataset, opts: &ChangeOptions) -> Changed {
     let mut removed: Vec<usize> = Vec::new();
     let mut made: BTreeMap<Kind, usize> = BTreeMap::new();
     let mut changed_images: Vec<(usize, Kind)> = Vec::new();
+    let mut next_id = new.next_annotation_id().0;
     for &image in &order {
         if changed_images.len() >= want {
             break;
@@ -545,17 +553,32 @@ pub fn change(old: &Dataset, opts: &ChangeOptions) -> Changed {
         let mut kinds = KINDS;
         kinds.sort_by_key(|k| made.get(k).copied().unwrap_or(0));
         for kind in kinds {
-            if apply(&mut new, image, &shapes, kind, &mut rng, &mut removed) {
+            if apply(
+                &mut new,
+                image,
+                &shapes,
+                kind,
+                &mut rng,
+                &mut removed,
+                &mut next_id,
+            ) {
                 *made.entry(kind).or_default() += 1;
                 changed_images.push((image, kind));
                 break;
             }
         }
     }
-    removed.sort_unstable();
-    for &i in removed.iter().rev() {
-        new.annotations.remove(i);
+    // One pass: removing one at a time would move the whole tail each time.
+    let mut gone = vec![false; new.annotations.len()];
+    for &i in &removed {
+        gone[i] = true;
     }
+    let mut position = 0usize;
+    new.annotations.retain(|_| {
+        let keep = !gone[position];
+        position += 1;
+        keep
+    });
     let mut pairs = BTreeMap::new();
     for format in ["cvat", "coco", "yolo", "cvat-yolo"] {
         let mut c = Counts::default();

@@ -123,9 +123,9 @@ pub fn counts_of_json(text: &str) -> Result<Counts, OpError> {
 /// The counts of a diff made in-process: as [`counts_of_json`] reads
 /// them from the command's JSON.
 #[must_use]
-pub fn counts_of_diff(d: &labelkit_diff::DatasetDiff) -> Counts {
+pub fn counts_of_diff(d: &labelkit::diff::DatasetDiff) -> Counts {
     let mut c = Counts::default();
-    for k in labelkit_diff::ChangeKind::ALL {
+    for k in labelkit::diff::ChangeKind::ALL {
         c.per_kind
             .insert(k.as_str().to_owned(), d.summary.per_kind.get(k));
     }

@@ -106,7 +106,8 @@ enum Cmd {
     /// Run one operation in this process and print one JSON sample.
     Child {
         /// bytes FILE | json FILE | xml FILE | write-floor REF OUT |
-        /// read PATH FMT | convert IN FMT OUT FMT | check PATH
+        /// read PATH FMT | convert IN FMT OUT FMT | check PATH |
+        /// diff OLD NEW
         op: String,
         /// The operation's arguments.
         args: Vec<String>,
@@ -134,6 +135,7 @@ fn child(op: &str, args: &[String]) -> Result<Sample, OpError> {
         "read" => measure::read(p(0)?, f(1)?)?,
         "convert" => measure::convert(p(0)?, f(1)?, p(2)?, f(3)?)?,
         "check" => measure::check(p(0)?, None)?,
+        "diff" => measure::diff(p(0)?, p(1)?)?,
         other => return Err(OpError(format!("unknown operation {other:?}"))),
     };
     sample.peak_kib = measure::peak_rss_kib();

@@ -195,14 +195,23 @@ pub fn measurements(plan: &Plan) -> Vec<Measurement> {
             ));
         }
     }
-    if let (Some(bin), Some(changed)) = (&plan.labelkit, &plan.changed) {
+    if let Some(changed) = &plan.changed {
         for pair in &crate::diffbench::PAIRS {
-            m.push(Measurement::external(
-                &format!("{} (process)", pair.name),
-                bin,
-                crate::diffbench::diff_args(d, changed, pair, &["--quiet"]),
+            // The library's read (both sides in parallel) and comparison,
+            // timed apart; then the whole command as a user runs it.
+            m.push(Measurement::child(
+                &format!("{} (in-process: read, compare)", pair.name),
+                &["diff", &s(&d.join(pair.old)), &s(&changed.join(pair.new))],
                 None,
             ));
+            if let Some(bin) = &plan.labelkit {
+                m.push(Measurement::external(
+                    &format!("{} (process)", pair.name),
+                    bin,
+                    crate::diffbench::diff_args(d, changed, pair, &["--quiet"]),
+                    None,
+                ));
+            }
         }
     }
     m.retain(|x| plan.wants(&x.name));
@@ -692,5 +701,60 @@ mod tests {
             ]
         );
         assert_eq!(ms[0].output.as_deref(), Some(Path::new("/s/coco-yolo")));
+    }
+
+    #[test]
+    fn a_changed_side_adds_the_diff_measurements() {
+        let plan = Plan {
+            data: PathBuf::from("/d"),
+            check_data: None,
+            scratch: PathBuf::from("/s"),
+            reps: 1,
+            labelkit: Some(PathBuf::from("/bin/labelkit")),
+            changed: Some(PathBuf::from("/c")),
+            only: vec!["diff ".to_owned()],
+        };
+        let ms = measurements(&plan);
+        let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "diff CVAT vs CVAT (in-process: read, compare)",
+                "diff CVAT vs CVAT (process)",
+                "diff COCO vs COCO (in-process: read, compare)",
+                "diff COCO vs COCO (process)",
+                "diff YOLO vs YOLO (in-process: read, compare)",
+                "diff YOLO vs YOLO (process)",
+                "diff CVAT vs the YOLO export (in-process: read, compare)",
+                "diff CVAT vs the YOLO export (process)",
+            ]
+        );
+        assert_eq!(
+            ms[0].args,
+            ["diff", "/d/cvat/annotations.xml", "/c/cvat/annotations.xml"]
+        );
+        assert_eq!(ms[7].external.as_deref(), Some(Path::new("/bin/labelkit")));
+        assert_eq!(
+            ms[7].args,
+            ["diff", "/d/cvat/annotations.xml", "/c/yolo", "--quiet"]
+        );
+        let case = crate::diffbench::GitCase {
+            repo: PathBuf::from("/s/git-yolo"),
+            path: "labels/train/1.txt".to_owned(),
+            driver_args: (1..=7).map(|i| i.to_string()).collect(),
+            driver_output: String::new(),
+        };
+        let plan = Plan {
+            only: Vec::new(),
+            ..plan
+        };
+        let git = git_measurements(&plan, &case);
+        assert_eq!(git.len(), 2);
+        assert_eq!(git[0].args[..3], ["diff", "--git-external", "1"]);
+        assert_eq!(git[0].cwd.as_deref(), Some(Path::new("/s/git-yolo")));
+        assert_eq!(
+            git[1].args,
+            ["-C", "/s/git-yolo", "diff", "--", "labels/train/1.txt"]
+        );
     }
 }

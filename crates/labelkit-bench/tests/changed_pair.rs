@@ -4,26 +4,12 @@
 
 use std::path::Path;
 
+use labelkit::diff::{companion_groups, diff, ChangeKind, DiffOptions};
 use labelkit::rules::Config;
 use labelkit_bench::change::{change, ChangeOptions};
 use labelkit_bench::diffbench::{compare, counts_of_diff, PAIRS};
 use labelkit_bench::write::{write_all_as, write_all_with, Images};
 use labelkit_bench::{generate, Scale};
-use labelkit_diff::{diff, ChangeKind, CompanionGroup, DiffOptions};
-
-fn companions(config: &Config) -> Vec<CompanionGroup> {
-    config
-        .schema
-        .companions
-        .iter()
-        .map(|g| CompanionGroup {
-            object: g.object.clone(),
-            one_of: g.one_of.clone(),
-            iou: g.iou,
-            edge_tolerance: g.edge_tolerance,
-        })
-        .collect()
-}
 
 fn read(path: &Path) -> labelkit_model::Dataset {
     labelkit::read(path, None, &labelkit::ReadOptions::default())
@@ -62,7 +48,7 @@ fn every_pair_finds_exactly_the_changes_made() {
     }
 
     let config = Config::from_toml_str(preset, "labelkit.toml").unwrap();
-    let opts = DiffOptions::new().companions(companions(&config));
+    let opts = DiffOptions::new().companions(companion_groups(&config));
     let mut wrong = String::new();
     for pair in &PAIRS {
         let mut a = read(&old_root.join(pair.old));
