@@ -342,6 +342,8 @@ pub fn prepare_git(
     let _ = fs::remove_file(&target);
     fs::copy(new_root.join("yolo").join(&path), &target)
         .map_err(|e| OpError(format!("{}: {e}", target.display())))?;
+    // git runs the driver in the repository: the binary's absolute path.
+    let labelkit = fs::canonicalize(labelkit).unwrap_or_else(|_| labelkit.to_path_buf());
     let command = format!("{} diff --git-external", labelkit.display());
     git(&repo, &["config", "diff.labelkit.command", &command])?;
 

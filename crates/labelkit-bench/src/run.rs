@@ -227,10 +227,12 @@ pub fn git_measurements(plan: &Plan, case: &crate::diffbench::GitCase) -> Vec<Me
     };
     let mut driver = vec!["diff".to_owned(), "--git-external".to_owned()];
     driver.extend(case.driver_args.iter().cloned());
+    // Run in the repository, as git runs it: the binary's absolute path.
+    let bin = fs::canonicalize(bin).unwrap_or_else(|_| bin.clone());
     let mut m = vec![
         Measurement::external(
             "git driver: `labelkit diff --git-external` one label file (process)",
-            bin,
+            &bin,
             driver,
             Some(&case.repo),
         ),
@@ -394,15 +396,29 @@ fn run_external(bin: &Path, args: &[String], cwd: Option<&Path>) -> Result<Sampl
     })
 }
 
-/// Prepares the scratch folder: the reference YOLO tree for the write
-/// floor (labelkit's own COCO -> YOLO output, written once, untimed), and
-/// one pass over every input to warm the page cache.
+/// Prepares the scratch folder: one pass over every input file to warm
+/// the page cache, and the reference YOLO tree of the write floor when it
+/// is measured (labelkit's own COCO -> YOLO output, written once, untimed).
 ///
 /// # Errors
 /// The reference conversion failed.
 pub fn prepare(plan: &Plan) -> Result<(), OpError> {
     fs::create_dir_all(&plan.scratch)
         .map_err(|e| OpError(format!("{}: {e}", plan.scratch.display())))?;
+    for root in std::iter::once(&plan.data).chain(plan.changed.as_ref()) {
+        for f in [
+            "coco/instances.json",
+            "coco/person_keypoints.json",
+            "cvat/annotations.xml",
+        ] {
+            let _ = fs::read(root.join(f));
+        }
+    }
+    if !plan.wants("floor: write YOLO files") {
+        // Only the write floor reads the reference: 120,000 files not
+        // written for nothing.
+        return Ok(());
+    }
     let reference = plan.scratch.join("ref-yolo");
     let m = Measurement::child(
         "reference YOLO output",
@@ -416,13 +432,6 @@ pub fn prepare(plan: &Plan) -> Result<(), OpError> {
         Some(&reference),
     );
     run_once(&m)?;
-    for f in [
-        "coco/instances.json",
-        "coco/person_keypoints.json",
-        "cvat/annotations.xml",
-    ] {
-        let _ = fs::read(plan.data.join(f));
-    }
     Ok(())
 }
 
