@@ -8,11 +8,13 @@
 //! failure (`--git-external` and `--textconv` exit 0 unless they fail,
 //! since git stops at a driver's non-zero exit).
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::{bail, Context as _};
 use labelkit::diagnostics::output::{AtomicFile, OutputGuard};
+use labelkit::diff::html::{write_html, HtmlOptions, ImageLocator};
 use labelkit::diff::{
     change_words, object_words, read_sides, DatasetDiff, DiffOptions, ObjectSide, ReadSide, Side,
     SideOptions, Sides, Tolerance, Units,
@@ -42,8 +44,29 @@ pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
             args.sides.len()
         ),
     };
+    if args.embed_images && args.output_format != DiffFormatArg::Html {
+        bail!("--embed-images applies to --output-format html");
+    }
     let sides = Sides::from_args(first, second)?;
     let (old_options, new_options) = side_options(args)?;
+    // The output is refused before any work when it would replace an
+    // input, and started (its folder made, which the page's relative image
+    // paths start from) before the page is made.
+    let output = match &args.output {
+        Some(file) => {
+            let mut guard = OutputGuard::default();
+            for side in [&sides.old, &sides.new] {
+                match side {
+                    Side::Path(p) if p.is_dir() => guard = guard.tree(p),
+                    Side::Path(p) => guard = guard.file(p),
+                    _ => {}
+                }
+            }
+            guard.check(file)?;
+            Some(AtomicFile::create(file)?)
+        }
+        None => None,
+    };
     ui.progress(&format!(
         "reading {} and {} ...",
         sides.old.name(),
@@ -60,18 +83,8 @@ pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
     let options = diff_options(args, &sides)?;
     let diff = labelkit::diff::diff(&old.loaded.dataset, &new.loaded.dataset, &options);
     let text = render(args, &diff, &old, &new, ui.quiet)?;
-    match &args.output {
-        Some(file) => {
-            let mut guard = OutputGuard::default();
-            for side in [&sides.old, &sides.new] {
-                match side {
-                    Side::Path(p) if p.is_dir() => guard = guard.tree(p),
-                    Side::Path(p) => guard = guard.file(p),
-                    _ => {}
-                }
-            }
-            guard.check(file)?;
-            let mut out = AtomicFile::create(file)?;
+    match (output, &args.output) {
+        (Some(mut out), Some(file)) => {
             out.write_all(&text)
                 .with_context(|| format!("writing {}", file.display()))?;
             out.commit()?;
@@ -81,11 +94,9 @@ pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
                 diff.images.len()
             ));
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&text).context("writing the changes")?;
-            stdout.flush().context("writing the changes")?;
-        }
+        _ => ui
+            .print(&String::from_utf8_lossy(&text))
+            .context("writing the changes")?,
     }
     Ok(u8::from(!diff.is_empty()))
 }
@@ -152,21 +163,24 @@ fn existing_ancestor(path: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// The read issues of a side (concise, on stderr) and its notes.
-fn report_reading(side: &ReadSide) {
-    if !side.loaded.issues.is_empty() {
-        let mut options = RenderOptions::default();
-        options.color = false;
-        eprint!(
-            "{}",
-            labelkit::render(
-                OutputFormat::Concise,
-                &side.loaded.issues,
-                &side.loaded.sources,
-                &options
-            )
-        );
+/// The read issues of a side, `path:line:col: CODE message` lines.
+fn issues_text(side: &ReadSide) -> String {
+    if side.loaded.issues.is_empty() {
+        return String::new();
     }
+    let mut options = RenderOptions::default();
+    options.color = false;
+    labelkit::render(
+        OutputFormat::Concise,
+        &side.loaded.issues,
+        &side.loaded.sources,
+        &options,
+    )
+}
+
+/// The read issues of a side (on stderr) and its notes.
+fn report_reading(side: &ReadSide) {
+    eprint!("{}", issues_text(side));
     for note in &side.notes {
         eprintln!(
             "labelkit: note: {}",
@@ -175,12 +189,13 @@ fn report_reading(side: &ReadSide) {
     }
 }
 
-/// The output in the chosen format.
+/// The output in the chosen format. The HTML page links the images from
+/// the folder of `-o FILE` (or the current folder), or embeds them.
 fn render(
     args: &DiffArgs,
     diff: &DatasetDiff,
-    _old: &ReadSide,
-    _new: &ReadSide,
+    old: &ReadSide,
+    new: &ReadSide,
     quiet: bool,
 ) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -188,9 +203,28 @@ fn render(
         DiffFormatArg::Concise => labelkit::diff::write_concise(diff, &mut out, quiet)?,
         DiffFormatArg::Json => labelkit::diff::write_json(diff, &mut out)?,
         DiffFormatArg::Html => {
-            return Err(anyhow!(
-                "--output-format html is not built into this labelkit yet"
-            ))
+            let page_dir = args
+                .output
+                .as_deref()
+                .and_then(Path::parent)
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let images = ImageLocator::new()
+                .page_dir(page_dir)
+                .old_roots(old.image_roots.clone())
+                .new_roots(new.image_roots.clone());
+            let title = format!("labelkit diff {} {}", old.name, new.name);
+            let options = HtmlOptions::new()
+                .embed_images(args.embed_images)
+                .title(title);
+            write_html(
+                diff,
+                &old.loaded.dataset,
+                &new.loaded.dataset,
+                &images,
+                &options,
+                &mut out,
+            )?;
         }
     }
     Ok(out)
@@ -247,7 +281,7 @@ fn git_external(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
                 .is_none_or(|f| matches!(f, Format::YoloUltralytics | Format::YoloDarknet))
         });
     if diff.is_empty() {
-        text.push_str(&format!("{name}: no change in the labels\n"));
+        let _ = writeln!(text, "{name}: no change in the labels");
     }
     for image in &diff.images {
         let state = match (&image.old, &image.new) {
@@ -275,27 +309,11 @@ fn git_external(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
         text.push('\n');
     }
     for (which, side) in [("old", &old_read), ("new", &new_read)] {
-        if side.loaded.issues.is_empty() {
-            continue;
-        }
-        let mut options = RenderOptions::default();
-        options.color = false;
-        let rendered = labelkit::render(
-            OutputFormat::Concise,
-            &side.loaded.issues,
-            &side.loaded.sources,
-            &options,
-        );
-        for line in rendered.lines() {
-            text.push_str(&format!("  {which}: {line}\n"));
+        for line in issues_text(side).lines() {
+            let _ = writeln!(text, "  {which}: {line}");
         }
     }
-    let _ = ui;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .context("writing the changes")?;
-    stdout.flush().context("writing the changes")?;
+    ui.print(&text).context("writing the changes")?;
     Ok(0)
 }
 
@@ -355,11 +373,6 @@ fn textconv(ui: &Ui, args: &DiffArgs, file: &Path) -> anyhow::Result<u8> {
         text.push_str(&labelkit::diagnostics::terminal_safe(&line));
         text.push('\n');
     }
-    let _ = ui;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .context("writing the objects")?;
-    stdout.flush().context("writing the objects")?;
+    ui.print(&text).context("writing the objects")?;
     Ok(0)
 }

@@ -345,6 +345,16 @@ fn a_symlink_in_a_revision_is_refused_not_read() {
     std::fs::remove_file(&label).unwrap();
     std::os::unix::fs::symlink("/etc/passwd", &label).unwrap();
     git(root, &["add", "-A"]);
+    // A submodule entry too (a gitlink to a commit that is not here).
+    git(
+        root,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            "160000,0123456789abcdef0123456789abcdef01234567,data/vendor",
+        ],
+    );
     git(root, &["commit", "-q", "-m", "link"]);
     let o = labelkit(&["diff", "HEAD", "data"], root);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
@@ -352,12 +362,16 @@ fn a_symlink_in_a_revision_is_refused_not_read() {
     // refuses it (F011).
     let err = stderr(&o);
     let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(lines.len(), 3, "{err}");
     assert_eq!(
         lines[0],
         "labelkit: note: HEAD:data: left out `data/labels/train/a.txt`: a symbolic link (never followed)"
     );
-    assert!(lines[1].starts_with("data/labels/train/a.txt: F011 data/labels/train/a.txt resolves to /etc/passwd, outside the dataset folder data: not read"), "{err}");
+    assert_eq!(
+        lines[1],
+        "labelkit: note: HEAD:data: left out `data/vendor`: a submodule"
+    );
+    assert!(lines[2].starts_with("data/labels/train/a.txt: F011 data/labels/train/a.txt resolves to /etc/passwd, outside the dataset folder data: not read"), "{err}");
     assert!(!stdout(&o).contains("root"), "{}", stdout(&o));
     let o = labelkit(&["diff", "HEAD", "data/labels/train/a.txt"], root);
     assert_eq!(o.status.code(), Some(2));
@@ -366,4 +380,141 @@ fn a_symlink_in_a_revision_is_refused_not_read() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn companion_groups_come_from_the_configuration_found_above_the_new_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let rows_old = "0 0.500000 0.500000 0.400000 0.800000\n";
+    // The same body, and a `male` box on it.
+    let rows_new = "0 0.500000 0.500000 0.400000 0.800000\n2 0.500000 0.500000 0.400000 0.800000\n";
+    for (side, rows) in [("old", rows_old), ("new", rows_new)] {
+        let d = root.join(side);
+        std::fs::create_dir_all(d.join("images/train")).unwrap();
+        std::fs::create_dir_all(d.join("labels/train")).unwrap();
+        std::fs::write(
+            d.join("data.yaml"),
+            "train: images/train\nnames:\n  0: body\n  1: female\n  2: male\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("images/train/a.png"), png(100, 100)).unwrap();
+        std::fs::write(d.join("labels/train/a.txt"), rows).unwrap();
+    }
+    // Without a configuration, the `male` box is an object of its own.
+    let o = labelkit(&["diff", "old", "new"], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().next(),
+        Some("a: + male box at (30, 10) 40x80 px")
+    );
+    std::fs::write(
+        root.join("new/labelkit.toml"),
+        "[[schema.companions]]\nobject = \"body\"\none-of = [\"female\", \"male\"]\n",
+    )
+    .unwrap();
+    let o = labelkit(&["diff", "old", "new"], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().next(), Some("a: ~ body gained male"));
+}
+
+#[test]
+fn git_diff_of_a_cvat_file_prints_a_line_per_changed_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let task = |head_x: u32, occluded: u8| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta><task><labels>
+    <label><name>person</name><type>rectangle</type></label>
+    <label><name>head</name><type>rectangle</type></label>
+  </labels></task></meta>
+  <image id="0" name="a.png" width="640" height="480">
+    <box label="person" occluded="{occluded}" source="manual" xtl="100.13" ytl="50.27" xbr="220.91" ybr="400.02" z_order="0"></box>
+  </image>
+  <image id="1" name="b.png" width="640" height="480">
+    <box label="head" occluded="0" source="manual" xtl="{head_x}" ytl="10" xbr="{}" ybr="20" z_order="0"></box>
+  </image>
+</annotations>
+"#,
+            head_x + 10
+        )
+    };
+    std::fs::write(root.join("task.xml"), task(10, 0)).unwrap();
+    std::fs::write(root.join(".gitattributes"), "*.xml diff=labelkit\n").unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "one"]);
+    std::fs::write(root.join("task.xml"), task(12, 1)).unwrap();
+    let o = git_with_driver(root, &["diff", "--", "task.xml"]);
+    assert_eq!(
+        stdout(&o),
+        "task.xml: a: ~ person occluded\ntask.xml: b: ~ head moved 2 px (+2, 0)\n"
+    );
+    let o = git_with_driver(root, &["diff", "--no-ext-diff", "--", "task.xml"]);
+    let out = stdout(&o);
+    assert!(
+        out.ends_with(
+            " a.png: person box at (100.13, 50.27) 120.78x349.75 px\n\
+             -b.png: head box at (10, 10) 10x10 px\n\
+             +b.png: head box at (12, 10) 10x10 px\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_html_review_page_links_or_embeds_the_images() {
+    let dir = tempfile::tempdir().unwrap();
+    dataset(&dir.path().join("old"), OLD_A);
+    dataset(&dir.path().join("new"), NEW_A);
+    let o = labelkit(
+        &[
+            "diff",
+            "old",
+            "new",
+            "--output-format",
+            "html",
+            "-o",
+            "review/page.html",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: wrote review/page.html (1 changed images)\n"
+    );
+    let page = std::fs::read_to_string(dir.path().join("review/page.html")).unwrap();
+    // One changed image, linked from the page's folder.
+    assert_eq!(page.matches("\"key\":").count(), 1, "{page}");
+    assert!(page.contains("\"key\":\"a\""));
+    assert!(page.contains("\"src\":\"../new/images/train/a.png\""));
+    // --embed-images reads the image itself (this PNG has a header only:
+    // the page says it cannot be decoded, and draws a blank canvas).
+    let o = labelkit(
+        &[
+            "diff",
+            "old",
+            "new",
+            "--output-format",
+            "html",
+            "--embed-images",
+            "-o",
+            "page.html",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let page = std::fs::read_to_string(dir.path().join("page.html")).unwrap();
+    assert!(page.contains("\"src\":null"), "{page}");
+    assert!(
+        page.contains("\"note\":\"images/train/a.png: cannot be decoded"),
+        "{page}"
+    );
+    // --embed-images belongs to the page.
+    let o = labelkit(&["diff", "old", "new", "--embed-images"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -28,8 +28,11 @@
 //!   image, so an image of 100,000 shapes is matched in about linear time;
 //!   each shape examines at most [`CANDIDATE_CAP`] candidates, and a note
 //!   says where that cap was reached.
-//! - **Tracks** of a video per label, by the mean IoU of their shapes on the
-//!   frames both have.
+//! - **Tracks** of a video per label and shape kind (then across labels),
+//!   by the mean IoU of their shapes on the frames both have.
+//!
+//! Images are compared in parallel (rayon); the result does not depend on
+//! it.
 //!
 //! Greedy rather than optimal assignment: optimal (Hungarian) matching is
 //! cubic per label and image, and on annotation data, where one object
@@ -69,6 +72,7 @@ use std::collections::BTreeMap;
 use labelkit_model::{Dataset, GeometryKind, Visibility};
 
 mod facets;
+pub mod html;
 mod images;
 mod matching;
 mod render;
@@ -212,7 +216,9 @@ pub struct ImageDiff {
     /// The key the image was matched by: its stem, or its path without
     /// extension where the stem is ambiguous, or `frame N` for a video.
     pub key: String,
-    /// The image in the old dataset; `None`: added.
+    /// The image in the old dataset; `None`: added. Both sides are `None`
+    /// for the frame of a track change where neither dataset lists an
+    /// image for that frame (a CVAT for video file lists none).
     pub old: Option<ImageSide>,
     /// The image in the new dataset; `None`: removed.
     pub new: Option<ImageSide>,

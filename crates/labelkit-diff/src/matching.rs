@@ -129,8 +129,10 @@ impl<'a> Grid<'a> {
 
     /// Calls `f` with each stored rect near `query` (sharing a cell with
     /// it), each once, at most [`CANDIDATE_CAP`] of them; returns whether
-    /// the cap cut the search short.
-    pub(crate) fn near(&mut self, query: &Rect, mut f: impl FnMut(usize)) -> bool {
+    /// the cap cut the search short. `seed` rotates where the walk of each
+    /// cell starts, so that the queries of a pile of shapes see different
+    /// candidates when the cap cuts them short.
+    pub(crate) fn near(&mut self, query: &Rect, seed: usize, mut f: impl FnMut(usize)) -> bool {
         self.round = self.round.wrapping_add(1);
         if self.round == 0 {
             self.stamp.fill(0);
@@ -151,17 +153,30 @@ impl<'a> Grid<'a> {
             f(i);
             true
         };
-        for &id in &self.big {
+        let rotated = |len: usize| -> usize {
+            if len == 0 {
+                0
+            } else {
+                seed.wrapping_mul(0x9E37_79B9) % len
+            }
+        };
+        let start = rotated(self.big.len());
+        for k in 0..self.big.len() {
+            let id = self.big[(start + k) % self.big.len()];
             if !visit(id, &mut self.stamp) {
                 return true;
             }
         }
         let (cx0, cy0, cx1, cy1) = self.cell_range(query);
         if (cx1 - cx0 + 1).saturating_mul(cy1 - cy0 + 1) > MAX_CELLS_QUERIED {
-            for (i, r) in self.rects.iter().enumerate() {
+            let n = self.rects.len();
+            let start = rotated(n);
+            for k in 0..n {
+                let i = (start + k) % n;
+                let r = &self.rects[i];
                 let overlaps =
                     r[0] <= query[2] && query[0] <= r[2] && r[1] <= query[3] && query[1] <= r[3];
-                let Ok(id) = u32::try_from(i) else { break };
+                let Ok(id) = u32::try_from(i) else { continue };
                 if overlaps && !visit(id, &mut self.stamp) {
                     return true;
                 }
@@ -171,8 +186,9 @@ impl<'a> Grid<'a> {
         for cy in cy0..=cy1 {
             for cx in cx0..=cx1 {
                 if let Some(ids) = self.cells.get(&(cx, cy)) {
-                    for &id in ids {
-                        if !visit(id, &mut self.stamp) {
+                    let start = rotated(ids.len());
+                    for k in 0..ids.len() {
+                        if !visit(ids[(start + k) % ids.len()], &mut self.stamp) {
                             return true;
                         }
                     }
@@ -223,42 +239,101 @@ pub(crate) fn greedy(
             }
         }
     }
-    // The rest through the grid.
-    let rest_new: Vec<usize> = (0..new.len()).filter(|&j| !new_used[j]).collect();
-    let rest_old: Vec<usize> = (0..old.len()).filter(|&i| !old_used[i]).collect();
-    if rest_new.is_empty() || rest_old.is_empty() {
-        pairs.sort_unstable();
-        return pairs;
+    // The rest through the grid, in rounds: a round where the cap cut a
+    // search short leaves shapes that may still pair with the ones left.
+    let mut cut = 0;
+    for _ in 0..MAX_ROUNDS {
+        let paired;
+        (cut, paired) = grid_round(old, new, min_iou, &mut old_used, &mut new_used, &mut pairs);
+        if cut == 0 || paired == 0 {
+            break;
+        }
+    }
+    // The searches the cap or the budget cut short in the last round: what
+    // they did not see stays unpaired.
+    *capped = capped.saturating_add(cut);
+    pairs.sort_unstable();
+    pairs
+}
+
+/// The candidate pairs one round keeps at most, unless every shape keeps
+/// [`KEPT_PER_SHAPE`]: a pile of overlapping shapes would otherwise take
+/// memory in proportion to the cap (2^21 pairs are 48 MiB).
+const CANDIDATE_BUDGET: usize = 1 << 21;
+
+/// The best candidates a shape keeps at least for the greedy pairing, when
+/// the budget is short: a shape rarely has more than one good match.
+const KEPT_PER_SHAPE: usize = 16;
+
+/// Best IoU first; ties by old, then new position.
+fn best_first(a: &(f64, usize, usize), b: &(f64, usize, usize)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+}
+
+/// Rounds of [`grid_round`] at most: each pairs what the cap let it see.
+const MAX_ROUNDS: usize = 4;
+
+/// One round of greedy matching of the unused rects through a grid;
+/// returns how many searches the cap or the budget cut short (0 when the
+/// round saw and kept every candidate, so another would find nothing new)
+/// and how many pairs it made.
+fn grid_round(
+    old: &[Option<Rect>],
+    new: &[Option<Rect>],
+    min_iou: f64,
+    old_used: &mut [bool],
+    new_used: &mut [bool],
+    pairs: &mut Vec<(usize, usize)>,
+) -> (usize, usize) {
+    let rest_new: Vec<usize> = (0..new.len())
+        .filter(|&j| !new_used[j] && new[j].is_some())
+        .collect();
+    let queries: Vec<(usize, Rect)> = (0..old.len())
+        .filter(|&i| !old_used[i])
+        .filter_map(|i| old[i].map(|r| (i, r)))
+        .collect();
+    if rest_new.is_empty() || queries.is_empty() {
+        return (0, 0);
     }
     let stored: Vec<Rect> = rest_new.iter().filter_map(|&j| new[j]).collect();
-    let queries: Vec<(usize, Rect)> = rest_old
-        .iter()
-        .filter_map(|&i| old[i].map(|r| (i, r)))
-        .collect();
     let query_rects: Vec<Rect> = queries.iter().map(|&(_, r)| r).collect();
     let mut grid = Grid::new(&stored, &query_rects);
     let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    let mut cut = 0usize;
+    let mut found: Vec<(f64, usize, usize)> = Vec::new();
+    let keep = if queries.len().saturating_mul(CANDIDATE_CAP) <= CANDIDATE_BUDGET {
+        CANDIDATE_CAP
+    } else {
+        (CANDIDATE_BUDGET / queries.len()).max(KEPT_PER_SHAPE)
+    };
     for &(i, q) in &queries {
-        let hit = grid.near(&q, |s| {
+        found.clear();
+        let hit = grid.near(&q, i, |s| {
             let score = iou(&q, &stored[s]);
             if score >= min_iou {
-                candidates.push((score, i, rest_new[s]));
+                found.push((score, i, rest_new[s]));
             }
         });
-        if hit {
-            *capped = capped.saturating_add(1);
+        if found.len() > keep {
+            found.select_nth_unstable_by(keep - 1, best_first);
+            found.truncate(keep);
+            cut += 1;
+        } else if hit {
+            cut += 1;
         }
+        candidates.extend_from_slice(&found);
     }
     candidates.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut paired = 0usize;
     for (_, i, j) in candidates {
         if !old_used[i] && !new_used[j] {
             old_used[i] = true;
             new_used[j] = true;
             pairs.push((i, j));
+            paired += 1;
         }
     }
-    pairs.sort_unstable();
-    pairs
+    (cut, paired)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use labelkit_model::{Annotation, Dataset, DatasetIndex, GeometryKind};
+use rayon::prelude::*;
 
 use crate::facets::{attribute_changes, geometry_facets};
 use crate::images::match_images;
@@ -28,16 +29,25 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
         opts,
         old_labels: names(old),
         new_labels: names(new),
-        capped: 0,
-        approximated: 0,
-        unchanged: 0,
+        counts: Counts::default(),
     };
     let mut summary = Summary::default();
     let mut images = Vec::new();
-    for (key, o, n) in matched.pairs {
-        let old_anns = o.map_or(&[][..], |i| old_index.annotations_of(i));
-        let new_anns = n.map_or(&[][..], |i| new_index.annotations_of(i));
-        let changes = ctx.image_changes(o, n, old_anns, new_anns);
+    // The images are compared in parallel, each on its own; the results
+    // are gathered in order.
+    let compared: Vec<(Vec<Change>, Counts)> = matched
+        .pairs
+        .par_iter()
+        .map(|&(_, o, n)| {
+            let old_anns = o.map_or(&[][..], |i| old_index.annotations_of(i));
+            let new_anns = n.map_or(&[][..], |i| new_index.annotations_of(i));
+            let mut counts = Counts::default();
+            let changes = ctx.image_changes(o, n, old_anns, new_anns, &mut counts);
+            (changes, counts)
+        })
+        .collect();
+    for ((key, o, n), (changes, counts)) in matched.pairs.into_iter().zip(compared) {
+        ctx.counts.add(counts);
         match (o, n) {
             (Some(_), Some(_)) if changes.is_empty() => {
                 summary.images_unchanged += 1;
@@ -58,23 +68,22 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
         orphan_note(d, index, side, &mut notes);
     }
     crate::tracks::diff_tracks(&mut ctx, &mut images, &mut summary, &mut notes);
-    if ctx.capped > 0 {
+    if ctx.counts.capped > 0 {
         notes.push(format!(
-            "{} shapes overlap more than {} others: each was matched among the first {} found",
-            ctx.capped,
-            crate::CANDIDATE_CAP,
+            "{} shapes overlap more than {} others (or a pile of them exceeded the candidate budget): each was matched among the candidates found before the cap",
+            ctx.counts.capped,
             crate::CANDIDATE_CAP
         ));
     }
-    if ctx.approximated > 0 {
+    if ctx.counts.approximated > 0 {
         notes.push(format!(
             "{} reshaped shapes have too many vertices to compare pairwise: their shift is the largest shift of a bound",
-            ctx.approximated
+            ctx.counts.approximated
         ));
     }
     summary.objects_old = old.annotations.len().saturating_add(old.tracks.len());
     summary.objects_new = new.annotations.len().saturating_add(new.tracks.len());
-    summary.objects_unchanged = ctx.unchanged;
+    summary.objects_unchanged = ctx.counts.unchanged;
     for image in &images {
         for change in &image.changes {
             let per_label = summary
@@ -145,12 +154,27 @@ pub(crate) struct Ctx<'a> {
     pub(crate) opts: &'a DiffOptions,
     pub(crate) old_labels: Vec<String>,
     pub(crate) new_labels: Vec<String>,
+    /// What the comparisons counted.
+    pub(crate) counts: Counts,
+}
+
+/// What comparing images and tracks counts, for the notes and summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counts {
     /// Shapes whose candidate search reached the cap.
     pub(crate) capped: usize,
     /// Reshapes measured from bounds.
     pub(crate) approximated: usize,
     /// Matched objects without a change.
     pub(crate) unchanged: usize,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.capped = self.capped.saturating_add(other.capped);
+        self.approximated = self.approximated.saturating_add(other.approximated);
+        self.unchanged = self.unchanged.saturating_add(other.unchanged);
+    }
 }
 
 /// Positions of the old and the new side's shapes of one group.
@@ -195,37 +219,27 @@ impl<'a> Ctx<'a> {
     }
 
     fn image_changes(
-        &mut self,
+        &self,
         o: Option<usize>,
         n: Option<usize>,
         old_anns: &[usize],
         new_anns: &[usize],
+        counts: &mut Counts,
     ) -> Vec<Change> {
         let old_objs = Self::objects(self.old, &self.old_labels, old_anns);
         let new_objs = Self::objects(self.new, &self.new_labels, new_anns);
-        let mut old_match: Vec<Option<usize>> = vec![None; old_objs.len()];
-        let mut new_match: Vec<Option<usize>> = vec![None; new_objs.len()];
+        let mut p = Pairing {
+            old_match: vec![None; old_objs.len()],
+            new_match: vec![None; new_objs.len()],
+            consumed_old: vec![false; old_objs.len()],
+            consumed_new: vec![false; new_objs.len()],
+        };
         let min_iou = self.opts.min_iou();
+        let objs = (&old_objs[..], &new_objs[..]);
         // 1. Per label and kind.
-        let mut groups: BTreeMap<(&str, GeometryKind), Sides> = BTreeMap::new();
-        for (i, obj) in old_objs.iter().enumerate() {
-            groups.entry((obj.label, obj.kind)).or_default().0.push(i);
-        }
-        for (j, obj) in new_objs.iter().enumerate() {
-            groups.entry((obj.label, obj.kind)).or_default().1.push(j);
-        }
-        for (olds, news) in groups.values() {
-            pair_up(
-                &mut self.capped,
-                olds,
-                news,
-                &old_objs,
-                &new_objs,
-                min_iou,
-                &mut old_match,
-                &mut new_match,
-            );
-        }
+        p.match_by(&mut counts.capped, objs, min_iou, |o| {
+            Some((Some(o.label), o.kind))
+        });
         // 2. Companions.
         let image_size = n
             .or(o)
@@ -234,58 +248,30 @@ impl<'a> Ctx<'a> {
                 d.images.get(i)
             })
             .map_or((0, 0), |im| (im.width, im.height));
-        let mut consumed_old = vec![false; old_objs.len()];
-        let mut consumed_new = vec![false; new_objs.len()];
         let mut companion_facets: HashMap<usize, Facet> = HashMap::new();
         for group in self.opts.companion_groups() {
             companions(
                 group,
                 &old_objs,
                 &new_objs,
-                &old_match,
-                &new_match,
-                &mut consumed_old,
-                &mut consumed_new,
+                &p.old_match,
+                &p.new_match,
+                &mut p.consumed_old,
+                &mut p.consumed_new,
                 &mut companion_facets,
-                &mut self.capped,
+                &mut counts.capped,
             );
         }
-        // 3. Relabels: the leftovers across labels, per kind.
-        let mut by_kind: BTreeMap<GeometryKind, Sides> = BTreeMap::new();
-        for (i, obj) in old_objs.iter().enumerate() {
-            if old_match[i].is_none() && !consumed_old[i] {
-                by_kind.entry(obj.kind).or_default().0.push(i);
-            }
-        }
-        for (j, obj) in new_objs.iter().enumerate() {
-            if new_match[j].is_none() && !consumed_new[j] {
-                by_kind.entry(obj.kind).or_default().1.push(j);
-            }
-        }
-        for (olds, news) in by_kind.values() {
-            if matches!(
-                olds.first().map(|&i| old_objs[i].kind),
-                Some(GeometryKind::Tag)
-            ) {
-                // A tag has no place: two different tags are two tags.
-                continue;
-            }
-            pair_up(
-                &mut self.capped,
-                olds,
-                news,
-                &old_objs,
-                &new_objs,
-                min_iou,
-                &mut old_match,
-                &mut new_match,
-            );
-        }
+        // 3. Relabels: the leftovers across labels, per kind. A tag has no
+        // place: two different tags are two tags.
+        p.match_by(&mut counts.capped, objs, min_iou, |o| {
+            (o.kind != GeometryKind::Tag).then_some((None, o.kind))
+        });
         // The changes.
         let tol = self.tolerance(o, n);
         let mut changes = Vec::new();
         for (j, nobj) in new_objs.iter().enumerate() {
-            match new_match[j] {
+            match p.new_match[j] {
                 Some(i) => {
                     let oobj = &old_objs[i];
                     let mut facets = Vec::new();
@@ -299,7 +285,7 @@ impl<'a> Ctx<'a> {
                         &mut facets,
                     );
                     if approximated {
-                        self.approximated += 1;
+                        counts.approximated += 1;
                     }
                     if oobj.label != nobj.label {
                         facets.push(Facet::Relabelled {
@@ -321,7 +307,7 @@ impl<'a> Ctx<'a> {
                         facets.push(f);
                     }
                     if facets.is_empty() {
-                        self.unchanged += 1;
+                        counts.unchanged += 1;
                     } else {
                         changes.push(Change {
                             old: Some(side(oobj)),
@@ -330,7 +316,7 @@ impl<'a> Ctx<'a> {
                         });
                     }
                 }
-                None if consumed_new[j] => {}
+                None if p.consumed_new[j] => {}
                 None => changes.push(Change {
                     old: None,
                     new: Some(side(nobj)),
@@ -339,7 +325,7 @@ impl<'a> Ctx<'a> {
             }
         }
         for (i, oobj) in old_objs.iter().enumerate() {
-            if old_match[i].is_none() && !consumed_old[i] {
+            if p.old_match[i].is_none() && !p.consumed_old[i] {
                 changes.push(Change {
                     old: Some(side(oobj)),
                     new: None,
@@ -351,16 +337,63 @@ impl<'a> Ctx<'a> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Which shapes of an image are paired with which, and which companion
+/// shapes are accounted for by their object's [`Facet::Companions`].
+struct Pairing {
+    old_match: Vec<Option<usize>>,
+    new_match: Vec<Option<usize>>,
+    consumed_old: Vec<bool>,
+    consumed_new: Vec<bool>,
+}
+
+/// A shape's group for a matching pass: its label (or any) and its kind.
+type GroupKey<'a> = (Option<&'a str>, GeometryKind);
+
+impl Pairing {
+    /// Pairs the shapes not yet paired nor consumed, within the groups
+    /// `key` puts them in (`None`: left alone), by [`greedy`].
+    fn match_by<'a>(
+        &mut self,
+        capped: &mut usize,
+        (old_objs, new_objs): (&[Obj<'a>], &[Obj<'a>]),
+        min_iou: f64,
+        key: impl Fn(&Obj<'a>) -> Option<GroupKey<'a>>,
+    ) {
+        let mut groups: BTreeMap<GroupKey<'a>, Sides> = BTreeMap::new();
+        for (i, obj) in old_objs.iter().enumerate() {
+            if self.old_match[i].is_none() && !self.consumed_old[i] {
+                if let Some(k) = key(obj) {
+                    groups.entry(k).or_default().0.push(i);
+                }
+            }
+        }
+        for (j, obj) in new_objs.iter().enumerate() {
+            if self.new_match[j].is_none() && !self.consumed_new[j] {
+                if let Some(k) = key(obj) {
+                    groups.entry(k).or_default().1.push(j);
+                }
+            }
+        }
+        for (olds, news) in groups.values() {
+            pair_up(
+                capped,
+                olds,
+                news,
+                (old_objs, new_objs),
+                min_iou,
+                (&mut self.old_match, &mut self.new_match),
+            );
+        }
+    }
+}
+
 fn pair_up(
     capped: &mut usize,
     olds: &[usize],
     news: &[usize],
-    old_objs: &[Obj<'_>],
-    new_objs: &[Obj<'_>],
+    (old_objs, new_objs): (&[Obj<'_>], &[Obj<'_>]),
     min_iou: f64,
-    old_match: &mut [Option<usize>],
-    new_match: &mut [Option<usize>],
+    (old_match, new_match): (&mut [Option<usize>], &mut [Option<usize>]),
 ) {
     let olds: Vec<usize> = olds
         .iter()
@@ -440,7 +473,7 @@ fn companion_sets<'a>(
     for &(i, r) in &objects {
         let widened = [r[0] - t, r[1] - t, r[2] + t, r[3] + t];
         let mut found = Vec::new();
-        let hit = grid.near(&widened, |k| {
+        let hit = grid.near(&widened, i, |k| {
             if coincides(group, &r, &rects[k]) {
                 found.push((objs[companions[k].0].label, companions[k].0));
             }

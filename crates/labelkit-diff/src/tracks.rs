@@ -40,6 +40,11 @@ fn visible(track: &Track) -> BTreeMap<u64, (&TrackShape, Option<Rect>)> {
 /// The old and new tracks' rects on one frame.
 type FrameRects = (Vec<(usize, Rect)>, Vec<(usize, Rect)>);
 
+/// The kind of a track's shapes (a box track is never a polyline track).
+fn kind(track: &Track) -> Option<labelkit_model::GeometryKind> {
+    track.shapes.first().map(|s| s.geometry.kind())
+}
+
 type Frames<'a> = BTreeMap<u64, (&'a TrackShape, Option<Rect>)>;
 
 /// Mean IoU over common frames, for every pair of tracks that share a
@@ -73,7 +78,7 @@ fn scores(
         let queries: Vec<Rect> = olds.iter().map(|&(_, r)| r).collect();
         let mut grid = Grid::new(&stored, &queries);
         for &(ot, q) in olds {
-            let hit = grid.near(&q, |k| {
+            let hit = grid.near(&q, ot, |k| {
                 let s = iou(&q, &stored[k]);
                 if s > 0.0 {
                     let e = out.entry((ot, news[k].0)).or_insert((0.0, 0));
@@ -104,18 +109,19 @@ pub(crate) fn diff_tracks(
     }
     let old_frames: Vec<Frames<'_>> = old.tracks.iter().map(visible).collect();
     let new_frames: Vec<Frames<'_>> = new.tracks.iter().map(visible).collect();
-    let scored = scores(&old_frames, &new_frames, &mut ctx.capped);
+    let scored = scores(&old_frames, &new_frames, &mut ctx.counts.capped);
     let min_iou = ctx.opts.min_iou();
     let label =
         |labels: &[String], t: &Track| labels.get(t.label.index()).cloned().unwrap_or_default();
     let mut candidates: Vec<(f64, usize, usize)> = scored
         .into_iter()
         .filter_map(|((o, n), (sum, count))| {
-            // Mean over the frames either track has a shape on.
-            let frames = old_frames[o].len().max(new_frames[n].len()).max(count);
+            // Mean over the frames both have a shape on: a track that
+            // gained or lost frames is still the same object.
             #[allow(clippy::cast_precision_loss)]
-            let mean = sum / frames as f64;
-            (mean >= min_iou).then_some((mean, o, n))
+            let mean = sum / count.max(1) as f64;
+            let same_kind = kind(&old.tracks[o]) == kind(&new.tracks[n]);
+            (mean >= min_iou && same_kind).then_some((mean, o, n))
         })
         .collect();
     candidates.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
@@ -148,7 +154,7 @@ pub(crate) fn diff_tracks(
                 let facets =
                     track_facets(ctx, &old_frames[o], &new_frames[n], &old.tracks[o], track);
                 if facets.is_empty() {
-                    ctx.unchanged += 1;
+                    ctx.counts.unchanged += 1;
                 } else {
                     let oside = track_side(ctx, old, &ctx.old_labels, o, &old_frames[o]);
                     changes.push((
@@ -208,7 +214,10 @@ pub(crate) fn diff_tracks(
                     })
                 };
                 let (o, n) = (side(old, &old_by_frame), side(new, &new_by_frame));
-                if o.is_none() && n.is_none() {
+                // A video file without images (CVAT for video) lists none:
+                // only a frame missing among listed ones is worth a note.
+                let lists_frames = !old_by_frame.is_empty() || !new_by_frame.is_empty();
+                if o.is_none() && n.is_none() && lists_frames {
                     unplaced += 1;
                 }
                 if o.is_some() && n.is_some() {
@@ -310,7 +319,7 @@ fn track_facets(
             );
         }
         if approximated {
-            ctx.approximated += 1;
+            ctx.counts.approximated += 1;
         }
         for facet in facets {
             let slot = match facet {

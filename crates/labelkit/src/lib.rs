@@ -12,6 +12,9 @@
 //! [`diagnostics`]; the rule engine is [`rules`], and [`check`] checks paths
 //! exactly as `labelkit check` does (which files and datasets, read how,
 //! with which configuration, plugins and baseline; cargo feature `rules`).
+//! [`diff`] compares two versions of a dataset object by object, its sides
+//! read from paths or git revisions as `labelkit diff` reads them (cargo
+//! feature `yolo`).
 //!
 //! Nothing is lost silently: a reader reports what it had to step over as
 //! diagnostics in [`Loaded::issues`], and a writer returns a

@@ -229,3 +229,73 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// A real CVAT for video file (Datumaro's test asset), its tracks edited
+/// in the XML: one box track moved on frame 10 and visible again on frame
+/// 13, a polyline track relabelled. The frames are matched by number and
+/// each track change is listed on its first frame.
+#[test]
+fn edited_tracks_of_a_cvat_video() {
+    let path = corpus("datumaro-cvat-ai/tests/assets/cvat_dataset/for_video/annotations.xml");
+    let xml = std::fs::read_to_string(&path).unwrap();
+    let box10 = r#"<box frame="10" outside="0" occluded="1" keyframe="1" xtl="3.00" ytl="4.00" xbr="10.00" ybr="5.00" z_order="0">"#;
+    let box13 = r#"<box frame="13" outside="1" occluded="0" keyframe="1" xtl="7.00" ytl="6.00" xbr="14.00" ybr="8.00" z_order="0">"#;
+    let polyline = r#"<track id="2" label="II">"#;
+    for s in [box10, box13, polyline] {
+        assert_eq!(xml.matches(s).count(), 1, "{s}");
+    }
+    let edited = xml
+        .replace(
+            box10,
+            &box10
+                .replace(r#"xtl="3.00""#, r#"xtl="5.00""#)
+                .replace(r#"xbr="10.00""#, r#"xbr="12.00""#),
+        )
+        .replace(box13, &box13.replace(r#"outside="1""#, r#"outside="0""#))
+        .replace(polyline, r#"<track id="2" label="klhg">"#);
+    let dir = tempfile::tempdir().unwrap();
+    let new_path = dir.path().join("annotations.xml");
+    std::fs::write(&new_path, edited).unwrap();
+    let old = read(&path, &ReadOptions::new());
+    let new = read(&new_path, &ReadOptions::new());
+    assert_eq!(old.tracks.len(), 4);
+    let same = diff(&old, &old, &DiffOptions::new());
+    assert!(same.is_empty());
+    assert_eq!(same.summary.objects_unchanged, 4);
+
+    let d = diff(&old, &new, &DiffOptions::new());
+    assert!(d.notes.is_empty(), "{:?}", d.notes);
+    let keys: Vec<&str> = d.images.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, ["frame 10", "frame 13"]);
+    let moved = &d.images[0].changes;
+    assert_eq!(moved.len(), 1, "{moved:#?}");
+    assert_eq!(moved[0].label(), "II");
+    assert!(moved[0]
+        .old
+        .as_ref()
+        .is_some_and(|o| o.track && o.annotation == 0));
+    assert_eq!(
+        moved[0].facets,
+        [
+            Facet::Moved { dx: 2.0, dy: 0.0 },
+            Facet::Track {
+                frames_added: vec![13],
+                frames_removed: vec![]
+            }
+        ]
+    );
+    let relabelled = &d.images[1].changes;
+    assert_eq!(relabelled.len(), 1);
+    assert_eq!(
+        relabelled[0].facets,
+        [Facet::Relabelled {
+            from: "II".into(),
+            to: "klhg".into()
+        }]
+    );
+    assert_eq!(d.summary.objects_unchanged, 2);
+    // The file lists no image of its frames: the changes are listed under
+    // their frames, no image is counted.
+    assert!(d.images.iter().all(|i| i.old.is_none() && i.new.is_none()));
+    assert_eq!(d.summary.images_changed, 0);
+}

@@ -46,7 +46,7 @@ fn square_with_centre_vertex(cy: f64) -> Geometry {
 /// The old and the new side: one change of each kind on `a/img1.jpg`, an
 /// image removed (`img2`), an image added (`img3`), an unchanged image
 /// (`img4`).
-fn pair() -> (labelkit::Dataset, labelkit::Dataset) {
+pub(crate) fn pair() -> (labelkit::Dataset, labelkit::Dataset) {
     let mut old = dataset(&LABELS);
     let mut new = dataset(&LABELS);
     let (o1, n1) = (
@@ -134,7 +134,7 @@ fn pair() -> (labelkit::Dataset, labelkit::Dataset) {
     (old, new)
 }
 
-fn options() -> DiffOptions {
+pub(crate) fn options() -> DiffOptions {
     DiffOptions::new().companions(vec![CompanionGroup {
         object: "body".into(),
         one_of: vec!["male".into(), "female".into()],

@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use labelkit::model::{Annotation, BoxGeom, Dataset, Geometry, Image, ImageId, Label, LabelId};
+use labelkit::model::{
+    Annotation, AnnotationId, BoxGeom, Dataset, Geometry, Image, ImageId, Label, LabelId,
+};
 use labelkit_diff::{Change, ChangeKind, DatasetDiff};
 
 /// A file of the corpus of other tools' files (tests/corpus, with its
@@ -38,7 +40,7 @@ pub(crate) fn image(d: &mut Dataset, name: &str, width: u32, height: u32) -> Ima
 /// Adds a shape and returns its position.
 pub(crate) fn shape(d: &mut Dataset, image: ImageId, label: &str, g: Geometry) -> usize {
     let label = d.labels.find(label).unwrap_or(LabelId(u32::MAX));
-    let id = d.next_annotation_id();
+    let id = AnnotationId(d.annotations.len() as u64 + 1);
     d.annotations.push(Annotation::new(id, image, label, g));
     d.annotations.len() - 1
 }

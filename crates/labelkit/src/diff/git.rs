@@ -116,7 +116,7 @@ impl Repo {
                     parts.push(p.to_str().ok_or_else(|| SideError::OutsideRepository {
                         path: path.to_path_buf(),
                         root: self.root.clone(),
-                    })?)
+                    })?);
                 }
                 _ => {
                     return Err(SideError::OutsideRepository {

@@ -116,7 +116,7 @@ pub(crate) fn read_label(
     make_dir(label.parent().unwrap_or(&top))?;
     std::fs::write(&label, bytes).map_err(|e| io(&label, e))?;
     let mut loaded = crate::read(&label, Some(format), options)
-        .map_err(|error| SideError::read(error, &top, &base))?;
+        .map_err(|error| SideError::read(&error, &top, &base))?;
     // The image the reader looked for, in the working tree.
     let mut sized = loaded.dataset.images.iter().all(|i| i.width > 0);
     let guessed = loaded
@@ -134,7 +134,7 @@ pub(crate) fn read_label(
             let linked = std::fs::copy(&found, &at).map(|_| ());
             linked.map_err(|e| io(&at, e))?;
             loaded = crate::read(&label, Some(format), options)
-                .map_err(|error| SideError::read(error, &top, &base))?;
+                .map_err(|error| SideError::read(&error, &top, &base))?;
             sized = loaded.dataset.images.iter().all(|i| i.width > 0);
         }
     }

@@ -182,7 +182,7 @@ impl Sides {
             let new = match (second, &old) {
                 (Some(s), _) => side(s)?,
                 (None, Side::Revision { path, .. }) => Side::Path(path.clone()),
-                (None, _) => unreachable_side(first)?,
+                (None, _) => side(first)?,
             };
             return Ok(Self { old, new });
         }
@@ -192,12 +192,6 @@ impl Sides {
             new: Side::Path(PathBuf::from(path)),
         })
     }
-}
-
-fn unreachable_side(arg: &str) -> Result<Side, SideError> {
-    Err(SideError::NotASide {
-        argument: arg.to_owned(),
-    })
 }
 
 /// How one side is read.
@@ -354,11 +348,11 @@ fn read_revision(
     let format = match options.format {
         Some(f) => f,
         None => {
-            crate::detect(&at).map_err(|e| SideError::read(e, &top, &format!("{revision}:")))?
+            crate::detect(&at).map_err(|e| SideError::read(&e, &top, format!("{revision}:")))?
         }
     };
     let mut loaded = crate::read(&at, Some(format), &options.read)
-        .map_err(|e| SideError::read(e, &top, &format!("{revision}:")))?;
+        .map_err(|e| SideError::read(&e, &top, format!("{revision}:")))?;
     rename_sources(&mut loaded, &top, &format!("{revision}:"));
     let image_roots = if in_tree.exists() {
         crate::image_roots(&in_tree, format)
@@ -404,10 +398,10 @@ fn read_placed(
             // read where it stands.
             let format = options.format.unwrap_or(Format::YoloUltralytics);
             let loaded = crate::read(&absolute, Some(format), &options.read)
-                .map_err(|e| SideError::read(e, &root, ""))?;
+                .map_err(|e| SideError::read(&e, &root, ""))?;
             let mut side =
                 placed_side(in_place::InPlace::untouched(loaded, format), name, "", &rel);
-            side.loaded.sources = renamed(std::mem::take(&mut side.loaded.sources), &root, "");
+            side.loaded.sources = renamed(&side.loaded.sources, &root, "");
             return Ok(side);
         }
         let bytes = read_bounded(file)?;
@@ -497,12 +491,12 @@ fn existing_folder(path: &Path) -> PathBuf {
 /// Names the files of `loaded` below `temp` `{prefix}{path from temp}`
 /// (their bytes are kept: the temporary folder goes away).
 fn rename_sources(loaded: &mut Loaded, temp: &Path, prefix: &str) {
-    loaded.sources = renamed(std::mem::take(&mut loaded.sources), temp, prefix);
+    loaded.sources = renamed(&loaded.sources, temp, prefix);
 }
 
 /// `sources` with the files below `folder` named `{prefix}{path from
 /// folder}`, their bytes read now.
-fn renamed(sources: SourceMap, folder: &Path, prefix: &str) -> SourceMap {
+fn renamed(sources: &SourceMap, folder: &Path, prefix: &str) -> SourceMap {
     let mut out = SourceMap::new();
     for (_, file) in sources.iter() {
         let name = match file.path().strip_prefix(folder) {
@@ -620,7 +614,7 @@ pub enum SideError {
 
 impl SideError {
     /// A read error whose paths below `temp` are named `{prefix}{path}`.
-    fn read(error: Error, temp: &Path, prefix: impl AsRef<Path>) -> Self {
+    fn read(error: &Error, temp: &Path, prefix: impl AsRef<Path>) -> Self {
         let mut message = error.to_string();
         let temp = temp.display().to_string();
         let prefix = prefix.as_ref().display().to_string();
