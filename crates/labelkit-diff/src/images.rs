@@ -9,9 +9,22 @@ use labelkit_model::Dataset;
 /// images (with their old counterpart, if any), then the old side's images
 /// that have none.
 pub(crate) struct ImagePairs {
-    /// `(key, old position, new position)`.
-    pub(crate) pairs: Vec<(String, Option<usize>, Option<usize>)>,
+    /// The key of each old image.
+    pub(crate) old_keys: Vec<String>,
+    /// The key of each new image.
+    pub(crate) new_keys: Vec<String>,
+    /// `(old position, new position)`.
+    pub(crate) pairs: Vec<(Option<usize>, Option<usize>)>,
     pub(crate) notes: Vec<String>,
+}
+
+impl ImagePairs {
+    /// The key of a pair: the new image's, else the old one's.
+    pub(crate) fn key(&self, o: Option<usize>, n: Option<usize>) -> &str {
+        n.and_then(|j| self.new_keys.get(j))
+            .or_else(|| o.and_then(|i| self.old_keys.get(i)))
+            .map_or("", String::as_str)
+    }
 }
 
 /// Whether a dataset is the frames of a video: it states a video, or it
@@ -31,11 +44,13 @@ fn path_without_extension(file_name: &str) -> String {
 }
 
 /// The file name without folders and extension.
-fn stem(file_name: &str) -> String {
-    let p = path_without_extension(file_name);
-    match p.rfind('/') {
-        Some(i) => p[i + 1..].to_owned(),
-        None => p,
+fn stem(file_name: &str) -> &str {
+    let name = file_name
+        .rfind(['/', '\\'])
+        .map_or(file_name, |i| &file_name[i + 1..]);
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => &name[..dot],
+        _ => name,
     }
 }
 
@@ -55,9 +70,10 @@ pub(crate) fn match_images(old: &Dataset, new: &Dataset) -> ImagePairs {
         };
         (frame_key(old), frame_key(new))
     } else {
-        let old_stems: Vec<String> = old.images.iter().map(|i| stem(&i.file_name)).collect();
-        let new_stems: Vec<String> = new.images.iter().map(|i| stem(&i.file_name)).collect();
-        let mut count: HashMap<&str, (usize, usize)> = HashMap::new();
+        let old_stems: Vec<&str> = old.images.iter().map(|i| stem(&i.file_name)).collect();
+        let new_stems: Vec<&str> = new.images.iter().map(|i| stem(&i.file_name)).collect();
+        let mut count: HashMap<&str, (usize, usize)> =
+            HashMap::with_capacity(old_stems.len().max(new_stems.len()));
         for s in &old_stems {
             count.entry(s).or_default().0 += 1;
         }
@@ -75,18 +91,17 @@ pub(crate) fn match_images(old: &Dataset, new: &Dataset) -> ImagePairs {
                 "{n} images share the stem `{s}` on one side: matched by path"
             ));
         }
-        let keys = |d: &Dataset, stems: &[String]| -> Vec<String> {
+        let keys = |d: &Dataset, stems: &[&str]| -> Vec<String> {
             d.images
                 .iter()
                 .zip(stems)
-                .map(|(im, s)| {
-                    if ambiguous
-                        .binary_search_by(|(a, _)| (*a).cmp(s.as_str()))
-                        .is_ok()
-                    {
+                .map(|(im, &s)| {
+                    let is_ambiguous = !ambiguous.is_empty()
+                        && ambiguous.binary_search_by(|(a, _)| (*a).cmp(s)).is_ok();
+                    if is_ambiguous {
                         path_without_extension(&im.file_name)
                     } else {
-                        s.clone()
+                        s.to_owned()
                     }
                 })
                 .collect()
@@ -106,38 +121,45 @@ pub(crate) fn match_images(old: &Dataset, new: &Dataset) -> ImagePairs {
         if let Some(o) = o {
             matched[o] = true;
         }
-        pairs.push((k.clone(), o, Some(j)));
+        pairs.push((o, Some(j)));
     }
-    for (i, k) in old_keys.iter().enumerate() {
-        if !matched[i] {
-            pairs.push((k.clone(), Some(i), None));
+    for (i, m) in matched.iter().enumerate() {
+        if !m {
+            pairs.push((Some(i), None));
         }
     }
-    ImagePairs { pairs, notes }
+    drop(old_by_key);
+    ImagePairs {
+        old_keys,
+        new_keys,
+        pairs,
+        notes,
+    }
 }
 
 /// Makes the keys of one side unique: a key seen before gets `#2`, `#3`...
 /// in order (the same file listed twice), with a note.
-fn unique(keys: Vec<String>, side: &str, notes: &mut Vec<String>) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(keys.len());
-    let mut repeated = 0usize;
-    let mut out = Vec::with_capacity(keys.len());
-    for k in keys {
-        let n = seen.entry(k.clone()).or_insert(0);
+fn unique(mut keys: Vec<String>, side: &str, notes: &mut Vec<String>) -> Vec<String> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+    let mut renamed: Vec<(usize, String)> = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let n = seen.entry(k.as_str()).or_insert(0);
         *n += 1;
-        if *n == 1 {
-            out.push(k);
-        } else {
-            repeated += 1;
-            out.push(format!("{k}#{n}"));
+        if *n > 1 {
+            renamed.push((i, format!("{k}#{n}")));
         }
     }
-    if repeated > 0 {
+    drop(seen);
+    if !renamed.is_empty() {
         notes.push(format!(
-            "{repeated} images of the {side} side repeat the path of an earlier one: matched in order as `PATH#2`, `PATH#3`..."
+            "{} images of the {side} side repeat the path of an earlier one: matched in order as `PATH#2`, `PATH#3`...",
+            renamed.len()
         ));
     }
-    out
+    for (i, k) in renamed {
+        keys[i] = k;
+    }
+    keys
 }
 
 #[cfg(test)]

@@ -23,11 +23,18 @@
 //!   [`DiffOptions::companions`] gives groups, the leftover boxes of a
 //!   group's companion labels that coincide with a matched object (the
 //!   group's IoU or edge tolerance) become that object's
-//!   [`Facet::Companions`]. Then the leftovers across labels, by the same
-//!   rule, as relabels. Candidate pairs come from a uniform grid over the
+//!   [`Facet::Companions`]. Then the leftovers of one geometry kind
+//!   across labels, by the same rule, as relabels (a box never pairs with
+//!   a polygon). An image whose shapes are the same one by one in order
+//!   needs no matching. Candidate pairs come from a uniform grid over the
 //!   image, so an image of 100,000 shapes is matched in about linear time;
-//!   each shape examines at most [`CANDIDATE_CAP`] candidates, and a note
-//!   says where that cap was reached.
+//!   each shape examines at most [`CANDIDATE_CAP`] candidates and a round
+//!   keeps at most 2^21 candidate pairs (the best of each shape's); the
+//!   pairing runs again on what is left while a cap cut a search short (up
+//!   to 4 rounds), and a note says how many shapes a cap still cut short.
+//! - **Attributes** are compared by name and value, across formats: the
+//!   number `1` and the text `1.0` are one value, as are the boolean `true`
+//!   and the text `true`. Image-level attributes are not compared.
 //! - **Tracks** of a video per label and shape kind (then across labels),
 //!   by the mean IoU of their shapes on the frames both have.
 //!

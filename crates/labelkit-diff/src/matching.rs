@@ -222,6 +222,34 @@ pub(crate) fn greedy(
         new_used[j] = true;
         pairs.push((i, j));
     }
+    // A few shapes: every pair, without a grid.
+    if old.len().saturating_mul(new.len()) <= SMALL_PAIRS {
+        let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+        for (i, a) in old.iter().enumerate() {
+            let Some(a) = a.filter(|_| !old_used[i]) else {
+                continue;
+            };
+            for (j, b) in new.iter().enumerate() {
+                let Some(b) = b.filter(|_| !new_used[j]) else {
+                    continue;
+                };
+                let score = iou(&a, &b);
+                if score >= min_iou {
+                    candidates.push((score, i, j));
+                }
+            }
+        }
+        candidates.sort_unstable_by(best_first);
+        for (_, i, j) in candidates {
+            if !old_used[i] && !new_used[j] {
+                old_used[i] = true;
+                new_used[j] = true;
+                pairs.push((i, j));
+            }
+        }
+        pairs.sort_unstable();
+        return pairs;
+    }
     // Identical rects, in order: the best score there is.
     let mut exact: HashMap<[u64; 4], Vec<usize>> = HashMap::new();
     for (j, r) in new.iter().enumerate().rev() {
@@ -269,6 +297,9 @@ const KEPT_PER_SHAPE: usize = 16;
 fn best_first(a: &(f64, usize, usize), b: &(f64, usize, usize)) -> std::cmp::Ordering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
 }
+
+/// Shape pairs below which every pair is scored without a grid.
+const SMALL_PAIRS: usize = 64;
 
 /// Rounds of [`grid_round`] at most: each pairs what the cap let it see.
 const MAX_ROUNDS: usize = 4;

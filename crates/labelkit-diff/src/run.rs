@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use labelkit_model::{Annotation, Dataset, DatasetIndex, GeometryKind};
+use labelkit_model::{Annotation, Dataset, GeometryKind};
 use rayon::prelude::*;
 
 use crate::facets::{attribute_changes, geometry_facets};
@@ -20,15 +20,16 @@ use crate::{
 /// linear in the number of shapes.
 #[must_use]
 pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
-    let matched = match_images(old, new);
-    let mut notes = matched.notes;
-    let (old_index, new_index) = (old.index(), new.index());
+    let mut matched = match_images(old, new);
+    let mut notes = std::mem::take(&mut matched.notes);
+    let (old_index, new_index) = (FlatIndex::new(old), FlatIndex::new(new));
     let mut ctx = Ctx {
         old,
         new,
         opts,
         old_labels: names(old),
         new_labels: names(new),
+        same_label: same_labels(old, new),
         counts: Counts::default(),
     };
     let mut summary = Summary::default();
@@ -38,7 +39,7 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
     let compared: Vec<(Vec<Change>, Counts)> = matched
         .pairs
         .par_iter()
-        .map(|&(_, o, n)| {
+        .map(|&(o, n)| {
             let old_anns = o.map_or(&[][..], |i| old_index.annotations_of(i));
             let new_anns = n.map_or(&[][..], |i| new_index.annotations_of(i));
             let mut counts = Counts::default();
@@ -46,7 +47,7 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
             (changes, counts)
         })
         .collect();
-    for ((key, o, n), (changes, counts)) in matched.pairs.into_iter().zip(compared) {
+    for (&(o, n), (changes, counts)) in matched.pairs.iter().zip(compared) {
         ctx.counts.add(counts);
         match (o, n) {
             (Some(_), Some(_)) if changes.is_empty() => {
@@ -58,7 +59,7 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
             (_, None) => summary.images_removed += 1,
         }
         images.push(ImageDiff {
-            key,
+            key: matched.key(o, n).to_owned(),
             old: o.map(|i| image_side(old, i)),
             new: n.map(|i| image_side(new, i)),
             changes,
@@ -103,14 +104,94 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
     }
 }
 
-fn orphan_note(d: &Dataset, index: &DatasetIndex, side: &str, notes: &mut Vec<String>) {
-    let n = index.orphans().len();
+fn orphan_note(d: &Dataset, index: &FlatIndex, side: &str, notes: &mut Vec<String>) {
+    let n = index.orphans;
     if n > 0 {
         notes.push(format!(
             "{n} annotations of the {side} side belong to no image: not compared"
         ));
     }
     let _ = d;
+}
+
+/// The annotations of each image, as positions in one flat list (the
+/// model's [`labelkit_model::DatasetIndex`] holds a list per image; this
+/// one allocates twice for a whole dataset).
+struct FlatIndex {
+    /// `starts[i]..starts[i + 1]` are image `i`'s positions in `positions`.
+    starts: Vec<usize>,
+    positions: Vec<usize>,
+    /// Annotations of no image.
+    orphans: usize,
+}
+
+impl FlatIndex {
+    fn new(d: &Dataset) -> Self {
+        let mut image_pos: HashMap<labelkit_model::ImageId, usize> =
+            HashMap::with_capacity(d.images.len());
+        for (i, image) in d.images.iter().enumerate() {
+            image_pos.entry(image.id).or_insert(i);
+        }
+        // Annotations come grouped by image in every format: the image of
+        // the one before is looked up once.
+        let mut last: Option<(labelkit_model::ImageId, Option<usize>)> = None;
+        let owner: Vec<Option<usize>> = d
+            .annotations
+            .iter()
+            .map(|a| match last {
+                Some((id, pos)) if id == a.image => pos,
+                _ => {
+                    let pos = image_pos.get(&a.image).copied();
+                    last = Some((a.image, pos));
+                    pos
+                }
+            })
+            .collect();
+        let mut starts = vec![0usize; d.images.len() + 1];
+        for &i in owner.iter().flatten() {
+            starts[i + 1] += 1;
+        }
+        for i in 0..d.images.len() {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut positions = vec![0usize; starts[d.images.len()]];
+        let mut orphans = 0;
+        for (a, owner) in owner.iter().enumerate() {
+            match owner {
+                Some(i) => {
+                    positions[next[*i]] = a;
+                    next[*i] += 1;
+                }
+                None => orphans += 1,
+            }
+        }
+        Self {
+            starts,
+            positions,
+            orphans,
+        }
+    }
+
+    fn annotations_of(&self, image: usize) -> &[usize] {
+        match (self.starts.get(image), self.starts.get(image + 1)) {
+            (Some(&a), Some(&b)) => &self.positions[a..b],
+            _ => &[],
+        }
+    }
+}
+
+/// For each label of `old`, the first label of `new` with its name.
+fn same_labels(old: &Dataset, new: &Dataset) -> Vec<Option<labelkit_model::LabelId>> {
+    let mut by_name: HashMap<&str, labelkit_model::LabelId> = HashMap::new();
+    for (id, l) in new.labels.iter() {
+        by_name.entry(l.name.as_str()).or_insert(id);
+    }
+    old.labels
+        .labels
+        .iter()
+        .map(|l| by_name.get(l.name.as_str()).copied())
+        .collect()
 }
 
 fn names(d: &Dataset) -> Vec<String> {
@@ -154,6 +235,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) opts: &'a DiffOptions,
     pub(crate) old_labels: Vec<String>,
     pub(crate) new_labels: Vec<String>,
+    /// For each old label, the new label of the same name.
+    pub(crate) same_label: Vec<Option<labelkit_model::LabelId>>,
     /// What the comparisons counted.
     pub(crate) counts: Counts,
 }
@@ -209,6 +292,21 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
+    /// Whether the two images' shapes are the same, one by one in order:
+    /// same label, geometry, attributes and occlusion (most images of a
+    /// pair, which then need no matching).
+    fn same_in_order(&self, old_anns: &[usize], new_anns: &[usize]) -> bool {
+        old_anns.len() == new_anns.len()
+            && old_anns.iter().zip(new_anns).all(|(&i, &j)| {
+                let (a, b) = (&self.old.annotations[i], &self.new.annotations[j]);
+                a.geometry == b.geometry
+                    && a.occluded == b.occluded
+                    && a.attributes == b.attributes
+                    && (self.same_label.get(a.label.index()) == Some(&Some(b.label))
+                        || Self::label(&self.old_labels, a) == Self::label(&self.new_labels, b))
+            })
+    }
+
     /// The tolerance between image `o` of the old side and `n` of the new.
     pub(crate) fn tolerance(&self, o: Option<usize>, n: Option<usize>) -> f64 {
         threshold(
@@ -226,6 +324,10 @@ impl<'a> Ctx<'a> {
         new_anns: &[usize],
         counts: &mut Counts,
     ) -> Vec<Change> {
+        if self.same_in_order(old_anns, new_anns) {
+            counts.unchanged += old_anns.len();
+            return Vec::new();
+        }
         let old_objs = Self::objects(self.old, &self.old_labels, old_anns);
         let new_objs = Self::objects(self.new, &self.new_labels, new_anns);
         let mut p = Pairing {

@@ -441,3 +441,34 @@ fn ambiguous_stems_are_matched_by_path_with_a_note() {
         [Facet::Moved { dx: 2.0, dy: 0.0 }]
     );
 }
+
+/// Nothing is left out without a word: annotations of no image and an
+/// image listed twice are named in the notes.
+#[test]
+fn orphans_and_repeated_files_are_noted() {
+    let mut old = dataset(&["dog"]);
+    let a = image(&mut old, "x.jpg", 100, 100);
+    shape(&mut old, a, "dog", bx(0.0, 0.0, 10.0, 10.0));
+    let mut new = old.clone();
+    shape(
+        &mut new,
+        labelkit::ImageId(99),
+        "dog",
+        bx(0.0, 0.0, 10.0, 10.0),
+    );
+    let b = image(&mut new, "x.jpg", 100, 100);
+    shape(&mut new, b, "dog", bx(5.0, 5.0, 20.0, 20.0));
+    let d = diff(&old, &new, &DiffOptions::new());
+    assert_eq!(
+        d.notes,
+        [
+            "2 images share the stem `x` on one side: matched by path",
+            "1 images of the new side repeat the path of an earlier one: matched in order as `PATH#2`, `PATH#3`...",
+            "1 annotations of the new side belong to no image: not compared",
+        ]
+    );
+    let keys: Vec<&str> = d.images.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, ["x#2"]);
+    assert_eq!(d.summary.images_added, 1);
+    assert_eq!(d.summary.per_kind.get(ChangeKind::Added), 1);
+}

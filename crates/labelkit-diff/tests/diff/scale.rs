@@ -86,3 +86,66 @@ fn a_pile_of_100000_overlapping_boxes_is_paired_within_the_cap() {
     assert_eq!(d.summary.objects_unchanged, N);
     const { assert!(CANDIDATE_CAP < N) };
 }
+
+/// train2017 scale: 120,000 images of 7 or 8 boxes (857,000 in all) of 80
+/// labels, 5% of them changed (moved, removed, relabelled) and 2,000
+/// added. Prints the time of the diff (`cargo test --release -p
+/// labelkit-diff --test diff train2017 -- --ignored --nocapture`); asserts
+/// the counts only.
+#[test]
+#[ignore = "a measurement: run with --release --ignored"]
+fn train2017_scale_pair() {
+    let labels: Vec<String> = (0..80).map(|i| format!("class{i}")).collect();
+    let names: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let mut old = dataset(&names);
+    let mut new = dataset(&names);
+    let (mut moved, mut removed, mut relabelled, mut total) = (0, 0, 0, 0);
+    for i in 0..120_000usize {
+        let name = format!("{i:012}.jpg");
+        let o = image(&mut old, &name, 640, 480);
+        let n = image(&mut new, &name, 640, 480);
+        let count = if i % 7 < 1 { 8 } else { 7 };
+        for k in 0..count {
+            total += 1;
+            let (x, y) = ((k % 4) as f64 * 150.0 + 5.0, (k / 4) as f64 * 200.0 + 5.0);
+            let label = names[(i + k) % 80];
+            shape(&mut old, o, label, bx(x, y, x + 100.0, y + 120.0));
+            match total % 60 {
+                0 => {
+                    moved += 1;
+                    shape(&mut new, n, label, bx(x + 4.0, y, x + 104.0, y + 120.0));
+                }
+                20 => removed += 1,
+                40 => {
+                    relabelled += 1;
+                    shape(
+                        &mut new,
+                        n,
+                        names[(i + k + 1) % 80],
+                        bx(x, y, x + 100.0, y + 120.0),
+                    );
+                }
+                _ => {
+                    shape(&mut new, n, label, bx(x, y, x + 100.0, y + 120.0));
+                }
+            }
+        }
+        if i % 60 == 0 {
+            shape(&mut new, n, names[0], bx(600.0, 440.0, 630.0, 470.0));
+        }
+    }
+    let start = std::time::Instant::now();
+    let d = diff(&old, &new, &DiffOptions::new());
+    let took = start.elapsed();
+    println!(
+        "diff of {} + {} shapes on 120,000 images: {took:?}",
+        old.annotations.len(),
+        new.annotations.len()
+    );
+    let k = &d.summary.per_kind;
+    assert_eq!(k.get(ChangeKind::Moved), moved);
+    assert_eq!(k.get(ChangeKind::Removed), removed);
+    assert_eq!(k.get(ChangeKind::Relabelled), relabelled);
+    assert_eq!(k.get(ChangeKind::Added), 2000);
+    assert_eq!(total, old.annotations.len());
+}
