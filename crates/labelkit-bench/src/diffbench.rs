@@ -295,7 +295,8 @@ fn first_changed_label(old_yolo: &Path, new_yolo: &Path) -> Result<String, OpErr
 }
 
 /// Builds (or reuses) the repository of the git measurements under
-/// `scratch/git-yolo`: the old side's YOLO tree committed, the first
+/// `scratch/git-yolo`: the old side's YOLO tree (and its `labelkit.toml`)
+/// committed, the first
 /// changed label file taken from the new side into the working tree,
 /// `.gitattributes` routing label files to the `labelkit` driver and
 /// `diff.labelkit.command` set to `LABELKIT diff --git-external`. Then
@@ -323,6 +324,13 @@ pub fn prepare_git(
         copy_tree(&old_yolo.join("labels"), &repo.join("labels"), false)?;
         fs::copy(old_yolo.join("data.yaml"), repo.join("data.yaml"))
             .map_err(|e| OpError(format!("data.yaml: {e}")))?;
+        // The dataset's configuration: the driver takes the companion
+        // groups from it, as `labelkit check` does.
+        let config = old_root.join("labelkit.toml");
+        if config.is_file() {
+            fs::copy(&config, repo.join("labelkit.toml"))
+                .map_err(|e| OpError(format!("{}: {e}", config.display())))?;
+        }
         fs::write(
             repo.join(".gitattributes"),
             "labels/**/*.txt diff=labelkit\n",
