@@ -179,30 +179,28 @@ struct ImageView<'a> {
 }
 
 impl ImageView<'_> {
-    /// Ungrouped boxes of the given labels, at least `min` px on each side,
-    /// in a stable order.
-    fn boxes(&self, labels: &[&str], min: f64) -> Vec<usize> {
+    /// The image's shapes of the given labels that `keep` accepts, in a
+    /// stable order.
+    fn select(&self, labels: &[&str], keep: impl Fn(&Annotation) -> bool) -> Vec<usize> {
         self.shapes
             .iter()
             .copied()
             .filter(|&i| {
                 let a = &self.dataset.annotations[i];
-                a.group.is_none()
-                    && labels.contains(&self.dataset.labels.name(a.label))
-                    && box_of(a).is_some_and(|b| b.width() >= min && b.height() >= min)
+                labels.contains(&self.dataset.labels.name(a.label)) && keep(a)
             })
             .collect()
     }
 
+    /// Ungrouped boxes of the given labels, at least `min` px on each side.
+    fn boxes(&self, labels: &[&str], min: f64) -> Vec<usize> {
+        self.select(labels, |a| {
+            a.group.is_none() && box_of(a).is_some_and(|b| b.width() >= min && b.height() >= min)
+        })
+    }
+
     fn of_kind(&self, labels: &[&str], kind: GeometryKind) -> Vec<usize> {
-        self.shapes
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let a = &self.dataset.annotations[i];
-                a.geometry.kind() == kind && labels.contains(&self.dataset.labels.name(a.label))
-            })
-            .collect()
+        self.select(labels, |a| a.geometry.kind() == kind)
     }
 }
 
