@@ -10,7 +10,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod change;
 pub mod checkset;
+pub mod diffbench;
 pub mod footprint;
 pub mod generate;
 pub mod measure;

@@ -45,6 +45,27 @@ enum Cmd {
         #[arg(long)]
         clean: bool,
     },
+    /// Write the changed side of a diff benchmark: a copy of a generated
+    /// dataset where a seeded share of the objects changed, in every
+    /// format, with `expected.json` (what `labelkit diff` must find).
+    Change {
+        /// The old side: a dataset written by `generate`, in any format
+        /// (its CVAT file holds every kind of shape).
+        #[arg(long)]
+        from: PathBuf,
+        /// Its format, when it cannot be told from the contents.
+        #[arg(long)]
+        format: Option<String>,
+        /// Output folder (must not hold a previous dataset).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the changes.
+        #[arg(long, default_value_t = 16)]
+        seed: u64,
+        /// Share of the objects to change.
+        #[arg(long, default_value_t = 0.05)]
+        fraction: f64,
+    },
     /// Measure every operation, interleaving repetitions.
     Run {
         /// A folder written by `generate`.
@@ -60,9 +81,13 @@ enum Cmd {
         /// Repetitions of each measurement.
         #[arg(long, default_value_t = 5)]
         reps: usize,
-        /// The labelkit binary, for the pre-commit measurement.
+        /// The labelkit binary, for the pre-commit and diff measurements.
         #[arg(long)]
         labelkit: Option<PathBuf>,
+        /// The changed side written by `change`: adds the `labelkit diff`
+        /// measurements (needs `--labelkit`).
+        #[arg(long)]
+        changed: Option<PathBuf>,
         /// Only the measurements whose name contains one of these.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
@@ -81,7 +106,8 @@ enum Cmd {
     /// Run one operation in this process and print one JSON sample.
     Child {
         /// bytes FILE | json FILE | xml FILE | write-floor REF OUT |
-        /// read PATH FMT | convert IN FMT OUT FMT | check PATH
+        /// read PATH FMT | convert IN FMT OUT FMT | check PATH |
+        /// diff OLD NEW
         op: String,
         /// The operation's arguments.
         args: Vec<String>,
@@ -110,6 +136,7 @@ fn child(op: &str, args: &[String]) -> Result<Sample, OpError> {
         "convert" => measure::convert(p(0)?, f(1)?, p(2)?, f(3)?)?,
         "check" => measure::check(p(0)?, None)?,
         "stats" => measure::stats(p(0)?)?,
+        "diff" => measure::diff(p(0)?, p(1)?)?,
         other => return Err(OpError(format!("unknown operation {other:?}"))),
     };
     sample.peak_kib = measure::peak_rss_kib();
@@ -131,6 +158,58 @@ fn show_footprint(path: &Path, format: &str) -> Result<String, OpError> {
         peak_after_read / 1024,
         f.table(),
         footprint::type_sizes()
+    ))
+}
+
+/// The dataset root of `path`: the folder holding `coco/`, `cvat/` and
+/// `yolo/` when `path` is one of the files or folders `generate` writes.
+fn dataset_root(path: &Path) -> Option<&Path> {
+    path.ancestors()
+        .find(|p| p.join("yolo/images/train").is_dir() && p.join("cvat").is_dir())
+}
+
+fn make_changed(
+    from: &Path,
+    format: Option<&str>,
+    out: &Path,
+    seed: u64,
+    fraction: f64,
+) -> Result<String, OpError> {
+    let t = Instant::now();
+    let format = format.map(format_of).transpose()?;
+    let loaded = labelkit::read(from, format, &labelkit::ReadOptions::default())
+        .map_err(|e| OpError(format!("{}: {e}", from.display())))?;
+    let opts = labelkit_bench::change::ChangeOptions { fraction, seed };
+    let changed = labelkit_bench::change::change(&loaded.dataset, &opts);
+    drop(loaded);
+    let root = dataset_root(from);
+    let config = root
+        .and_then(|r| std::fs::read_to_string(r.join("labelkit.toml")).ok())
+        .unwrap_or_else(|| {
+            labelkit::rules::preset_toml("whole-body")
+                .unwrap_or_default()
+                .to_owned()
+        });
+    let link = root.map(|r| r.join("yolo/images/train"));
+    let images = link
+        .as_deref()
+        .map_or(write::Images::Blank, write::Images::LinkFrom);
+    let written = write::write_all_as(&changed.dataset, out, &config, images)
+        .map_err(|e| OpError(e.to_string()))?;
+    let expected = out.join("expected.json");
+    let text = serde_json::to_string_pretty(&changed.expected)
+        .map_err(|e| OpError(format!("{}: {e}", expected.display())))?;
+    std::fs::write(&expected, text + "\n")
+        .map_err(|e| OpError(format!("{}: {e}", expected.display())))?;
+    let e = &changed.expected;
+    let made: Vec<String> = e.made.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    Ok(format!(
+        "{written}changed {} of {} objects: {}\nin {:.1} s; expected diffs in {}\n",
+        e.changes,
+        e.objects,
+        made.join(", "),
+        t.elapsed().as_secs_f64(),
+        expected.display()
     ))
 }
 
@@ -175,6 +254,7 @@ fn main() -> ExitCode {
             scratch,
             reps,
             labelkit,
+            changed,
             only,
             json,
         } => {
@@ -189,9 +269,11 @@ fn main() -> ExitCode {
                 scratch,
                 reps: reps.max(1),
                 labelkit,
+                changed,
                 only,
             };
-            let result = run::run(&plan, |round, name, s| {
+            let mut checks = Vec::new();
+            let result = run::run(&plan, &mut checks, |round, name, s| {
                 eprintln!(
                     "round {}: {name}: {:.3} s, {} MiB",
                     round + 1,
@@ -202,6 +284,12 @@ fn main() -> ExitCode {
             match result {
                 Ok(summaries) => {
                     print!("{}", run::report(&summaries, plan.reps));
+                    if !checks.is_empty() {
+                        println!("\nChecked before timing (counts against expected.json):\n");
+                        for line in &checks {
+                            println!("- {line}");
+                        }
+                    }
                     if let Some(path) = json {
                         let text = serde_json::to_string_pretty(&summaries).unwrap_or_default();
                         if let Err(e) = std::fs::write(&path, text) {
@@ -217,6 +305,22 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Cmd::Change {
+            from,
+            format,
+            out,
+            seed,
+            fraction,
+        } => match make_changed(&from, format.as_deref(), &out, seed, fraction) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("labelkit-bench change: {e}");
+                ExitCode::from(2)
+            }
+        },
         Cmd::Footprint { path, format } => match show_footprint(&path, &format) {
             Ok(text) => {
                 print!("{text}");

@@ -356,6 +356,44 @@ pub fn stats(path: &Path) -> Result<Sample, OpError> {
     })
 }
 
+/// Reads two sides of a diff in parallel, as `labelkit diff` does, then
+/// compares them with the companion groups of the configuration found
+/// from the new side (else the whole-body preset's). The first phase is
+/// the reading, the second the comparison; `findings` counts the changes.
+///
+/// # Errors
+/// A side cannot be read.
+pub fn diff(old: &Path, new: &Path) -> Result<Sample, OpError> {
+    use labelkit::diff::{read_sides, Side, SideOptions};
+    let t = Instant::now();
+    let config = config_for(new)?;
+    let (a, b) = read_sides(
+        &Side::Path(old.to_path_buf()),
+        &Side::Path(new.to_path_buf()),
+        &SideOptions::new(),
+        &SideOptions::new(),
+    );
+    let a = a.map_err(|e| op_err(old, e))?;
+    let b = b.map_err(|e| op_err(new, e))?;
+    let read_s = t.elapsed().as_secs_f64();
+    let opts =
+        labelkit::diff::DiffOptions::new().companions(labelkit::diff::companion_groups(&config));
+    let t2 = Instant::now();
+    let d = labelkit::diff::diff(&a.loaded.dataset, &b.loaded.dataset, &opts);
+    let diff_s = t2.elapsed().as_secs_f64();
+    let wall_s = t.elapsed().as_secs_f64();
+    Ok(Sample {
+        wall_s,
+        read_s: Some(read_s),
+        phase2_s: Some(diff_s),
+        bytes: input_bytes(old) + input_bytes(new),
+        objects: (coco_objects(&a.loaded.dataset) + coco_objects(&b.loaded.dataset)) as u64,
+        shapes: (a.loaded.dataset.annotations.len() + b.loaded.dataset.annotations.len()) as u64,
+        findings: d.summary.per_kind.total() as u64,
+        ..Sample::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,8 @@ pub struct Measurement {
     pub output: Option<PathBuf>,
     /// Run this program instead of a child, timing the whole process.
     pub external: Option<PathBuf>,
+    /// The working folder of the external program (default: inherited).
+    pub cwd: Option<PathBuf>,
 }
 
 impl Measurement {
@@ -31,6 +33,19 @@ impl Measurement {
             args: args.iter().map(|s| (*s).to_owned()).collect(),
             output: output.map(Path::to_path_buf),
             external: None,
+            cwd: None,
+        }
+    }
+
+    /// A whole process of `program`, timed from start to exit.
+    #[must_use]
+    pub fn external(name: &str, program: &Path, args: Vec<String>, cwd: Option<&Path>) -> Self {
+        Self {
+            name: name.to_owned(),
+            args,
+            output: None,
+            external: Some(program.to_path_buf()),
+            cwd: cwd.map(Path::to_path_buf),
         }
     }
 }
@@ -46,8 +61,11 @@ pub struct Plan {
     pub scratch: PathBuf,
     /// Repetitions of each measurement.
     pub reps: usize,
-    /// The `labelkit` binary, for the pre-commit measurement.
+    /// The `labelkit` binary, for the pre-commit and diff measurements.
     pub labelkit: Option<PathBuf>,
+    /// The changed side written by `labelkit-bench change`, for the diff
+    /// measurements (with `labelkit`).
+    pub changed: Option<PathBuf>,
     /// Only measurements whose name contains one of these.
     pub only: Vec<String>,
 }
@@ -176,16 +194,78 @@ pub fn measurements(plan: &Plan) -> Vec<Measurement> {
             None,
         ));
         if let Some(bin) = &plan.labelkit {
-            m.push(Measurement {
-                name: "pre-commit: `labelkit check FILE` (process)".to_owned(),
-                args: vec!["check".to_owned(), "--quiet".to_owned(), s(&file)],
-                output: None,
-                external: Some(bin.clone()),
-            });
+            m.push(Measurement::external(
+                "pre-commit: `labelkit check FILE` (process)",
+                bin,
+                vec!["check".to_owned(), "--quiet".to_owned(), s(&file)],
+                None,
+            ));
         }
     }
-    m.retain(|x| plan.only.is_empty() || plan.only.iter().any(|o| x.name.contains(o.as_str())));
+    if let Some(changed) = &plan.changed {
+        for pair in &crate::diffbench::PAIRS {
+            // The library's read (both sides in parallel) and comparison,
+            // timed apart; then the whole command as a user runs it.
+            m.push(Measurement::child(
+                &format!("{} (in-process: read, compare)", pair.name),
+                &["diff", &s(&d.join(pair.old)), &s(&changed.join(pair.new))],
+                None,
+            ));
+            if let Some(bin) = &plan.labelkit {
+                m.push(Measurement::external(
+                    &format!("{} (process)", pair.name),
+                    bin,
+                    crate::diffbench::diff_args(d, changed, pair, &["--quiet"]),
+                    None,
+                ));
+            }
+        }
+    }
+    m.retain(|x| plan.wants(&x.name));
     m
+}
+
+/// The git measurements of `case`: the driver alone, called as git calls
+/// it, and the whole `git diff` of the file.
+#[must_use]
+pub fn git_measurements(plan: &Plan, case: &crate::diffbench::GitCase) -> Vec<Measurement> {
+    let Some(bin) = &plan.labelkit else {
+        return Vec::new();
+    };
+    let mut driver = vec!["diff".to_owned(), "--git-external".to_owned()];
+    driver.extend(case.driver_args.iter().cloned());
+    // Run in the repository, as git runs it: the binary's absolute path.
+    let bin = fs::canonicalize(bin).unwrap_or_else(|_| bin.clone());
+    let mut m = vec![
+        Measurement::external(
+            "git driver: `labelkit diff --git-external` one label file (process)",
+            &bin,
+            driver,
+            Some(&case.repo),
+        ),
+        Measurement::external(
+            "git diff of one label file through the driver (process)",
+            Path::new("git"),
+            vec![
+                "-C".to_owned(),
+                s(&case.repo),
+                "diff".to_owned(),
+                "--".to_owned(),
+                case.path.clone(),
+            ],
+            None,
+        ),
+    ];
+    m.retain(|x| plan.wants(&x.name));
+    m
+}
+
+impl Plan {
+    /// Whether the measurement named `name` is selected by `only`.
+    #[must_use]
+    pub fn wants(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| name.contains(o.as_str()))
+    }
 }
 
 /// Moves a previous output out of the way, into `trash` beside it, without
@@ -248,7 +328,7 @@ pub fn run_once(m: &Measurement) -> Result<Sample, OpError> {
     }
     settle();
     if let Some(bin) = &m.external {
-        return run_external(bin, &m.args);
+        return run_external(bin, &m.args, m.cwd.as_deref());
     }
     let exe = std::env::current_exe().map_err(|e| OpError(format!("current exe: {e}")))?;
     let out = Command::new(exe)
@@ -276,7 +356,7 @@ pub fn run_once(m: &Measurement) -> Result<Sample, OpError> {
 /// Times a whole external process; its peak memory comes from
 /// `/usr/bin/time` when that is installed. Exit codes 0 and 1 (findings)
 /// count as success.
-fn run_external(bin: &Path, args: &[String]) -> Result<Sample, OpError> {
+fn run_external(bin: &Path, args: &[String], cwd: Option<&Path>) -> Result<Sample, OpError> {
     let time = Path::new("/usr/bin/time");
     let mut cmd = if time.exists() {
         let mut c = Command::new(time);
@@ -286,6 +366,9 @@ fn run_external(bin: &Path, args: &[String]) -> Result<Sample, OpError> {
         Command::new(bin)
     };
     cmd.args(args);
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
     let t = Instant::now();
     let out = cmd
         .output()
@@ -320,15 +403,29 @@ fn run_external(bin: &Path, args: &[String]) -> Result<Sample, OpError> {
     })
 }
 
-/// Prepares the scratch folder: the reference YOLO tree for the write
-/// floor (labelkit's own COCO -> YOLO output, written once, untimed), and
-/// one pass over every input to warm the page cache.
+/// Prepares the scratch folder: one pass over every input file to warm
+/// the page cache, and the reference YOLO tree of the write floor when it
+/// is measured (labelkit's own COCO -> YOLO output, written once, untimed).
 ///
 /// # Errors
 /// The reference conversion failed.
 pub fn prepare(plan: &Plan) -> Result<(), OpError> {
     fs::create_dir_all(&plan.scratch)
         .map_err(|e| OpError(format!("{}: {e}", plan.scratch.display())))?;
+    for root in std::iter::once(&plan.data).chain(plan.changed.as_ref()) {
+        for f in [
+            "coco/instances.json",
+            "coco/person_keypoints.json",
+            "cvat/annotations.xml",
+        ] {
+            let _ = fs::read(root.join(f));
+        }
+    }
+    if !plan.wants("floor: write YOLO files") {
+        // Only the write floor reads the reference: 120,000 files not
+        // written for nothing.
+        return Ok(());
+    }
     let reference = plan.scratch.join("ref-yolo");
     let m = Measurement::child(
         "reference YOLO output",
@@ -342,27 +439,53 @@ pub fn prepare(plan: &Plan) -> Result<(), OpError> {
         Some(&reference),
     );
     run_once(&m)?;
-    for f in [
-        "coco/instances.json",
-        "coco/person_keypoints.json",
-        "cvat/annotations.xml",
-    ] {
-        let _ = fs::read(plan.data.join(f));
-    }
     Ok(())
 }
 
+/// Prepares the diff measurements when the plan has a changed side and a
+/// `labelkit` binary: checks whether every diff finds exactly the changes
+/// made (untimed; the lines go into `checks`), builds the git repository
+/// of the driver measurements, and returns those.
+///
+/// # Errors
+/// A diff or git failed.
+pub fn prepare_diff(plan: &Plan, checks: &mut Vec<String>) -> Result<Vec<Measurement>, OpError> {
+    let (Some(bin), Some(changed)) = (&plan.labelkit, &plan.changed) else {
+        return Ok(Vec::new());
+    };
+    let named = |p: &crate::diffbench::Pair| format!("{} (process)", p.name);
+    if crate::diffbench::PAIRS
+        .iter()
+        .any(|p| plan.wants(&named(p)))
+    {
+        checks.extend(crate::diffbench::verify(bin, &plan.data, changed)?);
+    }
+    if !plan.wants("git driver") && !plan.wants("git diff of one label file") {
+        return Ok(Vec::new());
+    }
+    let case = crate::diffbench::prepare_git(bin, &plan.data, changed, &plan.scratch)?;
+    checks.push(format!(
+        "git diff -- {} through the driver printed:\n{}",
+        case.path,
+        case.driver_output.trim_end()
+    ));
+    Ok(git_measurements(plan, &case))
+}
+
 /// Runs every measurement `plan.reps` times, interleaved, and summarises.
-/// `progress` is told each sample as it arrives.
+/// `progress` is told each sample as it arrives; `checks` gets the lines of
+/// the untimed checks of the diff measurements (see [`prepare_diff`]).
 ///
 /// # Errors
 /// The first failing measurement.
 pub fn run(
     plan: &Plan,
+    checks: &mut Vec<String>,
     mut progress: impl FnMut(usize, &str, &Sample),
 ) -> Result<Vec<Summary>, OpError> {
-    let ms = measurements(plan);
+    let mut ms = measurements(plan);
     prepare(plan)?;
+    ms.extend(prepare_diff(plan, checks)?);
     let mut all: Vec<Vec<Sample>> = vec![Vec::new(); ms.len()];
     for round in 0..plan.reps {
         for (i, m) in ms.iter().enumerate() {
@@ -578,6 +701,7 @@ mod tests {
             scratch: PathBuf::from("/s"),
             reps: 1,
             labelkit: None,
+            changed: None,
             only: vec!["COCO ->".to_owned()],
         };
         let ms = measurements(&plan);
@@ -593,5 +717,60 @@ mod tests {
             ]
         );
         assert_eq!(ms[0].output.as_deref(), Some(Path::new("/s/coco-yolo")));
+    }
+
+    #[test]
+    fn a_changed_side_adds_the_diff_measurements() {
+        let plan = Plan {
+            data: PathBuf::from("/d"),
+            check_data: None,
+            scratch: PathBuf::from("/s"),
+            reps: 1,
+            labelkit: Some(PathBuf::from("/bin/labelkit")),
+            changed: Some(PathBuf::from("/c")),
+            only: vec!["diff ".to_owned()],
+        };
+        let ms = measurements(&plan);
+        let names: Vec<&str> = ms.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "diff CVAT vs CVAT (in-process: read, compare)",
+                "diff CVAT vs CVAT (process)",
+                "diff COCO vs COCO (in-process: read, compare)",
+                "diff COCO vs COCO (process)",
+                "diff YOLO vs YOLO (in-process: read, compare)",
+                "diff YOLO vs YOLO (process)",
+                "diff CVAT vs the YOLO export (in-process: read, compare)",
+                "diff CVAT vs the YOLO export (process)",
+            ]
+        );
+        assert_eq!(
+            ms[0].args,
+            ["diff", "/d/cvat/annotations.xml", "/c/cvat/annotations.xml"]
+        );
+        assert_eq!(ms[7].external.as_deref(), Some(Path::new("/bin/labelkit")));
+        assert_eq!(
+            ms[7].args,
+            ["diff", "/d/cvat/annotations.xml", "/c/yolo", "--quiet"]
+        );
+        let case = crate::diffbench::GitCase {
+            repo: PathBuf::from("/s/git-yolo"),
+            path: "labels/train/1.txt".to_owned(),
+            driver_args: (1..=7).map(|i| i.to_string()).collect(),
+            driver_output: String::new(),
+        };
+        let plan = Plan {
+            only: Vec::new(),
+            ..plan
+        };
+        let git = git_measurements(&plan, &case);
+        assert_eq!(git.len(), 2);
+        assert_eq!(git[0].args[..3], ["diff", "--git-external", "1"]);
+        assert_eq!(git[0].cwd.as_deref(), Some(Path::new("/s/git-yolo")));
+        assert_eq!(
+            git[1].args,
+            ["-C", "/s/git-yolo", "diff", "--", "labels/train/1.txt"]
+        );
     }
 }

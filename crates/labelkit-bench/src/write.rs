@@ -149,11 +149,36 @@ pub fn write_all(dataset: &Dataset, out: &Path) -> Result<Written, WriteError> {
     write_all_with(dataset, out, preset)
 }
 
+/// Where the image files of a written dataset come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Images<'a> {
+    /// Blank PNG files of the declared sizes, written anew.
+    Blank,
+    /// Hard links to the same-named files of this folder (another written
+    /// dataset's `yolo/images/train`), copies where a link cannot be made;
+    /// blank files for the images it does not hold. Saves the disk space
+    /// and time of 120,000 files for a second side of a diff.
+    LinkFrom(&'a Path),
+}
+
 /// [`write_all`] with the given `labelkit.toml`.
 ///
 /// # Errors
 /// I/O errors and writer errors, naming the file.
 pub fn write_all_with(dataset: &Dataset, out: &Path, config: &str) -> Result<Written, WriteError> {
+    write_all_as(dataset, out, config, Images::Blank)
+}
+
+/// [`write_all_with`], the image files taken from `images`.
+///
+/// # Errors
+/// I/O errors and writer errors, naming the file.
+pub fn write_all_as(
+    dataset: &Dataset,
+    out: &Path,
+    config: &str,
+    images: Images<'_>,
+) -> Result<Written, WriteError> {
     fs::create_dir_all(out).map_err(|e| err(out, e))?;
     for sub in ["coco", "cvat"] {
         let d = out.join(sub);
@@ -194,7 +219,15 @@ pub fn write_all_with(dataset: &Dataset, out: &Path, config: &str) -> Result<Wri
         let name = Path::new(&image.file_name)
             .file_name()
             .map_or_else(|| PathBuf::from("image.png"), PathBuf::from);
-        let path = images_dir.join(name);
+        let path = images_dir.join(&name);
+        if let Images::LinkFrom(dir) = images {
+            let from = dir.join(&name);
+            if from.is_file()
+                && (fs::hard_link(&from, &path).is_ok() || fs::copy(&from, &path).is_ok())
+            {
+                continue;
+            }
+        }
         fs::write(&path, bytes).map_err(|e| err(&path, e))?;
     }
 
