@@ -388,6 +388,10 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// the object are counted in the report ("polygons (detect keeps the
 /// box)"). Each box is a row of its own.
 ///
+/// Every path is checked first; then the rows of 4096 images at a time
+/// are planned, formatted and written before the next, so the writer holds
+/// the label text of one batch beside the dataset, not of all images.
+///
 /// Values written into `data.yaml` are quoted and escaped for YAML (see
 /// `yaml_scalar`); subset folders are made safe by `subset_folder`;
 /// darknet's line-based files refuse names they cannot hold. Every path is
