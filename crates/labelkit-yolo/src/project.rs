@@ -426,10 +426,10 @@ impl<'a> Planner<'a> {
             let mut ctx = RowCtx {
                 task,
                 scale: sc,
-                clipped: clipped,
+                clipped,
                 report,
             };
-            object_rows(&anns, &class_of, &mut ctx, &mut out);
+            object_rows(&anns, class_of, &mut ctx, &mut out);
         }
         // Ultralytics drops duplicate rows; do it here, said aloud.
         let before = out.len();
