@@ -1403,21 +1403,21 @@ fn datasets_larger_than_a_write_batch_are_written_whole() {
     let (mut clipped, mut duplicates, mut rows) = (0u64, 0u64, 0u64);
     let mut next = 1;
     for i in 0..N {
-        let subset = if i % 2 == 0 { "train" } else { "val" };
+        let subset = if i.is_multiple_of(2) { "train" } else { "val" };
         d.images
             .push(image(i + 1, &format!("img{i:05}.jpg"), 100, 80, subset));
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             continue; // No object: an empty label file.
         }
         // Past the right edge of the 100 px image on every 7th image.
-        let x_max = if i % 7 == 0 { 150.0 } else { 50.0 };
-        let copies = if i % 11 == 0 { 2 } else { 1 };
+        let x_max = if i.is_multiple_of(7) { 150.0 } else { 50.0 };
+        let copies = if i.is_multiple_of(11) { 2 } else { 1 };
         for _ in 0..copies {
             let b = BoxGeom::from_xyxy(10.0, 10.0, x_max, 40.0);
             d.annotations
                 .push(ann(next, i + 1, (i % 2) as u32, Geometry::Box(b)));
             next += 1;
-            if i % 7 == 0 {
+            if i.is_multiple_of(7) {
                 clipped += 1;
             }
         }
@@ -1438,7 +1438,7 @@ fn datasets_larger_than_a_write_batch_are_written_whole() {
     );
     assert_eq!((clipped, duplicates, rows), (851, 497, 5464));
     let label = |i: u64| {
-        let subset = if i % 2 == 0 { "train" } else { "val" };
+        let subset = if i.is_multiple_of(2) { "train" } else { "val" };
         fs::read_to_string(target.join(format!("labels/{subset}/img{i:05}.txt"))).unwrap()
     };
     // Around the end of the first batch (images 0 to 4095), past the edge
