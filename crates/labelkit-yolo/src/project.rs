@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use labelkit_model::{
-    Annotation, AnnotationId, BoxGeom, Dataset, DatasetInfo, Geometry, GeometryKind, GroupId,
-    Image, Keypoint, KeypointSchema, Keypoints, Label, LabelId, LabelSet, Point, Polygon,
+    Annotation, AnnotationId, BoxGeom, Dataset, DatasetIndex, DatasetInfo, Geometry, GeometryKind,
+    GroupId, Image, Keypoint, KeypointSchema, Keypoints, Label, LabelId, LabelSet, Point, Polygon,
     Precision, Visibility, WriteReport,
 };
 
@@ -145,88 +145,148 @@ pub(crate) fn scale(img: &Image) -> (f64, f64) {
     }
 }
 
-#[allow(clippy::too_many_lines)]
+/// The row plan of a dataset, made one image at a time: what is known
+/// before any image (task, classes, keypoint shape, dataset-wide losses),
+/// then [`Planner::image_rows`] for each image, so that a writer can hold
+/// the rows of a bounded number of images at once.
+pub(crate) struct Planner<'a> {
+    d: &'a Dataset,
+    index: DatasetIndex,
+    /// The class id of each label (its top-level label's), if mapped.
+    class_of: Vec<Option<u32>>,
+    /// Coordinates clipped to their image so far.
+    clipped: u64,
+    pub task: Task,
+    pub names: Vec<String>,
+    /// Keypoints per row and values per keypoint, for pose.
+    pub kpt: Option<(usize, usize)>,
+    pub schema: Option<KeypointSchema>,
+    /// Losses counted so far.
+    pub report: WriteReport,
+}
+
 pub(crate) fn plan(
     d: &Dataset,
     task: Option<Task>,
     class_map: Option<&[String]>,
     dims: Option<usize>,
 ) -> Plan {
-    let task = task.unwrap_or_else(|| infer_task(d));
-    let names: Vec<String> = class_map.map_or_else(|| default_names(d), <[String]>::to_vec);
-    let mut report = WriteReport::new();
-    let by_name: HashMap<&str, u32> = names
-        .iter()
-        .enumerate()
-        .rev()
-        // A name past id 2^32 - 1 cannot be a class id: it maps nothing,
-        // and labels only it would name are counted as not in the map.
-        .filter_map(|(i, n)| Some((n.as_str(), u32::try_from(i).ok()?)))
+    let mut planner = Planner::new(d, task, class_map, dims);
+    let rows = (0..d.images.len())
+        .map(|ipos| planner.image_rows(ipos))
         .collect();
-    // Resolve each label to a class id; a skeleton element maps to its parent.
-    let class_of: Vec<Option<u32>> = d
-        .labels
-        .labels
-        .iter()
-        .map(|l| {
-            let top = match l.parent.and_then(|p| d.labels.get(p)) {
-                Some(parent) => parent,
-                None => l,
+    planner.finish(rows)
+}
+
+impl<'a> Planner<'a> {
+    pub(crate) fn new(
+        d: &'a Dataset,
+        task: Option<Task>,
+        class_map: Option<&[String]>,
+        dims: Option<usize>,
+    ) -> Self {
+        let task = task.unwrap_or_else(|| infer_task(d));
+        let names: Vec<String> = class_map.map_or_else(|| default_names(d), <[String]>::to_vec);
+        let mut report = WriteReport::new();
+        let by_name: HashMap<&str, u32> = names
+            .iter()
+            .enumerate()
+            .rev()
+            // A name past id 2^32 - 1 cannot be a class id: it maps nothing,
+            // and labels only it would name are counted as not in the map.
+            .filter_map(|(i, n)| Some((n.as_str(), u32::try_from(i).ok()?)))
+            .collect();
+        // Resolve each label to a class id; a skeleton element maps to its parent.
+        let class_of: Vec<Option<u32>> = d
+            .labels
+            .labels
+            .iter()
+            .map(|l| {
+                let top = match l.parent.and_then(|p| d.labels.get(p)) {
+                    Some(parent) => parent,
+                    None => l,
+                };
+                by_name.get(top.name.as_str()).copied()
+            })
+            .collect();
+
+        // Keypoint schema and count for pose.
+        let mut schema: Option<KeypointSchema> = None;
+        let mut kpt = None;
+        if task == Task::Pose {
+            let mut n = 0usize;
+            for l in &d.labels.labels {
+                if let Some(s) = &l.keypoints {
+                    if schema.is_none() && !s.is_empty() {
+                        schema = Some(s.clone());
+                    }
+                    n = n.max(s.len());
+                }
+            }
+            for a in &d.annotations {
+                if let Geometry::Keypoints(k) = &a.geometry {
+                    n = n.max(k.points.len());
+                }
+            }
+            let dims = match dims.or_else(|| dims_read(d)) {
+                Some(2) => 2,
+                _ => 3,
             };
-            by_name.get(top.name.as_str()).copied()
-        })
-        .collect();
-
-    // Keypoint schema and count for pose.
-    let mut schema: Option<KeypointSchema> = None;
-    let mut kpt = None;
-    if task == Task::Pose {
-        let mut n = 0usize;
-        for l in &d.labels.labels {
-            if let Some(s) = &l.keypoints {
-                if schema.is_none() && !s.is_empty() {
-                    schema = Some(s.clone());
+            kpt = Some((n, dims));
+            let s = match schema.take() {
+                Some(s) if s.len() == n => {
+                    if !s.edges.is_empty() {
+                        report.lose("keypoint skeleton edges", s.edges.len() as u64);
+                    }
+                    KeypointSchema {
+                        names: s.names.clone(),
+                        edges: Vec::new(),
+                        flip_pairs: pairs_of(&s.flip_idx()),
+                    }
                 }
-                n = n.max(s.len());
-            }
-        }
-        for a in &d.annotations {
-            if let Geometry::Keypoints(k) = &a.geometry {
-                n = n.max(k.points.len());
-            }
-        }
-        let dims = match dims.or_else(|| dims_read(d)) {
-            Some(2) => 2,
-            _ => 3,
-        };
-        kpt = Some((n, dims));
-        let s = match schema.take() {
-            Some(s) if s.len() == n => {
-                if !s.edges.is_empty() {
-                    report.lose("keypoint skeleton edges", s.edges.len() as u64);
-                }
-                KeypointSchema {
-                    names: s.names.clone(),
+                _ => KeypointSchema {
+                    names: (0..n).map(|i| i.to_string()).collect(),
                     edges: Vec::new(),
-                    flip_pairs: pairs_of(&s.flip_idx()),
-                }
-            }
-            _ => KeypointSchema {
-                names: (0..n).map(|i| i.to_string()).collect(),
-                edges: Vec::new(),
-                flip_pairs: Vec::new(),
-            },
-        };
-        schema = Some(s);
+                    flip_pairs: Vec::new(),
+                },
+            };
+            schema = Some(s);
+        }
+
+        if !d.tracks.is_empty() {
+            report.lose("tracks", d.tracks.len() as u64);
+        }
+        Self {
+            d,
+            index: d.index(),
+            class_of,
+            clipped: 0,
+            task,
+            names,
+            kpt,
+            schema,
+            report,
+        }
     }
 
-    if !d.tracks.is_empty() {
-        report.lose("tracks", d.tracks.len() as u64);
-    }
-    let index = d.index();
-    let mut clipped = 0u64;
-    let mut rows = Vec::with_capacity(d.images.len());
-    for (ipos, img) in d.images.iter().enumerate() {
+    /// The rows of the image at `ipos`, in order, duplicates removed; its
+    /// losses are counted in `self.report`.
+    #[allow(clippy::too_many_lines)]
+    pub(crate) fn image_rows(&mut self, ipos: usize) -> Vec<PlannedRow> {
+        let Self {
+            d,
+            index,
+            class_of,
+            clipped,
+            task,
+            kpt,
+            report,
+            ..
+        } = self;
+        let (d, task, kpt) = (*d, *task, *kpt);
+        let Some(img) = d.images.get(ipos) else {
+            return Vec::new();
+        };
         if !img.attributes.is_empty() {
             report.lose("image attributes", img.attributes.len() as u64);
         }
@@ -270,7 +330,7 @@ pub(crate) fn plan(
                     if p.visibility == Visibility::Absent {
                         (p.x, p.y) = (0.0, 0.0);
                     } else {
-                        let q = clip_point(Point::new(p.x, p.y), sc, &mut clipped);
+                        let q = clip_point(Point::new(p.x, p.y), sc, clipped);
                         (p.x, p.y) = (q.x, q.y);
                         if dims == 2 && p.visibility == Visibility::Occluded {
                             report.lose_one("occluded keypoint visibility (2 values per point)");
@@ -320,7 +380,7 @@ pub(crate) fn plan(
                         }
                     },
                 };
-                let bx = clip_box(bx, sc, &mut clipped);
+                let bx = clip_box(bx, sc, clipped);
                 pose_rows.insert(
                     i,
                     PlannedRow {
@@ -334,11 +394,11 @@ pub(crate) fn plan(
             for (i, a) in anns.iter().enumerate() {
                 if let Some(row) = pose_rows.remove(&i) {
                     out.push(row);
-                    note_annotation_losses(a, &mut report);
+                    note_annotation_losses(a, report);
                     continue;
                 }
                 if used[i] {
-                    note_annotation_losses(a, &mut report);
+                    note_annotation_losses(a, report);
                     continue;
                 }
                 let Some(class) = class_of.get(a.label.index()).copied().flatten() else {
@@ -350,11 +410,11 @@ pub(crate) fn plan(
                         report.lose_one("rotation of boxes");
                     }
                     let (n, _) = kpt.unwrap_or((0, 3));
-                    note_annotation_losses(a, &mut report);
+                    note_annotation_losses(a, report);
                     out.push(PlannedRow {
                         class,
                         geom: RowGeom::Pose(
-                            clip_box(b.bounds(), sc, &mut clipped),
+                            clip_box(b.bounds(), sc, clipped),
                             vec![Keypoint::default(); n],
                         ),
                     });
@@ -366,25 +426,31 @@ pub(crate) fn plan(
             let mut ctx = RowCtx {
                 task,
                 scale: sc,
-                clipped: &mut clipped,
-                report: &mut report,
+                clipped,
+                report,
             };
-            object_rows(&anns, &class_of, &mut ctx, &mut out);
+            object_rows(&anns, class_of, &mut ctx, &mut out);
         }
         // Ultralytics drops duplicate rows; do it here, said aloud.
         let before = out.len();
         let kept = dedup_rows(out);
         report.lose("duplicate rows", (before - kept.len()) as u64);
-        rows.push(kept);
+        kept
     }
-    report.lose("coordinates clipped to the image", clipped);
-    Plan {
-        task,
-        names,
-        kpt,
-        schema,
-        rows,
-        report,
+
+    /// The whole plan, with `rows` (those of every image, or none for a
+    /// writer that wrote them batch by batch) and every loss counted.
+    pub(crate) fn finish(mut self, rows: Vec<Vec<PlannedRow>>) -> Plan {
+        self.report
+            .lose("coordinates clipped to the image", self.clipped);
+        Plan {
+            task: self.task,
+            names: self.names,
+            kpt: self.kpt,
+            schema: self.schema,
+            rows,
+            report: self.report,
+        }
     }
 }
 

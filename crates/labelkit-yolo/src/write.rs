@@ -1,16 +1,22 @@
 //! Writing a dataset as Ultralytics or darknet YOLO.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use labelkit_diagnostics::output::{safe_join, OutputError, StagedDir};
-use labelkit_model::{Dataset, Precision, Visibility, WriteReport};
+use labelkit_model::{Dataset, Image, Precision, Visibility, WriteReport};
 use rayon::prelude::*;
 
 use crate::paths::img2label_name;
-use crate::project::{output_name, plan, scale, subset_folder, Plan, PlannedRow, RowGeom};
+use crate::project::{output_name, scale, subset_folder, Plan, PlannedRow, Planner, RowGeom};
+
+/// The number of images planned, formatted and written at once: large
+/// enough to keep every thread busy, small enough that their rows and
+/// label text are a small part of the dataset.
+const WRITE_BATCH: usize = 4096;
 use crate::{Error, ImageMode, Layout, Task, WriteOptions};
 
 fn push_num(out: &mut String, precision: Precision, v: f64) {
@@ -382,6 +388,10 @@ fn symlink(_src: &Path, _dest: &Path) -> std::io::Result<()> {
 /// the object are counted in the report ("polygons (detect keeps the
 /// box)"). Each box is a row of its own.
 ///
+/// Every path is checked first; then the rows of 4096 images at a time
+/// are planned, formatted and written before the next, so the writer holds
+/// the label text of one batch beside the dataset, not of all images.
+///
 /// Values written into `data.yaml` are quoted and escaped for YAML (see
 /// `yaml_scalar`); subset folders are made safe by `subset_folder`;
 /// darknet's line-based files refuse names they cannot hold. Every path is
@@ -412,13 +422,14 @@ pub fn write_path(
             )));
         }
     }
-    let plan = plan(
+    let mut planner = Planner::new(
         dataset,
         options.task,
         options.class_map.as_deref(),
         options.keypoint_dims,
     );
-    let mut report = plan.report.clone();
+    // The planner's losses are added when planning is done.
+    let mut report = WriteReport::new();
 
     // Output names, subsets and their folders.
     let mut names = Vec::with_capacity(dataset.images.len());
@@ -448,7 +459,7 @@ pub fn write_path(
         names.push(name);
     }
     if options.layout == Layout::Darknet {
-        for n in &plan.names {
+        for n in &planner.names {
             if !line_safe(n) || n.trim().is_empty() || n.trim() != n {
                 return Err(Error::Invalid(format!(
                     "refusing to write the class name {n:?} to obj.names: it holds one name per line, trimmed, and cannot represent this one"
@@ -491,61 +502,74 @@ pub fn write_path(
     let staged = StagedDir::create(out_dir)?;
     let root = staged.path().to_path_buf();
 
-    // Format rows in parallel.
-    let formatted: Vec<(String, WriteReport)> = dataset
-        .images
-        .par_iter()
-        .zip(plan.rows.par_iter())
-        .map(|(img, rows)| {
+    // Planned, formatted and written a batch of images at a time, so that
+    // the rows and label text of at most `WRITE_BATCH` images are held at
+    // once. Planning is sequential (it counts losses in order); formatting
+    // a batch is parallel, and so is writing it unless asked otherwise.
+    let precision = crate::project::precision_for(dataset, options.precision);
+    let mut rows_planned = 0u64;
+    let mut fallbacks = Fallbacks::default();
+    let mut start = 0;
+    while start < dataset.images.len() {
+        let end = dataset.images.len().min(start + WRITE_BATCH);
+        let rows: Vec<Vec<PlannedRow>> = (start..end).map(|i| planner.image_rows(i)).collect();
+        rows_planned += rows.iter().map(|r| r.len() as u64).sum::<u64>();
+        let kpt = planner.kpt;
+        let format = |(img, rows): (&Image, &Vec<PlannedRow>)| {
             let mut r = WriteReport::new();
-            let precision = crate::project::precision_for(dataset, options.precision);
-            let text = format_rows(rows, scale(img), plan.kpt, precision, &mut r);
+            let text = format_rows(rows, scale(img), kpt, precision, &mut r);
             (text, r)
-        })
-        .collect();
-
-    let jobs: Vec<(PathBuf, &str, PathBuf, Option<&Path>)> = names
-        .iter()
-        .zip(&labels)
-        .zip(&formatted)
-        .zip(&sources)
-        .map(|(((name, label), (text, _)), source)| {
-            Ok((
-                safe_join(&root, label)?,
-                text.as_str(),
-                safe_join(&root, name)?,
-                source.as_deref(),
-            ))
-        })
-        .collect::<Result<_, OutputError>>()?;
-    let mut dirs: Vec<PathBuf> = jobs
-        .iter()
-        .filter_map(|(l, _, _, _)| l.parent().map(Path::to_path_buf))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for d in &dirs {
-        fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
-    }
-    let write_one = |(label, text, image, source): &(PathBuf, &str, PathBuf, Option<&Path>)|
-     -> Result<Placed, Error> {
-        fs::write(label, text.as_bytes()).map_err(|e| Error::io(label, e))?;
-        match source {
-            Some(source) => place_image(options.images, source, image),
-            None => Ok(Placed::Nothing),
+        };
+        let formatted: Vec<(String, WriteReport)> = dataset.images[start..end]
+            .par_iter()
+            .zip(rows.par_iter())
+            .map(format)
+            .collect();
+        drop(rows);
+        let jobs: Vec<(PathBuf, &str, PathBuf, Option<&Path>)> = names[start..end]
+            .iter()
+            .zip(&labels[start..end])
+            .zip(&formatted)
+            .zip(&sources[start..end])
+            .map(|(((name, label), (text, _)), source)| {
+                Ok((
+                    safe_join(&root, label)?,
+                    text.as_str(),
+                    safe_join(&root, name)?,
+                    source.as_deref(),
+                ))
+            })
+            .collect::<Result<_, OutputError>>()?;
+        let mut dirs: Vec<&Path> = jobs.iter().filter_map(|(l, _, _, _)| l.parent()).collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for d in dirs {
+            fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
         }
-    };
-    let placed: Vec<Placed> = if options.parallel_writes {
-        jobs.par_iter()
-            .map(write_one)
-            .collect::<Result<_, Error>>()?
-    } else {
-        jobs.iter().map(write_one).collect::<Result<_, Error>>()?
-    };
-    note_fallbacks(&placed, &mut report);
-    for (_, r) in &formatted {
-        report.merge(r);
+        let write_one = |(label, text, image, source): &(PathBuf, &str, PathBuf, Option<&Path>)|
+         -> Result<Placed, Error> {
+            fs::write(label, text.as_bytes()).map_err(|e| Error::io(label, e))?;
+            match source {
+                Some(source) => place_image(options.images, source, image),
+                None => Ok(Placed::Nothing),
+            }
+        };
+        let placed: Vec<Placed> = if options.parallel_writes {
+            jobs.par_iter()
+                .map(write_one)
+                .collect::<Result<_, Error>>()?
+        } else {
+            jobs.iter().map(write_one).collect::<Result<_, Error>>()?
+        };
+        fallbacks.add(placed);
+        for (_, r) in &formatted {
+            report.merge(r);
+        }
+        start = end;
     }
+    fallbacks.note(&mut report);
+    let plan = planner.finish(Vec::new());
+    report.merge(&plan.report);
 
     match options.layout {
         Layout::Ultralytics => {
@@ -560,7 +584,7 @@ pub fn write_path(
                         "{} rows in a darknet dataset (darknet readers expect boxes)",
                         plan.task.as_str()
                     ),
-                    plan.rows.iter().map(|r| r.len() as u64).sum(),
+                    rows_planned,
                 );
             }
             let mut names_text = String::new();
@@ -594,7 +618,7 @@ pub fn write_path(
     }
     staged.commit()?;
     report.images_written = dataset.images.len() as u64;
-    report.annotations_written = plan.rows.iter().map(|r| r.len() as u64).sum();
+    report.annotations_written = rows_planned;
     Ok(report)
 }
 
@@ -706,31 +730,42 @@ fn image_sources(
         .collect())
 }
 
-/// Notes in `report` the images of [`ImageMode::Link`] that were
-/// hard-linked or copied because a link could not be made, with the first
+/// The images of [`ImageMode::Link`] that were hard-linked or copied
+/// because a link could not be made: how many of each, and the first
 /// reason.
-fn note_fallbacks(placed: &[Placed], report: &mut WriteReport) {
-    let mut hard: Option<(&str, u64)> = None;
-    let mut copied: Option<(&str, u64)> = None;
-    for p in placed {
-        let (slot, why) = match p {
-            Placed::HardLinked(why) => (&mut hard, why),
-            Placed::Copied(why) => (&mut copied, why),
-            Placed::Nothing | Placed::AsAsked => continue,
-        };
-        slot.get_or_insert((why.as_str(), 0)).1 += 1;
+#[derive(Default)]
+struct Fallbacks {
+    hard: Option<(String, u64)>,
+    copied: Option<(String, u64)>,
+}
+
+impl Fallbacks {
+    /// Counts how the images `placed` were brought in.
+    fn add(&mut self, placed: Vec<Placed>) {
+        for p in placed {
+            let (slot, why) = match p {
+                Placed::HardLinked(why) => (&mut self.hard, why),
+                Placed::Copied(why) => (&mut self.copied, why),
+                Placed::Nothing | Placed::AsAsked => continue,
+            };
+            slot.get_or_insert((why, 0)).1 += 1;
+        }
     }
-    if let Some((why, n)) = hard {
-        report.note(
-            &format!("images hard-linked, not symlinked (a symlink could not be made: {why})"),
-            n,
-        );
-    }
-    if let Some((why, n)) = copied {
-        report.note(
-            &format!("images copied, not linked (no link could be made: {why})"),
-            n,
-        );
+
+    /// Notes the fallbacks in `report`.
+    fn note(self, report: &mut WriteReport) {
+        if let Some((why, n)) = self.hard {
+            report.note(
+                &format!("images hard-linked, not symlinked (a symlink could not be made: {why})"),
+                n,
+            );
+        }
+        if let Some((why, n)) = self.copied {
+            report.note(
+                &format!("images copied, not linked (no link could be made: {why})"),
+                n,
+            );
+        }
     }
 }
 
@@ -754,37 +789,54 @@ fn check_collisions(
     fixed: &[String],
     copies: bool,
 ) -> Result<(), Error> {
-    let mut entries: Vec<(&str, String)> = Vec::with_capacity(labels.len() * 2 + fixed.len());
+    // What is written at each path, described only for a message.
+    enum What<'a> {
+        File(&'a str),
+        Labels(&'a str),
+        Image(&'a str),
+    }
+    let describe = |w: &What<'_>| match w {
+        What::File(f) => format!("the file {f}"),
+        What::Labels(name) => format!("the labels of image {name:?}"),
+        What::Image(name) => format!("the image {name:?}"),
+    };
+    let mut entries: Vec<(&str, What<'_>)> = Vec::with_capacity(labels.len() * 2 + fixed.len());
     for f in fixed {
-        entries.push((f.as_str(), format!("the file {f}")));
+        entries.push((f.as_str(), What::File(f)));
     }
     for ((img, label), name) in dataset.images.iter().zip(labels).zip(names) {
-        entries.push((
-            label.as_str(),
-            format!("the labels of image {:?}", img.file_name),
-        ));
+        entries.push((label.as_str(), What::Labels(&img.file_name)));
         if copies {
-            entries.push((name.as_str(), format!("the image {:?}", img.file_name)));
+            entries.push((name.as_str(), What::Image(&img.file_name)));
         }
     }
     let mut by_path: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
     // Paths equal but for case are one file on macOS and Windows.
-    let mut by_folded: HashMap<String, usize> = HashMap::with_capacity(entries.len());
+    let mut by_folded: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(entries.len());
     for (i, (path, what)) in entries.iter().enumerate() {
         if let Some(&first) = by_path.get(path) {
             return Err(Error::Invalid(format!(
-                "{} and {what} would both be written to {path}: rename one of them",
-                entries[first].1
+                "{} and {} would both be written to {path}: rename one of them",
+                describe(&entries[first].1),
+                describe(what)
             )));
         }
-        if let Some(&first) = by_folded.get(&path.to_lowercase()) {
+        let folded = path.to_lowercase();
+        let folded = if folded == *path {
+            Cow::Borrowed(*path)
+        } else {
+            Cow::Owned(folded)
+        };
+        if let Some(&first) = by_folded.get(&folded) {
             let (other, first_what) = &entries[first];
             return Err(Error::Invalid(format!(
-                "{first_what} and {what} would be written to {other} and {path}, which collide on case-insensitive file systems (macOS, Windows): rename one of them"
+                "{} and {} would be written to {other} and {path}, which collide on case-insensitive file systems (macOS, Windows): rename one of them",
+                describe(first_what),
+                describe(what)
             )));
         }
         by_path.insert(path, i);
-        by_folded.insert(path.to_lowercase(), i);
+        by_folded.insert(folded, i);
     }
     // A path that is also the folder of another path.
     for (path, what) in &entries {
@@ -793,8 +845,9 @@ fn check_collisions(
             at = &at[..slash];
             if let Some(&first) = by_path.get(at) {
                 return Err(Error::Invalid(format!(
-                    "{} would be written to {at}, the folder of {what} ({path}): rename one of them",
-                    entries[first].1
+                    "{} would be written to {at}, the folder of {} ({path}): rename one of them",
+                    describe(&entries[first].1),
+                    describe(what)
                 )));
             }
         }
@@ -849,10 +902,10 @@ mod tests {
             .is_symlink());
 
         let mut report = WriteReport::new();
-        note_fallbacks(
-            &[placed, Placed::AsAsked, placed2, Placed::Nothing],
-            &mut report,
-        );
+        let mut fallbacks = Fallbacks::default();
+        fallbacks.add(vec![placed, Placed::AsAsked]);
+        fallbacks.add(vec![placed2, Placed::Nothing]);
+        fallbacks.note(&mut report);
         assert_eq!(
             report.notes().collect::<Vec<_>>(),
             [

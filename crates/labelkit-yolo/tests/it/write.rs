@@ -1389,3 +1389,72 @@ fn segment_traces_masks_and_keeps_the_box_of_one_too_fragmented_to_trace() {
         "{report}"
     );
 }
+
+/// The writer plans, formats and writes a bounded batch of images at a
+/// time (4096): a dataset of two batches and a part writes every image's
+/// label file, with the rows and the report of a dataset written at once
+/// (clipped boxes and duplicate rows counted across every batch).
+#[test]
+fn datasets_larger_than_a_write_batch_are_written_whole() {
+    const N: u64 = 2 * 4096 + 5;
+    let mut d = Dataset::new();
+    d.labels.push(Label::new("cat"));
+    d.labels.push(Label::new("dog"));
+    let (mut clipped, mut duplicates, mut rows) = (0u64, 0u64, 0u64);
+    let mut next = 1;
+    for i in 0..N {
+        let subset = if i.is_multiple_of(2) { "train" } else { "val" };
+        d.images
+            .push(image(i + 1, &format!("img{i:05}.jpg"), 100, 80, subset));
+        if i.is_multiple_of(3) {
+            continue; // No object: an empty label file.
+        }
+        // Past the right edge of the 100 px image on every 7th image.
+        let x_max = if i.is_multiple_of(7) { 150.0 } else { 50.0 };
+        let copies = if i.is_multiple_of(11) { 2 } else { 1 };
+        for _ in 0..copies {
+            let b = BoxGeom::from_xyxy(10.0, 10.0, x_max, 40.0);
+            d.annotations
+                .push(ann(next, i + 1, (i % 2) as u32, Geometry::Box(b)));
+            next += 1;
+            if i.is_multiple_of(7) {
+                clipped += 1;
+            }
+        }
+        duplicates += copies - 1;
+        rows += 1;
+    }
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("ds");
+    let report = write_path(&d, &target, &WriteOptions::default().task(Task::Detect)).unwrap();
+    assert_eq!(report.images_written, N);
+    assert_eq!(report.annotations_written, rows);
+    assert_eq!(
+        report.losses().collect::<Vec<_>>(),
+        [
+            ("coordinates clipped to the image", clipped),
+            ("duplicate rows", duplicates)
+        ]
+    );
+    assert_eq!((clipped, duplicates, rows), (851, 497, 5464));
+    let label = |i: u64| {
+        let subset = if i.is_multiple_of(2) { "train" } else { "val" };
+        fs::read_to_string(target.join(format!("labels/{subset}/img{i:05}.txt"))).unwrap()
+    };
+    // Around the end of the first batch (images 0 to 4095), past the edge
+    // twice (one row), twice, and the last image.
+    assert_eq!(label(4094), "0 0.3 0.3125 0.4 0.375\n");
+    assert_eq!(label(4095), "");
+    assert_eq!(label(4096), "0 0.3 0.3125 0.4 0.375\n");
+    assert_eq!(label(4097), "1 0.3 0.3125 0.4 0.375\n");
+    assert_eq!(label(4235), "1 0.55 0.3125 0.9 0.375\n");
+    assert_eq!(label(8195), "1 0.3 0.3125 0.4 0.375\n");
+    assert_eq!(label(8196), "");
+    let files = |subset: &str| {
+        fs::read_dir(target.join("labels").join(subset))
+            .unwrap()
+            .count()
+    };
+    assert_eq!((files("train"), files("val")), (4099, 4098));
+    assert_eq!(ultralytics_check(&target), rows as usize);
+}
