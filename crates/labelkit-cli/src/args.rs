@@ -10,6 +10,11 @@ Exit codes:
   1  findings at error severity (convert --strict: a material loss; --strict=all: any loss)
   2  usage, configuration or I/O failure";
 
+const STATS_EXIT_CODES: &str = "\
+Exit codes:
+  0  the statistics written
+  2  usage, configuration, read or I/O failure";
+
 /// Convert and check computer-vision annotation datasets (CVAT, COCO, YOLO).
 #[derive(Debug, Parser)]
 #[command(name = "labelkit", version, about, after_help = EXIT_CODES)]
@@ -77,7 +82,7 @@ pub(crate) enum Command {
     /// Dataset statistics: objects per label against the target count,
     /// sizes, objects per image, companion passes, attributes, keypoints,
     /// split balance.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = STATS_EXIT_CODES)]
     Stats(StatsArgs),
 }
 
@@ -162,11 +167,11 @@ pub(crate) struct DiffArgs {
     #[arg(long)]
     pub(crate) embed_images: bool,
     /// The least IoU of two shapes of one label to be one object (0.5).
-    #[arg(long, value_name = "IOU")]
+    #[arg(long, value_name = "IOU", allow_hyphen_values = true)]
     pub(crate) iou: Option<f64>,
     /// Coordinates closer than this are equal: `auto` (the precision the
     /// two sides' formats hold) or pixels (e.g. 0.5).
-    #[arg(long, value_name = "PX|auto")]
+    #[arg(long, value_name = "PX|auto", allow_hyphen_values = true)]
     pub(crate) tolerance: Option<String>,
     /// The configuration giving the companion groups (default:
     /// labelkit.toml found by walking up from the new side).

@@ -13,7 +13,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
-use labelkit::diagnostics::output::{AtomicFile, OutputGuard};
 use labelkit::diff::html::{write_html, HtmlOptions, ImageLocator};
 use labelkit::diff::{
     change_words, object_words, read_sides, DatasetDiff, DiffOptions, ObjectSide, ReadSide, Side,
@@ -22,7 +21,7 @@ use labelkit::diff::{
 use labelkit::{Format, OutputFormat, ReadOptions, RenderOptions};
 
 use crate::args::{DiffArgs, DiffFormatArg};
-use crate::out::Ui;
+use crate::out::{start_output, Ui};
 
 /// `labelkit diff`.
 pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
@@ -53,18 +52,15 @@ pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
     // input, and started (its folder made, which the page's relative image
     // paths start from) before the page is made.
     let output = match &args.output {
-        Some(file) => {
-            let mut guard = OutputGuard::default();
-            for side in [&sides.old, &sides.new] {
-                match side {
-                    Side::Path(p) if p.is_dir() => guard = guard.tree(p),
-                    Side::Path(p) => guard = guard.file(p),
-                    _ => {}
-                }
-            }
-            guard.check(file)?;
-            Some(AtomicFile::create(file)?)
-        }
+        Some(file) => Some(start_output(
+            file,
+            [&sides.old, &sides.new]
+                .into_iter()
+                .filter_map(|s| match s {
+                    Side::Path(p) => Some(p.as_path()),
+                    _ => None,
+                }),
+        )?),
         None => None,
     };
     ui.progress(&format!(
@@ -326,13 +322,111 @@ fn units(width: Option<u32>) -> Units {
     }
 }
 
-/// `labelkit diff --textconv FILE`: one line per object, `person box at
-/// (30, 10) 40x80 px` (a CVAT or COCO file: each line starts with the
-/// image's file name), in file order. A label file of the working tree is
-/// read in its place (classes by name, pixels when its image is found);
-/// a temporary copy git hands over is read alone (classes by id,
-/// fractions).
+/// `labelkit diff --textconv FILE`: one line per object, a pure
+/// function of the file's content (git hands the filter a temporary copy
+/// for one side and the working tree's file for the other, and both must
+/// render alike).
+///
+/// A CVAT or COCO file (`.xml`, `.json`) is a whole dataset: `IMAGE:
+/// person box at (30, 10) 40x80 px; occluded; pose=standing` (the image's
+/// name when the file has several), in file order, with the occlusion and
+/// attributes. Any other file is read as YOLO rows, each as it stands:
+/// `0 box at (0.3, 0.1) 0.4x0.8` (class id, normalised corner and size),
+/// other rows as their values (`0 values 0.1 0.2 0.3 0.2 0.2 0.4`); a row that is not a YOLO row is printed as
+/// `! unreadable row N: TEXT`, and a file with no YOLO row at all (a note
+/// beside the labels) is printed as it is.
 fn textconv(ui: &Ui, args: &DiffArgs, file: &Path) -> anyhow::Result<u8> {
+    let is_dataset_file = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml") || e.eq_ignore_ascii_case("json"));
+    let text = if is_dataset_file {
+        dataset_textconv(args, file)?
+    } else {
+        let bytes = read_bounded(file, labelkit::yolo::MAX_LABEL_BYTES)?;
+        rows_textconv(&String::from_utf8_lossy(&bytes))
+    };
+    ui.print(&text).context("writing the objects")?;
+    Ok(0)
+}
+
+/// At most `limit` bytes of `file`, or an error naming it.
+fn read_bounded(file: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut bytes = Vec::new();
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", file.display()))?;
+    if u64::try_from(bytes.len()).map_or(true, |n| n > limit) {
+        bail!("{}: larger than {limit} bytes", file.display());
+    }
+    Ok(bytes)
+}
+
+/// The textconv lines of YOLO rows, from their text alone.
+fn rows_textconv(content: &str) -> String {
+    let mut lines = Vec::new();
+    let mut any_row = false;
+    for (n, line) in content.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match yolo_row_words(line) {
+            Some(words) => {
+                any_row = true;
+                lines.push(words);
+            }
+            None => lines.push(format!("! unreadable row {}: {line}", n.saturating_add(1))),
+        }
+    }
+    if !any_row {
+        // Not a label file: shown as it is.
+        return labelkit::diagnostics::terminal_safe(content).into_owned();
+    }
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(&labelkit::diagnostics::terminal_safe(&line));
+        text.push('\n');
+    }
+    text
+}
+
+/// One YOLO row in words, or `None` when it is not one: a class id and
+/// finite values. Four values are a box (`0 box at (0.3, 0.1) 0.4x0.8`,
+/// its top-left corner and size); any other count is printed as the
+/// values (`0 values 0.1 0.2 ...`), since only the dataset description
+/// tells a polygon from keypoints.
+fn yolo_row_words(line: &str) -> Option<String> {
+    let mut tokens = line.split_whitespace();
+    let class: u32 = tokens.next()?.parse().ok()?;
+    let values: Vec<f64> = tokens
+        .map(|t| t.parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect::<Option<_>>()?;
+    match values.as_slice() {
+        [cx, cy, w, h] => {
+            let object = ObjectSide {
+                annotation: 0,
+                track: false,
+                label: class.to_string(),
+                kind: labelkit::model::GeometryKind::Box,
+                bbox: Some([cx - w / 2.0, cy - h / 2.0, *w, *h]),
+            };
+            Some(object_words(&object, Units::Fractions))
+        }
+        [] => None,
+        _ => {
+            // Exact values, shortest form: `0.500000` prints as `0.5`.
+            let values: Vec<String> = values.iter().map(f64::to_string).collect();
+            Some(format!("{class} values {}", values.join(" ")))
+        }
+    }
+}
+
+/// The textconv lines of a CVAT or COCO file, read alone: every object
+/// with its image's name (when the file has several), occlusion and
+/// attributes.
+fn dataset_textconv(args: &DiffArgs, file: &Path) -> anyhow::Result<String> {
     let side = Side::Placed {
         file: file.to_path_buf(),
         place: file.to_path_buf(),
@@ -365,14 +459,19 @@ fn textconv(ui: &Ui, args: &DiffArgs, file: &Path) -> anyhow::Result<u8> {
                 .bounds()
                 .map(|b| [b.x_min, b.y_min, b.x_max - b.x_min, b.y_max - b.y_min]),
         };
-        let words = object_words(&object, units(image.map(|i| i.width)));
+        let mut line = object_words(&object, units(image.map(|i| i.width)));
+        if a.occluded {
+            line.push_str("; occluded");
+        }
+        for (name, value) in &a.attributes.0 {
+            let _ = write!(line, "; {name}={value}");
+        }
         let line = match image {
-            Some(im) if several => format!("{}: {words}", im.file_name),
-            _ => words,
+            Some(im) if several => format!("{}: {line}", im.file_name),
+            _ => line,
         };
         text.push_str(&labelkit::diagnostics::terminal_safe(&line));
         text.push('\n');
     }
-    ui.print(&text).context("writing the objects")?;
-    Ok(0)
+    Ok(text)
 }

@@ -1,7 +1,6 @@
 //! `labelkit stats`: dataset statistics as a table, JSON or an HTML report.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -10,13 +9,22 @@ use labelkit::stats::{Comparison, Stats, StatsOptions};
 use labelkit::{Format, ReadOptions};
 
 use crate::args::{StatsArgs, StatsFormat};
-use crate::out::Ui;
+use crate::out::{start_output, Ui};
 
 /// Reads the dataset (and the one to compare with), measures it against
 /// the configuration found as `labelkit check` finds it, and writes the
 /// report to stdout or `-o`.
 pub(crate) fn run(ui: &Ui, args: &StatsArgs) -> Result<u8> {
     let from = args.from.as_deref().map(str::parse::<Format>).transpose()?;
+    // The output is refused before anything is read when it would replace
+    // an input (or lie inside an input folder).
+    let output = match &args.output {
+        Some(file) => Some(start_output(
+            file,
+            std::iter::once(args.path.as_path()).chain(args.compare.as_deref()),
+        )?),
+        None => None,
+    };
     let loaded_config = LoadedConfig::load(args.config.as_deref(), &args.path)?;
     let opts = StatsOptions::from_config(&loaded_config.config);
     let stats = measure(ui, &args.path, from, &opts)?;
@@ -27,27 +35,25 @@ pub(crate) fn run(ui: &Ui, args: &StatsArgs) -> Result<u8> {
         }
         None => None,
     };
-    let (mut out, name): (Box<dyn Write>, String) = match &args.output {
-        Some(file) => (
-            Box::new(BufWriter::new(
-                File::create(file).with_context(|| format!("creating {}", file.display()))?,
-            )),
-            file.display().to_string(),
-        ),
-        None => (
-            Box::new(std::io::stdout().lock()),
-            "the statistics".to_owned(),
-        ),
-    };
+    let mut text = Vec::new();
     render(
         args.output_format,
         &args.path,
         &stats,
         comparison.as_ref(),
-        &mut out,
+        &mut text,
     )
-    .and_then(|()| out.flush())
-    .with_context(|| format!("writing {name}"))?;
+    .context("rendering the statistics")?;
+    match (output, &args.output) {
+        (Some(mut out), Some(file)) => {
+            out.write_all(&text)
+                .with_context(|| format!("writing {}", file.display()))?;
+            out.commit()?;
+        }
+        _ => ui
+            .print(&String::from_utf8_lossy(&text))
+            .context("writing the statistics")?,
+    }
     Ok(0)
 }
 

@@ -11,14 +11,26 @@ use crate::{Change, ChangeKind, DatasetDiff, Facet, ImageDiff, ImageSide, KindCo
 /// field changes meaning or goes away (new fields may appear in a version).
 pub const JSON_VERSION: u32 = 1;
 
-/// A number in px for a person: at most two decimals, no trailing zeros.
+/// A number in px for a person: at most two decimals, no trailing zeros;
+/// below 1 px, two significant digits (at most six decimals), so that a
+/// sub-pixel change never prints as `0`: `0.004`, `0.25`.
 fn num(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
     }
-    let rounded = (v * 100.0).round() / 100.0;
+    let decimals: i32 = if v != 0.0 && v.abs() < 1.0 {
+        // -log10 of a value in (0, 1) is positive and small: no overflow.
+        #[allow(clippy::cast_possible_truncation)]
+        let leading = (-v.abs().log10()).ceil() as i32;
+        leading.saturating_add(1).clamp(2, 6)
+    } else {
+        2
+    };
+    let scale = 10f64.powi(decimals);
+    let rounded = (v * scale).round() / scale;
     let rounded = if rounded == 0.0 { 0.0 } else { rounded };
-    let mut s = format!("{rounded:.2}");
+    let width = usize::try_from(decimals).unwrap_or(2);
+    let mut s = format!("{rounded:.width$}");
     while s.ends_with('0') {
         s.pop();
     }
@@ -439,10 +451,19 @@ mod tests {
     fn numbers_have_at_most_two_decimals() {
         assert_eq!(num(3.0), "3");
         assert_eq!(num(1.23456), "1.23");
-        assert_eq!(num(-0.001), "0");
+        assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(0.123), "0.12");
         assert_eq!(signed(2.5), "+2.5");
         assert_eq!(signed(-2.5), "-2.5");
-        assert_eq!(signed(0.001), "0");
+    }
+
+    #[test]
+    fn sub_pixel_numbers_keep_two_significant_digits() {
+        assert_eq!(num(0.004), "0.004");
+        assert_eq!(num(-0.001), "-0.001");
+        assert_eq!(num(0.00432), "0.0043");
+        assert_eq!(signed(0.001), "+0.001");
+        assert_eq!(num(1e-9), "0");
     }
 
     #[test]

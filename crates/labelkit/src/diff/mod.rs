@@ -627,7 +627,9 @@ impl SideError {
                     format!("{prefix}/")
                 },
             ),
-            (temp.clone(), prefix.clone()),
+            // The folder itself is the revision (`HEAD~1`, not `HEAD~1:`,
+            // before the message's own colon).
+            (temp.clone(), prefix.trim_end_matches(':').to_owned()),
         ] {
             message = message.replace(&from, &to);
         }
