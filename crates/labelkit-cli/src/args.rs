@@ -133,7 +133,7 @@ An existing path is a path; anything else must be a git revision.
 Git (see docs/diff.md):
   git config diff.labelkit.command 'labelkit diff --git-external'
   git config diff.labelkit.textconv 'labelkit diff --textconv'
-  .gitattributes: labels/**/*.txt diff=labelkit
+  .gitattributes: **/labels/**/*.txt diff=labelkit
 
 Exit codes:
   0  no change

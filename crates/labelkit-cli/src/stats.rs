@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use labelkit::check::LoadedConfig;
 use labelkit::stats::{Comparison, Stats, StatsOptions};
 use labelkit::{Format, ReadOptions};
@@ -15,6 +15,10 @@ use crate::out::{start_output, Ui};
 /// the configuration found as `labelkit check` finds it, and writes the
 /// report to stdout or `-o`.
 pub(crate) fn run(ui: &Ui, args: &StatsArgs) -> Result<u8> {
+    if ui.quiet {
+        // The report is the output: there is nothing to leave out.
+        bail!("--quiet does not apply to stats: its output is the report (redirect stderr to hide the notes)");
+    }
     let from = args.from.as_deref().map(str::parse::<Format>).transpose()?;
     // The output is refused before anything is read when it would replace
     // an input (or lie inside an input folder).

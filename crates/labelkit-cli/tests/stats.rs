@@ -720,3 +720,77 @@ fn stats_writes_the_html_page_with_the_comparison() {
         );
     }
 }
+
+#[test]
+fn the_output_never_replaces_the_input_and_nothing_is_read_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    yolo_dataset(&root.join("orig"), "0 0.5 0.5 0.4 0.8\n");
+    let yaml = std::fs::read_to_string(root.join("orig/data.yaml")).unwrap();
+    let o = labelkit(&["stats", "orig", "-o", "orig/data.yaml"], root);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(
+            "labelkit: error: refusing to write orig/data.yaml: it would overwrite the input "
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("orig/data.yaml")).unwrap(),
+        yaml
+    );
+    // A COCO file as the input, and as the compared side.
+    std::fs::write(
+        root.join("coco.json"),
+        r#"{"images":[],"annotations":[],"categories":[]}"#,
+    )
+    .unwrap();
+    for args in [
+        &["stats", "coco.json", "-o", "coco.json"][..],
+        &["stats", "orig", "--compare", "coco.json", "-o", "coco.json"][..],
+    ] {
+        let o = labelkit(args, root);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("refusing to write coco.json: it would overwrite the input"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("coco.json")).unwrap(),
+            r#"{"images":[],"annotations":[],"categories":[]}"#
+        );
+    }
+    // Beside the dataset: written, the same as stdout.
+    let o = labelkit(&["stats", "orig", "-o", "stats.txt"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = labelkit(&["stats", "orig"], root);
+    assert_eq!(
+        std::fs::read_to_string(root.join("stats.txt")).unwrap(),
+        stdout(&printed)
+    );
+}
+
+#[test]
+fn stats_help_has_its_own_exit_codes_and_quiet_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = labelkit(&["stats", "--help"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let help = stdout(&o);
+    assert!(
+        help.ends_with(
+            "Exit codes:\n  0  the statistics written\n  2  usage, configuration, read or I/O failure\n"
+        ),
+        "{help}"
+    );
+    assert!(!help.contains("findings at error severity"), "{help}");
+    yolo_dataset(dir.path(), "0 0.5 0.5 0.4 0.8\n");
+    let o = labelkit(&["stats", "-q", "."], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: --quiet does not apply to stats: its output is the report (redirect stderr to hide the notes)\n"
+    );
+}
