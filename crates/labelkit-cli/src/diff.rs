@@ -366,7 +366,7 @@ fn read_bounded(file: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
 
 /// The textconv lines of YOLO rows, from their text alone.
 fn rows_textconv(content: &str) -> String {
-    let mut lines = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
     let mut any_row = false;
     for (n, line) in content.lines().enumerate() {
         if line.trim().is_empty() {
@@ -382,7 +382,7 @@ fn rows_textconv(content: &str) -> String {
     }
     if !any_row {
         // Not a label file: shown as it is.
-        return labelkit::diagnostics::terminal_safe(content).into_owned();
+        lines = content.lines().map(str::to_owned).collect();
     }
     let mut text = String::new();
     for line in lines {

@@ -280,7 +280,13 @@ fn git_diff_and_log_print_the_semantic_change_through_the_driver() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     repository(root);
-    std::fs::write(root.join(".gitattributes"), "*.txt diff=labelkit\n").unwrap();
+    // Exactly the line README and docs/diff.md give, the dataset in a
+    // subfolder (`labels/**/*.txt` would match nothing here).
+    std::fs::write(
+        root.join(".gitattributes"),
+        "**/labels/**/*.txt diff=labelkit\n",
+    )
+    .unwrap();
     let o = git_with_driver(root, &["diff", "HEAD~1", "--", "data/labels"]);
     assert_eq!(
         stdout(&o),
@@ -316,21 +322,161 @@ fn git_diff_and_log_print_the_semantic_change_through_the_driver() {
         stdout(&o),
         "data/labels/train/c.txt -> data/labels/train/d.txt: no change in the labels\n"
     );
-    // textconv: `git log -p` shows one line per object. Git hands the
-    // filter temporary copies of old blobs, read alone: classes by id,
-    // coordinates as fractions.
+    // textconv: `git log -p` shows one line per object, from the file's
+    // content alone (git hands the filter temporary copies of old blobs):
+    // classes by id, coordinates as fractions.
     let o = git_with_driver(
         root,
         &["log", "-p", "--format=%s", "--", "data/labels/train/a.txt"],
     );
     let out = stdout(&o);
-    assert!(out.contains("\n-1 box at (0.45, 0.15) 0.1x0.1\n+1 box at (0.48, 0.15) 0.1x0.1\n+0 box at (0.06, 0.07) 0.08x0.06\n"), "{out}");
-    // The working tree's file, read in its place: names and pixels.
+    assert!(out.contains(" 0 box at (0.3, 0.1) 0.4x0.8\n-1 box at (0.45, 0.15) 0.1x0.1\n+1 box at (0.48, 0.15) 0.1x0.1\n+0 box at (0.06, 0.07) 0.08x0.06\n"), "{out}");
+    // The working tree's file renders as its copies do.
     let o = labelkit(&["diff", "--textconv", "data/labels/train/a.txt"], root);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "person box at (30, 10) 40x80 px\nhead box at (48, 15) 10x10 px\nperson box at (6, 7) 8x6 px\n"
+        "0 box at (0.3, 0.1) 0.4x0.8\n1 box at (0.48, 0.15) 0.1x0.1\n0 box at (0.06, 0.07) 0.08x0.06\n"
+    );
+}
+
+/// `git` with only the labelkit textconv filter configured.
+fn git_with_textconv(dir: &Path, args: &[&str]) -> Output {
+    let textconv = format!("diff.labelkit.textconv={BIN} diff --textconv");
+    let mut all = vec!["-c", textconv.as_str()];
+    all.extend_from_slice(args);
+    git(dir, &all)
+}
+
+#[test]
+fn textconv_depends_on_the_content_alone_and_hides_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    repository(root);
+    std::fs::write(
+        root.join(".gitattributes"),
+        "**/labels/**/*.txt diff=labelkit\n",
+    )
+    .unwrap();
+    // The working tree against HEAD~1: git converts a temporary copy
+    // (old) and the real file (new); only the changed rows differ.
+    let o = git_with_textconv(
+        root,
+        &["diff", "-U0", "HEAD~1", "--", "data/labels/train/a.txt"],
+    );
+    let out = stdout(&o);
+    let body: Vec<&str> = out
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "-1 box at (0.45, 0.15) 0.1x0.1",
+            "+1 box at (0.48, 0.15) 0.1x0.1",
+            "+0 box at (0.06, 0.07) 0.08x0.06"
+        ],
+        "{out}"
+    );
+    // A malformed row is shown with a marker, other rows as their values,
+    // in file order; a file without any YOLO row is shown as it is.
+    let labels = root.join("data/labels/train");
+    std::fs::write(
+        labels.join("a.txt"),
+        "0 0.500000 0.500000 0.400000 0.800000\n\n1 0.1 0.2 0.3 0.2 0.2 0.400000\n0 0.5 0.5 abc 0.1\n",
+    )
+    .unwrap();
+    let o = labelkit(&["diff", "--textconv", "data/labels/train/a.txt"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "0 box at (0.3, 0.1) 0.4x0.8\n1 values 0.1 0.2 0.3 0.2 0.2 0.4\n! unreadable row 4: 0 0.5 0.5 abc 0.1\n"
+    );
+    std::fs::write(labels.join("notes.txt"), "checked by Ann\n2 boxes left\n").unwrap();
+    let o = labelkit(&["diff", "--textconv", "data/labels/train/notes.txt"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "checked by Ann\n2 boxes left\n");
+    // A CVAT file: the image, the occlusion and the attributes.
+    std::fs::write(
+        root.join("task.xml"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+<meta><task><labels><label><name>person</name></label></labels></task></meta>
+<image id="0" name="a.jpg" width="100" height="100">
+<box label="person" occluded="1" xtl="30" ytl="10" xbr="70" ybr="90" z_order="0"><attribute name="pose">standing</attribute></box>
+</image>
+<image id="1" name="b.jpg" width="100" height="100">
+<box label="person" occluded="0" xtl="0" ytl="0" xbr="10" ybr="10" z_order="0"/>
+</image>
+</annotations>
+"#,
+    )
+    .unwrap();
+    let o = labelkit(&["diff", "--textconv", "task.xml"], root);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "a.jpg: person box at (30, 10) 40x80 px; occluded; pose=standing\nb.jpg: person box at (0, 0) 10x10 px\n"
+    );
+}
+
+#[test]
+fn sub_pixel_changes_and_option_values_are_shown_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let task = |x: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+<meta><task><labels><label><name>face</name></label></labels></task></meta>
+<image id="0" name="a.jpg" width="100" height="100">
+<box label="face" occluded="0" xtl="{x}" ytl="10" xbr="20" ybr="20" z_order="0"/>
+</image>
+</annotations>
+"#
+        )
+    };
+    std::fs::write(root.join("old.xml"), task("10")).unwrap();
+    std::fs::write(root.join("new.xml"), task("10.004")).unwrap();
+    let o = labelkit(&["diff", "old.xml", "new.xml", "--tolerance", "0"], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).lines().next(),
+        Some("a: ~ face moved 0.002 px (+0.002, 0), resized (-0.004, 0) px")
+    );
+    let o = labelkit(&["diff", "old.xml", "new.xml", "--tolerance", "-1"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: invalid --tolerance \"-1\": expected auto or pixels (e.g. 0.5)\n"
+    );
+    let o = labelkit(&["diff", "old.xml", "new.xml", "--iou", "-0.5"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: invalid --iou -0.5: expected a number above 0 and at most 1\n"
+    );
+}
+
+#[test]
+fn a_revision_of_a_folder_that_is_no_dataset_is_named_without_a_stray_colon() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    std::fs::write(root.join("f"), "x\n").unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "first"]);
+    std::fs::write(root.join("f"), "y\n").unwrap();
+    git(root, &["commit", "-q", "-am", "second"]);
+    let o = labelkit(&["diff", "HEAD~1"], root);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "labelkit: error: HEAD~1: cannot tell the annotation format: a folder with no data.yaml, obj.data, labels/ folder or annotation file\n"
     );
 }
 
@@ -457,8 +603,9 @@ fn git_diff_of_a_cvat_file_prints_a_line_per_changed_image() {
     let out = stdout(&o);
     assert!(
         out.ends_with(
-            " a.png: person box at (100.13, 50.27) 120.78x349.75 px\n\
+            "-a.png: person box at (100.13, 50.27) 120.78x349.75 px\n\
              -b.png: head box at (10, 10) 10x10 px\n\
+             +a.png: person box at (100.13, 50.27) 120.78x349.75 px; occluded\n\
              +b.png: head box at (12, 10) 10x10 px\n"
         ),
         "{out}"
