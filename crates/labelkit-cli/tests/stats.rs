@@ -794,3 +794,32 @@ fn stats_help_has_its_own_exit_codes_and_quiet_is_refused() {
         "labelkit: error: --quiet does not apply to stats: its output is the report (redirect stderr to hide the notes)\n"
     );
 }
+
+/// Datumaro's CVAT test task (tests/data/datumaro/NOTICE): points, a
+/// polyline and skeletons are measured by the bounds of their geometry.
+#[test]
+fn points_polylines_and_skeletons_are_measured_by_their_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file =
+        repo_root().join("crates/labelkit-cli/tests/data/datumaro/cvat_for_images_train.xml");
+    let s = stats_json(&[file.to_str().unwrap()], dir.path());
+    let all = &s["overall"];
+    // label2: points (1,2) (3,4) (5,6): 4x4 px.
+    let points = label(all, "label2");
+    assert_eq!(points["unmeasured"], 0);
+    assert_eq!(nonzero(&points["widths"]), [(4.0, 1)]);
+    assert_eq!(nonzero(&points["heights"]), [(4.0, 1)]);
+    // The skeletons: their visible points, (2,2)-(4,4) and (3,3)-(6,6)
+    // (an outside point left out): 2x2 and 3x3 px.
+    let skeleton = label(all, "skeleton");
+    assert_eq!(skeleton["objects"], 2);
+    assert_eq!(skeleton["unmeasured"], 0);
+    assert_eq!(nonzero(&skeleton["widths"]), [(2.0, 1), (3.0, 1)]);
+    // The unlabelled polyline (1,2)-(7,8), 6x6 px, and polygon
+    // (1,2)-(6,5), 5x3 px.
+    let unlabelled = label(all, "");
+    assert_eq!(unlabelled["objects"], 2);
+    assert_eq!(unlabelled["unmeasured"], 0);
+    assert_eq!(nonzero(&unlabelled["widths"]), [(4.0, 1), (6.0, 1)]);
+    assert_eq!(nonzero(&unlabelled["heights"]), [(3.0, 1), (6.0, 1)]);
+}

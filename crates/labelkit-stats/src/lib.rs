@@ -34,7 +34,8 @@
 //!   object's polygons apart; we do not.
 //! - Sizes come from the object's bounding box in pixels: a box shape of
 //!   the object when it has one, else the box its source states (COCO
-//!   `bbox`), else the bounds of its geometry. Shapes on images of unknown
+//!   `bbox`), else the bounds of its geometry (points, polylines, the
+//!   visible points of a skeleton). Shapes on images of unknown
 //!   size are in normalised coordinates, not pixels: they are counted in
 //!   [`LabelStats::unmeasured`] and in no size figure. So are tags.
 //! - Histograms have fixed edges (sizes on a log-like scale: 1, 2, 3, 4,
@@ -608,10 +609,10 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
             slot_of_shape.insert(a, slot);
             if let Some(o) = objects.get_mut(slot) {
                 if is_box && !o.from_box {
-                    o.bounds = object_bounds(ann);
+                    o.bounds = measured_bounds(ann);
                     o.from_box = true;
                 } else if o.bounds.is_none() {
-                    o.bounds = object_bounds(ann);
+                    o.bounds = measured_bounds(ann);
                 }
                 o.occluded |= ann.occluded;
                 o.crowd |= ann.crowd;
@@ -619,7 +620,7 @@ pub fn stats(dataset: &Dataset, opts: &StatsOptions) -> Stats {
                 objects.push(Object {
                     label: ann.label,
                     first: a,
-                    bounds: object_bounds(ann),
+                    bounds: measured_bounds(ann),
                     from_box: is_box,
                     occluded: ann.occluded,
                     crowd: ann.crowd,
@@ -952,4 +953,17 @@ fn balance(splits: &BTreeMap<String, SplitStats>, threshold: f64) -> Vec<Balance
 /// A share as a percentage with one decimal (`12.5%`).
 pub(crate) fn fmt_share(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
+}
+/// The size of a shape: its area's bounds as the rules measure them
+/// ([`object_bounds`]: a box, polygon, mask or ellipse, COCO's stated
+/// box), else the bounds of its geometry (points, polylines, the visible
+/// points of a skeleton); `None` for a tag or non-finite coordinates.
+fn measured_bounds(ann: &labelkit_model::Annotation) -> Option<BoxGeom> {
+    object_bounds(ann).or_else(|| {
+        ann.geometry.bounds().filter(|b| {
+            [b.x_min, b.y_min, b.x_max, b.y_max]
+                .iter()
+                .all(|v| v.is_finite())
+        })
+    })
 }
