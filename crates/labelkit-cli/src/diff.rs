@@ -77,7 +77,13 @@ pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
         }
     }
     let options = diff_options(args, &sides)?;
-    let diff = labelkit::diff::diff(&old.loaded.dataset, &new.loaded.dataset, &options);
+    let mut diff = labelkit::diff::diff(&old.loaded.dataset, &new.loaded.dataset, &options);
+    if args.output_format == DiffFormatArg::Json {
+        // How the sides were read (left out of a revision, images without
+        // a size) belongs with the changes it qualifies.
+        diff.notes
+            .extend(old.notes.iter().chain(&new.notes).cloned());
+    }
     let text = render(args, &diff, &old, &new, ui.quiet)?;
     match (output, &args.output) {
         (Some(mut out), Some(file)) => {

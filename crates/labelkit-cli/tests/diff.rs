@@ -665,3 +665,55 @@ fn the_html_review_page_links_or_embeds_the_images() {
     let o = labelkit(&["diff", "old", "new", "--embed-images"], dir.path());
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_yolo_side_without_images_takes_the_sizes_of_the_other_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("task.xml"),
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+<meta><task><labels><label><name>body</name></label></labels></task></meta>
+<image id="0" name="a.jpg" width="128" height="128">
+<box label="body" occluded="0" xtl="16" ytl="16" xbr="48" ybr="112" z_order="0"/>
+</image>
+</annotations>
+"#,
+    )
+    .unwrap();
+    // A labels-only export: no image files. `a` is the task's box; `b`
+    // has no image on either side.
+    std::fs::create_dir_all(root.join("new/labels/train")).unwrap();
+    std::fs::write(
+        root.join("new/data.yaml"),
+        "train: images/train\nnames:\n  0: body\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("new/labels/train/a.txt"),
+        "0 0.250000 0.500000 0.250000 0.750000\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("new/labels/train/b.txt"), "0 0.5 0.5 0.5 0.5\n").unwrap();
+    let note = "1 images of the new side have no size: their shapes are in fractions \
+                and are compared as such";
+    let o = labelkit(&["diff", "task.xml", "new"], root);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "b (added): + body box at (0.25, 0.25) 0.5x0.5\n\
+         body: +1 -0\n\
+         total: +1 -0\n\
+         images: 1 added, 0 removed, 0 changed, 1 unchanged\n\
+         objects: 1 old, 2 new, 1 unchanged\n"
+    );
+    assert_eq!(stderr(&o), format!("labelkit: note: {note}\n"));
+    let o = labelkit(
+        &["diff", "task.xml", "new", "--output-format", "json"],
+        root,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["notes"], serde_json::json!([note]));
+    assert_eq!(json["summary"]["objects_unchanged"], 1);
+}

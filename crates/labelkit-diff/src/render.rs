@@ -180,9 +180,25 @@ fn image_line(image: &ImageDiff) -> String {
         _ => "",
     };
     let mut line = format!("{}{state}:", image.key);
+    // Each side in its own units: an image of unknown size (width 0)
+    // holds fractions, never followed by `px`.
+    let units = |side: Option<&ImageSide>| {
+        if side.is_some_and(|s| s.width == 0 || s.height == 0) {
+            Units::Fractions
+        } else {
+            Units::Pixels
+        }
+    };
+    let (old, new) = (units(image.old.as_ref()), units(image.new.as_ref()));
     for (k, c) in image.changes.iter().enumerate() {
         line.push_str(if k == 0 { " " } else { "; " });
-        line.push_str(&change_text(c));
+        let units = match (&c.old, &c.new) {
+            (None, _) => new,
+            (_, None) => old,
+            _ if old == Units::Fractions || new == Units::Fractions => Units::Fractions,
+            _ => Units::Pixels,
+        };
+        line.push_str(&change_words(c, units));
     }
     line
 }

@@ -288,13 +288,19 @@ pub fn read_side(side: &Side, options: &SideOptions) -> Result<ReadSide, SideErr
 }
 
 /// Reads both sides, each on its own thread.
+///
+/// A YOLO side some of whose images have no size (a labels-only export: no
+/// image file) takes the sizes of the other side's images of the same
+/// file name or stem, and is read again with them (the YOLO reader's
+/// fallback sizes); images still without a size are counted in a note of
+/// that side: their shapes stay fractions and are compared as such.
 pub fn read_sides(
     old: &Side,
     new: &Side,
     old_options: &SideOptions,
     new_options: &SideOptions,
 ) -> (Result<ReadSide, SideError>, Result<ReadSide, SideError>) {
-    std::thread::scope(|scope| {
+    let (mut old_read, mut new_read) = std::thread::scope(|scope| {
         let old = scope.spawn(|| read_side(old, old_options));
         let new = read_side(new, new_options);
         let old = old.join().unwrap_or_else(|_| {
@@ -303,7 +309,89 @@ pub fn read_sides(
             })
         });
         (old, new)
-    })
+    });
+    if let (Ok(o), Ok(n)) = (&old_read, &new_read) {
+        if let Some(again) = sized_from(o, n, old, old_options) {
+            old_read = again;
+        }
+    }
+    if let (Ok(o), Ok(n)) = (&old_read, &new_read) {
+        if let Some(again) = sized_from(n, o, new, new_options) {
+            new_read = again;
+        }
+    }
+    for (which, side) in [("old", &mut old_read), ("new", &mut new_read)] {
+        if let Ok(side) = side {
+            let unsized_images = unsized_images(side);
+            if unsized_images > 0 {
+                side.notes.push(format!(
+                    "{unsized_images} images of the {which} side have no size: their shapes \
+                     are in fractions and are compared as such"
+                ));
+            }
+        }
+    }
+    (old_read, new_read)
+}
+
+/// Whether `side` was read as YOLO.
+fn is_yolo(side: &ReadSide) -> bool {
+    side.format
+        .is_some_and(|f| matches!(f, Format::YoloUltralytics | Format::YoloDarknet))
+}
+
+/// The images of a YOLO side without a size (their shapes in fractions).
+fn unsized_images(side: &ReadSide) -> usize {
+    if !is_yolo(side) {
+        return 0;
+    }
+    side.loaded
+        .dataset
+        .images
+        .iter()
+        .filter(|im| im.width == 0 || im.height == 0)
+        .count()
+}
+
+/// `this` (a YOLO side with images of unknown size) read again with the
+/// sizes of `other`'s images, when `other` gives one for any of them.
+fn sized_from(
+    this: &ReadSide,
+    other: &ReadSide,
+    side: &Side,
+    options: &SideOptions,
+) -> Option<Result<ReadSide, SideError>> {
+    if unsized_images(this) == 0 {
+        return None;
+    }
+    let sizes = crate::ImageSizes::from_dataset(&other.loaded.dataset);
+    let helps = this
+        .loaded
+        .dataset
+        .images
+        .iter()
+        .filter(|im| im.width == 0 || im.height == 0)
+        .any(|im| {
+            let name = im.file_name.replace('\\', "/");
+            let path = Path::new(&name);
+            let found = [
+                Some(name.as_str()),
+                path.file_name().and_then(|n| n.to_str()),
+                path.file_stem().and_then(|n| n.to_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|k| sizes.by_name.contains_key(k));
+            found
+        });
+    if !helps {
+        return None;
+    }
+    let options = SideOptions {
+        format: this.format,
+        read: options.read.clone().image_sizes(sizes),
+    };
+    Some(read_side(side, &options))
 }
 
 /// Whether `path` names a YOLO label file read alone (a `.txt` that is not
