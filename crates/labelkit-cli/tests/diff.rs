@@ -72,6 +72,18 @@ fn repository(dir: &Path) {
     git(dir, &["commit", "-q", "-am", "second"]);
 }
 
+/// [`repository`] with exactly the `.gitattributes` line README and
+/// docs/diff.md give, the dataset in a subfolder (`labels/**/*.txt` would
+/// match nothing here).
+fn documented_repository(dir: &Path) {
+    repository(dir);
+    std::fs::write(
+        dir.join(".gitattributes"),
+        "**/labels/**/*.txt diff=labelkit\n",
+    )
+    .unwrap();
+}
+
 /// The concise lines of the change from `OLD_A` to `NEW_A` in the two
 /// images' dataset.
 const CHANGES: &str = "\
@@ -279,14 +291,7 @@ fn git_with_driver(dir: &Path, args: &[&str]) -> Output {
 fn git_diff_and_log_print_the_semantic_change_through_the_driver() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    repository(root);
-    // Exactly the line README and docs/diff.md give, the dataset in a
-    // subfolder (`labels/**/*.txt` would match nothing here).
-    std::fs::write(
-        root.join(".gitattributes"),
-        "**/labels/**/*.txt diff=labelkit\n",
-    )
-    .unwrap();
+    documented_repository(root);
     let o = git_with_driver(root, &["diff", "HEAD~1", "--", "data/labels"]);
     assert_eq!(
         stdout(&o),
@@ -352,12 +357,7 @@ fn git_with_textconv(dir: &Path, args: &[&str]) -> Output {
 fn textconv_depends_on_the_content_alone_and_hides_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    repository(root);
-    std::fs::write(
-        root.join(".gitattributes"),
-        "**/labels/**/*.txt diff=labelkit\n",
-    )
-    .unwrap();
+    documented_repository(root);
     // The working tree against HEAD~1: git converts a temporary copy
     // (old) and the real file (new); only the changed rows differ.
     let o = git_with_textconv(
