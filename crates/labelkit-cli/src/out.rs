@@ -80,6 +80,19 @@ pub(crate) fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Starts writing `file` atomically, refusing it first (before anything
+/// is read) when it would replace an input or lie inside an input folder:
+/// the output guard of every command that reads datasets and writes one
+/// report.
+pub(crate) fn start_output<'a>(
+    file: &std::path::Path,
+    inputs: impl IntoIterator<Item = &'a std::path::Path>,
+) -> anyhow::Result<labelkit::diagnostics::output::AtomicFile> {
+    use labelkit::diagnostics::output::{AtomicFile, OutputGuard};
+    OutputGuard::new(inputs.into_iter().map(std::path::Path::to_path_buf)).check(file)?;
+    Ok(AtomicFile::create(file)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,17 +105,4 @@ mod tests {
         let other = anyhow::Error::from(io::Error::from(io::ErrorKind::NotFound));
         assert!(!is_broken_pipe(&other));
     }
-}
-
-/// Starts writing `file` atomically, refusing it first (before anything
-/// is read) when it would replace an input or lie inside an input folder:
-/// the output guard of every command that reads datasets and writes one
-/// report.
-pub(crate) fn start_output<'a>(
-    file: &std::path::Path,
-    inputs: impl IntoIterator<Item = &'a std::path::Path>,
-) -> anyhow::Result<labelkit::diagnostics::output::AtomicFile> {
-    use labelkit::diagnostics::output::{AtomicFile, OutputGuard};
-    OutputGuard::new(inputs.into_iter().map(std::path::Path::to_path_buf)).check(file)?;
-    Ok(AtomicFile::create(file)?)
 }
