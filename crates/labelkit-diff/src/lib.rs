@@ -79,6 +79,7 @@ use std::collections::BTreeMap;
 use labelkit_model::{Dataset, GeometryKind, Visibility};
 
 mod facets;
+mod holds;
 pub mod html;
 mod images;
 mod matching;
