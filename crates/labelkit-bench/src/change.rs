@@ -17,7 +17,7 @@
 //! - `attributes`: a body's `pose` takes another value (in COCO, where a
 //!   body's outline and keypoints are one annotation read as two shapes
 //!   that both carry its attributes, two changes).
-//! - `keypoints`: two visible keypoints of a body (spanning 24 px or more)
+//! - `keypoints`: two visible keypoints of a body
 //!   move by 4 px and a third becomes occluded.
 //! - `added`: an ear box in a head (or anywhere in an image without heads).
 //! - `removed`: a foot, nose, mouth, eye or face box removed.
@@ -366,15 +366,6 @@ fn apply(
             let Geometry::Keypoints(k) = &mut new.annotations[i].geometry else {
                 return false;
             };
-            // Only a body whose keypoints span 24 px or more: on a smaller
-            // one, the keypoints' bounds lie within the companion edge
-            // tolerance of its gender and generation boxes, and moving
-            // them would be a companion change too.
-            if k.bounds()
-                .is_none_or(|b| b.width() < 24.0 || b.height() < 24.0)
-            {
-                return false;
-            }
             let visible: Vec<usize> = (0..k.points.len())
                 .filter(|&j| k.points[j].visibility == Visibility::Visible)
                 .collect();
