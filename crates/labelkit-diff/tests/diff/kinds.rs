@@ -472,3 +472,57 @@ fn orphans_and_repeated_files_are_noted() {
     assert_eq!(d.summary.images_added, 1);
     assert_eq!(d.summary.per_kind.get(ChangeKind::Added), 1);
 }
+
+/// Companions are boxes: a body's keypoint set lies within the companion
+/// edge tolerance of the `female` box over the body (a small body), yet
+/// moving its keypoints is a keypoint change only, not a lost `female`; a
+/// keypoint set is never an object with companions nor a companion.
+#[test]
+fn keypoint_sets_are_neither_objects_nor_companions() {
+    let mut old = dataset(&LABELS);
+    let mut new = dataset(&LABELS);
+    let (o, n) = (
+        image(&mut old, "img1.jpg", 640, 480),
+        image(&mut new, "img1.jpg", 640, 480),
+    );
+    for (d, i) in [(&mut old, o), (&mut new, n)] {
+        shape(d, i, "body", bx(100.0, 100.0, 110.0, 112.0));
+        shape(d, i, "female", bx(100.0, 100.0, 110.0, 112.0));
+    }
+    // The keypoints span the body's box: their bounds coincide with the
+    // `female` box until one moves.
+    shape(
+        &mut old,
+        o,
+        "body",
+        keypoints(&[
+            (100.0, 100.0, Visibility::Visible),
+            (110.0, 112.0, Visibility::Visible),
+        ]),
+    );
+    shape(
+        &mut new,
+        n,
+        "body",
+        keypoints(&[
+            (100.0, 100.0, Visibility::Visible),
+            (113.0, 116.0, Visibility::Visible),
+        ]),
+    );
+    let d = diff(&old, &new, &options());
+    let all = changes(&d);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].kinds(), vec![ChangeKind::Keypoints], "{all:#?}");
+    assert_eq!(
+        all[0].facets,
+        vec![Facet::Keypoints(vec![KeypointChange {
+            index: 1,
+            name: Some("p1".into()),
+            distance: Some(5.0),
+            old: Visibility::Visible,
+            new: Visibility::Visible,
+        }])]
+    );
+    assert_eq!(d.summary.per_kind.get(ChangeKind::Companions), 0);
+    assert_eq!(d.summary.objects_unchanged, 2);
+}
