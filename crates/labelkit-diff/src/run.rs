@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use labelkit_model::{Annotation, Dataset, GeometryKind};
+use labelkit_model::{Annotation, Dataset, GeometryKind, GroupId};
 use rayon::prelude::*;
 
 use crate::facets::{attribute_changes, geometry_facets};
@@ -463,7 +463,51 @@ impl<'a> Ctx<'a> {
                 });
             }
         }
+        self.attributes_once(&mut changes, counts);
         changes
+    }
+
+    /// One object read as several shapes of one group (a COCO
+    /// annotation's outline and keypoint set, each carrying its
+    /// attributes) changes its attributes once: the change stays on the
+    /// first of its shapes, and a shape left without a change is
+    /// unchanged.
+    fn attributes_once(&self, changes: &mut Vec<Change>, counts: &mut Counts) {
+        let group = |d: &Dataset, s: &Option<ObjectSide>| {
+            s.as_ref()
+                .and_then(|s| d.annotations.get(s.annotation))
+                .and_then(|a| a.group)
+        };
+        let mut seen: HashMap<(GroupId, GroupId), Vec<crate::AttributeChange>> = HashMap::new();
+        changes.retain_mut(|c| {
+            let (Some(go), Some(gn)) = (group(self.old, &c.old), group(self.new, &c.new)) else {
+                return true;
+            };
+            let Some(at) = c
+                .facets
+                .iter()
+                .position(|f| matches!(f, Facet::Attributes(_)))
+            else {
+                return true;
+            };
+            let Facet::Attributes(attrs) = &c.facets[at] else {
+                return true;
+            };
+            match seen.get(&(go, gn)) {
+                Some(first) if first == attrs => {
+                    c.facets.remove(at);
+                    if c.facets.is_empty() {
+                        counts.unchanged += 1;
+                        return false;
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert((go, gn), attrs.clone());
+                }
+            }
+            true
+        });
     }
 }
 
