@@ -184,16 +184,8 @@ fn join<S: AsRef<str>>(items: &[S], last: &str) -> String {
 }
 
 /// `276432` as `276,432`.
-pub(crate) fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+fn grouped(n: usize) -> String {
+    labelkit_diagnostics::output::thousands(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
 /// What a format holding none of kind `k` holds none of.
