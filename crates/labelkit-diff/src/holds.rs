@@ -82,10 +82,10 @@ impl Common {
         }
     }
 
-    /// Whether some shapes are left out: one side's format holds fewer
-    /// kinds than the model.
+    /// Whether some shapes may be left out: the two sides' formats hold
+    /// different kinds (two versions of one YOLO tree hold the same).
     pub(crate) fn filters(&self) -> bool {
-        self.old.kinds.is_some() || self.new.kinds.is_some()
+        self.old.kinds != self.new.kinds
     }
 
     /// Whether a shape of kind `k` of the old side is compared.
