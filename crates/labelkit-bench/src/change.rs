@@ -15,9 +15,9 @@
 //!   so its bounds stay) pulled 3 px towards the centre.
 //! - `relabelled`: an eye becomes an ear, a nose a mouth, a mouth a nose.
 //! - `attributes`: a body's `pose` takes another value (in COCO, where a
-//!   body's outline and keypoints are one annotation read as two shapes
-//!   that both carry its attributes, two changes).
-//! - `keypoints`: two visible keypoints of a body (spanning 24 px or more)
+//!   body's outline and keypoints are one annotation read as two shapes of
+//!   one group that both carry its attributes, still one change).
+//! - `keypoints`: two visible keypoints of a body
 //!   move by 4 px and a third becomes occluded.
 //! - `added`: an ear box in a head (or anywhere in an image without heads).
 //! - `removed`: a foot, nose, mouth, eye or face box removed.
@@ -366,15 +366,6 @@ fn apply(
             let Geometry::Keypoints(k) = &mut new.annotations[i].geometry else {
                 return false;
             };
-            // Only a body whose keypoints span 24 px or more: on a smaller
-            // one, the keypoints' bounds lie within the companion edge
-            // tolerance of its gender and generation boxes, and moving
-            // them would be a companion change too.
-            if k.bounds()
-                .is_none_or(|b| b.width() < 24.0 || b.height() < 24.0)
-            {
-                return false;
-            }
             let visible: Vec<usize> = (0..k.points.len())
                 .filter(|&j| k.points[j].visibility == Visibility::Visible)
                 .collect();
@@ -478,24 +469,20 @@ fn visible_in(format: &str, kind: Kind) -> bool {
     }
 }
 
-/// The change kinds (as the diff names them) one change of `kind` shows
-/// in `format`, each as often as it is reported.
-fn reported(format: &str, kind: Kind) -> &'static [&'static str] {
+/// The change kind (as the diff names it) one change of `kind` shows, in
+/// every format (an attribute change of a COCO annotation read as an
+/// outline and a keypoint set of one group is one change).
+fn reported(kind: Kind) -> &'static str {
     match kind {
-        // A COCO annotation of a body holds its outline and its keypoints
-        // (and its box as the stated `bbox`): read back, they are two
-        // shapes that each carry the annotation's attributes, and the diff
-        // compares shapes.
-        Kind::Attributes if format == "coco" => &["attributes", "attributes"],
-        Kind::Moved => &["moved"],
-        Kind::Resized => &["resized"],
-        Kind::Reshaped => &["reshaped"],
-        Kind::Relabelled => &["relabelled"],
-        Kind::Attributes => &["attributes"],
-        Kind::Keypoints => &["keypoints"],
-        Kind::Added => &["added"],
-        Kind::Removed => &["removed"],
-        Kind::Companions => &["companions"],
+        Kind::Moved => "moved",
+        Kind::Resized => "resized",
+        Kind::Reshaped => "reshaped",
+        Kind::Relabelled => "relabelled",
+        Kind::Attributes => "attributes",
+        Kind::Keypoints => "keypoints",
+        Kind::Added => "added",
+        Kind::Removed => "removed",
+        Kind::Companions => "companions",
     }
 }
 
@@ -586,9 +573,7 @@ pub fn change(old: &Dataset, opts: &ChangeOptions) -> Changed {
         for &(_, kind) in &changed_images {
             if visible_in(format, kind) {
                 c.images_changed += 1;
-                for k in reported(format, kind) {
-                    *c.per_kind.entry((*k).to_owned()).or_default() += 1;
-                }
+                *c.per_kind.entry(reported(kind).to_owned()).or_default() += 1;
             }
         }
         pairs.insert(format.to_owned(), c);
@@ -670,9 +655,9 @@ mod tests {
         assert_eq!(cvat.per_kind["companions"], e.made["companions"]);
         assert_eq!(cvat.per_kind["moved"], e.made["moved"]);
         assert_eq!(cvat.per_kind["track"], 0);
-        let mut coco = cvat.clone();
-        *coco.per_kind.get_mut("attributes").unwrap() *= 2;
-        assert_eq!(e.pairs["coco"], coco);
+        // COCO too: an attribute change of a body, whose outline and
+        // keypoints are one annotation, counts once.
+        assert_eq!(e.pairs["coco"], *cvat);
         // YOLO holds no outlines, keypoints or attributes.
         let yolo = &e.pairs["yolo"];
         for k in ["reshaped", "keypoints", "attributes"] {

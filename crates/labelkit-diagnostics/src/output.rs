@@ -481,6 +481,21 @@ impl Drop for StagedDir {
     }
 }
 
+/// An integer with thousands separators (`276,432`): the one form of
+/// counts in labelkit's pages and notes.
+#[must_use]
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// HTML-escapes text for an element's content or a quoted attribute: the
 /// one escaper of labelkit's HTML pages (the review page, the statistics
 /// page), so a label named `<script>` is shown as text.

@@ -32,6 +32,14 @@
 //!   keeps at most 2^21 candidate pairs (the best of each shape's); the
 //!   pairing runs again on what is left while a cap cut a search short (up
 //!   to 4 rounds), and a note says how many shapes a cap still cut short.
+//! - **Companions** are boxes: a box of a group's companion label
+//!   coinciding with a box of its object label (a keypoint set or outline
+//!   is neither).
+//! - **What both formats hold**: a shape of a kind the other side's format
+//!   cannot hold (a polygon or keypoint set against a YOLO detect side) is
+//!   not compared, nor are attributes and occlusion against a YOLO side; a
+//!   note says what and how many. A YOLO side's task is the one its rows
+//!   were read as (keypoints: pose; polygons: segment; else detect).
 //! - **Attributes** are compared by name and value, across formats: the
 //!   number `1` and the text `1.0` are one value, as are the boolean `true`
 //!   and the text `true`. Image-level attributes are not compared.
@@ -79,6 +87,7 @@ use std::collections::BTreeMap;
 use labelkit_model::{Dataset, GeometryKind, Visibility};
 
 mod facets;
+mod holds;
 pub mod html;
 mod images;
 mod matching;

@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use labelkit_model::{Annotation, Dataset, GeometryKind};
+use labelkit_model::{Annotation, Dataset, GeometryKind, GroupId};
 use rayon::prelude::*;
 
 use crate::facets::{attribute_changes, geometry_facets};
+use crate::holds::Common;
 use crate::images::match_images;
 use crate::matching::{greedy, iou, match_rect, Grid, Rect};
 use crate::tolerance::threshold;
@@ -23,6 +24,7 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
     let mut matched = match_images(old, new);
     let mut notes = std::mem::take(&mut matched.notes);
     let (old_index, new_index) = (FlatIndex::new(old), FlatIndex::new(new));
+    let common = Common::new(old, new);
     let mut ctx = Ctx {
         old,
         new,
@@ -30,6 +32,7 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
         old_labels: names(old),
         new_labels: names(new),
         same_label: same_labels(old, new),
+        common,
         counts: Counts::default(),
     };
     let mut summary = Summary::default();
@@ -43,7 +46,20 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
             let old_anns = o.map_or(&[][..], |i| old_index.annotations_of(i));
             let new_anns = n.map_or(&[][..], |i| new_index.annotations_of(i));
             let mut counts = Counts::default();
-            let changes = ctx.image_changes(o, n, old_anns, new_anns, &mut counts);
+            let changes = if ctx.common.filters() {
+                // Only the shapes the other side's format can hold.
+                let kept = |d: &Dataset, anns: &[usize], held: &dyn Fn(GeometryKind) -> bool| {
+                    anns.iter()
+                        .copied()
+                        .filter(|&i| held(d.annotations[i].geometry.kind()))
+                        .collect::<Vec<usize>>()
+                };
+                let old_kept = kept(old, old_anns, &|k| ctx.common.old_kind(k));
+                let new_kept = kept(new, new_anns, &|k| ctx.common.new_kind(k));
+                ctx.image_changes(o, n, &old_kept, &new_kept, &mut counts)
+            } else {
+                ctx.image_changes(o, n, old_anns, new_anns, &mut counts)
+            };
             (changes, counts)
         })
         .collect();
@@ -68,6 +84,11 @@ pub fn diff(old: &Dataset, new: &Dataset, opts: &DiffOptions) -> DatasetDiff {
     for (d, index, side) in [(old, &old_index, "old"), (new, &new_index, "new")] {
         orphan_note(d, index, side, &mut notes);
     }
+    ctx.common.notes(
+        (old, &old_index.positions),
+        (new, &new_index.positions),
+        &mut notes,
+    );
     crate::tracks::diff_tracks(&mut ctx, &mut images, &mut summary, &mut notes);
     if ctx.counts.capped > 0 {
         notes.push(format!(
@@ -237,6 +258,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) new_labels: Vec<String>,
     /// For each old label, the new label of the same name.
     pub(crate) same_label: Vec<Option<labelkit_model::LabelId>>,
+    /// What both sides' formats hold: what is compared.
+    pub(crate) common: Common,
     /// What the comparisons counted.
     pub(crate) counts: Counts,
 }
@@ -300,8 +323,8 @@ impl<'a> Ctx<'a> {
             && old_anns.iter().zip(new_anns).all(|(&i, &j)| {
                 let (a, b) = (&self.old.annotations[i], &self.new.annotations[j]);
                 a.geometry == b.geometry
-                    && a.occluded == b.occluded
-                    && a.attributes == b.attributes
+                    && (!self.common.attributes()
+                        || (a.occluded == b.occluded && a.attributes == b.attributes))
                     && (self.same_label.get(a.label.index()) == Some(&Some(b.label))
                         || Self::label(&self.old_labels, a) == Self::label(&self.new_labels, b))
             })
@@ -395,11 +418,16 @@ impl<'a> Ctx<'a> {
                             to: nobj.label.to_owned(),
                         });
                     }
-                    let attrs = attribute_changes(&oobj.a.attributes, &nobj.a.attributes);
+                    let compare_attributes = self.common.attributes();
+                    let attrs = if compare_attributes {
+                        attribute_changes(&oobj.a.attributes, &nobj.a.attributes)
+                    } else {
+                        Vec::new()
+                    };
                     if !attrs.is_empty() {
                         facets.push(Facet::Attributes(attrs));
                     }
-                    if oobj.a.occluded != nobj.a.occluded {
+                    if compare_attributes && oobj.a.occluded != nobj.a.occluded {
                         facets.push(Facet::Occluded {
                             from: oobj.a.occluded,
                             to: nobj.a.occluded,
@@ -435,7 +463,51 @@ impl<'a> Ctx<'a> {
                 });
             }
         }
+        self.attributes_once(&mut changes, counts);
         changes
+    }
+
+    /// One object read as several shapes of one group (a COCO
+    /// annotation's outline and keypoint set, each carrying its
+    /// attributes) changes its attributes once: the change stays on the
+    /// first of its shapes, and a shape left without a change is
+    /// unchanged.
+    fn attributes_once(&self, changes: &mut Vec<Change>, counts: &mut Counts) {
+        let group = |d: &Dataset, s: &Option<ObjectSide>| {
+            s.as_ref()
+                .and_then(|s| d.annotations.get(s.annotation))
+                .and_then(|a| a.group)
+        };
+        let mut seen: HashMap<(GroupId, GroupId), Vec<crate::AttributeChange>> = HashMap::new();
+        changes.retain_mut(|c| {
+            let (Some(go), Some(gn)) = (group(self.old, &c.old), group(self.new, &c.new)) else {
+                return true;
+            };
+            let Some(at) = c
+                .facets
+                .iter()
+                .position(|f| matches!(f, Facet::Attributes(_)))
+            else {
+                return true;
+            };
+            let Facet::Attributes(attrs) = &c.facets[at] else {
+                return true;
+            };
+            match seen.get(&(go, gn)) {
+                Some(first) if first == attrs => {
+                    c.facets.remove(at);
+                    if c.facets.is_empty() {
+                        counts.unchanged += 1;
+                        return false;
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert((go, gn), attrs.clone());
+                }
+            }
+            true
+        });
     }
 }
 
@@ -541,8 +613,12 @@ fn coincides(group: &CompanionGroup, o: &Rect, c: &Rect) -> bool {
     iou(o, c) >= group.iou || (0..4).all(|k| (o[k] - c[k]).abs() <= t)
 }
 
-/// For each object of the group's label on one side, the companion labels
-/// coinciding with it, and the companion shapes that do.
+/// For each box of the group's label on one side, the companion labels
+/// coinciding with it, and the companion shapes that do. Companions are
+/// boxes of boxes, as `missing-companion` (A003) reads them on a box-only
+/// schema: a body's keypoint set or outline is neither an object with
+/// companions nor a companion, so moving its keypoints changes no
+/// companion.
 fn companion_sets<'a>(
     group: &CompanionGroup,
     objs: &[Obj<'a>],
@@ -551,6 +627,7 @@ fn companion_sets<'a>(
     let companions: Vec<(usize, Rect)> = objs
         .iter()
         .enumerate()
+        .filter(|(_, o)| o.kind == GeometryKind::Box)
         .filter(|(_, o)| group.one_of.iter().any(|l| l == o.label))
         .filter_map(|(i, o)| o.rect.map(|r| (i, r)))
         .collect();
@@ -562,7 +639,7 @@ fn companion_sets<'a>(
     let objects: Vec<(usize, Rect)> = objs
         .iter()
         .enumerate()
-        .filter(|(_, o)| o.label == group.object)
+        .filter(|(_, o)| o.kind == GeometryKind::Box && o.label == group.object)
         .filter_map(|(i, o)| o.rect.map(|r| (i, r)))
         .collect();
     let queries: Vec<Rect> = objects.iter().map(|&(_, r)| r).collect();

@@ -141,28 +141,48 @@ fn an_edited_cvat_file_against_its_coco_export() {
     assert_eq!(d.summary.per_label["person"].get(ChangeKind::Moved), 1);
 }
 
-/// A generated dataset (the people generator, boxes only: what a YOLO
-/// detect export holds) written as CVAT by labelkit, read back, written as
-/// YOLO by labelkit and read back with the sizes of the CVAT file: no
-/// change. Then one YOLO label file edited by hand: that one box moved.
+/// A generated dataset (the people generator: boxes, outlines, keypoint
+/// sets, attributes) written as CVAT by labelkit, read back, written as
+/// YOLO detect by labelkit and read back with the sizes of the CVAT file:
+/// no change, compared in what both hold (the boxes), with notes saying
+/// what was not compared. Then one YOLO label file edited by hand: that one
+/// box moved.
 #[test]
 fn a_generated_cvat_dataset_and_its_yolo_export_are_equal() {
-    let mut people = labelkit_testkit::people::person_dataset(12, 3, 7);
-    people
-        .annotations
-        .retain(|a| matches!(a.geometry, labelkit::Geometry::Box(_)));
-    let n = people.annotations.len();
-    assert!(n > 12 * 3 * 10, "{n}");
+    let mut people = with_outlines(labelkit_testkit::people::person_dataset(12, 3, 7));
+    // An attribute YOLO cannot hold, on every box.
+    for a in &mut people.annotations {
+        if a.geometry.kind() == labelkit::GeometryKind::Box {
+            a.attributes.set(
+                "pose",
+                labelkit::model::AttributeValue::Text("standing".into()),
+            );
+        }
+    }
     let dir = tempfile::tempdir().unwrap();
     let xml = dir.path().join("annotations.xml");
     labelkit::write(&people, &xml, Format::CvatImages, &WriteOptions::new()).unwrap();
     let cvat = read(&xml, &ReadOptions::new());
+    let count = |k: labelkit::GeometryKind| {
+        cvat.annotations
+            .iter()
+            .filter(|a| a.geometry.kind() == k)
+            .count()
+    };
+    let n = count(labelkit::GeometryKind::Box);
+    assert!(n > 12 * 3 * 10, "{n}");
+    let (polygons, keypoints) = (
+        count(labelkit::GeometryKind::Polygon),
+        count(labelkit::GeometryKind::Keypoints),
+    );
+    assert!(polygons > 0 && keypoints > 0, "{polygons} {keypoints}");
+    assert!(cvat.annotations.iter().any(|a| !a.attributes.is_empty()));
     let yolo_dir = dir.path().join("yolo");
     labelkit::write(
         &cvat,
         &yolo_dir,
         Format::YoloUltralytics,
-        &WriteOptions::new(),
+        &WriteOptions::new().yolo_task(labelkit::yolo::Task::Detect),
     )
     .unwrap();
     let read_yolo = |dir: &std::path::Path| {
@@ -172,11 +192,24 @@ fn a_generated_cvat_dataset_and_its_yolo_export_are_equal() {
         )
     };
     let yolo = read_yolo(&yolo_dir);
-    assert_eq!(yolo.annotations.len(), n);
     let d = diff(&cvat, &yolo, &DiffOptions::new());
     assert!(d.is_empty(), "{:#?}", &d.images[..d.images.len().min(2)]);
+    assert_eq!(yolo.annotations.len(), n);
     assert_eq!(d.summary.images_unchanged, 12);
     assert_eq!(d.summary.objects_unchanged, n);
+    assert_eq!(d.notes[0], format!("{polygons} polygons and {keypoints} keypoint sets of the old side not compared: the new side's format (YOLO detect) holds no polygons or keypoints"));
+    assert_eq!(
+        d.notes[1],
+        "attributes not compared: the new side's format (YOLO) holds none"
+    );
+    // The other way round, the notes name the old side's format.
+    let back = diff(&yolo, &cvat, &DiffOptions::new());
+    assert!(back.is_empty());
+    assert_eq!(back.notes[0], format!("{polygons} polygons and {keypoints} keypoint sets of the new side not compared: the old side's format (YOLO detect) holds no polygons or keypoints"));
+    // Two versions of the YOLO tree: nothing left out, nothing noted.
+    assert!(diff(&yolo, &yolo.clone(), &DiffOptions::new())
+        .notes
+        .is_empty());
 
     // Edit the first row of one label file: its centre x by 0.01 of the
     // 640 px width = 6.4 px.
@@ -298,4 +331,115 @@ fn edited_tracks_of_a_cvat_video() {
     // their frames, no image is counted.
     assert!(d.images.iter().all(|i| i.old.is_none() && i.new.is_none()));
     assert_eq!(d.summary.images_changed, 0);
+}
+
+/// The same CVAT file exported as YOLO segment (outlines kept as
+/// polygons): its polygons are compared, and a moved outline is found;
+/// the boxes and keypoint sets YOLO segment cannot hold are noted.
+#[test]
+fn a_cvat_dataset_and_its_yolo_segment_export_compare_polygons() {
+    let people = with_outlines(labelkit_testkit::people::person_dataset(6, 3, 11));
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("annotations.xml");
+    labelkit::write(&people, &xml, Format::CvatImages, &WriteOptions::new()).unwrap();
+    let cvat = read(&xml, &ReadOptions::new());
+    let polygons = cvat
+        .annotations
+        .iter()
+        .filter(|a| a.geometry.kind() == labelkit::GeometryKind::Polygon)
+        .count();
+    assert!(polygons > 0);
+    let seg_dir = dir.path().join("seg");
+    let mut only_polygons = cvat.clone();
+    only_polygons
+        .annotations
+        .retain(|a| a.geometry.kind() == labelkit::GeometryKind::Polygon);
+    labelkit::write(
+        &only_polygons,
+        &seg_dir,
+        Format::YoloUltralytics,
+        &WriteOptions::new().yolo_task(labelkit::yolo::Task::Segment),
+    )
+    .unwrap();
+    let sizes = ImageSizes::from_dataset(&cvat);
+    let mut seg = read(&seg_dir, &ReadOptions::new().image_sizes(sizes));
+    assert_eq!(seg.annotations.len(), polygons);
+    let d = diff(&cvat, &seg, &DiffOptions::new());
+    assert!(d.is_empty(), "{:#?}", &d.images[..d.images.len().min(2)]);
+    assert_eq!(d.summary.objects_unchanged, polygons);
+    assert!(
+        d.notes[0].ends_with(
+            "of the old side not compared: the new side's format (YOLO segment) holds no boxes or keypoints"
+        ),
+        "{:?}",
+        d.notes
+    );
+    // One outline moved 5 px right on the YOLO side: one reshape.
+    let labelkit::Geometry::Polygon(p) = &mut seg.annotations[0].geometry else {
+        panic!("a polygon")
+    };
+    for ring in &mut p.rings {
+        for v in ring {
+            v.x += 5.0;
+        }
+    }
+    let d = diff(&cvat, &seg, &DiffOptions::new());
+    let all = changes(&d);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(
+        all[0].old.as_ref().map(|o| o.kind),
+        Some(labelkit::GeometryKind::Polygon)
+    );
+    assert!(
+        all[0]
+            .facets
+            .iter()
+            .any(|f| matches!(f, Facet::Moved { dx, .. } if (dx - 5.0).abs() < 0.01)),
+        "{:?}",
+        all[0].facets
+    );
+}
+
+/// `d` with a diamond outline inside each of its keypoint sets' bounds
+/// (the people generator draws no polygons), of the label and group of
+/// the set's body box (one object, which a YOLO detect export writes as
+/// its box).
+fn with_outlines(mut d: labelkit::Dataset) -> labelkit::Dataset {
+    let mut next = d.annotations.iter().map(|a| a.id.0).max().unwrap_or(0);
+    let mut outlines = Vec::new();
+    for a in &d.annotations {
+        let labelkit::Geometry::Keypoints(_) = &a.geometry else {
+            continue;
+        };
+        let Some(b) = a.geometry.bounds() else {
+            continue;
+        };
+        // The body box of the set's group: the outline is of its label.
+        let Some(body) = d.annotations.iter().find(|o| {
+            o.group.is_some()
+                && o.group == a.group
+                && o.geometry.kind() == labelkit::GeometryKind::Box
+        }) else {
+            continue;
+        };
+        let (cx, cy) = ((b.x_min + b.x_max) / 2.0, (b.y_min + b.y_max) / 2.0);
+        next += 1;
+        let mut outline = labelkit::Annotation::new(
+            labelkit::AnnotationId(next),
+            a.image,
+            body.label,
+            labelkit::Geometry::Polygon(labelkit::model::Polygon {
+                rings: vec![vec![
+                    labelkit::model::Point::new(cx, b.y_min),
+                    labelkit::model::Point::new(b.x_max, cy),
+                    labelkit::model::Point::new(cx, b.y_max),
+                    labelkit::model::Point::new(b.x_min, cy),
+                ]],
+            }),
+        );
+        outline.group = a.group;
+        outlines.push(outline);
+    }
+    d.annotations.extend(outlines);
+    d
 }

@@ -3,8 +3,8 @@
 
 use labelkit::model::rle::MaskEncoding;
 use labelkit::model::{
-    AttributeValue, Geometry, Keypoint, Keypoints, Mask, Point, Polygon, Track, TrackId,
-    TrackShape, Visibility,
+    AttributeValue, Geometry, GeometryKind, Keypoint, Keypoints, Mask, Point, Polygon, Track,
+    TrackId, TrackShape, Visibility,
 };
 use labelkit_diff::{
     diff, AttributeChange, ChangeKind, CompanionGroup, DiffOptions, Facet, KeypointChange,
@@ -471,4 +471,116 @@ fn orphans_and_repeated_files_are_noted() {
     assert_eq!(keys, ["x#2"]);
     assert_eq!(d.summary.images_added, 1);
     assert_eq!(d.summary.per_kind.get(ChangeKind::Added), 1);
+}
+
+/// Companions are boxes: a body's keypoint set lies within the companion
+/// edge tolerance of the `female` box over the body (a small body), yet
+/// moving its keypoints is a keypoint change only, not a lost `female`; a
+/// keypoint set is never an object with companions nor a companion.
+#[test]
+fn keypoint_sets_are_neither_objects_nor_companions() {
+    let mut old = dataset(&LABELS);
+    let mut new = dataset(&LABELS);
+    let (o, n) = (
+        image(&mut old, "img1.jpg", 640, 480),
+        image(&mut new, "img1.jpg", 640, 480),
+    );
+    for (d, i) in [(&mut old, o), (&mut new, n)] {
+        shape(d, i, "body", bx(100.0, 100.0, 110.0, 112.0));
+        shape(d, i, "female", bx(100.0, 100.0, 110.0, 112.0));
+    }
+    // The keypoints span the body's box: their bounds coincide with the
+    // `female` box until one moves.
+    shape(
+        &mut old,
+        o,
+        "body",
+        keypoints(&[
+            (100.0, 100.0, Visibility::Visible),
+            (110.0, 112.0, Visibility::Visible),
+        ]),
+    );
+    shape(
+        &mut new,
+        n,
+        "body",
+        keypoints(&[
+            (100.0, 100.0, Visibility::Visible),
+            (113.0, 116.0, Visibility::Visible),
+        ]),
+    );
+    let d = diff(&old, &new, &options());
+    let all = changes(&d);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].kinds(), vec![ChangeKind::Keypoints], "{all:#?}");
+    assert_eq!(
+        all[0].facets,
+        vec![Facet::Keypoints(vec![KeypointChange {
+            index: 1,
+            name: Some("p1".into()),
+            distance: Some(5.0),
+            old: Visibility::Visible,
+            new: Visibility::Visible,
+        }])]
+    );
+    assert_eq!(d.summary.per_kind.get(ChangeKind::Companions), 0);
+    assert_eq!(d.summary.objects_unchanged, 2);
+}
+
+/// One object read as two shapes of one group (a COCO annotation's outline
+/// and keypoint set, both carrying its attributes): its attribute change
+/// counts once, on the first shape; a shape of another group with the same
+/// change counts on its own.
+#[test]
+fn an_attribute_change_counts_once_per_group() {
+    let mut old = dataset(&LABELS);
+    let mut new = dataset(&LABELS);
+    let (o, n) = (
+        image(&mut old, "img1.jpg", 640, 480),
+        image(&mut new, "img1.jpg", 640, 480),
+    );
+    for (d, i, pose) in [(&mut old, o, "standing"), (&mut new, n, "sitting")] {
+        for (g, x) in [(1u64, 0.0), (2, 300.0)] {
+            let outline = shape(d, i, "person", square_with_centre_vertex(25.0));
+            let points = shape(
+                d,
+                i,
+                "person",
+                keypoints(&[
+                    (x + 10.0, 10.0, Visibility::Visible),
+                    (x + 40.0, 40.0, Visibility::Visible),
+                ]),
+            );
+            for a in [outline, points] {
+                d.annotations[a].group = Some(labelkit::model::GroupId(g));
+                d.annotations[a]
+                    .attributes
+                    .set("pose", AttributeValue::Text(pose.into()));
+            }
+            if g == 2 {
+                // The second group's outline lies elsewhere.
+                if let Geometry::Polygon(p) = &mut d.annotations[outline].geometry {
+                    for v in &mut p.rings[0] {
+                        v.x += x;
+                    }
+                }
+            }
+        }
+    }
+    let d = diff(&old, &new, &DiffOptions::new());
+    let all = changes(&d);
+    assert_eq!(all.len(), 2, "{all:#?}");
+    for c in &all {
+        assert_eq!(c.old.as_ref().map(|s| s.kind), Some(GeometryKind::Polygon));
+        assert_eq!(
+            c.facets,
+            vec![Facet::Attributes(vec![AttributeChange {
+                name: "pose".into(),
+                old: Some("standing".into()),
+                new: Some("sitting".into()),
+            }])]
+        );
+    }
+    assert_eq!(d.summary.per_kind.get(ChangeKind::Attributes), 2);
+    assert_eq!(d.summary.objects_unchanged, 2);
 }

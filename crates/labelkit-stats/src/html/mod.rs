@@ -140,15 +140,7 @@ fn pointer_segment(name: &str) -> String {
 
 /// An integer with thousands separators.
 fn int(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    labelkit_diagnostics::output::thousands(n)
 }
 
 /// A share (0..1) as a percentage with one decimal.
