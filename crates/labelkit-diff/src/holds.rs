@@ -190,17 +190,7 @@ fn grouped(n: usize) -> String {
 
 /// What a format holding none of kind `k` holds none of.
 fn noun(k: GeometryKind) -> &'static str {
-    match k {
-        GeometryKind::Box => "boxes",
-        GeometryKind::Polygon => "polygons",
-        GeometryKind::Polyline => "polylines",
-        GeometryKind::Points => "points",
-        GeometryKind::Keypoints => "keypoints",
-        GeometryKind::Mask => "masks",
-        GeometryKind::Ellipse => "ellipses",
-        GeometryKind::Cuboid => "cuboids",
-        GeometryKind::Tag => "tags",
-    }
+    k.plural()
 }
 
 /// `n` shapes of kind `k`: `1 polygon`, `2 keypoint sets`.

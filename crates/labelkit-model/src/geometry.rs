@@ -575,6 +575,23 @@ impl GeometryKind {
             Self::Tag => "tag",
         }
     }
+
+    /// The plural name, as losses and notes count shapes: `boxes`,
+    /// `polygons`, `keypoints`, ...
+    #[must_use]
+    pub fn plural(self) -> &'static str {
+        match self {
+            Self::Box => "boxes",
+            Self::Polygon => "polygons",
+            Self::Polyline => "polylines",
+            Self::Points => "points",
+            Self::Keypoints => "keypoints",
+            Self::Mask => "masks",
+            Self::Ellipse => "ellipses",
+            Self::Cuboid => "cuboids",
+            Self::Tag => "tags",
+        }
+    }
 }
 
 impl Geometry {

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use labelkit_model::{
-    Annotation, AnnotationId, BoxGeom, Dataset, DatasetIndex, DatasetInfo, Geometry, GeometryKind,
-    GroupId, Image, Keypoint, KeypointSchema, Keypoints, Label, LabelId, LabelSet, Point, Polygon,
+    Annotation, AnnotationId, BoxGeom, Dataset, DatasetIndex, DatasetInfo, Geometry, GroupId,
+    Image, Keypoint, KeypointSchema, Keypoints, Label, LabelId, LabelSet, Point, Polygon,
     Precision, Visibility, WriteReport,
 };
 
@@ -543,17 +543,7 @@ struct RowCtx<'a> {
 
 /// The plural name of a kind of shape, as losses name it.
 fn plural(g: &Geometry) -> &'static str {
-    match g.kind() {
-        GeometryKind::Box => "boxes",
-        GeometryKind::Polygon => "polygons",
-        GeometryKind::Polyline => "polylines",
-        GeometryKind::Points => "points",
-        GeometryKind::Keypoints => "keypoints",
-        GeometryKind::Mask => "masks",
-        GeometryKind::Ellipse => "ellipses",
-        GeometryKind::Cuboid => "cuboids",
-        GeometryKind::Tag => "tags",
-    }
+    g.kind().plural()
 }
 
 /// The loss of a shape the rows of `task` cannot hold.
