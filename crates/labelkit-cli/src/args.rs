@@ -19,7 +19,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "labelkit", version, about, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
-    /// Print nothing but findings and errors.
+    /// Print nothing but findings and errors (no notes, no progress).
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
     /// When to colour the output.

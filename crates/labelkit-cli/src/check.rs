@@ -38,43 +38,55 @@ pub(crate) fn run(ui: &Ui, args: &CheckArgs) -> anyhow::Result<u8> {
     } else if let Some(file) = &args.baseline {
         request = request.baseline(file);
     }
+    let progress = ui.progress();
     let result = request.run_with(&mut |event| match event {
-        CheckEvent::Skipped { path, reason } => {
+        CheckEvent::Skipped { path, reason } => progress.suspend(|| {
             ui.note(&format!("labelkit: skipped {}: {reason}", path.display()));
-        }
+        }),
         CheckEvent::Reading {
             target,
             targets,
             path,
-        } => ui.progress(&format!("[{target}/{targets}] reading {}", path.display())),
+        } => progress.count(
+            target.saturating_sub(1),
+            targets,
+            &format!("[{target}/{targets}] reading {}", path.display()),
+        ),
         CheckEvent::Checking {
             target,
             targets,
             path,
-        } => ui.progress(&format!("[{target}/{targets}] checking {}", path.display())),
+        } => progress.count(
+            target.saturating_sub(1),
+            targets,
+            &format!("[{target}/{targets}] checking {}", path.display()),
+        ),
         CheckEvent::LabelFile {
             target,
             targets,
             path,
             file,
             files,
-        } => ui.progress(&format!(
-            "[{target}/{targets}] {} ({file}/{files})",
-            path.display()
-        )),
+        } => progress.count(
+            file.saturating_sub(1),
+            files,
+            &format!("[{target}/{targets}] {} ({file}/{files})", path.display()),
+        ),
         CheckEvent::Described {
             path,
             classes,
             label_files,
-        } => ui.note(&format!(
-            "labelkit: checked {} as the description of its dataset ({}, {} read against it)",
-            path.display(),
-            plural(classes, "class", "classes"),
-            plural(label_files, "label file", "label files"),
-        )),
+        } => progress.suspend(|| {
+            ui.note(&format!(
+                "labelkit: checked {} as the description of its dataset ({}, {} read against it)",
+                path.display(),
+                plural(classes, "class", "classes"),
+                plural(label_files, "label file", "label files"),
+            ));
+        }),
         _ => {}
     });
-    ui.progress_done();
+    progress.finish();
     let outcome = result.map_err(command_error)?;
 
     if let Some(file) = &outcome.baseline_written {

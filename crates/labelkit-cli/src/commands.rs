@@ -116,9 +116,10 @@ pub(crate) fn convert(ui: &Ui, args: &ConvertArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("reading the label map {}", file.display()))?;
         options = options.label_map(labelkit::label_map::LabelMap::parse(&text, file)?);
     }
-    ui.progress(&format!("converting {} ...", args.input.display()));
+    let progress = ui.progress();
+    progress.phase(&format!("converting {}", args.input.display()));
     let result = labelkit::convert(&args.input, &args.output, from, to, &options);
-    ui.progress_done();
+    progress.finish();
     let print_issues = |issues: &[labelkit::Diagnostic], sources: &labelkit::SourceMap| {
         if !issues.is_empty() {
             let mut options = RenderOptions::default();

@@ -63,13 +63,14 @@ pub(crate) fn run(ui: &Ui, args: &DiffArgs) -> anyhow::Result<u8> {
         )?),
         None => None,
     };
-    ui.progress(&format!(
-        "reading {} and {} ...",
+    let progress = ui.progress();
+    progress.phase(&format!(
+        "reading {} and {}",
         sides.old.name(),
         sides.new.name()
     ));
     let (old, new) = read_sides(&sides.old, &sides.new, &old_options, &new_options);
-    ui.progress_done();
+    progress.finish();
     let (old, new) = (old?, new?);
     if !ui.quiet {
         for side in [&old, &new] {

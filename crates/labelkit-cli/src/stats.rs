@@ -64,14 +64,15 @@ pub(crate) fn run(ui: &Ui, args: &StatsArgs) -> Result<u8> {
 /// Reads one dataset (video tracks expanded into per-frame shapes) and
 /// measures it; read issues are counted on stderr.
 fn measure(ui: &Ui, path: &Path, from: Option<Format>, opts: &StatsOptions) -> Result<Stats> {
-    ui.progress(&format!("reading {}", path.display()));
+    let progress = ui.progress();
+    progress.phase(&format!("reading {}", path.display()));
     let mut loaded = labelkit::read(path, from, &ReadOptions::default())
         .with_context(|| format!("reading {}", path.display()))?;
     labelkit::expand_video_tracks(&mut loaded)
         .with_context(|| format!("expanding the tracks of {}", path.display()))?;
-    ui.progress(&format!("measuring {}", path.display()));
+    progress.phase(&format!("measuring {}", path.display()));
     let stats = labelkit::stats::stats(&loaded.dataset, opts);
-    ui.progress_done();
+    progress.finish();
     if !loaded.issues.is_empty() {
         ui.note(&format!(
             "labelkit: {}: {} read issues (shapes the reader stepped over are not counted); \

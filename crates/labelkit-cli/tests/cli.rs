@@ -2488,6 +2488,39 @@ fn convert_refuses_a_data_yaml_without_train_naming_the_key() {
 
 /// `-q` prints the findings (read issues) and errors only: no conversion
 /// report, not even one with losses (`--strict` refuses those).
+/// `--quiet` on a terminal: stderr is a terminal (a pty from util-linux
+/// `script`), where progress could show, yet only the finding is printed.
+#[test]
+fn quiet_on_a_terminal_prints_no_progress() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("util-linux `script` is not installed; no terminal to test on");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    yolo_dataset(&d.join("ds"), "0 0.5 0.5 0.2 0.2\n1 0.5 0.5\n");
+    assert!(!BIN.contains('\''), "the binary's path quotes in sh: {BIN}");
+    let o = Command::new("script")
+        .args([
+            "-qec",
+            &format!("'{BIN}' convert ds/data.yaml --to cvat -o o.xml -q"),
+            "/dev/null",
+        ])
+        .current_dir(d)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("script runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // The terminal's bytes (stdout and stderr of the command, with the
+    // pty's CR LF line ends): the finding alone, no progress.
+    assert_eq!(
+        stdout(&o),
+        "ds/labels/train/a.txt:2:1: F002 expected 4 values (a box) or an even number of at \
+         least 6 (a polygon) after the class id, found 2\r\n"
+    );
+    assert!(d.join("o.xml").is_file());
+}
+
 #[test]
 fn quiet_convert_prints_findings_but_no_loss_report() {
     let dir = tempfile::tempdir().unwrap();
