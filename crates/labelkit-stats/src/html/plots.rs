@@ -464,6 +464,12 @@ pub(crate) struct Progress {
     pub(crate) total: u64,
 }
 
+/// The right end of the progress bars' axis: 100 % and, beyond it, room
+/// for each bar's figures, written on the page's background rather than
+/// over the bar (where dark text on the bar's colour is hard to read) and
+/// leaving the `100%` tick clear of the plot's edge.
+const PROGRESS_X_END: f64 = 135.0;
+
 /// Progress bars, 0 to 100 %, each with its share written beside it.
 pub(crate) fn progress_bars(caption: &str, bars: &[Progress]) -> io::Result<String> {
     let n = count_i32(bars.len().max(1));
@@ -475,12 +481,18 @@ pub(crate) fn progress_bars(caption: &str, bars: &[Progress]) -> io::Result<Stri
             .caption(caption, font(16))
             .x_label_area_size(30)
             .y_label_area_size(260)
-            .build_cartesian_2d(0f64..100.0, (0..n).into_segmented())
+            .build_cartesian_2d(0f64..PROGRESS_X_END, (0..n).into_segmented())
             .map_err(err)?;
         themed(&mut chart.configure_mesh())
             .y_labels(bars.len().max(1))
             .y_label_formatter(&|v| segment_name(&names, &flip(n, v)))
-            .x_label_formatter(&|v| format!("{v:.0}%"))
+            .x_label_formatter(&|v| {
+                if *v > 100.5 {
+                    String::new()
+                } else {
+                    format!("{v:.0}%")
+                }
+            })
             .draw()
             .map_err(err)?;
         let pct = |b: &Progress| {
@@ -516,7 +528,7 @@ pub(crate) fn progress_bars(caption: &str, bars: &[Progress]) -> io::Result<Stri
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 Text::new(
                     format!("{} / {} ({:.1}%)", b.done, b.total, pct(b)),
-                    (1.0, SegmentValue::CenterOf(n - 1 - count_i32(i))),
+                    (102.0, SegmentValue::CenterOf(n - 1 - count_i32(i))),
                     font(12),
                 )
             }))
